@@ -1,0 +1,65 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Dependencies are deliberately few: argument parsing and logging. The MQTT transport is
+// Debian's libmosquitto; the HTTP endpoint and the Prometheus text are small enough to own,
+// which keeps a clean build (CI builds from scratch every run) free of SwiftNIO.
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "sensor-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sensor-gateway", targets: ["sensor-gateway"]),
+        .executable(name: "sensor-sim", targets: ["sensor-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .target(name: "MQTT", dependencies: ["CMosquitto"], swiftSettings: strict),
+        .target(name: "Recovery", swiftSettings: strict),
+        .target(name: "Journal", swiftSettings: strict),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "MQTT", "Recovery", "Journal",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "sensor-gateway",
+            dependencies: [
+                "Gateway", "Journal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "sensor-sim",
+            dependencies: [
+                "MQTT", "Recovery",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "simulator",
+            swiftSettings: strict
+        ),
+        .target(name: "TestSupport", dependencies: ["MQTT"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RecoveryTests", dependencies: ["Recovery"], swiftSettings: strict),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "Recovery", "Journal", "MQTT", "TestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

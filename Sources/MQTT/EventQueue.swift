@@ -1,0 +1,67 @@
+import Synchronization
+
+/// Hands events from libmosquitto's network thread to one async consumer, in batches.
+///
+/// The callback side only appends under a lock and, when the consumer is parked, resumes it;
+/// it never blocks or awaits. The consumer takes everything queued at once, so a burst of
+/// messages costs one task wake-up rather than one per message.
+final class EventQueue: Sendable {
+    private struct State {
+        var buffer: [MQTTEvent] = []
+        var waiter: CheckedContinuation<[MQTTEvent], Never>?
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Called from the network thread.
+    func push(_ event: MQTTEvent) {
+        let resume: (CheckedContinuation<[MQTTEvent], Never>, [MQTTEvent])? = state.withLock { s in
+            guard !s.finished else { return nil }
+            if let waiter = s.waiter {
+                s.waiter = nil
+                var batch = s.buffer
+                s.buffer = []
+                batch.append(event)
+                return (waiter, batch)
+            }
+            s.buffer.append(event)
+            return nil
+        }
+        if let (waiter, batch) = resume { waiter.resume(returning: batch) }
+    }
+
+    /// Ends the stream: a parked consumer and later calls to `next()` get an empty batch.
+    func finish() {
+        let waiter = state.withLock { s -> CheckedContinuation<[MQTTEvent], Never>? in
+            s.finished = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume(returning: [])
+    }
+
+    /// Waits for at least one event and returns all queued ones; empty once finished or cancelled.
+    func next() async -> [MQTTEvent] {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[MQTTEvent], Never>) in
+                let immediate: [MQTTEvent]? = state.withLock { s in
+                    if !s.buffer.isEmpty {
+                        defer { s.buffer = [] }
+                        return s.buffer
+                    }
+                    if s.finished || Task.isCancelled { return [] }
+                    s.waiter = continuation
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { s -> CheckedContinuation<[MQTTEvent], Never>? in
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume(returning: [])
+        }
+    }
+}

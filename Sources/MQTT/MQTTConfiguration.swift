@@ -1,0 +1,52 @@
+/// Everything needed to open one MQTT session with a broker.
+///
+/// Defaults match what the gateway needs: a persistent session (clean session off) so the broker
+/// queues QoS 1 readings while the client is away, and exponential reconnect backoff.
+public struct MQTTConfiguration: Sendable {
+    /// A message the broker publishes on the client's behalf when the client vanishes.
+    public struct Will: Sendable {
+        public var topic: String
+        public var payload: [UInt8]
+        public var qos: Int32
+        public var retain: Bool
+        public init(topic: String, payload: [UInt8], qos: Int32 = 1, retain: Bool = true) {
+            self.topic = topic
+            self.payload = payload
+            self.qos = qos
+            self.retain = retain
+        }
+    }
+
+    /// Files for a TLS connection (`mqtts://`). Only `caFile` is required.
+    public struct TLS: Sendable {
+        public var caFile: String
+        public var certFile: String?
+        public var keyFile: String?
+        public init(caFile: String, certFile: String? = nil, keyFile: String? = nil) {
+            self.caFile = caFile
+            self.certFile = certFile
+            self.keyFile = keyFile
+        }
+    }
+
+    public var host: String
+    public var port: Int32
+    public var clientID: String
+    public var keepAliveSeconds: Int32 = 30
+    public var cleanSession: Bool = false
+    public var username: String?
+    public var password: String?
+    public var tls: TLS?
+    public var will: Will?
+    /// Reconnect backoff: first delay and the cap, in seconds, doubling in between.
+    public var reconnectDelayMin: UInt32 = 1
+    public var reconnectDelayMax: UInt32 = 30
+    /// How many QoS 1/2 messages may be in flight towards the broker at once.
+    public var maxInflightMessages: UInt32 = 1000
+
+    public init(host: String, port: Int32, clientID: String) {
+        self.host = host
+        self.port = port
+        self.clientID = clientID
+    }
+}

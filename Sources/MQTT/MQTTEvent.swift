@@ -1,0 +1,28 @@
+/// A message received from the broker, copied out of libmosquitto's buffers.
+public struct MQTTMessage: Sendable, Equatable {
+    public var topic: String
+    public var payload: [UInt8]
+    public var qos: Int32
+    public var retain: Bool
+
+    public init(topic: String, payload: [UInt8], qos: Int32, retain: Bool) {
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+    }
+}
+
+/// What happened on the connection, in the order libmosquitto reported it.
+public enum MQTTEvent: Sendable, Equatable {
+    /// The broker accepted the connection; `sessionPresent` says it kept our persistent session.
+    case connected(sessionPresent: Bool)
+    /// A connection attempt failed (refused, unreachable, not authorised); the client keeps retrying.
+    case connectFailed(reason: String)
+    /// An established connection ended. `expected` is true after `disconnect()`.
+    case disconnected(reason: String, expected: Bool)
+    case message(MQTTMessage)
+    /// The broker acknowledged the publish with this message id (PUBACK for QoS 1, PUBCOMP for 2).
+    case published(messageID: Int32)
+    case subscribed(messageID: Int32)
+}

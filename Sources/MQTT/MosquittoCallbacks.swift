@@ -1,0 +1,44 @@
+import CMosquitto
+
+/// libmosquitto's callbacks. Each recovers the client's `EventQueue` from `userdata`, copies
+/// what it needs out of the C buffers (freed when the callback returns) and pushes an event.
+enum MosquittoCallbacks {
+    static func install(on mosq: OpaquePointer) {
+        mosquitto_connect_with_flags_callback_set(mosq) { _, userdata, rc, flags in
+            let queue = MosquittoCallbacks.queue(userdata)
+            if rc == 0 {
+                queue.push(.connected(sessionPresent: flags & 1 != 0))
+            } else {
+                queue.push(.connectFailed(reason: String(cString: mosquitto_connack_string(rc))))
+            }
+        }
+        mosquitto_disconnect_callback_set(mosq) { _, userdata, rc in
+            let reason = rc == 0 ? "client disconnected" : MQTTError.describe(rc)
+            MosquittoCallbacks.queue(userdata).push(.disconnected(reason: reason, expected: rc == 0))
+        }
+        mosquitto_message_callback_set(mosq) { _, userdata, message in
+            guard let message else { return }
+            let m = message.pointee
+            let topic = m.topic.map { String(cString: $0) } ?? ""
+            let count = Int(m.payloadlen)
+            let payload: [UInt8]
+            if let raw = m.payload, count > 0 {
+                payload = Array(UnsafeRawBufferPointer(start: raw, count: count))
+            } else {
+                payload = []
+            }
+            MosquittoCallbacks.queue(userdata).push(
+                .message(MQTTMessage(topic: topic, payload: payload, qos: m.qos, retain: m.retain)))
+        }
+        mosquitto_publish_callback_set(mosq) { _, userdata, mid in
+            MosquittoCallbacks.queue(userdata).push(.published(messageID: mid))
+        }
+        mosquitto_subscribe_callback_set(mosq) { _, userdata, mid, _, _ in
+            MosquittoCallbacks.queue(userdata).push(.subscribed(messageID: mid))
+        }
+    }
+
+    private static func queue(_ userdata: UnsafeMutableRawPointer?) -> EventQueue {
+        Unmanaged<EventQueue>.fromOpaque(userdata!).takeUnretainedValue()
+    }
+}

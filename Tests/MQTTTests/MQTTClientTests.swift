@@ -1,0 +1,140 @@
+import Foundation
+import MQTT
+import Testing
+import TestSupport
+
+@Suite("MQTT client against a real mosquitto")
+struct MQTTClientTests {
+    @Test("round trip keeps the payload bytes", arguments: [Int32(0), 1, 2])
+    func roundTrip(qos: Int32) async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let sub = try await Connected.make(broker, id: "sub-\(qos)", cleanSession: true)
+        let pub = try await Connected.make(broker, id: "pub-\(qos)", cleanSession: true)
+        try await sub.subscribe("rt/#", qos: qos)
+
+        let payload: [UInt8] = Array("{\"qos\":\(qos)}".utf8) + [0x00, 0xFF, 0x80, 0x0A]
+        let mid = try pub.client.publish(topic: "rt/\(qos)", payload: payload, qos: qos)
+        try await sub.recorder.wait(for: "message") { !$0.messages.isEmpty }
+        let received = await sub.recorder.messages
+        #expect(received == [MQTTMessage(topic: "rt/\(qos)", payload: payload, qos: qos, retain: false)])
+        if qos > 0 {
+            try await pub.recorder.wait(for: "ack") { $0.contains(.published(messageID: mid)) }
+        }
+        await sub.close()
+        await pub.close()
+    }
+
+    @Test("10,000 QoS 1 messages arrive in order and every publish is acknowledged")
+    func tenThousandInOrder() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let sub = try await Connected.make(broker, id: "bulk-sub", cleanSession: true)
+        let pub = try await Connected.make(broker, id: "bulk-pub", cleanSession: true)
+        try await sub.subscribe("bulk/t")
+        let total = 10_000
+        var mids = Set<Int32>()
+        for i in 0..<total {
+            mids.insert(try pub.client.publish(topic: "bulk/t", payload: Array("\(i)".utf8), qos: 1))
+        }
+        #expect(mids.count == total)
+        try await pub.recorder.wait(for: "all acks", timeout: .seconds(120)) { events in
+            events.count { if case .published = $0 { true } else { false } } >= total
+        }
+        try await sub.recorder.wait(for: "all messages", timeout: .seconds(120)) { $0.messages.count >= total }
+        let acked = Set(await pub.recorder.events.compactMap { if case .published(let m) = $0 { m } else { nil } })
+        #expect(acked == mids)
+        let bodies = await sub.recorder.messages.map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(bodies == (0..<total).map(String.init))
+        await sub.close()
+        await pub.close()
+    }
+
+    @Test("a broker restart: the client reconnects, keeps its subscription, and queued QoS 1 messages reach the persistent session")
+    func reconnectAfterBrokerRestart() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+
+        // A live subscriber rides through the restart.
+        let live = try await Connected.make(broker, id: "live-sub")
+        try await live.subscribe("restart/live")
+
+        // A persistent subscriber goes away; messages for it queue at the broker.
+        let offline = try await Connected.make(broker, id: "queued-sub")
+        try await offline.subscribe("restart/queued")
+        await offline.close()
+
+        let pub = try await Connected.make(broker, id: "restart-pub", cleanSession: true)
+        var mids: [Int32] = []
+        for i in 0..<50 { mids.append(try pub.client.publish(topic: "restart/queued", payload: Array("q\(i)".utf8))) }
+        let expectedMids = Set(mids)
+        try await pub.recorder.wait(for: "queued acks") { events in
+            expectedMids.isSubset(of: Set(events.compactMap { if case .published(let m) = $0 { m } else { nil } }))
+        }
+
+        try await broker.restart()
+        try await live.recorder.wait(for: "reconnect") { $0.connectedCount >= 2 }
+        try await pub.recorder.wait(for: "publisher reconnect") { $0.connectedCount >= 2 }
+        #expect(await live.recorder.events.contains { if case .disconnected(_, false) = $0 { true } else { false } })
+
+        try pub.client.publish(topic: "restart/live", payload: Array("after".utf8))
+        try await live.recorder.wait(for: "message after restart") { $0.messages.contains { $0.payload == Array("after".utf8) } }
+
+        // Same client id, no new subscription: the broker delivers what it queued.
+        let back = try await Connected.make(broker, id: "queued-sub")
+        try await back.recorder.wait(for: "queued messages") { $0.messages.count >= 50 }
+        #expect(await back.recorder.messages.map { String(decoding: $0.payload, as: UTF8.self) } == (0..<50).map { "q\($0)" })
+
+        for c in [live, pub, back] { await c.close() }
+    }
+
+    @Test("the will is published when the client dies without DISCONNECT")
+    func willOnAbruptDeath() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let watcher = try await Connected.make(broker, id: "watcher", cleanSession: true)
+        try await watcher.subscribe("wills/#")
+        let dying = try await Connected.make(broker, id: "dying", cleanSession: true) { config in
+            config.will = .init(topic: "wills/dying", payload: Array("{\"state\":\"offline\"}".utf8), qos: 1, retain: false)
+        }
+        dying.client.dropConnectionWithoutDisconnect()
+        try await watcher.recorder.wait(for: "will") { !$0.messages.isEmpty }
+        #expect(await watcher.recorder.messages.first?.payload == Array("{\"state\":\"offline\"}".utf8))
+        #expect(await watcher.recorder.messages.first?.topic == "wills/dying")
+        await dying.close()
+        await watcher.close()
+    }
+
+    @Test("a refused connection (nothing listening) throws the system's reason")
+    func refusedPort() async throws {
+        let port = LoopbackNetwork.freePort()
+        let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: port, clientID: "nobody"))
+        let error = await #expect(throws: MQTTError.self) { try await client.connect() }
+        #expect(error?.message.lowercased().contains("refused") == true, "\(String(describing: error))")
+    }
+
+    @Test("bad credentials throw the broker's refusal")
+    func badCredentials() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let passwords = dir.file("passwd")
+        let tool = Process()
+        tool.executableURL = URL(fileURLWithPath: TestBroker.executable("mosquitto_passwd"))
+        tool.arguments = ["-c", "-b", passwords, "plant", "right-password"]
+        try tool.run()
+        tool.waitUntilExit()
+        #expect(tool.terminationStatus == 0)
+        let broker = try await TestBroker.start(extraConfig: ["password_file \(passwords)"], anonymous: false)
+        defer { broker.shutdown() }
+
+        var config = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "intruder")
+        config.username = "plant"
+        config.password = "wrong-password"
+        let client = try MQTTClient(config)
+        let error = await #expect(throws: MQTTError.self) { try await client.connect() }
+        #expect(error?.message.lowercased().contains("not authori") == true, "\(String(describing: error))")
+
+        let good = try await Connected.make(broker, id: "good") { $0.username = "plant"; $0.password = "right-password" }
+        await good.close()
+    }
+}

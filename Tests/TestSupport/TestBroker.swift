@@ -1,0 +1,95 @@
+import Foundation
+import Synchronization
+
+/// A private mosquitto process on a free loopback port, with its own config and persistence
+/// folder. Each test starts its own; `stop()` ends it; `restart()` brings it back on the same
+/// port with its persisted sessions, for reconnect tests.
+public final class TestBroker: Sendable {
+    public let port: Int32
+    public let directory: TemporaryDirectory
+    private let process = Mutex<ChildProcess?>(nil)
+
+    public var url: String { "mqtt://127.0.0.1:\(port)" }
+
+    /// Starts a broker. `extraConfig` lines are appended to the generated config
+    /// (e.g. `allow_anonymous false` and a `password_file`).
+    public static func start(extraConfig: [String] = [], anonymous: Bool = true) async throws -> TestBroker {
+        var lastError: Error?
+        for _ in 0..<5 {
+            let broker = try TestBroker(port: LoopbackNetwork.freePort(), extraConfig: extraConfig, anonymous: anonymous)
+            do {
+                try await broker.launch()
+                return broker
+            } catch {
+                lastError = error
+                broker.stop()
+                broker.directory.remove()
+            }
+        }
+        throw lastError ?? TimedOut("mosquitto to start")
+    }
+
+    private init(port: Int32, extraConfig: [String], anonymous: Bool) throws {
+        self.port = port
+        directory = try TemporaryDirectory(prefix: "mosquitto")
+        let config = [
+            "listener \(port) 127.0.0.1",
+            "allow_anonymous \(anonymous)",
+            "persistence true",
+            "persistence_location \(directory.path)/",
+            "autosave_interval 1",
+            "max_queued_messages 1000000",
+            "max_inflight_messages 1000",
+            "log_dest file \(directory.path)/mosquitto.log",
+            "log_type error",
+            "log_type warning",
+            "log_type notice",
+        ] + (geteuid() == 0 ? ["user root"] : []) + extraConfig
+        try (config.joined(separator: "\n") + "\n").write(toFile: directory.file("mosquitto.conf"), atomically: true, encoding: .utf8)
+    }
+
+    /// The mosquitto binary: Debian installs it in /usr/sbin, often not on a user's PATH.
+    public static func executable(_ name: String) -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let candidates = ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"] + path.split(separator: ":").map(String.init)
+        for dir in candidates where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            return "\(dir)/\(name)"
+        }
+        return name
+    }
+
+    private func launch() async throws {
+        let p = try ChildProcess(TestBroker.executable("mosquitto"), ["-c", directory.file("mosquitto.conf")],
+                                 logPath: directory.file("stdout.log"))
+        process.withLock { $0 = p }
+        let port = self.port
+        try await waitUntil("mosquitto on port \(port)", timeout: .seconds(20)) {
+            if !p.isRunning { throw TimedOut("mosquitto exited at start (port \(port) taken?)") }
+            return LoopbackNetwork.accepts(port: port)
+        }
+    }
+
+    /// Stops the broker (SIGTERM, so it saves its persistence file) and waits for it to exit.
+    public func stop() {
+        let p = process.withLock { p in
+            defer { p = nil }
+            return p
+        }
+        guard let p, p.isRunning else { return }
+        p.signal(SIGTERM)
+        // A blocking wait is fine here: mosquitto exits within milliseconds of SIGTERM.
+        p.waitBlocking()
+    }
+
+    /// Stops and starts the broker on the same port with the same persistence folder.
+    public func restart() async throws {
+        stop()
+        try await launch()
+    }
+
+    /// Stops the broker and deletes its folder.
+    public func shutdown() {
+        stop()
+        directory.remove()
+    }
+}

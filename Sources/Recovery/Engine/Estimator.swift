@@ -1,0 +1,121 @@
+/// A known point of a sensor's series: the neighbours an estimate is drawn from.
+struct Anchor: Codable, Sendable, Equatable {
+    var seq: UInt64
+    var ts: Int64
+    var value: Double
+    var status: Reading.Status
+}
+
+/// Produces values for readings that are missing (`synthetic`) or invalid (`corrected`).
+/// Deterministic: the same neighbours, history and seq always give the same value, and the
+/// value always lies in the valid range.
+struct Estimator {
+    let configuration: EngineConfiguration
+
+    /// The value for `seq` between `left` and `right` (either may be absent) by `method`.
+    /// `recent` feeds the distribution method; `seed` makes its draw reproducible.
+    func value(seq: UInt64, left: Anchor?, right: Anchor?, method: FillMethod, recent: RecentValues, seed: UInt64) -> Double {
+        let raw: Double
+        switch method {
+        case .linear:
+            if let l = left, let r = right, r.seq > l.seq {
+                raw = l.value + (r.value - l.value) * Double(seq - l.seq) / Double(r.seq - l.seq)
+            } else {
+                raw = left?.value ?? right?.value ?? midpoint
+            }
+        case .locf:
+            raw = left?.value ?? right?.value ?? midpoint
+        case .distribution:
+            if let (mean, spread) = recent.meanAndSpread() {
+                var rng = SplitMix64(seed: seed)
+                raw = mean + spread * rng.nextGaussian()
+            } else {
+                raw = left?.value ?? right?.value ?? midpoint
+            }
+        }
+        return clampAndRound(raw)
+    }
+
+    var midpoint: Double { (configuration.validMin + configuration.validMax) / 2 }
+
+    /// Generated values carry millidegree precision and never leave the valid range.
+    func clampAndRound(_ v: Double) -> Double {
+        let rounded = (v * 1000).rounded() / 1000
+        return Swift.min(configuration.validMax, Swift.max(configuration.validMin, rounded))
+    }
+
+    /// Event time for `seq`: interpolated between the anchors, or stepped from the one there is.
+    static func timestamp(seq: UInt64, left: Anchor?, right: Anchor?, step: Int64) -> Int64 {
+        if let l = left, let r = right, r.seq > l.seq {
+            let fraction = Double(seq - l.seq) / Double(r.seq - l.seq)
+            return l.ts + Int64((Double(r.ts - l.ts) * fraction).rounded())
+        }
+        if let l = left { return l.ts + Int64(seq - l.seq) * step }
+        if let r = right { return r.ts - Int64(r.seq - seq) * step }
+        return 0
+    }
+
+    /// Seed for a distribution draw: sensor id, boot and seq, as the contract requires.
+    static func seed(sensorID: String, boot: Int64?, seq: UInt64) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in sensorID.utf8 {
+            h ^= UInt64(b)
+            h &*= 0x100_0000_01b3
+        }
+        var mix = SplitMix64(seed: h ^ UInt64(bitPattern: boot ?? -1) &* 0x9E37_79B9_7F4A_7C15)
+        return mix.next() ^ seq
+    }
+}
+
+/// The last few valid values of a sensor, for the distribution fill.
+struct RecentValues: Codable, Sendable {
+    static let capacity = 32
+    private var values: [Double] = []
+    private var next = 0
+
+    mutating func append(_ v: Double) {
+        if values.count < RecentValues.capacity {
+            values.append(v)
+        } else {
+            values[next] = v
+            next = (next + 1) % RecentValues.capacity
+        }
+    }
+
+    /// Mean and standard deviation, once at least two values are known.
+    func meanAndSpread() -> (Double, Double)? {
+        guard values.count >= 2 else { return nil }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+        return (mean, variance.squareRoot())
+    }
+}
+
+/// A small, fast, well-mixed PRNG whose sequence depends only on its seed (SplitMix64).
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1).
+    mutating func nextUnit() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
+
+    /// Standard normal (Box-Muller).
+    mutating func nextGaussian() -> Double {
+        let u1 = nextUnit(), u2 = nextUnit()
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,62 @@
+/// What a sensor's current epoch published as something other than `ok` (runs of `synthetic`,
+/// single `corrected` seqs, `gap` spans) and when: the record that decides whether a reading
+/// for an already-published seq is a restatement, too late, or a duplicate.
+///
+/// Only non-`ok` publications are kept, as ranges, so memory follows the number of fills, not
+/// the number of readings. Entries past the late horizon are kept (up to `expiredCap`) only to
+/// answer `too_late`.
+struct PublishedHistory: Codable, Sendable {
+    struct Entry: Codable, Sendable {
+        var from: UInt64
+        var to: UInt64
+        var quality: Quality
+        var publishedAt: Int64
+        /// Seqs in this range already restated (a seq is restated at most once).
+        var restated: [UInt64] = []
+    }
+
+    enum Lookup: Equatable {
+        case restatable(Quality)
+        case expired
+        /// Published `ok`, or already restated: a duplicate.
+        case settled
+    }
+
+    static let expiredCap = 4096
+    private(set) var entries: [Entry] = []
+
+    mutating func record(from: UInt64, to: UInt64, quality: Quality, at time: Int64) {
+        entries.append(Entry(from: from, to: to, quality: quality, publishedAt: time))
+    }
+
+    func lookup(_ seq: UInt64, now: Int64, horizon: Int64) -> Lookup {
+        guard let i = index(of: seq) else { return .settled }
+        let e = entries[i]
+        if e.restated.contains(seq) { return .settled }
+        return now - e.publishedAt > horizon ? .expired : .restatable(e.quality)
+    }
+
+    mutating func markRestated(_ seq: UInt64) {
+        if let i = index(of: seq) { entries[i].restated.append(seq) }
+    }
+
+    /// Drops the oldest expired entries beyond the cap.
+    mutating func prune(now: Int64, horizon: Int64) {
+        let expired = entries.prefix { now - $0.publishedAt > horizon }.count
+        if expired > PublishedHistory.expiredCap {
+            entries.removeFirst(expired - PublishedHistory.expiredCap)
+        }
+    }
+
+    mutating func removeAll() { entries.removeAll() }
+
+    /// Entries are appended in seq order within an epoch, so binary search finds the range.
+    private func index(of seq: UInt64) -> Int? {
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].to < seq { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < entries.count && entries[lo].from <= seq ? lo : nil
+    }
+}

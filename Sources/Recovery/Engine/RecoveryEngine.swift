@@ -1,0 +1,113 @@
+/// The recovery engine: a pure, deterministic function from inbound messages and clock ticks to
+/// the messages the gateway must publish (CONTRACT sections 1-4).
+///
+/// It reads no clock and does no I/O. `ingest` never closes a reorder window; only `tick` does,
+/// so journaling both and feeding them back in the same order reproduces the output byte for
+/// byte. The whole state is `Codable`, for snapshots the daemon restarts from.
+public struct RecoveryEngine: Codable, Sendable {
+    public let configuration: EngineConfiguration
+    private var sensors: [SensorState] = []
+    private var index: [String: Int] = [:]
+    public private(set) var counters = EngineCounters()
+
+    public init(configuration: EngineConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Processes one inbound message received at `receivedAt` (epoch ms) on `topic`, appending
+    /// what must be published to `publications`.
+    public mutating func ingest(topic: String, payload: UnsafeBufferPointer<UInt8>, receivedAt: Int64,
+                                into publications: inout [Publication]) {
+        var out = makeOutput(publications)
+        defer { publications = out.publications }
+        counters.received += 1
+
+        let sensorID: String
+        switch configuration.topicPattern.match(topic) {
+        case .sensor(let id): sensorID = id
+        case .invalidSensorID, .noMatch:
+            deadLetter(.invalidSensorID, SensorTopics.invalidDeadLetter, topic, payload, receivedAt, &out)
+            return
+        }
+        let dlqTopic = index[sensorID].map { sensors[$0].topics.deadLetter } ?? "dlq/\(sensorID)/temperature"
+        if payload.count > configuration.maxPayloadBytes {
+            deadLetter(.payloadTooLarge, dlqTopic, topic, payload, receivedAt, &out, sensor: index[sensorID])
+            return
+        }
+        let reading: Reading
+        switch ReadingParser.parse(payload, sensorID: sensorID) {
+        case .success(let r): reading = r
+        case .failure(let reason):
+            deadLetter(reason, dlqTopic, topic, payload, receivedAt, &out, sensor: index[sensorID])
+            return
+        }
+        let i = sensorIndex(sensorID, receivedAt)
+        let inRange = reading.temperature >= configuration.validMin && reading.temperature <= configuration.validMax
+        switch sensors[i].ingest(reading, inRange: inRange, at: receivedAt, &out) {
+        case .accepted:
+            if !inRange { deadLetter(.outOfRange, dlqTopic, topic, payload, receivedAt, &out, sensor: i) }
+        case .duplicate:
+            counters.duplicates += 1
+            sensors[i].summary.duplicates += 1
+        case .tooLate:
+            deadLetter(.tooLate, dlqTopic, topic, payload, receivedAt, &out, sensor: i)
+        case .lateOutOfRange:
+            deadLetter(.outOfRange, dlqTopic, topic, payload, receivedAt, &out, sensor: i)
+        }
+    }
+
+    /// Convenience for callers holding an array.
+    public mutating func ingest(topic: String, payload: [UInt8], receivedAt: Int64, into publications: inout [Publication]) {
+        payload.withUnsafeBufferPointer { ingest(topic: topic, payload: $0, receivedAt: receivedAt, into: &publications) }
+    }
+
+    /// Advances time to `now`: closes due reorder windows (fill, corrections), starts newly seen
+    /// sensors and marks silent ones stale.
+    public mutating func tick(now: Int64, into publications: inout [Publication]) {
+        var out = makeOutput(publications)
+        defer { publications = out.publications }
+        for i in sensors.indices {
+            sensors[i].tick(at: now, &out)
+        }
+    }
+
+    /// The earliest time a `tick` would do anything; nil when nothing is pending.
+    public func nextDeadline() -> Int64? {
+        var best: Int64?
+        for s in sensors {
+            if let d = s.nextDeadline(configuration) { best = min(best ?? d, d) }
+        }
+        return best
+    }
+
+    /// Per-sensor state for the status page, in order of first appearance.
+    public var summaries: [SensorSummary] { sensors.map(\.summary) }
+
+    private func makeOutput(_ publications: [Publication]) -> Output {
+        Output(configuration: configuration, estimator: Estimator(configuration: configuration), publications: publications)
+    }
+
+    private mutating func sensorIndex(_ id: String, _ receivedAt: Int64) -> Int {
+        if let i = index[id] { return i }
+        sensors.append(SensorState(id: id, firstReceipt: receivedAt, configuration: configuration))
+        index[id] = sensors.count - 1
+        return sensors.count - 1
+    }
+
+    private mutating func deadLetter(_ reason: RejectionReason, _ dlqTopic: String, _ topic: String,
+                                     _ payload: UnsafeBufferPointer<UInt8>, _ receivedAt: Int64, _ out: inout Output,
+                                     sensor: Int? = nil) {
+        counters.deadLetters += 1
+        if let sensor { sensors[sensor].summary.deadLetters += 1 }
+        let body = Messages.deadLetter(reason: reason, topic: topic, receivedAt: receivedAt, payload: payload,
+                                       maxBytes: configuration.maxPayloadBytes)
+        out.emit(.deadLetter, dlqTopic, body)
+    }
+}
+
+/// Totals since the engine started (or since the snapshot it was restored from).
+public struct EngineCounters: Codable, Sendable, Equatable {
+    public var received = 0
+    public var duplicates = 0
+    public var deadLetters = 0
+}

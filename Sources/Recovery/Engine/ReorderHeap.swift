@@ -1,0 +1,58 @@
+/// A binary min-heap of held readings ordered by seq: the reorder buffer releases them in
+/// ascending seq order however they arrived.
+struct ReorderHeap: Codable, Sendable {
+    private(set) var items: [HeldReading] = []
+
+    var isEmpty: Bool { items.isEmpty }
+    var count: Int { items.count }
+    var min: HeldReading? { items.first }
+
+    mutating func push(_ e: HeldReading) {
+        items.append(e)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i].reading.seq < items[parent].reading.seq else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    @discardableResult
+    mutating func popMin() -> HeldReading? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var smallest = i
+            if l < items.count, items[l].reading.seq < items[smallest].reading.seq { smallest = l }
+            if r < items.count, items[r].reading.seq < items[smallest].reading.seq { smallest = r }
+            if smallest == i { break }
+            items.swapAt(i, smallest)
+            i = smallest
+        }
+        return top
+    }
+
+    /// The valid (in-range) held reading with the smallest seq above `seq`: the right-hand
+    /// neighbour for an estimate.
+    func firstValid(after seq: UInt64) -> HeldReading? {
+        var best: HeldReading?
+        for item in items where item.inRange && item.reading.seq > seq {
+            if best == nil || item.reading.seq < best!.reading.seq { best = item }
+        }
+        return best
+    }
+
+    /// When the earliest held reading arrived: the moment the gap in front of them was noticed.
+    var earliestReceipt: Int64? { items.map(\.receivedAt).min() }
+}
+
+/// A reading waiting in a sensor's reorder heap.
+struct HeldReading: Codable, Sendable {
+    var reading: Reading
+    var receivedAt: Int64
+    var inRange: Bool
+}

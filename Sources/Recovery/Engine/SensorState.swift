@@ -1,0 +1,301 @@
+/// One sensor's recovery state within its current epoch (boot): the reorder heap, what has been
+/// published, the neighbours estimates are drawn from, its learned period and its aggregates.
+///
+/// Every decision is a function of the readings and ticks fed in, never of a clock, so the same
+/// input always yields the same output.
+struct SensorState: Codable, Sendable {
+    enum Disposition { case accepted, duplicate, tooLate, lateOutOfRange }
+    enum ReleaseMode { case ingest, tick, flush }
+
+    let id: String
+    let topics: SensorTopics
+    var boot: Int64?
+    /// False while a newly seen sensor's first readings are held to learn where it starts.
+    var started = false
+    var startDeadline: Int64
+    var nextSeq: UInt64 = 0
+    var highestSeen: UInt64?
+    var maxTs = Int64.min
+    var heap = ReorderHeap()
+    var held = Set<UInt64>()
+    /// The last real, valid reading published: the left neighbour for estimates.
+    var lastValid: Anchor?
+    /// The last real reading published (valid or not): the left anchor for interpolated times.
+    var lastAnchor: Anchor?
+    var tsStep: Int64 = 1000
+    var recent = RecentValues()
+    var history = PublishedHistory()
+    var period = PeriodEstimator()
+    var lastReceivedAt: Int64
+    var stale = false
+    var aggregates = AggregateWindows()
+    var summary: SensorSummary
+
+    init(id: String, firstReceipt: Int64, configuration: EngineConfiguration) {
+        self.id = id
+        topics = SensorTopics(sensorID: id, configuration: configuration)
+        startDeadline = firstReceipt + configuration.reorderWindowMs
+        lastReceivedAt = firstReceipt
+        summary = SensorSummary(sensorID: id)
+    }
+
+    /// The seq the sensor should send next, as far as the gateway knows.
+    var expectedNext: UInt64 { highestSeen.map { Swift.max($0 + 1, nextSeq) } ?? nextSeq }
+
+    // MARK: - Readings
+
+    mutating func ingest(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
+        period.observe(now)
+        lastReceivedAt = now
+        summary.lastSeen = now
+        if stale {
+            stale = false
+            summary.stale = false
+            out.emit(.sensorState, topics.state, Messages.sensorState(stale: false, lastSeq: highestSeen, lastSeen: now), retain: true)
+        }
+        if let b = r.boot, let current = boot, b < current { return .tooLate }
+        if startsNewEpoch(r, out.configuration) {
+            closeEpoch(at: now, &out)
+            beginEpoch(boot: r.boot)
+        } else if boot == nil, r.boot != nil, highestSeen == nil {
+            boot = r.boot
+        }
+        if started && r.seq < nextSeq { return late(r, inRange: inRange, at: now, &out) }
+        if held.contains(r.seq) { return .duplicate }
+
+        if started, r.seq > expectedNext {
+            requestResend(from: expectedNext, to: r.seq - 1, &out)
+        }
+        highestSeen = Swift.max(highestSeen ?? r.seq, r.seq)
+        summary.lastSeq = highestSeen
+        maxTs = Swift.max(maxTs, r.ts)
+        heap.push(HeldReading(reading: r, receivedAt: now, inRange: inRange))
+        held.insert(r.seq)
+        if started {
+            release(at: now, mode: heap.count > out.configuration.maxHeldPerSensor ? .flush : .ingest, &out)
+        }
+        return .accepted
+    }
+
+    /// A new boot value, a fall back by more than the reset threshold, or a fresh seq 0 (later
+    /// in event time than anything this epoch has seen) starts a new epoch.
+    private func startsNewEpoch(_ r: Reading, _ c: EngineConfiguration) -> Bool {
+        if let b = r.boot, b != boot, highestSeen != nil { return true }
+        guard let highest = highestSeen else { return false }
+        if r.seq == 0 && highest > 0 && r.ts > maxTs { return true }
+        return r.seq < highest && highest - r.seq > c.resetThreshold
+    }
+
+    /// A reading for a seq already published: restates an estimate, or is late or a duplicate.
+    private mutating func late(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
+        switch history.lookup(r.seq, now: now, horizon: out.configuration.lateHorizonMs) {
+        case .settled:
+            return .duplicate
+        case .expired:
+            return .tooLate
+        case .restatable(let earlier):
+            guard inRange else { return earlier == .corrected ? .duplicate : .lateOutOfRange }
+            var cleaned = CleanedReading(sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
+                                         status: r.status, quality: .restated, boot: r.boot)
+            cleaned.supersedes = earlier
+            publish(cleaned, &out)
+            history.markRestated(r.seq)
+            addToAggregates(ts: r.ts, seq: r.seq, value: r.temperature, quality: .restated,
+                            replacing: earlier != .gap, at: now, &out)
+            return .accepted
+        }
+    }
+
+    // MARK: - Time
+
+    mutating func tick(at now: Int64, _ out: inout Output) {
+        let c = out.configuration
+        if !started, now >= startDeadline, let first = heap.min {
+            started = true
+            nextSeq = first.reading.seq
+        }
+        if started { release(at: now, mode: .tick, &out) }
+        if !stale, let deadline = staleDeadline(c), now >= deadline {
+            stale = true
+            summary.stale = true
+            requestResend(from: expectedNext, to: nil, &out)
+            out.emit(.sensorState, topics.state, Messages.sensorState(stale: true, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
+        }
+        history.prune(now: now, horizon: c.lateHorizonMs)
+        aggregates.prune(now: now, horizon: c.lateHorizonMs)
+    }
+
+    /// The earliest time at which `tick` would do something for this sensor.
+    func nextDeadline(_ c: EngineConfiguration) -> Int64? {
+        var deadline = staleDeadline(c)
+        func consider(_ t: Int64) { deadline = Swift.min(deadline ?? t, t) }
+        if !started {
+            if !heap.isEmpty { consider(startDeadline) }
+        } else if let head = heap.min {
+            if head.reading.seq > nextSeq, let noticed = heap.earliestReceipt {
+                consider(noticed + c.reorderWindowMs)
+            } else if !head.inRange {
+                consider(head.receivedAt + c.reorderWindowMs)
+            }
+        }
+        return deadline
+    }
+
+    /// When a silent sensor counts as stale: max(stale_factor x period, 2 x reorder window).
+    private func staleDeadline(_ c: EngineConfiguration) -> Int64? {
+        guard !stale, let p = period.period else { return nil }
+        return lastReceivedAt + Swift.max(c.staleFactor * p, 2 * c.reorderWindowMs)
+    }
+
+    // MARK: - Epochs
+
+    /// Publishes everything the ending epoch still holds, filling its inner gaps now.
+    mutating func closeEpoch(at now: Int64, _ out: inout Output) {
+        if !started, let first = heap.min {
+            started = true
+            nextSeq = first.reading.seq
+        }
+        release(at: now, mode: .flush, &out)
+    }
+
+    /// A new epoch counts from 0; nothing is filled across the boundary.
+    private mutating func beginEpoch(boot newBoot: Int64?) {
+        boot = newBoot
+        started = true
+        nextSeq = 0
+        highestSeen = nil
+        maxTs = .min
+        lastValid = nil
+        lastAnchor = nil
+        recent = RecentValues()
+        history.removeAll()
+    }
+
+    // MARK: - Release
+
+    /// Publishes held readings in seq order while the next one is present, or its wait is over.
+    private mutating func release(at now: Int64, mode: ReleaseMode, _ out: inout Output) {
+        let window = out.configuration.reorderWindowMs
+        while let head = heap.min {
+            let seq = head.reading.seq
+            if seq < nextSeq {
+                heap.popMin()
+                held.remove(seq)
+                continue
+            }
+            if seq > nextSeq {
+                let due: Bool
+                switch mode {
+                case .ingest: due = false
+                case .flush: due = true
+                case .tick: due = now >= (heap.earliestReceipt ?? now) + window
+                }
+                guard due else { return }
+                fill(from: nextSeq, to: seq - 1, before: head, at: now, &out)
+                nextSeq = seq
+                continue
+            }
+            if head.inRange {
+                heap.popMin()
+                held.remove(seq)
+                publishReal(head, at: now, &out)
+            } else {
+                let right = heap.firstValid(after: seq)
+                let due = right != nil || mode == .flush || (mode == .tick && now >= head.receivedAt + window)
+                guard due else { return }
+                heap.popMin()
+                held.remove(seq)
+                publishCorrected(head, right: right.map(anchor), at: now, &out)
+            }
+            nextSeq = seq + 1
+        }
+    }
+
+    private func anchor(_ h: HeldReading) -> Anchor {
+        Anchor(seq: h.reading.seq, ts: h.reading.ts, value: h.reading.temperature, status: h.reading.status)
+    }
+
+    private mutating func publishReal(_ h: HeldReading, at now: Int64, _ out: inout Output) {
+        let r = h.reading
+        publish(CleanedReading(sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
+                               status: r.status, quality: .ok, boot: r.boot), &out)
+        noteAnchor(anchor(h))
+        lastValid = anchor(h)
+        recent.append(r.temperature)
+        addToAggregates(ts: r.ts, seq: r.seq, value: r.temperature, quality: .ok, replacing: false, at: now, &out)
+    }
+
+    private mutating func publishCorrected(_ h: HeldReading, right: Anchor?, at now: Int64, _ out: inout Output) {
+        let r = h.reading
+        let value = out.estimator.value(seq: r.seq, left: lastValid, right: right, method: .linear, recent: recent, seed: 0)
+        var cleaned = CleanedReading(sensorID: id, seq: r.seq, ts: r.ts, temperature: value,
+                                     status: r.status, quality: .corrected, boot: r.boot)
+        cleaned.raw = r.temperature
+        publish(cleaned, &out)
+        history.record(from: r.seq, to: r.seq, quality: .corrected, at: now)
+        noteAnchor(anchor(h))
+        addToAggregates(ts: r.ts, seq: r.seq, value: value, quality: .corrected, replacing: false, at: now, &out)
+    }
+
+    /// Fills the missing seqs `from...to` in front of `next`: synthetic readings, or one gap
+    /// notice when there are more than `max_fill` of them.
+    private mutating func fill(from: UInt64, to: UInt64, before next: HeldReading, at now: Int64, _ out: inout Output) {
+        let c = out.configuration
+        let rightTime = anchor(next)
+        if to - from + 1 > c.maxFill {
+            let notice = GapNotice(sensorID: id, fromSeq: from, toSeq: to, fromTs: lastAnchor?.ts ?? next.reading.ts,
+                                   toTs: next.reading.ts, boot: boot)
+            out.emit(.cleaned, topics.cleaned, notice.render())
+            summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
+            history.record(from: from, to: to, quality: .gap, at: now)
+            return
+        }
+        let rightValue = next.inRange ? rightTime : heap.firstValid(after: from).map(anchor)
+        let status = lastValid?.status ?? rightValue?.status ?? .normal
+        for seq in from...to {
+            let ts = Estimator.timestamp(seq: seq, left: lastAnchor, right: rightTime, step: tsStep)
+            let value = out.estimator.value(seq: seq, left: lastValid, right: rightValue, method: c.fill, recent: recent,
+                                            seed: Estimator.seed(sensorID: id, boot: boot, seq: seq))
+            var cleaned = CleanedReading(sensorID: id, seq: seq, ts: ts, temperature: value, status: status,
+                                         quality: .synthetic, boot: boot)
+            cleaned.method = c.fill
+            publish(cleaned, &out)
+            addToAggregates(ts: ts, seq: seq, value: value, quality: .synthetic, replacing: false, at: now, &out)
+        }
+        history.record(from: from, to: to, quality: .synthetic, at: now)
+    }
+
+    private mutating func noteAnchor(_ a: Anchor) {
+        if let last = lastAnchor, a.seq == last.seq + 1, a.ts > last.ts { tsStep = a.ts - last.ts }
+        lastAnchor = a
+    }
+
+    private mutating func publish(_ cleaned: CleanedReading, _ out: inout Output) {
+        out.emit(.cleaned, topics.cleaned, cleaned.render())
+        summary.published(cleaned.quality, seq: cleaned.seq, ts: cleaned.ts, value: cleaned.temperature)
+    }
+
+    private mutating func requestResend(from: UInt64, to: UInt64?, _ out: inout Output) {
+        out.emit(.resendRequest, topics.resend, Messages.resendRequest(from: from, to: to))
+        summary.resendRequests += 1
+    }
+
+    private mutating func addToAggregates(ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Bool,
+                                          at now: Int64, _ out: inout Output) {
+        let width = out.configuration.aggregateWindowMs
+        for window in aggregates.add(ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, now: now, width: width) {
+            out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
+        }
+    }
+}
+
+/// Where the engine's decisions go, with the settings they are made under.
+struct Output {
+    let configuration: EngineConfiguration
+    let estimator: Estimator
+    var publications: [Publication]
+
+    mutating func emit(_ kind: Publication.Kind, _ topic: String, _ payload: [UInt8], retain: Bool = false) {
+        publications.append(Publication(kind: kind, topic: topic, payload: payload, retain: retain))
+    }
+}

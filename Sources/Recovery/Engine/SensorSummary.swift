@@ -1,0 +1,41 @@
+/// What the status page and metrics show of one sensor.
+public struct SensorSummary: Codable, Sendable, Equatable {
+    /// One published reading, for the recent-readings plot.
+    public struct Point: Codable, Sendable, Equatable {
+        public var seq: UInt64
+        public var ts: Int64
+        public var value: Double
+        public var quality: Quality
+    }
+
+    public static let recentCapacity = 120
+
+    public var sensorID: String
+    public var lastSeq: UInt64?
+    public var lastSeen: Int64 = 0
+    public var stale = false
+    public var ok = 0
+    public var corrected = 0
+    public var synthetic = 0
+    public var restated = 0
+    public var gaps = 0
+    public var duplicates = 0
+    public var deadLetters = 0
+    public var resendRequests = 0
+    public private(set) var recent: [Point] = []
+
+    init(sensorID: String) { self.sensorID = sensorID }
+
+    mutating func published(_ quality: Quality, seq: UInt64, ts: Int64, value: Double?) {
+        switch quality {
+        case .ok: ok += 1
+        case .corrected: corrected += 1
+        case .synthetic: synthetic += 1
+        case .restated: restated += 1
+        case .gap: gaps += 1
+        }
+        guard let value else { return }
+        if recent.count == SensorSummary.recentCapacity { recent.removeFirst() }
+        recent.append(Point(seq: seq, ts: ts, value: value, quality: quality))
+    }
+}

@@ -1,0 +1,26 @@
+/// Why an inbound message became a dead letter; `code` is the contract's `reason` text.
+public enum RejectionReason: Error, Sendable, Equatable {
+    case malformedJSON
+    case missingField(String)
+    case badType(String)
+    case badValue(String)
+    case outOfRange
+    case invalidSensorID
+    case sensorIDMismatch
+    case payloadTooLarge
+    case tooLate
+
+    public var code: String {
+        switch self {
+        case .malformedJSON: "malformed_json"
+        case .missingField(let f): "missing_field:\(f)"
+        case .badType(let f): "bad_type:\(f)"
+        case .badValue(let f): "bad_value:\(f)"
+        case .outOfRange: "out_of_range"
+        case .invalidSensorID: "invalid_sensor_id"
+        case .sensorIDMismatch: "sensor_id_mismatch"
+        case .payloadTooLarge: "payload_too_large"
+        case .tooLate: "too_late"
+        }
+    }
+}

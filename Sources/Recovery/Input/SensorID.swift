@@ -1,0 +1,64 @@
+/// The rules for sensor ids and for finding one in a topic.
+public enum SensorID {
+    /// 1-64 characters of `A-Z a-z 0-9 _ . -`, and not `.` or `..` (they would make topic and
+    /// file names ambiguous).
+    public static func isValid<C: Collection<UInt8>>(_ bytes: C) -> Bool {
+        guard (1...64).contains(bytes.count) else { return false }
+        for c in bytes {
+            switch c {
+            case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"): continue
+            default: return false
+            }
+        }
+        if bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) && bytes.count <= 2 { return false }
+        return true
+    }
+
+    public static func isValid(_ id: String) -> Bool { isValid(Array(id.utf8)) }
+}
+
+/// Matches topics against the subscription filter and extracts the sensor id at its `+` level.
+public struct TopicPattern: Sendable, Codable, Equatable {
+    public let filter: String
+    private let levels: [String]
+    private let sensorLevel: Int
+
+    /// The filter must contain exactly one `+` level (the sensor id) and no `#`.
+    public init?(_ filter: String) {
+        let levels = filter.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let plus = levels.firstIndex(of: "+"), levels.filter({ $0 == "+" }).count == 1,
+              !levels.contains(where: { $0.contains("#") || ($0 != "+" && $0.contains("+")) }) else { return nil }
+        self.filter = filter
+        self.levels = levels
+        sensorLevel = plus
+    }
+
+    public enum Match: Equatable {
+        case sensor(String)
+        case invalidSensorID
+        case noMatch
+    }
+
+    /// The sensor id in `topic`, `.invalidSensorID` when the level is there but breaks the rules.
+    public func match(_ topic: String) -> Match {
+        let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == levels.count else { return .noMatch }
+        for (i, level) in levels.enumerated() where i != sensorLevel && parts[i] != level { return .noMatch }
+        let id = parts[sensorLevel]
+        return SensorID.isValid(Array(id.utf8)) ? .sensor(String(id)) : .invalidSensorID
+    }
+
+    enum CodingKeys: String, CodingKey { case filter }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let f = try c.decode(String.self, forKey: .filter)
+        guard let p = TopicPattern(f) else {
+            throw DecodingError.dataCorruptedError(forKey: .filter, in: c, debugDescription: "bad topic filter \(f)")
+        }
+        self = p
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(filter, forKey: .filter)
+    }
+}

@@ -1,0 +1,61 @@
+/// A reading on its way to `cleaned/<sensor_id>/temperature`, with its quality and the fields
+/// that quality carries. `render()` gives the exact payload.
+struct CleanedReading: Equatable {
+    var sensorID: String
+    var seq: UInt64
+    var ts: Int64
+    var temperature: Double
+    var status: Reading.Status
+    var quality: Quality
+    var boot: Int64?
+    /// `corrected`: the value received.
+    var raw: Double?
+    /// `synthetic`: how it was generated.
+    var method: FillMethod?
+    /// `restated`: the quality it supersedes.
+    var supersedes: Quality?
+
+    func render() -> [UInt8] {
+        var w = JSONWriter()
+        w.string("sensor_id", sensorID)
+        w.uint("seq", seq)
+        w.int("ts", ts)
+        w.double("temperature", temperature)
+        w.string("status", status.rawValue)
+        w.string("quality", quality.rawValue)
+        if let raw {
+            w.double("raw", raw)
+            w.string("reason", "out_of_range")
+        }
+        if let method { w.string("method", method.rawValue) }
+        if let supersedes { w.string("supersedes", supersedes.rawValue) }
+        if let boot { w.int("boot", boot) }
+        return w.finish()
+    }
+}
+
+/// A run of missing readings too long to fill (more than `max_fill`). `from_ts`/`to_ts` are the
+/// event times of the readings on either side, so the span holds no data (`seq`/`ts` repeat the
+/// start, giving consumers the same de-duplication key as any cleaned message).
+struct GapNotice: Equatable {
+    var sensorID: String
+    var fromSeq: UInt64
+    var toSeq: UInt64
+    var fromTs: Int64
+    var toTs: Int64
+    var boot: Int64?
+
+    func render() -> [UInt8] {
+        var w = JSONWriter()
+        w.string("sensor_id", sensorID)
+        w.uint("seq", fromSeq)
+        w.int("ts", fromTs)
+        w.string("quality", Quality.gap.rawValue)
+        w.uint("from_seq", fromSeq)
+        w.uint("to_seq", toSeq)
+        w.int("from_ts", fromTs)
+        w.int("to_ts", toTs)
+        if let boot { w.int("boot", boot) }
+        return w.finish()
+    }
+}

@@ -1,0 +1,99 @@
+/// Builds compact JSON objects byte by byte, with keys in the order written, so output is
+/// byte-identical for identical input (the contract's replay guarantee) and cheap to make.
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    init(capacity: Int = 160) {
+        bytes.reserveCapacity(capacity)
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    mutating func finish() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    private mutating func key(_ k: StaticString) {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    mutating func string(_ k: StaticString, _ value: String) {
+        key(k)
+        JSONWriter.appendQuoted(value.utf8, to: &bytes)
+    }
+
+    mutating func int(_ k: StaticString, _ value: Int64) {
+        key(k)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func uint(_ k: StaticString, _ value: UInt64) {
+        key(k)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func double(_ k: StaticString, _ value: Double) {
+        key(k)
+        bytes.append(contentsOf: JSONWriter.format(value).utf8)
+    }
+
+    mutating func bool(_ k: StaticString, _ value: Bool) {
+        key(k)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    /// The shortest text that reads back as the same double; never NaN or infinity in our output.
+    static func format(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        return value.description
+    }
+
+    static func appendQuoted<S: Sequence<UInt8>>(_ text: S, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for c in text {
+            switch c {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            default: out.append(c)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    mutating func rawString(_ k: StaticString, utf8 value: some Sequence<UInt8>) {
+        key(k)
+        JSONWriter.appendQuoted(value, to: &bytes)
+    }
+}
+
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ data: some Collection<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity((data.count + 2) / 3 * 4)
+        var it = data.makeIterator()
+        while let a = it.next() {
+            let b = it.next()
+            let c = it.next()
+            let n = UInt32(a) << 16 | UInt32(b ?? 0) << 8 | UInt32(c ?? 0)
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(b == nil ? UInt8(ascii: "=") : alphabet[Int(n >> 6 & 63)])
+            out.append(c == nil ? UInt8(ascii: "=") : alphabet[Int(n & 63)])
+        }
+        return out
+    }
+}

@@ -1,0 +1,78 @@
+/// Payloads of the gateway's non-reading messages (CONTRACT sections 3 and 4).
+enum Messages {
+    static func deadLetter(reason: RejectionReason, topic: String, receivedAt: Int64, payload: UnsafeBufferPointer<UInt8>, maxBytes: Int) -> [UInt8] {
+        var w = JSONWriter(capacity: payload.count + 128)
+        w.string("reason", reason.code)
+        w.string("topic", topic)
+        w.int("received_at", receivedAt)
+        let truncated = payload.count > maxBytes
+        let kept = UnsafeBufferPointer(rebasing: payload.prefix(maxBytes))
+        if String(validating: kept, as: UTF8.self) != nil {
+            w.rawString("payload", utf8: kept)
+        } else {
+            w.rawString("payload_base64", utf8: Base64.encode(kept))
+        }
+        if truncated { w.bool("truncated", true) }
+        return w.finish()
+    }
+
+    static func resendRequest(from: UInt64, to: UInt64?) -> [UInt8] {
+        var w = JSONWriter(capacity: 48)
+        w.uint("from_seq", from)
+        if let to { w.uint("to_seq", to) }
+        return w.finish()
+    }
+
+    static func sensorState(stale: Bool, lastSeq: UInt64?, lastSeen: Int64) -> [UInt8] {
+        var w = JSONWriter(capacity: 64)
+        w.string("state", stale ? "stale" : "live")
+        if let lastSeq { w.uint("last_seq", lastSeq) }
+        w.int("last_seen", lastSeen)
+        return w.finish()
+    }
+
+    static func aggregate(sensorID: String, window: AggregateWindows.Window, width: Int64) -> [UInt8] {
+        let estimates = window.estimates
+        let count = window.okCount + estimates.count
+        var minV = window.okMin, maxV = window.okMax, sum = window.okSum
+        for e in estimates {
+            minV = Swift.min(minV, e.value)
+            maxV = Swift.max(maxV, e.value)
+            sum += e.value
+        }
+        var w = JSONWriter(capacity: 220)
+        w.string("sensor_id", sensorID)
+        w.int("window_start", window.start)
+        w.int("window_end", window.start + width)
+        w.int("count", Int64(count))
+        if count > 0 {
+            w.double("min", minV)
+            w.double("max", maxV)
+            w.double("mean", (sum / Double(count) * 1000).rounded() / 1000)
+        }
+        w.int("ok", Int64(window.okCount))
+        w.int("corrected", Int64(estimates.count { $0.quality == .corrected }))
+        w.int("synthetic", Int64(estimates.count { $0.quality == .synthetic }))
+        w.int("revision", Int64(window.revision))
+        return w.finish()
+    }
+}
+
+/// The topics one sensor's messages go to, built once per sensor.
+struct SensorTopics: Codable, Sendable {
+    var cleaned: String
+    var deadLetter: String
+    var resend: String
+    var state: String
+    var aggregate: String
+
+    init(sensorID: String, configuration: EngineConfiguration) {
+        cleaned = "cleaned/\(sensorID)/temperature"
+        deadLetter = "dlq/\(sensorID)/temperature"
+        resend = "sensors/\(sensorID)/resend"
+        state = "gateway/\(configuration.gatewayID)/sensors/\(sensorID)"
+        aggregate = "aggregates/\(sensorID)/temperature/\(configuration.aggregateWindowLabel)"
+    }
+
+    static let invalidDeadLetter = "dlq/_invalid/temperature"
+}

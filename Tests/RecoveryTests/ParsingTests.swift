@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import Recovery
+
+@Suite("Parsing and validation become the contract's dead-letter reasons")
+struct ParsingTests {
+    static let cases: [(String, String)] = [
+        ("{\"seq\":4", "malformed_json"),
+        ("not json", "malformed_json"),
+        ("", "malformed_json"),
+        ("[1,2]", "malformed_json"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\"} trailing", "malformed_json"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":NaN,\"status\":\"normal\"}", "malformed_json"),
+        ("{\"ts\":1,\"temperature\":52,\"status\":\"normal\"}", "missing_field:seq"),
+        ("{\"seq\":1,\"temperature\":52,\"status\":\"normal\"}", "missing_field:ts"),
+        ("{\"seq\":1,\"ts\":1,\"status\":\"normal\"}", "missing_field:temperature"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":52}", "missing_field:status"),
+        ("{\"seq\":\"1\",\"ts\":1,\"temperature\":52,\"status\":\"normal\"}", "bad_type:seq"),
+        ("{\"seq\":-1,\"ts\":1,\"temperature\":52,\"status\":\"normal\"}", "bad_value:seq"),
+        ("{\"seq\":1.5,\"ts\":1,\"temperature\":52,\"status\":\"normal\"}", "bad_value:seq"),
+        ("{\"seq\":9007199254740992,\"ts\":1,\"temperature\":52,\"status\":\"normal\"}", "bad_value:seq"),
+        ("{\"seq\":18446744073709551616,\"ts\":1,\"temperature\":52,\"status\":\"normal\"}", "bad_value:seq"),
+        ("{\"seq\":1,\"ts\":true,\"temperature\":52,\"status\":\"normal\"}", "bad_type:ts"),
+        ("{\"seq\":1,\"ts\":\"yesterday\",\"temperature\":52,\"status\":\"normal\"}", "bad_value:ts"),
+        ("{\"seq\":1,\"ts\":\"2026-02-30T00:00:00Z\",\"temperature\":52,\"status\":\"normal\"}", "bad_value:ts"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":\"52\",\"status\":\"normal\"}", "bad_type:temperature"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":1e999,\"status\":\"normal\"}", "bad_value:temperature"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"weird\"}", "bad_value:status"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":7}", "bad_type:status"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"boot\":\"x\"}", "bad_type:boot"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"sensor_id\":\"other\"}", "sensor_id_mismatch"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"sensor_id\":5}", "bad_type:sensor_id"),
+    ]
+
+    @Test("each malformed payload is dead-lettered with its reason", arguments: cases)
+    func reasons(payload: String, reason: String) {
+        var h = Harness()
+        let out = h.raw("sensors/press-01/temperature", payload)
+        #expect(out.count == 1)
+        #expect(out.first?.kind == .deadLetter)
+        #expect(out.first?.topic == "dlq/press-01/temperature")
+        #expect(out.first?.reason == reason)
+        #expect(out.first?.json["payload"] as? String == payload)
+        #expect((out.first?.json["received_at"] as? NSNumber)?.int64Value == h.now)
+    }
+
+    @Test("valid payloads with extras, RFC 3339 times and a matching sensor_id are accepted")
+    func accepted() {
+        var h = Harness()
+        let out = h.raw("sensors/press-01/temperature",
+                        "{\"sensor_id\":\"press-01\",\"seq\":7,\"ts\":\"2026-11-26T03:00:00.250+01:00\",\"temperature\":52.31,\"status\":\"deviated\",\"extra\":{\"a\":[1,{\"b\":null}]}}")
+        #expect(out.isEmpty)
+        let released = h.advance(2000)
+        #expect(released.cleaned.map(\.text) == [
+            "{\"sensor_id\":\"press-01\",\"seq\":7,\"ts\":1795658400250,\"temperature\":52.31,\"status\":\"deviated\",\"quality\":\"ok\"}",
+        ])
+    }
+
+    @Test("hostile sensor ids in the topic go to dlq/_invalid", arguments: ["..", ".", "a b", "x/y", String(repeating: "a", count: 65), "ünï", ""])
+    func invalidSensorIDs(id: String) {
+        var h = Harness()
+        let out = h.raw("sensors/\(id)/temperature", "{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\"}")
+        #expect(out.map(\.topic) == ["dlq/_invalid/temperature"])
+        #expect(out.first?.reason == "invalid_sensor_id")
+    }
+
+    @Test("an oversized payload is cut to the limit and flagged truncated; binary is base64")
+    func oversizedAndBinary() {
+        var h = Harness { $0.maxPayloadBytes = 16 }
+        let big = h.raw("sensors/s1/temperature", String(repeating: "x", count: 40))
+        #expect(big.first?.reason == "payload_too_large")
+        #expect(big.first?.json["payload"] as? String == String(repeating: "x", count: 16))
+        #expect(big.first?.json["truncated"] as? Bool == true)
+
+        let binary = h.rawBytes("sensors/s1/temperature", [0xFF, 0xFE, 0x00, 0x7B])
+        #expect(binary.first?.reason == "malformed_json")
+        #expect(binary.first?.json["payload_base64"] as? String == Data([0xFF, 0xFE, 0x00, 0x7B]).base64EncodedString())
+        #expect(binary.first?.json["payload"] == nil)
+    }
+
+    @Test("RFC 3339 conversion matches Foundation's", arguments: [
+        "1970-01-01T00:00:00Z", "2026-11-26T03:00:00.250Z", "2024-02-29T23:59:59.999-05:30", "2000-12-31t12:00:00.1+14:00",
+    ])
+    func rfc3339(text: String) throws {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let g = ISO8601DateFormatter()
+        let date = try #require(f.date(from: text.uppercased()) ?? g.date(from: text.uppercased()))
+        #expect(Timestamp.parseRFC3339(Array(text.utf8)) == Int64((date.timeIntervalSince1970 * 1000).rounded()))
+    }
+
+    @Test("random bytes, truncations and deep nesting never crash and always dead-letter")
+    func hostileBytes() {
+        var h = Harness()
+        var rng = SplitMix64(seed: 42)
+        let valid = Array("{\"seq\":1,\"ts\":1795660000000,\"temperature\":52.5,\"status\":\"normal\",\"boot\":1}".utf8)
+        for n in 0..<valid.count {
+            let out = h.rawBytes("sensors/s2/temperature", Array(valid.prefix(n)))
+            #expect(out.first?.kind == .deadLetter)
+        }
+        for _ in 0..<3000 {
+            let len = Int(rng.next() % 80)
+            let bytes = (0..<len).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            _ = h.rawBytes("sensors/s3/temperature", bytes)
+        }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        var roomy = Harness { $0.maxPayloadBytes = 1 << 21 }
+        #expect(roomy.raw("sensors/s1/temperature", "{\"x\":\(deep),\"seq\":1}").first?.reason == "missing_field:ts")
+        let huge = "{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"\(String(repeating: "a", count: 1_000_000))\"}"
+        #expect(h.raw("sensors/s1/temperature", huge).first?.reason == "payload_too_large")
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import Testing
+@testable import Recovery
+
+/// Scripted streams with a fake clock, asserting the exact output.
+@Suite("Recovery engine scenarios")
+struct ScenarioTests {
+    static let base: Int64 = 1_795_660_000_000
+
+    /// A sensor whose seq 0 (52 °C) has been released after the first-sight hold.
+    static func started(_ configure: (inout EngineConfiguration) -> Void = { _ in }) -> Harness {
+        var h = Harness(configure)
+        h.send(seq: 0, temp: 52)
+        h.advance(2000)
+        return h
+    }
+
+    @Test("a new sensor is held one reorder window, then starts at the lowest seq seen")
+    func firstSight() {
+        var h = Harness()
+        #expect(h.send(seq: 5).isEmpty)
+        #expect(h.send(seq: 3).isEmpty)
+        #expect(h.send(seq: 4).isEmpty)
+        #expect(h.advance(1999).isEmpty)
+        #expect(h.advance(1).summary == ["3:ok", "4:ok", "5:ok"])
+    }
+
+    @Test("readings out of order are released in seq order; a gap asks for a resend once")
+    func reorder() {
+        var h = Self.started()
+        #expect(h.send(seq: 1).summary == ["1:ok"])
+        let gap = h.send(seq: 3)
+        #expect(gap.map(\.topic) == ["sensors/s1/resend"])
+        #expect(gap.first?.text == "{\"from_seq\":2,\"to_seq\":2}")
+        #expect(h.send(seq: 4).isEmpty)
+        #expect(h.send(seq: 2).summary == ["2:ok", "3:ok", "4:ok"])
+        #expect(h.log.of(.resendRequest).count == 1)
+    }
+
+    @Test("a gap still open when the window closes is filled by linear interpolation in value and time")
+    func linearFill() {
+        var h = Harness()
+        h.send(seq: 0, temp: 50)
+        h.advance(2000)
+        h.send(seq: 1, temp: 51)
+        h.send(seq: 4, temp: 54)
+        #expect(h.advance(1999).isEmpty)
+        let out = h.advance(1)
+        #expect(out.cleaned.map(\.text) == [
+            "{\"sensor_id\":\"s1\",\"seq\":2,\"ts\":\(Self.base + 2000),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"synthetic\",\"method\":\"linear\"}",
+            "{\"sensor_id\":\"s1\",\"seq\":3,\"ts\":\(Self.base + 3000),\"temperature\":53.0,\"status\":\"normal\",\"quality\":\"synthetic\",\"method\":\"linear\"}",
+            "{\"sensor_id\":\"s1\",\"seq\":4,\"ts\":\(Self.base + 4000),\"temperature\":54.0,\"status\":\"normal\",\"quality\":\"ok\"}",
+        ])
+    }
+
+    @Test("locf repeats the last valid value")
+    func locfFill() {
+        var h = Self.started { $0.fill = .locf }
+        h.send(seq: 1, temp: 51.25)
+        h.send(seq: 3, temp: 54)
+        #expect(h.advance(2000).cleaned.map(\.temperature) == [51.25, 54])
+    }
+
+    @Test("distribution fill is reproducible from sensor, boot and seq, and stays in range")
+    func distributionFill() {
+        func run() -> [Publication] {
+            var h = Harness { $0.fill = .distribution }
+            for seq in 0..<20 { h.send(seq: seq, temp: 50 + Double(seq % 6)) }
+            h.advance(2000)
+            h.send(seq: 40, temp: 52)
+            h.advance(2000)
+            return h.log
+        }
+        let first = run()
+        #expect(first == run())
+        let synthetic = first.cleaned.filter { $0.quality == "synthetic" }
+        #expect(synthetic.count == 20)
+        #expect(synthetic.allSatisfy { $0.json["method"] as? String == "distribution" && (50...55).contains($0.temperature!) })
+        #expect(Set(synthetic.map(\.temperature)).count > 1)
+    }
+
+    @Test("more than max_fill missing readings become one gap message, no invented readings")
+    func gapMessage() {
+        var h = Self.started { $0.maxFill = 3 }
+        h.send(seq: 10)
+        let out = h.advance(2000)
+        #expect(out.cleaned.map(\.text) == [
+            "{\"sensor_id\":\"s1\",\"seq\":1,\"ts\":\(Self.base),\"quality\":\"gap\",\"from_seq\":1,\"to_seq\":9,\"from_ts\":\(Self.base),\"to_ts\":\(Self.base + 10000)}",
+            "{\"sensor_id\":\"s1\",\"seq\":10,\"ts\":\(Self.base + 10000),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"ok\"}",
+        ])
+    }
+
+    @Test("an out-of-range value is dead-lettered and published corrected from its neighbours")
+    func outOfRange() {
+        var h = Self.started()
+        let bad = h.send(seq: 1, temp: 99.5)
+        #expect(bad.map(\.kind) == [.deadLetter])
+        #expect(bad.first?.reason == "out_of_range")
+        let out = h.send(seq: 2, temp: 54)
+        #expect(out.cleaned.map(\.text) == [
+            "{\"sensor_id\":\"s1\",\"seq\":1,\"ts\":\(Self.base + 1000),\"temperature\":53.0,\"status\":\"normal\",\"quality\":\"corrected\",\"raw\":99.5,\"reason\":\"out_of_range\"}",
+            "{\"sensor_id\":\"s1\",\"seq\":2,\"ts\":\(Self.base + 2000),\"temperature\":54.0,\"status\":\"normal\",\"quality\":\"ok\"}",
+        ])
+    }
+
+    @Test("an out-of-range value with no right neighbour in time is corrected from the left one")
+    func outOfRangeAlone() {
+        var h = Self.started()
+        h.send(seq: 1, temp: -40)
+        #expect(h.advance(1999).cleaned.isEmpty)
+        let out = h.advance(1)
+        #expect(out.summary == ["1:corrected"])
+        #expect(out.first?.temperature == 52)
+        #expect(out.first?.json["raw"] as? Double == -40)
+    }
+
+    @Test("a late real reading restates its synthetic value once; again it is a duplicate")
+    func restatement() {
+        var h = Self.started()
+        h.send(seq: 2, temp: 52)
+        #expect(h.advance(2000).summary == ["1:synthetic", "2:ok"])
+        let late = h.send(seq: 1, temp: 51.5)
+        #expect(late.cleaned.map(\.text) == [
+            "{\"sensor_id\":\"s1\",\"seq\":1,\"ts\":\(Self.base + 1000),\"temperature\":51.5,\"status\":\"normal\",\"quality\":\"restated\",\"supersedes\":\"synthetic\"}",
+        ])
+        #expect(h.send(seq: 1, temp: 51.5).isEmpty)
+        #expect(h.engine.counters.duplicates == 1)
+    }
+
+    @Test("later than the late horizon a reading is dead-lettered too_late")
+    func tooLate() {
+        var h = Self.started { $0.lateHorizonMs = 10_000 }
+        h.send(seq: 2)
+        h.advance(2000)
+        h.advance(10_001)
+        let out = h.send(seq: 1).of(.deadLetter)
+        #expect(out.count == 1)
+        #expect(out.first?.reason == "too_late")
+    }
+
+    @Test("exact duplicates, released or still held, are dropped and counted")
+    func duplicates() {
+        var h = Self.started()
+        h.send(seq: 1)
+        #expect(h.send(seq: 1).isEmpty)
+        h.send(seq: 3)
+        #expect(h.send(seq: 3).isEmpty)
+        #expect(h.send(seq: 0).isEmpty)
+        #expect(h.engine.counters.duplicates == 3)
+        #expect(h.log.of(.deadLetter).isEmpty)
+    }
+
+    @Test("a new boot starts a new epoch from 0: its missing first readings are requested and filled from the right")
+    func restartWithBoot() {
+        var h = Harness()
+        h.send(seq: 7, temp: 51, boot: 1)
+        h.advance(2000)
+        h.send(seq: 8, temp: 51, boot: 1)
+        let reboot = h.send(seq: 2, temp: 53, ts: Self.base + 60_000, boot: 2)
+        #expect(reboot.of(.resendRequest).map(\.text) == ["{\"from_seq\":0,\"to_seq\":1}"])
+        let out = h.advance(2000)
+        #expect(out.summary == ["0:synthetic", "1:synthetic", "2:ok"])
+        #expect(out.cleaned.allSatisfy { $0.json["boot"] as? Int == 2 })
+        #expect(out.cleaned.prefix(2).allSatisfy { $0.temperature == 53 })
+        #expect(h.send(seq: 9, temp: 51, boot: 1).first?.reason == "too_late")
+    }
+
+    @Test("without boot, seq falling back to 0 or past the reset threshold starts a new epoch")
+    func restartWithoutBoot() {
+        var h = Self.started()
+        for seq in 1...3 { h.send(seq: seq) }
+        #expect(h.send(seq: 0, ts: Self.base + 100_000).summary == ["0:ok"])
+        #expect(h.send(seq: 1, ts: Self.base + 101_000).summary == ["1:ok"])
+
+        var t = Self.started()
+        t.send(seq: 1500)
+        t.advance(2000)
+        t.send(seq: 2, ts: Self.base + 500_000)
+        let out = t.advance(2000)
+        #expect(out.summary == ["0:synthetic", "1:synthetic", "2:ok"])
+    }
+
+    @Test("a silent sensor gets one open-ended resend request and a retained stale state; live again when it resumes")
+    func stale() {
+        var h = Harness()
+        for seq in 0..<5 { h.send(seq: seq, at: h.now + 1000) }
+        h.advance(2000)
+        let last = h.now - 2000
+        #expect(h.advance(2999).isEmpty)
+        let out = h.advance(1)
+        #expect(out.map(\.topic) == ["sensors/s1/resend", "gateway/gw/sensors/s1"])
+        #expect(out.first?.text == "{\"from_seq\":5}")
+        #expect(out.last?.text == "{\"state\":\"stale\",\"last_seq\":4,\"last_seen\":\(last)}")
+        #expect(out.last?.retain == true)
+        #expect(h.advance(60_000).isEmpty)
+        let back = h.send(seq: 5)
+        #expect(back.first?.text == "{\"state\":\"live\",\"last_seq\":4,\"last_seen\":\(h.now)}")
+        #expect(back.summary == ["5:ok"])
+    }
+
+    @Test("aggregate windows close when readings pass their end; a restatement republishes with revision + 1")
+    func aggregates() {
+        var h = Harness { $0.aggregateWindowMs = 10_000 }
+        h.send(seq: 0, temp: 50)
+        h.advance(2000)
+        for seq in 1...9 where seq != 4 { h.send(seq: seq, temp: 50 + Double(seq) / 2) }
+        h.advance(2000)
+        let close = h.send(seq: 10, temp: 51)
+        let agg = close.of(.aggregate)
+        #expect(agg.map(\.topic) == ["aggregates/s1/temperature/10s"])
+        #expect(agg.first?.text == "{\"sensor_id\":\"s1\",\"window_start\":\(Self.base),\"window_end\":\(Self.base + 10000),\"count\":10,\"min\":50.0,\"max\":54.5,\"mean\":52.25,\"ok\":9,\"corrected\":0,\"synthetic\":1,\"revision\":0}")
+        let restate = h.send(seq: 4, temp: 55)
+        #expect(restate.summary == ["4:restated"])
+        #expect(restate.of(.aggregate).first?.text == "{\"sensor_id\":\"s1\",\"window_start\":\(Self.base),\"window_end\":\(Self.base + 10000),\"count\":10,\"min\":50.0,\"max\":55.0,\"mean\":52.55,\"ok\":10,\"corrected\":0,\"synthetic\":0,\"revision\":1}")
+    }
+
+    @Test("seq 0 then 10^15 costs one gap message, not memory")
+    func hugeJump() {
+        var h = Self.started()
+        h.send(seq: 1_000_000_000_000_000, ts: Self.base + 5000)
+        let out = h.advance(2000)
+        #expect(out.summary == ["1:gap", "1000000000000000:ok"])
+        #expect(out.first?.json["to_seq"] as? Int == 999_999_999_999_999)
+    }
+
+    @Test("a flood of far-ahead readings is bounded by max held per sensor")
+    func heldBound() {
+        var h = Self.started { $0.maxHeldPerSensor = 50 }
+        for seq in stride(from: 1000, through: 1100, by: 1) { h.send(seq: seq) }
+        #expect(h.log.cleaned.count > 50)
+        #expect(h.engine.nextDeadline() == nil || h.log.summary.last == "1100:ok")
+    }
+}

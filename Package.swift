@@ -55,6 +55,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["MQTT"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery"], swiftSettings: strict),
+        .executableTarget(name: "JournalCrashHelper", dependencies: ["Journal"], path: "Tests/JournalCrashHelper", swiftSettings: strict),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",

@@ -1,0 +1,114 @@
+/// Walks the records of one segment file in order, validating each, in bounded memory.
+///
+/// At the first invalid record it looks further into the segment for a valid record with a
+/// later seq: if there is one, the bytes in between are corruption (reported, then skipped);
+/// if there is none, the segment's data simply ends there (unused space, or a torn tail).
+struct SegmentScanner {
+    struct Corruption: Equatable, Sendable {
+        var fromOffset: Int
+        var toOffset: Int
+        /// Seqs that would have been in the damaged range (empty if none were lost).
+        var lostSeqs: ClosedRange<UInt64>?
+    }
+
+    struct Result {
+        /// Offset just past the last valid record: where appends continue.
+        var end: Int
+        var firstSeq: UInt64?
+        var lastSeq: UInt64?
+        var count = 0
+        var corruption: [Corruption] = []
+        /// True when non-zero bytes follow `end`: an interrupted write, or leftovers of a former lap.
+        var dirtyTail = false
+    }
+
+    static let chunk = 1 << 20
+
+    let fileSystem: FileSystem
+    let handle: Int32
+    let header: SegmentHeader
+    let segmentSize: Int
+
+    /// Scans from the first record; `visit` returns false to stop early.
+    func scan(_ visit: (JournalRecord, Int) throws -> Bool) throws -> Result {
+        var window = Window(scanner: self)
+        var offset = SegmentHeader.size
+        var expected = header.baseSeq
+        var result = Result(end: offset)
+        while offset + RecordFormat.headerSize <= segmentSize {
+            switch try window.decode(at: offset, generation: header.generation) {
+            case .record(let record, let size) where record.seq == expected:
+                result.firstSeq = result.firstSeq ?? record.seq
+                result.lastSeq = record.seq
+                result.count += 1
+                expected = record.seq + 1
+                offset += size
+                result.end = offset
+                if try !visit(record, offset - size) { return result }
+            default:
+                guard let (resume, seq) = try findNextValid(after: offset, minimumSeq: expected, &window) else {
+                    result.dirtyTail = try !window.isZero(at: offset, count: min(RecordFormat.headerSize, segmentSize - offset))
+                    return result
+                }
+                result.corruption.append(Corruption(fromOffset: offset, toOffset: resume,
+                                                    lostSeqs: seq > expected ? expected...(seq - 1) : nil))
+                offset = resume
+                expected = seq
+            }
+        }
+        return result
+    }
+
+    /// The next 8-byte-aligned offset holding a valid record with seq >= `minimumSeq`.
+    private func findNextValid(after offset: Int, minimumSeq: UInt64, _ window: inout Window) throws -> (Int, UInt64)? {
+        var probe = offset + 8
+        while probe + RecordFormat.headerSize <= segmentSize {
+            if case .record(let r, _) = try window.decode(at: probe, generation: header.generation),
+               r.seq >= minimumSeq, r.seq < minimumSeq + UInt64(segmentSize) {
+                return (probe, r.seq)
+            }
+            probe += 8
+        }
+        return nil
+    }
+
+    /// A sliding buffer over the file so a scan never holds more than a chunk or two.
+    struct Window {
+        let scanner: SegmentScanner
+        var start = 0
+        var bytes: [UInt8] = []
+
+        init(scanner: SegmentScanner) { self.scanner = scanner }
+
+        mutating func ensure(_ offset: Int, _ count: Int) throws {
+            if offset >= start && offset + count <= start + bytes.count { return }
+            let length = min(max(count, SegmentScanner.chunk), scanner.segmentSize - offset)
+            bytes = try scanner.fileSystem.read(scanner.handle, count: max(length, 0), at: offset)
+            start = offset
+        }
+
+        mutating func decode(at offset: Int, generation: UInt64) throws -> RecordFormat.Decoded {
+            try ensure(offset, RecordFormat.headerSize)
+            let len = bytes.withUnsafeBytes { raw -> Int in
+                let i = offset - start
+                guard i + 4 <= raw.count else { return 0 }
+                return Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
+            }
+            guard len >= RecordFormat.headerSize, len <= RecordFormat.maxRecordSize, offset + len <= scanner.segmentSize else {
+                return .invalid
+            }
+            try ensure(offset, len)
+            return bytes.withUnsafeBytes { raw in
+                let i = offset - start
+                return RecordFormat.decode(UnsafeRawBufferPointer(rebasing: raw[i..<raw.count]), generation: generation)
+            }
+        }
+
+        mutating func isZero(at offset: Int, count: Int) throws -> Bool {
+            guard count > 0 else { return true }
+            try ensure(offset, count)
+            let i = offset - start
+            return bytes[i..<min(i + count, bytes.count)].allSatisfy { $0 == 0 }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How appends are made durable.
+public enum FsyncMode: String, Sendable, CaseIterable {
+    /// Every `commit` syncs: one fdatasync covers the whole batch appended since the last one
+    /// (group commit).
+    case always
+    /// `commit` syncs when the last sync is older than the interval: a crash can lose at most
+    /// that much of the newest data.
+    case interval
+    /// Never syncs (tests, throwaway setups): the OS decides when data reaches the disk.
+    case never
+}
+
+/// The gateway's write-ahead journal: a ring of preallocated segment files within a fixed byte
+/// budget. When full it reclaims the oldest whole segment (counting the records dropped) and
+/// never refuses new data for lack of room.
+///
+/// One writer owns a `Journal` (it is not shareable between tasks); readers in this or another
+/// process use `JournalReader` on the same directory while it appends.
+public final class Journal {
+    /// What opening the journal found and did.
+    public struct RecoveryReport: Sendable, Equatable {
+        public var records = 0
+        public var corruption: [String] = []
+        /// Bytes after the last valid record of the newest segment that were not zero (an
+        /// interrupted write), cleared on open.
+        public var tornTail = false
+        public var fileProblems: [String] = []
+    }
+
+    public struct Statistics: Sendable, Equatable {
+        public var appended: UInt64 = 0
+        /// Records lost when the ring reclaimed a segment.
+        public var droppedRecords: UInt64 = 0
+        public var reclaimedSegments: UInt64 = 0
+        public var syncs: UInt64 = 0
+    }
+
+    private struct Active {
+        var index: Int
+        var generation: UInt64
+        var end: Int
+        var count: Int
+    }
+
+    private struct TimeIndexEntry {
+        var maxTime: Int64
+        var seq: UInt64
+    }
+
+    public let layout: JournalLayout
+    public let fsync: FsyncMode
+    public let syncIntervalMs: Int64
+    public private(set) var report = RecoveryReport()
+    public private(set) var statistics = Statistics()
+    /// The first seq still held (older ones were reclaimed); nil when empty.
+    public private(set) var oldestSeq: UInt64?
+    /// The seq the next append gets.
+    public private(set) var nextSeq: UInt64 = 1
+    /// Appends up to this seq are written to the files (visible to readers).
+    public private(set) var writtenSeq: UInt64 = 0
+    /// Appends up to this seq are durable by the configured fsync mode.
+    public private(set) var durableSeq: UInt64 = 0
+    public let checkpoint: CheckpointStore
+
+    private let fileSystem: FileSystem
+    private var segments: SegmentSet
+    private var segmentCounts: [Int]
+    /// First seq held by each segment file (nil when unused); the ring's oldest data moves to
+    /// the next segment's first seq when one is reclaimed.
+    private var segmentFirstSeqs: [UInt64?]
+    private var active: Active?
+    private var maxGeneration: UInt64 = 0
+    private var buffer: [UInt8] = []
+    private var bufferOffset = 0
+    private var dirty = Set<Int>()
+    private var poisoned: String?
+    private var lastSync: Int64 = 0
+    private var timeIndex: [TimeIndexEntry] = []
+    private var maxTime = Int64.min
+    private static let indexEvery = 256
+
+    /// Opens (creating if needed) the journal in `layout.directory` and recovers it: finds the
+    /// newest data, clears a torn tail, reports corruption, rebuilds the time index.
+    public init(layout requested: JournalLayout, fsync: FsyncMode = .interval, syncIntervalMs: Int64 = 50,
+                fileSystem: FileSystem = POSIXFileSystem()) throws {
+        self.fileSystem = fileSystem
+        self.fsync = fsync
+        self.syncIntervalMs = syncIntervalMs
+        do {
+            try fileSystem.makeDirectory(requested.directory)
+            if let stored = try JournalLayout.stored(in: requested.directory, fileSystem: fileSystem) {
+                guard stored == requested else {
+                    throw JournalError.invalidConfiguration(
+                        "journal in \(requested.directory) was created with \(stored.segmentCount) segments of \(stored.segmentSize) bytes; "
+                        + "the configured size gives \(requested.segmentCount) of \(requested.segmentSize). Keep the old journal_max_bytes or move the directory aside.")
+                }
+            } else {
+                try AtomicFile.write(Array(requested.metaText.utf8), to: requested.metaPath, fileSystem: fileSystem)
+            }
+            layout = requested
+            segments = try SegmentSet(layout: requested, fileSystem: fileSystem, repair: true)
+            checkpoint = try CheckpointStore(path: requested.checkpointPath, fileSystem: fileSystem)
+        } catch let e as FileSystemError {
+            throw JournalError.io(e)
+        }
+        segmentCounts = Array(repeating: 0, count: layout.segmentCount)
+        segmentFirstSeqs = Array(repeating: nil, count: layout.segmentCount)
+        report.fileProblems = segments.problems
+        do { try recover() } catch let e as FileSystemError { throw JournalError.io(e) }
+    }
+
+    deinit {
+        segments.closeAll()
+    }
+
+    private func recover() throws {
+        var expectedNext: UInt64?
+        for (n, entry) in segments.used.enumerated() {
+            maxGeneration = max(maxGeneration, entry.header.generation)
+            if let e = expectedNext, entry.header.baseSeq > e {
+                report.corruption.append("seqs \(e)...\(entry.header.baseSeq - 1) missing between segments")
+            }
+            var result: SegmentScanner.Result
+            result = try segments.scanner(entry).scan { record, _ in
+                if record.time > maxTime { maxTime = record.time }
+                if (record.seq - 1) % UInt64(Journal.indexEvery) == 0 { timeIndex.append(TimeIndexEntry(maxTime: maxTime, seq: record.seq)) }
+                return true
+            }
+            for c in result.corruption {
+                report.corruption.append("segment \(entry.index) bytes \(c.fromOffset)..<\(c.toOffset) damaged"
+                    + (c.lostSeqs.map { ", records \($0.lowerBound)...\($0.upperBound) lost" } ?? ""))
+            }
+            segmentCounts[entry.index] = result.count
+            segmentFirstSeqs[entry.index] = result.firstSeq
+            report.records += result.count
+            if oldestSeq == nil, let first = result.firstSeq { oldestSeq = first }
+            let last = result.lastSeq ?? (entry.header.baseSeq &- 1)
+            expectedNext = last &+ 1
+            nextSeq = max(nextSeq, last &+ 1)
+            if n == segments.used.count - 1 {
+                active = Active(index: entry.index, generation: entry.header.generation, end: result.end, count: result.count)
+                if result.dirtyTail {
+                    report.tornTail = true
+                    let zeros = [UInt8](repeating: 0, count: layout.segmentSize - result.end)
+                    try fileSystem.write(entry.handle, bytes: zeros, at: result.end)
+                    try fileSystem.sync(entry.handle)
+                }
+            }
+        }
+        if let acked = checkpoint.value { nextSeq = max(nextSeq, acked + 1) }
+        writtenSeq = nextSeq - 1
+        durableSeq = writtenSeq
+        if oldestSeq == nil && report.records > 0 { oldestSeq = nextSeq }
+    }
+
+    // MARK: - Appending
+
+    /// Appends a record to the write buffer and returns its seq. It reaches the files at the
+    /// next `commit()` (or when the buffer fills a segment).
+    @discardableResult
+    public func append(type: UInt16, flags: UInt16 = 0, time: Int64, payload: UnsafeRawBufferPointer) throws -> UInt64 {
+        if let poisoned { throw JournalError.poisoned(poisoned) }
+        let size = RecordFormat.paddedSize(payload: payload.count)
+        guard size <= layout.segmentSize - SegmentHeader.size else { throw JournalError.recordTooLarge(payload.count) }
+        if active == nil || active!.end + buffer.count + size > layout.segmentSize {
+            try guarded {
+                try flushBuffer()
+                try rotate()
+            }
+        }
+        let seq = nextSeq
+        RecordFormat.encode(seq, time, type, flags, payload, generation: active!.generation, into: &buffer)
+        nextSeq += 1
+        active!.count += 1
+        segmentCounts[active!.index] += 1
+        statistics.appended += 1
+        if oldestSeq == nil { oldestSeq = seq }
+        if time > maxTime { maxTime = time }
+        if (seq - 1) % UInt64(Journal.indexEvery) == 0 { timeIndex.append(TimeIndexEntry(maxTime: maxTime, seq: seq)) }
+        return seq
+    }
+
+    @discardableResult
+    public func append(type: UInt16, flags: UInt16 = 0, time: Int64, payload: [UInt8]) throws -> UInt64 {
+        try payload.withUnsafeBytes { try append(type: type, flags: flags, time: time, payload: $0) }
+    }
+
+    /// Writes buffered appends to the files and, by the fsync mode, makes them durable.
+    /// `now` (monotonic ms) paces `interval` mode.
+    public func commit(now: Int64) throws {
+        if let poisoned { throw JournalError.poisoned(poisoned) }
+        try guarded { try flushBuffer() }
+        switch fsync {
+        case .always: try sync()
+        case .interval: if now - lastSync >= syncIntervalMs { try sync(); lastSync = now }
+        case .never: durableSeq = writtenSeq
+        }
+    }
+
+    /// Makes everything written so far durable now (shutdown, before a snapshot).
+    public func sync() throws {
+        if let poisoned { throw JournalError.poisoned(poisoned) }
+        try guarded {
+            try flushBuffer()
+            for i in dirty.sorted() { try fileSystem.sync(segments.handles[i]) }
+        }
+        dirty.removeAll()
+        statistics.syncs += 1
+        durableSeq = writtenSeq
+    }
+
+    /// Runs file work; any failure poisons the journal (a retried fsync can report success for
+    /// data it already lost, so nothing is retried until reopen).
+    private func guarded(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            poisoned = "\(error)"
+            throw (error as? FileSystemError).map(JournalError.io) ?? error
+        }
+    }
+
+    public var isPoisoned: Bool { poisoned != nil }
+
+    private func flushBuffer() throws {
+        guard let a = active, !buffer.isEmpty else { return }
+        try fileSystem.write(segments.handles[a.index], bytes: buffer, at: a.end)
+        active!.end += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+        dirty.insert(a.index)
+        writtenSeq = nextSeq - 1
+    }
+
+    /// Moves to the next segment file, reclaiming it if it holds the oldest data.
+    private func rotate() throws {
+        let index = active.map { ($0.index + 1) % layout.segmentCount } ?? (segments.used.first?.index ?? 0)
+        if segmentCounts[index] > 0 {
+            statistics.droppedRecords += UInt64(segmentCounts[index])
+            statistics.reclaimedSegments += 1
+            let successor = (index + 1) % layout.segmentCount
+            let newOldest = (successor == active?.index ? nil : segmentFirstSeqs[successor]) ?? active.flatMap { segmentFirstSeqs[$0.index] } ?? nextSeq
+            oldestSeq = newOldest
+            timeIndex.removeAll { $0.seq < newOldest }
+            segmentCounts[index] = 0
+        }
+        segmentFirstSeqs[index] = nextSeq
+        maxGeneration += 1
+        let header = SegmentHeader(generation: maxGeneration, baseSeq: nextSeq, segmentSize: UInt64(layout.segmentSize))
+        try fileSystem.write(segments.handles[index], bytes: header.encode(), at: 0)
+        dirty.insert(index)
+        active = Active(index: index, generation: maxGeneration, end: SegmentHeader.size, count: 0)
+    }
+
+    // MARK: - Time
+
+    /// A seq from which to read to find every record whose time is at or after `time`
+    /// (records before it are all earlier). Uses max-time-so-far, because clocks step back.
+    public func seq(forTime time: Int64) -> UInt64 {
+        var lo = 0, hi = timeIndex.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if timeIndex[mid].maxTime < time { lo = mid + 1 } else { hi = mid }
+        }
+        return lo == 0 ? (oldestSeq ?? nextSeq) : timeIndex[lo - 1].seq
+    }
+}

@@ -1,0 +1,58 @@
+/// Reads a journal directory, in this process or another, while a writer may be appending.
+/// A record being written, or a segment being reclaimed, fails its checksum and simply ends
+/// the read there; nothing partial is ever returned.
+public final class JournalReader {
+    public struct Outcome: Sendable, Equatable {
+        /// The requested start was already reclaimed by the ring.
+        public var truncated: Bool
+        public var oldestSeq: UInt64?
+        public var oldestTime: Int64?
+        public var corruption: [String]
+    }
+
+    private let segments: SegmentSet
+
+    public init(directory: String, fileSystem: FileSystem = POSIXFileSystem()) throws {
+        guard let layout = try JournalLayout.stored(in: directory, fileSystem: fileSystem) else {
+            throw JournalError.invalidConfiguration("no journal in \(directory) (journal.meta not found)")
+        }
+        segments = try SegmentSet(layout: layout, fileSystem: fileSystem, repair: false)
+    }
+
+    deinit { segments.closeAll() }
+
+    public var fileProblems: [String] { segments.problems }
+    public var layout: JournalLayout { segments.layout }
+    public var segmentsInUse: Int { segments.used.count }
+
+    /// Calls `visit` for each record with seq >= `fromSeq` (all when nil), oldest first, until it
+    /// returns false.
+    @discardableResult
+    public func read(fromSeq: UInt64? = nil, _ visit: (JournalRecord) throws -> Bool) throws -> Outcome {
+        var outcome = Outcome(truncated: false, oldestSeq: nil, oldestTime: nil, corruption: [])
+        let startIndex = fromSeq.flatMap { seq in segments.used.lastIndex { $0.header.baseSeq <= seq } } ?? 0
+        var stopped = false
+        for (n, entry) in segments.used.enumerated() {
+            if n < startIndex && outcome.oldestSeq != nil { continue }
+            let result = try segments.scanner(entry).scan { record, _ in
+                if outcome.oldestSeq == nil {
+                    outcome.oldestSeq = record.seq
+                    outcome.oldestTime = record.time
+                    if let f = fromSeq, record.seq > f { outcome.truncated = true }
+                }
+                if n < startIndex { return false }
+                if let f = fromSeq, record.seq < f { return true }
+                if try !visit(record) {
+                    stopped = true
+                    return false
+                }
+                return true
+            }
+            outcome.corruption += result.corruption.map { c in
+                "segment \(entry.index) bytes \(c.fromOffset)..<\(c.toOffset) damaged" + (c.lostSeqs.map { ", records \($0.lowerBound)...\($0.upperBound) lost" } ?? "")
+            }
+            if stopped { break }
+        }
+        return outcome
+    }
+}

@@ -1,0 +1,32 @@
+/// Replaces a whole small file crash-safely: write a temporary, sync it, rename over the old
+/// one, sync the directory. A reader sees the old content or the new, never a mix.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String, fileSystem: FileSystem) throws {
+        let temporary = path + ".tmp"
+        try fileSystem.remove(temporary)
+        let h = try fileSystem.open(temporary, create: true)
+        do {
+            try fileSystem.write(h, bytes: bytes, at: 0)
+            try fileSystem.sync(h)
+        } catch {
+            fileSystem.close(h)
+            throw error
+        }
+        fileSystem.close(h)
+        try fileSystem.rename(temporary, to: path)
+        try fileSystem.syncDirectory(directory(of: path))
+    }
+
+    /// The file's bytes, or nil when it does not exist.
+    public static func read(_ path: String, fileSystem: FileSystem) throws -> [UInt8]? {
+        guard fileSystem.exists(path) else { return nil }
+        let h = try fileSystem.open(path, create: false)
+        defer { fileSystem.close(h) }
+        return try fileSystem.read(h, count: try fileSystem.size(h), at: 0)
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}

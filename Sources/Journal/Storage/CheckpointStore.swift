@@ -1,0 +1,50 @@
+/// Stores one number (the last journal seq whose output the broker acknowledged) crash-safely:
+/// two checksummed 64-byte slots written alternately, each write synced. On read the valid slot
+/// with the higher counter wins, so a torn write loses at most the newest value, never both.
+public final class CheckpointStore {
+    private static let magic: UInt32 = 0x4B43_4753 // "SGCK"
+    private let fileSystem: FileSystem
+    private let handle: Int32
+    private var counter: UInt64
+    public private(set) var value: UInt64?
+
+    public init(path: String, fileSystem: FileSystem) throws {
+        self.fileSystem = fileSystem
+        handle = try fileSystem.open(path, create: true)
+        let bytes = try fileSystem.read(handle, count: 128, at: 0)
+        let slots = [0, 64].compactMap { CheckpointStore.decode(bytes, at: $0) }
+        let newest = slots.max { $0.counter < $1.counter }
+        counter = newest?.counter ?? 0
+        value = newest?.value
+    }
+
+    deinit { fileSystem.close(handle) }
+
+    /// Durably records `newValue`.
+    public func store(_ newValue: UInt64) throws {
+        counter += 1
+        var slot = [UInt8](repeating: 0, count: 64)
+        slot.withUnsafeMutableBytes { r in
+            r.storeBytes(of: CheckpointStore.magic.littleEndian, toByteOffset: 0, as: UInt32.self)
+            r.storeBytes(of: counter.littleEndian, toByteOffset: 8, as: UInt64.self)
+            r.storeBytes(of: newValue.littleEndian, toByteOffset: 16, as: UInt64.self)
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r[0..<60]))
+            r.storeBytes(of: crc.littleEndian, toByteOffset: 60, as: UInt32.self)
+        }
+        try fileSystem.write(handle, bytes: slot, at: Int(counter % 2) * 64)
+        try fileSystem.sync(handle)
+        value = newValue
+    }
+
+    private static func decode(_ bytes: [UInt8], at offset: Int) -> (counter: UInt64, value: UInt64)? {
+        guard bytes.count >= offset + 64 else { return nil }
+        return bytes.withUnsafeBytes { raw in
+            let r = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 64)])
+            guard UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) == magic,
+                  UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
+                    == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r[0..<60])) else { return nil }
+            return (UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                    UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+        }
+    }
+}

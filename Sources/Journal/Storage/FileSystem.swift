@@ -1,0 +1,48 @@
+/// The few file operations the journal needs. The real one is `POSIXFileSystem`; tests supply
+/// one that keeps written and synced data apart and can simulate a crash.
+public protocol FileSystem: AnyObject, Sendable {
+    /// Opens (creating when asked) a file for reading and writing; returns a handle.
+    func open(_ path: String, create: Bool) throws -> Int32
+    func close(_ handle: Int32)
+    func size(_ handle: Int32) throws -> Int
+    /// Makes the file `size` bytes long with its blocks really allocated (no holes), so that
+    /// writes inside it cannot fail for lack of space later.
+    func allocate(_ handle: Int32, size: Int) throws
+    /// Cuts or extends the file to exactly `size` bytes (new bytes read as zero).
+    func truncate(_ handle: Int32, size: Int) throws
+    func write(_ handle: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws
+    /// Reads up to `count` bytes; fewer at the end of the file.
+    func read(_ handle: Int32, count: Int, at offset: Int) throws -> [UInt8]
+    /// Makes written data durable (fdatasync).
+    func sync(_ handle: Int32) throws
+    func exists(_ path: String) -> Bool
+    func makeDirectory(_ path: String) throws
+    func list(_ directory: String) throws -> [String]
+    func remove(_ path: String) throws
+    func rename(_ from: String, to: String) throws
+    /// Makes a directory's entries (created, renamed files) durable.
+    func syncDirectory(_ path: String) throws
+}
+
+/// A failed file operation, with errno and the path or operation it concerned.
+public struct FileSystemError: Error, CustomStringConvertible, Equatable {
+    public var operation: String
+    public var path: String
+    public var code: Int32
+    public var message: String
+    public var description: String { "\(operation) \(path): \(message)" }
+
+    public init(operation: String, path: String, code: Int32, message: String) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+        self.message = message
+    }
+}
+
+extension FileSystem {
+    /// Writes a whole array at `offset`.
+    public func write(_ handle: Int32, bytes: [UInt8], at offset: Int) throws {
+        try bytes.withUnsafeBytes { try write(handle, $0, at: offset) }
+    }
+}

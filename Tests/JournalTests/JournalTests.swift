@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Journal
+
+@Suite("Journal: format, ring, readers, checkpoint")
+struct JournalTests {
+    @Test("CRC32C matches the Castagnoli check value")
+    func crcCheckValue() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([]) == 0)
+    }
+
+    @Test("records round-trip through real files and survive reopening")
+    func roundTrip() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let layout = try JournalLayout(directory: dir.path, maxBytes: 1 << 20, segmentCount: 4)
+        do {
+            let j = try Journal(layout: layout, fsync: .always)
+            for seq in UInt64(1)...2000 {
+                #expect(try j.append(type: UInt16(seq % 3), flags: 7, time: Int64(seq) * 10, payload: payload(for: seq)) == seq)
+            }
+            try j.commit(now: 0)
+            #expect(j.durableSeq == 2000)
+        }
+        let j = try Journal(layout: layout, fsync: .always)
+        #expect(j.report.records == 2000)
+        #expect(j.report.corruption.isEmpty && !j.report.tornTail)
+        #expect(j.nextSeq == 2001)
+        let (records, outcome) = try readAll(dir.path, POSIXFileSystem())
+        #expect(records.count == 2000)
+        #expect(records.allSatisfy { $0.payload == payload(for: $0.seq) && $0.time == Int64($0.seq) * 10 && $0.flags == 7 })
+        #expect(!outcome.truncated)
+    }
+
+    @Test("the ring reclaims the oldest whole segment, counts what it dropped, and never refuses data")
+    func wraparound() throws {
+        let fs = SimulatedFileSystem()
+        let j = try Journal(layout: .tiny(), fsync: .always, fileSystem: fs)
+        for seq in UInt64(1)...500 {
+            try j.append(type: 1, time: Int64(seq), payload: payload(for: seq))
+            if seq % 10 == 0 { try j.commit(now: 0) }
+        }
+        #expect(j.statistics.droppedRecords > 0)
+        #expect(j.statistics.reclaimedSegments > 0)
+        let (records, outcome) = try readAll("/j", fs, from: 1)
+        #expect(outcome.truncated)
+        #expect(records.first?.seq == j.oldestSeq)
+        #expect(records.last?.seq == 500)
+        #expect(records.map(\.seq) == Array(records.first!.seq...500))
+        #expect(UInt64(records.count) + j.statistics.droppedRecords == 500)
+        #expect(records.allSatisfy { $0.payload == payload(for: $0.seq) })
+    }
+
+    @Test("time lookup at, before and after the stored range, with clocks stepping back")
+    func timeLookup() throws {
+        let fs = SimulatedFileSystem()
+        let j = try Journal(layout: .tiny(segments: 8, segmentSize: 1 << 16), fsync: .never, fileSystem: fs)
+        var times: [UInt64: Int64] = [:]
+        for seq in UInt64(1)...3000 {
+            let t = Int64(seq) * 100 - (seq % 97 == 0 ? 5000 : 0)
+            times[seq] = t
+            try j.append(type: 1, time: t, payload: [1])
+        }
+        try j.commit(now: 0)
+        for target: Int64 in [-10, 0, 100, 55_555, 150_000, 299_999, 300_000, 10_000_000] {
+            let start = j.seq(forTime: target)
+            #expect(times.filter { $0.key < start }.allSatisfy { $0.value < target }, "records before \(start) reach \(target)")
+        }
+    }
+
+    @Test("both checkpoint slots corrupt gives no checkpoint; one corrupt slot falls back to the other")
+    func checkpointSlots() throws {
+        let fs = SimulatedFileSystem()
+        do {
+            let c = try CheckpointStore(path: "/cp", fileSystem: fs)
+            #expect(c.value == nil)
+            try c.store(10)
+            try c.store(20)
+        }
+        #expect(try CheckpointStore(path: "/cp", fileSystem: fs).value == 20)
+        fs.mutate("/cp") { $0[16] ^= 0xFF }  // slot 0 holds the newer value (counter 2)
+        #expect(try CheckpointStore(path: "/cp", fileSystem: fs).value == 10)
+        fs.mutate("/cp") { $0[64 + 20] ^= 0x01 }
+        #expect(try CheckpointStore(path: "/cp", fileSystem: fs).value == nil)
+    }
+
+    @Test("missing, zero-length and extra segment files are reported and the journal keeps working")
+    func segmentFiles() throws {
+        let fs = SimulatedFileSystem()
+        do {
+            let j = try Journal(layout: .tiny(), fsync: .always, fileSystem: fs)
+            for seq in UInt64(1)...60 { try j.append(type: 1, time: 0, payload: payload(for: seq)) }
+            try j.commit(now: 0)
+        }
+        try fs.remove("/j/segment-0003.log")
+        let h = try fs.open("/j/segment-0002.log", create: false)
+        try fs.truncate(h, size: 0)
+        _ = try fs.open("/j/segment-0099.log", create: true)
+        let j = try Journal(layout: .tiny(), fsync: .always, fileSystem: fs)
+        #expect(j.report.fileProblems.contains { $0.contains("segment-0099.log") })
+        #expect(j.report.fileProblems.contains { $0.contains("segment-0002.log") && $0.contains("0 bytes") })
+        try j.append(type: 1, time: 0, payload: [9])
+        try j.commit(now: 0)
+        let verification = try JournalVerification.run(directory: "/j", fileSystem: fs)
+        #expect(verification.records > 0)
+    }
+
+    @Test("a full disk during append poisons the journal until it is reopened")
+    func diskFull() throws {
+        let fs = SimulatedFileSystem()
+        let j = try Journal(layout: .tiny(), fsync: .always, fileSystem: fs)
+        try j.append(type: 1, time: 0, payload: [1])
+        try j.commit(now: 0)
+        fs.failWrites(with: ENOSPC)
+        try j.append(type: 1, time: 0, payload: [2])
+        #expect(throws: JournalError.self) { try j.commit(now: 0) }
+        #expect(j.isPoisoned)
+        fs.failWrites(with: nil)
+        #expect { try j.append(type: 1, time: 0, payload: [3]) } throws: { ($0 as? JournalError).map { if case .poisoned = $0 { true } else { false } } ?? false }
+        let reopened = try Journal(layout: .tiny(), fsync: .always, fileSystem: fs)
+        #expect(reopened.report.records == 1)
+        try reopened.append(type: 1, time: 0, payload: [4])
+        try reopened.commit(now: 0)
+    }
+
+    @Test("a geometry change is refused with a clear error instead of discarding data")
+    func geometryChange() throws {
+        let fs = SimulatedFileSystem()
+        _ = try Journal(layout: .tiny(), fileSystem: fs)
+        #expect { try Journal(layout: .tiny(segments: 8), fileSystem: fs) } throws: { "\($0)".contains("created with 4 segments") }
+    }
+}

@@ -37,6 +37,7 @@ public final class Journal {
         public var droppedRecords: UInt64 = 0
         public var reclaimedSegments: UInt64 = 0
         public var syncs: UInt64 = 0
+        public init() {}
     }
 
     private struct Active {

@@ -25,6 +25,19 @@ struct ScenarioTests {
         #expect(h.advance(1).summary == ["3:ok", "4:ok", "5:ok"])
     }
 
+    @Test("holes among a new sensor's first readings are requested when it starts, and get a full window")
+    func firstSightHoles() {
+        var h = Harness()
+        h.send(seq: 10)
+        h.send(seq: 13)
+        let start = h.advance(2000)
+        #expect(start.summary == ["10:ok"])
+        #expect(start.of(.resendRequest).map(\.text) == ["{\"from_seq\":11,\"to_seq\":12}"])
+        #expect(h.send(seq: 11).summary == ["11:ok"])
+        #expect(h.advance(1999).isEmpty)
+        #expect(h.advance(1).summary == ["12:synthetic", "13:ok"])
+    }
+
     @Test("readings out of order are released in seq order; a gap asks for a resend once")
     func reorder() {
         var h = Self.started()

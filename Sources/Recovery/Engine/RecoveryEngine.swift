@@ -110,4 +110,5 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     public var received = 0
     public var duplicates = 0
     public var deadLetters = 0
+    public init() {}
 }

@@ -13,6 +13,9 @@ struct SensorState: Codable, Sendable {
     /// False while a newly seen sensor's first readings are held to learn where it starts.
     var started = false
     var startDeadline: Int64
+    /// Gaps noticed while a new sensor was held get their reorder window from its start, so a
+    /// resend request sent then still has time to work.
+    var gapClockFloor = Int64.min
     var nextSeq: UInt64 = 0
     var highestSeen: UInt64?
     var maxTs = Int64.min
@@ -113,6 +116,12 @@ struct SensorState: Codable, Sendable {
         if !started, now >= startDeadline, let first = heap.min {
             started = true
             nextSeq = first.reading.seq
+            gapClockFloor = now
+            var expected = nextSeq
+            for seq in heap.items.map(\.reading.seq).sorted() {
+                if seq > expected { requestResend(from: expected, to: seq - 1, &out) }
+                expected = seq + 1
+            }
         }
         if started { release(at: now, mode: .tick, &out) }
         if !stale, let deadline = staleDeadline(c), now >= deadline {
@@ -133,7 +142,7 @@ struct SensorState: Codable, Sendable {
             if !heap.isEmpty { consider(startDeadline) }
         } else if let head = heap.min {
             if head.reading.seq > nextSeq, let noticed = heap.earliestReceipt {
-                consider(noticed + c.reorderWindowMs)
+                consider(Swift.max(noticed, gapClockFloor) + c.reorderWindowMs)
             } else if !head.inRange {
                 consider(head.receivedAt + c.reorderWindowMs)
             }
@@ -188,7 +197,7 @@ struct SensorState: Codable, Sendable {
                 switch mode {
                 case .ingest: due = false
                 case .flush: due = true
-                case .tick: due = now >= (heap.earliestReceipt ?? now) + window
+                case .tick: due = now >= Swift.max(heap.earliestReceipt ?? now, gapClockFloor) + window
                 }
                 guard due else { return }
                 fill(from: nextSeq, to: seq - 1, before: head, at: now, &out)

@@ -1,0 +1,47 @@
+import Journal
+import Recovery
+
+/// Everything `sensor-gateway run` can be told (CONTRACT section 7), with its defaults.
+public struct GatewayConfiguration: Sendable {
+    public enum TLSScheme: String, Sendable { case mqtt, mqtts }
+
+    public var brokerScheme: TLSScheme = .mqtt
+    public var brokerHost = "127.0.0.1"
+    public var brokerPort: Int32 = 1883
+    public var gatewayID: String
+    public var clientID: String?
+    public var dataDirectory = "./data"
+    public var engine = EngineConfiguration()
+    public var journalMaxBytes = 256 << 20
+    public var fsync: FsyncMode = .interval
+    /// `nil` disables the HTTP endpoint.
+    public var http: (host: String, port: Int32)? = ("127.0.0.1", 9464)
+    public var caFile: String?
+    public var certFile: String?
+    public var keyFile: String?
+    public var username: String?
+    /// Read from `passwordFile` at start-up; never logged.
+    public var password: String?
+    public var passwordFile: String?
+
+    public init(gatewayID: String) {
+        self.gatewayID = gatewayID
+        engine.gatewayID = gatewayID
+    }
+
+    /// The MQTT client id: `sensor-gateway-<gateway id>` unless set.
+    public var effectiveClientID: String { clientID ?? "sensor-gateway-\(gatewayID)" }
+
+    public var statusTopic: String { "gateway/\(gatewayID)/status" }
+    public var replayTopic: String { "gateway/\(gatewayID)/replay" }
+    public var journalDirectory: String { "\(dataDirectory)/journal" }
+    public var snapshotPath: String { "\(dataDirectory)/engine.snapshot" }
+
+    /// A description safe for logs (no secrets).
+    public var summary: String {
+        "broker \(brokerScheme.rawValue)://\(brokerHost):\(brokerPort), gateway id \(gatewayID), client id \(effectiveClientID), "
+            + "data \(dataDirectory), topics \(engine.topicPattern.filter), valid \(engine.validMin)...\(engine.validMax) °C, "
+            + "reorder \(engine.reorderWindowMs) ms, fill \(engine.fill.rawValue), journal \(journalMaxBytes) bytes, fsync \(fsync.rawValue), "
+            + "http \(http.map { "\($0.host):\($0.port)" } ?? "off")"
+    }
+}

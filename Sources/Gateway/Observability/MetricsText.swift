@@ -1,0 +1,37 @@
+import Recovery
+
+/// Renders the status as Prometheus text exposition format (version 0.0.4).
+enum MetricsText {
+    static func render(_ s: GatewayStatusSnapshot) -> String {
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples {
+                let v = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+                out += "\(name)\(labels.isEmpty ? "" : "{\(labels)}") \(v)\n"
+            }
+        }
+        metric("sensor_gateway_broker_connected", "gauge", "1 while connected to the MQTT broker.", [("", s.connected ? 1 : 0)])
+        metric("sensor_gateway_journal_writable", "gauge", "0 after a journal write or sync failed.", [("", s.journalWritable ? 1 : 0)])
+        metric("sensor_gateway_messages_received_total", "counter", "Inbound sensor messages processed.", [("", Double(s.counters.received))])
+        metric("sensor_gateway_duplicates_total", "counter", "Exact duplicate readings dropped.", [("", Double(s.counters.duplicates))])
+        metric("sensor_gateway_dead_letters_total", "counter", "Messages published to dlq/.", [("", Double(s.counters.deadLetters))])
+        metric("sensor_gateway_published_total", "counter", "Publications sent to the broker, by kind.",
+               s.publishedByKind.sorted { $0.key < $1.key }.map { ("kind=\"\($0.key)\"", Double($0.value)) })
+        let qualities: [(String, KeyPath<SensorSummary, Int>)] = [("ok", \.ok), ("corrected", \.corrected), ("synthetic", \.synthetic), ("restated", \.restated), ("gap", \.gaps)]
+        metric("sensor_gateway_cleaned_total", "counter", "Cleaned messages produced, by quality.",
+               qualities.map { q in ("quality=\"\(q.0)\"", Double(s.sensors.reduce(0) { $0 + $1[keyPath: q.1] })) })
+        metric("sensor_gateway_resend_requests_total", "counter", "Resend requests sent to sensors.", [("", Double(s.sensors.reduce(0) { $0 + $1.resendRequests }))])
+        metric("sensor_gateway_sensors", "gauge", "Sensors seen, by state.",
+               [("state=\"live\"", Double(s.sensors.count { !$0.stale })), ("state=\"stale\"", Double(s.sensors.count { $0.stale }))])
+        metric("sensor_gateway_journal_appended_total", "counter", "Journal records appended since start.", [("", Double(s.journal.appended))])
+        metric("sensor_gateway_journal_dropped_records_total", "counter", "Journal records overwritten by the ring since start.", [("", Double(s.journal.droppedRecords))])
+        metric("sensor_gateway_journal_syncs_total", "counter", "Journal fdatasync calls.", [("", Double(s.journal.syncs))])
+        metric("sensor_gateway_journal_durable_seq", "gauge", "Last journal record known durable.", [("", Double(s.journalDurableSeq))])
+        metric("sensor_gateway_journal_checkpoint_seq", "gauge", "Last journal record whose publications the broker acknowledged.", [("", Double(s.checkpoint))])
+        metric("sensor_gateway_outbound_waiting", "gauge", "Publications journaled but not yet sent.", [("", Double(s.outboundWaiting))])
+        metric("sensor_gateway_outbound_in_flight", "gauge", "Publications sent and not yet acknowledged.", [("", Double(s.outboundInFlight))])
+        metric("sensor_gateway_replay_requests_total", "counter", "Replay requests received over MQTT.", [("", Double(s.replays))])
+        return out
+    }
+}

@@ -1,0 +1,28 @@
+import Journal
+import Recovery
+import Synchronization
+
+/// What the gateway shows of itself, as of the service loop's last update (every ~0.5 s).
+public struct GatewayStatusSnapshot: Sendable {
+    public var connected = false
+    public var journalWritable = true
+    public var counters = EngineCounters()
+    public var sensors: [SensorSummary] = []
+    public var publishedByKind: [String: Int] = [:]
+    public var journal = Journal.Statistics()
+    public var journalDurableSeq: UInt64 = 0
+    public var checkpoint: UInt64 = 0
+    public var outboundWaiting = 0
+    public var outboundInFlight = 0
+    public var startedAt: Int64 = 0
+    public var replays = 0
+    public init() {}
+}
+
+/// Hands the latest status from the service loop to the HTTP thread.
+public final class StatusBoard: Sendable {
+    private let current = Mutex(GatewayStatusSnapshot())
+    public init() {}
+    public func update(_ s: GatewayStatusSnapshot) { current.withLock { $0 = s } }
+    public var snapshot: GatewayStatusSnapshot { current.withLock { $0 } }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Journal
+import Logging
+import MQTT
+import Recovery
+
+/// Answers `gateway/<id>/replay` requests (CONTRACT section 5).
+enum ReplayResponder {
+    struct Request {
+        var requestID: String
+        var query: ReplayQuery
+        var replyTopic: String
+    }
+
+    enum Parsed {
+        case request(Request)
+        /// A bad request: answer on `replyTopic` with the error (when a reply topic can be had).
+        case invalid(requestID: String?, replyTopic: String?, error: String)
+    }
+
+    static func parse(_ payload: [UInt8]) -> Parsed {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else {
+            return .invalid(requestID: nil, replyTopic: nil, error: "request is not a JSON object")
+        }
+        guard let id = object["request_id"] as? String, !id.isEmpty, !id.contains("/"), !id.contains("+"), !id.contains("#") else {
+            return .invalid(requestID: nil, replyTopic: nil, error: "request_id must be a non-empty string without / + #")
+        }
+        let reply = (object["reply_topic"] as? String) ?? "replay/\(id)"
+        guard reply.hasPrefix("replay/"), !reply.contains("+"), !reply.contains("#") else {
+            return .invalid(requestID: id, replyTopic: "replay/\(id)", error: "reply_topic must lie under replay/")
+        }
+        func time(_ key: String) -> Int64? {
+            switch object[key] {
+            case let n as NSNumber: return n.int64Value
+            case let s as String: return CleanedMessage.parseTime(s)
+            default: return nil
+            }
+        }
+        guard let from = time("from") else { return .invalid(requestID: id, replyTopic: reply, error: "from must be epoch ms or RFC 3339") }
+        guard let to = time("to") else { return .invalid(requestID: id, replyTopic: reply, error: "to must be epoch ms or RFC 3339") }
+        guard from < to else { return .invalid(requestID: id, replyTopic: reply, error: "from must be before to") }
+        guard let sensor = object["sensor_id"] as? String, sensor == "*" || SensorID.isValid(sensor) else {
+            return .invalid(requestID: id, replyTopic: reply, error: "sensor_id must be a valid sensor id or *")
+        }
+        return .request(Request(requestID: id, query: ReplayQuery(sensorID: sensor == "*" ? nil : sensor, from: from, to: to), replyTopic: reply))
+    }
+
+    static func respond(to payload: [UInt8], journalDirectory: String, client: MQTTClient, logger: Logger) async {
+        switch parse(payload) {
+        case .invalid(let id, let reply, let error):
+            logger.notice("bad replay request: \(error)")
+            guard let reply else { return }
+            let body = "{\"request_id\":\(quoted(id ?? "")),\"error\":\(quoted(error))}"
+            _ = try? client.publish(topic: reply, payload: Array(body.utf8), qos: 1)
+        case .request(let r):
+            do {
+                let result = try r.query.run(journalDirectory: journalDirectory) { p in
+                    try client.publish(topic: r.replyTopic, payload: p.payload, qos: 1)
+                }
+                var done = "{\"request_id\":\(quoted(r.requestID)),\"done\":true,\"count\":\(result.count)"
+                if result.truncated {
+                    done += ",\"truncated\":true"
+                    if let oldest = result.oldestAvailable { done += ",\"oldest_available\":\(oldest)" }
+                }
+                done += "}"
+                try client.publish(topic: r.replyTopic, payload: Array(done.utf8), qos: 1)
+                logger.info("replay \(r.requestID) answered", metadata: ["count": "\(result.count)"])
+            } catch {
+                logger.error("replay \(r.requestID) failed: \(error)")
+                let body = "{\"request_id\":\(quoted(r.requestID)),\"error\":\(quoted("replay failed: \(error)"))}"
+                _ = try? client.publish(topic: r.replyTopic, payload: Array(body.utf8), qos: 1)
+            }
+        }
+    }
+
+    static func quoted(_ s: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])) ?? Data("[\"\"]".utf8)
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+    }
+}

@@ -1,0 +1,89 @@
+import Recovery
+
+/// Journaled publications on their way to the broker.
+///
+/// A publication is sent only once the journal holds it durably (so nothing published can be
+/// forgotten by a crash), stays in flight until the broker acknowledges it, and the highest seq
+/// below which everything is acknowledged becomes the journal checkpoint. Memory is bounded:
+/// past `capacity` waiting entries, newer ones are left in the journal and read back later.
+struct OutboundQueue {
+    struct Entry {
+        var seq: UInt64
+        var publication: Publication
+    }
+
+    let capacity: Int
+    private(set) var waiting: [Entry] = []
+    private var head = 0
+    private var inFlight: [Int32: UInt64] = [:]
+    private var inFlightSeqs: [UInt64: Int] = [:]
+    /// When set, publications from this seq on were not kept in memory: read them from the journal.
+    private(set) var spilledFrom: UInt64?
+    /// The highest journaled publication seq seen.
+    private(set) var lastSeq: UInt64 = 0
+
+    init(capacity: Int = 100_000) { self.capacity = capacity }
+
+    var waitingCount: Int { waiting.count - head }
+    var inFlightCount: Int { inFlight.count }
+
+    mutating func enqueue(seq: UInt64, _ p: Publication) {
+        lastSeq = max(lastSeq, seq)
+        if spilledFrom != nil { return }
+        if waitingCount >= capacity {
+            spilledFrom = seq
+            return
+        }
+        waiting.append(Entry(seq: seq, publication: p))
+    }
+
+    /// Takes entries that may be sent now: durable, and within the in-flight limit.
+    mutating func takeSendable(durableThrough durable: UInt64, maxInFlight: Int) -> [Entry] {
+        var out: [Entry] = []
+        while head < waiting.count, waiting[head].seq <= durable, inFlight.count + out.count < maxInFlight {
+            out.append(waiting[head])
+            head += 1
+        }
+        if head > 4096 && head * 2 > waiting.count {
+            waiting.removeFirst(head)
+            head = 0
+        }
+        return out
+    }
+
+    /// Puts entries back at the front (a publish call failed; they go again after reconnect).
+    mutating func putBack(_ entries: [Entry]) {
+        guard !entries.isEmpty else { return }
+        waiting.replaceSubrange(0..<head, with: [])
+        head = 0
+        waiting.insert(contentsOf: entries, at: 0)
+    }
+
+    mutating func sent(_ entry: Entry, messageID: Int32) {
+        inFlight[messageID] = entry.seq
+        inFlightSeqs[entry.seq, default: 0] += 1
+    }
+
+    mutating func acknowledged(messageID: Int32) {
+        guard let seq = inFlight.removeValue(forKey: messageID) else { return }
+        if let n = inFlightSeqs[seq], n > 1 { inFlightSeqs[seq] = n - 1 } else { inFlightSeqs.removeValue(forKey: seq) }
+    }
+
+    /// Reloads spilled publications once the in-memory queue has drained.
+    var needsRefill: Bool { spilledFrom != nil && waitingCount == 0 }
+
+    mutating func refill(_ entries: [Entry], complete: Bool) {
+        if let last = entries.last { spilledFrom = complete ? nil : last.seq + 1 } else if complete { spilledFrom = nil }
+        waiting.append(contentsOf: entries)
+    }
+
+    /// Every publication with a seq at or below this has been acknowledged (given `journalWritten`,
+    /// the last journal seq written).
+    func acknowledgedThrough(journalWritten: UInt64) -> UInt64 {
+        var lowest = journalWritten + 1
+        if let s = spilledFrom { lowest = min(lowest, s) }
+        if head < waiting.count { lowest = min(lowest, waiting[head].seq) }
+        if let m = inFlightSeqs.keys.min() { lowest = min(lowest, m) }
+        return lowest - 1
+    }
+}

@@ -1,0 +1,23 @@
+/// Reads back the fields of a cleaned message that replays select on.
+public enum CleanedMessage {
+    private static let kTs = Array("ts".utf8)
+
+    /// The message's `ts` (event time, epoch ms), nil if the payload has none.
+    public static func eventTime(_ payload: [UInt8]) -> Int64? {
+        var ts: Int64?
+        payload.withUnsafeBufferPointer { buffer in
+            var scanner = JSONScanner(buffer)
+            try? scanner.scanObject { key, value in
+                if key.elementsEqual(kTs), case .number(let n) = value { ts = n.integer }
+            }
+        }
+        return ts
+    }
+
+    /// Parses the contract's time forms (epoch ms number, or RFC 3339 text) given as text.
+    public static func parseTime(_ text: String) -> Int64? {
+        if let ms = Int64(text) { return ms }
+        if let d = Double(text), d.isFinite { return Int64(d) }
+        return Timestamp.parseRFC3339(Array(text.utf8))
+    }
+}

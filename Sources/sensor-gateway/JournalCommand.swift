@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import Journal
+
+/// `sensor-gateway journal verify`.
+struct JournalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "journal", abstract: "Inspect the journal.", subcommands: [Verify.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check every record; exit 0 when clean, 1 when corruption is found.")
+
+        @Option(name: .customLong("data-dir"), help: "The gateway's data directory.") var dataDir: String
+
+        func run() throws {
+            let v: JournalVerification
+            do {
+                v = try JournalVerification.run(directory: "\(dataDir)/journal")
+            } catch {
+                Diagnostics.fail("cannot read the journal in \(dataDir)/journal: \(error)", exitCode: 66)
+            }
+            print(v.summary)
+            if v.corrupt { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Recovery
+
+/// `sensor-gateway replay`: past cleaned readings from a journal, as JSON lines on stdout.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "replay", abstract: "Write cleaned readings with from <= ts < to as JSON lines.")
+
+    @Option(name: .customLong("data-dir"), help: "The gateway's data directory.") var dataDir: String
+    @Option(help: "Only this sensor (default: all).") var sensor: String?
+    @Option(help: "Start, epoch ms or RFC 3339 (inclusive).") var from: String
+    @Option(help: "End, epoch ms or RFC 3339 (exclusive).") var to: String
+
+    func run() throws {
+        guard let start = CleanedMessage.parseTime(from) else { throw ValidationError("--from=\(from): expected epoch ms or RFC 3339") }
+        guard let end = CleanedMessage.parseTime(to) else { throw ValidationError("--to=\(to): expected epoch ms or RFC 3339") }
+        if let sensor, !SensorID.isValid(sensor) { throw ValidationError("--sensor=\(sensor): not a valid sensor id") }
+        var buffer = Data()
+        let result: ReplayQuery.Result
+        do {
+            result = try ReplayQuery(sensorID: sensor, from: start, to: end).run(journalDirectory: "\(dataDir)/journal") { p in
+                buffer.append(contentsOf: p.payload)
+                buffer.append(0x0A)
+                if buffer.count > 1 << 16 {
+                    FileHandle.standardOutput.write(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+        } catch {
+            Diagnostics.fail("cannot read the journal in \(dataDir)/journal: \(error)", exitCode: 66)
+        }
+        FileHandle.standardOutput.write(buffer)
+        if result.truncated {
+            FileHandle.standardError.write(Data("note: the journal no longer holds the start of this window\(result.oldestAvailable.map { " (oldest available ts \($0))" } ?? "")\n".utf8))
+        }
+    }
+}

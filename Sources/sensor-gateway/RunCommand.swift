@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Logging
+
+/// `sensor-gateway run`: the daemon.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the gateway until SIGTERM or SIGINT.",
+        discussion: "Every option can also be set in the config file (name: value) or as SENSOR_GATEWAY_<NAME>; flags win over the environment, which wins over the file."
+    )
+
+    @Option(help: "Config file with `name: value` lines (or a JSON object).") var config: String?
+    @Option(help: "mqtt://HOST:PORT or mqtts://HOST:PORT (default mqtt://127.0.0.1:1883).") var broker: String?
+    @Option(name: .customLong("gateway-id"), help: "Gateway id used in topics (default: the host name).") var gatewayID: String?
+    @Option(name: .customLong("client-id"), help: "MQTT client id (default: sensor-gateway-<gateway id>).") var clientID: String?
+    @Option(name: .customLong("data-dir"), help: "Journal and checkpoints (default ./data).") var dataDir: String?
+    @Option(name: .customLong("reorder-window-ms"), help: "How long to wait for missing readings (default 2000).") var reorderWindowMs: String?
+    @Option(name: .customLong("late-horizon-s"), help: "How long a synthetic value may still be restated (default 3600).") var lateHorizonS: String?
+    @Option(name: .customLong("max-fill"), help: "Largest gap filled with synthetic readings (default 600).") var maxFill: String?
+    @Option(name: .customLong("valid-min"), help: "Lowest valid temperature, °C (default 50).") var validMin: String?
+    @Option(name: .customLong("valid-max"), help: "Highest valid temperature, °C (default 55).") var validMax: String?
+    @Option(help: "linear, locf or distribution (default linear).") var fill: String?
+    @Option(name: .customLong("topic-filter"), help: "Inbound topic filter; its + level is the sensor id (default sensors/+/temperature).") var topicFilter: String?
+    @Option(name: .customLong("max-payload-bytes"), help: "Larger payloads are dead-lettered (default 4096).") var maxPayloadBytes: String?
+    @Option(name: .customLong("reset-threshold"), help: "A seq falling back further starts a new epoch (default 1000).") var resetThreshold: String?
+    @Option(name: .customLong("aggregate-window-s"), help: "Aggregate window width (default 60).") var aggregateWindowS: String?
+    @Option(name: .customLong("stale-factor"), help: "Silent for this many periods = stale (default 5).") var staleFactor: String?
+    @Option(name: .customLong("journal-max-bytes"), help: "Journal size on disk (default 268435456).") var journalMaxBytes: String?
+    @Option(help: "always, interval or never (default interval, 50 ms).") var fsync: String?
+    @Option(help: "HOST:PORT for /metrics, /healthz and / (default 127.0.0.1:9464; off disables).") var http: String?
+    @Option(name: .customLong("ca-file"), help: "CA certificate for mqtts.") var caFile: String?
+    @Option(help: "Client certificate for mqtts.") var cert: String?
+    @Option(help: "Client key for mqtts.") var key: String?
+    @Option(help: "MQTT user name.") var username: String?
+    @Option(name: .customLong("password-file"), help: "File holding the MQTT password (never put it on the command line).") var passwordFile: String?
+
+    var flags: [String: String] {
+        let pairs: [(String, String?)] = [
+            ("broker", broker), ("gateway-id", gatewayID), ("client-id", clientID), ("data-dir", dataDir),
+            ("reorder-window-ms", reorderWindowMs), ("late-horizon-s", lateHorizonS), ("max-fill", maxFill),
+            ("valid-min", validMin), ("valid-max", validMax), ("fill", fill), ("topic-filter", topicFilter),
+            ("max-payload-bytes", maxPayloadBytes), ("reset-threshold", resetThreshold), ("aggregate-window-s", aggregateWindowS),
+            ("stale-factor", staleFactor), ("journal-max-bytes", journalMaxBytes), ("fsync", fsync), ("http", http),
+            ("ca-file", caFile), ("cert", cert), ("key", key), ("username", username), ("password-file", passwordFile),
+        ]
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } })
+    }
+
+    func run() async throws {
+        let settings: GatewayConfiguration
+        do {
+            settings = try ConfigurationLoader.load(configFile: config ?? ProcessInfo.processInfo.environment["SENSOR_GATEWAY_CONFIG"],
+                                                    environment: ProcessInfo.processInfo.environment, flags: flags,
+                                                    defaultGatewayID: HostName.gatewayID())
+        } catch {
+            if error.exitCode == 64 { throw ValidationError(error.description) }
+            Diagnostics.fail(error.description, exitCode: error.exitCode)
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "sensor-gateway")
+        let shutdown = ShutdownSignal()
+        shutdown.installSignalHandlers()
+
+        let status = StatusBoard()
+        let service: GatewayService
+        do {
+            service = try GatewayService(configuration: settings, logger: logger, shutdown: shutdown, status: status)
+        } catch {
+            Diagnostics.fail("cannot open the journal in \(settings.journalDirectory): \(error)", exitCode: 74)
+        }
+        var server: HTTPServer?
+        if let http = settings.http {
+            do {
+                server = try HTTPServer(host: http.host, port: http.port, handler: GatewayHTTP.handler(status: status, configuration: settings))
+                logger.info("http listening on \(http.host):\(server!.port)")
+            } catch {
+                Diagnostics.fail("--http=\(http.host):\(http.port): \(error)", exitCode: 78)
+            }
+        }
+        do {
+            try await service.run()
+        } catch {
+            logger.critical("stopping after a journal failure: \(error); restart to recover the journal")
+            server?.stop()
+            throw ExitCode(74)
+        }
+        server?.stop()
+    }
+}
+
+enum HostName {
+    /// The host name made into a valid gateway id.
+    static func gatewayID() -> String {
+        let raw = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
+        let cleaned = String(raw.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "-" }.prefix(64))
+        return cleaned.isEmpty ? "gateway" : cleaned
+    }
+}
+
+enum Diagnostics {
+    /// Prints `error: message` to stderr and exits with `exitCode`, without a stack trace.
+    static func fail(_ message: String, exitCode: Int32) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        exit(exitCode)
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct SensorGateway: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sensor-gateway",
+        abstract: "Cleans MQTT temperature readings: journals, reorders, fills gaps, flags quality, republishes on cleaned/.",
+        version: "0.1.0",
+        subcommands: [RunCommand.self, ReplayCommand.self, JournalCommand.self]
+    )
+}

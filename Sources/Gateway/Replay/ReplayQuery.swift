@@ -29,14 +29,16 @@ public struct ReplayQuery: Sendable {
         let reader = try JournalReader(directory: journalDirectory)
         var result = Result()
         let wanted = sensorID.map { "cleaned/\($0)/temperature" }
-        var oldest: Int64?
+        var oldest: Int64?          // over the requested sensor(s)
+        var oldestOverall: Int64?
         var firstSeq: UInt64?
         try reader.read { record in
             firstSeq = firstSeq ?? record.seq
             guard record.type == RecordType.publication.rawValue, record.flags == UInt16(Publication.Kind.cleaned.rawValue),
                   let p = JournalRecords.decodePublication(record.payload), let ts = CleanedMessage.eventTime(p.payload) else { return true }
-            oldest = min(oldest ?? ts, ts)
+            oldestOverall = min(oldestOverall ?? ts, ts)
             if let wanted, p.topic != wanted { return true }
+            oldest = min(oldest ?? ts, ts)
             if ts >= from && ts < to {
                 result.count += 1
                 try emit(p)
@@ -44,11 +46,11 @@ public struct ReplayQuery: Sendable {
             return true
         }
         // Truncated only when the ring has overwritten data (the journal no longer starts at
-        // seq 1) and what is left begins after `from`.
+        // seq 1) and what is left of the requested sensor(s) begins after `from` (or is gone).
         let reclaimed = (firstSeq ?? 1) > 1
         if reclaimed, oldest.map({ $0 > from }) ?? true {
             result.truncated = true
-            result.oldestAvailable = oldest
+            result.oldestAvailable = oldest ?? oldestOverall
         }
         return result
     }

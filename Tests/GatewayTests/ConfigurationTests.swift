@@ -1,0 +1,66 @@
+import Foundation
+import Gateway
+import Testing
+import TestSupport
+
+@Suite("Configuration and start-up errors")
+struct ConfigurationTests {
+    @Test("flags win over the environment, which wins over the file")
+    func precedence() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = dir.file("gateway.yaml")
+        try "# test\nreorder-window-ms: 100\nmax_fill: 7\nfill: locf\nvalid-min: 40\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let c = try ConfigurationLoader.load(configFile: file,
+                                             environment: ["SENSOR_GATEWAY_REORDER_WINDOW_MS": "200", "SENSOR_GATEWAY_MAX_FILL": "8"],
+                                             flags: ["reorder-window-ms": "300"], defaultGatewayID: "host")
+        #expect(c.engine.reorderWindowMs == 300)
+        #expect(c.engine.maxFill == 8)
+        #expect(c.engine.fill == .locf)
+        #expect(c.engine.validMin == 40)
+        #expect(c.gatewayID == "host")
+        #expect(c.effectiveClientID == "sensor-gateway-host")
+    }
+
+    @Test("a bad flag exits 64 naming the flag and value, with no crash trace")
+    func badFlag() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (code, output) = try await GatewayProcess.runTool(["run", "--reorder-window-ms", "soon", "--data-dir", dir.file("d")], logPath: dir.file("out.log"))
+        #expect(code == 64)
+        #expect(output.split(separator: "\n").first?.contains("--reorder-window-ms=soon") == true, "\(output)")
+        #expect(!output.contains("Fatal error") && !output.contains("Backtrace"))
+    }
+
+    @Test("a bad environment value or config file exits 78 naming the setting and value")
+    func badEnvironmentAndFile() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let env = try ChildProcess(BuiltProducts.executable("sensor-gateway"), ["run", "--data-dir", dir.file("d")], logPath: dir.file("env.log"),
+                                   environment: ["SENSOR_GATEWAY_FILL": "cubic"])
+        try await env.wait()
+        #expect(env.exitCode == 78)
+        #expect(env.output.split(separator: "\n").first?.contains("SENSOR_GATEWAY_FILL=cubic") == true, "\(env.output)")
+
+        try "max-fill: -3\n".write(toFile: dir.file("bad.conf"), atomically: true, encoding: .utf8)
+        let (code, output) = try await GatewayProcess.runTool(["run", "--config", dir.file("bad.conf"), "--data-dir", dir.file("d")], logPath: dir.file("file.log"))
+        #expect(code == 78)
+        #expect(output.split(separator: "\n").first?.contains("max-fill") == true && output.contains("-3"), "\(output)")
+        #expect(!output.contains("Fatal error"))
+    }
+
+    @Test("an unreachable broker is logged and retried; SIGTERM while retrying exits 0")
+    func unreachableBroker() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let port = LoopbackNetwork.freePort()
+        let child = try ChildProcess(BuiltProducts.executable("sensor-gateway"),
+                                     ["run", "--broker", "mqtt://127.0.0.1:\(port)", "--data-dir", dir.file("d"), "--http", "off"],
+                                     logPath: dir.file("gw.log"))
+        try await waitUntil("the gateway to report the broker unreachable") { child.output.contains("cannot reach broker 127.0.0.1:\(port)") }
+        #expect(child.isRunning)
+        child.signal(SIGTERM)
+        try await child.wait()
+        #expect(child.exitCode == 0, "\(child.output)")
+    }
+}

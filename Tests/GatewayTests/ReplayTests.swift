@@ -1,0 +1,72 @@
+import Foundation
+import MQTT
+import Testing
+import TestSupport
+
+@Suite("Replay over MQTT and offline")
+struct ReplayTests {
+    @Test("replays equal the live output for the window; a window beyond the journal's start says truncated")
+    func replays() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#", "replay/#"])
+        // A 1 MiB journal (16 segments of 64 KiB) wraps after a few thousand readings.
+        let gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"), extra: ["--journal-max-bytes", "1048576"])
+        try await gateway.waitUntilConnected()
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let base: Int64 = 1_795_660_000_000
+        // w's readings, then v's, push w out of the 1 MiB journal entirely.
+        for sensor in ["w", "v"] {
+            for seq in UInt64(0)..<6000 {
+                try fleet.measure(sensor, seq: seq, ts: base + Int64(seq) * 10, temperature: 52)
+            }
+            try await watcher.recorder.wait(for: "\(sensor) cleaned", timeout: .seconds(120)) { events in
+                events.messages.compactMap(CleanedMessageView.init).contains { $0.sensor == sensor && $0.seq == 5999 }
+            }
+        }
+        for seq in UInt64(0)..<40 where seq != 17 {
+            try fleet.measure("x", seq: seq, ts: base + 100_000 + Int64(seq) * 1000, temperature: 50 + Double(seq % 5))
+        }
+        try await watcher.recorder.wait(for: "live output", timeout: .seconds(120)) { events in
+            let views = events.messages.compactMap(CleanedMessageView.init)
+            return views.contains { $0.sensor == "x" && $0.seq == 39 } && views.contains { $0.sensor == "w" && $0.seq == 5999 }
+        }
+        let from = base + 105_000, to = base + 125_000
+        let live = await watcher.messages(on: "cleaned/x/").map { String(decoding: $0.payload, as: UTF8.self) }.filter {
+            let ts = (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["ts"] as? Int64 ?? 0
+            return ts >= from && ts < to
+        }
+        #expect(live.count == 20)
+        #expect(live.contains { $0.contains("\"quality\":\"synthetic\"") })
+
+        let request = "{\"request_id\":\"r1\",\"sensor_id\":\"x\",\"from\":\(from),\"to\":\"2026-11-26T02:28:45Z\"}"
+        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(request.utf8))
+        try await watcher.recorder.wait(for: "replay done") { $0.messages.contains { $0.topic == "replay/r1" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true") } }
+        let replayed = await watcher.messages(on: "replay/r1").map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(Array(replayed.dropLast()) == live)
+        #expect(replayed.last == "{\"request_id\":\"r1\",\"done\":true,\"count\":20}")
+
+        let (code, output) = try await GatewayProcess.runTool(["replay", "--data-dir", dir.file("data"), "--sensor", "x", "--from", "\(from)", "--to", "\(to)"],
+                                                              logPath: dir.file("replay.log"))
+        #expect(code == 0)
+        #expect(output.split(separator: "\n").map(String.init) == live)
+
+        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array("{\"request_id\":\"r2\",\"sensor_id\":\"w\",\"from\":\(base),\"to\":\(base + 1000)}".utf8))
+        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array("{\"request_id\":\"r3\",\"sensor_id\":\"w\",\"from\":1,\"to\":2,\"reply_topic\":\"elsewhere/r3\"}".utf8))
+        try await watcher.recorder.wait(for: "answers to r2 and r3") { events in
+            events.messages.contains { $0.topic == "replay/r2" && String(decoding: $0.payload, as: UTF8.self).contains("request_id") }
+                && events.messages.contains { $0.topic == "replay/r3" }
+        }
+        let r2 = await watcher.messages(on: "replay/r2").map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(r2.count == 1)
+        #expect(r2.last?.contains("\"truncated\":true") == true, "\(r2)")
+        #expect(r2.last?.contains("\"oldest_available\":") == true)
+        let r3 = await watcher.messages(on: "replay/r3").map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(r3 == ["{\"request_id\":\"r3\",\"error\":\"reply_topic must lie under replay/\"}"])
+        #expect(try await gateway.terminate() == 0)
+        await fleet.close()
+        await watcher.close()
+    }
+}

@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "sensor-sim",
             dependencies: [
-                "MQTT", "Recovery",
+                "MQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "simulator",

@@ -1,0 +1,97 @@
+import Foundation
+import MQTT
+import Testing
+import TestSupport
+
+/// `sensor-sim`, run as a real process against a real broker.
+@Suite("Sensor simulator and verifier")
+struct SimulatorTests {
+    static func simulate(_ broker: TestBroker, _ dir: TemporaryDirectory, name: String, _ extra: [String]) async throws -> [[String: Any]] {
+        let truth = dir.file("\(name).jsonl")
+        let child = try ChildProcess(BuiltProducts.executable("sensor-sim"),
+                                     ["run", "--broker", broker.url, "--rate", "max", "--truth", truth, "--linger", "0", "--start-ts", "1795660000000"] + extra,
+                                     logPath: dir.file("\(name).log"))
+        try await child.wait(timeout: .seconds(180))
+        #expect(child.exitCode == 0, "\(child.output)")
+        let text = try String(contentsOfFile: truth, encoding: .utf8)
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    @Test("the same seed gives the same truth; fault rates match the flags over 100,000 readings")
+    func determinismAndRates() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let args = ["--sensors", "100", "--count", "1000", "--seed", "42", "--dup-rate", "0.02", "--restart-rate", "0.001", "--late-rate", "0.01"]
+        let first = try await Self.simulate(broker, dir, name: "a", args)
+        _ = try await Self.simulate(broker, dir, name: "b", args)
+        #expect(first.count == 100_000)
+        #expect(try String(contentsOfFile: dir.file("a.jsonl"), encoding: .utf8) == String(contentsOfFile: dir.file("b.jsonl"), encoding: .utf8))
+        let faults = Dictionary(grouping: first.map { $0["fault"] as? String ?? "?" }, by: { $0 }).mapValues { Double($0.count) / 100_000 }
+        for (fault, rate) in [("skip", 0.10), ("error", 0.05), ("dup", 0.02), ("reorder", 0.01), ("corrupt", 0.005), ("late", 0.01)] {
+            #expect(abs((faults[fault] ?? 0) - rate) < rate * 0.15 + 0.001, "\(fault): \(faults[fault] ?? 0) vs \(rate)")
+        }
+        let temps = first.compactMap { ($0["temperature"] as? NSNumber)?.doubleValue }
+        #expect(temps.allSatisfy { (50...55).contains($0) })
+        #expect(first.contains { ($0["boot"] as? Int ?? 1) > 1 })
+        #expect(first.contains { $0["status"] as? String == "deviated" })
+        let other = try await Self.simulate(broker, dir, name: "c", ["--sensors", "2", "--count", "50", "--seed", "43"])
+        let sameSeedSmall = try await Self.simulate(broker, dir, name: "d", ["--sensors", "2", "--count", "50", "--seed", "42"])
+        #expect(other.map { "\($0)" } != sameSeedSmall.map { "\($0)" })
+    }
+
+    @Test("a sensor with a buffer answers resend requests with what it measured, lost readings included")
+    func answersResends() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["sensors/sim-0/temperature"])
+        let child = try ChildProcess(BuiltProducts.executable("sensor-sim"),
+                                     ["run", "--broker", broker.url, "--sensors", "1", "--rate", "max", "--count", "20", "--skip-rate", "0.5",
+                                      "--error-rate", "0", "--resend-buffer", "50", "--linger", "30", "--truth", dir.file("t.jsonl"), "--start-ts", "1795660000000"],
+                                     logPath: dir.file("sim.log"))
+        defer { child.signal(SIGKILL) }
+        try await watcher.recorder.wait(for: "the live readings") { $0.messages.count >= 5 }
+        try await waitUntil("the truth file") { ((try? String(contentsOfFile: dir.file("t.jsonl"), encoding: .utf8)) ?? "").split(separator: "\n").count == 20 }
+        let truth = try String(contentsOfFile: dir.file("t.jsonl"), encoding: .utf8).split(separator: "\n").map(String.init)
+        let skipped = truth.filter { $0.contains("\"fault\":\"skip\"") }.compactMap { line -> UInt64? in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"].flatMap { ($0 as? NSNumber)?.uint64Value }
+        }
+        #expect(!skipped.isEmpty)
+        let requester = try await Subscriber.connect(broker, id: "requester", filters: [])
+        try requester.client.publish(topic: "sensors/sim-0/resend", payload: Array("{\"from_seq\":0,\"to_seq\":19}".utf8))
+        try await watcher.recorder.wait(for: "the resent readings") { events in
+            let seqs = Set(events.messages.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any])?["seq"] as? Int }.map(UInt64.init))
+            return skipped.allSatisfy(seqs.contains)
+        }
+        await requester.close()
+        await watcher.close()
+    }
+
+    @Test("the verifier fails a cleaned stream with a missing seq, disorder, an out-of-range estimate or a conflicting duplicate")
+    func verifierCatchesBrokenStreams() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let truth = (0..<5).map { "{\"sensor_id\":\"s\",\"boot\":1,\"seq\":\($0),\"ts\":\($0),\"temperature\":52.0,\"status\":\"normal\",\"fault\":\"none\"}" }
+        try truth.joined(separator: "\n").write(toFile: dir.file("truth.jsonl"), atomically: true, encoding: .utf8)
+        func line(_ seq: Int, _ q: String = "ok", _ t: Double = 52.0) -> String {
+            "{\"sensor_id\":\"s\",\"seq\":\(seq),\"ts\":\(seq),\"temperature\":\(t),\"status\":\"normal\",\"quality\":\"\(q)\",\"boot\":1}"
+        }
+        let good = (0..<5).map { line($0) }
+        let broken: [String: [String]] = [
+            "missing": [line(0), line(1), line(3), line(4)],
+            "disorder": [line(0), line(2), line(1), line(3), line(4)],
+            "out of range": [line(0), line(1, "synthetic", 57), line(2), line(3), line(4)],
+            "conflicting duplicate": good + [line(2, "ok", 53)],
+        ]
+        for (name, lines) in [("good", good)] + broken.sorted(by: { $0.key < $1.key }) {
+            try lines.joined(separator: "\n").write(toFile: dir.file("c.jsonl"), atomically: true, encoding: .utf8)
+            let child = try ChildProcess(BuiltProducts.executable("sensor-sim"), ["verify", "--truth", dir.file("truth.jsonl"), "--cleaned", dir.file("c.jsonl")],
+                                         logPath: dir.file("\(name).log"))
+            try await child.wait()
+            #expect(child.exitCode == (name == "good" ? 0 : 1), "\(name): \(child.output)")
+        }
+    }
+}

@@ -1,0 +1,243 @@
+import ArgumentParser
+import Foundation
+import MQTT
+import Synchronization
+
+/// `sensor-sim run`: plays the fleet.
+struct RunSimulation: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Publish simulated readings with field faults.")
+
+    @Option(help: "mqtt://HOST:PORT") var broker = "mqtt://127.0.0.1:1883"
+    @Option(help: "Number of sensors.") var sensors = 10
+    @Option(help: "Readings per second per sensor, or `max`.") var rate = "1"
+    @Option(help: "Readings per sensor (default: unlimited, or what --duration gives).") var count: Int?
+    @Option(help: "Seconds to run.") var duration: Double?
+    @Option(help: "Same seed, same run.") var seed: UInt64 = 1
+    @Option(name: .customLong("skip-rate"), help: "Readings never published (lost on the network).") var skipRate = 0.10
+    @Option(name: .customLong("error-rate"), help: "Readings with an out-of-range value.") var errorRate = 0.05
+    @Option(name: .customLong("dup-rate"), help: "Readings published twice.") var dupRate = 0.01
+    @Option(name: .customLong("reorder-rate"), help: "Readings published after the next one.") var reorderRate = 0.01
+    @Option(name: .customLong("corrupt-rate"), help: "Readings sent as broken JSON, wrong types or garbage.") var corruptRate = 0.005
+    @Option(name: .customLong("late-rate"), help: "Readings delivered after the reorder window.") var lateRate = 0.0
+    @Option(name: .customLong("late-delay-ms"), help: "How late a late reading is.") var lateDelayMs = 3000
+    @Option(name: .customLong("restart-rate"), help: "Chance per reading that the sensor reboots (seq back to 0, new boot).") var restartRate = 0.0
+    @Option(name: .customLong("resend-buffer"), help: "Readings each sensor keeps to answer resend requests (0: none).") var resendBuffer = 0
+    @Option(help: "Write the truth (every reading as measured, with its fault) as JSON lines here.") var truth: String?
+    @Option(name: .customLong("sensor-prefix"), help: "Sensor ids are PREFIX0, PREFIX1, ...") var sensorPrefix = "sim-"
+    @Option(name: .customLong("start-ts"), help: "Event time of the first reading, epoch ms (default: now).") var startTs: Int64?
+    @Option(help: "Seconds to keep answering resend requests after the last reading.") var linger = 5.0
+
+    func validate() throws {
+        guard sensors > 0 else { throw ValidationError("--sensors=\(sensors): must be at least 1") }
+        guard rate == "max" || (Double(rate).map { $0 > 0 } ?? false) else { throw ValidationError("--rate=\(rate): a positive number or max") }
+        for (name, p) in [("skip-rate", skipRate), ("error-rate", errorRate), ("dup-rate", dupRate), ("reorder-rate", reorderRate),
+                          ("corrupt-rate", corruptRate), ("late-rate", lateRate), ("restart-rate", restartRate)] where !(0...1).contains(p) {
+            throw ValidationError("--\(name)=\(p): a probability between 0 and 1")
+        }
+        guard BrokerAddress(broker) != nil else { throw ValidationError("--broker=\(broker): expected mqtt://HOST:PORT") }
+    }
+
+    func run() async throws {
+        let address = BrokerAddress(broker)!
+        let client = try MQTTClient(MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-\(seed)-\(ProcessInfo.processInfo.processIdentifier)"))
+        do { try await client.connect() } catch {
+            FileHandle.standardError.write(Data("error: --broker=\(broker): \(error)\n".utf8))
+            throw ExitCode(69)
+        }
+        let requests = ResendInbox()
+        try client.subscribe("sensors/+/resend", qos: 1)
+        let pump = Task { await requests.pump(client) }
+
+        let hz = Double(rate) ?? 0
+        let periodMs = hz > 0 ? max(1, Int64((1000 / hz).rounded())) : 10
+        let rounds = count ?? duration.map { Int(($0 * max(hz, 1)).rounded()) } ?? Int.max
+        var fleet = FleetPlayer(options: self, periodMs: periodMs, startTs: startTs ?? (Int64(Date().timeIntervalSince1970 * 1000) / 1000 * 1000))
+        let truthFile = try truth.map { try TruthWriter(path: $0) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var lastReport = start
+        var publishedAtReport = 0
+        for round in 0..<rounds {
+            try fleet.playRound(round, client: client, truth: truthFile)
+            try fleet.answer(requests.take(), client: client)
+            if hz > 0 {
+                try await Task.sleep(until: start + .milliseconds(Int64(Double(round + 1) * 1000 / hz)), clock: clock)
+            } else if round % 100 == 0 {
+                await Task.yield()
+            }
+            if clock.now - lastReport >= .seconds(1) {
+                let rateNow = Double(fleet.published - publishedAtReport) / Double((clock.now - lastReport).components.seconds)
+                FileHandle.standardError.write(Data("sensor-sim: published \(fleet.published) (\(Int(rateNow))/s)\n".utf8))
+                lastReport = clock.now
+                publishedAtReport = fleet.published
+            }
+        }
+        try fleet.flushLate(client: client)
+        truthFile?.close()
+        let lingerUntil = clock.now + .milliseconds(Int64(linger * 1000))
+        while clock.now < lingerUntil {
+            try fleet.answer(requests.take(), client: client)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        FileHandle.standardError.write(Data("sensor-sim: done, published \(fleet.published) messages, answered \(fleet.resent) resends\n".utf8))
+        pump.cancel()
+        await client.disconnect()
+    }
+}
+
+/// Plays rounds: every sensor measures once per round, then faults decide what goes out.
+struct FleetPlayer {
+    let options: RunSimulation
+    let periodMs: Int64
+    let startTs: Int64
+    var sensors: [SimulatedSensor]
+    var heldForReorder: [Int: [UInt8]] = [:]
+    var late: [(dueRound: Int, sensor: String, payload: [UInt8])] = []
+    var published = 0
+    var resent = 0
+
+    init(options: RunSimulation, periodMs: Int64, startTs: Int64) {
+        self.options = options
+        self.periodMs = periodMs
+        self.startTs = startTs
+        sensors = (0..<options.sensors).map {
+            SimulatedSensor(id: "\(options.sensorPrefix)\($0)", index: $0, seed: options.seed, bufferSize: options.resendBuffer)
+        }
+    }
+
+    mutating func playRound(_ round: Int, client: MQTTClient, truth: TruthWriter?) throws {
+        let lateRounds = max(1, Int(Int64(options.lateDelayMs) / periodMs))
+        for i in sensors.indices {
+            if sensors[i].rng.chance(options.restartRate) { sensors[i].restart() }
+            let m = sensors[i].measure(ts: startTs + Int64(round) * periodMs)
+            let fault = chooseFault(&sensors[i].rng)
+            truth?.write(sensor: sensors[i].id, m, fault: fault)
+            let id = sensors[i].id
+            var outgoing: [[UInt8]] = []
+            switch fault {
+            case .skip: break
+            case .error: outgoing = [Array(sensors[i].glitch(m).utf8)]
+            case .corrupt: outgoing = [sensors[i].corrupt(m)]
+            case .dup: outgoing = [Array(m.payload.utf8), Array(m.payload.utf8)]
+            case .late: late.append((round + lateRounds, id, Array(m.payload.utf8)))
+            case .reorder:
+                if let earlier = heldForReorder.removeValue(forKey: i) { outgoing = [earlier] }
+                heldForReorder[i] = Array(m.payload.utf8)
+                try send(outgoing, id, client)
+                continue
+            case .none: outgoing = [Array(m.payload.utf8)]
+            }
+            try send(outgoing, id, client)
+            if let held = heldForReorder.removeValue(forKey: i) { try send([held], id, client) }
+        }
+        while let first = late.firstIndex(where: { $0.dueRound <= round }) {
+            let l = late.remove(at: first)
+            try send([l.payload], l.sensor, client)
+        }
+    }
+
+    private func chooseFault(_ rng: inout SimulationRandom) -> SimulatedSensor.Fault {
+        let u = rng.unit()
+        var edge = 0.0
+        for (fault, p) in [(SimulatedSensor.Fault.skip, options.skipRate), (.error, options.errorRate), (.corrupt, options.corruptRate),
+                           (.late, options.lateRate), (.reorder, options.reorderRate), (.dup, options.dupRate)] {
+            edge += p
+            if u < edge { return fault }
+        }
+        return .none
+    }
+
+    private mutating func send(_ payloads: [[UInt8]], _ sensor: String, _ client: MQTTClient) throws {
+        for p in payloads {
+            try client.publish(topic: "sensors/\(sensor)/temperature", payload: p, qos: 1)
+            published += 1
+        }
+    }
+
+    mutating func flushLate(client: MQTTClient) throws {
+        for l in late { try send([l.payload], l.sensor, client) }
+        late.removeAll()
+        for (i, held) in heldForReorder { try send([held], sensors[i].id, client) }
+        heldForReorder.removeAll()
+    }
+
+    /// Republishes buffered readings for each resend request addressed to this fleet.
+    mutating func answer(_ requests: [(sensor: String, from: UInt64, to: UInt64?)], client: MQTTClient) throws {
+        for r in requests {
+            guard let s = sensors.first(where: { $0.id == r.sensor }) else { continue }
+            for m in s.resend(from: r.from, to: r.to) {
+                try send([Array(m.payload.utf8)], s.id, client)
+                resent += 1
+            }
+        }
+    }
+}
+
+/// Resend requests received from the gateway, collected on the client's event task.
+final class ResendInbox: Sendable {
+    private let pending = Mutex<[(sensor: String, from: UInt64, to: UInt64?)]>([])
+
+    func pump(_ client: MQTTClient) async {
+        while !Task.isCancelled {
+            let events = await client.nextEvents()
+            if events.isEmpty { return }
+            for case .message(let m) in events {
+                let parts = m.topic.split(separator: "/")
+                guard parts.count == 3, parts[2] == "resend",
+                      let o = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
+                      let from = (o["from_seq"] as? NSNumber)?.uint64Value else { continue }
+                let to = (o["to_seq"] as? NSNumber)?.uint64Value
+                pending.withLock { $0.append((String(parts[1]), from, to)) }
+            }
+        }
+    }
+
+    func take() -> [(sensor: String, from: UInt64, to: UInt64?)] {
+        pending.withLock { p in
+            defer { p.removeAll() }
+            return p
+        }
+    }
+}
+
+/// Writes the truth file: one JSON line per measured reading.
+final class TruthWriter {
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            throw ValidationError("--truth=\(path): cannot create the file")
+        }
+        handle = h
+    }
+
+    func write(sensor: String, _ m: SimulatedSensor.Measurement, fault: SimulatedSensor.Fault) {
+        buffer.append(contentsOf: "{\"sensor_id\":\"\(sensor)\",\"boot\":\(m.boot),\"seq\":\(m.seq),\"ts\":\(m.ts),\"temperature\":\(m.temperature),\"status\":\"\(m.status)\",\"fault\":\"\(fault.rawValue)\"}\n".utf8)
+        if buffer.count > 1 << 16 { flush() }
+    }
+
+    func flush() {
+        handle.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() {
+        flush()
+        handle.closeFile()
+    }
+}
+
+/// `mqtt://HOST:PORT`.
+struct BrokerAddress {
+    var host: String
+    var port: Int32
+
+    init?(_ text: String) {
+        guard text.hasPrefix("mqtt://") else { return nil }
+        let rest = text.dropFirst(7)
+        guard let colon = rest.lastIndex(of: ":"), let port = Int32(rest[rest.index(after: colon)...]), !rest[..<colon].isEmpty else { return nil }
+        host = String(rest[..<colon])
+        self.port = port
+    }
+}

@@ -1,0 +1,85 @@
+/// One simulated sensor: a slow drift inside the valid band with noise and occasional
+/// deviations, a sequence counter per boot, and a buffer of what it measured for resends.
+struct SimulatedSensor {
+    enum Fault: String { case none, skip, error, dup, reorder, corrupt, late }
+
+    struct Measurement {
+        var seq: UInt64
+        var ts: Int64
+        var temperature: Double
+        var status: String
+        var boot: Int
+        var payload: String
+    }
+
+    let id: String
+    var rng: SimulationRandom
+    var boot = 1
+    var seq: UInt64 = 0
+    var level: Double
+    var deviation = 0
+    var buffer: [Measurement] = []
+    let bufferSize: Int
+
+    init(id: String, index: Int, seed: UInt64, bufferSize: Int) {
+        self.id = id
+        rng = SimulationRandom(seed: seed, stream: UInt64(index))
+        level = 51 + rng.unit() * 3
+        self.bufferSize = bufferSize
+    }
+
+    /// Measures the next reading (the truth) at event time `ts`.
+    mutating func measure(ts: Int64) -> Measurement {
+        level += rng.gaussian() * 0.02
+        level = min(54.2, max(50.8, level))
+        if deviation == 0 && rng.chance(0.003) { deviation = 5 + Int(rng.next() % 20) }
+        var value = level + rng.gaussian() * 0.08
+        var status = "normal"
+        if deviation > 0 {
+            deviation -= 1
+            value += 0.6
+            status = "deviated"
+        }
+        value = (min(54.9, max(50.1, value)) * 100).rounded() / 100
+        let m = Measurement(seq: seq, ts: ts, temperature: value, status: status, boot: boot,
+                            payload: "{\"sensor_id\":\"\(id)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":\(value),\"status\":\"\(status)\",\"boot\":\(boot)}")
+        seq += 1
+        if bufferSize > 0 {
+            buffer.append(m)
+            if buffer.count > bufferSize { buffer.removeFirst(buffer.count - bufferSize) }
+        }
+        return m
+    }
+
+    /// Reboots: a new boot counter, seq from 0, buffer lost.
+    mutating func restart() {
+        boot += 1
+        seq = 0
+        buffer.removeAll()
+    }
+
+    /// A glitched value well outside the valid band.
+    mutating func glitch(_ m: Measurement) -> String {
+        let bad: Double = switch rng.next() % 4 {
+        case 0: -40
+        case 1: 85.5
+        case 2: m.temperature + 7 + Double(rng.next() % 50) / 10
+        default: m.temperature - 8 - Double(rng.next() % 50) / 10
+        }
+        return "{\"sensor_id\":\"\(id)\",\"seq\":\(m.seq),\"ts\":\(m.ts),\"temperature\":\(bad),\"status\":\"\(m.status)\",\"boot\":\(m.boot)}"
+    }
+
+    /// A broken transmission: truncated JSON, a wrong type, or garbage bytes.
+    mutating func corrupt(_ m: Measurement) -> [UInt8] {
+        switch rng.next() % 3 {
+        case 0: return Array(m.payload.utf8.prefix(m.payload.utf8.count / 2))
+        case 1: return Array("{\"sensor_id\":\"\(id)\",\"seq\":\"\(m.seq)\",\"ts\":\(m.ts),\"temperature\":\(m.temperature),\"status\":\"\(m.status)\"}".utf8)
+        default: return (0..<(8 + Int(rng.next() % 24))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        }
+    }
+
+    /// Buffered readings with from <= seq <= to, for a resend request.
+    func resend(from: UInt64, to: UInt64?) -> [Measurement] {
+        buffer.filter { $0.seq >= from && $0.seq <= (to ?? UInt64.max) }
+    }
+}

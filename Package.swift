@@ -52,6 +52,7 @@ let package = Package(
             path: "simulator",
             swiftSettings: strict
         ),
+        .executableTarget(name: "gateway-bench", dependencies: ["Recovery", "Journal"], path: "Benchmarks/gateway-bench", swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["MQTT"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery"], swiftSettings: strict),

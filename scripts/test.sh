@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole test suite. Tests start their own mosquitto processes on free loopback ports,
-# so nothing else needs to be running. Needs: mosquitto, libmosquitto-dev (see scripts/setup.sh).
+# Runs the whole test suite. The tests start their own mosquitto processes on free loopback
+# ports, so nothing else needs to be running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build --build-tests -Xswiftc -warnings-as-errors
-swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
+scripts/setup.sh
+swift build --build-tests
+swift test --skip-build

@@ -4,6 +4,8 @@ struct PeriodEstimator: Codable, Sendable {
     private var intervals: [Int64] = []
     private var next = 0
     private var lastReceipt: Int64?
+    /// The median, recomputed when a new interval arrives.
+    private(set) var period: Int64?
 
     mutating func observe(_ receivedAt: Int64) {
         defer { lastReceipt = receivedAt }
@@ -15,11 +17,7 @@ struct PeriodEstimator: Codable, Sendable {
             intervals[next] = interval
             next = (next + 1) % PeriodEstimator.capacity
         }
-    }
-
-    /// The median interval, once one is known.
-    var period: Int64? {
-        guard !intervals.isEmpty else { return nil }
-        return intervals.sorted()[intervals.count / 2]
+        // Re-sorting 16 numbers only when the median could have moved keeps this cheap.
+        if period != interval { period = intervals.sorted()[intervals.count / 2] }
     }
 }

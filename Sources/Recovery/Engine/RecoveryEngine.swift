@@ -8,7 +8,14 @@ public struct RecoveryEngine: Codable, Sendable {
     public let configuration: EngineConfiguration
     private var sensors: [SensorState] = []
     private var index: [String: Int] = [:]
+    /// Inbound topic -> sensor index, for topics already matched (rebuilt after a restore).
+    private var topicIndex: [String: Int] = [:]
+    /// Each sensor's next deadline (`Int64.max`: none), so a tick visits only sensors that are
+    /// due. Derived state: rebuilt after a restore.
+    private var deadlines: [Int64] = []
     public private(set) var counters = EngineCounters()
+
+    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters }
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -18,31 +25,40 @@ public struct RecoveryEngine: Codable, Sendable {
     /// what must be published to `publications`.
     public mutating func ingest(topic: String, payload: UnsafeBufferPointer<UInt8>, receivedAt: Int64,
                                 into publications: inout [Publication]) {
-        var out = makeOutput(publications)
+        var out = makeOutput(&publications)
         defer { publications = out.publications }
         counters.received += 1
 
+        // Known topics skip matching and the sensor lookup: one hash lookup per message.
+        let known = topicIndex[topic]
         let sensorID: String
-        switch configuration.topicPattern.match(topic) {
-        case .sensor(let id): sensorID = id
-        case .invalidSensorID, .noMatch:
-            deadLetter(.invalidSensorID, SensorTopics.invalidDeadLetter, topic, payload, receivedAt, &out)
-            return
+        if let known {
+            sensorID = sensors[known].id
+        } else {
+            switch configuration.topicPattern.match(topic) {
+            case .sensor(let id): sensorID = id
+            case .invalidSensorID, .noMatch:
+                deadLetter(.invalidSensorID, SensorTopics.invalidDeadLetter, topic, payload, receivedAt, &out)
+                return
+            }
         }
-        let dlqTopic = index[sensorID].map { sensors[$0].topics.deadLetter } ?? "dlq/\(sensorID)/temperature"
+        let existing = known ?? index[sensorID]
+        let dlqTopic = existing.map { sensors[$0].topics.deadLetter } ?? "dlq/\(sensorID)/temperature"
         if payload.count > configuration.maxPayloadBytes {
-            deadLetter(.payloadTooLarge, dlqTopic, topic, payload, receivedAt, &out, sensor: index[sensorID])
+            deadLetter(.payloadTooLarge, dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
             return
         }
         let reading: Reading
         switch ReadingParser.parse(payload, sensorID: sensorID) {
         case .success(let r): reading = r
         case .failure(let reason):
-            deadLetter(reason, dlqTopic, topic, payload, receivedAt, &out, sensor: index[sensorID])
+            deadLetter(reason, dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
             return
         }
-        let i = sensorIndex(sensorID, receivedAt)
+        let i = existing ?? sensorIndex(sensorID, receivedAt)
+        if known == nil && topicIndex.count < 100_000 { topicIndex[topic] = i }
         let inRange = reading.temperature >= configuration.validMin && reading.temperature <= configuration.validMax
+        defer { noteDeadline(i) }
         switch sensors[i].ingest(reading, inRange: inRange, at: receivedAt, &out) {
         case .accepted:
             if !inRange { deadLetter(.outOfRange, dlqTopic, topic, payload, receivedAt, &out, sensor: i) }
@@ -64,27 +80,44 @@ public struct RecoveryEngine: Codable, Sendable {
     /// Advances time to `now`: closes due reorder windows (fill, corrections), starts newly seen
     /// sensors and marks silent ones stale.
     public mutating func tick(now: Int64, into publications: inout [Publication]) {
-        var out = makeOutput(publications)
+        var out = makeOutput(&publications)
         defer { publications = out.publications }
-        for i in sensors.indices {
+        rebuildDeadlinesIfNeeded()
+        for i in sensors.indices where deadlines[i] <= now {
             sensors[i].tick(at: now, &out)
+            noteDeadline(i)
         }
     }
 
     /// The earliest time a `tick` would do anything; nil when nothing is pending.
     public func nextDeadline() -> Int64? {
-        var best: Int64?
-        for s in sensors {
-            if let d = s.nextDeadline(configuration) { best = min(best ?? d, d) }
+        guard deadlines.count == sensors.count else {
+            return sensors.compactMap { $0.nextDeadline(configuration) }.min()
         }
-        return best
+        let best = deadlines.min() ?? .max
+        return best == .max ? nil : best
+    }
+
+    private mutating func noteDeadline(_ i: Int) {
+        rebuildDeadlinesIfNeeded()
+        deadlines[i] = sensors[i].nextDeadline(configuration) ?? .max
+    }
+
+    private mutating func rebuildDeadlinesIfNeeded() {
+        if deadlines.count != sensors.count {
+            deadlines = sensors.map { $0.nextDeadline(configuration) ?? .max }
+        }
     }
 
     /// Per-sensor state for the status page, in order of first appearance.
     public var summaries: [SensorSummary] { sensors.map(\.summary) }
 
-    private func makeOutput(_ publications: [Publication]) -> Output {
-        Output(configuration: configuration, estimator: Estimator(configuration: configuration), publications: publications)
+    /// Moves the caller's array into the output (and back via `defer`), so appending never
+    /// copies it.
+    private func makeOutput(_ publications: inout [Publication]) -> Output {
+        var moved: [Publication] = []
+        swap(&moved, &publications)
+        return Output(configuration: configuration, estimator: Estimator(configuration: configuration), publications: moved)
     }
 
     private mutating func sensorIndex(_ id: String, _ receivedAt: Int64) -> Int {

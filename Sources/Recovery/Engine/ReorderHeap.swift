@@ -36,6 +36,9 @@ struct ReorderHeap: Codable, Sendable {
         return top
     }
 
+    /// Whether a reading with this seq is held (the heap is usually empty or tiny).
+    func contains(seq: UInt64) -> Bool { items.contains { $0.reading.seq == seq } }
+
     /// The valid (in-range) held reading with the smallest seq above `seq`: the right-hand
     /// neighbour for an estimate.
     func firstValid(after seq: UInt64) -> HeldReading? {
@@ -47,7 +50,11 @@ struct ReorderHeap: Codable, Sendable {
     }
 
     /// When the earliest held reading arrived: the moment the gap in front of them was noticed.
-    var earliestReceipt: Int64? { items.map(\.receivedAt).min() }
+    var earliestReceipt: Int64? {
+        var earliest: Int64?
+        for item in items where item.receivedAt < (earliest ?? .max) { earliest = item.receivedAt }
+        return earliest
+    }
 }
 
 /// A reading waiting in a sensor's reorder heap.

@@ -20,7 +20,6 @@ struct SensorState: Codable, Sendable {
     var highestSeen: UInt64?
     var maxTs = Int64.min
     var heap = ReorderHeap()
-    var held = Set<UInt64>()
     /// The last real, valid reading published: the left neighbour for estimates.
     var lastValid: Anchor?
     /// The last real reading published (valid or not): the left anchor for interpolated times.
@@ -33,6 +32,8 @@ struct SensorState: Codable, Sendable {
     var stale = false
     var aggregates = AggregateWindows()
     var summary: SensorSummary
+    /// When history and aggregates were last pruned (pruning every tick would cost more than it frees).
+    var lastPrune: Int64?
 
     init(id: String, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -50,6 +51,7 @@ struct SensorState: Codable, Sendable {
     mutating func ingest(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
         period.observe(now)
         lastReceivedAt = now
+        pruneIfDue(at: now, out.configuration)
         summary.lastSeen = now
         if stale {
             stale = false
@@ -64,7 +66,7 @@ struct SensorState: Codable, Sendable {
             boot = r.boot
         }
         if started && r.seq < nextSeq { return late(r, inRange: inRange, at: now, &out) }
-        if held.contains(r.seq) { return .duplicate }
+        if heap.contains(seq: r.seq) { return .duplicate }
 
         if started, r.seq > expectedNext {
             requestResend(from: expectedNext, to: r.seq - 1, &out)
@@ -73,7 +75,6 @@ struct SensorState: Codable, Sendable {
         summary.lastSeq = highestSeen
         maxTs = Swift.max(maxTs, r.ts)
         heap.push(HeldReading(reading: r, receivedAt: now, inRange: inRange))
-        held.insert(r.seq)
         if started {
             release(at: now, mode: heap.count > out.configuration.maxHeldPerSensor ? .flush : .ingest, &out)
         }
@@ -130,6 +131,14 @@ struct SensorState: Codable, Sendable {
             requestResend(from: expectedNext, to: nil, &out)
             out.emit(.sensorState, topics.state, Messages.sensorState(stale: true, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
         }
+        pruneIfDue(at: now, c)
+    }
+
+    /// Forgets what is past the late horizon, at most every 10 s (it changes no output: only
+    /// entries that can no longer be restated go).
+    private mutating func pruneIfDue(at now: Int64, _ c: EngineConfiguration) {
+        guard lastPrune.map({ now - $0 >= 10_000 }) ?? true else { return }
+        lastPrune = now
         history.prune(now: now, horizon: c.lateHorizonMs)
         aggregates.prune(now: now, horizon: c.lateHorizonMs)
     }
@@ -189,7 +198,6 @@ struct SensorState: Codable, Sendable {
             let seq = head.reading.seq
             if seq < nextSeq {
                 heap.popMin()
-                held.remove(seq)
                 continue
             }
             if seq > nextSeq {
@@ -206,14 +214,12 @@ struct SensorState: Codable, Sendable {
             }
             if head.inRange {
                 heap.popMin()
-                held.remove(seq)
                 publishReal(head, at: now, &out)
             } else {
                 let right = heap.firstValid(after: seq)
                 let due = right != nil || mode == .flush || (mode == .tick && now >= head.receivedAt + window)
                 guard due else { return }
                 heap.popMin()
-                held.remove(seq)
                 publishCorrected(head, right: right.map(anchor), at: now, &out)
             }
             nextSeq = seq + 1

@@ -6,7 +6,8 @@
 /// the stack. Any syntax error makes the whole payload malformed.
 struct JSONScanner {
     enum Value {
-        case string(ArraySlice<UInt8>, hasEscapes: Bool)
+        /// The raw bytes between the quotes, borrowed from the payload (valid during the visit).
+        case string(UnsafeBufferPointer<UInt8>, hasEscapes: Bool)
         case number(JSONNumber)
         case bool(Bool)
         case null
@@ -109,7 +110,7 @@ struct JSONScanner {
         switch c {
         case UInt8(ascii: "\""):
             let (range, escapes) = try scanStringRange()
-            return .string(ArraySlice(bytes[range]), hasEscapes: escapes)
+            return .string(UnsafeBufferPointer(rebasing: bytes[range]), hasEscapes: escapes)
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             try skipContainer()
             return c == UInt8(ascii: "{") ? .object : .array
@@ -260,7 +261,8 @@ struct JSONScanner {
     }
 
     /// Decodes a string token's raw contents (escapes resolved); nil if it is not valid text.
-    static func decodeString(_ raw: ArraySlice<UInt8>, hasEscapes: Bool) -> String? {
+    static func decodeString(_ borrowed: UnsafeBufferPointer<UInt8>, hasEscapes: Bool) -> String? {
+        let raw = Array(borrowed)[...]
         guard hasEscapes else { return String(validating: raw, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Turns a payload into a `Reading` or the contract's reason for rejecting it.
 /// Never traps, whatever the bytes.
 public enum ReadingParser {
@@ -21,7 +27,7 @@ public enum ReadingParser {
         var status: Reading.Status?
         var boot: Int64?
         var failure: RejectionReason?
-        var payloadSensor: ArraySlice<UInt8>?
+        var payloadSensor: UnsafeBufferPointer<UInt8>?
         var payloadSensorEscaped = false
 
         func fail(_ r: RejectionReason) { if failure == nil { failure = r } }
@@ -29,11 +35,15 @@ public enum ReadingParser {
         var scanner = JSONScanner(payload)
         do {
             try scanner.scanObject { key, value in
-                if key.elementsEqual(kSeq) {
+                // Dispatch on length first: most keys are rejected without comparing bytes.
+                func isKey(_ k: [UInt8]) -> Bool {
+                    key.count == k.count && k.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, k.count) == 0 }
+                }
+                if isKey(kSeq) {
                     guard case .number(let n) = value else { return fail(.badType("seq")) }
                     guard n.isIntegerLiteral, let i = n.integer, i >= 0, UInt64(i) <= maxSeq else { return fail(.badValue("seq")) }
                     seq = UInt64(i)
-                } else if key.elementsEqual(kTs) {
+                } else if isKey(kTs) {
                     switch value {
                     case .number(let n):
                         guard n.value.isFinite, n.value >= 0, n.value < 253_402_300_800_000 else { return fail(.badValue("ts")) }
@@ -44,20 +54,20 @@ public enum ReadingParser {
                     default:
                         fail(.badType("ts"))
                     }
-                } else if key.elementsEqual(kTemperature) {
+                } else if isKey(kTemperature) {
                     guard case .number(let n) = value else { return fail(.badType("temperature")) }
                     guard n.value.isFinite else { return fail(.badValue("temperature")) }
                     temperature = n.value
-                } else if key.elementsEqual(kStatus) {
+                } else if isKey(kStatus) {
                     guard case .string(let raw, _) = value else { return fail(.badType("status")) }
                     if raw.elementsEqual(vNormal) { status = .normal }
                     else if raw.elementsEqual(vDeviated) { status = .deviated }
                     else { fail(.badValue("status")) }
-                } else if key.elementsEqual(kBoot) {
+                } else if isKey(kBoot) {
                     guard case .number(let n) = value else { return fail(.badType("boot")) }
                     guard n.isIntegerLiteral, let i = n.integer, i >= 0 else { return fail(.badValue("boot")) }
                     boot = i
-                } else if key.elementsEqual(kSensorID) {
+                } else if isKey(kSensorID) {
                     guard case .string(let raw, let escaped) = value else { return fail(.badType("sensor_id")) }
                     payloadSensor = raw
                     payloadSensorEscaped = escaped

@@ -17,18 +17,18 @@ struct CleanedReading: Equatable {
 
     func render() -> [UInt8] {
         var w = JSONWriter()
-        w.string("sensor_id", sensorID)
+        w.plainString("sensor_id", sensorID)
         w.uint("seq", seq)
         w.int("ts", ts)
         w.double("temperature", temperature)
-        w.string("status", status.rawValue)
-        w.string("quality", quality.rawValue)
+        w.plainString("status", status.rawValue)
+        w.plainString("quality", quality.rawValue)
         if let raw {
             w.double("raw", raw)
-            w.string("reason", "out_of_range")
+            w.plainString("reason", "out_of_range")
         }
-        if let method { w.string("method", method.rawValue) }
-        if let supersedes { w.string("supersedes", supersedes.rawValue) }
+        if let method { w.plainString("method", method.rawValue) }
+        if let supersedes { w.plainString("supersedes", supersedes.rawValue) }
         if let boot { w.int("boot", boot) }
         return w.finish()
     }
@@ -47,10 +47,10 @@ struct GapNotice: Equatable {
 
     func render() -> [UInt8] {
         var w = JSONWriter()
-        w.string("sensor_id", sensorID)
+        w.plainString("sensor_id", sensorID)
         w.uint("seq", fromSeq)
         w.int("ts", fromTs)
-        w.string("quality", Quality.gap.rawValue)
+        w.plainString("quality", Quality.gap.rawValue)
         w.uint("from_seq", fromSeq)
         w.uint("to_seq", toSeq)
         w.int("from_ts", fromTs)

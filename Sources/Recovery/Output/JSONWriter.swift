@@ -28,14 +28,38 @@ struct JSONWriter {
         JSONWriter.appendQuoted(value.utf8, to: &bytes)
     }
 
+    /// For text known to need no escaping (validated sensor ids, fixed words).
+    mutating func plainString(_ k: StaticString, _ value: String) {
+        key(k)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: value.utf8)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     mutating func int(_ k: StaticString, _ value: Int64) {
         key(k)
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(value.magnitude)
     }
 
     mutating func uint(_ k: StaticString, _ value: UInt64) {
         key(k)
-        bytes.append(contentsOf: String(value).utf8)
+        appendDigits(value)
+    }
+
+    /// Decimal digits without going through a String.
+    private mutating func appendDigits(_ value: UInt64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, as bytes
+        var n = value
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buf in
+            repeat {
+                buf[23 - count] = UInt8(truncatingIfNeeded: n % 10) + 0x30
+                n /= 10
+                count += 1
+            } while n > 0
+            bytes.append(contentsOf: buf[(24 - count)...])
+        }
     }
 
     mutating func double(_ k: StaticString, _ value: Double) {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what building, testing and the demo need on Debian/Ubuntu: the mosquitto broker and
+# clients, libmosquitto's headers, and curl. Does nothing when they are already there.
+# The Swift toolchain (6.x) must already be installed: see README.md.
+set -euo pipefail
+need=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)
+pkg-config --exists libmosquitto 2>/dev/null || need+=(libmosquitto-dev)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "installing: ${need[*]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+command -v swift >/dev/null 2>&1 || { echo "error: swift is not on PATH; install Swift 6.x (see README.md)" >&2; exit 1; }

@@ -143,4 +143,4 @@ try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories
 if what == "engine" || what == "all" { engineBenchmark(readingsPerSensor: Int(ProcessInfo.processInfo.environment["BENCH_READINGS"] ?? "") ?? 1000) }
 if what == "journal" || what == "all" { try journalBenchmark(directory: dir, records: 2_000_000) }
 if what == "recovery" || what == "all" { try recoveryBenchmark(directory: dir) }
-try? FileManager.default.removeItem(atPath: dir)
+if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }

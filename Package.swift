@@ -24,7 +24,8 @@ let package = Package(
             providers: [.apt(["libmosquitto-dev"])]
         ),
         .target(name: "MQTT", dependencies: ["CMosquitto"], swiftSettings: strict),
-        .target(name: "Recovery", swiftSettings: strict),
+        .target(name: "DeterministicRandom", swiftSettings: strict),
+        .target(name: "Recovery", dependencies: ["DeterministicRandom"], swiftSettings: strict),
         .target(name: "Journal", swiftSettings: strict),
         .target(
             name: "Gateway",
@@ -46,18 +47,18 @@ let package = Package(
         .executableTarget(
             name: "sensor-sim",
             dependencies: [
-                "MQTT",
+                "MQTT", "DeterministicRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "simulator",
             swiftSettings: strict
         ),
-        .executableTarget(name: "gateway-bench", dependencies: ["Recovery", "Journal"], path: "Benchmarks/gateway-bench", swiftSettings: strict),
+        .executableTarget(name: "gateway-bench", dependencies: ["Recovery", "Journal", "DeterministicRandom"], path: "Benchmarks/gateway-bench", swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["MQTT"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "RecoveryTests", dependencies: ["Recovery"], swiftSettings: strict),
+        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DeterministicRandom"], swiftSettings: strict),
         .executableTarget(name: "JournalCrashHelper", dependencies: ["Journal"], path: "Tests/JournalCrashHelper", swiftSettings: strict),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "DeterministicRandom"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "Recovery", "Journal", "MQTT", "TestSupport"],

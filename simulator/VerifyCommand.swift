@@ -1,26 +1,53 @@
 import ArgumentParser
 import Foundation
+import MQTT
 
 /// `sensor-sim verify`: scores cleaned output against the truth; exit 1 when the contract breaks.
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "verify", abstract: "Score cleaned output against the truth file.")
 
     @Option(help: "Truth file written by `sensor-sim run --truth`.") var truth: String
-    @Option(help: "Cleaned output as JSON lines (e.g. `mosquitto_sub -t 'cleaned/#'` or `sensor-gateway replay`).") var cleaned: String
+    @Option(help: "Cleaned output as JSON lines (e.g. `mosquitto_sub -t 'cleaned/#'` or `sensor-gateway replay`).") var cleaned: String?
+    @Option(help: "Instead of a file: subscribe to cleaned/# on this broker (mqtt://HOST:PORT) and collect live.") var broker: String?
+    @Option(name: .customLong("listen-seconds"), help: "With --broker: stop collecting after this many seconds without a message.") var listenSeconds = 10.0
     @Option(name: .customLong("valid-min")) var validMin = 50.0
     @Option(name: .customLong("valid-max")) var validMax = 55.0
 
-    func run() throws {
+    func validate() throws {
+        guard (cleaned == nil) != (broker == nil) else { throw ValidationError("give either --cleaned FILE or --broker URL") }
+        if let broker, BrokerAddress(broker) == nil { throw ValidationError("--broker=\(broker): expected mqtt://HOST:PORT") }
+    }
+
+    func run() async throws {
         var verifier = Verifier()
         verifier.validRange = validMin...validMax
         let report: Verifier.Report
         do {
-            report = verifier.verify(truth: try Verifier.loadTruth(truth), cleaned: try Verifier.jsonLines(cleaned))
+            let output = try await cleanedOutput()
+            report = verifier.verify(truth: try Verifier.loadTruth(truth), cleaned: output)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(66)
         }
         print(report.table())
         if report.broken { throw ExitCode(1) }
+    }
+
+    /// The cleaned messages, from the file or collected live until the stream goes quiet.
+    private func cleanedOutput() async throws -> [[String: Any]] {
+        if let cleaned { return try Verifier.jsonLines(cleaned) }
+        let address = BrokerAddress(broker!)!
+        let client = try MQTTClient(MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-verify-\(ProcessInfo.processInfo.processIdentifier)"))
+        try await client.connect()
+        try client.subscribe("cleaned/#", qos: 1)
+        var payloads: [[UInt8]] = []
+        let quiet = Duration.milliseconds(Int64(listenSeconds * 1000))
+        while true {
+            let batch = await client.nextEvents(waitingAtMost: quiet)
+            if batch.isEmpty { break }  // quiet for `listenSeconds`
+            payloads += batch.compactMap { if case .message(let m) = $0 { m.payload } else { nil } }
+        }
+        await client.disconnect()
+        return payloads.compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
     }
 }

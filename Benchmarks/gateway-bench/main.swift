@@ -1,6 +1,7 @@
 // Prints throughput figures for the recovery engine and the journal. Run in release mode:
 //   swift run -c release gateway-bench [engine|journal|recovery|all] [--dir DIR]
 // Figures are for docs/PERFORMANCE.md; nothing here asserts a timing.
+import DeterministicRandom
 import Foundation
 import Journal
 import Recovery
@@ -13,23 +14,10 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 
 func fmt(_ v: Double) -> String { String(format: "%.0f", v) }
 
-/// SplitMix64, for a reproducible stream.
-struct Random {
-    var s: UInt64
-    mutating func next() -> UInt64 {
-        s &+= 0x9E37_79B9_7F4A_7C15
-        var z = s
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
-
 /// 1,000 sensors at 10 Hz: 10% missing, 5% out of range, 1% duplicated, 1% reordered.
 func engineBenchmark(readingsPerSensor: Int) {
     let sensors = 1000
-    var rng = Random(s: 7)
+    var rng = SplitMix64(seed: 7)
     var messages: [(topic: String, payload: [UInt8], at: Int64)] = []
     messages.reserveCapacity(sensors * readingsPerSensor)
     let topics = (0..<sensors).map { "sensors/sensor-\($0)/temperature" }
@@ -37,12 +25,12 @@ func engineBenchmark(readingsPerSensor: Int) {
         var held: [Int: (String, [UInt8])] = [:]
         for s in 0..<sensors {
             let at = Int64(round) * 100 + Int64(s) / 10
-            if rng.unit() < 0.10 { continue }
-            let t = rng.unit() < 0.05 ? 70.5 : 50 + Double(rng.next() % 500) / 100
+            if rng.nextUnit() < 0.10 { continue }
+            let t = rng.nextUnit() < 0.05 ? 70.5 : 50 + Double(rng.next() % 500) / 100
             let body = Array("{\"seq\":\(round),\"ts\":\(1_795_660_000_000 + Int64(round) * 100),\"temperature\":\(t),\"status\":\"normal\",\"boot\":1}".utf8)
-            if rng.unit() < 0.01 { held[s] = (topics[s], body); continue }
+            if rng.nextUnit() < 0.01 { held[s] = (topics[s], body); continue }
             messages.append((topics[s], body, at))
-            if rng.unit() < 0.01 { messages.append((topics[s], body, at)) }
+            if rng.nextUnit() < 0.01 { messages.append((topics[s], body, at)) }
             if let h = held.removeValue(forKey: s) { messages.append((h.0, h.1, at)) }
         }
     }

@@ -115,6 +115,22 @@ public final class MQTTClient: Sendable {
         await queue.next()
     }
 
+    /// Like `nextEvents()`, but returns an empty array once `timeout` passes without an event.
+    public func nextEvents(waitingAtMost timeout: Duration) async -> [MQTTEvent] {
+        await withTaskGroup(of: [MQTTEvent].self) { group in
+            group.addTask { await self.nextEvents() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return []
+            }
+            var events = await group.next() ?? []
+            group.cancelAll()
+            // The other child may still hand over a batch it had already taken: keep it.
+            while let more = await group.next() { events += more }
+            return events
+        }
+    }
+
     /// Queues a publish and returns its message id; `.published(messageID:)` follows when the
     /// broker acknowledges it (QoS 1 and 2). While disconnected, libmosquitto keeps the message
     /// and sends it after reconnecting.

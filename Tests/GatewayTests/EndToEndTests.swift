@@ -14,14 +14,10 @@ struct EndToEndTests {
 
     @Test("a scripted stream with gaps, duplicates, reordering, bad values, corrupt payloads, late data and a restart")
     func scriptedStream() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#", "dlq/#", "sensors/+/resend", "aggregates/#"])
-        let gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"), extra: ["--aggregate-window-s", "2"])
-        try await gateway.waitUntilConnected()
-        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#", "dlq/#", "sensors/+/resend", "aggregates/#"],
+                                                       gatewayFlags: ["--aggregate-window-s", "2"], answersResends: false)
+        defer { scenario.cleanUp() }
+        let (watcher, fleet) = (scenario.watcher, scenario.fleet)
         func send(_ seq: UInt64, _ t: Double = 52, ts: Int64? = nil) throws {
             try fleet.publishRaw("a", TestSensorFleet.payload(seq: seq, ts: ts ?? Self.base + Int64(seq) * 1000, temperature: t))
         }
@@ -61,22 +57,14 @@ struct EndToEndTests {
         let aggregates = await watcher.messages(on: "aggregates/a/temperature/2s").map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(aggregates.contains { $0.contains("\"window_start\":\(Self.base + 2000)") && $0.contains("\"synthetic\":1") && $0.contains("\"revision\":0") })
         #expect(aggregates.contains { $0.contains("\"window_start\":\(Self.base + 2000)") && $0.contains("\"synthetic\":0") && $0.contains("\"revision\":1") })
-
-        #expect(try await gateway.terminate() == 0)
-        await fleet.close()
-        await watcher.close()
+        #expect(try await scenario.finish() == 0)
     }
 
     @Test("a sensor that answers resend requests gets its gaps filled with real readings, none synthetic")
     func resendFillsGaps() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
-        let gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"), extra: ["--reorder-window-ms", "1500"])
-        try await gateway.waitUntilConnected()
-        let fleet = try await TestSensorFleet.connect(broker, answersResends: true)
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--reorder-window-ms", "1500"], answersResends: true)
+        defer { scenario.cleanUp() }
+        let (watcher, fleet) = (scenario.watcher, scenario.fleet)
         for seq in UInt64(0)..<100 {
             try fleet.measure("r", seq: seq, ts: Self.base + Int64(seq) * 100, temperature: 51 + Double(seq % 30) / 10, deliver: seq % 7 != 3)
         }
@@ -85,30 +73,27 @@ struct EndToEndTests {
         #expect(cleaned.map(\.seq) == Array(0..<100))
         #expect(cleaned.allSatisfy { $0.quality == "ok" }, "\(cleaned.filter { $0.quality != "ok" }.map(\.text))")
         #expect(fleet.resendRequests.withLock { $0 } > 0)
-        #expect(try await gateway.terminate() == 0)
-        await fleet.close()
-        await watcher.close()
+        #expect(try await scenario.finish() == 0)
     }
 
     @Test("SIGTERM drains: exit 0, everything due published, the journal verifies clean")
     func sigtermDrains() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#", "gateway/#"])
-        let gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"))
-        try await gateway.waitUntilConnected()
-        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#", "gateway/#"], answersResends: false)
+        defer { scenario.cleanUp() }
+        let (watcher, fleet) = (scenario.watcher, scenario.fleet)
         for seq in UInt64(0)..<10 { try fleet.measure("t", seq: seq, ts: Self.base + Int64(seq), temperature: 52) }
         try await watcher.recorder.wait(for: "first reading") { !$0.messages.compactMap(CleanedMessageView.init).isEmpty }
-        #expect(try await gateway.terminate() == 0)
+        #expect(try await scenario.gateway.terminate() == 0)
         let cleaned = await watcher.cleaned()
         #expect(cleaned.map(\.seq) == Array(0..<10))
+        try await watcher.recorder.wait(for: "the offline status") { events in
+            events.messages.last { $0.topic == "gateway/gw/status" }.map { String(decoding: $0.payload, as: UTF8.self) } == "{\"state\":\"offline\"}"
+        }
         let statuses = await watcher.messages(on: "gateway/gw/status").map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(statuses.first?.contains("\"state\":\"online\"") == true)
         #expect(statuses.last == "{\"state\":\"offline\"}")
-        let (code, output) = try await GatewayProcess.runTool(["journal", "verify", "--data-dir", dir.file("data")], logPath: dir.file("verify.log"))
+        let (code, output) = try await GatewayProcess.runTool(["journal", "verify", "--data-dir", scenario.dataDirectory],
+                                                              logPath: scenario.directory.file("verify.log"))
         #expect(code == 0, "\(output)")
         #expect(output.contains("corruption: none"))
         await fleet.close()

@@ -7,15 +7,11 @@ import TestSupport
 struct ReplayTests {
     @Test("replays equal the live output for the window; a window beyond the journal's start says truncated")
     func replays() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#", "replay/#"])
         // A 1 MiB journal (16 segments of 64 KiB) wraps after a few thousand readings.
-        let gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"), extra: ["--journal-max-bytes", "1048576"])
-        try await gateway.waitUntilConnected()
-        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#", "replay/#"], gatewayFlags: ["--journal-max-bytes", "1048576"],
+                                                       answersResends: false)
+        defer { scenario.cleanUp() }
+        let (watcher, fleet, dir) = (scenario.watcher, scenario.fleet, scenario.directory)
         let base: Int64 = 1_795_660_000_000
         // w's readings, then v's, push w out of the 1 MiB journal entirely.
         for sensor in ["w", "v"] {
@@ -48,7 +44,7 @@ struct ReplayTests {
         #expect(Array(replayed.dropLast()) == live)
         #expect(replayed.last == "{\"request_id\":\"r1\",\"done\":true,\"count\":20}")
 
-        let (code, output) = try await GatewayProcess.runTool(["replay", "--data-dir", dir.file("data"), "--sensor", "x", "--from", "\(from)", "--to", "\(to)"],
+        let (code, output) = try await GatewayProcess.runTool(["replay", "--data-dir", scenario.dataDirectory, "--sensor", "x", "--from", "\(from)", "--to", "\(to)"],
                                                               logPath: dir.file("replay.log"))
         #expect(code == 0)
         #expect(output.split(separator: "\n").map(String.init) == live)
@@ -65,8 +61,6 @@ struct ReplayTests {
         #expect(r2.last?.contains("\"oldest_available\":") == true)
         let r3 = await watcher.messages(on: "replay/r3").map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(r3 == ["{\"request_id\":\"r3\",\"error\":\"reply_topic must lie under replay/\"}"])
-        #expect(try await gateway.terminate() == 0)
-        await fleet.close()
-        await watcher.close()
+        #expect(try await scenario.finish() == 0)
     }
 }

@@ -38,50 +38,34 @@ struct ResilienceTests {
 
     @Test("SIGKILL 5 times while 50 sensors stream 20,000 readings: each seq covered exactly once, no conflicting duplicates")
     func sigkillRestarts() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"], persistent: true)
-        var gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"), extra: ["--fsync", "interval"], logName: "run-0.log")
-        try await gateway.waitUntilConnected()
-        let fleet = try await TestSensorFleet.connect(broker, answersResends: true)
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], persistentWatcher: true, gatewayFlags: ["--fsync", "interval"],
+                                                       answersResends: true)
+        defer { scenario.cleanUp() }
         let sensors = 50, readings = 400
-        let publisher = Self.stream(fleet, sensors: sensors, readings: readings, pace: .milliseconds(25))
+        let publisher = Self.stream(scenario.fleet, sensors: sensors, readings: readings, pace: .milliseconds(25))
         for round in 1...5 {
             try await Task.sleep(for: .milliseconds(Int.random(in: 600...1600)))
-            try await gateway.kill()
-            gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"), extra: ["--fsync", "interval"], logName: "run-\(round).log")
+            try await scenario.crashAndRestartGateway(round: round)
         }
         try await publisher.value
-        try await Self.waitForCoverage(watcher, sensors: sensors, through: UInt64(readings - 1))
-        await Self.account(watcher, sensors: sensors, readings: readings)
-        #expect(try await gateway.terminate() == 0)
-        await fleet.close()
-        await watcher.close()
+        try await Self.waitForCoverage(scenario.watcher, sensors: sensors, through: UInt64(readings - 1))
+        await Self.account(scenario.watcher, sensors: sensors, readings: readings)
+        #expect(try await scenario.finish() == 0)
     }
 
     @Test("a broker restarted twice mid-stream: every seq covered exactly once, no conflicting duplicates")
     func brokerRestarts() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"], persistent: true)
-        let gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"))
-        try await gateway.waitUntilConnected()
-        let fleet = try await TestSensorFleet.connect(broker, answersResends: true)
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], persistentWatcher: true, answersResends: true)
+        defer { scenario.cleanUp() }
         let sensors = 20, readings = 200
-        let publisher = Self.stream(fleet, sensors: sensors, readings: readings, pace: .milliseconds(20))
+        let publisher = Self.stream(scenario.fleet, sensors: sensors, readings: readings, pace: .milliseconds(20))
         for _ in 1...2 {
             try await Task.sleep(for: .milliseconds(1200))
-            try await broker.restart()
+            try await scenario.broker.restart()
         }
         try await publisher.value
-        try await Self.waitForCoverage(watcher, sensors: sensors, through: UInt64(readings - 1))
-        await Self.account(watcher, sensors: sensors, readings: readings)
-        #expect(try await gateway.terminate() == 0)
-        await fleet.close()
-        await watcher.close()
+        try await Self.waitForCoverage(scenario.watcher, sensors: sensors, through: UInt64(readings - 1))
+        await Self.account(scenario.watcher, sensors: sensors, readings: readings)
+        #expect(try await scenario.finish() == 0)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import DeterministicRandom
 import Testing
 @testable import Journal
 
@@ -6,7 +7,7 @@ import Testing
 struct CrashTests {
     @Test("after every simulated crash, each append reported durable is intact and nothing is invented", arguments: SimulatedFileSystem.CrashMode.allCases)
     func crashes(mode: SimulatedFileSystem.CrashMode) throws {
-        var rng = SeededGenerator(seed: 0xC0FFEE &+ UInt64(SimulatedFileSystem.CrashMode.allCases.firstIndex(of: mode)!))
+        var rng = SplitMix64(seed: 0xC0FFEE &+ UInt64(SimulatedFileSystem.CrashMode.allCases.firstIndex(of: mode)!))
         let fs = SimulatedFileSystem()
         var salt: [UInt64: UInt64] = [:]   // seq -> salt of the payload last appended with that seq
         var durable = Set<UInt64>()         // every append the journal reported durable
@@ -91,18 +92,5 @@ struct CrashTests {
             let records = try readAll(layout.directory, fs).records
             #expect(records.map(\.seq) == [1, 2, 4, 5], "flip in byte \(byte)")
         }
-    }
-}
-
-/// A reproducible random source for crash schedules.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import DeterministicRandom
 import Testing
 @testable import Recovery
 

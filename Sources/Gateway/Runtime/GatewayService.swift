@@ -145,20 +145,8 @@ public final class GatewayService {
         return max(wait, 1)
     }
 
-    /// The client's next batch of events, or nothing after `ms` milliseconds.
     private func nextEvents(waitingAtMost ms: Int64) async -> [MQTTEvent] {
-        let client = self.client
-        return await withTaskGroup(of: [MQTTEvent].self) { group in
-            group.addTask { await client.nextEvents() }
-            group.addTask {
-                try? await Task.sleep(for: .milliseconds(ms))
-                return []
-            }
-            var events = await group.next() ?? []
-            group.cancelAll()
-            while let more = await group.next() { events += more }
-            return events
-        }
+        await client.nextEvents(waitingAtMost: .milliseconds(ms))
     }
 
     private func now() -> Int64 {
@@ -302,9 +290,13 @@ public final class GatewayService {
         }
         try storeCheckpoint()
         try saveSnapshot()
-        if connected {
-            _ = try? client.publish(topic: configuration.statusTopic, payload: Array("{\"state\":\"offline\"}".utf8), qos: 1, retain: true)
-            _ = await nextEvents(waitingAtMost: 200)
+        if connected, let mid = try? client.publish(topic: configuration.statusTopic, payload: Array("{\"state\":\"offline\"}".utf8),
+                                                    qos: 1, retain: true) {
+            // Wait (briefly) for the broker to take it, so the retained status is right.
+            let ackDeadline = Clocks.monotonicMilliseconds() + 1000
+            while Clocks.monotonicMilliseconds() < ackDeadline {
+                if await nextEvents(waitingAtMost: 50).contains(.published(messageID: mid)) { break }
+            }
         }
         await client.disconnect()
         logger.notice("stopped", metadata: ["unacknowledged": "\(outbound.waitingCount + outbound.inFlightCount)"])

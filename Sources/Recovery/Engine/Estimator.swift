@@ -1,3 +1,5 @@
+import DeterministicRandom
+
 /// A known point of a sensor's series: the neighbours an estimate is drawn from.
 struct Anchor: Codable, Sendable, Equatable {
     var seq: UInt64
@@ -90,32 +92,3 @@ struct RecentValues: Codable, Sendable {
         return (mean, variance.squareRoot())
     }
 }
-
-/// A small, fast, well-mixed PRNG whose sequence depends only on its seed (SplitMix64).
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    mutating func nextUnit() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
-
-    /// Standard normal (Box-Muller).
-    mutating func nextGaussian() -> Double {
-        let u1 = nextUnit(), u2 = nextUnit()
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,0 +1,56 @@
+import Foundation
+
+/// The usual end-to-end setup: a private broker and folder, a subscriber watching some topics,
+/// the real gateway connected, and a fleet of scripted sensors.
+public final class GatewayScenario {
+    public let broker: TestBroker
+    public let directory: TemporaryDirectory
+    public let watcher: Subscriber
+    public let fleet: TestSensorFleet
+    public var gateway: GatewayProcess
+    private let gatewayFlags: [String]
+
+    public var dataDirectory: String { directory.file("data") }
+
+    public static func start(watching filters: [String], persistentWatcher: Bool = false, gatewayFlags: [String] = [],
+                             answersResends: Bool) async throws -> GatewayScenario {
+        let broker = try await TestBroker.start()
+        let directory = try TemporaryDirectory()
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: filters, persistent: persistentWatcher)
+        let gateway = try GatewayProcess.start(broker: broker, dataDirectory: directory.file("data"), extra: gatewayFlags)
+        try await gateway.waitUntilConnected()
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: answersResends)
+        return GatewayScenario(broker: broker, directory: directory, watcher: watcher, fleet: fleet, gateway: gateway, gatewayFlags: gatewayFlags)
+    }
+
+    private init(broker: TestBroker, directory: TemporaryDirectory, watcher: Subscriber, fleet: TestSensorFleet,
+                 gateway: GatewayProcess, gatewayFlags: [String]) {
+        self.broker = broker
+        self.directory = directory
+        self.watcher = watcher
+        self.fleet = fleet
+        self.gateway = gateway
+        self.gatewayFlags = gatewayFlags
+    }
+
+    /// Kills the gateway with SIGKILL and starts a new one on the same data (its log is kept apart).
+    public func crashAndRestartGateway(round: Int) async throws {
+        try await gateway.kill()
+        gateway = try GatewayProcess.start(broker: broker, dataDirectory: dataDirectory, extra: gatewayFlags, logName: "run-\(round).log")
+    }
+
+    /// Stops the gateway with SIGTERM and disconnects the clients; returns the gateway's exit code.
+    public func finish() async throws -> Int32? {
+        let code = try await gateway.terminate()
+        await fleet.close()
+        await watcher.close()
+        return code
+    }
+
+    /// Stops the broker and deletes the folder (call from `defer`).
+    public func cleanUp() {
+        gateway.child.signal(SIGKILL)
+        broker.shutdown()
+        directory.remove()
+    }
+}

@@ -12,7 +12,13 @@ struct Anchor: Codable, Sendable, Equatable {
 /// Deterministic: the same neighbours, history and seq always give the same value, and the
 /// value always lies in the valid range.
 struct Estimator {
-    let configuration: EngineConfiguration
+    let validMin: Double
+    let validMax: Double
+
+    init(configuration: EngineConfiguration) {
+        validMin = configuration.validMin
+        validMax = configuration.validMax
+    }
 
     /// The value for `seq` between `left` and `right` (either may be absent) by `method`.
     /// `recent` feeds the distribution method; `seed` makes its draw reproducible.
@@ -38,12 +44,12 @@ struct Estimator {
         return clampAndRound(raw)
     }
 
-    var midpoint: Double { (configuration.validMin + configuration.validMax) / 2 }
+    var midpoint: Double { (validMin + validMax) / 2 }
 
     /// Generated values carry millidegree precision and never leave the valid range.
     func clampAndRound(_ v: Double) -> Double {
         let rounded = (v * 1000).rounded() / 1000
-        return Swift.min(configuration.validMax, Swift.max(configuration.validMin, rounded))
+        return Swift.min(validMax, Swift.max(validMin, rounded))
     }
 
     /// Event time for `seq`: interpolated between the anchors, or stepped from the one there is.

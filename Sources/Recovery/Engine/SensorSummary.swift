@@ -22,7 +22,12 @@ public struct SensorSummary: Codable, Sendable, Equatable {
     public var duplicates = 0
     public var deadLetters = 0
     public var resendRequests = 0
-    public private(set) var recent: [Point] = []
+    /// The last `recentCapacity` points as a ring (`ringStart` is the oldest once full).
+    private var ring: [Point] = []
+    private var ringStart = 0
+
+    /// The most recent published readings, oldest first.
+    public var recent: [Point] { Array(ring[ringStart...] + ring[..<ringStart]) }
 
     init(sensorID: String) { self.sensorID = sensorID }
 
@@ -35,7 +40,12 @@ public struct SensorSummary: Codable, Sendable, Equatable {
         case .gap: gaps += 1
         }
         guard let value else { return }
-        if recent.count == SensorSummary.recentCapacity { recent.removeFirst() }
-        recent.append(Point(seq: seq, ts: ts, value: value, quality: quality))
+        let point = Point(seq: seq, ts: ts, value: value, quality: quality)
+        if ring.count < SensorSummary.recentCapacity {
+            ring.append(point)
+        } else {
+            ring[ringStart] = point
+            ringStart = (ringStart + 1) % SensorSummary.recentCapacity
+        }
     }
 }

@@ -24,32 +24,42 @@ struct JSONScanner {
         self.bytes = bytes
     }
 
-    /// Calls `visit(key, value)` for every member of the top-level object, in order.
-    /// Throws `Malformed` when the text is not exactly one JSON object.
-    mutating func scanObject(_ visit: (UnsafeBufferPointer<UInt8>, Value) throws -> Void) throws {
-        skipWhitespace()
-        try expect(UInt8(ascii: "{"))
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
-        } else {
-            while true {
-                skipWhitespace()
-                let keyRange = try scanStringRange()
-                skipWhitespace()
-                try expect(UInt8(ascii: ":"))
-                skipWhitespace()
-                let value = try scanValue()
-                let key = UnsafeBufferPointer(rebasing: bytes[keyRange.range])
-                try visit(key, value)
-                skipWhitespace()
-                guard let c = next() else { throw Malformed() }
-                if c == UInt8(ascii: "}") { break }
-                if c != UInt8(ascii: ",") { throw Malformed() }
+    private var started = false
+    private var finished = false
+
+    /// The next member of the top-level object, or nil after the last one (when the object and
+    /// the text end properly). Throws `Malformed` when the text is not exactly one JSON object.
+    mutating func nextMember() throws -> (key: UnsafeBufferPointer<UInt8>, value: Value)? {
+        if finished { return nil }
+        if !started {
+            started = true
+            skipWhitespace()
+            try expect(UInt8(ascii: "{"))
+            skipWhitespace()
+            if peek() == UInt8(ascii: "}") {
+                index += 1
+                return try end()
             }
+        } else {
+            skipWhitespace()
+            guard let c = next() else { throw Malformed() }
+            if c == UInt8(ascii: "}") { return try end() }
+            if c != UInt8(ascii: ",") { throw Malformed() }
         }
         skipWhitespace()
+        let keyRange = try scanStringRange()
+        skipWhitespace()
+        try expect(UInt8(ascii: ":"))
+        skipWhitespace()
+        let value = try scanValue()
+        return (UnsafeBufferPointer(rebasing: bytes[keyRange.range]), value)
+    }
+
+    private mutating func end() throws -> (key: UnsafeBufferPointer<UInt8>, value: Value)? {
+        finished = true
+        skipWhitespace()
         if index != bytes.count { throw Malformed() }
+        return nil
     }
 
     private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }

@@ -19,6 +19,10 @@ public enum ReadingParser {
     private static let vNormal = Array("normal".utf8)
     private static let vDeviated = Array("deviated".utf8)
 
+    private static func isKey(_ key: UnsafeBufferPointer<UInt8>, _ k: [UInt8]) -> Bool {
+        k.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, k.count) == 0 }
+    }
+
     /// Parses a payload whose topic named `sensorID` (already validated).
     public static func parse(_ payload: UnsafeBufferPointer<UInt8>, sensorID: String) -> Result<Reading, RejectionReason> {
         var seq: UInt64?
@@ -30,48 +34,50 @@ public enum ReadingParser {
         var payloadSensor: UnsafeBufferPointer<UInt8>?
         var payloadSensorEscaped = false
 
-        func fail(_ r: RejectionReason) { if failure == nil { failure = r } }
-
         var scanner = JSONScanner(payload)
         do {
-            try scanner.scanObject { key, value in
-                // Dispatch on length first: most keys are rejected without comparing bytes.
-                func isKey(_ k: [UInt8]) -> Bool {
-                    key.count == k.count && k.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, k.count) == 0 }
-                }
-                if isKey(kSeq) {
-                    guard case .number(let n) = value else { return fail(.badType("seq")) }
-                    guard n.isIntegerLiteral, let i = n.integer, i >= 0, UInt64(i) <= maxSeq else { return fail(.badValue("seq")) }
-                    seq = UInt64(i)
-                } else if isKey(kTs) {
+            while let (key, value) = try scanner.nextMember() {
+                // The first problem found is the one reported; later members are still checked
+                // for syntax, so malformed JSON always wins over a bad field.
+                let problem: RejectionReason?
+                switch key.count {
+                case 3 where isKey(key, kSeq):
+                    if case .number(let n) = value {
+                        if n.isIntegerLiteral, let i = n.integer, i >= 0, UInt64(i) <= maxSeq { seq = UInt64(i); problem = nil } else { problem = .badValue("seq") }
+                    } else { problem = .badType("seq") }
+                case 2 where isKey(key, kTs):
                     switch value {
                     case .number(let n):
-                        guard n.value.isFinite, n.value >= 0, n.value < 253_402_300_800_000 else { return fail(.badValue("ts")) }
-                        ts = n.integer ?? Int64(n.value.rounded(.down))
+                        if n.value.isFinite, n.value >= 0, n.value < 253_402_300_800_000 { ts = n.integer ?? Int64(n.value.rounded(.down)); problem = nil } else { problem = .badValue("ts") }
                     case .string(let raw, _):
-                        guard let t = Timestamp.parseRFC3339(raw), t >= 0 else { return fail(.badValue("ts")) }
-                        ts = t
+                        if let t = Timestamp.parseRFC3339(raw), t >= 0 { ts = t; problem = nil } else { problem = .badValue("ts") }
                     default:
-                        fail(.badType("ts"))
+                        problem = .badType("ts")
                     }
-                } else if isKey(kTemperature) {
-                    guard case .number(let n) = value else { return fail(.badType("temperature")) }
-                    guard n.value.isFinite else { return fail(.badValue("temperature")) }
-                    temperature = n.value
-                } else if isKey(kStatus) {
-                    guard case .string(let raw, _) = value else { return fail(.badType("status")) }
-                    if raw.elementsEqual(vNormal) { status = .normal }
-                    else if raw.elementsEqual(vDeviated) { status = .deviated }
-                    else { fail(.badValue("status")) }
-                } else if isKey(kBoot) {
-                    guard case .number(let n) = value else { return fail(.badType("boot")) }
-                    guard n.isIntegerLiteral, let i = n.integer, i >= 0 else { return fail(.badValue("boot")) }
-                    boot = i
-                } else if isKey(kSensorID) {
-                    guard case .string(let raw, let escaped) = value else { return fail(.badType("sensor_id")) }
-                    payloadSensor = raw
-                    payloadSensorEscaped = escaped
+                case 11 where isKey(key, kTemperature):
+                    if case .number(let n) = value {
+                        if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue("temperature") }
+                    } else { problem = .badType("temperature") }
+                case 6 where isKey(key, kStatus):
+                    if case .string(let raw, _) = value {
+                        if raw.elementsEqual(vNormal) { status = .normal; problem = nil }
+                        else if raw.elementsEqual(vDeviated) { status = .deviated; problem = nil }
+                        else { problem = .badValue("status") }
+                    } else { problem = .badType("status") }
+                case 4 where isKey(key, kBoot):
+                    if case .number(let n) = value {
+                        if n.isIntegerLiteral, let i = n.integer, i >= 0 { boot = i; problem = nil } else { problem = .badValue("boot") }
+                    } else { problem = .badType("boot") }
+                case 9 where isKey(key, kSensorID):
+                    if case .string(let raw, let escaped) = value {
+                        payloadSensor = raw
+                        payloadSensorEscaped = escaped
+                        problem = nil
+                    } else { problem = .badType("sensor_id") }
+                default:
+                    problem = nil
                 }
+                if failure == nil { failure = problem }
             }
         } catch {
             return .failure(.malformedJSON)

@@ -7,8 +7,8 @@ public enum CleanedMessage {
         var ts: Int64?
         payload.withUnsafeBufferPointer { buffer in
             var scanner = JSONScanner(buffer)
-            try? scanner.scanObject { key, value in
-                if key.elementsEqual(kTs), case .number(let n) = value { ts = n.integer }
+            while let member = try? scanner.nextMember() {
+                if member.key.elementsEqual(kTs), case .number(let n) = member.value { ts = n.integer }
             }
         }
         return ts

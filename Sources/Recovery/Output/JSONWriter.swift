@@ -47,8 +47,12 @@ struct JSONWriter {
         appendDigits(value)
     }
 
-    /// Decimal digits without going through a String.
     private mutating func appendDigits(_ value: UInt64) {
+        JSONWriter.appendDigits(value, to: &bytes)
+    }
+
+    /// Decimal digits without going through a String.
+    static func appendDigits(_ value: UInt64, to bytes: inout [UInt8]) {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, as bytes
         var n = value
         var count = 0
@@ -64,7 +68,45 @@ struct JSONWriter {
 
     mutating func double(_ k: StaticString, _ value: Double) {
         key(k)
-        bytes.append(contentsOf: JSONWriter.format(value).utf8)
+        JSONWriter.appendNumber(value, to: &bytes)
+    }
+
+    /// Appends `value` as `description` writes it. Readings and estimates have at most three
+    /// decimals, so most values take a fast path that avoids the general shortest-digits search.
+    static func appendNumber(_ value: Double, to bytes: inout [UInt8]) {
+        if !appendShortDecimal(value, to: &bytes) { bytes.append(contentsOf: format(value).utf8) }
+    }
+
+    /// Writes values that are exactly the nearest double to a decimal with at most three
+    /// fraction digits, for 0.1 <= |value| < 1e9: there the shortest text that reads back as
+    /// `value` is that decimal (trailing zeros dropped, at least one fraction digit kept), which
+    /// is what `description` prints. Returns false for anything else.
+    static func appendShortDecimal(_ value: Double, to bytes: inout [UInt8]) -> Bool {
+        let magnitude = abs(value)
+        guard magnitude >= 0.1, magnitude < 1e9 else { return false }
+        for (scale, digits) in [(100.0, 2), (1000.0, 3)] {
+            let scaled = (magnitude * scale).rounded()
+            guard scaled / scale == magnitude else { continue }
+            let n = UInt64(scaled), unit = UInt64(scale)
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            appendDigits(n / unit, to: &bytes)
+            bytes.append(UInt8(ascii: "."))
+            var fraction = n % unit
+            var width = digits
+            while width > 1 && fraction % 10 == 0 {
+                fraction /= 10
+                width -= 1
+            }
+            var divisor: UInt64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            for _ in 0..<width {
+                bytes.append(UInt8(truncatingIfNeeded: fraction / divisor) + 0x30)
+                fraction %= divisor
+                divisor = max(divisor / 10, 1)
+            }
+            return true
+        }
+        return false
     }
 
     mutating func bool(_ k: StaticString, _ value: Bool) {
@@ -96,9 +138,16 @@ struct JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
-    mutating func rawString(_ k: StaticString, utf8 value: some Sequence<UInt8>) {
+    mutating func rawString(_ k: StaticString, utf8 value: UnsafeBufferPointer<UInt8>) {
         key(k)
-        JSONWriter.appendQuoted(value, to: &bytes)
+        // Most payloads need no escaping: copy them in one go.
+        if !value.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: value)
+            bytes.append(UInt8(ascii: "\""))
+        } else {
+            JSONWriter.appendQuoted(value, to: &bytes)
+        }
     }
 }
 

@@ -7,10 +7,10 @@ enum Messages {
         w.int("received_at", receivedAt)
         let truncated = payload.count > maxBytes
         let kept = UnsafeBufferPointer(rebasing: payload.prefix(maxBytes))
-        if String(validating: kept, as: UTF8.self) != nil {
+        if kept.allSatisfy({ $0 < 0x80 }) || String(validating: kept, as: UTF8.self) != nil {
             w.rawString("payload", utf8: kept)
         } else {
-            w.rawString("payload_base64", utf8: Base64.encode(kept))
+            Base64.encode(kept).withUnsafeBufferPointer { w.rawString("payload_base64", utf8: $0) }
         }
         if truncated { w.bool("truncated", true) }
         return w.finish()

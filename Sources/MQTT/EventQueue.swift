@@ -7,6 +7,7 @@ import Synchronization
 /// messages costs one task wake-up rather than one per message.
 final class EventQueue: Sendable {
     private struct State {
+        var accepted = false
         var buffer: [MQTTEvent] = []
         var waiter: CheckedContinuation<[MQTTEvent], Never>?
         var finished = false
@@ -29,6 +30,17 @@ final class EventQueue: Sendable {
             return nil
         }
         if let (waiter, batch) = resume { waiter.resume(returning: batch) }
+    }
+
+    /// Notes that the broker accepted a connection (read by the network loop to reset its backoff).
+    func noteAccepted() { state.withLock { $0.accepted = true } }
+
+    /// Whether a connection was accepted since the last call.
+    func takeAccepted() -> Bool {
+        state.withLock { s in
+            defer { s.accepted = false }
+            return s.accepted
+        }
     }
 
     /// Ends the stream: a parked consumer and later calls to `next()` get an empty batch.

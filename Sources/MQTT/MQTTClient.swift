@@ -16,6 +16,9 @@ public final class MQTTClient: Sendable {
     private let handle: MosquittoHandle
     private let queue = EventQueue()
     private let running = Mutex(false)
+    private let stopRequested = Mutex(false)
+    /// Signalled when the network thread has ended.
+    private let threadDone = DispatchSemaphore(value: 0)
 
     private static let libraryInit: Void = { mosquitto_lib_init() }()
 
@@ -50,33 +53,70 @@ public final class MQTTClient: Sendable {
     }
 
     deinit {
-        if running.withLock({ $0 }) {
-            mosquitto_disconnect(handle.pointer)
-            mosquitto_loop_stop(handle.pointer, false)
-        }
+        // The network thread holds a strong reference, so by now it has ended.
     }
 
-    /// Starts the network thread and the first connection attempt. A failed attempt is reported
-    /// as `.connectFailed` and retried with backoff; only a misconfiguration throws.
+    /// Starts the network thread, which connects and keeps the connection up. Every failed
+    /// attempt is reported as `.connectFailed` and retried with backoff, including failures
+    /// libmosquitto treats as fatal (a TLS handshake refused, say), which would otherwise end
+    /// its own loop for good. Only a misconfiguration throws.
     public func start() throws(MQTTError) {
         let alreadyRunning = running.withLock { r in
             defer { r = true }
             return r
         }
         guard !alreadyRunning else { return }
-        let rc = mosquitto_connect_async(handle.pointer, configuration.host, configuration.port,
-                                         configuration.keepAliveSeconds)
-        if rc == MOSQ_ERR_INVAL.rawValue || rc == MOSQ_ERR_NOMEM.rawValue {
-            running.withLock { $0 = false }
-            try MQTTError.check(rc, "connect")
+        try MQTTError.check(mosquitto_threaded_set(handle.pointer, true), "threaded mode")
+        stopRequested.withLock { $0 = false }
+        let thread = Thread { [self] in
+            networkLoop()
+            threadDone.signal()
         }
-        if rc != MOSQ_ERR_SUCCESS.rawValue {
-            queue.push(.connectFailed(reason: MQTTError.describe(rc)))
+        thread.name = "mosquitto network"
+        thread.start()
+    }
+
+    /// Connects, then runs libmosquitto's loop in short steps; after any failure (a refused or
+    /// lost connection, a TLS or protocol error) it waits with exponential backoff and tries
+    /// again, until asked to stop. The backoff starts over once the broker accepts a connection.
+    private func networkLoop() {
+        let h = handle.pointer
+        var delay = Double(configuration.reconnectDelayMin)
+        var socketUp = false
+        var everConnected = false
+        func backoff() {
+            let until = Date().addingTimeInterval(delay)
+            while Date() < until && !stopRequested.withLock({ $0 }) { usleep(20_000) }
+            delay = min(delay * 2, Double(configuration.reconnectDelayMax))
         }
-        let loop = mosquitto_loop_start(handle.pointer)
-        if loop != MOSQ_ERR_SUCCESS.rawValue {
-            running.withLock { $0 = false }
-            try MQTTError.check(loop, "network thread start")
+        while !stopRequested.withLock({ $0 }) {
+            if !socketUp {
+                let rc = everConnected ? mosquitto_reconnect(h)
+                    : mosquitto_connect(h, configuration.host, configuration.port, configuration.keepAliveSeconds)
+                if rc != MOSQ_ERR_SUCCESS.rawValue {
+                    queue.push(.connectFailed(reason: MQTTError.describe(rc)))
+                    backoff()
+                    continue
+                }
+                socketUp = true
+                everConnected = true
+            }
+            let rc = mosquitto_loop(h, 100, 1)
+            if queue.takeAccepted() { delay = Double(configuration.reconnectDelayMin) }
+            if rc != MOSQ_ERR_SUCCESS.rawValue {
+                socketUp = false
+                if stopRequested.withLock({ $0 }) { break }
+                // A lost connection was reported by the disconnect callback; report the rest.
+                if rc != MOSQ_ERR_CONN_LOST.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
+                    queue.push(.connectFailed(reason: MQTTError.describe(rc)))
+                }
+                backoff()
+            }
+        }
+        // Let a DISCONNECT queued by `disconnect()` (and anything before it) go out.
+        let deadline = Date().addingTimeInterval(1)
+        while socketUp && mosquitto_socket(h) >= 0 && Date() < deadline {
+            if mosquitto_loop(h, 50, 1) != MOSQ_ERR_SUCCESS.rawValue { break }
         }
     }
 
@@ -156,21 +196,23 @@ public final class MQTTClient: Sendable {
     }
 
     /// Sends DISCONNECT (the broker then discards the will), stops the network thread and ends
-    /// the event stream. The blocking thread join runs on its own thread, off the task pool.
-    public func disconnect() async {
+    /// the event stream. Waits up to `timeout` for the thread, on its own thread, off the task
+    /// pool (a connection attempt to an unreachable host can block it for longer).
+    public func disconnect(timeout: Duration = .seconds(5)) async {
         let wasRunning = running.withLock { r in
             defer { r = false }
             return r
         }
         if wasRunning {
-            let handle = self.handle
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                let thread = Thread {
-                    mosquitto_disconnect(handle.pointer)
-                    mosquitto_loop_stop(handle.pointer, false)
-                    done.resume()
-                }
-                thread.start()
+            stopRequested.withLock { $0 = true }
+            mosquitto_disconnect(handle.pointer)
+            let done = threadDone
+            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                Thread {
+                    _ = done.wait(timeout: .now() + seconds)
+                    finished.resume()
+                }.start()
             }
         }
         queue.finish()

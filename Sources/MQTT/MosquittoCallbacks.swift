@@ -7,6 +7,7 @@ enum MosquittoCallbacks {
         mosquitto_connect_with_flags_callback_set(mosq) { _, userdata, rc, flags in
             let queue = MosquittoCallbacks.queue(userdata)
             if rc == 0 {
+                queue.noteAccepted()
                 queue.push(.connected(sessionPresent: flags & 1 != 0))
             } else {
                 queue.push(.connectFailed(reason: String(cString: mosquitto_connack_string(rc))))

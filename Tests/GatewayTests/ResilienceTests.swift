@@ -69,3 +69,46 @@ struct ResilienceTests {
         #expect(try await scenario.finish() == 0)
     }
 }
+
+@Suite("Gateway restart bookkeeping")
+struct RestartBookkeepingTests {
+    @Test("publications journaled while the broker was unreachable are sent after a restart, even when a snapshot was taken after them")
+    func unacknowledgedBeforeSnapshot() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"], persistent: true)
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let data = dir.file("data")
+
+        // Run A: a long first-sight hold, so readings are journaled but nothing is released yet.
+        let httpPort = LoopbackNetwork.freePort()
+        let a = try GatewayProcess.start(broker: broker, dataDirectory: data, extra: ["--reorder-window-ms", "600000", "--http", "127.0.0.1:\(httpPort)"],
+                                         logName: "a.log")
+        try await a.waitUntilConnected()
+        for seq in UInt64(0)..<10 { try fleet.measure("q", seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: 52) }
+        try await waitUntil("run A to receive the readings") {
+            (try? HTTPGet.get(port: httpPort, path: "/metrics"))?.body.contains("sensor_gateway_messages_received_total 10") == true
+        }
+        try await a.kill()
+        let snapshotA = try Data(contentsOf: URL(fileURLWithPath: "\(data)/engine.snapshot"))
+
+        // Run B: other settings (so it rebuilds from the journal and releases at once), and a
+        // broker it cannot reach: it journals the cleaned readings, snapshots after them, dies.
+        let b = try GatewayProcess.start(broker: broker, dataDirectory: data,
+                                         extra: ["--broker", "mqtt://127.0.0.1:\(LoopbackNetwork.freePort())"], logName: "b.log")
+        try await waitUntil("run B to save its snapshot") {
+            (try? Data(contentsOf: URL(fileURLWithPath: "\(data)/engine.snapshot"))).map { $0 != snapshotA } ?? false
+        }
+        try await b.kill()
+
+        // Run C, connected again: everything B journaled and nobody acknowledged goes out.
+        let c = try GatewayProcess.start(broker: broker, dataDirectory: data, logName: "c.log")
+        try await watcher.recorder.wait(for: "the 10 readings") { $0.messages.compactMap(CleanedMessageView.init).count >= 10 }
+        #expect(await watcher.cleaned().map(\.seq) == Array(0..<10))
+        #expect(try await c.terminate() == 0)
+        await fleet.close()
+        await watcher.close()
+    }
+}

@@ -28,7 +28,7 @@ public enum LoopbackNetwork {
         return rc == 0
     }
 
-    static func loopback(port: Int32) -> sockaddr_in {
+    public static func loopback(port: Int32) -> sockaddr_in {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = UInt16(port).bigEndian

@@ -47,10 +47,15 @@ public final class GatewayScenario {
         return code
     }
 
-    /// Stops the broker and deletes the folder (call from `defer`).
+    /// Stops the broker and deletes the folder (call from `defer`). With
+    /// `SENSOR_GATEWAY_KEEP_TEST_DATA` set, the folder (journal, logs) is kept and named instead.
     public func cleanUp() {
         gateway.child.signal(SIGKILL)
         broker.shutdown()
-        directory.remove()
+        if ProcessInfo.processInfo.environment["SENSOR_GATEWAY_KEEP_TEST_DATA"] != nil {
+            FileHandle.standardError.write(Data("test data kept in \(directory.path)\n".utf8))
+        } else {
+            directory.remove()
+        }
     }
 }

@@ -24,7 +24,7 @@ enum StatusPage {
         &middot; received \(s.counters.received) &middot; dead letters \(s.counters.deadLetters) &middot; duplicates \(s.counters.duplicates)
         &middot; outbound waiting \(s.outboundWaiting), in flight \(s.outboundInFlight)</p>
         <p>\(legend)</p>
-        <table><tr><th>sensor</th><th>state</th><th>last seq</th><th>last seen (ms)</th><th>ok</th><th>corrected</th><th>synthetic</th><th>restated</th><th>gaps</th><th>duplicates</th><th>dead letters</th><th>recent readings</th></tr>
+        <table><tr><th>sensor</th><th>state</th><th>last seq</th><th>last seen</th><th>ok</th><th>corrected</th><th>synthetic</th><th>restated</th><th>gaps</th><th>duplicates</th><th>dead letters</th><th>recent readings</th></tr>
         \(rows)</table>
         <script>for(const td of document.querySelectorAll('td[data-ms]')){const ms=+td.dataset.ms;if(ms)td.textContent=new Date(ms).toISOString()}</script>
         </body></html>

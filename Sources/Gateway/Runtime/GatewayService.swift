@@ -86,24 +86,29 @@ public final class GatewayService {
             logger.error("engine snapshot unreadable (\(error)); rebuilding from the journal")
         }
 
+        // Publications after the checkpoint are resent, wherever the snapshot is: a snapshot can
+        // be newer than publications still waiting for their acknowledgement. The engine is
+        // fed only from the snapshot's position on.
         let acknowledged = journal.checkpoint.value ?? 0
+        let scanFrom = min(replayFrom, acknowledged + 1)
         var regenerated: [Publication] = []
         var journaled = 0
         var replayed = 0
-        if journal.nextSeq > replayFrom, journal.oldestSeq != nil {
+        if journal.nextSeq > scanFrom, journal.oldestSeq != nil {
             let reader = try JournalReader(directory: configuration.journalDirectory)
-            try reader.read(fromSeq: replayFrom) { record in
+            try reader.read(fromSeq: scanFrom) { record in
                 lastTime = max(lastTime, record.time)
+                let replaying = record.seq >= replayFrom
                 switch RecordType(rawValue: record.type) {
                 case .message:
-                    if let (topic, payload) = JournalRecords.decodeMessage(record.payload) {
+                    if replaying, let (topic, payload) = JournalRecords.decodeMessage(record.payload) {
                         engine.ingest(topic: topic, payload: Array(payload), receivedAt: record.time, into: &regenerated)
                         replayed += 1
                     }
                 case .tick:
-                    engine.tick(now: record.time, into: &regenerated)
+                    if replaying { engine.tick(now: record.time, into: &regenerated) }
                 case .publication:
-                    journaled += 1
+                    if replaying { journaled += 1 }
                     if record.seq > acknowledged, let p = JournalRecords.decodePublication(record.payload) {
                         outbound.enqueue(seq: record.seq, p)
                     }

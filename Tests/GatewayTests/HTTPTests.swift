@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("Metrics, health and status page over HTTP")
+struct HTTPTests {
+    @Test("/healthz is 200 while connected and 503 (saying why) without the broker; /metrics and / show the readings")
+    func endpoints() async throws {
+        let port = LoopbackNetwork.freePort()
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--http", "127.0.0.1:\(port)"], answersResends: false)
+        defer { scenario.cleanUp() }
+        try await waitUntil("the HTTP endpoint") { (try? HTTPGet.get(port: port, path: "/healthz"))?.status == 200 }
+        let healthy = try HTTPGet.get(port: port, path: "/healthz")
+        #expect(healthy.body.contains("\"status\":\"ok\""))
+        #expect(healthy.headers.contains("application/json"))
+
+        for seq in UInt64(0)..<5 {
+            try scenario.fleet.measure("hot-1", seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: seq == 2 ? 90 : 52)
+        }
+        try await scenario.watcher.recorder.wait(for: "5 cleaned") { $0.messages.count >= 5 }
+        // The status the endpoints serve is refreshed every 0.5 s: wait for it to catch up.
+        try await waitUntil("metrics to show the readings") {
+            let body = (try? HTTPGet.get(port: port, path: "/metrics"))?.body ?? ""
+            return body.contains("sensor_gateway_messages_received_total 5") && body.contains("sensor_gateway_cleaned_total{quality=\"ok\"} 4")
+        }
+        let metrics = try HTTPGet.get(port: port, path: "/metrics").body
+        #expect(metrics.contains("# TYPE sensor_gateway_cleaned_total counter"))
+        #expect(metrics.contains("sensor_gateway_cleaned_total{quality=\"ok\"} 4"))
+        #expect(metrics.contains("sensor_gateway_cleaned_total{quality=\"corrected\"} 1"))
+        #expect(metrics.contains("sensor_gateway_dead_letters_total 1"))
+        #expect(metrics.contains("sensor_gateway_broker_connected 1"))
+
+        let page = try HTTPGet.get(port: port, path: "/")
+        #expect(page.status == 200)
+        #expect(page.body.contains("<td>hot-1</td>"))
+        #expect(page.body.contains("<svg"))
+        #expect(try HTTPGet.get(port: port, path: "/nope").status == 404)
+
+        scenario.broker.stop()
+        try await waitUntil("healthz to report the broker gone") { (try? HTTPGet.get(port: port, path: "/healthz"))?.status == 503 }
+        #expect(try HTTPGet.get(port: port, path: "/healthz").body.contains("not connected to the broker"))
+        #expect(try await scenario.gateway.terminate() == 0)
+        await scenario.fleet.close()
+        await scenario.watcher.close()
+    }
+}

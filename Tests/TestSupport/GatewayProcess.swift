@@ -22,11 +22,11 @@ public final class GatewayProcess: Sendable {
         self.gatewayID = gatewayID
     }
 
-    /// Waits until the gateway logs that it is connected and subscribed.
+    /// Waits until the gateway logs that the broker acknowledged its readings subscription.
     public func waitUntilConnected(timeout: Duration = .seconds(60)) async throws {
-        try await waitUntil("gateway to connect", timeout: timeout) {
+        try await waitUntil("gateway to connect and subscribe", timeout: timeout) {
             if !child.isRunning { throw TimedOut("gateway exited: \(child.output.suffix(2000))") }
-            return child.output.components(separatedBy: "connected to broker").count - 1 > connections
+            return child.output.components(separatedBy: "subscribed to ").count - 1 > connections
         }
         connectionsSeen.withLock { $0 += 1 }
     }

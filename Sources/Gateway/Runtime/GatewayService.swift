@@ -29,8 +29,9 @@ public final class GatewayService {
     private let fileSystem = POSIXFileSystem()
     public let status: StatusBoard
     private var publishedByKind: [Publication.Kind: Int] = [:]
-    private var publishedByQuality: [String: Int] = [:]
     private var replays = 0
+    /// The message id of the readings subscription awaiting its SUBACK.
+    private var pendingSubscription: Int32?
 
     static let maxInFlight = 1000
     static let snapshotEveryMs: Int64 = 10_000
@@ -176,7 +177,7 @@ public final class GatewayService {
                 connected = true
                 logger.notice("connected to broker \(configuration.brokerHost):\(configuration.brokerPort)", metadata: ["session_present": "\(sessionPresent)"])
                 do {
-                    try client.subscribe(configuration.engine.topicPattern.filter, qos: 1)
+                    pendingSubscription = try client.subscribe(configuration.engine.topicPattern.filter, qos: 1)
                     try client.subscribe(configuration.replayTopic, qos: 1)
                     let online = "{\"state\":\"online\",\"version\":\"\(GatewayService.version)\",\"started_at\":\(startedAt)}"
                     try client.publish(topic: configuration.statusTopic, payload: Array(online.utf8), qos: 1, retain: true)
@@ -189,8 +190,11 @@ public final class GatewayService {
             case .disconnected(let reason, let expected):
                 connected = false
                 if !expected { logger.warning("lost broker connection: \(reason); reconnecting") }
-            case .subscribed:
-                break
+            case .subscribed(let mid):
+                if mid == pendingSubscription {
+                    pendingSubscription = nil
+                    logger.info("subscribed to \(configuration.engine.topicPattern.filter)")
+                }
             }
         }
     }
@@ -289,10 +293,12 @@ public final class GatewayService {
         let deadline = Clocks.monotonicMilliseconds() + 3000
         while connected && (outbound.waitingCount > 0 || outbound.inFlightCount > 0) && Clocks.monotonicMilliseconds() < deadline {
             publishDurable()
-            let events = await nextEvents(waitingAtMost: 50)
-            for case .published(let mid) in events { outbound.acknowledged(messageID: mid) }
-            if events.contains(where: { if case .disconnected = $0 { true } else { false } }) { connected = false }
+            // Readings still arriving were already acknowledged to the broker by libmosquitto:
+            // journal and process them like any other, so none is lost.
+            try handle(await nextEvents(waitingAtMost: 50))
+            try journalPending(now: Clocks.monotonicMilliseconds())
         }
+        try journal.sync()
         try storeCheckpoint()
         try saveSnapshot()
         if connected, let mid = try? client.publish(topic: configuration.statusTopic, payload: Array("{\"state\":\"offline\"}".utf8),

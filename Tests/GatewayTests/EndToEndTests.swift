@@ -53,7 +53,9 @@ struct EndToEndTests {
         let reasons = await watcher.messages(on: "dlq/a/").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any])?["reason"] as? String }
         #expect(reasons == ["out_of_range", "malformed_json"])
         let resends = await watcher.messages(on: "sensors/a/resend").map { String(decoding: $0.payload, as: UTF8.self) }
-        #expect(resends.starts(with: ["{\"from_seq\":3,\"to_seq\":3}", "{\"from_seq\":5,\"to_seq\":5}"]))
+        // Gap requests name a range; an open-ended one may come too if the sensor (whose period
+        // was learned from readings milliseconds apart) went stale on a busy machine.
+        #expect(resends.filter { $0.contains("to_seq") }.starts(with: ["{\"from_seq\":3,\"to_seq\":3}", "{\"from_seq\":5,\"to_seq\":5}"]), "\(resends)")
         let aggregates = await watcher.messages(on: "aggregates/a/temperature/2s").map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(aggregates.contains { $0.contains("\"window_start\":\(Self.base + 2000)") && $0.contains("\"synthetic\":1") && $0.contains("\"revision\":0") })
         #expect(aggregates.contains { $0.contains("\"window_start\":\(Self.base + 2000)") && $0.contains("\"synthetic\":0") && $0.contains("\"revision\":1") })
@@ -62,7 +64,7 @@ struct EndToEndTests {
 
     @Test("a sensor that answers resend requests gets its gaps filled with real readings, none synthetic")
     func resendFillsGaps() async throws {
-        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--reorder-window-ms", "1500"], answersResends: true)
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--reorder-window-ms", "5000"], answersResends: true)
         defer { scenario.cleanUp() }
         let (watcher, fleet) = (scenario.watcher, scenario.fleet)
         for seq in UInt64(0)..<100 {

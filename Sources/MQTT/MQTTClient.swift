@@ -8,9 +8,10 @@ import Glibc
 
 /// An MQTT 3.1.1 client over libmosquitto, safe to share between tasks.
 ///
-/// `start()` begins connecting and keeps the connection up on libmosquitto's own network
-/// thread, reconnecting with exponential backoff, also when the first attempt fails. What
-/// happens arrives through `nextEvents()`. Publishing and subscribing may be done from any task.
+/// `start()` begins connecting and keeps the connection up on a network thread of its own,
+/// reconnecting with exponential backoff after any failure, the first attempt included. What
+/// happens arrives through `nextEvents()`. Publishing and subscribing may be done from any task;
+/// call `disconnect()` to stop (the network thread keeps the client alive until then).
 public final class MQTTClient: Sendable {
     public let configuration: MQTTConfiguration
     private let handle: MosquittoHandle
@@ -35,9 +36,6 @@ public final class MQTTClient: Sendable {
         MosquittoCallbacks.install(on: mosq)
         try MQTTError.check(mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, Int32(MQTT_PROTOCOL_V311)), "protocol")
         try MQTTError.check(mosquitto_max_inflight_messages_set(mosq, configuration.maxInflightMessages), "max inflight")
-        try MQTTError.check(
-            mosquitto_reconnect_delay_set(mosq, configuration.reconnectDelayMin, configuration.reconnectDelayMax, true),
-            "reconnect delay")
         if configuration.username != nil || configuration.password != nil {
             try MQTTError.check(mosquitto_username_pw_set(mosq, configuration.username, configuration.password), "credentials")
         }

@@ -38,7 +38,8 @@ public struct MQTTConfiguration: Sendable {
     public var password: String?
     public var tls: TLS?
     public var will: Will?
-    /// Reconnect backoff: first delay and the cap, in seconds, doubling in between.
+    /// Reconnect backoff: first delay and the cap, in seconds, doubling in between; back to the
+    /// first delay once the broker accepts a connection.
     public var reconnectDelayMin: UInt32 = 1
     public var reconnectDelayMax: UInt32 = 30
     /// How many QoS 1/2 messages may be in flight towards the broker at once.

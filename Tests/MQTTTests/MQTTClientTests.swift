@@ -118,12 +118,10 @@ struct MQTTClientTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let passwords = dir.file("passwd")
-        let tool = Process()
-        tool.executableURL = URL(fileURLWithPath: TestBroker.executable("mosquitto_passwd"))
-        tool.arguments = ["-c", "-b", passwords, "plant", "right-password"]
-        try tool.run()
-        tool.waitUntilExit()
-        #expect(tool.terminationStatus == 0)
+        let tool = try ChildProcess(TestBroker.executable("mosquitto_passwd"), ["-c", "-b", passwords, "plant", "right-password"],
+                                    logPath: dir.file("passwd.log"))
+        try await tool.wait()
+        #expect(tool.exitCode == 0, "\(tool.output)")
         let broker = try await TestBroker.start(extraConfig: ["password_file \(passwords)"], anonymous: false)
         defer { broker.shutdown() }
 

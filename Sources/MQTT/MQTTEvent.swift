@@ -25,4 +25,6 @@ public enum MQTTEvent: Sendable, Equatable {
     /// The broker acknowledged the publish with this message id (PUBACK for QoS 1, PUBCOMP for 2).
     case published(messageID: Int32)
     case subscribed(messageID: Int32)
+    /// The broker answered a subscription with failure (0x80), e.g. its ACL forbids the filter.
+    case subscriptionRefused(messageID: Int32)
 }

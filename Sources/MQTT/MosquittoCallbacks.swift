@@ -34,8 +34,9 @@ enum MosquittoCallbacks {
         mosquitto_publish_callback_set(mosq) { _, userdata, mid in
             MosquittoCallbacks.queue(userdata).push(.published(messageID: mid))
         }
-        mosquitto_subscribe_callback_set(mosq) { _, userdata, mid, _, _ in
-            MosquittoCallbacks.queue(userdata).push(.subscribed(messageID: mid))
+        mosquitto_subscribe_callback_set(mosq) { _, userdata, mid, count, granted in
+            let refused = (0..<Int(max(count, 0))).contains { granted?[$0] == 0x80 }
+            MosquittoCallbacks.queue(userdata).push(refused ? .subscriptionRefused(messageID: mid) : .subscribed(messageID: mid))
         }
     }
 

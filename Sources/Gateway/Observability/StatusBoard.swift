@@ -5,6 +5,7 @@ import Synchronization
 /// What the gateway shows of itself, as of the service loop's last update (every ~0.5 s).
 public struct GatewayStatusSnapshot: Sendable {
     public var connected = false
+    public var subscriptionRefused = false
     public var journalWritable = true
     public var counters = EngineCounters()
     public var sensors: [SensorSummary] = []

@@ -32,6 +32,8 @@ public final class GatewayService {
     private var replays = 0
     /// The message id of the readings subscription awaiting its SUBACK.
     private var pendingSubscription: Int32?
+    /// The broker refused the readings subscription: nothing will arrive until that is fixed.
+    private var subscriptionRefused = false
 
     static let maxInFlight = 1000
     static let snapshotEveryMs: Int64 = 10_000
@@ -193,7 +195,14 @@ public final class GatewayService {
             case .subscribed(let mid):
                 if mid == pendingSubscription {
                     pendingSubscription = nil
+                    subscriptionRefused = false
                     logger.info("subscribed to \(configuration.engine.topicPattern.filter)")
+                }
+            case .subscriptionRefused(let mid):
+                if mid == pendingSubscription {
+                    pendingSubscription = nil
+                    subscriptionRefused = true
+                    logger.error("the broker refused the subscription to \(configuration.engine.topicPattern.filter) (check its ACL); no readings will arrive")
                 }
             }
         }
@@ -318,6 +327,7 @@ public final class GatewayService {
     private func publishStatus() {
         var s = GatewayStatusSnapshot()
         s.connected = connected
+        s.subscriptionRefused = subscriptionRefused
         s.journalWritable = !journal.isPoisoned
         s.counters = engine.counters
         s.sensors = engine.summaries

@@ -44,7 +44,6 @@ public final class Journal {
         var index: Int
         var generation: UInt64
         var end: Int
-        var count: Int
     }
 
     private struct TimeIndexEntry {
@@ -76,7 +75,6 @@ public final class Journal {
     private var active: Active?
     private var maxGeneration: UInt64 = 0
     private var buffer: [UInt8] = []
-    private var bufferOffset = 0
     private var dirty = Set<Int>()
     private var poisoned: String?
     private var lastSync: Int64 = 0
@@ -125,16 +123,11 @@ public final class Journal {
             if let e = expectedNext, entry.header.baseSeq > e {
                 report.corruption.append("seqs \(e)...\(entry.header.baseSeq - 1) missing between segments")
             }
-            var result: SegmentScanner.Result
-            result = try segments.scanner(entry).scan { record, _ in
-                if record.time > maxTime { maxTime = record.time }
-                if (record.seq - 1) % UInt64(Journal.indexEvery) == 0 { timeIndex.append(TimeIndexEntry(maxTime: maxTime, seq: record.seq)) }
+            let result = try segments.scanner(entry).scan { record, _ in
+                noteTime(record.time, seq: record.seq)
                 return true
             }
-            for c in result.corruption {
-                report.corruption.append("segment \(entry.index) bytes \(c.fromOffset)..<\(c.toOffset) damaged"
-                    + (c.lostSeqs.map { ", records \($0.lowerBound)...\($0.upperBound) lost" } ?? ""))
-            }
+            report.corruption += result.corruption.map { $0.description(segment: entry.index) }
             segmentCounts[entry.index] = result.count
             segmentFirstSeqs[entry.index] = result.firstSeq
             report.records += result.count
@@ -143,7 +136,7 @@ public final class Journal {
             expectedNext = last &+ 1
             nextSeq = max(nextSeq, last &+ 1)
             if n == segments.used.count - 1 {
-                active = Active(index: entry.index, generation: entry.header.generation, end: result.end, count: result.count)
+                active = Active(index: entry.index, generation: entry.header.generation, end: result.end)
                 if result.dirtyTail {
                     report.tornTail = true
                     let zeros = [UInt8](repeating: 0, count: layout.segmentSize - result.end)
@@ -155,7 +148,12 @@ public final class Journal {
         if let acked = checkpoint.value { nextSeq = max(nextSeq, acked + 1) }
         writtenSeq = nextSeq - 1
         durableSeq = writtenSeq
-        if oldestSeq == nil && report.records > 0 { oldestSeq = nextSeq }
+    }
+
+    /// Keeps the sparse time index: every 256th record, with the largest time seen so far.
+    private func noteTime(_ time: Int64, seq: UInt64) {
+        if time > maxTime { maxTime = time }
+        if (seq - 1) % UInt64(Journal.indexEvery) == 0 { timeIndex.append(TimeIndexEntry(maxTime: maxTime, seq: seq)) }
     }
 
     // MARK: - Appending
@@ -176,12 +174,10 @@ public final class Journal {
         let seq = nextSeq
         RecordFormat.encode(seq, time, type, flags, payload, generation: active!.generation, into: &buffer)
         nextSeq += 1
-        active!.count += 1
         segmentCounts[active!.index] += 1
         statistics.appended += 1
         if oldestSeq == nil { oldestSeq = seq }
-        if time > maxTime { maxTime = time }
-        if (seq - 1) % UInt64(Journal.indexEvery) == 0 { timeIndex.append(TimeIndexEntry(maxTime: maxTime, seq: seq)) }
+        noteTime(time, seq: seq)
         return seq
     }
 
@@ -253,7 +249,7 @@ public final class Journal {
         let header = SegmentHeader(generation: maxGeneration, baseSeq: nextSeq, segmentSize: UInt64(layout.segmentSize))
         try fileSystem.write(segments.handles[index], bytes: header.encode(), at: 0)
         dirty.insert(index)
-        active = Active(index: index, generation: maxGeneration, end: SegmentHeader.size, count: 0)
+        active = Active(index: index, generation: maxGeneration, end: SegmentHeader.size)
     }
 
     // MARK: - Time

@@ -8,6 +8,8 @@ public final class JournalReader {
         public var oldestSeq: UInt64?
         public var oldestTime: Int64?
         public var corruption: [String]
+        /// The seqs the reported corruption took with it.
+        public var lostSeqs: [ClosedRange<UInt64>]
     }
 
     private let segments: SegmentSet
@@ -29,7 +31,7 @@ public final class JournalReader {
     /// returns false.
     @discardableResult
     public func read(fromSeq: UInt64? = nil, _ visit: (JournalRecord) throws -> Bool) throws -> Outcome {
-        var outcome = Outcome(truncated: false, oldestSeq: nil, oldestTime: nil, corruption: [])
+        var outcome = Outcome(truncated: false, oldestSeq: nil, oldestTime: nil, corruption: [], lostSeqs: [])
         let startIndex = fromSeq.flatMap { seq in segments.used.lastIndex { $0.header.baseSeq <= seq } } ?? 0
         var stopped = false
         for (n, entry) in segments.used.enumerated() {
@@ -48,9 +50,8 @@ public final class JournalReader {
                 }
                 return true
             }
-            outcome.corruption += result.corruption.map { c in
-                "segment \(entry.index) bytes \(c.fromOffset)..<\(c.toOffset) damaged" + (c.lostSeqs.map { ", records \($0.lowerBound)...\($0.upperBound) lost" } ?? "")
-            }
+            outcome.corruption += result.corruption.map { $0.description(segment: entry.index) }
+            outcome.lostSeqs += result.corruption.compactMap(\.lostSeqs)
             if stopped { break }
         }
         return outcome

@@ -18,8 +18,9 @@ public struct JournalVerification: Sendable, Equatable {
         v.segmentCount = reader.layout.segmentCount
         v.segmentsInUse = reader.segmentsInUse
         var expected: UInt64?
+        var gaps: [ClosedRange<UInt64>] = []
         let outcome = try reader.read { record in
-            if let e = expected, record.seq != e { v.problems.append("records \(e)...\(record.seq - 1) missing") }
+            if let e = expected, record.seq > e { gaps.append(e...(record.seq - 1)) }
             expected = record.seq + 1
             v.records += 1
             v.firstSeq = v.firstSeq ?? record.seq
@@ -29,8 +30,11 @@ public struct JournalVerification: Sendable, Equatable {
             return true
         }
         v.problems += reader.fileProblems + outcome.corruption
-        // Corruption inside a segment is already reported with its lost range; don't repeat it.
-        v.problems = Array(NSOrderedSetLike(v.problems))
+        // Damage inside a segment is reported above with the records it took; a gap in the seqs
+        // that no such report explains (between segments) is reported on its own.
+        for gap in gaps where !outcome.lostSeqs.contains(gap) {
+            v.problems.append("records \(gap.lowerBound)...\(gap.upperBound) missing")
+        }
         return v
     }
 
@@ -44,10 +48,4 @@ public struct JournalVerification: Sendable, Equatable {
         lines += problems.map { "  - \($0)" }
         return lines.joined(separator: "\n")
     }
-}
-
-/// Order-preserving de-duplication of messages.
-private func NSOrderedSetLike(_ items: [String]) -> [String] {
-    var seen = Set<String>()
-    return items.filter { seen.insert($0).inserted }
 }

@@ -89,6 +89,7 @@ struct CrashTests {
             fs.mutate(layout.segmentPath(0)) { $0[SegmentHeader.size + 2 * size + byte] ^= 0x10 }
             let v = try JournalVerification.run(directory: layout.directory, fileSystem: fs)
             #expect(v.corrupt, "flip in byte \(byte) not detected")
+            #expect(v.problems.count == 1, "flip in byte \(byte): one damage, one report: \(v.problems)")
             let records = try readAll(layout.directory, fs).records
             #expect(records.map(\.seq) == [1, 2, 4, 5], "flip in byte \(byte)")
         }

@@ -9,6 +9,11 @@ struct SegmentScanner {
         var toOffset: Int
         /// Seqs that would have been in the damaged range (empty if none were lost).
         var lostSeqs: ClosedRange<UInt64>?
+
+        /// How `journal verify` and the recovery log name it.
+        func description(segment: Int) -> String {
+            "segment \(segment) bytes \(fromOffset)..<\(toOffset) damaged" + (lostSeqs.map { ", records \($0.lowerBound)...\($0.upperBound) lost" } ?? "")
+        }
     }
 
     struct Result {

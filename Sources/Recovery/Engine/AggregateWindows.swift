@@ -31,18 +31,23 @@ struct AggregateWindows: Codable, Sendable {
 
     private(set) var windows: [Window] = []
     private var maxReleasedTs = Int64.min
+    /// The smallest end among open windows: no window closes before released readings reach it.
+    private var earliestOpenEnd = Int64.max
 
-    /// Adds a released reading; `restating` names the earlier estimate for this seq it replaces.
+    /// Adds a released reading; `replacing` says it replaces an earlier estimate for its seq.
     /// Returns windows that must be published now (closed by this reading, or revised).
     mutating func add(ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Bool,
                       now: Int64, width: Int64) -> [Window] {
         let start = AggregateWindows.floor(ts, width)
-        var index = windows.firstIndex { $0.start == start }
-        if index == nil {
+        // Readings mostly land in the newest window: search from the end.
+        let i: Int
+        if let found = windows.lastIndex(where: { $0.start == start }) {
+            i = found
+        } else {
             windows.append(Window(start: start))
-            index = windows.count - 1
+            earliestOpenEnd = min(earliestOpenEnd, start + width)
+            i = windows.count - 1
         }
-        let i = index!
         if replacing, let e = windows[i].estimates.firstIndex(where: { $0.seq == seq }) {
             windows[i].estimates.remove(at: e)
         }
@@ -58,11 +63,14 @@ struct AggregateWindows: Codable, Sendable {
         }
         if ts > maxReleasedTs {
             maxReleasedTs = ts
-            let closing = windows.indices.filter { windows[$0].closedAt == nil && windows[$0].start + width <= ts }
-                .sorted { windows[$0].start < windows[$1].start }
-            for c in closing {
-                windows[c].closedAt = now
-                due.append(windows[c])
+            if ts >= earliestOpenEnd {
+                let closing = windows.indices.filter { windows[$0].closedAt == nil && windows[$0].start + width <= ts }
+                    .sorted { windows[$0].start < windows[$1].start }
+                for c in closing {
+                    windows[c].closedAt = now
+                    due.append(windows[c])
+                }
+                earliestOpenEnd = windows.lazy.filter { $0.closedAt == nil }.map { $0.start + width }.min() ?? .max
             }
         }
         return due

@@ -43,7 +43,7 @@ public struct RecoveryEngine: Codable, Sendable {
             }
         }
         let existing = known ?? index[sensorID]
-        let dlqTopic = existing.map { sensors[$0].topics.deadLetter } ?? "dlq/\(sensorID)/temperature"
+        let dlqTopic = existing.map { sensors[$0].topics.deadLetter } ?? SensorTopics.deadLetter(for: sensorID)
         if payload.count > configuration.maxPayloadBytes {
             deadLetter(.payloadTooLarge, dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
             return
@@ -110,7 +110,7 @@ public struct RecoveryEngine: Codable, Sendable {
     }
 
     /// Per-sensor state for the status page, in order of first appearance.
-    public var summaries: [SensorSummary] { sensors.map(\.summary) }
+    public var summaries: [SensorSummary] { sensors.map(\.summaryNow) }
 
     /// Moves the caller's array into the output (and back via `defer`), so appending never
     /// copies it.

@@ -31,6 +31,7 @@ struct SensorState: Codable, Sendable {
     var lastReceivedAt: Int64
     var stale = false
     var aggregates = AggregateWindows()
+    /// Counts and recent points for the status page (`summaryNow` adds the live fields).
     var summary: SensorSummary
     /// When history and aggregates were last pruned (pruning every tick would cost more than it frees).
     var lastPrune: Int64?
@@ -43,6 +44,15 @@ struct SensorState: Codable, Sendable {
         summary = SensorSummary(sensorID: id)
     }
 
+    /// The status-page view of this sensor.
+    var summaryNow: SensorSummary {
+        var s = summary
+        s.lastSeq = highestSeen
+        s.lastSeen = lastReceivedAt
+        s.stale = stale
+        return s
+    }
+
     /// The seq the sensor should send next, as far as the gateway knows.
     var expectedNext: UInt64 { highestSeen.map { Swift.max($0 + 1, nextSeq) } ?? nextSeq }
 
@@ -52,10 +62,8 @@ struct SensorState: Codable, Sendable {
         period.observe(now)
         lastReceivedAt = now
         pruneIfDue(at: now, out.configuration)
-        summary.lastSeen = now
         if stale {
             stale = false
-            summary.stale = false
             out.emit(.sensorState, topics.state, Messages.sensorState(stale: false, lastSeq: highestSeen, lastSeen: now), retain: true)
         }
         if let b = r.boot, let current = boot, b < current { return .tooLate }
@@ -72,7 +80,6 @@ struct SensorState: Codable, Sendable {
             requestResend(from: expectedNext, to: r.seq - 1, &out)
         }
         highestSeen = Swift.max(highestSeen ?? r.seq, r.seq)
-        summary.lastSeq = highestSeen
         maxTs = Swift.max(maxTs, r.ts)
         heap.push(HeldReading(reading: r, receivedAt: now, inRange: inRange))
         if started {
@@ -127,7 +134,6 @@ struct SensorState: Codable, Sendable {
         if started { release(at: now, mode: .tick, &out) }
         if !stale, let deadline = staleDeadline(c), now >= deadline {
             stale = true
-            summary.stale = true
             requestResend(from: expectedNext, to: nil, &out)
             out.emit(.sensorState, topics.state, Messages.sensorState(stale: true, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
         }

@@ -68,11 +68,13 @@ struct SensorTopics: Codable, Sendable {
 
     init(sensorID: String, configuration: EngineConfiguration) {
         cleaned = "cleaned/\(sensorID)/temperature"
-        deadLetter = "dlq/\(sensorID)/temperature"
+        deadLetter = SensorTopics.deadLetter(for: sensorID)
         resend = "sensors/\(sensorID)/resend"
         state = "gateway/\(configuration.gatewayID)/sensors/\(sensorID)"
         aggregate = "aggregates/\(sensorID)/temperature/\(configuration.aggregateWindowLabel)"
     }
 
     static let invalidDeadLetter = "dlq/_invalid/temperature"
+
+    static func deadLetter(for sensorID: String) -> String { "dlq/\(sensorID)/temperature" }
 }

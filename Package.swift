@@ -61,7 +61,10 @@ let package = Package(
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "DeterministicRandom"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "Recovery", "Journal", "MQTT", "TestSupport"],
+            dependencies: [
+                "Gateway", "Recovery", "Journal", "MQTT", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]

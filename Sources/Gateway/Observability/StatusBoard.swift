@@ -6,6 +6,8 @@ import Synchronization
 public struct GatewayStatusSnapshot: Sendable {
     public var connected = false
     public var subscriptionRefused = false
+    /// The broker acknowledged the readings subscription on the current connection.
+    public var subscribed = false
     public var journalWritable = true
     public var counters = EngineCounters()
     public var sensors: [SensorSummary] = []

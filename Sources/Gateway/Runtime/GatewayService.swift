@@ -17,7 +17,7 @@ public final class GatewayService {
     private let client: MQTTClient
     private let journal: Journal
     private var engine: RecoveryEngine
-    private var outbound = OutboundQueue()
+    private var outbound: OutboundQueue
     private var connected = false
     private var lastTime: Int64 = 0
     private var pendingPublications: [Publication] = []
@@ -34,6 +34,8 @@ public final class GatewayService {
     private var pendingSubscription: Int32?
     /// The broker refused the readings subscription: nothing will arrive until that is fixed.
     private var subscriptionRefused = false
+    /// The broker acknowledged the readings subscription on the current connection.
+    private var subscribed = false
 
     static let maxInFlight = 1000
     static let snapshotEveryMs: Int64 = 10_000
@@ -42,8 +44,17 @@ public final class GatewayService {
 
     /// Opens the journal (recovering it), restores the engine and prepares the MQTT client.
     /// Throws for a journal that cannot be opened; an unreachable broker is not an error.
-    public init(configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal, status: StatusBoard = StatusBoard()) throws {
+    public convenience init(configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal,
+                            status: StatusBoard = StatusBoard()) throws {
+        try self.init(configuration: configuration, logger: logger, shutdown: shutdown, status: status, outboundCapacity: 100_000)
+    }
+
+    /// `outboundCapacity`: publications kept in memory before the journal serves as the queue
+    /// (a parameter so tests can make the journal path run).
+    init(configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal, status: StatusBoard,
+         outboundCapacity: Int) throws {
         self.configuration = configuration
+        outbound = OutboundQueue(capacity: outboundCapacity)
         self.logger = logger
         self.shutdown = shutdown
         self.status = status
@@ -177,6 +188,7 @@ public final class GatewayService {
                 outbound.acknowledged(messageID: mid)
             case .connected(let sessionPresent):
                 connected = true
+                subscribed = false
                 logger.notice("connected to broker \(configuration.brokerHost):\(configuration.brokerPort)", metadata: ["session_present": "\(sessionPresent)"])
                 do {
                     pendingSubscription = try client.subscribe(configuration.engine.topicPattern.filter, qos: 1)
@@ -188,14 +200,17 @@ public final class GatewayService {
                 }
             case .connectFailed(let reason):
                 connected = false
+                subscribed = false
                 logger.warning("cannot reach broker \(configuration.brokerHost):\(configuration.brokerPort): \(reason); retrying with backoff")
             case .disconnected(let reason, let expected):
                 connected = false
+                subscribed = false
                 if !expected { logger.warning("lost broker connection: \(reason); reconnecting") }
             case .subscribed(let mid):
                 if mid == pendingSubscription {
                     pendingSubscription = nil
                     subscriptionRefused = false
+                    subscribed = true
                     logger.info("subscribed to \(configuration.engine.topicPattern.filter)")
                 }
             case .subscriptionRefused(let mid):
@@ -328,6 +343,7 @@ public final class GatewayService {
         var s = GatewayStatusSnapshot()
         s.connected = connected
         s.subscriptionRefused = subscriptionRefused
+        s.subscribed = subscribed
         s.journalWritable = !journal.isPoisoned
         s.counters = engine.counters
         s.sensors = engine.summaries

@@ -15,8 +15,8 @@ struct OutboundQueue {
     let capacity: Int
     private(set) var waiting: [Entry] = []
     private var head = 0
+    /// Message id -> journal seq of publications sent and not yet acknowledged.
     private var inFlight: [Int32: UInt64] = [:]
-    private var inFlightSeqs: [UInt64: Int] = [:]
     /// When set, publications from this seq on were not kept in memory: read them from the journal.
     private(set) var spilledFrom: UInt64?
     /// The highest journaled publication seq seen.
@@ -61,12 +61,10 @@ struct OutboundQueue {
 
     mutating func sent(_ entry: Entry, messageID: Int32) {
         inFlight[messageID] = entry.seq
-        inFlightSeqs[entry.seq, default: 0] += 1
     }
 
     mutating func acknowledged(messageID: Int32) {
-        guard let seq = inFlight.removeValue(forKey: messageID) else { return }
-        if let n = inFlightSeqs[seq], n > 1 { inFlightSeqs[seq] = n - 1 } else { inFlightSeqs.removeValue(forKey: seq) }
+        inFlight.removeValue(forKey: messageID)
     }
 
     /// Reloads spilled publications once the in-memory queue has drained.
@@ -83,7 +81,7 @@ struct OutboundQueue {
         var lowest = journalWritten + 1
         if let s = spilledFrom { lowest = min(lowest, s) }
         if head < waiting.count { lowest = min(lowest, waiting[head].seq) }
-        if let m = inFlightSeqs.keys.min() { lowest = min(lowest, m) }
+        if let m = inFlight.values.min() { lowest = min(lowest, m) }
         return lowest - 1
     }
 }

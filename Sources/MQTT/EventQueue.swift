@@ -32,6 +32,19 @@ final class EventQueue: Sendable {
         if let (waiter, batch) = resume { waiter.resume(returning: batch) }
     }
 
+    /// Returns events taken by `next()` to the front of the queue, ahead of any that arrived since.
+    func putBack(_ events: [MQTTEvent]) {
+        guard !events.isEmpty else { return }
+        let resume: (CheckedContinuation<[MQTTEvent], Never>, [MQTTEvent])? = state.withLock { s in
+            s.buffer.insert(contentsOf: events, at: 0)
+            guard let waiter = s.waiter else { return nil }
+            s.waiter = nil
+            defer { s.buffer = [] }
+            return (waiter, s.buffer)
+        }
+        if let (waiter, batch) = resume { waiter.resume(returning: batch) }
+    }
+
     /// Notes that the broker accepted a connection (read by the network loop to reset its backoff).
     func noteAccepted() { state.withLock { $0.accepted = true } }
 

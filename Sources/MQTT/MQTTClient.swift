@@ -50,10 +50,6 @@ public final class MQTTClient: Sendable {
         }
     }
 
-    deinit {
-        // The network thread holds a strong reference, so by now it has ended.
-    }
-
     /// Starts the network thread, which connects and keeps the connection up. Every failed
     /// attempt is reported as `.connectFailed` and retried with backoff, including failures
     /// libmosquitto treats as fatal (a TLS handshake refused, say), which would otherwise end
@@ -131,7 +127,7 @@ public final class MQTTClient: Sendable {
                 switch event {
                 case .connected:
                     pending.append(contentsOf: batch[index...])
-                    requeue(pending)
+                    queue.putBack(pending)
                     return
                 case .connectFailed(let reason), .disconnected(let reason, _):
                     await disconnect()
@@ -141,10 +137,6 @@ public final class MQTTClient: Sendable {
                 }
             }
         }
-    }
-
-    private func requeue(_ events: [MQTTEvent]) {
-        for event in events { queue.push(event) }
     }
 
     /// Waits for events and returns every one queued since the last call, in order.

@@ -44,6 +44,13 @@ struct ReplayTests {
         #expect(Array(replayed.dropLast()) == live)
         #expect(replayed.last == "{\"request_id\":\"r1\",\"done\":true,\"count\":20}")
 
+        // All sensors: in this window only x has readings, so the answer is the same 20.
+        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array("{\"request_id\":\"all\",\"sensor_id\":\"*\",\"from\":\(from),\"to\":\(to)}".utf8))
+        try await watcher.recorder.wait(for: "replay of all sensors") { $0.messages.contains { $0.topic == "replay/all" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true") } }
+        let all = await watcher.messages(on: "replay/all").map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(Array(all.dropLast()) == live)
+        #expect(all.last == "{\"request_id\":\"all\",\"done\":true,\"count\":20}")
+
         let (code, output) = try await GatewayProcess.runTool(["replay", "--data-dir", scenario.dataDirectory, "--sensor", "x", "--from", "\(from)", "--to", "\(to)"],
                                                               logPath: dir.file("replay.log"))
         #expect(code == 0)

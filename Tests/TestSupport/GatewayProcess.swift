@@ -1,5 +1,6 @@
 import Foundation
 import MQTT
+import Synchronization
 
 /// The real `sensor-gateway` executable run as a child process against a test broker.
 public final class GatewayProcess: Sendable {
@@ -54,4 +55,3 @@ public final class GatewayProcess: Sendable {
     }
 }
 
-import Synchronization

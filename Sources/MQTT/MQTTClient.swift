@@ -12,22 +12,36 @@ import Glibc
 /// reconnecting with exponential backoff after any failure, the first attempt included. What
 /// happens arrives through `nextEvents()`. Publishing and subscribing may be done from any task;
 /// call `disconnect()` to stop (the network thread keeps the client alive until then).
+///
+/// The network thread drives the socket itself (`poll`, then libmosquitto's `loop_read`,
+/// `loop_write` and `loop_misc`), so that a `MQTTMessageSink` can stop it reading while its
+/// owner is behind: TCP then pushes back and the broker's session holds the backlog, while our
+/// publications, their acknowledgements and keepalive carry on.
 public final class MQTTClient: Sendable {
     public let configuration: MQTTConfiguration
     private let handle: MosquittoHandle
-    private let queue = EventQueue()
+    private let context: CallbackContext
+    private var queue: EventQueue { context.queue }
     private let running = Mutex(false)
-    private let stopRequested = Mutex(false)
+    private let stopRequested = Atomic<Bool>(false)
+    /// Wakes the network thread's `poll` when another thread queued something to send.
+    private let wakeup: WakeupPipe
     /// Signalled when the network thread has ended.
     private let threadDone = DispatchSemaphore(value: 0)
 
     private static let libraryInit: Void = { mosquitto_lib_init() }()
 
     /// Creates the client and applies credentials, TLS and will. Nothing is sent until `start()`.
-    public init(_ configuration: MQTTConfiguration) throws(MQTTError) {
+    /// With a `sink`, inbound messages go to it on the network thread (see `MQTTMessageSink`).
+    public init(_ configuration: MQTTConfiguration, sink: (any MQTTMessageSink)? = nil) throws(MQTTError) {
         _ = MQTTClient.libraryInit
         self.configuration = configuration
-        let userdata = Unmanaged.passUnretained(queue).toOpaque()
+        context = CallbackContext(queue: EventQueue(), sink: sink)
+        guard let pipe = WakeupPipe() else {
+            throw MQTTError(code: MOSQ_ERR_ERRNO.rawValue, operation: "pipe", message: "cannot create the network thread's wake-up pipe")
+        }
+        wakeup = pipe
+        let userdata = Unmanaged.passUnretained(context).toOpaque()
         guard let mosq = mosquitto_new(configuration.clientID, configuration.cleanSession, userdata) else {
             throw MQTTError(code: MOSQ_ERR_NOMEM.rawValue, operation: "mosquitto_new",
                             message: "could not create a client (out of memory or invalid client id)")
@@ -61,7 +75,7 @@ public final class MQTTClient: Sendable {
         }
         guard !alreadyRunning else { return }
         try MQTTError.check(mosquitto_threaded_set(handle.pointer, true), "threaded mode")
-        stopRequested.withLock { $0 = false }
+        stopRequested.store(false, ordering: .sequentiallyConsistent)
         let thread = Thread { [self] in
             networkLoop()
             threadDone.signal()
@@ -70,7 +84,9 @@ public final class MQTTClient: Sendable {
         thread.start()
     }
 
-    /// Connects, then runs libmosquitto's loop in short steps; after any failure (a refused or
+    private var stopping: Bool { stopRequested.load(ordering: .sequentiallyConsistent) }
+
+    /// Connects, then runs the connection in short steps; after any failure (a refused or
     /// lost connection, a TLS or protocol error) it waits with exponential backoff and tries
     /// again, until asked to stop. The backoff starts over once the broker accepts a connection.
     private func networkLoop() {
@@ -80,10 +96,10 @@ public final class MQTTClient: Sendable {
         var everConnected = false
         func backoff() {
             let until = Date().addingTimeInterval(delay)
-            while Date() < until && !stopRequested.withLock({ $0 }) { usleep(20_000) }
+            while Date() < until && !stopping { usleep(20_000) }
             delay = min(delay * 2, Double(configuration.reconnectDelayMax))
         }
-        while !stopRequested.withLock({ $0 }) {
+        while !stopping {
             if !socketUp {
                 let rc = everConnected ? mosquitto_reconnect(h)
                     : mosquitto_connect(h, configuration.host, configuration.port, configuration.keepAliveSeconds)
@@ -95,11 +111,11 @@ public final class MQTTClient: Sendable {
                 socketUp = true
                 everConnected = true
             }
-            let rc = mosquitto_loop(h, 100, 1)
+            let rc = step(h, reading: context.sink?.acceptsMore ?? true)
             if queue.takeAccepted() { delay = Double(configuration.reconnectDelayMin) }
             if rc != MOSQ_ERR_SUCCESS.rawValue {
                 socketUp = false
-                if stopRequested.withLock({ $0 }) { break }
+                if stopping { break }
                 // A lost connection was reported by the disconnect callback; report the rest.
                 if rc != MOSQ_ERR_CONN_LOST.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
                     queue.push(.connectFailed(reason: MQTTError.describe(rc)))
@@ -107,11 +123,42 @@ public final class MQTTClient: Sendable {
                 backoff()
             }
         }
-        // Let a DISCONNECT queued by `disconnect()` (and anything before it) go out.
+        // Let a DISCONNECT queued by `disconnect()` (and anything before it) go out. Only
+        // writes: reading now would take (and acknowledge) messages nobody will handle.
         let deadline = Date().addingTimeInterval(1)
-        while socketUp && mosquitto_socket(h) >= 0 && Date() < deadline {
-            if mosquitto_loop(h, 50, 1) != MOSQ_ERR_SUCCESS.rawValue { break }
+        while socketUp && mosquitto_socket(h) >= 0 && mosquitto_want_write(h) && Date() < deadline {
+            if mosquitto_loop_write(h, 1) != MOSQ_ERR_SUCCESS.rawValue { break }
+            usleep(1_000)
         }
+    }
+
+    /// One turn of the connection: wait (at most 100 ms, so keepalive is kept) until the socket
+    /// is readable (when `reading`), writable (when something is queued) or another thread
+    /// queued a packet; then read, write and run keepalive. Returns libmosquitto's code.
+    private func step(_ h: OpaquePointer, reading: Bool) -> Int32 {
+        let socket = mosquitto_socket(h)
+        guard socket >= 0 else { return MOSQ_ERR_NO_CONN.rawValue }
+        var events = Int16(0)
+        if reading { events |= Int16(POLLIN) }
+        if mosquitto_want_write(h) { events |= Int16(POLLOUT) }
+        var fds = [pollfd(fd: socket, events: events, revents: 0), pollfd(fd: wakeup.readEnd, events: Int16(POLLIN), revents: 0)]
+        _ = poll(&fds, 2, 100)
+        if fds[1].revents != 0 { wakeup.drain() }
+        let problem = Int16(POLLHUP) | Int16(POLLERR)
+        var rc = MOSQ_ERR_SUCCESS.rawValue
+        if reading && fds[0].revents & (Int16(POLLIN) | problem) != 0 {
+            rc = mosquitto_loop_read(h, 1)
+            if context.acceptedInBurst.exchange(0, ordering: .relaxed) > 0 { context.sink?.endOfBurst() }
+        } else if !reading && fds[0].revents & problem != 0 {
+            // Paused with a broken socket: keep the CPU free until reading resumes and finds out.
+            usleep(20_000)
+        }
+        guard rc == MOSQ_ERR_SUCCESS.rawValue, mosquitto_socket(h) >= 0 else { return rc == MOSQ_ERR_SUCCESS.rawValue ? MOSQ_ERR_CONN_LOST.rawValue : rc }
+        if mosquitto_want_write(h) {
+            rc = mosquitto_loop_write(h, 1)
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else { return rc }
+        }
+        return mosquitto_loop_misc(h)
     }
 
     /// Starts and waits for the first connection attempt's outcome; throws the broker's or the
@@ -170,6 +217,7 @@ public final class MQTTClient: Sendable {
         let rc = payload.withUnsafeBytes { bytes in
             mosquitto_publish(handle.pointer, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos, retain)
         }
+        wakeup.signal()
         // MOSQ_ERR_NO_CONN still queued the message (QoS > 0): it goes out on reconnect.
         if rc == MOSQ_ERR_NO_CONN.rawValue && qos > 0 { return mid }
         try MQTTError.check(rc, "publish to \(topic)")
@@ -182,6 +230,7 @@ public final class MQTTClient: Sendable {
     public func subscribe(_ filter: String, qos: Int32 = 1) throws(MQTTError) -> Int32 {
         var mid: Int32 = 0
         try MQTTError.check(mosquitto_subscribe(handle.pointer, &mid, filter, qos), "subscribe to \(filter)")
+        wakeup.signal()
         return mid
     }
 
@@ -194,8 +243,9 @@ public final class MQTTClient: Sendable {
             return r
         }
         if wasRunning {
-            stopRequested.withLock { $0 = true }
+            stopRequested.store(true, ordering: .sequentiallyConsistent)
             mosquitto_disconnect(handle.pointer)
+            wakeup.signal()
             let done = threadDone
             let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
             await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in

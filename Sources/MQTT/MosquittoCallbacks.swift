@@ -1,7 +1,9 @@
 import CMosquitto
+import Synchronization
 
-/// libmosquitto's callbacks. Each recovers the client's `EventQueue` from `userdata`, copies
-/// what it needs out of the C buffers (freed when the callback returns) and pushes an event.
+/// libmosquitto's callbacks. Each recovers the client's `CallbackContext` from `userdata`, copies
+/// what it needs out of the C buffers (freed when the callback returns) and pushes an event, or
+/// hands a message to the client's sink.
 enum MosquittoCallbacks {
     static func install(on mosq: OpaquePointer) {
         mosquitto_connect_with_flags_callback_set(mosq) { _, userdata, rc, flags in
@@ -22,6 +24,14 @@ enum MosquittoCallbacks {
             let m = message.pointee
             let topic = m.topic.map { String(cString: $0) } ?? ""
             let count = Int(m.payloadlen)
+            let context = MosquittoCallbacks.context(userdata)
+            if let sink = context.sink {
+                let raw = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : max(count, 0))
+                if sink.accept(topic: topic, payload: raw) {
+                    context.acceptedInBurst.add(1, ordering: .relaxed)
+                    return
+                }
+            }
             let payload: [UInt8]
             if let raw = m.payload, count > 0 {
                 payload = Array(UnsafeRawBufferPointer(start: raw, count: count))
@@ -40,7 +50,11 @@ enum MosquittoCallbacks {
         }
     }
 
+    private static func context(_ userdata: UnsafeMutableRawPointer?) -> CallbackContext {
+        Unmanaged<CallbackContext>.fromOpaque(userdata!).takeUnretainedValue()
+    }
+
     private static func queue(_ userdata: UnsafeMutableRawPointer?) -> EventQueue {
-        Unmanaged<EventQueue>.fromOpaque(userdata!).takeUnretainedValue()
+        context(userdata).queue
     }
 }

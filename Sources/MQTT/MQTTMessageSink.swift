@@ -1,0 +1,33 @@
+import Synchronization
+
+/// Takes inbound messages on libmosquitto's network thread, before anything else can lose them.
+///
+/// libmosquitto 2.0 acknowledges a QoS 1 message before handing it over, so whatever the
+/// sink does not make durable at once is "ours to lose". A sink lets the owner of the data
+/// (the gateway's journal) take each message straight from the callback, and lets it stop the
+/// client reading the socket while it is behind: the broker's session then holds the backlog.
+///
+/// Every method is called on the network thread and must not block for long or await.
+public protocol MQTTMessageSink: Sendable {
+    /// Takes one message (its buffers are valid only during the call). Returns false to let it
+    /// through as an ordinary `.message` event instead.
+    func accept(topic: String, payload: UnsafeRawBufferPointer) -> Bool
+    /// Called after each read of the socket that delivered at least one accepted message.
+    func endOfBurst()
+    /// Polled before each read of the socket: false leaves the socket unread (writes,
+    /// acknowledgements of our publications and keepalive still go on).
+    var acceptsMore: Bool { get }
+}
+
+/// What libmosquitto's callbacks reach through `userdata`: the event queue and the optional sink.
+final class CallbackContext: Sendable {
+    let queue: EventQueue
+    let sink: (any MQTTMessageSink)?
+    /// Messages the sink accepted during the current read; reset by the network loop.
+    let acceptedInBurst = Atomic<Int>(0)
+
+    init(queue: EventQueue, sink: (any MQTTMessageSink)?) {
+        self.queue = queue
+        self.sink = sink
+    }
+}

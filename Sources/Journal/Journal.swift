@@ -15,8 +15,9 @@ public enum FsyncMode: String, Sendable, CaseIterable {
 }
 
 /// The gateway's write-ahead journal: a ring of preallocated segment files within a fixed byte
-/// budget. When full it reclaims the oldest whole segment (counting the records dropped) and
-/// never refuses new data for lack of room.
+/// budget. When full it reclaims the oldest whole segment (counting the records dropped), unless
+/// that segment holds a record at or after `retainFrom`: unfinished work is never reclaimed, and
+/// the append is refused with `JournalError.full` instead (without poisoning the journal).
 ///
 /// One writer owns a `Journal` (it is not shareable between tasks); readers in this or another
 /// process use `JournalReader` on the same directory while it appends.
@@ -65,6 +66,9 @@ public final class Journal {
     /// Appends up to this seq are durable by the configured fsync mode.
     public private(set) var durableSeq: UInt64 = 0
     public let checkpoint: CheckpointStore
+    /// Records from this seq on are still needed (unprocessed input, unacknowledged output):
+    /// the ring never reclaims a segment holding one. nil lets the ring reclaim freely.
+    public var retainFrom: UInt64?
 
     private let fileSystem: FileSystem
     private var segments: SegmentSet
@@ -164,12 +168,14 @@ public final class Journal {
     public func append(type: UInt16, flags: UInt16 = 0, time: Int64, payload: UnsafeRawBufferPointer) throws -> UInt64 {
         if let poisoned { throw JournalError.poisoned(poisoned) }
         let size = RecordFormat.paddedSize(payload: payload.count)
-        guard size <= layout.segmentSize - SegmentHeader.size else { throw JournalError.recordTooLarge(payload.count) }
+        guard payload.count <= maxRecordPayload else { throw JournalError.recordTooLarge(payload.count) }
         if active == nil || active!.end + buffer.count + size > layout.segmentSize {
-            try guarded {
-                try flushBuffer()
-                try rotate()
+            try guarded { try flushBuffer() }
+            let next = nextSegmentIndex
+            if segmentCounts[next] > 0, let keep = retainFrom, lastSeq(inSegment: next) >= keep {
+                throw JournalError.full
             }
+            try guarded { try rotate() }
         }
         let seq = nextSeq
         RecordFormat.encode(seq, time, type, flags, payload, generation: active!.generation, into: &buffer)
@@ -196,6 +202,13 @@ public final class Journal {
         case .interval: if now - lastSync >= syncIntervalMs { try sync(); lastSync = now }
         case .never: durableSeq = writtenSeq
         }
+    }
+
+    /// Writes buffered appends to the files (where a crash of this process can no longer lose
+    /// them) without syncing.
+    public func write() throws {
+        if let poisoned { throw JournalError.poisoned(poisoned) }
+        try guarded { try flushBuffer() }
     }
 
     /// Makes everything written so far durable now (shutdown, before a snapshot).
@@ -232,9 +245,41 @@ public final class Journal {
         writtenSeq = nextSeq - 1
     }
 
+    /// The segment file the ring moves to next.
+    private var nextSegmentIndex: Int {
+        active.map { ($0.index + 1) % layout.segmentCount } ?? (segments.used.first?.index ?? 0)
+    }
+
+    /// The last seq a used segment holds: one before the first seq of the segment after it.
+    private func lastSeq(inSegment index: Int) -> UInt64 {
+        let successor = (index + 1) % layout.segmentCount
+        return (segmentFirstSeqs[successor] ?? nextSeq) &- 1
+    }
+
+    /// Bytes that can still be appended without reclaiming anything at or after `retainFrom`
+    /// (record headers and padding included, so a little less payload fits).
+    public var appendableBytes: Int {
+        let usable = layout.segmentSize - SegmentHeader.size
+        guard let a = active else { return usable * layout.segmentCount }
+        var free = layout.segmentSize - a.end - buffer.count
+        var i = (a.index + 1) % layout.segmentCount
+        while i != a.index {
+            if segmentCounts[i] > 0, let keep = retainFrom, lastSeq(inSegment: i) >= keep { break }
+            free += usable
+            i = (i + 1) % layout.segmentCount
+        }
+        return free
+    }
+
+    /// The ring's whole usable size.
+    public var capacityBytes: Int { (layout.segmentSize - SegmentHeader.size) * layout.segmentCount }
+
+    /// The largest payload one record can carry.
+    public var maxRecordPayload: Int { layout.maxRecordPayload }
+
     /// Moves to the next segment file, reclaiming it if it holds the oldest data.
     private func rotate() throws {
-        let index = active.map { ($0.index + 1) % layout.segmentCount } ?? (segments.used.first?.index ?? 0)
+        let index = nextSegmentIndex
         if segmentCounts[index] > 0 {
             statistics.droppedRecords += UInt64(segmentCounts[index])
             statistics.reclaimedSegments += 1

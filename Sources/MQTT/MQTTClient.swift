@@ -30,6 +30,8 @@ public final class MQTTClient: Sendable {
     private let threadDone = DispatchSemaphore(value: 0)
 
     private static let libraryInit: Void = { mosquitto_lib_init() }()
+    /// Reads of the socket in one turn of the network loop, at most.
+    static let readsPerTurn = 64
 
     /// Creates the client and applies credentials, TLS and will. Nothing is sent until `start()`.
     /// With a `sink`, inbound messages go to it on the network thread (see `MQTTMessageSink`).
@@ -111,7 +113,7 @@ public final class MQTTClient: Sendable {
                 socketUp = true
                 everConnected = true
             }
-            let rc = step(h, reading: context.sink?.acceptsMore ?? true)
+            let rc = step(h, reading: context.wantsToRead)
             if queue.takeAccepted() { delay = Double(configuration.reconnectDelayMin) }
             if rc != MOSQ_ERR_SUCCESS.rawValue {
                 socketUp = false
@@ -147,7 +149,16 @@ public final class MQTTClient: Sendable {
         let problem = Int16(POLLHUP) | Int16(POLLERR)
         var rc = MOSQ_ERR_SUCCESS.rawValue
         if reading && fds[0].revents & (Int16(POLLIN) | problem) != 0 {
-            rc = mosquitto_loop_read(h, 1)
+            // libmosquitto reads about one packet per call when nothing of ours is in flight:
+            // read on until the socket runs dry (EAGAIN), within a bound that keeps writes and
+            // the sink's pause check going.
+            for _ in 0..<MQTTClient.readsPerTurn {
+                errno = 0
+                rc = mosquitto_loop_read(h, 1)
+                let drained = errno == EAGAIN || errno == EWOULDBLOCK
+                if rc != MOSQ_ERR_SUCCESS.rawValue || drained || mosquitto_socket(h) < 0 { break }
+                if !context.wantsToRead { break }
+            }
             if context.acceptedInBurst.exchange(0, ordering: .relaxed) > 0 { context.sink?.endOfBurst() }
         } else if !reading && fds[0].revents & problem != 0 {
             // Paused with a broken socket: keep the CPU free until reading resumes and finds out.

@@ -25,6 +25,15 @@ final class CallbackContext: Sendable {
     let sink: (any MQTTMessageSink)?
     /// Messages the sink accepted during the current read; reset by the network loop.
     let acceptedInBurst = Atomic<Int>(0)
+    /// Between CONNACK and the connection's end. Until the broker has accepted the connection
+    /// the socket is read whatever the sink says (nothing but CONNACK can come first).
+    let sessionUp = Atomic<Bool>(false)
+
+    /// Whether the network thread should read the socket now.
+    var wantsToRead: Bool {
+        guard let sink, sessionUp.load(ordering: .relaxed) else { return true }
+        return sink.acceptsMore
+    }
 
     init(queue: EventQueue, sink: (any MQTTMessageSink)?) {
         self.queue = queue

@@ -9,6 +9,7 @@ enum MosquittoCallbacks {
         mosquitto_connect_with_flags_callback_set(mosq) { _, userdata, rc, flags in
             let queue = MosquittoCallbacks.queue(userdata)
             if rc == 0 {
+                MosquittoCallbacks.context(userdata).sessionUp.store(true, ordering: .relaxed)
                 queue.noteAccepted()
                 queue.push(.connected(sessionPresent: flags & 1 != 0))
             } else {
@@ -16,6 +17,7 @@ enum MosquittoCallbacks {
             }
         }
         mosquitto_disconnect_callback_set(mosq) { _, userdata, rc in
+            MosquittoCallbacks.context(userdata).sessionUp.store(false, ordering: .relaxed)
             let reason = rc == 0 ? "client disconnected" : MQTTError.describe(rc)
             MosquittoCallbacks.queue(userdata).push(.disconnected(reason: reason, expected: rc == 0))
         }

@@ -86,7 +86,8 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await service.run()
         } catch {
-            logger.critical("stopping after a journal failure: \(error); restart to recover the journal")
+            logger.critical("stopping: \(error); nothing more is taken from the broker (its session keeps the rest). Fix the data folder's disk and restart")
+            await service.abandon()
             server?.stop()
             throw ExitCode(74)
         }

@@ -21,7 +21,7 @@ struct OutboundSpillTests {
         let shutdown = ShutdownSignal()
         let status = StatusBoard()
         let service = try GatewayService(configuration: settings, logger: Logger(label: "spill-test"), shutdown: shutdown,
-                                         status: status, outboundCapacity: 40)
+                                         status: status, outboundCapacity: 40, ingestLimits: .init())
         let running = Task { try await service.run() }
         try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)

@@ -149,6 +149,12 @@ public enum ConfigurationLoader {
         if let v = try integer("aggregate-window-s", 1...86_400) { c.engine.aggregateWindowMs = v * 1000 }
         if let v = try integer("stale-factor", 1...1000) { c.engine.staleFactor = v }
         if let v = try integer("journal-max-bytes", 1 << 20...1 << 40) { c.journalMaxBytes = Int(v) }
+        if let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
+           layout.maxRecordPayload < IngestJournal.largestPublication(maxPayloadBytes: c.engine.maxPayloadBytes) {
+            let setting = values["max-payload-bytes"] != nil ? "max-payload-bytes" : "journal-max-bytes"
+            throw fail(setting, "a journal segment (1/16 of journal-max-bytes) must hold the largest dead letter of a "
+                       + "max-payload-bytes payload: raise journal-max-bytes or lower max-payload-bytes")
+        }
         if let raw = string("fsync") {
             guard let m = FsyncMode(rawValue: raw) else { throw fail("fsync", "expected always, interval or never") }
             c.fsync = m

@@ -32,6 +32,9 @@ public struct GatewayConfiguration: Sendable {
     /// The MQTT client id: `sensor-gateway-<gateway id>` unless set.
     public var effectiveClientID: String { clientID ?? "sensor-gateway-\(gatewayID)" }
 
+    /// The client id of the connection that publishes: the input's with `-out` appended.
+    public var outputClientID: String { effectiveClientID + "-out" }
+
     public var statusTopic: String { "gateway/\(gatewayID)/status" }
     public var replayTopic: String { "gateway/\(gatewayID)/replay" }
     public var journalDirectory: String { "\(dataDirectory)/journal" }

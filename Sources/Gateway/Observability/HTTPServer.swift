@@ -112,6 +112,9 @@ public enum GatewayHTTP {
                 if !s.connected { problems.append("\"not connected to the broker\"") }
                 if s.subscriptionRefused { problems.append("\"the broker refused the readings subscription\"") }
                 if !s.journalWritable { problems.append("\"journal not writable\"") }
+                if s.inputPause == IngestJournal.Pause.journalFull.rawValue {
+                    problems.append("\"\(IngestJournal.Pause.journalFull.rawValue); readings wait in the broker\"")
+                }
                 let body = "{\"status\":\"\(problems.isEmpty ? "ok" : "unhealthy")\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalWritable),\"problems\":[\(problems.joined(separator: ","))]}\n"
                 return .init(status: problems.isEmpty ? 200 : 503, contentType: "application/json", body: body)
             case "/":

@@ -31,7 +31,23 @@ enum MetricsText {
         metric("sensor_gateway_journal_checkpoint_seq", "gauge", "Last journal record whose publications the broker acknowledged.", [("", Double(s.checkpoint))])
         metric("sensor_gateway_outbound_waiting", "gauge", "Publications journaled but not yet sent.", [("", Double(s.outboundWaiting))])
         metric("sensor_gateway_outbound_in_flight", "gauge", "Publications sent and not yet acknowledged.", [("", Double(s.outboundInFlight))])
-        metric("sensor_gateway_replay_requests_total", "counter", "Replay requests received over MQTT.", [("", Double(s.replays))])
+        metric("sensor_gateway_replay_requests_total", "counter", "Replay requests received over MQTT.", [("", Double(s.runtime.replays))])
+        metric("sensor_gateway_journal_appendable_bytes", "gauge", "Journal room left without reclaiming unfinished work.", [("", Double(s.journalAppendableBytes))])
+        metric("sensor_gateway_journal_capacity_bytes", "gauge", "The journal ring's usable size.", [("", Double(s.journalCapacityBytes))])
+        metric("sensor_gateway_input_paused", "gauge", "1 while the gateway leaves readings in the broker, by reason.",
+               IngestJournal.Pause.allCases.map { ("reason=\"\($0.label)\"", s.inputPause == $0.rawValue ? 1 : 0) })
+        metric("sensor_gateway_ingest_accepted_total", "counter", "Inbound messages journaled by the network thread.", [("", Double(s.ingest.accepted))])
+        metric("sensor_gateway_ingest_oversized_total", "counter", "Payloads over max-payload-bytes, cut before journaling (dead-lettered).", [("", Double(s.ingest.oversized))])
+        metric("sensor_gateway_ingest_held_while_full_total", "counter", "Messages held in memory because the journal was full when they arrived.", [("", Double(s.ingest.heldWhileFull))])
+        metric("sensor_gateway_ingest_pending_high_water", "gauge", "Most journaled messages that waited for the pipeline at once.", [("", Double(s.ingest.pendingHighWater))])
+        metric("sensor_gateway_ingest_lost_to_journal_failure_total", "counter", "Acknowledged messages that could not be journaled because the journal failed.", [("", Double(s.ingest.lostToJournalFailure))])
+        metric("sensor_gateway_snapshots_written_total", "counter", "Engine snapshots saved.", [("", Double(s.snapshots.written))])
+        metric("sensor_gateway_snapshot_failures_total", "counter", "Engine snapshots that could not be saved (logged; never fatal).", [("", Double(s.snapshots.failures))])
+        metric("sensor_gateway_snapshot_bytes", "gauge", "Size of the last engine snapshot saved.", [("", Double(s.snapshots.lastBytes))])
+        metric("sensor_gateway_snapshot_duration_milliseconds", "gauge", "Time the last snapshot took to encode and save, off the service loop.", [("", Double(s.snapshots.lastDurationMs))])
+        metric("sensor_gateway_snapshot_read_failures_total", "counter", "Snapshots found unreadable at start (the journal rebuilt the state).", [("", Double(s.runtime.snapshotReadFailures))])
+        metric("sensor_gateway_checkpoint_failures_total", "counter", "Checkpoint writes that failed (logged; never fatal).", [("", Double(s.runtime.checkpointFailures))])
+        metric("sensor_gateway_restore_mismatched_publications_total", "counter", "Journaled publications that differed from what their input regenerated at restore.", [("", Double(s.runtime.restoreMismatches))])
         return out
     }
 }

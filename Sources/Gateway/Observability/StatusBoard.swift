@@ -14,11 +14,18 @@ public struct GatewayStatusSnapshot: Sendable {
     public var publishedByKind: [String: Int] = [:]
     public var journal = Journal.Statistics()
     public var journalDurableSeq: UInt64 = 0
+    /// Room left in the journal without reclaiming unfinished work, and its whole size.
+    public var journalAppendableBytes = 0
+    public var journalCapacityBytes = 0
+    /// Why input from the broker is paused, when it is.
+    public var inputPause: String?
+    var ingest = IngestJournal.Statistics()
+    var snapshots = SnapshotWriter.Status()
+    var runtime = RuntimeCounters()
     public var checkpoint: UInt64 = 0
     public var outboundWaiting = 0
     public var outboundInFlight = 0
     public var startedAt: Int64 = 0
-    public var replays = 0
     public init() {}
 }
 

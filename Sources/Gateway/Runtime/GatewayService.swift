@@ -4,273 +4,227 @@ import Logging
 import MQTT
 import Recovery
 
-/// The daemon: subscribe, journal, recover, publish, acknowledge (CONTRACT sections 1-8).
+/// The daemon: journal, recover, publish, acknowledge (CONTRACT sections 1-9).
 ///
-/// One task owns the journal and the engine. Each turn of the loop takes every MQTT event that
-/// has arrived, journals the messages, runs them (and a tick, when one is due) through the
-/// engine, journals the resulting publications, commits the journal once, and sends what is
-/// durable. Broker acknowledgements advance the journal checkpoint.
+/// Data flows one way. The input connection's network thread appends each reading to the
+/// journal as libmosquitto hands it over (`IngestJournal`). The pipeline, one task, takes the
+/// journaled input in order, runs it and the clock ticks through the engine, journals the
+/// resulting publications, commits, and hands what is durable to the outbound queue, which the
+/// output connection sends; broker acknowledgements advance the checkpoint. Engine snapshots
+/// are written in the background (`SnapshotWriter`). The journal never reclaims what is still
+/// needed: input not yet covered by a snapshot on disk, output not yet acknowledged.
 public final class GatewayService {
     public let configuration: GatewayConfiguration
+    public let status: StatusBoard
     private let logger: Logger
     private let shutdown: ShutdownSignal
-    private let client: MQTTClient
-    private let journal: Journal
+    private let ingest: IngestJournal
+    private let broker: BrokerSession
+    private let inbox: Inbox
+    private let snapshots: SnapshotWriter
     private var engine: RecoveryEngine
     private var outbound: OutboundQueue
-    private var connected = false
-    private var lastTime: Int64 = 0
+    /// Publications made by the engine and not yet journaled (the journal was full).
     private var pendingPublications: [Publication] = []
+    /// The first journal seq of input the engine has not taken.
+    private var inputFrom: UInt64
+    /// The last journal seq of a publication journaled.
+    private var publicationsThrough: UInt64
     private var lastCheckpoint: UInt64 = 0
     private var lastCheckpointAt: Int64 = 0
     private var lastSnapshotAt: Int64 = 0
     private var lastStatusAt: Int64 = 0
+    private var counters = RuntimeCounters()
     private let startedAt = Clocks.epochMilliseconds()
-    private let fileSystem = POSIXFileSystem()
-    public let status: StatusBoard
-    private var publishedByKind: [Publication.Kind: Int] = [:]
-    private var replays = 0
-    /// The message id of the readings subscription awaiting its SUBACK.
-    private var pendingSubscription: Int32?
-    /// The broker refused the readings subscription: nothing will arrive until that is fixed.
-    private var subscriptionRefused = false
-    /// The broker acknowledged the readings subscription on the current connection.
-    private var subscribed = false
+    /// Test hook: runs before each batch of input reaches the engine (to make it slow).
+    var beforeBatch: (@Sendable () -> Void)?
 
+    /// Publications handed to libmosquitto and not yet acknowledged, at most.
     static let maxInFlight = 1000
     static let snapshotEveryMs: Int64 = 10_000
+    /// When the journal has less than half its room left, snapshots come this often instead.
+    static let snapshotUnderPressureMs: Int64 = 500
     static let checkpointEveryMs: Int64 = 1_000
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
-    /// Opens the journal (recovering it), restores the engine and prepares the MQTT client.
-    /// Throws for a journal that cannot be opened; an unreachable broker is not an error.
+    /// Opens the journal (recovering it), restores the engine and prepares both broker
+    /// connections. Throws for a journal that cannot be opened; an unreachable broker is not an
+    /// error.
     public convenience init(configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal,
                             status: StatusBoard = StatusBoard()) throws {
-        try self.init(configuration: configuration, logger: logger, shutdown: shutdown, status: status, outboundCapacity: 100_000)
+        try self.init(configuration: configuration, logger: logger, shutdown: shutdown, status: status,
+                      outboundCapacity: 20_000, ingestLimits: IngestJournal.Limits())
     }
 
-    /// `outboundCapacity`: publications kept in memory before the journal serves as the queue
-    /// (a parameter so tests can make the journal path run).
+    /// `outboundCapacity`: publications kept in memory before the journal serves as the queue;
+    /// `ingestLimits`: the input bounds (parameters so tests can make those paths run).
     init(configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal, status: StatusBoard,
-         outboundCapacity: Int) throws {
+         outboundCapacity: Int, ingestLimits: IngestJournal.Limits) throws {
         self.configuration = configuration
-        outbound = OutboundQueue(capacity: outboundCapacity)
         self.logger = logger
         self.shutdown = shutdown
         self.status = status
+        outbound = OutboundQueue(capacity: outboundCapacity)
+        let inbox = Inbox()
+        self.inbox = inbox
         let layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
-        journal = try Journal(layout: layout, fsync: configuration.fsync)
-        engine = RecoveryEngine(configuration: configuration.engine)
+        ingest = try IngestJournal(layout: layout, fsync: configuration.fsync, limits: ingestLimits,
+                                   passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
+                                   onInput: { inbox.inputArrived() })
+        let report = ingest.withJournal { $0.report }
+        logger.info("journal opened", metadata: ["records": "\(report.records)"])
+        for p in report.fileProblems { logger.warning("journal file problem", metadata: ["problem": "\(p)"]) }
+        for c in report.corruption { logger.error("journal corruption", metadata: ["damage": "\(c)"]) }
+        if report.tornTail { logger.notice("journal: an interrupted last write was discarded") }
 
-        var mqtt = MQTTConfiguration(host: configuration.brokerHost, port: configuration.brokerPort, clientID: configuration.effectiveClientID)
-        mqtt.cleanSession = false
-        mqtt.username = configuration.username
-        mqtt.password = configuration.password
-        if let ca = configuration.caFile {
-            mqtt.tls = .init(caFile: ca, certFile: configuration.certFile, keyFile: configuration.keyFile)
-        }
-        mqtt.will = .init(topic: configuration.statusTopic, payload: Array("{\"state\":\"offline\"}".utf8), qos: 1, retain: true)
-        client = try MQTTClient(mqtt)
-        try recover()
-    }
-
-    // MARK: - Recovery
-
-    private func recover() throws {
-        let r = journal.report
-        logger.info("journal opened", metadata: ["records": "\(r.records)", "next_seq": "\(journal.nextSeq)", "checkpoint": "\(journal.checkpoint.value.map(String.init) ?? "none")"])
-        for p in r.fileProblems { logger.warning("journal file problem: \(p)") }
-        for c in r.corruption { logger.error("journal corruption: \(c)") }
-        if r.tornTail { logger.notice("journal: an interrupted last write was discarded") }
-
-        var replayFrom = journal.oldestSeq ?? journal.nextSeq
-        do {
-            if let snapshot = try EngineSnapshot.load(configuration.snapshotPath, fileSystem: fileSystem) {
-                if snapshot.engine.configuration == configuration.engine {
-                    engine = snapshot.engine
-                    replayFrom = snapshot.nextSeq
-                    if let oldest = journal.oldestSeq, oldest > snapshot.nextSeq {
-                        logger.warning("journal no longer holds records \(snapshot.nextSeq)..<\(oldest) after the engine snapshot; state may differ slightly")
-                    }
-                } else {
-                    logger.notice("settings changed since the last run: engine state rebuilt from the journal")
-                }
-            }
-        } catch {
-            logger.error("engine snapshot unreadable (\(error)); rebuilding from the journal")
-        }
-
-        // Publications after the checkpoint are resent, wherever the snapshot is: a snapshot can
-        // be newer than publications still waiting for their acknowledgement. The engine is
-        // fed only from the snapshot's position on.
-        let acknowledged = journal.checkpoint.value ?? 0
-        let scanFrom = min(replayFrom, acknowledged + 1)
-        var regenerated: [Publication] = []
-        var journaled = 0
-        var replayed = 0
-        if journal.nextSeq > scanFrom, journal.oldestSeq != nil {
-            let reader = try JournalReader(directory: configuration.journalDirectory)
-            try reader.read(fromSeq: scanFrom) { record in
-                lastTime = max(lastTime, record.time)
-                let replaying = record.seq >= replayFrom
-                switch RecordType(rawValue: record.type) {
-                case .message:
-                    if replaying, let (topic, payload) = JournalRecords.decodeMessage(record.payload) {
-                        engine.ingest(topic: topic, payload: Array(payload), receivedAt: record.time, into: &regenerated)
-                        replayed += 1
-                    }
-                case .tick:
-                    if replaying { engine.tick(now: record.time, into: &regenerated) }
-                case .publication:
-                    if replaying { journaled += 1 }
-                    if record.seq > acknowledged, let p = JournalRecords.decodePublication(record.payload) {
-                        outbound.enqueue(seq: record.seq, p)
-                    }
-                case nil:
-                    break
-                }
-                return true
-            }
-        }
-        if journaled > regenerated.count {
-            logger.warning("journal holds \(journaled) publications after the snapshot but replay produced \(regenerated.count)")
-        }
-        pendingPublications = Array(regenerated.dropFirst(journaled))
-        logger.info("engine restored", metadata: ["replayed_messages": "\(replayed)", "unacknowledged": "\(outbound.waitingCount)", "to_publish": "\(pendingPublications.count)"])
-        try journalPending(now: Clocks.monotonicMilliseconds())
-        try journal.sync()
-        lastCheckpoint = acknowledged
+        let restored = try JournalRestore(configuration: configuration, logger: logger).run(ingest, outbound: &outbound)
+        engine = restored.engine
+        pendingPublications = restored.toJournal
+        counters.restoreMismatches = restored.mismatchedPublications
+        if restored.snapshotProblem != nil { counters.snapshotReadFailures += 1 }
+        ingest.resume(after: restored.lastTime)
+        (inputFrom, publicationsThrough, lastCheckpoint) = ingest.withJournal { j in (j.nextSeq, j.nextSeq - 1, j.checkpoint.value ?? 0) }
+        snapshots = SnapshotWriter(path: configuration.snapshotPath, logger: logger,
+                                   retainFrom: restored.snapshotRetainFrom)
+        logger.info("engine restored", metadata: ["replayed_inputs": "\(restored.replayedInputs)", "unacknowledged": "\(outbound.waitingCount)",
+                                                  "to_publish": "\(pendingPublications.count)"])
+        broker = try BrokerSession(configuration: configuration, sink: ingest, logger: logger, startedAt: startedAt)
+        updateRetention()
+        try journalPending()
+        try ingest.withJournal { try $0.sync() }
     }
 
     // MARK: - The loop
 
-    /// Runs until the shutdown signal, then drains and returns. Throws when the journal fails.
+    /// Runs until the shutdown signal, then drains and returns. Throws when the journal fails;
+    /// it then consumes nothing more from the broker.
     public func run() async throws {
         logger.info("starting", metadata: ["config": "\(configuration.summary)"])
-        try client.start()
+        try broker.start(into: inbox)
         while !shutdown.isRequested {
-            let events = await nextEvents(waitingAtMost: loopWait())
-            try handle(events)
-            try tickIfDue()
-            try finishTurn()
+            await inbox.wait(atMost: loopWait())
+            try turn()
         }
         try await drain()
     }
 
     private func loopWait() -> Int64 {
         var wait: Int64 = 200
-        if outbound.waitingCount > 0 && journal.durableSeq < outbound.lastSeq { wait = min(wait, journal.syncIntervalMs) }
+        if outbound.waitingCount > 0 { wait = min(wait, ingest.withJournal { $0.syncIntervalMs }) }
+        if !pendingPublications.isEmpty || outbound.needsRefill { wait = min(wait, 20) }
         if let deadline = engine.nextDeadline() { wait = min(wait, max(1, deadline - Clocks.epochMilliseconds())) }
         return max(wait, 1)
     }
 
-    private func nextEvents(waitingAtMost ms: Int64) async -> [MQTTEvent] {
-        await client.nextEvents(waitingAtMost: .milliseconds(ms))
+    /// One turn: events, input, output, bookkeeping.
+    private func turn() throws {
+        for (source, event) in inbox.take() { handle(source, event) }
+        try process()
+        try finishTurn()
     }
 
-    private func now() -> Int64 {
-        lastTime = max(lastTime, Clocks.epochMilliseconds())
-        return lastTime
+    private func handle(_ source: Inbox.Source, _ event: MQTTEvent) {
+        switch broker.handle(source, event) {
+        case .none, .outputConnected: break
+        case .acknowledged(let mid): outbound.acknowledged(messageID: mid)
+        case .replayRequest(let payload): startReplay(payload)
+        }
     }
 
-    private func handle(_ events: [MQTTEvent]) throws {
-        for event in events {
-            switch event {
-            case .message(let m):
-                if m.topic == configuration.replayTopic {
-                    startReplay(m.payload)
-                    continue
-                }
-                let time = now()
-                try journal.append(type: RecordType.message.rawValue, time: time, payload: JournalRecords.encodeMessage(topic: m.topic, payload: m.payload))
-                engine.ingest(topic: m.topic, payload: m.payload, receivedAt: time, into: &pendingPublications)
-            case .published(let mid):
-                outbound.acknowledged(messageID: mid)
-            case .connected(let sessionPresent):
-                connected = true
-                subscribed = false
-                logger.notice("connected to broker \(configuration.brokerHost):\(configuration.brokerPort)", metadata: ["session_present": "\(sessionPresent)"])
+    /// Feeds the engine the input journaled since the last turn, and a tick when one is due,
+    /// unless the output side is behind (then input waits, and pauses at the broker).
+    private func process() throws {
+        guard pendingPublications.isEmpty, outbound.waitingCount < outbound.capacity / 2, outbound.spilledFrom == nil else { return }
+        let deadline = engine.nextDeadline()
+        let (inputs, tick) = ingest.take { now in deadline.map { now >= $0 } ?? false }
+        if !inputs.isEmpty { beforeBatch?() }
+        for input in inputs {
+            engine.ingest(topic: input.topic, payload: input.payload, receivedAt: input.time, into: &pendingPublications)
+            inputFrom = input.seq + 1
+        }
+        if let tick {
+            engine.tick(now: tick.time, into: &pendingPublications)
+            inputFrom = tick.seq + 1
+        }
+        if let failure = ingest.failure { throw GatewayFailure.journal(failure) }
+    }
+
+    /// Journals the engine's publications (as many as fit) and commits.
+    private func journalPending() throws {
+        let time = Clocks.epochMilliseconds()
+        let written: Int = try ingest.withJournal { j in
+            var n = 0
+            for p in pendingPublications {
+                let seq: UInt64
                 do {
-                    pendingSubscription = try client.subscribe(configuration.engine.topicPattern.filter, qos: 1)
-                    try client.subscribe(configuration.replayTopic, qos: 1)
-                    let online = "{\"state\":\"online\",\"version\":\"\(GatewayService.version)\",\"started_at\":\(startedAt)}"
-                    try client.publish(topic: configuration.statusTopic, payload: Array(online.utf8), qos: 1, retain: true)
-                } catch {
-                    logger.error("after connecting: \(error)")
+                    seq = try j.append(type: RecordType.publication.rawValue, flags: UInt16(p.kind.rawValue), time: time,
+                                       payload: JournalRecords.encodePublication(p))
+                } catch JournalError.full {
+                    break
                 }
-            case .connectFailed(let reason):
-                connected = false
-                subscribed = false
-                logger.warning("cannot reach broker \(configuration.brokerHost):\(configuration.brokerPort): \(reason); retrying with backoff")
-            case .disconnected(let reason, let expected):
-                connected = false
-                subscribed = false
-                if !expected { logger.warning("lost broker connection: \(reason); reconnecting") }
-            case .subscribed(let mid):
-                if mid == pendingSubscription {
-                    pendingSubscription = nil
-                    subscriptionRefused = false
-                    subscribed = true
-                    logger.info("subscribed to \(configuration.engine.topicPattern.filter)")
-                }
-            case .subscriptionRefused(let mid):
-                if mid == pendingSubscription {
-                    pendingSubscription = nil
-                    subscriptionRefused = true
-                    logger.error("the broker refused the subscription to \(configuration.engine.topicPattern.filter) (check its ACL); no readings will arrive")
-                }
+                outbound.enqueue(seq: seq, p)
+                publicationsThrough = seq
+                n += 1
             }
+            try j.commit(now: Clocks.monotonicMilliseconds())
+            return n
         }
-    }
-
-    private func tickIfDue() throws {
-        guard let deadline = engine.nextDeadline(), Clocks.epochMilliseconds() >= deadline else { return }
-        let time = now()
-        try journal.append(type: RecordType.tick.rawValue, time: time, payload: [])
-        engine.tick(now: time, into: &pendingPublications)
-    }
-
-    private func journalPending(now monotonic: Int64) throws {
-        let time = lastTime
-        for p in pendingPublications {
-            let seq = try journal.append(type: RecordType.publication.rawValue, flags: UInt16(p.kind.rawValue), time: time,
-                                         payload: JournalRecords.encodePublication(p))
-            outbound.enqueue(seq: seq, p)
-        }
-        pendingPublications.removeAll(keepingCapacity: true)
-        try journal.commit(now: monotonic)
+        pendingPublications.removeFirst(written)
     }
 
     private func finishTurn() throws {
-        let monotonic = Clocks.monotonicMilliseconds()
-        try journalPending(now: monotonic)
+        do {
+            try journalPending()
+        } catch {
+            ingest.fail("\(error)")
+            throw GatewayFailure.journal("\(error)")
+        }
         try refillIfNeeded()
         publishDurable()
+        let monotonic = Clocks.monotonicMilliseconds()
         if monotonic - lastCheckpointAt >= GatewayService.checkpointEveryMs {
             lastCheckpointAt = monotonic
-            try storeCheckpoint()
+            storeCheckpoint()
         }
-        if monotonic - lastSnapshotAt >= GatewayService.snapshotEveryMs {
-            lastSnapshotAt = monotonic
-            try saveSnapshot()
+        let pressure = ingest.withJournal { $0.appendableBytes * 2 < $0.capacityBytes }
+        let every = pressure ? GatewayService.snapshotUnderPressureMs : GatewayService.snapshotEveryMs
+        if monotonic - lastSnapshotAt >= every {
+            if snapshots.start(takeSnapshot()) { lastSnapshotAt = monotonic }
         }
+        updateRetention()
         if monotonic - lastStatusAt >= 500 {
             lastStatusAt = monotonic
             publishStatus()
         }
     }
 
+    /// The journal keeps everything from the oldest of: what the snapshot on disk needs, the
+    /// first unacknowledged publication, the first input the engine has not taken.
+    private func updateRetention() {
+        let acknowledged = ingest.withJournal { outbound.acknowledgedThrough(journalWritten: $0.writtenSeq) }
+        let keep = min(snapshots.status.retainFrom ?? 1, acknowledged + 1, inputFrom)
+        ingest.withJournal { $0.retainFrom = keep }
+    }
+
+    /// The engine's state now, with the publications it made that the journal does not hold yet.
+    private func takeSnapshot() -> EngineSnapshot {
+        // The snapshot must never refer to journal records a crash could lose.
+        try? ingest.withJournal { try $0.sync() }
+        return EngineSnapshot(inputFrom: inputFrom, publicationsThrough: publicationsThrough, engine: engine, pending: pendingPublications)
+    }
+
     private func publishDurable() {
-        guard connected else { return }
-        let sendable = outbound.takeSendable(durableThrough: journal.durableSeq, maxInFlight: GatewayService.maxInFlight)
+        guard broker.outputConnected else { return }
+        let durable = ingest.withJournal { $0.durableSeq }
+        let sendable = outbound.takeSendable(durableThrough: durable, maxInFlight: GatewayService.maxInFlight)
         for (i, entry) in sendable.enumerated() {
             let p = entry.publication
             do {
-                let mid = try client.publish(topic: p.topic, payload: p.payload, qos: 1, retain: p.retain)
+                let mid = try broker.output.publish(topic: p.topic, payload: p.payload, qos: 1, retain: p.retain)
                 outbound.sent(entry, messageID: mid)
-                publishedByKind[p.kind, default: 0] += 1
+                counters.published[p.kind, default: 0] += 1
             } catch {
-                logger.warning("publish failed (\(error)); will retry")
+                logger.warning("publish failed; will retry", metadata: ["error": "\(error)"])
                 outbound.putBack(Array(sendable[i...]))
                 return
             }
@@ -282,10 +236,11 @@ public final class GatewayService {
         var entries: [OutboundQueue.Entry] = []
         let limit = outbound.capacity / 2
         var complete = true
+        let written = ingest.withJournal { $0.writtenSeq }
         let reader = try JournalReader(directory: configuration.journalDirectory)
         try reader.read(fromSeq: from) { record in
+            if record.seq > written { return false }
             guard record.type == RecordType.publication.rawValue, let p = JournalRecords.decodePublication(record.payload) else { return true }
-            if record.seq > journal.writtenSeq { return false }
             if entries.count >= limit { complete = false; return false }
             entries.append(.init(seq: record.seq, publication: p))
             return true
@@ -293,78 +248,108 @@ public final class GatewayService {
         outbound.refill(entries, complete: complete)
     }
 
-    private func storeCheckpoint() throws {
-        let acked = outbound.acknowledgedThrough(journalWritten: journal.writtenSeq)
+    /// Records the acknowledged position. A failure is logged and counted: the checkpoint is a
+    /// hint (a restart then resends a little more, with identical content).
+    private func storeCheckpoint() {
+        let acked = ingest.withJournal { outbound.acknowledgedThrough(journalWritten: $0.writtenSeq) }
         guard acked > lastCheckpoint else { return }
-        try journal.checkpoint.store(acked)
-        lastCheckpoint = acked
-    }
-
-    private func saveSnapshot() throws {
-        try journal.sync()
-        try EngineSnapshot(nextSeq: journal.nextSeq, engine: engine).save(configuration.snapshotPath, fileSystem: fileSystem)
+        do {
+            try ingest.withJournal { try $0.checkpoint.store(acked) }
+            lastCheckpoint = acked
+        } catch {
+            counters.checkpointFailures += 1
+            if counters.checkpointFailures == 1 || counters.checkpointFailures % 100 == 0 {
+                logger.error("checkpoint not saved", metadata: ["error": "\(error)", "failures": "\(counters.checkpointFailures)"])
+            }
+        }
     }
 
     // MARK: - Shutdown
 
-    /// Stop taking readings, release what is due, wait (a few seconds at most) for the broker to
-    /// acknowledge what was sent, sync the journal, record the checkpoint and a snapshot.
+    /// Stop taking readings, process what was taken, wait (a few seconds at most) for the
+    /// broker to acknowledge what was sent, sync the journal, record the checkpoint and a
+    /// snapshot.
     private func drain() async throws {
         logger.notice("shutting down: draining")
-        try tickIfDue()
-        try journalPending(now: Clocks.monotonicMilliseconds())
-        try journal.sync()
+        ingest.closeInput()
         let deadline = Clocks.monotonicMilliseconds() + 3000
-        while connected && (outbound.waitingCount > 0 || outbound.inFlightCount > 0) && Clocks.monotonicMilliseconds() < deadline {
-            publishDurable()
-            // Readings still arriving were already acknowledged to the broker by libmosquitto:
-            // journal and process them like any other, so none is lost.
-            try handle(await nextEvents(waitingAtMost: 50))
-            try journalPending(now: Clocks.monotonicMilliseconds())
-        }
-        try journal.sync()
-        try storeCheckpoint()
-        try saveSnapshot()
-        if connected, let mid = try? client.publish(topic: configuration.statusTopic, payload: Array("{\"state\":\"offline\"}".utf8),
-                                                    qos: 1, retain: true) {
-            // Wait (briefly) for the broker to take it, so the retained status is right.
-            let ackDeadline = Clocks.monotonicMilliseconds() + 1000
-            while Clocks.monotonicMilliseconds() < ackDeadline {
-                if await nextEvents(waitingAtMost: 50).contains(.published(messageID: mid)) { break }
-            }
-        }
-        await client.disconnect()
+        repeat {
+            try turn()
+            if outbound.waitingCount == 0 && outbound.inFlightCount == 0 && pendingPublications.isEmpty { break }
+            await inbox.wait(atMost: 20)
+        } while broker.outputConnected && Clocks.monotonicMilliseconds() < deadline
+        try ingest.withJournal { try $0.sync() }
+        storeCheckpoint()
+        await snapshots.waitIdle()
+        snapshots.writeNow(takeSnapshot())
+        await broker.close(waitingWith: inbox)
+        publishStatus()
         logger.notice("stopped", metadata: ["unacknowledged": "\(outbound.waitingCount + outbound.inFlightCount)"])
+    }
+
+    /// After a journal failure: consume nothing more, close the connections.
+    public func abandon() async {
+        await broker.close(waitingWith: inbox)
     }
 
     // MARK: - Status and replay
 
     private func publishStatus() {
         var s = GatewayStatusSnapshot()
-        s.connected = connected
-        s.subscriptionRefused = subscriptionRefused
-        s.subscribed = subscribed
-        s.journalWritable = !journal.isPoisoned
+        s.connected = broker.inputConnected && broker.outputConnected
+        s.subscriptionRefused = broker.subscriptionRefused
+        s.subscribed = broker.subscribed
         s.counters = engine.counters
         s.sensors = engine.summaries
-        s.publishedByKind = Dictionary(uniqueKeysWithValues: publishedByKind.map { ("\($0.key)", $0.value) })
-        s.journal = journal.statistics
-        s.journalDurableSeq = journal.durableSeq
+        s.publishedByKind = Dictionary(uniqueKeysWithValues: counters.published.map { ("\($0.key)", $0.value) })
+        ingest.withJournal { j in
+            s.journalWritable = !j.isPoisoned
+            s.journal = j.statistics
+            s.journalDurableSeq = j.durableSeq
+            s.journalAppendableBytes = j.appendableBytes
+            s.journalCapacityBytes = j.capacityBytes
+        }
+        if ingest.failure != nil { s.journalWritable = false }
+        s.inputPause = ingest.pause?.rawValue
+        s.ingest = ingest.statistics
+        s.snapshots = snapshots.status
+        s.runtime = counters
         s.checkpoint = lastCheckpoint
         s.outboundWaiting = outbound.waitingCount
         s.outboundInFlight = outbound.inFlightCount
         s.startedAt = startedAt
-        s.replays = replays
         status.update(s)
     }
 
     private func startReplay(_ payload: [UInt8]) {
-        replays += 1
-        let client = self.client
+        counters.replays += 1
+        let client = broker.output
         let directory = configuration.journalDirectory
         let logger = self.logger
         Task.detached {
             await ReplayResponder.respond(to: payload, journalDirectory: directory, client: client, logger: logger)
+        }
+    }
+}
+
+/// Counts the pipeline keeps of itself (the engine and the ingest side keep their own).
+struct RuntimeCounters: Sendable, Equatable {
+    var published: [Publication.Kind: Int] = [:]
+    var replays = 0
+    var checkpointFailures = 0
+    var snapshotReadFailures = 0
+    /// Journaled publications that differed from the ones their input regenerated at restore.
+    var restoreMismatches = 0
+}
+
+/// Why the gateway stopped.
+public enum GatewayFailure: Error, CustomStringConvertible {
+    /// The journal can no longer append: nothing more can be taken safely.
+    case journal(String)
+
+    public var description: String {
+        switch self {
+        case .journal(let reason): "the journal can no longer append: \(reason)"
         }
     }
 }

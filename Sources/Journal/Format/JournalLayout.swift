@@ -30,6 +30,9 @@ public struct JournalLayout: Sendable, Equatable {
         return "\(directory)/segment-\(String(repeating: "0", count: max(0, 4 - n.count)))\(n).log"
     }
 
+    /// The largest payload one record can carry in this layout.
+    public var maxRecordPayload: Int { RecordFormat.maxPayload(segmentSize: segmentSize) }
+
     var metaPath: String { "\(directory)/journal.meta" }
     var checkpointPath: String { "\(directory)/checkpoint" }
 
@@ -59,6 +62,9 @@ public enum JournalError: Error, CustomStringConvertible, Equatable {
     /// An earlier write or sync failed; nothing more is accepted until the journal is reopened.
     case poisoned(String)
     case recordTooLarge(Int)
+    /// Every segment holds records at or after `retainFrom`: nothing was written; try again once
+    /// the work they hold is finished. Not a failure of the files.
+    case full
 
     public var description: String {
         switch self {
@@ -66,6 +72,7 @@ public enum JournalError: Error, CustomStringConvertible, Equatable {
         case .io(let e): "journal I/O failed: \(e)"
         case .poisoned(let s): "journal refuses writes after an earlier failure (\(s)); restart to recover"
         case .recordTooLarge(let n): "record of \(n) bytes does not fit in a journal segment"
+        case .full: "journal full of unfinished work (unprocessed input or unacknowledged output)"
         }
     }
 }

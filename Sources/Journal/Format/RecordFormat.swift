@@ -31,6 +31,11 @@ enum RecordFormat {
 
     static func paddedSize(payload: Int) -> Int { (headerSize + payload + 7) & ~7 }
 
+    /// The largest payload a record can carry in a segment of `segmentSize` bytes.
+    static func maxPayload(segmentSize: Int) -> Int {
+        (min(segmentSize - SegmentHeader.size, maxRecordSize) & ~7) - headerSize
+    }
+
     /// Appends the encoded record to `buffer`.
     static func encode(_ seq: UInt64, _ time: Int64, _ type: UInt16, _ flags: UInt16, _ payload: UnsafeRawBufferPointer,
                        generation: UInt64, into buffer: inout [UInt8]) {

@@ -10,6 +10,8 @@ public enum AtomicFile {
             try fileSystem.sync(h)
         } catch {
             fileSystem.close(h)
+            // A half-written temporary only takes space (on a full disk, the space needed next).
+            try? fileSystem.remove(temporary)
             throw error
         }
         fileSystem.close(h)

@@ -1,6 +1,7 @@
 /// Stores one number (the last journal seq whose output the broker acknowledged) crash-safely:
 /// two checksummed 64-byte slots written alternately, each write synced. On read the valid slot
 /// with the higher counter wins, so a torn write loses at most the newest value, never both.
+/// The file's blocks are allocated when it is opened, so a full disk cannot stop a store.
 public final class CheckpointStore {
     private static let magic: UInt32 = 0x4B43_4753 // "SGCK"
     private let fileSystem: FileSystem
@@ -11,6 +12,7 @@ public final class CheckpointStore {
     public init(path: String, fileSystem: FileSystem) throws {
         self.fileSystem = fileSystem
         handle = try fileSystem.open(path, create: true)
+        if try fileSystem.size(handle) < 128 { try fileSystem.allocate(handle, size: 128) }
         let bytes = try fileSystem.read(handle, count: 128, at: 0)
         let slots = [0, 64].compactMap { CheckpointStore.decode(bytes, at: $0) }
         let newest = slots.max { $0.counter < $1.counter }

@@ -123,6 +123,8 @@ public struct RecoveryEngine: Codable, Sendable {
     private mutating func sensorIndex(_ id: String, _ receivedAt: Int64) -> Int {
         if let i = index[id] { return i }
         sensors.append(SensorState(id: id, firstReceipt: receivedAt, configuration: configuration))
+        // Keep the derived deadline array in step (a rebuild per new sensor would be O(N²)).
+        if deadlines.count == sensors.count - 1 { deadlines.append(.max) }
         index[id] = sensors.count - 1
         return sensors.count - 1
     }

@@ -1,0 +1,146 @@
+import Logging
+import MQTT
+
+/// The gateway's two connections to the broker, and what each is doing.
+///
+/// - The **input** connection (client id `<client-id>`, persistent session) subscribes the
+///   readings filter; its messages go straight into the journal on the network thread, and it
+///   stops reading while the gateway is behind, so the broker's session holds the backlog.
+/// - The **output** connection (client id `<client-id>-out`) publishes everything the gateway
+///   sends, carries the retained status and its will, and takes replay requests. It never
+///   pauses, so the broker's acknowledgements of our publications keep arriving while input
+///   is paused (on one connection they would queue behind the unread readings).
+final class BrokerSession {
+    enum Phase: String, Sendable {
+        case connecting, connected, subscribed
+        /// The broker answered the readings subscription with failure (its ACL, usually).
+        case subscriptionRefused = "subscription refused"
+    }
+
+    /// What an event means for the pipeline.
+    enum Outcome {
+        case none
+        case acknowledged(messageID: Int32)
+        case replayRequest([UInt8])
+        /// The output connection is up: the pipeline may send again.
+        case outputConnected
+    }
+
+    let input: MQTTClient
+    let output: MQTTClient
+    private(set) var inputPhase = Phase.connecting
+    private(set) var outputConnected = false
+    private var pendingSubscription: Int32?
+    private let configuration: GatewayConfiguration
+    private let logger: Logger
+    private let startedAt: Int64
+    private var forwarders: [Task<Void, Never>] = []
+
+    static let offlineStatus = Array("{\"state\":\"offline\"}".utf8)
+
+    init(configuration: GatewayConfiguration, sink: any MQTTMessageSink, logger: Logger, startedAt: Int64) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.startedAt = startedAt
+        var inbound = BrokerSession.base(configuration, clientID: configuration.effectiveClientID)
+        inbound.cleanSession = false
+        inbound.keepAliveSeconds = 60
+        input = try MQTTClient(inbound, sink: sink)
+        var outbound = BrokerSession.base(configuration, clientID: configuration.outputClientID)
+        outbound.cleanSession = true
+        outbound.will = .init(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: 1, retain: true)
+        output = try MQTTClient(outbound)
+    }
+
+    private static func base(_ c: GatewayConfiguration, clientID: String) -> MQTTConfiguration {
+        var m = MQTTConfiguration(host: c.brokerHost, port: c.brokerPort, clientID: clientID)
+        m.username = c.username
+        m.password = c.password
+        if let ca = c.caFile { m.tls = .init(caFile: ca, certFile: c.certFile, keyFile: c.keyFile) }
+        return m
+    }
+
+    var inputConnected: Bool { inputPhase != .connecting }
+    var subscribed: Bool { inputPhase == .subscribed }
+    var subscriptionRefused: Bool { inputPhase == .subscriptionRefused }
+
+    /// Starts both connections; their events are forwarded to `inbox`.
+    func start(into inbox: Inbox) throws {
+        try output.start()
+        try input.start()
+        for (client, source) in [(output, Inbox.Source.output), (input, .input)] {
+            forwarders.append(Task {
+                while true {
+                    let batch = await client.nextEvents()
+                    if batch.isEmpty { return }
+                    inbox.push(source, batch)
+                }
+            })
+        }
+    }
+
+    func handle(_ source: Inbox.Source, _ event: MQTTEvent) -> Outcome {
+        let side = source == .input ? "input" : "output"
+        switch event {
+        case .message(let m):
+            return m.topic == configuration.replayTopic ? .replayRequest(m.payload) : .none
+        case .published(let mid):
+            return source == .output ? .acknowledged(messageID: mid) : .none
+        case .connected(let sessionPresent):
+            logger.notice("connected to the broker", metadata: ["connection": "\(side)", "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "session_present": "\(sessionPresent)"])
+            do {
+                if source == .input {
+                    inputPhase = .connected
+                    pendingSubscription = try input.subscribe(configuration.engine.topicPattern.filter, qos: 1)
+                } else {
+                    outputConnected = true
+                    try output.subscribe(configuration.replayTopic, qos: 1)
+                    let online = "{\"state\":\"online\",\"version\":\"\(GatewayService.version)\",\"started_at\":\(startedAt)}"
+                    try output.publish(topic: configuration.statusTopic, payload: Array(online.utf8), qos: 1, retain: true)
+                    return .outputConnected
+                }
+            } catch {
+                logger.error("after connecting", metadata: ["connection": "\(side)", "error": "\(error)"])
+            }
+        case .connectFailed(let reason):
+            disconnected(source)
+            logger.warning("cannot reach broker \(configuration.brokerHost):\(configuration.brokerPort); retrying with backoff",
+                           metadata: ["connection": "\(side)", "reason": "\(reason)"])
+        case .disconnected(let reason, let expected):
+            disconnected(source)
+            if !expected { logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "\(side)", "reason": "\(reason)"]) }
+        case .subscribed(let mid):
+            if source == .input, mid == pendingSubscription {
+                pendingSubscription = nil
+                inputPhase = .subscribed
+                logger.info("subscribed to \(configuration.engine.topicPattern.filter)")
+            }
+        case .subscriptionRefused(let mid):
+            if source == .input, mid == pendingSubscription {
+                pendingSubscription = nil
+                inputPhase = .subscriptionRefused
+                logger.error("the broker refused the subscription to \(configuration.engine.topicPattern.filter) (check its ACL); no readings will arrive")
+            }
+        }
+        return .none
+    }
+
+    private func disconnected(_ source: Inbox.Source) {
+        if source == .input { inputPhase = .connecting } else { outputConnected = false }
+    }
+
+    /// Publishes the retained offline status and waits (a second at most) for the broker to
+    /// take it, then closes both connections.
+    func close(waitingWith inbox: Inbox) async {
+        if outputConnected, let mid = try? output.publish(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: 1, retain: true) {
+            let deadline = Clocks.monotonicMilliseconds() + 1000
+            waiting: while Clocks.monotonicMilliseconds() < deadline {
+                await inbox.wait(atMost: 50)
+                for (source, event) in inbox.take() where source == .output && event == .published(messageID: mid) { break waiting }
+            }
+        }
+        await input.disconnect()
+        await output.disconnect()
+        for f in forwarders { f.cancel() }
+    }
+}

@@ -1,0 +1,72 @@
+import MQTT
+import Synchronization
+
+/// The pipeline's one place to wait: events from both broker connections, and word from the
+/// network thread that journaled input is waiting.
+final class Inbox: Sendable {
+    enum Source: Sendable { case input, output }
+
+    private struct State {
+        var events: [(Source, MQTTEvent)] = []
+        var inputWaiting = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func push(_ source: Source, _ batch: [MQTTEvent]) {
+        wake { s in s.events += batch.map { (source, $0) } }
+    }
+
+    func inputArrived() {
+        wake { $0.inputWaiting = true }
+    }
+
+    /// Takes the events queued so far (the input flag is cleared too: the pipeline takes input
+    /// every turn anyway).
+    func take() -> [(Source, MQTTEvent)] {
+        state.withLock { s in
+            s.inputWaiting = false
+            defer { s.events.removeAll(keepingCapacity: true) }
+            return s.events
+        }
+    }
+
+    /// Returns when something arrives, at once if something already has, or after `milliseconds`.
+    func wait(atMost milliseconds: Int64) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForSignal() }
+            group.addTask { try? await Task.sleep(for: .milliseconds(milliseconds)) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForSignal() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready: Bool = state.withLock { s in
+                    if !s.events.isEmpty || s.inputWaiting || Task.isCancelled { return true }
+                    s.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    private func wake(_ change: (inout State) -> Void) {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            change(&s)
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+}

@@ -1,0 +1,245 @@
+import Journal
+import MQTT
+import Synchronization
+
+/// The journal, shared by the MQTT network thread and the pipeline.
+///
+/// The network thread appends every inbound message here the moment libmosquitto hands it over
+/// (libmosquitto has already acknowledged it to the broker), and writes the batch to the file
+/// after each read of the socket or every `Limits.unwrittenAtMost` messages, whichever comes
+/// first: at most that many acknowledged readings exist only in memory at any instant. The
+/// pipeline takes the journaled input from here in journal order, appends its ticks and
+/// publications, and commits.
+///
+/// Input pauses (the network thread stops reading the socket, and the broker's persistent
+/// session holds the rest) while too much journaled input waits for the pipeline, while the
+/// journal has less than `Limits.reserveBytes` it may use (kept for the pipeline's output), or
+/// after `closeInput()`.
+final class IngestJournal: MQTTMessageSink {
+    /// A journaled inbound message waiting for the engine.
+    struct Input {
+        var seq: UInt64
+        var time: Int64
+        var topic: String
+        var payload: [UInt8]
+    }
+
+    struct Limits: Sendable {
+        /// Acknowledged messages held only in memory before a write to the journal file.
+        var unwrittenAtMost = 64
+        /// Journaled messages waiting for the pipeline before input pauses.
+        var pendingMessages = 16_384
+        var pendingBytes = 16 << 20
+        /// Journal room kept for the pipeline's ticks and publications: input pauses below it
+        /// (or below an eighth of the journal, when that is less).
+        var reserveBytes = 4 << 20
+    }
+
+    /// Why input is paused, for `/healthz` and the status page.
+    enum Pause: String, Sendable, CaseIterable {
+        case pipelineBehind = "the pipeline is behind: input waits in the broker"
+        case journalFull = "journal full of unfinished work (unacknowledged output or input not yet in a snapshot)"
+        case closed = "input closed (shutting down)"
+        case journalFailed = "journal failed"
+
+        /// The metric label.
+        var label: String {
+            switch self {
+            case .pipelineBehind: "pipeline_behind"
+            case .journalFull: "journal_full"
+            case .closed: "closed"
+            case .journalFailed: "journal_failed"
+            }
+        }
+    }
+
+    struct Statistics: Sendable, Equatable {
+        var accepted = 0
+        /// Messages whose payload was cut before journaling (dead-lettered `payload_too_large`).
+        var oversized = 0
+        /// Messages held in memory because the journal was full when they arrived.
+        var heldWhileFull = 0
+        /// The most messages that waited for the pipeline at once.
+        var pendingHighWater = 0
+        /// Acknowledged messages that could not be journaled because the journal failed.
+        var lostToJournalFailure = 0
+    }
+
+    private struct State {
+        var journal: Journal
+        var pending: [Input] = []
+        var pendingBytes = 0
+        /// Taken from the socket when the journal was full: appended first once room returns.
+        var held: [Input] = []
+        var unwritten = 0
+        var lastTime: Int64
+        var open = true
+        var failure: String?
+        var statistics = Statistics()
+    }
+
+    let limits: Limits
+    private let state: LockedState<State>
+    private let passThroughTopic: String
+    private let maxPayloadBytes: Int
+    private let maxTopicBytes: Int
+    private let clock: @Sendable () -> Int64
+    private let onInput: @Sendable () -> Void
+
+    /// - Parameters:
+    ///   - passThroughTopic: messages on this topic (replay requests) are not journaled; they go
+    ///     on as ordinary MQTT events.
+    ///   - onInput: called (on the network thread) after journaling a burst of input.
+    /// Opens (and recovers) the journal; throws when it cannot be opened.
+    init(layout: JournalLayout, fsync: FsyncMode, limits: Limits = Limits(), passThroughTopic: String, maxPayloadBytes: Int,
+         clock: @escaping @Sendable () -> Int64 = Clocks.epochMilliseconds, onInput: @escaping @Sendable () -> Void) throws {
+        self.limits = limits
+        self.passThroughTopic = passThroughTopic
+        self.maxPayloadBytes = maxPayloadBytes
+        maxTopicBytes = IngestJournal.maxTopicBytes
+        self.clock = clock
+        self.onInput = onInput
+        state = LockedState(State(journal: try Journal(layout: layout, fsync: fsync), lastTime: 0))
+    }
+
+    /// Record times never go back: new ones are at least `time` (the latest the journal holds).
+    func resume(after time: Int64) { state.withLock { $0.lastTime = max($0.lastTime, time) } }
+
+    /// Topics longer than this are cut before journaling (no valid sensor topic comes close).
+    static let maxTopicBytes = 4096
+
+    /// The largest journal record a publication can need with these settings: a dead letter
+    /// of a payload cut to the limit, on a topic cut to its limit, every byte escaped as \u00XX.
+    static func largestPublication(maxPayloadBytes: Int) -> Int { 6 * (maxTopicBytes + maxPayloadBytes + 1) + 1024 }
+
+    // MARK: - The network thread
+
+    func accept(topic: String, payload: UnsafeRawBufferPointer) -> Bool {
+        guard topic != passThroughTopic else { return false }
+        // A payload over the limit is cut to one byte more than the limit: the engine still sees
+        // it is too large (and dead-letters it, cut, with "truncated":true), and the journal
+        // never holds more than the limit allows.
+        let cut = payload.count > maxPayloadBytes
+        let body = Array(cut ? UnsafeRawBufferPointer(rebasing: payload[..<(maxPayloadBytes + 1)]) : payload)
+        let topicBytes = topic.utf8.count > maxTopicBytes ? String(decoding: topic.utf8.prefix(maxTopicBytes), as: UTF8.self) : topic
+        state.withLock { s in
+            s.lastTime = max(s.lastTime, clock())
+            s.statistics.accepted += 1
+            if cut { s.statistics.oversized += 1 }
+            let input = Input(seq: 0, time: s.lastTime, topic: topicBytes, payload: body)
+            if !s.held.isEmpty || !IngestJournal.append(input, &s) {
+                if s.failure == nil {
+                    s.held.append(input)
+                    s.statistics.heldWhileFull += 1
+                } else {
+                    s.statistics.lostToJournalFailure += 1
+                }
+                return
+            }
+            if s.unwritten >= limits.unwrittenAtMost { IngestJournal.write(&s) }
+        }
+        return true
+    }
+
+    func endOfBurst() {
+        state.withLock { s in
+            IngestJournal.appendHeld(&s)
+            IngestJournal.write(&s)
+        }
+        onInput()
+    }
+
+    var acceptsMore: Bool { state.withLock { pause(in: $0) == nil } }
+
+    // MARK: - The pipeline
+
+    /// Why input is paused now, if it is.
+    var pause: Pause? { state.withLock { pause(in: $0) } }
+
+    private func pause(in s: State) -> Pause? {
+        if s.failure != nil { return .journalFailed }
+        if !s.open { return .closed }
+        if !s.held.isEmpty || s.journal.appendableBytes < min(limits.reserveBytes, s.journal.capacityBytes / 8) { return .journalFull }
+        if s.pending.count >= limits.pendingMessages || s.pendingBytes >= limits.pendingBytes { return .pipelineBehind }
+        return nil
+    }
+
+    /// Takes every journaled message waiting for the pipeline, in journal order; then, when
+    /// `tickDue` says so for the time reached, appends a tick after them and returns its time.
+    /// The tick is journaled in the same step, so replay sees exactly this order.
+    func take(tickDue: (Int64) -> Bool) -> (inputs: [Input], tick: (seq: UInt64, time: Int64)?) {
+        state.withLock { s in
+            IngestJournal.appendHeld(&s)
+            let inputs = s.pending
+            s.pending.removeAll(keepingCapacity: true)
+            s.pendingBytes = 0
+            guard s.failure == nil, s.held.isEmpty else { return (inputs, nil) }
+            let now = max(s.lastTime, clock())
+            guard tickDue(now) else { return (inputs, nil) }
+            do {
+                let seq = try s.journal.append(type: RecordType.tick.rawValue, time: now, payload: [])
+                s.lastTime = now
+                return (inputs, (seq, now))
+            } catch JournalError.full {
+                return (inputs, nil)
+            } catch {
+                s.failure = "\(error)"
+                return (inputs, nil)
+            }
+        }
+    }
+
+    /// Runs `body` with the journal (publications, commits, checkpoints, statistics).
+    func withJournal<R>(_ body: (Journal) throws -> R) rethrows -> R {
+        try state.withLock { s in try body(s.journal) }
+    }
+
+    /// Stops taking input from the broker (drain); journaling what is already in hand goes on.
+    func closeInput() { state.withLock { $0.open = false } }
+
+    /// Why the journal can no longer append, once it cannot.
+    var failure: String? { state.withLock { $0.failure } }
+
+    /// Notes a journal failure met by the pipeline (input stops at once).
+    func fail(_ reason: String) { state.withLock { s in if s.failure == nil { s.failure = reason } } }
+
+    var statistics: Statistics { state.withLock { $0.statistics } }
+
+    // MARK: - Appending
+
+    /// Appends one message; false when the journal is full (nothing written) or has failed.
+    private static func append(_ input: Input, _ s: inout State) -> Bool {
+        guard s.failure == nil else { return false }
+        var record = input
+        do {
+            record.seq = try s.journal.append(type: RecordType.message.rawValue, time: input.time,
+                                              payload: JournalRecords.encodeMessage(topic: input.topic, payload: input.payload))
+        } catch JournalError.full {
+            return false
+        } catch {
+            s.failure = "\(error)"
+            return false
+        }
+        s.unwritten += 1
+        s.pending.append(record)
+        s.pendingBytes += input.payload.count + input.topic.utf8.count
+        s.statistics.pendingHighWater = max(s.statistics.pendingHighWater, s.pending.count)
+        return true
+    }
+
+    private static func appendHeld(_ s: inout State) {
+        var taken = 0
+        while taken < s.held.count, append(s.held[taken], &s) { taken += 1 }
+        s.held.removeFirst(taken)
+    }
+
+    private static func write(_ s: inout State) {
+        guard s.unwritten > 0, s.failure == nil else { return }
+        do {
+            try s.journal.write()
+            s.unwritten = 0
+        } catch {
+            s.failure = "\(error)"
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Journal
+import Logging
+import Synchronization
+
+/// Writes engine snapshots off the service loop, one at a time.
+///
+/// A failure (a full disk, say) is logged and counted, never fatal: the journal is the truth,
+/// and a snapshot only lets the journal forget old input and shortens the replay at a restart.
+/// Until one succeeds, the journal keeps the input after the last good snapshot.
+final class SnapshotWriter: Sendable {
+    struct Status: Sendable, Equatable {
+        var writing = false
+        var written = 0
+        var failures = 0
+        var lastBytes = 0
+        var lastDurationMs: Int64 = 0
+        var lastError: String?
+        /// The oldest journal seq a restart needs, as of the newest snapshot on disk.
+        var retainFrom: UInt64?
+    }
+
+    private let path: String
+    private let logger: Logger
+    private let state: Mutex<Status>
+
+    /// `retainFrom`: what the snapshot already on disk needs (nil when there is none).
+    init(path: String, logger: Logger, retainFrom: UInt64?) {
+        self.path = path
+        self.logger = logger
+        state = Mutex(Status(retainFrom: retainFrom))
+    }
+
+    var status: Status { state.withLock { $0 } }
+
+    /// Starts writing `snapshot` in the background; false (and nothing done) while one is
+    /// still being written.
+    func start(_ snapshot: EngineSnapshot) -> Bool {
+        let busy = state.withLock { s in
+            defer { s.writing = true }
+            return s.writing
+        }
+        guard !busy else { return false }
+        Task.detached { [self] in write(snapshot) }
+        return true
+    }
+
+    /// Writes now, on the caller's thread (shutdown); returns whether it worked.
+    @discardableResult
+    func writeNow(_ snapshot: EngineSnapshot) -> Bool {
+        state.withLock { $0.writing = true }
+        return write(snapshot)
+    }
+
+    /// Waits for a background write to end.
+    func waitIdle() async {
+        while state.withLock({ $0.writing }) { try? await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    @discardableResult
+    private func write(_ snapshot: EngineSnapshot) -> Bool {
+        let started = Clocks.monotonicMilliseconds()
+        do {
+            let bytes = try snapshot.encode()
+            try AtomicFile.write(bytes, to: path, fileSystem: POSIXFileSystem())
+            state.withLock { s in
+                s.writing = false
+                s.written += 1
+                s.lastBytes = bytes.count
+                s.lastDurationMs = Clocks.monotonicMilliseconds() - started
+                s.lastError = nil
+                s.retainFrom = snapshot.retainFrom
+            }
+            return true
+        } catch {
+            let failures = state.withLock { s in
+                s.writing = false
+                s.failures += 1
+                s.lastError = "\(error)"
+                return s.failures
+            }
+            // One line for the first failure and then one per hundred: a full disk must not
+            // flood the log.
+            if failures == 1 || failures % 100 == 0 {
+                logger.error("engine snapshot not saved; the journal keeps the input it would have covered",
+                             metadata: ["error": "\(error)", "failures": "\(failures)"])
+            }
+            return false
+        }
+    }
+}

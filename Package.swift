@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Recovery", "Journal", "MQTT", "TestSupport",
+                "Gateway", "Recovery", "Journal", "MQTT", "TestSupport", "DeterministicRandom",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -29,6 +29,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("stale-factor"), help: "Silent for this many periods = stale (default 5).") var staleFactor: String?
     @Option(name: .customLong("journal-max-bytes"), help: "Journal size on disk (default 268435456).") var journalMaxBytes: String?
     @Option(help: "always, interval or never (default interval, 50 ms).") var fsync: String?
+    @Option(name: .customLong("snapshot-interval-ms"), help: "How often the engine state is saved, letting the journal forget older input (default 10000).") var snapshotIntervalMs: String?
     @Option(help: "HOST:PORT for /metrics, /healthz and / (default 127.0.0.1:9464; off disables).") var http: String?
     @Option(name: .customLong("ca-file"), help: "CA certificate for mqtts.") var caFile: String?
     @Option(help: "Client certificate for mqtts.") var cert: String?
@@ -42,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
             ("reorder-window-ms", reorderWindowMs), ("late-horizon-s", lateHorizonS), ("max-fill", maxFill),
             ("valid-min", validMin), ("valid-max", validMax), ("fill", fill), ("topic-filter", topicFilter),
             ("max-payload-bytes", maxPayloadBytes), ("reset-threshold", resetThreshold), ("aggregate-window-s", aggregateWindowS),
-            ("stale-factor", staleFactor), ("journal-max-bytes", journalMaxBytes), ("fsync", fsync), ("http", http),
+            ("stale-factor", staleFactor), ("journal-max-bytes", journalMaxBytes), ("fsync", fsync), ("snapshot-interval-ms", snapshotIntervalMs), ("http", http),
             ("ca-file", caFile), ("cert", cert), ("key", key), ("username", username), ("password-file", passwordFile),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } })

@@ -132,3 +132,39 @@ struct JournalTests {
         #expect { try Journal(layout: .tiny(segments: 8), fileSystem: fs) } throws: { "\($0)".contains("created with 4 segments") }
     }
 }
+
+@Suite("Journal retention of unfinished work")
+struct JournalRetentionTests {
+    @Test("the ring never reclaims a segment holding a record at or after retainFrom: the append is refused, not poisoned, and goes through once the work is done")
+    func retention() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let layout = try JournalLayout(directory: dir.path, maxBytes: 16 * 4096, segmentCount: 16)
+        let journal = try Journal(layout: layout, fsync: .never)
+        journal.retainFrom = 1
+        let payload = [UInt8](repeating: 7, count: 1000)
+        var appended: [UInt64] = []
+        var full = false
+        while !full {
+            do {
+                appended.append(try journal.append(type: 1, time: 0, payload: payload))
+                try journal.commit(now: 0)
+            } catch JournalError.full {
+                full = true
+            }
+        }
+        #expect(!journal.isPoisoned)
+        #expect(journal.appendableBytes < 1000 + 64)
+        #expect(journal.statistics.droppedRecords == 0)
+        // Every record is still there.
+        var seen: [UInt64] = []
+        try JournalReader(directory: dir.path).read { seen.append($0.seq); return true }
+        #expect(seen == appended)
+        // Finishing the oldest work frees the oldest segment only.
+        journal.retainFrom = appended[appended.count / 4]
+        #expect(journal.appendableBytes >= 4096 - 64 - 1000)
+        let next = try journal.append(type: 1, time: 0, payload: payload)
+        #expect(next == appended.last! + 1)
+        #expect(journal.oldestSeq! <= appended[appended.count / 4])
+    }
+}

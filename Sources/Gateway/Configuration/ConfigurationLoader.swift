@@ -39,7 +39,7 @@ public enum ConfigurationLoader {
     public static let settings = [
         "broker", "gateway-id", "client-id", "data-dir", "reorder-window-ms", "late-horizon-s", "max-fill",
         "valid-min", "valid-max", "fill", "topic-filter", "max-payload-bytes", "reset-threshold",
-        "aggregate-window-s", "stale-factor", "journal-max-bytes", "fsync", "http", "ca-file", "cert", "key",
+        "aggregate-window-s", "stale-factor", "journal-max-bytes", "fsync", "snapshot-interval-ms", "http", "ca-file", "cert", "key",
         "username", "password-file",
     ]
 
@@ -155,6 +155,7 @@ public enum ConfigurationLoader {
             throw fail(setting, "a journal segment (1/16 of journal-max-bytes) must hold the largest dead letter of a "
                        + "max-payload-bytes payload: raise journal-max-bytes or lower max-payload-bytes")
         }
+        if let v = try integer("snapshot-interval-ms", 100...3_600_000) { c.snapshotIntervalMs = v }
         if let raw = string("fsync") {
             guard let m = FsyncMode(rawValue: raw) else { throw fail("fsync", "expected always, interval or never") }
             c.fsync = m

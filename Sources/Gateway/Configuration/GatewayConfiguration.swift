@@ -14,6 +14,9 @@ public struct GatewayConfiguration: Sendable {
     public var engine = EngineConfiguration()
     public var journalMaxBytes = 256 << 20
     public var fsync: FsyncMode = .interval
+    /// How often the engine state is saved (in the background). Until a snapshot covers it,
+    /// the journal keeps input it could otherwise reclaim; a restart replays what follows it.
+    public var snapshotIntervalMs: Int64 = 10_000
     /// `nil` disables the HTTP endpoint.
     public var http: (host: String, port: Int32)? = ("127.0.0.1", 9464)
     public var caFile: String?
@@ -44,7 +47,7 @@ public struct GatewayConfiguration: Sendable {
     public var summary: String {
         "broker \(brokerScheme.rawValue)://\(brokerHost):\(brokerPort), gateway id \(gatewayID), client id \(effectiveClientID), "
             + "data \(dataDirectory), topics \(engine.topicPattern.filter), valid \(engine.validMin)...\(engine.validMax) °C, "
-            + "reorder \(engine.reorderWindowMs) ms, fill \(engine.fill.rawValue), journal \(journalMaxBytes) bytes, fsync \(fsync.rawValue), "
+            + "reorder \(engine.reorderWindowMs) ms, fill \(engine.fill.rawValue), journal \(journalMaxBytes) bytes, fsync \(fsync.rawValue), snapshots every \(snapshotIntervalMs) ms, "
             + "http \(http.map { "\($0.host):\($0.port)" } ?? "off")"
     }
 }

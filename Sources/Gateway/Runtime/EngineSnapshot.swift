@@ -31,6 +31,7 @@ struct EngineSnapshot: Codable, Sendable {
 
     func encode() throws -> [UInt8] {
         let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return Array(try encoder.encode(self))
     }

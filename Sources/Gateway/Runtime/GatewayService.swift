@@ -41,7 +41,6 @@ public final class GatewayService {
 
     /// Publications handed to libmosquitto and not yet acknowledged, at most.
     static let maxInFlight = 1000
-    static let snapshotEveryMs: Int64 = 10_000
     /// When the journal has less than half its room left, snapshots come this often instead.
     static let snapshotUnderPressureMs: Int64 = 500
     static let checkpointEveryMs: Int64 = 1_000
@@ -187,7 +186,7 @@ public final class GatewayService {
             storeCheckpoint()
         }
         let pressure = ingest.withJournal { $0.appendableBytes * 2 < $0.capacityBytes }
-        let every = pressure ? GatewayService.snapshotUnderPressureMs : GatewayService.snapshotEveryMs
+        let every = pressure ? min(GatewayService.snapshotUnderPressureMs, configuration.snapshotIntervalMs) : configuration.snapshotIntervalMs
         if monotonic - lastSnapshotAt >= every {
             if snapshots.start(takeSnapshot()) { lastSnapshotAt = monotonic }
         }

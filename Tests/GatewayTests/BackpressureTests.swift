@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import Testing
+import TestSupport
+@testable import Gateway
+
+@Suite("Backpressure to the broker")
+struct BackpressureTests {
+    @Test("with the engine made slow, journaled input waiting for it stays within its bound while the broker holds the rest; all comes out")
+    func slowEngine() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
+        let settings = try ConfigurationLoader.load(
+            configFile: nil, environment: [:],
+            flags: ["broker": broker.url, "data-dir": dir.file("data"), "gateway-id": "slow", "http": "off", "reorder-window-ms": "300", "fsync": "never"],
+            defaultGatewayID: "slow")
+        var limits = IngestJournal.Limits()
+        limits.pendingMessages = 50
+        let shutdown = ShutdownSignal()
+        let status = StatusBoard()
+        let service = try GatewayService(configuration: settings, logger: Logger(label: "slow-test"), shutdown: shutdown,
+                                         status: status, outboundCapacity: 20_000, ingestLimits: limits)
+        service.beforeBatch = { usleep(20_000) }
+        let running = Task { try await service.run() }
+        try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let sensors = 10, readings = 300
+        for seq in UInt64(0)..<UInt64(readings) {
+            for s in 0..<sensors {
+                try fleet.measure("b\(s)", seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: 52)
+            }
+        }
+        try await waitUntil("input to pause at least once", timeout: .seconds(60)) {
+            status.snapshot.inputPause == IngestJournal.Pause.pipelineBehind.rawValue
+        }
+        try await watcher.recorder.wait(for: "every reading cleaned", timeout: .seconds(180)) {
+            $0.messages.compactMap(CleanedMessageView.init).count >= sensors * readings
+        }
+        let (problems, covered) = CleanedAccounting.check(await watcher.cleaned())
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+        #expect(covered.count == sensors)
+        #expect(covered.values.allSatisfy { $0.count == readings })
+        // The network thread checks the bound after every message it reads.
+        let highWater = status.snapshot.ingest.pendingHighWater
+        #expect(highWater <= limits.pendingMessages + 1, "\(highWater) messages waited in memory")
+        #expect(highWater >= limits.pendingMessages, "the bound was never reached: the test did not exercise backpressure")
+        shutdown.request()
+        try await running.value
+        await fleet.close()
+        await watcher.close()
+    }
+}

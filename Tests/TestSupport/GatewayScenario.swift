@@ -39,6 +39,17 @@ public final class GatewayScenario {
         gateway = try GatewayProcess.start(broker: broker, dataDirectory: dataDirectory, extra: gatewayFlags, logName: "run-\(round).log")
     }
 
+    /// Stops the gateway with SIGTERM (the clients stay); returns its exit code.
+    public func stopGateway() async throws -> Int32? {
+        try await gateway.terminate()
+    }
+
+    /// Starts a gateway again on the same data (its log kept apart) and waits for it to subscribe.
+    public func startGateway(round: Int) async throws {
+        gateway = try GatewayProcess.start(broker: broker, dataDirectory: dataDirectory, extra: gatewayFlags, logName: "run-\(round).log")
+        try await gateway.waitUntilConnected()
+    }
+
     /// Stops the gateway with SIGTERM and disconnects the clients; returns the gateway's exit code.
     public func finish() async throws -> Int32? {
         let code = try await gateway.terminate()

@@ -1,0 +1,159 @@
+import Foundation
+import MQTT
+import Testing
+import TestSupport
+
+/// What the journal-first design promises an operator: nothing acknowledged is lost, whatever
+/// the size of the backlog, the size of a message or the state of the disk.
+@Suite("Durability at the journal's limits")
+struct DurabilityTests {
+    static let base: Int64 = 1_795_660_000_000
+
+    /// Publishes `readings` in-range readings for each of `sensors` sensors, round by round.
+    static func publish(_ fleet: TestSensorFleet, prefix: String, sensors: Int, readings: Range<Int>) throws {
+        for seq in readings {
+            for s in 0..<sensors {
+                try fleet.measure("\(prefix)\(s)", seq: UInt64(seq), ts: base + Int64(seq) * 1000, temperature: 50.5 + Double((seq + s) % 40) / 10)
+            }
+        }
+    }
+
+    /// Every sensor's seqs `0..<readings` came out exactly once, all `ok`: nothing was lost.
+    static func expectComplete(_ watcher: Subscriber, prefix: String, sensors: Int, readings: Int) async {
+        let views = await watcher.cleaned().filter { $0.sensor.hasPrefix(prefix) }
+        let (problems, covered) = CleanedAccounting.check(views)
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+        #expect(covered.count == sensors)
+        for (sensor, seqs) in covered {
+            let missing = Set(0..<UInt64(readings)).subtracting(seqs)
+            #expect(missing.isEmpty && seqs.count == readings, "\(sensor): \(seqs.count) seqs, missing \(missing.sorted().prefix(10))")
+        }
+        let notOK = views.filter { $0.quality != "ok" }
+        #expect(notOK.isEmpty, "\(notOK.prefix(3).map(\.text))")
+    }
+
+    static func waitForAll(_ watcher: Subscriber, prefix: String, sensors: Int, readings: Int) async throws {
+        try await watcher.recorder.wait(for: "\(sensors * readings) cleaned readings", timeout: .seconds(240)) { events in
+            // Distinct (sensor, seq): after a crash a message may come again (with identical content).
+            Set(events.messages.compactMap(CleanedMessageView.init).filter { $0.sensor.hasPrefix(prefix) }.map { "\($0.sensor)/\($0.seq)" }).count
+                >= sensors * readings
+        }
+    }
+
+    @Test("a payload larger than a journal segment is dead-lettered payload_too_large (cut, truncated) and the gateway carries on")
+    func payloadLargerThanASegment() async throws {
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#", "dlq/#"], gatewayFlags: ["--journal-max-bytes", "1048576"],
+                                                       answersResends: false)
+        defer { scenario.cleanUp() }
+        let huge = "{\"seq\":0,\"ts\":\(Self.base),\"temperature\":52,\"status\":\"normal\",\"pad\":\"" + String(repeating: "x", count: 200_000) + "\"}"
+        try scenario.fleet.publishRaw("big", huge)
+        try scenario.fleet.measure("big", seq: 0, ts: Self.base, temperature: 52)
+        try await scenario.watcher.recorder.wait(for: "the dead letter and the next reading") { events in
+            events.messages.contains { $0.topic == "dlq/big/temperature" } && events.messages.contains { $0.topic == "cleaned/big/temperature" }
+        }
+        let letter = try #require(await scenario.watcher.messages(on: "dlq/big/temperature").first)
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(letter.payload)) as? [String: Any])
+        #expect(body["reason"] as? String == "payload_too_large")
+        #expect(body["truncated"] as? Bool == true)
+        #expect((body["payload"] as? String)?.utf8.count == 4096)
+        #expect(scenario.gateway.child.isRunning)
+        #expect(try await scenario.finish() == 0)
+    }
+
+    @Test("a backlog several times the journal ring, queued in the broker while the gateway was stopped, comes out complete: every seq exactly once, none filled")
+    func backlogLargerThanTheRing() async throws {
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--journal-max-bytes", "1048576", "--snapshot-interval-ms", "500"],
+                                                       answersResends: false)
+        defer { scenario.cleanUp() }
+        #expect(try await scenario.stopGateway() == 0)
+        // 12,000 readings: about 2 MB of input records and 3 MB of output, against a 1 MiB ring.
+        let sensors = 60, readings = 200
+        try Self.publish(scenario.fleet, prefix: "q", sensors: sensors, readings: 0..<readings)
+        try await scenario.startGateway(round: 1)
+        try await Self.waitForAll(scenario.watcher, prefix: "q", sensors: sensors, readings: readings)
+        await Self.expectComplete(scenario.watcher, prefix: "q", sensors: sensors, readings: readings)
+        #expect(try await scenario.finish() == 0)
+    }
+
+    /// Mounts a small tmpfs (root only: CI runs as root) for a disk that really fills.
+    static func mountTmpfs(_ path: String, megabytes: Int) async throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let mount = try ChildProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path], logPath: path + ".mount.log")
+        try await mount.wait()
+        #expect(mount.exitCode == 0, "mount: \(mount.output)")
+    }
+
+    static func unmount(_ path: String) {
+        _ = try? ChildProcess("/bin/umount", ["-l", path], logPath: "/dev/null")
+    }
+
+    /// Fills the file system holding `path` with a filler file; returns the filler's path.
+    static func fillDisk(_ path: String) -> String {
+        let filler = path + "/filler"
+        let fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var chunk = [UInt8](repeating: 1, count: 4096)
+        while write(fd, &chunk, chunk.count) > 0 {}
+        close(fd)
+        return filler
+    }
+
+    static func health(_ port: Int32) -> HTTPGet.Response? { try? HTTPGet.get(port: port, path: "/healthz") }
+
+    static func metric(_ port: Int32, _ name: String) -> Double? {
+        guard let text = try? HTTPGet.get(port: port, path: "/metrics").body else { return nil }
+        return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+    }
+
+    @Test("a full disk: the gateway stays up, says 503 why, loses nothing; a restart while full takes nothing from the broker; all comes out once space returns",
+          .enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
+    func diskFull() async throws {
+        let broker = try await TestBroker.start()
+        let dir = try TemporaryDirectory()
+        let disk = dir.file("disk")
+        try await Self.mountTmpfs(disk, megabytes: 3)
+        defer {
+            Self.unmount(disk)
+            broker.shutdown()
+            dir.remove()
+        }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
+        let port = LoopbackNetwork.freePort()
+        let flags = ["--journal-max-bytes", "1048576", "--snapshot-interval-ms", "200", "--http", "127.0.0.1:\(port)"]
+        var gateway = try GatewayProcess.start(broker: broker, dataDirectory: disk, extra: flags, logName: "gw1.log")
+        defer { gateway.child.signal(SIGKILL) }
+        try await gateway.waitUntilConnected()
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let filler = Self.fillDisk(disk)
+
+        // Snapshots now fail, so the journal cannot forget input: it fills, and input pauses.
+        let sensors = 20, readings = 400
+        try Self.publish(fleet, prefix: "f", sensors: sensors, readings: 0..<readings)
+        try await waitUntil("/healthz to report the full journal", timeout: .seconds(120)) {
+            guard let h = Self.health(port) else { return false }
+            return h.status == 503 && h.body.contains("journal full")
+        }
+        #expect(gateway.child.isRunning)
+        #expect((Self.metric(port, "sensor_gateway_snapshot_failures_total") ?? 0) > 0)
+        #expect(Self.metric(port, "sensor_gateway_checkpoint_failures_total") == 0)
+
+        // A crash and a restart into the same full disk: it comes up, says why, and takes no
+        // reading from the broker's backlog.
+        try await gateway.kill()
+        gateway = try GatewayProcess.start(broker: broker, dataDirectory: disk, extra: flags, logName: "gw2.log")
+        try await waitUntil("the restarted gateway to report the full journal", timeout: .seconds(60)) {
+            guard let h = Self.health(port) else { return false }
+            return h.status == 503 && h.body.contains("journal full")
+        }
+        #expect(Self.metric(port, "sensor_gateway_ingest_accepted_total") == 0)
+        #expect(gateway.child.isRunning)
+
+        // Space returns: the next snapshot succeeds, the journal frees, input resumes.
+        try FileManager.default.removeItem(atPath: filler)
+        try await Self.waitForAll(watcher, prefix: "f", sensors: sensors, readings: readings)
+        await Self.expectComplete(watcher, prefix: "f", sensors: sensors, readings: readings)
+        try await waitUntil("/healthz to be 200 again", timeout: .seconds(60)) { Self.health(port)?.status == 200 }
+        #expect(try await gateway.terminate() == 0)
+        await fleet.close()
+        await watcher.close()
+    }
+}

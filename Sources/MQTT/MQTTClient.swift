@@ -125,12 +125,15 @@ public final class MQTTClient: Sendable {
                 backoff()
             }
         }
-        // Let a DISCONNECT queued by `disconnect()` (and anything before it) go out. Only
-        // writes: reading now would take (and acknowledge) messages nobody will handle.
+        // Let a DISCONNECT queued by `disconnect()` (and anything before it) go out. Reading
+        // goes on meanwhile: closing a socket with unread bytes (the broker's acknowledgements)
+        // makes the kernel reset the connection, and the broker then drops what it had not yet
+        // read of ours. A sink that takes no more input is respected even so: a message read
+        // now would be acknowledged and then have nowhere to go (the broker redelivers what
+        // it has no acknowledgement for).
         let deadline = Date().addingTimeInterval(1)
-        while socketUp && mosquitto_socket(h) >= 0 && mosquitto_want_write(h) && Date() < deadline {
-            if mosquitto_loop_write(h, 1) != MOSQ_ERR_SUCCESS.rawValue { break }
-            usleep(1_000)
+        while socketUp && mosquitto_socket(h) >= 0 && Date() < deadline {
+            if step(h, reading: context.sink?.acceptsMore ?? true) != MOSQ_ERR_SUCCESS.rawValue { break }
         }
     }
 
@@ -225,8 +228,13 @@ public final class MQTTClient: Sendable {
     @discardableResult
     public func publish(topic: String, payload: [UInt8], qos: Int32 = 1, retain: Bool = false) throws(MQTTError) -> Int32 {
         var mid: Int32 = 0
-        let rc = payload.withUnsafeBytes { bytes in
-            mosquitto_publish(handle.pointer, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos, retain)
+        // Under the lock, so the acknowledgement (on the network thread) cannot come first.
+        let rc = context.unacknowledged.withLock { pending in
+            let rc = payload.withUnsafeBytes { bytes in
+                mosquitto_publish(handle.pointer, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos, retain)
+            }
+            if qos > 0 && (rc == MOSQ_ERR_SUCCESS.rawValue || rc == MOSQ_ERR_NO_CONN.rawValue) { pending.insert(mid) }
+            return rc
         }
         wakeup.signal()
         // MOSQ_ERR_NO_CONN still queued the message (QoS > 0): it goes out on reconnect.
@@ -254,6 +262,13 @@ public final class MQTTClient: Sendable {
             return r
         }
         if wasRunning {
+            // Let our publications be acknowledged first (half the timeout at most): closing
+            // with acknowledgements unread makes the kernel reset the connection, and the
+            // broker would drop the last of what we sent.
+            let patience = ContinuousClock.now + timeout / 2
+            while context.sessionUp.load(ordering: .relaxed), !context.unacknowledged.withLock({ $0.isEmpty }), ContinuousClock.now < patience {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
             stopRequested.store(true, ordering: .sequentiallyConsistent)
             mosquitto_disconnect(handle.pointer)
             wakeup.signal()

@@ -28,6 +28,9 @@ final class CallbackContext: Sendable {
     /// Between CONNACK and the connection's end. Until the broker has accepted the connection
     /// the socket is read whatever the sink says (nothing but CONNACK can come first).
     let sessionUp = Atomic<Bool>(false)
+    /// Message ids of our QoS 1/2 publications the broker has not acknowledged yet, so that
+    /// `disconnect()` can let them finish first.
+    let unacknowledged = Mutex(Set<Int32>())
 
     /// Whether the network thread should read the socket now.
     var wantsToRead: Bool {

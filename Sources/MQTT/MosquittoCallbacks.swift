@@ -44,7 +44,9 @@ enum MosquittoCallbacks {
                 .message(MQTTMessage(topic: topic, payload: payload, qos: m.qos, retain: m.retain)))
         }
         mosquitto_publish_callback_set(mosq) { _, userdata, mid in
-            MosquittoCallbacks.queue(userdata).push(.published(messageID: mid))
+            let context = MosquittoCallbacks.context(userdata)
+            context.unacknowledged.withLock { _ = $0.remove(mid) }
+            context.queue.push(.published(messageID: mid))
         }
         mosquitto_subscribe_callback_set(mosq) { _, userdata, mid, count, granted in
             let refused = (0..<Int(max(count, 0))).contains { granted?[$0] == 0x80 }

@@ -50,6 +50,24 @@ struct MQTTClientTests {
         await pub.close()
     }
 
+    @Test("publishes queued just before disconnect() still reach the broker, then the DISCONNECT")
+    func publishThenDisconnect() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let receiver = try await Connected.make(broker, id: "receiver")
+        try await receiver.subscribe("burst/#")
+        var config = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "burster")
+        config.cleanSession = true
+        let sender = try MQTTClient(config)
+        try await sender.connect()
+        for i in 0..<500 { try sender.publish(topic: "burst/\(i)", payload: Array("\(i)".utf8), qos: 1) }
+        await sender.disconnect()
+        try await receiver.recorder.wait(for: "all 500") { events in
+            events.filter { if case .message(let m) = $0 { m.topic.hasPrefix("burst/") } else { false } }.count == 500
+        }
+        await receiver.close()
+    }
+
     @Test("a broker restart: the client reconnects, keeps its subscription, and queued QoS 1 messages reach the persistent session")
     func reconnectAfterBrokerRestart() async throws {
         let broker = try await TestBroker.start()

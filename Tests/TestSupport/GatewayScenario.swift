@@ -18,7 +18,14 @@ public final class GatewayScenario {
         let directory = try TemporaryDirectory()
         let watcher = try await Subscriber.connect(broker, id: "watcher", filters: filters, persistent: persistentWatcher)
         let gateway = try GatewayProcess.start(broker: broker, dataDirectory: directory.file("data"), extra: gatewayFlags)
-        try await gateway.waitUntilConnected()
+        do {
+            try await gateway.waitUntilConnected()
+        } catch {
+            // No scenario to clean up after: stop what was started here, or it outlives the test.
+            gateway.child.signal(SIGKILL)
+            broker.shutdown()
+            throw error
+        }
         let fleet = try await TestSensorFleet.connect(broker, answersResends: answersResends)
         return GatewayScenario(broker: broker, directory: directory, watcher: watcher, fleet: fleet, gateway: gateway, gatewayFlags: gatewayFlags)
     }

@@ -36,7 +36,7 @@ for _ in $(seq 100); do mosquitto_pub -p "$port" -t ping -m x 2>/dev/null && bre
 
 start_gateway() {
     "$gateway" run --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data" --gateway-id bench --http off \
-        --reorder-window-ms 2000 > "$work/gateway.log" 2>&1 &
+        --reorder-window-ms 2000 ${GATEWAY_EXTRA:-} > "$work/gateway.log" 2>&1 &
     gw=$!
     for _ in $(seq 400); do grep -q "subscribed to" "$work/gateway.log" && return; sleep 0.05; done
     echo "gateway did not subscribe" >&2; cat "$work/gateway.log" >&2; exit 1

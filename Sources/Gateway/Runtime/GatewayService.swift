@@ -53,7 +53,7 @@ public final class GatewayService {
     public convenience init(configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal,
                             status: StatusBoard = StatusBoard()) throws {
         try self.init(configuration: configuration, logger: logger, shutdown: shutdown, status: status,
-                      outboundCapacity: 20_000, ingestLimits: IngestJournal.Limits())
+                      outboundCapacity: 8192, ingestLimits: IngestJournal.Limits())
     }
 
     /// `outboundCapacity`: publications kept in memory before the journal serves as the queue;

@@ -28,8 +28,8 @@ final class IngestJournal: MQTTMessageSink {
         /// Acknowledged messages held only in memory before a write to the journal file.
         var unwrittenAtMost = 64
         /// Journaled messages waiting for the pipeline before input pauses.
-        var pendingMessages = 16_384
-        var pendingBytes = 16 << 20
+        var pendingMessages = 4096
+        var pendingBytes = 4 << 20
         /// Journal room kept for the pipeline's ticks and publications: input pauses below it
         /// (or below an eighth of the journal, when that is less).
         var reserveBytes = 4 << 20

@@ -33,7 +33,6 @@ public final class GatewayService {
     private var lastCheckpoint: UInt64 = 0
     private var lastCheckpointAt: Int64 = 0
     private var lastSnapshotAt: Int64 = 0
-    private var lastSnapshotInputFrom: UInt64 = 0
     private var lastStatusAt: Int64 = 0
     private var counters = RuntimeCounters()
     private let startedAt = Clocks.epochMilliseconds()
@@ -188,12 +187,10 @@ public final class GatewayService {
         }
         let pressure = ingest.withJournal { $0.appendableBytes * 2 < $0.capacityBytes }
         let every = pressure ? min(GatewayService.snapshotUnderPressureMs, configuration.snapshotIntervalMs) : configuration.snapshotIntervalMs
-        // Only when the engine has taken input since the last one: an idle gateway writes nothing.
-        if monotonic - lastSnapshotAt >= every, inputFrom != lastSnapshotInputFrom {
-            if snapshots.start(takeSnapshot()) {
-                lastSnapshotAt = monotonic
-                lastSnapshotInputFrom = inputFrom
-            }
+        // Only when the engine has taken input since the last snapshot saved: an idle gateway
+        // writes nothing, and a failed one is tried again.
+        if monotonic - lastSnapshotAt >= every, inputFrom != snapshots.status.inputFrom {
+            if snapshots.start(takeSnapshot()) { lastSnapshotAt = monotonic }
         }
         updateRetention()
         if monotonic - lastStatusAt >= 500 {

@@ -17,6 +17,8 @@ final class SnapshotWriter: Sendable {
         var lastError: String?
         /// The oldest journal seq a restart needs, as of the newest snapshot on disk.
         var retainFrom: UInt64?
+        /// The input position of the newest snapshot on disk.
+        var inputFrom: UInt64?
     }
 
     private let path: String
@@ -69,6 +71,7 @@ final class SnapshotWriter: Sendable {
                 s.lastDurationMs = Clocks.monotonicMilliseconds() - started
                 s.lastError = nil
                 s.retainFrom = snapshot.retainFrom
+                s.inputFrom = snapshot.inputFrom
             }
             return true
         } catch {

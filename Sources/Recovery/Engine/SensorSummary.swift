@@ -26,6 +26,12 @@ public struct SensorSummary: Codable, Sendable, Equatable {
     private var ring: [Point] = []
     private var ringStart = 0
 
+    /// The recent points are left out of snapshots: they only feed the status page's plot (which
+    /// starts empty after a restart), and they were most of a snapshot's size.
+    enum CodingKeys: String, CodingKey {
+        case sensorID, lastSeq, lastSeen, stale, ok, corrected, synthetic, restated, gaps, duplicates, deadLetters, resendRequests
+    }
+
     /// The most recent published readings, oldest first.
     public var recent: [Point] { Array(ring[ringStart...] + ring[..<ringStart]) }
 

@@ -34,15 +34,19 @@ public final class GatewayService {
     private var lastCheckpointAt: Int64 = 0
     private var lastSnapshotAt: Int64 = 0
     private var lastStatusAt: Int64 = 0
+    private var lastRetentionAt: Int64 = 0
     private var counters = RuntimeCounters()
     private let startedAt = Clocks.epochMilliseconds()
     /// Test hook: runs before each batch of input reaches the engine (to make it slow).
     var beforeBatch: (@Sendable () -> Void)?
 
     /// Publications handed to libmosquitto and not yet acknowledged, at most.
-    static let maxInFlight = 1000
-    /// When the journal has less than half its room left, snapshots come this often instead.
+    static let maxInFlight = 500
+    /// When the journal has less than a quarter of its room left, snapshots come this often
+    /// instead, and the retained position is updated every turn.
     static let snapshotUnderPressureMs: Int64 = 500
+    /// How often the journal's retained position follows acknowledgements and snapshots.
+    static let retentionEveryMs: Int64 = 100
     static let checkpointEveryMs: Int64 = 1_000
     public static let version = "0.2.0"
 
@@ -185,14 +189,17 @@ public final class GatewayService {
             lastCheckpointAt = monotonic
             storeCheckpoint()
         }
-        let pressure = ingest.withJournal { $0.appendableBytes * 2 < $0.capacityBytes }
+        let pressure = ingest.withJournal { $0.appendableBytes * 4 < $0.capacityBytes }
         let every = pressure ? min(GatewayService.snapshotUnderPressureMs, configuration.snapshotIntervalMs) : configuration.snapshotIntervalMs
         // Only when the engine has taken input since the last snapshot saved: an idle gateway
         // writes nothing, and a failed one is tried again.
         if monotonic - lastSnapshotAt >= every, inputFrom != snapshots.status.inputFrom {
             if snapshots.start(takeSnapshot()) { lastSnapshotAt = monotonic }
         }
-        updateRetention()
+        if monotonic - lastRetentionAt >= GatewayService.retentionEveryMs || pressure {
+            lastRetentionAt = monotonic
+            updateRetention()
+        }
         if monotonic - lastStatusAt >= 500 {
             lastStatusAt = monotonic
             publishStatus()

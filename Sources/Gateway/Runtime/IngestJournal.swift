@@ -80,6 +80,9 @@ final class IngestJournal: MQTTMessageSink {
 
     let limits: Limits
     private let state: LockedState<State>
+    /// Whether input may be read, refreshed under the lock whenever what decides it changes, so
+    /// the network thread can ask before every read without taking the lock.
+    private let readable = Atomic<Bool>(true)
     private let passThroughTopic: String
     private let maxPayloadBytes: Int
     private let maxTopicBytes: Int
@@ -134,9 +137,11 @@ final class IngestJournal: MQTTMessageSink {
                 } else {
                     s.statistics.lostToJournalFailure += 1
                 }
+                refreshPause(s)
                 return
             }
             if s.unwritten >= limits.unwrittenAtMost { IngestJournal.write(&s) }
+            refreshPause(s)
         }
         return true
     }
@@ -145,11 +150,16 @@ final class IngestJournal: MQTTMessageSink {
         state.withLock { s in
             IngestJournal.appendHeld(&s)
             IngestJournal.write(&s)
+            refreshPause(s)
         }
         onInput()
     }
 
-    var acceptsMore: Bool { state.withLock { pause(in: $0) == nil } }
+    var acceptsMore: Bool { readable.load(ordering: .relaxed) }
+
+    private func refreshPause(_ s: State) {
+        readable.store(pause(in: s) == nil, ordering: .relaxed)
+    }
 
     // MARK: - The pipeline
 
@@ -173,6 +183,7 @@ final class IngestJournal: MQTTMessageSink {
             let inputs = s.pending
             s.pending.removeAll(keepingCapacity: true)
             s.pendingBytes = 0
+            defer { refreshPause(s) }
             guard s.failure == nil, s.held.isEmpty else { return (inputs, nil) }
             let now = max(s.lastTime, clock())
             guard tickDue(now) else { return (inputs, nil) }
@@ -191,17 +202,30 @@ final class IngestJournal: MQTTMessageSink {
 
     /// Runs `body` with the journal (publications, commits, checkpoints, statistics).
     func withJournal<R>(_ body: (Journal) throws -> R) rethrows -> R {
-        try state.withLock { s in try body(s.journal) }
+        try state.withLock { s in
+            defer { refreshPause(s) }
+            return try body(s.journal)
+        }
     }
 
     /// Stops taking input from the broker (drain); journaling what is already in hand goes on.
-    func closeInput() { state.withLock { $0.open = false } }
+    func closeInput() {
+        state.withLock { s in
+            s.open = false
+            refreshPause(s)
+        }
+    }
 
     /// Why the journal can no longer append, once it cannot.
     var failure: String? { state.withLock { $0.failure } }
 
     /// Notes a journal failure met by the pipeline (input stops at once).
-    func fail(_ reason: String) { state.withLock { s in if s.failure == nil { s.failure = reason } } }
+    func fail(_ reason: String) {
+        state.withLock { s in
+            if s.failure == nil { s.failure = reason }
+            refreshPause(s)
+        }
+    }
 
     var statistics: Statistics { state.withLock { $0.statistics } }
 

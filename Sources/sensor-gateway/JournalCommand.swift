@@ -16,7 +16,7 @@ struct JournalCommand: ParsableCommand {
             do {
                 v = try JournalVerification.run(directory: "\(dataDir)/journal")
             } catch {
-                Diagnostics.fail("cannot read the journal in \(dataDir)/journal: \(error)", exitCode: 66)
+                throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", exitCode: 66)
             }
             print(v.summary)
             if v.corrupt { throw ExitCode(1) }

@@ -57,7 +57,7 @@ struct RunCommand: AsyncParsableCommand {
                                                     defaultGatewayID: HostName.gatewayID())
         } catch {
             if error.exitCode == 64 { throw ValidationError(error.description) }
-            Diagnostics.fail(error.description, exitCode: error.exitCode)
+            throw Diagnostics.failure(error.description, exitCode: error.exitCode)
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -73,7 +73,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             service = try GatewayService(configuration: settings, logger: logger, shutdown: shutdown, status: status)
         } catch {
-            Diagnostics.fail("cannot open the journal in \(settings.journalDirectory): \(error)", exitCode: 74)
+            throw Diagnostics.failure("cannot open the journal in \(settings.journalDirectory): \(error)", exitCode: 74)
         }
         var server: HTTPServer?
         if let http = settings.http {
@@ -81,7 +81,7 @@ struct RunCommand: AsyncParsableCommand {
                 server = try HTTPServer(host: http.host, port: http.port, handler: GatewayHTTP.handler(status: status, configuration: settings))
                 logger.info("http listening on \(http.host):\(server!.port)")
             } catch {
-                Diagnostics.fail("--http=\(http.host):\(http.port): \(error)", exitCode: 78)
+                throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", exitCode: 78)
             }
         }
         do {
@@ -106,9 +106,10 @@ enum HostName {
 }
 
 enum Diagnostics {
-    /// Prints `error: message` to stderr and exits with `exitCode`, without a stack trace.
-    static func fail(_ message: String, exitCode: Int32) -> Never {
+    /// Prints `error: message` to stderr and returns the exit status to throw: ArgumentParser
+    /// then ends the process with it, without a stack trace (and without `exit()` from async code).
+    static func failure(_ message: String, exitCode: Int32) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        exit(exitCode)
+        return ExitCode(exitCode)
     }
 }

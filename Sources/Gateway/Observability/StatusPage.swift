@@ -22,7 +22,9 @@ enum StatusPage {
         <h1>sensor-gateway <small>\(escape(gatewayID))</small></h1>
         <p>Broker: \(s.connected ? "connected" : "<b class=bad>disconnected</b>") &middot; journal: \(s.journalWritable ? "writable" : "<b class=bad>failed</b>")
         &middot; received \(s.counters.received) &middot; dead letters \(s.counters.deadLetters) &middot; duplicates \(s.counters.duplicates)
-        &middot; outbound waiting \(s.outboundWaiting), in flight \(s.outboundInFlight)</p>
+        &middot; outbound waiting \(s.outboundWaiting), in flight \(s.outboundInFlight)
+        &middot; journal room \(s.journalAppendableBytes / 1024) of \(s.journalCapacityBytes / 1024) KiB
+        \(s.inputPause.map { "&middot; <b class=bad>input paused: \(escape($0))</b>" } ?? "")</p>
         <p>\(legend)</p>
         <table><tr><th>sensor</th><th>state</th><th>last seq</th><th>last seen</th><th>ok</th><th>corrected</th><th>synthetic</th><th>restated</th><th>gaps</th><th>duplicates</th><th>dead letters</th><th>recent readings</th></tr>
         \(rows)</table>

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Testing
 import TestSupport
 @testable import Gateway
@@ -13,19 +12,12 @@ struct BackpressureTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
-        let settings = try ConfigurationLoader.load(
-            configFile: nil, environment: [:],
-            flags: ["broker": broker.url, "data-dir": dir.file("data"), "gateway-id": "slow", "http": "off", "reorder-window-ms": "300", "fsync": "never"],
-            defaultGatewayID: "slow")
         var limits = IngestJournal.Limits()
         limits.pendingMessages = 50
-        let shutdown = ShutdownSignal()
-        let status = StatusBoard()
-        let service = try GatewayService(configuration: settings, logger: Logger(label: "slow-test"), shutdown: shutdown,
-                                         status: status, outboundCapacity: 20_000, ingestLimits: limits)
-        service.beforeBatch = { usleep(20_000) }
-        let running = Task { try await service.run() }
-        try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "slow", ingestLimits: limits) { service in
+            service.beforeBatch = { usleep(20_000) }
+        }
+        let status = gateway.status
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
         let sensors = 10, readings = 300
         for seq in UInt64(0)..<UInt64(readings) {
@@ -47,8 +39,7 @@ struct BackpressureTests {
         let highWater = status.snapshot.ingest.pendingHighWater
         #expect(highWater <= limits.pendingMessages + 1, "\(highWater) messages waited in memory")
         #expect(highWater >= limits.pendingMessages, "the bound was never reached: the test did not exercise backpressure")
-        shutdown.request()
-        try await running.value
+        try await gateway.stop()
         await fleet.close()
         await watcher.close()
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Testing
 import TestSupport
 @testable import Gateway
@@ -13,17 +12,7 @@ struct OutboundSpillTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
-        var settings = try ConfigurationLoader.load(
-            configFile: nil, environment: [:],
-            flags: ["broker": broker.url, "data-dir": dir.file("data"), "gateway-id": "spill", "http": "off", "reorder-window-ms": "300", "fsync": "never"],
-            defaultGatewayID: "spill")
-        settings.engine.maxHeldPerSensor = 10_000
-        let shutdown = ShutdownSignal()
-        let status = StatusBoard()
-        let service = try GatewayService(configuration: settings, logger: Logger(label: "spill-test"), shutdown: shutdown,
-                                         status: status, outboundCapacity: 40, ingestLimits: .init())
-        let running = Task { try await service.run() }
-        try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "spill", outboundCapacity: 40)
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
         for seq in UInt64(0)..<600 {
             try fleet.measure("burst", seq: seq, ts: 1_795_660_000_000 + Int64(seq), temperature: 52)
@@ -32,8 +21,7 @@ struct OutboundSpillTests {
             $0.messages.compactMap(CleanedMessageView.init).count >= 600
         }
         #expect(await watcher.cleaned().map(\.seq) == Array(0..<600))
-        shutdown.request()
-        try await running.value
+        try await gateway.stop()
         await fleet.close()
         await watcher.close()
     }

@@ -1,0 +1,37 @@
+import Foundation
+import Logging
+import TestSupport
+@testable import Gateway
+
+/// A gateway run inside the test process (not as a child), so a test can set its internal
+/// bounds and hooks; it talks to a real broker and writes a real journal like the executable.
+struct InProcessGateway {
+    let status: StatusBoard
+    let shutdown: ShutdownSignal
+    let running: Task<Void, Error>
+
+    /// Starts it against `broker` with data in `directory`, and waits until it has subscribed.
+    static func start(_ broker: TestBroker, in directory: TemporaryDirectory, id: String, outboundCapacity: Int = 8192,
+                      ingestLimits: IngestJournal.Limits = .init(),
+                      prepare: (GatewayService) -> Void = { _ in }) async throws -> InProcessGateway {
+        let settings = try ConfigurationLoader.load(
+            configFile: nil, environment: [:],
+            flags: ["broker": broker.url, "data-dir": directory.file("data"), "gateway-id": id, "http": "off",
+                    "reorder-window-ms": "300", "fsync": "never"],
+            defaultGatewayID: id)
+        let shutdown = ShutdownSignal()
+        let status = StatusBoard()
+        let service = try GatewayService(configuration: settings, logger: Logger(label: "\(id)-test"), shutdown: shutdown,
+                                         status: status, outboundCapacity: outboundCapacity, ingestLimits: ingestLimits)
+        prepare(service)
+        let running = Task { try await service.run() }
+        try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }
+        return InProcessGateway(status: status, shutdown: shutdown, running: running)
+    }
+
+    /// Drains and stops it; rethrows what its loop threw.
+    func stop() async throws {
+        shutdown.request()
+        try await running.value
+    }
+}

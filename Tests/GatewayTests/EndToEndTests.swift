@@ -64,7 +64,9 @@ struct EndToEndTests {
 
     @Test("a sensor that answers resend requests gets its gaps filled with real readings, none synthetic")
     func resendFillsGaps() async throws {
-        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--reorder-window-ms", "5000"], answersResends: true)
+        // A window long enough for the resend round trip (gateway -> broker -> sensor -> broker ->
+        // gateway) even on 2 cores busy with the rest of the suite running in parallel.
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--reorder-window-ms", "10000"], answersResends: true)
         defer { scenario.cleanUp() }
         let (watcher, fleet) = (scenario.watcher, scenario.fleet)
         for seq in UInt64(0)..<100 {

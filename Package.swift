@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies are deliberately few: argument parsing and logging. The MQTT transport is
+// Dependencies are deliberately few: argument parsing, logging and service lifecycle. The MQTT transport is
 // Debian's libmosquitto; the HTTP endpoint and the Prometheus text are small enough to own,
 // which keeps a clean build (CI builds from scratch every run) free of SwiftNIO.
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -16,6 +16,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // ServiceGroup: the daemon and its HTTP endpoint as services, with graceful shutdown on
+        // SIGTERM/SIGINT in a defined order (the gateway drains before the endpoint closes).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,6 +35,7 @@ let package = Package(
             dependencies: [
                 "MQTT", "Recovery", "Journal",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -41,6 +45,7 @@ let package = Package(
                 "Gateway", "Journal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

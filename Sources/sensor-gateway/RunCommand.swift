@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Logging
+import ServiceLifecycle
 
 /// `sensor-gateway run`: the daemon.
 struct RunCommand: AsyncParsableCommand {
@@ -65,34 +66,29 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "sensor-gateway")
-        let shutdown = ShutdownSignal()
-        shutdown.installSignalHandlers()
-
         let status = StatusBoard()
-        let service: GatewayService
-        do {
-            service = try GatewayService(configuration: settings, logger: logger, shutdown: shutdown, status: status)
-        } catch {
-            throw Diagnostics.failure("cannot open the journal in \(settings.journalDirectory): \(error)", exitCode: 74)
-        }
-        var server: HTTPServer?
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let http = settings.http {
             do {
-                server = try HTTPServer(host: http.host, port: http.port, handler: GatewayHTTP.handler(status: status, configuration: settings))
-                logger.info("http listening on \(http.host):\(server!.port)")
+                let server = try HTTPServer(host: http.host, port: http.port, handler: GatewayHTTP.handler(status: status, configuration: settings))
+                logger.info("http listening on \(http.host):\(server.port)")
+                services.append(.init(service: HTTPService(server: server), successTerminationBehavior: .gracefullyShutdownGroup))
             } catch {
                 throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", exitCode: 78)
             }
         }
+        // Listed last, so the group's graceful shutdown reaches it first: the gateway drains while
+        // the HTTP endpoint still answers.
+        services.append(.init(service: GatewayDaemon(configuration: settings, logger: logger, status: status),
+                              successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
-            try await service.run()
-        } catch {
-            logger.critical("stopping: \(error); nothing more is taken from the broker (its session keeps the rest). Fix the data folder's disk and restart")
-            await service.abandon()
-            server?.stop()
+            try await group.run()
+        } catch let failure as GatewayFailure {
+            if case .journalUnavailable(let reason) = failure { throw Diagnostics.failure(reason, exitCode: 74) }
+            logger.critical("stopping: \(failure); nothing more is taken from the broker (its session keeps the rest). Fix the data folder's disk and restart")
             throw ExitCode(74)
         }
-        server?.stop()
     }
 }
 

@@ -1,0 +1,51 @@
+import Logging
+import ServiceLifecycle
+
+/// The gateway as a service of a `ServiceGroup`: opens the journal and restores (throwing
+/// `GatewayFailure.journalUnavailable` when it cannot), runs until the group's graceful
+/// shutdown, then drains. A journal failure while running closes the connections without taking
+/// more from the broker and throws.
+public struct GatewayDaemon: Service {
+    let configuration: GatewayConfiguration
+    let logger: Logger
+    let status: StatusBoard
+
+    public init(configuration: GatewayConfiguration, logger: Logger, status: StatusBoard) {
+        self.configuration = configuration
+        self.logger = logger
+        self.status = status
+    }
+
+    public func run() async throws {
+        let shutdown = ShutdownSignal()
+        let service: GatewayService
+        do {
+            service = try GatewayService(configuration: configuration, logger: logger, shutdown: shutdown, status: status)
+        } catch {
+            throw GatewayFailure.journalUnavailable("cannot open the journal in \(configuration.journalDirectory): \(error)")
+        }
+        do {
+            try await withGracefulShutdownHandler {
+                try await service.run()
+            } onGracefulShutdown: {
+                shutdown.request()
+            }
+        } catch {
+            await service.abandon()
+            throw error
+        }
+    }
+}
+
+/// The HTTP endpoint as a service: serves until the group's graceful shutdown (which reaches
+/// it after the gateway has drained, since it is listed first), then closes.
+public struct HTTPService: Service {
+    let server: HTTPServer
+
+    public init(server: HTTPServer) { self.server = server }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        server.stop()
+    }
+}

@@ -84,9 +84,11 @@ struct RunCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
-        } catch let failure as GatewayFailure {
-            if case .journalUnavailable(let reason) = failure { throw Diagnostics.failure(reason, exitCode: 74) }
-            logger.critical("stopping: \(failure); nothing more is taken from the broker (its session keeps the rest). Fix the data folder's disk and restart")
+        } catch GatewayFailure.journalUnavailable(let reason) {
+            throw Diagnostics.failure(reason, exitCode: 74)
+        } catch {
+            // Only the journal (appending, or reading it back) can make the gateway stop.
+            logger.critical("stopping: \(error); nothing more is taken from the broker (its session keeps the rest). Fix the data folder's disk and restart")
             throw ExitCode(74)
         }
     }

@@ -157,7 +157,7 @@ final class IngestJournal: MQTTMessageSink {
 
     var acceptsMore: Bool { readable.load(ordering: .relaxed) }
 
-    private func refreshPause(_ s: State) {
+    private func refreshPause(_ s: borrowing State) {
         readable.store(pause(in: s) == nil, ordering: .relaxed)
     }
 
@@ -166,7 +166,7 @@ final class IngestJournal: MQTTMessageSink {
     /// Why input is paused now, if it is.
     var pause: Pause? { state.withLock { pause(in: $0) } }
 
-    private func pause(in s: State) -> Pause? {
+    private func pause(in s: borrowing State) -> Pause? {
         if s.failure != nil { return .journalFailed }
         if !s.open { return .closed }
         if !s.held.isEmpty || s.journal.appendableBytes < min(limits.reserveBytes, s.journal.capacityBytes / 8) { return .journalFull }

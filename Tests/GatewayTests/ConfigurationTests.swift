@@ -20,6 +20,23 @@ struct ConfigurationTests {
         #expect(c.engine.validMin == 40)
         #expect(c.gatewayID == "host")
         #expect(c.effectiveClientID == "sensor-gateway-host")
+        #expect(c.outputClientID == "sensor-gateway-host-out")
+    }
+
+    @Test("the daemon rejects timestamps more than a day ahead by default; future-tolerance-s and snapshot-interval-ms are settings")
+    func durabilitySettings() throws {
+        let defaults = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: [:], defaultGatewayID: "host")
+        #expect(defaults.engine.futureToleranceMs == 86_400_000)
+        #expect(defaults.snapshotIntervalMs == 10_000)
+        let set = try ConfigurationLoader.load(configFile: nil, environment: ["SENSOR_GATEWAY_FUTURE_TOLERANCE_S": "60"],
+                                               flags: ["snapshot-interval-ms": "500"], defaultGatewayID: "host")
+        #expect(set.engine.futureToleranceMs == 60_000)
+        #expect(set.snapshotIntervalMs == 500)
+        // A journal too small for the largest dead letter of the payload limit is refused up front.
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(configFile: nil, environment: [:],
+                                         flags: ["journal-max-bytes": "1048576", "max-payload-bytes": "65536"], defaultGatewayID: "host")
+        }
     }
 
     @Test("a bad flag exits 64 naming the flag and value, with no crash trace")

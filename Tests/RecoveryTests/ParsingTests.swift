@@ -65,6 +65,21 @@ struct ParsingTests {
         #expect(out.first?.reason == "invalid_sensor_id")
     }
 
+    @Test("a timestamp further ahead of the receive time than the tolerance is dead-lettered bad_value:ts and touches no state; the past is always valid")
+    func futureTimestamps() {
+        var h = Harness { $0.futureToleranceMs = 86_400_000 }
+        let ahead = h.send("clock", seq: 0, ts: h.now + 86_400_001)
+        #expect(ahead.map(\.topic) == ["dlq/clock/temperature"])
+        #expect(ahead.first?.reason == "bad_value:ts")
+        #expect(h.engine.summaries.isEmpty, "a rejected reading must not register its sensor")
+        let year9999 = h.send("clock", seq: 0, ts: 253_402_300_799_999)
+        #expect(year9999.first?.reason == "bad_value:ts")
+        // At the limit, and far in the past: ordinary readings.
+        #expect(h.send("clock", seq: 0, ts: h.now + 86_400_000).allSatisfy { $0.kind != .deadLetter })
+        #expect(h.send("old", seq: 0, ts: 5).allSatisfy { $0.kind != .deadLetter })
+        #expect(h.engine.summaries.map(\.sensorID).sorted() == ["clock", "old"])
+    }
+
     @Test("an oversized payload is cut to the limit and flagged truncated; binary is base64")
     func oversizedAndBinary() {
         var h = Harness { $0.maxPayloadBytes = 16 }

@@ -30,6 +30,7 @@ public struct GatewayConfiguration: Sendable {
     public init(gatewayID: String) {
         self.gatewayID = gatewayID
         engine.gatewayID = gatewayID
+        engine.futureToleranceMs = 86_400_000
     }
 
     /// The MQTT client id: `sensor-gateway-<gateway id>` unless set.

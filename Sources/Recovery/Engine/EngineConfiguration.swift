@@ -15,6 +15,11 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// Readings held per sensor while waiting for a gap to close; past this the oldest gap is
     /// closed early, so a flood of far-ahead seqs cannot grow memory without bound.
     public var maxHeldPerSensor: Int = 10_000
+    /// A reading whose `ts` is further ahead of its receive time than this is dead-lettered
+    /// `bad_value:ts` before it touches any state (a clock set decades ahead would otherwise
+    /// close aggregate windows early for good). nil accepts any future time; the daemon sets
+    /// one day. Past timestamps are always valid (backfills, simulations).
+    public var futureToleranceMs: Int64?
 
     public init() {}
 

@@ -55,6 +55,10 @@ public struct RecoveryEngine: Codable, Sendable {
             deadLetter(reason, dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
             return
         }
+        if let tolerance = configuration.futureToleranceMs, reading.ts > receivedAt &+ tolerance {
+            deadLetter(.badValue("ts"), dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
+            return
+        }
         let i = existing ?? sensorIndex(sensorID, receivedAt)
         if known == nil && topicIndex.count < 100_000 { topicIndex[topic] = i }
         let inRange = reading.temperature >= configuration.validMin && reading.temperature <= configuration.validMax

@@ -6,6 +6,7 @@ import TestSupport
 /// A gateway run inside the test process (not as a child), so a test can set its internal
 /// bounds and hooks; it talks to a real broker and writes a real journal like the executable.
 struct InProcessGateway {
+    let configuration: GatewayConfiguration
     let status: StatusBoard
     let shutdown: ShutdownSignal
     let running: Task<Void, Error>
@@ -13,12 +14,14 @@ struct InProcessGateway {
     /// Starts it against `broker` with data in `directory`, and waits until it has subscribed.
     static func start(_ broker: TestBroker, in directory: TemporaryDirectory, id: String, outboundCapacity: Int = 8192,
                       ingestLimits: IngestJournal.Limits = .init(),
+                      configure: (inout GatewayConfiguration) -> Void = { _ in },
                       prepare: (GatewayService) -> Void = { _ in }) async throws -> InProcessGateway {
-        let settings = try ConfigurationLoader.load(
+        var settings = try ConfigurationLoader.load(
             configFile: nil, environment: [:],
             flags: ["broker": broker.url, "data-dir": directory.file("data"), "gateway-id": id, "http": "off",
                     "reorder-window-ms": "300", "fsync": "never"],
             defaultGatewayID: id)
+        configure(&settings)
         let shutdown = ShutdownSignal()
         let status = StatusBoard()
         let service = try GatewayService(configuration: settings, logger: Logger(label: "\(id)-test"), shutdown: shutdown,
@@ -26,7 +29,7 @@ struct InProcessGateway {
         prepare(service)
         let running = Task { try await service.run() }
         try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }
-        return InProcessGateway(status: status, shutdown: shutdown, running: running)
+        return InProcessGateway(configuration: settings, status: status, shutdown: shutdown, running: running)
     }
 
     /// Drains and stops it; rethrows what its loop threw.

@@ -17,6 +17,9 @@ public struct GatewayConfiguration: Sendable {
     /// How often the engine state is saved (in the background). Until a snapshot covers it,
     /// the journal keeps input it could otherwise reclaim; a restart replays what follows it.
     public var snapshotIntervalMs: Int64 = 10_000
+    /// `/healthz` answers 503 when the service loop has not completed a turn for this long (it
+    /// turns at least every 200 ms when idle; a turn handles a bounded batch).
+    public var watchdogMs: Int64 = 5_000
     /// `nil` disables the HTTP endpoint.
     public var http: (host: String, port: Int32)? = ("127.0.0.1", 9464)
     public var caFile: String?

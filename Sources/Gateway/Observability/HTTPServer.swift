@@ -102,6 +102,7 @@ public enum GatewayHTTP {
     public static func handler(status: StatusBoard, configuration: GatewayConfiguration) -> @Sendable (String) -> HTTPServer.Response {
         let gatewayID = configuration.gatewayID
         let range = configuration.engine.validMin...configuration.engine.validMax
+        let watchdogMs = configuration.watchdogMs
         return { path in
             let s = status.snapshot
             switch path {
@@ -112,13 +113,16 @@ public enum GatewayHTTP {
                 if !s.connected { problems.append("\"not connected to the broker\"") }
                 if s.subscriptionRefused { problems.append("\"the broker refused the readings subscription\"") }
                 if !s.journalWritable { problems.append("\"journal not writable\"") }
+                if let age = status.loopAgeMs, age > watchdogMs {
+                    problems.append("\"service loop stalled: no turn completed for \(age) ms (watchdog \(watchdogMs) ms)\"")
+                }
                 if s.inputPause == IngestJournal.Pause.journalFull.rawValue {
                     problems.append("\"\(IngestJournal.Pause.journalFull.rawValue); readings wait in the broker\"")
                 }
                 let body = "{\"status\":\"\(problems.isEmpty ? "ok" : "unhealthy")\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalWritable),\"problems\":[\(problems.joined(separator: ","))]}\n"
                 return .init(status: problems.isEmpty ? 200 : 503, contentType: "application/json", body: body)
             case "/":
-                return .init(status: 200, contentType: "text/html; charset=utf-8", body: StatusPage.render(s, gatewayID: gatewayID, validRange: range))
+                return .init(status: 200, contentType: "text/html; charset=utf-8", body: StatusPage.render(s, gatewayID: gatewayID, validRange: range, loopAgeMs: status.loopAgeMs))
             default:
                 return .init(status: 404, contentType: "text/plain", body: "not found; try /, /metrics or /healthz\n")
             }

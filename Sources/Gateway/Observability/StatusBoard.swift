@@ -29,10 +29,23 @@ public struct GatewayStatusSnapshot: Sendable {
     public init() {}
 }
 
-/// Hands the latest status from the service loop to the HTTP thread.
+/// Hands the latest status from the service loop to the HTTP thread, and keeps the loop's
+/// heartbeat: the moment its last turn completed, for the watchdog behind `/healthz`.
 public final class StatusBoard: Sendable {
     private let current = Mutex(GatewayStatusSnapshot())
+    /// Monotonic milliseconds of the last completed turn; 0 before the first.
+    private let lastTurn = Atomic<Int64>(0)
+
     public init() {}
     public func update(_ s: GatewayStatusSnapshot) { current.withLock { $0 = s } }
     public var snapshot: GatewayStatusSnapshot { current.withLock { $0 } }
+
+    /// Called by the service loop after each turn (an atomic store: cheap enough for every turn).
+    func turnCompleted() { lastTurn.store(Clocks.monotonicMilliseconds(), ordering: .relaxed) }
+
+    /// How long ago the service loop last completed a turn; nil before it has started.
+    public var loopAgeMs: Int64? {
+        let last = lastTurn.load(ordering: .relaxed)
+        return last == 0 ? nil : Clocks.monotonicMilliseconds() - last
+    }
 }

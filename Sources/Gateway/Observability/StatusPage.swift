@@ -5,7 +5,7 @@ import Recovery
 enum StatusPage {
     static let colours: [Quality: String] = [.ok: "#2e7d32", .corrected: "#f9a825", .synthetic: "#1565c0", .restated: "#6a1b9a", .gap: "#c62828"]
 
-    static func render(_ s: GatewayStatusSnapshot, gatewayID: String, validRange: ClosedRange<Double>) -> String {
+    static func render(_ s: GatewayStatusSnapshot, gatewayID: String, validRange: ClosedRange<Double>, loopAgeMs: Int64? = nil) -> String {
         var rows = ""
         for sensor in s.sensors {
             rows += "<tr><td>\(escape(sensor.sensorID))</td><td>\(sensor.stale ? "<b class=stale>stale</b>" : "live")</td>"
@@ -24,6 +24,7 @@ enum StatusPage {
         &middot; received \(s.counters.received) &middot; dead letters \(s.counters.deadLetters) &middot; duplicates \(s.counters.duplicates)
         &middot; outbound waiting \(s.outboundWaiting), in flight \(s.outboundInFlight)
         &middot; journal room \(s.journalAppendableBytes / 1024) of \(s.journalCapacityBytes / 1024) KiB
+        &middot; last loop turn \(loopAgeMs.map { "\($0) ms ago" } ?? "not yet")
         \(s.inputPause.map { "&middot; <b class=bad>input paused: \(escape($0))</b>" } ?? "")</p>
         <p>\(legend)</p>
         <table><tr><th>sensor</th><th>state</th><th>last seq</th><th>last seen</th><th>ok</th><th>corrected</th><th>synthetic</th><th>restated</th><th>gaps</th><th>duplicates</th><th>dead letters</th><th>recent readings</th></tr>

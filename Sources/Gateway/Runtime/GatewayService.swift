@@ -124,6 +124,7 @@ public final class GatewayService {
         for (source, event) in inbox.take() { handle(source, event) }
         try process()
         try finishTurn()
+        status.turnCompleted()
     }
 
     private func handle(_ source: Inbox.Source, _ event: MQTTEvent) {

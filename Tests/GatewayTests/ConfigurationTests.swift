@@ -28,6 +28,7 @@ struct ConfigurationTests {
         let defaults = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: [:], defaultGatewayID: "host")
         #expect(defaults.engine.futureToleranceMs == 86_400_000)
         #expect(defaults.snapshotIntervalMs == 10_000)
+        #expect(defaults.engine.maxSensors == 20_000)
         let set = try ConfigurationLoader.load(configFile: nil, environment: ["SENSOR_GATEWAY_FUTURE_TOLERANCE_S": "60"],
                                                flags: ["snapshot-interval-ms": "500"], defaultGatewayID: "host")
         #expect(set.engine.futureToleranceMs == 60_000)

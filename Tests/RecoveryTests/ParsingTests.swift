@@ -80,6 +80,20 @@ struct ParsingTests {
         #expect(h.engine.summaries.map(\.sensorID).sorted() == ["clock", "old"])
     }
 
+    @Test("a new sensor id beyond the tracked-sensor limit is dead-lettered too_many_sensors; known sensors carry on")
+    func sensorLimit() {
+        var h = Harness { $0.maxSensors = 2 }
+        h.send("a", seq: 0)
+        h.send("b", seq: 0)
+        let third = h.send("c", seq: 0)
+        #expect(third.map(\.topic) == ["dlq/c/temperature"])
+        #expect(third.first?.reason == "too_many_sensors")
+        #expect(h.engine.summaries.map(\.sensorID) == ["a", "b"])
+        h.send("a", seq: 1)
+        h.advance(5000)
+        #expect(h.log.contains { $0.topic == "cleaned/a/temperature" && $0.json["seq"] as? Int == 1 })
+    }
+
     @Test("an oversized payload is cut to the limit and flagged truncated; binary is base64")
     func oversizedAndBinary() {
         var h = Harness { $0.maxPayloadBytes = 16 }

@@ -39,7 +39,7 @@ public enum ConfigurationLoader {
     public static let settings = [
         "broker", "gateway-id", "client-id", "data-dir", "reorder-window-ms", "late-horizon-s", "max-fill",
         "valid-min", "valid-max", "fill", "topic-filter", "max-payload-bytes", "reset-threshold",
-        "aggregate-window-s", "stale-factor", "future-tolerance-s", "journal-max-bytes", "fsync", "snapshot-interval-ms", "http", "ca-file", "cert", "key",
+        "aggregate-window-s", "stale-factor", "future-tolerance-s", "max-sensors", "journal-max-bytes", "fsync", "snapshot-interval-ms", "http", "ca-file", "cert", "key",
         "username", "password-file",
     ]
 
@@ -149,6 +149,7 @@ public enum ConfigurationLoader {
         if let v = try integer("aggregate-window-s", 1...86_400) { c.engine.aggregateWindowMs = v * 1000 }
         if let v = try integer("stale-factor", 1...1000) { c.engine.staleFactor = v }
         if let v = try integer("future-tolerance-s", 1...3_650 * 86_400) { c.engine.futureToleranceMs = v * 1000 }
+        if let v = try integer("max-sensors", 1...10_000_000) { c.engine.maxSensors = Int(v) }
         if let v = try integer("journal-max-bytes", 1 << 20...1 << 40) { c.journalMaxBytes = Int(v) }
         if let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
            layout.maxRecordPayload < IngestJournal.largestPublication(maxPayloadBytes: c.engine.maxPayloadBytes) {

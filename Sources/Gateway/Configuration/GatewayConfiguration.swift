@@ -34,6 +34,7 @@ public struct GatewayConfiguration: Sendable {
         self.gatewayID = gatewayID
         engine.gatewayID = gatewayID
         engine.futureToleranceMs = 86_400_000
+        engine.maxSensors = 20_000
     }
 
     /// The MQTT client id: `sensor-gateway-<gateway id>` unless set.

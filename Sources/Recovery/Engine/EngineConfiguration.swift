@@ -20,6 +20,10 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// close aggregate windows early for good). nil accepts any future time; the daemon sets
     /// one day. Past timestamps are always valid (backfills, simulations).
     public var futureToleranceMs: Int64?
+    /// Sensors tracked at most: a reading from a new id beyond this is dead-lettered
+    /// `too_many_sensors`, so a flood of ids cannot grow memory without bound. nil: no limit;
+    /// the daemon sets 20,000.
+    public var maxSensors: Int?
 
     public init() {}
 

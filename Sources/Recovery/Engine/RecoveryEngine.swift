@@ -59,6 +59,10 @@ public struct RecoveryEngine: Codable, Sendable {
             deadLetter(.badValue("ts"), dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
             return
         }
+        if existing == nil, let limit = configuration.maxSensors, sensors.count >= limit {
+            deadLetter(.tooManySensors, dlqTopic, topic, payload, receivedAt, &out)
+            return
+        }
         let i = existing ?? sensorIndex(sensorID, receivedAt)
         if known == nil && topicIndex.count < 100_000 { topicIndex[topic] = i }
         let inRange = reading.temperature >= configuration.validMin && reading.temperature <= configuration.validMax

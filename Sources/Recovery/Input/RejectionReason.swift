@@ -9,6 +9,8 @@ public enum RejectionReason: Error, Sendable, Equatable {
     case sensorIDMismatch
     case payloadTooLarge
     case tooLate
+    /// A new sensor id beyond the tracked-sensor limit.
+    case tooManySensors
 
     public var code: String {
         switch self {
@@ -21,6 +23,7 @@ public enum RejectionReason: Error, Sendable, Equatable {
         case .sensorIDMismatch: "sensor_id_mismatch"
         case .payloadTooLarge: "payload_too_large"
         case .tooLate: "too_late"
+        case .tooManySensors: "too_many_sensors"
         }
     }
 }

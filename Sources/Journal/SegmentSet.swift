@@ -33,7 +33,8 @@ struct SegmentSet {
                 handles.append(-1)
                 continue
             }
-            let h = try fileSystem.open(path, create: repair)
+            // Readers (replay, verify) never write: open read-only so they work on read-only media.
+            let h = repair ? try fileSystem.open(path, create: true) : try fileSystem.openForReading(path)
             let size = try fileSystem.size(h)
             if size != layout.segmentSize {
                 if exists { problems.append("segment file \(path) had \(size) bytes, expected \(layout.segmentSize)\(repair ? "; recreated" : "")") }

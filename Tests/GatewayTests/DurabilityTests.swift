@@ -156,4 +156,39 @@ struct DurabilityTests {
         await fleet.close()
         await watcher.close()
     }
+
+    @Test("journal verify and replay work on a read-only copy of the data folder (a journal taken off a failed box)",
+          .enabled(if: getuid() == 0, "needs root to mount and remount a tmpfs read-only"))
+    func readOnlyTools() async throws {
+        let broker = try await TestBroker.start()
+        let dir = try TemporaryDirectory()
+        let disk = dir.file("disk")
+        try await Self.mountTmpfs(disk, megabytes: 4)
+        defer {
+            Self.unmount(disk)
+            broker.shutdown()
+            dir.remove()
+        }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
+        let gateway = try GatewayProcess.start(broker: broker, dataDirectory: disk, extra: ["--journal-max-bytes", "1048576"], logName: "gw.log")
+        defer { gateway.child.signal(SIGKILL) }
+        try await gateway.waitUntilConnected()
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        try Self.publish(fleet, prefix: "ro", sensors: 1, readings: 0..<10)
+        try await Self.waitForAll(watcher, prefix: "ro", sensors: 1, readings: 10)
+        #expect(try await gateway.terminate() == 0)
+
+        let remount = try ChildProcess("/bin/mount", ["-o", "remount,ro", disk], logPath: dir.file("remount.log"))
+        try await remount.wait()
+        #expect(remount.exitCode == 0, "\(remount.output)")
+        let (verifyCode, verifyOutput) = try await GatewayProcess.runTool(["journal", "verify", "--data-dir", disk], logPath: dir.file("verify.log"))
+        #expect(verifyCode == 0, "\(verifyOutput)")
+        #expect(verifyOutput.contains("corruption: none"))
+        let (replayCode, replayOutput) = try await GatewayProcess.runTool(
+            ["replay", "--data-dir", disk, "--sensor", "ro0", "--from", "\(Self.base)", "--to", "\(Self.base + 10_000)"], logPath: dir.file("replay.log"))
+        #expect(replayCode == 0, "\(replayOutput)")
+        #expect(replayOutput.split(separator: "\n").filter { $0.contains("\"quality\":\"ok\"") }.count == 10)
+        await fleet.close()
+        await watcher.close()
+    }
 }

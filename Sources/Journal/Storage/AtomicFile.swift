@@ -22,7 +22,7 @@ public enum AtomicFile {
     /// The file's bytes, or nil when it does not exist.
     public static func read(_ path: String, fileSystem: FileSystem) throws -> [UInt8]? {
         guard fileSystem.exists(path) else { return nil }
-        let h = try fileSystem.open(path, create: false)
+        let h = try fileSystem.openForReading(path)
         defer { fileSystem.close(h) }
         return try fileSystem.read(h, count: try fileSystem.size(h), at: 0)
     }

@@ -3,6 +3,9 @@
 public protocol FileSystem: AnyObject, Sendable {
     /// Opens (creating when asked) a file for reading and writing; returns a handle.
     func open(_ path: String, create: Bool) throws -> Int32
+    /// Opens an existing file for reading only, so that inspecting a journal works on read-only
+    /// media and for users who may not write it.
+    func openForReading(_ path: String) throws -> Int32
     func close(_ handle: Int32)
     func size(_ handle: Int32) throws -> Int
     /// Makes the file `size` bytes long with its blocks really allocated (no holes), so that
@@ -45,4 +48,9 @@ extension FileSystem {
     public func write(_ handle: Int32, bytes: [UInt8], at offset: Int) throws {
         try bytes.withUnsafeBytes { try write(handle, $0, at: offset) }
     }
+}
+
+extension FileSystem {
+    /// File layers without a read-only mode (test doubles) open as usual.
+    public func openForReading(_ path: String) throws -> Int32 { try open(path, create: false) }
 }

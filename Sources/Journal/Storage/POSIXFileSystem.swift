@@ -25,6 +25,13 @@ public final class POSIXFileSystem: FileSystem {
         return fd
     }
 
+    public func openForReading(_ path: String) throws -> Int32 {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw fail("open", path) }
+        paths.withLock { $0[fd] = path }
+        return fd
+    }
+
     public func close(_ handle: Int32) {
         paths.withLock { _ = $0.removeValue(forKey: handle) }
         _ = Glibc.close(handle)

@@ -94,6 +94,18 @@ struct ParsingTests {
         #expect(h.log.contains { $0.topic == "cleaned/a/temperature" && $0.json["seq"] as? Int == 1 })
     }
 
+    @Test("a known field given twice is malformed_json (which one wins is ambiguous); unknown fields may repeat", arguments: [
+        "{\"seq\":0,\"seq\":5,\"ts\":1,\"temperature\":52,\"status\":\"normal\"}",
+        "{\"sensor_id\":\"s1\",\"seq\":0,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"sensor_id\":\"other\"}",
+        "{\"seq\":0,\"ts\":1,\"temperature\":52,\"temperature\":53,\"status\":\"normal\"}",
+    ])
+    func duplicateKeys(payload: String) {
+        var h = Harness()
+        #expect(h.raw("sensors/s1/temperature", payload).first?.reason == "malformed_json")
+        let repeatedUnknown = h.raw("sensors/s1/temperature", "{\"seq\":0,\"ts\":1,\"x\":1,\"x\":2,\"temperature\":52,\"status\":\"normal\"}")
+        #expect(repeatedUnknown.allSatisfy { $0.kind != .deadLetter })
+    }
+
     @Test("an oversized payload is cut to the limit and flagged truncated; binary is base64")
     func oversizedAndBinary() {
         var h = Harness { $0.maxPayloadBytes = 16 }

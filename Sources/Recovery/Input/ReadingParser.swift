@@ -23,6 +23,13 @@ public enum ReadingParser {
         k.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, k.count) == 0 }
     }
 
+    /// Sets `bit` in `seen`; true when it was already set (the field came twice).
+    @inline(__always)
+    private static func mark(_ seen: inout UInt8, _ bit: UInt8) -> Bool {
+        defer { seen |= bit }
+        return seen & bit != 0
+    }
+
     /// Parses a payload whose topic named `sensorID` (already validated).
     public static func parse(_ payload: UnsafeBufferPointer<UInt8>, sensorID: String) -> Result<Reading, RejectionReason> {
         var seq: UInt64?
@@ -33,6 +40,10 @@ public enum ReadingParser {
         var failure: RejectionReason?
         var payloadSensor: UnsafeBufferPointer<UInt8>?
         var payloadSensorEscaped = false
+        // Known fields seen, one bit each: a second occurrence makes the payload ambiguous
+        // (parsers disagree on which wins), so it is malformed.
+        var seen: UInt8 = 0
+        var duplicate = false
 
         var scanner = JSONScanner(payload)
         do {
@@ -42,10 +53,12 @@ public enum ReadingParser {
                 let problem: RejectionReason?
                 switch key.count {
                 case 3 where isKey(key, kSeq):
+                    duplicate = mark(&seen, 1) || duplicate
                     if case .number(let n) = value {
                         if n.isIntegerLiteral, let i = n.integer, i >= 0, UInt64(i) <= maxSeq { seq = UInt64(i); problem = nil } else { problem = .badValue("seq") }
                     } else { problem = .badType("seq") }
                 case 2 where isKey(key, kTs):
+                    duplicate = mark(&seen, 2) || duplicate
                     switch value {
                     case .number(let n):
                         if n.value.isFinite, n.value >= 0, n.value < 253_402_300_800_000 { ts = n.integer ?? Int64(n.value.rounded(.down)); problem = nil } else { problem = .badValue("ts") }
@@ -55,20 +68,24 @@ public enum ReadingParser {
                         problem = .badType("ts")
                     }
                 case 11 where isKey(key, kTemperature):
+                    duplicate = mark(&seen, 4) || duplicate
                     if case .number(let n) = value {
                         if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue("temperature") }
                     } else { problem = .badType("temperature") }
                 case 6 where isKey(key, kStatus):
+                    duplicate = mark(&seen, 8) || duplicate
                     if case .string(let raw, _) = value {
                         if raw.elementsEqual(vNormal) { status = .normal; problem = nil }
                         else if raw.elementsEqual(vDeviated) { status = .deviated; problem = nil }
                         else { problem = .badValue("status") }
                     } else { problem = .badType("status") }
                 case 4 where isKey(key, kBoot):
+                    duplicate = mark(&seen, 16) || duplicate
                     if case .number(let n) = value {
                         if n.isIntegerLiteral, let i = n.integer, i >= 0 { boot = i; problem = nil } else { problem = .badValue("boot") }
                     } else { problem = .badType("boot") }
                 case 9 where isKey(key, kSensorID):
+                    duplicate = mark(&seen, 32) || duplicate
                     if case .string(let raw, let escaped) = value {
                         payloadSensor = raw
                         payloadSensorEscaped = escaped
@@ -82,6 +99,7 @@ public enum ReadingParser {
         } catch {
             return .failure(.malformedJSON)
         }
+        if duplicate { return .failure(.malformedJSON) }
         if let failure { return .failure(failure) }
         if let raw = payloadSensor {
             let matches = payloadSensorEscaped

@@ -22,8 +22,6 @@ final class BrokerSession {
         case none
         case acknowledged(messageID: Int32)
         case replayRequest([UInt8])
-        /// The output connection is up: the pipeline may send again.
-        case outputConnected
     }
 
     let input: MQTTClient
@@ -97,7 +95,6 @@ final class BrokerSession {
                     try output.subscribe(configuration.replayTopic, qos: 1)
                     let online = "{\"state\":\"online\",\"version\":\"\(GatewayService.version)\",\"started_at\":\(startedAt)}"
                     try output.publish(topic: configuration.statusTopic, payload: Array(online.utf8), qos: 1, retain: true)
-                    return .outputConnected
                 }
             } catch {
                 logger.error("after connecting", metadata: ["connection": "\(side)", "error": "\(error)"])

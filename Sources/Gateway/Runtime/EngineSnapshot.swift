@@ -40,8 +40,4 @@ struct EngineSnapshot: Codable, Sendable {
         guard let bytes = try AtomicFile.read(path, fileSystem: fileSystem) else { return nil }
         return try decode(bytes)
     }
-
-    func save(_ path: String, fileSystem: FileSystem) throws {
-        try AtomicFile.write(try encode(), to: path, fileSystem: fileSystem)
-    }
 }

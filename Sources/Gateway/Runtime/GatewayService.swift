@@ -129,7 +129,7 @@ public final class GatewayService {
 
     private func handle(_ source: Inbox.Source, _ event: MQTTEvent) {
         switch broker.handle(source, event) {
-        case .none, .outputConnected: break
+        case .none: break
         case .acknowledged(let mid): outbound.acknowledged(messageID: mid)
         case .replayRequest(let payload): startReplay(payload)
         }

@@ -19,8 +19,6 @@ struct OutboundQueue {
     private var inFlight: [Int32: UInt64] = [:]
     /// When set, publications from this seq on were not kept in memory: read them from the journal.
     private(set) var spilledFrom: UInt64?
-    /// The highest journaled publication seq seen.
-    private(set) var lastSeq: UInt64 = 0
 
     init(capacity: Int = 100_000) { self.capacity = capacity }
 
@@ -28,7 +26,6 @@ struct OutboundQueue {
     var inFlightCount: Int { inFlight.count }
 
     mutating func enqueue(seq: UInt64, _ p: Publication) {
-        lastSeq = max(lastSeq, seq)
         if spilledFrom != nil { return }
         if waitingCount >= capacity {
             spilledFrom = seq

@@ -36,7 +36,7 @@ struct ResilienceTests {
         }
     }
 
-    @Test("SIGKILL 10 times (some while a snapshot is being written) as 50 sensors stream 20,000 readings: every seq covered exactly once, none lost into a fill")
+    @Test("SIGKILL 10 times (every other one aimed at a snapshot being written) as 50 sensors stream 20,000 readings: every seq covered exactly once, none lost into a fill")
     func sigkillRestarts() async throws {
         // Snapshots every 200 ms so that kills meet them; sensors that never skip and do not
         // answer resends, so any reading lost by a kill would come out synthetic or as a gap.

@@ -1,5 +1,5 @@
 // Prints throughput figures for the recovery engine and the journal. Run in release mode:
-//   swift run -c release gateway-bench [engine|journal|recovery|all] [--dir DIR]
+//   swift run -c release gateway-bench [engine|flood|journal|recovery|all] [--dir DIR]
 // Figures are for docs/PERFORMANCE.md; nothing here asserts a timing.
 import DeterministicRandom
 import Foundation
@@ -52,6 +52,36 @@ func engineBenchmark(readingsPerSensor: Int) {
     }
     print("engine: \(messages.count) messages from 1000 sensors (10% missing, 5% out of range, 1% dup, 1% reordered), parse included")
     print("  \(fmt(Double(messages.count) / elapsed)) messages/s on one core (\(String(format: "%.2f", elapsed)) s, \(published) publications)")
+}
+
+/// 100,000 new sensor ids, one reading each, ticked as the daemon would every 1,000 messages:
+/// total time and the longest single batch (a stall of the service loop).
+func newSensorFloodBenchmark(sensors: Int) {
+    var configuration = EngineConfiguration()
+    configuration.maxSensors = nil
+    var engine = RecoveryEngine(configuration: configuration)
+    var out: [Publication] = []
+    var longest = 0.0
+    var published = 0
+    let total = seconds {
+        var batchStart = DispatchTime.now().uptimeNanoseconds
+        var next: Int64? = nil
+        for i in 0..<sensors {
+            let at = 1_000 + Int64(i / 10)
+            let body = Array("{\"seq\":0,\"ts\":\(1_795_660_000_000 + at),\"temperature\":52.5,\"status\":\"normal\"}".utf8)
+            body.withUnsafeBufferPointer { engine.ingest(topic: "sensors/flood-\(i)/temperature", payload: $0, receivedAt: at, into: &out) }
+            if i % 1000 == 999 {
+                if next == nil || at >= next! { engine.tick(now: at, into: &out) }
+                next = engine.nextDeadline()
+                published += out.count
+                out.removeAll(keepingCapacity: true)
+                let now = DispatchTime.now().uptimeNanoseconds
+                longest = max(longest, Double(now - batchStart) / 1e6)
+                batchStart = now
+            }
+        }
+    }
+    print("new-sensor flood: \(sensors) new ids in \(String(format: "%.2f", total)) s; longest batch of 1,000 messages (with its tick) \(String(format: "%.1f", longest)) ms; \(published) publications")
 }
 
 func journalBenchmark(directory: String, records: Int) throws {
@@ -129,6 +159,7 @@ let what = args.first { !$0.hasPrefix("-") } ?? "all"
 let dir = args.firstIndex(of: "--dir").map { args[$0 + 1] } ?? NSTemporaryDirectory() + "gateway-bench"
 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
 if what == "engine" || what == "all" { engineBenchmark(readingsPerSensor: Int(ProcessInfo.processInfo.environment["BENCH_READINGS"] ?? "") ?? 1000) }
+if what == "flood" || what == "all" { newSensorFloodBenchmark(sensors: 100_000) }
 if what == "journal" || what == "all" { try journalBenchmark(directory: dir, records: 2_000_000) }
 if what == "recovery" || what == "all" { try recoveryBenchmark(directory: dir) }
 if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }

@@ -10,9 +10,9 @@ public struct RecoveryEngine: Codable, Sendable {
     private var index: [String: Int] = [:]
     /// Inbound topic -> sensor index, for topics already matched (rebuilt after a restore).
     private var topicIndex: [String: Int] = [:]
-    /// Each sensor's next deadline (`Int64.max`: none), so a tick visits only sensors that are
-    /// due. Derived state: rebuilt after a restore.
-    private var deadlines: [Int64] = []
+    /// Sensors' next deadlines, so a tick visits only sensors that are due. Derived state:
+    /// rebuilt after a restore.
+    private var deadlines = DeadlineQueue()
     public private(set) var counters = EngineCounters()
 
     enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters }
@@ -91,29 +91,34 @@ public struct RecoveryEngine: Codable, Sendable {
         var out = makeOutput(&publications)
         defer { publications = out.publications }
         rebuildDeadlinesIfNeeded()
-        for i in sensors.indices where deadlines[i] <= now {
+        let configuration = configuration
+        let due = deadlines.takeDue(now: now) { [sensors] in sensors[$0].nextDeadline(configuration) }
+        for i in due {
             sensors[i].tick(at: now, &out)
             noteDeadline(i)
         }
     }
 
-    /// The earliest time a `tick` would do anything; nil when nothing is pending.
-    public func nextDeadline() -> Int64? {
-        guard deadlines.count == sensors.count else {
-            return sensors.compactMap { $0.nextDeadline(configuration) }.min()
-        }
-        let best = deadlines.min() ?? .max
-        return best == .max ? nil : best
+    /// The earliest time a `tick` would do anything; nil when nothing is pending. Mutating only
+    /// to correct the order of its derived deadline queue (see `DeadlineQueue`).
+    public mutating func nextDeadline() -> Int64? {
+        rebuildDeadlinesIfNeeded()
+        let configuration = configuration
+        return deadlines.earliest { [sensors] in sensors[$0].nextDeadline(configuration) }
     }
 
     private mutating func noteDeadline(_ i: Int) {
         rebuildDeadlinesIfNeeded()
-        deadlines[i] = sensors[i].nextDeadline(configuration) ?? .max
+        deadlines.note(i, sensors[i].nextDeadline(configuration))
     }
 
+    /// After a restore the queue is empty: every sensor is noted once.
     private mutating func rebuildDeadlinesIfNeeded() {
-        if deadlines.count != sensors.count {
-            deadlines = sensors.map { $0.nextDeadline(configuration) ?? .max }
+        guard deadlines.sensorCount != sensors.count else { return }
+        deadlines = DeadlineQueue()
+        for i in sensors.indices {
+            deadlines.addSensor()
+            deadlines.note(i, sensors[i].nextDeadline(configuration))
         }
     }
 
@@ -131,8 +136,8 @@ public struct RecoveryEngine: Codable, Sendable {
     private mutating func sensorIndex(_ id: String, _ receivedAt: Int64) -> Int {
         if let i = index[id] { return i }
         sensors.append(SensorState(id: id, firstReceipt: receivedAt, configuration: configuration))
-        // Keep the derived deadline array in step (a rebuild per new sensor would be O(N²)).
-        if deadlines.count == sensors.count - 1 { deadlines.append(.max) }
+        // Keep the derived deadline queue in step (a rebuild per new sensor would be O(N²)).
+        if deadlines.sensorCount == sensors.count - 1 { deadlines.addSensor() }
         index[id] = sensors.count - 1
         return sensors.count - 1
     }

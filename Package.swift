@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "sensor-gateway", targets: ["sensor-gateway"]),
         .executable(name: "sensor-sim", targets: ["sensor-sim"]),
+        // For Benchmarks/scale (the latency probe); not a supported API.
+        .library(name: "MQTT", targets: ["MQTT"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

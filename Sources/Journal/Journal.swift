@@ -34,6 +34,8 @@ public final class Journal {
 
     public struct Statistics: Sendable, Equatable {
         public var appended: UInt64 = 0
+        /// Bytes of the records appended (headers included): what the journal itself writes.
+        public var appendedBytes: UInt64 = 0
         /// Records lost when the ring reclaimed a segment.
         public var droppedRecords: UInt64 = 0
         public var reclaimedSegments: UInt64 = 0
@@ -178,10 +180,12 @@ public final class Journal {
             try guarded { try rotate() }
         }
         let seq = nextSeq
+        let before = buffer.count
         RecordFormat.encode(seq, time, type, flags, payload, generation: active!.generation, into: &buffer)
         nextSeq += 1
         segmentCounts[active!.index] += 1
         statistics.appended += 1
+        statistics.appendedBytes += UInt64(buffer.count - before)
         if oldestSeq == nil { oldestSeq = seq }
         noteTime(time, seq: seq)
         return seq
@@ -190,6 +194,12 @@ public final class Journal {
     @discardableResult
     public func append(type: UInt16, flags: UInt16 = 0, time: Int64, payload: [UInt8]) throws -> UInt64 {
         try payload.withUnsafeBytes { try append(type: type, flags: flags, time: time, payload: $0) }
+    }
+
+    /// How long until `commit` at monotonic time `now` would sync in `interval` mode (0: it would
+    /// now), so a caller waiting for durability can wake exactly then.
+    public func millisecondsUntilSync(now: Int64) -> Int64 {
+        fsync == .interval ? max(0, lastSync + syncIntervalMs - now) : 0
     }
 
     /// Writes buffered appends to the files and, by the fsync mode, makes them durable.

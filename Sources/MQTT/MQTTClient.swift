@@ -52,6 +52,9 @@ public final class MQTTClient: Sendable {
         MosquittoCallbacks.install(on: mosq)
         try MQTTError.check(mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, Int32(MQTT_PROTOCOL_V311)), "protocol")
         try MQTTError.check(mosquitto_max_inflight_messages_set(mosq, configuration.maxInflightMessages), "max inflight")
+        if configuration.tcpNoDelay {
+            try MQTTError.check(mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY")
+        }
         if configuration.username != nil || configuration.password != nil {
             try MQTTError.check(mosquitto_username_pw_set(mosq, configuration.username, configuration.password), "credentials")
         }

@@ -44,6 +44,9 @@ public struct MQTTConfiguration: Sendable {
     public var reconnectDelayMax: UInt32 = 30
     /// How many QoS 1/2 messages may be in flight towards the broker at once.
     public var maxInflightMessages: UInt32 = 1000
+    /// Sends each packet at once instead of letting Nagle's algorithm hold small ones back for
+    /// an acknowledgement (up to 40 ms with delayed ACKs): readings are small and latency counts.
+    public var tcpNoDelay = true
 
     public init(host: String, port: Int32, clientID: String) {
         self.host = host

@@ -34,10 +34,14 @@ final class WakeupPipe: Sendable {
         _ = write(writeEnd, &byte, 1)
     }
 
-    /// Empties the pipe; the next `signal()` writes again.
+    /// Empties the pipe; the next `signal()` writes again. The pipe is read before the flag is
+    /// cleared: the other order let a signal's byte be read here while its flag stayed set, so
+    /// every later signal was skipped and the network thread woke only on its poll timeout.
+    /// In this order a signal that finds the flag still set needs no byte: the caller looks for
+    /// queued work after draining.
     func drain() {
-        pending.store(false, ordering: .releasing)
         var buffer = [UInt8](repeating: 0, count: 64)
         while read(readEnd, &buffer, buffer.count) > 0 {}
+        pending.store(false, ordering: .releasing)
     }
 }

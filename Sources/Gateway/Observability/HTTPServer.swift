@@ -107,7 +107,7 @@ public enum GatewayHTTP {
             let s = status.snapshot
             switch path {
             case "/metrics":
-                return .init(status: 200, contentType: "text/plain; version=0.0.4", body: MetricsText.render(s))
+                return .init(status: 200, contentType: "text/plain; version=0.0.4", body: MetricsText.render(s, longestTurnMs: status.longestTurnMs))
             case "/healthz":
                 var problems: [String] = []
                 if !s.connected { problems.append("\"not connected to the broker\"") }

@@ -2,7 +2,7 @@ import Recovery
 
 /// Renders the status as Prometheus text exposition format (version 0.0.4).
 enum MetricsText {
-    static func render(_ s: GatewayStatusSnapshot) -> String {
+    static func render(_ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0) -> String {
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -25,6 +25,8 @@ enum MetricsText {
         metric("sensor_gateway_sensors", "gauge", "Sensors seen, by state.",
                [("state=\"live\"", Double(s.sensors.count { !$0.stale })), ("state=\"stale\"", Double(s.sensors.count { $0.stale }))])
         metric("sensor_gateway_journal_appended_total", "counter", "Journal records appended since start.", [("", Double(s.journal.appended))])
+        metric("sensor_gateway_journal_appended_bytes_total", "counter", "Bytes of journal records appended since start (headers included).", [("", Double(s.journal.appendedBytes))])
+        metric("sensor_gateway_service_turn_longest_milliseconds", "gauge", "The service loop's longest single turn since start (its worst stall).", [("", Double(longestTurnMs))])
         metric("sensor_gateway_journal_dropped_records_total", "counter", "Journal records overwritten by the ring since start.", [("", Double(s.journal.droppedRecords))])
         metric("sensor_gateway_journal_syncs_total", "counter", "Journal fdatasync calls.", [("", Double(s.journal.syncs))])
         metric("sensor_gateway_journal_durable_seq", "gauge", "Last journal record known durable.", [("", Double(s.journalDurableSeq))])

@@ -40,8 +40,19 @@ public final class StatusBoard: Sendable {
     public func update(_ s: GatewayStatusSnapshot) { current.withLock { $0 = s } }
     public var snapshot: GatewayStatusSnapshot { current.withLock { $0 } }
 
-    /// Called by the service loop after each turn (an atomic store: cheap enough for every turn).
-    func turnCompleted() { lastTurn.store(Clocks.monotonicMilliseconds(), ordering: .relaxed) }
+    /// The longest turn since start, in milliseconds: how long the loop has stalled at worst.
+    private let longestTurn = Atomic<Int64>(0)
+
+    /// Called by the service loop after each turn that began at `began` (monotonic ms); atomic
+    /// stores, cheap enough for every turn.
+    func turnCompleted(began: Int64) {
+        let now = Clocks.monotonicMilliseconds()
+        lastTurn.store(now, ordering: .relaxed)
+        if now - began > longestTurn.load(ordering: .relaxed) { longestTurn.store(now - began, ordering: .relaxed) }
+    }
+
+    /// The longest single turn of the service loop since start.
+    public var longestTurnMs: Int64 { longestTurn.load(ordering: .relaxed) }
 
     /// How long ago the service loop last completed a turn; nil before it has started.
     public var loopAgeMs: Int64? {

@@ -113,7 +113,10 @@ public final class GatewayService {
 
     private func loopWait() -> Int64 {
         var wait: Int64 = 200
-        if outbound.waitingCount > 0 { wait = min(wait, ingest.withJournal { $0.syncIntervalMs }) }
+        if outbound.waitingCount > 0 {
+            // Publications wait for the journal's next sync: wake exactly when it is due.
+            wait = min(wait, ingest.withJournal { $0.millisecondsUntilSync(now: Clocks.monotonicMilliseconds()) })
+        }
         if !pendingPublications.isEmpty || outbound.needsRefill { wait = min(wait, 20) }
         if let deadline = engine.nextDeadline() { wait = min(wait, max(1, deadline - Clocks.epochMilliseconds())) }
         return max(wait, 1)
@@ -121,10 +124,11 @@ public final class GatewayService {
 
     /// One turn: events, input, output, bookkeeping.
     private func turn() throws {
+        let began = Clocks.monotonicMilliseconds()
         for (source, event) in inbox.take() { handle(source, event) }
         try process()
         try finishTurn()
-        status.turnCompleted()
+        status.turnCompleted(began: began)
     }
 
     private func handle(_ source: Inbox.Source, _ event: MQTTEvent) {

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The gateway against the ceiling of a thin relay (Benchmarks/scale/relay.c: libmosquitto,
+# QoS 1 in and out, TCP_NODELAY, unlimited in flight), each on a fresh private mosquitto, in one run:
+#
+#   Benchmarks/plant-scale.sh [CASE ...]        cases: live burst catchup flood latency steady
+#                                               (default: all of them)
+# Sizes (environment): LIVE="1000 100" BURST="10000 100" CATCHUP="10000 100" (sensors, readings
+# each), FLOOD=100000 new ids, STEADY_SECONDS=600 (1,000 sensors at 1 Hz with the field fault
+# mix), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate). GATEWAY=path to another sensor-gateway binary to compare builds;
+# GATEWAY_EXTRA=flags for it; RELAY_IN_FLIGHT=the relay's in-flight limit (default 1000, as the gateway's
+# client: 0 is unlimited, which on Debian's libmosquitto 2.0 falls to about 1,700 readings/s
+# because it walks the whole in-flight list for every acknowledgement).
+#
+# Prints one table row per system and case: readings/s, completeness (distinct sensor+seq that
+# came out), CPU ms per 1,000 readings, peak RSS, disk bytes written per reading (/proc/PID/io),
+# and for `latency` the publish-to-output p50/p99/p99.9 (HdrHistogram, Benchmarks/scale).
+# Nothing here asserts a figure; the figures go into docs/PERFORMANCE.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+cases=${*:-live burst catchup flood latency steady}
+read -r live_sensors live_per <<< "${LIVE:-1000 100}"
+read -r burst_sensors burst_per <<< "${BURST:-10000 100}"
+read -r catchup_sensors catchup_per <<< "${CATCHUP:-10000 100}"
+flood=${FLOOD:-100000}
+steady_seconds=${STEADY_SECONDS:-600}
+latency_seconds=${LATENCY_SECONDS:-20}
+
+swift build -c release --product sensor-gateway >&2
+swift build -c release --product sensor-sim >&2
+swift build -c release --package-path Benchmarks/scale --product latency-probe >&2
+gateway=${GATEWAY:-$root/.build/release/sensor-gateway}
+sim=$root/.build/release/sensor-sim
+probe=$root/Benchmarks/scale/.build/release/latency-probe
+# On disk, not tmpfs: disk bytes written are part of the figures.
+work=$(mktemp -d /var/tmp/plant-scale.XXXXXX)
+cc -O2 -o "$work/relay" Benchmarks/scale/relay.c -lmosquitto
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+
+now_ms() { date +%s%3N; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { # FILE TEXT
+    for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return; sleep 0.05; done
+    echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
+}
+
+# A fresh broker per case, so no session or queue of one case reaches the next.
+start_broker() {
+    port=$(free_port)
+    mkdir -p "$work/broker-$port"
+    cat > "$work/broker-$port/mosquitto.conf" <<EOF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $work/broker-$port/
+max_queued_messages 10000000
+max_inflight_messages 1000
+$( [ "$(id -u)" -eq 0 ] && echo "user root" )
+EOF
+    mosquitto -c "$work/broker-$port/mosquitto.conf" > "$work/broker-$port/log" 2>&1 &
+    broker=$!
+    for _ in $(seq 100); do mosquitto_pub -p "$port" -t ping -m x 2>/dev/null && return; sleep 0.05; done
+    echo "mosquitto did not start" >&2; exit 1
+}
+stop_broker() { kill "$broker" 2>/dev/null || true; wait "$broker" 2>/dev/null || true; }
+
+# Starts SYSTEM (relay|gateway) on the current broker; sets $pid and $out_filter.
+start_system() {
+    local log="$work/$1-$port.log"
+    : > "$log"
+    if [ "$1" = relay ]; then
+        "$work/relay" "$port" "${RELAY_IN_FLIGHT:-1000}" > "$log" 2>&1 &
+        pid=$!; out_filter='relay/#'
+        wait_for "$log" "relay subscribed"
+    else
+        http_port=$(free_port)
+        "$gateway" run --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data-$port" --gateway-id bench \
+            --http "127.0.0.1:$http_port" --reorder-window-ms 2000 ${GATEWAY_EXTRA:-} > "$log" 2>&1 &
+        pid=$!; out_filter='cleaned/+/temperature'
+        wait_for "$log" "subscribed to"
+    fi
+}
+stop_system() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+
+# Figures of the running system, read before it stops.
+sample_process() {
+    cpu_s=$(awk '{print ($14 + $15) / 100}' "/proc/$pid/stat")
+    rss_mib=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")
+    disk_bytes=$(awk '/^write_bytes/ {print $2}' "/proc/$pid/io")
+}
+metric() { curl -s "http://127.0.0.1:$http_port/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+
+publish() { # SENSORS PER RATE [extra sim flags...]
+    local sensors=$1 per=$2 rate=$3; shift 3
+    "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors "$sensors" --count "$per" --rate "$rate" --linger 0 \
+        --skip-rate 0 --error-rate 0 --dup-rate 0 --reorder-rate 0 --corrupt-rate 0 --start-ts 1795660000000 "$@" \
+        > "$work/sim-$port.log" 2>&1
+}
+
+printf '| case | system | readings | readings/s | complete | CPU ms per 1,000 | peak RSS MiB | disk bytes per reading | extra |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
+row() { # CASE SYSTEM TOTAL ELAPSED_MS DISTINCT EXTRA
+    local rate; rate=$(echo "$3 * 1000 / $4" | bc)
+    printf '| %s | %s | %d | %d | %s | %.1f | %s | %.0f | %s |\n' "$1" "$2" "$3" "$rate" \
+        "$([ "$5" -eq "$3" ] && echo yes || echo "no ($5)")" "$(echo "$cpu_s * 1000000 / $3" | bc -l)" "$rss_mib" \
+        "$(echo "${disk_bytes:-0} / $3" | bc -l)" "$6"
+    eval "rate_${1}_${2}=$rate"
+}
+distinct() { python3 -c 'import json,sys; print(len({(j["sensor_id"], j["seq"]) for j in map(json.loads, open(sys.argv[1]))}))' "$1"; }
+
+# live, burst: the system runs while sensor-sim publishes as fast as it can.
+# catchup: everything is queued in the broker while the system is stopped; then it starts.
+throughput_case() { # CASE SYSTEM SENSORS PER
+    local name=$1 system=$2 total=$(($3 * $4)) t0 t1 extra=""
+    start_broker
+    start_system "$system"
+    if [ "$name" = catchup ]; then stop_system; fi
+    mosquitto_sub -p "$port" -q 1 -t "$out_filter" -C "$total" > "$work/out-$port.jsonl" &
+    local sub=$!
+    sleep 0.3  # the counting subscriber's SUBSCRIBE reaches the broker before the first reading
+    if [ "$name" = catchup ]; then
+        publish "$3" "$4" max
+        t0=$(now_ms); start_system "$system"
+    else
+        t0=$(now_ms); publish "$3" "$4" max
+    fi
+    wait "$sub"; t1=$(now_ms)
+    sample_process
+    [ "$system" = gateway ] && extra="longest loop turn $(metric sensor_gateway_service_turn_longest_milliseconds) ms"
+    stop_system; stop_broker
+    row "$name" "$system" "$total" "$((t1 - t0))" "$(distinct "$work/out-$port.jsonl")" "$extra"
+}
+
+# flood: FLOOD new sensor ids, one reading each.
+flood_case() { # SYSTEM
+    local system=$1 t0 t1 extra=""
+    start_broker
+    start_system "$system"
+    [ "$system" = gateway ] && [ -z "${GATEWAY_EXTRA:-}" ] && { stop_system; GATEWAY_EXTRA="--max-sensors $((flood * 2))" start_system gateway; }
+    mosquitto_sub -p "$port" -q 1 -t "$out_filter" -C "$flood" > "$work/out-$port.jsonl" &
+    local sub=$!
+    sleep 0.3
+    t0=$(now_ms); publish "$flood" 1 max --sensor-prefix flood-; wait "$sub"; t1=$(now_ms)
+    sample_process
+    [ "$system" = gateway ] && extra="longest loop turn $(metric sensor_gateway_service_turn_longest_milliseconds) ms"
+    stop_system; stop_broker
+    row flood "$system" "$flood" "$((t1 - t0))" "$(distinct "$work/out-$port.jsonl")" "$extra"
+}
+
+# latency: publish-to-output at half the relay's live rate (LIVE's sensors).
+latency_case() { # SYSTEM RATE
+    local system=$1 rate=$2 per result
+    per=$(( rate * latency_seconds / live_sensors + 1 ))
+    start_broker
+    start_system "$system"
+    result=$("$probe" "$port" "$live_sensors" "$rate" "$per" "$([ "$system" = relay ] && echo relay || echo cleaned)")
+    sample_process
+    stop_system; stop_broker
+    printf '| latency at %d/s | %s | %s |\n' "$rate" "$system" "$result"
+}
+
+# steady: 1,000 sensors at 1 Hz with the field fault mix; disk bytes written per reading against
+# the journal's own record bytes.
+steady_case() {
+    local readings journal_bytes
+    start_broker
+    start_system gateway
+    "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors 1000 --rate 1 --duration "$steady_seconds" --linger 0 \
+        --resend-buffer 50 > "$work/sim-$port.log" 2>&1
+    sleep 3
+    sample_process
+    readings=$(metric sensor_gateway_messages_received_total)
+    journal_bytes=$(metric sensor_gateway_journal_appended_bytes_total)
+    stop_system; stop_broker
+    printf '| steady %ss, 1,000 sensors at 1 Hz, field faults | gateway | %d received | CPU %.1f ms per 1,000 | peak RSS %s MiB | disk %.0f bytes per reading | journal records %.0f bytes per reading; disk/journal %.2f |\n' \
+        "$steady_seconds" "$readings" "$(echo "$cpu_s * 1000000 / $readings" | bc -l)" "$rss_mib" \
+        "$(echo "$disk_bytes / $readings" | bc -l)" "$(echo "$journal_bytes / $readings" | bc -l)" "$(echo "$disk_bytes / $journal_bytes" | bc -l)"
+}
+
+for c in $cases; do
+    case $c in
+        live) throughput_case live relay "$live_sensors" "$live_per"; throughput_case live gateway "$live_sensors" "$live_per" ;;
+        burst) throughput_case burst relay "$burst_sensors" "$burst_per"; throughput_case burst gateway "$burst_sensors" "$burst_per" ;;
+        catchup) throughput_case catchup relay "$catchup_sensors" "$catchup_per"; throughput_case catchup gateway "$catchup_sensors" "$catchup_per" ;;
+        flood) flood_case relay; flood_case gateway ;;
+        latency)
+            [ -n "${rate_live_relay:-}" ] || [ -n "${LATENCY_RATE:-}" ] || { throughput_case live relay "$live_sensors" "$live_per" > /dev/null; }
+            half=${LATENCY_RATE:-$((rate_live_relay / 2))}
+            latency_case relay "$half"; latency_case gateway "$half" ;;
+        steady) steady_case ;;
+        *) echo "unknown case $c" >&2; exit 64 ;;
+    esac
+done

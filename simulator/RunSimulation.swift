@@ -51,7 +51,7 @@ struct RunSimulation: AsyncParsableCommand {
         let hz = Double(rate) ?? 0
         let periodMs = hz > 0 ? max(1, Int64((1000 / hz).rounded())) : 10
         let rounds = count ?? duration.map { Int(($0 * max(hz, 1)).rounded()) } ?? Int.max
-        var fleet = FleetPlayer(options: self, periodMs: periodMs, startTs: startTs ?? (Int64(Date().timeIntervalSince1970 * 1000) / 1000 * 1000))
+        let fleet = FleetPlayer(options: self, periodMs: periodMs, startTs: startTs ?? (Int64(Date().timeIntervalSince1970 * 1000) / 1000 * 1000))
         let truthFile = try truth.map { try TruthWriter(path: $0) }
         let clock = ContinuousClock()
         let start = clock.now
@@ -85,8 +85,10 @@ struct RunSimulation: AsyncParsableCommand {
     }
 }
 
-/// Plays rounds: every sensor measures once per round, then faults decide what goes out.
-struct FleetPlayer {
+/// Plays rounds: every sensor measures once per round, then faults decide what goes out. A class:
+/// as a struct held across the run loop's suspension points, its 10,000-sensor array was copied
+/// every round.
+final class FleetPlayer {
     let options: RunSimulation
     let periodMs: Int64
     let startTs: Int64
@@ -95,6 +97,7 @@ struct FleetPlayer {
     var late: [(dueRound: Int, sensor: String, payload: [UInt8])] = []
     var published = 0
     var resent = 0
+    static let maxUnacknowledged = 1000
 
     init(options: RunSimulation, periodMs: Int64, startTs: Int64) {
         self.options = options
@@ -105,7 +108,7 @@ struct FleetPlayer {
         }
     }
 
-    mutating func playRound(_ round: Int, client: MQTTClient, truth: TruthWriter?) throws {
+    func playRound(_ round: Int, client: MQTTClient, truth: TruthWriter?) throws {
         let lateRounds = max(1, Int(Int64(options.lateDelayMs) / periodMs))
         for i in sensors.indices {
             if sensors[i].rng.chance(options.restartRate) { sensors[i].restart() }
@@ -147,14 +150,17 @@ struct FleetPlayer {
         return .none
     }
 
-    private mutating func send(_ payloads: [[UInt8]], _ sensor: String, _ client: MQTTClient) throws {
+    private func send(_ payloads: [[UInt8]], _ sensor: String, _ client: MQTTClient) throws {
         for p in payloads {
+            // Keep libmosquitto's queue short: it walks the whole queue for every acknowledgement,
+            // so a round of 10,000 sensors queued at once made the simulator its own bottleneck.
+            while client.unacknowledgedCount >= FleetPlayer.maxUnacknowledged { usleep(200) }
             try client.publish(topic: "sensors/\(sensor)/temperature", payload: p, qos: 1)
             published += 1
         }
     }
 
-    mutating func flushLate(client: MQTTClient) throws {
+    func flushLate(client: MQTTClient) throws {
         for l in late { try send([l.payload], l.sensor, client) }
         late.removeAll()
         for (i, held) in heldForReorder { try send([held], sensors[i].id, client) }
@@ -162,7 +168,7 @@ struct FleetPlayer {
     }
 
     /// Republishes buffered readings for each resend request addressed to this fleet.
-    mutating func answer(_ requests: [(sensor: String, from: UInt64, to: UInt64?)], client: MQTTClient) throws {
+    func answer(_ requests: [(sensor: String, from: UInt64, to: UInt64?)], client: MQTTClient) throws {
         for r in requests {
             guard let s = sensors.first(where: { $0.id == r.sensor }) else { continue }
             for m in s.resend(from: r.from, to: r.to) {

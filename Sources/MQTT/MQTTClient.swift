@@ -287,6 +287,10 @@ public final class MQTTClient: Sendable {
         queue.finish()
     }
 
+    /// Our QoS 1/2 publications the broker has not acknowledged yet (queued ones included): a
+    /// publisher that must not flood libmosquitto's memory waits while this is high.
+    public var unacknowledgedCount: Int { context.unacknowledged.withLock { $0.count } }
+
     /// Test hook: closes the TCP socket without DISCONNECT, as a crashed process would, so the
     /// broker publishes the will. The client then reconnects as after any network failure.
     public func dropConnectionWithoutDisconnect() {

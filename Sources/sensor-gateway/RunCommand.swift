@@ -33,6 +33,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("journal-max-bytes"), help: "Journal size on disk (default 268435456).") var journalMaxBytes: String?
     @Option(help: "always, interval or never (default interval, 50 ms).") var fsync: String?
     @Option(name: .customLong("snapshot-interval-ms"), help: "How often the engine state is saved, letting the journal forget older input (default 10000).") var snapshotIntervalMs: String?
+    @Option(name: .customLong("replay-max-concurrent"), help: "Replay requests answered at once; more get an error reply (default 2; 0 turns replay off).") var replayMaxConcurrent: String?
+    @Option(name: .customLong("replay-max-window-s"), help: "The widest from-to window one replay request may ask for, in seconds (default 3600).") var replayMaxWindowS: String?
     @Option(help: "HOST:PORT for /metrics, /healthz and / (default 127.0.0.1:9464; off disables).") var http: String?
     @Option(name: .customLong("ca-file"), help: "CA certificate for mqtts.") var caFile: String?
     @Option(help: "Client certificate for mqtts.") var cert: String?
@@ -46,7 +48,8 @@ struct RunCommand: AsyncParsableCommand {
             ("reorder-window-ms", reorderWindowMs), ("late-horizon-s", lateHorizonS), ("max-fill", maxFill),
             ("valid-min", validMin), ("valid-max", validMax), ("fill", fill), ("topic-filter", topicFilter),
             ("max-payload-bytes", maxPayloadBytes), ("reset-threshold", resetThreshold), ("aggregate-window-s", aggregateWindowS),
-            ("stale-factor", staleFactor), ("future-tolerance-s", futureToleranceS), ("max-sensors", maxSensors), ("journal-max-bytes", journalMaxBytes), ("fsync", fsync), ("snapshot-interval-ms", snapshotIntervalMs), ("http", http),
+            ("stale-factor", staleFactor), ("future-tolerance-s", futureToleranceS), ("max-sensors", maxSensors), ("journal-max-bytes", journalMaxBytes), ("fsync", fsync), ("snapshot-interval-ms", snapshotIntervalMs),
+            ("replay-max-concurrent", replayMaxConcurrent), ("replay-max-window-s", replayMaxWindowS), ("http", http),
             ("ca-file", caFile), ("cert", cert), ("key", key), ("username", username), ("password-file", passwordFile),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } })
@@ -54,11 +57,14 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings: GatewayConfiguration
+        let (configFile, flags) = (config ?? ProcessInfo.processInfo.environment["SENSOR_GATEWAY_CONFIG"], self.flags)
+        let load: @Sendable () throws -> GatewayConfiguration = {
+            try ConfigurationLoader.load(configFile: configFile, environment: ProcessInfo.processInfo.environment, flags: flags,
+                                         defaultGatewayID: HostName.gatewayID())
+        }
         do {
-            settings = try ConfigurationLoader.load(configFile: config ?? ProcessInfo.processInfo.environment["SENSOR_GATEWAY_CONFIG"],
-                                                    environment: ProcessInfo.processInfo.environment, flags: flags,
-                                                    defaultGatewayID: HostName.gatewayID())
-        } catch {
+            settings = try load()
+        } catch let error as ConfigurationError {
             if error.exitCode == 64 { throw ValidationError(error.description) }
             throw Diagnostics.failure(error.description, exitCode: error.exitCode)
         }
@@ -79,6 +85,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", exitCode: 78)
             }
         }
+        services.append(.init(service: HangupReload(runningSummary: settings.summary, logger: logger, load: load), successTerminationBehavior: .ignore))
         // Listed last, so the group's graceful shutdown reaches it first: the gateway drains while
         // the HTTP endpoint still answers.
         services.append(.init(service: GatewayDaemon(configuration: settings, logger: logger, status: status),

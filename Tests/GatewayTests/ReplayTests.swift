@@ -70,4 +70,22 @@ struct ReplayTests {
         #expect(r3 == ["{\"request_id\":\"r3\",\"error\":\"reply_topic must lie under replay/\"}"])
         #expect(try await scenario.finish() == 0)
     }
+
+    @Test("requests beyond the limits get an error reply: a window wider than replay-max-window-s, or no free replay slot")
+    func limits() async throws {
+        let scenario = try await GatewayScenario.start(watching: ["replay/#"], gatewayFlags: ["--replay-max-concurrent", "0", "--replay-max-window-s", "60"],
+                                                       answersResends: false)
+        defer { scenario.cleanUp() }
+        let fleet = scenario.fleet
+        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(#"{"request_id":"wide","sensor_id":"*","from":0,"to":60001}"#.utf8))
+        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(#"{"request_id":"busy","sensor_id":"*","from":0,"to":60000}"#.utf8))
+        try await scenario.watcher.recorder.wait(for: "both refusals") { events in
+            Set(events.messages.map(\.topic)).isSuperset(of: ["replay/wide", "replay/busy"])
+        }
+        let wide = await scenario.watcher.messages(on: "replay/wide").map { String(decoding: $0.payload, as: UTF8.self) }
+        let busy = await scenario.watcher.messages(on: "replay/busy").map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(wide == [#"{"request_id":"wide","error":"window too wide: at most 60 s per request (replay-max-window-s); ask in pieces"}"#])
+        #expect(busy == [#"{"request_id":"busy","error":"busy: at most 0 replays run at once (replay-max-concurrent); try again later"}"#])
+        #expect(try await scenario.finish() == 0)
+    }
 }

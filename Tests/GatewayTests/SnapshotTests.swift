@@ -82,4 +82,24 @@ struct SnapshotTests {
         let restored = try #require(try EngineSnapshot.decode(bytes))
         #expect(try restored.encode() == bytes)
     }
+
+    @Test("a snapshot is one header line and one line per sensor; another version is ignored, a short file is damaged")
+    func lineFormat() throws {
+        var engine = RecoveryEngine(configuration: EngineConfiguration())
+        var out: [Publication] = []
+        var rng = SplitMix64(seed: 11)
+        var clock: Int64 = 1_795_660_000_000
+        var seqs = [UInt64](repeating: 0, count: 4)
+        Self.feed(&engine, steps: 200, rng: &rng, clock: &clock, seqs: &seqs, into: &out)
+        let bytes = try EngineSnapshot(inputFrom: 3, publicationsThrough: 2, engine: engine, pending: []).encode()
+        let lines = bytes.split(separator: 0x0A)
+        #expect(lines.count == engine.sensorCount + 1)
+        #expect(engine.sensorCount > 1)
+
+        let older = Array(String(decoding: lines[0], as: UTF8.self).replacingOccurrences(of: "\"version\":3", with: "\"version\":2").utf8)
+        #expect(try EngineSnapshot.decode(older + [0x0A] + Array(bytes.drop { $0 != 0x0A }.dropFirst())) == nil)
+
+        let truncated = Array(lines.dropLast().joined(separator: [0x0A]))
+        #expect(throws: SnapshotError.self) { try EngineSnapshot.decode(truncated) }
+    }
 }

@@ -24,6 +24,8 @@ struct ParsingTests {
         ("{\"seq\":1,\"ts\":true,\"temperature\":52,\"status\":\"normal\"}", "bad_type:ts"),
         ("{\"seq\":1,\"ts\":\"yesterday\",\"temperature\":52,\"status\":\"normal\"}", "bad_value:ts"),
         ("{\"seq\":1,\"ts\":\"2026-02-30T00:00:00Z\",\"temperature\":52,\"status\":\"normal\"}", "bad_value:ts"),
+        // RFC 3339 text is held to the numeric limit (before the year 10000 in UTC).
+        ("{\"seq\":1,\"ts\":\"9999-12-31T23:59:59.999-23:59\",\"temperature\":52,\"status\":\"normal\"}", "bad_value:ts"),
         ("{\"seq\":1,\"ts\":1,\"temperature\":\"52\",\"status\":\"normal\"}", "bad_type:temperature"),
         ("{\"seq\":1,\"ts\":1,\"temperature\":1e999,\"status\":\"normal\"}", "bad_value:temperature"),
         ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"weird\"}", "bad_value:status"),
@@ -43,6 +45,20 @@ struct ParsingTests {
         #expect(out.first?.reason == reason)
         #expect(out.first?.json["payload"] as? String == payload)
         #expect((out.first?.json["received_at"] as? NSNumber)?.int64Value == h.now)
+    }
+
+    @Test("invalid UTF-8 anywhere in a payload, even in a field nobody reads, is malformed_json; valid UTF-8 is fine")
+    func utf8() {
+        let prefix = Array("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"note\":\"".utf8)
+        for bad: [UInt8] in [[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xF4, 0x90, 0x80, 0x80]] {
+            var h = Harness()
+            let out = h.rawBytes("sensors/press-01/temperature", prefix + bad + Array("\"}".utf8))
+            #expect(out.map(\.reason) == ["malformed_json"], "bytes \(bad)")
+        }
+        var h = Harness()
+        let out = h.rawBytes("sensors/press-01/temperature", prefix + Array("Kühlwasser ✓ 温度\"}".utf8))
+        #expect(out.allSatisfy { $0.reason == nil })
+        #expect(ReadingParser.isValidUTF8(UnsafeBufferPointer(start: nil, count: 0)))
     }
 
     @Test("valid payloads with extras, RFC 3339 times and a matching sensor_id are accepted")

@@ -39,7 +39,7 @@ public enum ConfigurationLoader {
     public static let settings = [
         "broker", "gateway-id", "client-id", "data-dir", "reorder-window-ms", "late-horizon-s", "max-fill",
         "valid-min", "valid-max", "fill", "topic-filter", "max-payload-bytes", "reset-threshold",
-        "aggregate-window-s", "stale-factor", "future-tolerance-s", "max-sensors", "journal-max-bytes", "fsync", "snapshot-interval-ms", "http", "ca-file", "cert", "key",
+        "aggregate-window-s", "stale-factor", "future-tolerance-s", "max-sensors", "journal-max-bytes", "fsync", "snapshot-interval-ms", "replay-max-concurrent", "replay-max-window-s", "http", "ca-file", "cert", "key",
         "username", "password-file",
     ]
 
@@ -158,6 +158,8 @@ public enum ConfigurationLoader {
                        + "max-payload-bytes payload: raise journal-max-bytes or lower max-payload-bytes")
         }
         if let v = try integer("snapshot-interval-ms", 100...3_600_000) { c.snapshotIntervalMs = v }
+        if let v = try integer("replay-max-concurrent", 0...64) { c.replay.maxConcurrent = Int(v) }
+        if let v = try integer("replay-max-window-s", 1...31_622_400) { c.replay.maxWindowMs = v * 1000 }
         if let raw = string("fsync") {
             guard let m = FsyncMode(rawValue: raw) else { throw fail("fsync", "expected always, interval or never") }
             c.fsync = m

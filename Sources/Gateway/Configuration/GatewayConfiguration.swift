@@ -20,6 +20,7 @@ public struct GatewayConfiguration: Sendable {
     /// `/healthz` answers 503 when the service loop has not completed a turn for this long (it
     /// turns at least every 200 ms when idle; a turn handles a bounded batch).
     public var watchdogMs: Int64 = 5_000
+    public var replay = ReplayLimits()
     /// `nil` disables the HTTP endpoint.
     public var http: (host: String, port: Int32)? = ("127.0.0.1", 9464)
     public var caFile: String?
@@ -53,6 +54,7 @@ public struct GatewayConfiguration: Sendable {
         "broker \(brokerScheme.rawValue)://\(brokerHost):\(brokerPort), gateway id \(gatewayID), client id \(effectiveClientID), "
             + "data \(dataDirectory), topics \(engine.topicPattern.filter), valid \(engine.validMin)...\(engine.validMax) °C, "
             + "reorder \(engine.reorderWindowMs) ms, fill \(engine.fill.rawValue), journal \(journalMaxBytes) bytes, fsync \(fsync.rawValue), snapshots every \(snapshotIntervalMs) ms, "
+            + "replays at most \(replay.maxConcurrent) at once and \(replay.maxWindowMs / 1000) s each, "
             + "http \(http.map { "\($0.host):\($0.port)" } ?? "off")"
     }
 }

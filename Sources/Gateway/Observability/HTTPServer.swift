@@ -110,6 +110,7 @@ public enum GatewayHTTP {
                 return .init(status: 200, contentType: "text/plain; version=0.0.4", body: MetricsText.render(s, longestTurnMs: status.longestTurnMs))
             case "/healthz":
                 var problems: [String] = []
+                if s.restoring { problems.append("\"starting: restoring state from the snapshot and the journal\"") }
                 if !s.connected { problems.append("\"not connected to the broker\"") }
                 if s.subscriptionRefused { problems.append("\"the broker refused the readings subscription\"") }
                 if !s.journalWritable { problems.append("\"journal not writable\"") }

@@ -22,6 +22,8 @@ enum MetricsText {
         metric("sensor_gateway_cleaned_total", "counter", "Cleaned messages produced, by quality.",
                qualities.map { q in ("quality=\"\(q.0)\"", Double(s.sensors.reduce(0) { $0 + $1[keyPath: q.1] })) })
         metric("sensor_gateway_resend_requests_total", "counter", "Resend requests sent to sensors.", [("", Double(s.sensors.reduce(0) { $0 + $1.resendRequests }))])
+        metric("sensor_gateway_fills_rate_limited_total", "counter", "Fills published as a gap because a sensor used up its synthetic-reading allowance.",
+               [("", Double(s.sensors.reduce(0) { $0 + $1.fillsRateLimited }))])
         metric("sensor_gateway_sensors", "gauge", "Sensors seen, by state.",
                [("state=\"live\"", Double(s.sensors.count { !$0.stale })), ("state=\"stale\"", Double(s.sensors.count { $0.stale }))])
         metric("sensor_gateway_journal_appended_total", "counter", "Journal records appended since start.", [("", Double(s.journal.appended))])

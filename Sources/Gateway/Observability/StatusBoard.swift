@@ -4,6 +4,9 @@ import Synchronization
 
 /// What the gateway shows of itself, as of the service loop's last update (every ~0.5 s).
 public struct GatewayStatusSnapshot: Sendable {
+    /// True until the service loop first reports: the state is still being restored from the
+    /// snapshot and the journal (the HTTP endpoint is up first and says so).
+    public var restoring = true
     public var connected = false
     public var subscriptionRefused = false
     /// The broker acknowledged the readings subscription on the current connection.

@@ -18,7 +18,7 @@ enum ReplayResponder {
         case invalid(requestID: String?, replyTopic: String?, error: String)
     }
 
-    static func parse(_ payload: [UInt8]) -> Parsed {
+    static func parse(_ payload: [UInt8], limits: ReplayLimits = ReplayLimits()) -> Parsed {
         guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else {
             return .invalid(requestID: nil, replyTopic: nil, error: "request is not a JSON object")
         }
@@ -39,37 +39,65 @@ enum ReplayResponder {
         guard let from = time("from") else { return .invalid(requestID: id, replyTopic: reply, error: "from must be epoch ms or RFC 3339") }
         guard let to = time("to") else { return .invalid(requestID: id, replyTopic: reply, error: "to must be epoch ms or RFC 3339") }
         guard from < to else { return .invalid(requestID: id, replyTopic: reply, error: "from must be before to") }
+        guard to - from <= limits.maxWindowMs else {
+            return .invalid(requestID: id, replyTopic: reply,
+                            error: "window too wide: at most \(limits.maxWindowMs / 1000) s per request (replay-max-window-s); ask in pieces")
+        }
         guard let sensor = object["sensor_id"] as? String, sensor == "*" || SensorID.isValid(sensor) else {
             return .invalid(requestID: id, replyTopic: reply, error: "sensor_id must be a valid sensor id or *")
         }
         return .request(Request(requestID: id, query: ReplayQuery(sensorID: sensor == "*" ? nil : sensor, from: from, to: to), replyTopic: reply))
     }
 
-    static func respond(to payload: [UInt8], journalDirectory: String, client: MQTTClient, logger: Logger) async {
-        switch parse(payload) {
+    /// Answers one request on a thread of its own (it blocks while pacing), within `limits`;
+    /// `slots` counts the replays running.
+    static func start(_ payload: [UInt8], journalDirectory: String, client: MQTTClient, limits: ReplayLimits,
+                      slots: ReplaySlots, logger: Logger) {
+        switch parse(payload, limits: limits) {
         case .invalid(let id, let reply, let error):
-            logger.notice("bad replay request: \(error)")
-            guard let reply else { return }
-            let body = "{\"request_id\":\(quoted(id ?? "")),\"error\":\(quoted(error))}"
-            _ = try? client.publish(topic: reply, payload: Array(body.utf8), qos: 1)
+            refuse(id: id, reply: reply, error: error, client: client, logger: logger)
         case .request(let r):
-            do {
-                let result = try r.query.run(journalDirectory: journalDirectory) { p in
-                    try client.publish(topic: r.replyTopic, payload: p.payload, qos: 1)
-                }
-                var done = "{\"request_id\":\(quoted(r.requestID)),\"done\":true,\"count\":\(result.count)"
-                if result.truncated {
-                    done += ",\"truncated\":true"
-                    if let oldest = result.oldestAvailable { done += ",\"oldest_available\":\(oldest)" }
-                }
-                done += "}"
-                try client.publish(topic: r.replyTopic, payload: Array(done.utf8), qos: 1)
-                logger.info("replay \(r.requestID) answered", metadata: ["count": "\(result.count)"])
-            } catch {
-                logger.error("replay \(r.requestID) failed: \(error)")
-                let body = "{\"request_id\":\(quoted(r.requestID)),\"error\":\(quoted("replay failed: \(error)"))}"
-                _ = try? client.publish(topic: r.replyTopic, payload: Array(body.utf8), qos: 1)
+            guard slots.take() else {
+                refuse(id: r.requestID, reply: r.replyTopic,
+                       error: "busy: at most \(slots.limit) replays run at once (replay-max-concurrent); try again later",
+                       client: client, logger: logger)
+                return
             }
+            let thread = Thread {
+                answer(r, journalDirectory: journalDirectory, client: client, limits: limits, logger: logger)
+                slots.release()
+            }
+            thread.name = "replay"
+            thread.start()
+        }
+    }
+
+    private static func refuse(id: String?, reply: String?, error: String, client: MQTTClient, logger: Logger) {
+        logger.notice("replay request refused", metadata: ["request_id": "\(id ?? "-")", "error": "\(error)"])
+        guard let reply else { return }
+        let body = "{\"request_id\":\(quoted(id ?? "")),\"error\":\(quoted(error))}"
+        _ = try? client.publish(topic: reply, payload: Array(body.utf8), qos: 1)
+    }
+
+    private static func answer(_ r: Request, journalDirectory: String, client: MQTTClient, limits: ReplayLimits, logger: Logger) {
+        do {
+            let result = try r.query.run(journalDirectory: journalDirectory) { p in
+                // Flow control: publish only while the connection keeps up.
+                while client.unacknowledgedCount >= limits.maxUnacknowledged { usleep(2_000) }
+                try client.publish(topic: r.replyTopic, payload: p.payload, qos: 1)
+            }
+            var done = "{\"request_id\":\(quoted(r.requestID)),\"done\":true,\"count\":\(result.count)"
+            if result.truncated {
+                done += ",\"truncated\":true"
+                if let oldest = result.oldestAvailable { done += ",\"oldest_available\":\(oldest)" }
+            }
+            done += "}"
+            try client.publish(topic: r.replyTopic, payload: Array(done.utf8), qos: 1)
+            logger.info("replay answered", metadata: ["request_id": "\(r.requestID)", "count": "\(result.count)"])
+        } catch {
+            logger.error("replay failed", metadata: ["request_id": "\(r.requestID)", "error": "\(error)"])
+            let body = "{\"request_id\":\(quoted(r.requestID)),\"error\":\(quoted("replay failed: \(error)"))}"
+            _ = try? client.publish(topic: r.replyTopic, payload: Array(body.utf8), qos: 1)
         }
     }
 

@@ -33,6 +33,9 @@ public final class GatewayService {
     private var lastCheckpoint: UInt64 = 0
     private var lastCheckpointAt: Int64 = 0
     private var lastSnapshotAt: Int64 = 0
+    private lazy var replaySlots = ReplaySlots(limit: configuration.replay.maxConcurrent)
+    /// The journal's appended bytes when the last snapshot was started.
+    private var journalBytesAtLastSnapshot: UInt64 = 0
     private var lastStatusAt: Int64 = 0
     private var lastRetentionAt: Int64 = 0
     private var counters = RuntimeCounters()
@@ -45,6 +48,9 @@ public final class GatewayService {
     /// When the journal has less than a quarter of its room left, snapshots come this often
     /// instead, and the retained position is updated every turn.
     static let snapshotUnderPressureMs: Int64 = 500
+    /// A snapshot waits until the journal has grown by this many times the last snapshot's
+    /// size, so snapshots add at most 1/4 to the bytes the journal itself writes (flash wear).
+    static let journalBytesPerSnapshotByte: UInt64 = 4
     /// How often the journal's retained position follows acknowledgements and snapshots.
     static let retentionEveryMs: Int64 = 100
     static let checkpointEveryMs: Int64 = 1_000
@@ -196,10 +202,17 @@ public final class GatewayService {
         }
         let pressure = ingest.withJournal { $0.appendableBytes * 4 < $0.capacityBytes }
         let every = pressure ? min(GatewayService.snapshotUnderPressureMs, configuration.snapshotIntervalMs) : configuration.snapshotIntervalMs
-        // Only when the engine has taken input since the last snapshot saved: an idle gateway
-        // writes nothing, and a failed one is tried again.
-        if monotonic - lastSnapshotAt >= every, inputFrom != snapshots.status.inputFrom {
-            if snapshots.start(takeSnapshot()) { lastSnapshotAt = monotonic }
+        // Only when the engine has taken input since the last snapshot saved (an idle gateway
+        // writes nothing, and a failed one is tried again) and, unless the journal is short
+        // of room, when the journal has grown enough to pay for it in bytes written.
+        let journalBytes = ingest.withJournal { $0.statistics.appendedBytes }
+        let grownEnough = journalBytes - journalBytesAtLastSnapshot
+            >= GatewayService.journalBytesPerSnapshotByte * UInt64(snapshots.status.lastBytes)
+        if monotonic - lastSnapshotAt >= every, pressure || grownEnough, inputFrom != snapshots.status.inputFrom {
+            if snapshots.start(takeSnapshot()) {
+                lastSnapshotAt = monotonic
+                journalBytesAtLastSnapshot = journalBytes
+            }
         }
         if monotonic - lastRetentionAt >= GatewayService.retentionEveryMs || pressure {
             lastRetentionAt = monotonic
@@ -309,6 +322,7 @@ public final class GatewayService {
 
     private func publishStatus() {
         var s = GatewayStatusSnapshot()
+        s.restoring = false
         s.connected = broker.inputConnected && broker.outputConnected
         s.subscriptionRefused = broker.subscriptionRefused
         s.subscribed = broker.subscribed
@@ -336,12 +350,8 @@ public final class GatewayService {
 
     private func startReplay(_ payload: [UInt8]) {
         counters.replays += 1
-        let client = broker.output
-        let directory = configuration.journalDirectory
-        let logger = self.logger
-        Task.detached {
-            await ReplayResponder.respond(to: payload, journalDirectory: directory, client: client, logger: logger)
-        }
+        ReplayResponder.start(payload, journalDirectory: configuration.journalDirectory, client: broker.output,
+                              limits: configuration.replay, slots: replaySlots, logger: logger)
     }
 }
 

@@ -62,12 +62,11 @@ final class SnapshotWriter: Sendable {
     private func write(_ snapshot: EngineSnapshot) -> Bool {
         let started = Clocks.monotonicMilliseconds()
         do {
-            let bytes = try snapshot.encode()
-            try AtomicFile.write(bytes, to: path, fileSystem: POSIXFileSystem())
+            let size = try snapshot.write(to: path, fileSystem: POSIXFileSystem())
             state.withLock { s in
                 s.writing = false
                 s.written += 1
-                s.lastBytes = bytes.count
+                s.lastBytes = size
                 s.lastDurationMs = Clocks.monotonicMilliseconds() - started
                 s.lastError = nil
                 s.retainFrom = snapshot.retainFrom

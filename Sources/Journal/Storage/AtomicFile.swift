@@ -2,11 +2,22 @@
 /// one, sync the directory. A reader sees the old content or the new, never a mix.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String, fileSystem: FileSystem) throws {
+        try write(to: path, fileSystem: fileSystem) { append in try append(bytes) }
+    }
+
+    /// Like `write(_:to:fileSystem:)`, with the content produced in pieces by `produce`, which
+    /// calls `append` for each: a large file never has to be whole in memory.
+    public static func write(to path: String, fileSystem: FileSystem,
+                             producing produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
         let temporary = path + ".tmp"
         try fileSystem.remove(temporary)
         let h = try fileSystem.open(temporary, create: true)
         do {
-            try fileSystem.write(h, bytes: bytes, at: 0)
+            var offset = 0
+            try produce { piece in
+                try fileSystem.write(h, bytes: piece, at: offset)
+                offset += piece.count
+            }
             try fileSystem.sync(h)
         } catch {
             fileSystem.close(h)

@@ -24,6 +24,15 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// `too_many_sensors`, so a flood of ids cannot grow memory without bound. nil: no limit;
     /// the daemon sets 20,000.
     public var maxSensors: Int?
+    /// New epochs (reboots, seq resets) one sensor may start: a burst of this many, then this
+    /// many per hour. Beyond it a reading that would start one is dead-lettered `rate_limited`,
+    /// so a sender flipping between seqs or boots cannot open an epoch (and a fill) per message.
+    public var epochBurst: Double = 10
+    public var epochsPerHour: Double = 10
+    /// Synthetic readings one sensor may cost: `max-fill` per minute, with a burst of twice that.
+    /// A fill beyond the allowance is published as a `gap` instead (counted as rate limited).
+    var fillBurst: Double { 2 * Double(maxFill) }
+    var fillsPerMinute: Double { Double(maxFill) }
 
     public init() {}
 

@@ -21,6 +21,18 @@ public struct RecoveryEngine: Codable, Sendable {
         self.configuration = configuration
     }
 
+    /// A restored engine (see `RecoveryEngine+Snapshot`): the lookup indexes are rebuilt from
+    /// the sensors, the deadline queue on first use.
+    init(configuration: EngineConfiguration, counters: EngineCounters, sensors: [SensorState]) {
+        self.configuration = configuration
+        self.counters = counters
+        self.sensors = sensors
+        for (i, sensor) in sensors.enumerated() { index[sensor.id] = i }
+    }
+
+    /// The sensors' states, for the snapshot extension.
+    var sensorStates: [SensorState] { sensors }
+
     /// Processes one inbound message received at `receivedAt` (epoch ms) on `topic`, appending
     /// what must be published to `publications`.
     public mutating func ingest(topic: String, payload: UnsafeBufferPointer<UInt8>, receivedAt: Int64,
@@ -77,6 +89,8 @@ public struct RecoveryEngine: Codable, Sendable {
             deadLetter(.tooLate, dlqTopic, topic, payload, receivedAt, &out, sensor: i)
         case .lateOutOfRange:
             deadLetter(.outOfRange, dlqTopic, topic, payload, receivedAt, &out, sensor: i)
+        case .rateLimited:
+            deadLetter(.rateLimited, dlqTopic, topic, payload, receivedAt, &out, sensor: i)
         }
     }
 

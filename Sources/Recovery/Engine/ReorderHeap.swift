@@ -23,6 +23,9 @@ struct ReorderHeap: Codable, Sendable {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let top = items.removeLast()
+        // A new sensor's or a long gap's backlog can grow the buffer; give it back once empty
+        // (10,000 sensors keeping their largest backlog's capacity add up).
+        if items.isEmpty && items.capacity > 16 { items = [] }
         var i = 0
         while true {
             let l = 2 * i + 1, r = l + 1

@@ -4,7 +4,7 @@
 /// Every decision is a function of the readings and ticks fed in, never of a clock, so the same
 /// input always yields the same output.
 struct SensorState: Codable, Sendable {
-    enum Disposition { case accepted, duplicate, tooLate, lateOutOfRange }
+    enum Disposition { case accepted, duplicate, tooLate, lateOutOfRange, rateLimited }
     enum ReleaseMode { case ingest, tick, flush }
 
     let id: String
@@ -33,6 +33,9 @@ struct SensorState: Codable, Sendable {
     var aggregates = AggregateWindows()
     /// Counts and recent points for the status page (`summaryNow` adds the live fields).
     var summary: SensorSummary
+    /// What this sensor may still cost in new epochs and synthetic readings.
+    var epochAllowance: TokenBucket
+    var fillAllowance: TokenBucket
     /// When history and aggregates were last pruned (pruning every tick would cost more than it frees).
     var lastPrune: Int64?
 
@@ -42,6 +45,8 @@ struct SensorState: Codable, Sendable {
         startDeadline = firstReceipt + configuration.reorderWindowMs
         lastReceivedAt = firstReceipt
         summary = SensorSummary(sensorID: id)
+        epochAllowance = TokenBucket(capacity: configuration.epochBurst)
+        fillAllowance = TokenBucket(capacity: configuration.fillBurst)
     }
 
     /// The status-page view of this sensor.
@@ -68,6 +73,8 @@ struct SensorState: Codable, Sendable {
         }
         if let b = r.boot, let current = boot, b < current { return .tooLate }
         if startsNewEpoch(r, out.configuration) {
+            let c = out.configuration
+            guard epochAllowance.take(1, at: now, capacity: c.epochBurst, perMinute: c.epochsPerHour / 60) else { return .rateLimited }
             closeEpoch(at: now, &out)
             beginEpoch(boot: r.boot)
         } else if boot == nil, r.boot != nil, highestSeen == nil {
@@ -263,7 +270,11 @@ struct SensorState: Codable, Sendable {
     private mutating func fill(from: UInt64, to: UInt64, before next: HeldReading, at now: Int64, _ out: inout Output) {
         let c = out.configuration
         let rightTime = anchor(next)
-        if to - from + 1 > c.maxFill {
+        let span = to - from + 1
+        let tooLong = span > c.maxFill
+        let allowed = !tooLong && fillAllowance.take(Double(span), at: now, capacity: c.fillBurst, perMinute: c.fillsPerMinute)
+        if !tooLong && !allowed { summary.fillsRateLimited += 1 }
+        if !allowed {
             let notice = GapNotice(sensorID: id, fromSeq: from, toSeq: to, fromTs: lastAnchor?.ts ?? next.reading.ts,
                                    toTs: next.reading.ts, boot: boot)
             out.emit(.cleaned, topics.cleaned, notice.render())

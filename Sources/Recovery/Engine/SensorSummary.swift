@@ -8,7 +8,8 @@ public struct SensorSummary: Codable, Sendable, Equatable {
         public var quality: Quality
     }
 
-    public static let recentCapacity = 120
+    /// Points kept per sensor for the plot (at 24 bytes each: about 1.4 KB per sensor).
+    public static let recentCapacity = 60
 
     public var sensorID: String
     public var lastSeq: UInt64?
@@ -22,18 +23,30 @@ public struct SensorSummary: Codable, Sendable, Equatable {
     public var duplicates = 0
     public var deadLetters = 0
     public var resendRequests = 0
+    /// Fills published as a `gap` because the sensor used up its synthetic-reading allowance.
+    public var fillsRateLimited = 0
+    /// A point as kept: the value as a Float is plenty for a plot and makes it 24 bytes, not 32.
+    private struct StoredPoint: Sendable, Equatable {
+        var seq: UInt64
+        var ts: Int64
+        var value: Float
+        var quality: Quality
+    }
+
     /// The last `recentCapacity` points as a ring (`ringStart` is the oldest once full).
-    private var ring: [Point] = []
+    private var ring: [StoredPoint] = []
     private var ringStart = 0
 
     /// The recent points are left out of snapshots: they only feed the status page's plot (which
     /// starts empty after a restart), and they were most of a snapshot's size.
     enum CodingKeys: String, CodingKey {
-        case sensorID, lastSeq, lastSeen, stale, ok, corrected, synthetic, restated, gaps, duplicates, deadLetters, resendRequests
+        case sensorID, lastSeq, lastSeen, stale, ok, corrected, synthetic, restated, gaps, duplicates, deadLetters, resendRequests, fillsRateLimited
     }
 
     /// The most recent published readings, oldest first.
-    public var recent: [Point] { Array(ring[ringStart...] + ring[..<ringStart]) }
+    public var recent: [Point] {
+        (ring[ringStart...] + ring[..<ringStart]).map { Point(seq: $0.seq, ts: $0.ts, value: Double($0.value), quality: $0.quality) }
+    }
 
     init(sensorID: String) { self.sensorID = sensorID }
 
@@ -46,8 +59,9 @@ public struct SensorSummary: Codable, Sendable, Equatable {
         case .gap: gaps += 1
         }
         guard let value else { return }
-        let point = Point(seq: seq, ts: ts, value: value, quality: quality)
+        let point = StoredPoint(seq: seq, ts: ts, value: Float(value), quality: quality)
         if ring.count < SensorSummary.recentCapacity {
+            if ring.isEmpty { ring.reserveCapacity(SensorSummary.recentCapacity) }  // one allocation, not seven
             ring.append(point)
         } else {
             ring[ringStart] = point

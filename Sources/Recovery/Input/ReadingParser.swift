@@ -9,6 +9,8 @@ import Darwin
 public enum ReadingParser {
     /// The largest seq the contract allows (2^53 - 1, the largest integer a JSON double holds exactly).
     public static let maxSeq: UInt64 = (1 << 53) - 1
+    /// Timestamps end before the year 10000 (epoch ms), whether numeric or RFC 3339.
+    public static let timestampLimit: Int64 = 253_402_300_800_000
 
     private static let kSensorID = Array("sensor_id".utf8)
     private static let kSeq = Array("seq".utf8)
@@ -32,6 +34,9 @@ public enum ReadingParser {
 
     /// Parses a payload whose topic named `sensorID` (already validated).
     public static func parse(_ payload: UnsafeBufferPointer<UInt8>, sensorID: String) -> Result<Reading, RejectionReason> {
+        // JSON text is UTF-8 (RFC 8259): invalid bytes anywhere, even in a field nobody reads,
+        // make the payload malformed rather than half-understood.
+        guard isValidUTF8(payload) else { return .failure(.malformedJSON) }
         var seq: UInt64?
         var ts: Int64?
         var temperature: Double?
@@ -61,9 +66,9 @@ public enum ReadingParser {
                     duplicate = mark(&seen, 2) || duplicate
                     switch value {
                     case .number(let n):
-                        if n.value.isFinite, n.value >= 0, n.value < 253_402_300_800_000 { ts = n.integer ?? Int64(n.value.rounded(.down)); problem = nil } else { problem = .badValue("ts") }
+                        if n.value.isFinite, n.value >= 0, n.value < Double(timestampLimit) { ts = n.integer ?? Int64(n.value.rounded(.down)); problem = nil } else { problem = .badValue("ts") }
                     case .string(let raw, _):
-                        if let t = Timestamp.parseRFC3339(raw), t >= 0 { ts = t; problem = nil } else { problem = .badValue("ts") }
+                        if let t = Timestamp.parseRFC3339(raw), t >= 0, t < timestampLimit { ts = t; problem = nil } else { problem = .badValue("ts") }
                     default:
                         problem = .badType("ts")
                     }
@@ -112,5 +117,19 @@ public enum ReadingParser {
         guard let temperature else { return .failure(.missingField("temperature")) }
         guard let status else { return .failure(.missingField("status")) }
         return .success(Reading(sensorID: sensorID, seq: seq, ts: ts, temperature: temperature, status: status, boot: boot))
+    }
+
+    /// Whether `bytes` is valid UTF-8. Readings are ASCII: eight bytes at a time are checked
+    /// for a high bit, and only a payload that has one is validated in full.
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        while i + 8 <= bytes.count {
+            if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+            i += 8
+        }
+        while i < bytes.count, bytes[i] < 0x80 { i += 1 }
+        return i == bytes.count || String(validating: bytes, as: UTF8.self) != nil
     }
 }

@@ -11,6 +11,8 @@ public enum RejectionReason: Error, Sendable, Equatable {
     case tooLate
     /// A new sensor id beyond the tracked-sensor limit.
     case tooManySensors
+    /// A sender beyond its per-sensor epoch limit.
+    case rateLimited
 
     public var code: String {
         switch self {
@@ -24,6 +26,7 @@ public enum RejectionReason: Error, Sendable, Equatable {
         case .payloadTooLarge: "payload_too_large"
         case .tooLate: "too_late"
         case .tooManySensors: "too_many_sensors"
+        case .rateLimited: "rate_limited"
         }
     }
 }

@@ -1,0 +1,37 @@
+import Synchronization
+
+/// What one replay request may cost: replays share the output connection with the live stream,
+/// and anyone who can publish to `gateway/<id>/replay` can ask (the broker's ACL decides who).
+public struct ReplayLimits: Sendable, Equatable {
+    /// Replays answered at once; further requests get an error reply.
+    public var maxConcurrent = 2
+    /// The widest `to - from` one request may ask for.
+    public var maxWindowMs: Int64 = 3_600_000
+    /// A replay publishes only while fewer than this many of the output connection's
+    /// publications (live ones included) await the broker's acknowledgement: the live stream
+    /// goes first and libmosquitto's queue stays small.
+    public var maxUnacknowledged = 800
+
+    public init() {}
+}
+
+/// Counts the replays running, against `ReplayLimits.maxConcurrent`.
+final class ReplaySlots: Sendable {
+    private let running = Mutex(0)
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a slot; false when all are taken.
+    func take() -> Bool {
+        running.withLock { n in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+    }
+
+    func release() { running.withLock { $0 -= 1 } }
+
+    var inUse: Int { running.withLock { $0 } }
+}

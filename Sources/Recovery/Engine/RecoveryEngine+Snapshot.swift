@@ -1,0 +1,29 @@
+/// The engine's state in parts, so a snapshot can be written and read one sensor at a time:
+/// memory for a snapshot then follows the largest sensor, not the fleet.
+extension RecoveryEngine {
+    /// Everything but the sensors.
+    public struct SnapshotHeader: Codable, Sendable {
+        public var configuration: EngineConfiguration
+        public var counters: EngineCounters
+        public var sensorCount: Int
+    }
+
+    /// One sensor's state, opaque outside the engine.
+    public struct SensorSnapshot: Codable, Sendable {
+        fileprivate var state: SensorState
+    }
+
+    public var snapshotHeader: SnapshotHeader {
+        SnapshotHeader(configuration: configuration, counters: counters, sensorCount: sensorCount)
+    }
+
+    public var sensorCount: Int { sensorStates.count }
+
+    /// Sensor `i`'s state, in order of first appearance.
+    public func sensorSnapshot(at i: Int) -> SensorSnapshot { SensorSnapshot(state: sensorStates[i]) }
+
+    /// Rebuilds an engine from its header and its sensors in order (derived indexes are rebuilt).
+    public init(header: SnapshotHeader, sensors: [SensorSnapshot]) {
+        self.init(configuration: header.configuration, counters: header.counters, sensors: sensors.map(\.state))
+    }
+}

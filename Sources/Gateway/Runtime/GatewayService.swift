@@ -206,9 +206,10 @@ public final class GatewayService {
         // writes nothing, and a failed one is tried again) and, unless the journal is short
         // of room, when the journal has grown enough to pay for it in bytes written.
         let journalBytes = ingest.withJournal { $0.statistics.appendedBytes }
-        let grownEnough = journalBytes - journalBytesAtLastSnapshot
-            >= GatewayService.journalBytesPerSnapshotByte * UInt64(snapshots.status.lastBytes)
-        if monotonic - lastSnapshotAt >= every, pressure || grownEnough, inputFrom != snapshots.status.inputFrom {
+        let snapshotStatus = snapshots.status
+        let grownEnough = snapshotStatus.lastError != nil  // the last attempt failed: retry without waiting for growth
+            || journalBytes - journalBytesAtLastSnapshot >= GatewayService.journalBytesPerSnapshotByte * UInt64(snapshotStatus.lastBytes)
+        if monotonic - lastSnapshotAt >= every, pressure || grownEnough, inputFrom != snapshotStatus.inputFrom {
             if snapshots.start(takeSnapshot()) {
                 lastSnapshotAt = monotonic
                 journalBytesAtLastSnapshot = journalBytes

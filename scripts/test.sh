@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
+# A short fuzzing pass over the parser and the engine (scripts/fuzz.sh SECONDS for a longer one).
+scripts/fuzz.sh 20

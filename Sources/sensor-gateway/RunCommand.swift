@@ -29,6 +29,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("aggregate-window-s"), help: "Aggregate window width (default 60).") var aggregateWindowS: String?
     @Option(name: .customLong("stale-factor"), help: "Silent for this many periods = stale (default 5).") var staleFactor: String?
     @Option(name: .customLong("max-sensors"), help: "Sensors tracked at most; readings from further new ids are dead-lettered too_many_sensors (default 20000).") var maxSensors: String?
+    @Option(name: .customLong("sensor-retention-s"), help: "Sensors silent this long are forgotten and announced expired; 0 keeps them (default 86400).") var sensorRetentionS: String?
     @Option(name: .customLong("future-tolerance-s"), help: "Readings whose ts is further ahead of the gateway's clock are dead-lettered bad_value:ts (default 86400).") var futureToleranceS: String?
     @Option(name: .customLong("journal-max-bytes"), help: "Journal size on disk (default 268435456).") var journalMaxBytes: String?
     @Option(help: "always, interval or never (default interval, 50 ms).") var fsync: String?
@@ -48,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
             ("reorder-window-ms", reorderWindowMs), ("late-horizon-s", lateHorizonS), ("max-fill", maxFill),
             ("valid-min", validMin), ("valid-max", validMax), ("fill", fill), ("topic-filter", topicFilter),
             ("max-payload-bytes", maxPayloadBytes), ("reset-threshold", resetThreshold), ("aggregate-window-s", aggregateWindowS),
-            ("stale-factor", staleFactor), ("future-tolerance-s", futureToleranceS), ("max-sensors", maxSensors), ("journal-max-bytes", journalMaxBytes), ("fsync", fsync), ("snapshot-interval-ms", snapshotIntervalMs),
+            ("stale-factor", staleFactor), ("future-tolerance-s", futureToleranceS), ("max-sensors", maxSensors), ("sensor-retention-s", sensorRetentionS), ("journal-max-bytes", journalMaxBytes), ("fsync", fsync), ("snapshot-interval-ms", snapshotIntervalMs),
             ("replay-max-concurrent", replayMaxConcurrent), ("replay-max-window-s", replayMaxWindowS), ("http", http),
             ("ca-file", caFile), ("cert", cert), ("key", key), ("username", username), ("password-file", passwordFile),
         ]

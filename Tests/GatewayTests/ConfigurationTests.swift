@@ -29,6 +29,17 @@ struct ConfigurationTests {
         #expect(defaults.engine.futureToleranceMs == 86_400_000)
         #expect(defaults.snapshotIntervalMs == 10_000)
         #expect(defaults.engine.maxSensors == 20_000)
+        #expect(defaults.engine.sensorRetentionMs == 86_400_000)
+        let forever = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["sensor-retention-s": "0"], defaultGatewayID: "host")
+        #expect(forever.engine.sensorRetentionMs == nil)
+        // Forgetting a sensor whose readings can still be restated is refused, naming both settings.
+        do {
+            _ = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["sensor-retention-s": "60"], defaultGatewayID: "host")
+            Issue.record("a retention shorter than the late horizon was accepted")
+        } catch {
+            #expect(error.description.hasPrefix("--sensor-retention-s=60: "))
+            #expect(error.description.contains("late-horizon-s (3600)"))
+        }
         let set = try ConfigurationLoader.load(configFile: nil, environment: ["SENSOR_GATEWAY_FUTURE_TOLERANCE_S": "60"],
                                                flags: ["snapshot-interval-ms": "500"], defaultGatewayID: "host")
         #expect(set.engine.futureToleranceMs == 60_000)

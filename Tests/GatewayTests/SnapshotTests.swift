@@ -68,7 +68,7 @@ struct SnapshotTests {
         }
     }
 
-    @Test("a window that only ever saw estimates (no valid reading: min and max stay infinite) saves and restores")
+    @Test("a window that only ever saw estimates (no valid reading, so no extremes: nothing infinite is written) saves and restores")
     func infiniteWindowBounds() throws {
         var engine = RecoveryEngine(configuration: EngineConfiguration())
         var out: [Publication] = []
@@ -78,7 +78,7 @@ struct SnapshotTests {
         }
         engine.tick(now: 1_795_660_010_000, into: &out)
         let bytes = try EngineSnapshot(inputFrom: 1, publicationsThrough: 0, engine: engine, pending: []).encode()
-        #expect(String(decoding: bytes, as: UTF8.self).contains("\"inf\""))
+        #expect(!String(decoding: bytes, as: UTF8.self).contains("inf"))
         let restored = try #require(try EngineSnapshot.decode(bytes))
         #expect(try restored.encode() == bytes)
     }
@@ -96,7 +96,7 @@ struct SnapshotTests {
         #expect(lines.count == engine.sensorCount + 1)
         #expect(engine.sensorCount > 1)
 
-        let older = Array(String(decoding: lines[0], as: UTF8.self).replacingOccurrences(of: "\"version\":3", with: "\"version\":2").utf8)
+        let older = Array(String(decoding: lines[0], as: UTF8.self).replacingOccurrences(of: "\"version\":\(EngineSnapshot.version)", with: "\"version\":\(EngineSnapshot.version - 1)").utf8)
         #expect(try EngineSnapshot.decode(older + [0x0A] + Array(bytes.drop { $0 != 0x0A }.dropFirst())) == nil)
 
         let truncated = Array(lines.dropLast().joined(separator: [0x0A]))

@@ -125,6 +125,27 @@ struct PropertyTests {
         #expect(a.counters == restored.counters)
     }
 
+    @Test("forgetting idle sensors is deterministic too: a restore between sweeps expires the same sensors at the same tick")
+    func expiryAcrossRestore() throws {
+        var c = Self.configuration()
+        c.sensorRetentionMs = 20_000
+        let steps = Self.stream(seed: 12)
+        var a = RecoveryEngine(configuration: c)
+        let whole = Self.run(steps[...], on: &a)
+
+        var b = RecoveryEngine(configuration: c)
+        let cut = steps.count - 120  // in the silent tail: after some sweeps, before the expiry
+        var split = Self.run(steps[..<cut], on: &b)
+        var restored = try JSONDecoder().decode(RecoveryEngine.self, from: JSONEncoder().encode(b))
+        split += Self.run(steps[cut...], on: &restored)
+
+        let expired = whole.filter { $0.kind == .sensorState && String(decoding: $0.payload, as: UTF8.self).contains("\"expired\"") }
+        #expect(expired.count == 6)
+        #expect(whole == split)
+        #expect(restored.counters.expired == 6)
+        #expect(restored.sensorCount == 0)
+    }
+
     @Test("memory stays bounded: state does not grow with the length of the stream")
     func boundedState() throws {
         var engine = RecoveryEngine(configuration: Self.configuration())

@@ -39,7 +39,7 @@ public enum ConfigurationLoader {
     public static let settings = [
         "broker", "gateway-id", "client-id", "data-dir", "reorder-window-ms", "late-horizon-s", "max-fill",
         "valid-min", "valid-max", "fill", "topic-filter", "max-payload-bytes", "reset-threshold",
-        "aggregate-window-s", "stale-factor", "future-tolerance-s", "max-sensors", "journal-max-bytes", "fsync", "snapshot-interval-ms", "replay-max-concurrent", "replay-max-window-s", "http", "ca-file", "cert", "key",
+        "aggregate-window-s", "stale-factor", "future-tolerance-s", "max-sensors", "sensor-retention-s", "journal-max-bytes", "fsync", "snapshot-interval-ms", "replay-max-concurrent", "replay-max-window-s", "http", "ca-file", "cert", "key",
         "username", "password-file",
     ]
 
@@ -150,6 +150,12 @@ public enum ConfigurationLoader {
         if let v = try integer("stale-factor", 1...1000) { c.engine.staleFactor = v }
         if let v = try integer("future-tolerance-s", 1...3_650 * 86_400) { c.engine.futureToleranceMs = v * 1000 }
         if let v = try integer("max-sensors", 1...10_000_000) { c.engine.maxSensors = Int(v) }
+        if let v = try integer("sensor-retention-s", 0...3_650 * 86_400) { c.engine.sensorRetentionMs = v == 0 ? nil : v * 1000 }
+        if let retention = c.engine.sensorRetentionMs, retention < c.engine.lateHorizonMs {
+            let setting = values["sensor-retention-s"] != nil ? "sensor-retention-s" : "late-horizon-s"
+            throw fail(setting, "sensor-retention-s (\(retention / 1000)) must be 0 (never) or at least late-horizon-s "
+                       + "(\(c.engine.lateHorizonMs / 1000)): a sensor is not forgotten while its readings can still be restated")
+        }
         if let v = try integer("journal-max-bytes", 1 << 20...1 << 40) { c.journalMaxBytes = Int(v) }
         if let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
            layout.maxRecordPayload < IngestJournal.largestPublication(maxPayloadBytes: c.engine.maxPayloadBytes) {

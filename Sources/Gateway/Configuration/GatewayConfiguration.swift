@@ -36,6 +36,7 @@ public struct GatewayConfiguration: Sendable {
         engine.gatewayID = gatewayID
         engine.futureToleranceMs = 86_400_000
         engine.maxSensors = 20_000
+        engine.sensorRetentionMs = 86_400_000
     }
 
     /// The MQTT client id: `sensor-gateway-<gateway id>` unless set.
@@ -54,6 +55,7 @@ public struct GatewayConfiguration: Sendable {
         "broker \(brokerScheme.rawValue)://\(brokerHost):\(brokerPort), gateway id \(gatewayID), client id \(effectiveClientID), "
             + "data \(dataDirectory), topics \(engine.topicPattern.filter), valid \(engine.validMin)...\(engine.validMax) °C, "
             + "reorder \(engine.reorderWindowMs) ms, fill \(engine.fill.rawValue), journal \(journalMaxBytes) bytes, fsync \(fsync.rawValue), snapshots every \(snapshotIntervalMs) ms, "
+            + "sensors at most \(engine.maxSensors.map(String.init) ?? "unlimited"), forgotten after \(engine.sensorRetentionMs.map { "\($0 / 1000) s" } ?? "never") silent, "
             + "replays at most \(replay.maxConcurrent) at once and \(replay.maxWindowMs / 1000) s each, "
             + "http \(http.map { "\($0.host):\($0.port)" } ?? "off")"
     }

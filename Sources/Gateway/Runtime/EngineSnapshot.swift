@@ -11,7 +11,7 @@ import Recovery
 /// the engine can hold encodes, infinities and NaN included (as the strings `inf`, `-inf`,
 /// `nan`), so no reading can make a snapshot fail to save.
 struct EngineSnapshot: Sendable {
-    static let version = 3
+    static let version = 4
 
     struct Header: Codable {
         var version = EngineSnapshot.version

@@ -2,8 +2,10 @@
 /// sensor's released readings pass its end; a later change to a closed window (a restatement)
 /// publishes it again with `revision + 1`. Closed windows are kept for the late horizon.
 ///
-/// Estimated values are kept individually (they are few) so a restatement can take one out
-/// exactly; real values only as count, sum, min and max.
+/// Real values are kept only as count, sum, min and max. Estimates are kept individually up to
+/// `Window.exactEstimates` per window, so a restatement takes the replaced one out exactly; past
+/// that they are folded into a summary, so no sender can make a window hold more than a few
+/// hundred bytes (see `Window.Summary`).
 struct AggregateWindows: Codable, Sendable {
     struct Estimate: Codable, Sendable {
         var seq: UInt64
@@ -11,21 +13,105 @@ struct AggregateWindows: Codable, Sendable {
         var quality: Quality
     }
 
+    /// Count, sum and extremes of some values.
+    struct Summary: Codable, Sendable {
+        var count = 0
+        var sum = 0.0
+        var min = Double.infinity
+        var max = -Double.infinity
+
+        mutating func add(_ v: Double) {
+            count += 1
+            sum += v
+            min = Swift.min(min, v)
+            max = Swift.max(max, v)
+        }
+
+        init() {}
+
+        // Extremes are written only for a non-empty summary: an empty one's are infinite,
+        // which JSON cannot hold.
+        enum CodingKeys: String, CodingKey { case count, sum, min, max }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            count = try c.decode(Int.self, forKey: .count)
+            sum = try c.decode(Double.self, forKey: .sum)
+            min = try c.decodeIfPresent(Double.self, forKey: .min) ?? .infinity
+            max = try c.decodeIfPresent(Double.self, forKey: .max) ?? -.infinity
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(count, forKey: .count)
+            try c.encode(sum, forKey: .sum)
+            if count > 0 {
+                try c.encode(min, forKey: .min)
+                try c.encode(max, forKey: .max)
+            }
+        }
+
+        mutating func merge(_ other: Summary) {
+            count += other.count
+            sum += other.sum
+            min = Swift.min(min, other.min)
+            max = Swift.max(max, other.max)
+        }
+    }
+
     struct Window: Codable, Sendable {
+        /// Estimates kept one by one per window; 32 x 24 bytes. A normal fleet's windows hold a
+        /// handful, so restatements are exact there.
+        static let exactEstimates = 32
+
         var start: Int64
-        var okCount = 0
-        var okSum = 0.0
-        var okMin = Double.infinity
-        var okMax = -Double.infinity
+        var real = Summary()
         var estimates: [Estimate] = []
+        /// Estimates beyond `exactEstimates`, per quality. A restatement of one of them takes out
+        /// the folded estimates' mean (count and the mix of qualities stay exact; the mean is
+        /// approximate and min/max may still include the replaced value).
+        var foldedCorrected = Summary()
+        var foldedSynthetic = Summary()
         var revision = 0
         var closedAt: Int64?
 
-        mutating func addReal(_ v: Double) {
-            okCount += 1
-            okSum += v
-            okMin = Swift.min(okMin, v)
-            okMax = Swift.max(okMax, v)
+        /// Every value in the window.
+        var all: Summary {
+            var s = real
+            s.merge(foldedCorrected)
+            s.merge(foldedSynthetic)
+            for e in estimates { s.add(e.value) }
+            return s
+        }
+
+        func count(_ quality: Quality) -> Int {
+            let folded = quality == .corrected ? foldedCorrected.count : quality == .synthetic ? foldedSynthetic.count : 0
+            return folded + estimates.count { $0.quality == quality }
+        }
+
+        mutating func addEstimate(_ e: Estimate) {
+            if estimates.count < Window.exactEstimates {
+                estimates.append(e)
+            } else if e.quality == .corrected {
+                foldedCorrected.add(e.value)
+            } else {
+                foldedSynthetic.add(e.value)
+            }
+        }
+
+        /// Takes out the estimate a restatement of `seq` replaces (`earlier` is its quality).
+        mutating func removeEstimate(seq: UInt64, earlier: Quality) {
+            if let e = estimates.firstIndex(where: { $0.seq == seq }) {
+                estimates.remove(at: e)
+                return
+            }
+            func takeMean(_ s: inout Summary) {
+                guard s.count > 0 else { return }
+                s.sum -= s.sum / Double(s.count)
+                s.count -= 1
+                if s.count == 0 { s = Summary() }
+            }
+            if earlier == .corrected { takeMean(&foldedCorrected) } else { takeMean(&foldedSynthetic) }
         }
     }
 
@@ -34,29 +120,29 @@ struct AggregateWindows: Codable, Sendable {
     /// The smallest end among open windows: no window closes before released readings reach it.
     private var earliestOpenEnd = Int64.max
 
-    /// Adds a released reading; `replacing` says it replaces an earlier estimate for its seq.
-    /// Returns windows that must be published now (closed by this reading, or revised).
-    mutating func add(ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Bool,
-                      now: Int64, width: Int64) -> [Window] {
+    /// Adds a released reading; `replacing` is the quality of the earlier estimate it replaces
+    /// for its seq, if any. Returns windows that must be published now (closed by this reading,
+    /// or revised).
+    mutating func add(ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?,
+                      now: Int64, width: Int64, limit: Int) -> [Window] {
         let start = AggregateWindows.floor(ts, width)
+        var due: [Window] = []
         // Readings mostly land in the newest window: search from the end.
         let i: Int
         if let found = windows.lastIndex(where: { $0.start == start }) {
             i = found
         } else {
+            if windows.count >= limit { due += evictOldest(at: now, width: width) }
             windows.append(Window(start: start))
             earliestOpenEnd = min(earliestOpenEnd, start + width)
             i = windows.count - 1
         }
-        if replacing, let e = windows[i].estimates.firstIndex(where: { $0.seq == seq }) {
-            windows[i].estimates.remove(at: e)
-        }
+        if let replacing { windows[i].removeEstimate(seq: seq, earlier: replacing) }
         switch quality {
-        case .ok, .restated: windows[i].addReal(value)
-        case .corrected, .synthetic: windows[i].estimates.append(Estimate(seq: seq, value: value, quality: quality))
+        case .ok, .restated: windows[i].real.add(value)
+        case .corrected, .synthetic: windows[i].addEstimate(Estimate(seq: seq, value: value, quality: quality))
         case .gap: break
         }
-        var due: [Window] = []
         if windows[i].closedAt != nil {
             windows[i].revision += 1
             due.append(windows[i])
@@ -64,16 +150,40 @@ struct AggregateWindows: Codable, Sendable {
         if ts > maxReleasedTs {
             maxReleasedTs = ts
             if ts >= earliestOpenEnd {
-                let closing = windows.indices.filter { windows[$0].closedAt == nil && windows[$0].start + width <= ts }
-                    .sorted { windows[$0].start < windows[$1].start }
-                for c in closing {
-                    windows[c].closedAt = now
-                    due.append(windows[c])
-                }
-                earliestOpenEnd = windows.lazy.filter { $0.closedAt == nil }.map { $0.start + width }.min() ?? .max
+                due += close(at: now, width: width) { $0.start + width <= ts }
             }
         }
         return due
+    }
+
+    /// Makes room for one more window: forgets the oldest closed one (it can no longer be
+    /// restated), or when every window is open, closes the oldest and returns it for publishing.
+    /// Readings scattered over many past windows so cost a bounded number of windows.
+    private mutating func evictOldest(at now: Int64, width: Int64) -> [Window] {
+        let byStart = { (a: Int, b: Int) in self.windows[a].start < self.windows[b].start }
+        if let oldestClosed = windows.indices.filter({ windows[$0].closedAt != nil }).min(by: byStart) {
+            windows.remove(at: oldestClosed)
+            return []
+        }
+        guard let oldest = windows.indices.min(by: byStart) else { return [] }
+        var closed = windows.remove(at: oldest)
+        closed.closedAt = now
+        earliestOpenEnd = windows.lazy.filter { $0.closedAt == nil }.map { $0.start + width }.min() ?? .max
+        return [closed]
+    }
+
+    /// Closes every open window (the sensor is being forgotten); returns them, oldest first.
+    mutating func closeAll(now: Int64, width: Int64) -> [Window] {
+        close(at: now, width: width) { _ in true }
+    }
+
+    /// Marks the open windows matching `isDue` closed at `now`, and returns them oldest first.
+    private mutating func close(at now: Int64, width: Int64, _ isDue: (Window) -> Bool) -> [Window] {
+        let closing = windows.indices.filter { windows[$0].closedAt == nil && isDue(windows[$0]) }
+            .sorted { windows[$0].start < windows[$1].start }
+        for c in closing { windows[c].closedAt = now }
+        earliestOpenEnd = windows.lazy.filter { $0.closedAt == nil }.map { $0.start + width }.min() ?? .max
+        return closing.map { windows[$0] }
     }
 
     /// Forgets closed windows older than the late horizon: they can no longer be restated.

@@ -24,6 +24,11 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// `too_many_sensors`, so a flood of ids cannot grow memory without bound. nil: no limit;
     /// the daemon sets 20,000.
     public var maxSensors: Int?
+    /// A sensor silent (by receive time) for this long is forgotten: what it still holds is
+    /// published, its open aggregate windows close, and `expired` is announced on its retained
+    /// state topic. Should be at least the late horizon (nothing restatable is forgotten). nil
+    /// keeps sensors for ever; the daemon sets one day, so a flood of ids ages out again.
+    public var sensorRetentionMs: Int64?
     /// New epochs (reboots, seq resets) one sensor may start: a burst of this many, then this
     /// many per hour. Beyond it a reading that would start one is dead-lettered `rate_limited`,
     /// so a sender flipping between seqs or boots cannot open an epoch (and a fill) per message.
@@ -35,6 +40,12 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     var fillsPerMinute: Double { Double(maxFill) }
 
     public init() {}
+
+    /// Aggregate windows one sensor keeps at most: enough for the late horizon twice over, so
+    /// readings scattered over many past windows cannot grow a sensor without bound.
+    var aggregateWindowsPerSensor: Int {
+        Int(Swift.min(1024, Swift.max(16, 2 * lateHorizonMs / Swift.max(1, aggregateWindowMs) + 4)))
+    }
 
     /// The contract's `<window>` topic level, e.g. `60s`.
     var aggregateWindowLabel: String {

@@ -6,6 +6,8 @@ extension RecoveryEngine {
         public var configuration: EngineConfiguration
         public var counters: EngineCounters
         public var sensorCount: Int
+        /// When idle sensors were last looked for, so a restored engine sweeps when the original would.
+        public var lastExpirySweep: Int64?
     }
 
     /// One sensor's state, opaque outside the engine.
@@ -14,7 +16,7 @@ extension RecoveryEngine {
     }
 
     public var snapshotHeader: SnapshotHeader {
-        SnapshotHeader(configuration: configuration, counters: counters, sensorCount: sensorCount)
+        SnapshotHeader(configuration: configuration, counters: counters, sensorCount: sensorCount, lastExpirySweep: lastExpirySweep)
     }
 
     public var sensorCount: Int { sensorStates.count }
@@ -24,6 +26,7 @@ extension RecoveryEngine {
 
     /// Rebuilds an engine from its header and its sensors in order (derived indexes are rebuilt).
     public init(header: SnapshotHeader, sensors: [SensorSnapshot]) {
-        self.init(configuration: header.configuration, counters: header.counters, sensors: sensors.map(\.state))
+        self.init(configuration: header.configuration, counters: header.counters, sensors: sensors.map(\.state),
+                  lastExpirySweep: header.lastExpirySweep)
     }
 }

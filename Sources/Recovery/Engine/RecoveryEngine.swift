@@ -14,8 +14,10 @@ public struct RecoveryEngine: Codable, Sendable {
     /// rebuilt after a restore.
     private var deadlines = DeadlineQueue()
     public private(set) var counters = EngineCounters()
+    /// When idle sensors were last looked for (`expireIdleSensors`); nil before the first sensor.
+    private(set) var lastExpirySweep: Int64?
 
-    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters }
+    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep }
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -23,10 +25,11 @@ public struct RecoveryEngine: Codable, Sendable {
 
     /// A restored engine (see `RecoveryEngine+Snapshot`): the lookup indexes are rebuilt from
     /// the sensors, the deadline queue on first use.
-    init(configuration: EngineConfiguration, counters: EngineCounters, sensors: [SensorState]) {
+    init(configuration: EngineConfiguration, counters: EngineCounters, sensors: [SensorState], lastExpirySweep: Int64?) {
         self.configuration = configuration
         self.counters = counters
         self.sensors = sensors
+        self.lastExpirySweep = lastExpirySweep
         for (i, sensor) in sensors.enumerated() { index[sensor.id] = i }
     }
 
@@ -111,6 +114,7 @@ public struct RecoveryEngine: Codable, Sendable {
             sensors[i].tick(at: now, &out)
             noteDeadline(i)
         }
+        if let sweep = nextExpirySweep, now >= sweep { expireIdleSensors(now: now, &out) }
     }
 
     /// The earliest time a `tick` would do anything; nil when nothing is pending. Mutating only
@@ -118,7 +122,40 @@ public struct RecoveryEngine: Codable, Sendable {
     public mutating func nextDeadline() -> Int64? {
         rebuildDeadlinesIfNeeded()
         let configuration = configuration
-        return deadlines.earliest { [sensors] in sensors[$0].nextDeadline(configuration) }
+        let earliest = deadlines.earliest { [sensors] in sensors[$0].nextDeadline(configuration) }
+        guard let sweep = nextExpirySweep else { return earliest }
+        return Swift.min(earliest ?? sweep, sweep)
+    }
+
+    // MARK: - Expiry
+
+    /// Idle sensors are looked for once a minute (or once per retention, if shorter): one pass
+    /// over the fleet, so a flood of ids that all fall silent costs one rebuild, not one each.
+    private var nextExpirySweep: Int64? {
+        guard let retention = configuration.sensorRetentionMs, !sensors.isEmpty, let last = lastExpirySweep else { return nil }
+        return last &+ Swift.min(60_000, Swift.max(1, retention))
+    }
+
+    /// Forgets sensors silent for the retention period (see `SensorState.expire`), so the
+    /// tracked count, and `max-sensors`' room, come back after a flood of ids or a retired sensor.
+    private mutating func expireIdleSensors(now: Int64, _ out: inout Output) {
+        lastExpirySweep = now
+        guard let retention = configuration.sensorRetentionMs,
+              sensors.contains(where: { now - $0.lastReceivedAt >= retention }) else { return }
+        var kept: [SensorState] = []
+        kept.reserveCapacity(sensors.count)
+        for var sensor in sensors {
+            if now - sensor.lastReceivedAt >= retention {
+                sensor.expire(at: now, &out)
+                counters.expired += 1
+            } else {
+                kept.append(sensor)
+            }
+        }
+        sensors = kept
+        index = Dictionary(uniqueKeysWithValues: sensors.enumerated().map { ($1.id, $0) })
+        topicIndex = [:]  // refills as topics are seen again
+        deadlines = DeadlineQueue()  // rebuilt on next use
     }
 
     private mutating func noteDeadline(_ i: Int) {
@@ -150,6 +187,7 @@ public struct RecoveryEngine: Codable, Sendable {
     private mutating func sensorIndex(_ id: String, _ receivedAt: Int64) -> Int {
         if let i = index[id] { return i }
         sensors.append(SensorState(id: id, firstReceipt: receivedAt, configuration: configuration))
+        if lastExpirySweep == nil { lastExpirySweep = receivedAt }
         // Keep the derived deadline queue in step (a rebuild per new sensor would be O(N²)).
         if deadlines.sensorCount == sensors.count - 1 { deadlines.addSensor() }
         index[id] = sensors.count - 1
@@ -172,5 +210,16 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     public var received = 0
     public var duplicates = 0
     public var deadLetters = 0
+    /// Sensors forgotten after the retention period.
+    public var expired = 0
     public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        // Tolerant of snapshots written before a counter existed.
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        received = try c.decodeIfPresent(Int.self, forKey: .received) ?? 0
+        duplicates = try c.decodeIfPresent(Int.self, forKey: .duplicates) ?? 0
+        deadLetters = try c.decodeIfPresent(Int.self, forKey: .deadLetters) ?? 0
+        expired = try c.decodeIfPresent(Int.self, forKey: .expired) ?? 0
+    }
 }

@@ -69,7 +69,7 @@ struct SensorState: Codable, Sendable {
         pruneIfDue(at: now, out.configuration)
         if stale {
             stale = false
-            out.emit(.sensorState, topics.state, Messages.sensorState(stale: false, lastSeq: highestSeen, lastSeen: now), retain: true)
+            out.emit(.sensorState, topics.state, Messages.sensorState(.live, lastSeq: highestSeen, lastSeen: now), retain: true)
         }
         if let b = r.boot, let current = boot, b < current { return .tooLate }
         if startsNewEpoch(r, out.configuration) {
@@ -119,7 +119,7 @@ struct SensorState: Codable, Sendable {
             publish(cleaned, &out)
             history.markRestated(r.seq)
             addToAggregates(ts: r.ts, seq: r.seq, value: r.temperature, quality: .restated,
-                            replacing: earlier != .gap, at: now, &out)
+                            replacing: earlier == .gap ? nil : earlier, at: now, &out)
             return .accepted
         }
     }
@@ -142,7 +142,7 @@ struct SensorState: Codable, Sendable {
         if !stale, let deadline = staleDeadline(c), now >= deadline {
             stale = true
             requestResend(from: expectedNext, to: nil, &out)
-            out.emit(.sensorState, topics.state, Messages.sensorState(stale: true, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
+            out.emit(.sensorState, topics.state, Messages.sensorState(.stale, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
         }
         pruneIfDue(at: now, c)
     }
@@ -176,6 +176,19 @@ struct SensorState: Codable, Sendable {
     private func staleDeadline(_ c: EngineConfiguration) -> Int64? {
         guard !stale, let p = period.period else { return nil }
         return lastReceivedAt + Swift.max(c.staleFactor * p, 2 * c.reorderWindowMs)
+    }
+
+    // MARK: - Expiry
+
+    /// Forgets this sensor (silent for the retention period): publishes what it still holds,
+    /// closes its open aggregate windows and announces `expired` on its retained state topic.
+    mutating func expire(at now: Int64, _ out: inout Output) {
+        closeEpoch(at: now, &out)
+        let width = out.configuration.aggregateWindowMs
+        for window in aggregates.closeAll(now: now, width: width) {
+            out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
+        }
+        out.emit(.sensorState, topics.state, Messages.sensorState(.expired, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
     }
 
     // MARK: - Epochs
@@ -250,7 +263,7 @@ struct SensorState: Codable, Sendable {
         noteAnchor(anchor(h))
         lastValid = anchor(h)
         recent.append(r.temperature)
-        addToAggregates(ts: r.ts, seq: r.seq, value: r.temperature, quality: .ok, replacing: false, at: now, &out)
+        addToAggregates(ts: r.ts, seq: r.seq, value: r.temperature, quality: .ok, replacing: nil, at: now, &out)
     }
 
     private mutating func publishCorrected(_ h: HeldReading, right: Anchor?, at now: Int64, _ out: inout Output) {
@@ -262,7 +275,7 @@ struct SensorState: Codable, Sendable {
         publish(cleaned, &out)
         history.record(from: r.seq, to: r.seq, quality: .corrected, at: now)
         noteAnchor(anchor(h))
-        addToAggregates(ts: r.ts, seq: r.seq, value: value, quality: .corrected, replacing: false, at: now, &out)
+        addToAggregates(ts: r.ts, seq: r.seq, value: value, quality: .corrected, replacing: nil, at: now, &out)
     }
 
     /// Fills the missing seqs `from...to` in front of `next`: synthetic readings, or one gap
@@ -292,7 +305,7 @@ struct SensorState: Codable, Sendable {
                                          quality: .synthetic, boot: boot)
             cleaned.method = c.fill
             publish(cleaned, &out)
-            addToAggregates(ts: ts, seq: seq, value: value, quality: .synthetic, replacing: false, at: now, &out)
+            addToAggregates(ts: ts, seq: seq, value: value, quality: .synthetic, replacing: nil, at: now, &out)
         }
         history.record(from: from, to: to, quality: .synthetic, at: now)
     }
@@ -312,10 +325,11 @@ struct SensorState: Codable, Sendable {
         summary.resendRequests += 1
     }
 
-    private mutating func addToAggregates(ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Bool,
+    private mutating func addToAggregates(ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?,
                                           at now: Int64, _ out: inout Output) {
         let width = out.configuration.aggregateWindowMs
-        for window in aggregates.add(ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, now: now, width: width) {
+        for window in aggregates.add(ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, now: now, width: width,
+                                             limit: out.configuration.aggregateWindowsPerSensor) {
             out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
         }
     }

@@ -23,36 +23,36 @@ enum Messages {
         return w.finish()
     }
 
-    static func sensorState(stale: Bool, lastSeq: UInt64?, lastSeen: Int64) -> [UInt8] {
+    /// A sensor's state as announced on its retained state topic.
+    enum SensorPresence: String {
+        case live, stale
+        /// Silent for the retention period and forgotten (`sensorRetentionMs`).
+        case expired
+    }
+
+    static func sensorState(_ presence: SensorPresence, lastSeq: UInt64?, lastSeen: Int64) -> [UInt8] {
         var w = JSONWriter(capacity: 64)
-        w.string("state", stale ? "stale" : "live")
+        w.string("state", presence.rawValue)
         if let lastSeq { w.uint("last_seq", lastSeq) }
         w.int("last_seen", lastSeen)
         return w.finish()
     }
 
     static func aggregate(sensorID: String, window: AggregateWindows.Window, width: Int64) -> [UInt8] {
-        let estimates = window.estimates
-        let count = window.okCount + estimates.count
-        var minV = window.okMin, maxV = window.okMax, sum = window.okSum
-        for e in estimates {
-            minV = Swift.min(minV, e.value)
-            maxV = Swift.max(maxV, e.value)
-            sum += e.value
-        }
+        let all = window.all
         var w = JSONWriter(capacity: 220)
         w.string("sensor_id", sensorID)
         w.int("window_start", window.start)
         w.int("window_end", window.start + width)
-        w.int("count", Int64(count))
-        if count > 0 {
-            w.double("min", minV)
-            w.double("max", maxV)
-            w.double("mean", (sum / Double(count) * 1000).rounded() / 1000)
+        w.int("count", Int64(all.count))
+        if all.count > 0 {
+            w.double("min", all.min)
+            w.double("max", all.max)
+            w.double("mean", (all.sum / Double(all.count) * 1000).rounded() / 1000)
         }
-        w.int("ok", Int64(window.okCount))
-        w.int("corrected", Int64(estimates.count { $0.quality == .corrected }))
-        w.int("synthetic", Int64(estimates.count { $0.quality == .synthetic }))
+        w.int("ok", Int64(window.real.count))
+        w.int("corrected", Int64(window.count(.corrected)))
+        w.int("synthetic", Int64(window.count(.synthetic)))
         w.int("revision", Int64(window.revision))
         return w.finish()
     }

@@ -37,32 +37,7 @@ work=$(mktemp -d /var/tmp/plant-scale.XXXXXX)
 cc -O2 -o "$work/relay" Benchmarks/scale/relay.c -lmosquitto
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-now_ms() { date +%s%3N; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # FILE TEXT
-    for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return; sleep 0.05; done
-    echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
-
-# A fresh broker per case, so no session or queue of one case reaches the next.
-start_broker() {
-    port=$(free_port)
-    mkdir -p "$work/broker-$port"
-    cat > "$work/broker-$port/mosquitto.conf" <<EOF
-listener $port 127.0.0.1
-allow_anonymous true
-persistence true
-persistence_location $work/broker-$port/
-max_queued_messages 10000000
-max_inflight_messages 1000
-$( [ "$(id -u)" -eq 0 ] && echo "user root" )
-EOF
-    mosquitto -c "$work/broker-$port/mosquitto.conf" > "$work/broker-$port/log" 2>&1 &
-    broker=$!
-    for _ in $(seq 100); do mosquitto_pub -p "$port" -t ping -m x 2>/dev/null && return; sleep 0.05; done
-    echo "mosquitto did not start" >&2; exit 1
-}
-stop_broker() { kill "$broker" 2>/dev/null || true; wait "$broker" 2>/dev/null || true; }
+source scripts/lib/local-broker.sh
 
 # Starts SYSTEM (relay|gateway) on the current broker; sets $pid and $out_filter.
 start_system() {

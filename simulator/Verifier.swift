@@ -48,7 +48,7 @@ struct Verifier {
                 ("seqs published twice", "\(seqPublishedTwice)"),
                 ("estimates outside the valid range", "\(outOfRange)"),
                 ("holes (seq skipped in output)", "\(internalHoles)"),
-                ("not yet covered at the end", "\(trailingMissing)"),
+                ("outside the covered span", "\(trailingMissing)"),
                 ("verdict", broken ? "FAIL: the output breaks the contract" : "PASS"),
             ]
             let width = rows.map(\.0.count).max()!

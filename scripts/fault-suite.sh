@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The standing fault suite: a fleet with the field's fault mix and resend-capable sensors, driven
+# through gateway kills, broker restarts and hostile senders, then scored by `sensor-sim verify`.
+#
+#   scripts/fault-suite.sh [short|long] [CASE ...]     cases: kills broker hostile (default all)
+#
+# short: 200 sensors at 2 Hz for 60 s, 5 SIGKILLs; long: 200 sensors at 2 Hz for 300 s, 20
+# SIGKILLs (SENSORS, RATE, DURATION, KILLS override). Prints one table row per case: readings
+# measured, covered, lost (holes in the output), conflicting duplicates, estimates out of range,
+# the verifier's verdict, and the case's own figure (time to serve again, /healthz latency).
+# Exit status 1 when a verdict fails. Nothing is timed against a threshold. KEEP=1 keeps the
+# working folder (logs, truth, cleaned output) for a closer look.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+form=${1:-short}
+case "$form" in short|long) shift || true ;; *) form=short ;; esac
+cases=${*:-kills broker hostile}
+sensors=${SENSORS:-200}
+rate=${RATE:-2}
+seconds=${DURATION:-$([ "$form" = long ] && echo 300 || echo 60)}
+kills=${KILLS:-$([ "$form" = long ] && echo 20 || echo 5)}
+
+swift build -c release --product sensor-gateway >&2
+swift build -c release --product sensor-sim >&2
+gateway=$PWD/.build/release/sensor-gateway
+sim=$PWD/.build/release/sensor-sim
+work=$(mktemp -d /var/tmp/fault-suite.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"' EXIT
+source scripts/lib/local-broker.sh
+failed=0
+
+start_gateway() { # [extra flags]: sets $gw
+    "$gateway" run --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data-$case" --gateway-id faults \
+        --http "127.0.0.1:$http_port" "$@" >> "$work/gateway-$case.log" 2>&1 &
+    gw=$!
+}
+healthy() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/healthz" 2>/dev/null | grep -q 200; }
+wait_healthy() { for _ in $(seq 1200); do healthy && return; sleep 0.05; done; echo "gateway never became healthy" >&2; exit 1; }
+
+# The verifier's subscriber keeps a persistent session, so it misses nothing across broker restarts.
+start_watch() {
+    mosquitto_sub -p "$port" -q 1 -c -i "fault-watch-$case" -t 'cleaned/#' >> "$work/cleaned-$case.jsonl" 2>/dev/null &
+    watch=$!
+}
+start_fleet() {
+    "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors "$sensors" --rate "$rate" --duration "$seconds" \
+        --resend-buffer 100000 --linger 30 --seed 7 --truth "$work/truth-$case.jsonl" > "$work/sim-$case.log" 2>&1 &
+    fleet=$!
+}
+# Waits for the fleet to finish, then for the output to go quiet for 10 s.
+settle() {
+    wait "$fleet"
+    local last=-1 count
+    while true; do
+        count=$(wc -l < "$work/cleaned-$case.jsonl")
+        [ "$count" = "$last" ] && break
+        last=$count; sleep 10
+    done
+    kill "$watch" 2>/dev/null || true
+}
+printf '| case | measured | covered | lost (holes) | outside the covered span | conflicting duplicates | estimates out of range | verdict | figure |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
+score() { # FIGURE
+    local report
+    report=$(grep '"sensor_id":"sim-' "$work/cleaned-$case.jsonl" > "$work/fleet-$case.jsonl"; \
+             "$sim" verify --truth "$work/truth-$case.jsonl" --cleaned "$work/fleet-$case.jsonl" 2>&1) || true
+    field() { awk -v k="$1" 'index($0, k) == 1 { sub(/^[^ ]+( [^ ]+)*  +/, ""); print; exit }' <<< "$report"; }
+    local verdict; verdict=$(field verdict)
+    [ "$verdict" = PASS ] || { failed=1; echo "$report" >&2; }
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$case" "$(field 'readings measured')" "$(field 'covered by')" \
+        "$(field 'holes')" "$(field 'outside the covered')" "$(field 'duplicates with')" "$(field 'estimates outside')" "$verdict" "$1"
+}
+
+# kills: SIGKILL the gateway at random moments while the fleet runs; restart it at once.
+kills_case() {
+    case=kills; start_broker; http_port=$(free_port)
+    start_gateway; wait_healthy; start_watch; start_fleet
+    local worst=0 total=0 t0 took
+    for i in $(seq "$kills"); do
+        sleep "$(python3 -c "import random; print(round(random.uniform(0.3, 2 * $seconds / $kills), 2))")"
+        kill -9 "$gw"; wait "$gw" 2>/dev/null || true
+        t0=$(now_ms); start_gateway; wait_healthy; took=$(( $(now_ms) - t0 ))
+        total=$((total + took)); [ "$took" -gt "$worst" ] && worst=$took
+    done
+    settle; kill "$gw"; wait "$gw" 2>/dev/null || true; stop_broker
+    score "$kills SIGKILLs; back to healthy in $((total / kills)) ms on average, $worst ms at most"
+}
+
+# broker: restart the broker three times (SIGTERM: it saves its persistence) while the fleet runs.
+broker_case() {
+    case=broker; start_broker; http_port=$(free_port)
+    start_gateway; wait_healthy; start_watch; start_fleet
+    local worst=0 t0 took
+    for _ in 1 2 3; do
+        sleep "$(( seconds / 4 ))"
+        stop_broker; sleep 2
+        t0=$(now_ms); KEEP_PORT=1 start_broker; wait_healthy; took=$(( $(now_ms) - t0 ))
+        [ "$took" -gt "$worst" ] && worst=$took
+        kill -0 "$watch" 2>/dev/null || start_watch  # mosquitto_sub gives up on a lost broker
+    done
+    settle; kill "$gw"; wait "$gw" 2>/dev/null || true; stop_broker
+    score "3 broker restarts, 2 s down each; gateway healthy again $worst ms after the broker at most"
+}
+
+# hostile: beside the fleet, a flood of new ids, a sender flipping between far-apart seqs and
+# 50 HTTP clients that connect and never finish a request.
+hostile_case() {
+    case=hostile; start_broker; http_port=$(free_port)
+    start_gateway; wait_healthy; start_watch; start_fleet
+    "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors 30000 --count 1 --rate max --linger 0 --sensor-prefix flood- \
+        > "$work/flood.log" 2>&1 &
+    python3 - "$port" > /dev/null 2>&1 <<'PY' &
+import sys, subprocess, time
+p = subprocess.Popen(["mosquitto_pub", "-p", sys.argv[1], "-q", "1", "-t", "sensors/amp/temperature", "-l"], stdin=subprocess.PIPE, text=True)
+for i in range(20000):
+    seq = 600 if i % 2 == 0 else 1601
+    p.stdin.write('{"seq":%d,"ts":%d,"temperature":52,"status":"normal"}\n' % (seq, 1795660000000 + i))
+    if i % 100 == 0: p.stdin.flush(); time.sleep(0.05)
+p.stdin.close(); p.wait()
+PY
+    python3 - "$http_port" "$seconds" > /dev/null 2>&1 <<'PY' &
+import socket, sys, time
+held = []
+for _ in range(50):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.send(b"GET / HTTP/1.1\r\n"); held.append(s)
+time.sleep(float(sys.argv[2]))
+PY
+    local worst=0 t
+    for _ in $(seq $((seconds / 2))); do
+        t=$(curl -s -o /dev/null -m 30 -w '%{time_total}' "http://127.0.0.1:$http_port/healthz" || echo 30)
+        worst=$(python3 -c "print(max($worst, $t))")
+        sleep 1
+    done
+    settle; kill "$gw"; wait "$gw" 2>/dev/null || true; stop_broker
+    score "30,000 new ids, a seq-flipping sender, 50 stalled HTTP clients; slowest /healthz $(python3 -c "print(round($worst * 1000))") ms"
+}
+
+for c in $cases; do "${c}_case"; done
+exit $failed

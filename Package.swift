@@ -1,9 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies are deliberately few: argument parsing, logging and service lifecycle. The MQTT transport is
-// Debian's libmosquitto; the HTTP endpoint and the Prometheus text are small enough to own,
-// which keeps a clean build (CI builds from scratch every run) free of SwiftNIO.
+// Dependencies are deliberately few: argument parsing, logging, service lifecycle and an HTTP server.
+// The MQTT transport is Debian's libmosquitto; the Prometheus text is small enough to own.
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
@@ -21,6 +20,9 @@ let package = Package(
         // ServiceGroup: the daemon and its HTTP endpoint as services, with graceful shutdown on
         // SIGTERM/SIGINT in a defined order (the gateway drains before the endpoint closes).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The HTTP endpoint (/metrics, /healthz, /): many concurrent connections, idle timeouts
+        // and a connection limit, so a port scanner or a stalled client cannot hold up health checks.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -38,6 +40,8 @@ let package = Package(
                 "MQTT", "Recovery", "Journal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

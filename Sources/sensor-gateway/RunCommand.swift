@@ -79,12 +79,13 @@ struct RunCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let http = settings.http {
             do {
-                let server = try HTTPServer(host: http.host, port: http.port, handler: GatewayHTTP.handler(status: status, configuration: settings))
-                logger.info("http listening on \(http.host):\(server.port)")
-                services.append(.init(service: HTTPService(server: server), successTerminationBehavior: .gracefullyShutdownGroup))
+                try HTTPEndpoint.checkListenable(host: http.host, port: http.port)
             } catch {
                 throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", exitCode: 78)
             }
+            let endpoint = HTTPEndpoint(host: http.host, port: http.port, logger: logger,
+                                        handler: GatewayHTTP.handler(status: status, configuration: settings))
+            services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup))
         }
         services.append(.init(service: HangupReload(runningSummary: settings.summary, logger: logger, load: load), successTerminationBehavior: .ignore))
         // Listed last, so the group's graceful shutdown reaches it first: the gateway drains while

@@ -8,14 +8,16 @@ public enum HTTPGet {
         public var body: String
     }
 
-    public static func get(port: Int32, path: String) throws -> Response {
+    /// `timeoutSeconds` bounds each receive (0: none); a server that does not answer in time
+    /// gives status 0.
+    public static func get(port: Int32, path: String, timeoutSeconds: Int = 0) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var addr = LoopbackNetwork.loopback(port: port)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        if timeoutSeconds > 0 {
+            var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
-        guard rc == 0 else { throw TimedOut("connection to port \(port)") }
+        guard LoopbackNetwork.connect(fd, port: port) else { throw TimedOut("connection to port \(port)") }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var data = [UInt8]()
@@ -30,5 +32,16 @@ public enum HTTPGet {
         let head = parts.first ?? ""
         let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
         return Response(status: status, headers: head, body: parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+}
+
+extension LoopbackNetwork {
+    /// Connects `fd` to 127.0.0.1:`port`; false when refused.
+    public static func connect(_ fd: Int32, port: Int32) -> Bool {
+        var addr = LoopbackNetwork.loopback(port: port)
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return rc == 0
     }
 }

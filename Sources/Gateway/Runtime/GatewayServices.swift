@@ -36,16 +36,3 @@ public struct GatewayDaemon: Service {
         }
     }
 }
-
-/// The HTTP endpoint as a service: serves until the group's graceful shutdown (which reaches
-/// it after the gateway has drained, since it is listed first), then closes.
-public struct HTTPService: Service {
-    let server: HTTPServer
-
-    public init(server: HTTPServer) { self.server = server }
-
-    public func run() async throws {
-        try? await gracefulShutdown()
-        server.stop()
-    }
-}

@@ -1,0 +1,42 @@
+/// Routes the gateway's three endpoints.
+public enum GatewayHTTP {
+    /// One endpoint's answer.
+    public struct Response: Sendable {
+        public var status: Int
+        public var contentType: String
+        public var body: String
+    }
+
+    /// The answer for a GET of `path`, from the status board's latest snapshot. Cheap and never
+    /// blocking, so it can run on the HTTP server's event loop.
+    public static func handler(status: StatusBoard, configuration: GatewayConfiguration) -> @Sendable (String) -> Response {
+        let gatewayID = configuration.gatewayID
+        let range = configuration.engine.validMin...configuration.engine.validMax
+        let watchdogMs = configuration.watchdogMs
+        return { path in
+            let s = status.snapshot
+            switch path {
+            case "/metrics":
+                return .init(status: 200, contentType: "text/plain; version=0.0.4", body: MetricsText.render(s, longestTurnMs: status.longestTurnMs))
+            case "/healthz":
+                var problems: [String] = []
+                if s.restoring { problems.append("\"starting: restoring state from the snapshot and the journal\"") }
+                if !s.connected { problems.append("\"not connected to the broker\"") }
+                if s.subscriptionRefused { problems.append("\"the broker refused the readings subscription\"") }
+                if !s.journalWritable { problems.append("\"journal not writable\"") }
+                if let age = status.loopAgeMs, age > watchdogMs {
+                    problems.append("\"service loop stalled: no turn completed for \(age) ms (watchdog \(watchdogMs) ms)\"")
+                }
+                if s.inputPause == IngestJournal.Pause.journalFull.rawValue {
+                    problems.append("\"\(IngestJournal.Pause.journalFull.rawValue); readings wait in the broker\"")
+                }
+                let body = "{\"status\":\"\(problems.isEmpty ? "ok" : "unhealthy")\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalWritable),\"problems\":[\(problems.joined(separator: ","))]}\n"
+                return .init(status: problems.isEmpty ? 200 : 503, contentType: "application/json", body: body)
+            case "/":
+                return .init(status: 200, contentType: "text/html; charset=utf-8", body: StatusPage.render(s, gatewayID: gatewayID, validRange: range, loopAgeMs: status.loopAgeMs))
+            default:
+                return .init(status: 404, contentType: "text/plain", body: "not found; try /, /metrics or /healthz\n")
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import ServiceLifecycle
+
+/// The HTTP endpoint (`/metrics`, `/healthz`, `/`) as a service, on Hummingbird: each connection
+/// is served concurrently on SwiftNIO's event loop, idle connections are closed after
+/// `idleTimeout`, and at most `maxConnections` are open at once, so port scanners, TCP health
+/// checks and clients that stall or never read cannot hold up a health check.
+///
+/// It never stops the gateway: a failure after start-up is logged and the service then waits
+/// for the group's shutdown. Whether the address can be bound at all is checked up front
+/// (`checkListenable`), where a mistake is a configuration error.
+public struct HTTPEndpoint: Service {
+    public struct Limits: Sendable {
+        /// Connections open at once; further clients wait in the listen backlog.
+        public var maxConnections = 256
+        /// A connection with nothing read for this long is closed.
+        public var idleTimeout: Duration = .seconds(10)
+        public init() {}
+    }
+
+    let host: String
+    let port: Int
+    let limits: Limits
+    let handler: @Sendable (String) -> GatewayHTTP.Response
+    let logger: Logger
+
+    public init(host: String, port: Int32, limits: Limits = Limits(), logger: Logger,
+                handler: @escaping @Sendable (String) -> GatewayHTTP.Response) {
+        self.host = host
+        self.port = Int(port)
+        self.limits = limits
+        self.handler = handler
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let (host, logger) = (self.host, self.logger)
+        let app = Application(
+            responder: EndpointResponder(handler: handler),
+            server: .http1(configuration: .init(idleTimeout: .init(limits.idleTimeout))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "sensor-gateway", backlog: 256,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
+            onServerRunning: { channel in
+                logger.info("http listening", metadata: ["address": "\(host):\(channel.localAddress?.port ?? 0)"])
+            },
+            logger: logger
+        )
+        do {
+            try await app.run()
+        } catch {
+            logger.error("the HTTP endpoint stopped; the gateway carries on without it", metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
+        }
+    }
+
+    /// Throws with the system's reason when `host:port` cannot be bound (a bad address, a port
+    /// in use, no permission), so start-up can refuse the setting before anything runs.
+    public static func checkListenable(host: String, port: Int32) throws {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE
+        var info: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &info)
+        guard rc == 0, let ai = info else {
+            throw HTTPEndpointError(message: "cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+        }
+        defer { freeaddrinfo(info) }
+        let fd = socket(ai.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HTTPEndpointError(message: "cannot open a socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard bind(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 else {
+            throw HTTPEndpointError(message: "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+public struct HTTPEndpointError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// GET (and HEAD) of a path, answered by the gateway's handler; anything else is 405.
+struct EndpointResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let handler: @Sendable (String) -> GatewayHTTP.Response
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let answer: GatewayHTTP.Response
+        if request.method == .get || request.method == .head {
+            answer = handler(request.uri.path)
+        } else {
+            answer = .init(status: 405, contentType: "text/plain", body: "only GET is supported\n")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = answer.contentType
+        headers[.connection] = "close"
+        return Response(status: .init(code: answer.status), headers: headers,
+                        body: request.method == .head ? .init() : .init(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+}

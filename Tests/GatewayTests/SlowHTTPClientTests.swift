@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("The HTTP endpoint with slow and stalled clients")
+struct SlowHTTPClientTests {
+    @Test("/healthz answers while 100 idle connections, 20 dripping clients and a client that never reads are held open")
+    func healthUnderStalledClients() async throws {
+        let port = LoopbackNetwork.freePort()
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--http", "127.0.0.1:\(port)"], answersResends: false)
+        defer { scenario.cleanUp() }
+        try await waitUntil("the HTTP endpoint") { (try? HTTPGet.get(port: port, path: "/healthz"))?.status == 200 }
+        // Enough sensors that the status page is larger than the socket buffers of a client that never reads.
+        for i in 0..<300 {
+            try scenario.fleet.measure("sensor-\(i)", seq: 0, ts: 1_795_660_000_000, temperature: 52)
+        }
+        try await scenario.watcher.recorder.wait(for: "300 cleaned") { $0.messages.count >= 300 }
+
+        var held: [Int32] = []
+        defer { held.forEach { close($0) } }
+        func open() throws -> Int32 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard LoopbackNetwork.connect(fd, port: port) else { close(fd); throw TimedOut("connection to the endpoint") }
+            held.append(fd)
+            return fd
+        }
+        for _ in 0..<100 { _ = try open() }  // connect and say nothing (port scanners, TCP checks)
+        var drippers: [Int32] = []
+        for _ in 0..<20 {  // a request that never ends, a byte at a time
+            let fd = try open()
+            _ = send(fd, "GET /", 5, Int32(MSG_NOSIGNAL))
+            drippers.append(fd)
+        }
+        let reader = try open()  // asks for the page and never reads it
+        var small: Int32 = 1024
+        setsockopt(reader, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        for _ in 0..<20 { _ = send(reader, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27, Int32(MSG_NOSIGNAL)) }
+
+        for round in 0..<5 {
+            for fd in drippers { _ = send(fd, "a", 1, Int32(MSG_NOSIGNAL)) }
+            // The old one-connection-at-a-time server needed 5 s per held connection here.
+            let health = try HTTPGet.get(port: port, path: "/healthz", timeoutSeconds: 20)
+            #expect(health.status == 200, "round \(round)")
+            #expect(try HTTPGet.get(port: port, path: "/metrics", timeoutSeconds: 20).body.contains("sensor_gateway_broker_connected 1"))
+        }
+        #expect(try await scenario.gateway.terminate() == 0)
+        await scenario.fleet.close()
+        await scenario.watcher.close()
+    }
+}

@@ -5,9 +5,11 @@ public struct Subscriber: Sendable {
     public let client: MQTTClient
     public let recorder: EventRecorder
 
-    public static func connect(_ broker: TestBroker, id: String, filters: [String], persistent: Bool = false) async throws -> Subscriber {
+    public static func connect(_ broker: TestBroker, id: String, filters: [String], persistent: Bool = false,
+                               configure: (inout MQTTConfiguration) -> Void = { _ in }) async throws -> Subscriber {
         var config = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: id)
         config.cleanSession = !persistent
+        configure(&config)
         let client = try MQTTClient(config)
         try await client.connect()
         let recorder = EventRecorder()

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The gateway against the ceiling of a thin relay (Benchmarks/scale/relay.c: libmosquitto,
-# QoS 1 in and out, TCP_NODELAY, unlimited in flight), each on a fresh private mosquitto, in one run:
+# QoS 1 in and out, TCP_NODELAY, RELAY_IN_FLIGHT in flight), each on a fresh private mosquitto, in one run:
 #
-#   Benchmarks/plant-scale.sh [CASE ...]        cases: live burst catchup flood latency steady
+#   Benchmarks/plant-scale.sh [CASE ...]        cases: live burst catchup flood latency steady restart
 #                                               (default: all of them)
 # Sizes (environment): LIVE="1000 100" BURST="10000 100" CATCHUP="10000 100" (sensors, readings
 # each), FLOOD=100000 new ids, STEADY_SECONDS=600 (1,000 sensors at 1 Hz with the field fault
-# mix), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate). GATEWAY=path to another sensor-gateway binary to compare builds;
+# mix), RESTART="10000 100" (journal filled, then SIGKILL and restart), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate). GATEWAY=path to another sensor-gateway binary to compare builds;
 # GATEWAY_EXTRA=flags for it; RELAY_IN_FLIGHT=the relay's in-flight limit (default 1000, as the gateway's
 # client: 0 is unlimited, which on Debian's libmosquitto 2.0 falls to about 1,700 readings/s
 # because it walks the whole in-flight list for every acknowledgement).
@@ -18,10 +18,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-cases=${*:-live burst catchup flood latency steady}
+cases=${*:-live burst catchup flood latency steady restart}
 read -r live_sensors live_per <<< "${LIVE:-1000 100}"
 read -r burst_sensors burst_per <<< "${BURST:-10000 100}"
 read -r catchup_sensors catchup_per <<< "${CATCHUP:-10000 100}"
+read -r restart_sensors restart_per <<< "${RESTART:-10000 100}"
 flood=${FLOOD:-100000}
 steady_seconds=${STEADY_SECONDS:-600}
 latency_seconds=${LATENCY_SECONDS:-20}
@@ -152,6 +153,35 @@ steady_case() {
         "$(echo "$disk_bytes / $readings" | bc -l)" "$(echo "$journal_bytes / $readings" | bc -l)" "$(echo "$disk_bytes / $journal_bytes" | bc -l)"
 }
 
+# restart: RESTART="10000 100" (sensors, readings each) fill the journal, the gateway is killed
+# (SIGKILL, so the restart replays the journal after the last snapshot), then restarted: time to
+# the first HTTP answer (503 while restoring) and to /healthz 200.
+restart_case() {
+    local total=$((restart_sensors * restart_per)) t0 t_http="" t_ok="" code journal_mib
+    start_broker
+    start_system gateway
+    mosquitto_sub -p "$port" -q 1 -t "$out_filter" -C "$total" > /dev/null &
+    local sub=$!
+    sleep 0.3
+    publish "$restart_sensors" "$restart_per" max
+    wait "$sub"
+    journal_mib=$(du -sm "$work/data-$port/journal" | cut -f1)
+    kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+    t0=$(now_ms)
+    "$gateway" run --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data-$port" --gateway-id bench \
+        --http "127.0.0.1:$http_port" --reorder-window-ms 2000 ${GATEWAY_EXTRA:-} >> "$work/gateway-$port.log" 2>&1 &
+    pid=$!
+    while [ -z "$t_ok" ]; do
+        code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$http_port/healthz" || true)
+        [ "$code" != 000 ] && [ -z "$t_http" ] && t_http=$(( $(now_ms) - t0 ))
+        [ "$code" = 200 ] && t_ok=$(( $(now_ms) - t0 ))
+        sleep 0.01
+    done
+    stop_system; stop_broker
+    printf '| restart after SIGKILL, %s sensors, %s readings through the %s MiB journal ring | gateway | first HTTP answer %s ms | /healthz 200 after %s ms |\n' \
+        "$restart_sensors" "$total" "$journal_mib" "$t_http" "$t_ok"
+}
+
 for c in $cases; do
     case $c in
         live) throughput_case live relay "$live_sensors" "$live_per"; throughput_case live gateway "$live_sensors" "$live_per" ;;
@@ -163,6 +193,7 @@ for c in $cases; do
             half=${LATENCY_RATE:-$((rate_live_relay / 2))}
             latency_case relay "$half"; latency_case gateway "$half" ;;
         steady) steady_case ;;
+        restart) restart_case ;;
         *) echo "unknown case $c" >&2; exit 64 ;;
     esac
 done

@@ -42,6 +42,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Client key for mqtts.") var key: String?
     @Option(help: "MQTT user name.") var username: String?
     @Option(name: .customLong("password-file"), help: "File holding the MQTT password (never put it on the command line).") var passwordFile: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "text (with syslog priorities under systemd) or json (default text).") var logFormat: String?
 
     var flags: [String: String] {
         let pairs: [(String, String?)] = [
@@ -52,6 +54,7 @@ struct RunCommand: AsyncParsableCommand {
             ("stale-factor", staleFactor), ("future-tolerance-s", futureToleranceS), ("max-sensors", maxSensors), ("sensor-retention-s", sensorRetentionS), ("journal-max-bytes", journalMaxBytes), ("fsync", fsync), ("snapshot-interval-ms", snapshotIntervalMs),
             ("replay-max-concurrent", replayMaxConcurrent), ("replay-max-window-s", replayMaxWindowS), ("http", http),
             ("ca-file", caFile), ("cert", cert), ("key", key), ("username", username), ("password-file", passwordFile),
+            ("log-level", logLevel), ("log-format", logFormat),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } })
     }
@@ -69,11 +72,8 @@ struct RunCommand: AsyncParsableCommand {
             if error.exitCode == 64 { throw ValidationError(error.description) }
             throw Diagnostics.failure(error.description, exitCode: error.exitCode)
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
-        }
+        let (level, format) = (settings.logLevel, settings.logFormat)
+        LoggingSystem.bootstrap { label in GatewayLogHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "sensor-gateway")
         let status = StatusBoard()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

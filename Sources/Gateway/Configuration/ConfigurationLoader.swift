@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import Logging
 import Recovery
 
 /// Where a setting's value came from; decides the exit status of a bad value.
@@ -40,7 +41,7 @@ public enum ConfigurationLoader {
         "broker", "gateway-id", "client-id", "data-dir", "reorder-window-ms", "late-horizon-s", "max-fill",
         "valid-min", "valid-max", "fill", "topic-filter", "max-payload-bytes", "reset-threshold",
         "aggregate-window-s", "stale-factor", "future-tolerance-s", "max-sensors", "sensor-retention-s", "journal-max-bytes", "fsync", "snapshot-interval-ms", "replay-max-concurrent", "replay-max-window-s", "http", "ca-file", "cert", "key",
-        "username", "password-file",
+        "username", "password-file", "log-level", "log-format",
     ]
 
     public static func environmentName(_ setting: String) -> String {
@@ -169,6 +170,16 @@ public enum ConfigurationLoader {
         if let raw = string("fsync") {
             guard let m = FsyncMode(rawValue: raw) else { throw fail("fsync", "expected always, interval or never") }
             c.fsync = m
+        }
+        if let raw = string("log-level") {
+            guard let level = Logger.Level(rawValue: raw) else {
+                throw fail("log-level", "expected \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            c.logLevel = level
+        }
+        if let raw = string("log-format") {
+            guard let format = LogFormat(rawValue: raw) else { throw fail("log-format", "expected text or json") }
+            c.logFormat = format
         }
         if let raw = string("http") {
             if raw == "off" {

@@ -1,4 +1,5 @@
 import Journal
+import Logging
 import Recovery
 
 /// Everything `sensor-gateway run` can be told (CONTRACT section 7), with its defaults.
@@ -30,6 +31,9 @@ public struct GatewayConfiguration: Sendable {
     /// Read from `passwordFile` at start-up; never logged.
     public var password: String?
     public var passwordFile: String?
+    /// The least severe log level written, and how lines are written (`GatewayLogHandler`).
+    public var logLevel: Logger.Level = .info
+    public var logFormat: LogFormat = .text
 
     public init(gatewayID: String) {
         self.gatewayID = gatewayID

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import Journal
 
 /// `sensor-gateway journal verify`.
@@ -16,10 +17,10 @@ struct JournalCommand: ParsableCommand {
             do {
                 v = try JournalVerification.run(directory: "\(dataDir)/journal")
             } catch {
-                throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", exitCode: 66)
+                throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
             }
             print(v.summary)
-            if v.corrupt { throw ExitCode(1) }
+            if v.corrupt { throw ExitCode(ExitStatus.corruptionFound.rawValue) }
         }
     }
 }

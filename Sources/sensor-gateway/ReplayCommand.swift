@@ -28,7 +28,7 @@ struct ReplayCommand: ParsableCommand {
                 }
             }
         } catch {
-            throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", exitCode: 66)
+            throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
         }
         FileHandle.standardOutput.write(buffer)
         if result.truncated {

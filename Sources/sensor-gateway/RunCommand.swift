@@ -69,8 +69,8 @@ struct RunCommand: AsyncParsableCommand {
         do {
             settings = try load()
         } catch let error as ConfigurationError {
-            if error.exitCode == 64 { throw ValidationError(error.description) }
-            throw Diagnostics.failure(error.description, exitCode: error.exitCode)
+            if error.exitStatus == .usage { throw ValidationError(error.description) }
+            throw Diagnostics.failure(error.description, status: error.exitStatus)
         }
         let (level, format) = (settings.logLevel, settings.logFormat)
         LoggingSystem.bootstrap { label in GatewayLogHandler(label: label, level: level, format: format) }
@@ -81,7 +81,7 @@ struct RunCommand: AsyncParsableCommand {
             do {
                 try HTTPEndpoint.checkListenable(host: http.host, port: http.port)
             } catch {
-                throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", exitCode: 78)
+                throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", status: .configuration)
             }
             let endpoint = HTTPEndpoint(host: http.host, port: http.port, logger: logger,
                                         handler: GatewayHTTP.handler(status: status, configuration: settings))
@@ -96,11 +96,11 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch GatewayFailure.journalUnavailable(let reason) {
-            throw Diagnostics.failure(reason, exitCode: 74)
+            throw Diagnostics.failure(reason, status: .journalFailed)
         } catch {
             // Only the journal (appending, or reading it back) can make the gateway stop.
             logger.critical("stopping: \(error); nothing more is taken from the broker (its session keeps the rest). Fix the data folder's disk and restart")
-            throw ExitCode(74)
+            throw ExitCode(ExitStatus.journalFailed.rawValue)
         }
     }
 }
@@ -111,14 +111,5 @@ enum HostName {
         let raw = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
         let cleaned = String(raw.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "-" }.prefix(64))
         return cleaned.isEmpty ? "gateway" : cleaned
-    }
-}
-
-enum Diagnostics {
-    /// Prints `error: message` to stderr and returns the exit status to throw: ArgumentParser
-    /// then ends the process with it, without a stack trace (and without `exit()` from async code).
-    static func failure(_ message: String, exitCode: Int32) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        return ExitCode(exitCode)
     }
 }

@@ -25,8 +25,8 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
         return "\(name)=\(value): \(problem)"
     }
 
-    /// 64 (EX_USAGE) for a flag, 78 (EX_CONFIG) for the environment or the config file.
-    public var exitCode: Int32 { source == .flag ? 64 : 78 }
+    /// EX_USAGE for a flag, EX_CONFIG for the environment or the config file.
+    public var exitStatus: ExitStatus { source == .flag ? .usage : .configuration }
 }
 
 /// Merges the config file, the environment (`SENSOR_GATEWAY_<FLAG>`) and flags, in rising

@@ -1,0 +1,15 @@
+/// The exit statuses of `sensor-gateway`, after sysexits(3), so systemd and scripts can tell a
+/// mistake to fix (which restarting will not mend) from a failure a restart may cure.
+public enum ExitStatus: Int32, Sendable {
+    case success = 0
+    /// `journal verify` found corruption.
+    case corruptionFound = 1
+    /// EX_USAGE: a bad flag.
+    case usage = 64
+    /// EX_NOINPUT: the journal to read (`replay`, `journal verify`) cannot be read.
+    case noInput = 66
+    /// EX_IOERR: the journal failed; a restart reopens and recovers it.
+    case journalFailed = 74
+    /// EX_CONFIG: a bad config file or environment value, or an HTTP address that cannot be bound.
+    case configuration = 78
+}

@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-sensors"), help: "Sensors tracked at most; readings from further new ids are dead-lettered too_many_sensors (default 20000).") var maxSensors: String?
     @Option(name: .customLong("sensor-retention-s"), help: "Sensors silent this long are forgotten and announced expired; 0 keeps them (default 86400).") var sensorRetentionS: String?
     @Option(name: .customLong("future-tolerance-s"), help: "Readings whose ts is further ahead of the gateway's clock are dead-lettered bad_value:ts (default 86400).") var futureToleranceS: String?
-    @Option(name: .customLong("journal-max-bytes"), help: "Journal size on disk (default 268435456).") var journalMaxBytes: String?
+    @Option(name: .customLong("journal-max-bytes"), help: "Journal size on disk, bytes or with K, M or G (default 256M).") var journalMaxBytes: String?
     @Option(help: "always, interval or never (default interval, 50 ms).") var fsync: String?
     @Option(name: .customLong("snapshot-interval-ms"), help: "How often the engine state is saved, letting the journal forget older input (default 10000).") var snapshotIntervalMs: String?
     @Option(name: .customLong("replay-max-concurrent"), help: "Replay requests answered at once; more get an error reply (default 2; 0 turns replay off).") var replayMaxConcurrent: String?
@@ -75,6 +75,9 @@ struct RunCommand: AsyncParsableCommand {
         let (level, format) = (settings.logLevel, settings.logFormat)
         LoggingSystem.bootstrap { label in GatewayLogHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "sensor-gateway")
+        for name in ConfigurationLoader.unknownEnvironmentVariables(ProcessInfo.processInfo.environment) {
+            logger.warning("ignoring an environment variable that names no setting (misspelt?)", metadata: ["variable": "\(name)"])
+        }
         let status = StatusBoard()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let http = settings.http {

@@ -30,6 +30,16 @@ struct ConfigurationTests {
         #expect(defaults.snapshotIntervalMs == 10_000)
         #expect(defaults.engine.maxSensors == 20_000)
         #expect(defaults.engine.sensorRetentionMs == 86_400_000)
+        // Sizes take binary suffixes; a misspelt environment variable is reported, not silently dropped.
+        for (text, bytes) in [("256M", 256 << 20), ("1G", 1 << 30), ("2048K", 2 << 20), ("64MiB", 64 << 20), ("268435456", 256 << 20)] {
+            let c = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["journal-max-bytes": text], defaultGatewayID: "host")
+            #expect(c.journalMaxBytes == bytes, "\(text)")
+        }
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["journal-max-bytes": "256 MB"], defaultGatewayID: "host")
+        }
+        #expect(ConfigurationLoader.unknownEnvironmentVariables(["SENSOR_GATEWAY_REORDER_WINDOW": "1", "SENSOR_GATEWAY_FSYNC": "never",
+                                                                 "SENSOR_GATEWAY_CONFIG": "/etc/x", "PATH": "/bin"]) == ["SENSOR_GATEWAY_REORDER_WINDOW"])
         let forever = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["sensor-retention-s": "0"], defaultGatewayID: "host")
         #expect(forever.engine.sensorRetentionMs == nil)
         // Forgetting a sensor whose readings can still be restated is refused, naming both settings.

@@ -44,6 +44,13 @@ public enum ConfigurationLoader {
         "username", "password-file", "log-level", "log-format",
     ]
 
+    /// `SENSOR_GATEWAY_*` variables in `environment` that name no setting (a misspelling is
+    /// otherwise silently ignored); the caller warns about them.
+    public static func unknownEnvironmentVariables(_ environment: [String: String]) -> [String] {
+        let known = Set(settings.map(environmentName) + ["SENSOR_GATEWAY_CONFIG", "SENSOR_GATEWAY_KEEP_TEST_DATA"])
+        return environment.keys.filter { $0.hasPrefix("SENSOR_GATEWAY_") && !known.contains($0) }.sorted()
+    }
+
     public static func environmentName(_ setting: String) -> String {
         "SENSOR_GATEWAY_" + setting.uppercased().replacingOccurrences(of: "-", with: "_")
     }
@@ -106,6 +113,22 @@ public enum ConfigurationLoader {
             guard range.contains(v) else { throw fail(s, "must be between \(range.lowerBound) and \(range.upperBound)") }
             return v
         }
+        /// A byte count: a whole number, or one with a binary suffix (`256M`, `1G`, `512K`, `256MiB`).
+        func size(_ s: String, _ range: ClosedRange<Int64>) throws(ConfigurationError) -> Int64? {
+            guard let raw = string(s)?.trimmingCharacters(in: .whitespaces) else { return nil }
+            let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
+            var digits = Substring(raw), scale: Int64 = 1
+            if let unit = units.first(where: { raw.hasSuffix($0.0) }) {
+                digits = raw.dropLast(unit.0.count)
+                scale = unit.1
+            }
+            guard let n = Int64(digits.trimmingCharacters(in: .whitespaces)), n >= 0 else {
+                throw fail(s, "not a size: a whole number of bytes, or with K, M or G (binary: 256M is 268435456)")
+            }
+            let (v, overflow) = n.multipliedReportingOverflow(by: scale)
+            guard !overflow, range.contains(v) else { throw fail(s, "must be between \(range.lowerBound) and \(range.upperBound) bytes") }
+            return v
+        }
         func number(_ s: String) throws(ConfigurationError) -> Double? {
             guard let raw = string(s) else { return nil }
             guard let v = Double(raw), v.isFinite else { throw fail(s, "not a number") }
@@ -157,7 +180,7 @@ public enum ConfigurationLoader {
             throw fail(setting, "sensor-retention-s (\(retention / 1000)) must be 0 (never) or at least late-horizon-s "
                        + "(\(c.engine.lateHorizonMs / 1000)): a sensor is not forgotten while its readings can still be restated")
         }
-        if let v = try integer("journal-max-bytes", 1 << 20...1 << 40) { c.journalMaxBytes = Int(v) }
+        if let v = try size("journal-max-bytes", 1 << 20...1 << 40) { c.journalMaxBytes = Int(v) }
         if let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
            layout.maxRecordPayload < IngestJournal.largestPublication(maxPayloadBytes: c.engine.maxPayloadBytes) {
             let setting = values["max-payload-bytes"] != nil ? "max-payload-bytes" : "journal-max-bytes"

@@ -6,6 +6,6 @@ struct SensorGateway: AsyncParsableCommand {
         commandName: "sensor-gateway",
         abstract: "Cleans MQTT temperature readings: journals, reorders, fills gaps, flags quality, republishes on cleaned/.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, ReplayCommand.self, JournalCommand.self]
+        subcommands: [RunCommand.self, ReplayCommand.self, JournalCommand.self, ConfigCommand.self]
     )
 }

@@ -61,6 +61,32 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("config check names the first bad setting (exit 78) or prints the effective settings; config show says where each came from")
+    func configCommands() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try "fill: cubic\n".write(toFile: dir.file("bad.conf"), atomically: true, encoding: .utf8)
+        let (badCode, badOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("bad.conf")], logPath: dir.file("bad.log"))
+        #expect(badCode == 78)
+        #expect(badOutput.contains("fill (in \(dir.file("bad.conf")))=cubic: expected linear, locf or distribution"), "\(badOutput)")
+
+        try "data-dir: /srv/gw\njournal-max-bytes: 64M\n".write(toFile: dir.file("good.conf"), atomically: true, encoding: .utf8)
+        let (goodCode, goodOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("good.conf")], logPath: dir.file("good.log"))
+        #expect(goodCode == 0)
+        #expect(goodOutput.contains("ok: ") && goodOutput.contains("journal-max-bytes=67108864"), "\(goodOutput)")
+
+        let show = try ChildProcess(BuiltProducts.executable("sensor-gateway"), ["config", "show", "--config", dir.file("good.conf")],
+                                    logPath: dir.file("show.log"), environment: ["SENSOR_GATEWAY_FSYNC": "never", "SENSOR_GATEWAY_FSYNK": "x"])
+        try await show.wait()
+        #expect(show.exitCode == 0)
+        let lines = show.output.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("data-dir") && $0.contains("/srv/gw") && $0.contains("(file \(dir.file("good.conf")))") })
+        #expect(lines.contains { $0.hasPrefix("fsync") && $0.contains("never") && $0.contains("(environment SENSOR_GATEWAY_FSYNC)") })
+        #expect(lines.contains { $0.hasPrefix("reorder-window-ms") && $0.contains("2000") && $0.contains("(default)") })
+        #expect(show.output.contains("SENSOR_GATEWAY_FSYNK names no setting"))
+        #expect(lines.filter { $0.contains("(") }.count == ConfigurationLoader.settings.count)
+    }
+
     @Test("a bad flag exits 64 naming the flag and value, with no crash trace")
     func badFlag() async throws {
         let dir = try TemporaryDirectory()

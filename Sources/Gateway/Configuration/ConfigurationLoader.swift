@@ -58,6 +58,13 @@ public enum ConfigurationLoader {
     /// Builds the configuration. `flags` maps setting names to the values given on the command line.
     public static func load(configFile: String?, environment: [String: String], flags: [String: String],
                             defaultGatewayID: String) throws(ConfigurationError) -> GatewayConfiguration {
+        try build(sources(configFile: configFile, environment: environment, flags: flags), defaultGatewayID: defaultGatewayID)
+    }
+
+    /// The settings given explicitly, each with its raw value and where it came from (the
+    /// highest-precedence source wins); settings not listed take their defaults.
+    public static func sources(configFile: String?, environment: [String: String],
+                               flags: [String: String]) throws(ConfigurationError) -> [String: (String, SettingSource)] {
         var values: [String: (String, SettingSource)] = [:]
         if let configFile {
             for (k, v) in try readFile(configFile) { values[k] = (v, .file(configFile)) }
@@ -66,7 +73,7 @@ public enum ConfigurationLoader {
             if let v = environment[environmentName(setting)] { values[setting] = (v, .environment) }
         }
         for (k, v) in flags { values[k] = (v, .flag) }
-        return try build(values, defaultGatewayID: defaultGatewayID)
+        return values
     }
 
     static func readFile(_ path: String) throws(ConfigurationError) -> [String: String] {

@@ -53,14 +53,4 @@ public struct GatewayConfiguration: Sendable {
     public var replayTopic: String { "gateway/\(gatewayID)/replay" }
     public var journalDirectory: String { "\(dataDirectory)/journal" }
     public var snapshotPath: String { "\(dataDirectory)/engine.snapshot" }
-
-    /// A description safe for logs (no secrets).
-    public var summary: String {
-        "broker \(brokerScheme.rawValue)://\(brokerHost):\(brokerPort), gateway id \(gatewayID), client id \(effectiveClientID), "
-            + "data \(dataDirectory), topics \(engine.topicPattern.filter), valid \(engine.validMin)...\(engine.validMax) °C, "
-            + "reorder \(engine.reorderWindowMs) ms, fill \(engine.fill.rawValue), journal \(journalMaxBytes) bytes, fsync \(fsync.rawValue), snapshots every \(snapshotIntervalMs) ms, "
-            + "sensors at most \(engine.maxSensors.map(String.init) ?? "unlimited"), forgotten after \(engine.sensorRetentionMs.map { "\($0 / 1000) s" } ?? "never") silent, "
-            + "replays at most \(replay.maxConcurrent) at once and \(replay.maxWindowMs / 1000) s each, "
-            + "http \(http.map { "\($0.host):\($0.port)" } ?? "off")"
-    }
 }

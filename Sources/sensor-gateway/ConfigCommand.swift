@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Gateway
+
+/// `sensor-gateway config check|show`: what `run` would use, without starting anything.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Check or show the settings `run` would use (config file and SENSOR_GATEWAY_* variables).",
+        subcommands: [Check.self, Show.self])
+
+    struct Options: ParsableArguments {
+        @Option(help: "Config file (default: SENSOR_GATEWAY_CONFIG, or none).") var config: String?
+
+        var file: String? { config ?? ProcessInfo.processInfo.environment["SENSOR_GATEWAY_CONFIG"] }
+
+        func load() throws -> GatewayConfiguration {
+            do {
+                return try ConfigurationLoader.load(configFile: file, environment: ProcessInfo.processInfo.environment, flags: [:],
+                                                    defaultGatewayID: HostName.gatewayID())
+            } catch {
+                throw Diagnostics.failure(error.description, status: error.exitStatus)
+            }
+        }
+
+        func warnAboutUnknownVariables() {
+            for name in ConfigurationLoader.unknownEnvironmentVariables(ProcessInfo.processInfo.environment) {
+                FileHandle.standardError.write(Data("warning: \(name) names no setting and is ignored\n".utf8))
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Exit 0 when the settings are valid; otherwise name the first bad one and exit 78.")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            options.warnAboutUnknownVariables()
+            let settings = try options.load()
+            print("ok: \(settings.summary)")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print every setting's effective value and where it came from.")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            options.warnAboutUnknownVariables()
+            let settings = try options.load()
+            let sources = (try? ConfigurationLoader.sources(configFile: options.file, environment: ProcessInfo.processInfo.environment,
+                                                             flags: [:])) ?? [:]
+            let width = settings.effectiveSettings.map(\.name.count).max() ?? 0
+            for (name, value) in settings.effectiveSettings {
+                let origin: String
+                switch sources[name]?.1 {
+                case .file(let path): origin = "file \(path)"
+                case .environment: origin = "environment \(ConfigurationLoader.environmentName(name))"
+                case .flag: origin = "flag"
+                case nil: origin = "default"
+                }
+                print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (value.isEmpty ? "-" : value) + "  (\(origin))")
+            }
+        }
+    }
+}

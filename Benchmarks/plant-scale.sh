@@ -102,7 +102,7 @@ throughput_case() { # CASE SYSTEM SENSORS PER
     fi
     wait "$sub"; t1=$(now_ms)
     sample_process
-    [ "$system" = gateway ] && extra="longest loop turn $(metric sensor_gateway_service_turn_longest_milliseconds) ms"
+    [ "$system" = gateway ] && extra="longest loop turn $(metric sensor_gateway_service_turn_longest_seconds) s"
     stop_system; stop_broker
     row "$name" "$system" "$total" "$((t1 - t0))" "$(distinct "$work/out-$port.jsonl")" "$extra"
 }
@@ -118,7 +118,7 @@ flood_case() { # SYSTEM
     sleep 0.3
     t0=$(now_ms); publish "$flood" 1 max --sensor-prefix flood-; wait "$sub"; t1=$(now_ms)
     sample_process
-    [ "$system" = gateway ] && extra="longest loop turn $(metric sensor_gateway_service_turn_longest_milliseconds) ms"
+    [ "$system" = gateway ] && extra="longest loop turn $(metric sensor_gateway_service_turn_longest_seconds) s"
     stop_system; stop_broker
     row flood "$system" "$flood" "$((t1 - t0))" "$(distinct "$work/out-$port.jsonl")" "$extra"
 }

@@ -28,6 +28,7 @@ struct HTTPTests {
         #expect(metrics.contains("sensor_gateway_cleaned_total{quality=\"ok\"} 4"))
         #expect(metrics.contains("sensor_gateway_cleaned_total{quality=\"corrected\"} 1"))
         #expect(metrics.contains("sensor_gateway_dead_letters_total 1"))
+        #expect(metrics.contains("sensor_gateway_dead_letters_by_reason_total{reason=\"out_of_range\"} 1"))
         #expect(metrics.contains("sensor_gateway_broker_connected 1"))
 
         let page = try HTTPGet.get(port: port, path: "/")

@@ -16,6 +16,8 @@ enum MetricsText {
         metric("sensor_gateway_messages_received_total", "counter", "Inbound sensor messages processed.", [("", Double(s.counters.received))])
         metric("sensor_gateway_duplicates_total", "counter", "Exact duplicate readings dropped.", [("", Double(s.counters.duplicates))])
         metric("sensor_gateway_dead_letters_total", "counter", "Messages published to dlq/.", [("", Double(s.counters.deadLetters))])
+        metric("sensor_gateway_dead_letters_by_reason_total", "counter", "Messages published to dlq/, by reason code.",
+               s.counters.deadLettersByReason.sorted { $0.key < $1.key }.map { ("reason=\"\($0.key)\"", Double($0.value)) })
         metric("sensor_gateway_published_total", "counter", "Publications sent to the broker, by kind.",
                s.publishedByKind.sorted { $0.key < $1.key }.map { ("kind=\"\($0.key)\"", Double($0.value)) })
         let qualities: [(String, KeyPath<SensorSummary, Int>)] = [("ok", \.ok), ("corrected", \.corrected), ("synthetic", \.synthetic), ("restated", \.restated), ("gap", \.gaps)]
@@ -29,7 +31,7 @@ enum MetricsText {
                [("state=\"live\"", Double(s.sensors.count { !$0.stale })), ("state=\"stale\"", Double(s.sensors.count { $0.stale }))])
         metric("sensor_gateway_journal_appended_total", "counter", "Journal records appended since start.", [("", Double(s.journal.appended))])
         metric("sensor_gateway_journal_appended_bytes_total", "counter", "Bytes of journal records appended since start (headers included).", [("", Double(s.journal.appendedBytes))])
-        metric("sensor_gateway_service_turn_longest_milliseconds", "gauge", "The service loop's longest single turn since start (its worst stall).", [("", Double(longestTurnMs))])
+        metric("sensor_gateway_service_turn_longest_seconds", "gauge", "The service loop's longest single turn since start (its worst stall).", [("", Double(longestTurnMs) / 1000)])
         metric("sensor_gateway_journal_dropped_records_total", "counter", "Journal records overwritten by the ring since start.", [("", Double(s.journal.droppedRecords))])
         metric("sensor_gateway_journal_syncs_total", "counter", "Journal fdatasync calls.", [("", Double(s.journal.syncs))])
         metric("sensor_gateway_journal_durable_seq", "gauge", "Last journal record known durable.", [("", Double(s.journalDurableSeq))])
@@ -49,7 +51,7 @@ enum MetricsText {
         metric("sensor_gateway_snapshots_written_total", "counter", "Engine snapshots saved.", [("", Double(s.snapshots.written))])
         metric("sensor_gateway_snapshot_failures_total", "counter", "Engine snapshots that could not be saved (logged; never fatal).", [("", Double(s.snapshots.failures))])
         metric("sensor_gateway_snapshot_bytes", "gauge", "Size of the last engine snapshot saved.", [("", Double(s.snapshots.lastBytes))])
-        metric("sensor_gateway_snapshot_duration_milliseconds", "gauge", "Time the last snapshot took to encode and save, off the service loop.", [("", Double(s.snapshots.lastDurationMs))])
+        metric("sensor_gateway_snapshot_duration_seconds", "gauge", "Time the last snapshot took to encode and save, off the service loop.", [("", Double(s.snapshots.lastDurationMs) / 1000)])
         metric("sensor_gateway_snapshot_read_failures_total", "counter", "Snapshots found unreadable at start (the journal rebuilt the state).", [("", Double(s.runtime.snapshotReadFailures))])
         metric("sensor_gateway_checkpoint_failures_total", "counter", "Checkpoint writes that failed (logged; never fatal).", [("", Double(s.runtime.checkpointFailures))])
         metric("sensor_gateway_restore_mismatched_publications_total", "counter", "Journaled publications that differed from what their input regenerated at restore.", [("", Double(s.runtime.restoreMismatches))])

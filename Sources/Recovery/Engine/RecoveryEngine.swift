@@ -198,6 +198,7 @@ public struct RecoveryEngine: Codable, Sendable {
                                      _ payload: UnsafeBufferPointer<UInt8>, _ receivedAt: Int64, _ out: inout Output,
                                      sensor: Int? = nil) {
         counters.deadLetters += 1
+        counters.deadLettersByReason[reason.code, default: 0] += 1
         if let sensor { sensors[sensor].summary.deadLetters += 1 }
         let body = Messages.deadLetter(reason: reason, topic: topic, receivedAt: receivedAt, payload: payload,
                                        maxBytes: configuration.maxPayloadBytes)
@@ -212,6 +213,8 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     public var deadLetters = 0
     /// Sensors forgotten after the retention period.
     public var expired = 0
+    /// Dead letters by reason code (`malformed_json`, `bad_value:ts`, `rate_limited`, ...).
+    public var deadLettersByReason: [String: Int] = [:]
     public init() {}
 
     public init(from decoder: any Decoder) throws {
@@ -221,5 +224,6 @@ public struct EngineCounters: Codable, Sendable, Equatable {
         duplicates = try c.decodeIfPresent(Int.self, forKey: .duplicates) ?? 0
         deadLetters = try c.decodeIfPresent(Int.self, forKey: .deadLetters) ?? 0
         expired = try c.decodeIfPresent(Int.self, forKey: .expired) ?? 0
+        deadLettersByReason = try c.decodeIfPresent([String: Int].self, forKey: .deadLettersByReason) ?? [:]
     }
 }

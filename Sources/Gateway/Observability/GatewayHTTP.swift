@@ -7,13 +7,15 @@ public enum GatewayHTTP {
         public var body: String
     }
 
-    /// The answer for a GET of `path`, from the status board's latest snapshot. Cheap and never
+    /// The answer for a GET of `target` (a path, with the status page's query if any), from the status board's latest snapshot. Cheap and never
     /// blocking, so it can run on the HTTP server's event loop.
     public static func handler(status: StatusBoard, configuration: GatewayConfiguration) -> @Sendable (String) -> Response {
         let gatewayID = configuration.gatewayID
         let range = configuration.engine.validMin...configuration.engine.validMax
         let watchdogMs = configuration.watchdogMs
-        return { path in
+        return { target in
+            let (path, queryString) = target.firstIndex(of: "?").map { (String(target[..<$0]), String(target[target.index(after: $0)...])) }
+                ?? (target, "")
             let s = status.snapshot
             switch path {
             case "/metrics":
@@ -33,7 +35,8 @@ public enum GatewayHTTP {
                 let body = "{\"status\":\"\(problems.isEmpty ? "ok" : "unhealthy")\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalWritable),\"problems\":[\(problems.joined(separator: ","))]}\n"
                 return .init(status: problems.isEmpty ? 200 : 503, contentType: "application/json", body: body)
             case "/":
-                return .init(status: 200, contentType: "text/html; charset=utf-8", body: StatusPage.render(s, gatewayID: gatewayID, validRange: range, loopAgeMs: status.loopAgeMs))
+                return .init(status: 200, contentType: "text/html; charset=utf-8", body: StatusPage.render(s, gatewayID: gatewayID, validRange: range, loopAgeMs: status.loopAgeMs,
+                                                                                                    query: StatusPage.Query(queryString: queryString)))
             default:
                 return .init(status: 404, contentType: "text/plain", body: "not found; try /, /metrics or /healthz\n")
             }

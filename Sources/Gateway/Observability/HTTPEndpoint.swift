@@ -93,7 +93,7 @@ struct EndpointResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let answer: GatewayHTTP.Response
         if request.method == .get || request.method == .head {
-            answer = handler(request.uri.path)
+            answer = handler(request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
         } else {
             answer = .init(status: 405, contentType: "text/plain", body: "only GET is supported\n")
         }

@@ -58,6 +58,11 @@ settle() {
     done
     kill "$watch" 2>/dev/null || true
 }
+# Every case: a fresh broker, the gateway, the verifier's subscriber and the fleet; then, after
+# the fleet and the output settle, everything stops.
+begin_case() { case=$1; start_broker; http_port=$(free_port); start_gateway; wait_healthy; start_watch; start_fleet; }
+end_case() { settle; kill "$gw"; wait "$gw" 2>/dev/null || true; stop_broker; }
+
 printf '| case | measured | covered | lost (holes) | outside the covered span | conflicting duplicates | estimates out of range | verdict | figure |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 score() { # FIGURE
@@ -73,8 +78,7 @@ score() { # FIGURE
 
 # kills: SIGKILL the gateway at random moments while the fleet runs; restart it at once.
 kills_case() {
-    case=kills; start_broker; http_port=$(free_port)
-    start_gateway; wait_healthy; start_watch; start_fleet
+    begin_case kills
     local worst=0 total=0 t0 took
     for i in $(seq "$kills"); do
         sleep "$(python3 -c "import random; print(round(random.uniform(0.3, 2 * $seconds / $kills), 2))")"
@@ -82,14 +86,13 @@ kills_case() {
         t0=$(now_ms); start_gateway; wait_healthy; took=$(( $(now_ms) - t0 ))
         total=$((total + took)); [ "$took" -gt "$worst" ] && worst=$took
     done
-    settle; kill "$gw"; wait "$gw" 2>/dev/null || true; stop_broker
+    end_case
     score "$kills SIGKILLs; back to healthy in $((total / kills)) ms on average, $worst ms at most"
 }
 
 # broker: restart the broker three times (SIGTERM: it saves its persistence) while the fleet runs.
 broker_case() {
-    case=broker; start_broker; http_port=$(free_port)
-    start_gateway; wait_healthy; start_watch; start_fleet
+    begin_case broker
     local worst=0 t0 took
     for _ in 1 2 3; do
         sleep "$(( seconds / 4 ))"
@@ -98,15 +101,14 @@ broker_case() {
         [ "$took" -gt "$worst" ] && worst=$took
         kill -0 "$watch" 2>/dev/null || start_watch  # mosquitto_sub gives up on a lost broker
     done
-    settle; kill "$gw"; wait "$gw" 2>/dev/null || true; stop_broker
+    end_case
     score "3 broker restarts, 2 s down each; gateway healthy again $worst ms after the broker at most"
 }
 
 # hostile: beside the fleet, a flood of new ids, a sender flipping between far-apart seqs and
 # 50 HTTP clients that connect and never finish a request.
 hostile_case() {
-    case=hostile; start_broker; http_port=$(free_port)
-    start_gateway; wait_healthy; start_watch; start_fleet
+    begin_case hostile
     "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors 30000 --count 1 --rate max --linger 0 --sensor-prefix flood- \
         > "$work/flood.log" 2>&1 &
     python3 - "$port" > /dev/null 2>&1 <<'PY' &
@@ -131,7 +133,7 @@ PY
         worst=$(python3 -c "print(max($worst, $t))")
         sleep 1
     done
-    settle; kill "$gw"; wait "$gw" 2>/dev/null || true; stop_broker
+    end_case
     score "30,000 new ids, a seq-flipping sender, 50 stalled HTTP clients; slowest /healthz $(python3 -c "print(round($worst * 1000))") ms"
 }
 

@@ -73,7 +73,7 @@ enum StatusPage {
         &middot; last loop turn \(loopAgeMs.map { "\($0) ms ago" } ?? "not yet")
         \(s.inputPause.map { "&middot; <b class=bad>input paused: \(escape($0))</b>" } ?? "")</p>
         <p>Sensors: \(s.sensors.count) tracked, \(stale > 0 ? "<b class=bad>\(stale) stale</b>" : "none stale"), \(s.counters.expired) expired.
-        Showing \(shown.count) of \(matching.count)\(query.filter.isEmpty ? "" : " matching") , those needing attention first (stale, then most
+        Showing \(shown.count) of \(matching.count)\(query.filter.isEmpty ? "" : " matching"), those needing attention first (stale, then most
         estimates, gaps and dead letters). <form style="display:inline" method="get" action="/"><input name="q" placeholder="sensor id contains"
         value="\(escape(query.filter))"> <button>filter</button></form> \(navigation)</p>
         <p>\(legend)</p>

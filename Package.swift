@@ -30,7 +30,7 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
-        .target(name: "MQTT", dependencies: ["CMosquitto"], swiftSettings: strict),
+        .target(name: "MQTT", dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "DeterministicRandom", swiftSettings: strict),
         .target(name: "Recovery", dependencies: ["DeterministicRandom"], swiftSettings: strict),
         .target(name: "Journal", swiftSettings: strict),

@@ -38,7 +38,7 @@ public final class MQTTClient: Sendable {
     public init(_ configuration: MQTTConfiguration, sink: (any MQTTMessageSink)? = nil) throws(MQTTError) {
         _ = MQTTClient.libraryInit
         self.configuration = configuration
-        context = CallbackContext(queue: EventQueue(), sink: sink)
+        context = CallbackContext(queue: EventQueue(), sink: sink, logger: configuration.libraryLogger)
         guard let pipe = WakeupPipe() else {
             throw MQTTError(code: MOSQ_ERR_ERRNO.rawValue, operation: "pipe", message: "cannot create the network thread's wake-up pipe")
         }
@@ -49,7 +49,7 @@ public final class MQTTClient: Sendable {
                             message: "could not create a client (out of memory or invalid client id)")
         }
         handle = MosquittoHandle(pointer: mosq)
-        MosquittoCallbacks.install(on: mosq)
+        MosquittoCallbacks.install(on: mosq, forwardingLog: configuration.libraryLogger != nil)
         try MQTTError.check(mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, Int32(MQTT_PROTOCOL_V311)), "protocol")
         try MQTTError.check(mosquitto_max_inflight_messages_set(mosq, configuration.maxInflightMessages), "max inflight")
         if configuration.tcpNoDelay {

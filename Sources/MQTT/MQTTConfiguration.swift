@@ -1,3 +1,4 @@
+import Logging
 /// Everything needed to open one MQTT session with a broker.
 ///
 /// Defaults match what the gateway needs: a persistent session (clean session off) so the broker
@@ -47,6 +48,10 @@ public struct MQTTConfiguration: Sendable {
     /// Sends each packet at once instead of letting Nagle's algorithm hold small ones back for
     /// an acknowledgement (up to 40 ms with delayed ACKs): readings are small and latency counts.
     public var tcpNoDelay = true
+    /// Where libmosquitto's own log goes, at matching levels. nil: not forwarded. libmosquitto
+    /// formats a debug line for every packet once a log callback is set, so set this only
+    /// while looking into something (the gateway does at `log-level: debug` or `trace`).
+    public var libraryLogger: Logger?
 
     public init(host: String, port: Int32, clientID: String) {
         self.host = host

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// Takes inbound messages on libmosquitto's network thread, before anything else can lose them.
@@ -23,6 +24,8 @@ public protocol MQTTMessageSink: Sendable {
 final class CallbackContext: Sendable {
     let queue: EventQueue
     let sink: (any MQTTMessageSink)?
+    /// libmosquitto's log goes here when set (`MQTTConfiguration.libraryLogger`).
+    let logger: Logger?
     /// Messages the sink accepted during the current read; reset by the network loop.
     let acceptedInBurst = Atomic<Int>(0)
     /// Between CONNACK and the connection's end. Until the broker has accepted the connection
@@ -38,8 +41,9 @@ final class CallbackContext: Sendable {
         return sink.acceptsMore
     }
 
-    init(queue: EventQueue, sink: (any MQTTMessageSink)?) {
+    init(queue: EventQueue, sink: (any MQTTMessageSink)?, logger: Logger?) {
         self.queue = queue
         self.sink = sink
+        self.logger = logger
     }
 }

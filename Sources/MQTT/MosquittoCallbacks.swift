@@ -1,11 +1,18 @@
 import CMosquitto
+import Logging
 import Synchronization
 
 /// libmosquitto's callbacks. Each recovers the client's `CallbackContext` from `userdata`, copies
 /// what it needs out of the C buffers (freed when the callback returns) and pushes an event, or
 /// hands a message to the client's sink.
 enum MosquittoCallbacks {
-    static func install(on mosq: OpaquePointer) {
+    static func install(on mosq: OpaquePointer, forwardingLog: Bool) {
+        if forwardingLog {
+            mosquitto_log_callback_set(mosq) { _, userdata, level, text in
+                guard let text, let logger = MosquittoCallbacks.context(userdata).logger else { return }
+                logger.log(level: MosquittoCallbacks.logLevel(level), "\(String(cString: text))", metadata: ["source": "libmosquitto"])
+            }
+        }
         mosquitto_connect_with_flags_callback_set(mosq) { _, userdata, rc, flags in
             let queue = MosquittoCallbacks.queue(userdata)
             if rc == 0 {
@@ -51,6 +58,17 @@ enum MosquittoCallbacks {
         mosquitto_subscribe_callback_set(mosq) { _, userdata, mid, count, granted in
             let refused = (0..<Int(max(count, 0))).contains { granted?[$0] == 0x80 }
             MosquittoCallbacks.queue(userdata).push(refused ? .subscriptionRefused(messageID: mid) : .subscribed(messageID: mid))
+        }
+    }
+
+    /// libmosquitto's MOSQ_LOG_* levels as swift-log's.
+    static func logLevel(_ mosquittoLevel: Int32) -> Logger.Level {
+        switch mosquittoLevel {
+        case MOSQ_LOG_ERR: .error
+        case MOSQ_LOG_WARNING: .warning
+        case MOSQ_LOG_NOTICE: .notice
+        case MOSQ_LOG_INFO: .info
+        default: .debug
         }
     }
 

@@ -55,6 +55,11 @@ final class BrokerSession {
         m.username = c.username
         m.password = c.password
         if let ca = c.caFile { m.tls = .init(caFile: ca, certFile: c.certFile, keyFile: c.keyFile) }
+        if c.logLevel <= .debug {
+            var logger = Logger(label: "libmosquitto")
+            logger[metadataKey: "client_id"] = "\(clientID)"
+            m.libraryLogger = logger
+        }
         return m
     }
 

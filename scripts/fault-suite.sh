@@ -2,7 +2,7 @@
 # The standing fault suite: a fleet with the field's fault mix and resend-capable sensors, driven
 # through gateway kills, broker restarts and hostile senders, then scored by `sensor-sim verify`.
 #
-#   scripts/fault-suite.sh [short|long] [CASE ...]     cases: kills broker hostile (default all)
+#   scripts/fault-suite.sh [short|long] [CASE ...]     cases: kills broker hostile diskfull (default all)
 #
 # short: 200 sensors at 2 Hz for 60 s, 5 SIGKILLs; long: 200 sensors at 2 Hz for 300 s, 20
 # SIGKILLs (SENSORS, RATE, DURATION, KILLS override). Prints one table row per case: readings
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 form=${1:-short}
 case "$form" in short|long) shift || true ;; *) form=short ;; esac
-cases=${*:-kills broker hostile}
+cases=${*:-kills broker hostile diskfull}
 sensors=${SENSORS:-200}
 rate=${RATE:-2}
 seconds=${DURATION:-$([ "$form" = long ] && echo 300 || echo 60)}
@@ -25,13 +25,15 @@ swift build -c release --product sensor-sim >&2
 gateway=$PWD/.build/release/sensor-gateway
 sim=$PWD/.build/release/sensor-sim
 work=$(mktemp -d /var/tmp/fault-suite.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; umount "$work/data-diskfull" 2>/dev/null || true
+      [ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"' EXIT
 source scripts/lib/local-broker.sh
 failed=0
 
-start_gateway() { # [extra flags]: sets $gw
+gateway_flags=()
+start_gateway() { # sets $gw
     "$gateway" run --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data-$case" --gateway-id faults \
-        --http "127.0.0.1:$http_port" "$@" >> "$work/gateway-$case.log" 2>&1 &
+        --http "127.0.0.1:$http_port" "${gateway_flags[@]}" >> "$work/gateway-$case.log" 2>&1 &
     gw=$!
 }
 healthy() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/healthz" 2>/dev/null | grep -q 200; }
@@ -135,6 +137,28 @@ PY
     done
     end_case
     score "30,000 new ids, a seq-flipping sender, 50 stalled HTTP clients; slowest /healthz $(python3 -c "print(round($worst * 1000))") ms"
+}
+
+# diskfull: the data folder on a 40 MiB tmpfs (a 16 MiB journal ring), filled to the last byte
+# for a third of the run, then freed. Needs root (mount); skipped otherwise.
+diskfull_case() {
+    mkdir -p "$work/data-diskfull"
+    if ! mount -t tmpfs -o size=40m tmpfs "$work/data-diskfull" 2>/dev/null; then
+        printf '| diskfull | - | - | - | - | - | - | skipped | needs root to mount a small tmpfs |\n'; return
+    fi
+    gateway_flags=(--journal-max-bytes 16M)
+    begin_case diskfull
+    sleep "$((seconds / 3))"
+    dd if=/dev/zero of="$work/data-diskfull/filler" bs=1M 2>/dev/null || true
+    local free_kib; free_kib=$(df -k --output=avail "$work/data-diskfull" | tail -1 | tr -d ' ')
+    sleep "$((seconds / 3))"
+    local failures; failures=$(curl -s "http://127.0.0.1:$http_port/metrics" \
+        | awk '$1 == "sensor_gateway_snapshot_failures_total" || $1 == "sensor_gateway_checkpoint_failures_total" {n += $2} END {print n + 0}')
+    rm -f "$work/data-diskfull/filler"
+    end_case
+    gateway_flags=()
+    umount "$work/data-diskfull"
+    score "disk full ($free_kib KiB free) for $((seconds / 3)) s, then freed; $failures snapshot and checkpoint writes failed meanwhile, counted, none fatal"
 }
 
 for c in $cases; do "${c}_case"; done

@@ -7,7 +7,7 @@ let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "sensor-gateway",
-    platforms: [.macOS(.v15)],
+    // Linux only (Glibc, fdatasync, Debian's libmosquitto): no Apple platforms are declared.
     products: [
         .executable(name: "sensor-gateway", targets: ["sensor-gateway"]),
         .executable(name: "sensor-sim", targets: ["sensor-sim"]),

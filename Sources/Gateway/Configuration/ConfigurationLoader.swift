@@ -241,12 +241,12 @@ public enum ConfigurationLoader {
 
 /// `mqtt://HOST:PORT` or `mqtts://HOST:PORT` (port optional: 1883 / 8883).
 struct BrokerURL {
-    var scheme: GatewayConfiguration.TLSScheme
+    var scheme: GatewayConfiguration.BrokerScheme
     var host: String
     var port: Int32
 
     init?(_ text: String) {
-        guard let range = text.range(of: "://"), let scheme = GatewayConfiguration.TLSScheme(rawValue: String(text[..<range.lowerBound])) else { return nil }
+        guard let range = text.range(of: "://"), let scheme = GatewayConfiguration.BrokerScheme(rawValue: String(text[..<range.lowerBound])) else { return nil }
         self.scheme = scheme
         let rest = text[range.upperBound...].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         if rest.hasPrefix("[") {

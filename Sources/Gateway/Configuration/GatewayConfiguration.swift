@@ -2,11 +2,11 @@ import Journal
 import Logging
 import Recovery
 
-/// Everything `sensor-gateway run` can be told (CONTRACT section 7), with its defaults.
+/// Everything `sensor-gateway run` can be told (docs/INTERFACE.md section 7), with its defaults.
 public struct GatewayConfiguration: Sendable {
-    public enum TLSScheme: String, Sendable { case mqtt, mqtts }
+    public enum BrokerScheme: String, Sendable { case mqtt, mqtts }
 
-    public var brokerScheme: TLSScheme = .mqtt
+    public var brokerScheme: BrokerScheme = .mqtt
     public var brokerHost = "127.0.0.1"
     public var brokerPort: Int32 = 1883
     public var gatewayID: String

@@ -4,7 +4,7 @@ import Logging
 import MQTT
 import Recovery
 
-/// Answers `gateway/<id>/replay` requests (CONTRACT section 5).
+/// Answers `gateway/<id>/replay` requests (docs/INTERFACE.md section 5).
 enum ReplayResponder {
     struct Request {
         var requestID: String

@@ -4,7 +4,7 @@ import Logging
 import MQTT
 import Recovery
 
-/// The daemon: journal, recover, publish, acknowledge (CONTRACT sections 1-9).
+/// The daemon: journal, recover, publish, acknowledge (docs/INTERFACE.md sections 1-9).
 ///
 /// Data flows one way. The input connection's network thread appends each reading to the
 /// journal as libmosquitto hands it over (`IngestJournal`). The pipeline, one task, takes the

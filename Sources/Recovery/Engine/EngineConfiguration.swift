@@ -1,4 +1,4 @@
-/// The engine's settings (CONTRACT sections 1-4). All durations are milliseconds.
+/// The engine's settings (docs/INTERFACE.md sections 1-4). All durations are milliseconds.
 public struct EngineConfiguration: Sendable, Codable, Equatable {
     public var gatewayID: String = "gateway"
     public var topicPattern: TopicPattern = TopicPattern("sensors/+/temperature")!

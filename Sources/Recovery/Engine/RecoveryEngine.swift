@@ -1,5 +1,5 @@
 /// The recovery engine: a pure, deterministic function from inbound messages and clock ticks to
-/// the messages the gateway must publish (CONTRACT sections 1-4).
+/// the messages the gateway must publish (docs/INTERFACE.md sections 1-4).
 ///
 /// It reads no clock and does no I/O. `ingest` never closes a reorder window; only `tick` does,
 /// so journaling both and feeding them back in the same order reproduces the output byte for

@@ -208,19 +208,16 @@ struct JSONScanner {
         }
         var mantissa: UInt64 = 0
         var overflow = false
-        var digits = 0
         var fractionDigits = 0
         var isInteger = true
         guard let first = peek(), first >= 0x30, first <= 0x39 else { throw Malformed() }
         if first == 0x30 {
             index += 1
-            digits = 1
         } else {
             while let d = peek(), d >= 0x30, d <= 0x39 {
                 let (m1, o1) = mantissa.multipliedReportingOverflow(by: 10)
                 let (m2, o2) = m1.addingReportingOverflow(UInt64(d - 0x30))
                 if o1 || o2 { overflow = true } else { mantissa = m2 }
-                digits += 1
                 index += 1
             }
         }
@@ -244,7 +241,6 @@ struct JSONScanner {
             guard let d = peek(), d >= 0x30, d <= 0x39 else { throw Malformed() }
             while let d = peek(), d >= 0x30, d <= 0x39 { index += 1 }
         }
-        _ = digits
         let value: Double
         // Exact fast path: a mantissa below 2^53 divided by an exact power of ten is correctly rounded.
         if !overflow && !hasExponent && mantissa < (1 << 53) && fractionDigits <= 22 {

@@ -1,4 +1,4 @@
-/// One valid, parsed sensor reading (CONTRACT section 1). Its temperature may still be out of range.
+/// One valid, parsed sensor reading (docs/INTERFACE.md section 1). Its temperature may still be out of range.
 public struct Reading: Sendable, Equatable, Codable {
     public enum Status: String, Sendable, Codable {
         case normal, deviated

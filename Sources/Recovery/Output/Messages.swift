@@ -1,4 +1,4 @@
-/// Payloads of the gateway's non-reading messages (CONTRACT sections 3 and 4).
+/// Payloads of the gateway's non-reading messages (docs/INTERFACE.md sections 3 and 4).
 enum Messages {
     static func deadLetter(reason: RejectionReason, topic: String, receivedAt: Int64, payload: UnsafeBufferPointer<UInt8>, maxBytes: Int) -> [UInt8] {
         var w = JSONWriter(capacity: payload.count + 128)

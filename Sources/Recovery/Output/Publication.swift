@@ -25,7 +25,7 @@ public struct Publication: Sendable, Equatable, Codable {
     public var text: String { String(decoding: payload, as: UTF8.self) }
 }
 
-/// The quality flag of a cleaned reading (CONTRACT section 2).
+/// The quality flag of a cleaned reading (docs/INTERFACE.md section 2).
 public enum Quality: String, Sendable, Codable {
     case ok, corrected, synthetic, restated, gap
 }

@@ -291,9 +291,10 @@ public final class MQTTClient: Sendable {
     /// publisher that must not flood libmosquitto's memory waits while this is high.
     public var unacknowledgedCount: Int { context.unacknowledged.withLock { $0.count } }
 
-    /// Test hook: closes the TCP socket without DISCONNECT, as a crashed process would, so the
-    /// broker publishes the will. The client then reconnects as after any network failure.
-    public func dropConnectionWithoutDisconnect() {
+    /// For tests (`@testable import`): closes the TCP socket without DISCONNECT, as a crashed
+    /// process would, so the broker publishes the will. The client then reconnects as after any
+    /// network failure.
+    func dropConnectionWithoutDisconnect() {
         let fd = mosquitto_socket(handle.pointer)
         if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
     }

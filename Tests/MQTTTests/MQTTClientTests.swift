@@ -1,5 +1,5 @@
 import Foundation
-import MQTT
+@testable import MQTT
 import Testing
 import TestSupport
 

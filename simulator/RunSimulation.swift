@@ -45,7 +45,7 @@ struct RunSimulation: AsyncParsableCommand {
             throw ExitCode(69)
         }
         let requests = ResendInbox()
-        try client.subscribe("sensors/+/resend", qos: 1)
+        try client.subscribe("sensors/+/resend", qos: .atLeastOnce)
         let pump = Task { await requests.pump(client) }
 
         let hz = Double(rate) ?? 0
@@ -155,7 +155,7 @@ final class FleetPlayer {
             // Keep libmosquitto's queue short: it walks the whole queue for every acknowledgement,
             // so a round of 10,000 sensors queued at once made the simulator its own bottleneck.
             while client.unacknowledgedCount >= FleetPlayer.maxUnacknowledged { usleep(200) }
-            try client.publish(topic: "sensors/\(sensor)/temperature", payload: p, qos: 1)
+            try client.publish(topic: "sensors/\(sensor)/temperature", payload: p, qos: .atLeastOnce)
             published += 1
         }
     }

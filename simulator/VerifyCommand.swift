@@ -39,7 +39,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let address = BrokerAddress(broker!)!
         let client = try MQTTClient(MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-verify-\(ProcessInfo.processInfo.processIdentifier)"))
         try await client.connect()
-        try client.subscribe("cleaned/#", qos: 1)
+        try client.subscribe("cleaned/#", qos: .atLeastOnce)
         var payloads: [[UInt8]] = []
         let quiet = Duration.milliseconds(Int64(listenSeconds * 1000))
         while true {

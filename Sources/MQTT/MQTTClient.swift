@@ -63,7 +63,7 @@ public final class MQTTClient: Sendable {
         }
         if let will = configuration.will {
             let rc = will.payload.withUnsafeBytes { bytes in
-                mosquitto_will_set(mosq, will.topic, Int32(bytes.count), bytes.baseAddress, will.qos, will.retain)
+                mosquitto_will_set(mosq, will.topic, Int32(bytes.count), bytes.baseAddress, will.qos.rawValue, will.retain)
             }
             try MQTTError.check(rc, "will")
         }
@@ -229,19 +229,19 @@ public final class MQTTClient: Sendable {
     /// broker acknowledges it (QoS 1 and 2). While disconnected, libmosquitto keeps the message
     /// and sends it after reconnecting.
     @discardableResult
-    public func publish(topic: String, payload: [UInt8], qos: Int32 = 1, retain: Bool = false) throws(MQTTError) -> Int32 {
+    public func publish(topic: String, payload: [UInt8], qos: QoS = .atLeastOnce, retain: Bool = false) throws(MQTTError) -> Int32 {
         var mid: Int32 = 0
         // Under the lock, so the acknowledgement (on the network thread) cannot come first.
         let rc = context.unacknowledged.withLock { pending in
             let rc = payload.withUnsafeBytes { bytes in
-                mosquitto_publish(handle.pointer, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos, retain)
+                mosquitto_publish(handle.pointer, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain)
             }
-            if qos > 0 && (rc == MOSQ_ERR_SUCCESS.rawValue || rc == MOSQ_ERR_NO_CONN.rawValue) { pending.insert(mid) }
+            if qos != .atMostOnce && (rc == MOSQ_ERR_SUCCESS.rawValue || rc == MOSQ_ERR_NO_CONN.rawValue) { pending.insert(mid) }
             return rc
         }
         wakeup.signal()
         // MOSQ_ERR_NO_CONN still queued the message (QoS > 0): it goes out on reconnect.
-        if rc == MOSQ_ERR_NO_CONN.rawValue && qos > 0 { return mid }
+        if rc == MOSQ_ERR_NO_CONN.rawValue && qos != .atMostOnce { return mid }
         try MQTTError.check(rc, "publish to \(topic)")
         return mid
     }
@@ -249,9 +249,9 @@ public final class MQTTClient: Sendable {
     /// Subscribes; libmosquitto does not resubscribe by itself, so callers subscribe again on
     /// `.connected(sessionPresent: false)` (a persistent session keeps subscriptions otherwise).
     @discardableResult
-    public func subscribe(_ filter: String, qos: Int32 = 1) throws(MQTTError) -> Int32 {
+    public func subscribe(_ filter: String, qos: QoS = .atLeastOnce) throws(MQTTError) -> Int32 {
         var mid: Int32 = 0
-        try MQTTError.check(mosquitto_subscribe(handle.pointer, &mid, filter, qos), "subscribe to \(filter)")
+        try MQTTError.check(mosquitto_subscribe(handle.pointer, &mid, filter, qos.rawValue), "subscribe to \(filter)")
         wakeup.signal()
         return mid
     }

@@ -8,9 +8,9 @@ public struct MQTTConfiguration: Sendable {
     public struct Will: Sendable {
         public var topic: String
         public var payload: [UInt8]
-        public var qos: Int32
+        public var qos: QoS
         public var retain: Bool
-        public init(topic: String, payload: [UInt8], qos: Int32 = 1, retain: Bool = true) {
+        public init(topic: String, payload: [UInt8], qos: QoS = .atLeastOnce, retain: Bool = true) {
             self.topic = topic
             self.payload = payload
             self.qos = qos

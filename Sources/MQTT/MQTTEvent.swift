@@ -2,10 +2,10 @@
 public struct MQTTMessage: Sendable, Equatable {
     public var topic: String
     public var payload: [UInt8]
-    public var qos: Int32
+    public var qos: QoS
     public var retain: Bool
 
-    public init(topic: String, payload: [UInt8], qos: Int32, retain: Bool) {
+    public init(topic: String, payload: [UInt8], qos: QoS, retain: Bool) {
         self.topic = topic
         self.payload = payload
         self.qos = qos

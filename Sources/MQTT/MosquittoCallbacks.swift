@@ -48,7 +48,7 @@ enum MosquittoCallbacks {
                 payload = []
             }
             MosquittoCallbacks.queue(userdata).push(
-                .message(MQTTMessage(topic: topic, payload: payload, qos: m.qos, retain: m.retain)))
+                .message(MQTTMessage(topic: topic, payload: payload, qos: QoS(rawValue: m.qos) ?? .atMostOnce, retain: m.retain)))
         }
         mosquitto_publish_callback_set(mosq) { _, userdata, mid in
             let context = MosquittoCallbacks.context(userdata)

@@ -36,7 +36,7 @@ struct BridgeTests {
         // Asked on the central broker, answered there. The bridge subscribed to the request topic
         // on connecting, before it forwarded the readings just seen, so the request is carried in.
         let request = "{\"request_id\":\"c1\",\"sensor_id\":\"far\",\"from\":1795660000000,\"to\":1795660600000}"
-        _ = try consumer.client.publish(topic: "gateway/edge-1/replay", payload: Array(request.utf8), qos: 1)
+        _ = try consumer.client.publish(topic: "gateway/edge-1/replay", payload: Array(request.utf8), qos: .atLeastOnce)
         try await consumer.recorder.wait(for: "the replay's answer on the central broker") { events in
             events.messages.contains { $0.topic == "replay/c1" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true") }
         }

@@ -39,7 +39,7 @@ struct DeployedACLTests {
             Array("{\"seq\":\(seq),\"ts\":\(1_795_660_000_000 + seq * 1000),\"temperature\":52,\"status\":\"normal\"}".utf8)
         }
         func publishAcknowledged(_ client: Subscriber, _ topic: String, _ payload: [UInt8]) async throws {
-            let mid = try client.client.publish(topic: topic, payload: payload, qos: 1)
+            let mid = try client.client.publish(topic: topic, payload: payload, qos: .atLeastOnce)
             try await client.recorder.wait(for: "PUBACK for \(topic)") { $0.contains(.published(messageID: mid)) }
         }
         // s1 speaking for s2, and asking for a replay: the broker acknowledges and drops both.

@@ -18,7 +18,7 @@ struct Connected {
         return Connected(client: client, recorder: recorder)
     }
 
-    func subscribe(_ filter: String, qos: Int32 = 1) async throws {
+    func subscribe(_ filter: String, qos: QoS = .atLeastOnce) async throws {
         let mid = try client.subscribe(filter, qos: qos)
         try await recorder.wait(for: "SUBACK \(mid)") { $0.contains(.subscribed(messageID: mid)) }
     }

@@ -32,7 +32,7 @@ struct LibraryLogTests {
         let client = try await Connected.make(broker, id: "logged", cleanSession: true) { config in
             config.libraryLogger = Logger(label: "libmosquitto") { _ in Capture(store: store) }
         }
-        let mid = try client.client.publish(topic: "t/x", payload: [1], qos: 1)
+        let mid = try client.client.publish(topic: "t/x", payload: [1], qos: .atLeastOnce)
         try await client.recorder.wait(for: "PUBACK") { $0.contains(.published(messageID: mid)) }
         await client.close()
         let lines = store.lines.withLock { $0 }

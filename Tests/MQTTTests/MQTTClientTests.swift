@@ -5,20 +5,20 @@ import TestSupport
 
 @Suite("MQTT client against a real mosquitto")
 struct MQTTClientTests {
-    @Test("round trip keeps the payload bytes", arguments: [Int32(0), 1, 2])
-    func roundTrip(qos: Int32) async throws {
+    @Test("round trip keeps the payload bytes", arguments: QoS.allCases)
+    func roundTrip(qos: QoS) async throws {
         let broker = try await TestBroker.start()
         defer { broker.shutdown() }
-        let sub = try await Connected.make(broker, id: "sub-\(qos)", cleanSession: true)
-        let pub = try await Connected.make(broker, id: "pub-\(qos)", cleanSession: true)
+        let sub = try await Connected.make(broker, id: "sub-\(qos.rawValue)", cleanSession: true)
+        let pub = try await Connected.make(broker, id: "pub-\(qos.rawValue)", cleanSession: true)
         try await sub.subscribe("rt/#", qos: qos)
 
-        let payload: [UInt8] = Array("{\"qos\":\(qos)}".utf8) + [0x00, 0xFF, 0x80, 0x0A]
-        let mid = try pub.client.publish(topic: "rt/\(qos)", payload: payload, qos: qos)
+        let payload: [UInt8] = Array("{\"qos\":\(qos.rawValue)}".utf8) + [0x00, 0xFF, 0x80, 0x0A]
+        let mid = try pub.client.publish(topic: "rt/\(qos.rawValue)", payload: payload, qos: qos)
         try await sub.recorder.wait(for: "message") { !$0.messages.isEmpty }
         let received = await sub.recorder.messages
-        #expect(received == [MQTTMessage(topic: "rt/\(qos)", payload: payload, qos: qos, retain: false)])
-        if qos > 0 {
+        #expect(received == [MQTTMessage(topic: "rt/\(qos.rawValue)", payload: payload, qos: qos, retain: false)])
+        if qos != .atMostOnce {
             try await pub.recorder.wait(for: "ack") { $0.contains(.published(messageID: mid)) }
         }
         await sub.close()
@@ -35,7 +35,7 @@ struct MQTTClientTests {
         let total = 10_000
         var mids = Set<Int32>()
         for i in 0..<total {
-            mids.insert(try pub.client.publish(topic: "bulk/t", payload: Array("\(i)".utf8), qos: 1))
+            mids.insert(try pub.client.publish(topic: "bulk/t", payload: Array("\(i)".utf8), qos: .atLeastOnce))
         }
         #expect(mids.count == total)
         try await pub.recorder.wait(for: "all acks", timeout: .seconds(120)) { events in
@@ -60,7 +60,7 @@ struct MQTTClientTests {
         config.cleanSession = true
         let sender = try MQTTClient(config)
         try await sender.connect()
-        for i in 0..<500 { try sender.publish(topic: "burst/\(i)", payload: Array("\(i)".utf8), qos: 1) }
+        for i in 0..<500 { try sender.publish(topic: "burst/\(i)", payload: Array("\(i)".utf8), qos: .atLeastOnce) }
         await sender.disconnect()
         try await receiver.recorder.wait(for: "all 500") { events in
             events.filter { if case .message(let m) = $0 { m.topic.hasPrefix("burst/") } else { false } }.count == 500
@@ -113,7 +113,7 @@ struct MQTTClientTests {
         let watcher = try await Connected.make(broker, id: "watcher", cleanSession: true)
         try await watcher.subscribe("wills/#")
         let dying = try await Connected.make(broker, id: "dying", cleanSession: true) { config in
-            config.will = .init(topic: "wills/dying", payload: Array("{\"state\":\"offline\"}".utf8), qos: 1, retain: false)
+            config.will = .init(topic: "wills/dying", payload: Array("{\"state\":\"offline\"}".utf8), qos: .atLeastOnce, retain: false)
         }
         dying.client.dropConnectionWithoutDisconnect()
         try await watcher.recorder.wait(for: "will") { !$0.messages.isEmpty }

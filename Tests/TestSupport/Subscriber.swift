@@ -15,7 +15,7 @@ public struct Subscriber: Sendable {
         let recorder = EventRecorder()
         await recorder.record(client)
         for f in filters {
-            let mid = try client.subscribe(f, qos: 1)
+            let mid = try client.subscribe(f, qos: .atLeastOnce)
             try await recorder.wait(for: "SUBACK for \(f)") { $0.contains(.subscribed(messageID: mid)) }
         }
         return Subscriber(client: client, recorder: recorder)

@@ -15,7 +15,7 @@ public final class TestSensorFleet: Sendable {
         let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: id))
         try await client.connect()
         let fleet = TestSensorFleet(client: client, answersResends: answersResends)
-        try client.subscribe("sensors/+/resend", qos: 1)
+        try client.subscribe("sensors/+/resend", qos: .atLeastOnce)
         fleet.startPump()
         return fleet
     }
@@ -33,11 +33,11 @@ public final class TestSensorFleet: Sendable {
     public func measure(_ sensor: String, seq: UInt64, ts: Int64, temperature: Double, deliver: Bool = true) throws {
         let body = TestSensorFleet.payload(seq: seq, ts: ts, temperature: temperature)
         measured.withLock { $0[sensor, default: [:]][seq] = body }
-        if deliver { try client.publish(topic: "sensors/\(sensor)/temperature", payload: Array(body.utf8), qos: 1) }
+        if deliver { try client.publish(topic: "sensors/\(sensor)/temperature", payload: Array(body.utf8), qos: .atLeastOnce) }
     }
 
     public func publishRaw(_ sensor: String, _ body: String) throws {
-        try client.publish(topic: "sensors/\(sensor)/temperature", payload: Array(body.utf8), qos: 1)
+        try client.publish(topic: "sensors/\(sensor)/temperature", payload: Array(body.utf8), qos: .atLeastOnce)
     }
 
     private func startPump() {
@@ -60,7 +60,7 @@ public final class TestSensorFleet: Sendable {
         let to = (request["to_seq"] as? NSNumber)?.uint64Value ?? UInt64.max
         let sensor = String(parts[1])
         let bodies = measured.withLock { all in (all[sensor] ?? [:]).filter { $0.key >= from && $0.key <= to }.sorted { $0.key < $1.key }.map(\.value) }
-        for body in bodies { _ = try? client.publish(topic: "sensors/\(sensor)/temperature", payload: Array(body.utf8), qos: 1) }
+        for body in bodies { _ = try? client.publish(topic: "sensors/\(sensor)/temperature", payload: Array(body.utf8), qos: .atLeastOnce) }
     }
 
     public func close() async {

@@ -76,7 +76,7 @@ enum ReplayResponder {
         logger.notice("replay request refused", metadata: ["request_id": "\(id ?? "-")", "error": "\(error)"])
         guard let reply else { return }
         let body = "{\"request_id\":\(quoted(id ?? "")),\"error\":\(quoted(error))}"
-        _ = try? client.publish(topic: reply, payload: Array(body.utf8), qos: 1)
+        _ = try? client.publish(topic: reply, payload: Array(body.utf8), qos: .atLeastOnce)
     }
 
     private static func answer(_ r: Request, journalDirectory: String, client: MQTTClient, limits: ReplayLimits, logger: Logger) {
@@ -84,7 +84,7 @@ enum ReplayResponder {
             let result = try r.query.run(journalDirectory: journalDirectory) { p in
                 // Flow control: publish only while the connection keeps up.
                 while client.unacknowledgedCount >= limits.maxUnacknowledged { usleep(2_000) }
-                try client.publish(topic: r.replyTopic, payload: p.payload, qos: 1)
+                try client.publish(topic: r.replyTopic, payload: p.payload, qos: .atLeastOnce)
             }
             var done = "{\"request_id\":\(quoted(r.requestID)),\"done\":true,\"count\":\(result.count)"
             if result.truncated {
@@ -92,12 +92,12 @@ enum ReplayResponder {
                 if let oldest = result.oldestAvailable { done += ",\"oldest_available\":\(oldest)" }
             }
             done += "}"
-            try client.publish(topic: r.replyTopic, payload: Array(done.utf8), qos: 1)
+            try client.publish(topic: r.replyTopic, payload: Array(done.utf8), qos: .atLeastOnce)
             logger.info("replay answered", metadata: ["request_id": "\(r.requestID)", "count": "\(result.count)"])
         } catch {
             logger.error("replay failed", metadata: ["request_id": "\(r.requestID)", "error": "\(error)"])
             let body = "{\"request_id\":\(quoted(r.requestID)),\"error\":\(quoted("replay failed: \(error)"))}"
-            _ = try? client.publish(topic: r.replyTopic, payload: Array(body.utf8), qos: 1)
+            _ = try? client.publish(topic: r.replyTopic, payload: Array(body.utf8), qos: .atLeastOnce)
         }
     }
 

@@ -46,7 +46,7 @@ final class BrokerSession {
         input = try MQTTClient(inbound, sink: sink)
         var outbound = BrokerSession.base(configuration, clientID: configuration.outputClientID)
         outbound.cleanSession = true
-        outbound.will = .init(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: 1, retain: true)
+        outbound.will = .init(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
         output = try MQTTClient(outbound)
     }
 
@@ -94,12 +94,12 @@ final class BrokerSession {
             do {
                 if source == .input {
                     inputPhase = .connected
-                    pendingSubscription = try input.subscribe(configuration.engine.topicPattern.filter, qos: 1)
+                    pendingSubscription = try input.subscribe(configuration.engine.topicPattern.filter, qos: .atLeastOnce)
                 } else {
                     outputConnected = true
-                    try output.subscribe(configuration.replayTopic, qos: 1)
+                    try output.subscribe(configuration.replayTopic, qos: .atLeastOnce)
                     let online = "{\"state\":\"online\",\"version\":\"\(GatewayService.version)\",\"started_at\":\(startedAt)}"
-                    try output.publish(topic: configuration.statusTopic, payload: Array(online.utf8), qos: 1, retain: true)
+                    try output.publish(topic: configuration.statusTopic, payload: Array(online.utf8), qos: .atLeastOnce, retain: true)
                 }
             } catch {
                 logger.error("after connecting", metadata: ["connection": "\(side)", "error": "\(error)"])
@@ -134,7 +134,7 @@ final class BrokerSession {
     /// Publishes the retained offline status and waits (a second at most) for the broker to
     /// take it, then closes both connections.
     func close(waitingWith inbox: Inbox) async {
-        if outputConnected, let mid = try? output.publish(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: 1, retain: true) {
+        if outputConnected, let mid = try? output.publish(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true) {
             let deadline = Clocks.monotonicMilliseconds() + 1000
             waiting: while Clocks.monotonicMilliseconds() < deadline {
                 await inbox.wait(atMost: 50)

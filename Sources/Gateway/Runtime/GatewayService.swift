@@ -247,7 +247,7 @@ public final class GatewayService {
         for (i, entry) in sendable.enumerated() {
             let p = entry.publication
             do {
-                let mid = try broker.output.publish(topic: p.topic, payload: p.payload, qos: 1, retain: p.retain)
+                let mid = try broker.output.publish(topic: p.topic, payload: p.payload, qos: .atLeastOnce, retain: p.retain)
                 outbound.sent(entry, messageID: mid)
                 counters.published[p.kind, default: 0] += 1
             } catch {

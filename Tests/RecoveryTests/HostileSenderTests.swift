@@ -49,4 +49,25 @@ struct HostileSenderTests {
         h.advance(3000)
         #expect(h.log.compactMap(\.quality).filter { $0 == "synthetic" }.count == 230)
     }
+
+    @Test("a sensor sending only bad messages is tracked (within max-sensors) with its dead letters; its first good reading is still held a full window")
+    func badOnlySensorsAreVisible() {
+        var h = Harness { $0.maxSensors = 2 }
+        for _ in 0..<3 { h.raw("sensors/broken/temperature", "{\"seq\":") }
+        h.raw("sensors/worse/temperature", "not json")
+        h.raw("sensors/third/temperature", "{}")
+        #expect(h.engine.summaries.map(\.sensorID) == ["broken", "worse"])
+        #expect(h.engine.summaries.first?.deadLetters == 3)
+        #expect(h.log.filter { $0.kind == .deadLetter }.count == 5)
+        #expect(h.log.allSatisfy { $0.kind == .deadLetter })  // tracking publishes nothing else
+        #expect(h.log.last?.reason == "missing_field:seq")  // the third id is over max-sensors: still dead-lettered, not tracked
+
+        // Long after, broken's first good reading starts it only after a whole reorder window.
+        h.advance(60_000)
+        h.send("broken", seq: 4)
+        h.advance(h.engine.configuration.reorderWindowMs - 1)
+        #expect(!h.log.contains { $0.topic == "cleaned/broken/temperature" })
+        h.advance(1)
+        #expect(h.log.contains { $0.topic == "cleaned/broken/temperature" && $0.seq == 4 })
+    }
 }

@@ -60,14 +60,14 @@ public struct RecoveryEngine: Codable, Sendable {
         let existing = known ?? index[sensorID]
         let dlqTopic = existing.map { sensors[$0].topics.deadLetter } ?? SensorTopics.deadLetter(for: sensorID)
         if payload.count > configuration.maxPayloadBytes {
-            deadLetter(.payloadTooLarge, dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
+            deadLetter(.payloadTooLarge, dlqTopic, topic, payload, receivedAt, &out, sensor: existing ?? tracked(sensorID, receivedAt))
             return
         }
         let reading: Reading
         switch ReadingParser.parse(payload, sensorID: sensorID) {
         case .success(let r): reading = r
         case .failure(let reason):
-            deadLetter(reason, dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
+            deadLetter(reason, dlqTopic, topic, payload, receivedAt, &out, sensor: existing ?? tracked(sensorID, receivedAt))
             return
         }
         if let tolerance = configuration.futureToleranceMs, reading.ts > receivedAt &+ tolerance {
@@ -182,6 +182,14 @@ public struct RecoveryEngine: Codable, Sendable {
         var moved: [Publication] = []
         swap(&moved, &publications)
         return Output(configuration: configuration, estimator: Estimator(configuration: configuration), publications: moved)
+    }
+
+    /// A sensor whose first messages are all bad is still tracked (within `max-sensors`), so it
+    /// shows on the status page with its dead letters instead of being invisible. Tracking it
+    /// publishes nothing: it has no readings, so no deadlines.
+    private mutating func tracked(_ id: String, _ receivedAt: Int64) -> Int? {
+        if let limit = configuration.maxSensors, sensors.count >= limit { return nil }
+        return sensorIndex(id, receivedAt)
     }
 
     private mutating func sensorIndex(_ id: String, _ receivedAt: Int64) -> Int {

@@ -86,6 +86,11 @@ struct SensorState: Codable, Sendable {
         if started, r.seq > expectedNext {
             requestResend(from: expectedNext, to: r.seq - 1, &out)
         }
+        if !started && heap.isEmpty && highestSeen == nil {
+            // The first reading (the sensor may have been tracked earlier for bad messages only):
+            // a new sensor is held one reorder window from its first reading.
+            startDeadline = now + out.configuration.reorderWindowMs
+        }
         highestSeen = Swift.max(highestSeen ?? r.seq, r.seq)
         maxTs = Swift.max(maxTs, r.ts)
         heap.push(HeldReading(reading: r, receivedAt: now, inRange: inRange))

@@ -109,7 +109,7 @@ public final class MQTTClient: Sendable {
                 let rc = everConnected ? mosquitto_reconnect(h)
                     : mosquitto_connect(h, configuration.host, configuration.port, configuration.keepAliveSeconds)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {
-                    queue.push(.connectFailed(reason: MQTTError.describe(rc)))
+                    queue.push(.connectFailed(.library(rc, "connect")))
                     backoff()
                     continue
                 }
@@ -123,7 +123,7 @@ public final class MQTTClient: Sendable {
                 if stopping { break }
                 // A lost connection was reported by the disconnect callback; report the rest.
                 if rc != MOSQ_ERR_CONN_LOST.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
-                    queue.push(.connectFailed(reason: MQTTError.describe(rc)))
+                    queue.push(.connectFailed(.library(rc, "connect")))
                 }
                 backoff()
             }
@@ -193,9 +193,13 @@ public final class MQTTClient: Sendable {
                     pending.append(contentsOf: batch[index...])
                     queue.putBack(pending)
                     return
-                case .connectFailed(let reason), .disconnected(let reason, _):
+                case .connectFailed(var error):
                     await disconnect()
-                    throw MQTTError(code: MOSQ_ERR_CONN_REFUSED.rawValue, operation: "connect to \(configuration.host):\(configuration.port)", message: reason)
+                    error.operation = "connect to \(configuration.host):\(configuration.port)"
+                    throw error
+                case .disconnected(let reason, _):
+                    await disconnect()
+                    throw MQTTError(code: MOSQ_ERR_CONN_LOST.rawValue, operation: "connect to \(configuration.host):\(configuration.port)", message: reason)
                 default:
                     pending.append(event)
                 }

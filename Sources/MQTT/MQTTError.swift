@@ -2,23 +2,38 @@ import CMosquitto
 
 /// A failure reported by libmosquitto, carrying the library's own description.
 public struct MQTTError: Error, CustomStringConvertible, Equatable {
-    /// libmosquitto's error code (`MOSQ_ERR_*`), or the CONNACK code for `connectionRefused`.
+    /// libmosquitto's error code (`MOSQ_ERR_*`; `MOSQ_ERR_CONN_REFUSED` when the broker refused).
     public var code: Int32
+    /// The broker's CONNACK return code when it refused the connection (5: not authorised).
+    public var connackCode: Int32?
     public var operation: String
+    /// libmosquitto's text for the code (`mosquitto_strerror`, `mosquitto_connack_string`).
     public var message: String
 
     public var description: String { "\(operation) failed: \(message)" }
 
-    public init(code: Int32, operation: String, message: String) {
+    public init(code: Int32, connackCode: Int32? = nil, operation: String, message: String) {
         self.code = code
+        self.connackCode = connackCode
         self.operation = operation
         self.message = message
+    }
+
+    /// The error for a `MOSQ_ERR_*` return code, with libmosquitto's text.
+    static func library(_ rc: Int32, _ operation: String) -> MQTTError {
+        MQTTError(code: rc, operation: operation, message: describe(rc))
+    }
+
+    /// The broker refused the connection with this CONNACK code.
+    static func refused(connack rc: Int32) -> MQTTError {
+        MQTTError(code: MOSQ_ERR_CONN_REFUSED.rawValue, connackCode: rc, operation: "connect",
+                  message: String(cString: mosquitto_connack_string(rc)))
     }
 
     /// Converts a `MOSQ_ERR_*` return code into an error, using errno's text for `MOSQ_ERR_ERRNO`.
     static func check(_ rc: Int32, _ operation: String) throws(MQTTError) {
         guard rc != MOSQ_ERR_SUCCESS.rawValue else { return }
-        throw MQTTError(code: rc, operation: operation, message: describe(rc))
+        throw library(rc, operation)
     }
 
     static func describe(_ rc: Int32) -> String {

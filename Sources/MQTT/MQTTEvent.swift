@@ -17,8 +17,9 @@ public struct MQTTMessage: Sendable, Equatable {
 public enum MQTTEvent: Sendable, Equatable {
     /// The broker accepted the connection; `sessionPresent` says it kept our persistent session.
     case connected(sessionPresent: Bool)
-    /// A connection attempt failed (refused, unreachable, not authorised); the client keeps retrying.
-    case connectFailed(reason: String)
+    /// A connection attempt failed (refused, unreachable, not authorised); the client keeps
+    /// retrying. The error carries libmosquitto's code, or the broker's CONNACK code.
+    case connectFailed(MQTTError)
     /// An established connection ended. `expected` is true after `disconnect()`.
     case disconnected(reason: String, expected: Bool)
     case message(MQTTMessage)

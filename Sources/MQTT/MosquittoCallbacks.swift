@@ -20,7 +20,7 @@ enum MosquittoCallbacks {
                 queue.noteAccepted()
                 queue.push(.connected(sessionPresent: flags & 1 != 0))
             } else {
-                queue.push(.connectFailed(reason: String(cString: mosquitto_connack_string(rc))))
+                queue.push(.connectFailed(.refused(connack: rc)))
             }
         }
         mosquitto_disconnect_callback_set(mosq) { _, userdata, rc in

@@ -129,6 +129,7 @@ struct MQTTClientTests {
         let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: port, clientID: "nobody"))
         let error = await #expect(throws: MQTTError.self) { try await client.connect() }
         #expect(error?.message.lowercased().contains("refused") == true, "\(String(describing: error))")
+        #expect(error?.connackCode == nil)  // nothing answered: a socket error, not a CONNACK
     }
 
     @Test("bad credentials throw the broker's refusal")
@@ -149,6 +150,7 @@ struct MQTTClientTests {
         let client = try MQTTClient(config)
         let error = await #expect(throws: MQTTError.self) { try await client.connect() }
         #expect(error?.message.lowercased().contains("not authori") == true, "\(String(describing: error))")
+        #expect(error?.connackCode == 5)  // the broker's own code, not a generic refusal
 
         let good = try await Connected.make(broker, id: "good") { $0.username = "plant"; $0.password = "right-password" }
         await good.close()

@@ -104,10 +104,10 @@ final class BrokerSession {
             } catch {
                 logger.error("after connecting", metadata: ["connection": "\(side)", "error": "\(error)"])
             }
-        case .connectFailed(let reason):
+        case .connectFailed(let error):
             disconnected(source)
             logger.warning("cannot reach broker \(configuration.brokerHost):\(configuration.brokerPort); retrying with backoff",
-                           metadata: ["connection": "\(side)", "reason": "\(reason)"])
+                           metadata: ["connection": "\(side)", "reason": "\(error.message)", "code": "\(error.connackCode.map { "connack \($0)" } ?? "\(error.code)")"])
         case .disconnected(let reason, let expected):
             disconnected(source)
             if !expected { logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "\(side)", "reason": "\(reason)"]) }

@@ -38,6 +38,12 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["journal-max-bytes": "256 MB"], defaultGatewayID: "host")
         }
+        // The unit's default data folder never overrides the file's or a flag's.
+        let unitDefault = ["SENSOR_GATEWAY_DEFAULT_DATA_DIR": "/var/lib/sensor-gateway"]
+        #expect(try ConfigurationLoader.load(configFile: nil, environment: unitDefault, flags: [:], defaultGatewayID: "h").dataDirectory
+                == "/var/lib/sensor-gateway")
+        #expect(try ConfigurationLoader.load(configFile: nil, environment: unitDefault, flags: ["data-dir": "/srv/gw"], defaultGatewayID: "h")
+                .dataDirectory == "/srv/gw")
         #expect(ConfigurationLoader.unknownEnvironmentVariables(["SENSOR_GATEWAY_REORDER_WINDOW": "1", "SENSOR_GATEWAY_FSYNC": "never",
                                                                  "SENSOR_GATEWAY_CONFIG": "/etc/x", "PATH": "/bin"]) == ["SENSOR_GATEWAY_REORDER_WINDOW"])
         let forever = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["sensor-retention-s": "0"], defaultGatewayID: "host")

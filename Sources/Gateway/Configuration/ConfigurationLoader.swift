@@ -47,9 +47,12 @@ public enum ConfigurationLoader {
     /// `SENSOR_GATEWAY_*` variables in `environment` that name no setting (a misspelling is
     /// otherwise silently ignored); the caller warns about them.
     public static func unknownEnvironmentVariables(_ environment: [String: String]) -> [String] {
-        let known = Set(settings.map(environmentName) + ["SENSOR_GATEWAY_CONFIG", "SENSOR_GATEWAY_KEEP_TEST_DATA"])
+        let known = Set(settings.map(environmentName) + ["SENSOR_GATEWAY_CONFIG", "SENSOR_GATEWAY_KEEP_TEST_DATA", defaultDataDirectoryVariable])
         return environment.keys.filter { $0.hasPrefix("SENSOR_GATEWAY_") && !known.contains($0) }.sorted()
     }
+
+    /// The data folder to use when no flag, variable or file line sets `data-dir`.
+    public static let defaultDataDirectoryVariable = "SENSOR_GATEWAY_DEFAULT_DATA_DIR"
 
     public static func environmentName(_ setting: String) -> String {
         "SENSOR_GATEWAY_" + setting.uppercased().replacingOccurrences(of: "-", with: "_")
@@ -73,6 +76,11 @@ public enum ConfigurationLoader {
             if let v = environment[environmentName(setting)] { values[setting] = (v, .environment) }
         }
         for (k, v) in flags { values[k] = (v, .flag) }
+        // A default for data-dir from the environment (the systemd unit sets it): unlike
+        // SENSOR_GATEWAY_DATA_DIR it never overrides the file or a flag.
+        if values["data-dir"] == nil, let dir = environment[defaultDataDirectoryVariable] {
+            values["data-dir"] = (dir, .environment)
+        }
         return values
     }
 

@@ -7,8 +7,9 @@ public enum GatewayHTTP {
         public var body: String
     }
 
-    /// The answer for a GET of `target` (a path, with the status page's query if any), from the status board's latest snapshot. Cheap and never
-    /// blocking, so it can run on the HTTP server's event loop.
+    /// The answer for a GET of `target` (a path, with the status page's query if any), from the
+    /// status board's latest snapshot: it never waits on the service loop, so neither a busy
+    /// gateway nor a large page holds up `/healthz`.
     public static func handler(status: StatusBoard, configuration: GatewayConfiguration) -> @Sendable (String) -> Response {
         let gatewayID = configuration.gatewayID
         let range = configuration.engine.validMin...configuration.engine.validMax

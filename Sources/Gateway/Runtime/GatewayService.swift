@@ -38,6 +38,8 @@ public final class GatewayService {
     private var journalBytesAtLastSnapshot: UInt64 = 0
     private var lastStatusAt: Int64 = 0
     private var lastRetentionAt: Int64 = 0
+    /// Readiness, stopping and watchdog pings for a `Type=notify` systemd unit (nil outside one).
+    private let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
     private var counters = RuntimeCounters()
     private let startedAt = Clocks.epochMilliseconds()
     /// Test hook: runs before each batch of input reaches the engine (to make it slow).
@@ -110,6 +112,7 @@ public final class GatewayService {
     public func run() async throws {
         logger.info("starting", metadata: ["config": "\(configuration.summary)"])
         try broker.start(into: inbox)
+        notifier?.send("READY=1\nSTATUS=restored; connecting to the broker")
         while !shutdown.isRequested {
             await inbox.wait(atMost: loopWait())
             try turn()
@@ -135,6 +138,7 @@ public final class GatewayService {
         try process()
         try finishTurn()
         status.turnCompleted(began: began)
+        notifier?.watchdogIfDue(now: Clocks.monotonicMilliseconds())
     }
 
     private func handle(_ source: Inbox.Source, _ event: MQTTEvent) {
@@ -298,6 +302,7 @@ public final class GatewayService {
     /// snapshot.
     private func drain() async throws {
         logger.notice("shutting down: draining")
+        notifier?.send("STOPPING=1")
         ingest.closeInput()
         let deadline = Clocks.monotonicMilliseconds() + 3000
         repeat {

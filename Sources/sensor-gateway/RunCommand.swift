@@ -59,6 +59,19 @@ struct RunCommand: AsyncParsableCommand {
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } })
     }
 
+    /// A bad flag is reported here, before `run`, so the usage printed with it is `run`'s.
+    func validate() throws {
+        do {
+            let environment = ProcessInfo.processInfo.environment
+            _ = try ConfigurationLoader.load(configFile: config ?? environment["SENSOR_GATEWAY_CONFIG"], environment: environment,
+                                             flags: flags, defaultGatewayID: HostName.gatewayID())
+        } catch let error where error.exitStatus == .usage {
+            throw ValidationError(error.description)
+        } catch {
+            // A bad file or environment value (78) is reported by `run`, with its own status.
+        }
+    }
+
     func run() async throws {
         let settings: GatewayConfiguration
         let (configFile, flags) = (config ?? ProcessInfo.processInfo.environment["SENSOR_GATEWAY_CONFIG"], self.flags)

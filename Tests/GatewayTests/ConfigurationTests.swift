@@ -100,6 +100,7 @@ struct ConfigurationTests {
         let (code, output) = try await GatewayProcess.runTool(["run", "--reorder-window-ms", "soon", "--data-dir", dir.file("d")], logPath: dir.file("out.log"))
         #expect(code == 64)
         #expect(output.split(separator: "\n").first?.contains("--reorder-window-ms=soon") == true, "\(output)")
+        #expect(output.contains("Usage: sensor-gateway run"), "run's usage, not the top level's: \(output)")
         #expect(!output.contains("Fatal error") && !output.contains("Backtrace"))
     }
 

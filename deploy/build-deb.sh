@@ -48,7 +48,9 @@ install -Dm644 deploy/sensor-gateway.service "$root/lib/systemd/system/sensor-ga
 install -Dm644 deploy/gateway.conf "$root/etc/sensor-gateway/gateway.conf"
 install -Dm644 README.md "$root/usr/share/doc/sensor-gateway/README.md"
 for doc in docs/*.md; do install -Dm644 "$doc" "$root/usr/share/doc/sensor-gateway/$(basename "$doc")"; done
-for example in mosquitto.conf mosquitto.acl mosquitto-bridge.conf; do install -Dm644 "deploy/$example" "$root/usr/share/doc/sensor-gateway/examples/$example"; done
+for example in mosquitto.conf mosquitto.acl mosquitto-bridge.conf prometheus/scrape.yml prometheus/sensor-gateway.rules.yml; do
+    install -Dm644 "deploy/$example" "$root/usr/share/doc/sensor-gateway/examples/$example"
+done
 for script in postinst prerm postrm; do install -Dm755 "deploy/debian/$script" "$root/DEBIAN/$script"; done
 echo "/etc/sensor-gateway/gateway.conf" > "$root/DEBIAN/conffiles"
 package sensor-gateway "$root" "MQTT temperature gateway with a crash-safe journal and gap recovery

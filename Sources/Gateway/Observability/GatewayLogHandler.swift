@@ -36,7 +36,19 @@ public struct GatewayLogHandler: LogHandler {
         var merged = event.metadata.map { self.metadata.merging($0) { $1 } } ?? self.metadata
         if let error = event.error { merged["error"] = "\(error)" }
         let text = render(level: event.level, message: "\(event.message)", metadata: merged, at: Date())
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        Self.writeToStandardError(text + "\n")
+    }
+
+    /// write(2), ignoring failures: a log line must never stop the gateway (FileHandle's write
+    /// traps on an error such as EPIPE when journald restarts under a unit that ignores SIGPIPE).
+    private static func writeToStandardError(_ line: String) {
+        var bytes = Array(line.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            bytes = bytes.dropFirst(n)
+        }
     }
 
     /// One log line (without its newline).

@@ -6,7 +6,7 @@ import Recovery
 ///
 /// Built for thousands of sensors: rows are sorted with the sensors that need attention first
 /// (stale, then most estimates, gaps and dead letters), at most `Query.pageSize` per page, with a
-/// filter on the sensor id, so the page stays small (about 100 KB) whatever the fleet.
+/// filter on the sensor id, so the page stays small (about 90 KB) whatever the fleet.
 enum StatusPage {
     /// Okabe-Ito colours, told apart also with colour-blindness: ok is black, not green beside blue.
     static let colours: [Quality: String] = [.ok: "#222222", .corrected: "#E69F00", .synthetic: "#0072B2", .restated: "#CC79A7", .gap: "#D55E00"]

@@ -67,6 +67,24 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("fault injection is only an environment variable, needs an fsync mode that syncs, and is off by default")
+    func faultInjection() throws {
+        let variable = ConfigurationLoader.faultInjectionVariable
+        #expect(try ConfigurationLoader.load(configFile: nil, environment: [:], flags: [:], defaultGatewayID: "h").faultInjection == nil)
+        let on = try ConfigurationLoader.load(configFile: nil, environment: [variable: "power-loss"], flags: [:], defaultGatewayID: "h")
+        #expect(on.faultInjection == .powerLoss)
+        #expect(ConfigurationLoader.unknownEnvironmentVariables([variable: "power-loss"]).isEmpty)
+        for (value, flags, problem) in [("power-cut", [String: String](), "expected power-loss"), ("power-loss", ["fsync": "never"], "needs --fsync")] {
+            do {
+                _ = try ConfigurationLoader.load(configFile: nil, environment: [variable: value], flags: flags, defaultGatewayID: "h")
+                Issue.record("\(value) with \(flags) was accepted")
+            } catch {
+                #expect(error.description.hasPrefix("\(variable)=\(value): \(problem)"), "\(error.description)")
+                #expect(error.exitStatus == .configuration)
+            }
+        }
+    }
+
     @Test("config check names the first bad setting (exit 78) or prints the effective settings; config show says where each came from")
     func configCommands() async throws {
         let dir = try TemporaryDirectory()

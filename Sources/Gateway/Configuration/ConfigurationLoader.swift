@@ -47,12 +47,17 @@ public enum ConfigurationLoader {
     /// `SENSOR_GATEWAY_*` variables in `environment` that name no setting (a misspelling is
     /// otherwise silently ignored); the caller warns about them.
     public static func unknownEnvironmentVariables(_ environment: [String: String]) -> [String] {
-        let known = Set(settings.map(environmentName) + ["SENSOR_GATEWAY_CONFIG", "SENSOR_GATEWAY_KEEP_TEST_DATA", defaultDataDirectoryVariable])
+        let known = Set(settings.map(environmentName) + ["SENSOR_GATEWAY_CONFIG", "SENSOR_GATEWAY_KEEP_TEST_DATA", defaultDataDirectoryVariable,
+                         faultInjectionVariable])
         return environment.keys.filter { $0.hasPrefix("SENSOR_GATEWAY_") && !known.contains($0) }.sorted()
     }
 
     /// The data folder to use when no flag, variable or file line sets `data-dir`.
     public static let defaultDataDirectoryVariable = "SENSOR_GATEWAY_DEFAULT_DATA_DIR"
+
+    /// Turns on a `GatewayConfiguration.FaultInjection` (reliability runs only; deliberately
+    /// not a flag or a config file line, where it could be left on by mistake).
+    public static let faultInjectionVariable = "SENSOR_GATEWAY_FAULT_INJECTION"
 
     public static func environmentName(_ setting: String) -> String {
         "SENSOR_GATEWAY_" + setting.uppercased().replacingOccurrences(of: "-", with: "_")
@@ -61,7 +66,16 @@ public enum ConfigurationLoader {
     /// Builds the configuration. `flags` maps setting names to the values given on the command line.
     public static func load(configFile: String?, environment: [String: String], flags: [String: String],
                             defaultGatewayID: String) throws(ConfigurationError) -> GatewayConfiguration {
-        try build(sources(configFile: configFile, environment: environment, flags: flags), defaultGatewayID: defaultGatewayID)
+        var c = try build(sources(configFile: configFile, environment: environment, flags: flags), defaultGatewayID: defaultGatewayID)
+        if let raw = environment[faultInjectionVariable] {
+            func fail(_ problem: String) -> ConfigurationError {
+                ConfigurationError(setting: "fault-injection", value: raw, problem: problem, source: .environment)
+            }
+            guard let fault = GatewayConfiguration.FaultInjection(rawValue: raw) else { throw fail("expected power-loss") }
+            guard c.fsync != .never else { throw fail("needs --fsync always or interval (unsynced writes are held in memory)") }
+            c.faultInjection = fault
+        }
+        return c
     }
 
     /// The settings given explicitly, each with its raw value and where it came from (the

@@ -34,6 +34,17 @@ public struct GatewayConfiguration: Sendable {
     /// The least severe log level written, and how lines are written (`GatewayLogHandler`).
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .text
+    /// A fault injected for reliability runs, never in service (`SENSOR_GATEWAY_FAULT_INJECTION`;
+    /// docs/RELIABILITY.md): nil runs normally.
+    public var faultInjection: FaultInjection?
+
+    /// Faults the gateway can inject into itself, so that a test can approximate what a kill
+    /// cannot cause.
+    public enum FaultInjection: String, Sendable {
+        /// The journal holds unsynced writes in memory (`PowerLossFileSystem`): a SIGKILL then
+        /// loses what a power cut would.
+        case powerLoss = "power-loss"
+    }
 
     public init(gatewayID: String) {
         self.gatewayID = gatewayID

@@ -79,9 +79,14 @@ public final class GatewayService {
         let inbox = Inbox()
         self.inbox = inbox
         let layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
+        var fileSystem: FileSystem = POSIXFileSystem()
+        if configuration.faultInjection == .powerLoss {
+            logger.warning("fault injection: unsynced journal writes are held in memory, so a kill loses what a power cut would; for reliability runs only")
+            fileSystem = PowerLossFileSystem()
+        }
         ingest = try IngestJournal(layout: layout, fsync: configuration.fsync, limits: ingestLimits,
                                    passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
-                                   onInput: { inbox.inputArrived() })
+                                   fileSystem: fileSystem, onInput: { inbox.inputArrived() })
         let report = ingest.withJournal { $0.report }
         logger.info("journal opened", metadata: ["records": "\(report.records)"])
         for p in report.fileProblems { logger.warning("journal file problem", metadata: ["problem": "\(p)"]) }

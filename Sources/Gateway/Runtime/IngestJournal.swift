@@ -95,14 +95,14 @@ final class IngestJournal: MQTTMessageSink {
     ///   - onInput: called (on the network thread) after journaling a burst of input.
     /// Opens (and recovers) the journal; throws when it cannot be opened.
     init(layout: JournalLayout, fsync: FsyncMode, limits: Limits = Limits(), passThroughTopic: String, maxPayloadBytes: Int,
-         clock: @escaping @Sendable () -> Int64 = Clocks.epochMilliseconds, onInput: @escaping @Sendable () -> Void) throws {
+         fileSystem: FileSystem = POSIXFileSystem(), clock: @escaping @Sendable () -> Int64 = Clocks.epochMilliseconds, onInput: @escaping @Sendable () -> Void) throws {
         self.limits = limits
         self.passThroughTopic = passThroughTopic
         self.maxPayloadBytes = maxPayloadBytes
         maxTopicBytes = IngestJournal.maxTopicBytes
         self.clock = clock
         self.onInput = onInput
-        state = LockedState(State(journal: try Journal(layout: layout, fsync: fsync), lastTime: 0))
+        state = LockedState(State(journal: try Journal(layout: layout, fsync: fsync, fileSystem: fileSystem), lastTime: 0))
     }
 
     /// Record times never go back: new ones are at least `time` (the latest the journal holds).
@@ -146,10 +146,16 @@ final class IngestJournal: MQTTMessageSink {
         return true
     }
 
+    /// Called after each read of the socket, before libmosquitto sends the acknowledgements it
+    /// queued: the burst goes to the journal file, and with `fsync always` to the disk, so an
+    /// acknowledged reading survives a kill (and, with `always`, a power cut).
     func endOfBurst() {
         state.withLock { s in
             IngestJournal.appendHeld(&s)
             IngestJournal.write(&s)
+            if s.journal.fsync == .always, s.failure == nil, s.journal.durableSeq < s.journal.writtenSeq {
+                do { try s.journal.sync() } catch { s.failure = "\(error)" }
+            }
             refreshPause(s)
         }
         onInput()

@@ -2,7 +2,7 @@
 # The standing fault suite: a fleet with the field's fault mix and resend-capable sensors, driven
 # through gateway kills, broker restarts and hostile senders, then scored by `sensor-sim verify`.
 #
-#   scripts/fault-suite.sh [short|long] [CASE ...]     cases: kills broker hostile diskfull (default all)
+#   scripts/fault-suite.sh [short|long] [CASE ...]     cases: kills powerloss broker hostile diskfull (default all)
 #
 # short: 200 sensors at 2 Hz for 60 s, 5 SIGKILLs; long: 200 sensors at 2 Hz for 300 s, 20
 # SIGKILLs (SENSORS, RATE, DURATION, KILLS override). Prints one table row per case: readings
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 form=${1:-short}
 case "$form" in short|long) shift || true ;; *) form=short ;; esac
-cases=${*:-kills broker hostile diskfull}
+cases=${*:-kills powerloss broker hostile diskfull}
 sensors=${SENSORS:-200}
 rate=${RATE:-2}
 seconds=${DURATION:-$([ "$form" = long ] && echo 300 || echo 60)}
@@ -31,8 +31,9 @@ source scripts/lib/local-broker.sh
 failed=0
 
 gateway_flags=()
+gateway_env=()
 start_gateway() { # sets $gw
-    "$gateway" run --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data-$case" --gateway-id faults \
+    env "${gateway_env[@]}" "$gateway" run --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data-$case" --gateway-id faults \
         --http "127.0.0.1:$http_port" "${gateway_flags[@]}" >> "$work/gateway-$case.log" 2>&1 &
     gw=$!
 }
@@ -79,8 +80,8 @@ score() { # FIGURE
 }
 
 # kills: SIGKILL the gateway at random moments while the fleet runs; restart it at once.
-kills_case() {
-    begin_case kills
+kill_loop() { # CASE FIGURE-PREFIX
+    begin_case "$1"
     local worst=0 total=0 t0 took
     for i in $(seq "$kills"); do
         sleep "$(python3 -c "import random; print(round(random.uniform(0.3, 2 * $seconds / $kills), 2))")"
@@ -89,7 +90,22 @@ kills_case() {
         total=$((total + took)); [ "$took" -gt "$worst" ] && worst=$took
     done
     end_case
-    score "$kills SIGKILLs; back to healthy in $((total / kills)) ms on average, $worst ms at most"
+    score "$2$kills SIGKILLs; back to healthy in $((total / kills)) ms on average, $worst ms at most"
+}
+kills_case() { kill_loop kills ""; }
+
+# powerloss: the kills again, with the gateway holding unsynced journal writes in memory
+# (SENSOR_GATEWAY_FAULT_INJECTION=power-loss), so each kill costs what a power cut would; once
+# with fsync always (nothing acknowledged may be lost) and once with interval (the last 50 ms
+# of readings may be; the sensors' resend buffers must fill them).
+powerloss_case() {
+    gateway_env=(SENSOR_GATEWAY_FAULT_INJECTION=power-loss)
+    for mode in always interval; do
+        gateway_flags=(--fsync "$mode")
+        kill_loop "powerloss-$mode" "simulated power cuts, fsync $mode: "
+    done
+    gateway_env=()
+    gateway_flags=()
 }
 
 # broker: restart the broker three times (SIGTERM: it saves its persistence) while the fleet runs.

@@ -23,6 +23,8 @@ struct Verifier {
         var outOfRange = 0
         var internalHoles = 0
         var trailingMissing = 0
+        /// Streams (sensor and boot) of which nothing at all came out: refused or never seen.
+        var silentStreams = 0
 
         var broken: Bool { orderViolations + conflictingDuplicates + seqPublishedTwice + outOfRange + internalHoles > 0 }
 
@@ -49,6 +51,7 @@ struct Verifier {
                 ("estimates outside the valid range", "\(outOfRange)"),
                 ("holes (seq skipped in output)", "\(internalHoles)"),
                 ("outside the covered span", "\(trailingMissing)"),
+                ("  streams with no output at all", "\(silentStreams)"),
                 ("verdict", broken ? "FAIL: the output breaks the contract" : "PASS"),
             ]
             let width = rows.map(\.0.count).max()!
@@ -131,9 +134,11 @@ struct Verifier {
             let stream = "\(parts[0])/\(parts[1])", seq = UInt64(parts[2])!
             spans[stream] = spans[stream].map { min($0.lowerBound, seq)...max($0.upperBound, seq) } ?? seq...seq
         }
+        var silent = Set<String>()
         for (k, row) in truth {
             let parts = k.split(separator: "/")
             let stream = "\(parts[0])/\(parts[1])", seq = UInt64(parts[2])!
+            if spans[stream] == nil { silent.insert(stream) }
             let quality = coveredBy[k]
             if quality != nil { r.covered += 1 }
             else if let span = spans[stream], span.contains(seq) { r.internalHoles += 1 }
@@ -148,6 +153,7 @@ struct Verifier {
                 }
             }
         }
+        r.silentStreams = silent.count
         return r
     }
 }

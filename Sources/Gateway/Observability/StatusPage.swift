@@ -72,7 +72,7 @@ enum StatusPage {
         &middot; journal room \(s.journalAppendableBytes / 1024) of \(s.journalCapacityBytes / 1024) KiB
         &middot; last loop turn \(loopAgeMs.map { "\($0) ms ago" } ?? "not yet")
         \(s.inputPause.map { "&middot; <b class=bad>input paused: \(escape($0))</b>" } ?? "")</p>
-        <p>Sensors: \(s.sensors.count) tracked, \(stale > 0 ? "<b class=bad>\(stale) stale</b>" : "none stale"), \(s.counters.expired) expired.
+        <p>Sensors: \(s.sensors.count) tracked, \(stale > 0 ? "<b class=bad>\(stale) stale</b>" : "none stale"), \(s.counters.expired) expired, \(s.counters.evicted) evicted at the cap.
         Showing \(shown.count) of \(matching.count)\(query.filter.isEmpty ? "" : " matching"), those needing attention first (stale, then most
         estimates, gaps and dead letters). <form style="display:inline" method="get" action="/"><input name="q" placeholder="sensor id contains"
         value="\(escape(query.filter))"> <button>filter</button></form> \(navigation)</p>

@@ -8,6 +8,8 @@ extension RecoveryEngine {
         public var sensorCount: Int
         /// When idle sensors were last looked for, so a restored engine sweeps when the original would.
         public var lastExpirySweep: Int64?
+        /// Admission order at the cap (nil in snapshots from before it existed: rebuilt).
+        var silence: SilenceQueue?
     }
 
     /// One sensor's state, opaque outside the engine.
@@ -16,7 +18,8 @@ extension RecoveryEngine {
     }
 
     public var snapshotHeader: SnapshotHeader {
-        SnapshotHeader(configuration: configuration, counters: counters, sensorCount: sensorCount, lastExpirySweep: lastExpirySweep)
+        SnapshotHeader(configuration: configuration, counters: counters, sensorCount: sensorCount, lastExpirySweep: lastExpirySweep,
+                       silence: silence)
     }
 
     public var sensorCount: Int { sensorStates.count }
@@ -27,6 +30,6 @@ extension RecoveryEngine {
     /// Rebuilds an engine from its header and its sensors in order (derived indexes are rebuilt).
     public init(header: SnapshotHeader, sensors: [SensorSnapshot]) {
         self.init(configuration: header.configuration, counters: header.counters, sensors: sensors.map(\.state),
-                  lastExpirySweep: header.lastExpirySweep)
+                  lastExpirySweep: header.lastExpirySweep, silence: header.silence)
     }
 }

@@ -16,8 +16,13 @@ public struct RecoveryEngine: Codable, Sendable {
     public private(set) var counters = EngineCounters()
     /// When idle sensors were last looked for (`expireIdleSensors`); nil before the first sensor.
     private(set) var lastExpirySweep: Int64?
+    /// Sensors roughly by last receipt, for admission at the `max-sensors` cap.
+    private(set) var silence = SilenceQueue()
 
-    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep }
+    /// At the `max-sensors` cap a new id replaces a sensor silent at least this long.
+    public static let evictableAfterMs: Int64 = 60_000
+
+    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep, silence }
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -25,12 +30,15 @@ public struct RecoveryEngine: Codable, Sendable {
 
     /// A restored engine (see `RecoveryEngine+Snapshot`): the lookup indexes are rebuilt from
     /// the sensors, the deadline queue on first use.
-    init(configuration: EngineConfiguration, counters: EngineCounters, sensors: [SensorState], lastExpirySweep: Int64?) {
+    /// `silence`: nil (a snapshot from before it existed) rebuilds it from the sensors.
+    init(configuration: EngineConfiguration, counters: EngineCounters, sensors: [SensorState], lastExpirySweep: Int64?,
+         silence: SilenceQueue?) {
         self.configuration = configuration
         self.counters = counters
         self.sensors = sensors
         self.lastExpirySweep = lastExpirySweep
         for (i, sensor) in sensors.enumerated() { index[sensor.id] = i }
+        self.silence = silence ?? SilenceQueue(receipts: sensors.map(\.lastReceivedAt))
     }
 
     /// The sensors' states, for the snapshot extension.
@@ -74,11 +82,18 @@ public struct RecoveryEngine: Codable, Sendable {
             deadLetter(.badValue("ts"), dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
             return
         }
-        if existing == nil, let limit = configuration.maxSensors, sensors.count >= limit {
-            deadLetter(.tooManySensors, dlqTopic, topic, payload, receivedAt, &out)
-            return
+        let i: Int
+        if let existing {
+            i = existing
+        } else if let limit = configuration.maxSensors, sensors.count >= limit {
+            guard let freed = replaceSilentSensor(with: sensorID, receivedAt, &out) else {
+                deadLetter(.tooManySensors, dlqTopic, topic, payload, receivedAt, &out)
+                return
+            }
+            i = freed
+        } else {
+            i = sensorIndex(sensorID, receivedAt)
         }
-        let i = existing ?? sensorIndex(sensorID, receivedAt)
         if known == nil && topicIndex.count < 100_000 { topicIndex[topic] = i }
         let inRange = reading.temperature >= configuration.validMin && reading.temperature <= configuration.validMax
         defer { noteDeadline(i) }
@@ -154,6 +169,7 @@ public struct RecoveryEngine: Codable, Sendable {
         }
         sensors = kept
         index = Dictionary(uniqueKeysWithValues: sensors.enumerated().map { ($1.id, $0) })
+        silence = SilenceQueue(receipts: sensors.map(\.lastReceivedAt))
         topicIndex = [:]  // refills as topics are seen again
         deadlines = DeadlineQueue()  // rebuilt on next use
     }
@@ -192,6 +208,30 @@ public struct RecoveryEngine: Codable, Sendable {
         return sensorIndex(id, receivedAt)
     }
 
+    /// At the cap: forgets a sensor silent for `evictableAfterMs` (as if it had expired: what it
+    /// holds and its open windows are published, then `expired`) and gives its place to `id`.
+    /// nil when every tracked sensor was heard from more recently.
+    private mutating func replaceSilentSensor(with id: String, _ receivedAt: Int64, _ out: inout Output) -> Int? {
+        let i: Int
+        do {
+            // A copy of the array for the closure, released before the array is modified
+            // (else that would copy every sensor).
+            let sensors = sensors
+            guard let found = silence.takeSilent(now: receivedAt, silence: Self.evictableAfterMs, budget: 64,
+                                                 lastHeard: { sensors[$0].lastReceivedAt }) else { return nil }
+            i = found
+        }
+        self.sensors[i].expire(at: receivedAt, &out)
+        counters.evicted += 1
+        let old = self.sensors[i].id
+        index.removeValue(forKey: old)
+        topicIndex.removeValue(forKey: configuration.topicPattern.topic(for: old))
+        self.sensors[i] = SensorState(id: id, firstReceipt: receivedAt, configuration: configuration)
+        index[id] = i
+        silence.append(i, heardAt: receivedAt)
+        return i
+    }
+
     private mutating func sensorIndex(_ id: String, _ receivedAt: Int64) -> Int {
         if let i = index[id] { return i }
         sensors.append(SensorState(id: id, firstReceipt: receivedAt, configuration: configuration))
@@ -199,6 +239,7 @@ public struct RecoveryEngine: Codable, Sendable {
         // Keep the derived deadline queue in step (a rebuild per new sensor would be O(N²)).
         if deadlines.sensorCount == sensors.count - 1 { deadlines.addSensor() }
         index[id] = sensors.count - 1
+        silence.append(sensors.count - 1, heardAt: receivedAt)
         return sensors.count - 1
     }
 
@@ -221,6 +262,8 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     public var deadLetters = 0
     /// Sensors forgotten after the retention period.
     public var expired = 0
+    /// Sensors forgotten early, at the `max-sensors` cap, to make room for a new id.
+    public var evicted = 0
     /// Dead letters by reason code (`malformed_json`, `bad_value:ts`, `rate_limited`, ...).
     public var deadLettersByReason: [String: Int] = [:]
     public init() {}
@@ -232,6 +275,7 @@ public struct EngineCounters: Codable, Sendable, Equatable {
         duplicates = try c.decodeIfPresent(Int.self, forKey: .duplicates) ?? 0
         deadLetters = try c.decodeIfPresent(Int.self, forKey: .deadLetters) ?? 0
         expired = try c.decodeIfPresent(Int.self, forKey: .expired) ?? 0
+        evicted = try c.decodeIfPresent(Int.self, forKey: .evicted) ?? 0
         deadLettersByReason = try c.decodeIfPresent([String: Int].self, forKey: .deadLettersByReason) ?? [:]
     }
 }

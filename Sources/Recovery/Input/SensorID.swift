@@ -48,6 +48,13 @@ public struct TopicPattern: Sendable, Codable, Equatable {
         return SensorID.isValid(Array(id.utf8)) ? .sensor(String(id)) : .invalidSensorID
     }
 
+    /// The topic on which `sensorID` publishes (the filter with its `+` level filled in).
+    public func topic(for sensorID: String) -> String {
+        var parts = levels
+        parts[sensorLevel] = sensorID
+        return parts.joined(separator: "/")
+    }
+
     enum CodingKeys: String, CodingKey { case filter }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -1,0 +1,58 @@
+/// The tracked sensors, roughly in the order they were last heard from, so that at the
+/// `max-sensors` cap a new id can take the place of one that has gone quiet (a flood of one-shot
+/// ids must not lock real sensors out until the retention period ends).
+///
+/// Each sensor has one entry, with the receipt time it had when queued. A sensor heard from
+/// since is not moved at once (that would cost on every message); when its entry reaches the
+/// front it is queued again with its current time. So the front is, after that correction, a
+/// sensor silent at least since its entry's time. Part of the engine's state (snapshots keep
+/// it), so a restored engine admits and evicts the same sensors as the original.
+struct SilenceQueue: Codable, Sendable, Equatable {
+    struct Entry: Codable, Sendable, Equatable {
+        var sensor: Int
+        var heardAt: Int64
+    }
+
+    private var entries: [Entry] = []
+    private var head = 0
+
+    var count: Int { entries.count - head }
+
+    /// The queue of `receipts` (each sensor's last receipt, by index), oldest first (ties by index).
+    init(receipts: [Int64] = []) {
+        entries = receipts.enumerated().map { Entry(sensor: $0, heardAt: $1) }
+            .sorted { ($0.heardAt, $0.sensor) < ($1.heardAt, $1.sensor) }
+    }
+
+    mutating func append(_ sensor: Int, heardAt: Int64) {
+        entries.append(Entry(sensor: sensor, heardAt: heardAt))
+    }
+
+    /// The first sensor silent for at least `silence` at `now`, taken out of the queue; nil when
+    /// the front (after correcting at most `budget` entries) has been heard from more recently.
+    /// `lastHeard` gives a sensor's current last receipt.
+    mutating func takeSilent(now: Int64, silence: Int64, budget: Int, lastHeard: (Int) -> Int64) -> Int? {
+        for _ in 0..<budget {
+            guard head < entries.count else { return nil }
+            let front = entries[head]
+            let heard = lastHeard(front.sensor)
+            if heard != front.heardAt {
+                removeFront()
+                append(front.sensor, heardAt: heard)
+                continue
+            }
+            guard now - heard >= silence else { return nil }
+            removeFront()
+            return front.sensor
+        }
+        return nil
+    }
+
+    private mutating func removeFront() {
+        head += 1
+        if head >= 1024 && head * 2 >= entries.count {
+            entries.removeFirst(head)
+            head = 0
+        }
+    }
+}

@@ -9,11 +9,12 @@
 # `apt purge sensor-gateway` also removes /var/lib/sensor-gateway and the service user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=${VERSION:-0.1.0}
 arch=$(dpkg --print-architecture)
 scripts/setup.sh
 swift build -c release --static-swift-stdlib --scratch-path .build-static
 bin=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)
+# The package's version is the one the gateway reports (GatewayVersion.current), unless VERSION is set.
+version=${VERSION:-$("$bin/sensor-gateway" --version)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p dist

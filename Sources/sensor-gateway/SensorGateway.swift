@@ -1,11 +1,12 @@
 import ArgumentParser
+import Gateway
 
 @main
 struct SensorGateway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sensor-gateway",
         abstract: "Cleans MQTT temperature readings: journals, reorders, fills gaps, flags quality, republishes on cleaned/.",
-        version: "0.1.0",
+        version: GatewayVersion.current,
         subcommands: [RunCommand.self, ReplayCommand.self, JournalCommand.self, ConfigCommand.self]
     )
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import Testing
 import TestSupport
 
@@ -30,6 +31,16 @@ struct HTTPTests {
         #expect(metrics.contains("sensor_gateway_dead_letters_total 1"))
         #expect(metrics.contains("sensor_gateway_dead_letters_by_reason_total{reason=\"out_of_range\"} 1"))
         #expect(metrics.contains("sensor_gateway_broker_connected 1"))
+        // The process's own figures, read from /proc, and the release it is.
+        #expect(metrics.contains("sensor_gateway_build_info{version=\"\(GatewayVersion.current)\"} 1"))
+        func value(_ name: String) -> Double? {
+            metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        #expect((value("process_resident_memory_bytes") ?? 0) > 1_000_000)
+        #expect((value("process_open_fds") ?? 0) >= 3)
+        #expect((value("process_cpu_seconds_total") ?? -1) >= 0)
+        let started = value("process_start_time_seconds") ?? 0
+        #expect(abs(started - Date().timeIntervalSince1970) < 3600, "start time \(started)")
 
         let page = try HTTPGet.get(port: port, path: "/")
         #expect(page.status == 200)

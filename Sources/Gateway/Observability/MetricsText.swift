@@ -55,6 +55,8 @@ enum MetricsText {
         metric("sensor_gateway_snapshot_duration_seconds", "gauge", "Time the last snapshot took to encode and save, off the service loop.", [("", Double(s.snapshots.lastDurationMs) / 1000)])
         metric("sensor_gateway_snapshot_read_failures_total", "counter", "Snapshots found unreadable at start (the journal rebuilt the state).", [("", Double(s.runtime.snapshotReadFailures))])
         metric("sensor_gateway_checkpoint_failures_total", "counter", "Checkpoint writes that failed (logged; never fatal).", [("", Double(s.runtime.checkpointFailures))])
+        metric("sensor_gateway_build_info", "gauge", "Always 1; the version label is the running release.", [("version=\"\(GatewayVersion.current)\"", 1)])
+        for p in ProcessMetrics.read() { metric(p.name, p.type, p.help, [("", p.value)]) }
         metric("sensor_gateway_restore_mismatched_publications_total", "counter", "Journaled publications that differed from what their input regenerated at restore.", [("", Double(s.runtime.restoreMismatches))])
         return out
     }

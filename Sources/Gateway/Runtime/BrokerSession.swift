@@ -98,7 +98,7 @@ final class BrokerSession {
                 } else {
                     outputConnected = true
                     try output.subscribe(configuration.replayTopic, qos: .atLeastOnce)
-                    let online = "{\"state\":\"online\",\"version\":\"\(GatewayService.version)\",\"started_at\":\(startedAt)}"
+                    let online = "{\"state\":\"online\",\"version\":\"\(GatewayVersion.current)\",\"started_at\":\(startedAt)}"
                     try output.publish(topic: configuration.statusTopic, payload: Array(online.utf8), qos: .atLeastOnce, retain: true)
                 }
             } catch {

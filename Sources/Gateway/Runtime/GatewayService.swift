@@ -56,7 +56,6 @@ public final class GatewayService {
     /// How often the journal's retained position follows acknowledgements and snapshots.
     static let retentionEveryMs: Int64 = 100
     static let checkpointEveryMs: Int64 = 1_000
-    public static let version = "0.2.0"
 
     /// Opens the journal (recovering it), restores the engine and prepares both broker
     /// connections. Throws for a journal that cannot be opened; an unreachable broker is not an

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need on Debian/Ubuntu: the mosquitto broker and
-# clients, libmosquitto's headers, and curl. Does nothing when they are already there.
+# clients, libmosquitto's headers, and curl; with --tests also what only the tests use
+# (promtool, from Debian's prometheus package). Does nothing when they are already there.
 # The Swift toolchain (6.x) must already be installed: see README.md.
 set -euo pipefail
 need=()
+if [ "${1:-}" = --tests ]; then
+    [ -x /usr/bin/promtool ] || need+=(prometheus)
+fi
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)
 pkg-config --exists libmosquitto 2>/dev/null || need+=(libmosquitto-dev)
@@ -15,6 +19,6 @@ if [ ${#need[@]} -gt 0 ]; then
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
     echo "installing: ${need[*]}"
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 command -v swift >/dev/null 2>&1 || { echo "error: swift is not on PATH; install Swift 6.x (see README.md)" >&2; exit 1; }

@@ -3,7 +3,7 @@
 # ports, so nothing else needs to be running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --tests
 swift build --build-tests
 swift test --skip-build
 # A short fuzzing pass over the parser and the engine (scripts/fuzz.sh SECONDS for a longer one).

@@ -281,6 +281,10 @@ public final class Journal {
         return free
     }
 
+    /// The time of the oldest records held, to within `indexEvery` records (nil when empty): how
+    /// far back replays can reach.
+    public var oldestTime: Int64? { timeIndex.first?.maxTime }
+
     /// The ring's whole usable size.
     public var capacityBytes: Int { (layout.segmentSize - SegmentHeader.size) * layout.segmentCount }
 

@@ -41,6 +41,13 @@ struct HTTPTests {
         #expect((value("process_cpu_seconds_total") ?? -1) >= 0)
         let started = value("process_start_time_seconds") ?? 0
         #expect(abs(started - Date().timeIntervalSince1970) < 3600, "start time \(started)")
+        // Every publication the broker acknowledged is in the latency histogram.
+        try await waitUntil("acknowledgements in the latency histogram") {
+            let body = (try? HTTPGet.get(port: port, path: "/metrics"))?.body ?? ""
+            return body.split(separator: "\n").contains { $0.hasPrefix("sensor_gateway_publish_latency_seconds_count ") && !$0.hasSuffix(" 0") }
+        }
+        #expect(metrics.contains("sensor_gateway_journal_oldest_record_age_seconds "))
+        try Self.expectPromtoolAccepts(try HTTPGet.get(port: port, path: "/metrics").body)
 
         let page = try HTTPGet.get(port: port, path: "/")
         #expect(page.status == 200)
@@ -54,6 +61,20 @@ struct HTTPTests {
         #expect(try await scenario.gateway.terminate() == 0)
         await scenario.fleet.close()
         await scenario.watcher.close()
+    }
+
+    /// Runs Prometheus' own linter over the exposition (scripts/setup.sh --tests installs it).
+    static func expectPromtoolAccepts(_ metrics: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
+            Issue.record("promtool is not installed: run scripts/setup.sh --tests (Debian's prometheus package)")
+            return
+        }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try metrics.write(toFile: dir.file("metrics.txt"), atomically: true, encoding: .utf8)
+        let check = try ChildProcess("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \(dir.file("metrics.txt"))"], logPath: dir.file("promtool.log"))
+        check.waitBlocking()
+        #expect(check.exitCode == 0, "promtool check metrics: \(check.output)")
     }
 }
 

@@ -2,7 +2,8 @@ import Recovery
 
 /// Renders the status as Prometheus text exposition format (version 0.0.4).
 enum MetricsText {
-    static func render(_ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0) -> String {
+    /// `now`: epoch milliseconds, for ages.
+    static func render(_ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0, now: Int64 = Clocks.epochMilliseconds()) -> String {
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -55,6 +56,15 @@ enum MetricsText {
         metric("sensor_gateway_snapshot_duration_seconds", "gauge", "Time the last snapshot took to encode and save, off the service loop.", [("", Double(s.snapshots.lastDurationMs) / 1000)])
         metric("sensor_gateway_snapshot_read_failures_total", "counter", "Snapshots found unreadable at start (the journal rebuilt the state).", [("", Double(s.runtime.snapshotReadFailures))])
         metric("sensor_gateway_checkpoint_failures_total", "counter", "Checkpoint writes that failed (logged; never fatal).", [("", Double(s.runtime.checkpointFailures))])
+        if let oldest = s.journalOldestTime {
+            metric("sensor_gateway_journal_oldest_record_age_seconds", "gauge", "Age of the oldest records the journal holds: how far back replays reach.",
+                   [("", Double(max(0, now - oldest)) / 1000)])
+        }
+        metric("sensor_gateway_checkpoint_lag_records", "gauge", "Journal records after the last one whose publications the broker acknowledged.",
+               [("", Double(s.journalLastSeq > s.checkpoint ? s.journalLastSeq - s.checkpoint : 0))])
+        metric("sensor_gateway_ingest_pending", "gauge", "Journaled inbound messages waiting for the engine (the inbound backlog).", [("", Double(s.ingest.pending))])
+        out += "# HELP sensor_gateway_publish_latency_seconds From a publication joining the outbound queue to the broker's acknowledgement.\n"
+            + "# TYPE sensor_gateway_publish_latency_seconds histogram\n" + s.runtime.publishLatency.lines("sensor_gateway_publish_latency_seconds")
         metric("sensor_gateway_build_info", "gauge", "Always 1; the version label is the running release.", [("version=\"\(GatewayVersion.current)\"", 1)])
         for p in ProcessMetrics.read() { metric(p.name, p.type, p.help, [("", p.value)]) }
         metric("sensor_gateway_restore_mismatched_publications_total", "counter", "Journaled publications that differed from what their input regenerated at restore.", [("", Double(s.runtime.restoreMismatches))])

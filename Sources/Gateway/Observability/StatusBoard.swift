@@ -20,6 +20,9 @@ public struct GatewayStatusSnapshot: Sendable {
     /// Room left in the journal without reclaiming unfinished work, and its whole size.
     public var journalAppendableBytes = 0
     public var journalCapacityBytes = 0
+    /// The time of the journal's oldest records (epoch ms), and its last seq.
+    public var journalOldestTime: Int64?
+    public var journalLastSeq: UInt64 = 0
     /// Why input from the broker is paused, when it is.
     public var inputPause: String?
     var ingest = IngestJournal.Statistics()

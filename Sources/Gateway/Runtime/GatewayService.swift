@@ -148,7 +148,8 @@ public final class GatewayService {
     private func handle(_ source: Inbox.Source, _ event: MQTTEvent) {
         switch broker.handle(source, event) {
         case .none: break
-        case .acknowledged(let mid): outbound.acknowledged(messageID: mid)
+        case .acknowledged(let mid):
+            if let latency = outbound.acknowledged(messageID: mid) { counters.publishLatency.record(microseconds: latency) }
         case .replayRequest(let payload): startReplay(payload)
         }
     }
@@ -345,6 +346,8 @@ public final class GatewayService {
             s.journalDurableSeq = j.durableSeq
             s.journalAppendableBytes = j.appendableBytes
             s.journalCapacityBytes = j.capacityBytes
+            s.journalOldestTime = j.oldestTime
+            s.journalLastSeq = j.nextSeq - 1
         }
         if ingest.failure != nil { s.journalWritable = false }
         s.inputPause = ingest.pause?.rawValue
@@ -373,6 +376,8 @@ struct RuntimeCounters: Sendable, Equatable {
     var snapshotReadFailures = 0
     /// Journaled publications that differed from the ones their input regenerated at restore.
     var restoreMismatches = 0
+    /// From a publication joining the outbound queue to the broker's acknowledgement.
+    var publishLatency = LatencyHistogram()
 }
 
 /// Why the gateway stopped.

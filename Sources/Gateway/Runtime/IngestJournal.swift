@@ -63,6 +63,8 @@ final class IngestJournal: MQTTMessageSink {
         var pendingHighWater = 0
         /// Acknowledged messages that could not be journaled because the journal failed.
         var lostToJournalFailure = 0
+        /// Journaled messages waiting for the pipeline now (filled in when read).
+        var pending = 0
     }
 
     private struct State {
@@ -233,7 +235,13 @@ final class IngestJournal: MQTTMessageSink {
         }
     }
 
-    var statistics: Statistics { state.withLock { $0.statistics } }
+    var statistics: Statistics {
+        state.withLock { s in
+            var statistics = s.statistics
+            statistics.pending = s.pending.count
+            return statistics
+        }
+    }
 
     // MARK: - Appending
 

@@ -10,13 +10,15 @@ struct OutboundQueue {
     struct Entry {
         var seq: UInt64
         var publication: Publication
+        /// When it joined the queue (monotonic µs): the start of its publish latency.
+        var queuedAt: Int64 = Clocks.monotonicMicroseconds()
     }
 
     let capacity: Int
     private(set) var waiting: [Entry] = []
     private var head = 0
-    /// Message id -> journal seq of publications sent and not yet acknowledged.
-    private var inFlight: [Int32: UInt64] = [:]
+    /// Message id -> journal seq (and time queued) of publications sent and not yet acknowledged.
+    private var inFlight: [Int32: (seq: UInt64, queuedAt: Int64)] = [:]
     /// When set, publications from this seq on were not kept in memory: read them from the journal.
     private(set) var spilledFrom: UInt64?
 
@@ -57,11 +59,14 @@ struct OutboundQueue {
     }
 
     mutating func sent(_ entry: Entry, messageID: Int32) {
-        inFlight[messageID] = entry.seq
+        inFlight[messageID] = (entry.seq, entry.queuedAt)
     }
 
-    mutating func acknowledged(messageID: Int32) {
-        inFlight.removeValue(forKey: messageID)
+    /// Returns how long the publication took from joining the queue to the broker's
+    /// acknowledgement (µs); nil for an unknown id.
+    @discardableResult
+    mutating func acknowledged(messageID: Int32, now: Int64 = Clocks.monotonicMicroseconds()) -> Int64? {
+        inFlight.removeValue(forKey: messageID).map { now - $0.queuedAt }
     }
 
     /// Reloads spilled publications once the in-memory queue has drained.
@@ -78,7 +83,7 @@ struct OutboundQueue {
         var lowest = journalWritten + 1
         if let s = spilledFrom { lowest = min(lowest, s) }
         if head < waiting.count { lowest = min(lowest, waiting[head].seq) }
-        if let m = inFlight.values.min() { lowest = min(lowest, m) }
+        if let m = inFlight.values.map(\.seq).min() { lowest = min(lowest, m) }
         return lowest - 1
     }
 }

@@ -85,7 +85,7 @@ struct RunCommand: AsyncParsableCommand {
             if error.exitStatus == .usage { throw ValidationError(error.description) }
             throw Diagnostics.failure(error.description, status: error.exitStatus)
         }
-        let (level, format) = (settings.logLevel, settings.logFormat)
+        let (level, format) = (LiveLogLevel(settings.logLevel), settings.logFormat)
         LoggingSystem.bootstrap { label in GatewayLogHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "sensor-gateway")
         for name in ConfigurationLoader.unknownEnvironmentVariables(ProcessInfo.processInfo.environment) {
@@ -103,7 +103,7 @@ struct RunCommand: AsyncParsableCommand {
                                         handler: GatewayHTTP.handler(status: status, configuration: settings))
             services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup))
         }
-        services.append(.init(service: HangupReload(runningSummary: settings.summary, logger: logger, load: load), successTerminationBehavior: .ignore))
+        services.append(.init(service: HangupReload(running: settings, logLevel: level, logger: logger, load: load), successTerminationBehavior: .ignore))
         // Listed last, so the group's graceful shutdown reaches it first: the gateway drains while
         // the HTTP endpoint still answers.
         services.append(.init(service: GatewayDaemon(configuration: settings, logger: logger, status: status),

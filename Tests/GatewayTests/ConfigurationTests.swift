@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Logging
 import Testing
 import TestSupport
 
@@ -137,6 +138,53 @@ struct ConfigurationTests {
         #expect(code == 78)
         #expect(output.split(separator: "\n").first?.contains("max-fill") == true && output.contains("-3"), "\(output)")
         #expect(!output.contains("Fatal error"))
+    }
+
+    @Test("SIGHUP applies a new log-level at once, logs other changes as needing a restart, keeps an invalid file out, and never stops the gateway")
+    func hangupReload() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = dir.file("gateway.conf")
+        func write(_ text: String) throws { try text.write(toFile: config, atomically: true, encoding: .utf8) }
+        try write("log-level: info\n")
+        let port = LoopbackNetwork.freePort()  // no broker: the gateway keeps retrying, and running
+        let child = try ChildProcess(BuiltProducts.executable("sensor-gateway"),
+                                     ["run", "--config", config, "--broker", "mqtt://127.0.0.1:\(port)", "--data-dir", dir.file("d"), "--http", "off"],
+                                     logPath: dir.file("gw.log"))
+        try await waitUntil("the gateway to start") { child.output.contains("cannot reach broker") }
+
+        try write("log-level: warning\n")
+        child.signal(SIGHUP)
+        try await waitUntil("the new level announced") { child.output.contains("SIGHUP: log-level changes from info to warning") }
+        try write("log-level: warning\nmax-fill: 7\n")
+        child.signal(SIGHUP)
+        try await waitUntil("the restart-only change reported") { child.output.contains("need a restart to take effect") }
+
+        try write("max-fill: lots\n")
+        child.signal(SIGHUP)
+        try await waitUntil("the invalid file reported") { child.output.contains("SIGHUP: configuration not valid; the running settings stay") }
+        #expect(child.isRunning)
+        child.signal(SIGTERM)
+        try await child.wait()
+        #expect(child.exitCode == 0, "\(child.output.suffix(2000))")
+    }
+
+    @Test("a reload changes the level every handler of the process uses, and tells a level change from one that needs a restart")
+    func reloadOutcome() throws {
+        let level = LiveLogLevel(.info)
+        let handler = GatewayLogHandler(label: "t", level: level, format: .text, syslogPriorityPrefix: false)
+        let logger = Logger(label: "t") { _ in handler }
+        let running = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: [:], defaultGatewayID: "h")
+        func reload(_ flags: [String: String]) throws -> SettingsReload.Outcome {
+            let next = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: flags, defaultGatewayID: "h")
+            return SettingsReload.apply(next, running: running, logLevel: level, logger: logger)
+        }
+        #expect(try reload([:]) == .init(levelChanged: false, needsRestart: false))
+        #expect(try reload(["log-level": "error"]) == .init(levelChanged: true, needsRestart: false))
+        #expect(handler.logLevel == .error && logger.logLevel == .error)
+        #expect(try reload(["log-level": "error", "max-fill": "7"]) == .init(levelChanged: false, needsRestart: true))
+        #expect(try reload(["log-level": "debug", "max-fill": "7"]) == .init(levelChanged: true, needsRestart: true))
+        #expect(logger.logLevel == .debug)
     }
 
     @Test("an unreachable broker is logged and retried; SIGTERM while retrying exits 0")

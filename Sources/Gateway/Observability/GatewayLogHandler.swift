@@ -13,18 +13,31 @@ public enum LogFormat: String, Sendable, CaseIterable {
 /// `journalctl -p warning` filters on it. Elsewhere a text line starts with a UTC timestamp to
 /// the millisecond. Metadata follows the message as `key=value`, or as a JSON object.
 public struct GatewayLogHandler: LogHandler {
-    public var logLevel: Logger.Level
+    /// The shared level (`LiveLogLevel`), unless set on this handler.
+    public var logLevel: Logger.Level {
+        get { ownLevel ?? sharedLevel.level }
+        set { ownLevel = newValue }
+    }
     public var metadata: Logger.Metadata = [:]
     let label: String
     let format: LogFormat
     let syslogPriorityPrefix: Bool
+    private let sharedLevel: LiveLogLevel
+    private var ownLevel: Logger.Level?
 
-    public init(label: String, level: Logger.Level, format: LogFormat,
+    /// `level`: shared by the process's handlers, and changeable while they run.
+    public init(label: String, level: LiveLogLevel, format: LogFormat,
                 syslogPriorityPrefix: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
         self.label = label
-        self.logLevel = level
+        sharedLevel = level
         self.format = format
         self.syslogPriorityPrefix = syslogPriorityPrefix
+    }
+
+    /// A handler with a fixed level of its own.
+    public init(label: String, level: Logger.Level, format: LogFormat,
+                syslogPriorityPrefix: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
+        self.init(label: label, level: LiveLogLevel(level), format: format, syslogPriorityPrefix: syslogPriorityPrefix)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

@@ -49,7 +49,7 @@ install -Dm644 deploy/sensor-gateway.service "$root/lib/systemd/system/sensor-ga
 install -Dm644 deploy/gateway.conf "$root/etc/sensor-gateway/gateway.conf"
 install -Dm644 README.md "$root/usr/share/doc/sensor-gateway/README.md"
 for doc in docs/*.md; do install -Dm644 "$doc" "$root/usr/share/doc/sensor-gateway/$(basename "$doc")"; done
-for example in mosquitto.conf mosquitto.acl mosquitto-bridge.conf prometheus/scrape.yml prometheus/sensor-gateway.rules.yml; do
+for example in mosquitto.conf mosquitto.acl mosquitto-bridge.conf prometheus/scrape.yml prometheus/sensor-gateway.rules.yml grafana/sensor-gateway.json; do
     install -Dm644 "deploy/$example" "$root/usr/share/doc/sensor-gateway/examples/$example"
 done
 for script in postinst prerm postrm; do install -Dm755 "deploy/debian/$script" "$root/DEBIAN/$script"; done

@@ -47,7 +47,7 @@ struct HTTPTests {
             return body.split(separator: "\n").contains { $0.hasPrefix("sensor_gateway_publish_latency_seconds_count ") && !$0.hasSuffix(" 0") }
         }
         #expect(metrics.contains("sensor_gateway_journal_oldest_record_age_seconds "))
-        try Self.expectPromtoolAccepts(try HTTPGet.get(port: port, path: "/metrics").body)
+        try Promtool.expectSuccess(["check", "metrics"], input: try HTTPGet.get(port: port, path: "/metrics").body)
 
         let page = try HTTPGet.get(port: port, path: "/")
         #expect(page.status == 200)
@@ -63,19 +63,6 @@ struct HTTPTests {
         await scenario.watcher.close()
     }
 
-    /// Runs Prometheus' own linter over the exposition (scripts/setup.sh --tests installs it).
-    static func expectPromtoolAccepts(_ metrics: String) throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
-            Issue.record("promtool is not installed: run scripts/setup.sh --tests (Debian's prometheus package)")
-            return
-        }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        try metrics.write(toFile: dir.file("metrics.txt"), atomically: true, encoding: .utf8)
-        let check = try ChildProcess("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \(dir.file("metrics.txt"))"], logPath: dir.file("promtool.log"))
-        check.waitBlocking()
-        #expect(check.exitCode == 0, "promtool check metrics: \(check.output)")
-    }
 }
 
 @Suite("A subscription the broker refuses")

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Gateway
+
+/// The Prometheus and Grafana files in deploy/ are valid and name only metrics the gateway
+/// exports, as docs/OPERATIONS.md says.
+@Suite("The shipped Prometheus rules, scrape configuration and Grafana dashboard")
+struct PrometheusFilesTests {
+    static let deploy = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("deploy")
+
+    /// Every metric name `/metrics` can carry (the histogram's series included).
+    static var exportedNames: Set<String> {
+        var status = GatewayStatusSnapshot()
+        status.journalOldestTime = 0
+        let lines = MetricsText.render(status).split(separator: "\n")
+        // Sample names, and the declared ones (a labelled metric may have no sample yet).
+        let samples = lines.filter { !$0.hasPrefix("#") }.map { String($0.prefix { $0 != "{" && $0 != " " }) }
+        let declared = lines.filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) }
+        return Set(samples + declared)
+    }
+
+    /// The gateway's metric names (`sensor_gateway_*`, `process_*`) that `text` mentions.
+    static func namesUsed(in text: String) -> Set<String> {
+        let regex = try! NSRegularExpression(pattern: "\\b(sensor_gateway_[a-z_]+|process_[a-z_]+)")
+        let range = NSRange(text.startIndex..., in: text)
+        return Set(regex.matches(in: text, range: range).map { String(text[Range($0.range, in: text)!]) })
+    }
+
+    @Test("promtool accepts the alert rules and the scrape configuration, and every metric they use is exported")
+    func rulesAndScrapeConfiguration() throws {
+        try Promtool.expectSuccess(["check", "rules", Self.deploy.appendingPathComponent("prometheus/sensor-gateway.rules.yml").path])
+        try Promtool.expectSuccess(["check", "config", Self.deploy.appendingPathComponent("prometheus/scrape.yml").path])
+        let rules = try String(contentsOf: Self.deploy.appendingPathComponent("prometheus/sensor-gateway.rules.yml"), encoding: .utf8)
+        let unknown = Self.namesUsed(in: rules).subtracting(Self.exportedNames)
+        #expect(unknown.isEmpty, "rules use metrics the gateway does not export: \(unknown.sorted())")
+    }
+
+    @Test("every query of the Grafana dashboard is valid PromQL and uses exported metrics only")
+    func dashboard() throws {
+        let data = try Data(contentsOf: Self.deploy.appendingPathComponent("grafana/sensor-gateway.json"))
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        #expect(expressions.count >= panels.count)
+        // Dashboard variables replaced by what Grafana would put there, each query as a recording rule.
+        let rules = "groups:\n  - name: dashboard\n    rules:\n" + expressions.enumerated().map { i, e in
+            let expr = e.replacingOccurrences(of: "$instance", with: ".*").replacingOccurrences(of: "\"", with: "\\\"")
+            return "      - record: dashboard:query_\(i)\n        expr: \"\(expr)\"\n"
+        }.joined()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try rules.write(toFile: dir.file("dashboard.rules.yml"), atomically: true, encoding: .utf8)
+        try Promtool.expectSuccess(["check", "rules", dir.file("dashboard.rules.yml")])
+        let unknown = Self.namesUsed(in: expressions.joined(separator: "\n")).subtracting(Self.exportedNames)
+        #expect(unknown.isEmpty, "the dashboard uses metrics the gateway does not export: \(unknown.sorted())")
+    }
+}

@@ -5,7 +5,8 @@
 #   scripts/fault-suite.sh [short|long] [CASE ...]     cases: kills powerloss broker hostile diskfull (default all)
 #
 # short: 200 sensors at 2 Hz for 60 s, 5 SIGKILLs; long: 200 sensors at 2 Hz for 300 s, 20
-# SIGKILLs (SENSORS, RATE, DURATION, KILLS override). Prints one table row per case: readings
+# SIGKILLs (SENSORS, RATE, DURATION, KILLS override; CONFIGURATION=debug uses the debug build,
+# as scripts/test.sh does to keep CI short). Prints one table row per case: readings
 # measured, covered, lost (holes in the output), conflicting duplicates, estimates out of range,
 # the verifier's verdict, and the case's own figure (time to serve again, /healthz latency).
 # Exit status 1 when a verdict fails. Nothing is timed against a threshold. KEEP=1 keeps the
@@ -20,10 +21,11 @@ rate=${RATE:-2}
 seconds=${DURATION:-$([ "$form" = long ] && echo 300 || echo 60)}
 kills=${KILLS:-$([ "$form" = long ] && echo 20 || echo 5)}
 
-swift build -c release --product sensor-gateway >&2
-swift build -c release --product sensor-sim >&2
-gateway=$PWD/.build/release/sensor-gateway
-sim=$PWD/.build/release/sensor-sim
+configuration=${CONFIGURATION:-release}
+swift build -c "$configuration" --product sensor-gateway >&2
+swift build -c "$configuration" --product sensor-sim >&2
+gateway=$PWD/.build/$configuration/sensor-gateway
+sim=$PWD/.build/$configuration/sensor-sim
 work=$(mktemp -d /var/tmp/fault-suite.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; umount "$work/data-diskfull" 2>/dev/null || true
       [ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"' EXIT

@@ -8,3 +8,6 @@ swift build --build-tests
 swift test --skip-build
 # A short fuzzing pass over the parser and the engine (scripts/fuzz.sh SECONDS for a longer one).
 scripts/fuzz.sh 20
+# The standing fault suite's short form on the debug build, 30 s per case (kills, simulated power
+# cuts, broker restarts, hostile senders, a full disk): a failed verdict fails the run.
+CONFIGURATION=debug DURATION=30 scripts/fault-suite.sh short

@@ -27,6 +27,30 @@ public final class JournalReader {
     public var layout: JournalLayout { segments.layout }
     public var segmentsInUse: Int { segments.used.count }
 
+    /// Where to start reading for the records received at or after `time`: the first seq of the
+    /// segment holding the oldest such record, found from each segment's first record (one read
+    /// per segment, not a scan). `oldestSeq` is the journal's oldest record; `startSeq` is nil when
+    /// the journal is empty. Relies on record times not going back, which the writer keeps for
+    /// its input; a caller allows a margin for wall-clock steps.
+    public func start(receivedFrom time: Int64) throws -> (oldestSeq: UInt64?, startSeq: UInt64?) {
+        var oldest: UInt64?
+        var start: UInt64?
+        for entry in segments.used {
+            var first: JournalRecord?
+            _ = try segments.scanner(entry).scan { record, _ in
+                first = record
+                return false
+            }
+            guard let first else { continue }
+            oldest = oldest ?? first.seq
+            start = start ?? first.seq
+            // Segments before one that starts earlier than `time` hold only earlier records.
+            guard first.time < time else { break }
+            start = first.seq
+        }
+        return (oldest, start)
+    }
+
     /// Calls `visit` for each record with seq >= `fromSeq` (all when nil), oldest first, until it
     /// returns false.
     @discardableResult

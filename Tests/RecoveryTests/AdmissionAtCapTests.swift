@@ -21,18 +21,21 @@ struct AdmissionAtCapTests {
     func silentSensorMakesRoom() {
         var h = Self.harness(maxSensors: 3)
         let start = h.now
-        for s in 1...3 { h.send("s\(s)", seq: 0, at: start + Int64(s)) }
+        for s in 1...3 {
+            h.send("s\(s)", seq: 0, at: start + Int64(s))
+            h.send("s\(s)", seq: 1, at: start + 1000 + Int64(s))  // heard twice: a period is known
+        }
         h.send("late", seq: 0, at: start + 30_000)
         #expect(h.log.last?.reason == "too_many_sensors")
 
         h.log.removeAll()
-        h.send("s1", seq: 1, at: start + 40_000)  // s1 spoke again: s2 is now the longest silent
+        h.send("s1", seq: 2, at: start + 40_000)  // s1 spoke again: s2 is now the longest silent
         h.send("late", seq: 0, at: start + 61_002)
         #expect(Self.expiredTopics(h.log) == ["gateway/gw/sensors/s2"])
         #expect(!h.log.contains { $0.reason == "too_many_sensors" })
         #expect(h.engine.counters.evicted == 1)
         #expect(Set(h.engine.summaries.map(\.sensorID)) == ["s1", "s3", "late"])
-        // The evicted sensor's one reading came out before its notice, in its aggregate window.
+        // The evicted sensor's readings came out before its notice, in its aggregate window.
         #expect(h.log.contains { $0.kind == .aggregate && $0.topic.contains("/s2/") })
 
         // The newcomer is an ordinary sensor; the evicted one, back, starts afresh in turn.
@@ -40,8 +43,23 @@ struct AdmissionAtCapTests {
         h.send("late", seq: 1, at: start + 62_000)
         h.advance(5_000)
         #expect(h.log.cleaned.filter { $0.topic == "cleaned/late/temperature" }.compactMap(\.seq) == [0, 1])
-        h.send("s2", seq: 1, at: h.now + 60_000)
+        h.send("s2", seq: 3, at: h.now + 60_000)
         #expect(Self.expiredTopics(h.log) == ["gateway/gw/sensors/s3"])
+    }
+
+    @Test("an id heard from only once makes room after two reorder windows (at least 5 s), once its reading is out")
+    func oneShotMakesRoomSooner() {
+        var h = Self.harness(maxSensors: 3)
+        let start = h.now
+        for s in 1...3 { h.send("once-\(s)", seq: 0, at: start + Int64(s)) }
+        h.send("new", seq: 0, at: start + 4_000)
+        #expect(h.log.last?.reason == "too_many_sensors")
+        h.log.removeAll()
+        h.send("new", seq: 0, at: start + 5_002)
+        #expect(Self.expiredTopics(h.log) == ["gateway/gw/sensors/once-1"])
+        // once-1's one reading (held: no tick ran) was published as it went.
+        #expect(h.log.cleaned.contains { $0.topic == "cleaned/once-1/temperature" })
+        #expect(h.engine.counters.evicted == 1)
     }
 
     @Test("beside a flood of 5,000 one-shot ids at a cap of 100, a real fleet arriving later is admitted within a minute and published complete")

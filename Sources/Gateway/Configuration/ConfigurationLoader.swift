@@ -36,13 +36,8 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 /// without dashes (`reorder-window-ms: 2000`; underscores work too), `#` starts a comment. A JSON
 /// object with the same names is accepted as well.
 public enum ConfigurationLoader {
-    /// Every setting name, as its flag is spelled.
-    public static let settings = [
-        "broker", "gateway-id", "client-id", "data-dir", "reorder-window-ms", "late-horizon-s", "max-fill",
-        "valid-min", "valid-max", "fill", "topic-filter", "max-payload-bytes", "reset-threshold",
-        "aggregate-window-s", "stale-factor", "future-tolerance-s", "max-sensors", "sensor-retention-s", "journal-max-bytes", "fsync", "snapshot-interval-ms", "replay-max-concurrent", "replay-max-window-s", "http", "ca-file", "cert", "key",
-        "username", "password-file", "log-level", "log-format",
-    ]
+    /// Every setting name, as its flag is spelled (`Setting.all`'s order).
+    public static let settings = Setting.all.map(\.name)
 
     /// `SENSOR_GATEWAY_*` variables in `environment` that name no setting (a misspelling is
     /// otherwise silently ignored); the caller warns about them.
@@ -132,132 +127,40 @@ public enum ConfigurationLoader {
     static func normalise(_ key: String) -> String { key.lowercased().replacingOccurrences(of: "_", with: "-") }
 
     private static func build(_ values: [String: (String, SettingSource)], defaultGatewayID: String) throws(ConfigurationError) -> GatewayConfiguration {
-        func fail(_ setting: String, _ problem: String) -> ConfigurationError {
-            ConfigurationError(setting: setting, value: values[setting]?.0 ?? "", problem: problem, source: values[setting]?.1 ?? .flag)
-        }
-        func string(_ s: String) -> String? { values[s]?.0 }
-        func integer(_ s: String, _ range: ClosedRange<Int64>) throws(ConfigurationError) -> Int64? {
-            guard let raw = string(s) else { return nil }
-            guard let v = Int64(raw) else { throw fail(s, "not a whole number") }
-            guard range.contains(v) else { throw fail(s, "must be between \(range.lowerBound) and \(range.upperBound)") }
-            return v
-        }
-        /// A byte count: a whole number, or one with a binary suffix (`256M`, `1G`, `512K`, `256MiB`).
-        func size(_ s: String, _ range: ClosedRange<Int64>) throws(ConfigurationError) -> Int64? {
-            guard let raw = string(s)?.trimmingCharacters(in: .whitespaces) else { return nil }
-            let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
-            var digits = Substring(raw), scale: Int64 = 1
-            if let unit = units.first(where: { raw.hasSuffix($0.0) }) {
-                digits = raw.dropLast(unit.0.count)
-                scale = unit.1
+        var c = GatewayConfiguration(gatewayID: defaultGatewayID)
+        for setting in Setting.all {
+            guard let (raw, source) = values[setting.name] else { continue }
+            do {
+                try setting.apply(raw, &c)
+            } catch {
+                let problem = (error as? Setting.Problem)?.message ?? "\(error)"
+                throw ConfigurationError(setting: setting.name, value: raw, problem: problem, source: source)
             }
-            guard let n = Int64(digits.trimmingCharacters(in: .whitespaces)), n >= 0 else {
-                throw fail(s, "not a size: a whole number of bytes, or with K, M or G (binary: 256M is 268435456)")
-            }
-            let (v, overflow) = n.multipliedReportingOverflow(by: scale)
-            guard !overflow, range.contains(v) else { throw fail(s, "must be between \(range.lowerBound) and \(range.upperBound) bytes") }
-            return v
         }
-        func number(_ s: String) throws(ConfigurationError) -> Double? {
-            guard let raw = string(s) else { return nil }
-            guard let v = Double(raw), v.isFinite else { throw fail(s, "not a number") }
-            return v
-        }
+        try checkCombinations(c, values)
+        return c
+    }
 
-        let gatewayID = string("gateway-id") ?? defaultGatewayID
-        guard SensorID.isValid(gatewayID) else { throw fail("gateway-id", "use 1-64 characters of A-Z a-z 0-9 _ . -") }
-        var c = GatewayConfiguration(gatewayID: gatewayID)
-        if let broker = string("broker") {
-            guard let url = BrokerURL(broker) else { throw fail("broker", "expected mqtt://HOST:PORT or mqtts://HOST:PORT") }
-            c.brokerScheme = url.scheme
-            c.brokerHost = url.host
-            c.brokerPort = url.port
+    /// What no single setting can check: the ones given that conflict, blamed on the one the
+    /// operator set (the first of the pair when both were).
+    private static func checkCombinations(_ c: GatewayConfiguration, _ values: [String: (String, SettingSource)]) throws(ConfigurationError) {
+        func fail(_ preferred: String, or other: String, _ problem: String) -> ConfigurationError {
+            let setting = values[preferred] != nil ? preferred : other
+            return ConfigurationError(setting: setting, value: values[setting]?.0 ?? "", problem: problem, source: values[setting]?.1 ?? .flag)
         }
-        if let id = string("client-id") {
-            guard !id.isEmpty, id.utf8.count <= 65535 else { throw fail("client-id", "must not be empty") }
-            c.clientID = id
-        }
-        if let dir = string("data-dir") {
-            guard !dir.isEmpty else { throw fail("data-dir", "must not be empty") }
-            c.dataDirectory = dir
-        }
-        if let v = try integer("reorder-window-ms", 0...3_600_000) { c.engine.reorderWindowMs = v }
-        if let v = try integer("late-horizon-s", 0...30 * 86_400) { c.engine.lateHorizonMs = v * 1000 }
-        if let v = try integer("max-fill", 0...1_000_000) { c.engine.maxFill = UInt64(v) }
-        if let v = try number("valid-min") { c.engine.validMin = v }
-        if let v = try number("valid-max") { c.engine.validMax = v }
         guard c.engine.validMin < c.engine.validMax else {
-            throw fail(values["valid-max"] != nil ? "valid-max" : "valid-min", "valid-min (\(c.engine.validMin)) must be below valid-max (\(c.engine.validMax))")
+            throw fail("valid-max", or: "valid-min", "valid-min (\(c.engine.validMin)) must be below valid-max (\(c.engine.validMax))")
         }
-        if let raw = string("fill") {
-            guard let f = FillMethod(rawValue: raw) else { throw fail("fill", "expected linear, locf or distribution") }
-            c.engine.fill = f
-        }
-        if let raw = string("topic-filter") {
-            guard let p = TopicPattern(raw) else { throw fail("topic-filter", "needs exactly one `+` level for the sensor id and no `#`") }
-            c.engine.topicPattern = p
-        }
-        if let v = try integer("max-payload-bytes", 64...1 << 20) { c.engine.maxPayloadBytes = Int(v) }
-        if let v = try integer("reset-threshold", 1...Int64(ReadingParser.maxSeq)) { c.engine.resetThreshold = UInt64(v) }
-        if let v = try integer("aggregate-window-s", 1...86_400) { c.engine.aggregateWindowMs = v * 1000 }
-        if let v = try integer("stale-factor", 1...1000) { c.engine.staleFactor = v }
-        if let v = try integer("future-tolerance-s", 1...3_650 * 86_400) { c.engine.futureToleranceMs = v * 1000 }
-        if let v = try integer("max-sensors", 1...10_000_000) { c.engine.maxSensors = Int(v) }
-        if let v = try integer("sensor-retention-s", 0...3_650 * 86_400) { c.engine.sensorRetentionMs = v == 0 ? nil : v * 1000 }
         if let retention = c.engine.sensorRetentionMs, retention < c.engine.lateHorizonMs {
-            let setting = values["sensor-retention-s"] != nil ? "sensor-retention-s" : "late-horizon-s"
-            throw fail(setting, "sensor-retention-s (\(retention / 1000)) must be 0 (never) or at least late-horizon-s "
+            throw fail("sensor-retention-s", or: "late-horizon-s", "sensor-retention-s (\(retention / 1000)) must be 0 (never) or at least late-horizon-s "
                        + "(\(c.engine.lateHorizonMs / 1000)): a sensor is not forgotten while its readings can still be restated")
         }
-        if let v = try size("journal-max-bytes", 1 << 20...1 << 40) { c.journalMaxBytes = Int(v) }
         if let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
            layout.maxRecordPayload < IngestJournal.largestPublication(maxPayloadBytes: c.engine.maxPayloadBytes) {
-            let setting = values["max-payload-bytes"] != nil ? "max-payload-bytes" : "journal-max-bytes"
-            throw fail(setting, "a journal segment (1/16 of journal-max-bytes) must hold the largest dead letter of a "
+            throw fail("max-payload-bytes", or: "journal-max-bytes", "a journal segment (1/16 of journal-max-bytes) must hold the largest dead letter of a "
                        + "max-payload-bytes payload: raise journal-max-bytes or lower max-payload-bytes")
         }
-        if let v = try integer("snapshot-interval-ms", 100...3_600_000) { c.snapshotIntervalMs = v }
-        if let v = try integer("replay-max-concurrent", 0...64) { c.replay.maxConcurrent = Int(v) }
-        if let v = try integer("replay-max-window-s", 1...31_622_400) { c.replay.maxWindowMs = v * 1000 }
-        if let raw = string("fsync") {
-            guard let m = FsyncMode(rawValue: raw) else { throw fail("fsync", "expected always, interval or never") }
-            c.fsync = m
-        }
-        if let raw = string("log-level") {
-            guard let level = Logger.Level(rawValue: raw) else {
-                throw fail("log-level", "expected \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            c.logLevel = level
-        }
-        if let raw = string("log-format") {
-            guard let format = LogFormat(rawValue: raw) else { throw fail("log-format", "expected text or json") }
-            c.logFormat = format
-        }
-        if let raw = string("http") {
-            if raw == "off" {
-                c.http = nil
-            } else {
-                guard let colon = raw.lastIndex(of: ":"), let port = Int32(raw[raw.index(after: colon)...]), (0...65535).contains(port),
-                      !raw[..<colon].isEmpty else { throw fail("http", "expected HOST:PORT or off") }
-                c.http = (String(raw[..<colon]), port)
-            }
-        }
-        for (setting, path) in [("ca-file", \GatewayConfiguration.caFile), ("cert", \.certFile), ("key", \.keyFile)] {
-            if let f = string(setting) {
-                guard FileManager.default.isReadableFile(atPath: f) else { throw fail(setting, "file not readable") }
-                c[keyPath: path] = f
-            }
-        }
-        if c.brokerScheme == .mqtts && c.caFile == nil { throw fail("broker", "mqtts needs --ca-file") }
-        c.username = string("username")
-        if let f = string("password-file") {
-            guard let data = FileManager.default.contents(atPath: f), let text = String(data: data, encoding: .utf8) else {
-                throw fail("password-file", "file not readable")
-            }
-            c.passwordFile = f
-            c.password = text.trimmingCharacters(in: .newlines)
-        }
-        return c
+        if c.brokerScheme == .mqtts && c.caFile == nil { throw fail("broker", or: "ca-file", "mqtts needs --ca-file") }
     }
 }
 

@@ -28,7 +28,7 @@ enum MetricsText {
         metric("sensor_gateway_fills_rate_limited_total", "counter", "Fills published as a gap because a sensor used up its synthetic-reading allowance.",
                [("", Double(s.sensors.reduce(0) { $0 + $1.fillsRateLimited }))])
         metric("sensor_gateway_sensors_expired_total", "counter", "Sensors forgotten after sensor-retention-s of silence.", [("", Double(s.counters.expired))])
-        metric("sensor_gateway_sensors_evicted_total", "counter", "Sensors silent for a minute forgotten at the max-sensors cap to admit a new id.", [("", Double(s.counters.evicted))])
+        metric("sensor_gateway_sensors_evicted_total", "counter", "Sensors forgotten at the max-sensors cap to admit a new id (silent a minute, or a few seconds if heard once).", [("", Double(s.counters.evicted))])
         metric("sensor_gateway_sensors", "gauge", "Sensors tracked, by state.",
                [("state=\"live\"", Double(s.sensors.count { !$0.stale })), ("state=\"stale\"", Double(s.sensors.count { $0.stale }))])
         metric("sensor_gateway_journal_appended_total", "counter", "Journal records appended since start.", [("", Double(s.journal.appended))])

@@ -11,6 +11,9 @@ public struct ReplayLimits: Sendable, Equatable {
     /// publications (live ones included) await the broker's acknowledgement: the live stream
     /// goes first and libmosquitto's queue stays small.
     public var maxUnacknowledged = 800
+    /// The engine's future tolerance: a reading's `ts` may be this far ahead of its receipt, so
+    /// a replay starts reading that much (and an hour) before `from`.
+    public var futureToleranceMs: Int64? = 86_400_000
 
     public init() {}
 }

@@ -9,11 +9,16 @@ public struct ReplayQuery: Sendable {
     public var sensorID: String?
     public var from: Int64
     public var to: Int64
+    /// How long before `from` a matching reading may have been received: its `ts` can be ahead
+    /// of its receipt by up to the future tolerance (a day by default), plus an hour for steps of
+    /// the wall clock. Records received earlier are skipped without being read.
+    public var receivedBeforeFromMs: Int64
 
-    public init(sensorID: String?, from: Int64, to: Int64) {
+    public init(sensorID: String?, from: Int64, to: Int64, futureToleranceMs: Int64? = 86_400_000) {
         self.sensorID = sensorID
         self.from = from
         self.to = to
+        receivedBeforeFromMs = (futureToleranceMs ?? 3_650 * 86_400_000) + 3_600_000
     }
 
     public struct Result: Sendable, Equatable {
@@ -31,9 +36,8 @@ public struct ReplayQuery: Sendable {
         let wanted = sensorID.map { "cleaned/\($0)/temperature" }
         var oldest: Int64?          // over the requested sensor(s)
         var oldestOverall: Int64?
-        var firstSeq: UInt64?
-        try reader.read { record in
-            firstSeq = firstSeq ?? record.seq
+        let (oldestSeq, startSeq) = try reader.start(receivedFrom: from &- receivedBeforeFromMs)
+        try reader.read(fromSeq: startSeq) { record in
             guard record.type == RecordType.publication.rawValue, record.flags == UInt16(Publication.Kind.cleaned.rawValue),
                   let p = JournalRecords.decodePublication(record.payload), let ts = CleanedMessage.eventTime(p.payload) else { return true }
             oldestOverall = min(oldestOverall ?? ts, ts)
@@ -47,8 +51,10 @@ public struct ReplayQuery: Sendable {
         }
         // Truncated only when the ring has overwritten data (the journal no longer starts at
         // seq 1) and what is left of the requested sensor(s) begins after `from` (or is gone).
-        let reclaimed = (firstSeq ?? 1) > 1
-        if reclaimed, oldest.map({ $0 > from }) ?? true {
+        // When records were skipped, the journal reaches back before `from`: not truncated.
+        let reclaimed = (oldestSeq ?? 1) > 1
+        let skipped = (startSeq ?? 0) > (oldestSeq ?? 0)
+        if reclaimed, !skipped, oldest.map({ $0 > from }) ?? true {
             result.truncated = true
             result.oldestAvailable = oldest ?? oldestOverall
         }

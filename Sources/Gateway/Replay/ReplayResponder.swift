@@ -46,7 +46,8 @@ enum ReplayResponder {
         guard let sensor = object["sensor_id"] as? String, sensor == "*" || SensorID.isValid(sensor) else {
             return .invalid(requestID: id, replyTopic: reply, error: "sensor_id must be a valid sensor id or *")
         }
-        return .request(Request(requestID: id, query: ReplayQuery(sensorID: sensor == "*" ? nil : sensor, from: from, to: to), replyTopic: reply))
+        return .request(Request(requestID: id, query: ReplayQuery(sensorID: sensor == "*" ? nil : sensor, from: from, to: to,
+                                                                            futureToleranceMs: limits.futureToleranceMs), replyTopic: reply))
     }
 
     /// Answers one request on a thread of its own (it blocks while pacing), within `limits`;

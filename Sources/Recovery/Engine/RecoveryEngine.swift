@@ -19,8 +19,11 @@ public struct RecoveryEngine: Codable, Sendable {
     /// Sensors roughly by last receipt, for admission at the `max-sensors` cap.
     private(set) var silence = SilenceQueue()
 
-    /// At the `max-sensors` cap a new id replaces a sensor silent at least this long.
+    /// At the `max-sensors` cap a new id replaces a sensor silent at least this long...
     public static let evictableAfterMs: Int64 = 60_000
+    /// ...or one heard from only once (no period learnt: a flood's one-shot ids) silent this long,
+    /// long enough for its reading to have been published.
+    var oneShotEvictableAfterMs: Int64 { Swift.max(2 * configuration.reorderWindowMs, 5_000) }
 
     enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep, silence }
 
@@ -208,17 +211,20 @@ public struct RecoveryEngine: Codable, Sendable {
         return sensorIndex(id, receivedAt)
     }
 
-    /// At the cap: forgets a sensor silent for `evictableAfterMs` (as if it had expired: what it
-    /// holds and its open windows are published, then `expired`) and gives its place to `id`.
-    /// nil when every tracked sensor was heard from more recently.
+    /// At the cap: forgets a sensor silent for `evictableAfterMs`, or for `oneShotEvictableAfterMs`
+    /// if it was only ever heard once (as if it had expired: what it holds and its open windows
+    /// are published, then `expired`), and gives its place to `id`. nil when none qualifies.
     private mutating func replaceSilentSensor(with id: String, _ receivedAt: Int64, _ out: inout Output) -> Int? {
         let i: Int
         do {
             // A copy of the array for the closure, released before the array is modified
             // (else that would copy every sensor).
             let sensors = sensors
-            guard let found = silence.takeSilent(now: receivedAt, silence: Self.evictableAfterMs, budget: 64,
-                                                 lastHeard: { sensors[$0].lastReceivedAt }) else { return nil }
+            let oneShot = Swift.min(oneShotEvictableAfterMs, Self.evictableAfterMs)
+            guard let found = silence.takeSilent(now: receivedAt, minimum: oneShot, budget: 64, lastHeard: { sensors[$0].lastReceivedAt },
+                                                 evictable: { i, silent in
+                                                     silent >= (sensors[i].period.period == nil ? oneShot : Self.evictableAfterMs)
+                                                 }) else { return nil }
             i = found
         }
         self.sensors[i].expire(at: receivedAt, &out)

@@ -28,10 +28,13 @@ struct SilenceQueue: Codable, Sendable, Equatable {
         entries.append(Entry(sensor: sensor, heardAt: heardAt))
     }
 
-    /// The first sensor silent for at least `silence` at `now`, taken out of the queue; nil when
-    /// the front (after correcting at most `budget` entries) has been heard from more recently.
-    /// `lastHeard` gives a sensor's current last receipt.
-    mutating func takeSilent(now: Int64, silence: Int64, budget: Int, lastHeard: (Int) -> Int64) -> Int? {
+    /// The first sensor `evictable` says may go, given how long it has been silent at `now`,
+    /// taken out of the queue. Looks at most `budget` entries: one heard from since it was queued
+    /// goes to the back with its new time, one silent at least `minimum` but not evictable goes to
+    /// the back as it is; at one silent less than `minimum` the search ends (the rest were heard
+    /// from about as recently). nil when none was found. `lastHeard` gives a sensor's last receipt.
+    mutating func takeSilent(now: Int64, minimum: Int64, budget: Int, lastHeard: (Int) -> Int64,
+                             evictable: (_ sensor: Int, _ silentFor: Int64) -> Bool) -> Int? {
         for _ in 0..<budget {
             guard head < entries.count else { return nil }
             let front = entries[head]
@@ -41,9 +44,10 @@ struct SilenceQueue: Codable, Sendable, Equatable {
                 append(front.sensor, heardAt: heard)
                 continue
             }
-            guard now - heard >= silence else { return nil }
+            guard now - heard >= minimum else { return nil }
             removeFront()
-            return front.sensor
+            if evictable(front.sensor, now - heard) { return front.sensor }
+            append(front.sensor, heardAt: heard)
         }
         return nil
     }

@@ -10,6 +10,8 @@ extension RecoveryEngine {
         public var lastExpirySweep: Int64?
         /// Admission order at the cap (nil in snapshots from before it existed: rebuilt).
         var silence: SilenceQueue?
+        /// Where recently forgotten sensors stopped (nil in older snapshots: none).
+        var forgotten: ForgottenSensors?
     }
 
     /// One sensor's state, opaque outside the engine.
@@ -19,7 +21,7 @@ extension RecoveryEngine {
 
     public var snapshotHeader: SnapshotHeader {
         SnapshotHeader(configuration: configuration, counters: counters, sensorCount: sensorCount, lastExpirySweep: lastExpirySweep,
-                       silence: silence)
+                       silence: silence, forgotten: forgotten)
     }
 
     public var sensorCount: Int { sensorStates.count }
@@ -30,6 +32,6 @@ extension RecoveryEngine {
     /// Rebuilds an engine from its header and its sensors in order (derived indexes are rebuilt).
     public init(header: SnapshotHeader, sensors: [SensorSnapshot]) {
         self.init(configuration: header.configuration, counters: header.counters, sensors: sensors.map(\.state),
-                  lastExpirySweep: header.lastExpirySweep, silence: header.silence)
+                  lastExpirySweep: header.lastExpirySweep, silence: header.silence, forgotten: header.forgotten)
     }
 }

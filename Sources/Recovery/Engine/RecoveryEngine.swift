@@ -18,6 +18,8 @@ public struct RecoveryEngine: Codable, Sendable {
     private(set) var lastExpirySweep: Int64?
     /// Sensors roughly by last receipt, for admission at the `max-sensors` cap.
     private(set) var silence = SilenceQueue()
+    /// Where recently forgotten sensors stopped, so one that comes back continues its epoch.
+    private(set) var forgotten = ForgottenSensors()
 
     /// At the `max-sensors` cap a new id replaces a sensor silent at least this long...
     public static let evictableAfterMs: Int64 = 60_000
@@ -25,7 +27,7 @@ public struct RecoveryEngine: Codable, Sendable {
     /// long enough for its reading to have been published.
     var oneShotEvictableAfterMs: Int64 { Swift.max(2 * configuration.reorderWindowMs, 5_000) }
 
-    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep, silence }
+    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep, silence, forgotten }
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -35,13 +37,14 @@ public struct RecoveryEngine: Codable, Sendable {
     /// the sensors, the deadline queue on first use.
     /// `silence`: nil (a snapshot from before it existed) rebuilds it from the sensors.
     init(configuration: EngineConfiguration, counters: EngineCounters, sensors: [SensorState], lastExpirySweep: Int64?,
-         silence: SilenceQueue?) {
+         silence: SilenceQueue?, forgotten: ForgottenSensors?) {
         self.configuration = configuration
         self.counters = counters
         self.sensors = sensors
         self.lastExpirySweep = lastExpirySweep
         for (i, sensor) in sensors.enumerated() { index[sensor.id] = i }
         self.silence = silence ?? SilenceQueue(receipts: sensors.map(\.lastReceivedAt))
+        self.forgotten = forgotten ?? ForgottenSensors()
     }
 
     /// The sensors' states, for the snapshot extension.
@@ -165,6 +168,7 @@ public struct RecoveryEngine: Codable, Sendable {
         for var sensor in sensors {
             if now - sensor.lastReceivedAt >= retention {
                 sensor.expire(at: now, &out)
+                remember(sensor)
                 counters.expired += 1
             } else {
                 kept.append(sensor)
@@ -228,11 +232,12 @@ public struct RecoveryEngine: Codable, Sendable {
             i = found
         }
         self.sensors[i].expire(at: receivedAt, &out)
+        remember(self.sensors[i])
         counters.evicted += 1
         let old = self.sensors[i].id
         index.removeValue(forKey: old)
         topicIndex.removeValue(forKey: configuration.topicPattern.topic(for: old))
-        self.sensors[i] = SensorState(id: id, firstReceipt: receivedAt, configuration: configuration)
+        self.sensors[i] = newSensor(id, receivedAt)
         index[id] = i
         silence.append(i, heardAt: receivedAt)
         return i
@@ -240,13 +245,26 @@ public struct RecoveryEngine: Codable, Sendable {
 
     private mutating func sensorIndex(_ id: String, _ receivedAt: Int64) -> Int {
         if let i = index[id] { return i }
-        sensors.append(SensorState(id: id, firstReceipt: receivedAt, configuration: configuration))
+        sensors.append(newSensor(id, receivedAt))
         if lastExpirySweep == nil { lastExpirySweep = receivedAt }
         // Keep the derived deadline queue in step (a rebuild per new sensor would be O(N²)).
         if deadlines.sensorCount == sensors.count - 1 { deadlines.addSensor() }
         index[id] = sensors.count - 1
         silence.append(sensors.count - 1, heardAt: receivedAt)
         return sensors.count - 1
+    }
+
+    /// The state of a sensor now tracked: where it stopped, if it was forgotten recently.
+    private mutating func newSensor(_ id: String, _ receivedAt: Int64) -> SensorState {
+        if let remembered = forgotten.take(id) {
+            return SensorState(resuming: remembered, firstReceipt: receivedAt, configuration: configuration)
+        }
+        return SensorState(id: id, firstReceipt: receivedAt, configuration: configuration)
+    }
+
+    /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (20,000 without a cap).
+    private mutating func remember(_ sensor: SensorState) {
+        if let r = sensor.remembered { forgotten.remember(r, cap: configuration.maxSensors ?? 20_000) }
     }
 
     private mutating func deadLetter(_ reason: RejectionReason, _ dlqTopic: String, _ topic: String,

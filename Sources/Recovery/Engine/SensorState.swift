@@ -38,6 +38,10 @@ struct SensorState: Codable, Sendable {
     var fillAllowance: TokenBucket
     /// When history and aggregates were last pruned (pruning every tick would cost more than it frees).
     var lastPrune: Int64?
+    /// Set when the sensor resumed after being forgotten (`RememberedSensor`): seqs below this
+    /// were published before, and their history went with the rest, so a reading for one is
+    /// too late rather than a duplicate.
+    var forgottenBelow: UInt64?
 
     init(id: String, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -111,6 +115,7 @@ struct SensorState: Codable, Sendable {
 
     /// A reading for a seq already published: restates an estimate, or is late or a duplicate.
     private mutating func late(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
+        if let below = forgottenBelow, r.seq < below { return .tooLate }
         switch history.lookup(r.seq, now: now, horizon: out.configuration.lateHorizonMs) {
         case .settled:
             return .duplicate

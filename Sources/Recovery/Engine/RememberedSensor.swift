@@ -1,0 +1,85 @@
+/// Where a forgotten sensor (expired, or evicted at the `max-sensors` cap) stopped: enough to
+/// continue its epoch if it comes back, so the readings it missed meanwhile are asked for and
+/// filled or reported as a gap, as for any other sensor, instead of disappearing between two
+/// streams. About a hundred bytes each; `ForgottenSensors` keeps a bounded number.
+struct RememberedSensor: Codable, Sendable, Equatable {
+    var id: String
+    var boot: Int64?
+    var nextSeq: UInt64
+    var highestSeen: UInt64?
+    var maxTs: Int64
+    var lastValid: Anchor?
+    var lastAnchor: Anchor?
+    var tsStep: Int64
+}
+
+extension SensorState {
+    /// What to remember of this sensor once `expire` has published everything it held.
+    var remembered: RememberedSensor? {
+        guard started else { return nil }  // never started: nothing was published to continue from
+        return RememberedSensor(id: id, boot: boot, nextSeq: nextSeq, highestSeen: highestSeen, maxTs: maxTs,
+                                lastValid: lastValid, lastAnchor: lastAnchor, tsStep: tsStep)
+    }
+
+    /// A sensor coming back after being forgotten: it continues its epoch where it stopped. It
+    /// was announced `expired`, so its first reading announces it `live` again.
+    init(resuming r: RememberedSensor, firstReceipt: Int64, configuration: EngineConfiguration) {
+        self.init(id: r.id, firstReceipt: firstReceipt, configuration: configuration)
+        started = true
+        boot = r.boot
+        nextSeq = r.nextSeq
+        highestSeen = r.highestSeen
+        maxTs = r.maxTs
+        lastValid = r.lastValid
+        lastAnchor = r.lastAnchor
+        tsStep = r.tsStep
+        stale = true
+        forgottenBelow = r.nextSeq
+    }
+}
+
+/// The last `RememberedSensor`s, oldest forgotten first; past the cap the oldest is dropped (a
+/// sensor back after that starts afresh). Part of the engine's state, in snapshots.
+struct ForgottenSensors: Codable, Sendable {
+    private var byID: [String: (sensor: RememberedSensor, generation: UInt64)] = [:]
+    /// Ids in the order forgotten; an entry whose generation no longer matches was taken back.
+    private var order: [(id: String, generation: UInt64)] = []
+    private var head = 0
+    private var generation: UInt64 = 0
+
+    init() {}
+
+    var count: Int { byID.count }
+
+    mutating func remember(_ sensor: RememberedSensor, cap: Int) {
+        generation += 1
+        byID[sensor.id] = (sensor, generation)
+        order.append((sensor.id, generation))
+        while byID.count > cap, head < order.count {
+            let oldest = order[head]
+            head += 1
+            if byID[oldest.id]?.generation == oldest.generation { byID.removeValue(forKey: oldest.id) }
+        }
+        if head >= 1024 && head * 2 >= order.count {
+            order.removeFirst(head)
+            head = 0
+        }
+    }
+
+    /// The remembered state of `id`, forgotten here (it is tracked again).
+    mutating func take(_ id: String) -> RememberedSensor? {
+        byID.removeValue(forKey: id)?.sensor
+    }
+
+    // Encoded as the remembered sensors, oldest first: the order is all that matters.
+    init(from decoder: any Decoder) throws {
+        for sensor in try [RememberedSensor](from: decoder) { remember(sensor, cap: .max) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        let live = order[head...].compactMap { entry in
+            byID[entry.id].flatMap { $0.generation == entry.generation ? $0.sensor : nil }
+        }
+        try live.encode(to: encoder)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Journal
+import Recovery
+import Testing
+import TestSupport
+@testable import Gateway
+
+/// `ReplayQuery` over a journal of many segments, as the live and offline replays use it.
+@Suite("Replay queries over a long journal")
+struct ReplayQueryTests {
+    /// A journal of `count` cleaned publications for sensors a and b, one received every second
+    /// with `ts` equal to the receive time (and a few backfilled readings with old timestamps).
+    static func journal(_ dir: TemporaryDirectory, count: Int) throws -> (directory: String, start: Int64) {
+        let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 1 << 20, segmentCount: 16)
+        let journal = try Journal(layout: layout, fsync: .never)
+        let start: Int64 = 1_795_660_000_000
+        for n in 0..<count {
+            let received = start + Int64(n) * 1000
+            // Every 500th reading is a backfill: received now, measured a day earlier.
+            let ts = n % 500 == 499 ? received - 86_400_000 : received
+            let sensor = n % 2 == 0 ? "a" : "b"
+            let payload = "{\"sensor_id\":\"\(sensor)\",\"seq\":\(n),\"ts\":\(ts),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"ok\"}"
+            let p = Publication(kind: .cleaned, topic: "cleaned/\(sensor)/temperature", payload: Array(payload.utf8), retain: false)
+            _ = try journal.append(type: RecordType.publication.rawValue, flags: UInt16(Publication.Kind.cleaned.rawValue), time: received,
+                                   payload: JournalRecords.encodePublication(p))
+        }
+        try journal.commit(now: 0)
+        try journal.sync()
+        return (layout.directory, start)
+    }
+
+    /// The answer by reading every record, for comparison.
+    static func everything(_ directory: String, sensor: String?, from: Int64, to: Int64) throws -> [Publication] {
+        var out: [Publication] = []
+        try JournalReader(directory: directory).read { record in
+            if let p = JournalRecords.decodePublication(record.payload), let ts = CleanedMessage.eventTime(p.payload),
+               ts >= from, ts < to, sensor.map({ p.topic == "cleaned/\($0)/temperature" }) ?? true { out.append(p) }
+            return true
+        }
+        return out
+    }
+
+    @Test("a window late in the journal, read from the segment it needs, gives what reading it all gives, backfills included, and is not truncated")
+    func lateWindow() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (journal, start) = try Self.journal(dir, count: 6000)
+        let reader = try JournalReader(directory: journal)
+        #expect(reader.segmentsInUse > 8)
+        // The late windows really start past the journal's first segments.
+        let (oldest, startSeq) = try reader.start(receivedFrom: start + 5_000_000 - 3_660_000)
+        #expect((startSeq ?? 0) > (oldest ?? 0) + 1000)
+        for (sensor, from, to) in [("a", start + 5_000_000, start + 5_600_000), (nil, start + 4_000_000, start + 4_100_000),
+                                   ("b", start - 86_400_000, start + 10_000), ("a", start + 5_999_000, start + 6_000_000)] as [(String?, Int64, Int64)] {
+            var got: [Publication] = []
+            // A future tolerance of a minute: the query may skip what was received over 61 minutes before `from`.
+            let query = ReplayQuery(sensorID: sensor, from: from, to: to, futureToleranceMs: 60_000)
+            let result = try query.run(journalDirectory: journal) { got.append($0) }
+            let expected = try Self.everything(journal, sensor: sensor, from: from, to: to)
+            #expect(got == expected, "\(sensor ?? "*") \(from - start)...\(to - start): \(got.count) vs \(expected.count)")
+            #expect(result.count == expected.count && !result.truncated)
+        }
+    }
+}

@@ -6,7 +6,7 @@
 #                                               (default: all of them)
 # Sizes (environment): LIVE="1000 100" BURST="10000 100" CATCHUP="10000 100" (sensors, readings
 # each), FLOOD=100000 new ids, STEADY_SECONDS=600 (1,000 sensors at 1 Hz with the field fault
-# mix), RESTART="10000 100" (journal filled, then SIGKILL and restart), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate). GATEWAY=path to another sensor-gateway binary to compare builds;
+# mix), RESTART="10000 100" (journal filled, then SIGKILL and restart), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate), KEEP=1 keeps the working folder (logs). GATEWAY=path to another sensor-gateway binary to compare builds;
 # GATEWAY_EXTRA=flags for it; RELAY_IN_FLIGHT=the relay's in-flight limit (default 1000, as the gateway's
 # client: 0 is unlimited, which on Debian's libmosquitto 2.0 falls to about 1,700 readings/s
 # because it walks the whole in-flight list for every acknowledgement).
@@ -36,7 +36,7 @@ probe=$root/Benchmarks/scale/.build/release/latency-probe
 # On disk, not tmpfs: disk bytes written are part of the figures.
 work=$(mktemp -d /var/tmp/plant-scale.XXXXXX)
 cc -O2 -o "$work/relay" Benchmarks/scale/relay.c -lmosquitto
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"' EXIT
 
 source scripts/lib/local-broker.sh
 

@@ -78,6 +78,7 @@ public final class GatewayService {
         let inbox = Inbox()
         self.inbox = inbox
         let layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
+        let snapshot = SnapshotPreload(path: configuration.snapshotPath)
         var fileSystem: FileSystem = POSIXFileSystem()
         if configuration.faultInjection == .powerLoss {
             logger.warning("fault injection: unsynced journal writes are held in memory, so a kill loses what a power cut would; for reliability runs only")
@@ -92,7 +93,7 @@ public final class GatewayService {
         for c in report.corruption { logger.error("journal corruption", metadata: ["damage": "\(c)"]) }
         if report.tornTail { logger.notice("journal: an interrupted last write was discarded") }
 
-        let restored = try JournalRestore(configuration: configuration, logger: logger).run(ingest, outbound: &outbound)
+        let restored = try JournalRestore(configuration: configuration, logger: logger).run(ingest, outbound: &outbound, snapshot: snapshot.wait)
         engine = restored.engine
         pendingPublications = restored.toJournal
         counters.restoreMismatches = restored.mismatchedPublications

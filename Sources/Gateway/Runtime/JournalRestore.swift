@@ -28,15 +28,17 @@ struct JournalRestore {
     let configuration: GatewayConfiguration
     let logger: Logger
 
-    /// Restores; unacknowledged publications go into `outbound`.
-    func run(_ ingest: IngestJournal, outbound: inout OutboundQueue) throws -> Result {
+    /// Restores; unacknowledged publications go into `outbound`. `snapshot` gives the engine
+    /// snapshot on disk (loaded while the journal was opened).
+    func run(_ ingest: IngestJournal, outbound: inout OutboundQueue,
+             snapshot loadSnapshot: () throws -> EngineSnapshot?) throws -> Result {
         var result = Result(engine: RecoveryEngine(configuration: configuration.engine))
         let (oldest, next, acknowledged) = ingest.withJournal { j in (j.oldestSeq, j.nextSeq, j.checkpoint.value ?? 0) }
         var inputFrom = oldest ?? next
         var publicationsThrough: UInt64 = 0
         var regenerated: [Publication] = []
         do {
-            if let snapshot = try EngineSnapshot.load(configuration.snapshotPath, fileSystem: POSIXFileSystem()) {
+            if let snapshot = try loadSnapshot() {
                 if snapshot.engine.configuration == configuration.engine {
                     result.engine = snapshot.engine
                     inputFrom = snapshot.inputFrom

@@ -6,7 +6,6 @@ public final class JournalReader {
         /// The requested start was already reclaimed by the ring.
         public var truncated: Bool
         public var oldestSeq: UInt64?
-        public var oldestTime: Int64?
         public var corruption: [String]
         /// The seqs the reported corruption took with it.
         public var lostSeqs: [ClosedRange<UInt64>]
@@ -55,7 +54,7 @@ public final class JournalReader {
     /// returns false.
     @discardableResult
     public func read(fromSeq: UInt64? = nil, _ visit: (JournalRecord) throws -> Bool) throws -> Outcome {
-        var outcome = Outcome(truncated: false, oldestSeq: nil, oldestTime: nil, corruption: [], lostSeqs: [])
+        var outcome = Outcome(truncated: false, oldestSeq: nil, corruption: [], lostSeqs: [])
         let startIndex = fromSeq.flatMap { seq in segments.used.lastIndex { $0.header.baseSeq <= seq } } ?? 0
         var stopped = false
         for (n, entry) in segments.used.enumerated() {
@@ -63,7 +62,6 @@ public final class JournalReader {
             let result = try segments.scanner(entry).scan { record, _ in
                 if outcome.oldestSeq == nil {
                     outcome.oldestSeq = record.seq
-                    outcome.oldestTime = record.time
                     if let f = fromSeq, record.seq > f { outcome.truncated = true }
                 }
                 if n < startIndex { return false }

@@ -124,7 +124,8 @@ struct RunCommand: AsyncParsableCommand {
             throw Diagnostics.failure(reason, status: .journalFailed)
         } catch {
             // Only the journal (appending, or reading it back) can make the gateway stop.
-            logger.critical("stopping: \(error); nothing more is taken from the broker (its session keeps the rest). Fix the data folder's disk and restart")
+            logger.critical("stopping: nothing more is taken from the broker (its session keeps the rest). Fix the data folder's disk and restart",
+                            metadata: ["error": "\(error)"])
             throw ExitCode(ExitStatus.journalFailed.rawValue)
         }
     }

@@ -21,14 +21,14 @@ public enum SettingsReload {
                              logger: Logger) -> Outcome {
         let levelChanged = reloaded.logLevel != logLevel.level
         if levelChanged {
-            let announcement: Logger.Message = "SIGHUP: log-level changes from \(logLevel.level) to \(reloaded.logLevel)"
+            let change: Logger.Metadata = ["from": "\(logLevel.level)", "to": "\(reloaded.logLevel)"]
             // Said at the more verbose of the two levels, so it shows whichever way it goes.
             if reloaded.logLevel > logLevel.level {
-                logger.notice(announcement)
+                logger.notice("SIGHUP: log-level changes", metadata: change)
                 logLevel.level = reloaded.logLevel
             } else {
                 logLevel.level = reloaded.logLevel
-                logger.notice(announcement)
+                logger.notice("SIGHUP: log-level changes", metadata: change)
             }
         }
         // Everything else as it is running, to see whether anything else differs.

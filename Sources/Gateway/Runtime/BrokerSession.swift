@@ -106,8 +106,9 @@ final class BrokerSession {
             }
         case .connectFailed(let error):
             disconnected(source)
-            logger.warning("cannot reach broker \(configuration.brokerHost):\(configuration.brokerPort); retrying with backoff",
-                           metadata: ["connection": "\(side)", "reason": "\(error.message)", "code": "\(error.connackCode.map { "connack \($0)" } ?? "\(error.code)")"])
+            logger.warning("cannot reach broker; retrying with backoff",
+                           metadata: ["broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "connection": "\(side)",
+                                      "reason": "\(error.message)", "code": "\(error.connackCode.map { "connack \($0)" } ?? "\(error.code)")"])
         case .disconnected(let reason, let expected):
             disconnected(source)
             if !expected { logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "\(side)", "reason": "\(reason)"]) }
@@ -115,13 +116,14 @@ final class BrokerSession {
             if source == .input, mid == pendingSubscription {
                 pendingSubscription = nil
                 inputPhase = .subscribed
-                logger.info("subscribed to \(configuration.engine.topicPattern.filter)")
+                logger.info("subscribed to the readings", metadata: ["filter": "\(configuration.engine.topicPattern.filter)"])
             }
         case .subscriptionRefused(let mid):
             if source == .input, mid == pendingSubscription {
                 pendingSubscription = nil
                 inputPhase = .subscriptionRefused
-                logger.error("the broker refused the subscription to \(configuration.engine.topicPattern.filter) (check its ACL); no readings will arrive")
+                logger.error("the broker refused the readings subscription (check its ACL); no readings will arrive",
+                             metadata: ["filter": "\(configuration.engine.topicPattern.filter)"])
             }
         }
         return .none

@@ -5,66 +5,60 @@ import Darwin
 #endif
 import Synchronization
 
-/// The real file system, through POSIX calls; errno becomes `FileSystemError`.
+/// The real file system, through POSIX calls (`SystemCall`: EINTR retried, errno captured at
+/// once); a failure becomes a `FileSystemError` naming the call and the path.
 public final class POSIXFileSystem: FileSystem {
     private let paths = Mutex<[Int32: String]>([:])
 
     public init() {}
 
-    private func fail(_ operation: String, _ path: String) -> FileSystemError {
-        let code = errno
-        return FileSystemError(operation: operation, path: path, code: code, message: String(cString: strerror(code)))
-    }
-
     private func path(_ h: Int32) -> String { paths.withLock { $0[h] ?? "fd \(h)" } }
 
     public func open(_ path: String, create: Bool) throws -> Int32 {
-        let fd = create ? Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) : Glibc.open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw fail("open", path) }
+        let fd = try SystemCall.run("open", path) {
+            create ? Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) : Glibc.open(path, O_RDWR | O_CLOEXEC)
+        }
         paths.withLock { $0[fd] = path }
         return fd
     }
 
     public func openForReading(_ path: String) throws -> Int32 {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw fail("open", path) }
+        let fd = try SystemCall.run("open", path) { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
         paths.withLock { $0[fd] = path }
         return fd
     }
 
     public func close(_ handle: Int32) {
         paths.withLock { _ = $0.removeValue(forKey: handle) }
+        // Not retried: on Linux the descriptor is released even when close reports EINTR.
         _ = Glibc.close(handle)
     }
 
     public func size(_ handle: Int32) throws -> Int {
         var st = stat()
-        guard fstat(handle, &st) == 0 else { throw fail("stat", path(handle)) }
+        _ = try SystemCall.run("stat", path(handle)) { fstat(handle, &st) }
         return Int(st.st_size)
     }
 
     public func allocate(_ handle: Int32, size: Int) throws {
-        let rc = posix_fallocate(handle, 0, off_t(size))
-        if rc == 0 { return }
-        // File systems without fallocate (tmpfs on old kernels): fall back to a plain length.
-        if rc == EOPNOTSUPP || rc == EINVAL, ftruncate(handle, off_t(size)) == 0 { return }
-        errno = rc
-        throw fail("allocate \(size) bytes for", path(handle))
+        do {
+            try SystemCall.runReturningError("allocate \(size) bytes for", path(handle)) { posix_fallocate(handle, 0, off_t(size)) }
+        } catch let e as FileSystemError where e.code == EOPNOTSUPP || e.code == EINVAL {
+            // File systems without fallocate (tmpfs on old kernels): fall back to a plain length.
+            _ = try SystemCall.run("allocate \(size) bytes for", path(handle)) { ftruncate(handle, off_t(size)) }
+        }
     }
 
     public func truncate(_ handle: Int32, size: Int) throws {
-        guard ftruncate(handle, off_t(size)) == 0 else { throw fail("truncate", path(handle)) }
+        _ = try SystemCall.run("truncate", path(handle)) { ftruncate(handle, off_t(size)) }
     }
 
     public func write(_ handle: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
         var done = 0
         while done < bytes.count {
-            let n = pwrite(handle, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw fail("write", path(handle))
+            done += try SystemCall.run("write", path(handle)) {
+                pwrite(handle, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             }
-            done += n
         }
     }
 
@@ -72,10 +66,8 @@ public final class POSIXFileSystem: FileSystem {
         var out = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let n = out.withUnsafeMutableBytes { pread(handle, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw fail("read", path(handle))
+            let n = try out.withUnsafeMutableBytes { buffer in
+                try SystemCall.run("read", path(handle)) { pread(handle, buffer.baseAddress! + done, count - done, off_t(offset + done)) }
             }
             if n == 0 { break }
             done += n
@@ -85,7 +77,7 @@ public final class POSIXFileSystem: FileSystem {
     }
 
     public func sync(_ handle: Int32) throws {
-        guard fdatasync(handle) == 0 else { throw fail("fdatasync", path(handle)) }
+        _ = try SystemCall.run("fdatasync", path(handle)) { fdatasync(handle) }
     }
 
     public func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
@@ -94,12 +86,16 @@ public final class POSIXFileSystem: FileSystem {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             current += "/\(part)"
-            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw fail("mkdir", current) }
+            let rc = mkdir(current, 0o755)
+            if rc != 0 {
+                let code = errno
+                if code != EEXIST { throw SystemCall.error("mkdir", current, code) }
+            }
         }
     }
 
     public func list(_ directory: String) throws -> [String] {
-        guard let dir = opendir(directory) else { throw fail("list", directory) }
+        guard let dir = opendir(directory) else { throw SystemCall.error("list", directory, errno) }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
@@ -112,17 +108,20 @@ public final class POSIXFileSystem: FileSystem {
     }
 
     public func remove(_ path: String) throws {
-        guard unlink(path) == 0 || errno == ENOENT else { throw fail("remove", path) }
+        let rc = unlink(path)
+        if rc != 0 {
+            let code = errno
+            if code != ENOENT { throw SystemCall.error("remove", path, code) }
+        }
     }
 
     public func rename(_ from: String, to: String) throws {
-        guard Glibc.rename(from, to) == 0 else { throw fail("rename to \(to)", from) }
+        _ = try SystemCall.run("rename to \(to)", from) { Glibc.rename(from, to) }
     }
 
     public func syncDirectory(_ path: String) throws {
-        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw fail("open directory", path) }
+        let fd = try SystemCall.run("open directory", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         defer { _ = Glibc.close(fd) }
-        guard fsync(fd) == 0 else { throw fail("fsync directory", path) }
+        _ = try SystemCall.run("fsync directory", path) { fsync(fd) }
     }
 }

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
+# The code's layout, as .swift-format describes it (`swift format format -i -r Sources Tests
+# simulator` fixes what this reports).
+swift format lint --strict -r Sources Tests simulator
 swift build --build-tests
 swift test --skip-build
 # A short fuzzing pass over the parser and the engine (scripts/fuzz.sh SECONDS for a longer one).

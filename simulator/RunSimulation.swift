@@ -30,8 +30,10 @@ struct RunSimulation: AsyncParsableCommand {
     func validate() throws {
         guard sensors > 0 else { throw ValidationError("--sensors=\(sensors): must be at least 1") }
         guard rate == "max" || (Double(rate).map { $0 > 0 } ?? false) else { throw ValidationError("--rate=\(rate): a positive number or max") }
-        for (name, p) in [("skip-rate", skipRate), ("error-rate", errorRate), ("dup-rate", dupRate), ("reorder-rate", reorderRate),
-                          ("corrupt-rate", corruptRate), ("late-rate", lateRate), ("restart-rate", restartRate)] where !(0...1).contains(p) {
+        for (name, p) in [
+            ("skip-rate", skipRate), ("error-rate", errorRate), ("dup-rate", dupRate), ("reorder-rate", reorderRate),
+            ("corrupt-rate", corruptRate), ("late-rate", lateRate), ("restart-rate", restartRate),
+        ] where !(0...1).contains(p) {
             throw ValidationError("--\(name)=\(p): a probability between 0 and 1")
         }
         guard BrokerAddress(broker) != nil else { throw ValidationError("--broker=\(broker): expected mqtt://HOST:PORT") }
@@ -39,7 +41,8 @@ struct RunSimulation: AsyncParsableCommand {
 
     func run() async throws {
         let address = BrokerAddress(broker)!
-        let client = try MQTTClient(MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-\(seed)-\(ProcessInfo.processInfo.processIdentifier)"))
+        let client = try MQTTClient(
+            MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-\(seed)-\(ProcessInfo.processInfo.processIdentifier)"))
         do { try await client.connect() } catch {
             FileHandle.standardError.write(Data("error: --broker=\(broker): \(error)\n".utf8))
             throw ExitCode(69)
@@ -142,8 +145,10 @@ final class FleetPlayer {
     private func chooseFault(_ rng: inout SimulationRandom) -> SimulatedSensor.Fault {
         let u = rng.unit()
         var edge = 0.0
-        for (fault, p) in [(SimulatedSensor.Fault.skip, options.skipRate), (.error, options.errorRate), (.corrupt, options.corruptRate),
-                           (.late, options.lateRate), (.reorder, options.reorderRate), (.dup, options.dupRate)] {
+        for (fault, p) in [
+            (SimulatedSensor.Fault.skip, options.skipRate), (.error, options.errorRate), (.corrupt, options.corruptRate),
+            (.late, options.lateRate), (.reorder, options.reorderRate), (.dup, options.dupRate),
+        ] {
             edge += p
             if u < edge { return fault }
         }
@@ -190,8 +195,9 @@ final class ResendInbox: Sendable {
             for case .message(let m) in events {
                 let parts = m.topic.split(separator: "/")
                 guard parts.count == 3, parts[2] == "resend",
-                      let o = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
-                      let from = (o["from_seq"] as? NSNumber)?.uint64Value else { continue }
+                    let o = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
+                    let from = (o["from_seq"] as? NSNumber)?.uint64Value
+                else { continue }
                 let to = (o["to_seq"] as? NSNumber)?.uint64Value
                 pending.withLock { $0.append((String(parts[1]), from, to)) }
             }
@@ -219,7 +225,10 @@ final class TruthWriter {
     }
 
     func write(sensor: String, _ m: SimulatedSensor.Measurement, fault: SimulatedSensor.Fault) {
-        buffer.append(contentsOf: "{\"sensor_id\":\"\(sensor)\",\"boot\":\(m.boot),\"seq\":\(m.seq),\"ts\":\(m.ts),\"temperature\":\(m.temperature),\"status\":\"\(m.status)\",\"fault\":\"\(fault.rawValue)\"}\n".utf8)
+        buffer.append(
+            contentsOf:
+                "{\"sensor_id\":\"\(sensor)\",\"boot\":\(m.boot),\"seq\":\(m.seq),\"ts\":\(m.ts),\"temperature\":\(m.temperature),\"status\":\"\(m.status)\",\"fault\":\"\(fault.rawValue)\"}\n"
+                .utf8)
         if buffer.count > 1 << 16 { flush() }
     }
 

@@ -41,8 +41,9 @@ struct SimulatedSensor {
             status = "deviated"
         }
         value = (min(54.9, max(50.1, value)) * 100).rounded() / 100
-        let m = Measurement(seq: seq, ts: ts, temperature: value, status: status, boot: boot,
-                            payload: "{\"sensor_id\":\"\(id)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":\(value),\"status\":\"\(status)\",\"boot\":\(boot)}")
+        let m = Measurement(
+            seq: seq, ts: ts, temperature: value, status: status, boot: boot,
+            payload: "{\"sensor_id\":\"\(id)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":\(value),\"status\":\"\(status)\",\"boot\":\(boot)}")
         seq += 1
         if bufferSize > 0 {
             buffer.append(m)
@@ -60,12 +61,13 @@ struct SimulatedSensor {
 
     /// A glitched value well outside the valid band.
     mutating func glitch(_ m: Measurement) -> String {
-        let bad: Double = switch rng.next() % 4 {
-        case 0: -40
-        case 1: 85.5
-        case 2: m.temperature + 7 + Double(rng.next() % 50) / 10
-        default: m.temperature - 8 - Double(rng.next() % 50) / 10
-        }
+        let bad: Double =
+            switch rng.next() % 4 {
+            case 0: -40
+            case 1: 85.5
+            case 2: m.temperature + 7 + Double(rng.next() % 50) / 10
+            default: m.temperature - 8 - Double(rng.next() % 50) / 10
+            }
         return "{\"sensor_id\":\"\(id)\",\"seq\":\(m.seq),\"ts\":\(m.ts),\"temperature\":\(bad),\"status\":\"\(m.status)\",\"boot\":\(m.boot)}"
     }
 

@@ -65,7 +65,8 @@ struct Verifier {
         var out: [String: TruthRow] = [:]
         for obj in try jsonLines(path) {
             guard let s = obj["sensor_id"] as? String, let seq = (obj["seq"] as? NSNumber)?.uint64Value,
-                  let t = (obj["temperature"] as? NSNumber)?.doubleValue else { continue }
+                let t = (obj["temperature"] as? NSNumber)?.doubleValue
+            else { continue }
             let boot = (obj["boot"] as? NSNumber)?.intValue
             out[key(s, boot, seq)] = TruthRow(temperature: t, fault: obj["fault"] as? String ?? "none")
         }
@@ -93,7 +94,8 @@ struct Verifier {
         var lastSeq: [String: UInt64] = [:]
         for obj in cleaned {
             guard let sensor = obj["sensor_id"] as? String, let seq = (obj["seq"] as? NSNumber)?.uint64Value,
-                  let quality = obj["quality"] as? String else { continue }
+                let quality = obj["quality"] as? String
+            else { continue }
             let boot = (obj["boot"] as? NSNumber)?.intValue
             let text = String(decoding: (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
             let dedupe = "\(Self.key(sensor, boot, seq))/\(quality)"
@@ -140,9 +142,7 @@ struct Verifier {
             let stream = "\(parts[0])/\(parts[1])", seq = UInt64(parts[2])!
             if spans[stream] == nil { silent.insert(stream) }
             let quality = coveredBy[k]
-            if quality != nil { r.covered += 1 }
-            else if let span = spans[stream], span.contains(seq) { r.internalHoles += 1 }
-            else { r.trailingMissing += 1 }
+            if quality != nil { r.covered += 1 } else if let span = spans[stream], span.contains(seq) { r.internalHoles += 1 } else { r.trailingMissing += 1 }
             if row.fault == "skip" {
                 r.skipped += 1
                 switch quality {

@@ -37,7 +37,8 @@ struct VerifyCommand: AsyncParsableCommand {
     private func cleanedOutput() async throws -> [[String: Any]] {
         if let cleaned { return try Verifier.jsonLines(cleaned) }
         let address = BrokerAddress(broker!)!
-        let client = try MQTTClient(MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-verify-\(ProcessInfo.processInfo.processIdentifier)"))
+        let client = try MQTTClient(
+            MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-verify-\(ProcessInfo.processInfo.processIdentifier)"))
         try await client.connect()
         try client.subscribe("cleaned/#", qos: .atLeastOnce)
         var payloads: [[UInt8]] = []

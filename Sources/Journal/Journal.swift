@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How appends are made durable.
@@ -90,8 +90,10 @@ public final class Journal {
 
     /// Opens (creating if needed) the journal in `layout.directory` and recovers it: finds the
     /// newest data, clears a torn tail, reports corruption, rebuilds the time index.
-    public init(layout requested: JournalLayout, fsync: FsyncMode = .interval, syncIntervalMs: Int64 = 50,
-                fileSystem: FileSystem = POSIXFileSystem()) throws {
+    public init(
+        layout requested: JournalLayout, fsync: FsyncMode = .interval, syncIntervalMs: Int64 = 50,
+        fileSystem: FileSystem = POSIXFileSystem()
+    ) throws {
         self.fileSystem = fileSystem
         self.fsync = fsync
         self.syncIntervalMs = syncIntervalMs
@@ -101,7 +103,8 @@ public final class Journal {
                 guard stored == requested else {
                     throw JournalError.invalidConfiguration(
                         "journal in \(requested.directory) was created with \(stored.segmentCount) segments of \(stored.segmentSize) bytes; "
-                        + "the configured size gives \(requested.segmentCount) of \(requested.segmentSize). Keep the old journal_max_bytes or move the directory aside.")
+                            + "the configured size gives \(requested.segmentCount) of \(requested.segmentSize). Keep the old journal_max_bytes or move the directory aside."
+                    )
                 }
             } else {
                 try AtomicFile.write(Array(requested.metaText.utf8), to: requested.metaPath, fileSystem: fileSystem)

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An MQTT 3.1.1 client over libmosquitto, safe to share between tasks.
@@ -45,8 +45,9 @@ public final class MQTTClient: Sendable {
         wakeup = pipe
         let userdata = Unmanaged.passUnretained(context).toOpaque()
         guard let mosq = mosquitto_new(configuration.clientID, configuration.cleanSession, userdata) else {
-            throw MQTTError(code: MOSQ_ERR_NOMEM.rawValue, operation: "mosquitto_new",
-                            message: "could not create a client (out of memory or invalid client id)")
+            throw MQTTError(
+                code: MOSQ_ERR_NOMEM.rawValue, operation: "mosquitto_new",
+                message: "could not create a client (out of memory or invalid client id)")
         }
         handle = MosquittoHandle(pointer: mosq)
         MosquittoCallbacks.install(on: mosq, forwardingLog: configuration.libraryLogger != nil)
@@ -106,7 +107,9 @@ public final class MQTTClient: Sendable {
         }
         while !stopping {
             if !socketUp {
-                let rc = everConnected ? mosquitto_reconnect(h)
+                let rc =
+                    everConnected
+                    ? mosquitto_reconnect(h)
                     : mosquitto_connect(h, configuration.host, configuration.port, configuration.keepAliveSeconds)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {
                     queue.push(.connectFailed(.library(rc, "connect")))

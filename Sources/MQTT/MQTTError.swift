@@ -26,8 +26,9 @@ public struct MQTTError: Error, CustomStringConvertible, Equatable {
 
     /// The broker refused the connection with this CONNACK code.
     static func refused(connack rc: Int32) -> MQTTError {
-        MQTTError(code: MOSQ_ERR_CONN_REFUSED.rawValue, connackCode: rc, operation: "connect",
-                  message: String(cString: mosquitto_connack_string(rc)))
+        MQTTError(
+            code: MOSQ_ERR_CONN_REFUSED.rawValue, connackCode: rc, operation: "connect",
+            message: String(cString: mosquitto_connack_string(rc)))
     }
 
     /// Converts a `MOSQ_ERR_*` return code into an error, using errno's text for `MOSQ_ERR_ERRNO`.
@@ -45,7 +46,7 @@ public struct MQTTError: Error, CustomStringConvertible, Equatable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

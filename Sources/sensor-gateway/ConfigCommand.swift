@@ -15,8 +15,9 @@ struct ConfigCommand: ParsableCommand {
 
         func load() throws -> GatewayConfiguration {
             do {
-                return try ConfigurationLoader.load(configFile: file, environment: ProcessInfo.processInfo.environment, flags: [:],
-                                                    defaultGatewayID: HostName.gatewayID())
+                return try ConfigurationLoader.load(
+                    configFile: file, environment: ProcessInfo.processInfo.environment, flags: [:],
+                    defaultGatewayID: HostName.gatewayID())
             } catch {
                 throw Diagnostics.failure(error.description, status: error.exitStatus)
             }
@@ -47,8 +48,10 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             options.warnAboutUnknownVariables()
             let settings = try options.load()
-            let sources = (try? ConfigurationLoader.sources(configFile: options.file, environment: ProcessInfo.processInfo.environment,
-                                                             flags: [:])) ?? [:]
+            let sources =
+                (try? ConfigurationLoader.sources(
+                    configFile: options.file, environment: ProcessInfo.processInfo.environment,
+                    flags: [:])) ?? [:]
             let width = settings.effectiveSettings.map(\.name.count).max() ?? 0
             for (name, value) in settings.effectiveSettings {
                 let origin: String

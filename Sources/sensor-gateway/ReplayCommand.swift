@@ -32,7 +32,8 @@ struct ReplayCommand: ParsableCommand {
         }
         FileHandle.standardOutput.write(buffer)
         if result.truncated {
-            FileHandle.standardError.write(Data("note: the journal no longer holds the start of this window\(result.oldestAvailable.map { " (oldest available ts \($0))" } ?? "")\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: the journal no longer holds the start of this window\(result.oldestAvailable.map { " (oldest available ts \($0))" } ?? "")\n".utf8))
         }
     }
 }

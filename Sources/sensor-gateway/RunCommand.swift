@@ -72,8 +72,9 @@ struct RunCommand: AsyncParsableCommand {
         let flags = try flags()
         do {
             let environment = ProcessInfo.processInfo.environment
-            _ = try ConfigurationLoader.load(configFile: config ?? environment["SENSOR_GATEWAY_CONFIG"], environment: environment,
-                                             flags: flags, defaultGatewayID: HostName.gatewayID())
+            _ = try ConfigurationLoader.load(
+                configFile: config ?? environment["SENSOR_GATEWAY_CONFIG"], environment: environment,
+                flags: flags, defaultGatewayID: HostName.gatewayID())
         } catch let error where error.exitStatus == .usage {
             throw ValidationError(error.description)
         } catch {
@@ -85,8 +86,9 @@ struct RunCommand: AsyncParsableCommand {
         let settings: GatewayConfiguration
         let (configFile, flags) = (config ?? ProcessInfo.processInfo.environment["SENSOR_GATEWAY_CONFIG"], try self.flags())
         let load: @Sendable () throws -> GatewayConfiguration = {
-            try ConfigurationLoader.load(configFile: configFile, environment: ProcessInfo.processInfo.environment, flags: flags,
-                                         defaultGatewayID: HostName.gatewayID())
+            try ConfigurationLoader.load(
+                configFile: configFile, environment: ProcessInfo.processInfo.environment, flags: flags,
+                defaultGatewayID: HostName.gatewayID())
         }
         do {
             settings = try load()
@@ -108,15 +110,18 @@ struct RunCommand: AsyncParsableCommand {
             } catch {
                 throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", status: .configuration)
             }
-            let endpoint = HTTPEndpoint(host: http.host, port: http.port, logger: logger,
-                                        handler: GatewayHTTP.handler(status: status, configuration: settings))
+            let endpoint = HTTPEndpoint(
+                host: http.host, port: http.port, logger: logger,
+                handler: GatewayHTTP.handler(status: status, configuration: settings))
             services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup))
         }
         services.append(.init(service: HangupReload(running: settings, logLevel: level, logger: logger, load: load), successTerminationBehavior: .ignore))
         // Listed last, so the group's graceful shutdown reaches it first: the gateway drains while
         // the HTTP endpoint still answers.
-        services.append(.init(service: GatewayDaemon(configuration: settings, logger: logger, status: status),
-                              successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        services.append(
+            .init(
+                service: GatewayDaemon(configuration: settings, logger: logger, status: status),
+                successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
@@ -124,8 +129,9 @@ struct RunCommand: AsyncParsableCommand {
             throw Diagnostics.failure(reason, status: .journalFailed)
         } catch {
             // Only the journal (appending, or reading it back) can make the gateway stop.
-            logger.critical("stopping: nothing more is taken from the broker (its session keeps the rest). Fix the data folder's disk and restart",
-                            metadata: ["error": "\(error)"])
+            logger.critical(
+                "stopping: nothing more is taken from the broker (its session keeps the rest). Fix the data folder's disk and restart",
+                metadata: ["error": "\(error)"])
             throw ExitCode(ExitStatus.journalFailed.rawValue)
         }
     }

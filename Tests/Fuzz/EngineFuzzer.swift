@@ -42,7 +42,8 @@ public func fuzzEngine(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         let temperature = shape & 0x01 != 0 ? 80.0 : 50 + Double(shape >> 4) / 4
         let ts: Int64 = shape & 0x02 != 0 ? Int64(byte()) * 1_000_000 : 1_795_660_000_000 + Int64(seqs[sensor]) * 1000
         let boot = shape & 0x04 != 0 ? ",\"boot\":\(byte() & 0x07)" : ""
-        let payload = shape & 0x08 != 0
+        let payload =
+            shape & 0x08 != 0
             ? "{\"seq\":\(seqs[sensor]),\"ts\":\(ts)"  // truncated
             : "{\"seq\":\(seqs[sensor]),\"ts\":\(ts),\"temperature\":\(temperature),\"status\":\"normal\"\(boot)}"
         now += Int64(op >> 2 & 0x0F)
@@ -60,8 +61,9 @@ public func fuzzEngine(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let minutes = Int((now - start) / 60_000) + 1
     precondition(tally.synthetic <= lives * (2 * Int(c.maxFill)) + 4 * Int(c.maxFill) * minutes, "\(tally.synthetic) synthetic readings")
     precondition(tally.aggregates <= 2 * (tally.synthetic + tally.otherReadings) + messages, "\(tally.aggregates) aggregates")
-    precondition(tally.otherReadings + tally.other <= 8 * messages + 12 * ticks,
-                 "\(tally.otherReadings + tally.other) publications for \(messages) messages and \(ticks) ticks")
+    precondition(
+        tally.otherReadings + tally.other <= 8 * messages + 12 * ticks,
+        "\(tally.otherReadings + tally.other) publications for \(messages) messages and \(ticks) ticks")
     return 0
 }
 
@@ -74,8 +76,10 @@ private struct Tally {
         for p in out {
             switch p.kind {
             case .cleaned:
-                let isSynthetic = p.payload.count > marker.count && p.payload.indices.dropLast(marker.count - 1)
-                    .contains { p.payload[$0..<$0 + marker.count].elementsEqual(marker) }
+                let isSynthetic =
+                    p.payload.count > marker.count
+                    && p.payload.indices.dropLast(marker.count - 1)
+                        .contains { p.payload[$0..<$0 + marker.count].elementsEqual(marker) }
                 if isSynthetic { synthetic += 1 } else { otherReadings += 1 }
             case .aggregate: aggregates += 1
             default: other += 1

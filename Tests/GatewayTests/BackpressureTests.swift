@@ -14,9 +14,11 @@ struct BackpressureTests {
         let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
         var limits = IngestJournal.Limits()
         limits.pendingMessages = 50
-        let gateway = try await InProcessGateway.start(broker, in: dir, id: "slow", ingestLimits: limits, prepare: { service in
-            service.beforeBatch = { usleep(20_000) }
-        })
+        let gateway = try await InProcessGateway.start(
+            broker, in: dir, id: "slow", ingestLimits: limits,
+            prepare: { service in
+                service.beforeBatch = { usleep(20_000) }
+            })
         let status = gateway.status
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
         let sensors = 10, readings = 300

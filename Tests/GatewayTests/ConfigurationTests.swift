@@ -12,9 +12,10 @@ struct ConfigurationTests {
         defer { dir.remove() }
         let file = dir.file("gateway.yaml")
         try "# test\nreorder-window-ms: 100\nmax_fill: 7\nfill: locf\nvalid-min: 40\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let c = try ConfigurationLoader.load(configFile: file,
-                                             environment: ["SENSOR_GATEWAY_REORDER_WINDOW_MS": "200", "SENSOR_GATEWAY_MAX_FILL": "8"],
-                                             flags: ["reorder-window-ms": "300"], defaultGatewayID: "host")
+        let c = try ConfigurationLoader.load(
+            configFile: file,
+            environment: ["SENSOR_GATEWAY_REORDER_WINDOW_MS": "200", "SENSOR_GATEWAY_MAX_FILL": "8"],
+            flags: ["reorder-window-ms": "300"], defaultGatewayID: "host")
         #expect(c.engine.reorderWindowMs == 300)
         #expect(c.engine.maxFill == 8)
         #expect(c.engine.fill == .locf)
@@ -41,12 +42,17 @@ struct ConfigurationTests {
         }
         // The unit's default data folder never overrides the file's or a flag's.
         let unitDefault = ["SENSOR_GATEWAY_DEFAULT_DATA_DIR": "/var/lib/sensor-gateway"]
-        #expect(try ConfigurationLoader.load(configFile: nil, environment: unitDefault, flags: [:], defaultGatewayID: "h").dataDirectory
+        #expect(
+            try ConfigurationLoader.load(configFile: nil, environment: unitDefault, flags: [:], defaultGatewayID: "h").dataDirectory
                 == "/var/lib/sensor-gateway")
-        #expect(try ConfigurationLoader.load(configFile: nil, environment: unitDefault, flags: ["data-dir": "/srv/gw"], defaultGatewayID: "h")
+        #expect(
+            try ConfigurationLoader.load(configFile: nil, environment: unitDefault, flags: ["data-dir": "/srv/gw"], defaultGatewayID: "h")
                 .dataDirectory == "/srv/gw")
-        #expect(ConfigurationLoader.unknownEnvironmentVariables(["SENSOR_GATEWAY_REORDER_WINDOW": "1", "SENSOR_GATEWAY_FSYNC": "never",
-                                                                 "SENSOR_GATEWAY_CONFIG": "/etc/x", "PATH": "/bin"]) == ["SENSOR_GATEWAY_REORDER_WINDOW"])
+        #expect(
+            ConfigurationLoader.unknownEnvironmentVariables([
+                "SENSOR_GATEWAY_REORDER_WINDOW": "1", "SENSOR_GATEWAY_FSYNC": "never",
+                "SENSOR_GATEWAY_CONFIG": "/etc/x", "PATH": "/bin",
+            ]) == ["SENSOR_GATEWAY_REORDER_WINDOW"])
         let forever = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["sensor-retention-s": "0"], defaultGatewayID: "host")
         #expect(forever.engine.sensorRetentionMs == nil)
         // Forgetting a sensor whose readings can still be restated is refused, naming both settings.
@@ -57,14 +63,16 @@ struct ConfigurationTests {
             #expect(error.description.hasPrefix("--sensor-retention-s=60: "))
             #expect(error.description.contains("late-horizon-s (3600)"))
         }
-        let set = try ConfigurationLoader.load(configFile: nil, environment: ["SENSOR_GATEWAY_FUTURE_TOLERANCE_S": "60"],
-                                               flags: ["snapshot-interval-ms": "500"], defaultGatewayID: "host")
+        let set = try ConfigurationLoader.load(
+            configFile: nil, environment: ["SENSOR_GATEWAY_FUTURE_TOLERANCE_S": "60"],
+            flags: ["snapshot-interval-ms": "500"], defaultGatewayID: "host")
         #expect(set.engine.futureToleranceMs == 60_000)
         #expect(set.snapshotIntervalMs == 500)
         // A journal too small for the largest dead letter of the payload limit is refused up front.
         #expect(throws: ConfigurationError.self) {
-            try ConfigurationLoader.load(configFile: nil, environment: [:],
-                                         flags: ["journal-max-bytes": "1048576", "max-payload-bytes": "65536"], defaultGatewayID: "host")
+            try ConfigurationLoader.load(
+                configFile: nil, environment: [:],
+                flags: ["journal-max-bytes": "1048576", "max-payload-bytes": "65536"], defaultGatewayID: "host")
         }
     }
 
@@ -100,8 +108,9 @@ struct ConfigurationTests {
         #expect(goodCode == 0)
         #expect(goodOutput.contains("ok: ") && goodOutput.contains("journal-max-bytes=67108864"), "\(goodOutput)")
 
-        let show = try ChildProcess(BuiltProducts.executable("sensor-gateway"), ["config", "show", "--config", dir.file("good.conf")],
-                                    logPath: dir.file("show.log"), environment: ["SENSOR_GATEWAY_FSYNC": "never", "SENSOR_GATEWAY_FSYNK": "x"])
+        let show = try ChildProcess(
+            BuiltProducts.executable("sensor-gateway"), ["config", "show", "--config", dir.file("good.conf")],
+            logPath: dir.file("show.log"), environment: ["SENSOR_GATEWAY_FSYNC": "never", "SENSOR_GATEWAY_FSYNK": "x"])
         try await show.wait()
         #expect(show.exitCode == 0)
         let lines = show.output.split(separator: "\n").map(String.init)
@@ -116,7 +125,8 @@ struct ConfigurationTests {
     func badFlag() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let (code, output) = try await GatewayProcess.runTool(["run", "--reorder-window-ms", "soon", "--data-dir", dir.file("d")], logPath: dir.file("out.log"))
+        let (code, output) = try await GatewayProcess.runTool(
+            ["run", "--reorder-window-ms", "soon", "--data-dir", dir.file("d")], logPath: dir.file("out.log"))
         #expect(code == 64)
         #expect(output.split(separator: "\n").first?.contains("--reorder-window-ms=soon") == true, "\(output)")
         #expect(output.contains("Usage: sensor-gateway run"), "run's usage, not the top level's: \(output)")
@@ -127,14 +137,16 @@ struct ConfigurationTests {
     func badEnvironmentAndFile() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let env = try ChildProcess(BuiltProducts.executable("sensor-gateway"), ["run", "--data-dir", dir.file("d")], logPath: dir.file("env.log"),
-                                   environment: ["SENSOR_GATEWAY_FILL": "cubic"])
+        let env = try ChildProcess(
+            BuiltProducts.executable("sensor-gateway"), ["run", "--data-dir", dir.file("d")], logPath: dir.file("env.log"),
+            environment: ["SENSOR_GATEWAY_FILL": "cubic"])
         try await env.wait()
         #expect(env.exitCode == 78)
         #expect(env.output.split(separator: "\n").first?.contains("SENSOR_GATEWAY_FILL=cubic") == true, "\(env.output)")
 
         try "max-fill: -3\n".write(toFile: dir.file("bad.conf"), atomically: true, encoding: .utf8)
-        let (code, output) = try await GatewayProcess.runTool(["run", "--config", dir.file("bad.conf"), "--data-dir", dir.file("d")], logPath: dir.file("file.log"))
+        let (code, output) = try await GatewayProcess.runTool(
+            ["run", "--config", dir.file("bad.conf"), "--data-dir", dir.file("d")], logPath: dir.file("file.log"))
         #expect(code == 78)
         #expect(output.split(separator: "\n").first?.contains("max-fill") == true && output.contains("-3"), "\(output)")
         #expect(!output.contains("Fatal error"))
@@ -148,9 +160,10 @@ struct ConfigurationTests {
         func write(_ text: String) throws { try text.write(toFile: config, atomically: true, encoding: .utf8) }
         try write("log-level: info\n")
         let port = LoopbackNetwork.freePort()  // no broker: the gateway keeps retrying, and running
-        let child = try ChildProcess(BuiltProducts.executable("sensor-gateway"),
-                                     ["run", "--config", config, "--broker", "mqtt://127.0.0.1:\(port)", "--data-dir", dir.file("d"), "--http", "off"],
-                                     logPath: dir.file("gw.log"))
+        let child = try ChildProcess(
+            BuiltProducts.executable("sensor-gateway"),
+            ["run", "--config", config, "--broker", "mqtt://127.0.0.1:\(port)", "--data-dir", dir.file("d"), "--http", "off"],
+            logPath: dir.file("gw.log"))
         try await waitUntil("the gateway to start") { child.output.contains("cannot reach broker") }
 
         try write("log-level: warning\n")
@@ -192,10 +205,13 @@ struct ConfigurationTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let port = LoopbackNetwork.freePort()
-        let child = try ChildProcess(BuiltProducts.executable("sensor-gateway"),
-                                     ["run", "--broker", "mqtt://127.0.0.1:\(port)", "--data-dir", dir.file("d"), "--http", "off"],
-                                     logPath: dir.file("gw.log"))
-        try await waitUntil("the gateway to report the broker unreachable") { child.output.contains("cannot reach broker; retrying with backoff broker=127.0.0.1:\(port)") }
+        let child = try ChildProcess(
+            BuiltProducts.executable("sensor-gateway"),
+            ["run", "--broker", "mqtt://127.0.0.1:\(port)", "--data-dir", dir.file("d"), "--http", "off"],
+            logPath: dir.file("gw.log"))
+        try await waitUntil("the gateway to report the broker unreachable") {
+            child.output.contains("cannot reach broker; retrying with backoff broker=127.0.0.1:\(port)")
+        }
         #expect(child.isRunning)
         child.signal(SIGTERM)
         try await child.wait()

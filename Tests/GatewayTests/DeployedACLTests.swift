@@ -16,21 +16,26 @@ struct DeployedACLTests {
         defer { dir.remove() }
         let passwords = dir.file("passwd")
         for (i, user) in ["sensor-gateway", "historian", "s1"].enumerated() {
-            let tool = try ChildProcess(TestBroker.executable("mosquitto_passwd"), (i == 0 ? ["-c"] : []) + ["-b", passwords, user, "pw-\(user)"],
-                                        logPath: dir.file("passwd-\(i).log"))
+            let tool = try ChildProcess(
+                TestBroker.executable("mosquitto_passwd"), (i == 0 ? ["-c"] : []) + ["-b", passwords, user, "pw-\(user)"],
+                logPath: dir.file("passwd-\(i).log"))
             try await tool.wait()
             #expect(tool.exitCode == 0, "\(tool.output)")
         }
         try "pw-sensor-gateway\n".write(toFile: dir.file("gateway-password"), atomically: true, encoding: .utf8)
-        let broker = try await TestBroker.start(extraConfig: ["password_file \(passwords)", "acl_file \(Self.deployFolder)/mosquitto.acl"],
-                                                anonymous: false)
+        let broker = try await TestBroker.start(
+            extraConfig: ["password_file \(passwords)", "acl_file \(Self.deployFolder)/mosquitto.acl"],
+            anonymous: false)
         defer { broker.shutdown() }
         func login(_ user: String) -> (inout MQTTConfiguration) -> Void {
-            { $0.username = user; $0.password = "pw-\(user)" }
+            {
+                $0.username = user; $0.password = "pw-\(user)"
+            }
         }
         let historian = try await Subscriber.connect(broker, id: "historian", filters: ["cleaned/#", "replay/#"], configure: login("historian"))
-        let gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"), gatewayID: "edge-1",
-                                               extra: ["--username", "sensor-gateway", "--password-file", dir.file("gateway-password")])
+        let gateway = try GatewayProcess.start(
+            broker: broker, dataDirectory: dir.file("data"), gatewayID: "edge-1",
+            extra: ["--username", "sensor-gateway", "--password-file", dir.file("gateway-password")])
         defer { gateway.child.signal(SIGKILL) }
         try await gateway.waitUntilConnected()
         let sensor = try await Subscriber.connect(broker, id: "s1", filters: ["sensors/s1/resend"], configure: login("s1"))
@@ -56,7 +61,9 @@ struct DeployedACLTests {
         // The historian may ask for a replay; the sensor's request, sent earlier, never ran.
         try await publishAcknowledged(historian, "gateway/edge-1/replay", request("from-historian"))
         try await historian.recorder.wait(for: "the historian's replay") { events in
-            events.messages.contains { $0.topic == "replay/from-historian" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true,\"count\":3") }
+            events.messages.contains {
+                $0.topic == "replay/from-historian" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true,\"count\":3")
+            }
         }
         #expect(await historian.messages(on: "replay/from-sensor").isEmpty)
         #expect(await historian.messages(on: "cleaned/s2").isEmpty)

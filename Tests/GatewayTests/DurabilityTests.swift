@@ -42,8 +42,9 @@ struct DurabilityTests {
 
     @Test("a payload larger than a journal segment is dead-lettered payload_too_large (cut, truncated) and the gateway carries on")
     func payloadLargerThanASegment() async throws {
-        let scenario = try await GatewayScenario.start(watching: ["cleaned/#", "dlq/#"], gatewayFlags: ["--journal-max-bytes", "1048576"],
-                                                       answersResends: false)
+        let scenario = try await GatewayScenario.start(
+            watching: ["cleaned/#", "dlq/#"], gatewayFlags: ["--journal-max-bytes", "1048576"],
+            answersResends: false)
         defer { scenario.cleanUp() }
         let huge = "{\"seq\":0,\"ts\":\(Self.base),\"temperature\":52,\"status\":\"normal\",\"pad\":\"" + String(repeating: "x", count: 200_000) + "\"}"
         try scenario.fleet.publishRaw("big", huge)
@@ -60,10 +61,12 @@ struct DurabilityTests {
         #expect(try await scenario.finish() == 0)
     }
 
-    @Test("a backlog several times the journal ring, queued in the broker while the gateway was stopped, comes out complete: every seq exactly once, none filled")
+    @Test(
+        "a backlog several times the journal ring, queued in the broker while the gateway was stopped, comes out complete: every seq exactly once, none filled")
     func backlogLargerThanTheRing() async throws {
-        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--journal-max-bytes", "1048576", "--snapshot-interval-ms", "500"],
-                                                       answersResends: false)
+        let scenario = try await GatewayScenario.start(
+            watching: ["cleaned/#"], gatewayFlags: ["--journal-max-bytes", "1048576", "--snapshot-interval-ms", "500"],
+            answersResends: false)
         defer { scenario.cleanUp() }
         #expect(try await scenario.stopGateway() == 0)
         // 12,000 readings: about 2 MB of input records and 3 MB of output, against a 1 MiB ring.
@@ -104,8 +107,9 @@ struct DurabilityTests {
         return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
     }
 
-    @Test("a full disk: the gateway stays up, says 503 why, loses nothing; a restart while full takes nothing from the broker; all comes out once space returns",
-          .enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
+    @Test(
+        "a full disk: the gateway stays up, says 503 why, loses nothing; a restart while full takes nothing from the broker; all comes out once space returns",
+        .enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
     func diskFull() async throws {
         let broker = try await TestBroker.start()
         let dir = try TemporaryDirectory()
@@ -157,8 +161,9 @@ struct DurabilityTests {
         await watcher.close()
     }
 
-    @Test("journal verify and replay work on a read-only copy of the data folder (a journal taken off a failed box)",
-          .enabled(if: getuid() == 0, "needs root to mount and remount a tmpfs read-only"))
+    @Test(
+        "journal verify and replay work on a read-only copy of the data folder (a journal taken off a failed box)",
+        .enabled(if: getuid() == 0, "needs root to mount and remount a tmpfs read-only"))
     func readOnlyTools() async throws {
         let broker = try await TestBroker.start()
         let dir = try TemporaryDirectory()

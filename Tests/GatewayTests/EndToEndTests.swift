@@ -14,8 +14,9 @@ struct EndToEndTests {
 
     @Test("a scripted stream with gaps, duplicates, reordering, bad values, corrupt payloads, late data and a restart")
     func scriptedStream() async throws {
-        let scenario = try await GatewayScenario.start(watching: ["cleaned/#", "dlq/#", "sensors/+/resend", "aggregates/#"],
-                                                       gatewayFlags: ["--aggregate-window-s", "2"], answersResends: false)
+        let scenario = try await GatewayScenario.start(
+            watching: ["cleaned/#", "dlq/#", "sensors/+/resend", "aggregates/#"],
+            gatewayFlags: ["--aggregate-window-s", "2"], answersResends: false)
         defer { scenario.cleanUp() }
         let (watcher, fleet) = (scenario.watcher, scenario.fleet)
         func send(_ seq: UInt64, _ t: Double = 52, ts: Int64? = nil) throws {
@@ -30,27 +31,30 @@ struct EndToEndTests {
         try await waitFor("2:ok")
         try send(4, 54)
         try await waitFor("4:ok")
-        try send(4, 54)            // duplicate
+        try send(4, 54)  // duplicate
         try send(6, 53)
-        try send(5, 52.5)          // reordered
+        try send(5, 52.5)  // reordered
         try await waitFor("6:ok")
-        try send(7, 70)            // out of range
+        try send(7, 70)  // out of range
         try send(8, 54)
         try await waitFor("8:ok")
-        try fleet.publishRaw("a", "{\"seq\":")      // corrupt
-        try send(3, 53.25)         // late: already published as synthetic
+        try fleet.publishRaw("a", "{\"seq\":")  // corrupt
+        try send(3, 53.25)  // late: already published as synthetic
         try await waitFor("3:restated")
-        try send(0, 51, ts: Self.base + 100_000)    // sensor restarted: seq back to 0
+        try send(0, 51, ts: Self.base + 100_000)  // sensor restarted: seq back to 0
         try await watcher.recorder.wait(for: "the new epoch's 0") { events in
             Self.summary(events.messages.compactMap(CleanedMessageView.init), sensor: "a").filter { $0 == "0:ok" }.count == 2
         }
 
         let cleaned = await watcher.cleaned()
-        #expect(Self.summary(cleaned, sensor: "a") == ["0:ok", "1:ok", "2:ok", "3:synthetic", "4:ok", "5:ok", "6:ok", "7:corrected", "8:ok", "3:restated", "0:ok"])
+        #expect(
+            Self.summary(cleaned, sensor: "a") == ["0:ok", "1:ok", "2:ok", "3:synthetic", "4:ok", "5:ok", "6:ok", "7:corrected", "8:ok", "3:restated", "0:ok"])
         let corrected = cleaned.first { $0.quality == "corrected" }
         #expect(corrected?.temperature == 53.5)
         #expect(corrected?.text.contains("\"raw\":70.0") == true)
-        let reasons = await watcher.messages(on: "dlq/a/").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any])?["reason"] as? String }
+        let reasons = await watcher.messages(on: "dlq/a/").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any])?["reason"] as? String
+        }
         #expect(reasons == ["out_of_range", "malformed_json"])
         let resends = await watcher.messages(on: "sensors/a/resend").map { String(decoding: $0.payload, as: UTF8.self) }
         // Gap requests name a range; an open-ended one may come too if the sensor (whose period
@@ -96,8 +100,9 @@ struct EndToEndTests {
         let statuses = await watcher.messages(on: "gateway/gw/status").map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(statuses.first?.contains("\"state\":\"online\"") == true)
         #expect(statuses.last == "{\"state\":\"offline\"}")
-        let (code, output) = try await GatewayProcess.runTool(["journal", "verify", "--data-dir", scenario.dataDirectory],
-                                                              logPath: scenario.directory.file("verify.log"))
+        let (code, output) = try await GatewayProcess.runTool(
+            ["journal", "verify", "--data-dir", scenario.dataDirectory],
+            logPath: scenario.directory.file("verify.log"))
         #expect(code == 0, "\(output)")
         #expect(output.contains("corruption: none"))
         await fleet.close()

@@ -7,7 +7,9 @@ import TestSupport
 /// (aggregate windows with no valid reading) and one silent for longer than a window.
 @Suite("A fleet with the field's faults")
 struct FleetTests {
-    @Test("200 simulated sensors with the field fault mix, a sensor stuck out of range and one silent past a window, across several snapshots: the gateway stays up, the verifier passes, a restart comes back")
+    @Test(
+        "200 simulated sensors with the field fault mix, a sensor stuck out of range and one silent past a window, across several snapshots: the gateway stays up, the verifier passes, a restart comes back"
+    )
     func fieldFaults() async throws {
         let port = LoopbackNetwork.freePort()
         let scenario = try await GatewayScenario.start(
@@ -17,10 +19,13 @@ struct FleetTests {
         defer { scenario.cleanUp() }
         let (watcher, fleet, dir) = (scenario.watcher, scenario.fleet, scenario.directory)
         let truth = dir.file("truth.jsonl")
-        let sim = try ChildProcess(BuiltProducts.executable("sensor-sim"),
-                                   ["run", "--broker", scenario.broker.url, "--sensors", "200", "--rate", "5", "--duration", "6",
-                                    "--resend-buffer", "100", "--linger", "3", "--truth", truth],
-                                   logPath: dir.file("sim.log"))
+        let sim = try ChildProcess(
+            BuiltProducts.executable("sensor-sim"),
+            [
+                "run", "--broker", scenario.broker.url, "--sensors", "200", "--rate", "5", "--duration", "6",
+                "--resend-buffer", "100", "--linger", "3", "--truth", truth,
+            ],
+            logPath: dir.file("sim.log"))
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for seq in UInt64(0)..<30 {
             try fleet.measure("stuck", seq: seq, ts: now + Int64(seq) * 100, temperature: 80)
@@ -42,15 +47,18 @@ struct FleetTests {
         #expect((try? HTTPGet.get(port: port, path: "/healthz").status) == 200)
 
         // The stuck sensor's windows hold only estimates, and they were published.
-        let stuckWindows = await watcher.messages(on: "aggregates/stuck/").compactMap { try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any] }
+        let stuckWindows = await watcher.messages(on: "aggregates/stuck/").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any]
+        }
         #expect(!stuckWindows.isEmpty)
         #expect(stuckWindows.allSatisfy { ($0["ok"] as? Int) == 0 && ($0["corrected"] as? Int ?? 0) > 0 })
 
         // The simulated fleet scores clean against what it measured.
         let simulated = await watcher.cleaned().filter { $0.sensor.hasPrefix("sim-") }.map(\.text)
         try simulated.joined(separator: "\n").write(toFile: dir.file("cleaned.jsonl"), atomically: true, encoding: .utf8)
-        let verify = try ChildProcess(BuiltProducts.executable("sensor-sim"), ["verify", "--truth", truth, "--cleaned", dir.file("cleaned.jsonl")],
-                                      logPath: dir.file("verify.log"))
+        let verify = try ChildProcess(
+            BuiltProducts.executable("sensor-sim"), ["verify", "--truth", truth, "--cleaned", dir.file("cleaned.jsonl")],
+            logPath: dir.file("verify.log"))
         try await verify.wait()
         #expect(verify.exitCode == 0, "\(verify.output.suffix(1500))")
 

@@ -68,9 +68,9 @@ struct HTTPTests {
 @Suite("A subscription the broker refuses")
 struct RefusedSubscriptionTests {
     #if arch(x86_64)
-    static let multiarch = "x86_64-linux-gnu"
+        static let multiarch = "x86_64-linux-gnu"
     #else
-    static let multiarch = "aarch64-linux-gnu"
+        static let multiarch = "aarch64-linux-gnu"
     #endif
 
     @Test("is logged as an error and makes /healthz unhealthy")
@@ -79,8 +79,9 @@ struct RefusedSubscriptionTests {
         defer { dir.remove() }
         // mosquitto's dynamic-security plugin refuses anonymous subscriptions (SUBACK 0x80) by
         // default; a plain acl_file would grant them and only filter deliveries.
-        let ctrl = try ChildProcess(TestBroker.executable("mosquitto_ctrl"), ["dynsec", "init", dir.file("dynsec.json"), "admin", "admin-password"],
-                                    logPath: dir.file("ctrl.log"))
+        let ctrl = try ChildProcess(
+            TestBroker.executable("mosquitto_ctrl"), ["dynsec", "init", dir.file("dynsec.json"), "admin", "admin-password"],
+            logPath: dir.file("ctrl.log"))
         try await ctrl.wait()
         #expect(ctrl.exitCode == 0, "\(ctrl.output)")
         let broker = try await TestBroker.start(extraConfig: [
@@ -90,7 +91,9 @@ struct RefusedSubscriptionTests {
         let port = LoopbackNetwork.freePort()
         let gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"), extra: ["--http", "127.0.0.1:\(port)"])
         defer { gateway.child.signal(SIGKILL) }
-        try await waitUntil("the refusal to be logged") { gateway.child.output.contains("the broker refused the readings subscription (check its ACL); no readings will arrive filter=sensors/+/temperature") }
+        try await waitUntil("the refusal to be logged") {
+            gateway.child.output.contains("the broker refused the readings subscription (check its ACL); no readings will arrive filter=sensors/+/temperature")
+        }
         try await waitUntil("healthz to say so") {
             (try? HTTPGet.get(port: port, path: "/healthz")).map { $0.status == 503 && $0.body.contains("refused the readings subscription") } ?? false
         }

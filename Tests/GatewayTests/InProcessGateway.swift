@@ -12,20 +12,25 @@ struct InProcessGateway {
     let running: Task<Void, Error>
 
     /// Starts it against `broker` with data in `directory`, and waits until it has subscribed.
-    static func start(_ broker: TestBroker, in directory: TemporaryDirectory, id: String, outboundCapacity: Int = 8192,
-                      ingestLimits: IngestJournal.Limits = .init(),
-                      configure: (inout GatewayConfiguration) -> Void = { _ in },
-                      prepare: (GatewayService) -> Void = { _ in }) async throws -> InProcessGateway {
+    static func start(
+        _ broker: TestBroker, in directory: TemporaryDirectory, id: String, outboundCapacity: Int = 8192,
+        ingestLimits: IngestJournal.Limits = .init(),
+        configure: (inout GatewayConfiguration) -> Void = { _ in },
+        prepare: (GatewayService) -> Void = { _ in }
+    ) async throws -> InProcessGateway {
         var settings = try ConfigurationLoader.load(
             configFile: nil, environment: [:],
-            flags: ["broker": broker.url, "data-dir": directory.file("data"), "gateway-id": id, "http": "off",
-                    "reorder-window-ms": "300", "fsync": "never"],
+            flags: [
+                "broker": broker.url, "data-dir": directory.file("data"), "gateway-id": id, "http": "off",
+                "reorder-window-ms": "300", "fsync": "never",
+            ],
             defaultGatewayID: id)
         configure(&settings)
         let shutdown = ShutdownSignal()
         let status = StatusBoard()
-        let service = try GatewayService(configuration: settings, logger: Logger(label: "\(id)-test"), shutdown: shutdown,
-                                         status: status, outboundCapacity: outboundCapacity, ingestLimits: ingestLimits)
+        let service = try GatewayService(
+            configuration: settings, logger: Logger(label: "\(id)-test"), shutdown: shutdown,
+            status: status, outboundCapacity: outboundCapacity, ingestLimits: ingestLimits)
         prepare(service)
         let running = Task { try await service.run() }
         try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }

@@ -10,11 +10,13 @@ struct LogHandlerTests {
     @Test("under systemd a text line starts with its syslog priority, so journalctl -p can filter; elsewhere with a UTC timestamp")
     func textLines() {
         let journald = GatewayLogHandler(label: "sensor-gateway", level: .info, format: .text, syslogPriorityPrefix: true)
-        #expect(journald.render(level: .warning, message: "journal full", metadata: ["b": "2", "a": "1"], at: Self.time)
+        #expect(
+            journald.render(level: .warning, message: "journal full", metadata: ["b": "2", "a": "1"], at: Self.time)
                 == "<4>warning sensor-gateway: journal full a=1 b=2")
         #expect(journald.render(level: .critical, message: "stopping", metadata: [:], at: Self.time) == "<2>critical sensor-gateway: stopping")
         let terminal = GatewayLogHandler(label: "sensor-gateway", level: .info, format: .text, syslogPriorityPrefix: false)
-        #expect(terminal.render(level: .info, message: "connected", metadata: [:], at: Self.time)
+        #expect(
+            terminal.render(level: .info, message: "connected", metadata: [:], at: Self.time)
                 == "2026-11-26T02:26:40.123Z info sensor-gateway: connected")
     }
 
@@ -32,8 +34,9 @@ struct LogHandlerTests {
 
     @Test("log-level and log-format are settings; a misspelt level names the choices")
     func settings() throws {
-        let c = try ConfigurationLoader.load(configFile: nil, environment: ["SENSOR_GATEWAY_LOG_LEVEL": "warning"],
-                                             flags: ["log-format": "json"], defaultGatewayID: "h")
+        let c = try ConfigurationLoader.load(
+            configFile: nil, environment: ["SENSOR_GATEWAY_LOG_LEVEL": "warning"],
+            flags: ["log-format": "json"], defaultGatewayID: "h")
         #expect(c.logLevel == .warning)
         #expect(c.logFormat == .json)
         do {

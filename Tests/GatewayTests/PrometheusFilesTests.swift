@@ -45,10 +45,12 @@ struct PrometheusFilesTests {
         let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
         #expect(expressions.count >= panels.count)
         // Dashboard variables replaced by what Grafana would put there, each query as a recording rule.
-        let rules = "groups:\n  - name: dashboard\n    rules:\n" + expressions.enumerated().map { i, e in
-            let expr = e.replacingOccurrences(of: "$instance", with: ".*").replacingOccurrences(of: "\"", with: "\\\"")
-            return "      - record: dashboard:query_\(i)\n        expr: \"\(expr)\"\n"
-        }.joined()
+        let rules =
+            "groups:\n  - name: dashboard\n    rules:\n"
+            + expressions.enumerated().map { i, e in
+                let expr = e.replacingOccurrences(of: "$instance", with: ".*").replacingOccurrences(of: "\"", with: "\\\"")
+                return "      - record: dashboard:query_\(i)\n        expr: \"\(expr)\"\n"
+            }.joined()
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try rules.write(toFile: dir.file("dashboard.rules.yml"), atomically: true, encoding: .utf8)

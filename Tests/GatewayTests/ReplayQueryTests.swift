@@ -21,8 +21,9 @@ struct ReplayQueryTests {
             let sensor = n % 2 == 0 ? "a" : "b"
             let payload = "{\"sensor_id\":\"\(sensor)\",\"seq\":\(n),\"ts\":\(ts),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"ok\"}"
             let p = Publication(kind: .cleaned, topic: "cleaned/\(sensor)/temperature", payload: Array(payload.utf8), retain: false)
-            _ = try journal.append(type: RecordType.publication.rawValue, flags: UInt16(Publication.Kind.cleaned.rawValue), time: received,
-                                   payload: JournalRecords.encodePublication(p))
+            _ = try journal.append(
+                type: RecordType.publication.rawValue, flags: UInt16(Publication.Kind.cleaned.rawValue), time: received,
+                payload: JournalRecords.encodePublication(p))
         }
         try journal.commit(now: 0)
         try journal.sync()
@@ -34,7 +35,10 @@ struct ReplayQueryTests {
         var out: [Publication] = []
         try JournalReader(directory: directory).read { record in
             if let p = JournalRecords.decodePublication(record.payload), let ts = CleanedMessage.eventTime(p.payload),
-               ts >= from, ts < to, sensor.map({ p.topic == "cleaned/\($0)/temperature" }) ?? true { out.append(p) }
+                ts >= from, ts < to, sensor.map({ p.topic == "cleaned/\($0)/temperature" }) ?? true
+            {
+                out.append(p)
+            }
             return true
         }
         return out
@@ -50,8 +54,10 @@ struct ReplayQueryTests {
         // The late windows really start past the journal's first segments.
         let (oldest, startSeq) = try reader.start(receivedFrom: start + 5_000_000 - 3_660_000)
         #expect((startSeq ?? 0) > (oldest ?? 0) + 1000)
-        for (sensor, from, to) in [("a", start + 5_000_000, start + 5_600_000), (nil, start + 4_000_000, start + 4_100_000),
-                                   ("b", start - 86_400_000, start + 10_000), ("a", start + 5_999_000, start + 6_000_000)] as [(String?, Int64, Int64)] {
+        for (sensor, from, to) in [
+            ("a", start + 5_000_000, start + 5_600_000), (nil, start + 4_000_000, start + 4_100_000),
+            ("b", start - 86_400_000, start + 10_000), ("a", start + 5_999_000, start + 6_000_000),
+        ] as [(String?, Int64, Int64)] {
             var got: [Publication] = []
             // A future tolerance of a minute: the query may skip what was received over 61 minutes before `from`.
             let query = ReplayQuery(sensorID: sensor, from: from, to: to, futureToleranceMs: 60_000)

@@ -8,8 +8,9 @@ struct ReplayTests {
     @Test("replays equal the live output for the window; a window beyond the journal's start says truncated")
     func replays() async throws {
         // A 1 MiB journal (16 segments of 64 KiB) wraps after a few thousand readings.
-        let scenario = try await GatewayScenario.start(watching: ["cleaned/#", "replay/#"], gatewayFlags: ["--journal-max-bytes", "1048576"],
-                                                       answersResends: false)
+        let scenario = try await GatewayScenario.start(
+            watching: ["cleaned/#", "replay/#"], gatewayFlags: ["--journal-max-bytes", "1048576"],
+            answersResends: false)
         defer { scenario.cleanUp() }
         let (watcher, fleet, dir) = (scenario.watcher, scenario.fleet, scenario.directory)
         let base: Int64 = 1_795_660_000_000
@@ -39,25 +40,32 @@ struct ReplayTests {
 
         let request = "{\"request_id\":\"r1\",\"sensor_id\":\"x\",\"from\":\(from),\"to\":\"2026-11-26T02:28:45Z\"}"
         try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(request.utf8))
-        try await watcher.recorder.wait(for: "replay done") { $0.messages.contains { $0.topic == "replay/r1" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true") } }
+        try await watcher.recorder.wait(for: "replay done") {
+            $0.messages.contains { $0.topic == "replay/r1" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true") }
+        }
         let replayed = await watcher.messages(on: "replay/r1").map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(Array(replayed.dropLast()) == live)
         #expect(replayed.last == "{\"request_id\":\"r1\",\"done\":true,\"count\":20}")
 
         // All sensors: in this window only x has readings, so the answer is the same 20.
         try fleet.client.publish(topic: "gateway/gw/replay", payload: Array("{\"request_id\":\"all\",\"sensor_id\":\"*\",\"from\":\(from),\"to\":\(to)}".utf8))
-        try await watcher.recorder.wait(for: "replay of all sensors") { $0.messages.contains { $0.topic == "replay/all" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true") } }
+        try await watcher.recorder.wait(for: "replay of all sensors") {
+            $0.messages.contains { $0.topic == "replay/all" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true") }
+        }
         let all = await watcher.messages(on: "replay/all").map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(Array(all.dropLast()) == live)
         #expect(all.last == "{\"request_id\":\"all\",\"done\":true,\"count\":20}")
 
-        let (code, output) = try await GatewayProcess.runTool(["replay", "--data-dir", scenario.dataDirectory, "--sensor", "x", "--from", "\(from)", "--to", "\(to)"],
-                                                              logPath: dir.file("replay.log"))
+        let (code, output) = try await GatewayProcess.runTool(
+            ["replay", "--data-dir", scenario.dataDirectory, "--sensor", "x", "--from", "\(from)", "--to", "\(to)"],
+            logPath: dir.file("replay.log"))
         #expect(code == 0)
         #expect(output.split(separator: "\n").map(String.init) == live)
 
-        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array("{\"request_id\":\"r2\",\"sensor_id\":\"w\",\"from\":\(base),\"to\":\(base + 1000)}".utf8))
-        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array("{\"request_id\":\"r3\",\"sensor_id\":\"w\",\"from\":1,\"to\":2,\"reply_topic\":\"elsewhere/r3\"}".utf8))
+        try fleet.client.publish(
+            topic: "gateway/gw/replay", payload: Array("{\"request_id\":\"r2\",\"sensor_id\":\"w\",\"from\":\(base),\"to\":\(base + 1000)}".utf8))
+        try fleet.client.publish(
+            topic: "gateway/gw/replay", payload: Array("{\"request_id\":\"r3\",\"sensor_id\":\"w\",\"from\":1,\"to\":2,\"reply_topic\":\"elsewhere/r3\"}".utf8))
         try await watcher.recorder.wait(for: "answers to r2 and r3") { events in
             events.messages.contains { $0.topic == "replay/r2" && String(decoding: $0.payload, as: UTF8.self).contains("request_id") }
                 && events.messages.contains { $0.topic == "replay/r3" }
@@ -73,8 +81,9 @@ struct ReplayTests {
 
     @Test("requests beyond the limits get an error reply: a window wider than replay-max-window-s, or no free replay slot")
     func limits() async throws {
-        let scenario = try await GatewayScenario.start(watching: ["replay/#"], gatewayFlags: ["--replay-max-concurrent", "0", "--replay-max-window-s", "60"],
-                                                       answersResends: false)
+        let scenario = try await GatewayScenario.start(
+            watching: ["replay/#"], gatewayFlags: ["--replay-max-concurrent", "0", "--replay-max-window-s", "60"],
+            answersResends: false)
         defer { scenario.cleanUp() }
         let fleet = scenario.fleet
         try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(#"{"request_id":"wide","sensor_id":"*","from":0,"to":60001}"#.utf8))

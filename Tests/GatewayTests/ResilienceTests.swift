@@ -36,13 +36,16 @@ struct ResilienceTests {
         }
     }
 
-    @Test("SIGKILL 10 times (every other one aimed at a snapshot being written) as 50 sensors stream 20,000 readings: every seq covered exactly once, none lost into a fill")
+    @Test(
+        "SIGKILL 10 times (every other one aimed at a snapshot being written) as 50 sensors stream 20,000 readings: every seq covered exactly once, none lost into a fill"
+    )
     func sigkillRestarts() async throws {
         // Snapshots every 200 ms so that kills meet them; sensors that never skip and do not
         // answer resends, so any reading lost by a kill would come out synthetic or as a gap.
-        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], persistentWatcher: true,
-                                                       gatewayFlags: ["--fsync", "interval", "--snapshot-interval-ms", "200"],
-                                                       answersResends: false)
+        let scenario = try await GatewayScenario.start(
+            watching: ["cleaned/#"], persistentWatcher: true,
+            gatewayFlags: ["--fsync", "interval", "--snapshot-interval-ms", "200"],
+            answersResends: false)
         defer { scenario.cleanUp() }
         let sensors = 50, readings = 400
         let publisher = Self.stream(scenario.fleet, sensors: sensors, readings: readings, pace: .milliseconds(25))
@@ -76,10 +79,11 @@ struct ResilienceTests {
         // gateway's memory, so each kill costs what a power cut would. With `always`, a reading
         // is synced before its PUBACK leaves, so the broker never forgets one the journal lost;
         // the sensors do not answer resends, so a lost reading would come out filled.
-        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], persistentWatcher: true,
-                                                       gatewayFlags: ["--fsync", "always", "--snapshot-interval-ms", "300"],
-                                                       gatewayEnvironment: ["SENSOR_GATEWAY_FAULT_INJECTION": "power-loss"],
-                                                       answersResends: false)
+        let scenario = try await GatewayScenario.start(
+            watching: ["cleaned/#"], persistentWatcher: true,
+            gatewayFlags: ["--fsync", "always", "--snapshot-interval-ms", "300"],
+            gatewayEnvironment: ["SENSOR_GATEWAY_FAULT_INJECTION": "power-loss"],
+            answersResends: false)
         defer { scenario.cleanUp() }
         let sensors = 20, readings = 300
         let publisher = Self.stream(scenario.fleet, sensors: sensors, readings: readings, pace: .milliseconds(25))
@@ -121,8 +125,9 @@ struct RestartBookkeepingTests {
 
         // Run A: a long first-sight hold, so readings are journaled but nothing is released yet.
         let httpPort = LoopbackNetwork.freePort()
-        let a = try GatewayProcess.start(broker: broker, dataDirectory: data, extra: ["--reorder-window-ms", "600000", "--http", "127.0.0.1:\(httpPort)"],
-                                         logName: "a.log")
+        let a = try GatewayProcess.start(
+            broker: broker, dataDirectory: data, extra: ["--reorder-window-ms", "600000", "--http", "127.0.0.1:\(httpPort)"],
+            logName: "a.log")
         try await a.waitUntilConnected()
         for seq in UInt64(0)..<10 { try fleet.measure("q", seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: 52) }
         try await waitUntil("run A to receive the readings") {
@@ -133,8 +138,9 @@ struct RestartBookkeepingTests {
 
         // Run B: other settings (so it rebuilds from the journal and releases at once), and a
         // broker it cannot reach: it journals the cleaned readings, snapshots after them, dies.
-        let b = try GatewayProcess.start(broker: broker, dataDirectory: data,
-                                         extra: ["--broker", "mqtt://127.0.0.1:\(LoopbackNetwork.freePort())"], logName: "b.log")
+        let b = try GatewayProcess.start(
+            broker: broker, dataDirectory: data,
+            extra: ["--broker", "mqtt://127.0.0.1:\(LoopbackNetwork.freePort())"], logName: "b.log")
         try await waitUntil("run B to save its snapshot") {
             (try? Data(contentsOf: URL(fileURLWithPath: "\(data)/engine.snapshot"))).map { $0 != snapshotA } ?? false
         }

@@ -12,11 +12,13 @@ struct SensorExpiryGatewayTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["gateway/exp/sensors/#", "dlq/#", "cleaned/#"])
-        let gateway = try await InProcessGateway.start(broker, in: dir, id: "exp", configure: {
-            $0.engine.lateHorizonMs = 1000
-            $0.engine.sensorRetentionMs = 1500
-            $0.engine.maxSensors = 2
-        })
+        let gateway = try await InProcessGateway.start(
+            broker, in: dir, id: "exp",
+            configure: {
+                $0.engine.lateHorizonMs = 1000
+                $0.engine.sensorRetentionMs = 1500
+                $0.engine.maxSensors = 2
+            })
         let http = GatewayHTTP.handler(status: gateway.status, configuration: gateway.configuration)
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
         let ts: Int64 = 1_795_660_000_000
@@ -27,7 +29,8 @@ struct SensorExpiryGatewayTests {
         }
         // (Refusal while full is the engine's test; here the clock is real, so a and b may already be gone.)
         try await watcher.recorder.wait(for: "a and b expired") { events in
-            events.messages.filter { $0.topic.hasPrefix("gateway/exp/sensors/") && String(decoding: $0.payload, as: UTF8.self).contains("\"expired\"") }.count == 2
+            events.messages.filter { $0.topic.hasPrefix("gateway/exp/sensors/") && String(decoding: $0.payload, as: UTF8.self).contains("\"expired\"") }.count
+                == 2
         }
         // The status board the metrics come from is refreshed on the loop's own schedule.
         try await waitUntil("the expiries counted") { http("/metrics").body.contains("sensor_gateway_sensors_expired_total 2") }

@@ -8,9 +8,10 @@ import TestSupport
 struct SimulatorTests {
     static func simulate(_ broker: TestBroker, _ dir: TemporaryDirectory, name: String, _ extra: [String]) async throws -> [[String: Any]] {
         let truth = dir.file("\(name).jsonl")
-        let child = try ChildProcess(BuiltProducts.executable("sensor-sim"),
-                                     ["run", "--broker", broker.url, "--rate", "max", "--truth", truth, "--linger", "0", "--start-ts", "1795660000000"] + extra,
-                                     logPath: dir.file("\(name).log"))
+        let child = try ChildProcess(
+            BuiltProducts.executable("sensor-sim"),
+            ["run", "--broker", broker.url, "--rate", "max", "--truth", truth, "--linger", "0", "--start-ts", "1795660000000"] + extra,
+            logPath: dir.file("\(name).log"))
         try await child.wait(timeout: .seconds(180))
         #expect(child.exitCode == 0, "\(child.output)")
         let text = try String(contentsOfFile: truth, encoding: .utf8)
@@ -48,10 +49,13 @@ struct SimulatorTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["sensors/sim-0/temperature"])
-        let child = try ChildProcess(BuiltProducts.executable("sensor-sim"),
-                                     ["run", "--broker", broker.url, "--sensors", "1", "--rate", "max", "--count", "20", "--skip-rate", "0.5",
-                                      "--error-rate", "0", "--resend-buffer", "50", "--linger", "30", "--truth", dir.file("t.jsonl"), "--start-ts", "1795660000000"],
-                                     logPath: dir.file("sim.log"))
+        let child = try ChildProcess(
+            BuiltProducts.executable("sensor-sim"),
+            [
+                "run", "--broker", broker.url, "--sensors", "1", "--rate", "max", "--count", "20", "--skip-rate", "0.5",
+                "--error-rate", "0", "--resend-buffer", "50", "--linger", "30", "--truth", dir.file("t.jsonl"), "--start-ts", "1795660000000",
+            ],
+            logPath: dir.file("sim.log"))
         defer { child.signal(SIGKILL) }
         try await watcher.recorder.wait(for: "the live readings") { $0.messages.count >= 5 }
         try await waitUntil("the truth file") { ((try? String(contentsOfFile: dir.file("t.jsonl"), encoding: .utf8)) ?? "").split(separator: "\n").count == 20 }
@@ -63,7 +67,8 @@ struct SimulatorTests {
         let requester = try await Subscriber.connect(broker, id: "requester", filters: [])
         try requester.client.publish(topic: "sensors/sim-0/resend", payload: Array("{\"from_seq\":0,\"to_seq\":19}".utf8))
         try await watcher.recorder.wait(for: "the resent readings") { events in
-            let seqs = Set(events.messages.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any])?["seq"] as? Int }.map(UInt64.init))
+            let seqs = Set(
+                events.messages.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any])?["seq"] as? Int }.map(UInt64.init))
             return skipped.allSatisfy(seqs.contains)
         }
         await requester.close()
@@ -88,8 +93,9 @@ struct SimulatorTests {
         ]
         for (name, lines) in [("good", good)] + broken.sorted(by: { $0.key < $1.key }) {
             try lines.joined(separator: "\n").write(toFile: dir.file("c.jsonl"), atomically: true, encoding: .utf8)
-            let child = try ChildProcess(BuiltProducts.executable("sensor-sim"), ["verify", "--truth", dir.file("truth.jsonl"), "--cleaned", dir.file("c.jsonl")],
-                                         logPath: dir.file("\(name).log"))
+            let child = try ChildProcess(
+                BuiltProducts.executable("sensor-sim"), ["verify", "--truth", dir.file("truth.jsonl"), "--cleaned", dir.file("c.jsonl")],
+                logPath: dir.file("\(name).log"))
             try await child.wait()
             #expect(child.exitCode == (name == "good" ? 0 : 1), "\(name): \(child.output)")
         }

@@ -10,8 +10,10 @@ import Testing
 struct SnapshotTests {
     /// A random but reproducible stream: a few sensors, seq jumps, restarts, duplicates,
     /// out-of-range and extreme values, odd timestamps, corrupt payloads and ticks.
-    static func feed(_ engine: inout RecoveryEngine, steps: Int, rng: inout SplitMix64, clock: inout Int64, seqs: inout [UInt64],
-                     into out: inout [Publication]) {
+    static func feed(
+        _ engine: inout RecoveryEngine, steps: Int, rng: inout SplitMix64, clock: inout Int64, seqs: inout [UInt64],
+        into out: inout [Publication]
+    ) {
         let extremes: [Double] = [-1e308, 1e308, -40, 85.5, 0, 49.999, 55.001, 52, 1e-300]
         for _ in 0..<steps {
             clock += Int64(rng.next() % 700)
@@ -22,15 +24,16 @@ struct SnapshotTests {
                 continue
             case 1: seqs[sensor] += 1 + rng.next() % 900
             case 2: seqs[sensor] = 0
-            case 3: break // a duplicate
+            case 3: break  // a duplicate
             default: seqs[sensor] += 1
             }
             let temperature = rng.next() % 4 == 0 ? extremes[Int(rng.next() % UInt64(extremes.count))] : 50 + 5 * rng.nextUnit()
-            let ts: Int64 = switch rng.next() % 10 {
-            case 0: 253_402_300_799_999
-            case 1: -86_400_000
-            default: 1_795_660_000_000 + Int64(seqs[sensor]) * 1000
-            }
+            let ts: Int64 =
+                switch rng.next() % 10 {
+                case 0: 253_402_300_799_999
+                case 1: -86_400_000
+                default: 1_795_660_000_000 + Int64(seqs[sensor]) * 1000
+                }
             let payload = rng.next() % 25 == 0 ? "{\"seq\":" : "{\"seq\":\(seqs[sensor]),\"ts\":\(ts),\"temperature\":\(temperature),\"status\":\"normal\"}"
             engine.ingest(topic: "sensors/p\(sensor)/temperature", payload: Array(payload.utf8), receivedAt: clock, into: &out)
         }
@@ -96,7 +99,10 @@ struct SnapshotTests {
         #expect(lines.count == engine.sensorCount + 1)
         #expect(engine.sensorCount > 1)
 
-        let older = Array(String(decoding: lines[0], as: UTF8.self).replacingOccurrences(of: "\"version\":\(EngineSnapshot.version)", with: "\"version\":\(EngineSnapshot.version - 1)").utf8)
+        let older = Array(
+            String(decoding: lines[0], as: UTF8.self).replacingOccurrences(
+                of: "\"version\":\(EngineSnapshot.version)", with: "\"version\":\(EngineSnapshot.version - 1)"
+            ).utf8)
         #expect(try EngineSnapshot.decode(older + [0x0A] + Array(bytes.drop { $0 != 0x0A }.dropFirst())) == nil)
 
         let truncated = Array(lines.dropLast().joined(separator: [0x0A]))

@@ -12,9 +12,11 @@ struct StatusPageTests {
         let start: Int64 = 1_795_660_000_000
         for round in 0..<62 {
             for s in 0..<2000 where !(s == 777 && round > 30) && !(s % 100 == 5 && round % 3 == 1) {
-                let payload = "{\"seq\":\(round),\"ts\":\(start + Int64(round) * 1000),\"temperature\":\(50 + Double((s + round) % 50) / 10),\"status\":\"normal\"}"
-                engine.ingest(topic: "sensors/sensor-\(String(format: "%04d", s))/temperature", payload: Array(payload.utf8),
-                              receivedAt: start + Int64(round) * 1000, into: &out)
+                let payload =
+                    "{\"seq\":\(round),\"ts\":\(start + Int64(round) * 1000),\"temperature\":\(50 + Double((s + round) % 50) / 10),\"status\":\"normal\"}"
+                engine.ingest(
+                    topic: "sensors/sensor-\(String(format: "%04d", s))/temperature", payload: Array(payload.utf8),
+                    receivedAt: start + Int64(round) * 1000, into: &out)
             }
             engine.tick(now: start + Int64(round) * 1000 + 999, into: &out)
             out.removeAll(keepingCapacity: true)

@@ -49,10 +49,11 @@ struct SystemdNotifyTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let notify = try NotifySocket(path: dir.file("notify"))
-        let gateway = try ChildProcess(BuiltProducts.executable("sensor-gateway"),
-                                       ["run", "--broker", broker.url, "--data-dir", dir.file("data"), "--gateway-id", "sd", "--http", "off"],
-                                       logPath: dir.file("gateway.log"),
-                                       environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+        let gateway = try ChildProcess(
+            BuiltProducts.executable("sensor-gateway"),
+            ["run", "--broker", broker.url, "--data-dir", dir.file("data"), "--gateway-id", "sd", "--http", "off"],
+            logPath: dir.file("gateway.log"),
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
         defer { gateway.signal(SIGKILL) }
         try await waitUntil("READY=1") { notify.poll().contains { $0.hasPrefix("READY=1") } }
         try await waitUntil("two watchdog pings") { notify.poll().count { $0 == "WATCHDOG=1" } >= 2 }

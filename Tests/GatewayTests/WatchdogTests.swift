@@ -13,9 +13,11 @@ struct WatchdogTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let stall = Atomic<Bool>(false)
-        let gateway = try await InProcessGateway.start(broker, in: dir, id: "stall", configure: { $0.watchdogMs = 300 }, prepare: { service in
-            service.beforeBatch = { if stall.exchange(false, ordering: .relaxed) { usleep(3_000_000) } }
-        })
+        let gateway = try await InProcessGateway.start(
+            broker, in: dir, id: "stall", configure: { $0.watchdogMs = 300 },
+            prepare: { service in
+                service.beforeBatch = { if stall.exchange(false, ordering: .relaxed) { usleep(3_000_000) } }
+            })
         let http = GatewayHTTP.handler(status: gateway.status, configuration: gateway.configuration)
         try await waitUntil("a healthy gateway") { http("/healthz").status == 200 }
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)

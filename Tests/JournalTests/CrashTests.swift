@@ -9,8 +9,8 @@ struct CrashTests {
     func crashes(mode: SimulatedFileSystem.CrashMode) throws {
         var rng = SplitMix64(seed: 0xC0FFEE &+ UInt64(SimulatedFileSystem.CrashMode.allCases.firstIndex(of: mode)!))
         let fs = SimulatedFileSystem()
-        var salt: [UInt64: UInt64] = [:]   // seq -> salt of the payload last appended with that seq
-        var durable = Set<UInt64>()         // every append the journal reported durable
+        var salt: [UInt64: UInt64] = [:]  // seq -> salt of the payload last appended with that seq
+        var durable = Set<UInt64>()  // every append the journal reported durable
         var checked = 0
         for lap in UInt64(1)...40 {
             let j = try Journal(layout: .tiny(segments: 4, segmentSize: 8192), fsync: .interval, syncIntervalMs: 1_000_000, fileSystem: fs)
@@ -39,7 +39,10 @@ struct CrashTests {
             // Durable records the ring reclaimed before the crash are gone by design.
             for seq in durable where seq >= reclaimedBelow {
                 checked += 1
-                #expect(present[seq] != nil, "durable record \(seq) lost after \(mode) lap \(lap): present \(present.keys.sorted().map(String.init).joined(separator: ",")) \(after.outcome.corruption) reclaimedBelow \(reclaimedBelow) report \(j.report)")
+                #expect(
+                    present[seq] != nil,
+                    "durable record \(seq) lost after \(mode) lap \(lap): present \(present.keys.sorted().map(String.init).joined(separator: ",")) \(after.outcome.corruption) reclaimedBelow \(reclaimedBelow) report \(j.report)"
+                )
             }
             durable = durable.filter { $0 >= reclaimedBelow }
         }

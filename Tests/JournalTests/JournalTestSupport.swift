@@ -10,7 +10,9 @@ func payload(for seq: UInt64, salt: UInt64 = 0) -> [UInt8] {
 func readAll(_ directory: String, _ fs: FileSystem, from: UInt64? = nil) throws -> (records: [JournalRecord], outcome: JournalReader.Outcome) {
     let reader = try JournalReader(directory: directory, fileSystem: fs)
     var records: [JournalRecord] = []
-    let outcome = try reader.read(fromSeq: from) { records.append($0); return true }
+    let outcome = try reader.read(fromSeq: from) {
+        records.append($0); return true
+    }
     return (records, outcome)
 }
 

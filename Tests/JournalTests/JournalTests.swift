@@ -118,7 +118,9 @@ struct JournalTests {
         #expect(throws: JournalError.self) { try j.commit(now: 0) }
         #expect(j.isPoisoned)
         fs.failWrites(with: nil)
-        #expect { try j.append(type: 1, time: 0, payload: [3]) } throws: { ($0 as? JournalError).map { if case .poisoned = $0 { true } else { false } } ?? false }
+        #expect { try j.append(type: 1, time: 0, payload: [3]) } throws: {
+            ($0 as? JournalError).map { if case .poisoned = $0 { true } else { false } } ?? false
+        }
         let reopened = try Journal(layout: .tiny(), fsync: .always, fileSystem: fs)
         #expect(reopened.report.records == 1)
         try reopened.append(type: 1, time: 0, payload: [4])
@@ -135,7 +137,9 @@ struct JournalTests {
 
 @Suite("Journal retention of unfinished work")
 struct JournalRetentionTests {
-    @Test("the ring never reclaims a segment holding a record at or after retainFrom: the append is refused, not poisoned, and goes through once the work is done")
+    @Test(
+        "the ring never reclaims a segment holding a record at or after retainFrom: the append is refused, not poisoned, and goes through once the work is done"
+    )
     func retention() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -158,7 +162,9 @@ struct JournalRetentionTests {
         #expect(journal.statistics.droppedRecords == 0)
         // Every record is still there.
         var seen: [UInt64] = []
-        try JournalReader(directory: dir.path).read { seen.append($0.seq); return true }
+        try JournalReader(directory: dir.path).read {
+            seen.append($0.seq); return true
+        }
         #expect(seen == appended)
         // Finishing the oldest work frees the oldest segment only.
         journal.retainFrom = appended[appended.count / 4]

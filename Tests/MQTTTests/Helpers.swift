@@ -6,8 +6,10 @@ struct Connected {
     let client: MQTTClient
     let recorder: EventRecorder
 
-    static func make(_ broker: TestBroker, id: String, cleanSession: Bool = false,
-                     configure: (inout MQTTConfiguration) -> Void = { _ in }) async throws -> Connected {
+    static func make(
+        _ broker: TestBroker, id: String, cleanSession: Bool = false,
+        configure: (inout MQTTConfiguration) -> Void = { _ in }
+    ) async throws -> Connected {
         var config = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: id)
         config.cleanSession = cleanSession
         configure(&config)

@@ -137,8 +137,9 @@ struct MQTTClientTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let passwords = dir.file("passwd")
-        let tool = try ChildProcess(TestBroker.executable("mosquitto_passwd"), ["-c", "-b", passwords, "plant", "right-password"],
-                                    logPath: dir.file("passwd.log"))
+        let tool = try ChildProcess(
+            TestBroker.executable("mosquitto_passwd"), ["-c", "-b", passwords, "plant", "right-password"],
+            logPath: dir.file("passwd.log"))
         try await tool.wait()
         #expect(tool.exitCode == 0, "\(tool.output)")
         let broker = try await TestBroker.start(extraConfig: ["password_file \(passwords)"], anonymous: false)
@@ -152,7 +153,9 @@ struct MQTTClientTests {
         #expect(error?.message.lowercased().contains("not authori") == true, "\(String(describing: error))")
         #expect(error?.connackCode == 5)  // the broker's own code, not a generic refusal
 
-        let good = try await Connected.make(broker, id: "good") { $0.username = "plant"; $0.password = "right-password" }
+        let good = try await Connected.make(broker, id: "good") {
+            $0.username = "plant"; $0.password = "right-password"
+        }
         await good.close()
     }
 }

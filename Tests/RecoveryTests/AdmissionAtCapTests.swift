@@ -122,7 +122,8 @@ struct AdmissionAtCapTests {
         var restored = RecoveryEngine(header: header, sensors: sensors)
         split += run(steps[500...], &restored)
         #expect(a.counters.evicted > 20)
-        let firstDifference = zip(whole, split).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (whole.count == split.count ? nil : min(whole.count, split.count))
+        let firstDifference =
+            zip(whole, split).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (whole.count == split.count ? nil : min(whole.count, split.count))
         #expect(firstDifference == nil, "the restored engine's output differs from publication \(firstDifference ?? -1) on")
         #expect(restored.counters == a.counters)
     }

@@ -13,8 +13,9 @@ struct AggregateBoundsTests {
         _ = windows.add(ts: 10, seq: 0, value: 52, quality: .ok, replacing: nil, now: 0, width: Self.width, limit: 100)
         for seq in 1...1000 {
             let value = seq.isMultiple(of: 2) ? 50.0 : 54.0
-            _ = windows.add(ts: 10 + Int64(seq), seq: UInt64(seq), value: value, quality: seq <= 500 ? .synthetic : .corrected,
-                        replacing: nil, now: 0, width: Self.width, limit: 100)
+            _ = windows.add(
+                ts: 10 + Int64(seq), seq: UInt64(seq), value: value, quality: seq <= 500 ? .synthetic : .corrected,
+                replacing: nil, now: 0, width: Self.width, limit: 100)
         }
         let window = try #require(windows.windows.first)
         #expect(window.estimates.count == AggregateWindows.Window.exactEstimates)
@@ -47,13 +48,17 @@ struct AggregateBoundsTests {
         published += windows.add(ts: now, seq: 0, value: 52, quality: .ok, replacing: nil, now: now, width: Self.width, limit: limit).count
         for i in 1...10_000 {
             let ts = now - Int64(i) * 7 * Self.width  // a new past window each time
-            published += windows.add(ts: ts, seq: UInt64(i), value: 52, quality: .ok, replacing: nil, now: now, width: Self.width,
-                                     limit: limit).count
+            published +=
+                windows.add(
+                    ts: ts, seq: UInt64(i), value: 52, quality: .ok, replacing: nil, now: now, width: Self.width,
+                    limit: limit
+                ).count
             #expect(windows.windows.count <= limit)
         }
         // A reading a window later closes what is open, the newest real window among them.
-        let due = windows.add(ts: now + Self.width, seq: 10_001, value: 52, quality: .ok, replacing: nil, now: now, width: Self.width,
-                              limit: limit)
+        let due = windows.add(
+            ts: now + Self.width, seq: 10_001, value: 52, quality: .ok, replacing: nil, now: now, width: Self.width,
+            limit: limit)
         #expect(due.contains { $0.start == AggregateWindows.floor(now, Self.width) })
         #expect(windows.windows.count <= limit)
         // Every window that was forgotten while open was published first: each window is published at least once.

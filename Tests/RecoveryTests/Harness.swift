@@ -16,8 +16,10 @@ struct Harness {
 
     /// Sends a reading from `sensor` and returns what that produced.
     @discardableResult
-    mutating func send(_ sensor: String = "s1", seq: Int, temp: Double = 52, ts: Int64? = nil, boot: Int? = nil,
-                       status: String = "normal", at time: Int64? = nil) -> [Publication] {
+    mutating func send(
+        _ sensor: String = "s1", seq: Int, temp: Double = 52, ts: Int64? = nil, boot: Int? = nil,
+        status: String = "normal", at time: Int64? = nil
+    ) -> [Publication] {
         var fields = "\"seq\":\(seq),\"ts\":\(ts ?? (1_795_660_000_000 + Int64(seq) * 1000)),\"temperature\":\(temp),\"status\":\"\(status)\""
         if let boot { fields += ",\"boot\":\(boot)" }
         return raw("sensors/\(sensor)/temperature", "{\(fields)}", at: time)

@@ -64,13 +64,16 @@ struct ParsingTests {
     @Test("valid payloads with extras, RFC 3339 times and a matching sensor_id are accepted")
     func accepted() {
         var h = Harness()
-        let out = h.raw("sensors/press-01/temperature",
-                        "{\"sensor_id\":\"press-01\",\"seq\":7,\"ts\":\"2026-11-26T03:00:00.250+01:00\",\"temperature\":52.31,\"status\":\"deviated\",\"extra\":{\"a\":[1,{\"b\":null}]}}")
+        let out = h.raw(
+            "sensors/press-01/temperature",
+            "{\"sensor_id\":\"press-01\",\"seq\":7,\"ts\":\"2026-11-26T03:00:00.250+01:00\",\"temperature\":52.31,\"status\":\"deviated\",\"extra\":{\"a\":[1,{\"b\":null}]}}"
+        )
         #expect(out.isEmpty)
         let released = h.advance(2000)
-        #expect(released.cleaned.map(\.text) == [
-            "{\"sensor_id\":\"press-01\",\"seq\":7,\"ts\":1795658400250,\"temperature\":52.31,\"status\":\"deviated\",\"quality\":\"ok\"}",
-        ])
+        #expect(
+            released.cleaned.map(\.text) == [
+                "{\"sensor_id\":\"press-01\",\"seq\":7,\"ts\":1795658400250,\"temperature\":52.31,\"status\":\"deviated\",\"quality\":\"ok\"}"
+            ])
     }
 
     @Test("hostile sensor ids in the topic go to dlq/_invalid", arguments: ["..", ".", "a b", "x/y", String(repeating: "a", count: 65), "ünï", ""])
@@ -110,11 +113,13 @@ struct ParsingTests {
         #expect(h.log.contains { $0.topic == "cleaned/a/temperature" && $0.json["seq"] as? Int == 1 })
     }
 
-    @Test("a known field given twice is malformed_json (which one wins is ambiguous); unknown fields may repeat", arguments: [
-        "{\"seq\":0,\"seq\":5,\"ts\":1,\"temperature\":52,\"status\":\"normal\"}",
-        "{\"sensor_id\":\"s1\",\"seq\":0,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"sensor_id\":\"other\"}",
-        "{\"seq\":0,\"ts\":1,\"temperature\":52,\"temperature\":53,\"status\":\"normal\"}",
-    ])
+    @Test(
+        "a known field given twice is malformed_json (which one wins is ambiguous); unknown fields may repeat",
+        arguments: [
+            "{\"seq\":0,\"seq\":5,\"ts\":1,\"temperature\":52,\"status\":\"normal\"}",
+            "{\"sensor_id\":\"s1\",\"seq\":0,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"sensor_id\":\"other\"}",
+            "{\"seq\":0,\"ts\":1,\"temperature\":52,\"temperature\":53,\"status\":\"normal\"}",
+        ])
     func duplicateKeys(payload: String) {
         var h = Harness()
         #expect(h.raw("sensors/s1/temperature", payload).first?.reason == "malformed_json")
@@ -136,9 +141,11 @@ struct ParsingTests {
         #expect(binary.first?.json["payload"] == nil)
     }
 
-    @Test("RFC 3339 conversion matches Foundation's", arguments: [
-        "1970-01-01T00:00:00Z", "2026-11-26T03:00:00.250Z", "2024-02-29T23:59:59.999-05:30", "2000-12-31t12:00:00.1+14:00",
-    ])
+    @Test(
+        "RFC 3339 conversion matches Foundation's",
+        arguments: [
+            "1970-01-01T00:00:00Z", "2026-11-26T03:00:00.250Z", "2024-02-29T23:59:59.999-05:30", "2000-12-31t12:00:00.1+14:00",
+        ])
     func rfc3339(text: String) throws {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

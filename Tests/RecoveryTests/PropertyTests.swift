@@ -32,10 +32,10 @@ struct PropertyTests {
                 let topic = "sensors/sensor-\(s)/temperature"
                 if !chance(0.10) {
                     var at = t
-                    if chance(0.02) { at += 50 + Int64(rng.next() % 1500) }     // reordered within the window
-                    if chance(0.01) { at += 3000 + Int64(rng.next() % 20_000) } // late: after the window
+                    if chance(0.02) { at += 50 + Int64(rng.next() % 1500) }  // reordered within the window
+                    if chance(0.01) { at += 3000 + Int64(rng.next() % 20_000) }  // late: after the window
                     pending.append((at, topic, payload))
-                    if chance(0.01) { pending.append((at + 10, topic, payload)) } // duplicate
+                    if chance(0.01) { pending.append((at + 10, topic, payload)) }  // duplicate
                 }
                 seq += 1
             }

@@ -59,11 +59,12 @@ struct ScenarioTests {
         h.send(seq: 4, temp: 54)
         #expect(h.advance(1999).isEmpty)
         let out = h.advance(1)
-        #expect(out.cleaned.map(\.text) == [
-            "{\"sensor_id\":\"s1\",\"seq\":2,\"ts\":\(Self.base + 2000),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"synthetic\",\"method\":\"linear\"}",
-            "{\"sensor_id\":\"s1\",\"seq\":3,\"ts\":\(Self.base + 3000),\"temperature\":53.0,\"status\":\"normal\",\"quality\":\"synthetic\",\"method\":\"linear\"}",
-            "{\"sensor_id\":\"s1\",\"seq\":4,\"ts\":\(Self.base + 4000),\"temperature\":54.0,\"status\":\"normal\",\"quality\":\"ok\"}",
-        ])
+        #expect(
+            out.cleaned.map(\.text) == [
+                "{\"sensor_id\":\"s1\",\"seq\":2,\"ts\":\(Self.base + 2000),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"synthetic\",\"method\":\"linear\"}",
+                "{\"sensor_id\":\"s1\",\"seq\":3,\"ts\":\(Self.base + 3000),\"temperature\":53.0,\"status\":\"normal\",\"quality\":\"synthetic\",\"method\":\"linear\"}",
+                "{\"sensor_id\":\"s1\",\"seq\":4,\"ts\":\(Self.base + 4000),\"temperature\":54.0,\"status\":\"normal\",\"quality\":\"ok\"}",
+            ])
     }
 
     @Test("locf repeats the last valid value")
@@ -97,10 +98,11 @@ struct ScenarioTests {
         var h = Self.started { $0.maxFill = 3 }
         h.send(seq: 10)
         let out = h.advance(2000)
-        #expect(out.cleaned.map(\.text) == [
-            "{\"sensor_id\":\"s1\",\"seq\":1,\"ts\":\(Self.base),\"quality\":\"gap\",\"from_seq\":1,\"to_seq\":9,\"from_ts\":\(Self.base),\"to_ts\":\(Self.base + 10000)}",
-            "{\"sensor_id\":\"s1\",\"seq\":10,\"ts\":\(Self.base + 10000),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"ok\"}",
-        ])
+        #expect(
+            out.cleaned.map(\.text) == [
+                "{\"sensor_id\":\"s1\",\"seq\":1,\"ts\":\(Self.base),\"quality\":\"gap\",\"from_seq\":1,\"to_seq\":9,\"from_ts\":\(Self.base),\"to_ts\":\(Self.base + 10000)}",
+                "{\"sensor_id\":\"s1\",\"seq\":10,\"ts\":\(Self.base + 10000),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"ok\"}",
+            ])
     }
 
     @Test("an out-of-range value is dead-lettered and published corrected from its neighbours")
@@ -110,10 +112,11 @@ struct ScenarioTests {
         #expect(bad.map(\.kind) == [.deadLetter])
         #expect(bad.first?.reason == "out_of_range")
         let out = h.send(seq: 2, temp: 54)
-        #expect(out.cleaned.map(\.text) == [
-            "{\"sensor_id\":\"s1\",\"seq\":1,\"ts\":\(Self.base + 1000),\"temperature\":53.0,\"status\":\"normal\",\"quality\":\"corrected\",\"raw\":99.5,\"reason\":\"out_of_range\"}",
-            "{\"sensor_id\":\"s1\",\"seq\":2,\"ts\":\(Self.base + 2000),\"temperature\":54.0,\"status\":\"normal\",\"quality\":\"ok\"}",
-        ])
+        #expect(
+            out.cleaned.map(\.text) == [
+                "{\"sensor_id\":\"s1\",\"seq\":1,\"ts\":\(Self.base + 1000),\"temperature\":53.0,\"status\":\"normal\",\"quality\":\"corrected\",\"raw\":99.5,\"reason\":\"out_of_range\"}",
+                "{\"sensor_id\":\"s1\",\"seq\":2,\"ts\":\(Self.base + 2000),\"temperature\":54.0,\"status\":\"normal\",\"quality\":\"ok\"}",
+            ])
     }
 
     @Test("an out-of-range value with no right neighbour in time is corrected from the left one")
@@ -133,9 +136,10 @@ struct ScenarioTests {
         h.send(seq: 2, temp: 52)
         #expect(h.advance(2000).summary == ["1:synthetic", "2:ok"])
         let late = h.send(seq: 1, temp: 51.5)
-        #expect(late.cleaned.map(\.text) == [
-            "{\"sensor_id\":\"s1\",\"seq\":1,\"ts\":\(Self.base + 1000),\"temperature\":51.5,\"status\":\"normal\",\"quality\":\"restated\",\"supersedes\":\"synthetic\"}",
-        ])
+        #expect(
+            late.cleaned.map(\.text) == [
+                "{\"sensor_id\":\"s1\",\"seq\":1,\"ts\":\(Self.base + 1000),\"temperature\":51.5,\"status\":\"normal\",\"quality\":\"restated\",\"supersedes\":\"synthetic\"}"
+            ])
         #expect(h.send(seq: 1, temp: 51.5).isEmpty)
         #expect(h.engine.counters.duplicates == 1)
     }
@@ -221,10 +225,16 @@ struct ScenarioTests {
         let close = h.send(seq: 10, temp: 51)
         let agg = close.of(.aggregate)
         #expect(agg.map(\.topic) == ["aggregates/s1/temperature/10s"])
-        #expect(agg.first?.text == "{\"sensor_id\":\"s1\",\"window_start\":\(Self.base),\"window_end\":\(Self.base + 10000),\"count\":10,\"min\":50.0,\"max\":54.5,\"mean\":52.25,\"ok\":9,\"corrected\":0,\"synthetic\":1,\"revision\":0}")
+        #expect(
+            agg.first?.text
+                == "{\"sensor_id\":\"s1\",\"window_start\":\(Self.base),\"window_end\":\(Self.base + 10000),\"count\":10,\"min\":50.0,\"max\":54.5,\"mean\":52.25,\"ok\":9,\"corrected\":0,\"synthetic\":1,\"revision\":0}"
+        )
         let restate = h.send(seq: 4, temp: 55)
         #expect(restate.summary == ["4:restated"])
-        #expect(restate.of(.aggregate).first?.text == "{\"sensor_id\":\"s1\",\"window_start\":\(Self.base),\"window_end\":\(Self.base + 10000),\"count\":10,\"min\":50.0,\"max\":55.0,\"mean\":52.55,\"ok\":10,\"corrected\":0,\"synthetic\":0,\"revision\":1}")
+        #expect(
+            restate.of(.aggregate).first?.text
+                == "{\"sensor_id\":\"s1\",\"window_start\":\(Self.base),\"window_end\":\(Self.base + 10000),\"count\":10,\"min\":50.0,\"max\":55.0,\"mean\":52.55,\"ok\":10,\"corrected\":0,\"synthetic\":0,\"revision\":1}"
+        )
     }
 
     @Test("seq 0 then 10^15 costs one gap message, not memory")

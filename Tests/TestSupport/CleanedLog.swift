@@ -14,9 +14,10 @@ public struct CleanedMessageView: Sendable {
 
     public init?(_ m: MQTTMessage) {
         guard m.topic.hasPrefix("cleaned/"),
-              let j = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
-              let sensor = j["sensor_id"] as? String, let seq = (j["seq"] as? NSNumber)?.uint64Value,
-              let quality = j["quality"] as? String else { return nil }
+            let j = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
+            let sensor = j["sensor_id"] as? String, let seq = (j["seq"] as? NSNumber)?.uint64Value,
+            let quality = j["quality"] as? String
+        else { return nil }
         self.sensor = sensor
         self.seq = seq
         self.quality = quality

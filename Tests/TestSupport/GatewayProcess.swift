@@ -10,12 +10,18 @@ public final class GatewayProcess: Sendable {
 
     /// Starts `sensor-gateway run` with quick test settings; `extra` flags override them;
     /// `environment` is added to the test's own.
-    public static func start(broker: TestBroker, dataDirectory: String, gatewayID: String = "gw", extra: [String] = [],
-                             environment: [String: String] = [:], logName: String = "gateway.log") throws -> GatewayProcess {
-        let args = ["run", "--broker", broker.url, "--data-dir", dataDirectory, "--gateway-id", gatewayID,
-                    "--http", "off", "--reorder-window-ms", "300", "--fsync", "always"] + extra
-        let child = try ChildProcess(BuiltProducts.executable("sensor-gateway"), args, logPath: "\(dataDirectory)-\(logName)",
-                                     environment: environment)
+    public static func start(
+        broker: TestBroker, dataDirectory: String, gatewayID: String = "gw", extra: [String] = [],
+        environment: [String: String] = [:], logName: String = "gateway.log"
+    ) throws -> GatewayProcess {
+        let args =
+            [
+                "run", "--broker", broker.url, "--data-dir", dataDirectory, "--gateway-id", gatewayID,
+                "--http", "off", "--reorder-window-ms", "300", "--fsync", "always",
+            ] + extra
+        let child = try ChildProcess(
+            BuiltProducts.executable("sensor-gateway"), args, logPath: "\(dataDirectory)-\(logName)",
+            environment: environment)
         return GatewayProcess(child: child, dataDirectory: dataDirectory, gatewayID: gatewayID)
     }
 
@@ -56,4 +62,3 @@ public final class GatewayProcess: Sendable {
         return (child.exitCode, child.output)
     }
 }
-

@@ -13,8 +13,10 @@ public final class GatewayScenario {
 
     public var dataDirectory: String { directory.file("data") }
 
-    public static func start(watching filters: [String], persistentWatcher: Bool = false, gatewayFlags: [String] = [],
-                             gatewayEnvironment: [String: String] = [:], answersResends: Bool) async throws -> GatewayScenario {
+    public static func start(
+        watching filters: [String], persistentWatcher: Bool = false, gatewayFlags: [String] = [],
+        gatewayEnvironment: [String: String] = [:], answersResends: Bool
+    ) async throws -> GatewayScenario {
         let broker = try await TestBroker.start()
         let directory = try TemporaryDirectory()
         let watcher = try await Subscriber.connect(broker, id: "watcher", filters: filters, persistent: persistentWatcher)
@@ -28,12 +30,15 @@ public final class GatewayScenario {
             throw error
         }
         let fleet = try await TestSensorFleet.connect(broker, answersResends: answersResends)
-        return GatewayScenario(broker: broker, directory: directory, watcher: watcher, fleet: fleet, gateway: gateway, gatewayFlags: gatewayFlags,
-                               gatewayEnvironment: gatewayEnvironment)
+        return GatewayScenario(
+            broker: broker, directory: directory, watcher: watcher, fleet: fleet, gateway: gateway, gatewayFlags: gatewayFlags,
+            gatewayEnvironment: gatewayEnvironment)
     }
 
-    private init(broker: TestBroker, directory: TemporaryDirectory, watcher: Subscriber, fleet: TestSensorFleet,
-                 gateway: GatewayProcess, gatewayFlags: [String], gatewayEnvironment: [String: String]) {
+    private init(
+        broker: TestBroker, directory: TemporaryDirectory, watcher: Subscriber, fleet: TestSensorFleet,
+        gateway: GatewayProcess, gatewayFlags: [String], gatewayEnvironment: [String: String]
+    ) {
         self.broker = broker
         self.directory = directory
         self.watcher = watcher
@@ -46,8 +51,9 @@ public final class GatewayScenario {
     /// Kills the gateway with SIGKILL and starts a new one on the same data (its log is kept apart).
     public func crashAndRestartGateway(round: Int) async throws {
         try await gateway.kill()
-        gateway = try GatewayProcess.start(broker: broker, dataDirectory: dataDirectory, extra: gatewayFlags, environment: gatewayEnvironment,
-                                         logName: "run-\(round).log")
+        gateway = try GatewayProcess.start(
+            broker: broker, dataDirectory: dataDirectory, extra: gatewayFlags, environment: gatewayEnvironment,
+            logName: "run-\(round).log")
     }
 
     /// Stops the gateway with SIGTERM (the clients stay); returns its exit code.
@@ -57,8 +63,9 @@ public final class GatewayScenario {
 
     /// Starts a gateway again on the same data (its log kept apart) and waits for it to subscribe.
     public func startGateway(round: Int) async throws {
-        gateway = try GatewayProcess.start(broker: broker, dataDirectory: dataDirectory, extra: gatewayFlags, environment: gatewayEnvironment,
-                                         logName: "run-\(round).log")
+        gateway = try GatewayProcess.start(
+            broker: broker, dataDirectory: dataDirectory, extra: gatewayFlags, environment: gatewayEnvironment,
+            logName: "run-\(round).log")
         try await gateway.waitUntilConnected()
     }
 

@@ -5,8 +5,10 @@ public struct Subscriber: Sendable {
     public let client: MQTTClient
     public let recorder: EventRecorder
 
-    public static func connect(_ broker: TestBroker, id: String, filters: [String], persistent: Bool = false,
-                               configure: (inout MQTTConfiguration) -> Void = { _ in }) async throws -> Subscriber {
+    public static func connect(
+        _ broker: TestBroker, id: String, filters: [String], persistent: Bool = false,
+        configure: (inout MQTTConfiguration) -> Void = { _ in }
+    ) async throws -> Subscriber {
         var config = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: id)
         config.cleanSession = !persistent
         configure(&config)

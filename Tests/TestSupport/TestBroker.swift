@@ -32,19 +32,20 @@ public final class TestBroker: Sendable {
     private init(port: Int32, extraConfig: [String], anonymous: Bool) throws {
         self.port = port
         directory = try TemporaryDirectory(prefix: "mosquitto")
-        let config = [
-            "listener \(port) 127.0.0.1",
-            "allow_anonymous \(anonymous)",
-            "persistence true",
-            "persistence_location \(directory.path)/",
-            "autosave_interval 1",
-            "max_queued_messages 1000000",
-            "max_inflight_messages 1000",
-            "log_dest file \(directory.path)/mosquitto.log",
-            "log_type error",
-            "log_type warning",
-            "log_type notice",
-        ] + (geteuid() == 0 ? ["user root"] : []) + extraConfig
+        let config =
+            [
+                "listener \(port) 127.0.0.1",
+                "allow_anonymous \(anonymous)",
+                "persistence true",
+                "persistence_location \(directory.path)/",
+                "autosave_interval 1",
+                "max_queued_messages 1000000",
+                "max_inflight_messages 1000",
+                "log_dest file \(directory.path)/mosquitto.log",
+                "log_type error",
+                "log_type warning",
+                "log_type notice",
+            ] + (geteuid() == 0 ? ["user root"] : []) + extraConfig
         try (config.joined(separator: "\n") + "\n").write(toFile: directory.file("mosquitto.conf"), atomically: true, encoding: .utf8)
     }
 
@@ -59,8 +60,9 @@ public final class TestBroker: Sendable {
     }
 
     private func launch() async throws {
-        let p = try ChildProcess(TestBroker.executable("mosquitto"), ["-c", directory.file("mosquitto.conf")],
-                                 logPath: directory.file("stdout.log"))
+        let p = try ChildProcess(
+            TestBroker.executable("mosquitto"), ["-c", directory.file("mosquitto.conf")],
+            logPath: directory.file("stdout.log"))
         process.withLock { $0 = p }
         let port = self.port
         try await waitUntil("mosquitto on port \(port)", timeout: .seconds(20)) {

@@ -56,7 +56,8 @@ public final class TestSensorFleet: Sendable {
         guard answersResends else { return }
         let parts = m.topic.split(separator: "/")
         guard parts.count == 3, let request = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
-              let from = (request["from_seq"] as? NSNumber)?.uint64Value else { return }
+            let from = (request["from_seq"] as? NSNumber)?.uint64Value
+        else { return }
         let to = (request["to_seq"] as? NSNumber)?.uint64Value ?? UInt64.max
         let sensor = String(parts[1])
         let bodies = measured.withLock { all in (all[sensor] ?? [:]).filter { $0.key >= from && $0.key <= to }.sorted { $0.key < $1.key }.map(\.value) }

@@ -42,8 +42,11 @@ public enum ConfigurationLoader {
     /// `SENSOR_GATEWAY_*` variables in `environment` that name no setting (a misspelling is
     /// otherwise silently ignored); the caller warns about them.
     public static func unknownEnvironmentVariables(_ environment: [String: String]) -> [String] {
-        let known = Set(settings.map(environmentName) + ["SENSOR_GATEWAY_CONFIG", "SENSOR_GATEWAY_KEEP_TEST_DATA", defaultDataDirectoryVariable,
-                         faultInjectionVariable])
+        let known = Set(
+            settings.map(environmentName) + [
+                "SENSOR_GATEWAY_CONFIG", "SENSOR_GATEWAY_KEEP_TEST_DATA", defaultDataDirectoryVariable,
+                faultInjectionVariable,
+            ])
         return environment.keys.filter { $0.hasPrefix("SENSOR_GATEWAY_") && !known.contains($0) }.sorted()
     }
 
@@ -59,8 +62,10 @@ public enum ConfigurationLoader {
     }
 
     /// Builds the configuration. `flags` maps setting names to the values given on the command line.
-    public static func load(configFile: String?, environment: [String: String], flags: [String: String],
-                            defaultGatewayID: String) throws(ConfigurationError) -> GatewayConfiguration {
+    public static func load(
+        configFile: String?, environment: [String: String], flags: [String: String],
+        defaultGatewayID: String
+    ) throws(ConfigurationError) -> GatewayConfiguration {
         var c = try build(sources(configFile: configFile, environment: environment, flags: flags), defaultGatewayID: defaultGatewayID)
         if let raw = environment[faultInjectionVariable] {
             func fail(_ problem: String) -> ConfigurationError {
@@ -75,8 +80,10 @@ public enum ConfigurationLoader {
 
     /// The settings given explicitly, each with its raw value and where it came from (the
     /// highest-precedence source wins); settings not listed take their defaults.
-    public static func sources(configFile: String?, environment: [String: String],
-                               flags: [String: String]) throws(ConfigurationError) -> [String: (String, SettingSource)] {
+    public static func sources(
+        configFile: String?, environment: [String: String],
+        flags: [String: String]
+    ) throws(ConfigurationError) -> [String: (String, SettingSource)] {
         var values: [String: (String, SettingSource)] = [:]
         if let configFile {
             for (k, v) in try readFile(configFile) { values[k] = (v, .file(configFile)) }
@@ -106,7 +113,8 @@ public enum ConfigurationLoader {
             for (k, v) in object { out[normalise(k)] = "\(v)" }
         } else {
             for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+                let line =
+                    raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
                     .trimmingCharacters(in: .whitespaces) ?? ""
                 if line.isEmpty { continue }
                 guard let sep = line.firstIndex(where: { $0 == ":" || $0 == "=" }) else {
@@ -119,7 +127,8 @@ public enum ConfigurationLoader {
             }
         }
         for key in out.keys where !settings.contains(key) {
-            throw ConfigurationError(setting: key, value: out[key]!, problem: "unknown setting (known: \(settings.joined(separator: ", ")))", source: .file(path))
+            throw ConfigurationError(
+                setting: key, value: out[key]!, problem: "unknown setting (known: \(settings.joined(separator: ", ")))", source: .file(path))
         }
         return out
     }
@@ -152,13 +161,18 @@ public enum ConfigurationLoader {
             throw fail("valid-max", or: "valid-min", "valid-min (\(c.engine.validMin)) must be below valid-max (\(c.engine.validMax))")
         }
         if let retention = c.engine.sensorRetentionMs, retention < c.engine.lateHorizonMs {
-            throw fail("sensor-retention-s", or: "late-horizon-s", "sensor-retention-s (\(retention / 1000)) must be 0 (never) or at least late-horizon-s "
-                       + "(\(c.engine.lateHorizonMs / 1000)): a sensor is not forgotten while its readings can still be restated")
+            throw fail(
+                "sensor-retention-s", or: "late-horizon-s",
+                "sensor-retention-s (\(retention / 1000)) must be 0 (never) or at least late-horizon-s "
+                    + "(\(c.engine.lateHorizonMs / 1000)): a sensor is not forgotten while its readings can still be restated")
         }
         if let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
-           layout.maxRecordPayload < IngestJournal.largestPublication(maxPayloadBytes: c.engine.maxPayloadBytes) {
-            throw fail("max-payload-bytes", or: "journal-max-bytes", "a journal segment (1/16 of journal-max-bytes) must hold the largest dead letter of a "
-                       + "max-payload-bytes payload: raise journal-max-bytes or lower max-payload-bytes")
+            layout.maxRecordPayload < IngestJournal.largestPublication(maxPayloadBytes: c.engine.maxPayloadBytes)
+        {
+            throw fail(
+                "max-payload-bytes", or: "journal-max-bytes",
+                "a journal segment (1/16 of journal-max-bytes) must hold the largest dead letter of a "
+                    + "max-payload-bytes payload: raise journal-max-bytes or lower max-payload-bytes")
         }
         if c.brokerScheme == .mqtts && c.caFile == nil { throw fail("broker", or: "ca-file", "mqtts needs --ca-file") }
     }

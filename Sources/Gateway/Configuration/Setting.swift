@@ -38,14 +38,18 @@ extension Setting {
     typealias Path<T> = WritableKeyPath<GatewayConfiguration, T> & Sendable
 
     /// A whole number within `range`, stored through `store`.
-    static func integer(_ name: String, _ help: String, unit: String, _ range: ClosedRange<Int64>,
-                        store: @escaping @Sendable (Int64, inout GatewayConfiguration) -> Void,
-                        show: @escaping @Sendable (GatewayConfiguration) -> String) -> Setting {
-        Setting(name: name, help: help, valueName: unit, apply: { raw, c in
-            guard let v = Int64(raw.trimmingCharacters(in: .whitespaces)) else { throw Problem("not a whole number") }
-            guard range.contains(v) else { throw Problem("must be between \(range.lowerBound) and \(range.upperBound)") }
-            store(v, &c)
-        }, show: show)
+    static func integer(
+        _ name: String, _ help: String, unit: String, _ range: ClosedRange<Int64>,
+        store: @escaping @Sendable (Int64, inout GatewayConfiguration) -> Void,
+        show: @escaping @Sendable (GatewayConfiguration) -> String
+    ) -> Setting {
+        Setting(
+            name: name, help: help, valueName: unit,
+            apply: { raw, c in
+                guard let v = Int64(raw.trimmingCharacters(in: .whitespaces)) else { throw Problem("not a whole number") }
+                guard range.contains(v) else { throw Problem("must be between \(range.lowerBound) and \(range.upperBound)") }
+                store(v, &c)
+            }, show: show)
     }
 
     /// Milliseconds stored as given.
@@ -60,10 +64,12 @@ extension Setting {
 
     /// A finite decimal number.
     static func number(_ name: String, _ help: String, _ path: Path<Double>) -> Setting {
-        Setting(name: name, help: help, valueName: "number", apply: { raw, c in
-            guard let v = Double(raw.trimmingCharacters(in: .whitespaces)), v.isFinite else { throw Problem("not a number") }
-            c[keyPath: path] = v
-        }, show: { "\($0[keyPath: path])" })
+        Setting(
+            name: name, help: help, valueName: "number",
+            apply: { raw, c in
+                guard let v = Double(raw.trimmingCharacters(in: .whitespaces)), v.isFinite else { throw Problem("not a number") }
+                c[keyPath: path] = v
+            }, show: { "\($0[keyPath: path])" })
     }
 
     /// One of an enumeration's raw values.
@@ -71,36 +77,42 @@ extension Setting {
     where T.RawValue == String {
         let names = T.allCases.map(\.rawValue)
         let listed = names.dropLast().joined(separator: ", ") + (names.count > 1 ? " or " : "") + (names.last ?? "")
-        return Setting(name: name, help: help, valueName: names.joined(separator: "|"), apply: { raw, c in
-            guard let v = T(rawValue: raw.trimmingCharacters(in: .whitespaces)) else { throw Problem("expected \(listed)") }
-            c[keyPath: path] = v
-        }, show: { $0[keyPath: path].rawValue })
+        return Setting(
+            name: name, help: help, valueName: names.joined(separator: "|"),
+            apply: { raw, c in
+                guard let v = T(rawValue: raw.trimmingCharacters(in: .whitespaces)) else { throw Problem("expected \(listed)") }
+                c[keyPath: path] = v
+            }, show: { $0[keyPath: path].rawValue })
     }
 
     /// A byte count: a whole number, or with a binary suffix (`256M`, `1G`, `512K`, `256MiB`).
     static func size(_ name: String, _ help: String, _ range: ClosedRange<Int64>, _ path: Path<Int>) -> Setting {
-        Setting(name: name, help: help, valueName: "bytes", apply: { raw, c in
-            let text = raw.trimmingCharacters(in: .whitespaces)
-            let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
-            var digits = Substring(text), scale: Int64 = 1
-            if let unit = units.first(where: { text.hasSuffix($0.0) }) {
-                digits = text.dropLast(unit.0.count)
-                scale = unit.1
-            }
-            guard let n = Int64(digits.trimmingCharacters(in: .whitespaces)), n >= 0 else {
-                throw Problem("not a size: a whole number of bytes, or with K, M or G (binary: 256M is 268435456)")
-            }
-            let (v, overflow) = n.multipliedReportingOverflow(by: scale)
-            guard !overflow, range.contains(v) else { throw Problem("must be between \(range.lowerBound) and \(range.upperBound) bytes") }
-            c[keyPath: path] = Int(v)
-        }, show: { "\($0[keyPath: path])" })
+        Setting(
+            name: name, help: help, valueName: "bytes",
+            apply: { raw, c in
+                let text = raw.trimmingCharacters(in: .whitespaces)
+                let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
+                var digits = Substring(text), scale: Int64 = 1
+                if let unit = units.first(where: { text.hasSuffix($0.0) }) {
+                    digits = text.dropLast(unit.0.count)
+                    scale = unit.1
+                }
+                guard let n = Int64(digits.trimmingCharacters(in: .whitespaces)), n >= 0 else {
+                    throw Problem("not a size: a whole number of bytes, or with K, M or G (binary: 256M is 268435456)")
+                }
+                let (v, overflow) = n.multipliedReportingOverflow(by: scale)
+                guard !overflow, range.contains(v) else { throw Problem("must be between \(range.lowerBound) and \(range.upperBound) bytes") }
+                c[keyPath: path] = Int(v)
+            }, show: { "\($0[keyPath: path])" })
     }
 
     /// A file the gateway must be able to read.
     static func file(_ name: String, _ help: String, _ path: Path<String?>) -> Setting {
-        Setting(name: name, help: help, valueName: "file", apply: { raw, c in
-            guard FileManager.default.isReadableFile(atPath: raw) else { throw Problem("file not readable") }
-            c[keyPath: path] = raw
-        }, show: { $0[keyPath: path] ?? "" })
+        Setting(
+            name: name, help: help, valueName: "file",
+            apply: { raw, c in
+                guard FileManager.default.isReadableFile(atPath: raw) else { throw Problem("file not readable") }
+                c[keyPath: path] = raw
+            }, show: { $0[keyPath: path] ?? "" })
     }
 }

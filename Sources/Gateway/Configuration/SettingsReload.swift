@@ -17,8 +17,10 @@ public enum SettingsReload {
 
     /// Applies `reloaded` against the `running` settings, logging what happened.
     @discardableResult
-    public static func apply(_ reloaded: GatewayConfiguration, running: GatewayConfiguration, logLevel: LiveLogLevel,
-                             logger: Logger) -> Outcome {
+    public static func apply(
+        _ reloaded: GatewayConfiguration, running: GatewayConfiguration, logLevel: LiveLogLevel,
+        logger: Logger
+    ) -> Outcome {
         let levelChanged = reloaded.logLevel != logLevel.level
         if levelChanged {
             let change: Logger.Metadata = ["from": "\(logLevel.level)", "to": "\(reloaded.logLevel)"]
@@ -36,8 +38,9 @@ public enum SettingsReload {
         rest.logLevel = running.logLevel
         let needsRestart = rest.summary != running.summary
         if needsRestart {
-            logger.warning("SIGHUP: configuration re-read and valid, but these changes need a restart to take effect",
-                           metadata: ["running": "\(running.summary)", "file": "\(rest.summary)"])
+            logger.warning(
+                "SIGHUP: configuration re-read and valid, but these changes need a restart to take effect",
+                metadata: ["running": "\(running.summary)", "file": "\(rest.summary)"])
         } else if !levelChanged {
             logger.notice("SIGHUP: configuration re-read; nothing changed")
         }

@@ -15,7 +15,8 @@ public enum GatewayHTTP {
         let range = configuration.engine.validMin...configuration.engine.validMax
         let watchdogMs = configuration.watchdogMs
         return { target in
-            let (path, queryString) = target.firstIndex(of: "?").map { (String(target[..<$0]), String(target[target.index(after: $0)...])) }
+            let (path, queryString) =
+                target.firstIndex(of: "?").map { (String(target[..<$0]), String(target[target.index(after: $0)...])) }
                 ?? (target, "")
             let s = status.snapshot
             switch path {
@@ -33,11 +34,15 @@ public enum GatewayHTTP {
                 if s.inputPause == IngestJournal.Pause.journalFull.rawValue {
                     problems.append("\"\(IngestJournal.Pause.journalFull.rawValue); readings wait in the broker\"")
                 }
-                let body = "{\"status\":\"\(problems.isEmpty ? "ok" : "unhealthy")\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalWritable),\"problems\":[\(problems.joined(separator: ","))]}\n"
+                let body =
+                    "{\"status\":\"\(problems.isEmpty ? "ok" : "unhealthy")\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalWritable),\"problems\":[\(problems.joined(separator: ","))]}\n"
                 return .init(status: problems.isEmpty ? 200 : 503, contentType: "application/json", body: body)
             case "/":
-                return .init(status: 200, contentType: "text/html; charset=utf-8", body: StatusPage.render(s, gatewayID: gatewayID, validRange: range, loopAgeMs: status.loopAgeMs,
-                                                                                                    query: StatusPage.Query(queryString: queryString)))
+                return .init(
+                    status: 200, contentType: "text/html; charset=utf-8",
+                    body: StatusPage.render(
+                        s, gatewayID: gatewayID, validRange: range, loopAgeMs: status.loopAgeMs,
+                        query: StatusPage.Query(queryString: queryString)))
             default:
                 return .init(status: 404, contentType: "text/plain", body: "not found; try /, /metrics or /healthz\n")
             }

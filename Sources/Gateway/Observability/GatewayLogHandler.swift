@@ -26,8 +26,10 @@ public struct GatewayLogHandler: LogHandler {
     private var ownLevel: Logger.Level?
 
     /// `level`: shared by the process's handlers, and changeable while they run.
-    public init(label: String, level: LiveLogLevel, format: LogFormat,
-                syslogPriorityPrefix: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
+    public init(
+        label: String, level: LiveLogLevel, format: LogFormat,
+        syslogPriorityPrefix: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
+    ) {
         self.label = label
         sharedLevel = level
         self.format = format
@@ -35,8 +37,10 @@ public struct GatewayLogHandler: LogHandler {
     }
 
     /// A handler with a fixed level of its own.
-    public init(label: String, level: Logger.Level, format: LogFormat,
-                syslogPriorityPrefix: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
+    public init(
+        label: String, level: Logger.Level, format: LogFormat,
+        syslogPriorityPrefix: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
+    ) {
         self.init(label: label, level: LiveLogLevel(level), format: format, syslogPriorityPrefix: syslogPriorityPrefix)
     }
 
@@ -97,7 +101,8 @@ public struct GatewayLogHandler: LogHandler {
         var seconds = time_t(ms / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(ms % 1000))
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(ms % 1000))
     }
 }

@@ -27,8 +27,10 @@ public struct HTTPEndpoint: Service {
     let handler: @Sendable (String) -> GatewayHTTP.Response
     let logger: Logger
 
-    public init(host: String, port: Int32, limits: Limits = Limits(), logger: Logger,
-                handler: @escaping @Sendable (String) -> GatewayHTTP.Response) {
+    public init(
+        host: String, port: Int32, limits: Limits = Limits(), logger: Logger,
+        handler: @escaping @Sendable (String) -> GatewayHTTP.Response
+    ) {
         self.host = host
         self.port = Int(port)
         self.limits = limits
@@ -41,8 +43,9 @@ public struct HTTPEndpoint: Service {
         let app = Application(
             responder: EndpointResponder(handler: handler),
             server: .http1(configuration: .init(idleTimeout: .init(limits.idleTimeout))),
-            configuration: .init(address: .hostname(host, port: port), serverName: "sensor-gateway", backlog: 256,
-                                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: "sensor-gateway", backlog: 256,
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
             onServerRunning: { channel in
                 logger.info("http listening", metadata: ["address": "\(host):\(channel.localAddress?.port ?? 0)"])
             },
@@ -100,7 +103,8 @@ struct EndpointResponder: HTTPResponder {
         var headers = HTTPFields()
         headers[.contentType] = answer.contentType
         headers[.connection] = "close"
-        return Response(status: .init(code: answer.status), headers: headers,
-                        body: request.method == .head ? .init() : .init(byteBuffer: ByteBuffer(string: answer.body)))
+        return Response(
+            status: .init(code: answer.status), headers: headers,
+            body: request.method == .head ? .init() : .init(byteBuffer: ByteBuffer(string: answer.body)))
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 
@@ -23,8 +23,10 @@ enum ProcessMetrics {
             let fields = stat[stat.index(after: close)...].split(separator: " ").map(String.init)
             func field(_ n: Int) -> Double? { fields.count > n - 3 ? Double(fields[n - 3]) : nil }
             if let user = field(14), let system = field(15), tick > 0 {
-                out.append(Sample(name: "process_cpu_seconds_total", type: "counter", help: "User and system CPU time spent, in seconds.",
-                                  value: (user + system) / tick))
+                out.append(
+                    Sample(
+                        name: "process_cpu_seconds_total", type: "counter", help: "User and system CPU time spent, in seconds.",
+                        value: (user + system) / tick))
             }
             if let rss = field(24), page > 0 {
                 out.append(Sample(name: "process_resident_memory_bytes", type: "gauge", help: "Resident memory size in bytes.", value: rss * page))
@@ -33,8 +35,10 @@ enum ProcessMetrics {
                 out.append(Sample(name: "process_virtual_memory_bytes", type: "gauge", help: "Virtual memory size in bytes.", value: vsize))
             }
             if let start = field(22), tick > 0, let boot = bootTime() {
-                out.append(Sample(name: "process_start_time_seconds", type: "gauge", help: "Start time of the process since the Unix epoch, in seconds.",
-                                  value: boot + start / tick))
+                out.append(
+                    Sample(
+                        name: "process_start_time_seconds", type: "gauge", help: "Start time of the process since the Unix epoch, in seconds.",
+                        value: boot + start / tick))
             }
         }
         if let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {

@@ -37,8 +37,10 @@ enum StatusPage {
         }
     }
 
-    static func render(_ s: GatewayStatusSnapshot, gatewayID: String, validRange: ClosedRange<Double>, loopAgeMs: Int64? = nil,
-                       query: Query = Query()) -> String {
+    static func render(
+        _ s: GatewayStatusSnapshot, gatewayID: String, validRange: ClosedRange<Double>, loopAgeMs: Int64? = nil,
+        query: Query = Query()
+    ) -> String {
         let matching = s.sensors.filter { query.filter.isEmpty || $0.sensorID.contains(query.filter) }
             .sorted(by: needsAttentionFirst)
         let pages = max(1, (matching.count + Query.pageSize - 1) / Query.pageSize)
@@ -53,35 +55,37 @@ enum StatusPage {
             rows += "<td>\(sensor.duplicates)</td><td>\(sensor.deadLetters)</td><td>\(plot(sensor.recent, validRange))</td></tr>\n"
         }
         let stale = s.sensors.count { $0.stale }
-        let legend = [Quality.ok, .corrected, .synthetic, .restated].map { "<span style=\"color:\(colours[$0]!)\">&#9679; \($0.rawValue)</span>" }
+        let legend =
+            [Quality.ok, .corrected, .synthetic, .restated].map { "<span style=\"color:\(colours[$0]!)\">&#9679; \($0.rawValue)</span>" }
             .joined(separator: " ") + " &middot; shaded: the valid range; x axis: event time of the last \(SensorSummary.recentCapacity) readings"
         func link(_ p: Int, _ label: String) -> String {
             "<a href=\"/?q=\(escape(percentEncode(query.filter)))&amp;page=\(p)\">\(label)</a>"
         }
-        let navigation = (page > 0 ? link(page - 1, "&larr; previous") + " " : "") + "page \(page + 1) of \(pages)"
+        let navigation =
+            (page > 0 ? link(page - 1, "&larr; previous") + " " : "") + "page \(page + 1) of \(pages)"
             + (page + 1 < pages ? " " + link(page + 1, "next &rarr;") : "")
         return """
-        <!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
-        <title>sensor-gateway \(escape(gatewayID))</title>
-        <style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}
-        td:first-child,th:first-child{text-align:left}.bad{color:#D55E00}</style></head><body>
-        <h1>sensor-gateway <small>\(escape(gatewayID))</small></h1>
-        <p>Broker: \(s.connected ? "connected" : "<b class=bad>disconnected</b>") &middot; journal: \(s.journalWritable ? "writable" : "<b class=bad>failed</b>")
-        &middot; received \(s.counters.received) &middot; dead letters \(s.counters.deadLetters) &middot; duplicates \(s.counters.duplicates)
-        &middot; outbound waiting \(s.outboundWaiting), in flight \(s.outboundInFlight)
-        &middot; journal room \(s.journalAppendableBytes / 1024) of \(s.journalCapacityBytes / 1024) KiB
-        &middot; last loop turn \(loopAgeMs.map { "\($0) ms ago" } ?? "not yet")
-        \(s.inputPause.map { "&middot; <b class=bad>input paused: \(escape($0))</b>" } ?? "")</p>
-        <p>Sensors: \(s.sensors.count) tracked, \(stale > 0 ? "<b class=bad>\(stale) stale</b>" : "none stale"), \(s.counters.expired) expired, \(s.counters.evicted) evicted at the cap.
-        Showing \(shown.count) of \(matching.count)\(query.filter.isEmpty ? "" : " matching"), those needing attention first (stale, then most
-        estimates, gaps and dead letters). <form style="display:inline" method="get" action="/"><input name="q" placeholder="sensor id contains"
-        value="\(escape(query.filter))"> <button>filter</button></form> \(navigation)</p>
-        <p>\(legend)</p>
-        <table><tr><th>sensor</th><th>state</th><th>last seq</th><th>last seen</th><th>ok</th><th>corrected</th><th>synthetic</th><th>restated</th><th>gaps</th><th>duplicates</th><th>dead letters</th><th>recent readings</th></tr>
-        \(rows)</table>
-        <script>for(const td of document.querySelectorAll('td[data-ms]')){const ms=+td.dataset.ms;if(ms)td.textContent=new Date(ms).toISOString()}</script>
-        </body></html>
-        """
+            <!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
+            <title>sensor-gateway \(escape(gatewayID))</title>
+            <style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}
+            td:first-child,th:first-child{text-align:left}.bad{color:#D55E00}</style></head><body>
+            <h1>sensor-gateway <small>\(escape(gatewayID))</small></h1>
+            <p>Broker: \(s.connected ? "connected" : "<b class=bad>disconnected</b>") &middot; journal: \(s.journalWritable ? "writable" : "<b class=bad>failed</b>")
+            &middot; received \(s.counters.received) &middot; dead letters \(s.counters.deadLetters) &middot; duplicates \(s.counters.duplicates)
+            &middot; outbound waiting \(s.outboundWaiting), in flight \(s.outboundInFlight)
+            &middot; journal room \(s.journalAppendableBytes / 1024) of \(s.journalCapacityBytes / 1024) KiB
+            &middot; last loop turn \(loopAgeMs.map { "\($0) ms ago" } ?? "not yet")
+            \(s.inputPause.map { "&middot; <b class=bad>input paused: \(escape($0))</b>" } ?? "")</p>
+            <p>Sensors: \(s.sensors.count) tracked, \(stale > 0 ? "<b class=bad>\(stale) stale</b>" : "none stale"), \(s.counters.expired) expired, \(s.counters.evicted) evicted at the cap.
+            Showing \(shown.count) of \(matching.count)\(query.filter.isEmpty ? "" : " matching"), those needing attention first (stale, then most
+            estimates, gaps and dead letters). <form style="display:inline" method="get" action="/"><input name="q" placeholder="sensor id contains"
+            value="\(escape(query.filter))"> <button>filter</button></form> \(navigation)</p>
+            <p>\(legend)</p>
+            <table><tr><th>sensor</th><th>state</th><th>last seq</th><th>last seen</th><th>ok</th><th>corrected</th><th>synthetic</th><th>restated</th><th>gaps</th><th>duplicates</th><th>dead letters</th><th>recent readings</th></tr>
+            \(rows)</table>
+            <script>for(const td of document.querySelectorAll('td[data-ms]')){const ms=+td.dataset.ms;if(ms)td.textContent=new Date(ms).toISOString()}</script>
+            </body></html>
+            """
     }
 
     /// Stale first, then the most estimates, gaps and dead letters, then by id.

@@ -34,12 +34,13 @@ public struct ReplayQuery: Sendable {
         let reader = try JournalReader(directory: journalDirectory)
         var result = Result()
         let wanted = sensorID.map { "cleaned/\($0)/temperature" }
-        var oldest: Int64?          // over the requested sensor(s)
+        var oldest: Int64?  // over the requested sensor(s)
         var oldestOverall: Int64?
         let (oldestSeq, startSeq) = try reader.start(receivedFrom: from &- receivedBeforeFromMs)
         try reader.read(fromSeq: startSeq) { record in
             guard record.type == RecordType.publication.rawValue, record.flags == UInt16(Publication.Kind.cleaned.rawValue),
-                  let p = JournalRecords.decodePublication(record.payload), let ts = CleanedMessage.eventTime(p.payload) else { return true }
+                let p = JournalRecords.decodePublication(record.payload), let ts = CleanedMessage.eventTime(p.payload)
+            else { return true }
             oldestOverall = min(oldestOverall ?? ts, ts)
             if let wanted, p.topic != wanted { return true }
             oldest = min(oldest ?? ts, ts)

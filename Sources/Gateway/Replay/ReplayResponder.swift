@@ -40,28 +40,36 @@ enum ReplayResponder {
         guard let to = time("to") else { return .invalid(requestID: id, replyTopic: reply, error: "to must be epoch ms or RFC 3339") }
         guard from < to else { return .invalid(requestID: id, replyTopic: reply, error: "from must be before to") }
         guard to - from <= limits.maxWindowMs else {
-            return .invalid(requestID: id, replyTopic: reply,
-                            error: "window too wide: at most \(limits.maxWindowMs / 1000) s per request (replay-max-window-s); ask in pieces")
+            return .invalid(
+                requestID: id, replyTopic: reply,
+                error: "window too wide: at most \(limits.maxWindowMs / 1000) s per request (replay-max-window-s); ask in pieces")
         }
         guard let sensor = object["sensor_id"] as? String, sensor == "*" || SensorID.isValid(sensor) else {
             return .invalid(requestID: id, replyTopic: reply, error: "sensor_id must be a valid sensor id or *")
         }
-        return .request(Request(requestID: id, query: ReplayQuery(sensorID: sensor == "*" ? nil : sensor, from: from, to: to,
-                                                                            futureToleranceMs: limits.futureToleranceMs), replyTopic: reply))
+        return .request(
+            Request(
+                requestID: id,
+                query: ReplayQuery(
+                    sensorID: sensor == "*" ? nil : sensor, from: from, to: to,
+                    futureToleranceMs: limits.futureToleranceMs), replyTopic: reply))
     }
 
     /// Answers one request on a thread of its own (it blocks while pacing), within `limits`;
     /// `slots` counts the replays running.
-    static func start(_ payload: [UInt8], journalDirectory: String, client: MQTTClient, limits: ReplayLimits,
-                      slots: ReplaySlots, logger: Logger) {
+    static func start(
+        _ payload: [UInt8], journalDirectory: String, client: MQTTClient, limits: ReplayLimits,
+        slots: ReplaySlots, logger: Logger
+    ) {
         switch parse(payload, limits: limits) {
         case .invalid(let id, let reply, let error):
             refuse(id: id, reply: reply, error: error, client: client, logger: logger)
         case .request(let r):
             guard slots.take() else {
-                refuse(id: r.requestID, reply: r.replyTopic,
-                       error: "busy: at most \(slots.limit) replays run at once (replay-max-concurrent); try again later",
-                       client: client, logger: logger)
+                refuse(
+                    id: r.requestID, reply: r.replyTopic,
+                    error: "busy: at most \(slots.limit) replays run at once (replay-max-concurrent); try again later",
+                    client: client, logger: logger)
                 return
             }
             let thread = Thread {

@@ -72,13 +72,14 @@ final class BrokerSession {
         try output.start()
         try input.start()
         for (client, source) in [(output, Inbox.Source.output), (input, .input)] {
-            forwarders.append(Task {
-                while true {
-                    let batch = await client.nextEvents()
-                    if batch.isEmpty { return }
-                    inbox.push(source, batch)
-                }
-            })
+            forwarders.append(
+                Task {
+                    while true {
+                        let batch = await client.nextEvents()
+                        if batch.isEmpty { return }
+                        inbox.push(source, batch)
+                    }
+                })
         }
     }
 
@@ -90,7 +91,11 @@ final class BrokerSession {
         case .published(let mid):
             return source == .output ? .acknowledged(messageID: mid) : .none
         case .connected(let sessionPresent):
-            logger.notice("connected to the broker", metadata: ["connection": "\(side)", "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "session_present": "\(sessionPresent)"])
+            logger.notice(
+                "connected to the broker",
+                metadata: [
+                    "connection": "\(side)", "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "session_present": "\(sessionPresent)",
+                ])
             do {
                 if source == .input {
                     inputPhase = .connected
@@ -106,9 +111,12 @@ final class BrokerSession {
             }
         case .connectFailed(let error):
             disconnected(source)
-            logger.warning("cannot reach broker; retrying with backoff",
-                           metadata: ["broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "connection": "\(side)",
-                                      "reason": "\(error.message)", "code": "\(error.connackCode.map { "connack \($0)" } ?? "\(error.code)")"])
+            logger.warning(
+                "cannot reach broker; retrying with backoff",
+                metadata: [
+                    "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "connection": "\(side)",
+                    "reason": "\(error.message)", "code": "\(error.connackCode.map { "connack \($0)" } ?? "\(error.code)")",
+                ])
         case .disconnected(let reason, let expected):
             disconnected(source)
             if !expected { logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "\(side)", "reason": "\(reason)"]) }
@@ -122,8 +130,9 @@ final class BrokerSession {
             if source == .input, mid == pendingSubscription {
                 pendingSubscription = nil
                 inputPhase = .subscriptionRefused
-                logger.error("the broker refused the readings subscription (check its ACL); no readings will arrive",
-                             metadata: ["filter": "\(configuration.engine.topicPattern.filter)"])
+                logger.error(
+                    "the broker refused the readings subscription (check its ACL); no readings will arrive",
+                    metadata: ["filter": "\(configuration.engine.topicPattern.filter)"])
             }
         }
         return .none
@@ -136,7 +145,9 @@ final class BrokerSession {
     /// Publishes the retained offline status and waits (a second at most) for the broker to
     /// take it, then closes both connections.
     func close(waitingWith inbox: Inbox) async {
-        if outputConnected, let mid = try? output.publish(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true) {
+        if outputConnected,
+            let mid = try? output.publish(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
+        {
             let deadline = Clocks.monotonicMilliseconds() + 1000
             waiting: while Clocks.monotonicMilliseconds() < deadline {
                 await inbox.wait(atMost: 50)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The gateway's two clocks. The engine never reads either: times reach it through journaled

@@ -78,8 +78,9 @@ struct EngineSnapshot: Sendable {
             throw SnapshotError.damaged("\(lines.count - 1) sensor lines, the header says \(header.engine.sensorCount)")
         }
         let sensors = try decodeInParallel(Array(lines.dropFirst()))
-        return EngineSnapshot(inputFrom: header.inputFrom, publicationsThrough: header.publicationsThrough,
-                              engine: RecoveryEngine(header: header.engine, sensors: sensors), pending: header.pending)
+        return EngineSnapshot(
+            inputFrom: header.inputFrom, publicationsThrough: header.publicationsThrough,
+            engine: RecoveryEngine(header: header.engine, sensors: sensors), pending: header.pending)
     }
 
     /// The sensor lines decoded on every core (JSON decoding is most of a restart's work at

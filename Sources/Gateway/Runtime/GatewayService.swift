@@ -60,16 +60,21 @@ public final class GatewayService {
     /// Opens the journal (recovering it), restores the engine and prepares both broker
     /// connections. Throws for a journal that cannot be opened; an unreachable broker is not an
     /// error.
-    public convenience init(configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal,
-                            status: StatusBoard = StatusBoard()) throws {
-        try self.init(configuration: configuration, logger: logger, shutdown: shutdown, status: status,
-                      outboundCapacity: 8192, ingestLimits: IngestJournal.Limits())
+    public convenience init(
+        configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal,
+        status: StatusBoard = StatusBoard()
+    ) throws {
+        try self.init(
+            configuration: configuration, logger: logger, shutdown: shutdown, status: status,
+            outboundCapacity: 8192, ingestLimits: IngestJournal.Limits())
     }
 
     /// `outboundCapacity`: publications kept in memory before the journal serves as the queue;
     /// `ingestLimits`: the input bounds (parameters so tests can make those paths run).
-    init(configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal, status: StatusBoard,
-         outboundCapacity: Int, ingestLimits: IngestJournal.Limits) throws {
+    init(
+        configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal, status: StatusBoard,
+        outboundCapacity: Int, ingestLimits: IngestJournal.Limits
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         self.shutdown = shutdown
@@ -84,9 +89,10 @@ public final class GatewayService {
             logger.warning("fault injection: unsynced journal writes are held in memory, so a kill loses what a power cut would; for reliability runs only")
             fileSystem = PowerLossFileSystem()
         }
-        ingest = try IngestJournal(layout: layout, fsync: configuration.fsync, limits: ingestLimits,
-                                   passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
-                                   fileSystem: fileSystem, onInput: { inbox.inputArrived() })
+        ingest = try IngestJournal(
+            layout: layout, fsync: configuration.fsync, limits: ingestLimits,
+            passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
+            fileSystem: fileSystem, onInput: { inbox.inputArrived() })
         let report = ingest.withJournal { $0.report }
         logger.info("journal opened", metadata: ["records": "\(report.records)"])
         for p in report.fileProblems { logger.warning("journal file problem", metadata: ["problem": "\(p)"]) }
@@ -100,10 +106,15 @@ public final class GatewayService {
         if restored.snapshotProblem != nil { counters.snapshotReadFailures += 1 }
         ingest.resume(after: restored.lastTime)
         (inputFrom, publicationsThrough, lastCheckpoint) = ingest.withJournal { j in (j.nextSeq, j.nextSeq - 1, j.checkpoint.value ?? 0) }
-        snapshots = SnapshotWriter(path: configuration.snapshotPath, logger: logger,
-                                   retainFrom: restored.snapshotRetainFrom)
-        logger.info("engine restored", metadata: ["replayed_inputs": "\(restored.replayedInputs)", "unacknowledged": "\(outbound.waitingCount)",
-                                                  "to_publish": "\(pendingPublications.count)"])
+        snapshots = SnapshotWriter(
+            path: configuration.snapshotPath, logger: logger,
+            retainFrom: restored.snapshotRetainFrom)
+        logger.info(
+            "engine restored",
+            metadata: [
+                "replayed_inputs": "\(restored.replayedInputs)", "unacknowledged": "\(outbound.waitingCount)",
+                "to_publish": "\(pendingPublications.count)",
+            ])
         broker = try BrokerSession(configuration: configuration, sink: ingest, logger: logger, startedAt: startedAt)
         updateRetention()
         try journalPending()
@@ -181,8 +192,9 @@ public final class GatewayService {
             for p in pendingPublications {
                 let seq: UInt64
                 do {
-                    seq = try j.append(type: RecordType.publication.rawValue, flags: UInt16(p.kind.rawValue), time: time,
-                                       payload: JournalRecords.encodePublication(p))
+                    seq = try j.append(
+                        type: RecordType.publication.rawValue, flags: UInt16(p.kind.rawValue), time: time,
+                        payload: JournalRecords.encodePublication(p))
                 } catch JournalError.full {
                     break
                 }
@@ -217,7 +229,8 @@ public final class GatewayService {
         // of room, when the journal has grown enough to pay for it in bytes written.
         let journalBytes = ingest.withJournal { $0.statistics.appendedBytes }
         let snapshotStatus = snapshots.status
-        let grownEnough = snapshotStatus.lastError != nil  // the last attempt failed: retry without waiting for growth
+        let grownEnough =
+            snapshotStatus.lastError != nil  // the last attempt failed: retry without waiting for growth
             || journalBytes - journalBytesAtLastSnapshot >= GatewayService.journalBytesPerSnapshotByte * UInt64(snapshotStatus.lastBytes)
         if monotonic - lastSnapshotAt >= every, pressure || grownEnough, inputFrom != snapshotStatus.inputFrom {
             if snapshots.start(takeSnapshot()) {
@@ -364,8 +377,9 @@ public final class GatewayService {
 
     private func startReplay(_ payload: [UInt8]) {
         counters.replays += 1
-        ReplayResponder.start(payload, journalDirectory: configuration.journalDirectory, client: broker.output,
-                              limits: configuration.replay, slots: replaySlots, logger: logger)
+        ReplayResponder.start(
+            payload, journalDirectory: configuration.journalDirectory, client: broker.output,
+            limits: configuration.replay, slots: replaySlots, logger: logger)
     }
 }
 

@@ -96,8 +96,10 @@ final class IngestJournal: MQTTMessageSink {
     ///     on as ordinary MQTT events.
     ///   - onInput: called (on the network thread) after journaling a burst of input.
     /// Opens (and recovers) the journal; throws when it cannot be opened.
-    init(layout: JournalLayout, fsync: FsyncMode, limits: Limits = Limits(), passThroughTopic: String, maxPayloadBytes: Int,
-         fileSystem: FileSystem = POSIXFileSystem(), clock: @escaping @Sendable () -> Int64 = Clocks.epochMilliseconds, onInput: @escaping @Sendable () -> Void) throws {
+    init(
+        layout: JournalLayout, fsync: FsyncMode, limits: Limits = Limits(), passThroughTopic: String, maxPayloadBytes: Int,
+        fileSystem: FileSystem = POSIXFileSystem(), clock: @escaping @Sendable () -> Int64 = Clocks.epochMilliseconds, onInput: @escaping @Sendable () -> Void
+    ) throws {
         self.limits = limits
         self.passThroughTopic = passThroughTopic
         self.maxPayloadBytes = maxPayloadBytes
@@ -250,8 +252,9 @@ final class IngestJournal: MQTTMessageSink {
         guard s.failure == nil else { return false }
         var record = input
         do {
-            record.seq = try s.journal.append(type: RecordType.message.rawValue, time: input.time,
-                                              payload: JournalRecords.encodeMessage(topic: input.topic, payload: input.payload))
+            record.seq = try s.journal.append(
+                type: RecordType.message.rawValue, time: input.time,
+                payload: JournalRecords.encodeMessage(topic: input.topic, payload: input.payload))
         } catch JournalError.full {
             return false
         } catch {

@@ -38,7 +38,8 @@ enum JournalRecords {
 
     static func decodePublication(_ bytes: [UInt8]) -> Publication? {
         guard bytes.count >= 4, let kind = Publication.Kind(rawValue: bytes[0]),
-              let (topic, payload) = decodeMessage(Array(bytes[2...])) else { return nil }
+            let (topic, payload) = decodeMessage(Array(bytes[2...]))
+        else { return nil }
         return Publication(kind: kind, topic: topic, payload: Array(payload), retain: bytes[1] == 1)
     }
 }

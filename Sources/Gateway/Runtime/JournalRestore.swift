@@ -30,8 +30,10 @@ struct JournalRestore {
 
     /// Restores; unacknowledged publications go into `outbound`. `snapshot` gives the engine
     /// snapshot on disk (loaded while the journal was opened).
-    func run(_ ingest: IngestJournal, outbound: inout OutboundQueue,
-             snapshot loadSnapshot: () throws -> EngineSnapshot?) throws -> Result {
+    func run(
+        _ ingest: IngestJournal, outbound: inout OutboundQueue,
+        snapshot loadSnapshot: () throws -> EngineSnapshot?
+    ) throws -> Result {
         var result = Result(engine: RecoveryEngine(configuration: configuration.engine))
         let (oldest, next, acknowledged) = ingest.withJournal { j in (j.oldestSeq, j.nextSeq, j.checkpoint.value ?? 0) }
         var inputFrom = oldest ?? next
@@ -46,8 +48,9 @@ struct JournalRestore {
                     regenerated = snapshot.pending
                     result.snapshotRetainFrom = snapshot.retainFrom
                     if let oldest, oldest > snapshot.retainFrom {
-                        logger.warning("the journal no longer holds what the engine snapshot needs; state may differ slightly",
-                                       metadata: ["needed_from": "\(snapshot.retainFrom)", "oldest": "\(oldest)"])
+                        logger.warning(
+                            "the journal no longer holds what the engine snapshot needs; state may differ slightly",
+                            metadata: ["needed_from": "\(snapshot.retainFrom)", "oldest": "\(oldest)"])
                     }
                 } else {
                     logger.notice("settings changed since the last run: engine state rebuilt from the journal")
@@ -89,8 +92,9 @@ struct JournalRestore {
         }
         result.comparedPublications = journaledAfterSnapshot
         if result.mismatchedPublications > 0 {
-            logger.warning("journaled publications differ from the ones the journal's input regenerates; the journaled ones are resent",
-                           metadata: ["differing": "\(result.mismatchedPublications)", "compared": "\(journaledAfterSnapshot)"])
+            logger.warning(
+                "journaled publications differ from the ones the journal's input regenerates; the journaled ones are resent",
+                metadata: ["differing": "\(result.mismatchedPublications)", "compared": "\(journaledAfterSnapshot)"])
         }
         result.toJournal = Array(regenerated.dropFirst(journaledAfterSnapshot))
         return result

@@ -83,8 +83,9 @@ final class SnapshotWriter: Sendable {
             // One line for the first failure and then one per hundred: a full disk must not
             // flood the log.
             if failures == 1 || failures % 100 == 0 {
-                logger.error("engine snapshot not saved; the journal keeps the input it would have covered",
-                             metadata: ["error": "\(error)", "failures": "\(failures)"])
+                logger.error(
+                    "engine snapshot not saved; the journal keeps the input it would have covered",
+                    metadata: ["error": "\(error)", "failures": "\(failures)"])
             }
             return false
         }

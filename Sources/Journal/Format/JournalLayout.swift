@@ -12,7 +12,8 @@ public struct JournalLayout: Sendable, Equatable {
     public init(directory: String, maxBytes: Int, segmentCount: Int = 16) throws {
         let size = (maxBytes / max(segmentCount, 1)) & ~4095
         guard segmentCount >= 2, size >= JournalLayout.minimumSegmentSize else {
-            throw JournalError.invalidConfiguration("journal_max_bytes \(maxBytes) is too small for \(segmentCount) segments of at least \(JournalLayout.minimumSegmentSize) bytes")
+            throw JournalError.invalidConfiguration(
+                "journal_max_bytes \(maxBytes) is too small for \(segmentCount) segments of at least \(JournalLayout.minimumSegmentSize) bytes")
         }
         self.directory = directory
         self.segmentCount = segmentCount

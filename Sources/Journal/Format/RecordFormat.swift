@@ -37,8 +37,10 @@ enum RecordFormat {
     }
 
     /// Appends the encoded record to `buffer`.
-    static func encode(_ seq: UInt64, _ time: Int64, _ type: UInt16, _ flags: UInt16, _ payload: UnsafeRawBufferPointer,
-                       generation: UInt64, into buffer: inout [UInt8]) {
+    static func encode(
+        _ seq: UInt64, _ time: Int64, _ type: UInt16, _ flags: UInt16, _ payload: UnsafeRawBufferPointer,
+        generation: UInt64, into buffer: inout [UInt8]
+    ) {
         let start = buffer.count
         let len = headerSize + payload.count
         let padded = (len + 7) & ~7
@@ -91,7 +93,7 @@ enum RecordFormat {
 /// `generation` orders segments (oldest first) and seeds record checksums; 0 means never used.
 struct SegmentHeader: Equatable {
     static let size = 64
-    static let magic: UInt32 = 0x314A_4753 // "SGJ1"
+    static let magic: UInt32 = 0x314A_4753  // "SGJ1"
     var generation: UInt64
     var baseSeq: UInt64
     var segmentSize: UInt64
@@ -114,8 +116,9 @@ struct SegmentHeader: Equatable {
         guard b.count >= size else { return nil }
         return b.withUnsafeBytes { r in
             guard UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) == magic,
-                  UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
-                    == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r[0..<60])) else { return nil }
+                UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
+                    == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r[0..<60]))
+            else { return nil }
             return SegmentHeader(
                 generation: UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
                 baseSeq: UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),

@@ -55,8 +55,10 @@ struct SegmentScanner {
                     result.dirtyTail = try !window.isZero(at: offset, count: min(RecordFormat.headerSize, segmentSize - offset))
                     return result
                 }
-                result.corruption.append(Corruption(fromOffset: offset, toOffset: resume,
-                                                    lostSeqs: seq > expected ? expected...(seq - 1) : nil))
+                result.corruption.append(
+                    Corruption(
+                        fromOffset: offset, toOffset: resume,
+                        lostSeqs: seq > expected ? expected...(seq - 1) : nil))
                 offset = resume
                 expected = seq
             }
@@ -69,7 +71,8 @@ struct SegmentScanner {
         var probe = offset + 8
         while probe + RecordFormat.headerSize <= segmentSize {
             if case .record(let r, _) = try window.decode(at: probe, generation: header.generation),
-               r.seq >= minimumSeq, r.seq < minimumSeq + UInt64(segmentSize) {
+                r.seq >= minimumSeq, r.seq < minimumSeq + UInt64(segmentSize)
+            {
                 return (probe, r.seq)
             }
             probe += 8

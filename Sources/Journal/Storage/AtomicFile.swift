@@ -7,8 +7,10 @@ public enum AtomicFile {
 
     /// Like `write(_:to:fileSystem:)`, with the content produced in pieces by `produce`, which
     /// calls `append` for each: a large file never has to be whole in memory.
-    public static func write(to path: String, fileSystem: FileSystem,
-                             producing produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
+    public static func write(
+        to path: String, fileSystem: FileSystem,
+        producing produce: (_ append: ([UInt8]) throws -> Void) throws -> Void
+    ) throws {
         let temporary = path + ".tmp"
         try fileSystem.remove(temporary)
         let h = try fileSystem.open(temporary, create: true)

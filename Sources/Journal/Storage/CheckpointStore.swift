@@ -3,7 +3,7 @@
 /// with the higher counter wins, so a torn write loses at most the newest value, never both.
 /// The file's blocks are allocated when it is opened, so a full disk cannot stop a store.
 public final class CheckpointStore {
-    private static let magic: UInt32 = 0x4B43_4753 // "SGCK"
+    private static let magic: UInt32 = 0x4B43_4753  // "SGCK"
     private let fileSystem: FileSystem
     private let handle: Int32
     private var counter: UInt64
@@ -43,10 +43,13 @@ public final class CheckpointStore {
         return bytes.withUnsafeBytes { raw in
             let r = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 64)])
             guard UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) == magic,
-                  UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
-                    == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r[0..<60])) else { return nil }
-            return (UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-                    UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+                UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
+                    == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r[0..<60]))
+            else { return nil }
+            return (
+                UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+            )
         }
     }
 }

@@ -123,8 +123,10 @@ struct AggregateWindows: Codable, Sendable {
     /// Adds a released reading; `replacing` is the quality of the earlier estimate it replaces
     /// for its seq, if any. Returns windows that must be published now (closed by this reading,
     /// or revised).
-    mutating func add(ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?,
-                      now: Int64, width: Int64, limit: Int) -> [Window] {
+    mutating func add(
+        ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?,
+        now: Int64, width: Int64, limit: Int
+    ) -> [Window] {
         let start = AggregateWindows.floor(ts, width)
         var due: [Window] = []
         // Readings mostly land in the newest window: search from the end.

@@ -20,8 +20,9 @@ extension RecoveryEngine {
     }
 
     public var snapshotHeader: SnapshotHeader {
-        SnapshotHeader(configuration: configuration, counters: counters, sensorCount: sensorCount, lastExpirySweep: lastExpirySweep,
-                       silence: silence, forgotten: forgotten)
+        SnapshotHeader(
+            configuration: configuration, counters: counters, sensorCount: sensorCount, lastExpirySweep: lastExpirySweep,
+            silence: silence, forgotten: forgotten)
     }
 
     public var sensorCount: Int { sensorStates.count }
@@ -31,7 +32,8 @@ extension RecoveryEngine {
 
     /// Rebuilds an engine from its header and its sensors in order (derived indexes are rebuilt).
     public init(header: SnapshotHeader, sensors: [SensorSnapshot]) {
-        self.init(configuration: header.configuration, counters: header.counters, sensors: sensors.map(\.state),
-                  lastExpirySweep: header.lastExpirySweep, silence: header.silence, forgotten: header.forgotten)
+        self.init(
+            configuration: header.configuration, counters: header.counters, sensors: sensors.map(\.state),
+            lastExpirySweep: header.lastExpirySweep, silence: header.silence, forgotten: header.forgotten)
     }
 }

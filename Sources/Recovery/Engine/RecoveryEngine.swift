@@ -36,8 +36,10 @@ public struct RecoveryEngine: Codable, Sendable {
     /// A restored engine (see `RecoveryEngine+Snapshot`): the lookup indexes are rebuilt from
     /// the sensors, the deadline queue on first use.
     /// `silence`: nil (a snapshot from before it existed) rebuilds it from the sensors.
-    init(configuration: EngineConfiguration, counters: EngineCounters, sensors: [SensorState], lastExpirySweep: Int64?,
-         silence: SilenceQueue?, forgotten: ForgottenSensors?) {
+    init(
+        configuration: EngineConfiguration, counters: EngineCounters, sensors: [SensorState], lastExpirySweep: Int64?,
+        silence: SilenceQueue?, forgotten: ForgottenSensors?
+    ) {
         self.configuration = configuration
         self.counters = counters
         self.sensors = sensors
@@ -52,8 +54,10 @@ public struct RecoveryEngine: Codable, Sendable {
 
     /// Processes one inbound message received at `receivedAt` (epoch ms) on `topic`, appending
     /// what must be published to `publications`.
-    public mutating func ingest(topic: String, payload: UnsafeBufferPointer<UInt8>, receivedAt: Int64,
-                                into publications: inout [Publication]) {
+    public mutating func ingest(
+        topic: String, payload: UnsafeBufferPointer<UInt8>, receivedAt: Int64,
+        into publications: inout [Publication]
+    ) {
         var out = makeOutput(&publications)
         defer { publications = out.publications }
         counters.received += 1
@@ -162,7 +166,8 @@ public struct RecoveryEngine: Codable, Sendable {
     private mutating func expireIdleSensors(now: Int64, _ out: inout Output) {
         lastExpirySweep = now
         guard let retention = configuration.sensorRetentionMs,
-              sensors.contains(where: { now - $0.lastReceivedAt >= retention }) else { return }
+            sensors.contains(where: { now - $0.lastReceivedAt >= retention })
+        else { return }
         var kept: [SensorState] = []
         kept.reserveCapacity(sensors.count)
         for var sensor in sensors {
@@ -225,10 +230,13 @@ public struct RecoveryEngine: Codable, Sendable {
             // (else that would copy every sensor).
             let sensors = sensors
             let oneShot = Swift.min(oneShotEvictableAfterMs, Self.evictableAfterMs)
-            guard let found = silence.takeSilent(now: receivedAt, minimum: oneShot, budget: 64, lastHeard: { sensors[$0].lastReceivedAt },
-                                                 evictable: { i, silent in
-                                                     silent >= (sensors[i].period.period == nil ? oneShot : Self.evictableAfterMs)
-                                                 }) else { return nil }
+            guard
+                let found = silence.takeSilent(
+                    now: receivedAt, minimum: oneShot, budget: 64, lastHeard: { sensors[$0].lastReceivedAt },
+                    evictable: { i, silent in
+                        silent >= (sensors[i].period.period == nil ? oneShot : Self.evictableAfterMs)
+                    })
+            else { return nil }
             i = found
         }
         self.sensors[i].expire(at: receivedAt, &out)
@@ -267,14 +275,17 @@ public struct RecoveryEngine: Codable, Sendable {
         if let r = sensor.remembered { forgotten.remember(r, cap: configuration.maxSensors ?? 20_000) }
     }
 
-    private mutating func deadLetter(_ reason: RejectionReason, _ dlqTopic: String, _ topic: String,
-                                     _ payload: UnsafeBufferPointer<UInt8>, _ receivedAt: Int64, _ out: inout Output,
-                                     sensor: Int? = nil) {
+    private mutating func deadLetter(
+        _ reason: RejectionReason, _ dlqTopic: String, _ topic: String,
+        _ payload: UnsafeBufferPointer<UInt8>, _ receivedAt: Int64, _ out: inout Output,
+        sensor: Int? = nil
+    ) {
         counters.deadLetters += 1
         counters.deadLettersByReason[reason.code, default: 0] += 1
         if let sensor { sensors[sensor].summary.deadLetters += 1 }
-        let body = Messages.deadLetter(reason: reason, topic: topic, receivedAt: receivedAt, payload: payload,
-                                       maxBytes: configuration.maxPayloadBytes)
+        let body = Messages.deadLetter(
+            reason: reason, topic: topic, receivedAt: receivedAt, payload: payload,
+            maxBytes: configuration.maxPayloadBytes)
         out.emit(.deadLetter, dlqTopic, body)
     }
 }

@@ -17,8 +17,9 @@ extension SensorState {
     /// What to remember of this sensor once `expire` has published everything it held.
     var remembered: RememberedSensor? {
         guard started else { return nil }  // never started: nothing was published to continue from
-        return RememberedSensor(id: id, boot: boot, nextSeq: nextSeq, highestSeen: highestSeen, maxTs: maxTs,
-                                lastValid: lastValid, lastAnchor: lastAnchor, tsStep: tsStep)
+        return RememberedSensor(
+            id: id, boot: boot, nextSeq: nextSeq, highestSeen: highestSeen, maxTs: maxTs,
+            lastValid: lastValid, lastAnchor: lastAnchor, tsStep: tsStep)
     }
 
     /// A sensor coming back after being forgotten: it continues its epoch where it stopped. It

@@ -123,13 +123,15 @@ struct SensorState: Codable, Sendable {
             return .tooLate
         case .restatable(let earlier):
             guard inRange else { return earlier == .corrected ? .duplicate : .lateOutOfRange }
-            var cleaned = CleanedReading(sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
-                                         status: r.status, quality: .restated, boot: r.boot)
+            var cleaned = CleanedReading(
+                sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
+                status: r.status, quality: .restated, boot: r.boot)
             cleaned.supersedes = earlier
             publish(cleaned, &out)
             history.markRestated(r.seq)
-            addToAggregates(ts: r.ts, seq: r.seq, value: r.temperature, quality: .restated,
-                            replacing: earlier == .gap ? nil : earlier, at: now, &out)
+            addToAggregates(
+                ts: r.ts, seq: r.seq, value: r.temperature, quality: .restated,
+                replacing: earlier == .gap ? nil : earlier, at: now, &out)
             return .accepted
         }
     }
@@ -268,8 +270,10 @@ struct SensorState: Codable, Sendable {
 
     private mutating func publishReal(_ h: HeldReading, at now: Int64, _ out: inout Output) {
         let r = h.reading
-        publish(CleanedReading(sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
-                               status: r.status, quality: .ok, boot: r.boot), &out)
+        publish(
+            CleanedReading(
+                sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
+                status: r.status, quality: .ok, boot: r.boot), &out)
         noteAnchor(anchor(h))
         lastValid = anchor(h)
         recent.append(r.temperature)
@@ -279,8 +283,9 @@ struct SensorState: Codable, Sendable {
     private mutating func publishCorrected(_ h: HeldReading, right: Anchor?, at now: Int64, _ out: inout Output) {
         let r = h.reading
         let value = out.estimator.value(seq: r.seq, left: lastValid, right: right, method: .linear, recent: recent, seed: 0)
-        var cleaned = CleanedReading(sensorID: id, seq: r.seq, ts: r.ts, temperature: value,
-                                     status: r.status, quality: .corrected, boot: r.boot)
+        var cleaned = CleanedReading(
+            sensorID: id, seq: r.seq, ts: r.ts, temperature: value,
+            status: r.status, quality: .corrected, boot: r.boot)
         cleaned.raw = r.temperature
         publish(cleaned, &out)
         history.record(from: r.seq, to: r.seq, quality: .corrected, at: now)
@@ -298,8 +303,9 @@ struct SensorState: Codable, Sendable {
         let allowed = !tooLong && fillAllowance.take(Double(span), at: now, capacity: c.fillBurst, perMinute: c.fillsPerMinute)
         if !tooLong && !allowed { summary.fillsRateLimited += 1 }
         if !allowed {
-            let notice = GapNotice(sensorID: id, fromSeq: from, toSeq: to, fromTs: lastAnchor?.ts ?? next.reading.ts,
-                                   toTs: next.reading.ts, boot: boot)
+            let notice = GapNotice(
+                sensorID: id, fromSeq: from, toSeq: to, fromTs: lastAnchor?.ts ?? next.reading.ts,
+                toTs: next.reading.ts, boot: boot)
             out.emit(.cleaned, topics.cleaned, notice.render())
             summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
             history.record(from: from, to: to, quality: .gap, at: now)
@@ -309,10 +315,12 @@ struct SensorState: Codable, Sendable {
         let status = lastValid?.status ?? rightValue?.status ?? .normal
         for seq in from...to {
             let ts = Estimator.timestamp(seq: seq, left: lastAnchor, right: rightTime, step: tsStep)
-            let value = out.estimator.value(seq: seq, left: lastValid, right: rightValue, method: c.fill, recent: recent,
-                                            seed: Estimator.seed(sensorID: id, boot: boot, seq: seq))
-            var cleaned = CleanedReading(sensorID: id, seq: seq, ts: ts, temperature: value, status: status,
-                                         quality: .synthetic, boot: boot)
+            let value = out.estimator.value(
+                seq: seq, left: lastValid, right: rightValue, method: c.fill, recent: recent,
+                seed: Estimator.seed(sensorID: id, boot: boot, seq: seq))
+            var cleaned = CleanedReading(
+                sensorID: id, seq: seq, ts: ts, temperature: value, status: status,
+                quality: .synthetic, boot: boot)
             cleaned.method = c.fill
             publish(cleaned, &out)
             addToAggregates(ts: ts, seq: seq, value: value, quality: .synthetic, replacing: nil, at: now, &out)
@@ -335,11 +343,15 @@ struct SensorState: Codable, Sendable {
         summary.resendRequests += 1
     }
 
-    private mutating func addToAggregates(ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?,
-                                          at now: Int64, _ out: inout Output) {
+    private mutating func addToAggregates(
+        ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?,
+        at now: Int64, _ out: inout Output
+    ) {
         let width = out.configuration.aggregateWindowMs
-        for window in aggregates.add(ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, now: now, width: width,
-                                             limit: out.configuration.aggregateWindowsPerSensor) {
+        for window in aggregates.add(
+            ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, now: now, width: width,
+            limit: out.configuration.aggregateWindowsPerSensor)
+        {
             out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
         }
     }

@@ -33,8 +33,10 @@ struct SilenceQueue: Codable, Sendable, Equatable {
     /// goes to the back with its new time, one silent at least `minimum` but not evictable goes to
     /// the back as it is; at one silent less than `minimum` the search ends (the rest were heard
     /// from about as recently). nil when none was found. `lastHeard` gives a sensor's last receipt.
-    mutating func takeSilent(now: Int64, minimum: Int64, budget: Int, lastHeard: (Int) -> Int64,
-                             evictable: (_ sensor: Int, _ silentFor: Int64) -> Bool) -> Int? {
+    mutating func takeSilent(
+        now: Int64, minimum: Int64, budget: Int, lastHeard: (Int) -> Int64,
+        evictable: (_ sensor: Int, _ silentFor: Int64) -> Bool
+    ) -> Int? {
         for _ in 0..<budget {
             guard head < entries.count else { return nil }
             let front = entries[head]

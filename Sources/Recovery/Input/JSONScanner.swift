@@ -97,7 +97,7 @@ struct JSONScanner {
                 guard let e = next() else { throw Malformed() }
                 switch e {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     break
                 case UInt8(ascii: "u"):
                     for _ in 0..<4 {
@@ -250,7 +250,8 @@ struct JSONScanner {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             value = Double(text) ?? .nan
         }
-        let integer: Int64? = (isInteger && !overflow && mantissa <= UInt64(Int64.max))
+        let integer: Int64? =
+            (isInteger && !overflow && mantissa <= UInt64(Int64.max))
             ? (negative ? -Int64(mantissa) : Int64(mantissa)) : nil
         return JSONNumber(value: value, integer: integer, isIntegerLiteral: isInteger)
     }
@@ -291,7 +292,8 @@ struct JSONScanner {
                 var scalar = hex4(i)
                 i += 4
                 if (0xD800..<0xDC00).contains(scalar), i + 6 <= raw.endIndex,
-                   raw[i] == UInt8(ascii: "\\"), raw[i + 1] == UInt8(ascii: "u") {
+                    raw[i] == UInt8(ascii: "\\"), raw[i + 1] == UInt8(ascii: "u")
+                {
                     let low = hex4(i + 2)
                     if (0xDC00..<0xE000).contains(low) {
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)

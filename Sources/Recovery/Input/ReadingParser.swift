@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Turns a payload into a `Reading` or the contract's reason for rejecting it.
@@ -60,13 +60,23 @@ public enum ReadingParser {
                 case 3 where isKey(key, kSeq):
                     duplicate = mark(&seen, 1) || duplicate
                     if case .number(let n) = value {
-                        if n.isIntegerLiteral, let i = n.integer, i >= 0, UInt64(i) <= maxSeq { seq = UInt64(i); problem = nil } else { problem = .badValue("seq") }
-                    } else { problem = .badType("seq") }
+                        if n.isIntegerLiteral, let i = n.integer, i >= 0, UInt64(i) <= maxSeq {
+                            seq = UInt64(i); problem = nil
+                        } else {
+                            problem = .badValue("seq")
+                        }
+                    } else {
+                        problem = .badType("seq")
+                    }
                 case 2 where isKey(key, kTs):
                     duplicate = mark(&seen, 2) || duplicate
                     switch value {
                     case .number(let n):
-                        if n.value.isFinite, n.value >= 0, n.value < Double(timestampLimit) { ts = n.integer ?? Int64(n.value.rounded(.down)); problem = nil } else { problem = .badValue("ts") }
+                        if n.value.isFinite, n.value >= 0, n.value < Double(timestampLimit) {
+                            ts = n.integer ?? Int64(n.value.rounded(.down)); problem = nil
+                        } else {
+                            problem = .badValue("ts")
+                        }
                     case .string(let raw, _):
                         if let t = Timestamp.parseRFC3339(raw), t >= 0, t < timestampLimit { ts = t; problem = nil } else { problem = .badValue("ts") }
                     default:
@@ -76,26 +86,38 @@ public enum ReadingParser {
                     duplicate = mark(&seen, 4) || duplicate
                     if case .number(let n) = value {
                         if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue("temperature") }
-                    } else { problem = .badType("temperature") }
+                    } else {
+                        problem = .badType("temperature")
+                    }
                 case 6 where isKey(key, kStatus):
                     duplicate = mark(&seen, 8) || duplicate
                     if case .string(let raw, _) = value {
-                        if raw.elementsEqual(vNormal) { status = .normal; problem = nil }
-                        else if raw.elementsEqual(vDeviated) { status = .deviated; problem = nil }
-                        else { problem = .badValue("status") }
-                    } else { problem = .badType("status") }
+                        if raw.elementsEqual(vNormal) {
+                            status = .normal; problem = nil
+                        } else if raw.elementsEqual(vDeviated) {
+                            status = .deviated; problem = nil
+                        } else {
+                            problem = .badValue("status")
+                        }
+                    } else {
+                        problem = .badType("status")
+                    }
                 case 4 where isKey(key, kBoot):
                     duplicate = mark(&seen, 16) || duplicate
                     if case .number(let n) = value {
                         if n.isIntegerLiteral, let i = n.integer, i >= 0 { boot = i; problem = nil } else { problem = .badValue("boot") }
-                    } else { problem = .badType("boot") }
+                    } else {
+                        problem = .badType("boot")
+                    }
                 case 9 where isKey(key, kSensorID):
                     duplicate = mark(&seen, 32) || duplicate
                     if case .string(let raw, let escaped) = value {
                         payloadSensor = raw
                         payloadSensorEscaped = escaped
                         problem = nil
-                    } else { problem = .badType("sensor_id") }
+                    } else {
+                        problem = .badType("sensor_id")
+                    }
                 default:
                     problem = nil
                 }
@@ -107,7 +129,8 @@ public enum ReadingParser {
         if duplicate { return .failure(.malformedJSON) }
         if let failure { return .failure(failure) }
         if let raw = payloadSensor {
-            let matches = payloadSensorEscaped
+            let matches =
+                payloadSensorEscaped
                 ? JSONScanner.decodeString(raw, hasEscapes: true) == sensorID
                 : raw.elementsEqual(sensorID.utf8)
             if !matches { return .failure(.sensorIDMismatch) }

@@ -27,7 +27,8 @@ public struct TopicPattern: Sendable, Codable, Equatable {
     public init?(_ filter: String) {
         let levels = filter.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard let plus = levels.firstIndex(of: "+"), levels.filter({ $0 == "+" }).count == 1,
-              !levels.contains(where: { $0.contains("#") || ($0 != "+" && $0.contains("+")) }) else { return nil }
+            !levels.contains(where: { $0.contains("#") || ($0 != "+" && $0.contains("+")) })
+        else { return nil }
         self.filter = filter
         self.levels = levels
         sensorLevel = plus

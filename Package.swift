@@ -32,12 +32,14 @@ let package = Package(
         ),
         .target(name: "MQTT", dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "DeterministicRandom", swiftSettings: strict),
-        .target(name: "Recovery", dependencies: ["DeterministicRandom"], swiftSettings: strict),
+        // The interface's vocabulary (topics, broker URLs), shared by the gateway, the simulator and the tests.
+        .target(name: "Wire", swiftSettings: strict),
+        .target(name: "Recovery", dependencies: ["DeterministicRandom", "Wire"], swiftSettings: strict),
         .target(name: "Journal", swiftSettings: strict),
         .target(
             name: "Gateway",
             dependencies: [
-                "MQTT", "Recovery", "Journal",
+                "MQTT", "Recovery", "Journal", "Wire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -59,15 +61,16 @@ let package = Package(
         .executableTarget(
             name: "sensor-sim",
             dependencies: [
-                "MQTT", "DeterministicRandom",
+                "MQTT", "DeterministicRandom", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "simulator",
             swiftSettings: strict
         ),
         .executableTarget(name: "gateway-bench", dependencies: ["Recovery", "Journal", "DeterministicRandom"], path: "Benchmarks/gateway-bench", swiftSettings: strict),
-        .target(name: "TestSupport", dependencies: ["MQTT"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["MQTT", "Wire"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DeterministicRandom"], swiftSettings: strict),
         .executableTarget(name: "JournalCrashHelper", dependencies: ["Journal"], path: "Tests/JournalCrashHelper", swiftSettings: strict),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "DeterministicRandom"], swiftSettings: strict),

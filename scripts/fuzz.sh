@@ -20,6 +20,9 @@ quiet() { "$@" 2> >(grep -v "Cannot export local symbol" >&2); }
 quiet swiftc "${flags[@]}" -emit-library -static -module-name DeterministicRandom \
     -emit-module-path "$out/DeterministicRandom.swiftmodule" -o "$out/libDeterministicRandom.a" \
     Sources/DeterministicRandom/*.swift
+quiet swiftc "${flags[@]}" -emit-library -static -module-name Wire \
+    -emit-module-path "$out/Wire.swiftmodule" -o "$out/libWire.a" \
+    Sources/Wire/*.swift
 quiet swiftc "${flags[@]}" -emit-library -static -module-name Recovery -I "$out" \
     -emit-module-path "$out/Recovery.swiftmodule" -o "$out/libRecovery.a" \
     $(find Sources/Recovery -name '*.swift' | sort)
@@ -27,7 +30,7 @@ quiet swiftc "${flags[@]}" -emit-library -static -module-name Recovery -I "$out"
 status=0
 for target in parser engine; do
     harness=Tests/Fuzz/$(tr '[:lower:]' '[:upper:]' <<< "${target:0:1}")${target:1}Fuzzer.swift
-    quiet swiftc "${flags[@]}" -I "$out" -L "$out" -lRecovery -lDeterministicRandom -o "$out/fuzz-$target" "$harness"
+    quiet swiftc "${flags[@]}" -I "$out" -L "$out" -lRecovery -lDeterministicRandom -lWire -o "$out/fuzz-$target" "$harness"
     mkdir -p "$out/corpus/$target"
     log=$out/fuzz-$target.log
     if "$out/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \

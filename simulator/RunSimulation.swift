@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MQTT
 import Synchronization
+import Wire
 
 /// `sensor-sim run`: plays the fleet.
 struct RunSimulation: AsyncParsableCommand {
@@ -36,11 +37,11 @@ struct RunSimulation: AsyncParsableCommand {
         ] where !(0...1).contains(p) {
             throw ValidationError("--\(name)=\(p): a probability between 0 and 1")
         }
-        guard BrokerAddress(broker) != nil else { throw ValidationError("--broker=\(broker): expected mqtt://HOST:PORT") }
+        guard BrokerURL(broker)?.scheme == .mqtt else { throw ValidationError("--broker=\(broker): expected mqtt://HOST:PORT") }
     }
 
     func run() async throws {
-        let address = BrokerAddress(broker)!
+        let address = BrokerURL(broker)!
         let client = try MQTTClient(
             MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-\(seed)-\(ProcessInfo.processInfo.processIdentifier)"))
         do { try await client.connect() } catch {
@@ -48,7 +49,7 @@ struct RunSimulation: AsyncParsableCommand {
             throw ExitCode(69)
         }
         let requests = ResendInbox()
-        try client.subscribe("sensors/+/resend", qos: .atLeastOnce)
+        try client.subscribe(Topics.resendFilter, qos: .atLeastOnce)
         let pump = Task { await requests.pump(client) }
 
         let hz = Double(rate) ?? 0
@@ -160,7 +161,7 @@ final class FleetPlayer {
             // Keep libmosquitto's queue short: it walks the whole queue for every acknowledgement,
             // so a round of 10,000 sensors queued at once made the simulator its own bottleneck.
             while client.unacknowledgedCount >= FleetPlayer.maxUnacknowledged { usleep(200) }
-            try client.publish(topic: "sensors/\(sensor)/temperature", payload: p, qos: .atLeastOnce)
+            try client.publish(topic: Topics.reading(sensor), payload: p, qos: .atLeastOnce)
             published += 1
         }
     }
@@ -193,13 +194,12 @@ final class ResendInbox: Sendable {
             let events = await client.nextEvents()
             if events.isEmpty { return }
             for case .message(let m) in events {
-                let parts = m.topic.split(separator: "/")
-                guard parts.count == 3, parts[2] == "resend",
+                guard let sensor = Topics.sensor(ofResend: m.topic),
                     let o = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
                     let from = (o["from_seq"] as? NSNumber)?.uint64Value
                 else { continue }
                 let to = (o["to_seq"] as? NSNumber)?.uint64Value
-                pending.withLock { $0.append((String(parts[1]), from, to)) }
+                pending.withLock { $0.append((sensor, from, to)) }
             }
         }
     }
@@ -240,19 +240,5 @@ final class TruthWriter {
     func close() {
         flush()
         handle.closeFile()
-    }
-}
-
-/// `mqtt://HOST:PORT`.
-struct BrokerAddress {
-    var host: String
-    var port: Int32
-
-    init?(_ text: String) {
-        guard text.hasPrefix("mqtt://") else { return nil }
-        let rest = text.dropFirst(7)
-        guard let colon = rest.lastIndex(of: ":"), let port = Int32(rest[rest.index(after: colon)...]), !rest[..<colon].isEmpty else { return nil }
-        host = String(rest[..<colon])
-        self.port = port
     }
 }

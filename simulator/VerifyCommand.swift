@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MQTT
+import Wire
 
 /// `sensor-sim verify`: scores cleaned output against the truth; exit 1 when the contract breaks.
 struct VerifyCommand: AsyncParsableCommand {
@@ -15,7 +16,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (cleaned == nil) != (broker == nil) else { throw ValidationError("give either --cleaned FILE or --broker URL") }
-        if let broker, BrokerAddress(broker) == nil { throw ValidationError("--broker=\(broker): expected mqtt://HOST:PORT") }
+        if let broker, BrokerURL(broker)?.scheme != .mqtt { throw ValidationError("--broker=\(broker): expected mqtt://HOST:PORT") }
     }
 
     func run() async throws {
@@ -36,11 +37,11 @@ struct VerifyCommand: AsyncParsableCommand {
     /// The cleaned messages, from the file or collected live until the stream goes quiet.
     private func cleanedOutput() async throws -> [[String: Any]] {
         if let cleaned { return try Verifier.jsonLines(cleaned) }
-        let address = BrokerAddress(broker!)!
+        let address = BrokerURL(broker!)!
         let client = try MQTTClient(
             MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-verify-\(ProcessInfo.processInfo.processIdentifier)"))
         try await client.connect()
-        try client.subscribe("cleaned/#", qos: .atLeastOnce)
+        try client.subscribe(Topics.cleanedFilter, qos: .atLeastOnce)
         var payloads: [[UInt8]] = []
         let quiet = Duration.milliseconds(Int64(listenSeconds * 1000))
         while true {

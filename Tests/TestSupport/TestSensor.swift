@@ -1,6 +1,7 @@
 import Foundation
 import MQTT
 import Synchronization
+import Wire
 
 /// A fleet of scripted sensors over one MQTT connection. It remembers everything it measured
 /// and, when `answersResends` is on, republishes requested seqs like a sensor with a buffer.
@@ -15,7 +16,7 @@ public final class TestSensorFleet: Sendable {
         let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: id))
         try await client.connect()
         let fleet = TestSensorFleet(client: client, answersResends: answersResends)
-        try client.subscribe("sensors/+/resend", qos: .atLeastOnce)
+        try client.subscribe(Topics.resendFilter, qos: .atLeastOnce)
         fleet.startPump()
         return fleet
     }
@@ -33,11 +34,11 @@ public final class TestSensorFleet: Sendable {
     public func measure(_ sensor: String, seq: UInt64, ts: Int64, temperature: Double, deliver: Bool = true) throws {
         let body = TestSensorFleet.payload(seq: seq, ts: ts, temperature: temperature)
         measured.withLock { $0[sensor, default: [:]][seq] = body }
-        if deliver { try client.publish(topic: "sensors/\(sensor)/temperature", payload: Array(body.utf8), qos: .atLeastOnce) }
+        if deliver { try client.publish(topic: Topics.reading(sensor), payload: Array(body.utf8), qos: .atLeastOnce) }
     }
 
     public func publishRaw(_ sensor: String, _ body: String) throws {
-        try client.publish(topic: "sensors/\(sensor)/temperature", payload: Array(body.utf8), qos: .atLeastOnce)
+        try client.publish(topic: Topics.reading(sensor), payload: Array(body.utf8), qos: .atLeastOnce)
     }
 
     private func startPump() {
@@ -54,14 +55,12 @@ public final class TestSensorFleet: Sendable {
     private func answer(_ m: MQTTMessage) {
         resendRequests.withLock { $0 += 1 }
         guard answersResends else { return }
-        let parts = m.topic.split(separator: "/")
-        guard parts.count == 3, let request = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
+        guard let sensor = Topics.sensor(ofResend: m.topic), let request = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
             let from = (request["from_seq"] as? NSNumber)?.uint64Value
         else { return }
         let to = (request["to_seq"] as? NSNumber)?.uint64Value ?? UInt64.max
-        let sensor = String(parts[1])
         let bodies = measured.withLock { all in (all[sensor] ?? [:]).filter { $0.key >= from && $0.key <= to }.sorted { $0.key < $1.key }.map(\.value) }
-        for body in bodies { _ = try? client.publish(topic: "sensors/\(sensor)/temperature", payload: Array(body.utf8), qos: .atLeastOnce) }
+        for body in bodies { _ = try? client.publish(topic: Topics.reading(sensor), payload: Array(body.utf8), qos: .atLeastOnce) }
     }
 
     public func close() async {

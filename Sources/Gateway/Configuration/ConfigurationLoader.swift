@@ -177,29 +177,3 @@ public enum ConfigurationLoader {
         if c.brokerScheme == .mqtts && c.caFile == nil { throw fail("broker", or: "ca-file", "mqtts needs --ca-file") }
     }
 }
-
-/// `mqtt://HOST:PORT` or `mqtts://HOST:PORT` (port optional: 1883 / 8883).
-struct BrokerURL {
-    var scheme: GatewayConfiguration.BrokerScheme
-    var host: String
-    var port: Int32
-
-    init?(_ text: String) {
-        guard let range = text.range(of: "://"), let scheme = GatewayConfiguration.BrokerScheme(rawValue: String(text[..<range.lowerBound])) else { return nil }
-        self.scheme = scheme
-        let rest = text[range.upperBound...].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { return nil }
-            host = String(rest[rest.index(after: rest.startIndex)..<close])
-            let tail = rest[rest.index(after: close)...]
-            port = tail.isEmpty ? (scheme == .mqtt ? 1883 : 8883) : (tail.hasPrefix(":") ? Int32(tail.dropFirst()) ?? -1 : -1)
-        } else if let colon = rest.lastIndex(of: ":") {
-            host = String(rest[..<colon])
-            port = Int32(rest[rest.index(after: colon)...]) ?? -1
-        } else {
-            host = String(rest)
-            port = scheme == .mqtt ? 1883 : 8883
-        }
-        guard !host.isEmpty, (1...65535).contains(port) else { return nil }
-    }
-}

@@ -1,10 +1,11 @@
 import Journal
 import Logging
 import Recovery
+import Wire
 
 /// Everything `sensor-gateway run` can be told (docs/INTERFACE.md section 7), with its defaults.
 public struct GatewayConfiguration: Sendable {
-    public enum BrokerScheme: String, Sendable { case mqtt, mqtts }
+    public typealias BrokerScheme = BrokerURL.Scheme
 
     public var brokerScheme: BrokerScheme = .mqtt
     public var brokerHost = "127.0.0.1"
@@ -60,8 +61,8 @@ public struct GatewayConfiguration: Sendable {
     /// The client id of the connection that publishes: the input's with `-out` appended.
     public var outputClientID: String { effectiveClientID + "-out" }
 
-    public var statusTopic: String { "gateway/\(gatewayID)/status" }
-    public var replayTopic: String { "gateway/\(gatewayID)/replay" }
+    public var statusTopic: String { Topics.gatewayStatus(gatewayID) }
+    public var replayTopic: String { Topics.replayRequests(gatewayID) }
     public var journalDirectory: String { "\(dataDirectory)/journal" }
     public var snapshotPath: String { "\(dataDirectory)/engine.snapshot" }
 }

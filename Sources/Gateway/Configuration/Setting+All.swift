@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Recovery
+import Wire
 
 extension Setting {
     /// Every setting, in the order `--help`, `config show` and the start-up summary list them,

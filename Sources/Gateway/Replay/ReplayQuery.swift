@@ -1,5 +1,6 @@
 import Journal
 import Recovery
+import Wire
 
 /// Selects past cleaned readings from the journal: those of one sensor (or all) with
 /// `from <= ts < to`, in the order they were published. Shared by MQTT replay requests and the
@@ -33,7 +34,7 @@ public struct ReplayQuery: Sendable {
     public func run(journalDirectory: String, _ emit: (Publication) throws -> Void) throws -> Result {
         let reader = try JournalReader(directory: journalDirectory)
         var result = Result()
-        let wanted = sensorID.map { "cleaned/\($0)/temperature" }
+        let wanted = sensorID.map(Topics.cleaned)
         var oldest: Int64?  // over the requested sensor(s)
         var oldestOverall: Int64?
         let (oldestSeq, startSeq) = try reader.start(receivedFrom: from &- receivedBeforeFromMs)

@@ -3,6 +3,7 @@ import Journal
 import Logging
 import MQTT
 import Recovery
+import Wire
 
 /// Answers `gateway/<id>/replay` requests (docs/INTERFACE.md section 5).
 enum ReplayResponder {
@@ -25,9 +26,9 @@ enum ReplayResponder {
         guard let id = object["request_id"] as? String, !id.isEmpty, !id.contains("/"), !id.contains("+"), !id.contains("#") else {
             return .invalid(requestID: nil, replyTopic: nil, error: "request_id must be a non-empty string without / + #")
         }
-        let reply = (object["reply_topic"] as? String) ?? "replay/\(id)"
-        guard reply.hasPrefix("replay/"), !reply.contains("+"), !reply.contains("#") else {
-            return .invalid(requestID: id, replyTopic: "replay/\(id)", error: "reply_topic must lie under replay/")
+        let reply = (object["reply_topic"] as? String) ?? Topics.replayReply(id)
+        guard reply.hasPrefix(Topics.replayPrefix), !reply.contains("+"), !reply.contains("#") else {
+            return .invalid(requestID: id, replyTopic: Topics.replayReply(id), error: "reply_topic must lie under replay/")
         }
         func time(_ key: String) -> Int64? {
             switch object[key] {

@@ -1,7 +1,9 @@
+import Wire
+
 /// The engine's settings (docs/INTERFACE.md sections 1-4). All durations are milliseconds.
 public struct EngineConfiguration: Sendable, Codable, Equatable {
     public var gatewayID: String = "gateway"
-    public var topicPattern: TopicPattern = TopicPattern("sensors/+/temperature")!
+    public var topicPattern: TopicPattern = TopicPattern(Topics.readingsFilter)!
     public var validMin: Double = 50
     public var validMax: Double = 55
     public var reorderWindowMs: Int64 = 2000

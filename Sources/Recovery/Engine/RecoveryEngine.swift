@@ -1,3 +1,5 @@
+import Wire
+
 /// The recovery engine: a pure, deterministic function from inbound messages and clock ticks to
 /// the messages the gateway must publish (docs/INTERFACE.md sections 1-4).
 ///
@@ -71,12 +73,12 @@ public struct RecoveryEngine: Codable, Sendable {
             switch configuration.topicPattern.match(topic) {
             case .sensor(let id): sensorID = id
             case .invalidSensorID, .noMatch:
-                deadLetter(.invalidSensorID, SensorTopics.invalidDeadLetter, topic, payload, receivedAt, &out)
+                deadLetter(.invalidSensorID, Topics.invalidDeadLetter, topic, payload, receivedAt, &out)
                 return
             }
         }
         let existing = known ?? index[sensorID]
-        let dlqTopic = existing.map { sensors[$0].topics.deadLetter } ?? SensorTopics.deadLetter(for: sensorID)
+        let dlqTopic = existing.map { sensors[$0].topics.deadLetter } ?? Topics.deadLetter(sensorID)
         if payload.count > configuration.maxPayloadBytes {
             deadLetter(.payloadTooLarge, dlqTopic, topic, payload, receivedAt, &out, sensor: existing ?? tracked(sensorID, receivedAt))
             return

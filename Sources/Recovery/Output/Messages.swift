@@ -1,3 +1,5 @@
+import Wire
+
 /// Payloads of the gateway's non-reading messages (docs/INTERFACE.md sections 3 and 4).
 enum Messages {
     static func deadLetter(reason: RejectionReason, topic: String, receivedAt: Int64, payload: UnsafeBufferPointer<UInt8>, maxBytes: Int) -> [UInt8] {
@@ -67,14 +69,10 @@ struct SensorTopics: Codable, Sendable {
     var aggregate: String
 
     init(sensorID: String, configuration: EngineConfiguration) {
-        cleaned = "cleaned/\(sensorID)/temperature"
-        deadLetter = SensorTopics.deadLetter(for: sensorID)
-        resend = "sensors/\(sensorID)/resend"
-        state = "gateway/\(configuration.gatewayID)/sensors/\(sensorID)"
-        aggregate = "aggregates/\(sensorID)/temperature/\(configuration.aggregateWindowLabel)"
+        cleaned = Topics.cleaned(sensorID)
+        deadLetter = Topics.deadLetter(sensorID)
+        resend = Topics.resend(sensorID)
+        state = Topics.sensorState(gateway: configuration.gatewayID, sensor: sensorID)
+        aggregate = Topics.aggregate(sensorID, window: configuration.aggregateWindowLabel)
     }
-
-    static let invalidDeadLetter = "dlq/_invalid/temperature"
-
-    static func deadLetter(for sensorID: String) -> String { "dlq/\(sensorID)/temperature" }
 }

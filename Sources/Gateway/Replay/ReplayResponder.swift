@@ -33,7 +33,7 @@ enum ReplayResponder {
         func time(_ key: String) -> Int64? {
             switch object[key] {
             case let n as NSNumber: return n.int64Value
-            case let s as String: return CleanedMessage.parseTime(s)
+            case let s as String: return Timestamp.parse(s)
             default: return nil
             }
         }

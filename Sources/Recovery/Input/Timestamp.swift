@@ -1,6 +1,14 @@
 /// Event timestamps: the contract accepts epoch milliseconds or RFC 3339 text with an offset;
 /// everything downstream uses epoch milliseconds.
 public enum Timestamp {
+    /// Parses the contract's time forms given as text (a command line's `--from`, a replay
+    /// request's string): epoch milliseconds, or RFC 3339 with an offset.
+    public static func parse(_ text: String) -> Int64? {
+        if let ms = Int64(text) { return ms }
+        if let d = Double(text), d.isFinite { return Int64(d) }
+        return parseRFC3339(Array(text.utf8))
+    }
+
     /// Parses `2026-11-26T03:00:00.250Z` or `...+01:00` into epoch milliseconds.
     /// Fractions beyond milliseconds are truncated. Returns nil for anything else.
     public static func parseRFC3339<C: Collection<UInt8>>(_ text: C) -> Int64? where C.Index == Int {

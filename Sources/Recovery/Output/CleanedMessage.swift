@@ -13,11 +13,4 @@ public enum CleanedMessage {
         }
         return ts
     }
-
-    /// Parses the contract's time forms (epoch ms number, or RFC 3339 text) given as text.
-    public static func parseTime(_ text: String) -> Int64? {
-        if let ms = Int64(text) { return ms }
-        if let d = Double(text), d.isFinite { return Int64(d) }
-        return Timestamp.parseRFC3339(Array(text.utf8))
-    }
 }

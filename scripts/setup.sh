@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need on Debian/Ubuntu: the mosquitto broker and
 # clients, libmosquitto's headers, and curl; with --tests also what only the tests use
-# (promtool, from Debian's prometheus package). Does nothing when they are already there.
+# (promtool, from Debian's prometheus package, and headless chromium for the status page).
+# Does nothing when they are already there.
 # The Swift toolchain (6.x) must already be installed: see README.md.
 set -euo pipefail
 need=()
 if [ "${1:-}" = --tests ]; then
     [ -x /usr/bin/promtool ] || need+=(prometheus)
+    [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)

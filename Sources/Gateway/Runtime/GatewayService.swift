@@ -41,6 +41,8 @@ public final class GatewayService {
     /// Readiness, stopping and watchdog pings for a `Type=notify` systemd unit (nil outside one).
     private let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
     private var counters = RuntimeCounters()
+    /// Sensors' lifecycle in the log, rate-limited.
+    private var sensorEvents: SensorEventLog
     private let startedAt = Clocks.epochMilliseconds()
     /// Test hook: runs before each batch of input reaches the engine (to make it slow).
     var beforeBatch: (@Sendable () -> Void)?
@@ -77,6 +79,7 @@ public final class GatewayService {
     ) throws {
         self.configuration = configuration
         self.logger = logger
+        sensorEvents = SensorEventLog(logger: logger)
         self.shutdown = shutdown
         self.status = status
         outbound = OutboundQueue(capacity: outboundCapacity)
@@ -173,6 +176,7 @@ public final class GatewayService {
         let deadline = engine.nextDeadline()
         let (inputs, tick) = ingest.take { now in deadline.map { now >= $0 } ?? false }
         if !inputs.isEmpty { beforeBatch?() }
+        let admittedBefore = engine.sensorsAdmitted
         for input in inputs {
             engine.ingest(topic: input.topic, payload: input.payload, receivedAt: input.time, into: &pendingPublications)
             inputFrom = input.seq + 1
@@ -181,6 +185,7 @@ public final class GatewayService {
             engine.tick(now: tick.time, into: &pendingPublications)
             inputFrom = tick.seq + 1
         }
+        sensorEvents.admitted(engine.sensorsAdmitted - admittedBefore, tracked: engine.sensorCount, now: Clocks.monotonicMilliseconds())
         if let failure = ingest.failure { throw GatewayFailure.journal(failure) }
     }
 
@@ -205,6 +210,7 @@ public final class GatewayService {
             try j.commit(now: Clocks.monotonicMilliseconds())
             return n
         }
+        sensorEvents.note(pendingPublications.prefix(written), now: Clocks.monotonicMilliseconds())
         pendingPublications.removeFirst(written)
     }
 

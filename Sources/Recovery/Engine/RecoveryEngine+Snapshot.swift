@@ -27,6 +27,10 @@ extension RecoveryEngine {
 
     public var sensorCount: Int { sensorStates.count }
 
+    /// Sensors ever admitted (tracked now, or forgotten since): grows by one for each sensor that
+    /// starts being tracked, new or back.
+    public var sensorsAdmitted: Int { sensorCount + counters.expired + counters.evicted }
+
     /// Sensor `i`'s state, in order of first appearance.
     public func sensorSnapshot(at i: Int) -> SensorSnapshot { SensorSnapshot(state: sensorStates[i]) }
 

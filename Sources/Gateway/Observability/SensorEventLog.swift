@@ -1,0 +1,61 @@
+import Logging
+import Recovery
+
+/// Logs sensors' lifecycle at notice: admitted (new, or back after being forgotten), stale,
+/// live again, forgotten. At most `perMinute` lines a minute, so a flood of ids cannot flood the
+/// log: what is left out is counted in one line when the minute is over.
+struct SensorEventLog {
+    let logger: Logger
+    var perMinute = 30
+    private var minuteStart: Int64 = 0
+    private var logged = 0
+    private var suppressed = 0
+
+    init(logger: Logger) { self.logger = logger }
+
+    /// Logs the sensor-state notices among `publications` (monotonic `now`, ms).
+    mutating func note(_ publications: ArraySlice<Publication>, now: Int64) {
+        for p in publications where p.kind == .sensorState {
+            guard let state = Self.state(in: p.payload) else { continue }
+            let sensor = String(p.topic.split(separator: "/").last ?? "")
+            let message: Logger.Message
+            switch state {
+            case "stale": message = "sensor stale: silent longer than its usual rhythm"
+            case "live": message = "sensor live again"
+            case "expired": message = "sensor forgotten (silent for sensor-retention-s, or evicted at max-sensors)"
+            default: continue
+            }
+            emit(message, ["sensor": "\(sensor)"], now: now)
+        }
+    }
+
+    /// Logs that `count` sensors were admitted this turn (`tracked` now).
+    mutating func admitted(_ count: Int, tracked: Int, now: Int64) {
+        guard count > 0 else { return }
+        emit("sensors admitted", ["count": "\(count)", "tracked": "\(tracked)"], now: now)
+    }
+
+    private mutating func emit(_ message: Logger.Message, _ metadata: Logger.Metadata, now: Int64) {
+        if now - minuteStart >= 60_000 {
+            if suppressed > 0 {
+                logger.notice("sensor events not logged in the last minute (at most \(perMinute) a minute)", metadata: ["count": "\(suppressed)"])
+            }
+            (minuteStart, logged, suppressed) = (now, 0, 0)
+        }
+        guard logged < perMinute else {
+            suppressed += 1
+            return
+        }
+        logged += 1
+        logger.notice(message, metadata: metadata)
+    }
+
+    /// The `state` of a sensor-state payload (`{"state":"stale",...}`).
+    static func state(in payload: [UInt8]) -> String? {
+        let prefix = Array("{\"state\":\"".utf8)
+        guard payload.starts(with: prefix) else { return nil }
+        let rest = payload.dropFirst(prefix.count)
+        guard let end = rest.firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+        return String(decoding: rest[..<end], as: UTF8.self)
+    }
+}

@@ -2,20 +2,21 @@
 # The standing fault suite: a fleet with the field's fault mix and resend-capable sensors, driven
 # through gateway kills, broker restarts and hostile senders, then scored by `sensor-sim verify`.
 #
-#   scripts/fault-suite.sh [short|long] [CASE ...]     cases: kills powerloss broker hostile diskfull (default all)
+#   scripts/fault-suite.sh [short|long] [CASE ...]     cases: baseline kills powerloss broker hostile diskfull (default all)
 #
 # short: 200 sensors at 2 Hz for 60 s, 5 SIGKILLs; long: 200 sensors at 2 Hz for 300 s, 20
 # SIGKILLs (SENSORS, RATE, DURATION, KILLS override; CONFIGURATION=debug uses the debug build,
 # as scripts/test.sh does to keep CI short). Prints one table row per case: readings
 # measured, covered, lost (holes in the output), conflicting duplicates, estimates out of range,
-# the verifier's verdict, and the case's own figure (time to serve again, /healthz latency).
+# the verifier's verdict, and the case's own figure (time to serve again, /healthz latency), with
+# the fleet's latency (receipt of its `ok` readings on cleaned/ minus their scheduled send time).
 # Exit status 1 when a verdict fails. Nothing is timed against a threshold. KEEP=1 keeps the
 # working folder (logs, truth, cleaned output) for a closer look.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 form=${1:-short}
 case "$form" in short|long) shift || true ;; *) form=short ;; esac
-cases=${*:-kills powerloss broker hostile diskfull}
+cases=${*:-baseline kills powerloss broker hostile diskfull}
 sensors=${SENSORS:-200}
 rate=${RATE:-2}
 seconds=${DURATION:-$([ "$form" = long ] && echo 300 || echo 60)}
@@ -42,14 +43,15 @@ start_gateway() { # sets $gw
 healthy() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/healthz" 2>/dev/null | grep -q 200; }
 wait_healthy() { for _ in $(seq 1200); do healthy && return; sleep 0.05; done; echo "gateway never became healthy" >&2; exit 1; }
 
-# The verifier's subscriber keeps a persistent session, so it misses nothing across broker restarts.
+# The verifier's subscriber keeps a persistent session, so it misses nothing across broker restarts;
+# each line starts with its time of receipt (the verifier reads from the first `{`).
 start_watch() {
-    mosquitto_sub -p "$port" -q 1 -c -i "fault-watch-$case" -t 'cleaned/#' >> "$work/cleaned-$case.jsonl" 2>/dev/null &
+    mosquitto_sub -p "$port" -q 1 -c -i "fault-watch-$case" -t 'cleaned/#' -F '%U %p' >> "$work/cleaned-$case.jsonl" 2>/dev/null &
     watch=$!
 }
 start_fleet() {
     "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors "$sensors" --rate "$rate" --duration "$seconds" \
-        --resend-buffer 100000 --linger 30 --seed 7 --truth "$work/truth-$case.jsonl" > "$work/sim-$case.log" 2>&1 &
+        --resend-buffer 100000 --linger 30 --seed 7 --start-ts "$(now_ms)" --truth "$work/truth-$case.jsonl" > "$work/sim-$case.log" 2>&1 &
     fleet=$!
 }
 # Waits for the fleet to finish, then for the output to go quiet for 10 s.
@@ -76,9 +78,29 @@ score() { # FIGURE
              "$sim" verify --truth "$work/truth-$case.jsonl" --cleaned "$work/fleet-$case.jsonl" 2>&1) || true
     field() { awk -v k="$1" 'index($0, k) == 1 { sub(/^[^ ]+( [^ ]+)*  +/, ""); print; exit }' <<< "$report"; }
     local verdict; verdict=$(field verdict)
+    local latency; latency=$(python3 - "$work/fleet-$case.jsonl" <<'PY'
+import json, sys
+lat = []
+for line in open(sys.argv[1]):
+    received, _, body = line.partition(" ")
+    m = json.loads(body)
+    if m.get("quality") == "ok":
+        lat.append(float(received) * 1000 - m["ts"])
+lat.sort()
+q = lambda p: round(lat[min(len(lat) - 1, int(p * len(lat)))]) if lat else 0
+print(f"fleet latency p50 {q(0.5)} ms, p99 {q(0.99)} ms")
+PY
+)
     [ "$verdict" = PASS ] || { failed=1; echo "$report" >&2; }
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$case" "$(field 'readings measured')" "$(field 'covered by')" \
-        "$(field 'holes')" "$(field 'outside the covered')" "$(field 'duplicates with')" "$(field 'estimates outside')" "$verdict" "$1"
+        "$(field 'holes')" "$(field 'outside the covered')" "$(field 'duplicates with')" "$(field 'estimates outside')" "$verdict" "$1; $latency"
+}
+
+# baseline: the fleet and the gateway, nothing else: the figures the other cases compare with.
+baseline_case() {
+    begin_case baseline
+    end_case
+    score "no fault beyond the fleet's own"
 }
 
 # kills: SIGKILL the gateway at random moments while the fleet runs; restart it at once.

@@ -62,3 +62,25 @@ struct ForgottenSensorTests {
         #expect(h.log.cleaned.contains { $0.topic == "cleaned/slow/temperature" && $0.quality == "gap" })
     }
 }
+
+/// The memory of forgotten sensors stays bounded however often sensors come and go.
+@Suite("Forgotten sensors' memory")
+struct ForgottenSensorsMemoryTests {
+    static func remembered(_ id: String, _ seq: UInt64) -> RememberedSensor {
+        RememberedSensor(id: id, boot: nil, nextSeq: seq, highestSeen: seq, maxTs: 0, lastValid: nil, lastAnchor: nil, tsStep: 1000)
+    }
+
+    @Test("at most the cap is remembered, oldest forgotten first; sensors forgotten and taken back over and over leave no trail")
+    func bounded() {
+        var f = ForgottenSensors()
+        for n in 0..<50 { f.remember(Self.remembered("s\(n)", UInt64(n)), cap: 20) }
+        #expect(f.count == 20)
+        #expect(f.take("s29") == nil)  // among the 30 oldest, dropped
+        #expect(f.take("s30")?.nextSeq == 30)
+        for round in 0..<100_000 {
+            f.remember(Self.remembered("flapping", UInt64(round)), cap: 20)
+            #expect(f.take("flapping")?.nextSeq == UInt64(round))
+        }
+        #expect(f.orderEntries <= 2 * f.count + 1024, "\(f.orderEntries) entries for \(f.count) sensors")
+    }
+}

@@ -65,7 +65,16 @@ struct ForgottenSensors: Codable, Sendable {
             order.removeFirst(head)
             head = 0
         }
+        // Entries of sensors taken back stay in `order` until they reach the front; when they
+        // outnumber the live ones (sensors that keep coming and going), drop them in one pass.
+        if order.count - head > 2 * byID.count + 1024 {
+            order = order[head...].filter { byID[$0.id]?.generation == $0.generation }
+            head = 0
+        }
     }
+
+    /// Entries kept for ordering (live and taken back): bounded by twice the live ones, plus 1,024.
+    var orderEntries: Int { order.count - head }
 
     /// The remembered state of `id`, forgotten here (it is tracked again).
     mutating func take(_ id: String) -> RememberedSensor? {

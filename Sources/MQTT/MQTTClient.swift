@@ -236,7 +236,7 @@ public final class MQTTClient: Sendable {
     /// broker acknowledges it (QoS 1 and 2). While disconnected, libmosquitto keeps the message
     /// and sends it after reconnecting.
     @discardableResult
-    public func publish(topic: String, payload: [UInt8], qos: QoS = .atLeastOnce, retain: Bool = false) throws(MQTTError) -> Int32 {
+    public func publish(topic: String, payload: [UInt8], qos: QoS = .atLeastOnce, retain: Bool = false) throws(MQTTError) -> MessageID {
         var mid: Int32 = 0
         // Under the lock, so the acknowledgement (on the network thread) cannot come first.
         let rc = context.unacknowledged.withLock { pending in
@@ -248,19 +248,19 @@ public final class MQTTClient: Sendable {
         }
         wakeup.signal()
         // MOSQ_ERR_NO_CONN still queued the message (QoS > 0): it goes out on reconnect.
-        if rc == MOSQ_ERR_NO_CONN.rawValue && qos != .atMostOnce { return mid }
+        if rc == MOSQ_ERR_NO_CONN.rawValue && qos != .atMostOnce { return MessageID(mid) }
         try MQTTError.check(rc, "publish to \(topic)")
-        return mid
+        return MessageID(mid)
     }
 
     /// Subscribes; libmosquitto does not resubscribe by itself, so callers subscribe again on
     /// `.connected(sessionPresent: false)` (a persistent session keeps subscriptions otherwise).
     @discardableResult
-    public func subscribe(_ filter: String, qos: QoS = .atLeastOnce) throws(MQTTError) -> Int32 {
+    public func subscribe(_ filter: String, qos: QoS = .atLeastOnce) throws(MQTTError) -> MessageID {
         var mid: Int32 = 0
         try MQTTError.check(mosquitto_subscribe(handle.pointer, &mid, filter, qos.rawValue), "subscribe to \(filter)")
         wakeup.signal()
-        return mid
+        return MessageID(mid)
     }
 
     /// Sends DISCONNECT (the broker then discards the will), stops the network thread and ends

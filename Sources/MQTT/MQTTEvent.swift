@@ -24,8 +24,8 @@ public enum MQTTEvent: Sendable, Equatable {
     case disconnected(reason: String, expected: Bool)
     case message(MQTTMessage)
     /// The broker acknowledged the publish with this message id (PUBACK for QoS 1, PUBCOMP for 2).
-    case published(messageID: Int32)
-    case subscribed(messageID: Int32)
+    case published(messageID: MessageID)
+    case subscribed(messageID: MessageID)
     /// The broker answered a subscription with failure (0x80), e.g. its ACL forbids the filter.
-    case subscriptionRefused(messageID: Int32)
+    case subscriptionRefused(messageID: MessageID)
 }

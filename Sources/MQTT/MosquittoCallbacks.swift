@@ -53,11 +53,11 @@ enum MosquittoCallbacks {
         mosquitto_publish_callback_set(mosq) { _, userdata, mid in
             let context = MosquittoCallbacks.context(userdata)
             context.unacknowledged.withLock { _ = $0.remove(mid) }
-            context.queue.push(.published(messageID: mid))
+            context.queue.push(.published(messageID: MessageID(mid)))
         }
         mosquitto_subscribe_callback_set(mosq) { _, userdata, mid, count, granted in
             let refused = (0..<Int(max(count, 0))).contains { granted?[$0] == 0x80 }
-            MosquittoCallbacks.queue(userdata).push(refused ? .subscriptionRefused(messageID: mid) : .subscribed(messageID: mid))
+            MosquittoCallbacks.queue(userdata).push(refused ? .subscriptionRefused(messageID: MessageID(mid)) : .subscribed(messageID: MessageID(mid)))
         }
     }
 

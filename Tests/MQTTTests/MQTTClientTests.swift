@@ -33,7 +33,7 @@ struct MQTTClientTests {
         let pub = try await Connected.make(broker, id: "bulk-pub", cleanSession: true)
         try await sub.subscribe("bulk/t")
         let total = 10_000
-        var mids = Set<Int32>()
+        var mids = Set<MessageID>()
         for i in 0..<total {
             mids.insert(try pub.client.publish(topic: "bulk/t", payload: Array("\(i)".utf8), qos: .atLeastOnce))
         }
@@ -83,7 +83,7 @@ struct MQTTClientTests {
         await offline.close()
 
         let pub = try await Connected.make(broker, id: "restart-pub", cleanSession: true)
-        var mids: [Int32] = []
+        var mids: [MessageID] = []
         for i in 0..<50 { mids.append(try pub.client.publish(topic: "restart/queued", payload: Array("q\(i)".utf8))) }
         let expectedMids = Set(mids)
         try await pub.recorder.wait(for: "queued acks") { events in

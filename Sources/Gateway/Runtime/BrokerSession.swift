@@ -20,7 +20,7 @@ final class BrokerSession {
     /// What an event means for the pipeline.
     enum Outcome {
         case none
-        case acknowledged(messageID: Int32)
+        case acknowledged(messageID: MessageID)
         case replayRequest([UInt8])
     }
 
@@ -28,7 +28,7 @@ final class BrokerSession {
     let output: MQTTClient
     private(set) var inputPhase = Phase.connecting
     private(set) var outputConnected = false
-    private var pendingSubscription: Int32?
+    private var pendingSubscription: MessageID?
     private let configuration: GatewayConfiguration
     private let logger: Logger
     private let startedAt: Int64

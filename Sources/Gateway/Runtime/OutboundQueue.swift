@@ -1,3 +1,4 @@
+import MQTT
 import Recovery
 
 /// Journaled publications on their way to the broker.
@@ -18,7 +19,7 @@ struct OutboundQueue {
     private(set) var waiting: [Entry] = []
     private var head = 0
     /// Message id -> journal seq (and time queued) of publications sent and not yet acknowledged.
-    private var inFlight: [Int32: (seq: UInt64, queuedAt: Int64)] = [:]
+    private var inFlight: [MessageID: (seq: UInt64, queuedAt: Int64)] = [:]
     /// When set, publications from this seq on were not kept in memory: read them from the journal.
     private(set) var spilledFrom: UInt64?
 
@@ -58,14 +59,14 @@ struct OutboundQueue {
         waiting.insert(contentsOf: entries, at: 0)
     }
 
-    mutating func sent(_ entry: Entry, messageID: Int32) {
+    mutating func sent(_ entry: Entry, messageID: MessageID) {
         inFlight[messageID] = (entry.seq, entry.queuedAt)
     }
 
     /// Returns how long the publication took from joining the queue to the broker's
     /// acknowledgement (µs); nil for an unknown id.
     @discardableResult
-    mutating func acknowledged(messageID: Int32, now: Int64 = Clocks.monotonicMicroseconds()) -> Int64? {
+    mutating func acknowledged(messageID: MessageID, now: Int64 = Clocks.monotonicMicroseconds()) -> Int64? {
         inFlight.removeValue(forKey: messageID).map { now - $0.queuedAt }
     }
 

@@ -5,8 +5,9 @@
 #   scripts/fault-suite.sh [short|long] [CASE ...]     cases: baseline kills powerloss broker hostile diskfull (default all)
 #
 # short: 200 sensors at 2 Hz for 60 s, 5 SIGKILLs; long: 200 sensors at 2 Hz for 300 s, 20
-# SIGKILLs (SENSORS, RATE, DURATION, KILLS override; CONFIGURATION=debug uses the debug build,
-# as scripts/test.sh does to keep CI short). Prints one table row per case: readings
+# SIGKILLs (SENSORS, RATE, DURATION, KILLS override; LINGER, default 30, is how long the sensors
+# keep answering resends after their last reading; CONFIGURATION=debug uses the debug build, as
+# scripts/test.sh does to keep CI short). Prints one table row per case: readings
 # measured, covered, lost (holes in the output), conflicting duplicates, estimates out of range,
 # the verifier's verdict, and the case's own figure (time to serve again, /healthz latency), with
 # the fleet's latency (receipt of its `ok` readings on cleaned/ minus their scheduled send time).
@@ -51,7 +52,7 @@ start_watch() {
 }
 start_fleet() {
     "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors "$sensors" --rate "$rate" --duration "$seconds" \
-        --resend-buffer 100000 --linger 30 --seed 7 --start-ts "$(now_ms)" --truth "$work/truth-$case.jsonl" > "$work/sim-$case.log" 2>&1 &
+        --resend-buffer 100000 --linger "${LINGER:-30}" --seed 7 --start-ts "$(now_ms)" --truth "$work/truth-$case.jsonl" > "$work/sim-$case.log" 2>&1 &
     fleet=$!
 }
 # Waits for the fleet to finish, then for the output to go quiet for 10 s.

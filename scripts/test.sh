@@ -13,4 +13,4 @@ swift test --skip-build
 scripts/fuzz.sh 20
 # The standing fault suite's short form on the debug build, 30 s per case (kills, simulated power
 # cuts, broker restarts, hostile senders, a full disk): a failed verdict fails the run.
-CONFIGURATION=debug DURATION=30 scripts/fault-suite.sh short
+CONFIGURATION=debug DURATION=30 LINGER=10 scripts/fault-suite.sh short

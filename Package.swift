@@ -68,7 +68,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "gateway-bench", dependencies: ["Recovery", "Journal", "DeterministicRandom"], path: "Benchmarks/gateway-bench", swiftSettings: strict),
-        .target(name: "TestSupport", dependencies: ["MQTT", "Wire"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport", dependencies: ["MQTT", "Wire", .product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport",
+            swiftSettings: strict),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DeterministicRandom"], swiftSettings: strict),

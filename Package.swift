@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "sensor-gateway",
             dependencies: [
-                "Gateway", "Journal",
+                "Gateway", "Journal", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,13 +73,13 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict),
-        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DeterministicRandom"], swiftSettings: strict),
+        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DeterministicRandom", "Wire"], swiftSettings: strict),
         .executableTarget(name: "JournalCrashHelper", dependencies: ["Journal"], path: "Tests/JournalCrashHelper", swiftSettings: strict),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "DeterministicRandom"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Recovery", "Journal", "MQTT", "TestSupport", "DeterministicRandom",
+                "Gateway", "Recovery", "Journal", "MQTT", "TestSupport", "DeterministicRandom", "Wire",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -22,7 +22,7 @@ quiet swiftc "${flags[@]}" -emit-library -static -module-name DeterministicRando
     Sources/DeterministicRandom/*.swift
 quiet swiftc "${flags[@]}" -emit-library -static -module-name Wire \
     -emit-module-path "$out/Wire.swiftmodule" -o "$out/libWire.a" \
-    Sources/Wire/*.swift
+    $(find Sources/Wire -name '*.swift' | sort)
 quiet swiftc "${flags[@]}" -emit-library -static -module-name Recovery -I "$out" \
     -emit-module-path "$out/Recovery.swiftmodule" -o "$out/libRecovery.a" \
     $(find Sources/Recovery -name '*.swift' | sort)

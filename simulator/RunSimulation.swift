@@ -194,12 +194,10 @@ final class ResendInbox: Sendable {
             let events = await client.nextEvents()
             if events.isEmpty { return }
             for case .message(let m) in events {
-                guard let sensor = Topics.sensor(ofResend: m.topic),
-                    let o = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
-                    let from = (o["from_seq"] as? NSNumber)?.uint64Value
-                else { continue }
-                let to = (o["to_seq"] as? NSNumber)?.uint64Value
-                pending.withLock { $0.append((sensor, from, to)) }
+                guard let sensor = Topics.sensor(ofResend: m.topic), let request = try? WireJSON.decode(ResendRequest.self, from: m.payload) else {
+                    continue
+                }
+                pending.withLock { $0.append((sensor, request.fromSeq, request.toSeq)) }
             }
         }
     }
@@ -225,10 +223,10 @@ final class TruthWriter {
     }
 
     func write(sensor: String, _ m: SimulatedSensor.Measurement, fault: SimulatedSensor.Fault) {
-        buffer.append(
-            contentsOf:
-                "{\"sensor_id\":\"\(sensor)\",\"boot\":\(m.boot),\"seq\":\(m.seq),\"ts\":\(m.ts),\"temperature\":\(m.temperature),\"status\":\"\(m.status)\",\"fault\":\"\(fault.rawValue)\"}\n"
-                .utf8)
+        let record = TruthRecord(
+            sensorID: sensor, boot: Int64(m.boot), seq: m.seq, ts: m.ts, temperature: m.temperature, status: "\(m.status)", fault: fault.rawValue)
+        buffer.append(contentsOf: (try? WireJSON.encode(record)) ?? [])
+        buffer.append(UInt8(ascii: "\n"))
         if buffer.count > 1 << 16 { flush() }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// Scores cleaned output against the simulator's truth and checks the contract's guarantees.
 struct Verifier {
@@ -61,100 +62,84 @@ struct Verifier {
 
     var validRange: ClosedRange<Double> = 50...55
 
-    static func loadTruth(_ path: String) throws -> [String: TruthRow] {
-        var out: [String: TruthRow] = [:]
-        for obj in try jsonLines(path) {
-            guard let s = obj["sensor_id"] as? String, let seq = (obj["seq"] as? NSNumber)?.uint64Value,
-                let t = (obj["temperature"] as? NSNumber)?.doubleValue
-            else { continue }
-            let boot = (obj["boot"] as? NSNumber)?.intValue
-            out[key(s, boot, seq)] = TruthRow(temperature: t, fault: obj["fault"] as? String ?? "none")
+    static func loadTruth(_ path: String) throws -> [TruthKey: TruthRow] {
+        var out: [TruthKey: TruthRow] = [:]
+        for record in try jsonLines(path, as: TruthRecord.self) {
+            out[TruthKey(stream: StreamKey(sensorID: record.sensorID, boot: record.boot), seq: record.seq)] =
+                TruthRow(temperature: record.temperature, fault: record.fault ?? "none")
         }
         return out
     }
 
-    /// Reads JSON objects, one per line; a line like `topic {json}` (mosquitto_sub -v) is accepted.
-    static func jsonLines(_ path: String) throws -> [[String: Any]] {
+    /// Reads JSON objects, one per line; a line like `topic {json}` (mosquitto_sub -v, or `-F '%U %p'`)
+    /// is accepted. Lines that are not a `T` are skipped.
+    static func jsonLines<T: Decodable>(_ path: String, as type: T.Type) throws -> [T] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw VerifierError("cannot read \(path)")
         }
         return text.split(separator: "\n").compactMap { line in
             guard let brace = line.firstIndex(of: "{") else { return nil }
-            return try? JSONSerialization.jsonObject(with: Data(line[brace...].utf8)) as? [String: Any]
+            return try? WireJSON.decode(T.self, from: Array(line[brace...].utf8))
         }
     }
 
-    static func key(_ sensor: String, _ boot: Int?, _ seq: UInt64) -> String { "\(sensor)/\(boot.map(String.init) ?? "-")/\(seq)" }
-
-    func verify(truth: [String: TruthRow], cleaned: [[String: Any]]) -> Report {
+    func verify(truth: [TruthKey: TruthRow], cleaned: [CleanedReading]) -> Report {
         var r = Report()
         r.truthReadings = truth.count
-        var seen: [String: String] = [:]
-        var coveredBy: [String: String] = [:]
-        var lastSeq: [String: UInt64] = [:]
-        for obj in cleaned {
-            guard let sensor = obj["sensor_id"] as? String, let seq = (obj["seq"] as? NSNumber)?.uint64Value,
-                let quality = obj["quality"] as? String
-            else { continue }
-            let boot = (obj["boot"] as? NSNumber)?.intValue
-            let text = String(decoding: (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
-            let dedupe = "\(Self.key(sensor, boot, seq))/\(quality)"
-            if let earlier = seen[dedupe] {
-                if earlier != text { r.conflictingDuplicates += 1 }
-                continue
-            }
-            seen[dedupe] = text
-            r.byQuality[quality, default: 0] += 1
-            if quality == "restated" { continue }
-            let stream = "\(sensor)/\(boot.map(String.init) ?? "-")"
-            if let last = lastSeq[stream], seq <= last { r.orderViolations += 1 }
-            let seqs: [UInt64]
-            if quality == "gap", let f = (obj["from_seq"] as? NSNumber)?.uint64Value, let t = (obj["to_seq"] as? NSNumber)?.uint64Value {
-                seqs = Array(f...min(t, f + 1_000_000))
-                r.byQuality["gap-covered", default: 0] += seqs.count
-                lastSeq[stream] = t
-            } else {
-                seqs = [seq]
-                lastSeq[stream] = seq
-            }
-            for s in seqs {
-                let k = Self.key(sensor, boot, s)
-                if coveredBy[k] != nil { r.seqPublishedTwice += 1 }
-                coveredBy[k] = quality
-            }
-            if quality == "corrected" || quality == "synthetic", let v = (obj["temperature"] as? NSNumber)?.doubleValue {
-                if !validRange.contains(v) { r.outOfRange += 1 }
-                if let t = truth[Self.key(sensor, boot, seq)] {
-                    if quality == "synthetic" { r.syntheticErrors.append(abs(v - t.temperature)) } else { r.correctedErrors.append(abs(v - t.temperature)) }
-                }
+        var accounting = StreamAccounting()
+        let distinct = cleaned.filter { accounting.add($0) }
+        for (quality, n) in accounting.messagesByQuality where quality != .gap { r.byQuality[quality.rawValue] = n }
+        r.byQuality["gap-covered"] = accounting.seqsInGaps
+        r.orderViolations = accounting.orderViolations
+        r.conflictingDuplicates = accounting.conflictingDuplicates
+        r.seqPublishedTwice = accounting.seqsCoveredTwice
+        for m in distinct where m.quality == .corrected || m.quality == .synthetic {
+            guard let v = m.temperature else { continue }
+            if !validRange.contains(v) { r.outOfRange += 1 }
+            if let t = truth[TruthKey(stream: m.stream, seq: m.seq)] {
+                if m.quality == .synthetic { r.syntheticErrors.append(abs(v - t.temperature)) } else { r.correctedErrors.append(abs(v - t.temperature)) }
             }
         }
         // Coverage, and holes: truth seqs inside a stream's covered span that were never covered.
-        var spans: [String: ClosedRange<UInt64>] = [:]
-        for k in coveredBy.keys {
-            let parts = k.split(separator: "/")
-            let stream = "\(parts[0])/\(parts[1])", seq = UInt64(parts[2])!
-            spans[stream] = spans[stream].map { min($0.lowerBound, seq)...max($0.upperBound, seq) } ?? seq...seq
-        }
-        var silent = Set<String>()
+        var silent = Set<StreamKey>()
         for (k, row) in truth {
-            let parts = k.split(separator: "/")
-            let stream = "\(parts[0])/\(parts[1])", seq = UInt64(parts[2])!
-            if spans[stream] == nil { silent.insert(stream) }
-            let quality = coveredBy[k]
-            if quality != nil { r.covered += 1 } else if let span = spans[stream], span.contains(seq) { r.internalHoles += 1 } else { r.trailingMissing += 1 }
+            let span = accounting.span(of: k.stream)
+            if span == nil { silent.insert(k.stream) }
+            let quality = accounting.quality(of: k.stream, seq: k.seq)
+            if quality != nil { r.covered += 1 } else if let span, span.contains(k.seq) { r.internalHoles += 1 } else { r.trailingMissing += 1 }
             if row.fault == "skip" {
                 r.skipped += 1
                 switch quality {
-                case "ok": r.skippedRecoveredByResend += 1
-                case "synthetic": r.skippedSynthesized += 1
-                case "gap": r.skippedInGap += 1
+                case .ok: r.skippedRecoveredByResend += 1
+                case .synthetic: r.skippedSynthesized += 1
+                case .gap: r.skippedInGap += 1
                 default: break
                 }
             }
         }
         r.silentStreams = silent.count
         return r
+    }
+}
+
+/// A measured reading: which stream, which seq.
+struct TruthKey: Hashable {
+    var stream: StreamKey
+    var seq: UInt64
+}
+
+/// One line of the truth file `sensor-sim run --truth` writes.
+struct TruthRecord: Codable {
+    var sensorID: String
+    var boot: Int64?
+    var seq: UInt64
+    var ts: Int64
+    var temperature: Double
+    var status: String
+    var fault: String?
+
+    enum CodingKeys: String, CodingKey {
+        case sensorID = "sensor_id", boot, seq, ts, temperature, status, fault
     }
 }
 

@@ -35,8 +35,8 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     /// The cleaned messages, from the file or collected live until the stream goes quiet.
-    private func cleanedOutput() async throws -> [[String: Any]] {
-        if let cleaned { return try Verifier.jsonLines(cleaned) }
+    private func cleanedOutput() async throws -> [CleanedReading] {
+        if let cleaned { return try Verifier.jsonLines(cleaned, as: CleanedReading.self) }
         let address = BrokerURL(broker!)!
         let client = try MQTTClient(
             MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-verify-\(ProcessInfo.processInfo.processIdentifier)"))
@@ -50,6 +50,6 @@ struct VerifyCommand: AsyncParsableCommand {
             payloads += batch.compactMap { if case .message(let m) = $0 { m.payload } else { nil } }
         }
         await client.disconnect()
-        return payloads.compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+        return payloads.compactMap { try? WireJSON.decode(CleanedReading.self, from: $0) }
     }
 }

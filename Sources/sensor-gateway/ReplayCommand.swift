@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Recovery
+import Wire
 
 /// `sensor-gateway replay`: past cleaned readings from a journal, as JSON lines on stdout.
 struct ReplayCommand: ParsableCommand {

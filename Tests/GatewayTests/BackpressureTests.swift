@@ -1,3 +1,4 @@
+import Wire
 import Foundation
 import Testing
 import TestSupport
@@ -31,9 +32,10 @@ struct BackpressureTests {
             status.snapshot.inputPause == IngestJournal.Pause.pipelineBehind.rawValue
         }
         try await watcher.recorder.wait(for: "every reading cleaned", timeout: .seconds(180)) {
-            $0.messages.compactMap(CleanedMessageView.init).count >= sensors * readings
+            $0.messages.compactMap(CleanedReading.init).count >= sensors * readings
         }
-        let (problems, covered) = CleanedAccounting.check(await watcher.cleaned())
+        let accounting = StreamAccounting(await watcher.cleaned())
+        let (problems, covered) = (accounting.allProblems, accounting.coveredSeqs)
         #expect(problems.isEmpty, "\(problems.prefix(5))")
         #expect(covered.count == sensors)
         #expect(covered.values.allSatisfy { $0.count == readings })

@@ -1,3 +1,4 @@
+import Wire
 import Foundation
 import MQTT
 import Testing
@@ -20,22 +21,23 @@ struct DurabilityTests {
 
     /// Every sensor's seqs `0..<readings` came out exactly once, all `ok`: nothing was lost.
     static func expectComplete(_ watcher: Subscriber, prefix: String, sensors: Int, readings: Int) async {
-        let views = await watcher.cleaned().filter { $0.sensor.hasPrefix(prefix) }
-        let (problems, covered) = CleanedAccounting.check(views)
+        let views = await watcher.cleaned().filter { $0.sensorID.hasPrefix(prefix) }
+        let accounting = StreamAccounting(views)
+        let (problems, covered) = (accounting.allProblems, accounting.coveredSeqs)
         #expect(problems.isEmpty, "\(problems.prefix(5))")
         #expect(covered.count == sensors)
         for (sensor, seqs) in covered {
             let missing = Set(0..<UInt64(readings)).subtracting(seqs)
             #expect(missing.isEmpty && seqs.count == readings, "\(sensor): \(seqs.count) seqs, missing \(missing.sorted().prefix(10))")
         }
-        let notOK = views.filter { $0.quality != "ok" }
-        #expect(notOK.isEmpty, "\(notOK.prefix(3).map(\.text))")
+        let notOK = views.filter { $0.quality != .ok }
+        #expect(notOK.isEmpty, "\(notOK.prefix(3).map { "\($0)" })")
     }
 
     static func waitForAll(_ watcher: Subscriber, prefix: String, sensors: Int, readings: Int) async throws {
         try await watcher.recorder.wait(for: "\(sensors * readings) cleaned readings", timeout: .seconds(240)) { events in
             // Distinct (sensor, seq): after a crash a message may come again (with identical content).
-            Set(events.messages.compactMap(CleanedMessageView.init).filter { $0.sensor.hasPrefix(prefix) }.map { "\($0.sensor)/\($0.seq)" }).count
+            Set(events.messages.compactMap(CleanedReading.init).filter { $0.sensorID.hasPrefix(prefix) }.map { "\($0.sensorID)/\($0.seq)" }).count
                 >= sensors * readings
         }
     }
@@ -53,10 +55,10 @@ struct DurabilityTests {
             events.messages.contains { $0.topic == "dlq/big/temperature" } && events.messages.contains { $0.topic == "cleaned/big/temperature" }
         }
         let letter = try #require(await scenario.watcher.messages(on: "dlq/big/temperature").first)
-        let body = try #require(try JSONSerialization.jsonObject(with: Data(letter.payload)) as? [String: Any])
-        #expect(body["reason"] as? String == "payload_too_large")
-        #expect(body["truncated"] as? Bool == true)
-        #expect((body["payload"] as? String)?.utf8.count == 4096)
+        let body = try WireJSON.decode(DeadLetter.self, from: letter.payload)
+        #expect(body.reason == "payload_too_large")
+        #expect(body.truncated == true)
+        #expect(body.payload?.utf8.count == 4096)
         #expect(scenario.gateway.child.isRunning)
         #expect(try await scenario.finish() == 0)
     }

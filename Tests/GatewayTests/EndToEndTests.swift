@@ -1,3 +1,4 @@
+import Wire
 import Foundation
 import MQTT
 import Testing
@@ -8,8 +9,8 @@ import TestSupport
 struct EndToEndTests {
     static let base: Int64 = 1_795_660_000_000
 
-    static func summary(_ views: [CleanedMessageView], sensor: String) -> [String] {
-        views.filter { $0.sensor == sensor }.map { "\($0.seq):\($0.quality)" }
+    static func summary(_ views: [CleanedReading], sensor: String) -> [String] {
+        views.filter { $0.sensorID == sensor }.map { "\($0.seq):\($0.quality)" }
     }
 
     @Test("a scripted stream with gaps, duplicates, reordering, bad values, corrupt payloads, late data and a restart")
@@ -24,7 +25,7 @@ struct EndToEndTests {
         }
         func waitFor(_ entry: String) async throws {
             try await watcher.recorder.wait(for: entry) { events in
-                Self.summary(events.messages.compactMap(CleanedMessageView.init), sensor: "a").contains(entry)
+                Self.summary(events.messages.compactMap(CleanedReading.init), sensor: "a").contains(entry)
             }
         }
         for s in UInt64(0)...2 { try send(s, 50 + Double(s)) }
@@ -43,17 +44,17 @@ struct EndToEndTests {
         try await waitFor("3:restated")
         try send(0, 51, ts: Self.base + 100_000)  // sensor restarted: seq back to 0
         try await watcher.recorder.wait(for: "the new epoch's 0") { events in
-            Self.summary(events.messages.compactMap(CleanedMessageView.init), sensor: "a").filter { $0 == "0:ok" }.count == 2
+            Self.summary(events.messages.compactMap(CleanedReading.init), sensor: "a").filter { $0 == "0:ok" }.count == 2
         }
 
         let cleaned = await watcher.cleaned()
         #expect(
             Self.summary(cleaned, sensor: "a") == ["0:ok", "1:ok", "2:ok", "3:synthetic", "4:ok", "5:ok", "6:ok", "7:corrected", "8:ok", "3:restated", "0:ok"])
-        let corrected = cleaned.first { $0.quality == "corrected" }
+        let corrected = cleaned.first { $0.quality == .corrected }
         #expect(corrected?.temperature == 53.5)
-        #expect(corrected?.text.contains("\"raw\":70.0") == true)
+        #expect(corrected?.raw == 70.0)
         let reasons = await watcher.messages(on: "dlq/a/").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any])?["reason"] as? String
+            (try? WireJSON.decode(DeadLetter.self, from: $0.payload))?.reason
         }
         #expect(reasons == ["out_of_range", "malformed_json"])
         let resends = await watcher.messages(on: "sensors/a/resend").map { String(decoding: $0.payload, as: UTF8.self) }
@@ -76,10 +77,10 @@ struct EndToEndTests {
         for seq in UInt64(0)..<100 {
             try fleet.measure("r", seq: seq, ts: Self.base + Int64(seq) * 100, temperature: 51 + Double(seq % 30) / 10, deliver: seq % 7 != 3)
         }
-        try await watcher.recorder.wait(for: "100 cleaned readings") { $0.messages.compactMap(CleanedMessageView.init).count >= 100 }
+        try await watcher.recorder.wait(for: "100 cleaned readings") { $0.messages.compactMap(CleanedReading.init).count >= 100 }
         let cleaned = await watcher.cleaned()
         #expect(cleaned.map(\.seq) == Array(0..<100))
-        #expect(cleaned.allSatisfy { $0.quality == "ok" }, "\(cleaned.filter { $0.quality != "ok" }.map(\.text))")
+        #expect(cleaned.allSatisfy { $0.quality == .ok }, "\(cleaned.filter { $0.quality != .ok }.map { "\($0)" })")
         #expect(fleet.resendRequests.withLock { $0 } > 0)
         #expect(try await scenario.finish() == 0)
     }
@@ -90,7 +91,7 @@ struct EndToEndTests {
         defer { scenario.cleanUp() }
         let (watcher, fleet) = (scenario.watcher, scenario.fleet)
         for seq in UInt64(0)..<10 { try fleet.measure("t", seq: seq, ts: Self.base + Int64(seq), temperature: 52) }
-        try await watcher.recorder.wait(for: "first reading") { !$0.messages.compactMap(CleanedMessageView.init).isEmpty }
+        try await watcher.recorder.wait(for: "first reading") { !$0.messages.compactMap(CleanedReading.init).isEmpty }
         #expect(try await scenario.gateway.terminate() == 0)
         let cleaned = await watcher.cleaned()
         #expect(cleaned.map(\.seq) == Array(0..<10))

@@ -1,3 +1,4 @@
+import Wire
 import Foundation
 import MQTT
 import Testing
@@ -40,21 +41,21 @@ struct FleetTests {
                 && !text.contains("sensor_gateway_snapshots_written_total 1\n")
         }
         try await watcher.recorder.wait(for: "the stuck and quiet sensors' last readings", timeout: .seconds(60)) { events in
-            let views = events.messages.compactMap(CleanedMessageView.init)
-            return views.contains { $0.sensor == "stuck" && $0.seq == 29 } && views.contains { $0.sensor == "quiet" && $0.seq == 29 }
+            let views = events.messages.compactMap(CleanedReading.init)
+            return views.contains { $0.sensorID == "stuck" && $0.seq == 29 } && views.contains { $0.sensorID == "quiet" && $0.seq == 29 }
         }
         #expect(scenario.gateway.child.isRunning)
         #expect((try? HTTPGet.get(port: port, path: "/healthz").status) == 200)
 
         // The stuck sensor's windows hold only estimates, and they were published.
         let stuckWindows = await watcher.messages(on: "aggregates/stuck/").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any]
+            try? WireJSON.decode(AggregateWindowMessage.self, from: $0.payload)
         }
         #expect(!stuckWindows.isEmpty)
-        #expect(stuckWindows.allSatisfy { ($0["ok"] as? Int) == 0 && ($0["corrected"] as? Int ?? 0) > 0 })
+        #expect(stuckWindows.allSatisfy { $0.ok == 0 && $0.corrected > 0 })
 
-        // The simulated fleet scores clean against what it measured.
-        let simulated = await watcher.cleaned().filter { $0.sensor.hasPrefix("sim-") }.map(\.text)
+        // The simulated fleet scores clean against what it measured (as published, byte for byte).
+        let simulated = await watcher.messages(on: "cleaned/sim-").map { String(decoding: $0.payload, as: UTF8.self) }
         try simulated.joined(separator: "\n").write(toFile: dir.file("cleaned.jsonl"), atomically: true, encoding: .utf8)
         let verify = try ChildProcess(
             BuiltProducts.executable("sensor-sim"), ["verify", "--truth", truth, "--cleaned", dir.file("cleaned.jsonl")],
@@ -67,7 +68,7 @@ struct FleetTests {
         try await scenario.startGateway(round: 1)
         try fleet.measure("quiet", seq: 30, ts: now + 3000, temperature: 52)
         try await watcher.recorder.wait(for: "a reading after the restart") { events in
-            events.messages.compactMap(CleanedMessageView.init).contains { $0.sensor == "quiet" && $0.seq == 30 }
+            events.messages.compactMap(CleanedReading.init).contains { $0.sensorID == "quiet" && $0.seq == 30 }
         }
         #expect(try await scenario.finish() == 0)
     }

@@ -1,3 +1,4 @@
+import Wire
 import Foundation
 import Testing
 import TestSupport
@@ -18,7 +19,7 @@ struct OutboundSpillTests {
             try fleet.measure("burst", seq: seq, ts: 1_795_660_000_000 + Int64(seq), temperature: 52)
         }
         try await watcher.recorder.wait(for: "600 cleaned readings", timeout: .seconds(120)) {
-            $0.messages.compactMap(CleanedMessageView.init).count >= 600
+            $0.messages.compactMap(CleanedReading.init).count >= 600
         }
         #expect(await watcher.cleaned().map(\.seq) == Array(0..<600))
         try await gateway.stop()

@@ -1,3 +1,4 @@
+import Wire
 import Foundation
 import MQTT
 import Testing
@@ -20,15 +21,15 @@ struct ReplayTests {
                 try fleet.measure(sensor, seq: seq, ts: base + Int64(seq) * 10, temperature: 52)
             }
             try await watcher.recorder.wait(for: "\(sensor) cleaned", timeout: .seconds(120)) { events in
-                events.messages.compactMap(CleanedMessageView.init).contains { $0.sensor == sensor && $0.seq == 5999 }
+                events.messages.compactMap(CleanedReading.init).contains { $0.sensorID == sensor && $0.seq == 5999 }
             }
         }
         for seq in UInt64(0)..<40 where seq != 17 {
             try fleet.measure("x", seq: seq, ts: base + 100_000 + Int64(seq) * 1000, temperature: 50 + Double(seq % 5))
         }
         try await watcher.recorder.wait(for: "live output", timeout: .seconds(120)) { events in
-            let views = events.messages.compactMap(CleanedMessageView.init)
-            return views.contains { $0.sensor == "x" && $0.seq == 39 } && views.contains { $0.sensor == "w" && $0.seq == 5999 }
+            let views = events.messages.compactMap(CleanedReading.init)
+            return views.contains { $0.sensorID == "x" && $0.seq == 39 } && views.contains { $0.sensorID == "w" && $0.seq == 5999 }
         }
         let from = base + 105_000, to = base + 125_000
         let live = await watcher.messages(on: "cleaned/x/").map { String(decoding: $0.payload, as: UTF8.self) }.filter {

@@ -1,3 +1,4 @@
+import Wire
 import Foundation
 import MQTT
 import Testing
@@ -21,14 +22,15 @@ struct ResilienceTests {
 
     static func waitForCoverage(_ watcher: Subscriber, sensors: Int, through last: UInt64) async throws {
         try await watcher.recorder.wait(for: "every sensor to reach seq \(last)", timeout: .seconds(240)) { events in
-            let views = events.messages.compactMap(CleanedMessageView.init)
-            let done = Set(views.filter { v in v.quality != "restated" && (v.seq == last || (v.toSeq ?? 0) >= last) }.map(\.sensor))
+            let views = events.messages.compactMap(CleanedReading.init)
+            let done = Set(views.filter { v in v.quality != .restated && (v.seq == last || (v.toSeq ?? 0) >= last) }.map(\.sensorID))
             return done.count >= sensors
         }
     }
 
     static func account(_ watcher: Subscriber, sensors: Int, readings: Int) async {
-        let (problems, covered) = CleanedAccounting.check(await watcher.cleaned())
+        let accounting = StreamAccounting(await watcher.cleaned())
+        let (problems, covered) = (accounting.allProblems, accounting.coveredSeqs)
         #expect(problems.isEmpty, "\(problems.prefix(10))")
         #expect(covered.count == sensors)
         for (sensor, seqs) in covered {
@@ -68,8 +70,8 @@ struct ResilienceTests {
         try await publisher.value
         try await waitForCoverage(scenario.watcher, sensors: sensors, through: UInt64(readings - 1))
         await account(scenario.watcher, sensors: sensors, readings: readings)
-        let filled = await scenario.watcher.cleaned().filter { $0.quality == "synthetic" || $0.quality == "gap" }
-        #expect(filled.isEmpty, "\(filled.prefix(5).map(\.text))")
+        let filled = await scenario.watcher.cleaned().filter { $0.quality == .synthetic || $0.quality == .gap }
+        #expect(filled.isEmpty, "\(filled.prefix(5).map { "\($0)" })")
         #expect(try await scenario.finish() == 0)
     }
 
@@ -148,7 +150,7 @@ struct RestartBookkeepingTests {
 
         // Run C, connected again: everything B journaled and nobody acknowledged goes out.
         let c = try GatewayProcess.start(broker: broker, dataDirectory: data, logName: "c.log")
-        try await watcher.recorder.wait(for: "the 10 readings") { $0.messages.compactMap(CleanedMessageView.init).count >= 10 }
+        try await watcher.recorder.wait(for: "the 10 readings") { $0.messages.compactMap(CleanedReading.init).count >= 10 }
         #expect(await watcher.cleaned().map(\.seq) == Array(0..<10))
         #expect(try await c.terminate() == 0)
         await fleet.close()

@@ -1,3 +1,4 @@
+import Wire
 import Foundation
 import Testing
 import TestSupport
@@ -34,7 +35,7 @@ struct StatusPageBrowserTests {
                 "kiln-1", seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: seq == 4 ? 80 : 52 + Double(seq % 3) / 2,
                 deliver: seq != 7)
         }
-        try await scenario.watcher.recorder.wait(for: "12 cleaned readings") { $0.messages.compactMap(CleanedMessageView.init).count >= 12 }
+        try await scenario.watcher.recorder.wait(for: "12 cleaned readings") { $0.messages.compactMap(CleanedReading.init).count >= 12 }
         let url = "http://127.0.0.1:\(port)/"
         try await waitUntil("the page to show the readings") { (try? HTTPGet.get(port: port, path: "/"))?.body.contains("<td>kiln-1</td>") == true }
 

@@ -2,6 +2,7 @@ import Foundation
 import DeterministicRandom
 import Testing
 @testable import Recovery
+import Wire
 
 @Suite("Parsing and validation become the contract's dead-letter reasons")
 struct ParsingTests {

@@ -8,36 +8,63 @@ public final class GatewayProcess: Sendable {
     public let dataDirectory: String
     public let gatewayID: String
 
+    /// Where the gateway's HTTP endpoint listens (nil with `--http off`): readiness is read there.
+    public let httpPort: Int32?
+
     /// Starts `sensor-gateway run` with quick test settings; `extra` flags override them;
-    /// `environment` is added to the test's own.
+    /// `environment` is added to the test's own. The HTTP endpoint listens on a free loopback
+    /// port unless `extra` gives `--http`.
     public static func start(
         broker: TestBroker, dataDirectory: String, gatewayID: String = "gw", extra: [String] = [],
         environment: [String: String] = [:], logName: String = "gateway.log"
     ) throws -> GatewayProcess {
+        var http: [String] = []
+        let httpPort: Int32?
+        if let i = extra.firstIndex(of: "--http"), i + 1 < extra.count {
+            httpPort = extra[i + 1].split(separator: ":").last.flatMap { Int32($0) }
+        } else {
+            httpPort = LoopbackNetwork.freePort()
+            http = ["--http", "127.0.0.1:\(httpPort!)"]
+        }
         let args =
             [
                 "run", "--broker", broker.url, "--data-dir", dataDirectory, "--gateway-id", gatewayID,
-                "--http", "off", "--reorder-window-ms", "300", "--fsync", "always",
-            ] + extra
+                "--reorder-window-ms", "300", "--fsync", "always",
+            ] + http + extra
         let child = try ChildProcess(
             BuiltProducts.executable("sensor-gateway"), args, logPath: "\(dataDirectory)-\(logName)",
             environment: environment)
-        return GatewayProcess(child: child, dataDirectory: dataDirectory, gatewayID: gatewayID)
+        return GatewayProcess(child: child, dataDirectory: dataDirectory, gatewayID: gatewayID, httpPort: httpPort)
     }
 
-    init(child: ChildProcess, dataDirectory: String, gatewayID: String) {
+    init(child: ChildProcess, dataDirectory: String, gatewayID: String, httpPort: Int32?) {
         self.child = child
         self.dataDirectory = dataDirectory
         self.gatewayID = gatewayID
+        self.httpPort = httpPort
     }
 
-    /// Waits until the gateway logs that the broker acknowledged its readings subscription.
+    /// Waits until the broker has acknowledged one more readings subscription than when this was
+    /// last called (so after a broker restart it waits for the re-subscription), as the gateway's
+    /// own metric `sensor_gateway_readings_subscriptions_total` reports it.
     public func waitUntilConnected(timeout: Duration = .seconds(60)) async throws {
-        try await waitUntil("gateway to connect and subscribe", timeout: timeout) {
+        guard let port = httpPort else { throw TimedOut("readiness needs the HTTP endpoint; this gateway runs with --http off") }
+        let seen = connections
+        let deadline = ContinuousClock.now + timeout
+        while true {
             if !child.isRunning { throw TimedOut("gateway exited: \(child.output.suffix(2000))") }
-            return child.output.components(separatedBy: "subscribed to ").count - 1 > connections
+            if let count = try? await readingsSubscriptions(port: port), count > seen { break }
+            if ContinuousClock.now >= deadline { throw TimedOut("gateway to connect and subscribe") }
+            try await Task.sleep(for: .milliseconds(100))  // the gateway updates its status every 0.5 s
         }
         connectionsSeen.withLock { $0 += 1 }
+    }
+
+    /// The gateway's count of acknowledged readings subscriptions, from `/metrics`.
+    private func readingsSubscriptions(port: Int32) async throws -> Int {
+        let metrics = try await HTTPGet.fetch(port: port, path: "/metrics")
+        let line = metrics.body.split(separator: "\n").first { $0.hasPrefix("sensor_gateway_readings_subscriptions_total ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
     }
 
     private let connectionsSeen = Mutex(0)

@@ -8,6 +8,16 @@ public enum HTTPGet {
         public var body: String
     }
 
+    /// `get` on a thread outside Swift concurrency's small pool, so a slow server never holds up
+    /// the other tasks of a test (on 2 cores the pool has 2 threads).
+    public static func fetch(port: Int32, path: String, timeoutSeconds: Int = 5) async throws -> Response {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try get(port: port, path: path, timeoutSeconds: timeoutSeconds) })
+            }
+        }
+    }
+
     /// `timeoutSeconds` bounds each receive (0: none); a server that does not answer in time
     /// gives status 0.
     public static func get(port: Int32, path: String, timeoutSeconds: Int = 0) throws -> Response {

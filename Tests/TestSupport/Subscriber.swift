@@ -1,4 +1,5 @@
 import MQTT
+import Wire
 
 /// A test client subscribed to some filters, recording everything it receives.
 public struct Subscriber: Sendable {
@@ -27,8 +28,8 @@ public struct Subscriber: Sendable {
         await recorder.messages.filter { $0.topic.hasPrefix(prefix) }
     }
 
-    public func cleaned() async -> [CleanedMessageView] {
-        await recorder.messages.compactMap(CleanedMessageView.init)
+    public func cleaned() async -> [CleanedReading] {
+        await recorder.messages.compactMap(CleanedReading.init)
     }
 
     public func close() async {

@@ -55,11 +55,8 @@ public final class TestSensorFleet: Sendable {
     private func answer(_ m: MQTTMessage) {
         resendRequests.withLock { $0 += 1 }
         guard answersResends else { return }
-        guard let sensor = Topics.sensor(ofResend: m.topic), let request = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
-            let from = (request["from_seq"] as? NSNumber)?.uint64Value
-        else { return }
-        let to = (request["to_seq"] as? NSNumber)?.uint64Value ?? UInt64.max
-        let bodies = measured.withLock { all in (all[sensor] ?? [:]).filter { $0.key >= from && $0.key <= to }.sorted { $0.key < $1.key }.map(\.value) }
+        guard let sensor = Topics.sensor(ofResend: m.topic), let request = try? WireJSON.decode(ResendRequest.self, from: m.payload) else { return }
+        let bodies = measured.withLock { all in (all[sensor] ?? [:]).filter { request.asks(for: $0.key) }.sorted { $0.key < $1.key }.map(\.value) }
         for body in bodies { _ = try? client.publish(topic: Topics.reading(sensor), payload: Array(body.utf8), qos: .atLeastOnce) }
     }
 

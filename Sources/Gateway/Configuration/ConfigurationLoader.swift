@@ -2,6 +2,7 @@ import Foundation
 import Journal
 import Logging
 import Recovery
+import Wire
 
 /// Where a setting's value came from; decides the exit status of a bad value.
 public enum SettingSource: Sendable, Equatable {
@@ -107,10 +108,10 @@ public enum ConfigurationLoader {
         var out: [String: String] = [:]
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("{") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
+            guard case .object(let object)? = try? WireJSON.decode(JSONValue.self, from: Array(trimmed.utf8)) else {
                 throw ConfigurationError(setting: "config", value: path, problem: "not a valid JSON object", source: .file(path))
             }
-            for (k, v) in object { out[normalise(k)] = "\(v)" }
+            for (k, v) in object { out[normalise(k)] = v.settingText }
         } else {
             for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let line =

@@ -27,6 +27,9 @@ public enum GatewayHTTP {
                 if s.restoring { problems.append("\"starting: restoring state from the snapshot and the journal\"") }
                 if !s.connected { problems.append("\"not connected to the broker\"") }
                 if s.subscriptionRefused { problems.append("\"the broker refused the readings subscription\"") }
+                if s.connected, !s.subscribed, !s.subscriptionRefused {
+                    problems.append("\"waiting for the broker to acknowledge the readings subscription\"")
+                }
                 if !s.journalWritable { problems.append("\"journal not writable\"") }
                 if let age = status.loopAgeMs, age > watchdogMs {
                     problems.append("\"service loop stalled: no turn completed for \(age) ms (watchdog \(watchdogMs) ms)\"")

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Wire
 
 /// How log lines are written: `text` for people and journald, `json` for log shippers.
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -72,10 +73,10 @@ public struct GatewayLogHandler: LogHandler {
     func render(level: Logger.Level, message: String, metadata: Logger.Metadata, at time: Date) -> String {
         switch format {
         case .json:
-            var object: [String: Any] = ["ts": Self.timestamp(time), "level": level.rawValue, "label": label, "message": message]
-            if !metadata.isEmpty { object["metadata"] = metadata.mapValues { "\($0)" } }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-            return String(decoding: data, as: UTF8.self)
+            let line = JSONLine(
+                ts: Self.timestamp(time), level: level.rawValue, label: label, message: message,
+                metadata: metadata.isEmpty ? nil : metadata.mapValues { "\($0)" })
+            return WireJSON.text(line)
         case .text:
             let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             let body = "\(level.rawValue) \(label): \(message)" + (fields.isEmpty ? "" : " " + fields)
@@ -104,5 +105,14 @@ public struct GatewayLogHandler: LogHandler {
         return String(
             format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
             Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(ms % 1000))
+    }
+
+    /// One line of the JSON log format; keys come out sorted.
+    private struct JSONLine: Encodable {
+        var ts: String
+        var level: String
+        var label: String
+        var message: String
+        var metadata: [String: String]?
     }
 }

@@ -11,6 +11,8 @@ public struct GatewayStatusSnapshot: Sendable {
     public var subscriptionRefused = false
     /// The broker acknowledged the readings subscription on the current connection.
     public var subscribed = false
+    /// Readings subscriptions acknowledged since start (one per connection).
+    public var readingsSubscriptions = 0
     public var journalWritable = true
     public var counters = EngineCounters()
     public var sensors: [SensorSummary] = []

@@ -20,32 +20,25 @@ enum ReplayResponder {
     }
 
     static func parse(_ payload: [UInt8], limits: ReplayLimits = ReplayLimits()) -> Parsed {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else {
+        guard let request = try? WireJSON.decode(ReplayRequest.self, from: payload) else {
             return .invalid(requestID: nil, replyTopic: nil, error: "request is not a JSON object")
         }
-        guard let id = object["request_id"] as? String, !id.isEmpty, !id.contains("/"), !id.contains("+"), !id.contains("#") else {
+        guard let id = request.requestID, !id.isEmpty, !id.contains("/"), !id.contains("+"), !id.contains("#") else {
             return .invalid(requestID: nil, replyTopic: nil, error: "request_id must be a non-empty string without / + #")
         }
-        let reply = (object["reply_topic"] as? String) ?? Topics.replayReply(id)
+        let reply = request.replyTopic ?? Topics.replayReply(id)
         guard reply.hasPrefix(Topics.replayPrefix), !reply.contains("+"), !reply.contains("#") else {
             return .invalid(requestID: id, replyTopic: Topics.replayReply(id), error: "reply_topic must lie under replay/")
         }
-        func time(_ key: String) -> Int64? {
-            switch object[key] {
-            case let n as NSNumber: return n.int64Value
-            case let s as String: return Timestamp.parse(s)
-            default: return nil
-            }
-        }
-        guard let from = time("from") else { return .invalid(requestID: id, replyTopic: reply, error: "from must be epoch ms or RFC 3339") }
-        guard let to = time("to") else { return .invalid(requestID: id, replyTopic: reply, error: "to must be epoch ms or RFC 3339") }
+        guard let from = request.from else { return .invalid(requestID: id, replyTopic: reply, error: "from must be epoch ms or RFC 3339") }
+        guard let to = request.to else { return .invalid(requestID: id, replyTopic: reply, error: "to must be epoch ms or RFC 3339") }
         guard from < to else { return .invalid(requestID: id, replyTopic: reply, error: "from must be before to") }
         guard to - from <= limits.maxWindowMs else {
             return .invalid(
                 requestID: id, replyTopic: reply,
                 error: "window too wide: at most \(limits.maxWindowMs / 1000) s per request (replay-max-window-s); ask in pieces")
         }
-        guard let sensor = object["sensor_id"] as? String, sensor == "*" || SensorID.isValid(sensor) else {
+        guard let sensor = request.sensorID, sensor == "*" || SensorID.isValid(sensor) else {
             return .invalid(requestID: id, replyTopic: reply, error: "sensor_id must be a valid sensor id or *")
         }
         return .request(
@@ -85,8 +78,7 @@ enum ReplayResponder {
     private static func refuse(id: String?, reply: String?, error: String, client: MQTTClient, logger: Logger) {
         logger.notice("replay request refused", metadata: ["request_id": "\(id ?? "-")", "error": "\(error)"])
         guard let reply else { return }
-        let body = "{\"request_id\":\(quoted(id ?? "")),\"error\":\(quoted(error))}"
-        _ = try? client.publish(topic: reply, payload: Array(body.utf8), qos: .atLeastOnce)
+        _ = try? client.publish(topic: reply, payload: ReplayAnswer.failed(id ?? "", error: error).json, qos: .atLeastOnce)
     }
 
     private static func answer(_ r: Request, journalDirectory: String, client: MQTTClient, limits: ReplayLimits, logger: Logger) {
@@ -96,23 +88,13 @@ enum ReplayResponder {
                 while client.unacknowledgedCount >= limits.maxUnacknowledged { usleep(2_000) }
                 try client.publish(topic: r.replyTopic, payload: p.payload, qos: .atLeastOnce)
             }
-            var done = "{\"request_id\":\(quoted(r.requestID)),\"done\":true,\"count\":\(result.count)"
-            if result.truncated {
-                done += ",\"truncated\":true"
-                if let oldest = result.oldestAvailable { done += ",\"oldest_available\":\(oldest)" }
-            }
-            done += "}"
-            try client.publish(topic: r.replyTopic, payload: Array(done.utf8), qos: .atLeastOnce)
+            let done = ReplayAnswer.done(r.requestID, count: result.count, truncated: result.truncated, oldestAvailable: result.oldestAvailable)
+            try client.publish(topic: r.replyTopic, payload: done.json, qos: .atLeastOnce)
             logger.info("replay answered", metadata: ["request_id": "\(r.requestID)", "count": "\(result.count)"])
         } catch {
             logger.error("replay failed", metadata: ["request_id": "\(r.requestID)", "error": "\(error)"])
-            let body = "{\"request_id\":\(quoted(r.requestID)),\"error\":\(quoted("replay failed: \(error)"))}"
-            _ = try? client.publish(topic: r.replyTopic, payload: Array(body.utf8), qos: .atLeastOnce)
+            let failed = ReplayAnswer.failed(r.requestID, error: "replay failed: \(error)")
+            _ = try? client.publish(topic: r.replyTopic, payload: failed.json, qos: .atLeastOnce)
         }
-    }
-
-    static func quoted(_ s: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed, .withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
     }
 }

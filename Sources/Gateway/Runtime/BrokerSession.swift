@@ -1,5 +1,6 @@
 import Logging
 import MQTT
+import Wire
 
 /// The gateway's two connections to the broker, and what each is doing.
 ///
@@ -34,7 +35,7 @@ final class BrokerSession {
     private let startedAt: Int64
     private var forwarders: [Task<Void, Never>] = []
 
-    static let offlineStatus = Array("{\"state\":\"offline\"}".utf8)
+    static let offlineStatus = GatewayStatusNotice(state: .offline).json
 
     init(configuration: GatewayConfiguration, sink: any MQTTMessageSink, logger: Logger, startedAt: Int64) throws {
         self.configuration = configuration
@@ -66,6 +67,9 @@ final class BrokerSession {
     var inputConnected: Bool { inputPhase != .connecting }
     var subscribed: Bool { inputPhase == .subscribed }
     var subscriptionRefused: Bool { inputPhase == .subscriptionRefused }
+    /// Readings subscriptions the broker acknowledged since start (one per connection), so a
+    /// reconnection shows as a new one.
+    private(set) var readingsSubscriptions = 0
 
     /// Starts both connections; their events are forwarded to `inbox`.
     func start(into inbox: Inbox) throws {
@@ -103,8 +107,8 @@ final class BrokerSession {
                 } else {
                     outputConnected = true
                     try output.subscribe(configuration.replayTopic, qos: .atLeastOnce)
-                    let online = "{\"state\":\"online\",\"version\":\"\(GatewayVersion.current)\",\"started_at\":\(startedAt)}"
-                    try output.publish(topic: configuration.statusTopic, payload: Array(online.utf8), qos: .atLeastOnce, retain: true)
+                    let online = GatewayStatusNotice(state: .online, version: GatewayVersion.current, startedAt: startedAt)
+                    try output.publish(topic: configuration.statusTopic, payload: online.json, qos: .atLeastOnce, retain: true)
                 }
             } catch {
                 logger.error("after connecting", metadata: ["connection": "\(side)", "error": "\(error)"])
@@ -124,6 +128,7 @@ final class BrokerSession {
             if source == .input, mid == pendingSubscription {
                 pendingSubscription = nil
                 inputPhase = .subscribed
+                readingsSubscriptions += 1
                 logger.info("subscribed to the readings", metadata: ["filter": "\(configuration.engine.topicPattern.filter)"])
             }
         case .subscriptionRefused(let mid):

@@ -357,6 +357,7 @@ public final class GatewayService {
         s.connected = broker.inputConnected && broker.outputConnected
         s.subscriptionRefused = broker.subscriptionRefused
         s.subscribed = broker.subscribed
+        s.readingsSubscriptions = broker.readingsSubscriptions
         s.counters = engine.counters
         s.sensors = engine.summaries
         s.publishedByKind = Dictionary(uniqueKeysWithValues: counters.published.map { ("\($0.key)", $0.value) })

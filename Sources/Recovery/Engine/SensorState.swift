@@ -123,7 +123,7 @@ struct SensorState: Codable, Sendable {
             return .tooLate
         case .restatable(let earlier):
             guard inRange else { return earlier == .corrected ? .duplicate : .lateOutOfRange }
-            var cleaned = CleanedReading(
+            var cleaned = ReleasedReading(
                 sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
                 status: r.status, quality: .restated, boot: r.boot)
             cleaned.supersedes = earlier
@@ -271,7 +271,7 @@ struct SensorState: Codable, Sendable {
     private mutating func publishReal(_ h: HeldReading, at now: Int64, _ out: inout Output) {
         let r = h.reading
         publish(
-            CleanedReading(
+            ReleasedReading(
                 sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
                 status: r.status, quality: .ok, boot: r.boot), &out)
         noteAnchor(anchor(h))
@@ -283,7 +283,7 @@ struct SensorState: Codable, Sendable {
     private mutating func publishCorrected(_ h: HeldReading, right: Anchor?, at now: Int64, _ out: inout Output) {
         let r = h.reading
         let value = out.estimator.value(seq: r.seq, left: lastValid, right: right, method: .linear, recent: recent, seed: 0)
-        var cleaned = CleanedReading(
+        var cleaned = ReleasedReading(
             sensorID: id, seq: r.seq, ts: r.ts, temperature: value,
             status: r.status, quality: .corrected, boot: r.boot)
         cleaned.raw = r.temperature
@@ -318,7 +318,7 @@ struct SensorState: Codable, Sendable {
             let value = out.estimator.value(
                 seq: seq, left: lastValid, right: rightValue, method: c.fill, recent: recent,
                 seed: Estimator.seed(sensorID: id, boot: boot, seq: seq))
-            var cleaned = CleanedReading(
+            var cleaned = ReleasedReading(
                 sensorID: id, seq: seq, ts: ts, temperature: value, status: status,
                 quality: .synthetic, boot: boot)
             cleaned.method = c.fill
@@ -333,7 +333,7 @@ struct SensorState: Codable, Sendable {
         lastAnchor = a
     }
 
-    private mutating func publish(_ cleaned: CleanedReading, _ out: inout Output) {
+    private mutating func publish(_ cleaned: ReleasedReading, _ out: inout Output) {
         out.emit(.cleaned, topics.cleaned, cleaned.render())
         summary.published(cleaned.quality, seq: cleaned.seq, ts: cleaned.ts, value: cleaned.temperature)
     }

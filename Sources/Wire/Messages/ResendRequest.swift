@@ -1,0 +1,18 @@
+/// What the gateway asks of a sensor on `sensors/<sensor_id>/resend` (docs/INTERFACE.md
+/// section 4): the seqs `fromSeq...toSeq`, or everything from `fromSeq` on when `toSeq` is absent.
+public struct ResendRequest: Codable, Sendable, Equatable {
+    public var fromSeq: UInt64
+    public var toSeq: UInt64?
+
+    enum CodingKeys: String, CodingKey {
+        case fromSeq = "from_seq", toSeq = "to_seq"
+    }
+
+    public init(fromSeq: UInt64, toSeq: UInt64?) {
+        self.fromSeq = fromSeq
+        self.toSeq = toSeq
+    }
+
+    /// Whether `seq` is asked for.
+    public func asks(for seq: UInt64) -> Bool { seq >= fromSeq && toSeq.map { seq <= $0 } ?? true }
+}

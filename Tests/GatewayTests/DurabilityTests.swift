@@ -102,10 +102,10 @@ struct DurabilityTests {
         return filler
     }
 
-    static func health(_ port: Int32) -> HTTPGet.Response? { try? HTTPGet.get(port: port, path: "/healthz") }
+    static func health(_ port: Int32) async -> HTTPGet.Response? { try? await HTTPGet.fetch(port: port, path: "/healthz") }
 
-    static func metric(_ port: Int32, _ name: String) -> Double? {
-        guard let text = try? HTTPGet.get(port: port, path: "/metrics").body else { return nil }
+    static func metric(_ port: Int32, _ name: String) async -> Double? {
+        guard let text = try? await HTTPGet.fetch(port: port, path: "/metrics").body else { return nil }
         return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
     }
 
@@ -135,29 +135,29 @@ struct DurabilityTests {
         let sensors = 20, readings = 400
         try Self.publish(fleet, prefix: "f", sensors: sensors, readings: 0..<readings)
         try await waitUntil("/healthz to report the full journal", timeout: .seconds(120)) {
-            guard let h = Self.health(port) else { return false }
+            guard let h = await Self.health(port) else { return false }
             return h.status == 503 && h.body.contains("journal full")
         }
         #expect(gateway.child.isRunning)
-        #expect((Self.metric(port, "sensor_gateway_snapshot_failures_total") ?? 0) > 0)
-        #expect(Self.metric(port, "sensor_gateway_checkpoint_failures_total") == 0)
+        #expect((await Self.metric(port, "sensor_gateway_snapshot_failures_total") ?? 0) > 0)
+        #expect(await Self.metric(port, "sensor_gateway_checkpoint_failures_total") == 0)
 
         // A crash and a restart into the same full disk: it comes up, says why, and takes no
         // reading from the broker's backlog.
         try await gateway.kill()
         gateway = try GatewayProcess.start(broker: broker, dataDirectory: disk, extra: flags, logName: "gw2.log")
         try await waitUntil("the restarted gateway to report the full journal", timeout: .seconds(60)) {
-            guard let h = Self.health(port) else { return false }
+            guard let h = await Self.health(port) else { return false }
             return h.status == 503 && h.body.contains("journal full")
         }
-        #expect(Self.metric(port, "sensor_gateway_ingest_accepted_total") == 0)
+        #expect(await Self.metric(port, "sensor_gateway_ingest_accepted_total") == 0)
         #expect(gateway.child.isRunning)
 
         // Space returns: the next snapshot succeeds, the journal frees, input resumes.
         try FileManager.default.removeItem(atPath: filler)
         try await Self.waitForAll(watcher, prefix: "f", sensors: sensors, readings: readings)
         await Self.expectComplete(watcher, prefix: "f", sensors: sensors, readings: readings)
-        try await waitUntil("/healthz to be 200 again", timeout: .seconds(60)) { Self.health(port)?.status == 200 }
+        try await waitUntil("/healthz to be 200 again", timeout: .seconds(60)) { await Self.health(port)?.status == 200 }
         #expect(try await gateway.terminate() == 0)
         await fleet.close()
         await watcher.close()

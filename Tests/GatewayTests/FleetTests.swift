@@ -36,7 +36,7 @@ struct FleetTests {
         try await sim.wait(timeout: .seconds(120))
         #expect(sim.exitCode == 0, "\(sim.output.suffix(500))")
         try await waitUntil("two snapshots after the stream", timeout: .seconds(60)) {
-            let text = (try? HTTPGet.get(port: port, path: "/metrics").body) ?? ""
+            let text = (try? await HTTPGet.fetch(port: port, path: "/metrics").body) ?? ""
             return text.contains("sensor_gateway_snapshots_written_total ") && !text.contains("sensor_gateway_snapshots_written_total 0\n")
                 && !text.contains("sensor_gateway_snapshots_written_total 1\n")
         }
@@ -45,7 +45,7 @@ struct FleetTests {
             return views.contains { $0.sensorID == "stuck" && $0.seq == 29 } && views.contains { $0.sensorID == "quiet" && $0.seq == 29 }
         }
         #expect(scenario.gateway.child.isRunning)
-        #expect((try? HTTPGet.get(port: port, path: "/healthz").status) == 200)
+        #expect((try? await HTTPGet.fetch(port: port, path: "/healthz").status) == 200)
 
         // The stuck sensor's windows hold only estimates, and they were published.
         let stuckWindows = await watcher.messages(on: "aggregates/stuck/").compactMap {

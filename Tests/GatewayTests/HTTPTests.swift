@@ -10,8 +10,8 @@ struct HTTPTests {
         let port = LoopbackNetwork.freePort()
         let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--http", "127.0.0.1:\(port)"], answersResends: false)
         defer { scenario.cleanUp() }
-        try await waitUntil("the HTTP endpoint") { (try? HTTPGet.get(port: port, path: "/healthz"))?.status == 200 }
-        let healthy = try HTTPGet.get(port: port, path: "/healthz")
+        try await waitUntil("the HTTP endpoint") { (try? await HTTPGet.fetch(port: port, path: "/healthz"))?.status == 200 }
+        let healthy = try await HTTPGet.fetch(port: port, path: "/healthz")
         #expect(healthy.body.contains("\"status\":\"ok\""))
         #expect(healthy.headers.contains("application/json"))
 
@@ -21,10 +21,10 @@ struct HTTPTests {
         try await scenario.watcher.recorder.wait(for: "5 cleaned") { $0.messages.count >= 5 }
         // The status the endpoints serve is refreshed every 0.5 s: wait for it to catch up.
         try await waitUntil("metrics to show the readings") {
-            let body = (try? HTTPGet.get(port: port, path: "/metrics"))?.body ?? ""
+            let body = (try? await HTTPGet.fetch(port: port, path: "/metrics"))?.body ?? ""
             return body.contains("sensor_gateway_messages_received_total 5") && body.contains("sensor_gateway_cleaned_total{quality=\"ok\"} 4")
         }
-        let metrics = try HTTPGet.get(port: port, path: "/metrics").body
+        let metrics = try await HTTPGet.fetch(port: port, path: "/metrics").body
         #expect(metrics.contains("# TYPE sensor_gateway_cleaned_total counter"))
         #expect(metrics.contains("sensor_gateway_cleaned_total{quality=\"ok\"} 4"))
         #expect(metrics.contains("sensor_gateway_cleaned_total{quality=\"corrected\"} 1"))
@@ -43,21 +43,21 @@ struct HTTPTests {
         #expect(abs(started - Date().timeIntervalSince1970) < 3600, "start time \(started)")
         // Every publication the broker acknowledged is in the latency histogram.
         try await waitUntil("acknowledgements in the latency histogram") {
-            let body = (try? HTTPGet.get(port: port, path: "/metrics"))?.body ?? ""
+            let body = (try? await HTTPGet.fetch(port: port, path: "/metrics"))?.body ?? ""
             return body.split(separator: "\n").contains { $0.hasPrefix("sensor_gateway_publish_latency_seconds_count ") && !$0.hasSuffix(" 0") }
         }
         #expect(metrics.contains("sensor_gateway_journal_oldest_record_age_seconds "))
-        try Promtool.expectSuccess(["check", "metrics"], input: try HTTPGet.get(port: port, path: "/metrics").body)
+        try Promtool.expectSuccess(["check", "metrics"], input: try await HTTPGet.fetch(port: port, path: "/metrics").body)
 
-        let page = try HTTPGet.get(port: port, path: "/")
+        let page = try await HTTPGet.fetch(port: port, path: "/")
         #expect(page.status == 200)
         #expect(page.body.contains("<td>hot-1</td>"))
         #expect(page.body.contains("<svg"))
-        #expect(try HTTPGet.get(port: port, path: "/nope").status == 404)
+        #expect(try await HTTPGet.fetch(port: port, path: "/nope").status == 404)
 
         scenario.broker.stop()
-        try await waitUntil("healthz to report the broker gone") { (try? HTTPGet.get(port: port, path: "/healthz"))?.status == 503 }
-        #expect(try HTTPGet.get(port: port, path: "/healthz").body.contains("not connected to the broker"))
+        try await waitUntil("healthz to report the broker gone") { (try? await HTTPGet.fetch(port: port, path: "/healthz"))?.status == 503 }
+        #expect(try await HTTPGet.fetch(port: port, path: "/healthz").body.contains("not connected to the broker"))
         #expect(try await scenario.gateway.terminate() == 0)
         await scenario.fleet.close()
         await scenario.watcher.close()
@@ -95,7 +95,7 @@ struct RefusedSubscriptionTests {
             gateway.child.output.contains("the broker refused the readings subscription (check its ACL); no readings will arrive filter=sensors/+/temperature")
         }
         try await waitUntil("healthz to say so") {
-            (try? HTTPGet.get(port: port, path: "/healthz")).map { $0.status == 503 && $0.body.contains("refused the readings subscription") } ?? false
+            (try? await HTTPGet.fetch(port: port, path: "/healthz")).map { $0.status == 503 && $0.body.contains("refused the readings subscription") } ?? false
         }
         #expect(!gateway.child.output.contains("subscribed to the readings"))
         #expect(try await gateway.terminate() == 0)

@@ -133,7 +133,7 @@ struct RestartBookkeepingTests {
         try await a.waitUntilConnected()
         for seq in UInt64(0)..<10 { try fleet.measure("q", seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: 52) }
         try await waitUntil("run A to receive the readings") {
-            (try? HTTPGet.get(port: httpPort, path: "/metrics"))?.body.contains("sensor_gateway_messages_received_total 10") == true
+            (try? await HTTPGet.fetch(port: httpPort, path: "/metrics"))?.body.contains("sensor_gateway_messages_received_total 10") == true
         }
         try await a.kill()
         let snapshotA = try Data(contentsOf: URL(fileURLWithPath: "\(data)/engine.snapshot"))

@@ -9,7 +9,7 @@ struct SlowHTTPClientTests {
         let port = LoopbackNetwork.freePort()
         let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--http", "127.0.0.1:\(port)"], answersResends: false)
         defer { scenario.cleanUp() }
-        try await waitUntil("the HTTP endpoint") { (try? HTTPGet.get(port: port, path: "/healthz"))?.status == 200 }
+        try await waitUntil("the HTTP endpoint") { (try? await HTTPGet.fetch(port: port, path: "/healthz"))?.status == 200 }
         // Enough sensors that the status page is larger than the socket buffers of a client that never reads.
         for i in 0..<300 {
             try scenario.fleet.measure("sensor-\(i)", seq: 0, ts: 1_795_660_000_000, temperature: 52)
@@ -39,9 +39,9 @@ struct SlowHTTPClientTests {
         for round in 0..<5 {
             for fd in drippers { _ = send(fd, "a", 1, Int32(MSG_NOSIGNAL)) }
             // The old one-connection-at-a-time server needed 5 s per held connection here.
-            let health = try HTTPGet.get(port: port, path: "/healthz", timeoutSeconds: 20)
+            let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 20)
             #expect(health.status == 200, "round \(round)")
-            #expect(try HTTPGet.get(port: port, path: "/metrics", timeoutSeconds: 20).body.contains("sensor_gateway_broker_connected 1"))
+            #expect(try await HTTPGet.fetch(port: port, path: "/metrics", timeoutSeconds: 20).body.contains("sensor_gateway_broker_connected 1"))
         }
         #expect(try await scenario.gateway.terminate() == 0)
         await scenario.fleet.close()

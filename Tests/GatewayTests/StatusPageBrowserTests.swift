@@ -37,7 +37,7 @@ struct StatusPageBrowserTests {
         }
         try await scenario.watcher.recorder.wait(for: "12 cleaned readings") { $0.messages.compactMap(CleanedReading.init).count >= 12 }
         let url = "http://127.0.0.1:\(port)/"
-        try await waitUntil("the page to show the readings") { (try? HTTPGet.get(port: port, path: "/"))?.body.contains("<td>kiln-1</td>") == true }
+        try await waitUntil("the page to show the readings") { (try? await HTTPGet.fetch(port: port, path: "/"))?.body.contains("<td>kiln-1</td>") == true }
 
         let dir = try TemporaryDirectory(prefix: "status-page-browser")
         defer {

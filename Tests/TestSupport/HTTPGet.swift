@@ -10,7 +10,7 @@ public enum HTTPGet {
 
     /// `get` on a thread outside Swift concurrency's small pool, so a slow server never holds up
     /// the other tasks of a test (on 2 cores the pool has 2 threads).
-    public static func fetch(port: Int32, path: String, timeoutSeconds: Int = 5) async throws -> Response {
+    public static func fetch(port: Int32, path: String, timeoutSeconds: Int = 30) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try get(port: port, path: path, timeoutSeconds: timeoutSeconds) })

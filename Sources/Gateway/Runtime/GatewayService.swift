@@ -37,6 +37,9 @@ public final class GatewayService {
     /// The journal's appended bytes when the last snapshot was started.
     private var journalBytesAtLastSnapshot: UInt64 = 0
     private var lastStatusAt: Int64 = 0
+    /// When the per-sensor rows of the status were last rebuilt: every status update for a
+    /// small fleet, less often for a large one (`sensorRowsEveryMs`).
+    private var lastSensorRowsAt: Int64 = 0
     private var lastRetentionAt: Int64 = 0
     /// Readiness, stopping and watchdog pings for a `Type=notify` systemd unit (nil outside one).
     private let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
@@ -351,6 +354,12 @@ public final class GatewayService {
 
     // MARK: - Status and replay
 
+    /// How often the status page's per-sensor rows are rebuilt: with each status update (0.5 s)
+    /// up to 2,000 sensors, then 0.25 ms per sensor (5 s at 20,000). Copying every sensor's row
+    /// on the service loop twice a second would cost a large fleet's readings latency for a page
+    /// nobody may be looking at; the counters and metrics still update every 0.5 s.
+    static func sensorRowsEveryMs(sensors: Int) -> Int64 { max(500, Int64(sensors) / 4) }
+
     private func publishStatus() {
         var s = GatewayStatusSnapshot()
         s.restoring = false
@@ -359,7 +368,13 @@ public final class GatewayService {
         s.subscribed = broker.subscribed
         s.readingsSubscriptions = broker.readingsSubscriptions
         s.counters = engine.counters
-        s.sensors = engine.summaries
+        let now = Clocks.monotonicMilliseconds()
+        if now - lastSensorRowsAt >= Self.sensorRowsEveryMs(sensors: engine.sensorCount) {
+            lastSensorRowsAt = now
+            s.sensors = engine.summaries
+        } else {
+            s.sensors = status.snapshot.sensors
+        }
         s.publishedByKind = Dictionary(uniqueKeysWithValues: counters.published.map { ("\($0.key)", $0.value) })
         ingest.withJournal { j in
             s.journalWritable = !j.isPoisoned
@@ -387,32 +402,5 @@ public final class GatewayService {
         ReplayResponder.start(
             payload, journalDirectory: configuration.journalDirectory, client: broker.output,
             limits: configuration.replay, slots: replaySlots, logger: logger)
-    }
-}
-
-/// Counts the pipeline keeps of itself (the engine and the ingest side keep their own).
-struct RuntimeCounters: Sendable, Equatable {
-    var published: [Publication.Kind: Int] = [:]
-    var replays = 0
-    var checkpointFailures = 0
-    var snapshotReadFailures = 0
-    /// Journaled publications that differed from the ones their input regenerated at restore.
-    var restoreMismatches = 0
-    /// From a publication joining the outbound queue to the broker's acknowledgement.
-    var publishLatency = LatencyHistogram()
-}
-
-/// Why the gateway stopped.
-public enum GatewayFailure: Error, CustomStringConvertible {
-    /// The journal can no longer append: nothing more can be taken safely.
-    case journal(String)
-    /// The journal could not be opened at start-up.
-    case journalUnavailable(String)
-
-    public var description: String {
-        switch self {
-        case .journal(let reason): "the journal can no longer append: \(reason)"
-        case .journalUnavailable(let reason): reason
-        }
     }
 }

@@ -2,18 +2,6 @@
     import Glibc
 #endif
 
-/// How appends are made durable.
-public enum FsyncMode: String, Sendable, CaseIterable {
-    /// Every `commit` syncs: one fdatasync covers the whole batch appended since the last one
-    /// (group commit).
-    case always
-    /// `commit` syncs when the last sync is older than the interval: a crash can lose at most
-    /// that much of the newest data.
-    case interval
-    /// Never syncs (tests, throwaway setups): the OS decides when data reaches the disk.
-    case never
-}
-
 /// The gateway's write-ahead journal: a ring of preallocated segment files within a fixed byte
 /// budget. When full it reclaims the oldest whole segment (counting the records dropped), unless
 /// that segment holds a record at or after `retainFrom`: unfinished work is never reclaimed, and

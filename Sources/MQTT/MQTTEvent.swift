@@ -1,18 +1,3 @@
-/// A message received from the broker, copied out of libmosquitto's buffers.
-public struct MQTTMessage: Sendable, Equatable {
-    public var topic: String
-    public var payload: [UInt8]
-    public var qos: QoS
-    public var retain: Bool
-
-    public init(topic: String, payload: [UInt8], qos: QoS, retain: Bool) {
-        self.topic = topic
-        self.payload = payload
-        self.qos = qos
-        self.retain = retain
-    }
-}
-
 /// What happened on the connection, in the order libmosquitto reported it.
 public enum MQTTEvent: Sendable, Equatable {
     /// The broker accepted the connection; `sessionPresent` says it kept our persistent session.

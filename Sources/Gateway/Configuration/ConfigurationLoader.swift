@@ -4,32 +4,6 @@ import Logging
 import Recovery
 import Wire
 
-/// Where a setting's value came from; decides the exit status of a bad value.
-public enum SettingSource: Sendable, Equatable {
-    case flag, environment, file(String)
-}
-
-/// A setting with an unusable value. Its first line names the setting and the value.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public var setting: String
-    public var value: String
-    public var problem: String
-    public var source: SettingSource
-
-    public var description: String {
-        let name: String
-        switch source {
-        case .flag: name = "--\(setting)"
-        case .environment: name = ConfigurationLoader.environmentName(setting)
-        case .file(let path): name = "\(setting) (in \(path))"
-        }
-        return "\(name)=\(value): \(problem)"
-    }
-
-    /// EX_USAGE for a flag, EX_CONFIG for the environment or the config file.
-    public var exitStatus: ExitStatus { source == .flag ? .usage : .configuration }
-}
-
 /// Merges the config file, the environment (`SENSOR_GATEWAY_<FLAG>`) and flags, in rising
 /// precedence, into a checked `GatewayConfiguration`.
 ///

@@ -2,11 +2,6 @@ import Foundation
 import Logging
 import Wire
 
-/// How log lines are written: `text` for people and journald, `json` for log shippers.
-public enum LogFormat: String, Sendable, CaseIterable {
-    case text, json
-}
-
 /// The gateway's swift-log handler, writing one line per event to standard error.
 ///
 /// Under systemd (which sets `JOURNAL_STREAM`) a text line starts with its syslog priority

@@ -1,18 +1,6 @@
 import Journal
 import Recovery
 
-/// What the gateway writes to its journal. Inputs (messages and ticks) are the engine's whole
-/// input, so replaying them reproduces its output; outputs are the publications it made, so a
-/// restart can republish what the broker never acknowledged and replays can serve past windows.
-enum RecordType: UInt16 {
-    /// An inbound message: `topicLength u16 | topic | payload`; the record time is the receive time.
-    case message = 1
-    /// A clock tick fed to the engine at the record time.
-    case tick = 2
-    /// A publication: `kind u8 | retain u8 | topicLength u16 | topic | payload`.
-    case publication = 3
-}
-
 enum JournalRecords {
     static func encodeMessage(topic: String, payload: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []

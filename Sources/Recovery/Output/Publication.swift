@@ -24,13 +24,3 @@ public struct Publication: Sendable, Equatable, Codable {
     /// The payload as text, for logs and tests.
     public var text: String { String(decoding: payload, as: UTF8.self) }
 }
-
-/// The quality flag of a cleaned reading (docs/INTERFACE.md section 2).
-public enum Quality: String, Sendable, Codable {
-    case ok, corrected, synthetic, restated, gap
-}
-
-/// How a missing reading's value is generated.
-public enum FillMethod: String, Sendable, Codable, CaseIterable {
-    case linear, locf, distribution
-}

@@ -33,29 +33,3 @@ struct ReleasedReading: Equatable {
         return w.finish()
     }
 }
-
-/// A run of missing readings too long to fill (more than `max_fill`). `from_ts`/`to_ts` are the
-/// event times of the readings on either side, so the span holds no data (`seq`/`ts` repeat the
-/// start, giving consumers the same de-duplication key as any cleaned message).
-struct GapNotice: Equatable {
-    var sensorID: String
-    var fromSeq: UInt64
-    var toSeq: UInt64
-    var fromTs: Int64
-    var toTs: Int64
-    var boot: Int64?
-
-    func render() -> [UInt8] {
-        var w = JSONWriter()
-        w.plainString("sensor_id", sensorID)
-        w.uint("seq", fromSeq)
-        w.int("ts", fromTs)
-        w.plainString("quality", Quality.gap.rawValue)
-        w.uint("from_seq", fromSeq)
-        w.uint("to_seq", toSeq)
-        w.int("from_ts", fromTs)
-        w.int("to_ts", toTs)
-        if let boot { w.int("boot", boot) }
-        return w.finish()
-    }
-}

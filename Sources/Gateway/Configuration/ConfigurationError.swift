@@ -1,0 +1,20 @@
+/// A setting with an unusable value. Its first line names the setting and the value.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var setting: String
+    public var value: String
+    public var problem: String
+    public var source: SettingSource
+
+    public var description: String {
+        let name: String
+        switch source {
+        case .flag: name = "--\(setting)"
+        case .environment: name = ConfigurationLoader.environmentName(setting)
+        case .file(let path): name = "\(setting) (in \(path))"
+        }
+        return "\(name)=\(value): \(problem)"
+    }
+
+    /// EX_USAGE for a flag, EX_CONFIG for the environment or the config file.
+    public var exitStatus: ExitStatus { source == .flag ? .usage : .configuration }
+}

@@ -1,0 +1,37 @@
+import Journal
+import Recovery
+
+/// What the gateway shows of itself, as of the service loop's last update (every ~0.5 s).
+public struct GatewayStatusSnapshot: Sendable {
+    /// True until the service loop first reports: the state is still being restored from the
+    /// snapshot and the journal (the HTTP endpoint is up first and says so).
+    public var restoring = true
+    public var connected = false
+    public var subscriptionRefused = false
+    /// The broker acknowledged the readings subscription on the current connection.
+    public var subscribed = false
+    /// Readings subscriptions acknowledged since start (one per connection).
+    public var readingsSubscriptions = 0
+    public var journalWritable = true
+    public var counters = EngineCounters()
+    public var sensors: [SensorSummary] = []
+    public var publishedByKind: [String: Int] = [:]
+    public var journal = Journal.Statistics()
+    public var journalDurableSeq: UInt64 = 0
+    /// Room left in the journal without reclaiming unfinished work, and its whole size.
+    public var journalAppendableBytes = 0
+    public var journalCapacityBytes = 0
+    /// The time of the journal's oldest records (epoch ms), and its last seq.
+    public var journalOldestTime: Int64?
+    public var journalLastSeq: UInt64 = 0
+    /// Why input from the broker is paused, when it is.
+    public var inputPause: String?
+    var ingest = IngestJournal.Statistics()
+    var snapshots = SnapshotWriter.Status()
+    var runtime = RuntimeCounters()
+    public var checkpoint: UInt64 = 0
+    public var outboundWaiting = 0
+    public var outboundInFlight = 0
+    public var startedAt: Int64 = 0
+    public init() {}
+}

@@ -1,0 +1,14 @@
+/// Why the gateway stopped.
+public enum GatewayFailure: Error, CustomStringConvertible {
+    /// The journal can no longer append: nothing more can be taken safely.
+    case journal(String)
+    /// The journal could not be opened at start-up.
+    case journalUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case .journal(let reason): "the journal can no longer append: \(reason)"
+        case .journalUnavailable(let reason): reason
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import Recovery
+
+/// Counts the pipeline keeps of itself (the engine and the ingest side keep their own).
+struct RuntimeCounters: Sendable, Equatable {
+    var published: [Publication.Kind: Int] = [:]
+    var replays = 0
+    var checkpointFailures = 0
+    var snapshotReadFailures = 0
+    /// Journaled publications that differed from the ones their input regenerated at restore.
+    var restoreMismatches = 0
+    /// From a publication joining the outbound queue to the broker's acknowledgement.
+    var publishLatency = LatencyHistogram()
+}

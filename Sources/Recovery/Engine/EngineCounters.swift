@@ -1,0 +1,24 @@
+/// Totals since the engine started (or since the snapshot it was restored from).
+public struct EngineCounters: Codable, Sendable, Equatable {
+    public var received = 0
+    public var duplicates = 0
+    public var deadLetters = 0
+    /// Sensors forgotten after the retention period.
+    public var expired = 0
+    /// Sensors forgotten early, at the `max-sensors` cap, to make room for a new id.
+    public var evicted = 0
+    /// Dead letters by reason code (`malformed_json`, `bad_value:ts`, `rate_limited`, ...).
+    public var deadLettersByReason: [String: Int] = [:]
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        // Tolerant of snapshots written before a counter existed.
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        received = try c.decodeIfPresent(Int.self, forKey: .received) ?? 0
+        duplicates = try c.decodeIfPresent(Int.self, forKey: .duplicates) ?? 0
+        deadLetters = try c.decodeIfPresent(Int.self, forKey: .deadLetters) ?? 0
+        expired = try c.decodeIfPresent(Int.self, forKey: .expired) ?? 0
+        evicted = try c.decodeIfPresent(Int.self, forKey: .evicted) ?? 0
+        deadLettersByReason = try c.decodeIfPresent([String: Int].self, forKey: .deadLettersByReason) ?? [:]
+    }
+}

@@ -11,8 +11,10 @@ let package = Package(
     products: [
         .executable(name: "sensor-gateway", targets: ["sensor-gateway"]),
         .executable(name: "sensor-sim", targets: ["sensor-sim"]),
-        // For Benchmarks/scale (the latency probe); not a supported API.
+        // For Benchmarks/scale (the latency probe) and Benchmarks/micro; not a supported API.
         .library(name: "MQTT", targets: ["MQTT"]),
+        .library(name: "Recovery", targets: ["Recovery"]),
+        .library(name: "Journal", targets: ["Journal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

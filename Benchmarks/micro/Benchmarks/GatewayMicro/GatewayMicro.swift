@@ -1,0 +1,73 @@
+// The gateway's hot spots, each on its own: what one reading, one new sensor, one idle tick, one
+// snapshot and one journal append cost. Allocations are the stable figure on a noisy machine (a
+// virtual machine here exposes no instruction counter), so the thresholds checked in
+// (Thresholds/) hold them within 5%; throughput is shown for information only. Nothing here runs
+// in CI: regressions show when someone runs `swift package benchmark thresholds check`.
+import Benchmark
+import Foundation
+import Journal
+import Recovery
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.mallocCountTotal, .throughput],
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        // `thresholds check` compares each run's p90 with Thresholds/ (names hold no spaces: the
+        // tool writes shell-safe file names and reads the names as given). Throughput varies
+        // several-fold on a shared virtual machine, so only a collapse of it fails the check.
+        thresholds: [
+            .mallocCountTotal: .init(relative: [.p90: 5.0]),
+            .throughput: .init(relative: [.p90: 75.0]),
+        ]
+    )
+
+    // An in-order reading from one of 1,000 started sensors: parse, release, render.
+    Benchmark("ingest-in-order-reading-1000-started-sensors") { benchmark in
+        let fleet = Fleet(sensors: 1_000)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { fleet.sendNext() }
+        benchmark.stopMeasurement()
+    }
+
+    // A first reading from an id never seen: state, deadlines, topics.
+    Benchmark("admission-reading-from-new-sensor-id") { benchmark in
+        let fleet = Fleet(sensors: 0)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { fleet.sendFromNewSensor() }
+        benchmark.stopMeasurement()
+    }
+
+    // nextDeadline and a tick with nothing due among 10,000 sensors: must not visit them all.
+    Benchmark("deadlines-idle-tick-10000-sensors") { benchmark in
+        let fleet = Fleet(sensors: 10_000)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { fleet.idleTick() }
+        benchmark.stopMeasurement()
+    }
+
+    // The engine's state as the snapshot writer encodes it, 1,000 sensors.
+    Benchmark("snapshot-encode-1000-sensors", configuration: .init(scalingFactor: .one)) { benchmark in
+        let fleet = Fleet(sensors: 1_000)
+        let encoder = JSONEncoder()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try encoder.encode(fleet.engine)) }
+        benchmark.stopMeasurement()
+    }
+
+    // One journal record of a typical reading's size; a commit every 100 (fsync never).
+    Benchmark("journal-append-120-byte-record-fsync-never") { benchmark in
+        let directory = NSTemporaryDirectory() + "micro-journal-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = try Journal(layout: JournalLayout(directory: directory, maxBytes: 64 << 20), fsync: .never)
+        let payload = [UInt8](repeating: 0x61, count: 120)
+        var time: Int64 = 1_795_660_000_000
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            time += 1
+            blackHole(try journal.append(type: 1, time: time, payload: payload))
+            if i % 100 == 99 { try journal.commit(now: time) }
+        }
+        benchmark.stopMeasurement()
+    }
+}

@@ -174,10 +174,10 @@ final class FleetPlayer {
     }
 
     /// Republishes buffered readings for each resend request addressed to this fleet.
-    func answer(_ requests: [(sensor: String, from: UInt64, to: UInt64?)], client: MQTTClient) throws {
+    func answer(_ requests: [(sensor: String, request: ResendRequest)], client: MQTTClient) throws {
         for r in requests {
             guard let s = sensors.first(where: { $0.id == r.sensor }) else { continue }
-            for m in s.resend(from: r.from, to: r.to) {
+            for m in s.resend(r.request) {
                 try send([Array(m.payload.utf8)], s.id, client)
                 resent += 1
             }
@@ -187,7 +187,7 @@ final class FleetPlayer {
 
 /// Resend requests received from the gateway, collected on the client's event task.
 final class ResendInbox: Sendable {
-    private let pending = Mutex<[(sensor: String, from: UInt64, to: UInt64?)]>([])
+    private let pending = Mutex<[(sensor: String, request: ResendRequest)]>([])
 
     func pump(_ client: MQTTClient) async {
         while !Task.isCancelled {
@@ -197,12 +197,12 @@ final class ResendInbox: Sendable {
                 guard let sensor = Topics.sensor(ofResend: m.topic), let request = try? WireJSON.decode(ResendRequest.self, from: m.payload) else {
                     continue
                 }
-                pending.withLock { $0.append((sensor, request.fromSeq, request.toSeq)) }
+                pending.withLock { $0.append((sensor, request)) }
             }
         }
     }
 
-    func take() -> [(sensor: String, from: UInt64, to: UInt64?)] {
+    func take() -> [(sensor: String, request: ResendRequest)] {
         pending.withLock { p in
             defer { p.removeAll() }
             return p

@@ -1,3 +1,5 @@
+import Wire
+
 /// One simulated sensor: a slow drift inside the valid band with noise and occasional
 /// deviations, a sequence counter per boot, and a buffer of what it measured for resends.
 struct SimulatedSensor {
@@ -80,8 +82,8 @@ struct SimulatedSensor {
         }
     }
 
-    /// Buffered readings with from <= seq <= to, for a resend request.
-    func resend(from: UInt64, to: UInt64?) -> [Measurement] {
-        buffer.filter { $0.seq >= from && $0.seq <= (to ?? UInt64.max) }
+    /// The buffered readings a resend request asks for.
+    func resend(_ request: ResendRequest) -> [Measurement] {
+        buffer.filter { request.asks(for: $0.seq) }
     }
 }

@@ -147,7 +147,10 @@ public final class Journal {
         durableSeq = writtenSeq
     }
 
-    /// Keeps the sparse time index: every 256th record, with the largest time seen so far.
+    /// Keeps the sparse time index (every 256th record, with the largest time seen so far), from
+    /// which `oldestTime` answers how far back the ring reaches. Replays find their start from
+    /// the segment headers instead (`JournalReader.start(receivedFrom:)`), since they run in
+    /// other processes.
     private func noteTime(_ time: Int64, seq: UInt64) {
         if time > maxTime { maxTime = time }
         if (seq - 1) % UInt64(Journal.indexEvery) == 0 { timeIndex.append(TimeIndexEntry(maxTime: maxTime, seq: seq)) }
@@ -300,18 +303,5 @@ public final class Journal {
         try fileSystem.write(segments.handles[index], bytes: header.encode(), at: 0)
         dirty.insert(index)
         active = Active(index: index, generation: maxGeneration, end: SegmentHeader.size)
-    }
-
-    // MARK: - Time
-
-    /// A seq from which to read to find every record whose time is at or after `time`
-    /// (records before it are all earlier). Uses max-time-so-far, because clocks step back.
-    public func seq(forTime time: Int64) -> UInt64 {
-        var lo = 0, hi = timeIndex.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if timeIndex[mid].maxTime < time { lo = mid + 1 } else { hi = mid }
-        }
-        return lo == 0 ? (oldestSeq ?? nextSeq) : timeIndex[lo - 1].seq
     }
 }

@@ -14,6 +14,36 @@ struct SensorExpiryTests {
         }
     }
 
+    @Test("the published totals count every cleaned message and resend request, and do not fall when sensors are forgotten")
+    func totalsOutliveSensors() throws {
+        var h = Self.harness()
+        h.send("a", seq: 0)
+        h.advance(3000)
+        h.send("a", seq: 1, temp: 70)  // corrected
+        h.send("a", seq: 3)  // 2 missing: a resend request, then a synthetic reading
+        h.advance(3000)
+        h.send("b", seq: 0)
+        h.advance(3000)
+        let cleaned = h.log.cleaned
+        let before = h.engine.counters.output
+        for quality in [Quality.ok, .corrected, .synthetic, .restated, .gap] {
+            #expect(before.cleaned(quality) == cleaned.filter { $0.quality == quality.rawValue }.count, "\(quality)")
+        }
+        #expect(before.ok == 3 && before.corrected == 1 && before.synthetic == 1)
+        #expect(before.resendRequests == h.log.of(.resendRequest).count && before.resendRequests > 0)
+        h.advance(Self.retention + 60_000)
+        #expect(h.engine.sensorCount == 0)
+        let after = h.engine.counters.output
+        for quality in [Quality.ok, .corrected, .synthetic, .restated, .gap] {
+            #expect(after.cleaned(quality) == before.cleaned(quality), "\(quality) after both sensors expired")
+        }
+        // Going stale on the way asked each sensor once more (open-ended): counted, not lost.
+        #expect(after.resendRequests == h.log.of(.resendRequest).count && after.resendRequests > before.resendRequests)
+        // And they survive a snapshot.
+        let restored = try JSONDecoder().decode(RecoveryEngine.self, from: JSONEncoder().encode(h.engine))
+        #expect(restored.counters.output == after)
+    }
+
     @Test("silent sensors are announced expired (retained), their open windows published, and their room comes back under max-sensors")
     func floodAgesOut() {
         var h = Self.harness(maxSensors: 3)

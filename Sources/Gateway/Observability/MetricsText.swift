@@ -27,18 +27,16 @@ enum MetricsText {
         metric(
             "sensor_gateway_published_total", "counter", "Publications sent to the broker, by kind.",
             s.publishedByKind.sorted { $0.key < $1.key }.map { ("kind=\"\($0.key)\"", Double($0.value)) })
-        let qualities: [(String, KeyPath<SensorSummary, Int>)] = [
-            ("ok", \.ok), ("corrected", \.corrected), ("synthetic", \.synthetic), ("restated", \.restated), ("gap", \.gaps),
-        ]
+        let output = s.counters.output
         metric(
             "sensor_gateway_cleaned_total", "counter", "Cleaned messages produced, by quality.",
-            qualities.map { q in ("quality=\"\(q.0)\"", Double(s.sensors.reduce(0) { $0 + $1[keyPath: q.1] })) })
+            [Quality.ok, .corrected, .synthetic, .restated, .gap].map { ("quality=\"\($0.rawValue)\"", Double(output.cleaned($0))) })
         metric(
             "sensor_gateway_resend_requests_total", "counter", "Resend requests sent to sensors.",
-            [("", Double(s.sensors.reduce(0) { $0 + $1.resendRequests }))])
+            [("", Double(output.resendRequests))])
         metric(
             "sensor_gateway_fills_rate_limited_total", "counter", "Fills published as a gap because a sensor used up its synthetic-reading allowance.",
-            [("", Double(s.sensors.reduce(0) { $0 + $1.fillsRateLimited }))])
+            [("", Double(output.fillsRateLimited))])
         metric("sensor_gateway_sensors_expired_total", "counter", "Sensors forgotten after sensor-retention-s of silence.", [("", Double(s.counters.expired))])
         metric(
             "sensor_gateway_sensors_evicted_total", "counter",

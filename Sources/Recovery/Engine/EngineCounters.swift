@@ -9,6 +9,8 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     public var evicted = 0
     /// Dead letters by reason code (`malformed_json`, `bad_value:ts`, `rate_limited`, ...).
     public var deadLettersByReason: [String: Int] = [:]
+    /// Cleaned messages by quality, resend requests and rate-limited fills.
+    public var output = OutputTotals()
     public init() {}
 
     public init(from decoder: any Decoder) throws {
@@ -20,5 +22,6 @@ public struct EngineCounters: Codable, Sendable, Equatable {
         expired = try c.decodeIfPresent(Int.self, forKey: .expired) ?? 0
         evicted = try c.decodeIfPresent(Int.self, forKey: .evicted) ?? 0
         deadLettersByReason = try c.decodeIfPresent([String: Int].self, forKey: .deadLettersByReason) ?? [:]
+        output = try c.decodeIfPresent(OutputTotals.self, forKey: .output) ?? OutputTotals()
     }
 }

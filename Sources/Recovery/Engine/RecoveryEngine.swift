@@ -61,7 +61,10 @@ public struct RecoveryEngine: Codable, Sendable {
         into publications: inout [Publication]
     ) {
         var out = makeOutput(&publications)
-        defer { publications = out.publications }
+        defer {
+            publications = out.publications
+            counters.output.add(out.totals)
+        }
         counters.received += 1
 
         // Known topics skip matching and the sensor lookup: one hash lookup per message.
@@ -133,7 +136,10 @@ public struct RecoveryEngine: Codable, Sendable {
     /// sensors and marks silent ones stale.
     public mutating func tick(now: Int64, into publications: inout [Publication]) {
         var out = makeOutput(&publications)
-        defer { publications = out.publications }
+        defer {
+            publications = out.publications
+            counters.output.add(out.totals)
+        }
         rebuildDeadlinesIfNeeded()
         let configuration = configuration
         let due = deadlines.takeDue(now: now) { [sensors] in sensors[$0].nextDeadline(configuration) }

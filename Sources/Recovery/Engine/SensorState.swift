@@ -301,13 +301,17 @@ struct SensorState: Codable, Sendable {
         let span = to - from + 1
         let tooLong = span > c.maxFill
         let allowed = !tooLong && fillAllowance.take(Double(span), at: now, capacity: c.fillBurst, perMinute: c.fillsPerMinute)
-        if !tooLong && !allowed { summary.fillsRateLimited += 1 }
+        if !tooLong && !allowed {
+            summary.fillsRateLimited += 1
+            out.totals.fillsRateLimited += 1
+        }
         if !allowed {
             let notice = GapNotice(
                 sensorID: id, fromSeq: from, toSeq: to, fromTs: lastAnchor?.ts ?? next.reading.ts,
                 toTs: next.reading.ts, boot: boot)
             out.emit(.cleaned, topics.cleaned, notice.render())
             summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
+            out.totals.countCleaned(.gap)
             history.record(from: from, to: to, quality: .gap, at: now)
             return
         }
@@ -336,11 +340,13 @@ struct SensorState: Codable, Sendable {
     private mutating func publish(_ cleaned: ReleasedReading, _ out: inout Output) {
         out.emit(.cleaned, topics.cleaned, cleaned.render())
         summary.published(cleaned.quality, seq: cleaned.seq, ts: cleaned.ts, value: cleaned.temperature)
+        out.totals.countCleaned(cleaned.quality)
     }
 
     private mutating func requestResend(from: UInt64, to: UInt64?, _ out: inout Output) {
         out.emit(.resendRequest, topics.resend, Messages.resendRequest(from: from, to: to))
         summary.resendRequests += 1
+        out.totals.resendRequests += 1
     }
 
     private mutating func addToAggregates(
@@ -362,6 +368,8 @@ struct Output {
     let configuration: EngineConfiguration
     let estimator: Estimator
     var publications: [Publication]
+    /// What this call published, for the engine's totals.
+    var totals = OutputTotals()
 
     mutating func emit(_ kind: Publication.Kind, _ topic: String, _ payload: [UInt8], retain: Bool = false) {
         publications.append(Publication(kind: kind, topic: topic, payload: payload, retain: retain))

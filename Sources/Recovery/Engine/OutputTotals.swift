@@ -1,0 +1,47 @@
+/// What the engine has published since it started (or since the snapshot it was restored from):
+/// the totals behind the `sensor_gateway_cleaned_total`, resend-request and rate-limited-fill
+/// metrics. Kept as totals rather than summed over the tracked sensors' summaries, so they never
+/// go down when sensors are forgotten (a Prometheus counter that falls reads as a restart).
+public struct OutputTotals: Codable, Sendable, Equatable {
+    public var ok = 0
+    public var corrected = 0
+    public var synthetic = 0
+    public var restated = 0
+    public var gaps = 0
+    public var resendRequests = 0
+    /// Fills published as a `gap` because the sensor used up its synthetic-reading allowance.
+    public var fillsRateLimited = 0
+
+    public init() {}
+
+    /// Cleaned messages of one quality.
+    public func cleaned(_ quality: Quality) -> Int {
+        switch quality {
+        case .ok: ok
+        case .corrected: corrected
+        case .synthetic: synthetic
+        case .restated: restated
+        case .gap: gaps
+        }
+    }
+
+    mutating func countCleaned(_ quality: Quality) {
+        switch quality {
+        case .ok: ok += 1
+        case .corrected: corrected += 1
+        case .synthetic: synthetic += 1
+        case .restated: restated += 1
+        case .gap: gaps += 1
+        }
+    }
+
+    mutating func add(_ other: OutputTotals) {
+        ok += other.ok
+        corrected += other.corrected
+        synthetic += other.synthetic
+        restated += other.restated
+        gaps += other.gaps
+        resendRequests += other.resendRequests
+        fillsRateLimited += other.fillsRateLimited
+    }
+}

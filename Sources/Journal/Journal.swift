@@ -75,6 +75,7 @@ public final class Journal {
     private var timeIndex: [TimeIndexEntry] = []
     private var maxTime = Int64.min
     private static let indexEvery = 256
+    static let tornTailClearBytes = 4096
 
     /// Opens (creating if needed) the journal in `layout.directory` and recovers it: finds the
     /// newest data, clears a torn tail, reports corruption, rebuilds the time index.
@@ -120,7 +121,9 @@ public final class Journal {
             if let e = expectedNext, entry.header.baseSeq > e {
                 report.corruption.append("seqs \(e)...\(entry.header.baseSeq - 1) missing between segments")
             }
-            let result = try segments.scanner(entry).scan { record, _ in
+            var scanner = segments.scanner(entry)
+            scanner.payloads = false
+            let result = try scanner.scan { record, _ in
                 noteTime(record.time, seq: record.seq)
                 return true
             }
@@ -135,8 +138,11 @@ public final class Journal {
             if n == segments.used.count - 1 {
                 active = Active(index: entry.index, generation: entry.header.generation, end: result.end)
                 if result.dirtyTail {
+                    // Zeroing the start of the torn write is enough for the next open to see a
+                    // clean end (whatever follows fails its checksum): the rest of a 16 MiB
+                    // segment is not rewritten.
                     report.tornTail = true
-                    let zeros = [UInt8](repeating: 0, count: layout.segmentSize - result.end)
+                    let zeros = [UInt8](repeating: 0, count: min(Journal.tornTailClearBytes, layout.segmentSize - result.end))
                     try fileSystem.write(entry.handle, bytes: zeros, at: result.end)
                     try fileSystem.sync(entry.handle)
                 }
@@ -242,8 +248,14 @@ public final class Journal {
 
     private func flushBuffer() throws {
         guard let a = active, !buffer.isEmpty else { return }
+        // The write ends with a record header's worth of zeros (where there is room), so what
+        // follows the newest record reads as a clean end even in a segment reused from a former
+        // lap of the ring; the next write starts over them. Non-zero bytes there at open are
+        // then a write that was interrupted, not old data.
+        let records = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: min(RecordFormat.headerSize, layout.segmentSize - a.end - records)))
         try fileSystem.write(segments.handles[a.index], bytes: buffer, at: a.end)
-        active!.end += buffer.count
+        active!.end += records
         buffer.removeAll(keepingCapacity: true)
         dirty.insert(a.index)
         writtenSeq = nextSeq - 1

@@ -68,7 +68,8 @@ enum RecordFormat {
     }
 
     /// Decodes the record at the start of `bytes`, validating length, layout and checksum.
-    static func decode(_ bytes: UnsafeRawBufferPointer, generation: UInt64) -> Decoded {
+    /// Without `payload` the record's payload is left empty (checked, not copied).
+    static func decode(_ bytes: UnsafeRawBufferPointer, generation: UInt64, payload: Bool = true) -> Decoded {
         guard bytes.count >= headerSize else { return .invalid }
         let len = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
         guard len >= headerSize, len <= maxRecordSize, len <= bytes.count else { return .invalid }
@@ -81,7 +82,7 @@ enum RecordFormat {
             time: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: Int64.self)),
             type: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt16.self)),
             flags: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 26, as: UInt16.self)),
-            payload: Array(UnsafeRawBufferPointer(rebasing: bytes[headerSize..<len])))
+            payload: payload ? Array(UnsafeRawBufferPointer(rebasing: bytes[headerSize..<len])) : [])
         return .record(record, size: (len + 7) & ~7)
     }
 }

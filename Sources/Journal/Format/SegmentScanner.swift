@@ -23,7 +23,8 @@ struct SegmentScanner {
         var lastSeq: UInt64?
         var count = 0
         var corruption: [Corruption] = []
-        /// True when non-zero bytes follow `end`: an interrupted write, or leftovers of a former lap.
+        /// True when non-zero bytes follow `end`: an interrupted write (every write ends with
+        /// zeros, so a clean end, even over a former lap's data, reads as zero).
         var dirtyTail = false
     }
 
@@ -33,6 +34,8 @@ struct SegmentScanner {
     let handle: Int32
     let header: SegmentHeader
     let segmentSize: Int
+    /// False when the visitor needs only seqs and times (recovery): payloads are checked, not copied.
+    var payloads = true
 
     /// Scans from the first record; `visit` returns false to stop early.
     func scan(_ visit: (JournalRecord, Int) throws -> Bool) throws -> Result {
@@ -69,9 +72,12 @@ struct SegmentScanner {
     /// The next 8-byte-aligned offset holding a valid record with seq >= `minimumSeq`.
     private func findNextValid(after offset: Int, minimumSeq: UInt64, _ window: inout Window) throws -> (Int, UInt64)? {
         var probe = offset + 8
+        let seqs = minimumSeq..<(minimumSeq + UInt64(segmentSize))
         while probe + RecordFormat.headerSize <= segmentSize {
-            if case .record(let r, _) = try window.decode(at: probe, generation: header.generation),
-                r.seq >= minimumSeq, r.seq < minimumSeq + UInt64(segmentSize)
+            // The header first: a former lap's records (older seqs) and garbage lengths are
+            // turned away without reading or checksumming what they claim to span.
+            if try window.headerFits(at: probe, seqs: seqs),
+                case .record(let r, _) = try window.decode(at: probe, generation: header.generation)
             {
                 return (probe, r.seq)
             }
@@ -108,7 +114,23 @@ struct SegmentScanner {
             try ensure(offset, len)
             return bytes.withUnsafeBytes { raw in
                 let i = offset - start
-                return RecordFormat.decode(UnsafeRawBufferPointer(rebasing: raw[i..<raw.count]), generation: generation)
+                return RecordFormat.decode(
+                    UnsafeRawBufferPointer(rebasing: raw[i..<raw.count]), generation: generation, payload: scanner.payloads)
+            }
+        }
+
+        /// Whether the header at `offset` could start a record with a seq in `seqs`: its lengths
+        /// agree and fit the segment.
+        mutating func headerFits(at offset: Int, seqs: Range<UInt64>) throws -> Bool {
+            try ensure(offset, RecordFormat.headerSize)
+            return bytes.withUnsafeBytes { raw in
+                let i = offset - start
+                guard i + RecordFormat.headerSize <= raw.count else { return false }
+                let len = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
+                let payloadLen = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i + 28, as: UInt32.self)))
+                let seq = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))
+                return len >= RecordFormat.headerSize && payloadLen == len - RecordFormat.headerSize
+                    && offset + len <= scanner.segmentSize && seqs.contains(seq)
             }
         }
 

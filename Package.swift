@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MQTT", targets: ["MQTT"]),
         .library(name: "Recovery", targets: ["Recovery"]),
         .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "CompactCoding", targets: ["CompactCoding"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,10 +41,12 @@ let package = Package(
         // CRC-32C with the CPU's instructions when it has them (the journal checks every record).
         .target(name: "CCRC32C"),
         .target(name: "Journal", dependencies: ["CCRC32C"], swiftSettings: strict),
+        // A binary form of Codable values, for the engine snapshot (JSON was most of a restart).
+        .target(name: "CompactCoding", swiftSettings: strict),
         .target(
             name: "Gateway",
             dependencies: [
-                "MQTT", "Recovery", "Journal", "Wire",
+                "MQTT", "Recovery", "Journal", "Wire", "CompactCoding",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -77,6 +80,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict),
+        .testTarget(name: "CompactCodingTests", dependencies: ["CompactCoding", "DeterministicRandom"], swiftSettings: strict),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DeterministicRandom", "Wire"], swiftSettings: strict),
         .executableTarget(name: "JournalCrashHelper", dependencies: ["Journal"], path: "Tests/JournalCrashHelper", swiftSettings: strict),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "DeterministicRandom"], swiftSettings: strict),

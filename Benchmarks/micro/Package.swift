@@ -22,6 +22,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Recovery", package: "sensor-gateway"),
                 .product(name: "Journal", package: "sensor-gateway"),
+                .product(name: "CompactCoding", package: "sensor-gateway"),
             ],
             path: "Benchmarks/GatewayMicro",
             swiftSettings: [.swiftLanguageMode(.v6)],

@@ -56,6 +56,13 @@ struct JournalRestore {
                     logger.notice("settings changed since the last run: engine state rebuilt from the journal")
                 }
             }
+        } catch let other as SnapshotError {
+            if case .otherVersion = other {
+                logger.notice("\(other): engine state rebuilt from the journal, once")
+            } else {
+                result.snapshotProblem = "\(other)"
+                logger.error("engine snapshot unreadable; rebuilding from the journal", metadata: ["error": "\(other)"])
+            }
         } catch {
             result.snapshotProblem = "\(error)"
             logger.error("engine snapshot unreadable; rebuilding from the journal", metadata: ["error": "\(error)"])

@@ -17,8 +17,7 @@ final class SnapshotPreload: Sendable {
         }
     }
 
-    /// The snapshot (nil when there is none or it is of another version), once loaded; throws
-    /// what loading threw.
+    /// The snapshot (nil when there is none), once loaded; throws what loading threw.
     func wait() throws -> EngineSnapshot? {
         done.wait()
         done.signal()  // later callers do not wait

@@ -1,3 +1,4 @@
+import CompactCoding
 import Recovery
 
 /// An engine with `sensors` sensors already started (past their first reorder window), fed
@@ -59,5 +60,16 @@ final class Fleet {
             payloads = [seq: Array("{\"seq\":\(seq),\"ts\":\(1_795_660_000_000 + Int64(seq) * 1_000),\"temperature\":52.5,\"status\":\"normal\"}".utf8)]
         }
         engine.ingest(topic: topic, payload: payloads[seq]!, receivedAt: now, into: &out)
+    }
+}
+
+extension Fleet {
+    /// The engine's snapshot as the gateway writes it: the header's bytes, then each sensor's,
+    /// one compact encoder across them all (so key names are spelt once).
+    func snapshotFrames() throws -> [[UInt8]] {
+        let encoder = CompactEncoder()
+        var frames = [try encoder.encode(engine.snapshotHeader)]
+        for i in 0..<engine.sensorCount { frames.append(try encoder.encode(engine.sensorSnapshot(at: i))) }
+        return frames
     }
 }

@@ -1,9 +1,10 @@
 // The gateway's hot spots, each on its own: what one reading, one new sensor, one idle tick, one
-// snapshot and one journal append cost. Allocations are the stable figure on a noisy machine (a
+// snapshot (both ways) and one journal append cost. Allocations are the stable figure on a noisy machine (a
 // virtual machine here exposes no instruction counter), so the thresholds checked in
 // (Thresholds/) hold them within 5%; throughput is shown for information only. Nothing here runs
 // in CI: regressions show when someone runs `swift package benchmark thresholds check`.
 import Benchmark
+import CompactCoding
 import Foundation
 import Journal
 import Recovery
@@ -46,12 +47,27 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
-    // The engine's state as the snapshot writer encodes it, 1,000 sensors.
+    // The engine's state as the snapshot writer encodes it (header, then a sensor at a time,
+    // in the compact binary form), 1,000 sensors.
     Benchmark("snapshot-encode-1000-sensors", configuration: .init(scalingFactor: .one)) { benchmark in
         let fleet = Fleet(sensors: 1_000)
-        let encoder = JSONEncoder()
         benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations { blackHole(try encoder.encode(fleet.engine)) }
+        for _ in benchmark.scaledIterations { blackHole(try fleet.snapshotFrames()) }
+        benchmark.stopMeasurement()
+    }
+
+    // And back: key names learnt in order, then each sensor decoded (on one core here).
+    Benchmark("snapshot-decode-1000-sensors", configuration: .init(scalingFactor: .one)) { benchmark in
+        let frames = try Fleet(sensors: 1_000).snapshotFrames()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            var decoder = CompactDecoder()
+            let starts = try frames.map { try decoder.learnKeys($0[...]) }
+            blackHole(try decoder.decode(RecoveryEngine.SnapshotHeader.self, from: frames[0][...], valueAt: starts[0]))
+            for i in 1..<frames.count {
+                blackHole(try decoder.decode(RecoveryEngine.SensorSnapshot.self, from: frames[i][...], valueAt: starts[i]))
+            }
+        }
         benchmark.stopMeasurement()
     }
 

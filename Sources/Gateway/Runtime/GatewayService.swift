@@ -37,6 +37,7 @@ public final class GatewayService {
     /// The journal's appended bytes when the last snapshot was started.
     private var journalBytesAtLastSnapshot: UInt64 = 0
     private var lastStatusAt: Int64 = 0
+    private var lastBrokerHealth: BrokerHealth?
     /// When the per-sensor rows of the status were last rebuilt: every status update for a
     /// small fleet, less often for a large one (`sensorRowsEveryMs`).
     private var lastSensorRowsAt: Int64 = 0
@@ -251,9 +252,25 @@ public final class GatewayService {
             lastRetentionAt = monotonic
             updateRetention()
         }
-        if monotonic - lastStatusAt >= 500 {
+        // Also at once when what `/healthz` reports of the broker changed, so a restart or a
+        // reconnection is not reported up to half a second late.
+        let health = BrokerHealth(broker)
+        if monotonic - lastStatusAt >= 500 || health != lastBrokerHealth {
             lastStatusAt = monotonic
+            lastBrokerHealth = health
             publishStatus()
+        }
+    }
+
+    /// The broker's part of `/healthz`.
+    private struct BrokerHealth: Equatable {
+        var connected: Bool
+        var subscribed: Bool
+        var refused: Bool
+        init(_ broker: BrokerSession) {
+            connected = broker.inputConnected && broker.outputConnected
+            subscribed = broker.subscribed
+            refused = broker.subscriptionRefused
         }
     }
 

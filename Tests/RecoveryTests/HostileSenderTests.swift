@@ -41,7 +41,7 @@ struct HostileSenderTests {
         let qualities = h.log.compactMap(\.quality)
         #expect(qualities.filter { $0 == "synthetic" }.count == 180)
         #expect(qualities.filter { $0 == "gap" }.count == 1)
-        #expect(h.engine.summaries.first?.fillsRateLimited == 1)
+        #expect(h.engine.summaries.first?.output.fillsRateLimited == 1)
         // A minute later the allowance has refilled: the next gap is filled again.
         h.advance(60_000)
         seq += 51

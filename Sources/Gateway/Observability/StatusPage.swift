@@ -51,7 +51,8 @@ enum StatusPage {
         for sensor in shown {
             rows += "<tr><td>\(escape(sensor.sensorID))</td><td>\(sensor.stale ? "<b class=bad>stale</b>" : "live")</td>"
             rows += "<td>\(sensor.lastSeq.map(String.init) ?? "-")</td><td data-ms=\(sensor.lastSeen)>\(sensor.lastSeen)</td>"
-            rows += "<td>\(sensor.ok)</td><td>\(sensor.corrected)</td><td>\(sensor.synthetic)</td><td>\(sensor.restated)</td><td>\(sensor.gaps)</td>"
+            let o = sensor.output
+            rows += "<td>\(o.ok)</td><td>\(o.corrected)</td><td>\(o.synthetic)</td><td>\(o.restated)</td><td>\(o.gaps)</td>"
             rows += "<td>\(sensor.duplicates)</td><td>\(sensor.deadLetters)</td><td>\(plot(sensor.recent, validRange))</td></tr>\n"
         }
         let stale = s.sensors.count { $0.stale }
@@ -90,7 +91,7 @@ enum StatusPage {
 
     /// Stale first, then the most estimates, gaps and dead letters, then by id.
     static func needsAttentionFirst(_ a: SensorSummary, _ b: SensorSummary) -> Bool {
-        func trouble(_ s: SensorSummary) -> Int { s.corrected + s.synthetic + s.gaps + s.deadLetters }
+        func trouble(_ s: SensorSummary) -> Int { s.output.corrected + s.output.synthetic + s.output.gaps + s.deadLetters }
         if a.stale != b.stale { return a.stale }
         let (ta, tb) = (trouble(a), trouble(b))
         if ta != tb { return ta > tb }

@@ -302,7 +302,7 @@ struct SensorState: Codable, Sendable {
         let tooLong = span > c.maxFill
         let allowed = !tooLong && fillAllowance.take(Double(span), at: now, capacity: c.fillBurst, perMinute: c.fillsPerMinute)
         if !tooLong && !allowed {
-            summary.fillsRateLimited += 1
+            summary.output.fillsRateLimited += 1
             out.totals.fillsRateLimited += 1
         }
         if !allowed {
@@ -345,7 +345,7 @@ struct SensorState: Codable, Sendable {
 
     private mutating func requestResend(from: UInt64, to: UInt64?, _ out: inout Output) {
         out.emit(.resendRequest, topics.resend, Messages.resendRequest(from: from, to: to))
-        summary.resendRequests += 1
+        summary.output.resendRequests += 1
         out.totals.resendRequests += 1
     }
 

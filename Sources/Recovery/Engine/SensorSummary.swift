@@ -15,16 +15,11 @@ public struct SensorSummary: Codable, Sendable, Equatable {
     public var lastSeq: UInt64?
     public var lastSeen: Int64 = 0
     public var stale = false
-    public var ok = 0
-    public var corrected = 0
-    public var synthetic = 0
-    public var restated = 0
-    public var gaps = 0
+    /// What this sensor's stream has published: cleaned messages by quality, resend requests,
+    /// rate-limited fills (the engine keeps the same totals over all sensors).
+    public var output = OutputTotals()
     public var duplicates = 0
     public var deadLetters = 0
-    public var resendRequests = 0
-    /// Fills published as a `gap` because the sensor used up its synthetic-reading allowance.
-    public var fillsRateLimited = 0
     /// A point as kept: the value as a Float is plenty for a plot and makes it 24 bytes, not 32.
     private struct StoredPoint: Sendable, Equatable {
         var seq: UInt64
@@ -40,7 +35,7 @@ public struct SensorSummary: Codable, Sendable, Equatable {
     /// The recent points are left out of snapshots: they only feed the status page's plot (which
     /// starts empty after a restart), and they were most of a snapshot's size.
     enum CodingKeys: String, CodingKey {
-        case sensorID, lastSeq, lastSeen, stale, ok, corrected, synthetic, restated, gaps, duplicates, deadLetters, resendRequests, fillsRateLimited
+        case sensorID, lastSeq, lastSeen, stale, output, duplicates, deadLetters
     }
 
     /// The most recent published readings, oldest first.
@@ -51,13 +46,7 @@ public struct SensorSummary: Codable, Sendable, Equatable {
     init(sensorID: String) { self.sensorID = sensorID }
 
     mutating func published(_ quality: Quality, seq: UInt64, ts: Int64, value: Double?) {
-        switch quality {
-        case .ok: ok += 1
-        case .corrected: corrected += 1
-        case .synthetic: synthetic += 1
-        case .restated: restated += 1
-        case .gap: gaps += 1
-        }
+        output.countCleaned(quality)
         guard let value else { return }
         let point = StoredPoint(seq: seq, ts: ts, value: Float(value), quality: quality)
         if ring.count < SensorSummary.recentCapacity {

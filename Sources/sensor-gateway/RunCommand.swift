@@ -1,3 +1,4 @@
+import CMallocTuning
 import ArgumentParser
 import Foundation
 import Gateway
@@ -83,6 +84,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before the daemon's threads: memory should follow the live state, not the peak.
+        sg_malloc_bound_retention()
         let settings: GatewayConfiguration
         let (configFile, flags) = (config ?? ProcessInfo.processInfo.environment["SENSOR_GATEWAY_CONFIG"], try self.flags())
         let load: @Sendable () throws -> GatewayConfiguration = {

@@ -14,6 +14,11 @@ public final class CompactEncoder {
         keyNumbers = [:]
         do {
             try sink.value(value, ancestors: [])
+            // Container lengths are 32-bit: a larger value would read back wrong, so it is refused.
+            guard sink.bytes.count <= Int(UInt32.max) else {
+                throw EncodingError.invalidValue(
+                    value, .init(codingPath: [], debugDescription: "\(sink.bytes.count) bytes: over the compact form's 4 GiB"))
+            }
         } catch {
             // Names numbered by a value that was not written must not be assumed by later ones.
             for name in sink.newKeys { sink.keyNumbers.removeValue(forKey: name) }

@@ -128,6 +128,32 @@ struct CompactCodingTests {
         #expect(backwards.text == "u" && backwards.small == 9)
     }
 
+    /// Encodes one new key, then fails.
+    struct FailsHalfway: Encodable {
+        struct Refused: Error {}
+        enum CodingKeys: String, CodingKey { case onlyHere, small }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(1, forKey: .onlyHere)
+            throw Refused()
+        }
+    }
+
+    struct UsesBoth: Codable, Equatable {
+        var onlyHere: Int
+        var small: Int
+    }
+
+    @Test("a value that fails to encode leaves no key names behind that later values would assume")
+    func failedEncodeForgetsItsKeys() throws {
+        let encoder = CompactEncoder()
+        #expect(throws: FailsHalfway.Refused.self) { try encoder.encode(FailsHalfway()) }
+        // The reader never sees the failed value: the next one must spell its names itself.
+        let bytes = try encoder.encode(UsesBoth(onlyHere: 2, small: 3))
+        var decoder = CompactDecoder()
+        #expect(try decoder.decode(UsesBoth.self, from: bytes[...]) == UsesBoth(onlyHere: 2, small: 3))
+    }
+
     @Test("a value of another type, an integer that does not fit: a decoding error")
     func mismatches() throws {
         var decoder = CompactDecoder()

@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "MQTT", "Recovery", "Journal", "Wire", "CompactCoding", "CMallocTuning",
+                "MQTT", "Recovery", "Journal", "Wire", "CompactCoding",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -131,7 +131,7 @@ struct CompactKeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 }
 
-struct CompactUnkeyedWriter: UnkeyedEncodingContainer {
+struct CompactUnkeyedWriter: UnkeyedEncodingContainer, CompactPrimitiveWriting {
     let sink: CompactSink
     let header: Int
     let ancestors: [Int]
@@ -144,7 +144,7 @@ struct CompactUnkeyedWriter: UnkeyedEncodingContainer {
         self.ancestors = ancestors
     }
 
-    private mutating func put(_ v: some CompactPrimitive) {
+    mutating func put(_ v: some CompactPrimitive) {
         v.write(to: sink)
         added()
     }
@@ -153,25 +153,6 @@ struct CompactUnkeyedWriter: UnkeyedEncodingContainer {
         count += 1
         sink.entryAdded(header: header, ancestors: ancestors)
     }
-
-    mutating func encodeNil() throws {
-        sink.tag(.null)
-        added()
-    }
-    mutating func encode(_ v: Bool) throws { put(v) }
-    mutating func encode(_ v: String) throws { put(v) }
-    mutating func encode(_ v: Double) throws { put(v) }
-    mutating func encode(_ v: Float) throws { put(v) }
-    mutating func encode(_ v: Int) throws { put(v) }
-    mutating func encode(_ v: Int8) throws { put(v) }
-    mutating func encode(_ v: Int16) throws { put(v) }
-    mutating func encode(_ v: Int32) throws { put(v) }
-    mutating func encode(_ v: Int64) throws { put(v) }
-    mutating func encode(_ v: UInt) throws { put(v) }
-    mutating func encode(_ v: UInt8) throws { put(v) }
-    mutating func encode(_ v: UInt16) throws { put(v) }
-    mutating func encode(_ v: UInt32) throws { put(v) }
-    mutating func encode(_ v: UInt64) throws { put(v) }
 
     mutating func encode<T: Encodable>(_ v: T) throws {
         try sink.value(v, ancestors: [])
@@ -196,34 +177,15 @@ struct CompactUnkeyedWriter: UnkeyedEncodingContainer {
     }
 }
 
-struct CompactSingleWriter: SingleValueEncodingContainer {
+struct CompactSingleWriter: SingleValueEncodingContainer, CompactPrimitiveWriting {
     let sink: CompactSink
     let ancestors: [Int]
     var codingPath: [any CodingKey] { [] }
 
-    private func put(_ v: some CompactPrimitive) {
+    mutating func put(_ v: some CompactPrimitive) {
         v.write(to: sink)
         for a in ancestors { sink.stretch(a) }
     }
-
-    mutating func encodeNil() throws {
-        sink.tag(.null)
-        for a in ancestors { sink.stretch(a) }
-    }
-    mutating func encode(_ v: Bool) throws { put(v) }
-    mutating func encode(_ v: String) throws { put(v) }
-    mutating func encode(_ v: Double) throws { put(v) }
-    mutating func encode(_ v: Float) throws { put(v) }
-    mutating func encode(_ v: Int) throws { put(v) }
-    mutating func encode(_ v: Int8) throws { put(v) }
-    mutating func encode(_ v: Int16) throws { put(v) }
-    mutating func encode(_ v: Int32) throws { put(v) }
-    mutating func encode(_ v: Int64) throws { put(v) }
-    mutating func encode(_ v: UInt) throws { put(v) }
-    mutating func encode(_ v: UInt8) throws { put(v) }
-    mutating func encode(_ v: UInt16) throws { put(v) }
-    mutating func encode(_ v: UInt32) throws { put(v) }
-    mutating func encode(_ v: UInt64) throws { put(v) }
 
     mutating func encode<T: Encodable>(_ v: T) throws {
         try sink.value(v, ancestors: ancestors)

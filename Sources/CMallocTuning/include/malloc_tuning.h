@@ -7,7 +7,4 @@
 /// MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_). Call before starting threads. No-op off glibc.
 void sg_malloc_bound_retention(void);
 
-/// Returns free memory inside the heaps to the system; 1 if some was released.
-int sg_malloc_release_free(void);
-
 #endif

@@ -1,4 +1,3 @@
-import CMallocTuning
 import Foundation
 import Journal
 import Logging
@@ -117,9 +116,6 @@ public final class GatewayService {
         snapshots = SnapshotWriter(
             path: configuration.snapshotPath, logger: logger,
             retainFrom: restored.snapshotRetainFrom)
-        // The restore's transient memory (the snapshot's bytes, decoded frames, replay windows)
-        // is free by now: return it to the system instead of keeping it as free heap.
-        _ = sg_malloc_release_free()
         logger.info(
             "engine restored",
             metadata: [

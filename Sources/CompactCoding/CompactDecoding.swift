@@ -91,7 +91,7 @@ struct CompactKeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func contains(_ key: Key) -> Bool { (try? cursor.find(key.stringValue, advance: false)) != nil }
 
-    private func value(_ key: Key) throws -> Int {
+    private func value(_ key: some CodingKey) throws -> Int {
         guard let at = try cursor.find(key.stringValue, advance: true) else {
             throw DecodingError.keyNotFound(key, .init(codingPath: [], debugDescription: "no value for \(key.stringValue)"))
         }
@@ -131,7 +131,8 @@ struct CompactKeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try CompactUnkeyedReader(source: cursor.source, at: try value(key))
     }
 
-    func superDecoder() throws -> any Decoder { try superDecoder(forKey: Key(stringValue: "super")!) }
+    /// Under the key "super", as `CompactEncoder` writes it.
+    func superDecoder() throws -> any Decoder { CompactDecoding(source: cursor.source, position: try value(CompactSuperKey())) }
 
     func superDecoder(forKey key: Key) throws -> any Decoder { CompactDecoding(source: cursor.source, position: try value(key)) }
 }

@@ -122,9 +122,12 @@ struct CompactKeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
         return CompactUnkeyedWriter(sink: sink, header: nested, ancestors: ancestors + [header])
     }
 
-    mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
+    /// Under the key "super", as JSONEncoder does (the container's own key type may have no such case).
+    mutating func superEncoder() -> any Encoder { superEncoder(named: CompactSuperKey()) }
 
-    mutating func superEncoder(forKey key: Key) -> any Encoder {
+    mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(named: key) }
+
+    private mutating func superEncoder(named key: some CodingKey) -> any Encoder {
         sink.key(key)
         sink.entryAdded(header: header, ancestors: ancestors)
         return CompactEncoding(sink: sink, ancestors: ancestors + [header])

@@ -35,6 +35,15 @@ enum CompactFormat {
     static func unzigzag(_ v: UInt64) -> Int64 { Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1) }
 }
 
+/// The key of `superEncoder()` and `superDecoder()`.
+struct CompactSuperKey: CodingKey {
+    var stringValue: String { "super" }
+    var intValue: Int? { nil }
+    init() {}
+    init?(stringValue: String) { if stringValue != "super" { return nil } }
+    init?(intValue: Int) { nil }
+}
+
 /// Why compact bytes could not be decoded (damage, or a value of another shape).
 public struct CompactDecodingError: Error, CustomStringConvertible {
     public let description: String

@@ -154,6 +154,34 @@ struct CompactCodingTests {
         #expect(try decoder.decode(UsesBoth.self, from: bytes[...]) == UsesBoth(onlyHere: 2, small: 3))
     }
 
+    /// Encodes part of itself through `superEncoder()`, whose key its own keys do not have.
+    struct WithSuper: Codable, Equatable {
+        var a: Int
+        var base: String
+        enum CodingKeys: String, CodingKey { case a }
+        init(a: Int, base: String) {
+            self.a = a
+            self.base = base
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(a, forKey: .a)
+            try base.encode(to: c.superEncoder())
+        }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            a = try c.decode(Int.self, forKey: .a)
+            base = try String(from: c.superDecoder())
+        }
+    }
+
+    @Test("superEncoder() and superDecoder() work with key types that have no \"super\" case")
+    func superKey() throws {
+        var decoder = CompactDecoder()
+        let bytes = try CompactEncoder().encode(WithSuper(a: 7, base: "b"))
+        #expect(try decoder.decode(WithSuper.self, from: bytes[...]) == WithSuper(a: 7, base: "b"))
+    }
+
     @Test("a value of another type, an integer that does not fit: a decoding error")
     func mismatches() throws {
         var decoder = CompactDecoder()

@@ -67,18 +67,25 @@ enum RecordFormat {
         case invalid
     }
 
+    /// The length and seq the header at the start of `bytes` claims, when its two lengths agree
+    /// and the record fits in `room` bytes; nothing is checksummed.
+    static func header(_ bytes: UnsafeRawBufferPointer, room: Int) -> (len: Int, seq: UInt64)? {
+        guard bytes.count >= headerSize else { return nil }
+        let len = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
+        guard len >= headerSize, len <= maxRecordSize, len <= room else { return nil }
+        let payloadLen = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 28, as: UInt32.self)))
+        guard payloadLen == len - headerSize else { return nil }
+        return (len, UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+    }
+
     /// Decodes the record at the start of `bytes`, validating length, layout and checksum.
     /// Without `payload` the record's payload is left empty (checked, not copied).
     static func decode(_ bytes: UnsafeRawBufferPointer, generation: UInt64, payload: Bool = true) -> Decoded {
-        guard bytes.count >= headerSize else { return .invalid }
-        let len = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
-        guard len >= headerSize, len <= maxRecordSize, len <= bytes.count else { return .invalid }
-        let payloadLen = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 28, as: UInt32.self)))
-        guard payloadLen == len - headerSize else { return .invalid }
+        guard let (len, seq) = header(bytes, room: bytes.count) else { return .invalid }
         let crc = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
         guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[8..<len]), seed: generation) == crc else { return .invalid }
         let record = JournalRecord(
-            seq: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+            seq: seq,
             time: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: Int64.self)),
             type: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt16.self)),
             flags: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 26, as: UInt16.self)),

@@ -125,12 +125,9 @@ struct SegmentScanner {
             try ensure(offset, RecordFormat.headerSize)
             return bytes.withUnsafeBytes { raw in
                 let i = offset - start
-                guard i + RecordFormat.headerSize <= raw.count else { return false }
-                let len = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
-                let payloadLen = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i + 28, as: UInt32.self)))
-                let seq = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))
-                return len >= RecordFormat.headerSize && payloadLen == len - RecordFormat.headerSize
-                    && offset + len <= scanner.segmentSize && seqs.contains(seq)
+                guard i <= raw.count, let (_, seq) = RecordFormat.header(UnsafeRawBufferPointer(rebasing: raw[i...]), room: scanner.segmentSize - offset)
+                else { return false }
+                return seqs.contains(seq)
             }
         }
 

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies are deliberately few: argument parsing, logging, service lifecycle and an HTTP server.
-// The MQTT transport is Debian's libmosquitto; the Prometheus text is small enough to own.
+// The MQTT transport is Debian's libmosquitto.
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
@@ -26,6 +26,10 @@ let package = Package(
         // The HTTP endpoint (/metrics, /healthz, /): many concurrent connections, idle timeouts
         // and a connection limit, so a port scanner or a stalled client cannot hold up health checks.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // /metrics: swift-metrics instruments and totals in a Prometheus registry (swift-metrics and
+        // swift-atomics already come with Hummingbird; this adds one small package).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -53,6 +57,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),

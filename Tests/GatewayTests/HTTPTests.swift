@@ -30,9 +30,9 @@ struct HTTPTests {
         #expect(metrics.contains("sensor_gateway_cleaned_total{quality=\"corrected\"} 1"))
         #expect(metrics.contains("sensor_gateway_dead_letters_total 1"))
         #expect(metrics.contains("sensor_gateway_dead_letters_by_reason_total{reason=\"out_of_range\"} 1"))
-        #expect(metrics.contains("sensor_gateway_broker_connected 1"))
+        #expect(metrics.contains("sensor_gateway_broker_connected 1.0"))
         // The process's own figures, read from /proc, and the release it is.
-        #expect(metrics.contains("sensor_gateway_build_info{version=\"\(GatewayVersion.current)\"} 1"))
+        #expect(metrics.contains("sensor_gateway_build_info{version=\"\(GatewayVersion.current)\"} 1.0"))
         func value(_ name: String) -> Double? {
             metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
         }

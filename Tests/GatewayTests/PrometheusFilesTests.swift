@@ -14,7 +14,7 @@ struct PrometheusFilesTests {
     static var exportedNames: Set<String> {
         var status = GatewayStatusSnapshot()
         status.journalOldestTime = 0
-        let lines = MetricsText.render(status).split(separator: "\n")
+        let lines = GatewayMetrics().render(status).split(separator: "\n")
         // Sample names, and the declared ones (a labelled metric may have no sample yet).
         let samples = lines.filter { !$0.hasPrefix("#") }.map { String($0.prefix { $0 != "{" && $0 != " " }) }
         let declared = lines.filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) }

@@ -41,7 +41,7 @@ struct SlowHTTPClientTests {
             // The old one-connection-at-a-time server needed 5 s per held connection here.
             let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 20)
             #expect(health.status == 200, "round \(round)")
-            #expect(try await HTTPGet.fetch(port: port, path: "/metrics", timeoutSeconds: 20).body.contains("sensor_gateway_broker_connected 1"))
+            #expect(try await HTTPGet.fetch(port: port, path: "/metrics", timeoutSeconds: 20).body.contains("sensor_gateway_broker_connected 1.0"))
         }
         #expect(try await scenario.gateway.terminate() == 0)
         await scenario.fleet.close()

@@ -21,7 +21,7 @@ public enum GatewayHTTP {
             let s = status.snapshot
             switch path {
             case "/metrics":
-                return .init(status: 200, contentType: "text/plain; version=0.0.4", body: MetricsText.render(s, longestTurnMs: status.longestTurnMs))
+                return .init(status: 200, contentType: "text/plain; version=0.0.4", body: status.metrics.render(s, longestTurnMs: status.longestTurnMs))
             case "/healthz":
                 var problems: [String] = []
                 if s.restoring { problems.append("\"starting: restoring state from the snapshot and the journal\"") }

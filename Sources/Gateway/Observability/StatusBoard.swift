@@ -6,6 +6,8 @@ import Synchronization
 /// heartbeat: the moment its last turn completed, for the watchdog behind `/healthz`.
 public final class StatusBoard: Sendable {
     private let current = Mutex(GatewayStatusSnapshot())
+    /// The gateway's metrics registry, which the service loop records into and `/metrics` renders.
+    public let metrics = GatewayMetrics()
     /// Monotonic milliseconds of the last completed turn; 0 before the first.
     private let lastTurn = Atomic<Int64>(0)
 
@@ -21,6 +23,7 @@ public final class StatusBoard: Sendable {
     func turnCompleted(began: Int64) {
         let now = Clocks.monotonicMilliseconds()
         lastTurn.store(now, ordering: .relaxed)
+        metrics.turnDuration.recordMilliseconds(now - began)
         if now - began > longestTurn.load(ordering: .relaxed) { longestTurn.store(now - began, ordering: .relaxed) }
     }
 

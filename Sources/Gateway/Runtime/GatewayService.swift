@@ -168,7 +168,7 @@ public final class GatewayService {
         switch broker.handle(source, event) {
         case .none: break
         case .acknowledged(let mid):
-            if let latency = outbound.acknowledged(messageID: mid) { counters.publishLatency.record(microseconds: latency) }
+            if let latency = outbound.acknowledged(messageID: mid) { status.metrics.publishLatency.recordMicroseconds(latency) }
         case .replayRequest(let payload): startReplay(payload)
         }
     }

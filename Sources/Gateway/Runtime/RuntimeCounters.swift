@@ -8,6 +8,4 @@ struct RuntimeCounters: Sendable, Equatable {
     var snapshotReadFailures = 0
     /// Journaled publications that differed from the ones their input regenerated at restore.
     var restoreMismatches = 0
-    /// From a publication joining the outbound queue to the broker's acknowledgement.
-    var publishLatency = LatencyHistogram()
 }

@@ -1,0 +1,65 @@
+import Testing
+import TestSupport
+@testable import Gateway
+
+/// The registry behind `/metrics`: restored totals, overlapping scrapes and the swift-metrics
+/// instruments, scripted without a broker.
+@Suite("The gateway's Prometheus registry")
+struct GatewayMetricsTests {
+    /// The sample value of series `series` (name and labels as printed) in `text`.
+    static func value(_ series: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+    }
+
+    @Test("totals restored from the engine's state show at once, grow with it, and never go back for an older status")
+    func restoredTotals() throws {
+        let metrics = GatewayMetrics()
+        var status = GatewayStatusSnapshot()
+        status.counters.received = 1_000_000
+        status.counters.deadLettersByReason = ["bad_value:ts": 7]
+        let first = metrics.render(status)
+        #expect(Self.value("sensor_gateway_messages_received_total", in: first) == 1_000_000)
+        #expect(Self.value("sensor_gateway_dead_letters_by_reason_total{reason=\"bad_value:ts\"}", in: first) == 7)
+        // Reasons without a field are there from the start, at 0.
+        #expect(Self.value("sensor_gateway_dead_letters_by_reason_total{reason=\"rate_limited\"}", in: first) == 0)
+
+        let older = status
+        status.counters.received = 1_000_250
+        status.counters.deadLettersByReason["too_many_sensors"] = 3
+        _ = metrics.render(status)
+        // A scrape that read the status before the last one was fed does not lower a counter.
+        let afterOlder = metrics.render(older)
+        #expect(Self.value("sensor_gateway_messages_received_total", in: afterOlder) == 1_000_250)
+        #expect(Self.value("sensor_gateway_dead_letters_by_reason_total{reason=\"too_many_sensors\"}", in: afterOlder) == 3)
+        try Promtool.expectSuccess(["check", "metrics"], input: afterOlder)
+    }
+
+    @Test("gauges follow the status both ways, and the build info carries the version")
+    func gauges() {
+        let metrics = GatewayMetrics()
+        var status = GatewayStatusSnapshot()
+        status.connected = true
+        status.outboundWaiting = 40
+        #expect(Self.value("sensor_gateway_broker_connected", in: metrics.render(status)) == 1)
+        status.connected = false
+        status.outboundWaiting = 2
+        let text = metrics.render(status)
+        #expect(Self.value("sensor_gateway_broker_connected", in: text) == 0)
+        #expect(Self.value("sensor_gateway_outbound_waiting", in: text) == 2)
+        #expect(Self.value("sensor_gateway_build_info{version=\"\(GatewayVersion.current)\"}", in: text) == 1)
+    }
+
+    @Test("durations recorded through swift-metrics timers land in the histograms' buckets")
+    func timers() throws {
+        let metrics = GatewayMetrics()
+        metrics.publishLatency.recordMicroseconds(3_000)
+        metrics.publishLatency.recordMilliseconds(70)
+        metrics.turnDuration.recordMilliseconds(2)
+        let text = metrics.render(GatewayStatusSnapshot())
+        #expect(Self.value("sensor_gateway_publish_latency_seconds_count", in: text) == 2)
+        #expect(Self.value("sensor_gateway_publish_latency_seconds_bucket{le=\"0.005\"}", in: text) == 1)
+        #expect(Self.value("sensor_gateway_publish_latency_seconds_bucket{le=\"0.1\"}", in: text) == 2)
+        #expect(Self.value("sensor_gateway_service_turn_duration_seconds_count", in: text) == 1)
+        try Promtool.expectSuccess(["check", "metrics"], input: text)
+    }
+}

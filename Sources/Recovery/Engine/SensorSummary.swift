@@ -20,41 +20,29 @@ public struct SensorSummary: Codable, Sendable, Equatable {
     public var output = OutputTotals()
     public var duplicates = 0
     public var deadLetters = 0
-    /// A point as kept: the value as a Float is plenty for a plot and makes it 24 bytes, not 32.
-    private struct StoredPoint: Sendable, Equatable {
-        var seq: UInt64
-        var ts: Int64
-        var value: Float
-        var quality: Quality
-    }
+    /// The recent points, shared with the engine (see `RecentPoints`); not in snapshots: they
+    /// only feed the status page's plot (which starts empty after a restart), and they were most
+    /// of a snapshot's size.
+    private var recentPoints = RecentPoints()
 
-    /// The last `recentCapacity` points as a ring (`ringStart` is the oldest once full).
-    private var ring: [StoredPoint] = []
-    private var ringStart = 0
-
-    /// The recent points are left out of snapshots: they only feed the status page's plot (which
-    /// starts empty after a restart), and they were most of a snapshot's size.
     enum CodingKeys: String, CodingKey {
         case sensorID, lastSeq, lastSeen, stale, output, duplicates, deadLetters
     }
 
     /// The most recent published readings, oldest first.
-    public var recent: [Point] {
-        (ring[ringStart...] + ring[..<ringStart]).map { Point(seq: $0.seq, ts: $0.ts, value: Double($0.value), quality: $0.quality) }
-    }
+    public var recent: [Point] { recentPoints.points }
 
     init(sensorID: String) { self.sensorID = sensorID }
 
     mutating func published(_ quality: Quality, seq: UInt64, ts: Int64, value: Double?) {
         output.countCleaned(quality)
         guard let value else { return }
-        let point = StoredPoint(seq: seq, ts: ts, value: Float(value), quality: quality)
-        if ring.count < SensorSummary.recentCapacity {
-            if ring.isEmpty { ring.reserveCapacity(SensorSummary.recentCapacity) }  // one allocation, not seven
-            ring.append(point)
-        } else {
-            ring[ringStart] = point
-            ringStart = (ringStart + 1) % SensorSummary.recentCapacity
-        }
+        recentPoints.append(seq: seq, ts: ts, value: value, quality: quality)
+    }
+
+    /// Equal counts and equal recent points.
+    public static func == (a: SensorSummary, b: SensorSummary) -> Bool {
+        a.sensorID == b.sensorID && a.lastSeq == b.lastSeq && a.lastSeen == b.lastSeen && a.stale == b.stale && a.output == b.output
+            && a.duplicates == b.duplicates && a.deadLetters == b.deadLetters && a.recent == b.recent
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import MQTT
 import Synchronization
 
@@ -13,6 +14,8 @@ final class Inbox: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Where the service loop's thread sleeps (`waitBlocking`); signalled on every arrival.
+    private let arrival = NSCondition()
 
     func push(_ source: Source, _ batch: [MQTTEvent]) {
         wake { s in s.events += batch.map { (source, $0) } }
@@ -32,11 +35,28 @@ final class Inbox: Sendable {
         }
     }
 
-    /// Returns when something arrives, at once if something already has, or after `milliseconds`.
+    /// Blocks the calling thread (the service loop's own) until something arrives, at once if
+    /// something already has, or for at most `milliseconds`. A condition variable: no tasks, no
+    /// timers, which the async wait below costs on every call.
+    func waitBlocking(atMost milliseconds: Int64) {
+        let deadline = Date(timeIntervalSinceNow: Double(milliseconds) / 1000)
+        arrival.lock()
+        defer { arrival.unlock() }
+        // An arrival changes the state before it takes `arrival`'s lock to signal, so it cannot
+        // fall between this check and the wait.
+        while !hasArrivals {
+            if !arrival.wait(until: deadline) { return }
+        }
+    }
+
+    private var hasArrivals: Bool { state.withLock { !$0.events.isEmpty || $0.inputWaiting } }
+
+    /// Returns when something arrives, at once if something already has, or after `milliseconds`
+    /// (for the drain and the close, which run on the cooperative pool).
     func wait(atMost milliseconds: Int64) async {
         // Under load something has nearly always arrived during the last turn: return without
         // the two child tasks and the timer a real wait costs.
-        if state.withLock({ !$0.events.isEmpty || $0.inputWaiting }) { return }
+        if hasArrivals { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForSignal() }
             group.addTask { try? await Task.sleep(for: .milliseconds(milliseconds)) }
@@ -71,5 +91,8 @@ final class Inbox: Sendable {
             return s.waiter
         }
         waiter?.resume()
+        arrival.lock()
+        arrival.signal()
+        arrival.unlock()
     }
 }

@@ -32,6 +32,12 @@ struct ConfigurationTests {
         #expect(defaults.snapshotIntervalMs == 10_000)
         #expect(defaults.engine.maxSensors == 20_000)
         #expect(defaults.engine.sensorRetentionMs == 86_400_000)
+        #expect(defaults.maxInFlight == 100)
+        let wide = try ConfigurationLoader.load(configFile: nil, environment: ["SENSOR_GATEWAY_MAX_IN_FLIGHT": "800"], flags: [:], defaultGatewayID: "host")
+        #expect(wide.maxInFlight == 800)
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["max-in-flight": "0"], defaultGatewayID: "host")
+        }
         // Sizes take binary suffixes; a misspelt environment variable is reported, not silently dropped.
         for (text, bytes) in [("256M", 256 << 20), ("1G", 1 << 30), ("2048K", 2 << 20), ("64MiB", 64 << 20), ("268435456", 256 << 20)] {
             let c = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["journal-max-bytes": text], defaultGatewayID: "host")

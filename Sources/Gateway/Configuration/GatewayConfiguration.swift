@@ -19,6 +19,10 @@ public struct GatewayConfiguration: Sendable {
     /// How often the engine state is saved (in the background). Until a snapshot covers it,
     /// the journal keeps input it could otherwise reclaim; a restart replays what follows it.
     public var snapshotIntervalMs: Int64 = 10_000
+    /// Publications handed to the broker and not yet acknowledged, at most. Debian's libmosquitto
+    /// 2.0 walks all of them for every acknowledgement, so more costs CPU per reading; a broker
+    /// far away (round trip R) needs about R times the output rate to keep up.
+    public var maxInFlight = 100
     /// `/healthz` answers 503 when the service loop has not completed a turn for this long (it
     /// turns at least every 200 ms when idle; a turn handles a bounded batch).
     public var watchdogMs: Int64 = 5_000

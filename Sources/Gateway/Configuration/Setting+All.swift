@@ -76,6 +76,10 @@ extension Setting {
             "snapshot-interval-ms", "How often the engine state is saved, letting the journal forget older input.", 100...3_600_000,
             \.snapshotIntervalMs),
         .integer(
+            "max-in-flight",
+            "Publications sent to the broker and not yet acknowledged, at most (a distant broker needs more; each costs CPU per acknowledgement).",
+            unit: "publications", 1...1000, store: { v, c in c.maxInFlight = Int(v) }, show: { "\($0.maxInFlight)" }),
+        .integer(
             "replay-max-concurrent", "Replay requests answered at once; more get an error reply (0 turns replay off).", unit: "requests",
             0...64, store: { v, c in c.replay.maxConcurrent = Int(v) }, show: { "\($0.replay.maxConcurrent)" }),
         .seconds("replay-max-window-s", "The widest from-to window one replay request may ask for.", 1...31_622_400, \.replay.maxWindowMs),

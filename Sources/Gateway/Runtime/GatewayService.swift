@@ -50,9 +50,9 @@ public final class GatewayService {
     private let startedAt = Clocks.epochMilliseconds()
     /// Test hook: runs before each batch of input reaches the engine (to make it slow).
     var beforeBatch: (@Sendable () -> Void)?
+    /// Test hook: told how many publications await their acknowledgement after each send.
+    var afterSending: (@Sendable (_ inFlight: Int) -> Void)?
 
-    /// Publications handed to libmosquitto and not yet acknowledged, at most.
-    static let maxInFlight = 500
     /// When the journal has less than a quarter of its room left, snapshots come this often
     /// instead, and the retained position is updated every turn.
     static let snapshotUnderPressureMs: Int64 = 500
@@ -310,13 +310,14 @@ public final class GatewayService {
     private func publishDurable() {
         guard broker.outputConnected else { return }
         let durable = ingest.withJournal { $0.durableSeq }
-        let sendable = outbound.takeSendable(durableThrough: durable, maxInFlight: GatewayService.maxInFlight)
+        let sendable = outbound.takeSendable(durableThrough: durable, maxInFlight: configuration.maxInFlight)
         for (i, entry) in sendable.enumerated() {
             let p = entry.publication
             do {
                 let mid = try broker.output.publish(topic: p.topic, payload: p.payload, qos: .atLeastOnce, retain: p.retain)
                 outbound.sent(entry, messageID: mid)
                 counters.published[p.kind, default: 0] += 1
+                afterSending?(outbound.inFlightCount)
             } catch {
                 logger.warning("publish failed; will retry", metadata: ["error": "\(error)"])
                 outbound.putBack(Array(sendable[i...]))

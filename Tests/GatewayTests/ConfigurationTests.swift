@@ -32,7 +32,7 @@ struct ConfigurationTests {
         #expect(defaults.snapshotIntervalMs == 10_000)
         #expect(defaults.engine.maxSensors == 20_000)
         #expect(defaults.engine.sensorRetentionMs == 86_400_000)
-        #expect(defaults.maxInFlight == 100)
+        #expect(defaults.maxInFlight == 250)
         let wide = try ConfigurationLoader.load(configFile: nil, environment: ["SENSOR_GATEWAY_MAX_IN_FLIGHT": "800"], flags: [:], defaultGatewayID: "host")
         #expect(wide.maxInFlight == 800)
         #expect(throws: ConfigurationError.self) {

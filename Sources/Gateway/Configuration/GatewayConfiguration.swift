@@ -22,7 +22,7 @@ public struct GatewayConfiguration: Sendable {
     /// Publications handed to the broker and not yet acknowledged, at most. Debian's libmosquitto
     /// 2.0 walks all of them for every acknowledgement, so more costs CPU per reading; a broker
     /// far away (round trip R) needs about R times the output rate to keep up.
-    public var maxInFlight = 100
+    public var maxInFlight = 250
     /// `/healthz` answers 503 when the service loop has not completed a turn for this long (it
     /// turns at least every 200 ms when idle; a turn handles a bounded batch).
     public var watchdogMs: Int64 = 5_000

@@ -141,8 +141,9 @@ public final class GatewayService {
     }
 
     /// Runs the service loop on a thread of its own until the shutdown signal: it blocks between
-    /// turns, which on the cooperative pool cost two child tasks and a timer per wait (a sixth
-    /// of the daemon's CPU in a profile of the live case), and it keeps a pool thread free.
+    /// turns, where awaiting on the cooperative pool cost two child tasks and a timer per wait
+    /// (the daemon used 14-17% less CPU without them, docs/PERFORMANCE.md), and it keeps a pool
+    /// thread free.
     private func runOnLoopThread() async throws {
         let handOff = LoopThreadHandOff(service: self)
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in

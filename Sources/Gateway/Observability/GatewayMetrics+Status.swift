@@ -5,111 +5,114 @@ extension GatewayMetrics {
     /// text exposition format (version 0.0.4). `now`: epoch milliseconds, for ages.
     func render(_ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0, now: Int64 = Clocks.epochMilliseconds()) -> String {
         /// One family from the status: a counter (a total that only grows) or a gauge.
-        func metric(_ name: String, _ type: String, _ help: String, _ samples: [([(String, String)], Double)]) {
+        func metric(_ name: String, _ kind: Kind, _ help: String, _ samples: [([(String, String)], Double)]) {
             for (labels, value) in samples {
-                if type == "counter" { counter(name, help, labels, total: value) } else { gauge(name, help, labels, value) }
+                switch kind {
+                case .counter: counter(name, help, labels, total: value)
+                case .gauge: gauge(name, help, labels, value)
+                }
             }
         }
-        metric("sensor_gateway_broker_connected", "gauge", "1 while connected to the MQTT broker.", [([], s.connected ? 1 : 0)])
+        metric("sensor_gateway_broker_connected", .gauge, "1 while connected to the MQTT broker.", [([], s.connected ? 1 : 0)])
         metric(
-            "sensor_gateway_readings_subscriptions_total", "counter",
+            "sensor_gateway_readings_subscriptions_total", .counter,
             "Readings subscriptions the broker acknowledged since start (one per connection: more than 1 means reconnections).",
             [([], Double(s.readingsSubscriptions))])
-        metric("sensor_gateway_journal_writable", "gauge", "0 after a journal write or sync failed.", [([], s.journalWritable ? 1 : 0)])
-        metric("sensor_gateway_messages_received_total", "counter", "Inbound sensor messages processed.", [([], Double(s.counters.received))])
-        metric("sensor_gateway_duplicates_total", "counter", "Exact duplicate readings dropped.", [([], Double(s.counters.duplicates))])
-        metric("sensor_gateway_dead_letters_total", "counter", "Messages published to dlq/.", [([], Double(s.counters.deadLetters))])
+        metric("sensor_gateway_journal_writable", .gauge, "0 after a journal write or sync failed.", [([], s.journalWritable ? 1 : 0)])
+        metric("sensor_gateway_messages_received_total", .counter, "Inbound sensor messages processed.", [([], Double(s.counters.received))])
+        metric("sensor_gateway_duplicates_total", .counter, "Exact duplicate readings dropped.", [([], Double(s.counters.duplicates))])
+        metric("sensor_gateway_dead_letters_total", .counter, "Messages published to dlq/.", [([], Double(s.counters.deadLetters))])
         metric(
-            "sensor_gateway_dead_letters_by_reason_total", "counter", "Messages published to dlq/, by reason code.",
+            "sensor_gateway_dead_letters_by_reason_total", .counter, "Messages published to dlq/, by reason code.",
             Self.fieldlessReasons.merging(s.counters.deadLettersByReason) { $1 }.sorted { $0.key < $1.key }.map {
                 ([("reason", $0.key)], Double($0.value))
             })
         metric(
-            "sensor_gateway_published_total", "counter", "Publications sent to the broker, by kind.",
+            "sensor_gateway_published_total", .counter, "Publications sent to the broker, by kind.",
             s.publishedByKind.sorted { $0.key < $1.key }.map { ([("kind", $0.key)], Double($0.value)) })
         let output = s.counters.output
         metric(
-            "sensor_gateway_cleaned_total", "counter", "Cleaned messages produced, by quality.",
+            "sensor_gateway_cleaned_total", .counter, "Cleaned messages produced, by quality.",
             [Quality.ok, .corrected, .synthetic, .restated, .gap].map { ([("quality", $0.rawValue)], Double(output.cleaned($0))) })
         metric(
-            "sensor_gateway_resend_requests_total", "counter", "Resend requests sent to sensors.",
+            "sensor_gateway_resend_requests_total", .counter, "Resend requests sent to sensors.",
             [([], Double(output.resendRequests))])
         metric(
-            "sensor_gateway_fills_rate_limited_total", "counter", "Fills published as a gap because a sensor used up its synthetic-reading allowance.",
+            "sensor_gateway_fills_rate_limited_total", .counter, "Fills published as a gap because a sensor used up its synthetic-reading allowance.",
             [([], Double(output.fillsRateLimited))])
-        metric("sensor_gateway_sensors_expired_total", "counter", "Sensors forgotten after sensor-retention-s of silence.", [([], Double(s.counters.expired))])
+        metric("sensor_gateway_sensors_expired_total", .counter, "Sensors forgotten after sensor-retention-s of silence.", [([], Double(s.counters.expired))])
         metric(
-            "sensor_gateway_sensors_evicted_total", "counter",
+            "sensor_gateway_sensors_evicted_total", .counter,
             "Sensors forgotten at the max-sensors cap to admit a new id (silent a minute, or a few seconds if heard once).", [([], Double(s.counters.evicted))])
         metric(
-            "sensor_gateway_sensors", "gauge", "Sensors tracked, by state.",
+            "sensor_gateway_sensors", .gauge, "Sensors tracked, by state.",
             [([("state", "live")], Double(s.sensors.count { !$0.stale })), ([("state", "stale")], Double(s.sensors.count { $0.stale }))])
-        metric("sensor_gateway_journal_appended_total", "counter", "Journal records appended since start.", [([], Double(s.journal.appended))])
+        metric("sensor_gateway_journal_appended_total", .counter, "Journal records appended since start.", [([], Double(s.journal.appended))])
         metric(
-            "sensor_gateway_journal_appended_bytes_total", "counter", "Bytes of journal records appended since start (headers included).",
+            "sensor_gateway_journal_appended_bytes_total", .counter, "Bytes of journal records appended since start (headers included).",
             [([], Double(s.journal.appendedBytes))])
         metric(
-            "sensor_gateway_service_turn_longest_seconds", "gauge", "The service loop's longest single turn since start (its worst stall).",
+            "sensor_gateway_service_turn_longest_seconds", .gauge, "The service loop's longest single turn since start (its worst stall).",
             [([], Double(longestTurnMs) / 1000)])
         metric(
-            "sensor_gateway_journal_dropped_records_total", "counter", "Journal records overwritten by the ring since start.",
+            "sensor_gateway_journal_dropped_records_total", .counter, "Journal records overwritten by the ring since start.",
             [([], Double(s.journal.droppedRecords))])
-        metric("sensor_gateway_journal_syncs_total", "counter", "Journal fdatasync calls.", [([], Double(s.journal.syncs))])
-        metric("sensor_gateway_journal_durable_seq", "gauge", "Last journal record known durable.", [([], Double(s.journalDurableSeq))])
+        metric("sensor_gateway_journal_syncs_total", .counter, "Journal fdatasync calls.", [([], Double(s.journal.syncs))])
+        metric("sensor_gateway_journal_durable_seq", .gauge, "Last journal record known durable.", [([], Double(s.journalDurableSeq))])
         metric(
-            "sensor_gateway_journal_checkpoint_seq", "gauge", "Last journal record whose publications the broker acknowledged.", [([], Double(s.checkpoint))])
-        metric("sensor_gateway_outbound_waiting", "gauge", "Publications journaled but not yet sent.", [([], Double(s.outboundWaiting))])
-        metric("sensor_gateway_outbound_in_flight", "gauge", "Publications sent and not yet acknowledged.", [([], Double(s.outboundInFlight))])
-        metric("sensor_gateway_replay_requests_total", "counter", "Replay requests received over MQTT.", [([], Double(s.runtime.replays))])
+            "sensor_gateway_journal_checkpoint_seq", .gauge, "Last journal record whose publications the broker acknowledged.", [([], Double(s.checkpoint))])
+        metric("sensor_gateway_outbound_waiting", .gauge, "Publications journaled but not yet sent.", [([], Double(s.outboundWaiting))])
+        metric("sensor_gateway_outbound_in_flight", .gauge, "Publications sent and not yet acknowledged.", [([], Double(s.outboundInFlight))])
+        metric("sensor_gateway_replay_requests_total", .counter, "Replay requests received over MQTT.", [([], Double(s.runtime.replays))])
         metric(
-            "sensor_gateway_journal_appendable_bytes", "gauge", "Journal room left without reclaiming unfinished work.",
+            "sensor_gateway_journal_appendable_bytes", .gauge, "Journal room left without reclaiming unfinished work.",
             [([], Double(s.journalAppendableBytes))])
-        metric("sensor_gateway_journal_capacity_bytes", "gauge", "The journal ring's usable size.", [([], Double(s.journalCapacityBytes))])
+        metric("sensor_gateway_journal_capacity_bytes", .gauge, "The journal ring's usable size.", [([], Double(s.journalCapacityBytes))])
         metric(
-            "sensor_gateway_input_paused", "gauge", "1 while the gateway leaves readings in the broker, by reason.",
+            "sensor_gateway_input_paused", .gauge, "1 while the gateway leaves readings in the broker, by reason.",
             IngestJournal.Pause.allCases.map { ([("reason", $0.label)], s.inputPause == $0.rawValue ? 1 : 0) })
-        metric("sensor_gateway_ingest_accepted_total", "counter", "Inbound messages journaled by the network thread.", [([], Double(s.ingest.accepted))])
+        metric("sensor_gateway_ingest_accepted_total", .counter, "Inbound messages journaled by the network thread.", [([], Double(s.ingest.accepted))])
         metric(
-            "sensor_gateway_ingest_oversized_total", "counter", "Payloads over max-payload-bytes, cut before journaling (dead-lettered).",
+            "sensor_gateway_ingest_oversized_total", .counter, "Payloads over max-payload-bytes, cut before journaling (dead-lettered).",
             [([], Double(s.ingest.oversized))])
         metric(
-            "sensor_gateway_ingest_held_while_full_total", "counter", "Messages held in memory because the journal was full when they arrived.",
+            "sensor_gateway_ingest_held_while_full_total", .counter, "Messages held in memory because the journal was full when they arrived.",
             [([], Double(s.ingest.heldWhileFull))])
         metric(
-            "sensor_gateway_ingest_pending_high_water", "gauge", "Most journaled messages that waited for the pipeline at once.",
+            "sensor_gateway_ingest_pending_high_water", .gauge, "Most journaled messages that waited for the pipeline at once.",
             [([], Double(s.ingest.pendingHighWater))])
         metric(
-            "sensor_gateway_ingest_lost_to_journal_failure_total", "counter", "Acknowledged messages that could not be journaled because the journal failed.",
+            "sensor_gateway_ingest_lost_to_journal_failure_total", .counter, "Acknowledged messages that could not be journaled because the journal failed.",
             [([], Double(s.ingest.lostToJournalFailure))])
-        metric("sensor_gateway_snapshots_written_total", "counter", "Engine snapshots saved.", [([], Double(s.snapshots.written))])
+        metric("sensor_gateway_snapshots_written_total", .counter, "Engine snapshots saved.", [([], Double(s.snapshots.written))])
         metric(
-            "sensor_gateway_snapshot_failures_total", "counter", "Engine snapshots that could not be saved (logged; never fatal).",
+            "sensor_gateway_snapshot_failures_total", .counter, "Engine snapshots that could not be saved (logged; never fatal).",
             [([], Double(s.snapshots.failures))])
-        metric("sensor_gateway_snapshot_bytes", "gauge", "Size of the last engine snapshot saved.", [([], Double(s.snapshots.lastBytes))])
+        metric("sensor_gateway_snapshot_bytes", .gauge, "Size of the last engine snapshot saved.", [([], Double(s.snapshots.lastBytes))])
         metric(
-            "sensor_gateway_snapshot_duration_seconds", "gauge", "Time the last snapshot took to encode and save, off the service loop.",
+            "sensor_gateway_snapshot_duration_seconds", .gauge, "Time the last snapshot took to encode and save, off the service loop.",
             [([], Double(s.snapshots.lastDurationMs) / 1000)])
         metric(
-            "sensor_gateway_snapshot_read_failures_total", "counter", "Snapshots found unreadable at start (the journal rebuilt the state).",
+            "sensor_gateway_snapshot_read_failures_total", .counter, "Snapshots found unreadable at start (the journal rebuilt the state).",
             [([], Double(s.runtime.snapshotReadFailures))])
         metric(
-            "sensor_gateway_checkpoint_failures_total", "counter", "Checkpoint writes that failed (logged; never fatal).",
+            "sensor_gateway_checkpoint_failures_total", .counter, "Checkpoint writes that failed (logged; never fatal).",
             [([], Double(s.runtime.checkpointFailures))])
         if let oldest = s.journalOldestTime {
             metric(
-                "sensor_gateway_journal_oldest_record_age_seconds", "gauge", "Age of the oldest records the journal holds: how far back replays reach.",
+                "sensor_gateway_journal_oldest_record_age_seconds", .gauge, "Age of the oldest records the journal holds: how far back replays reach.",
                 [([], Double(max(0, now - oldest)) / 1000)])
         }
         metric(
-            "sensor_gateway_checkpoint_lag_records", "gauge", "Journal records after the last one whose publications the broker acknowledged.",
+            "sensor_gateway_checkpoint_lag_records", .gauge, "Journal records after the last one whose publications the broker acknowledged.",
             [([], Double(s.journalLastSeq > s.checkpoint ? s.journalLastSeq - s.checkpoint : 0))])
         metric(
-            "sensor_gateway_ingest_pending", "gauge", "Journaled inbound messages waiting for the engine (the inbound backlog).",
+            "sensor_gateway_ingest_pending", .gauge, "Journaled inbound messages waiting for the engine (the inbound backlog).",
             [([], Double(s.ingest.pending))])
-        metric("sensor_gateway_build_info", "gauge", "Always 1; the version label is the running release.", [([("version", GatewayVersion.current)], 1)])
-        for p in ProcessMetrics.read() { metric(p.name, p.type, p.help, [([], p.value)]) }
+        metric("sensor_gateway_build_info", .gauge, "Always 1; the version label is the running release.", [([("version", GatewayVersion.current)], 1)])
+        for p in ProcessMetrics.read() { metric(p.name, p.kind, p.help, [([], p.value)]) }
         metric(
-            "sensor_gateway_restore_mismatched_publications_total", "counter",
+            "sensor_gateway_restore_mismatched_publications_total", .counter,
             "Journaled publications that differed from what their input regenerated at restore.", [([], Double(s.runtime.restoreMismatches))])
         return text()
     }

@@ -11,6 +11,11 @@ import Synchronization
 /// they are brought into the registry's counters from the latest status at each scrape
 /// (`GatewayMetrics+Status.swift`), so a counter never restarts at zero when the gateway does.
 public final class GatewayMetrics: Sendable {
+    /// How a figure from the status is shown: a counter (a total that only grows) or a gauge.
+    enum Kind {
+        case counter, gauge
+    }
+
     /// The registry `/metrics` renders. Public so an embedding process can bootstrap
     /// swift-metrics with `PrometheusMetricsFactory(registry:)` and export its libraries' metrics
     /// on the same endpoint.

@@ -9,7 +9,7 @@ import Foundation
 enum ProcessMetrics {
     struct Sample {
         var name: String
-        var type: String
+        var kind: GatewayMetrics.Kind
         var help: String
         var value: Double
     }
@@ -25,28 +25,28 @@ enum ProcessMetrics {
             if let user = field(14), let system = field(15), tick > 0 {
                 out.append(
                     Sample(
-                        name: "process_cpu_seconds_total", type: "counter", help: "User and system CPU time spent, in seconds.",
+                        name: "process_cpu_seconds_total", kind: .counter, help: "User and system CPU time spent, in seconds.",
                         value: (user + system) / tick))
             }
             if let rss = field(24), page > 0 {
-                out.append(Sample(name: "process_resident_memory_bytes", type: "gauge", help: "Resident memory size in bytes.", value: rss * page))
+                out.append(Sample(name: "process_resident_memory_bytes", kind: .gauge, help: "Resident memory size in bytes.", value: rss * page))
             }
             if let vsize = field(23) {
-                out.append(Sample(name: "process_virtual_memory_bytes", type: "gauge", help: "Virtual memory size in bytes.", value: vsize))
+                out.append(Sample(name: "process_virtual_memory_bytes", kind: .gauge, help: "Virtual memory size in bytes.", value: vsize))
             }
             if let start = field(22), tick > 0, let boot = bootTime() {
                 out.append(
                     Sample(
-                        name: "process_start_time_seconds", type: "gauge", help: "Start time of the process since the Unix epoch, in seconds.",
+                        name: "process_start_time_seconds", kind: .gauge, help: "Start time of the process since the Unix epoch, in seconds.",
                         value: boot + start / tick))
             }
         }
         if let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
-            out.append(Sample(name: "process_open_fds", type: "gauge", help: "Open file descriptors.", value: Double(fds.count)))
+            out.append(Sample(name: "process_open_fds", kind: .gauge, help: "Open file descriptors.", value: Double(fds.count)))
         }
         var limit = rlimit()
         if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
-            out.append(Sample(name: "process_max_fds", type: "gauge", help: "Maximum number of open file descriptors.", value: Double(limit.rlim_cur)))
+            out.append(Sample(name: "process_max_fds", kind: .gauge, help: "Maximum number of open file descriptors.", value: Double(limit.rlim_cur)))
         }
         return out
     }

@@ -16,10 +16,8 @@ public final class GatewayMetrics: Sendable {
         case counter, gauge
     }
 
-    /// The registry `/metrics` renders. Public so an embedding process can bootstrap
-    /// swift-metrics with `PrometheusMetricsFactory(registry:)` and export its libraries' metrics
-    /// on the same endpoint.
-    public let registry = PrometheusCollectorRegistry()
+    /// The registry `/metrics` renders.
+    private let registry = PrometheusCollectorRegistry()
 
     /// From a publication joining the outbound queue to the broker's acknowledgement.
     let publishLatency: CoreMetrics.Timer

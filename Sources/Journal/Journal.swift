@@ -274,12 +274,19 @@ public final class Journal {
 
     /// Bytes that can still be appended without reclaiming anything at or after `retainFrom`
     /// (record headers and padding included, so a little less payload fits).
-    public var appendableBytes: Int {
+    public var appendableBytes: Int { appendableBytes(upTo: .max) }
+
+    /// Whether at least `bytes` can be appended (as `appendableBytes >= bytes`, but it stops
+    /// counting once there is enough: the ingest path asks for every message).
+    public func canAppend(bytes: Int) -> Bool { appendableBytes(upTo: bytes) >= bytes }
+
+    /// `appendableBytes`, counted only until it reaches `limit`.
+    private func appendableBytes(upTo limit: Int) -> Int {
         let usable = layout.segmentSize - SegmentHeader.size
         guard let a = active else { return usable * layout.segmentCount }
         var free = layout.segmentSize - a.end - buffer.count
         var i = (a.index + 1) % layout.segmentCount
-        while i != a.index {
+        while i != a.index && free < limit {
             if segmentCounts[i] > 0, let keep = retainFrom, lastSeq(inSegment: i) >= keep { break }
             free += usable
             i = (i + 1) % layout.segmentCount

@@ -1,6 +1,8 @@
 import Synchronization
 
-/// Hands events from libmosquitto's network thread to one async consumer, in batches.
+/// Hands events from libmosquitto's network thread to one async consumer, in batches, or with
+/// a `forward` handler to that handler on the network thread itself, a batch per turn of the
+/// network loop (no task wake-up at all).
 ///
 /// The callback side only appends under a lock and, when the consumer is parked, resumes it;
 /// it never blocks or awaits. The consumer takes everything queued at once, so a burst of
@@ -14,6 +16,23 @@ final class EventQueue: Sendable {
     }
 
     private let state = Mutex(State())
+    private let forward: (@Sendable ([MQTTEvent]) -> Void)?
+
+    init(forward: (@Sendable ([MQTTEvent]) -> Void)? = nil) {
+        self.forward = forward
+    }
+
+    /// With a `forward` handler: hands it what was pushed since the last call. Called by the
+    /// network thread after each turn of its loop.
+    func deliver() {
+        guard let forward else { return }
+        let batch = state.withLock { s -> [MQTTEvent] in
+            guard !s.finished, !s.buffer.isEmpty else { return [] }
+            defer { s.buffer.removeAll(keepingCapacity: true) }
+            return s.buffer
+        }
+        if !batch.isEmpty { forward(batch) }
+    }
 
     /// Called from the network thread.
     func push(_ event: MQTTEvent) {

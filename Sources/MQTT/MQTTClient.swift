@@ -35,10 +35,17 @@ public final class MQTTClient: Sendable {
 
     /// Creates the client and applies credentials, TLS and will. Nothing is sent until `start()`.
     /// With a `sink`, inbound messages go to it on the network thread (see `MQTTMessageSink`).
-    public init(_ configuration: MQTTConfiguration, sink: (any MQTTMessageSink)? = nil) throws(MQTTError) {
+    /// With `onEvents`, events go to that handler on the network thread, in order, a batch per
+    /// turn of its loop, instead of to `nextEvents()` (and `connect()`, which waits on those):
+    /// for an owner with a thread of its own to wake, a task on the cooperative pool woken for
+    /// every batch is pure cost. The handler must not block or await.
+    public init(
+        _ configuration: MQTTConfiguration, sink: (any MQTTMessageSink)? = nil,
+        onEvents: (@Sendable ([MQTTEvent]) -> Void)? = nil
+    ) throws(MQTTError) {
         _ = MQTTClient.libraryInit
         self.configuration = configuration
-        context = CallbackContext(queue: EventQueue(), sink: sink, logger: configuration.libraryLogger)
+        context = CallbackContext(queue: EventQueue(forward: onEvents), sink: sink, logger: configuration.libraryLogger)
         guard let pipe = WakeupPipe() else {
             throw MQTTError(code: MOSQ_ERR_ERRNO.rawValue, operation: "pipe", message: "cannot create the network thread's wake-up pipe")
         }
@@ -101,6 +108,7 @@ public final class MQTTClient: Sendable {
         var socketUp = false
         var everConnected = false
         func backoff() {
+            queue.deliver()
             let until = Date().addingTimeInterval(delay)
             while Date() < until && !stopping { usleep(20_000) }
             delay = min(delay * 2, Double(configuration.reconnectDelayMax))
@@ -120,6 +128,7 @@ public final class MQTTClient: Sendable {
                 everConnected = true
             }
             let rc = step(h, reading: context.wantsToRead)
+            queue.deliver()
             if queue.takeAccepted() { delay = Double(configuration.reconnectDelayMin) }
             if rc != MOSQ_ERR_SUCCESS.rawValue {
                 socketUp = false
@@ -141,6 +150,7 @@ public final class MQTTClient: Sendable {
         while socketUp && mosquitto_socket(h) >= 0 && Date() < deadline {
             if step(h, reading: context.sink?.acceptsMore ?? true) != MOSQ_ERR_SUCCESS.rawValue { break }
         }
+        queue.deliver()
     }
 
     /// One turn of the connection: wait (at most 100 ms, so keepalive is kept) until the socket

@@ -209,7 +209,12 @@ struct JournalRetentionTests {
         #expect(seen == appended)
         // Finishing the oldest work frees the oldest segment only.
         journal.retainFrom = appended[appended.count / 4]
-        #expect(journal.appendableBytes >= 4096 - 64 - 1000)
+        let appendable = journal.appendableBytes
+        #expect(appendable >= 4096 - 64 - 1000)
+        // `canAppend` stops counting early and must agree with the full count at its edge.
+        #expect(journal.canAppend(bytes: appendable))
+        #expect(!journal.canAppend(bytes: appendable + 1))
+        #expect(journal.canAppend(bytes: 1))
         let next = try journal.append(type: 1, time: 0, payload: payload)
         #expect(next == appended.last! + 1)
         #expect(journal.oldestSeq! <= appended[appended.count / 4])

@@ -33,22 +33,22 @@ final class BrokerSession {
     private let configuration: GatewayConfiguration
     private let logger: Logger
     private let startedAt: Int64
-    private var forwarders: [Task<Void, Never>] = []
 
     static let offlineStatus = GatewayStatusNotice(state: .offline).json
 
-    init(configuration: GatewayConfiguration, sink: any MQTTMessageSink, logger: Logger, startedAt: Int64) throws {
+    /// Both connections' events go to `inbox`, from their network threads.
+    init(configuration: GatewayConfiguration, sink: any MQTTMessageSink, inbox: Inbox, logger: Logger, startedAt: Int64) throws {
         self.configuration = configuration
         self.logger = logger
         self.startedAt = startedAt
         var inbound = BrokerSession.base(configuration, clientID: configuration.effectiveClientID)
         inbound.cleanSession = false
         inbound.keepAliveSeconds = 60
-        input = try MQTTClient(inbound, sink: sink)
+        input = try MQTTClient(inbound, sink: sink, onEvents: { inbox.push(.input, $0) })
         var outbound = BrokerSession.base(configuration, clientID: configuration.outputClientID)
         outbound.cleanSession = true
         outbound.will = .init(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
-        output = try MQTTClient(outbound)
+        output = try MQTTClient(outbound, onEvents: { inbox.push(.output, $0) })
     }
 
     private static func base(_ c: GatewayConfiguration, clientID: String) -> MQTTConfiguration {
@@ -71,20 +71,10 @@ final class BrokerSession {
     /// reconnection shows as a new one.
     private(set) var readingsSubscriptions = 0
 
-    /// Starts both connections; their events are forwarded to `inbox`.
-    func start(into inbox: Inbox) throws {
+    /// Starts both connections.
+    func start() throws {
         try output.start()
         try input.start()
-        for (client, source) in [(output, Inbox.Source.output), (input, .input)] {
-            forwarders.append(
-                Task {
-                    while true {
-                        let batch = await client.nextEvents()
-                        if batch.isEmpty { return }
-                        inbox.push(source, batch)
-                    }
-                })
-        }
     }
 
     func handle(_ source: Inbox.Source, _ event: MQTTEvent) -> Outcome {
@@ -156,11 +146,10 @@ final class BrokerSession {
             let deadline = Clocks.monotonicMilliseconds() + 1000
             waiting: while Clocks.monotonicMilliseconds() < deadline {
                 await inbox.wait(atMost: 50)
-                for (source, event) in inbox.take() where source == .output && event == .published(messageID: mid) { break waiting }
+                for arrival in inbox.take() where arrival.source == .output && arrival.event == .published(messageID: mid) { break waiting }
             }
         }
         await input.disconnect()
         await output.disconnect()
-        for f in forwarders { f.cancel() }
     }
 }

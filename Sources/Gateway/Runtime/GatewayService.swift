@@ -99,7 +99,7 @@ public final class GatewayService {
         ingest = try IngestJournal(
             layout: layout, fsync: configuration.fsync, limits: ingestLimits,
             passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
-            fileSystem: fileSystem, onInput: { inbox.inputArrived() })
+            fileSystem: fileSystem, onInput: { inbox.inputArrived(waiting: $0) })
         let report = ingest.withJournal { $0.report }
         logger.info("journal opened", metadata: ["records": "\(report.records)"])
         for p in report.fileProblems { logger.warning("journal file problem", metadata: ["problem": "\(p)"]) }
@@ -122,7 +122,7 @@ public final class GatewayService {
                 "replayed_inputs": "\(restored.replayedInputs)", "unacknowledged": "\(outbound.waitingCount)",
                 "to_publish": "\(pendingPublications.count)",
             ])
-        broker = try BrokerSession(configuration: configuration, sink: ingest, logger: logger, startedAt: startedAt)
+        broker = try BrokerSession(configuration: configuration, sink: ingest, inbox: inbox, logger: logger, startedAt: startedAt)
         updateRetention()
         try journalPending()
         try ingest.withJournal { try $0.sync() }
@@ -134,7 +134,7 @@ public final class GatewayService {
     /// it then consumes nothing more from the broker.
     public func run() async throws {
         logger.info("starting", metadata: ["config": "\(configuration.summary)"])
-        try broker.start(into: inbox)
+        try broker.start()
         notifier?.send("READY=1\nSTATUS=restored; connecting to the broker")
         try await runOnLoopThread()
         try await drain()
@@ -151,7 +151,8 @@ public final class GatewayService {
                 do {
                     let service = handOff.service
                     while !service.shutdown.isRequested {
-                        service.inbox.waitBlocking(atMost: service.loopWait())
+                        let (wait, condition) = service.nextWake()
+                        service.inbox.waitBlocking(atMost: wait, until: condition)
                         try service.turn()
                     }
                     done.resume()
@@ -162,32 +163,49 @@ public final class GatewayService {
         }
     }
 
-    private func loopWait() -> Int64 {
+    /// Journaled input that wakes the loop before the next sync with `fsync interval`.
+    static let inputBatch = 128
+
+    /// How long the loop may sleep, and what arrival wakes it sooner.
+    ///
+    /// With `fsync interval` nothing reaches the cleaned topics before the journal's next sync,
+    /// so while anything written awaits that sync, input wakes the loop only by the batch and
+    /// otherwise waits for the sync: a few turns per sync instead of one per read of the socket
+    /// (the same readings come out at the same sync). Acknowledgements wake it only when
+    /// publications are held back by the in-flight limit, and then by half that limit.
+    private func nextWake() -> (milliseconds: Int64, condition: Inbox.WakeCondition) {
         var wait: Int64 = 200
-        if outbound.waitingCount > 0 {
-            // Publications wait for the journal's next sync: wake exactly when it is due.
-            wait = min(wait, ingest.withJournal { $0.millisecondsUntilSync(now: Clocks.monotonicMilliseconds()) })
+        var condition = Inbox.WakeCondition()
+        let (untilSync, unsynced, durable) = ingest.withJournal { j in
+            (j.millisecondsUntilSync(now: Clocks.monotonicMilliseconds()), j.writtenSeq > j.durableSeq, j.durableSeq)
         }
+        if outbound.waitingCount > 0 { wait = min(wait, untilSync) }
+        if configuration.fsync == .interval && unsynced {
+            wait = min(wait, untilSync)
+            condition.inputs = GatewayService.inputBatch
+        }
+        condition.acknowledgements =
+            outbound.hasSendable(durableThrough: durable) ? max(1, configuration.maxInFlight / 2) : .max
         if !pendingPublications.isEmpty || outbound.needsRefill { wait = min(wait, 20) }
         if let deadline = engine.nextDeadline() { wait = min(wait, max(1, deadline - Clocks.epochMilliseconds())) }
-        return max(wait, 1)
+        return (max(wait, 1), condition)
     }
 
     /// One turn: events, input, output, bookkeeping.
     private func turn() throws {
         let began = Clocks.monotonicMilliseconds()
-        for (source, event) in inbox.take() { handle(source, event) }
+        for arrival in inbox.take() { handle(arrival) }
         try process()
         try finishTurn()
         status.turnCompleted(began: began)
         notifier?.watchdogIfDue(now: Clocks.monotonicMilliseconds())
     }
 
-    private func handle(_ source: Inbox.Source, _ event: MQTTEvent) {
-        switch broker.handle(source, event) {
+    private func handle(_ arrival: Inbox.Arrival) {
+        switch broker.handle(arrival.source, arrival.event) {
         case .none: break
         case .acknowledged(let mid):
-            if let latency = outbound.acknowledged(messageID: mid) { status.metrics.publishLatency.recordMicroseconds(latency) }
+            if let latency = outbound.acknowledged(messageID: mid, now: arrival.at) { status.metrics.publishLatency.recordMicroseconds(latency) }
         case .replayRequest(let payload): startReplay(payload)
         }
     }
@@ -251,7 +269,7 @@ public final class GatewayService {
             lastCheckpointAt = monotonic
             storeCheckpoint()
         }
-        let pressure = ingest.withJournal { $0.appendableBytes * 4 < $0.capacityBytes }
+        let pressure = ingest.withJournal { !$0.canAppend(bytes: $0.capacityBytes / 4) }
         let every = pressure ? min(GatewayService.snapshotUnderPressureMs, configuration.snapshotIntervalMs) : configuration.snapshotIntervalMs
         // Only when the engine has taken input since the last snapshot saved (an idle gateway
         // writes nothing, and a failed one is tried again) and, unless the journal is short

@@ -1,62 +1,125 @@
-import Foundation
+import Dispatch
 import MQTT
 import Synchronization
 
 /// The pipeline's one place to wait: events from both broker connections, and word from the
 /// network thread that journaled input is waiting.
+///
+/// Both network threads deliver here directly, and wake the service loop's thread only when it
+/// is asleep and what arrived is worth a turn (`WakeCondition`): a profile of the daemon had most of its futex calls in a condition variable
+/// signalled on every arrival (the woken thread then blocked on the signaller's lock) and in
+/// the cooperative pool's threads that forwarded each batch of acknowledgements.
 final class Inbox: Sendable {
     enum Source: Sendable { case input, output }
 
+    /// An event and when it arrived (monotonic µs: an acknowledgement's latency ends there, not
+    /// when the loop gets to it).
+    struct Arrival {
+        var source: Source
+        var event: MQTTEvent
+        var at: Int64
+    }
+
+    /// What ends a `waitBlocking` early, besides any event other than an acknowledgement.
+    struct WakeCondition: Equatable {
+        /// Journaled input messages waiting for the pipeline.
+        var inputs = 1
+        /// Acknowledgements of our publications since the last `take()`.
+        var acknowledgements = 1
+        static let anything = WakeCondition()
+    }
+
     private struct State {
-        var events: [(Source, MQTTEvent)] = []
-        var inputWaiting = false
+        var events: [Arrival] = []
+        /// Events in `events` that are not acknowledgements.
+        var otherEvents = 0
+        /// Journaled input waiting for the pipeline, as last reported (0 once taken).
+        var inputWaiting = 0
+        /// The loop's thread is in (or about to enter) `waitBlocking`'s wait, for this.
+        var sleeping: WakeCondition?
         var waiter: CheckedContinuation<Void, Never>?
+        /// Signals of `sleeper` not yet taken by a wait (0 whenever no wait is in progress).
+        var signalsUntaken = 0
+        var hasArrivals: Bool { !events.isEmpty || inputWaiting > 0 }
+        func satisfies(_ c: WakeCondition) -> Bool {
+            otherEvents > 0 || inputWaiting >= c.inputs || events.count - otherEvents >= c.acknowledgements
+        }
     }
 
     private let state = Mutex(State())
-    /// Where the service loop's thread sleeps (`waitBlocking`); signalled on every arrival.
-    private let arrival = NSCondition()
+    /// Where `waitBlocking` sleeps. Signalled once per sleep, by the arrival that ends it, so its
+    /// count never runs ahead of the waits.
+    private let sleeper = DispatchSemaphore(value: 0)
+    /// Test hook: runs when a blocking wait has timed out, before it looks whether an arrival
+    /// raced the timeout (so a test can make one do so).
+    private let afterTimeout: (@Sendable () -> Void)?
+
+    init(afterTimeout: (@Sendable () -> Void)? = nil) {
+        self.afterTimeout = afterTimeout
+    }
 
     func push(_ source: Source, _ batch: [MQTTEvent]) {
-        wake { s in s.events += batch.map { (source, $0) } }
+        let now = Clocks.monotonicMicroseconds()
+        wake { s in
+            for event in batch {
+                s.events.append(Arrival(source: source, event: event, at: now))
+                if case .published = event {} else { s.otherEvents += 1 }
+            }
+        }
     }
 
-    func inputArrived() {
-        wake { $0.inputWaiting = true }
+    /// `waiting`: journaled messages now waiting for the pipeline.
+    func inputArrived(waiting: Int) {
+        wake { $0.inputWaiting = max(waiting, 1) }
     }
 
-    /// Takes the events queued so far (the input flag is cleared too: the pipeline takes input
-    /// every turn anyway).
-    func take() -> [(Source, MQTTEvent)] {
+    /// Takes the events queued so far (the input count is cleared too: the pipeline takes input
+    /// every turn it can, and the network thread reports again after its next read).
+    func take() -> [Arrival] {
         state.withLock { s in
-            s.inputWaiting = false
+            s.inputWaiting = 0
+            s.otherEvents = 0
             defer { s.events.removeAll(keepingCapacity: true) }
             return s.events
         }
     }
 
-    /// Blocks the calling thread (the service loop's own) until something arrives, at once if
-    /// something already has, or for at most `milliseconds`. A condition variable: no tasks, no
-    /// timers, which the async wait below costs on every call.
-    func waitBlocking(atMost milliseconds: Int64) {
-        let deadline = Date(timeIntervalSinceNow: Double(milliseconds) / 1000)
-        arrival.lock()
-        defer { arrival.unlock() }
-        // An arrival changes the state before it takes `arrival`'s lock to signal, so it cannot
-        // fall between this check and the wait.
-        while !hasArrivals {
-            if !arrival.wait(until: deadline) { return }
+    /// Blocks the calling thread (the service loop's own) until what arrived meets `condition`
+    /// (at once if it already does), or for at most `milliseconds`. No tasks and no timers,
+    /// which the async wait below costs on every call.
+    func waitBlocking(atMost milliseconds: Int64, until condition: WakeCondition = .anything) {
+        let ready = state.withLock { s in
+            if s.satisfies(condition) { return true }
+            s.sleeping = condition
+            return false
         }
+        if ready { return }
+        if sleeper.wait(timeout: .now() + .milliseconds(Int(milliseconds))) == .timedOut {
+            afterTimeout?()
+            // An arrival that found `sleeping` set cleared it and signals (perhaps just now):
+            // take that signal, so the next wait does not end early on it.
+            let signalComing = state.withLock { s in
+                defer { s.sleeping = nil }
+                return s.sleeping == nil
+            }
+            if !signalComing { return }
+            sleeper.wait()
+        }
+        state.withLock { $0.signalsUntaken -= 1 }
     }
 
-    private var hasArrivals: Bool { state.withLock { !$0.events.isEmpty || $0.inputWaiting } }
+    /// What the loop's thread sleeps until now (nil when it is not asleep): for tests, which
+    /// can see without a timing that an arrival did not end the sleep.
+    var sleepingUntil: WakeCondition? { state.withLock { $0.sleeping } }
+
+    /// Wake-up signals given and not taken by a wait: 0 between waits, or a later wait would
+    /// end at once. For tests.
+    var signalsUntaken: Int { state.withLock { $0.signalsUntaken } }
 
     /// Returns when something arrives, at once if something already has, or after `milliseconds`
     /// (for the drain and the close, which run on the cooperative pool).
     func wait(atMost milliseconds: Int64) async {
-        // Under load something has nearly always arrived during the last turn: return without
-        // the two child tasks and the timer a real wait costs.
-        if hasArrivals { return }
+        if state.withLock({ $0.hasArrivals }) { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForSignal() }
             group.addTask { try? await Task.sleep(for: .milliseconds(milliseconds)) }
@@ -69,7 +132,7 @@ final class Inbox: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready: Bool = state.withLock { s in
-                    if !s.events.isEmpty || s.inputWaiting || Task.isCancelled { return true }
+                    if s.hasArrivals || Task.isCancelled { return true }
                     s.waiter = continuation
                     return false
                 }
@@ -85,14 +148,15 @@ final class Inbox: Sendable {
     }
 
     private func wake(_ change: (inout State) -> Void) {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+        let (waiter, wakeSleeper) = state.withLock { s -> (CheckedContinuation<Void, Never>?, Bool) in
             change(&s)
             defer { s.waiter = nil }
-            return s.waiter
+            guard let condition = s.sleeping, s.satisfies(condition) else { return (s.waiter, false) }
+            s.sleeping = nil
+            s.signalsUntaken += 1
+            return (s.waiter, true)
         }
         waiter?.resume()
-        arrival.lock()
-        arrival.signal()
-        arrival.unlock()
+        if wakeSleeper { sleeper.signal() }
     }
 }

@@ -89,16 +89,18 @@ final class IngestJournal: MQTTMessageSink {
     private let maxPayloadBytes: Int
     private let maxTopicBytes: Int
     private let clock: @Sendable () -> Int64
-    private let onInput: @Sendable () -> Void
+    private let onInput: @Sendable (_ waiting: Int) -> Void
 
     /// - Parameters:
     ///   - passThroughTopic: messages on this topic (replay requests) are not journaled; they go
     ///     on as ordinary MQTT events.
-    ///   - onInput: called (on the network thread) after journaling a burst of input.
+    ///   - onInput: called (on the network thread) after journaling a burst of input, with the
+    ///     number of journaled messages now waiting for the pipeline.
     /// Opens (and recovers) the journal; throws when it cannot be opened.
     init(
         layout: JournalLayout, fsync: FsyncMode, limits: Limits = Limits(), passThroughTopic: String, maxPayloadBytes: Int,
-        fileSystem: FileSystem = POSIXFileSystem(), clock: @escaping @Sendable () -> Int64 = Clocks.epochMilliseconds, onInput: @escaping @Sendable () -> Void
+        fileSystem: FileSystem = POSIXFileSystem(), clock: @escaping @Sendable () -> Int64 = Clocks.epochMilliseconds,
+        onInput: @escaping @Sendable (_ waiting: Int) -> Void
     ) throws {
         self.limits = limits
         self.passThroughTopic = passThroughTopic
@@ -154,15 +156,16 @@ final class IngestJournal: MQTTMessageSink {
     /// queued: the burst goes to the journal file, and with `fsync always` to the disk, so an
     /// acknowledged reading survives a kill (and, with `always`, a power cut).
     func endOfBurst() {
-        state.withLock { s in
+        let waiting = state.withLock { s in
             IngestJournal.appendHeld(&s)
             IngestJournal.write(&s)
             if s.journal.fsync == .always, s.failure == nil, s.journal.durableSeq < s.journal.writtenSeq {
                 do { try s.journal.sync() } catch { s.failure = "\(error)" }
             }
             refreshPause(s)
+            return s.pending.count
         }
-        onInput()
+        onInput(waiting)
     }
 
     var acceptsMore: Bool { readable.load(ordering: .relaxed) }
@@ -179,7 +182,7 @@ final class IngestJournal: MQTTMessageSink {
     private func pause(in s: borrowing State) -> Pause? {
         if s.failure != nil { return .journalFailed }
         if !s.open { return .closed }
-        if !s.held.isEmpty || s.journal.appendableBytes < min(limits.reserveBytes, s.journal.capacityBytes / 8) { return .journalFull }
+        if !s.held.isEmpty || !s.journal.canAppend(bytes: min(limits.reserveBytes, s.journal.capacityBytes / 8)) { return .journalFull }
         if s.pending.count >= limits.pendingMessages || s.pendingBytes >= limits.pendingBytes { return .pipelineBehind }
         return nil
     }

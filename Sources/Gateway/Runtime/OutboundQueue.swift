@@ -51,6 +51,11 @@ struct OutboundQueue {
         return out
     }
 
+    /// Whether a durable publication waits unsent (the in-flight limit holds it back).
+    func hasSendable(durableThrough durable: UInt64) -> Bool {
+        head < waiting.count && waiting[head].seq <= durable
+    }
+
     /// Puts entries back at the front (a publish call failed; they go again after reconnect).
     mutating func putBack(_ entries: [Entry]) {
         guard !entries.isEmpty else { return }

@@ -1,0 +1,88 @@
+import Foundation
+import MQTT
+import Synchronization
+import Testing
+import TestSupport
+@testable import Gateway
+
+/// Runs `waitBlocking` on a thread of its own (as the service loop does); `returned` is set
+/// when it comes back.
+private final class Sleeper: Sendable {
+    let returned = Atomic<Bool>(false)
+    init(_ inbox: Inbox, atMost milliseconds: Int64 = 600_000, until condition: Inbox.WakeCondition) {
+        Thread { [self] in
+            inbox.waitBlocking(atMost: milliseconds, until: condition)
+            returned.store(true, ordering: .sequentiallyConsistent)
+        }.start()
+    }
+    var hasReturned: Bool { returned.load(ordering: .sequentiallyConsistent) }
+}
+
+@Suite("The service loop's inbox")
+struct InboxTests {
+    @Test("input below the batch and acknowledgements below theirs leave the loop asleep; the batch wakes it, and nothing is lost")
+    func batchesWake() async throws {
+        let inbox = Inbox()
+        let condition = Inbox.WakeCondition(inputs: 3, acknowledgements: 2)
+        let sleeper = Sleeper(inbox, until: condition)
+        try await waitUntil("the loop asleep") { inbox.sleepingUntil == condition }
+        inbox.inputArrived(waiting: 2)
+        inbox.push(.output, [.published(messageID: MessageID(7))])
+        // A wake-up clears the sleeping condition under the lock, before the call returns.
+        #expect(inbox.sleepingUntil == condition)
+        #expect(!sleeper.hasReturned)
+        inbox.inputArrived(waiting: 3)
+        try await waitUntil("the loop awake") { sleeper.hasReturned }
+        #expect(inbox.sleepingUntil == nil)
+        let taken = inbox.take()
+        #expect(taken.map(\.event) == [.published(messageID: MessageID(7))])
+        #expect(taken.map(\.source) == [.output])
+    }
+
+    @Test("enough acknowledgements wake the loop, and so does any other event at once")
+    func acknowledgementsAndOtherEvents() async throws {
+        let inbox = Inbox()
+        let condition = Inbox.WakeCondition(inputs: .max, acknowledgements: 2)
+        let first = Sleeper(inbox, until: condition)
+        try await waitUntil("the loop asleep") { inbox.sleepingUntil == condition }
+        inbox.push(.output, [.published(messageID: MessageID(1))])
+        #expect(!first.hasReturned && inbox.sleepingUntil == condition)
+        inbox.push(.output, [.published(messageID: MessageID(2))])
+        try await waitUntil("woken by the second acknowledgement") { first.hasReturned }
+        #expect(inbox.take().count == 2)
+
+        let quiet = Inbox.WakeCondition(inputs: .max, acknowledgements: .max)
+        let second = Sleeper(inbox, until: quiet)
+        try await waitUntil("the loop asleep again") { inbox.sleepingUntil == quiet }
+        inbox.push(.input, [.connected(sessionPresent: true)])
+        try await waitUntil("woken by the connection event") { second.hasReturned }
+    }
+
+    @Test("an arrival that races a wait's timeout leaves no wake-up behind for the next wait")
+    func timeoutRaceLeavesNoStaleWakeUp() async throws {
+        let inbox = Mutex<Inbox?>(nil)
+        // Arrives just after the wait has timed out, while it still counts as asleep.
+        let racing = Inbox(afterTimeout: { inbox.withLock { $0 }?.inputArrived(waiting: 1) })
+        inbox.withLock { $0 = racing }
+        let first = Sleeper(racing, atMost: 1, until: .anything)
+        try await waitUntil("the first wait over") { first.hasReturned }
+        #expect(racing.signalsUntaken == 0)
+        _ = racing.take()  // as the loop's turn does
+        inbox.withLock { $0 = nil }
+        let second = Sleeper(racing, until: .anything)
+        try await waitUntil("the loop asleep") { racing.sleepingUntil == .anything }
+        #expect(!second.hasReturned)
+        racing.inputArrived(waiting: 1)
+        try await waitUntil("woken by input") { second.hasReturned }
+        #expect(racing.signalsUntaken == 0)
+    }
+
+    @Test("something that arrived before the wait ends it at once")
+    func arrivalBeforeTheWait() async throws {
+        let inbox = Inbox()
+        inbox.inputArrived(waiting: 1)
+        let sleeper = Sleeper(inbox, until: .anything)
+        try await waitUntil("returned without sleeping") { sleeper.hasReturned }
+        #expect(inbox.sleepingUntil == nil)
+    }
+}

@@ -51,7 +51,9 @@ public final class JournalReader {
     }
 
     /// Calls `visit` for each record with seq >= `fromSeq` (all when nil), oldest first, until it
-    /// returns false.
+    /// returns false. Records before `fromSeq` in the segment it starts in are stepped over by
+    /// their headers, not checksummed (the writer checked every record when it opened the
+    /// journal), so damage there is not reported; from `fromSeq` on everything is checked.
     @discardableResult
     public func read(fromSeq: UInt64? = nil, _ visit: (JournalRecord) throws -> Bool) throws -> Outcome {
         var outcome = Outcome(truncated: false, oldestSeq: nil, corruption: [], lostSeqs: [])
@@ -59,7 +61,7 @@ public final class JournalReader {
         var stopped = false
         for (n, entry) in segments.used.enumerated() {
             if n < startIndex && outcome.oldestSeq != nil { continue }
-            let result = try segments.scanner(entry).scan { record, _ in
+            let result = try segments.scanner(entry).scan(skippingBelow: n < startIndex ? nil : fromSeq) { record, _ in
                 if outcome.oldestSeq == nil {
                     outcome.oldestSeq = record.seq
                     if let f = fromSeq, record.seq > f { outcome.truncated = true }

@@ -97,4 +97,30 @@ struct CrashTests {
             #expect(records.map(\.seq) == [1, 2, 4, 5], "flip in byte \(byte)")
         }
     }
+
+    @Test("reading from a seq steps over the records before it by their headers, and still checks every record from it on")
+    func readingFromASeq() throws {
+        let layout = JournalLayout.tiny(segments: 2, segmentSize: 8192)
+        let body = [UInt8](repeating: 0x5A, count: 40)
+        let size = RecordFormat.paddedSize(payload: body.count)
+        let fs = SimulatedFileSystem()
+        do {
+            let j = try Journal(layout: layout, fsync: .always, fileSystem: fs)
+            for _ in 1...8 { try j.append(type: 1, time: 0, payload: body) }
+            try j.commit(now: 0)
+        }
+        // A payload byte of record 3 (before the start) and of record 6 (after it).
+        let payloadByte = RecordFormat.headerSize + 5
+        fs.mutate(layout.segmentPath(0)) { bytes in
+            bytes[SegmentHeader.size + 2 * size + payloadByte] ^= 0x10
+            bytes[SegmentHeader.size + 5 * size + payloadByte] ^= 0x10
+        }
+        let (records, outcome) = try readAll(layout.directory, fs, from: 5)
+        #expect(records.map(\.seq) == [5, 7, 8])
+        #expect(records.allSatisfy { $0.payload == body })
+        #expect(outcome.lostSeqs == [6...6], "only the damage at or after the start is met: \(outcome.corruption)")
+        #expect(outcome.oldestSeq == 1 && !outcome.truncated)
+        // Read from the start, both are found.
+        #expect(try readAll(layout.directory, fs).outcome.lostSeqs == [3...3, 6...6])
+    }
 }

@@ -6,9 +6,10 @@ import Synchronization
 /// network thread that journaled input is waiting.
 ///
 /// Both network threads deliver here directly, and wake the service loop's thread only when it
-/// is asleep and what arrived is worth a turn (`WakeCondition`): a profile of the daemon had most of its futex calls in a condition variable
-/// signalled on every arrival (the woken thread then blocked on the signaller's lock) and in
-/// the cooperative pool's threads that forwarded each batch of acknowledgements.
+/// is asleep and what arrived is worth a turn (`WakeCondition`): a profile of the daemon had
+/// most of its futex calls in a condition variable signalled on every arrival (the woken thread
+/// then blocked on the signaller's lock) and in the cooperative pool's threads that forwarded
+/// each batch of acknowledgements.
 final class Inbox: Sendable {
     enum Source: Sendable { case input, output }
 

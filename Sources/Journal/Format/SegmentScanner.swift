@@ -37,13 +37,24 @@ struct SegmentScanner {
     /// False when the visitor needs only seqs and times (recovery): payloads are checked, not copied.
     var payloads = true
 
-    /// Scans from the first record; `visit` returns false to stop early.
-    func scan(_ visit: (JournalRecord, Int) throws -> Bool) throws -> Result {
+    /// Scans from the first record; `visit` returns false to stop early. After the first
+    /// record, records with a seq below `skippingBelow` are stepped over by their headers (the
+    /// seq they must have, lengths that agree) without being checksummed, copied or visited:
+    /// a reader that wants the records from some seq on pays only for those.
+    func scan(skippingBelow skip: UInt64? = nil, _ visit: (JournalRecord, Int) throws -> Bool) throws -> Result {
         var window = Window(scanner: self)
         var offset = SegmentHeader.size
         var expected = header.baseSeq
         var result = Result(end: offset)
         while offset + RecordFormat.headerSize <= segmentSize {
+            if let skip, expected < skip, result.count > 0, let size = try window.stepOver(at: offset, seq: expected) {
+                result.lastSeq = expected
+                result.count += 1
+                expected += 1
+                offset += size
+                result.end = offset
+                continue
+            }
             switch try window.decode(at: offset, generation: header.generation) {
             case .record(let record, let size) where record.seq == expected:
                 result.firstSeq = result.firstSeq ?? record.seq
@@ -128,6 +139,19 @@ struct SegmentScanner {
                 guard i <= raw.count, let (_, seq) = RecordFormat.header(UnsafeRawBufferPointer(rebasing: raw[i...]), room: scanner.segmentSize - offset)
                 else { return false }
                 return seqs.contains(seq)
+            }
+        }
+
+        /// The aligned size of the record at `offset` when its header gives `seq` and lengths
+        /// that agree and fit; nil otherwise (then it is decoded and checked in full).
+        mutating func stepOver(at offset: Int, seq: UInt64) throws -> Int? {
+            try ensure(offset, RecordFormat.headerSize)
+            return bytes.withUnsafeBytes { raw -> Int? in
+                let i = offset - start
+                guard i <= raw.count, let (len, found) = RecordFormat.header(UnsafeRawBufferPointer(rebasing: raw[i...]), room: scanner.segmentSize - offset),
+                    found == seq
+                else { return nil }
+                return (len + 7) & ~7
             }
         }
 

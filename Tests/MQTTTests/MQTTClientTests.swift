@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import MQTT
 import Testing
 import TestSupport
@@ -157,5 +158,39 @@ struct MQTTClientTests {
             $0.username = "plant"; $0.password = "right-password"
         }
         await good.close()
+    }
+}
+
+@Suite("MQTT client events handed over on the network thread")
+struct MQTTClientOnEventsTests {
+    @Test("with onEvents, a client's events reach the handler in order, and its own QoS 1 publications are acknowledged there")
+    func eventsReachTheHandler() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let seen = Mutex<[MQTTEvent]>([])
+        let client = try MQTTClient(
+            MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "handed-over"),
+            onEvents: { batch in seen.withLock { $0 += batch } })
+        try client.start()
+        try await waitUntil("connected") { seen.withLock { $0.contains(.connected(sessionPresent: false)) } }
+        let subscription = try client.subscribe("handed/#")
+        try await waitUntil("subscribed") { seen.withLock { $0.contains(.subscribed(messageID: subscription)) } }
+        var mids: [MessageID] = []
+        for i in 0..<200 { mids.append(try client.publish(topic: "handed/t", payload: Array("\(i)".utf8))) }
+        try await waitUntil("all 200 back and acknowledged") {
+            seen.withLock { events in
+                events.count { if case .message = $0 { true } else { false } } == 200
+                    && Set(mids).isSubset(of: events.compactMap { if case .published(let m) = $0 { m } else { nil } })
+            }
+        }
+        let events = seen.withLock { $0 }
+        #expect(events.first == .connected(sessionPresent: false))
+        let bodies = events.compactMap { if case .message(let m) = $0 { String(decoding: m.payload, as: UTF8.self) } else { nil } }
+        #expect(bodies == (0..<200).map(String.init))
+        await client.disconnect()
+        // The clean disconnect is handed over too, after everything else.
+        #expect(seen.withLock { $0.last } == .disconnected(reason: "client disconnected", expected: true))
+        // nextEvents() is not fed meanwhile: it only ends, with nothing, once disconnected.
+        #expect(await client.nextEvents().isEmpty)
     }
 }

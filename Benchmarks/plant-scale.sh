@@ -64,6 +64,7 @@ sample_process() {
     rss_mib=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")
     disk_bytes=$(awk '/^write_bytes/ {print $2}' "/proc/$pid/io")
 }
+broker_cpu_s() { awk '{print ($14 + $15) / 100}' "/proc/$broker/stat"; }
 metric() { curl -s "http://127.0.0.1:$http_port/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 
 publish() { # SENSORS PER RATE [extra sim flags...]
@@ -87,7 +88,7 @@ distinct() { python3 -c 'import json,sys; print(len({(j["sensor_id"], j["seq"]) 
 # live, burst: the system runs while sensor-sim publishes as fast as it can.
 # catchup: everything is queued in the broker while the system is stopped; then it starts.
 throughput_case() { # CASE SYSTEM SENSORS PER
-    local name=$1 system=$2 total=$(($3 * $4)) t0 t1 extra=""
+    local name=$1 system=$2 total=$(($3 * $4)) t0 t1 b0 extra=""
     start_broker
     start_system "$system"
     if [ "$name" = catchup ]; then stop_system; fi
@@ -96,13 +97,14 @@ throughput_case() { # CASE SYSTEM SENSORS PER
     sleep 0.3  # the counting subscriber's SUBSCRIBE reaches the broker before the first reading
     if [ "$name" = catchup ]; then
         publish "$3" "$4" max
-        t0=$(now_ms); start_system "$system"
+        b0=$(broker_cpu_s); t0=$(now_ms); start_system "$system"
     else
-        t0=$(now_ms); publish "$3" "$4" max
+        b0=$(broker_cpu_s); t0=$(now_ms); publish "$3" "$4" max
     fi
     wait "$sub"; t1=$(now_ms)
     sample_process
-    [ "$system" = gateway ] && extra="longest loop turn $(metric sensor_gateway_service_turn_longest_seconds) s"
+    extra="broker CPU $(echo "($(broker_cpu_s) - $b0) * 1000000 / $total" | bc -l | xargs printf '%.1f') ms per 1,000"
+    [ "$system" = gateway ] && extra="$extra; longest loop turn $(metric sensor_gateway_service_turn_longest_seconds) s"
     stop_system; stop_broker
     row "$name" "$system" "$total" "$((t1 - t0))" "$(distinct "$work/out-$port.jsonl")" "$extra"
 }

@@ -187,7 +187,7 @@ public final class GatewayService {
         condition.acknowledgements =
             outbound.hasSendable(durableThrough: durable) ? max(1, configuration.maxInFlight / 2) : .max
         if !pendingPublications.isEmpty || outbound.needsRefill { wait = min(wait, 20) }
-        if let deadline = engine.nextDeadline() { wait = min(wait, max(1, deadline - Clocks.epochMilliseconds())) }
+        if outputHasRoom, let deadline = engine.nextDeadline() { wait = min(wait, max(1, deadline - Clocks.epochMilliseconds())) }
         return (max(wait, 1), condition)
     }
 
@@ -210,10 +210,17 @@ public final class GatewayService {
         }
     }
 
+    /// Whether the engine may produce more: its last output is journaled, and the in-memory
+    /// queue to the broker is under half full and not spilled. While it is not, input waits
+    /// (and pauses at the broker) and a due tick does not wake the loop.
+    private var outputHasRoom: Bool {
+        pendingPublications.isEmpty && outbound.waitingCount < outbound.capacity / 2 && outbound.spilledFrom == nil
+    }
+
     /// Feeds the engine the input journaled since the last turn, and a tick when one is due,
-    /// unless the output side is behind (then input waits, and pauses at the broker).
+    /// while the output side has room.
     private func process() throws {
-        guard pendingPublications.isEmpty, outbound.waitingCount < outbound.capacity / 2, outbound.spilledFrom == nil else { return }
+        guard outputHasRoom else { return }
         let deadline = engine.nextDeadline()
         let (inputs, tick) = ingest.take { now in deadline.map { now >= $0 } ?? false }
         if !inputs.isEmpty { beforeBatch?() }

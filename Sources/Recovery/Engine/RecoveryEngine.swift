@@ -132,8 +132,18 @@ public struct RecoveryEngine: Codable, Sendable {
         payload.withUnsafeBufferPointer { ingest(topic: topic, payload: $0, receivedAt: receivedAt, into: &publications) }
     }
 
+    /// Roughly the most publications one `tick` produces: once a tick's output reaches it, the
+    /// sensors still due stay due for the next tick. A fleet that starts together (a restart, a
+    /// backlog queued at the broker) would otherwise release every held reading in one turn,
+    /// holding memory in proportion to the backlog (46,000 rendered publications and a 17 MB
+    /// journal buffer in one turn at 1,000 sensors). A constant, not a setting: a journal
+    /// replay must split ticks exactly as the live run did.
+    public static let tickPublicationBudget = 2048
+
     /// Advances time to `now`: closes due reorder windows (fill, corrections), starts newly seen
-    /// sensors and marks silent ones stale.
+    /// sensors and marks silent ones stale. Sensors are served in index order until the tick has
+    /// produced `tickPublicationBudget` publications; `nextDeadline()` then still reports `now`
+    /// or earlier, so the caller ticks again.
     public mutating func tick(now: Int64, into publications: inout [Publication]) {
         var out = makeOutput(&publications)
         defer {
@@ -143,8 +153,9 @@ public struct RecoveryEngine: Codable, Sendable {
         rebuildDeadlinesIfNeeded()
         let configuration = configuration
         let due = deadlines.takeDue(now: now) { [sensors] in sensors[$0].nextDeadline(configuration) }
+        let budgetEnd = out.publications.count + RecoveryEngine.tickPublicationBudget
         for i in due {
-            sensors[i].tick(at: now, &out)
+            if out.publications.count < budgetEnd { sensors[i].tick(at: now, &out) }
             noteDeadline(i)
         }
         if let sweep = nextExpirySweep, now >= sweep { expireIdleSensors(now: now, &out) }

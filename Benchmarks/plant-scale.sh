@@ -13,7 +13,7 @@
 #
 # Prints one table row per system and case: readings/s, completeness (distinct sensor+seq that
 # came out), CPU ms per 1,000 readings, peak RSS, disk bytes written per reading (/proc/PID/io),
-# and for `latency` the publish-to-output p50/p99/p99.9 (HdrHistogram, Benchmarks/scale).
+# the broker's CPU ms per 1,000 readings over the same interval (live, burst, catchup), and for `latency` the publish-to-output p50/p99/p99.9 (HdrHistogram, Benchmarks/scale).
 # Nothing here asserts a figure; the figures go into docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."

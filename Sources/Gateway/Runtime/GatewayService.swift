@@ -110,6 +110,7 @@ public final class GatewayService {
         engine = restored.engine
         pendingPublications = restored.toJournal
         counters.restoreMismatches = restored.mismatchedPublications
+        counters.restoreCompared = restored.comparedPublications
         if restored.snapshotProblem != nil { counters.snapshotReadFailures += 1 }
         ingest.resume(after: restored.lastTime)
         (inputFrom, publicationsThrough, lastCheckpoint) = ingest.withJournal { j in (j.nextSeq, j.nextSeq - 1, j.checkpoint.value ?? 0) }
@@ -119,7 +120,8 @@ public final class GatewayService {
         logger.info(
             "engine restored",
             metadata: [
-                "replayed_inputs": "\(restored.replayedInputs)", "unacknowledged": "\(outbound.waitingCount)",
+                "replayed_inputs": "\(restored.replayedInputs)", "compared_publications": "\(restored.comparedPublications)",
+                "unacknowledged": "\(outbound.waitingCount)",
                 "to_publish": "\(pendingPublications.count)",
             ])
         broker = try BrokerSession(configuration: configuration, sink: ingest, inbox: inbox, logger: logger, startedAt: startedAt)

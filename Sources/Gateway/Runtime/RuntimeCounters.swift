@@ -8,4 +8,6 @@ struct RuntimeCounters: Sendable, Equatable {
     var snapshotReadFailures = 0
     /// Journaled publications that differed from the ones their input regenerated at restore.
     var restoreMismatches = 0
+    /// Journaled publications the restore compared with the ones their input regenerated.
+    var restoreCompared = 0
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Resident memory per tracked sensor: the gateway's RSS once SENSORS sensors have each sent PER
+# readings (through a private mosquitto, at 20,000 readings/s, no faults) and every cleaned
+# reading has come out, minus its RSS idle before them, divided by SENSORS.
+#
+#   Benchmarks/per-sensor-memory.sh [SENSORS] [PER]      (default 1000 20)
+#
+# GATEWAY=path measures another build (the .deb's static one: .build-static/release/sensor-gateway).
+# Release build expected (swift build -c release). Nothing here asserts a figure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sensors=${1:-1000} per=${2:-20}
+gateway=${GATEWAY:-.build/release/sensor-gateway}
+work=$(mktemp -d /var/tmp/per-sensor-memory.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+source scripts/lib/local-broker.sh
+start_broker
+"$gateway" run --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data" --http "127.0.0.1:$(free_port)" \
+    --reorder-window-ms 2000 > "$work/gateway.log" 2>&1 &
+pid=$!
+wait_for "$work/gateway.log" "subscribed to"
+sleep 2
+rss() { awk "/$1/ {print \$2}" "/proc/$pid/status"; }
+idle=$(rss VmRSS)
+mosquitto_sub -p "$port" -q 1 -t 'cleaned/+/temperature' -C $((sensors * per)) > /dev/null &
+sub=$!
+.build/release/sensor-sim run --broker "mqtt://127.0.0.1:$port" --sensors "$sensors" --count "$per" --rate 20000 \
+    --linger 0 --skip-rate 0 --error-rate 0 --dup-rate 0 --reorder-rate 0 --corrupt-rate 0 > /dev/null 2>&1
+wait "$sub"
+sleep 12  # a snapshot's buffers come and go; the figure is the state that stays
+after=$(rss VmRSS)
+echo "sensors=$sensors readings_each=$per idle_rss_kib=$idle rss_kib=$after peak_rss_kib=$(rss VmHWM) bytes_per_sensor=$(( (after - idle) * 1024 / sensors ))"
+kill -TERM "$pid"; wait "$pid" || true
+stop_broker

@@ -29,7 +29,11 @@ enum RecordFormat {
     /// A record never exceeds this (payloads are bounded well below it); larger lengths are garbage.
     static let maxRecordSize = 1 << 24
 
-    static func paddedSize(payload: Int) -> Int { (headerSize + payload + 7) & ~7 }
+    /// The bytes a record of `length` (header and payload) takes in a segment: records start at
+    /// 8-byte boundaries.
+    static func alignedSize(_ length: Int) -> Int { (length + 7) & ~7 }
+
+    static func paddedSize(payload: Int) -> Int { alignedSize(headerSize + payload) }
 
     /// The largest payload a record can carry in a segment of `segmentSize` bytes.
     static func maxPayload(segmentSize: Int) -> Int {
@@ -43,7 +47,7 @@ enum RecordFormat {
     ) {
         let start = buffer.count
         let len = headerSize + payload.count
-        let padded = (len + 7) & ~7
+        let padded = alignedSize(len)
         buffer.append(contentsOf: repeatElement(0, count: padded))
         buffer.withUnsafeMutableBytes { raw in
             let r = UnsafeMutableRawBufferPointer(rebasing: raw[start..<(start + padded)])
@@ -90,7 +94,7 @@ enum RecordFormat {
             type: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt16.self)),
             flags: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 26, as: UInt16.self)),
             payload: payload ? Array(UnsafeRawBufferPointer(rebasing: bytes[headerSize..<len])) : [])
-        return .record(record, size: (len + 7) & ~7)
+        return .record(record, size: alignedSize(len))
     }
 }
 

@@ -151,7 +151,7 @@ struct SegmentScanner {
                 guard i <= raw.count, let (len, found) = RecordFormat.header(UnsafeRawBufferPointer(rebasing: raw[i...]), room: scanner.segmentSize - offset),
                     found == seq
                 else { return nil }
-                return (len + 7) & ~7
+                return RecordFormat.alignedSize(len)
             }
         }
 

@@ -32,9 +32,10 @@ public struct MQTTError: Error, CustomStringConvertible, Equatable {
     }
 
     /// Converts a `MOSQ_ERR_*` return code into an error, using errno's text for `MOSQ_ERR_ERRNO`.
-    static func check(_ rc: Int32, _ operation: String) throws(MQTTError) {
+    /// `operation` is only built for a failure (publishing calls this once per message).
+    static func check(_ rc: Int32, _ operation: @autoclosure () -> String) throws(MQTTError) {
         guard rc != MOSQ_ERR_SUCCESS.rawValue else { return }
-        throw library(rc, operation)
+        throw library(rc, operation())
     }
 
     static func describe(_ rc: Int32) -> String {

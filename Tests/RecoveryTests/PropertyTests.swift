@@ -160,3 +160,17 @@ struct PropertyTests {
         #expect(sizes.last! < sizes.first! * 2 + 100_000, "\(sizes)")
     }
 }
+
+@Suite("Period estimator")
+struct PeriodEstimatorTests {
+    @Test("the median sorted on the stack is the middle of the sorted values, for every count up to the capacity")
+    func medianMatchesSorted() {
+        var rng = SplitMix64(seed: 11)
+        for count in 1...PeriodEstimator.capacity {
+            for _ in 0..<50 {
+                let values = (0..<count).map { _ in Int64(rng.next() % 5000) }
+                #expect(PeriodEstimator.median(of: values) == values.sorted()[count / 2], "\(values)")
+            }
+        }
+    }
+}

@@ -26,6 +26,8 @@ public final class GatewayService {
     private var outbound: OutboundQueue
     /// Publications made by the engine and not yet journaled (the journal was full).
     private var pendingPublications: [Publication] = []
+    /// Reused for each publication's record payload.
+    private var recordBuffer: [UInt8] = []
     /// The first journal seq of input the engine has not taken.
     private var inputFrom: UInt64
     /// The last journal seq of a publication journaled.
@@ -246,10 +248,12 @@ public final class GatewayService {
             var n = 0
             for p in pendingPublications {
                 let seq: UInt64
+                recordBuffer.removeAll(keepingCapacity: true)
+                JournalRecords.appendPublication(p, to: &recordBuffer)
                 do {
-                    seq = try j.append(
-                        type: RecordType.publication.rawValue, flags: UInt16(p.kind.rawValue), time: time,
-                        payload: JournalRecords.encodePublication(p))
+                    seq = try recordBuffer.withUnsafeBytes { bytes in
+                        try j.append(type: RecordType.publication.rawValue, flags: UInt16(p.kind.rawValue), time: time, payload: bytes)
+                    }
                 } catch JournalError.full {
                     break
                 }

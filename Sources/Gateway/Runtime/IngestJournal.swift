@@ -78,6 +78,8 @@ final class IngestJournal: MQTTMessageSink {
         var open = true
         var failure: String?
         var statistics = Statistics()
+        /// Reused for each record's payload.
+        var recordBuffer: [UInt8] = []
     }
 
     let limits: Limits
@@ -254,10 +256,13 @@ final class IngestJournal: MQTTMessageSink {
     private static func append(_ input: Input, _ s: inout State) -> Bool {
         guard s.failure == nil else { return false }
         var record = input
+        s.recordBuffer.removeAll(keepingCapacity: true)
+        JournalRecords.appendMessage(topic: input.topic, payload: input.payload, to: &s.recordBuffer)
         do {
-            record.seq = try s.journal.append(
-                type: RecordType.message.rawValue, time: input.time,
-                payload: JournalRecords.encodeMessage(topic: input.topic, payload: input.payload))
+            let journal = s.journal
+            record.seq = try s.recordBuffer.withUnsafeBytes { bytes in
+                try journal.append(type: RecordType.message.rawValue, time: input.time, payload: bytes)
+            }
         } catch JournalError.full {
             return false
         } catch {

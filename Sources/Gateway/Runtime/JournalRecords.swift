@@ -1,32 +1,61 @@
 import Journal
 import Recovery
 
+/// The journal payloads of the gateway's records: a message taken from the broker
+/// (`topic length u16 LE | topic | payload`) and a publication (`kind u8 | retain u8 | message`).
+///
+/// The `append` forms add to a buffer the caller reuses, so journaling a reading and its
+/// publication allocates nothing per record on the hot path.
 enum JournalRecords {
     static func encodeMessage(topic: String, payload: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(2 + topic.utf8.count + payload.count)
-        let t = Array(topic.utf8.prefix(65535))
-        out.append(UInt8(t.count & 0xFF))
-        out.append(UInt8(t.count >> 8))
-        out += t
-        out += payload
+        appendMessage(topic: topic, payload: payload, to: &out)
         return out
     }
 
+    /// Appends a message's record payload to `out` (a topic over 65,535 bytes is cut there).
+    static func appendMessage(topic: String, payload: [UInt8], to out: inout [UInt8]) {
+        let topicBytes = topic.utf8.count
+        let length = min(topicBytes, 65535)
+        out.reserveCapacity(out.count + 2 + length + payload.count)
+        out.append(UInt8(length & 0xFF))
+        out.append(UInt8(length >> 8))
+        if length == topicBytes {
+            out.append(contentsOf: topic.utf8)
+        } else {
+            out.append(contentsOf: topic.utf8.prefix(length))
+        }
+        out.append(contentsOf: payload)
+    }
+
     static func decodeMessage(_ bytes: [UInt8]) -> (topic: String, payload: ArraySlice<UInt8>)? {
+        decodeMessage(bytes[...])
+    }
+
+    static func decodeMessage(_ bytes: ArraySlice<UInt8>) -> (topic: String, payload: ArraySlice<UInt8>)? {
         guard bytes.count >= 2 else { return nil }
-        let n = Int(bytes[0]) | Int(bytes[1]) << 8
+        let start = bytes.startIndex
+        let n = Int(bytes[start]) | Int(bytes[start + 1]) << 8
         guard bytes.count >= 2 + n else { return nil }
-        return (String(decoding: bytes[2..<(2 + n)], as: UTF8.self), bytes[(2 + n)...])
+        return (String(decoding: bytes[(start + 2)..<(start + 2 + n)], as: UTF8.self), bytes[(start + 2 + n)...])
     }
 
     static func encodePublication(_ p: Publication) -> [UInt8] {
-        [p.kind.rawValue, p.retain ? 1 : 0] + encodeMessage(topic: p.topic, payload: p.payload)
+        var out: [UInt8] = []
+        appendPublication(p, to: &out)
+        return out
+    }
+
+    /// Appends a publication's record payload to `out`.
+    static func appendPublication(_ p: Publication, to out: inout [UInt8]) {
+        out.append(p.kind.rawValue)
+        out.append(p.retain ? 1 : 0)
+        appendMessage(topic: p.topic, payload: p.payload, to: &out)
     }
 
     static func decodePublication(_ bytes: [UInt8]) -> Publication? {
         guard bytes.count >= 4, let kind = Publication.Kind(rawValue: bytes[0]),
-            let (topic, payload) = decodeMessage(Array(bytes[2...]))
+            let (topic, payload) = decodeMessage(bytes[2...])
         else { return nil }
         return Publication(kind: kind, topic: topic, payload: Array(payload), retain: bytes[1] == 1)
     }

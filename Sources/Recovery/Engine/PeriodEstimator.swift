@@ -18,6 +18,17 @@ struct PeriodEstimator: Codable, Sendable {
             next = (next + 1) % PeriodEstimator.capacity
         }
         // Re-sorting 16 numbers only when the median could have moved keeps this cheap.
-        if period != interval { period = intervals.sorted()[intervals.count / 2] }
+        if period != interval { period = Self.median(of: intervals) }
+    }
+
+    /// The middle value (the upper one of an even count), sorted on the stack: `sorted()` would
+    /// allocate an array for every reading.
+    static func median(of values: [Int64]) -> Int64 {
+        withUnsafeTemporaryAllocation(of: Int64.self, capacity: values.count) { storage in
+            var buffer = storage
+            _ = buffer.initialize(fromContentsOf: values)
+            buffer.sort()
+            return buffer[values.count / 2]
+        }
     }
 }

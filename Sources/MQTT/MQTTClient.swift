@@ -185,10 +185,21 @@ public final class MQTTClient: Sendable {
         }
         guard rc == MOSQ_ERR_SUCCESS.rawValue, mosquitto_socket(h) >= 0 else { return rc == MOSQ_ERR_SUCCESS.rawValue ? MOSQ_ERR_CONN_LOST.rawValue : rc }
         if mosquitto_want_write(h) {
+            // libmosquitto writes each queued packet on its own, and with TCP_NODELAY each would
+            // be a TCP segment of its own; corked, what queued since the last turn (a burst's
+            // acknowledgements, a batch of publications) leaves in as few segments as fit, which
+            // the broker then reads in one go. Uncorking sends at once: no packet waits.
+            MQTTClient.setCork(socket, true)
             rc = mosquitto_loop_write(h, 1)
+            if mosquitto_socket(h) == socket { MQTTClient.setCork(socket, false) }
             guard rc == MOSQ_ERR_SUCCESS.rawValue else { return rc }
         }
         return mosquitto_loop_misc(h)
+    }
+
+    private static func setCork(_ socket: Int32, _ on: Bool) {
+        var value: Int32 = on ? 1 : 0
+        _ = setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Starts and waits for the first connection attempt's outcome; throws the broker's or the
@@ -250,8 +261,12 @@ public final class MQTTClient: Sendable {
         var mid: Int32 = 0
         // Under the lock, so the acknowledgement (on the network thread) cannot come first.
         let rc = context.unacknowledged.withLock { pending in
-            let rc = payload.withUnsafeBytes { bytes in
-                mosquitto_publish(handle.pointer, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain)
+            // withCString: a native string's own bytes, where the implicit conversion in this
+            // closure copied the topic into a new array for every message.
+            let rc = topic.withCString { topic in
+                payload.withUnsafeBytes { bytes in
+                    mosquitto_publish(handle.pointer, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain)
+                }
             }
             if qos != .atMostOnce && (rc == MOSQ_ERR_SUCCESS.rawValue || rc == MOSQ_ERR_NO_CONN.rawValue) { pending.insert(mid) }
             return rc

@@ -28,6 +28,8 @@ public final class GatewayService {
     private var pendingPublications: [Publication] = []
     /// Reused for each publication's record payload.
     private var recordBuffer: [UInt8] = []
+    /// Input taken from the journal and not yet run through the engine.
+    private var batch = InputBatch()
     /// The first journal seq of input the engine has not taken.
     private var inputFrom: UInt64
     /// The last journal seq of a publication journaled.
@@ -156,7 +158,7 @@ public final class GatewayService {
                     let service = handOff.service
                     while !service.shutdown.isRequested {
                         let (wait, condition) = service.nextWake()
-                        service.inbox.waitBlocking(atMost: wait, until: condition)
+                        if wait > 0 { service.inbox.waitBlocking(atMost: wait, until: condition) }
                         try service.turn()
                     }
                     done.resume()
@@ -192,6 +194,8 @@ public final class GatewayService {
             outbound.hasSendable(durableThrough: durable) ? max(1, configuration.maxInFlight / 2) : .max
         if !pendingPublications.isEmpty || outbound.needsRefill { wait = min(wait, 20) }
         if outputHasRoom, let deadline = engine.nextDeadline() { wait = min(wait, max(1, deadline - Clocks.epochMilliseconds())) }
+        // The rest of a batch runs next turn, without a wait.
+        if outputHasRoom && !batch.isEmpty { return (0, condition) }
         return (max(wait, 1), condition)
     }
 
@@ -222,12 +226,18 @@ public final class GatewayService {
     }
 
     /// Feeds the engine the input journaled since the last turn, and a tick when one is due,
-    /// while the output side has room.
+    /// while the output side has room: at most `InputBatch.perTurn` inputs a turn, the rest of
+    /// a larger batch in the turns after (before anything more is taken).
     private func process() throws {
         guard outputHasRoom else { return }
-        let deadline = engine.nextDeadline()
-        let (inputs, tick) = ingest.take { now in deadline.map { now >= $0 } ?? false }
-        if !inputs.isEmpty { beforeBatch?() }
+        if batch.isEmpty {
+            let deadline = engine.nextDeadline()
+            let (inputs, tick) = ingest.take { now in deadline.map { now >= $0 } ?? false }
+            if !inputs.isEmpty { beforeBatch?() }
+            batch.start(inputs, tick: tick)
+            counters.splitBatches = batch.split
+        }
+        let (inputs, tick) = batch.nextPart()
         let admittedBefore = engine.sensorsAdmitted
         for input in inputs {
             engine.ingest(topic: input.topic, payload: input.payload, receivedAt: input.time, into: &pendingPublications)
@@ -403,7 +413,7 @@ public final class GatewayService {
         let deadline = Clocks.monotonicMilliseconds() + 3000
         repeat {
             try turn()
-            if outbound.waitingCount == 0 && outbound.inFlightCount == 0 && pendingPublications.isEmpty { break }
+            if outbound.waitingCount == 0 && outbound.inFlightCount == 0 && pendingPublications.isEmpty && batch.isEmpty { break }
             await inbox.wait(atMost: 20)
         } while broker.outputConnected && Clocks.monotonicMilliseconds() < deadline
         try ingest.withJournal { try $0.sync() }

@@ -1,0 +1,44 @@
+import Testing
+@testable import Gateway
+
+/// A large batch of journaled input is run over several turns, and its tick after its last input.
+@Suite("Input batch split over turns")
+struct InputBatchTests {
+    static func inputs(_ count: Int) -> [IngestJournal.Input] {
+        (0..<count).map { IngestJournal.Input(seq: UInt64($0 + 1), time: 1_000, topic: "sensors/s/temperature", payload: []) }
+    }
+
+    @Test("2,500 inputs and a tick: parts of at most a turn's worth, in order, the tick with the last part")
+    func splitsInOrder() {
+        var batch = InputBatch()
+        batch.start(Self.inputs(2_500), tick: (seq: 2_501, time: 1_001))
+        var seqs: [UInt64] = []
+        var ticks: [UInt64] = []
+        var parts = 0
+        while !batch.isEmpty {
+            let (inputs, tick) = batch.nextPart()
+            #expect(inputs.count <= InputBatch.perTurn)
+            #expect(ticks.isEmpty, "nothing may run after the tick")
+            seqs += inputs.map(\.seq)
+            if let tick { ticks.append(tick.seq) }
+            parts += 1
+        }
+        #expect(seqs == Array(1...2_500))
+        #expect(ticks == [2_501])
+        #expect(parts == 3)
+        #expect(batch.split == 1)
+    }
+
+    @Test("a batch within a turn's worth runs at once and is not counted as split; a tick alone runs too")
+    func smallBatch() {
+        var batch = InputBatch()
+        batch.start(Self.inputs(10), tick: nil)
+        let (inputs, tick) = batch.nextPart()
+        #expect(inputs.count == 10 && tick == nil && batch.isEmpty)
+        batch.start([], tick: (seq: 11, time: 1_001))
+        #expect(!batch.isEmpty)
+        let (none, onlyTick) = batch.nextPart()
+        #expect(none.isEmpty && onlyTick?.seq == 11 && batch.isEmpty)
+        #expect(batch.split == 0)
+    }
+}

@@ -35,6 +35,12 @@ struct ConfigurationTests {
         #expect(defaults.maxInFlight == 250)
         let wide = try ConfigurationLoader.load(configFile: nil, environment: ["SENSOR_GATEWAY_MAX_IN_FLIGHT": "800"], flags: [:], defaultGatewayID: "host")
         #expect(wide.maxInFlight == 800)
+        #expect(defaults.fsyncIntervalMs == 50)
+        let quick = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["fsync-interval-ms": "5"], defaultGatewayID: "host")
+        #expect(quick.fsyncIntervalMs == 5)
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["fsync-interval-ms": "0"], defaultGatewayID: "host")
+        }
         #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["max-in-flight": "0"], defaultGatewayID: "host")
         }

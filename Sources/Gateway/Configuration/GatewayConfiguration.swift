@@ -16,6 +16,9 @@ public struct GatewayConfiguration: Sendable {
     public var engine = EngineConfiguration()
     public var journalMaxBytes = 256 << 20
     public var fsync: FsyncMode = .interval
+    /// With `fsync interval`: how often the journal syncs. Cleaned output waits for the sync, so
+    /// this bounds the latency it adds; lower means more syncs (flash wear on SD cards and eMMC).
+    public var fsyncIntervalMs: Int64 = 50
     /// How often the engine state is saved (in the background). Until a snapshot covers it,
     /// the journal keeps input it could otherwise reclaim; a restart replays what follows it.
     public var snapshotIntervalMs: Int64 = 10_000

@@ -71,7 +71,12 @@ extension Setting {
             0...3_650 * 86_400, store: { v, c in c.engine.sensorRetentionMs = v == 0 ? nil : v * 1000 },
             show: { "\(($0.engine.sensorRetentionMs ?? 0) / 1000)" }),
         .size("journal-max-bytes", "The journal's size on disk (with K, M or G: 256M).", (1 << 20)...(1 << 40), \.journalMaxBytes),
-        .choice("fsync", "When the journal syncs: before every acknowledgement and publication, every 50 ms, or never.", \.fsync),
+        .choice(
+            "fsync", "When the journal syncs: before every acknowledgement and publication, every fsync-interval-ms, or never.", \.fsync),
+        .milliseconds(
+            "fsync-interval-ms",
+            "With fsync interval: how often the journal syncs; cleaned output waits for the sync (lower: less latency, more syncs).",
+            1...10_000, \.fsyncIntervalMs),
         .milliseconds(
             "snapshot-interval-ms", "How often the engine state is saved, letting the journal forget older input.", 100...3_600_000,
             \.snapshotIntervalMs),

@@ -101,7 +101,7 @@ public final class GatewayService {
             fileSystem = PowerLossFileSystem()
         }
         ingest = try IngestJournal(
-            layout: layout, fsync: configuration.fsync, limits: ingestLimits,
+            layout: layout, fsync: configuration.fsync, syncIntervalMs: configuration.fsyncIntervalMs, limits: ingestLimits,
             passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
             fileSystem: fileSystem, onInput: { inbox.inputArrived(waiting: $0) })
         let report = ingest.withJournal { $0.report }

@@ -100,7 +100,8 @@ final class IngestJournal: MQTTMessageSink {
     ///     number of journaled messages now waiting for the pipeline.
     /// Opens (and recovers) the journal; throws when it cannot be opened.
     init(
-        layout: JournalLayout, fsync: FsyncMode, limits: Limits = Limits(), passThroughTopic: String, maxPayloadBytes: Int,
+        layout: JournalLayout, fsync: FsyncMode, syncIntervalMs: Int64 = 50, limits: Limits = Limits(), passThroughTopic: String,
+        maxPayloadBytes: Int,
         fileSystem: FileSystem = POSIXFileSystem(), clock: @escaping @Sendable () -> Int64 = Clocks.epochMilliseconds,
         onInput: @escaping @Sendable (_ waiting: Int) -> Void
     ) throws {
@@ -110,7 +111,7 @@ final class IngestJournal: MQTTMessageSink {
         maxTopicBytes = IngestJournal.maxTopicBytes
         self.clock = clock
         self.onInput = onInput
-        state = LockedState(State(journal: try Journal(layout: layout, fsync: fsync, fileSystem: fileSystem), lastTime: 0))
+        state = LockedState(State(journal: try Journal(layout: layout, fsync: fsync, syncIntervalMs: syncIntervalMs, fileSystem: fileSystem), lastTime: 0))
     }
 
     /// Record times never go back: new ones are at least `time` (the latest the journal holds).

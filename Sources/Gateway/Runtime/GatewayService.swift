@@ -218,6 +218,9 @@ public final class GatewayService {
         }
     }
 
+    /// How often the journal syncs with `fsync interval` (tests: the setting reaches the journal).
+    var journalSyncIntervalMs: Int64 { ingest.withJournal { $0.syncIntervalMs } }
+
     /// Whether the engine may produce more: its last output is journaled, and the in-memory
     /// queue to the broker is under half full and not spilled. While it is not, input waits
     /// (and pauses at the broker) and a due tick does not wake the loop.

@@ -238,7 +238,6 @@ public final class GatewayService {
             let (inputs, tick) = ingest.take { now in deadline.map { now >= $0 } ?? false }
             if !inputs.isEmpty { beforeBatch?() }
             batch.start(inputs, tick: tick)
-            counters.splitBatches = batch.split
         }
         let (inputs, tick) = batch.nextPart()
         let admittedBefore = engine.sensorsAdmitted

@@ -10,7 +10,7 @@ struct InputBatch {
     private var inputs: [IngestJournal.Input] = []
     private var next = 0
     private var tick: (seq: UInt64, time: Int64)?
-    /// Batches that took more than one turn to run (for tests and the curious).
+    /// Batches that took more than one turn to run.
     private(set) var split = 0
 
     /// Whether everything taken has run: only then may more be taken.

@@ -7,12 +7,6 @@ import Recovery
 /// The `append` forms add to a buffer the caller reuses, so journaling a reading and its
 /// publication allocates nothing per record on the hot path.
 enum JournalRecords {
-    static func encodeMessage(topic: String, payload: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        appendMessage(topic: topic, payload: payload, to: &out)
-        return out
-    }
-
     /// Appends a message's record payload to `out` (a topic over 65,535 bytes is cut there).
     static func appendMessage(topic: String, payload: [UInt8], to out: inout [UInt8]) {
         let topicBytes = topic.utf8.count
@@ -26,10 +20,6 @@ enum JournalRecords {
             out.append(contentsOf: topic.utf8.prefix(length))
         }
         out.append(contentsOf: payload)
-    }
-
-    static func decodeMessage(_ bytes: [UInt8]) -> (topic: String, payload: ArraySlice<UInt8>)? {
-        decodeMessage(bytes[...])
     }
 
     static func decodeMessage(_ bytes: ArraySlice<UInt8>) -> (topic: String, payload: ArraySlice<UInt8>)? {

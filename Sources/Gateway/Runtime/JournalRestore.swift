@@ -76,7 +76,7 @@ struct JournalRestore {
                 result.lastTime = max(result.lastTime, record.time)
                 switch RecordType(rawValue: record.type) {
                 case .message where record.seq >= inputFrom:
-                    if let (topic, payload) = JournalRecords.decodeMessage(record.payload) {
+                    if let (topic, payload) = JournalRecords.decodeMessage(record.payload[...]) {
                         result.engine.ingest(topic: topic, payload: Array(payload), receivedAt: record.time, into: &regenerated)
                         result.replayedInputs += 1
                     }

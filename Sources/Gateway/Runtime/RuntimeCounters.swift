@@ -10,6 +10,4 @@ struct RuntimeCounters: Sendable, Equatable {
     var restoreMismatches = 0
     /// Journaled publications the restore compared with the ones their input regenerated.
     var restoreCompared = 0
-    /// Batches of input larger than a turn runs (`InputBatch.perTurn`), run over several turns.
-    var splitBatches = 0
 }

@@ -109,8 +109,9 @@ public final class MQTTClient: Sendable {
         var everConnected = false
         func backoff() {
             queue.deliver()
-            let until = Date().addingTimeInterval(delay)
-            while Date() < until && !stopping { usleep(20_000) }
+            // On the monotonic clock: a wall-clock step must not lengthen a backoff.
+            let until = ContinuousClock.now + .milliseconds(Int64(delay * 1000))
+            while ContinuousClock.now < until && !stopping { usleep(20_000) }
             delay = min(delay * 2, Double(configuration.reconnectDelayMax))
         }
         while !stopping {
@@ -146,8 +147,8 @@ public final class MQTTClient: Sendable {
         // read of ours. A sink that takes no more input is respected even so: a message read
         // now would be acknowledged and then have nowhere to go (the broker redelivers what
         // it has no acknowledgement for).
-        let deadline = Date().addingTimeInterval(1)
-        while socketUp && mosquitto_socket(h) >= 0 && Date() < deadline {
+        let deadline = ContinuousClock.now + .seconds(1)
+        while socketUp && mosquitto_socket(h) >= 0 && ContinuousClock.now < deadline {
             if step(h, reading: context.sink?.acceptsMore ?? true) != MOSQ_ERR_SUCCESS.rawValue { break }
         }
         queue.deliver()

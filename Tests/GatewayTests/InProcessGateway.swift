@@ -14,7 +14,7 @@ struct InProcessGateway {
     /// Starts it against `broker` with data in `directory`, and waits until it has subscribed.
     static func start(
         _ broker: TestBroker, in directory: TemporaryDirectory, id: String, outboundCapacity: Int = 8192,
-        ingestLimits: IngestJournal.Limits = .init(),
+        ingestLimits: IngestJournal.Limits = .init(), clocks: JournalClock.Sources = .system,
         configure: (inout GatewayConfiguration) -> Void = { _ in },
         prepare: (GatewayService) -> Void = { _ in }
     ) async throws -> InProcessGateway {
@@ -30,7 +30,7 @@ struct InProcessGateway {
         let status = StatusBoard()
         let service = try GatewayService(
             configuration: settings, logger: Logger(label: "\(id)-test"), shutdown: shutdown,
-            status: status, outboundCapacity: outboundCapacity, ingestLimits: ingestLimits)
+            status: status, outboundCapacity: outboundCapacity, ingestLimits: ingestLimits, clocks: clocks)
         prepare(service)
         let running = Task { try await service.run() }
         try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }

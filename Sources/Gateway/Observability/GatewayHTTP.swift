@@ -1,3 +1,5 @@
+import Wire
+
 /// Routes the gateway's three endpoints.
 public enum GatewayHTTP {
     /// One endpoint's answer.
@@ -21,7 +23,9 @@ public enum GatewayHTTP {
             let s = status.snapshot
             switch path {
             case "/metrics":
-                return .init(status: 200, contentType: "text/plain; version=0.0.4", body: status.metrics.render(s, longestTurnMs: status.longestTurnMs))
+                return .init(
+                    status: 200, contentType: "text/plain; version=0.0.4",
+                    body: status.metrics.render(s, longestTurnMs: status.longestTurnMs, loopAgeMs: status.loopAgeMs))
             case "/healthz":
                 var problems: [String] = []
                 if s.restoring { problems.append("\"starting: restoring state from the snapshot and the journal\"") }
@@ -37,8 +41,22 @@ public enum GatewayHTTP {
                 if s.inputPause == IngestJournal.Pause.journalFull.rawValue {
                     problems.append("\"\(IngestJournal.Pause.journalFull.rawValue); readings wait in the broker\"")
                 }
+                // Working, but an operator should look: 200 with "degraded" and the reasons.
+                var warnings: [String] = []
+                if !s.journalDamage.isEmpty {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "journal damage found at start (\(s.journalDamage.count) problem(s), first: \(s.journalDamage[0])); "
+                                + "run `sensor-gateway journal verify` for the details"))
+                }
+                if s.clockOffsetMs < -JournalClock.stepToleranceMs {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "the wall clock stepped back: receive times run \(-s.clockOffsetMs) ms ahead of it (windows keep their length)"))
+                }
+                let state = !problems.isEmpty ? "unhealthy" : warnings.isEmpty ? "ok" : "degraded"
                 let body =
-                    "{\"status\":\"\(problems.isEmpty ? "ok" : "unhealthy")\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalWritable),\"problems\":[\(problems.joined(separator: ","))]}\n"
+                    "{\"status\":\"\(state)\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalWritable),\"problems\":[\(problems.joined(separator: ","))],\"warnings\":[\(warnings.joined(separator: ","))]}\n"
                 return .init(status: problems.isEmpty ? 200 : 503, contentType: "application/json", body: body)
             case "/":
                 return .init(

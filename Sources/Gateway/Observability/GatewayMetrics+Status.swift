@@ -3,7 +3,9 @@ import Recovery
 extension GatewayMetrics {
     /// Brings the registry up to date with status `s` and renders every series as Prometheus
     /// text exposition format (version 0.0.4). `now`: epoch milliseconds, for ages.
-    func render(_ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0, now: Int64 = Clocks.epochMilliseconds()) -> String {
+    func render(
+        _ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0, loopAgeMs: Int64? = nil, now: Int64 = Clocks.epochMilliseconds()
+    ) -> String {
         /// One family from the status: a counter (a total that only grows) or a gauge.
         func metric(_ name: String, _ kind: Kind, _ help: String, _ samples: [([(String, String)], Double)]) {
             for (labels, value) in samples {
@@ -109,6 +111,35 @@ extension GatewayMetrics {
         metric(
             "sensor_gateway_ingest_pending", .gauge, "Journaled inbound messages waiting for the engine (the inbound backlog).",
             [([], Double(s.ingest.pending))])
+        if let loopAgeMs {
+            metric(
+                "sensor_gateway_loop_turn_age_seconds", .gauge, "Seconds since the service loop last completed a turn (a stalled loop grows it).",
+                [([], Double(loopAgeMs) / 1000)])
+        }
+        if let received = s.lastReceivedAt {
+            metric(
+                "sensor_gateway_last_reading_received_timestamp_seconds", .gauge, "Unix time the newest inbound message was received.",
+                [([], Double(received + s.clockOffsetMs) / 1000)])
+        }
+        metric(
+            "sensor_gateway_sensors_silent", .gauge, "Sensors silent beyond their stale time (stale_factor x their period).",
+            [([], Double(s.sensors.count { $0.stale }))])
+        metric(
+            "sensor_gateway_journal_corruption", .gauge, "1 while damage the journal found at start is reported (see /healthz and `journal verify`).",
+            [([], s.journalDamage.isEmpty ? 0 : 1)])
+        metric(
+            "sensor_gateway_journal_corruption_events_total", .counter, "Journal damage found (files and record ranges), since start.",
+            [([], Double(s.journalDamage.count))])
+        metric(
+            "sensor_gateway_clock_steps_total", .counter, "Steps of the wall clock seen against the journal's monotonic timeline.",
+            [([], Double(s.runtime.clockSteps))])
+        metric(
+            "sensor_gateway_clock_offset_seconds", .gauge,
+            "Wall clock minus the journal's timeline (negative after a backward step, which the timeline does not follow).",
+            [([], Double(s.clockOffsetMs) / 1000)])
+        metric(
+            "sensor_gateway_broker_reconnects_total", .counter, "Reconnections to the broker since start, by connection.",
+            [([("connection", "input")], Double(s.runtime.inputReconnects)), ([("connection", "output")], Double(s.runtime.outputReconnects))])
         metric("sensor_gateway_build_info", .gauge, "Always 1; the version label is the running release.", [([("version", GatewayVersion.current)], 1)])
         for p in ProcessMetrics.read() { metric(p.name, p.kind, p.help, [([], p.value)]) }
         metric(

@@ -33,5 +33,12 @@ public struct GatewayStatusSnapshot: Sendable {
     public var outboundWaiting = 0
     public var outboundInFlight = 0
     public var startedAt: Int64 = 0
+    /// Wall clock minus the journal's timeline (negative after a backward step of the wall
+    /// clock, which the timeline does not follow).
+    public var clockOffsetMs: Int64 = 0
+    /// When the newest inbound message was received, on the journal's timeline (nil before one).
+    public var lastReceivedAt: Int64?
+    /// What opening the journal found damaged (and salvaged or set aside); empty when clean.
+    public var journalDamage: [String] = []
     public init() {}
 }

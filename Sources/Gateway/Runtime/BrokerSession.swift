@@ -70,6 +70,9 @@ final class BrokerSession {
     /// Readings subscriptions the broker acknowledged since start (one per connection), so a
     /// reconnection shows as a new one.
     private(set) var readingsSubscriptions = 0
+    /// Connections made since start, by side: every one after the first is a reconnection.
+    private(set) var inputConnections = 0
+    private(set) var outputConnections = 0
 
     /// Starts both connections.
     func start() throws {
@@ -90,6 +93,7 @@ final class BrokerSession {
                 metadata: [
                     "connection": "\(side)", "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "session_present": "\(sessionPresent)",
                 ])
+            if source == .input { inputConnections += 1 } else { outputConnections += 1 }
             do {
                 if source == .input {
                     inputPhase = .connected

@@ -49,6 +49,8 @@ public final class GatewayService {
     /// Readiness, stopping and watchdog pings for a `Type=notify` systemd unit (nil outside one).
     private let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
     private var counters = RuntimeCounters()
+    /// What opening the journal found damaged (shown on `/healthz` and in a metric).
+    private let journalDamage: [String]
     /// Sensors' lifecycle in the log, rate-limited.
     private var sensorEvents: SensorEventLog
     private let startedAt = Clocks.epochMilliseconds()
@@ -80,10 +82,11 @@ public final class GatewayService {
     }
 
     /// `outboundCapacity`: publications kept in memory before the journal serves as the queue;
-    /// `ingestLimits`: the input bounds (parameters so tests can make those paths run).
+    /// `ingestLimits`: the input bounds; `clocks`: the wall and monotonic clocks (parameters so
+    /// tests can make those paths run, and step the wall clock).
     init(
         configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal, status: StatusBoard,
-        outboundCapacity: Int, ingestLimits: IngestJournal.Limits
+        outboundCapacity: Int, ingestLimits: IngestJournal.Limits, clocks: JournalClock.Sources = .system
     ) throws {
         self.configuration = configuration
         self.logger = logger
@@ -93,6 +96,7 @@ public final class GatewayService {
         outbound = OutboundQueue(capacity: outboundCapacity)
         let inbox = Inbox()
         self.inbox = inbox
+        shutdown.onRequest { inbox.stop() }
         let layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
         let snapshot = SnapshotPreload(path: configuration.snapshotPath)
         var fileSystem: FileSystem = POSIXFileSystem()
@@ -103,12 +107,18 @@ public final class GatewayService {
         ingest = try IngestJournal(
             layout: layout, fsync: configuration.fsync, syncIntervalMs: configuration.fsyncIntervalMs, limits: ingestLimits,
             passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
-            fileSystem: fileSystem, onInput: { inbox.inputArrived(waiting: $0) })
+            fileSystem: fileSystem, clock: JournalClock(sources: clocks), onInput: { inbox.inputArrived(waiting: $0) })
         let report = ingest.withJournal { $0.report }
         logger.info("journal opened", metadata: ["records": "\(report.records)"])
         for p in report.fileProblems { logger.warning("journal file problem", metadata: ["problem": "\(p)"]) }
         for c in report.corruption { logger.error("journal corruption", metadata: ["damage": "\(c)"]) }
         if report.tornTail { logger.notice("journal: an interrupted last write was discarded") }
+        journalDamage = report.fileProblems + report.corruption
+        if !journalDamage.isEmpty {
+            logger.error(
+                "journal damage found at start; /healthz reports degraded. Run `sensor-gateway journal verify --data-dir \(configuration.dataDirectory)` for the details",
+                metadata: ["problems": "\(journalDamage.count)"])
+        }
 
         let restored = try JournalRestore(configuration: configuration, logger: logger).run(ingest, outbound: &outbound, snapshot: snapshot.wait)
         engine = restored.engine
@@ -193,7 +203,7 @@ public final class GatewayService {
         condition.acknowledgements =
             outbound.hasSendable(durableThrough: durable) ? max(1, configuration.maxInFlight / 2) : .max
         if !pendingPublications.isEmpty || outbound.needsRefill { wait = min(wait, 20) }
-        if outputHasRoom, let deadline = engine.nextDeadline() { wait = min(wait, max(1, deadline - Clocks.epochMilliseconds())) }
+        if outputHasRoom, let deadline = engine.nextDeadline() { wait = min(wait, max(1, deadline - ingest.clock.now())) }
         // The rest of a batch runs next turn, without a wait.
         if outputHasRoom && !batch.isEmpty { return (0, condition) }
         return (max(wait, 1), condition)
@@ -255,7 +265,7 @@ public final class GatewayService {
 
     /// Journals the engine's publications (as many as fit) and commits.
     private func journalPending() throws {
-        let time = Clocks.epochMilliseconds()
+        let time = ingest.clock.now()
         let written: Int = try ingest.withJournal { j in
             var n = 0
             for p in pendingPublications {
@@ -314,6 +324,7 @@ public final class GatewayService {
             lastRetentionAt = monotonic
             updateRetention()
         }
+        reportClockSteps()
         // Also at once when what `/healthz` reports of the broker changed, so a restart or a
         // reconnection is not reported up to half a second late.
         let health = BrokerHealth(broker)
@@ -321,6 +332,21 @@ public final class GatewayService {
             lastStatusAt = monotonic
             lastBrokerHealth = health
             publishStatus()
+        }
+    }
+
+    /// Logs and counts each step of the wall clock the journal's timeline saw.
+    private func reportClockSteps() {
+        for step in ingest.clock.takeUnreportedSteps() {
+            counters.clockSteps += 1
+            let direction = step.milliseconds > 0 ? "forwards" : "backwards"
+            let effect =
+                step.milliseconds > 0
+                ? "followed: reorder windows open at the step closed early (what they waited for is filled, flagged, and restated if it arrives)"
+                : "not followed: windows keep their length; receive times run ahead of the wall clock by the step until it catches up"
+            logger.warning(
+                "the wall clock stepped \(direction)",
+                metadata: ["step_ms": "\(step.milliseconds)", "effect": "\(effect)", "offset_ms": "\(ingest.clock.offsetMs)"])
         }
     }
 
@@ -474,6 +500,11 @@ public final class GatewayService {
         s.outboundWaiting = outbound.waitingCount
         s.outboundInFlight = outbound.inFlightCount
         s.startedAt = startedAt
+        s.runtime.inputReconnects = max(0, broker.inputConnections - 1)
+        s.runtime.outputReconnects = max(0, broker.outputConnections - 1)
+        s.clockOffsetMs = ingest.clock.offsetMs
+        s.lastReceivedAt = s.ingest.lastAcceptedAt
+        s.journalDamage = journalDamage
         status.update(s)
     }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import MQTT
 import Synchronization
 
@@ -41,16 +40,19 @@ final class Inbox: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
         /// Signals of `sleeper` not yet taken by a wait (0 whenever no wait is in progress).
         var signalsUntaken = 0
+        /// Shutdown was requested: every wait ends at once.
+        var stopping = false
         var hasArrivals: Bool { !events.isEmpty || inputWaiting > 0 }
         func satisfies(_ c: WakeCondition) -> Bool {
-            otherEvents > 0 || inputWaiting >= c.inputs || events.count - otherEvents >= c.acknowledgements
+            stopping || otherEvents > 0 || inputWaiting >= c.inputs || events.count - otherEvents >= c.acknowledgements
         }
     }
 
     private let state = Mutex(State())
     /// Where `waitBlocking` sleeps. Signalled once per sleep, by the arrival that ends it, so its
-    /// count never runs ahead of the waits.
-    private let sleeper = DispatchSemaphore(value: 0)
+    /// count never runs ahead of the waits. Its timeout is monotonic: a wall-clock step does not
+    /// lengthen a sleep.
+    private let sleeper = MonotonicSemaphore()
     /// Test hook: runs when a blocking wait has timed out, before it looks whether an arrival
     /// raced the timeout (so a test can make one do so).
     private let afterTimeout: (@Sendable () -> Void)?
@@ -67,6 +69,12 @@ final class Inbox: Sendable {
                 if case .published = event {} else { s.otherEvents += 1 }
             }
         }
+    }
+
+    /// Ends the loop thread's blocking wait now and every later one at once (shutdown was requested), so a
+    /// SIGTERM is seen within one turn, not after the longest sleep.
+    func stop() {
+        wake { $0.stopping = true }
     }
 
     /// `waiting`: journaled messages now waiting for the pipeline.
@@ -95,7 +103,7 @@ final class Inbox: Sendable {
             return false
         }
         if ready { return }
-        if sleeper.wait(timeout: .now() + .milliseconds(Int(milliseconds))) == .timedOut {
+        if !sleeper.wait(milliseconds: milliseconds) {
             afterTimeout?()
             // An arrival that found `sleeping` set cleared it and signals (perhaps just now):
             // take that signal, so the next wait does not end early on it.

@@ -65,6 +65,8 @@ final class IngestJournal: MQTTMessageSink {
         var lostToJournalFailure = 0
         /// Journaled messages waiting for the pipeline now (filled in when read).
         var pending = 0
+        /// The receive time (journal timeline) of the newest message accepted.
+        var lastAcceptedAt: Int64?
     }
 
     private struct State {
@@ -74,7 +76,6 @@ final class IngestJournal: MQTTMessageSink {
         /// Taken from the socket when the journal was full: appended first once room returns.
         var held: [Input] = []
         var unwritten = 0
-        var lastTime: Int64
         var open = true
         var failure: String?
         var statistics = Statistics()
@@ -90,7 +91,9 @@ final class IngestJournal: MQTTMessageSink {
     private let passThroughTopic: String
     private let maxPayloadBytes: Int
     private let maxTopicBytes: Int
-    private let clock: @Sendable () -> Int64
+    /// The timeline record times come from (it advances with the monotonic clock, so a step of
+    /// the wall clock neither freezes nor reverses it).
+    let clock: JournalClock
     private let onInput: @Sendable (_ waiting: Int) -> Void
 
     /// - Parameters:
@@ -102,7 +105,7 @@ final class IngestJournal: MQTTMessageSink {
     init(
         layout: JournalLayout, fsync: FsyncMode, syncIntervalMs: Int64 = 50, limits: Limits = Limits(), passThroughTopic: String,
         maxPayloadBytes: Int,
-        fileSystem: FileSystem = POSIXFileSystem(), clock: @escaping @Sendable () -> Int64 = Clocks.epochMilliseconds,
+        fileSystem: FileSystem = POSIXFileSystem(), clock: JournalClock = JournalClock(),
         onInput: @escaping @Sendable (_ waiting: Int) -> Void
     ) throws {
         self.limits = limits
@@ -111,11 +114,11 @@ final class IngestJournal: MQTTMessageSink {
         maxTopicBytes = IngestJournal.maxTopicBytes
         self.clock = clock
         self.onInput = onInput
-        state = LockedState(State(journal: try Journal(layout: layout, fsync: fsync, syncIntervalMs: syncIntervalMs, fileSystem: fileSystem), lastTime: 0))
+        state = LockedState(State(journal: try Journal(layout: layout, fsync: fsync, syncIntervalMs: syncIntervalMs, fileSystem: fileSystem)))
     }
 
     /// Record times never go back: new ones are at least `time` (the latest the journal holds).
-    func resume(after time: Int64) { state.withLock { $0.lastTime = max($0.lastTime, time) } }
+    func resume(after time: Int64) { clock.resume(notBefore: time) }
 
     /// Topics longer than this are cut before journaling (no valid sensor topic comes close).
     static let maxTopicBytes = 4096
@@ -135,10 +138,10 @@ final class IngestJournal: MQTTMessageSink {
         let body = Array(cut ? UnsafeRawBufferPointer(rebasing: payload[..<(maxPayloadBytes + 1)]) : payload)
         let topicBytes = topic.utf8.count > maxTopicBytes ? String(decoding: topic.utf8.prefix(maxTopicBytes), as: UTF8.self) : topic
         state.withLock { s in
-            s.lastTime = max(s.lastTime, clock())
             s.statistics.accepted += 1
             if cut { s.statistics.oversized += 1 }
-            let input = Input(seq: 0, time: s.lastTime, topic: topicBytes, payload: body)
+            let input = Input(seq: 0, time: clock.now(), topic: topicBytes, payload: body)
+            s.statistics.lastAcceptedAt = input.time
             if !s.held.isEmpty || !IngestJournal.append(input, &s) {
                 if s.failure == nil {
                     s.held.append(input)
@@ -201,11 +204,10 @@ final class IngestJournal: MQTTMessageSink {
             s.pendingBytes = 0
             defer { refreshPause(s) }
             guard s.failure == nil, s.held.isEmpty else { return (inputs, nil) }
-            let now = max(s.lastTime, clock())
+            let now = clock.now()
             guard tickDue(now) else { return (inputs, nil) }
             do {
                 let seq = try s.journal.append(type: RecordType.tick.rawValue, time: now, payload: [])
-                s.lastTime = now
                 return (inputs, (seq, now))
             } catch JournalError.full {
                 return (inputs, nil)

@@ -1,0 +1,78 @@
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+import Wire
+@testable import Gateway
+
+/// The real wall clock, moved by a test's offset (the monotonic clock is the real one).
+final class SteppedWallClock: Sendable {
+    private let offset = Mutex<Int64>(0)
+    var sources: JournalClock.Sources {
+        JournalClock.Sources(
+            wallMilliseconds: { Clocks.epochMilliseconds() + self.offset.withLock { $0 } },
+            monotonicMilliseconds: Clocks.monotonicMilliseconds)
+    }
+    func step(_ ms: Int64) { offset.withLock { $0 += ms } }
+}
+
+@Suite("Wall-clock steps through the running gateway")
+struct ClockStepGatewayTests {
+    static let hour: Int64 = 3_600_000
+
+    @Test("stepped back 2 h, forward a day and back a day, busy and idle, and across a restart: every gap is still filled and every reading comes out once")
+    func stepsBothWays() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let wall = SteppedWallClock()
+        var gateway = try await InProcessGateway.start(broker, in: dir, id: "clock", clocks: wall.sources)
+        let ts0: Int64 = 1_795_660_000_000
+        /// Ten readings from `first`, the sixth lost (no resend buffer): it can only come out as a
+        /// fill once its reorder window closes, which a frozen timeline never lets happen.
+        func tenReadings(from first: UInt64) throws {
+            for seq in first..<(first + 10) {
+                try fleet.measure("c1", seq: seq, ts: ts0 + Int64(seq) * 1000, temperature: 52, deliver: seq != first + 5)
+            }
+        }
+        func waitForSeqs(through last: UInt64) async throws {
+            try await watcher.recorder.wait(for: "seqs through \(last) cleaned", timeout: .seconds(60)) {
+                $0.messages.compactMap(CleanedReading.init).contains { $0.seq == last }
+            }
+        }
+        try tenReadings(from: 0)
+        try await waitForSeqs(through: 2)
+        wall.step(-2 * Self.hour)  // busy: seqs 3-9 and the gap at 5 are still to come out
+        try await waitForSeqs(through: 9)
+        wall.step(24 * Self.hour)
+        try tenReadings(from: 10)
+        try await waitForSeqs(through: 19)
+        wall.step(-24 * Self.hour)  // idle: nothing in flight when it steps
+        try await Task.sleep(for: .milliseconds(50))
+        try tenReadings(from: 20)
+        try await waitForSeqs(through: 29)
+        #expect(gateway.status.snapshot.runtime.clockSteps >= 3)
+        try await gateway.stop()
+
+        // Restarted with the wall clock two hours behind the journal's last record time.
+        let behind = SteppedWallClock()
+        behind.step(-2 * Self.hour)
+        gateway = try await InProcessGateway.start(broker, in: dir, id: "clock", clocks: behind.sources)
+        try tenReadings(from: 30)
+        try await waitForSeqs(through: 39)
+        try await gateway.stop()
+
+        let cleaned = await watcher.cleaned()
+        let accounting = StreamAccounting(cleaned)
+        #expect(accounting.allProblems.isEmpty, "\(accounting.allProblems.prefix(5))")
+        #expect(accounting.coveredSeqs.count == 1)
+        #expect(accounting.coveredSeqs.values.first?.count == 40)
+        let synthetic = Set(cleaned.filter { $0.quality == .synthetic }.map(\.seq))
+        #expect(synthetic == [5, 15, 25, 35])
+        await fleet.close()
+        await watcher.close()
+    }
+}

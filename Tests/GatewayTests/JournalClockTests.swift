@@ -1,0 +1,89 @@
+import Synchronization
+import Testing
+@testable import Gateway
+
+/// A wall clock and a monotonic clock a test moves by hand.
+final class HandClocks: Sendable {
+    private let times = Mutex((wall: Int64(1_795_660_000_000), monotonic: Int64(5_000)))
+    var sources: JournalClock.Sources {
+        JournalClock.Sources(
+            wallMilliseconds: { self.times.withLock { $0.wall } }, monotonicMilliseconds: { self.times.withLock { $0.monotonic } })
+    }
+    /// Time passes: both clocks move.
+    func pass(_ ms: Int64) {
+        times.withLock {
+            $0.wall += ms; $0.monotonic += ms
+        }
+    }
+    /// The wall clock steps; the monotonic clock does not.
+    func step(_ ms: Int64) { times.withLock { $0.wall += ms } }
+    var wall: Int64 { times.withLock { $0.wall } }
+}
+
+@Suite("The journal's timeline under wall-clock steps")
+struct JournalClockTests {
+    static let hours2: Int64 = 2 * 3_600_000
+
+    @Test("a backward step neither freezes nor reverses the timeline: it goes on at the monotonic pace, ahead by the step")
+    func backwardStep() {
+        let clocks = HandClocks()
+        let clock = JournalClock(sources: clocks.sources)
+        let t0 = clock.now()
+        clocks.pass(100)
+        #expect(clock.now() == t0 + 100)
+        clocks.step(-Self.hours2)
+        clocks.pass(250)
+        #expect(clock.now() == t0 + 350)
+        #expect(clock.offsetMs == -Self.hours2)
+        #expect(clock.steps == 1)
+        #expect(clock.takeUnreportedSteps() == [JournalClock.Step(milliseconds: -Self.hours2, at: t0 + 350)])
+        #expect(clock.takeUnreportedSteps().isEmpty)
+        // The wall clock stepping back to the truth is a second step, and nothing jumps.
+        clocks.step(Self.hours2)
+        clocks.pass(10)
+        #expect(clock.now() == t0 + 360)
+        #expect(clock.offsetMs == 0)
+        #expect(clock.steps == 2)
+    }
+
+    @Test("a forward step is followed at once, and counted")
+    func forwardStep() {
+        let clocks = HandClocks()
+        let clock = JournalClock(sources: clocks.sources)
+        let t0 = clock.now()
+        clocks.step(86_400_000)
+        #expect(clock.now() == t0 + 86_400_000)
+        #expect(clock.steps == 1)
+        #expect(clock.offsetMs == 0)
+    }
+
+    @Test("drift and slewing below the tolerance are not steps")
+    func smallChanges() {
+        let clocks = HandClocks()
+        let clock = JournalClock(sources: clocks.sources)
+        let t0 = clock.now()
+        for _ in 0..<10 {
+            clocks.step(-50)
+            clocks.pass(100)
+            _ = clock.now()
+        }
+        #expect(clock.steps == 0)
+        #expect(clock.now() == t0 + 1000)
+    }
+
+    @Test("after a restart with the wall clock behind the journal, the timeline starts at the journal's last time and moves on")
+    func restartBehindJournal() {
+        let clocks = HandClocks()
+        let lastJournaled = clocks.wall + Self.hours2
+        let clock = JournalClock(notBefore: lastJournaled, sources: clocks.sources)
+        #expect(clock.now() == lastJournaled)
+        clocks.pass(500)
+        #expect(clock.now() == lastJournaled + 500)
+        #expect(clock.steps == 0)
+        // Restoring raises it the same way.
+        let other = JournalClock(sources: clocks.sources)
+        other.resume(notBefore: lastJournaled + 10_000)
+        clocks.pass(1)
+        #expect(other.now() == lastJournaled + 10_001)
+    }
+}

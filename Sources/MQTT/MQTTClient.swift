@@ -6,7 +6,8 @@ import Synchronization
     import Glibc
 #endif
 
-/// An MQTT 3.1.1 client over libmosquitto, safe to share between tasks.
+/// An MQTT 3.1.1 client over libmosquitto (MQTT 5 when it must cap the packets it receives:
+/// `MQTTConfiguration.maximumInboundPacketBytes`), safe to share between tasks.
 ///
 /// `start()` begins connecting and keeps the connection up on a network thread of its own,
 /// reconnecting with exponential backoff after any failure, the first attempt included. What
@@ -58,7 +59,8 @@ public final class MQTTClient: Sendable {
         }
         handle = MosquittoHandle(pointer: mosq)
         MosquittoCallbacks.install(on: mosq, forwardingLog: configuration.libraryLogger != nil)
-        try MQTTError.check(mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, Int32(MQTT_PROTOCOL_V311)), "protocol")
+        let version = configuration.maximumInboundPacketBytes == nil ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5
+        try MQTTError.check(mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, Int32(version)), "protocol")
         try MQTTError.check(mosquitto_max_inflight_messages_set(mosq, configuration.maxInflightMessages), "max inflight")
         if configuration.tcpNoDelay {
             try MQTTError.check(mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY")
@@ -116,10 +118,8 @@ public final class MQTTClient: Sendable {
         }
         while !stopping {
             if !socketUp {
-                let rc =
-                    everConnected
-                    ? mosquitto_reconnect(h)
-                    : mosquitto_connect(h, configuration.host, configuration.port, configuration.keepAliveSeconds)
+                // A reconnection sends the first connection's CONNECT properties again.
+                let rc = everConnected ? mosquitto_reconnect(h) : firstConnect(h)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {
                     queue.push(.connectFailed(.library(rc, "connect")))
                     backoff()
@@ -152,6 +152,22 @@ public final class MQTTClient: Sendable {
             if step(h, reading: context.sink?.acceptsMore ?? true) != MOSQ_ERR_SUCCESS.rawValue { break }
         }
         queue.deliver()
+    }
+
+    /// The first CONNECT: MQTT 5 with the packet-size cap (and a session that does not expire
+    /// unless asked to be clean) when the configuration caps inbound packets.
+    private func firstConnect(_ h: OpaquePointer) -> Int32 {
+        guard let cap = configuration.maximumInboundPacketBytes else {
+            return mosquitto_connect(h, configuration.host, configuration.port, configuration.keepAliveSeconds)
+        }
+        var properties: OpaquePointer?
+        defer { mosquitto_property_free_all(&properties) }
+        var rc = mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_MAXIMUM_PACKET_SIZE.rawValue), cap)
+        if rc == MOSQ_ERR_SUCCESS.rawValue && !configuration.cleanSession {
+            rc = mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), UInt32.max)
+        }
+        guard rc == MOSQ_ERR_SUCCESS.rawValue else { return rc }
+        return mosquitto_connect_bind_v5(h, configuration.host, configuration.port, configuration.keepAliveSeconds, nil, properties)
     }
 
     /// One turn of the connection: wait (at most 100 ms, so keepalive is kept) until the socket

@@ -48,6 +48,14 @@ public struct MQTTConfiguration: Sendable {
     /// Sends each packet at once instead of letting Nagle's algorithm hold small ones back for
     /// an acknowledgement (up to 40 ms with delayed ACKs): readings are small and latency counts.
     public var tcpNoDelay = true
+    /// The largest packet the broker may send this client, in bytes (nil: no limit). When set,
+    /// the client speaks MQTT 5, whose CONNECT carries this as its Maximum Packet Size: the broker
+    /// then drops a larger message for this client instead of sending it (mosquitto logs
+    /// "Dropping too large outgoing PUBLISH"). libmosquitto 2.0 itself allocates whatever size a
+    /// packet header announces before reading it, so without this one huge message can exhaust
+    /// memory, fail the connection, and arrive again on every reconnection. A persistent session
+    /// (`cleanSession` false) is asked never to expire, as MQTT 3.1.1's does.
+    public var maximumInboundPacketBytes: UInt32?
     /// Where libmosquitto's own log goes, at matching levels. nil: not forwarded. libmosquitto
     /// formats a debug line for every packet once a log callback is set, so set this only
     /// while looking into something (the gateway does at `log-level: debug` or `trace`).

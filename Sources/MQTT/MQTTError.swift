@@ -4,7 +4,8 @@ import CMosquitto
 public struct MQTTError: Error, CustomStringConvertible, Equatable {
     /// libmosquitto's error code (`MOSQ_ERR_*`; `MOSQ_ERR_CONN_REFUSED` when the broker refused).
     public var code: Int32
-    /// The broker's CONNACK return code when it refused the connection (5: not authorised).
+    /// The broker's CONNACK return code when it refused the connection (5: not authorised;
+    /// MQTT 5's reason codes on a connection that caps its packets, 135: not authorised).
     public var connackCode: Int32?
     public var operation: String
     /// libmosquitto's text for the code (`mosquitto_strerror`, `mosquitto_connack_string`).
@@ -28,7 +29,8 @@ public struct MQTTError: Error, CustomStringConvertible, Equatable {
     static func refused(connack rc: Int32) -> MQTTError {
         MQTTError(
             code: MOSQ_ERR_CONN_REFUSED.rawValue, connackCode: rc, operation: "connect",
-            message: String(cString: mosquitto_connack_string(rc)))
+            // MQTT 3.1.1's return codes are 1-5; MQTT 5's reason codes start at 128.
+            message: String(cString: rc >= 128 ? mosquitto_reason_string(rc) : mosquitto_connack_string(rc)))
     }
 
     /// Converts a `MOSQ_ERR_*` return code into an error, using errno's text for `MOSQ_ERR_ERRNO`.

@@ -56,7 +56,8 @@ enum MosquittoCallbacks {
             context.queue.push(.published(messageID: MessageID(mid)))
         }
         mosquitto_subscribe_callback_set(mosq) { _, userdata, mid, count, granted in
-            let refused = (0..<Int(max(count, 0))).contains { granted?[$0] == 0x80 }
+            // 0x80 in MQTT 3.1.1; MQTT 5's reason codes for a refusal are 0x80 and above (0x87: not authorised).
+            let refused = (0..<Int(max(count, 0))).contains { (granted?[$0] ?? 0) >= 0x80 }
             MosquittoCallbacks.queue(userdata).push(refused ? .subscriptionRefused(messageID: MessageID(mid)) : .subscribed(messageID: MessageID(mid)))
         }
     }

@@ -54,7 +54,8 @@ struct ClockStepGatewayTests {
         try await Task.sleep(for: .milliseconds(50))
         try tenReadings(from: 20)
         try await waitForSeqs(through: 29)
-        #expect(gateway.status.snapshot.runtime.clockSteps >= 3)
+        let status = gateway.status
+        try await waitUntil("three steps counted") { status.snapshot.runtime.clockSteps >= 3 }
         try await gateway.stop()
 
         // Restarted with the wall clock two hours behind the journal's last record time.

@@ -53,6 +53,9 @@ final class BrokerSession {
 
     private static func base(_ c: GatewayConfiguration, clientID: String) -> MQTTConfiguration {
         var m = MQTTConfiguration(host: c.brokerHost, port: c.brokerPort, clientID: clientID)
+        // Readings (input) and replay requests (output) alike: no message the broker hands over
+        // may be larger than the gateway would ever keep.
+        m.maximumInboundPacketBytes = IngestJournal.inboundPacketLimit(maxPayloadBytes: c.engine.maxPayloadBytes)
         m.username = c.username
         m.password = c.password
         if let ca = c.caFile { m.tls = .init(caFile: ca, certFile: c.certFile, keyFile: c.keyFile) }

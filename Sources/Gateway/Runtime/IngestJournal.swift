@@ -127,6 +127,16 @@ final class IngestJournal: MQTTMessageSink {
     /// of a payload cut to the limit, on a topic cut to its limit, every byte escaped as \u00XX.
     static func largestPublication(maxPayloadBytes: Int) -> Int { 6 * (maxTopicBytes + maxPayloadBytes + 1) + 1024 }
 
+    /// The largest MQTT packet the broker may hand the gateway (its MQTT 5 Maximum Packet Size):
+    /// four times `max-payload-bytes` and a topic at its limit, 256 KiB at least. A payload over
+    /// `max-payload-bytes` and under this is dead-lettered `payload_too_large` as the contract
+    /// says; a larger one the broker drops for the gateway (and logs), so no single message can
+    /// make libmosquitto allocate its whole size, fail, and arrive again on every reconnection.
+    /// Its seq then shows as a gap (resend, then a flagged fill), never as silence.
+    static func inboundPacketLimit(maxPayloadBytes: Int) -> UInt32 {
+        UInt32(clamping: max(262_144, 4 * maxPayloadBytes + maxTopicBytes + 64))
+    }
+
     // MARK: - The network thread
 
     func accept(topic: String, payload: UnsafeRawBufferPointer) -> Bool {

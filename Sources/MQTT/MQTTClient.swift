@@ -201,6 +201,12 @@ public final class MQTTClient: Sendable {
             usleep(20_000)
         }
         guard rc == MOSQ_ERR_SUCCESS.rawValue, mosquitto_socket(h) >= 0 else { return rc == MOSQ_ERR_SUCCESS.rawValue ? MOSQ_ERR_CONN_LOST.rawValue : rc }
+        if context.sink?.lostAcceptedMessages == true {
+            // Nothing queued may leave now: among it are acknowledgements of messages the sink
+            // could not keep. Cut the connection so the broker delivers them again.
+            shutdown(socket, Int32(SHUT_RDWR))
+            return MOSQ_ERR_CONN_LOST.rawValue
+        }
         if mosquitto_want_write(h) {
             // libmosquitto writes each queued packet on its own, and with TCP_NODELAY each would
             // be a TCP segment of its own; corked, what queued since the last turn (a burst's

@@ -18,6 +18,16 @@ public protocol MQTTMessageSink: Sendable {
     /// Polled before each read of the socket: false leaves the socket unread (writes,
     /// acknowledgements of our publications and keepalive still go on).
     var acceptsMore: Bool { get }
+    /// True once the sink lost a message it accepted (its store failed). The connection is then
+    /// cut before libmosquitto writes the acknowledgements it queued (it queues the PUBACK of a
+    /// QoS 1 message before handing the message over), so the broker keeps the message in the
+    /// session and delivers it again, instead of counting as delivered what nobody kept.
+    var lostAcceptedMessages: Bool { get }
+}
+
+extension MQTTMessageSink {
+    /// A sink that cannot lose what it accepted.
+    public var lostAcceptedMessages: Bool { false }
 }
 
 /// What libmosquitto's callbacks reach through `userdata`: the event queue and the optional sink.

@@ -88,6 +88,9 @@ final class IngestJournal: MQTTMessageSink {
     /// Whether input may be read, refreshed under the lock whenever what decides it changes, so
     /// the network thread can ask before every read without taking the lock.
     private let readable = Atomic<Bool>(true)
+    /// Set (under the lock, for good) when the journal failed, so the network thread can ask
+    /// before every write without taking the lock.
+    private let failed = Atomic<Bool>(false)
     private let passThroughTopic: String
     private let maxPayloadBytes: Int
     private let maxTopicBytes: Int
@@ -186,8 +189,14 @@ final class IngestJournal: MQTTMessageSink {
 
     var acceptsMore: Bool { readable.load(ordering: .relaxed) }
 
+    /// Once the journal failed, messages accepted since its last good write are lost: the
+    /// client then cuts the connection before their acknowledgements leave, and the broker's
+    /// session keeps them for the gateway restarted after the repair.
+    var lostAcceptedMessages: Bool { failed.load(ordering: .relaxed) }
+
     private func refreshPause(_ s: borrowing State) {
         readable.store(pause(in: s) == nil, ordering: .relaxed)
+        if s.failure != nil { failed.store(true, ordering: .relaxed) }
     }
 
     // MARK: - The pipeline

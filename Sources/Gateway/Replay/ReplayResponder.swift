@@ -23,12 +23,18 @@ enum ReplayResponder {
         guard let request = try? WireJSON.decode(ReplayRequest.self, from: payload) else {
             return .invalid(requestID: nil, replyTopic: nil, error: "request is not a JSON object")
         }
-        guard let id = request.requestID, !id.isEmpty, !id.contains("/"), !id.contains("+"), !id.contains("#") else {
-            return .invalid(requestID: nil, replyTopic: nil, error: "request_id must be a non-empty string without / + #")
+        guard let id = request.requestID, !id.isEmpty, id.utf8.count <= 128, !id.contains("/"), !id.contains("+"), !id.contains("#"),
+            !hasControlCharacters(id)
+        else {
+            return .invalid(requestID: nil, replyTopic: nil, error: "request_id must be 1-128 bytes without / + # or control characters")
         }
         let reply = request.replyTopic ?? Topics.replayReply(id)
         guard reply.hasPrefix(Topics.replayPrefix), !reply.contains("+"), !reply.contains("#") else {
             return .invalid(requestID: id, replyTopic: Topics.replayReply(id), error: "reply_topic must lie under replay/")
+        }
+        // A NUL would end the topic in libmosquitto's C string: the answer would go elsewhere.
+        guard reply.utf8.count <= 1024, !hasControlCharacters(reply) else {
+            return .invalid(requestID: id, replyTopic: Topics.replayReply(id), error: "reply_topic must be at most 1024 bytes without control characters")
         }
         guard let from = request.from else { return .invalid(requestID: id, replyTopic: reply, error: "from must be epoch ms or RFC 3339") }
         guard let to = request.to else { return .invalid(requestID: id, replyTopic: reply, error: "to must be epoch ms or RFC 3339") }
@@ -48,6 +54,8 @@ enum ReplayResponder {
                     sensorID: sensor == "*" ? nil : sensor, from: from, to: to,
                     futureToleranceMs: limits.futureToleranceMs), replyTopic: reply))
     }
+
+    private static func hasControlCharacters(_ s: String) -> Bool { s.utf8.contains { $0 < 0x20 || $0 == 0x7F } }
 
     /// Answers one request on a thread of its own (it blocks while pacing), within `limits`;
     /// `slots` counts the replays running.

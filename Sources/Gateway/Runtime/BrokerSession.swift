@@ -87,7 +87,15 @@ final class BrokerSession {
         let side = source == .input ? "input" : "output"
         switch event {
         case .message(let m):
-            return m.topic == configuration.replayTopic ? .replayRequest(m.payload) : .none
+            guard m.topic == configuration.replayTopic else { return .none }
+            if m.retain {
+                // A retained request would run again on every connection: answer none of them.
+                logger.warning(
+                    "ignored a retained replay request (it would run again at every connection); clear it with an empty retained message",
+                    metadata: ["topic": "\(m.topic)"])
+                return .none
+            }
+            return .replayRequest(m.payload)
         case .published(let mid):
             return source == .output ? .acknowledged(messageID: mid) : .none
         case .connected(let sessionPresent):

@@ -1,0 +1,61 @@
+import Foundation
+import MQTT
+import Testing
+import TestSupport
+import Wire
+@testable import Gateway
+
+@Suite("Replay requests that must not misfire")
+struct ReplayRequestSafetyTests {
+    @Test("a NUL or control character in request_id or reply_topic is refused, never cut short into another topic")
+    func controlCharacters() {
+        func parse(_ json: String) -> ReplayResponder.Parsed { ReplayResponder.parse(Array(json.utf8)) }
+        guard case .invalid(nil, nil, let e1) = parse(#"{"request_id":"a\u0000b","sensor_id":"*","from":0,"to":1}"#) else {
+            Issue.record("a NUL in request_id was accepted")
+            return
+        }
+        #expect(e1.contains("control characters"))
+        guard case .invalid("r", "replay/r", let e2) = parse(#"{"request_id":"r","sensor_id":"*","from":0,"to":1,"reply_topic":"replay/x\u0000/y"}"#) else {
+            Issue.record("a NUL in reply_topic was accepted")
+            return
+        }
+        #expect(e2.contains("control characters"))
+        guard case .invalid(nil, nil, _) = parse(#"{"request_id":"\#(String(repeating: "x", count: 129))","sensor_id":"*","from":0,"to":1}"#) else {
+            Issue.record("a 129-byte request_id was accepted")
+            return
+        }
+        guard case .request(let ok) = parse(#"{"request_id":"r-1.ok","sensor_id":"*","from":0,"to":1}"#) else {
+            Issue.record("a plain request was refused")
+            return
+        }
+        #expect(ok.replyTopic == "replay/r-1.ok")
+    }
+
+    @Test("a retained replay request is not answered (it would run again at every connection); a live one is")
+    func retainedRequestIgnored() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["replay/#"])
+        let requester = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "requester"))
+        try await requester.connect()
+        let retainedMID = try requester.publish(
+            topic: "gateway/rr/replay", payload: Array(#"{"request_id":"kept","sensor_id":"*","from":0,"to":1000}"#.utf8), qos: .atLeastOnce,
+            retain: true)
+        try await waitUntil("the broker to take the retained request") { await requester.nextEvents().contains(.published(messageID: retainedMID)) }
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "rr")
+        try await waitUntil("the output connection to subscribe the replay topic") { gateway.status.snapshot.connected }
+        _ = try requester.publish(
+            topic: "gateway/rr/replay", payload: Array(#"{"request_id":"live","sensor_id":"*","from":0,"to":1000}"#.utf8), qos: .atLeastOnce)
+        try await watcher.recorder.wait(for: "the live request answered") { events in
+            events.messages.contains { $0.topic == "replay/live" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true") }
+        }
+        try await gateway.stop()
+        // The status as the drain left it: every request the gateway started a replay for.
+        #expect(gateway.status.snapshot.runtime.replays == 1)
+        #expect(await watcher.messages(on: "replay/kept").isEmpty)
+        await requester.disconnect()
+        await watcher.close()
+    }
+}

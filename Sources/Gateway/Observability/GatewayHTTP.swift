@@ -35,6 +35,7 @@ public enum GatewayHTTP {
                     problems.append("\"waiting for the broker to acknowledge the readings subscription\"")
                 }
                 if !s.journalWritable { problems.append("\"journal not writable\"") }
+                if let missing = s.journalMissing { problems.append(WireJSON.quoted(missing)) }
                 if let age = status.loopAgeMs, age > watchdogMs {
                     problems.append("\"service loop stalled: no turn completed for \(age) ms (watchdog \(watchdogMs) ms)\"")
                 }

@@ -20,7 +20,9 @@ extension GatewayMetrics {
             "sensor_gateway_readings_subscriptions_total", .counter,
             "Readings subscriptions the broker acknowledged since start (one per connection: more than 1 means reconnections).",
             [([], Double(s.readingsSubscriptions))])
-        metric("sensor_gateway_journal_writable", .gauge, "0 after a journal write or sync failed.", [([], s.journalWritable ? 1 : 0)])
+        metric(
+            "sensor_gateway_journal_writable", .gauge, "0 after a journal write or sync failed, or while its files were removed or replaced under the gateway.",
+            [([], s.journalWritable && s.journalMissing == nil ? 1 : 0)])
         metric("sensor_gateway_messages_received_total", .counter, "Inbound sensor messages processed.", [([], Double(s.counters.received))])
         metric("sensor_gateway_duplicates_total", .counter, "Exact duplicate readings dropped.", [([], Double(s.counters.duplicates))])
         metric("sensor_gateway_dead_letters_total", .counter, "Messages published to dlq/.", [([], Double(s.counters.deadLetters))])

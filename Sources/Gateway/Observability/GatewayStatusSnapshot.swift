@@ -40,5 +40,7 @@ public struct GatewayStatusSnapshot: Sendable {
     public var lastReceivedAt: Int64?
     /// What opening the journal found damaged (and salvaged or set aside); empty when clean.
     public var journalDamage: [String] = []
+    /// Set while the journal's files are no longer where they were opened (removed or replaced).
+    public var journalMissing: String?
     public init() {}
 }

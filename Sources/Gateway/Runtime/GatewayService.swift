@@ -51,6 +51,9 @@ public final class GatewayService {
     private var counters = RuntimeCounters()
     /// What opening the journal found damaged (shown on `/healthz` and in a metric).
     private let journalDamage: [String]
+    /// Whether the journal's files are still where they were opened (checked once a second).
+    private let presence: JournalPresence
+    private var journalMissing: String?
     /// Sensors' lifecycle in the log, rate-limited.
     private var sensorEvents: SensorEventLog
     private let startedAt = Clocks.epochMilliseconds()
@@ -104,12 +107,17 @@ public final class GatewayService {
             logger.warning("fault injection: unsynced journal writes are held in memory, so a kill loses what a power cut would; for reliability runs only")
             fileSystem = PowerLossFileSystem()
         }
+        let journalExisted = FileManager.default.fileExists(atPath: layout.metaPath)
         ingest = try IngestJournal(
             layout: layout, fsync: configuration.fsync, syncIntervalMs: configuration.fsyncIntervalMs, limits: ingestLimits,
             passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
             fileSystem: fileSystem, clock: JournalClock(sources: clocks), onInput: { inbox.inputArrived(waiting: $0) })
         let report = ingest.withJournal { $0.report }
         logger.info("journal opened", metadata: ["records": "\(report.records)"])
+        if !journalExisted {
+            logger.notice("no journal was found: started a new, empty one", metadata: ["directory": "\(configuration.journalDirectory)"])
+        }
+        presence = JournalPresence(directory: configuration.journalDirectory, metaPath: layout.metaPath)
         for p in report.fileProblems { logger.warning("journal file problem", metadata: ["problem": "\(p)"]) }
         for c in report.corruption { logger.error("journal corruption", metadata: ["damage": "\(c)"]) }
         if report.tornTail { logger.notice("journal: an interrupted last write was discarded") }
@@ -303,6 +311,7 @@ public final class GatewayService {
         if monotonic - lastCheckpointAt >= GatewayService.checkpointEveryMs {
             lastCheckpointAt = monotonic
             storeCheckpoint()
+            checkPresence()
         }
         let pressure = ingest.withJournal { !$0.canAppend(bytes: $0.capacityBytes / 4) }
         let every = pressure ? min(GatewayService.snapshotUnderPressureMs, configuration.snapshotIntervalMs) : configuration.snapshotIntervalMs
@@ -333,6 +342,14 @@ public final class GatewayService {
             lastBrokerHealth = health
             publishStatus()
         }
+    }
+
+    /// Reports (once, and on `/healthz` while it lasts) a journal removed or replaced under the
+    /// running gateway.
+    private func checkPresence() {
+        let problem = presence.problem()
+        if let problem, journalMissing == nil { logger.critical("\(problem)") }
+        journalMissing = problem
     }
 
     /// Logs and counts each step of the wall clock the journal's timeline saw.
@@ -505,6 +522,7 @@ public final class GatewayService {
         s.clockOffsetMs = ingest.clock.offsetMs
         s.lastReceivedAt = s.ingest.lastAcceptedAt
         s.journalDamage = journalDamage
+        s.journalMissing = journalMissing
         status.update(s)
     }
 

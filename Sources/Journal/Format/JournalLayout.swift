@@ -34,7 +34,8 @@ public struct JournalLayout: Sendable, Equatable {
     /// The largest payload one record can carry in this layout.
     public var maxRecordPayload: Int { RecordFormat.maxPayload(segmentSize: segmentSize) }
 
-    var metaPath: String { "\(directory)/journal.meta" }
+    /// The file that records the journal's geometry (written once, when the journal is made).
+    public var metaPath: String { "\(directory)/journal.meta" }
     var checkpointPath: String { "\(directory)/checkpoint" }
 
     var metaText: String { "segments=\(segmentCount)\nsegment_size=\(segmentSize)\n" }

@@ -41,3 +41,34 @@ public enum Topics {
         return String(parts[1])
     }
 }
+
+extension Topics {
+    /// The shapes of every topic the gateway itself publishes on (nil: a level that varies), for
+    /// refusing a readings filter that would take the gateway's own output as input (a filter of
+    /// `dlq/+/temperature` dead-lettered its own dead letters, about 20 a second from one message).
+    static let gatewayOutputShapes: [[String?]] = [
+        ["cleaned", nil, "temperature"], ["dlq", nil, "temperature"], ["sensors", nil, "resend"],
+        ["aggregates", nil, "temperature", nil], ["gateway", nil, "sensors", nil], ["gateway", nil, "status"],
+        ["gateway", nil, "replay"],
+    ]
+
+    /// The gateway output topic a subscription `filter` (MQTT wildcards `+` and `#`) would also
+    /// receive, described for an error message; nil when it receives none of them.
+    public static func gatewayOutputOverlapping(_ filter: String) -> String? {
+        let levels = filter.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if let first = levels.first, first == "replay" || first == "+" && levels.count >= 2 || first == "#" {
+            return "replay answers (replay/...)"
+        }
+        for shape in gatewayOutputShapes {
+            var overlaps = true
+            for (i, level) in levels.enumerated() {
+                if level == "#" { break }
+                guard i < shape.count else { overlaps = false; break }
+                if level != "+", let fixed = shape[i], fixed != level { overlaps = false; break }
+                if i == levels.count - 1 && levels.count != shape.count { overlaps = false }
+            }
+            if overlaps { return shape.map { $0 ?? "+" }.joined(separator: "/") }
+        }
+        return nil
+    }
+}

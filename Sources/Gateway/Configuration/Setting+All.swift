@@ -45,6 +45,9 @@ extension Setting {
             name: "topic-filter", help: "The inbound topic filter; its + level is the sensor id.", valueName: "filter",
             apply: { raw, c in
                 guard let p = TopicPattern(raw) else { throw Problem("needs exactly one `+` level for the sensor id and no `#`") }
+                if let own = Topics.gatewayOutputOverlapping(raw) {
+                    throw Problem("would also receive the gateway's own output (\(own)), which it would take as readings again and again")
+                }
                 c.engine.topicPattern = p
             }, show: { $0.engine.topicPattern.filter }),
         .integer(

@@ -6,7 +6,7 @@ import UnixSignals
 /// SIGHUP re-reads the configuration (file, environment and the original flags) and applies it
 /// as `SettingsReload` decides; an invalid file is logged and kept out. It never stops the gateway.
 struct HangupReload: Service {
-    let running: GatewayConfiguration
+    let live: LiveSettings
     let logLevel: LiveLogLevel
     let logger: Logger
     let load: @Sendable () throws -> GatewayConfiguration
@@ -15,7 +15,7 @@ struct HangupReload: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             do {
-                SettingsReload.apply(try load(), running: running, logLevel: logLevel, logger: logger)
+                SettingsReload.apply(try load(), live: live, logLevel: logLevel, logger: logger)
             } catch {
                 logger.error("SIGHUP: configuration not valid; the running settings stay", metadata: ["error": "\(error)"])
             }

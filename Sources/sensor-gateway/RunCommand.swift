@@ -118,12 +118,13 @@ struct RunCommand: AsyncParsableCommand {
                 handler: GatewayHTTP.handler(status: status, configuration: settings))
             services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup))
         }
-        services.append(.init(service: HangupReload(running: settings, logLevel: level, logger: logger, load: load), successTerminationBehavior: .ignore))
+        let live = LiveSettings(settings)
+        services.append(.init(service: HangupReload(live: live, logLevel: level, logger: logger, load: load), successTerminationBehavior: .ignore))
         // Listed last, so the group's graceful shutdown reaches it first: the gateway drains while
         // the HTTP endpoint still answers.
         services.append(
             .init(
-                service: GatewayDaemon(configuration: settings, logger: logger, status: status),
+                service: GatewayDaemon(configuration: settings, logger: logger, status: status, live: live),
                 successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

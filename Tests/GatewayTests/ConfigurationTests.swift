@@ -200,16 +200,22 @@ struct ConfigurationTests {
         let handler = GatewayLogHandler(label: "t", level: level, format: .text, syslogPriorityPrefix: false)
         let logger = Logger(label: "t") { _ in handler }
         let running = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: [:], defaultGatewayID: "h")
+        let live = LiveSettings(running)
         func reload(_ flags: [String: String]) throws -> SettingsReload.Outcome {
             let next = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: flags, defaultGatewayID: "h")
-            return SettingsReload.apply(next, running: running, logLevel: level, logger: logger)
+            return SettingsReload.apply(next, live: live, logLevel: level, logger: logger)
         }
-        #expect(try reload([:]) == .init(levelChanged: false, needsRestart: false))
-        #expect(try reload(["log-level": "error"]) == .init(levelChanged: true, needsRestart: false))
+        #expect(try reload([:]) == .init(levelChanged: false))
+        #expect(try reload(["log-level": "error"]) == .init(levelChanged: true))
         #expect(handler.logLevel == .error && logger.logLevel == .error)
-        #expect(try reload(["log-level": "error", "max-fill": "7"]) == .init(levelChanged: false, needsRestart: true))
-        #expect(try reload(["log-level": "debug", "max-fill": "7"]) == .init(levelChanged: true, needsRestart: true))
+        #expect(try reload(["log-level": "error", "max-fill": "7"]) == .init(levelChanged: false, applied: ["max-fill"]))
+        #expect(live.current.engine.maxFill == 7)
+        #expect(
+            try reload(["log-level": "debug", "max-fill": "7", "journal-max-bytes": "64M"]) == .init(levelChanged: true, restartOnly: ["journal-max-bytes"]))
+        #expect(live.current.journalMaxBytes == running.journalMaxBytes, "a restart-only setting changed the running one")
         #expect(logger.logLevel == .debug)
+        // Every live setting names a setting.
+        #expect(SettingsReload.liveSettings.isSubset(of: Set(Setting.all.map(\.name))))
     }
 
     @Test("an unreachable broker is logged and retried; SIGTERM while retrying exits 0")

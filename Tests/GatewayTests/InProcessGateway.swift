@@ -10,6 +10,8 @@ struct InProcessGateway {
     let status: StatusBoard
     let shutdown: ShutdownSignal
     let running: Task<Void, Error>
+    /// Where a test hands reloaded settings, as SIGHUP does.
+    let live: LiveSettings
 
     /// Starts it against `broker` with data in `directory`, and waits until it has subscribed.
     static func start(
@@ -28,13 +30,14 @@ struct InProcessGateway {
         configure(&settings)
         let shutdown = ShutdownSignal()
         let status = StatusBoard()
+        let live = LiveSettings(settings)
         let service = try GatewayService(
             configuration: settings, logger: Logger(label: "\(id)-test"), shutdown: shutdown,
-            status: status, outboundCapacity: outboundCapacity, ingestLimits: ingestLimits, clocks: clocks)
+            status: status, outboundCapacity: outboundCapacity, ingestLimits: ingestLimits, clocks: clocks, live: live)
         prepare(service)
         let running = Task { try await service.run() }
         try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }
-        return InProcessGateway(configuration: settings, status: status, shutdown: shutdown, running: running)
+        return InProcessGateway(configuration: settings, status: status, shutdown: shutdown, running: running, live: live)
     }
 
     /// Drains and stops it; rethrows what its loop threw.

@@ -1,3 +1,4 @@
+import Recovery
 import Testing
 @testable import Gateway
 
@@ -16,7 +17,8 @@ struct InputBatchTests {
         var ticks: [UInt64] = []
         var parts = 0
         while !batch.isEmpty {
-            let (inputs, tick) = batch.nextPart()
+            let part = batch.nextPart()
+            let (inputs, tick) = (part.inputs, part.tick)
             #expect(inputs.count <= InputBatch.perTurn)
             #expect(ticks.isEmpty, "nothing may run after the tick")
             seqs += inputs.map(\.seq)
@@ -33,12 +35,29 @@ struct InputBatchTests {
     func smallBatch() {
         var batch = InputBatch()
         batch.start(Self.inputs(10), tick: nil)
-        let (inputs, tick) = batch.nextPart()
+        let first = batch.nextPart()
+        let (inputs, tick) = (first.inputs, first.tick)
         #expect(inputs.count == 10 && tick == nil && batch.isEmpty)
         batch.start([], tick: (seq: 11, time: 1_001))
         #expect(!batch.isEmpty)
-        let (none, onlyTick) = batch.nextPart()
+        let last = batch.nextPart()
+        let (none, onlyTick) = (last.inputs, last.tick)
         #expect(none.isEmpty && onlyTick?.seq == 11 && batch.isEmpty)
         #expect(batch.split == 0)
+    }
+
+    @Test("new engine settings taken with a batch come after its last input and before its tick")
+    func settingsAfterInputs() {
+        var batch = InputBatch()
+        var settings = EngineConfiguration()
+        settings.validMax = 60
+        batch.start(Self.inputs(1_500), configuration: (seq: 1_501, configuration: settings), tick: (seq: 1_502, time: 1_001))
+        let first = batch.nextPart()
+        #expect(first.inputs.count == InputBatch.perTurn && first.configuration == nil && first.tick == nil)
+        let second = batch.nextPart()
+        #expect(second.inputs.last?.seq == 1_500)
+        #expect(second.configuration?.seq == 1_501 && second.configuration?.configuration.validMax == 60)
+        #expect(second.tick?.seq == 1_502)
+        #expect(batch.isEmpty)
     }
 }

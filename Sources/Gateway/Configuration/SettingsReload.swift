@@ -1,28 +1,51 @@
 import Logging
 
-/// What a re-read configuration changes on a running gateway (SIGHUP): `log-level` at once;
-/// any other difference only after a restart, which is logged as such.
+/// What a re-read configuration changes on a running gateway (SIGHUP), setting by setting.
+///
+/// Live: `log-level`, the engine's ranges, windows, fill and caps (journaled, so the engine
+/// changes at one point of its input, also when replayed), and the replay limits. Restart-only:
+/// where and how it connects and listens (broker, identities, TLS and credentials, HTTP), the
+/// journal (its folder and size), what shapes topics and stored state (topic filter, payload
+/// limit, aggregate window), fsync and the log format. The log names each change with its old and
+/// new value, and which of the two kinds it is.
 public enum SettingsReload {
     public struct Outcome: Equatable, Sendable {
         /// `log-level` differed and now applies.
         public var levelChanged: Bool
-        /// Other settings differ; they take effect at the next start.
-        public var needsRestart: Bool
+        /// Other live settings that changed and now apply.
+        public var applied: [String] = []
+        /// Settings that differ and take effect only at the next start.
+        public var restartOnly: [String] = []
+        /// Whether any setting needs a restart.
+        public var needsRestart: Bool { !restartOnly.isEmpty }
 
-        public init(levelChanged: Bool, needsRestart: Bool) {
+        public init(levelChanged: Bool, applied: [String] = [], restartOnly: [String] = []) {
             self.levelChanged = levelChanged
-            self.needsRestart = needsRestart
+            self.applied = applied
+            self.restartOnly = restartOnly
         }
     }
 
-    /// Applies `reloaded` against the `running` settings, logging what happened.
+    /// The settings a running gateway takes on a reload (besides `log-level`).
+    public static let liveSettings: Set<String> = [
+        "valid-min", "valid-max", "reorder-window-ms", "late-horizon-s", "max-fill", "fill", "reset-threshold", "stale-factor",
+        "future-tolerance-s", "max-sensors", "sensor-retention-s", "replay-max-concurrent", "replay-max-window-s",
+    ]
+
+    /// Applies `reloaded` to the running gateway through `live`, logging each change.
     @discardableResult
-    public static func apply(
-        _ reloaded: GatewayConfiguration, running: GatewayConfiguration, logLevel: LiveLogLevel,
-        logger: Logger
-    ) -> Outcome {
-        let levelChanged = reloaded.logLevel != logLevel.level
-        if levelChanged {
+    public static func apply(_ reloaded: GatewayConfiguration, live: LiveSettings, logLevel: LiveLogLevel, logger: Logger) -> Outcome {
+        let running = live.current
+        var outcome = Outcome(levelChanged: reloaded.logLevel != logLevel.level)
+        var changes: Logger.Metadata = [:]
+        for setting in Setting.all {
+            let (old, new) = (setting.value(in: running), setting.value(in: reloaded))
+            guard old != new, setting.name != "log-level" else { continue }
+            let live = liveSettings.contains(setting.name)
+            changes[setting.name] = "\(old.isEmpty ? "(unset)" : old) -> \(new.isEmpty ? "(unset)" : new)\(live ? "" : " (after a restart)")"
+            if live { outcome.applied.append(setting.name) } else { outcome.restartOnly.append(setting.name) }
+        }
+        if outcome.levelChanged {
             let change: Logger.Metadata = ["from": "\(logLevel.level)", "to": "\(reloaded.logLevel)"]
             // Said at the more verbose of the two levels, so it shows whichever way it goes.
             if reloaded.logLevel > logLevel.level {
@@ -33,17 +56,15 @@ public enum SettingsReload {
                 logger.notice("SIGHUP: log-level changes", metadata: change)
             }
         }
-        // Everything else as it is running, to see whether anything else differs.
-        var rest = reloaded
-        rest.logLevel = running.logLevel
-        let needsRestart = rest.summary != running.summary
-        if needsRestart {
-            logger.warning(
-                "SIGHUP: configuration re-read and valid, but these changes need a restart to take effect",
-                metadata: ["running": "\(running.summary)", "file": "\(rest.summary)"])
-        } else if !levelChanged {
-            logger.notice("SIGHUP: configuration re-read; nothing changed")
+        live.apply(engine: reloaded.engine, replay: reloaded.replay, logLevel: reloaded.logLevel)
+        if !outcome.applied.isEmpty {
+            logger.notice("SIGHUP: settings applied", metadata: changes.filter { outcome.applied.contains($0.key) })
         }
-        return Outcome(levelChanged: levelChanged, needsRestart: needsRestart)
+        if outcome.needsRestart {
+            logger.warning(
+                "SIGHUP: these changes take effect at the next start", metadata: changes.filter { outcome.restartOnly.contains($0.key) })
+        }
+        if !outcome.levelChanged && changes.isEmpty { logger.notice("SIGHUP: configuration re-read; nothing changed") }
+        return outcome
     }
 }

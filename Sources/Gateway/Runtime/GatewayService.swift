@@ -30,6 +30,10 @@ public final class GatewayService {
     private var recordBuffer: [UInt8] = []
     /// Input taken from the journal and not yet run through the engine.
     private var batch = InputBatch()
+    /// Settings a SIGHUP reload changed (nil: none can change, as in tests that build a service).
+    private let live: LiveSettings?
+    /// Engine settings the journal had no room for yet: journaled at the next take.
+    private var unjournaledSettings: EngineConfiguration?
     /// The first journal seq of input the engine has not taken.
     private var inputFrom: UInt64
     /// The last journal seq of a publication journaled.
@@ -77,11 +81,11 @@ public final class GatewayService {
     /// error.
     public convenience init(
         configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal,
-        status: StatusBoard = StatusBoard()
+        status: StatusBoard = StatusBoard(), live: LiveSettings? = nil
     ) throws {
         try self.init(
             configuration: configuration, logger: logger, shutdown: shutdown, status: status,
-            outboundCapacity: 8192, ingestLimits: IngestJournal.Limits())
+            outboundCapacity: 8192, ingestLimits: IngestJournal.Limits(), live: live)
     }
 
     /// `outboundCapacity`: publications kept in memory before the journal serves as the queue;
@@ -89,9 +93,11 @@ public final class GatewayService {
     /// tests can make those paths run, and step the wall clock).
     init(
         configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal, status: StatusBoard,
-        outboundCapacity: Int, ingestLimits: IngestJournal.Limits, clocks: JournalClock.Sources = .system
+        outboundCapacity: Int, ingestLimits: IngestJournal.Limits, clocks: JournalClock.Sources = .system,
+        live: LiveSettings? = nil
     ) throws {
         self.configuration = configuration
+        self.live = live
         self.logger = logger
         sensorEvents = SensorEventLog(logger: logger)
         self.shutdown = shutdown
@@ -100,6 +106,7 @@ public final class GatewayService {
         let inbox = Inbox()
         self.inbox = inbox
         shutdown.onRequest { inbox.stop() }
+        live?.onEngineChange { inbox.settingsChanged() }
         let layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
         let snapshot = SnapshotPreload(path: configuration.snapshotPath)
         var fileSystem: FileSystem = POSIXFileSystem()
@@ -130,6 +137,12 @@ public final class GatewayService {
 
         let restored = try JournalRestore(configuration: configuration, logger: logger).run(ingest, outbound: &outbound, snapshot: snapshot.wait)
         engine = restored.engine
+        if engine.configuration != configuration.engine {
+            // The file's settings differ from the ones the journal left the engine with (changed
+            // between runs): journal them first, so a later replay changes them at the same point.
+            unjournaledSettings = configuration.engine
+            logger.notice("engine settings changed since the last run; they apply from the first input taken")
+        }
         pendingPublications = restored.toJournal
         counters.restoreMismatches = restored.mismatchedPublications
         counters.restoreCompared = restored.comparedPublications
@@ -253,17 +266,25 @@ public final class GatewayService {
         guard outputHasRoom else { return }
         if batch.isEmpty {
             let deadline = engine.nextDeadline()
-            let (inputs, tick) = ingest.take { now in deadline.map { now >= $0 } ?? false }
-            if !inputs.isEmpty { beforeBatch?() }
-            batch.start(inputs, tick: tick)
+            let change = unjournaledSettings ?? live?.takeEngineChange()
+            let (taken, unjournaled) = ingest.take(configuration: change) { now in deadline.map { now >= $0 } ?? false }
+            unjournaledSettings = unjournaled
+            if !taken.inputs.isEmpty { beforeBatch?() }
+            batch.start(taken.inputs, configuration: taken.configuration, tick: taken.tick)
         }
-        let (inputs, tick) = batch.nextPart()
+        let part = batch.nextPart()
         let admittedBefore = engine.sensorsAdmitted
-        for input in inputs {
+        for input in part.inputs {
             engine.ingest(topic: input.topic, payload: input.payload, receivedAt: input.time, into: &pendingPublications)
             inputFrom = input.seq + 1
         }
-        if let tick {
+        if let change = part.configuration {
+            engine.reconfigure(change.configuration)
+            inputFrom = change.seq + 1
+            counters.settingsApplied += 1
+            logger.notice("SIGHUP: the new engine settings apply from here on", metadata: ["journal_seq": "\(change.seq)"])
+        }
+        if let tick = part.tick {
             engine.tick(now: tick.time, into: &pendingPublications)
             inputFrom = tick.seq + 1
         }
@@ -530,7 +551,7 @@ public final class GatewayService {
         counters.replays += 1
         ReplayResponder.start(
             payload, journalDirectory: configuration.journalDirectory, client: broker.output,
-            limits: configuration.replay, slots: replaySlots, logger: logger)
+            limits: live?.replayLimits ?? configuration.replay, slots: replaySlots, logger: logger)
     }
 }
 

@@ -9,18 +9,21 @@ public struct GatewayDaemon: Service {
     let configuration: GatewayConfiguration
     let logger: Logger
     let status: StatusBoard
+    /// Where SIGHUP reloads hand the settings a running gateway can take.
+    let live: LiveSettings?
 
-    public init(configuration: GatewayConfiguration, logger: Logger, status: StatusBoard) {
+    public init(configuration: GatewayConfiguration, logger: Logger, status: StatusBoard, live: LiveSettings? = nil) {
         self.configuration = configuration
         self.logger = logger
         self.status = status
+        self.live = live
     }
 
     public func run() async throws {
         let shutdown = ShutdownSignal()
         let service: GatewayService
         do {
-            service = try GatewayService(configuration: configuration, logger: logger, shutdown: shutdown, status: status)
+            service = try GatewayService(configuration: configuration, logger: logger, shutdown: shutdown, status: status, live: live)
         } catch {
             throw GatewayFailure.journalUnavailable("cannot open the journal in \(configuration.journalDirectory): \(error)")
         }

@@ -77,6 +77,11 @@ final class Inbox: Sendable {
         wake { $0.stopping = true }
     }
 
+    /// New engine settings wait to be journaled: worth a turn.
+    func settingsChanged() {
+        wake { $0.otherEvents += 1 }
+    }
+
     /// `waiting`: journaled messages now waiting for the pipeline.
     func inputArrived(waiting: Int) {
         wake { $0.inputWaiting = max(waiting, 1) }

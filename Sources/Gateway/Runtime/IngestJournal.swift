@@ -1,4 +1,5 @@
 import Journal
+import Recovery
 import MQTT
 import Synchronization
 
@@ -212,27 +213,43 @@ final class IngestJournal: MQTTMessageSink {
         return nil
     }
 
-    /// Takes every journaled message waiting for the pipeline, in journal order; then, when
-    /// `tickDue` says so for the time reached, appends a tick after them and returns its time.
-    /// The tick is journaled in the same step, so replay sees exactly this order.
-    func take(tickDue: (Int64) -> Bool) -> (inputs: [Input], tick: (seq: UInt64, time: Int64)?) {
+    /// What `take` took: the journaled messages, then (when given and journaled) new engine
+    /// settings, then (when due) a tick, in that journal order.
+    struct Taken {
+        var inputs: [Input]
+        var configuration: (seq: UInt64, configuration: EngineConfiguration)?
+        var tick: (seq: UInt64, time: Int64)?
+    }
+
+    /// Takes every journaled message waiting for the pipeline, in journal order; then appends
+    /// `configuration` (new engine settings) after them, when given; then, when `tickDue` says
+    /// so for the time reached, a tick. All in the same step under the lock, so replay sees
+    /// exactly this order. Settings that could not be journaled (a full journal) are returned
+    /// as `unjournaled`, to be offered again.
+    func take(configuration: EngineConfiguration? = nil, tickDue: (Int64) -> Bool) -> (taken: Taken, unjournaled: EngineConfiguration?) {
         state.withLock { s in
             IngestJournal.appendHeld(&s)
-            let inputs = s.pending
+            var taken = Taken(inputs: s.pending)
             s.pending.removeAll(keepingCapacity: true)
             s.pendingBytes = 0
             defer { refreshPause(s) }
-            guard s.failure == nil, s.held.isEmpty else { return (inputs, nil) }
+            guard s.failure == nil, s.held.isEmpty else { return (taken, configuration) }
             let now = clock.now()
-            guard tickDue(now) else { return (inputs, nil) }
             do {
-                let seq = try s.journal.append(type: RecordType.tick.rawValue, time: now, payload: [])
-                return (inputs, (seq, now))
+                if let configuration {
+                    let seq = try s.journal.append(
+                        type: RecordType.configuration.rawValue, time: now, payload: JournalRecords.encodeConfiguration(configuration))
+                    taken.configuration = (seq, configuration)
+                }
+                if tickDue(now) {
+                    taken.tick = (try s.journal.append(type: RecordType.tick.rawValue, time: now, payload: []), now)
+                }
+                return (taken, nil)
             } catch JournalError.full {
-                return (inputs, nil)
+                return (taken, taken.configuration == nil ? configuration : nil)
             } catch {
                 s.failure = "\(error)"
-                return (inputs, nil)
+                return (taken, taken.configuration == nil ? configuration : nil)
             }
         }
     }

@@ -1,37 +1,53 @@
+import Recovery
+
 /// Journaled input taken from `IngestJournal` and not yet run through the engine.
 ///
 /// A turn of the service loop runs at most `perTurn` inputs of it, so a large batch (a backlog
 /// that arrived while the engine was busy, up to the ingest limit of 4,096 messages) cannot
 /// stall the loop: acknowledgements, durable output and the status go on between the parts.
-/// The tick journaled after the batch runs after its last input, the order replay will see.
+/// New engine settings and the tick journaled after the batch run after its last input, the
+/// order replay will see.
 struct InputBatch {
     static let perTurn = 1024
 
     private var inputs: [IngestJournal.Input] = []
     private var next = 0
     private var tick: (seq: UInt64, time: Int64)?
+    private var configuration: (seq: UInt64, configuration: EngineConfiguration)?
     /// Batches that took more than one turn to run.
     private(set) var split = 0
 
     /// Whether everything taken has run: only then may more be taken.
-    var isEmpty: Bool { next == inputs.count && tick == nil }
+    var isEmpty: Bool { next == inputs.count && tick == nil && configuration == nil }
 
     /// Starts on a new batch; the previous one must be empty.
-    mutating func start(_ inputs: [IngestJournal.Input], tick: (seq: UInt64, time: Int64)?) {
+    mutating func start(
+        _ inputs: [IngestJournal.Input], configuration: (seq: UInt64, configuration: EngineConfiguration)? = nil,
+        tick: (seq: UInt64, time: Int64)?
+    ) {
         precondition(isEmpty, "a batch taken before the last one ran")
         self.inputs = inputs
         next = 0
+        self.configuration = configuration
         self.tick = tick
         if inputs.count > Self.perTurn { split += 1 }
     }
 
-    /// This turn's part: at most `perTurn` inputs, and the tick once no input is left.
-    mutating func nextPart() -> (inputs: ArraySlice<IngestJournal.Input>, tick: (seq: UInt64, time: Int64)?) {
+    /// This turn's part: at most `perTurn` inputs, and the settings and the tick once no input
+    /// is left (to run in that order).
+    mutating func nextPart() -> Part {
         let end = min(inputs.count, next + Self.perTurn)
         let part = inputs[next..<end]
         next = end
-        guard next == inputs.count else { return (part, nil) }
-        defer { tick = nil }
-        return (part, tick)
+        guard next == inputs.count else { return Part(inputs: part) }
+        defer { (tick, configuration) = (nil, nil) }
+        return Part(inputs: part, configuration: configuration, tick: tick)
+    }
+
+    /// One turn's share of the batch.
+    struct Part {
+        var inputs: ArraySlice<IngestJournal.Input>
+        var configuration: (seq: UInt64, configuration: EngineConfiguration)?
+        var tick: (seq: UInt64, time: Int64)?
     }
 }

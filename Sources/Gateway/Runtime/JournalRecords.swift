@@ -1,5 +1,6 @@
 import Journal
 import Recovery
+import Wire
 
 /// The journal payloads of the gateway's records: a message taken from the broker
 /// (`topic length u16 LE | topic | payload`) and a publication (`kind u8 | retain u8 | message`).
@@ -49,4 +50,9 @@ enum JournalRecords {
         else { return nil }
         return Publication(kind: kind, topic: topic, payload: Array(payload), retain: bytes[1] == 1)
     }
+
+    /// A configuration record's payload (off the hot path: once per reload).
+    static func encodeConfiguration(_ c: EngineConfiguration) -> [UInt8] { (try? WireJSON.encode(c)) ?? [] }
+
+    static func decodeConfiguration(_ bytes: [UInt8]) -> EngineConfiguration? { try? WireJSON.decode(EngineConfiguration.self, from: bytes) }
 }

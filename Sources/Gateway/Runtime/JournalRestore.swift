@@ -41,7 +41,9 @@ struct JournalRestore {
         var regenerated: [Publication] = []
         do {
             if let snapshot = try loadSnapshot() {
-                if snapshot.engine.configuration == configuration.engine {
+                // Settings a reload can change are journaled where they changed, so a snapshot
+                // differing only in those is still the state the journal continues from.
+                if configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration) == configuration.engine {
                     result.engine = snapshot.engine
                     inputFrom = snapshot.inputFrom
                     publicationsThrough = snapshot.publicationsThrough
@@ -82,6 +84,8 @@ struct JournalRestore {
                     }
                 case .tick where record.seq >= inputFrom:
                     result.engine.tick(now: record.time, into: &regenerated)
+                case .configuration where record.seq >= inputFrom:
+                    if let changed = JournalRecords.decodeConfiguration(record.payload) { result.engine.reconfigure(changed) }
                 case .publication:
                     guard let p = JournalRecords.decodePublication(record.payload) else { break }
                     if record.seq > publicationsThrough {

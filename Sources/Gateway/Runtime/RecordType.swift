@@ -8,4 +8,7 @@ enum RecordType: UInt16 {
     case tick = 2
     /// A publication: `kind u8 | retain u8 | topicLength u16 | topic | payload`.
     case publication = 3
+    /// New engine settings from a reload (`EngineConfiguration` as JSON), applied after the
+    /// input journaled before it.
+    case configuration = 4
 }

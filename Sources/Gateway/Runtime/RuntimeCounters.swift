@@ -10,6 +10,8 @@ struct RuntimeCounters: Sendable, Equatable {
     var restoreMismatches = 0
     /// Journaled publications the restore compared with the ones their input regenerated.
     var restoreCompared = 0
+    /// Reloaded engine settings journaled and applied since start.
+    var settingsApplied = 0
     /// Steps of the wall clock seen against the journal's timeline (`JournalClock`).
     var clockSteps = 0
     /// Reconnections to the broker since start, by connection.

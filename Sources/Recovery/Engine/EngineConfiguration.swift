@@ -49,6 +49,18 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
         Int(Swift.min(1024, Swift.max(16, 2 * lateHorizonMs / Swift.max(1, aggregateWindowMs) + 4)))
     }
 
+    /// `self` with the settings a running engine cannot change (they shape topics and stored
+    /// state) taken from `running`.
+    public func keepingRestartOnly(from running: EngineConfiguration) -> EngineConfiguration {
+        var c = self
+        c.gatewayID = running.gatewayID
+        c.topicPattern = running.topicPattern
+        c.maxPayloadBytes = running.maxPayloadBytes
+        c.aggregateWindowMs = running.aggregateWindowMs
+        c.maxHeldPerSensor = running.maxHeldPerSensor
+        return c
+    }
+
     /// The contract's `<window>` topic level, e.g. `60s`.
     var aggregateWindowLabel: String {
         aggregateWindowMs % 1000 == 0 ? "\(aggregateWindowMs / 1000)s" : "\(aggregateWindowMs)ms"

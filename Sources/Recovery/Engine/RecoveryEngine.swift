@@ -7,7 +7,7 @@ import Wire
 /// so journaling both and feeding them back in the same order reproduces the output byte for
 /// byte. The whole state is `Codable`, for snapshots the daemon restarts from.
 public struct RecoveryEngine: Codable, Sendable {
-    public let configuration: EngineConfiguration
+    public private(set) var configuration: EngineConfiguration
     private var sensors: [SensorState] = []
     private var index: [String: Int] = [:]
     /// Inbound topic -> sensor index, for topics already matched (rebuilt after a restore).
@@ -203,6 +203,17 @@ public struct RecoveryEngine: Codable, Sendable {
         silence = SilenceQueue(receipts: sensors.map(\.lastReceivedAt))
         topicIndex = [:]  // refills as topics are seen again
         deadlines = DeadlineQueue()  // rebuilt on next use
+    }
+
+    /// Takes new settings from here on (a SIGHUP reload, journaled so a replay changes them at
+    /// the same point of the input). The settings that shape topics and stored state (topic
+    /// filter, payload limit, aggregate window, gateway id) stay as they are: they take a
+    /// restart (`EngineConfiguration.keepingRestartOnly(from:)`). Windows, ranges, fill and caps apply to
+    /// the decisions made from now on; every sensor's next deadline is recomputed with them.
+    public mutating func reconfigure(_ new: EngineConfiguration) {
+        configuration = new.keepingRestartOnly(from: configuration)
+        deadlines = DeadlineQueue()
+        rebuildDeadlinesIfNeeded()
     }
 
     private mutating func noteDeadline(_ i: Int) {

@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import Testing
+import TestSupport
+import Wire
+@testable import Gateway
+
+@Suite("Settings reloaded into a running gateway")
+struct LiveReloadTests {
+    @Test("a valid range widened by a reload applies from that point, and a restart replaying the whole journal regenerates the same publications")
+    func widenedRangeReplaysExactly() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        var gateway = try await InProcessGateway.start(broker, in: dir, id: "reload")
+        let ts0: Int64 = 1_795_660_000_000
+        func readings(_ seqs: Range<UInt64>, value: Double) throws {
+            for seq in seqs { try fleet.measure("r1", seq: seq, ts: ts0 + Int64(seq) * 1000, temperature: value) }
+        }
+        func waitFor(_ seq: UInt64) async throws {
+            try await watcher.recorder.wait(for: "seq \(seq) cleaned", timeout: .seconds(60)) {
+                $0.messages.compactMap(CleanedReading.init).contains { $0.seq == seq }
+            }
+        }
+        try readings(0..<5, value: 52)
+        try readings(5..<10, value: 57)  // out of 50-55: corrected
+        try await waitFor(9)
+        var wider = gateway.configuration
+        wider.engine.validMax = 60
+        let logger = Logger(label: "reload-test")
+        let outcome = SettingsReload.apply(wider, live: gateway.live, logLevel: LiveLogLevel(.info), logger: logger)
+        #expect(outcome.applied == ["valid-max"])
+        // The change is journaled and applied at the next turn: readings from then on are in range.
+        let running = gateway.status
+        try await waitUntil("the engine to take the new range") { running.snapshot.runtime.settingsApplied == 1 }
+        try readings(10..<15, value: 57)
+        try await waitFor(14)
+        let live = await watcher.cleaned()
+        #expect(live.filter { (5..<10).contains($0.seq) }.allSatisfy { $0.quality == .corrected })
+        #expect(live.filter { (10..<15).contains($0.seq) }.allSatisfy { $0.quality == .ok }, "\(live.map { "\($0.seq):\($0.quality)" })")
+        try await gateway.stop()
+
+        // Restart without the snapshot, with the file's original range: the whole journal is
+        // replayed, and the journaled change must switch the range at the same point.
+        try FileManager.default.removeItem(atPath: dir.file("data/engine.snapshot"))
+        gateway = try await InProcessGateway.start(broker, in: dir, id: "reload")
+        let status = gateway.status
+        try await waitUntil("restored") { !status.snapshot.restoring }
+        #expect(status.snapshot.runtime.restoreCompared > 0)
+        #expect(status.snapshot.runtime.restoreMismatches == 0)
+        try await gateway.stop()
+        await fleet.close()
+        await watcher.close()
+    }
+}

@@ -36,6 +36,9 @@ struct PublishedHistory: Codable, Sendable {
         return now - e.publishedAt > horizon ? .expired : .restatable(e.quality)
     }
 
+    /// Whether `seq` was published this epoch as something other than `ok` (restatable or not).
+    func covers(_ seq: UInt64) -> Bool { index(of: seq) != nil }
+
     mutating func markRestated(_ seq: UInt64) {
         if let i = index(of: seq) { entries[i].restated.append(seq) }
     }

@@ -192,7 +192,7 @@ public struct RecoveryEngine: Codable, Sendable {
         for var sensor in sensors {
             if now - sensor.lastReceivedAt >= retention {
                 sensor.expire(at: now, &out)
-                remember(sensor)
+                remember(sensor, at: now)
                 counters.expired += 1
             } else {
                 kept.append(sensor)
@@ -259,7 +259,7 @@ public struct RecoveryEngine: Codable, Sendable {
             i = found
         }
         self.sensors[i].expire(at: receivedAt, &out)
-        remember(self.sensors[i])
+        remember(self.sensors[i], at: receivedAt)
         counters.evicted += 1
         let old = self.sensors[i].id
         index.removeValue(forKey: old)
@@ -290,8 +290,10 @@ public struct RecoveryEngine: Codable, Sendable {
     }
 
     /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (20,000 without a cap).
-    private mutating func remember(_ sensor: SensorState) {
-        if let r = sensor.remembered { forgotten.remember(r, cap: configuration.maxSensors ?? 20_000) }
+    private mutating func remember(_ sensor: SensorState, at now: Int64) {
+        if let r = sensor.remembered(at: now, horizon: configuration.lateHorizonMs) {
+            forgotten.remember(r, cap: configuration.maxSensors ?? 20_000)
+        }
     }
 
     private mutating func deadLetter(

@@ -129,7 +129,8 @@ struct SensorState: Codable, Sendable {
 
     /// A reading for a seq already published: restates an estimate, or is late or a duplicate.
     private mutating func late(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
-        if let below = forgottenBelow, r.seq < below { return .tooLate }
+        // Before the sensor was forgotten: only its remembered fills can still be restated.
+        if let below = forgottenBelow, r.seq < below, !history.covers(r.seq) { return .tooLate }
         switch history.lookup(r.seq, now: now, horizon: out.configuration.lateHorizonMs) {
         case .settled:
             return .duplicate

@@ -161,6 +161,27 @@ struct ResendNotResetTests {
         #expect(filledInTime.isEmpty, "filled although their reading had arrived: \(filledInTime.prefix(5))")
     }
 
+    @Test("a second answer to the same request, after all of it was published, is duplicates, not a reset")
+    func answeredTwice() throws {
+        var h = Harness()
+        let t0 = h.now
+        var script = Script()
+        for seq in 0..<50 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: t0 + Int64(seq) * 10) }
+        let jump = t0 + 3_000
+        for seq in 1600..<1650 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: jump + Int64(seq - 1600) * 2) }
+        for seq in 50..<1600 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: jump + 100 + Int64(seq - 50)) }
+        // 10 s later (everything published, the gap closed) the sensor answers the request again.
+        for seq in 50..<1600 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: jump + 10_000 + Int64(seq - 50)) }
+        _ = script.run(&h, until: jump + 14_000)
+
+        let outcome = try Outcome(h.log)
+        #expect(outcome.accounting.allProblems.isEmpty, "\(outcome)")
+        #expect(outcome.covers(0...1649), "\(outcome)")
+        #expect(outcome.byQuality == ["ok": 1650], "\(outcome)")
+        #expect(outcome.deadLetters.isEmpty, "\(outcome)")
+        #expect(h.engine.counters.duplicates == 1550)
+    }
+
     @Test("genuine resets still start a new epoch: a fall by more than the threshold to a seq never asked for")
     func genuineResetStillWorks() {
         var h = Harness()

@@ -220,3 +220,15 @@ struct AskedRangesTests {
         #expect(b.ranges.allSatisfy { $0.askedAt >= 50 })
     }
 }
+
+extension AskedRangesTests {
+    @Test("an open-ended range survives a snapshot round trip")
+    func openEndedRoundTrip() throws {
+        var a = AskedRanges()
+        a.add(from: 201, to: nil, at: 5)
+        a.add(from: 7, to: 9, at: 6)
+        let back = try JSONDecoder().decode(AskedRanges.self, from: JSONEncoder().encode(a))
+        #expect(back == a)
+        #expect(back.contains(UInt64.max - 1) && back.contains(201) && !back.contains(200))
+    }
+}

@@ -4,7 +4,7 @@ import Testing
 /// One misbehaving sender must cost a bounded amount of output, whatever it sends.
 @Suite("Hostile senders are bounded")
 struct HostileSenderTests {
-    @Test("a sensor flipping between two far-apart seqs opens a bounded number of epochs; the rest is rate_limited")
+    @Test("a sensor flipping between two far-apart seqs opens a bounded number of epochs; the rest is rate_limited or a duplicate")
     func flippingSeqs() {
         var h = Harness()
         for i in 0..<20 { h.send(seq: i) }
@@ -20,7 +20,10 @@ struct HostileSenderTests {
         // Every 600 after a 1601 would start an epoch (a fall beyond the reset threshold); past the
         // burst (and what an hour's refill gives over the ~10 s this took) those are rate_limited,
         // and the 1601s that follow are duplicates of the epoch that stays.
-        #expect(limited >= 500 - Int(c.epochBurst) - 1)
+        // Since issue 29 a 600 that falls inside the gap the gateway is still waiting on (20-1600, open
+        // while no tick closes it) is that gap's reading, here a duplicate of the one held, not a reset.
+        // Either way none of them opens an epoch past the burst.
+        #expect(limited + h.engine.counters.duplicates >= 1000 - Int(c.epochBurst) - 2, "limited \(limited), duplicates \(h.engine.counters.duplicates)")
         // Fills: at most the burst plus the refill over that time (the old behaviour was ~600 per message).
         #expect(synthetic <= Int(c.fillBurst) + Int(c.fillsPerMinute) / 2)
         #expect(h.log.count < 5_000)

@@ -189,12 +189,21 @@ struct ScenarioTests {
         #expect(h.send(seq: 0, ts: Self.base + 100_000).summary == ["0:ok"])
         #expect(h.send(seq: 1, ts: Self.base + 101_000).summary == ["1:ok"])
 
+        // A fall by more than the threshold to a seq the gateway never asked for (1-1500 came in order).
         var t = Self.started()
-        t.send(seq: 1500)
+        for seq in 1...1500 { t.send(seq: seq) }
         t.advance(2000)
         t.send(seq: 2, ts: Self.base + 500_000)
         let out = t.advance(2000)
         #expect(out.summary == ["0:synthetic", "1:synthetic", "2:ok"])
+
+        // A fall into a gap the gateway asked to be resent is the answer, not a reset (issue 29):
+        // 1-1499 came out as one gap, so the real 2 restates it.
+        var u = Self.started()
+        u.send(seq: 1500)
+        u.advance(2000)
+        #expect(u.send(seq: 2, ts: Self.base + 500_000).summary == ["2:restated"])
+        #expect(u.advance(2000).summary.isEmpty)
     }
 
     @Test("a silent sensor gets one open-ended resend request and a retained stale state; live again when it resumes")

@@ -6,15 +6,15 @@
 /// `Window.exactEstimates` per window, so a restatement takes the replaced one out exactly; past
 /// that they are folded into a summary, so no sender can make a window hold more than a few
 /// hundred bytes (see `Window.Summary`).
-struct AggregateWindows: Codable, Sendable {
-    struct Estimate: Codable, Sendable {
+struct AggregateWindows: Codable, Sendable, Equatable {
+    struct Estimate: Codable, Sendable, Equatable {
         var seq: UInt64
         var value: Double
         var quality: Quality
     }
 
     /// Count, sum and extremes of some values.
-    struct Summary: Codable, Sendable {
+    struct Summary: Codable, Sendable, Equatable {
         var count = 0
         var sum = 0.0
         var min = Double.infinity
@@ -59,7 +59,7 @@ struct AggregateWindows: Codable, Sendable {
         }
     }
 
-    struct Window: Codable, Sendable {
+    struct Window: Codable, Sendable, Equatable {
         /// Estimates kept one by one per window; 32 x 24 bytes. A normal fleet's windows hold a
         /// handful, so restatements are exact there.
         static let exactEstimates = 32
@@ -74,6 +74,10 @@ struct AggregateWindows: Codable, Sendable {
         var foldedSynthetic = Summary()
         var revision = 0
         var closedAt: Int64?
+        /// Closed early because its sensor was forgotten (`closeAll`): if the sensor comes back
+        /// before readings pass its end, the window continues (opened again at revision + 1)
+        /// instead of starting over at revision 0. nil: false (optional for older snapshots).
+        var closedEarly: Bool?
 
         /// Every value in the window.
         var all: Summary {
@@ -134,10 +138,22 @@ struct AggregateWindows: Codable, Sendable {
         if let found = windows.lastIndex(where: { $0.start == start }) {
             i = found
         } else {
+            // A restatement of an estimate whose window is no longer held (it went with its
+            // sensor when that was forgotten): publishing the window again from revision 0 with
+            // this one value would contradict what was published, so the aggregates stay as they were.
+            if replacing != nil { return [] }
             if windows.count >= limit { due += evictOldest(at: now, width: width) }
             windows.append(Window(start: start))
             earliestOpenEnd = min(earliestOpenEnd, start + width)
             i = windows.count - 1
+        }
+        if windows[i].closedEarly == true {
+            windows[i].closedEarly = nil
+            if start + width > maxReleasedTs {
+                windows[i].closedAt = nil
+                windows[i].revision += 1
+                earliestOpenEnd = min(earliestOpenEnd, start + width)
+            }
         }
         if let replacing { windows[i].removeEstimate(seq: seq, earlier: replacing) }
         switch quality {
@@ -176,8 +192,31 @@ struct AggregateWindows: Codable, Sendable {
 
     /// Closes every open window (the sensor is being forgotten); returns them, oldest first.
     mutating func closeAll(now: Int64, width: Int64) -> [Window] {
-        close(at: now, width: width) { _ in true }
+        let closed = close(at: now, width: width) { _ in true }
+        for i in windows.indices where windows[i].closedAt == now && closed.contains(where: { $0.start == windows[i].start }) {
+            windows[i].closedEarly = true
+        }
+        return closed
     }
+
+    /// What a forgotten sensor keeps (`RememberedSensor`), after `closeAll`: the windows its
+    /// forgetting closed early (the newest `rememberedWindows`), so a sensor back before their end
+    /// continues them, and the newest `rememberedWindows` closed within the late horizon that
+    /// hold estimates, so a restatement can revise them. nil when none qualifies.
+    func remembered(now: Int64, horizon: Int64) -> AggregateWindows? {
+        let early = windows.filter { $0.closedEarly == true }.sorted { $0.start < $1.start }.suffix(Self.rememberedWindows)
+        let estimated = windows.filter { w in
+            w.closedEarly != true && w.closedAt.map { now - $0 <= horizon } == true
+                && (!w.estimates.isEmpty || w.foldedCorrected.count + w.foldedSynthetic.count > 0)
+        }.sorted { $0.start < $1.start }.suffix(Self.rememberedWindows)
+        guard !early.isEmpty || !estimated.isEmpty else { return nil }
+        var kept = self
+        kept.windows = (estimated + early).sorted { $0.start < $1.start }
+        kept.earliestOpenEnd = .max
+        return kept
+    }
+
+    static let rememberedWindows = 2
 
     /// Marks the open windows matching `isDue` closed at `now`, and returns them oldest first.
     private mutating func close(at now: Int64, width: Int64, _ isDue: (Window) -> Bool) -> [Window] {

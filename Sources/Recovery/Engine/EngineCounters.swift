@@ -9,6 +9,9 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     public var evicted = 0
     /// Dead letters by reason code (`malformed_json`, `bad_value:ts`, `rate_limited`, ...).
     public var deadLettersByReason: [String: Int] = [:]
+    /// Readings whose future-tolerance check was skipped because their receive time was before
+    /// `RecoveryEngine.clockFloorMs` (the gateway's clock not set yet).
+    public var futureCheckSkipped = 0
     /// Cleaned messages by quality, resend requests and rate-limited fills.
     public var output = OutputTotals()
     public init() {}
@@ -22,6 +25,7 @@ public struct EngineCounters: Codable, Sendable, Equatable {
         expired = try c.decodeIfPresent(Int.self, forKey: .expired) ?? 0
         evicted = try c.decodeIfPresent(Int.self, forKey: .evicted) ?? 0
         deadLettersByReason = try c.decodeIfPresent([String: Int].self, forKey: .deadLettersByReason) ?? [:]
+        futureCheckSkipped = try c.decodeIfPresent(Int.self, forKey: .futureCheckSkipped) ?? 0
         output = try c.decodeIfPresent(OutputTotals.self, forKey: .output) ?? OutputTotals()
     }
 }

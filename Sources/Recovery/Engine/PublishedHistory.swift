@@ -5,8 +5,8 @@
 /// Only non-`ok` publications are kept, as ranges, so memory follows the number of fills, not
 /// the number of readings. Entries past the late horizon are kept (up to `expiredCap`) only to
 /// answer `too_late`.
-struct PublishedHistory: Codable, Sendable {
-    struct Entry: Codable, Sendable {
+struct PublishedHistory: Codable, Sendable, Equatable {
+    struct Entry: Codable, Sendable, Equatable {
         var from: UInt64
         var to: UInt64
         var quality: Quality
@@ -36,6 +36,9 @@ struct PublishedHistory: Codable, Sendable {
         return now - e.publishedAt > horizon ? .expired : .restatable(e.quality)
     }
 
+    /// Whether `seq` was published this epoch as something other than `ok` (restatable or not).
+    func covers(_ seq: UInt64) -> Bool { index(of: seq) != nil }
+
     mutating func markRestated(_ seq: UInt64) {
         if let i = index(of: seq) { entries[i].restated.append(seq) }
     }
@@ -49,6 +52,19 @@ struct PublishedHistory: Codable, Sendable {
     }
 
     mutating func removeAll() { entries.removeAll() }
+
+    /// Entries a forgotten sensor keeps (`RememberedSensor`): the newest `rememberedEntries` still
+    /// restatable at `now`, leaving out any with more than `rememberedRestated` seqs restated
+    /// already, so a remembered sensor costs at most a few kilobytes. nil when none qualifies.
+    func remembered(now: Int64, horizon: Int64) -> PublishedHistory? {
+        var kept = PublishedHistory()
+        kept.entries = entries.filter { now - $0.publishedAt <= horizon && $0.restated.count <= Self.rememberedRestated }
+            .suffix(Self.rememberedEntries)
+        return kept.entries.isEmpty ? nil : kept
+    }
+
+    static let rememberedEntries = 8
+    static let rememberedRestated = 64
 
     /// Entries are appended in seq order within an epoch, so binary search finds the range.
     private func index(of seq: UInt64) -> Int? {

@@ -23,6 +23,10 @@ public struct RecoveryEngine: Codable, Sendable {
     /// Where recently forgotten sensors stopped, so one that comes back continues its epoch.
     private(set) var forgotten = ForgottenSensors()
 
+    /// 2025-01-01T00:00:00Z. A receive time earlier than this means the gateway's clock is not set:
+    /// the future-tolerance check (`EngineConfiguration.futureToleranceMs`) is skipped for it.
+    public static let clockFloorMs: Int64 = 1_735_689_600_000
+
     /// At the `max-sensors` cap a new id replaces a sensor silent at least this long...
     public static let evictableAfterMs: Int64 = 60_000
     /// ...or one heard from only once (no period learnt: a flood's one-shot ids) silent this long,
@@ -94,8 +98,15 @@ public struct RecoveryEngine: Codable, Sendable {
             return
         }
         if let tolerance = configuration.futureToleranceMs, reading.ts > receivedAt &+ tolerance {
-            deadLetter(.badValue("ts"), dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
-            return
+            // A receive time before `clockFloorMs` is a gateway clock not yet set (a box that boots
+            // at 1970 until NTP steps it): every reading would look decades ahead. The check is
+            // skipped, and counted, rather than dead-lettering the fleet's readings.
+            if receivedAt < Self.clockFloorMs {
+                counters.futureCheckSkipped += 1
+            } else {
+                deadLetter(.badValue("ts"), dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
+                return
+            }
         }
         let i: Int
         if let existing {
@@ -192,7 +203,7 @@ public struct RecoveryEngine: Codable, Sendable {
         for var sensor in sensors {
             if now - sensor.lastReceivedAt >= retention {
                 sensor.expire(at: now, &out)
-                remember(sensor)
+                remember(sensor, at: now)
                 counters.expired += 1
             } else {
                 kept.append(sensor)
@@ -270,7 +281,7 @@ public struct RecoveryEngine: Codable, Sendable {
             i = found
         }
         self.sensors[i].expire(at: receivedAt, &out)
-        remember(self.sensors[i])
+        remember(self.sensors[i], at: receivedAt)
         counters.evicted += 1
         let old = self.sensors[i].id
         index.removeValue(forKey: old)
@@ -301,8 +312,10 @@ public struct RecoveryEngine: Codable, Sendable {
     }
 
     /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (20,000 without a cap).
-    private mutating func remember(_ sensor: SensorState) {
-        if let r = sensor.remembered { forgotten.remember(r, cap: configuration.maxSensors ?? 20_000) }
+    private mutating func remember(_ sensor: SensorState, at now: Int64) {
+        if let r = sensor.remembered(at: now, horizon: configuration.lateHorizonMs) {
+            forgotten.remember(r, cap: configuration.maxSensors ?? 20_000)
+        }
     }
 
     private mutating func deadLetter(

@@ -2,6 +2,13 @@
 /// continue its epoch if it comes back, so the readings it missed meanwhile are asked for and
 /// filled or reported as a gap, as for any other sensor, instead of disappearing between two
 /// streams. About a hundred bytes each; `ForgottenSensors` keeps a bounded number.
+///
+/// A sensor forgotten within the late horizon of its last fills (evicted at the cap after a
+/// minute's silence, say) also keeps what a resend answer or a restatement needs: its newest
+/// restatable fills (`history`), what it was asked to resend (`asked`) and the aggregate windows
+/// those touch or that its forgetting closed early (`aggregates`), each bounded (see
+/// `PublishedHistory.remembered`, `AggregateWindows.remembered`). All three are optional, so
+/// states written before they existed still decode.
 struct RememberedSensor: Codable, Sendable, Equatable {
     var id: String
     var boot: Int64?
@@ -11,15 +18,22 @@ struct RememberedSensor: Codable, Sendable, Equatable {
     var lastValid: Anchor?
     var lastAnchor: Anchor?
     var tsStep: Int64
+    var history: PublishedHistory? = nil
+    var asked: AskedRanges? = nil
+    var aggregates: AggregateWindows? = nil
 }
 
 extension SensorState {
-    /// What to remember of this sensor once `expire` has published everything it held.
-    var remembered: RememberedSensor? {
+    /// What to remember of this sensor once `expire` has published everything it held at `now`.
+    func remembered(at now: Int64, horizon: Int64) -> RememberedSensor? {
         guard started else { return nil }  // never started: nothing was published to continue from
+        var asked = asked
+        asked?.prune(now: now, horizon: horizon)
         return RememberedSensor(
             id: id, boot: boot, nextSeq: nextSeq, highestSeen: highestSeen, maxTs: maxTs,
-            lastValid: lastValid, lastAnchor: lastAnchor, tsStep: tsStep)
+            lastValid: lastValid, lastAnchor: lastAnchor, tsStep: tsStep,
+            history: history.remembered(now: now, horizon: horizon), asked: asked?.isEmpty == false ? asked : nil,
+            aggregates: aggregates.remembered(now: now, horizon: horizon))
     }
 
     /// A sensor coming back after being forgotten: it continues its epoch where it stopped. It
@@ -36,5 +50,8 @@ extension SensorState {
         tsStep = r.tsStep
         stale = true
         forgottenBelow = r.nextSeq
+        history = r.history ?? PublishedHistory()
+        asked = r.asked
+        aggregates = r.aggregates ?? AggregateWindows()
     }
 }

@@ -42,6 +42,9 @@ struct SensorState: Codable, Sendable {
     /// were published before, and their history went with the rest, so a reading for one is
     /// too late rather than a duplicate.
     var forgottenBelow: UInt64?
+    /// What this epoch asked the sensor to resend (nil: nothing; optional so that snapshots from
+    /// before it existed still decode). A reading inside it is never a sequence reset.
+    var asked: AskedRanges?
 
     init(id: String, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -88,7 +91,7 @@ struct SensorState: Codable, Sendable {
         if heap.contains(seq: r.seq) { return .duplicate }
 
         if started, r.seq > expectedNext {
-            requestResend(from: expectedNext, to: r.seq - 1, &out)
+            requestResend(from: expectedNext, to: r.seq - 1, at: now, &out)
         }
         if !started && heap.isEmpty && highestSeen == nil {
             // The first reading (the sensor may have been tracked earlier for bad messages only):
@@ -110,12 +113,24 @@ struct SensorState: Codable, Sendable {
         if let b = r.boot, b != boot, highestSeen != nil { return true }
         guard let highest = highestSeen else { return false }
         if r.seq == 0 && highest > 0 && r.ts > maxTs { return true }
-        return r.seq < highest && highest - r.seq > c.resetThreshold
+        return r.seq < highest && highest - r.seq > c.resetThreshold && !isAwaited(r.seq)
+    }
+
+    /// Whether `seq` is one the gateway is waiting for or asked for: inside the open gap (between
+    /// the next seq to publish and the highest seen), inside a range it asked to be resent, or
+    /// published as an estimate or a gap this epoch (restatable, or too late). Such a reading is
+    /// an answer, a late reading or a duplicate, however far below the newest seq it lies. Only
+    /// asked for a fall back by more than the reset threshold.
+    private func isAwaited(_ seq: UInt64) -> Bool {
+        if started, seq >= nextSeq { return true }
+        if let asked, asked.contains(seq) { return true }
+        return history.covers(seq)
     }
 
     /// A reading for a seq already published: restates an estimate, or is late or a duplicate.
     private mutating func late(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
-        if let below = forgottenBelow, r.seq < below { return .tooLate }
+        // Before the sensor was forgotten: only its remembered fills can still be restated.
+        if let below = forgottenBelow, r.seq < below, !history.covers(r.seq) { return .tooLate }
         switch history.lookup(r.seq, now: now, horizon: out.configuration.lateHorizonMs) {
         case .settled:
             return .duplicate
@@ -146,14 +161,14 @@ struct SensorState: Codable, Sendable {
             gapClockFloor = now
             var expected = nextSeq
             for seq in heap.items.map(\.reading.seq).sorted() {
-                if seq > expected { requestResend(from: expected, to: seq - 1, &out) }
+                if seq > expected { requestResend(from: expected, to: seq - 1, at: now, &out) }
                 expected = seq + 1
             }
         }
         if started { release(at: now, mode: .tick, &out) }
         if !stale, let deadline = staleDeadline(c), now >= deadline {
             stale = true
-            requestResend(from: expectedNext, to: nil, &out)
+            requestResend(from: expectedNext, to: nil, at: now, &out)
             out.emit(.sensorState, topics.state, Messages.sensorState(.stale, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
         }
         pruneIfDue(at: now, c)
@@ -166,6 +181,10 @@ struct SensorState: Codable, Sendable {
         lastPrune = now
         history.prune(now: now, horizon: c.lateHorizonMs)
         aggregates.prune(now: now, horizon: c.lateHorizonMs)
+        if asked != nil {
+            asked?.prune(now: now, horizon: c.lateHorizonMs)
+            if asked?.isEmpty == true { asked = nil }
+        }
     }
 
     /// The earliest time at which `tick` would do something for this sensor.
@@ -225,6 +244,7 @@ struct SensorState: Codable, Sendable {
         lastAnchor = nil
         recent = RecentValues()
         history.removeAll()
+        asked = nil
     }
 
     // MARK: - Release
@@ -343,7 +363,9 @@ struct SensorState: Codable, Sendable {
         out.totals.countCleaned(cleaned.quality)
     }
 
-    private mutating func requestResend(from: UInt64, to: UInt64?, _ out: inout Output) {
+    private mutating func requestResend(from: UInt64, to: UInt64?, at now: Int64, _ out: inout Output) {
+        if asked == nil { asked = AskedRanges() }
+        asked?.add(from: from, to: to, at: now)
         out.emit(.resendRequest, topics.resend, Messages.resendRequest(from: from, to: to))
         summary.output.resendRequests += 1
         out.totals.resendRequests += 1

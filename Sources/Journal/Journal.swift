@@ -27,6 +27,8 @@ public final class Journal {
         public var setAside: [String] = []
         /// The seqs the damage took (as far as they can be known).
         public var lostSeqs: [ClosedRange<UInt64>] = []
+        /// Set when opening resized the journal: from what, to what, what was kept. Log it.
+        public var resized: String?
 
         /// True when opening found damage or kept files aside: the gateway should say so
         /// (`/healthz` degraded, a metric), naming `sensor-gateway journal verify` as the next step.
@@ -106,9 +108,14 @@ public final class Journal {
     /// directory's lock (one writer per journal: `JournalError.locked` otherwise), heals a
     /// damaged `journal.meta` or segment file where no data is lost (keeping the damaged file
     /// aside), finds the newest data, clears a torn tail, reports damage, rebuilds the time index.
+    ///
+    /// With `resizeKeepingFrom`, a journal created with another size is resized in place to
+    /// `layout` (see `JournalResize.swift`): every record from that seq is kept with its seq, older
+    /// ones as far as they fit; refused only when those records do not fit. Without it, a size
+    /// change is refused. `Journal.plan` says beforehand what opening will do.
     public init(
         layout requested: JournalLayout, fsync: FsyncMode = .interval, syncIntervalMs: Int64 = 50,
-        fileSystem: FileSystem = POSIXFileSystem()
+        resizeKeepingFrom: UInt64? = nil, fileSystem: FileSystem = POSIXFileSystem()
     ) throws {
         self.fileSystem = fileSystem
         self.fsync = fsync
@@ -123,7 +130,8 @@ public final class Journal {
             }
             lockHandle = lock
             do {
-                try Journal.checkMeta(requested, fileSystem: fileSystem, report: &report)
+                try Journal.finishPendingResize(requested, fileSystem: fileSystem)
+                try Journal.checkMeta(requested, resizeKeepingFrom: resizeKeepingFrom, fileSystem: fileSystem, report: &report)
                 segments = try SegmentSet(layout: requested, fileSystem: fileSystem, repair: true)
             } catch {
                 fileSystem.close(lock)
@@ -156,11 +164,15 @@ public final class Journal {
     /// Checks `journal.meta` against the configured layout, writing it when missing and healing
     /// it when damaged, as long as the segment files agree with the configuration (or hold
     /// nothing); otherwise refuses, naming the file and the next step.
-    static func checkMeta(_ requested: JournalLayout, fileSystem: FileSystem, report: inout RecoveryReport) throws {
+    static func checkMeta(_ requested: JournalLayout, resizeKeepingFrom: UInt64?, fileSystem: FileSystem, report: inout RecoveryReport) throws {
         let directory = requested.directory
         let verify = "run `sensor-gateway journal verify\(requested.verifyArguments)` to see what it holds"
         switch JournalLayout.readMeta(in: directory, fileSystem: fileSystem) {
         case .valid(let stored):
+            if stored != requested, let keep = resizeKeepingFrom {
+                report.resized = try Journal.resize(from: stored, to: requested, keepingFrom: keep, fileSystem: fileSystem)
+                return
+            }
             guard stored == requested else {
                 throw JournalError.invalidConfiguration(
                     "journal in \(directory) was created with \(stored.segmentCount) segments of \(stored.segmentSize) bytes; "

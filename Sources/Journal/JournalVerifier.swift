@@ -50,6 +50,10 @@ public struct JournalVerification: Sendable, Equatable {
         v.setAside = segments.setAside
         v.lostSeqs = scan.lostSeqs
         if let note = scan.tornTailNote { v.notes.append(note) }
+        // Evidence an earlier open kept aside stays until someone removes it: say it is there.
+        for name in try fileSystem.list(directory) where name.contains(".damaged-") && !name.hasSuffix(".tmp") {
+            v.notes.append("\(name) was kept aside by an earlier open (damaged data, for inspection; remove it when done)")
+        }
         if case .damaged(let index, _, _) = scan.tail {
             v.setAside.append(try SegmentSet.asideName(for: layout.segmentPath(index), fileSystem: fileSystem, promised: v.setAside))
         }

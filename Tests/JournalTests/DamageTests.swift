@@ -53,6 +53,11 @@ struct DamageTests {
         // Opening again finds nothing more to do.
         let again = try Journal(layout: layout, fsync: .always, fileSystem: fs)
         #expect(again.report.corruption.isEmpty && again.report.records == 3000)
+        // What the gateway shows: degraded with the reason after the first open, clean after.
+        #expect(j.report.needsAttention && !again.report.needsAttention)
+        #expect(j.report.attentionSummary?.hasPrefix("journal damage found at start: segment file segment-0000.log has 131073 bytes") == true)
+        #expect(j.report.attentionSummary?.hasSuffix("run `sensor-gateway journal verify`") == true)
+        #expect(again.report.attentionSummary == nil)
     }
 
     @Test("a segment cut short keeps the records that verify in what is left and is extended")

@@ -46,6 +46,27 @@ struct ResizeTests {
         #expect(try JournalLayout.stored(in: "/j", fileSystem: fs) == large)
     }
 
+    @Test("growing and shrinking back on real files, under the writer's lock")
+    func realFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let fs = POSIXFileSystem()
+        let small = try JournalLayout(directory: dir.file("journal"), maxBytes: 4 * 8192, segmentCount: 4)
+        let large = try JournalLayout(directory: dir.file("journal"), maxBytes: 8 * 16384, segmentCount: 8)
+        let (oldest, next) = try Self.fill(small, fs, count: 1000)
+        let before = try Self.seqsAndPayloadsIntact(small.directory, fs)
+        do {
+            let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: fs)
+            #expect(j.nextSeq == next && j.report.records == before.count)
+        }
+        #expect(try Self.seqsAndPayloadsIntact(small.directory, fs) == before)
+        let j = try Journal(layout: small, fsync: .always, resizeKeepingFrom: next - 20, fileSystem: fs)
+        #expect(j.nextSeq == next)
+        let after = try Self.seqsAndPayloadsIntact(small.directory, fs)
+        #expect(after.last == next - 1 && after.first! <= next - 20)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: small.directory).filter { $0.hasPrefix("segment-") }.count == 4)
+    }
+
     @Test("shrinking keeps every record from the given seq (and older ones as far as they fit), seqs unchanged")
     func shrink() throws {
         let fs = SimulatedFileSystem()

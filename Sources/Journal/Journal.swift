@@ -13,11 +13,34 @@ public final class Journal {
     /// What opening the journal found and did.
     public struct RecoveryReport: Sendable, Equatable {
         public var records = 0
+        /// Damage found, each with what opening did about it (records lost, files salvaged and
+        /// kept aside, an unreadable checkpoint). Log as errors; show on `/healthz`.
         public var corruption: [String] = []
         /// Bytes after the last valid record of the newest segment that were not zero (an
         /// interrupted write), cleared on open.
         public var tornTail = false
+        /// What was wrong with files where no data was at stake (missing or empty segments,
+        /// extra files, a rewritten `journal.meta`). Log as warnings.
         public var fileProblems: [String] = []
+        /// Copies of damaged files kept beside the journal (never deleted by the gateway): the
+        /// evidence for `journal verify` and for whoever looks into the disk.
+        public var setAside: [String] = []
+        /// The seqs the damage took (as far as they can be known).
+        public var lostSeqs: [ClosedRange<UInt64>] = []
+        /// Set when opening resized the journal: from what, to what, what was kept. Log it.
+        public var resized: String?
+
+        /// True when opening found damage or kept files aside: the gateway should say so
+        /// (`/healthz` degraded, a metric), naming `sensor-gateway journal verify` as the next step.
+        public var needsAttention: Bool { !corruption.isEmpty || !setAside.isEmpty }
+
+        /// One line for `/healthz` and the log: the first problem and how many there are.
+        public var attentionSummary: String? {
+            guard needsAttention else { return nil }
+            let first = corruption.first ?? "damaged journal files kept aside: \(setAside.joined(separator: ", "))"
+            let more = corruption.count > 1 ? " (and \(corruption.count - 1) more)" : ""
+            return "journal damage found at start: \(first)\(more); run `sensor-gateway journal verify`"
+        }
     }
 
     public struct Statistics: Sendable, Equatable {
@@ -56,6 +79,7 @@ public final class Journal {
     /// Appends up to this seq are durable by the configured fsync mode.
     public private(set) var durableSeq: UInt64 = 0
     public let checkpoint: CheckpointStore
+    private let lockHandle: Int32
     /// Records from this seq on are still needed (unprocessed input, unacknowledged output):
     /// the ring never reclaims a segment holding one. nil lets the ring reclaim freely.
     public var retainFrom: UInt64?
@@ -68,6 +92,9 @@ public final class Journal {
     private var segmentFirstSeqs: [UInt64?]
     private var active: Active?
     private var maxGeneration: UInt64 = 0
+    /// Set when damage at open moved `nextSeq` past seqs the damage may have held: the next
+    /// segment header records it.
+    private var skippedFrom: UInt64 = 0
     private var buffer: [UInt8] = []
     private var dirty = Set<Int>()
     private var poisoned: String?
@@ -77,80 +104,169 @@ public final class Journal {
     private static let indexEvery = 256
     static let tornTailClearBytes = 4096
 
-    /// Opens (creating if needed) the journal in `layout.directory` and recovers it: finds the
-    /// newest data, clears a torn tail, reports corruption, rebuilds the time index.
+    /// Opens (creating if needed) the journal in `layout.directory` and recovers it: takes the
+    /// directory's lock (one writer per journal: `JournalError.locked` otherwise), heals a
+    /// damaged `journal.meta` or segment file where no data is lost (keeping the damaged file
+    /// aside), finds the newest data, clears a torn tail, reports damage, rebuilds the time index.
+    ///
+    /// With `resizeKeepingFrom`, a journal created with another size is resized in place to
+    /// `layout` (see `JournalResize.swift`): every record from that seq is kept with its seq, older
+    /// ones as far as they fit; refused only when those records do not fit. Without it, a size
+    /// change is refused. `Journal.plan` says beforehand what opening will do.
     public init(
         layout requested: JournalLayout, fsync: FsyncMode = .interval, syncIntervalMs: Int64 = 50,
-        fileSystem: FileSystem = POSIXFileSystem()
+        resizeKeepingFrom: UInt64? = nil, fileSystem: FileSystem = POSIXFileSystem()
     ) throws {
         self.fileSystem = fileSystem
         self.fsync = fsync
         self.syncIntervalMs = syncIntervalMs
+        layout = requested
+        var report = RecoveryReport()
         do {
             try fileSystem.makeDirectory(requested.directory)
-            if let stored = try JournalLayout.stored(in: requested.directory, fileSystem: fileSystem) {
-                guard stored == requested else {
-                    throw JournalError.invalidConfiguration(
-                        "journal in \(requested.directory) was created with \(stored.segmentCount) segments of \(stored.segmentSize) bytes; "
-                            + "the configured size gives \(requested.segmentCount) of \(requested.segmentSize). Keep the old journal_max_bytes or move the directory aside."
-                    )
-                }
-            } else {
-                try AtomicFile.write(Array(requested.metaText.utf8), to: requested.metaPath, fileSystem: fileSystem)
+            // Before anything is read or repaired: a second writer must not touch the files.
+            guard let lock = try fileSystem.lockExclusively(requested.lockPath) else {
+                throw JournalError.locked(path: requested.lockPath)
             }
-            layout = requested
-            segments = try SegmentSet(layout: requested, fileSystem: fileSystem, repair: true)
-            checkpoint = try CheckpointStore(path: requested.checkpointPath, fileSystem: fileSystem)
+            lockHandle = lock
+            do {
+                try Journal.finishPendingResize(requested, fileSystem: fileSystem)
+                try Journal.checkMeta(requested, resizeKeepingFrom: resizeKeepingFrom, fileSystem: fileSystem, report: &report)
+                segments = try SegmentSet(layout: requested, fileSystem: fileSystem, repair: true)
+            } catch {
+                fileSystem.close(lock)
+                throw error
+            }
+            do {
+                checkpoint = try CheckpointStore(path: requested.checkpointPath, fileSystem: fileSystem)
+            } catch {
+                segments.closeAll()
+                fileSystem.close(lock)
+                throw error
+            }
         } catch let e as FileSystemError {
             throw JournalError.io(e)
         }
+        report.fileProblems += segments.problems
+        report.corruption += segments.damage
+        report.setAside += segments.setAside
+        self.report = report
         segmentCounts = Array(repeating: 0, count: layout.segmentCount)
         segmentFirstSeqs = Array(repeating: nil, count: layout.segmentCount)
-        report.fileProblems = segments.problems
         do { try recover() } catch let e as FileSystemError { throw JournalError.io(e) }
     }
 
     deinit {
         segments.closeAll()
+        fileSystem.close(lockHandle)
+    }
+
+    /// Checks `journal.meta` against the configured layout, writing it when missing and healing
+    /// it when damaged, as long as the segment files agree with the configuration (or hold
+    /// nothing); otherwise refuses, naming the file and the next step.
+    static func checkMeta(_ requested: JournalLayout, resizeKeepingFrom: UInt64?, fileSystem: FileSystem, report: inout RecoveryReport) throws {
+        let directory = requested.directory
+        let verify = "run `sensor-gateway journal verify\(requested.verifyArguments)` to see what it holds"
+        switch JournalLayout.readMeta(in: directory, fileSystem: fileSystem) {
+        case .valid(let stored):
+            if stored != requested, let keep = resizeKeepingFrom {
+                report.resized = try Journal.resize(from: stored, to: requested, keepingFrom: keep, fileSystem: fileSystem)
+                return
+            }
+            guard stored == requested else {
+                throw JournalError.invalidConfiguration(
+                    "journal in \(directory) was created with \(stored.segmentCount) segments of \(stored.segmentSize) bytes; "
+                        + "the configured size gives \(requested.segmentCount) of \(requested.segmentSize). Keep the old journal_max_bytes or move the directory aside."
+                )
+            }
+            // A meta file that agrees with the configuration but not with the segment files
+            // (replaced by hand, or damaged into other valid numbers) would have every segment
+            // salvaged to the wrong size: refused instead.
+            let (inferred, _) = JournalLayout.inferred(in: directory, fileSystem: fileSystem)
+            if let inferred, inferred != requested {
+                throw JournalError.invalidConfiguration(
+                    "\(requested.metaPath) says \(requested.segmentCount) segments of \(requested.segmentSize) bytes, but the segment files were written with \(inferred.segmentCount) of \(inferred.segmentSize); nothing was changed. \(verify); then set journal_max_bytes to match and restore journal.meta, or move the directory aside"
+                )
+            }
+        case .missing:
+            let (inferred, hasData) = JournalLayout.inferred(in: directory, fileSystem: fileSystem)
+            if hasData {
+                guard inferred == requested else {
+                    throw JournalError.invalidConfiguration(
+                        "\(requested.metaPath) is missing and the segment files in \(directory) "
+                            + (inferred.map { "were written with \($0.segmentCount) segments of \($0.segmentSize) bytes" } ?? "do not show one layout")
+                            + ", not the configured \(requested.segmentCount) of \(requested.segmentSize); nothing was changed. \(verify); then set journal_max_bytes to match, or move the directory aside"
+                    )
+                }
+                report.fileProblems.append("journal.meta was missing; rewritten from the configuration, which the segment files agree with")
+            }
+            try AtomicFile.write(Array(requested.metaText.utf8), to: requested.metaPath, fileSystem: fileSystem)
+        case .unreadable(let why):
+            let (inferred, hasData) = JournalLayout.inferred(in: directory, fileSystem: fileSystem)
+            guard !hasData || inferred == requested else {
+                throw JournalError.invalidConfiguration(
+                    "\(requested.metaPath) is unreadable (\(why)) and the segment files "
+                        + (inferred.map { "were written with \($0.segmentCount) segments of \($0.segmentSize) bytes" } ?? "do not show one layout")
+                        + ", not the configured \(requested.segmentCount) of \(requested.segmentSize); nothing was changed. \(verify); then set journal_max_bytes to match, or move the directory aside"
+                )
+            }
+            let names = (try? fileSystem.list(directory)) ?? []
+            let taken = names.compactMap { $0.hasPrefix("journal.meta.damaged-") ? Int($0.dropFirst(21)) : nil }
+            let aside = "\(requested.metaPath).damaged-\((taken.max() ?? 0) + 1)"
+            try fileSystem.rename(requested.metaPath, to: aside)
+            try AtomicFile.write(Array(requested.metaText.utf8), to: requested.metaPath, fileSystem: fileSystem)
+            report.fileProblems.append(
+                "journal.meta was unreadable (\(why)); rewritten from the configuration, which the segment files agree with; the old one is kept as \(aside)")
+            report.setAside.append(aside)
+        }
     }
 
     private func recover() throws {
-        var expectedNext: UInt64?
-        for (n, entry) in segments.used.enumerated() {
-            maxGeneration = max(maxGeneration, entry.header.generation)
-            if let e = expectedNext, entry.header.baseSeq > e {
-                report.corruption.append("seqs \(e)...\(entry.header.baseSeq - 1) missing between segments")
-            }
-            var scanner = segments.scanner(entry)
-            scanner.payloads = false
-            let result = try scanner.scan { record, _ in
-                noteTime(record.time, seq: record.seq)
-                return true
-            }
-            report.corruption += result.corruption.map { $0.description(segment: entry.index) }
-            segmentCounts[entry.index] = result.count
-            segmentFirstSeqs[entry.index] = result.firstSeq
-            report.records += result.count
-            if oldestSeq == nil, let first = result.firstSeq { oldestSeq = first }
-            let last = result.lastSeq ?? (entry.header.baseSeq &- 1)
-            expectedNext = last &+ 1
-            nextSeq = max(nextSeq, last &+ 1)
-            if n == segments.used.count - 1 {
-                active = Active(index: entry.index, generation: entry.header.generation, end: result.end)
-                if result.dirtyTail {
-                    // Zeroing the start of the torn write is enough for the next open to see a
-                    // clean end (whatever follows fails its checksum): the rest of a 16 MiB
-                    // segment is not rewritten.
-                    report.tornTail = true
-                    let zeros = [UInt8](repeating: 0, count: min(Journal.tornTailClearBytes, layout.segmentSize - result.end))
-                    try fileSystem.write(entry.handle, bytes: zeros, at: result.end)
-                    try fileSystem.sync(entry.handle)
-                }
-            }
+        let cp = (value: checkpoint.value, unreadable: checkpoint.unreadable)
+        let scan = try RecoveryScan(segments: segments, checkpoint: cp) { record in noteTime(record.time, seq: record.seq) }
+        report.records = scan.records
+        report.corruption += scan.corruption
+        report.lostSeqs += scan.lostSeqs
+        segmentCounts = scan.counts
+        segmentFirstSeqs = scan.firstSeqs
+        oldestSeq = scan.firstSeq
+        maxGeneration = scan.maxGeneration
+        nextSeq = max(1, scan.nextSeq)
+        if let a = scan.active {
+            active = Active(index: a.index, generation: a.generation, end: a.end)
         }
-        if let acked = checkpoint.value { nextSeq = max(nextSeq, acked + 1) }
+        switch scan.tail {
+        case .clean: break
+        case .torn(let index, let from, let to):
+            // Zeroing the torn write is enough for the next open to see a clean end (whatever
+            // follows fails its checksum or is a former lap's): the rest of the segment is not
+            // rewritten. Idempotent: a crash here leaves the same tail to clear again.
+            report.tornTail = true
+            try clear(index, from: from, to: max(to, min(from + Journal.tornTailClearBytes, layout.segmentSize)))
+        case .damaged(let index, let from, let to):
+            let path = layout.segmentPath(index)
+            let aside = try SegmentSet.keepCopy(of: segments.handles[index], path: path, fileSystem: fileSystem)
+            report.setAside.append(aside)
+            try clear(index, from: from, to: to)
+            // Appends continue in the next segment, whose header records the seqs skipped, so
+            // the hole is reported once (now), not at every open.
+            skippedFrom = scan.tailLast &+ 1
+            active?.end = layout.segmentSize
+        }
         writtenSeq = nextSeq - 1
         durableSeq = writtenSeq
+    }
+
+    private func clear(_ index: Int, from: Int, to: Int) throws {
+        let end = min(to, layout.segmentSize)
+        guard end > from else { return }
+        var offset = from
+        while offset < end {
+            let n = min(1 << 20, end - offset)
+            try fileSystem.write(segments.handles[index], bytes: [UInt8](repeating: 0, count: n), at: offset)
+            offset += n
+        }
+        try fileSystem.sync(segments.handles[index])
     }
 
     /// Keeps the sparse time index (every 256th record, with the largest time seen so far), from
@@ -159,7 +275,7 @@ public final class Journal {
     /// other processes.
     private func noteTime(_ time: Int64, seq: UInt64) {
         if time > maxTime { maxTime = time }
-        if (seq - 1) % UInt64(Journal.indexEvery) == 0 { timeIndex.append(TimeIndexEntry(maxTime: maxTime, seq: seq)) }
+        if (seq &- 1) % UInt64(Journal.indexEvery) == 0 { timeIndex.append(TimeIndexEntry(maxTime: maxTime, seq: seq)) }
     }
 
     // MARK: - Appending
@@ -318,7 +434,8 @@ public final class Journal {
         }
         segmentFirstSeqs[index] = nextSeq
         maxGeneration += 1
-        let header = SegmentHeader(generation: maxGeneration, baseSeq: nextSeq, segmentSize: UInt64(layout.segmentSize))
+        let header = SegmentHeader(generation: maxGeneration, baseSeq: nextSeq, segmentSize: UInt64(layout.segmentSize), skippedFrom: skippedFrom)
+        skippedFrom = 0
         try fileSystem.write(segments.handles[index], bytes: header.encode(), at: 0)
         dirty.insert(index)
         active = Active(index: index, generation: maxGeneration, end: SegmentHeader.size)

@@ -14,9 +14,7 @@ public final class JournalReader {
     private let segments: SegmentSet
 
     public init(directory: String, fileSystem: FileSystem = POSIXFileSystem()) throws {
-        guard let layout = try JournalLayout.stored(in: directory, fileSystem: fileSystem) else {
-            throw JournalError.invalidConfiguration("no journal in \(directory) (journal.meta not found)")
-        }
+        let (layout, _) = try JournalLayout.forReading(directory: directory, fileSystem: fileSystem)
         segments = try SegmentSet(layout: layout, fileSystem: fileSystem, repair: false)
     }
 

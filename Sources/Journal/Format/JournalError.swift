@@ -8,6 +8,9 @@ public enum JournalError: Error, CustomStringConvertible, Equatable {
     /// Every segment holds records at or after `retainFrom`: nothing was written; try again once
     /// the work they hold is finished. Not a failure of the files.
     case full
+    /// Another writer (another gateway, in this process or another) holds the journal
+    /// directory's lock file at `path`: one data folder serves one gateway.
+    case locked(path: String)
 
     public var description: String {
         switch self {
@@ -16,6 +19,8 @@ public enum JournalError: Error, CustomStringConvertible, Equatable {
         case .poisoned(let s): "journal refuses writes after an earlier failure (\(s)); restart to recover"
         case .recordTooLarge(let n): "record of \(n) bytes does not fit in a journal segment"
         case .full: "journal full of unfinished work (unprocessed input or unacknowledged output)"
+        case .locked(let path):
+            "another sensor-gateway is using this journal (\(path) is locked): run one gateway per data directory, or give this one its own --data-dir"
         }
     }
 }

@@ -7,13 +7,28 @@ public struct JournalLayout: Sendable, Equatable {
     public var segmentSize: Int
 
     public static let minimumSegmentSize = 4096
+    /// Bounds on what a layout may be, whether configured or read from `journal.meta`: anything
+    /// outside them is refused with an error, never allocated (a damaged meta file once asked for
+    /// billions of segments).
+    public static let maximumSegmentCount = 4096
+    public static let maximumSegmentSize = 1 << 30
+    /// `journal.meta` is a few dozen bytes; a larger file is not read whole.
+    static let maximumMetaBytes = 4096
 
     /// Splits `maxBytes` into `segmentCount` equal segments (a multiple of 4 KiB each).
     public init(directory: String, maxBytes: Int, segmentCount: Int = 16) throws {
-        let size = (maxBytes / max(segmentCount, 1)) & ~4095
-        guard segmentCount >= 2, size >= JournalLayout.minimumSegmentSize else {
+        guard segmentCount >= 2, segmentCount <= JournalLayout.maximumSegmentCount else {
+            throw JournalError.invalidConfiguration(
+                "a journal has 2...\(JournalLayout.maximumSegmentCount) segments, not \(segmentCount)")
+        }
+        let size = (max(maxBytes, 0) / segmentCount) & ~4095
+        guard size >= JournalLayout.minimumSegmentSize else {
             throw JournalError.invalidConfiguration(
                 "journal_max_bytes \(maxBytes) is too small for \(segmentCount) segments of at least \(JournalLayout.minimumSegmentSize) bytes")
+        }
+        guard size <= JournalLayout.maximumSegmentSize else {
+            throw JournalError.invalidConfiguration(
+                "journal_max_bytes \(maxBytes) gives segments of \(size) bytes; at most \(JournalLayout.maximumSegmentSize) each (\(segmentCount) segments)")
         }
         self.directory = directory
         self.segmentCount = segmentCount
@@ -27,8 +42,20 @@ public struct JournalLayout: Sendable, Equatable {
     }
 
     func segmentPath(_ i: Int) -> String {
+        "\(directory)/\(JournalLayout.segmentName(i))"
+    }
+
+    static func segmentName(_ i: Int) -> String {
         let n = String(i)
-        return "\(directory)/segment-\(String(repeating: "0", count: max(0, 4 - n.count)))\(n).log"
+        return "segment-\(String(repeating: "0", count: max(0, 4 - n.count)))\(n).log"
+    }
+
+    /// The index a segment file name stands for (`segment-0012.log` -> 12), nil for other names.
+    static func segmentIndex(ofName name: String) -> Int? {
+        guard name.hasPrefix("segment-"), name.hasSuffix(".log") else { return nil }
+        let digits = name.dropFirst(8).dropLast(4)
+        guard digits.count >= 4, digits.count <= 6, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }) else { return nil }
+        return Int(digits)
     }
 
     /// The largest payload one record can carry in this layout.
@@ -37,22 +64,130 @@ public struct JournalLayout: Sendable, Equatable {
     /// The file that records the journal's geometry (written once, when the journal is made).
     public var metaPath: String { "\(directory)/journal.meta" }
     var checkpointPath: String { "\(directory)/checkpoint" }
+    var lockPath: String { "\(directory)/lock" }
+
+    /// The arguments that point `sensor-gateway journal verify` at this journal, for messages.
+    var verifyArguments: String {
+        directory.hasSuffix("/journal") ? " --data-dir \(directory.dropLast(8))" : ""
+    }
 
     var metaText: String { "segments=\(segmentCount)\nsegment_size=\(segmentSize)\n" }
 
-    /// Reads the geometry a journal directory was created with, if any.
-    static func stored(in directory: String, fileSystem: FileSystem) throws -> JournalLayout? {
-        let bytes: [UInt8]?
-        do { bytes = try AtomicFile.read("\(directory)/journal.meta", fileSystem: fileSystem) } catch let e as FileSystemError { throw JournalError.io(e) }
-        guard let bytes else { return nil }
+    /// Whether a count and size read from disk are ones this code could have written.
+    static func plausible(segmentCount: Int, segmentSize: Int) -> Bool {
+        (2...maximumSegmentCount).contains(segmentCount) && (minimumSegmentSize...maximumSegmentSize).contains(segmentSize)
+            && segmentSize % 4096 == 0
+    }
+
+    /// What `journal.meta` holds.
+    enum Meta: Equatable {
+        case missing
+        case valid(JournalLayout)
+        /// Present but not usable: why.
+        case unreadable(String)
+    }
+
+    /// Reads `journal.meta` with every value bounded: a damaged file gives `.unreadable` with the
+    /// reason, never a trap or a huge allocation.
+    static func readMeta(in directory: String, fileSystem: FileSystem) -> Meta {
+        let path = "\(directory)/journal.meta"
+        guard fileSystem.exists(path) else { return .missing }
+        let bytes: [UInt8]
+        do {
+            let h = try fileSystem.openForReading(path)
+            defer { fileSystem.close(h) }
+            let size = try fileSystem.size(h)
+            guard size <= maximumMetaBytes else { return .unreadable("it has \(size) bytes, more than a journal.meta ever holds") }
+            bytes = try fileSystem.read(h, count: size, at: 0)
+        } catch {
+            return .unreadable("\(error)")
+        }
+        return parseMeta(bytes, directory: directory)
+    }
+
+    static func parseMeta(_ bytes: [UInt8], directory: String) -> Meta {
         var values: [String: Int] = [:]
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, let v = Int(parts[1]) { values[String(parts[0])] = v }
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            guard let eq = line.firstIndex(of: UInt8(ascii: "=")) else { return .unreadable("a line without '='") }
+            let key = String(decoding: line[line.startIndex..<eq], as: UTF8.self)
+            let text = String(decoding: line[(eq + 1)...], as: UTF8.self)
+            guard key == "segments" || key == "segment_size" else { return .unreadable("unknown key \(key.prefix(40).debugDescription)") }
+            guard values[key] == nil else { return .unreadable("\(key) given twice") }
+            guard let v = Int(text) else { return .unreadable("\(key) is not a number: \(text.prefix(40).debugDescription)") }
+            values[key] = v
         }
-        guard let count = values["segments"], let size = values["segment_size"], count >= 2, size >= minimumSegmentSize else {
-            throw JournalError.invalidConfiguration("\(directory)/journal.meta is unreadable; move the journal aside to start a new one")
+        guard let count = values["segments"], let size = values["segment_size"] else { return .unreadable("segments or segment_size missing") }
+        guard plausible(segmentCount: count, segmentSize: size) else {
+            return .unreadable(
+                "segments=\(count) segment_size=\(size) is out of bounds (2...\(maximumSegmentCount) segments of \(minimumSegmentSize)...\(maximumSegmentSize) bytes, a multiple of 4096)"
+            )
         }
-        return JournalLayout(directory: directory, segmentCount: count, segmentSize: size)
+        return .valid(JournalLayout(directory: directory, segmentCount: count, segmentSize: size))
+    }
+
+    /// Reads the geometry a journal directory was created with, if any (nil: no `journal.meta`).
+    /// A damaged meta file is an error naming the file; `Journal` heals it where it is safe.
+    static func stored(in directory: String, fileSystem: FileSystem) throws -> JournalLayout? {
+        switch readMeta(in: directory, fileSystem: fileSystem) {
+        case .missing: return nil
+        case .valid(let layout): return layout
+        case .unreadable(let why):
+            throw JournalError.invalidConfiguration("\(directory)/journal.meta is unreadable (\(why))")
+        }
+    }
+
+    /// The layout a reader uses: `journal.meta`'s, or when it is missing or damaged, the one the
+    /// segment files show (with a sentence saying so, and what opening will do). Throws a clear
+    /// error when neither can say.
+    static func forReading(directory: String, fileSystem: FileSystem) throws -> (JournalLayout, String?) {
+        switch readMeta(in: directory, fileSystem: fileSystem) {
+        case .valid(let layout):
+            guard let shown = inferred(in: directory, fileSystem: fileSystem).layout, shown != layout else { return (layout, nil) }
+            return (
+                shown,
+                "journal.meta says \(layout.segmentCount) segments of \(layout.segmentSize) bytes, but the segment files show \(shown.segmentCount) of \(shown.segmentSize) (read with those); opening refuses until they agree"
+            )
+        case .missing:
+            guard let layout = inferred(in: directory, fileSystem: fileSystem).layout else {
+                throw JournalError.invalidConfiguration("no journal in \(directory) (journal.meta not found)")
+            }
+            return (
+                layout,
+                "journal.meta is missing; the segment files show \(layout.segmentCount) segments of \(layout.segmentSize) bytes: opening with that size rewrites it"
+            )
+        case .unreadable(let why):
+            guard let layout = inferred(in: directory, fileSystem: fileSystem).layout else {
+                throw JournalError.invalidConfiguration(
+                    "\(directory)/journal.meta is unreadable (\(why)) and the segment files do not show one layout: the journal cannot be read. Move the directory aside to start a new journal"
+                )
+            }
+            return (
+                layout,
+                "journal.meta is unreadable (\(why)); the segment files show \(layout.segmentCount) segments of \(layout.segmentSize) bytes: opening with that size rewrites it, keeping the bad one aside"
+            )
+        }
+    }
+
+    /// The geometry the segment files themselves show, when `journal.meta` cannot say: the
+    /// segment size every valid segment header records, and the number of `segment-NNNN.log`
+    /// files (numbered from 0 without a hole). nil when there are no segment files, or they
+    /// disagree. Nothing here is trusted beyond the checksummed headers and the names.
+    static func inferred(in directory: String, fileSystem: FileSystem) -> (layout: JournalLayout?, hasData: Bool) {
+        guard let names = try? fileSystem.list(directory) else { return (nil, false) }
+        let indexes = Set(names.compactMap(segmentIndex(ofName:)))
+        guard !indexes.isEmpty else { return (nil, false) }
+        var sizes = Set<UInt64>()
+        for i in indexes.sorted().prefix(maximumSegmentCount + 1) {
+            guard let h = try? fileSystem.openForReading("\(directory)/\(segmentName(i))") else { continue }
+            defer { fileSystem.close(h) }
+            if let raw = try? fileSystem.read(h, count: SegmentHeader.size, at: 0), let header = SegmentHeader.decode(raw), header.generation > 0 {
+                sizes.insert(header.segmentSize)
+            }
+        }
+        let count = (indexes.max() ?? 0) + 1
+        guard sizes.count == 1, let size = sizes.first, size <= UInt64(maximumSegmentSize), indexes.count == count,
+            plausible(segmentCount: count, segmentSize: Int(size))
+        else { return (nil, !sizes.isEmpty) }
+        return (JournalLayout(directory: directory, segmentCount: count, segmentSize: Int(size)), true)
     }
 }

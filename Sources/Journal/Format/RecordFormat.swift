@@ -100,15 +100,19 @@ enum RecordFormat {
 
 /// The 64-byte header at the start of each segment file.
 ///
-///     magic u32 "SGJ1" | version u32 | generation u64 | baseSeq u64 | segmentSize u64 | ... | crc32c u32 (bytes 60..64)
+///     magic u32 "SGJ1" | version u32 | generation u64 | baseSeq u64 | segmentSize u64 | skippedFrom u64 | ... | crc32c u32 (bytes 60..64)
 ///
 /// `generation` orders segments (oldest first) and seeds record checksums; 0 means never used.
+/// `skippedFrom`, when not 0, says the seqs `skippedFrom..<baseSeq` were skipped on purpose: the
+/// writer moved past seqs that damage found at open may have held (reported then), so a later
+/// open does not report the hole again. (Headers written before it have 0 there.)
 struct SegmentHeader: Equatable {
     static let size = 64
     static let magic: UInt32 = 0x314A_4753  // "SGJ1"
     var generation: UInt64
     var baseSeq: UInt64
     var segmentSize: UInt64
+    var skippedFrom: UInt64 = 0
 
     func encode() -> [UInt8] {
         var b = [UInt8](repeating: 0, count: SegmentHeader.size)
@@ -118,6 +122,7 @@ struct SegmentHeader: Equatable {
             r.storeBytes(of: generation.littleEndian, toByteOffset: 8, as: UInt64.self)
             r.storeBytes(of: baseSeq.littleEndian, toByteOffset: 16, as: UInt64.self)
             r.storeBytes(of: segmentSize.littleEndian, toByteOffset: 24, as: UInt64.self)
+            r.storeBytes(of: skippedFrom.littleEndian, toByteOffset: 32, as: UInt64.self)
             let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r[0..<60]))
             r.storeBytes(of: crc.littleEndian, toByteOffset: 60, as: UInt32.self)
         }
@@ -134,7 +139,8 @@ struct SegmentHeader: Equatable {
             return SegmentHeader(
                 generation: UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
                 baseSeq: UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-                segmentSize: UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+                segmentSize: UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 24, as: UInt64.self)),
+                skippedFrom: UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 32, as: UInt64.self)))
         }
     }
 }

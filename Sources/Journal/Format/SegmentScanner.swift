@@ -23,9 +23,13 @@ struct SegmentScanner {
         var lastSeq: UInt64?
         var count = 0
         var corruption: [Corruption] = []
-        /// True when non-zero bytes follow `end`: an interrupted write (every write ends with
-        /// zeros, so a clean end, even over a former lap's data, reads as zero).
+        /// True when non-zero bytes follow `end` and no valid record does: an interrupted write,
+        /// or damage (every write ends with zeros, so a clean end, even over a former lap's data,
+        /// reads as zero). `Recovery` decides which.
         var dirtyTail = false
+        /// With `dirtyTail`, where the non-zero bytes after `end` stop: the first aligned
+        /// header's worth of zeros, a former lap's record, or the segment's end.
+        var dirtyEnd = 0
     }
 
     static let chunk = 1 << 20
@@ -50,7 +54,7 @@ struct SegmentScanner {
             if let skip, expected < skip, result.count > 0, let size = try window.stepOver(at: offset, seq: expected) {
                 result.lastSeq = expected
                 result.count += 1
-                expected += 1
+                expected &+= 1
                 offset += size
                 result.end = offset
                 continue
@@ -60,13 +64,14 @@ struct SegmentScanner {
                 result.firstSeq = result.firstSeq ?? record.seq
                 result.lastSeq = record.seq
                 result.count += 1
-                expected = record.seq + 1
+                expected = record.seq &+ 1
                 offset += size
                 result.end = offset
                 if try !visit(record, offset - size) { return result }
             default:
                 guard let (resume, seq) = try findNextValid(after: offset, minimumSeq: expected, &window) else {
                     result.dirtyTail = try !window.isZero(at: offset, count: min(RecordFormat.headerSize, segmentSize - offset))
+                    if result.dirtyTail { result.dirtyEnd = try dirtyEnd(from: offset, &window) }
                     return result
                 }
                 result.corruption.append(
@@ -80,10 +85,12 @@ struct SegmentScanner {
         return result
     }
 
-    /// The next 8-byte-aligned offset holding a valid record with seq >= `minimumSeq`.
+    /// The first 8-byte-aligned offset from `offset` holding a valid record with seq >= `minimumSeq`.
     private func findNextValid(after offset: Int, minimumSeq: UInt64, _ window: inout Window) throws -> (Int, UInt64)? {
-        var probe = offset + 8
-        let seqs = minimumSeq..<(minimumSeq + UInt64(segmentSize))
+        // From `offset` itself: a record there that verifies with a later seq than expected is a
+        // hole in the seqs, not damage to step over.
+        var probe = offset
+        let seqs = minimumSeq..<(minimumSeq > UInt64.max - UInt64(segmentSize) ? UInt64.max : minimumSeq + UInt64(segmentSize))
         while probe + RecordFormat.headerSize <= segmentSize {
             // The header first: a former lap's records (older seqs) and garbage lengths are
             // turned away without reading or checksumming what they claim to span.
@@ -91,6 +98,38 @@ struct SegmentScanner {
                 case .record(let r, _) = try window.decode(at: probe, generation: header.generation)
             {
                 return (probe, r.seq)
+            }
+            probe += 8
+        }
+        return nil
+    }
+
+    /// Where the non-zero bytes starting at `offset` end: at the first 8-byte-aligned header's
+    /// worth of zeros (every write ends with them), at a record header of a former lap of the
+    /// ring (a seq below this segment's base: what was there before), or at the segment's end.
+    private func dirtyEnd(from offset: Int, _ window: inout Window) throws -> Int {
+        var p = (offset + 7) & ~7
+        while p + RecordFormat.headerSize <= segmentSize {
+            if try window.isZero(at: p, count: RecordFormat.headerSize) { return p }
+            if try window.headerFits(at: p, seqs: 0..<header.baseSeq) { return p }
+            p += 8
+        }
+        return segmentSize
+    }
+
+    /// The first record (offset and seq) that verifies with one of `generations`, looked for at
+    /// the first 64 offsets whose header is self-consistent: how a damaged segment header is
+    /// rebuilt. The scanner's own header is not used.
+    func firstRecord(generations: [UInt64]) throws -> (generation: UInt64, offset: Int, seq: UInt64)? {
+        var window = Window(scanner: self)
+        var probe = SegmentHeader.size
+        var tried = 0
+        while probe + RecordFormat.headerSize <= segmentSize && tried < 64 {
+            if try window.headerFits(at: probe, seqs: 0..<UInt64.max) {
+                tried += 1
+                for g in generations {
+                    if case .record(let r, _) = try window.decode(at: probe, generation: g) { return (g, probe, r.seq) }
+                }
             }
             probe += 8
         }

@@ -8,23 +8,43 @@ public final class CheckpointStore {
     private let handle: Int32
     private var counter: UInt64
     public private(set) var value: UInt64?
+    /// True when the file held something but neither slot passed its checksum: the value was
+    /// lost (not merely never written), so everything journaled will be treated as unacknowledged.
+    public let unreadable: Bool
 
     public init(path: String, fileSystem: FileSystem) throws {
         self.fileSystem = fileSystem
         handle = try fileSystem.open(path, create: true)
         if try fileSystem.size(handle) < 128 { try fileSystem.allocate(handle, size: 128) }
-        let bytes = try fileSystem.read(handle, count: 128, at: 0)
-        let slots = [0, 64].compactMap { CheckpointStore.decode(bytes, at: $0) }
-        let newest = slots.max { $0.counter < $1.counter }
-        counter = newest?.counter ?? 0
-        value = newest?.value
+        let state = CheckpointStore.decode(try fileSystem.read(handle, count: 128, at: 0))
+        counter = state.counter
+        value = state.value
+        unreadable = state.unreadable
+    }
+
+    /// What the checkpoint file at `path` holds, read only (for `journal verify`): nil value and
+    /// `unreadable` false when there is no file or it was never written.
+    public static func peek(path: String, fileSystem: FileSystem) throws -> (value: UInt64?, unreadable: Bool) {
+        guard fileSystem.exists(path) else { return (nil, false) }
+        let h = try fileSystem.openForReading(path)
+        defer { fileSystem.close(h) }
+        let state = decode(try fileSystem.read(h, count: 128, at: 0))
+        return (state.value, state.unreadable)
+    }
+
+    private static func decode(_ bytes: [UInt8]) -> (counter: UInt64, value: UInt64?, unreadable: Bool) {
+        let slots = [0, 64].compactMap { decode(bytes, at: $0) }
+        guard let newest = slots.max(by: { $0.counter < $1.counter }) else {
+            return (0, nil, !bytes.allSatisfy { $0 == 0 })
+        }
+        return (newest.counter, newest.value, false)
     }
 
     deinit { fileSystem.close(handle) }
 
     /// Durably records `newValue`.
     public func store(_ newValue: UInt64) throws {
-        counter += 1
+        counter &+= 1
         var slot = [UInt8](repeating: 0, count: 64)
         slot.withUnsafeMutableBytes { r in
             r.storeBytes(of: CheckpointStore.magic.littleEndian, toByteOffset: 0, as: UInt32.self)

@@ -25,6 +25,10 @@ public protocol FileSystem: AnyObject, Sendable {
     func rename(_ from: String, to: String) throws
     /// Makes a directory's entries (created, renamed files) durable.
     func syncDirectory(_ path: String) throws
+    /// Opens (creating if needed) `path` and takes an exclusive advisory lock on it without
+    /// waiting. Returns the handle that holds the lock (closing it releases the lock), or nil when
+    /// another open file (this process or another) holds it.
+    func lockExclusively(_ path: String) throws -> Int32?
 }
 
 /// A failed file operation, with errno and the path or operation it concerned.
@@ -48,6 +52,11 @@ extension FileSystem {
     public func write(_ handle: Int32, bytes: [UInt8], at offset: Int) throws {
         try bytes.withUnsafeBytes { try write(handle, $0, at: offset) }
     }
+}
+
+extension FileSystem {
+    /// File layers without locks (test doubles) only open the file.
+    public func lockExclusively(_ path: String) throws -> Int32? { try open(path, create: true) }
 }
 
 extension FileSystem {

@@ -119,6 +119,18 @@ public final class POSIXFileSystem: FileSystem {
         _ = try SystemCall.run("rename to \(to)", from) { Glibc.rename(from, to) }
     }
 
+    public func lockExclusively(_ path: String) throws -> Int32? {
+        let fd = try open(path, create: true)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(fd)
+            if code == EWOULDBLOCK { return nil }
+            throw SystemCall.error("lock", path, code)
+        }
+        return fd
+    }
+
     public func syncDirectory(_ path: String) throws {
         let fd = try SystemCall.run("open directory", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         defer { _ = Glibc.close(fd) }

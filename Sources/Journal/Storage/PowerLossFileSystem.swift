@@ -124,4 +124,10 @@ public final class PowerLossFileSystem: FileSystem {
     }
 
     public func syncDirectory(_ path: String) throws { try base.syncDirectory(path) }
+
+    public func lockExclusively(_ path: String) throws -> Int32? {
+        guard let h = try base.lockExclusively(path) else { return nil }
+        state.withLock { $0.paths[h] = path }
+        return h
+    }
 }

@@ -1,0 +1,218 @@
+/// Changing a journal's size in place (issue 28): the records to keep are copied into the new
+/// layout in `<journal>/resize/`, with their seqs unchanged, and swapped in by renames.
+///
+/// Crash safety: the copy is committed by writing `resize/journal.meta` (atomically, last). Until
+/// then the old journal is untouched and an interrupted copy is thrown away at the next open;
+/// after it, every open first finishes the swap (renames that are skipped once done), so the
+/// operation is idempotent whatever moment a crash comes.
+extension Journal {
+    /// What opening a journal directory with a layout would do, found without changing anything
+    /// (for `config check`, which must predict `run`).
+    public enum OpenPlan: Sendable, Equatable {
+        /// No journal there yet: it is created.
+        case create
+        /// The journal there has this layout: opened as it is.
+        case open
+        /// `journal.meta` is missing or damaged and the segments agree with the layout: rewritten.
+        case healMeta(String)
+        /// The size differs: the records from `keptFrom` (all of them when nil: the journal is
+        /// empty) are copied into the new layout, and `dropped` older records do not fit.
+        case resize(from: JournalLayout, keptFrom: UInt64?, kept: Int, dropped: Int)
+        /// Opening fails with this message.
+        case refuse(String)
+    }
+
+    /// What `Journal(layout:resizeKeepingFrom:)` would do with the directory. Read-only.
+    public static func plan(layout: JournalLayout, resizeKeepingFrom keep: UInt64?, fileSystem: FileSystem = POSIXFileSystem()) -> OpenPlan {
+        do {
+            if fileSystem.exists("\(layout.directory)/resize/journal.meta"),
+                case .valid(let pending) = JournalLayout.readMeta(in: "\(layout.directory)/resize", fileSystem: fileSystem)
+            {
+                // A resize committed but not finished: opening finishes it first.
+                return pending.segmentCount == layout.segmentCount && pending.segmentSize == layout.segmentSize
+                    ? .open : .refuse("a resize to \(pending.segmentCount) segments of \(pending.segmentSize) bytes is being finished; configure that size")
+            }
+            switch JournalLayout.readMeta(in: layout.directory, fileSystem: fileSystem) {
+            case .missing:
+                let (inferred, hasData) = JournalLayout.inferred(in: layout.directory, fileSystem: fileSystem)
+                if !hasData { return .create }
+                return inferred == layout
+                    ? .healMeta("journal.meta is missing") : .refuse("journal.meta is missing and the segment files do not match the configured size")
+            case .unreadable(let why):
+                let (inferred, hasData) = JournalLayout.inferred(in: layout.directory, fileSystem: fileSystem)
+                return !hasData || inferred == layout
+                    ? .healMeta("journal.meta is unreadable (\(why))")
+                    : .refuse("journal.meta is unreadable (\(why)) and the segment files do not match the configured size")
+            case .valid(let stored):
+                if stored == layout { return .open }
+                guard let keep else {
+                    return .refuse(
+                        "journal in \(layout.directory) was created with \(stored.segmentCount) segments of \(stored.segmentSize) bytes; the configured size gives \(layout.segmentCount) of \(layout.segmentSize)"
+                    )
+                }
+                let packing = try ResizePacking(from: stored, to: layout, keepingFrom: keep, fileSystem: fileSystem)
+                if let refusal = packing.refusal { return .refuse(refusal) }
+                return .resize(from: stored, keptFrom: packing.keptFrom, kept: packing.kept, dropped: packing.dropped)
+            }
+        } catch {
+            return .refuse("\(error)")
+        }
+    }
+
+    /// Finishes a committed resize (`resize/journal.meta` present) or throws away an interrupted
+    /// one. Called under the writer's lock before anything else is read.
+    static func finishPendingResize(_ layout: JournalLayout, fileSystem: FileSystem) throws {
+        let staging = "\(layout.directory)/resize"
+        let names = (try? fileSystem.list(staging)) ?? []
+        guard !names.isEmpty else { return }
+        guard case .valid(let target) = JournalLayout.readMeta(in: staging, fileSystem: fileSystem) else {
+            // Not committed: the old journal is whole; the partial copy goes.
+            for name in names { try fileSystem.remove("\(staging)/\(name)") }
+            return
+        }
+        let finalLayout = JournalLayout(directory: layout.directory, segmentCount: target.segmentCount, segmentSize: target.segmentSize)
+        // Old segments beyond the new count go; the new ones replace the rest by rename.
+        for name in try fileSystem.list(layout.directory) {
+            if let i = JournalLayout.segmentIndex(ofName: name), i >= target.segmentCount, name == JournalLayout.segmentName(i) {
+                try fileSystem.remove("\(layout.directory)/\(name)")
+            }
+        }
+        for i in 0..<target.segmentCount where fileSystem.exists("\(staging)/\(JournalLayout.segmentName(i))") {
+            try fileSystem.rename("\(staging)/\(JournalLayout.segmentName(i))", to: finalLayout.segmentPath(i))
+        }
+        try fileSystem.syncDirectory(layout.directory)
+        try fileSystem.rename("\(staging)/journal.meta", to: finalLayout.metaPath)
+        try fileSystem.syncDirectory(layout.directory)
+        try fileSystem.syncDirectory(staging)
+    }
+
+    /// Copies the records to keep from the journal in `stored` into `requested`'s layout and swaps
+    /// it in. Throws `invalidConfiguration` when the records from `keepingFrom` do not fit.
+    static func resize(from stored: JournalLayout, to requested: JournalLayout, keepingFrom: UInt64, fileSystem: FileSystem) throws -> String {
+        let packing = try ResizePacking(from: stored, to: requested, keepingFrom: keepingFrom, fileSystem: fileSystem)
+        if let refusal = packing.refusal { throw JournalError.invalidConfiguration(refusal) }
+        let staging = "\(requested.directory)/resize"
+        try fileSystem.makeDirectory(staging)
+        for name in try fileSystem.list(staging) { try fileSystem.remove("\(staging)/\(name)") }
+        let target = JournalLayout(directory: staging, segmentCount: requested.segmentCount, segmentSize: requested.segmentSize)
+        var handles: [Int32] = []
+        defer { for h in handles { fileSystem.close(h) } }
+        for i in 0..<requested.segmentCount {
+            let h = try fileSystem.open(target.segmentPath(i), create: true)
+            handles.append(h)
+            try fileSystem.allocate(h, size: requested.segmentSize)
+        }
+        // The copy: one segment at a time, a new segment at every hole in the seqs (whose header
+        // says the hole was there before, so it is not reported as new damage).
+        let segments = try SegmentSet(layout: stored, fileSystem: fileSystem, repair: false)
+        defer { segments.closeAll() }
+        var index = -1
+        var buffer: [UInt8] = []
+        var end = 0
+        var last: UInt64?
+        func flush() throws {
+            guard index >= 0, !buffer.isEmpty else { return }
+            try fileSystem.write(handles[index], bytes: buffer, at: end - buffer.count)
+            buffer.removeAll(keepingCapacity: true)
+        }
+        for entry in segments.used {
+            _ = try segments.scanner(entry).scan { record, _ in
+                guard let from = packing.keptFrom, record.seq >= from else { return true }
+                let size = RecordFormat.paddedSize(payload: record.payload.count)
+                let hole = last.map { record.seq != $0 &+ 1 } ?? false
+                if index < 0 || end + size > requested.segmentSize || hole {
+                    try flush()
+                    index += 1
+                    let header = SegmentHeader(
+                        generation: UInt64(index + 1), baseSeq: record.seq, segmentSize: UInt64(requested.segmentSize),
+                        skippedFrom: hole ? (last ?? 0) &+ 1 : 0)
+                    try fileSystem.write(handles[index], bytes: header.encode(), at: 0)
+                    end = SegmentHeader.size
+                }
+                record.payload.withUnsafeBytes {
+                    RecordFormat.encode(record.seq, record.time, record.type, record.flags, $0, generation: UInt64(index + 1), into: &buffer)
+                }
+                end += size
+                last = record.seq
+                if buffer.count >= 1 << 20 { try flush() }
+                return true
+            }
+        }
+        try flush()
+        for h in handles { try fileSystem.sync(h) }
+        try fileSystem.syncDirectory(staging)
+        // The commit point.
+        try AtomicFile.write(Array(target.metaText.utf8), to: target.metaPath, fileSystem: fileSystem)
+        try finishPendingResize(requested, fileSystem: fileSystem)
+        return "journal resized from \(stored.segmentCount) segments of \(stored.segmentSize) bytes to \(requested.segmentCount) of \(requested.segmentSize): "
+            + "\(packing.kept) records kept" + (packing.keptFrom.map { " (from seq \($0))" } ?? "")
+            + (packing.dropped > 0 ? ", \(packing.dropped) older records did not fit and were dropped" : "")
+    }
+}
+
+/// Which records a resize keeps: the longest run of the newest records that fits in all but one
+/// of the new segments (one stays free for appends), and at least every record from
+/// `keepingFrom`, which may use every segment; a refusal when even those do not fit.
+struct ResizePacking {
+    var keptFrom: UInt64?
+    var kept = 0
+    var dropped = 0
+    var refusal: String?
+
+    init(from stored: JournalLayout, to requested: JournalLayout, keepingFrom: UInt64, fileSystem: FileSystem) throws {
+        let segments = try SegmentSet(layout: stored, fileSystem: fileSystem, repair: false)
+        defer { segments.closeAll() }
+        var records: [(seq: UInt64, size: Int)] = []
+        var tooLarge: UInt64?
+        for entry in segments.used {
+            _ = try segments.scanner(entry).scan { record, _ in
+                records.append((record.seq, RecordFormat.paddedSize(payload: record.payload.count)))
+                if record.seq >= keepingFrom, record.payload.count > requested.maxRecordPayload, tooLarge == nil { tooLarge = record.seq }
+                return true
+            }
+        }
+        let usable = requested.segmentSize
+        /// Segments needed to hold records[start...], packed in order, a new segment at each hole.
+        func segmentsNeeded(from start: Int) -> Int {
+            var count = 0
+            var end = usable
+            var last: UInt64?
+            for r in records[start...] {
+                let hole = last.map { r.seq != $0 &+ 1 } ?? false
+                if end + r.size > usable || hole {
+                    count += 1
+                    end = SegmentHeader.size
+                }
+                end += r.size
+                last = r.seq
+            }
+            return count
+        }
+        let mustStart = records.firstIndex { $0.seq >= keepingFrom } ?? records.count
+        if let tooLarge {
+            refusal = "record \(tooLarge) is larger than a segment of the new size (\(requested.segmentSize) bytes) can hold; keep the old journal_max_bytes"
+            return
+        }
+        let needed = mustStart < records.count ? segmentsNeeded(from: mustStart) : 0
+        guard needed <= requested.segmentCount else {
+            refusal =
+                "the \(records.count - mustStart) records from seq \(keepingFrom) (unfinished work) need \(needed) segments of \(requested.segmentSize) bytes, and the new size has \(requested.segmentCount): "
+                + "keep the old journal_max_bytes (\(stored.segmentCount * stored.segmentSize) bytes) until the gateway has caught up, or choose a larger one"
+            return
+        }
+        // The earliest start (the most history) that still fits in all segments but one.
+        var low = 0
+        var high = mustStart
+        if needed > requested.segmentCount - 1 {
+            low = mustStart
+        } else {
+            while low < high {
+                let mid = (low + high) / 2
+                if segmentsNeeded(from: mid) <= requested.segmentCount - 1 { high = mid } else { low = mid + 1 }
+            }
+        }
+        keptFrom = low < records.count ? records[low].seq : nil
+        kept = records.count - low
+        dropped = low
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+@testable import Journal
+
+/// Resizing in place (issue 28): grow and shrink at open, seqs unchanged, crash-safe.
+@Suite("Journal: resize in place")
+struct ResizeTests {
+    static func fill(_ layout: JournalLayout, _ fs: FileSystem, count: UInt64) throws -> (oldest: UInt64, next: UInt64) {
+        let j = try Journal(layout: layout, fsync: .always, fileSystem: fs)
+        for seq in UInt64(1)...count {
+            try j.append(type: 1, time: Int64(seq), payload: payload(for: seq))
+            if seq % 50 == 0 { try j.commit(now: 0) }
+        }
+        try j.commit(now: 0)
+        return (j.oldestSeq ?? 1, j.nextSeq)
+    }
+
+    static func seqsAndPayloadsIntact(_ directory: String, _ fs: FileSystem) throws -> [UInt64] {
+        let records = try readAll(directory, fs).records
+        let intact = records.allSatisfy { $0.payload == payload(for: $0.seq) && $0.time == Int64($0.seq) }
+        #expect(intact)
+        return records.map(\.seq)
+    }
+
+    @Test("growing keeps every record with its seq, and appends carry on")
+    func grow() throws {
+        let fs = SimulatedFileSystem()
+        let small = JournalLayout.tiny(segments: 4, segmentSize: 8192)
+        let (oldest, next) = try Self.fill(small, fs, count: 1000)
+        #expect(oldest > 1, "the ring wrapped")
+        let before = try Self.seqsAndPayloadsIntact("/j", fs)
+        let large = JournalLayout.tiny(segments: 8, segmentSize: 16384)
+        #expect(
+            Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: fs) == .resize(from: small, keptFrom: oldest, kept: before.count, dropped: 0))
+        #expect { try Journal(layout: large, fsync: .always, fileSystem: fs) } throws: { "\($0)".contains("created with 4 segments") }
+        let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: fs)
+        #expect(j.report.resized?.contains("\(before.count) records kept") == true, "\(j.report.resized ?? "nil")")
+        #expect(j.report.corruption.isEmpty && j.report.records == before.count)
+        #expect(j.nextSeq == next)
+        #expect(try Self.seqsAndPayloadsIntact("/j", fs) == before)
+        #expect(try j.append(type: 1, time: Int64(next), payload: payload(for: next)) == next)
+        try j.commit(now: 0)
+        #expect(Journal.plan(layout: large, resizeKeepingFrom: nil, fileSystem: fs) == .open)
+        #expect(try JournalLayout.stored(in: "/j", fileSystem: fs) == large)
+    }
+
+    @Test("growing and shrinking back on real files, under the writer's lock")
+    func realFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let fs = POSIXFileSystem()
+        let small = try JournalLayout(directory: dir.file("journal"), maxBytes: 4 * 8192, segmentCount: 4)
+        let large = try JournalLayout(directory: dir.file("journal"), maxBytes: 8 * 16384, segmentCount: 8)
+        let (oldest, next) = try Self.fill(small, fs, count: 1000)
+        let before = try Self.seqsAndPayloadsIntact(small.directory, fs)
+        do {
+            let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: fs)
+            #expect(j.nextSeq == next && j.report.records == before.count)
+        }
+        #expect(try Self.seqsAndPayloadsIntact(small.directory, fs) == before)
+        let j = try Journal(layout: small, fsync: .always, resizeKeepingFrom: next - 20, fileSystem: fs)
+        #expect(j.nextSeq == next)
+        let after = try Self.seqsAndPayloadsIntact(small.directory, fs)
+        #expect(after.last == next - 1 && after.first! <= next - 20)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: small.directory).filter { $0.hasPrefix("segment-") }.count == 4)
+    }
+
+    @Test("shrinking keeps every record from the given seq (and older ones as far as they fit), seqs unchanged")
+    func shrink() throws {
+        let fs = SimulatedFileSystem()
+        let large = JournalLayout.tiny(segments: 8, segmentSize: 16384)
+        let (_, next) = try Self.fill(large, fs, count: 1000)
+        let small = JournalLayout.tiny(segments: 4, segmentSize: 8192)
+        let keep = next - 60
+        let j = try Journal(layout: small, fsync: .always, resizeKeepingFrom: keep, fileSystem: fs)
+        let seqs = try Self.seqsAndPayloadsIntact("/j", fs)
+        #expect(seqs.first! <= keep && seqs.last == next - 1)
+        #expect(seqs == Array(seqs.first!...(next - 1)))
+        #expect(j.nextSeq == next && j.report.corruption.isEmpty)
+        #expect(j.report.resized?.contains("older records did not fit and were dropped") == true)
+        let reopened = try Journal(layout: small, fsync: .always, fileSystem: fs)
+        #expect(reopened.report.records == seqs.count && reopened.report.corruption.isEmpty)
+    }
+
+    @Test("shrinking is refused, with nothing changed, when the records to keep do not fit")
+    func refused() throws {
+        let fs = SimulatedFileSystem()
+        let large = JournalLayout.tiny(segments: 8, segmentSize: 16384)
+        _ = try Self.fill(large, fs, count: 1000)
+        let before = try Self.seqsAndPayloadsIntact("/j", fs)
+        let small = JournalLayout.tiny(segments: 4, segmentSize: 8192)
+        guard case .refuse(let message) = Journal.plan(layout: small, resizeKeepingFrom: before.first!, fileSystem: fs) else {
+            Issue.record("plan should refuse")
+            return
+        }
+        #expect(message.contains("need") && message.contains("keep the old journal_max_bytes"), "\(message)")
+        #expect { try Journal(layout: small, fsync: .always, resizeKeepingFrom: before.first!, fileSystem: fs) } throws: { "\($0)" == message }
+        #expect(try JournalLayout.stored(in: "/j", fileSystem: fs) == large)
+        #expect(try Self.seqsAndPayloadsIntact("/j", fs) == before)
+    }
+
+    @Test(
+        "a resize interrupted at any step (a failing rename, remove or write) is finished or undone by the next open: nothing kept is lost", arguments: 0..<150)
+    func interrupted(failAt: Int) throws {
+        let base = SimulatedFileSystem()
+        let small = JournalLayout.tiny(segments: 4, segmentSize: 8192)
+        let (oldest, next) = try Self.fill(small, base, count: 600)
+        let before = try Self.seqsAndPayloadsIntact("/j", base)
+        let large = JournalLayout.tiny(segments: 6, segmentSize: 8192)
+        let fs = FailingFileSystem(over: base, failAt: failAt)
+        var completed = false
+        do {
+            _ = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: fs)
+            completed = true
+        } catch {}
+        // The steps run out before the last failure point: every step of the resize was tried.
+        if failAt == 149 { #expect(completed) }
+        // The next start, as the gateway would make it.
+        let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base)
+        #expect(j.nextSeq == next, "fail at \(failAt)")
+        #expect(try Self.seqsAndPayloadsIntact("/j", base) == before, "fail at \(failAt)")
+        #expect(j.report.corruption.isEmpty, "fail at \(failAt): \(j.report.corruption)")
+    }
+}
+
+/// Passes everything to another file system, but the `failAt`-th change (rename, remove, write
+/// or sync) fails with EIO: a crash at that point, as far as the files can tell.
+final class FailingFileSystem: FileSystem {
+    private let base: FileSystem
+    private let remaining: Mutex<Int>
+
+    init(over base: FileSystem, failAt: Int) {
+        self.base = base
+        remaining = Mutex(failAt)
+    }
+
+    private func step(_ op: String) throws {
+        let fail = remaining.withLock { n -> Bool in
+            n -= 1
+            return n == -1
+        }
+        if fail { throw FileSystemError(operation: op, path: "injected", code: EIO, message: "injected failure") }
+    }
+
+    func open(_ path: String, create: Bool) throws -> Int32 { try base.open(path, create: create) }
+    func close(_ handle: Int32) { base.close(handle) }
+    func size(_ handle: Int32) throws -> Int { try base.size(handle) }
+    func allocate(_ handle: Int32, size: Int) throws { try base.allocate(handle, size: size) }
+    func truncate(_ handle: Int32, size: Int) throws { try base.truncate(handle, size: size) }
+    func write(_ handle: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        try step("write")
+        try base.write(handle, bytes, at: offset)
+    }
+    func read(_ handle: Int32, count: Int, at offset: Int) throws -> [UInt8] { try base.read(handle, count: count, at: offset) }
+    func sync(_ handle: Int32) throws {
+        try step("sync")
+        try base.sync(handle)
+    }
+    func exists(_ path: String) -> Bool { base.exists(path) }
+    func makeDirectory(_ path: String) throws { try base.makeDirectory(path) }
+    func list(_ directory: String) throws -> [String] { try base.list(directory) }
+    func remove(_ path: String) throws {
+        try step("remove")
+        try base.remove(path)
+    }
+    func rename(_ from: String, to: String) throws {
+        try step("rename")
+        try base.rename(from, to: to)
+    }
+    func syncDirectory(_ path: String) throws { try base.syncDirectory(path) }
+}

@@ -31,13 +31,20 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Exit 0 when the settings are valid; otherwise name the first bad one and exit 78.")
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Exit 0 when the settings are valid and the journal can be opened with them (saying what run will do with it); otherwise name the problem and exit 78."
+        )
         @OptionGroup var options: Options
 
         func run() throws {
             options.warnAboutUnknownVariables()
             let settings = try options.load()
+            // What `run` will do with the journal there (a changed size resizes it, or refuses).
+            let journal = JournalOpening.plan(settings)
+            if journal.refused { throw Diagnostics.failure(journal.text, status: .configuration) }
             print("ok: \(settings.summary)")
+            print(journal.text)
         }
     }
 

@@ -131,6 +131,8 @@ struct RunCommand: AsyncParsableCommand {
             try await group.run()
         } catch GatewayFailure.journalUnavailable(let reason) {
             throw Diagnostics.failure(reason, status: .journalFailed)
+        } catch GatewayFailure.journalInUse(let reason) {
+            throw Diagnostics.failure(reason, status: .dataDirectoryInUse)
         } catch {
             // Only the journal (appending, or reading it back) can make the gateway stop.
             logger.critical(

@@ -8,6 +8,9 @@ public enum ExitStatus: Int32, Sendable {
     case usage = 64
     /// EX_NOINPUT: the journal to read (`replay`, `journal verify`) cannot be read.
     case noInput = 66
+    /// EX_CANTCREAT: another gateway is using the data folder (its journal is locked); a
+    /// restart will not mend it, giving this one a folder of its own will.
+    case dataDirectoryInUse = 73
     /// EX_IOERR: the journal failed; a restart reopens and recovers it.
     case journalFailed = 74
     /// EX_CONFIG: a bad config file or environment value, or an HTTP address that cannot be bound.

@@ -4,11 +4,14 @@ public enum GatewayFailure: Error, CustomStringConvertible {
     case journal(String)
     /// The journal could not be opened at start-up.
     case journalUnavailable(String)
+    /// Another gateway holds the journal's lock: one gateway per data folder.
+    case journalInUse(String)
 
     public var description: String {
         switch self {
         case .journal(let reason): "the journal can no longer append: \(reason)"
         case .journalUnavailable(let reason): reason
+        case .journalInUse(let reason): reason
         }
     }
 }

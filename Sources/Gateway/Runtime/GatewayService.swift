@@ -116,7 +116,8 @@ public final class GatewayService {
         }
         let journalExisted = FileManager.default.fileExists(atPath: layout.metaPath)
         ingest = try IngestJournal(
-            layout: layout, fsync: configuration.fsync, syncIntervalMs: configuration.fsyncIntervalMs, limits: ingestLimits,
+            layout: layout, fsync: configuration.fsync, syncIntervalMs: configuration.fsyncIntervalMs,
+            resizeKeepingFrom: JournalOpening.keepFrom(layout, fileSystem: fileSystem), limits: ingestLimits,
             passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
             fileSystem: fileSystem, clock: JournalClock(sources: clocks), onInput: { inbox.inputArrived(waiting: $0) })
         let report = ingest.withJournal { $0.report }
@@ -128,7 +129,8 @@ public final class GatewayService {
         for p in report.fileProblems { logger.warning("journal file problem", metadata: ["problem": "\(p)"]) }
         for c in report.corruption { logger.error("journal corruption", metadata: ["damage": "\(c)"]) }
         if report.tornTail { logger.notice("journal: an interrupted last write was discarded") }
-        journalDamage = report.fileProblems + report.corruption
+        if let resized = report.resized { logger.notice("journal resized", metadata: ["change": "\(resized)"]) }
+        journalDamage = report.needsAttention ? report.corruption + report.setAside.map { "damaged file kept aside: \($0)" } : []
         if !journalDamage.isEmpty {
             logger.error(
                 "journal damage found at start; /healthz reports degraded. Run `sensor-gateway journal verify --data-dir \(configuration.dataDirectory)` for the details",

@@ -1,3 +1,4 @@
+import Journal
 import Logging
 import ServiceLifecycle
 
@@ -24,6 +25,10 @@ public struct GatewayDaemon: Service {
         let service: GatewayService
         do {
             service = try GatewayService(configuration: configuration, logger: logger, shutdown: shutdown, status: status, live: live)
+        } catch JournalError.locked(let path) {
+            throw GatewayFailure.journalInUse(
+                "another sensor-gateway is using \(configuration.dataDirectory) (\(path) is locked): run one gateway per data folder, or give this one its own --data-dir"
+            )
         } catch {
             throw GatewayFailure.journalUnavailable("cannot open the journal in \(configuration.journalDirectory): \(error)")
         }

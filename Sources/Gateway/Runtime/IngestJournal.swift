@@ -107,7 +107,8 @@ final class IngestJournal: MQTTMessageSink {
     ///     number of journaled messages now waiting for the pipeline.
     /// Opens (and recovers) the journal; throws when it cannot be opened.
     init(
-        layout: JournalLayout, fsync: FsyncMode, syncIntervalMs: Int64 = 50, limits: Limits = Limits(), passThroughTopic: String,
+        layout: JournalLayout, fsync: FsyncMode, syncIntervalMs: Int64 = 50, resizeKeepingFrom: UInt64? = nil, limits: Limits = Limits(),
+        passThroughTopic: String,
         maxPayloadBytes: Int,
         fileSystem: FileSystem = POSIXFileSystem(), clock: JournalClock = JournalClock(),
         onInput: @escaping @Sendable (_ waiting: Int) -> Void
@@ -118,7 +119,11 @@ final class IngestJournal: MQTTMessageSink {
         maxTopicBytes = IngestJournal.maxTopicBytes
         self.clock = clock
         self.onInput = onInput
-        state = LockedState(State(journal: try Journal(layout: layout, fsync: fsync, syncIntervalMs: syncIntervalMs, fileSystem: fileSystem)))
+        state = LockedState(
+            State(
+                journal: try Journal(
+                    layout: layout, fsync: fsync, syncIntervalMs: syncIntervalMs, resizeKeepingFrom: resizeKeepingFrom,
+                    fileSystem: fileSystem)))
     }
 
     /// Record times never go back: new ones are at least `time` (the latest the journal holds).

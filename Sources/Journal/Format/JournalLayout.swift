@@ -63,7 +63,8 @@ public struct JournalLayout: Sendable, Equatable {
 
     /// The file that records the journal's geometry (written once, when the journal is made).
     public var metaPath: String { "\(directory)/journal.meta" }
-    var checkpointPath: String { "\(directory)/checkpoint" }
+    /// The file of acknowledged positions (two alternating checksummed slots).
+    public var checkpointPath: String { "\(directory)/checkpoint" }
     var lockPath: String { "\(directory)/lock" }
 
     /// The arguments that point `sensor-gateway journal verify` at this journal, for messages.

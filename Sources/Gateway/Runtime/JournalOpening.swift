@@ -1,0 +1,38 @@
+import Journal
+
+/// How the gateway opens its journal at start, and the same answer for `config check`: a
+/// changed `journal-max-bytes` resizes it in place, keeping every record the broker has not
+/// acknowledged (and older ones as far as they fit); only when those do not fit is the start
+/// refused.
+public enum JournalOpening {
+    /// The first journal seq a resize must keep: after the acknowledged checkpoint (everything,
+    /// when nothing was acknowledged or the checkpoint cannot be read).
+    static func keepFrom(_ layout: JournalLayout, fileSystem: FileSystem = POSIXFileSystem()) -> UInt64 {
+        guard let peeked = try? CheckpointStore.peek(path: layout.checkpointPath, fileSystem: fileSystem), let acknowledged = peeked.value else {
+            return 1
+        }
+        return acknowledged + 1
+    }
+
+    /// What `run` will do with the journal of `configuration`: a line to print, and whether it
+    /// will refuse to start.
+    public static func plan(_ configuration: GatewayConfiguration) -> (text: String, refused: Bool) {
+        let layout: JournalLayout
+        do {
+            layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
+        } catch {
+            return ("journal: \(error)", true)
+        }
+        switch Journal.plan(layout: layout, resizeKeepingFrom: keepFrom(layout)) {
+        case .create: return ("journal: none in \(layout.directory) yet; run creates it", false)
+        case .open: return ("journal: opened as it is", false)
+        case .healMeta(let why): return ("journal: \(why); run rewrites it from the segment files (the old one kept aside)", false)
+        case .resize(let from, _, let kept, let dropped):
+            return (
+                "journal: run resizes it from \(from.segmentCount) segments of \(from.segmentSize) bytes to \(layout.segmentCount) of \(layout.segmentSize), keeping \(kept) records (every unacknowledged one)"
+                    + (dropped > 0 ? " and dropping the \(dropped) oldest, already acknowledged" : ""), false
+            )
+        case .refuse(let why): return ("journal: run will refuse to start: \(why)", true)
+        }
+    }
+}

@@ -56,7 +56,8 @@ struct ConfigCommand: ParsableCommand {
             for (name, value) in settings.effectiveSettings {
                 let origin: String
                 switch sources[name]?.1 {
-                case .file(let path): origin = "file \(path)"
+                case .file(let path, let line?): origin = "file \(path), line \(line)"
+                case .file(let path, nil): origin = "file \(path)"
                 case .environment: origin = "environment \(ConfigurationLoader.environmentName(name))"
                 case .flag: origin = "flag"
                 case nil: origin = "default"

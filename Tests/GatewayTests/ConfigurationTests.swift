@@ -113,7 +113,7 @@ struct ConfigurationTests {
         try "fill: cubic\n".write(toFile: dir.file("bad.conf"), atomically: true, encoding: .utf8)
         let (badCode, badOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("bad.conf")], logPath: dir.file("bad.log"))
         #expect(badCode == 78)
-        #expect(badOutput.contains("fill (in \(dir.file("bad.conf")))=cubic: expected linear, locf or distribution"), "\(badOutput)")
+        #expect(badOutput.contains("fill (in \(dir.file("bad.conf")), line 1)=cubic: expected linear, locf or distribution"), "\(badOutput)")
 
         try "data-dir: /srv/gw\njournal-max-bytes: 64M\n".write(toFile: dir.file("good.conf"), atomically: true, encoding: .utf8)
         let (goodCode, goodOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("good.conf")], logPath: dir.file("good.log"))
@@ -126,7 +126,7 @@ struct ConfigurationTests {
         try await show.wait()
         #expect(show.exitCode == 0)
         let lines = show.output.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("data-dir") && $0.contains("/srv/gw") && $0.contains("(file \(dir.file("good.conf")))") })
+        #expect(lines.contains { $0.hasPrefix("data-dir") && $0.contains("/srv/gw") && $0.contains("(file \(dir.file("good.conf")), line 1)") })
         #expect(lines.contains { $0.hasPrefix("fsync") && $0.contains("never") && $0.contains("(environment SENSOR_GATEWAY_FSYNC)") })
         #expect(lines.contains { $0.hasPrefix("reorder-window-ms") && $0.contains("2000") && $0.contains("(default)") })
         #expect(show.output.contains("SENSOR_GATEWAY_FSYNK names no setting"))

@@ -10,7 +10,8 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
         switch source {
         case .flag: name = "--\(setting)"
         case .environment: name = ConfigurationLoader.environmentName(setting)
-        case .file(let path): name = "\(setting) (in \(path))"
+        case .file(let path, let line?): name = "\(setting) (in \(path), line \(line))"
+        case .file(let path, nil): name = "\(setting) (in \(path))"
         }
         return "\(name)=\(value): \(problem)"
     }

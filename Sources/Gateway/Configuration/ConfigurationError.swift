@@ -4,6 +4,9 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public var value: String
     public var problem: String
     public var source: SettingSource
+    /// Two settings, each valid alone, that cannot work together: a configuration error
+    /// (EX_CONFIG) wherever they came from.
+    public var conflict = false
 
     public var description: String {
         let name: String
@@ -16,6 +19,7 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
         return "\(name)=\(value): \(problem)"
     }
 
-    /// EX_USAGE for a flag, EX_CONFIG for the environment or the config file.
-    public var exitStatus: ExitStatus { source == .flag ? .usage : .configuration }
+    /// EX_USAGE for a bad flag, EX_CONFIG for the environment, the config file, or settings
+    /// that conflict.
+    public var exitStatus: ExitStatus { source == .flag && !conflict ? .usage : .configuration }
 }

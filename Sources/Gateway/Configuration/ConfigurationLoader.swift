@@ -138,7 +138,7 @@ public enum ConfigurationLoader {
         func fail(_ preferred: String, or other: String, _ problem: String) -> ConfigurationError {
             let setting = values[preferred] != nil ? preferred : other
             return ConfigurationError(
-                setting: setting, value: values[setting]?.0 ?? "", problem: problem, source: values[setting]?.1 ?? .flag)
+                setting: setting, value: values[setting]?.0 ?? "", problem: problem, source: values[setting]?.1 ?? .flag, conflict: true)
         }
         guard c.engine.validMin < c.engine.validMax else {
             throw fail("valid-max", or: "valid-min", "valid-min (\(c.engine.validMin)) must be below valid-max (\(c.engine.validMax))")
@@ -156,6 +156,19 @@ public enum ConfigurationLoader {
                 "max-payload-bytes", or: "journal-max-bytes",
                 "a journal segment (1/16 of journal-max-bytes) must hold the largest dead letter of a "
                     + "max-payload-bytes payload: raise journal-max-bytes or lower max-payload-bytes")
+        }
+        if let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
+            c.engine.maxFill > FillBudget.largestFill(layout)
+        {
+            let fits = FillBudget.largestFill(layout)
+            throw fail(
+                "max-fill", or: "journal-max-bytes",
+                "a fill of max-fill (\(c.engine.maxFill)) synthetic readings can need \(c.engine.maxFill) x "
+                    + "\(FillBudget.bytesPerReading) = \(c.engine.maxFill * UInt64(FillBudget.bytesPerReading)) bytes of journal, "
+                    + "more than the \(FillBudget.share(of: layout)) bytes "
+                    + "journal-max-bytes (\(c.journalMaxBytes)) allows one fill (half the ring less one segment): it would wedge the "
+                    + "gateway with the journal full. Set max-fill to at most \(fits), or journal-max-bytes to at least "
+                    + "\(FillBudget.smallestJournal(forFill: c.engine.maxFill) >> 20)MiB")
         }
         if c.brokerScheme == .mqtts && c.caFile == nil { throw fail("broker", or: "ca-file", "mqtts needs --ca-file") }
     }

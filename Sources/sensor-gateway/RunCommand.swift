@@ -110,6 +110,8 @@ struct RunCommand: AsyncParsableCommand {
         if let http = settings.http {
             do {
                 try HTTPEndpoint.checkListenable(host: http.host, port: http.port)
+            } catch let error as HTTPEndpointError where error.retryable {
+                // Taken (or not yet on this host): the endpoint retries with backoff, logging each attempt.
             } catch {
                 throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", status: .configuration)
             }

@@ -45,7 +45,9 @@ public final class MQTTClient: Sendable {
     ) throws(MQTTError) {
         _ = MQTTClient.libraryInit
         self.configuration = configuration
-        context = CallbackContext(queue: EventQueue(forward: onEvents), sink: sink, logger: configuration.libraryLogger)
+        context = CallbackContext(
+            queue: EventQueue(forward: onEvents), sink: sink, logger: configuration.libraryLogger,
+            tls: configuration.tls.map { ($0, configuration.host) })
         guard let pipe = WakeupPipe() else {
             throw MQTTError(code: MOSQ_ERR_ERRNO.rawValue, operation: "pipe", message: "cannot create the network thread's wake-up pipe")
         }
@@ -107,6 +109,14 @@ public final class MQTTClient: Sendable {
         var delay = Double(configuration.reconnectDelayMin)
         var socketUp = false
         var everConnected = false
+        // With TLS, libmosquitto's log is watched while connecting: it alone says why TLS failed.
+        let watchTLS = configuration.tls != nil && configuration.libraryLogger == nil
+        var watching = false
+        func watchLog(_ on: Bool) {
+            guard watchTLS, on != watching else { return }
+            MosquittoCallbacks.setLogCallback(on: h, on)
+            watching = on
+        }
         func backoff() {
             queue.deliver()
             let until = Date().addingTimeInterval(delay)
@@ -115,12 +125,13 @@ public final class MQTTClient: Sendable {
         }
         while !stopping {
             if !socketUp {
+                watchLog(true)
                 let rc =
                     everConnected
                     ? mosquitto_reconnect(h)
                     : mosquitto_connect(h, configuration.host, configuration.port, configuration.keepAliveSeconds)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {
-                    queue.push(.connectFailed(.library(rc, "connect")))
+                    queue.push(.connectFailed(context.failure(rc)))
                     backoff()
                     continue
                 }
@@ -129,13 +140,18 @@ public final class MQTTClient: Sendable {
             }
             let rc = step(h, reading: context.wantsToRead)
             queue.deliver()
-            if queue.takeAccepted() { delay = Double(configuration.reconnectDelayMin) }
+            if queue.takeAccepted() {
+                delay = Double(configuration.reconnectDelayMin)
+                watchLog(false)
+                context.libraryErrors.withLock { $0.removeAll() }
+            }
             if rc != MOSQ_ERR_SUCCESS.rawValue {
                 socketUp = false
                 if stopping { break }
                 // A lost connection was reported by the disconnect callback; report the rest.
-                if rc != MOSQ_ERR_CONN_LOST.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
-                    queue.push(.connectFailed(.library(rc, "connect")))
+                let reported = context.failureReported.exchange(false, ordering: .relaxed)
+                if rc != MOSQ_ERR_CONN_LOST.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue && !reported {
+                    queue.push(.connectFailed(context.failure(rc)))
                 }
                 backoff()
             }

@@ -37,6 +37,7 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             options.warnAboutUnknownVariables()
             let settings = try options.load()
+            for warning in ConfigurationWarnings.of(settings) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             print("ok: \(settings.summary)")
         }
     }

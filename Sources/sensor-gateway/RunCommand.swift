@@ -105,6 +105,7 @@ struct RunCommand: AsyncParsableCommand {
         for name in ConfigurationLoader.unknownEnvironmentVariables(ProcessInfo.processInfo.environment) {
             logger.warning("ignoring an environment variable that names no setting (misspelt?)", metadata: ["variable": "\(name)"])
         }
+        for warning in ConfigurationWarnings.of(settings) { logger.warning("\(warning)") }
         let status = StatusBoard()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let http = settings.http {

@@ -171,5 +171,10 @@ public enum ConfigurationLoader {
                     + "\(FillBudget.smallestJournal(forFill: c.engine.maxFill) >> 20)MiB")
         }
         if c.brokerScheme == .mqtts && c.caFile == nil { throw fail("broker", or: "ca-file", "mqtts needs --ca-file") }
+        if (c.certFile == nil) != (c.keyFile == nil) {
+            throw fail(
+                c.certFile != nil ? "cert" : "key", or: "cert",
+                "a client certificate needs both cert and key (cert: \(c.certFile ?? "not set"), key: \(c.keyFile ?? "not set"))")
+        }
     }
 }

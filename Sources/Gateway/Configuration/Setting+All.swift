@@ -95,9 +95,9 @@ extension Setting {
                 else { throw Problem("expected HOST:PORT or off") }
                 c.http = (String(raw[..<colon]), port)
             }, show: { $0.http.map { "\($0.host):\($0.port)" } ?? "off" }),
-        .file("ca-file", "CA certificate for mqtts.", \.caFile),
-        .file("cert", "Client certificate for mqtts.", \.certFile),
-        .file("key", "Client key for mqtts.", \.keyFile),
+        .file("ca-file", "CA certificate for mqtts (PEM).", \.caFile, check: TLSFiles.certificateProblem),
+        .file("cert", "Client certificate for mqtts (PEM; with key).", \.certFile, check: TLSFiles.certificateProblem),
+        .file("key", "Client key for mqtts (PEM, not encrypted; with cert).", \.keyFile, check: TLSFiles.keyProblem),
         Setting(name: "username", help: "MQTT user name.", valueName: "name", apply: { raw, c in c.username = raw }, show: { $0.username ?? "" }),
         Setting(
             name: "password-file", help: "A file holding the MQTT password (never put it on the command line).", valueName: "file",

@@ -127,12 +127,16 @@ extension Setting {
             }, show: { "\($0[keyPath: path])" })
     }
 
-    /// A file the gateway must be able to read.
-    static func file(_ name: String, _ help: String, _ path: Path<String?>) -> Setting {
+    /// A file the gateway must be able to read; `check` says why its content cannot work (nil: fine).
+    static func file(
+        _ name: String, _ help: String, _ path: Path<String?>, check: @escaping @Sendable (String) -> String? = { _ in nil }
+    ) -> Setting {
         Setting(
             name: name, help: help, valueName: "file",
             apply: { raw, c in
-                guard FileManager.default.isReadableFile(atPath: raw) else { throw Problem("file not readable") }
+                guard FileManager.default.fileExists(atPath: raw) else { throw Problem("no such file") }
+                guard FileManager.default.isReadableFile(atPath: raw) else { throw Problem("file not readable by this user") }
+                if let problem = check(raw) { throw Problem(problem) }
                 c[keyPath: path] = raw
             }, show: { $0[keyPath: path] ?? "" })
     }

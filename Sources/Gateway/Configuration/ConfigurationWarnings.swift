@@ -1,0 +1,28 @@
+import Foundation
+
+/// What is allowed but unwise in a configuration: logged at start-up (`run`) and printed by
+/// `config check`, never a reason to refuse.
+public enum ConfigurationWarnings {
+    /// One sentence per finding, each naming the setting and the file.
+    public static func of(_ c: GatewayConfiguration) -> [String] {
+        var out: [String] = []
+        if let path = c.passwordFile, let mode = permissions(path), mode & 0o077 != 0 {
+            out.append(
+                "password-file \(path) can be read or written by users other than its owner (mode \(String(mode, radix: 8, uppercase: false).leftPadded(4))): "
+                    + "chmod 600 it (mosquitto's own password files get the same advice)")
+        }
+        return out
+    }
+
+    /// The permission bits of `path`, nil when it cannot be examined.
+    static func permissions(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_mode) & 0o7777
+    }
+}
+
+extension String {
+    /// With leading zeros up to `width` characters (file modes: 0644).
+    fileprivate func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

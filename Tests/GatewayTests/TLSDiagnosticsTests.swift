@@ -54,6 +54,25 @@ struct TLSDiagnosticsTests {
         #expect(output.contains("ca-file (in \(certs.file("gw.conf")), line 2)=\(certs.file("ca.der")): not a PEM certificate"), "\(output)")
     }
 
+    @Test("a CA or client certificate expired, or not yet valid by the box's clock, is warned about naming the file and the date")
+    func certificateDates() async throws {
+        let certs = try TemporaryDirectory()
+        defer { certs.remove() }
+        let ca = try await TLSTests.makeCertificates(in: certs, name: "good")  // valid for 2 days from now
+        let c = try ConfigurationLoader.load(
+            configFile: nil, environment: [:],
+            flags: ["ca-file": ca, "cert": certs.file("good-server.pem"), "key": certs.file("good-server.key")], defaultGatewayID: "h")
+        #expect(ConfigurationWarnings.of(c).isEmpty)
+        let later = ConfigurationWarnings.of(c, now: Date().addingTimeInterval(10 * 86_400))
+        #expect(later.count == 2, "\(later)")
+        #expect(later.first?.hasPrefix("ca-file \(ca): the certificate expired on 20") == true, "\(later)")
+        #expect(later.last?.hasPrefix("cert \(certs.file("good-server.pem")): the certificate expired on") == true, "\(later)")
+        // A box that booted with its clock at 1970 (no RTC, NTP not yet synchronised).
+        let early = ConfigurationWarnings.of(c, now: Date(timeIntervalSince1970: 0))
+        #expect(early.first?.contains("the certificate is not valid before 20") == true, "\(early)")
+        #expect(early.first?.contains("this box's clock says 1970-01-01T00:00:00Z") == true, "\(early)")
+    }
+
     @Test("a failed TLS connection says which file and the likely cause: unknown CA, a key that does not match, a client certificate the broker does not know")
     func connectionFailuresExplained() async throws {
         let certs = try TemporaryDirectory()

@@ -3,9 +3,16 @@ import Foundation
 /// What is allowed but unwise in a configuration: logged at start-up (`run`) and printed by
 /// `config check`, never a reason to refuse.
 public enum ConfigurationWarnings {
-    /// One sentence per finding, each naming the setting and the file.
-    public static func of(_ c: GatewayConfiguration) -> [String] {
+    /// One sentence per finding, each naming the setting and the file: a password file others
+    /// can read, a CA or client certificate expired or not yet valid by this box's clock (`now`).
+    public static func of(_ c: GatewayConfiguration, now: Date = Date()) -> [String] {
         var out: [String] = []
+        for (setting, path) in [("ca-file", c.caFile), ("cert", c.certFile)] {
+            guard let path, let problem = CertificateDates(pemFile: path)?.problem(at: now) else { continue }
+            out.append(
+                "\(setting) \(path): the certificate \(problem), and this box's clock says \(ISO8601DateFormatter().string(from: now)): "
+                    + "TLS connections will fail until it is renewed or the clock is right")
+        }
         if let path = c.passwordFile, let mode = permissions(path), mode & 0o077 != 0 {
             out.append(
                 "password-file \(path) can be read or written by users other than its owner (mode \(String(mode, radix: 8, uppercase: false).leftPadded(4))): "

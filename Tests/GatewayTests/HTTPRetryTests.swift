@@ -34,6 +34,7 @@ struct HTTPRetryTests {
         let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
         let gateway = try GatewayProcess.start(
             broker: broker, dataDirectory: dir.file("data"), extra: ["--http", "127.0.0.1:\(port)"])
+        defer { if gateway.child.isRunning { gateway.child.signal(SIGKILL) } }  // a failed wait must not leave it running
         try await waitUntil("the taken address logged", timeout: .seconds(60)) {
             gateway.child.output.contains("http address not available; retrying with backoff")
         }

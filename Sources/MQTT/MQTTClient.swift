@@ -46,7 +46,9 @@ public final class MQTTClient: Sendable {
     ) throws(MQTTError) {
         _ = MQTTClient.libraryInit
         self.configuration = configuration
-        context = CallbackContext(queue: EventQueue(forward: onEvents), sink: sink, logger: configuration.libraryLogger)
+        context = CallbackContext(
+            queue: EventQueue(forward: onEvents), sink: sink, logger: configuration.libraryLogger,
+            tls: configuration.tls.map { ($0, configuration.host) })
         guard let pipe = WakeupPipe() else {
             throw MQTTError(code: MOSQ_ERR_ERRNO.rawValue, operation: "pipe", message: "cannot create the network thread's wake-up pipe")
         }
@@ -109,6 +111,14 @@ public final class MQTTClient: Sendable {
         var delay = Double(configuration.reconnectDelayMin)
         var socketUp = false
         var everConnected = false
+        // With TLS, libmosquitto's log is watched while connecting: it alone says why TLS failed.
+        let watchTLS = configuration.tls != nil && configuration.libraryLogger == nil
+        var watching = false
+        func watchLog(_ on: Bool) {
+            guard watchTLS, on != watching else { return }
+            MosquittoCallbacks.setLogCallback(on: h, on)
+            watching = on
+        }
         func backoff() {
             queue.deliver()
             // On the monotonic clock: a wall-clock step must not lengthen a backoff.
@@ -118,10 +128,11 @@ public final class MQTTClient: Sendable {
         }
         while !stopping {
             if !socketUp {
+                watchLog(true)
                 // A reconnection sends the first connection's CONNECT properties again.
                 let rc = everConnected ? mosquitto_reconnect(h) : firstConnect(h)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {
-                    queue.push(.connectFailed(.library(rc, "connect")))
+                    queue.push(.connectFailed(context.failure(rc)))
                     backoff()
                     continue
                 }
@@ -130,13 +141,18 @@ public final class MQTTClient: Sendable {
             }
             let rc = step(h, reading: context.wantsToRead)
             queue.deliver()
-            if queue.takeAccepted() { delay = Double(configuration.reconnectDelayMin) }
+            if queue.takeAccepted() {
+                delay = Double(configuration.reconnectDelayMin)
+                watchLog(false)
+                context.libraryErrors.withLock { $0.removeAll() }
+            }
             if rc != MOSQ_ERR_SUCCESS.rawValue {
                 socketUp = false
                 if stopping { break }
                 // A lost connection was reported by the disconnect callback; report the rest.
-                if rc != MOSQ_ERR_CONN_LOST.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
-                    queue.push(.connectFailed(.library(rc, "connect")))
+                let reported = context.failureReported.exchange(false, ordering: .relaxed)
+                if rc != MOSQ_ERR_CONN_LOST.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue && !reported {
+                    queue.push(.connectFailed(context.failure(rc)))
                 }
                 backoff()
             }

@@ -44,6 +44,14 @@ final class CallbackContext: Sendable {
     /// Message ids of our QoS 1/2 publications the broker has not acknowledged yet, so that
     /// `disconnect()` can let them finish first.
     let unacknowledged = Mutex(Set<Int32>())
+    /// libmosquitto's error lines since the last successful connection (the last few): the only
+    /// place it says why TLS failed (`TLSDiagnosis`).
+    let libraryErrors = Mutex([String]())
+    /// The TLS files and broker host, to explain a TLS failure (`TLSDiagnosis`); nil without TLS.
+    let tls: (files: MQTTConfiguration.TLS, host: String)?
+    /// The disconnect callback already reported this attempt's failure (a TLS connection the
+    /// broker closed before accepting it); the network loop does not report it again.
+    let failureReported = Atomic<Bool>(false)
 
     /// Whether the network thread should read the socket now.
     var wantsToRead: Bool {
@@ -51,9 +59,28 @@ final class CallbackContext: Sendable {
         return sink.acceptsMore
     }
 
-    init(queue: EventQueue, sink: (any MQTTMessageSink)?, logger: Logger?) {
+    init(queue: EventQueue, sink: (any MQTTMessageSink)?, logger: Logger?, tls: (files: MQTTConfiguration.TLS, host: String)? = nil) {
         self.queue = queue
         self.sink = sink
         self.logger = logger
+        self.tls = tls
+    }
+
+    /// The error for a failed attempt (`rc`), with the TLS cause when libmosquitto's log told
+    /// one (its error lines are used up). `closedEarly`: the broker closed the connection before
+    /// accepting it.
+    func failure(_ rc: Int32, closedEarly: Bool = false) -> MQTTError {
+        var error = MQTTError.library(rc, "connect")
+        let lines = libraryErrors.withLock { lines in
+            defer { lines.removeAll() }
+            return lines
+        }
+        guard let tls else { return error }
+        if let cause = TLSDiagnosis.explain(libraryErrors: lines, tls: tls.files, host: tls.host) {
+            error.message = "TLS: \(cause)"
+        } else if closedEarly {
+            error.message = "TLS: \(TLSDiagnosis.closedBeforeAccepted(tls: tls.files))"
+        }
+        return error
     }
 }

@@ -7,12 +7,7 @@ import Synchronization
 /// hands a message to the client's sink.
 enum MosquittoCallbacks {
     static func install(on mosq: OpaquePointer, forwardingLog: Bool) {
-        if forwardingLog {
-            mosquitto_log_callback_set(mosq) { _, userdata, level, text in
-                guard let text, let logger = MosquittoCallbacks.context(userdata).logger else { return }
-                logger.log(level: MosquittoCallbacks.logLevel(level), "\(String(cString: text))", metadata: ["source": "libmosquitto"])
-            }
-        }
+        if forwardingLog { setLogCallback(on: mosq, true) }
         mosquitto_connect_with_flags_callback_set(mosq) { _, userdata, rc, flags in
             let queue = MosquittoCallbacks.queue(userdata)
             if rc == 0 {
@@ -24,9 +19,17 @@ enum MosquittoCallbacks {
             }
         }
         mosquitto_disconnect_callback_set(mosq) { _, userdata, rc in
-            MosquittoCallbacks.context(userdata).sessionUp.store(false, ordering: .relaxed)
+            let context = MosquittoCallbacks.context(userdata)
+            let wasUp = context.sessionUp.exchange(false, ordering: .relaxed)
+            // With TLS, a connection closed before the broker accepted it is a failed attempt
+            // (a client certificate refused, say): reported as one, with the cause.
+            if rc != 0 && !wasUp && context.tls != nil {
+                context.failureReported.store(true, ordering: .relaxed)
+                context.queue.push(.connectFailed(context.failure(rc, closedEarly: true)))
+                return
+            }
             let reason = rc == 0 ? "client disconnected" : MQTTError.describe(rc)
-            MosquittoCallbacks.queue(userdata).push(.disconnected(reason: reason, expected: rc == 0))
+            context.queue.push(.disconnected(reason: reason, expected: rc == 0))
         }
         mosquitto_message_callback_set(mosq) { _, userdata, message in
             guard let message else { return }
@@ -59,6 +62,29 @@ enum MosquittoCallbacks {
             // 0x80 in MQTT 3.1.1; MQTT 5's reason codes for a refusal are 0x80 and above (0x87: not authorised).
             let refused = (0..<Int(max(count, 0))).contains { (granted?[$0] ?? 0) >= 0x80 }
             MosquittoCallbacks.queue(userdata).push(refused ? .subscriptionRefused(messageID: MessageID(mid)) : .subscribed(messageID: MessageID(mid)))
+        }
+    }
+
+    /// Sets or clears the log callback. With it set, libmosquitto formats every line it logs
+    /// (one per packet at debug), so it is set only while forwarding the library's log, or while
+    /// connecting with TLS, to catch why a handshake failed. Error lines are kept (the last 8)
+    /// in `CallbackContext.libraryErrors`.
+    static func setLogCallback(on mosq: OpaquePointer, _ on: Bool) {
+        guard on else {
+            mosquitto_log_callback_set(mosq, nil)
+            return
+        }
+        mosquitto_log_callback_set(mosq) { _, userdata, level, text in
+            guard let text else { return }
+            let context = MosquittoCallbacks.context(userdata)
+            let line = String(cString: text)
+            if level == MOSQ_LOG_ERR {
+                context.libraryErrors.withLock { lines in
+                    lines.append(line)
+                    if lines.count > 8 { lines.removeFirst(lines.count - 8) }
+                }
+            }
+            context.logger?.log(level: MosquittoCallbacks.logLevel(level), "\(line)", metadata: ["source": "libmosquitto"])
         }
     }
 

@@ -40,6 +40,7 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             options.warnAboutUnknownVariables()
             let settings = try options.load()
+            for warning in ConfigurationWarnings.of(settings) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             // What `run` will do with the journal there (a changed size resizes it, or refuses).
             let journal = JournalOpening.plan(settings)
             if journal.refused { throw Diagnostics.failure(journal.text, status: .configuration) }
@@ -63,7 +64,8 @@ struct ConfigCommand: ParsableCommand {
             for (name, value) in settings.effectiveSettings {
                 let origin: String
                 switch sources[name]?.1 {
-                case .file(let path): origin = "file \(path)"
+                case .file(let path, let line?): origin = "file \(path), line \(line)"
+                case .file(let path, nil): origin = "file \(path)"
                 case .environment: origin = "environment \(ConfigurationLoader.environmentName(name))"
                 case .flag: origin = "flag"
                 case nil: origin = "default"

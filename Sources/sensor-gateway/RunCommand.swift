@@ -22,7 +22,9 @@ struct RunCommand: AsyncParsableCommand {
     /// The settings' part of `--help`, from the table.
     static var settingsHelp: String {
         "SETTINGS (each also a config file line `name: value` and a variable SENSOR_GATEWAY_<NAME>; flags win over the environment, "
-            + "which wins over the file; `sensor-gateway config show` lists what is in effect):\n"
+            + "which wins over the file; `sensor-gateway config show` lists what is in effect. Durations take ms, s, m, h or d "
+            + "(500ms, 10s, 2h; a plain number is in the unit the name ends with); sizes take KiB, MiB, GiB, KB, MB, GB "
+            + "or K, M, G (256MiB; a plain number is bytes)):\n"
             + Setting.all.map { s in
                 let value = s.defaultValue.isEmpty ? "" : "  (default \(s.defaultValue))"
                 return "  --\(s.name) <\(s.valueName)>\(value)\n" + wrapped(s.help, indent: 6, width: 78)
@@ -105,11 +107,14 @@ struct RunCommand: AsyncParsableCommand {
         for name in ConfigurationLoader.unknownEnvironmentVariables(ProcessInfo.processInfo.environment) {
             logger.warning("ignoring an environment variable that names no setting (misspelt?)", metadata: ["variable": "\(name)"])
         }
+        for warning in ConfigurationWarnings.of(settings) { logger.warning("\(warning)") }
         let status = StatusBoard()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let http = settings.http {
             do {
                 try HTTPEndpoint.checkListenable(host: http.host, port: http.port)
+            } catch let error as HTTPEndpointError where error.retryable {
+                // Taken (or not yet on this host): the endpoint retries with backoff, logging each attempt.
             } catch {
                 throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", status: .configuration)
             }

@@ -113,7 +113,7 @@ struct ConfigurationTests {
         try "fill: cubic\n".write(toFile: dir.file("bad.conf"), atomically: true, encoding: .utf8)
         let (badCode, badOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("bad.conf")], logPath: dir.file("bad.log"))
         #expect(badCode == 78)
-        #expect(badOutput.contains("fill (in \(dir.file("bad.conf")))=cubic: expected linear, locf or distribution"), "\(badOutput)")
+        #expect(badOutput.contains("fill (in \(dir.file("bad.conf")), line 1)=cubic: expected linear, locf or distribution"), "\(badOutput)")
 
         try "data-dir: /srv/gw\njournal-max-bytes: 64M\n".write(toFile: dir.file("good.conf"), atomically: true, encoding: .utf8)
         let (goodCode, goodOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("good.conf")], logPath: dir.file("good.log"))
@@ -126,7 +126,7 @@ struct ConfigurationTests {
         try await show.wait()
         #expect(show.exitCode == 0)
         let lines = show.output.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("data-dir") && $0.contains("/srv/gw") && $0.contains("(file \(dir.file("good.conf")))") })
+        #expect(lines.contains { $0.hasPrefix("data-dir") && $0.contains("/srv/gw") && $0.contains("(file \(dir.file("good.conf")), line 1)") })
         #expect(lines.contains { $0.hasPrefix("fsync") && $0.contains("never") && $0.contains("(environment SENSOR_GATEWAY_FSYNC)") })
         #expect(lines.contains { $0.hasPrefix("reorder-window-ms") && $0.contains("2000") && $0.contains("(default)") })
         #expect(show.output.contains("SENSOR_GATEWAY_FSYNK names no setting"))
@@ -164,7 +164,8 @@ struct ConfigurationTests {
         #expect(!output.contains("Fatal error"))
     }
 
-    @Test("SIGHUP applies a new log-level at once, logs other changes as needing a restart, keeps an invalid file out, and never stops the gateway")
+    @Test(
+        "SIGHUP applies a new log-level and the live settings at once, names each restart-only change, keeps an invalid file out, and never stops the gateway")
     func hangupReload() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -181,9 +182,12 @@ struct ConfigurationTests {
         try write("log-level: warning\n")
         child.signal(SIGHUP)
         try await waitUntil("the new level announced") { child.output.contains("SIGHUP: log-level changes from=info to=warning") }
-        try write("log-level: warning\nmax-fill: 7\n")
+        try write("log-level: notice\nmax-fill: 7\njournal-max-bytes: 64M\n")
         child.signal(SIGHUP)
-        try await waitUntil("the restart-only change reported") { child.output.contains("need a restart to take effect") }
+        try await waitUntil("the live change applied") { child.output.contains("SIGHUP: settings applied max-fill=600 -> 7") }
+        try await waitUntil("the restart-only change reported") {
+            child.output.contains("SIGHUP: these changes take effect at the next start journal-max-bytes=268435456 -> 67108864 (after a restart)")
+        }
 
         try write("max-fill: lots\n")
         child.signal(SIGHUP)

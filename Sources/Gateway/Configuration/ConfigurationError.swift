@@ -4,17 +4,22 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public var value: String
     public var problem: String
     public var source: SettingSource
+    /// Two settings, each valid alone, that cannot work together: a configuration error
+    /// (EX_CONFIG) wherever they came from.
+    public var conflict = false
 
     public var description: String {
         let name: String
         switch source {
         case .flag: name = "--\(setting)"
         case .environment: name = ConfigurationLoader.environmentName(setting)
-        case .file(let path): name = "\(setting) (in \(path))"
+        case .file(let path, let line?): name = "\(setting) (in \(path), line \(line))"
+        case .file(let path, nil): name = "\(setting) (in \(path))"
         }
         return "\(name)=\(value): \(problem)"
     }
 
-    /// EX_USAGE for a flag, EX_CONFIG for the environment or the config file.
-    public var exitStatus: ExitStatus { source == .flag ? .usage : .configuration }
+    /// EX_USAGE for a bad flag, EX_CONFIG for the environment, the config file, or settings
+    /// that conflict.
+    public var exitStatus: ExitStatus { source == .flag && !conflict ? .usage : .configuration }
 }

@@ -8,8 +8,9 @@ import Wire
 /// precedence, into a checked `GatewayConfiguration`.
 ///
 /// The config file holds one `name: value` (or `name = value`) per line, names as the flags
-/// without dashes (`reorder-window-ms: 2000`; underscores work too), `#` starts a comment. A JSON
-/// object with the same names is accepted as well.
+/// without dashes (`reorder-window-ms: 2000`; underscores work too), `#` starts a comment outside
+/// quotes (`ConfigFileParser`); a setting given twice is an error. A JSON object with the same
+/// names is accepted as well. Files over 1 MiB are refused unread (`ConfigFileReader`).
 public enum ConfigurationLoader {
     /// Every setting name, as its flag is spelled (`Setting.all`'s order).
     public static let settings = Setting.all.map(\.name)
@@ -61,7 +62,7 @@ public enum ConfigurationLoader {
     ) throws(ConfigurationError) -> [String: (String, SettingSource)] {
         var values: [String: (String, SettingSource)] = [:]
         if let configFile {
-            for (k, v) in try readFile(configFile) { values[k] = (v, .file(configFile)) }
+            for (k, v) in try readFile(configFile) { values[k] = (v.value, .file(configFile, line: v.line)) }
         }
         for setting in settings {
             if let v = environment[environmentName(setting)] { values[setting] = (v, .environment) }
@@ -75,35 +76,41 @@ public enum ConfigurationLoader {
         return values
     }
 
-    static func readFile(_ path: String) throws(ConfigurationError) -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError(setting: "config", value: path, problem: "cannot read the config file", source: .file(path))
+    /// The settings a config file gives, by name, with the line of each (nil in a JSON file).
+    static func readFile(_ path: String) throws(ConfigurationError) -> [String: (value: String, line: Int?)] {
+        func fail(_ setting: String, _ value: String, line: Int? = nil, _ problem: String) -> ConfigurationError {
+            ConfigurationError(setting: setting, value: value, problem: problem, source: .file(path, line: line))
         }
-        var out: [String: String] = [:]
+        let text: String
+        do { text = try ConfigFileReader.text(of: path) } catch { throw fail("config", path, error.message) }
+        var out: [String: (value: String, line: Int?)] = [:]
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("{") {
             guard case .object(let object)? = try? WireJSON.decode(JSONValue.self, from: Array(trimmed.utf8)) else {
-                throw ConfigurationError(setting: "config", value: path, problem: "not a valid JSON object", source: .file(path))
+                throw fail("config", path, "not a valid JSON object")
             }
-            for (k, v) in object { out[normalise(k)] = v.settingText }
+            for (k, v) in object.sorted(by: { $0.key < $1.key }) {
+                if out[normalise(k)] != nil { throw fail(normalise(k), v.settingText, "given twice (spelt with - and with _); keep one") }
+                out[normalise(k)] = (v.settingText, nil)
+            }
         } else {
-            for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let line =
-                    raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
-                    .trimmingCharacters(in: .whitespaces) ?? ""
-                if line.isEmpty { continue }
-                guard let sep = line.firstIndex(where: { $0 == ":" || $0 == "=" }) else {
-                    throw ConfigurationError(setting: "line \(n + 1)", value: line, problem: "expected `name: value`", source: .file(path))
+            let entries: [ConfigFileParser.Entry]
+            do { entries = try ConfigFileParser.entries(text) } catch {
+                throw fail(error.key.map(normalise) ?? "config", error.text, line: error.line, error.message)
+            }
+            for entry in entries {
+                let key = normalise(entry.key)
+                if let first = out[key] {
+                    throw fail(
+                        key, entry.value, line: entry.line,
+                        "set twice, on line \(first.line ?? 0) (\(first.value)) and line \(entry.line) (\(entry.value)); keep one")
                 }
-                let key = normalise(String(line[..<sep]).trimmingCharacters(in: .whitespaces))
-                var value = String(line[line.index(after: sep)...]).trimmingCharacters(in: .whitespaces)
-                if value.count >= 2, let f = value.first, (f == "\"" || f == "'"), value.last == f { value = String(value.dropFirst().dropLast()) }
-                out[key] = value
+                out[key] = (entry.value, entry.line)
             }
         }
-        for key in out.keys where !settings.contains(key) {
-            throw ConfigurationError(
-                setting: key, value: out[key]!, problem: "unknown setting (known: \(settings.joined(separator: ", ")))", source: .file(path))
+        let known = Set(settings)
+        for (key, given) in out.sorted(by: { ($0.value.line ?? 0, $0.key) < ($1.value.line ?? 0, $1.key) }) where !known.contains(key) {
+            throw fail(key, given.value, line: given.line, "unknown setting (known: \(settings.joined(separator: ", ")))")
         }
         return out
     }
@@ -130,7 +137,8 @@ public enum ConfigurationLoader {
     private static func checkCombinations(_ c: GatewayConfiguration, _ values: [String: (String, SettingSource)]) throws(ConfigurationError) {
         func fail(_ preferred: String, or other: String, _ problem: String) -> ConfigurationError {
             let setting = values[preferred] != nil ? preferred : other
-            return ConfigurationError(setting: setting, value: values[setting]?.0 ?? "", problem: problem, source: values[setting]?.1 ?? .flag)
+            return ConfigurationError(
+                setting: setting, value: values[setting]?.0 ?? "", problem: problem, source: values[setting]?.1 ?? .flag, conflict: true)
         }
         guard c.engine.validMin < c.engine.validMax else {
             throw fail("valid-max", or: "valid-min", "valid-min (\(c.engine.validMin)) must be below valid-max (\(c.engine.validMax))")
@@ -149,6 +157,24 @@ public enum ConfigurationLoader {
                 "a journal segment (1/16 of journal-max-bytes) must hold the largest dead letter of a "
                     + "max-payload-bytes payload: raise journal-max-bytes or lower max-payload-bytes")
         }
+        if let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
+            c.engine.maxFill > FillBudget.largestFill(layout)
+        {
+            let fits = FillBudget.largestFill(layout)
+            throw fail(
+                "max-fill", or: "journal-max-bytes",
+                "a fill of max-fill (\(c.engine.maxFill)) synthetic readings can need \(c.engine.maxFill) x "
+                    + "\(FillBudget.bytesPerReading) = \(c.engine.maxFill * UInt64(FillBudget.bytesPerReading)) bytes of journal, "
+                    + "more than the \(FillBudget.share(of: layout)) bytes "
+                    + "journal-max-bytes (\(c.journalMaxBytes)) allows one fill (half the ring less one segment): it would wedge the "
+                    + "gateway with the journal full. Set max-fill to at most \(fits), or journal-max-bytes to at least "
+                    + "\(FillBudget.smallestJournal(forFill: c.engine.maxFill) >> 20)MiB")
+        }
         if c.brokerScheme == .mqtts && c.caFile == nil { throw fail("broker", or: "ca-file", "mqtts needs --ca-file") }
+        if (c.certFile == nil) != (c.keyFile == nil) {
+            throw fail(
+                c.certFile != nil ? "cert" : "key", or: "cert",
+                "a client certificate needs both cert and key (cert: \(c.certFile ?? "not set"), key: \(c.keyFile ?? "not set"))")
+        }
     }
 }

@@ -50,9 +50,7 @@ extension Setting {
                 }
                 c.engine.topicPattern = p
             }, show: { $0.engine.topicPattern.filter }),
-        .integer(
-            "max-payload-bytes", "Larger payloads are dead-lettered payload_too_large.", unit: "bytes", 64...(1 << 20),
-            store: { v, c in c.engine.maxPayloadBytes = Int(v) }, show: { "\($0.engine.maxPayloadBytes)" }),
+        .size("max-payload-bytes", "Larger payloads are dead-lettered payload_too_large.", 64...(1 << 20), \.engine.maxPayloadBytes),
         .integer(
             "reset-threshold", "A seq falling back further than this starts a new epoch.", unit: "seqs", 1...Int64(ReadingParser.maxSeq),
             store: { v, c in c.engine.resetThreshold = UInt64(v) }, show: { "\($0.engine.resetThreshold)" }),
@@ -60,20 +58,20 @@ extension Setting {
         .integer(
             "stale-factor", "A sensor silent for this many of its periods is stale.", unit: "periods", 1...1000,
             store: { v, c in c.engine.staleFactor = v }, show: { "\($0.engine.staleFactor)" }),
-        .integer(
-            "future-tolerance-s", "Readings whose ts is further ahead of the gateway's clock are dead-lettered bad_value:ts.", unit: "s",
-            1...3_650 * 86_400, store: { v, c in (c.engine.futureToleranceMs, c.replay.futureToleranceMs) = (v * 1000, v * 1000) },
-            show: { $0.engine.futureToleranceMs.map { "\($0 / 1000)" } ?? "" }),
+        .duration(
+            "future-tolerance-s", "Readings whose ts is further ahead of the gateway's clock are dead-lettered bad_value:ts.",
+            plainUnit: 1000, 1000...3_650 * 86_400_000, store: { v, c in (c.engine.futureToleranceMs, c.replay.futureToleranceMs) = (v, v) },
+            show: { $0.engine.futureToleranceMs.map(SettingUnits.showSeconds) ?? "" }),
         .integer(
             "max-sensors",
             "Sensors tracked at most; at the cap a new id replaces one silent for a minute (a few seconds if heard once), or is dead-lettered too_many_sensors.",
             unit: "sensors", 1...10_000_000, store: { v, c in c.engine.maxSensors = Int(v) },
             show: { $0.engine.maxSensors.map(String.init) ?? "unlimited" }),
-        .integer(
-            "sensor-retention-s", "Sensors silent this long are forgotten and announced expired; 0 keeps them.", unit: "s",
-            0...3_650 * 86_400, store: { v, c in c.engine.sensorRetentionMs = v == 0 ? nil : v * 1000 },
-            show: { "\(($0.engine.sensorRetentionMs ?? 0) / 1000)" }),
-        .size("journal-max-bytes", "The journal's size on disk (with K, M or G: 256M).", (1 << 20)...(1 << 40), \.journalMaxBytes),
+        .duration(
+            "sensor-retention-s", "Sensors silent this long are forgotten and announced expired; 0 keeps them.", plainUnit: 1000,
+            0...3_650 * 86_400_000, store: { v, c in c.engine.sensorRetentionMs = v == 0 ? nil : v },
+            show: { SettingUnits.showSeconds($0.engine.sensorRetentionMs ?? 0) }),
+        .size("journal-max-bytes", "The journal's size on disk (256MiB, 1GiB; 256M is 256 MiB).", (1 << 20)...(1 << 40), \.journalMaxBytes),
         .choice(
             "fsync", "When the journal syncs: before every acknowledgement and publication, every fsync-interval-ms, or never.", \.fsync),
         .milliseconds(
@@ -100,9 +98,9 @@ extension Setting {
                 else { throw Problem("expected HOST:PORT or off") }
                 c.http = (String(raw[..<colon]), port)
             }, show: { $0.http.map { "\($0.host):\($0.port)" } ?? "off" }),
-        .file("ca-file", "CA certificate for mqtts.", \.caFile),
-        .file("cert", "Client certificate for mqtts.", \.certFile),
-        .file("key", "Client key for mqtts.", \.keyFile),
+        .file("ca-file", "CA certificate for mqtts (PEM).", \.caFile, check: TLSFiles.certificateProblem),
+        .file("cert", "Client certificate for mqtts (PEM; with key).", \.certFile, check: TLSFiles.certificateProblem),
+        .file("key", "Client key for mqtts (PEM, not encrypted; with cert).", \.keyFile, check: TLSFiles.keyProblem),
         Setting(name: "username", help: "MQTT user name.", valueName: "name", apply: { raw, c in c.username = raw }, show: { $0.username ?? "" }),
         Setting(
             name: "password-file", help: "A file holding the MQTT password (never put it on the command line).", valueName: "file",

@@ -52,14 +52,40 @@ extension Setting {
             }, show: show)
     }
 
-    /// Milliseconds stored as given.
-    static func milliseconds(_ name: String, _ help: String, _ range: ClosedRange<Int64>, _ path: Path<Int64>) -> Setting {
-        integer(name, help, unit: "ms", range, store: { v, c in c[keyPath: path] = v }, show: { "\($0[keyPath: path])" })
+    /// A duration stored in milliseconds within `range` (milliseconds): a plain whole number in
+    /// the setting's own unit (`plainUnit` ms), or with a unit (`500ms`, `10s`, `2m`, `1h`, `1d`;
+    /// `SettingUnits`). `show` spells the stored value back.
+    static func duration(
+        _ name: String, _ help: String, plainUnit: Int64, _ range: ClosedRange<Int64>,
+        store: @escaping @Sendable (Int64, inout GatewayConfiguration) -> Void,
+        show: @escaping @Sendable (GatewayConfiguration) -> String
+    ) -> Setting {
+        let unitName = plainUnit == 1 ? "ms" : "s"
+        func spell(_ ms: Int64) -> String { plainUnit == 1 || ms % 1000 != 0 ? "\(ms)ms" : "\(ms / 1000)s" }
+        let bounds = "must be between \(spell(range.lowerBound)) and \(spell(range.upperBound))"
+        return Setting(
+            name: name, help: help, valueName: unitName,
+            apply: { raw, c in
+                guard let v = SettingUnits.milliseconds(raw.trimmingCharacters(in: .whitespaces), plainUnit: plainUnit) else {
+                    throw Problem(
+                        "not a duration: a whole number of \(plainUnit == 1 ? "milliseconds" : "seconds"), or a number with "
+                            + "ms, s, m, h or d (500ms, 10s, 1.5m, 2h, 1d)")
+                }
+                guard range.contains(v) else { throw Problem(bounds) }
+                store(v, &c)
+            }, show: show)
     }
 
-    /// Whole seconds, stored as milliseconds.
+    /// Milliseconds: a plain number is milliseconds.
+    static func milliseconds(_ name: String, _ help: String, _ range: ClosedRange<Int64>, _ path: Path<Int64>) -> Setting {
+        duration(name, help, plainUnit: 1, range, store: { v, c in c[keyPath: path] = v }, show: { "\($0[keyPath: path])" })
+    }
+
+    /// Seconds, stored as milliseconds: a plain number is seconds; `range` is in seconds.
     static func seconds(_ name: String, _ help: String, _ range: ClosedRange<Int64>, _ path: Path<Int64>) -> Setting {
-        integer(name, help, unit: "s", range, store: { v, c in c[keyPath: path] = v * 1000 }, show: { "\($0[keyPath: path] / 1000)" })
+        duration(
+            name, help, plainUnit: 1000, (range.lowerBound * 1000)...(range.upperBound * 1000), store: { v, c in c[keyPath: path] = v },
+            show: { SettingUnits.showSeconds($0[keyPath: path]) })
     }
 
     /// A finite decimal number.
@@ -85,33 +111,32 @@ extension Setting {
             }, show: { $0[keyPath: path].rawValue })
     }
 
-    /// A byte count: a whole number, or with a binary suffix (`256M`, `1G`, `512K`, `256MiB`).
+    /// A byte count: a plain whole number of bytes, or with a unit (`64KiB`, `256MB`, `1.5GiB`,
+    /// and the bare binary letters `256M`, `1G`; `SettingUnits`).
     static func size(_ name: String, _ help: String, _ range: ClosedRange<Int64>, _ path: Path<Int>) -> Setting {
         Setting(
             name: name, help: help, valueName: "bytes",
             apply: { raw, c in
-                let text = raw.trimmingCharacters(in: .whitespaces)
-                let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
-                var digits = Substring(text), scale: Int64 = 1
-                if let unit = units.first(where: { text.hasSuffix($0.0) }) {
-                    digits = text.dropLast(unit.0.count)
-                    scale = unit.1
+                guard let v = SettingUnits.bytes(raw.trimmingCharacters(in: .whitespaces)) else {
+                    throw Problem(
+                        "not a size: a whole number of bytes, or a number with KiB, MiB, GiB (binary), KB, MB, GB (decimal) "
+                            + "or K, M, G (binary: 256M is 268435456)")
                 }
-                guard let n = Int64(digits.trimmingCharacters(in: .whitespaces)), n >= 0 else {
-                    throw Problem("not a size: a whole number of bytes, or with K, M or G (binary: 256M is 268435456)")
-                }
-                let (v, overflow) = n.multipliedReportingOverflow(by: scale)
-                guard !overflow, range.contains(v) else { throw Problem("must be between \(range.lowerBound) and \(range.upperBound) bytes") }
+                guard range.contains(v) else { throw Problem("must be between \(range.lowerBound) and \(range.upperBound) bytes") }
                 c[keyPath: path] = Int(v)
             }, show: { "\($0[keyPath: path])" })
     }
 
-    /// A file the gateway must be able to read.
-    static func file(_ name: String, _ help: String, _ path: Path<String?>) -> Setting {
+    /// A file the gateway must be able to read; `check` says why its content cannot work (nil: fine).
+    static func file(
+        _ name: String, _ help: String, _ path: Path<String?>, check: @escaping @Sendable (String) -> String? = { _ in nil }
+    ) -> Setting {
         Setting(
             name: name, help: help, valueName: "file",
             apply: { raw, c in
-                guard FileManager.default.isReadableFile(atPath: raw) else { throw Problem("file not readable") }
+                guard FileManager.default.fileExists(atPath: raw) else { throw Problem("no such file") }
+                guard FileManager.default.isReadableFile(atPath: raw) else { throw Problem("file not readable by this user") }
+                if let problem = check(raw) { throw Problem(problem) }
                 c[keyPath: path] = raw
             }, show: { $0[keyPath: path] ?? "" })
     }

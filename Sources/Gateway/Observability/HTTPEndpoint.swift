@@ -11,7 +11,10 @@ import ServiceLifecycle
 ///
 /// It never stops the gateway: a failure after start-up is logged and the service then waits
 /// for the group's shutdown. Whether the address can be bound at all is checked up front
-/// (`checkListenable`), where a mistake is a configuration error.
+/// (`checkListenable`), where a mistake (an address that does not resolve, no permission) is a
+/// configuration error; an address that is taken (or not yet configured on this host) is
+/// retried with backoff, 1 s doubling to 60 s, a warning per attempt, while the gateway goes
+/// on cleaning readings (CONTRACT.md section 11). `bindState` says how it stands.
 public struct HTTPEndpoint: Service {
     public struct Limits: Sendable {
         /// Connections open at once; further clients wait in the listen backlog.
@@ -26,9 +29,15 @@ public struct HTTPEndpoint: Service {
     let limits: Limits
     let handler: @Sendable (String) -> GatewayHTTP.Response
     let logger: Logger
+    /// Whether it listens, and how many binds failed: for metrics and tests.
+    public let bindState: HTTPBindState
+    /// The first wait after a taken address, doubling up to `retryMax`.
+    let retryMin: Duration
+    let retryMax: Duration
 
     public init(
-        host: String, port: Int32, limits: Limits = Limits(), logger: Logger,
+        host: String, port: Int32, limits: Limits = Limits(), logger: Logger, bindState: HTTPBindState = HTTPBindState(),
+        retryMin: Duration = .seconds(1), retryMax: Duration = .seconds(60),
         handler: @escaping @Sendable (String) -> GatewayHTTP.Response
     ) {
         self.host = host
@@ -36,10 +45,47 @@ public struct HTTPEndpoint: Service {
         self.limits = limits
         self.handler = handler
         self.logger = logger
+        self.bindState = bindState
+        self.retryMin = retryMin
+        self.retryMax = retryMax
     }
 
     public func run() async throws {
-        let (host, logger) = (self.host, self.logger)
+        var delay = retryMin
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try HTTPEndpoint.checkListenable(host: host, port: Int32(port))
+            } catch let error as HTTPEndpointError where error.retryable {
+                let attempt = bindState.noteFailure()
+                logger.warning(
+                    "http address not available; retrying with backoff (the gateway carries on without /metrics and /healthz)",
+                    metadata: [
+                        "address": "\(host):\(port)", "error": "\(error)", "attempt": "\(attempt)",
+                        "retry_in_s": "\(delay.components.seconds)",
+                    ])
+                let wait = delay
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                } catch {
+                    return
+                }
+                delay = min(delay * 2, retryMax)
+                continue
+            } catch {
+                // Checked at start-up already (exit 78); should it change later, HTTP stops, not the gateway.
+                logger.error("the HTTP endpoint cannot listen; the gateway carries on without it", metadata: ["error": "\(error)"])
+                try? await gracefulShutdown()
+                return
+            }
+            if try await serve() { return }
+            delay = retryMin
+        }
+    }
+
+    /// Serves until shutdown (true). A failure to bind here (the address taken since the check)
+    /// returns false, to retry; any other failure is logged and the gateway carries on without HTTP.
+    private func serve() async throws -> Bool {
+        let (host, logger, bindState) = (self.host, self.logger, self.bindState)
         let app = Application(
             responder: EndpointResponder(handler: handler),
             server: .http1(configuration: .init(idleTimeout: .init(limits.idleTimeout))),
@@ -47,6 +93,7 @@ public struct HTTPEndpoint: Service {
                 address: .hostname(host, port: port), serverName: "sensor-gateway", backlog: 256,
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
             onServerRunning: { channel in
+                bindState.noteListening()
                 logger.info("http listening", metadata: ["address": "\(host):\(channel.localAddress?.port ?? 0)"])
             },
             logger: logger
@@ -54,9 +101,12 @@ public struct HTTPEndpoint: Service {
         do {
             try await app.run()
         } catch {
+            bindState.noteStopped()
+            if "\(error)".contains(String(cString: strerror(EADDRINUSE))) && !Task.isShuttingDownGracefully { return false }
             logger.error("the HTTP endpoint stopped; the gateway carries on without it", metadata: ["error": "\(error)"])
             try? await gracefulShutdown()
         }
+        return true
     }
 
     /// Throws with the system's reason when `host:port` cannot be bound (a bad address, a port
@@ -69,7 +119,7 @@ public struct HTTPEndpoint: Service {
         var info: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &info)
         guard rc == 0, let ai = info else {
-            throw HTTPEndpointError(message: "cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+            throw HTTPEndpointError(message: "cannot resolve \(host): \(String(cString: gai_strerror(rc)))", retryable: rc == EAI_AGAIN)
         }
         defer { freeaddrinfo(info) }
         let fd = socket(ai.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
@@ -78,13 +128,19 @@ public struct HTTPEndpoint: Service {
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         guard bind(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 else {
-            throw HTTPEndpointError(message: "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
+            let code = errno
+            throw HTTPEndpointError(
+                message: "cannot listen on \(host):\(port): \(String(cString: strerror(code)))",
+                retryable: code == EADDRINUSE || code == EADDRNOTAVAIL)
         }
     }
 }
 
 public struct HTTPEndpointError: Error, CustomStringConvertible {
     public var message: String
+    /// The address may become available (taken by another process, not yet on an interface,
+    /// a name server not answering yet): retried, not a configuration error.
+    public var retryable = false
     public var description: String { message }
 }
 

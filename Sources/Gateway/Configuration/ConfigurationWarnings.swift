@@ -1,0 +1,35 @@
+import Foundation
+
+/// What is allowed but unwise in a configuration: logged at start-up (`run`) and printed by
+/// `config check`, never a reason to refuse.
+public enum ConfigurationWarnings {
+    /// One sentence per finding, each naming the setting and the file: a password file others
+    /// can read, a CA or client certificate expired or not yet valid by this box's clock (`now`).
+    public static func of(_ c: GatewayConfiguration, now: Date = Date()) -> [String] {
+        var out: [String] = []
+        for (setting, path) in [("ca-file", c.caFile), ("cert", c.certFile)] {
+            guard let path, let problem = CertificateDates(pemFile: path)?.problem(at: now) else { continue }
+            out.append(
+                "\(setting) \(path): the certificate \(problem), and this box's clock says \(ISO8601DateFormatter().string(from: now)): "
+                    + "TLS connections will fail until it is renewed or the clock is right")
+        }
+        if let path = c.passwordFile, let mode = permissions(path), mode & 0o077 != 0 {
+            out.append(
+                "password-file \(path) can be read or written by users other than its owner (mode \(String(mode, radix: 8, uppercase: false).leftPadded(4))): "
+                    + "chmod 600 it (mosquitto's own password files get the same advice)")
+        }
+        return out
+    }
+
+    /// The permission bits of `path`, nil when it cannot be examined.
+    static func permissions(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_mode) & 0o7777
+    }
+}
+
+extension String {
+    /// With leading zeros up to `width` characters (file modes: 0644).
+    fileprivate func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -21,6 +21,9 @@ need=()
 command -v lintian >/dev/null || need+=(lintian)
 command -v man >/dev/null || need+=(man-db)
 command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
+command -v file >/dev/null || need+=(file)
+command -v readelf >/dev/null || need+=(binutils)
+dpkg-query -W -f='${Status}' libmosquitto1 2>/dev/null | grep -q "ok installed" || need+=(libmosquitto1)
 dpkg-query -W -f='${Status}' adduser 2>/dev/null | grep -q "ok installed" || need+=(adduser)
 if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"

@@ -4,13 +4,27 @@ import Testing
 import TestSupport
 
 /// The broker ACL shipped in deploy/ does what OPERATIONS.md says: the gateway works under it,
-/// a sensor can only publish its own readings, and only the consumer user may ask for replays.
-@Suite("The shipped mosquitto ACL")
+/// whatever its id (the file names none), a sensor can only publish its own readings, and only the
+/// consumer user may ask for replays. The shipped mosquitto.conf's limits refuse oversized messages.
+@Suite("The shipped mosquitto ACL and broker limits")
 struct DeployedACLTests {
     static let deployFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("deploy").path
 
-    @Test("under deploy/mosquitto.acl the gateway runs, a sensor cannot speak for another or ask for replays, the historian can")
+    /// The settings of deploy/mosquitto.conf that the test broker does not set itself (its
+    /// listener, persistence and queue settings are the test's; the password and ACL files are
+    /// given per test).
+    static func shippedBrokerSettings() throws -> [String] {
+        let ownedByTest: Set<String> = [
+            "listener", "allow_anonymous", "password_file", "acl_file", "persistence", "autosave_interval", "max_queued_messages",
+            "max_inflight_messages",
+        ]
+        return try String(contentsOfFile: "\(deployFolder)/mosquitto.conf", encoding: .utf8).split(separator: "\n").map(String.init)
+            .filter { !$0.hasPrefix("#") && !$0.isEmpty }
+            .filter { !ownedByTest.contains(String($0.prefix { $0 != " " })) }
+    }
+
+    @Test("under deploy/mosquitto.acl the gateway runs with any id, a sensor cannot speak for another or ask for replays, the historian can")
     func shippedACL() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -24,7 +38,7 @@ struct DeployedACLTests {
         }
         try "pw-sensor-gateway\n".write(toFile: dir.file("gateway-password"), atomically: true, encoding: .utf8)
         let broker = try await TestBroker.start(
-            extraConfig: ["password_file \(passwords)", "acl_file \(Self.deployFolder)/mosquitto.acl"],
+            extraConfig: ["password_file \(passwords)", "acl_file \(Self.deployFolder)/mosquitto.acl"] + Self.shippedBrokerSettings(),
             anonymous: false)
         defer { broker.shutdown() }
         func login(_ user: String) -> (inout MQTTConfiguration) -> Void {
@@ -32,9 +46,11 @@ struct DeployedACLTests {
                 $0.username = user; $0.password = "pw-\(user)"
             }
         }
+        // Not the id of any example in deploy/: the ACL must not name one.
+        let gatewayID = "press-hall-2"
         let historian = try await Subscriber.connect(broker, id: "historian", filters: ["cleaned/#", "replay/#"], configure: login("historian"))
         let gateway = try GatewayProcess.start(
-            broker: broker, dataDirectory: dir.file("data"), gatewayID: "edge-1",
+            broker: broker, dataDirectory: dir.file("data"), gatewayID: gatewayID,
             extra: ["--username", "sensor-gateway", "--password-file", dir.file("gateway-password")])
         defer { gateway.child.signal(SIGKILL) }
         try await gateway.waitUntilConnected()
@@ -52,14 +68,14 @@ struct DeployedACLTests {
         let request = { (id: String) in
             Array("{\"request_id\":\"\(id)\",\"sensor_id\":\"*\",\"from\":1795660000000,\"to\":1795660600000}".utf8)
         }
-        try await publishAcknowledged(sensor, "gateway/edge-1/replay", request("from-sensor"))
+        try await publishAcknowledged(sensor, "gateway/\(gatewayID)/replay", request("from-sensor"))
         // s1's own readings flow.
         for seq in 0..<3 { try await publishAcknowledged(sensor, "sensors/s1/temperature", reading(seq)) }
         try await historian.recorder.wait(for: "s1's readings cleaned") { events in
             events.messages.filter { $0.topic == "cleaned/s1/temperature" }.count >= 3
         }
         // The historian may ask for a replay; the sensor's request, sent earlier, never ran.
-        try await publishAcknowledged(historian, "gateway/edge-1/replay", request("from-historian"))
+        try await publishAcknowledged(historian, "gateway/\(gatewayID)/replay", request("from-historian"))
         try await historian.recorder.wait(for: "the historian's replay") { events in
             events.messages.contains {
                 $0.topic == "replay/from-historian" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true,\"count\":3")
@@ -70,5 +86,47 @@ struct DeployedACLTests {
         #expect(try await gateway.terminate() == 0)
         await sensor.close()
         await historian.close()
+    }
+
+    @Test("deploy/mosquitto.conf: over max-payload-bytes dead-lettered, over message_size_limit refused, over max_packet_size sender cut off")
+    func shippedSizeLimits() async throws {
+        let settings = try Self.shippedBrokerSettings()
+        for key in ["persistent_client_expiration", "message_size_limit", "max_packet_size"] {
+            #expect(settings.contains { $0.hasPrefix(key + " ") }, "deploy/mosquitto.conf sets no \(key)")
+        }
+        let broker = try await TestBroker.start(extraConfig: settings)
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["sensors/#", "dlq/#"])
+        let gateway = try GatewayProcess.start(broker: broker, dataDirectory: dir.file("data"))
+        defer { gateway.child.signal(SIGKILL) }
+        try await gateway.waitUntilConnected()
+        let sender = try await Subscriber.connect(broker, id: "sender", filters: [])
+        func publishAcknowledged(_ topic: String, bytes: Int) async throws {
+            let mid = try sender.client.publish(topic: topic, payload: [UInt8](repeating: UInt8(ascii: "x"), count: bytes), qos: .atLeastOnce)
+            try await sender.recorder.wait(for: "PUBACK for \(topic)") { $0.contains(.published(messageID: mid)) }
+        }
+        // Over the gateway's max-payload-bytes (4096): it arrives, and the gateway reports it.
+        try await publishAcknowledged("sensors/big/temperature", bytes: 10_000)
+        try await watcher.recorder.wait(for: "the 10 KB payload dead-lettered") { events in
+            events.messages.contains { $0.topic == "dlq/big/temperature" && String(decoding: $0.payload, as: UTF8.self).contains("payload_too_large") }
+        }
+        // Over message_size_limit: acknowledged (the sender's queue moves on) and delivered to no one;
+        // the next message from the same sender is.
+        try await publishAcknowledged("sensors/huge/temperature", bytes: 70_000)
+        try await publishAcknowledged("sensors/after/temperature", bytes: 10)
+        try await watcher.recorder.wait(for: "the message after the refused one") { $0.messages.contains { $0.topic == "sensors/after/temperature" } }
+        #expect(await watcher.messages(on: "sensors/huge/").isEmpty)
+        #expect(await watcher.messages(on: "dlq/huge/").isEmpty)
+        // Over max_packet_size: the broker drops the connection instead of reading it into memory.
+        _ = try sender.client.publish(topic: "sensors/poison/temperature", payload: [UInt8](repeating: 0x78, count: 2 << 20), qos: .atLeastOnce)
+        try await sender.recorder.wait(for: "the 2 MiB sender disconnected") { events in
+            events.contains { if case .disconnected = $0 { true } else { false } }
+        }
+        #expect(await watcher.messages(on: "sensors/poison/").isEmpty)
+        #expect(try await gateway.terminate() == 0)
+        await sender.close()
+        await watcher.close()
     }
 }

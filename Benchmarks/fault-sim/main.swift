@@ -8,8 +8,8 @@ import FaultSimulation
 /// seeds per second, seeds run, faults per seed by kind, and every failure (seed, step,
 /// invariant, trace). Exit status 1 when a seed failed.
 ///
-///     fault-sim --seeds N [--from S] [--steps K] [--avoid-open-findings]
-///     fault-sim --seed S [--steps K] [--verbose]
+///     fault-sim --seeds N [--from S] [--steps K] [--avoid-open-findings | --finding F]
+///     fault-sim --seed S [--finding F] [--steps K] [--verbose]
 struct Arguments {
     var seeds = 100
     var from: UInt64 = 1
@@ -17,8 +17,10 @@ struct Arguments {
     var single: UInt64?
     var verbose = false
     var avoidOpenFindings = false
+    var finding: Finding?
 
-    static let usage = "usage: fault-sim --seeds N [--from S] [--steps K] [--avoid-open-findings] | --seed S [--steps K] [--verbose]"
+    static let usage =
+        "usage: fault-sim --seeds N [--from S] [--steps K] [--avoid-open-findings | --finding F] | --seed S [--finding F] [--steps K] [--verbose]"
 
     init(_ args: [String]) throws(UsageError) {
         var i = 0
@@ -35,6 +37,10 @@ struct Arguments {
             case "--seed": single = UInt64(try Self.number(value(), "--seed"))
             case "--verbose": verbose = true
             case "--avoid-open-findings": avoidOpenFindings = true
+            case "--finding":
+                let n = try Self.number(value(), "--finding")
+                guard let f = Finding(rawValue: n) else { throw UsageError(message: "--finding takes 1...\(Finding.allCases.count)") }
+                finding = f
             case "-h", "--help": throw UsageError(message: Self.usage)
             default: throw UsageError(message: "unknown argument \(args[i])\n\(Self.usage)")
             }
@@ -48,7 +54,7 @@ struct Arguments {
     }
 
     func scenario(_ seed: UInt64) -> Scenario {
-        var s = Scenario.drawn(seed: seed)
+        var s = finding.map { Scenario.aimed(at: $0, seed: seed) } ?? Scenario.drawn(seed: seed)
         if avoidOpenFindings { s = s.avoidingOpenFindings() }
         if let steps { s.steps = steps }
         return s

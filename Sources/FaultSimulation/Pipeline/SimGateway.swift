@@ -272,7 +272,15 @@ final class SimGateway {
         }
     }
 
-    /// Whether nothing is left to do but wait for input: no pending publications, nothing
-    /// waiting or in flight to the broker.
-    var idle: Bool { pendingPublications.isEmpty && outbound.waitingCount == 0 && outbound.inFlightCount == 0 }
+    /// The pipeline's state in one line, for a failure's trace.
+    var statusLine: String {
+        "journal: next seq \(journal.nextSeq), durable \(journal.durableSeq), retain from \(journal.retainFrom.map { "\($0)" } ?? "-"), "
+            + "appendable \(journal.appendableBytes) of \(journal.capacityBytes) bytes\(journal.isPoisoned ? ", poisoned" : ""); "
+            + "engine input from \(inputFrom), \(pendingInputs.count) inputs and \(held.count) held waiting, "
+            + "\(pendingPublications.count) publications not journaled, \(outbound.waitingCount) waiting and \(outbound.inFlightCount) in flight to the broker; "
+            + "snapshot retains from \(snapshot.map { "\($0.retainFrom)" } ?? "-")"
+    }
+
+    /// Whether work waits in the pipeline: input not run, publications not journaled or not sent.
+    var hasWork: Bool { !pendingInputs.isEmpty || !held.isEmpty || !pendingPublications.isEmpty || outbound.waitingCount > 0 }
 }

@@ -84,6 +84,8 @@ public struct FaultRates: Sendable {
     /// record (header or payload), a bit flip in a segment header.
     public var oddSize = 0.05
     public var recordFlip = 0.1
+    /// The share of record flips that hit the record's 32-byte header (the rest its payload).
+    public var recordFlipInHeader = 0.5
     public var headerFlip = 0.05
     /// On the restart's reads: one short read.
     public var shortRead = 0.05

@@ -26,7 +26,7 @@ extension World {
             let bytes = fileSystem.bytes(path)
             let records = walk(bytes)
             if let r = pick(records) {
-                let inHeader = rng.chance(0.5)
+                let inHeader = rng.chance(f.recordFlipInHeader)
                 let offset = inHeader ? r.offset + rng.int(0...31) : r.offset + 32 + rng.int(0...max(0, r.length - 33))
                 let mask = UInt8(1) << UInt8(rng.int(0...7))
                 fileSystem.flip(path, at: offset, mask: mask)

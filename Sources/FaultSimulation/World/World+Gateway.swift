@@ -64,7 +64,7 @@ extension World {
         _ = failed
         broker.redeliverUnacknowledged()
         pendingAcks.removeAll()
-        downSince = clock.monotonic
+        downSince = nil
         let pause = step < scenario.steps ? rng.int(scenario.faults.downSteps) : 1
         restartAt = step + pause
         note("gateway down for \(pause) steps")
@@ -86,7 +86,7 @@ extension World {
                 )
             }
             downSince = nil
-            lastInputsRun = 0
+            lastProgressMark = (0, 0)
             lastProgress = clock.upTime
         } catch {
             note("gateway cannot start: \(error)")

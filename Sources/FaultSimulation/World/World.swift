@@ -38,10 +38,10 @@ struct World {
     /// The journal seq of each acknowledged reading (for what a power cut may take).
     var journalSeqs: [InvariantChecker.Key: UInt64] = [:]
     var acknowledgedCount = 0
-    /// The wedge watch: inputs run, and the running time they last moved at.
-    var lastInputsRun = 0
+    /// The wedge watch: inputs run and the journal's next seq, and the running time they last moved at.
+    var lastProgressMark: (Int, UInt64) = (0, 0)
     var lastProgress: Int64 = 0
-    /// When the gateway last went down and has not come back.
+    /// When the gateway first failed to start, while it has not started since.
     var downSince: Int64?
 
     static let traceKept = 40
@@ -80,7 +80,10 @@ struct World {
             if violation != nil { break }
             step += 1
         }
-        if let violation { note("VIOLATION \(violation)") }
+        if let violation {
+            note("gateway \(gateway?.statusLine ?? "down")")
+            note("VIOLATION \(violation)")
+        }
         var all = faults
         for (k, n) in broker.faults { all[k, default: 0] += n }
         return SimulationReport(
@@ -143,7 +146,11 @@ struct World {
             if !taken.isEmpty {
                 gateway.read(taken, wall: clock.wall)
                 broker.acknowledgeAll()
-                if log != nil { note("input read \(taken.count): " + taken.map { "\($0.reading.sensorID)/\($0.reading.seq)" }.joined(separator: " ")) }
+                if log != nil {
+                    note(
+                        "input read \(taken.count): "
+                            + taken.map { "\($0.reading.sensorID)\($0.reading.boot.map { "@\($0)" } ?? "")/\($0.reading.seq)" }.joined(separator: " "))
+                }
                 for m in taken {
                     acknowledgedCount += 1
                     checker.acknowledged(m.reading, at: clock.upTime)
@@ -200,15 +207,15 @@ struct World {
     /// Wedges and overdue obligations.
     private mutating func checkLiveness() -> Violation? {
         if let gateway {
-            if gateway.inputsRun != lastInputsRun || broker.queued == 0 {
-                lastInputsRun = gateway.inputsRun
+            let mark = (gateway.inputsRun, gateway.journal.nextSeq)
+            if mark != lastProgressMark || !(broker.queued > 0 || gateway.hasWork) {
+                lastProgressMark = mark
                 lastProgress = clock.upTime
             } else if clock.upTime - lastProgress > scenario.wedgeBoundMs {
-                let why = gateway.readsInput ? "input is read but not run" : "input paused (journal full or failed, or pipeline behind)"
                 return Violation(
                     invariant: .wedge,
                     detail:
-                        "no input consumed for \(clock.upTime - lastProgress) ms of running time with \(broker.queued) messages waiting at the broker: \(why); journal appendable \(gateway.journal.appendableBytes) of \(gateway.journal.capacityBytes) bytes, \(gateway.outbound.waitingCount) publications waiting"
+                        "nothing run or journaled for \(clock.upTime - lastProgress) ms of running time with work waiting (\(broker.queued) messages at the broker); input \(gateway.readsInput ? "read" : "paused")"
                 )
             }
         } else if let since = downSince, clock.monotonic - since > scenario.wedgeBoundMs, step >= scenario.steps {

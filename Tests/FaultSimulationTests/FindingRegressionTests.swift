@@ -79,3 +79,32 @@ struct FindingRegressionTests {
         Self.check(7, scenario, "new finding: a reading before a new stream's start vanishes without a dead letter", failsWith: .lost)
     }
 }
+
+/// The aimed worlds with their trigger switched off keep every guarantee today: the failures
+/// above are the findings, not the rest of the world.
+@Suite("Fault simulator: the aimed worlds without their trigger")
+struct FindingControlTests {
+    @Test("finding 5's world without the backward clock steps keeps every guarantee (seed 1)")
+    func clockWorldWithoutSteps() {
+        var scenario = Scenario.aimed(at: .clockStepBack, seed: 1)
+        scenario.faults.clockBack = 0
+        let report = Simulation.run(seed: 1, scenario: scenario)
+        #expect(!report.failed, "\(report)")
+    }
+
+    @Test("finding 4's world with the default max-fill (jumps become gap messages) keeps every guarantee (seed 3)")
+    func fillWorldWithDefaultMaxFill() {
+        var scenario = Scenario.aimed(at: .fillBiggerThanRing, seed: 3)
+        scenario.engine.maxFill = 600
+        let report = Simulation.run(seed: 3, scenario: scenario)
+        #expect(!report.failed, "\(report)")
+    }
+
+    @Test("finding 1's world with a reset threshold above the resend buffers keeps every guarantee (seed 1)")
+    func outageWorldWithHighResetThreshold() {
+        var scenario = Scenario.aimed(at: .resendTakenAsReset, seed: 1)
+        scenario.engine.resetThreshold = 10_000
+        let report = Simulation.run(seed: 1, scenario: scenario)
+        #expect(!report.failed, "\(report)")
+    }
+}

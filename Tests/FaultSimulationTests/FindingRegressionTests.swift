@@ -22,9 +22,11 @@ struct FindingRegressionTests {
         Self.check(1, .aimed(at: .resendTakenAsReset, seed: 1), "finding 1: a reading the gateway asked for is taken as a seq reset", failsWith: .order)
     }
 
-    @Test("finding 1, without any outage: a seq jump whose resend answer lies more than reset-threshold below the newest seq (drawn seed 5)")
+    @Test(
+        "finding 1, without a gateway outage: the answer to a resend request arrives after a seq jump, more than reset-threshold below the newest seq, and starts a new epoch (drawn seed 5)"
+    )
     func resendAnswerAfterSeqJumpTakenAsReset() {
-        Self.check(5, .drawn(seed: 5), "finding 1: a resend answer after a seq jump starts a new epoch", failsWith: .order)
+        Self.check(5, .drawn(seed: 5), "finding 1: an answer to a resend request is taken as a seq reset", failsWith: .order)
     }
 
     @Test("finding 2: a segment one byte short is recreated over acknowledged data, and its seqs come out again (aimed seed 1)")

@@ -65,11 +65,13 @@ struct FindingRegressionTests {
             failsWith: .lost)
     }
 
-    @Test("finding 7: a sensor evicted at the max-sensors cap comes back, and a real reading of a seq filled meanwhile is never restated (drawn seed 100)")
+    @Test(
+        "finding 7: a sensor evicted at the max-sensors cap comes back, and the real reading of a seq published synthetic meanwhile never comes out (drawn seed 100)"
+    )
     func evictedSensorLosesRealReading() {
         var scenario = Scenario.drawn(seed: 100).avoidingOpenFindings()
         scenario.engine.maxSensors = Scenario.drawn(seed: 100).engine.maxSensors
-        Self.check(100, scenario, "finding 7: an evicted sensor's real reading does not supersede its synthetic", failsWith: .lost)
+        Self.check(100, scenario, "finding 7: an evicted sensor's real reading does not come out after its synthetic", failsWith: .lost)
     }
 
     @Test(

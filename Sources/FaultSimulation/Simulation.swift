@@ -14,6 +14,7 @@ public enum Simulation {
 /// What one run did and, if it failed, where and how.
 public struct SimulationReport: Sendable, CustomStringConvertible {
     public var seed: UInt64
+    /// Steps run (fewer than the scenario's when it failed).
     public var stepsRun: Int
     /// Faults injected, by kind.
     public var faults: [FaultKind: Int]
@@ -22,11 +23,15 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
     public var failedStep: Int?
     /// The last trace lines before the end (or the failure).
     public var trace: [String]
+    /// Readings the broker got a PUBACK for (each delivery counts).
     public var readingsAcknowledged: Int
+    /// Cleaned messages and dead letters the consumers received.
     public var cleanedMessages: Int
     public var deadLetters: Int
+    /// Gateway restarts after crashes and journal failures.
     public var restarts: Int
 
+    /// Whether a guarantee broke.
     public var failed: Bool { violation != nil }
 
     /// A failure as `fault-sim` prints it: seed, step, invariant, trace.

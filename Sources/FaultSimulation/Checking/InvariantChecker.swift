@@ -16,7 +16,9 @@ public enum Invariant: String, Sendable, CaseIterable, Comparable {
 
 /// A broken guarantee: which, and what exactly.
 public struct Violation: Sendable, Equatable, CustomStringConvertible {
+    /// The guarantee broken.
     public var invariant: Invariant
+    /// What exactly: the stream, seq and what was seen.
     public var detail: String
     public var description: String { "\(invariant.rawValue): \(detail)" }
 }

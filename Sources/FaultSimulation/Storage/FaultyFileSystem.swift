@@ -35,6 +35,7 @@ public final class FaultyFileSystem: FileSystem {
 
     let state = Mutex(State())
 
+    /// An empty file system.
     public init() {}
 
     /// Arms a failure: the write or sync `operations` from now (0: the next) throws `code`

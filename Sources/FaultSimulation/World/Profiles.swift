@@ -3,6 +3,7 @@ import DeterministicRandom
 /// How one simulated sensor behaves: its period, its resend buffer, whether it sends `boot`,
 /// and the per-reading chances of its faults.
 public struct SensorProfile: Sendable {
+    /// Time between readings.
     public var periodMs: Int64 = 1000
     /// Readings kept for resend requests (0: it cannot resend).
     public var bufferSize = 500
@@ -27,6 +28,7 @@ public struct SensorProfile: Sendable {
     public var silence = 0.0
     public var silenceMs: ClosedRange<Int64> = 61_000...90_000
 
+    /// The defaults above; `Scenario.drawn` draws varied ones.
     public init() {}
 
     static func drawn(index: Int, rng: inout SplitMix64) -> SensorProfile {
@@ -51,13 +53,16 @@ public struct SensorProfile: Sendable {
 /// The network and broker between sensors and gateway: loss, duplication, reordering and delay
 /// of messages in both directions.
 public struct NetworkProfile: Sendable {
+    /// Chance a message (either way) is lost, or delivered twice.
     public var loss = 0.01
     public var duplicate = 0.005
     /// Extra delay (reordering) for this share of messages.
     public var reorder = 0.01
+    /// Every message's delay, and the extra delay of a reordered one.
     public var delayMs: ClosedRange<Int64> = 0...300
     public var reorderDelayMs: ClosedRange<Int64> = 200...3000
 
+    /// The defaults above.
     public init() {}
 
     static func drawn(rng: inout SplitMix64) -> NetworkProfile {
@@ -74,11 +79,14 @@ public struct NetworkProfile: Sendable {
 public struct FaultRates: Sendable {
     /// The gateway process is killed (page cache kept) or the power is cut (unsynced lost).
     public var crash = 0.002
+    /// The share of crashes that are power cuts.
     public var powerCutShare = 0.3
+    /// Steps the gateway stays down after a crash.
     public var downSteps: ClosedRange<Int> = 1...300
     /// Wall-clock steps (back or forward) of this size.
     public var clockBack = 0.0005
     public var clockForward = 0.0005
+    /// The size of a clock step, either way.
     public var clockStepMs: ClosedRange<Int64> = 1_000...600_000
     /// At rest, while the gateway is down: a segment file of the wrong size, a bit flip in a
     /// record (header or payload), a bit flip in a segment header.
@@ -92,6 +100,7 @@ public struct FaultRates: Sendable {
     /// While running: a write or sync fails (ENOSPC or EIO); the gateway exits and restarts.
     public var writeError = 0.0005
 
+    /// The defaults above.
     public init() {}
 
     static func drawn(rng: inout SplitMix64) -> FaultRates {

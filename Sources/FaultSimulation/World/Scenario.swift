@@ -13,6 +13,8 @@ public struct Scenario: Sendable {
     /// Simulated milliseconds per step.
     public var stepMs: Int64 = 100
 
+    /// The fleet, the engine's settings (the gateway's configuration), the network and the
+    /// rates of the gateway's, clock's and disk's faults.
     public var sensors: [SensorProfile] = []
     public var engine = EngineConfiguration()
     public var network = NetworkProfile()
@@ -21,6 +23,7 @@ public struct Scenario: Sendable {
     /// The journal: `segmentCount` segments within `journalBytes`.
     public var journalBytes = 16 * 32 * 1024
     public var segmentCount = 16
+    /// The journal's fsync mode and interval (the gateway's `--fsync`, `--fsync-interval-ms`).
     public var fsync: FsyncMode = .interval
     public var syncIntervalMs: Int64 = 50
 
@@ -41,6 +44,7 @@ public struct Scenario: Sendable {
     /// `InvariantChecker.strictStreamStart`).
     public var strictStreamStart = true
 
+    /// An empty world (no sensors); see `drawn(seed:)`.
     public init() {}
 
     /// A world drawn from `seed`: 2-6 sensors with varied periods and buffers, a journal from

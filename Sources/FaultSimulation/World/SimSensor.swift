@@ -3,9 +3,11 @@ import Wire
 
 /// One reading as a sensor measured it: the truth the checker holds the output to.
 public struct SimReading: Sendable, Hashable {
+    /// The sensor (`s0`, `s1`, ...).
     public var sensorID: String
     /// The `boot` in its payload (nil for a sensor that sends none).
     public var boot: Int64?
+    /// The seq, event time (epoch ms) and value it carries.
     public var seq: UInt64
     public var ts: Int64
     public var value: Double

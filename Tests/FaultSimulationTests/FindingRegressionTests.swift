@@ -66,6 +66,13 @@ struct FindingRegressionTests {
     }
 
     @Test(
+        "finding 6: ENOSPC on the write of a burst: its readings were acknowledged, the gateway exits 74, and after the restart one comes out synthetic (aimed seed 19)"
+    )
+    func ioErrorLosesAcknowledgedReading() {
+        Self.check(19, .aimed(at: .ioErrorLosesReading, seed: 19), "finding 6: a journal I/O error loses the reading in flight", failsWith: .lost)
+    }
+
+    @Test(
         "finding 7: a sensor evicted at the max-sensors cap comes back, and the real reading of a seq published synthetic meanwhile never comes out (drawn seed 100)"
     )
     func evictedSensorLosesRealReading() {

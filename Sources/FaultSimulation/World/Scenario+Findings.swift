@@ -12,6 +12,8 @@ public enum Finding: Int, Sendable, CaseIterable, CustomStringConvertible {
     case fillBiggerThanRing = 4
     /// 5: a backward wall-clock step freezing output (record times clamped to max(last, now)).
     case clockStepBack = 5
+    /// 6: a journal I/O error (ENOSPC, EIO) losing the reading in flight.
+    case ioErrorLosesReading = 6
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum Finding: Int, Sendable, CaseIterable, CustomStringConvertible {
         case .headerBitFlip: "finding 3: a record header bit flip drops the rest of its segment"
         case .fillBiggerThanRing: "finding 4: a fill bigger than the journal ring wedges the gateway"
         case .clockStepBack: "finding 5: a backward wall-clock step freezes output"
+        case .ioErrorLosesReading: "finding 6: a journal I/O error loses the reading in flight"
         }
     }
 }
@@ -72,6 +75,10 @@ extension Scenario {
             s.network.loss = max(s.network.loss, 0.05)
             s.faults.clockBack = 0.003
             s.faults.clockStepMs = 60_000...600_000
+        case .ioErrorLosesReading:
+            // Writes and syncs failing now and then; sensors that cannot resend.
+            for i in s.sensors.indices { s.sensors[i].bufferSize = 0 }
+            s.faults.writeError = 0.005
         }
         return s
     }

@@ -41,7 +41,7 @@ struct Arguments {
                 let n = try Self.number(value(), "--finding")
                 guard let f = Finding(rawValue: n) else { throw UsageError(message: "--finding takes 1...\(Finding.allCases.count)") }
                 finding = f
-            case "-h", "--help": throw UsageError(message: Self.usage)
+            case "-h", "--help": throw UsageError(message: Self.usage, help: true)
             default: throw UsageError(message: "unknown argument \(args[i])\n\(Self.usage)")
             }
             i += 1
@@ -63,6 +63,8 @@ struct Arguments {
 
 struct UsageError: Error {
     var message: String
+    /// Asked for (`--help`): printed with exit status 0.
+    var help = false
 }
 
 /// Monotonic seconds, for the seeds-per-second figure only (the simulation reads no clock).
@@ -77,7 +79,7 @@ do {
     arguments = try Arguments(Array(CommandLine.arguments.dropFirst()))
 } catch {
     print(error.message)
-    exit(64)
+    exit(error.help ? 0 : 64)
 }
 
 if let seed = arguments.single {

@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "sensor-gateway", targets: ["sensor-gateway"]),
         .executable(name: "sensor-sim", targets: ["sensor-sim"]),
+        // The deterministic fault simulator (docs/SIMULATION.md); scripts/simulate.sh runs it.
+        .executable(name: "fault-sim", targets: ["fault-sim"]),
         // For Benchmarks/scale (the latency probe) and Benchmarks/micro; not a supported API.
         .library(name: "MQTT", targets: ["MQTT"]),
         .library(name: "Recovery", targets: ["Recovery"]),
@@ -82,6 +84,11 @@ let package = Package(
             path: "simulator",
             swiftSettings: strict
         ),
+        // The deterministic fault simulator: the real engine and journal (over a fault-injecting
+        // file layer) driven by a seeded world; no Gateway, so no NIO in its build.
+        .target(name: "FaultSimulation", dependencies: ["Recovery", "Journal", "Wire", "DeterministicRandom"], swiftSettings: strict),
+        .executableTarget(name: "fault-sim", dependencies: ["FaultSimulation"], path: "Benchmarks/fault-sim", swiftSettings: strict),
+        .testTarget(name: "FaultSimulationTests", dependencies: ["FaultSimulation", "Recovery", "Journal", "Wire"], swiftSettings: strict),
         .executableTarget(name: "gateway-bench", dependencies: ["Recovery", "Journal", "DeterministicRandom"], path: "Benchmarks/gateway-bench", swiftSettings: strict),
         .target(
             name: "TestSupport", dependencies: ["MQTT", "Wire", .product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport",

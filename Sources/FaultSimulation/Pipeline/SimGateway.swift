@@ -1,0 +1,286 @@
+import Journal
+import Recovery
+
+/// The gateway's runtime turn, mirrored without MQTT, threads or clocks: the real
+/// `RecoveryEngine` and the real `Journal` over the simulator's file layer.
+///
+/// Mirrors `GatewayService`, `IngestJournal` and `JournalRestore` (Sources/Gateway/Runtime):
+/// the input connection journals each message as it is read (`accept`, `endOfBurst`: receive
+/// time = max(last record time, wall clock), input held in memory while the journal is full),
+/// and the broker gets its PUBACKs after the burst is written; a turn takes the journaled input
+/// and a tick when one is due (journaled in the same step), runs them through the engine,
+/// journals the publications (as many as fit), commits, and hands what is durable to the
+/// outbound queue; acknowledgements move the checkpoint; `retainFrom` keeps unfinished work;
+/// a restart reopens the journal and replays it after the last snapshot.
+///
+/// Where it differs from `GatewayService`:
+/// - one thread: the input is read at the start of a step, then one turn runs (no `Inbox`, no
+///   wake conditions); the whole batch runs in one turn (no `InputBatch` split at 1,024);
+/// - snapshots are values taken synchronously and "written" atomically (`SimSnapshot`), with
+///   no growth condition (`journalBytesPerSnapshotByte`);
+/// - the outbound queue never spills to the journal (`SimOutbound`);
+/// - no replay requests, status, metrics, SIGHUP or drain on SIGTERM; stops are crashes.
+final class SimGateway {
+    /// The settings the pipeline runs with.
+    struct Settings {
+        var layout: JournalLayout
+        var fsync: FsyncMode
+        var syncIntervalMs: Int64
+        var engine: EngineConfiguration
+        var maxInFlight: Int
+        var pendingMessagesLimit = 4096
+        var pendingBytesLimit = 4 << 20
+        var reserveBytes = 4 << 20
+        var unwrittenAtMost = 64
+        var snapshotIntervalMs: Int64 = 10_000
+    }
+
+    /// A journaled message waiting for the engine, with the reading it carries (the
+    /// simulator's tag; the gateway has only topic and payload).
+    struct Input {
+        var seq: UInt64
+        var time: Int64
+        var topic: String
+        var payload: [UInt8]
+        var reading: SimReading
+    }
+
+    let settings: Settings
+    let journal: Journal
+    private(set) var engine: RecoveryEngine
+    private var pendingPublications: [Publication] = []
+    private(set) var outbound = SimOutbound()
+    private var recordBuffer: [UInt8] = []
+    private var inputFrom: UInt64
+    private var publicationsThrough: UInt64
+    private var lastCheckpoint: UInt64
+    private var lastCheckpointAt: Int64 = 0
+    private var lastSnapshotAt: Int64 = 0
+    private var lastRetentionAt: Int64 = 0
+    /// The snapshot "on disk"; survives crashes (the world keeps it).
+    private(set) var snapshot: SimSnapshot?
+
+    // The input connection's state (`IngestJournal.State`).
+    private var pendingInputs: [Input] = []
+    private var pendingBytes = 0
+    private(set) var held: [Input] = []
+    private var unwritten = 0
+    private var lastTime: Int64
+    private(set) var failure: String?
+    /// Acknowledged messages the journal could not take because it had failed.
+    private(set) var lostToFailure: [SimReading] = []
+    /// Messages appended since the world last asked, with their journal seqs.
+    private var journaled: [(SimReading, UInt64)] = []
+    /// Inputs the engine has taken (the world's wedge check watches it move).
+    private(set) var inputsRun = 0
+    private(set) var restoreMismatches = 0
+    private(set) var checkpointFailures = 0
+
+    /// Opens the journal (recovering it) and restores the engine: the mirror of
+    /// `GatewayService.init` and `JournalRestore.run`. Throws when the journal cannot be opened
+    /// or fails while the restored output is journaled (the gateway exits 74).
+    init(settings: Settings, fileSystem: FaultyFileSystem, snapshot: SimSnapshot?, wall: Int64, monotonic: Int64) throws {
+        self.settings = settings
+        journal = try Journal(layout: settings.layout, fsync: settings.fsync, syncIntervalMs: settings.syncIntervalMs, fileSystem: fileSystem)
+        var restore = SimRestore(engineConfiguration: settings.engine, directory: settings.layout.directory, fileSystem: fileSystem)
+        let result = try restore.run(journal: journal, snapshot: snapshot, outbound: &outbound)
+        engine = result.engine
+        pendingPublications = result.toJournal
+        restoreMismatches = result.mismatchedPublications
+        self.snapshot = snapshot
+        lastTime = result.lastTime
+        inputFrom = journal.nextSeq
+        publicationsThrough = journal.nextSeq - 1
+        lastCheckpoint = journal.checkpoint.value ?? 0
+        updateRetention()
+        try journalPending(wall: wall, monotonic: monotonic)
+        try journal.sync()
+    }
+
+    // MARK: - The input connection (IngestJournal)
+
+    /// Whether the input connection reads now (`IngestJournal.pause` is nil).
+    var readsInput: Bool {
+        if failure != nil || !held.isEmpty { return false }
+        if !journal.canAppend(bytes: min(settings.reserveBytes, journal.capacityBytes / 8)) { return false }
+        return pendingInputs.count < settings.pendingMessagesLimit && pendingBytes < settings.pendingBytesLimit
+    }
+
+    /// One read of the socket: journals each message (`accept`), then writes the burst
+    /// (`endOfBurst`); the caller sends the PUBACKs afterwards.
+    func read(_ messages: [InboundMessage], wall: Int64) {
+        for m in messages {
+            lastTime = max(lastTime, wall)
+            let input = Input(seq: 0, time: lastTime, topic: m.topic, payload: m.payload, reading: m.reading)
+            if !held.isEmpty || !append(input) {
+                if failure == nil { held.append(input) } else { lostToFailure.append(m.reading) }
+                continue
+            }
+            if unwritten >= settings.unwrittenAtMost { write() }
+        }
+        appendHeld()
+        write()
+        if journal.fsync == .always, failure == nil, journal.durableSeq < journal.writtenSeq {
+            do { try journal.sync() } catch { failure = "\(error)" }
+        }
+    }
+
+    /// Messages journaled since the last call, with their journal seqs.
+    func takeJournaled() -> [(SimReading, UInt64)] {
+        defer { journaled.removeAll() }
+        return journaled
+    }
+
+    private func append(_ input: Input) -> Bool {
+        guard failure == nil else { return false }
+        var record = input
+        recordBuffer.removeAll(keepingCapacity: true)
+        SimRecords.appendMessage(topic: input.topic, payload: input.payload, to: &recordBuffer)
+        do {
+            record.seq = try journal.append(type: SimRecords.message, time: input.time, payload: recordBuffer)
+        } catch JournalError.full {
+            return false
+        } catch {
+            failure = "\(error)"
+            return false
+        }
+        unwritten += 1
+        pendingInputs.append(record)
+        pendingBytes += input.payload.count + input.topic.utf8.count
+        journaled.append((input.reading, record.seq))
+        return true
+    }
+
+    private func appendHeld() {
+        var taken = 0
+        while taken < held.count, append(held[taken]) { taken += 1 }
+        held.removeFirst(taken)
+    }
+
+    private func write() {
+        guard unwritten > 0, failure == nil else { return }
+        do {
+            try journal.write()
+            unwritten = 0
+        } catch {
+            failure = "\(error)"
+        }
+    }
+
+    // MARK: - The pipeline (GatewayService)
+
+    private var outputHasRoom: Bool { pendingPublications.isEmpty && outbound.waitingCount < outbound.capacity / 2 }
+
+    /// One turn: input and a due tick through the engine, publications into the journal, what is
+    /// durable to the broker (returned with the message ids the broker will acknowledge),
+    /// checkpoint, snapshot, retention. Throws when the journal fails (the gateway exits 74).
+    func turn(wall: Int64, monotonic: Int64) throws -> [(id: Int, publication: Publication)] {
+        try process(wall: wall)
+        do {
+            try journalPending(wall: wall, monotonic: monotonic)
+        } catch {
+            if failure == nil { failure = "\(error)" }
+            throw error
+        }
+        let durable = journal.durableSeq
+        let sendable = outbound.takeSendable(durableThrough: durable, maxInFlight: settings.maxInFlight)
+        if monotonic - lastCheckpointAt >= 1_000 {
+            lastCheckpointAt = monotonic
+            storeCheckpoint()
+        }
+        let pressure = !journal.canAppend(bytes: journal.capacityBytes / 4)
+        let every = pressure ? min(500, settings.snapshotIntervalMs) : settings.snapshotIntervalMs
+        if monotonic - lastSnapshotAt >= every, inputFrom != snapshot?.inputFrom {
+            try? journal.sync()
+            snapshot = SimSnapshot(inputFrom: inputFrom, publicationsThrough: publicationsThrough, engine: engine, pending: pendingPublications)
+            lastSnapshotAt = monotonic
+        }
+        if monotonic - lastRetentionAt >= 100 || pressure {
+            lastRetentionAt = monotonic
+            updateRetention()
+        }
+        return sendable.map { ($0.id, $0.entry.publication) }
+    }
+
+    /// The broker acknowledged a publication.
+    func acknowledged(_ id: Int) { outbound.acknowledged(id) }
+
+    private func process(wall: Int64) throws {
+        guard outputHasRoom else { return }
+        appendHeld()
+        let inputs = pendingInputs
+        pendingInputs.removeAll(keepingCapacity: true)
+        pendingBytes = 0
+        var tick: (seq: UInt64, time: Int64)?
+        if failure == nil, held.isEmpty {
+            let now = max(lastTime, wall)
+            if let deadline = engine.nextDeadline(), now >= deadline {
+                do {
+                    let seq = try journal.append(type: SimRecords.tick, time: now, payload: [])
+                    lastTime = now
+                    tick = (seq, now)
+                } catch JournalError.full {
+                } catch {
+                    failure = "\(error)"
+                }
+            }
+        }
+        for input in inputs {
+            engine.ingest(topic: input.topic, payload: input.payload, receivedAt: input.time, into: &pendingPublications)
+            inputFrom = input.seq + 1
+            inputsRun += 1
+        }
+        if let tick {
+            engine.tick(now: tick.time, into: &pendingPublications)
+            inputFrom = tick.seq + 1
+        }
+        if let failure { throw JournalError.poisoned(failure) }
+    }
+
+    private func journalPending(wall: Int64, monotonic: Int64) throws {
+        var n = 0
+        for p in pendingPublications {
+            recordBuffer.removeAll(keepingCapacity: true)
+            SimRecords.appendPublication(p, to: &recordBuffer)
+            let seq: UInt64
+            do {
+                seq = try journal.append(type: SimRecords.publication, flags: UInt16(p.kind.rawValue), time: wall, payload: recordBuffer)
+            } catch JournalError.full {
+                break
+            }
+            outbound.enqueue(seq: seq, p)
+            publicationsThrough = seq
+            n += 1
+        }
+        pendingPublications.removeFirst(n)
+        try journal.commit(now: monotonic)
+    }
+
+    private func updateRetention() {
+        let acknowledged = outbound.acknowledgedThrough(journalWritten: journal.writtenSeq)
+        journal.retainFrom = min(snapshot?.retainFrom ?? 1, acknowledged + 1, inputFrom)
+    }
+
+    private func storeCheckpoint() {
+        let acked = outbound.acknowledgedThrough(journalWritten: journal.writtenSeq)
+        guard acked > lastCheckpoint else { return }
+        do {
+            try journal.checkpoint.store(acked)
+            lastCheckpoint = acked
+        } catch {
+            checkpointFailures += 1
+        }
+    }
+
+    /// The pipeline's state in one line, for a failure's trace.
+    var statusLine: String {
+        "journal: next seq \(journal.nextSeq), durable \(journal.durableSeq), retain from \(journal.retainFrom.map { "\($0)" } ?? "-"), "
+            + "appendable \(journal.appendableBytes) of \(journal.capacityBytes) bytes\(journal.isPoisoned ? ", poisoned" : ""); "
+            + "engine input from \(inputFrom), \(pendingInputs.count) inputs and \(held.count) held waiting, "
+            + "\(pendingPublications.count) publications not journaled, \(outbound.waitingCount) waiting and \(outbound.inFlightCount) in flight to the broker; "
+            + "snapshot retains from \(snapshot.map { "\($0.retainFrom)" } ?? "-")"
+    }
+
+    /// Whether work waits in the pipeline: input not run, publications not journaled or not sent.
+    var hasWork: Bool { !pendingInputs.isEmpty || !held.isEmpty || !pendingPublications.isEmpty || outbound.waitingCount > 0 }
+}

@@ -1,0 +1,85 @@
+import DeterministicRandom
+
+extension World {
+    /// A record found in a segment file by walking its headers.
+    struct RecordSpan {
+        var offset: Int
+        var length: Int
+        var type: UInt16
+    }
+
+    /// Damage done to the journal while the gateway is down: a segment of the wrong size, a bit
+    /// flip in a record or in a segment header, a short read armed for the restart. A reading
+    /// whose own record is hit only needs covering afterwards (nothing could salvage it).
+    mutating func damageAtRest() {
+        let f = scenario.faults
+        let segments = fileSystem.paths.filter { $0.contains("/segment-") }
+        let used = segments.filter { !walk(fileSystem.bytes($0)).isEmpty }
+        if rng.chance(f.oddSize), let path = pick(used) {
+            let size = fileSystem.bytes(path).count
+            let new = [size + 1, size + 4096, size - 1][rng.int(0...2)]
+            fileSystem.resize(path, to: new, fill: rng.chance(0.5) ? 0 : 0xFF)
+            count(.oddSize)
+            note("\(path) resized from \(size) to \(new) bytes")
+        }
+        if rng.chance(f.recordFlip), let path = pick(used) {
+            let bytes = fileSystem.bytes(path)
+            let records = walk(bytes)
+            if let r = pick(records) {
+                let inHeader = rng.chance(f.recordFlipInHeader)
+                let offset = inHeader ? r.offset + rng.int(0...31) : r.offset + 32 + rng.int(0...max(0, r.length - 33))
+                let mask = UInt8(1) << UInt8(rng.int(0...7))
+                fileSystem.flip(path, at: offset, mask: mask)
+                count(.recordFlip)
+                var what = "record type \(r.type)"
+                if r.type == SimRecords.message, let reading = reading(in: bytes, r) {
+                    checker.relax(reading)
+                    what = "the record of \(reading.sensorID) seq \(reading.seq)"
+                }
+                note("bit flip (mask \(mask)) in \(inHeader ? "the header" : "the payload") of \(what) at \(path):\(offset)")
+            }
+        }
+        if rng.chance(f.headerFlip), let path = pick(used) {
+            let offset = rng.int(0...63)
+            fileSystem.flip(path, at: offset, mask: UInt8(1) << UInt8(rng.int(0...7)))
+            count(.headerFlip)
+            note("bit flip in the segment header of \(path) at byte \(offset)")
+        }
+        if rng.chance(f.shortRead) {
+            let n = rng.int(0...100)
+            fileSystem.shortenNextRead(to: n)
+            count(.shortRead)
+            note("the restart's next read returns at most \(n) bytes")
+        }
+    }
+
+    private mutating func pick<T>(_ items: [T]) -> T? {
+        items.isEmpty ? nil : items[rng.int(0...(items.count - 1))]
+    }
+
+    /// The records of a segment file, by their headers (no checksums): where the damage goes.
+    func walk(_ bytes: [UInt8]) -> [RecordSpan] {
+        var out: [RecordSpan] = []
+        var offset = 64
+        func u32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
+        while offset + 32 <= bytes.count {
+            let length = u32(offset)
+            guard length >= 32, offset + length <= bytes.count, u32(offset + 28) == length - 32 else { break }
+            out.append(RecordSpan(offset: offset, length: length, type: UInt16(bytes[offset + 24]) | UInt16(bytes[offset + 25]) << 8))
+            offset += (length + 7) & ~7
+        }
+        return out
+    }
+
+    /// The reading a message record carries.
+    private func reading(in bytes: [UInt8], _ r: RecordSpan) -> SimReading? {
+        let payload = Array(bytes[(r.offset + 32)..<(r.offset + r.length)])
+        guard let (topic, body) = SimRecords.decodeMessage(payload[...]), let j = FlatJSON.parse(Array(body)),
+            let seq = j["seq"].flatMap({ UInt64($0) })
+        else { return nil }
+        let parts = topic.split(separator: "/")
+        guard parts.count == 3 else { return nil }
+        return SimReading(
+            sensorID: String(parts[1]), boot: j["boot"].flatMap { Int64($0) }, seq: seq, ts: 0, value: 0, traceable: true)
+    }
+}

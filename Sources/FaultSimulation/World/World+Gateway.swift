@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import DeterministicRandom
+import Journal
+
+extension World {
+    /// Clock steps, crashes and armed write errors, at the start of a faulty step.
+    mutating func injectFaults() {
+        let f = scenario.faults
+        if rng.chance(f.clockBack) {
+            let by = rng.int64(f.clockStepMs)
+            clock.step(by: -by)
+            count(.clockBack)
+            note("wall clock stepped back \(by) ms")
+        }
+        if rng.chance(f.clockForward) {
+            let by = rng.int64(f.clockStepMs)
+            clock.step(by: by)
+            count(.clockForward)
+            note("wall clock stepped forward \(by) ms")
+        }
+        guard gateway != nil else { return }
+        if rng.chance(f.writeError) {
+            let code = rng.chance(0.5) ? ENOSPC : EIO
+            let after = rng.int(0...20)
+            fileSystem.failWrite(after: after, code: code)
+            count(.writeError)
+            note("armed \(code == ENOSPC ? "ENOSPC" : "EIO") on the journal's write or sync \(after + 1) from now")
+        }
+        if rng.chance(f.crash) {
+            if rng.chance(f.powerCutShare) {
+                let mode = FaultyFileSystem.PowerCut.allCases[rng.int(0...4)]
+                count(.powerCut)
+                note("power cut (\(mode))")
+                stop(powerCut: mode, failed: false)
+            } else {
+                count(.processKill)
+                note("gateway killed")
+                stop(powerCut: nil, failed: false)
+            }
+        }
+    }
+
+    /// The gateway is gone: what it took without PUBACK is redelivered; what the contract lets a
+    /// crash lose (held in memory; unsynced at a power cut) only needs covering now; acks in
+    /// flight are lost. It restarts after a drawn pause.
+    mutating func stop(powerCut: FaultyFileSystem.PowerCut?, failed: Bool) {
+        guard let gateway else { return }
+        snapshot = gateway.snapshot
+        for input in gateway.held { checker.relax(input.reading) }
+        if let powerCut {
+            let durable = gateway.journal.durableSeq
+            for (key, o) in checker.obligations {
+                if let seq = journalSeqs[key], seq <= durable { continue }
+                checker.relax(o.reading)
+            }
+            self.gateway = nil
+            fileSystem.powerCut(powerCut, rng: &rng)
+        } else {
+            self.gateway = nil
+            fileSystem.kill()
+        }
+        _ = failed
+        broker.redeliverUnacknowledged()
+        pendingAcks.removeAll()
+        downSince = nil
+        let pause = step < scenario.steps ? rng.int(scenario.faults.downSteps) : 1
+        restartAt = step + pause
+        note("gateway down for \(pause) steps")
+    }
+
+    /// Starts (or restarts) the gateway: damage at rest first, then open, recover, restore.
+    mutating func start() {
+        if step > 0 && step < scenario.steps { damageAtRest() }
+        do {
+            let g = try SimGateway(settings: settings, fileSystem: fileSystem, snapshot: snapshot, wall: clock.wall, monotonic: clock.monotonic)
+            gateway = g
+            let report = g.journal.report
+            for p in report.fileProblems { note("journal file problem: \(p)") }
+            for c in report.corruption { note("journal corruption: \(c)") }
+            if step > 0 {
+                restarts += 1
+                note(
+                    "gateway restarted: \(report.records) records, \(g.outbound.waitingCount) publications to resend, \(g.restoreMismatches) mismatched"
+                )
+            }
+            downSince = nil
+            lastProgressMark = (0, 0)
+            lastProgress = clock.upTime
+        } catch {
+            note("gateway cannot start: \(error)")
+            fileSystem.kill()
+            restartAt = step + 10
+            if downSince == nil { downSince = clock.monotonic }
+        }
+    }
+}

@@ -140,7 +140,12 @@ struct InvariantChecker {
         let settles: Bool
         switch reason {
         case "too_many_sensors", "out_of_range": settles = true
-        case "too_late": settles = boot.map { $0 < (newestBoot[sensorID] ?? $0) } ?? false
+        case "too_late":
+            // An older boot's reading, or one below the first seq its stream published (a new
+            // sensor is not assumed to start at 0): flagged on dlq/, never published.
+            let oldBoot = boot.map { $0 < (newestBoot[sensorID] ?? $0) } ?? false
+            let beforeStart = accounting.span(of: StreamKey(sensorID: sensorID, boot: boot)).map { seq < $0.lowerBound } ?? false
+            settles = oldBoot || beforeStart
         default: settles = false
         }
         if settles {

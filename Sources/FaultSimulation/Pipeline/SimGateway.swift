@@ -6,7 +6,8 @@ import Recovery
 ///
 /// Mirrors `GatewayService`, `IngestJournal` and `JournalRestore` (Sources/Gateway/Runtime):
 /// the input connection journals each message as it is read (`accept`, `endOfBurst`: receive
-/// time = max(last record time, wall clock), input held in memory while the journal is full),
+/// times from the journal's timeline, `JournalTimeline`, as the gateway's `JournalClock` gives
+/// them; input held in memory while the journal is full),
 /// and the broker gets its PUBACKs after the burst is written; a turn takes the journaled input
 /// and a tick when one is due (journaled in the same step), runs them through the engine,
 /// journals the publications (as many as fit), commits, and hands what is durable to the
@@ -65,7 +66,8 @@ final class SimGateway {
     private var pendingBytes = 0
     private(set) var held: [Input] = []
     private var unwritten = 0
-    private var lastTime: Int64
+    /// Record times (`JournalClock` in the gateway): monotonic, following the wall clock forwards only.
+    private var timeline: JournalTimeline
     private(set) var failure: String?
     /// Acknowledged messages the journal could not take because it had failed.
     private(set) var lostToFailure: [SimReading] = []
@@ -88,7 +90,7 @@ final class SimGateway {
         pendingPublications = result.toJournal
         restoreMismatches = result.mismatchedPublications
         self.snapshot = snapshot
-        lastTime = result.lastTime
+        timeline = JournalTimeline(wall: wall, monotonic: monotonic, notBefore: result.lastTime)
         inputFrom = journal.nextSeq
         publicationsThrough = journal.nextSeq - 1
         lastCheckpoint = journal.checkpoint.value ?? 0
@@ -108,10 +110,9 @@ final class SimGateway {
 
     /// One read of the socket: journals each message (`accept`), then writes the burst
     /// (`endOfBurst`); the caller sends the PUBACKs afterwards.
-    func read(_ messages: [InboundMessage], wall: Int64) {
+    func read(_ messages: [InboundMessage], wall: Int64, monotonic: Int64) {
         for m in messages {
-            lastTime = max(lastTime, wall)
-            let input = Input(seq: 0, time: lastTime, topic: m.topic, payload: m.payload, reading: m.reading)
+            let input = Input(seq: 0, time: timeline.now(wall: wall, monotonic: monotonic), topic: m.topic, payload: m.payload, reading: m.reading)
             if !held.isEmpty || !append(input) {
                 if failure == nil { held.append(input) } else { lostToFailure.append(m.reading) }
                 continue
@@ -175,7 +176,7 @@ final class SimGateway {
     /// durable to the broker (returned with the message ids the broker will acknowledge),
     /// checkpoint, snapshot, retention. Throws when the journal fails (the gateway exits 74).
     func turn(wall: Int64, monotonic: Int64) throws -> [(id: Int, publication: Publication)] {
-        try process(wall: wall)
+        try process(wall: wall, monotonic: monotonic)
         do {
             try journalPending(wall: wall, monotonic: monotonic)
         } catch {
@@ -205,7 +206,7 @@ final class SimGateway {
     /// The broker acknowledged a publication.
     func acknowledged(_ id: Int) { outbound.acknowledged(id) }
 
-    private func process(wall: Int64) throws {
+    private func process(wall: Int64, monotonic: Int64) throws {
         guard outputHasRoom else { return }
         appendHeld()
         let inputs = pendingInputs
@@ -213,11 +214,10 @@ final class SimGateway {
         pendingBytes = 0
         var tick: (seq: UInt64, time: Int64)?
         if failure == nil, held.isEmpty {
-            let now = max(lastTime, wall)
+            let now = timeline.now(wall: wall, monotonic: monotonic)
             if let deadline = engine.nextDeadline(), now >= deadline {
                 do {
                     let seq = try journal.append(type: SimRecords.tick, time: now, payload: [])
-                    lastTime = now
                     tick = (seq, now)
                 } catch JournalError.full {
                 } catch {
@@ -238,13 +238,14 @@ final class SimGateway {
     }
 
     private func journalPending(wall: Int64, monotonic: Int64) throws {
+        let time = timeline.now(wall: wall, monotonic: monotonic)
         var n = 0
         for p in pendingPublications {
             recordBuffer.removeAll(keepingCapacity: true)
             SimRecords.appendPublication(p, to: &recordBuffer)
             let seq: UInt64
             do {
-                seq = try journal.append(type: SimRecords.publication, flags: UInt16(p.kind.rawValue), time: wall, payload: recordBuffer)
+                seq = try journal.append(type: SimRecords.publication, flags: UInt16(p.kind.rawValue), time: time, payload: recordBuffer)
             } catch JournalError.full {
                 break
             }

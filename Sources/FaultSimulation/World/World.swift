@@ -144,7 +144,15 @@ struct World {
         if gateway.readsInput {
             let taken = broker.take(scenario.readsPerStep)
             if !taken.isEmpty {
-                gateway.read(taken, wall: clock.wall)
+                gateway.read(taken, wall: clock.wall, monotonic: clock.monotonic)
+                if gateway.failure != nil {
+                    // The gateway cuts the input connection before the queued PUBACKs leave once
+                    // its journal lost what it accepted (`MQTTMessageSink.lostAcceptedMessages`):
+                    // the broker keeps the burst and delivers it again.
+                    broker.redeliverUnacknowledged()
+                    note("journal failed while reading: connection cut before the acknowledgements")
+                    return nil
+                }
                 broker.acknowledgeAll()
                 if log != nil {
                     note(

@@ -16,6 +16,9 @@ struct SensorState: Codable, Sendable {
     /// Gaps noticed while a new sensor was held get their reorder window from its start, so a
     /// resend request sent then still has time to work.
     var gapClockFloor = Int64.min
+    /// The first seq this epoch's stream published (nil before it started; decoded as nil from
+    /// an older snapshot): a reading below it was never published, and is too late, not a duplicate.
+    var streamStart: UInt64?
     var nextSeq: UInt64 = 0
     var highestSeen: UInt64?
     var maxTs = Int64.min
@@ -113,6 +116,9 @@ struct SensorState: Codable, Sendable {
         if let b = r.boot, b != boot, highestSeen != nil { return true }
         guard let highest = highestSeen else { return false }
         if r.seq == 0 && highest > 0 && r.ts > maxTs { return true }
+        // A sensor that says its boot has said whether it restarted: the same boot falling back
+        // is a late or duplicated reading (the network delayed a copy), not a reset.
+        if let b = r.boot, b == boot { return false }
         return r.seq < highest && highest - r.seq > c.resetThreshold && !isAwaited(r.seq)
     }
 
@@ -129,6 +135,9 @@ struct SensorState: Codable, Sendable {
 
     /// A reading for a seq already published: restates an estimate, or is late or a duplicate.
     private mutating func late(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
+        // Older than the first seq this stream published (a new sensor is not assumed to start
+        // at 0): never published, so not a duplicate; too late to place in order.
+        if let start = streamStart, r.seq < start, !history.covers(r.seq) { return .tooLate }
         // Before the sensor was forgotten: only its remembered fills can still be restated.
         if let below = forgottenBelow, r.seq < below, !history.covers(r.seq) { return .tooLate }
         switch history.lookup(r.seq, now: now, horizon: out.configuration.lateHorizonMs) {
@@ -158,6 +167,7 @@ struct SensorState: Codable, Sendable {
         if !started, now >= startDeadline, let first = heap.min {
             started = true
             nextSeq = first.reading.seq
+            streamStart = nextSeq
             gapClockFloor = now
             var expected = nextSeq
             for seq in heap.items.map(\.reading.seq).sorted() {
@@ -229,6 +239,7 @@ struct SensorState: Codable, Sendable {
         if !started, let first = heap.min {
             started = true
             nextSeq = first.reading.seq
+            streamStart = nextSeq
         }
         release(at: now, mode: .flush, &out)
     }
@@ -238,6 +249,7 @@ struct SensorState: Codable, Sendable {
         boot = newBoot
         started = true
         nextSeq = 0
+        streamStart = 0
         highestSeen = nil
         maxTs = .min
         lastValid = nil

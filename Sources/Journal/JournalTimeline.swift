@@ -1,0 +1,78 @@
+/// The timeline journal record times are stamped on: epoch milliseconds that advance with the
+/// monotonic clock and follow the wall clock only forwards, so a step of the wall clock neither
+/// freezes nor reverses the windows measured on them (issue 28).
+///
+/// Record times must never go back (replay feeds them to the engine in journal order), and must
+/// not stand still while the wall clock is behind them: clamping the wall clock to the last
+/// time journaled froze every window after a backward step, for as long as the step. So:
+/// - a forward step (the wall clock ahead by more than `stepToleranceMs`) is followed at once;
+/// - a backward step is not followed: the timeline goes on at the monotonic pace, ahead of the
+///   wall clock by the step (`offset`), until the wall clock catches up;
+/// - both are counted and kept for reporting.
+///
+/// A value type with no clock of its own: the gateway's `JournalClock` feeds it the system
+/// clocks under a lock, the fault simulator its simulated ones.
+public struct JournalTimeline: Sendable {
+    /// A step of the wall clock, as seen against the timeline.
+    public struct Step: Sendable, Equatable {
+        /// Positive forwards, negative backwards.
+        public var milliseconds: Int64
+        /// The timeline's time when it was seen.
+        public var at: Int64
+        public init(milliseconds: Int64, at: Int64) {
+            self.milliseconds = milliseconds
+            self.at = at
+        }
+    }
+
+    /// A change of the wall clock against the monotonic clock smaller than this is drift or NTP
+    /// slewing, not a step.
+    public static let stepToleranceMs: Int64 = 1_000
+
+    public private(set) var time: Int64
+    private var monotonic: Int64
+    /// Wall clock minus timeline at the last reading, to see steps as changes of it.
+    public private(set) var offset: Int64
+    public private(set) var steps = 0
+    public private(set) var lastStep: Step?
+    /// Steps seen and not yet taken by `takeUnreportedSteps`.
+    private var unreported: [Step] = []
+
+    /// Starts at the later of `wall` and `notBefore` (the last time the journal holds).
+    public init(wall: Int64, monotonic: Int64, notBefore: Int64 = .min) {
+        time = max(wall, notBefore)
+        self.monotonic = monotonic
+        offset = wall - time
+    }
+
+    /// Raises the timeline to `notBefore` if it is behind it (a restored journal's last time).
+    public mutating func resume(notBefore: Int64, wall: Int64, monotonic: Int64) {
+        time += max(0, monotonic - self.monotonic)
+        self.monotonic = monotonic
+        time = max(time, notBefore)
+        offset = wall - time
+    }
+
+    /// The timeline's time at these clock readings: never less than any time it gave before.
+    public mutating func now(wall: Int64, monotonic: Int64) -> Int64 {
+        time += max(0, monotonic - self.monotonic)
+        self.monotonic = monotonic
+        let change = wall - time - offset
+        if abs(change) > Self.stepToleranceMs {
+            let step = Step(milliseconds: change, at: time)
+            steps += 1
+            lastStep = step
+            unreported.append(step)
+        }
+        // The wall clock is ahead: follow it (a forward step, or the wall clock catching up).
+        if wall - time > Self.stepToleranceMs { time = wall }
+        offset = wall - time
+        return time
+    }
+
+    /// Steps seen since the last call, each reported once.
+    public mutating func takeUnreportedSteps() -> [Step] {
+        defer { unreported.removeAll() }
+        return unreported
+    }
+}

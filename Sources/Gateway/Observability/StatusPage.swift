@@ -49,8 +49,9 @@ enum StatusPage {
         return """
             <!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
             <title>sensor-gateway \(escape(gatewayID))</title>
-            <style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}
-            td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}td:nth-child(-n+4){white-space:nowrap}td.value{font-weight:bold}
+            <style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;font-size:14px}td,th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}
+            th{font-size:12px;vertical-align:bottom}td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
+            td:first-child,td.value,td:nth-child(4){white-space:nowrap}td:nth-child(2){min-width:9em}td.value{font-weight:bold}
             .bad,b.stale a{color:#D55E00}.wait,b.waiting a{color:#0072B2}b.flagged a{color:#A66F00}tr.stale td:first-child{border-left:4px solid #D55E00}
             tr.waiting td:first-child{border-left:4px solid #0072B2}tr.flagged td:first-child{border-left:4px solid #E69F00}</style></head><body>
             <h1>sensor-gateway <small>\(escape(gatewayID))</small></h1>

@@ -76,13 +76,14 @@ enum StatusPlot {
         for bound in [valid.lowerBound, valid.upperBound] where bound >= axis.low && bound <= axis.high {
             svg += "<path d=\"M\(px(plotLeft)) \(px(y(bound)))H\(px(plotRight))\" stroke=\"#7aa37a\" stroke-dasharray=\"3 2\"/>"
         }
-        // The y axis: a line, and a tick and label per step.
-        svg += "<path d=\"M\(px(plotLeft)) \(px(plotTop))V\(px(plotBottom))\" stroke=\"#999\"/>"
+        // The y axis: a line with a tick per step (one path), and a label per tick.
+        var axisPath = "M\(px(plotLeft)) \(px(plotTop))V\(px(plotBottom))"
         for tick in axis.ticks {
             let ty = y(tick)
-            svg += "<path d=\"M\(px(plotLeft - 3)) \(px(ty))h3\" stroke=\"#999\"/>"
+            axisPath += "M\(px(plotLeft - 3)) \(px(ty))h3"
             svg += "<text class=\"tick\" x=\"\(px(plotLeft - 5))\" y=\"\(px(ty + 3))\" text-anchor=\"end\" fill=\"#555\">\(axis.label(tick))</text>"
         }
+        svg += "<path d=\"\(axisPath)\" stroke=\"#999\"/>"
         // The readings, one path of dots per quality.
         let t0 = Double(first.ts), tSpan = max(1, Double(last.ts) - t0)
         var paths: [Quality: String] = [:]

@@ -8,7 +8,7 @@ enum StatusRow {
     static func headings(unit: String) -> String {
         let names = [
             "sensor", "attention", "current value", "last reading", "last seq", "ok", "corrected", "synthetic", "restated", "gaps",
-            "duplicates", "dead letters", "recent readings (\(StatusPage.escape(unit)))",
+            "dupli&shy;cates", "dead letters", "recent readings (\(StatusPage.escape(unit)))",
         ]
         return "<tr>" + names.map { "<th>\($0)</th>" }.joined() + "</tr>"
     }

@@ -84,6 +84,8 @@ struct StatusPageTests {
         let paged = StatusPage.render(
             fleet.status, gatewayID: "gw", validRange: 50...55, now: fleet.now, query: .init(queryString: "show=attention&rows=50&page=1"))
         #expect(paged.contains("href=\"/?show=attention&amp;rows=50&amp;page=0\"") && paged.contains("page 2 of 5"))
+        // The filter form keeps the class and the page size.
+        #expect(paged.contains("name=\"show\" value=\"attention\"") && paged.contains("name=\"rows\" value=\"50\""))
     }
 
     @Test("the plot has a labelled y axis, the valid range as a band, and dots coloured by quality")

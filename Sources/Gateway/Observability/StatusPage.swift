@@ -65,7 +65,7 @@ enum StatusPage {
             <p>Showing \(shown.count) of \(matching.count)\(query.filter.isEmpty ? "" : " matching")\(showing), those needing attention first:
             stale, then waiting for missing readings, then flagged (corrected, synthetic, gap or restated) in the last \(Attention.recentWindowMs / 60_000) min, then the rest; by id within each.
             <form style="display:inline" method="get" action="/"><input name="q" placeholder="sensor id contains"
-            value="\(escape(query.filter))"><input type="hidden" name="show" value="\(query.show.rawValue)"> <button>filter</button></form> \(navigation)</p>
+            value="\(escape(query.filter))"><input type="hidden" name="show" value="\(query.show.rawValue)"><input type="hidden" name="rows" value="\(query.rows)"> <button>filter</button></form> \(navigation)</p>
             <p>\(QualityPalette.legend()) &middot; shaded band: the valid range, \(range) &middot; x axis: event time of the last \(SensorSummary.recentCapacity) readings</p>
             <table>\(StatusRow.headings(unit: unit))
             \(rows)</table>

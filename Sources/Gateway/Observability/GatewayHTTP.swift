@@ -63,8 +63,8 @@ public enum GatewayHTTP {
                 return .init(
                     status: 200, contentType: "text/html; charset=utf-8",
                     body: StatusPage.render(
-                        s, gatewayID: gatewayID, validRange: range, loopAgeMs: status.loopAgeMs,
-                        query: StatusPage.Query(queryString: queryString)))
+                        s, gatewayID: gatewayID, validRange: range, unit: Measured.unit, now: Clocks.epochMilliseconds() - s.clockOffsetMs,
+                        loopAgeMs: status.loopAgeMs, query: StatusPage.Query(queryString: queryString)))
             default:
                 return .init(status: 404, contentType: "text/plain", body: "not found; try /, /metrics or /healthz\n")
             }

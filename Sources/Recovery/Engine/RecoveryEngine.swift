@@ -122,7 +122,10 @@ public struct RecoveryEngine: Codable, Sendable {
         }
         if known == nil && topicIndex.count < 100_000 { topicIndex[topic] = i }
         let inRange = reading.temperature >= configuration.validMin && reading.temperature <= configuration.validMax
-        defer { noteDeadline(i) }
+        defer {
+            sensors[i].summary.stampFlagged(at: receivedAt)
+            noteDeadline(i)
+        }
         switch sensors[i].ingest(reading, inRange: inRange, at: receivedAt, &out) {
         case .accepted:
             if !inRange { deadLetter(.outOfRange, dlqTopic, topic, payload, receivedAt, &out, sensor: i) }
@@ -166,7 +169,10 @@ public struct RecoveryEngine: Codable, Sendable {
         let due = deadlines.takeDue(now: now) { [sensors] in sensors[$0].nextDeadline(configuration) }
         let budgetEnd = out.publications.count + RecoveryEngine.tickPublicationBudget
         for i in due {
-            if out.publications.count < budgetEnd { sensors[i].tick(at: now, &out) }
+            if out.publications.count < budgetEnd {
+                sensors[i].tick(at: now, &out)
+                sensors[i].summary.stampFlagged(at: now)
+            }
             noteDeadline(i)
         }
         if let sweep = nextExpirySweep, now >= sweep { expireIdleSensors(now: now, &out) }
@@ -242,8 +248,9 @@ public struct RecoveryEngine: Codable, Sendable {
         }
     }
 
-    /// Per-sensor state for the status page, in order of first appearance.
-    public var summaries: [SensorSummary] { sensors.map(\.summaryNow) }
+    /// Per-sensor state for the status page, in order of first appearance, with each sensor's
+    /// open gap (`SensorSummary.missing`).
+    public var summaries: [SensorSummary] { sensors.map(\.statusSummary) }
 
     /// Moves the caller's array into the output (and back via `defer`), so appending never
     /// copies it.

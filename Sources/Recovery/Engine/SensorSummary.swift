@@ -8,6 +8,14 @@ public struct SensorSummary: Codable, Sendable, Equatable {
         public var quality: Quality
     }
 
+    /// A publication flagged other than `ok` (corrected, synthetic, restated or gap) and when the
+    /// engine made it: the receive time (epoch ms, the journal's timeline) of the message or
+    /// tick that caused it, so "recent" is measured on the same clock as `lastSeen`.
+    public struct Flagged: Codable, Sendable, Equatable {
+        public var quality: Quality
+        public var at: Int64
+    }
+
     /// Points kept per sensor for the plot (at 24 bytes each: about 1.4 KB per sensor).
     public static let recentCapacity = 60
 
@@ -20,13 +28,24 @@ public struct SensorSummary: Codable, Sendable, Equatable {
     public var output = OutputTotals()
     public var duplicates = 0
     public var deadLetters = 0
+    /// The newest flagged publication, for the status page's "recently corrected or filled"
+    /// (lifetime counts cannot say *when*). In snapshots, so a restart keeps it; nil until the
+    /// first one, and when restored from a snapshot written before it existed.
+    public private(set) var lastFlagged: Flagged?
+    /// The seqs the sensor's stream is waiting for right now: an open gap, with later readings
+    /// held until these arrive (a resend was asked for) or the reorder window closes. Live
+    /// state, set only on the copies `RecoveryEngine.summaries` hands out; never in snapshots.
+    public internal(set) var missing: ClosedRange<UInt64>?
+    /// The quality of a flagged publication made during the engine call in progress, until the
+    /// engine stamps it with that call's time (`stampFlagged`).
+    private var unstampedFlag: Quality?
     /// The recent points, shared with the engine (see `RecentPoints`); not in snapshots: they
     /// only feed the status page's plot (which starts empty after a restart), and they were most
     /// of a snapshot's size.
     private var recentPoints = RecentPoints()
 
     enum CodingKeys: String, CodingKey {
-        case sensorID, lastSeq, lastSeen, stale, output, duplicates, deadLetters
+        case sensorID, lastSeq, lastSeen, stale, output, duplicates, deadLetters, lastFlagged
     }
 
     /// The most recent published readings, oldest first.
@@ -36,13 +55,23 @@ public struct SensorSummary: Codable, Sendable, Equatable {
 
     mutating func published(_ quality: Quality, seq: UInt64, ts: Int64, value: Double?) {
         output.countCleaned(quality)
+        if quality != .ok { unstampedFlag = quality }
         guard let value else { return }
         recentPoints.append(seq: seq, ts: ts, value: value, quality: quality)
+    }
+
+    /// Called by the engine after each call into the sensor's state, with that call's time:
+    /// records the newest flagged publication it made, if any.
+    mutating func stampFlagged(at now: Int64) {
+        guard let quality = unstampedFlag else { return }
+        lastFlagged = Flagged(quality: quality, at: now)
+        unstampedFlag = nil
     }
 
     /// Equal counts and equal recent points.
     public static func == (a: SensorSummary, b: SensorSummary) -> Bool {
         a.sensorID == b.sensorID && a.lastSeq == b.lastSeq && a.lastSeen == b.lastSeen && a.stale == b.stale && a.output == b.output
-            && a.duplicates == b.duplicates && a.deadLetters == b.deadLetters && a.recent == b.recent
+            && a.duplicates == b.duplicates && a.deadLetters == b.deadLetters && a.lastFlagged == b.lastFlagged && a.missing == b.missing
+            && a.recent == b.recent
     }
 }

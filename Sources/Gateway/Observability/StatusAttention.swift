@@ -1,0 +1,65 @@
+import Recovery
+
+/// Where a sensor's row goes on the status page: what needs an operator *now* comes first, not
+/// what has been troublesome over the sensor's lifetime (at 5,000 sensors ordinary noise, a
+/// correction a day each, filled the top rows when sorted by lifetime counts).
+///
+/// The order of the cases is the page's order; rows in the same class are ordered by sensor id.
+enum Attention: Int, Comparable, CaseIterable, Sendable {
+    /// Silent past its stale time (`stale-factor` periods): a resend of everything after its
+    /// last seq was asked for.
+    case stale
+    /// An open gap: readings held behind missing seqs that a resend was asked for, filled if
+    /// they do not come within the reorder window.
+    case waiting
+    /// Published a `corrected`, `synthetic`, `gap` or `restated` message within the last
+    /// `recentWindowMs` (receive time, on the same clock as the sensor's last reading).
+    case flagged
+    /// Live and nothing flagged recently.
+    case fine
+
+    /// How long one flagged publication keeps a sensor in `.flagged`: 10 minutes, long enough to
+    /// be seen on a page refreshed every 5 s by someone who looks now and then, short enough
+    /// that a sensor drops back once it behaves.
+    static let recentWindowMs: Int64 = 10 * 60_000
+
+    /// The class of `sensor` at `now` (epoch ms on the journal's timeline, as `lastSeen`).
+    init(_ sensor: SensorSummary, now: Int64) {
+        if sensor.stale {
+            self = .stale
+        } else if sensor.missing != nil {
+            self = .waiting
+        } else if let flagged = sensor.lastFlagged, now - flagged.at <= Self.recentWindowMs {
+            self = .flagged
+        } else {
+            self = .fine
+        }
+    }
+
+    static func < (a: Attention, b: Attention) -> Bool { a.rawValue < b.rawValue }
+
+    /// The page's order: by class, then by sensor id.
+    static func inOrder(_ a: (Attention, SensorSummary), _ b: (Attention, SensorSummary)) -> Bool {
+        a.0 != b.0 ? a.0 < b.0 : a.1.sensorID < b.1.sensorID
+    }
+
+    /// How the page's summary line names the class.
+    var heading: String {
+        switch self {
+        case .stale: "stale"
+        case .waiting: "waiting for missing readings"
+        case .flagged: "with flagged readings in the last \(Self.recentWindowMs / 60_000) min"
+        case .fine: "fine"
+        }
+    }
+
+    /// The value of `show=` that lists only this class.
+    var queryValue: String {
+        switch self {
+        case .stale: "stale"
+        case .waiting: "waiting"
+        case .flagged: "flagged"
+        case .fine: "fine"
+        }
+    }
+}

@@ -29,7 +29,10 @@ struct ClockStepGatewayTests {
         let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
         let wall = SteppedWallClock()
-        var gateway = try await InProcessGateway.start(broker, in: dir, id: "clock", clocks: wall.sources)
+        // A reorder window long enough that a gap is surely still open when the clock steps.
+        let window: (inout GatewayConfiguration) -> Void = { $0.engine.reorderWindowMs = 3_000 }
+        var gateway = try await InProcessGateway.start(broker, in: dir, id: "clock", clocks: wall.sources, configure: window)
+        let status = gateway.status
         let ts0: Int64 = 1_795_660_000_000
         /// Ten readings from `first`, the sixth lost (no resend buffer): it can only come out as a
         /// fill once its reorder window closes, which a frozen timeline never lets happen.
@@ -43,25 +46,28 @@ struct ClockStepGatewayTests {
                 $0.messages.compactMap(CleanedReading.init).contains { $0.seq == last }
             }
         }
+        func waitForSteps(_ n: Int) async throws {
+            try await waitUntil("\(n) clock steps seen") { status.snapshot.runtime.clockSteps >= n }
+        }
         try tenReadings(from: 0)
-        try await waitForSeqs(through: 2)
-        wall.step(-2 * Self.hour)  // busy: seqs 3-9 and the gap at 5 are still to come out
+        try await waitForSeqs(through: 4)
+        wall.step(-2 * Self.hour)  // busy: seqs 6-9 wait behind the gap at 5
+        try await waitForSteps(1)
         try await waitForSeqs(through: 9)
         wall.step(24 * Self.hour)
+        try await waitForSteps(2)
         try tenReadings(from: 10)
         try await waitForSeqs(through: 19)
         wall.step(-24 * Self.hour)  // idle: nothing in flight when it steps
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitForSteps(3)
         try tenReadings(from: 20)
         try await waitForSeqs(through: 29)
-        let status = gateway.status
-        try await waitUntil("three steps counted") { status.snapshot.runtime.clockSteps >= 3 }
         try await gateway.stop()
 
         // Restarted with the wall clock two hours behind the journal's last record time.
         let behind = SteppedWallClock()
         behind.step(-2 * Self.hour)
-        gateway = try await InProcessGateway.start(broker, in: dir, id: "clock", clocks: behind.sources)
+        gateway = try await InProcessGateway.start(broker, in: dir, id: "clock", clocks: behind.sources, configure: window)
         try tenReadings(from: 30)
         try await waitForSeqs(through: 39)
         try await gateway.stop()

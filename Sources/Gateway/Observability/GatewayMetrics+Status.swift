@@ -39,6 +39,10 @@ extension GatewayMetrics {
             "sensor_gateway_cleaned_total", .counter, "Cleaned messages produced, by quality.",
             [Quality.ok, .corrected, .synthetic, .restated, .gap].map { ([("quality", $0.rawValue)], Double(output.cleaned($0))) })
         metric(
+            "sensor_gateway_cleaned_seqs_total", .counter,
+            "Seqs covered by cleaned messages, by quality: one per reading, every seq of a gap (restated readings add none). Fills as a share of readings: (synthetic + gap) / all.",
+            [Quality.ok, .corrected, .synthetic, .gap].map { ([("quality", $0.rawValue)], Double(output.seqs($0))) })
+        metric(
             "sensor_gateway_resend_requests_total", .counter, "Resend requests sent to sensors.",
             [([], Double(output.resendRequests))])
         metric(

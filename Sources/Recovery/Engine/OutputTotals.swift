@@ -11,6 +11,16 @@ public struct OutputTotals: Codable, Sendable, Equatable {
     public var resendRequests = 0
     /// Fills published as a `gap` because the sensor used up its synthetic-reading allowance.
     public var fillsRateLimited = 0
+    /// Seqs the `gap` messages covered (absent from states saved before it was counted).
+    private var gapSeqsCounted: Int?
+
+    /// Seqs covered by cleaned messages of one quality: one per message, but every seq of a
+    /// `gap` (what a share of invented or missing readings must count; `restated` adds no seq).
+    public func seqs(_ quality: Quality) -> Int {
+        quality == .gap ? gapSeqsCounted ?? 0 : quality == .restated ? 0 : cleaned(quality)
+    }
+
+    mutating func countGapSeqs(_ n: Int) { gapSeqsCounted = (gapSeqsCounted ?? 0) + n }
 
     public init() {}
 
@@ -43,5 +53,6 @@ public struct OutputTotals: Codable, Sendable, Equatable {
         gaps += other.gaps
         resendRequests += other.resendRequests
         fillsRateLimited += other.fillsRateLimited
+        if let n = other.gapSeqsCounted { countGapSeqs(n) }
     }
 }

@@ -226,9 +226,14 @@ public struct RecoveryEngine: Codable, Sendable {
     /// the same point of the input). The settings that shape topics and stored state (topic
     /// filter, payload limit, aggregate window, gateway id) stay as they are: they take a
     /// restart (`EngineConfiguration.keepingRestartOnly(from:)`). Windows, ranges, fill and caps apply to
-    /// the decisions made from now on; every sensor's next deadline is recomputed with them.
+    /// the decisions made from now on (a window open now takes the new length from when it
+    /// opened); every sensor's next deadline is recomputed with them.
     public mutating func reconfigure(_ new: EngineConfiguration) {
+        let old = configuration
         configuration = new.keepingRestartOnly(from: configuration)
+        // Windows open now are measured with the new length from when they opened.
+        let change = configuration.reorderWindowMs - old.reorderWindowMs
+        if change != 0 { for i in sensors.indices { sensors[i].rebaseWindows(by: change) } }
         deadlines = DeadlineQueue()
         rebuildDeadlinesIfNeeded()
     }

@@ -197,6 +197,12 @@ struct SensorState: Codable, Sendable {
         }
     }
 
+    /// The reorder window changed by `change` ms: a new sensor's first-sight hold, the one window
+    /// kept as a deadline, moves with it (gap windows are measured from their start each time).
+    mutating func rebaseWindows(by change: Int64) {
+        if !started { startDeadline += change }
+    }
+
     /// The earliest time at which `tick` would do something for this sensor.
     func nextDeadline(_ c: EngineConfiguration) -> Int64? {
         var deadline = staleDeadline(c)
@@ -344,6 +350,7 @@ struct SensorState: Codable, Sendable {
             out.emit(.cleaned, topics.cleaned, notice.render())
             summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
             out.totals.countCleaned(.gap)
+            out.totals.countGapSeqs(Int(clamping: span))
             history.record(from: from, to: to, quality: .gap, at: now)
             return
         }

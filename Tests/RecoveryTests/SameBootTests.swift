@@ -30,3 +30,23 @@ struct SameBootTests {
         #expect(reset.of(.resendRequest).contains { String(decoding: $0.payload, as: UTF8.self) == #"{"from_seq":0,"to_seq":328}"# })
     }
 }
+
+/// A new sensor's first-sight hold learns where its stream starts (found by the fault
+/// simulator, seed 229: after a power cut lost the journal, the broker's backlog arrived with a
+/// seq jump and old readings reordered behind it, and a fall back during the hold started a new
+/// epoch that republished seq 0 as synthetic).
+@Suite("The first-sight hold is one stream")
+struct FirstSightHoldTests {
+    @Test("readings far below the newest, inside a new sensor's hold, are not a reset: every seq once")
+    func fallBackDuringHold() {
+        var h = Harness { $0.resetThreshold = 300 }
+        var out: [Publication] = []
+        for seq in 600..<610 { out += h.send(seq: seq, at: h.now + 10) }
+        for seq in 0..<20 { out += h.send(seq: seq, at: h.now + 10) }
+        for _ in 0..<10 { out += h.advance(1_000) }
+        let seqs = out.cleaned.compactMap(\.seq)
+        #expect(Set(seqs).count == seqs.count, "a seq published twice: \(out.summary)")
+        #expect(out.cleaned.first?.seq == 0, "\(out.summary)")
+        #expect(out.cleaned.filter { (0..<20).contains($0.seq ?? -1) }.allSatisfy { $0.quality == "ok" })
+    }
+}

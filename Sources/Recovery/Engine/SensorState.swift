@@ -122,13 +122,15 @@ struct SensorState: Codable, Sendable {
         return r.seq < highest && highest - r.seq > c.resetThreshold && !isAwaited(r.seq)
     }
 
-    /// Whether `seq` is one the gateway is waiting for or asked for: inside the open gap (between
-    /// the next seq to publish and the highest seen), inside a range it asked to be resent, or
+    /// Whether `seq` is one the gateway is waiting for or asked for: held in a new sensor's
+    /// first-sight hold, inside the open gap (between the next seq to publish and the highest seen), inside a range it asked to be resent, or
     /// published as an estimate or a gap this epoch (restatable, or too late). Such a reading is
     /// an answer, a late reading or a duplicate, however far below the newest seq it lies. Only
     /// asked for a fall back by more than the reset threshold.
     private func isAwaited(_ seq: UInt64) -> Bool {
-        if started, seq >= nextSeq { return true }
+        // A new sensor's first-sight hold is there to learn where its stream starts: whatever
+        // arrives in it (a restart's backlog, reordered by the broker) belongs to one stream.
+        if !started || seq >= nextSeq { return true }
         if let asked, asked.contains(seq) { return true }
         return history.covers(seq)
     }

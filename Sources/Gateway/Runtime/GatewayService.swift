@@ -284,7 +284,7 @@ public final class GatewayService {
             engine.reconfigure(change.configuration)
             inputFrom = change.seq + 1
             counters.settingsApplied += 1
-            logger.notice("SIGHUP: the new engine settings apply from here on", metadata: ["journal_seq": "\(change.seq)"])
+            logger.notice("new engine settings journaled; they apply from here on", metadata: ["journal_seq": "\(change.seq)"])
         }
         if let tick = part.tick {
             engine.tick(now: tick.time, into: &pendingPublications)

@@ -17,6 +17,4 @@ final class ReplaySlots: Sendable {
     }
 
     func release() { running.withLock { $0 -= 1 } }
-
-    var inUse: Int { running.withLock { $0 } }
 }

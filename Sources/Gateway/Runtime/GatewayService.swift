@@ -347,7 +347,7 @@ public final class GatewayService {
             snapshotStatus.lastError != nil  // the last attempt failed: retry without waiting for growth
             || journalBytes - journalBytesAtLastSnapshot >= GatewayService.journalBytesPerSnapshotByte * UInt64(snapshotStatus.lastBytes)
         if monotonic - lastSnapshotAt >= every, pressure || grownEnough, inputFrom != snapshotStatus.inputFrom {
-            if snapshots.start(takeSnapshot()) {
+            if let snapshot = takeSnapshot(), snapshots.start(snapshot) {
                 lastSnapshotAt = monotonic
                 journalBytesAtLastSnapshot = journalBytes
             }
@@ -411,9 +411,16 @@ public final class GatewayService {
     }
 
     /// The engine's state now, with the publications it made that the journal does not hold yet.
-    private func takeSnapshot() -> EngineSnapshot {
-        // The snapshot must never refer to journal records a crash could lose.
-        try? ingest.withJournal { try $0.sync() }
+    /// nil when the journal could not be synced: the snapshot must never refer to journal records
+    /// a crash could lose, and a failed sync poisons the journal (the gateway stops on it).
+    private func takeSnapshot() -> EngineSnapshot? {
+        do {
+            try ingest.withJournal { try $0.sync() }
+        } catch {
+            logger.error("journal sync before a snapshot failed; no snapshot taken", metadata: ["error": "\(error)"])
+            ingest.fail("\(error)")
+            return nil
+        }
         return EngineSnapshot(inputFrom: inputFrom, publicationsThrough: publicationsThrough, engine: engine, pending: pendingPublications)
     }
 
@@ -487,7 +494,7 @@ public final class GatewayService {
         try ingest.withJournal { try $0.sync() }
         storeCheckpoint()
         await snapshots.waitIdle()
-        snapshots.writeNow(takeSnapshot())
+        if let snapshot = takeSnapshot() { snapshots.writeNow(snapshot) }
         await broker.close(waitingWith: inbox)
         publishStatus()
         logger.notice("stopped", metadata: ["unacknowledged": "\(outbound.waitingCount + outbound.inFlightCount)"])

@@ -117,7 +117,8 @@ public final class GatewayService {
         let journalExisted = FileManager.default.fileExists(atPath: layout.metaPath)
         ingest = try IngestJournal(
             layout: layout, fsync: configuration.fsync, syncIntervalMs: configuration.fsyncIntervalMs,
-            resizeKeepingFrom: JournalOpening.keepFrom(layout, fileSystem: fileSystem), limits: ingestLimits,
+            resizeKeepingFrom: JournalOpening.keepFrom(layout, snapshot: { (try? snapshot.wait()) ?? nil }, fileSystem: fileSystem),
+            limits: ingestLimits,
             passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
             fileSystem: fileSystem, clock: JournalClock(sources: clocks), onInput: { inbox.inputArrived(waiting: $0) })
         let report = ingest.withJournal { $0.report }

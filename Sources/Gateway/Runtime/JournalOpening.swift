@@ -14,6 +14,18 @@ public enum JournalOpening {
         return acknowledged + 1
     }
 
+    /// The first seq a resize must keep: after the acknowledged checkpoint, and everything the
+    /// engine snapshot on disk still needs (input it does not cover); everything when there is no
+    /// usable snapshot (the engine then rebuilds from the journal, which must hold all the input
+    /// not yet published: a shrink after a crash dropped acknowledged input the snapshot did not
+    /// cover, found by a black-box test). `snapshot` is asked only when a resize is planned.
+    static func keepFrom(_ layout: JournalLayout, snapshot: () -> EngineSnapshot?, fileSystem: FileSystem = POSIXFileSystem()) -> UInt64 {
+        let acknowledged = keepFrom(layout, fileSystem: fileSystem)
+        guard case .resize = Journal.plan(layout: layout, resizeKeepingFrom: acknowledged, fileSystem: fileSystem) else { return acknowledged }
+        guard let retainFrom = snapshot()?.retainFrom else { return 1 }
+        return min(acknowledged, retainFrom)
+    }
+
     /// What `run` will do with the journal of `configuration`: a line to print, and whether it
     /// will refuse to start.
     public static func plan(_ configuration: GatewayConfiguration) -> (text: String, refused: Bool) {
@@ -23,7 +35,8 @@ public enum JournalOpening {
         } catch {
             return ("journal: \(error)", true)
         }
-        switch Journal.plan(layout: layout, resizeKeepingFrom: keepFrom(layout)) {
+        let snapshot = { (try? EngineSnapshot.load(configuration.snapshotPath, fileSystem: POSIXFileSystem())) ?? nil }
+        switch Journal.plan(layout: layout, resizeKeepingFrom: keepFrom(layout, snapshot: snapshot)) {
         case .create: return ("journal: none in \(layout.directory) yet; run creates it", false)
         case .open: return ("journal: opened as it is", false)
         case .healMeta(let why): return ("journal: \(why); run rewrites it from the segment files (the old one kept aside)", false)

@@ -47,7 +47,7 @@ public final class GatewayProcess: Sendable {
     /// Waits until the broker has acknowledged one more readings subscription than when this was
     /// last called (so after a broker restart it waits for the re-subscription), as the gateway's
     /// own metric `sensor_gateway_readings_subscriptions_total` reports it.
-    public func waitUntilConnected(timeout: Duration = .seconds(60)) async throws {
+    public func waitUntilConnected(timeout: Duration = .seconds(180)) async throws {
         guard let port = httpPort else { throw TimedOut("readiness needs the HTTP endpoint; this gateway runs with --http off") }
         let seen = connections
         let deadline = ContinuousClock.now + timeout

@@ -3,6 +3,7 @@ import Journal
 import Recovery
 import Testing
 import TestSupport
+import Wire
 @testable import Gateway
 
 /// `ReplayQuery` over a journal of many segments, as the live and offline replays use it.
@@ -66,5 +67,32 @@ struct ReplayQueryTests {
             #expect(got == expected, "\(sensor ?? "*") \(from - start)...\(to - start): \(got.count) vs \(expected.count)")
             #expect(result.count == expected.count && !result.truncated)
         }
+    }
+}
+
+/// A replay of a window the journal cannot fully give back says so (issue 28, found black-box).
+@Suite("Replay queries over a damaged journal")
+struct DamagedReplayQueryTests {
+    @Test("a window whose journal range is damaged is answered as incomplete, not silently short")
+    func damagedRange() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (journal, start) = try ReplayQueryTests.journal(dir, count: 3000)
+        let (from, to) = (start - 2 * 86_400_000, start + 4_000_000)
+        let whole = try ReplayQueryTests.everything(journal, sensor: nil, from: from, to: to)
+        // Scribble over records in the middle of the fourth segment.
+        let handle = try #require(FileHandle(forUpdatingAtPath: "\(journal)/segment-0003.log"))
+        try handle.seek(toOffset: 20_000)
+        handle.write(Data(repeating: 0xA5, count: 200))
+        try handle.close()
+        var got = 0
+        let result = try ReplayQuery(sensorID: nil, from: from, to: to).run(journalDirectory: journal) { _ in got += 1 }
+        #expect(got < whole.count, "the damage took no record in the window")
+        #expect(result.count == got)
+        #expect(result.truncated, "the answer must say it is incomplete")
+        #expect(!result.damage.isEmpty && !result.reclaimed && result.oldestAvailable == nil)
+        // What the MQTT answer says.
+        let done = ReplayAnswer.done("r", count: got, truncated: result.reclaimed, oldestAvailable: nil, damaged: !result.damage.isEmpty)
+        #expect(String(decoding: done.json, as: UTF8.self) == #"{"request_id":"r","done":true,"count":\#(got),"truncated":true,"damaged":true}"#)
     }
 }

@@ -24,10 +24,16 @@ public struct ReplayQuery: Sendable {
 
     public struct Result: Sendable, Equatable {
         public var count = 0
-        /// The journal no longer reaches back to `from`.
+        /// The answer may be incomplete: the journal no longer reaches back to `from`, or damage
+        /// in the journal took records the window may have held (`damage` says which).
         public var truncated = false
-        /// The earliest event time the journal still holds, when truncated.
+        /// The journal's ring no longer reaches back to `from`.
+        public var reclaimed = false
+        /// The earliest event time the journal still holds, when reclaimed.
         public var oldestAvailable: Int64?
+        /// The damage the read met, each with the records it took (empty when none): the damaged
+        /// records cannot be read, so whether they lay in the window cannot be known.
+        public var damage: [String] = []
     }
 
     /// Calls `emit` for each matching cleaned publication.
@@ -38,7 +44,7 @@ public struct ReplayQuery: Sendable {
         var oldest: Int64?  // over the requested sensor(s)
         var oldestOverall: Int64?
         let (oldestSeq, startSeq) = try reader.start(receivedFrom: from &- receivedBeforeFromMs)
-        try reader.read(fromSeq: startSeq) { record in
+        let outcome = try reader.read(fromSeq: startSeq) { record in
             guard record.type == RecordType.publication.rawValue, record.flags == UInt16(Publication.Kind.cleaned.rawValue),
                 let p = JournalRecords.decodePublication(record.payload), let ts = CleanedMessage.eventTime(p.payload)
             else { return true }
@@ -56,9 +62,17 @@ public struct ReplayQuery: Sendable {
         // When records were skipped, the journal reaches back before `from`: not truncated.
         let reclaimed = (oldestSeq ?? 1) > 1
         let skipped = (startSeq ?? 0) > (oldestSeq ?? 0)
-        if reclaimed, !skipped, oldest.map({ $0 > from }) ?? true {
+        // The ring also reclaims while a replay reads: the segment it started in was overwritten.
+        if (reclaimed && !skipped && oldest.map({ $0 > from }) ?? true) || outcome.truncated {
             result.truncated = true
+            result.reclaimed = true
             result.oldestAvailable = oldest ?? oldestOverall
+        }
+        // Damage met while reading: the records it took are unreadable, so they may have been in
+        // the window; the answer says it may be incomplete rather than be silently short.
+        if !outcome.corruption.isEmpty {
+            result.truncated = true
+            result.damage = outcome.corruption
         }
         return result
     }

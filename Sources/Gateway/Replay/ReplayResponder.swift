@@ -96,7 +96,9 @@ enum ReplayResponder {
                 while client.unacknowledgedCount >= limits.maxUnacknowledged { usleep(2_000) }
                 try client.publish(topic: r.replyTopic, payload: p.payload, qos: .atLeastOnce)
             }
-            let done = ReplayAnswer.done(r.requestID, count: result.count, truncated: result.truncated, oldestAvailable: result.oldestAvailable)
+            let done = ReplayAnswer.done(
+                r.requestID, count: result.count, truncated: result.reclaimed, oldestAvailable: result.oldestAvailable,
+                damaged: !result.damage.isEmpty)
             try client.publish(topic: r.replyTopic, payload: done.json, qos: .atLeastOnce)
             logger.info("replay answered", metadata: ["request_id": "\(r.requestID)", "count": "\(result.count)"])
         } catch {

@@ -40,7 +40,7 @@ extension GatewayMetrics {
             [Quality.ok, .corrected, .synthetic, .restated, .gap].map { ([("quality", $0.rawValue)], Double(output.cleaned($0))) })
         metric(
             "sensor_gateway_cleaned_seqs_total", .counter,
-            "Seqs covered by cleaned messages, by quality: one per reading, every seq of a gap (restated readings add none). Fills as a share of readings: (synthetic + gap) / all.",
+            "Seqs covered by cleaned messages, by quality: one per reading, every seq a gap declares missing (a sensor's seq jumping far ahead adds the whole jump; restated readings add none). Fills as a share of readings: (synthetic + gap) / all.",
             [Quality.ok, .corrected, .synthetic, .gap].map { ([("quality", $0.rawValue)], Double(output.seqs($0))) })
         metric(
             "sensor_gateway_resend_requests_total", .counter, "Resend requests sent to sensors.",

@@ -16,11 +16,17 @@ public struct OutputTotals: Codable, Sendable, Equatable {
 
     /// Seqs covered by cleaned messages of one quality: one per message, but every seq of a
     /// `gap` (what a share of invented or missing readings must count; `restated` adds no seq).
+    /// A gap counts every seq it declares missing, so a sensor that jumps its seq far ahead (up
+    /// to 2^53-1 is valid input) adds the whole jump; the total saturates at `Int.max` rather
+    /// than overflow.
     public func seqs(_ quality: Quality) -> Int {
         quality == .gap ? gapSeqsCounted ?? 0 : quality == .restated ? 0 : cleaned(quality)
     }
 
-    mutating func countGapSeqs(_ n: Int) { gapSeqsCounted = (gapSeqsCounted ?? 0) + n }
+    mutating func countGapSeqs(_ n: Int) {
+        let (sum, overflow) = (gapSeqsCounted ?? 0).addingReportingOverflow(n)
+        gapSeqsCounted = overflow ? .max : sum
+    }
 
     public init() {}
 

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import Recovery
+
+/// A seq at the contract's limit, or a jump to it (issue 28, found black-box): seqs a JSON number
+/// cannot hold exactly are bad input; a jump is one `gap` message, and the seq totals it adds to
+/// stay exact and never overflow.
+@Suite("Huge seqs and jumps")
+struct HugeSeqJumpTests {
+    static let maxSeq = 9_007_199_254_740_991  // 2^53 - 1
+
+    @Test("a seq beyond 2^53-1 (or written so a double cannot hold it exactly) is dead-lettered bad_value:seq; 2^53-1 itself is taken")
+    func beyondTheLimitIsBadInput() {
+        var h = Harness()
+        for text in ["9007199254740992", "9007199254740993", "18446744073709551615", "1e16", "9.007199254740993e15"] {
+            let out = h.raw("sensors/s1/temperature", #"{"seq":\#(text),"ts":1795660000000,"temperature":52,"status":"normal"}"#)
+            #expect(out.of(.deadLetter).map(\.reason) == ["bad_value:seq"], "seq \(text)")
+        }
+        let taken = h.send(seq: Self.maxSeq, ts: 1_795_660_000_000) + h.advance(3_000)
+        #expect(taken.of(.deadLetter).isEmpty)
+        #expect(taken.summary == ["\(Self.maxSeq):ok"])
+    }
+
+    @Test("a jump to 2^53-1 is one gap message, and the gap seq total adds exactly the seqs it declares missing")
+    func jumpIsOneGap() {
+        var h = Harness()
+        for seq in 0..<10 { h.send(seq: seq) }
+        h.advance(3_000)
+        h.send(seq: Self.maxSeq, ts: 1_795_660_011_000)
+        let out = h.advance(3_000) + h.advance(3_000)
+        let gaps = out.cleaned.filter { $0.quality == "gap" }
+        #expect(gaps.count == 1, "\(out.summary)")
+        #expect((gaps.first?.json["to_seq"] as? NSNumber)?.int64Value == Int64(Self.maxSeq - 1))
+        #expect(out.summary.last == "\(Self.maxSeq):ok")
+        #expect(h.engine.counters.output.cleaned(.gap) == 1)
+        #expect(h.engine.counters.output.seqs(.gap) == Self.maxSeq - 10)
+    }
+
+    @Test("gap seq totals saturate instead of overflowing (a thousand sensors each jumping to 2^53-1)")
+    func totalsSaturate() {
+        var totals = OutputTotals()
+        for _ in 0..<2_000 { totals.countGapSeqs(Self.maxSeq) }
+        #expect(totals.seqs(.gap) == Int.max)
+        var sum = OutputTotals()
+        sum.add(totals)
+        sum.add(totals)
+        #expect(sum.seqs(.gap) == Int.max)
+    }
+}

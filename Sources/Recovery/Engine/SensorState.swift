@@ -111,11 +111,15 @@ struct SensorState: Codable, Sendable {
     }
 
     /// A new boot value, a fall back by more than the reset threshold, or a fresh seq 0 (later
-    /// in event time than anything this epoch has seen) starts a new epoch.
+    /// in event time than anything this epoch has seen) starts a new epoch. So does, from a
+    /// sensor that sends no boot, a seq already published with a time later than anything this
+    /// epoch has seen: a copy or a late reading carries its own, earlier, time, so this is a
+    /// restart whose seq 0 was lost (taken for duplicates, its first readings were dropped).
     private func startsNewEpoch(_ r: Reading, _ c: EngineConfiguration) -> Bool {
         if let b = r.boot, b != boot, highestSeen != nil { return true }
         guard let highest = highestSeen else { return false }
         if r.seq == 0 && highest > 0 && r.ts > maxTs { return true }
+        if r.boot == nil, boot == nil, started, r.seq < nextSeq, r.ts > maxTs, !(asked?.contains(r.seq) ?? false) { return true }
         // A sensor that says its boot has said whether it restarted: the same boot falling back
         // is a late or duplicated reading (the network delayed a copy), not a reset.
         if let b = r.boot, b == boot { return false }

@@ -10,7 +10,7 @@ import Wire
 /// The config file holds one `name: value` (or `name = value`) per line, names as the flags
 /// without dashes (`reorder-window-ms: 2000`; underscores work too), `#` starts a comment outside
 /// quotes (`ConfigFileParser`); a setting given twice is an error. A JSON object with the same
-/// names is accepted as well. Files over 1 MiB are refused unread (`ConfigFileReader`).
+/// names is accepted as well, a key given twice refused the same way (`JSONConfigKeys`). Files over 1 MiB are refused unread (`ConfigFileReader`).
 public enum ConfigurationLoader {
     /// Every setting name, as its flag is spelled (`Setting.all`'s order).
     public static let settings = Setting.all.map(\.name)
@@ -88,6 +88,17 @@ public enum ConfigurationLoader {
         if trimmed.hasPrefix("{") {
             guard case .object(let object)? = try? WireJSON.decode(JSONValue.self, from: Array(trimmed.utf8)) else {
                 throw fail("config", path, "not a valid JSON object")
+            }
+            // The decoder keeps the last of a key given twice: refused here, as the line form does.
+            var lines: [String: JSONConfigKeys.Member] = [:]
+            for member in JSONConfigKeys.members(text) {
+                let key = normalise(member.key)
+                if let first = lines[key] {
+                    throw fail(
+                        key, member.value, line: member.line,
+                        "set twice, on line \(first.line) (\(first.value)) and line \(member.line) (\(member.value)); keep one")
+                }
+                lines[key] = member
             }
             for (k, v) in object.sorted(by: { $0.key < $1.key }) {
                 if out[normalise(k)] != nil { throw fail(normalise(k), v.settingText, "given twice (spelt with - and with _); keep one") }

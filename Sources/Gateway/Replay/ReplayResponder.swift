@@ -15,7 +15,8 @@ enum ReplayResponder {
 
     enum Parsed {
         case request(Request)
-        /// A bad request: answer on `replyTopic` with the error (when a reply topic can be had).
+        /// A bad request: answer on `replyTopic` with the error; dead-lettered when no reply
+        /// topic can be had (`ReplayDeadLetter`).
         case invalid(requestID: String?, replyTopic: String?, error: String)
     }
 
@@ -26,15 +27,15 @@ enum ReplayResponder {
         guard let id = request.requestID, !id.isEmpty, id.utf8.count <= 128, !id.contains("/"), !id.contains("+"), !id.contains("#"),
             !hasControlCharacters(id)
         else {
-            return .invalid(requestID: nil, replyTopic: nil, error: "request_id must be 1-128 bytes without / + # or control characters")
+            // Answered on the reply topic the request gave, when that one is usable.
+            let given = request.replyTopic.flatMap { replyTopicProblem($0) == nil ? $0 : nil }
+            return .invalid(
+                requestID: given == nil ? nil : request.requestID, replyTopic: given,
+                error: "request_id must be 1-128 bytes without / + # or control characters")
         }
         let reply = request.replyTopic ?? Topics.replayReply(id)
-        guard reply.hasPrefix(Topics.replayPrefix), !reply.contains("+"), !reply.contains("#") else {
-            return .invalid(requestID: id, replyTopic: Topics.replayReply(id), error: "reply_topic must lie under replay/")
-        }
-        // A NUL would end the topic in libmosquitto's C string: the answer would go elsewhere.
-        guard reply.utf8.count <= 1024, !hasControlCharacters(reply) else {
-            return .invalid(requestID: id, replyTopic: Topics.replayReply(id), error: "reply_topic must be at most 1024 bytes without control characters")
+        if let problem = replyTopicProblem(reply) {
+            return .invalid(requestID: id, replyTopic: Topics.replayReply(id), error: problem)
         }
         guard let from = request.from else { return .invalid(requestID: id, replyTopic: reply, error: "from must be epoch ms or RFC 3339") }
         guard let to = request.to else { return .invalid(requestID: id, replyTopic: reply, error: "to must be epoch ms or RFC 3339") }
@@ -57,13 +58,38 @@ enum ReplayResponder {
 
     private static func hasControlCharacters(_ s: String) -> Bool { s.utf8.contains { $0 < 0x20 || $0 == 0x7F } }
 
+    /// Why `reply` cannot carry an answer, or nil when it can.
+    private static func replyTopicProblem(_ reply: String) -> String? {
+        guard reply.hasPrefix(Topics.replayPrefix), !reply.contains("+"), !reply.contains("#") else {
+            return "reply_topic must lie under replay/"
+        }
+        // A NUL would end the topic in libmosquitto's C string: the answer would go elsewhere.
+        guard reply.utf8.count <= 1024, !hasControlCharacters(reply) else {
+            return "reply_topic must be at most 1024 bytes without control characters"
+        }
+        return nil
+    }
+
+    /// What a refused request with no reply topic is dead-lettered with: the gateway whose
+    /// request topic it came on (named in the dead letter) and the dead letter's payload cap.
+    struct DeadLetterRoute {
+        var gatewayID: String
+        var maxPayloadBytes: Int
+    }
+
     /// Answers one request on a thread of its own (it blocks while pacing), within `limits`;
     /// `slots` counts the replays running.
     static func start(
         _ payload: [UInt8], journalDirectory: String, client: MQTTClient, limits: ReplayLimits,
-        slots: ReplaySlots, logger: Logger
+        slots: ReplaySlots, deadLetters: DeadLetterRoute, logger: Logger
     ) {
         switch parse(payload, limits: limits) {
+        case .invalid(_, nil, let error):
+            logger.notice("replay request refused and dead-lettered (no usable reply topic)", metadata: ["error": "\(error)"])
+            let letter = ReplayDeadLetter.message(
+                for: payload, topic: Topics.replayRequests(deadLetters.gatewayID), receivedAt: Clocks.epochMilliseconds(), maxBytes: deadLetters.maxPayloadBytes
+            )
+            _ = try? client.publish(topic: Topics.invalidDeadLetter, payload: letter, qos: .atLeastOnce)
         case .invalid(let id, let reply, let error):
             refuse(id: id, reply: reply, error: error, client: client, logger: logger)
         case .request(let r):

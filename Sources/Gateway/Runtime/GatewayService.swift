@@ -561,7 +561,9 @@ public final class GatewayService {
         counters.replays += 1
         ReplayResponder.start(
             payload, journalDirectory: configuration.journalDirectory, client: broker.output,
-            limits: live?.replayLimits ?? configuration.replay, slots: replaySlots, logger: logger)
+            limits: live?.replayLimits ?? configuration.replay, slots: replaySlots,
+            deadLetters: .init(gatewayID: configuration.gatewayID, maxPayloadBytes: configuration.engine.maxPayloadBytes),
+            logger: logger)
     }
 }
 

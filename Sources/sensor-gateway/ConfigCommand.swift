@@ -33,7 +33,7 @@ struct ConfigCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Exit 0 when the settings are valid and the journal can be opened with them (saying what run will do with it); otherwise name the problem and exit 78."
+                "Exit 0 when the settings are valid and the journal can be opened with them (saying what run will do with it); otherwise name the problem and exit 78 (73 when a running gateway holds the data folder)."
         )
         @OptionGroup var options: Options
 
@@ -41,6 +41,8 @@ struct ConfigCommand: ParsableCommand {
             options.warnAboutUnknownVariables()
             let settings = try options.load()
             for warning in ConfigurationWarnings.of(settings) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            // A running gateway holds the folder: `run` would stop at once, so this is no ok.
+            if let inUse = JournalOpening.inUse(settings) { throw Diagnostics.failure(inUse, status: .dataDirectoryInUse) }
             // What `run` will do with the journal there (a changed size resizes it, or refuses).
             let journal = JournalOpening.plan(settings)
             if journal.refused { throw Diagnostics.failure(journal.text, status: .configuration) }

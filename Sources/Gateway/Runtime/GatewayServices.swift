@@ -26,9 +26,7 @@ public struct GatewayDaemon: Service {
         do {
             service = try GatewayService(configuration: configuration, logger: logger, shutdown: shutdown, status: status, live: live)
         } catch JournalError.locked(let path) {
-            throw GatewayFailure.journalInUse(
-                "another sensor-gateway is using \(configuration.dataDirectory) (\(path) is locked): run one gateway per data folder, or give this one its own --data-dir"
-            )
+            throw GatewayFailure.journalInUse(JournalOpening.inUseMessage(configuration, lockPath: path))
         } catch {
             throw GatewayFailure.journalUnavailable("cannot open the journal in \(configuration.journalDirectory): \(error)")
         }

@@ -26,6 +26,20 @@ public enum JournalOpening {
         return min(acknowledged, retainFrom)
     }
 
+    /// Why `run` stops at once (exit 73) when another gateway holds the data folder.
+    static func inUseMessage(_ configuration: GatewayConfiguration, lockPath: String) -> String {
+        "another sensor-gateway is using \(configuration.dataDirectory) (\(lockPath) is locked): run one gateway per data folder, or give this one its own --data-dir"
+    }
+
+    /// `run`'s message when a running gateway holds the data folder of `configuration` now,
+    /// else nil; for `config check`, which must not say ok where `run` would stop.
+    public static func inUse(_ configuration: GatewayConfiguration) -> String? {
+        guard let layout = try? JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes),
+            layout.isHeldByWriter()
+        else { return nil }
+        return inUseMessage(configuration, lockPath: layout.writerLockPath)
+    }
+
     /// What `run` will do with the journal of `configuration`: a line to print, and whether it
     /// will refuse to start.
     public static func plan(_ configuration: GatewayConfiguration) -> (text: String, refused: Bool) {

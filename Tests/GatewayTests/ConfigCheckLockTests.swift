@@ -1,0 +1,26 @@
+import Foundation
+import Journal
+import Testing
+import TestSupport
+
+/// `config check` says what `run` would (issue 28, found black-box): a data folder another
+/// gateway holds is not "ok".
+@Suite("config check on a data folder in use")
+struct ConfigCheckLockTests {
+    @Test("config check on a data folder whose journal another process holds reports the lock like run: same message, exit 73")
+    func lockedDataFolder() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try "data-dir: \(dir.file("data"))\njournal-max-bytes: 1048576\n".write(toFile: dir.file("gateway.conf"), atomically: true, encoding: .utf8)
+        let (free, freeOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("gateway.conf")], logPath: dir.file("free.log"))
+        #expect(free == 0, "\(freeOutput)")
+        // The journal opened for writing, as a running gateway holds it.
+        let layout = try JournalLayout(directory: dir.file("data/journal"), maxBytes: 1 << 20)
+        let holder = try Journal(layout: layout, fsync: .never)
+        let (code, output) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("gateway.conf")], logPath: dir.file("held.log"))
+        #expect(code == 73, "\(output)")
+        #expect(output.contains("another sensor-gateway is using \(dir.file("data"))"), "\(output)")
+        #expect(!output.contains("ok:"), "\(output)")
+        withExtendedLifetime(holder) {}
+    }
+}

@@ -2,15 +2,26 @@
 /// everything downstream uses epoch milliseconds.
 public enum Timestamp {
     /// Parses the contract's time forms given as text (a command line's `--from`, a replay
-    /// request's string): epoch milliseconds, or RFC 3339 with an offset.
+    /// request's string): epoch milliseconds (a fraction rounded to the nearest millisecond), or
+    /// RFC 3339 with an offset.
     public static func parse(_ text: String) -> Int64? {
         if let ms = Int64(text) { return ms }
-        if let d = Double(text), d.isFinite { return Int64(d) }
+        if let d = Double(text) { return milliseconds(d) }
         return parseRFC3339(Array(text.utf8))
     }
 
-    /// Parses `2026-11-26T03:00:00.250Z` or `...+01:00` into epoch milliseconds.
-    /// Fractions beyond milliseconds are truncated. Returns nil for anything else.
+    /// Epoch milliseconds given as a number, a fraction rounded to the nearest millisecond (half
+    /// away from zero); nil when not finite or beyond Int64.
+    public static func milliseconds(_ value: Double) -> Int64? {
+        guard value.isFinite else { return nil }
+        return Int64(exactly: value.rounded(.toNearestOrAwayFromZero))
+    }
+
+    /// Parses `2026-11-26T03:00:00.250Z` or `...+01:00` into epoch milliseconds. A fraction finer
+    /// than a millisecond is rounded to the nearest one (half up, carrying into the next second).
+    /// Second 60 (a leap second) is refused: epoch milliseconds cannot name it, and clamping it
+    /// would put the reading before ones measured in the second it repeats. Returns nil for
+    /// anything else.
     public static func parseRFC3339<C: Collection<UInt8>>(_ text: C) -> Int64? where C.Index == Int {
         let b = Array(text)
         func digits(_ at: Int, _ n: Int) -> Int? {
@@ -32,20 +43,23 @@ public enum Timestamp {
             let second = digits(17, 2)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
-            hour < 24, minute < 60, second <= 60
+            hour < 24, minute < 60, second < 60
         else { return nil }
         var i = 19
         var millis = 0
         if i < b.count, b[i] == UInt8(ascii: ".") {
             i += 1
             var n = 0
+            var roundUp = false
             while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
                 if n < 3 { millis = millis * 10 + Int(b[i] - 0x30) }
+                if n == 3 { roundUp = b[i] >= 0x35 }
                 n += 1
                 i += 1
             }
             guard n > 0 else { return nil }
             for _ in n..<max(n, 3) { millis *= 10 }
+            if roundUp { millis += 1 }
         }
         guard i < b.count else { return nil }
         var offsetMinutes = 0
@@ -63,7 +77,7 @@ public enum Timestamp {
         }
         guard i == b.count else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetMinutes * 60)
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
         return seconds * 1000 + Int64(millis)
     }
 

@@ -75,7 +75,7 @@ public enum ReadingParser {
                     switch value {
                     case .number(let n):
                         if n.value.isFinite, n.value >= 0, n.value < Double(timestampLimit) {
-                            ts = n.integer ?? Int64(n.value.rounded(.down)); problem = nil
+                            ts = n.integer ?? Timestamp.milliseconds(n.value); problem = nil
                         } else {
                             problem = .badValue("ts")
                         }

@@ -35,7 +35,7 @@ public struct ReplayRequest: Codable, Sendable, Equatable {
     /// The contract's time forms: epoch milliseconds (a JSON number) or RFC 3339 text.
     private static func time(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) -> Int64? {
         if let ms = try? c.decodeIfPresent(Int64.self, forKey: key) { return ms }
-        if let d = try? c.decodeIfPresent(Double.self, forKey: key), d.isFinite, abs(d) < 9.2e18 { return Int64(d) }
+        if let d = try? c.decodeIfPresent(Double.self, forKey: key) { return Timestamp.milliseconds(d) }
         if let s = try? c.decodeIfPresent(String.self, forKey: key) { return Timestamp.parse(s) }
         return nil
     }

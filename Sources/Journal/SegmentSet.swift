@@ -26,13 +26,16 @@ struct SegmentSet {
     /// Copies of damaged files kept aside (the writer's), or that opening would keep (a reader's).
     var setAside: [String] = []
     private let repair: Bool
+    /// A new journal: its segments are created, not found missing, so that is no problem.
+    private let creating: Bool
 
     /// Opens every segment. With `repair`, what is wrong is also put right (see the type's
-    /// comment); without it, only reported.
-    init(layout: JournalLayout, fileSystem: FileSystem, repair: Bool) throws {
+    /// comment); without it, only reported. `creating` says the journal is new (no files yet).
+    init(layout: JournalLayout, fileSystem: FileSystem, repair: Bool, creating: Bool = false) throws {
         self.layout = layout
         self.fileSystem = fileSystem
         self.repair = repair
+        self.creating = creating
         let names = try fileSystem.list(layout.directory)
         for name in names where name.hasPrefix("segment-") && !name.contains(".damaged-") && !name.hasSuffix(".tmp") {
             if let i = JournalLayout.segmentIndex(ofName: name), i < layout.segmentCount, name == JournalLayout.segmentName(i) { continue }
@@ -68,7 +71,7 @@ struct SegmentSet {
         let path = layout.segmentPath(i)
         let name = JournalLayout.segmentName(i)
         if !fileSystem.exists(path) {
-            problems.append("segment file \(name) is missing; opening creates it")
+            if !creating { problems.append("segment file \(name) is missing; opening creates it") }
             guard repair else { return (-1, []) }
             let h = try fileSystem.open(path, create: true)
             try fileSystem.allocate(h, size: layout.segmentSize)

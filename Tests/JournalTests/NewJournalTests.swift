@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Journal
+
+/// A brand-new journal is not a damaged one (issue 28, found black-box: a first start logged a
+/// "segment missing" warning for each of its 16 segments).
+@Suite("A new journal")
+struct NewJournalTests {
+    @Test("creating a journal in an empty folder reports no file problems; a segment missing later still is one")
+    func createdIsNotMissing() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 1 << 20, segmentCount: 16)
+        do {
+            let j = try Journal(layout: layout, fsync: .always)
+            #expect(j.report.fileProblems.isEmpty, "\(j.report.fileProblems)")
+            #expect(!j.report.needsAttention)
+            try j.append(type: 1, time: 1, payload: [1, 2, 3])
+            try j.commit(now: 0)
+        }
+        try FileManager.default.removeItem(atPath: layout.segmentPath(5))
+        let reopened = try Journal(layout: layout, fsync: .always)
+        #expect(reopened.report.fileProblems == ["segment file segment-0005.log is missing; opening creates it"])
+    }
+}

@@ -109,6 +109,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         for warning in ConfigurationWarnings.of(settings) { logger.warning("\(warning)") }
         let status = StatusBoard()
+        let live = LiveSettings(settings)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let http = settings.http {
             do {
@@ -120,10 +121,9 @@ struct RunCommand: AsyncParsableCommand {
             }
             let endpoint = HTTPEndpoint(
                 host: http.host, port: http.port, logger: logger,
-                handler: GatewayHTTP.handler(status: status, configuration: settings))
+                handler: GatewayHTTP.handler(status: status, configuration: settings, live: live))
             services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup))
         }
-        let live = LiveSettings(settings)
         services.append(.init(service: HangupReload(live: live, logLevel: level, logger: logger, load: load), successTerminationBehavior: .ignore))
         // Listed last, so the group's graceful shutdown reaches it first: the gateway drains while
         // the HTTP endpoint still answers.

@@ -11,10 +11,12 @@ public enum GatewayHTTP {
 
     /// The answer for a GET of `target` (a path, with the status page's query if any), from the
     /// status board's latest snapshot: it never waits on the service loop, so neither a busy
-    /// gateway nor a large page holds up `/healthz`.
-    public static func handler(status: StatusBoard, configuration: GatewayConfiguration) -> @Sendable (String) -> Response {
+    /// gateway nor a large page holds up `/healthz`. The status page's valid range follows
+    /// `live` (what SIGHUP reloads set) when given.
+    public static func handler(
+        status: StatusBoard, configuration: GatewayConfiguration, live: LiveSettings? = nil
+    ) -> @Sendable (String) -> Response {
         let gatewayID = configuration.gatewayID
-        let range = configuration.engine.validMin...configuration.engine.validMax
         let watchdogMs = configuration.watchdogMs
         return { target in
             let (path, queryString) =
@@ -60,6 +62,8 @@ public enum GatewayHTTP {
                     "{\"status\":\"\(state)\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalWritable),\"problems\":[\(problems.joined(separator: ","))],\"warnings\":[\(warnings.joined(separator: ","))]}\n"
                 return .init(status: problems.isEmpty ? 200 : 503, contentType: "application/json", body: body)
             case "/":
+                let engine = live?.current.engine ?? configuration.engine
+                let range = engine.validMin...engine.validMax
                 return .init(
                     status: 200, contentType: "text/html; charset=utf-8",
                     body: StatusPage.render(

@@ -109,6 +109,13 @@ struct FindingRegressionTests {
     }
 
     @Test(
+        "simulator's checker: a sensor without boot jumped by 500 in its first-sight hold, its stream started at 1, and the delayed seq 0 (535 below the newest, threshold 300) started a new epoch as the contract says (drawn seed 482, avoiding world)"
+    )
+    func resetBelowStreamStartWithoutBoot() {
+        Self.holds(482, .drawn(seed: 482).avoidingOpenFindings())
+    }
+
+    @Test(
         "simulator's checker: a sensor that rebooted 11 times in two minutes (boot 12) was rate-limited, flagged rate_limited on dlq/ as the contract says; the checker did not count that flag (drawn seed 201)"
     )
     func rateLimitedRebootsAreFlagged() {

@@ -180,15 +180,18 @@ struct InvariantChecker {
     /// The gateway read `r` from the broker. For a sensor without `boot`, a seq falling back by
     /// more than `resetThreshold` below the highest the gateway has read is a sequence reset by
     /// the contract (docs/INTERFACE.md section 4) unless the gateway was waiting for it; a seq
-    /// the stream already published `ok` is not one it waits for. The gateway then starts a new
+    /// the stream already published `ok`, or one below the first seq it published, is not one it
+    /// waits for. The gateway then starts a new
     /// epoch that, without `boot`, the output cannot tell apart from the old one: the sensor is
     /// held only to value ranges from then on, as after a reboot (`rebootedWithoutBoot`).
     mutating func gatewayRead(_ r: SimReading, resetThreshold: UInt64) {
         guard r.boot == nil else { return }
         let highest = highestRead[r.sensorID] ?? r.seq
         highestRead[r.sensorID] = max(highest, r.seq)
+        let stream = StreamKey(sensorID: r.sensorID, boot: nil)
+        let beforeStart = accounting.span(of: stream).map { r.seq < $0.lowerBound } ?? false
         guard highest > r.seq, highest - r.seq > resetThreshold, truthReboots[r.sensorID] == nil,
-            accounting.quality(of: StreamKey(sensorID: r.sensorID, boot: nil), seq: r.seq) == .ok
+            beforeStart || accounting.quality(of: stream, seq: r.seq) == .ok
         else { return }
         rebootedWithoutBoot(r.sensorID, times: 1)
     }

@@ -57,6 +57,12 @@ struct InvariantChecker {
     /// Sensors without `boot` that rebooted, and how often.
     private var truthReboots: [String: Int] = [:]
     private var newestBoot: [String: Int64] = [:]
+    /// New epochs a sensor may start at once (`EngineConfiguration.epochBurst`).
+    var epochBurst = 10
+    /// Reboots per sensor, with or without `boot`.
+    private var reboots: [String: Int] = [:]
+    /// The highest seq the gateway read per sensor without `boot` (`gatewayRead`).
+    private var highestRead: [String: UInt64] = [:]
     private var realCovered = Set<Key>()
     private var anyCovered = Set<Key>()
     private(set) var obligations: [Key: Obligation] = [:]
@@ -140,6 +146,11 @@ struct InvariantChecker {
         let settles: Bool
         switch reason {
         case "too_many_sensors", "out_of_range": settles = true
+        case "rate_limited":
+            // The contract's flag for a sender beyond its epoch limit: settles a reading only if
+            // the sensor really rebooted more often than the burst allows (a reset the gateway
+            // took wrongly, spending the allowance, is still caught).
+            settles = (reboots[sensorID] ?? 0) > epochBurst
         case "too_late":
             // An older boot's reading, or one below the first seq its stream published (a new
             // sensor is not assumed to start at 0): flagged on dlq/, never published.
@@ -156,11 +167,33 @@ struct InvariantChecker {
 
     // MARK: - Obligations
 
+    /// A sensor rebooted (a new epoch, counted against its epoch allowance).
+    mutating func rebooted(_ sensorID: String, times: Int) { reboots[sensorID, default: 0] += times }
+
     /// A sensor without `boot` rebooted: from now on the output cannot tell its epochs apart,
     /// so its readings are no longer obligations (the contract promises nothing there).
     mutating func rebootedWithoutBoot(_ sensorID: String, times: Int) {
         truthReboots[sensorID, default: 0] += times
         for (key, _) in obligations where key.sensorID == sensorID && key.boot == nil { obligations.removeValue(forKey: key) }
+    }
+
+    /// The gateway read `r` from the broker. For a sensor without `boot`, a seq falling back by
+    /// more than `resetThreshold` below the highest the gateway has read is a sequence reset by
+    /// the contract (docs/INTERFACE.md section 4) unless the gateway was waiting for it; a seq
+    /// the stream already published `ok`, or one below the first seq it published, is not one it
+    /// waits for. The gateway then starts a new
+    /// epoch that, without `boot`, the output cannot tell apart from the old one: the sensor is
+    /// held only to value ranges from then on, as after a reboot (`rebootedWithoutBoot`).
+    mutating func gatewayRead(_ r: SimReading, resetThreshold: UInt64) {
+        guard r.boot == nil else { return }
+        let highest = highestRead[r.sensorID] ?? r.seq
+        highestRead[r.sensorID] = max(highest, r.seq)
+        let stream = StreamKey(sensorID: r.sensorID, boot: nil)
+        let beforeStart = accounting.span(of: stream).map { r.seq < $0.lowerBound } ?? false
+        guard highest > r.seq, highest - r.seq > resetThreshold, truthReboots[r.sensorID] == nil,
+            beforeStart || accounting.quality(of: stream, seq: r.seq) == .ok
+        else { return }
+        rebootedWithoutBoot(r.sensorID, times: 1)
     }
 
     /// The broker was told `r` is safe (its PUBACK left) at gateway running time `upTime`.

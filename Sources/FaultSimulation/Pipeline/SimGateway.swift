@@ -76,6 +76,9 @@ final class SimGateway {
     /// Inputs the engine has taken (the world's wedge check watches it move).
     private(set) var inputsRun = 0
     private(set) var restoreMismatches = 0
+    /// The restore's reconciliation: readings rebuilt from publications, regenerated ones withheld.
+    private(set) var restoreRebuilt = 0
+    private(set) var restoreWithheld = 0
     private(set) var checkpointFailures = 0
 
     /// Opens the journal (recovering it) and restores the engine: the mirror of
@@ -89,6 +92,8 @@ final class SimGateway {
         engine = result.engine
         pendingPublications = result.toJournal
         restoreMismatches = result.mismatchedPublications
+        restoreRebuilt = result.rebuiltReadings
+        restoreWithheld = result.withheldPublications
         self.snapshot = snapshot
         timeline = JournalTimeline(wall: wall, monotonic: monotonic, notBefore: result.lastTime)
         inputFrom = journal.nextSeq

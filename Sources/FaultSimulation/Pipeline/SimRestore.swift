@@ -2,16 +2,18 @@ import Journal
 import Recovery
 
 /// Start-up after a crash, the mirror of the gateway's `JournalRestore`: the engine from the
-/// last snapshot plus the input journaled after it; regenerated publications compared in order
-/// with the ones journaled after the snapshot (those may have been sent, so they are the ones
-/// resent); unacknowledged ones go to the outbound queue; only what the journal never received
-/// is journaled anew.
+/// last snapshot plus the input journaled after it, through the same `RestoreReplay`: regenerated
+/// publications reconciled with the ones journaled after the snapshot (those may have been sent,
+/// so they stand and are the ones resent); unacknowledged ones go to the outbound queue; only what
+/// the journal never received is journaled anew.
 struct SimRestore {
     struct Result {
         var engine: RecoveryEngine
         var toJournal: [Publication] = []
         var lastTime: Int64 = 0
         var mismatchedPublications = 0
+        var rebuiltReadings = 0
+        var withheldPublications = 0
     }
 
     let engineConfiguration: EngineConfiguration
@@ -31,7 +33,7 @@ struct SimRestore {
             regenerated = snapshot.pending
         }
         let scanFrom = min(inputFrom, publicationsThrough + 1, acknowledged + 1)
-        var journaledAfterSnapshot = 0
+        var replay = RestoreReplay(engine: result.engine, pending: regenerated)
         if next > scanFrom, oldest != nil {
             let reader = try JournalReader(directory: directory, fileSystem: fileSystem)
             try reader.read(fromSeq: scanFrom) { record in
@@ -39,18 +41,13 @@ struct SimRestore {
                 switch record.type {
                 case SimRecords.message where record.seq >= inputFrom:
                     if let (topic, payload) = SimRecords.decodeMessage(record.payload[...]) {
-                        result.engine.ingest(topic: topic, payload: Array(payload), receivedAt: record.time, into: &regenerated)
+                        replay.input(topic: topic, payload: Array(payload), receivedAt: record.time)
                     }
                 case SimRecords.tick where record.seq >= inputFrom:
-                    result.engine.tick(now: record.time, into: &regenerated)
+                    replay.tick(at: record.time)
                 case SimRecords.publication:
                     guard let p = SimRecords.decodePublication(record.payload) else { break }
-                    if record.seq > publicationsThrough {
-                        if journaledAfterSnapshot >= regenerated.count || regenerated[journaledAfterSnapshot] != p {
-                            result.mismatchedPublications += 1
-                        }
-                        journaledAfterSnapshot += 1
-                    }
+                    if record.seq > publicationsThrough { replay.journaled(p, at: record.time) }
                     if record.seq > acknowledged { outbound.enqueue(seq: record.seq, p) }
                 default:
                     break
@@ -58,7 +55,11 @@ struct SimRestore {
                 return true
             }
         }
-        result.toJournal = Array(regenerated.dropFirst(journaledAfterSnapshot))
+        result.toJournal = replay.finish()
+        result.engine = replay.engine
+        result.mismatchedPublications = replay.mismatchedPublications
+        result.rebuiltReadings = replay.rebuiltReadings
+        result.withheldPublications = replay.withheldPublications
         return result
     }
 }

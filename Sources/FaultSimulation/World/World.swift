@@ -58,6 +58,7 @@ struct World {
         checker = InvariantChecker(
             validRange: scenario.engine.validMin...scenario.engine.validMax, latencyBoundMs: scenario.latencyBoundMs)
         checker.strictStreamStart = scenario.strictStreamStart
+        checker.epochBurst = Int(scenario.engine.epochBurst)
         for (i, profile) in scenario.sensors.enumerated() {
             sensors.append(SimSensor(index: i, profile: profile, start: SimClock.start, rng: &rng))
         }
@@ -110,9 +111,10 @@ struct World {
             for m in sensors[i].emit(now: clock.trueTime, faulty: faulty, rng: &rng, events: &events) {
                 broker.send(m, now: clock.trueTime, network: scenario.network, faulty: faulty, rng: &rng)
             }
-            if !sensors[i].profile.sendsBoot {
-                let reboots = events[before...].filter { $0.0 == .sensorReboot }.count
-                if reboots > 0 { checker.rebootedWithoutBoot(sensors[i].id, times: reboots) }
+            let reboots = events[before...].filter { $0.0 == .sensorReboot }.count
+            if reboots > 0 {
+                checker.rebooted(sensors[i].id, times: reboots)
+                if !sensors[i].profile.sendsBoot { checker.rebootedWithoutBoot(sensors[i].id, times: reboots) }
             }
         }
         for (kind, line) in events {
@@ -160,6 +162,7 @@ struct World {
                             + taken.map { "\($0.reading.sensorID)\($0.reading.boot.map { "@\($0)" } ?? "")/\($0.reading.seq)" }.joined(separator: " "))
                 }
                 for m in taken {
+                    checker.gatewayRead(m.reading, resetThreshold: scenario.engine.resetThreshold)
                     acknowledgedCount += 1
                     checker.acknowledged(m.reading, at: clock.upTime)
                 }

@@ -8,8 +8,9 @@ import Recovery
 /// Regenerated publications are compared, byte for byte and in order, with the ones the
 /// journal already holds from before the crash: those are the ones that may have been sent,
 /// so they are the ones resent (a consumer may de-duplicate on identical content). Only what
-/// the journal never received is journaled anew. A difference (settings changed, say) is
-/// logged and counted.
+/// the journal never received is journaled anew. A difference (a damaged record, settings
+/// changed) is reconciled by `RestoreReplay` (the journaled publications stand), logged and
+/// counted.
 struct JournalRestore {
     struct Result {
         var engine: RecoveryEngine
@@ -22,6 +23,10 @@ struct JournalRestore {
         var replayedInputs = 0
         var comparedPublications = 0
         var mismatchedPublications = 0
+        /// Readings rebuilt from journaled publications because their input record was damaged.
+        var rebuiltReadings = 0
+        /// Regenerated cleaned messages withheld because the journal had already published their seq.
+        var withheldPublications = 0
         var snapshotProblem: String?
     }
 
@@ -71,7 +76,7 @@ struct JournalRestore {
         }
 
         let scanFrom = min(inputFrom, publicationsThrough + 1, acknowledged + 1)
-        var journaledAfterSnapshot = 0
+        var replay = RestoreReplay(engine: result.engine, pending: regenerated)
         if next > scanFrom, oldest != nil {
             let reader = try JournalReader(directory: configuration.journalDirectory)
             try reader.read(fromSeq: scanFrom) { record in
@@ -79,21 +84,16 @@ struct JournalRestore {
                 switch RecordType(rawValue: record.type) {
                 case .message where record.seq >= inputFrom:
                     if let (topic, payload) = JournalRecords.decodeMessage(record.payload[...]) {
-                        result.engine.ingest(topic: topic, payload: Array(payload), receivedAt: record.time, into: &regenerated)
+                        replay.input(topic: topic, payload: Array(payload), receivedAt: record.time)
                         result.replayedInputs += 1
                     }
                 case .tick where record.seq >= inputFrom:
-                    result.engine.tick(now: record.time, into: &regenerated)
+                    replay.tick(at: record.time)
                 case .configuration where record.seq >= inputFrom:
-                    if let changed = JournalRecords.decodeConfiguration(record.payload) { result.engine.reconfigure(changed) }
+                    if let changed = JournalRecords.decodeConfiguration(record.payload) { replay.reconfigure(changed) }
                 case .publication:
                     guard let p = JournalRecords.decodePublication(record.payload) else { break }
-                    if record.seq > publicationsThrough {
-                        if journaledAfterSnapshot >= regenerated.count || regenerated[journaledAfterSnapshot] != p {
-                            result.mismatchedPublications += 1
-                        }
-                        journaledAfterSnapshot += 1
-                    }
+                    if record.seq > publicationsThrough { replay.journaled(p, at: record.time) }
                     if record.seq > acknowledged { outbound.enqueue(seq: record.seq, p) }
                 default:
                     break
@@ -101,13 +101,21 @@ struct JournalRestore {
                 return true
             }
         }
-        result.comparedPublications = journaledAfterSnapshot
-        if result.mismatchedPublications > 0 {
+        result.toJournal = replay.finish()
+        result.engine = replay.engine
+        result.comparedPublications = replay.comparedPublications
+        result.mismatchedPublications = replay.mismatchedPublications
+        result.rebuiltReadings = replay.rebuiltReadings
+        result.withheldPublications = replay.withheldPublications
+        if replay.diverged {
             logger.warning(
-                "journaled publications differ from the ones the journal's input regenerates; the journaled ones are resent",
-                metadata: ["differing": "\(result.mismatchedPublications)", "compared": "\(journaledAfterSnapshot)"])
+                "the journal's input no longer regenerates the journaled publications (a record was damaged): the journaled ones stand and are resent",
+                metadata: [
+                    "differing": "\(replay.mismatchedPublications)", "compared": "\(replay.comparedPublications)",
+                    "readings_rebuilt_from_publications": "\(replay.rebuiltReadings)",
+                    "regenerated_withheld": "\(replay.withheldPublications)",
+                ])
         }
-        result.toJournal = Array(regenerated.dropFirst(journaledAfterSnapshot))
         return result
     }
 }

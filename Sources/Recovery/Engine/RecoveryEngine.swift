@@ -292,13 +292,17 @@ public struct RecoveryEngine: Codable, Sendable {
             else { return nil }
             i = found
         }
+        // Taken before the evicted sensor is remembered: the remembered are capped at
+        // `max-sensors`, and the one coming back may be the oldest of them.
+        let returning = forgotten.take(id)
         self.sensors[i].expire(at: receivedAt, &out)
         remember(self.sensors[i], at: receivedAt)
         counters.evicted += 1
         let old = self.sensors[i].id
         index.removeValue(forKey: old)
         topicIndex.removeValue(forKey: configuration.topicPattern.topic(for: old))
-        self.sensors[i] = newSensor(id, receivedAt)
+        self.sensors[i] =
+            returning.map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: configuration) } ?? newSensor(id, receivedAt)
         index[id] = i
         silence.append(i, heardAt: receivedAt)
         return i

@@ -1,0 +1,38 @@
+import Wire
+
+/// The seqs a diverged replay found already published in the journal (`RestoreReplay`), per
+/// cleaned topic and boot: what a regenerated message must not contradict or repeat.
+struct JournaledCoverage {
+    private struct Stream: Hashable {
+        var topic: String
+        var boot: Int64?
+    }
+
+    private struct Cover {
+        var seqs: ClosedRange<UInt64>
+        var quality: CleanedReading.Quality
+    }
+
+    /// Non-restated messages (each seq once) and restatements, as published.
+    private var covers: [Stream: [Cover]] = [:]
+    private var restated: [Stream: Set<UInt64>] = [:]
+
+    mutating func add(topic: String, _ m: CleanedReading) {
+        let stream = Stream(topic: topic, boot: m.boot)
+        if m.quality == .restated {
+            restated[stream, default: []].insert(m.seq)
+        } else {
+            covers[stream, default: []].append(Cover(seqs: m.coveredSeqs, quality: m.quality))
+        }
+    }
+
+    /// Whether publishing `m` on `topic` would cover a seq the journal already covered, restate a
+    /// seq already restated, or restate one published as a real reading.
+    func contradicts(topic: String, _ m: CleanedReading) -> Bool {
+        let stream = Stream(topic: topic, boot: m.boot)
+        let overlapping = covers[stream]?.filter { $0.seqs.overlaps(m.coveredSeqs) } ?? []
+        guard m.quality == .restated else { return !overlapping.isEmpty }
+        if restated[stream]?.contains(m.seq) == true { return true }
+        return overlapping.contains { $0.quality == .ok || $0.quality == .restated }
+    }
+}

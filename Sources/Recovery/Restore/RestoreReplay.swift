@@ -1,0 +1,154 @@
+import Wire
+
+/// A restart's replay of the journal after the engine snapshot, reconciled with the
+/// publications the journal already holds: shared by the gateway (`JournalRestore`) and the fault
+/// simulator (`SimRestore`), so both restore the same way.
+///
+/// The caller feeds the records in journal order: input (`input`, `tick`, `reconfigure`) from the
+/// snapshot's input position on, and the publications journaled after the snapshot
+/// (`journaled`). Those publications may have been sent, so they are authoritative: what the
+/// replay regenerates is compared with them, and only what the journal never received comes out
+/// of `finish()` to be journaled and published.
+///
+/// Normally the replay regenerates exactly the journaled publications, in order (the engine is
+/// deterministic), and the comparison is positional. When it does not (a record was destroyed at
+/// rest: an input, a tick or a publication), the replay *diverges* and reconciles instead:
+/// - a journaled publication the replay did not regenerate is matched anywhere in what it did;
+/// - a journaled real reading (`ok`, `corrected`, `restated`) the replay never produced (its
+///   input record was destroyed) is fed back to the engine, rebuilt from the published message,
+///   so the engine's state agrees with what consumers saw; a journaled estimate (`synthetic`,
+///   `gap`) the replay never produced (its tick was destroyed) makes the engine tick at that
+///   record's time;
+/// - a regenerated cleaned message that contradicts or repeats the journal's cover of a seq (a
+///   seq published `ok` coming out again as `synthetic`, say) is withheld and counted.
+/// So a seq already published stays as published; a destroyed input never published is filled
+/// and flagged like any missing reading; and the caller reports the damage.
+public struct RestoreReplay {
+    public private(set) var engine: RecoveryEngine
+    /// Journaled publications compared with the replay's.
+    public private(set) var comparedPublications = 0
+    /// Journaled publications the replay did not regenerate where it should have.
+    public private(set) var mismatchedPublications = 0
+    /// Readings rebuilt from journaled publications because their input record was gone.
+    public private(set) var rebuiltReadings = 0
+    /// Regenerated cleaned messages withheld because the journal already covered their seq.
+    public private(set) var withheldPublications = 0
+    /// Whether the replay stopped reproducing the journal and reconciled instead.
+    public private(set) var diverged = false
+
+    private var regenerated: [Publication]
+    /// Regenerated publications before this index are accounted for (the positional comparison).
+    private var matched = 0
+    /// Diverged: regenerated publications matched out of order, and where the unmatched ones are.
+    private var consumed = Set<Int>()
+    private var unmatched: [PublicationKey: [Int]] = [:]
+    private var indexedThrough = 0
+    private var coverage = JournaledCoverage()
+
+    /// Starts from `engine` (restored from a snapshot, or new) and the publications it had made
+    /// but not journaled (`pending`).
+    public init(engine: RecoveryEngine, pending: [Publication] = []) {
+        self.engine = engine
+        regenerated = pending
+    }
+
+    /// A message journaled as received at `receivedAt`.
+    public mutating func input(topic: String, payload: [UInt8], receivedAt: Int64) {
+        engine.ingest(topic: topic, payload: payload, receivedAt: receivedAt, into: &regenerated)
+    }
+
+    /// A journaled clock tick.
+    public mutating func tick(at time: Int64) { engine.tick(now: time, into: &regenerated) }
+
+    /// Journaled new settings (a reload).
+    public mutating func reconfigure(_ configuration: EngineConfiguration) { engine.reconfigure(configuration) }
+
+    /// A publication journaled after the snapshot, at record time `time`.
+    public mutating func journaled(_ p: Publication, at time: Int64) {
+        comparedPublications += 1
+        if !diverged {
+            if matched < regenerated.count, regenerated[matched] == p {
+                matched += 1
+                return
+            }
+            diverged = true
+        }
+        if consume(p) { return }
+        mismatchedPublications += 1
+        guard p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return }
+        coverage.add(topic: p.topic, m)
+        switch m.quality {
+        case .ok, .corrected, .restated:
+            guard let payload = Self.rebuiltPayload(m) else { return }
+            let topic = engine.configuration.topicPattern.topic(for: m.sensorID)
+            engine.ingest(topic: topic, payload: payload, receivedAt: time, into: &regenerated)
+            rebuiltReadings += 1
+        case .synthetic, .gap:
+            if let due = engine.nextDeadline(), due <= time { engine.tick(now: time, into: &regenerated) }
+        }
+        _ = consume(p)
+    }
+
+    /// What the journal never received, in the order the replay made it: to be journaled and
+    /// published. Diverged, without what contradicts or repeats the journal's cover of a seq.
+    public mutating func finish() -> [Publication] {
+        guard diverged else { return Array(regenerated[matched...]) }
+        var out: [Publication] = []
+        for i in matched..<regenerated.count where !consumed.contains(i) {
+            let p = regenerated[i]
+            if p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), coverage.contradicts(topic: p.topic, m) {
+                withheldPublications += 1
+                continue
+            }
+            out.append(p)
+        }
+        return out
+    }
+
+    /// Finds `p` among the regenerated publications not yet accounted for, and takes it.
+    private mutating func consume(_ p: Publication) -> Bool {
+        while indexedThrough < regenerated.count {
+            if indexedThrough >= matched { unmatched[PublicationKey(regenerated[indexedThrough]), default: []].append(indexedThrough) }
+            indexedThrough += 1
+        }
+        let key = PublicationKey(p)
+        guard var indices = unmatched[key], !indices.isEmpty else { return false }
+        consumed.insert(indices.removeFirst())
+        unmatched[key] = indices.isEmpty ? nil : indices
+        return true
+    }
+
+    /// The reading a published real value came from, as a payload the engine parses: the value
+    /// as received (`raw` for a `corrected` one).
+    static func rebuiltPayload(_ m: CleanedReading) -> [UInt8]? {
+        guard let value = m.quality == .corrected ? m.raw : m.temperature, let status = m.status else { return nil }
+        return try? WireJSON.encode(RebuiltReading(sensorID: m.sensorID, seq: m.seq, ts: m.ts, temperature: value, status: status, boot: m.boot))
+    }
+}
+
+/// A publication as a dictionary key (byte-equal publications are the same key).
+struct PublicationKey: Hashable {
+    var kind: UInt8
+    var topic: String
+    var payload: [UInt8]
+    var retain: Bool
+
+    init(_ p: Publication) {
+        kind = p.kind.rawValue
+        topic = p.topic
+        payload = p.payload
+        retain = p.retain
+    }
+}
+
+/// The input payload of a reading rebuilt from its publication.
+private struct RebuiltReading: Encodable {
+    var sensorID: String
+    var seq: UInt64
+    var ts: Int64
+    var temperature: Double
+    var status: String
+    var boot: Int64?
+
+    enum CodingKeys: String, CodingKey { case sensorID = "sensor_id", seq, ts, temperature, status, boot }
+}

@@ -29,7 +29,8 @@ public struct Violation: Sendable, Equatable, CustomStringConvertible {
 /// verifier's own judge); on top: no skipped seq, restatements only of estimates and at most
 /// once, estimates in range, and the obligations: every reading the broker was told is safe
 /// (PUBACKed) reaches the consumers as `ok`, `corrected` or `restated` (or is dead-lettered for
-/// a reason the contract gives: `too_many_sensors`, `out_of_range`, `too_late` for an older boot)
+/// a reason the contract gives: `too_many_sensors`, `out_of_range`, `too_late` for an older boot,
+/// `rate_limited` for a boot beyond the sensor's epoch allowance)
 /// within `latencyBoundMs` of gateway running time. Readings a crash may lose by the contract (held
 /// in memory, or unsynced at a power cut) only need to be covered, by anything (a fill or a gap).
 struct InvariantChecker {
@@ -52,6 +53,10 @@ struct InvariantChecker {
     /// start hold) may vanish. The engine counts it as a duplicate and dead-letters nothing
     /// (a finding, see docs/SIMULATION.md); the CI budget tolerates it until that is decided.
     var strictStreamStart = true
+    /// The engine's epoch burst (`EngineConfiguration.epochBurst`): a sensor whose boots counted
+    /// from 1 go beyond this many reboots has started more epochs than the burst allows, and its
+    /// newer boots' readings may be dead-lettered `rate_limited`, as the contract says.
+    var epochBurst: Double = 10
     private(set) var accounting = StreamAccounting()
     private var lastSeq: [StreamKey: UInt64] = [:]
     /// Sensors without `boot` that rebooted, and how often.
@@ -140,6 +145,10 @@ struct InvariantChecker {
         let settles: Bool
         switch reason {
         case "too_many_sensors", "out_of_range": settles = true
+        case "rate_limited":
+            // Only a true reboot beyond the allowance (boots count from 1): a reading taken for a
+            // new epoch that is none (a resend answer, a delayed copy) is still a failure.
+            settles = boot.map { Double($0 - 1) > epochBurst } ?? false
         case "too_late":
             // An older boot's reading, or one below the first seq its stream published (a new
             // sensor is not assumed to start at 0): flagged on dlq/, never published.

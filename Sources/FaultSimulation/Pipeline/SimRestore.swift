@@ -29,6 +29,7 @@ struct SimRestore {
             inputFrom = snapshot.inputFrom
             publicationsThrough = snapshot.publicationsThrough
             regenerated = snapshot.pending
+            result.lastTime = snapshot.time
         }
         let scanFrom = min(inputFrom, publicationsThrough + 1, acknowledged + 1)
         var journaledAfterSnapshot = 0

@@ -58,6 +58,7 @@ struct World {
         checker = InvariantChecker(
             validRange: scenario.engine.validMin...scenario.engine.validMax, latencyBoundMs: scenario.latencyBoundMs)
         checker.strictStreamStart = scenario.strictStreamStart
+        checker.epochBurst = scenario.engine.epochBurst
         for (i, profile) in scenario.sensors.enumerated() {
             sensors.append(SimSensor(index: i, profile: profile, start: SimClock.start, rng: &rng))
         }

@@ -5,11 +5,11 @@ import Testing
 import TestSupport
 import Wire
 
-/// Issue 29, finding 4, with the real executable and a real mosquitto: a fill far bigger than the
-/// journal ring (1 MiB, `max-fill` 20,000, one sensor jumping by 20,000 seqs twice) streams out as
-/// the broker acknowledges it and the ring reclaims, while three other sensors keep streaming; a
-/// SIGTERM in the middle of the second fill drains within the systemd unit's stop timeout, and the
-/// restarted gateway finishes the fill. Every seq comes out once, the missing ones `synthetic`.
+/// Issue 29, finding 4, with the real executable and a real mosquitto: fills far bigger than the
+/// journal ring (1 MiB; one sensor jumping by 20,000 seqs, then by 60,000) stream out as the broker
+/// acknowledges them and the ring reclaims, while three other sensors keep streaming; a SIGTERM in
+/// the middle of the second fill drains within the systemd unit's stop timeout, and the restarted
+/// gateway finishes the fill. Every seq comes out once, the missing ones `synthetic`.
 ///
 /// Before the fix (with the `max-fill` refusal of `config check` and `run` bypassed), the first fill
 /// stopped after 5,212 synthetic readings with `/healthz` 503 "journal full" for good, and no
@@ -18,7 +18,9 @@ import Wire
 struct FillBiggerThanRingTests {
     /// `TimeoutStopSec` of deploy/sensor-gateway.service: systemd kills a drain that takes longer.
     static let unitStopTimeoutSeconds = 15.0
+    /// The issue's jump, then one long enough to be surely still streaming at the SIGTERM.
     static let jump: UInt64 = 20_000
+    static let secondJump: UInt64 = 60_000
 
     /// The cleaned output seen so far, accounted incrementally (the watcher's list grows to tens
     /// of thousands of messages: decoding it whole at every poll would cost more than the gateway).
@@ -92,11 +94,11 @@ struct FillBiggerThanRingTests {
     }
 
     @Test(
-        "1 MiB journal, max-fill 20,000: two jumps of 20,000 seqs stream out whole and flagged while three other sensors stream on; a SIGTERM mid-fill drains within the unit's stop timeout and a restart finishes the fill"
+        "1 MiB journal: jumps of 20,000 and 60,000 seqs stream out whole and flagged while three other sensors stream on; a SIGTERM mid-fill drains within the unit's stop timeout and a restart finishes the fill"
     )
     func fillStreamsAsTheRingDrains() async throws {
         let scenario = try await GatewayScenario.start(
-            watching: ["cleaned/#"], gatewayFlags: ["--journal-max-bytes", "1M", "--max-fill", "\(Self.jump)"], answersResends: false)
+            watching: ["cleaned/#"], gatewayFlags: ["--journal-max-bytes", "1M", "--max-fill", "\(Self.secondJump)"], answersResends: false)
         defer { scenario.cleanUp() }
         let (watcher, fleet) = (scenario.watcher, scenario.fleet)
         let tally = Tally()
@@ -121,8 +123,11 @@ struct FillBiggerThanRingTests {
         let second = 30 + Self.jump
         try sendJ((20 + Self.jump)..<second)
         try await waitForJ(Int(second), "j's readings before the second jump")
-        try sendJ((second + Self.jump)..<(second + Self.jump + 10))
-        try await waitForJ(Int(second) + 1000, "the second fill to start streaming")
+        try sendJ((second + Self.secondJump)..<(second + Self.secondJump + 10))
+        // Counted as they arrive (decoding is slower than the fill): SIGTERM once 1,000 are out.
+        try await watcher.recorder.wait(for: "the second fill to start streaming", timeout: .seconds(180)) { events in
+            events.count { if case .message(let m) = $0 { m.topic == "cleaned/j/temperature" } else { false } } >= Int(second) + 1000
+        }
         let began = ContinuousClock.now
         let code = try await scenario.stopGateway()
         let drain = ContinuousClock.now - began
@@ -131,10 +136,10 @@ struct FillBiggerThanRingTests {
             drain < .seconds(Self.unitStopTimeoutSeconds),
             "SIGTERM mid-fill took \(drain) to exit; the unit allows \(Self.unitStopTimeoutSeconds) s before it kills the gateway")
         let coveredAtStop = await tally.covered("j")
-        #expect(coveredAtStop < Int(second + Self.jump), "the fill was still streaming at the SIGTERM (\(coveredAtStop) seqs covered)")
+        #expect(coveredAtStop < Int(second + Self.secondJump), "the fill was still streaming at the SIGTERM (\(coveredAtStop) seqs covered)")
 
         try await scenario.startGateway(round: 2)
-        try await waitForJ(Int(second + Self.jump + 10), "the restarted gateway to finish the second fill")
+        try await waitForJ(Int(second + Self.secondJump + 10), "the restarted gateway to finish the second fill")
         streamers.stopped.withLock { $0 = true }
         await streaming.value
         let sent = streamers.sent.withLock { $0 }
@@ -148,8 +153,8 @@ struct FillBiggerThanRingTests {
         #expect(accounting.allProblems.isEmpty, "\(accounting.allProblems.prefix(5))")
         // j: every seq once; exactly the two jumps synthetic, the rest as measured.
         let j = try #require(accounting.coverage.first { $0.key.sensorID == "j" }?.value)
-        #expect(j.count == Int(second + Self.jump + 10))
-        let filled = Set((10..<(10 + Self.jump)).map { $0 } + ((second)..<(second + Self.jump)).map { $0 })
+        #expect(j.count == Int(second + Self.secondJump + 10))
+        let filled = Set((10..<(10 + Self.jump)).map { $0 } + (second..<(second + Self.secondJump)).map { $0 })
         let wrong = j.filter { ($0.value == .synthetic) != filled.contains($0.key) || ($0.value != .synthetic && $0.value != .ok) }
         #expect(wrong.isEmpty, "\(wrong.count) seqs of j with the wrong quality, e.g. \(wrong.sorted { $0.key < $1.key }.prefix(5))")
         // The others kept streaming through both fills and the restart: all of it came out, as measured.

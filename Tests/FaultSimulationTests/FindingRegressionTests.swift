@@ -64,11 +64,12 @@ struct FindingRegressionTests {
         Self.holds(4, .drawn(seed: 4))
     }
 
-    /// Every drawn seed of 1-300 that wedged before fills streamed (seed 96 aside: it now runs on
-    /// into finding 3, below).
+    /// Six of the 17 other drawn seeds of 1-300 that wedged before fills streamed (all 17 keep every
+    /// guarantee: `fault-sim --seeds 300`; 96 runs on into finding 3, below). 51 also reboots a
+    /// sensor 11 times, beyond the epoch burst: its 12th boot is dead-lettered `rate_limited`.
     @Test(
-        "finding 4: the drawn worlds that wedged (fills longer than the ring, restart backlogs in small rings) keep every guarantee",
-        arguments: [32, 51, 55, 78, 91, 112, 119, 124, 144, 145, 164, 220, 224, 264, 269, 288] as [UInt64])
+        "finding 4: drawn worlds that wedged (fills longer than the ring, restart backlogs in small rings) keep every guarantee",
+        arguments: [32, 51, 124, 164, 220, 288] as [UInt64])
     func drawnWorldsThatWedged(seed: UInt64) {
         Self.holds(seed, .drawn(seed: seed))
     }

@@ -48,6 +48,22 @@ struct FillBudgetTests {
         #expect(Self.fillWarning(try Self.load(["max-fill": "100000"])) == nil)  // the default 256 MiB takes it
     }
 
+    @Test("a SIGHUP that raises max-fill past the running journal's ring logs the warning for that journal")
+    func reloadWarns() throws {
+        let log = CapturedLog()
+        let running = try Self.load(["journal-max-bytes": "1M"])
+        let live = LiveSettings(running)
+        // The file now asks for a bigger journal too, which only a restart applies: the warning
+        // is for the ring running now.
+        let next = try Self.load(["journal-max-bytes": "64M", "max-fill": "20000"])
+        SettingsReload.apply(next, live: live, logLevel: LiveLogLevel(.info), logger: log.logger())
+        let warning = try #require(log.lines.first { $0.level == .warning && $0.message.hasPrefix("SIGHUP: max-fill 20000: ") })
+        #expect(warning.message.contains("journal-max-bytes (1048576)"), "\(warning.message)")
+        let quiet = CapturedLog()
+        SettingsReload.apply(try Self.load(["journal-max-bytes": "1M", "max-fill": "1000"]), live: live, logLevel: LiveLogLevel(.info), logger: quiet.logger())
+        #expect(!quiet.messages.contains { $0.contains("max-fill 1000:") })
+    }
+
     @Test("config check predicts run: both accept the file, and both print the same warning")
     func checkPredictsRun() async throws {
         let dir = try TemporaryDirectory()

@@ -12,7 +12,7 @@ import Wire
 /// gateway finishes the fill. Every seq comes out once, the missing ones `synthetic`.
 ///
 /// Before the fix (with the `max-fill` refusal of `config check` and `run` bypassed), the first fill
-/// stopped after 5,212 synthetic readings with `/healthz` 503 "journal full" for good, and no
+/// stopped after 5,574 synthetic readings with `/healthz` 503 "journal full" for good, and no
 /// sensor's readings came out again (docs/RELIABILITY.md, finding 4).
 @Suite("A fill bigger than the journal ring")
 struct FillBiggerThanRingTests {

@@ -29,7 +29,8 @@ public struct Violation: Sendable, Equatable, CustomStringConvertible {
 /// verifier's own judge); on top: no skipped seq, restatements only of estimates and at most
 /// once, estimates in range, and the obligations: every reading the broker was told is safe
 /// (PUBACKed) reaches the consumers as `ok`, `corrected` or `restated` (or is dead-lettered for
-/// a reason the contract gives: `too_many_sensors`, `out_of_range`, `too_late` for an older boot)
+/// a reason the contract gives: `too_many_sensors`, `out_of_range`, `too_late` for an older boot,
+/// `rate_limited` for a boot beyond the sensor's epoch allowance)
 /// within `latencyBoundMs` of gateway running time. Readings a crash may lose by the contract (held
 /// in memory, or unsynced at a power cut) only need to be covered, by anything (a fill or a gap).
 struct InvariantChecker {

@@ -106,9 +106,10 @@ final class SimGateway {
 
     // MARK: - The input connection (IngestJournal)
 
-    /// Whether the input connection reads now (`IngestJournal.pause` is nil).
+    /// Whether the input connection reads now (`IngestJournal.pause` is nil): not while output
+    /// waits for journal room (`OutputPacing.inputWaits`).
     var readsInput: Bool {
-        if failure != nil || !held.isEmpty { return false }
+        if failure != nil || !held.isEmpty || !pendingPublications.isEmpty { return false }
         if !journal.canAppend(bytes: min(settings.reserveBytes, journal.capacityBytes / 8)) { return false }
         return pendingInputs.count < settings.pendingMessagesLimit && pendingBytes < settings.pendingBytesLimit
     }
@@ -175,7 +176,14 @@ final class SimGateway {
 
     // MARK: - The pipeline (GatewayService)
 
-    private var outputHasRoom: Bool { pendingPublications.isEmpty && outbound.waitingCount < outbound.capacity / 2 }
+    /// `OutputPacing`: input runs while the outbound queue has room, a tick only once the
+    /// engine's output is all journaled.
+    private var mayRunInput: Bool { outbound.waitingCount < outbound.capacity / 2 }
+    private var mayTick: Bool { mayRunInput && pendingPublications.isEmpty }
+
+    /// `GatewayService.inputPosition`: the first journal seq of input the engine has not run
+    /// (the journal's next seq when none waits).
+    private var inputPosition: UInt64 { max(inputFrom, pendingInputs.first?.seq ?? journal.nextSeq) }
 
     /// One turn: input and a due tick through the engine, publications into the journal, what is
     /// durable to the broker (returned with the message ids the broker will acknowledge),
@@ -196,9 +204,11 @@ final class SimGateway {
         }
         let pressure = !journal.canAppend(bytes: journal.capacityBytes / 4)
         let every = pressure ? min(500, settings.snapshotIntervalMs) : settings.snapshotIntervalMs
-        if monotonic - lastSnapshotAt >= every, inputFrom != snapshot?.inputFrom {
+        if monotonic - lastSnapshotAt >= every, inputPosition != snapshot?.inputFrom {
             try? journal.sync()
-            snapshot = SimSnapshot(inputFrom: inputFrom, publicationsThrough: publicationsThrough, engine: engine, pending: pendingPublications)
+            snapshot = SimSnapshot(
+                inputFrom: inputPosition, publicationsThrough: publicationsThrough, engine: engine, pending: pendingPublications,
+                time: timeline.now(wall: wall, monotonic: monotonic))
             lastSnapshotAt = monotonic
         }
         if monotonic - lastRetentionAt >= 100 || pressure {
@@ -212,13 +222,14 @@ final class SimGateway {
     func acknowledged(_ id: Int) { outbound.acknowledged(id) }
 
     private func process(wall: Int64, monotonic: Int64) throws {
-        guard outputHasRoom else { return }
+        guard mayRunInput else { return }
+        let mayTick = self.mayTick
         appendHeld()
         let inputs = pendingInputs
         pendingInputs.removeAll(keepingCapacity: true)
         pendingBytes = 0
         var tick: (seq: UInt64, time: Int64)?
-        if failure == nil, held.isEmpty {
+        if failure == nil, held.isEmpty, mayTick {
             let now = timeline.now(wall: wall, monotonic: monotonic)
             if let deadline = engine.nextDeadline(), now >= deadline {
                 do {
@@ -264,7 +275,7 @@ final class SimGateway {
 
     private func updateRetention() {
         let acknowledged = outbound.acknowledgedThrough(journalWritten: journal.writtenSeq)
-        journal.retainFrom = min(snapshot?.retainFrom ?? 1, acknowledged + 1, inputFrom)
+        journal.retainFrom = min(snapshot?.retainFrom ?? 1, acknowledged + 1, inputPosition)
     }
 
     private func storeCheckpoint() {
@@ -280,11 +291,13 @@ final class SimGateway {
 
     /// The pipeline's state in one line, for a failure's trace.
     var statusLine: String {
-        "journal: next seq \(journal.nextSeq), durable \(journal.durableSeq), retain from \(journal.retainFrom.map { "\($0)" } ?? "-"), "
+        var engine = engine
+        return "journal: next seq \(journal.nextSeq), durable \(journal.durableSeq), retain from \(journal.retainFrom.map { "\($0)" } ?? "-"), "
             + "appendable \(journal.appendableBytes) of \(journal.capacityBytes) bytes\(journal.isPoisoned ? ", poisoned" : ""); "
             + "engine input from \(inputFrom), \(pendingInputs.count) inputs and \(held.count) held waiting, "
             + "\(pendingPublications.count) publications not journaled, \(outbound.waitingCount) waiting and \(outbound.inFlightCount) in flight to the broker; "
-            + "snapshot retains from \(snapshot.map { "\($0.retainFrom)" } ?? "-")"
+            + "snapshot retains from \(snapshot.map { "\($0.retainFrom)" } ?? "-"); "
+            + "engine's next deadline \(engine.nextDeadline().map { "\($0 - timeline.time) ms from the timeline's last time" } ?? "none")"
     }
 
     /// Whether work waits in the pipeline: input not run, publications not journaled or not sent.

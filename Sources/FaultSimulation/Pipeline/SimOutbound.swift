@@ -56,6 +56,8 @@ struct SimSnapshot {
     var publicationsThrough: UInt64
     var engine: RecoveryEngine
     var pending: [Publication]
+    /// The journal timeline's time when it was taken (`EngineSnapshot.time`).
+    var time: Int64
 
     var retainFrom: UInt64 { min(inputFrom, publicationsThrough + 1) }
 }

@@ -31,6 +31,7 @@ struct SimRestore {
             inputFrom = snapshot.inputFrom
             publicationsThrough = snapshot.publicationsThrough
             regenerated = snapshot.pending
+            result.lastTime = snapshot.time
         }
         let scanFrom = min(inputFrom, publicationsThrough + 1, acknowledged + 1)
         var replay = RestoreReplay(engine: result.engine, pending: regenerated)

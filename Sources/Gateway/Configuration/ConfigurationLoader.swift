@@ -168,19 +168,6 @@ public enum ConfigurationLoader {
                 "a journal segment (1/16 of journal-max-bytes) must hold the largest dead letter of a "
                     + "max-payload-bytes payload: raise journal-max-bytes or lower max-payload-bytes")
         }
-        if let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
-            c.engine.maxFill > FillBudget.largestFill(layout)
-        {
-            let fits = FillBudget.largestFill(layout)
-            throw fail(
-                "max-fill", or: "journal-max-bytes",
-                "a fill of max-fill (\(c.engine.maxFill)) synthetic readings can need \(c.engine.maxFill) x "
-                    + "\(FillBudget.bytesPerReading) = \(c.engine.maxFill * UInt64(FillBudget.bytesPerReading)) bytes of journal, "
-                    + "more than the \(FillBudget.share(of: layout)) bytes "
-                    + "journal-max-bytes (\(c.journalMaxBytes)) allows one fill (half the ring less one segment): it would wedge the "
-                    + "gateway with the journal full. Set max-fill to at most \(fits), or journal-max-bytes to at least "
-                    + "\(FillBudget.smallestJournal(forFill: c.engine.maxFill) >> 20)MiB")
-        }
         if c.brokerScheme == .mqtts && c.caFile == nil { throw fail("broker", or: "ca-file", "mqtts needs --ca-file") }
         if (c.certFile == nil) != (c.keyFile == nil) {
             throw fail(

@@ -4,7 +4,8 @@ import Foundation
 /// `config check`, never a reason to refuse.
 public enum ConfigurationWarnings {
     /// One sentence per finding, each naming the setting and the file: a password file others
-    /// can read, a CA or client certificate expired or not yet valid by this box's clock (`now`).
+    /// can read, a CA or client certificate expired or not yet valid by this box's clock (`now`),
+    /// a `max-fill` longer than the journal ring takes at once (`FillBudget`).
     public static func of(_ c: GatewayConfiguration, now: Date = Date()) -> [String] {
         var out: [String] = []
         for (setting, path) in [("ca-file", c.caFile), ("cert", c.certFile)] {
@@ -18,6 +19,7 @@ public enum ConfigurationWarnings {
                 "password-file \(path) can be read or written by users other than its owner (mode \(String(mode, radix: 8, uppercase: false).leftPadded(4))): "
                     + "chmod 600 it (mosquitto's own password files get the same advice)")
         }
+        if let fill = FillBudget.warning(c) { out.append(fill) }
         return out
     }
 

@@ -1,18 +1,19 @@
 import Journal
 import Recovery
 
-/// How long a fill the journal ring can take (issue 29, finding 4).
+/// How much of the journal ring a fill takes (issue 29, finding 4).
 ///
-/// A fill publishes up to `max-fill` synthetic readings at once, and every publication is
-/// journaled before it is sent and stays in the ring until the broker acknowledged it. A fill
-/// that needs more of the ring than the ring can free wedges the gateway for good (`journal full`,
-/// input stopped). So `max-fill` times the journal bytes of the largest synthetic reading
-/// (`LargestOutput.syntheticReading`, as `JournalRecords` stores it, record header and alignment
-/// included) may take at most `share`: half the ring less one segment. The other half is for what
-/// shares the ring meanwhile: input not yet covered by a snapshot, other sensors' output, the
-/// fill's aggregates, and the segment being reclaimed.
-///
-/// The loader checks it (`ConfigurationLoader`), so `config check` refuses what `run` would.
+/// A fill publishes up to `max-fill` synthetic readings, and every publication is journaled
+/// before it is sent and stays in the ring until the broker acknowledged it. Fills stream
+/// (`RecoveryEngine.fillChunk` readings a tick, the next part only once the journal took the
+/// last), so a fill longer than the ring no longer wedges the gateway; but while one needs more
+/// than `share` (half the ring less one segment: the other half is for input not yet covered by
+/// a snapshot, other sensors' output, the fill's aggregates and the segment being reclaimed), the
+/// ring stays full until it has gone out: input waits in the broker at times, and the sensor's
+/// later readings wait behind the fill. `max-fill` times the journal bytes of the largest
+/// synthetic reading (`LargestOutput.syntheticReading`, as `JournalRecords` stores it, record
+/// header and alignment included) over `share` is that cost, which `config check` and `run` name
+/// as a warning (`ConfigurationWarnings`).
 enum FillBudget {
     /// The journal bytes one synthetic reading takes at most (376 with today's format).
     static let bytesPerReading = JournalLayout.recordBytes(payload: JournalRecords.encodePublication(LargestOutput.syntheticReading).count)
@@ -31,4 +32,26 @@ enum FillBudget {
         let segment = ((needed + parts - 1) / parts + 4095) & ~4095
         return (segment * segmentCount + (1 << 20) - 1) / (1 << 20) * (1 << 20)
     }
+
+    /// The warning for a `max-fill` that needs more than its share of the ring, naming the cost
+    /// and the settings that avoid it; nil when a fill fits.
+    static func warning(_ c: GatewayConfiguration) -> String? {
+        guard let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
+            c.engine.maxFill > largestFill(layout)
+        else { return nil }
+        let needed = c.engine.maxFill * UInt64(bytesPerReading)
+        let share = share(of: layout)
+        let times = share > 0 ? Double(needed) / Double(share) : .infinity
+        return "max-fill \(c.engine.maxFill): a fill that long can take \(c.engine.maxFill) x \(bytesPerReading) = \(needed) bytes of journal, "
+            + "\(times.formatted1) times the \(share) bytes journal-max-bytes (\(c.journalMaxBytes)) gives one fill (half the ring less one segment). "
+            + "It streams out as the broker acknowledges it, \(RecoveryEngine.fillChunk) readings at a time; while it does, the journal stays full: "
+            + "every sensor's readings wait in the broker at times (input paused, `output_waiting` or `journal_full`), and the sensor's later readings wait behind the fill. "
+            + "To keep a fill within the ring, set max-fill to at most \(largestFill(layout)), or journal-max-bytes to at least "
+            + "\(smallestJournal(forFill: c.engine.maxFill) >> 20)MiB"
+    }
+}
+
+extension Double {
+    /// One decimal place, for a ratio in a message.
+    fileprivate var formatted1: String { isFinite ? "\((self * 10).rounded() / 10)" : "many" }
 }

@@ -60,6 +60,12 @@ public enum SettingsReload {
         if !outcome.applied.isEmpty {
             logger.notice("SIGHUP: settings applied", metadata: changes.filter { outcome.applied.contains($0.key) })
         }
+        // A max-fill now longer than the running journal's ring takes at once: the cost, as at start.
+        var effective = running
+        effective.engine.maxFill = reloaded.engine.maxFill
+        if reloaded.engine.maxFill != running.engine.maxFill, let warning = FillBudget.warning(effective) {
+            logger.warning("SIGHUP: \(warning)")
+        }
         if outcome.needsRestart {
             logger.warning(
                 "SIGHUP: these changes take effect at the next start", metadata: changes.filter { outcome.restartOnly.contains($0.key) })

@@ -27,6 +27,8 @@ struct EngineSnapshot: Sendable {
         var publicationsThrough: UInt64
         var pending: [Publication]
         var engine: RecoveryEngine.SnapshotHeader
+        /// nil in snapshots from before it was kept.
+        var time: Int64?
     }
 
     /// The first journal seq of input (message or tick) not reflected in `engine`.
@@ -37,6 +39,11 @@ struct EngineSnapshot: Sendable {
     var engine: RecoveryEngine
     /// Publications the reflected input produced that were not journaled yet.
     var pending: [Publication]
+    /// The journal timeline's time when it was taken (nil: a snapshot from before it was kept).
+    /// A restart's timeline resumes no earlier: the journal after `inputFrom` may hold no record
+    /// to resume from (all acknowledged, or lost unsynced at a power cut), and a wall clock behind
+    /// the engine's own times would hold its deadlines back.
+    var time: Int64? = nil
 
     /// The oldest journal seq a restart from this snapshot reads.
     var retainFrom: UInt64 { min(inputFrom, publicationsThrough + 1) }
@@ -47,7 +54,8 @@ struct EngineSnapshot: Sendable {
         var mark = Self.mark
         withUnsafeBytes(of: Self.version.littleEndian) { mark += $0 }
         try append(mark)
-        let header = Header(inputFrom: inputFrom, publicationsThrough: publicationsThrough, pending: pending, engine: engine.snapshotHeader)
+        let header = Header(
+            inputFrom: inputFrom, publicationsThrough: publicationsThrough, pending: pending, engine: engine.snapshotHeader, time: time)
         try append(Self.frame(try encoder.encode(header)))
         for i in 0..<engine.sensorCount {
             try append(Self.frame(try encoder.encode(engine.sensorSnapshot(at: i))))
@@ -109,7 +117,7 @@ struct EngineSnapshot: Sendable {
         let sensors = try decodeInParallel(Array(zip(frames, starts).dropFirst()), decoder)
         return EngineSnapshot(
             inputFrom: header.inputFrom, publicationsThrough: header.publicationsThrough,
-            engine: RecoveryEngine(header: header.engine, sensors: sensors), pending: header.pending)
+            engine: RecoveryEngine(header: header.engine, sensors: sensors), pending: header.pending, time: header.time)
     }
 
     /// The frame bodies from `offset` on, each checked against its CRC; at least one (the header).

@@ -227,9 +227,10 @@ public final class GatewayService {
         condition.acknowledgements =
             outbound.hasSendable(durableThrough: durable) ? max(1, configuration.maxInFlight / 2) : .max
         if !pendingPublications.isEmpty || outbound.needsRefill { wait = min(wait, 20) }
-        if outputHasRoom, let deadline = engine.nextDeadline() { wait = min(wait, max(1, deadline - ingest.clock.now())) }
+        let pacing = self.pacing
+        if pacing.mayTick, let deadline = engine.nextDeadline() { wait = min(wait, max(1, deadline - ingest.clock.now())) }
         // The rest of a batch runs next turn, without a wait.
-        if outputHasRoom && !batch.isEmpty { return (0, condition) }
+        if pacing.mayRunInput && !batch.isEmpty { return (0, condition) }
         return (max(wait, 1), condition)
     }
 
@@ -255,23 +256,28 @@ public final class GatewayService {
     /// How often the journal syncs with `fsync interval` (tests: the setting reaches the journal).
     var journalSyncIntervalMs: Int64 { ingest.withJournal { $0.syncIntervalMs } }
 
-    /// Whether the engine may produce more: its last output is journaled, and the in-memory
-    /// queue to the broker is under half full and not spilled. While it is not, input waits
-    /// (and pauses at the broker) and a due tick does not wake the loop.
-    private var outputHasRoom: Bool {
-        pendingPublications.isEmpty && outbound.waitingCount < outbound.capacity / 2 && outbound.spilledFrom == nil
-    }
+    /// What the engine may run now (`OutputPacing`): input while the in-memory queue to the
+    /// broker is under half full and not spilled; a tick or new settings only once its last
+    /// output is journaled too. While it may not, input waits (and pauses at the broker) and a
+    /// due tick does not wake the loop.
+    private var pacing: OutputPacing { OutputPacing(unjournaled: pendingPublications.count, outbound: outbound) }
+
+    /// The first journal seq of input the engine's state does not cover: the next input to run,
+    /// or, when everything taken has run, the first journaled message not taken (the journal's
+    /// next seq when none waits), so acknowledged output after the last input can be reclaimed.
+    private var inputPosition: UInt64 { batch.isEmpty ? max(inputFrom, ingest.firstUntakenSeq) : inputFrom }
 
     /// Feeds the engine the input journaled since the last turn, and a tick when one is due,
-    /// while the output side has room: at most `InputBatch.perTurn` inputs a turn, the rest of
+    /// as `OutputPacing` allows: at most `InputBatch.perTurn` inputs a turn, the rest of
     /// a larger batch in the turns after (before anything more is taken).
     private func process() throws {
-        guard outputHasRoom else { return }
+        let pacing = self.pacing
+        guard pacing.mayRunInput else { return }
         if batch.isEmpty {
-            let deadline = engine.nextDeadline()
-            let change = unjournaledSettings ?? live?.takeEngineChange()
+            let deadline = pacing.mayTick ? engine.nextDeadline() : nil
+            let change = pacing.mayTick ? unjournaledSettings ?? live?.takeEngineChange() : nil
             let (taken, unjournaled) = ingest.take(configuration: change) { now in deadline.map { now >= $0 } ?? false }
-            unjournaledSettings = unjournaled
+            if pacing.mayTick { unjournaledSettings = unjournaled }
             if !taken.inputs.isEmpty { beforeBatch?() }
             batch.start(taken.inputs, configuration: taken.configuration, tick: taken.tick)
         }
@@ -320,6 +326,7 @@ public final class GatewayService {
         }
         sensorEvents.note(pendingPublications.prefix(written), now: Clocks.monotonicMilliseconds())
         pendingPublications.removeFirst(written)
+        ingest.outputWaits(pacing.inputWaits)
     }
 
     private func finishTurn() throws {
@@ -347,7 +354,7 @@ public final class GatewayService {
         let grownEnough =
             snapshotStatus.lastError != nil  // the last attempt failed: retry without waiting for growth
             || journalBytes - journalBytesAtLastSnapshot >= GatewayService.journalBytesPerSnapshotByte * UInt64(snapshotStatus.lastBytes)
-        if monotonic - lastSnapshotAt >= every, pressure || grownEnough, inputFrom != snapshotStatus.inputFrom {
+        if monotonic - lastSnapshotAt >= every, pressure || grownEnough, inputPosition != snapshotStatus.inputFrom {
             if let snapshot = takeSnapshot(), snapshots.start(snapshot) {
                 lastSnapshotAt = monotonic
                 journalBytesAtLastSnapshot = journalBytes
@@ -407,7 +414,7 @@ public final class GatewayService {
     /// first unacknowledged publication, the first input the engine has not taken.
     private func updateRetention() {
         let acknowledged = ingest.withJournal { outbound.acknowledgedThrough(journalWritten: $0.writtenSeq) }
-        let keep = min(snapshots.status.retainFrom ?? 1, acknowledged + 1, inputFrom)
+        let keep = min(snapshots.status.retainFrom ?? 1, acknowledged + 1, inputPosition)
         ingest.withJournal { $0.retainFrom = keep }
     }
 
@@ -422,7 +429,9 @@ public final class GatewayService {
             ingest.fail("\(error)")
             return nil
         }
-        return EngineSnapshot(inputFrom: inputFrom, publicationsThrough: publicationsThrough, engine: engine, pending: pendingPublications)
+        return EngineSnapshot(
+            inputFrom: inputPosition, publicationsThrough: publicationsThrough, engine: engine, pending: pendingPublications,
+            time: ingest.clock.now())
     }
 
     private func publishDurable() {
@@ -479,14 +488,20 @@ public final class GatewayService {
 
     // MARK: - Shutdown
 
+    /// A drain ends within this (ms): the systemd unit's `TimeoutStopSec` is 15 s, and a drain
+    /// killed half-way loses nothing but wastes the snapshot it was writing.
+    static let drainBudgetMs: Int64 = 10_000
+
     /// Stop taking readings, process what was taken, wait (a few seconds at most) for the
     /// broker to acknowledge what was sent, sync the journal, record the checkpoint and a
-    /// snapshot.
+    /// snapshot (when one can be written within `drainBudgetMs`: the journal keeps what it
+    /// would have covered, so skipping it only lengthens the next start's replay).
     private func drain() async throws {
         logger.notice("shutting down: draining")
         notifier?.send("STOPPING=1")
         ingest.closeInput()
-        let deadline = Clocks.monotonicMilliseconds() + 3000
+        let began = Clocks.monotonicMilliseconds()
+        let deadline = began + 3000
         repeat {
             try turn()
             if outbound.waitingCount == 0 && outbound.inFlightCount == 0 && pendingPublications.isEmpty && batch.isEmpty { break }
@@ -494,8 +509,15 @@ public final class GatewayService {
         } while broker.outputConnected && Clocks.monotonicMilliseconds() < deadline
         try ingest.withJournal { try $0.sync() }
         storeCheckpoint()
-        await snapshots.waitIdle()
-        if let snapshot = takeSnapshot() { snapshots.writeNow(snapshot) }
+        // What is left of the budget once the broker's close (a second and a half) is set aside.
+        let snapshotDeadline = began + GatewayService.drainBudgetMs - 1_500
+        if await snapshots.waitIdle(until: snapshotDeadline), snapshots.expectedToFinish(by: snapshotDeadline) {
+            if let snapshot = takeSnapshot() { snapshots.writeNow(snapshot) }
+        } else {
+            logger.notice(
+                "no engine snapshot at shutdown: it would not be done in time; the journal keeps what it would have covered",
+                metadata: ["last_snapshot_ms": "\(snapshots.status.lastDurationMs)"])
+        }
         await broker.close(waitingWith: inbox)
         publishStatus()
         logger.notice("stopped", metadata: ["unacknowledged": "\(outbound.waitingCount + outbound.inFlightCount)"])

@@ -14,8 +14,8 @@ import Synchronization
 ///
 /// Input pauses (the network thread stops reading the socket, and the broker's persistent
 /// session holds the rest) while too much journaled input waits for the pipeline, while the
-/// journal has less than `Limits.reserveBytes` it may use (kept for the pipeline's output), or
-/// after `closeInput()`.
+/// journal has less than `Limits.reserveBytes` it may use (kept for the pipeline's output),
+/// while the pipeline's output waits for journal room (`outputWaits`), or after `closeInput()`.
 final class IngestJournal: MQTTMessageSink {
     /// A journaled inbound message waiting for the engine.
     struct Input {
@@ -40,6 +40,8 @@ final class IngestJournal: MQTTMessageSink {
     enum Pause: String, Sendable, CaseIterable {
         case pipelineBehind = "the pipeline is behind: input waits in the broker"
         case journalFull = "journal full of unfinished work (unacknowledged output or input not yet in a snapshot)"
+        /// Brief: the room the ring reclaims goes to the engine's output first (`OutputPacing`).
+        case outputWaiting = "output waits for the journal room the ring reclaims (a long fill streams out): input waits in the broker meanwhile"
         case closed = "input closed (shutting down)"
         case journalFailed = "journal failed"
 
@@ -48,6 +50,7 @@ final class IngestJournal: MQTTMessageSink {
             switch self {
             case .pipelineBehind: "pipeline_behind"
             case .journalFull: "journal_full"
+            case .outputWaiting: "output_waiting"
             case .closed: "closed"
             case .journalFailed: "journal_failed"
             }
@@ -78,6 +81,8 @@ final class IngestJournal: MQTTMessageSink {
         var held: [Input] = []
         var unwritten = 0
         var open = true
+        /// Set by the pipeline while its output waits for journal room (`OutputPacing`).
+        var outputWaiting = false
         var failure: String?
         var statistics = Statistics()
         /// Reused for each record's payload.
@@ -214,6 +219,7 @@ final class IngestJournal: MQTTMessageSink {
         if s.failure != nil { return .journalFailed }
         if !s.open { return .closed }
         if !s.held.isEmpty || !s.journal.canAppend(bytes: min(limits.reserveBytes, s.journal.capacityBytes / 8)) { return .journalFull }
+        if s.outputWaiting { return .outputWaiting }
         if s.pending.count >= limits.pendingMessages || s.pendingBytes >= limits.pendingBytes { return .pipelineBehind }
         return nil
     }
@@ -258,6 +264,21 @@ final class IngestJournal: MQTTMessageSink {
             }
         }
     }
+
+    /// Pauses input while the pipeline's output waits for journal room, so the room the ring
+    /// reclaims goes to the output first (`OutputPacing`); resumes it when the output is journaled.
+    func outputWaits(_ waiting: Bool) {
+        state.withLock { s in
+            guard s.outputWaiting != waiting else { return }
+            s.outputWaiting = waiting
+            refreshPause(s)
+        }
+    }
+
+    /// The journal seq of the first journaled message the pipeline has not taken, or the next
+    /// seq when none waits: the engine's state covers every input before it, once what was taken
+    /// has run.
+    var firstUntakenSeq: UInt64 { state.withLock { $0.pending.first?.seq ?? $0.journal.nextSeq } }
 
     /// Runs `body` with the journal (publications, commits, checkpoints, statistics).
     func withJournal<R>(_ body: (Journal) throws -> R) rethrows -> R {

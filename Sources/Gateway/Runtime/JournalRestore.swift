@@ -54,6 +54,7 @@ struct JournalRestore {
                     publicationsThrough = snapshot.publicationsThrough
                     regenerated = snapshot.pending
                     result.snapshotRetainFrom = snapshot.retainFrom
+                    result.lastTime = snapshot.time ?? 0
                     if let oldest, oldest > snapshot.retainFrom {
                         logger.warning(
                             "the journal no longer holds what the engine snapshot needs; state may differ slightly",

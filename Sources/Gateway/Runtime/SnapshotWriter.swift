@@ -53,9 +53,20 @@ final class SnapshotWriter: Sendable {
         return write(snapshot)
     }
 
-    /// Waits for a background write to end.
-    func waitIdle() async {
-        while state.withLock({ $0.writing }) { try? await Task.sleep(for: .milliseconds(5)) }
+    /// Waits for a background write to end, until `deadline` (monotonic ms) at most; false when
+    /// it is still writing then (the write goes on: the file is replaced only once complete).
+    func waitIdle(until deadline: Int64) async -> Bool {
+        while state.withLock({ $0.writing }) {
+            if Clocks.monotonicMilliseconds() >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
+    /// Whether a snapshot written now is expected to be done by `deadline` (monotonic ms): the
+    /// last one's duration twice over, and a fifth of a second, fit before it.
+    func expectedToFinish(by deadline: Int64) -> Bool {
+        Clocks.monotonicMilliseconds() + 2 * status.lastDurationMs + 200 <= deadline
     }
 
     @discardableResult

@@ -154,6 +154,16 @@ public struct RecoveryEngine: Codable, Sendable {
     /// replay must split ticks exactly as the live run did.
     public static let tickPublicationBudget = 2048
 
+    /// The most synthetic readings one sensor's fill publishes per call (issue 29, finding 4): a
+    /// longer fill is decided at once and then streams out, this many per tick (`OpenFill`), so
+    /// its output never needs more journal room than this at a time, whatever `max-fill` and the
+    /// journal's size. The gateway takes a tick only once the journal has taken all the output
+    /// before it, so a fill goes out as fast as the broker acknowledges and the ring reclaims.
+    /// A constant, not a setting: a journal replay must split fills exactly as the live run did.
+    /// 256 synthetic readings take about 96 KB of journal, less than the input reserve of the
+    /// smallest journal (1 MiB: 128 KiB).
+    public static let fillChunk: UInt64 = 256
+
     /// Advances time to `now`: closes due reorder windows (fill, corrections), starts newly seen
     /// sensors and marks silent ones stale. Sensors are served in index order until the tick has
     /// produced `tickPublicationBudget` publications; `nextDeadline()` then still reports `now`

@@ -5,7 +5,9 @@
 /// input always yields the same output.
 struct SensorState: Codable, Sendable {
     enum Disposition { case accepted, duplicate, tooLate, lateOutOfRange, rateLimited }
-    enum ReleaseMode { case ingest, tick, flush }
+    /// `flush`: every gap is due (too many readings held); `closing`: the epoch ends, so an open
+    /// fill and every gap are published now, whatever their length.
+    enum ReleaseMode { case ingest, tick, flush, closing }
 
     let id: String
     let topics: SensorTopics
@@ -48,6 +50,8 @@ struct SensorState: Codable, Sendable {
     /// What this epoch asked the sensor to resend (nil: nothing; optional so that snapshots from
     /// before it existed still decode). A reading inside it is never a sequence reset.
     var asked: AskedRanges?
+    /// A fill decided and still streaming out (nil: none; decoded as nil from older snapshots).
+    var openFill: OpenFill?
 
     init(id: String, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -215,6 +219,9 @@ struct SensorState: Codable, Sendable {
         func consider(_ t: Int64) { deadline = Swift.min(deadline ?? t, t) }
         if !started {
             if !heap.isEmpty { consider(startDeadline) }
+        } else if let open = openFill {
+            // The rest of a fill goes out a chunk per tick: due at every tick from now on.
+            consider(open.since)
         } else if let head = heap.min {
             if head.reading.seq > nextSeq, let noticed = heap.earliestReceipt {
                 consider(Swift.max(noticed, gapClockFloor) + c.reorderWindowMs)
@@ -253,7 +260,7 @@ struct SensorState: Codable, Sendable {
             nextSeq = first.reading.seq
             streamStart = nextSeq
         }
-        release(at: now, mode: .flush, &out)
+        release(at: now, mode: .closing, &out)
     }
 
     /// A new epoch counts from 0; nothing is filled across the boundary.
@@ -269,29 +276,49 @@ struct SensorState: Codable, Sendable {
         recent = RecentValues()
         history.removeAll()
         asked = nil
+        openFill = nil
     }
 
     // MARK: - Release
 
     /// Publishes held readings in seq order while the next one is present, or its wait is over.
+    /// A fill publishes at most `RecoveryEngine.fillChunk` synthetic readings a call (except when
+    /// the epoch closes); the rest stays open (`openFill`) and goes on at the next ticks.
     private mutating func release(at now: Int64, mode: ReleaseMode, _ out: inout Output) {
         let window = out.configuration.reorderWindowMs
+        var room = mode == .closing ? UInt64.max : RecoveryEngine.fillChunk
+        defer { if let open = openFill, nextSeq > open.through { openFill = nil } }
         while let head = heap.min {
             let seq = head.reading.seq
             if seq < nextSeq {
                 heap.popMin()
                 continue
             }
+            if let open = openFill, nextSeq > open.through { openFill = nil }
             if seq > nextSeq {
-                let due: Bool
-                switch mode {
-                case .ingest: due = false
-                case .flush: due = true
-                case .tick: due = now >= Swift.max(heap.earliestReceipt ?? now, gapClockFloor) + window
+                if openFill == nil {
+                    let due: Bool
+                    switch mode {
+                    case .ingest: due = false
+                    case .flush, .closing: due = true
+                    case .tick: due = now >= Swift.max(heap.earliestReceipt ?? now, gapClockFloor) + window
+                    }
+                    guard due else { return }
+                    guard decideFill(from: nextSeq, to: seq - 1, before: head, at: now, &out) else {
+                        nextSeq = seq  // covered by one gap notice
+                        continue
+                    }
+                } else if mode == .ingest || mode == .flush {
+                    // An open fill goes on at ticks only: input run while output waits for journal
+                    // room (`GatewayService`) must not add more of it.
+                    return
                 }
-                guard due else { return }
-                fill(from: nextSeq, to: seq - 1, before: head, at: now, &out)
-                nextSeq = seq
+                guard room > 0, let open = openFill else { return }
+                var end = Swift.min(open.through, seq - 1)
+                if end - nextSeq >= room { end = nextSeq + (room - 1) }
+                publishSynthetic(from: nextSeq, to: end, before: head, at: now, &out)
+                room -= end - nextSeq + 1
+                nextSeq = end + 1
                 continue
             }
             if head.inRange {
@@ -299,7 +326,7 @@ struct SensorState: Codable, Sendable {
                 publishReal(head, at: now, &out)
             } else {
                 let right = heap.firstValid(after: seq)
-                let due = right != nil || mode == .flush || (mode == .tick && now >= head.receivedAt + window)
+                let due = right != nil || mode == .flush || mode == .closing || (mode == .tick && now >= head.receivedAt + window)
                 guard due else { return }
                 heap.popMin()
                 publishCorrected(head, right: right.map(anchor), at: now, &out)
@@ -337,11 +364,12 @@ struct SensorState: Codable, Sendable {
         addToAggregates(ts: r.ts, seq: r.seq, value: value, quality: .corrected, replacing: nil, at: now, &out)
     }
 
-    /// Fills the missing seqs `from...to` in front of `next`: synthetic readings, or one gap
-    /// notice when there are more than `max_fill` of them.
-    private mutating func fill(from: UInt64, to: UInt64, before next: HeldReading, at now: Int64, _ out: inout Output) {
+    /// Decides how the missing seqs `from...to` in front of `next` are covered: by one gap notice
+    /// (published now; false) when there are more than `max_fill` of them or the sensor's fill
+    /// allowance is spent, else by synthetic readings (true: `openFill` is set, and the caller
+    /// publishes them a chunk at a time).
+    private mutating func decideFill(from: UInt64, to: UInt64, before next: HeldReading, at now: Int64, _ out: inout Output) -> Bool {
         let c = out.configuration
-        let rightTime = anchor(next)
         let span = to - from + 1
         let tooLong = span > c.maxFill
         let allowed = !tooLong && fillAllowance.take(Double(span), at: now, capacity: c.fillBurst, perMinute: c.fillsPerMinute)
@@ -358,8 +386,17 @@ struct SensorState: Codable, Sendable {
             out.totals.countCleaned(.gap)
             out.totals.countGapSeqs(Int(clamping: span))
             history.record(from: from, to: to, quality: .gap, at: now)
-            return
+            return false
         }
+        openFill = OpenFill(through: to, since: now)
+        return true
+    }
+
+    /// Publishes synthetic readings for `from...to`, the next part of the open fill, estimated
+    /// between the last valid reading and `next` (the held reading after them).
+    private mutating func publishSynthetic(from: UInt64, to: UInt64, before next: HeldReading, at now: Int64, _ out: inout Output) {
+        let c = out.configuration
+        let rightTime = anchor(next)
         let rightValue = next.inRange ? rightTime : heap.firstValid(after: from).map(anchor)
         let status = lastValid?.status ?? rightValue?.status ?? .normal
         for seq in from...to {

@@ -1,0 +1,171 @@
+import Foundation
+import MQTT
+import Synchronization
+import Testing
+import TestSupport
+import Wire
+
+/// Issue 29, finding 4, with the real executable and a real mosquitto: fills far bigger than the
+/// journal ring (1 MiB; one sensor jumping by 20,000 seqs, then by 60,000) stream out as the broker
+/// acknowledges them and the ring reclaims, while three other sensors keep streaming; a SIGTERM in
+/// the middle of the second fill drains within the systemd unit's stop timeout, and the restarted
+/// gateway finishes the fill. Every seq comes out once, the missing ones `synthetic`.
+///
+/// Before the fix (with the `max-fill` refusal of `config check` and `run` bypassed), the first fill
+/// stopped after 5,574 synthetic readings with `/healthz` 503 "journal full" for good, and no
+/// sensor's readings came out again (docs/RELIABILITY.md, finding 4).
+@Suite("A fill bigger than the journal ring")
+struct FillBiggerThanRingTests {
+    /// `TimeoutStopSec` of deploy/sensor-gateway.service: systemd kills a drain that takes longer.
+    static let unitStopTimeoutSeconds = 15.0
+    /// The issue's jump, then one long enough to be surely still streaming at the SIGTERM.
+    static let jump: UInt64 = 20_000
+    static let secondJump: UInt64 = 60_000
+
+    /// The cleaned output seen so far, accounted incrementally (the watcher's list grows to tens
+    /// of thousands of messages: decoding it whole at every poll would cost more than the gateway).
+    actor Tally {
+        private(set) var accounting = StreamAccounting()
+        private var read = 0
+        private(set) var synthetic: [String: Int] = [:]
+
+        func update(_ watcher: Subscriber) async {
+            let messages = await watcher.recorder.messages
+            guard messages.count > read else { return }
+            for m in messages[read...] {
+                guard let r = CleanedReading(m), accounting.add(r) else { continue }
+                if r.quality == .synthetic { synthetic[r.sensorID, default: 0] += 1 }
+            }
+            read = messages.count
+        }
+
+        func covered(_ sensor: String) -> Int {
+            accounting.coverage.filter { $0.key.sensorID == sensor }.values.reduce(0) { $0 + $1.count }
+        }
+
+        func quality(_ sensor: String, _ seq: UInt64) -> CleanedReading.Quality? {
+            accounting.coverage.first { $0.key.sensorID == sensor }?.value[seq]
+        }
+    }
+
+    /// Three sensors publishing every 50 ms each until stopped; what they published, per sensor.
+    final class Streamers: Sendable {
+        let sent = Mutex<[String: UInt64]>([:])
+        let stopped = Mutex(false)
+        static let ids = ["n0", "n1", "n2"]
+
+        func run(_ fleet: TestSensorFleet) -> Task<Void, Never> {
+            Task.detached { [self] in
+                var seq: UInt64 = 0
+                while !stopped.withLock({ $0 }) {
+                    let ts = Int64(Date().timeIntervalSince1970 * 1000)
+                    for id in Self.ids { try? fleet.measure(id, seq: seq, ts: ts, temperature: 51 + Double(seq % 40) / 10) }
+                    sent.withLock { for id in Self.ids { $0[id] = seq + 1 } }
+                    seq += 1
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+        }
+    }
+
+    static func health(_ port: Int32?) async -> String {
+        guard let port, let r = try? await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 5) else { return "no answer" }
+        return "\(r.status) \(r.body.trimmingCharacters(in: .whitespacesAndNewlines))"
+    }
+
+    /// Polls until `condition` holds, failing with what the output and `/healthz` show.
+    static func waitFor(
+        _ what: String, timeout: Duration, tally: Tally, watcher: Subscriber, gateway: GatewayProcess,
+        _ condition: @escaping @Sendable (Tally) async -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            await tally.update(watcher)
+            if await condition(tally) { return }
+            if ContinuousClock.now >= deadline {
+                let synthetic = await tally.synthetic
+                let covered = await tally.covered("j")
+                throw TimedOut(
+                    "\(what): after \(timeout), sensor j has \(covered) seqs covered (\(synthetic["j"] ?? 0) synthetic); "
+                        + "/healthz: \(await health(gateway.httpPort))")
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    @Test(
+        "1 MiB journal: jumps of 20,000 and 60,000 seqs stream out whole and flagged while three other sensors stream on; a SIGTERM mid-fill drains within the unit's stop timeout and a restart finishes the fill"
+    )
+    func fillStreamsAsTheRingDrains() async throws {
+        let scenario = try await GatewayScenario.start(
+            watching: ["cleaned/#"], gatewayFlags: ["--journal-max-bytes", "1M", "--max-fill", "\(Self.secondJump)"], answersResends: false)
+        defer { scenario.cleanUp() }
+        let (watcher, fleet) = (scenario.watcher, scenario.fleet)
+        let tally = Tally()
+        let streamers = Streamers()
+        let streaming = streamers.run(fleet)
+        let t0 = Int64(Date().timeIntervalSince1970 * 1000)
+        func sendJ(_ seqs: Range<UInt64>) throws {
+            for seq in seqs { try fleet.measure("j", seq: seq, ts: t0 + Int64(seq) * 10, temperature: 52 + Double(seq % 20) / 10) }
+        }
+        func waitForJ(_ count: Int, _ what: String, timeout: Duration = .seconds(180)) async throws {
+            try await Self.waitFor(what, timeout: timeout, tally: tally, watcher: watcher, gateway: scenario.gateway) { await $0.covered("j") >= count }
+        }
+
+        // The first jump: seqs 10...20,009 missing, filled once the reorder window closes.
+        try sendJ(0..<10)
+        try await waitForJ(10, "j's first readings")
+        try sendJ((10 + Self.jump)..<(20 + Self.jump))
+        try await waitForJ(Int(20 + Self.jump), "the first fill of \(Self.jump) and the readings after it")
+        let streamedDuringFill = streamers.sent.withLock { $0["n0"] ?? 0 }
+
+        // The second jump, stopped with SIGTERM once its fill is streaming.
+        let second = 30 + Self.jump
+        try sendJ((20 + Self.jump)..<second)
+        try await waitForJ(Int(second), "j's readings before the second jump")
+        try sendJ((second + Self.secondJump)..<(second + Self.secondJump + 10))
+        // Counted as they arrive (decoding is slower than the fill): SIGTERM once 1,000 are out.
+        try await watcher.recorder.wait(for: "the second fill to start streaming", timeout: .seconds(180)) { events in
+            events.count { if case .message(let m) = $0 { m.topic == "cleaned/j/temperature" } else { false } } >= Int(second) + 1000
+        }
+        let began = ContinuousClock.now
+        let code = try await scenario.stopGateway()
+        let drain = ContinuousClock.now - began
+        #expect(code == 0, "the drain exits 0")
+        #expect(
+            drain < .seconds(Self.unitStopTimeoutSeconds),
+            "SIGTERM mid-fill took \(drain) to exit; the unit allows \(Self.unitStopTimeoutSeconds) s before it kills the gateway")
+        let coveredAtStop = await tally.covered("j")
+        #expect(coveredAtStop < Int(second + Self.secondJump), "the fill was still streaming at the SIGTERM (\(coveredAtStop) seqs covered)")
+
+        try await scenario.startGateway(round: 2)
+        try await waitForJ(Int(second + Self.secondJump + 10), "the restarted gateway to finish the second fill")
+        streamers.stopped.withLock { $0 = true }
+        await streaming.value
+        let sent = streamers.sent.withLock { $0 }
+        try await Self.waitFor("every reading of the streaming sensors", timeout: .seconds(120), tally: tally, watcher: watcher, gateway: scenario.gateway) {
+            tally in
+            for id in Streamers.ids where await tally.covered(id) < Int(sent[id] ?? 0) { return false }
+            return true
+        }
+
+        let accounting = await tally.accounting
+        #expect(accounting.allProblems.isEmpty, "\(accounting.allProblems.prefix(5))")
+        // j: every seq once; exactly the two jumps synthetic, the rest as measured.
+        let j = try #require(accounting.coverage.first { $0.key.sensorID == "j" }?.value)
+        #expect(j.count == Int(second + Self.secondJump + 10))
+        let filled = Set((10..<(10 + Self.jump)).map { $0 } + (second..<(second + Self.secondJump)).map { $0 })
+        let wrong = j.filter { ($0.value == .synthetic) != filled.contains($0.key) || ($0.value != .synthetic && $0.value != .ok) }
+        #expect(wrong.isEmpty, "\(wrong.count) seqs of j with the wrong quality, e.g. \(wrong.sorted { $0.key < $1.key }.prefix(5))")
+        // The others kept streaming through both fills and the restart: all of it came out, as measured.
+        #expect(streamedDuringFill > 0)
+        for id in Streamers.ids {
+            let seqs = try #require(accounting.coverage.first { $0.key.sensorID == id }?.value, "\(id) published nothing")
+            #expect(seqs.count == Int(sent[id] ?? 0), "\(id): \(seqs.count) of \(sent[id] ?? 0) seqs came out")
+            #expect(seqs.values.allSatisfy { $0 == .ok }, "\(id): \(seqs.values.filter { $0 != .ok }.count) not ok")
+        }
+        let health = await Self.health(scenario.gateway.httpPort)
+        #expect(health.hasPrefix("200"), "\(health)")
+        #expect(try await scenario.finish() == 0)
+    }
+}

@@ -125,16 +125,21 @@ flood_case() { # SYSTEM
     row flood "$system" "$flood" "$((t1 - t0))" "$(distinct "$work/out-$port.jsonl")" "$extra"
 }
 
-# latency: publish-to-output at half the relay's live rate (LIVE's sensors).
+# latency: publish-to-output at half the relay's live rate (LIVE's sensors), with the system's CPU
+# ms per 1,000 readings over the whole run and, for the gateway, its journal syncs a second.
 latency_case() { # SYSTEM RATE
-    local system=$1 rate=$2 per result
+    local system=$1 rate=$2 per result syncs="" t0 t1
     per=$(( rate * latency_seconds / live_sensors + 1 ))
     start_broker
     start_system "$system"
+    t0=$(now_ms)
     result=$("$probe" "$port" "$live_sensors" "$rate" "$per" "$([ "$system" = relay ] && echo relay || echo cleaned)")
+    t1=$(now_ms)
     sample_process
+    [ "$system" = gateway ] && syncs="; journal syncs $(echo "$(metric sensor_gateway_journal_syncs_total) * 1000 / ($t1 - $t0)" | bc -l | xargs printf '%.0f')/s"
     stop_system; stop_broker
-    printf '| latency at %d/s | %s | %s |\n' "$rate" "$system" "$result"
+    printf '| latency at %d/s | %s | %s | CPU %.1f ms per 1,000%s |\n' "$rate" "$system" "$result" \
+        "$(echo "$cpu_s * 1000000 / ($live_sensors * $per)" | bc -l)" "$syncs"
 }
 
 # steady: 1,000 sensors at 1 Hz with the field fault mix; disk bytes written per reading against

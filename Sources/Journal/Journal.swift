@@ -69,7 +69,7 @@ public final class Journal {
     public let fsync: FsyncMode
     public let syncIntervalMs: Int64
     public private(set) var report = RecoveryReport()
-    public private(set) var statistics = Statistics()
+    public internal(set) var statistics = Statistics()
     /// The first seq still held (older ones were reclaimed); nil when empty.
     public private(set) var oldestSeq: UInt64?
     /// The seq the next append gets.
@@ -77,15 +77,15 @@ public final class Journal {
     /// Appends up to this seq are written to the files (visible to readers).
     public private(set) var writtenSeq: UInt64 = 0
     /// Appends up to this seq are durable by the configured fsync mode.
-    public private(set) var durableSeq: UInt64 = 0
+    public internal(set) var durableSeq: UInt64 = 0
     public let checkpoint: CheckpointStore
     private let lockHandle: Int32
     /// Records from this seq on are still needed (unprocessed input, unacknowledged output):
     /// the ring never reclaims a segment holding one. nil lets the ring reclaim freely.
     public var retainFrom: UInt64?
 
-    private let fileSystem: FileSystem
-    private var segments: SegmentSet
+    let fileSystem: FileSystem
+    var segments: SegmentSet
     private var segmentCounts: [Int]
     /// First seq held by each segment file (nil when unused); the ring's oldest data moves to
     /// the next segment's first seq when one is reclaimed.
@@ -96,8 +96,9 @@ public final class Journal {
     /// segment header records it.
     private var skippedFrom: UInt64 = 0
     private var buffer: [UInt8] = []
-    private var dirty = Set<Int>()
-    private var poisoned: String?
+    /// Segment files written since the last sync began.
+    var dirty = Set<Int>()
+    var poisoned: String?
     private var lastSync: Int64 = 0
     private var timeIndex: [TimeIndexEntry] = []
     private var maxTime = Int64.min
@@ -335,27 +336,27 @@ public final class Journal {
     }
 
     /// Writes buffered appends to the files (where a crash of this process can no longer lose
-    /// them) without syncing.
+    /// them) without syncing. With `fsync never` that is all durability means, so they count
+    /// as durable too.
     public func write() throws {
         if let poisoned { throw JournalError.poisoned(poisoned) }
         try guarded { try flushBuffer() }
+        if fsync == .never { durableSeq = writtenSeq }
     }
 
-    /// Makes everything written so far durable now (shutdown, before a snapshot).
+    /// Makes everything written so far durable now (start-up, shutdown, before a snapshot),
+    /// on the caller's thread. A writer shared between threads uses `beginSync` and
+    /// `finishSync` instead, so that appends need not wait for the disk.
     public func sync() throws {
-        if let poisoned { throw JournalError.poisoned(poisoned) }
-        try guarded {
-            try flushBuffer()
-            for i in dirty.sorted() { try fileSystem.sync(segments.handles[i]) }
-        }
-        dirty.removeAll()
-        statistics.syncs += 1
-        durableSeq = writtenSeq
+        guard let pending = try beginSync() else { return }
+        var failure: (any Error)?
+        do { try pending.run() } catch { failure = error }
+        try finishSync(pending, failure: failure)
     }
 
     /// Runs file work; any failure poisons the journal (a retried fsync can report success for
     /// data it already lost, so nothing is retried until reopen).
-    private func guarded(_ body: () throws -> Void) throws {
+    func guarded(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch {
@@ -366,7 +367,7 @@ public final class Journal {
 
     public var isPoisoned: Bool { poisoned != nil }
 
-    private func flushBuffer() throws {
+    func flushBuffer() throws {
         guard let a = active, !buffer.isEmpty else { return }
         // The write ends with a record header's worth of zeros (where there is room), so what
         // follows the newest record reads as a clean end even in a segment reused from a former
@@ -428,6 +429,7 @@ public final class Journal {
     private func rotate() throws {
         let index = nextSegmentIndex
         if segmentCounts[index] > 0 {
+            try Journal.checkReclaim(lastSeq: lastSeq(inSegment: index), retainFrom: retainFrom)
             statistics.droppedRecords += UInt64(segmentCounts[index])
             statistics.reclaimedSegments += 1
             let successor = (index + 1) % layout.segmentCount

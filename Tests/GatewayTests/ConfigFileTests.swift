@@ -58,7 +58,6 @@ struct ConfigFileTests {
             aggregate-window-s: 1.5m
             sensor-retention-s: 30d
             future-tolerance-s: 3600
-            fsync-interval-ms: 0.5s
             snapshot-interval-ms: 1m
             replay-max-window-s: 90
             journal-max-bytes: 1.5GiB
@@ -69,7 +68,6 @@ struct ConfigFileTests {
         #expect(c.engine.aggregateWindowMs == 90_000)
         #expect(c.engine.sensorRetentionMs == Int64(2_592_000_000))
         #expect(c.engine.futureToleranceMs == 3_600_000)
-        #expect(c.fsyncIntervalMs == 500)
         #expect(c.snapshotIntervalMs == 60_000)
         #expect(c.replay.maxWindowMs == 90_000)
         #expect(c.journalMaxBytes == 1_610_612_736)

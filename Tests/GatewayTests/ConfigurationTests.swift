@@ -35,11 +35,11 @@ struct ConfigurationTests {
         #expect(defaults.maxInFlight == 250)
         let wide = try ConfigurationLoader.load(configFile: nil, environment: ["SENSOR_GATEWAY_MAX_IN_FLIGHT": "800"], flags: [:], defaultGatewayID: "host")
         #expect(wide.maxInFlight == 800)
-        #expect(defaults.fsyncIntervalMs == 50)
-        let quick = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["fsync-interval-ms": "5"], defaultGatewayID: "host")
-        #expect(quick.fsyncIntervalMs == 5)
+        #expect(defaults.fsyncMaxPerSecond == 500)
+        let gentle = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["fsync-max-per-second": "20"], defaultGatewayID: "host")
+        #expect(gentle.fsyncMaxPerSecond == 20)
         #expect(throws: ConfigurationError.self) {
-            try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["fsync-interval-ms": "0"], defaultGatewayID: "host")
+            try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["fsync-max-per-second": "0"], defaultGatewayID: "host")
         }
         #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["max-in-flight": "0"], defaultGatewayID: "host")

@@ -1,4 +1,5 @@
 import Foundation
+import Journal
 import Logging
 import TestSupport
 @testable import Gateway
@@ -16,7 +17,7 @@ struct InProcessGateway {
     /// Starts it against `broker` with data in `directory`, and waits until it has subscribed.
     static func start(
         _ broker: TestBroker, in directory: TemporaryDirectory, id: String, outboundCapacity: Int = 8192,
-        ingestLimits: IngestJournal.Limits = .init(), clocks: JournalClock.Sources = .system,
+        ingestLimits: IngestJournal.Limits = .init(), clocks: JournalClock.Sources = .system, fileSystem: FileSystem? = nil,
         configure: (inout GatewayConfiguration) -> Void = { _ in },
         prepare: (GatewayService) -> Void = { _ in }
     ) async throws -> InProcessGateway {
@@ -33,7 +34,8 @@ struct InProcessGateway {
         let live = LiveSettings(settings)
         let service = try GatewayService(
             configuration: settings, logger: Logger(label: "\(id)-test"), shutdown: shutdown,
-            status: status, outboundCapacity: outboundCapacity, ingestLimits: ingestLimits, clocks: clocks, live: live)
+            status: status, outboundCapacity: outboundCapacity, ingestLimits: ingestLimits, clocks: clocks, live: live,
+            fileSystem: fileSystem)
         prepare(service)
         let running = Task { try await service.run() }
         try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }

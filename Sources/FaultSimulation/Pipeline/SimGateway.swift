@@ -205,7 +205,12 @@ final class SimGateway {
         let pressure = !journal.canAppend(bytes: journal.capacityBytes / 4)
         let every = pressure ? min(500, settings.snapshotIntervalMs) : settings.snapshotIntervalMs
         if monotonic - lastSnapshotAt >= every, inputPosition != snapshot?.inputFrom {
-            try? journal.sync()
+            // As the gateway's `takeSnapshot`: a snapshot must never refer to records a crash
+            // could lose, and a failed sync has poisoned the journal, so the gateway stops.
+            do { try journal.sync() } catch {
+                if failure == nil { failure = "journal sync before a snapshot failed: \(error)" }
+                throw error
+            }
             snapshot = SimSnapshot(
                 inputFrom: inputPosition, publicationsThrough: publicationsThrough, engine: engine, pending: pendingPublications,
                 time: timeline.now(wall: wall, monotonic: monotonic))

@@ -16,9 +16,12 @@ public struct GatewayConfiguration: Sendable {
     public var engine = EngineConfiguration()
     public var journalMaxBytes = 256 << 20
     public var fsync: FsyncMode = .interval
-    /// With `fsync interval`: how often the journal syncs. Cleaned output waits for the sync, so
-    /// this bounds the latency it adds; lower means more syncs (flash wear on SD cards and eMMC).
-    public var fsyncIntervalMs: Int64 = 50
+    /// With `fsync interval`: the most journal syncs a second (a flash-wear budget for SD cards
+    /// and eMMC). The journal syncs as soon as something written waits on durability and the
+    /// previous sync has ended, within this budget; cleaned output waits for the sync, so the
+    /// budget's spacing (2 ms at the default) bounds the latency it adds.
+    public var fsyncMaxPerSecond = GatewayConfiguration.defaultFsyncMaxPerSecond
+    public static let defaultFsyncMaxPerSecond = 500
     /// How often the engine state is saved (in the background). Until a snapshot covers it,
     /// the journal keeps input it could otherwise reclaim; a restart replays what follows it.
     public var snapshotIntervalMs: Int64 = 10_000

@@ -73,11 +73,13 @@ extension Setting {
             show: { SettingUnits.showSeconds($0.engine.sensorRetentionMs ?? 0) }),
         .size("journal-max-bytes", "The journal's size on disk (256MiB, 1GiB; 256M is 256 MiB).", (1 << 20)...(1 << 40), \.journalMaxBytes),
         .choice(
-            "fsync", "When the journal syncs: before every acknowledgement and publication, every fsync-interval-ms, or never.", \.fsync),
-        .milliseconds(
-            "fsync-interval-ms",
-            "With fsync interval: how often the journal syncs; cleaned output waits for the sync (lower: less latency, more syncs).",
-            1...10_000, \.fsyncIntervalMs),
+            "fsync",
+            "When the journal syncs: before every acknowledgement and publication, as soon as something waits on it (within fsync-max-per-second), or never.",
+            \.fsync),
+        .integer(
+            "fsync-max-per-second",
+            "With fsync interval: the most journal syncs a second, a flash-wear budget; cleaned output waits for the sync (higher: less latency, more syncs).",
+            unit: "syncs", 1...100_000, store: { v, c in c.fsyncMaxPerSecond = Int(v) }, show: { "\($0.fsyncMaxPerSecond)" }),
         .milliseconds(
             "snapshot-interval-ms", "How often the engine state is saved, letting the journal forget older input.", 100...3_600_000,
             \.snapshotIntervalMs),

@@ -92,6 +92,9 @@ extension GatewayMetrics {
         metric(
             "sensor_gateway_ingest_lost_to_journal_failure_total", .counter, "Acknowledged messages that could not be journaled because the journal failed.",
             [([], Double(s.ingest.lostToJournalFailure))])
+        metric(
+            "sensor_gateway_journal_sync_failures_total", .counter, "Journal syncs that failed (the first stops the gateway: exit 74).",
+            [([], Double(s.ingest.syncFailures))])
         metric("sensor_gateway_snapshots_written_total", .counter, "Engine snapshots saved.", [([], Double(s.snapshots.written))])
         metric(
             "sensor_gateway_snapshot_failures_total", .counter, "Engine snapshots that could not be saved (logged; never fatal).",

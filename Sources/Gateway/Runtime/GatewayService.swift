@@ -89,12 +89,13 @@ public final class GatewayService {
     }
 
     /// `outboundCapacity`: publications kept in memory before the journal serves as the queue;
-    /// `ingestLimits`: the input bounds; `clocks`: the wall and monotonic clocks (parameters so
-    /// tests can make those paths run, and step the wall clock).
+    /// `ingestLimits`: the input bounds; `clocks`: the wall and monotonic clocks; `fileSystem`:
+    /// the journal's file layer (parameters so tests can make those paths run, step the wall
+    /// clock and slow the disk down).
     init(
         configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal, status: StatusBoard,
         outboundCapacity: Int, ingestLimits: IngestJournal.Limits, clocks: JournalClock.Sources = .system,
-        live: LiveSettings? = nil
+        live: LiveSettings? = nil, fileSystem testFileSystem: FileSystem? = nil
     ) throws {
         self.configuration = configuration
         self.live = live
@@ -114,13 +115,15 @@ public final class GatewayService {
             logger.warning("fault injection: unsynced journal writes are held in memory, so a kill loses what a power cut would; for reliability runs only")
             fileSystem = PowerLossFileSystem()
         }
+        if let testFileSystem { fileSystem = testFileSystem }
         let journalExisted = FileManager.default.fileExists(atPath: layout.metaPath)
         ingest = try IngestJournal(
-            layout: layout, fsync: configuration.fsync, syncIntervalMs: configuration.fsyncIntervalMs,
+            layout: layout, fsync: configuration.fsync, syncsPerSecond: configuration.fsyncMaxPerSecond,
             resizeKeepingFrom: JournalOpening.keepFrom(layout, snapshot: { (try? snapshot.wait()) ?? nil }, fileSystem: fileSystem),
             limits: ingestLimits,
             passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
-            fileSystem: fileSystem, clock: JournalClock(sources: clocks), onInput: { inbox.inputArrived(waiting: $0) })
+            fileSystem: fileSystem, clock: JournalClock(sources: clocks), onInput: { inbox.inputArrived(waiting: $0) },
+            onDurable: { inbox.journalDurable() })
         let report = ingest.withJournal { $0.report }
         logger.info("journal opened", metadata: ["records": "\(report.records)"])
         if !journalExisted {
@@ -165,7 +168,7 @@ public final class GatewayService {
         broker = try BrokerSession(configuration: configuration, sink: ingest, inbox: inbox, logger: logger, startedAt: startedAt)
         updateRetention()
         try journalPending()
-        try ingest.withJournal { try $0.sync() }
+        try ingest.sync()
     }
 
     // MARK: - The loop
@@ -203,27 +206,23 @@ public final class GatewayService {
         }
     }
 
-    /// Journaled input that wakes the loop before the next sync with `fsync interval`.
+    /// Journaled input that wakes the loop before the next sync with `fsync interval` (which
+    /// wakes it when it ends).
     static let inputBatch = 128
 
     /// How long the loop may sleep, and what arrival wakes it sooner.
     ///
     /// With `fsync interval` nothing reaches the cleaned topics before the journal's next sync,
     /// so while anything written awaits that sync, input wakes the loop only by the batch and
-    /// otherwise waits for the sync: a few turns per sync instead of one per read of the socket
-    /// (the same readings come out at the same sync). Acknowledgements wake it only when
-    /// publications are held back by the in-flight limit, and then by half that limit.
+    /// otherwise waits for the sync, whose end wakes it (`Inbox.journalDurable`): fewer turns
+    /// than one per read of the socket (the same readings come out at the same sync).
+    /// Acknowledgements wake it only when publications are held back by the in-flight limit,
+    /// and then by half that limit.
     private func nextWake() -> (milliseconds: Int64, condition: Inbox.WakeCondition) {
         var wait: Int64 = 200
         var condition = Inbox.WakeCondition()
-        let (untilSync, unsynced, durable) = ingest.withJournal { j in
-            (j.millisecondsUntilSync(now: Clocks.monotonicMilliseconds()), j.writtenSeq > j.durableSeq, j.durableSeq)
-        }
-        if outbound.waitingCount > 0 { wait = min(wait, untilSync) }
-        if configuration.fsync == .interval && unsynced {
-            wait = min(wait, untilSync)
-            condition.inputs = GatewayService.inputBatch
-        }
+        let (unsynced, durable) = ingest.withJournal { j in (j.writtenSeq > j.durableSeq, j.durableSeq) }
+        if configuration.fsync == .interval && unsynced { condition.inputs = GatewayService.inputBatch }
         condition.acknowledgements =
             outbound.hasSendable(durableThrough: durable) ? max(1, configuration.maxInFlight / 2) : .max
         if !pendingPublications.isEmpty || outbound.needsRefill { wait = min(wait, 20) }
@@ -253,8 +252,8 @@ public final class GatewayService {
         }
     }
 
-    /// How often the journal syncs with `fsync interval` (tests: the setting reaches the journal).
-    var journalSyncIntervalMs: Int64 { ingest.withJournal { $0.syncIntervalMs } }
+    /// The most syncs a second with `fsync interval` (tests: the setting reaches the journal).
+    var journalSyncsPerSecond: Int? { ingest.syncsPerSecond }
 
     /// What the engine may run now (`OutputPacing`): input while the in-memory queue to the
     /// broker is under half full and not spilled; a tick or new settings only once its last
@@ -321,9 +320,10 @@ public final class GatewayService {
                 publicationsThrough = seq
                 n += 1
             }
-            try j.commit(now: Clocks.monotonicMilliseconds())
+            try j.write()
             return n
         }
+        try ingest.commit()
         sensorEvents.note(pendingPublications.prefix(written), now: Clocks.monotonicMilliseconds())
         pendingPublications.removeFirst(written)
         ingest.outputWaits(pacing.inputWaits)
@@ -423,7 +423,7 @@ public final class GatewayService {
     /// a crash could lose, and a failed sync poisons the journal (the gateway stops on it).
     private func takeSnapshot() -> EngineSnapshot? {
         do {
-            try ingest.withJournal { try $0.sync() }
+            try ingest.sync()
         } catch {
             logger.error("journal sync before a snapshot failed; no snapshot taken", metadata: ["error": "\(error)"])
             ingest.fail("\(error)")
@@ -476,7 +476,7 @@ public final class GatewayService {
         let acked = ingest.withJournal { outbound.acknowledgedThrough(journalWritten: $0.writtenSeq) }
         guard acked > lastCheckpoint else { return }
         do {
-            try ingest.withJournal { try $0.checkpoint.store(acked) }
+            try ingest.withJournal { try $0.storeCheckpoint(acked) }
             lastCheckpoint = acked
         } catch {
             counters.checkpointFailures += 1
@@ -507,7 +507,7 @@ public final class GatewayService {
             if outbound.waitingCount == 0 && outbound.inFlightCount == 0 && pendingPublications.isEmpty && batch.isEmpty { break }
             await inbox.wait(atMost: 20)
         } while broker.outputConnected && Clocks.monotonicMilliseconds() < deadline
-        try ingest.withJournal { try $0.sync() }
+        try ingest.sync()
         storeCheckpoint()
         // What is left of the budget once the broker's close (a second and a half) is set aside.
         let snapshotDeadline = began + GatewayService.drainBudgetMs - 1_500

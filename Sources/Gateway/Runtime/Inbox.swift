@@ -35,6 +35,8 @@ final class Inbox: Sendable {
         var otherEvents = 0
         /// Journaled input waiting for the pipeline, as last reported (0 once taken).
         var inputWaiting = 0
+        /// A journal sync ended since the last `take()`: publications may have become durable.
+        var durable = false
         /// The loop's thread is in (or about to enter) `waitBlocking`'s wait, for this.
         var sleeping: WakeCondition?
         var waiter: CheckedContinuation<Void, Never>?
@@ -42,9 +44,9 @@ final class Inbox: Sendable {
         var signalsUntaken = 0
         /// Shutdown was requested: every wait ends at once.
         var stopping = false
-        var hasArrivals: Bool { !events.isEmpty || inputWaiting > 0 }
+        var hasArrivals: Bool { !events.isEmpty || inputWaiting > 0 || durable }
         func satisfies(_ c: WakeCondition) -> Bool {
-            stopping || otherEvents > 0 || inputWaiting >= c.inputs || events.count - otherEvents >= c.acknowledgements
+            stopping || otherEvents > 0 || durable || inputWaiting >= c.inputs || events.count - otherEvents >= c.acknowledgements
         }
     }
 
@@ -82,6 +84,11 @@ final class Inbox: Sendable {
         wake { $0.otherEvents += 1 }
     }
 
+    /// A journal sync ended (`JournalFlusher`): what it made durable can be published.
+    func journalDurable() {
+        wake { $0.durable = true }
+    }
+
     /// `waiting`: journaled messages now waiting for the pipeline.
     func inputArrived(waiting: Int) {
         wake { $0.inputWaiting = max(waiting, 1) }
@@ -93,6 +100,7 @@ final class Inbox: Sendable {
         state.withLock { s in
             s.inputWaiting = 0
             s.otherEvents = 0
+            s.durable = false
             defer { s.events.removeAll(keepingCapacity: true) }
             return s.events
         }

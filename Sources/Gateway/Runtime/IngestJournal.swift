@@ -12,6 +12,12 @@ import Synchronization
 /// pipeline takes the journaled input from here in journal order, appends its ticks and
 /// publications, and commits.
 ///
+/// No thread holds the lock across a sync. With `fsync interval` a `JournalFlusher` syncs on a
+/// thread of its own (group commit, within `fsync-max-per-second`) and wakes the pipeline
+/// through `onDurable`; with `fsync always` the thread that needs durability (the network
+/// thread before its acknowledgements leave, the pipeline before it publishes) syncs outside
+/// the lock. Appends go on meanwhile; what they add is covered by the next sync.
+///
 /// Input pauses (the network thread stops reading the socket, and the broker's persistent
 /// session holds the rest) while too much journaled input waits for the pipeline, while the
 /// journal has less than `Limits.reserveBytes` it may use (kept for the pipeline's output),
@@ -71,6 +77,9 @@ final class IngestJournal: MQTTMessageSink {
         var pending = 0
         /// The receive time (journal timeline) of the newest message accepted.
         var lastAcceptedAt: Int64?
+        /// Journal syncs that failed (the first one poisons the journal: input stops, and the
+        /// pipeline stops the gateway on it).
+        var syncFailures = 0
     }
 
     private struct State {
@@ -104,19 +113,30 @@ final class IngestJournal: MQTTMessageSink {
     /// the wall clock neither freezes nor reverses it).
     let clock: JournalClock
     private let onInput: @Sendable (_ waiting: Int) -> Void
+    /// Told (on the flusher's thread) after each sync, so the pipeline publishes what it made durable.
+    private let onDurable: @Sendable () -> Void
+    let fsync: FsyncMode
+    /// Syncs with `fsync interval`; nil in the other modes.
+    private let flusher: JournalFlusher?
+    /// The flusher's budget (nil without one).
+    let syncsPerSecond: Int?
 
     /// - Parameters:
     ///   - passThroughTopic: messages on this topic (replay requests) are not journaled; they go
     ///     on as ordinary MQTT events.
     ///   - onInput: called (on the network thread) after journaling a burst of input, with the
     ///     number of journaled messages now waiting for the pipeline.
+    ///   - syncsPerSecond: with `fsync interval`, the most syncs a second (`fsync-max-per-second`).
+    ///   - onDurable: called (on the flusher's thread) after each sync with `fsync interval`.
     /// Opens (and recovers) the journal; throws when it cannot be opened.
     init(
-        layout: JournalLayout, fsync: FsyncMode, syncIntervalMs: Int64 = 50, resizeKeepingFrom: UInt64? = nil, limits: Limits = Limits(),
+        layout: JournalLayout, fsync: FsyncMode, syncsPerSecond: Int = GatewayConfiguration.defaultFsyncMaxPerSecond,
+        resizeKeepingFrom: UInt64? = nil, limits: Limits = Limits(),
         passThroughTopic: String,
         maxPayloadBytes: Int,
         fileSystem: FileSystem = POSIXFileSystem(), clock: JournalClock = JournalClock(),
-        onInput: @escaping @Sendable (_ waiting: Int) -> Void
+        onInput: @escaping @Sendable (_ waiting: Int) -> Void,
+        onDurable: @escaping @Sendable () -> Void = {}
     ) throws {
         self.limits = limits
         self.passThroughTopic = passThroughTopic
@@ -124,12 +144,16 @@ final class IngestJournal: MQTTMessageSink {
         maxTopicBytes = IngestJournal.maxTopicBytes
         self.clock = clock
         self.onInput = onInput
+        self.onDurable = onDurable
+        self.fsync = fsync
+        flusher = fsync == .interval ? JournalFlusher(maxPerSecond: syncsPerSecond) : nil
+        self.syncsPerSecond = fsync == .interval ? syncsPerSecond : nil
         state = LockedState(
-            State(
-                journal: try Journal(
-                    layout: layout, fsync: fsync, syncIntervalMs: syncIntervalMs, resizeKeepingFrom: resizeKeepingFrom,
-                    fileSystem: fileSystem)))
+            State(journal: try Journal(layout: layout, fsync: fsync, resizeKeepingFrom: resizeKeepingFrom, fileSystem: fileSystem)))
+        flusher?.start { [weak self] in self?.syncOutsideTheLock() }
     }
+
+    deinit { flusher?.stop() }
 
     /// Record times never go back: new ones are at least `time` (the latest the journal holds).
     func resume(after time: Int64) { clock.resume(notBefore: time) }
@@ -185,15 +209,23 @@ final class IngestJournal: MQTTMessageSink {
     /// Called after each read of the socket, before libmosquitto sends the acknowledgements it
     /// queued: the burst goes to the journal file, and with `fsync always` to the disk, so an
     /// acknowledged reading survives a kill (and, with `always`, a power cut).
+    ///
+    /// With `fsync always` this thread syncs before it returns (outside the lock: the
+    /// pipeline goes on appending); with `fsync interval` the flusher is asked to.
     func endOfBurst() {
-        let waiting = state.withLock { s in
+        let (waiting, unsynced) = state.withLock { s in
             IngestJournal.appendHeld(&s)
             IngestJournal.write(&s)
-            if s.journal.fsync == .always, s.failure == nil, s.journal.durableSeq < s.journal.writtenSeq {
-                do { try s.journal.sync() } catch { s.failure = "\(error)" }
-            }
             refreshPause(s)
-            return s.pending.count
+            return (s.pending.count, s.failure == nil && s.journal.durableSeq < s.journal.writtenSeq)
+        }
+        if unsynced {
+            switch fsync {
+            // A failure is noted in the state (input stops, `lostAcceptedMessages`) and counted.
+            case .always: _ = try? syncOutsideTheLockThrowing()
+            case .interval: flusher?.request()
+            case .never: break
+            }
         }
         onInput(waiting)
     }
@@ -279,6 +311,60 @@ final class IngestJournal: MQTTMessageSink {
     /// seq when none waits: the engine's state covers every input before it, once what was taken
     /// has run.
     var firstUntakenSeq: UInt64 { state.withLock { $0.pending.first?.seq ?? $0.journal.nextSeq } }
+    // MARK: - Durability
+
+    /// Makes what is written durable as the fsync mode says: `always` syncs now on the calling
+    /// thread, outside the lock; `interval` asks the flusher (the caller learns of the sync
+    /// through `onDurable`); `never` has nothing to do. Throws (and stops input) when the
+    /// journal failed.
+    func commit() throws {
+        switch fsync {
+        case .always: try syncOutsideTheLockThrowing()
+        case .interval: if state.withLock({ $0.journal.durableSeq < $0.journal.nextSeq - 1 }) { flusher?.request() }
+        case .never: break
+        }
+        if let failure = state.withLock({ $0.failure }) { throw GatewayFailure.journal(failure) }
+    }
+
+    /// Syncs everything appended so far now, on the calling thread, without holding the lock
+    /// across the sync (start-up, before a snapshot, at shutdown). Throws when it failed.
+    func sync() throws { try syncOutsideTheLockThrowing() }
+
+    /// The flusher's sync. A failure is not thrown here but noted in the state and counted
+    /// (`syncFailures`): input stops at once, and the pipeline's next `commit` throws it, which
+    /// stops the gateway with the failure logged.
+    private func syncOutsideTheLock() {
+        if (try? syncOutsideTheLockThrowing()) == true { onDurable() }
+    }
+
+    /// True when a sync ran (false: everything written was durable already).
+    @discardableResult
+    private func syncOutsideTheLockThrowing() throws -> Bool {
+        let pending = try state.withLock { s -> Journal.PendingSync? in
+            if let failure = s.failure { throw GatewayFailure.journal(failure) }
+            do { return try s.journal.beginSync() } catch {
+                IngestJournal.noteSyncFailure(error, &s)
+                refreshPause(s)
+                throw error
+            }
+        }
+        guard let pending else { return false }
+        var failure: (any Error)?
+        do { try pending.run() } catch { failure = error }
+        try state.withLock { s in
+            defer { refreshPause(s) }
+            do { try s.journal.finishSync(pending, failure: failure) } catch {
+                IngestJournal.noteSyncFailure(error, &s)
+                throw error
+            }
+        }
+        return true
+    }
+
+    private static func noteSyncFailure(_ error: any Error, _ s: inout State) {
+        s.statistics.syncFailures += 1
+        if s.failure == nil { s.failure = "journal sync failed: \(error)" }
+    }
 
     /// Runs `body` with the journal (publications, commits, checkpoints, statistics).
     func withJournal<R>(_ body: (Journal) throws -> R) rethrows -> R {

@@ -60,6 +60,12 @@ extension GatewayMetrics {
             "sensor_gateway_journal_appended_bytes_total", .counter, "Bytes of journal records appended since start (headers included).",
             [([], Double(s.journal.appendedBytes))])
         metric(
+            "sensor_gateway_journal_appended_bytes_by_type_total", .counter,
+            "Bytes of journal records appended since start, by record type (message and tick are the input; publication the output).",
+            RecordType.allCases.map { t in
+                ([("type", t.label)], Double(s.journal.appendedBytesByType[Int(t.rawValue)]))
+            })
+        metric(
             "sensor_gateway_service_turn_longest_seconds", .gauge, "The service loop's longest single turn since start (its worst stall).",
             [([], Double(longestTurnMs) / 1000)])
         metric(

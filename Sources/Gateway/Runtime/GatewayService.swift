@@ -70,8 +70,8 @@ public final class GatewayService {
     /// instead, and the retained position is updated every turn.
     static let snapshotUnderPressureMs: Int64 = 500
     /// A snapshot waits until the journal has grown by this many times the last snapshot's
-    /// size, so snapshots add at most 1/4 to the bytes the journal itself writes (flash wear).
-    static let journalBytesPerSnapshotByte: UInt64 = 4
+    /// size, so snapshots add at most 1/16 to the bytes the journal itself writes (flash wear).
+    static let journalBytesPerSnapshotByte: UInt64 = 16
     /// How often the journal's retained position follows acknowledgements and snapshots.
     static let retentionEveryMs: Int64 = 100
     static let checkpointEveryMs: Int64 = 1_000

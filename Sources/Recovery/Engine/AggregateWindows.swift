@@ -1,6 +1,9 @@
 /// Per-sensor tumbling windows over event time. A window closes (and is published) once the
 /// sensor's released readings pass its end; a later change to a closed window (a restatement)
-/// publishes it again with `revision + 1`. Closed windows are kept for the late horizon.
+/// publishes it again with `revision + 1`. Closed windows that a restatement can revise (they
+/// hold estimates, or a `gap` was published over them) are kept for the late horizon; the others
+/// only for `plainKeptWidths` window widths, so a sensor's state does not grow with the horizon
+/// (a restatement only ever replaces an estimate or fills a gap).
 ///
 /// Real values are kept only as count, sum, min and max. Estimates are kept individually up to
 /// `Window.exactEstimates` per window, so a restatement takes the replaced one out exactly; past
@@ -78,6 +81,14 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         /// before readings pass its end, the window continues (opened again at revision + 1)
         /// instead of starting over at revision 0. nil: false (optional for older snapshots).
         var closedEarly: Bool?
+        /// A `gap` was published over this window: a restated reading of the gap may land in it.
+        /// nil: false (optional for older snapshots).
+        var gapTouched: Bool?
+
+        /// Whether a restatement can still change this window: it holds estimates, or a gap.
+        var revisable: Bool {
+            !estimates.isEmpty || foldedCorrected.count + foldedSynthetic.count > 0 || gapTouched == true
+        }
 
         /// Every value in the window.
         var all: Summary {
@@ -227,9 +238,25 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         return closing.map { windows[$0] }
     }
 
-    /// Forgets closed windows older than the late horizon: they can no longer be restated.
-    mutating func prune(now: Int64, horizon: Int64) {
-        windows.removeAll { w in w.closedAt.map { now - $0 > horizon } ?? false }
+    /// Forgets closed windows older than the late horizon (they can no longer be restated), and
+    /// closed windows no restatement can revise once closed for `plainKeptWidths` widths (only a
+    /// reading released out of `ts` order could still land in one; it then opens the window anew).
+    mutating func prune(now: Int64, horizon: Int64, width: Int64) {
+        let plainAge = Swift.min(horizon, Self.plainKeptWidths * width)
+        windows.removeAll { w in
+            guard let closed = w.closedAt else { return false }
+            return now - closed > horizon || (!w.revisable && w.closedEarly != true && now - closed > plainAge)
+        }
+    }
+
+    static let plainKeptWidths: Int64 = 2
+
+    /// Marks the held windows a `gap` from `fromTs` to `toTs` was published over: a late reading
+    /// of the gap restates it and is added to its window, so that window stays revisable.
+    mutating func noteGap(fromTs: Int64, toTs: Int64, width: Int64) {
+        for i in windows.indices where windows[i].start + width > fromTs && windows[i].start <= toTs {
+            windows[i].gapTouched = true
+        }
     }
 
     static func floor(_ ts: Int64, _ width: Int64) -> Int64 {

@@ -3,8 +3,8 @@
 /// for an already-published seq is a restatement, too late, or a duplicate.
 ///
 /// Only non-`ok` publications are kept, as ranges, so memory follows the number of fills, not
-/// the number of readings. Entries past the late horizon are kept (up to `expiredCap`) only to
-/// answer `too_late`.
+/// the number of readings. Entries past the late horizon are kept (up to `expiredCap`, the newest)
+/// only to answer `too_late`; a reading for an older one counts as a duplicate.
 struct PublishedHistory: Codable, Sendable, Equatable {
     struct Entry: Codable, Sendable, Equatable {
         var from: UInt64
@@ -22,7 +22,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         case settled
     }
 
-    static let expiredCap = 4096
+    static let expiredCap = 64
     private(set) var entries: [Entry] = []
 
     mutating func record(from: UInt64, to: UInt64, quality: Quality, at time: Int64) {

@@ -4,7 +4,8 @@ extension GatewayMetrics {
     /// Brings the registry up to date with status `s` and renders every series as Prometheus
     /// text exposition format (version 0.0.4). `now`: epoch milliseconds, for ages.
     func render(
-        _ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0, loopAgeMs: Int64? = nil, now: Int64 = Clocks.epochMilliseconds()
+        _ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0, loopAgeMs: Int64? = nil, http: HTTPBinding? = nil,
+        now: Int64 = Clocks.epochMilliseconds()
     ) -> String {
         /// One family from the status: a counter (a total that only grows) or a gauge.
         func metric(_ name: String, _ kind: Kind, _ help: String, _ samples: [([(String, String)], Double)]) {
@@ -16,6 +17,16 @@ extension GatewayMetrics {
             }
         }
         metric("sensor_gateway_broker_connected", .gauge, "1 while connected to the MQTT broker.", [([], s.connected ? 1 : 0)])
+        if let http {
+            metric(
+                "sensor_gateway_http_bound", .gauge,
+                "1 while the HTTP endpoint listens on its configured address; 0 while it still serves the old one because a SIGHUP named an address that could not be bound.",
+                [([], http.bound ? 1 : 0)])
+            metric(
+                "sensor_gateway_http_bind_failures_total", .counter,
+                "Failed binds of the HTTP address since start (retries of a taken address, and SIGHUP moves refused).",
+                [([], Double(http.failures))])
+        }
         metric(
             "sensor_gateway_readings_subscriptions_total", .counter,
             "Readings subscriptions the broker acknowledged since start (one per connection: more than 1 means reconnections).",

@@ -19,7 +19,8 @@ public final class GatewayService {
     private let logger: Logger
     private let shutdown: ShutdownSignal
     private let ingest: IngestJournal
-    private let broker: BrokerSession
+    /// Replaced when a SIGHUP changes the connection settings (`BrokerReconnection`).
+    private var broker: BrokerSession
     private let inbox: Inbox
     private let snapshots: SnapshotWriter
     private var engine: RecoveryEngine
@@ -237,6 +238,7 @@ public final class GatewayService {
     private func turn() throws {
         let began = Clocks.monotonicMilliseconds()
         for arrival in inbox.take() { handle(arrival) }
+        if let next = live?.takeConnectionChange() { reconnect(with: next) }
         try process()
         try finishTurn()
         status.turnCompleted(began: began)
@@ -244,11 +246,22 @@ public final class GatewayService {
     }
 
     private func handle(_ arrival: Inbox.Arrival) {
-        switch broker.handle(arrival.source, arrival.event) {
+        switch broker.handle(arrival) {
         case .none: break
         case .acknowledged(let mid):
             if let latency = outbound.acknowledged(messageID: mid, now: arrival.at) { status.metrics.publishLatency.recordMicroseconds(latency) }
         case .replayRequest(let payload): startReplay(payload)
+        }
+    }
+
+    /// New connection settings from a SIGHUP: a new session replaces the old one, and what the
+    /// old one had not seen acknowledged goes out again on the new one.
+    private func reconnect(with next: GatewayConfiguration) {
+        do {
+            broker = try BrokerReconnection.replace(broker, with: next, sink: ingest, inbox: inbox, logger: logger, startedAt: startedAt)
+            outbound.resendUnacknowledged()
+        } catch {
+            logger.error("SIGHUP: cannot set up connections with the new settings; the old ones stay", metadata: ["error": "\(error)"])
         }
     }
 

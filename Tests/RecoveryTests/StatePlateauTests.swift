@@ -69,4 +69,25 @@ struct StatePlateauTests {
         #expect(PublishedHistory.expiredCap <= 64)
         #expect(history.lookup(9990, now: 10_000_000, horizon: 1000) == .expired)
     }
+
+    /// The keyed form snapshots of format 5 hold.
+    struct KeyedHistory: Codable { var entries: [PublishedHistory.Entry] }
+
+    @Test("the history is written packed, reads back exactly, and the keyed form of older snapshots still reads")
+    func packedHistory() throws {
+        var history = PublishedHistory()
+        for i in UInt64(0)..<600 {
+            let from = 1_000_000 + i * 20
+            history.record(
+                from: from, to: from + i % 3, quality: i % 7 == 0 ? .gap : i % 2 == 0 ? .corrected : .synthetic, at: 1_795_660_000_000 + Int64(i) * 6000)
+            if i % 5 == 0 { history.markRestated(from) }
+        }
+        let packed = try JSONEncoder().encode(history)
+        #expect(try JSONDecoder().decode(PublishedHistory.self, from: packed) == history)
+        let keyed = try JSONEncoder().encode(KeyedHistory(entries: history.entries))
+        #expect(try JSONDecoder().decode(PublishedHistory.self, from: keyed) == history)
+        #expect(packed.count * 3 < keyed.count, "packed \(packed.count) bytes, keyed \(keyed.count)")
+        #expect(throws: (any Error).self) { try PublishedHistory.unpack([1, 2, 9, 0, 0]) }
+        #expect(throws: (any Error).self) { try PublishedHistory.unpack([1, 2]) }
+    }
 }

@@ -90,4 +90,39 @@ struct StatePlateauTests {
         #expect(throws: (any Error).self) { try PublishedHistory.unpack([1, 2, 9, 0, 0]) }
         #expect(throws: (any Error).self) { try PublishedHistory.unpack([1, 2]) }
     }
+
+    /// The keyed form snapshots of format 5 hold.
+    struct KeyedWindows: Codable {
+        var windows: [AggregateWindows.Window]
+        var maxReleasedTs: Int64
+        var earliestOpenEnd: Int64
+    }
+
+    @Test("aggregate windows are written packed and read back exactly; the keyed form of older snapshots still reads")
+    func packedWindows() throws {
+        var w = AggregateWindows()
+        var now: Int64 = 1_795_660_000_000
+        for seq in UInt64(0)..<3000 {
+            let quality: Quality = seq % 20 == 3 ? .corrected : seq % 10 == 7 ? .synthetic : .ok
+            let value = 50 + Double(seq % 50) / 10
+            _ = w.add(ts: now, seq: seq, value: value, quality: quality, replacing: nil, now: now, width: Self.width, limit: 124)
+            if seq % 300 == 3 {
+                _ = w.add(ts: now, seq: seq, value: 52.5, quality: .restated, replacing: .corrected, now: now, width: Self.width, limit: 124)
+            }
+            now += 1000
+        }
+        for seq in UInt64(5000)..<5100 {  // one window with folded estimates
+            _ = w.add(ts: now, seq: seq, value: 51, quality: .synthetic, replacing: nil, now: now, width: Self.width, limit: 124)
+        }
+        w.noteGap(fromTs: now - 700_000, toTs: now - 650_000, width: Self.width)
+        _ = w.closeAll(now: now, width: Self.width)
+        let packed = try JSONEncoder().encode(w)
+        #expect(try JSONDecoder().decode(AggregateWindows.self, from: packed) == w)
+        let keyedForm = try JSONDecoder().decode(
+            KeyedWindows.self, from: try JSONEncoder().encode(KeyedWindows(windows: w.windows, maxReleasedTs: 1, earliestOpenEnd: 2)))
+        let keyed = try JSONEncoder().encode(keyedForm)
+        #expect(try JSONDecoder().decode(AggregateWindows.self, from: keyed).windows == w.windows)
+        #expect(packed.count * 2 < keyed.count, "packed \(packed.count) bytes, keyed \(keyed.count)")
+        #expect(throws: (any Error).self) { try AggregateWindows.unpack([0, 0, 0, 0, 0, 0, 1, 5, 9], []) }
+    }
 }

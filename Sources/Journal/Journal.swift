@@ -47,6 +47,9 @@ public final class Journal {
         public var appended: UInt64 = 0
         /// Bytes of the records appended (headers included): what the journal itself writes.
         public var appendedBytes: UInt64 = 0
+        /// `appendedBytes` by record type (types 0-7; the gateway uses 1-4), so the input's own
+        /// share of the journal's writes can be told from its publications' (flash budget).
+        public var appendedBytesByType = [UInt64](repeating: 0, count: 8)
         /// Records lost when the ring reclaimed a segment.
         public var droppedRecords: UInt64 = 0
         public var reclaimedSegments: UInt64 = 0
@@ -307,6 +310,7 @@ public final class Journal {
         segmentCounts[active!.index] += 1
         statistics.appended += 1
         statistics.appendedBytes += UInt64(buffer.count - before)
+        if type < 8 { statistics.appendedBytesByType[Int(type)] += UInt64(buffer.count - before) }
         if oldestSeq == nil { oldestSeq = seq }
         noteTime(time, seq: seq)
         return seq

@@ -119,11 +119,16 @@ struct RunCommand: AsyncParsableCommand {
             } catch {
                 throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", status: .configuration)
             }
-            let endpoint = HTTPEndpoint(
-                host: http.host, port: http.port, logger: logger,
-                handler: GatewayHTTP.handler(status: status, configuration: settings, live: live))
-            services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup))
         }
+        // Always there, so a SIGHUP can move the endpoint, or start it after `http: off`.
+        let (httpChanges, httpChange) = AsyncStream.makeStream(of: HTTPAddress?.self, bufferingPolicy: .bufferingNewest(8))
+        live.onHTTPChange { httpChange.yield($0) }
+        let handler = GatewayHTTP.handler(status: status, configuration: settings, live: live)
+        let endpoint = RebindingHTTPEndpoint(initial: settings.httpAddress, binding: status.http, logger: logger, changes: httpChanges) {
+            address, state in
+            HTTPEndpoint(host: address.host, port: address.port, logger: logger, bindState: state, handler: handler)
+        }
+        services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup))
         services.append(.init(service: HangupReload(live: live, logLevel: level, logger: logger, load: load), successTerminationBehavior: .ignore))
         // Listed last, so the group's graceful shutdown reaches it first: the gateway drains while
         // the HTTP endpoint still answers.

@@ -8,18 +8,24 @@ import Synchronization
 /// Engine settings (ranges, windows, fill, caps) reach the engine through the journal: the loop
 /// journals them as a configuration record after the input it has taken, so the engine changes
 /// at exactly that point of its input, live and when the journal is replayed after a restart.
-/// Replay limits apply to the next request.
+/// Replay limits apply to the next request. Broker connection settings (and TLS file contents)
+/// are handed to the service loop, which reconnects with them (`BrokerReconnection`); a new HTTP
+/// address to the HTTP service, which binds it (`RebindingHTTPEndpoint`).
 public final class LiveSettings: Sendable {
     private struct State {
         var current: GatewayConfiguration
         var pendingEngine: EngineConfiguration?
         var wake: (@Sendable () -> Void)?
+        /// The broker connection the loop runs with, and a change it has not taken yet.
+        var connection: BrokerConnectionSettings
+        var pendingConnection: GatewayConfiguration?
+        var httpObserver: (@Sendable (HTTPAddress?) -> Void)?
     }
 
     private let state: Mutex<State>
 
     public init(_ configuration: GatewayConfiguration) {
-        state = Mutex(State(current: configuration))
+        state = Mutex(State(current: configuration, connection: BrokerConnectionSettings(configuration)))
     }
 
     /// The settings as they apply now (the start's, with what reloads changed).
@@ -50,7 +56,60 @@ public final class LiveSettings: Sendable {
 
     var replayLimits: ReplayLimits { state.withLock { $0.current.replay } }
 
-    /// `wake` runs when engine settings are waiting (the service loop's inbox).
+    /// Takes `reloaded`'s broker connection settings when they (or the TLS files' contents)
+    /// differ from the running ones; returns the names of what changed (empty: nothing).
+    func apply(connection reloaded: GatewayConfiguration) -> [String] {
+        let (changes, wake) = state.withLock { s -> ([String], (@Sendable () -> Void)?) in
+            var merged = s.current
+            merged.brokerScheme = reloaded.brokerScheme
+            merged.brokerHost = reloaded.brokerHost
+            merged.brokerPort = reloaded.brokerPort
+            merged.clientID = reloaded.clientID
+            merged.username = reloaded.username
+            merged.password = reloaded.password
+            merged.passwordFile = reloaded.passwordFile
+            merged.caFile = reloaded.caFile
+            merged.certFile = reloaded.certFile
+            merged.keyFile = reloaded.keyFile
+            // The default client id follows the running gateway id (restart-only).
+            let next = BrokerConnectionSettings(merged)
+            let changes = next.changes(from: s.connection)
+            guard !changes.isEmpty else { return ([], nil) }
+            s.connection = next
+            s.current = merged
+            s.pendingConnection = merged
+            return (changes, s.wake)
+        }
+        wake?()
+        return changes
+    }
+
+    /// The configuration to reconnect with, once per change (nil: none waiting).
+    func takeConnectionChange() -> GatewayConfiguration? {
+        state.withLock { s in
+            defer { s.pendingConnection = nil }
+            return s.pendingConnection
+        }
+    }
+
+    /// Takes `reloaded`'s HTTP address and hands it to the HTTP service at every reload (so an
+    /// address it could not bind last time is tried again). Returns whether it changed.
+    func apply(http reloaded: HTTPAddress?) -> Bool {
+        let (changed, observer) = state.withLock { s -> (Bool, (@Sendable (HTTPAddress?) -> Void)?) in
+            let changed = s.current.httpAddress != reloaded
+            s.current.http = reloaded.map { ($0.host, $0.port) }
+            return (changed, s.httpObserver)
+        }
+        observer?(reloaded)
+        return changed
+    }
+
+    /// `observer` is told the HTTP address at each reload (the HTTP service rebinds when it differs).
+    public func onHTTPChange(_ observer: @escaping @Sendable (HTTPAddress?) -> Void) {
+        state.withLock { $0.httpObserver = observer }
+    }
+
+    /// `wake` runs when engine or connection settings are waiting (the service loop's inbox).
     func onEngineChange(_ wake: @escaping @Sendable () -> Void) {
         state.withLock { $0.wake = wake }
     }

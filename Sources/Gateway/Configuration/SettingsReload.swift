@@ -3,11 +3,13 @@ import Logging
 /// What a re-read configuration changes on a running gateway (SIGHUP), setting by setting.
 ///
 /// Live: `log-level`, the engine's ranges, windows, fill and caps (journaled, so the engine
-/// changes at one point of its input, also when replayed), and the replay limits. Restart-only:
-/// where and how it connects and listens (broker, identities, TLS and credentials, HTTP), the
-/// journal (its folder and size), what shapes topics and stored state (topic filter, payload
-/// limit, aggregate window), fsync and the log format. The log names each change with its old and
-/// new value, and which of the two kinds it is.
+/// changes at one point of its input, also when replayed), and the replay limits. By
+/// reconnecting: the broker connection (`broker`, `client-id`, `username`, `password-file`,
+/// `ca-file`, `cert`, `key`, and the contents of those files). By rebinding: `http` (the old
+/// address keeps serving when the new one cannot be bound). Restart-only: the journal (its folder
+/// and size), what shapes topics and stored state (gateway id, topic filter, payload limit,
+/// aggregate window), fsync and the log format. The log names each change with its old and new
+/// value, and which kind it is.
 public enum SettingsReload {
     public struct Outcome: Equatable, Sendable {
         /// `log-level` differed and now applies.
@@ -16,6 +18,11 @@ public enum SettingsReload {
         public var applied: [String] = []
         /// Settings that differ and take effect only at the next start.
         public var restartOnly: [String] = []
+        /// What of the broker connection changed (settings, or `tls file contents`): the
+        /// connections reconnect with it.
+        public var reconnected: [String] = []
+        /// The HTTP address changed: the endpoint is moving to it.
+        public var rebound = false
         /// Whether any setting needs a restart.
         public var needsRestart: Bool { !restartOnly.isEmpty }
 
@@ -32,6 +39,11 @@ public enum SettingsReload {
         "future-tolerance-s", "max-sensors", "sensor-retention-s", "replay-max-concurrent", "replay-max-window-s",
     ]
 
+    /// Settings applied by reconnecting both broker connections.
+    public static let reconnectSettings: Set<String> = ["broker", "client-id", "username", "password-file", "ca-file", "cert", "key"]
+    /// Settings applied by binding the HTTP endpoint anew.
+    public static let rebindSettings: Set<String> = ["http"]
+
     /// Applies `reloaded` to the running gateway through `live`, logging each change.
     @discardableResult
     public static func apply(_ reloaded: GatewayConfiguration, live: LiveSettings, logLevel: LiveLogLevel, logger: Logger) -> Outcome {
@@ -42,8 +54,15 @@ public enum SettingsReload {
             let (old, new) = (setting.value(in: running), setting.value(in: reloaded))
             guard old != new, setting.name != "log-level" else { continue }
             let live = liveSettings.contains(setting.name)
-            changes[setting.name] = "\(old.isEmpty ? "(unset)" : old) -> \(new.isEmpty ? "(unset)" : new)\(live ? "" : " (after a restart)")"
-            if live { outcome.applied.append(setting.name) } else { outcome.restartOnly.append(setting.name) }
+            let reconnect = reconnectSettings.contains(setting.name)
+            let rebind = rebindSettings.contains(setting.name)
+            let how = live ? "" : reconnect ? " (by reconnecting)" : rebind ? " (by rebinding)" : " (after a restart)"
+            changes[setting.name] = "\(old.isEmpty ? "(unset)" : old) -> \(new.isEmpty ? "(unset)" : new)\(how)"
+            if live {
+                outcome.applied.append(setting.name)
+            } else if !reconnect && !rebind {
+                outcome.restartOnly.append(setting.name)
+            }
         }
         if outcome.levelChanged {
             let change: Logger.Metadata = ["from": "\(logLevel.level)", "to": "\(reloaded.logLevel)"]
@@ -66,11 +85,22 @@ public enum SettingsReload {
         if reloaded.engine.maxFill != running.engine.maxFill, let warning = FillBudget.warning(effective) {
             logger.warning("SIGHUP: \(warning)")
         }
+        outcome.reconnected = live.apply(connection: reloaded)
+        if !outcome.reconnected.isEmpty {
+            var said = changes.filter { reconnectSettings.contains($0.key) }
+            if outcome.reconnected.contains("tls file contents") { said["tls file contents"] = "changed (by reconnecting)" }
+            if outcome.reconnected.contains("password") && said["password-file"] == nil { said["password"] = "changed (by reconnecting)" }
+            logger.notice("SIGHUP: reconnecting to the broker with the new settings", metadata: said)
+        }
+        outcome.rebound = live.apply(http: reloaded.httpAddress)
+        if outcome.rebound {
+            logger.notice("SIGHUP: moving the HTTP endpoint", metadata: changes.filter { rebindSettings.contains($0.key) })
+        }
         if outcome.needsRestart {
             logger.warning(
                 "SIGHUP: these changes take effect at the next start", metadata: changes.filter { outcome.restartOnly.contains($0.key) })
         }
-        if !outcome.levelChanged && changes.isEmpty { logger.notice("SIGHUP: configuration re-read; nothing changed") }
+        if !outcome.levelChanged && changes.isEmpty && outcome.reconnected.isEmpty { logger.notice("SIGHUP: configuration re-read; nothing changed") }
         return outcome
     }
 }

@@ -27,7 +27,7 @@ public enum GatewayHTTP {
             case "/metrics":
                 return .init(
                     status: 200, contentType: "text/plain; version=0.0.4",
-                    body: status.metrics.render(s, longestTurnMs: status.longestTurnMs, loopAgeMs: status.loopAgeMs))
+                    body: status.metrics.render(s, longestTurnMs: status.longestTurnMs, loopAgeMs: status.loopAgeMs, http: status.http))
             case "/healthz":
                 var problems: [String] = []
                 if s.restoring { problems.append("\"starting: restoring state from the snapshot and the journal\"") }

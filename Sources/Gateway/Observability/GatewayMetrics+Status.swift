@@ -4,7 +4,8 @@ extension GatewayMetrics {
     /// Brings the registry up to date with status `s` and renders every series as Prometheus
     /// text exposition format (version 0.0.4). `now`: epoch milliseconds, for ages.
     func render(
-        _ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0, loopAgeMs: Int64? = nil, now: Int64 = Clocks.epochMilliseconds()
+        _ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0, loopAgeMs: Int64? = nil, http: HTTPBinding? = nil,
+        now: Int64 = Clocks.epochMilliseconds()
     ) -> String {
         /// One family from the status: a counter (a total that only grows) or a gauge.
         func metric(_ name: String, _ kind: Kind, _ help: String, _ samples: [([(String, String)], Double)]) {
@@ -16,6 +17,16 @@ extension GatewayMetrics {
             }
         }
         metric("sensor_gateway_broker_connected", .gauge, "1 while connected to the MQTT broker.", [([], s.connected ? 1 : 0)])
+        if let http {
+            metric(
+                "sensor_gateway_http_bound", .gauge,
+                "1 while the HTTP endpoint listens on its configured address; 0 while it still serves the old one because a SIGHUP named an address that could not be bound.",
+                [([], http.bound ? 1 : 0)])
+            metric(
+                "sensor_gateway_http_bind_failures_total", .counter,
+                "Failed binds of the HTTP address since start (retries of a taken address, and SIGHUP moves refused).",
+                [([], Double(http.failures))])
+        }
         metric(
             "sensor_gateway_readings_subscriptions_total", .counter,
             "Readings subscriptions the broker acknowledged since start (one per connection: more than 1 means reconnections).",
@@ -59,6 +70,12 @@ extension GatewayMetrics {
         metric(
             "sensor_gateway_journal_appended_bytes_total", .counter, "Bytes of journal records appended since start (headers included).",
             [([], Double(s.journal.appendedBytes))])
+        metric(
+            "sensor_gateway_journal_appended_bytes_by_type_total", .counter,
+            "Bytes of journal records appended since start, by record type (message and tick are the input; publication the output).",
+            RecordType.allCases.map { t in
+                ([("type", t.label)], Double(s.journal.appendedBytesByType[Int(t.rawValue)]))
+            })
         metric(
             "sensor_gateway_service_turn_longest_seconds", .gauge, "The service loop's longest single turn since start (its worst stall).",
             [([], Double(longestTurnMs) / 1000)])

@@ -8,6 +8,8 @@ public final class StatusBoard: Sendable {
     private let current = Mutex(GatewayStatusSnapshot())
     /// The gateway's metrics registry, which the service loop records into and `/metrics` renders.
     public let metrics = GatewayMetrics()
+    /// How the HTTP endpoint stands against its configured address (`RebindingHTTPEndpoint`).
+    public let http = HTTPBinding()
     /// Monotonic milliseconds of the last completed turn; 0 before the first.
     private let lastTurn = Atomic<Int64>(0)
 

@@ -27,28 +27,34 @@ final class BrokerSession {
 
     let input: MQTTClient
     let output: MQTTClient
+    /// This session's number: 0 at start, one more for each SIGHUP reconnection. Events of
+    /// another generation (an old session's last ones) are ignored.
+    let generation: Int
     private(set) var inputPhase = Phase.connecting
     private(set) var outputConnected = false
     private var pendingSubscription: MessageID?
-    private let configuration: GatewayConfiguration
+    let configuration: GatewayConfiguration
     private let logger: Logger
     private let startedAt: Int64
 
     static let offlineStatus = GatewayStatusNotice(state: .offline).json
 
     /// Both connections' events go to `inbox`, from their network threads.
-    init(configuration: GatewayConfiguration, sink: any MQTTMessageSink, inbox: Inbox, logger: Logger, startedAt: Int64) throws {
+    init(
+        configuration: GatewayConfiguration, sink: any MQTTMessageSink, inbox: Inbox, logger: Logger, startedAt: Int64, generation: Int = 0
+    ) throws {
         self.configuration = configuration
+        self.generation = generation
         self.logger = logger
         self.startedAt = startedAt
         var inbound = BrokerSession.base(configuration, clientID: configuration.effectiveClientID)
         inbound.cleanSession = false
         inbound.keepAliveSeconds = 60
-        input = try MQTTClient(inbound, sink: sink, onEvents: { inbox.push(.input, $0) })
+        input = try MQTTClient(inbound, sink: sink, onEvents: { inbox.push(.input, $0, generation: generation) })
         var outbound = BrokerSession.base(configuration, clientID: configuration.outputClientID)
         outbound.cleanSession = true
         outbound.will = .init(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
-        output = try MQTTClient(outbound, onEvents: { inbox.push(.output, $0) })
+        output = try MQTTClient(outbound, onEvents: { inbox.push(.output, $0, generation: generation) })
     }
 
     private static func base(_ c: GatewayConfiguration, clientID: String) -> MQTTConfiguration {
@@ -77,10 +83,23 @@ final class BrokerSession {
     private(set) var inputConnections = 0
     private(set) var outputConnections = 0
 
+    /// Goes on counting from `old`'s subscriptions and connections (this session replaces it), so
+    /// the metrics' totals never fall and its connections count as reconnections.
+    func continueCounts(from old: BrokerSession) {
+        readingsSubscriptions = old.readingsSubscriptions
+        inputConnections = old.inputConnections
+        outputConnections = old.outputConnections
+    }
+
     /// Starts both connections.
     func start() throws {
         try output.start()
         try input.start()
+    }
+
+    func handle(_ arrival: Inbox.Arrival) -> Outcome {
+        guard arrival.generation == generation else { return .none }
+        return handle(arrival.source, arrival.event)
     }
 
     func handle(_ source: Inbox.Source, _ event: MQTTEvent) -> Outcome {
@@ -161,10 +180,23 @@ final class BrokerSession {
             let deadline = Clocks.monotonicMilliseconds() + 1000
             waiting: while Clocks.monotonicMilliseconds() < deadline {
                 await inbox.wait(atMost: 50)
-                for arrival in inbox.take() where arrival.source == .output && arrival.event == .published(messageID: mid) { break waiting }
+                for arrival in inbox.take()
+                where arrival.generation == generation && arrival.source == .output && arrival.event == .published(messageID: mid) {
+                    break waiting
+                }
             }
         }
         await input.disconnect()
         await output.disconnect()
+    }
+
+    /// Ends this session without the inbox (a SIGHUP reconnection replaces it, and the loop goes
+    /// on taking the inbox): publishes the retained offline status, then disconnects both
+    /// connections, letting the broker acknowledge what it can first. Publications it never
+    /// acknowledged are sent again by the next session (`OutboundQueue.resendUnacknowledged`).
+    static func retire(input: MQTTClient, output: MQTTClient, statusTopic: String) async {
+        _ = try? output.publish(topic: statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
+        await input.disconnect(timeout: .seconds(2))
+        await output.disconnect(timeout: .seconds(2))
     }
 }

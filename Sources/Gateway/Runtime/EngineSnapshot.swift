@@ -16,9 +16,11 @@ import Synchronization
 /// written, and every value the engine can hold encodes (infinities and NaN included), so no
 /// reading can make a snapshot fail to save.
 struct EngineSnapshot: Sendable {
-    /// 5: compact binary frames (4 and earlier: JSON Lines, read as "another version": the
-    /// journal rebuilds the state once, on the first start after an upgrade).
-    static let version: UInt32 = 5
+    /// 6: a sensor's published history packed (`PublishedHistory`); 5, still read: compact
+    /// binary frames (4 and earlier: JSON Lines, read as "another version": the journal rebuilds
+    /// the state once, on the first start after an upgrade; so does version 5 software given 6).
+    static let version: UInt32 = 6
+    static let readable: Set<UInt32> = [5, 6]
     static let mark: [UInt8] = Array("SGES".utf8)
     static let frameHeaderSize = 8
 
@@ -100,7 +102,7 @@ struct EngineSnapshot: Sendable {
         }
         guard bytes.count >= mark.count + 4 else { throw SnapshotError.damaged("truncated mark") }
         let found = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: mark.count, as: UInt32.self)) }
-        guard found == version else { throw SnapshotError.otherVersion("version \(found)") }
+        guard readable.contains(found) else { throw SnapshotError.otherVersion("version \(found)") }
         let frames = try Self.frames(bytes, from: mark.count + 4)
         var decoder = CompactDecoder()
         // Key names are learnt in order (cheap); the sensors are then decoded on every core.

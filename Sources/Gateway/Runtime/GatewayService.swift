@@ -19,7 +19,8 @@ public final class GatewayService {
     private let logger: Logger
     private let shutdown: ShutdownSignal
     private let ingest: IngestJournal
-    private let broker: BrokerSession
+    /// Replaced when a SIGHUP changes the connection settings (`BrokerReconnection`).
+    private var broker: BrokerSession
     private let inbox: Inbox
     private let snapshots: SnapshotWriter
     private var engine: RecoveryEngine
@@ -70,8 +71,8 @@ public final class GatewayService {
     /// instead, and the retained position is updated every turn.
     static let snapshotUnderPressureMs: Int64 = 500
     /// A snapshot waits until the journal has grown by this many times the last snapshot's
-    /// size, so snapshots add at most 1/4 to the bytes the journal itself writes (flash wear).
-    static let journalBytesPerSnapshotByte: UInt64 = 4
+    /// size, so snapshots add at most 1/16 to the bytes the journal itself writes (flash wear).
+    static let journalBytesPerSnapshotByte: UInt64 = 16
     /// How often the journal's retained position follows acknowledgements and snapshots.
     static let retentionEveryMs: Int64 = 100
     static let checkpointEveryMs: Int64 = 1_000
@@ -237,6 +238,7 @@ public final class GatewayService {
     private func turn() throws {
         let began = Clocks.monotonicMilliseconds()
         for arrival in inbox.take() { handle(arrival) }
+        if let next = live?.takeConnectionChange() { reconnect(with: next) }
         try process()
         try finishTurn()
         status.turnCompleted(began: began)
@@ -244,11 +246,22 @@ public final class GatewayService {
     }
 
     private func handle(_ arrival: Inbox.Arrival) {
-        switch broker.handle(arrival.source, arrival.event) {
+        switch broker.handle(arrival) {
         case .none: break
         case .acknowledged(let mid):
             if let latency = outbound.acknowledged(messageID: mid, now: arrival.at) { status.metrics.publishLatency.recordMicroseconds(latency) }
         case .replayRequest(let payload): startReplay(payload)
+        }
+    }
+
+    /// New connection settings from a SIGHUP: a new session replaces the old one, and what the
+    /// old one had not seen acknowledged goes out again on the new one.
+    private func reconnect(with next: GatewayConfiguration) {
+        do {
+            broker = try BrokerReconnection.replace(broker, with: next, sink: ingest, inbox: inbox, logger: logger, startedAt: startedAt)
+            outbound.resendUnacknowledged()
+        } catch {
+            logger.error("SIGHUP: cannot set up connections with the new settings; the old ones stay", metadata: ["error": "\(error)"])
         }
     }
 

@@ -18,6 +18,9 @@ final class Inbox: Sendable {
         var source: Source
         var event: MQTTEvent
         var at: Int64
+        /// Which `BrokerSession` the connection belonged to (a SIGHUP reconnection starts a new
+        /// one; the old one's late events are not the new one's).
+        var generation = 0
     }
 
     /// What ends a `waitBlocking` early, besides any event other than an acknowledgement.
@@ -63,11 +66,11 @@ final class Inbox: Sendable {
         self.afterTimeout = afterTimeout
     }
 
-    func push(_ source: Source, _ batch: [MQTTEvent]) {
+    func push(_ source: Source, _ batch: [MQTTEvent], generation: Int = 0) {
         let now = Clocks.monotonicMicroseconds()
         wake { s in
             for event in batch {
-                s.events.append(Arrival(source: source, event: event, at: now))
+                s.events.append(Arrival(source: source, event: event, at: now, generation: generation))
                 if case .published = event {} else { s.otherEvents += 1 }
             }
         }

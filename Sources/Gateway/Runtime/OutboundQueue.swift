@@ -75,6 +75,20 @@ struct OutboundQueue {
         inFlight.removeValue(forKey: messageID).map { now - $0.queuedAt }
     }
 
+    /// Forgets what was sent and not acknowledged, and what waits, so that all of it is read
+    /// back from the journal and sent again, in order (the connection it went out on was
+    /// replaced: its acknowledgements will never come). Some may have been acknowledged already
+    /// in between: those go again with identical content, as after a crash.
+    mutating func resendUnacknowledged() {
+        var lowest = spilledFrom
+        if head < waiting.count { lowest = min(lowest ?? .max, waiting[head].seq) }
+        if let m = inFlight.values.map(\.seq).min() { lowest = min(lowest ?? .max, m) }
+        inFlight.removeAll()
+        waiting.removeAll()
+        head = 0
+        spilledFrom = lowest
+    }
+
     /// Reloads spilled publications once the in-memory queue has drained.
     var needsRefill: Bool { spilledFrom != nil && waitingCount == 0 }
 

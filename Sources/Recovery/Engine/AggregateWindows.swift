@@ -1,6 +1,9 @@
 /// Per-sensor tumbling windows over event time. A window closes (and is published) once the
 /// sensor's released readings pass its end; a later change to a closed window (a restatement)
-/// publishes it again with `revision + 1`. Closed windows are kept for the late horizon.
+/// publishes it again with `revision + 1`. Closed windows that a restatement can revise (they
+/// hold estimates, or a `gap` was published over them) are kept for the late horizon; the others
+/// only for `plainKeptWidths` window widths, so a sensor's state does not grow with the horizon
+/// (a restatement only ever replaces an estimate or fills a gap).
 ///
 /// Real values are kept only as count, sum, min and max. Estimates are kept individually up to
 /// `Window.exactEstimates` per window, so a restatement takes the replaced one out exactly; past
@@ -78,6 +81,14 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         /// before readings pass its end, the window continues (opened again at revision + 1)
         /// instead of starting over at revision 0. nil: false (optional for older snapshots).
         var closedEarly: Bool?
+        /// A `gap` was published over this window: a restated reading of the gap may land in it.
+        /// nil: false (optional for older snapshots).
+        var gapTouched: Bool?
+
+        /// Whether a restatement can still change this window: it holds estimates, or a gap.
+        var revisable: Bool {
+            !estimates.isEmpty || foldedCorrected.count + foldedSynthetic.count > 0 || gapTouched == true
+        }
 
         /// Every value in the window.
         var all: Summary {
@@ -227,9 +238,134 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         return closing.map { windows[$0] }
     }
 
-    /// Forgets closed windows older than the late horizon: they can no longer be restated.
-    mutating func prune(now: Int64, horizon: Int64) {
-        windows.removeAll { w in w.closedAt.map { now - $0 > horizon } ?? false }
+    /// Forgets closed windows older than the late horizon (they can no longer be restated), and
+    /// closed windows no restatement can revise once closed for `plainKeptWidths` widths (only a
+    /// reading released out of `ts` order could still land in one; it then opens the window anew).
+    mutating func prune(now: Int64, horizon: Int64, width: Int64) {
+        let plainAge = Swift.min(horizon, Self.plainKeptWidths * width)
+        windows.removeAll { w in
+            guard let closed = w.closedAt else { return false }
+            return now - closed > horizon || (!w.revisable && w.closedEarly != true && now - closed > plainAge)
+        }
+    }
+
+    static let plainKeptWidths: Int64 = 2
+
+    /// Marks the held windows a `gap` from `fromTs` to `toTs` was published over: a late reading
+    /// of the gap restates it and is added to its window, so that window stays revisable.
+    mutating func noteGap(fromTs: Int64, toTs: Int64, width: Int64) {
+        for i in windows.indices where windows[i].start + width > fromTs && windows[i].start <= toTs {
+            windows[i].gapTouched = true
+        }
+    }
+
+    // MARK: - Coding
+
+    /// Written packed: the windows' integers in one list and their values in another (a keyed
+    /// window took several hundred bytes, most of a sensor's snapshot with the late horizon's
+    /// windows held). `windows` (keyed) is still read, from snapshots of format 5.
+    private enum CodingKeys: String, CodingKey { case windows, maxReleasedTs, earliestOpenEnd, packedIntegers, packedValues }
+
+    private static let qualities: [Quality] = [.ok, .corrected, .synthetic, .restated, .gap]
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxReleasedTs = try c.decode(Int64.self, forKey: .maxReleasedTs)
+        earliestOpenEnd = try c.decode(Int64.self, forKey: .earliestOpenEnd)
+        if let integers = try c.decodeIfPresent([Int64].self, forKey: .packedIntegers) {
+            windows = try Self.unpack(integers, try c.decode([Double].self, forKey: .packedValues))
+        } else {
+            windows = try c.decode([Window].self, forKey: .windows)
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(maxReleasedTs, forKey: .maxReleasedTs)
+        try c.encode(earliestOpenEnd, forKey: .earliestOpenEnd)
+        let (integers, values) = Self.pack(windows)
+        try c.encode(integers, forKey: .packedIntegers)
+        try c.encode(values, forKey: .packedValues)
+    }
+
+    private static func flag(_ b: Bool?) -> Int64 { b.map { $0 ? 2 : 1 } ?? 0 }
+    private static func unflag(_ v: Int64) -> Bool? { v == 0 ? nil : v == 2 }
+
+    static func pack(_ windows: [Window]) -> ([Int64], [Double]) {
+        var ints: [Int64] = []
+        var values: [Double] = []
+        func summary(_ s: Summary) {
+            ints.append(Int64(s.count))
+            if s.count > 0 { values += [s.sum, s.min, s.max] }
+        }
+        var lastStart: Int64 = 0
+        for w in windows {
+            ints += [w.start &- lastStart, Int64(w.revision), w.closedAt == nil ? 0 : 1, (w.closedAt ?? 0) &- w.start]
+            ints += [flag(w.closedEarly), flag(w.gapTouched), Int64(w.estimates.count)]
+            var lastSeq: Int64 = 0
+            for e in w.estimates {
+                ints += [Int64(bitPattern: e.seq) &- lastSeq, Int64(qualities.firstIndex(of: e.quality) ?? 0)]
+                values.append(e.value)
+                lastSeq = Int64(bitPattern: e.seq)
+            }
+            summary(w.real)
+            summary(w.foldedCorrected)
+            summary(w.foldedSynthetic)
+            lastStart = w.start
+        }
+        return (ints, values)
+    }
+
+    static func unpack(_ ints: [Int64], _ values: [Double]) throws -> [Window] {
+        struct Damaged: Error {}
+        var (i, v) = (0, 0)
+        func int() throws -> Int64 {
+            guard i < ints.count else { throw Damaged() }
+            defer { i += 1 }
+            return ints[i]
+        }
+        func value() throws -> Double {
+            guard v < values.count else { throw Damaged() }
+            defer { v += 1 }
+            return values[v]
+        }
+        func summary() throws -> Summary {
+            var s = Summary()
+            let count = try int()
+            guard count >= 0 else { throw Damaged() }
+            if count > 0 { (s.count, s.sum, s.min, s.max) = (Int(count), try value(), try value(), try value()) }
+            return s
+        }
+        var windows: [Window] = []
+        var lastStart: Int64 = 0
+        while i < ints.count {
+            var w = Window(start: lastStart &+ (try int()))
+            w.revision = Int(try int())
+            let closed = try int()
+            let closedAt = w.start &+ (try int())
+            if closed != 0 { w.closedAt = closedAt }
+            w.closedEarly = unflag(try int())
+            w.gapTouched = unflag(try int())
+            let estimates = try int()
+            guard estimates >= 0, estimates <= ints.count - i else { throw Damaged() }
+            var lastSeq: Int64 = 0
+            for _ in 0..<estimates {
+                let seq = lastSeq &+ (try int())
+                let q = try int()
+                guard qualities.indices.contains(Int(truncatingIfNeeded: q)) else { throw Damaged() }
+                w.estimates.append(Estimate(seq: UInt64(bitPattern: seq), value: try value(), quality: qualities[Int(q)]))
+                lastSeq = seq
+            }
+            w.real = try summary()
+            w.foldedCorrected = try summary()
+            w.foldedSynthetic = try summary()
+            windows.append(w)
+            lastStart = w.start
+        }
+        guard v == values.count else { throw Damaged() }
+        return windows
     }
 
     static func floor(_ ts: Int64, _ width: Int64) -> Int64 {

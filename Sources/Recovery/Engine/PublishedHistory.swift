@@ -3,8 +3,8 @@
 /// for an already-published seq is a restatement, too late, or a duplicate.
 ///
 /// Only non-`ok` publications are kept, as ranges, so memory follows the number of fills, not
-/// the number of readings. Entries past the late horizon are kept (up to `expiredCap`) only to
-/// answer `too_late`.
+/// the number of readings. Entries past the late horizon are kept (up to `expiredCap`, the newest)
+/// only to answer `too_late`; a reading for an older one counts as a duplicate.
 struct PublishedHistory: Codable, Sendable, Equatable {
     struct Entry: Codable, Sendable, Equatable {
         var from: UInt64
@@ -22,7 +22,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         case settled
     }
 
-    static let expiredCap = 4096
+    static let expiredCap = 64
     private(set) var entries: [Entry] = []
 
     mutating func record(from: UInt64, to: UInt64, quality: Quality, at time: Int64) {
@@ -61,6 +61,72 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         kept.entries = entries.filter { now - $0.publishedAt <= horizon && $0.restated.count <= Self.rememberedRestated }
             .suffix(Self.rememberedEntries)
         return kept.entries.isEmpty ? nil : kept
+    }
+
+    // MARK: - Coding
+
+    /// Written packed: one list of integers, each entry as its distance from the previous one's
+    /// end, its length, its quality, its time after the previous one's, and its restated seqs
+    /// (count, then each as an offset into the range). Small integers take a byte or two where
+    /// keyed entries took about fifty (most of a sensor's snapshot at a field's fault rates).
+    /// `entries` (keyed) is still read, from snapshots of format 5.
+    private enum CodingKeys: String, CodingKey { case entries, packed }
+
+    private static let qualities: [Quality] = [.ok, .corrected, .synthetic, .restated, .gap]
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let packed = try c.decodeIfPresent([Int64].self, forKey: .packed) {
+            entries = try Self.unpack(packed)
+        } else {
+            entries = try c.decodeIfPresent([Entry].self, forKey: .entries) ?? []
+        }
+    }
+
+    init() {}
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Self.pack(entries), forKey: .packed)
+    }
+
+    static func pack(_ entries: [Entry]) -> [Int64] {
+        var out: [Int64] = []
+        out.reserveCapacity(entries.count * 5)
+        var (lastTo, lastAt): (Int64, Int64) = (0, 0)
+        for e in entries {
+            let (from, to) = (Int64(bitPattern: e.from), Int64(bitPattern: e.to))
+            out += [from &- lastTo, to &- from, Int64(qualities.firstIndex(of: e.quality) ?? 0), e.publishedAt &- lastAt, Int64(e.restated.count)]
+            out += e.restated.map { Int64(bitPattern: $0) &- from }
+            (lastTo, lastAt) = (to, e.publishedAt)
+        }
+        return out
+    }
+
+    static func unpack(_ packed: [Int64]) throws -> [Entry] {
+        struct Damaged: Error {}
+        var entries: [Entry] = []
+        var i = 0
+        var (lastTo, lastAt): (Int64, Int64) = (0, 0)
+        func next() throws -> Int64 {
+            guard i < packed.count else { throw Damaged() }
+            defer { i += 1 }
+            return packed[i]
+        }
+        while i < packed.count {
+            let from = lastTo &+ (try next())
+            let to = from &+ (try next())
+            let q = try next()
+            guard qualities.indices.contains(Int(truncatingIfNeeded: q)) else { throw Damaged() }
+            let at = lastAt &+ (try next())
+            let restatedCount = try next()
+            guard restatedCount >= 0, restatedCount <= packed.count - i else { throw Damaged() }
+            var e = Entry(from: UInt64(bitPattern: from), to: UInt64(bitPattern: to), quality: qualities[Int(q)], publishedAt: at)
+            for _ in 0..<restatedCount { e.restated.append(UInt64(bitPattern: from &+ (try next()))) }
+            entries.append(e)
+            (lastTo, lastAt) = (to, at)
+        }
+        return entries
     }
 
     static let rememberedEntries = 8

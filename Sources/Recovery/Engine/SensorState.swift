@@ -200,7 +200,7 @@ struct SensorState: Codable, Sendable {
         guard lastPrune.map({ now - $0 >= 10_000 }) ?? true else { return }
         lastPrune = now
         history.prune(now: now, horizon: c.lateHorizonMs)
-        aggregates.prune(now: now, horizon: c.lateHorizonMs)
+        aggregates.prune(now: now, horizon: c.lateHorizonMs, width: c.aggregateWindowMs)
         if asked != nil {
             asked?.prune(now: now, horizon: c.lateHorizonMs)
             if asked?.isEmpty == true { asked = nil }
@@ -386,6 +386,7 @@ struct SensorState: Codable, Sendable {
             out.totals.countCleaned(.gap)
             out.totals.countGapSeqs(Int(clamping: span))
             history.record(from: from, to: to, quality: .gap, at: now)
+            aggregates.noteGap(fromTs: notice.fromTs, toTs: notice.toTs, width: c.aggregateWindowMs)
             return false
         }
         openFill = OpenFill(through: to, since: now)

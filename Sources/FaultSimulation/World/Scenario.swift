@@ -25,7 +25,7 @@ public struct Scenario: Sendable {
     public var segmentCount = 16
     /// The journal's fsync mode and interval (the gateway's `--fsync`, `--fsync-interval-ms`).
     public var fsync: FsyncMode = .interval
-    public var syncIntervalMs: Int64 = 50
+    public var syncIntervalMs: Int64 = FsyncMode.defaultIntervalMs
 
     /// The broker's persistent-session queue for the gateway (mosquitto's `max_queued_messages`):
     /// beyond it new messages are dropped while the gateway is away or paused.

@@ -18,7 +18,7 @@ public struct GatewayConfiguration: Sendable {
     public var fsync: FsyncMode = .interval
     /// With `fsync interval`: how often the journal syncs. Cleaned output waits for the sync, so
     /// this bounds the latency it adds; lower means more syncs (flash wear on SD cards and eMMC).
-    public var fsyncIntervalMs: Int64 = 50
+    public var fsyncIntervalMs: Int64 = FsyncMode.defaultIntervalMs
     /// How often the engine state is saved (in the background). Until a snapshot covers it,
     /// the journal keeps input it could otherwise reclaim; a restart replays what follows it.
     public var snapshotIntervalMs: Int64 = 10_000
@@ -58,7 +58,7 @@ public struct GatewayConfiguration: Sendable {
         self.gatewayID = gatewayID
         engine.gatewayID = gatewayID
         engine.futureToleranceMs = 86_400_000
-        engine.maxSensors = 20_000
+        engine.maxSensors = EngineConfiguration.defaultMaxSensors
         engine.sensorRetentionMs = 86_400_000
     }
 

@@ -107,7 +107,8 @@ final class IngestJournal: MQTTMessageSink {
     ///     number of journaled messages now waiting for the pipeline.
     /// Opens (and recovers) the journal; throws when it cannot be opened.
     init(
-        layout: JournalLayout, fsync: FsyncMode, syncIntervalMs: Int64 = 50, resizeKeepingFrom: UInt64? = nil, limits: Limits = Limits(),
+        layout: JournalLayout, fsync: FsyncMode, syncIntervalMs: Int64 = FsyncMode.defaultIntervalMs, resizeKeepingFrom: UInt64? = nil,
+        limits: Limits = Limits(),
         passThroughTopic: String,
         maxPayloadBytes: Int,
         fileSystem: FileSystem = POSIXFileSystem(), clock: JournalClock = JournalClock(),

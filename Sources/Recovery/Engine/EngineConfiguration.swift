@@ -24,8 +24,11 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     public var futureToleranceMs: Int64?
     /// Sensors tracked at most: a reading from a new id beyond this is dead-lettered
     /// `too_many_sensors`, so a flood of ids cannot grow memory without bound. nil: no limit;
-    /// the daemon sets 20,000.
+    /// the daemon sets `defaultMaxSensors`.
     public var maxSensors: Int?
+    /// The daemon's tracked-sensor limit, and how many forgotten sensors the engine remembers
+    /// when there is none: the one place the 20,000 is written.
+    public static let defaultMaxSensors = 20_000
     /// A sensor silent (by receive time) for this long is forgotten: what it still holds is
     /// published, its open aggregate windows close, and `expired` is announced on its retained
     /// state topic. Should be at least the late horizon (nothing restatable is forgotten). nil

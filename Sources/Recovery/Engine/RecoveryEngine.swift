@@ -323,10 +323,10 @@ public struct RecoveryEngine: Codable, Sendable {
         return SensorState(id: id, firstReceipt: receivedAt, configuration: configuration)
     }
 
-    /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (20,000 without a cap).
+    /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (`EngineConfiguration.defaultMaxSensors` without a cap).
     private mutating func remember(_ sensor: SensorState, at now: Int64) {
         if let r = sensor.remembered(at: now, horizon: configuration.lateHorizonMs) {
-            forgotten.remember(r, cap: configuration.maxSensors ?? 20_000)
+            forgotten.remember(r, cap: configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors)
         }
     }
 

@@ -24,6 +24,8 @@ final class SnapshotWriter: Sendable {
     private let path: String
     private let logger: Logger
     private let state: Mutex<Status>
+    /// The background write in progress (or the last one), for `waitIdle`.
+    private let current = Mutex<Task<Void, Never>?>(nil)
 
     /// `retainFrom`: what the snapshot already on disk needs (nil when there is none).
     init(path: String, logger: Logger, retainFrom: UInt64?) {
@@ -42,7 +44,7 @@ final class SnapshotWriter: Sendable {
             return s.writing
         }
         guard !busy else { return false }
-        Task.detached { [self] in write(snapshot) }
+        current.withLock { $0 = Task.detached { [self] in write(snapshot) } }
         return true
     }
 
@@ -53,9 +55,9 @@ final class SnapshotWriter: Sendable {
         return write(snapshot)
     }
 
-    /// Waits for a background write to end.
+    /// Waits for a background write to end (its task's end: no polling).
     func waitIdle() async {
-        while state.withLock({ $0.writing }) { try? await Task.sleep(for: .milliseconds(5)) }
+        await current.withLock { $0 }?.value
     }
 
     @discardableResult

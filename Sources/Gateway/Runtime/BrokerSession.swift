@@ -158,11 +158,7 @@ final class BrokerSession {
         if outputConnected,
             let mid = try? output.publish(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
         {
-            let deadline = Clocks.monotonicMilliseconds() + 1000
-            waiting: while Clocks.monotonicMilliseconds() < deadline {
-                await inbox.wait(atMost: 50)
-                for arrival in inbox.take() where arrival.source == .output && arrival.event == .published(messageID: mid) { break waiting }
-            }
+            await onOwnThread { inbox.waitBlocking(forAcknowledgementOf: mid, atMost: 1000) }
         }
         await input.disconnect()
         await output.disconnect()

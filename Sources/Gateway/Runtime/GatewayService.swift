@@ -134,13 +134,13 @@ public final class GatewayService {
         try broker.start()
         notifier?.send("READY=1\nSTATUS=restored; connecting to the broker")
         try await runOnLoopThread()
-        try await drain()
+        await finishDrain()
     }
 
-    /// Runs the service loop on a thread of its own until the shutdown signal: it blocks between
-    /// turns, where awaiting on the cooperative pool cost two child tasks and a timer per wait
-    /// (the daemon used 14-17% less CPU without them, docs/PERFORMANCE.md), and it keeps a pool
-    /// thread free.
+    /// Runs the service loop on a thread of its own until the shutdown signal, then the drain's
+    /// turns: it blocks between turns, where awaiting on the cooperative pool cost two child
+    /// tasks and a timer per wait (the daemon used 14-17% less CPU without them,
+    /// docs/PERFORMANCE.md), and it keeps a pool thread free.
     private func runOnLoopThread() async throws {
         let handOff = LoopThreadHandOff(service: self)
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
@@ -152,6 +152,7 @@ public final class GatewayService {
                         if wait > 0 { service.inbox.waitBlocking(atMost: wait, until: condition) }
                         try service.turn()
                     }
+                    try service.drainTurns()
                     done.resume()
                 } catch {
                     done.resume(throwing: error)
@@ -232,10 +233,10 @@ public final class GatewayService {
 
     // MARK: - Shutdown
 
-    /// Stop taking readings, process what was taken, wait (`Waits.drainLimitMs` at most) for
-    /// the broker to acknowledge what was sent, sync the journal, record the checkpoint and a
-    /// snapshot.
-    private func drain() async throws {
+    /// The drain, on the loop's thread: stop taking readings, process what was taken, wait
+    /// (`Waits.drainLimitMs` at most) for the broker to acknowledge what was sent, sync the
+    /// journal, record the checkpoint.
+    private func drainTurns() throws {
         logger.notice("shutting down: draining")
         notifier?.send("STOPPING=1")
         ingest.closeInput()
@@ -243,10 +244,15 @@ public final class GatewayService {
         repeat {
             try turn()
             if publisher.isIdle && !pipeline.hasUnrunInput { break }
-            await inbox.wait(atMost: Waits.drainStepMs)
+            inbox.waitBlocking(atMost: Waits.drainStepMs, until: .draining)
         } while broker.outputConnected && Clocks.monotonicMilliseconds() < deadline
         try ingest.withJournal { try $0.sync() }
         maintenance.storeCheckpoint()
+    }
+
+    /// The rest of the drain, once the loop's thread has ended: a last snapshot, the retained
+    /// offline status, both connections closed, the last status.
+    private func finishDrain() async {
         await maintenance.finalSnapshot()
         await broker.close(waitingWith: inbox)
         publishStatus()

@@ -1,3 +1,6 @@
+// Over 250 lines: the gateway's whole turn mirrored in one file, so it reads beside the runtime it
+// copies (Sources/Gateway/Runtime) in one place.
+
 import Journal
 import Recovery
 

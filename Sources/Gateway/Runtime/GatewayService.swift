@@ -27,12 +27,12 @@ public final class GatewayService {
     public let configuration: GatewayConfiguration
     public let status: StatusBoard
     private let logger: Logger
-    private let shutdown: ShutdownSignal
-    private let ingest: IngestJournal
+    let shutdown: ShutdownSignal
+    let ingest: IngestJournal
     private let broker: BrokerSession
-    private let inbox: Inbox
-    private let pipeline: Pipeline
-    private let publisher: Publisher
+    let inbox: Inbox
+    let pipeline: Pipeline
+    let publisher: Publisher
     private let maintenance: Maintenance
     private let observability: Observability
     private let replays: Replays
@@ -48,18 +48,6 @@ public final class GatewayService {
     var afterSending: (@Sendable (_ inFlight: Int) -> Void)? {
         get { publisher.afterSending }
         set { publisher.afterSending = newValue }
-    }
-
-    /// The service loop's waits (monotonic ms), in one place.
-    enum Waits {
-        /// The longest sleep with nothing due.
-        static let idleMs: Int64 = 200
-        /// How soon output held back (no journal room, spilled publications) is tried again.
-        static let retryOutputMs: Int64 = 20
-        /// How long a drain waits for the broker's acknowledgements (the graceful-shutdown limit).
-        static let drainLimitMs: Int64 = 3_000
-        /// How long a draining turn waits for an arrival before the next.
-        static let drainStepMs: Int64 = 20
     }
 
     /// Opens the journal (recovering it), restores the engine and prepares both broker
@@ -137,62 +125,8 @@ public final class GatewayService {
         await finishDrain()
     }
 
-    /// Runs the service loop on a thread of its own until the shutdown signal, then the drain's
-    /// turns: it blocks between turns, where awaiting on the cooperative pool cost two child
-    /// tasks and a timer per wait (the daemon used 14-17% less CPU without them,
-    /// docs/PERFORMANCE.md), and it keeps a pool thread free.
-    private func runOnLoopThread() async throws {
-        let handOff = LoopThreadHandOff(service: self)
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            Thread {
-                do {
-                    let service = handOff.service
-                    while !service.shutdown.isRequested {
-                        let (wait, condition) = service.nextWake()
-                        if wait > 0 { service.inbox.waitBlocking(atMost: wait, until: condition) }
-                        try service.turn()
-                    }
-                    try service.drainTurns()
-                    done.resume()
-                } catch {
-                    done.resume(throwing: error)
-                }
-            }.start()
-        }
-    }
-
-    /// Journaled input that wakes the loop before the next sync with `fsync interval`.
-    static let inputBatch = 128
-
-    /// How long the loop may sleep, and what arrival wakes it sooner.
-    ///
-    /// With `fsync interval` nothing reaches the cleaned topics before the journal's next sync,
-    /// so while anything written awaits that sync, input wakes the loop only by the batch and
-    /// otherwise waits for the sync: a few turns per sync instead of one per read of the socket
-    /// (the same readings come out at the same sync). Acknowledgements wake it only when
-    /// publications are held back by the in-flight limit, and then by half that limit.
-    private func nextWake() -> (milliseconds: Int64, condition: Inbox.WakeCondition) {
-        var wait = Waits.idleMs
-        var condition = Inbox.WakeCondition()
-        let (untilSync, unsynced, durable) = ingest.withJournal { j in
-            (j.millisecondsUntilSync(now: Clocks.monotonicMilliseconds()), j.writtenSeq > j.durableSeq, j.durableSeq)
-        }
-        if publisher.outbound.waitingCount > 0 { wait = min(wait, untilSync) }
-        if configuration.fsync == .interval && unsynced {
-            wait = min(wait, untilSync)
-            condition.inputs = GatewayService.inputBatch
-        }
-        condition.acknowledgements = publisher.heldBackByInFlightLimit(durableThrough: durable) ? max(1, configuration.maxInFlight / 2) : .max
-        if publisher.needsRetry { wait = min(wait, Waits.retryOutputMs) }
-        let hasRoom = publisher.hasRoom
-        if hasRoom, let deadline = pipeline.nextDeadline { wait = min(wait, max(1, deadline - ingest.clock.now())) }
-        // The rest of a batch runs next turn, without a wait.
-        if hasRoom && pipeline.hasUnrunInput { return (0, condition) }
-        return (max(wait, 1), condition)
-    }
-
     /// One turn: events, input, output, bookkeeping.
-    private func turn() throws {
+    func turn() throws {
         let began = Clocks.monotonicMilliseconds()
         for arrival in inbox.take() { handle(arrival) }
         if publisher.hasRoom {
@@ -236,7 +170,7 @@ public final class GatewayService {
     /// The drain, on the loop's thread: stop taking readings, process what was taken, wait
     /// (`Waits.drainLimitMs` at most) for the broker to acknowledge what was sent, sync the
     /// journal, record the checkpoint.
-    private func drainTurns() throws {
+    func drainTurns() throws {
         logger.notice("shutting down: draining")
         notifier?.send("STOPPING=1")
         ingest.closeInput()
@@ -263,10 +197,4 @@ public final class GatewayService {
     public func abandon() async {
         await broker.close(waitingWith: inbox)
     }
-}
-
-/// Hands the service to its loop thread. Unchecked because `GatewayService` is not Sendable; it
-/// is not shared either: `run()` waits for the thread to end before it touches the service again.
-private struct LoopThreadHandOff: @unchecked Sendable {
-    let service: GatewayService
 }

@@ -1,3 +1,6 @@
+// Over 250 lines: the engine's whole surface (ingest, tick, admission, expiry) in one place; one
+// sensor's decisions are in SensorState.swift, snapshots in RecoveryEngine+Snapshot.swift.
+
 import Wire
 
 /// The recovery engine: a pure, deterministic function from inbound messages and clock ticks to

@@ -8,4 +8,8 @@ public enum FsyncMode: String, Sendable, CaseIterable {
     case interval
     /// Never syncs (tests, throwaway setups): the OS decides when data reaches the disk.
     case never
+
+    /// How often `interval` syncs unless configured otherwise (ms): the one place this
+    /// default is written.
+    public static let defaultIntervalMs: Int64 = 50
 }

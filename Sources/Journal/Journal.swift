@@ -118,7 +118,7 @@ public final class Journal {
     /// ones as far as they fit; refused only when those records do not fit. Without it, a size
     /// change is refused. `Journal.plan` says beforehand what opening will do.
     public init(
-        layout requested: JournalLayout, fsync: FsyncMode = .interval, syncIntervalMs: Int64 = 50,
+        layout requested: JournalLayout, fsync: FsyncMode = .interval, syncIntervalMs: Int64 = FsyncMode.defaultIntervalMs,
         resizeKeepingFrom: UInt64? = nil, fileSystem: FileSystem = POSIXFileSystem()
     ) throws {
         self.fileSystem = fileSystem

@@ -1,3 +1,6 @@
+// Over 250 lines: the network thread's loop and the public API share the private handle, context
+// and wake-up pipe; the callbacks, events and errors are in their own files.
+
 import CMosquitto
 import Foundation
 import Synchronization

@@ -18,6 +18,18 @@ private final class Sleeper: Sendable {
     var hasReturned: Bool { returned.load(ordering: .sequentiallyConsistent) }
 }
 
+/// Runs the close's wait for one acknowledgement on a thread of its own.
+private final class Closer: Sendable {
+    let returned = Atomic<Bool>(false)
+    init(_ inbox: Inbox, waitingFor messageID: MessageID) {
+        Thread { [self] in
+            inbox.waitBlocking(forAcknowledgementOf: messageID, generation: 0, atMost: 600_000)
+            returned.store(true, ordering: .sequentiallyConsistent)
+        }.start()
+    }
+    var hasReturned: Bool { returned.load(ordering: .sequentiallyConsistent) }
+}
+
 @Suite("The service loop's inbox")
 struct InboxTests {
     @Test("input below the batch and acknowledgements below theirs leave the loop asleep; the batch wakes it, and nothing is lost")
@@ -75,6 +87,36 @@ struct InboxTests {
         racing.inputArrived(waiting: 1)
         try await waitUntil("woken by input") { second.hasReturned }
         #expect(racing.signalsUntaken == 0)
+    }
+
+    @Test("shutdown ends the loop's wait and every later one, but not the drain's, which any arrival ends")
+    func stopAndTheDrain() async throws {
+        let inbox = Inbox()
+        let running = Sleeper(inbox, until: .anything)
+        try await waitUntil("the loop asleep") { inbox.sleepingUntil == .anything }
+        inbox.stop()
+        try await waitUntil("woken by the stop") { running.hasReturned }
+        let later = Sleeper(inbox, until: .anything)
+        try await waitUntil("a later wait over at once") { later.hasReturned }
+        let draining = Sleeper(inbox, until: .draining)
+        try await waitUntil("the drain asleep") { inbox.sleepingUntil == .draining }
+        #expect(!draining.hasReturned)
+        inbox.push(.output, [.published(messageID: MessageID(3))])
+        try await waitUntil("woken by the acknowledgement") { draining.hasReturned }
+        #expect(inbox.signalsUntaken == 0)
+    }
+
+    @Test("the close's wait ends at the acknowledgement it waits for, not at another")
+    func closeWaitsForItsAcknowledgement() async throws {
+        let inbox = Inbox()
+        inbox.stop()
+        let closer = Closer(inbox, waitingFor: MessageID(9))
+        try await waitUntil("the close asleep") { inbox.sleepingUntil == .draining }
+        inbox.push(.output, [.published(messageID: MessageID(8))])
+        try await waitUntil("asleep again after the other acknowledgement") { inbox.sleepingUntil == .draining }
+        #expect(!closer.hasReturned)
+        inbox.push(.output, [.published(messageID: MessageID(9))])
+        try await waitUntil("woken by its acknowledgement") { closer.hasReturned }
     }
 
     @Test("something that arrived before the wait ends it at once")

@@ -85,7 +85,7 @@ struct RestoreReplayTests {
             if case .input(_, let payload, _) = $0 { payload == Self.payload(3) } else { false }
         }!
         journal.remove(at: lost)
-        var (replay, toJournal) = Self.replay(journal)
+        let (replay, toJournal) = Self.replay(journal)
         #expect(replay.diverged)
         #expect(replay.rebuiltReadings == 1)
         // What consumers saw (the journaled publications) and what the restart publishes anew:

@@ -1,10 +1,14 @@
+// Over 250 lines: the gateway's whole turn mirrored in one file, so it reads beside the runtime it
+// copies (Sources/Gateway/Runtime) in one place.
+
 import Journal
 import Recovery
 
 /// The gateway's runtime turn, mirrored without MQTT, threads or clocks: the real
 /// `RecoveryEngine` and the real `Journal` over the simulator's file layer.
 ///
-/// Mirrors `GatewayService`, `IngestJournal` and `JournalRestore` (Sources/Gateway/Runtime):
+/// Mirrors the gateway's runtime (Sources/Gateway/Runtime: `GatewayService` and its owners
+/// `Pipeline`, `Publisher` and `Maintenance`; `IngestJournal`; `JournalRestore`):
 /// the input connection journals each message as it is read (`accept`, `endOfBurst`: receive
 /// times from the journal's timeline, `JournalTimeline`, as the gateway's `JournalClock` gives
 /// them; input held in memory while the journal is full),
@@ -14,11 +18,11 @@ import Recovery
 /// outbound queue; acknowledgements move the checkpoint; `retainFrom` keeps unfinished work;
 /// a restart reopens the journal and replays it after the last snapshot.
 ///
-/// Where it differs from `GatewayService`:
+/// Where it differs from the gateway's runtime:
 /// - one thread: the input is read at the start of a step, then one turn runs (no `Inbox`, no
 ///   wake conditions); the whole batch runs in one turn (no `InputBatch` split at 1,024);
 /// - snapshots are values taken synchronously and "written" atomically (`SimSnapshot`), with
-///   no growth condition (`journalBytesPerSnapshotByte`);
+///   no growth condition (`Maintenance.journalBytesPerSnapshotByte`);
 /// - the outbound queue never spills to the journal (`SimOutbound`);
 /// - no replay requests, status, metrics, SIGHUP or drain on SIGTERM; stops are crashes.
 final class SimGateway {
@@ -174,7 +178,7 @@ final class SimGateway {
         }
     }
 
-    // MARK: - The pipeline (GatewayService)
+    // MARK: - The pipeline (Pipeline, Publisher, Maintenance)
 
     /// `OutputPacing`: input runs while the outbound queue has room, a tick only once the
     /// engine's output is all journaled.

@@ -23,9 +23,10 @@ public struct Scenario: Sendable {
     /// The journal: `segmentCount` segments within `journalBytes`.
     public var journalBytes = 16 * 32 * 1024
     public var segmentCount = 16
-    /// The journal's fsync mode and interval (the gateway's `--fsync`, `--fsync-interval-ms`).
+    /// The journal's fsync mode (the gateway's `--fsync`) and how often it syncs with `interval`
+    /// (a timer here, where the gateway's `JournalFlusher` syncs as soon as the last sync ended).
     public var fsync: FsyncMode = .interval
-    public var syncIntervalMs: Int64 = 50
+    public var syncIntervalMs: Int64 = FsyncMode.defaultIntervalMs
 
     /// The broker's persistent-session queue for the gateway (mosquitto's `max_queued_messages`):
     /// beyond it new messages are dropped while the gateway is away or paused.

@@ -60,9 +60,9 @@ public struct GatewayConfiguration: Sendable {
     public init(gatewayID: String) {
         self.gatewayID = gatewayID
         engine.gatewayID = gatewayID
-        engine.futureToleranceMs = 86_400_000
-        engine.maxSensors = 20_000
-        engine.sensorRetentionMs = 86_400_000
+        engine.futureToleranceMs = EngineConfiguration.defaultFutureToleranceMs
+        engine.maxSensors = EngineConfiguration.defaultMaxSensors
+        engine.sensorRetentionMs = EngineConfiguration.defaultSensorRetentionMs
     }
 
     /// The MQTT client id: `sensor-gateway-<gateway id>` unless set.

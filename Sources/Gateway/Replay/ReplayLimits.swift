@@ -1,3 +1,4 @@
+import Recovery
 import Synchronization
 
 /// What one replay request may cost: replays share the output connection with the live stream,
@@ -13,7 +14,7 @@ public struct ReplayLimits: Sendable, Equatable {
     public var maxUnacknowledged = 800
     /// The engine's future tolerance: a reading's `ts` may be this far ahead of its receipt, so
     /// a replay starts reading that much (and an hour) before `from`.
-    public var futureToleranceMs: Int64? = 86_400_000
+    public var futureToleranceMs: Int64? = EngineConfiguration.defaultFutureToleranceMs
 
     public init() {}
 }

@@ -15,7 +15,7 @@ public struct ReplayQuery: Sendable {
     /// the wall clock. Records received earlier are skipped without being read.
     public var receivedBeforeFromMs: Int64
 
-    public init(sensorID: String?, from: Int64, to: Int64, futureToleranceMs: Int64? = 86_400_000) {
+    public init(sensorID: String?, from: Int64, to: Int64, futureToleranceMs: Int64? = EngineConfiguration.defaultFutureToleranceMs) {
         self.sensorID = sensorID
         self.from = from
         self.to = to

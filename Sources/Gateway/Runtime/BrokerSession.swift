@@ -177,14 +177,8 @@ final class BrokerSession {
         if outputConnected,
             let mid = try? output.publish(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
         {
-            let deadline = Clocks.monotonicMilliseconds() + 1000
-            waiting: while Clocks.monotonicMilliseconds() < deadline {
-                await inbox.wait(atMost: 50)
-                for arrival in inbox.take()
-                where arrival.generation == generation && arrival.source == .output && arrival.event == .published(messageID: mid) {
-                    break waiting
-                }
-            }
+            let generation = generation
+            await onOwnThread { inbox.waitBlocking(forAcknowledgementOf: mid, generation: generation, atMost: 1000) }
         }
         await input.disconnect()
         await output.disconnect()

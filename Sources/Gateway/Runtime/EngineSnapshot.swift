@@ -166,7 +166,12 @@ struct EngineSnapshot: Sendable {
             }
             decoded.withLock { $0[part] = result }
         }
-        return try decoded.withLock { results in try (0..<parts).flatMap { try results[$0]!.get() } }
+        return try decoded.withLock { results in
+            try (0..<parts).flatMap { part in
+                guard let result = results[part] else { throw SnapshotError.damaged("part \(part) of the sensors was not decoded") }
+                return try result.get()
+            }
+        }
     }
 
     /// The snapshot at `path`; nil when there is none.

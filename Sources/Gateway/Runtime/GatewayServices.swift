@@ -4,7 +4,7 @@ import ServiceLifecycle
 
 /// The gateway as a service of a `ServiceGroup`: opens the journal and restores (throwing
 /// `GatewayFailure.journalUnavailable` when it cannot), runs until the group's graceful
-/// shutdown, then drains. A journal failure while running closes the connections without taking
+/// shutdown or its cancellation, then drains. A journal failure while running closes the connections without taking
 /// more from the broker and throws.
 public struct GatewayDaemon: Service {
     let configuration: GatewayConfiguration
@@ -31,9 +31,16 @@ public struct GatewayDaemon: Service {
             throw GatewayFailure.journalUnavailable("cannot open the journal in \(configuration.journalDirectory): \(error)")
         }
         do {
-            try await withGracefulShutdownHandler {
-                try await service.run()
-            } onGracefulShutdown: {
+            // Graceful shutdown (SIGTERM, SIGINT) and cancellation (the group ending on another
+            // service's failure) both drain: the loop sees the signal within a turn, and the
+            // drain waits `GatewayService.Waits.drainLimitMs` at most for acknowledgements.
+            try await withTaskCancellationHandler {
+                try await withGracefulShutdownHandler {
+                    try await service.run()
+                } onGracefulShutdown: {
+                    shutdown.request()
+                }
+            } onCancel: {
                 shutdown.request()
             }
         } catch {

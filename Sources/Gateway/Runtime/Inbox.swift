@@ -29,7 +29,11 @@ final class Inbox: Sendable {
         var inputs = 1
         /// Acknowledgements of our publications since the last `take()`.
         var acknowledgements = 1
+        /// Whether shutdown ends the wait: not while draining, which runs after shutdown began.
+        var endsAtStop = true
         static let anything = WakeCondition()
+        /// Any arrival, shutdown or not (the drain's and the close's waits).
+        static let draining = WakeCondition(endsAtStop: false)
     }
 
     private struct State {
@@ -42,14 +46,13 @@ final class Inbox: Sendable {
         var durable = false
         /// The loop's thread is in (or about to enter) `waitBlocking`'s wait, for this.
         var sleeping: WakeCondition?
-        var waiter: CheckedContinuation<Void, Never>?
         /// Signals of `sleeper` not yet taken by a wait (0 whenever no wait is in progress).
         var signalsUntaken = 0
-        /// Shutdown was requested: every wait ends at once.
+        /// Shutdown was requested: every wait that `endsAtStop` ends at once.
         var stopping = false
-        var hasArrivals: Bool { !events.isEmpty || inputWaiting > 0 || durable }
         func satisfies(_ c: WakeCondition) -> Bool {
-            stopping || otherEvents > 0 || durable || inputWaiting >= c.inputs || events.count - otherEvents >= c.acknowledgements
+            (stopping && c.endsAtStop) || otherEvents > 0 || durable || inputWaiting >= c.inputs
+                || events.count - otherEvents >= c.acknowledgements
         }
     }
 
@@ -141,47 +144,28 @@ final class Inbox: Sendable {
     /// end at once. For tests.
     var signalsUntaken: Int { state.withLock { $0.signalsUntaken } }
 
-    /// Returns when something arrives, at once if something already has, or after `milliseconds`
-    /// (for the drain and the close, which run on the cooperative pool).
-    func wait(atMost milliseconds: Int64) async {
-        if state.withLock({ $0.hasArrivals }) { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForSignal() }
-            group.addTask { try? await Task.sleep(for: .milliseconds(milliseconds)) }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func waitForSignal() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready: Bool = state.withLock { s in
-                    if s.hasArrivals || Task.isCancelled { return true }
-                    s.waiter = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
+    /// Blocks the calling thread until the broker acknowledges `messageID` on the output
+    /// connection, or for at most `milliseconds`; takes (and drops) every other arrival meanwhile.
+    /// For the close, after the loop's last turn.
+    func waitBlocking(forAcknowledgementOf messageID: MessageID, generation: Int, atMost milliseconds: Int64) {
+        let deadline = Clocks.monotonicMilliseconds() + milliseconds
+        while Clocks.monotonicMilliseconds() < deadline {
+            waitBlocking(atMost: max(1, deadline - Clocks.monotonicMilliseconds()), until: .draining)
+            for arrival in take()
+            where arrival.generation == generation && arrival.source == .output && arrival.event == .published(messageID: messageID) {
+                return
             }
-        } onCancel: {
-            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                defer { s.waiter = nil }
-                return s.waiter
-            }
-            waiter?.resume()
         }
     }
 
     private func wake(_ change: (inout State) -> Void) {
-        let (waiter, wakeSleeper) = state.withLock { s -> (CheckedContinuation<Void, Never>?, Bool) in
+        let wakeSleeper = state.withLock { s -> Bool in
             change(&s)
-            defer { s.waiter = nil }
-            guard let condition = s.sleeping, s.satisfies(condition) else { return (s.waiter, false) }
+            guard let condition = s.sleeping, s.satisfies(condition) else { return false }
             s.sleeping = nil
             s.signalsUntaken += 1
-            return (s.waiter, true)
+            return true
         }
-        waiter?.resume()
         if wakeSleeper { sleeper.signal() }
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import Journal
+import Logging
 
 /// How the gateway opens its journal at start, and the same answer for `config check`: a
 /// changed `journal-max-bytes` resizes it in place, keeping every record the broker has not
@@ -61,5 +63,59 @@ public enum JournalOpening {
             )
         case .refuse(let why): return ("journal: run will refuse to start: \(why)", true)
         }
+    }
+}
+
+extension JournalOpening {
+    /// The journal as the running gateway opened it, with what opening it found.
+    struct Opened {
+        var ingest: IngestJournal
+        /// The engine snapshot on disk, loaded while the journal was opened.
+        var snapshot: SnapshotPreload
+        /// What opening the journal found damaged (shown on `/healthz` and in a metric).
+        var damage: [String]
+        /// Whether the journal's files are still where they were opened.
+        var presence: JournalPresence
+    }
+
+    /// Opens (recovering, resizing) the gateway's journal and logs what that found. `onInput`:
+    /// the network thread's word that journaled input waits; `onDurable`: the flusher's that a
+    /// sync ended (`IngestJournal`); `fileSystem`: a test's file layer (nil: the real one).
+    static func open(
+        _ configuration: GatewayConfiguration, limits: IngestJournal.Limits, clocks: JournalClock.Sources, fileSystem testFileSystem: FileSystem?,
+        logger: Logger, onInput: @escaping @Sendable (_ waiting: Int) -> Void, onDurable: @escaping @Sendable () -> Void
+    ) throws -> Opened {
+        let layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
+        let snapshot = SnapshotPreload(path: configuration.snapshotPath)
+        var fileSystem: FileSystem = POSIXFileSystem()
+        if configuration.faultInjection == .powerLoss {
+            logger.warning("fault injection: unsynced journal writes are held in memory, so a kill loses what a power cut would; for reliability runs only")
+            fileSystem = PowerLossFileSystem()
+        }
+        if let testFileSystem { fileSystem = testFileSystem }
+        let journalExisted = FileManager.default.fileExists(atPath: layout.metaPath)
+        let ingest = try IngestJournal(
+            layout: layout, fsync: configuration.fsync, syncsPerSecond: configuration.fsyncMaxPerSecond,
+            resizeKeepingFrom: keepFrom(layout, snapshot: { (try? snapshot.wait()) ?? nil }, fileSystem: fileSystem),
+            limits: limits,
+            passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
+            fileSystem: fileSystem, clock: JournalClock(sources: clocks), onInput: onInput, onDurable: onDurable)
+        let report = ingest.withJournal { $0.report }
+        logger.info("journal opened", metadata: ["records": "\(report.records)"])
+        if !journalExisted {
+            logger.notice("no journal was found: started a new, empty one", metadata: ["directory": "\(configuration.journalDirectory)"])
+        }
+        let presence = JournalPresence(directory: configuration.journalDirectory, metaPath: layout.metaPath)
+        for p in report.fileProblems { logger.warning("journal file problem", metadata: ["problem": "\(p)"]) }
+        for c in report.corruption { logger.error("journal corruption", metadata: ["damage": "\(c)"]) }
+        if report.tornTail { logger.notice("journal: an interrupted last write was discarded") }
+        if let resized = report.resized { logger.notice("journal resized", metadata: ["change": "\(resized)"]) }
+        let damage = report.needsAttention ? report.corruption + report.setAside.map { "damaged file kept aside: \($0)" } : []
+        if !damage.isEmpty {
+            logger.error(
+                "journal damage found at start; /healthz reports degraded. Run `sensor-gateway journal verify --data-dir \(configuration.dataDirectory)` for the details",
+                metadata: ["problems": "\(damage.count)"])
+        }
+        return Opened(ingest: ingest, snapshot: snapshot, damage: damage, presence: presence)
     }
 }

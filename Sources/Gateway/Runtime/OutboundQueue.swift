@@ -23,7 +23,10 @@ struct OutboundQueue {
     /// When set, publications from this seq on were not kept in memory: read them from the journal.
     private(set) var spilledFrom: UInt64?
 
-    init(capacity: Int = 100_000) { self.capacity = capacity }
+    /// Publications kept in memory before the journal serves as the queue.
+    static let defaultCapacity = 8192
+
+    init(capacity: Int = OutboundQueue.defaultCapacity) { self.capacity = capacity }
 
     var waitingCount: Int { waiting.count - head }
     var inFlightCount: Int { inFlight.count }

@@ -24,6 +24,10 @@ final class SnapshotWriter: Sendable {
     private let path: String
     private let logger: Logger
     private let state: Mutex<Status>
+    /// The background write in progress (or the last one), for `waitIdle`.
+    private let current = Mutex<Task<Void, Never>?>(nil)
+    /// Signalled as each write ends, for `waitIdle(until:)`.
+    private let ended = MonotonicSemaphore()
 
     /// `retainFrom`: what the snapshot already on disk needs (nil when there is none).
     init(path: String, logger: Logger, retainFrom: UInt64?) {
@@ -42,7 +46,7 @@ final class SnapshotWriter: Sendable {
             return s.writing
         }
         guard !busy else { return false }
-        Task.detached { [self] in write(snapshot) }
+        current.withLock { $0 = Task.detached { [self] in write(snapshot) } }
         return true
     }
 
@@ -53,14 +57,24 @@ final class SnapshotWriter: Sendable {
         return write(snapshot)
     }
 
+    /// Waits for a background write to end (its task's end: no polling).
+    func waitIdle() async {
+        await current.withLock { $0 }?.value
+    }
+
     /// Waits for a background write to end, until `deadline` (monotonic ms) at most; false when
     /// it is still writing then (the write goes on: the file is replaced only once complete).
+    /// Woken by the write's end, not by polling.
     func waitIdle(until deadline: Int64) async -> Bool {
-        while state.withLock({ $0.writing }) {
-            if Clocks.monotonicMilliseconds() >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(5))
+        await onOwnThread { [self] in
+            while state.withLock({ $0.writing }) {
+                let left = deadline - Clocks.monotonicMilliseconds()
+                if left <= 0 { return false }
+                // A signal left over from a write nobody waited for only costs one more check.
+                _ = ended.wait(milliseconds: left)
+            }
+            return true
         }
-        return true
     }
 
     /// Whether a snapshot written now is expected to be done by `deadline` (monotonic ms): the
@@ -72,6 +86,7 @@ final class SnapshotWriter: Sendable {
     @discardableResult
     private func write(_ snapshot: EngineSnapshot) -> Bool {
         let started = Clocks.monotonicMilliseconds()
+        defer { ended.signal() }
         do {
             let size = try snapshot.write(to: path, fileSystem: POSIXFileSystem())
             state.withLock { s in

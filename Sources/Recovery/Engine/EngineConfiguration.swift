@@ -22,15 +22,22 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// close aggregate windows early for good). nil accepts any future time; the daemon sets
     /// one day. Past timestamps are always valid (backfills, simulations).
     public var futureToleranceMs: Int64?
+    /// The daemon's future tolerance, for readings and replay windows alike: one day.
+    public static let defaultFutureToleranceMs: Int64 = 86_400_000
     /// Sensors tracked at most: a reading from a new id beyond this is dead-lettered
     /// `too_many_sensors`, so a flood of ids cannot grow memory without bound. nil: no limit;
-    /// the daemon sets 20,000.
+    /// the daemon sets `defaultMaxSensors`.
     public var maxSensors: Int?
+    /// The daemon's tracked-sensor limit, and how many forgotten sensors the engine remembers
+    /// when there is none: the one place the 20,000 is written.
+    public static let defaultMaxSensors = 20_000
     /// A sensor silent (by receive time) for this long is forgotten: what it still holds is
     /// published, its open aggregate windows close, and `expired` is announced on its retained
     /// state topic. Should be at least the late horizon (nothing restatable is forgotten). nil
     /// keeps sensors for ever; the daemon sets one day, so a flood of ids ages out again.
     public var sensorRetentionMs: Int64?
+    /// The daemon's sensor retention: one day.
+    public static let defaultSensorRetentionMs: Int64 = 86_400_000
     /// New epochs (reboots, seq resets) one sensor may start: a burst of this many, then this
     /// many per hour. Beyond it a reading that would start one is dead-lettered `rate_limited`,
     /// so a sender flipping between seqs or boots cannot open an epoch (and a fill) per message.

@@ -1,3 +1,6 @@
+// Over 250 lines: the engine's whole surface (ingest, tick, admission, expiry) in one place; one
+// sensor's decisions are in SensorState.swift, snapshots in RecoveryEngine+Snapshot.swift.
+
 import Wire
 
 /// The recovery engine: a pure, deterministic function from inbound messages and clock ticks to
@@ -337,10 +340,10 @@ public struct RecoveryEngine: Codable, Sendable {
         return SensorState(id: id, firstReceipt: receivedAt, configuration: configuration)
     }
 
-    /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (20,000 without a cap).
+    /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (`EngineConfiguration.defaultMaxSensors` without a cap).
     private mutating func remember(_ sensor: SensorState, at now: Int64) {
         if let r = sensor.remembered(at: now, horizon: configuration.lateHorizonMs) {
-            forgotten.remember(r, cap: configuration.maxSensors ?? 20_000)
+            forgotten.remember(r, cap: configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors)
         }
     }
 

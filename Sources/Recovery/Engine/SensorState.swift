@@ -1,3 +1,6 @@
+// Over 250 lines: one sensor's decisions (heap, release, fill, restatement, epochs) share its
+// private state; split, that state would have to be opened to every part.
+
 /// One sensor's recovery state within its current epoch (boot): the reorder heap, what has been
 /// published, the neighbours estimates are drawn from, its learned period and its aggregates.
 ///

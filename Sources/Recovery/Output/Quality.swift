@@ -1,4 +1,5 @@
-/// The quality flag of a cleaned reading (docs/INTERFACE.md section 2).
-public enum Quality: String, Sendable, Codable {
-    case ok, corrected, synthetic, restated, gap
-}
+import Wire
+
+/// The quality flag of a cleaned reading (docs/INTERFACE.md section 2): `Wire`'s one type, so
+/// what the engine writes and what readers decode cannot drift apart.
+public typealias Quality = Wire.Quality

@@ -2,9 +2,8 @@
 /// read it. The gateway writes these with its fast writer, keys in the documented order; this
 /// type is how the simulator's verifier, the tests and any Swift consumer read them back.
 public struct CleanedReading: Codable, Sendable, Equatable, Hashable {
-    public enum Quality: String, Codable, Sendable, CaseIterable {
-        case ok, corrected, synthetic, restated, gap
-    }
+    /// The one quality type (`Wire.Quality`), by the name readers of this message know.
+    public typealias Quality = Wire.Quality
 
     public var sensorID: String
     public var seq: UInt64

@@ -1,0 +1,138 @@
+import Logging
+import Recovery
+
+/// What the running gateway says about itself: the status snapshot behind `/healthz`,
+/// `/metrics` and the status page (`StatusBoard`), the publish latency metric, sensors'
+/// lifecycle in the log (`SensorEventLog`) and steps of the wall clock.
+///
+/// Each owner reports its own part of the status (`report(into:)`); this type adds the broker's,
+/// the journal's and the input's, and decides how often the per-sensor rows are rebuilt.
+/// Confined to the service loop's thread (`GatewayService`); the HTTP endpoint reads only the
+/// `StatusBoard`.
+final class Observability {
+    let status: StatusBoard
+    private let ingest: IngestJournal
+    private var broker: BrokerSession
+    private let logger: Logger
+    /// Sensors' lifecycle in the log, rate-limited.
+    private var sensorEvents: SensorEventLog
+    /// When the per-sensor rows of the status were last rebuilt: every status update for a
+    /// small fleet, less often for a large one (`sensorRowsEveryMs`).
+    private var lastSensorRowsAt: Int64 = 0
+    /// What `/healthz` said of the broker in the last status published.
+    private var lastBrokerHealth: BrokerHealth?
+    /// Counts of the restore at start (`JournalRestore`), and steps of the wall clock since.
+    private var counters = RuntimeCounters()
+    /// What opening the journal found damaged (shown on `/healthz` and in a metric).
+    private let journalDamage: [String]
+    let startedAt: Int64
+
+    init(status: StatusBoard, ingest: IngestJournal, broker: BrokerSession, journalDamage: [String], startedAt: Int64, logger: Logger) {
+        self.status = status
+        self.ingest = ingest
+        self.broker = broker
+        self.journalDamage = journalDamage
+        self.startedAt = startedAt
+        self.logger = logger
+        sensorEvents = SensorEventLog(logger: logger)
+    }
+
+    /// A SIGHUP replaced the broker session: its status is the new one's.
+    func reconnected(to next: BrokerSession) { broker = next }
+
+    /// What the restore at start found (shown in the status from then on).
+    func restored(_ result: JournalRestore.Result) {
+        counters.restoreMismatches = result.mismatchedPublications
+        counters.restoreCompared = result.comparedPublications
+        if result.snapshotProblem != nil { counters.snapshotReadFailures += 1 }
+    }
+
+    /// A publication's latency from joining the outbound queue to its acknowledgement (µs).
+    func publishLatency(microseconds: Int64) {
+        status.metrics.publishLatency.recordMicroseconds(microseconds)
+    }
+
+    /// Logs the sensor-state notices among publications just journaled.
+    func journaled(_ publications: ArraySlice<Publication>) {
+        sensorEvents.note(publications, now: Clocks.monotonicMilliseconds())
+    }
+
+    /// Logs that the engine admitted `count` sensors (`tracked` now).
+    func sensorsAdmitted(_ count: Int, tracked: Int) {
+        sensorEvents.admitted(count, tracked: tracked, now: Clocks.monotonicMilliseconds())
+    }
+
+    /// Logs and counts each step of the wall clock the journal's timeline saw.
+    func reportClockSteps() {
+        for step in ingest.clock.takeUnreportedSteps() {
+            counters.clockSteps += 1
+            let direction = step.milliseconds > 0 ? "forwards" : "backwards"
+            let effect =
+                step.milliseconds > 0
+                ? "followed: reorder windows open at the step closed early (what they waited for is filled, flagged, and restated if it arrives)"
+                : "not followed: windows keep their length; receive times run ahead of the wall clock by the step until it catches up"
+            logger.warning(
+                "the wall clock stepped \(direction)",
+                metadata: ["step_ms": "\(step.milliseconds)", "effect": "\(effect)", "offset_ms": "\(ingest.clock.offsetMs)"])
+        }
+    }
+
+    /// The broker's part of `/healthz`.
+    private struct BrokerHealth: Equatable {
+        var connected: Bool
+        var subscribed: Bool
+        var refused: Bool
+        init(_ broker: BrokerSession) {
+            connected = broker.inputConnected && broker.outputConnected
+            subscribed = broker.subscribed
+            refused = broker.subscriptionRefused
+        }
+    }
+
+    /// Whether what `/healthz` reports of the broker changed since the last status.
+    var brokerHealthChanged: Bool { BrokerHealth(broker) != lastBrokerHealth }
+
+    /// How often the status page's per-sensor rows are rebuilt: with each status update (0.5 s)
+    /// up to 2,000 sensors, then 0.25 ms per sensor (5 s at 20,000). Copying every sensor's row
+    /// on the service loop twice a second would cost a large fleet's readings latency for a page
+    /// nobody may be looking at; the counters and metrics still update every 0.5 s.
+    static func sensorRowsEveryMs(sensors: Int) -> Int64 { max(500, Int64(sensors) / 4) }
+
+    /// Publishes the status: the broker's, the journal's and the input's parts, and each owner's.
+    func publishStatus(pipeline: Pipeline, publisher: Publisher, maintenance: Maintenance, replays: Replays) {
+        lastBrokerHealth = BrokerHealth(broker)
+        var s = GatewayStatusSnapshot()
+        s.restoring = false
+        s.connected = broker.inputConnected && broker.outputConnected
+        s.subscriptionRefused = broker.subscriptionRefused
+        s.subscribed = broker.subscribed
+        s.readingsSubscriptions = broker.readingsSubscriptions
+        s.runtime = counters
+        let now = Clocks.monotonicMilliseconds()
+        let sensorRows = now - lastSensorRowsAt >= Self.sensorRowsEveryMs(sensors: pipeline.engine.sensorCount)
+        if sensorRows { lastSensorRowsAt = now } else { s.sensors = status.snapshot.sensors }
+        pipeline.report(into: &s, sensorRows: sensorRows)
+        publisher.report(into: &s)
+        maintenance.report(into: &s)
+        replays.report(into: &s)
+        ingest.withJournal { j in
+            s.journalWritable = !j.isPoisoned
+            s.journal = j.statistics
+            s.journalDurableSeq = j.durableSeq
+            s.journalAppendableBytes = j.appendableBytes
+            s.journalCapacityBytes = j.capacityBytes
+            s.journalOldestTime = j.oldestTime
+            s.journalLastSeq = j.nextSeq - 1
+        }
+        if ingest.failure != nil { s.journalWritable = false }
+        s.inputPause = ingest.pause?.rawValue
+        s.ingest = ingest.statistics
+        s.startedAt = startedAt
+        s.runtime.inputReconnects = max(0, broker.inputConnections - 1)
+        s.runtime.outputReconnects = max(0, broker.outputConnections - 1)
+        s.clockOffsetMs = ingest.clock.offsetMs
+        s.lastReceivedAt = s.ingest.lastAcceptedAt
+        s.journalDamage = journalDamage
+        status.update(s)
+    }
+}

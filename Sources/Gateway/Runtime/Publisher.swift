@@ -1,0 +1,166 @@
+import Journal
+import Logging
+import MQTT
+import Recovery
+
+/// Publications from the engine to the broker: journaled, sent once durable, tracked until the
+/// broker acknowledges them.
+///
+/// The engine's publications wait in `pending` until the journal has room for them; journaled,
+/// they join the `OutboundQueue`, which holds them (up to its capacity; beyond it the journal is
+/// the queue and `refillIfNeeded` reads them back) until the journal's durable position passes
+/// them. Then they are sent on the output connection, at most `maxInFlight` unacknowledged at
+/// once, and stay in the queue's in-flight registry until the broker's PUBACK: the lowest
+/// unacknowledged seq is what the checkpoint and the journal's retention follow.
+///
+/// Confined to the service loop's thread (`GatewayService`).
+final class Publisher {
+    private let ingest: IngestJournal
+    private var broker: BrokerSession
+    private let maxInFlight: Int
+    private let journalDirectory: String
+    private let logger: Logger
+    private(set) var outbound: OutboundQueue
+    /// Publications made by the engine and not yet journaled (the journal was full). The
+    /// pipeline appends here.
+    var pending: [Publication]
+    /// Reused for each publication's record payload.
+    private var recordBuffer: [UInt8] = []
+    /// The last journal seq of a publication journaled.
+    private(set) var publicationsThrough: UInt64
+    /// Publications sent since start, by kind.
+    private(set) var published: [Publication.Kind: Int] = [:]
+    /// Test hook: told how many publications await their acknowledgement after each send.
+    var afterSending: (@Sendable (_ inFlight: Int) -> Void)?
+
+    init(
+        outbound: OutboundQueue, pending: [Publication], publicationsThrough: UInt64, ingest: IngestJournal, broker: BrokerSession,
+        configuration: GatewayConfiguration, logger: Logger
+    ) {
+        self.outbound = outbound
+        self.pending = pending
+        self.publicationsThrough = publicationsThrough
+        self.ingest = ingest
+        self.broker = broker
+        maxInFlight = configuration.maxInFlight
+        journalDirectory = configuration.journalDirectory
+        self.logger = logger
+    }
+
+    /// What the engine may run now (`OutputPacing`): input while the in-memory queue to the
+    /// broker is under half full and not spilled; a tick or new settings only once its last
+    /// output is journaled too. While it may not, input waits (and pauses at the broker) and a
+    /// due tick does not wake the loop.
+    var pacing: OutputPacing { OutputPacing(unjournaled: pending.count, outbound: outbound) }
+
+    /// A SIGHUP replaced the broker session: what the old one had not seen acknowledged goes
+    /// out again on the new one, in order.
+    func reconnected(to next: BrokerSession) {
+        broker = next
+        outbound.resendUnacknowledged()
+    }
+
+    /// Nothing left to journal, send or hear back about (the drain is done).
+    var isIdle: Bool { outbound.waitingCount == 0 && outbound.inFlightCount == 0 && pending.isEmpty }
+
+    /// Output is held back for a reason a short wait may end: publications the journal had no
+    /// room for, or spilled ones to read back.
+    var needsRetry: Bool { !pending.isEmpty || outbound.needsRefill }
+
+    /// Journals the engine's publications (as many as fit) and commits (as the fsync mode
+    /// says: `IngestJournal.commit`); `journaled` sees the ones journaled. While some wait for
+    /// journal room, input pauses at the broker (`OutputPacing.inputWaits`).
+    func journalPending(_ journaled: (ArraySlice<Publication>) -> Void) throws {
+        let time = ingest.clock.now()
+        let written: Int = try ingest.withJournal { j in
+            var n = 0
+            for p in pending {
+                let seq: UInt64
+                recordBuffer.removeAll(keepingCapacity: true)
+                JournalRecords.appendPublication(p, to: &recordBuffer)
+                do {
+                    seq = try recordBuffer.withUnsafeBytes { bytes in
+                        try j.append(type: RecordType.publication.rawValue, flags: UInt16(p.kind.rawValue), time: time, payload: bytes)
+                    }
+                } catch JournalError.full {
+                    break
+                }
+                outbound.enqueue(seq: seq, p)
+                publicationsThrough = seq
+                n += 1
+            }
+            try j.write()
+            return n
+        }
+        try ingest.commit()
+        journaled(pending.prefix(written))
+        pending.removeFirst(written)
+        ingest.outputWaits(pacing.inputWaits)
+    }
+
+    /// Reads spilled publications back from the journal once the in-memory queue has drained.
+    func refillIfNeeded() throws {
+        guard outbound.needsRefill, let from = outbound.spilledFrom else { return }
+        var entries: [OutboundQueue.Entry] = []
+        let limit = outbound.capacity / 2
+        var complete = true
+        let written = ingest.withJournal { $0.writtenSeq }
+        let reader = try JournalReader(directory: journalDirectory)
+        try reader.read(fromSeq: from) { record in
+            if record.seq > written { return false }
+            guard record.type == RecordType.publication.rawValue, let p = JournalRecords.decodePublication(record.payload) else { return true }
+            if entries.count >= limit {
+                complete = false
+                return false
+            }
+            entries.append(.init(seq: record.seq, publication: p))
+            return true
+        }
+        outbound.refill(entries, complete: complete)
+    }
+
+    /// Sends what the journal holds durably, within the in-flight limit; a failed send puts the
+    /// rest back to go again after a reconnection.
+    func publishDurable() {
+        guard broker.outputConnected else { return }
+        let durable = ingest.withJournal { $0.durableSeq }
+        let sendable = outbound.takeSendable(durableThrough: durable, maxInFlight: maxInFlight)
+        for (i, entry) in sendable.enumerated() {
+            let p = entry.publication
+            do {
+                let mid = try broker.output.publish(topic: p.topic, payload: p.payload, qos: .atLeastOnce, retain: p.retain)
+                outbound.sent(entry, messageID: mid)
+                published[p.kind, default: 0] += 1
+                afterSending?(outbound.inFlightCount)
+            } catch {
+                logger.warning("publish failed; will retry", metadata: ["error": "\(error)"])
+                outbound.putBack(Array(sendable[i...]))
+                return
+            }
+        }
+    }
+
+    /// The broker acknowledged `messageID` (at monotonic µs `at`): returns the publication's
+    /// latency from joining the queue (µs), nil for an id not ours.
+    func acknowledged(_ messageID: MessageID, at: Int64) -> Int64? {
+        outbound.acknowledged(messageID: messageID, now: at)
+    }
+
+    /// Every publication at or below this seq is acknowledged.
+    func acknowledgedThrough() -> UInt64 {
+        ingest.withJournal { outbound.acknowledgedThrough(journalWritten: $0.writtenSeq) }
+    }
+
+    /// Whether a durable publication waits unsent, held back by the in-flight limit.
+    func heldBackByInFlightLimit(durableThrough durable: UInt64) -> Bool {
+        outbound.hasSendable(durableThrough: durable)
+    }
+
+    /// The publisher's part of the status.
+    func report(into s: inout GatewayStatusSnapshot) {
+        s.publishedByKind = Dictionary(uniqueKeysWithValues: published.map { ("\($0.key)", $0.value) })
+        s.runtime.published = published
+        s.outboundWaiting = outbound.waitingCount
+        s.outboundInFlight = outbound.inFlightCount
+    }
+}

@@ -28,6 +28,9 @@ let package = Package(
         // The HTTP endpoint (/metrics, /healthz, /): many concurrent connections, idle timeouts
         // and a connection limit, so a port scanner or a stalled client cannot hold up health checks.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already under Hummingbird; named for one channel handler of the HTTP endpoint (a
+        // deadline for a request's head, so stalled clients cannot hold every connection).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         // /metrics: swift-metrics instruments and totals in a Prometheus registry (swift-metrics and
         // swift-atomics already come with Hummingbird; this adds one small package).
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -59,6 +62,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],

@@ -108,6 +108,12 @@ struct RunCommand: AsyncParsableCommand {
             logger.warning("ignoring an environment variable that names no setting (misspelt?)", metadata: ["variable": "\(name)"])
         }
         for warning in ConfigurationWarnings.of(settings) { logger.warning("\(warning)") }
+        let openFiles = FileDescriptorLimit.raiseSoftToHard()
+        if openFiles < 2 * UInt64(HTTPEndpoint.Limits().maxConnections) {
+            logger.warning(
+                "the open-file limit is low: HTTP clients may be turned away while stalled ones hold connections (raise LimitNOFILE)",
+                metadata: ["limit": "\(openFiles)"])
+        }
         let status = StatusBoard()
         let live = LiveSettings(settings)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -143,6 +149,9 @@ struct RunCommand: AsyncParsableCommand {
             throw Diagnostics.failure(reason, status: .journalFailed)
         } catch GatewayFailure.journalInUse(let reason) {
             throw Diagnostics.failure(reason, status: .dataDirectoryInUse)
+        } catch GatewayFailure.journalMisconfigured(let reason) {
+            // 78, which the unit does not restart on: the same start would fail the same way.
+            throw Diagnostics.failure(reason, status: .configuration)
         } catch {
             // Only the journal (appending, or reading it back) can make the gateway stop.
             logger.critical(

@@ -18,6 +18,8 @@ struct JournalRemovedTests {
         try await waitUntil("the removal reported") { http("/healthz").status == 503 }
         #expect(http("/healthz").body.contains("was removed while the gateway runs"))
         #expect(http("/metrics").body.contains("sensor_gateway_journal_writable 0"))
+        // The body says what the metric says (it said `"journal_writable":true` here, found black-box).
+        #expect(http("/healthz").body.contains(#""journal_writable":false"#))
         try await gateway.stop()
     }
 }

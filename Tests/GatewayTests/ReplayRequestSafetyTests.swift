@@ -31,6 +31,36 @@ struct ReplayRequestSafetyTests {
         #expect(ok.replyTopic == "replay/r-1.ok")
     }
 
+    @Test("a reply_topic deeper than a broker allows is refused with an error, and the output connection stays up")
+    func deepReplyTopic() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["replay/#"])
+        let requester = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "requester"))
+        try await requester.connect()
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "deep")
+        try await waitUntil("the output connection to subscribe the replay topic") { gateway.status.snapshot.connected }
+        // 201 levels: mosquitto drops a client that publishes there (found black-box: the output
+        // connection then fell every second, the answer sent again at each reconnection).
+        let deep = "replay/" + Array(repeating: "x", count: 200).joined(separator: "/")
+        _ = try requester.publish(
+            topic: "gateway/deep/replay",
+            payload: Array(#"{"request_id":"deep","sensor_id":"*","from":0,"to":1000,"reply_topic":"\#(deep)"}"#.utf8), qos: .atLeastOnce)
+        _ = try requester.publish(
+            topic: "gateway/deep/replay", payload: Array(#"{"request_id":"after","sensor_id":"*","from":0,"to":1000}"#.utf8), qos: .atLeastOnce)
+        try await watcher.recorder.wait(for: "both requests answered") { events in
+            events.messages.contains { $0.topic == "replay/deep" && String(decoding: $0.payload, as: UTF8.self).contains("levels") }
+                && events.messages.contains { $0.topic == "replay/after" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true") }
+        }
+        #expect(await watcher.messages(on: deep).isEmpty)
+        try await gateway.stop()
+        #expect(gateway.status.snapshot.runtime.outputReconnects == 0)
+        await requester.disconnect()
+        await watcher.close()
+    }
+
     @Test("a retained replay request is not answered (it would run again at every connection); a live one is")
     func retainedRequestIgnored() async throws {
         let broker = try await TestBroker.start()

@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import Testing
 import TestSupport
+@testable import Gateway
 
 @Suite("The HTTP endpoint with slow and stalled clients")
 struct SlowHTTPClientTests {
@@ -46,5 +48,42 @@ struct SlowHTTPClientTests {
         #expect(try await scenario.gateway.terminate() == 0)
         await scenario.fleet.close()
         await scenario.watcher.close()
+    }
+
+    @Test("more dripping clients than connection slots: each is closed when its request head is late, and /healthz answers")
+    func moreDrippersThanSlots() async throws {
+        let port = LoopbackNetwork.freePort()
+        var limits = HTTPEndpoint.Limits()
+        limits.maxConnections = 4
+        limits.requestHeadDeadline = .seconds(1)
+        let endpoint = HTTPEndpoint(
+            host: "127.0.0.1", port: port, limits: limits, logger: Logger(label: "drip-test"),
+            handler: GatewayHTTP.handler(status: StatusBoard(), configuration: GatewayConfiguration(gatewayID: "drip")))
+        let server = Task { try await endpoint.run() }
+        defer { server.cancel() }
+        try await waitUntil("the HTTP endpoint", timeout: .seconds(180)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
+        // Three times the slots, each dripping a request that never ends, a byte every 200 ms
+        // (the idle timeout, 10 s, never fires for them): before the deadline they held every
+        // slot for good, and the probe waited in the listen backlog.
+        let drip = Task.detached {
+            var fds: [Int32] = []
+            defer { fds.forEach { close($0) } }
+            for _ in 0..<12 {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                if LoopbackNetwork.connect(fd, port: port) { fds.append(fd) } else { close(fd) }
+            }
+            for fd in fds { _ = send(fd, "GET /", 5, Int32(MSG_NOSIGNAL)) }
+            while !Task.isCancelled {
+                for fd in fds { _ = send(fd, "a", 1, Int32(MSG_NOSIGNAL)) }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        defer { drip.cancel() }
+        for round in 0..<3 {
+            let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 60)
+            // No gateway behind this board: "not connected", 503; answered is what counts.
+            #expect([200, 503].contains(health.status), "round \(round)")
+        }
+        #expect(endpoint.bindState.isListening)
     }
 }

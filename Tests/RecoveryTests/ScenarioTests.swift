@@ -224,6 +224,23 @@ struct ScenarioTests {
         #expect(back.summary == ["5:ok"])
     }
 
+    @Test("a new sensor heard only in one burst (no period learned) is stale after 60 s: its lost tail is asked for")
+    func staleWithoutPeriod() {
+        var h = Harness()
+        // Seqs 0-9 of 20 arrive at one instant (a reconnecting sensor's queue); 10-19 are lost.
+        for seq in 0..<10 { h.send(seq: seq) }
+        let last = h.now
+        var before: [Publication] = []
+        for _ in 0..<59 { before += h.advance(1000) }
+        #expect(!before.contains { $0.topic == "gateway/gw/sensors/s1" }, "\(before.map(\.text))")
+        let out = h.advance(1000)
+        #expect(out.map(\.topic) == ["sensors/s1/resend", "gateway/gw/sensors/s1"])
+        #expect(out.first?.text == "{\"from_seq\":10}")
+        #expect(out.last?.text == "{\"state\":\"stale\",\"last_seq\":9,\"last_seen\":\(last)}")
+        // Its answer comes in order, after the burst.
+        #expect(h.send(seq: 10).summary.contains("10:ok"))
+    }
+
     @Test("aggregate windows close when readings pass their end; a restatement republishes with revision + 1")
     func aggregates() {
         var h = Harness { $0.aggregateWindowMs = 10_000 }

@@ -59,7 +59,7 @@ public enum GatewayHTTP {
                 }
                 let state = !problems.isEmpty ? "unhealthy" : warnings.isEmpty ? "ok" : "degraded"
                 let body =
-                    "{\"status\":\"\(state)\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalWritable),\"problems\":[\(problems.joined(separator: ","))],\"warnings\":[\(warnings.joined(separator: ","))]}\n"
+                    "{\"status\":\"\(state)\",\"connected\":\(s.connected),\"journal_writable\":\(s.journalUsable),\"problems\":[\(problems.joined(separator: ","))],\"warnings\":[\(warnings.joined(separator: ","))]}\n"
                 return .init(status: problems.isEmpty ? 200 : 503, contentType: "application/json", body: body)
             case "/":
                 let engine = live?.current.engine ?? configuration.engine

@@ -33,7 +33,7 @@ extension GatewayMetrics {
             [([], Double(s.readingsSubscriptions))])
         metric(
             "sensor_gateway_journal_writable", .gauge, "0 after a journal write or sync failed, or while its files were removed or replaced under the gateway.",
-            [([], s.journalWritable && s.journalMissing == nil ? 1 : 0)])
+            [([], s.journalUsable ? 1 : 0)])
         metric("sensor_gateway_messages_received_total", .counter, "Inbound sensor messages processed.", [([], Double(s.counters.received))])
         metric("sensor_gateway_duplicates_total", .counter, "Exact duplicate readings dropped.", [([], Double(s.counters.duplicates))])
         metric("sensor_gateway_dead_letters_total", .counter, "Messages published to dlq/.", [([], Double(s.counters.deadLetters))])

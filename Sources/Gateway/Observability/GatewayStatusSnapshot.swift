@@ -12,6 +12,7 @@ public struct GatewayStatusSnapshot: Sendable {
     public var subscribed = false
     /// Readings subscriptions acknowledged since start (one per connection).
     public var readingsSubscriptions = 0
+    /// False once a journal write or sync failed (the gateway stops on it).
     public var journalWritable = true
     public var counters = EngineCounters()
     public var sensors: [SensorSummary] = []
@@ -42,5 +43,8 @@ public struct GatewayStatusSnapshot: Sendable {
     public var journalDamage: [String] = []
     /// Set while the journal's files are no longer where they were opened (removed or replaced).
     public var journalMissing: String?
+    /// The journal can take writes: none failed, and its files are where they were opened. What
+    /// `/healthz`'s `journal_writable`, the metric and the status page all say.
+    public var journalUsable: Bool { journalWritable && journalMissing == nil }
     public init() {}
 }

@@ -6,8 +6,9 @@ import ServiceLifecycle
 
 /// The HTTP endpoint (`/metrics`, `/healthz`, `/`) as a service, on Hummingbird: each connection
 /// is served concurrently on SwiftNIO's event loop, idle connections are closed after
-/// `idleTimeout`, and at most `maxConnections` are open at once, so port scanners, TCP health
-/// checks and clients that stall or never read cannot hold up a health check.
+/// `idleTimeout`, a request's head must arrive within `requestHeadDeadline`, and at most
+/// `maxConnections` are open at once, so port scanners, TCP health checks and clients that
+/// stall, drip or never read cannot hold up a health check.
 ///
 /// It never stops the gateway: a failure after start-up is logged and the service then waits
 /// for the group's shutdown. Whether the address can be bound at all is checked up front
@@ -17,10 +18,14 @@ import ServiceLifecycle
 /// on cleaning readings (CONTRACT.md section 11). `bindState` says how it stands.
 public struct HTTPEndpoint: Service {
     public struct Limits: Sendable {
-        /// Connections open at once; further clients wait in the listen backlog.
-        public var maxConnections = 256
+        /// Connections open at once; further clients wait in the listen backlog. Each is a file
+        /// descriptor: `run` raises its soft limit to the hard one (`FileDescriptorLimit`).
+        public var maxConnections = 1024
         /// A connection with nothing read for this long is closed.
         public var idleTimeout: Duration = .seconds(10)
+        /// A connection whose request head has not fully arrived this long after its accept is
+        /// closed (`RequestHeadDeadline`): clients that drip a request hold a slot no longer.
+        public var requestHeadDeadline: Duration = .seconds(5)
         public init() {}
     }
 
@@ -85,10 +90,12 @@ public struct HTTPEndpoint: Service {
     /// Serves until shutdown (true). A failure to bind here (the address taken since the check)
     /// returns false, to retry; any other failure is logged and the gateway carries on without HTTP.
     private func serve() async throws -> Bool {
-        let (host, logger, bindState) = (self.host, self.logger, self.bindState)
+        let (host, logger, bindState, headDeadline) = (self.host, self.logger, self.bindState, limits.requestHeadDeadline)
         let app = Application(
             responder: EndpointResponder(handler: handler),
-            server: .http1(configuration: .init(idleTimeout: .init(limits.idleTimeout))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RequestHeadDeadline(deadline: .init(headDeadline))], idleTimeout: .init(limits.idleTimeout))),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "sensor-gateway", backlog: 256,
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),

@@ -55,7 +55,7 @@ enum StatusPage {
             .bad,b.stale a{color:#D55E00}.wait,b.waiting a{color:#0072B2}b.flagged a{color:#A66F00}tr.stale td:first-child{border-left:4px solid #D55E00}
             tr.waiting td:first-child{border-left:4px solid #0072B2}tr.flagged td:first-child{border-left:4px solid #E69F00}</style></head><body>
             <h1>sensor-gateway <small>\(escape(gatewayID))</small></h1>
-            <p>Broker: \(s.connected ? "connected" : "<b class=bad>disconnected</b>") &middot; journal: \(s.journalWritable ? "writable" : "<b class=bad>failed</b>")
+            <p>Broker: \(s.connected ? "connected" : "<b class=bad>disconnected</b>") &middot; journal: \(s.journalUsable ? "writable" : "<b class=bad>failed</b>")
             &middot; received \(s.counters.received) &middot; dead letters \(s.counters.deadLetters) &middot; duplicates \(s.counters.duplicates)
             &middot; outbound waiting \(s.outboundWaiting), in flight \(s.outboundInFlight)
             &middot; journal room \(s.journalAppendableBytes / 1024) of \(s.journalCapacityBytes / 1024) KiB

@@ -58,6 +58,9 @@ enum ReplayResponder {
 
     private static func hasControlCharacters(_ s: String) -> Bool { s.utf8.contains { $0 < 0x20 || $0 == 0x7F } }
 
+    /// The most levels a reply topic may have: far below any broker's cap.
+    static let maxReplyTopicLevels = 32
+
     /// Why `reply` cannot carry an answer, or nil when it can.
     private static func replyTopicProblem(_ reply: String) -> String? {
         guard reply.hasPrefix(Topics.replayPrefix), !reply.contains("+"), !reply.contains("#") else {
@@ -66,6 +69,12 @@ enum ReplayResponder {
         // A NUL would end the topic in libmosquitto's C string: the answer would go elsewhere.
         guard reply.utf8.count <= 1024, !hasControlCharacters(reply) else {
             return "reply_topic must be at most 1024 bytes without control characters"
+        }
+        // Brokers cap a topic's levels (mosquitto at 200) and drop the connection of a client
+        // that publishes past the cap; libmosquitto would send the answer again at every
+        // reconnection, so the output connection would fall every second for good.
+        guard reply.utf8.count(where: { $0 == UInt8(ascii: "/") }) < maxReplyTopicLevels else {
+            return "reply_topic must have at most \(maxReplyTopicLevels) levels"
         }
         return nil
     }

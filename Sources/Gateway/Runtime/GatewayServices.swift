@@ -27,6 +27,8 @@ public struct GatewayDaemon: Service {
             service = try GatewayService(configuration: configuration, logger: logger, shutdown: shutdown, status: status, live: live)
         } catch JournalError.locked(let path) {
             throw GatewayFailure.journalInUse(JournalOpening.inUseMessage(configuration, lockPath: path))
+        } catch JournalError.invalidConfiguration(let reason) {
+            throw GatewayFailure.journalMisconfigured("cannot open the journal in \(configuration.journalDirectory): \(reason)")
         } catch {
             throw GatewayFailure.journalUnavailable("cannot open the journal in \(configuration.journalDirectory): \(error)")
         }

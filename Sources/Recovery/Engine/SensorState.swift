@@ -235,9 +235,16 @@ struct SensorState: Codable, Sendable {
         return deadline
     }
 
+    /// How long a sensor whose period is not known yet may be silent before it counts as stale.
+    static let unknownPeriodStaleMs: Int64 = 60_000
+
     /// When a silent sensor counts as stale: max(stale_factor x period, 2 x reorder window).
+    /// Until a period is learned (one reading so far, or readings that all came in one burst),
+    /// after `unknownPeriodStaleMs` at least: a new sensor whose last readings were lost must be
+    /// asked for them too (found black-box: a burst's lost tail was never asked for).
     private func staleDeadline(_ c: EngineConfiguration) -> Int64? {
-        guard !stale, let p = period.period else { return nil }
+        guard !stale else { return nil }
+        guard let p = period.period else { return lastReceivedAt + Swift.max(SensorState.unknownPeriodStaleMs, 2 * c.reorderWindowMs) }
         return lastReceivedAt + Swift.max(c.staleFactor * p, 2 * c.reorderWindowMs)
     }
 

@@ -1,0 +1,33 @@
+import Foundation
+import Journal
+import Testing
+import TestSupport
+
+/// A shrink the unfinished work does not fit in is a setting to change, not a fault a restart
+/// cures (found black-box: `run` exited 74, which the unit restarts on, for ever).
+@Suite("A journal shrink below its unfinished work")
+struct ShrinkRefusalTests {
+    @Test("run refuses it with exit 78, as config check does, naming the size; the journal is left whole")
+    func shrinkBelowUnfinishedWork() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let layout = try JournalLayout(directory: dir.file("data/journal"), maxBytes: 4 << 20)
+        do {
+            // 2 MiB of input no checkpoint or snapshot covers: all of it unfinished.
+            let journal = try Journal(layout: layout, fsync: .never)
+            for seq in 1...2048 { try journal.append(type: 1, time: Int64(seq), payload: [UInt8](repeating: 7, count: 1000)) }
+            try journal.sync()
+        }
+        let config = dir.file("gateway.conf")
+        try "data-dir: \(dir.file("data"))\njournal-max-bytes: 1MiB\nhttp: off\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let (checked, checkOutput) = try await GatewayProcess.runTool(["config", "check", "--config", config], logPath: dir.file("check.log"))
+        #expect(checked == 78, "\(checkOutput)")
+        #expect(checkOutput.contains("run will refuse to start"), "\(checkOutput)")
+        let (ran, runOutput) = try await GatewayProcess.runTool(["run", "--config", config], logPath: dir.file("run.log"))
+        #expect(ran == 78, "\(runOutput)")
+        #expect(runOutput.contains("journal_max_bytes") || runOutput.contains("journal-max-bytes"), "\(runOutput)")
+        // Nothing was dropped: the journal opens at its old size with every record.
+        let reopened = try Journal(layout: layout, fsync: .never)
+        #expect(reopened.report.records == 2048)
+    }
+}

@@ -56,15 +56,17 @@ struct SlowHTTPClientTests {
         var limits = HTTPEndpoint.Limits()
         limits.maxConnections = 4
         limits.requestHeadDeadline = .seconds(1)
+        // The idle timeout sits after the HTTP decoder, so it closes a dripping client too, but
+        // only after 10 s: out of the way here, so only the head deadline frees the slots.
+        limits.idleTimeout = .seconds(600)
         let endpoint = HTTPEndpoint(
             host: "127.0.0.1", port: port, limits: limits, logger: Logger(label: "drip-test"),
             handler: GatewayHTTP.handler(status: StatusBoard(), configuration: GatewayConfiguration(gatewayID: "drip")))
         let server = Task { try await endpoint.run() }
         defer { server.cancel() }
         try await waitUntil("the HTTP endpoint", timeout: .seconds(180)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
-        // Three times the slots, each dripping a request that never ends, a byte every 200 ms
-        // (the idle timeout, 10 s, never fires for them): before the deadline they held every
-        // slot for good, and the probe waited in the listen backlog.
+        // Three times the slots, each dripping a request that never ends, a byte every 200 ms:
+        // without the deadline they hold every slot, and the probe waits in the listen backlog.
         let drip = Task.detached {
             var fds: [Int32] = []
             defer { fds.forEach { close($0) } }
@@ -85,5 +87,33 @@ struct SlowHTTPClientTests {
             #expect([200, 503].contains(health.status), "round \(round)")
         }
         #expect(endpoint.bindState.isListening)
+    }
+
+    @Test("300 stalled clients (more than the 256 connections the endpoint once admitted) leave room for /healthz")
+    func moreStalledClientsThanTheOldLimit() async throws {
+        FileDescriptorLimit.raiseSoftToHard()  // as `run` does: 300 client and 300 server sockets here
+        let port = LoopbackNetwork.freePort()
+        var limits = HTTPEndpoint.Limits()
+        // Neither timeout frees a slot during the test: only the connection limit decides.
+        limits.requestHeadDeadline = .seconds(1)
+        limits.idleTimeout = .seconds(600)
+        let endpoint = HTTPEndpoint(
+            host: "127.0.0.1", port: port, limits: limits, logger: Logger(label: "stalled-test"),
+            handler: GatewayHTTP.handler(status: StatusBoard(), configuration: GatewayConfiguration(gatewayID: "stalled")))
+        let server = Task { try await endpoint.run() }
+        defer { server.cancel() }
+        try await waitUntil("the HTTP endpoint", timeout: .seconds(180)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
+        var held: [Int32] = []
+        defer { held.forEach { close($0) } }
+        for _ in 0..<300 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard LoopbackNetwork.connect(fd, port: port) else {
+                close(fd)
+                throw TimedOut("connection to the endpoint")
+            }
+            held.append(fd)
+        }
+        let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 60)
+        #expect([200, 503].contains(health.status))
     }
 }

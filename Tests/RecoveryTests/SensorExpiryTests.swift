@@ -60,9 +60,10 @@ struct SensorExpiryTests {
         h.log.removeAll()
         h.advance(Self.retention + 60_000)
         let states = h.log.filter { $0.kind == .sensorState }
-        // One reading each teaches no period, so they never went stale: expired is the only notice.
+        // One reading each teaches no period: stale after 60 s (asked once, open-ended), then expired.
         let expired = states.filter { $0.json["state"] as? String == "expired" }
-        #expect(states.count == 3)
+        #expect(states.count == 6)
+        #expect(states.prefix(3).allSatisfy { $0.json["state"] as? String == "stale" })
         #expect(expired.map(\.topic).sorted() == (1...3).map { "gateway/gw/sensors/s\($0)" })
         #expect(expired.allSatisfy { $0.retain && $0.json["last_seq"] as? Int == 0 })
         // The one reading each sensor sent is in a window no later reading closed: published now.

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Waiting
 
 /// The journal's group commit with `fsync interval`: a thread of its own that syncs the journal
 /// as soon as something written waits on durability and the previous sync has ended, at most

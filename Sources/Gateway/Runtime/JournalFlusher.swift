@@ -64,6 +64,7 @@ final class JournalFlusher: Sendable {
             }
             if stopping { break }
             let wait = lastStart + spacingMicroseconds - Clocks.monotonicMicroseconds()
+            // A pause, not a poll: nothing but the budget (`fsync-max-per-second`) is waited for.
             if wait > 0 { usleep(useconds_t(wait)) }
             lastStart = Clocks.monotonicMicroseconds()
             sync?()

@@ -42,7 +42,10 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
-        .target(name: "MQTT", dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        // How a thread blocks until another changes something: a condition variable and a semaphore
+        // on the monotonic clock, shared by the MQTT client and the gateway (docs/ARCHITECTURE.md).
+        .target(name: "Waiting", swiftSettings: strict),
+        .target(name: "MQTT", dependencies: ["CMosquitto", "Waiting", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "DeterministicRandom", swiftSettings: strict),
         // The interface's vocabulary (topics, broker URLs), shared by the gateway, the simulator and the tests.
         .target(name: "Wire", swiftSettings: strict),
@@ -57,7 +60,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "MQTT", "Recovery", "Journal", "Wire", "CompactCoding",
+                "MQTT", "Recovery", "Journal", "Wire", "CompactCoding", "Waiting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -160,7 +160,7 @@ final class FleetPlayer {
         for p in payloads {
             // Keep libmosquitto's queue short: it walks the whole queue for every acknowledgement,
             // so a round of 10,000 sensors queued at once made the simulator its own bottleneck.
-            while client.unacknowledgedCount >= FleetPlayer.maxUnacknowledged { usleep(200) }
+            client.waitForUnacknowledged(below: FleetPlayer.maxUnacknowledged)
             try client.publish(topic: Topics.reading(sensor), payload: p, qos: .atLeastOnce)
             published += 1
         }

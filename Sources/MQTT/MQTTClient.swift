@@ -4,6 +4,7 @@
 import CMosquitto
 import Foundation
 import Synchronization
+import Waiting
 
 #if canImport(Glibc)
     import Glibc
@@ -30,8 +31,8 @@ public final class MQTTClient: Sendable {
     private let stopRequested = Atomic<Bool>(false)
     /// Wakes the network thread's `poll` when another thread queued something to send.
     private let wakeup: WakeupPipe
-    /// Signalled when the network thread has ended.
-    private let threadDone = DispatchSemaphore(value: 0)
+    /// From `start()` until the network thread has ended (`context.changed` is broadcast then).
+    private let threadRunning = Atomic<Bool>(false)
 
     private static let libraryInit: Void = { mosquitto_lib_init() }()
     /// Reads of the socket in one turn of the network loop, at most.
@@ -56,6 +57,7 @@ public final class MQTTClient: Sendable {
             throw MQTTError(code: MOSQ_ERR_ERRNO.rawValue, operation: "pipe", message: "cannot create the network thread's wake-up pipe")
         }
         wakeup = pipe
+        sink?.onChange { [pipe] in pipe.signal() }
         let userdata = Unmanaged.passUnretained(context).toOpaque()
         guard let mosq = mosquitto_new(configuration.clientID, configuration.cleanSession, userdata) else {
             throw MQTTError(
@@ -96,9 +98,11 @@ public final class MQTTClient: Sendable {
         guard !alreadyRunning else { return }
         try MQTTError.check(mosquitto_threaded_set(handle.pointer, true), "threaded mode")
         stopRequested.store(false, ordering: .sequentiallyConsistent)
+        threadRunning.store(true, ordering: .sequentiallyConsistent)
         let thread = Thread { [self] in
             networkLoop()
-            threadDone.signal()
+            threadRunning.store(false, ordering: .sequentiallyConsistent)
+            context.changed.broadcast()
         }
         thread.name = "mosquitto network"
         thread.start()
@@ -124,9 +128,9 @@ public final class MQTTClient: Sendable {
         }
         func backoff() {
             queue.deliver()
-            // On the monotonic clock: a wall-clock step must not lengthen a backoff.
-            let until = ContinuousClock.now + .milliseconds(Int64(delay * 1000))
-            while ContinuousClock.now < until && !stopping { usleep(20_000) }
+            // Ended early by `disconnect()`; on the monotonic clock, so a wall-clock step does not
+            // lengthen it.
+            context.changed.wait(atMost: Int64(delay * 1000)) { stopping }
             delay = min(delay * 2, Double(configuration.reconnectDelayMax))
         }
         while !stopping {
@@ -216,8 +220,13 @@ public final class MQTTClient: Sendable {
             }
             if context.acceptedInBurst.exchange(0, ordering: .relaxed) > 0 { context.sink?.endOfBurst() }
         } else if !reading && fds[0].revents & problem != 0 {
-            // Paused with a broken socket: keep the CPU free until reading resumes and finds out.
-            usleep(20_000)
+            // Paused with a broken socket, which `poll` reports at once: keep the CPU free until
+            // reading resumes and finds out. The sink wakes the pipe when it takes input again
+            // (`MQTTMessageSink.onChange`), as a publish or `disconnect()` does; else the next
+            // keepalive step comes.
+            var pipe = pollfd(fd: wakeup.readEnd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&pipe, 1, 100)
+            if pipe.revents != 0 { wakeup.drain() }
         }
         guard rc == MOSQ_ERR_SUCCESS.rawValue, mosquitto_socket(h) >= 0 else { return rc == MOSQ_ERR_SUCCESS.rawValue ? MOSQ_ERR_CONN_LOST.rawValue : rc }
         if context.sink?.lostAcceptedMessages == true {
@@ -284,6 +293,7 @@ public final class MQTTClient: Sendable {
         await withTaskGroup(of: [MQTTEvent].self) { group in
             group.addTask { await self.nextEvents() }
             group.addTask {
+                // The timeout itself, not a poll: the events end the wait sooner.
                 try? await Task.sleep(for: timeout)
                 return []
             }
@@ -302,7 +312,7 @@ public final class MQTTClient: Sendable {
     public func publish(topic: String, payload: [UInt8], qos: QoS = .atLeastOnce, retain: Bool = false) throws(MQTTError) -> MessageID {
         var mid: Int32 = 0
         // Under the lock, so the acknowledgement (on the network thread) cannot come first.
-        let rc = context.unacknowledged.withLock { pending in
+        let rc = context.unacknowledged.withLock { unacknowledged in
             // withCString: a native string's own bytes, where the implicit conversion in this
             // closure copied the topic into a new array for every message.
             let rc = topic.withCString { topic in
@@ -310,7 +320,10 @@ public final class MQTTClient: Sendable {
                     mosquitto_publish(handle.pointer, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain)
                 }
             }
-            if qos != .atMostOnce && (rc == MOSQ_ERR_SUCCESS.rawValue || rc == MOSQ_ERR_NO_CONN.rawValue) { pending.insert(mid) }
+            // MOSQ_ERR_NO_CONN still queued a QoS 1/2 message (not a QoS 0 one).
+            if rc == MOSQ_ERR_SUCCESS.rawValue || (rc == MOSQ_ERR_NO_CONN.rawValue && qos != .atMostOnce) {
+                unacknowledged.published(mid, qos: qos)
+            }
             return rc
         }
         wakeup.signal()
@@ -339,21 +352,9 @@ public final class MQTTClient: Sendable {
             return r
         }
         if wasRunning {
-            // Let our publications be acknowledged first (half the timeout at most): closing
-            // with acknowledgements unread makes the kernel reset the connection, and the
-            // broker would drop the last of what we sent.
-            let patience = ContinuousClock.now + timeout / 2
-            while context.sessionUp.load(ordering: .relaxed), !context.unacknowledged.withLock({ $0.isEmpty }), ContinuousClock.now < patience {
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-            stopRequested.store(true, ordering: .sequentiallyConsistent)
-            mosquitto_disconnect(handle.pointer)
-            wakeup.signal()
-            let done = threadDone
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
             await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                Thread {
-                    _ = done.wait(timeout: .now() + seconds)
+                Thread { [self] in
+                    stop(timeout: timeout)
                     finished.resume()
                 }.start()
             }
@@ -361,9 +362,33 @@ public final class MQTTClient: Sendable {
         queue.finish()
     }
 
+    /// `disconnect()`'s blocking part, on a thread of its own.
+    private func stop(timeout: Duration) {
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        // Let our publications be acknowledged first (half the timeout at most): closing with
+        // acknowledgements unread makes the kernel reset the connection, and the broker would
+        // drop the last of what we sent. Woken by each acknowledgement and by the session's end.
+        context.changed.wait(atMost: milliseconds / 2) {
+            !context.sessionUp.load(ordering: .relaxed) || context.unacknowledged.withLock { $0.count == 0 }
+        }
+        stopRequested.store(true, ordering: .sequentiallyConsistent)
+        context.changed.broadcast()
+        mosquitto_disconnect(handle.pointer)
+        wakeup.signal()
+        context.changed.wait(atMost: milliseconds) { !threadRunning.load(ordering: .sequentiallyConsistent) }
+    }
+
     /// Our QoS 1/2 publications the broker has not acknowledged yet (queued ones included): a
-    /// publisher that must not flood libmosquitto's memory waits while this is high.
+    /// publisher that must not flood libmosquitto's memory waits while this is high
+    /// (`waitForUnacknowledged(below:)`).
     public var unacknowledgedCount: Int { context.unacknowledged.withLock { $0.count } }
+
+    /// Blocks the calling thread (a thread of its own, never a task's) until fewer than `limit`
+    /// of our QoS 1/2 publications are unacknowledged: woken by each acknowledgement, no polling.
+    /// It waits as long as that takes (across reconnections, libmosquitto sends them again).
+    public func waitForUnacknowledged(below limit: Int) {
+        context.changed.wait { context.unacknowledged.withLock { $0.count } < limit }
+    }
 
     /// For tests (`@testable import`): closes the TCP socket without DISCONNECT, as a crashed
     /// process would, so the broker publishes the will. The client then reconnects as after any

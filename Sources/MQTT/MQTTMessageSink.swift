@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import Waiting
 
 /// Takes inbound messages on libmosquitto's network thread, before anything else can lose them.
 ///
@@ -23,11 +24,17 @@ public protocol MQTTMessageSink: Sendable {
     /// QoS 1 message before handing the message over), so the broker keeps the message in the
     /// session and delivers it again, instead of counting as delivered what nobody kept.
     var lostAcceptedMessages: Bool { get }
+    /// Called as the client is created, with what wakes its network thread. The sink calls
+    /// `wake` when `acceptsMore` turns true again or `lostAcceptedMessages` turns true, so the
+    /// thread acts on it at once instead of at its next keepalive step.
+    func onChange(wake: @escaping @Sendable () -> Void)
 }
 
 extension MQTTMessageSink {
     /// A sink that cannot lose what it accepted.
     public var lostAcceptedMessages: Bool { false }
+    /// A sink whose `acceptsMore` changes rarely enough that the next keepalive step will do.
+    public func onChange(wake: @escaping @Sendable () -> Void) {}
 }
 
 /// What libmosquitto's callbacks reach through `userdata`: the event queue and the optional sink.
@@ -41,9 +48,13 @@ final class CallbackContext: Sendable {
     /// Between CONNACK and the connection's end. Until the broker has accepted the connection
     /// the socket is read whatever the sink says (nothing but CONNACK can come first).
     let sessionUp = Atomic<Bool>(false)
-    /// Message ids of our QoS 1/2 publications the broker has not acknowledged yet, so that
-    /// `disconnect()` can let them finish first.
-    let unacknowledged = Mutex(Set<Int32>())
+    /// Our QoS 1/2 publications the broker has not acknowledged yet, so that `disconnect()` can
+    /// let them finish first and a publisher can pace itself. Held across `mosquitto_publish`, so
+    /// an acknowledgement (on the network thread) cannot come before its publication is counted.
+    let unacknowledged = Mutex(Unacknowledged())
+    /// Broadcast when what the client's waits look at changes: an acknowledgement, the session's
+    /// end, a stop requested, the network thread's end.
+    let changed = MonotonicCondition()
     /// libmosquitto's error lines since the last successful connection (the last few): the only
     /// place it says why TLS failed (`TLSDiagnosis`).
     let libraryErrors = Mutex([String]())

@@ -21,6 +21,8 @@ enum MosquittoCallbacks {
         mosquitto_disconnect_callback_set(mosq) { _, userdata, rc in
             let context = MosquittoCallbacks.context(userdata)
             let wasUp = context.sessionUp.exchange(false, ordering: .relaxed)
+            context.unacknowledged.withLock { $0.connectionLost() }
+            context.changed.broadcast()
             // With TLS, a connection closed before the broker accepted it is a failed attempt
             // (a client certificate refused, say): reported as one, with the cause.
             if rc != 0 && !wasUp && context.tls != nil {
@@ -55,7 +57,8 @@ enum MosquittoCallbacks {
         }
         mosquitto_publish_callback_set(mosq) { _, userdata, mid in
             let context = MosquittoCallbacks.context(userdata)
-            context.unacknowledged.withLock { _ = $0.remove(mid) }
+            context.unacknowledged.withLock { $0.publishCallback(mid) }
+            context.changed.broadcast()
             context.queue.push(.published(messageID: MessageID(mid)))
         }
         mosquitto_subscribe_callback_set(mosq) { _, userdata, mid, count, granted in

@@ -1,4 +1,5 @@
 import Synchronization
+import Waiting
 
 /// Whether the HTTP endpoint listens, and how many attempts to bind its address failed: the
 /// endpoint retries a taken address (`HTTPEndpoint`), and this is what a metric or a test reads
@@ -6,6 +7,8 @@ import Synchronization
 public final class HTTPBindState: Sendable {
     private let failures = Atomic<Int>(0)
     private let listening = Atomic<Bool>(false)
+    /// Broadcast when the endpoint starts listening (`waitUntilListening`).
+    private let started = MonotonicCondition()
 
     public init() {}
 
@@ -16,8 +19,17 @@ public final class HTTPBindState: Sendable {
 
     /// Counts a failed bind; returns the attempt's number.
     func noteFailure() -> Int { failures.add(1, ordering: .relaxed).newValue }
-    func noteListening() { listening.store(true, ordering: .relaxed) }
+    func noteListening() {
+        listening.store(true, ordering: .relaxed)
+        started.broadcast()
+    }
     func noteStopped() { listening.store(false, ordering: .relaxed) }
+
+    /// Blocks the calling thread (one of its own) until the endpoint listens, for `milliseconds`
+    /// at most; returns whether it listens.
+    func waitUntilListening(atMost milliseconds: Int64) -> Bool {
+        started.wait(atMost: milliseconds) { isListening }
+    }
 }
 
 /// How the HTTP endpoint stands against its configured address, across SIGHUP rebinds

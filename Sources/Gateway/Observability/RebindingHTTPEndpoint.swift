@@ -100,13 +100,10 @@ public struct RebindingHTTPEndpoint: Service {
         _ = try? await current?.task.value
     }
 
-    /// Waits until `state` listens, up to `moveDeadline`.
+    /// Waits until `state` listens, up to `moveDeadline`: woken when it starts listening, on a
+    /// thread of its own (not a thread of the pool).
     private func listens(_ state: HTTPBindState) async -> Bool {
-        let deadline = ContinuousClock.now + moveDeadline
-        while ContinuousClock.now < deadline {
-            if state.isListening { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return state.isListening
+        let milliseconds = moveDeadline.components.seconds * 1000 + moveDeadline.components.attoseconds / 1_000_000_000_000_000
+        return await onOwnThread { state.waitUntilListening(atMost: milliseconds) }
     }
 }

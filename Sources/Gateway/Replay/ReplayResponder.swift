@@ -127,8 +127,8 @@ enum ReplayResponder {
     private static func answer(_ r: Request, journalDirectory: String, client: MQTTClient, limits: ReplayLimits, logger: Logger) {
         do {
             let result = try r.query.run(journalDirectory: journalDirectory) { p in
-                // Flow control: publish only while the connection keeps up.
-                while client.unacknowledgedCount >= limits.maxUnacknowledged { usleep(2_000) }
+                // Flow control: publish only while the connection keeps up (woken by its acknowledgements).
+                client.waitForUnacknowledged(below: limits.maxUnacknowledged)
                 try client.publish(topic: r.replyTopic, payload: p.payload, qos: .atLeastOnce)
             }
             let done = ReplayAnswer.done(

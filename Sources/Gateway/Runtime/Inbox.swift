@@ -1,5 +1,6 @@
 import MQTT
 import Synchronization
+import Waiting
 
 /// The pipeline's one place to wait: events from both broker connections, and word from the
 /// network thread that journaled input is waiting.

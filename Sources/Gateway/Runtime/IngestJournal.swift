@@ -96,10 +96,15 @@ final class IngestJournal: MQTTMessageSink {
         var statistics = Statistics()
         /// Reused for each record's payload.
         var recordBuffer: [UInt8] = []
+        /// Wakes the input client's network thread (`onChange`).
+        var wakeReader: (@Sendable () -> Void)?
     }
 
     let limits: Limits
-    private let state: LockedState<State>
+    /// Everything the two threads share. A `Mutex` is `Sendable` whatever it holds, but it takes
+    /// its value as `sending` and hands results out as `sending`: the journal, a class with file
+    /// handles, can be used inside `withLock` and never returned out of it.
+    private let state: Mutex<State>
     /// Whether input may be read, refreshed under the lock whenever what decides it changes, so
     /// the network thread can ask before every read without taking the lock.
     private let readable = Atomic<Bool>(true)
@@ -148,7 +153,7 @@ final class IngestJournal: MQTTMessageSink {
         self.fsync = fsync
         flusher = fsync == .interval ? JournalFlusher(maxPerSecond: syncsPerSecond) : nil
         self.syncsPerSecond = fsync == .interval ? syncsPerSecond : nil
-        state = LockedState(
+        state = Mutex(
             State(journal: try Journal(layout: layout, fsync: fsync, resizeKeepingFrom: resizeKeepingFrom, fileSystem: fileSystem)))
         flusher?.start { [weak self] in self?.syncOutsideTheLock() }
     }
@@ -237,9 +242,17 @@ final class IngestJournal: MQTTMessageSink {
     /// session keeps them for the gateway restarted after the repair.
     var lostAcceptedMessages: Bool { failed.load(ordering: .relaxed) }
 
+    /// Refreshes the flags the network thread reads without the lock, and wakes it when input
+    /// resumes or the journal failed, so it acts on that at once.
     private func refreshPause(_ s: borrowing State) {
-        readable.store(pause(in: s) == nil, ordering: .relaxed)
-        if s.failure != nil { failed.store(true, ordering: .relaxed) }
+        let readableNow = pause(in: s) == nil
+        var wake = readable.exchange(readableNow, ordering: .relaxed) != readableNow && readableNow
+        if s.failure != nil && !failed.exchange(true, ordering: .relaxed) { wake = true }
+        if wake { s.wakeReader?() }
+    }
+
+    func onChange(wake: @escaping @Sendable () -> Void) {
+        state.withLock { $0.wakeReader = wake }
     }
 
     // MARK: - The pipeline
@@ -366,9 +379,11 @@ final class IngestJournal: MQTTMessageSink {
         if s.failure == nil { s.failure = "journal sync failed: \(error)" }
     }
 
-    /// Runs `body` with the journal (publications, commits, checkpoints, statistics).
-    func withJournal<R>(_ body: (Journal) throws -> R) rethrows -> R {
-        try state.withLock { s in
+    /// Runs `body` with the journal (publications, commits, checkpoints, statistics), under the
+    /// lock. What it returns must be disconnected from the journal (`sending`): `withJournal { $0 }`
+    /// does not compile.
+    func withJournal<R, E: Error>(_ body: (Journal) throws(E) -> sending R) throws(E) -> sending R {
+        try state.withLock { (s: inout sending State) throws(E) -> sending R in
             defer { refreshPause(s) }
             return try body(s.journal)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Waiting
 
 /// The journal's group commit with `fsync interval`: a thread of its own that syncs the journal
 /// as soon as something written waits on durability and the previous sync has ended, at most
@@ -63,6 +64,7 @@ final class JournalFlusher: Sendable {
             }
             if stopping { break }
             let wait = lastStart + spacingMicroseconds - Clocks.monotonicMicroseconds()
+            // A pause, not a poll: nothing but the budget (`fsync-max-per-second`) is waited for.
             if wait > 0 { usleep(useconds_t(wait)) }
             lastStart = Clocks.monotonicMicroseconds()
             sync?()

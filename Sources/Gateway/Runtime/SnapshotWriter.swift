@@ -1,6 +1,7 @@
 import Journal
 import Logging
 import Synchronization
+import Waiting
 
 /// Writes engine snapshots off the service loop, one at a time.
 ///

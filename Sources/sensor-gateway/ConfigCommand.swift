@@ -46,6 +46,7 @@ struct ConfigCommand: ParsableCommand {
             // What `run` will do with the journal there (a changed size resizes it, or refuses).
             let journal = JournalOpening.plan(settings)
             if journal.refused { throw Diagnostics.failure(journal.text, status: .configuration) }
+            if let refusal = HTTPEndpoint.refusal(of: settings.httpAddress) { throw Diagnostics.failure(refusal, status: .configuration) }
             print("ok: \(settings.summary)")
             print(journal.text)
         }

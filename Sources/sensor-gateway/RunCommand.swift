@@ -117,15 +117,8 @@ struct RunCommand: AsyncParsableCommand {
         let status = StatusBoard()
         let live = LiveSettings(settings)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let http = settings.http {
-            do {
-                try HTTPEndpoint.checkListenable(host: http.host, port: http.port)
-            } catch let error as HTTPEndpointError where error.retryable {
-                // Taken (or not yet on this host): the endpoint retries with backoff, logging each attempt.
-            } catch {
-                throw Diagnostics.failure("--http=\(http.host):\(http.port): \(error)", status: .configuration)
-            }
-        }
+        // Taken (or not yet on this host) is no refusal: the endpoint retries with backoff.
+        if let refusal = HTTPEndpoint.refusal(of: settings.httpAddress) { throw Diagnostics.failure(refusal, status: .configuration) }
         // Always there, so a SIGHUP can move the endpoint, or start it after `http: off`.
         let (httpChanges, httpChange) = AsyncStream.makeStream(of: HTTPAddress?.self, bufferingPolicy: .bufferingNewest(8))
         live.onHTTPChange { httpChange.yield($0) }

@@ -73,7 +73,7 @@ struct HTTPRetryTests {
         await watcher.close()
     }
 
-    @Test("an address that can never work (no such host) is still a configuration error, exit 78")
+    @Test("an address that can never work (no such host) is a configuration error, exit 78, from run and from config check alike")
     func unresolvableIsFatal() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -81,6 +81,12 @@ struct HTTPRetryTests {
             ["run", "--http", "no-such-host.invalid:9464", "--data-dir", dir.file("d"), "--broker", "mqtt://127.0.0.1:1"],
             logPath: dir.file("gw.log"))
         #expect(code == 78, "\(output)")
-        #expect(output.contains("--http=no-such-host.invalid:9464: cannot resolve"), "\(output)")
+        #expect(output.contains("http no-such-host.invalid:9464: cannot resolve"), "\(output)")
+        // Set in a file, `config check` refuses it with the same words (it said ok, found black-box).
+        try "data-dir: \(dir.file("d"))\nhttp: no-such-host.invalid:9464\n".write(toFile: dir.file("gateway.conf"), atomically: true, encoding: .utf8)
+        let (checked, checkOutput) = try await GatewayProcess.runTool(
+            ["config", "check", "--config", dir.file("gateway.conf")], logPath: dir.file("check.log"))
+        #expect(checked == 78, "\(checkOutput)")
+        #expect(checkOutput.contains("http no-such-host.invalid:9464: cannot resolve"), "\(checkOutput)")
     }
 }

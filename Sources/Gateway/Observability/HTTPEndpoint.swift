@@ -116,6 +116,21 @@ public struct HTTPEndpoint: Service {
         return true
     }
 
+    /// Why `run` would refuse the `http` setting (exit 78), or nil: an address that does not
+    /// resolve or cannot be bound for good (no permission). One that is taken, or not on this
+    /// host yet, is retried with backoff, so it is no refusal. `config check` asks the same.
+    public static func refusal(of address: HTTPAddress?) -> String? {
+        guard let address else { return nil }
+        do {
+            try checkListenable(host: address.host, port: address.port)
+        } catch let error as HTTPEndpointError where error.retryable {
+            return nil
+        } catch {
+            return "http \(address.host):\(address.port): \(error)"
+        }
+        return nil
+    }
+
     /// Throws with the system's reason when `host:port` cannot be bound (a bad address, a port
     /// in use, no permission), so start-up can refuse the setting before anything runs.
     public static func checkListenable(host: String, port: Int32) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import TestSupport
 @testable import Gateway
@@ -67,26 +68,32 @@ struct SlowHTTPClientTests {
         try await waitUntil("the HTTP endpoint", timeout: .seconds(180)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
         // Three times the slots, each dripping a request that never ends, a byte every 200 ms:
         // without the deadline they hold every slot, and the probe waits in the listen backlog.
-        let drip = Task.detached {
-            var fds: [Int32] = []
-            defer { fds.forEach { close($0) } }
-            for _ in 0..<12 {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                if LoopbackNetwork.connect(fd, port: port) { fds.append(fd) } else { close(fd) }
-            }
-            for fd in fds { _ = send(fd, "GET /", 5, Int32(MSG_NOSIGNAL)) }
-            while !Task.isCancelled {
-                for fd in fds { _ = send(fd, "a", 1, Int32(MSG_NOSIGNAL)) }
-                try? await Task.sleep(for: .milliseconds(200))
+        // On a thread of its own: blocking socket calls on the cooperative pool stall the
+        // endpoint under test, whose connections are served there too.
+        let stop = Atomic<Bool>(false)
+        let dripping = Task {
+            await onOwnThread {
+                var fds: [Int32] = []
+                defer { fds.forEach { close($0) } }
+                for _ in 0..<12 {
+                    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                    if LoopbackNetwork.connect(fd, port: port) { fds.append(fd) } else { close(fd) }
+                }
+                for fd in fds { _ = send(fd, "GET /", 5, Int32(MSG_NOSIGNAL)) }
+                while !stop.load(ordering: .relaxed) {
+                    for fd in fds { _ = send(fd, "a", 1, Int32(MSG_NOSIGNAL)) }
+                    usleep(200_000)
+                }
             }
         }
-        defer { drip.cancel() }
         for round in 0..<3 {
             let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 60)
             // No gateway behind this board: "not connected", 503; answered is what counts.
             #expect([200, 503].contains(health.status), "round \(round)")
         }
         #expect(endpoint.bindState.isListening)
+        stop.store(true, ordering: .relaxed)
+        await dripping.value
     }
 
     @Test("300 stalled clients (more than the 256 connections the endpoint once admitted) leave room for /healthz")
@@ -103,16 +110,16 @@ struct SlowHTTPClientTests {
         let server = Task { try await endpoint.run() }
         defer { server.cancel() }
         try await waitUntil("the HTTP endpoint", timeout: .seconds(180)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
-        var held: [Int32] = []
-        defer { held.forEach { close($0) } }
-        for _ in 0..<300 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard LoopbackNetwork.connect(fd, port: port) else {
-                close(fd)
-                throw TimedOut("connection to the endpoint")
+        // Opened on a thread of its own: a connect that waits for the server must not hold a
+        // thread of the cooperative pool, where the endpoint serves its connections.
+        let held = await onOwnThread {
+            (0..<300).map { _ -> Int32 in
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                return LoopbackNetwork.connect(fd, port: port) ? fd : -1
             }
-            held.append(fd)
         }
+        defer { held.filter { $0 >= 0 }.forEach { close($0) } }
+        #expect(held.allSatisfy { $0 >= 0 }, "a connection to the endpoint failed")
         let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 60)
         #expect([200, 503].contains(health.status))
     }

@@ -239,12 +239,16 @@ struct SensorState: Codable, Sendable {
     static let unknownPeriodStaleMs: Int64 = 60_000
 
     /// When a silent sensor counts as stale: max(stale_factor x period, 2 x reorder window).
-    /// Until a period is learned (one reading so far, or readings that all came in one burst),
-    /// after `unknownPeriodStaleMs` at least: a new sensor whose last readings were lost must be
-    /// asked for them too (found black-box: a burst's lost tail was never asked for).
+    /// Without a learned period, a sensor whose readings all came in one burst (a reconnecting
+    /// sensor's queue) is stale after `unknownPeriodStaleMs` at least, so the lost tail of that
+    /// burst is asked for too (found black-box: it never was). A sensor heard only once is not:
+    /// a flood of one-shot ids would each cost a request and a retained state.
     private func staleDeadline(_ c: EngineConfiguration) -> Int64? {
         guard !stale else { return nil }
-        guard let p = period.period else { return lastReceivedAt + Swift.max(SensorState.unknownPeriodStaleMs, 2 * c.reorderWindowMs) }
+        guard let p = period.period else {
+            let readings = summary.output.ok + summary.output.corrected + heap.count
+            return readings > 1 ? lastReceivedAt + Swift.max(SensorState.unknownPeriodStaleMs, 2 * c.reorderWindowMs) : nil
+        }
         return lastReceivedAt + Swift.max(c.staleFactor * p, 2 * c.reorderWindowMs)
     }
 

@@ -33,13 +33,9 @@ struct ReplayRequestSafetyTests {
 
     @Test("a reply_topic deeper than a broker allows is refused with an error, and the output connection stays up")
     func deepReplyTopic() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["replay/#"])
-        let requester = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "requester"))
-        try await requester.connect()
+        let bench = try await ReplayBench.start()
+        defer { bench.cleanUp() }
+        let (broker, dir, watcher, requester) = (bench.broker, bench.dir, bench.watcher, bench.requester)
         let gateway = try await InProcessGateway.start(broker, in: dir, id: "deep")
         try await waitUntil("the output connection to subscribe the replay topic") { gateway.status.snapshot.connected }
         // 201 levels: mosquitto drops a client that publishes there (found black-box: the output
@@ -63,13 +59,9 @@ struct ReplayRequestSafetyTests {
 
     @Test("a retained replay request is not answered (it would run again at every connection); a live one is")
     func retainedRequestIgnored() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["replay/#"])
-        let requester = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "requester"))
-        try await requester.connect()
+        let bench = try await ReplayBench.start()
+        defer { bench.cleanUp() }
+        let (broker, dir, watcher, requester) = (bench.broker, bench.dir, bench.watcher, bench.requester)
         let retainedMID = try requester.publish(
             topic: "gateway/rr/replay", payload: Array(#"{"request_id":"kept","sensor_id":"*","from":0,"to":1000}"#.utf8), qos: .atLeastOnce,
             retain: true)
@@ -87,5 +79,27 @@ struct ReplayRequestSafetyTests {
         #expect(await watcher.messages(on: "replay/kept").isEmpty)
         await requester.disconnect()
         await watcher.close()
+    }
+}
+
+/// A private broker, a data folder, a subscriber on `replay/#` and a connected requester.
+private struct ReplayBench {
+    let broker: TestBroker
+    let dir: TemporaryDirectory
+    let watcher: Subscriber
+    let requester: MQTTClient
+
+    static func start() async throws -> ReplayBench {
+        let broker = try await TestBroker.start()
+        let dir = try TemporaryDirectory()
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["replay/#"])
+        let requester = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "requester"))
+        try await requester.connect()
+        return ReplayBench(broker: broker, dir: dir, watcher: watcher, requester: requester)
+    }
+
+    func cleanUp() {
+        dir.remove()
+        broker.shutdown()
     }
 }

@@ -161,6 +161,24 @@ struct FindingRegressionTests {
     }
 
     @Test(
+        "open: a 64 KiB ring (below the gateway's smallest journal) filled with input that made no output (readings held for their window) while the snapshot retained it from the last publication, so the engine's next publication had no room: a wedge (drawn seed 1318)"
+    )
+    func snapshotPinnedInputWithoutOutput() {
+        Self.check(
+            1318, .drawn(seed: 1318), "finding 4: a snapshot retains input from its last publication, which a 64 KiB ring cannot hold",
+            failsWith: .wedge)
+    }
+
+    @Test(
+        "open: a header bit flip destroyed an unacknowledged publication record that the engine snapshot already covered, so the restart could neither resend nor regenerate it: a seq skipped (drawn seed 2746)"
+    )
+    func destroyedPublicationBehindTheSnapshot() {
+        Self.check(
+            2746, .drawn(seed: 2746), "finding 3: a destroyed publication record the snapshot covers is neither resent nor regenerated",
+            failsWith: .hole)
+    }
+
+    @Test(
         "fixed: after a power cut lost the journal, a fall back inside a sensor's first-sight hold started a new epoch and republished seq 0 as synthetic (drawn seed 229, avoiding world)"
     )
     func seqRepublishedAfterEarlyPowerCut() {

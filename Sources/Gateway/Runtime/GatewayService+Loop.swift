@@ -44,23 +44,19 @@ extension GatewayService {
         }
     }
 
-    /// Journaled input that wakes the loop before the next sync with `fsync interval` (which
-    /// wakes it when it ends).
-    static let inputBatch = 128
-
     /// How long the loop may sleep, and what arrival wakes it sooner.
     ///
-    /// With `fsync interval` nothing reaches the cleaned topics before the journal's next sync,
-    /// so while anything written awaits that sync, input wakes the loop only by the batch and
-    /// otherwise waits for the sync, whose end wakes it (`Inbox.journalDurable`): fewer turns
-    /// than one per read of the socket (the same readings come out at the same sync).
-    /// Acknowledgements wake it only when publications are held back by the in-flight limit,
-    /// and then by half that limit.
+    /// Input wakes it at once, so the publications a reading makes are journaled while the
+    /// flusher syncs the reading itself, and go out after the next sync: one sync of latency.
+    /// (Waiting for the sync that covers the input before running it, to save turns, made it
+    /// two: p50 77 ms instead of 27 ms at 1,000 readings/s with 20 syncs a second, and p99 297
+    /// instead of 13 ms with 500; docs/PERFORMANCE.md.) The end of each sync wakes it too
+    /// (`Inbox.journalDurable`). Acknowledgements wake it only when publications are held back
+    /// by the in-flight limit, and then by half that limit.
     private func nextWake() -> (milliseconds: Int64, condition: Inbox.WakeCondition) {
         var wait = Waits.idleMs
         var condition = Inbox.WakeCondition()
-        let (unsynced, durable) = ingest.withJournal { j in (j.writtenSeq > j.durableSeq, j.durableSeq) }
-        if configuration.fsync == .interval && unsynced { condition.inputs = GatewayService.inputBatch }
+        let durable = ingest.withJournal { $0.durableSeq }
         condition.acknowledgements = publisher.heldBackByInFlightLimit(durableThrough: durable) ? max(1, configuration.maxInFlight / 2) : .max
         if publisher.needsRetry { wait = min(wait, Waits.retryOutputMs) }
         let pacing = publisher.pacing

@@ -24,6 +24,24 @@ struct ReplayRequestSafetyTests {
             Issue.record("a 129-byte request_id was accepted")
             return
         }
+        // C1 controls and noncharacters, which mosquitto refuses to publish ("Malformed UTF-8"):
+        // such a request got no answer and no dead letter (found black-box).
+        for bad in [#"\u0085"#, #"\uffff"#, #"\ufdd0"#] {
+            guard case .invalid(nil, nil, _) = parse(#"{"request_id":"w4\#(bad)","sensor_id":"*","from":0,"to":1}"#) else {
+                Issue.record("request_id with \(bad) was accepted")
+                return
+            }
+            guard case .invalid("r", "replay/r", _) = parse(#"{"request_id":"r","sensor_id":"*","from":0,"to":1,"reply_topic":"replay/\#(bad)x"}"#)
+            else {
+                Issue.record("reply_topic with \(bad) was accepted")
+                return
+            }
+        }
+        guard case .invalid("r", "replay/r", let wildcard) = parse(#"{"request_id":"r","sensor_id":"*","from":0,"to":1,"reply_topic":"replay/#"}"#) else {
+            Issue.record("a wildcard reply_topic was accepted")
+            return
+        }
+        #expect(wildcard.contains("wildcards"))
         guard case .request(let ok) = parse(#"{"request_id":"r-1.ok","sensor_id":"*","from":0,"to":1}"#) else {
             Issue.record("a plain request was refused")
             return

@@ -121,6 +121,11 @@ struct ParsingTests {
             "{\"seq\":0,\"seq\":5,\"ts\":1,\"temperature\":52,\"status\":\"normal\"}",
             "{\"sensor_id\":\"s1\",\"seq\":0,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"sensor_id\":\"other\"}",
             "{\"seq\":0,\"ts\":1,\"temperature\":52,\"temperature\":53,\"status\":\"normal\"}",
+            // A field's name written with escapes: parsers downstream decode it (Python reads boot
+            // 2 here), this one matched raw bytes and took boot 1 (found black-box).
+            "{\"seq\":0,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"boot\":1,\"b\\u006fot\":2}",
+            // Alone, too: it was dead-lettered missing_field:seq, naming the wrong problem.
+            "{\"s\\u0065q\":0,\"ts\":1,\"temperature\":52,\"status\":\"normal\"}",
         ])
     func duplicateKeys(payload: String) {
         var h = Harness()

@@ -182,6 +182,27 @@ struct ScenarioTests {
         #expect(h.send(seq: 9, temp: 51, boot: 1).first?.reason == "too_late")
     }
 
+    @Test("a boot counter that was reset (a smaller boot with later readings) starts a new epoch; late copies of either boot stay too_late")
+    func bootCounterReset() {
+        var h = Harness()
+        for seq in 0...3 { h.send(seq: seq, temp: 52, ts: Self.base + Int64(seq) * 1000, boot: 7) }
+        h.advance(2000)
+        // The counter was reset (an EEPROM reset, or 65535 wrapping to 0): every reading of boot
+        // 3 was dead-lettered too_late for good before (found black-box).
+        var out: [Publication] = []
+        for seq in 0...3 { out += h.send(seq: seq, temp: 53, ts: Self.base + 10_000 + Int64(seq) * 1000, boot: 3) }
+        out += h.advance(2000)
+        #expect(out.summary == ["0:ok", "1:ok", "2:ok", "3:ok"])
+        #expect(out.cleaned.allSatisfy { $0.json["boot"] as? Int == 3 })
+        // A delayed copy of the retired boot 7, or of an older boot 2: late, not a new epoch.
+        #expect(h.send(seq: 2, temp: 52, ts: Self.base + 2000, boot: 7).first?.reason == "too_late")
+        #expect(h.send(seq: 1, temp: 52, ts: Self.base + 1000, boot: 2).first?.reason == "too_late")
+        // The sensor's next real restarts count up from 3 again, later in time: new epochs.
+        let next = h.send(seq: 0, temp: 54, ts: Self.base + 20_000, boot: 4)
+        #expect(!next.contains { $0.reason == "too_late" })
+        #expect(h.advance(2000).cleaned.allSatisfy { $0.json["boot"] as? Int == 4 })
+    }
+
     @Test("without boot, seq falling back to 0 or past the reset threshold starts a new epoch")
     func restartWithoutBoot() {
         var h = Self.started()

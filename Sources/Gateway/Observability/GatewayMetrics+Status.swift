@@ -35,7 +35,9 @@ extension GatewayMetrics {
             "sensor_gateway_journal_writable", .gauge, "0 after a journal write or sync failed, or while its files were removed or replaced under the gateway.",
             [([], s.journalUsable ? 1 : 0)])
         metric("sensor_gateway_messages_received_total", .counter, "Inbound sensor messages processed.", [([], Double(s.counters.received))])
-        metric("sensor_gateway_duplicates_total", .counter, "Exact duplicate readings dropped.", [([], Double(s.counters.duplicates))])
+        metric(
+            "sensor_gateway_duplicates_total", .counter, "Readings dropped as duplicates of a seq already published (also when their content differs).",
+            [([], Double(s.counters.duplicates))])
         metric("sensor_gateway_dead_letters_total", .counter, "Messages published to dlq/.", [([], Double(s.counters.deadLetters))])
         metric(
             "sensor_gateway_dead_letters_by_reason_total", .counter, "Messages published to dlq/, by reason code.",

@@ -56,16 +56,24 @@ enum ReplayResponder {
                     futureToleranceMs: limits.futureToleranceMs), replyTopic: reply))
     }
 
-    private static func hasControlCharacters(_ s: String) -> Bool { s.utf8.contains { $0 < 0x20 || $0 == 0x7F } }
+    /// Control characters (C0, DEL and C1) and Unicode noncharacters: the MQTT specification
+    /// (section 1.5.4) says a topic should not hold them, and mosquitto refuses to publish one
+    /// that does ("Malformed UTF-8"), so a reply there would go nowhere (found black-box: a
+    /// U+0085 or U+FFFF in `reply_topic` got no answer and no dead letter).
+    private static func hasControlCharacters(_ s: String) -> Bool {
+        s.unicodeScalars.contains { c in
+            let v = c.value
+            return v < 0x20 || (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE
+        }
+    }
 
     /// The most levels a reply topic may have: far below any broker's cap.
     static let maxReplyTopicLevels = 32
 
     /// Why `reply` cannot carry an answer, or nil when it can.
     private static func replyTopicProblem(_ reply: String) -> String? {
-        guard reply.hasPrefix(Topics.replayPrefix), !reply.contains("+"), !reply.contains("#") else {
-            return "reply_topic must lie under replay/"
-        }
+        guard reply.hasPrefix(Topics.replayPrefix) else { return "reply_topic must lie under replay/" }
+        guard !reply.contains("+"), !reply.contains("#") else { return "reply_topic must not contain the wildcards + or #" }
         // A NUL would end the topic in libmosquitto's C string: the answer would go elsewhere.
         guard reply.utf8.count <= 1024, !hasControlCharacters(reply) else {
             return "reply_topic must be at most 1024 bytes without control characters"

@@ -15,6 +15,10 @@ struct SensorState: Codable, Sendable {
     let id: String
     let topics: SensorTopics
     var boot: Int64?
+    /// The boot an epoch with a smaller one (a reset or wrapped boot counter) replaced: a
+    /// delayed reading of a boot up to it, older than this epoch's readings, is too late, not a
+    /// new epoch (nil: none, as in snapshots from before it was kept).
+    var retiredBoot: Int64?
     /// False while a newly seen sensor's first readings are held to learn where it starts.
     var started = false
     var startDeadline: Int64
@@ -88,11 +92,21 @@ struct SensorState: Codable, Sendable {
             stale = false
             out.emit(.sensorState, topics.state, Messages.sensorState(.live, lastSeq: highestSeen, lastSeen: now), retain: true)
         }
-        if let b = r.boot, let current = boot, b < current { return .tooLate }
+        // A smaller boot is a late reading of a closed epoch, unless its `ts` is later than
+        // anything this epoch has seen: then the sensor's boot counter was reset or wrapped
+        // (found black-box: every reading of such a sensor was dead-lettered for good), and it
+        // starts a new epoch as any new boot does.
+        if let b = r.boot, let current = boot, b < current, r.ts <= maxTs { return .tooLate }
+        if let b = r.boot, let current = boot, let retired = retiredBoot, b > current, b <= retired, r.ts <= maxTs { return .tooLate }
         if startsNewEpoch(r, out.configuration) {
             let c = out.configuration
             guard epochAllowance.take(1, at: now, capacity: c.epochBurst, perMinute: c.epochsPerHour / 60) else { return .rateLimited }
             closeEpoch(at: now, &out)
+            if let b = r.boot, let current = boot, b < current {
+                retiredBoot = Swift.max(current, retiredBoot ?? current)
+            } else if let b = r.boot, let retired = retiredBoot, b > retired {
+                retiredBoot = nil
+            }
             beginEpoch(boot: r.boot)
         } else if boot == nil, r.boot != nil, highestSeen == nil {
             boot = r.boot

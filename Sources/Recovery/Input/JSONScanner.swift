@@ -29,6 +29,9 @@ struct JSONScanner {
 
     private var started = false
     private var finished = false
+    /// Whether the key `nextMember` returned last was written with escapes (`"s\u0065q"`): its
+    /// bytes are then not its name (`decodeString` gives the name).
+    private(set) var lastKeyHadEscapes = false
 
     /// The next member of the top-level object, or nil after the last one (when the object and
     /// the text end properly). Throws `Malformed` when the text is not exactly one JSON object.
@@ -51,6 +54,7 @@ struct JSONScanner {
         }
         skipWhitespace()
         let keyRange = try scanStringRange()
+        lastKeyHadEscapes = keyRange.hasEscapes
         skipWhitespace()
         try expect(UInt8(ascii: ":"))
         skipWhitespace()

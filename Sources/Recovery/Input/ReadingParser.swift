@@ -15,6 +15,8 @@ public enum ReadingParser {
     public static let timestampLimit: Int64 = 253_402_300_800_000
 
     private static let kSensorID = Array("sensor_id".utf8)
+    /// The names of the fields the contract defines.
+    static let contractFields: Set<String> = ["sensor_id", "seq", "ts", "temperature", "status", "boot"]
     private static let kSeq = Array("seq".utf8)
     private static let kTs = Array("ts".utf8)
     private static let kTemperature = Array("temperature".utf8)
@@ -55,6 +57,14 @@ public enum ReadingParser {
         var scanner = JSONScanner(payload)
         do {
             while let (key, value) = try scanner.nextMember() {
+                // A contract field's name written with escapes (`"s\u0065q"`) is ambiguous as a
+                // field given twice is: parsers downstream decode it, and this one matches raw
+                // bytes. Refused the same way (malformed_json) rather than read as another field.
+                if scanner.lastKeyHadEscapes, let name = JSONScanner.decodeString(key, hasEscapes: true),
+                    ReadingParser.contractFields.contains(name)
+                {
+                    duplicate = true
+                }
                 // The first problem found is the one reported; later members are still checked
                 // for syntax, so malformed JSON always wins over a bad field.
                 let problem: RejectionReason?

@@ -35,7 +35,7 @@ struct ConfigurationTests {
         #expect(defaults.maxInFlight == 250)
         let wide = try ConfigurationLoader.load(configFile: nil, environment: ["SENSOR_GATEWAY_MAX_IN_FLIGHT": "800"], flags: [:], defaultGatewayID: "host")
         #expect(wide.maxInFlight == 800)
-        #expect(defaults.fsyncMaxPerSecond == 500)
+        #expect(defaults.fsyncMaxPerSecond == 100)
         let gentle = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["fsync-max-per-second": "20"], defaultGatewayID: "host")
         #expect(gentle.fsyncMaxPerSecond == 20)
         #expect(throws: ConfigurationError.self) {

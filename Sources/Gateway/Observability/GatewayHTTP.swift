@@ -33,7 +33,9 @@ public enum GatewayHTTP {
                 if s.restoring { problems.append("\"starting: restoring state from the snapshot and the journal\"") }
                 if !s.connected { problems.append("\"not connected to the broker\"") }
                 if s.subscriptionRefused { problems.append("\"the broker refused the readings subscription\"") }
-                if s.connected, !s.subscribed, !s.subscriptionRefused {
+                // While input is paused the SUBACK waits unread in the socket with the readings:
+                // the pause is the reason to report, not the broker (found black-box, journal full).
+                if s.connected, !s.subscribed, !s.subscriptionRefused, s.inputPause == nil {
                     problems.append("\"waiting for the broker to acknowledge the readings subscription\"")
                 }
                 if !s.journalWritable { problems.append("\"journal not writable\"") }

@@ -1,0 +1,31 @@
+import Testing
+@testable import Gateway
+
+/// What `/healthz` names as the problem is the problem.
+@Suite("/healthz reasons")
+struct HealthReasonsTests {
+    static func health(_ change: (inout GatewayStatusSnapshot) -> Void) -> GatewayHTTP.Response {
+        var s = GatewayStatusSnapshot()
+        s.restoring = false
+        s.connected = true
+        change(&s)
+        let board = StatusBoard()
+        board.update(s)
+        return GatewayHTTP.handler(status: board, configuration: GatewayConfiguration(gatewayID: "health"))("/healthz")
+    }
+
+    @Test("a journal full of unfinished work after a restart is named alone, not as the broker not acknowledging the subscription")
+    func journalFullBeforeSubscription() {
+        let full = Self.health { s in
+            s.subscribed = false
+            s.inputPause = IngestJournal.Pause.journalFull.rawValue
+        }
+        #expect(full.status == 503)
+        #expect(full.body.contains("journal full"), "\(full.body)")
+        #expect(!full.body.contains("waiting for the broker"), "\(full.body)")
+        // Not paused, the subscription not acknowledged yet: that is what is said.
+        let waiting = Self.health { $0.subscribed = false }
+        #expect(waiting.body.contains("waiting for the broker to acknowledge the readings subscription"), "\(waiting.body)")
+        #expect(Self.health { $0.subscribed = true }.status == 200)
+    }
+}

@@ -29,6 +29,9 @@ struct Verifier {
         /// Readings the sensors delivered (sent whole, once or more, in order) that no cleaned
         /// message covers, not even a gap or a fill: the gateway lost them.
         var deliveredMissing = 0
+        /// With `tailInFlight`: delivered readings after the last one their stream's output
+        /// covers, reported and not failed (they are not in `deliveredMissing`).
+        var deliveredAfterLastOutput = 0
 
         var broken: Bool { orderViolations + conflictingDuplicates + seqPublishedTwice + outOfRange + internalHoles + deliveredMissing > 0 }
 
@@ -57,6 +60,7 @@ struct Verifier {
                 ("outside the covered span", "\(trailingMissing)"),
                 ("  streams with no output at all", "\(silentStreams)"),
                 ("delivered readings not in the output", "\(deliveredMissing)"),
+                ("  delivered after the stream's last output", "\(deliveredAfterLastOutput)"),
                 ("verdict", broken ? "FAIL: the output breaks the contract" : "PASS"),
             ]
             let width = rows.map(\.0.count).max()!
@@ -65,6 +69,10 @@ struct Verifier {
     }
 
     var validRange: ClosedRange<Double> = 50...55
+    /// Delivered readings after a stream's last output may still be on their way (a run that
+    /// stopped its capture at a fixed time): reported, not failed. Streams with no output at all
+    /// still fail.
+    var tailInFlight = false
 
     /// Faults after which the reading reached the broker whole and in time: as measured (`none`),
     /// with a glitched value (`error`, published `corrected`) or twice (`dup`). Skipped and
@@ -117,7 +125,9 @@ struct Verifier {
             if span == nil { silent.insert(k.stream) }
             let quality = accounting.quality(of: k.stream, seq: k.seq)
             if quality != nil { r.covered += 1 } else if let span, span.contains(k.seq) { r.internalHoles += 1 } else { r.trailingMissing += 1 }
-            if quality == nil, Self.delivered.contains(row.fault) { r.deliveredMissing += 1 }
+            if quality == nil, Self.delivered.contains(row.fault) {
+                if tailInFlight, let span, !span.contains(k.seq) { r.deliveredAfterLastOutput += 1 } else { r.deliveredMissing += 1 }
+            }
             if row.fault == "skip" {
                 r.skipped += 1
                 switch quality {

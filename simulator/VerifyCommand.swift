@@ -13,6 +13,10 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("listen-seconds"), help: "With --broker: stop collecting after this many seconds without a message.") var listenSeconds = 10.0
     @Option(name: .customLong("valid-min")) var validMin = 50.0
     @Option(name: .customLong("valid-max")) var validMax = 55.0
+    @Flag(
+        name: .customLong("tail-in-flight"),
+        help: "Report, not fail, delivered readings after a stream's last output (the capture ended while they may have been on their way).")
+    var tailInFlight = false
 
     func validate() throws {
         guard (cleaned == nil) != (broker == nil) else { throw ValidationError("give either --cleaned FILE or --broker URL") }
@@ -22,6 +26,7 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         var verifier = Verifier()
         verifier.validRange = validMin...validMax
+        verifier.tailInFlight = tailInFlight
         let report: Verifier.Report
         do {
             let output = try await cleanedOutput()

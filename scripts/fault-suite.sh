@@ -76,7 +76,7 @@ printf '|---|---|---|---|---|---|---|---|---|\n'
 # The capture stops once the output has been quiet for 10 s, so a stream's last readings may still
 # be on their way: `--tail-in-flight` reports delivered readings after a stream's last output
 # ("delivered after the stream's last output") instead of failing on them. The hostile case left
-# 2-4 there in two of five runs on 2026-12-03; why is not established yet (docs/RELIABILITY.md).
+# 2-7 there in three of six runs on 2026-12-03; why is not established yet (docs/RELIABILITY.md).
 score() { # FIGURE
     local report
     report=$(grep '"sensor_id":"sim-' "$work/cleaned-$case.jsonl" > "$work/fleet-$case.jsonl"; \

@@ -15,13 +15,13 @@ public enum ReadingParser {
     public static let timestampLimit: Int64 = 253_402_300_800_000
 
     private static let kSensorID = Array("sensor_id".utf8)
-    /// The names of the fields the contract defines.
-    static let contractFields: Set<String> = ["sensor_id", "seq", "ts", "temperature", "status", "boot"]
     private static let kSeq = Array("seq".utf8)
     private static let kTs = Array("ts".utf8)
     private static let kTemperature = Array("temperature".utf8)
     private static let kStatus = Array("status".utf8)
     private static let kBoot = Array("boot".utf8)
+    /// The names of the fields the contract defines (the keys above, as text).
+    static let contractFields = Set([kSensorID, kSeq, kTs, kTemperature, kStatus, kBoot].map { String(decoding: $0, as: UTF8.self) })
     private static let vNormal = Array("normal".utf8)
     private static let vDeviated = Array("deviated".utf8)
 

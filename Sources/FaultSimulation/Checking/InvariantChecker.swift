@@ -231,6 +231,22 @@ struct InvariantChecker {
     mutating func overdue(upTime: Int64) -> Violation? {
         guard !obligations.isEmpty else { return nil }
         var late = obligations.values.filter { upTime - $0.since > latencyBoundMs }
+        // A reading a crash lost by the contract reaches the output as a seq gap, which takes a
+        // stream around it: none shows the loss of one below the first seq its stream published
+        // (the gateway lost every trace of the sensor, and a sensor seen anew is not assumed to
+        // start at 0), or of one after the last seq of an epoch the sensor has left (no later
+        // reading of that epoch will come).
+        late.removeAll { o in
+            let r = o.reading
+            guard !o.real else { return false }
+            let span = accounting.span(of: StreamKey(sensorID: r.sensorID, boot: r.boot))
+            let beforeStart = span.map { r.seq < $0.lowerBound } ?? false
+            let epochLeft = r.boot.map { $0 < (newestBoot[r.sensorID] ?? $0) } ?? false
+            let afterEnd = epochLeft && (span.map { r.seq > $0.upperBound } ?? true)
+            guard beforeStart || afterEnd else { return false }
+            obligations.removeValue(forKey: Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq))
+            return true
+        }
         if !strictStreamStart && !late.isEmpty {
             late.removeAll { o in
                 let r = o.reading

@@ -173,7 +173,10 @@ struct DamageTests {
         let verification = try JournalVerification.run(directory: layout.directory, fileSystem: fs)
         let j = try Journal(layout: layout, fsync: .always, fileSystem: fs)
         #expect(j.checkpoint.value == nil)
-        #expect(j.report.corruption == ["checkpoint file missing: output journaled from seq 1 on will be republished (consumers de-duplicate on sensor, boot, seq and quality)"])
+        #expect(
+            j.report.corruption == [
+                "checkpoint file missing: output journaled from seq 1 on will be republished (consumers de-duplicate on sensor, boot, seq and quality)"
+            ])
         #expect(verification.problems == j.report.corruption)
         #expect(j.report.records == 300)
         // Opened again, the file it created holds no value: nothing is reported twice as missing.

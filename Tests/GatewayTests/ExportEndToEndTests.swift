@@ -104,7 +104,7 @@ struct ExportEndToEndTests {
         return columns.joined(separator: ",")
     }
 
-    @Test("bad arguments exit 64, an unreadable journal 66, and neither leaves an output file")
+    @Test("bad arguments exit 64, an unreadable journal 66; neither leaves an output file or touches an existing one")
     func exitStatuses() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -120,16 +120,23 @@ struct ExportEndToEndTests {
             (["--from": "yesterday"], [], "--from=yesterday: expected epoch ms or RFC 3339"),
             (["--to": "2026-13-01T00:00:00Z"], [], "--to=2026-13-01T00:00:00Z"),
             (["--format": "parquet"], [], "parquet"),
-            ([:], ["--measurement", "humidity"], "--measurement=humidity: unknown measurement; the only one is temperature (measurements are not configurable yet)"),
+            (
+                [:], ["--measurement", "humidity"],
+                "--measurement=humidity: unknown measurement; the only one is temperature (measurements are not configurable yet)"
+            ),
             ([:], ["--sensor", "a/b"], "--sensor=a/b: not a valid sensor id"),
         ] as [([String: String], [String], String)] {
             let (code, log) = try await run(replacing, extra: extra)
             #expect(code == 64, "\(replacing) \(extra): \(log)")
             #expect(log.contains(message), "\(log)")
         }
+        #expect(!FileManager.default.fileExists(atPath: output))
+        // A failed export leaves the previous file as it was, and no partial one beside it.
+        try "previous export\n".write(toFile: output, atomically: true, encoding: .utf8)
         let (code, log) = try await run([:])
         #expect(code == 66)
         #expect(log.hasPrefix("error: cannot read the journal in \(dir.file("missing"))/journal"), "\(log)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("out.csv") }.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("out.csv") } == ["out.csv"])
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "previous export\n")
     }
 }

@@ -25,7 +25,7 @@ struct ExportLargeJournalTests {
 
     /// Fills a journal of `mib` MiB past its capacity (so the ring has reclaimed its start) with
     /// 200 sensors' readings: every 97th a `synthetic` fill restated 500 messages later, every
-    /// 4,999th a fill never restated, every 5,000th a `gap`.
+    /// 4,999th a fill never restated, every 4,987th a `gap` of 700.
     static func fill(_ directory: String, mib: Int) throws -> Expected {
         let layout = try JournalLayout(directory: directory, maxBytes: mib << 20, segmentCount: 64)
         let journal = try Journal(layout: layout, fsync: .never)
@@ -60,7 +60,7 @@ struct ExportLargeJournalTests {
             let seq = next[sensor]
             next[sensor] += 1
             let ts = base + Int64(seq) * 1000
-            if n % 5000 == 4999 {
+            if n % 4987 == 4986 {  // 4,987 is prime to 200: the gaps fall on every sensor in turn
                 next[sensor] += 700
                 try append(
                     sensor,
@@ -136,7 +136,7 @@ struct ExportLargeJournalTests {
         let started = ContinuousClock.now
         let export = [
             BuiltProducts.executable("sensor-gateway"), "export", "--data-dir", dir.file("data"), "--from", "0", "--to",
-            "\(Self.base + 86_400_000)", "--format", "csv", "--output", dir.file("all.csv"),
+            "\(Self.base + 365 * 86_400_000)", "--format", "csv", "--output", dir.file("all.csv"),
         ]
         let command = (["/usr/bin/time", "-f", "maxrss_kib=%M", "-o", dir.file("time.txt")] + export).joined(separator: " ")
         let child = try ChildProcess("/usr/bin/script", ["-qec", command, "/dev/null"], logPath: dir.file("terminal.log"))

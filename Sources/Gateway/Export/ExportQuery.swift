@@ -50,7 +50,8 @@ public struct ExportQuery: Sendable {
         let first = try scan.run(journalDirectory: journalDirectory, matches: matches) { entry in
             total += 1
             end = entry.journalSeq
-            if Self.isRestated(entry.publication.payload), let row = ExportRow(topic: entry.publication.topic, payload: entry.publication.payload, ts: entry.ts),
+            if Self.isRestated(entry.publication.payload),
+                let row = ExportRow(topic: entry.publication.topic, payload: entry.publication.payload, ts: entry.ts),
                 row.quality == "restated"
             {
                 try index.note(row, at: entry.journalSeq)

@@ -37,7 +37,10 @@ enum InfluxExportLines {
         }
         func number(_ key: String, _ value: CleanedMemberValue?, integer: Bool) {
             guard case .number(let n, let isInteger)? = value, !integer || isInteger else { return }
-            add(key) { $0 += n.utf8; if integer { $0.append(UInt8(ascii: "i")) } }
+            add(key) { line in
+                line += n.utf8
+                if integer { line.append(UInt8(ascii: "i")) }
+            }
         }
         func text(_ key: String, _ value: String) { add(key) { quote(value, to: &$0) } }
         func optionalText(_ key: String) {

@@ -158,7 +158,7 @@ struct ExportLargeJournalTests {
         let rss = time.split(whereSeparator: \.isNewline).first { $0.hasPrefix("maxrss_kib=") }.flatMap { Int($0.dropFirst(11)) } ?? .max
         let csvBytes = (try FileManager.default.attributesOfItem(atPath: dir.file("all.csv"))[.size] as? Int) ?? 0
         print(
-            "export of a full \(mib) MiB journal: \(counted.rows) rows (\(counted.restated) restated), \(csvBytes >> 20) MiB of CSV, peak RSS \(rss >> 10) MiB, export \(took), journal written in \(filled)"
+            "export of a full \(mib) MiB journal: \(counted.rows) rows (\(counted.restated) restated), \(csvBytes >> 20) MiB of CSV, peak RSS \(rss) KiB, export \(took), journal written in \(filled)"
         )
         // Bounded: the restatement index (well under 100 bytes each) and the buffers, never the
         // window: far below the journal's or the output's size.

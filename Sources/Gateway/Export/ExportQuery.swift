@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Recovery
 import Wire
 
@@ -79,6 +82,7 @@ public struct ExportQuery: Sendable {
 
     /// `cleaned/<sensor>/<measurement>` of the requested sensor(s) and measurement(s).
     func matches(topic: String) -> Bool {
+        if sensorID == nil && measurement == nil { return topic.hasPrefix("cleaned/") && topic.utf8.count(where: { $0 == UInt8(ascii: "/") }) == 2 }
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
         guard levels.count == 3, levels[0] == "cleaned" else { return false }
         if let sensorID, levels[1] != sensorID { return false }
@@ -90,13 +94,12 @@ public struct ExportQuery: Sendable {
 
     /// A quick look for `"quality":"restated"` (the gateway writes it so), before parsing.
     static func isRestated(_ payload: [UInt8]) -> Bool {
-        let m = restatedMarker
-        guard payload.count >= m.count else { return false }
-        var i = 0
-        while i + m.count <= payload.count {
-            if payload[i] == m[0] && payload[i..<(i + m.count)].elementsEqual(m) { return true }
-            i += 1
+        payload.withUnsafeBufferPointer { p in
+            restatedMarker.withUnsafeBufferPointer { m in
+                guard p.count >= m.count, let base = p.baseAddress, let marker = m.baseAddress else { return false }
+                for i in 0...(p.count - m.count) where p[i] == m[0] && memcmp(base + i, marker, m.count) == 0 { return true }
+                return false
+            }
         }
-        return false
     }
 }

@@ -7,7 +7,7 @@
 #
 #   Benchmarks/export.sh [MIB]      (default 256, the default journal size)
 #
-# It is the test ExportLargeJournalTests at another size (the test suite runs it at 64 MiB), so it
+# It is the test ExportLargeJournalTests at another size (the test suite runs it at 32 MiB), so it
 # measures the debug build the tests use. Nothing else here asserts a figure; the test asserts the
 # peak resident size stays under 64 MiB plus 100 bytes per restatement.
 set -euo pipefail

@@ -21,7 +21,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "End, epoch ms or RFC 3339 (exclusive).") var to: String
     @Option(help: "Only this sensor (default: all).") var sensor: String?
     @Option(help: "Only this measurement (default: all; today only temperature).") var measurement: String?
-    @Option(help: "csv, jsonl or influx.") var format: ExportFormat
+    @Option(help: "The form: a CSV table with a header, JSON lines as on cleaned/, or InfluxDB line protocol.") var format: ExportFormat
     @Option(help: "Write to this file (replaced atomically when complete) instead of standard output.") var output: String?
 
     func validate() throws {

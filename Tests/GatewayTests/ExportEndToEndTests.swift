@@ -138,5 +138,11 @@ struct ExportEndToEndTests {
         #expect(log.hasPrefix("error: cannot read the journal in \(dir.file("missing"))/journal"), "\(log)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("out.csv") } == ["out.csv"])
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "previous export\n")
+        // A journal folder whose meta file is garbage cannot be read either.
+        try FileManager.default.createDirectory(atPath: dir.file("garbage/journal"), withIntermediateDirectories: true)
+        try "not a journal\n".write(toFile: dir.file("garbage/journal/journal.meta"), atomically: true, encoding: .utf8)
+        let (garbageCode, garbageLog) = try await run(["--data-dir": dir.file("garbage")])
+        #expect(garbageCode == 66, "\(garbageLog)")
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "previous export\n")
     }
 }

@@ -8,7 +8,7 @@ import Wire
 
 /// `sensor-gateway export` over a full journal (the ring wrapped), in bounded memory.
 ///
-/// The journal's size is `SENSOR_GATEWAY_EXPORT_TEST_MIB` (default 64 MiB, about 500,000 cleaned
+/// The journal's size is `SENSOR_GATEWAY_EXPORT_TEST_MIB` (default 32 MiB, about 200,000 cleaned
 /// messages; Benchmarks/export.sh runs it at the default journal size, 256 MiB, and prints the
 /// figures docs/PERFORMANCE.md records).
 @Suite("Export of a full journal")
@@ -123,7 +123,7 @@ struct ExportLargeJournalTests {
 
     @Test("a full journal exports every message it holds once, restatements applied, in bounded memory, with a progress bar on a terminal only")
     func fullJournal() async throws {
-        let mib = ProcessInfo.processInfo.environment["SENSOR_GATEWAY_EXPORT_TEST_MIB"].flatMap { Int($0) } ?? 64
+        let mib = ProcessInfo.processInfo.environment["SENSOR_GATEWAY_EXPORT_TEST_MIB"].flatMap { Int($0) } ?? 32
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let filling = ContinuousClock.now

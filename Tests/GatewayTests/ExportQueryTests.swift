@@ -32,7 +32,7 @@ struct ExportQueryTests {
         (b, #"{"sensor_id":"b","seq":7,"ts":1500,"temperature":51.25,"status":"deviated","quality":"ok","boot":2}"#),
         (a, #"{"sensor_id":"a","seq":2,"ts":3000,"temperature":53.0,"status":"normal","quality":"corrected","raw":70.0,"reason":"out_of_range"}"#),
         (b, #"{"sensor_id":"b","seq":8,"ts":2500,"temperature":51.5,"status":"deviated","quality":"synthetic","method":"locf","boot":2}"#),
-        (a, #"{"sensor_id":"a","seq":3,"ts":3000,"quality":"gap","from_seq":3,"to_seq":6,"from_ts":3000,"to_ts":7000}"#),
+        (a, #"{"sensor_id":"a","seq":3,"ts":3000,"quality":"gap","from_seq":3,"to_seq":6,"from_ts":3000,"to_ts":7000,"reason":"journal_damaged"}"#),
         ("cleaned/a/humidity", #"{"sensor_id":"a","seq":0,"ts":4000,"humidity":41.2,"unit":"%","status":"normal","quality":"ok"}"#),
         (a, #"{"sensor_id":"a","seq":7,"ts":7000,"temperature":54.0,"status":"normal","quality":"ok"}"#),
         (a, #"{"sensor_id":"a","seq":8,"ts":9000,"temperature":54.5,"status":"normal","quality":"ok"}"#),
@@ -71,7 +71,7 @@ struct ExportQueryTests {
             #"{"sensor_id":"b","seq":7,"ts":1500,"temperature":51.25,"status":"deviated","quality":"ok","boot":2,"measurement":"temperature"}"#,
             #"{"sensor_id":"a","seq":2,"ts":3000,"temperature":53.0,"status":"normal","quality":"corrected","raw":70.0,"reason":"out_of_range","measurement":"temperature"}"#,
             #"{"sensor_id":"b","seq":8,"ts":2500,"temperature":51.5,"status":"deviated","quality":"synthetic","method":"locf","boot":2,"measurement":"temperature"}"#,
-            #"{"sensor_id":"a","seq":3,"ts":3000,"quality":"gap","from_seq":3,"to_seq":6,"from_ts":3000,"to_ts":7000,"measurement":"temperature"}"#,
+            #"{"sensor_id":"a","seq":3,"ts":3000,"quality":"gap","from_seq":3,"to_seq":6,"from_ts":3000,"to_ts":7000,"reason":"journal_damaged","measurement":"temperature"}"#,
             #"{"sensor_id":"a","seq":0,"ts":4000,"humidity":41.2,"unit":"%","status":"normal","quality":"ok","measurement":"humidity"}"#,
             #"{"sensor_id":"a","seq":7,"ts":7000,"temperature":54.0,"status":"normal","quality":"ok","measurement":"temperature"}"#,
             #"{"sensor_id":"a","seq":8,"ts":9000,"temperature":54.5,"status":"normal","quality":"ok","measurement":"temperature"}"#,
@@ -94,7 +94,7 @@ struct ExportQueryTests {
         b,temperature,2,7,1500,51.25,,deviated,ok,,,,,,,,
         a,temperature,,2,3000,53.0,,normal,corrected,,70.0,out_of_range,,,,,
         b,temperature,2,8,2500,51.5,,deviated,synthetic,locf,,,,,,,
-        a,temperature,,3,3000,,,,gap,,,,,3,6,3000,7000
+        a,temperature,,3,3000,,,,gap,,,journal_damaged,,3,6,3000,7000
         a,humidity,,0,4000,41.2,%,normal,ok,,,,,,,,
         a,temperature,,7,7000,54.0,,normal,ok,,,,,,,,
         a,temperature,,8,9000,54.5,,normal,ok,,,,,,,,
@@ -110,7 +110,7 @@ struct ExportQueryTests {
         temperature,sensor_id=b temperature=51.25,quality="ok",seq=7i,boot=2i,status="deviated",method="",reason="",supersedes="" 1500000000
         temperature,sensor_id=a temperature=53.0,quality="corrected",seq=2i,status="normal",method="",reason="out_of_range",supersedes="",raw=70.0 3000000000
         temperature,sensor_id=b temperature=51.5,quality="synthetic",seq=8i,boot=2i,status="deviated",method="locf",reason="",supersedes="" 2500000000
-        temperature_gap,sensor_id=a quality="gap",seq=3i,from_seq=3i,to_seq=6i,from_ts=3000i,to_ts=7000i 3000000000
+        temperature_gap,sensor_id=a quality="gap",seq=3i,from_seq=3i,to_seq=6i,from_ts=3000i,to_ts=7000i,reason="journal_damaged" 3000000000
         humidity,sensor_id=a humidity=41.2,quality="ok",seq=0i,status="normal",method="",reason="",supersedes="",unit="%" 4000000000
         temperature,sensor_id=a temperature=54.0,quality="ok",seq=7i,status="normal",method="",reason="",supersedes="" 7000000000
         temperature,sensor_id=a temperature=54.5,quality="ok",seq=8i,status="normal",method="",reason="",supersedes="" 9000000000

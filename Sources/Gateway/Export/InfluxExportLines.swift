@@ -19,7 +19,8 @@ import Recovery
 ///
 /// A `gap` has no value: it goes to a measurement of its own, `<measurement>_gap`, at its
 /// `from_ts` (the reading before it, whose point it would otherwise overwrite), with
-/// `from_seq`, `to_seq`, `from_ts`, `to_ts` as integer fields.
+/// `from_seq`, `to_seq`, `from_ts`, `to_ts` as integer fields (and `reason` when the gap has one:
+/// `journal_damaged`).
 enum InfluxExportLines {
     static func append(_ row: ExportRow, to out: inout [UInt8]) {
         let isGap = row.quality == "gap"
@@ -52,6 +53,7 @@ enum InfluxExportLines {
         number("boot", row.value("boot"), integer: true)
         if isGap {
             for key in ["from_seq", "to_seq", "from_ts", "to_ts"] { number(key, row.value(key), integer: true) }
+            if case .text(let reason)? = row.value("reason") { text("reason", reason) }
         } else {
             optionalText("status")
             optionalText("method")

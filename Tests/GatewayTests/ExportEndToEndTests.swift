@@ -8,7 +8,7 @@ import Wire
 /// equals what `cleaned/` carried in it with restatements applied, and the gateway goes on unharmed.
 @Suite("Export beside a running gateway")
 struct ExportEndToEndTests {
-    static let base: Int64 = 1_795_660_000_000
+    static let base = GatewayScenario.exportBase
 
     /// The live stream of a window with restatements applied, as the export must give it: each
     /// message in the order seen, without the `synthetic`/`corrected` ones a later `restated`
@@ -27,31 +27,23 @@ struct ExportEndToEndTests {
     func exportEqualsLiveStream() async throws {
         let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--max-fill", "3"], answersResends: false)
         defer { scenario.cleanUp() }
-        let (watcher, fleet, dir) = (scenario.watcher, scenario.fleet, scenario.directory)
-        func send(_ sensor: String, _ seq: UInt64, _ t: Double = 52, boot: Int? = nil) throws {
-            try fleet.publishRaw(sensor, TestSensorFleet.payload(seq: seq, ts: Self.base + Int64(seq) * 1000, temperature: t, boot: boot))
-        }
-        func waitFor(_ what: String, _ count: Int = 1) async throws {
-            try await watcher.recorder.wait(for: what) { events in
-                events.messages.compactMap(CleanedReading.init).filter { "\($0.sensorID)/\($0.seq):\($0.quality)" == what }.count >= count
-            }
-        }
+        let (watcher, dir) = (scenario.watcher, scenario.directory)
         // p: 3 lost (synthetic), 7 out of range (corrected), 9...13 lost (a gap: over max-fill 3).
         for seq in UInt64(0)...15 where seq != 3 && !(9...13).contains(seq) {
-            try send("p", seq, seq == 7 ? 70 : 50 + Double(seq % 5))
+            try scenario.send("p", seq, seq == 7 ? 70 : 50 + Double(seq % 5))
         }
-        for seq in UInt64(0)...4 { try send("q", seq, 53, boot: 4) }
-        try await waitFor("p/15:ok")
-        try await waitFor("q/4:ok")
-        try await waitFor("p/3:synthetic")
-        try await waitFor("p/9:gap")
+        for seq in UInt64(0)...4 { try scenario.send("q", seq, 53, boot: 4) }
+        try await scenario.waitForCleaned("p/15:ok")
+        try await scenario.waitForCleaned("q/4:ok")
+        try await scenario.waitForCleaned("p/3:synthetic")
+        try await scenario.waitForCleaned("p/9:gap")
         // Late: 3 restates its fill, 11 a seq inside the gap, 7 its correction.
-        try send("p", 3, 53.25)
-        try send("p", 11, 51.5)
-        try send("p", 7, 54.5)
-        try await waitFor("p/3:restated")
-        try await waitFor("p/11:restated")
-        try await waitFor("p/7:restated")
+        try scenario.send("p", 3, 53.25)
+        try scenario.send("p", 11, 51.5)
+        try scenario.send("p", 7, 54.5)
+        try await scenario.waitForCleaned("p/3:restated")
+        try await scenario.waitForCleaned("p/11:restated")
+        try await scenario.waitForCleaned("p/7:restated")
 
         let from = Self.base + 1000, to = Self.base + 15000
         let live = await watcher.messages(on: "cleaned/")
@@ -89,8 +81,8 @@ struct ExportEndToEndTests {
         #expect(qOut.split(separator: "\n").count == 4)
 
         // The gateway carries on: it still takes readings and publishes them.
-        try send("p", 16)
-        try await waitFor("p/16:ok")
+        try scenario.send("p", 16, 52)
+        try await scenario.waitForCleaned("p/16:ok")
         #expect(try await scenario.finish() == 0)
     }
 

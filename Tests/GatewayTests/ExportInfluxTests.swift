@@ -7,7 +7,7 @@ import Wire
 /// The line-protocol export loaded into a real InfluxDB through `/write`, and read back.
 @Suite("Export into a real InfluxDB")
 struct ExportInfluxTests {
-    static let base: Int64 = 1_795_660_000_000
+    static let base = GatewayScenario.exportBase
 
     @Test("an export loaded through /write gives back the cleaned stream's counts and values; a later export's restated point overwrites the synthetic one")
     func loadAndQuery() async throws {
@@ -15,22 +15,14 @@ struct ExportInfluxTests {
         defer { influx.stop() }
         let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--max-fill", "3"], answersResends: false)
         defer { scenario.cleanUp() }
-        let (watcher, fleet, dir) = (scenario.watcher, scenario.fleet, scenario.directory)
-        func send(_ sensor: String, _ seq: UInt64, _ t: Double, boot: Int? = nil) throws {
-            try fleet.publishRaw(sensor, TestSensorFleet.payload(seq: seq, ts: Self.base + Int64(seq) * 1000, temperature: t, boot: boot))
-        }
-        func waitFor(_ what: String) async throws {
-            try await watcher.recorder.wait(for: what) { events in
-                events.messages.compactMap(CleanedReading.init).contains { "\($0.sensorID)/\($0.seq):\($0.quality)" == what }
-            }
-        }
+        let (watcher, dir) = (scenario.watcher, scenario.directory)
         // m: 2 lost (synthetic), 6...9 lost (a gap); n with a boot.
-        for seq in UInt64(0)...12 where seq != 2 && !(6...9).contains(seq) { try send("m", seq, 50 + Double(seq % 4) * 0.75) }
-        for seq in UInt64(0)...5 { try send("n", seq, 54.125, boot: 9) }
-        try await waitFor("m/12:ok")
-        try await waitFor("n/5:ok")
-        try await waitFor("m/2:synthetic")
-        try await waitFor("m/6:gap")
+        for seq in UInt64(0)...12 where seq != 2 && !(6...9).contains(seq) { try scenario.send("m", seq, 50 + Double(seq % 4) * 0.75) }
+        for seq in UInt64(0)...5 { try scenario.send("n", seq, 54.125, boot: 9) }
+        try await scenario.waitForCleaned("m/12:ok")
+        try await scenario.waitForCleaned("n/5:ok")
+        try await scenario.waitForCleaned("m/2:synthetic")
+        try await scenario.waitForCleaned("m/6:gap")
 
         let from = Self.base, to = Self.base + 60_000
         try await influx.createDatabase("plant")
@@ -49,8 +41,8 @@ struct ExportInfluxTests {
         #expect(synthetic.first?[2] as? String == "synthetic")
 
         // The real reading for 2 turns up late: restated, at the estimate's ts (a steady period).
-        try send("m", 2, 53.5)
-        try await waitFor("m/2:restated")
+        try scenario.send("m", 2, 53.5)
+        try await scenario.waitForCleaned("m/2:restated")
         try await exportAndLoad("after.lp")
 
         // Expected: the live stream with restatements applied, keyed by stream and ts.

@@ -101,8 +101,9 @@ struct SlowHTTPClientTests {
         FileDescriptorLimit.raiseSoftToHard()  // as `run` does: 300 client and 300 server sockets here
         let port = LoopbackNetwork.freePort()
         var limits = HTTPEndpoint.Limits()
-        // Neither timeout frees a slot during the test: only the connection limit decides.
-        limits.requestHeadDeadline = .seconds(1)
+        // Neither timeout frees a slot during the test: only the connection limit decides (with
+        // the old limit of 256, /healthz would wait for a slot until its own timeout).
+        limits.requestHeadDeadline = .seconds(600)
         limits.idleTimeout = .seconds(600)
         let endpoint = HTTPEndpoint(
             host: "127.0.0.1", port: port, limits: limits, logger: Logger(label: "stalled-test"),

@@ -263,6 +263,14 @@ struct JSONScanner {
         return JSONNumber(value: value, integer: integer, isIntegerLiteral: isInteger)
     }
 
+    /// `bytes` read as exactly one JSON number, nothing before or after it; nil otherwise. CSV
+    /// columns take their numbers in JSON's grammar, so a value reads the same in either form.
+    static func number(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONNumber? {
+        var scanner = JSONScanner(bytes)
+        guard let n = try? scanner.scanNumber(), scanner.index == bytes.count else { return nil }
+        return n
+    }
+
     static let powersOfTen: [Double] = (0...22).map { p in (0..<p).reduce(1.0) { r, _ in r * 10 } }
 
     static func hexValue(_ c: UInt8) -> UInt32? {

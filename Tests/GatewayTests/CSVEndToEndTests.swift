@@ -64,4 +64,42 @@ struct CSVEndToEndTests {
             ])
         #expect(try await scenario.finish() == 0)
     }
+
+    @Test("sensor-sim with every second sensor on CSV and the field's faults: the verifier passes, corrupt lines are malformed_csv")
+    func simulatedMixedFleet() async throws {
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#", "dlq/#"], answersResends: false)
+        defer { scenario.cleanUp() }
+        let (watcher, dir) = (scenario.watcher, scenario.directory)
+        let truth = dir.file("truth.jsonl")
+        let sim = try ChildProcess(
+            BuiltProducts.executable("sensor-sim"),
+            [
+                "run", "--broker", scenario.broker.url, "--sensors", "6", "--rate", "20", "--count", "100", "--csv-fraction", "0.5",
+                "--corrupt-rate", "0.05", "--resend-buffer", "100", "--linger", "15", "--seed", "7", "--truth", truth,
+                "--start-ts", "1795660000000",
+            ],
+            logPath: dir.file("sim.log"))
+        try await sim.wait(timeout: .seconds(180))
+        #expect(sim.exitCode == 0, "\(sim.output.suffix(500))")
+        // Every sensor's stream covers its last seq (a lost tail is asked for once the sensor is quiet).
+        try await watcher.recorder.wait(for: "seq 99 of every simulated sensor", timeout: .seconds(120)) { events in
+            let covered = events.messages.compactMap(CleanedReading.init).filter { ($0.toSeq ?? $0.seq) >= 99 }
+            return Set(covered.map(\.sensorID)).count == 6
+        }
+        let cleaned = await watcher.messages(on: "cleaned/sim-").map { String(decoding: $0.payload, as: UTF8.self) }
+        try cleaned.joined(separator: "\n").write(toFile: dir.file("cleaned.jsonl"), atomically: true, encoding: .utf8)
+        let verify = try ChildProcess(
+            BuiltProducts.executable("sensor-sim"), ["verify", "--truth", truth, "--cleaned", dir.file("cleaned.jsonl")],
+            logPath: dir.file("verify.log"))
+        try await verify.wait()
+        #expect(verify.exitCode == 0, "\(verify.output.suffix(1500))")
+
+        // sim-1, sim-3 and sim-5 send CSV: their truncated lines and quoted seqs are malformed_csv.
+        let reasons = try await watcher.messages(on: "dlq/sim-").map { ($0.topic, try WireJSON.decode(DeadLetter.self, from: $0.payload).reason) }
+        let csvReasons = reasons.filter { ["dlq/sim-1/", "dlq/sim-3/", "dlq/sim-5/"].contains(where: $0.0.hasPrefix) }.map(\.1)
+        #expect(csvReasons.contains { $0.hasPrefix("malformed_csv:") }, "\(csvReasons)")
+        #expect(!csvReasons.contains("malformed_json"), "\(csvReasons)")
+        #expect(csvReasons.contains("out_of_range"))
+        #expect(try await scenario.finish() == 0)
+    }
 }

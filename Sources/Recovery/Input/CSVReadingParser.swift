@@ -70,8 +70,13 @@ enum CSVReadingParser {
                 return seq == nil ? .badValue : .ok
             case .ts:
                 // A number is epoch milliseconds; anything else is taken as RFC 3339 text, and
-                // refused as JSON refuses a `ts` string that is no timestamp.
-                ts = JSONScanner.number(field).map(ReadingParser.timestamp) ?? ReadingParser.timestamp(text: field)
+                // refused as JSON refuses a `ts` string that is no timestamp. Text shaped like
+                // RFC 3339 (`2026-...`) skips the number scan, whose refusal would cost a thrown error.
+                if field.count >= 20, field[4] == UInt8(ascii: "-") {
+                    ts = ReadingParser.timestamp(text: field)
+                } else {
+                    ts = JSONScanner.number(field).map(ReadingParser.timestamp) ?? ReadingParser.timestamp(text: field)
+                }
                 return ts == nil ? .badValue : .ok
             case .value:
                 guard let n = JSONScanner.number(field) else { return .malformed }

@@ -57,6 +57,8 @@ public struct CSVColumns: Sendable, Codable, Equatable, CustomStringConvertible 
     /// The setting's spelling: the names joined by commas.
     public var description: String { order.map(\.rawValue).joined(separator: ",") }
 
+    /// Decodes the setting's text (`"ts,seq,value"`), checked as the setting is: journaled
+    /// settings and snapshots read like the config file.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do throws(Invalid) { try self.init(parsing: text) } catch {
@@ -64,6 +66,7 @@ public struct CSVColumns: Sendable, Codable, Equatable, CustomStringConvertible 
         }
     }
 
+    /// Encodes the setting's text.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)

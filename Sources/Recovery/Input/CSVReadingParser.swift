@@ -22,11 +22,19 @@ enum CSVReadingParser {
         let order = columns.order
         while true {
             var stop = start
-            while stop < end, payload[stop] != comma { stop += 1 }
+            // One pass finds the column's end and whether it holds anything but printable ASCII
+            // other than a quote (a tab is looked at again below: it may only surround the value).
+            var unusual = false
+            while stop < end {
+                let byte = payload[stop]
+                if byte == comma { break }
+                unusual = unusual || byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: "\"")
+                stop += 1
+            }
             guard column < order.count else { return .failure(.malformedCSV("extra")) }
             let name = order[column]
             let field = trimmed(payload, start..<stop)
-            guard isPlain(field) else { return .failure(.malformedCSV(name.rawValue)) }
+            guard !unusual || isPlain(field) else { return .failure(.malformedCSV(name.rawValue)) }
             if field.isEmpty {
                 if name.isRequired { return .failure(.malformedCSV(name.rawValue)) }
             } else {

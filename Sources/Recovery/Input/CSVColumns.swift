@@ -13,8 +13,11 @@ public struct CSVColumns: Sendable, Codable, Equatable, CustomStringConvertible 
         public var isRequired: Bool { self == .seq || self == .ts || self == .value }
     }
 
-    /// The columns in the order a line gives them.
-    public let order: [Column]
+    /// The columns, packed three bits each (their place in `Column.allCases`) from the lowest
+    /// bits: a plain value, so the parser reads it per reading with no reference counting.
+    private let packed: UInt32
+    /// How many columns a line may have at most.
+    let count: Int
     /// How many columns a line must have at least: up to and including the last required one.
     let requiredCount: Int
 
@@ -22,9 +25,25 @@ public struct CSVColumns: Sendable, Codable, Equatable, CustomStringConvertible 
     public static let standard = CSVColumns(validated: [.seq, .ts, .value, .status, .boot])
 
     private init(validated order: [Column]) {
-        self.order = order
+        packed = order.reversed().reduce(0) { $0 << 3 | UInt32(Column.allCases.firstIndex(of: $1)!) }
+        count = order.count
         requiredCount = (order.lastIndex { $0.isRequired } ?? -1) + 1
     }
+
+    /// The column at `index` (less than `count`).
+    @inline(__always)
+    func column(at index: Int) -> Column {
+        switch packed >> (3 * UInt32(index)) & 7 {
+        case 0: .seq
+        case 1: .ts
+        case 2: .value
+        case 3: .status
+        default: .boot
+        }
+    }
+
+    /// The columns in the order a line gives them.
+    public var order: [Column] { (0..<count).map(column(at:)) }
 
     /// Why a column list cannot be used, in words for the setting's error line.
     public struct Invalid: Error, Equatable {

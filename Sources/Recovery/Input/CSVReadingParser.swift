@@ -19,7 +19,6 @@ enum CSVReadingParser {
         var badValue: RejectionReason?
         var column = 0
         var start = 0
-        let order = columns.order
         while true {
             var stop = start
             // One pass finds the column's end and whether it holds anything but printable ASCII
@@ -31,8 +30,8 @@ enum CSVReadingParser {
                 unusual = unusual || byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: "\"")
                 stop += 1
             }
-            guard column < order.count else { return .failure(.malformedCSV("extra")) }
-            let name = order[column]
+            guard column < columns.count else { return .failure(.malformedCSV("extra")) }
+            let name = columns.column(at: column)
             let field = trimmed(payload, start..<stop)
             guard !unusual || isPlain(field) else { return .failure(.malformedCSV(name.rawValue)) }
             if field.isEmpty {
@@ -48,7 +47,7 @@ enum CSVReadingParser {
             if stop == end { break }
             start = stop + 1
         }
-        if column < columns.requiredCount, let missing = order[column...].first(where: \.isRequired) {
+        if column < columns.requiredCount, let missing = columns.order[column...].first(where: \.isRequired) {
             return .failure(.malformedCSV(missing.rawValue))
         }
         if let badValue { return .failure(badValue) }

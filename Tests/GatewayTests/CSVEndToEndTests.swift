@@ -86,12 +86,7 @@ struct CSVEndToEndTests {
             let covered = events.messages.compactMap(CleanedReading.init).filter { ($0.toSeq ?? $0.seq) >= 99 }
             return Set(covered.map(\.sensorID)).count == 6
         }
-        let cleaned = await watcher.messages(on: "cleaned/sim-").map { String(decoding: $0.payload, as: UTF8.self) }
-        try cleaned.joined(separator: "\n").write(toFile: dir.file("cleaned.jsonl"), atomically: true, encoding: .utf8)
-        let verify = try ChildProcess(
-            BuiltProducts.executable("sensor-sim"), ["verify", "--truth", truth, "--cleaned", dir.file("cleaned.jsonl")],
-            logPath: dir.file("verify.log"))
-        try await verify.wait()
+        let verify = try await SimulatorVerifier.verify(watcher, truth: truth, in: dir)
         #expect(verify.exitCode == 0, "\(verify.output.suffix(1500))")
 
         // sim-1, sim-3 and sim-5 send CSV: their truncated lines and quoted seqs are malformed_csv.

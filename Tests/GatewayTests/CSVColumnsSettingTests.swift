@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Logging
 import Recovery
 import Testing
 import TestSupport
@@ -30,6 +31,21 @@ struct CSVColumnsSettingTests {
             configFile: nil, environment: [:], flags: ["csv-columns": "seq, ts, value, status, boot"], defaultGatewayID: "h")
         #expect(explicit.engine == defaults.engine)
         #expect(SettingsReload.liveSettings.contains("csv-columns"))
+    }
+
+    @Test("a reload applies a new column order to the running engine, and going back to the default too")
+    func reload() throws {
+        let level = LiveLogLevel(.info)
+        let logger = Logger(label: "t") { _ in SwiftLogNoOpLogHandler() }
+        let live = LiveSettings(try ConfigurationLoader.load(configFile: nil, environment: [:], flags: [:], defaultGatewayID: "h"))
+        func reload(_ flags: [String: String]) throws -> SettingsReload.Outcome {
+            let next = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: flags, defaultGatewayID: "h")
+            return SettingsReload.apply(next, live: live, logLevel: level, logger: logger)
+        }
+        #expect(try reload(["csv-columns": "ts,seq,value"]) == .init(levelChanged: false, applied: ["csv-columns"]))
+        #expect(live.current.engine.csvColumns?.order == [.ts, .seq, .value])
+        #expect(try reload([:]) == .init(levelChanged: false, applied: ["csv-columns"]))
+        #expect(live.current.engine.csvColumns == nil)
     }
 
     @Test("a bad column list names the setting and the value: exit 64 as a flag, 78 from the environment or a file")

@@ -1,6 +1,7 @@
-// The gateway's hot spots, each on its own: what one reading (JSON or CSV; the parser alone too), one new sensor, one idle tick, one
-// snapshot (both ways) and one journal append cost. Allocations are the stable figure on a noisy machine (a
-// virtual machine here exposes no instruction counter), so the thresholds checked in
+// The gateway's hot spots, each on its own: what one reading (JSON or CSV; the parser alone too),
+// one new sensor, one idle tick, one snapshot (both ways) and one journal append cost.
+// Allocations are the stable figure on a noisy machine (a virtual machine here exposes no
+// instruction counter), so the thresholds checked in
 // (Thresholds/) hold them within 5%; throughput is shown for information only. Nothing here runs
 // in CI: regressions show when someone runs `swift package benchmark thresholds check`.
 import Benchmark

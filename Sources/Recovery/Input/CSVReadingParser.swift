@@ -13,6 +13,7 @@
 enum CSVReadingParser {
     private static let comma = UInt8(ascii: ",")
 
+    /// Parses one line whose topic named `sensorID` (already validated), its columns in `columns`' order.
     static func parse(_ payload: UnsafeBufferPointer<UInt8>, sensorID: String, columns: CSVColumns) -> Result<Reading, RejectionReason> {
         let end = lineEnd(payload)
         var fields = Fields()

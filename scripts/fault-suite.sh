@@ -55,16 +55,53 @@ start_fleet() {
         --resend-buffer 100000 --linger "${LINGER:-30}" --seed 7 --start-ts "$(now_ms)" --truth "$work/truth-$case.jsonl" > "$work/sim-$case.log" 2>&1 &
     fleet=$!
 }
-# Waits for the fleet to finish, then for the output to go quiet for 10 s.
+# Waits for the fleet to finish, then for the output to cover every reading the fleet delivered
+# (each stream's output reaching its last delivered seq) and be quiet for 5 s; gives up once the
+# output has been quiet for 60 s. A fixed quiet spell alone ended the capture while a loaded debug
+# gateway was still working through other output (the hostile case's 30,000 ids), so a stream's
+# last readings came out after it. If it gives up, the streams left uncovered are printed with
+# the gateway's view of them, and the verdict fails.
 settle() {
     wait "$fleet"
-    local last=-1 count
+    local last=-1 count quiet=0
     while true; do
         count=$(wc -l < "$work/cleaned-$case.jsonl")
-        [ "$count" = "$last" ] && break
-        last=$count; sleep 10
+        if [ "$count" = "$last" ]; then quiet=$((quiet + 1)); else quiet=0; last=$count; fi
+        if [ "$quiet" -ge 5 ] && tails_covered; then break; fi
+        if [ "$quiet" -ge 60 ]; then
+            echo "fault-suite: $case: output quiet for 60 s with delivered readings not covered:" >&2
+            tails_covered --explain >&2 || true
+            curl -s "http://127.0.0.1:$http_port/metrics" | grep -E '^sensor_gateway_(sensors|input_paused|outbound|ingest_pending|journal_appendable|published_total|dead_letters_by_reason)' >&2 || true
+            break
+        fi
+        sleep 1
     done
     kill "$watch" 2>/dev/null || true
+}
+# Whether every sensor's last delivered reading (truth file) is covered by the cleaned output.
+tails_covered() { # [--explain]
+    python3 - "$work/truth-$case.jsonl" "$work/cleaned-$case.jsonl" "${1:-}" <<'PY'
+import json, sys
+delivered = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("fault", "none") in ("none", "error", "dup"):
+        key = (r["sensor_id"], r.get("boot"))
+        delivered[key] = max(delivered.get(key, -1), r["seq"])
+covered = {}
+for line in open(sys.argv[2]):
+    _, _, body = line.partition(" ")
+    try: m = json.loads(body)
+    except ValueError: continue
+    if not str(m.get("sensor_id", "")).startswith("sim-") or m.get("quality") == "restated": continue
+    key = (m["sensor_id"], m.get("boot"))
+    covered[key] = max(covered.get(key, -1), m.get("to_seq", m["seq"]))
+short = sorted((k, v, covered.get(k, -1)) for k, v in delivered.items() if covered.get(k, -1) < v)
+if sys.argv[3] == "--explain":
+    for (sensor, boot), want, got in short[:20]:
+        print(f"  {sensor} boot {boot}: delivered up to seq {want}, output up to {got}")
+sys.exit(1 if short else 0)
+PY
 }
 # Every case: a fresh broker, the gateway, the verifier's subscriber and the fleet; then, after
 # the fleet and the output settle, everything stops.
@@ -73,14 +110,10 @@ end_case() { settle; kill "$gw"; wait "$gw" 2>/dev/null || true; stop_broker; }
 
 printf '| case | measured | covered | lost (holes) | outside the covered span | conflicting duplicates | estimates out of range | verdict | figure |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
-# The capture stops once the output has been quiet for 10 s, so a stream's last readings may still
-# be on their way: `--tail-in-flight` reports delivered readings after a stream's last output
-# ("delivered after the stream's last output") instead of failing on them. The hostile case left
-# 2-7 there in three of six runs on 2026-12-03; why is not established yet (docs/RELIABILITY.md).
 score() { # FIGURE
     local report
     report=$(grep '"sensor_id":"sim-' "$work/cleaned-$case.jsonl" > "$work/fleet-$case.jsonl"; \
-             "$sim" verify --tail-in-flight --truth "$work/truth-$case.jsonl" --cleaned "$work/fleet-$case.jsonl" 2>&1) || true
+             "$sim" verify --truth "$work/truth-$case.jsonl" --cleaned "$work/fleet-$case.jsonl" 2>&1) || true
     field() { awk -v k="$1" 'index($0, k) == 1 { sub(/^[^ ]+( [^ ]+)*  +/, ""); print; exit }' <<< "$report"; }
     local verdict; verdict=$(field verdict)
     local latency; latency=$(python3 - "$work/fleet-$case.jsonl" <<'PY'

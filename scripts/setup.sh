@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need on Debian/Ubuntu: the mosquitto broker and
 # clients, libmosquitto's headers, and curl; with --tests also what only the tests use
-# (promtool, from Debian's prometheus package, and headless chromium for the status page).
+# (promtool, from Debian's prometheus package, headless chromium for the status page, InfluxDB
+# 1.x (`influxd`, Debian's influxdb package) for the export's line protocol, GNU time for the
+# export's peak memory).
 # Does nothing when they are already there.
 # The Swift toolchain (6.x) must already be installed: see README.md.
 set -euo pipefail
@@ -9,6 +11,8 @@ need=()
 if [ "${1:-}" = --tests ]; then
     [ -x /usr/bin/promtool ] || need+=(prometheus)
     [ -x /usr/bin/chromium ] || need+=(chromium)
+    command -v influxd >/dev/null 2>&1 || [ -x /usr/bin/influxd ] || need+=(influxdb)
+    [ -x /usr/bin/time ] || need+=(time)
 fi
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)

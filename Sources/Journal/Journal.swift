@@ -82,6 +82,9 @@ public final class Journal {
     /// Appends up to this seq are durable by the configured fsync mode.
     public internal(set) var durableSeq: UInt64 = 0
     public let checkpoint: CheckpointStore
+    /// Whether the checkpoint file was missing when the journal was opened (a journal holding
+    /// records then reports it: its output will be republished).
+    private var checkpointMissing = false
     private let lockHandle: Int32
     /// Records from this seq on are still needed (unprocessed input, unacknowledged output):
     /// the ring never reclaims a segment holding one. nil lets the ring reclaim freely.
@@ -145,6 +148,7 @@ public final class Journal {
                 fileSystem.close(lock)
                 throw error
             }
+            checkpointMissing = !fileSystem.exists(requested.checkpointPath)
             do {
                 checkpoint = try CheckpointStore(path: requested.checkpointPath, fileSystem: fileSystem)
             } catch {
@@ -230,7 +234,7 @@ public final class Journal {
     }
 
     private func recover() throws {
-        let cp = (value: checkpoint.value, unreadable: checkpoint.unreadable)
+        let cp = (value: checkpoint.value, unreadable: checkpoint.unreadable, missing: checkpointMissing)
         let scan = try RecoveryScan(segments: segments, checkpoint: cp) { record in noteTime(record.time, seq: record.seq) }
         report.records = scan.records
         report.corruption += scan.corruption

@@ -41,7 +41,7 @@ struct RecoveryScan {
     var tailLast: UInt64 = 0
 
     init(
-        segments: SegmentSet, checkpoint: (value: UInt64?, unreadable: Bool),
+        segments: SegmentSet, checkpoint: (value: UInt64?, unreadable: Bool, missing: Bool),
         visit: (JournalRecord) -> Void
     ) throws {
         counts = Array(repeating: 0, count: segments.layout.segmentCount)
@@ -102,6 +102,13 @@ struct RecoveryScan {
             lostSeqs.append(nextSeq...acked)
         }
         if let acked = checkpoint.value { nextSeq = max(nextSeq, acked &+ 1) }
+        if checkpoint.missing, let firstSeq {
+            // The file is created with the journal's first segment, so a journal with records
+            // and no checkpoint file had it deleted (or restored from a backup without it).
+            corruption.append(
+                "checkpoint file missing: output journaled from seq \(firstSeq) on will be republished (consumers de-duplicate on sensor, boot, seq and quality)"
+            )
+        }
         if checkpoint.unreadable {
             corruption.append(
                 "checkpoint unreadable (neither slot passes its checksum): output journaled from seq \(firstSeq ?? nextSeq) on will be republished (consumers de-duplicate on sensor, boot, seq and quality)"

@@ -51,11 +51,15 @@ public struct StreamAccounting: Sendable {
             }
             return false
         }
+        let low = m.coveredSeqs.lowerBound
+        let seqs = m.coveredSeqs.clamped(to: low...(low + min(Self.maxSeqsPerGap, UInt64.max - low)))
+        // A gap standing in for publications the journal destroyed before the broker
+        // acknowledged them: the consumer may hold those seqs already, and then keeps its own.
+        let standIn = m.isJournalDamageGap
+        if standIn, seqs.allSatisfy({ coverage[stream]?[$0] != nil }) { return false }
         seen[key] = m
         messagesByQuality[m.quality, default: 0] += 1
         if m.quality == .restated { return true }
-        let low = m.coveredSeqs.lowerBound
-        let seqs = m.coveredSeqs.clamped(to: low...(low + min(Self.maxSeqsPerGap, UInt64.max - low)))
         if let last = lastSeq[stream], seqs.lowerBound <= last {
             orderViolations += 1
             note("\(stream): seq \(seqs.lowerBound) published after \(last)")
@@ -65,6 +69,7 @@ public struct StreamAccounting: Sendable {
         if m.quality == .gap { seqsInGaps += seqs.count }
         for s in seqs {
             if coverage[stream]?[s] != nil {
+                if standIn { continue }
                 seqsCoveredTwice += 1
                 note("\(stream): seq \(s) covered twice")
             } else {

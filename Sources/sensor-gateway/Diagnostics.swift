@@ -10,4 +10,11 @@ enum Diagnostics {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         return ExitCode(status.rawValue)
     }
+
+    /// The same for an exit status outside `ExitStatus`'s meanings (export's output: 73
+    /// EX_CANTCREAT when it cannot be created, 74 EX_IOERR when it cannot be written).
+    static func failure(_ message: String, code: Int32) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode(code)
+    }
 }

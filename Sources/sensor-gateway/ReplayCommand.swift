@@ -32,15 +32,6 @@ struct ReplayCommand: ParsableCommand {
             throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
         }
         FileHandle.standardOutput.write(buffer)
-        if result.reclaimed {
-            FileHandle.standardError.write(
-                Data("note: the journal no longer holds the start of this window\(result.oldestAvailable.map { " (oldest available ts \($0))" } ?? "")\n".utf8))
-        }
-        if let first = result.damage.first {
-            FileHandle.standardError.write(
-                Data(
-                    "note: the output may be incomplete: the journal is damaged where this window's readings may lie (\(first)\(result.damage.count > 1 ? " and \(result.damage.count - 1) more" : "")); run `sensor-gateway journal verify`\n"
-                        .utf8))
-        }
+        JournalReadNotes.write(result)
     }
 }

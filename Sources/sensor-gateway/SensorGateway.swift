@@ -7,6 +7,6 @@ struct SensorGateway: AsyncParsableCommand {
         commandName: "sensor-gateway",
         abstract: "Cleans MQTT temperature readings: journals, reorders, fills gaps, flags quality, republishes on cleaned/.",
         version: GatewayVersion.current,
-        subcommands: [RunCommand.self, ReplayCommand.self, JournalCommand.self, ConfigCommand.self]
+        subcommands: [RunCommand.self, ReplayCommand.self, ExportCommand.self, JournalCommand.self, ConfigCommand.self]
     )
 }

@@ -164,6 +164,28 @@ struct DamageTests {
         #expect(try Journal(layout: layout, fsync: .always, fileSystem: fresh).report.corruption.isEmpty)
     }
 
+    @Test("a deleted checkpoint file is reported with what the gateway will republish, by open and by verify; a new journal's is not")
+    func deletedCheckpoint() throws {
+        let fs = SimulatedFileSystem()
+        let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
+        try Self.fill(layout, fs, count: 300, checkpoint: 200)
+        try fs.remove(layout.checkpointPath)
+        let verification = try JournalVerification.run(directory: layout.directory, fileSystem: fs)
+        let j = try Journal(layout: layout, fsync: .always, fileSystem: fs)
+        #expect(j.checkpoint.value == nil)
+        #expect(
+            j.report.corruption == [
+                "checkpoint file missing: output journaled from seq 1 on will be republished (consumers de-duplicate on sensor, boot, seq and quality)"
+            ])
+        #expect(verification.problems == j.report.corruption)
+        #expect(j.report.records == 300)
+        // Opened again, the file it created holds no value: nothing is reported twice as missing.
+        let again = try Journal(layout: layout, fsync: .always, fileSystem: fs)
+        #expect(again.report.corruption.isEmpty)
+        let fresh = SimulatedFileSystem()
+        #expect(try Journal(layout: layout, fsync: .always, fileSystem: fresh).report.corruption.isEmpty)
+    }
+
     // MARK: 4. Garbage over the tail
 
     @Test("0xFF over the last 1,000 records is damage, not a torn write: verify and open report the same lost range")

@@ -60,16 +60,25 @@ struct ResendNotResetTests {
         }
     }
 
+    /// Seqs 0-49 one a second, a jump to 1600-1649 at `jump`, then the sensor's answer to the
+    /// request for 50-1599, in order, one a millisecond, `answersAfter` ms after each start.
+    static func jumpThenAnswers(_ t0: Int64, answersAfter: [Int64]) -> (script: Script, jump: Int64) {
+        var script = Script()
+        func ts(_ seq: Int) -> Int64 { Self.base + Int64(seq) * 1000 }
+        for seq in 0..<50 { script.add(seq, ts: ts(seq), at: t0 + Int64(seq) * 10) }
+        let jump = t0 + 3_000
+        for seq in 1600..<1650 { script.add(seq, ts: ts(seq), at: jump + Int64(seq - 1600) * 2) }
+        for delay in answersAfter {
+            for seq in 50..<1600 { script.add(seq, ts: ts(seq), at: jump + delay + Int64(seq - 50)) }
+        }
+        return (script, jump)
+    }
+
     @Test("seqs 0-49, then 1600-1649, then the answer to the resend request for 50-1599 within the window: every seq once, ok")
     func answerWithinTheWindow() throws {
         var h = Harness()
-        let t0 = h.now
-        var script = Script()
-        for seq in 0..<50 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: t0 + Int64(seq) * 10) }
-        let jump = t0 + 3_000
-        for seq in 1600..<1650 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: jump + Int64(seq - 1600) * 2) }
-        // The sensor answers the request for 50-1599 at once, in order, one a millisecond.
-        for seq in 50..<1600 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: jump + 100 + Int64(seq - 50)) }
+        // The sensor answers the request for 50-1599 at once.
+        let (script, jump) = Self.jumpThenAnswers(h.now, answersAfter: [100])
         _ = script.run(&h, until: jump + 5_000)
 
         let outcome = try Outcome(h.log)
@@ -83,13 +92,8 @@ struct ResendNotResetTests {
     @Test("the same answer after the window closed: the gap is restated seq by seq, nothing published twice, no new epoch")
     func answerAfterTheWindow() throws {
         var h = Harness()
-        let t0 = h.now
-        var script = Script()
-        for seq in 0..<50 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: t0 + Int64(seq) * 10) }
-        let jump = t0 + 3_000
-        for seq in 1600..<1650 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: jump + Int64(seq - 1600) * 2) }
         // The answer comes 3 s later: 50-1599 were published as one gap (more than max_fill) by then.
-        for seq in 50..<1600 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: jump + 3_000 + Int64(seq - 50)) }
+        let (script, jump) = Self.jumpThenAnswers(h.now, answersAfter: [3_000])
         _ = script.run(&h, until: jump + 6_000)
 
         let outcome = try Outcome(h.log)
@@ -164,14 +168,9 @@ struct ResendNotResetTests {
     @Test("a second answer to the same request, after all of it was published, is duplicates, not a reset")
     func answeredTwice() throws {
         var h = Harness()
-        let t0 = h.now
-        var script = Script()
-        for seq in 0..<50 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: t0 + Int64(seq) * 10) }
-        let jump = t0 + 3_000
-        for seq in 1600..<1650 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: jump + Int64(seq - 1600) * 2) }
-        for seq in 50..<1600 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: jump + 100 + Int64(seq - 50)) }
-        // 10 s later (everything published, the gap closed) the sensor answers the request again.
-        for seq in 50..<1600 { script.add(seq, ts: Self.base + Int64(seq) * 1000, at: jump + 10_000 + Int64(seq - 50)) }
+        // 10 s after its first answer (everything published, the gap closed) the sensor answers
+        // the request again.
+        let (script, jump) = Self.jumpThenAnswers(h.now, answersAfter: [100, 10_000])
         _ = script.run(&h, until: jump + 14_000)
 
         let outcome = try Outcome(h.log)

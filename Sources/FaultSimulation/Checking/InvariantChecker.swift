@@ -64,6 +64,9 @@ struct InvariantChecker {
     private var reboots: [String: Int] = [:]
     /// The highest seq the gateway read per sensor without `boot` (`gatewayRead`).
     private var highestRead: [String: UInt64] = [:]
+    /// Sensors whose latest word from the gateway was `too_many_sensors`: untracked, so the
+    /// gateway sees no gaps in them (`relax`).
+    private var refusedAsTooMany = Set<String>()
     private var realCovered = Set<Key>()
     private var anyCovered = Set<Key>()
     private(set) var obligations: [Key: Obligation] = [:]
@@ -83,6 +86,7 @@ struct InvariantChecker {
             return Violation(invariant: .conflicting, detail: "unreadable cleaned message \(String(decoding: payload, as: UTF8.self))")
         }
         cleanedMessages += 1
+        refusedAsTooMany.remove(m.sensorID)
         if m.boot == nil, truthReboots[m.sensorID] != nil {
             // A sensor without `boot` rebooted: its epochs cannot be told apart from outside.
             guard m.quality == .corrected || m.quality == .synthetic else { return nil }
@@ -143,6 +147,7 @@ struct InvariantChecker {
     mutating func deadLetter(_ payload: [UInt8], sensorID: String) {
         deadLetters += 1
         guard let (reason, seq, boot) = OutputMessages.deadLetter(payload), let seq else { return }
+        if reason == "too_many_sensors" { refusedAsTooMany.insert(sensorID) }
         let key = Key(sensorID: sensorID, boot: boot, seq: seq)
         let settles: Bool
         switch reason {
@@ -208,11 +213,13 @@ struct InvariantChecker {
     }
 
     /// A crash may lose `r` by the contract: it only needs covering now (it was acknowledged
-    /// but held in memory, or not yet synced at a power cut).
+    /// but held in memory, or not yet synced at a power cut). A sensor beyond the tracked-sensor
+    /// limit has no stream whose gaps could cover it (each of its readings is only dead-lettered
+    /// `too_many_sensors`), so the contract promises nothing for its lost ones.
     mutating func relax(_ r: SimReading) {
         let key = Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq)
         guard var o = obligations[key] else { return }
-        if anyCovered.contains(key) {
+        if anyCovered.contains(key) || refusedAsTooMany.contains(r.sensorID) {
             obligations.removeValue(forKey: key)
             return
         }
@@ -224,6 +231,22 @@ struct InvariantChecker {
     mutating func overdue(upTime: Int64) -> Violation? {
         guard !obligations.isEmpty else { return nil }
         var late = obligations.values.filter { upTime - $0.since > latencyBoundMs }
+        // A reading a crash lost by the contract reaches the output as a seq gap, which takes a
+        // stream around it: none shows the loss of one below the first seq its stream published
+        // (the gateway lost every trace of the sensor, and a sensor seen anew is not assumed to
+        // start at 0), or of one after the last seq of an epoch the sensor has left (no later
+        // reading of that epoch will come).
+        late.removeAll { o in
+            let r = o.reading
+            guard !o.real else { return false }
+            let span = accounting.span(of: StreamKey(sensorID: r.sensorID, boot: r.boot))
+            let beforeStart = span.map { r.seq < $0.lowerBound } ?? false
+            let epochLeft = r.boot.map { $0 < (newestBoot[r.sensorID] ?? $0) } ?? false
+            let afterEnd = epochLeft && (span.map { r.seq > $0.upperBound } ?? true)
+            guard beforeStart || afterEnd else { return false }
+            obligations.removeValue(forKey: Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq))
+            return true
+        }
         if !strictStreamStart && !late.isEmpty {
             late.removeAll { o in
                 let r = o.reading

@@ -83,6 +83,7 @@ final class SimGateway {
     /// The restore's reconciliation: readings rebuilt from publications, regenerated ones withheld.
     private(set) var restoreRebuilt = 0
     private(set) var restoreWithheld = 0
+    private(set) var restoreStandIns = 0
     private(set) var checkpointFailures = 0
 
     /// Opens the journal (recovering it) and restores the engine: the mirror of
@@ -91,13 +92,14 @@ final class SimGateway {
     init(settings: Settings, fileSystem: FaultyFileSystem, snapshot: SimSnapshot?, wall: Int64, monotonic: Int64) throws {
         self.settings = settings
         journal = try Journal(layout: settings.layout, fsync: settings.fsync, syncIntervalMs: settings.syncIntervalMs, fileSystem: fileSystem)
-        var restore = SimRestore(engineConfiguration: settings.engine, directory: settings.layout.directory, fileSystem: fileSystem)
+        let restore = SimRestore(engineConfiguration: settings.engine, directory: settings.layout.directory, fileSystem: fileSystem)
         let result = try restore.run(journal: journal, snapshot: snapshot, outbound: &outbound)
         engine = result.engine
         pendingPublications = result.toJournal
         restoreMismatches = result.mismatchedPublications
         restoreRebuilt = result.rebuiltReadings
         restoreWithheld = result.withheldPublications
+        restoreStandIns = result.holesGapped
         self.snapshot = snapshot
         timeline = JournalTimeline(wall: wall, monotonic: monotonic, notBefore: result.lastTime)
         inputFrom = journal.nextSeq
@@ -146,9 +148,9 @@ final class SimGateway {
         guard failure == nil else { return false }
         var record = input
         recordBuffer.removeAll(keepingCapacity: true)
-        SimRecords.appendMessage(topic: input.topic, payload: input.payload, to: &recordBuffer)
+        JournalRecords.appendMessage(topic: input.topic, payload: input.payload, to: &recordBuffer)
         do {
-            record.seq = try journal.append(type: SimRecords.message, time: input.time, payload: recordBuffer)
+            record.seq = try journal.append(type: RecordType.message.rawValue, time: input.time, payload: recordBuffer)
         } catch JournalError.full {
             return false
         } catch {
@@ -242,7 +244,7 @@ final class SimGateway {
             let now = timeline.now(wall: wall, monotonic: monotonic)
             if let deadline = engine.nextDeadline(), now >= deadline {
                 do {
-                    let seq = try journal.append(type: SimRecords.tick, time: now, payload: [])
+                    let seq = try journal.append(type: RecordType.tick.rawValue, time: now, payload: [])
                     tick = (seq, now)
                 } catch JournalError.full {
                 } catch {
@@ -267,10 +269,10 @@ final class SimGateway {
         var n = 0
         for p in pendingPublications {
             recordBuffer.removeAll(keepingCapacity: true)
-            SimRecords.appendPublication(p, to: &recordBuffer)
+            JournalRecords.appendPublication(p, to: &recordBuffer)
             let seq: UInt64
             do {
-                seq = try journal.append(type: SimRecords.publication, flags: UInt16(p.kind.rawValue), time: time, payload: recordBuffer)
+                seq = try journal.append(type: RecordType.publication.rawValue, flags: UInt16(p.kind.rawValue), time: time, payload: recordBuffer)
             } catch JournalError.full {
                 break
             }

@@ -59,5 +59,5 @@ struct SimSnapshot {
     /// The journal timeline's time when it was taken (`EngineSnapshot.time`).
     var time: Int64
 
-    var retainFrom: UInt64 { min(inputFrom, publicationsThrough + 1) }
+    var retainFrom: UInt64 { inputFrom }
 }

@@ -82,7 +82,7 @@ extension World {
             if step > 0 {
                 restarts += 1
                 note(
-                    "gateway restarted: \(report.records) records, \(g.outbound.waitingCount) publications to resend, \(g.restoreMismatches) mismatched, \(g.restoreRebuilt) readings rebuilt from them, \(g.restoreWithheld) regenerated withheld"
+                    "gateway restarted: \(report.records) records, \(g.outbound.waitingCount) publications to resend, \(g.restoreMismatches) mismatched, \(g.restoreRebuilt) readings rebuilt from them, \(g.restoreWithheld) regenerated withheld, \(g.restoreStandIns) gaps for destroyed ones"
                 )
             }
             downSince = nil

@@ -199,7 +199,7 @@ struct World {
             }
         case .deadLetter:
             checker.deadLetter(p.payload, sensorID: sensorID)
-            if !p.text.contains("\"out_of_range\"") && !p.text.contains("\"too_many_sensors\"") { note("dead letter \(p.text)") }
+            if log != nil || (!p.text.contains("\"out_of_range\"") && !p.text.contains("\"too_many_sensors\"")) { note("dead letter \(p.text)") }
         case .resendRequest:
             if let request = OutputMessages.resendRequest(p.payload) {
                 if request.toSeq == nil || request.toSeq! - request.fromSeq >= 50 || log != nil {

@@ -38,42 +38,18 @@ public struct ReplayQuery: Sendable {
 
     /// Calls `emit` for each matching cleaned publication.
     public func run(journalDirectory: String, _ emit: (Publication) throws -> Void) throws -> Result {
-        let reader = try JournalReader(directory: journalDirectory)
-        var result = Result()
         let wanted = sensorID.map(Topics.cleaned)
-        var oldest: Int64?  // over the requested sensor(s)
-        var oldestOverall: Int64?
-        let (oldestSeq, startSeq) = try reader.start(receivedFrom: from &- receivedBeforeFromMs)
-        let outcome = try reader.read(fromSeq: startSeq) { record in
-            guard record.type == RecordType.publication.rawValue, record.flags == UInt16(Publication.Kind.cleaned.rawValue),
-                let p = JournalRecords.decodePublication(record.payload), let ts = CleanedMessage.eventTime(p.payload)
-            else { return true }
-            oldestOverall = min(oldestOverall ?? ts, ts)
-            if let wanted, p.topic != wanted { return true }
-            oldest = min(oldest ?? ts, ts)
-            if ts >= from && ts < to {
-                result.count += 1
-                try emit(p)
+        var count = 0
+        var result = try CleanedPublicationScan(from: from, receivedBeforeFromMs: receivedBeforeFromMs).run(
+            journalDirectory: journalDirectory, matches: { p in wanted.map { p.topic == $0 } ?? true }
+        ) { entry in
+            if entry.ts >= from && entry.ts < to {
+                count += 1
+                try emit(entry.publication)
             }
             return true
         }
-        // Truncated only when the ring has overwritten data (the journal no longer starts at
-        // seq 1) and what is left of the requested sensor(s) begins after `from` (or is gone).
-        // When records were skipped, the journal reaches back before `from`: not truncated.
-        let reclaimed = (oldestSeq ?? 1) > 1
-        let skipped = (startSeq ?? 0) > (oldestSeq ?? 0)
-        // The ring also reclaims while a replay reads: the segment it started in was overwritten.
-        if (reclaimed && !skipped && oldest.map({ $0 > from }) ?? true) || outcome.truncated {
-            result.truncated = true
-            result.reclaimed = true
-            result.oldestAvailable = oldest ?? oldestOverall
-        }
-        // Damage met while reading: the records it took are unreadable, so they may have been in
-        // the window; the answer says it may be incomplete rather than be silently short.
-        if !outcome.corruption.isEmpty {
-            result.truncated = true
-            result.damage = outcome.corruption
-        }
+        result.count = count
         return result
     }
 }

@@ -48,7 +48,7 @@ struct EngineSnapshot: Sendable {
     var time: Int64? = nil
 
     /// The oldest journal seq a restart from this snapshot reads.
-    var retainFrom: UInt64 { min(inputFrom, publicationsThrough + 1) }
+    var retainFrom: UInt64 { inputFrom }
 
     /// Encodes piece by piece (the mark, then a frame at a time), handing each to `append`.
     func encode(into append: ([UInt8]) throws -> Void) throws {

@@ -109,8 +109,8 @@ public final class GatewayService {
         pipeline = Pipeline(
             engine: restored.engine, configured: configuration.engine, inputFrom: inputFrom, ingest: ingest, live: live, logger: logger)
         publisher = Publisher(
-            outbound: outbound, pending: restored.toJournal, publicationsThrough: publicationsThrough, ingest: ingest, broker: broker,
-            configuration: configuration, logger: logger)
+            outbound: outbound, pending: restored.toJournal, standIns: restored.standIns, publicationsThrough: publicationsThrough,
+            ingest: ingest, broker: broker, configuration: configuration, logger: logger)
         maintenance = Maintenance(
             ingest: ingest, pipeline: pipeline, publisher: publisher,
             snapshots: SnapshotWriter(path: configuration.snapshotPath, logger: logger, retainFrom: restored.snapshotRetainFrom),

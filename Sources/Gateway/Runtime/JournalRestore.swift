@@ -12,22 +12,15 @@ import Recovery
 /// changed) is reconciled by `RestoreReplay` (the journaled publications stand), logged and
 /// counted.
 struct JournalRestore {
+    /// What the restart continues with (`RestoreScan.Outcome`), and the snapshot's part.
+    @dynamicMemberLookup
     struct Result {
-        var engine: RecoveryEngine
-        /// Regenerated publications the journal never received.
-        var toJournal: [Publication] = []
+        var outcome: RestoreScan.Outcome
         /// What the snapshot on disk needs kept (nil: no usable snapshot).
         var snapshotRetainFrom: UInt64?
-        /// The latest record time seen.
-        var lastTime: Int64 = 0
-        var replayedInputs = 0
-        var comparedPublications = 0
-        var mismatchedPublications = 0
-        /// Readings rebuilt from journaled publications because their input record was damaged.
-        var rebuiltReadings = 0
-        /// Regenerated cleaned messages withheld because the journal had already published their seq.
-        var withheldPublications = 0
         var snapshotProblem: String?
+
+        subscript<T>(dynamicMember path: KeyPath<RestoreScan.Outcome, T>) -> T { outcome[keyPath: path] }
     }
 
     let configuration: GatewayConfiguration
@@ -39,22 +32,17 @@ struct JournalRestore {
         _ ingest: IngestJournal, outbound: inout OutboundQueue,
         snapshot loadSnapshot: () throws -> EngineSnapshot?
     ) throws -> Result {
-        var result = Result(engine: RecoveryEngine(configuration: configuration.engine))
-        let (oldest, next, acknowledged) = ingest.withJournal { j in (j.oldestSeq, j.nextSeq, j.checkpoint.value ?? 0) }
-        var inputFrom = oldest ?? next
-        var publicationsThrough: UInt64 = 0
-        var regenerated: [Publication] = []
+        let (oldest, next, acknowledged, lost) = ingest.withJournal { j in (j.oldestSeq, j.nextSeq, j.checkpoint.value ?? 0, j.report.lostSeqs) }
+        var snapshotRetainFrom: UInt64?
+        var snapshotProblem: String?
+        var usable: EngineSnapshot?
         do {
             if let snapshot = try loadSnapshot() {
                 // Settings a reload can change are journaled where they changed, so a snapshot
                 // differing only in those is still the state the journal continues from.
                 if configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration) == configuration.engine {
-                    result.engine = snapshot.engine
-                    inputFrom = snapshot.inputFrom
-                    publicationsThrough = snapshot.publicationsThrough
-                    regenerated = snapshot.pending
-                    result.snapshotRetainFrom = snapshot.retainFrom
-                    result.lastTime = snapshot.time ?? 0
+                    usable = snapshot
+                    snapshotRetainFrom = snapshot.retainFrom
                     if let oldest, oldest > snapshot.retainFrom {
                         logger.warning(
                             "the journal no longer holds what the engine snapshot needs; state may differ slightly",
@@ -68,55 +56,39 @@ struct JournalRestore {
             if case .otherVersion = other {
                 logger.notice("\(other): engine state rebuilt from the journal, once")
             } else {
-                result.snapshotProblem = "\(other)"
+                snapshotProblem = "\(other)"
                 logger.error("engine snapshot unreadable; rebuilding from the journal", metadata: ["error": "\(other)"])
             }
         } catch {
-            result.snapshotProblem = "\(error)"
+            snapshotProblem = "\(error)"
             logger.error("engine snapshot unreadable; rebuilding from the journal", metadata: ["error": "\(error)"])
         }
 
-        let scanFrom = min(inputFrom, publicationsThrough + 1, acknowledged + 1)
-        var replay = RestoreReplay(engine: result.engine, pending: regenerated)
-        if next > scanFrom, oldest != nil {
-            let reader = try JournalReader(directory: configuration.journalDirectory)
-            try reader.read(fromSeq: scanFrom) { record in
-                result.lastTime = max(result.lastTime, record.time)
-                switch RecordType(rawValue: record.type) {
-                case .message where record.seq >= inputFrom:
-                    if let (topic, payload) = JournalRecords.decodeMessage(record.payload[...]) {
-                        replay.input(topic: topic, payload: Array(payload), receivedAt: record.time)
-                        result.replayedInputs += 1
-                    }
-                case .tick where record.seq >= inputFrom:
-                    replay.tick(at: record.time)
-                case .configuration where record.seq >= inputFrom:
-                    if let changed = JournalRecords.decodeConfiguration(record.payload) { replay.reconfigure(changed) }
-                case .publication:
-                    guard let p = JournalRecords.decodePublication(record.payload) else { break }
-                    if record.seq > publicationsThrough { replay.journaled(p, at: record.time) }
-                    if record.seq > acknowledged { outbound.enqueue(seq: record.seq, p) }
-                default:
-                    break
-                }
+        var scan = RestoreScan(
+            engine: usable?.engine ?? RecoveryEngine(configuration: configuration.engine), pending: usable?.pending ?? [],
+            inputFrom: usable?.inputFrom ?? oldest ?? next, publicationsThrough: usable?.publicationsThrough ?? 0, time: usable?.time ?? 0,
+            acknowledged: acknowledged, lost: lost, oldest: oldest ?? next)
+        if next > scan.scanFrom, oldest != nil {
+            try JournalReader(directory: configuration.journalDirectory).read(fromSeq: scan.scanFrom) { record in
+                scan.record(seq: record.seq, time: record.time, type: record.type, payload: record.payload) { outbound.enqueue(seq: $0, $1) }
                 return true
             }
         }
-        result.toJournal = replay.finish()
-        result.engine = replay.engine
-        result.comparedPublications = replay.comparedPublications
-        result.mismatchedPublications = replay.mismatchedPublications
-        result.rebuiltReadings = replay.rebuiltReadings
-        result.withheldPublications = replay.withheldPublications
-        if replay.diverged {
+        let outcome = scan.finish()
+        if outcome.diverged {
             logger.warning(
                 "the journal's input no longer regenerates the journaled publications (a record was damaged): the journaled ones stand and are resent",
                 metadata: [
-                    "differing": "\(replay.mismatchedPublications)", "compared": "\(replay.comparedPublications)",
-                    "readings_rebuilt_from_publications": "\(replay.rebuiltReadings)",
-                    "regenerated_withheld": "\(replay.withheldPublications)",
+                    "differing": "\(outcome.mismatchedPublications)", "compared": "\(outcome.comparedPublications)",
+                    "readings_rebuilt_from_publications": "\(outcome.rebuiltReadings)",
+                    "regenerated_withheld": "\(outcome.withheldPublications)",
                 ])
         }
-        return result
+        if outcome.holesGapped > 0 {
+            logger.error(
+                "journal damage destroyed publications the broker had not acknowledged: gap messages (reason journal_damaged) stand in for their seqs",
+                metadata: ["gaps": "\(outcome.holesGapped)"])
+        }
+        return Result(outcome: outcome, snapshotRetainFrom: snapshotRetainFrom, snapshotProblem: snapshotProblem)
     }
 }

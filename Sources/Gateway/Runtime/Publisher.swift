@@ -26,6 +26,10 @@ final class Publisher {
     var pending: [Publication]
     /// Reused for each publication's record payload.
     private var recordBuffer: [UInt8] = []
+    /// Gaps standing in for publications the journal destroyed before the broker acknowledged
+    /// them (`ResendHoles`), by the journal seq of the publication each is sent before; not
+    /// journaled themselves, so a read-back from the journal adds them.
+    private let standIns: [UInt64: Publication]
     /// The last journal seq of a publication journaled.
     private(set) var publicationsThrough: UInt64
     /// Publications sent since start, by kind.
@@ -34,11 +38,12 @@ final class Publisher {
     var afterSending: (@Sendable (_ inFlight: Int) -> Void)?
 
     init(
-        outbound: OutboundQueue, pending: [Publication], publicationsThrough: UInt64, ingest: IngestJournal, broker: BrokerSession,
-        configuration: GatewayConfiguration, logger: Logger
+        outbound: OutboundQueue, pending: [Publication], standIns: [UInt64: Publication], publicationsThrough: UInt64,
+        ingest: IngestJournal, broker: BrokerSession, configuration: GatewayConfiguration, logger: Logger
     ) {
         self.outbound = outbound
         self.pending = pending
+        self.standIns = standIns
         self.publicationsThrough = publicationsThrough
         self.ingest = ingest
         self.broker = broker
@@ -113,6 +118,7 @@ final class Publisher {
                 complete = false
                 return false
             }
+            if let gap = standIns[record.seq] { entries.append(.init(seq: record.seq, publication: gap)) }
             entries.append(.init(seq: record.seq, publication: p))
             return true
         }

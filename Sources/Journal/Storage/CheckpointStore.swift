@@ -23,13 +23,13 @@ public final class CheckpointStore {
     }
 
     /// What the checkpoint file at `path` holds, read only (for `journal verify`): nil value and
-    /// `unreadable` false when there is no file or it was never written.
-    public static func peek(path: String, fileSystem: FileSystem) throws -> (value: UInt64?, unreadable: Bool) {
-        guard fileSystem.exists(path) else { return (nil, false) }
+    /// `unreadable` false when there is no file (`missing`) or it was never written.
+    public static func peek(path: String, fileSystem: FileSystem) throws -> (value: UInt64?, unreadable: Bool, missing: Bool) {
+        guard fileSystem.exists(path) else { return (nil, false, true) }
         let h = try fileSystem.openForReading(path)
         defer { fileSystem.close(h) }
         let state = decode(try fileSystem.read(h, count: 128, at: 0))
-        return (state.value, state.unreadable)
+        return (state.value, state.unreadable, false)
     }
 
     private static func decode(_ bytes: [UInt8]) -> (counter: UInt64, value: UInt64?, unreadable: Bool) {

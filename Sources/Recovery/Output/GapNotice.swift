@@ -8,6 +8,8 @@ struct GapNotice: Equatable {
     var fromTs: Int64
     var toTs: Int64
     var boot: Int64?
+    /// Why, when it is not the usual one (a run over `max_fill`): `ResendHoles.reason`.
+    var reason: String? = nil
 
     func render() -> [UInt8] {
         var w = JSONWriter()
@@ -20,6 +22,7 @@ struct GapNotice: Equatable {
         w.int("from_ts", fromTs)
         w.int("to_ts", toTs)
         if let boot { w.int("boot", boot) }
+        if let reason { w.plainString("reason", reason) }
         return w.finish()
     }
 }

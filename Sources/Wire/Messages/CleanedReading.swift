@@ -46,6 +46,13 @@ public struct CleanedReading: Codable, Sendable, Equatable, Hashable {
     /// The stream it belongs to: one sensor's readings within one boot.
     public var stream: StreamKey { StreamKey(sensorID: sensorID, boot: boot) }
 
+    /// The `reason` of a `gap` that stands in for publications the journal destroyed before the
+    /// broker acknowledged them (they may or may not have reached the consumer).
+    public static let journalDamaged = "journal_damaged"
+
+    /// Whether this is a `gap` standing in for destroyed publications (`journalDamaged`).
+    public var isJournalDamageGap: Bool { quality == .gap && reason == Self.journalDamaged }
+
     /// The seqs this message accounts for: its own, or a gap's whole span.
     public var coveredSeqs: ClosedRange<UInt64> {
         if quality == .gap, let from = fromSeq, let to = toSeq, from <= to { return from...to }

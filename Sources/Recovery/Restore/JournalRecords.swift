@@ -1,15 +1,14 @@
-import Journal
-import Recovery
 import Wire
 
 /// The journal payloads of the gateway's records: a message taken from the broker
 /// (`topic length u16 LE | topic | payload`) and a publication (`kind u8 | retain u8 | message`).
+/// Here, beside the restore, so the gateway and the fault simulator write and read one format.
 ///
 /// The `append` forms add to a buffer the caller reuses, so journaling a reading and its
 /// publication allocates nothing per record on the hot path.
-enum JournalRecords {
+public enum JournalRecords {
     /// Appends a message's record payload to `out` (a topic over 65,535 bytes is cut there).
-    static func appendMessage(topic: String, payload: [UInt8], to out: inout [UInt8]) {
+    public static func appendMessage(topic: String, payload: [UInt8], to out: inout [UInt8]) {
         let topicBytes = topic.utf8.count
         let length = min(topicBytes, 65535)
         out.reserveCapacity(out.count + 2 + length + payload.count)
@@ -23,7 +22,7 @@ enum JournalRecords {
         out.append(contentsOf: payload)
     }
 
-    static func decodeMessage(_ bytes: ArraySlice<UInt8>) -> (topic: String, payload: ArraySlice<UInt8>)? {
+    public static func decodeMessage(_ bytes: ArraySlice<UInt8>) -> (topic: String, payload: ArraySlice<UInt8>)? {
         guard bytes.count >= 2 else { return nil }
         let start = bytes.startIndex
         let n = Int(bytes[start]) | Int(bytes[start + 1]) << 8
@@ -31,20 +30,20 @@ enum JournalRecords {
         return (String(decoding: bytes[(start + 2)..<(start + 2 + n)], as: UTF8.self), bytes[(start + 2 + n)...])
     }
 
-    static func encodePublication(_ p: Publication) -> [UInt8] {
+    public static func encodePublication(_ p: Publication) -> [UInt8] {
         var out: [UInt8] = []
         appendPublication(p, to: &out)
         return out
     }
 
     /// Appends a publication's record payload to `out`.
-    static func appendPublication(_ p: Publication, to out: inout [UInt8]) {
+    public static func appendPublication(_ p: Publication, to out: inout [UInt8]) {
         out.append(p.kind.rawValue)
         out.append(p.retain ? 1 : 0)
         appendMessage(topic: p.topic, payload: p.payload, to: &out)
     }
 
-    static func decodePublication(_ bytes: [UInt8]) -> Publication? {
+    public static func decodePublication(_ bytes: [UInt8]) -> Publication? {
         guard bytes.count >= 4, let kind = Publication.Kind(rawValue: bytes[0]),
             let (topic, payload) = decodeMessage(bytes[2...])
         else { return nil }
@@ -52,7 +51,7 @@ enum JournalRecords {
     }
 
     /// A configuration record's payload (off the hot path: once per reload).
-    static func encodeConfiguration(_ c: EngineConfiguration) -> [UInt8] { (try? WireJSON.encode(c)) ?? [] }
+    public static func encodeConfiguration(_ c: EngineConfiguration) -> [UInt8] { (try? WireJSON.encode(c)) ?? [] }
 
-    static func decodeConfiguration(_ bytes: [UInt8]) -> EngineConfiguration? { try? WireJSON.decode(EngineConfiguration.self, from: bytes) }
+    public static func decodeConfiguration(_ bytes: [UInt8]) -> EngineConfiguration? { try? WireJSON.decode(EngineConfiguration.self, from: bytes) }
 }

@@ -1,7 +1,7 @@
 /// What the gateway writes to its journal. Inputs (messages and ticks) are the engine's whole
 /// input, so replaying them reproduces its output; outputs are the publications it made, so a
 /// restart can republish what the broker never acknowledged and replays can serve past windows.
-enum RecordType: UInt16, CaseIterable {
+public enum RecordType: UInt16, CaseIterable, Sendable {
     /// An inbound message: `topicLength u16 | topic | payload`; the record time is the receive time.
     case message = 1
     /// A clock tick fed to the engine at the record time.
@@ -15,7 +15,7 @@ enum RecordType: UInt16, CaseIterable {
 
 extension RecordType {
     /// The record type's name in metrics (`sensor_gateway_journal_appended_bytes_by_type_total`).
-    var label: String {
+    public var label: String {
         switch self {
         case .message: "message"
         case .tick: "tick"

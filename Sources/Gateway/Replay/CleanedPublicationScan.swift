@@ -1,0 +1,73 @@
+import Journal
+import Recovery
+import Wire
+
+/// Reads the cleaned publications a journal holds from where a window's readings may begin, in
+/// the order they were published, and says whether the journal could still give the whole
+/// window. The one reader of cleaned output in the journal: replays over MQTT, the offline
+/// `replay` and `export` all go through it, so they see exactly what the live path wrote.
+///
+/// It takes no lock and writes nothing: a gateway may be appending (and its ring reclaiming)
+/// while it reads, which ends the read at the damage or marks it truncated, never returns a
+/// partial record.
+public struct CleanedPublicationScan: Sendable {
+    /// One cleaned publication as journaled.
+    public struct Entry: Sendable {
+        /// The record's position in the journal (+1 per record, never reused).
+        public var journalSeq: UInt64
+        public var publication: Publication
+        /// The message's `ts` (event time, epoch ms).
+        public var ts: Int64
+    }
+
+    /// The start of the window: where reading begins and what truncation is judged against.
+    public var from: Int64
+    /// How long before `from` a matching reading may have been received (see `ReplayQuery`).
+    public var receivedBeforeFromMs: Int64
+
+    public init(from: Int64, receivedBeforeFromMs: Int64) {
+        self.from = from
+        self.receivedBeforeFromMs = receivedBeforeFromMs
+    }
+
+    /// Calls `visit` for each cleaned publication `matches` accepts, whatever its `ts`, up to
+    /// journal seq `through` (the end of the journal when nil). `visit` returns false to stop.
+    /// The result's `count` is left to the caller.
+    public func run(
+        journalDirectory: String, through: UInt64? = nil, matches: (Publication) -> Bool, _ visit: (Entry) throws -> Bool
+    ) throws -> ReplayQuery.Result {
+        let reader = try JournalReader(directory: journalDirectory)
+        var result = ReplayQuery.Result()
+        var oldest: Int64?  // over the requested publications
+        var oldestOverall: Int64?
+        let (oldestSeq, startSeq) = try reader.start(receivedFrom: from &- receivedBeforeFromMs)
+        let outcome = try reader.read(fromSeq: startSeq) { record in
+            if let through, record.seq > through { return false }
+            guard record.type == RecordType.publication.rawValue, record.flags == UInt16(Publication.Kind.cleaned.rawValue),
+                let p = JournalRecords.decodePublication(record.payload), let ts = CleanedMessage.eventTime(p.payload)
+            else { return true }
+            oldestOverall = min(oldestOverall ?? ts, ts)
+            guard matches(p) else { return true }
+            oldest = min(oldest ?? ts, ts)
+            return try visit(Entry(journalSeq: record.seq, publication: p, ts: ts))
+        }
+        // Truncated only when the ring has overwritten data (the journal no longer starts at
+        // seq 1) and what is left of the requested sensor(s) begins after `from` (or is gone).
+        // When records were skipped, the journal reaches back before `from`: not truncated.
+        let reclaimed = (oldestSeq ?? 1) > 1
+        let skipped = (startSeq ?? 0) > (oldestSeq ?? 0)
+        // The ring also reclaims while a replay reads: the segment it started in was overwritten.
+        if (reclaimed && !skipped && oldest.map({ $0 > from }) ?? true) || outcome.truncated {
+            result.truncated = true
+            result.reclaimed = true
+            result.oldestAvailable = oldest ?? oldestOverall
+        }
+        // Damage met while reading: the records it took are unreadable, so they may have been in
+        // the window; the answer says it may be incomplete rather than be silently short.
+        if !outcome.corruption.isEmpty {
+            result.truncated = true
+            result.damage = outcome.corruption
+        }
+        return result
+    }
+}

@@ -1,0 +1,63 @@
+import Wire
+
+/// Gaps owed for cleaned publications the journal destroyed while the broker had not yet
+/// acknowledged them.
+///
+/// A publication record destroyed at rest (bit rot, a torn sector) after the engine snapshot
+/// covered it can be neither resent (the journal no longer holds it) nor regenerated (the
+/// replay starts after it), so its seqs would be skipped without a word. Walking the journaled
+/// publications in journal order, this finds a stream whose next cleaned message does not
+/// continue the one before it, where a destroyed range after the checkpoint lies between the
+/// two, and makes the `gap` message to send before it, marked `"reason":"journal_damaged"`:
+/// the seqs may or may not have reached the consumers before the crash, so one that already
+/// holds them keeps its own.
+///
+/// What it cannot see: a stream with no earlier publication left in the journal, and a
+/// destroyed record that was a stream's last one (nothing after it shows the hole). Both are
+/// still reported as journal damage at start-up.
+public struct ResendHoles {
+    private struct Last {
+        var upper: UInt64
+        var ts: Int64
+        var position: UInt64
+    }
+
+    private let lost: [ClosedRange<UInt64>]
+    private let acknowledged: UInt64
+    private var streams: [StreamKey: Last] = [:]
+    /// Gap messages made so far.
+    public private(set) var made = 0
+
+    /// `lost`: the journal seqs its recovery found destroyed; `acknowledged`: the checkpoint
+    /// (publications at or below it reached the broker, so their loss harms no consumer).
+    public init(lost: [ClosedRange<UInt64>], acknowledged: UInt64) {
+        self.lost = lost.filter { $0.upperBound > acknowledged }
+        self.acknowledged = acknowledged
+    }
+
+    /// Whether any destroyed record lies after the checkpoint: only then can a resend have a
+    /// hole, and only then must the restore read the journal's publications from its oldest.
+    public var needed: Bool { !lost.isEmpty }
+
+    /// The publication journaled at `position` (or regenerated, `position` nil: after every
+    /// journaled one), in order; returns the gap message to publish before it, if one is owed.
+    public mutating func next(_ p: Publication, at position: UInt64?) -> Publication? {
+        guard needed, p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.quality != .restated else {
+            return nil
+        }
+        let here = position ?? .max
+        let seqs = m.coveredSeqs
+        defer { streams[m.stream] = Last(upper: seqs.upperBound, ts: m.toTs ?? m.ts, position: here) }
+        guard let last = streams[m.stream], seqs.lowerBound > last.upper + 1,
+            lost.contains(where: { $0.upperBound > max(last.position, acknowledged) && $0.lowerBound < here })
+        else { return nil }
+        made += 1
+        let gap = GapNotice(
+            sensorID: m.sensorID, fromSeq: last.upper + 1, toSeq: seqs.lowerBound - 1, fromTs: last.ts, toTs: m.fromTs ?? m.ts, boot: m.boot,
+            reason: Self.reason)
+        return Publication(kind: .cleaned, topic: p.topic, payload: gap.render())
+    }
+
+    /// The `reason` of a gap owed to journal damage.
+    public static let reason = CleanedReading.journalDamaged
+}

@@ -1,0 +1,101 @@
+/// A restart's pass over the journal, record by record: the input after the engine snapshot
+/// replayed (`RestoreReplay`), the publications journaled after it reconciled with what the
+/// replay regenerates, and those the broker has not acknowledged handed back to be sent again,
+/// with a `gap` before any whose stream lost a publication to damage (`ResendHoles`).
+///
+/// The gateway (`JournalRestore`) and the fault simulator (`SimRestore`) both restore through
+/// it: they load the snapshot and read the journal their own way, and restore the same way.
+public struct RestoreScan {
+    /// What the restart continues with.
+    public struct Outcome {
+        public var engine: RecoveryEngine
+        /// Regenerated publications the journal never received, to journal and publish.
+        public var toJournal: [Publication]
+        /// The latest record time seen (the snapshot's, if later).
+        public var lastTime: Int64
+        public var replayedInputs: Int
+        public var comparedPublications: Int
+        public var mismatchedPublications: Int
+        /// Readings rebuilt from journaled publications because their input record was damaged.
+        public var rebuiltReadings: Int
+        /// Regenerated cleaned messages withheld because the journal had already published their seq.
+        public var withheldPublications: Int
+        /// Whether the replay stopped reproducing the journal (a record was damaged).
+        public var diverged: Bool
+        /// Gaps standing in for destroyed publications still owed, by the journal seq of the
+        /// publication each goes before (the journal does not hold them: a read-back adds them).
+        public var standIns: [UInt64: Publication]
+        /// Gaps made for regenerated publications (journaled with them) and stand-ins together.
+        public var holesGapped: Int
+    }
+
+    /// The first journal seq the restore reads.
+    public let scanFrom: UInt64
+    private let inputFrom: UInt64
+    private let publicationsThrough: UInt64
+    private let acknowledged: UInt64
+    private var replay: RestoreReplay
+    private var holes: ResendHoles
+    private var lastTime: Int64
+    private var replayedInputs = 0
+    private var standIns: [UInt64: Publication] = [:]
+
+    /// `engine`, `pending`, `inputFrom`, `publicationsThrough`, `time`: the snapshot's (a new
+    /// engine, nothing, the journal's oldest seq, 0 and 0 without one); `acknowledged`: the
+    /// checkpoint; `lost`: the journal seqs its recovery found destroyed.
+    public init(
+        engine: RecoveryEngine, pending: [Publication], inputFrom: UInt64, publicationsThrough: UInt64, time: Int64, acknowledged: UInt64,
+        lost: [ClosedRange<UInt64>], oldest: UInt64
+    ) {
+        self.inputFrom = inputFrom
+        self.publicationsThrough = publicationsThrough
+        self.acknowledged = acknowledged
+        replay = RestoreReplay(engine: engine, pending: pending)
+        holes = ResendHoles(lost: lost, acknowledged: acknowledged)
+        lastTime = time
+        // A destroyed publication still owed shows only against its stream's earlier ones.
+        scanFrom = holes.needed ? oldest : min(inputFrom, publicationsThrough + 1, acknowledged + 1)
+    }
+
+    /// The journal record `seq` (its `time`, `type` and `payload`), in journal order from
+    /// `scanFrom`; `resend` is given each publication owed to the broker, in order, with the
+    /// journal seq it is acknowledged under.
+    public mutating func record(seq: UInt64, time: Int64, type: UInt16, payload: [UInt8], resend: (UInt64, Publication) -> Void) {
+        lastTime = max(lastTime, time)
+        switch RecordType(rawValue: type) {
+        case .message where seq >= inputFrom:
+            if let (topic, body) = JournalRecords.decodeMessage(payload[...]) {
+                replay.input(topic: topic, payload: Array(body), receivedAt: time)
+                replayedInputs += 1
+            }
+        case .tick where seq >= inputFrom:
+            replay.tick(at: time)
+        case .configuration where seq >= inputFrom:
+            if let changed = JournalRecords.decodeConfiguration(payload) { replay.reconfigure(changed) }
+        case .publication:
+            guard let p = JournalRecords.decodePublication(payload) else { return }
+            if seq > publicationsThrough { replay.journaled(p, at: time) }
+            if let gap = holes.next(p, at: seq) {
+                standIns[seq] = gap
+                resend(seq, gap)
+            }
+            if seq > acknowledged { resend(seq, p) }
+        default:
+            break
+        }
+    }
+
+    /// The state to continue from, once every record is read.
+    public mutating func finish() -> Outcome {
+        var toJournal: [Publication] = []
+        for p in replay.finish() {
+            if let gap = holes.next(p, at: nil) { toJournal.append(gap) }
+            toJournal.append(p)
+        }
+        return Outcome(
+            engine: replay.engine, toJournal: toJournal, lastTime: lastTime, replayedInputs: replayedInputs,
+            comparedPublications: replay.comparedPublications, mismatchedPublications: replay.mismatchedPublications,
+            rebuiltReadings: replay.rebuiltReadings, withheldPublications: replay.withheldPublications, diverged: replay.diverged,
+            standIns: standIns, holesGapped: holes.made)
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Recovery
+import Wire
+
+extension ExportFormat: ExpressibleByArgument {}
+
+/// `sensor-gateway export`: the cleaned stream of a window from the journal, restatements
+/// applied, as CSV, JSON lines or InfluxDB line protocol (docs/INTERFACE.md, "Export").
+/// Read-only: it runs beside a gateway using the same data folder.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write the cleaned readings with from <= ts < to, restatements applied, as csv, jsonl or influx.")
+
+    /// The measurements there are today; measurements are not configurable yet.
+    static let measurements = ["temperature"]
+
+    @Option(name: .customLong("data-dir"), help: "The gateway's data directory.") var dataDir: String
+    @Option(help: "Start, epoch ms or RFC 3339 (inclusive).") var from: String
+    @Option(help: "End, epoch ms or RFC 3339 (exclusive).") var to: String
+    @Option(help: "Only this sensor (default: all).") var sensor: String?
+    @Option(help: "Only this measurement (default: all; today only temperature).") var measurement: String?
+    @Option(help: "The form: a CSV table with a header, JSON lines as on cleaned/, or InfluxDB line protocol.") var format: ExportFormat
+    @Option(help: "Write to this file (replaced atomically when complete) instead of standard output.") var output: String?
+
+    func validate() throws {
+        guard let start = Timestamp.parse(from) else { throw ValidationError("--from=\(from): expected epoch ms or RFC 3339") }
+        guard let end = Timestamp.parse(to) else { throw ValidationError("--to=\(to): expected epoch ms or RFC 3339") }
+        guard start < end else { throw ValidationError("--from=\(from) --to=\(to): from must be before to") }
+        if let sensor, !SensorID.isValid(sensor) { throw ValidationError("--sensor=\(sensor): not a valid sensor id") }
+        if let measurement, !Self.measurements.contains(measurement) {
+            throw ValidationError(
+                "--measurement=\(measurement): unknown measurement; the only one is \(Self.measurements.joined(separator: ", ")) (measurements are not configurable yet)"
+            )
+        }
+    }
+
+    func run() throws {
+        let query = ExportQuery(sensorID: sensor, measurement: measurement, from: Timestamp.parse(from)!, to: Timestamp.parse(to)!)
+        let out: ExportOutput
+        do {
+            out = try output.map { try ExportOutput(path: $0) } ?? ExportOutput()
+        } catch let failure as ExportOutput.Failure {
+            throw Diagnostics.failure(failure.description, code: 73)
+        }
+        var progress = ExportProgress()
+        let result: ReplayQuery.Result
+        do {
+            try out.write(format.header)
+            var line: [UInt8] = []
+            result = try query.run(journalDirectory: "\(dataDir)/journal", progress: { progress.update($0) }) { row in
+                line.removeAll(keepingCapacity: true)
+                format.append(row, to: &line)
+                try out.write(line)
+            }
+            try out.commit()
+        } catch let failure as ExportOutput.Failure {
+            progress.finish()
+            out.abandon()
+            throw Diagnostics.failure(failure.description, code: failure.cannotCreate ? 73 : 74)
+        } catch {
+            progress.finish()
+            out.abandon()
+            throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
+        }
+        progress.finish()
+        JournalReadNotes.write(result)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Journal
+import Recovery
+import Testing
+import TestSupport
+import Wire
+
+@testable import Gateway
+
+/// Bit rot in a publication record the broker had not acknowledged, behind the engine snapshot
+/// (issue 29, drawn seed 2746): the restart can neither resend it nor regenerate it, so it
+/// publishes a `gap` flagged `journal_damaged` in its place instead of skipping its seq.
+@Suite("A publication destroyed before the broker acknowledged it")
+struct DestroyedPublicationTests {
+    static let start: Int64 = 1_795_660_000_000
+
+    /// The journal seq of each cleaned publication of `sensor`, by its cleaned seq.
+    static func publicationRecords(_ directory: String, sensor: String) throws -> [UInt64: UInt64] {
+        var out: [UInt64: UInt64] = [:]
+        try JournalReader(directory: directory).read(fromSeq: 1) { record in
+            if record.type == RecordType.publication.rawValue, let p = JournalRecords.decodePublication(record.payload), p.kind == .cleaned,
+                let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.sensorID == sensor
+            {
+                out[m.seq] = record.seq
+            }
+            return true
+        }
+        return out
+    }
+
+    /// Flips one bit of the CRC in the header of the record with journal seq `seq`, walking the
+    /// segment files by their record headers.
+    static func rot(_ directory: String, seq target: UInt64) throws -> Bool {
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasPrefix("segment-") {
+            let url = URL(fileURLWithPath: "\(directory)/\(name)")
+            var bytes = [UInt8](try Data(contentsOf: url))
+            func u32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
+            var offset = 64
+            while offset + 32 <= bytes.count {
+                let length = u32(offset)
+                guard length >= 32, offset + length <= bytes.count, u32(offset + 28) == length - 32 else { break }
+                if UInt64(u32(offset + 8)) | UInt64(u32(offset + 12)) << 32 == target {
+                    bytes[offset + 4] ^= 0x10
+                    try Data(bytes).write(to: url)
+                    return true
+                }
+                offset += (length + 7) & ~7
+            }
+        }
+        return false
+    }
+
+    @Test(
+        "a bit flip in an unacknowledged publication record the snapshot covers: the restart resends the others in order with a gap flagged journal_damaged for its seq (outbound queue of 8,192, and of 4, where the rest is read back from the journal)",
+        arguments: [8192, 4])
+    func destroyedPublicationBecomesAGap(outboundCapacity: Int) async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let first = try await Subscriber.connect(broker, id: "first-watcher", filters: ["cleaned/#"])
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "rot")
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        for seq in UInt64(0)..<30 {
+            try fleet.measure("rot", seq: seq, ts: Self.start + Int64(seq) * 1000, temperature: 52 + Double(seq) / 100)
+        }
+        try await first.recorder.wait(for: "30 readings cleaned", timeout: .seconds(60)) {
+            $0.messages.compactMap(CleanedReading.init).count >= 30
+        }
+        // The stop writes a snapshot of the final state: it covers every publication.
+        try await gateway.stop()
+        await fleet.close()
+        await first.close()
+
+        // As after a kill before the checkpoint caught up: the checkpoint says only the
+        // publications up to seq 15's were acknowledged, so 16-29 are owed again; then rot
+        // destroys seq 20's record.
+        let journal = gateway.configuration.journalDirectory
+        let records = try Self.publicationRecords(journal, sensor: "rot")
+        let acknowledged = try #require(records[15]), destroyed = try #require(records[20])
+        let layout = try JournalLayout(directory: journal, maxBytes: gateway.configuration.journalMaxBytes)
+        try CheckpointStore(path: layout.checkpointPath, fileSystem: POSIXFileSystem()).store(acknowledged)
+        #expect(try Self.rot(journal, seq: destroyed))
+
+        let second = try await Subscriber.connect(broker, id: "second-watcher", filters: ["cleaned/#"])
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "rot", outboundCapacity: outboundCapacity)
+        try await second.recorder.wait(for: "the owed publications resent", timeout: .seconds(60)) {
+            $0.messages.compactMap(CleanedReading.init).contains { $0.seq == 29 }
+        }
+        let resent = await second.cleaned()
+        #expect(resent.map(\.seq) == Array(16...29))
+        let gap = try #require(resent.first { $0.seq == 20 })
+        #expect(gap.quality == .gap && gap.reason == CleanedReading.journalDamaged)
+        #expect(gap.fromSeq == 20 && gap.toSeq == 20)
+        #expect(gap.fromTs == Self.start + 19_000 && gap.toTs == Self.start + 21_000)
+        #expect(resent.filter { $0.seq != 20 }.allSatisfy { $0.quality == .ok })
+        #expect(restarted.status.snapshot.journalDamage.isEmpty == false)
+        try await restarted.stop()
+        await second.close()
+    }
+}

@@ -1,0 +1,88 @@
+import Testing
+import Wire
+
+@testable import Recovery
+
+/// A publication record destroyed at rest while the broker had not acknowledged it (issue 29,
+/// drawn seed 2746): the restart owes a flagged `gap` for its seqs instead of skipping them.
+@Suite("Resend holes left by a destroyed publication")
+struct ResendHolesTests {
+    static let start: Int64 = 1_795_660_000_000
+
+    static func cleaned(_ sensor: String, _ seq: UInt64) -> Publication {
+        let payload =
+            "{\"sensor_id\":\"\(sensor)\",\"seq\":\(seq),\"ts\":\(start + Int64(seq) * 1000),\"temperature\":52.1,\"status\":\"normal\",\"quality\":\"ok\",\"boot\":1}"
+        return Publication(kind: .cleaned, topic: "cleaned/\(sensor)/temperature", payload: Array(payload.utf8))
+    }
+
+    /// Two sensors' publications, seqs 0-9 each, interleaved, at journal positions 1-20.
+    static var journal: [(position: UInt64, publication: Publication)] {
+        var out: [(position: UInt64, publication: Publication)] = []
+        for seq in UInt64(0)..<10 {
+            out.append((2 * seq + 1, cleaned("a", seq)))
+            out.append((2 * seq + 2, cleaned("b", seq)))
+        }
+        return out
+    }
+
+    /// Walks the journal without the records at `destroyed`; the gaps made, each with the
+    /// position of the publication it goes before (nil: a regenerated one).
+    static func walk(
+        destroyed: Set<UInt64>, lost: [ClosedRange<UInt64>], acknowledged: UInt64, regenerated: [Publication] = []
+    ) -> [(
+        before: UInt64?, text: String
+    )] {
+        var holes = ResendHoles(lost: lost, acknowledged: acknowledged)
+        var gaps: [(UInt64?, String)] = []
+        for (position, p) in journal where !destroyed.contains(position) {
+            if let gap = holes.next(p, at: position) { gaps.append((position, gap.text)) }
+        }
+        for p in regenerated {
+            if let gap = holes.next(p, at: nil) { gaps.append((nil, gap.text)) }
+        }
+        #expect(holes.made == gaps.count)
+        return gaps
+    }
+
+    @Test("a destroyed publication after the checkpoint: one gap for its seq, flagged journal_damaged, before the stream's next message")
+    func gapBeforeTheNextMessage() {
+        // Position 9 is sensor a's seq 4; the checkpoint is at 6.
+        let gaps = Self.walk(destroyed: [9], lost: [9...9], acknowledged: 6)
+        #expect(gaps.count == 1)
+        #expect(gaps.first?.before == 11)
+        #expect(
+            gaps.first?.text
+                == "{\"sensor_id\":\"a\",\"seq\":4,\"ts\":1795660003000,\"quality\":\"gap\",\"from_seq\":4,\"to_seq\":4,\"from_ts\":1795660003000,\"to_ts\":1795660005000,\"boot\":1,\"reason\":\"journal_damaged\"}"
+        )
+    }
+
+    @Test("two destroyed records in a row: one gap spanning both seqs of the stream hit")
+    func runOfDestroyedRecords() {
+        // Positions 9-12: a 4, b 4, a 5, b 5.
+        let gaps = Self.walk(destroyed: [9, 10, 11, 12], lost: [9...12], acknowledged: 2)
+        #expect(gaps.map(\.before) == [13, 14])
+        #expect(gaps.map { $0.text.contains("\"from_seq\":4,\"to_seq\":5") } == [true, true])
+    }
+
+    @Test("a destroyed record at or below the checkpoint reached the broker: no gap")
+    func acknowledgedDamageOwesNothing() {
+        #expect(Self.walk(destroyed: [9], lost: [9...9], acknowledged: 9).isEmpty)
+        #expect(!ResendHoles(lost: [3...9], acknowledged: 9).needed)
+        #expect(ResendHoles(lost: [3...10], acknowledged: 9).needed)
+    }
+
+    @Test("no damage, or damage elsewhere than between a stream's messages: no gap")
+    func continuousStreamsOweNothing() {
+        #expect(Self.walk(destroyed: [], lost: [], acknowledged: 0).isEmpty)
+        // A destroyed record past every publication shows no hole in them.
+        #expect(Self.walk(destroyed: [], lost: [30...31], acknowledged: 0).isEmpty)
+    }
+
+    @Test("a stream's last journaled message destroyed: the gap goes before its next regenerated one")
+    func gapBeforeARegeneratedMessage() {
+        let gaps = Self.walk(destroyed: [19], lost: [19...19], acknowledged: 0, regenerated: [Self.cleaned("a", 10)])
+        #expect(gaps.count == 1)
+        #expect(gaps.first?.before == nil)
+        #expect(gaps.first?.text.contains("\"from_seq\":9,\"to_seq\":9") == true)
+    }
+}

@@ -27,6 +27,18 @@ struct RunSimulation: AsyncParsableCommand {
     @Option(name: .customLong("sensor-prefix"), help: "Sensor ids are PREFIX0, PREFIX1, ...") var sensorPrefix = "sim-"
     @Option(name: .customLong("start-ts"), help: "Event time of the first reading, epoch ms (default: now).") var startTs: Int64?
     @Option(help: "Seconds to keep answering resend requests after the last reading.") var linger = 5.0
+    @Option(help: "json, or csv: every sensor sends one seq,ts,value,status,boot line instead.") var payload = "json"
+    @Option(
+        name: .customLong("csv-fraction"),
+        help: "The share of sensors that send CSV, spread evenly over the fleet (0.5: every second one); --payload csv is 1.")
+    var csvFraction: Double?
+
+    /// Whether sensor `index` sends CSV: `--payload csv`, or its turn under `--csv-fraction`
+    /// (sensor i is CSV when floor((i+1)F) > floor(iF), so the share holds for any fleet size).
+    func sendsCSV(_ index: Int) -> Bool {
+        let share = payload == "csv" ? 1 : (csvFraction ?? 0)
+        return (Double(index + 1) * share).rounded(.down) > (Double(index) * share).rounded(.down)
+    }
 
     func validate() throws {
         guard sensors > 0 else { throw ValidationError("--sensors=\(sensors): must be at least 1") }
@@ -36,6 +48,10 @@ struct RunSimulation: AsyncParsableCommand {
             ("corrupt-rate", corruptRate), ("late-rate", lateRate), ("restart-rate", restartRate),
         ] where !(0...1).contains(p) {
             throw ValidationError("--\(name)=\(p): a probability between 0 and 1")
+        }
+        guard payload == "json" || payload == "csv" else { throw ValidationError("--payload=\(payload): expected json or csv") }
+        if let csvFraction, !(0...1).contains(csvFraction) {
+            throw ValidationError("--csv-fraction=\(csvFraction): a share between 0 and 1")
         }
         guard BrokerURL(broker)?.scheme == .mqtt else { throw ValidationError("--broker=\(broker): expected mqtt://HOST:PORT") }
     }
@@ -108,7 +124,8 @@ final class FleetPlayer {
         self.periodMs = periodMs
         self.startTs = startTs
         sensors = (0..<options.sensors).map {
-            SimulatedSensor(id: "\(options.sensorPrefix)\($0)", index: $0, seed: options.seed, bufferSize: options.resendBuffer)
+            SimulatedSensor(
+                id: "\(options.sensorPrefix)\($0)", index: $0, seed: options.seed, bufferSize: options.resendBuffer, csv: options.sendsCSV($0))
         }
     }
 

@@ -15,6 +15,8 @@ struct SimulatedSensor {
     }
 
     let id: String
+    /// Sends CSV lines (`seq,ts,value,status,boot`, the contract's column order) instead of JSON.
+    let csv: Bool
     var rng: SimulationRandom
     var boot = 1
     var seq: UInt64 = 0
@@ -23,8 +25,9 @@ struct SimulatedSensor {
     var buffer: [Measurement] = []
     let bufferSize: Int
 
-    init(id: String, index: Int, seed: UInt64, bufferSize: Int) {
+    init(id: String, index: Int, seed: UInt64, bufferSize: Int, csv: Bool = false) {
         self.id = id
+        self.csv = csv
         rng = SimulationRandom(seed: seed, stream: UInt64(index))
         level = 51 + rng.unit() * 3
         self.bufferSize = bufferSize
@@ -44,8 +47,7 @@ struct SimulatedSensor {
         }
         value = (min(54.9, max(50.1, value)) * 100).rounded() / 100
         let m = Measurement(
-            seq: seq, ts: ts, temperature: value, status: status, boot: boot,
-            payload: "{\"sensor_id\":\"\(id)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":\(value),\"status\":\"\(status)\",\"boot\":\(boot)}")
+            seq: seq, ts: ts, temperature: value, status: status, boot: boot, payload: render(seq: seq, ts: ts, value: value, status: status))
         seq += 1
         if bufferSize > 0 {
             buffer.append(m)
@@ -70,13 +72,21 @@ struct SimulatedSensor {
             case 2: m.temperature + 7 + Double(rng.next() % 50) / 10
             default: m.temperature - 8 - Double(rng.next() % 50) / 10
             }
-        return "{\"sensor_id\":\"\(id)\",\"seq\":\(m.seq),\"ts\":\(m.ts),\"temperature\":\(bad),\"status\":\"\(m.status)\",\"boot\":\(m.boot)}"
+        return render(seq: m.seq, ts: m.ts, value: bad, status: m.status, boot: m.boot)
     }
 
-    /// A broken transmission: truncated JSON, a wrong type, or garbage bytes.
+    /// A reading as this sensor sends it: JSON with every field, or a CSV line.
+    private func render(seq: UInt64, ts: Int64, value: Double, status: String, boot: Int? = nil) -> String {
+        let boot = boot ?? self.boot
+        if csv { return "\(seq),\(ts),\(value),\(status),\(boot)" }
+        return "{\"sensor_id\":\"\(id)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":\(value),\"status\":\"\(status)\",\"boot\":\(boot)}"
+    }
+
+    /// A broken transmission: truncated JSON or CSV, a wrong type (a quoted seq), or garbage bytes.
     mutating func corrupt(_ m: Measurement) -> [UInt8] {
         switch rng.next() % 3 {
         case 0: return Array(m.payload.utf8.prefix(m.payload.utf8.count / 2))
+        case 1 where csv: return Array("\"\(m.seq)\",\(m.ts),\(m.temperature),\(m.status),\(m.boot)".utf8)
         case 1: return Array("{\"sensor_id\":\"\(id)\",\"seq\":\"\(m.seq)\",\"ts\":\(m.ts),\"temperature\":\(m.temperature),\"status\":\"\(m.status)\"}".utf8)
         default: return (0..<(8 + Int(rng.next() % 24))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         }

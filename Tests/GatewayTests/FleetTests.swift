@@ -55,12 +55,7 @@ struct FleetTests {
         #expect(stuckWindows.allSatisfy { $0.ok == 0 && $0.corrected > 0 })
 
         // The simulated fleet scores clean against what it measured (as published, byte for byte).
-        let simulated = await watcher.messages(on: "cleaned/sim-").map { String(decoding: $0.payload, as: UTF8.self) }
-        try simulated.joined(separator: "\n").write(toFile: dir.file("cleaned.jsonl"), atomically: true, encoding: .utf8)
-        let verify = try ChildProcess(
-            BuiltProducts.executable("sensor-sim"), ["verify", "--truth", truth, "--cleaned", dir.file("cleaned.jsonl")],
-            logPath: dir.file("verify.log"))
-        try await verify.wait()
+        let verify = try await SimulatorVerifier.verify(watcher, truth: truth, in: dir)
         #expect(verify.exitCode == 0, "\(verify.output.suffix(1500))")
 
         // A restart on the same data folder comes back and carries on.

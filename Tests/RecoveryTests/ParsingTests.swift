@@ -8,9 +8,8 @@ import Wire
 struct ParsingTests {
     static let cases: [(String, String)] = [
         ("{\"seq\":4", "malformed_json"),
-        ("not json", "malformed_json"),
-        ("", "malformed_json"),
-        ("[1,2]", "malformed_json"),
+        // Payloads that do not start with `{` are CSV (CSVParsingTests): "not json", "", "[1,2]".
+        (" {\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\"", "malformed_json"),
         ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\"} trailing", "malformed_json"),
         ("{\"seq\":1,\"ts\":1,\"temperature\":NaN,\"status\":\"normal\"}", "malformed_json"),
         ("{\"ts\":1,\"temperature\":52,\"status\":\"normal\"}", "missing_field:seq"),
@@ -142,8 +141,9 @@ struct ParsingTests {
         #expect(big.first?.json["payload"] as? String == String(repeating: "x", count: 16))
         #expect(big.first?.json["truncated"] as? Bool == true)
 
+        // Not starting with `{`: read as a CSV line, whose first column is no number.
         let binary = h.rawBytes("sensors/s1/temperature", [0xFF, 0xFE, 0x00, 0x7B])
-        #expect(binary.first?.reason == "malformed_json")
+        #expect(binary.first?.reason == "malformed_csv:seq")
         #expect(binary.first?.json["payload_base64"] as? String == Data([0xFF, 0xFE, 0x00, 0x7B]).base64EncodedString())
         #expect(binary.first?.json["payload"] == nil)
     }

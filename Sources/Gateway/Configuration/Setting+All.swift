@@ -50,6 +50,13 @@ extension Setting {
                 }
                 c.engine.topicPattern = p
             }, show: { $0.engine.topicPattern.filter }),
+        Setting(
+            name: "csv-columns", help: "The column order of CSV payloads (seq, ts and value required; status and boot optional).",
+            valueName: "columns",
+            apply: { raw, c in
+                // The contract's order is stored as nil, as when unset: same settings, same engine.
+                do throws(CSVColumns.Invalid) { c.engine.csvColumns = try CSVColumns(parsing: raw).nilIfStandard } catch { throw Problem(error.message) }
+            }, show: { ($0.engine.csvColumns ?? .standard).description }),
         .size("max-payload-bytes", "Larger payloads are dead-lettered payload_too_large.", 64...(1 << 20), \.engine.maxPayloadBytes),
         .integer(
             "reset-threshold", "A seq falling back further than this starts a new epoch.", unit: "seqs", 1...Int64(ReadingParser.maxSeq),

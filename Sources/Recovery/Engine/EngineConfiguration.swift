@@ -14,6 +14,10 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     public var resetThreshold: UInt64 = 1000
     public var aggregateWindowMs: Int64 = 60_000
     public var staleFactor: Int64 = 5
+    /// The column order of CSV payloads (`csv-columns`); nil is the contract's
+    /// `seq,ts,value,status,boot`. Optional so that snapshots and journaled settings from before
+    /// it existed still decode.
+    public var csvColumns: CSVColumns?
     /// Readings held per sensor while waiting for a gap to close; past this the oldest gap is
     /// closed early, so a flood of far-ahead seqs cannot grow memory without bound.
     public var maxHeldPerSensor: Int = 10_000

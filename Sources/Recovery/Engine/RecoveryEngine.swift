@@ -94,7 +94,7 @@ public struct RecoveryEngine: Codable, Sendable {
             return
         }
         let reading: Reading
-        switch ReadingParser.parse(payload, sensorID: sensorID) {
+        switch ReadingParser.parse(payload, sensorID: sensorID, csvColumns: configuration.csvColumns) {
         case .success(let r): reading = r
         case .failure(let reason):
             deadLetter(reason, dlqTopic, topic, payload, receivedAt, &out, sensor: existing ?? tracked(sensorID, receivedAt))

@@ -206,8 +206,19 @@ struct JSONScanner {
         }
     }
 
+    @inline(__always)
     private mutating func scanNumber() throws -> JSONNumber {
-        let start = index
+        let (number, end) = try JSONScanner.scanNumber(bytes, from: index)
+        index = end
+        return number
+    }
+
+    /// The JSON number starting at `start` of `bytes`, and the index after it. Static, its
+    /// state local: a scanner made for one number (as `number(_:)` makes for each CSV column)
+    /// and read back at once by a mutating method cost a store-forwarding stall per call.
+    private static func scanNumber(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) throws(Malformed) -> (JSONNumber, Int) {
+        var index = start
+        func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
         var negative = false
         if peek() == UInt8(ascii: "-") {
             negative = true
@@ -260,7 +271,14 @@ struct JSONScanner {
         let integer: Int64? =
             (isInteger && !overflow && mantissa <= UInt64(Int64.max))
             ? (negative ? -Int64(mantissa) : Int64(mantissa)) : nil
-        return JSONNumber(value: value, integer: integer, isIntegerLiteral: isInteger)
+        return (JSONNumber(value: value, integer: integer, isIntegerLiteral: isInteger), index)
+    }
+
+    /// `bytes` read as exactly one JSON number, nothing before or after it; nil otherwise. CSV
+    /// columns take their numbers in JSON's grammar, so a value reads the same in either form.
+    static func number(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONNumber? {
+        guard let (n, end) = try? scanNumber(bytes, from: 0), end == bytes.count else { return nil }
+        return n
     }
 
     static let powersOfTen: [Double] = (0...22).map { p in (0..<p).reduce(1.0) { r, _ in r * 10 } }

@@ -22,8 +22,6 @@ public enum ReadingParser {
     private static let kBoot = Array("boot".utf8)
     /// The names of the fields the contract defines (the keys above, as text).
     static let contractFields = Set([kSensorID, kSeq, kTs, kTemperature, kStatus, kBoot].map { String(decoding: $0, as: UTF8.self) })
-    private static let vNormal = Array("normal".utf8)
-    private static let vDeviated = Array("deviated".utf8)
 
     private static func isKey(_ key: UnsafeBufferPointer<UInt8>, _ k: [UInt8]) -> Bool {
         k.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, k.count) == 0 }
@@ -36,8 +34,30 @@ public enum ReadingParser {
         return seen & bit != 0
     }
 
-    /// Parses a payload whose topic named `sensorID` (already validated).
-    public static func parse(_ payload: UnsafeBufferPointer<UInt8>, sensorID: String) -> Result<Reading, RejectionReason> {
+    /// Parses a payload whose topic named `sensorID` (already validated): JSON when its first
+    /// byte other than a space, tab, CR or LF is `{`, otherwise one CSV line whose columns come
+    /// in `csvColumns`' order (nil: the contract's `seq,ts,value,status,boot`).
+    public static func parse(
+        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, csvColumns: CSVColumns? = nil
+    ) -> Result<Reading, RejectionReason> {
+        guard isJSONObject(payload) else { return CSVReadingParser.parse(payload, sensorID: sensorID, columns: csvColumns ?? .standard) }
+        return parseJSON(payload, sensorID: sensorID)
+    }
+
+    /// Whether the payload's first byte other than JSON whitespace is `{` (the detection rule).
+    @inline(__always)
+    static func isJSONObject(_ payload: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in payload {
+            switch byte {
+            case 0x20, 0x09, 0x0A, 0x0D: continue
+            default: return byte == UInt8(ascii: "{")
+            }
+        }
+        return false
+    }
+
+    /// Parses a JSON payload (one flat object; docs/INTERFACE.md section 1).
+    private static func parseJSON(_ payload: UnsafeBufferPointer<UInt8>, sensorID: String) -> Result<Reading, RejectionReason> {
         // JSON text is UTF-8 (RFC 8259): invalid bytes anywhere, even in a field nobody reads,
         // make the payload malformed rather than half-understood.
         guard isValidUTF8(payload) else { return .failure(.malformedJSON) }
@@ -72,11 +92,8 @@ public enum ReadingParser {
                 case 3 where isKey(key, kSeq):
                     duplicate = mark(&seen, 1) || duplicate
                     if case .number(let n) = value {
-                        if n.isIntegerLiteral, let i = n.integer, i >= 0, UInt64(i) <= maxSeq {
-                            seq = UInt64(i); problem = nil
-                        } else {
-                            problem = .badValue("seq")
-                        }
+                        seq = Self.seq(n)
+                        problem = seq == nil ? .badValue("seq") : nil
                     } else {
                         problem = .badType("seq")
                     }
@@ -84,13 +101,11 @@ public enum ReadingParser {
                     duplicate = mark(&seen, 2) || duplicate
                     switch value {
                     case .number(let n):
-                        if n.value.isFinite, n.value >= 0, n.value < Double(timestampLimit) {
-                            ts = n.integer ?? Timestamp.milliseconds(n.value); problem = nil
-                        } else {
-                            problem = .badValue("ts")
-                        }
+                        ts = timestamp(n)
+                        problem = ts == nil ? .badValue("ts") : nil
                     case .string(let raw, _):
-                        if let t = Timestamp.parseRFC3339(raw), t >= 0, t < timestampLimit { ts = t; problem = nil } else { problem = .badValue("ts") }
+                        ts = timestamp(text: raw)
+                        problem = ts == nil ? .badValue("ts") : nil
                     default:
                         problem = .badType("ts")
                     }
@@ -104,20 +119,16 @@ public enum ReadingParser {
                 case 6 where isKey(key, kStatus):
                     duplicate = mark(&seen, 8) || duplicate
                     if case .string(let raw, _) = value {
-                        if raw.elementsEqual(vNormal) {
-                            status = .normal; problem = nil
-                        } else if raw.elementsEqual(vDeviated) {
-                            status = .deviated; problem = nil
-                        } else {
-                            problem = .badValue("status")
-                        }
+                        status = Self.status(raw)
+                        problem = status == nil ? .badValue("status") : nil
                     } else {
                         problem = .badType("status")
                     }
                 case 4 where isKey(key, kBoot):
                     duplicate = mark(&seen, 16) || duplicate
                     if case .number(let n) = value {
-                        if n.isIntegerLiteral, let i = n.integer, i >= 0 { boot = i; problem = nil } else { problem = .badValue("boot") }
+                        boot = Self.boot(n)
+                        problem = boot == nil ? .badValue("boot") : nil
                     } else {
                         problem = .badType("boot")
                     }

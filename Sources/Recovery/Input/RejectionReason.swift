@@ -1,6 +1,9 @@
 /// Why an inbound message became a dead letter; `code` is the contract's `reason` text.
 public enum RejectionReason: Error, Sendable, Equatable {
     case malformedJSON
+    /// A CSV line that does not parse; the associated text names the column that failed
+    /// (`seq`, `ts`, `value`, `status`, `boot`, or `extra` for a column beyond the configured ones).
+    case malformedCSV(String)
     case missingField(String)
     case badType(String)
     case badValue(String)
@@ -17,6 +20,7 @@ public enum RejectionReason: Error, Sendable, Equatable {
     public var code: String {
         switch self {
         case .malformedJSON: "malformed_json"
+        case .malformedCSV(let column): "malformed_csv:\(column)"
         case .missingField(let f): "missing_field:\(f)"
         case .badType(let f): "bad_type:\(f)"
         case .badValue(let f): "bad_value:\(f)"

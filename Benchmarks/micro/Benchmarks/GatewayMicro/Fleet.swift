@@ -12,7 +12,11 @@ final class Fleet {
     private var newSensors = 0
     private var now: Int64 = 1_795_660_000_000
 
-    init(sensors: Int) {
+    /// Whether the sensors send CSV lines (`seq,ts,value,status`) rather than JSON.
+    private let csv: Bool
+
+    init(sensors: Int, csv: Bool = false) {
+        self.csv = csv
         var configuration = EngineConfiguration()
         configuration.maxSensors = nil
         engine = RecoveryEngine(configuration: configuration)
@@ -57,7 +61,9 @@ final class Fleet {
 
     private func ingest(_ topic: String, seq: Int) {
         if payloads[seq] == nil {
-            payloads = [seq: Array("{\"seq\":\(seq),\"ts\":\(1_795_660_000_000 + Int64(seq) * 1_000),\"temperature\":52.5,\"status\":\"normal\"}".utf8)]
+            let ts = 1_795_660_000_000 + Int64(seq) * 1_000
+            let text = csv ? "\(seq),\(ts),52.5,normal" : "{\"seq\":\(seq),\"ts\":\(ts),\"temperature\":52.5,\"status\":\"normal\"}"
+            payloads = [seq: Array(text.utf8)]
         }
         engine.ingest(topic: topic, payload: payloads[seq]!, receivedAt: now, into: &out)
     }

@@ -1,6 +1,7 @@
-// The gateway's hot spots, each on its own: what one reading, one new sensor, one idle tick, one
-// snapshot (both ways) and one journal append cost. Allocations are the stable figure on a noisy machine (a
-// virtual machine here exposes no instruction counter), so the thresholds checked in
+// The gateway's hot spots, each on its own: what one reading (JSON or CSV; the parser alone too),
+// one new sensor, one idle tick, one snapshot (both ways) and one journal append cost.
+// Allocations are the stable figure on a noisy machine (a virtual machine here exposes no
+// instruction counter), so the thresholds checked in
 // (Thresholds/) hold them within 5%; throughput is shown for information only. Nothing here runs
 // in CI: regressions show when someone runs `swift package benchmark thresholds check`.
 import Benchmark
@@ -29,6 +30,29 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { fleet.sendNext() }
         benchmark.stopMeasurement()
+    }
+
+    // The same through the CSV form (`41,1795660041000,52.5,normal`): at least as fast as JSON.
+    Benchmark("ingest-in-order-csv-reading-1000-started-sensors") { benchmark in
+        let fleet = Fleet(sensors: 1_000, csv: true)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { fleet.sendNext() }
+        benchmark.stopMeasurement()
+    }
+
+    // The parser alone, each form of the same reading: the part of the ingest above that CSV changes.
+    for (name, text) in [
+        ("parse-json-reading", "{\"seq\":41,\"ts\":1795660041000,\"temperature\":52.31,\"status\":\"normal\"}"),
+        ("parse-csv-reading", "41,1795660041000,52.31,normal"),
+    ] {
+        Benchmark(name) { benchmark in
+            let payload = Array(text.utf8)
+            benchmark.startMeasurement()
+            payload.withUnsafeBufferPointer { bytes in
+                for _ in benchmark.scaledIterations { blackHole(ReadingParser.parse(bytes, sensorID: "press-01")) }
+            }
+            benchmark.stopMeasurement()
+        }
     }
 
     // A first reading from an id never seen: state, deadlines, topics.

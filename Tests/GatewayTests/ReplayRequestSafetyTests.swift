@@ -49,6 +49,25 @@ struct ReplayRequestSafetyTests {
         #expect(ok.replyTopic == "replay/r-1.ok")
     }
 
+    @Test("a window between extreme times is refused as too wide, not an arithmetic overflow that stopped the gateway (found black-box)")
+    func extremeWindow() throws {
+        for (from, to) in [(Int64.min, Int64(0)), (Int64.min + 1, Int64.max), (Int64(-1), Int64.max)] {
+            let request = #"{"request_id":"r","sensor_id":"*","from":\#(from),"to":\#(to)}"#
+            guard case .invalid("r", "replay/r", let error) = ReplayResponder.parse(Array(request.utf8)) else {
+                Issue.record("from \(from) to \(to) was not refused")
+                continue
+            }
+            #expect(error.contains("window too wide"))
+        }
+        // The widest window the limit allows, starting at the earliest time, is a request.
+        let earliest = #"{"request_id":"r","sensor_id":"*","from":\#(Int64.min),"to":\#(Int64.min + 3_600_000)}"#
+        guard case .request(let request) = ReplayResponder.parse(Array(earliest.utf8)) else {
+            Issue.record("a window of the allowed width at the earliest time was refused")
+            return
+        }
+        #expect(request.query.from == Int64.min)
+    }
+
     @Test("a reply_topic deeper than a broker allows is refused with an error, and the output connection stays up")
     func deepReplyTopic() async throws {
         let bench = try await ReplayBench.start()

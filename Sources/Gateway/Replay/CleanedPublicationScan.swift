@@ -40,7 +40,8 @@ public struct CleanedPublicationScan: Sendable {
         var result = ReplayQuery.Result()
         var oldest: Int64?  // over the requested publications
         var oldestOverall: Int64?
-        let (oldestSeq, startSeq) = try reader.start(receivedFrom: from &- receivedBeforeFromMs)
+        let (oldestSeq, startSeq) = try reader.start(
+            receivedFrom: from.subtractingReportingOverflow(receivedBeforeFromMs).overflow ? .min : from - receivedBeforeFromMs)
         let outcome = try reader.read(fromSeq: startSeq) { record in
             if let through, record.seq > through { return false }
             guard record.type == RecordType.publication.rawValue, record.flags == UInt16(Publication.Kind.cleaned.rawValue),

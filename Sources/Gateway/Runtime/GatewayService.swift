@@ -116,7 +116,7 @@ public final class GatewayService {
             snapshots: SnapshotWriter(path: configuration.snapshotPath, logger: logger, retainFrom: restored.snapshotRetainFrom),
             presence: opened.presence, checkpoint: checkpoint, snapshotIntervalMs: configuration.snapshotIntervalMs, logger: logger)
         observability = Observability(
-            status: status, ingest: ingest, broker: broker, journalDamage: opened.damage, startedAt: startedAt, logger: logger)
+            status: status, ingest: ingest, broker: broker, journalDamage: opened.damage + restored.damage, startedAt: startedAt, logger: logger)
         observability.restored(restored)
         replays = Replays(configuration: configuration, client: broker.output, live: live, logger: logger)
         maintenance.updateRetention()

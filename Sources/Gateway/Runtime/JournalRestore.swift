@@ -19,6 +19,8 @@ struct JournalRestore {
         /// What the snapshot on disk needs kept (nil: no usable snapshot).
         var snapshotRetainFrom: UInt64?
         var snapshotProblem: String?
+        /// Damage the restore found that opening the journal could not see (shown on `/healthz`).
+        var damage: [String] = []
 
         subscript<T>(dynamicMember path: KeyPath<RestoreScan.Outcome, T>) -> T { outcome[keyPath: path] }
     }
@@ -35,6 +37,7 @@ struct JournalRestore {
         let (oldest, next, acknowledged, lost) = ingest.withJournal { j in (j.oldestSeq, j.nextSeq, j.checkpoint.value ?? 0, j.report.lostSeqs) }
         var snapshotRetainFrom: UInt64?
         var snapshotProblem: String?
+        var damage: [String] = []
         var usable: EngineSnapshot?
         do {
             if let snapshot = try loadSnapshot() {
@@ -43,6 +46,15 @@ struct JournalRestore {
                 if configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration) == configuration.engine {
                     usable = snapshot
                     snapshotRetainFrom = snapshot.retainFrom
+                    if snapshot.inputFrom > next {
+                        // The journal the snapshot continues is gone: deleted, on a mount that
+                        // failed, or replaced by an older backup. What it held after the snapshot
+                        // (readings taken, output not yet acknowledged) is lost with it.
+                        let lost =
+                            "the journal ends before seq \(snapshot.inputFrom), where the engine snapshot continues: records up to seq \(snapshot.inputFrom - 1) and what followed them were lost (the journal was removed or replaced); output after the snapshot may be missing or repeat"
+                        damage.append(lost)
+                        logger.error("journal lost", metadata: ["damage": "\(lost)"])
+                    }
                     if let oldest, oldest > snapshot.retainFrom {
                         logger.warning(
                             "the journal no longer holds what the engine snapshot needs; state may differ slightly",
@@ -51,6 +63,14 @@ struct JournalRestore {
                 } else {
                     logger.notice("settings changed since the last run: engine state rebuilt from the journal")
                 }
+            } else if let oldest, oldest > 1 {
+                // The ring reclaims only what a snapshot covers, so a journal that no longer
+                // starts at seq 1 had one: it was deleted. The engine is rebuilt from the oldest
+                // record, without what came before it.
+                let missing =
+                    "the engine snapshot is missing while the journal starts at seq \(oldest) (the ring has reclaimed older records): the engine is rebuilt from there, and estimates near that start may differ from the ones published before"
+                damage.append(missing)
+                logger.error("engine snapshot missing", metadata: ["damage": "\(missing)"])
             }
         } catch let other as SnapshotError {
             if case .otherVersion = other {
@@ -89,6 +109,6 @@ struct JournalRestore {
                 "journal damage destroyed publications the broker had not acknowledged: gap messages (reason journal_damaged) stand in for their seqs",
                 metadata: ["gaps": "\(outcome.holesGapped)"])
         }
-        return Result(outcome: outcome, snapshotRetainFrom: snapshotRetainFrom, snapshotProblem: snapshotProblem)
+        return Result(outcome: outcome, snapshotRetainFrom: snapshotRetainFrom, snapshotProblem: snapshotProblem, damage: damage)
     }
 }

@@ -51,9 +51,9 @@ struct DestroyedPublicationTests {
     }
 
     @Test(
-        "a bit flip in an unacknowledged publication record the snapshot covers: the restart resends the others in order with a gap flagged journal_damaged for its seq (outbound queue of 8,192, and of 4, where the rest is read back from the journal)",
-        arguments: [8192, 4])
-    func destroyedPublicationBecomesAGap(outboundCapacity: Int) async throws {
+        "a bit flip in an unacknowledged publication record the snapshot covers: the restart resends the others in order with a gap flagged journal_damaged for its seq (outbound queue of 8,192, and of 4, where the rest is read back from the journal; and without the snapshot, where the replay regenerates the destroyed message, which must not come out again after the stream's later ones)",
+        arguments: [(8192, true), (4, true), (8192, false)])
+    func destroyedPublicationBecomesAGap(outboundCapacity: Int, keepSnapshot: Bool) async throws {
         let broker = try await TestBroker.start()
         defer { broker.shutdown() }
         let dir = try TemporaryDirectory()
@@ -81,6 +81,7 @@ struct DestroyedPublicationTests {
         let layout = try JournalLayout(directory: journal, maxBytes: gateway.configuration.journalMaxBytes)
         try CheckpointStore(path: layout.checkpointPath, fileSystem: POSIXFileSystem()).store(acknowledged)
         #expect(try Self.rot(journal, seq: destroyed))
+        if !keepSnapshot { try FileManager.default.removeItem(atPath: gateway.configuration.snapshotPath) }
 
         let second = try await Subscriber.connect(broker, id: "second-watcher", filters: ["cleaned/#"])
         let restarted = try await InProcessGateway.start(broker, in: dir, id: "rot", outboundCapacity: outboundCapacity)

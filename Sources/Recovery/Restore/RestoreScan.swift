@@ -1,3 +1,5 @@
+import Wire
+
 /// A restart's pass over the journal, record by record: the input after the engine snapshot
 /// replayed (`RestoreReplay`), the publications journaled after it reconciled with what the
 /// replay regenerates, and those the broker has not acknowledged handed back to be sent again,
@@ -87,15 +89,26 @@ public struct RestoreScan {
 
     /// The state to continue from, once every record is read.
     public mutating func finish() -> Outcome {
+        // A destroyed publication the replay could regenerate (its input was still journaled)
+        // already has its stand-in gap, sent in its place among the resends: the regenerated
+        // copy would come after the stream's later messages, so it is withheld.
+        let stoodIn = standIns.values.compactMap { try? WireJSON.decode(CleanedReading.self, from: $0.payload) }
+        var withheld = 0
         var toJournal: [Publication] = []
         for p in replay.finish() {
+            if !stoodIn.isEmpty, p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.quality != .restated,
+                stoodIn.contains(where: { $0.stream == m.stream && $0.coveredSeqs.contains(m.coveredSeqs.lowerBound) })
+            {
+                withheld += 1
+                continue
+            }
             if let gap = holes.next(p, at: nil) { toJournal.append(gap) }
             toJournal.append(p)
         }
         return Outcome(
             engine: replay.engine, toJournal: toJournal, lastTime: lastTime, replayedInputs: replayedInputs,
             comparedPublications: replay.comparedPublications, mismatchedPublications: replay.mismatchedPublications,
-            rebuiltReadings: replay.rebuiltReadings, withheldPublications: replay.withheldPublications, diverged: replay.diverged,
+            rebuiltReadings: replay.rebuiltReadings, withheldPublications: replay.withheldPublications + withheld, diverged: replay.diverged,
             standIns: standIns, holesGapped: holes.made)
     }
 }

@@ -46,12 +46,14 @@ struct JournalRestore {
                 if configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration) == configuration.engine {
                     usable = snapshot
                     snapshotRetainFrom = snapshot.retainFrom
-                    if snapshot.inputFrom > next {
+                    // A snapshot is written only after input was journaled, so an empty new
+                    // journal (no record, no checkpoint) under one is a lost journal too.
+                    if snapshot.inputFrom > next || (oldest == nil && next == 1) {
                         // The journal the snapshot continues is gone: deleted, on a mount that
                         // failed, or replaced by an older backup. What it held after the snapshot
                         // (readings taken, output not yet acknowledged) is lost with it.
                         let lost =
-                            "the journal ends before seq \(snapshot.inputFrom), where the engine snapshot continues: records up to seq \(snapshot.inputFrom - 1) and what followed them were lost (the journal was removed or replaced); output after the snapshot may be missing or repeat"
+                            "the journal ends before seq \(max(snapshot.inputFrom, 2)), where the engine snapshot continues: its records and what followed them were lost (the journal was removed or replaced); output after the snapshot may be missing or repeat"
                         damage.append(lost)
                         logger.error("journal lost", metadata: ["damage": "\(lost)"])
                     }

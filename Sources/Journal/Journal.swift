@@ -84,7 +84,7 @@ public final class Journal {
     public let checkpoint: CheckpointStore
     /// Whether the checkpoint file was missing when the journal was opened (a journal holding
     /// records then reports it: its output will be republished).
-    private var checkpointMissing = false
+    private let checkpointMissing: Bool
     private let lockHandle: Int32
     /// Records from this seq on are still needed (unprocessed input, unacknowledged output):
     /// the ring never reclaims a segment holding one. nil lets the ring reclaim freely.

@@ -117,13 +117,15 @@ struct SimulatorTests {
         let truth = (0..<5).map { truthLine($0, "none") } + [truthLine(5, "skip"), truthLine(6, "corrupt")]
         try truth.joined(separator: "\n").write(toFile: dir.file("truth.jsonl"), atomically: true, encoding: .utf8)
         // With --tail-in-flight (a capture that ended at a fixed time) a cut-short tail is
-        // reported, not failed; a stream with no output at all still fails.
+        // reported, not failed; a stream with no output at all, or whose delivered first readings
+        // never came out, still fails.
         let cases: [(String, [String], [String], Int32)] = [
             ("complete", (0..<5).map(line), [], 0),
             ("nothing", [], [], 1),
             ("cut short", [line(0), line(1)], [], 1),
             ("cut short, tail in flight", [line(0), line(1)], ["--tail-in-flight"], 0),
             ("nothing, tail in flight", [], ["--tail-in-flight"], 1),
+            ("start cut, tail in flight", [line(3), line(4)], ["--tail-in-flight"], 1),
         ]
         for (name, lines, flags, expected) in cases {
             try lines.joined(separator: "\n").write(toFile: dir.file("c.jsonl"), atomically: true, encoding: .utf8)

@@ -236,24 +236,16 @@ struct InvariantChecker {
         // (the gateway lost every trace of the sensor, and a sensor seen anew is not assumed to
         // start at 0), or of one after the last seq of an epoch the sensor has left (no later
         // reading of that epoch will come).
+        // Without `strictStreamStart`, a real reading below its stream's start may vanish too.
         late.removeAll { o in
             let r = o.reading
-            guard !o.real else { return false }
             let span = accounting.span(of: StreamKey(sensorID: r.sensorID, boot: r.boot))
             let beforeStart = span.map { r.seq < $0.lowerBound } ?? false
             let epochLeft = r.boot.map { $0 < (newestBoot[r.sensorID] ?? $0) } ?? false
             let afterEnd = epochLeft && (span.map { r.seq > $0.upperBound } ?? true)
-            guard beforeStart || afterEnd else { return false }
+            guard (beforeStart && (!o.real || !strictStreamStart)) || (afterEnd && !o.real) else { return false }
             obligations.removeValue(forKey: Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq))
             return true
-        }
-        if !strictStreamStart && !late.isEmpty {
-            late.removeAll { o in
-                let r = o.reading
-                guard let span = accounting.span(of: StreamKey(sensorID: r.sensorID, boot: r.boot)), r.seq < span.lowerBound else { return false }
-                obligations.removeValue(forKey: Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq))
-                return true
-            }
         }
         guard let o = late.min(by: { ($0.since, $0.reading.sensorID, $0.reading.seq) < ($1.since, $1.reading.sensorID, $1.reading.seq) }) else { return nil }
         let key = Key(sensorID: o.reading.sensorID, boot: o.reading.boot, seq: o.reading.seq)

@@ -78,9 +78,21 @@ public final class TestBroker: Sendable {
             return p
         }
         guard let p, p.isRunning else { return }
+        p.signal(SIGCONT)
         p.signal(SIGTERM)
         // A blocking wait is fine here: mosquitto exits within milliseconds of SIGTERM.
         p.waitBlocking()
+    }
+
+    /// Freezes the broker (SIGSTOP): its connections stay open but nothing is read, sent or
+    /// acknowledged until `resume()`; for tests that need the broker's acknowledgements to stop.
+    public func pause() {
+        process.withLock { $0?.signal(SIGSTOP) }
+    }
+
+    /// Lets a paused broker run again (SIGCONT).
+    public func resume() {
+        process.withLock { $0?.signal(SIGCONT) }
     }
 
     /// Stops and starts the broker on the same port with the same persistence folder.

@@ -36,28 +36,36 @@ struct LostJournalTests {
         try await restarted.stop()
     }
 
-    @Test("a restart without the engine snapshot after the ring has reclaimed records reports the missing snapshot (/healthz degraded)")
+    @Test(
+        "a restart without the engine snapshot after the ring has reclaimed records reports the missing snapshot (/healthz degraded) and republishes nothing: the rebuilt engine's output is reconciled with the journaled one"
+    )
     func missingSnapshotIsReported() async throws {
         let broker = try await TestBroker.start()
         defer { broker.shutdown() }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "wrap-watcher", filters: ["cleaned/#"])
+        let watcher = try await Subscriber.connect(broker, id: "wrap-watcher", filters: ["cleaned/#", "aggregates/#"])
         let smallRing: (inout GatewayConfiguration) -> Void = { $0.journalMaxBytes = 1 << 20 }
         let gateway = try await InProcessGateway.start(broker, in: dir, id: "wrap", configure: smallRing)
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
         // About 370 bytes of journal a reading (its message and its publication): 8,000 fill a
-        // 1 MiB ring more than twice, so snapshots let it reclaim the oldest records.
-        let readings = 8_000
-        for seq in 0..<readings {
-            try fleet.measure("w\(seq % 8)", seq: UInt64(seq / 8), ts: 1_795_660_000_000 + Int64(seq / 8) * 1000, temperature: 52)
+        // 1 MiB ring more than twice, so snapshots let it reclaim the oldest records. Every
+        // seventh reading is out of range: its estimate depends on its neighbours, so a rebuilt
+        // engine that lacks them would publish it with another value.
+        let sensors = 8
+        let perSensor = 1_000
+        func send(_ sensor: Int, _ seq: Int) throws {
+            let temperature = seq % 7 == 3 ? 80 : 51 + Double((seq * 37 + sensor * 11) % 30) / 10
+            try fleet.measure("w\(sensor)", seq: UInt64(seq), ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: temperature)
+        }
+        for seq in 0..<perSensor {
+            for sensor in 0..<sensors { try send(sensor, seq) }
         }
         try await watcher.recorder.wait(for: "every reading cleaned", timeout: .seconds(180)) {
-            $0.messages.compactMap(CleanedReading.init).count >= readings
+            $0.messages.compactMap(CleanedReading.init).count >= sensors * perSensor
         }
         try await gateway.stop()
-        await fleet.close()
-        await watcher.close()
+        let before = await watcher.recorder.messages.count
         let oldest = try JournalReader(directory: gateway.configuration.journalDirectory).start(receivedFrom: 0).oldestSeq
         #expect((oldest ?? 0) > 1, "the ring reclaimed nothing: the test's premise does not hold")
         try FileManager.default.removeItem(atPath: gateway.configuration.snapshotPath)
@@ -65,6 +73,31 @@ struct LostJournalTests {
         let restarted = try await InProcessGateway.start(broker, in: dir, id: "wrap", configure: smallRing)
         let damage = restarted.status.snapshot.journalDamage
         #expect(damage.contains { $0.contains("the engine snapshot is missing") }, "\(damage)")
+        // One more reading a sensor: each stream is ordered, so once it is out, whatever the
+        // rebuilt engine held from before the restart is out too.
+        for sensor in 0..<sensors { try send(sensor, perSensor) }
+        try await watcher.recorder.wait(for: "the readings sent after the restart", timeout: .seconds(120)) {
+            Set($0.messages.compactMap(CleanedReading.init).filter { $0.seq == UInt64(perSensor) }.map(\.sensorID)).count == sensors
+        }
         try await restarted.stop()
+        await fleet.close()
+        await watcher.close()
+
+        // Everything published before the stop was acknowledged: the restart owes nothing again.
+        let messages = await watcher.recorder.messages
+        let after = messages[before...].compactMap(CleanedReading.init)
+        let again = after.filter { $0.seq != UInt64(perSensor) }
+        #expect(again.isEmpty, "\(again.count) cleaned messages published again after the restart, e.g. \(again.prefix(3))")
+        #expect(after.count == sensors, "\(after.count) cleaned messages after the restart")
+        // An aggregate window is never published twice at one revision with other figures.
+        var windows: [String: String] = [:]
+        for m in messages where m.topic.hasPrefix("aggregates/") {
+            guard let a = try? WireJSON.decode(AggregateWindowMessage.self, from: m.payload) else { continue }
+            let key = "\(m.topic) \(a.windowStart) r\(a.revision)"
+            let figures = String(decoding: m.payload, as: UTF8.self)
+            if let earlier = windows[key] { #expect(earlier == figures, "\(key) published twice with other figures") }
+            windows[key] = figures
+        }
+        #expect(!windows.isEmpty, "no aggregate window closed: the test's premise does not hold")
     }
 }

@@ -1,7 +1,8 @@
 import Wire
 
 /// The seqs a diverged replay found already published in the journal (`RestoreReplay`), per
-/// cleaned topic and boot: what a regenerated message must not contradict or repeat.
+/// cleaned topic and boot, and the aggregate windows with their revisions: what a regenerated
+/// message must not contradict or repeat.
 struct JournaledCoverage {
     private struct Stream: Hashable {
         var topic: String
@@ -16,6 +17,8 @@ struct JournaledCoverage {
     /// Non-restated messages (each seq once) and restatements, as published.
     private var covers: [Stream: [Cover]] = [:]
     private var restated: [Stream: Set<UInt64>] = [:]
+    /// The latest revision published of each aggregate window, by topic and window start.
+    private var windows: [String: [Int64: Int]] = [:]
 
     mutating func add(topic: String, _ m: CleanedReading) {
         let stream = Stream(topic: topic, boot: m.boot)
@@ -24,6 +27,18 @@ struct JournaledCoverage {
         } else {
             covers[stream, default: []].append(Cover(seqs: m.coveredSeqs, quality: m.quality))
         }
+    }
+
+    mutating func add(topic: String, _ a: AggregateWindowMessage) {
+        windows[topic, default: [:]][a.windowStart] = max(windows[topic]?[a.windowStart] ?? a.revision, a.revision)
+    }
+
+    /// Whether the journal already published this aggregate window at this revision or a later
+    /// one: a rebuilt engine's figures for it (from part of the window's readings) would
+    /// contradict what consumers hold under the same revision.
+    func contradicts(topic: String, _ a: AggregateWindowMessage) -> Bool {
+        guard let published = windows[topic]?[a.windowStart] else { return false }
+        return a.revision <= published
     }
 
     /// Whether publishing `m` on `topic` would cover a seq the journal already covered, restate a

@@ -20,7 +20,10 @@ import Wire
 ///   `gap`) the replay never produced (its tick was destroyed) makes the engine tick at that
 ///   record's time;
 /// - a regenerated cleaned message that contradicts or repeats the journal's cover of a seq (a
-///   seq published `ok` coming out again as `synthetic`, say) is withheld and counted.
+///   seq published `ok` coming out again as `synthetic`, say), or an aggregate window at a
+///   revision the journal already published, is withheld and counted;
+/// - the engine's own deadlines run at each record's time (`advance`), since the journaled ticks
+///   were the other engine's.
 /// So a seq already published stays as published; a destroyed input never published is filled
 /// and flagged like any missing reading; and the caller reports the damage.
 public struct RestoreReplay {
@@ -63,6 +66,16 @@ public struct RestoreReplay {
     /// Journaled new settings (a reload).
     public mutating func reconfigure(_ configuration: EngineConfiguration) { engine.reconfigure(configuration) }
 
+    /// The journal has reached record time `time`. Diverged, the journaled ticks are the ones
+    /// the engine that wrote the journal needed, not this one's (rebuilt without a snapshot,
+    /// say, it holds each new sensor one reorder window): the deadlines due by `time` run here,
+    /// as the running gateway would have run them, so what this engine would publish is
+    /// published (and reconciled) within the replay, not at the first tick after the restart.
+    public mutating func advance(to time: Int64) {
+        guard diverged, let due = engine.nextDeadline(), due <= time else { return }
+        engine.tick(now: time, into: &regenerated)
+    }
+
     /// A publication journaled after the snapshot, at record time `time`.
     public mutating func journaled(_ p: Publication, at time: Int64) {
         comparedPublications += 1
@@ -75,6 +88,10 @@ public struct RestoreReplay {
         }
         if consume(p) { return }
         mismatchedPublications += 1
+        if p.kind == .aggregate, let a = try? WireJSON.decode(AggregateWindowMessage.self, from: p.payload) {
+            coverage.add(topic: p.topic, a)
+            return
+        }
         guard p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return }
         coverage.add(topic: p.topic, m)
         switch m.quality {
@@ -96,13 +113,28 @@ public struct RestoreReplay {
         var out: [Publication] = []
         for i in matched..<regenerated.count where !consumed.contains(i) {
             let p = regenerated[i]
-            if p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), coverage.contradicts(topic: p.topic, m) {
+            if contradictsJournal(p) {
                 withheldPublications += 1
                 continue
             }
             out.append(p)
         }
         return out
+    }
+
+    /// Whether a regenerated `p` contradicts or repeats what the journal published: a cleaned
+    /// message covering a seq it covered, or an aggregate window at a revision it published.
+    private func contradictsJournal(_ p: Publication) -> Bool {
+        switch p.kind {
+        case .cleaned:
+            guard let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return false }
+            return coverage.contradicts(topic: p.topic, m)
+        case .aggregate:
+            guard let a = try? WireJSON.decode(AggregateWindowMessage.self, from: p.payload) else { return false }
+            return coverage.contradicts(topic: p.topic, a)
+        default:
+            return false
+        }
     }
 
     /// Finds `p` among the regenerated publications not yet accounted for, and takes it.

@@ -64,6 +64,7 @@ public struct RestoreScan {
     /// journal seq it is acknowledged under.
     public mutating func record(seq: UInt64, time: Int64, type: UInt16, payload: [UInt8], resend: (UInt64, Publication) -> Void) {
         lastTime = max(lastTime, time)
+        if seq >= inputFrom { replay.advance(to: time) }
         switch RecordType(rawValue: type) {
         case .message where seq >= inputFrom:
             if let (topic, body) = JournalRecords.decodeMessage(payload[...]) {

@@ -13,6 +13,11 @@ public enum Topics {
     public static func cleaned(_ sensorID: String) -> String { "cleaned/\(sensorID)/temperature" }
     public static let cleanedFilter = "cleaned/#"
 
+    /// A sensor's last value, retained: `latest/<sensor_id>/temperature` (the newest cleaned
+    /// reading by `ts`, for consumers that read only the current value).
+    public static func latest(_ sensorID: String) -> String { "latest/\(sensorID)/temperature" }
+    public static let latestFilter = "latest/#"
+
     /// Dead letters: `dlq/<sensor_id>/temperature`, or `dlq/_invalid/temperature` when no valid
     /// sensor id could be read from the topic.
     public static func deadLetter(_ sensorID: String) -> String { "dlq/\(sensorID)/temperature" }

@@ -48,7 +48,7 @@ struct DeployedACLTests {
         }
         // Not the id of any example in deploy/: the ACL must not name one.
         let gatewayID = "press-hall-2"
-        let historian = try await Subscriber.connect(broker, id: "historian", filters: ["cleaned/#", "replay/#"], configure: login("historian"))
+        let historian = try await Subscriber.connect(broker, id: "historian", filters: ["cleaned/#", "latest/#", "replay/#"], configure: login("historian"))
         let gateway = try GatewayProcess.start(
             broker: broker, dataDirectory: dir.file("data"), gatewayID: gatewayID,
             extra: ["--username", "sensor-gateway", "--password-file", dir.file("gateway-password")])
@@ -73,6 +73,10 @@ struct DeployedACLTests {
         for seq in 0..<3 { try await publishAcknowledged(sensor, "sensors/s1/temperature", reading(seq)) }
         try await historian.recorder.wait(for: "s1's readings cleaned") { events in
             events.messages.filter { $0.topic == "cleaned/s1/temperature" }.count >= 3
+        }
+        // The gateway may write the retained last value, and the historian may read it.
+        try await historian.recorder.wait(for: "s1's last value on latest/") { events in
+            events.messages.contains { $0.topic == "latest/s1/temperature" && String(decoding: $0.payload, as: UTF8.self).contains("\"seq\":2,") }
         }
         // The historian may ask for a replay; the sensor's request, sent earlier, never ran.
         try await publishAcknowledged(historian, "gateway/\(gatewayID)/replay", request("from-historian"))

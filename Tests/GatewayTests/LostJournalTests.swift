@@ -44,7 +44,7 @@ struct LostJournalTests {
         defer { broker.shutdown() }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "wrap-watcher", filters: ["cleaned/#", "aggregates/#"])
+        let watcher = try await Subscriber.connect(broker, id: "wrap-watcher", filters: ["cleaned/#", "aggregates/#", "latest/#"])
         let smallRing: (inout GatewayConfiguration) -> Void = { $0.journalMaxBytes = 1 << 20 }
         let gateway = try await InProcessGateway.start(broker, in: dir, id: "wrap", configure: smallRing)
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
@@ -89,6 +89,10 @@ struct LostJournalTests {
         let again = after.filter { $0.seq != UInt64(perSensor) }
         #expect(again.isEmpty, "\(again.count) cleaned messages published again after the restart, e.g. \(again.prefix(3))")
         #expect(after.count == sensors, "\(after.count) cleaned messages after the restart")
+        let latestAfter = messages[before...].filter { $0.topic.hasPrefix("latest/") }.compactMap {
+            try? WireJSON.decode(CleanedReading.self, from: $0.payload)
+        }
+        #expect(latestAfter.map(\.seq) == Array(repeating: UInt64(perSensor), count: sensors), "latest/ after the restart: \(latestAfter.map(\.seq))")
         // An aggregate window is never published twice at one revision with other figures.
         var windows: [String: String] = [:]
         for m in messages where m.topic.hasPrefix("aggregates/") {

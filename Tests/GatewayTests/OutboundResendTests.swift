@@ -28,4 +28,35 @@ struct OutboundResendTests {
         queue.enqueue(seq: 20, Publication(kind: .cleaned, topic: "cleaned/s/temperature", payload: [20]))
         #expect(queue.waitingCount == 0)
     }
+
+    @Test(
+        "what a restart or a reconnection sends again holds only the newest latest/ value of each sensor: an older one would replace, for a moment, a newer one the broker already retained"
+    )
+    func supersededLatestIsNotSentAgain() {
+        func latest(_ sensor: String, _ seq: UInt64) -> Publication {
+            Publication(kind: .latest, topic: "latest/\(sensor)/temperature", payload: [UInt8(seq)], retain: true)
+        }
+        func cleaned(_ sensor: String, _ seq: UInt64) -> Publication {
+            Publication(kind: .cleaned, topic: "cleaned/\(sensor)/temperature", payload: [UInt8(seq)])
+        }
+        // Journal seqs 1-8: a and b interleaved, each cleaned message followed by its latest/ copy.
+        let journal: [(UInt64, Publication)] = [
+            (1, cleaned("a", 1)), (2, latest("a", 2)), (3, cleaned("b", 3)), (4, latest("b", 4)),
+            (5, cleaned("a", 5)), (6, latest("a", 6)), (7, cleaned("a", 7)), (8, latest("a", 8)),
+        ]
+        var restarted = OutboundQueue(capacity: 100)
+        for (seq, p) in journal { restarted.enqueue(seq: seq, p) }
+        restarted.dropSupersededLatest()
+        let kept = restarted.takeSendable(durableThrough: 8, maxInFlight: 100)
+        #expect(kept.map(\.seq) == [1, 3, 4, 5, 7, 8])
+        // The dropped ones count as acknowledged: once the kept ones are, the checkpoint passes all.
+        for (i, entry) in kept.enumerated() { restarted.sent(entry, messageID: MessageID(Int32(i + 1))) }
+        #expect(restarted.acknowledgedThrough(journalWritten: 8) == 0)
+        for i in kept.indices { restarted.acknowledged(messageID: MessageID(Int32(i + 1))) }
+        #expect(restarted.acknowledgedThrough(journalWritten: 8) == 8)
+
+        var reconnected = OutboundQueue(capacity: 100)
+        reconnected.refill(journal.map { OutboundQueue.Entry(seq: $0.0, publication: $0.1) }, complete: true)
+        #expect(reconnected.takeSendable(durableThrough: 8, maxInFlight: 100).map(\.seq) == [1, 3, 4, 5, 7, 8])
+    }
 }

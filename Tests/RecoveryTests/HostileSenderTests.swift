@@ -41,7 +41,7 @@ struct HostileSenderTests {
             h.send(seq: seq, at: h.now + 100)
             h.advance(3000)
         }
-        let qualities = h.log.compactMap(\.quality)
+        let qualities = h.log.cleaned.compactMap(\.quality)
         #expect(qualities.filter { $0 == "synthetic" }.count == 180)
         #expect(qualities.filter { $0 == "gap" }.count == 1)
         #expect(h.engine.summaries.first?.output.fillsRateLimited == 1)
@@ -50,7 +50,7 @@ struct HostileSenderTests {
         seq += 51
         h.send(seq: seq, at: h.now + 100)
         h.advance(3000)
-        #expect(h.log.compactMap(\.quality).filter { $0 == "synthetic" }.count == 230)
+        #expect(h.log.cleaned.compactMap(\.quality).filter { $0 == "synthetic" }.count == 230)
     }
 
     @Test("a sensor sending only bad messages is tracked (within max-sensors) with its dead letters; its first good reading is still held a full window")

@@ -10,6 +10,7 @@ public enum Invariant: String, Sendable, CaseIterable, Comparable {
     case range = "corrected and synthetic values within range"
     case lost = "nothing acknowledged lost"
     case wedge = "no wedge"
+    case latestBackwards = "latest/ never goes back"
 
     public static func < (a: Invariant, b: Invariant) -> Bool { a.rawValue < b.rawValue }
 }
@@ -69,6 +70,8 @@ struct InvariantChecker {
     private var refusedAsTooMany = Set<String>()
     private var realCovered = Set<Key>()
     private var anyCovered = Set<Key>()
+    /// The newest `ts` each `latest/` topic delivered.
+    private var latestTs: [String: Int64] = [:]
     private(set) var obligations: [Key: Obligation] = [:]
     private(set) var cleanedMessages = 0
     private(set) var deadLetters = 0
@@ -79,6 +82,18 @@ struct InvariantChecker {
     }
 
     // MARK: - Output
+
+    /// A retained last value reached the consumers: never older than the one before on its topic.
+    mutating func latest(topic: String, _ payload: [UInt8]) -> Violation? {
+        guard let m = OutputMessages.cleaned(payload) else {
+            return Violation(invariant: .latestBackwards, detail: "unreadable \(topic) message \(String(decoding: payload, as: UTF8.self))")
+        }
+        if let newest = latestTs[topic], m.ts < newest {
+            return Violation(invariant: .latestBackwards, detail: "\(topic): seq \(m.seq) ts \(m.ts) after ts \(newest)")
+        }
+        latestTs[topic] = max(latestTs[topic] ?? m.ts, m.ts)
+        return nil
+    }
 
     /// A cleaned reading reached the consumers.
     mutating func cleaned(_ payload: [UInt8]) -> Violation? {

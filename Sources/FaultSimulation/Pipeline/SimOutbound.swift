@@ -40,6 +40,13 @@ struct SimOutbound {
 
     mutating func acknowledged(_ id: Int) { inFlight.removeValue(forKey: id) }
 
+    /// Drops from what waits each `latest/` value a later one replaces (`SupersededLatest`),
+    /// after a restart has queued what the broker had not acknowledged.
+    mutating func dropSupersededLatest() {
+        waiting = SupersededLatest.dropped(from: Array(waiting[head...]), publication: \.publication)
+        head = 0
+    }
+
     func acknowledgedThrough(journalWritten: UInt64) -> UInt64 {
         var lowest = journalWritten + 1
         if head < waiting.count { lowest = min(lowest, waiting[head].seq) }

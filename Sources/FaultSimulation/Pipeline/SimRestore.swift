@@ -23,6 +23,7 @@ struct SimRestore {
                 return true
             }
         }
+        outbound.dropSupersededLatest()
         return scan.finish()
     }
 }

@@ -209,6 +209,11 @@ struct World {
             }
         case .sensorState:
             note("\(p.topic) \(p.text)")
+        case .latest:
+            if let v = checker.latest(topic: p.topic, p.payload) {
+                note("published \(p.topic) \(p.text)")
+                return v
+            }
         case .aggregate:
             break
         }

@@ -36,7 +36,7 @@ public enum SettingsReload {
     /// The settings a running gateway takes on a reload (besides `log-level`).
     public static let liveSettings: Set<String> = [
         "valid-min", "valid-max", "reorder-window-ms", "late-horizon-s", "max-fill", "fill", "reset-threshold", "stale-factor",
-        "future-tolerance-s", "max-sensors", "sensor-retention-s", "csv-columns", "replay-max-concurrent", "replay-max-window-s",
+        "future-tolerance-s", "max-sensors", "sensor-retention-s", "csv-columns", "latest", "replay-max-concurrent", "replay-max-window-s",
     ]
 
     /// Settings applied by reconnecting both broker connections.

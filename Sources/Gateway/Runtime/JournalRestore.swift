@@ -96,6 +96,7 @@ struct JournalRestore {
                 return true
             }
         }
+        outbound.dropSupersededLatest()
         let outcome = scan.finish()
         if outcome.diverged {
             logger.warning(

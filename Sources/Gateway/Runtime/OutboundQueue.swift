@@ -92,12 +92,19 @@ struct OutboundQueue {
         spilledFrom = lowest
     }
 
+    /// Drops from what waits each `latest/` value a later one for the same topic replaces
+    /// (`SupersededLatest`), after a restart has queued what the broker had not acknowledged.
+    mutating func dropSupersededLatest() {
+        waiting = SupersededLatest.dropped(from: Array(waiting[head...]), publication: \.publication)
+        head = 0
+    }
+
     /// Reloads spilled publications once the in-memory queue has drained.
     var needsRefill: Bool { spilledFrom != nil && waitingCount == 0 }
 
     mutating func refill(_ entries: [Entry], complete: Bool) {
         if let last = entries.last { spilledFrom = complete ? nil : last.seq + 1 } else if complete { spilledFrom = nil }
-        waiting.append(contentsOf: entries)
+        waiting.append(contentsOf: SupersededLatest.dropped(from: entries, publication: \.publication))
     }
 
     /// Every publication with a seq at or below this has been acknowledged (given `journalWritten`,

@@ -18,6 +18,9 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// `seq,ts,value,status,boot`. Optional so that snapshots and journaled settings from before
     /// it existed still decode.
     public var csvColumns: CSVColumns?
+    /// `latest off`: no retained last value on `latest/` (one publication a reading less to
+    /// journal and send). nil is on, the default, so that settings from before it still decode.
+    public var withoutLatest: Bool?
     /// Readings held per sensor while waiting for a gap to close; past this the oldest gap is
     /// closed early, so a flood of far-ahead seqs cannot grow memory without bound.
     public var maxHeldPerSensor: Int = 10_000

@@ -191,6 +191,13 @@ public struct RecoveryEngine: Codable, Sendable {
         if let sweep = nextExpirySweep, now >= sweep { expireIdleSensors(now: now, &out) }
     }
 
+    /// A restore found `latest/` already at `ts` for `sensorID` (a journaled publication this
+    /// engine did not make): later readings go there only if newer. No effect on unknown sensors.
+    public mutating func latestPublished(sensorID: String, ts: Int64) {
+        guard let i = index[sensorID] else { return }
+        sensors[i].latestTs = max(sensors[i].latestTs ?? ts, ts)
+    }
+
     /// The earliest time a `tick` would do anything; nil when nothing is pending. Mutating only
     /// to correct the order of its derived deadline queue (see `DeadlineQueue`).
     public mutating func nextDeadline() -> Int64? {

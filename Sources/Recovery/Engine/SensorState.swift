@@ -59,6 +59,9 @@ struct SensorState: Codable, Sendable {
     var asked: AskedRanges?
     /// A fill decided and still streaming out (nil: none; decoded as nil from older snapshots).
     var openFill: OpenFill?
+    /// The `ts` of the reading last published on `latest/` (nil: none yet, or a snapshot from
+    /// before `latest/`), which only moves forward, across epochs too.
+    var latestTs: Int64?
 
     init(id: String, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -449,7 +452,15 @@ struct SensorState: Codable, Sendable {
     }
 
     private mutating func publish(_ cleaned: ReleasedReading, _ out: inout Output) {
-        out.emit(.cleaned, topics.cleaned, cleaned.render())
+        let payload = cleaned.render()
+        out.emit(.cleaned, topics.cleaned, payload)
+        // The last value, retained: a reading newer by `ts` than the one there, or the real
+        // reading for that same `ts` restating its estimate; never an older one.
+        let floor = latestTs ?? lastAnchor.map { $0.ts - 1 } ?? .min
+        if out.configuration.withoutLatest != true, cleaned.ts > floor || (cleaned.ts == floor && cleaned.quality == .restated) {
+            latestTs = cleaned.ts
+            out.emit(.latest, topics.latest, payload, retain: true)
+        }
         summary.published(cleaned.quality, seq: cleaned.seq, ts: cleaned.ts, value: cleaned.temperature)
         out.totals.countCleaned(cleaned.quality)
     }

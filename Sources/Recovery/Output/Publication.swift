@@ -7,6 +7,8 @@ public struct Publication: Sendable, Equatable, Codable {
         case resendRequest = 3
         case sensorState = 4
         case aggregate = 5
+        /// The retained last value on `latest/` (a copy of a cleaned message).
+        case latest = 6
     }
 
     public var kind: Kind

@@ -21,7 +21,8 @@ import Wire
 ///   record's time;
 /// - a regenerated cleaned message that contradicts or repeats the journal's cover of a seq (a
 ///   seq published `ok` coming out again as `synthetic`, say), or an aggregate window at a
-///   revision the journal already published, is withheld and counted;
+///   revision the journal already published, or a `latest/` value no newer than the journal's,
+///   is withheld and counted (and the engine learns the journal's newest `latest/` time);
 /// - the engine's own deadlines run at each record's time (`advance`), since the journaled ticks
 ///   were the other engine's.
 /// So a seq already published stays as published; a destroyed input never published is filled
@@ -47,6 +48,8 @@ public struct RestoreReplay {
     private var unmatched: [PublicationKey: [Int]] = [:]
     private var indexedThrough = 0
     private var coverage = JournaledCoverage()
+    /// The newest `ts` journaled on each `latest/` topic.
+    private var latestJournaled: [String: Int64] = [:]
 
     /// Starts from `engine` (restored from a snapshot, or new) and the publications it had made
     /// but not journaled (`pending`).
@@ -79,6 +82,9 @@ public struct RestoreReplay {
     /// A publication journaled after the snapshot, at record time `time`.
     public mutating func journaled(_ p: Publication, at time: Int64) {
         comparedPublications += 1
+        if p.kind == .latest, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) {
+            latestJournaled[p.topic] = max(latestJournaled[p.topic] ?? m.ts, m.ts)
+        }
         if !diverged {
             if matched < regenerated.count, regenerated[matched] == p {
                 matched += 1
@@ -90,6 +96,10 @@ public struct RestoreReplay {
         mismatchedPublications += 1
         if p.kind == .aggregate, let a = try? WireJSON.decode(AggregateWindowMessage.self, from: p.payload) {
             coverage.add(topic: p.topic, a)
+            return
+        }
+        if p.kind == .latest, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) {
+            engine.latestPublished(sensorID: m.sensorID, ts: m.ts)
             return
         }
         guard p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return }
@@ -123,7 +133,8 @@ public struct RestoreReplay {
     }
 
     /// Whether a regenerated `p` contradicts or repeats what the journal published: a cleaned
-    /// message covering a seq it covered, or an aggregate window at a revision it published.
+    /// message covering a seq it covered, an aggregate window at a revision it published, or a
+    /// last value no newer than the journal's.
     private func contradictsJournal(_ p: Publication) -> Bool {
         switch p.kind {
         case .cleaned:
@@ -132,6 +143,10 @@ public struct RestoreReplay {
         case .aggregate:
             guard let a = try? WireJSON.decode(AggregateWindowMessage.self, from: p.payload) else { return false }
             return coverage.contradicts(topic: p.topic, a)
+        case .latest:
+            // `latest/` never goes back: not to a value the journal already moved past.
+            guard let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), let newest = latestJournaled[p.topic] else { return false }
+            return m.ts <= newest
         default:
             return false
         }

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+@testable import Recovery
+
+/// The retained last value on `latest/<sensor>/temperature` (CONTRACT.md section 10): a copy of
+/// the cleaned message newest by `ts`, never replaced by an older reading, late or restated.
+@Suite("The last value on latest/")
+struct LatestValueTests {
+    /// The `ts` of each `latest/` publication, in order.
+    static func latestTimes(_ log: [Publication]) -> [Int64] {
+        log.of(.latest).map { ($0.json["ts"] as? NSNumber)?.int64Value ?? -1 }
+    }
+
+    static func ts(_ seq: Int) -> Int64 { 1_795_660_000_000 + Int64(seq) * 1000 }
+
+    @Test("each reading published in order goes to latest/ too: the cleaned message's bytes, retained")
+    func inOrder() {
+        var h = Harness()
+        for seq in 0..<3 { h.send(seq: seq, temp: 52 + Double(seq) / 10) }
+        h.advance(3000)
+        let cleaned = h.log.cleaned
+        let latest = h.log.of(.latest)
+        #expect(cleaned.count == 3)
+        #expect(latest.map(\.payload) == cleaned.map(\.payload))
+        #expect(latest.allSatisfy { $0.retain && $0.topic == "latest/s1/temperature" })
+    }
+
+    @Test("a fill goes to latest/ as it is published; the real reading that restates it later, being older, does not")
+    func restatedOlderDoesNotReplace() {
+        var h = Harness()
+        h.send(seq: 0)
+        h.send(seq: 1)
+        h.send(seq: 3)
+        h.advance(3000)
+        h.advance(3000)
+        #expect(h.log.summary == ["0:ok", "1:ok", "2:synthetic", "3:ok"])
+        #expect(Self.latestTimes(h.log) == [Self.ts(0), Self.ts(1), Self.ts(2), Self.ts(3)])
+        h.send(seq: 2, temp: 53)
+        #expect(h.log.summary.last == "2:restated")
+        #expect(Self.latestTimes(h.log) == [Self.ts(0), Self.ts(1), Self.ts(2), Self.ts(3)], "the restated seq 2 replaced seq 3's value")
+    }
+
+    @Test("a sensor whose clock steps back: its readings stream on cleaned/, latest/ waits until ts passes the newest again")
+    func clockStepBack() {
+        var h = Harness()
+        h.send(seq: 0, ts: Self.ts(10))
+        h.send(seq: 1, ts: Self.ts(11))
+        h.send(seq: 2, ts: Self.ts(5))
+        h.send(seq: 3, ts: Self.ts(12))
+        h.advance(3000)
+        #expect(h.log.summary == ["0:ok", "1:ok", "2:ok", "3:ok"])
+        #expect(Self.latestTimes(h.log) == [Self.ts(10), Self.ts(11), Self.ts(12)])
+    }
+
+    @Test("across a snapshot the newest ts is kept: a late older reading after the restore does not replace it")
+    func keptAcrossSnapshot() throws {
+        var h = Harness()
+        h.send(seq: 0)
+        h.send(seq: 1)
+        h.send(seq: 3)
+        h.advance(3000)
+        h.advance(3000)
+        let header = try JSONDecoder().decode(RecoveryEngine.SnapshotHeader.self, from: JSONEncoder().encode(h.engine.snapshotHeader))
+        let sensor = try JSONDecoder().decode(RecoveryEngine.SensorSnapshot.self, from: JSONEncoder().encode(h.engine.sensorSnapshot(at: 0)))
+        h.engine = RecoveryEngine(header: header, sensors: [sensor])
+        let before = h.log.count
+        h.send(seq: 2, temp: 53)
+        let after = Array(h.log[before...])
+        #expect(after.cleaned.map(\.quality) == ["restated"])
+        #expect(after.of(.latest).isEmpty)
+        h.send(seq: 4)
+        h.advance(3000)
+        #expect(Self.latestTimes(Array(h.log[before...])) == [Self.ts(4)])
+    }
+
+    @Test(
+        "a sensor snapshot from before latest/ (no latest topic, no newest ts) decodes: the topic is derived, and an older reading still does not replace the last published one"
+    )
+    func olderSnapshot() throws {
+        var h = Harness()
+        h.send(seq: 0)
+        h.send(seq: 1)
+        h.send(seq: 3)
+        h.advance(3000)
+        h.advance(3000)
+        var json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(h.engine.sensorSnapshot(at: 0))) as? [String: Any])
+        var state = try #require(json["state"] as? [String: Any])
+        var topics = try #require(state["topics"] as? [String: Any])
+        #expect(topics.removeValue(forKey: "latest") != nil)
+        #expect(state.removeValue(forKey: "latestTs") != nil)
+        state["topics"] = topics
+        json["state"] = state
+        let old = try JSONDecoder().decode(RecoveryEngine.SensorSnapshot.self, from: JSONSerialization.data(withJSONObject: json))
+        let header = try JSONDecoder().decode(RecoveryEngine.SnapshotHeader.self, from: JSONEncoder().encode(h.engine.snapshotHeader))
+        h.engine = RecoveryEngine(header: header, sensors: [old])
+        let before = h.log.count
+        h.send(seq: 2, temp: 53)
+        h.send(seq: 4)
+        h.advance(3000)
+        let latest = Array(h.log[before...]).of(.latest)
+        #expect(latest.map(\.topic) == ["latest/s1/temperature"])
+        #expect(Self.latestTimes(latest) == [Self.ts(4)])
+    }
+
+    @Test("latest off: the cleaned stream alone; on again, latest/ resumes from the next newer reading")
+    func off() {
+        var h = Harness { $0.withoutLatest = true }
+        for seq in 0..<3 { h.send(seq: seq) }
+        h.advance(3000)
+        #expect(h.log.cleaned.count == 3)
+        #expect(h.log.of(.latest).isEmpty)
+        var on = h.engine.configuration
+        on.withoutLatest = nil
+        h.engine.reconfigure(on)
+        h.send(seq: 3)
+        #expect(Self.latestTimes(h.log) == [Self.ts(3)])
+    }
+}

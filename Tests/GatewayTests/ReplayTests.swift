@@ -63,6 +63,32 @@ struct ReplayTests {
         #expect(code == 0)
         #expect(output.split(separator: "\n").map(String.init) == live)
 
+        // "format": csv and influx: one message per line of `export` for the same window (csv
+        // with its header line first), then the same `done`; an unknown format is refused.
+        for format in ["csv", "influx"] {
+            let id = "f-\(format)"
+            try fleet.client.publish(
+                topic: "gateway/gw/replay",
+                payload: Array("{\"request_id\":\"\(id)\",\"sensor_id\":\"x\",\"from\":\(from),\"to\":\(to),\"format\":\"\(format)\"}".utf8))
+            try await watcher.recorder.wait(for: "the \(format) replay") {
+                $0.messages.contains { $0.topic == "replay/\(id)" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true") }
+            }
+            let answer = await watcher.messages(on: "replay/\(id)").map { String(decoding: $0.payload, as: UTF8.self) }
+            let (exportCode, exported) = try await GatewayProcess.runTool(
+                ["export", "--data-dir", scenario.dataDirectory, "--sensor", "x", "--from", "\(from)", "--to", "\(to)", "--format", format],
+                logPath: dir.file("export-\(format).log"))
+            #expect(exportCode == 0)
+            #expect(Array(answer.dropLast()) == exported.split(separator: "\n").map(String.init), "\(format)")
+            #expect(answer.last == "{\"request_id\":\"\(id)\",\"done\":true,\"count\":20}")
+        }
+        try fleet.client.publish(
+            topic: "gateway/gw/replay", payload: Array("{\"request_id\":\"f-bad\",\"sensor_id\":\"x\",\"from\":\(from),\"to\":\(to),\"format\":\"xml\"}".utf8))
+        try await watcher.recorder.wait(for: "the refusal of format xml") { $0.messages.contains { $0.topic == "replay/f-bad" } }
+        #expect(
+            await watcher.messages(on: "replay/f-bad").map { String(decoding: $0.payload, as: UTF8.self) } == [
+                "{\"request_id\":\"f-bad\",\"error\":\"format must be json, csv or influx\"}"
+            ])
+
         try fleet.client.publish(
             topic: "gateway/gw/replay", payload: Array("{\"request_id\":\"r2\",\"sensor_id\":\"w\",\"from\":\(base),\"to\":\(base + 1000)}".utf8))
         try fleet.client.publish(

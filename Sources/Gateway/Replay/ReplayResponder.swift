@@ -11,6 +11,8 @@ enum ReplayResponder {
         var requestID: String
         var query: ReplayQuery
         var replyTopic: String
+        /// nil: each message as published on `cleaned/` (`"format":"json"`, the default).
+        var format: ExportFormat? = nil
     }
 
     enum Parsed {
@@ -50,12 +52,19 @@ enum ReplayResponder {
         guard let sensor = request.sensorID, sensor == "*" || SensorID.isValid(sensor) else {
             return .invalid(requestID: id, replyTopic: reply, error: "sensor_id must be a valid sensor id or *")
         }
+        var format: ExportFormat?
+        switch request.format {
+        case nil, "json": format = nil
+        case "csv": format = .csv
+        case "influx": format = .influx
+        default: return .invalid(requestID: id, replyTopic: reply, error: "format must be json, csv or influx")
+        }
         return .request(
             Request(
                 requestID: id,
                 query: ReplayQuery(
                     sensorID: sensor == "*" ? nil : sensor, from: from, to: to,
-                    futureToleranceMs: limits.futureToleranceMs), replyTopic: reply))
+                    futureToleranceMs: limits.futureToleranceMs), replyTopic: reply, format: format))
     }
 
     /// Control characters (C0, DEL and C1) and Unicode noncharacters: the MQTT specification
@@ -128,6 +137,17 @@ enum ReplayResponder {
         }
     }
 
+    /// A replayed message in the form asked for: as published, or its export line (without the
+    /// newline; a message the export cannot read goes as published).
+    static func payload(_ p: Publication, as format: ExportFormat?) -> [UInt8] {
+        guard let format, var row = ExportRow(topic: p.topic, payload: p.payload, ts: 0) else { return p.payload }
+        if case .number(let n, true)? = row.value("ts"), let ts = Int64(n) { row.ts = ts }
+        var line: [UInt8] = []
+        format.append(row, to: &line)
+        if line.last == 0x0A { line.removeLast() }
+        return line
+    }
+
     private static func refuse(id: String?, reply: String?, error: String, client: MQTTClient, logger: Logger) {
         logger.notice("replay request refused", metadata: ["request_id": "\(id ?? "-")", "error": "\(error)"])
         guard let reply else { return }
@@ -136,10 +156,13 @@ enum ReplayResponder {
 
     private static func answer(_ r: Request, journalDirectory: String, client: MQTTClient, limits: ReplayLimits, logger: Logger) {
         do {
+            if let header = r.format?.header, !header.isEmpty {
+                try client.publish(topic: r.replyTopic, payload: Array(header.dropLast()), qos: .atLeastOnce)
+            }
             let result = try r.query.run(journalDirectory: journalDirectory) { p in
                 // Flow control: publish only while the connection keeps up (woken by its acknowledgements).
                 client.waitForUnacknowledged(below: limits.maxUnacknowledged)
-                try client.publish(topic: r.replyTopic, payload: p.payload, qos: .atLeastOnce)
+                try client.publish(topic: r.replyTopic, payload: Self.payload(p, as: r.format), qos: .atLeastOnce)
             }
             let done = ReplayAnswer.done(
                 r.requestID, count: result.count, truncated: result.reclaimed, oldestAvailable: result.oldestAvailable,

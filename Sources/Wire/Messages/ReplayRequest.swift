@@ -10,17 +10,21 @@ public struct ReplayRequest: Codable, Sendable, Equatable {
     public var to: Int64?
     /// Where the answer goes; `replay/<request_id>` when absent.
     public var replyTopic: String?
+    /// The form of the replayed messages (`json`, `csv`, `influx`); nil when absent, "" when
+    /// present but not text.
+    public var format: String?
 
     enum CodingKeys: String, CodingKey {
-        case requestID = "request_id", sensorID = "sensor_id", from, to, replyTopic = "reply_topic"
+        case requestID = "request_id", sensorID = "sensor_id", from, to, replyTopic = "reply_topic", format
     }
 
-    public init(requestID: String?, sensorID: String?, from: Int64?, to: Int64?, replyTopic: String? = nil) {
+    public init(requestID: String?, sensorID: String?, from: Int64?, to: Int64?, replyTopic: String? = nil, format: String? = nil) {
         self.requestID = requestID
         self.sensorID = sensorID
         self.from = from
         self.to = to
         self.replyTopic = replyTopic
+        self.format = format
     }
 
     public init(from decoder: Decoder) throws {
@@ -28,6 +32,7 @@ public struct ReplayRequest: Codable, Sendable, Equatable {
         requestID = try? c.decodeIfPresent(String.self, forKey: .requestID)
         sensorID = try? c.decodeIfPresent(String.self, forKey: .sensorID)
         replyTopic = try? c.decodeIfPresent(String.self, forKey: .replyTopic)
+        format = c.contains(.format) ? ((try? c.decode(String.self, forKey: .format)) ?? "") : nil
         from = Self.time(c, .from)
         to = Self.time(c, .to)
     }

@@ -33,6 +33,11 @@ struct ParsingTests {
         ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"boot\":\"x\"}", "bad_type:boot"),
         ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"sensor_id\":\"other\"}", "sensor_id_mismatch"),
         ("{\"seq\":1,\"ts\":1,\"temperature\":52,\"status\":\"normal\",\"sensor_id\":5}", "bad_type:sensor_id"),
+        // `value` stands for the measurement's value when `temperature` is absent, held to its rules.
+        ("{\"seq\":1,\"ts\":1,\"value\":\"52\",\"status\":\"normal\"}", "bad_type:value"),
+        ("{\"seq\":1,\"ts\":1,\"value\":1e999,\"status\":\"normal\"}", "bad_value:value"),
+        ("{\"seq\":1,\"ts\":1,\"value\":52,\"value\":53,\"status\":\"normal\"}", "malformed_json"),
+        ("{\"seq\":1,\"ts\":1,\"temperature\":\"52\",\"value\":52,\"status\":\"normal\"}", "bad_type:temperature"),
     ]
 
     @Test("each malformed payload is dead-lettered with its reason", arguments: cases)
@@ -73,6 +78,22 @@ struct ParsingTests {
         #expect(
             released.cleaned.map(\.text) == [
                 "{\"sensor_id\":\"press-01\",\"seq\":7,\"ts\":1795658400250,\"temperature\":52.31,\"status\":\"deviated\",\"quality\":\"ok\"}"
+            ])
+    }
+
+    @Test("the value under `value` (CONTRACT.md section 10) is the temperature when `temperature` is absent; beside it, `value` is an unknown field")
+    func genericValue() {
+        var h = Harness()
+        h.raw("sensors/v/temperature", "{\"seq\":0,\"ts\":1795660000000,\"value\":52.5,\"status\":\"normal\"}")
+        h.raw("sensors/v/temperature", "{\"seq\":1,\"ts\":1795660001000,\"temperature\":51.5,\"value\":\"raw adc 311\",\"status\":\"normal\"}")
+        h.raw("sensors/v/temperature", "{\"value\":60,\"seq\":2,\"ts\":1795660002000,\"status\":\"normal\"}")
+        h.advance(3000)
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["out_of_range"])
+        #expect(
+            h.log.cleaned.map(\.text) == [
+                "{\"sensor_id\":\"v\",\"seq\":0,\"ts\":1795660000000,\"temperature\":52.5,\"status\":\"normal\",\"quality\":\"ok\"}",
+                "{\"sensor_id\":\"v\",\"seq\":1,\"ts\":1795660001000,\"temperature\":51.5,\"status\":\"normal\",\"quality\":\"ok\"}",
+                "{\"sensor_id\":\"v\",\"seq\":2,\"ts\":1795660002000,\"temperature\":51.5,\"status\":\"normal\",\"quality\":\"corrected\",\"raw\":60.0,\"reason\":\"out_of_range\"}",
             ])
     }
 

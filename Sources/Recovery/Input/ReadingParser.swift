@@ -18,6 +18,9 @@ public enum ReadingParser {
     private static let kSeq = Array("seq".utf8)
     private static let kTs = Array("ts".utf8)
     private static let kTemperature = Array("temperature".utf8)
+    /// The measurement's value under its generic name (CONTRACT.md section 10), read when
+    /// `temperature` is absent; beside `temperature` it is an unknown field, ignored.
+    private static let kValue = Array("value".utf8)
     private static let kStatus = Array("status".utf8)
     private static let kBoot = Array("boot".utf8)
     /// The names of the fields the contract defines (the keys above, as text).
@@ -64,6 +67,8 @@ public enum ReadingParser {
         var seq: UInt64?
         var ts: Int64?
         var temperature: Double?
+        var genericValue: Result<Double, RejectionReason>?
+        var genericValueTwice = false
         var status: Reading.Status?
         var boot: Int64?
         var failure: RejectionReason?
@@ -116,6 +121,15 @@ public enum ReadingParser {
                     } else {
                         problem = .badType("temperature")
                     }
+                case 5 where isKey(key, kValue):
+                    // Used, and so checked, only if `temperature` turns out absent (after the loop).
+                    genericValueTwice = genericValueTwice || genericValue != nil
+                    if case .number(let n) = value {
+                        genericValue = n.value.isFinite ? .success(n.value) : .failure(.badValue("value"))
+                    } else {
+                        genericValue = .failure(.badType("value"))
+                    }
+                    problem = nil
                 case 6 where isKey(key, kStatus):
                     duplicate = mark(&seen, 8) || duplicate
                     if case .string(let raw, _) = value {
@@ -149,8 +163,15 @@ public enum ReadingParser {
         } catch {
             return .failure(.malformedJSON)
         }
-        if duplicate { return .failure(.malformedJSON) }
+        let usesGenericValue = seen & 4 == 0 && genericValue != nil
+        if duplicate || (usesGenericValue && genericValueTwice) { return .failure(.malformedJSON) }
         if let failure { return .failure(failure) }
+        if usesGenericValue, let genericValue {
+            switch genericValue {
+            case .success(let v): temperature = v
+            case .failure(let problem): return .failure(problem)
+            }
+        }
         if let raw = payloadSensor {
             let matches =
                 payloadSensorEscaped

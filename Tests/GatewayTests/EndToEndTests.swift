@@ -60,7 +60,10 @@ struct EndToEndTests {
         let resends = await watcher.messages(on: "sensors/a/resend").map { String(decoding: $0.payload, as: UTF8.self) }
         // Gap requests name a range; an open-ended one may come too if the sensor (whose period
         // was learned from readings milliseconds apart) went stale on a busy machine.
-        #expect(resends.filter { $0.contains("to_seq") }.starts(with: ["{\"from_seq\":3,\"to_seq\":3}", "{\"from_seq\":5,\"to_seq\":5}"]), "\(resends)")
+        #expect(
+            resends.filter { $0.contains("to_seq") }.starts(with: [
+                "{\"from_seq\":3,\"to_seq\":3,\"measurement\":\"temperature\"}", "{\"from_seq\":5,\"to_seq\":5,\"measurement\":\"temperature\"}",
+            ]), "\(resends)")
         let aggregates = await watcher.messages(on: "aggregates/a/temperature/2s").map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(aggregates.contains { $0.contains("\"window_start\":\(Self.base + 2000)") && $0.contains("\"synthetic\":1") && $0.contains("\"revision\":0") })
         #expect(aggregates.contains { $0.contains("\"window_start\":\(Self.base + 2000)") && $0.contains("\"synthetic\":0") && $0.contains("\"revision\":1") })

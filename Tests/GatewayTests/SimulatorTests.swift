@@ -65,7 +65,7 @@ struct SimulatorTests {
         }
         #expect(!skipped.isEmpty)
         let requester = try await Subscriber.connect(broker, id: "requester", filters: [])
-        try requester.client.publish(topic: "sensors/sim-0/resend", payload: Array("{\"from_seq\":0,\"to_seq\":19}".utf8))
+        try requester.client.publish(topic: "sensors/sim-0/resend", payload: Array("{\"from_seq\":0,\"to_seq\":19,\"measurement\":\"temperature\"}".utf8))
         try await watcher.recorder.wait(for: "the resent readings") { events in
             let seqs = Set(
                 events.messages.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any])?["seq"] as? Int }.map(UInt64.init))

@@ -36,7 +36,7 @@ struct EvictionSwapTests {
         let h = Self.run()
         #expect(h.engine.counters.evicted == 2)
         let resends = h.log.of(.resendRequest).filter { $0.topic == "sensors/a/resend" }.map(\.text)
-        #expect(resends.contains("{\"from_seq\":5,\"to_seq\":9}"), "\(resends)")
+        #expect(resends.contains("{\"from_seq\":5,\"to_seq\":9,\"measurement\":\"temperature\"}"), "\(resends)")
         let cleaned = try h.log.cleaned.filter { $0.topic == "cleaned/a/temperature" }
             .map { try WireJSON.decode(CleanedReading.self, from: $0.payload) }
         let accounting = StreamAccounting(cleaned)

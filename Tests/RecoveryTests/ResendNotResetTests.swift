@@ -86,7 +86,7 @@ struct ResendNotResetTests {
         #expect(outcome.covers(0...1649), "\(outcome)")
         #expect(outcome.byQuality == ["ok": 1650], "\(outcome)")
         #expect(outcome.deadLetters.isEmpty, "\(outcome)")
-        #expect(h.log.of(.resendRequest).map(\.text) == ["{\"from_seq\":50,\"to_seq\":1599}"])
+        #expect(h.log.of(.resendRequest).map(\.text) == ["{\"from_seq\":50,\"to_seq\":1599,\"measurement\":\"temperature\"}"])
     }
 
     @Test("the same answer after the window closed: the gap is restated seq by seq, nothing published twice, no new epoch")
@@ -131,7 +131,7 @@ struct ResendNotResetTests {
     func outageAnsweredInTime() throws {
         let run = Self.outage(resendSpacing: 1)
         let log = run.log.map(\.publication)
-        #expect(log.of(.resendRequest).first?.text == "{\"from_seq\":201}")
+        #expect(log.of(.resendRequest).first?.text == "{\"from_seq\":201,\"measurement\":\"temperature\"}")
         let outcome = try Outcome(log)
         #expect(outcome.accounting.allProblems.isEmpty, "\(outcome)")
         #expect(outcome.covers(0...1800), "\(outcome)")
@@ -188,7 +188,7 @@ struct ResendNotResetTests {
         h.advance(2000)
         h.log.removeAll()
         h.send(seq: 2, ts: Self.base + 2_000_000)
-        #expect(h.log.of(.resendRequest).map(\.text) == ["{\"from_seq\":0,\"to_seq\":1}"])
+        #expect(h.log.of(.resendRequest).map(\.text) == ["{\"from_seq\":0,\"to_seq\":1,\"measurement\":\"temperature\"}"])
         #expect(h.advance(2000).summary == ["0:synthetic", "1:synthetic", "2:ok"])
     }
 }

@@ -27,7 +27,8 @@ struct SameBootTests {
         }
         n.advance(3_000)
         let reset = n.send(seq: 329, ts: 1_795_670_000_000) + n.advance(3_000)
-        #expect(reset.of(.resendRequest).contains { String(decoding: $0.payload, as: UTF8.self) == #"{"from_seq":0,"to_seq":328}"# })
+        #expect(
+            reset.of(.resendRequest).contains { String(decoding: $0.payload, as: UTF8.self) == #"{"from_seq":0,"to_seq":328,"measurement":"temperature"}"# })
     }
 }
 

@@ -19,9 +19,12 @@ enum Messages {
     }
 
     static func resendRequest(from: UInt64, to: UInt64?) -> [UInt8] {
-        var w = JSONWriter(capacity: 48)
+        var w = JSONWriter(capacity: 80)
         w.uint("from_seq", from)
         if let to { w.uint("to_seq", to) }
+        // Which of the sensor's streams to resend (CONTRACT.md section 10); sensors that keep
+        // one buffer ignore it.
+        w.string("measurement", "temperature")
         return w.finish()
     }
 

@@ -97,6 +97,27 @@ struct ParsingTests {
             ])
     }
 
+    @Test("ts in epoch seconds with a fraction, in JSON and CSV, is the same instant as in milliseconds; integers and large numbers stay milliseconds")
+    func epochSeconds() {
+        let forms: [(String, Int64)] = [
+            ("1795660041.25", 1_795_660_041_250), ("1795660041.0", 1_795_660_041_000), ("1.79566004125e9", 1_795_660_041_250),
+            ("1795660041250", 1_795_660_041_250), ("1795660041250.4", 1_795_660_041_250), ("1795660041", 1_795_660_041),
+        ]
+        for (i, (written, ms)) in forms.enumerated() {
+            for csv in [false, true] {
+                var h = Harness()
+                let payload =
+                    csv
+                    ? "\(i),\(written),52,normal"
+                    : "{\"seq\":\(i),\"ts\":\(written),\"temperature\":52,\"status\":\"normal\"}"
+                h.raw("sensors/t/temperature", payload)
+                h.advance(3000)
+                let ts = (h.log.cleaned.first?.json["ts"] as? NSNumber)?.int64Value
+                #expect(ts == ms, "\(csv ? "CSV" : "JSON") ts \(written)")
+            }
+        }
+    }
+
     @Test("hostile sensor ids in the topic go to dlq/_invalid", arguments: ["..", ".", "a b", "x/y", String(repeating: "a", count: 65), "ünï", ""])
     func invalidSensorIDs(id: String) {
         var h = Harness()

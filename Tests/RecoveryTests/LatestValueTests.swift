@@ -14,6 +14,15 @@ struct LatestValueTests {
 
     static func ts(_ seq: Int) -> Int64 { 1_795_660_000_000 + Int64(seq) * 1000 }
 
+    /// Seqs 0, 1 and 3 sent, seq 2 filled: out as 0, 1, 2 (synthetic), 3.
+    static func secondSeqFilled() -> Harness {
+        var h = Harness()
+        for seq in [0, 1, 3] { h.send(seq: seq) }
+        h.advance(3000)
+        h.advance(3000)
+        return h
+    }
+
     @Test("each reading published in order goes to latest/ too: the cleaned message's bytes, retained")
     func inOrder() {
         var h = Harness()
@@ -28,12 +37,7 @@ struct LatestValueTests {
 
     @Test("a fill goes to latest/ as it is published; the real reading that restates it later, being older, does not")
     func restatedOlderDoesNotReplace() {
-        var h = Harness()
-        h.send(seq: 0)
-        h.send(seq: 1)
-        h.send(seq: 3)
-        h.advance(3000)
-        h.advance(3000)
+        var h = Self.secondSeqFilled()
         #expect(h.log.summary == ["0:ok", "1:ok", "2:synthetic", "3:ok"])
         #expect(Self.latestTimes(h.log) == [Self.ts(0), Self.ts(1), Self.ts(2), Self.ts(3)])
         h.send(seq: 2, temp: 53)
@@ -55,12 +59,7 @@ struct LatestValueTests {
 
     @Test("across a snapshot the newest ts is kept: a late older reading after the restore does not replace it")
     func keptAcrossSnapshot() throws {
-        var h = Harness()
-        h.send(seq: 0)
-        h.send(seq: 1)
-        h.send(seq: 3)
-        h.advance(3000)
-        h.advance(3000)
+        var h = Self.secondSeqFilled()
         let header = try JSONDecoder().decode(RecoveryEngine.SnapshotHeader.self, from: JSONEncoder().encode(h.engine.snapshotHeader))
         let sensor = try JSONDecoder().decode(RecoveryEngine.SensorSnapshot.self, from: JSONEncoder().encode(h.engine.sensorSnapshot(at: 0)))
         h.engine = RecoveryEngine(header: header, sensors: [sensor])
@@ -78,12 +77,7 @@ struct LatestValueTests {
         "a sensor snapshot from before latest/ (no latest topic, no newest ts) decodes: the topic is derived, and an older reading still does not replace the last published one"
     )
     func olderSnapshot() throws {
-        var h = Harness()
-        h.send(seq: 0)
-        h.send(seq: 1)
-        h.send(seq: 3)
-        h.advance(3000)
-        h.advance(3000)
+        var h = Self.secondSeqFilled()
         var json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(h.engine.sensorSnapshot(at: 0))) as? [String: Any])
         var state = try #require(json["state"] as? [String: Any])
         var topics = try #require(state["topics"] as? [String: Any])

@@ -148,7 +148,7 @@ public final class Journal {
                 fileSystem.close(lock)
                 throw error
             }
-            checkpointMissing = !fileSystem.exists(requested.checkpointPath)
+            let missingOrShort = CheckpointStore.isMissingOrShort(path: requested.checkpointPath, fileSystem: fileSystem)
             do {
                 checkpoint = try CheckpointStore(path: requested.checkpointPath, fileSystem: fileSystem)
             } catch {
@@ -156,6 +156,8 @@ public final class Journal {
                 fileSystem.close(lock)
                 throw error
             }
+            // A short file whose one whole slot still reads keeps that value (as after a torn write).
+            checkpointMissing = missingOrShort && checkpoint.value == nil
         } catch let e as FileSystemError {
             throw JournalError.io(e)
         }

@@ -106,7 +106,7 @@ struct RecoveryScan {
             // The file is created with the journal's first segment, so a journal with records
             // and no checkpoint file had it deleted (or restored from a backup without it).
             corruption.append(
-                "checkpoint file missing: output journaled from seq \(firstSeq) on will be republished (consumers de-duplicate on sensor, boot, seq and quality)"
+                "checkpoint file missing or cut short: output journaled from seq \(firstSeq) on will be republished (consumers de-duplicate on sensor, boot, seq and quality)"
             )
         }
         if checkpoint.unreadable {

@@ -40,39 +40,73 @@ struct LostJournalTests {
         "a restart without the engine snapshot after the ring has reclaimed records reports the missing snapshot (/healthz degraded) and republishes nothing: the rebuilt engine's output is reconciled with the journaled one"
     )
     func missingSnapshotIsReported() async throws {
+        try await Self.restartWrappedRing(expecting: "the engine snapshot is missing") { snapshotPath, _ in
+            try FileManager.default.removeItem(atPath: snapshotPath)
+        }
+    }
+
+    @Test(
+        "an older engine snapshot put back after the ring has reclaimed what it needs is set aside and reported (/healthz degraded); nothing is filled or published again (found black-box: 678 seqs published ok came out again as synthetic, /healthz ok)"
+    )
+    func olderSnapshotIsSetAside() async throws {
+        try await Self.restartWrappedRing(expecting: "an older snapshot was put back") { snapshotPath, older in
+            try Data(older).write(to: URL(fileURLWithPath: snapshotPath))
+        }
+    }
+
+    @Test("an engine snapshot damaged at rest is reported (/healthz degraded) and republishes nothing")
+    func damagedSnapshotIsReported() async throws {
+        try await Self.restartWrappedRing(expecting: "the engine snapshot is unreadable") { snapshotPath, _ in
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: snapshotPath)))
+            bytes[bytes.count / 2] ^= 0x10
+            try Data(bytes).write(to: URL(fileURLWithPath: snapshotPath))
+        }
+    }
+
+    /// 8 sensors x 1,000 readings through a 1 MiB ring (about 370 bytes of journal a reading, its
+    /// message and its publication: the ring wraps more than twice, so snapshots let it reclaim
+    /// the oldest records), stopped cleanly; `tamper` is given the engine snapshot's path and
+    /// the snapshot as it was after the first 100 readings of each; the restart must report
+    /// `damage`, and after one more reading per sensor nothing but those readings comes out
+    /// (everything before was acknowledged), and no aggregate window repeats a revision with
+    /// other figures. Every seventh reading is out of range: its estimate depends on its
+    /// neighbours, so an engine that lacks them would publish it with another value.
+    static func restartWrappedRing(expecting damage: String, tamper: (String, [UInt8]) throws -> Void) async throws {
         let broker = try await TestBroker.start()
         defer { broker.shutdown() }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let watcher = try await Subscriber.connect(broker, id: "wrap-watcher", filters: ["cleaned/#", "aggregates/#", "latest/#"])
         let smallRing: (inout GatewayConfiguration) -> Void = { $0.journalMaxBytes = 1 << 20 }
-        let gateway = try await InProcessGateway.start(broker, in: dir, id: "wrap", configure: smallRing)
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
-        // About 370 bytes of journal a reading (its message and its publication): 8,000 fill a
-        // 1 MiB ring more than twice, so snapshots let it reclaim the oldest records. Every
-        // seventh reading is out of range: its estimate depends on its neighbours, so a rebuilt
-        // engine that lacks them would publish it with another value.
         let sensors = 8
         let perSensor = 1_000
         func send(_ sensor: Int, _ seq: Int) throws {
             let temperature = seq % 7 == 3 ? 80 : 51 + Double((seq * 37 + sensor * 11) % 30) / 10
             try fleet.measure("w\(sensor)", seq: UInt64(seq), ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: temperature)
         }
-        for seq in 0..<perSensor {
-            for sensor in 0..<sensors { try send(sensor, seq) }
+        func run(_ seqs: Range<Int>) async throws -> InProcessGateway {
+            let gateway = try await InProcessGateway.start(broker, in: dir, id: "wrap", configure: smallRing)
+            for seq in seqs {
+                for sensor in 0..<sensors { try send(sensor, seq) }
+            }
+            try await watcher.recorder.wait(for: "readings up to \(seqs.upperBound) cleaned", timeout: .seconds(180)) {
+                $0.messages.compactMap(CleanedReading.init).count >= sensors * seqs.upperBound
+            }
+            try await gateway.stop()  // writes the engine snapshot
+            return gateway
         }
-        try await watcher.recorder.wait(for: "every reading cleaned", timeout: .seconds(180)) {
-            $0.messages.compactMap(CleanedReading.init).count >= sensors * perSensor
-        }
-        try await gateway.stop()
+        let first = try await run(0..<100)
+        let early = try [UInt8](Data(contentsOf: URL(fileURLWithPath: first.configuration.snapshotPath)))
+        let gateway = try await run(100..<perSensor)
         let before = await watcher.recorder.messages.count
         let oldest = try JournalReader(directory: gateway.configuration.journalDirectory).start(receivedFrom: 0).oldestSeq
-        #expect((oldest ?? 0) > 1, "the ring reclaimed nothing: the test's premise does not hold")
-        try FileManager.default.removeItem(atPath: gateway.configuration.snapshotPath)
+        #expect((oldest ?? 0) > UInt64(sensors * 100 * 2), "the ring has not reclaimed the first run: the test's premise does not hold")
+        try tamper(gateway.configuration.snapshotPath, early)
 
         let restarted = try await InProcessGateway.start(broker, in: dir, id: "wrap", configure: smallRing)
-        let damage = restarted.status.snapshot.journalDamage
-        #expect(damage.contains { $0.contains("the engine snapshot is missing") }, "\(damage)")
+        let found = restarted.status.snapshot.journalDamage
+        #expect(found.contains { $0.contains(damage) }, "\(found)")
         // One more reading a sensor: each stream is ordered, so once it is out, whatever the
         // rebuilt engine held from before the restart is out too.
         for sensor in 0..<sensors { try send(sensor, perSensor) }
@@ -83,7 +117,6 @@ struct LostJournalTests {
         await fleet.close()
         await watcher.close()
 
-        // Everything published before the stop was acknowledged: the restart owes nothing again.
         let messages = await watcher.recorder.messages
         let after = messages[before...].compactMap(CleanedReading.init)
         let again = after.filter { $0.seq != UInt64(perSensor) }
@@ -93,7 +126,6 @@ struct LostJournalTests {
             try? WireJSON.decode(CleanedReading.self, from: $0.payload)
         }
         #expect(latestAfter.map(\.seq) == Array(repeating: UInt64(perSensor), count: sensors), "latest/ after the restart: \(latestAfter.map(\.seq))")
-        // An aggregate window is never published twice at one revision with other figures.
         var windows: [String: String] = [:]
         for m in messages where m.topic.hasPrefix("aggregates/") {
             guard let a = try? WireJSON.decode(AggregateWindowMessage.self, from: m.payload) else { continue }

@@ -164,22 +164,28 @@ struct DamageTests {
         #expect(try Journal(layout: layout, fsync: .always, fileSystem: fresh).report.corruption.isEmpty)
     }
 
-    @Test("a deleted checkpoint file is reported with what the gateway will republish, by open and by verify; a new journal's is not")
-    func deletedCheckpoint() throws {
+    @Test(
+        "a deleted checkpoint file, or one cut short (truncated to 0 or 60 bytes, no slot left whole: found black-box, silent), is reported with what the gateway will republish, by open and by verify; a new journal's is not",
+        arguments: [nil, 0, 60])
+    func deletedCheckpoint(cutTo bytes: Int?) throws {
         let fs = SimulatedFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         try Self.fill(layout, fs, count: 300, checkpoint: 200)
-        try fs.remove(layout.checkpointPath)
+        if let bytes {
+            fs.mutate(layout.checkpointPath) { $0 = Array($0.prefix(bytes)) }
+        } else {
+            try fs.remove(layout.checkpointPath)
+        }
         let verification = try JournalVerification.run(directory: layout.directory, fileSystem: fs)
         let j = try Journal(layout: layout, fsync: .always, fileSystem: fs)
         #expect(j.checkpoint.value == nil)
         #expect(
             j.report.corruption == [
-                "checkpoint file missing: output journaled from seq 1 on will be republished (consumers de-duplicate on sensor, boot, seq and quality)"
+                "checkpoint file missing or cut short: output journaled from seq 1 on will be republished (consumers de-duplicate on sensor, boot, seq and quality)"
             ])
         #expect(verification.problems == j.report.corruption)
         #expect(j.report.records == 300)
-        // Opened again, the file it created holds no value: nothing is reported twice as missing.
+        // Opened again, the file it made whole holds no value: nothing is reported twice.
         let again = try Journal(layout: layout, fsync: .always, fileSystem: fs)
         #expect(again.report.corruption.isEmpty)
         let fresh = SimulatedFileSystem()

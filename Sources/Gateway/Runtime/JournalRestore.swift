@@ -28,6 +28,11 @@ struct JournalRestore {
     let configuration: GatewayConfiguration
     let logger: Logger
 
+    /// The damage an unreadable engine snapshot is (its writes are atomic, so it was damaged at rest).
+    static func unreadable(_ error: any Error) -> String {
+        "the engine snapshot is unreadable (\(error)): the engine is rebuilt from the journal, and estimates near its start may differ from the ones published before"
+    }
+
     /// Restores; unacknowledged publications go into `outbound`. `snapshot` gives the engine
     /// snapshot on disk (loaded while the journal was opened).
     func run(
@@ -41,9 +46,18 @@ struct JournalRestore {
         var usable: EngineSnapshot?
         do {
             if let snapshot = try loadSnapshot() {
-                // Settings a reload can change are journaled where they changed, so a snapshot
-                // differing only in those is still the state the journal continues from.
-                if configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration) == configuration.engine {
+                if let oldest, oldest > snapshot.retainFrom, snapshot.inputFrom <= next {
+                    // The ring reclaims only what the snapshot on disk no longer needs, so this
+                    // snapshot is older than the journal (a copy put back, a backup restored):
+                    // continued, its sensors would jump over everything the lost records held
+                    // and fill it again. The journal alone rebuilds the engine, as without one.
+                    let older =
+                        "the engine snapshot needs the journal from seq \(snapshot.retainFrom), but it starts at seq \(oldest) (an older snapshot was put back, or the journal lost its start): the snapshot is set aside and the engine is rebuilt from the journal, and estimates near its start may differ from the ones published before"
+                    damage.append(older)
+                    logger.error("engine snapshot older than the journal", metadata: ["damage": "\(older)"])
+                } else if configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration) == configuration.engine {
+                    // Settings a reload can change are journaled where they changed, so a snapshot
+                    // differing only in those is still the state the journal continues from.
                     usable = snapshot
                     snapshotRetainFrom = snapshot.retainFrom
                     // A snapshot is written only after input was journaled, so an empty new
@@ -56,11 +70,6 @@ struct JournalRestore {
                             "the journal ends before seq \(max(snapshot.inputFrom, 2)), where the engine snapshot continues: its records and what followed them were lost (the journal was removed or replaced); output after the snapshot may be missing or repeat"
                         damage.append(lost)
                         logger.error("journal lost", metadata: ["damage": "\(lost)"])
-                    }
-                    if let oldest, oldest > snapshot.retainFrom {
-                        logger.warning(
-                            "the journal no longer holds what the engine snapshot needs; state may differ slightly",
-                            metadata: ["needed_from": "\(snapshot.retainFrom)", "oldest": "\(oldest)"])
                     }
                 } else {
                     logger.notice("settings changed since the last run: engine state rebuilt from the journal")
@@ -79,10 +88,12 @@ struct JournalRestore {
                 logger.notice("\(other): engine state rebuilt from the journal, once")
             } else {
                 snapshotProblem = "\(other)"
+                damage.append(Self.unreadable(other))
                 logger.error("engine snapshot unreadable; rebuilding from the journal", metadata: ["error": "\(other)"])
             }
         } catch {
             snapshotProblem = "\(error)"
+            damage.append(Self.unreadable(error))
             logger.error("engine snapshot unreadable; rebuilding from the journal", metadata: ["error": "\(error)"])
         }
 

@@ -23,13 +23,24 @@ public final class CheckpointStore {
     }
 
     /// What the checkpoint file at `path` holds, read only (for `journal verify`): nil value and
-    /// `unreadable` false when there is no file (`missing`) or it was never written.
+    /// `unreadable` false when there is no file or it was never written; `missing` when there is
+    /// no file, or it is shorter than its two slots and neither can be read (`isMissingOrShort`).
     public static func peek(path: String, fileSystem: FileSystem) throws -> (value: UInt64?, unreadable: Bool, missing: Bool) {
         guard fileSystem.exists(path) else { return (nil, false, true) }
         let h = try fileSystem.openForReading(path)
         defer { fileSystem.close(h) }
         let state = decode(try fileSystem.read(h, count: 128, at: 0))
-        return (state.value, state.unreadable, false)
+        let short = try fileSystem.size(h) < 128
+        return (state.value, state.unreadable, state.value == nil && short)
+    }
+
+    /// Whether the file at `path` is gone or shorter than its two slots: it is created at its
+    /// full size, so a short one was cut (truncated, or restored from a bad copy) and what it held
+    /// is lost, as when it is missing.
+    public static func isMissingOrShort(path: String, fileSystem: FileSystem) -> Bool {
+        guard fileSystem.exists(path), let h = try? fileSystem.openForReading(path) else { return true }
+        defer { fileSystem.close(h) }
+        return ((try? fileSystem.size(h)) ?? 0) < 128
     }
 
     private static func decode(_ bytes: [UInt8]) -> (counter: UInt64, value: UInt64?, unreadable: Bool) {

@@ -37,6 +37,66 @@ struct LostJournalTests {
     }
 
     @Test(
+        "a data folder put back from a copy whose checkpoint is newer than its journal (copied while running): reported, and each sensor's jump over what the broker no longer holds is a gap flagged journal_damaged, never synthetic readings for seqs published before (found black-box: 3,240 seqs published ok came out again as synthetic)"
+    )
+    func folderFromACopyTakenWhileRunning() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "copy-watcher", filters: ["cleaned/#"])
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let sensors = ["c0", "c1", "c2"]
+        func run(_ seqs: Range<UInt64>) async throws -> InProcessGateway {
+            let gateway = try await InProcessGateway.start(broker, in: dir, id: "copy")
+            for seq in seqs {
+                for id in sensors { try fleet.measure(id, seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: 52) }
+            }
+            try await watcher.recorder.wait(for: "seq \(seqs.upperBound - 1) cleaned", timeout: .seconds(120)) {
+                Set($0.messages.compactMap(CleanedReading.init).filter { $0.seq == seqs.upperBound - 1 }.map(\.sensorID)).count == sensors.count
+            }
+            try await gateway.stop()
+            return gateway
+        }
+        let first = try await run(0..<50)
+        let data = first.configuration.dataDirectory
+        let copy = dir.file("copy")
+        try FileManager.default.copyItem(atPath: data, toPath: copy)
+        _ = try await run(50..<150)
+        // The copy, with the checkpoint of the folder it was taken from: the copy of a running
+        // gateway's folder catches the checkpoint after the journal's segments.
+        let checkpoint = first.configuration.journalDirectory + "/checkpoint"
+        let newer = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
+        try FileManager.default.removeItem(atPath: data)
+        try FileManager.default.moveItem(atPath: copy, toPath: data)
+        try newer.write(to: URL(fileURLWithPath: checkpoint))
+        let before = await watcher.recorder.messages.count
+
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "copy")
+        let damage = restarted.status.snapshot.journalDamage
+        #expect(damage.contains { $0.contains("records") && $0.contains("lost") }, "\(damage)")
+        for seq in UInt64(150)..<153 {
+            for id in sensors { try fleet.measure(id, seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: 52) }
+        }
+        try await watcher.recorder.wait(for: "seq 152 cleaned after the restart", timeout: .seconds(120)) {
+            Set($0.messages.compactMap(CleanedReading.init).filter { $0.seq == 152 }.map(\.sensorID)).count == sensors.count
+        }
+        try await restarted.stop()
+        await fleet.close()
+        await watcher.close()
+
+        let after = await watcher.recorder.messages[before...].compactMap(CleanedReading.init)
+        #expect(after.filter { $0.quality == .synthetic }.isEmpty, "\(after.filter { $0.quality == .synthetic }.count) synthetic after the restart")
+        for id in sensors {
+            let stream = after.filter { $0.sensorID == id }
+            #expect(
+                stream.map { "\($0.seq):\($0.quality.rawValue):\($0.reason ?? "-")" } == ["50:gap:journal_damaged", "150:ok:-", "151:ok:-", "152:ok:-"],
+                "\(id)")
+            #expect(stream.first?.toSeq == 149)
+        }
+    }
+
+    @Test(
         "a restart without the engine snapshot after the ring has reclaimed records reports the missing snapshot (/healthz degraded) and republishes nothing: the rebuilt engine's output is reconciled with the journaled one"
     )
     func missingSnapshotIsReported() async throws {

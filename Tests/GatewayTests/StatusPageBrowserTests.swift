@@ -110,7 +110,7 @@ struct StatusPageBrowserTests {
             return
         }
         // The fleet's last round ends now, so the page's clock (the wall clock) sees it as live.
-        let fleet = StatusFleet(sensors: 10_000, endingAt: Int64(Date().timeIntervalSince1970 * 1000))
+        let fleet = await StatusFleet.build(sensors: 10_000, endingAt: Int64(Date().timeIntervalSince1970 * 1000))
         let board = StatusBoard()
         board.update(fleet.status)
         let port = LoopbackNetwork.freePort()

@@ -5,11 +5,12 @@ import Testing
 
 @Suite("The status page at plant scale")
 struct StatusPageTests {
-    static let fleet = StatusFleet(sensors: 10_000)
+    /// Built once, off the cooperative pool, for every test here.
+    static let building = Task { await StatusFleet.build(sensors: 10_000) }
 
     @Test("10,000 sensors: stale first, then waiting for missing readings, then recently flagged, then the rest, each by id")
-    func orderedByAttention() throws {
-        let fleet = Self.fleet
+    func orderedByAttention() async throws {
+        let fleet = await Self.building.value
         #expect(fleet.status.sensors.count == 10_000)
         let page = StatusPage.render(fleet.status, gatewayID: "gw", validRange: 50...55, now: fleet.now)
         #expect(page.utf8.count < 250_000, "\(page.utf8.count) bytes")
@@ -30,8 +31,8 @@ struct StatusPageTests {
     }
 
     @Test("each row shows the current value with its unit, the age of the last reading and what needs attention")
-    func rowContent() throws {
-        let fleet = Self.fleet
+    func rowContent() async throws {
+        let fleet = await Self.building.value
         let rows = StatusFleet.rows(
             StatusPage.render(fleet.status, gatewayID: "gw", validRange: 50...55, unit: "°F", now: fleet.now, query: .init(queryString: "q=sensor-0133")))
         let byID = Dictionary(rows.map { ($0.id, $0.cells) }, uniquingKeysWith: { a, _ in a })
@@ -54,8 +55,8 @@ struct StatusPageTests {
     }
 
     @Test("a flagged publication counts as recent for 10 minutes of receive time, then the sensor drops back among the rest")
-    func recentWindow() throws {
-        let fleet = Self.fleet
+    func recentWindow() async throws {
+        let fleet = await Self.building.value
         let flagged = try #require(fleet.status.sensors.first { $0.sensorID == "sensor-00042" }?.lastFlagged)
         #expect(flagged.quality == .corrected)
         let later = fleet.now + Attention.recentWindowMs + 60_000
@@ -67,8 +68,8 @@ struct StatusPageTests {
     }
 
     @Test("filters: by id, by class (show=), rows per page bounded; bad values fall back to the defaults")
-    func queries() {
-        let fleet = Self.fleet
+    func queries() async {
+        let fleet = await Self.building.value
         func rows(_ q: String) -> [String] {
             StatusFleet.rows(StatusPage.render(fleet.status, gatewayID: "gw", validRange: 50...55, now: fleet.now, query: .init(queryString: q))).map(\.id)
         }

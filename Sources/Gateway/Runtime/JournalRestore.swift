@@ -108,7 +108,15 @@ struct JournalRestore {
             }
         }
         outbound.dropSupersededLatest()
-        let outcome = scan.finish()
+        var outcome = scan.finish()
+        if let end = lost.map(\.upperBound).max(), end &+ 1 >= next {
+            // Acknowledged output the journal no longer holds, at its end: no stream can show
+            // what went out, so no stream's next gap is filled (`journalLostOutput`).
+            outcome.engine.journalLostOutput()
+            logger.error(
+                "the journal lost output the broker had acknowledged: each sensor's next gap is published as a gap flagged journal_damaged, not filled",
+                metadata: ["lost_through": "\(end)"])
+        }
         if outcome.diverged {
             logger.warning(
                 "the journal's input no longer regenerates the journaled publications (a record was damaged): the journaled ones stand and are resent",

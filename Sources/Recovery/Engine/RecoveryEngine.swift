@@ -191,6 +191,15 @@ public struct RecoveryEngine: Codable, Sendable {
         if let sweep = nextExpirySweep, now >= sweep { expireIdleSensors(now: now, &out) }
     }
 
+    /// A restart's journal lost output the broker had acknowledged (its end is older than the
+    /// checkpoint: restored from a copy, or its last records destroyed): what each stream
+    /// published after the state restored here is unknown, so the next gap each started stream
+    /// meets where it continues is published as one `gap` flagged `journal_damaged`, not filled
+    /// with estimates that could repeat seqs consumers hold as real readings.
+    public mutating func journalLostOutput() {
+        for i in sensors.indices where sensors[i].started { sensors[i].lostOutputFrom = sensors[i].nextSeq }
+    }
+
     /// A restore found `latest/` already at `ts` for `sensorID` (a journaled publication this
     /// engine did not make): later readings go there only if newer. No effect on unknown sensors.
     public mutating func latestPublished(sensorID: String, ts: Int64) {

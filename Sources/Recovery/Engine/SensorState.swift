@@ -59,6 +59,11 @@ struct SensorState: Codable, Sendable {
     var asked: AskedRanges?
     /// A fill decided and still streaming out (nil: none; decoded as nil from older snapshots).
     var openFill: OpenFill?
+    /// Set at a restart whose journal lost acknowledged output (`RecoveryEngine.journalLostOutput`):
+    /// the seq the stream continues from. A gap starting there may span seqs published before
+    /// and lost with the journal: it is one `gap` flagged `journal_damaged`, never filled. nil
+    /// once the stream has moved past it (and in snapshots from before it).
+    var lostOutputFrom: UInt64?
     /// The `ts` of the reading last published on `latest/` (nil: none yet, or a snapshot from
     /// before `latest/`), which only moves forward, across epochs too.
     var latestTs: Int64?
@@ -363,6 +368,7 @@ struct SensorState: Codable, Sendable {
                 publishCorrected(head, right: right.map(anchor), at: now, &out)
             }
             nextSeq = seq + 1
+            if let from = lostOutputFrom, nextSeq > from { lostOutputFrom = nil }
         }
     }
 
@@ -402,16 +408,19 @@ struct SensorState: Codable, Sendable {
     private mutating func decideFill(from: UInt64, to: UInt64, before next: HeldReading, at now: Int64, _ out: inout Output) -> Bool {
         let c = out.configuration
         let span = to - from + 1
+        let lostOutput = lostOutputFrom == from
+        lostOutputFrom = nil
         let tooLong = span > c.maxFill
-        let allowed = !tooLong && fillAllowance.take(Double(span), at: now, capacity: c.fillBurst, perMinute: c.fillsPerMinute)
-        if !tooLong && !allowed {
+        let allowed = !lostOutput && !tooLong && fillAllowance.take(Double(span), at: now, capacity: c.fillBurst, perMinute: c.fillsPerMinute)
+        if !lostOutput && !tooLong && !allowed {
             summary.output.fillsRateLimited += 1
             out.totals.fillsRateLimited += 1
         }
         if !allowed {
-            let notice = GapNotice(
+            var notice = GapNotice(
                 sensorID: id, fromSeq: from, toSeq: to, fromTs: lastAnchor?.ts ?? next.reading.ts,
                 toTs: next.reading.ts, boot: boot)
+            if lostOutput { notice.reason = ResendHoles.reason }
             out.emit(.cleaned, topics.cleaned, notice.render())
             summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
             out.totals.countCleaned(.gap)

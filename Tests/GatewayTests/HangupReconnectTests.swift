@@ -125,7 +125,7 @@ struct HangupReconnectTests {
         let base = "data-dir: \(dir.file("data"))\nbroker: mqtt://127.0.0.1:\(brokerPort)\n"
         try Self.write(base + "http: 127.0.0.1:\(p1)\n", to: config)
         let child = try Self.start(dir, config: config)
-        try await waitUntil("HTTP on the first address", timeout: .seconds(180)) { (try? await Self.metric("sensor_gateway_http_bound", port: p1)) == 1 }
+        try await waitUntil("HTTP on the first address", timeout: .seconds(600)) { (try? await Self.metric("sensor_gateway_http_bound", port: p1)) == 1 }
 
         try Self.write(base + "http: 127.0.0.1:\(p2)\n", to: config)
         child.signal(SIGHUP)

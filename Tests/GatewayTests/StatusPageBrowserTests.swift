@@ -118,7 +118,7 @@ struct StatusPageBrowserTests {
             host: "127.0.0.1", port: port, logger: Logger(label: "status-page-test"),
             handler: GatewayHTTP.handler(status: board, configuration: GatewayConfiguration(gatewayID: "edge-10k")))
         let server = Task { try await endpoint.run() }
-        try await waitUntil("the HTTP endpoint", timeout: .seconds(180)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
+        try await waitUntil("the HTTP endpoint", timeout: .seconds(600)) { (try? await HTTPGet.fetch(port: port, path: "/healthz")) != nil }
         let (dir, cleanUp) = try Self.keptDirectory("status-page-10k")
         defer { cleanUp() }
         let url = "http://127.0.0.1:\(port)/"

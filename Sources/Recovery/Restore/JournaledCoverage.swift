@@ -1,8 +1,8 @@
 import Wire
 
 /// The seqs a diverged replay found already published in the journal (`RestoreReplay`), per
-/// cleaned topic and boot, and the aggregate windows with their revisions: what a regenerated
-/// message must not contradict or repeat.
+/// cleaned topic and boot, the aggregate windows with their revisions, and the newest `latest/`
+/// time of each topic: what a regenerated message must not contradict or repeat.
 struct JournaledCoverage {
     private struct Stream: Hashable {
         var topic: String
@@ -19,6 +19,8 @@ struct JournaledCoverage {
     private var restated: [Stream: Set<UInt64>] = [:]
     /// The latest revision published of each aggregate window, by topic and window start.
     private var windows: [String: [Int64: Int]] = [:]
+    /// The newest `ts` published on each `latest/` topic.
+    private var latest: [String: Int64] = [:]
 
     mutating func add(topic: String, _ m: CleanedReading) {
         let stream = Stream(topic: topic, boot: m.boot)
@@ -32,6 +34,11 @@ struct JournaledCoverage {
     mutating func add(topic: String, _ a: AggregateWindowMessage) {
         windows[topic, default: [:]][a.windowStart] = max(windows[topic]?[a.windowStart] ?? a.revision, a.revision)
     }
+
+    mutating func add(latestOn topic: String, ts: Int64) { latest[topic] = max(latest[topic] ?? ts, ts) }
+
+    /// Whether `latest/` at `ts` on `topic` would go back: not newer than what the journal put there.
+    func contradicts(latestOn topic: String, ts: Int64) -> Bool { latest[topic].map { ts <= $0 } ?? false }
 
     /// Whether the journal already published this aggregate window at this revision or a later
     /// one: a rebuilt engine's figures for it (from part of the window's readings) would

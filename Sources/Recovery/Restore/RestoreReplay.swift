@@ -48,8 +48,6 @@ public struct RestoreReplay {
     private var unmatched: [PublicationKey: [Int]] = [:]
     private var indexedThrough = 0
     private var coverage = JournaledCoverage()
-    /// The newest `ts` journaled on each `latest/` topic.
-    private var latestJournaled: [String: Int64] = [:]
 
     /// Starts from `engine` (restored from a snapshot, or new) and the publications it had made
     /// but not journaled (`pending`).
@@ -82,9 +80,6 @@ public struct RestoreReplay {
     /// A publication journaled after the snapshot, at record time `time`.
     public mutating func journaled(_ p: Publication, at time: Int64) {
         comparedPublications += 1
-        if p.kind == .latest, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) {
-            latestJournaled[p.topic] = max(latestJournaled[p.topic] ?? m.ts, m.ts)
-        }
         if !diverged {
             if matched < regenerated.count, regenerated[matched] == p {
                 matched += 1
@@ -92,14 +87,18 @@ public struct RestoreReplay {
             }
             diverged = true
         }
+        // Only from here on can a regenerated `latest/` value be older than a journaled one (up
+        // to here the engine made each journaled one itself): decoded only after a divergence.
+        let latest = p.kind == .latest ? try? WireJSON.decode(CleanedReading.self, from: p.payload) : nil
+        if let latest { coverage.add(latestOn: p.topic, ts: latest.ts) }
         if consume(p) { return }
         mismatchedPublications += 1
         if p.kind == .aggregate, let a = try? WireJSON.decode(AggregateWindowMessage.self, from: p.payload) {
             coverage.add(topic: p.topic, a)
             return
         }
-        if p.kind == .latest, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) {
-            engine.latestPublished(sensorID: m.sensorID, ts: m.ts)
+        if let latest {
+            engine.latestPublished(sensorID: latest.sensorID, ts: latest.ts)
             return
         }
         guard p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return }
@@ -144,9 +143,8 @@ public struct RestoreReplay {
             guard let a = try? WireJSON.decode(AggregateWindowMessage.self, from: p.payload) else { return false }
             return coverage.contradicts(topic: p.topic, a)
         case .latest:
-            // `latest/` never goes back: not to a value the journal already moved past.
-            guard let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), let newest = latestJournaled[p.topic] else { return false }
-            return m.ts <= newest
+            guard let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return false }
+            return coverage.contradicts(latestOn: p.topic, ts: m.ts)
         default:
             return false
         }

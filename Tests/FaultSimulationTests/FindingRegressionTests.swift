@@ -179,6 +179,13 @@ struct FindingRegressionTests {
     }
 
     @Test(
+        "fixed: a bit flip destroyed the record of a sensor's newest latest/ value, already sent; the restart resent the older queued value before regenerating the newer, so latest/ went back for a moment (drawn seed 265)"
+    )
+    func latestResentBehindRegenerated() {
+        Self.holds(265, .drawn(seed: 265))
+    }
+
+    @Test(
         "fixed: after a power cut lost the journal, a fall back inside a sensor's first-sight hold started a new epoch and republished seq 0 as synthetic (drawn seed 229, avoiding world)"
     )
     func seqRepublishedAfterEarlyPowerCut() {

@@ -46,7 +46,7 @@ struct OutboundResendTests {
         ]
         var restarted = OutboundQueue(capacity: 100)
         for (seq, p) in journal { restarted.enqueue(seq: seq, p) }
-        restarted.dropSupersededLatest()
+        restarted.dropSupersededLatest(then: [])
         let kept = restarted.takeSendable(durableThrough: 8, maxInFlight: 100)
         #expect(kept.map(\.seq) == [1, 3, 4, 5, 7, 8])
         // The dropped ones count as acknowledged: once the kept ones are, the checkpoint passes all.
@@ -54,6 +54,14 @@ struct OutboundResendTests {
         #expect(restarted.acknowledgedThrough(journalWritten: 8) == 0)
         for i in kept.indices { restarted.acknowledged(messageID: MessageID(Int32(i + 1))) }
         #expect(restarted.acknowledgedThrough(journalWritten: 8) == 8)
+
+        // A newer value the restart publishes after them (regenerated: the journal's record of it,
+        // maybe already sent, was destroyed) replaces the queued one too (found by the fault
+        // simulator, seed 265: b's older value resent after the newer one had gone out).
+        var regenerating = OutboundQueue(capacity: 100)
+        for (seq, p) in journal { regenerating.enqueue(seq: seq, p) }
+        regenerating.dropSupersededLatest(then: [cleaned("b", 9), latest("b", 10)])
+        #expect(regenerating.takeSendable(durableThrough: 8, maxInFlight: 100).map(\.seq) == [1, 3, 5, 7, 8])
 
         var reconnected = OutboundQueue(capacity: 100)
         reconnected.refill(journal.map { OutboundQueue.Entry(seq: $0.0, publication: $0.1) }, complete: true)

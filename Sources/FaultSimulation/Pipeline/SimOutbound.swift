@@ -41,9 +41,10 @@ struct SimOutbound {
     mutating func acknowledged(_ id: Int) { inFlight.removeValue(forKey: id) }
 
     /// Drops from what waits each `latest/` value a later one replaces (`SupersededLatest`),
-    /// after a restart has queued what the broker had not acknowledged.
-    mutating func dropSupersededLatest() {
-        waiting = SupersededLatest.dropped(from: Array(waiting[head...]), publication: \.publication)
+    /// after a restart has queued what the broker had not acknowledged (`later`: what the
+    /// restart publishes after them).
+    mutating func dropSupersededLatest(then later: [Publication]) {
+        waiting = SupersededLatest.dropped(from: Array(waiting[head...]), then: later, publication: \.publication)
         head = 0
     }
 

@@ -23,7 +23,8 @@ struct SimRestore {
                 return true
             }
         }
-        outbound.dropSupersededLatest()
-        return scan.finish()
+        let outcome = scan.finish()
+        outbound.dropSupersededLatest(then: outcome.toJournal)
+        return outcome
     }
 }

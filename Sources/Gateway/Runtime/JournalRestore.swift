@@ -107,8 +107,8 @@ struct JournalRestore {
                 return true
             }
         }
-        outbound.dropSupersededLatest()
         var outcome = scan.finish()
+        outbound.dropSupersededLatest(then: outcome.toJournal)
         if let end = lost.map(\.upperBound).max(), end &+ 1 >= next {
             // Acknowledged output the journal no longer holds, at its end: no stream can show
             // what went out, so no stream's next gap is filled (`journalLostOutput`).

@@ -93,9 +93,10 @@ struct OutboundQueue {
     }
 
     /// Drops from what waits each `latest/` value a later one for the same topic replaces
-    /// (`SupersededLatest`), after a restart has queued what the broker had not acknowledged.
-    mutating func dropSupersededLatest() {
-        waiting = SupersededLatest.dropped(from: Array(waiting[head...]), publication: \.publication)
+    /// (`SupersededLatest`), after a restart has queued what the broker had not acknowledged (`later`: what the
+    /// restart publishes after them).
+    mutating func dropSupersededLatest(then later: [Publication]) {
+        waiting = SupersededLatest.dropped(from: Array(waiting[head...]), then: later, publication: \.publication)
         head = 0
     }
 

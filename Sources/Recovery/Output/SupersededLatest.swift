@@ -8,11 +8,13 @@
 /// others count as acknowledged.
 public enum SupersededLatest {
     /// `entries` (in journal order) without the `latest/` publications a later entry for the same
-    /// topic replaces.
-    public static func dropped<Entry>(from entries: [Entry], publication: (Entry) -> Publication) -> [Entry] {
+    /// topic replaces, or one of `then` (publications that go out after all of them: a restart's
+    /// regenerated ones, say, when damage destroyed the record of a newer value already sent).
+    public static func dropped<Entry>(from entries: [Entry], then: [Publication] = [], publication: (Entry) -> Publication) -> [Entry] {
         var newest: [String: Int] = [:]
         for (i, e) in entries.enumerated() where publication(e).kind == .latest { newest[publication(e).topic] = i }
         guard !newest.isEmpty else { return entries }
+        for p in then where p.kind == .latest { newest[p.topic] = entries.count }
         return entries.enumerated().filter { i, e in
             let p = publication(e)
             return p.kind != .latest || newest[p.topic] == i

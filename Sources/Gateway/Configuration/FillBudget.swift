@@ -11,12 +11,14 @@ import Recovery
 /// a snapshot, other sensors' output, the fill's aggregates and the segment being reclaimed), the
 /// ring stays full until it has gone out: input waits in the broker at times, and the sensor's
 /// later readings wait behind the fill. `max-fill` times the journal bytes of the largest
-/// synthetic reading (`LargestOutput.syntheticReading`, as `JournalRecords` stores it, record
-/// header and alignment included) over `share` is that cost, which `config check` and `run` name
+/// synthetic reading (`LargestOutput.syntheticReading` and its `latest/` copy, as
+/// `JournalRecords` stores them, record headers and alignment included) over `share` is that cost, which `config check` and `run` name
 /// as a warning (`ConfigurationWarnings`).
 enum FillBudget {
-    /// The journal bytes one synthetic reading takes at most (376 with today's format).
-    static let bytesPerReading = JournalLayout.recordBytes(payload: JournalRecords.encodePublication(LargestOutput.syntheticReading).count)
+    /// The journal bytes one synthetic reading takes at most: its `cleaned/` and `latest/`
+    /// records (144 each with today's format).
+    static let bytesPerReading = [LargestOutput.syntheticReading, LargestOutput.syntheticLatest]
+        .map { JournalLayout.recordBytes(payload: JournalRecords.encodePublication($0).count) }.reduce(0, +)
 
     /// The bytes of the ring one fill may take: half of it, less one segment.
     static func share(of layout: JournalLayout) -> Int { max(0, layout.ringBytes / 2 - layout.segmentSize) }

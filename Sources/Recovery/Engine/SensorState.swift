@@ -462,13 +462,13 @@ struct SensorState: Codable, Sendable {
 
     private mutating func publish(_ cleaned: ReleasedReading, _ out: inout Output) {
         let payload = cleaned.render()
-        out.emit(.cleaned, topics.cleaned, payload)
+        out.emit(.cleaned, topics.cleaned, cleaned, payload)
         // The last value, retained: a reading newer by `ts` than the one there, or the real
         // reading for that same `ts` restating its estimate; never an older one.
         let floor = latestTs ?? lastAnchor.map { $0.ts - 1 } ?? .min
         if out.configuration.withoutLatest != true, cleaned.ts > floor || (cleaned.ts == floor && cleaned.quality == .restated) {
             latestTs = cleaned.ts
-            out.emit(.latest, topics.latest, payload, retain: true)
+            out.emit(.latest, topics.latest, cleaned, payload, retain: true)
         }
         summary.published(cleaned.quality, seq: cleaned.seq, ts: cleaned.ts, value: cleaned.temperature)
         out.totals.countCleaned(cleaned.quality)
@@ -506,5 +506,10 @@ struct Output {
 
     mutating func emit(_ kind: Publication.Kind, _ topic: String, _ payload: [UInt8], retain: Bool = false) {
         publications.append(Publication(kind: kind, topic: topic, payload: payload, retain: retain))
+    }
+
+    /// A released reading's message, which the journal can keep as the reading.
+    mutating func emit(_ kind: Publication.Kind, _ topic: String, _ reading: ReleasedReading, _ payload: [UInt8], retain: Bool = false) {
+        publications.append(Publication(kind: kind, topic: topic, released: reading, payload: payload, retain: retain))
     }
 }

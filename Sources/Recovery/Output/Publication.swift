@@ -15,6 +15,10 @@ public struct Publication: Sendable, Equatable, Codable {
     public var topic: String
     public var payload: [UInt8]
     public var retain: Bool
+    /// The reading `payload` was rendered from, when it is one (`cleaned` and `latest`): the
+    /// journal keeps that instead of the text, a fifth of the bytes (`CompactPublication`).
+    /// Not part of the message: equality and `Codable` ignore it.
+    var released: ReleasedReading?
 
     public init(kind: Kind, topic: String, payload: [UInt8], retain: Bool = false) {
         self.kind = kind
@@ -23,6 +27,17 @@ public struct Publication: Sendable, Equatable, Codable {
         self.retain = retain
     }
 
+    init(kind: Kind, topic: String, released: ReleasedReading, payload: [UInt8], retain: Bool) {
+        self.init(kind: kind, topic: topic, payload: payload, retain: retain)
+        self.released = released
+    }
+
     /// The payload as text, for logs and tests.
     public var text: String { String(decoding: payload, as: UTF8.self) }
+
+    public static func == (a: Publication, b: Publication) -> Bool {
+        a.kind == b.kind && a.retain == b.retain && a.topic == b.topic && a.payload == b.payload
+    }
+
+    private enum CodingKeys: String, CodingKey { case kind, topic, payload, retain }
 }

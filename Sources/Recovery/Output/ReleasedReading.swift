@@ -1,6 +1,6 @@
 /// A reading the engine releases to `cleaned/<sensor_id>/temperature`, with its quality and the fields
 /// that quality carries. `render()` gives the exact payload.
-struct ReleasedReading: Equatable {
+struct ReleasedReading: Equatable, Sendable {
     var sensorID: String
     var seq: UInt64
     var ts: Int64

@@ -1,7 +1,8 @@
 import Wire
 
 /// The journal payloads of the gateway's records: a message taken from the broker
-/// (`topic length u16 LE | topic | payload`) and a publication (`kind u8 | retain u8 | message`).
+/// (`topic length u16 LE | topic | payload`) and a publication (`kind u8 | retain u8 | message`,
+/// or for a released reading `kind | 0x80`, `retain` and the reading: `CompactPublication`).
 /// Here, beside the restore, so the gateway and the fault simulator write and read one format.
 ///
 /// The `append` forms add to a buffer the caller reuses, so journaling a reading and its
@@ -36,14 +37,17 @@ public enum JournalRecords {
         return out
     }
 
-    /// Appends a publication's record payload to `out`.
+    /// Appends a publication's record payload to `out`: a released reading's message in the
+    /// compact form (`CompactPublication`), any other as its kind, retain flag and message.
     public static func appendPublication(_ p: Publication, to out: inout [UInt8]) {
+        if CompactPublication.append(p, to: &out) { return }
         out.append(p.kind.rawValue)
         out.append(p.retain ? 1 : 0)
         appendMessage(topic: p.topic, payload: p.payload, to: &out)
     }
 
     public static func decodePublication(_ bytes: [UInt8]) -> Publication? {
+        if let first = bytes.first, first & CompactPublication.marker != 0 { return CompactPublication.decode(bytes) }
         guard bytes.count >= 4, let kind = Publication.Kind(rawValue: bytes[0]),
             let (topic, payload) = decodeMessage(bytes[2...])
         else { return nil }

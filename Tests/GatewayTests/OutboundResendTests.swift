@@ -46,7 +46,7 @@ struct OutboundResendTests {
         ]
         var restarted = OutboundQueue(capacity: 100)
         for (seq, p) in journal { restarted.enqueue(seq: seq, p) }
-        restarted.dropSupersededLatest(then: [])
+        restarted.dropSupersededLatest(then: [], floor: [:])
         let kept = restarted.takeSendable(durableThrough: 8, maxInFlight: 100)
         #expect(kept.map(\.seq) == [1, 3, 4, 5, 7, 8])
         // The dropped ones count as acknowledged: once the kept ones are, the checkpoint passes all.
@@ -60,11 +60,47 @@ struct OutboundResendTests {
         // simulator, seed 265: b's older value resent after the newer one had gone out).
         var regenerating = OutboundQueue(capacity: 100)
         for (seq, p) in journal { regenerating.enqueue(seq: seq, p) }
-        regenerating.dropSupersededLatest(then: [cleaned("b", 9), latest("b", 10)])
+        regenerating.dropSupersededLatest(then: [cleaned("b", 9), latest("b", 10)], floor: [:])
         #expect(regenerating.takeSendable(durableThrough: 8, maxInFlight: 100).map(\.seq) == [1, 3, 5, 7, 8])
 
         var reconnected = OutboundQueue(capacity: 100)
         reconnected.refill(journal.map { OutboundQueue.Entry(seq: $0.0, publication: $0.1) }, complete: true)
         #expect(reconnected.takeSendable(durableThrough: 8, maxInFlight: 100).map(\.seq) == [1, 3, 4, 5, 7, 8])
+    }
+
+    @Test(
+        "a restart sends no latest/ value older than the one the restored engine knows went out: the record of that newer one may be destroyed, with nothing queued to replace it (fault simulator, aimed seed 3)"
+    )
+    func latestBelowTheEnginesIsNotSentAgain() {
+        func latest(_ sensor: String, ts: Int64) -> Publication {
+            let json = #"{"sensor_id":"\#(sensor)","seq":\#(ts),"ts":\#(ts),"temperature":52.5,"status":"normal","quality":"ok"}"#
+            return Publication(kind: .latest, topic: "latest/\(sensor)/temperature", payload: Array(json.utf8), retain: true)
+        }
+        let journal: [(UInt64, Publication)] = [(1, latest("a", ts: 100)), (2, latest("b", ts: 100)), (3, latest("c", ts: 100))]
+        // The engine knows a's value went out at 200 (its record destroyed), b's at 100, c's not at all.
+        let floor: [String: Int64] = ["a": 200, "b": 100]
+        var restarted = OutboundQueue(capacity: 100)
+        for (seq, p) in journal { restarted.enqueue(seq: seq, p) }
+        restarted.dropSupersededLatest(then: [], floor: floor)
+        #expect(restarted.takeSendable(durableThrough: 3, maxInFlight: 100).map(\.seq) == [2, 3])
+
+        // The same when the restart's queue spilled to the journal and is read back later.
+        var spilled = OutboundQueue(capacity: 1)
+        for (seq, p) in journal { spilled.enqueue(seq: seq, p) }
+        spilled.dropSupersededLatest(then: [], floor: floor)
+        var sent: [UInt64] = []
+        var id: Int32 = 1
+        while true {
+            let batch = spilled.takeSendable(durableThrough: 3, maxInFlight: 100)
+            for entry in batch {
+                sent.append(entry.seq)
+                spilled.sent(entry, messageID: MessageID(id))
+                spilled.acknowledged(messageID: MessageID(id))
+                id += 1
+            }
+            guard spilled.needsRefill, let from = spilled.spilledFrom else { break }
+            spilled.refill(journal.filter { $0.0 >= from }.map { OutboundQueue.Entry(seq: $0.0, publication: $0.1) }, complete: true)
+        }
+        #expect(sent == [2, 3])
     }
 }

@@ -43,8 +43,10 @@ struct SimOutbound {
     /// Drops from what waits each `latest/` value a later one replaces (`SupersededLatest`),
     /// after a restart has queued what the broker had not acknowledged (`later`: what the
     /// restart publishes after them).
-    mutating func dropSupersededLatest(then later: [Publication]) {
-        waiting = SupersededLatest.dropped(from: Array(waiting[head...]), then: later, publication: \.publication)
+    /// `floor`: each sensor's `latest/` time the restored engine knows, which what waits must
+    /// not go below.
+    mutating func dropSupersededLatest(then later: [Publication], floor: [String: Int64]) {
+        waiting = SupersededLatest.dropped(from: Array(waiting[head...]), then: later, floor: floor, publication: \.publication)
         head = 0
     }
 

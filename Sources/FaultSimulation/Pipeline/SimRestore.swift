@@ -24,7 +24,7 @@ struct SimRestore {
             }
         }
         let outcome = scan.finish()
-        outbound.dropSupersededLatest(then: outcome.toJournal)
+        outbound.dropSupersededLatest(then: outcome.toJournal, floor: outcome.engine.latestTimes)
         return outcome
     }
 }

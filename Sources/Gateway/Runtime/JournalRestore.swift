@@ -108,7 +108,7 @@ struct JournalRestore {
             }
         }
         var outcome = scan.finish()
-        outbound.dropSupersededLatest(then: outcome.toJournal)
+        outbound.dropSupersededLatest(then: outcome.toJournal, floor: outcome.engine.latestTimes)
         if let end = lost.map(\.upperBound).max(), end &+ 1 >= next {
             // Acknowledged output the journal no longer holds, at its end: no stream can show
             // what went out, so no stream's next gap is filled (`journalLostOutput`).

@@ -95,17 +95,24 @@ struct OutboundQueue {
     /// Drops from what waits each `latest/` value a later one for the same topic replaces
     /// (`SupersededLatest`), after a restart has queued what the broker had not acknowledged (`later`: what the
     /// restart publishes after them).
-    mutating func dropSupersededLatest(then later: [Publication]) {
-        waiting = SupersededLatest.dropped(from: Array(waiting[head...]), then: later, publication: \.publication)
+    /// `floor`: each sensor's `latest/` time the restored engine knows, which what waits, here
+    /// and spilled, must not go below.
+    mutating func dropSupersededLatest(then later: [Publication], floor: [String: Int64]) {
+        latestFloor = spilledFrom == nil ? [:] : floor
+        waiting = SupersededLatest.dropped(from: Array(waiting[head...]), then: later, floor: floor, publication: \.publication)
         head = 0
     }
+
+    /// The restart's `latest/` floor, kept while spilled publications it queued wait in the journal.
+    private var latestFloor: [String: Int64] = [:]
 
     /// Reloads spilled publications once the in-memory queue has drained.
     var needsRefill: Bool { spilledFrom != nil && waitingCount == 0 }
 
     mutating func refill(_ entries: [Entry], complete: Bool) {
         if let last = entries.last { spilledFrom = complete ? nil : last.seq + 1 } else if complete { spilledFrom = nil }
-        waiting.append(contentsOf: SupersededLatest.dropped(from: entries, publication: \.publication))
+        waiting.append(contentsOf: SupersededLatest.dropped(from: entries, floor: latestFloor, publication: \.publication))
+        if spilledFrom == nil { latestFloor = [:] }
     }
 
     /// Every publication with a seq at or below this has been acknowledged (given `journalWritten`,

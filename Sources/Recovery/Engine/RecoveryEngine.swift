@@ -207,6 +207,14 @@ public struct RecoveryEngine: Codable, Sendable {
         sensors[i].latestTs = max(sensors[i].latestTs ?? ts, ts)
     }
 
+    /// The `ts` of each sensor's last value on `latest/`, as far as this engine knows: what a
+    /// restart's resent `latest/` values must not go below (`SupersededLatest`).
+    public var latestTimes: [String: Int64] {
+        var out: [String: Int64] = [:]
+        for s in sensors { if let ts = s.latestTs { out[s.id] = ts } }
+        return out
+    }
+
     /// The earliest time a `tick` would do anything; nil when nothing is pending. Mutating only
     /// to correct the order of its derived deadline queue (see `DeadlineQueue`).
     public mutating func nextDeadline() -> Int64? {

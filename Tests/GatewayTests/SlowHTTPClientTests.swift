@@ -51,6 +51,41 @@ struct SlowHTTPClientTests {
         await scenario.watcher.close()
     }
 
+    @Test("SIGTERM ends the gateway with its drain though a client never reads the status page it asked for")
+    func exitDespiteClientThatNeverReads() async throws {
+        let port = LoopbackNetwork.freePort()
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--http", "127.0.0.1:\(port)"], answersResends: false)
+        defer { scenario.cleanUp() }
+        try await waitUntil("the HTTP endpoint", timeout: .seconds(600)) { (try? await HTTPGet.fetch(port: port, path: "/healthz"))?.status == 200 }
+        // 2,000 sensors: a status page of about 120 KB.
+        for i in 0..<2000 {
+            try scenario.fleet.measure("sensor-\(i)", seq: 0, ts: 1_795_660_000_000, temperature: 52)
+        }
+        try await scenario.watcher.recorder.wait(for: "2,000 cleaned") { $0.messages.count >= 2000 }
+
+        let reader = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(reader) }
+        var small: Int32 = 1024
+        setsockopt(reader, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        #expect(LoopbackNetwork.connect(reader, port: port))
+        // A hundred requests at once (HTTP/1.1 pipelining): 12 MB of pages to write, more than
+        // the kernel takes off the server's hands (its send buffer grows to 4 MB), of which the
+        // answer to the first has begun (its first bytes are here); the rest stays unread, so the
+        // server is stuck writing them for as long as this client lives.
+        for _ in 0..<100 { _ = send(reader, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27, Int32(MSG_NOSIGNAL)) }
+        let first = await onOwnThread { () -> [UInt8] in
+            var bytes = [UInt8](repeating: 0, count: 16)
+            let got = recv(reader, &bytes, bytes.count, Int32(MSG_WAITALL))
+            return Array(bytes.prefix(max(0, got)))
+        }
+        #expect(first.count == 16 && String(decoding: first.prefix(8), as: UTF8.self) == "HTTP/1.1")
+
+        // Without the shutdown's close of connections left open, the exit waited for this client.
+        #expect(try await scenario.gateway.terminate(timeout: .seconds(120)) == 0)
+        await scenario.fleet.close()
+        await scenario.watcher.close()
+    }
+
     @Test("more dripping clients than connection slots: each is closed when its request head is late, and /healthz answers")
     func moreDrippersThanSlots() async throws {
         let port = LoopbackNetwork.freePort()

@@ -70,10 +70,10 @@ public final class GatewayProcess: Sendable {
     private let connectionsSeen = Mutex(0)
     private var connections: Int { connectionsSeen.withLock { $0 } }
 
-    /// Sends SIGTERM and waits for the exit status.
-    public func terminate() async throws -> Int32? {
+    /// Sends SIGTERM and waits for the exit status (a timeout is an error, and the process is killed).
+    public func terminate(timeout: Duration = .seconds(30)) async throws -> Int32? {
         child.signal(SIGTERM)
-        try await child.wait(timeout: .seconds(30))
+        try await child.wait(timeout: timeout)
         return child.exitCode
     }
 

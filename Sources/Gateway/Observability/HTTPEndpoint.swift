@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import NIOCore
 import Logging
 import ServiceLifecycle
 
@@ -26,6 +27,9 @@ public struct HTTPEndpoint: Service {
         /// A connection whose request head has not fully arrived this long after its accept is
         /// closed (`RequestHeadDeadline`): clients that drip a request hold a slot no longer.
         public var requestHeadDeadline: Duration = .seconds(5)
+        /// How long answers in flight may take once the endpoint stops; connections open after
+        /// that are closed (`OpenConnections`), so a client that does not read cannot hold the exit.
+        public var shutdownGrace: Duration = .seconds(2)
         public init() {}
     }
 
@@ -91,11 +95,13 @@ public struct HTTPEndpoint: Service {
     /// returns false, to retry; any other failure is logged and the gateway carries on without HTTP.
     private func serve() async throws -> Bool {
         let (host, logger, bindState, headDeadline) = (self.host, self.logger, self.bindState, limits.requestHeadDeadline)
+        let connections = OpenConnections()
         let app = Application(
             responder: EndpointResponder(handler: handler),
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: [RequestHeadDeadline(deadline: .init(headDeadline))], idleTimeout: .init(limits.idleTimeout))),
+                    additionalChannelHandlers: [connections.tracker(), RequestHeadDeadline(deadline: .init(headDeadline))],
+                    idleTimeout: .init(limits.idleTimeout))),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "sensor-gateway", backlog: 256,
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
@@ -106,7 +112,19 @@ public struct HTTPEndpoint: Service {
             logger: logger
         )
         do {
-            try await app.run()
+            // Stopped (the group's graceful shutdown, after the drain; or a move's cancellation),
+            // the server waits for its open connections: a client that does not read its answer
+            // would hold the gateway's exit, so what is still open after `shutdownGrace` is closed.
+            let grace = TimeAmount(limits.shutdownGrace)
+            try await withTaskCancellationHandler {
+                try await withGracefulShutdownHandler {
+                    try await app.run()
+                } onGracefulShutdown: {
+                    connections.closeAll(after: grace)
+                }
+            } onCancel: {
+                connections.closeAll(after: grace)
+            }
         } catch {
             bindState.noteStopped()
             if "\(error)".contains(String(cString: strerror(EADDRINUSE))) && !Task.isShuttingDownGracefully { return false }

@@ -362,6 +362,17 @@ public final class MQTTClient: Sendable {
         queue.finish()
     }
 
+    /// `disconnect()` for a caller that may block (start-up, before any task runs): blocks the
+    /// calling thread until the network thread has ended, or `timeout`.
+    public func disconnectBlocking(timeout: Duration = .seconds(5)) {
+        let wasRunning = running.withLock { r in
+            defer { r = false }
+            return r
+        }
+        if wasRunning { stop(timeout: timeout) }
+        queue.finish()
+    }
+
     /// `disconnect()`'s blocking part, on a thread of its own.
     private func stop(timeout: Duration) {
         let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000

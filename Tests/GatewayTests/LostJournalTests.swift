@@ -97,6 +97,68 @@ struct LostJournalTests {
     }
 
     @Test(
+        "a data folder put back from a backup taken while the gateway was stopped (whole, only older): the broker's retained latest/ values show it, it is reported, and each sensor's jump is one gap flagged journal_damaged; nothing published since the backup comes out again, and latest/ does not step back (found black-box: seqs published ok came out again as synthetic, latest/ stepped back, /healthz ok)"
+    )
+    func folderFromABackupTakenWhileStopped() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "backup-watcher", filters: ["cleaned/#", "latest/#"])
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let sensors = ["b0", "b1", "b2"]
+        func run(_ seqs: Range<UInt64>) async throws -> InProcessGateway {
+            let gateway = try await InProcessGateway.start(broker, in: dir, id: "backup")
+            for seq in seqs {
+                for id in sensors { try fleet.measure(id, seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: 52) }
+            }
+            try await watcher.recorder.wait(for: "seq \(seqs.upperBound - 1) cleaned", timeout: .seconds(120)) {
+                Set(
+                    $0.messages.filter { $0.topic.hasPrefix("cleaned/") }.compactMap(CleanedReading.init).filter { $0.seq == seqs.upperBound - 1 }.map(
+                        \.sensorID)
+                )
+                .count == sensors.count
+            }
+            try await gateway.stop()
+            return gateway
+        }
+        let first = try await run(0..<50)
+        let data = first.configuration.dataDirectory
+        let backup = dir.file("backup")
+        try FileManager.default.copyItem(atPath: data, toPath: backup)  // stopped: a whole copy
+        _ = try await run(50..<150)
+        try FileManager.default.removeItem(atPath: data)
+        try FileManager.default.moveItem(atPath: backup, toPath: data)
+        let before = await watcher.recorder.messages.count
+
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "backup")
+        let damage = restarted.status.snapshot.journalDamage
+        #expect(damage.contains { $0.contains("retained latest/ values of 3 sensors are past what the journal holds") }, "\(damage)")
+        for seq in UInt64(150)..<153 {
+            for id in sensors { try fleet.measure(id, seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: 52) }
+        }
+        try await watcher.recorder.wait(for: "seq 152 cleaned after the restart", timeout: .seconds(120)) {
+            Set($0.messages.filter { $0.topic.hasPrefix("cleaned/") }.compactMap(CleanedReading.init).filter { $0.seq == 152 }.map(\.sensorID)).count
+                == sensors.count
+        }
+        try await restarted.stop()
+        await fleet.close()
+        await watcher.close()
+
+        let after = await watcher.recorder.messages[before...]
+        let cleaned = after.filter { $0.topic.hasPrefix("cleaned/") }.compactMap(CleanedReading.init)
+        let latest = after.filter { $0.topic.hasPrefix("latest/") }.compactMap { try? WireJSON.decode(CleanedReading.self, from: $0.payload) }
+        for id in sensors {
+            let stream = cleaned.filter { $0.sensorID == id }
+            #expect(
+                stream.map { "\($0.seq):\($0.quality.rawValue):\($0.reason ?? "-")" } == ["50:gap:journal_damaged", "150:ok:-", "151:ok:-", "152:ok:-"],
+                "\(id)")
+            #expect(stream.first?.toSeq == 149)
+            #expect(latest.filter { $0.sensorID == id }.map(\.seq) == [150, 151, 152], "latest/ of \(id) after the restart")
+        }
+    }
+
+    @Test(
         "a restart without the engine snapshot after the ring has reclaimed records reports the missing snapshot (/healthz degraded) and republishes nothing: the rebuilt engine's output is reconciled with the journaled one"
     )
     func missingSnapshotIsReported() async throws {

@@ -110,4 +110,36 @@ struct LatestValueTests {
         h.send(seq: 3)
         #expect(Self.latestTimes(h.log) == [Self.ts(3)])
     }
+    @Test(
+        "the broker's retained latest/ past what the engine released (a data folder put back from an older copy): that stream's jump is one journal_damaged gap, and latest/ stays at the broker's; streams behind it, of another boot or unknown are left alone"
+    )
+    func publishedBeyondJournal() {
+        var h = Harness()
+        for seq in 0..<5 {
+            h.send("a", seq: seq, boot: 1)
+            h.send("b", seq: seq, boot: 1)
+            h.send("c", seq: seq, boot: 2)
+        }
+        h.advance(3000)
+        let ahead = h.engine.publishedBeyondJournal([
+            "a": .init(seq: 9, ts: Self.ts(9), boot: 1),  // published up to 9; the engine released 0-4
+            "b": .init(seq: 4, ts: Self.ts(4), boot: 1),  // what the engine released: whole
+            "c": .init(seq: 9, ts: Self.ts(9), boot: 1),  // another boot
+            "z": .init(seq: 9, ts: Self.ts(9), boot: 1),  // unknown here
+        ])
+        #expect(ahead == ["a"])
+        var out: [Publication] = []
+        for seq in 10..<12 {
+            out += h.send("a", seq: seq, boot: 1)
+            out += h.send("b", seq: seq, boot: 1)
+        }
+        out += h.advance(3000)
+        out += h.advance(3000)
+        let a = out.cleaned.filter { $0.json["sensor_id"] as? String == "a" }
+        #expect(a.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" } == ["5:gap:journal_damaged", "10:ok:-", "11:ok:-"])
+        let b = out.cleaned.filter { $0.json["sensor_id"] as? String == "b" }
+        #expect(
+            b.map { "\($0.seq ?? -1):\($0.quality ?? "?")" } == ["5:synthetic", "6:synthetic", "7:synthetic", "8:synthetic", "9:synthetic", "10:ok", "11:ok"])
+        #expect(Self.latestTimes(out.filter { $0.topic == "latest/a/temperature" }) == [Self.ts(10), Self.ts(11)])
+    }
 }

@@ -16,7 +16,7 @@ import Recovery
 /// as a warning (`ConfigurationWarnings`).
 enum FillBudget {
     /// The journal bytes one synthetic reading takes at most: its `cleaned/` and `latest/`
-    /// records (144 each with today's format).
+    /// records (136 each, 272 in all, with today's format).
     static let bytesPerReading = [LargestOutput.syntheticReading, LargestOutput.syntheticLatest]
         .map { JournalLayout.recordBytes(payload: JournalRecords.encodePublication($0).count) }.reduce(0, +)
 

@@ -12,9 +12,6 @@ import Synchronization
 final class OpenConnections: Sendable {
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    /// How many are open now.
-    var count: Int { channels.withLock { $0.count } }
-
     /// A handler for a new connection's pipeline that keeps it in this set while it is open.
     func tracker() -> any RemovableChannelHandler { Tracker(set: self) }
 

@@ -57,7 +57,7 @@ final class BrokerSession {
         output = try MQTTClient(outbound, onEvents: { inbox.push(.output, $0, generation: generation) })
     }
 
-    private static func base(_ c: GatewayConfiguration, clientID: String) -> MQTTConfiguration {
+    static func base(_ c: GatewayConfiguration, clientID: String) -> MQTTConfiguration {
         var m = MQTTConfiguration(host: c.brokerHost, port: c.brokerPort, clientID: clientID)
         // Readings (input) and replay requests (output) alike: no message the broker hands over
         // may be larger than the gateway would ever keep.

@@ -95,7 +95,9 @@ public final class GatewayService {
         ingest = opened.ingest
 
         var outbound = OutboundQueue(capacity: outboundCapacity)
-        let restored = try JournalRestore(configuration: configuration, logger: logger).run(ingest, outbound: &outbound, snapshot: opened.snapshot.wait)
+        let published = BrokerLatest.read(configuration, logger: logger)
+        let restored = try JournalRestore(configuration: configuration, logger: logger).run(
+            ingest, outbound: &outbound, published: published, snapshot: opened.snapshot.wait)
         ingest.resume(after: restored.lastTime)
         let (inputFrom, publicationsThrough, checkpoint) = ingest.withJournal { j in (j.nextSeq, j.nextSeq - 1, j.checkpoint.value ?? 0) }
         logger.info(

@@ -34,9 +34,10 @@ struct JournalRestore {
     }
 
     /// Restores; unacknowledged publications go into `outbound`. `snapshot` gives the engine
-    /// snapshot on disk (loaded while the journal was opened).
+    /// snapshot on disk (loaded while the journal was opened); `published`, the broker's
+    /// retained `latest/` values (`BrokerLatest`), which output past the journal shows in.
     func run(
-        _ ingest: IngestJournal, outbound: inout OutboundQueue,
+        _ ingest: IngestJournal, outbound: inout OutboundQueue, published: [String: RecoveryEngine.PublishedLatest] = [:],
         snapshot loadSnapshot: () throws -> EngineSnapshot?
     ) throws -> Result {
         let (oldest, next, acknowledged, lost) = ingest.withJournal { j in (j.oldestSeq, j.nextSeq, j.checkpoint.value ?? 0, j.report.lostSeqs) }
@@ -108,6 +109,15 @@ struct JournalRestore {
             }
         }
         var outcome = scan.finish()
+        let ahead = outcome.engine.publishedBeyondJournal(published)
+        if let first = ahead.first, let value = published[first] {
+            // Journaled before it was sent, output never gets past a whole journal: this one is
+            // older than what went out (a backup put back), and nothing in it says so.
+            let older =
+                "the broker's retained latest/ values of \(ahead.count) sensors are past what the journal holds (\(first) at seq \(value.seq)): the data folder is older than what the gateway published (a copy put back?); each such sensor's jump over the seqs it missed is published as one gap flagged journal_damaged, not filled or published again"
+            damage.append(older)
+            logger.error("journal older than the published output", metadata: ["damage": "\(older)"])
+        }
         outbound.dropSupersededLatest(then: outcome.toJournal, floor: outcome.engine.latestTimes)
         if let end = lost.map(\.upperBound).max(), end &+ 1 >= next {
             // Acknowledged output the journal no longer holds, at its end: no stream can show

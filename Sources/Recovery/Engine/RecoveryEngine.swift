@@ -207,6 +207,36 @@ public struct RecoveryEngine: Codable, Sendable {
         sensors[i].latestTs = max(sensors[i].latestTs ?? ts, ts)
     }
 
+    /// A sensor's last value on `latest/` as the broker holds it (retained), read at a restart.
+    public struct PublishedLatest: Sendable, Equatable {
+        public var seq: UInt64
+        public var ts: Int64
+        public var boot: Int64?
+        public init(seq: UInt64, ts: Int64, boot: Int64?) {
+            self.seq = seq
+            self.ts = ts
+            self.boot = boot
+        }
+    }
+
+    /// Takes the broker's retained `latest/` values (by sensor id) at a restart, and returns the
+    /// sensors whose value is past what this engine has released in the same boot: output its
+    /// journal does not hold went out (the data folder is older than what was published, a
+    /// backup put back). Journaled before it is sent, output never gets ahead of a journal that
+    /// is whole. Each such stream's next gap is one `gap` flagged `journal_damaged` (as after
+    /// `journalLostOutput`), never estimates for seqs consumers hold as real readings, and its
+    /// `latest/` does not go below the broker's.
+    public mutating func publishedBeyondJournal(_ published: [String: PublishedLatest]) -> [String] {
+        var ahead: [String] = []
+        for (id, value) in published {
+            guard let i = index[id], sensors[i].started, sensors[i].boot == value.boot, value.seq >= sensors[i].nextSeq else { continue }
+            sensors[i].lostOutputFrom = sensors[i].nextSeq
+            sensors[i].latestTs = max(sensors[i].latestTs ?? value.ts, value.ts)
+            ahead.append(id)
+        }
+        return ahead.sorted()
+    }
+
     /// The `ts` of each sensor's last value on `latest/`, as far as this engine knows: what a
     /// restart's resent `latest/` values must not go below (`SupersededLatest`).
     public var latestTimes: [String: Int64] {

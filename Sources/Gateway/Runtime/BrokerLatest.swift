@@ -1,0 +1,102 @@
+import Logging
+import MQTT
+import Recovery
+import Synchronization
+import Waiting
+import Wire
+
+/// What the broker's retained `latest/` values say the gateway published last, per sensor: read
+/// once at start-up, before the engine is restored, on a short connection of its own.
+///
+/// Output is journaled before it is sent, so no retained `latest/` value gets past what a whole
+/// journal holds. A data folder put back from an older copy cannot know what went out after it;
+/// the broker can (`RecoveryEngine.publishedBeyondJournal`, OPERATIONS.md "Backups").
+///
+/// Optional, and it never stops the start: with `latest off`, without a broker within
+/// `connectTimeoutMs`, or where the broker's ACL does not let the gateway read `latest/#`,
+/// nothing is known (logged) and the start goes on as before. The retained values come right
+/// after the subscription's acknowledgement; `quietMs` without one more ends the reading.
+enum BrokerLatest {
+    static func read(
+        _ configuration: GatewayConfiguration, logger: Logger, connectTimeoutMs: Int64 = 5000, quietMs: Int64 = 500, limitMs: Int64 = 15_000
+    ) -> [String: RecoveryEngine.PublishedLatest] {
+        guard configuration.engine.withoutLatest != true else { return [:] }
+        var settings = BrokerSession.base(configuration, clientID: configuration.effectiveClientID + "-latest")
+        settings.cleanSession = true
+        let seen = Seen()
+        let client: MQTTClient
+        do {
+            client = try MQTTClient(settings, onEvents: { seen.add($0) })
+            try client.start()
+        } catch {
+            logger.warning("cannot read the broker's retained latest/ values to check the journal against them", metadata: ["error": "\(error)"])
+            return [:]
+        }
+        defer { client.disconnectBlocking(timeout: .seconds(2)) }
+        guard seen.wait(atMost: connectTimeoutMs, until: { $0.connected }) else {
+            logger.notice(
+                "the broker is not reachable yet: the journal is not checked against its retained latest/ values",
+                metadata: ["waited_ms": "\(connectTimeoutMs)"])
+            return [:]
+        }
+        let filter = Topics.latest("+")
+        do {
+            try client.subscribe(filter)
+        } catch {
+            logger.warning("cannot read the broker's retained latest/ values", metadata: ["error": "\(error)"])
+            return [:]
+        }
+        guard seen.wait(atMost: connectTimeoutMs, until: { $0.subscribed != nil }), seen.state.subscribed == true else {
+            logger.warning(
+                "the broker did not let the gateway read latest/# (its ACL): the journal is not checked against the retained latest/ values (deploy/mosquitto.acl grants it)"
+            )
+            return [:]
+        }
+        let deadline = Clocks.monotonicMilliseconds() + limitMs
+        while Clocks.monotonicMilliseconds() < deadline {
+            let count = seen.state.messages.count
+            if !seen.wait(atMost: quietMs, until: { $0.messages.count != count }) { break }
+        }
+        var out: [String: RecoveryEngine.PublishedLatest] = [:]
+        for message in seen.state.messages where message.retain {
+            guard let m = try? WireJSON.decode(CleanedReading.self, from: message.payload), message.topic == Topics.latest(m.sensorID) else { continue }
+            out[m.sensorID] = .init(seq: m.seq, ts: m.ts, boot: m.boot)
+        }
+        return out
+    }
+
+    /// What the connection reported, for the start-up thread to wait on.
+    private final class Seen: Sendable {
+        struct State {
+            var connected = false
+            /// nil until answered; false when refused.
+            var subscribed: Bool?
+            var messages: [MQTTMessage] = []
+        }
+
+        private let current = Mutex(State())
+        private let changed = MonotonicCondition()
+
+        var state: State { current.withLock { $0 } }
+
+        func add(_ events: [MQTTEvent]) {
+            current.withLock { s in
+                for event in events {
+                    switch event {
+                    case .connected: s.connected = true
+                    case .subscribed: s.subscribed = true
+                    case .subscriptionRefused: s.subscribed = false
+                    case .message(let m): s.messages.append(m)
+                    default: break
+                    }
+                }
+            }
+            changed.broadcast()
+        }
+
+        /// Waits until `ready` holds, `milliseconds` at most; returns whether it does.
+        func wait(atMost milliseconds: Int64, until ready: @escaping (State) -> Bool) -> Bool {
+            changed.wait(atMost: milliseconds) { current.withLock { ready($0) } }
+        }
+    }
+}

@@ -2,7 +2,8 @@ import Recovery
 
 /// libFuzzer entry point: the bytes script a few sensors' readings and clock ticks. The engine
 /// must never trap, and what the messages cost in output is bounded (the hostile-sender promise):
-/// synthetic readings by each sensor's allowance, everything else by a few per message or tick.
+/// synthetic readings by each sensor's allowance, `latest/` copies by the readings published,
+/// everything else by a few per message or tick.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEngine(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     var c = EngineConfiguration()
@@ -61,6 +62,8 @@ public func fuzzEngine(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let minutes = Int((now - start) / 60_000) + 1
     precondition(tally.synthetic <= lives * (2 * Int(c.maxFill)) + 4 * Int(c.maxFill) * minutes, "\(tally.synthetic) synthetic readings")
     precondition(tally.aggregates <= 2 * (tally.synthetic + tally.otherReadings) + messages, "\(tally.aggregates) aggregates")
+    // `latest/` is a copy of a cleaned reading, at most one per reading published.
+    precondition(tally.latest <= tally.synthetic + tally.otherReadings, "\(tally.latest) latest/ values")
     precondition(
         tally.otherReadings + tally.other <= 8 * messages + 12 * ticks,
         "\(tally.otherReadings + tally.other) publications for \(messages) messages and \(ticks) ticks")
@@ -69,7 +72,7 @@ public func fuzzEngine(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
 
 /// Publications by what bounds them.
 private struct Tally {
-    var synthetic = 0, otherReadings = 0, aggregates = 0, other = 0
+    var synthetic = 0, otherReadings = 0, aggregates = 0, latest = 0, other = 0
     private let marker = Array("\"quality\":\"synthetic\"".utf8)
 
     mutating func count(_ out: [Publication]) {
@@ -82,6 +85,7 @@ private struct Tally {
                         .contains { p.payload[$0..<$0 + marker.count].elementsEqual(marker) }
                 if isSynthetic { synthetic += 1 } else { otherReadings += 1 }
             case .aggregate: aggregates += 1
+            case .latest: latest += 1
             default: other += 1
             }
         }

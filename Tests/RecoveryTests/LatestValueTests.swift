@@ -111,7 +111,7 @@ struct LatestValueTests {
         #expect(Self.latestTimes(h.log) == [Self.ts(3)])
     }
     @Test(
-        "the broker's retained latest/ past what the engine released (a data folder put back from an older copy): that stream's jump is one journal_damaged gap, and latest/ stays at the broker's; streams behind it, of another boot or unknown are left alone"
+        "the broker's retained latest/ past what the engine released (a data folder put back from an older copy): that stream's jump is one journal_damaged gap, also when the sensor rebooted since (the new epoch's), and latest/ stays at the broker's; streams behind it, an older boot's value or unknown sensors are left alone"
     )
     func publishedBeyondJournal() {
         var h = Harness()
@@ -119,19 +119,22 @@ struct LatestValueTests {
             h.send("a", seq: seq, boot: 1)
             h.send("b", seq: seq, boot: 1)
             h.send("c", seq: seq, boot: 2)
+            h.send("d", seq: seq, boot: 1)
         }
         h.advance(3000)
         let ahead = h.engine.publishedBeyondJournal([
             "a": .init(seq: 9, ts: Self.ts(9), boot: 1),  // published up to 9; the engine released 0-4
             "b": .init(seq: 4, ts: Self.ts(4), boot: 1),  // what the engine released: whole
-            "c": .init(seq: 9, ts: Self.ts(9), boot: 1),  // another boot
+            "c": .init(seq: 3, ts: Self.ts(3), boot: 1),  // an older boot, published before
+            "d": .init(seq: 9, ts: Self.ts(20), boot: 2),  // rebooted since, and its new epoch went out
             "z": .init(seq: 9, ts: Self.ts(9), boot: 1),  // unknown here
         ])
-        #expect(ahead == ["a"])
+        #expect(ahead == ["a", "d"])
         var out: [Publication] = []
         for seq in 10..<12 {
             out += h.send("a", seq: seq, boot: 1)
             out += h.send("b", seq: seq, boot: 1)
+            out += h.send("d", seq: seq, ts: Self.ts(21 + seq), boot: 2)
         }
         out += h.advance(3000)
         out += h.advance(3000)
@@ -141,5 +144,7 @@ struct LatestValueTests {
         #expect(
             b.map { "\($0.seq ?? -1):\($0.quality ?? "?")" } == ["5:synthetic", "6:synthetic", "7:synthetic", "8:synthetic", "9:synthetic", "10:ok", "11:ok"])
         #expect(Self.latestTimes(out.filter { $0.topic == "latest/a/temperature" }) == [Self.ts(10), Self.ts(11)])
+        let d = out.cleaned.filter { $0.json["sensor_id"] as? String == "d" }
+        #expect(d.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" } == ["0:gap:journal_damaged", "10:ok:-", "11:ok:-"])
     }
 }

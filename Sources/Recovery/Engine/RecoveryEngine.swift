@@ -220,17 +220,26 @@ public struct RecoveryEngine: Codable, Sendable {
     }
 
     /// Takes the broker's retained `latest/` values (by sensor id) at a restart, and returns the
-    /// sensors whose value is past what this engine has released in the same boot: output its
-    /// journal does not hold went out (the data folder is older than what was published, a
-    /// backup put back). Journaled before it is sent, output never gets ahead of a journal that
-    /// is whole. Each such stream's next gap is one `gap` flagged `journal_damaged` (as after
+    /// sensors whose value is past what this engine has released (a later seq in the same boot,
+    /// or a later `ts` from another epoch): output its journal does not hold went out (the data
+    /// folder is older than what was published, a backup put back). Journaled before it is
+    /// sent, output never gets ahead of a journal that is whole. Each such stream's next gap (in
+    /// the same epoch, or in the next one) is one `gap` flagged `journal_damaged` (as after
     /// `journalLostOutput`), never estimates for seqs consumers hold as real readings, and its
     /// `latest/` does not go below the broker's.
     public mutating func publishedBeyondJournal(_ published: [String: PublishedLatest]) -> [String] {
         var ahead: [String] = []
         for (id, value) in published {
-            guard let i = index[id], sensors[i].started, sensors[i].boot == value.boot, value.seq >= sensors[i].nextSeq else { continue }
-            sensors[i].lostOutputFrom = sensors[i].nextSeq
+            guard let i = index[id], sensors[i].started else { continue }
+            if sensors[i].boot == value.boot, value.seq >= sensors[i].nextSeq {
+                sensors[i].lostOutputFrom = sensors[i].nextSeq
+            } else if let last = sensors[i].latestTs, value.ts > last {
+                // Newer than anything this journal published, from another epoch (the sensor
+                // rebooted or reset since): the seqs of the epoch that follows may have gone out.
+                sensors[i].lostNextEpoch = true
+            } else {
+                continue
+            }
             sensors[i].latestTs = max(sensors[i].latestTs ?? value.ts, value.ts)
             ahead.append(id)
         }

@@ -67,6 +67,11 @@ struct SensorState: Codable, Sendable {
     /// The `ts` of the reading last published on `latest/` (nil: none yet, or a snapshot from
     /// before `latest/`), which only moves forward, across epochs too.
     var latestTs: Int64?
+    /// Set at a restart that found this sensor's `latest/` on the broker newer than anything
+    /// its journal published, from another epoch (a reboot or a reset since the data folder's
+    /// copy): the next epoch's first gap is one `gap` flagged `journal_damaged`, as its seqs may
+    /// have gone out. nil once used (and in snapshots from before it).
+    var lostNextEpoch: Bool?
 
     init(id: String, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -313,6 +318,10 @@ struct SensorState: Codable, Sendable {
         history.removeAll()
         asked = nil
         openFill = nil
+        if lostNextEpoch == true {
+            lostOutputFrom = 0
+            lostNextEpoch = nil
+        }
     }
 
     // MARK: - Release

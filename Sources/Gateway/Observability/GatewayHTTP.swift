@@ -52,7 +52,7 @@ public enum GatewayHTTP {
                     warnings.append(
                         WireJSON.quoted(
                             "journal damage found at start (\(s.journalDamage.count) problem(s), first: \(s.journalDamage[0])); "
-                                + "run `sensor-gateway journal verify` for the details"))
+                                + "the gateway's log names each; `sensor-gateway journal verify` shows the damage in the journal's files"))
                 }
                 if s.clockOffsetMs < -JournalClock.stepToleranceMs {
                     warnings.append(

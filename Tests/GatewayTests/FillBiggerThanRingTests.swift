@@ -104,7 +104,7 @@ struct FillBiggerThanRingTests {
     }
 
     @Test(
-        "1 MiB journal: jumps of 20,000 and 60,000 seqs stream out whole and flagged while three other sensors stream on; a SIGTERM mid-fill drains without finishing the fill and a restart finishes it"
+        "1 MiB journal: jumps of 20,000 and 60,000 seqs stream out whole and flagged while three other sensors stream on; a SIGTERM as a fill begins drains without finishing it and a restart finishes it"
     )
     func fillStreamsAsTheRingDrains() async throws {
         let scenario = try await GatewayScenario.start(
@@ -129,27 +129,21 @@ struct FillBiggerThanRingTests {
         try await waitForJ(Int(20 + Self.jump), "the first fill of \(Self.jump) and the readings after it")
         let streamedDuringFill = streamers.sent.withLock { $0["n0"] ?? 0 }
 
-        // The second jump, stopped with SIGTERM once its fill is streaming.
+        // The second jump, stopped with SIGTERM before its fill can go out.
         let second = 30 + Self.jump
         try sendJ((20 + Self.jump)..<second)
         try await waitForJ(Int(second), "j's readings before the second jump")
         try sendJ((second + Self.secondJump)..<(second + Self.secondJump + 10))
-        // SIGTERM once 1,000 of the second fill are journaled, as the gateway itself counts them:
-        // the watcher's copy of the stream lags behind the fill, and on a busy machine it once
-        // counted its first 1,000 only after the whole fill was out (compact journal records let
-        // the 1 MiB ring take more of it at once).
-        let port = try #require(scenario.gateway.httpPort)
-        try await waitUntil("the second fill to start streaming", timeout: .seconds(180)) {
-            guard let metrics = try? await HTTPGet.fetch(port: port, path: "/metrics") else { return false }
-            let line = metrics.body.split(separator: "\n").first { $0.hasPrefix("sensor_gateway_cleaned_total{quality=\"synthetic\"} ") }
-            return (line?.split(separator: " ").last.flatMap { Double($0) } ?? 0) >= Double(Self.jump + 1000)
-        }
-        // The broker is frozen before the SIGTERM, so nothing more is acknowledged: the rest of
-        // the fill (tens of MiB of publications) cannot pass through a 1 MiB ring during the drain,
-        // whatever the machine's pace (on an idle machine an unfrozen drain once finished it). The
-        // drain's turns are limited to `drainLimitMs` (3 s) and the whole drain is budgeted to
-        // end within 10 s, under the unit's `TimeoutStopSec` (15 s); its duration is measured by
-        // hand (docs/RELIABILITY.md), not asserted here.
+        // The broker is frozen as soon as the jump's readings are sent, before their fill can be
+        // acknowledged: waiting to see the fill stream (on the watcher, or on the gateway's own
+        // count) raced it, and twice in fresh-clone CI runs the whole 60,000-seq fill was out
+        // first (compact journal records let the 1 MiB ring take more of it at once). Frozen,
+        // nothing more is acknowledged: the fill (tens of MiB of publications) cannot pass through
+        // a 1 MiB ring during the drain, whatever the machine's pace; it is journaled as far as the
+        // ring takes it, or, had the readings not reached the gateway yet, comes with them at the
+        // restart. The drain's turns are limited to `drainLimitMs` (3 s) and the whole drain is
+        // budgeted to end within 10 s, under the unit's `TimeoutStopSec` (15 s); its duration is
+        // measured by hand (docs/RELIABILITY.md), not asserted here.
         scenario.broker.pause()
         let code: Int32?
         do {
@@ -161,7 +155,7 @@ struct FillBiggerThanRingTests {
         scenario.broker.resume()
         #expect(code == 0, "the drain exits 0")
         let coveredAtStop = try await Self.coveredThroughNow(tally, watcher, marker: "stopped")
-        #expect(coveredAtStop < Int(second + Self.secondJump), "the fill was still streaming at the SIGTERM (\(coveredAtStop) seqs covered)")
+        #expect(coveredAtStop < Int(second + Self.secondJump), "the fill was not out at the SIGTERM (\(coveredAtStop) seqs covered)")
 
         try await scenario.startGateway(round: 2)
         try await waitForJ(Int(second + Self.secondJump + 10), "the restarted gateway to finish the second fill")

@@ -343,6 +343,16 @@ public final class MQTTClient: Sendable {
         return MessageID(mid)
     }
 
+    /// Unsubscribes `filter`: in a persistent session a subscription outlives the process that
+    /// made it, so a filter no longer wanted must be removed explicitly.
+    @discardableResult
+    public func unsubscribe(_ filter: String) throws(MQTTError) -> MessageID {
+        var mid: Int32 = 0
+        try MQTTError.check(mosquitto_unsubscribe(handle.pointer, &mid, filter), "unsubscribe from \(filter)")
+        wakeup.signal()
+        return MessageID(mid)
+    }
+
     /// Sends DISCONNECT (the broker then discards the will), stops the network thread and ends
     /// the event stream. Waits up to `timeout` for the thread, on its own thread, off the task
     /// pool (a connection attempt to an unreachable host can block it for longer).

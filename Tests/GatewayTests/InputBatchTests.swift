@@ -51,7 +51,7 @@ struct InputBatchTests {
         var batch = InputBatch()
         var settings = EngineConfiguration()
         settings.validMax = 60
-        batch.start(Self.inputs(1_500), configuration: (seq: 1_501, configuration: settings), tick: (seq: 1_502, time: 1_001))
+        batch.start(Self.inputs(1_500), configuration: (seq: 1_501, time: 1_001, configuration: settings), tick: (seq: 1_502, time: 1_001))
         let first = batch.nextPart()
         #expect(first.inputs.count == InputBatch.perTurn && first.configuration == nil && first.tick == nil)
         let second = batch.nextPart()

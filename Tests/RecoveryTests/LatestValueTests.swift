@@ -106,7 +106,9 @@ struct LatestValueTests {
         #expect(h.log.of(.latest).isEmpty)
         var on = h.engine.configuration
         on.withoutLatest = nil
-        h.engine.reconfigure(on)
+        var none: [Publication] = []
+        h.engine.reconfigure(on, at: h.now, into: &none)
+        #expect(none.isEmpty)
         h.send(seq: 3)
         #expect(Self.latestTimes(h.log) == [Self.ts(3)])
     }

@@ -33,6 +33,9 @@ final class BrokerSession {
     private(set) var inputPhase = Phase.connecting
     private(set) var outputConnected = false
     private var pendingSubscription: MessageID?
+    /// The previous run's readings filter, when `topic-filter` changed across the restart: the
+    /// persistent session still holds its subscription, which is removed at each connection.
+    var retiredFilter: String?
     let configuration: GatewayConfiguration
     private let logger: Logger
     private let startedAt: Int64
@@ -127,6 +130,12 @@ final class BrokerSession {
             do {
                 if source == .input {
                     inputPhase = .connected
+                    // Before subscribing: the broker handles one client's requests in order, so
+                    // once the subscription is acknowledged the old filter is gone too.
+                    if let retired = retiredFilter, retired != configuration.engine.topicPattern.filter {
+                        try input.unsubscribe(retired)
+                        logger.notice("unsubscribed the previous run's topic-filter from the persistent session", metadata: ["filter": "\(retired)"])
+                    }
                     pendingSubscription = try input.subscribe(configuration.engine.topicPattern.filter, qos: .atLeastOnce)
                 } else {
                     outputConnected = true

@@ -273,7 +273,7 @@ final class IngestJournal: MQTTMessageSink {
     /// settings, then (when due) a tick, in that journal order.
     struct Taken {
         var inputs: [Input]
-        var configuration: (seq: UInt64, configuration: EngineConfiguration)?
+        var configuration: (seq: UInt64, time: Int64, configuration: EngineConfiguration)?
         var tick: (seq: UInt64, time: Int64)?
     }
 
@@ -295,7 +295,7 @@ final class IngestJournal: MQTTMessageSink {
                 if let configuration {
                     let seq = try s.journal.append(
                         type: RecordType.configuration.rawValue, time: now, payload: JournalRecords.encodeConfiguration(configuration))
-                    taken.configuration = (seq, configuration)
+                    taken.configuration = (seq, now, configuration)
                 }
                 if tickDue(now) {
                     taken.tick = (try s.journal.append(type: RecordType.tick.rawValue, time: now, payload: []), now)

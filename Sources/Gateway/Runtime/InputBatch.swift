@@ -13,7 +13,7 @@ struct InputBatch {
     private var inputs: [IngestJournal.Input] = []
     private var next = 0
     private var tick: (seq: UInt64, time: Int64)?
-    private var configuration: (seq: UInt64, configuration: EngineConfiguration)?
+    private var configuration: (seq: UInt64, time: Int64, configuration: EngineConfiguration)?
     /// Batches that took more than one turn to run.
     private(set) var split = 0
 
@@ -22,7 +22,7 @@ struct InputBatch {
 
     /// Starts on a new batch; the previous one must be empty.
     mutating func start(
-        _ inputs: [IngestJournal.Input], configuration: (seq: UInt64, configuration: EngineConfiguration)? = nil,
+        _ inputs: [IngestJournal.Input], configuration: (seq: UInt64, time: Int64, configuration: EngineConfiguration)? = nil,
         tick: (seq: UInt64, time: Int64)?
     ) {
         precondition(isEmpty, "a batch taken before the last one ran")
@@ -47,7 +47,7 @@ struct InputBatch {
     /// One turn's share of the batch.
     struct Part {
         var inputs: ArraySlice<IngestJournal.Input>
-        var configuration: (seq: UInt64, configuration: EngineConfiguration)?
+        var configuration: (seq: UInt64, time: Int64, configuration: EngineConfiguration)?
         var tick: (seq: UInt64, time: Int64)?
     }
 }

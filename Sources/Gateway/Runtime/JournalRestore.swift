@@ -56,11 +56,19 @@ struct JournalRestore {
                         "the engine snapshot needs the journal from seq \(snapshot.retainFrom), but it starts at seq \(oldest) (an older snapshot was put back, or the journal lost its start): the snapshot is set aside and the engine is rebuilt from the journal, and estimates near its start may differ from the ones published before"
                     damage.append(older)
                     logger.error("engine snapshot older than the journal", metadata: ["damage": "\(older)"])
-                } else if configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration) == configuration.engine {
-                    // Settings a reload can change are journaled where they changed, so a snapshot
-                    // differing only in those is still the state the journal continues from.
+                } else {
+                    // Settings changed since (a reload's or a restart's) are journaled where they
+                    // apply (`Pipeline`), so the snapshot is still the state the journal continues
+                    // from: its sensors keep where they were, whatever changed.
                     usable = snapshot
                     snapshotRetainFrom = snapshot.retainFrom
+                    if configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration) != configuration.engine {
+                        logger.notice(
+                            "settings that shape topics or stored state changed since the last run: the engine continues from its snapshot and takes them from the first input",
+                            metadata: [
+                                "changed": "\(Self.restartOnlyChanges(from: snapshot.engine.configuration, to: configuration.engine).joined(separator: ", "))"
+                            ])
+                    }
                     // A snapshot is written only after input was journaled, so an empty new
                     // journal (no record, no checkpoint) under one is a lost journal too.
                     if snapshot.inputFrom > next || (oldest == nil && next == 1) {
@@ -72,8 +80,6 @@ struct JournalRestore {
                         damage.append(lost)
                         logger.error("journal lost", metadata: ["damage": "\(lost)"])
                     }
-                } else {
-                    logger.notice("settings changed since the last run: engine state rebuilt from the journal")
                 }
             } else if let oldest, oldest > 1 {
                 // The ring reclaims only what a snapshot covers, so a journal that no longer
@@ -142,5 +148,16 @@ struct JournalRestore {
                 metadata: ["gaps": "\(outcome.holesGapped)"])
         }
         return Result(outcome: outcome, snapshotRetainFrom: snapshotRetainFrom, snapshotProblem: snapshotProblem, damage: damage)
+    }
+
+    /// The settings' names, as in the configuration file, of the restart-only engine settings
+    /// that differ between `old` and `new`.
+    static func restartOnlyChanges(from old: EngineConfiguration, to new: EngineConfiguration) -> [String] {
+        var names: [String] = []
+        if old.gatewayID != new.gatewayID { names.append("gateway-id") }
+        if old.topicPattern != new.topicPattern { names.append("topic-filter") }
+        if old.maxPayloadBytes != new.maxPayloadBytes { names.append("max-payload-bytes") }
+        if old.aggregateWindowMs != new.aggregateWindowMs { names.append("aggregate-window-s") }
+        return names
     }
 }

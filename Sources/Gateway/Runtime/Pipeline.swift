@@ -76,7 +76,7 @@ final class Pipeline {
             inputFrom = input.seq + 1
         }
         if let change = part.configuration {
-            engine.reconfigure(change.configuration)
+            engine.reconfigure(change.configuration, at: change.time, into: &publications)
             inputFrom = change.seq + 1
             settingsApplied += 1
             logger.notice("new engine settings journaled; they apply from here on", metadata: ["journal_seq": "\(change.seq)"])

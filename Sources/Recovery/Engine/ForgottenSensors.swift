@@ -40,6 +40,12 @@ struct ForgottenSensors: Codable, Sendable {
         byID.removeValue(forKey: id)?.sensor
     }
 
+    /// Forgets the remembered aggregate windows (the aggregate window's width changed, so a
+    /// sensor coming back starts windows of the new width).
+    mutating func dropAggregates() {
+        for id in byID.keys { byID[id]?.sensor.aggregates = nil }
+    }
+
     // Encoded as the remembered sensors, oldest first: the order is all that matters.
     init(from decoder: any Decoder) throws {
         for sensor in try [RememberedSensor](from: decoder) { remember(sensor, cap: .max) }

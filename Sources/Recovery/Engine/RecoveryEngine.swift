@@ -298,20 +298,38 @@ public struct RecoveryEngine: Codable, Sendable {
         deadlines = DeadlineQueue()  // rebuilt on next use
     }
 
-    /// Takes new settings from here on (a SIGHUP reload, journaled so a replay changes them at
-    /// the same point of the input). The settings that shape topics and stored state (topic
-    /// filter, payload limit, aggregate window, gateway id) stay as they are: they take a
-    /// restart (`EngineConfiguration.keepingRestartOnly(from:)`). Windows, ranges, fill and caps apply to
-    /// the decisions made from now on (a window open now takes the new length from when it
-    /// opened); every sensor's next deadline is recomputed with them.
-    public mutating func reconfigure(_ new: EngineConfiguration) {
+    /// Takes new settings from here on, at journal time `now`: a SIGHUP reload, or the settings
+    /// a restart found changed (both journaled, so a replay changes them at the same point of the
+    /// input). Windows, ranges, fill and caps apply to the decisions made from now on (a window
+    /// open now takes the new length from when it opened); every sensor's next deadline is
+    /// recomputed with them. A reload never changes the settings that shape topics and stored
+    /// state (`LiveSettings` keeps them, `EngineConfiguration.keepingRestartOnly(from:)`); a
+    /// restart does (`adoptRestartOnly`): the sensors keep where they were, so nothing they
+    /// published is forgotten or published again.
+    public mutating func reconfigure(_ new: EngineConfiguration, at now: Int64, into publications: inout [Publication]) {
         let old = configuration
-        configuration = new.keepingRestartOnly(from: configuration)
+        configuration = new
+        if new.keepingRestartOnly(from: old) != new { adoptRestartOnly(from: old, at: now, &publications) }
         // Windows open now are measured with the new length from when they opened.
         let change = configuration.reorderWindowMs - old.reorderWindowMs
         if change != 0 { for i in sensors.indices { sensors[i].rebaseWindows(by: change) } }
         deadlines = DeadlineQueue()
         rebuildDeadlinesIfNeeded()
+    }
+
+    /// After a restart with a changed topic filter, payload limit, aggregate window or gateway id:
+    /// each sensor's topics follow the new settings, and a changed aggregate window first
+    /// publishes every open window as it stands (closed early, at `now`), since its readings
+    /// cannot be regrouped; later readings, late ones too, go to windows of the new width.
+    private mutating func adoptRestartOnly(from old: EngineConfiguration, at now: Int64, _ publications: inout [Publication]) {
+        var out = makeOutput(&publications)
+        defer {
+            publications = out.publications
+            counters.output.add(out.totals)
+        }
+        for i in sensors.indices { sensors[i].adoptRestartOnly(from: old, at: now, &out) }
+        if old.aggregateWindowMs != configuration.aggregateWindowMs { forgotten.dropAggregates() }
+        topicIndex = [:]  // refills as topics are seen again, matched with the new filter
     }
 
     private mutating func noteDeadline(_ i: Int) {

@@ -13,7 +13,7 @@ struct SensorState: Codable, Sendable {
     enum ReleaseMode { case ingest, tick, flush, closing }
 
     let id: String
-    let topics: SensorTopics
+    private(set) var topics: SensorTopics
     var boot: Int64?
     /// The boot an epoch with a smaller one (a reset or wrapped boot counter) replaced: a
     /// delayed reading of a boot up to it, older than this epoch's readings, is too late, not a
@@ -290,6 +290,20 @@ struct SensorState: Codable, Sendable {
             out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
         }
         out.emit(.sensorState, topics.state, Messages.sensorState(.expired, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
+    }
+
+    /// The restart-only settings changed (`RecoveryEngine.adoptRestartOnly`): with a new
+    /// aggregate window the open windows are published as they stand, closed early, and the
+    /// sensor starts windows of the new width; the topics follow the new gateway id and window.
+    mutating func adoptRestartOnly(from old: EngineConfiguration, at now: Int64, _ out: inout Output) {
+        if old.aggregateWindowMs != out.configuration.aggregateWindowMs {
+            let width = old.aggregateWindowMs
+            for window in aggregates.closeAll(now: now, width: width) {
+                out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
+            }
+            aggregates = AggregateWindows()
+        }
+        topics = SensorTopics(sensorID: id, configuration: out.configuration)
     }
 
     // MARK: - Epochs

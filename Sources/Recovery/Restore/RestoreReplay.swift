@@ -64,8 +64,10 @@ public struct RestoreReplay {
     /// A journaled clock tick.
     public mutating func tick(at time: Int64) { engine.tick(now: time, into: &regenerated) }
 
-    /// Journaled new settings (a reload).
-    public mutating func reconfigure(_ configuration: EngineConfiguration) { engine.reconfigure(configuration) }
+    /// Journaled new settings (a reload, or a restart's changed settings) at record time `time`.
+    public mutating func reconfigure(_ configuration: EngineConfiguration, at time: Int64) {
+        engine.reconfigure(configuration, at: time, into: &regenerated)
+    }
 
     /// The journal has reached record time `time`. Diverged, the journaled ticks are the ones
     /// the engine that wrote the journal needed, not this one's (rebuilt without a snapshot,

@@ -74,7 +74,7 @@ public struct RestoreScan {
         case .tick where seq >= inputFrom:
             replay.tick(at: time)
         case .configuration where seq >= inputFrom:
-            if let changed = JournalRecords.decodeConfiguration(payload) { replay.reconfigure(changed) }
+            if let changed = JournalRecords.decodeConfiguration(payload) { replay.reconfigure(changed, at: time) }
         case .publication:
             // Most of a ring's publications were replayed into the snapshot and acknowledged:
             // nothing below reads them, so they are not decoded.

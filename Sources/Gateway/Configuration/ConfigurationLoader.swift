@@ -92,7 +92,7 @@ public enum ConfigurationLoader {
             // The decoder keeps the last of a key given twice: refused here, as the line form does.
             var lines: [String: JSONConfigKeys.Member] = [:]
             for member in JSONConfigKeys.members(text) {
-                let key = normalise(member.key)
+                let key = fileKey(member.key)
                 if let first = lines[key] {
                     throw fail(
                         key, member.value, line: member.line,
@@ -101,8 +101,8 @@ public enum ConfigurationLoader {
                 lines[key] = member
             }
             for (k, v) in object.sorted(by: { $0.key < $1.key }) {
-                if out[normalise(k)] != nil { throw fail(normalise(k), v.settingText, "given twice (spelt with - and with _); keep one") }
-                out[normalise(k)] = (v.settingText, nil)
+                if out[fileKey(k)] != nil { throw fail(fileKey(k), v.settingText, "given twice (spelt with - and with _); keep one") }
+                out[fileKey(k)] = (v.settingText, nil)
             }
         } else {
             let entries: [ConfigFileParser.Entry]
@@ -110,7 +110,7 @@ public enum ConfigurationLoader {
                 throw fail(error.key.map(normalise) ?? "config", error.text, line: error.line, error.message)
             }
             for entry in entries {
-                let key = normalise(entry.key)
+                let key = fileKey(entry.key)
                 if let first = out[key] {
                     throw fail(
                         key, entry.value, line: entry.line,
@@ -120,13 +120,18 @@ public enum ConfigurationLoader {
             }
         }
         let known = Set(settings)
-        for (key, given) in out.sorted(by: { ($0.value.line ?? 0, $0.key) < ($1.value.line ?? 0, $1.key) }) where !known.contains(key) {
+        for (key, given) in out.sorted(by: { ($0.value.line ?? 0, $0.key) < ($1.value.line ?? 0, $1.key) })
+        where !known.contains(key) && SensorOverrideSettings.split(key) == nil {
             throw fail(key, given.value, line: given.line, "unknown setting (known: \(settings.joined(separator: ", ")))")
         }
         return out
     }
 
     static func normalise(_ key: String) -> String { key.lowercased().replacingOccurrences(of: "_", with: "-") }
+
+    /// A config file's key as settings are looked up: normalised, but a per-sensor key
+    /// (`SensorOverrideSettings`) keeps its pattern as written.
+    static func fileKey(_ key: String) -> String { SensorOverrideSettings.normalised(key) ?? normalise(key) }
 
     private static func build(_ values: [String: (String, SettingSource)], defaultGatewayID: String) throws(ConfigurationError) -> GatewayConfiguration {
         var c = GatewayConfiguration(gatewayID: defaultGatewayID)
@@ -139,6 +144,7 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(setting: setting.name, value: raw, problem: problem, source: source)
             }
         }
+        try SensorOverrideSettings.apply(values, to: &c)
         try checkCombinations(c, values)
         return c
     }

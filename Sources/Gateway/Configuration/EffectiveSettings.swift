@@ -1,8 +1,9 @@
 extension GatewayConfiguration {
-    /// Every setting's effective value, spelt as in the config file, in `Setting.all`'s order.
+    /// Every setting's effective value, spelt as in the config file, in `Setting.all`'s order,
+    /// then the per-sensor ones (`sensor.<pattern>.<setting>`) in the file's order.
     /// The password is never shown (only whether a password file is set).
     public var effectiveSettings: [(name: String, value: String)] {
-        Setting.all.map { ($0.name, $0.value(in: self)) }
+        Setting.all.map { ($0.name, $0.value(in: self)) } + SensorOverrideSettings.lines(engine.sensorOverrides)
     }
 
     /// One line for logs: every setting that has a value (no secrets).

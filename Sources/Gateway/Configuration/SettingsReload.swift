@@ -64,6 +64,16 @@ public enum SettingsReload {
                 outcome.restartOnly.append(setting.name)
             }
         }
+        // Per-sensor settings (`sensor.<pattern>.<setting>`) apply on a reload, as the engine's do.
+        let (oldLines, newLines) = (SensorOverrideSettings.lines(running.engine.sensorOverrides), SensorOverrideSettings.lines(reloaded.engine.sensorOverrides))
+        if oldLines.map({ "\($0.name)=\($0.value)" }) != newLines.map({ "\($0.name)=\($0.value)" }) {
+            let old = Dictionary(oldLines, uniquingKeysWith: { a, _ in a })
+            let new = Dictionary(newLines, uniquingKeysWith: { a, _ in a })
+            for name in Set(old.keys).union(new.keys).sorted() where old[name] != new[name] {
+                changes[name] = "\(old[name] ?? "(unset)") -> \(new[name] ?? "(unset)")"
+                outcome.applied.append(name)
+            }
+        }
         if outcome.levelChanged {
             let change: Logger.Metadata = ["from": "\(logLevel.level)", "to": "\(reloaded.logLevel)"]
             // Said at the more verbose of the two levels, so it shows whichever way it goes.

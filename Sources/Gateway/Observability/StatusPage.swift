@@ -16,7 +16,7 @@ enum StatusPage {
     /// wall clock minus `GatewayStatusSnapshot.clockOffsetMs`, the clock of `lastSeen`).
     static func render(
         _ s: GatewayStatusSnapshot, gatewayID: String, validRange: ClosedRange<Double>, unit: String = Measured.unit, now: Int64,
-        loopAgeMs: Int64? = nil, query: Query = Query()
+        loopAgeMs: Int64? = nil, query: Query = Query(), overrides: [SensorOverride] = []
     ) -> String {
         var counts = [Int](repeating: 0, count: Attention.allCases.count)
         var matching: [(Attention, SensorSummary)] = []
@@ -33,7 +33,10 @@ enum StatusPage {
         var rows = ""
         rows.reserveCapacity(shown.count * 1400)
         for (attention, sensor) in shown {
-            rows += StatusRow.html(sensor, attention, now: now, valid: validRange, unit: unit)
+            // A sensor an override names is drawn against its own range.
+            let own = overrides.first { $0.pattern.matches(sensor.sensorID) }
+            let valid = own.map { ($0.validMin ?? validRange.lowerBound)...($0.validMax ?? validRange.upperBound) } ?? validRange
+            rows += StatusRow.html(sensor, attention, now: now, valid: valid, unit: unit)
         }
         func link(_ href: String, _ label: String) -> String { "<a href=\"\(escape(href))\">\(label)</a>" }
         let classes = Attention.allCases.map { a in
@@ -66,7 +69,7 @@ enum StatusPage {
             stale, then waiting for missing readings, then flagged (corrected, synthetic, gap or restated) in the last \(Attention.recentWindowMs / 60_000) min, then the rest; by id within each.
             <form style="display:inline" method="get" action="/"><input name="q" placeholder="sensor id contains"
             value="\(escape(query.filter))"><input type="hidden" name="show" value="\(query.show.rawValue)"><input type="hidden" name="rows" value="\(query.rows)"> <button>filter</button></form> \(navigation)</p>
-            <p>\(QualityPalette.legend()) &middot; shaded band: the valid range, \(range) &middot; x axis: event time of the last \(SensorSummary.recentCapacity) readings</p>
+            <p>\(QualityPalette.legend()) &middot; shaded band: the valid range, \(range)\(overrides.isEmpty ? "" : " (the sensors of a per-sensor range: their own)") &middot; x axis: event time of the last \(SensorSummary.recentCapacity) readings</p>
             <table>\(StatusRow.headings(unit: unit))
             \(rows)</table>
             <script>for(const td of document.querySelectorAll('td[data-ms]')){const ms=+td.dataset.ms;if(ms)td.title=new Date(ms).toISOString()}</script>

@@ -21,6 +21,9 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// `latest off`: no retained last value on `latest/` (one publication a reading less to
     /// journal and send). nil is on, the default, so that settings from before it still decode.
     public var withoutLatest: Bool?
+    /// Per-sensor valid range and fill (`SensorOverride`), in the config file's order; nil when
+    /// there are none (optional so that settings from before they existed still decode).
+    public var sensorOverrides: [SensorOverride]?
     /// Readings held per sensor while waiting for a gap to close; past this the oldest gap is
     /// closed early, so a flood of far-ahead seqs cannot grow memory without bound.
     public var maxHeldPerSensor: Int = 10_000

@@ -25,6 +25,8 @@ public struct RecoveryEngine: Codable, Sendable {
     private(set) var silence = SilenceQueue()
     /// Where recently forgotten sensors stopped, so one that comes back continues its epoch.
     private(set) var forgotten = ForgottenSensors()
+    /// Which sensors an override names (`SensorOverride`). Derived state: rebuilt on use.
+    private var policies = SensorPolicies()
 
     /// 2025-01-01T00:00:00Z. A receive time earlier than this means the gateway's clock is not set:
     /// the future-tolerance check (`EngineConfiguration.futureToleranceMs`) is skipped for it.
@@ -124,7 +126,8 @@ public struct RecoveryEngine: Codable, Sendable {
             i = sensorIndex(sensorID, receivedAt)
         }
         if known == nil && topicIndex.count < 100_000 { topicIndex[topic] = i }
-        let inRange = reading.temperature >= configuration.validMin && reading.temperature <= configuration.validMax
+        hold(&out, to: sensorID)
+        let inRange = reading.temperature >= out.configuration.validMin && reading.temperature <= out.configuration.validMax
         defer {
             sensors[i].summary.stampFlagged(at: receivedAt)
             noteDeadline(i)
@@ -183,6 +186,7 @@ public struct RecoveryEngine: Codable, Sendable {
         let budgetEnd = out.publications.count + RecoveryEngine.tickPublicationBudget
         for i in due {
             if out.publications.count < budgetEnd {
+                hold(&out, to: sensors[i].id)
                 sensors[i].tick(at: now, &out)
                 sensors[i].summary.stampFlagged(at: now)
             }
@@ -284,6 +288,7 @@ public struct RecoveryEngine: Codable, Sendable {
         kept.reserveCapacity(sensors.count)
         for var sensor in sensors {
             if now - sensor.lastReceivedAt >= retention {
+                hold(&out, to: sensor.id)
                 sensor.expire(at: now, &out)
                 remember(sensor, at: now)
                 counters.expired += 1
@@ -309,6 +314,7 @@ public struct RecoveryEngine: Codable, Sendable {
     public mutating func reconfigure(_ new: EngineConfiguration, at now: Int64, into publications: inout [Publication]) {
         let old = configuration
         configuration = new
+        policies.reset()  // the overrides build on the engine's settings
         if new.keepingRestartOnly(from: old) != new { adoptRestartOnly(from: old, at: now, &publications) }
         // Windows open now are measured with the new length from when they opened.
         let change = configuration.reorderWindowMs - old.reorderWindowMs
@@ -359,6 +365,13 @@ public struct RecoveryEngine: Codable, Sendable {
         return Output(configuration: configuration, estimator: Estimator(configuration: configuration), publications: moved)
     }
 
+    /// Serves `sensorID` with its own settings next: its override's, or the engine's. Costs
+    /// nothing when there are no overrides.
+    private mutating func hold(_ out: inout Output, to sensorID: String) {
+        guard configuration.sensorOverrides?.isEmpty == false else { return }
+        out.hold(to: policies.configuration(for: sensorID, configuration) ?? configuration)
+    }
+
     /// A sensor whose first messages are all bad is still tracked (within `max-sensors`), so it
     /// shows on the status page with its dead letters instead of being invisible. Tracking it
     /// publishes nothing: it has no readings, so no deadlines.
@@ -389,6 +402,7 @@ public struct RecoveryEngine: Codable, Sendable {
         // Taken before the evicted sensor is remembered: the remembered are capped at
         // `max-sensors`, and the one coming back may be the oldest of them.
         let returning = forgotten.take(id)
+        hold(&out, to: self.sensors[i].id)
         self.sensors[i].expire(at: receivedAt, &out)
         remember(self.sensors[i], at: receivedAt)
         counters.evicted += 1

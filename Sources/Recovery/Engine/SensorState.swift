@@ -521,11 +521,24 @@ struct SensorState: Codable, Sendable {
 
 /// Where the engine's decisions go, with the settings they are made under.
 struct Output {
-    let configuration: EngineConfiguration
-    let estimator: Estimator
+    /// The settings of the sensor being served (an override's, or the engine's).
+    private(set) var configuration: EngineConfiguration
+    private(set) var estimator: Estimator
     var publications: [Publication]
     /// What this call published, for the engine's totals.
     var totals = OutputTotals()
+
+    init(configuration: EngineConfiguration, estimator: Estimator, publications: [Publication]) {
+        self.configuration = configuration
+        self.estimator = estimator
+        self.publications = publications
+    }
+
+    /// Serves the next sensor with `settings` (`SensorPolicies`).
+    mutating func hold(to settings: EngineConfiguration) {
+        configuration = settings
+        estimator = Estimator(configuration: settings)
+    }
 
     mutating func emit(_ kind: Publication.Kind, _ topic: String, _ payload: [UInt8], retain: Bool = false) {
         publications.append(Publication(kind: kind, topic: topic, payload: payload, retain: retain))

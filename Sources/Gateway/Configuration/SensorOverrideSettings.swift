@@ -1,0 +1,100 @@
+import Recovery
+
+/// The config file's per-sensor settings: `sensor.<pattern>.<setting>: value`, where the
+/// pattern is a sensor id or ids with `*` and `?` (`sensor.oven-*.valid-max: 400`) and the
+/// setting one of `overridable`. Values are read and checked as the gateway-wide setting of the
+/// same name is; a range must still have its minimum below its maximum, and no two patterns may
+/// name the same id (which override wins would otherwise depend on the order of the lines).
+/// Only in the config file (a flag or variable per pattern would not be readable); applied on
+/// SIGHUP like the gateway-wide ones.
+enum SensorOverrideSettings {
+    static let prefix = "sensor."
+    /// The settings a sensor pattern can override.
+    static let overridable = ["valid-min", "valid-max", "fill", "max-fill"]
+
+    /// `key` as the config file spells it, split into its pattern (kept as written: ids are
+    /// case-sensitive) and setting (normalised); nil for a key that is not a per-sensor one.
+    static func split(_ key: String) -> (pattern: String, setting: String)? {
+        guard key.lowercased().hasPrefix(prefix) else { return nil }
+        let rest = key.dropFirst(prefix.count)
+        guard let dot = rest.lastIndex(of: ".") else { return (String(rest), "") }
+        return (String(rest[..<dot]), ConfigurationLoader.normalise(String(rest[rest.index(after: dot)...])))
+    }
+
+    /// The key with its setting normalised and its pattern as written.
+    static func normalised(_ key: String) -> String? {
+        split(key).map { prefix + $0.pattern + "." + $0.setting }
+    }
+
+    /// Reads every per-sensor key of `values` into `c.engine.sensorOverrides`, after the
+    /// gateway-wide settings (a pattern's range is checked against the gateway's other bound).
+    static func apply(_ values: [String: (String, SettingSource)], to c: inout GatewayConfiguration) throws(ConfigurationError) {
+        var overrides: [String: (override: SensorOverride, firstLine: Int, key: String)] = [:]
+        let given = values.compactMap { key, value in split(key).map { (key: key, parts: $0, raw: value.0, source: value.1) } }
+        for entry in given.sorted(by: { (line($0.source), $0.key) < (line($1.source), $1.key) }) {
+            func fail(_ problem: String) -> ConfigurationError {
+                ConfigurationError(setting: entry.key, value: entry.raw, problem: problem, source: entry.source)
+            }
+            guard let pattern = SensorIDPattern(entry.parts.pattern) else {
+                throw fail(
+                    "`\(entry.parts.pattern)` is not a sensor id or pattern (1-64 characters of A-Z a-z 0-9 _ . -, with * for any run of them and ? for one); the form is sensor.<id or pattern>.<setting>"
+                )
+            }
+            guard overridable.contains(entry.parts.setting), let setting = Setting.all.first(where: { $0.name == entry.parts.setting }) else {
+                throw fail("`\(entry.parts.setting)` cannot be set per sensor (these can: \(overridable.joined(separator: ", ")))")
+            }
+            var scratch = c
+            do {
+                try setting.apply(entry.raw, &scratch)
+            } catch {
+                throw fail((error as? Setting.Problem)?.message ?? "\(error)")
+            }
+            var o = overrides[pattern.text] ?? (SensorOverride(pattern: pattern), line(entry.source), entry.key)
+            switch entry.parts.setting {
+            case "valid-min": o.override.validMin = scratch.engine.validMin
+            case "valid-max": o.override.validMax = scratch.engine.validMax
+            case "fill": o.override.fill = scratch.engine.fill
+            default: o.override.maxFill = scratch.engine.maxFill
+            }
+            overrides[pattern.text] = o
+        }
+        let ordered = overrides.values.sorted { ($0.firstLine, $0.key) < ($1.firstLine, $1.key) }
+        for (i, o) in ordered.enumerated() {
+            let (low, high) = (o.override.validMin ?? c.engine.validMin, o.override.validMax ?? c.engine.validMax)
+            guard low < high else {
+                let key = prefix + o.override.pattern.text + (o.override.validMax != nil ? ".valid-max" : ".valid-min")
+                let (raw, source) = values[key] ?? ("", .file("", line: nil))
+                throw ConfigurationError(
+                    setting: key, value: raw, problem: "the sensors' valid-min (\(low)) must be below their valid-max (\(high))", source: source,
+                    conflict: true)
+            }
+            for earlier in ordered[..<i] where earlier.override.pattern.overlaps(o.override.pattern) {
+                let (raw, source) = values[o.key] ?? ("", .file("", line: nil))
+                throw ConfigurationError(
+                    setting: o.key, value: raw,
+                    problem:
+                        "sensor pattern `\(o.override.pattern)` names some of the same sensors as `\(earlier.override.pattern)` (\(earlier.key)); which would apply is not clear: make the patterns name different sensors",
+                    source: source, conflict: true)
+            }
+        }
+        c.engine.sensorOverrides = ordered.isEmpty ? nil : ordered.map(\.override)
+    }
+
+    private static func line(_ source: SettingSource) -> Int {
+        if case .file(_, let line?) = source { return line }
+        return 0
+    }
+
+    /// The overrides as config file lines (`config show`, the start-up summary, a reload's diff).
+    static func lines(_ overrides: [SensorOverride]?) -> [(name: String, value: String)] {
+        var out: [(name: String, value: String)] = []
+        for o in overrides ?? [] {
+            let key = prefix + o.pattern.text + "."
+            if let v = o.validMin { out.append((key + "valid-min", "\(v)")) }
+            if let v = o.validMax { out.append((key + "valid-max", "\(v)")) }
+            if let v = o.fill { out.append((key + "fill", v.rawValue)) }
+            if let v = o.maxFill { out.append((key + "max-fill", "\(v)")) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,37 @@
+/// Settings that differ for the sensors a pattern names (`sensor.<pattern>.<setting>` in the
+/// config file): a 0-400 °C oven probe beside 50-55 °C bearing probes, or a sensor whose gaps
+/// are better held at the last value. Each is optional: unset ones are the gateway's.
+public struct SensorOverride: Sendable, Codable, Equatable {
+    public var pattern: SensorIDPattern
+    public var validMin: Double?
+    public var validMax: Double?
+    public var fill: FillMethod?
+    public var maxFill: UInt64?
+
+    public init(pattern: SensorIDPattern, validMin: Double? = nil, validMax: Double? = nil, fill: FillMethod? = nil, maxFill: UInt64? = nil) {
+        self.pattern = pattern
+        self.validMin = validMin
+        self.validMax = validMax
+        self.fill = fill
+        self.maxFill = maxFill
+    }
+}
+
+extension EngineConfiguration {
+    /// The settings a sensor matching `override` is held to.
+    public func applying(_ override: SensorOverride) -> EngineConfiguration {
+        var c = self
+        c.sensorOverrides = nil
+        if let v = override.validMin { c.validMin = v }
+        if let v = override.validMax { c.validMax = v }
+        if let v = override.fill { c.fill = v }
+        if let v = override.maxFill { c.maxFill = v }
+        return c
+    }
+
+    /// The position in `sensorOverrides` of the override naming `sensorID` (the first, though
+    /// the configuration refuses patterns that overlap), nil when none does.
+    func overrideIndex(for sensorID: String) -> Int? {
+        sensorOverrides?.firstIndex { $0.pattern.matches(sensorID) }
+    }
+}

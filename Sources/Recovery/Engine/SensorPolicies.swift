@@ -1,0 +1,29 @@
+/// Which settings each sensor is held to: the engine's own, or an override's
+/// (`EngineConfiguration.sensorOverrides`). Derived state, never saved: rebuilt on first use
+/// after a restore or a reload.
+struct SensorPolicies: Sendable {
+    /// The settings each override gives, in the overrides' order; nil until first used.
+    private var configurations: [EngineConfiguration]?
+    /// The override each sensor id takes (-1: none), as ids are met.
+    private var bySensor: [String: Int] = [:]
+    /// Ids remembered at most, so a flood of ids cannot grow it without bound (it starts over).
+    static let remembered = 100_000
+
+    /// Forgets everything (the overrides changed).
+    mutating func reset() { self = SensorPolicies() }
+
+    /// The settings of the override naming `id` under `base`; nil when none names it.
+    mutating func configuration(for id: String, _ base: EngineConfiguration) -> EngineConfiguration? {
+        guard let overrides = base.sensorOverrides, !overrides.isEmpty else { return nil }
+        if configurations == nil { configurations = overrides.map(base.applying) }
+        let k: Int
+        if let known = bySensor[id] {
+            k = known
+        } else {
+            k = base.overrideIndex(for: id) ?? -1
+            if bySensor.count >= Self.remembered { bySensor = [:] }
+            bySensor[id] = k
+        }
+        return k >= 0 ? configurations?[k] : nil
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import Wire
+import Recovery
+import TestSupport
+import Testing
+@testable import Gateway
+
+/// `sensor.<pattern>.<setting>` lines: read and checked as the gateway-wide settings are, with
+/// errors that name the file, the line and the key, shown by `config show` and applied on a reload.
+@Suite("Per-sensor settings in the config file")
+struct SensorOverrideConfigTests {
+    @Test("overrides in the line form: patterns keep their case, settings take the same spellings and units as the gateway-wide ones")
+    func lineForm() throws {
+        let c = try ConfigFileTests.load(
+            """
+            valid-min: 50
+            sensor.Oven_*.valid_max: 400
+            sensor.Oven_*.valid-min: 0
+            sensor.Oven_*.fill: locf
+            SENSOR.bearing-7.max-fill: 60
+            """)
+        let overrides = try #require(c.engine.sensorOverrides)
+        #expect(overrides.map(\.pattern.text) == ["Oven_*", "bearing-7"])
+        #expect(overrides[0] == SensorOverride(pattern: SensorIDPattern("Oven_*")!, validMin: 0, validMax: 400, fill: .locf))
+        #expect(overrides[1] == SensorOverride(pattern: SensorIDPattern("bearing-7")!, maxFill: 60))
+        let shown = c.effectiveSettings.filter { $0.name.hasPrefix("sensor.") }.map { "\($0.name): \($0.value)" }
+        #expect(shown == ["sensor.Oven_*.valid-min: 0.0", "sensor.Oven_*.valid-max: 400.0", "sensor.Oven_*.fill: locf", "sensor.bearing-7.max-fill: 60"])
+        #expect(c.summary.contains("sensor.Oven_*.valid-max=400.0"))
+    }
+
+    @Test("the JSON form takes the same keys")
+    func jsonForm() throws {
+        let c = try ConfigFileTests.load(#"{"valid-max": 56, "sensor.oven-*.valid-max": 400, "sensor.oven-*.fill": "distribution"}"#)
+        #expect(c.engine.sensorOverrides == [SensorOverride(pattern: SensorIDPattern("oven-*")!, validMax: 400, fill: .distribution)])
+        #expect(c.engine.validMax == 56)
+    }
+
+    @Test(
+        "a bad per-sensor line names the file, the line and the key, and exits 78",
+        arguments: [
+            ("sensor.oven-*.colour: red", 1, "sensor.oven-*.colour", "cannot be set per sensor (these can: valid-min, valid-max, fill, max-fill)"),
+            ("sensor.oven/1.valid-max: 400", 1, "sensor.oven/1.valid-max", "is not a sensor id or pattern"),
+            ("sensor.oven-*.valid-max: hot", 1, "sensor.oven-*.valid-max", "not a number"),
+            ("sensor.oven-*.valid-max: 40", 1, "sensor.oven-*.valid-max", "the sensors' valid-min (50.0) must be below their valid-max (40.0)"),
+            ("sensor.oven-*.valid-max: 400\nsensor.*-1.valid-max: 300", 2, "sensor.*-1.valid-max", "names some of the same sensors as `oven-*`"),
+            ("sensor.oven-*.fill: cubic", 1, "sensor.oven-*.fill", "expected"),
+            ("sensor.oven-*.valid-max: 400\nsensor.oven-*.valid_max: 300", 2, "sensor.oven-*.valid-max", "set twice, on line 1"),
+        ])
+    func errors(text: String, line: Int, key: String, problem: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let error = try #require(try ConfigFileTests.failure(text, in: dir))
+        #expect(error.description.hasPrefix("\(key) (in \(dir.file("gateway.conf")), line \(line))="), "\(error)")
+        #expect(error.description.contains(problem), "\(error)")
+        #expect(error.exitStatus == .configuration)
+    }
+
+    @Test("a reload that adds, changes or drops an override applies it and logs each change")
+    func reload() throws {
+        let running = try ConfigFileTests.load("sensor.oven-*.valid-max: 400\nsensor.oven-*.fill: locf")
+        let reloaded = try ConfigFileTests.load("sensor.oven-*.valid-max: 450\nsensor.kiln-?.valid-max: 900")
+        let live = LiveSettings(running)
+        let log = CapturedLog()
+        let outcome = SettingsReload.apply(reloaded, live: live, logLevel: LiveLogLevel(.info), logger: log.logger())
+        #expect(
+            outcome.applied.sorted() == ["sensor.kiln-?.valid-max", "sensor.oven-*.fill", "sensor.oven-*.valid-max"],
+            "\(outcome.applied)")
+        #expect(!outcome.needsRestart)
+        #expect(live.current.engine.sensorOverrides == reloaded.engine.sensorOverrides)
+        let applied = try #require(log.lines.first { $0.message == "SIGHUP: settings applied" })
+        #expect(applied.metadata["sensor.oven-*.valid-max"] == "400.0 -> 450.0", "\(applied.metadata)")
+        #expect(applied.metadata["sensor.oven-*.fill"] == "locf -> (unset)")
+        #expect(applied.metadata["sensor.kiln-?.valid-max"] == "(unset) -> 900.0")
+    }
+}
+
+/// The status page draws each sensor against its own valid range.
+@Suite("Per-sensor ranges on the status page")
+struct SensorOverrideStatusPageTests {
+    @Test("the oven probe's plot shades 0-400, the bearing probe's 50-55")
+    func ownRange() {
+        var configuration = EngineConfiguration()
+        let oven = SensorOverride(pattern: SensorIDPattern("oven-*")!, validMin: 0, validMax: 400)
+        configuration.sensorOverrides = [oven]
+        var engine = RecoveryEngine(configuration: configuration)
+        var out: [Publication] = []
+        let base: Int64 = 1_795_660_000_000
+        for seq in 0..<5 {
+            for (sensor, value) in [("oven-1", 300 + Double(seq)), ("bearing-1", 52.0)] {
+                let body = "{\"seq\":\(seq),\"ts\":\(base + Int64(seq) * 1000),\"temperature\":\(value),\"status\":\"normal\"}"
+                engine.ingest(topic: "sensors/\(sensor)/temperature", payload: Array(body.utf8), receivedAt: base + Int64(seq) * 1000, into: &out)
+            }
+        }
+        engine.tick(now: base + 10_000, into: &out)
+        var status = GatewayStatusSnapshot()
+        status.sensors = engine.summaries
+        let page = StatusPage.render(status, gatewayID: "gw", validRange: 50...55, now: base + 10_000, overrides: [oven])
+        for summary in engine.summaries {
+            let valid: ClosedRange<Double> = summary.sensorID == "oven-1" ? 0...400 : 50...55
+            #expect(page.contains(StatusPlot.svg(summary.recent, valid: valid, unit: Measured.unit)), "\(summary.sensorID)")
+            #expect(summary.recent.count == 5)
+        }
+        #expect(page.contains("(the sensors of a per-sensor range: their own)"))
+    }
+}

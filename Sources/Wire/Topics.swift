@@ -1,33 +1,50 @@
 /// Every MQTT topic of docs/INTERFACE.md, built and parsed here only: the gateway, the
 /// simulator and the tests all name topics through this.
 public enum Topics {
-    /// Readings from sensors: `sensors/<sensor_id>/temperature` (the default `topic-filter`).
-    public static func reading(_ sensorID: String) -> String { "sensors/\(sensorID)/temperature" }
+    /// The measurement of the default topics and payloads (CONTRACT.md sections 1-9).
+    public static let defaultMeasurement = "temperature"
+
+    /// Readings from sensors: `sensors/<sensor_id>/<measurement>` (the default `topic-filter` is
+    /// `sensors/+/temperature`).
+    public static func reading(_ sensorID: String, _ measurement: String = defaultMeasurement) -> String {
+        "sensors/\(sensorID)/\(measurement)"
+    }
     public static let readingsFilter = "sensors/+/temperature"
 
     /// Resend requests to a sensor: `sensors/<sensor_id>/resend`.
     public static func resend(_ sensorID: String) -> String { "sensors/\(sensorID)/resend" }
     public static let resendFilter = "sensors/+/resend"
 
-    /// Cleaned readings: `cleaned/<sensor_id>/temperature`.
-    public static func cleaned(_ sensorID: String) -> String { "cleaned/\(sensorID)/temperature" }
+    /// Cleaned readings: `cleaned/<sensor_id>/<measurement>`.
+    public static func cleaned(_ sensorID: String, _ measurement: String = defaultMeasurement) -> String {
+        "cleaned/\(sensorID)/\(measurement)"
+    }
     public static let cleanedFilter = "cleaned/#"
 
-    /// A sensor's last value, retained: `latest/<sensor_id>/temperature` (the newest cleaned
+    /// A sensor's last value, retained: `latest/<sensor_id>/<measurement>` (the newest cleaned
     /// reading by `ts`, for consumers that read only the current value).
-    public static func latest(_ sensorID: String) -> String { "latest/\(sensorID)/temperature" }
+    public static func latest(_ sensorID: String, _ measurement: String = defaultMeasurement) -> String {
+        "latest/\(sensorID)/\(measurement)"
+    }
     public static let latestFilter = "latest/#"
 
-    /// Dead letters: `dlq/<sensor_id>/temperature`, or `dlq/_invalid/temperature` when no valid
+    /// Dead letters: `dlq/<sensor_id>/<measurement>`, or `dlq/_invalid/temperature` when no valid
     /// sensor id could be read from the topic.
-    public static func deadLetter(_ sensorID: String) -> String { "dlq/\(sensorID)/temperature" }
+    public static func deadLetter(_ sensorID: String, _ measurement: String = defaultMeasurement) -> String {
+        "dlq/\(sensorID)/\(measurement)"
+    }
     public static let invalidDeadLetter = "dlq/_invalid/temperature"
 
-    /// Aggregate windows: `aggregates/<sensor_id>/temperature/<window>` (`60s`).
-    public static func aggregate(_ sensorID: String, window: String) -> String { "aggregates/\(sensorID)/temperature/\(window)" }
+    /// Aggregate windows: `aggregates/<sensor_id>/<measurement>/<window>` (`60s`).
+    public static func aggregate(_ sensorID: String, _ measurement: String = defaultMeasurement, window: String) -> String {
+        "aggregates/\(sensorID)/\(measurement)/\(window)"
+    }
 
-    /// A sensor's retained state (`live`, `stale`, `expired`): `gateway/<gateway_id>/sensors/<sensor_id>`.
-    public static func sensorState(gateway: String, sensor: String) -> String { "gateway/\(gateway)/sensors/\(sensor)" }
+    /// A sensor's retained state (`live`, `stale`, `expired`): `gateway/<gateway_id>/sensors/<sensor_id>`
+    /// for its temperature, `.../<sensor_id>/<measurement>` for another measurement's stream.
+    public static func sensorState(gateway: String, sensor: String, measurement: String = defaultMeasurement) -> String {
+        measurement == defaultMeasurement ? "gateway/\(gateway)/sensors/\(sensor)" : "gateway/\(gateway)/sensors/\(sensor)/\(measurement)"
+    }
 
     /// The gateway's retained status (`online`, `offline`): `gateway/<gateway_id>/status`.
     public static func gatewayStatus(_ gatewayID: String) -> String { "gateway/\(gatewayID)/status" }
@@ -52,9 +69,9 @@ extension Topics {
     /// refusing a readings filter that would take the gateway's own output as input (a filter of
     /// `dlq/+/temperature` dead-lettered its own dead letters, about 20 a second from one message).
     static let gatewayOutputShapes: [[String?]] = [
-        ["cleaned", nil, "temperature"], ["dlq", nil, "temperature"], ["sensors", nil, "resend"],
-        ["aggregates", nil, "temperature", nil], ["gateway", nil, "sensors", nil], ["gateway", nil, "status"],
-        ["gateway", nil, "replay"],
+        ["cleaned", nil, nil], ["latest", nil, nil], ["dlq", nil, nil], ["sensors", nil, "resend"],
+        ["aggregates", nil, nil, nil], ["gateway", nil, "sensors", nil], ["gateway", nil, "sensors", nil, nil],
+        ["gateway", nil, "status"], ["gateway", nil, "replay"],
     ]
 
     /// The gateway output topic a subscription `filter` (MQTT wildcards `+` and `#`) would also

@@ -13,14 +13,11 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Write the cleaned readings with from <= ts < to, restatements applied, as csv, jsonl or influx.")
 
-    /// The measurements there are today; measurements are not configurable yet.
-    static let measurements = ["temperature"]
-
     @Option(name: .customLong("data-dir"), help: "The gateway's data directory.") var dataDir: String
     @Option(help: "Start, epoch ms or RFC 3339 (inclusive).") var from: String
     @Option(help: "End, epoch ms or RFC 3339 (exclusive).") var to: String
     @Option(help: "Only this sensor (default: all).") var sensor: String?
-    @Option(help: "Only this measurement (default: all; today only temperature).") var measurement: String?
+    @Option(help: "Only this measurement: temperature, or one of measurement.<name> in the config (default: all).") var measurement: String?
     @Option(help: "The form: a CSV table with a header, JSON lines as on cleaned/, or InfluxDB line protocol.") var format: ExportFormat
     @Option(help: "Write to this file (replaced atomically when complete) instead of standard output.") var output: String?
 
@@ -29,10 +26,9 @@ struct ExportCommand: ParsableCommand {
         guard let end = Timestamp.parse(to) else { throw ValidationError("--to=\(to): expected epoch ms or RFC 3339") }
         guard start < end else { throw ValidationError("--from=\(from) --to=\(to): from must be before to") }
         if let sensor, !SensorID.isValid(sensor) { throw ValidationError("--sensor=\(sensor): not a valid sensor id") }
-        if let measurement, !Self.measurements.contains(measurement) {
+        if let measurement, measurement != Topics.defaultMeasurement, !MeasurementDefinition.isValidName(measurement) {
             throw ValidationError(
-                "--measurement=\(measurement): unknown measurement; the only one is \(Self.measurements.joined(separator: ", ")) (measurements are not configurable yet)"
-            )
+                "--measurement=\(measurement): not a measurement name (temperature, or 1-32 characters of a-z 0-9 _ - as in measurement.<name> lines)")
         }
     }
 

@@ -112,10 +112,7 @@ struct ExportEndToEndTests {
             (["--from": "yesterday"], [], "--from=yesterday: expected epoch ms or RFC 3339"),
             (["--to": "2026-13-01T00:00:00Z"], [], "--to=2026-13-01T00:00:00Z"),
             (["--format": "parquet"], [], "parquet"),
-            (
-                [:], ["--measurement", "humidity"],
-                "--measurement=humidity: unknown measurement; the only one is temperature (measurements are not configurable yet)"
-            ),
+            ([:], ["--measurement", "Humidity"], "--measurement=Humidity: not a measurement name"),
             ([:], ["--sensor", "a/b"], "--sensor=a/b: not a valid sensor id"),
         ] as [([String: String], [String], String)] {
             let (code, log) = try await run(replacing, extra: extra)

@@ -78,7 +78,7 @@ struct OutboundResendTests {
         }
         let journal: [(UInt64, Publication)] = [(1, latest("a", ts: 100)), (2, latest("b", ts: 100)), (3, latest("c", ts: 100))]
         // The engine knows a's value went out at 200 (its record destroyed), b's at 100, c's not at all.
-        let floor: [String: Int64] = ["a": 200, "b": 100]
+        let floor: [String: Int64] = ["latest/a/temperature": 200, "latest/b/temperature": 100]
         var restarted = OutboundQueue(capacity: 100)
         for (seq, p) in journal { restarted.enqueue(seq: seq, p) }
         restarted.dropSupersededLatest(then: [], floor: floor)

@@ -7,7 +7,8 @@ struct TopicOverlapTests {
         "filters matching a topic the gateway publishes are caught",
         arguments: [
             "dlq/+/temperature", "cleaned/+/temperature", "sensors/+/resend", "aggregates/+/temperature/60s", "gateway/+/status",
-            "gateway/gw/sensors/+", "replay/+", "+/x/temperature",
+            "gateway/gw/sensors/+", "replay/+", "+/x/temperature", "latest/+/temperature", "cleaned/+/humidity",
+            "gateway/gw/sensors/+/humidity",
         ])
     func overlapping(filter: String) {
         #expect(Topics.gatewayOutputOverlapping(filter) != nil)

@@ -43,7 +43,7 @@ struct SimOutbound {
     /// Drops from what waits each `latest/` value a later one replaces (`SupersededLatest`),
     /// after a restart has queued what the broker had not acknowledged (`later`: what the
     /// restart publishes after them).
-    /// `floor`: each sensor's `latest/` time the restored engine knows, which what waits must
+    /// `floor`: each `latest/` topic's time the restored engine knows, which what waits must
     /// not go below.
     mutating func dropSupersededLatest(then later: [Publication], floor: [String: Int64]) {
         waiting = SupersededLatest.dropped(from: Array(waiting[head...]), then: later, floor: floor, publication: \.publication)

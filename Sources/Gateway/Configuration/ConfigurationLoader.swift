@@ -121,7 +121,7 @@ public enum ConfigurationLoader {
         }
         let known = Set(settings)
         for (key, given) in out.sorted(by: { ($0.value.line ?? 0, $0.key) < ($1.value.line ?? 0, $1.key) })
-        where !known.contains(key) && SensorOverrideSettings.split(key) == nil {
+        where !known.contains(key) && SensorOverrideSettings.split(key) == nil && MeasurementSettings.split(key) == nil {
             throw fail(key, given.value, line: given.line, "unknown setting (known: \(settings.joined(separator: ", ")))")
         }
         return out
@@ -131,7 +131,9 @@ public enum ConfigurationLoader {
 
     /// A config file's key as settings are looked up: normalised, but a per-sensor key
     /// (`SensorOverrideSettings`) keeps its pattern as written.
-    static func fileKey(_ key: String) -> String { SensorOverrideSettings.normalised(key) ?? normalise(key) }
+    static func fileKey(_ key: String) -> String {
+        SensorOverrideSettings.normalised(key) ?? MeasurementSettings.normalised(key) ?? normalise(key)
+    }
 
     private static func build(_ values: [String: (String, SettingSource)], defaultGatewayID: String) throws(ConfigurationError) -> GatewayConfiguration {
         var c = GatewayConfiguration(gatewayID: defaultGatewayID)
@@ -144,6 +146,7 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(setting: setting.name, value: raw, problem: problem, source: source)
             }
         }
+        try MeasurementSettings.apply(values, to: &c)
         try SensorOverrideSettings.apply(values, to: &c)
         try checkCombinations(c, values)
         return c

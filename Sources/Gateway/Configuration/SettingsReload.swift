@@ -74,6 +74,18 @@ public enum SettingsReload {
                 outcome.applied.append(name)
             }
         }
+        // Measurements change what is subscribed: they take a restart.
+        let (oldMeasurements, newMeasurements) = (
+            MeasurementSettings.lines(running.engine.measurements), MeasurementSettings.lines(reloaded.engine.measurements)
+        )
+        if oldMeasurements.map({ "\($0.name)=\($0.value)" }) != newMeasurements.map({ "\($0.name)=\($0.value)" }) {
+            let old = Dictionary(oldMeasurements, uniquingKeysWith: { a, _ in a })
+            let new = Dictionary(newMeasurements, uniquingKeysWith: { a, _ in a })
+            for name in Set(old.keys).union(new.keys).sorted() where old[name] != new[name] {
+                changes[name] = "\(old[name] ?? "(unset)") -> \(new[name] ?? "(unset)") (after a restart)"
+                outcome.restartOnly.append(name)
+            }
+        }
         if outcome.levelChanged {
             let change: Logger.Metadata = ["from": "\(logLevel.level)", "to": "\(reloaded.logLevel)"]
             // Said at the more verbose of the two levels, so it shows whichever way it goes.

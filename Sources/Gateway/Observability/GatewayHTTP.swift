@@ -70,7 +70,8 @@ public enum GatewayHTTP {
                     status: 200, contentType: "text/html; charset=utf-8",
                     body: StatusPage.render(
                         s, gatewayID: gatewayID, validRange: range, unit: Measured.unit, now: Clocks.epochMilliseconds() - s.clockOffsetMs,
-                        loopAgeMs: status.loopAgeMs, query: StatusPage.Query(queryString: queryString), overrides: engine.sensorOverrides ?? []))
+                        loopAgeMs: status.loopAgeMs, query: StatusPage.Query(queryString: queryString), overrides: engine.sensorOverrides ?? [],
+                        measurements: engine.measurements ?? []))
             default:
                 return .init(status: 404, contentType: "text/plain", body: "not found; try /, /metrics or /healthz\n")
             }

@@ -16,7 +16,7 @@ enum StatusPage {
     /// wall clock minus `GatewayStatusSnapshot.clockOffsetMs`, the clock of `lastSeen`).
     static func render(
         _ s: GatewayStatusSnapshot, gatewayID: String, validRange: ClosedRange<Double>, unit: String = Measured.unit, now: Int64,
-        loopAgeMs: Int64? = nil, query: Query = Query(), overrides: [SensorOverride] = []
+        loopAgeMs: Int64? = nil, query: Query = Query(), overrides: [SensorOverride] = [], measurements: [MeasurementDefinition] = []
     ) -> String {
         var counts = [Int](repeating: 0, count: Attention.allCases.count)
         var matching: [(Attention, SensorSummary)] = []
@@ -33,7 +33,12 @@ enum StatusPage {
         var rows = ""
         rows.reserveCapacity(shown.count * 1400)
         for (attention, sensor) in shown {
-            // A sensor an override names is drawn against its own range.
+            // Another measurement's stream in its own unit and range; a sensor an override names
+            // against its own range.
+            if let name = sensor.measurement, let m = measurements.first(where: { $0.name == name }) {
+                rows += StatusRow.html(sensor, attention, now: now, valid: m.validMin...m.validMax, unit: m.unit)
+                continue
+            }
             let own = overrides.first { $0.pattern.matches(sensor.sensorID) }
             let valid = own.map { ($0.validMin ?? validRange.lowerBound)...($0.validMax ?? validRange.upperBound) } ?? validRange
             rows += StatusRow.html(sensor, attention, now: now, valid: valid, unit: unit)

@@ -18,7 +18,8 @@ enum StatusRow {
         palette: [Quality: String] = QualityPalette.colours
     ) -> String {
         let recent = sensor.recent
-        var row = "<tr class=\"\(attention.queryValue)\"><td>\(StatusPage.escape(sensor.sensorID))</td>"
+        let measurement = sensor.measurement.map { " <small>\(StatusPage.escape($0))</small>" } ?? ""
+        var row = "<tr class=\"\(attention.queryValue)\"><td>\(StatusPage.escape(sensor.sensorID))\(measurement)</td>"
         row += "<td>\(state(sensor, attention, now: now, palette: palette))</td>"
         if let current = current(recent) {
             let flag =

@@ -38,10 +38,11 @@ public struct ReplayQuery: Sendable {
 
     /// Calls `emit` for each matching cleaned publication.
     public func run(journalDirectory: String, _ emit: (Publication) throws -> Void) throws -> Result {
-        let wanted = sensorID.map(Topics.cleaned)
+        // Every measurement of the sensor (`cleaned/<id>/<measurement>`).
+        let wanted = sensorID.map { "cleaned/\($0)/" }
         var count = 0
         var result = try CleanedPublicationScan(from: from, receivedBeforeFromMs: receivedBeforeFromMs).run(
-            journalDirectory: journalDirectory, matches: { p in wanted.map { p.topic == $0 } ?? true }
+            journalDirectory: journalDirectory, matches: { p in wanted.map { p.topic.hasPrefix($0) } ?? true }
         ) { entry in
             if entry.ts >= from && entry.ts < to {
                 count += 1

@@ -24,7 +24,7 @@ enum BrokerReconnection {
             configuration: configuration, sink: sink, inbox: inbox, logger: logger, startedAt: startedAt,
             generation: old.generation + 1)
         next.continueCounts(from: old)
-        next.retiredFilter = old.retiredFilter
+        next.retiredFilters = old.retiredFilters
         let (oldInput, oldOutput, oldStatus) = (old.input, old.output, old.configuration.statusTopic)
         let (newInput, newOutput) = (next.input, next.output)
         let broker = "\(configuration.brokerScheme.rawValue)://\(configuration.brokerHost):\(configuration.brokerPort)"

@@ -32,10 +32,12 @@ final class BrokerSession {
     let generation: Int
     private(set) var inputPhase = Phase.connecting
     private(set) var outputConnected = false
-    private var pendingSubscription: MessageID?
-    /// The previous run's readings filter, when `topic-filter` changed across the restart: the
-    /// persistent session still holds its subscription, which is removed at each connection.
-    var retiredFilter: String?
+    /// The readings subscriptions sent and not yet acknowledged, with their filters.
+    private var pendingSubscriptions: [MessageID: String] = [:]
+    /// The previous run's readings filters this run does not use (`topic-filter` or the
+    /// measurements changed across the restart): the persistent session still holds their
+    /// subscriptions, which are removed at each connection.
+    var retiredFilters: [String] = []
     let configuration: GatewayConfiguration
     private let logger: Logger
     private let startedAt: Int64
@@ -131,12 +133,15 @@ final class BrokerSession {
                 if source == .input {
                     inputPhase = .connected
                     // Before subscribing: the broker handles one client's requests in order, so
-                    // once the subscription is acknowledged the old filter is gone too.
-                    if let retired = retiredFilter, retired != configuration.engine.topicPattern.filter {
+                    // once the subscriptions are acknowledged the old filters are gone too.
+                    for retired in retiredFilters where !configuration.engine.readingFilters.contains(retired) {
                         try input.unsubscribe(retired)
                         logger.notice("unsubscribed the previous run's topic-filter from the persistent session", metadata: ["filter": "\(retired)"])
                     }
-                    pendingSubscription = try input.subscribe(configuration.engine.topicPattern.filter, qos: .atLeastOnce)
+                    pendingSubscriptions = [:]
+                    for filter in configuration.engine.readingFilters {
+                        pendingSubscriptions[try input.subscribe(filter, qos: .atLeastOnce)] = filter
+                    }
                 } else {
                     outputConnected = true
                     try output.subscribe(configuration.replayTopic, qos: .atLeastOnce)
@@ -158,19 +163,19 @@ final class BrokerSession {
             disconnected(source)
             if !expected { logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "\(side)", "reason": "\(reason)"]) }
         case .subscribed(let mid):
-            if source == .input, mid == pendingSubscription {
-                pendingSubscription = nil
-                inputPhase = .subscribed
-                readingsSubscriptions += 1
-                logger.info("subscribed to the readings", metadata: ["filter": "\(configuration.engine.topicPattern.filter)"])
+            if source == .input, let filter = pendingSubscriptions.removeValue(forKey: mid) {
+                logger.info("subscribed to the readings", metadata: ["filter": "\(filter)"])
+                if pendingSubscriptions.isEmpty && inputPhase == .connected {
+                    inputPhase = .subscribed
+                    readingsSubscriptions += 1
+                }
             }
         case .subscriptionRefused(let mid):
-            if source == .input, mid == pendingSubscription {
-                pendingSubscription = nil
+            if source == .input, let filter = pendingSubscriptions.removeValue(forKey: mid) {
                 inputPhase = .subscriptionRefused
                 logger.error(
                     "the broker refused the readings subscription (check its ACL); no readings will arrive",
-                    metadata: ["filter": "\(configuration.engine.topicPattern.filter)"])
+                    metadata: ["filter": "\(filter)"])
             }
         }
         return .none

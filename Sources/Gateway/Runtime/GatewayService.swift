@@ -108,7 +108,7 @@ public final class GatewayService {
                 "to_publish": "\(restored.toJournal.count)",
             ])
         broker = try BrokerSession(configuration: configuration, sink: ingest, inbox: inbox, logger: logger, startedAt: startedAt)
-        broker.retiredFilter = restored.engine.configuration.topicPattern.filter
+        broker.retiredFilters = restored.engine.configuration.readingFilters.filter { !configuration.engine.readingFilters.contains($0) }
         pipeline = Pipeline(
             engine: restored.engine, configured: configuration.engine, inputFrom: inputFrom, ingest: ingest, live: live, logger: logger)
         publisher = Publisher(

@@ -95,7 +95,7 @@ struct OutboundQueue {
     /// Drops from what waits each `latest/` value a later one for the same topic replaces
     /// (`SupersededLatest`), after a restart has queued what the broker had not acknowledged (`later`: what the
     /// restart publishes after them).
-    /// `floor`: each sensor's `latest/` time the restored engine knows, which what waits, here
+    /// `floor`: each `latest/` topic's time the restored engine knows, which what waits, here
     /// and spilled, must not go below.
     mutating func dropSupersededLatest(then later: [Publication], floor: [String: Int64]) {
         latestFloor = spilledFrom == nil ? [:] : floor

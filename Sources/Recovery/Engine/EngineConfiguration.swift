@@ -24,6 +24,12 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// Per-sensor valid range and fill (`SensorOverride`), in the config file's order; nil when
     /// there are none (optional so that settings from before they existed still decode).
     public var sensorOverrides: [SensorOverride]?
+    /// The measurements besides temperature (`MeasurementDefinition`), in the config file's order; nil
+    /// when there are none (optional so that settings from before they existed still decode).
+    public var measurements: [MeasurementDefinition]?
+    /// Set only in the settings one measurement's streams are served with
+    /// (`applying(_: MeasurementDefinition)`): the measurement, for their topics and payloads.
+    var stream: MeasurementDefinition?
     /// Readings held per sensor while waiting for a gap to close; past this the oldest gap is
     /// closed early, so a flood of far-ahead seqs cannot grow memory without bound.
     public var maxHeldPerSensor: Int = 10_000
@@ -75,7 +81,14 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
         c.maxPayloadBytes = running.maxPayloadBytes
         c.aggregateWindowMs = running.aggregateWindowMs
         c.maxHeldPerSensor = running.maxHeldPerSensor
+        c.measurements = running.measurements
         return c
+    }
+
+    /// The filters the readings arrive on: `topicPattern`'s (temperature), then each
+    /// measurement's (the filter with its last level set to the measurement's name).
+    public var readingFilters: [String] {
+        [topicPattern.filter] + (measurements ?? []).compactMap { topicPattern.withLastLevel($0.name)?.filter }
     }
 
     /// The contract's `<window>` topic level, e.g. `60s`.

@@ -13,8 +13,8 @@ struct ForgottenSensors: Codable, Sendable {
 
     mutating func remember(_ sensor: RememberedSensor, cap: Int) {
         generation += 1
-        byID[sensor.id] = (sensor, generation)
-        order.append((sensor.id, generation))
+        byID[sensor.key] = (sensor, generation)
+        order.append((sensor.key, generation))
         while byID.count > cap, head < order.count {
             let oldest = order[head]
             head += 1
@@ -35,7 +35,7 @@ struct ForgottenSensors: Codable, Sendable {
     /// Entries kept for ordering (live and taken back): bounded by twice the live ones, plus 1,024.
     var orderEntries: Int { order.count - head }
 
-    /// The remembered state of `id`, forgotten here (it is tracked again).
+    /// The remembered state of the stream keyed `id` (`StreamName.key`), forgotten here (it is tracked again).
     mutating func take(_ id: String) -> RememberedSensor? {
         byID.removeValue(forKey: id)?.sensor
     }

@@ -27,6 +27,8 @@ public struct RecoveryEngine: Codable, Sendable {
     private(set) var forgotten = ForgottenSensors()
     /// Which sensors an override names (`SensorOverride`). Derived state: rebuilt on use.
     private var policies = SensorPolicies()
+    /// Which topics carry which measurement. Derived state: rebuilt on use.
+    private var routes = MeasurementRoutes()
 
     /// 2025-01-01T00:00:00Z. A receive time earlier than this means the gateway's clock is not set:
     /// the future-tolerance check (`EngineConfiguration.futureToleranceMs`) is skipped for it.
@@ -55,7 +57,7 @@ public struct RecoveryEngine: Codable, Sendable {
         self.counters = counters
         self.sensors = sensors
         self.lastExpirySweep = lastExpirySweep
-        for (i, sensor) in sensors.enumerated() { index[sensor.id] = i }
+        for (i, sensor) in sensors.enumerated() { index[sensor.stream.key] = i }
         self.silence = silence ?? SilenceQueue(receipts: sensors.map(\.lastReceivedAt))
         self.forgotten = forgotten ?? ForgottenSensors()
     }
@@ -78,28 +80,30 @@ public struct RecoveryEngine: Codable, Sendable {
 
         // Known topics skip matching and the sensor lookup: one hash lookup per message.
         let known = topicIndex[topic]
-        let sensorID: String
+        let stream: StreamName
         if let known {
-            sensorID = sensors[known].id
+            stream = sensors[known].stream
         } else {
-            switch configuration.topicPattern.match(topic) {
-            case .sensor(let id): sensorID = id
-            case .invalidSensorID, .noMatch:
+            if routes.isEmpty { routes = MeasurementRoutes(configuration) }
+            switch routes.match(topic) {
+            case (.sensor(let id), let measurement): stream = StreamName(sensorID: id, measurement: measurement)
+            case (.invalidSensorID, _), (.noMatch, _):
                 deadLetter(.invalidSensorID, Topics.invalidDeadLetter, topic, payload, receivedAt, &out)
                 return
             }
         }
-        let existing = known ?? index[sensorID]
-        let dlqTopic = existing.map { sensors[$0].topics.deadLetter } ?? Topics.deadLetter(sensorID)
+        let sensorID = stream.sensorID
+        let existing = known ?? index[stream.key]
+        let dlqTopic = existing.map { sensors[$0].topics.deadLetter } ?? Topics.deadLetter(sensorID, stream.measurementName)
         if payload.count > configuration.maxPayloadBytes {
-            deadLetter(.payloadTooLarge, dlqTopic, topic, payload, receivedAt, &out, sensor: existing ?? tracked(sensorID, receivedAt))
+            deadLetter(.payloadTooLarge, dlqTopic, topic, payload, receivedAt, &out, sensor: existing ?? tracked(stream, receivedAt))
             return
         }
         let reading: Reading
-        switch ReadingParser.parse(payload, sensorID: sensorID, csvColumns: configuration.csvColumns) {
+        switch ReadingParser.parse(payload, sensorID: sensorID, csvColumns: configuration.csvColumns, field: stream.measurement) {
         case .success(let r): reading = r
         case .failure(let reason):
-            deadLetter(reason, dlqTopic, topic, payload, receivedAt, &out, sensor: existing ?? tracked(sensorID, receivedAt))
+            deadLetter(reason, dlqTopic, topic, payload, receivedAt, &out, sensor: existing ?? tracked(stream, receivedAt))
             return
         }
         if let tolerance = configuration.futureToleranceMs, reading.ts > receivedAt &+ tolerance {
@@ -117,16 +121,16 @@ public struct RecoveryEngine: Codable, Sendable {
         if let existing {
             i = existing
         } else if let limit = configuration.maxSensors, sensors.count >= limit {
-            guard let freed = replaceSilentSensor(with: sensorID, receivedAt, &out) else {
+            guard let freed = replaceSilentSensor(with: stream, receivedAt, &out) else {
                 deadLetter(.tooManySensors, dlqTopic, topic, payload, receivedAt, &out)
                 return
             }
             i = freed
         } else {
-            i = sensorIndex(sensorID, receivedAt)
+            i = sensorIndex(stream, receivedAt)
         }
         if known == nil && topicIndex.count < 100_000 { topicIndex[topic] = i }
-        hold(&out, to: sensorID)
+        hold(&out, to: stream)
         let inRange = reading.temperature >= out.configuration.validMin && reading.temperature <= out.configuration.validMax
         defer {
             sensors[i].summary.stampFlagged(at: receivedAt)
@@ -186,7 +190,7 @@ public struct RecoveryEngine: Codable, Sendable {
         let budgetEnd = out.publications.count + RecoveryEngine.tickPublicationBudget
         for i in due {
             if out.publications.count < budgetEnd {
-                hold(&out, to: sensors[i].id)
+                hold(&out, to: sensors[i].stream)
                 sensors[i].tick(at: now, &out)
                 sensors[i].summary.stampFlagged(at: now)
             }
@@ -204,10 +208,10 @@ public struct RecoveryEngine: Codable, Sendable {
         for i in sensors.indices where sensors[i].started { sensors[i].lostOutputFrom = sensors[i].nextSeq }
     }
 
-    /// A restore found `latest/` already at `ts` for `sensorID` (a journaled publication this
-    /// engine did not make): later readings go there only if newer. No effect on unknown sensors.
-    public mutating func latestPublished(sensorID: String, ts: Int64) {
-        guard let i = index[sensorID] else { return }
+    /// A restore found `latest/` topic `topic` already at `ts` (a journaled publication this
+    /// engine did not make): later readings go there only if newer. No effect on unknown streams.
+    public mutating func latestPublished(topic: String, ts: Int64) {
+        guard let stream = StreamName(outputTopic: topic), let i = index[stream.key] else { return }
         sensors[i].latestTs = max(sensors[i].latestTs ?? ts, ts)
     }
 
@@ -250,11 +254,11 @@ public struct RecoveryEngine: Codable, Sendable {
         return ahead.sorted()
     }
 
-    /// The `ts` of each sensor's last value on `latest/`, as far as this engine knows: what a
-    /// restart's resent `latest/` values must not go below (`SupersededLatest`).
+    /// The `ts` of each stream's last value on `latest/`, by its `latest/` topic, as far as this
+    /// engine knows: what a restart's resent `latest/` values must not go below (`SupersededLatest`).
     public var latestTimes: [String: Int64] {
         var out: [String: Int64] = [:]
-        for s in sensors { if let ts = s.latestTs { out[s.id] = ts } }
+        for s in sensors { if let ts = s.latestTs { out[s.topics.latest] = ts } }
         return out
     }
 
@@ -288,7 +292,7 @@ public struct RecoveryEngine: Codable, Sendable {
         kept.reserveCapacity(sensors.count)
         for var sensor in sensors {
             if now - sensor.lastReceivedAt >= retention {
-                hold(&out, to: sensor.id)
+                hold(&out, to: sensor.stream)
                 sensor.expire(at: now, &out)
                 remember(sensor, at: now)
                 counters.expired += 1
@@ -297,7 +301,7 @@ public struct RecoveryEngine: Codable, Sendable {
             }
         }
         sensors = kept
-        index = Dictionary(uniqueKeysWithValues: sensors.enumerated().map { ($1.id, $0) })
+        index = Dictionary(uniqueKeysWithValues: sensors.enumerated().map { ($1.stream.key, $0) })
         silence = SilenceQueue(receipts: sensors.map(\.lastReceivedAt))
         topicIndex = [:]  // refills as topics are seen again
         deadlines = DeadlineQueue()  // rebuilt on next use
@@ -315,6 +319,7 @@ public struct RecoveryEngine: Codable, Sendable {
         let old = configuration
         configuration = new
         policies.reset()  // the overrides build on the engine's settings
+        routes = MeasurementRoutes()
         if new.keepingRestartOnly(from: old) != new { adoptRestartOnly(from: old, at: now, &publications) }
         // Windows open now are measured with the new length from when they opened.
         let change = configuration.reorderWindowMs - old.reorderWindowMs
@@ -365,25 +370,25 @@ public struct RecoveryEngine: Codable, Sendable {
         return Output(configuration: configuration, estimator: Estimator(configuration: configuration), publications: moved)
     }
 
-    /// Serves `sensorID` with its own settings next: its override's, or the engine's. Costs
-    /// nothing when there are no overrides.
-    private mutating func hold(_ out: inout Output, to sensorID: String) {
-        guard configuration.sensorOverrides?.isEmpty == false else { return }
-        out.hold(to: policies.configuration(for: sensorID, configuration) ?? configuration)
+    /// Serves `stream` with its own settings next: its measurement's, its override's, or the
+    /// engine's. Costs nothing when there are neither measurements nor overrides.
+    private mutating func hold(_ out: inout Output, to stream: StreamName) {
+        guard configuration.sensorOverrides?.isEmpty == false || configuration.measurements?.isEmpty == false else { return }
+        out.hold(to: policies.configuration(for: stream, configuration) ?? configuration)
     }
 
     /// A sensor whose first messages are all bad is still tracked (within `max-sensors`), so it
     /// shows on the status page with its dead letters instead of being invisible. Tracking it
     /// publishes nothing: it has no readings, so no deadlines.
-    private mutating func tracked(_ id: String, _ receivedAt: Int64) -> Int? {
+    private mutating func tracked(_ stream: StreamName, _ receivedAt: Int64) -> Int? {
         if let limit = configuration.maxSensors, sensors.count >= limit { return nil }
-        return sensorIndex(id, receivedAt)
+        return sensorIndex(stream, receivedAt)
     }
 
     /// At the cap: forgets a sensor silent for `evictableAfterMs`, or for `oneShotEvictableAfterMs`
     /// if it was only ever heard once (as if it had expired: what it holds and its open windows
     /// are published, then `expired`), and gives its place to `id`. nil when none qualifies.
-    private mutating func replaceSilentSensor(with id: String, _ receivedAt: Int64, _ out: inout Output) -> Int? {
+    private mutating func replaceSilentSensor(with stream: StreamName, _ receivedAt: Int64, _ out: inout Output) -> Int? {
         let i: Int
         do {
             // A copy of the array for the closure, released before the array is modified
@@ -401,38 +406,39 @@ public struct RecoveryEngine: Codable, Sendable {
         }
         // Taken before the evicted sensor is remembered: the remembered are capped at
         // `max-sensors`, and the one coming back may be the oldest of them.
-        let returning = forgotten.take(id)
-        hold(&out, to: self.sensors[i].id)
+        let returning = forgotten.take(stream.key)
+        hold(&out, to: self.sensors[i].stream)
         self.sensors[i].expire(at: receivedAt, &out)
         remember(self.sensors[i], at: receivedAt)
         counters.evicted += 1
-        let old = self.sensors[i].id
-        index.removeValue(forKey: old)
-        topicIndex.removeValue(forKey: configuration.topicPattern.topic(for: old))
+        let old = self.sensors[i].stream
+        index.removeValue(forKey: old.key)
+        if routes.isEmpty { routes = MeasurementRoutes(configuration) }
+        if let topic = routes.topic(for: old) { topicIndex.removeValue(forKey: topic) }
         self.sensors[i] =
-            returning.map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: configuration) } ?? newSensor(id, receivedAt)
-        index[id] = i
+            returning.map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: configuration) } ?? newSensor(stream, receivedAt)
+        index[stream.key] = i
         silence.append(i, heardAt: receivedAt)
         return i
     }
 
-    private mutating func sensorIndex(_ id: String, _ receivedAt: Int64) -> Int {
-        if let i = index[id] { return i }
-        sensors.append(newSensor(id, receivedAt))
+    private mutating func sensorIndex(_ stream: StreamName, _ receivedAt: Int64) -> Int {
+        if let i = index[stream.key] { return i }
+        sensors.append(newSensor(stream, receivedAt))
         if lastExpirySweep == nil { lastExpirySweep = receivedAt }
         // Keep the derived deadline queue in step (a rebuild per new sensor would be O(N²)).
         if deadlines.sensorCount == sensors.count - 1 { deadlines.addSensor() }
-        index[id] = sensors.count - 1
+        index[stream.key] = sensors.count - 1
         silence.append(sensors.count - 1, heardAt: receivedAt)
         return sensors.count - 1
     }
 
     /// The state of a sensor now tracked: where it stopped, if it was forgotten recently.
-    private mutating func newSensor(_ id: String, _ receivedAt: Int64) -> SensorState {
-        if let remembered = forgotten.take(id) {
+    private mutating func newSensor(_ stream: StreamName, _ receivedAt: Int64) -> SensorState {
+        if let remembered = forgotten.take(stream.key) {
             return SensorState(resuming: remembered, firstReceipt: receivedAt, configuration: configuration)
         }
-        return SensorState(id: id, firstReceipt: receivedAt, configuration: configuration)
+        return SensorState(id: stream.sensorID, measurement: stream.measurement, firstReceipt: receivedAt, configuration: configuration)
     }
 
     /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (`EngineConfiguration.defaultMaxSensors` without a cap).

@@ -11,6 +11,8 @@
 /// states written before they existed still decode.
 struct RememberedSensor: Codable, Sendable, Equatable {
     var id: String
+    /// nil: temperature (and states from before measurements).
+    var measurement: String? = nil
     var boot: Int64?
     var nextSeq: UInt64
     var highestSeen: UInt64?
@@ -23,6 +25,11 @@ struct RememberedSensor: Codable, Sendable, Equatable {
     var aggregates: AggregateWindows? = nil
 }
 
+extension RememberedSensor {
+    /// Its key among the engine's streams (`StreamName.key`).
+    var key: String { StreamName(sensorID: id, measurement: measurement).key }
+}
+
 extension SensorState {
     /// What to remember of this sensor once `expire` has published everything it held at `now`.
     func remembered(at now: Int64, horizon: Int64) -> RememberedSensor? {
@@ -30,7 +37,7 @@ extension SensorState {
         var asked = asked
         asked?.prune(now: now, horizon: horizon)
         return RememberedSensor(
-            id: id, boot: boot, nextSeq: nextSeq, highestSeen: highestSeen, maxTs: maxTs,
+            id: id, measurement: measurement, boot: boot, nextSeq: nextSeq, highestSeen: highestSeen, maxTs: maxTs,
             lastValid: lastValid, lastAnchor: lastAnchor, tsStep: tsStep,
             history: history.remembered(now: now, horizon: horizon), asked: asked?.isEmpty == false ? asked : nil,
             aggregates: aggregates.remembered(now: now, horizon: horizon))
@@ -39,7 +46,7 @@ extension SensorState {
     /// A sensor coming back after being forgotten: it continues its epoch where it stopped. It
     /// was announced `expired`, so its first reading announces it `live` again.
     init(resuming r: RememberedSensor, firstReceipt: Int64, configuration: EngineConfiguration) {
-        self.init(id: r.id, firstReceipt: firstReceipt, configuration: configuration)
+        self.init(id: r.id, measurement: r.measurement, firstReceipt: firstReceipt, configuration: configuration)
         started = true
         boot = r.boot
         nextSeq = r.nextSeq

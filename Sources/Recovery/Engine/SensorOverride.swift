@@ -29,6 +29,19 @@ extension EngineConfiguration {
         return c
     }
 
+    /// The settings the streams of `measurement` are served with: its range and fill.
+    func applying(_ measurement: MeasurementDefinition) -> EngineConfiguration {
+        var c = self
+        c.sensorOverrides = nil
+        c.measurements = nil
+        c.stream = measurement
+        c.validMin = measurement.validMin
+        c.validMax = measurement.validMax
+        if let v = measurement.fill { c.fill = v }
+        if let v = measurement.maxFill { c.maxFill = v }
+        return c
+    }
+
     /// The position in `sensorOverrides` of the override naming `sensorID` (the first, though
     /// the configuration refuses patterns that overlap), nil when none does.
     func overrideIndex(for sensorID: String) -> Int? {

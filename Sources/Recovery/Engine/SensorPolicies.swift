@@ -12,8 +12,22 @@ struct SensorPolicies: Sendable {
     /// Forgets everything (the overrides changed).
     mutating func reset() { self = SensorPolicies() }
 
+    /// The settings of each measurement's streams, by name; nil until first used.
+    private var measurements: [String: EngineConfiguration]?
+
+    /// The settings `stream` is served with under `base`: its measurement's (another
+    /// measurement than temperature), or the override naming its sensor (temperature); nil for
+    /// the engine's own.
+    mutating func configuration(for stream: StreamName, _ base: EngineConfiguration) -> EngineConfiguration? {
+        guard let measurement = stream.measurement else { return configuration(for: stream.sensorID, base) }
+        if measurements == nil {
+            measurements = Dictionary((base.measurements ?? []).map { ($0.name, base.applying($0)) }, uniquingKeysWith: { a, _ in a })
+        }
+        return measurements?[measurement]
+    }
+
     /// The settings of the override naming `id` under `base`; nil when none names it.
-    mutating func configuration(for id: String, _ base: EngineConfiguration) -> EngineConfiguration? {
+    private mutating func configuration(for id: String, _ base: EngineConfiguration) -> EngineConfiguration? {
         guard let overrides = base.sensorOverrides, !overrides.isEmpty else { return nil }
         if configurations == nil { configurations = overrides.map(base.applying) }
         let k: Int

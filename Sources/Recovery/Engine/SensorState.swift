@@ -1,6 +1,8 @@
 // Over 250 lines: one sensor's decisions (heap, release, fill, restatement, epochs) share its
 // private state; split, that state would have to be opened to every part.
 
+import Wire
+
 /// One sensor's recovery state within its current epoch (boot): the reorder heap, what has been
 /// published, the neighbours estimates are drawn from, its learned period and its aggregates.
 ///
@@ -13,6 +15,8 @@ struct SensorState: Codable, Sendable {
     enum ReleaseMode { case ingest, tick, flush, closing }
 
     let id: String
+    /// The stream's measurement, nil for temperature (`StreamName`).
+    let measurement: String?
     private(set) var topics: SensorTopics
     var boot: Int64?
     /// The boot an epoch with a smaller one (a reset or wrapped boot counter) replaced: a
@@ -73,15 +77,19 @@ struct SensorState: Codable, Sendable {
     /// have gone out. nil once used (and in snapshots from before it).
     var lostNextEpoch: Bool?
 
-    init(id: String, firstReceipt: Int64, configuration: EngineConfiguration) {
+    init(id: String, measurement: String? = nil, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
-        topics = SensorTopics(sensorID: id, configuration: configuration)
+        self.measurement = measurement
+        topics = SensorTopics(sensorID: id, measurement: measurement, configuration: configuration)
         startDeadline = firstReceipt + configuration.reorderWindowMs
         lastReceivedAt = firstReceipt
-        summary = SensorSummary(sensorID: id)
+        summary = SensorSummary(sensorID: id, measurement: measurement)
         epochAllowance = TokenBucket(capacity: configuration.epochBurst)
         fillAllowance = TokenBucket(capacity: configuration.fillBurst)
     }
+
+    /// Which stream this is, and its key in the engine's index.
+    var stream: StreamName { StreamName(sensorID: id, measurement: measurement) }
 
     /// The status-page view of this sensor.
     var summaryNow: SensorSummary {
@@ -303,7 +311,7 @@ struct SensorState: Codable, Sendable {
             }
             aggregates = AggregateWindows()
         }
-        topics = SensorTopics(sensorID: id, configuration: out.configuration)
+        topics = SensorTopics(sensorID: id, measurement: measurement, configuration: out.configuration)
     }
 
     // MARK: - Epochs
@@ -483,7 +491,9 @@ struct SensorState: Codable, Sendable {
         lastAnchor = a
     }
 
-    private mutating func publish(_ cleaned: ReleasedReading, _ out: inout Output) {
+    private mutating func publish(_ reading: ReleasedReading, _ out: inout Output) {
+        var cleaned = reading
+        cleaned.measurement = out.configuration.stream
         let payload = cleaned.render()
         out.emit(.cleaned, topics.cleaned, cleaned, payload)
         // The last value, retained: a reading newer by `ts` than the one there, or the real
@@ -500,7 +510,7 @@ struct SensorState: Codable, Sendable {
     private mutating func requestResend(from: UInt64, to: UInt64?, at now: Int64, _ out: inout Output) {
         if asked == nil { asked = AskedRanges() }
         asked?.add(from: from, to: to, at: now)
-        out.emit(.resendRequest, topics.resend, Messages.resendRequest(from: from, to: to))
+        out.emit(.resendRequest, topics.resend, Messages.resendRequest(from: from, to: to, measurement: measurement ?? Topics.defaultMeasurement))
         summary.output.resendRequests += 1
         out.totals.resendRequests += 1
     }

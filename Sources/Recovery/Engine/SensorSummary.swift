@@ -44,14 +44,20 @@ public struct SensorSummary: Codable, Sendable, Equatable {
     /// of a snapshot's size.
     private var recentPoints = RecentPoints()
 
+    /// The stream's measurement when it is not temperature (nil: temperature).
+    public var measurement: String?
+
     enum CodingKeys: String, CodingKey {
-        case sensorID, lastSeq, lastSeen, stale, output, duplicates, deadLetters, lastFlagged
+        case sensorID, measurement, lastSeq, lastSeen, stale, output, duplicates, deadLetters, lastFlagged
     }
 
     /// The most recent published readings, oldest first.
     public var recent: [Point] { recentPoints.points }
 
-    init(sensorID: String) { self.sensorID = sensorID }
+    init(sensorID: String, measurement: String? = nil) {
+        self.sensorID = sensorID
+        self.measurement = measurement
+    }
 
     mutating func published(_ quality: Quality, seq: UInt64, ts: Int64, value: Double?) {
         output.countCleaned(quality)

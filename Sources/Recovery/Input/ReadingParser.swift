@@ -39,12 +39,14 @@ public enum ReadingParser {
 
     /// Parses a payload whose topic named `sensorID` (already validated): JSON when its first
     /// byte other than a space, tab, CR or LF is `{`, otherwise one CSV line whose columns come
-    /// in `csvColumns`' order (nil: the contract's `seq,ts,value,status,boot`).
+    /// in `csvColumns`' order (nil: the contract's `seq,ts,value,status,boot`). `field` names the
+    /// JSON member holding the value besides `value` (a `MeasurementDefinition`'s name; nil: `temperature`).
     public static func parse(
-        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, csvColumns: CSVColumns? = nil
+        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, csvColumns: CSVColumns? = nil, field: String? = nil
     ) -> Result<Reading, RejectionReason> {
         guard isJSONObject(payload) else { return CSVReadingParser.parse(payload, sensorID: sensorID, columns: csvColumns ?? .standard) }
-        return parseJSON(payload, sensorID: sensorID)
+        guard let field else { return parseJSON(payload, sensorID: sensorID, field: nil) }
+        return parseJSON(payload, sensorID: sensorID, field: (Array(field.utf8), field))
     }
 
     /// Whether the payload's first byte other than JSON whitespace is `{` (the detection rule).
@@ -60,7 +62,10 @@ public enum ReadingParser {
     }
 
     /// Parses a JSON payload (one flat object; docs/INTERFACE.md section 1).
-    private static func parseJSON(_ payload: UnsafeBufferPointer<UInt8>, sensorID: String) -> Result<Reading, RejectionReason> {
+    private static func parseJSON(
+        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, field: (key: [UInt8], name: String)?
+    ) -> Result<Reading, RejectionReason> {
+        let valueName = field?.name ?? "temperature"
         // JSON text is UTF-8 (RFC 8259): invalid bytes anywhere, even in a field nobody reads,
         // make the payload malformed rather than half-understood.
         guard isValidUTF8(payload) else { return .failure(.malformedJSON) }
@@ -114,7 +119,7 @@ public enum ReadingParser {
                     default:
                         problem = .badType("ts")
                     }
-                case 11 where isKey(key, kTemperature):
+                case 11 where field == nil && isKey(key, kTemperature):
                     duplicate = mark(&seen, 4) || duplicate
                     if case .number(let n) = value {
                         if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue("temperature") }
@@ -156,7 +161,17 @@ public enum ReadingParser {
                         problem = .badType("sensor_id")
                     }
                 default:
-                    problem = nil
+                    // Another measurement's value, under its name (`field`).
+                    if let field, key.count == field.key.count, isKey(key, field.key) {
+                        duplicate = mark(&seen, 4) || duplicate
+                        if case .number(let n) = value {
+                            if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue(field.name) }
+                        } else {
+                            problem = .badType(field.name)
+                        }
+                    } else {
+                        problem = nil
+                    }
                 }
                 if failure == nil { failure = problem }
             }
@@ -181,7 +196,7 @@ public enum ReadingParser {
         }
         guard let seq else { return .failure(.missingField("seq")) }
         guard let ts else { return .failure(.missingField("ts")) }
-        guard let temperature else { return .failure(.missingField("temperature")) }
+        guard let temperature else { return .failure(.missingField(valueName)) }
         guard let status else { return .failure(.missingField("status")) }
         return .success(Reading(sensorID: sensorID, seq: seq, ts: ts, temperature: temperature, status: status, boot: boot))
     }

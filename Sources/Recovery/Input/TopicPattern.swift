@@ -37,6 +37,19 @@ public struct TopicPattern: Sendable, Codable, Equatable {
         return parts.joined(separator: "/")
     }
 
+    /// The filter with its last level set to `level` (another measurement's topics), or nil when
+    /// the last level is the sensor id's.
+    public func withLastLevel(_ level: String) -> TopicPattern? {
+        guard sensorLevel != levels.count - 1 else { return nil }
+        var parts = levels
+        parts[parts.count - 1] = level
+        return TopicPattern(parts.joined(separator: "/"))
+    }
+
+    /// Whether the last level is a fixed one (the measurement's), so other measurements' topics
+    /// can be derived from the filter.
+    public var namesMeasurement: Bool { sensorLevel != levels.count - 1 }
+
     enum CodingKeys: String, CodingKey { case filter }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

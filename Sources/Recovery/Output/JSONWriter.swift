@@ -71,6 +71,17 @@ struct JSONWriter {
         JSONWriter.appendNumber(value, to: &bytes)
     }
 
+    /// A number under a key known only at run time (a measurement's name: `a-z 0-9 _ -`, no escaping).
+    mutating func double(named k: String, _ value: Double) {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: k.utf8)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        JSONWriter.appendNumber(value, to: &bytes)
+    }
+
     /// Appends `value` as `description` writes it. Readings and estimates have at most three
     /// decimals, so most values take a fast path that avoids the general shortest-digits search.
     static func appendNumber(_ value: Double, to bytes: inout [UInt8]) {

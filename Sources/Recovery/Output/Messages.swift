@@ -18,13 +18,13 @@ enum Messages {
         return w.finish()
     }
 
-    static func resendRequest(from: UInt64, to: UInt64?) -> [UInt8] {
+    static func resendRequest(from: UInt64, to: UInt64?, measurement: String) -> [UInt8] {
         var w = JSONWriter(capacity: 80)
         w.uint("from_seq", from)
         if let to { w.uint("to_seq", to) }
         // Which of the sensor's streams to resend (CONTRACT.md section 10); sensors that keep
         // one buffer ignore it.
-        w.string("measurement", "temperature")
+        w.string("measurement", measurement)
         return w.finish()
     }
 

@@ -14,13 +14,20 @@ struct ReleasedReading: Equatable, Sendable {
     var method: FillMethod?
     /// `restated`: the quality it supersedes.
     var supersedes: Quality?
+    /// The measurement, when not temperature: the value goes under its name, with its `unit`.
+    var measurement: MeasurementDefinition?
 
     func render() -> [UInt8] {
         var w = JSONWriter()
         w.plainString("sensor_id", sensorID)
         w.uint("seq", seq)
         w.int("ts", ts)
-        w.double("temperature", temperature)
+        if let measurement {
+            w.double(named: measurement.name, temperature)
+            w.string("unit", measurement.unit)
+        } else {
+            w.double("temperature", temperature)
+        }
         w.plainString("status", status.rawValue)
         w.plainString("quality", quality.rawValue)
         if let raw {

@@ -9,13 +9,14 @@ struct SensorTopics: Codable, Sendable {
     var aggregate: String
     var latest: String
 
-    init(sensorID: String, configuration: EngineConfiguration) {
-        cleaned = Topics.cleaned(sensorID)
-        latest = Topics.latest(sensorID)
-        deadLetter = Topics.deadLetter(sensorID)
+    init(sensorID: String, measurement: String? = nil, configuration: EngineConfiguration) {
+        let m = measurement ?? Topics.defaultMeasurement
+        cleaned = Topics.cleaned(sensorID, m)
+        latest = Topics.latest(sensorID, m)
+        deadLetter = Topics.deadLetter(sensorID, m)
         resend = Topics.resend(sensorID)
-        state = Topics.sensorState(gateway: configuration.gatewayID, sensor: sensorID)
-        aggregate = Topics.aggregate(sensorID, window: configuration.aggregateWindowLabel)
+        state = Topics.sensorState(gateway: configuration.gatewayID, sensor: sensorID, measurement: m)
+        aggregate = Topics.aggregate(sensorID, m, window: configuration.aggregateWindowLabel)
     }
 
     private enum CodingKeys: String, CodingKey { case cleaned, deadLetter, resend, state, aggregate, latest }

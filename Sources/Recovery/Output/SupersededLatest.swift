@@ -12,7 +12,7 @@ public enum SupersededLatest {
     /// `entries` (in journal order) without the `latest/` publications a later entry for the same
     /// topic replaces, or one of `then` (publications that go out after all of them: a restart's
     /// regenerated ones, say, when damage destroyed the record of a newer value already sent), or
-    /// that are older than `floor` says their sensor's value already is (`RecoveryEngine.latestTimes`
+    /// that are older than `floor` says their topic's value already is (`RecoveryEngine.latestTimes`
     /// at a restart: the record of a newer value sent may be destroyed, with nothing to replace it).
     public static func dropped<Entry>(
         from entries: [Entry], then: [Publication] = [], floor: [String: Int64] = [:], publication: (Entry) -> Publication
@@ -27,12 +27,11 @@ public enum SupersededLatest {
         }.map(\.element)
     }
 
-    /// Whether `p`, a `latest/` value, is older than `floor` holds for its sensor.
+    /// Whether `p`, a `latest/` value, is older than `floor` holds for its topic.
     private static func isBelow(_ floor: [String: Int64], _ p: Publication) -> Bool {
-        guard !floor.isEmpty else { return false }
-        let reading: (id: String, ts: Int64)? =
-            if let r = p.released { (r.sensorID, r.ts) } else { (try? WireJSON.decode(CleanedReading.self, from: p.payload)).map { ($0.sensorID, $0.ts) } }
-        guard let reading, let newest = floor[reading.id] else { return false }
-        return reading.ts < newest
+        guard !floor.isEmpty, let newest = floor[p.topic] else { return false }
+        let ts = p.released?.ts ?? (try? WireJSON.decode(CleanedReading.self, from: p.payload))?.ts
+        guard let ts else { return false }
+        return ts < newest
     }
 }

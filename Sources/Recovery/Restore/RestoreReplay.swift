@@ -100,7 +100,7 @@ public struct RestoreReplay {
             return
         }
         if let latest {
-            engine.latestPublished(sensorID: latest.sensorID, ts: latest.ts)
+            engine.latestPublished(topic: p.topic, ts: latest.ts)
             return
         }
         guard p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return }

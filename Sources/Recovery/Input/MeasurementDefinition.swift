@@ -1,0 +1,39 @@
+import Wire
+
+/// A quantity the sensors report besides temperature (`measurement.<name>.<setting>` in the
+/// config file): humidity, pressure, vibration, flow. Its readings arrive on the topic filter
+/// with its last level set to the name (`sensors/+/humidity`), carry the value under the name
+/// or `value`, and go out as their own streams (a stream is sensor, measurement and boot) on
+/// `cleaned/<sensor>/<name>` with the value under the name and the `unit`.
+///
+/// Temperature is always there, set by the gateway-wide settings (`valid-min`, `fill`, ...):
+/// its topics and payloads stay as they were, without a `unit` field.
+public struct MeasurementDefinition: Sendable, Codable, Equatable {
+    /// The topic level and payload field: 1-32 characters of `a-z 0-9 _ -`.
+    public var name: String
+    /// Shown beside values (`%RH`, `bar`); in every cleaned message of the measurement.
+    public var unit: String
+    public var validMin: Double
+    public var validMax: Double
+    /// nil: the gateway-wide `fill` and `max-fill`.
+    public var fill: FillMethod?
+    public var maxFill: UInt64?
+
+    public init(name: String, unit: String, validMin: Double, validMax: Double, fill: FillMethod? = nil, maxFill: UInt64? = nil) {
+        self.name = name
+        self.unit = unit
+        self.validMin = validMin
+        self.validMax = validMax
+        self.fill = fill
+        self.maxFill = maxFill
+    }
+
+    /// Names the gateway cannot take for a measurement: the topic levels of its own messages.
+    public static let reservedNames: Set<String> = [Topics.defaultMeasurement, "resend", "value"]
+
+    /// Whether `name` can name a measurement (topic level and JSON field alike).
+    public static func isValidName(_ name: String) -> Bool {
+        (1...32).contains(name.utf8.count) && !reservedNames.contains(name)
+            && name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Recovery
+import TestSupport
+import Testing
+@testable import Gateway
+
+/// `measurement.<name>.<setting>` lines: a measurement needs its unit and range, takes the
+/// gateway-wide fill unless given its own, and its topics are derived from `topic-filter`.
+@Suite("Measurements in the config file")
+struct MeasurementConfigTests {
+    @Test("measurements in the file's order, with their topics derived from topic-filter; config show lists them")
+    func declared() throws {
+        let c = try ConfigFileTests.load(
+            """
+            measurement.humidity.unit: %RH
+            measurement.humidity.valid-min: 0
+            measurement.humidity.valid-max: 100
+            measurement.air_quality.unit: "µg/m³"
+            measurement.air_quality.valid-min: 0
+            measurement.air_quality.valid-max: 500
+            measurement.air_quality.fill: locf
+            measurement.air_quality.max-fill: 30
+            """)
+        #expect(
+            c.engine.measurements == [
+                MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100),
+                MeasurementDefinition(name: "air_quality", unit: "µg/m³", validMin: 0, validMax: 500, fill: .locf, maxFill: 30),
+            ])
+        #expect(c.engine.readingFilters == ["sensors/+/temperature", "sensors/+/humidity", "sensors/+/air_quality"])
+        let shown = c.effectiveSettings.filter { $0.name.hasPrefix("measurement.") }.map { "\($0.name): \($0.value)" }
+        #expect(shown.prefix(3) == ["measurement.humidity.unit: %RH", "measurement.humidity.valid-min: 0.0", "measurement.humidity.valid-max: 100.0"])
+        #expect(shown.count == 8)
+    }
+
+    @Test("a custom topic-filter: the measurement's topics take its last level's place")
+    func customFilter() throws {
+        let c = try ConfigFileTests.load(
+            "topic-filter: plant/hall-2/+/temperature\nmeasurement.flow.unit: l/min\nmeasurement.flow.valid-min: 0\nmeasurement.flow.valid-max: 80\n")
+        #expect(c.engine.readingFilters == ["plant/hall-2/+/temperature", "plant/hall-2/+/flow"])
+    }
+
+    @Test(
+        "a bad measurement line names the file, the line and the key, and exits 78",
+        arguments: [
+            ("measurement.Humidity.unit: %", 1, "measurement.Humidity.unit", "cannot name a measurement"),
+            ("measurement.resend.unit: x", 1, "measurement.resend.unit", "cannot name a measurement"),
+            ("measurement.temperature.unit: K", 1, "measurement.temperature.unit", "temperature is set by the gateway-wide settings"),
+            (
+                "measurement.humidity.colour: red", 1, "measurement.humidity.colour",
+                "is not a measurement setting (these are: unit, valid-min, valid-max, fill, max-fill)"
+            ),
+            ("measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0", 1, "measurement.humidity.unit", "needs measurement.humidity.valid-max"),
+            (
+                "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 100\nmeasurement.humidity.valid-max: 0", 1, "measurement.humidity.unit",
+                "valid-min (100.0) must be below valid-max (0.0)"
+            ),
+            ("measurement.humidity.valid-min: wet", 1, "measurement.humidity.valid-min", "not a number"),
+            (
+                "topic-filter: plant/temperature/+\nmeasurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100", 2,
+                "measurement.humidity.unit", "ends with the sensor id"
+            ),
+        ])
+    func errors(text: String, line: Int, key: String, problem: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let error = try #require(try ConfigFileTests.failure(text, in: dir))
+        #expect(error.description.hasPrefix("\(key) (in \(dir.file("gateway.conf")), line \(line))="), "\(error)")
+        #expect(error.description.contains(problem), "\(error)")
+        #expect(error.exitStatus == .configuration)
+    }
+
+    @Test("a reload that changes a measurement names it as taking a restart")
+    func reload() throws {
+        let text = "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100\n"
+        let running = try ConfigFileTests.load(text)
+        let reloaded = try ConfigFileTests.load(text.replacingOccurrences(of: "100", with: "90"))
+        let live = LiveSettings(running)
+        let outcome = SettingsReload.apply(reloaded, live: live, logLevel: LiveLogLevel(.info), logger: CapturedLog().logger())
+        #expect(outcome.restartOnly == ["measurement.humidity.valid-max"])
+        #expect(live.current.engine.measurements == running.engine.measurements)
+    }
+}
+
+/// The status page shows another measurement's stream with its name, unit and range.
+@Suite("Measurements on the status page")
+struct MeasurementStatusPageTests {
+    @Test("a humidity stream's row names the measurement and draws its plot in %RH against 0-100")
+    func row() {
+        var configuration = EngineConfiguration()
+        let humidity = MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100)
+        configuration.measurements = [humidity]
+        var engine = RecoveryEngine(configuration: configuration)
+        var out: [Publication] = []
+        let base: Int64 = 1_795_660_000_000
+        for seq in 0..<5 {
+            let body = "{\"seq\":\(seq),\"ts\":\(base + Int64(seq) * 1000),\"value\":\(40 + seq),\"status\":\"normal\"}"
+            engine.ingest(topic: "sensors/h-1/humidity", payload: Array(body.utf8), receivedAt: base + Int64(seq) * 1000, into: &out)
+        }
+        engine.tick(now: base + 10_000, into: &out)
+        var status = GatewayStatusSnapshot()
+        status.sensors = engine.summaries
+        let page = StatusPage.render(status, gatewayID: "gw", validRange: 50...55, now: base + 10_000, measurements: [humidity])
+        let summary = engine.summaries[0]
+        #expect(page.contains("<td>h-1 <small>humidity</small></td>"))
+        #expect(page.contains("44 %RH"))
+        #expect(page.contains(StatusPlot.svg(summary.recent, valid: 0...100, unit: "%RH")))
+    }
+}

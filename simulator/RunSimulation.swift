@@ -28,6 +28,10 @@ struct RunSimulation: AsyncParsableCommand {
     @Option(name: .customLong("start-ts"), help: "Event time of the first reading, epoch ms (default: now).") var startTs: Int64?
     @Option(help: "Seconds to keep answering resend requests after the last reading.") var linger = 5.0
     @Option(help: "json, or csv: every sensor sends one seq,ts,value,status,boot line instead.") var payload = "json"
+    @Option(help: "What the fleet measures: temperature, or a measurement.<name> of the gateway's config (sensors/<id>/<name>).")
+    var measurement = Topics.defaultMeasurement
+    @Option(name: .customLong("valid-min"), help: "The measurement's valid range, which values are drawn in.") var validMin = 50.0
+    @Option(name: .customLong("valid-max")) var validMax = 55.0
     @Option(
         name: .customLong("csv-fraction"),
         help: "The share of sensors that send CSV, spread evenly over the fleet (0.5: every second one); --payload csv is 1.")
@@ -50,6 +54,10 @@ struct RunSimulation: AsyncParsableCommand {
             throw ValidationError("--\(name)=\(p): a probability between 0 and 1")
         }
         guard payload == "json" || payload == "csv" else { throw ValidationError("--payload=\(payload): expected json or csv") }
+        guard (1...32).contains(measurement.utf8.count), measurement != "resend", measurement != "value",
+            measurement.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F || $0 == 0x2D })
+        else { throw ValidationError("--measurement=\(measurement): 1-32 characters of a-z 0-9 _ -, not resend or value") }
+        guard validMin < validMax else { throw ValidationError("--valid-min=\(validMin) --valid-max=\(validMax): min must be below max") }
         if let csvFraction, !(0...1).contains(csvFraction) {
             throw ValidationError("--csv-fraction=\(csvFraction): a share between 0 and 1")
         }
@@ -125,7 +133,8 @@ final class FleetPlayer {
         self.startTs = startTs
         sensors = (0..<options.sensors).map {
             SimulatedSensor(
-                id: "\(options.sensorPrefix)\($0)", index: $0, seed: options.seed, bufferSize: options.resendBuffer, csv: options.sendsCSV($0))
+                id: "\(options.sensorPrefix)\($0)", index: $0, seed: options.seed, bufferSize: options.resendBuffer, csv: options.sendsCSV($0),
+                field: options.measurement, range: options.validMin...options.validMax)
         }
     }
 
@@ -178,7 +187,7 @@ final class FleetPlayer {
             // Keep libmosquitto's queue short: it walks the whole queue for every acknowledgement,
             // so a round of 10,000 sensors queued at once made the simulator its own bottleneck.
             client.waitForUnacknowledged(below: FleetPlayer.maxUnacknowledged)
-            try client.publish(topic: Topics.reading(sensor), payload: p, qos: .atLeastOnce)
+            try client.publish(topic: Topics.reading(sensor, options.measurement), payload: p, qos: .atLeastOnce)
             published += 1
         }
     }
@@ -192,7 +201,7 @@ final class FleetPlayer {
 
     /// Republishes buffered readings for each resend request addressed to this fleet.
     func answer(_ requests: [(sensor: String, request: ResendRequest)], client: MQTTClient) throws {
-        for r in requests {
+        for r in requests where r.request.isFor(options.measurement) {
             guard let s = sensors.first(where: { $0.id == r.sensor }) else { continue }
             for m in s.resend(r.request) {
                 try send([Array(m.payload.utf8)], s.id, client)

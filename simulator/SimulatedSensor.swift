@@ -17,6 +17,11 @@ struct SimulatedSensor {
     let id: String
     /// Sends CSV lines (`seq,ts,value,status,boot`, the contract's column order) instead of JSON.
     let csv: Bool
+    /// The payload member of the value (the measurement's name).
+    let field: String
+    /// The measurement's valid range: values are drawn in the 50-55 band and mapped onto it
+    /// (for the default 50-55 the mapping is exact, so temperature runs are as before).
+    let range: ClosedRange<Double>
     var rng: SimulationRandom
     var boot = 1
     var seq: UInt64 = 0
@@ -25,9 +30,14 @@ struct SimulatedSensor {
     var buffer: [Measurement] = []
     let bufferSize: Int
 
-    init(id: String, index: Int, seed: UInt64, bufferSize: Int, csv: Bool = false) {
+    init(
+        id: String, index: Int, seed: UInt64, bufferSize: Int, csv: Bool = false, field: String = Topics.defaultMeasurement,
+        range: ClosedRange<Double> = 50...55
+    ) {
         self.id = id
         self.csv = csv
+        self.field = field
+        self.range = range
         rng = SimulationRandom(seed: seed, stream: UInt64(index))
         level = 51 + rng.unit() * 3
         self.bufferSize = bufferSize
@@ -45,7 +55,7 @@ struct SimulatedSensor {
             value += 0.6
             status = "deviated"
         }
-        value = (min(54.9, max(50.1, value)) * 100).rounded() / 100
+        value = mapped((min(54.9, max(50.1, value)) * 100).rounded() / 100)
         let m = Measurement(
             seq: seq, ts: ts, temperature: value, status: status, boot: boot, payload: render(seq: seq, ts: ts, value: value, status: status))
         seq += 1
@@ -67,19 +77,28 @@ struct SimulatedSensor {
     mutating func glitch(_ m: Measurement) -> String {
         let bad: Double =
             switch rng.next() % 4 {
-            case 0: -40
-            case 1: 85.5
-            case 2: m.temperature + 7 + Double(rng.next() % 50) / 10
-            default: m.temperature - 8 - Double(rng.next() % 50) / 10
+            case 0: mapped(-40)
+            case 1: mapped(85.5)
+            case 2: m.temperature + (7 + Double(rng.next() % 50) / 10) * scale
+            default: m.temperature - (8 + Double(rng.next() % 50) / 10) * scale
             }
         return render(seq: m.seq, ts: m.ts, value: bad, status: m.status, boot: m.boot)
+    }
+
+    /// The measurement's units per degree of the 50-55 band.
+    private var scale: Double { (range.upperBound - range.lowerBound) / 5 }
+
+    /// A value of the 50-55 band in the measurement's range (two decimals; exact for 50-55).
+    private func mapped(_ v: Double) -> Double {
+        guard range != 50...55 else { return v }
+        return ((range.lowerBound + (v - 50) * scale) * 100).rounded() / 100
     }
 
     /// A reading as this sensor sends it: JSON with every field, or a CSV line.
     private func render(seq: UInt64, ts: Int64, value: Double, status: String, boot: Int? = nil) -> String {
         let boot = boot ?? self.boot
         if csv { return "\(seq),\(ts),\(value),\(status),\(boot)" }
-        return "{\"sensor_id\":\"\(id)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":\(value),\"status\":\"\(status)\",\"boot\":\(boot)}"
+        return "{\"sensor_id\":\"\(id)\",\"seq\":\(seq),\"ts\":\(ts),\"\(field)\":\(value),\"status\":\"\(status)\",\"boot\":\(boot)}"
     }
 
     /// A broken transmission: truncated JSON or CSV, a wrong type (a quoted seq), or garbage bytes.
@@ -87,7 +106,7 @@ struct SimulatedSensor {
         switch rng.next() % 3 {
         case 0: return Array(m.payload.utf8.prefix(m.payload.utf8.count / 2))
         case 1 where csv: return Array("\"\(m.seq)\",\(m.ts),\(m.temperature),\(m.status),\(m.boot)".utf8)
-        case 1: return Array("{\"sensor_id\":\"\(id)\",\"seq\":\"\(m.seq)\",\"ts\":\(m.ts),\"temperature\":\(m.temperature),\"status\":\"\(m.status)\"}".utf8)
+        case 1: return Array("{\"sensor_id\":\"\(id)\",\"seq\":\"\(m.seq)\",\"ts\":\(m.ts),\"\(field)\":\(m.temperature),\"status\":\"\(m.status)\"}".utf8)
         default: return (0..<(8 + Int(rng.next() % 24))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         }
     }

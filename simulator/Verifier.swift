@@ -33,10 +33,13 @@ struct Verifier {
         /// covers, reported and not failed (they are not in `deliveredMissing`).
         var deliveredAfterLastOutput = 0
 
+        /// Shown after the errors (" °C" for temperature; empty when the unit is unknown).
+        var unit = " °C"
+
         var broken: Bool { orderViolations + conflictingDuplicates + seqPublishedTwice + outOfRange + internalHoles + deliveredMissing > 0 }
 
         func table() -> String {
-            func mae(_ e: [Double]) -> String { e.isEmpty ? "-" : String(format: "%.3f °C", e.reduce(0, +) / Double(e.count)) }
+            func mae(_ e: [Double]) -> String { e.isEmpty ? "-" : String(format: "%.3f", e.reduce(0, +) / Double(e.count)) + unit }
             func pct(_ n: Int, _ d: Int) -> String { d == 0 ? "-" : String(format: "%.1f%%", Double(n) * 100 / Double(d)) }
             let rows: [(String, String)] = [
                 ("readings measured (truth)", "\(truthReadings)"),

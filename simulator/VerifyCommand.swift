@@ -11,6 +11,11 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Cleaned output as JSON lines (e.g. `mosquitto_sub -t 'cleaned/#'` or `sensor-gateway replay`).") var cleaned: String?
     @Option(help: "Instead of a file: subscribe to cleaned/# on this broker (mqtt://HOST:PORT) and collect live.") var broker: String?
     @Option(name: .customLong("listen-seconds"), help: "With --broker: stop collecting after this many seconds without a message.") var listenSeconds = 10.0
+    @Option(
+        help:
+            "Score this measurement's streams (cleaned/<id>/<name>) against a truth file of it; a --cleaned file must hold that measurement's topic only."
+    )
+    var measurement = Topics.defaultMeasurement
     @Option(name: .customLong("valid-min")) var validMin = 50.0
     @Option(name: .customLong("valid-max")) var validMax = 55.0
     @Flag(
@@ -27,10 +32,11 @@ struct VerifyCommand: AsyncParsableCommand {
         var verifier = Verifier()
         verifier.validRange = validMin...validMax
         verifier.tailInFlight = tailInFlight
-        let report: Verifier.Report
+        var report: Verifier.Report
         do {
             let output = try await cleanedOutput()
             report = verifier.verify(truth: try Verifier.loadTruth(truth), cleaned: output)
+            if measurement != Topics.defaultMeasurement { report.unit = output.lazy.compactMap(\.unit).first.map { " \($0)" } ?? "" }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(66)
@@ -41,12 +47,23 @@ struct VerifyCommand: AsyncParsableCommand {
 
     /// The cleaned messages, from the file or collected live until the stream goes quiet.
     private func cleanedOutput() async throws -> [CleanedReading] {
-        if let cleaned { return try Verifier.jsonLines(cleaned, as: CleanedReading.self) }
+        let wanted = measurement == Topics.defaultMeasurement ? nil : measurement
+        // The truth knows one measurement: its streams only, keyed as the truth keys them. A
+        // `gap` names no measurement, so a file must hold one measurement's topic only
+        // (`mosquitto_sub -t 'cleaned/+/humidity'`); live, the subscription takes only its topic.
+        func ofMeasurement(_ all: [CleanedReading]) -> [CleanedReading] {
+            all.filter { $0.measurement == wanted || $0.quality == .gap }.map { r in
+                var r = r
+                r.measurement = nil
+                return r
+            }
+        }
+        if let cleaned { return ofMeasurement(try Verifier.jsonLines(cleaned, as: CleanedReading.self)) }
         let address = BrokerURL(broker!)!
         let client = try MQTTClient(
             MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-verify-\(ProcessInfo.processInfo.processIdentifier)"))
         try await client.connect()
-        try client.subscribe(Topics.cleanedFilter, qos: .atLeastOnce)
+        try client.subscribe(Topics.cleaned("+", measurement), qos: .atLeastOnce)
         var payloads: [[UInt8]] = []
         let quiet = Duration.milliseconds(Int64(listenSeconds * 1000))
         while true {
@@ -55,6 +72,6 @@ struct VerifyCommand: AsyncParsableCommand {
             payloads += batch.compactMap { if case .message(let m) = $0 { m.payload } else { nil } }
         }
         await client.disconnect()
-        return payloads.compactMap { try? WireJSON.decode(CleanedReading.self, from: $0) }
+        return ofMeasurement(payloads.compactMap { try? WireJSON.decode(CleanedReading.self, from: $0) })
     }
 }

@@ -123,3 +123,45 @@ struct MeasurementEndToEndTests {
             ])
     }
 }
+
+/// Simulated fleets of two measurements on one gateway, scored by the verifier each.
+@Suite(.timeLimit(.minutes(6)))
+struct MeasurementFleetTests {
+    @Test("sensor-sim fleets of temperature and humidity (half of them CSV) with the field's faults: the verifier passes each measurement")
+    func twoFleets() async throws {
+        let configDir = try TemporaryDirectory()
+        defer { configDir.remove() }
+        let config = configDir.file("gateway.conf")
+        try "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 20\nmeasurement.humidity.valid-max: 80\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--config", config], answersResends: false)
+        defer { scenario.cleanUp() }
+        let (watcher, dir) = (scenario.watcher, scenario.directory)
+        func fleet(_ measurement: [String], seed: Int, truth: String) throws -> ChildProcess {
+            try ChildProcess(
+                BuiltProducts.executable("sensor-sim"),
+                [
+                    "run", "--broker", scenario.broker.url, "--sensors", "6", "--rate", "20", "--count", "100", "--resend-buffer", "100",
+                    "--linger", "15", "--seed", "\(seed)", "--truth", truth, "--start-ts", "1795660000000",
+                ] + measurement, logPath: dir.file("sim-\(seed).log"))
+        }
+        let humidityFlags = ["--measurement", "humidity", "--valid-min", "20", "--valid-max", "80"]
+        let temperature = try fleet([], seed: 3, truth: dir.file("truth-t.jsonl"))
+        let humidity = try fleet(humidityFlags + ["--csv-fraction", "0.5"], seed: 4, truth: dir.file("truth-h.jsonl"))
+        try await temperature.wait(timeout: .seconds(180))
+        try await humidity.wait(timeout: .seconds(180))
+        #expect(temperature.exitCode == 0 && humidity.exitCode == 0, "\(humidity.output.suffix(500))")
+        try await watcher.recorder.wait(for: "seq 99 of every simulated stream", timeout: .seconds(120)) { events in
+            let covered = events.messages.filter { $0.topic.hasPrefix("cleaned/sim-") }.compactMap { m in
+                CleanedReading(m).flatMap { ($0.toSeq ?? $0.seq) >= 99 ? m.topic : nil }
+            }
+            return Set(covered).count == 12
+        }
+        let t = try await SimulatorVerifier.verify(watcher, truth: dir.file("truth-t.jsonl"), in: dir, measurement: ("temperature", []))
+        #expect(t.exitCode == 0, "\(t.output.suffix(1500))")
+        let h = try await SimulatorVerifier.verify(watcher, truth: dir.file("truth-h.jsonl"), in: dir, measurement: ("humidity", humidityFlags))
+        #expect(h.exitCode == 0, "\(h.output.suffix(1500))")
+        #expect(h.output.contains("%RH"), "\(h.output.suffix(1500))")
+        #expect(try await scenario.finish() == 0)
+    }
+}

@@ -55,7 +55,9 @@ public final class TestSensorFleet: Sendable {
     private func answer(_ m: MQTTMessage) {
         resendRequests.withLock { $0 += 1 }
         guard answersResends else { return }
-        guard let sensor = Topics.sensor(ofResend: m.topic), let request = try? WireJSON.decode(ResendRequest.self, from: m.payload) else { return }
+        guard let sensor = Topics.sensor(ofResend: m.topic), let request = try? WireJSON.decode(ResendRequest.self, from: m.payload),
+            request.isFor(Topics.defaultMeasurement)
+        else { return }
         let bodies = measured.withLock { all in (all[sensor] ?? [:]).filter { request.asks(for: $0.key) }.sorted { $0.key < $1.key }.map(\.value) }
         for body in bodies { _ = try? client.publish(topic: Topics.reading(sensor), payload: Array(body.utf8), qos: .atLeastOnce) }
     }

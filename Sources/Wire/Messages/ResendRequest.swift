@@ -3,15 +3,20 @@
 public struct ResendRequest: Codable, Sendable, Equatable {
     public var fromSeq: UInt64
     public var toSeq: UInt64?
+    /// Which of the sensor's measurements to resend (nil: temperature, as before it was sent).
+    public var measurement: String?
 
     enum CodingKeys: String, CodingKey {
-        case fromSeq = "from_seq", toSeq = "to_seq"
+        case fromSeq = "from_seq", toSeq = "to_seq", measurement
     }
 
     public init(fromSeq: UInt64, toSeq: UInt64?) {
         self.fromSeq = fromSeq
         self.toSeq = toSeq
     }
+
+    /// Whether it asks for `measurement`'s readings.
+    public func isFor(_ measurement: String) -> Bool { (self.measurement ?? Topics.defaultMeasurement) == measurement }
 
     /// Whether `seq` is asked for.
     public func asks(for seq: UInt64) -> Bool { seq >= fromSeq && toSeq.map { seq <= $0 } ?? true }

@@ -3,10 +3,11 @@
 # QoS 1 in and out, TCP_NODELAY, RELAY_IN_FLIGHT in flight), each on a fresh private mosquitto, in one run:
 #
 #   Benchmarks/plant-scale.sh [CASE ...]        cases: live burst catchup flood latency steady restart
-#                                               (default: all of them)
+#                                               measurements (default: all of them)
 # Sizes (environment): LIVE="1000 100" BURST="10000 100" CATCHUP="10000 100" (sensors, readings
 # each), FLOOD=100000 new ids, STEADY_SECONDS=600 (1,000 sensors at 1 Hz with the field fault
-# mix), RESTART="10000 100" (journal filled, then SIGKILL and restart), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate), KEEP=1 keeps the working folder (logs). GATEWAY=path to another sensor-gateway binary to compare builds;
+# mix), RESTART="10000 100" (journal filled, then SIGKILL and restart), MEASUREMENTS="5000 20" (sensors, readings each of
+# temperature, humidity and pressure, one simulator per measurement at once; the gateway only, the relay takes one topic), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate), KEEP=1 keeps the working folder (logs). GATEWAY=path to another sensor-gateway binary to compare builds;
 # GATEWAY_EXTRA=flags for it; RELAY_IN_FLIGHT=the relay's in-flight limit (default 1000, as the gateway's
 # client: 0 is unlimited, which on Debian's libmosquitto 2.0 falls to about 1,700 readings/s
 # because it walks the whole in-flight list for every acknowledgement).
@@ -18,11 +19,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-cases=${*:-live burst catchup flood latency steady restart}
+cases=${*:-live burst catchup flood latency steady restart measurements}
 read -r live_sensors live_per <<< "${LIVE:-1000 100}"
 read -r burst_sensors burst_per <<< "${BURST:-10000 100}"
 read -r catchup_sensors catchup_per <<< "${CATCHUP:-10000 100}"
 read -r restart_sensors restart_per <<< "${RESTART:-10000 100}"
+read -r measure_sensors measure_per <<< "${MEASUREMENTS:-5000 20}"
 flood=${FLOOD:-100000}
 steady_seconds=${STEADY_SECONDS:-600}
 latency_seconds=${LATENCY_SECONDS:-20}
@@ -189,6 +191,38 @@ restart_case() {
         "$restart_sensors" "$total" "$journal_mib" "$t_http" "$t_ok"
 }
 
+# measurements: MEASUREMENTS="5000 20" sensors each publishing temperature, humidity and pressure
+# (three simulators at once, as fast as they can), through one gateway with the two declared.
+measurements_case() {
+    local total=$((measure_sensors * measure_per * 3)) t0 t1 extra config="$work/measurements.conf"
+    printf 'measurement.humidity.unit: %%RH\nmeasurement.humidity.valid-min: 20\nmeasurement.humidity.valid-max: 80\n' > "$config"
+    printf 'measurement.pressure.unit: bar\nmeasurement.pressure.valid-min: 0.5\nmeasurement.pressure.valid-max: 1.5\n' >> "$config"
+    start_broker
+    GATEWAY_EXTRA="${GATEWAY_EXTRA:-} --config $config" start_system gateway
+    mosquitto_sub -p "$port" -q 1 -t 'cleaned/#' -v -C "$total" > "$work/out-$port.txt" &
+    local sub=$!
+    sleep 0.3
+    b0=$(broker_cpu_s); t0=$(now_ms)
+    publish "$measure_sensors" "$measure_per" max &
+    local p1=$!
+    "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors "$measure_sensors" --count "$measure_per" --rate max --linger 0 \
+        --skip-rate 0 --error-rate 0 --dup-rate 0 --reorder-rate 0 --corrupt-rate 0 --start-ts 1795660000000 --seed 2 \
+        --measurement humidity --valid-min 20 --valid-max 80 > "$work/sim-humidity-$port.log" 2>&1 &
+    local p2=$!
+    "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors "$measure_sensors" --count "$measure_per" --rate max --linger 0 \
+        --skip-rate 0 --error-rate 0 --dup-rate 0 --reorder-rate 0 --corrupt-rate 0 --start-ts 1795660000000 --seed 3 \
+        --measurement pressure --valid-min 0.5 --valid-max 1.5 > "$work/sim-pressure-$port.log" 2>&1 &
+    local p3=$!
+    wait "$p1" "$p2" "$p3"
+    wait "$sub"; t1=$(now_ms)
+    sample_process
+    extra="broker CPU $(echo "($(broker_cpu_s) - $b0) * 1000000 / $total" | bc -l | xargs printf '%.1f') ms per 1,000; $(curl -s "http://127.0.0.1:$http_port/metrics" | awk '/^sensor_gateway_sensors\{/ {s += $2} END {print s}') streams tracked"
+    stop_system; stop_broker
+    local distinct
+    distinct=$(python3 -c 'import json,sys; print(len({(l.split(" ",1)[0], json.loads(l.split(" ",1)[1])["seq"]) for l in open(sys.argv[1])}))' "$work/out-$port.txt")
+    row measurements gateway "$total" "$((t1 - t0))" "$distinct" "$extra"
+}
+
 for c in $cases; do
     case $c in
         live) throughput_case live relay "$live_sensors" "$live_per"; throughput_case live gateway "$live_sensors" "$live_per" ;;
@@ -201,6 +235,7 @@ for c in $cases; do
             latency_case relay "$half"; latency_case gateway "$half" ;;
         steady) steady_case ;;
         restart) restart_case ;;
+        measurements) measurements_case ;;
         *) echo "unknown case $c" >&2; exit 64 ;;
     esac
 done

@@ -16,21 +16,21 @@ struct RestoreReplayTests {
 
     static let start: Int64 = 1_795_660_000_000
 
-    static func payload(_ seq: Int) -> [UInt8] {
-        Array("{\"seq\":\(seq),\"ts\":\(start + Int64(seq) * 1000),\"temperature\":52.\(seq),\"status\":\"normal\",\"boot\":1}".utf8)
+    static func payload(_ seq: Int, field: String = "temperature") -> [UInt8] {
+        Array("{\"seq\":\(seq),\"ts\":\(start + Int64(seq) * 1000),\"\(field)\":52.\(seq),\"status\":\"normal\",\"boot\":1}".utf8)
     }
 
     /// A live run of sensor `a`, one reading a second (seqs 0-9, in order), as the gateway
     /// journals it: each turn's input, a tick when one is due, then the turn's publications.
-    static func liveJournal() -> [Record] {
+    static func liveJournal(field: String = "temperature") -> [Record] {
         var engine = RecoveryEngine(configuration: configuration)
         var journal: [Record] = []
         for step in 0..<30 {
             let now = start + Int64(step) * 1000
             var out: [Publication] = []
             if step < 10 {
-                journal.append(.input(topic: "sensors/a/temperature", payload: payload(step), time: now))
-                engine.ingest(topic: "sensors/a/temperature", payload: payload(step), receivedAt: now, into: &out)
+                journal.append(.input(topic: "sensors/a/\(field)", payload: payload(step, field: field), time: now))
+                engine.ingest(topic: "sensors/a/\(field)", payload: payload(step, field: field), receivedAt: now, into: &out)
             }
             if let due = engine.nextDeadline(), due <= now {
                 journal.append(.tick(time: now))
@@ -45,6 +45,7 @@ struct RestoreReplayTests {
         var c = EngineConfiguration()
         c.gatewayID = "gw"
         c.reorderWindowMs = 2000
+        c.measurements = [MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100)]
         return c
     }
 
@@ -99,6 +100,25 @@ struct RestoreReplayTests {
         var engine = replay.engine
         var out: [Publication] = []
         engine.ingest(topic: "sensors/a/temperature", payload: Self.payload(3), receivedAt: Self.start + 31_000, into: &out)
+        #expect(try Self.cleaned(out).isEmpty, "\(out.map(\.text))")
+    }
+
+    @Test(
+        "the input of a humidity reading published ok is destroyed: rebuilt from its publication, it goes back in as humidity, never as a temperature reading")
+    func destroyedInputOfAnotherMeasurement() throws {
+        var journal = Self.liveJournal(field: "humidity")
+        let lost = journal.firstIndex {
+            if case .input(_, let payload, _) = $0 { payload == Self.payload(3, field: "humidity") } else { false }
+        }!
+        journal.remove(at: lost)
+        let (replay, toJournal) = Self.replay(journal)
+        #expect(replay.diverged)
+        #expect(replay.rebuiltReadings == 1)
+        #expect(toJournal.isEmpty, "\(toJournal.map(\.text))")
+        #expect(replay.engine.summaries.map { "\($0.sensorID) \($0.measurement ?? "temperature")" } == ["a humidity"])
+        var engine = replay.engine
+        var out: [Publication] = []
+        engine.ingest(topic: "sensors/a/humidity", payload: Self.payload(3, field: "humidity"), receivedAt: Self.start + 31_000, into: &out)
         #expect(try Self.cleaned(out).isEmpty, "\(out.map(\.text))")
     }
 

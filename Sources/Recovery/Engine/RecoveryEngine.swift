@@ -254,6 +254,12 @@ public struct RecoveryEngine: Codable, Sendable {
         return ahead.sorted()
     }
 
+    /// The inbound topic of the stream an output topic (`cleaned/<id>/<measurement>`) belongs
+    /// to; nil when its measurement is not configured.
+    public func inboundTopic(ofOutput topic: String) -> String? {
+        StreamName(outputTopic: topic).flatMap { MeasurementRoutes(configuration).topic(for: $0) }
+    }
+
     /// The `ts` of each stream's last value on `latest/`, by its `latest/` topic, as far as this
     /// engine knows: what a restart's resent `latest/` values must not go below (`SupersededLatest`).
     public var latestTimes: [String: Int64] {

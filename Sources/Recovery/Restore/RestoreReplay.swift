@@ -107,8 +107,9 @@ public struct RestoreReplay {
         coverage.add(topic: p.topic, m)
         switch m.quality {
         case .ok, .corrected, .restated:
-            guard let payload = Self.rebuiltPayload(m) else { return }
-            let topic = engine.configuration.topicPattern.topic(for: m.sensorID)
+            // The reading goes back in on its own measurement's topic (a humidity reading is not
+            // a temperature one).
+            guard let payload = Self.rebuiltPayload(m), let topic = engine.inboundTopic(ofOutput: p.topic) else { return }
             engine.ingest(topic: topic, payload: payload, receivedAt: time, into: &regenerated)
             rebuiltReadings += 1
         case .synthetic, .gap:
@@ -169,7 +170,8 @@ public struct RestoreReplay {
     /// as received (`raw` for a `corrected` one).
     static func rebuiltPayload(_ m: CleanedReading) -> [UInt8]? {
         guard let value = m.quality == .corrected ? m.raw : m.temperature, let status = m.status else { return nil }
-        return try? WireJSON.encode(RebuiltReading(sensorID: m.sensorID, seq: m.seq, ts: m.ts, temperature: value, status: status, boot: m.boot))
+        return try? WireJSON.encode(
+            RebuiltReading(sensorID: m.sensorID, seq: m.seq, ts: m.ts, temperature: value, status: status, boot: m.boot, generic: m.measurement != nil))
     }
 }
 
@@ -196,6 +198,18 @@ private struct RebuiltReading: Encodable {
     var temperature: Double
     var status: String
     var boot: Int64?
+    /// Another measurement's reading: the value goes under `value`, which every measurement reads.
+    var generic: Bool
 
-    enum CodingKeys: String, CodingKey { case sensorID = "sensor_id", seq, ts, temperature, status, boot }
+    enum CodingKeys: String, CodingKey { case sensorID = "sensor_id", seq, ts, temperature, value, status, boot }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sensorID, forKey: .sensorID)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(ts, forKey: .ts)
+        try c.encode(temperature, forKey: generic ? .value : .temperature)
+        try c.encode(status, forKey: .status)
+        try c.encodeIfPresent(boot, forKey: .boot)
+    }
 }

@@ -13,7 +13,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("listen-seconds"), help: "With --broker: stop collecting after this many seconds without a message.") var listenSeconds = 10.0
     @Option(
         help:
-            "Score this measurement's streams (cleaned/<id>/<name>) against a truth file of it; a --cleaned file must hold that measurement's topic only."
+            "Score this measurement's streams (cleaned/<id>/<name>) against a truth file of it."
     )
     var measurement = Topics.defaultMeasurement
     @Option(name: .customLong("valid-min")) var validMin = 50.0
@@ -48,11 +48,11 @@ struct VerifyCommand: AsyncParsableCommand {
     /// The cleaned messages, from the file or collected live until the stream goes quiet.
     private func cleanedOutput() async throws -> [CleanedReading] {
         let wanted = measurement == Topics.defaultMeasurement ? nil : measurement
-        // The truth knows one measurement: its streams only, keyed as the truth keys them. A
-        // `gap` names no measurement, so a file must hold one measurement's topic only
-        // (`mosquitto_sub -t 'cleaned/+/humidity'`); live, the subscription takes only its topic.
+        // The truth knows one measurement: its streams only, keyed as the truth keys them
+        // (every message of another measurement names it: its value's member, or a gap's
+        // `measurement`).
         func ofMeasurement(_ all: [CleanedReading]) -> [CleanedReading] {
-            all.filter { $0.measurement == wanted || $0.quality == .gap }.map { r in
+            all.filter { $0.measurement == wanted }.map { r in
                 var r = r
                 r.measurement = nil
                 return r

@@ -8,8 +8,11 @@ import FaultSimulation
 /// seeds per second, seeds run, faults per seed by kind, and every failure (seed, step,
 /// invariant, trace). Exit status 1 when a seed failed.
 ///
-///     fault-sim --seeds N [--from S] [--steps K] [--avoid-open-findings | --finding F]
-///     fault-sim --seed S [--finding F] [--steps K] [--verbose]
+///     fault-sim --seeds N [--from S] [--steps K] [--measurements] [--avoid-open-findings | --finding F]
+///     fault-sim --seed S [--finding F] [--steps K] [--measurements] [--verbose]
+///
+/// `--measurements`: each world also declares humidity, and some of its sensors are humidity
+/// streams under another sensor's id (`Scenario.withMeasurements`).
 struct Arguments {
     var seeds = 100
     var from: UInt64 = 1
@@ -18,9 +21,10 @@ struct Arguments {
     var verbose = false
     var avoidOpenFindings = false
     var finding: Finding?
+    var measurements = false
 
     static let usage =
-        "usage: fault-sim --seeds N [--from S] [--steps K] [--avoid-open-findings | --finding F] | --seed S [--finding F] [--steps K] [--verbose]"
+        "usage: fault-sim --seeds N [--from S] [--steps K] [--measurements] [--avoid-open-findings | --finding F] | --seed S [--finding F] [--steps K] [--measurements] [--verbose]"
 
     init(_ args: [String]) throws(UsageError) {
         var i = 0
@@ -36,6 +40,7 @@ struct Arguments {
             case "--steps": steps = try Self.number(value(), "--steps")
             case "--seed": single = UInt64(try Self.number(value(), "--seed"))
             case "--verbose": verbose = true
+            case "--measurements": measurements = true
             case "--avoid-open-findings": avoidOpenFindings = true
             case "--finding":
                 let n = try Self.number(value(), "--finding")
@@ -55,6 +60,7 @@ struct Arguments {
 
     func scenario(_ seed: UInt64) -> Scenario {
         var s = finding.map { Scenario.aimed(at: $0, seed: seed) } ?? Scenario.drawn(seed: seed)
+        if measurements { s = s.withMeasurements(seed: seed) }
         if avoidOpenFindings { s = s.avoidingOpenFindings() }
         if let steps { s.steps = steps }
         return s

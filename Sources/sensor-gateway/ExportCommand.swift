@@ -62,5 +62,12 @@ struct ExportCommand: ParsableCommand {
         }
         progress.finish()
         JournalReadNotes.write(result)
+        if let measurement, result.count == 0 {
+            // A name the gateway never had (a typo) reads as an empty window: say so.
+            FileHandle.standardError.write(
+                Data(
+                    "note: no cleaned readings of measurement \(measurement)\(sensor.map { " from sensor \($0)" } ?? "") in the window; check the name against the gateway's measurement.<name> lines (temperature is the default)\n"
+                        .utf8))
+        }
     }
 }

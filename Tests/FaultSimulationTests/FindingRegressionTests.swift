@@ -191,6 +191,13 @@ struct FindingRegressionTests {
     func seqRepublishedAfterEarlyPowerCut() {
         Self.holds(229, .drawn(seed: 229).avoidingOpenFindings())
     }
+
+    @Test(
+        "found by the measurement worlds: a reading rebuilt from its publication (its input record destroyed) went back in as a temperature reading of its sensor, and a destroyed humidity publication's stand-in gap spanned the sensor's temperature seqs, published twice (aimed finding-3 seeds 5, 46, 58, 269 with --measurements)",
+        arguments: [5, 46, 58, 269] as [UInt64])
+    func measurementStreamsUnderDamage(seed: UInt64) {
+        Self.holds(seed, Scenario.aimed(at: .headerBitFlip, seed: seed).withMeasurements(seed: seed))
+    }
 }
 
 /// The aimed worlds with their trigger switched off keep every guarantee today: the failures

@@ -69,6 +69,19 @@ struct MeasurementConfigTests {
         #expect(error.exitStatus == .configuration)
     }
 
+    @Test("the settings a start found changed are named in the log, measurements and per-sensor lines too (found black-box: changed= was empty)")
+    func startDiff() throws {
+        let before = try ConfigFileTests.load("sensor.oven-*.valid-max: 400\n")
+        let after = try ConfigFileTests.load(
+            "valid-max: 56\nmeasurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100\n")
+        #expect(
+            EngineSettingsDiff.names(from: before.engine, to: after.engine) == [
+                "valid-max", "measurement.humidity.unit", "measurement.humidity.valid-max", "measurement.humidity.valid-min",
+                "sensor.oven-*.valid-max",
+            ])
+        #expect(EngineSettingsDiff.names(from: after.engine, to: after.engine).isEmpty)
+    }
+
     @Test("a reload that changes a measurement names it as taking a restart")
     func reload() throws {
         let text = "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100\n"

@@ -121,6 +121,12 @@ struct MeasurementEndToEndTests {
                 "line-1,humidity,,3,\(base + 3000),\(hum[3].split(separator: "\"humidity\":")[1].prefix { $0 != "," }),%RH,normal,corrected",
                 "line-1,humidity,,4,\(base + 4000),44.0,%RH,normal,ok",
             ])
+        // A misspelt measurement: the header only, and a note that says why.
+        let (typo, note) = try await GatewayProcess.runTool(
+            ["export", "--data-dir", dir.file("data"), "--from", "\(base)", "--to", "\(base + 60_000)", "--measurement", "humdity", "--format", "csv"],
+            logPath: dir.file("export-typo.log"))
+        #expect(typo == 0)
+        #expect(note.contains("note: no cleaned readings of measurement humdity in the window"), "\(note)")
     }
 }
 

@@ -30,6 +30,14 @@ struct SensorEventLogTests {
         #expect(all.map { $0.metadata["sensor"].map { "\($0)" } ?? "" } == ["", "a", "a", "b"])
     }
 
+    @Test("another measurement's stream is logged with its sensor and its measurement (found black-box: it was logged as sensor=humidity)")
+    func measurementStream() {
+        let captured = CapturedLog()
+        var log = SensorEventLog(logger: captured.logger())
+        log.note([Self.state("h1/humidity", "stale"), Self.state("h1", "stale")][...], now: 1)
+        #expect(captured.lines.map { "\($0.metadata["sensor"] ?? "-") \($0.metadata["measurement"] ?? "-")" } == ["h1 humidity", "h1 -"])
+    }
+
     @Test("a flood of events logs at most 30 lines a minute, and then how many were left out")
     func rateLimited() {
         let captured = CapturedLog()

@@ -81,6 +81,26 @@ struct MeasurementTests {
         #expect(filled.first?.json["unit"] as? String == "bar")
     }
 
+    @Test("a gap of another measurement names it (it has no value to): a replay answer or an export line can tell whose it is")
+    func gapNamesMeasurement() {
+        var h = Harness {
+            $0.maxFill = 3
+            $0.measurements = [MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100)]
+        }
+        h.raw("sensors/h-1/humidity", Self.body(0, "humidity", 40))
+        h.raw("sensors/h-1/humidity", Self.body(10, "humidity", 41))
+        h.send("h-1", seq: 0)
+        h.send("h-1", seq: 10)
+        for _ in 0..<60 { h.advance(1000) }
+        let gaps = h.log.cleaned.filter { $0.quality == "gap" }.map { "\($0.topic) \(Self.text($0))" }.sorted()
+        let span = "\"seq\":1,\"ts\":\(Self.ts),\"quality\":\"gap\",\"from_seq\":1,\"to_seq\":9,\"from_ts\":\(Self.ts),\"to_ts\":\(Self.ts + 10_000)"
+        #expect(
+            gaps == [
+                "cleaned/h-1/humidity {\"sensor_id\":\"h-1\",\(span),\"measurement\":\"humidity\"}",
+                "cleaned/h-1/temperature {\"sensor_id\":\"h-1\",\(span)}",
+            ], "\(gaps)")
+    }
+
     @Test("a humidity payload is held to the same rules under its own name: missing, wrong type, a temperature field ignored")
     func payloadRules() {
         var h = Self.harness()
@@ -107,5 +127,39 @@ struct MeasurementTests {
         for _ in 0..<10 { h.advance(1000) }
         #expect(h.log.of(.aggregate).map(\.topic).allSatisfy { $0 == "aggregates/hum-7/humidity/60s" })
         #expect(!h.log.of(.aggregate).isEmpty)
+    }
+
+    @Test(
+        "a measurement removed by new settings: its streams publish what they hold as that measurement (fills included), announce expired, and are forgotten; its readings after that are dead-lettered"
+    )
+    func removed() {
+        var h = Self.harness()
+        for seq in [0, 1, 3] { h.raw("sensors/h-1/humidity", Self.body(seq, "humidity", 40 + Double(seq))) }
+        h.send("h-1", seq: 0, temp: 52)
+        #expect(h.log.cleaned.isEmpty)  // all held: a new stream's first readings wait a window
+        var plain = h.engine.configuration
+        plain.measurements = [plain.measurements![1]]  // pressure stays, humidity goes
+        var out: [Publication] = []
+        h.engine.reconfigure(plain, at: h.now, into: &out)
+        let cleaned = out.filter { $0.kind == .cleaned }
+        #expect(cleaned.map(\.topic) == Array(repeating: "cleaned/h-1/humidity", count: 4))
+        #expect(cleaned.map(\.summaryLine) == ["0:ok:40.0:%RH", "1:ok:41.0:%RH", "2:synthetic:42.0:%RH", "3:ok:43.0:%RH"])
+        #expect(
+            out.filter { $0.kind == .sensorState }.map { "\($0.topic) \(Self.text($0))".contains("gateway/gw/sensors/h-1/humidity {\"state\":\"expired\"") }
+                == [true])
+        #expect(h.engine.summaries.map { "\($0.sensorID) \($0.measurement ?? "temperature")" } == ["h-1 temperature"])
+        h.log = []
+        h.raw("sensors/h-1/humidity", Self.body(4, "humidity", 44))
+        #expect(h.log.of(.deadLetter).map(\.topic) == ["dlq/_invalid/temperature"])
+        #expect(h.log.cleaned.isEmpty)
+    }
+}
+
+extension Publication {
+    /// "seq:quality:value:unit" of a cleaned message of another measurement.
+    fileprivate var summaryLine: String {
+        let j = json
+        let value = j.first { !["sensor_id", "seq", "ts", "unit", "status", "quality", "method", "boot"].contains($0.key) }?.value as? Double
+        return "\(seq ?? -1):\(quality ?? "?"):\(value.map { "\($0)" } ?? "-"):\(j["unit"] as? String ?? "-")"
     }
 }

@@ -96,8 +96,9 @@ struct InvariantChecker {
     }
 
     /// A cleaned reading reached the consumers.
-    mutating func cleaned(_ payload: [UInt8]) -> Violation? {
-        guard let m = OutputMessages.cleaned(payload) else {
+    /// A cleaned message of `stream` (its sensor id, or `<id>/<measurement>`) reached the consumers.
+    mutating func cleaned(_ payload: [UInt8], stream: String? = nil) -> Violation? {
+        guard let m = OutputMessages.cleaned(payload, stream: stream) else {
             return Violation(invariant: .conflicting, detail: "unreadable cleaned message \(String(decoding: payload, as: UTF8.self))")
         }
         cleanedMessages += 1

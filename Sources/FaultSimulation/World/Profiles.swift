@@ -27,6 +27,9 @@ public struct SensorProfile: Sendable {
     /// evicted at the `max-sensors` cap.
     public var silence = 0.0
     public var silenceMs: ClosedRange<Int64> = 61_000...90_000
+    /// What it measures: nil for temperature; a name (`Scenario.withMeasurements`) for another
+    /// measurement's stream, sent under the id of the sensor before it, so two streams share an id.
+    public var measurement: String?
 
     /// The defaults above; `Scenario.drawn` draws varied ones.
     public init() {}

@@ -70,6 +70,18 @@ public struct Scenario: Sendable {
         return s
     }
 
+    /// This world with humidity declared (in temperature's range, so the checker's range holds
+    /// for both) and some of its sensors after the first made humidity streams of the sensor
+    /// before them: two streams under one sensor id, each with its own seqs, gaps and resend
+    /// requests. Drawn from `seed` apart from `drawn(seed:)`, so drawn worlds stay as they were.
+    public func withMeasurements(seed: UInt64) -> Scenario {
+        var s = self
+        var rng = SplitMix64(seed: seed ^ 0x4D45_4153_5552_45)
+        s.engine.measurements = [MeasurementDefinition(name: "humidity", unit: "%RH", validMin: engine.validMin, validMax: engine.validMax)]
+        for i in s.sensors.indices.dropFirst() where rng.chance(0.5) { s.sensors[i].measurement = "humidity" }
+        return s
+    }
+
     /// This scenario without the triggers of the findings still open (issue 29). None are left:
     /// the triggers it once took out
     /// (resets by seq distance, odd sizes, damage at rest, fills larger than the ring, small rings

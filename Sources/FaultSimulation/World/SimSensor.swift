@@ -3,7 +3,8 @@ import Wire
 
 /// One reading as a sensor measured it: the truth the checker holds the output to.
 public struct SimReading: Sendable, Hashable {
-    /// The sensor (`s0`, `s1`, ...).
+    /// The stream: the sensor (`s0`, `s1`, ...), or `<sensor>/<measurement>` for a measurement
+    /// other than temperature (as the checker keys streams).
     public var sensorID: String
     /// The `boot` in its payload (nil for a sensor that sends none).
     public var boot: Int64?
@@ -15,8 +16,11 @@ public struct SimReading: Sendable, Hashable {
     /// rebooted yet. Only such readings are held to "nothing acknowledged lost".
     public var traceable: Bool
 
+    /// The payload member of the value: the measurement's name.
+    var field: Substring { sensorID.split(separator: "/").dropFirst().first ?? "temperature" }
+
     var payload: [UInt8] {
-        var s = "{\"seq\":\(seq),\"ts\":\(ts),\"temperature\":\(value),\"status\":\"normal\""
+        var s = "{\"seq\":\(seq),\"ts\":\(ts),\"\(field)\":\(value),\"status\":\"normal\""
         if let boot { s += ",\"boot\":\(boot)" }
         return Array((s + "}").utf8)
     }
@@ -34,6 +38,7 @@ struct SensorMessage {
 /// jumps, reboots with or without `boot`, outages of its connection (it keeps measuring into its
 /// buffer), and silences (switched off, so it can be evicted).
 struct SimSensor {
+    /// The stream's name, as the checker keys it (`SimReading.sensorID`).
     let id: String
     let topic: String
     let profile: SensorProfile
@@ -50,8 +55,15 @@ struct SimSensor {
     var heldBack: SensorMessage?
 
     init(index: Int, profile: SensorProfile, start: Int64, rng: inout SplitMix64) {
-        id = "s\(index)"
-        topic = "sensors/s\(index)/temperature"
+        if let measurement = profile.measurement {
+            // Another measurement of the sensor before it: a second stream under the same id.
+            let sensor = "s\(max(0, index - 1))"
+            id = "\(sensor)/\(measurement)"
+            topic = "sensors/\(sensor)/\(measurement)"
+        } else {
+            id = "s\(index)"
+            topic = "sensors/s\(index)/temperature"
+        }
         self.profile = profile
         seq = profile.firstSeq
         nextAt = start + rng.int64(0...profile.periodMs)

@@ -80,7 +80,9 @@ extension World {
     /// The readings a cleaned publication record covers.
     private func published(in bytes: [UInt8], _ r: RecordSpan) -> [SimReading]? {
         let payload = Array(bytes[(r.offset + 32)..<(r.offset + r.length)])
-        guard let p = JournalRecords.decodePublication(payload), p.kind == .cleaned, let m = OutputMessages.cleaned(p.payload) else { return nil }
+        guard let p = JournalRecords.decodePublication(payload), p.kind == .cleaned,
+            let m = OutputMessages.cleaned(p.payload, stream: Self.stream(ofTopic: p.topic))
+        else { return nil }
         return m.coveredSeqs.prefix(10_000).map { SimReading(sensorID: m.sensorID, boot: m.boot, seq: $0, ts: 0, value: 0, traceable: true) }
     }
 
@@ -90,9 +92,16 @@ extension World {
         guard let (topic, body) = JournalRecords.decodeMessage(payload[...]), let j = FlatJSON.parse(Array(body)),
             let seq = j["seq"].flatMap({ UInt64($0) })
         else { return nil }
+        guard let stream = Self.stream(ofTopic: topic) else { return nil }
+        return SimReading(sensorID: stream, boot: j["boot"].flatMap { Int64($0) }, seq: seq, ts: 0, value: 0, traceable: true)
+    }
+
+    /// The stream a reading's or a cleaned message's topic (`<prefix>/<id>/<measurement>`)
+    /// names, as the sensors' truth names it: the id, or `<id>/<measurement>` for one other than
+    /// temperature.
+    static func stream(ofTopic topic: String) -> String? {
         let parts = topic.split(separator: "/")
         guard parts.count == 3 else { return nil }
-        return SimReading(
-            sensorID: String(parts[1]), boot: j["boot"].flatMap { Int64($0) }, seq: seq, ts: 0, value: 0, traceable: true)
+        return parts[2] == "temperature" ? String(parts[1]) : "\(parts[1])/\(parts[2])"
     }
 }

@@ -190,22 +190,25 @@ struct World {
     private mutating func consume(_ p: Publication, faulty: Bool) -> Violation? {
         let parts = p.topic.split(separator: "/")
         let sensorID = parts.count > 1 ? String(parts[1]) : ""
+        // The stream a `cleaned/` or `dlq/` topic names, as the sensors' truth names it.
+        let stream = World.stream(ofTopic: p.topic) ?? sensorID
         switch p.kind {
         case .cleaned:
             if log != nil { note("published \(p.topic) \(p.text)") }
-            if let v = checker.cleaned(p.payload) {
+            if let v = checker.cleaned(p.payload, stream: stream) {
                 note("published \(p.topic) \(p.text)")
                 return v
             }
         case .deadLetter:
-            checker.deadLetter(p.payload, sensorID: sensorID)
+            checker.deadLetter(p.payload, sensorID: stream)
             if log != nil || (!p.text.contains("\"out_of_range\"") && !p.text.contains("\"too_many_sensors\"")) { note("dead letter \(p.text)") }
         case .resendRequest:
             if let request = OutputMessages.resendRequest(p.payload) {
                 if request.toSeq == nil || request.toSeq! - request.fromSeq >= 50 || log != nil {
                     note("resend request to \(sensorID): \(p.text)")
                 }
-                broker.route(request: request, to: sensorID, now: clock.trueTime, network: scenario.network, faulty: faulty, rng: &rng)
+                let to = request.measurement.map { $0 == "temperature" ? sensorID : "\(sensorID)/\($0)" } ?? sensorID
+                broker.route(request: request, to: to, now: clock.trueTime, network: scenario.network, faulty: faulty, rng: &rng)
             }
         case .sensorState:
             note("\(p.topic) \(p.text)")

@@ -1,6 +1,7 @@
 /// The line form of the config file: `name: value` or `name = value`, one per line.
 ///
-/// - `#` starts a comment outside quotes; a value in double or single quotes may hold `#`,
+/// - `#` starts a comment outside quotes, after a blank (a `#` straight after a value's text is
+///   an error, not a silent cut); a value in double or single quotes may hold `#`,
 ///   `:` , `=` and spaces (`password: "a#b"`). In double quotes `\"` and `\\` stand for `"` and
 ///   `\`; single quotes take everything as it is.
 /// - Lines end with LF or CRLF (a file saved on Windows reads the same); a byte-order mark is
@@ -84,6 +85,14 @@ enum ConfigFileParser {
         while i < line.endIndex && line[i] != "#" {
             value.append(line[i])
             i += 1
+        }
+        // A `#` straight after the value's text (`plant/+/#`, `pass#word`) would cut the value
+        // short without a word: a comment needs a blank before it, a `#` in a value quotes.
+        if i < line.endIndex, let before = value.last, !isBlank(before) {
+            throw fail(
+                key,
+                "a # right after the value's text starts a comment and would cut the value to `\(String(value).trimmingBlanks)`: quote the value to keep the # (\(key): \"...\"), or put a space before the comment"
+            )
         }
         return Entry(key: key, value: String(value).trimmingBlanks, line: number)
     }

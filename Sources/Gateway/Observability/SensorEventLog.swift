@@ -17,7 +17,10 @@ struct SensorEventLog {
     mutating func note(_ publications: ArraySlice<Publication>, now: Int64) {
         for p in publications where p.kind == .sensorState {
             guard let state = Self.state(in: p.payload) else { continue }
-            let sensor = String(p.topic.split(separator: "/").last ?? "")
+            // gateway/<gw>/sensors/<id>, or gateway/<gw>/sensors/<id>/<measurement>.
+            let levels = p.topic.split(separator: "/", omittingEmptySubsequences: false)
+            let sensor = levels.count > 3 ? String(levels[3]) : String(levels.last ?? "")
+            let measurement = levels.count > 4 ? String(levels[4]) : nil
             let message: Logger.Message
             switch state {
             case "stale": message = "sensor stale: silent longer than its usual rhythm"
@@ -25,7 +28,9 @@ struct SensorEventLog {
             case "expired": message = "sensor forgotten (silent for sensor-retention-s, or evicted at max-sensors)"
             default: continue
             }
-            emit(message, ["sensor": "\(sensor)"], now: now)
+            var metadata: Logger.Metadata = ["sensor": "\(sensor)"]
+            if let measurement { metadata["measurement"] = "\(measurement)" }
+            emit(message, metadata, now: now)
         }
     }
 

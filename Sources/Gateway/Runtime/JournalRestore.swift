@@ -66,7 +66,7 @@ struct JournalRestore {
                         logger.notice(
                             "settings that shape topics or stored state changed since the last run: the engine continues from its snapshot and takes them from the first input",
                             metadata: [
-                                "changed": "\(Self.restartOnlyChanges(from: snapshot.engine.configuration, to: configuration.engine).joined(separator: ", "))"
+                                "changed": "\(EngineSettingsDiff.names(from: snapshot.engine.configuration, to: configuration.engine).joined(separator: ", "))"
                             ])
                     }
                     // A snapshot is written only after input was journaled, so an empty new
@@ -148,16 +148,5 @@ struct JournalRestore {
                 metadata: ["gaps": "\(outcome.holesGapped)"])
         }
         return Result(outcome: outcome, snapshotRetainFrom: snapshotRetainFrom, snapshotProblem: snapshotProblem, damage: damage)
-    }
-
-    /// The settings' names, as in the configuration file, of the restart-only engine settings
-    /// that differ between `old` and `new`.
-    static func restartOnlyChanges(from old: EngineConfiguration, to new: EngineConfiguration) -> [String] {
-        var names: [String] = []
-        if old.gatewayID != new.gatewayID { names.append("gateway-id") }
-        if old.topicPattern != new.topicPattern { names.append("topic-filter") }
-        if old.maxPayloadBytes != new.maxPayloadBytes { names.append("max-payload-bytes") }
-        if old.aggregateWindowMs != new.aggregateWindowMs { names.append("aggregate-window-s") }
-        return names
     }
 }

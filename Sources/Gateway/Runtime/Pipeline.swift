@@ -39,7 +39,9 @@ final class Pipeline {
         self.logger = logger
         if engine.configuration != configured {
             unjournaledSettings = configured
-            logger.notice("engine settings changed since the last run; they apply from the first input taken")
+            logger.notice(
+                "engine settings changed since the last run; they apply from the first input taken",
+                metadata: ["changed": "\(EngineSettingsDiff.names(from: engine.configuration, to: configured).joined(separator: ", "))"])
         }
     }
 

@@ -306,11 +306,44 @@ public struct RecoveryEngine: Codable, Sendable {
                 kept.append(sensor)
             }
         }
+        replaceSensors(with: kept)
+    }
+
+    /// Keeps only `kept` (in order), with the lookups rebuilt.
+    private mutating func replaceSensors(with kept: [SensorState]) {
         sensors = kept
         index = Dictionary(uniqueKeysWithValues: sensors.enumerated().map { ($1.stream.key, $0) })
         silence = SilenceQueue(receipts: sensors.map(\.lastReceivedAt))
         topicIndex = [:]  // refills as topics are seen again
         deadlines = DeadlineQueue()  // rebuilt on next use
+    }
+
+    /// Measurements `new` no longer declares: each of their streams is closed as a forgotten
+    /// sensor is (what it holds is published, fills included, by the measurement's settings as
+    /// they were; its open aggregate windows close; `expired` is announced on its state topic)
+    /// and is not remembered, so nothing it took is published as another measurement, and a
+    /// later reading on its topic is no reading (dead-lettered `invalid_sensor_id`).
+    private mutating func closeStreams(removedFrom old: EngineConfiguration, by new: EngineConfiguration, at now: Int64, _ publications: inout [Publication]) {
+        let declared = Set((new.measurements ?? []).map(\.name))
+        let gone = Dictionary(
+            (old.measurements ?? []).filter { !declared.contains($0.name) }.map { ($0.name, old.applying($0)) }, uniquingKeysWith: { a, _ in a })
+        guard !gone.isEmpty else { return }
+        var out = makeOutput(&publications)
+        defer {
+            publications = out.publications
+            counters.output.add(out.totals)
+        }
+        var kept: [SensorState] = []
+        for var sensor in sensors {
+            guard let name = sensor.measurement, let settings = gone[name] else {
+                kept.append(sensor)
+                continue
+            }
+            out.hold(to: settings)
+            sensor.expire(at: now, &out)
+        }
+        forgotten.drop { $0.measurement.map { gone[$0] != nil } ?? false }
+        replaceSensors(with: kept)
     }
 
     /// Takes new settings from here on, at journal time `now`: a SIGHUP reload, or the settings
@@ -323,6 +356,7 @@ public struct RecoveryEngine: Codable, Sendable {
     /// published is forgotten or published again.
     public mutating func reconfigure(_ new: EngineConfiguration, at now: Int64, into publications: inout [Publication]) {
         let old = configuration
+        closeStreams(removedFrom: old, by: new, at: now, &publications)
         configuration = new
         policies.reset()  // the overrides build on the engine's settings
         routes = MeasurementRoutes()

@@ -452,6 +452,7 @@ struct SensorState: Codable, Sendable {
                 sensorID: id, fromSeq: from, toSeq: to, fromTs: lastAnchor?.ts ?? next.reading.ts,
                 toTs: next.reading.ts, boot: boot)
             if lostOutput { notice.reason = ResendHoles.reason }
+            notice.measurement = measurement
             out.emit(.cleaned, topics.cleaned, notice.render())
             summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
             out.totals.countCleaned(.gap)

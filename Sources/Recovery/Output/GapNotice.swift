@@ -10,6 +10,9 @@ struct GapNotice: Equatable {
     var boot: Int64?
     /// Why, when it is not the usual one (a run over `max_fill`): `ResendHoles.reason`.
     var reason: String? = nil
+    /// The measurement, when not temperature: a gap has no value to carry its name, so it says
+    /// it (a replay answer or an export line has no topic to tell it).
+    var measurement: String? = nil
 
     func render() -> [UInt8] {
         var w = JSONWriter()
@@ -23,6 +26,7 @@ struct GapNotice: Equatable {
         w.int("to_ts", toTs)
         if let boot { w.int("boot", boot) }
         if let reason { w.plainString("reason", reason) }
+        if let measurement { w.plainString("measurement", measurement) }
         return w.finish()
     }
 }

@@ -47,14 +47,17 @@ public struct ResendHoles {
         }
         let here = position ?? .max
         let seqs = m.coveredSeqs
-        defer { streams[m.stream] = Last(upper: seqs.upperBound, ts: m.toTs ?? m.ts, position: here) }
-        guard let last = streams[m.stream], seqs.lowerBound > last.upper + 1,
+        // A stream by its topic (sensor and measurement) and boot: a sensor's measurements each
+        // have their own seqs.
+        let stream = StreamKey(sensorID: p.topic, boot: m.boot)
+        defer { streams[stream] = Last(upper: seqs.upperBound, ts: m.toTs ?? m.ts, position: here) }
+        guard let last = streams[stream], seqs.lowerBound > last.upper + 1,
             lost.contains(where: { $0.upperBound > max(last.position, acknowledged) && $0.lowerBound < here })
         else { return nil }
         made += 1
         let gap = GapNotice(
             sensorID: m.sensorID, fromSeq: last.upper + 1, toSeq: seqs.lowerBound - 1, fromTs: last.ts, toTs: m.fromTs ?? m.ts, boot: m.boot,
-            reason: Self.reason)
+            reason: Self.reason, measurement: StreamName(outputTopic: p.topic)?.measurement)
         return Publication(kind: .cleaned, topic: p.topic, payload: gap.render())
     }
 

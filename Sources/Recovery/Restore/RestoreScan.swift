@@ -95,12 +95,12 @@ public struct RestoreScan {
         // A destroyed publication the replay could regenerate (its input was still journaled)
         // already has its stand-in gap, sent in its place among the resends: the regenerated
         // copy would come after the stream's later messages, so it is withheld.
-        let stoodIn = standIns.values.compactMap { try? WireJSON.decode(CleanedReading.self, from: $0.payload) }
+        let stoodIn = standIns.values.compactMap { p in (try? WireJSON.decode(CleanedReading.self, from: p.payload)).map { (topic: p.topic, gap: $0) } }
         var withheld = 0
         var toJournal: [Publication] = []
         for p in replay.finish() {
             if !stoodIn.isEmpty, p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.quality != .restated,
-                stoodIn.contains(where: { $0.stream == m.stream && $0.coveredSeqs.contains(m.coveredSeqs.lowerBound) })
+                stoodIn.contains(where: { $0.topic == p.topic && $0.gap.boot == m.boot && $0.gap.coveredSeqs.contains(m.coveredSeqs.lowerBound) })
             {
                 withheld += 1
                 continue

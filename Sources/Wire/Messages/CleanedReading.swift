@@ -36,6 +36,7 @@ public struct CleanedReading: Codable, Sendable, Equatable, Hashable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case sensorID = "sensor_id", seq, ts, temperature, unit, status, quality, boot, raw, reason, method, supersedes
         case fromSeq = "from_seq", toSeq = "to_seq", fromTs = "from_ts", toTs = "to_ts"
+        case measurement
     }
 
     /// Any member name, for the value of a measurement other than temperature.
@@ -64,6 +65,8 @@ public struct CleanedReading: Codable, Sendable, Equatable, Hashable {
         toSeq = try c.decodeIfPresent(UInt64.self, forKey: .toSeq)
         fromTs = try c.decodeIfPresent(Int64.self, forKey: .fromTs)
         toTs = try c.decodeIfPresent(Int64.self, forKey: .toTs)
+        // A gap of another measurement names it.
+        measurement = try c.decodeIfPresent(String.self, forKey: .measurement)
         // Another measurement: its value is the one member this type does not name, beside `unit`.
         if temperature == nil, unit != nil {
             let known = Set(CodingKeys.allCases.map(\.stringValue))
@@ -98,6 +101,7 @@ public struct CleanedReading: Codable, Sendable, Equatable, Hashable {
         try c.encodeIfPresent(toSeq, forKey: .toSeq)
         try c.encodeIfPresent(fromTs, forKey: .fromTs)
         try c.encodeIfPresent(toTs, forKey: .toTs)
+        if temperature == nil { try c.encodeIfPresent(measurement, forKey: .measurement) }
     }
 
     public init(sensorID: String, seq: UInt64, ts: Int64, temperature: Double?, status: String?, quality: Quality, boot: Int64? = nil) {

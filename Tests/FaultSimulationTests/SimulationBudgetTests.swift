@@ -7,6 +7,10 @@ import Testing
 @Suite("Fault simulator: seed budget and reproducibility")
 struct SimulationBudgetTests {
     static let budget: [UInt64] = Array(1...12)
+    /// The first six seeds whose measurement world has a humidity stream (about half of a
+    /// world's sensors after the first are one, so a two-sensor world may have none).
+    static let measurementBudget: [UInt64] = Array(
+        (UInt64(1)...40).lazy.filter { Scenario.drawn(seed: $0).withMeasurements(seed: $0).sensors.contains { $0.measurement != nil } }.prefix(6))
 
     @Test("every guarantee holds over the budget's seeds", arguments: budget)
     func budgetSeed(seed: UInt64) {
@@ -14,6 +18,17 @@ struct SimulationBudgetTests {
         // Shorter than fault-sim's runs (1,500 + 700 steps), so the budget stays small in debug.
         scenario.steps = 800
         scenario.drainSteps = 500
+        let report = Simulation.run(seed: seed, scenario: scenario)
+        #expect(!report.failed, "\(report)")
+        #expect(report.readingsAcknowledged > 0)
+    }
+
+    @Test("every guarantee holds over the budget's seeds in measurement worlds (humidity streams under other sensors' ids)", arguments: measurementBudget)
+    func measurementSeed(seed: UInt64) {
+        var scenario = Scenario.drawn(seed: seed).withMeasurements(seed: seed)
+        scenario.steps = 800
+        scenario.drainSteps = 500
+        #expect(scenario.sensors.contains { $0.measurement != nil }, "the world has no humidity stream: the test's premise does not hold")
         let report = Simulation.run(seed: seed, scenario: scenario)
         #expect(!report.failed, "\(report)")
         #expect(report.readingsAcknowledged > 0)

@@ -55,7 +55,7 @@ struct WireShapesTests {
         #expect(letters.map(\.reason).contains("malformed_json"))
         #expect(letters.allSatisfy { $0.topic == "sensors/s1/temperature" && $0.receivedAt > 0 })
         let resends = try log.of(.resendRequest).map { try WireJSON.decode(ResendRequest.self, from: $0.payload) }
-        #expect(resends.contains(ResendRequest(fromSeq: 3, toSeq: 3)))
+        #expect(resends.contains { $0.fromSeq == 3 && $0.toSeq == 3 && $0.measurement == "temperature" })
         #expect(resends.contains { $0.toSeq == nil })  // the stale sensor's open-ended request
         let states = try log.of(.sensorState).map { try WireJSON.decode(SensorStateNotice.self, from: $0.payload) }
         #expect(states.contains { $0.state == .stale && $0.lastSeq == 10 })

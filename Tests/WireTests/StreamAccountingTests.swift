@@ -80,9 +80,11 @@ struct MessageShapeTests {
         #expect(letter.reason == "malformed_json" && letter.payload == #"{"seq":4"# && letter.receivedAt == 1_795_660_000_123)
         #expect(
             try WireJSON.decode(ResendRequest.self, from: Array(#"{"from_seq":12,"to_seq":14,"measurement":"temperature"}"#.utf8))
-                == ResendRequest(fromSeq: 12, toSeq: 14))
+                == ResendRequest(fromSeq: 12, toSeq: 14, measurement: "temperature"))
         let open = try WireJSON.decode(ResendRequest.self, from: Array(#"{"from_seq":12}"#.utf8))
         #expect(open.asks(for: 1_000_000) && !open.asks(for: 11))
+        // Without `measurement` (a gateway from before measurements) it asks for temperature.
+        #expect(open.isFor("temperature") && !open.isFor("humidity"))
         let state = try WireJSON.decode(SensorStateNotice.self, from: Array(#"{"state":"stale","last_seq":7,"last_seen":1795660000000}"#.utf8))
         #expect(state.state == .stale && state.lastSeq == 7)
     }

@@ -10,9 +10,10 @@ public struct ResendRequest: Codable, Sendable, Equatable {
         case fromSeq = "from_seq", toSeq = "to_seq", measurement
     }
 
-    public init(fromSeq: UInt64, toSeq: UInt64?) {
+    public init(fromSeq: UInt64, toSeq: UInt64?, measurement: String? = nil) {
         self.fromSeq = fromSeq
         self.toSeq = toSeq
+        self.measurement = measurement
     }
 
     /// Whether it asks for `measurement`'s readings.

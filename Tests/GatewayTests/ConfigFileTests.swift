@@ -14,6 +14,17 @@ struct ConfigFileTests {
         return try ConfigurationLoader.load(configFile: dir.file("gateway.conf"), environment: environment, flags: flags, defaultGatewayID: "h")
     }
 
+    /// Loading `text` as a config file fails naming the file, `line` and `key`, with `problem`
+    /// in the message, and exit status 78.
+    static func expectRefused(_ text: String, line: Int, key: String, problem: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let error = try #require(try failure(text, in: dir), sourceLocation: sourceLocation)
+        #expect(error.description.hasPrefix("\(key) (in \(dir.file("gateway.conf")), line \(line))="), "\(error)", sourceLocation: sourceLocation)
+        #expect(error.description.contains(problem), "\(error)", sourceLocation: sourceLocation)
+        #expect(error.exitStatus == .configuration, sourceLocation: sourceLocation)
+    }
+
     /// The error loading `text` as a file at `path` gives (its description).
     static func failure(_ text: String, in dir: TemporaryDirectory, name: String = "gateway.conf") throws -> ConfigurationError? {
         try Data(text.utf8).write(to: URL(fileURLWithPath: dir.file(name)))

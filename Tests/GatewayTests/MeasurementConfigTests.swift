@@ -61,12 +61,7 @@ struct MeasurementConfigTests {
             ),
         ])
     func errors(text: String, line: Int, key: String, problem: String) throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let error = try #require(try ConfigFileTests.failure(text, in: dir))
-        #expect(error.description.hasPrefix("\(key) (in \(dir.file("gateway.conf")), line \(line))="), "\(error)")
-        #expect(error.description.contains(problem), "\(error)")
-        #expect(error.exitStatus == .configuration)
+        try ConfigFileTests.expectRefused(text, line: line, key: key, problem: problem)
     }
 
     @Test("the settings a start found changed are named in the log, measurements and per-sensor lines too (found black-box: changed= was empty)")

@@ -46,19 +46,19 @@ struct MeasurementEndToEndTests {
             if seq != 1 { try pressure(seq, 1.0 + Double(seq) / 100) }
             try temperature(seq)
         }
+        // Waits until each of the three streams has published seq `seq`.
+        func everyStream(reaches seq: Int) async throws {
+            try await watcher.recorder.wait(for: "every stream's seq \(seq)", timeout: .seconds(120)) { events in
+                let topics = events.messages.filter {
+                    $0.topic.hasPrefix("cleaned/") && String(decoding: $0.payload, as: UTF8.self).contains("\"seq\":\(seq),")
+                }
+                return Set(topics.map(\.topic)).count == 3
+            }
+        }
         func cleaned(_ measurement: String) async -> [String] {
             await watcher.messages(on: "cleaned/line-1/\(measurement)").map { String(decoding: $0.payload, as: UTF8.self) }
         }
-        try await watcher.recorder.wait(for: "every stream's seq 3", timeout: .seconds(120)) { events in
-            let topics = events.compactMap {
-                if case .message(let m) = $0, m.topic.hasPrefix("cleaned/"), String(decoding: m.payload, as: UTF8.self).contains("\"seq\":3,") {
-                    m.topic
-                } else {
-                    nil
-                }
-            }
-            return Set(topics).count == 3
-        }
+        try await everyStream(reaches: 3)
         let hum = await cleaned("humidity")
         #expect(hum.count == 4)
         #expect(hum.first == "{\"sensor_id\":\"line-1\",\"seq\":0,\"ts\":\(base),\"humidity\":40.0,\"unit\":\"%RH\",\"status\":\"normal\",\"quality\":\"ok\"}")
@@ -84,16 +84,7 @@ struct MeasurementEndToEndTests {
         try humidity(4, 44)
         try pressure(4, 1.04)
         try temperature(4)
-        try await watcher.recorder.wait(for: "every stream's seq 4", timeout: .seconds(120)) { events in
-            let topics = events.compactMap {
-                if case .message(let m) = $0, m.topic.hasPrefix("cleaned/"), String(decoding: m.payload, as: UTF8.self).contains("\"seq\":4,") {
-                    m.topic
-                } else {
-                    nil
-                }
-            }
-            return Set(topics).count == 3
-        }
+        try await everyStream(reaches: 4)
         let after = await watcher.recorder.messages[before...].filter { $0.topic.hasPrefix("cleaned/") }
         #expect(after.count == 3, "\(after.map { String(decoding: $0.payload, as: UTF8.self) })")
         #expect(

@@ -48,12 +48,7 @@ struct SensorOverrideConfigTests {
             ("sensor.oven-*.valid-max: 400\nsensor.oven-*.valid_max: 300", 2, "sensor.oven-*.valid-max", "set twice, on line 1"),
         ])
     func errors(text: String, line: Int, key: String, problem: String) throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let error = try #require(try ConfigFileTests.failure(text, in: dir))
-        #expect(error.description.hasPrefix("\(key) (in \(dir.file("gateway.conf")), line \(line))="), "\(error)")
-        #expect(error.description.contains(problem), "\(error)")
-        #expect(error.exitStatus == .configuration)
+        try ConfigFileTests.expectRefused(text, line: line, key: key, problem: problem)
     }
 
     @Test("a reload that adds, changes or drops an override applies it and logs each change")

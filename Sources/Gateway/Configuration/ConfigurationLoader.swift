@@ -130,7 +130,8 @@ public enum ConfigurationLoader {
     static func normalise(_ key: String) -> String { key.lowercased().replacingOccurrences(of: "_", with: "-") }
 
     /// A config file's key as settings are looked up: normalised, but a per-sensor key
-    /// (`SensorOverrideSettings`) keeps its pattern as written.
+    /// (`SensorOverrideSettings`) keeps its pattern, and a measurement's key
+    /// (`MeasurementSettings`) its name, as written.
     static func fileKey(_ key: String) -> String {
         SensorOverrideSettings.normalised(key) ?? MeasurementSettings.normalised(key) ?? normalise(key)
     }

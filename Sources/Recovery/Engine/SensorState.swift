@@ -492,10 +492,8 @@ struct SensorState: Codable, Sendable {
         lastAnchor = a
     }
 
-    private mutating func publish(_ reading: ReleasedReading, _ out: inout Output) {
-        var cleaned = reading
-        cleaned.measurement = out.configuration.stream
-        let payload = cleaned.render()
+    private mutating func publish(_ cleaned: ReleasedReading, _ out: inout Output) {
+        let payload = cleaned.render(as: out.configuration.stream)
         out.emit(.cleaned, topics.cleaned, cleaned, payload)
         // The last value, retained: a reading newer by `ts` than the one there, or the real
         // reading for that same `ts` restating its estimate; never an older one.

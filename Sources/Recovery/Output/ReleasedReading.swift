@@ -14,10 +14,9 @@ struct ReleasedReading: Equatable, Sendable {
     var method: FillMethod?
     /// `restated`: the quality it supersedes.
     var supersedes: Quality?
-    /// The measurement, when not temperature: the value goes under its name, with its `unit`.
-    var measurement: MeasurementDefinition?
 
-    func render() -> [UInt8] {
+    /// `measurement`: when not temperature, the value goes under its name, with its `unit`.
+    func render(as measurement: MeasurementDefinition? = nil) -> [UInt8] {
         var w = JSONWriter()
         w.plainString("sensor_id", sensorID)
         w.uint("seq", seq)

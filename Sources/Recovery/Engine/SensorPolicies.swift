@@ -1,6 +1,7 @@
-/// Which settings each sensor is held to: the engine's own, or an override's
-/// (`EngineConfiguration.sensorOverrides`). Derived state, never saved: rebuilt on first use
-/// after a restore or a reload.
+/// Which settings each stream is held to: its measurement's (`EngineConfiguration.measurements`),
+/// an override's for a temperature stream whose sensor a pattern names
+/// (`EngineConfiguration.sensorOverrides`), or the engine's own. Derived state, never saved:
+/// rebuilt on first use after a restore or a reload.
 struct SensorPolicies: Sendable {
     /// The settings each override gives, in the overrides' order; nil until first used.
     private var configurations: [EngineConfiguration]?
@@ -9,7 +10,7 @@ struct SensorPolicies: Sendable {
     /// Ids remembered at most, so a flood of ids cannot grow it without bound (it starts over).
     static let remembered = 100_000
 
-    /// Forgets everything (the overrides changed).
+    /// Forgets everything (the settings changed).
     mutating func reset() { self = SensorPolicies() }
 
     /// The settings of each measurement's streams, by name; nil until first used.

@@ -112,5 +112,6 @@ struct MeasurementStatusPageTests {
         #expect(page.contains("<td>h-1 <small>humidity</small></td>"))
         #expect(page.contains("44 %RH"))
         #expect(page.contains(StatusPlot.svg(summary.recent, valid: 0...100, unit: "%RH")))
+        #expect(!page.contains(StatusPlot.svg(summary.recent, valid: 50...55, unit: "%RH")))
     }
 }

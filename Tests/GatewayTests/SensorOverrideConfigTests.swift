@@ -91,6 +91,9 @@ struct SensorOverrideStatusPageTests {
         var status = GatewayStatusSnapshot()
         status.sensors = engine.summaries
         let page = StatusPage.render(status, gatewayID: "gw", validRange: 50...55, now: base + 10_000, overrides: [oven])
+        // The premise: the oven probe's plot differs by range (else the check below proves nothing).
+        let ovenPoints = engine.summaries.first { $0.sensorID == "oven-1" }!.recent
+        #expect(StatusPlot.svg(ovenPoints, valid: 0...400, unit: Measured.unit) != StatusPlot.svg(ovenPoints, valid: 50...55, unit: Measured.unit))
         for summary in engine.summaries {
             let valid: ClosedRange<Double> = summary.sensorID == "oven-1" ? 0...400 : 50...55
             #expect(page.contains(StatusPlot.svg(summary.recent, valid: valid, unit: Measured.unit)), "\(summary.sensorID)")

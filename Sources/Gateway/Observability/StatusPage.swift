@@ -14,6 +14,9 @@ import Wire
 enum StatusPage {
     /// The page for the reader's `query`, as of `now` (epoch ms on the journal's timeline: the
     /// wall clock minus `GatewayStatusSnapshot.clockOffsetMs`, the clock of `lastSeen`).
+    /// The range between `a` and `b`, whichever is lower.
+    static func range(_ a: Double, _ b: Double) -> ClosedRange<Double> { Swift.min(a, b)...Swift.max(a, b) }
+
     static func render(
         _ s: GatewayStatusSnapshot, gatewayID: String, validRange: ClosedRange<Double>, unit: String = Measured.unit, now: Int64,
         loopAgeMs: Int64? = nil, query: Query = Query(), overrides: [SensorOverride] = [], measurements: [MeasurementDefinition] = []
@@ -35,12 +38,13 @@ enum StatusPage {
         for (attention, sensor) in shown {
             // Another measurement's stream in its own unit and range; a sensor an override names
             // against its own range.
+            // (Bounds ordered here, not trusted: a page is never worth a trap.)
             if let name = sensor.measurement, let m = measurements.first(where: { $0.name == name }) {
-                rows += StatusRow.html(sensor, attention, now: now, valid: m.validMin...m.validMax, unit: m.unit)
+                rows += StatusRow.html(sensor, attention, now: now, valid: Self.range(m.validMin, m.validMax), unit: m.unit)
                 continue
             }
             let own = overrides.first { $0.pattern.matches(sensor.sensorID) }
-            let valid = own.map { ($0.validMin ?? validRange.lowerBound)...($0.validMax ?? validRange.upperBound) } ?? validRange
+            let valid = own.map { Self.range($0.validMin ?? validRange.lowerBound, $0.validMax ?? validRange.upperBound) } ?? validRange
             rows += StatusRow.html(sensor, attention, now: now, valid: valid, unit: unit)
         }
         func link(_ href: String, _ label: String) -> String { "<a href=\"\(escape(href))\">\(label)</a>" }

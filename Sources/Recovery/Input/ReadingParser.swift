@@ -45,8 +45,7 @@ public enum ReadingParser {
         _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, csvColumns: CSVColumns? = nil, field: String? = nil
     ) -> Result<Reading, RejectionReason> {
         guard isJSONObject(payload) else { return CSVReadingParser.parse(payload, sensorID: sensorID, columns: csvColumns ?? .standard) }
-        guard let field else { return parseJSON(payload, sensorID: sensorID, field: nil) }
-        return parseJSON(payload, sensorID: sensorID, field: (Array(field.utf8), field))
+        return parseJSON(payload, sensorID: sensorID, field: field)
     }
 
     /// Whether the payload's first byte other than JSON whitespace is `{` (the detection rule).
@@ -63,9 +62,9 @@ public enum ReadingParser {
 
     /// Parses a JSON payload (one flat object; docs/INTERFACE.md section 1).
     private static func parseJSON(
-        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, field: (key: [UInt8], name: String)?
+        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, field: String?
     ) -> Result<Reading, RejectionReason> {
-        let valueName = field?.name ?? "temperature"
+        let valueName = field ?? "temperature"
         // JSON text is UTF-8 (RFC 8259): invalid bytes anywhere, even in a field nobody reads,
         // make the payload malformed rather than half-understood.
         guard isValidUTF8(payload) else { return .failure(.malformedJSON) }
@@ -162,12 +161,13 @@ public enum ReadingParser {
                     }
                 default:
                     // Another measurement's value, under its name (`field`).
-                    if let field, key.count == field.key.count, isKey(key, field.key) {
+                    // Compared in place: no copy of the name per message.
+                    if let field, key.count == field.utf8.count, key.elementsEqual(field.utf8) {
                         duplicate = mark(&seen, 4) || duplicate
                         if case .number(let n) = value {
-                            if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue(field.name) }
+                            if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue(field) }
                         } else {
-                            problem = .badType(field.name)
+                            problem = .badType(field)
                         }
                     } else {
                         problem = nil

@@ -47,7 +47,7 @@ struct MeasurementConfigTests {
             ("measurement.temperature.unit: K", 1, "measurement.temperature.unit", "temperature is set by the gateway-wide settings"),
             (
                 "measurement.humidity.colour: red", 1, "measurement.humidity.colour",
-                "is not a measurement setting (these are: unit, valid-min, valid-max, fill, max-fill)"
+                "is not a measurement setting (these are: unit, valid-min, valid-max, fill, max-fill, json-fields)"
             ),
             ("measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0", 1, "measurement.humidity.unit", "needs measurement.humidity.valid-max"),
             (
@@ -55,6 +55,8 @@ struct MeasurementConfigTests {
                 "valid-min (100.0) must be below valid-max (0.0)"
             ),
             ("measurement.humidity.valid-min: wet", 1, "measurement.humidity.valid-min", "not a number"),
+            ("measurement.humidity.json-fields: value=humidity", 1, "measurement.humidity.json-fields", "`humidity` already names a field"),
+            ("measurement.humidity.json-fields: colour=c", 1, "measurement.humidity.json-fields", "`colour` is not a field that can be renamed"),
             (
                 "topic-filter: plant/temperature/+\nmeasurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100", 2,
                 "measurement.humidity.unit", "ends with the sensor id"
@@ -77,14 +79,37 @@ struct MeasurementConfigTests {
         #expect(EngineSettingsDiff.names(from: after.engine, to: after.engine).isEmpty)
     }
 
-    @Test("a reload that changes a measurement names it as taking a restart")
+    @Test("a reload applies a declared measurement's changed range, unit and field names at once, and logs each change")
     func reload() throws {
         let text = "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100\n"
         let running = try ConfigFileTests.load(text)
-        let reloaded = try ConfigFileTests.load(text.replacingOccurrences(of: "100", with: "90"))
+        let reloaded = try ConfigFileTests.load(
+            text.replacingOccurrences(of: "100", with: "90").replacingOccurrences(of: "%RH", with: "pct") + "measurement.humidity.json-fields: value=rh\n")
+        let live = LiveSettings(running)
+        let log = CapturedLog()
+        let outcome = SettingsReload.apply(reloaded, live: live, logLevel: LiveLogLevel(.info), logger: log.logger())
+        #expect(outcome.applied.sorted() == ["measurement.humidity.json-fields", "measurement.humidity.unit", "measurement.humidity.valid-max"])
+        #expect(!outcome.needsRestart)
+        #expect(live.current.engine.measurements == reloaded.engine.measurements)
+        #expect(live.takeEngineChange()?.measurements == reloaded.engine.measurements)
+        let applied = try #require(log.lines.first { $0.message == "SIGHUP: settings applied" })
+        #expect(applied.metadata["measurement.humidity.valid-max"] == "100.0 -> 90.0", "\(applied.metadata)")
+    }
+
+    @Test("a reload that declares or drops a measurement names it as taking a restart, and keeps the running set")
+    func reloadAddsMeasurement() throws {
+        let text = "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100\n"
+        let running = try ConfigFileTests.load(text)
+        let reloaded = try ConfigFileTests.load(
+            text.replacingOccurrences(of: "humidity", with: "flow").replacingOccurrences(of: "%RH", with: "l/min"))
         let live = LiveSettings(running)
         let outcome = SettingsReload.apply(reloaded, live: live, logLevel: LiveLogLevel(.info), logger: CapturedLog().logger())
-        #expect(outcome.restartOnly == ["measurement.humidity.valid-max"])
+        #expect(
+            outcome.restartOnly.sorted() == [
+                "measurement.flow.unit", "measurement.flow.valid-max", "measurement.flow.valid-min", "measurement.humidity.unit",
+                "measurement.humidity.valid-max", "measurement.humidity.valid-min",
+            ])
+        #expect(outcome.applied.isEmpty)
         #expect(live.current.engine.measurements == running.engine.measurements)
     }
 }

@@ -40,7 +40,12 @@ struct SensorOverrideConfigTests {
         "a bad per-sensor line names the file, the line and the key, and exits 78",
         arguments: [
             ("sensor.oven-*.colour: red", 1, "sensor.oven-*.colour", "cannot be set per sensor (these can: valid-min, valid-max, fill, max-fill)"),
-            ("sensor.oven/1.valid-max: 400", 1, "sensor.oven/1.valid-max", "is not a sensor id or pattern"),
+            ("sensor.oven+1.valid-max: 400", 1, "sensor.oven+1.valid-max", "is not a sensor id or pattern"),
+            (
+                "sensor.oven-1/humidity.valid-max: 80", 1, "sensor.oven-1/humidity.valid-max",
+                "`humidity` is not a declared measurement (these are: temperature)"
+            ),
+            ("sensor.oven-1/.valid-max: 80", 1, "sensor.oven-1/.valid-max", "`` is not a declared measurement"),
             ("sensor.oven-*.valid-max: hot", 1, "sensor.oven-*.valid-max", "not a number"),
             ("sensor.oven-*.valid-max: 40", 1, "sensor.oven-*.valid-max", "the sensors' valid-min (50.0) must be below their valid-max (40.0)"),
             ("sensor.oven-*.valid-max: 400\nsensor.*-1.valid-max: 300", 2, "sensor.*-1.valid-max", "names some of the same sensors as `oven-*`"),
@@ -49,6 +54,31 @@ struct SensorOverrideConfigTests {
         ])
     func errors(text: String, line: Int, key: String, problem: String) throws {
         try ConfigFileTests.expectRefused(text, line: line, key: key, problem: problem)
+    }
+
+    @Test(
+        "an override for another measurement: sensor.<pattern>/<measurement>; its unset bound is the measurement's, and patterns may overlap across measurements"
+    )
+    func measurementOverride() throws {
+        let humidity = "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100\n"
+        let c = try ConfigFileTests.load(
+            humidity + "sensor.hum-*/humidity.valid-max: 80\nsensor.hum-*.valid-max: 60\nsensor.kiln-9/temperature.fill: locf\n")
+        #expect(
+            c.engine.sensorOverrides == [
+                SensorOverride(pattern: SensorIDPattern("hum-*")!, measurement: "humidity", validMax: 80),
+                SensorOverride(pattern: SensorIDPattern("hum-*")!, validMax: 60),
+                SensorOverride(pattern: SensorIDPattern("kiln-9")!, fill: .locf),
+            ])
+        let shown = c.effectiveSettings.filter { $0.name.hasPrefix("sensor.") }.map { "\($0.name): \($0.value)" }
+        #expect(shown == ["sensor.hum-*/humidity.valid-max: 80.0", "sensor.hum-*.valid-max: 60.0", "sensor.kiln-9.fill: locf"])
+        // 20 is below temperature's 50, but within humidity's 0-100: accepted for humidity only.
+        _ = try ConfigFileTests.load(humidity + "sensor.hum-*/humidity.valid-max: 20\n")
+        try ConfigFileTests.expectRefused(
+            humidity + "sensor.hum-*/humidity.valid-min: 150\n", line: 4, key: "sensor.hum-*/humidity.valid-min",
+            problem: "the sensors' valid-min (150.0) must be below their valid-max (100.0)")
+        try ConfigFileTests.expectRefused(
+            humidity + "sensor.hum-*/humidity.valid-max: 80\nsensor.hum-1/humidity.fill: locf\n", line: 5, key: "sensor.hum-1/humidity.fill",
+            problem: "names some of the same sensors as `hum-*`")
     }
 
     @Test("a reload that adds, changes or drops an override applies it and logs each change")

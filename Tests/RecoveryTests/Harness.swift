@@ -57,6 +57,8 @@ extension Publication {
     var quality: String? { json["quality"] as? String }
     var seq: Int? { (json["seq"] as? NSNumber)?.intValue }
     var temperature: Double? { (json["temperature"] as? NSNumber)?.doubleValue }
+    /// The number under `field` (another measurement's value is under its name).
+    func value(_ field: String) -> Double? { (json[field] as? NSNumber)?.doubleValue }
     var reason: String? { json["reason"] as? String }
 }
 

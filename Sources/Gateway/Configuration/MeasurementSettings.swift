@@ -2,14 +2,15 @@ import Recovery
 import Wire
 
 /// The config file's measurements besides temperature: `measurement.<name>.<setting>: value`,
-/// with `unit`, `valid-min` and `valid-max` required and `fill` and `max-fill` optional (the
-/// gateway-wide ones otherwise). The name is the topic level and payload field (`a-z 0-9 _ -`,
+/// with `unit`, `valid-min` and `valid-max` required and `fill`, `max-fill` (the gateway-wide
+/// ones otherwise) and `json-fields` (other names its firmware gives the JSON fields) optional. The name is the topic level and payload field (`a-z 0-9 _ -`,
 /// up to 32; not `temperature`, `resend` or `value`). Values are read and checked as the
-/// gateway-wide setting of the same name. Only in the config file; a change takes a restart
-/// (it changes what the gateway subscribes to).
+/// gateway-wide setting of the same name. Only in the config file. A reload applies a declared
+/// measurement's changed settings; adding or removing one takes a restart (it changes what the
+/// gateway subscribes to).
 enum MeasurementSettings {
     static let prefix = "measurement."
-    static let settings = ["unit", "valid-min", "valid-max", "fill", "max-fill"]
+    static let settings = ["unit", "valid-min", "valid-max", "fill", "max-fill", "json-fields"]
 
     /// `key` split into the measurement's name (as written) and its setting (normalised); nil
     /// for a key that is not a measurement's.
@@ -30,6 +31,7 @@ enum MeasurementSettings {
             var validMax: Double?
             var fill: FillMethod?
             var maxFill: UInt64?
+            var jsonFields: JSONFieldNames?
             var firstLine: Int
             var key: String
         }
@@ -55,6 +57,8 @@ enum MeasurementSettings {
                     throw fail("a unit is 1-16 characters, without quotes, backslashes or control characters (%RH, bar, mm/s)")
                 }
                 p.unit = unit
+            } else if entry.parts.setting == "json-fields" {
+                do throws(JSONFieldNames.Invalid) { p.jsonFields = try JSONFieldNames(parsing: entry.raw, reserved: name) } catch { throw fail(error.message) }
             } else {
                 guard let setting = Setting.all.first(where: { $0.name == entry.parts.setting }) else { continue }
                 var scratch = c
@@ -85,7 +89,8 @@ enum MeasurementSettings {
                 )
             }
             guard low < high else { throw fail("measurement \(name): valid-min (\(low)) must be below valid-max (\(high))") }
-            measurements.append(MeasurementDefinition(name: name, unit: unit, validMin: low, validMax: high, fill: p.fill, maxFill: p.maxFill))
+            measurements.append(
+                MeasurementDefinition(name: name, unit: unit, validMin: low, validMax: high, fill: p.fill, maxFill: p.maxFill, jsonFields: p.jsonFields))
         }
         if let first = measurements.first {
             let key = partial[first.name]?.key ?? ""
@@ -123,6 +128,7 @@ enum MeasurementSettings {
             out.append((key + "valid-max", "\(m.validMax)"))
             if let v = m.fill { out.append((key + "fill", v.rawValue)) }
             if let v = m.maxFill { out.append((key + "max-fill", "\(v)")) }
+            if let v = m.jsonFields { out.append((key + "json-fields", v.description)) }
         }
         return out
     }

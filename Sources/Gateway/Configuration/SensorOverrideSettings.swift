@@ -1,10 +1,14 @@
 import Recovery
+import Wire
 
-/// The config file's per-sensor settings: `sensor.<pattern>.<setting>: value`, where the
-/// pattern is a sensor id or ids with `*` and `?` (`sensor.oven-*.valid-max: 400`) and the
-/// setting one of `overridable`. Values are read and checked as the gateway-wide setting of the
-/// same name is; a range must still have its minimum below its maximum, and no two patterns may
-/// name the same id (which override wins would otherwise depend on the order of the lines).
+/// The config file's per-sensor settings: `sensor.<pattern>.<setting>: value` for temperature,
+/// `sensor.<pattern>/<measurement>.<setting>: value` for a declared measurement, where the
+/// pattern is a sensor id or ids with `*` and `?` (`sensor.oven-*.valid-max: 400`,
+/// `sensor.hum-9/humidity.valid-max: 80`) and the setting one of `overridable`. Values are read
+/// and checked as the gateway-wide setting of the same name is; a range must still have its
+/// minimum below its maximum (the unset bound is the measurement's), and no two patterns may name
+/// the same id for one measurement (which override wins would otherwise depend on the order of
+/// the lines).
 /// Only in the config file (a flag or variable per pattern would not be readable); applied on
 /// SIGHUP like the gateway-wide ones.
 enum SensorOverrideSettings {
@@ -35,11 +39,19 @@ enum SensorOverrideSettings {
             func fail(_ problem: String) -> ConfigurationError {
                 ConfigurationError(setting: entry.key, value: entry.raw, problem: problem, source: entry.source)
             }
-            guard let pattern = SensorIDPattern(entry.parts.pattern) else {
+            let (patternText, measurement) = splitMeasurement(entry.parts.pattern)
+            guard let pattern = SensorIDPattern(patternText) else {
                 throw fail(
-                    "`\(entry.parts.pattern)` is not a sensor id or pattern (1-64 characters of A-Z a-z 0-9 _ . -, with * for any run of them and ? for one); the form is sensor.<id or pattern>.<setting>"
+                    "`\(patternText)` is not a sensor id or pattern (1-64 characters of A-Z a-z 0-9 _ . -, with * for any run of them and ? for one); the form is sensor.<id or pattern>.<setting>, or sensor.<id or pattern>/<measurement>.<setting>"
                 )
             }
+            if let measurement, measurement != Topics.defaultMeasurement, c.engine.measurements?.contains(where: { $0.name == measurement }) != true {
+                let declared = ([Topics.defaultMeasurement] + (c.engine.measurements ?? []).map(\.name)).joined(separator: ", ")
+                throw fail(
+                    "`\(measurement)` is not a declared measurement (these are: \(declared)); declare it with measurement.\(measurement).unit, valid-min and valid-max"
+                )
+            }
+            let stream = measurement == Topics.defaultMeasurement ? nil : measurement
             guard overridable.contains(entry.parts.setting), let setting = Setting.all.first(where: { $0.name == entry.parts.setting }) else {
                 throw fail("`\(entry.parts.setting)` cannot be set per sensor (these can: \(overridable.joined(separator: ", ")))")
             }
@@ -49,26 +61,29 @@ enum SensorOverrideSettings {
             } catch {
                 throw fail((error as? Setting.Problem)?.message ?? "\(error)")
             }
-            var o = overrides[pattern.text] ?? (SensorOverride(pattern: pattern), line(entry.source), entry.key)
+            let name = pattern.text + (stream.map { "/" + $0 } ?? "")
+            var o = overrides[name] ?? (SensorOverride(pattern: pattern, measurement: stream), line(entry.source), entry.key)
             switch entry.parts.setting {
             case "valid-min": o.override.validMin = scratch.engine.validMin
             case "valid-max": o.override.validMax = scratch.engine.validMax
             case "fill": o.override.fill = scratch.engine.fill
             default: o.override.maxFill = scratch.engine.maxFill
             }
-            overrides[pattern.text] = o
+            overrides[name] = o
         }
         let ordered = overrides.values.sorted { ($0.firstLine, $0.key) < ($1.firstLine, $1.key) }
         for (i, o) in ordered.enumerated() {
-            let (low, high) = (o.override.validMin ?? c.engine.validMin, o.override.validMax ?? c.engine.validMax)
+            let base = o.override.measurement.flatMap { name in c.engine.measurements?.first { $0.name == name } }
+            let (low, high) = (o.override.validMin ?? base?.validMin ?? c.engine.validMin, o.override.validMax ?? base?.validMax ?? c.engine.validMax)
             guard low < high else {
-                let key = prefix + o.override.pattern.text + (o.override.validMax != nil ? ".valid-max" : ".valid-min")
+                let key = prefix + name(o.override) + (o.override.validMax != nil ? ".valid-max" : ".valid-min")
                 let (raw, source) = values[key] ?? ("", .file("", line: nil))
                 throw ConfigurationError(
                     setting: key, value: raw, problem: "the sensors' valid-min (\(low)) must be below their valid-max (\(high))", source: source,
                     conflict: true)
             }
-            for earlier in ordered[..<i] where earlier.override.pattern.overlaps(o.override.pattern) {
+            for earlier in ordered[..<i]
+            where earlier.override.measurement == o.override.measurement && earlier.override.pattern.overlaps(o.override.pattern) {
                 let (raw, source) = values[o.key] ?? ("", .file("", line: nil))
                 throw ConfigurationError(
                     setting: o.key, value: raw,
@@ -80,6 +95,19 @@ enum SensorOverrideSettings {
         c.engine.sensorOverrides = ordered.isEmpty ? nil : ordered.map(\.override)
     }
 
+    /// A key's pattern part split at its `/` into the sensor pattern and the measurement named
+    /// after it (nil when none is: temperature).
+    private static func splitMeasurement(_ text: String) -> (pattern: String, measurement: String?) {
+        guard let slash = text.firstIndex(of: "/") else { return (text, nil) }
+        return (String(text[..<slash]), String(text[text.index(after: slash)...]))
+    }
+
+    /// How a key names `override`'s streams: its pattern, and `/<measurement>` for another
+    /// measurement than temperature.
+    static func name(_ override: SensorOverride) -> String {
+        override.pattern.text + (override.measurement.map { "/" + $0 } ?? "")
+    }
+
     private static func line(_ source: SettingSource) -> Int {
         if case .file(_, let line?) = source { return line }
         return 0
@@ -89,7 +117,7 @@ enum SensorOverrideSettings {
     static func lines(_ overrides: [SensorOverride]?) -> [(name: String, value: String)] {
         var out: [(name: String, value: String)] = []
         for o in overrides ?? [] {
-            let key = prefix + o.pattern.text + "."
+            let key = prefix + name(o) + "."
             if let v = o.validMin { out.append((key + "valid-min", "\(v)")) }
             if let v = o.validMax { out.append((key + "valid-max", "\(v)")) }
             if let v = o.fill { out.append((key + "fill", v.rawValue)) }

@@ -58,6 +58,16 @@ extension Setting {
                 do throws(CSVColumns.Invalid) { c.engine.csvColumns = try CSVColumns(parsing: raw).nilIfStandard } catch { throw Problem(error.message) }
             }, show: { ($0.engine.csvColumns ?? .standard).description }),
         Setting(
+            name: "json-fields",
+            help: "Other names firmware gives temperature readings' JSON fields, read besides the contract's (value=temp_c,seq=sn,ts=time).",
+            valueName: "field=name,...",
+            apply: { raw, c in
+                let text = raw.trimmingCharacters(in: .whitespaces)
+                do throws(JSONFieldNames.Invalid) { c.engine.jsonFields = text.isEmpty ? nil : try JSONFieldNames(parsing: text) } catch {
+                    throw Problem(error.message)
+                }
+            }, show: { $0.engine.jsonFields?.description ?? "" }),
+        Setting(
             name: "latest",
             help: "Publish each sensor's newest reading, retained, on latest/<sensor>/temperature (off: one publication a reading less to journal and send).",
             valueName: "on|off",

@@ -2,13 +2,14 @@ import Logging
 
 /// What a re-read configuration changes on a running gateway (SIGHUP), setting by setting.
 ///
-/// Live: `log-level`, the engine's ranges, windows, fill and caps (journaled, so the engine
-/// changes at one point of its input, also when replayed), and the replay limits. By
+/// Live: `log-level`, the engine's ranges, windows, fill and caps, per-sensor settings and a
+/// declared measurement's unit, range and fill (journaled, so the engine changes at one point of
+/// its input, also when replayed), and the replay limits. By
 /// reconnecting: the broker connection (`broker`, `client-id`, `username`, `password-file`,
 /// `ca-file`, `cert`, `key`, and the contents of those files). By rebinding: `http` (the old
 /// address keeps serving when the new one cannot be bound). Restart-only: the journal (its folder
 /// and size), what shapes topics and stored state (gateway id, topic filter, payload limit,
-/// aggregate window), fsync and the log format. The log names each change with its old and new
+/// aggregate window, which measurements are declared), fsync and the log format. The log names each change with its old and new
 /// value, and which kind it is.
 public enum SettingsReload {
     public struct Outcome: Equatable, Sendable {
@@ -36,7 +37,7 @@ public enum SettingsReload {
     /// The settings a running gateway takes on a reload (besides `log-level`).
     public static let liveSettings: Set<String> = [
         "valid-min", "valid-max", "reorder-window-ms", "late-horizon-s", "max-fill", "fill", "reset-threshold", "stale-factor",
-        "future-tolerance-s", "max-sensors", "sensor-retention-s", "csv-columns", "latest", "replay-max-concurrent", "replay-max-window-s",
+        "future-tolerance-s", "max-sensors", "sensor-retention-s", "csv-columns", "json-fields", "latest", "replay-max-concurrent", "replay-max-window-s",
     ]
 
     /// Settings applied by reconnecting both broker connections.
@@ -74,16 +75,23 @@ public enum SettingsReload {
                 outcome.applied.append(name)
             }
         }
-        // Measurements change what is subscribed: they take a restart.
+        // A measurement's unit, range and fill apply live; adding or removing one changes what is
+        // subscribed: that takes a restart.
         let (oldMeasurements, newMeasurements) = (
             MeasurementSettings.lines(running.engine.measurements), MeasurementSettings.lines(reloaded.engine.measurements)
         )
         if oldMeasurements.map({ "\($0.name)=\($0.value)" }) != newMeasurements.map({ "\($0.name)=\($0.value)" }) {
             let old = Dictionary(oldMeasurements, uniquingKeysWith: { a, _ in a })
             let new = Dictionary(newMeasurements, uniquingKeysWith: { a, _ in a })
+            let (oldNames, newNames) = (Set((running.engine.measurements ?? []).map(\.name)), Set((reloaded.engine.measurements ?? []).map(\.name)))
             for name in Set(old.keys).union(new.keys).sorted() where old[name] != new[name] {
-                changes[name] = "\(old[name] ?? "(unset)") -> \(new[name] ?? "(unset)") (after a restart)"
-                outcome.restartOnly.append(name)
+                let declared = MeasurementSettings.split(name).map { oldNames.contains($0.name) && newNames.contains($0.name) } ?? false
+                changes[name] = "\(old[name] ?? "(unset)") -> \(new[name] ?? "(unset)")\(declared ? "" : " (after a restart)")"
+                if declared {
+                    outcome.applied.append(name)
+                } else {
+                    outcome.restartOnly.append(name)
+                }
             }
         }
         if outcome.levelChanged {

@@ -36,16 +36,17 @@ enum StatusPage {
         var rows = ""
         rows.reserveCapacity(shown.count * 1400)
         for (attention, sensor) in shown {
-            // Another measurement's stream in its own unit and range; a sensor an override names
+            // Another measurement's stream in its own unit and range; a stream an override names
             // against its own range.
             // (Bounds ordered here, not trusted: a page is never worth a trap.)
+            var (low, high, shownUnit) = (validRange.lowerBound, validRange.upperBound, unit)
             if let name = sensor.measurement, let m = measurements.first(where: { $0.name == name }) {
-                rows += StatusRow.html(sensor, attention, now: now, valid: Self.range(m.validMin, m.validMax), unit: m.unit)
-                continue
+                (low, high, shownUnit) = (m.validMin, m.validMax, m.unit)
             }
-            let own = overrides.first { $0.pattern.matches(sensor.sensorID) }
-            let valid = own.map { Self.range($0.validMin ?? validRange.lowerBound, $0.validMax ?? validRange.upperBound) } ?? validRange
-            rows += StatusRow.html(sensor, attention, now: now, valid: valid, unit: unit)
+            if let own = overrides.first(where: { $0.measurement == sensor.measurement && $0.pattern.matches(sensor.sensorID) }) {
+                (low, high) = (own.validMin ?? low, own.validMax ?? high)
+            }
+            rows += StatusRow.html(sensor, attention, now: now, valid: Self.range(low, high), unit: shownUnit)
         }
         func link(_ href: String, _ label: String) -> String { "<a href=\"\(escape(href))\">\(label)</a>" }
         let classes = Attention.allCases.map { a in

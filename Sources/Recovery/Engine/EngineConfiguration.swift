@@ -18,6 +18,9 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// `seq,ts,value,status,boot`. Optional so that snapshots and journaled settings from before
     /// it existed still decode.
     public var csvColumns: CSVColumns?
+    /// Other names firmware gives temperature readings' JSON fields (`json-fields`); nil: the
+    /// contract's names only. A measurement's streams take the measurement's own.
+    public var jsonFields: JSONFieldNames?
     /// `latest off`: no retained last value on `latest/` (one publication a reading less to
     /// journal and send). nil is on, the default, so that settings from before it still decode.
     public var withoutLatest: Bool?
@@ -73,7 +76,8 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     }
 
     /// `self` with the settings a running engine cannot change (they shape topics and stored
-    /// state) taken from `running`.
+    /// state) taken from `running`. Which measurements there are is one of them (it decides what
+    /// is subscribed); a measurement both declare takes `self`'s unit, range and fill.
     public func keepingRestartOnly(from running: EngineConfiguration) -> EngineConfiguration {
         var c = self
         c.gatewayID = running.gatewayID
@@ -81,7 +85,7 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
         c.maxPayloadBytes = running.maxPayloadBytes
         c.aggregateWindowMs = running.aggregateWindowMs
         c.maxHeldPerSensor = running.maxHeldPerSensor
-        c.measurements = running.measurements
+        c.measurements = running.measurements.map { kept in kept.map { m in measurements?.first { $0.name == m.name } ?? m } }
         return c
     }
 

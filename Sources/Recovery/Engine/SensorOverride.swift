@@ -1,15 +1,24 @@
 /// Settings that differ for the sensors a pattern names (`sensor.<pattern>.<setting>` in the
-/// config file): a 0-400 °C oven probe beside 50-55 °C bearing probes, or a sensor whose gaps
-/// are better held at the last value. Each is optional: unset ones are the gateway's.
+/// config file, `sensor.<pattern>/<measurement>.<setting>` for another measurement): a
+/// 0-400 °C oven probe beside 50-55 °C bearing probes, or a sensor whose gaps are better held at
+/// the last value. Each is optional: unset ones are the measurement's (temperature's: the
+/// gateway's).
 public struct SensorOverride: Sendable, Codable, Equatable {
     public var pattern: SensorIDPattern
+    /// The measurement whose streams it serves (a `MeasurementDefinition`'s name); nil for
+    /// temperature. Absent from configurations saved before measurements could be overridden.
+    public var measurement: String?
     public var validMin: Double?
     public var validMax: Double?
     public var fill: FillMethod?
     public var maxFill: UInt64?
 
-    public init(pattern: SensorIDPattern, validMin: Double? = nil, validMax: Double? = nil, fill: FillMethod? = nil, maxFill: UInt64? = nil) {
+    public init(
+        pattern: SensorIDPattern, measurement: String? = nil, validMin: Double? = nil, validMax: Double? = nil, fill: FillMethod? = nil,
+        maxFill: UInt64? = nil
+    ) {
         self.pattern = pattern
+        self.measurement = measurement
         self.validMin = validMin
         self.validMax = validMax
         self.fill = fill
@@ -18,9 +27,11 @@ public struct SensorOverride: Sendable, Codable, Equatable {
 }
 
 extension EngineConfiguration {
-    /// The settings a sensor matching `override` is held to.
+    /// The settings a stream `override` names is held to: its measurement's (`self`'s for
+    /// temperature) with the override's on top.
     public func applying(_ override: SensorOverride) -> EngineConfiguration {
         var c = self
+        if let name = override.measurement, let m = measurements?.first(where: { $0.name == name }) { c = applying(m) }
         c.sensorOverrides = nil
         if let v = override.validMin { c.validMin = v }
         if let v = override.validMax { c.validMax = v }
@@ -39,12 +50,14 @@ extension EngineConfiguration {
         c.validMax = measurement.validMax
         if let v = measurement.fill { c.fill = v }
         if let v = measurement.maxFill { c.maxFill = v }
+        c.jsonFields = measurement.jsonFields
         return c
     }
 
-    /// The position in `sensorOverrides` of the override naming `sensorID` (the first, though
-    /// the configuration refuses patterns that overlap), nil when none does.
-    func overrideIndex(for sensorID: String) -> Int? {
-        sensorOverrides?.firstIndex { $0.pattern.matches(sensorID) }
+    /// The position in `sensorOverrides` of the override naming `sensorID`'s stream of
+    /// `measurement` (nil: temperature); the first, though the configuration refuses patterns
+    /// that overlap; nil when none does.
+    public func overrideIndex(for sensorID: String, measurement: String?) -> Int? {
+        sensorOverrides?.firstIndex { $0.measurement == measurement && $0.pattern.matches(sensorID) }
     }
 }

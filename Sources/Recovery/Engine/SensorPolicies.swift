@@ -1,11 +1,11 @@
-/// Which settings each stream is held to: its measurement's (`EngineConfiguration.measurements`),
-/// an override's for a temperature stream whose sensor a pattern names
-/// (`EngineConfiguration.sensorOverrides`), or the engine's own. Derived state, never saved:
+/// Which settings each stream is held to: an override's when a pattern names its sensor for its
+/// measurement (`EngineConfiguration.sensorOverrides`), else its measurement's
+/// (`EngineConfiguration.measurements`), or the engine's own for temperature. Derived state, never saved:
 /// rebuilt on first use after a restore or a reload.
 struct SensorPolicies: Sendable {
     /// The settings each override gives, in the overrides' order; nil until first used.
-    private var configurations: [EngineConfiguration]?
-    /// The override each sensor id takes (-1: none), as ids are met.
+    private var configurations: [SharedConfiguration]?
+    /// The override each stream (by `StreamName.key`) takes (-1: none), as streams are met.
     private var bySensor: [String: Int] = [:]
     /// Ids remembered at most, so a flood of ids cannot grow it without bound (it starts over).
     static let remembered = 100_000
@@ -14,30 +14,32 @@ struct SensorPolicies: Sendable {
     mutating func reset() { self = SensorPolicies() }
 
     /// The settings of each measurement's streams, by name; nil until first used.
-    private var measurements: [String: EngineConfiguration]?
+    private var measurements: [String: SharedConfiguration]?
 
-    /// The settings `stream` is served with under `base`: its measurement's (another
-    /// measurement than temperature), or the override naming its sensor (temperature); nil for
-    /// the engine's own.
-    mutating func configuration(for stream: StreamName, _ base: EngineConfiguration) -> EngineConfiguration? {
-        guard let measurement = stream.measurement else { return configuration(for: stream.sensorID, base) }
+    /// The settings `stream` is served with under `base`: the override naming it, else its
+    /// measurement's; nil for the engine's own (a temperature stream no override names).
+    mutating func configuration(for stream: StreamName, _ base: EngineConfiguration) -> SharedConfiguration? {
+        if let own = override(for: stream, base) { return own }
+        guard let measurement = stream.measurement else { return nil }
         if measurements == nil {
-            measurements = Dictionary((base.measurements ?? []).map { ($0.name, base.applying($0)) }, uniquingKeysWith: { a, _ in a })
+            measurements = Dictionary(
+                (base.measurements ?? []).map { ($0.name, SharedConfiguration(base.applying($0))) }, uniquingKeysWith: { a, _ in a })
         }
         return measurements?[measurement]
     }
 
-    /// The settings of the override naming `id` under `base`; nil when none names it.
-    private mutating func configuration(for id: String, _ base: EngineConfiguration) -> EngineConfiguration? {
+    /// The settings of the override naming `stream` under `base`; nil when none names it.
+    private mutating func override(for stream: StreamName, _ base: EngineConfiguration) -> SharedConfiguration? {
         guard let overrides = base.sensorOverrides, !overrides.isEmpty else { return nil }
-        if configurations == nil { configurations = overrides.map(base.applying) }
+        if configurations == nil { configurations = overrides.map { SharedConfiguration(base.applying($0)) } }
+        let key = stream.key
         let k: Int
-        if let known = bySensor[id] {
+        if let known = bySensor[key] {
             k = known
         } else {
-            k = base.overrideIndex(for: id) ?? -1
+            k = base.overrideIndex(for: stream.sensorID, measurement: stream.measurement) ?? -1
             if bySensor.count >= Self.remembered { bySensor = [:] }
-            bySensor[id] = k
+            bySensor[key] = k
         }
         return k >= 0 ? configurations?[k] : nil
     }

@@ -93,7 +93,7 @@ public struct CSVColumns: Sendable, Codable, Equatable, CustomStringConvertible 
 }
 
 extension Substring {
-    fileprivate func trimmingSpaces() -> String {
+    func trimmingSpaces() -> String {
         String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

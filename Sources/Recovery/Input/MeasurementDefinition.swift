@@ -18,8 +18,15 @@ public struct MeasurementDefinition: Sendable, Codable, Equatable {
     /// nil: the gateway-wide `fill` and `max-fill`.
     public var fill: FillMethod?
     public var maxFill: UInt64?
+    /// Other names its firmware gives the JSON fields (`measurement.<name>.json-fields`); nil:
+    /// the contract's names and the measurement's own.
+    public var jsonFields: JSONFieldNames?
 
-    public init(name: String, unit: String, validMin: Double, validMax: Double, fill: FillMethod? = nil, maxFill: UInt64? = nil) {
+    public init(
+        name: String, unit: String, validMin: Double, validMax: Double, fill: FillMethod? = nil, maxFill: UInt64? = nil,
+        jsonFields: JSONFieldNames? = nil
+    ) {
+        self.jsonFields = jsonFields
         self.name = name
         self.unit = unit
         self.validMin = validMin

@@ -40,12 +40,47 @@ public enum ReadingParser {
     /// Parses a payload whose topic named `sensorID` (already validated): JSON when its first
     /// byte other than a space, tab, CR or LF is `{`, otherwise one CSV line whose columns come
     /// in `csvColumns`' order (nil: the contract's `seq,ts,value,status,boot`). `field` names the
-    /// JSON member holding the value besides `value` (a `MeasurementDefinition`'s name; nil: `temperature`).
+    /// JSON member holding the value besides `value` (a `MeasurementDefinition`'s name; nil:
+    /// `temperature`); `names` gives fields other names a firmware uses.
     public static func parse(
-        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, csvColumns: CSVColumns? = nil, field: String? = nil
+        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, csvColumns: CSVColumns? = nil, field: String? = nil, names: JSONFieldNames? = nil
     ) -> Result<Reading, RejectionReason> {
         guard isJSONObject(payload) else { return CSVReadingParser.parse(payload, sensorID: sensorID, columns: csvColumns ?? .standard) }
-        return parseJSON(payload, sensorID: sensorID, field: field)
+        return parseJSON(payload, sensorID: sensorID, field: field, names: names)
+    }
+
+    /// What a JSON member is to a reading.
+    private enum Role {
+        case seq, ts, value, genericValue, status, boot, sensorID, unknown
+    }
+
+    /// The role of the member named `key`: a contract field by its name, the measurement's value
+    /// under `field` (nil: `temperature`), or a field under its other name in `names`.
+    @inline(__always)
+    private static func role(of key: UnsafeBufferPointer<UInt8>, field: String?, names: JSONFieldNames?) -> Role {
+        switch key.count {
+        case 3 where isKey(key, kSeq): return .seq
+        case 2 where isKey(key, kTs): return .ts
+        case 11 where field == nil && isKey(key, kTemperature): return .value
+        case 5 where isKey(key, kValue): return .genericValue
+        case 6 where isKey(key, kStatus): return .status
+        case 4 where isKey(key, kBoot): return .boot
+        case 9 where isKey(key, kSensorID): return .sensorID
+        default:
+            // Another measurement's value, under its name (`field`).
+            // Compared in place: no copy of the name per message.
+            if let field, key.count == field.utf8.count, key.elementsEqual(field.utf8) { return .value }
+            guard let names else { return .unknown }
+            switch names.field(named: key) {
+            case .seq: return .seq
+            case .ts: return .ts
+            case .value: return .value
+            case .status: return .status
+            case .boot: return .boot
+            case .sensorID: return .sensorID
+            case nil: return .unknown
+            }
+        }
     }
 
     /// Whether the payload's first byte other than JSON whitespace is `{` (the detection rule).
@@ -62,7 +97,7 @@ public enum ReadingParser {
 
     /// Parses a JSON payload (one flat object; docs/INTERFACE.md section 1).
     private static func parseJSON(
-        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, field: String?
+        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, field: String?, names: JSONFieldNames?
     ) -> Result<Reading, RejectionReason> {
         let valueName = field ?? "temperature"
         // JSON text is UTF-8 (RFC 8259): invalid bytes anywhere, even in a field nobody reads,
@@ -97,8 +132,8 @@ public enum ReadingParser {
                 // The first problem found is the one reported; later members are still checked
                 // for syntax, so malformed JSON always wins over a bad field.
                 let problem: RejectionReason?
-                switch key.count {
-                case 3 where isKey(key, kSeq):
+                switch role(of: key, field: field, names: names) {
+                case .seq:
                     duplicate = mark(&seen, 1) || duplicate
                     if case .number(let n) = value {
                         seq = Self.seq(n)
@@ -106,7 +141,7 @@ public enum ReadingParser {
                     } else {
                         problem = .badType("seq")
                     }
-                case 2 where isKey(key, kTs):
+                case .ts:
                     duplicate = mark(&seen, 2) || duplicate
                     switch value {
                     case .number(let n):
@@ -118,15 +153,16 @@ public enum ReadingParser {
                     default:
                         problem = .badType("ts")
                     }
-                case 11 where field == nil && isKey(key, kTemperature):
+                case .value:
+                    // The measurement's own field (`temperature`, or `field`), or its other name.
                     duplicate = mark(&seen, 4) || duplicate
                     if case .number(let n) = value {
-                        if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue("temperature") }
+                        if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue(valueName) }
                     } else {
-                        problem = .badType("temperature")
+                        problem = .badType(valueName)
                     }
-                case 5 where isKey(key, kValue):
-                    // Used, and so checked, only if `temperature` turns out absent (after the loop).
+                case .genericValue:
+                    // Used, and so checked, only if the measurement's own field turns out absent (after the loop).
                     genericValueTwice = genericValueTwice || genericValue != nil
                     if case .number(let n) = value {
                         genericValue = n.value.isFinite ? .success(n.value) : .failure(.badValue("value"))
@@ -134,7 +170,7 @@ public enum ReadingParser {
                         genericValue = .failure(.badType("value"))
                     }
                     problem = nil
-                case 6 where isKey(key, kStatus):
+                case .status:
                     duplicate = mark(&seen, 8) || duplicate
                     if case .string(let raw, _) = value {
                         status = Self.status(raw)
@@ -142,7 +178,7 @@ public enum ReadingParser {
                     } else {
                         problem = .badType("status")
                     }
-                case 4 where isKey(key, kBoot):
+                case .boot:
                     duplicate = mark(&seen, 16) || duplicate
                     if case .number(let n) = value {
                         boot = Self.boot(n)
@@ -150,7 +186,7 @@ public enum ReadingParser {
                     } else {
                         problem = .badType("boot")
                     }
-                case 9 where isKey(key, kSensorID):
+                case .sensorID:
                     duplicate = mark(&seen, 32) || duplicate
                     if case .string(let raw, let escaped) = value {
                         payloadSensor = raw
@@ -159,19 +195,8 @@ public enum ReadingParser {
                     } else {
                         problem = .badType("sensor_id")
                     }
-                default:
-                    // Another measurement's value, under its name (`field`).
-                    // Compared in place: no copy of the name per message.
-                    if let field, key.count == field.utf8.count, key.elementsEqual(field.utf8) {
-                        duplicate = mark(&seen, 4) || duplicate
-                        if case .number(let n) = value {
-                            if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue(field) }
-                        } else {
-                            problem = .badType(field)
-                        }
-                    } else {
-                        problem = nil
-                    }
+                case .unknown:
+                    problem = nil
                 }
                 if failure == nil { failure = problem }
             }

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import Recovery
+
+/// What a stream of another measurement is held to besides its measurement's settings: a
+/// per-sensor override (`sensor.<pattern>/<measurement>.<setting>`) and the other names its
+/// firmware gives the JSON fields (`measurement.<name>.json-fields`).
+@Suite("Per-sensor overrides and field names for measurements")
+struct MeasurementPolicyTests {
+    static let ts = MeasurementTests.ts
+
+    static func harness(_ change: (inout EngineConfiguration) -> Void = { _ in }) -> Harness {
+        Harness {
+            $0.measurements = [
+                MeasurementDefinition(
+                    name: "humidity", unit: "%RH", validMin: 0, validMax: 100,
+                    jsonFields: try! JSONFieldNames(parsing: "value=rh, seq=sn, ts=time", reserved: "humidity"))
+            ]
+            $0.sensorOverrides = [SensorOverride(pattern: SensorIDPattern("dry-*")!, measurement: "humidity", validMax: 30, fill: .locf)]
+            change(&$0)
+        }
+    }
+
+    static func text(_ p: Publication) -> String { String(decoding: p.payload, as: UTF8.self) }
+
+    @Test("dry-1's humidity is held to 0-30 and filled by locf (its override); hum-1's to 0-100, filled linearly; dry-1's temperature to 50-55")
+    func override() throws {
+        var h = Self.harness()
+        for seq in [0, 1, 3] {
+            for sensor in ["dry-1", "hum-1"] {
+                h.raw("sensors/\(sensor)/humidity", MeasurementTests.body(seq, "humidity", seq == 3 ? 50 : 20 + Double(seq)))
+            }
+            h.send("dry-1", seq: seq, temp: 52)
+        }
+        for _ in 0..<60 { h.advance(1000) }
+        func cleaned(_ topic: String) -> [Publication] { h.log.cleaned.filter { $0.topic == topic } }
+        let dry = cleaned("cleaned/dry-1/humidity")
+        try #require(dry.map(\.quality) == ["ok", "ok", "synthetic", "corrected"])
+        #expect(dry[2].value("humidity") == 21, "locf: seq 1's value")
+        #expect(dry[3].value("humidity").map { (0...30).contains($0) } == true, "\(dry.map(Self.text))")
+        let hum = cleaned("cleaned/hum-1/humidity")
+        try #require(hum.map(\.quality) == ["ok", "ok", "synthetic", "ok"])
+        #expect(hum[2].value("humidity").map { $0 > 21 && $0 < 50 } == true, "linear between 21 and 50: \(hum.map(Self.text))")
+        #expect(cleaned("cleaned/dry-1/temperature").map(\.quality) == ["ok", "ok", "synthetic", "ok"])
+        #expect(h.log.of(.deadLetter).map(\.topic) == ["dlq/dry-1/humidity"])
+    }
+
+    @Test("an override for a measurement names no temperature stream: a temperature-only override leaves humidity alone")
+    func temperatureOnly() {
+        var h = Self.harness {
+            $0.sensorOverrides = [SensorOverride(pattern: SensorIDPattern("oven-*")!, validMin: 0, validMax: 400)]
+        }
+        h.raw("sensors/oven-1/humidity", MeasurementTests.body(0, "humidity", 300))
+        h.send("oven-1", seq: 0, temp: 300)
+        h.advance(3000)
+        #expect(h.log.cleaned.filter { $0.topic == "cleaned/oven-1/temperature" }.map(\.quality) == ["ok"])
+        #expect(h.log.cleaned.filter { $0.topic == "cleaned/oven-1/humidity" }.map(\.quality) == ["corrected"])
+    }
+
+    @Test(
+        "a firmware's names (rh, sn, time) read as value, seq and ts beside the contract's; both names at once is malformed; reasons name the contract's field")
+    func fieldNames() {
+        var h = Self.harness()
+        h.raw("sensors/hum-7/humidity", "{\"sn\":0,\"time\":\(Self.ts),\"rh\":41.5,\"status\":\"normal\"}")
+        h.raw("sensors/hum-7/humidity", MeasurementTests.body(1, "humidity", 42))
+        h.raw("sensors/hum-7/humidity", "{\"sn\":2,\"time\":\"2026-11-26T22:06:42Z\",\"value\":43,\"status\":\"normal\"}")
+        h.raw("sensors/hum-7/humidity", "{\"sn\":3,\"seq\":3,\"time\":\(Self.ts),\"rh\":41.5,\"status\":\"normal\"}")
+        h.raw("sensors/hum-7/humidity", "{\"sn\":\"4\",\"time\":\(Self.ts),\"rh\":41.5,\"status\":\"normal\"}")
+        h.raw("sensors/hum-7/humidity", "{\"sn\":4,\"time\":\(Self.ts),\"rh\":41.5,\"humidity\":41.5,\"status\":\"normal\"}")
+        h.raw("sensors/hum-7/humidity", "{\"sn\":4,\"time\":\(Self.ts),\"rh\":true,\"status\":\"normal\"}")
+        h.advance(3000)
+        let humidity = h.log.cleaned.filter { $0.topic == "cleaned/hum-7/humidity" }
+        #expect(humidity.map(\.seq) == [0, 1, 2])
+        #expect(humidity.map { $0.value("humidity") } == [41.5, 42, 43])
+        #expect(humidity.first.map(Self.text)?.contains("\"ts\":\(Self.ts),") == true)
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["malformed_json", "bad_type:seq", "malformed_json", "bad_type:humidity"])
+    }
+
+    @Test("temperature's names (json-fields) are its own: humidity does not read them, and temperature does not read humidity's")
+    func namesPerMeasurement() {
+        var h = Self.harness { $0.jsonFields = try! JSONFieldNames(parsing: "value=temp_c") }
+        h.raw("sensors/t-1/temperature", "{\"seq\":0,\"ts\":\(Self.ts),\"temp_c\":52.5,\"status\":\"normal\"}")
+        h.raw("sensors/t-1/temperature", "{\"sn\":1,\"ts\":\(Self.ts),\"temp_c\":52.5,\"status\":\"normal\"}")
+        h.raw("sensors/t-1/humidity", "{\"seq\":0,\"ts\":\(Self.ts),\"temp_c\":52.5,\"status\":\"normal\"}")
+        h.advance(3000)
+        #expect(h.log.cleaned.map(\.topic) == ["cleaned/t-1/temperature"])
+        #expect(h.log.cleaned.first?.temperature == 52.5)
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["missing_field:seq", "missing_field:humidity"])
+    }
+
+    @Test(
+        "json-fields text: field=name pairs; unknown fields, a contract name, a name twice or a field twice are refused",
+        arguments: [
+            ("value=temp_c, seq = sn ,ts=time", "value=temp_c,seq=sn,ts=time"),
+            ("sensor_id=id,status=state,boot=epoch", "sensor_id=id,status=state,boot=epoch"),
+            ("value", "is not field=name"), ("colour=c", "is not a field that can be renamed"), ("seq=ts", "already names a field"),
+            ("value=temperature", "already names a field"), ("seq=a,seq=b", "seq is renamed twice"), ("seq=a,ts=a", "is given to two fields"),
+            ("value=", "cannot name a field"), ("value=a\"b", "cannot name a field"),
+        ])
+    func parsing(text: String, expected: String) {
+        do {
+            #expect(try JSONFieldNames(parsing: text).description == expected)
+        } catch {
+            #expect(error.message.contains(expected), "\(error.message)")
+        }
+    }
+}

@@ -117,6 +117,31 @@ struct MeasurementConfigTests {
 /// The status page shows another measurement's stream with its name, unit and range.
 @Suite("Measurements on the status page")
 struct MeasurementStatusPageTests {
+    @Test("a sensor's measurements are rows side by side, under its most urgent one: a's humidity waits, so a's fine temperature comes before 0's and b's")
+    func grouped() throws {
+        var configuration = EngineConfiguration()
+        let humidity = MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100)
+        configuration.measurements = [humidity]
+        var engine = RecoveryEngine(configuration: configuration)
+        var out: [Publication] = []
+        let base: Int64 = 1_795_660_000_000
+        func send(_ topic: String, _ seq: Int, _ field: String, _ value: Double, at time: Int64) {
+            let body = "{\"seq\":\(seq),\"ts\":\(base + Int64(seq) * 1000),\"\(field)\":\(value),\"status\":\"normal\"}"
+            engine.ingest(topic: topic, payload: Array(body.utf8), receivedAt: time, into: &out)
+        }
+        for id in ["0", "a", "b"] { send("sensors/\(id)/temperature", 0, "temperature", 52, at: base) }
+        send("sensors/a/humidity", 0, "humidity", 40, at: base)
+        engine.tick(now: base + 3000, into: &out)
+        send("sensors/a/humidity", 2, "humidity", 42, at: base + 3000)  // seq 1 missing: a's humidity waits
+        var status = GatewayStatusSnapshot()
+        status.sensors = engine.summaries
+        #expect(status.sensors.first { $0.measurement == "humidity" }?.missing == 1...1)
+        let page = StatusPage.render(status, gatewayID: "gw", validRange: 50...55, now: base + 3000, measurements: [humidity])
+        let rows = ["\"><td>a</td>", "\"><td>a <small>humidity</small></td>", "\"><td>0</td>", "\"><td>b</td>"]
+        let places = try rows.map { row in try #require(page.range(of: row), "\(row)").lowerBound }
+        #expect(places == places.sorted(), "rows in the order \(rows)")
+    }
+
     @Test("a humidity stream's row names the measurement and draws its plot in %RH against 0-100")
     func row() {
         var configuration = EngineConfiguration()

@@ -4,7 +4,8 @@ import Recovery
 /// what has been troublesome over the sensor's lifetime (at 5,000 sensors ordinary noise, a
 /// correction a day each, filled the top rows when sorted by lifetime counts).
 ///
-/// The order of the cases is the page's order; rows in the same class are ordered by sensor id.
+/// The order of the cases is the page's order; rows in the same class are ordered by sensor id,
+/// and a sensor's measurements are kept together under its most urgent class (`pageOrder`).
 enum Attention: Int, Comparable, CaseIterable, Sendable {
     /// Silent past its stale time (`stale-factor` periods): a resend of everything after its
     /// last seq was asked for.
@@ -38,9 +39,18 @@ enum Attention: Int, Comparable, CaseIterable, Sendable {
 
     static func < (a: Attention, b: Attention) -> Bool { a.rawValue < b.rawValue }
 
-    /// The page's order: by class, then by sensor id.
-    static func inOrder(_ a: (Attention, SensorSummary), _ b: (Attention, SensorSummary)) -> Bool {
-        a.0 != b.0 ? a.0 < b.0 : a.1.sensorID < b.1.sensorID
+    /// `rows` in the page's order: a sensor's streams (its measurements) together, sensors by the
+    /// most urgent class among their streams and then by id, and within a sensor temperature
+    /// first, then the other measurements by name.
+    static func pageOrder(_ rows: [(Attention, SensorSummary)]) -> [(Attention, SensorSummary)] {
+        var urgent: [String: Attention] = [:]
+        for (attention, sensor) in rows { urgent[sensor.sensorID] = min(urgent[sensor.sensorID] ?? attention, attention) }
+        return rows.sorted { a, b in
+            let (ga, gb) = (urgent[a.1.sensorID] ?? a.0, urgent[b.1.sensorID] ?? b.0)
+            if ga != gb { return ga < gb }
+            if a.1.sensorID != b.1.sensorID { return a.1.sensorID < b.1.sensorID }
+            return (a.1.measurement ?? "") < (b.1.measurement ?? "")
+        }
     }
 
     /// How the page's summary line names the class.

@@ -29,7 +29,7 @@ enum StatusPage {
             guard query.show.includes(attention), query.filter.isEmpty || sensor.sensorID.contains(query.filter) else { continue }
             matching.append((attention, sensor))
         }
-        matching.sort(by: Attention.inOrder)
+        matching = Attention.pageOrder(matching)
         let pages = max(1, (matching.count + query.rows - 1) / query.rows)
         let page = min(query.page, pages - 1)
         let shown = matching.dropFirst(page * query.rows).prefix(query.rows)

@@ -10,12 +10,7 @@ import Wire
 /// so journaling both and feeding them back in the same order reproduces the output byte for
 /// byte. The whole state is `Codable`, for snapshots the daemon restarts from.
 public struct RecoveryEngine: Codable, Sendable {
-    public private(set) var configuration: EngineConfiguration {
-        didSet { sharedCache = nil }
-    }
-    /// `configuration`, shared with each call's `Output` without a copy. Derived state: made on
-    /// first use after the settings change or a restore.
-    private var sharedCache: SharedConfiguration?
+    public private(set) var configuration: EngineConfiguration
     private var sensors: [SensorState] = []
     private var index: [String: Int] = [:]
     /// Inbound topic -> sensor index, for topics already matched (rebuilt after a restore).
@@ -334,8 +329,7 @@ public struct RecoveryEngine: Codable, Sendable {
     private mutating func closeStreams(removedFrom old: EngineConfiguration, by new: EngineConfiguration, at now: Int64, _ publications: inout [Publication]) {
         let declared = Set((new.measurements ?? []).map(\.name))
         let gone = Dictionary(
-            (old.measurements ?? []).filter { !declared.contains($0.name) }.map { ($0.name, SharedConfiguration(old.applying($0))) },
-            uniquingKeysWith: { a, _ in a })
+            (old.measurements ?? []).filter { !declared.contains($0.name) }.map { ($0.name, old.applying($0)) }, uniquingKeysWith: { a, _ in a })
         guard !gone.isEmpty else { return }
         var out = makeOutput(&publications)
         defer {
@@ -413,27 +407,17 @@ public struct RecoveryEngine: Codable, Sendable {
 
     /// Moves the caller's array into the output (and back via `defer`), so appending never
     /// copies it.
-    private mutating func makeOutput(_ publications: inout [Publication]) -> Output {
+    private func makeOutput(_ publications: inout [Publication]) -> Output {
         var moved: [Publication] = []
         swap(&moved, &publications)
-        return Output(shared: shared, publications: moved)
-    }
-
-    /// `configuration` as shared with outputs.
-    private var shared: SharedConfiguration {
-        mutating get {
-            if let sharedCache { return sharedCache }
-            let made = SharedConfiguration(configuration)
-            sharedCache = made
-            return made
-        }
+        return Output(configuration: configuration, estimator: Estimator(configuration: configuration), publications: moved)
     }
 
     /// Serves `stream` with its own settings next: its measurement's, its override's, or the
     /// engine's. Costs nothing when there are neither measurements nor overrides.
     private mutating func hold(_ out: inout Output, to stream: StreamName) {
         guard configuration.sensorOverrides?.isEmpty == false || configuration.measurements?.isEmpty == false else { return }
-        out.hold(to: policies.configuration(for: stream, configuration) ?? shared)
+        out.hold(to: policies.configuration(for: stream, configuration) ?? configuration)
     }
 
     /// A sensor whose first messages are all bad is still tracked (within `max-sensors`), so it

@@ -4,7 +4,7 @@
 /// rebuilt on first use after a restore or a reload.
 struct SensorPolicies: Sendable {
     /// The settings each override gives, in the overrides' order; nil until first used.
-    private var configurations: [SharedConfiguration]?
+    private var configurations: [EngineConfiguration]?
     /// The override each stream (by `StreamName.key`) takes (-1: none), as streams are met.
     private var bySensor: [String: Int] = [:]
     /// Ids remembered at most, so a flood of ids cannot grow it without bound (it starts over).
@@ -14,24 +14,24 @@ struct SensorPolicies: Sendable {
     mutating func reset() { self = SensorPolicies() }
 
     /// The settings of each measurement's streams, by name; nil until first used.
-    private var measurements: [String: SharedConfiguration]?
+    private var measurements: [String: EngineConfiguration]?
 
     /// The settings `stream` is served with under `base`: the override naming it, else its
     /// measurement's; nil for the engine's own (a temperature stream no override names).
-    mutating func configuration(for stream: StreamName, _ base: EngineConfiguration) -> SharedConfiguration? {
+    mutating func configuration(for stream: StreamName, _ base: EngineConfiguration) -> EngineConfiguration? {
         if let own = override(for: stream, base) { return own }
         guard let measurement = stream.measurement else { return nil }
         if measurements == nil {
             measurements = Dictionary(
-                (base.measurements ?? []).map { ($0.name, SharedConfiguration(base.applying($0))) }, uniquingKeysWith: { a, _ in a })
+                (base.measurements ?? []).map { ($0.name, base.applying($0)) }, uniquingKeysWith: { a, _ in a })
         }
         return measurements?[measurement]
     }
 
     /// The settings of the override naming `stream` under `base`; nil when none names it.
-    private mutating func override(for stream: StreamName, _ base: EngineConfiguration) -> SharedConfiguration? {
+    private mutating func override(for stream: StreamName, _ base: EngineConfiguration) -> EngineConfiguration? {
         guard let overrides = base.sensorOverrides, !overrides.isEmpty else { return nil }
-        if configurations == nil { configurations = overrides.map { SharedConfiguration(base.applying($0)) } }
+        if configurations == nil { configurations = overrides.map(base.applying) }
         let key = stream.key
         let k: Int
         if let known = bySensor[key] {

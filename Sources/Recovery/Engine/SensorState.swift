@@ -530,28 +530,23 @@ struct SensorState: Codable, Sendable {
 
 /// Where the engine's decisions go, with the settings they are made under.
 struct Output {
-    /// The settings of the stream being served (an override's, its measurement's, or the engine's).
-    private(set) var shared: SharedConfiguration
+    /// The settings of the sensor being served (an override's, or the engine's).
+    private(set) var configuration: EngineConfiguration
     private(set) var estimator: Estimator
     var publications: [Publication]
     /// What this call published, for the engine's totals.
     var totals = OutputTotals()
 
-    /// The settings of the stream being served, read in place.
-    var configuration: EngineConfiguration {
-        _read { yield shared.value }
-    }
-
-    init(shared: SharedConfiguration, publications: [Publication]) {
-        self.shared = shared
-        self.estimator = Estimator(configuration: shared.value)
+    init(configuration: EngineConfiguration, estimator: Estimator, publications: [Publication]) {
+        self.configuration = configuration
+        self.estimator = estimator
         self.publications = publications
     }
 
-    /// Serves the next stream with `settings` (`SensorPolicies`).
-    mutating func hold(to settings: SharedConfiguration) {
-        shared = settings
-        estimator = Estimator(configuration: settings.value)
+    /// Serves the next sensor with `settings` (`SensorPolicies`).
+    mutating func hold(to settings: EngineConfiguration) {
+        configuration = settings
+        estimator = Estimator(configuration: settings)
     }
 
     mutating func emit(_ kind: Publication.Kind, _ topic: String, _ payload: [UInt8], retain: Bool = false) {

@@ -4,7 +4,7 @@
 /// the other one can share a measurement. A payload that gives a field under both names is
 /// ambiguous, as a field given twice is: `malformed_json`. Dead-letter reasons name the
 /// contract's field (`bad_type:seq`), whatever name the payload used.
-public struct JSONFieldNames: Sendable, Codable, Equatable, CustomStringConvertible {
+public struct JSONFieldNames: Sendable, Codable, Equatable, CustomStringConvertible, MemberNames {
     /// A contract field that can be given another name.
     public enum Field: String, Sendable, Codable, CaseIterable {
         case sensorID = "sensor_id", seq, ts, value, status, boot
@@ -51,7 +51,6 @@ public struct JSONFieldNames: Sendable, Codable, Equatable, CustomStringConverti
         self.aliases = aliases
     }
 
-    /// The field `key` (a JSON member's name, unescaped) stands for; nil when it names none.
     func field(named key: UnsafeBufferPointer<UInt8>) -> Field? {
         for alias in aliases where alias.name.utf8.count == key.count && alias.name.utf8.elementsEqual(key) { return alias.field }
         return nil
@@ -59,4 +58,17 @@ public struct JSONFieldNames: Sendable, Codable, Equatable, CustomStringConverti
 
     /// The setting's text: `field=name` pairs in their order.
     public var description: String { aliases.map { "\($0.field.rawValue)=\($0.name)" }.joined(separator: ",") }
+}
+
+/// Which contract field a JSON member's name stands for besides the contract's own names: the
+/// parser is specialised for each, so reading the contract's names only costs nothing extra.
+protocol MemberNames {
+    /// The field `key` (a JSON member's name, as written) stands for; nil when it names none.
+    func field(named key: UnsafeBufferPointer<UInt8>) -> JSONFieldNames.Field?
+}
+
+/// The contract's names only: no other name stands for a field.
+struct ContractNamesOnly: MemberNames {
+    @inline(__always)
+    func field(named key: UnsafeBufferPointer<UInt8>) -> JSONFieldNames.Field? { nil }
 }

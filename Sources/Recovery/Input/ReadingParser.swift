@@ -32,7 +32,7 @@ public enum ReadingParser {
 
     /// Sets `bit` in `seen`; true when it was already set (the field came twice).
     @inline(__always)
-    private static func mark(_ seen: inout UInt8, _ bit: UInt8) -> Bool {
+    static func mark(_ seen: inout UInt8, _ bit: UInt8) -> Bool {
         defer { seen |= bit }
         return seen & bit != 0
     }
@@ -46,41 +46,10 @@ public enum ReadingParser {
         _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, csvColumns: CSVColumns? = nil, field: String? = nil, names: JSONFieldNames? = nil
     ) -> Result<Reading, RejectionReason> {
         guard isJSONObject(payload) else { return CSVReadingParser.parse(payload, sensorID: sensorID, columns: csvColumns ?? .standard) }
-        return parseJSON(payload, sensorID: sensorID, field: field, names: names)
-    }
-
-    /// What a JSON member is to a reading.
-    private enum Role {
-        case seq, ts, value, genericValue, status, boot, sensorID, unknown
-    }
-
-    /// The role of the member named `key`: a contract field by its name, the measurement's value
-    /// under `field` (nil: `temperature`), or a field under its other name in `names`.
-    @inline(__always)
-    private static func role(of key: UnsafeBufferPointer<UInt8>, field: String?, names: JSONFieldNames?) -> Role {
-        switch key.count {
-        case 3 where isKey(key, kSeq): return .seq
-        case 2 where isKey(key, kTs): return .ts
-        case 11 where field == nil && isKey(key, kTemperature): return .value
-        case 5 where isKey(key, kValue): return .genericValue
-        case 6 where isKey(key, kStatus): return .status
-        case 4 where isKey(key, kBoot): return .boot
-        case 9 where isKey(key, kSensorID): return .sensorID
-        default:
-            // Another measurement's value, under its name (`field`).
-            // Compared in place: no copy of the name per message.
-            if let field, key.count == field.utf8.count, key.elementsEqual(field.utf8) { return .value }
-            guard let names else { return .unknown }
-            switch names.field(named: key) {
-            case .seq: return .seq
-            case .ts: return .ts
-            case .value: return .value
-            case .status: return .status
-            case .boot: return .boot
-            case .sensorID: return .sensorID
-            case nil: return .unknown
-            }
-        }
+        // Two copies of the parser: one that reads only the contract's names, as fast as before
+        // other names existed, and one that also reads a firmware's.
+        if let names { return parseJSON(payload, sensorID: sensorID, field: field, names: names) }
+        return parseJSON(payload, sensorID: sensorID, field: field, names: ContractNamesOnly())
     }
 
     /// Whether the payload's first byte other than JSON whitespace is `{` (the detection rule).
@@ -96,8 +65,8 @@ public enum ReadingParser {
     }
 
     /// Parses a JSON payload (one flat object; docs/INTERFACE.md section 1).
-    private static func parseJSON(
-        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, field: String?, names: JSONFieldNames?
+    private static func parseJSON<Names: MemberNames>(
+        _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, field: String?, names: Names
     ) -> Result<Reading, RejectionReason> {
         let valueName = field ?? "temperature"
         // JSON text is UTF-8 (RFC 8259): invalid bytes anywhere, even in a field nobody reads,
@@ -132,8 +101,8 @@ public enum ReadingParser {
                 // The first problem found is the one reported; later members are still checked
                 // for syntax, so malformed JSON always wins over a bad field.
                 let problem: RejectionReason?
-                switch role(of: key, field: field, names: names) {
-                case .seq:
+                switch key.count {
+                case 3 where isKey(key, kSeq):
                     duplicate = mark(&seen, 1) || duplicate
                     if case .number(let n) = value {
                         seq = Self.seq(n)
@@ -141,7 +110,7 @@ public enum ReadingParser {
                     } else {
                         problem = .badType("seq")
                     }
-                case .ts:
+                case 2 where isKey(key, kTs):
                     duplicate = mark(&seen, 2) || duplicate
                     switch value {
                     case .number(let n):
@@ -153,16 +122,15 @@ public enum ReadingParser {
                     default:
                         problem = .badType("ts")
                     }
-                case .value:
-                    // The measurement's own field (`temperature`, or `field`), or its other name.
+                case 11 where field == nil && isKey(key, kTemperature):
                     duplicate = mark(&seen, 4) || duplicate
                     if case .number(let n) = value {
-                        if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue(valueName) }
+                        if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue("temperature") }
                     } else {
-                        problem = .badType(valueName)
+                        problem = .badType("temperature")
                     }
-                case .genericValue:
-                    // Used, and so checked, only if the measurement's own field turns out absent (after the loop).
+                case 5 where isKey(key, kValue):
+                    // Used, and so checked, only if `temperature` turns out absent (after the loop).
                     genericValueTwice = genericValueTwice || genericValue != nil
                     if case .number(let n) = value {
                         genericValue = n.value.isFinite ? .success(n.value) : .failure(.badValue("value"))
@@ -170,7 +138,7 @@ public enum ReadingParser {
                         genericValue = .failure(.badType("value"))
                     }
                     problem = nil
-                case .status:
+                case 6 where isKey(key, kStatus):
                     duplicate = mark(&seen, 8) || duplicate
                     if case .string(let raw, _) = value {
                         status = Self.status(raw)
@@ -178,7 +146,7 @@ public enum ReadingParser {
                     } else {
                         problem = .badType("status")
                     }
-                case .boot:
+                case 4 where isKey(key, kBoot):
                     duplicate = mark(&seen, 16) || duplicate
                     if case .number(let n) = value {
                         boot = Self.boot(n)
@@ -186,7 +154,7 @@ public enum ReadingParser {
                     } else {
                         problem = .badType("boot")
                     }
-                case .sensorID:
+                case 9 where isKey(key, kSensorID):
                     duplicate = mark(&seen, 32) || duplicate
                     if case .string(let raw, let escaped) = value {
                         payloadSensor = raw
@@ -195,8 +163,26 @@ public enum ReadingParser {
                     } else {
                         problem = .badType("sensor_id")
                     }
-                case .unknown:
-                    problem = nil
+                default:
+                    // Another measurement's value, under its name (`field`).
+                    // Compared in place: no copy of the name per message.
+                    if let field, key.count == field.utf8.count, key.elementsEqual(field.utf8) {
+                        duplicate = mark(&seen, 4) || duplicate
+                        if case .number(let n) = value {
+                            if n.value.isFinite { temperature = n.value; problem = nil } else { problem = .badValue(field) }
+                        } else {
+                            problem = .badType(field)
+                        }
+                    } else if let alias = names.field(named: key) {
+                        // A field under another name its firmware gives it: read by the same
+                        // rules, out of the way of the contract's names.
+                        var fields = AliasedFields(seq: seq, ts: ts, value: temperature, status: status, boot: boot, sensor: payloadSensor)
+                        problem = fields.read(alias, value, valueName: valueName, seen: &seen, duplicate: &duplicate)
+                        (seq, ts, temperature, status, boot) = (fields.seq, fields.ts, fields.value, fields.status, fields.boot)
+                        if alias == .sensorID { (payloadSensor, payloadSensorEscaped) = (fields.sensor, fields.sensorEscaped) }
+                    } else {
+                        problem = nil
+                    }
                 }
                 if failure == nil { failure = problem }
             }

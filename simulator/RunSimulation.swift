@@ -30,6 +30,10 @@ struct RunSimulation: AsyncParsableCommand {
     @Option(help: "json, or csv: every sensor sends one seq,ts,value,status,boot line instead.") var payload = "json"
     @Option(help: "What the fleet measures: temperature, or a measurement.<name> of the gateway's config (sensors/<id>/<name>).")
     var measurement = Topics.defaultMeasurement
+    @Option(
+        name: .customLong("json-fields"),
+        help: "Other JSON member names the firmware writes, field=name pairs (value=temp_c,seq=sn,ts=time), as the gateway's json-fields.")
+    var jsonFields = ""
     @Option(name: .customLong("valid-min"), help: "The measurement's valid range, which values are drawn in.") var validMin = 50.0
     @Option(name: .customLong("valid-max")) var validMax = 55.0
     @Option(
@@ -60,6 +64,9 @@ struct RunSimulation: AsyncParsableCommand {
         guard validMin < validMax else { throw ValidationError("--valid-min=\(validMin) --valid-max=\(validMax): min must be below max") }
         if let csvFraction, !(0...1).contains(csvFraction) {
             throw ValidationError("--csv-fraction=\(csvFraction): a share between 0 and 1")
+        }
+        do throws(FirmwareFieldNames.Invalid) { _ = try FirmwareFieldNames(parsing: jsonFields) } catch {
+            throw ValidationError("--json-fields=\(jsonFields): \(error.message)")
         }
         guard BrokerURL(broker)?.scheme == .mqtt else { throw ValidationError("--broker=\(broker): expected mqtt://HOST:PORT") }
     }
@@ -134,7 +141,8 @@ final class FleetPlayer {
         sensors = (0..<options.sensors).map {
             SimulatedSensor(
                 id: "\(options.sensorPrefix)\($0)", index: $0, seed: options.seed, bufferSize: options.resendBuffer, csv: options.sendsCSV($0),
-                field: options.measurement, range: options.validMin...options.validMax)
+                field: options.measurement, range: options.validMin...options.validMax,
+                names: (try? FirmwareFieldNames(parsing: options.jsonFields)) ?? FirmwareFieldNames())
         }
     }
 

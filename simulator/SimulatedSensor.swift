@@ -19,6 +19,8 @@ struct SimulatedSensor {
     let csv: Bool
     /// The payload member of the value (the measurement's name).
     let field: String
+    /// The member names its firmware writes.
+    let names: FirmwareFieldNames
     /// The measurement's valid range: values are drawn in the 50-55 band and mapped onto it
     /// (for the default 50-55 the mapping is exact, so temperature runs are as before).
     let range: ClosedRange<Double>
@@ -32,9 +34,10 @@ struct SimulatedSensor {
 
     init(
         id: String, index: Int, seed: UInt64, bufferSize: Int, csv: Bool = false, field: String = Topics.defaultMeasurement,
-        range: ClosedRange<Double> = 50...55
+        range: ClosedRange<Double> = 50...55, names: FirmwareFieldNames = FirmwareFieldNames()
     ) {
         self.id = id
+        self.names = names
         self.csv = csv
         self.field = field
         self.range = range
@@ -98,7 +101,9 @@ struct SimulatedSensor {
     private func render(seq: UInt64, ts: Int64, value: Double, status: String, boot: Int? = nil) -> String {
         let boot = boot ?? self.boot
         if csv { return "\(seq),\(ts),\(value),\(status),\(boot)" }
-        return "{\"sensor_id\":\"\(id)\",\"seq\":\(seq),\"ts\":\(ts),\"\(field)\":\(value),\"status\":\"\(status)\",\"boot\":\(boot)}"
+        let n = names
+        return
+            "{\"\(n.name("sensor_id"))\":\"\(id)\",\"\(n.name("seq"))\":\(seq),\"\(n.name("ts"))\":\(ts),\"\(n.name("value", own: field))\":\(value),\"\(n.name("status"))\":\"\(status)\",\"\(n.name("boot"))\":\(boot)}"
     }
 
     /// A broken transmission: truncated JSON or CSV, a wrong type (a quoted seq), or garbage bytes.
@@ -106,7 +111,11 @@ struct SimulatedSensor {
         switch rng.next() % 3 {
         case 0: return Array(m.payload.utf8.prefix(m.payload.utf8.count / 2))
         case 1 where csv: return Array("\"\(m.seq)\",\(m.ts),\(m.temperature),\(m.status),\(m.boot)".utf8)
-        case 1: return Array("{\"sensor_id\":\"\(id)\",\"seq\":\"\(m.seq)\",\"ts\":\(m.ts),\"\(field)\":\(m.temperature),\"status\":\"\(m.status)\"}".utf8)
+        case 1:
+            let n = names
+            return Array(
+                "{\"\(n.name("sensor_id"))\":\"\(id)\",\"\(n.name("seq"))\":\"\(m.seq)\",\"\(n.name("ts"))\":\(m.ts),\"\(n.name("value", own: field))\":\(m.temperature),\"\(n.name("status"))\":\"\(m.status)\"}"
+                    .utf8)
         default: return (0..<(8 + Int(rng.next() % 24))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         }
     }

@@ -124,13 +124,16 @@ struct MeasurementEndToEndTests {
 /// Simulated fleets of two measurements on one gateway, scored by the verifier each.
 @Suite(.timeLimit(.minutes(6)))
 struct MeasurementFleetTests {
-    @Test("sensor-sim fleets of temperature and humidity (half of them CSV) with the field's faults: the verifier passes each measurement")
+    @Test(
+        "sensor-sim fleets of temperature (old firmware: temp_c, sn, time) and humidity (half of them CSV) with the field's faults: the verifier passes each measurement"
+    )
     func twoFleets() async throws {
         let configDir = try TemporaryDirectory()
         defer { configDir.remove() }
         let config = configDir.file("gateway.conf")
-        try "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 20\nmeasurement.humidity.valid-max: 80\n".write(
-            toFile: config, atomically: true, encoding: .utf8)
+        try
+            "json-fields: value=temp_c, seq=sn, ts=time\nmeasurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 20\nmeasurement.humidity.valid-max: 80\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
         let scenario = try await GatewayScenario.start(watching: ["cleaned/#"], gatewayFlags: ["--config", config], answersResends: false)
         defer { scenario.cleanUp() }
         let (watcher, dir) = (scenario.watcher, scenario.directory)
@@ -143,7 +146,7 @@ struct MeasurementFleetTests {
                 ] + measurement, logPath: dir.file("sim-\(seed).log"))
         }
         let humidityFlags = ["--measurement", "humidity", "--valid-min", "20", "--valid-max", "80"]
-        let temperature = try fleet([], seed: 3, truth: dir.file("truth-t.jsonl"))
+        let temperature = try fleet(["--json-fields", "value=temp_c,seq=sn,ts=time"], seed: 3, truth: dir.file("truth-t.jsonl"))
         let humidity = try fleet(humidityFlags + ["--csv-fraction", "0.5"], seed: 4, truth: dir.file("truth-h.jsonl"))
         try await temperature.wait(timeout: .seconds(180))
         try await humidity.wait(timeout: .seconds(180))

@@ -125,13 +125,15 @@ struct LatestValueTests {
         }
         h.advance(3000)
         let ahead = h.engine.publishedBeyondJournal([
-            "a": .init(seq: 9, ts: Self.ts(9), boot: 1),  // published up to 9; the engine released 0-4
-            "b": .init(seq: 4, ts: Self.ts(4), boot: 1),  // what the engine released: whole
-            "c": .init(seq: 3, ts: Self.ts(3), boot: 1),  // an older boot, published before
-            "d": .init(seq: 9, ts: Self.ts(20), boot: 2),  // rebooted since, and its new epoch went out
-            "z": .init(seq: 9, ts: Self.ts(9), boot: 1),  // unknown here
+            "latest/a/temperature": .init(seq: 9, ts: Self.ts(9), boot: 1),  // published up to 9; the engine released 0-4
+            "latest/b/temperature": .init(seq: 4, ts: Self.ts(4), boot: 1),  // what the engine released: whole
+            "latest/c/temperature": .init(seq: 3, ts: Self.ts(3), boot: 1),  // an older boot, published before
+            "latest/d/temperature": .init(seq: 9, ts: Self.ts(20), boot: 2),  // rebooted since, and its new epoch went out
+            "latest/z/temperature": .init(seq: 9, ts: Self.ts(9), boot: 1),  // unknown here
+            "latest/a/humidity": .init(seq: 9, ts: Self.ts(9), boot: 1),  // a measurement a has no stream of here
         ])
-        #expect(ahead == ["a", "d"])
+        #expect(ahead.map(\.stream) == ["a", "d"])
+        #expect(ahead.first?.value == .init(seq: 9, ts: Self.ts(9), boot: 1))
         var out: [Publication] = []
         for seq in 10..<12 {
             out += h.send("a", seq: seq, boot: 1)
@@ -148,5 +150,33 @@ struct LatestValueTests {
         #expect(Self.latestTimes(out.filter { $0.topic == "latest/a/temperature" }) == [Self.ts(10), Self.ts(11)])
         let d = out.cleaned.filter { $0.json["sensor_id"] as? String == "d" }
         #expect(d.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" } == ["0:gap:journal_damaged", "10:ok:-", "11:ok:-"])
+    }
+
+    @Test(
+        "another measurement's retained latest/ is checked against its own stream: a humidity value past the journal is that stream's journal_damaged gap; the same sensor's temperature is left alone"
+    )
+    func publishedBeyondJournalPerMeasurement() {
+        var h = Harness { $0.measurements = [MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100)] }
+        for seq in 0..<5 {
+            h.send("a", seq: seq, boot: 1)
+            h.raw("sensors/a/humidity", "{\"seq\":\(seq),\"ts\":\(Self.ts(seq)),\"humidity\":40,\"status\":\"normal\",\"boot\":1}")
+        }
+        h.advance(3000)
+        let ahead = h.engine.publishedBeyondJournal([
+            "latest/a/humidity": .init(seq: 9, ts: Self.ts(9), boot: 1),
+            "latest/a/temperature": .init(seq: 4, ts: Self.ts(4), boot: 1),
+        ])
+        #expect(ahead.map(\.stream) == ["a/humidity"])
+        var out: [Publication] = []
+        for seq in 10..<12 {
+            out += h.send("a", seq: seq, boot: 1)
+            out += h.raw("sensors/a/humidity", "{\"seq\":\(seq),\"ts\":\(Self.ts(seq)),\"humidity\":40,\"status\":\"normal\",\"boot\":1}")
+        }
+        out += h.advance(3000)
+        out += h.advance(3000)
+        let humidity = out.cleaned.filter { $0.topic == "cleaned/a/humidity" }
+        #expect(humidity.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" } == ["5:gap:journal_damaged", "10:ok:-", "11:ok:-"])
+        let temperature = out.cleaned.filter { $0.topic == "cleaned/a/temperature" }
+        #expect(temperature.map(\.quality).prefix(5) == ["synthetic", "synthetic", "synthetic", "synthetic", "synthetic"])
     }
 }

@@ -5,8 +5,9 @@ import Synchronization
 import Waiting
 import Wire
 
-/// What the broker's retained `latest/` values say the gateway published last, per sensor: read
-/// once at start-up, before the engine is restored, on a short connection of its own.
+/// What the broker's retained `latest/` values say the gateway published last, per stream (by
+/// `latest/<id>/<measurement>` topic, every measurement's): read once at start-up, before the
+/// engine is restored, on a short connection of its own.
 ///
 /// Output is journaled before it is sent, so no retained `latest/` value gets past what a whole
 /// journal holds. A data folder put back from an older copy cannot know what went out after it;
@@ -39,7 +40,7 @@ enum BrokerLatest {
                 metadata: ["waited_ms": "\(connectTimeoutMs)"])
             return [:]
         }
-        let filter = Topics.latest("+")
+        let filter = Topics.latest("+", "+")
         do {
             try client.subscribe(filter)
         } catch {
@@ -59,8 +60,10 @@ enum BrokerLatest {
         }
         var out: [String: RecoveryEngine.PublishedLatest] = [:]
         for message in seen.state.messages where message.retain {
-            guard let m = try? WireJSON.decode(CleanedReading.self, from: message.payload), message.topic == Topics.latest(m.sensorID) else { continue }
-            out[m.sensorID] = .init(seq: m.seq, ts: m.ts, boot: m.boot)
+            guard let m = try? WireJSON.decode(CleanedReading.self, from: message.payload),
+                message.topic == Topics.latest(m.sensorID, m.measurement ?? Topics.defaultMeasurement)
+            else { continue }
+            out[message.topic] = .init(seq: m.seq, ts: m.ts, boot: m.boot)
         }
         return out
     }

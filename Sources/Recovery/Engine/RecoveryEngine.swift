@@ -218,7 +218,7 @@ public struct RecoveryEngine: Codable, Sendable {
         sensors[i].latestTs = max(sensors[i].latestTs ?? ts, ts)
     }
 
-    /// A sensor's last value on `latest/` as the broker holds it (retained), read at a restart.
+    /// A stream's last value on `latest/` as the broker holds it (retained), read at a restart.
     public struct PublishedLatest: Sendable, Equatable {
         public var seq: UInt64
         public var ts: Int64
@@ -230,18 +230,19 @@ public struct RecoveryEngine: Codable, Sendable {
         }
     }
 
-    /// Takes the broker's retained `latest/` values (by sensor id) at a restart, and returns the
-    /// sensors whose value is past what this engine has released (a later seq in the same boot,
-    /// or a later `ts` from another epoch): output its journal does not hold went out (the data
-    /// folder is older than what was published, a backup put back). Journaled before it is
-    /// sent, output never gets ahead of a journal that is whole. Each such stream's next gap (in
-    /// the same epoch, or in the next one) is one `gap` flagged `journal_damaged` (as after
-    /// `journalLostOutput`), never estimates for seqs consumers hold as real readings, and its
-    /// `latest/` does not go below the broker's.
-    public mutating func publishedBeyondJournal(_ published: [String: PublishedLatest]) -> [String] {
-        var ahead: [String] = []
-        for (id, value) in published {
-            guard let i = index[id], sensors[i].started else { continue }
+    /// Takes the broker's retained `latest/` values (by `latest/` topic, every measurement's) at
+    /// a restart, and returns the streams (`<id>` for temperature, `<id>/<measurement>` for
+    /// another) whose value is past what this engine has released (a later seq in the same boot,
+    /// or a later `ts` from another epoch), with the broker's value: output its journal does not
+    /// hold went out (the data folder is older than what was published, a backup put back).
+    /// Journaled before it is sent, output never gets ahead of a journal that is whole. Each such
+    /// stream's next gap (in the same epoch, or in the next one) is one `gap` flagged
+    /// `journal_damaged` (as after `journalLostOutput`), never estimates for seqs consumers hold
+    /// as real readings, and its `latest/` does not go below the broker's.
+    public mutating func publishedBeyondJournal(_ published: [String: PublishedLatest]) -> [(stream: String, value: PublishedLatest)] {
+        var ahead: [(stream: String, value: PublishedLatest)] = []
+        for (topic, value) in published {
+            guard let stream = StreamName(outputTopic: topic), let i = index[stream.key], sensors[i].started else { continue }
             if sensors[i].boot == value.boot, value.seq >= sensors[i].nextSeq {
                 sensors[i].lostOutputFrom = sensors[i].nextSeq
             } else if let last = sensors[i].latestTs, value.ts > last {
@@ -252,9 +253,9 @@ public struct RecoveryEngine: Codable, Sendable {
                 continue
             }
             sensors[i].latestTs = max(sensors[i].latestTs ?? value.ts, value.ts)
-            ahead.append(id)
+            ahead.append((stream.key, value))
         }
-        return ahead.sorted()
+        return ahead.sorted { $0.stream < $1.stream }
     }
 
     /// The inbound topic of the stream an output topic (`cleaned/<id>/<measurement>`) belongs

@@ -8,11 +8,12 @@ import FaultSimulation
 /// seeds per second, seeds run, faults per seed by kind, and every failure (seed, step,
 /// invariant, trace). Exit status 1 when a seed failed.
 ///
-///     fault-sim --seeds N [--from S] [--steps K] [--measurements] [--avoid-open-findings | --finding F]
-///     fault-sim --seed S [--finding F] [--steps K] [--measurements] [--verbose]
+///     fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--avoid-open-findings | --finding F]
+///     fault-sim --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--verbose]
 ///
 /// `--measurements`: each world also declares humidity, and some of its sensors are humidity
-/// streams under another sensor's id (`Scenario.withMeasurements`).
+/// streams under another sensor's id (`Scenario.withMeasurements`); `--own-windows`: humidity has
+/// a reorder window and late horizon of its own (`Scenario.withMeasurementWindows`).
 struct Arguments {
     var seeds = 100
     var from: UInt64 = 1
@@ -22,11 +23,13 @@ struct Arguments {
     var avoidOpenFindings = false
     var finding: Finding?
     var measurements = false
+    var ownWindows = false
 
     static let usage =
-        "usage: fault-sim --seeds N [--from S] [--steps K] [--measurements] [--avoid-open-findings | --finding F] | --seed S [--finding F] [--steps K] [--measurements] [--verbose]"
+        "usage: fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--avoid-open-findings | --finding F] | --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--verbose]"
 
     init(_ args: [String]) throws(UsageError) {
+        defer { if ownWindows && !measurements { measurements = true } }
         var i = 0
         func value() throws(UsageError) -> String {
             i += 1
@@ -41,6 +44,7 @@ struct Arguments {
             case "--seed": single = UInt64(try Self.number(value(), "--seed"))
             case "--verbose": verbose = true
             case "--measurements": measurements = true
+            case "--own-windows": ownWindows = true
             case "--avoid-open-findings": avoidOpenFindings = true
             case "--finding":
                 let n = try Self.number(value(), "--finding")
@@ -61,6 +65,7 @@ struct Arguments {
     func scenario(_ seed: UInt64) -> Scenario {
         var s = finding.map { Scenario.aimed(at: $0, seed: seed) } ?? Scenario.drawn(seed: seed)
         if measurements { s = s.withMeasurements(seed: seed) }
+        if ownWindows { s = s.withMeasurementWindows(seed: seed) }
         if avoidOpenFindings { s = s.avoidingOpenFindings() }
         if let steps { s.steps = steps }
         return s

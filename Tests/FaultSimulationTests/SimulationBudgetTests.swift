@@ -34,6 +34,19 @@ struct SimulationBudgetTests {
         #expect(report.readingsAcknowledged > 0)
     }
 
+    @Test(
+        "every guarantee holds in measurement worlds where humidity has a reorder window and late horizon of its own",
+        arguments: measurementBudget.prefix(3))
+    func measurementWindowSeed(seed: UInt64) {
+        var scenario = Scenario.drawn(seed: seed).withMeasurements(seed: seed).withMeasurementWindows(seed: seed)
+        scenario.steps = 800
+        scenario.drainSteps = 500
+        #expect(scenario.engine.measurements?.first?.reorderWindowMs != nil)
+        let report = Simulation.run(seed: seed, scenario: scenario)
+        #expect(!report.failed, "\(report)")
+        #expect(report.readingsAcknowledged > 0)
+    }
+
     @Test("the same seed gives the same run: faults, counts, trace and verdict")
     func reproducible() {
         for seed: UInt64 in [4, 5] {

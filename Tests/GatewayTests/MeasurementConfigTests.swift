@@ -32,6 +32,22 @@ struct MeasurementConfigTests {
         #expect(shown.count == 8)
     }
 
+    @Test("a measurement's own windows, with units; config show lists them; a reload applies them")
+    func windows() throws {
+        let text =
+            "measurement.level.unit: m\nmeasurement.level.valid-min: 0\nmeasurement.level.valid-max: 10\nmeasurement.level.reorder-window-ms: 30s\nmeasurement.level.late-horizon-s: 2h\n"
+        let c = try ConfigFileTests.load(text)
+        let level = try #require(c.engine.measurements?.first)
+        #expect(level.reorderWindowMs == 30_000 && level.lateHorizonMs == 7_200_000)
+        let shown = c.effectiveSettings.filter { $0.name.hasPrefix("measurement.") }.map { "\($0.name): \($0.value)" }
+        #expect(shown.suffix(2) == ["measurement.level.reorder-window-ms: 30000", "measurement.level.late-horizon-s: 7200"])
+        let reloaded = try ConfigFileTests.load(text.replacingOccurrences(of: "30s", with: "5s"))
+        let live = LiveSettings(c)
+        let outcome = SettingsReload.apply(reloaded, live: live, logLevel: LiveLogLevel(.info), logger: CapturedLog().logger())
+        #expect(outcome.applied == ["measurement.level.reorder-window-ms"])
+        #expect(live.current.engine.measurements?.first?.reorderWindowMs == 5000)
+    }
+
     @Test("a custom topic-filter: the measurement's topics take its last level's place")
     func customFilter() throws {
         let c = try ConfigFileTests.load(
@@ -47,7 +63,7 @@ struct MeasurementConfigTests {
             ("measurement.temperature.unit: K", 1, "measurement.temperature.unit", "temperature is set by the gateway-wide settings"),
             (
                 "measurement.humidity.colour: red", 1, "measurement.humidity.colour",
-                "is not a measurement setting (these are: unit, valid-min, valid-max, fill, max-fill, json-fields)"
+                "is not a measurement setting (these are: unit, valid-min, valid-max, fill, max-fill, json-fields, reorder-window-ms, late-horizon-s)"
             ),
             ("measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0", 1, "measurement.humidity.unit", "needs measurement.humidity.valid-max"),
             (
@@ -57,6 +73,11 @@ struct MeasurementConfigTests {
             ("measurement.humidity.valid-min: wet", 1, "measurement.humidity.valid-min", "not a number"),
             ("measurement.humidity.json-fields: value=humidity", 1, "measurement.humidity.json-fields", "`humidity` already names a field"),
             ("measurement.humidity.json-fields: colour=c", 1, "measurement.humidity.json-fields", "`colour` is not a field that can be renamed"),
+            ("measurement.humidity.reorder-window-ms: 2h", 1, "measurement.humidity.reorder-window-ms", "between"),
+            (
+                "sensor-retention-s: 3600\nmeasurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100\nmeasurement.humidity.late-horizon-s: 2h",
+                1, "sensor-retention-s", "must be 0 (never) or at least measurement.humidity.late-horizon-s (7200)"
+            ),
             (
                 "topic-filter: plant/temperature/+\nmeasurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100", 2,
                 "measurement.humidity.unit", "ends with the sensor id"

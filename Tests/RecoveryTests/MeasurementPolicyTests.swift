@@ -105,3 +105,76 @@ struct MeasurementPolicyTests {
         }
     }
 }
+
+/// A measurement's own reorder window and late horizon (`measurement.<name>.reorder-window-ms`,
+/// `late-horizon-s`): its streams wait and restate by them, the gateway's streams by the
+/// gateway's, through a reload and a snapshot alike.
+@Suite("Measurement windows")
+struct MeasurementWindowTests {
+    static let ts = MeasurementTests.ts
+
+    static func harness(window: Int64 = 10_000, horizon: Int64 = 60_000) -> Harness {
+        Harness {
+            $0.reorderWindowMs = 2000
+            var slow = MeasurementDefinition(name: "level", unit: "m", validMin: 0, validMax: 10)
+            (slow.reorderWindowMs, slow.lateHorizonMs) = (window, horizon)
+            $0.measurements = [slow]
+        }
+    }
+
+    static func level(_ seq: Int) -> String { MeasurementTests.body(seq, "level", 5) }
+
+    @Test("a level stream waits its own 10 s, at first sight and for a gap; a temperature gap beside it is filled after the gateway's 2 s")
+    func reorderWindow() {
+        var h = Self.harness()
+        h.raw("sensors/t-1/level", Self.level(0))
+        h.send("t-1", seq: 0)
+        for _ in 0..<6 { h.advance(1000) }
+        #expect(h.log.cleaned.map(\.topic) == ["cleaned/t-1/temperature"], "level's first-sight hold is 10 s")
+        for _ in 0..<5 { h.advance(1000) }
+        h.raw("sensors/t-1/level", Self.level(2))
+        h.send("t-1", seq: 2)
+        for _ in 0..<6 { h.advance(1000) }  // 6 s: past 2 s, not past 10 s
+        #expect(h.log.cleaned.filter { $0.topic == "cleaned/t-1/temperature" }.map(\.quality) == ["ok", "synthetic", "ok"])
+        #expect(h.log.cleaned.filter { $0.topic == "cleaned/t-1/level" }.map(\.quality) == ["ok"])
+        h.raw("sensors/t-1/level", Self.level(1))  // the missing reading, within its window
+        h.advance(1000)
+        #expect(h.log.cleaned.filter { $0.topic == "cleaned/t-1/level" }.map(\.quality) == ["ok", "ok", "ok"])
+        #expect(h.engine.nextDeadline().map { $0 > h.now } ?? true)
+    }
+
+    @Test("a level estimate can be restated for its own 60 s only: a reading 90 s late is dead-lettered too_late, a temperature one restated")
+    func lateHorizon() {
+        var h = Self.harness(window: 1000)
+        for seq in [0, 2] {
+            h.raw("sensors/t-1/level", Self.level(seq))
+            h.send("t-1", seq: seq)
+        }
+        for _ in 0..<90 { h.advance(1000) }
+        h.raw("sensors/t-1/level", Self.level(1))
+        h.send("t-1", seq: 1)
+        h.advance(1000)
+        #expect(h.log.cleaned.filter { $0.topic == "cleaned/t-1/temperature" }.map(\.quality).last == "restated")
+        #expect(h.log.cleaned.filter { $0.topic == "cleaned/t-1/level" }.map(\.quality) == ["ok", "synthetic", "ok"])
+        #expect(h.log.of(.deadLetter).map { "\($0.topic) \($0.reason ?? "")" } == ["dlq/t-1/level too_late"])
+    }
+
+    @Test("a reload that lengthens the level window moves an open level gap's deadline with it, and leaves temperature's alone")
+    func reload() {
+        var h = Self.harness(window: 3000)
+        h.raw("sensors/t-1/level", Self.level(0))
+        h.send("t-1", seq: 0)
+        h.advance(4000)
+        h.raw("sensors/t-1/level", Self.level(2))
+        h.send("t-1", seq: 2)
+        var longer = h.engine.configuration
+        longer.measurements?[0].reorderWindowMs = 20_000
+        var out: [Publication] = []
+        h.engine.reconfigure(longer, at: h.now, into: &out)
+        for _ in 0..<10 { h.advance(1000) }
+        #expect(h.log.cleaned.filter { $0.topic == "cleaned/t-1/level" }.map(\.quality) == ["ok"], "10 s into a 20 s window")
+        #expect(h.log.cleaned.filter { $0.topic == "cleaned/t-1/temperature" }.map(\.quality) == ["ok", "synthetic", "ok"])
+        for _ in 0..<15 { h.advance(1000) }
+        #expect(h.log.cleaned.filter { $0.topic == "cleaned/t-1/level" }.map(\.quality) == ["ok", "synthetic", "ok"])
+    }
+}

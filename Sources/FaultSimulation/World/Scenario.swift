@@ -37,7 +37,9 @@ public struct Scenario: Sendable {
     public var readsPerStep = 200
 
     /// An acknowledged reading must reach the consumers within this much gateway running time.
-    public var latencyBoundMs: Int64 { 6 * engine.reorderWindowMs + 20_000 }
+    public var latencyBoundMs: Int64 {
+        6 * (engine.measurements ?? []).reduce(engine.reorderWindowMs) { Swift.max($0, $1.reorderWindowMs ?? 0) } + 20_000
+    }
     /// Nothing is run or journaled for this long while work waits (at the broker or in the
     /// pipeline): a wedge. Shorter than `latencyBoundMs`, so a wedge is named as one.
     public var wedgeBoundMs: Int64 = 20_000
@@ -79,6 +81,20 @@ public struct Scenario: Sendable {
         var rng = SplitMix64(seed: seed ^ 0x4D45_4153_5552_45)
         s.engine.measurements = [MeasurementDefinition(name: "humidity", unit: "%RH", validMin: engine.validMin, validMax: engine.validMax)]
         for i in s.sensors.indices.dropFirst() where rng.chance(0.5) { s.sensors[i].measurement = "humidity" }
+        return s
+    }
+
+    /// This scenario's humidity (`withMeasurements`) with a reorder window and late horizon of its
+    /// own, drawn apart from the gateway-wide ones (from a stream of draws of its own, so the rest
+    /// of the world is as `withMeasurements` draws it): its streams' windows close on their own
+    /// deadlines, through restarts and reloads alike.
+    public func withMeasurementWindows(seed: UInt64) -> Scenario {
+        var s = self
+        var rng = SplitMix64(seed: seed ^ 0x5749_4E44_4F57)
+        for i in (s.engine.measurements ?? []).indices {
+            s.engine.measurements?[i].reorderWindowMs = [250, 800, 3000][rng.int(0...2)]
+            s.engine.measurements?[i].lateHorizonMs = [600_000, 7_200_000][rng.int(0...1)]
+        }
         return s
     }
 

@@ -170,6 +170,15 @@ public enum ConfigurationLoader {
                 "sensor-retention-s (\(retention / 1000)) must be 0 (never) or at least late-horizon-s "
                     + "(\(c.engine.lateHorizonMs / 1000)): a sensor is not forgotten while its readings can still be restated")
         }
+        if let retention = c.engine.sensorRetentionMs,
+            let m = c.engine.measurements?.first(where: { ($0.lateHorizonMs ?? 0) > retention }), let horizon = m.lateHorizonMs
+        {
+            let key = MeasurementSettings.prefix + m.name + ".late-horizon-s"
+            throw fail(
+                "sensor-retention-s", or: key,
+                "sensor-retention-s (\(retention / 1000)) must be 0 (never) or at least \(key) "
+                    + "(\(horizon / 1000)): a sensor is not forgotten while its readings can still be restated")
+        }
         if let layout = try? JournalLayout(directory: c.journalDirectory, maxBytes: c.journalMaxBytes),
             layout.maxRecordPayload < IngestJournal.largestPublication(maxPayloadBytes: c.engine.maxPayloadBytes)
         {

@@ -2,15 +2,16 @@ import Recovery
 import Wire
 
 /// The config file's measurements besides temperature: `measurement.<name>.<setting>: value`,
-/// with `unit`, `valid-min` and `valid-max` required and `fill`, `max-fill` (the gateway-wide
-/// ones otherwise) and `json-fields` (other names its firmware gives the JSON fields) optional. The name is the topic level and payload field (`a-z 0-9 _ -`,
+/// with `unit`, `valid-min` and `valid-max` required and `fill`, `max-fill`, `reorder-window-ms`,
+/// `late-horizon-s` (the gateway-wide ones otherwise) and `json-fields` (other names its
+/// firmware gives the JSON fields) optional. The name is the topic level and payload field (`a-z 0-9 _ -`,
 /// up to 32; not `temperature`, `resend` or `value`). Values are read and checked as the
 /// gateway-wide setting of the same name. Only in the config file. A reload applies a declared
 /// measurement's changed settings; adding or removing one takes a restart (it changes what the
 /// gateway subscribes to).
 enum MeasurementSettings {
     static let prefix = "measurement."
-    static let settings = ["unit", "valid-min", "valid-max", "fill", "max-fill", "json-fields"]
+    static let settings = ["unit", "valid-min", "valid-max", "fill", "max-fill", "json-fields", "reorder-window-ms", "late-horizon-s"]
 
     /// `key` split into the measurement's name (as written) and its setting (normalised); nil
     /// for a key that is not a measurement's.
@@ -32,6 +33,8 @@ enum MeasurementSettings {
             var fill: FillMethod?
             var maxFill: UInt64?
             var jsonFields: JSONFieldNames?
+            var reorderWindowMs: Int64?
+            var lateHorizonMs: Int64?
             var firstLine: Int
             var key: String
         }
@@ -71,6 +74,8 @@ enum MeasurementSettings {
                 case "valid-min": p.validMin = scratch.engine.validMin
                 case "valid-max": p.validMax = scratch.engine.validMax
                 case "fill": p.fill = scratch.engine.fill
+                case "reorder-window-ms": p.reorderWindowMs = scratch.engine.reorderWindowMs
+                case "late-horizon-s": p.lateHorizonMs = scratch.engine.lateHorizonMs
                 default: p.maxFill = scratch.engine.maxFill
                 }
             }
@@ -89,8 +94,9 @@ enum MeasurementSettings {
                 )
             }
             guard low < high else { throw fail("measurement \(name): valid-min (\(low)) must be below valid-max (\(high))") }
-            measurements.append(
-                MeasurementDefinition(name: name, unit: unit, validMin: low, validMax: high, fill: p.fill, maxFill: p.maxFill, jsonFields: p.jsonFields))
+            var m = MeasurementDefinition(name: name, unit: unit, validMin: low, validMax: high, fill: p.fill, maxFill: p.maxFill, jsonFields: p.jsonFields)
+            (m.reorderWindowMs, m.lateHorizonMs) = (p.reorderWindowMs, p.lateHorizonMs)
+            measurements.append(m)
         }
         if let first = measurements.first {
             let key = partial[first.name]?.key ?? ""
@@ -129,6 +135,8 @@ enum MeasurementSettings {
             if let v = m.fill { out.append((key + "fill", v.rawValue)) }
             if let v = m.maxFill { out.append((key + "max-fill", "\(v)")) }
             if let v = m.jsonFields { out.append((key + "json-fields", v.description)) }
+            if let v = m.reorderWindowMs { out.append((key + "reorder-window-ms", "\(v)")) }
+            if let v = m.lateHorizonMs { out.append((key + "late-horizon-s", SettingUnits.showSeconds(v))) }
         }
         return out
     }

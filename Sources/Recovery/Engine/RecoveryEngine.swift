@@ -189,7 +189,10 @@ public struct RecoveryEngine: Codable, Sendable {
         }
         rebuildDeadlinesIfNeeded()
         let configuration = configuration
-        let due = deadlines.takeDue(now: now) { [sensors] in sensors[$0].nextDeadline(configuration) }
+        let byMeasurement = policies.byMeasurement(configuration)
+        let due = deadlines.takeDue(now: now) { [sensors] in
+            sensors[$0].nextDeadline(sensors[$0].measurement.flatMap { byMeasurement[$0] } ?? configuration)
+        }
         let budgetEnd = out.publications.count + RecoveryEngine.tickPublicationBudget
         for i in due {
             if out.publications.count < budgetEnd {
@@ -277,7 +280,10 @@ public struct RecoveryEngine: Codable, Sendable {
     public mutating func nextDeadline() -> Int64? {
         rebuildDeadlinesIfNeeded()
         let configuration = configuration
-        let earliest = deadlines.earliest { [sensors] in sensors[$0].nextDeadline(configuration) }
+        let byMeasurement = policies.byMeasurement(configuration)
+        let earliest = deadlines.earliest { [sensors] in
+            sensors[$0].nextDeadline(sensors[$0].measurement.flatMap { byMeasurement[$0] } ?? configuration)
+        }
         guard let sweep = nextExpirySweep else { return earliest }
         return Swift.min(earliest ?? sweep, sweep)
     }
@@ -361,13 +367,19 @@ public struct RecoveryEngine: Codable, Sendable {
     public mutating func reconfigure(_ new: EngineConfiguration, at now: Int64, into publications: inout [Publication]) {
         let old = configuration
         closeStreams(removedFrom: old, by: new, at: now, &publications)
+        let oldByMeasurement = policies.byMeasurement(old)
         configuration = new
         policies.reset()  // the overrides build on the engine's settings
         routes = MeasurementRoutes()
         if new.keepingRestartOnly(from: old) != new { adoptRestartOnly(from: old, at: now, &publications) }
         // Windows open now are measured with the new length from when they opened.
-        let change = configuration.reorderWindowMs - old.reorderWindowMs
-        if change != 0 { for i in sensors.indices { sensors[i].rebaseWindows(by: change) } }
+        let newByMeasurement = policies.byMeasurement(new)
+        for i in sensors.indices {
+            let m = sensors[i].measurement
+            let change =
+                (m.flatMap { newByMeasurement[$0] } ?? new).reorderWindowMs - (m.flatMap { oldByMeasurement[$0] } ?? old).reorderWindowMs
+            if change != 0 { sensors[i].rebaseWindows(by: change) }
+        }
         deadlines = DeadlineQueue()
         rebuildDeadlinesIfNeeded()
     }
@@ -389,16 +401,27 @@ public struct RecoveryEngine: Codable, Sendable {
 
     private mutating func noteDeadline(_ i: Int) {
         rebuildDeadlinesIfNeeded()
-        deadlines.note(i, sensors[i].nextDeadline(configuration))
+        if let m = sensors[i].measurement, let own = policies.byMeasurement(configuration)[m] {
+            deadlines.note(i, sensors[i].nextDeadline(own))
+        } else {
+            deadlines.note(i, sensors[i].nextDeadline(configuration))
+        }
+    }
+
+    /// The settings that time the windows of `stream`'s sensor: its measurement's (each may
+    /// have its own reorder window and late horizon), else the engine's.
+    private mutating func windowSettings(_ stream: StreamName) -> EngineConfiguration {
+        stream.measurement.flatMap { policies.byMeasurement(configuration)[$0] } ?? configuration
     }
 
     /// After a restore the queue is empty: every sensor is noted once.
     private mutating func rebuildDeadlinesIfNeeded() {
         guard deadlines.sensorCount != sensors.count else { return }
         deadlines = DeadlineQueue()
+        let byMeasurement = policies.byMeasurement(configuration)
         for i in sensors.indices {
             deadlines.addSensor()
-            deadlines.note(i, sensors[i].nextDeadline(configuration))
+            deadlines.note(i, sensors[i].nextDeadline(sensors[i].measurement.flatMap { byMeasurement[$0] } ?? configuration))
         }
     }
 
@@ -460,7 +483,8 @@ public struct RecoveryEngine: Codable, Sendable {
         if routes.isEmpty { routes = MeasurementRoutes(configuration) }
         if let topic = routes.topic(for: old) { topicIndex.removeValue(forKey: topic) }
         self.sensors[i] =
-            returning.map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: configuration) } ?? newSensor(stream, receivedAt)
+            returning.map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: windowSettings(stream)) }
+            ?? newSensor(stream, receivedAt)
         index[stream.key] = i
         silence.append(i, heardAt: receivedAt)
         return i
@@ -479,15 +503,16 @@ public struct RecoveryEngine: Codable, Sendable {
 
     /// The state of a sensor now tracked: where it stopped, if it was forgotten recently.
     private mutating func newSensor(_ stream: StreamName, _ receivedAt: Int64) -> SensorState {
+        let settings = windowSettings(stream)
         if let remembered = forgotten.take(stream.key) {
-            return SensorState(resuming: remembered, firstReceipt: receivedAt, configuration: configuration)
+            return SensorState(resuming: remembered, firstReceipt: receivedAt, configuration: settings)
         }
-        return SensorState(id: stream.sensorID, measurement: stream.measurement, firstReceipt: receivedAt, configuration: configuration)
+        return SensorState(id: stream.sensorID, measurement: stream.measurement, firstReceipt: receivedAt, configuration: settings)
     }
 
     /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (`EngineConfiguration.defaultMaxSensors` without a cap).
     private mutating func remember(_ sensor: SensorState, at now: Int64) {
-        if let r = sensor.remembered(at: now, horizon: configuration.lateHorizonMs) {
+        if let r = sensor.remembered(at: now, horizon: windowSettings(sensor.stream).lateHorizonMs) {
             forgotten.remember(r, cap: configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors)
         }
     }

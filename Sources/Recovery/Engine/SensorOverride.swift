@@ -40,7 +40,8 @@ extension EngineConfiguration {
         return c
     }
 
-    /// The settings the streams of `measurement` are served with: its range and fill.
+    /// The settings the streams of `measurement` are served with: its range, fill, field names
+    /// and windows.
     func applying(_ measurement: MeasurementDefinition) -> EngineConfiguration {
         var c = self
         c.sensorOverrides = nil
@@ -51,6 +52,8 @@ extension EngineConfiguration {
         if let v = measurement.fill { c.fill = v }
         if let v = measurement.maxFill { c.maxFill = v }
         c.jsonFields = measurement.jsonFields
+        if let v = measurement.reorderWindowMs { c.reorderWindowMs = v }
+        if let v = measurement.lateHorizonMs { c.lateHorizonMs = v }
         return c
     }
 

@@ -21,11 +21,16 @@ struct SensorPolicies: Sendable {
     mutating func configuration(for stream: StreamName, _ base: EngineConfiguration) -> EngineConfiguration? {
         if let own = override(for: stream, base) { return own }
         guard let measurement = stream.measurement else { return nil }
-        if measurements == nil {
-            measurements = Dictionary(
-                (base.measurements ?? []).map { ($0.name, base.applying($0)) }, uniquingKeysWith: { a, _ in a })
-        }
-        return measurements?[measurement]
+        return byMeasurement(base)[measurement]
+    }
+
+    /// The settings of each measurement's streams under `base`, by name: what times their
+    /// windows (an override changes only range and fill, never the windows).
+    mutating func byMeasurement(_ base: EngineConfiguration) -> [String: EngineConfiguration] {
+        if let measurements { return measurements }
+        let made = Dictionary((base.measurements ?? []).map { ($0.name, base.applying($0)) }, uniquingKeysWith: { a, _ in a })
+        measurements = made
+        return made
     }
 
     /// The settings of the override naming `stream` under `base`; nil when none names it.

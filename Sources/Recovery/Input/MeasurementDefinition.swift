@@ -21,6 +21,11 @@ public struct MeasurementDefinition: Sendable, Codable, Equatable {
     /// Other names its firmware gives the JSON fields (`measurement.<name>.json-fields`); nil:
     /// the contract's names and the measurement's own.
     public var jsonFields: JSONFieldNames?
+    /// How long its streams wait for a missing reading (`measurement.<name>.reorder-window-ms`),
+    /// and how long their estimates may still be restated (`late-horizon-s`, in ms); nil: the
+    /// gateway-wide settings. A fast vibration probe and a slow tank level need not wait alike.
+    public var reorderWindowMs: Int64?
+    public var lateHorizonMs: Int64?
 
     public init(
         name: String, unit: String, validMin: Double, validMax: Double, fill: FillMethod? = nil, maxFill: UInt64? = nil,

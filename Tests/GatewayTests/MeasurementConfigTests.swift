@@ -67,10 +67,15 @@ struct MeasurementConfigTests {
             ),
             ("measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0", 1, "measurement.humidity.unit", "needs measurement.humidity.valid-max"),
             (
-                "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 100\nmeasurement.humidity.valid-max: 0", 1, "measurement.humidity.unit",
+                "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 100\nmeasurement.humidity.valid-max: 0", 3, "measurement.humidity.valid-max",
                 "valid-min (100.0) must be below valid-max (0.0)"
             ),
             ("measurement.humidity.valid-min: wet", 1, "measurement.humidity.valid-min", "not a number"),
+            ("measurement.ts.unit: x", 1, "measurement.ts.unit", "not a member or topic level of the gateway's own messages"),
+            ("measurement.unit.unit: x", 1, "measurement.unit.unit", "cannot name a measurement"),
+            ("measurement.quality.unit: x", 1, "measurement.quality.unit", "cannot name a measurement"),
+            ("measurement.flow_gap.unit: x", 1, "measurement.flow_gap.unit", "not ending in _gap"),
+            ("topic-filter: t3/+/temp\nmeasurement.temp.unit: x", 2, "measurement.temp.unit", "is the last level of topic-filter (t3/+/temp)"),
             ("measurement.humidity.json-fields: value=humidity", 1, "measurement.humidity.json-fields", "`humidity` already names a field"),
             ("measurement.humidity.json-fields: colour=c", 1, "measurement.humidity.json-fields", "`colour` is not a field that can be renamed"),
             ("measurement.humidity.reorder-window-ms: 2h", 1, "measurement.humidity.reorder-window-ms", "between"),
@@ -132,6 +137,23 @@ struct MeasurementConfigTests {
             ])
         #expect(outcome.applied.isEmpty)
         #expect(live.current.engine.measurements == running.engine.measurements)
+    }
+
+    @Test(
+        "a reload that renames a measurement keeps the old one's per-sensor lines until the restart, as the measurement itself (found black-box: its override was dropped at once while it still ran)"
+    )
+    func reloadRenameKeepsOverrides() throws {
+        let text =
+            "measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0\nmeasurement.humidity.valid-max: 100\nsensor.dry-*/humidity.valid-max: 60\n"
+        let running = try ConfigFileTests.load(text)
+        let reloaded = try ConfigFileTests.load(text.replacingOccurrences(of: "humidity", with: "hum"))
+        let live = LiveSettings(running)
+        let log = CapturedLog()
+        let outcome = SettingsReload.apply(reloaded, live: live, logLevel: LiveLogLevel(.info), logger: log.logger())
+        #expect(outcome.applied.isEmpty, "\(outcome.applied)")
+        #expect(outcome.restartOnly.contains("sensor.dry-*/humidity.valid-max") && outcome.restartOnly.contains("sensor.dry-*/hum.valid-max"))
+        #expect(live.current.engine.measurements == running.engine.measurements)
+        #expect(live.current.engine.sensorOverrides?.contains { $0.measurement == "humidity" && $0.validMax == 60 } == true)
     }
 }
 

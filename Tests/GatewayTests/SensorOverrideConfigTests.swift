@@ -51,6 +51,7 @@ struct SensorOverrideConfigTests {
             ("sensor.oven-*.valid-max: 400\nsensor.*-1.valid-max: 300", 2, "sensor.*-1.valid-max", "names some of the same sensors as `oven-*`"),
             ("sensor.oven-*.fill: cubic", 1, "sensor.oven-*.fill", "expected"),
             ("sensor.oven-*.valid-max: 400\nsensor.oven-*.valid_max: 300", 2, "sensor.oven-*.valid-max", "set twice, on line 1"),
+            ("sensor.oven-*.valid-max: 70\nsensor.oven-*/temperature.valid-max: 400", 2, "sensor.oven-*.valid-max", "set twice, on line 1"),
         ])
     func errors(text: String, line: Int, key: String, problem: String) throws {
         try ConfigFileTests.expectRefused(text, line: line, key: key, problem: problem)

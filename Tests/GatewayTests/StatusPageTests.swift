@@ -82,6 +82,9 @@ struct StatusPageTests {
         #expect(StatusPage.Query(queryString: "q=a+b%26c&show=flagged&rows=20&page=3") == .init(filter: "a b&c", page: 3, show: .flagged, rows: 20))
         let last = StatusPage.render(fleet.status, gatewayID: "gw", validRange: 50...55, now: fleet.now, query: .init(queryString: "page=999&q=%3Cb%3E"))
         #expect(last.contains("value=\"&lt;b&gt;\""))  // the filter is echoed escaped
+        // Control characters are not echoed (found black-box: ?q=%00 put a NUL in the page).
+        let control = StatusPage.render(fleet.status, gatewayID: "gw", validRange: 50...55, now: fleet.now, query: .init(queryString: "q=a%00b%1Bc"))
+        #expect(control.contains("value=\"a\u{FFFD}b\u{FFFD}c\"") && !control.unicodeScalars.contains { $0.value == 0 || $0.value == 0x1B })
         let paged = StatusPage.render(
             fleet.status, gatewayID: "gw", validRange: 50...55, now: fleet.now, query: .init(queryString: "show=attention&rows=50&page=1"))
         #expect(paged.contains("href=\"/?show=attention&amp;rows=50&amp;page=0\"") && paged.contains("page 2 of 5"))
@@ -104,6 +107,16 @@ struct StatusPageTests {
         // A far bound does not flatten the readings: the axis fits them.
         #expect(StatusPlot.axis([20.1, 20.4, 21], valid: -40...150) == .init(low: 20, high: 21, step: 0.5))
         #expect(StatusPlot.axis([20, 20, 20], valid: -40...150).ticks.count >= 2)
+    }
+
+    @Test(
+        "readings and ranges at the ends of what a Double holds are drawn at the plot's edges, never a trap (found black-box: 0 and 1e300 killed the gateway)",
+        arguments: [(0.0, 1e300, 0...1e300), (-1e308, 1e308, -1e308...1e308), (0, 1e155, 0...100), (5e-324, 1e-300, 0...1e-300)])
+    func extremeValues(a: Double, b: Double, valid: ClosedRange<Double>) {
+        let points = [a, b, a].enumerated().map { SensorSummaryPointFactory.point(seq: $0.offset, value: $0.element) }
+        let svg = StatusPlot.svg(points, valid: valid, unit: "x")
+        #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>"))
+        #expect(StatusPlot.axis(points.map(\.value), valid: valid).ticks.count <= StatusPlot.Axis.maxTicks + 1)
     }
 
     @Test("a quality without a colour is drawn in a neutral colour, never a crash")

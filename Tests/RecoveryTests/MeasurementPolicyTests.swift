@@ -76,6 +76,25 @@ struct MeasurementPolicyTests {
         #expect(h.log.of(.deadLetter).map(\.reason) == ["malformed_json", "bad_type:seq", "malformed_json", "bad_type:humidity"])
     }
 
+    @Test(
+        "a field's name written with escapes is a field given twice for the measurement's own name, value and other names too (found black-box: h\\u0075midity beside humidity was ignored)"
+    )
+    func escapedNames() {
+        var h = Self.harness()
+        let ts = Self.ts
+        for body in [
+            "{\"seq\":0,\"ts\":\(ts),\"humidity\":41,\"h\\u0075midity\":99,\"status\":\"normal\"}",
+            "{\"seq\":0,\"ts\":\(ts),\"value\":45,\"v\\u0061lue\":46,\"status\":\"normal\"}",
+            "{\"sn\":0,\"s\\u0065q\":0,\"ts\":\(ts),\"rh\":41,\"status\":\"normal\"}",
+            "{\"seq\":0,\"ts\":\(ts),\"humidity\":41,\"r\\u0068\":99,\"status\":\"normal\"}",
+        ] {
+            h.raw("sensors/hum-7/humidity", body)
+        }
+        #expect(h.log.of(.deadLetter).map(\.reason) == Array(repeating: "malformed_json", count: 4))
+        h.raw("sensors/hum-7/humidity", "{\"seq\":0,\"ts\":\(ts),\"humidity\":41,\"n\\u006fte\":\"x\",\"status\":\"normal\"}")
+        #expect(h.log.of(.deadLetter).count == 4, "an escaped name of no field is an unknown field, ignored")
+    }
+
     @Test("temperature's names (json-fields) are its own: humidity does not read them, and temperature does not read humidity's")
     func namesPerMeasurement() {
         var h = Self.harness { $0.jsonFields = try! JSONFieldNames(parsing: "value=temp_c") }

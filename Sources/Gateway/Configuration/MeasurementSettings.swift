@@ -47,7 +47,12 @@ enum MeasurementSettings {
             let name = entry.parts.name
             guard MeasurementDefinition.isValidName(name) else {
                 throw fail(
-                    "`\(name)` cannot name a measurement: 1-32 characters of a-z 0-9 _ -, not \(MeasurementDefinition.reservedNames.sorted().joined(separator: ", ")) (temperature is set by the gateway-wide settings); the form is measurement.<name>.<setting>"
+                    "`\(name)` cannot name a measurement: 1-32 characters of a-z 0-9 _ -, not ending in _gap, and not a member or topic level of the gateway's own messages (\(MeasurementDefinition.reservedNames.sorted().joined(separator: ", "))); temperature is set by the gateway-wide settings; the form is measurement.<name>.<setting>"
+                )
+            }
+            guard c.engine.topicPattern.withLastLevel(name)?.filter != c.engine.topicPattern.filter else {
+                throw fail(
+                    "`\(name)` is the last level of topic-filter (\(c.engine.topicPattern.filter)), whose readings are temperature's: name the measurement after its own topic level"
                 )
             }
             guard settings.contains(entry.parts.setting) else {
@@ -93,7 +98,14 @@ enum MeasurementSettings {
                     "measurement \(name) needs \(missing.map { "\(prefix)\(name).\($0)" }.joined(separator: ", ")) (unit, valid-min and valid-max are required)"
                 )
             }
-            guard low < high else { throw fail("measurement \(name): valid-min (\(low)) must be below valid-max (\(high))") }
+            guard low < high else {
+                // Named at the maximum's line, as an inverted per-sensor range is.
+                let key = prefix + name + ".valid-max"
+                let (raw, source) = values[key] ?? (raw, source)
+                throw ConfigurationError(
+                    setting: key, value: raw, problem: "measurement \(name): valid-min (\(low)) must be below valid-max (\(high))", source: source,
+                    conflict: true)
+            }
             var m = MeasurementDefinition(name: name, unit: unit, validMin: low, validMax: high, fill: p.fill, maxFill: p.maxFill, jsonFields: p.jsonFields)
             (m.reorderWindowMs, m.lateHorizonMs) = (p.reorderWindowMs, p.lateHorizonMs)
             measurements.append(m)

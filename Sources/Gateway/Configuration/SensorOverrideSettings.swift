@@ -25,9 +25,15 @@ enum SensorOverrideSettings {
         return (String(rest[..<dot]), ConfigurationLoader.normalise(String(rest[rest.index(after: dot)...])))
     }
 
-    /// The key with its setting normalised and its pattern as written.
+    /// The key with its setting normalised and its pattern as written (`/temperature` dropped:
+    /// `sensor.oven-1/temperature.valid-max` is `sensor.oven-1.valid-max`, so giving both is a
+    /// setting given twice).
     static func normalised(_ key: String) -> String? {
-        split(key).map { prefix + $0.pattern + "." + $0.setting }
+        split(key).map { parts in
+            let suffix = "/" + Topics.defaultMeasurement
+            let pattern = parts.pattern.hasSuffix(suffix) ? String(parts.pattern.dropLast(suffix.count)) : parts.pattern
+            return prefix + pattern + "." + parts.setting
+        }
     }
 
     /// Reads every per-sensor key of `values` into `c.engine.sensorOverrides`, after the

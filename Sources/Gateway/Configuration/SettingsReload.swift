@@ -65,14 +65,22 @@ public enum SettingsReload {
                 outcome.restartOnly.append(setting.name)
             }
         }
-        // Per-sensor settings (`sensor.<pattern>.<setting>`) apply on a reload, as the engine's do.
+        // Per-sensor settings (`sensor.<pattern>.<setting>`) apply on a reload, as the engine's do,
+        // except those of a measurement being added or removed: they follow it at the restart.
         let (oldLines, newLines) = (SensorOverrideSettings.lines(running.engine.sensorOverrides), SensorOverrideSettings.lines(reloaded.engine.sensorOverrides))
         if oldLines.map({ "\($0.name)=\($0.value)" }) != newLines.map({ "\($0.name)=\($0.value)" }) {
             let old = Dictionary(oldLines, uniquingKeysWith: { a, _ in a })
             let new = Dictionary(newLines, uniquingKeysWith: { a, _ in a })
+            let both = Set((running.engine.measurements ?? []).map(\.name)).intersection((reloaded.engine.measurements ?? []).map(\.name))
             for name in Set(old.keys).union(new.keys).sorted() where old[name] != new[name] {
-                changes[name] = "\(old[name] ?? "(unset)") -> \(new[name] ?? "(unset)")"
-                outcome.applied.append(name)
+                let measurement = SensorOverrideSettings.split(name).flatMap { $0.pattern.split(separator: "/").dropFirst().first.map(String.init) }
+                let live = measurement.map { both.contains($0) } ?? true
+                changes[name] = "\(old[name] ?? "(unset)") -> \(new[name] ?? "(unset)")\(live ? "" : " (after a restart)")"
+                if live {
+                    outcome.applied.append(name)
+                } else {
+                    outcome.restartOnly.append(name)
+                }
             }
         }
         // A measurement's unit, range and fill apply live; adding or removing one changes what is

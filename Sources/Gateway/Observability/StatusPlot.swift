@@ -23,11 +23,14 @@ enum StatusPlot {
         var high: Double
         var step: Double
 
-        /// Tick values from `low` to `high`.
+        /// Tick values from `low` to `high` (at most `maxTicks`: a page is never worth a trap, or
+        /// a million labels, whatever the values).
         var ticks: [Double] {
-            let count = Int(((high - low) / step).rounded())
-            return (0...max(0, count)).map { low + Double($0) * step }
+            let count = ((high - low) / step).rounded()
+            guard count.isFinite else { return [low] }
+            return (0...Int(max(0, min(count, Double(Axis.maxTicks))))).map { low + Double($0) * step }
         }
+        static let maxTicks = 20
 
         /// Decimals that tell the ticks apart (0 for whole steps, 1 for 0.5 or 0.2, ...).
         var decimals: Int { step >= 1 ? 0 : min(6, Int((-log10(step) - 1e-9).rounded(.up))) }
@@ -64,7 +67,9 @@ enum StatusPlot {
         guard let first = points.first, let last = points.last else { return "" }
         let axis = axis(points.map(\.value), valid: valid)
         func y(_ v: Double) -> Double { plotBottom - (v - axis.low) / (axis.high - axis.low) * (plotBottom - plotTop) }
-        func px(_ v: Double) -> String { String(Int(v.rounded())) }
+        // A coordinate as whole pixels; a value far off the plot (readings of 1e300 beside 0) is
+        // drawn at its edge, never converted past what an Int holds (that traps).
+        func px(_ v: Double) -> String { v.isFinite ? String(Int(max(-10 * width, min(10 * width, v)).rounded())) : "0" }
         var svg = "<svg width=\"\(px(width))\" height=\"\(px(height))\" font-size=\"9\" font-family=\"sans-serif\">"
         // The valid range, clipped to the plot, with its edges dashed where they are in view.
         let bandTop = min(max(y(valid.upperBound), plotTop), plotBottom)

@@ -86,6 +86,11 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
         c.aggregateWindowMs = running.aggregateWindowMs
         c.maxHeldPerSensor = running.maxHeldPerSensor
         c.measurements = running.measurements.map { kept in kept.map { m in measurements?.first { $0.name == m.name } ?? m } }
+        // A measurement `self` drops keeps running until the restart, and so do its overrides
+        // (`self` cannot have any for it: an override must name a declared measurement).
+        let declared = Set((measurements ?? []).map(\.name))
+        let kept = (running.sensorOverrides ?? []).filter { o in o.measurement.map { !declared.contains($0) } ?? false }
+        if !kept.isEmpty { c.sensorOverrides = (sensorOverrides ?? []) + kept }
         return c
     }
 

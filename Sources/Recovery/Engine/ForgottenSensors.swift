@@ -40,11 +40,6 @@ struct ForgottenSensors: Codable, Sendable {
         byID.removeValue(forKey: id)?.sensor
     }
 
-    /// Forgets the remembered sensors `isGone` says (their measurement was removed).
-    mutating func drop(where isGone: (RememberedSensor) -> Bool) {
-        for (key, entry) in byID where isGone(entry.sensor) { byID.removeValue(forKey: key) }
-    }
-
     /// Forgets the remembered aggregate windows (the aggregate window's width changed, so a
     /// sensor coming back starts windows of the new width).
     mutating func dropAggregates() {

@@ -331,8 +331,9 @@ public struct RecoveryEngine: Codable, Sendable {
     /// Measurements `new` no longer declares: each of their streams is closed as a forgotten
     /// sensor is (what it holds is published, fills included, by the measurement's settings as
     /// they were; its open aggregate windows close; `expired` is announced on its state topic)
-    /// and is not remembered, so nothing it took is published as another measurement, and a
-    /// later reading on its topic is no reading (dead-lettered `invalid_sensor_id`).
+    /// and remembered as one is, so a measurement declared again continues each stream where it
+    /// stopped (nothing published twice, `latest/` never back). Meanwhile a reading on its topic
+    /// is no reading (dead-lettered `invalid_sensor_id`).
     private mutating func closeStreams(removedFrom old: EngineConfiguration, by new: EngineConfiguration, at now: Int64, _ publications: inout [Publication]) {
         let declared = Set((new.measurements ?? []).map(\.name))
         let gone = Dictionary(
@@ -351,8 +352,10 @@ public struct RecoveryEngine: Codable, Sendable {
             }
             out.hold(to: settings)
             sensor.expire(at: now, &out)
+            if let r = sensor.remembered(at: now, horizon: settings.lateHorizonMs) {
+                forgotten.remember(r, cap: configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors)
+            }
         }
-        forgotten.drop { $0.measurement.map { gone[$0] != nil } ?? false }
         replaceSensors(with: kept)
     }
 
@@ -401,11 +404,15 @@ public struct RecoveryEngine: Codable, Sendable {
 
     private mutating func noteDeadline(_ i: Int) {
         rebuildDeadlinesIfNeeded()
-        if let m = sensors[i].measurement, let own = policies.byMeasurement(configuration)[m] {
-            deadlines.note(i, sensors[i].nextDeadline(own))
-        } else {
-            deadlines.note(i, sensors[i].nextDeadline(configuration))
-        }
+        guard sensors[i].measurement == nil else { return noteMeasurementDeadline(i) }
+        deadlines.note(i, sensors[i].nextDeadline(configuration))
+    }
+
+    /// `noteDeadline` for another measurement's stream: by its measurement's windows. Apart, so
+    /// temperature's path stays as small as it was.
+    @inline(never)
+    private mutating func noteMeasurementDeadline(_ i: Int) {
+        deadlines.note(i, sensors[i].nextDeadline(windowSettings(sensors[i].stream)))
     }
 
     /// The settings that time the windows of `stream`'s sensor: its measurement's (each may

@@ -23,6 +23,9 @@ struct RememberedSensor: Codable, Sendable, Equatable {
     var history: PublishedHistory? = nil
     var asked: AskedRanges? = nil
     var aggregates: AggregateWindows? = nil
+    /// The `ts` of its last value on `latest/`, which a late restatement after it comes back must
+    /// not go below; nil in states from before it was kept.
+    var latestTs: Int64? = nil
 }
 
 extension RememberedSensor {
@@ -40,7 +43,7 @@ extension SensorState {
             id: id, measurement: measurement, boot: boot, nextSeq: nextSeq, highestSeen: highestSeen, maxTs: maxTs,
             lastValid: lastValid, lastAnchor: lastAnchor, tsStep: tsStep,
             history: history.remembered(now: now, horizon: horizon), asked: asked?.isEmpty == false ? asked : nil,
-            aggregates: aggregates.remembered(now: now, horizon: horizon))
+            aggregates: aggregates.remembered(now: now, horizon: horizon), latestTs: latestTs)
     }
 
     /// A sensor coming back after being forgotten: it continues its epoch where it stopped. It
@@ -60,5 +63,6 @@ extension SensorState {
         history = r.history ?? PublishedHistory()
         asked = r.asked
         aggregates = r.aggregates ?? AggregateWindows()
+        latestTs = r.latestTs
     }
 }

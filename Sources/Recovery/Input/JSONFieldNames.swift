@@ -56,6 +56,8 @@ public struct JSONFieldNames: Sendable, Codable, Equatable, CustomStringConverti
         return nil
     }
 
+    func names(_ name: String) -> Bool { aliases.contains { $0.name == name } }
+
     /// The setting's text: `field=name` pairs in their order.
     public var description: String { aliases.map { "\($0.field.rawValue)=\($0.name)" }.joined(separator: ",") }
 }
@@ -65,10 +67,13 @@ public struct JSONFieldNames: Sendable, Codable, Equatable, CustomStringConverti
 protocol MemberNames {
     /// The field `key` (a JSON member's name, as written) stands for; nil when it names none.
     func field(named key: UnsafeBufferPointer<UInt8>) -> JSONFieldNames.Field?
+    /// Whether `name` (a member's name with its escapes decoded) is one of the other names.
+    func names(_ name: String) -> Bool
 }
 
 /// The contract's names only: no other name stands for a field.
 struct ContractNamesOnly: MemberNames {
     @inline(__always)
     func field(named key: UnsafeBufferPointer<UInt8>) -> JSONFieldNames.Field? { nil }
+    func names(_ name: String) -> Bool { false }
 }

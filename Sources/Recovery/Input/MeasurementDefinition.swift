@@ -40,12 +40,18 @@ public struct MeasurementDefinition: Sendable, Codable, Equatable {
         self.maxFill = maxFill
     }
 
-    /// Names the gateway cannot take for a measurement: the topic levels of its own messages.
-    public static let reservedNames: Set<String> = [Topics.defaultMeasurement, "resend", "value"]
+    /// Names the gateway cannot take for a measurement: the topic levels of its own messages,
+    /// and the members a cleaned message carries beside the value (a measurement named `ts` or
+    /// `unit` would write that member twice). Names ending `_gap` are refused too: an export's
+    /// line protocol puts a measurement's gaps in `<name>_gap`.
+    public static let reservedNames: Set<String> = [
+        Topics.defaultMeasurement, "resend", "value", "sensor_id", "seq", "ts", "status", "quality", "boot", "raw", "reason", "method",
+        "supersedes", "unit", "from_seq", "to_seq", "from_ts", "to_ts", "measurement",
+    ]
 
     /// Whether `name` can name a measurement (topic level and JSON field alike).
     public static func isValidName(_ name: String) -> Bool {
-        (1...32).contains(name.utf8.count) && !reservedNames.contains(name)
+        (1...32).contains(name.utf8.count) && !reservedNames.contains(name) && !name.hasSuffix("_gap")
             && name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 }

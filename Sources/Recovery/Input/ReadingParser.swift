@@ -52,6 +52,16 @@ public enum ReadingParser {
         return parseJSON(payload, sensorID: sensorID, field: field, names: ContractNamesOnly())
     }
 
+    /// Whether `key`, a member's name written with escapes, decodes to a name this parse reads:
+    /// a contract field's, `value`, the measurement's own (`field`) or another name in `names`.
+    /// Apart from `parseJSON` (and never inlined there): escaped names are rare, and the parser's
+    /// own loop stays small enough to be compiled as one piece.
+    @inline(never)
+    private static func escapedNameIsRead<Names: MemberNames>(_ key: UnsafeBufferPointer<UInt8>, field: String?, names: Names) -> Bool {
+        guard let name = JSONScanner.decodeString(key, hasEscapes: true) else { return false }
+        return contractFields.contains(name) || name == "value" || name == field || names.names(name)
+    }
+
     /// Whether the payload's first byte other than JSON whitespace is `{` (the detection rule).
     @inline(__always)
     static func isJSONObject(_ payload: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -93,11 +103,9 @@ public enum ReadingParser {
                 // A contract field's name written with escapes (`"s\u0065q"`) is ambiguous as a
                 // field given twice is: parsers downstream decode it, and this one matches raw
                 // bytes. Refused the same way (malformed_json) rather than read as another field.
-                if scanner.lastKeyHadEscapes, let name = JSONScanner.decodeString(key, hasEscapes: true),
-                    ReadingParser.contractFields.contains(name)
-                {
-                    duplicate = true
-                }
+                // The same for the value's generic name, the measurement's own and a firmware's
+                // other names (found black-box: `h\u0075midity` beside `humidity` was ignored).
+                if scanner.lastKeyHadEscapes, escapedNameIsRead(key, field: field, names: names) { duplicate = true }
                 // The first problem found is the one reported; later members are still checked
                 // for syntax, so malformed JSON always wins over a bad field.
                 let problem: RejectionReason?

@@ -32,7 +32,13 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     public var measurements: [MeasurementDefinition]?
     /// Set only in the settings one measurement's streams are served with
     /// (`applying(_: MeasurementDefinition)`): the measurement, for their topics and payloads.
-    var stream: MeasurementDefinition?
+    var stream: MeasurementDefinition? {
+        get { streamBox?.value }
+        set { streamBox = newValue.map(MeasurementBox.init) }
+    }
+    /// `stream`, held by reference: the settings are copied into every call's output, and a
+    /// measurement inline would make each copy a hundred bytes longer. nil in saved settings.
+    private var streamBox: MeasurementBox?
     /// Readings held per sensor while waiting for a gap to close; past this the oldest gap is
     /// closed early, so a flood of far-ahead seqs cannot grow memory without bound.
     public var maxHeldPerSensor: Int = 10_000
@@ -104,4 +110,16 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     var aggregateWindowLabel: String {
         aggregateWindowMs % 1000 == 0 ? "\(aggregateWindowMs / 1000)s" : "\(aggregateWindowMs)ms"
     }
+}
+
+/// A measurement held by reference (`EngineConfiguration.stream`). Immutable, so sharing it is
+/// safe; compared and coded by its value.
+final class MeasurementBox: Sendable, Codable, Equatable {
+    let value: MeasurementDefinition
+
+    init(_ value: MeasurementDefinition) { self.value = value }
+
+    init(from decoder: any Decoder) throws { value = try MeasurementDefinition(from: decoder) }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+    static func == (a: MeasurementBox, b: MeasurementBox) -> Bool { a.value == b.value }
 }

@@ -160,12 +160,19 @@ struct MeasurementConfigTests {
 /// The status page shows another measurement's stream with its name, unit and range.
 @Suite("Measurements on the status page")
 struct MeasurementStatusPageTests {
+    static let humidity = MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100)
+
+    /// An engine with humidity declared beside temperature.
+    static func engine() -> RecoveryEngine {
+        var configuration = EngineConfiguration()
+        configuration.measurements = [humidity]
+        return RecoveryEngine(configuration: configuration)
+    }
+
     @Test("a sensor's measurements are rows side by side, under its most urgent one: a's humidity waits, so a's fine temperature comes before 0's and b's")
     func grouped() throws {
-        var configuration = EngineConfiguration()
-        let humidity = MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100)
-        configuration.measurements = [humidity]
-        var engine = RecoveryEngine(configuration: configuration)
+        let humidity = Self.humidity
+        var engine = Self.engine()
         var out: [Publication] = []
         let base: Int64 = 1_795_660_000_000
         func send(_ topic: String, _ seq: Int, _ field: String, _ value: Double, at time: Int64) {
@@ -187,10 +194,8 @@ struct MeasurementStatusPageTests {
 
     @Test("a humidity stream's row names the measurement and draws its plot in %RH against 0-100")
     func row() {
-        var configuration = EngineConfiguration()
-        let humidity = MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100)
-        configuration.measurements = [humidity]
-        var engine = RecoveryEngine(configuration: configuration)
+        let humidity = Self.humidity
+        var engine = Self.engine()
         var out: [Publication] = []
         let base: Int64 = 1_795_660_000_000
         for seq in 0..<5 {

@@ -46,6 +46,12 @@ struct MeasurementConfigTests {
         let outcome = SettingsReload.apply(reloaded, live: live, logLevel: LiveLogLevel(.info), logger: CapturedLog().logger())
         #expect(outcome.applied == ["measurement.level.reorder-window-ms"])
         #expect(live.current.engine.measurements?.first?.reorderWindowMs == 5000)
+        // The aggregate window is a topic level: it follows at the restart.
+        let wider = try ConfigFileTests.load(text + "measurement.level.aggregate-window-s: 5m\n")
+        #expect(wider.engine.measurements?.first?.aggregateWindowMs == 300_000)
+        let later = SettingsReload.apply(wider, live: live, logLevel: LiveLogLevel(.info), logger: CapturedLog().logger())
+        #expect(later.restartOnly == ["measurement.level.aggregate-window-s"])
+        #expect(live.current.engine.measurements?.first?.aggregateWindowMs == nil)
     }
 
     @Test("a custom topic-filter: the measurement's topics take its last level's place")
@@ -63,7 +69,7 @@ struct MeasurementConfigTests {
             ("measurement.temperature.unit: K", 1, "measurement.temperature.unit", "temperature is set by the gateway-wide settings"),
             (
                 "measurement.humidity.colour: red", 1, "measurement.humidity.colour",
-                "is not a measurement setting (these are: unit, valid-min, valid-max, fill, max-fill, json-fields, reorder-window-ms, late-horizon-s)"
+                "is not a measurement setting (these are: unit, valid-min, valid-max, fill, max-fill, json-fields, reorder-window-ms, late-horizon-s, aggregate-window-s)"
             ),
             ("measurement.humidity.unit: %RH\nmeasurement.humidity.valid-min: 0", 1, "measurement.humidity.unit", "needs measurement.humidity.valid-max"),
             (

@@ -197,3 +197,55 @@ struct MeasurementWindowTests {
         #expect(h.log.cleaned.filter { $0.topic == "cleaned/t-1/level" }.map(\.quality) == ["ok", "synthetic", "ok"])
     }
 }
+
+/// A measurement's own aggregate window (`measurement.<name>.aggregate-window-s`): its streams'
+/// aggregates are windows of that width on their own topic level; a restart that changes it
+/// publishes the open windows as they stand and starts windows of the new width.
+@Suite("Measurement aggregate windows")
+struct MeasurementAggregateWindowTests {
+    static let ts = MeasurementTests.ts
+
+    static func harness(width: Int64) -> Harness {
+        Harness {
+            var level = MeasurementDefinition(name: "level", unit: "m", validMin: 0, validMax: 10)
+            level.aggregateWindowMs = width
+            $0.measurements = [level]
+        }
+    }
+
+    @Test("level aggregates in 10 s windows on aggregates/<id>/level/10s; temperature's stay 60 s")
+    func ownWidth() throws {
+        var h = Self.harness(width: 10_000)
+        for seq in 0..<25 {
+            h.raw("sensors/t-1/level", MeasurementTests.body(seq, "level", 5), at: Self.ts + Int64(seq) * 1000)
+            h.send("t-1", seq: seq, at: Self.ts + Int64(seq) * 1000)
+        }
+        for _ in 0..<5 { h.advance(1000) }
+        let level = h.log.of(.aggregate).filter { $0.topic.contains("/level/") }
+        #expect(!level.isEmpty && level.allSatisfy { $0.topic == "aggregates/t-1/level/10s" })
+        #expect(Set(level.compactMap { ($0.json["window_start"] as? NSNumber)?.int64Value }).count >= 2)
+        #expect(h.log.of(.aggregate).filter { $0.topic.contains("/temperature/") }.allSatisfy { $0.topic == "aggregates/t-1/temperature/60s" })
+    }
+
+    @Test("a restart that widens the level window publishes its open windows, then level aggregates go to .../level/30s; temperature's windows are untouched")
+    func restartChangesWidth() {
+        var h = Self.harness(width: 10_000)
+        for seq in 0..<5 {
+            h.raw("sensors/t-1/level", MeasurementTests.body(seq, "level", 5), at: Self.ts + Int64(seq) * 1000)
+            h.send("t-1", seq: seq, at: Self.ts + Int64(seq) * 1000)
+        }
+        h.advance(3000)
+        var wider = h.engine.configuration
+        wider.measurements?[0].aggregateWindowMs = 30_000
+        var out: [Publication] = []
+        h.engine.reconfigure(wider, at: h.now, into: &out)
+        #expect(out.filter { $0.kind == .aggregate }.map(\.topic) == ["aggregates/t-1/level/10s"], "the open level window, closed early")
+        h.log = []
+        for seq in 5..<70 {
+            h.raw("sensors/t-1/level", MeasurementTests.body(seq, "level", 5), at: Self.ts + Int64(seq) * 1000)
+            h.send("t-1", seq: seq, at: Self.ts + Int64(seq) * 1000)
+        }
+        for _ in 0..<5 { h.advance(1000) }
+        #expect(Set(h.log.of(.aggregate).map(\.topic)) == ["aggregates/t-1/level/30s", "aggregates/t-1/temperature/60s"])
+    }
+}

@@ -84,8 +84,8 @@ public struct Scenario: Sendable {
         return s
     }
 
-    /// This scenario's humidity (`withMeasurements`) with a reorder window and late horizon of its
-    /// own, drawn apart from the gateway-wide ones (from a stream of draws of its own, so the rest
+    /// This scenario's humidity (`withMeasurements`) with a reorder window, late horizon and
+    /// aggregate window of its own, drawn apart from the gateway-wide ones (from a stream of draws of its own, so the rest
     /// of the world is as `withMeasurements` draws it): its streams' windows close on their own
     /// deadlines, through restarts and reloads alike.
     public func withMeasurementWindows(seed: UInt64) -> Scenario {
@@ -94,6 +94,7 @@ public struct Scenario: Sendable {
         for i in (s.engine.measurements ?? []).indices {
             s.engine.measurements?[i].reorderWindowMs = [250, 800, 3000][rng.int(0...2)]
             s.engine.measurements?[i].lateHorizonMs = [600_000, 7_200_000][rng.int(0...1)]
+            s.engine.measurements?[i].aggregateWindowMs = [nil, 5_000, 120_000][rng.int(0...2)]
         }
         return s
     }

@@ -3,15 +3,15 @@ import Wire
 
 /// The config file's measurements besides temperature: `measurement.<name>.<setting>: value`,
 /// with `unit`, `valid-min` and `valid-max` required and `fill`, `max-fill`, `reorder-window-ms`,
-/// `late-horizon-s` (the gateway-wide ones otherwise) and `json-fields` (other names its
+/// `late-horizon-s`, `aggregate-window-s` (the gateway-wide ones otherwise) and `json-fields` (other names its
 /// firmware gives the JSON fields) optional. The name is the topic level and payload field (`a-z 0-9 _ -`,
 /// up to 32; not `temperature`, `resend` or `value`). Values are read and checked as the
 /// gateway-wide setting of the same name. Only in the config file. A reload applies a declared
-/// measurement's changed settings; adding or removing one takes a restart (it changes what the
-/// gateway subscribes to).
+/// measurement's changed settings but its aggregate window (a topic level); adding or removing
+/// one takes a restart (it changes what the gateway subscribes to).
 enum MeasurementSettings {
     static let prefix = "measurement."
-    static let settings = ["unit", "valid-min", "valid-max", "fill", "max-fill", "json-fields", "reorder-window-ms", "late-horizon-s"]
+    static let settings = ["unit", "valid-min", "valid-max", "fill", "max-fill", "json-fields", "reorder-window-ms", "late-horizon-s", "aggregate-window-s"]
 
     /// `key` split into the measurement's name (as written) and its setting (normalised); nil
     /// for a key that is not a measurement's.
@@ -35,6 +35,7 @@ enum MeasurementSettings {
             var jsonFields: JSONFieldNames?
             var reorderWindowMs: Int64?
             var lateHorizonMs: Int64?
+            var aggregateWindowMs: Int64?
             var firstLine: Int
             var key: String
         }
@@ -81,6 +82,7 @@ enum MeasurementSettings {
                 case "fill": p.fill = scratch.engine.fill
                 case "reorder-window-ms": p.reorderWindowMs = scratch.engine.reorderWindowMs
                 case "late-horizon-s": p.lateHorizonMs = scratch.engine.lateHorizonMs
+                case "aggregate-window-s": p.aggregateWindowMs = scratch.engine.aggregateWindowMs
                 default: p.maxFill = scratch.engine.maxFill
                 }
             }
@@ -107,7 +109,7 @@ enum MeasurementSettings {
                     conflict: true)
             }
             var m = MeasurementDefinition(name: name, unit: unit, validMin: low, validMax: high, fill: p.fill, maxFill: p.maxFill, jsonFields: p.jsonFields)
-            (m.reorderWindowMs, m.lateHorizonMs) = (p.reorderWindowMs, p.lateHorizonMs)
+            (m.reorderWindowMs, m.lateHorizonMs, m.aggregateWindowMs) = (p.reorderWindowMs, p.lateHorizonMs, p.aggregateWindowMs)
             measurements.append(m)
         }
         if let first = measurements.first {
@@ -149,6 +151,7 @@ enum MeasurementSettings {
             if let v = m.jsonFields { out.append((key + "json-fields", v.description)) }
             if let v = m.reorderWindowMs { out.append((key + "reorder-window-ms", "\(v)")) }
             if let v = m.lateHorizonMs { out.append((key + "late-horizon-s", SettingUnits.showSeconds(v))) }
+            if let v = m.aggregateWindowMs { out.append((key + "aggregate-window-s", SettingUnits.showSeconds(v))) }
         }
         return out
     }

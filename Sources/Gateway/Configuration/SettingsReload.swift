@@ -93,7 +93,10 @@ public enum SettingsReload {
             let new = Dictionary(newMeasurements, uniquingKeysWith: { a, _ in a })
             let (oldNames, newNames) = (Set((running.engine.measurements ?? []).map(\.name)), Set((reloaded.engine.measurements ?? []).map(\.name)))
             for name in Set(old.keys).union(new.keys).sorted() where old[name] != new[name] {
-                let declared = MeasurementSettings.split(name).map { oldNames.contains($0.name) && newNames.contains($0.name) } ?? false
+                let declared =
+                    MeasurementSettings.split(name).map {
+                        oldNames.contains($0.name) && newNames.contains($0.name) && $0.setting != "aggregate-window-s"
+                    } ?? false
                 changes[name] = "\(old[name] ?? "(unset)") -> \(new[name] ?? "(unset)")\(declared ? "" : " (after a restart)")"
                 if declared {
                     outcome.applied.append(name)

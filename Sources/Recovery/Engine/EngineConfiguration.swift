@@ -83,7 +83,8 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
 
     /// `self` with the settings a running engine cannot change (they shape topics and stored
     /// state) taken from `running`. Which measurements there are is one of them (it decides what
-    /// is subscribed); a measurement both declare takes `self`'s unit, range and fill.
+    /// is subscribed); a measurement both declare takes `self`'s unit, range, fill and windows,
+    /// but not its aggregate window.
     public func keepingRestartOnly(from running: EngineConfiguration) -> EngineConfiguration {
         var c = self
         c.gatewayID = running.gatewayID
@@ -91,7 +92,15 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
         c.maxPayloadBytes = running.maxPayloadBytes
         c.aggregateWindowMs = running.aggregateWindowMs
         c.maxHeldPerSensor = running.maxHeldPerSensor
-        c.measurements = running.measurements.map { kept in kept.map { m in measurements?.first { $0.name == m.name } ?? m } }
+        // A measurement both declare takes `self`'s settings but the running aggregate window (a
+        // topic level).
+        c.measurements = running.measurements.map { kept in
+            kept.map { m in
+                guard var taken = measurements?.first(where: { $0.name == m.name }) else { return m }
+                taken.aggregateWindowMs = m.aggregateWindowMs
+                return taken
+            }
+        }
         // A measurement `self` drops keeps running until the restart, and so do its overrides
         // (`self` cannot have any for it: an override must name a declared measurement).
         let declared = Set((measurements ?? []).map(\.name))

@@ -42,8 +42,8 @@ struct ForgottenSensors: Codable, Sendable {
 
     /// Forgets the remembered aggregate windows (the aggregate window's width changed, so a
     /// sensor coming back starts windows of the new width).
-    mutating func dropAggregates() {
-        for id in byID.keys { byID[id]?.sensor.aggregates = nil }
+    mutating func dropAggregates(where changed: (RememberedSensor) -> Bool = { _ in true }) {
+        for id in byID.keys where byID[id].map({ changed($0.sensor) }) == true { byID[id]?.sensor.aggregates = nil }
     }
 
     // Encoded as the remembered sensors, oldest first: the order is all that matters.

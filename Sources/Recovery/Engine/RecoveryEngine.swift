@@ -374,7 +374,7 @@ public struct RecoveryEngine: Codable, Sendable {
         configuration = new
         policies.reset()  // the overrides build on the engine's settings
         routes = MeasurementRoutes()
-        if new.keepingRestartOnly(from: old) != new { adoptRestartOnly(from: old, at: now, &publications) }
+        if new.keepingRestartOnly(from: old) != new { adoptRestartOnly(from: old, oldByMeasurement, at: now, &publications) }
         // Windows open now are measured with the new length from when they opened.
         let newByMeasurement = policies.byMeasurement(new)
         for i in sensors.indices {
@@ -391,14 +391,26 @@ public struct RecoveryEngine: Codable, Sendable {
     /// each sensor's topics follow the new settings, and a changed aggregate window first
     /// publishes every open window as it stands (closed early, at `now`), since its readings
     /// cannot be regrouped; later readings, late ones too, go to windows of the new width.
-    private mutating func adoptRestartOnly(from old: EngineConfiguration, at now: Int64, _ publications: inout [Publication]) {
+    private mutating func adoptRestartOnly(
+        from old: EngineConfiguration, _ before: [String: EngineConfiguration], at now: Int64, _ publications: inout [Publication]
+    ) {
         var out = makeOutput(&publications)
         defer {
             publications = out.publications
             counters.output.add(out.totals)
         }
-        for i in sensors.indices { sensors[i].adoptRestartOnly(from: old, at: now, &out) }
-        if old.aggregateWindowMs != configuration.aggregateWindowMs { forgotten.dropAggregates() }
+        // Each stream against its own settings before and after (a measurement's aggregate
+        // window may be its own).
+        let after = policies.byMeasurement(configuration)
+        func width(_ m: String?, _ table: [String: EngineConfiguration], _ base: EngineConfiguration) -> Int64 {
+            (m.flatMap { table[$0] } ?? base).aggregateWindowMs
+        }
+        for i in sensors.indices {
+            let m = sensors[i].measurement
+            out.hold(to: m.flatMap { after[$0] } ?? configuration)
+            sensors[i].adoptRestartOnly(from: m.flatMap { before[$0] } ?? old, at: now, &out)
+        }
+        forgotten.dropAggregates { width($0.measurement, before, old) != width($0.measurement, after, configuration) }
         topicIndex = [:]  // refills as topics are seen again, matched with the new filter
     }
 

@@ -54,6 +54,7 @@ extension EngineConfiguration {
         c.jsonFields = measurement.jsonFields
         if let v = measurement.reorderWindowMs { c.reorderWindowMs = v }
         if let v = measurement.lateHorizonMs { c.lateHorizonMs = v }
+        if let v = measurement.aggregateWindowMs { c.aggregateWindowMs = v }
         return c
     }
 

@@ -26,6 +26,9 @@ public struct MeasurementDefinition: Sendable, Codable, Equatable {
     /// gateway-wide settings. A fast vibration probe and a slow tank level need not wait alike.
     public var reorderWindowMs: Int64?
     public var lateHorizonMs: Int64?
+    /// The width of its streams' aggregate windows (`measurement.<name>.aggregate-window-s`, in
+    /// ms; a topic level, so a change takes a restart); nil: the gateway-wide one.
+    public var aggregateWindowMs: Int64?
 
     public init(
         name: String, unit: String, validMin: Double, validMax: Double, fill: FillMethod? = nil, maxFill: UInt64? = nil,

@@ -54,6 +54,20 @@ struct MeasurementConfigTests {
         #expect(live.current.engine.measurements?.first?.aggregateWindowMs == nil)
     }
 
+    @Test("INTERFACE.md's mixed line, in full, is a configuration the gateway takes as it says")
+    func documentedMixedLine() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/INTERFACE.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let start = try #require(text.range(of: "# /etc/sensor-gateway/gateway.conf\n"))
+        let end = try #require(text.range(of: "```", range: start.upperBound..<text.endIndex))
+        let c = try ConfigFileTests.load(String(text[start.lowerBound..<end.lowerBound]))
+        #expect(c.engine.measurements?.map(\.name) == ["humidity", "pressure", "level"])
+        #expect(c.engine.measurements?.last?.jsonFields?.description == "value=lvl,seq=sn,ts=time")
+        #expect(c.engine.measurements?.last?.aggregateWindowMs == 900_000)
+        #expect(c.engine.sensorOverrides?.map { SensorOverrideSettings.name($0) } == ["oven-*", "dry-*/humidity"])
+    }
+
     @Test("a custom topic-filter: the measurement's topics take its last level's place")
     func customFilter() throws {
         let c = try ConfigFileTests.load(

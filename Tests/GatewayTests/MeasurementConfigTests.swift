@@ -91,6 +91,9 @@ struct MeasurementConfigTests {
                 "valid-min (100.0) must be below valid-max (0.0)"
             ),
             ("measurement.humidity.valid-min: wet", 1, "measurement.humidity.valid-min", "not a number"),
+            ("measurement.humidity.valid-max: 1e300", 1, "measurement.humidity.valid-max", "at most 1e15 either way"),
+            ("valid-min: -2e15", 1, "valid-min", "at most 1e15 either way"),
+            ("sensor.oven-*.valid-max: 1e16", 1, "sensor.oven-*.valid-max", "at most 1e15 either way"),
             ("measurement.ts.unit: x", 1, "measurement.ts.unit", "not a member or topic level of the gateway's own messages"),
             ("measurement.unit.unit: x", 1, "measurement.unit.unit", "cannot name a measurement"),
             ("measurement.quality.unit: x", 1, "measurement.quality.unit", "cannot name a measurement"),

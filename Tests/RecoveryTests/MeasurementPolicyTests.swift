@@ -249,3 +249,35 @@ struct MeasurementAggregateWindowTests {
         #expect(Set(h.log.of(.aggregate).map(\.topic)) == ["aggregates/t-1/level/30s", "aggregates/t-1/temperature/60s"])
     }
 }
+
+/// Values at the ends of what a Double holds (found black-box: fills between readings of 1e306
+/// came out as the range's edge, and a window's mean as `null`).
+@Suite("Estimates and means of very large values")
+struct LargeValueTests {
+    @Test("an estimate too large to round to 0.001 is kept as it is, then clamped into the range")
+    func estimate() {
+        var c = EngineConfiguration()
+        (c.validMin, c.validMax) = (-1e308, 1e308)
+        let e = Estimator(configuration: c)
+        #expect(e.clampAndRound(1e306) == 1e306)
+        #expect(e.clampAndRound(-1e306) == -1e306)
+        #expect(e.clampAndRound(5e307) == 5e307)
+        #expect(e.clampAndRound(52.12345) == 52.123)
+    }
+
+    @Test("a gap between readings of 1e15 (the largest bound a range takes) is filled with 1e15, and its window's mean is a number")
+    func fillAtTheBound() {
+        var h = Harness {
+            ($0.validMin, $0.validMax) = (-1e15, 1e15)
+            $0.aggregateWindowMs = 10_000
+        }
+        for seq in [0, 2] { h.send("big", seq: seq, temp: 1e15) }
+        for _ in 0..<8 { h.advance(1000) }
+        for seq in 10..<25 { h.send("big", seq: seq, temp: 1e15) }
+        for _ in 0..<5 { h.advance(1000) }
+        let filled = h.log.cleaned.first { $0.seq == 1 }
+        #expect(filled?.quality == "synthetic" && filled?.temperature == 1e15)
+        let means = h.log.of(.aggregate).map { $0.json["mean"] as? NSNumber }
+        #expect(!means.isEmpty && means.allSatisfy { $0?.doubleValue == 1e15 })
+    }
+}

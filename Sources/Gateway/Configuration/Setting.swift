@@ -88,15 +88,23 @@ extension Setting {
             show: { SettingUnits.showSeconds($0[keyPath: path]) })
     }
 
-    /// A finite decimal number.
+    /// A finite decimal number of at most `largestMagnitude` either way.
     static func number(_ name: String, _ help: String, _ path: Path<Double>) -> Setting {
         Setting(
             name: name, help: help, valueName: "number",
             apply: { raw, c in
                 guard let v = Double(raw.trimmingCharacters(in: .whitespaces)), v.isFinite else { throw Problem("not a number") }
+                guard abs(v) <= largestMagnitude else {
+                    throw Problem("at most 1e15 either way (estimates are rounded to 0.001 and aggregates summed: beyond it they lose their digits)")
+                }
                 c[keyPath: path] = v
             }, show: { "\($0[keyPath: path])" })
     }
+
+    /// The largest magnitude of a valid range's bounds: a plant measures nothing near it, and
+    /// below it an estimate rounded to 0.001 and a window's sum of values stay finite and exact
+    /// enough (found black-box: fills between readings of 1e306 came out as the range's edge).
+    static let largestMagnitude = 1e15
 
     /// One of an enumeration's raw values.
     static func choice<T: RawRepresentable & CaseIterable & Sendable>(_ name: String, _ help: String, _ path: Path<T>) -> Setting

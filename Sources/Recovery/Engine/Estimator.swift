@@ -48,7 +48,9 @@ struct Estimator {
 
     /// Generated values carry millidegree precision and never leave the valid range.
     func clampAndRound(_ v: Double) -> Double {
-        let rounded = (v * 1000).rounded() / 1000
+        // (A value too large to scale has no thousandths to round: it is kept as it is.)
+        let scaled = v * 1000
+        let rounded = scaled.isFinite ? scaled.rounded() / 1000 : v
         return Swift.min(validMax, Swift.max(validMin, rounded))
     }
 

@@ -53,7 +53,11 @@ enum Messages {
         if all.count > 0 {
             w.double("min", all.min)
             w.double("max", all.max)
-            w.double("mean", (all.sum / Double(all.count) * 1000).rounded() / 1000)
+            // The mean to 0.001, or unrounded when too large to scale (never null while the sum
+            // is finite; valid ranges are bounded so that it is).
+            let mean = all.sum / Double(all.count)
+            let rounded = (mean * 1000).rounded() / 1000
+            w.double("mean", rounded.isFinite ? rounded : mean)
         }
         w.int("ok", Int64(window.real.count))
         w.int("corrected", Int64(window.count(.corrected)))

@@ -29,7 +29,6 @@ struct Arguments {
         "usage: fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--avoid-open-findings | --finding F] | --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--verbose]"
 
     init(_ args: [String]) throws(UsageError) {
-        defer { if ownWindows && !measurements { measurements = true } }
         var i = 0
         func value() throws(UsageError) -> String {
             i += 1
@@ -64,7 +63,7 @@ struct Arguments {
 
     func scenario(_ seed: UInt64) -> Scenario {
         var s = finding.map { Scenario.aimed(at: $0, seed: seed) } ?? Scenario.drawn(seed: seed)
-        if measurements { s = s.withMeasurements(seed: seed) }
+        if measurements || ownWindows { s = s.withMeasurements(seed: seed) }
         if ownWindows { s = s.withMeasurementWindows(seed: seed) }
         if avoidOpenFindings { s = s.avoidingOpenFindings() }
         if let steps { s.steps = steps }

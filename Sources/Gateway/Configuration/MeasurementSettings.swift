@@ -16,10 +16,7 @@ enum MeasurementSettings {
     /// `key` split into the measurement's name (as written) and its setting (normalised); nil
     /// for a key that is not a measurement's.
     static func split(_ key: String) -> (name: String, setting: String)? {
-        guard key.lowercased().hasPrefix(prefix) else { return nil }
-        let rest = key.dropFirst(prefix.count)
-        guard let dot = rest.lastIndex(of: ".") else { return (String(rest), "") }
-        return (String(rest[..<dot]), ConfigurationLoader.normalise(String(rest[rest.index(after: dot)...])))
+        SettingSource.splitKeyed(key, prefix: prefix).map { ($0.head, $0.setting) }
     }
 
     static func normalised(_ key: String) -> String? { split(key).map { prefix + $0.name + "." + $0.setting } }
@@ -41,7 +38,7 @@ enum MeasurementSettings {
         }
         var partial: [String: Partial] = [:]
         let given = values.compactMap { key, value in split(key).map { (key: key, parts: $0, raw: value.0, source: value.1) } }
-        for entry in given.sorted(by: { (line($0.source), $0.key) < (line($1.source), $1.key) }) {
+        for entry in given.sorted(by: { ($0.source.fileLine, $0.key) < ($1.source.fileLine, $1.key) }) {
             func fail(_ problem: String) -> ConfigurationError {
                 ConfigurationError(setting: entry.key, value: entry.raw, problem: problem, source: entry.source)
             }
@@ -59,7 +56,7 @@ enum MeasurementSettings {
             guard settings.contains(entry.parts.setting) else {
                 throw fail("`\(entry.parts.setting)` is not a measurement setting (these are: \(settings.joined(separator: ", ")))")
             }
-            var p = partial[name] ?? Partial(firstLine: line(entry.source), key: entry.key)
+            var p = partial[name] ?? Partial(firstLine: entry.source.fileLine, key: entry.key)
             if entry.parts.setting == "unit" {
                 let unit = entry.raw.trimmingCharacters(in: .whitespaces)
                 guard (1...16).contains(unit.count), !unit.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" }) else {
@@ -131,11 +128,6 @@ enum MeasurementSettings {
             }
         }
         c.engine.measurements = measurements.isEmpty ? nil : measurements
-    }
-
-    private static func line(_ source: SettingSource) -> Int {
-        if case .file(_, let line?) = source { return line }
-        return 0
     }
 
     /// The measurements as config file lines (`config show`, the start-up summary, a reload's diff).

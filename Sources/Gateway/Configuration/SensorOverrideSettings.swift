@@ -19,10 +19,7 @@ enum SensorOverrideSettings {
     /// `key` as the config file spells it, split into its pattern (kept as written: ids are
     /// case-sensitive) and setting (normalised); nil for a key that is not a per-sensor one.
     static func split(_ key: String) -> (pattern: String, setting: String)? {
-        guard key.lowercased().hasPrefix(prefix) else { return nil }
-        let rest = key.dropFirst(prefix.count)
-        guard let dot = rest.lastIndex(of: ".") else { return (String(rest), "") }
-        return (String(rest[..<dot]), ConfigurationLoader.normalise(String(rest[rest.index(after: dot)...])))
+        SettingSource.splitKeyed(key, prefix: prefix).map { ($0.head, $0.setting) }
     }
 
     /// The key with its setting normalised and its pattern as written (`/temperature` dropped:
@@ -41,7 +38,7 @@ enum SensorOverrideSettings {
     static func apply(_ values: [String: (String, SettingSource)], to c: inout GatewayConfiguration) throws(ConfigurationError) {
         var overrides: [String: (override: SensorOverride, firstLine: Int, key: String)] = [:]
         let given = values.compactMap { key, value in split(key).map { (key: key, parts: $0, raw: value.0, source: value.1) } }
-        for entry in given.sorted(by: { (line($0.source), $0.key) < (line($1.source), $1.key) }) {
+        for entry in given.sorted(by: { ($0.source.fileLine, $0.key) < ($1.source.fileLine, $1.key) }) {
             func fail(_ problem: String) -> ConfigurationError {
                 ConfigurationError(setting: entry.key, value: entry.raw, problem: problem, source: entry.source)
             }
@@ -68,7 +65,7 @@ enum SensorOverrideSettings {
                 throw fail((error as? Setting.Problem)?.message ?? "\(error)")
             }
             let name = pattern.text + (stream.map { "/" + $0 } ?? "")
-            var o = overrides[name] ?? (SensorOverride(pattern: pattern, measurement: stream), line(entry.source), entry.key)
+            var o = overrides[name] ?? (SensorOverride(pattern: pattern, measurement: stream), entry.source.fileLine, entry.key)
             switch entry.parts.setting {
             case "valid-min": o.override.validMin = scratch.engine.validMin
             case "valid-max": o.override.validMax = scratch.engine.validMax
@@ -101,6 +98,10 @@ enum SensorOverrideSettings {
         c.engine.sensorOverrides = ordered.isEmpty ? nil : ordered.map(\.override)
     }
 
+    /// The measurement a per-sensor key names after its pattern's `/` (nil: temperature, or not
+    /// a per-sensor key).
+    static func measurement(ofKey key: String) -> String? { split(key).flatMap { splitMeasurement($0.pattern).measurement } }
+
     /// A key's pattern part split at its `/` into the sensor pattern and the measurement named
     /// after it (nil when none is: temperature).
     private static func splitMeasurement(_ text: String) -> (pattern: String, measurement: String?) {
@@ -112,11 +113,6 @@ enum SensorOverrideSettings {
     /// measurement than temperature.
     static func name(_ override: SensorOverride) -> String {
         override.pattern.text + (override.measurement.map { "/" + $0 } ?? "")
-    }
-
-    private static func line(_ source: SettingSource) -> Int {
-        if case .file(_, let line?) = source { return line }
-        return 0
     }
 
     /// The overrides as config file lines (`config show`, the start-up summary, a reload's diff).

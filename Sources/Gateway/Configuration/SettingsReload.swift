@@ -45,6 +45,24 @@ public enum SettingsReload {
     /// Settings applied by binding the HTTP endpoint anew.
     public static let rebindSettings: Set<String> = ["http"]
 
+    /// The config file lines (`sensor.*`, `measurement.*`) that differ between `old` and `new`,
+    /// each named in `changes` and counted as applied or, when `isLive` says not, restart-only.
+    private static func diff(
+        _ old: [(name: String, value: String)], _ new: [(name: String, value: String)], _ changes: inout Logger.Metadata, _ outcome: inout Outcome,
+        isLive: (String) -> Bool
+    ) {
+        let (before, after) = (Dictionary(old, uniquingKeysWith: { a, _ in a }), Dictionary(new, uniquingKeysWith: { a, _ in a }))
+        for name in Set(before.keys).union(after.keys).sorted() where before[name] != after[name] {
+            let live = isLive(name)
+            changes[name] = "\(before[name] ?? "(unset)") -> \(after[name] ?? "(unset)")\(live ? "" : " (after a restart)")"
+            if live {
+                outcome.applied.append(name)
+            } else {
+                outcome.restartOnly.append(name)
+            }
+        }
+    }
+
     /// Applies `reloaded` to the running gateway through `live`, logging each change.
     @discardableResult
     public static func apply(_ reloaded: GatewayConfiguration, live: LiveSettings, logLevel: LiveLogLevel, logger: Logger) -> Outcome {
@@ -67,43 +85,16 @@ public enum SettingsReload {
         }
         // Per-sensor settings (`sensor.<pattern>.<setting>`) apply on a reload, as the engine's do,
         // except those of a measurement being added or removed: they follow it at the restart.
-        let (oldLines, newLines) = (SensorOverrideSettings.lines(running.engine.sensorOverrides), SensorOverrideSettings.lines(reloaded.engine.sensorOverrides))
-        if oldLines.map({ "\($0.name)=\($0.value)" }) != newLines.map({ "\($0.name)=\($0.value)" }) {
-            let old = Dictionary(oldLines, uniquingKeysWith: { a, _ in a })
-            let new = Dictionary(newLines, uniquingKeysWith: { a, _ in a })
-            let both = Set((running.engine.measurements ?? []).map(\.name)).intersection((reloaded.engine.measurements ?? []).map(\.name))
-            for name in Set(old.keys).union(new.keys).sorted() where old[name] != new[name] {
-                let measurement = SensorOverrideSettings.split(name).flatMap { $0.pattern.split(separator: "/").dropFirst().first.map(String.init) }
-                let live = measurement.map { both.contains($0) } ?? true
-                changes[name] = "\(old[name] ?? "(unset)") -> \(new[name] ?? "(unset)")\(live ? "" : " (after a restart)")"
-                if live {
-                    outcome.applied.append(name)
-                } else {
-                    outcome.restartOnly.append(name)
-                }
-            }
-        }
-        // A measurement's unit, range and fill apply live; adding or removing one changes what is
-        // subscribed: that takes a restart.
-        let (oldMeasurements, newMeasurements) = (
-            MeasurementSettings.lines(running.engine.measurements), MeasurementSettings.lines(reloaded.engine.measurements)
-        )
-        if oldMeasurements.map({ "\($0.name)=\($0.value)" }) != newMeasurements.map({ "\($0.name)=\($0.value)" }) {
-            let old = Dictionary(oldMeasurements, uniquingKeysWith: { a, _ in a })
-            let new = Dictionary(newMeasurements, uniquingKeysWith: { a, _ in a })
-            let (oldNames, newNames) = (Set((running.engine.measurements ?? []).map(\.name)), Set((reloaded.engine.measurements ?? []).map(\.name)))
-            for name in Set(old.keys).union(new.keys).sorted() where old[name] != new[name] {
-                let declared =
-                    MeasurementSettings.split(name).map {
-                        oldNames.contains($0.name) && newNames.contains($0.name) && $0.setting != "aggregate-window-s"
-                    } ?? false
-                changes[name] = "\(old[name] ?? "(unset)") -> \(new[name] ?? "(unset)")\(declared ? "" : " (after a restart)")"
-                if declared {
-                    outcome.applied.append(name)
-                } else {
-                    outcome.restartOnly.append(name)
-                }
-            }
+        let (oldNames, newNames) = (Set((running.engine.measurements ?? []).map(\.name)), Set((reloaded.engine.measurements ?? []).map(\.name)))
+        let bothDeclare = oldNames.intersection(newNames)
+        diff(
+            SensorOverrideSettings.lines(running.engine.sensorOverrides), SensorOverrideSettings.lines(reloaded.engine.sensorOverrides),
+            &changes, &outcome
+        ) { key in SensorOverrideSettings.measurement(ofKey: key).map { bothDeclare.contains($0) } ?? true }
+        // A declared measurement's settings apply live but its aggregate window (a topic level);
+        // adding or removing one changes what is subscribed: that takes a restart.
+        diff(MeasurementSettings.lines(running.engine.measurements), MeasurementSettings.lines(reloaded.engine.measurements), &changes, &outcome) {
+            key in MeasurementSettings.split(key).map { bothDeclare.contains($0.name) && $0.setting != "aggregate-window-s" } ?? false
         }
         if outcome.levelChanged {
             let change: Logger.Metadata = ["from": "\(logLevel.level)", "to": "\(reloaded.logLevel)"]

@@ -61,7 +61,7 @@ extension EngineConfiguration {
     /// The position in `sensorOverrides` of the override naming `sensorID`'s stream of
     /// `measurement` (nil: temperature); the first, though the configuration refuses patterns
     /// that overlap; nil when none does.
-    public func overrideIndex(for sensorID: String, measurement: String?) -> Int? {
+    func overrideIndex(for sensorID: String, measurement: String?) -> Int? {
         sensorOverrides?.firstIndex { $0.measurement == measurement && $0.pattern.matches(sensorID) }
     }
 }

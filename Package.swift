@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Recovery", targets: ["Recovery"]),
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "CompactCoding", targets: ["CompactCoding"]),
+        .library(name: "Sparkplug", targets: ["Sparkplug"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +36,10 @@ let package = Package(
         // swift-atomics already come with Hummingbird; this adds one small package).
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // Sparkplug B payloads (docs/SPARKPLUG.md): the runtime library only; the code generated
+        // from sparkplug_b.proto is committed (scripts/generate-sparkplug.sh), so no protoc
+        // plugin is built.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -49,7 +54,11 @@ let package = Package(
         .target(name: "DeterministicRandom", swiftSettings: strict),
         // The interface's vocabulary (topics, broker URLs), shared by the gateway, the simulator and the tests.
         .target(name: "Wire", swiftSettings: strict),
-        .target(name: "Recovery", dependencies: ["DeterministicRandom", "Wire"], swiftSettings: strict),
+        // Sparkplug B topics and payloads (protobuf): reading and writing them, no state.
+        .target(
+            name: "Sparkplug", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")], exclude: ["Generated/sparkplug_b.proto"],
+            swiftSettings: strict),
+        .target(name: "Recovery", dependencies: ["DeterministicRandom", "Wire", "Sparkplug"], swiftSettings: strict),
         // CRC-32C with the CPU's instructions when it has them (the journal checks every record).
         .target(name: "CCRC32C"),
         // glibc's allocator told to keep less freed memory (resident size follows the live heap).
@@ -60,7 +69,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "MQTT", "Recovery", "Journal", "Wire", "CompactCoding", "Waiting",
+                "MQTT", "Recovery", "Journal", "Wire", "CompactCoding", "Waiting", "Sparkplug",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -102,8 +111,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict),
+        .testTarget(name: "SparkplugTests", dependencies: ["Sparkplug"], swiftSettings: strict),
         .testTarget(name: "CompactCodingTests", dependencies: ["CompactCoding", "DeterministicRandom"], swiftSettings: strict),
-        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DeterministicRandom", "Wire"], swiftSettings: strict),
+        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DeterministicRandom", "Wire", "Sparkplug"], swiftSettings: strict),
         .executableTarget(name: "JournalCrashHelper", dependencies: ["Journal"], path: "Tests/JournalCrashHelper", swiftSettings: strict),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "DeterministicRandom"], swiftSettings: strict),
         .testTarget(

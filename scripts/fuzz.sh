@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the payload parser and the recovery engine with libFuzzer (Swift's -sanitize=fuzzer,
+# Fuzzes the payload parser, the recovery engine and the Sparkplug B decoder with libFuzzer (Swift's -sanitize=fuzzer,
 # with AddressSanitizer), starting from the seed corpus in Tests/Fuzz/corpus.
 #
 #   scripts/fuzz.sh [SECONDS]     each target runs SECONDS (default 60); CI runs a short form
@@ -23,14 +23,24 @@ quiet swiftc "${flags[@]}" -emit-library -static -module-name DeterministicRando
 quiet swiftc "${flags[@]}" -emit-library -static -module-name Wire \
     -emit-module-path "$out/Wire.swiftmodule" -o "$out/libWire.a" \
     $(find Sources/Wire -name '*.swift' | sort)
+# Sparkplug B payloads: swift-protobuf's runtime (from the resolved checkout; not instrumented,
+# not fuzzed itself, and built without optimisation: with them it took minutes) and the module.
+protobuf=.build/checkouts/swift-protobuf/Sources/SwiftProtobuf
+[[ -d $protobuf ]] || swift package resolve
+quiet swiftc -parse-as-library -Onone -swift-version 6 -enable-upcoming-feature ExistentialAny -package-name swift_protobuf -emit-library -static -module-name SwiftProtobuf \
+    -emit-module-path "$out/SwiftProtobuf.swiftmodule" -o "$out/libSwiftProtobuf.a" \
+    $(find "$protobuf" -name '*.swift' | sort)
+quiet swiftc "${flags[@]}" -emit-library -static -module-name Sparkplug -I "$out" \
+    -emit-module-path "$out/Sparkplug.swiftmodule" -o "$out/libSparkplug.a" \
+    $(find Sources/Sparkplug -name '*.swift' | sort)
 quiet swiftc "${flags[@]}" -emit-library -static -module-name Recovery -I "$out" \
     -emit-module-path "$out/Recovery.swiftmodule" -o "$out/libRecovery.a" \
     $(find Sources/Recovery -name '*.swift' | sort)
 
 status=0
-for target in parser engine; do
+for target in parser engine sparkplug; do
     harness=Tests/Fuzz/$(tr '[:lower:]' '[:upper:]' <<< "${target:0:1}")${target:1}Fuzzer.swift
-    quiet swiftc "${flags[@]}" -I "$out" -L "$out" -lRecovery -lDeterministicRandom -lWire -o "$out/fuzz-$target" "$harness"
+    quiet swiftc "${flags[@]}" -I "$out" -L "$out" -lRecovery -lSparkplug -lSwiftProtobuf -lDeterministicRandom -lWire -o "$out/fuzz-$target" "$harness"
     mkdir -p "$out/corpus/$target"
     log=$out/fuzz-$target.log
     if "$out/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \

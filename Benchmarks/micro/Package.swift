@@ -23,6 +23,7 @@ let package = Package(
                 .product(name: "Recovery", package: "sensor-gateway"),
                 .product(name: "Journal", package: "sensor-gateway"),
                 .product(name: "CompactCoding", package: "sensor-gateway"),
+                .product(name: "Sparkplug", package: "sensor-gateway"),
             ],
             path: "Benchmarks/GatewayMicro",
             swiftSettings: [.swiftLanguageMode(.v6)],

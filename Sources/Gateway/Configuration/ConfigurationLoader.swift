@@ -161,6 +161,12 @@ public enum ConfigurationLoader {
             return ConfigurationError(
                 setting: setting, value: values[setting]?.0 ?? "", problem: problem, source: values[setting]?.1 ?? .flag, conflict: true)
         }
+        let declared = [Topics.defaultMeasurement] + (c.engine.measurements ?? []).map(\.name)
+        if let (metric, measurement) = c.engine.sparkplugMetrics?.sorted(by: { $0.key < $1.key }).first(where: { !declared.contains($0.value) }) {
+            throw fail(
+                "sparkplug-metrics", or: "sparkplug-metrics",
+                "metric `\(metric)` is read as `\(measurement)`, which is not a declared measurement (these are: \(declared.joined(separator: ", ")))")
+        }
         guard c.engine.validMin < c.engine.validMax else {
             throw fail("valid-max", or: "valid-min", "valid-min (\(c.engine.validMin)) must be below valid-max (\(c.engine.validMax))")
         }

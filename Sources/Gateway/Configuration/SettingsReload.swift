@@ -38,6 +38,7 @@ public enum SettingsReload {
     public static let liveSettings: Set<String> = [
         "valid-min", "valid-max", "reorder-window-ms", "late-horizon-s", "max-fill", "fill", "reset-threshold", "stale-factor",
         "future-tolerance-s", "max-sensors", "sensor-retention-s", "csv-columns", "json-fields", "latest", "replay-max-concurrent", "replay-max-window-s",
+        "sparkplug-metrics", "sparkplug-rebirth",
     ]
 
     /// Settings applied by reconnecting both broker connections.

@@ -65,6 +65,20 @@ extension GatewayMetrics {
         metric(
             "sensor_gateway_sensors_evicted_total", .counter,
             "Sensors forgotten at the max-sensors cap to admit a new id (silent a minute, or a few seconds if heard once).", [([], Double(s.counters.evicted))])
+        let sparkplug = s.counters.sparkplug
+        metric(
+            "sensor_gateway_sparkplug_births_total", .counter, "Sparkplug births read (NBIRTH, DBIRTH), by kind.",
+            [([("kind", "node")], Double(sparkplug.nodeBirths)), ([("kind", "device")], Double(sparkplug.deviceBirths))])
+        metric(
+            "sensor_gateway_sparkplug_deaths_total", .counter, "Sparkplug deaths read (NDEATH of the current birth, DDEATH), by kind.",
+            [([("kind", "node")], Double(sparkplug.nodeDeaths)), ([("kind", "device")], Double(sparkplug.deviceDeaths))])
+        metric(
+            "sensor_gateway_sparkplug_rebirth_requests_total", .counter, "Rebirths asked of Sparkplug edge nodes (NCMD Node Control/Rebirth).",
+            [([], Double(sparkplug.rebirthRequests))])
+        metric(
+            "sensor_gateway_sparkplug_metrics_not_read_total", .counter,
+            "Sparkplug metrics not made readings, by reason: not numeric or no measurement mapped (ignored), or null (their place filled as a gap).",
+            [([("reason", "ignored")], Double(sparkplug.metricsIgnored)), ([("reason", "null")], Double(sparkplug.nullMetrics))])
         metric(
             "sensor_gateway_sensors", .gauge, "Sensors tracked, by state.",
             [([("state", "live")], Double(s.sensors.count { !$0.stale })), ([("state", "stale")], Double(s.sensors.count { $0.stale }))])

@@ -30,6 +30,15 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// The measurements besides temperature (`MeasurementDefinition`), in the config file's order; nil
     /// when there are none (optional so that settings from before they existed still decode).
     public var measurements: [MeasurementDefinition]?
+    /// Sparkplug B input (docs/SPARKPLUG.md): the topic filter edge nodes publish under
+    /// (`spBv1.0/#`); nil: off. Restart-only: it is subscribed.
+    public var sparkplugFilter: String?
+    /// Sparkplug metric names and the measurement each is read as (`Temperature` ->
+    /// `temperature`), besides a metric named exactly as a measurement; nil: none.
+    public var sparkplugMetrics: [String: String]?
+    /// Whether the gateway may ask an edge node for a rebirth (`NCMD`, `Node Control/Rebirth`)
+    /// when it cannot read its data; nil: it may not.
+    public var sparkplugRebirth: Bool?
     /// Set only in the settings one measurement's streams are served with
     /// (`applying(_: MeasurementDefinition)`): the measurement, for their topics and payloads.
     var stream: MeasurementDefinition? {
@@ -92,6 +101,7 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
         c.maxPayloadBytes = running.maxPayloadBytes
         c.aggregateWindowMs = running.aggregateWindowMs
         c.maxHeldPerSensor = running.maxHeldPerSensor
+        c.sparkplugFilter = running.sparkplugFilter
         // A measurement both declare takes `self`'s settings but the running aggregate window (a
         // topic level).
         c.measurements = running.measurements.map { kept in
@@ -112,7 +122,7 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// The filters the readings arrive on: `topicPattern`'s (temperature), then each
     /// measurement's (the filter with its last level set to the measurement's name).
     public var readingFilters: [String] {
-        [topicPattern.filter] + (measurements ?? []).compactMap { topicPattern.withLastLevel($0.name)?.filter }
+        [topicPattern.filter] + (measurements ?? []).compactMap { topicPattern.withLastLevel($0.name)?.filter } + (sparkplugFilter.map { [$0] } ?? [])
     }
 
     /// The contract's `<window>` topic level, e.g. `60s`.

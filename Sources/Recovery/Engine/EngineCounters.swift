@@ -14,6 +14,8 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     public var futureCheckSkipped = 0
     /// Cleaned messages by quality, resend requests and rate-limited fills.
     public var output = OutputTotals()
+    /// The Sparkplug input's births, deaths, rebirth requests and metrics not read.
+    public var sparkplug = SparkplugCounters()
     public init() {}
 
     public init(from decoder: any Decoder) throws {
@@ -27,5 +29,6 @@ public struct EngineCounters: Codable, Sendable, Equatable {
         deadLettersByReason = try c.decodeIfPresent([String: Int].self, forKey: .deadLettersByReason) ?? [:]
         futureCheckSkipped = try c.decodeIfPresent(Int.self, forKey: .futureCheckSkipped) ?? 0
         output = try c.decodeIfPresent(OutputTotals.self, forKey: .output) ?? OutputTotals()
+        sparkplug = try c.decodeIfPresent(SparkplugCounters.self, forKey: .sparkplug) ?? SparkplugCounters()
     }
 }

@@ -12,6 +12,8 @@ extension RecoveryEngine {
         var silence: SilenceQueue?
         /// Where recently forgotten sensors stopped (nil in older snapshots: none).
         var forgotten: ForgottenSensors?
+        /// The Sparkplug edge nodes' births and sequences (nil in older snapshots: none).
+        var sparkplug: SparkplugNodes?
     }
 
     /// One sensor's state, opaque outside the engine.
@@ -22,7 +24,7 @@ extension RecoveryEngine {
     public var snapshotHeader: SnapshotHeader {
         SnapshotHeader(
             configuration: configuration, counters: counters, sensorCount: sensorCount, lastExpirySweep: lastExpirySweep,
-            silence: silence, forgotten: forgotten)
+            silence: silence, forgotten: forgotten, sparkplug: sparkplug.isEmpty ? nil : sparkplug)
     }
 
     public var sensorCount: Int { sensorStates.count }
@@ -39,5 +41,6 @@ extension RecoveryEngine {
         self.init(
             configuration: header.configuration, counters: header.counters, sensors: sensors.map(\.state),
             lastExpirySweep: header.lastExpirySweep, silence: header.silence, forgotten: header.forgotten)
+        sparkplug = header.sparkplug ?? SparkplugNodes()
     }
 }

@@ -1,6 +1,7 @@
 // Over 250 lines: the engine's whole surface (ingest, tick, admission, expiry) in one place; one
 // sensor's decisions are in SensorState.swift, snapshots in RecoveryEngine+Snapshot.swift.
 
+import Sparkplug
 import Wire
 
 /// The recovery engine: a pure, deterministic function from inbound messages and clock ticks to
@@ -11,14 +12,15 @@ import Wire
 /// byte. The whole state is `Codable`, for snapshots the daemon restarts from.
 public struct RecoveryEngine: Codable, Sendable {
     public private(set) var configuration: EngineConfiguration
-    private var sensors: [SensorState] = []
-    private var index: [String: Int] = [:]
+    /// Internal, not private: the Sparkplug path (`RecoveryEngine+Sparkplug.swift`) reaches them.
+    var sensors: [SensorState] = []
+    var index: [String: Int] = [:]
     /// Inbound topic -> sensor index, for topics already matched (rebuilt after a restore).
     private var topicIndex: [String: Int] = [:]
     /// Sensors' next deadlines, so a tick visits only sensors that are due. Derived state:
     /// rebuilt after a restore.
     private var deadlines = DeadlineQueue()
-    public private(set) var counters = EngineCounters()
+    public internal(set) var counters = EngineCounters()
     /// When idle sensors were last looked for (`expireIdleSensors`); nil before the first sensor.
     private(set) var lastExpirySweep: Int64?
     /// Sensors roughly by last receipt, for admission at the `max-sensors` cap.
@@ -29,6 +31,8 @@ public struct RecoveryEngine: Codable, Sendable {
     private var policies = SensorPolicies()
     /// Which topics carry which measurement. Derived state: rebuilt on use.
     private var routes = MeasurementRoutes()
+    /// The Sparkplug edge nodes heard from (`RecoveryEngine+Sparkplug.swift`).
+    var sparkplug = SparkplugNodes()
 
     /// 2025-01-01T00:00:00Z. A receive time earlier than this means the gateway's clock is not set:
     /// the future-tolerance check (`EngineConfiguration.futureToleranceMs`) is skipped for it.
@@ -40,7 +44,7 @@ public struct RecoveryEngine: Codable, Sendable {
     /// long enough for its reading to have been published.
     var oneShotEvictableAfterMs: Int64 { Swift.max(2 * configuration.reorderWindowMs, 5_000) }
 
-    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep, silence, forgotten }
+    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep, silence, forgotten, sparkplug }
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -84,6 +88,9 @@ public struct RecoveryEngine: Codable, Sendable {
         if let known {
             stream = sensors[known].stream
         } else {
+            if configuration.sparkplugFilter != nil, topic.hasPrefix(SparkplugTopic.namespace + "/") {
+                return ingestSparkplug(topic: topic, payload: payload, receivedAt: receivedAt, &out)
+            }
             if routes.isEmpty { routes = MeasurementRoutes(configuration) }
             switch routes.match(topic) {
             case (.sensor(let id), let measurement): stream = StreamName(sensorID: id, measurement: measurement)
@@ -109,6 +116,19 @@ public struct RecoveryEngine: Codable, Sendable {
             deadLetter(reason, dlqTopic, topic, payload, receivedAt, &out, sensor: existing ?? tracked(stream, receivedAt))
             return
         }
+        accept(reading, stream, existing: existing, cacheTopic: known == nil ? topic : nil, dlqTopic, topic, payload, receivedAt, &out)
+    }
+
+    /// A parsed reading of `stream` (tracked at `existing`, if it is), from the message `topic`
+    /// and `payload`: checked against the clock, admitted within `max-sensors`, and handed to its
+    /// sensor. `cacheTopic` is remembered as the stream's topic. Returns the sensor's index, nil
+    /// when it was refused before reaching one.
+    @inline(__always)
+    @discardableResult
+    mutating func accept(
+        _ reading: Reading, _ stream: StreamName, existing: Int?, cacheTopic: String?, _ dlqTopic: String, _ topic: String,
+        _ payload: UnsafeBufferPointer<UInt8>, _ receivedAt: Int64, _ out: inout Output
+    ) -> Int? {
         if let tolerance = configuration.futureToleranceMs, reading.ts > receivedAt &+ tolerance {
             // A receive time before `clockFloorMs` is a gateway clock not yet set (a box that boots
             // at 1970 until NTP steps it): every reading would look decades ahead. The check is
@@ -117,7 +137,7 @@ public struct RecoveryEngine: Codable, Sendable {
                 counters.futureCheckSkipped += 1
             } else {
                 deadLetter(.badValue("ts"), dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
-                return
+                return nil
             }
         }
         let i: Int
@@ -126,14 +146,14 @@ public struct RecoveryEngine: Codable, Sendable {
         } else if let limit = configuration.maxSensors, sensors.count >= limit {
             guard let freed = replaceSilentSensor(with: stream, receivedAt, &out) else {
                 deadLetter(.tooManySensors, dlqTopic, topic, payload, receivedAt, &out)
-                return
+                return nil
             }
             i = freed
             hold(&out, to: stream)  // the evicted sensor's settings were held to close it
         } else {
             i = sensorIndex(stream, receivedAt)
         }
-        if known == nil && topicIndex.count < 100_000 { topicIndex[topic] = i }
+        if let cacheTopic, topicIndex.count < 100_000 { topicIndex[cacheTopic] = i }
         let inRange = reading.temperature >= out.configuration.validMin && reading.temperature <= out.configuration.validMax
         defer {
             sensors[i].summary.stampFlagged(at: receivedAt)
@@ -152,6 +172,7 @@ public struct RecoveryEngine: Codable, Sendable {
         case .rateLimited:
             deadLetter(.rateLimited, dlqTopic, topic, payload, receivedAt, &out, sensor: i)
         }
+        return i
     }
 
     /// Convenience for callers holding an array.
@@ -414,7 +435,7 @@ public struct RecoveryEngine: Codable, Sendable {
         topicIndex = [:]  // refills as topics are seen again, matched with the new filter
     }
 
-    private mutating func noteDeadline(_ i: Int) {
+    mutating func noteDeadline(_ i: Int) {
         rebuildDeadlinesIfNeeded()
         guard sensors[i].measurement == nil else { return noteMeasurementDeadline(i) }
         deadlines.note(i, sensors[i].nextDeadline(configuration))
@@ -458,7 +479,7 @@ public struct RecoveryEngine: Codable, Sendable {
 
     /// Serves `stream` with its own settings next: its measurement's, its override's, or the
     /// engine's. Costs nothing when there are neither measurements nor overrides.
-    private mutating func hold(_ out: inout Output, to stream: StreamName) {
+    mutating func hold(_ out: inout Output, to stream: StreamName) {
         guard configuration.sensorOverrides?.isEmpty == false || configuration.measurements?.isEmpty == false else { return }
         out.hold(to: policies.configuration(for: stream, configuration) ?? configuration)
     }
@@ -536,7 +557,7 @@ public struct RecoveryEngine: Codable, Sendable {
         }
     }
 
-    private mutating func deadLetter(
+    mutating func deadLetter(
         _ reason: RejectionReason, _ dlqTopic: String, _ topic: String,
         _ payload: UnsafeBufferPointer<UInt8>, _ receivedAt: Int64, _ out: inout Output,
         sensor: Int? = nil

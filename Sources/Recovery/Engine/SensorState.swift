@@ -18,6 +18,9 @@ struct SensorState: Codable, Sendable {
     /// The stream's measurement, nil for temperature (`StreamName`).
     let measurement: String?
     private(set) var topics: SensorTopics
+    /// true: a Sparkplug metric's stream, sent no resend requests (`takesNoResendRequests`);
+    /// nil otherwise, so other sensors' saved state is as it was.
+    private(set) var withoutResends: Bool?
     var boot: Int64?
     /// The boot an epoch with a smaller one (a reset or wrapped boot counter) replaced: a
     /// delayed reading of a boot up to it, older than this epoch's readings, is too late, not a
@@ -314,6 +317,21 @@ struct SensorState: Codable, Sendable {
         topics = SensorTopics(sensorID: id, measurement: measurement, configuration: out.configuration)
     }
 
+    /// A Sparkplug metric's stream (`RecoveryEngine+Sparkplug.swift`): no sensor listens on a
+    /// resend topic (its node is asked for a rebirth instead), so gaps are waited for and filled
+    /// unasked.
+    mutating func takesNoResendRequests() {
+        if withoutResends != true { withoutResends = true }
+    }
+
+    /// Its edge node or device announced its death (NDEATH, DDEATH): stale now, not once silent
+    /// for its stale time. What it holds still waits out its window.
+    mutating func markStale(_ out: inout Output) {
+        guard !stale, highestSeen != nil else { return }
+        stale = true
+        out.emit(.sensorState, topics.state, Messages.sensorState(.stale, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
+    }
+
     // MARK: - Epochs
 
     /// Publishes everything the ending epoch still holds, filling its inner gaps now.
@@ -509,6 +527,7 @@ struct SensorState: Codable, Sendable {
     private mutating func requestResend(from: UInt64, to: UInt64?, at now: Int64, _ out: inout Output) {
         if asked == nil { asked = AskedRanges() }
         asked?.add(from: from, to: to, at: now)
+        guard withoutResends != true else { return }
         out.emit(.resendRequest, topics.resend, Messages.resendRequest(from: from, to: to, measurement: measurement ?? Topics.defaultMeasurement))
         summary.output.resendRequests += 1
         out.totals.resendRequests += 1

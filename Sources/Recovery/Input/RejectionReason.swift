@@ -16,6 +16,10 @@ public enum RejectionReason: Error, Sendable, Equatable {
     case tooManySensors
     /// A sender beyond its per-sensor epoch limit.
     case rateLimited
+    /// A Sparkplug message the gateway cannot read (docs/SPARKPLUG.md): `malformed_payload`,
+    /// `bad_topic`, `no_birth` (data from a node or device without a birth), `unknown_metric`
+    /// (a name or alias its birth did not declare).
+    case sparkplug(String)
 
     public var code: String {
         switch self {
@@ -31,6 +35,7 @@ public enum RejectionReason: Error, Sendable, Equatable {
         case .tooLate: "too_late"
         case .tooManySensors: "too_many_sensors"
         case .rateLimited: "rate_limited"
+        case .sparkplug(let what): "sparkplug:\(what)"
         }
     }
 }

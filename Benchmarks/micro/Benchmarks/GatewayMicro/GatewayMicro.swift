@@ -1,5 +1,5 @@
 // The gateway's hot spots, each on its own: what one reading (JSON or CSV; the parser alone too),
-// one new sensor, one idle tick, one snapshot (both ways) and one journal append cost.
+// one Sparkplug B data message (decoded alone, and through the engine), one new sensor, one idle tick, one snapshot (both ways) and one journal append cost.
 // Allocations are the stable figure on a noisy machine (a virtual machine here exposes no
 // instruction counter), so the thresholds checked in
 // (Thresholds/) hold them within 5%; throughput is shown for information only. Nothing here runs
@@ -9,6 +9,7 @@ import CompactCoding
 import Foundation
 import Journal
 import Recovery
+import Sparkplug
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -53,6 +54,22 @@ let benchmarks: @Sendable () -> Void = {
             }
             benchmark.stopMeasurement()
         }
+    }
+
+    // A Sparkplug NDATA of 50 Double metrics by alias, each with its timestamp (about 900
+    // bytes): decoding alone, and through the engine from a node whose birth declared them.
+    // Metrics a second is 50 times the throughput shown (issue 26's target: 500,000 on one core).
+    let sparkplugData = SparkplugBench.data(seq: 1)
+    Benchmark("sparkplug-decode-ndata-50-metrics") { benchmark in
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try SparkplugPayload(decoding: sparkplugData)) }
+        benchmark.stopMeasurement()
+    }
+    Benchmark("sparkplug-ingest-ndata-50-metrics") { benchmark in
+        var bench = SparkplugBench()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { bench.sendNext() }
+        benchmark.stopMeasurement()
     }
 
     // A first reading from an id never seen: state, deadlines, topics.

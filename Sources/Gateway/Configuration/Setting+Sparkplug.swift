@@ -1,0 +1,63 @@
+import Foundation
+import Recovery
+import Sparkplug
+
+/// The Sparkplug B input's settings (docs/SPARKPLUG.md).
+extension Setting {
+    static let sparkplugTopicFilter = Setting(
+        name: "sparkplug-topic-filter",
+        help: "Read Sparkplug B edge nodes publishing under this filter (spBv1.0/# for every group; empty: off). Restart-only.",
+        valueName: "filter",
+        apply: { raw, c in
+            let filter = raw.trimmingCharacters(in: .whitespaces)
+            if filter.isEmpty {
+                c.engine.sparkplugFilter = nil
+                return
+            }
+            guard filter.hasPrefix(SparkplugTopic.namespace + "/"), isTopicFilter(filter) else {
+                throw Problem("expected a topic filter under \(SparkplugTopic.namespace)/ (spBv1.0/# or spBv1.0/<group>/#)")
+            }
+            c.engine.sparkplugFilter = filter
+        }, show: { $0.engine.sparkplugFilter ?? "" })
+
+    static let sparkplugMetrics = Setting(
+        name: "sparkplug-metrics",
+        help:
+            "Sparkplug metric names and the measurement each is read as (Temperature=temperature, Line/RH=humidity); a metric named as a measurement needs no entry.",
+        valueName: "metric=measurement,...",
+        apply: { raw, c in
+            var map: [String: String] = [:]
+            for entry in raw.split(separator: ",") {
+                let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw Problem("expected metric=measurement, got `\(entry)`") }
+                guard map[parts[0]] == nil else { throw Problem("metric `\(parts[0])` named twice") }
+                if let other = map.first(where: { $0.value == parts[1] }) {
+                    throw Problem("`\(other.key)` and `\(parts[0])` both read as \(parts[1]): one metric per measurement")
+                }
+                map[parts[0]] = parts[1]
+            }
+            c.engine.sparkplugMetrics = map.isEmpty ? nil : map
+        }, show: { c in (c.engine.sparkplugMetrics ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") })
+
+    static let sparkplugRebirth = Setting(
+        name: "sparkplug-rebirth",
+        help: "Ask an edge node for a rebirth (NCMD Node Control/Rebirth, at most every 10 s) when its data cannot be read without one.",
+        valueName: "on|off",
+        apply: { raw, c in
+            switch raw.trimmingCharacters(in: .whitespaces) {
+            case "on": c.engine.sparkplugRebirth = true
+            case "off": c.engine.sparkplugRebirth = nil
+            default: throw Problem("expected on or off")
+            }
+        }, show: { $0.engine.sparkplugRebirth == true ? "on" : "off" })
+
+    /// Whether `filter` is an MQTT topic filter: `+` and `#` only as whole levels, `#` last.
+    static func isTopicFilter(_ filter: String) -> Bool {
+        let levels = filter.split(separator: "/", omittingEmptySubsequences: false)
+        for (i, level) in levels.enumerated() {
+            if level.contains("#") && (level != "#" || i != levels.count - 1) { return false }
+            if level.contains("+") && level != "+" { return false }
+        }
+        return true
+    }
+}

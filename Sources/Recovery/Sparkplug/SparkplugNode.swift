@@ -1,0 +1,77 @@
+import Sparkplug
+
+/// What the gateway knows of one edge node since its last NBIRTH (Sparkplug 3.0 sections 7.1-7.3):
+/// the epoch its streams are in, its message sequence, the metrics its births declared (names,
+/// aliases, datatypes) and each metric's seqs. Saved in the engine's snapshot, so a restart
+/// reads data messages by alias without a rebirth.
+struct SparkplugNode: Codable, Sendable {
+    /// The engine epoch (`boot`) of the node's streams: a new NBIRTH starts a new one.
+    private(set) var boot: Int64
+    /// The NBIRTH's `bdSeq` metric; an NDEATH with another one is an older session's.
+    private(set) var bdSeq: UInt64?
+    /// The NBIRTH payload's timestamp, to know the same birth delivered twice.
+    private(set) var birthTimestamp: UInt64?
+    private(set) var sequence: SparkplugSequence
+    /// Declared metrics by key (`metricKey`), and aliases to keys.
+    private var metrics: [String: SparkplugDataType] = [:]
+    private var aliases: [UInt64: String] = [:]
+    /// Devices that have a DBIRTH since the NBIRTH and no DDEATH after it.
+    private(set) var liveDevices: Set<String> = []
+    private var slots: [String: SparkplugSlots] = [:]
+    /// When a rebirth was last asked of it (journal time), for the rate limit.
+    var lastRebirthRequest: Int64?
+    /// An NDEATH of this birth arrived.
+    var dead = false
+
+    /// The most metrics one node may declare (births beyond it are refused): the registry is
+    /// bounded whatever an edge node sends.
+    static let maxMetrics = 10_000
+
+    init(boot: Int64, bdSeq: UInt64?, birthTimestamp: UInt64?, birthSeq: UInt64) {
+        self.boot = boot
+        self.bdSeq = bdSeq
+        self.birthTimestamp = birthTimestamp
+        sequence = SparkplugSequence(birthSeq: birthSeq)
+    }
+
+    /// A metric's key: its device (empty for the node's own) and name, apart by a character
+    /// neither can hold in a topic or a name the gateway accepts.
+    static func metricKey(device: String?, name: String) -> String { (device ?? "") + "\u{1F}" + name }
+
+    /// Records a birth's metric; false when the node already declares `maxMetrics`.
+    mutating func declare(device: String?, name: String, alias: UInt64?, datatype: SparkplugDataType) -> Bool {
+        let key = Self.metricKey(device: device, name: name)
+        if metrics[key] == nil && metrics.count >= Self.maxMetrics { return false }
+        metrics[key] = datatype
+        if let alias { aliases[alias] = key }
+        return true
+    }
+
+    /// A data message's metric, by name or alias: its key and datatype as the birth declared;
+    /// nil when the birth did not declare it (or declared it for another device).
+    func resolve(_ metric: SparkplugMetric, device: String?) -> (key: String, name: String, datatype: SparkplugDataType)? {
+        let key: String
+        if let name = metric.name {
+            key = Self.metricKey(device: device, name: name)
+        } else if let alias = metric.alias, let aliased = aliases[alias] {
+            key = aliased
+        } else {
+            return nil
+        }
+        let prefix = (device ?? "") + "\u{1F}"
+        guard key.hasPrefix(prefix), let datatype = metrics[key] else { return nil }
+        return (key, String(key.dropFirst(prefix.count)), datatype)
+    }
+
+    mutating func deviceBorn(_ device: String) { liveDevices.insert(device) }
+    mutating func deviceDied(_ device: String) { liveDevices.remove(device) }
+
+    /// The seq of metric `key`'s reading in the message at counter `c` (`SparkplugSlots`).
+    mutating func seq(of key: String, at c: Int64) -> UInt64? {
+        var s = slots[key] ?? SparkplugSlots(birth: sequence.birth)
+        defer { slots[key] = s }
+        return s.seq(at: c, sequence)
+    }
+
+    mutating func accept(_ c: Int64) { sequence.accept(c) }
+}

@@ -1,0 +1,59 @@
+/// The Sparkplug edge nodes the engine has heard from, by `<group>/<edge node>`, and when each was
+/// last asked for a rebirth. Part of the engine's state (and snapshot).
+struct SparkplugNodes: Codable, Sendable {
+    var nodes: [String: SparkplugNode] = [:]
+    /// When a node without a birth was last asked for one (journal time); entries older than
+    /// the rate limit's interval are dropped when it grows.
+    var rebirthAsked: [String: Int64] = [:]
+
+    var isEmpty: Bool { nodes.isEmpty && rebirthAsked.isEmpty }
+
+    /// The shortest time between two rebirth requests to one node: a node that cannot be read
+    /// is asked again after this, not for each message.
+    static let rebirthIntervalMs: Int64 = 10_000
+
+    /// Whether a rebirth may be asked of `node` at `now`; if so, the request is recorded.
+    mutating func mayAskRebirth(_ node: String, at now: Int64, cap: Int) -> Bool {
+        if let last = nodes[node]?.lastRebirthRequest ?? rebirthAsked[node], now - last < Self.rebirthIntervalMs, now >= last {
+            return false
+        }
+        if nodes[node] != nil {
+            nodes[node]?.lastRebirthRequest = now
+        } else {
+            if rebirthAsked.count >= cap { rebirthAsked = rebirthAsked.filter { now - $0.value < Self.rebirthIntervalMs } }
+            guard rebirthAsked.count < cap else { return false }
+            rebirthAsked[node] = now
+        }
+        return true
+    }
+}
+
+/// What the Sparkplug input did besides readings, for `/metrics` and the status page.
+public struct SparkplugCounters: Codable, Sendable, Equatable {
+    public var nodeBirths = 0
+    public var deviceBirths = 0
+    public var nodeDeaths = 0
+    public var deviceDeaths = 0
+    public var rebirthRequests = 0
+    /// Metrics not made streams: not numeric (booleans, strings, ...), or no measurement is
+    /// mapped to their name.
+    public var metricsIgnored = 0
+    /// Metrics with `is_null`: no reading (their place is a gap, filled as one).
+    public var nullMetrics = 0
+    /// Host `STATE` and command messages seen under the filter (other hosts' traffic, not data).
+    public var otherMessages = 0
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        nodeBirths = try c.decodeIfPresent(Int.self, forKey: .nodeBirths) ?? 0
+        deviceBirths = try c.decodeIfPresent(Int.self, forKey: .deviceBirths) ?? 0
+        nodeDeaths = try c.decodeIfPresent(Int.self, forKey: .nodeDeaths) ?? 0
+        deviceDeaths = try c.decodeIfPresent(Int.self, forKey: .deviceDeaths) ?? 0
+        rebirthRequests = try c.decodeIfPresent(Int.self, forKey: .rebirthRequests) ?? 0
+        metricsIgnored = try c.decodeIfPresent(Int.self, forKey: .metricsIgnored) ?? 0
+        nullMetrics = try c.decodeIfPresent(Int.self, forKey: .nullMetrics) ?? 0
+        otherMessages = try c.decodeIfPresent(Int.self, forKey: .otherMessages) ?? 0
+    }
+}

@@ -1,0 +1,65 @@
+/// One edge node's message sequence in its current birth (Sparkplug 3.0 section 6.4.2: `seq`
+/// 0-255, wrapping, across all of the node's NBIRTH, DBIRTH, NDATA, DDATA and DDEATH): the
+/// wrapped numbers unwrapped into a counter that keeps growing, and which of the last 256
+/// counters arrived, so a duplicate is known and a missing message can be waited for.
+struct SparkplugSequence: Codable, Sendable, Equatable {
+    /// How many counters back a message can still be placed: a seq names one of 256 positions,
+    /// so further back it would be read as a message ahead.
+    static let window: Int64 = 256
+
+    /// The counter of the node's birth (its `seq`, 0-255).
+    private(set) var birth: Int64
+    /// The highest counter that arrived.
+    private(set) var highest: Int64
+    /// Bit `c % 256` set: counter `c`, within `window` of `highest`, arrived.
+    private var seen: [UInt64]
+
+    init(birthSeq: UInt64) {
+        birth = Int64(birthSeq & 0xFF)
+        highest = birth
+        seen = [0, 0, 0, 0]
+        mark(birth)
+    }
+
+    /// Where a message with `seq` goes.
+    enum Placement: Equatable {
+        /// A counter not seen before (ahead of `highest`, or a late one within the window).
+        case new(Int64)
+        case duplicate
+        /// Before the birth, or further back than the window: it cannot be placed.
+        case tooOld
+    }
+
+    /// Places `seq` (its low 8 bits) relative to the highest counter: up to 128 ahead, else behind.
+    func place(_ seq: UInt64) -> Placement {
+        let d = (Int64(seq & 0xFF) - highest) & 0xFF
+        let c = d <= 128 ? highest + d : highest - (256 - d)
+        if c < birth || c <= highest - Self.window { return .tooOld }
+        return isSeen(c) ? .duplicate : .new(c)
+    }
+
+    /// Records counter `c` (from `place`) as arrived.
+    mutating func accept(_ c: Int64) {
+        if c > highest {
+            // Positions that now stand for new counters start unseen.
+            var n = highest + 1
+            while n <= c && n <= highest + Self.window {
+                clear(n)
+                n += 1
+            }
+            highest = c
+        }
+        mark(c)
+    }
+
+    /// Whether counter `c` arrived. Counters ahead of `highest` have not; those before the birth
+    /// or the window count as arrived (nothing can still come for them).
+    func isSeen(_ c: Int64) -> Bool {
+        guard c <= highest else { return false }
+        guard c > highest - Self.window, c >= birth else { return true }
+        return seen[Int((c & 0xFF) >> 6)] & (1 << UInt64(c & 63)) != 0
+    }
+
+    private mutating func mark(_ c: Int64) { seen[Int((c & 0xFF) >> 6)] |= 1 << UInt64(c & 63) }
+    private mutating func clear(_ c: Int64) { seen[Int((c & 0xFF) >> 6)] &= ~(1 << UInt64(c & 63)) }
+}

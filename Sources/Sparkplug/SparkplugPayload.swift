@@ -1,0 +1,82 @@
+/// A Sparkplug B payload (Sparkplug 3.0 section 6.4), reduced to what the gateway uses: the
+/// message's time and seq and, per metric, its name or alias, time, datatype and value. Other
+/// fields (metadata, properties other than quality, templates, data sets) are not kept.
+public struct SparkplugPayload: Sendable, Equatable {
+    /// Milliseconds since the epoch (UTC), when the edge node sent it.
+    public var timestamp: UInt64?
+    /// 0-255 per edge node, across all of its births and data messages (section 6.4.2).
+    public var seq: UInt64?
+    public var metrics: [SparkplugMetric]
+
+    public init(timestamp: UInt64? = nil, seq: UInt64? = nil, metrics: [SparkplugMetric] = []) {
+        self.timestamp = timestamp
+        self.seq = seq
+        self.metrics = metrics
+    }
+}
+
+/// One metric of a payload (section 6.4.4).
+public struct SparkplugMetric: Sendable, Equatable {
+    /// Given in births; data messages may give only the alias.
+    public var name: String?
+    public var alias: UInt64?
+    /// Milliseconds since the epoch (UTC) when the value was taken.
+    public var timestamp: UInt64?
+    /// Given in births; nil in data messages that leave it out.
+    public var datatype: SparkplugDataType?
+    public var value: SparkplugValue
+    /// The `Quality` property Ignition and Sparkplug 3.0 hosts use (192 good, 64 uncertain, 0 bad).
+    public var quality: Int32?
+
+    public init(
+        name: String? = nil, alias: UInt64? = nil, timestamp: UInt64? = nil, datatype: SparkplugDataType? = nil, value: SparkplugValue,
+        quality: Int32? = nil
+    ) {
+        self.name = name
+        self.alias = alias
+        self.timestamp = timestamp
+        self.datatype = datatype
+        self.value = value
+        self.quality = quality
+    }
+}
+
+/// A metric's value as read: its own field (section 6.4.4's `value` oneof) before the datatype
+/// says how to read it (`SparkplugMetric.number`).
+public enum SparkplugValue: Sendable, Equatable {
+    /// `int_value`: Int8-32 and UInt8-32 (signed ones as their two's complement).
+    case int(UInt32)
+    /// `long_value`: Int64, UInt64 and DateTime.
+    case long(UInt64)
+    case float(Float)
+    case double(Double)
+    case boolean(Bool)
+    case string(String)
+    /// `is_null`: the edge node says it has no value.
+    case null
+    /// Bytes, data sets, templates, an extension, or no value field at all.
+    case other
+}
+
+extension SparkplugMetric {
+    /// The value as one number when `type` is numeric and the value field fits it; nil otherwise
+    /// (a boolean, a string, null, or a field that does not match the type).
+    ///
+    /// Signed integers are read from their low bits, so both encodings in use decode alike: Tahu
+    /// sign-extends an Int8's -1 to 32 bits (0xFFFFFFFF), pysparkplug writes 255.
+    public func number(as type: SparkplugDataType) -> Double? {
+        switch (type, value) {
+        case (.int8, .int(let v)): Double(Int8(truncatingIfNeeded: v))
+        case (.int16, .int(let v)): Double(Int16(truncatingIfNeeded: v))
+        case (.int32, .int(let v)): Double(Int32(bitPattern: v))
+        case (.uint8, .int(let v)): Double(UInt8(truncatingIfNeeded: v))
+        case (.uint16, .int(let v)): Double(UInt16(truncatingIfNeeded: v))
+        case (.uint32, .int(let v)): Double(v)
+        case (.int64, .long(let v)): Double(Int64(bitPattern: v))
+        case (.uint64, .long(let v)): Double(v)
+        case (.float, .float(let v)): v.isFinite ? Double(v) : nil
+        case (.double, .double(let v)): v.isFinite ? v : nil
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import Sparkplug
+import Testing
+
+@testable import Recovery
+
+/// Sparkplug B edge nodes through the engine (docs/SPARKPLUG.md): births declare, data by
+/// alias, the node's seq finds missing messages, deaths mark streams stale.
+@Suite("Sparkplug input in the engine")
+struct SparkplugEngineTests {
+    static let t0: UInt64 = 1_795_660_000_000
+
+    static func harness(rebirth: Bool = true) -> Harness {
+        Harness { c in
+            c.sparkplugFilter = "spBv1.0/#"
+            c.sparkplugMetrics = ["Oven/Temperature": "temperature"]
+            c.sparkplugRebirth = rebirth
+            c.measurements = [MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100)]
+        }
+    }
+
+    /// An NBIRTH of node `Plant1/Line3`: bdSeq, a temperature (alias 1), a humidity (alias 2)
+    /// and a string metric (alias 3).
+    static func nodeBirth(bdSeq: UInt64 = 0, seq: UInt64 = 0, at time: UInt64 = t0) -> [UInt8] {
+        SparkplugPayload(
+            timestamp: time, seq: seq,
+            metrics: [
+                SparkplugMetric(name: "bdSeq", timestamp: time, datatype: .uint64, value: .long(bdSeq)),
+                SparkplugMetric(name: "Oven/Temperature", alias: 1, timestamp: time, datatype: .double, value: .double(52)),
+                SparkplugMetric(name: "humidity", alias: 2, timestamp: time, datatype: .float, value: .float(40)),
+                SparkplugMetric(name: "Label", alias: 3, timestamp: time, datatype: .string, value: .string("line 3")),
+            ]
+        ).serialized()
+    }
+
+    /// An NDATA with seq `seq`, by alias only: temperature and, unless left out, humidity.
+    static func nodeData(seq: UInt64, temperature: Double? = 52.5, humidity: Float? = 41, at time: UInt64) -> [UInt8] {
+        var metrics: [SparkplugMetric] = []
+        if let temperature { metrics.append(SparkplugMetric(alias: 1, timestamp: time, value: .double(temperature))) }
+        if let humidity { metrics.append(SparkplugMetric(alias: 2, timestamp: time, value: .float(humidity))) }
+        return SparkplugPayload(timestamp: time, seq: seq & 0xFF, metrics: metrics).serialized()
+    }
+
+    static let nbirth = "spBv1.0/Plant1/NBIRTH/Line3"
+    static let ndata = "spBv1.0/Plant1/NDATA/Line3"
+
+    /// Summaries of one cleaned topic.
+    static func summary(_ log: [Publication], _ topic: String) -> [String] { log.filter { $0.topic == topic }.summary }
+
+    @Test("a birth and data by alias: each numeric metric its own stream, in order, ok; strings are not read")
+    func birthAndData() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        for seq in 1...3 { h.rawBytes(Self.ndata, Self.nodeData(seq: UInt64(seq), at: Self.t0 + UInt64(seq) * 1000)) }
+        h.advance(5000)
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature") == ["0:ok", "1:ok", "2:ok", "3:ok"])
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/humidity") == ["0:ok", "1:ok", "2:ok", "3:ok"])
+        #expect(h.log.filter { $0.topic == "cleaned/Plant1.Line3/humidity" }.last?.value("humidity") == 41)
+        #expect(h.log.of(.deadLetter).isEmpty)
+        #expect(h.log.of(.resendRequest).isEmpty)
+        #expect(h.engine.counters.sparkplug.nodeBirths == 1)
+        #expect(h.engine.counters.sparkplug.metricsIgnored == 1, "the string metric (bdSeq is the birth's own, no metric to read)")
+    }
+
+    @Test("a missing message is waited for, then filled in each stream it may have carried; arriving late, it restates")
+    func missingMessageFilledThenRestated() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 1000))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 3, at: Self.t0 + 3000))
+        h.advance(5000)
+        h.advance(5000)
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature") == ["0:ok", "1:ok", "2:synthetic", "3:ok"])
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/humidity") == ["0:ok", "1:ok", "2:synthetic", "3:ok"])
+        #expect(h.log.of(.resendRequest).isEmpty, "no sensors/<id>/resend for a node, and no rebirth for a gap")
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 2, temperature: 53, at: Self.t0 + 2000))
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature").last == "2:restated")
+        #expect(h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }.last?.temperature == 53)
+    }
+
+    @Test("report by exception: a message without a metric is no gap in that metric's stream")
+    func reportByException() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 1000))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 2, temperature: nil, at: Self.t0 + 2000))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 3, at: Self.t0 + 3000))
+        h.advance(5000)
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature") == ["0:ok", "1:ok", "2:ok"])
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/humidity") == ["0:ok", "1:ok", "2:ok", "3:ok"])
+    }
+
+    @Test("seq wraps past 255 without a gap; a message sent twice is a duplicate")
+    func wrapAndDuplicate() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        for seq in 1...600 { h.rawBytes(Self.ndata, Self.nodeData(seq: UInt64(seq), at: Self.t0 + UInt64(seq) * 1000)) }
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 600, at: Self.t0 + 600_000))
+        h.advance(5000)
+        let temps = Self.summary(h.log, "cleaned/Plant1.Line3/temperature")
+        #expect(temps.count == 601)
+        #expect(temps.allSatisfy { $0.hasSuffix(":ok") })
+        #expect(h.engine.counters.duplicates == 1)
+    }
+
+    @Test("data before any birth is dead-lettered and a rebirth asked, once per interval; not asked when not allowed")
+    func dataBeforeBirth() throws {
+        var h = Self.harness()
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 5, at: Self.t0))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 6, at: Self.t0 + 1000))
+        let letters = h.log.of(.deadLetter)
+        #expect(letters.map(\.topic) == ["dlq/Plant1.Line3/sparkplug", "dlq/Plant1.Line3/sparkplug"])
+        #expect(letters.map(\.reason) == ["sparkplug:no_birth", "sparkplug:no_birth"])
+        #expect(letters.first?.json["payload_base64"] != nil, "the message kept, not lost")
+        let requests = h.log.of(.resendRequest)
+        #expect(requests.map(\.topic) == ["spBv1.0/Plant1/NCMD/Line3"])
+        let command = try SparkplugPayload(decoding: try #require(requests.first).payload)
+        #expect(command.metrics.map(\.name) == ["Node Control/Rebirth"])
+        #expect(command.metrics.first?.value == .boolean(true))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 7, at: Self.t0), at: h.now + SparkplugNodes.rebirthIntervalMs)
+        #expect(h.log.of(.resendRequest).count == 2, "asked again after the interval")
+
+        var quiet = Self.harness(rebirth: false)
+        quiet.rawBytes(Self.ndata, Self.nodeData(seq: 5, at: Self.t0))
+        #expect(quiet.log.of(.deadLetter).count == 1)
+        #expect(quiet.log.of(.resendRequest).isEmpty)
+    }
+
+    @Test("an alias the birth did not declare: the metric's message is dead-lettered and a rebirth asked; the others are read")
+    func unknownAlias() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        let payload = SparkplugPayload(
+            timestamp: Self.t0 + 1000, seq: 1,
+            metrics: [
+                SparkplugMetric(alias: 1, timestamp: Self.t0 + 1000, value: .double(52.1)),
+                SparkplugMetric(alias: 99, timestamp: Self.t0 + 1000, value: .double(7)),
+            ]
+        ).serialized()
+        h.rawBytes(Self.ndata, payload)
+        h.advance(5000)
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature") == ["0:ok", "1:ok"])
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["sparkplug:unknown_metric"])
+        #expect(h.log.of(.resendRequest).map(\.topic) == ["spBv1.0/Plant1/NCMD/Line3"])
+    }
+
+    @Test("a new NBIRTH starts a new epoch (seqs from 0 again, nothing filled between); the same birth again is a duplicate")
+    func rebirthNewEpoch() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 1000))
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        #expect(h.engine.counters.duplicates == 1)
+        h.advance(5000)
+        h.rawBytes(Self.nbirth, Self.nodeBirth(bdSeq: 1, at: Self.t0 + 10_000))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 11_000))
+        h.advance(5000)
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature") == ["0:ok", "1:ok", "0:ok", "1:ok"])
+        #expect(h.engine.counters.sparkplug.nodeBirths == 2)
+    }
+
+    @Test("an NDEATH of the current birth marks every stream of the node stale at once; an older session's is ignored")
+    func nodeDeath() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth(bdSeq: 4))
+        h.advance(5000)
+        func death(_ bdSeq: UInt64) -> [UInt8] {
+            SparkplugPayload(timestamp: Self.t0, metrics: [SparkplugMetric(name: "bdSeq", datatype: .uint64, value: .long(bdSeq))]).serialized()
+        }
+        h.rawBytes("spBv1.0/Plant1/NDEATH/Line3", death(3))
+        #expect(h.log.of(.sensorState).allSatisfy { $0.json["state"] as? String != "stale" })
+        h.rawBytes("spBv1.0/Plant1/NDEATH/Line3", death(4))
+        let stale = h.log.of(.sensorState).filter { $0.json["state"] as? String == "stale" }.map(\.topic).sorted()
+        #expect(stale == ["gateway/gw/sensors/Plant1.Line3", "gateway/gw/sensors/Plant1.Line3/humidity"])
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 1000))
+        #expect(h.log.of(.deadLetter).last?.reason == "sparkplug:no_birth", "data after a death waits for a birth")
+    }
+
+    @Test("devices: DBIRTH declares, DDATA reads under <group>.<node>.<device>, DDEATH marks only that device stale")
+    func devices() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        let dbirth = SparkplugPayload(
+            timestamp: Self.t0, seq: 1,
+            metrics: [SparkplugMetric(name: "humidity", alias: 10, timestamp: Self.t0, datatype: .int32, value: .int(51))]
+        ).serialized()
+        h.rawBytes("spBv1.0/Plant1/DBIRTH/Line3/Oven1", dbirth)
+        let ddata = SparkplugPayload(
+            timestamp: Self.t0 + 1000, seq: 2, metrics: [SparkplugMetric(alias: 10, timestamp: Self.t0 + 1000, value: .int(UInt32(bitPattern: 53)))]
+        ).serialized()
+        h.rawBytes("spBv1.0/Plant1/DDATA/Line3/Oven1", ddata)
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 3, at: Self.t0 + 1000))
+        h.advance(5000)
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3.Oven1/humidity") == ["0:ok", "1:ok"])
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature") == ["0:ok", "1:ok"], "the device's messages are no gap in the node's")
+        h.rawBytes("spBv1.0/Plant1/DDEATH/Line3/Oven1", SparkplugPayload(timestamp: Self.t0 + 2000, seq: 4).serialized())
+        let stale = h.log.of(.sensorState).filter { $0.json["state"] as? String == "stale" }
+        #expect(stale.count == 1)
+        #expect(stale.first?.topic.contains("Plant1.Line3.Oven1") == true)
+        h.rawBytes("spBv1.0/Plant1/DDATA/Line3/Oven1", ddata)
+        #expect(h.log.of(.deadLetter).last?.reason == "sparkplug:no_birth")
+    }
+
+    @Test("a snapshot keeps births and sequences: data by alias is read after a restore, the gap across it found")
+    func snapshotKeepsBirths() throws {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 1000))
+        h.advance(5000)
+        let header = try JSONDecoder().decode(RecoveryEngine.SnapshotHeader.self, from: JSONEncoder().encode(h.engine.snapshotHeader))
+        let sensors = try (0..<h.engine.sensorCount).map {
+            try JSONDecoder().decode(RecoveryEngine.SensorSnapshot.self, from: JSONEncoder().encode(h.engine.sensorSnapshot(at: $0)))
+        }
+        h.engine = RecoveryEngine(header: header, sensors: sensors)
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 3, at: Self.t0 + 3000))
+        h.advance(5000)
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature") == ["0:ok", "1:ok", "2:synthetic", "3:ok"])
+        #expect(h.log.of(.deadLetter).isEmpty)
+    }
+
+    @Test("what cannot be read is dead-lettered with a reason, never trapped on")
+    func unreadable() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, [0xFF, 0xFF, 0xFF])
+        h.rawBytes("spBv1.0/Plant1/XDATA/Line3", [])
+        h.rawBytes("spBv1.0/Plant 1/NBIRTH/Line3", Self.nodeBirth())
+        h.rawBytes("spBv1.0/STATE/scada", Array("{\"online\":true}".utf8))
+        h.rawBytes("spBv1.0/Plant1/NCMD/Line3", [])
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["sparkplug:malformed_payload", "sparkplug:bad_topic", "invalid_sensor_id"])
+        #expect(h.engine.counters.sparkplug.otherMessages == 2)
+    }
+
+    @Test("without a Sparkplug filter, spBv1.0 topics are no readings (as any unmatched topic)")
+    func offByDefault() {
+        var h = Harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["invalid_sensor_id"])
+        #expect(h.engine.counters.sparkplug.nodeBirths == 0)
+    }
+}

@@ -1,0 +1,43 @@
+import Testing
+
+@testable import Sparkplug
+
+@Suite("Sparkplug payloads")
+struct SparkplugPayloadTests {
+    @Test("what is written reads back: times, seq, names, aliases, datatypes, values, null and quality")
+    func roundTrip() throws {
+        let payload = SparkplugPayload(
+            timestamp: 1_795_660_000_000, seq: 255,
+            metrics: [
+                SparkplugMetric(name: "Temperature", alias: 1, timestamp: 1_795_660_000_001, datatype: .double, value: .double(52.5)),
+                SparkplugMetric(alias: 2, datatype: .int16, value: .int(UInt32(bitPattern: -7)), quality: 64),
+                SparkplugMetric(name: "Running", datatype: .boolean, value: .boolean(true)),
+                SparkplugMetric(name: "Level", datatype: .float, value: .null),
+                SparkplugMetric(name: "Label", datatype: .string, value: .string("oven")),
+            ])
+        let read = try SparkplugPayload(decoding: payload.serialized())
+        #expect(read == payload)
+        #expect(read.metrics[0].number(as: .double) == 52.5)
+        #expect(read.metrics[1].number(as: .int16) == -7)
+        #expect(read.metrics[2].number(as: .boolean) == nil)
+    }
+
+    @Test("signed integers read alike from both encodings in use (sign-extended and of their own width)")
+    func signedIntegers() {
+        #expect(SparkplugMetric(value: .int(0xFFFF_FFFF)).number(as: .int8) == -1)
+        #expect(SparkplugMetric(value: .int(255)).number(as: .int8) == -1)
+        #expect(SparkplugMetric(value: .int(65_535)).number(as: .int16) == -1)
+        #expect(SparkplugMetric(value: .int(255)).number(as: .uint8) == 255)
+        #expect(SparkplugMetric(value: .long(UInt64(bitPattern: -5))).number(as: .int64) == -5)
+        #expect(SparkplugMetric(value: .float(.nan)).number(as: .float) == nil)
+        #expect(SparkplugMetric(value: .double(1)).number(as: .float) == nil, "a value field that does not match its type")
+    }
+
+    @Test("bytes that are not a payload are refused, not trapped on")
+    func garbage() {
+        for bytes: [UInt8] in [[0xFF], [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F], Array(repeating: 0x12, count: 64), Array("{\"seq\":1}".utf8)] {
+            #expect(throws: SparkplugDecodingError.self) { try SparkplugPayload(decoding: bytes) }
+        }
+        #expect((try? SparkplugPayload(decoding: [])) == SparkplugPayload(), "an empty payload is a valid empty message")
+    }
+}

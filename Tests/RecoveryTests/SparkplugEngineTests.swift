@@ -218,6 +218,97 @@ struct SparkplugEngineTests {
         #expect(h.log.of(.deadLetter).isEmpty)
     }
 
+    @Test("more than 128 messages lost (told by the timestamps): the next are read, not taken as duplicates; the loss is filled and flagged")
+    func longLoss() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        for seq in 1...200 { h.rawBytes(Self.ndata, Self.nodeData(seq: UInt64(seq), humidity: nil, at: Self.t0 + UInt64(seq) * 1000)) }
+        for seq in 341...490 { h.rawBytes(Self.ndata, Self.nodeData(seq: UInt64(seq), humidity: nil, at: Self.t0 + UInt64(seq) * 1000)) }
+        h.advance(5000)
+        h.advance(5000)
+        let temps = h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }
+        #expect(h.engine.counters.duplicates == 0)
+        #expect(h.engine.counters.sparkplug.sequenceJumps == 1)
+        #expect(temps.map(\.seq) == Array(0...490))
+        #expect(temps.filter { (201...340).contains($0.seq ?? -1) }.allSatisfy { $0.quality == "synthetic" })
+        #expect(temps.filter { ($0.seq ?? -1) > 340 }.allSatisfy { $0.quality == "ok" })
+        #expect(h.log.of(.resendRequest).map(\.topic) == ["spBv1.0/Plant1/NCMD/Line3"], "a rebirth asked: the sequence broke")
+    }
+
+    @Test("rebirths for undeclared metrics are asked at most once per interval")
+    func unknownMetricRateLimited() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        for seq in 1...3 {
+            let payload = SparkplugPayload(
+                timestamp: Self.t0, seq: UInt64(seq), metrics: [SparkplugMetric(alias: 77, timestamp: Self.t0, value: .double(1))]
+            ).serialized()
+            h.rawBytes(Self.ndata, payload, at: h.now + 100)
+        }
+        #expect(h.log.of(.deadLetter).map(\.reason) == Array(repeating: "sparkplug:unknown_metric", count: 3))
+        #expect(h.log.of(.resendRequest).count == 1)
+    }
+
+    @Test("a birth giving one alias to two metrics, or one name twice: dead-lettered, and data by them refused, never read as the other")
+    func clashingBirth() {
+        var h = Self.harness()
+        let birth = SparkplugPayload(
+            timestamp: Self.t0, seq: 0,
+            metrics: [
+                SparkplugMetric(name: "Oven/Temperature", alias: 1, timestamp: Self.t0, datatype: .double, value: .double(52)),
+                SparkplugMetric(name: "humidity", alias: 1, timestamp: Self.t0, datatype: .double, value: .double(40)),
+                SparkplugMetric(name: "temperature", alias: 5, timestamp: Self.t0, datatype: .double, value: .double(51)),
+                SparkplugMetric(name: "temperature", alias: 6, timestamp: Self.t0, datatype: .double, value: .double(900)),
+            ]
+        ).serialized()
+        h.rawBytes(Self.nbirth, birth)
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["sparkplug:duplicate_metric", "sparkplug:duplicate_alias"])
+        let data = SparkplugPayload(
+            timestamp: Self.t0 + 1000, seq: 1,
+            metrics: [
+                SparkplugMetric(alias: 1, timestamp: Self.t0 + 1000, value: .double(2)),
+                SparkplugMetric(alias: 6, timestamp: Self.t0 + 1000, value: .double(901)),
+                SparkplugMetric(name: "humidity", timestamp: Self.t0 + 1000, value: .double(41)),
+            ]
+        ).serialized()
+        h.rawBytes(Self.ndata, data)
+        h.advance(5000)
+        #expect(h.log.of(.deadLetter).map(\.reason).last == "sparkplug:unknown_metric")
+        #expect(h.log.filter { $0.topic == "cleaned/Plant1.Line3/humidity" }.compactMap { $0.value("humidity") } == [40, 41], "by name only")
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature") == ["0:ok"], "Oven/Temperature's birth value; nothing by the clashing alias")
+    }
+
+    @Test("a birth stamped years ahead does not put the node's epochs there")
+    func futureBirth() throws {
+        var h = Harness { c in
+            c.sparkplugFilter = "spBv1.0/#"
+            c.sparkplugMetrics = ["Oven/Temperature": "temperature"]
+            c.futureToleranceMs = 86_400_000
+        }
+        let now = Int64(Self.t0)
+        h.rawBytes(Self.nbirth, Self.nodeBirth(at: Self.t0 + 10 * 365 * 86_400_000), at: now)
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 1000), at: now + 1000)
+        h.advance(5000)
+        let boots = h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }.compactMap { ($0.json["boot"] as? NSNumber)?.int64Value }
+        #expect(!boots.isEmpty && boots.allSatisfy { $0 == now })
+    }
+
+    @Test("a node silent for sensor-retention-s is forgotten with its streams: its next data asks for a birth")
+    func silentNodeForgotten() {
+        var h = Self.harness()
+        h.engine = RecoveryEngine(
+            configuration: {
+                var c = h.engine.configuration; c.sensorRetentionMs = 3_600_000; return c
+            }())
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        h.advance(5000)
+        #expect(h.engine.sparkplug.nodes.count == 1)
+        for _ in 0..<62 { h.advance(60_000) }
+        #expect(h.engine.sparkplug.nodes.isEmpty)
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 1000))
+        #expect(h.log.of(.deadLetter).last?.reason == "sparkplug:no_birth")
+    }
+
     @Test("what cannot be read is dead-lettered with a reason, never trapped on")
     func unreadable() {
         var h = Self.harness()

@@ -76,6 +76,10 @@ extension GatewayMetrics {
             "sensor_gateway_sparkplug_rebirth_requests_total", .counter, "Rebirths asked of Sparkplug edge nodes (NCMD Node Control/Rebirth).",
             [([], Double(sparkplug.rebirthRequests))])
         metric(
+            "sensor_gateway_sparkplug_sequence_jumps_total", .counter,
+            "Sparkplug messages more than 128 ahead of their node's sequence (told by their timestamp): how many were lost is not known.",
+            [([], Double(sparkplug.sequenceJumps))])
+        metric(
             "sensor_gateway_sparkplug_metrics_not_read_total", .counter,
             "Sparkplug metrics not made readings, by reason: not numeric or no measurement mapped (ignored), or null (their place filled as a gap).",
             [([("reason", "ignored")], Double(sparkplug.metricsIgnored)), ([("reason", "null")], Double(sparkplug.nullMetrics))])

@@ -30,15 +30,10 @@ public struct EngineConfiguration: Sendable, Codable, Equatable {
     /// The measurements besides temperature (`MeasurementDefinition`), in the config file's order; nil
     /// when there are none (optional so that settings from before they existed still decode).
     public var measurements: [MeasurementDefinition]?
-    /// Sparkplug B input (docs/SPARKPLUG.md): the topic filter edge nodes publish under
-    /// (`spBv1.0/#`); nil: off. Restart-only: it is subscribed.
-    public var sparkplugFilter: String?
-    /// Sparkplug metric names and the measurement each is read as (`Temperature` ->
-    /// `temperature`), besides a metric named exactly as a measurement; nil: none.
-    public var sparkplugMetrics: [String: String]?
-    /// Whether the gateway may ask an edge node for a rebirth (`NCMD`, `Node Control/Rebirth`)
-    /// when it cannot read its data; nil: it may not.
-    public var sparkplugRebirth: Bool?
+    /// The Sparkplug B input's settings (`sparkplugFilter`, `sparkplugMetrics`,
+    /// `sparkplugRebirth`); nil when none is set. One reference: the settings are copied into
+    /// every message's output, and three fields there cost the reading path 2% more instructions.
+    var sparkplug: SparkplugSettings?
     /// Set only in the settings one measurement's streams are served with
     /// (`applying(_: MeasurementDefinition)`): the measurement, for their topics and payloads.
     var stream: MeasurementDefinition? {
@@ -141,4 +136,47 @@ final class MeasurementBox: Sendable, Codable, Equatable {
     init(from decoder: any Decoder) throws { value = try MeasurementDefinition(from: decoder) }
     func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
     static func == (a: MeasurementBox, b: MeasurementBox) -> Bool { a.value == b.value }
+}
+
+extension EngineConfiguration {
+    /// Sparkplug B input (docs/SPARKPLUG.md): the topic filter edge nodes publish under
+    /// (`spBv1.0/#`); nil: off. Restart-only: it is subscribed.
+    public var sparkplugFilter: String? {
+        get { sparkplug?.filter }
+        set { sparkplug = SparkplugSettings(filter: newValue, metrics: sparkplugMetrics, rebirth: sparkplugRebirth) }
+    }
+
+    /// Sparkplug metric names and the measurement each is read as (`Temperature` ->
+    /// `temperature`), besides a metric named exactly as a measurement; nil: none.
+    public var sparkplugMetrics: [String: String]? {
+        get { sparkplug?.metrics }
+        set { sparkplug = SparkplugSettings(filter: sparkplugFilter, metrics: newValue, rebirth: sparkplugRebirth) }
+    }
+
+    /// Whether the gateway may ask an edge node for a rebirth (`NCMD`, `Node Control/Rebirth`)
+    /// when it cannot read its data; nil: it may not.
+    public var sparkplugRebirth: Bool? {
+        get { sparkplug?.rebirth }
+        set { sparkplug = SparkplugSettings(filter: sparkplugFilter, metrics: sparkplugMetrics, rebirth: newValue) }
+    }
+}
+
+/// The Sparkplug settings held by reference (`EngineConfiguration.sparkplug`). Immutable, so
+/// sharing it is safe; compared and coded by value.
+final class SparkplugSettings: Sendable, Codable, Equatable {
+    let filter: String?
+    let metrics: [String: String]?
+    let rebirth: Bool?
+
+    /// nil when nothing is set, so a configuration without Sparkplug is as it was.
+    init?(filter: String?, metrics: [String: String]?, rebirth: Bool?) {
+        guard filter != nil || metrics != nil || rebirth != nil else { return nil }
+        self.filter = filter
+        self.metrics = metrics
+        self.rebirth = rebirth
+    }
+
+    static func == (a: SparkplugSettings, b: SparkplugSettings) -> Bool {
+        a.filter == b.filter && a.metrics == b.metrics && a.rebirth == b.rebirth
+    }
 }

@@ -35,6 +35,7 @@ extension RecoveryEngine {
             return
         }
         let key = "\(t.group)/\(t.edgeNode)"
+        sparkplug.nodes[key]?.lastHeard = receivedAt
         let context = SparkplugContext(topic: t, raw: topic, payload: payload, receivedAt: receivedAt, sensorID: sensorID, nodeDLQ: nodeDLQ)
         if t.type == .nodeBirth { return nodeBirth(message, key, context, &out) }
         if t.type == .nodeDeath { return nodeDeath(message, key, nodeSensorID, &out) }
@@ -48,7 +49,7 @@ extension RecoveryEngine {
             return
         }
         let counter: Int64
-        switch node.sequence.place(seq) {
+        switch node.sequence.place(seq, timestamp: message.timestamp) {
         case .duplicate:
             counters.duplicates += 1
             return
@@ -56,13 +57,20 @@ extension RecoveryEngine {
             deadLetter(.tooLate, nodeDLQ, topic, payload, receivedAt, &out)
             return
         case .new(let c): counter = c
+        case .jump(let c):
+            // More than 128 messages lost: their number is unknown; what is filled is flagged,
+            // and a birth resets the sequence.
+            counter = c
+            counters.sparkplug.sequenceJumps += 1
+            askRebirth(t, &node.lastRebirthRequest, receivedAt, &out)
         }
-        node.accept(counter)
+        node.accept(counter, timestamp: message.timestamp)
+        var refused: Set<String> = []
         switch t.type {
         case .deviceBirth:
             counters.sparkplug.deviceBirths += 1
             node.deviceBorn(t.device ?? "")
-            declare(message, device: t.device, &node)
+            refused = declare(message, device: t.device, &node, context, &out)
         case .deviceDeath:
             counters.sparkplug.deviceDeaths += 1
             node.deviceDied(t.device ?? "")
@@ -70,7 +78,7 @@ extension RecoveryEngine {
             return markStale(&out) { $0 == sensorID }
         default: break
         }
-        readings(message, at: counter, &node, context, &out)
+        readings(message, at: counter, refused: refused, &node, context, &out)
         sparkplug.nodes[key] = node
     }
 
@@ -101,13 +109,19 @@ extension RecoveryEngine {
             return
         }
         counters.sparkplug.nodeBirths += 1
-        let stamped = Self.sparkplugTime(message.timestamp) ?? c.receivedAt
+        // The birth's time names the epoch, unless it is beyond the future tolerance (an edge
+        // node's clock wrong by years would put every later epoch of the node there too).
+        var stamped = Self.sparkplugTime(message.timestamp) ?? c.receivedAt
+        if let tolerance = configuration.futureToleranceMs, stamped > c.receivedAt &+ tolerance, c.receivedAt >= Self.clockFloorMs {
+            stamped = c.receivedAt
+        }
         let boot = old.map { Swift.max($0.boot &+ 1, stamped) } ?? stamped
         var node = SparkplugNode(boot: boot, bdSeq: bdSeq, birthTimestamp: message.timestamp, birthSeq: message.seq ?? 0)
         node.lastRebirthRequest = old?.lastRebirthRequest
+        node.lastHeard = c.receivedAt
         sparkplug.rebirthAsked[key] = nil
-        declare(message, device: nil, &node)
-        readings(message, at: node.sequence.birth, &node, c, &out)
+        let refused = declare(message, device: nil, &node, c, &out)
+        readings(message, at: node.sequence.birth, refused: refused, &node, c, &out)
         sparkplug.nodes[key] = node
     }
 
@@ -133,19 +147,49 @@ extension RecoveryEngine {
     }
 
     /// A birth's metrics: names, aliases and datatypes, so later data messages are read.
-    private func declare(_ message: SparkplugPayload, device: String?, _ node: inout SparkplugNode) {
+    /// Sparkplug gives each metric one name and alias; a birth that gives a name twice, or an
+    /// alias to two names, is dead-lettered (`sparkplug:duplicate_metric`, `duplicate_alias`)
+    /// and what it cannot tell apart is not declared: data by that alias or name is refused as
+    /// undeclared instead of being read as the other metric. Returns the names not declared.
+    private mutating func declare(
+        _ message: SparkplugPayload, device: String?, _ node: inout SparkplugNode, _ c: SparkplugContext, _ out: inout Output
+    ) -> Set<String> {
+        var names: [String: Int] = [:]
+        var aliasNames: [UInt64: Set<String>] = [:]
         for m in message.metrics {
-            guard let name = m.name, let datatype = m.datatype else { continue }
+            guard let name = m.name else { continue }
+            names[name, default: 0] += 1
+            if let alias = m.alias { aliasNames[alias, default: []].insert(name) }
+        }
+        let twice = Set(names.filter { $0.value > 1 }.keys)
+        let clashing = aliasNames.filter { $0.value.count > 1 }.keys
+        for m in message.metrics {
+            guard let name = m.name, let datatype = m.datatype, !twice.contains(name) else { continue }
             _ = node.declare(device: device, name: name, alias: m.alias, datatype: datatype)
         }
+        for name in twice { node.forgetMetric(device: device, name: name) }
+        for alias in clashing { node.forgetAlias(alias) }
+        if !twice.isEmpty { deadLetter(.sparkplug("duplicate_metric"), c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out) }
+        if !clashing.isEmpty { deadLetter(.sparkplug("duplicate_alias"), c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out) }
+        return twice
     }
 
     /// The message's numeric metrics, each as a reading of its stream at the message's place.
-    private mutating func readings(_ message: SparkplugPayload, at counter: Int64, _ node: inout SparkplugNode, _ c: SparkplugContext, _ out: inout Output) {
+    private mutating func readings(
+        _ message: SparkplugPayload, at counter: Int64, refused: Set<String>, _ node: inout SparkplugNode, _ c: SparkplugContext,
+        _ out: inout Output
+    ) {
         var unknown = false
-        for metric in message.metrics where metric.name != "bdSeq" {
+        var repeated = false
+        var read: Set<String> = []
+        for metric in message.metrics where metric.name != "bdSeq" && !(metric.name.map(refused.contains) ?? false) {
             guard let (key, name, datatype) = node.resolve(metric, device: c.topic.device) else {
                 unknown = true
+                continue
+            }
+            // One message gives a metric one value: a second is refused, not read as another seq.
+            guard read.insert(key).inserted else {
+                repeated = true
                 continue
             }
             guard datatype.isNumeric, let measurement = configuration.sparkplugMeasurement(forMetric: name) else {
@@ -179,18 +223,33 @@ extension RecoveryEngine {
                 sensors[i].takesNoResendRequests()  // a stream new here: from its next decision on
             }
         }
+        if repeated { deadLetter(.sparkplug("duplicate_metric"), c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out) }
         if unknown {
             deadLetter(.sparkplug("unknown_metric"), c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out)
-            askRebirth(c.topic, "\(c.topic.group)/\(c.topic.edgeNode)", c.receivedAt, &out)
+            // A birth's own undeclared metric (one without a name or datatype) would come back
+            // in every rebirth: asking for one would only repeat it.
+            if c.topic.type != .nodeBirth && c.topic.type != .deviceBirth { askRebirth(c.topic, &node.lastRebirthRequest, c.receivedAt, &out) }
         }
     }
 
-    /// Asks the node for a rebirth (an `NCMD` with `Node Control/Rebirth` true), when the
-    /// gateway may and the node was not asked within `SparkplugNodes.rebirthIntervalMs`.
+    /// Asks a node the engine has no birth of for one (`askRebirth`), within the rate limit.
     private mutating func askRebirth(_ t: SparkplugTopic, _ key: String, _ now: Int64, _ out: inout Output) {
         guard configuration.sparkplugRebirth == true,
             sparkplug.mayAskRebirth(key, at: now, cap: configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors)
         else { return }
+        sendRebirthRequest(t, now, &out)
+    }
+
+    /// Asks a node the engine holds (its `lastRequest`, updated) for a rebirth, when the gateway
+    /// may and the node was not asked within `SparkplugNodes.rebirthIntervalMs`.
+    private mutating func askRebirth(_ t: SparkplugTopic, _ lastRequest: inout Int64?, _ now: Int64, _ out: inout Output) {
+        guard configuration.sparkplugRebirth == true, SparkplugNodes.intervalPassed(since: lastRequest, now: now) else { return }
+        lastRequest = now
+        sendRebirthRequest(t, now, &out)
+    }
+
+    /// The `NCMD` with `Node Control/Rebirth` true.
+    private mutating func sendRebirthRequest(_ t: SparkplugTopic, _ now: Int64, _ out: inout Output) {
         counters.sparkplug.rebirthRequests += 1
         let request = SparkplugPayload(
             timestamp: UInt64(clamping: now),

@@ -22,6 +22,9 @@ struct SparkplugNode: Codable, Sendable {
     var lastRebirthRequest: Int64?
     /// An NDEATH of this birth arrived.
     var dead = false
+    /// When the node was last heard from (journal time): a node silent for `sensor-retention-s`
+    /// is forgotten like a sensor (`SparkplugNodes.forgetSilent`). nil in older snapshots.
+    var lastHeard: Int64?
 
     /// The most metrics one node may declare (births beyond it are refused): the registry is
     /// bounded whatever an edge node sends.
@@ -31,7 +34,7 @@ struct SparkplugNode: Codable, Sendable {
         self.boot = boot
         self.bdSeq = bdSeq
         self.birthTimestamp = birthTimestamp
-        sequence = SparkplugSequence(birthSeq: birthSeq)
+        sequence = SparkplugSequence(birthSeq: birthSeq, timestamp: birthTimestamp)
     }
 
     /// A metric's key: its device (empty for the node's own) and name, apart by a character
@@ -45,6 +48,18 @@ struct SparkplugNode: Codable, Sendable {
         metrics[key] = datatype
         if let alias { aliases[alias] = key }
         return true
+    }
+
+    /// Forgets `alias`: a birth gave it to two metrics (or two aliases to one name), so data by
+    /// it cannot be told apart and is refused as undeclared rather than read as either.
+    mutating func forgetAlias(_ alias: UInt64) { aliases[alias] = nil }
+
+    /// Forgets metric `name` of `device`: a birth declared it twice, so its values cannot be
+    /// told apart.
+    mutating func forgetMetric(device: String?, name: String) {
+        let key = Self.metricKey(device: device, name: name)
+        metrics[key] = nil
+        aliases = aliases.filter { $0.value != key }
     }
 
     /// A data message's metric, by name or alias: its key and datatype as the birth declared;
@@ -73,5 +88,5 @@ struct SparkplugNode: Codable, Sendable {
         return s.seq(at: c, sequence)
     }
 
-    mutating func accept(_ c: Int64) { sequence.accept(c) }
+    mutating func accept(_ c: Int64, timestamp: UInt64?) { sequence.accept(c, timestamp: timestamp) }
 }

@@ -12,11 +12,23 @@ struct SparkplugNodes: Codable, Sendable {
     /// is asked again after this, not for each message.
     static let rebirthIntervalMs: Int64 = 10_000
 
+    /// Forgets nodes not heard from since `cutoff` (journal time), and rebirth requests older
+    /// than that: a retired or renamed node does not stay in the state, and its next message
+    /// asks for a birth as a new node's does.
+    mutating func forgetSilent(before cutoff: Int64) {
+        nodes = nodes.filter { ($0.value.lastHeard ?? cutoff) >= cutoff }
+        rebirthAsked = rebirthAsked.filter { $0.value >= cutoff }
+    }
+
+    /// Whether `rebirthIntervalMs` has passed since `last` (a clock that went back counts as passed).
+    static func intervalPassed(since last: Int64?, now: Int64) -> Bool {
+        guard let last else { return true }
+        return now - last >= rebirthIntervalMs || now < last
+    }
+
     /// Whether a rebirth may be asked of `node` at `now`; if so, the request is recorded.
     mutating func mayAskRebirth(_ node: String, at now: Int64, cap: Int) -> Bool {
-        if let last = nodes[node]?.lastRebirthRequest ?? rebirthAsked[node], now - last < Self.rebirthIntervalMs, now >= last {
-            return false
-        }
+        guard Self.intervalPassed(since: nodes[node]?.lastRebirthRequest ?? rebirthAsked[node], now: now) else { return false }
         if nodes[node] != nil {
             nodes[node]?.lastRebirthRequest = now
         } else {
@@ -42,6 +54,9 @@ public struct SparkplugCounters: Codable, Sendable, Equatable {
     public var nullMetrics = 0
     /// Host `STATE` and command messages seen under the filter (other hosts' traffic, not data).
     public var otherMessages = 0
+    /// Messages placed more than 128 ahead of a node's sequence by their timestamp (how many
+    /// were lost is not known).
+    public var sequenceJumps = 0
 
     public init() {}
 
@@ -55,5 +70,6 @@ public struct SparkplugCounters: Codable, Sendable, Equatable {
         metricsIgnored = try c.decodeIfPresent(Int.self, forKey: .metricsIgnored) ?? 0
         nullMetrics = try c.decodeIfPresent(Int.self, forKey: .nullMetrics) ?? 0
         otherMessages = try c.decodeIfPresent(Int.self, forKey: .otherMessages) ?? 0
+        sequenceJumps = try c.decodeIfPresent(Int.self, forKey: .sequenceJumps) ?? 0
     }
 }

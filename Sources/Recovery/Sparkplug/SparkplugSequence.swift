@@ -13,10 +13,14 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     private(set) var highest: Int64
     /// Bit `c % 256` set: counter `c`, within `window` of `highest`, arrived.
     private var seen: [UInt64]
+    /// The payload timestamp of the message at `highest`, when it had one: it tells a message
+    /// far ahead from one far behind, which the 8-bit seq cannot.
+    private(set) var highestTimestamp: UInt64?
 
-    init(birthSeq: UInt64) {
+    init(birthSeq: UInt64, timestamp: UInt64? = nil) {
         birth = Int64(birthSeq & 0xFF)
         highest = birth
+        highestTimestamp = timestamp
         seen = [0, 0, 0, 0]
         mark(birth)
     }
@@ -25,21 +29,33 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     enum Placement: Equatable {
         /// A counter not seen before (ahead of `highest`, or a late one within the window).
         case new(Int64)
+        /// More than 128 messages ahead, told by its timestamp: how many rounds of 256 were
+        /// lost cannot be known, so it is placed less than one round ahead (the loss is filled
+        /// and flagged as that many messages) and the node's sequence is broken.
+        case jump(Int64)
         case duplicate
         /// Before the birth, or further back than the window: it cannot be placed.
         case tooOld
     }
 
-    /// Places `seq` (its low 8 bits) relative to the highest counter: up to 128 ahead, else behind.
-    func place(_ seq: UInt64) -> Placement {
+    /// Places `seq` (its low 8 bits) relative to the highest counter: up to 128 ahead, else
+    /// behind. A message read as behind (or as the highest) whose payload `timestamp` is later
+    /// than the highest message's is ahead: more than 128 were lost (a late message or a
+    /// redelivery was sent earlier, so it is not later). The opposite is not inferred: an edge
+    /// node's clock stepping back would make every later message look late.
+    func place(_ seq: UInt64, timestamp: UInt64? = nil) -> Placement {
         let d = (Int64(seq & 0xFF) - highest) & 0xFF
+        if let timestamp, let latest = highestTimestamp, d > 128 || d == 0, timestamp > latest {
+            return .jump(highest + (d == 0 ? 256 : d))
+        }
         let c = d <= 128 ? highest + d : highest - (256 - d)
         if c < birth || c <= highest - Self.window { return .tooOld }
         return isSeen(c) ? .duplicate : .new(c)
     }
 
-    /// Records counter `c` (from `place`) as arrived.
-    mutating func accept(_ c: Int64) {
+    /// Records counter `c` (from `place`) as arrived, with its payload timestamp.
+    mutating func accept(_ c: Int64, timestamp: UInt64? = nil) {
+        if c >= highest, let timestamp { highestTimestamp = Swift.max(highestTimestamp ?? timestamp, timestamp) }
         if c > highest {
             // Positions that now stand for new counters start unseen.
             var n = highest + 1

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Sparkplug B at plant scale: NODES edge nodes x METRICS metrics (default 200 x 50) through the
+# gateway on a private mosquitto, from Benchmarks/sparkplug-fleet.py (pysparkplug).
+#
+#   Benchmarks/sparkplug-scale.sh [ROUNDS] [RATE] [LOSS]     (defaults 60 rounds at 1 a second, no loss)
+#   NODES=200 METRICS=50 GATEWAY=.build/release/sensor-gateway Benchmarks/sparkplug-scale.sh 60 1 0.1
+#
+# Every node's metrics are streams (m0 read as temperature, m1.. as declared measurements). Prints
+# the metrics a second through the gateway (fleet start to the last cleaned reading), its CPU
+# seconds and peak RSS, and whether every seq of every stream came out (births, data, and a fill
+# for each lost message). Release build expected: swift build -c release.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-60}
+rate=${2:-1}
+loss=${3:-0}
+nodes=${NODES:-200}
+metrics=${METRICS:-50}
+gateway=${GATEWAY:-.build/release/sensor-gateway}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+total=$((nodes * metrics * (rounds + 1)))
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$work/mosquitto.conf" <<EOC
+listener $port 127.0.0.1
+allow_anonymous true
+max_queued_messages 10000000
+max_inflight_messages 1000
+$( [ "$(id -u)" -eq 0 ] && echo "user root" )
+EOC
+mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
+for _ in $(seq 100); do mosquitto_pub -p "$port" -t ping -m x 2>/dev/null && break; sleep 0.05; done
+
+{
+    echo "sparkplug-topic-filter: spBv1.0/#"
+    echo "sparkplug-metrics: m0=temperature"
+    echo "max-payload-bytes: 65536"
+    for i in $(seq 1 $((metrics - 1))); do
+        echo "measurement.m$i.unit: u"
+        echo "measurement.m$i.valid-min: 0"
+        echo "measurement.m$i.valid-max: 100"
+    done
+} > "$work/gateway.conf"
+"$gateway" run --config "$work/gateway.conf" --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data" --gateway-id bench \
+    --http off --latest off ${GATEWAY_EXTRA:-} > "$work/gateway.log" 2>&1 &
+gw=$!
+for _ in $(seq 400); do grep -q "subscribed to" "$work/gateway.log" && break; sleep 0.05; done
+
+mosquitto_sub -p "$port" -q 1 -t 'cleaned/#' -C "$total" -F '%t %p' > "$work/cleaned.txt" &
+sub=$!
+sleep 0.5
+t0=$(date +%s%3N)
+python3 Benchmarks/sparkplug-fleet.py --port "$port" --nodes "$nodes" --metrics "$metrics" --rounds "$rounds" --rate "$rate" \
+    --loss "$loss" > "$work/fleet.json"
+timeout 600 tail --pid="$sub" -f /dev/null || true
+t1=$(date +%s%3N)
+read -r utime stime < <(awk '{print $14, $15}' "/proc/$gw/stat")
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$gw/status")
+ticks=$(getconf CLK_TCK)
+got=$(wc -l < "$work/cleaned.txt")
+complete=$(python3 - "$work/cleaned.txt" "$nodes" "$metrics" "$rounds" <<'PY'
+import json, sys
+path, nodes, metrics, rounds = sys.argv[1], *map(int, sys.argv[2:])
+seen, quality = set(), {}
+for line in open(path):
+    topic, payload = line.split(" ", 1)
+    m = json.loads(payload)
+    if m["quality"] == "restated":
+        continue
+    seqs = range(m["seq"], m.get("to_seq", m["seq"]) + 1) if m["quality"] == "gap" else [m["seq"]]
+    for s in seqs:
+        seen.add((topic, s))
+    quality[m["quality"]] = quality.get(m["quality"], 0) + 1
+want = nodes * metrics * (rounds + 1)
+print(f"{'yes' if len(seen) == want else 'NO'} ({len(seen)} of {want} stream seqs; by quality {json.dumps(quality, sort_keys=True)})")
+PY
+)
+cpu=$(python3 -c "print(round(($utime + $stime) / $ticks, 2))")
+secs=$(python3 -c "print(round(($t1 - $t0) / 1000, 2))")
+echo "fleet: $(cat "$work/fleet.json")"
+echo "nodes=$nodes metrics=$metrics rounds=$rounds rate=$rate loss=$loss"
+echo "cleaned messages: $got; complete: $complete"
+echo "wall ${secs}s, $(python3 -c "print(round($total / (($t1 - $t0) / 1000)))") metrics/s; gateway CPU ${cpu}s ($(python3 -c "print(round(1000 * $cpu / $total * 1000, 1))") ms per 1,000 metrics); peak RSS $((hwm / 1024)) MiB"
+kill -TERM "$gw"; wait "$gw" || true

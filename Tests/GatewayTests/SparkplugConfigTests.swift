@@ -1,0 +1,59 @@
+import Foundation
+import Recovery
+import TestSupport
+import Testing
+
+@testable import Gateway
+
+/// The Sparkplug settings (docs/SPARKPLUG.md, "Turning it on"): what is taken, what is refused.
+@Suite("Sparkplug settings")
+struct SparkplugConfigTests {
+    @Test("SPARKPLUG.md's example is a configuration the gateway takes as it says")
+    func documentedExample() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/SPARKPLUG.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let heading = try #require(text.range(of: "## Turning it on"))
+        let start = try #require(text.range(of: "```\n", range: heading.upperBound..<text.endIndex))
+        let end = try #require(text.range(of: "```", range: start.upperBound..<text.endIndex))
+        let c = try ConfigFileTests.load(String(text[start.upperBound..<end.lowerBound]))
+        #expect(c.engine.sparkplugFilter == "spBv1.0/#")
+        #expect(c.engine.sparkplugMetrics == ["Temperature": "temperature", "Dryer/RH": "humidity"])
+        #expect(c.engine.sparkplugRebirth == true)
+        #expect(c.engine.readingFilters.last == "spBv1.0/#", "subscribed")
+    }
+
+    @Test(
+        "what config check refuses, naming the setting",
+        arguments: [
+            ("sparkplug-topic-filter: \"sensors/#\"", "sparkplug-topic-filter", "under spBv1.0/"),
+            ("sparkplug-topic-filter: \"spBv1.0/a#\"", "sparkplug-topic-filter", "under spBv1.0/"),
+            ("sparkplug-metrics: Temperature", "sparkplug-metrics", "expected metric=measurement"),
+            ("sparkplug-metrics: A=temperature, A=temperature", "sparkplug-metrics", "named twice"),
+            ("sparkplug-metrics: A=temperature, B=temperature", "sparkplug-metrics", "one metric per measurement"),
+            ("sparkplug-metrics: RH=humidity", "sparkplug-metrics", "not a declared measurement"),
+            ("sparkplug-rebirth: yes", "sparkplug-rebirth", "expected on or off"),
+        ])
+    func refused(line: String, setting: String, problem: String) throws {
+        do {
+            _ = try ConfigFileTests.load(line + "\n")
+            Issue.record("\(line) was taken")
+        } catch let error as ConfigurationError {
+            #expect(error.setting == setting)
+            #expect(error.problem.contains(problem), "\(error.problem)")
+        }
+    }
+
+    @Test("a reload applies the mapping and rebirth at once; the filter takes a restart")
+    func reload() throws {
+        let before = try ConfigFileTests.load("sparkplug-topic-filter: \"spBv1.0/#\"\n")
+        let live = LiveSettings(before)
+        let after = try ConfigFileTests.load("sparkplug-topic-filter: \"spBv1.0/Plant1/#\"\nsparkplug-metrics: T=temperature\nsparkplug-rebirth: on\n")
+        let outcome = SettingsReload.apply(after, live: live, logLevel: LiveLogLevel(.info), logger: CapturedLog().logger())
+        #expect(Set(outcome.applied) == ["sparkplug-metrics", "sparkplug-rebirth"])
+        #expect(outcome.restartOnly == ["sparkplug-topic-filter"])
+        #expect(live.current.engine.sparkplugFilter == "spBv1.0/#")
+        #expect(live.current.engine.sparkplugMetrics == ["T": "temperature"])
+        #expect(live.current.engine.sparkplugRebirth == true)
+    }
+}

@@ -33,7 +33,7 @@ mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
 for _ in $(seq 100); do mosquitto_pub -p "$port" -t ping -m x 2>/dev/null && break; sleep 0.05; done
 
 {
-    echo "sparkplug-topic-filter: spBv1.0/#"
+    echo 'sparkplug-topic-filter: "spBv1.0/#"'
     echo "sparkplug-metrics: m0=temperature"
     echo "max-payload-bytes: 65536"
     for i in $(seq 1 $((metrics - 1))); do
@@ -46,6 +46,7 @@ for _ in $(seq 100); do mosquitto_pub -p "$port" -t ping -m x 2>/dev/null && bre
     --http off --latest off ${GATEWAY_EXTRA:-} > "$work/gateway.log" 2>&1 &
 gw=$!
 for _ in $(seq 400); do grep -q "subscribed to" "$work/gateway.log" && break; sleep 0.05; done
+grep -q "subscribed to" "$work/gateway.log" || { echo "the gateway did not subscribe:" >&2; cat "$work/gateway.log" >&2; exit 1; }
 
 mosquitto_sub -p "$port" -q 1 -t 'cleaned/#' -C "$total" -F '%t %p' > "$work/cleaned.txt" &
 sub=$!

@@ -28,6 +28,8 @@ struct SparkplugConfigTests {
         arguments: [
             ("sparkplug-topic-filter: \"sensors/#\"", "sparkplug-topic-filter", "under spBv1.0/"),
             ("sparkplug-topic-filter: \"spBv1.0/a#\"", "sparkplug-topic-filter", "under spBv1.0/"),
+            ("sparkplug-topic-filter: \"spBv1.0/+/NDATA/#\"", "sparkplug-topic-filter", "every message type"),
+            ("sparkplug-topic-filter: spBv1.0/Plant1", "sparkplug-topic-filter", "every message type"),
             ("sparkplug-metrics: Temperature", "sparkplug-metrics", "expected metric=measurement"),
             ("sparkplug-metrics: A=temperature, A=temperature", "sparkplug-metrics", "named twice"),
             ("sparkplug-metrics: A=temperature, B=temperature", "sparkplug-metrics", "one metric per measurement"),
@@ -42,6 +44,15 @@ struct SparkplugConfigTests {
             #expect(error.setting == setting)
             #expect(error.problem.contains(problem), "\(error.problem)")
         }
+    }
+
+    @Test("filters that take every message type are taken; settings without the filter are a warning")
+    func takenAndWarned() throws {
+        for filter in ["spBv1.0/#", "spBv1.0/Plant1/#", "spBv1.0/+/#", "spBv1.0/Plant1/+/+", "spBv1.0/Plant1/+/Line3/#"] {
+            #expect(try ConfigFileTests.load("sparkplug-topic-filter: \"\(filter)\"\n").engine.sparkplugFilter == filter)
+        }
+        let c = try ConfigFileTests.load("sparkplug-metrics: T=temperature\n")
+        #expect(ConfigurationWarnings.of(c).contains { $0.contains("sparkplug-topic-filter is not") })
     }
 
     @Test("a reload applies the mapping and rebirth at once; the filter takes a restart")

@@ -5,7 +5,8 @@ import Foundation
 public enum ConfigurationWarnings {
     /// One sentence per finding, each naming the setting and the file: a password file others
     /// can read, a CA or client certificate expired or not yet valid by this box's clock (`now`),
-    /// a `max-fill` longer than the journal ring takes at once (`FillBudget`).
+    /// a `max-fill` longer than the journal ring takes at once (`FillBudget`), Sparkplug settings
+    /// without the filter that turns the input on.
     public static func of(_ c: GatewayConfiguration, now: Date = Date()) -> [String] {
         var out: [String] = []
         for (setting, path) in [("ca-file", c.caFile), ("cert", c.certFile)] {
@@ -20,6 +21,9 @@ public enum ConfigurationWarnings {
                     + "chmod 600 it (mosquitto's own password files get the same advice)")
         }
         if let fill = FillBudget.warning(c) { out.append(fill) }
+        if c.engine.sparkplugFilter == nil, c.engine.sparkplugMetrics != nil || c.engine.sparkplugRebirth == true {
+            out.append("sparkplug-metrics or sparkplug-rebirth is set but sparkplug-topic-filter is not: the Sparkplug input is off")
+        }
         return out
     }
 

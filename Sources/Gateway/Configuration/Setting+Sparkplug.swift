@@ -17,6 +17,12 @@ extension Setting {
             guard filter.hasPrefix(SparkplugTopic.namespace + "/"), isTopicFilter(filter) else {
                 throw Problem("expected a topic filter under \(SparkplugTopic.namespace)/ (spBv1.0/# or spBv1.0/<group>/#)")
             }
+            // Births and deaths must come with the data: a filter of one message type would
+            // refuse every data message as having no birth (and ask for rebirths it never sees).
+            let levels = filter.split(separator: "/", omittingEmptySubsequences: false)
+            guard levels.count == 2 ? levels[1] == "#" : (levels[2] == "#" || (levels[2] == "+" && levels.count >= 4)) else {
+                throw Problem("must take every message type of its groups (births and deaths with the data): spBv1.0/# or spBv1.0/<group>/#")
+            }
             c.engine.sparkplugFilter = filter
         }, show: { $0.engine.sparkplugFilter ?? "" })
 

@@ -293,6 +293,25 @@ struct SparkplugEngineTests {
         #expect(!boots.isEmpty && boots.allSatisfy { $0 == now })
     }
 
+    @Test("a bdSeq of any value (the largest, a negative Int64, a Double) is taken as sent, never trapped on")
+    func hostileBdSeq() {
+        var h = Self.harness()
+        for (i, value) in [SparkplugValue.long(.max), .long(UInt64(bitPattern: -5)), .double(1e300), .double(-1)].enumerated() {
+            let birth = SparkplugPayload(
+                timestamp: Self.t0 + UInt64(i), seq: 0,
+                metrics: [
+                    SparkplugMetric(name: "bdSeq", datatype: .int64, value: value),
+                    SparkplugMetric(name: "Oven/Temperature", alias: 1, timestamp: Self.t0, datatype: .double, value: .double(52)),
+                ]
+            ).serialized()
+            h.rawBytes(Self.nbirth, birth)
+            let death = SparkplugPayload(timestamp: Self.t0, metrics: [SparkplugMetric(name: "bdSeq", datatype: .uint64, value: value)])
+            h.rawBytes("spBv1.0/Plant1/NDEATH/Line3", death.serialized())
+        }
+        #expect(h.engine.counters.sparkplug.nodeBirths == 4)
+        #expect(h.engine.counters.sparkplug.nodeDeaths == 4)
+    }
+
     @Test("a node silent for sensor-retention-s is forgotten with its streams: its next data asks for a birth")
     func silentNodeForgotten() {
         var h = Self.harness()

@@ -98,7 +98,7 @@ extension RecoveryEngine {
 
     /// An NBIRTH: a new epoch of the node's streams, its metrics declared, its values read.
     private mutating func nodeBirth(_ message: SparkplugPayload, _ key: String, _ c: SparkplugContext, _ out: inout Output) {
-        let bdSeq = message.metrics.first { $0.name == "bdSeq" }.flatMap { m in m.number(as: m.datatype ?? .uint64) }.map { UInt64($0) }
+        let bdSeq = Self.bdSeq(of: message)
         let old = sparkplug.nodes[key]
         if let old, !old.dead, old.bdSeq == bdSeq, old.birthTimestamp == message.timestamp {
             counters.duplicates += 1  // the same birth again (a QoS 1 redelivery)
@@ -129,7 +129,7 @@ extension RecoveryEngine {
     /// the node and its devices is stale at once; data before the next NBIRTH is refused.
     private mutating func nodeDeath(_ message: SparkplugPayload, _ key: String, _ nodeSensorID: String, _ out: inout Output) {
         guard var node = sparkplug.nodes[key], !node.dead else { return }
-        let bdSeq = message.metrics.first { $0.name == "bdSeq" }.flatMap { m in m.number(as: m.datatype ?? .uint64) }.map { UInt64($0) }
+        let bdSeq = Self.bdSeq(of: message)
         if let bdSeq, let born = node.bdSeq, bdSeq != born { return }  // an older session's will
         counters.sparkplug.nodeDeaths += 1
         node.dead = true
@@ -255,6 +255,16 @@ extension RecoveryEngine {
             timestamp: UInt64(clamping: now),
             metrics: [SparkplugMetric(name: "Node Control/Rebirth", timestamp: UInt64(clamping: now), datatype: .boolean, value: .boolean(true))])
         out.emit(.resendRequest, SparkplugTopic(group: t.group, type: .nodeCommand, edgeNode: t.edgeNode).text, request.serialized())
+    }
+
+    /// The `bdSeq` metric's value as sent (its integer field, whatever its datatype says; no
+    /// conversion that a hostile value could overflow), nil without one.
+    static func bdSeq(of message: SparkplugPayload) -> UInt64? {
+        switch message.metrics.first(where: { $0.name == "bdSeq" })?.value {
+        case .long(let v): v
+        case .int(let v): UInt64(v)
+        default: nil
+        }
     }
 
     /// A Sparkplug time (ms since the epoch, unsigned) as the engine's; nil when absent or past

@@ -159,6 +159,48 @@ struct SparkplugEngineTests {
         #expect(h.engine.counters.sparkplug.nodeBirths == 2)
     }
 
+    @Test("a data metric whose name and alias name two metrics is refused, not read as either")
+    func nameAndAliasDisagree() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        let payload = SparkplugPayload(
+            timestamp: Self.t0 + 1000, seq: 1,
+            metrics: [SparkplugMetric(name: "Oven/Temperature", alias: 2, timestamp: Self.t0 + 1000, value: .double(99))]
+        ).serialized()
+        h.rawBytes(Self.ndata, payload)
+        h.advance(5000)
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["sparkplug:unknown_metric"])
+        #expect(!h.log.cleaned.contains { $0.temperature == 99 || $0.value("humidity") == 99 })
+    }
+
+    @Test("a rebirth in the same session (same bdSeq) continues the streams: no new epoch, seqs go on, new aliases read")
+    func rebirthSameSession() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 1000))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 2, at: Self.t0 + 2000))
+        // The rebirth gives Oven/Temperature alias 7 now; its seq starts at 0 again.
+        let rebirth = SparkplugPayload(
+            timestamp: Self.t0 + 3000, seq: 0,
+            metrics: [
+                SparkplugMetric(name: "bdSeq", datatype: .uint64, value: .long(0)),
+                SparkplugMetric(name: "Oven/Temperature", alias: 7, timestamp: Self.t0 + 3000, datatype: .double, value: .double(53)),
+            ]
+        ).serialized()
+        for _ in 0..<20 { h.rawBytes(Self.nbirth, rebirth, at: h.now + 1) }  // asked again and again: no epoch used up
+        let data = SparkplugPayload(
+            timestamp: Self.t0 + 4000, seq: 1, metrics: [SparkplugMetric(alias: 7, timestamp: Self.t0 + 4000, value: .double(54))]
+        ).serialized()
+        h.rawBytes(Self.ndata, data)
+        h.advance(5000)
+        let temps = h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }
+        #expect(temps.map(\.seq) == [0, 1, 2, 3, 4])
+        #expect(temps.allSatisfy { $0.quality == "ok" })
+        #expect(Set(temps.compactMap { ($0.json["boot"] as? NSNumber)?.int64Value }).count == 1, "one epoch")
+        #expect(temps.last?.temperature == 54)
+        #expect(h.log.of(.deadLetter).isEmpty)
+    }
+
     @Test("an NDEATH of the current birth marks every stream of the node stale at once; an older session's is ignored")
     func nodeDeath() {
         var h = Self.harness()
@@ -274,6 +316,7 @@ struct SparkplugEngineTests {
         h.rawBytes(Self.ndata, data)
         h.advance(5000)
         #expect(h.log.of(.deadLetter).map(\.reason).last == "sparkplug:unknown_metric")
+        #expect(h.log.of(.resendRequest).isEmpty, "alias 6 names a metric the birth gave twice, alias 1 two metrics: a rebirth would repeat it")
         #expect(h.log.filter { $0.topic == "cleaned/Plant1.Line3/humidity" }.compactMap { $0.value("humidity") } == [40, 41], "by name only")
         #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature") == ["0:ok"], "Oven/Temperature's birth value; nothing by the clashing alias")
     }

@@ -109,6 +109,18 @@ extension RecoveryEngine {
             return
         }
         counters.sparkplug.nodeBirths += 1
+        if var session = old, !session.dead, session.bdSeq == bdSeq {
+            // A rebirth in the same session (what a rebirth request brings): the streams go on
+            // in their epoch; a rebirth a node is asked for every few seconds must not use up the
+            // epochs a sender is allowed (`epoch-burst`), nor restart every stream's seqs.
+            var birth = SparkplugNode(boot: session.boot, bdSeq: bdSeq, birthTimestamp: message.timestamp, birthSeq: message.seq ?? 0)
+            let refused = declare(message, device: nil, &birth, c, &out)
+            session.reborn(from: birth)
+            session.lastHeard = c.receivedAt
+            readings(message, at: session.sequence.birth, refused: refused, &session, c, &out)
+            sparkplug.nodes[key] = session
+            return
+        }
         // The birth's time names the epoch, unless it is beyond the future tolerance (an edge
         // node's clock wrong by years would put every later epoch of the node there too).
         var stamped = Self.sparkplugTime(message.timestamp) ?? c.receivedAt
@@ -168,6 +180,9 @@ extension RecoveryEngine {
             _ = node.declare(device: device, name: name, alias: m.alias, datatype: datatype)
         }
         for name in twice { node.forgetMetric(device: device, name: name) }
+        for m in message.metrics where m.name.map(twice.contains) ?? false {
+            if let alias = m.alias { node.forgetAlias(alias) }
+        }
         for alias in clashing { node.forgetAlias(alias) }
         if !twice.isEmpty { deadLetter(.sparkplug("duplicate_metric"), c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out) }
         if !clashing.isEmpty { deadLetter(.sparkplug("duplicate_alias"), c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out) }
@@ -180,11 +195,12 @@ extension RecoveryEngine {
         _ out: inout Output
     ) {
         var unknown = false
+        var ambiguous = false
         var repeated = false
         var read: Set<String> = []
         for metric in message.metrics where metric.name != "bdSeq" && !(metric.name.map(refused.contains) ?? false) {
             guard let (key, name, datatype) = node.resolve(metric, device: c.topic.device) else {
-                unknown = true
+                if node.isAmbiguous(metric.alias) && metric.name == nil { ambiguous = true } else { unknown = true }
                 continue
             }
             // One message gives a metric one value: a second is refused, not read as another seq.
@@ -224,11 +240,14 @@ extension RecoveryEngine {
             }
         }
         if repeated { deadLetter(.sparkplug("duplicate_metric"), c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out) }
-        if unknown {
+        if unknown || ambiguous {
             deadLetter(.sparkplug("unknown_metric"), c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out)
             // A birth's own undeclared metric (one without a name or datatype) would come back
             // in every rebirth: asking for one would only repeat it.
-            if c.topic.type != .nodeBirth && c.topic.type != .deviceBirth { askRebirth(c.topic, &node.lastRebirthRequest, c.receivedAt, &out) }
+            // So would data by an alias its birth made ambiguous (`declare`).
+            if unknown && c.topic.type != .nodeBirth && c.topic.type != .deviceBirth {
+                askRebirth(c.topic, &node.lastRebirthRequest, c.receivedAt, &out)
+            }
         }
     }
 

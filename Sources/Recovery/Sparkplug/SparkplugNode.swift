@@ -15,6 +15,8 @@ struct SparkplugNode: Codable, Sendable {
     /// Declared metrics by key (`metricKey`), and aliases to keys.
     private var metrics: [String: SparkplugDataType] = [:]
     private var aliases: [UInt64: String] = [:]
+    /// Aliases the birth gave to two metrics (nil: none).
+    private var ambiguousAliases: Set<UInt64>?
     /// Devices that have a DBIRTH since the NBIRTH and no DDEATH after it.
     private(set) var liveDevices: Set<String> = []
     private var slots: [String: SparkplugSlots] = [:]
@@ -51,15 +53,34 @@ struct SparkplugNode: Codable, Sendable {
     }
 
     /// Forgets `alias`: a birth gave it to two metrics (or two aliases to one name), so data by
-    /// it cannot be told apart and is refused as undeclared rather than read as either.
-    mutating func forgetAlias(_ alias: UInt64) { aliases[alias] = nil }
+    /// it cannot be told apart and is refused rather than read as either. It is remembered as
+    /// ambiguous: a rebirth would repeat the birth, so none is asked for it.
+    mutating func forgetAlias(_ alias: UInt64) {
+        aliases[alias] = nil
+        ambiguousAliases = (ambiguousAliases ?? []).union([alias])
+    }
+
+    /// Whether a birth made `alias` ambiguous (`forgetAlias`).
+    func isAmbiguous(_ alias: UInt64?) -> Bool { alias.map { ambiguousAliases?.contains($0) ?? false } ?? false }
+
+    /// A rebirth in the same session (the same `bdSeq`, not dead: what a rebirth request brings):
+    /// the declarations are the new birth's, the sequence starts again at its `seq`, placed after
+    /// every counter of the session so far, and the streams keep their epoch and seqs.
+    mutating func reborn(from birth: SparkplugNode) {
+        metrics = birth.metrics
+        aliases = birth.aliases
+        ambiguousAliases = birth.ambiguousAliases
+        liveDevices = []
+        birthTimestamp = birth.birthTimestamp
+        sequence = SparkplugSequence(continuing: sequence, birthSeq: UInt64(birth.sequence.birth & 0xFF), timestamp: birth.birthTimestamp)
+    }
 
     /// Forgets metric `name` of `device`: a birth declared it twice, so its values cannot be
     /// told apart.
     mutating func forgetMetric(device: String?, name: String) {
         let key = Self.metricKey(device: device, name: name)
         metrics[key] = nil
-        aliases = aliases.filter { $0.value != key }
+        for (alias, named) in aliases where named == key { forgetAlias(alias) }
     }
 
     /// A data message's metric, by name or alias: its key and datatype as the birth declared;
@@ -68,6 +89,8 @@ struct SparkplugNode: Codable, Sendable {
         let key: String
         if let name = metric.name {
             key = Self.metricKey(device: device, name: name)
+            // A name and an alias that name two metrics: which one the node meant is unknown.
+            if let alias = metric.alias, aliases[alias].map({ $0 != key }) ?? false { return nil }
         } else if let alias = metric.alias, let aliased = aliases[alias] {
             key = aliased
         } else {

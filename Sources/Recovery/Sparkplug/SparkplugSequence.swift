@@ -25,6 +25,18 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
         mark(birth)
     }
 
+    /// The sequence of a rebirth within a session: its birth is the first counter after all of
+    /// `previous` whose low 8 bits are `birthSeq`, so the counters (and the seqs streams take from
+    /// them) go on growing; what lies between counts as arrived (no message is missing there).
+    init(continuing previous: SparkplugSequence, birthSeq: UInt64, timestamp: UInt64?) {
+        let after = previous.highest + 1
+        birth = after + ((Int64(birthSeq & 0xFF) - after) & 0xFF)
+        highest = birth
+        highestTimestamp = timestamp
+        seen = [0, 0, 0, 0]
+        mark(birth)
+    }
+
     /// Where a message with `seq` goes.
     enum Placement: Equatable {
         /// A counter not seen before (ahead of `highest`, or a late one within the window).

@@ -21,16 +21,8 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 total=$((nodes * metrics * (rounds + 1)))
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/mosquitto.conf" <<EOC
-listener $port 127.0.0.1
-allow_anonymous true
-max_queued_messages 10000000
-max_inflight_messages 1000
-$( [ "$(id -u)" -eq 0 ] && echo "user root" )
-EOC
-mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
-for _ in $(seq 100); do mosquitto_pub -p "$port" -t ping -m x 2>/dev/null && break; sleep 0.05; done
+source scripts/lib/local-broker.sh
+start_broker
 
 {
     echo 'sparkplug-topic-filter: "spBv1.0/#"'
@@ -45,17 +37,16 @@ for _ in $(seq 100); do mosquitto_pub -p "$port" -t ping -m x 2>/dev/null && bre
 "$gateway" run --config "$work/gateway.conf" --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data" --gateway-id bench \
     --http off --latest off ${GATEWAY_EXTRA:-} > "$work/gateway.log" 2>&1 &
 gw=$!
-for _ in $(seq 400); do grep -q "subscribed to" "$work/gateway.log" && break; sleep 0.05; done
-grep -q "subscribed to" "$work/gateway.log" || { echo "the gateway did not subscribe:" >&2; cat "$work/gateway.log" >&2; exit 1; }
+wait_for "$work/gateway.log" "subscribed to"
 
 mosquitto_sub -p "$port" -q 1 -t 'cleaned/#' -C "$total" -F '%t %p' > "$work/cleaned.txt" &
 sub=$!
 sleep 0.5
-t0=$(date +%s%3N)
+t0=$(now_ms)
 python3 Benchmarks/sparkplug-fleet.py --port "$port" --nodes "$nodes" --metrics "$metrics" --rounds "$rounds" --rate "$rate" \
     --loss "$loss" > "$work/fleet.json"
 timeout 600 tail --pid="$sub" -f /dev/null || true
-t1=$(date +%s%3N)
+t1=$(now_ms)
 read -r utime stime < <(awk '{print $14, $15}' "/proc/$gw/stat")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$gw/status")
 ticks=$(getconf CLK_TCK)

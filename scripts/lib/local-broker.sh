@@ -1,4 +1,4 @@
-# Shell helpers shared by Benchmarks/plant-scale.sh and scripts/fault-suite.sh: a private
+# Shell helpers shared by Benchmarks/plant-scale.sh, Benchmarks/sparkplug-scale.sh and scripts/fault-suite.sh: a private
 # mosquitto on a free loopback port, with persistence in the caller's $work folder.
 # Sets $port and $broker (its pid).
 

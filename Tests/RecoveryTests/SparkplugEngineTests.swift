@@ -291,6 +291,28 @@ struct SparkplugEngineTests {
         #expect(h.log.of(.resendRequest).count == 1)
     }
 
+    @Test("a node whose rebirths never declare what it sends is asked less and less often (10 s doubling to 10 min); read whole, it is asked at once again")
+    func rebirthBackoff() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        func send(_ seq: Int, unknown: Bool) {
+            var metrics = [SparkplugMetric(alias: 1, timestamp: Self.t0 + UInt64(seq) * 1000, value: .double(52))]
+            if unknown { metrics.append(SparkplugMetric(alias: 77, timestamp: Self.t0, value: .double(1))) }
+            h.rawBytes(
+                Self.ndata, SparkplugPayload(timestamp: Self.t0 + UInt64(seq) * 1000, seq: UInt64(seq & 0xFF), metrics: metrics).serialized(), at: h.now + 1000)
+        }
+        var asked: [Int] = []
+        for seq in 1...900 {
+            let before = h.log.of(.resendRequest).count
+            send(seq, unknown: true)
+            if h.log.of(.resendRequest).count > before { asked.append(seq) }
+        }
+        #expect(asked == [1, 11, 31, 71, 151, 311, 631])
+        send(901, unknown: false)
+        send(902, unknown: true)
+        #expect(h.log.of(.resendRequest).count == asked.count + 1, "read whole in between: the next request goes at once")
+    }
+
     @Test("a birth giving one alias to two metrics, or one name twice: dead-lettered, and data by them refused, never read as the other")
     func clashingBirth() {
         var h = Self.harness()

@@ -62,7 +62,7 @@ extension RecoveryEngine {
             // and a birth resets the sequence.
             counter = c
             counters.sparkplug.sequenceJumps += 1
-            askRebirth(t, &node.lastRebirthRequest, receivedAt, &out)
+            askRebirth(t, &node, receivedAt, &out)
         }
         node.accept(counter, timestamp: message.timestamp)
         var refused: Set<String> = []
@@ -130,6 +130,7 @@ extension RecoveryEngine {
         let boot = old.map { Swift.max($0.boot &+ 1, stamped) } ?? stamped
         var node = SparkplugNode(boot: boot, bdSeq: bdSeq, birthTimestamp: message.timestamp, birthSeq: message.seq ?? 0)
         node.lastRebirthRequest = old?.lastRebirthRequest
+        node.unansweredRebirths = old?.unansweredRebirths
         node.lastHeard = c.receivedAt
         sparkplug.rebirthAsked[key] = nil
         let refused = declare(message, device: nil, &node, c, &out)
@@ -246,8 +247,10 @@ extension RecoveryEngine {
             // in every rebirth: asking for one would only repeat it.
             // So would data by an alias its birth made ambiguous (`declare`).
             if unknown && c.topic.type != .nodeBirth && c.topic.type != .deviceBirth {
-                askRebirth(c.topic, &node.lastRebirthRequest, c.receivedAt, &out)
+                askRebirth(c.topic, &node, c.receivedAt, &out)
             }
+        } else if node.unansweredRebirths != nil && c.topic.type != .nodeBirth && c.topic.type != .deviceBirth {
+            node.unansweredRebirths = nil  // a data message read whole: the births declare what it sends
         }
     }
 
@@ -259,11 +262,15 @@ extension RecoveryEngine {
         sendRebirthRequest(t, now, &out)
     }
 
-    /// Asks a node the engine holds (its `lastRequest`, updated) for a rebirth, when the gateway
-    /// may and the node was not asked within `SparkplugNodes.rebirthIntervalMs`.
-    private mutating func askRebirth(_ t: SparkplugTopic, _ lastRequest: inout Int64?, _ now: Int64, _ out: inout Output) {
-        guard configuration.sparkplugRebirth == true, SparkplugNodes.intervalPassed(since: lastRequest, now: now) else { return }
-        lastRequest = now
+    /// Asks a node the engine holds for a rebirth, when the gateway may and the node was not
+    /// asked within its interval (`SparkplugNodes.intervalPassed`: longer after each rebirth
+    /// that did not help).
+    private mutating func askRebirth(_ t: SparkplugTopic, _ node: inout SparkplugNode, _ now: Int64, _ out: inout Output) {
+        guard configuration.sparkplugRebirth == true,
+            SparkplugNodes.intervalPassed(since: node.lastRebirthRequest, now: now, unanswered: node.unansweredRebirths ?? 0)
+        else { return }
+        node.lastRebirthRequest = now
+        node.unansweredRebirths = (node.unansweredRebirths ?? 0) + 1
         sendRebirthRequest(t, now, &out)
     }
 

@@ -22,6 +22,10 @@ struct SparkplugNode: Codable, Sendable {
     private var slots: [String: SparkplugSlots] = [:]
     /// When a rebirth was last asked of it (journal time), for the rate limit.
     var lastRebirthRequest: Int64?
+    /// Rebirths asked since its data was last read whole (nil: none): each doubles the wait
+    /// before the next (`SparkplugNodes.intervalPassed`), so a node whose births never declare
+    /// what it sends is not made to rebirth every 10 s for ever.
+    var unansweredRebirths: Int?
     /// An NDEATH of this birth arrived.
     var dead = false
     /// When the node was last heard from (journal time): a node silent for `sensor-retention-s`

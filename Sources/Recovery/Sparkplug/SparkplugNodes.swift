@@ -20,10 +20,18 @@ struct SparkplugNodes: Codable, Sendable {
         rebirthAsked = rebirthAsked.filter { $0.value >= cutoff }
     }
 
-    /// Whether `rebirthIntervalMs` has passed since `last` (a clock that went back counts as passed).
-    static func intervalPassed(since last: Int64?, now: Int64) -> Bool {
+    /// The longest wait between rebirth requests to a node whose rebirths do not help (it keeps
+    /// sending what its births never declare): the interval doubles from `rebirthIntervalMs`
+    /// with each such request, up to this.
+    static let longestRebirthIntervalMs: Int64 = 600_000
+
+    /// Whether the interval has passed since `last`: `rebirthIntervalMs` after the first of
+    /// `unanswered` requests, doubled for each one after it (a clock that went back counts as
+    /// passed).
+    static func intervalPassed(since last: Int64?, now: Int64, unanswered: Int = 0) -> Bool {
         guard let last else { return true }
-        return now - last >= rebirthIntervalMs || now < last
+        let interval = Swift.min(longestRebirthIntervalMs, rebirthIntervalMs << Int64(Swift.min(Swift.max(unanswered - 1, 0), 6)))
+        return now - last >= interval || now < last
     }
 
     /// Whether a rebirth may be asked of `node` at `now`; if so, the request is recorded.

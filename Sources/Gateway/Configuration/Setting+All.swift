@@ -67,17 +67,10 @@ extension Setting {
                     throw Problem(error.message)
                 }
             }, show: { $0.engine.jsonFields?.description ?? "" }),
-        Setting(
-            name: "latest",
-            help: "Publish each sensor's newest reading, retained, on latest/<sensor>/temperature (off: one publication a reading less to journal and send).",
-            valueName: "on|off",
-            apply: { raw, c in
-                switch raw.trimmingCharacters(in: .whitespaces) {
-                case "on": c.engine.withoutLatest = nil
-                case "off": c.engine.withoutLatest = true
-                default: throw Problem("expected on or off")
-                }
-            }, show: { $0.engine.withoutLatest == true ? "off" : "on" }),
+        .onOff(
+            "latest",
+            "Publish each sensor's newest reading, retained, on latest/<sensor>/temperature (off: one publication a reading less to journal and send).",
+            store: { on, c in c.engine.withoutLatest = on ? nil : true }, isOn: { $0.engine.withoutLatest != true }),
         .size("max-payload-bytes", "Larger payloads are dead-lettered payload_too_large.", 64...(1 << 20), \.engine.maxPayloadBytes),
         .integer(
             "reset-threshold", "A seq falling back further than this starts a new epoch.", unit: "seqs", 1...Int64(ReadingParser.maxSeq),

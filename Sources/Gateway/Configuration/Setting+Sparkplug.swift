@@ -45,17 +45,10 @@ extension Setting {
             c.engine.sparkplugMetrics = map.isEmpty ? nil : map
         }, show: { c in (c.engine.sparkplugMetrics ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") })
 
-    static let sparkplugRebirth = Setting(
-        name: "sparkplug-rebirth",
-        help: "Ask an edge node for a rebirth (NCMD Node Control/Rebirth, at most every 10 s) when its data cannot be read without one.",
-        valueName: "on|off",
-        apply: { raw, c in
-            switch raw.trimmingCharacters(in: .whitespaces) {
-            case "on": c.engine.sparkplugRebirth = true
-            case "off": c.engine.sparkplugRebirth = nil
-            default: throw Problem("expected on or off")
-            }
-        }, show: { $0.engine.sparkplugRebirth == true ? "on" : "off" })
+    static let sparkplugRebirth = Setting.onOff(
+        "sparkplug-rebirth",
+        "Ask an edge node for a rebirth (NCMD Node Control/Rebirth, at most every 10 s) when its data cannot be read without one.",
+        store: { on, c in c.engine.sparkplugRebirth = on ? true : nil }, isOn: { $0.engine.sparkplugRebirth == true })
 
     /// Whether `filter` is an MQTT topic filter: `+` and `#` only as whole levels, `#` last.
     static func isTopicFilter(_ filter: String) -> Bool {

@@ -106,6 +106,22 @@ extension Setting {
     /// enough (found black-box: fills between readings of 1e306 came out as the range's edge).
     static let largestMagnitude = 1e15
 
+    /// `on` or `off`, stored through `store` and shown from `isOn`.
+    static func onOff(
+        _ name: String, _ help: String, store: @escaping @Sendable (Bool, inout GatewayConfiguration) -> Void,
+        isOn: @escaping @Sendable (GatewayConfiguration) -> Bool
+    ) -> Setting {
+        Setting(
+            name: name, help: help, valueName: "on|off",
+            apply: { raw, c in
+                switch raw.trimmingCharacters(in: .whitespaces) {
+                case "on": store(true, &c)
+                case "off": store(false, &c)
+                default: throw Problem("expected on or off")
+                }
+            }, show: { isOn($0) ? "on" : "off" })
+    }
+
     /// One of an enumeration's raw values.
     static func choice<T: RawRepresentable & CaseIterable & Sendable>(_ name: String, _ help: String, _ path: Path<T>) -> Setting
     where T.RawValue == String {

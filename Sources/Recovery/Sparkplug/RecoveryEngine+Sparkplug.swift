@@ -39,9 +39,18 @@ extension RecoveryEngine {
         let context = SparkplugContext(topic: t, raw: topic, payload: payload, receivedAt: receivedAt, sensorID: sensorID, nodeDLQ: nodeDLQ)
         if t.type == .nodeBirth { return nodeBirth(message, key, context, &out) }
         if t.type == .nodeDeath { return nodeDeath(message, key, nodeSensorID, &out) }
-        guard var node = sparkplug.nodes[key], !node.dead, t.type == .deviceBirth || t.device.map(node.liveDevices.contains) != false else {
+        // Taken out of the table while the message is read, and put back however it ends: a
+        // copy left in the table would make the first change to the node's declarations or
+        // seqs copy all of them, for every message.
+        guard var node = sparkplug.nodes.removeValue(forKey: key) else {
             deadLetter(.sparkplug("no_birth"), nodeDLQ, topic, payload, receivedAt, &out)
             askRebirth(t, key, receivedAt, &out)
+            return
+        }
+        defer { sparkplug.nodes[key] = node }
+        guard !node.dead, t.type == .deviceBirth || t.device.map(node.liveDevices.contains) != false else {
+            deadLetter(.sparkplug("no_birth"), nodeDLQ, topic, payload, receivedAt, &out)
+            askRebirth(t, &node, receivedAt, &out)
             return
         }
         guard let seq = message.seq else {
@@ -74,12 +83,10 @@ extension RecoveryEngine {
         case .deviceDeath:
             counters.sparkplug.deviceDeaths += 1
             node.deviceDied(t.device ?? "")
-            sparkplug.nodes[key] = node
             return markStale(&out) { $0 == sensorID }
         default: break
         }
         readings(message, at: counter, refused: refused, &node, context, &out)
-        sparkplug.nodes[key] = node
     }
 
     /// The last topic level of a node's own dead letters (`dlq/<group>.<node>/sparkplug`): what
@@ -214,9 +221,11 @@ extension RecoveryEngine {
                 continue
             }
             let stream = StreamName(sensorID: c.sensorID, measurement: measurement == Topics.defaultMeasurement ? nil : measurement)
-            let dlq = Topics.deadLetter(c.sensorID, measurement)
+            // Looked up once; a tracked stream's dead-letter topic is its own (not built again).
+            let existing = index[stream.key]
+            let dlq = existing.map { sensors[$0].topics.deadLetter } ?? Topics.deadLetter(c.sensorID, measurement)
             guard let seq = node.seq(of: key, at: counter) else {
-                deadLetter(.tooLate, dlq, c.raw, c.payload, c.receivedAt, &out, sensor: index[stream.key])
+                deadLetter(.tooLate, dlq, c.raw, c.payload, c.receivedAt, &out, sensor: existing)
                 continue
             }
             if metric.value == .null {
@@ -224,17 +233,16 @@ extension RecoveryEngine {
                 continue
             }
             guard let value = metric.number(as: datatype) else {
-                deadLetter(.badType("value"), dlq, c.raw, c.payload, c.receivedAt, &out, sensor: index[stream.key])
+                deadLetter(.badType("value"), dlq, c.raw, c.payload, c.receivedAt, &out, sensor: existing)
                 continue
             }
             guard let ts = Self.sparkplugTime(metric.timestamp ?? message.timestamp) else {
-                deadLetter(.missingField("ts"), dlq, c.raw, c.payload, c.receivedAt, &out, sensor: index[stream.key])
+                deadLetter(.missingField("ts"), dlq, c.raw, c.payload, c.receivedAt, &out, sensor: existing)
                 continue
             }
             let quality = metric.quality.map { $0 >= 192 } ?? true
             let reading = Reading(sensorID: c.sensorID, seq: seq, ts: ts, temperature: value, status: quality ? .normal : .deviated, boot: node.boot)
             hold(&out, to: stream)
-            let existing = index[stream.key]
             if let existing { sensors[existing].takesNoResendRequests() }
             if let i = accept(reading, stream, existing: existing, cacheTopic: nil, dlq, c.raw, c.payload, c.receivedAt, &out) {
                 sensors[i].takesNoResendRequests()  // a stream new here: from its next decision on
@@ -254,7 +262,7 @@ extension RecoveryEngine {
         }
     }
 
-    /// Asks a node the engine has no birth of for one (`askRebirth`), within the rate limit.
+    /// Asks a node the engine has no birth of for one, within the rate limit.
     private mutating func askRebirth(_ t: SparkplugTopic, _ key: String, _ now: Int64, _ out: inout Output) {
         guard configuration.sparkplugRebirth == true,
             sparkplug.mayAskRebirth(key, at: now, cap: configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors)

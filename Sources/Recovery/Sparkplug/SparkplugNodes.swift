@@ -34,16 +34,13 @@ struct SparkplugNodes: Codable, Sendable {
         return now - last >= interval || now < last
     }
 
-    /// Whether a rebirth may be asked of `node` at `now`; if so, the request is recorded.
+    /// Whether a rebirth may be asked at `now` of `node`, one without a birth here (a node with
+    /// one keeps its own rate limit: `SparkplugNode.lastRebirthRequest`); if so, it is recorded.
     mutating func mayAskRebirth(_ node: String, at now: Int64, cap: Int) -> Bool {
-        guard Self.intervalPassed(since: nodes[node]?.lastRebirthRequest ?? rebirthAsked[node], now: now) else { return false }
-        if nodes[node] != nil {
-            nodes[node]?.lastRebirthRequest = now
-        } else {
-            if rebirthAsked.count >= cap { rebirthAsked = rebirthAsked.filter { now - $0.value < Self.rebirthIntervalMs } }
-            guard rebirthAsked.count < cap else { return false }
-            rebirthAsked[node] = now
-        }
+        guard Self.intervalPassed(since: rebirthAsked[node], now: now) else { return false }
+        if rebirthAsked.count >= cap { rebirthAsked = rebirthAsked.filter { now - $0.value < Self.rebirthIntervalMs } }
+        guard rebirthAsked.count < cap else { return false }
+        rebirthAsked[node] = now
         return true
     }
 }

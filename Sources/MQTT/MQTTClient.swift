@@ -136,6 +136,17 @@ public final class MQTTClient: Sendable {
         while !stopping {
             if !socketUp {
                 watchLog(true)
+                if let will = configuration.willForConnect?() {
+                    // Set here, on the thread that connects: libmosquitto reads it for the CONNECT.
+                    let set = will.payload.withUnsafeBytes { bytes in
+                        mosquitto_will_set(h, will.topic, Int32(bytes.count), bytes.baseAddress, will.qos.rawValue, will.retain)
+                    }
+                    if set != MOSQ_ERR_SUCCESS.rawValue {
+                        queue.push(.connectFailed(context.failure(set)))
+                        backoff()
+                        continue
+                    }
+                }
                 // A reconnection sends the first connection's CONNECT properties again.
                 let rc = everConnected ? mosquitto_reconnect(h) : firstConnect(h)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {

@@ -39,6 +39,11 @@ public struct MQTTConfiguration: Sendable {
     public var password: String?
     public var tls: TLS?
     public var will: Will?
+    /// A will made anew before each connection attempt, replacing `will` (called on the network
+    /// thread): for wills that must differ per connection, as a Sparkplug edge node's `NDEATH`
+    /// carries the `bdSeq` of the connection it belongs to, and a host's `STATE` the time of its
+    /// birth.
+    public var willForConnect: (@Sendable () -> Will?)?
     /// Reconnect backoff: first delay and the cap, in seconds, doubling in between; back to the
     /// first delay once the broker accepts a connection.
     public var reconnectDelayMin: UInt32 = 1

@@ -70,16 +70,24 @@ extension SparkplugMetric {
             }
         }
         var quality: Int32?
-        if m.hasProperties, let i = m.properties.keys.firstIndex(of: Self.qualityKey), i < m.properties.values.count {
-            switch m.properties.values[i].value {
-            case .intValue(let v): quality = Int32(bitPattern: v)
-            case .longValue(let v): quality = Int32(truncatingIfNeeded: Int64(bitPattern: v))
-            default: break
+        var properties: [SparkplugProperty] = []
+        if m.hasProperties {
+            for (key, property) in zip(m.properties.keys, m.properties.values) {
+                if key == Self.qualityKey || key == "quality" {
+                    switch property.value {
+                    case .intValue(let v): quality = Int32(bitPattern: v)
+                    case .longValue(let v): quality = Int32(truncatingIfNeeded: Int64(bitPattern: v))
+                    default: break
+                    }
+                } else if let value = SparkplugProperty.Value(protobuf: property) {
+                    properties.append(SparkplugProperty(key, value))
+                }
             }
         }
         self.init(
             name: m.hasName ? m.name : nil, alias: m.hasAlias ? m.alias : nil, timestamp: m.hasTimestamp ? m.timestamp : nil,
-            datatype: m.hasDatatype ? SparkplugDataType(rawValue: m.datatype) ?? .unknown : nil, value: value, quality: quality)
+            datatype: m.hasDatatype ? SparkplugDataType(rawValue: m.datatype) ?? .unknown : nil, value: value, quality: quality,
+            properties: properties, isHistorical: m.hasIsHistorical && m.isHistorical)
     }
 
     var protobuf: Org_Eclipse_Tahu_Protobuf_Payload.Metric {
@@ -98,13 +106,56 @@ extension SparkplugMetric {
         case .null: m.isNull = true
         case .other: break
         }
-        if let quality {
-            var property = Org_Eclipse_Tahu_Protobuf_Payload.PropertyValue()
-            property.type = SparkplugDataType.int32.rawValue
-            property.intValue = UInt32(bitPattern: quality)
-            m.properties.keys = [Self.qualityKey]
-            m.properties.values = [property]
+        if isHistorical { m.isHistorical = true }
+        if quality != nil || !properties.isEmpty {
+            var keys: [String] = []
+            var values: [Org_Eclipse_Tahu_Protobuf_Payload.PropertyValue] = []
+            if let quality {
+                keys.append(Self.qualityKey)
+                values.append(SparkplugProperty.Value.int32(quality).protobuf)
+            }
+            for property in properties {
+                keys.append(property.key)
+                values.append(property.value.protobuf)
+            }
+            m.properties.keys = keys
+            m.properties.values = values
         }
         return m
+    }
+}
+
+extension SparkplugProperty.Value {
+    /// nil for a property value the gateway does not keep (a nested property set, a float).
+    init?(protobuf p: Org_Eclipse_Tahu_Protobuf_Payload.PropertyValue) {
+        guard !(p.hasIsNull && p.isNull) else { return nil }
+        switch (SparkplugDataType(rawValue: p.type), p.value) {
+        case (.int8?, .intValue(let v)): self = .int32(Int32(Int8(truncatingIfNeeded: v)))
+        case (.int16?, .intValue(let v)): self = .int32(Int32(Int16(truncatingIfNeeded: v)))
+        case (_, .intValue(let v)): self = .int32(Int32(bitPattern: v))
+        case (_, .longValue(let v)): self = .uint64(v)
+        case (_, .stringValue(let v)): self = .string(v)
+        case (_, .booleanValue(let v)): self = .boolean(v)
+        default: return nil
+        }
+    }
+
+    var protobuf: Org_Eclipse_Tahu_Protobuf_Payload.PropertyValue {
+        var p = Org_Eclipse_Tahu_Protobuf_Payload.PropertyValue()
+        switch self {
+        case .int32(let v):
+            p.type = SparkplugDataType.int32.rawValue
+            p.intValue = UInt32(bitPattern: v)
+        case .uint64(let v):
+            p.type = SparkplugDataType.uint64.rawValue
+            p.longValue = v
+        case .string(let v):
+            p.type = SparkplugDataType.string.rawValue
+            p.stringValue = v
+        case .boolean(let v):
+            p.type = SparkplugDataType.boolean.rawValue
+            p.booleanValue = v
+        }
+        return p
     }
 }

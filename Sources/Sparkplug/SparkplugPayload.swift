@@ -1,6 +1,7 @@
 /// A Sparkplug B payload (Sparkplug 3.0 section 6.4), reduced to what the gateway uses: the
-/// message's time and seq and, per metric, its name or alias, time, datatype and value. Other
-/// fields (metadata, properties other than quality, templates, data sets) are not kept.
+/// message's time and seq and, per metric, its name or alias, time, datatype, value, simple
+/// properties and whether it is historical. Other fields (metadata, templates, data sets, property
+/// sets nested in properties) are not kept.
 public struct SparkplugPayload: Sendable, Equatable {
     /// Milliseconds since the epoch (UTC), when the edge node sent it.
     public var timestamp: UInt64?
@@ -25,12 +26,17 @@ public struct SparkplugMetric: Sendable, Equatable {
     /// Given in births; nil in data messages that leave it out.
     public var datatype: SparkplugDataType?
     public var value: SparkplugValue
-    /// The `Quality` property Ignition and Sparkplug 3.0 hosts use (192 good, 64 uncertain, 0 bad).
+    /// The `Quality` property Ignition and Sparkplug 3.0 hosts use (192 good, 64 uncertain, 0 bad);
+    /// read under `Quality` or `quality`, written as `Quality`.
     public var quality: Int32?
+    /// The metric's other properties with a simple value (section 6.4.7), in order.
+    public var properties: [SparkplugProperty]
+    /// `is_historical`: a value of the past, not the metric's current one.
+    public var isHistorical: Bool
 
     public init(
         name: String? = nil, alias: UInt64? = nil, timestamp: UInt64? = nil, datatype: SparkplugDataType? = nil, value: SparkplugValue,
-        quality: Int32? = nil
+        quality: Int32? = nil, properties: [SparkplugProperty] = [], isHistorical: Bool = false
     ) {
         self.name = name
         self.alias = alias
@@ -38,6 +44,31 @@ public struct SparkplugMetric: Sendable, Equatable {
         self.datatype = datatype
         self.value = value
         self.quality = quality
+        self.properties = properties
+        self.isHistorical = isHistorical
+    }
+
+    /// The property named `key` (other than the quality), if present.
+    public func property(_ key: String) -> SparkplugProperty.Value? {
+        properties.first { $0.key == key }?.value
+    }
+}
+
+/// One property of a metric's property set (section 6.4.7) with a simple value.
+public struct SparkplugProperty: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case int32(Int32)
+        case uint64(UInt64)
+        case string(String)
+        case boolean(Bool)
+    }
+
+    public var key: String
+    public var value: Value
+
+    public init(_ key: String, _ value: Value) {
+        self.key = key
+        self.value = value
     }
 }
 

@@ -24,12 +24,14 @@ struct DeployedACLTests {
             .filter { !ownedByTest.contains(String($0.prefix { $0 != " " })) }
     }
 
-    @Test("under deploy/mosquitto.acl the gateway runs with any id, a sensor cannot speak for another or ask for replays, the historian can")
+    @Test(
+        "under deploy/mosquitto.acl the gateway runs with any id, a sensor cannot speak for another or ask for replays, the historian can, a Sparkplug host reads the gateway's edge node and STATE"
+    )
     func shippedACL() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let passwords = dir.file("passwd")
-        for (i, user) in ["sensor-gateway", "historian", "s1"].enumerated() {
+        for (i, user) in ["sensor-gateway", "historian", "s1", "scada"].enumerated() {
             let tool = try ChildProcess(
                 TestBroker.executable("mosquitto_passwd"), (i == 0 ? ["-c"] : []) + ["-b", passwords, user, "pw-\(user)"],
                 logPath: dir.file("passwd-\(i).log"))
@@ -51,10 +53,14 @@ struct DeployedACLTests {
         let historian = try await Subscriber.connect(broker, id: "historian", filters: ["cleaned/#", "latest/#", "replay/#"], configure: login("historian"))
         let gateway = try GatewayProcess.start(
             broker: broker, dataDirectory: dir.file("data"), gatewayID: gatewayID,
-            extra: ["--username", "sensor-gateway", "--password-file", dir.file("gateway-password")])
+            extra: [
+                "--username", "sensor-gateway", "--password-file", dir.file("gateway-password"), "--sparkplug-topic-filter", "spBv1.0/Plant1/#",
+                "--sparkplug-edge-node", "Cleaned/\(gatewayID)", "--sparkplug-host-id", "scada-gw",
+            ])
         defer { gateway.child.signal(SIGKILL) }
         try await gateway.waitUntilConnected()
         let sensor = try await Subscriber.connect(broker, id: "s1", filters: ["sensors/s1/resend"], configure: login("s1"))
+        let scada = try await Subscriber.connect(broker, id: "scada", filters: ["spBv1.0/Cleaned/#", "spBv1.0/STATE/#"], configure: login("scada"))
 
         func reading(_ seq: Int) -> [UInt8] {
             Array("{\"seq\":\(seq),\"ts\":\(1_795_660_000_000 + seq * 1000),\"temperature\":52,\"status\":\"normal\"}".utf8)
@@ -85,11 +91,17 @@ struct DeployedACLTests {
                 $0.topic == "replay/from-historian" && String(decoding: $0.payload, as: UTF8.self).contains("\"done\":true,\"count\":3")
             }
         }
+        // The edge node's connection (its will an NDEATH) and the host STATE (its will) are allowed.
+        try await scada.recorder.wait(for: "the gateway's edge node: s1's birth; its STATE online") { events in
+            events.messages.contains { $0.topic == "spBv1.0/Cleaned/DBIRTH/\(gatewayID)/s1" }
+                && events.messages.contains { $0.topic == "spBv1.0/STATE/scada-gw" && String(decoding: $0.payload, as: UTF8.self).contains("\"online\":true") }
+        }
         #expect(await historian.messages(on: "replay/from-sensor").isEmpty)
         #expect(await historian.messages(on: "cleaned/s2").isEmpty)
         #expect(try await gateway.terminate() == 0)
         await sensor.close()
         await historian.close()
+        await scada.close()
     }
 
     @Test("deploy/mosquitto.conf: over max-payload-bytes dead-lettered, over message_size_limit refused, over max_packet_size sender cut off")

@@ -35,6 +35,13 @@ struct SparkplugConfigTests {
             ("sparkplug-metrics: A=temperature, B=temperature", "sparkplug-metrics", "one metric per measurement"),
             ("sparkplug-metrics: RH=humidity", "sparkplug-metrics", "not a declared measurement"),
             ("sparkplug-rebirth: yes", "sparkplug-rebirth", "expected on or off"),
+            ("sparkplug-edge-node: Cleaned", "sparkplug-edge-node", "expected <group>/<edge node>"),
+            ("sparkplug-edge-node: Cleaned/gw/x", "sparkplug-edge-node", "expected <group>/<edge node>"),
+            ("sparkplug-edge-node: Clea+ned/gw", "sparkplug-edge-node", "expected <group>/<edge node>"),
+            ("sparkplug-host-id: \"a/b\"", "sparkplug-host-id", "must not"),
+            ("sparkplug-topic-filter: \"spBv1.0/#\"\nsparkplug-edge-node: Cleaned/gw", "sparkplug-edge-node", "read its own output back"),
+            ("sparkplug-topic-filter: \"spBv1.0/+/#\"\nsparkplug-edge-node: Cleaned/gw", "sparkplug-edge-node", "read its own output back"),
+            ("sparkplug-topic-filter: \"spBv1.0/Cleaned/+/gw/#\"\nsparkplug-edge-node: Cleaned/gw", "sparkplug-edge-node", "read its own output back"),
         ])
     func refused(line: String, setting: String, problem: String) throws {
         do {
@@ -53,6 +60,23 @@ struct SparkplugConfigTests {
         }
         let c = try ConfigFileTests.load("sparkplug-metrics: T=temperature\n")
         #expect(ConfigurationWarnings.of(c).contains { $0.contains("sparkplug-topic-filter is not") })
+        let host = try ConfigFileTests.load("sparkplug-host-id: scada\n")
+        #expect(host.sparkplugHostID == "scada")
+        #expect(ConfigurationWarnings.of(host).contains { $0.contains("sparkplug-host-id scada is set but sparkplug-topic-filter is not") })
+        let both = try ConfigFileTests.load("sparkplug-topic-filter: \"spBv1.0/Plant1/#\"\nsparkplug-edge-node: Cleaned/gw-1\n")
+        #expect(both.sparkplugEdgeNode == SparkplugEdgeNodeID("Cleaned/gw-1") && both.sparkplugEdgeNode?.topic(.nodeBirth) == "spBv1.0/Cleaned/NBIRTH/gw-1")
+        #expect(ConfigurationWarnings.of(both).isEmpty)
+    }
+
+    @Test("the edge node and the host id are applied on a reload by reconnecting")
+    func reloadReconnects() throws {
+        let live = LiveSettings(try ConfigFileTests.load("sparkplug-topic-filter: \"spBv1.0/Plant1/#\"\n"))
+        let after = try ConfigFileTests.load("sparkplug-topic-filter: \"spBv1.0/Plant1/#\"\nsparkplug-edge-node: Cleaned/gw\nsparkplug-host-id: scada\n")
+        let outcome = SettingsReload.apply(after, live: live, logLevel: LiveLogLevel(.info), logger: CapturedLog().logger())
+        #expect(Set(outcome.reconnected) == ["sparkplug-edge-node", "sparkplug-host-id"], "\(outcome)")
+        #expect(outcome.restartOnly.isEmpty)
+        let next = try #require(live.takeConnectionChange())
+        #expect(next.sparkplugEdgeNode?.description == "Cleaned/gw" && next.sparkplugHostID == "scada")
     }
 
     @Test("a reload applies the mapping and rebirth at once; the filter takes a restart")

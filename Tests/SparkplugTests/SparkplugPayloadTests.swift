@@ -22,6 +22,23 @@ struct SparkplugPayloadTests {
         #expect(read.metrics[2].number(as: .boolean) == nil)
     }
 
+    @Test("properties beside the quality, and is_historical, read back; a lower-case quality key is read as the quality")
+    func propertiesRoundTrip() throws {
+        let metric = SparkplugMetric(
+            alias: 3, timestamp: 5, datatype: .double, value: .double(1), quality: 192,
+            properties: [SparkplugProperty("flag", .string("ok")), SparkplugProperty("seq", .uint64(7)), SparkplugProperty("fresh", .boolean(true))],
+            isHistorical: true)
+        let read = try SparkplugPayload(decoding: SparkplugPayload(metrics: [metric]).serialized())
+        #expect(read.metrics == [metric])
+        #expect(read.metrics[0].property("seq") == .uint64(7))
+        var lower = Org_Eclipse_Tahu_Protobuf_Payload.Metric()
+        lower.properties.keys = ["quality"]
+        lower.properties.values = [SparkplugProperty.Value.int32(64).protobuf]
+        var payload = Org_Eclipse_Tahu_Protobuf_Payload()
+        payload.metrics = [lower]
+        #expect(try SparkplugPayload(decoding: try payload.serializedBytes() as [UInt8]).metrics[0].quality == 64)
+    }
+
     @Test("signed integers read alike from both encodings in use (sign-extended and of their own width)")
     func signedIntegers() {
         #expect(SparkplugMetric(value: .int(0xFFFF_FFFF)).number(as: .int8) == -1)

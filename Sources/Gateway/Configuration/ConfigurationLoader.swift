@@ -167,6 +167,14 @@ public enum ConfigurationLoader {
                 "sparkplug-metrics", or: "sparkplug-metrics",
                 "metric `\(metric)` is read as `\(measurement)`, which is not a declared measurement (these are: \(declared.joined(separator: ", ")))")
         }
+        if let filter = c.engine.sparkplugFilter, let node = c.sparkplugEdgeNode,
+            [node.topic(.nodeBirth), node.topic(.deviceData, device: "x")].contains(where: { Setting.filter(filter, matches: $0) })
+        {
+            throw fail(
+                "sparkplug-edge-node", or: "sparkplug-topic-filter",
+                "the gateway's own edge node \(node) publishes under sparkplug-topic-filter \(filter), so it would read its own output back: give the edge node a group the filter does not take, or the filter the groups of the edge nodes only (spBv1.0/<group>/#)"
+            )
+        }
         guard c.engine.validMin < c.engine.validMax else {
             throw fail("valid-max", or: "valid-min", "valid-min (\(c.engine.validMin)) must be below valid-max (\(c.engine.validMax))")
         }

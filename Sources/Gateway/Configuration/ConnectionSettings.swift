@@ -16,6 +16,9 @@ struct BrokerConnectionSettings: Equatable, Sendable {
     var keyFile: String?
     /// A digest of the TLS files' contents as read now (nil: no TLS files, or unreadable).
     var tlsContents: Int?
+    /// The Sparkplug edge node and host id: each is a connection (or its will) of its own.
+    var sparkplugEdgeNode: SparkplugEdgeNodeID?
+    var sparkplugHostID: String?
 
     init(_ c: GatewayConfiguration) {
         scheme = c.brokerScheme
@@ -28,6 +31,8 @@ struct BrokerConnectionSettings: Equatable, Sendable {
         certFile = c.certFile
         keyFile = c.keyFile
         tlsContents = BrokerConnectionSettings.digest([c.caFile, c.certFile, c.keyFile].compactMap { $0 })
+        sparkplugEdgeNode = c.sparkplugEdgeNode
+        sparkplugHostID = c.sparkplugHostID
     }
 
     /// The settings' names whose values differ from `old`, for the log (never their values here:
@@ -40,6 +45,8 @@ struct BrokerConnectionSettings: Equatable, Sendable {
         if password != old.password { out.append("password") }
         if caFile != old.caFile || certFile != old.certFile || keyFile != old.keyFile { out.append("tls files") }
         if tlsContents != old.tlsContents && out.allSatisfy({ $0 != "tls files" }) { out.append("tls file contents") }
+        if sparkplugEdgeNode != old.sparkplugEdgeNode { out.append("sparkplug-edge-node") }
+        if sparkplugHostID != old.sparkplugHostID { out.append("sparkplug-host-id") }
         return out
     }
 

@@ -48,6 +48,12 @@ public struct GatewayConfiguration: Sendable {
     /// The least severe log level written, and how lines are written (`GatewayLogHandler`).
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .text
+    /// The gateway's own Sparkplug B edge node for the cleaned stream (`sparkplug-edge-node`;
+    /// docs/SPARKPLUG.md): nil publishes none.
+    public var sparkplugEdgeNode: SparkplugEdgeNodeID?
+    /// The Sparkplug host application id under which the input connection publishes its retained
+    /// `spBv1.0/STATE/<id>` (`sparkplug-host-id`): nil publishes none.
+    public var sparkplugHostID: String?
     /// A fault injected for reliability runs, never in service (`SENSOR_GATEWAY_FAULT_INJECTION`;
     /// docs/RELIABILITY.md): nil runs normally.
     public var faultInjection: FaultInjection?
@@ -74,8 +80,13 @@ public struct GatewayConfiguration: Sendable {
     /// The client id of the connection that publishes: the input's with `-out` appended.
     public var outputClientID: String { effectiveClientID + "-out" }
 
+    /// The client id of the Sparkplug edge node's connection: the input's with `-spb` appended.
+    public var sparkplugClientID: String { effectiveClientID + "-spb" }
+
     public var statusTopic: String { Topics.gatewayStatus(gatewayID) }
     public var replayTopic: String { Topics.replayRequests(gatewayID) }
     public var journalDirectory: String { "\(dataDirectory)/journal" }
     public var snapshotPath: String { "\(dataDirectory)/engine.snapshot" }
+    /// Where the Sparkplug edge node keeps its last `bdSeq` (`SparkplugBirthCounter`).
+    public var sparkplugBirthCounterPath: String { "\(dataDirectory)/sparkplug-bdseq" }
 }

@@ -71,6 +71,8 @@ public final class LiveSettings: Sendable {
             merged.caFile = reloaded.caFile
             merged.certFile = reloaded.certFile
             merged.keyFile = reloaded.keyFile
+            merged.sparkplugEdgeNode = reloaded.sparkplugEdgeNode
+            merged.sparkplugHostID = reloaded.sparkplugHostID
             // The default client id follows the running gateway id (restart-only).
             let next = BrokerConnectionSettings(merged)
             let changes = next.changes(from: s.connection)

@@ -50,6 +50,44 @@ extension Setting {
         "Ask an edge node for a rebirth (NCMD Node Control/Rebirth, at most every 10 s) when its data cannot be read without one.",
         store: { on, c in c.engine.sparkplugRebirth = on ? true : nil }, isOn: { $0.engine.sparkplugRebirth == true })
 
+    static let sparkplugEdgeNode = Setting(
+        name: "sparkplug-edge-node",
+        help:
+            "Also publish the cleaned stream as this Sparkplug B edge node (<group>/<edge node>; each sensor a device, each measurement a metric; empty: off).",
+        valueName: "group/node",
+        apply: { raw, c in
+            let text = raw.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty {
+                c.sparkplugEdgeNode = nil
+                return
+            }
+            guard let id = SparkplugEdgeNodeID(text) else {
+                throw Problem("expected <group>/<edge node>, each not empty and without / + #")
+            }
+            c.sparkplugEdgeNode = id
+        }, show: { $0.sparkplugEdgeNode?.description ?? "" })
+
+    static let sparkplugHostID = Setting(
+        name: "sparkplug-host-id",
+        help:
+            "As a Sparkplug primary host, publish the retained spBv1.0/STATE/<id> (online, and offline as the input connection's will) so edge nodes know the gateway reads them (empty: off).",
+        valueName: "id",
+        apply: { raw, c in
+            let id = raw.trimmingCharacters(in: .whitespaces)
+            guard id.isEmpty || SparkplugEdgeNodeID.isValidID(id) else { throw Problem("a host id must not be empty or hold / + #") }
+            c.sparkplugHostID = id.isEmpty ? nil : id
+        }, show: { $0.sparkplugHostID ?? "" })
+
+    /// Whether MQTT topic filter `filter` takes `topic` (`+` one level, `#` the rest).
+    static func filter(_ filter: String, matches topic: String) -> Bool {
+        let (f, t) = (filter.split(separator: "/", omittingEmptySubsequences: false), topic.split(separator: "/", omittingEmptySubsequences: false))
+        for (i, level) in f.enumerated() {
+            if level == "#" { return true }
+            guard i < t.count, level == "+" || level == t[i] else { return false }
+        }
+        return f.count == t.count
+    }
+
     /// Whether `filter` is an MQTT topic filter: `+` and `#` only as whole levels, `#` last.
     static func isTopicFilter(_ filter: String) -> Bool {
         let levels = filter.split(separator: "/", omittingEmptySubsequences: false)

@@ -6,7 +6,7 @@ import Logging
 /// declared measurement's unit, range and fill (journaled, so the engine changes at one point of
 /// its input, also when replayed), and the replay limits. By
 /// reconnecting: the broker connection (`broker`, `client-id`, `username`, `password-file`,
-/// `ca-file`, `cert`, `key`, and the contents of those files). By rebinding: `http` (the old
+/// `ca-file`, `cert`, `key`, and the contents of those files; `sparkplug-edge-node` and `sparkplug-host-id`). By rebinding: `http` (the old
 /// address keeps serving when the new one cannot be bound). Restart-only: the journal (its folder
 /// and size), what shapes topics and stored state (gateway id, topic filter, payload limit,
 /// aggregate window, which measurements are declared), fsync and the log format. The log names each change with its old and new
@@ -42,7 +42,9 @@ public enum SettingsReload {
     ]
 
     /// Settings applied by reconnecting both broker connections.
-    public static let reconnectSettings: Set<String> = ["broker", "client-id", "username", "password-file", "ca-file", "cert", "key"]
+    public static let reconnectSettings: Set<String> = [
+        "broker", "client-id", "username", "password-file", "ca-file", "cert", "key", "sparkplug-edge-node", "sparkplug-host-id",
+    ]
     /// Settings applied by binding the HTTP endpoint anew.
     public static let rebindSettings: Set<String> = ["http"]
 

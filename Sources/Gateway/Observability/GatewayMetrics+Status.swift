@@ -83,6 +83,23 @@ extension GatewayMetrics {
             "sensor_gateway_sparkplug_metrics_not_read_total", .counter,
             "Sparkplug metrics not made readings, by reason: not numeric or no measurement mapped (ignored), or null (their place filled as a gap).",
             [([("reason", "ignored")], Double(sparkplug.metricsIgnored)), ([("reason", "null")], Double(sparkplug.nullMetrics))])
+        if let out = s.sparkplugOutput {
+            metric(
+                "sensor_gateway_sparkplug_output_messages_total", .counter,
+                "Messages of the gateway's own Sparkplug edge node handed to the broker (QoS 0), by kind: births (NBIRTH, DBIRTH) and data (DDATA).",
+                [([("kind", "birth")], Double(out.births)), ([("kind", "data")], Double(out.data))])
+            metric(
+                "sensor_gateway_sparkplug_output_rebirths_total", .counter, "Rebirths of the gateway's own edge node a Sparkplug host asked for (NCMD).",
+                [([], Double(out.rebirths))])
+            metric(
+                "sensor_gateway_sparkplug_output_failed_total", .counter,
+                "Messages of the gateway's own edge node whose publish failed (a host sees the break in seq and asks for a rebirth).",
+                [([], Double(out.failed))])
+            metric(
+                "sensor_gateway_sparkplug_output_offline_total", .counter,
+                "Cleaned messages sent while the gateway's own edge node's connection was down: not sent as data (the next births carry each metric's last value).",
+                [([], Double(out.whileOffline))])
+        }
         metric(
             "sensor_gateway_sensors", .gauge, "Sensors tracked, by state.",
             [([("state", "live")], Double(s.sensors.count { !$0.stale })), ([("state", "stale")], Double(s.sensors.count { $0.stale }))])
@@ -185,7 +202,8 @@ extension GatewayMetrics {
             [([], Double(s.clockOffsetMs) / 1000)])
         metric(
             "sensor_gateway_broker_reconnects_total", .counter, "Reconnections to the broker since start, by connection.",
-            [([("connection", "input")], Double(s.runtime.inputReconnects)), ([("connection", "output")], Double(s.runtime.outputReconnects))])
+            [([("connection", "input")], Double(s.runtime.inputReconnects)), ([("connection", "output")], Double(s.runtime.outputReconnects))]
+                + (s.runtime.sparkplugReconnects.map { [([("connection", "sparkplug")], Double($0))] } ?? []))
         metric("sensor_gateway_build_info", .gauge, "Always 1; the version label is the running release.", [([("version", GatewayVersion.current)], 1)])
         for p in ProcessMetrics.read() { metric(p.name, p.kind, p.help, [([], p.value)]) }
         metric(

@@ -30,6 +30,8 @@ public struct GatewayStatusSnapshot: Sendable {
     var ingest = IngestJournal.Statistics()
     var snapshots = SnapshotWriter.Status()
     var runtime = RuntimeCounters()
+    /// The gateway's own Sparkplug edge node (nil: `sparkplug-edge-node` unset).
+    var sparkplugOutput: SparkplugEdgeNodeOutput.Counters?
     public var checkpoint: UInt64 = 0
     public var outboundWaiting = 0
     public var outboundInFlight = 0

@@ -25,14 +25,14 @@ enum BrokerReconnection {
             generation: old.generation + 1)
         next.continueCounts(from: old)
         next.retiredFilters = old.retiredFilters
-        let (oldInput, oldOutput, oldStatus) = (old.input, old.output, old.configuration.statusTopic)
-        let (newInput, newOutput) = (next.input, next.output)
+        let (ending, newInput, newOutput, newSparkplug) = (old.ending, next.input, next.output, next.sparkplug)
         let broker = "\(configuration.brokerScheme.rawValue)://\(configuration.brokerHost):\(configuration.brokerPort)"
         logger.notice("SIGHUP: closing the broker connections to reconnect with the new settings", metadata: ["broker": "\(broker)"])
         Task {
-            await BrokerSession.retire(input: oldInput, output: oldOutput, statusTopic: oldStatus)
+            await BrokerSession.retire(ending)
             do {
                 try newOutput.start()
+                try newSparkplug?.start()
                 try newInput.start()
             } catch {
                 logger.error("SIGHUP: the new broker connections did not start", metadata: ["error": "\(error)"])

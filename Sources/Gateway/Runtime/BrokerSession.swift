@@ -11,6 +11,11 @@ import Wire
 ///   sends, carries the retained status and its will, and takes replay requests. It never
 ///   pauses, so the broker's acknowledgements of our publications keep arriving while input
 ///   is paused (on one connection they would queue behind the unread readings).
+/// - With `sparkplug-edge-node`, the **Sparkplug** connection (client id `<client-id>-spb`) is
+///   the gateway's own edge node: its will is the `NDEATH` of the connection's `bdSeq`, it takes
+///   the node's `NCMD` and sends its births and data (`SparkplugEdgeNodeOutput`).
+/// - With `sparkplug-host-id`, the input connection (which reads the edge nodes) carries the
+///   host's retained `STATE` and its will (`SparkplugHostState`).
 final class BrokerSession {
     enum Phase: String, Sendable {
         case connecting, connected, subscribed
@@ -23,10 +28,19 @@ final class BrokerSession {
         case none
         case acknowledged(messageID: MessageID)
         case replayRequest([UInt8])
+        /// The Sparkplug connection is up with this `bdSeq`: births go out.
+        case sparkplugConnected(bdSeq: UInt64)
+        case sparkplugDisconnected
+        /// An `NCMD` for the gateway's edge node.
+        case sparkplugCommand([UInt8])
     }
 
     let input: MQTTClient
     let output: MQTTClient
+    /// The gateway's own Sparkplug edge node's connection (nil: `sparkplug-edge-node` unset).
+    let sparkplug: MQTTClient?
+    let sparkplugBirths: SparkplugBirthCounter?
+    let hostState: SparkplugHostState?
     /// This session's number: 0 at start, one more for each SIGHUP reconnection. Events of
     /// another generation (an old session's last ones) are ignored.
     let generation: Int
@@ -39,7 +53,7 @@ final class BrokerSession {
     /// subscriptions, which are removed at each connection.
     var retiredFilters: [String] = []
     let configuration: GatewayConfiguration
-    private let logger: Logger
+    let logger: Logger
     private let startedAt: Int64
 
     static let offlineStatus = GatewayStatusNotice(state: .offline).json
@@ -55,11 +69,15 @@ final class BrokerSession {
         var inbound = BrokerSession.base(configuration, clientID: configuration.effectiveClientID)
         inbound.cleanSession = false
         inbound.keepAliveSeconds = 60
+        let hostState = configuration.sparkplugHostID.map(SparkplugHostState.init(hostID:))
+        if let hostState { inbound.willForConnect = { hostState.willForConnect() } }
+        self.hostState = hostState
         input = try MQTTClient(inbound, sink: sink, onEvents: { inbox.push(.input, $0, generation: generation) })
         var outbound = BrokerSession.base(configuration, clientID: configuration.outputClientID)
         outbound.cleanSession = true
         outbound.will = .init(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
         output = try MQTTClient(outbound, onEvents: { inbox.push(.output, $0, generation: generation) })
+        (sparkplug, sparkplugBirths) = try BrokerSession.sparkplugClient(configuration, inbox: inbox, logger: logger, generation: generation)
     }
 
     static func base(_ c: GatewayConfiguration, clientID: String) -> MQTTConfiguration {
@@ -87,6 +105,7 @@ final class BrokerSession {
     /// Connections made since start, by side: every one after the first is a reconnection.
     private(set) var inputConnections = 0
     private(set) var outputConnections = 0
+    var sparkplugConnections = 0
 
     /// Goes on counting from `old`'s subscriptions and connections (this session replaces it), so
     /// the metrics' totals never fall and its connections count as reconnections.
@@ -94,11 +113,13 @@ final class BrokerSession {
         readingsSubscriptions = old.readingsSubscriptions
         inputConnections = old.inputConnections
         outputConnections = old.outputConnections
+        sparkplugConnections = old.sparkplugConnections
     }
 
-    /// Starts both connections.
+    /// Starts the connections.
     func start() throws {
         try output.start()
+        try sparkplug?.start()
         try input.start()
     }
 
@@ -108,6 +129,7 @@ final class BrokerSession {
     }
 
     func handle(_ source: Inbox.Source, _ event: MQTTEvent) -> Outcome {
+        if source == .sparkplug { return handleSparkplug(event) }
         let side = source == .input ? "input" : "output"
         switch event {
         case .message(let m):
@@ -168,6 +190,15 @@ final class BrokerSession {
                 if pendingSubscriptions.isEmpty && inputPhase == .connected {
                     inputPhase = .subscribed
                     readingsSubscriptions += 1
+                    // A host is online once it reads what edge nodes send (section 7.3).
+                    if let hostState {
+                        do {
+                            _ = try input.publish(topic: hostState.topic, payload: hostState.online, qos: .atLeastOnce, retain: true)
+                            logger.info("Sparkplug host STATE online", metadata: ["topic": "\(hostState.topic)"])
+                        } catch {
+                            logger.error("cannot publish the Sparkplug host STATE", metadata: ["error": "\(error)"])
+                        }
+                    }
                 }
             }
         case .subscriptionRefused(let mid):
@@ -185,26 +216,56 @@ final class BrokerSession {
         if source == .input { inputPhase = .connecting } else { outputConnected = false }
     }
 
-    /// Publishes the retained offline status and waits (a second at most) for the broker to
-    /// take it, then closes both connections.
+    /// What ends this session's connections, for `retire` (a value: it outlives the session).
+    struct Ending: Sendable {
+        var input: MQTTClient
+        var output: MQTTClient
+        var statusTopic: String
+        /// The Sparkplug edge node's connection and its `NDEATH`, when there is one.
+        var sparkplug: (client: MQTTClient, death: SparkplugEdgeNode.Message)?
+        /// The host `STATE` topic and its offline message, when there is one.
+        var hostState: (topic: String, offline: [UInt8])?
+    }
+
+    /// This session's `Ending`: the edge node's death carries the `bdSeq` its connection's will
+    /// carries (the broker discards the will at a clean disconnect, so the node says it itself).
+    var ending: Ending {
+        var e = Ending(input: input, output: output, statusTopic: configuration.statusTopic)
+        if let sparkplug, let node = configuration.sparkplugEdgeNode, let bdSeq = sparkplugBirths?.current {
+            e.sparkplug = (sparkplug, SparkplugEdgeNode.death(node, bdSeq: bdSeq, now: UInt64(max(0, Clocks.epochMilliseconds()))))
+        }
+        if let hostState { e.hostState = (hostState.topic, hostState.offline) }
+        return e
+    }
+
+    /// Publishes the retained offline status (and the Sparkplug node's death and host's offline
+    /// `STATE`) and waits (a second at most) for the broker to take it, then closes the
+    /// connections.
     func close(waitingWith inbox: Inbox) async {
+        let ending = ending
         if outputConnected,
             let mid = try? output.publish(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
         {
+            BrokerSession.sayGoodbyeOnSparkplug(ending)
             let generation = generation
             await onOwnThread { inbox.waitBlocking(forAcknowledgementOf: mid, generation: generation, atMost: 1000) }
+        } else {
+            BrokerSession.sayGoodbyeOnSparkplug(ending)
         }
         await input.disconnect()
         await output.disconnect()
+        await sparkplug?.disconnect()
     }
 
     /// Ends this session without the inbox (a SIGHUP reconnection replaces it, and the loop goes
-    /// on taking the inbox): publishes the retained offline status, then disconnects both
+    /// on taking the inbox): publishes the retained offline status, then disconnects the
     /// connections, letting the broker acknowledge what it can first. Publications it never
     /// acknowledged are sent again by the next session (`OutboundQueue.resendUnacknowledged`).
-    static func retire(input: MQTTClient, output: MQTTClient, statusTopic: String) async {
-        _ = try? output.publish(topic: statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
-        await input.disconnect(timeout: .seconds(2))
-        await output.disconnect(timeout: .seconds(2))
+    static func retire(_ e: Ending) async {
+        _ = try? e.output.publish(topic: e.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)
+        sayGoodbyeOnSparkplug(e)
+        await e.input.disconnect(timeout: .seconds(2))
+        await e.output.disconnect(timeout: .seconds(2))
+        await e.sparkplug?.client.disconnect(timeout: .seconds(2))
     }
 }

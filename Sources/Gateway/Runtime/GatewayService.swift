@@ -171,6 +171,9 @@ public final class GatewayService {
         case .acknowledged(let mid):
             if let latency = publisher.acknowledged(mid, at: arrival.at) { observability.publishLatency(microseconds: latency) }
         case .replayRequest(let payload): replays.start(payload)
+        case .sparkplugConnected(let bdSeq): publisher.sparkplug?.connected(bdSeq: bdSeq)
+        case .sparkplugDisconnected: publisher.sparkplug?.disconnected()
+        case .sparkplugCommand(let payload): publisher.sparkplug?.command(payload)
         }
     }
 

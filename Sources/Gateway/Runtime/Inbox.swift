@@ -11,7 +11,7 @@ import Waiting
 /// then blocked on the signaller's lock) and in the cooperative pool's threads that forwarded
 /// each batch of acknowledgements.
 final class Inbox: Sendable {
-    enum Source: Sendable { case input, output }
+    enum Source: Sendable { case input, output, sparkplug }
 
     /// An event and when it arrived (monotonic µs: an acknowledgement's latency ends there, not
     /// when the loop gets to it).

@@ -36,6 +36,8 @@ final class Publisher {
     private(set) var published: [Publication.Kind: Int] = [:]
     /// Test hook: told how many publications await their acknowledgement after each send.
     var afterSending: (@Sendable (_ inFlight: Int) -> Void)?
+    /// The gateway's own Sparkplug edge node, shown each cleaned message sent (nil: off).
+    private(set) var sparkplug: SparkplugEdgeNodeOutput?
 
     init(
         outbound: OutboundQueue, pending: [Publication], standIns: [UInt64: Publication], publicationsThrough: UInt64,
@@ -50,6 +52,18 @@ final class Publisher {
         maxInFlight = configuration.maxInFlight
         journalDirectory = configuration.journalDirectory
         self.logger = logger
+        sparkplug = Publisher.edgeNode(for: broker, previous: nil, logger: logger)
+    }
+
+    /// The edge node output for `broker`'s Sparkplug connection: `previous` goes on (its devices
+    /// and aliases) when the node id is the same.
+    private static func edgeNode(for broker: BrokerSession, previous: SparkplugEdgeNodeOutput?, logger: Logger) -> SparkplugEdgeNodeOutput? {
+        guard let client = broker.sparkplug, let id = broker.configuration.sparkplugEdgeNode else { return nil }
+        if let previous, previous.id == id {
+            previous.reconnected(to: client)
+            return previous
+        }
+        return SparkplugEdgeNodeOutput(id: id, client: client, logger: logger)
     }
 
     /// What the engine may run now (`OutputPacing`): input while the in-memory queue to the
@@ -62,6 +76,7 @@ final class Publisher {
     /// out again on the new one, in order.
     func reconnected(to next: BrokerSession) {
         broker = next
+        sparkplug = Publisher.edgeNode(for: next, previous: sparkplug, logger: logger)
         outbound.resendUnacknowledged()
     }
 
@@ -137,13 +152,15 @@ final class Publisher {
                 let mid = try broker.output.publish(topic: p.topic, payload: p.payload, qos: .atLeastOnce, retain: p.retain)
                 outbound.sent(entry, messageID: mid)
                 published[p.kind, default: 0] += 1
+                sparkplug?.show(p)
                 afterSending?(outbound.inFlightCount)
             } catch {
                 logger.warning("publish failed; will retry", metadata: ["error": "\(error)"])
                 outbound.putBack(Array(sendable[i...]))
-                return
+                break
             }
         }
+        sparkplug?.send()
     }
 
     /// The broker acknowledged `messageID` (at monotonic µs `at`): returns the publication's
@@ -168,5 +185,6 @@ final class Publisher {
         s.runtime.published = published
         s.outboundWaiting = outbound.waitingCount
         s.outboundInFlight = outbound.inFlightCount
+        s.sparkplugOutput = sparkplug?.counters
     }
 }

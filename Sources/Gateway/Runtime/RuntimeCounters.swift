@@ -17,4 +17,6 @@ struct RuntimeCounters: Sendable, Equatable {
     /// Reconnections to the broker since start, by connection.
     var inputReconnects = 0
     var outputReconnects = 0
+    /// nil without the Sparkplug edge node's connection.
+    var sparkplugReconnects: Int?
 }

@@ -41,3 +41,26 @@ public struct Publication: Sendable, Equatable, Codable {
 
     private enum CodingKeys: String, CodingKey { case kind, topic, payload, retain }
 }
+
+extension Publication {
+    /// What a released reading's message says, for outputs of another form (the Sparkplug edge
+    /// node) without parsing the payload: nil for a gap and for messages that are not a reading's.
+    public var releasedFields: ReleasedFields? {
+        released.map { r in
+            ReleasedFields(seq: r.seq, ts: r.ts, value: r.temperature, quality: r.quality, supersedes: r.supersedes, method: r.method?.rawValue)
+        }
+    }
+}
+
+/// A released reading's fields as its cleaned message carries them (`Publication.releasedFields`).
+public struct ReleasedFields: Sendable, Equatable {
+    public var seq: UInt64
+    public var ts: Int64
+    /// The value, under its measurement's name in the message.
+    public var value: Double
+    public var quality: Quality
+    /// `restated`: the quality it replaces.
+    public var supersedes: Quality?
+    /// `synthetic`: how it was estimated.
+    public var method: String?
+}

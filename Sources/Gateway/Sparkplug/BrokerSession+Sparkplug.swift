@@ -1,0 +1,56 @@
+import Logging
+import MQTT
+
+/// The broker session's Sparkplug parts: the edge node's connection (`sparkplug-edge-node`),
+/// its events, and the last words of the node and of the host `STATE` (`sparkplug-host-id`).
+extension BrokerSession {
+    /// The edge node's connection, its will the `NDEATH` of the `bdSeq` each CONNECT takes
+    /// (`SparkplugBirthCounter`); nil without `sparkplug-edge-node`.
+    static func sparkplugClient(
+        _ configuration: GatewayConfiguration, inbox: Inbox, logger: Logger, generation: Int
+    ) throws -> (MQTTClient?, SparkplugBirthCounter?) {
+        guard let node = configuration.sparkplugEdgeNode else { return (nil, nil) }
+        let births = SparkplugBirthCounter(path: configuration.sparkplugBirthCounterPath, logger: logger)
+        var edge = BrokerSession.base(configuration, clientID: configuration.sparkplugClientID)
+        edge.cleanSession = true
+        edge.willForConnect = {
+            let death = SparkplugEdgeNode.death(node, bdSeq: births.nextForConnect(), now: UInt64(max(0, Clocks.epochMilliseconds())))
+            return .init(topic: death.topic, payload: death.payload, qos: .atLeastOnce, retain: false)
+        }
+        return (try MQTTClient(edge, onEvents: { inbox.push(.sparkplug, $0, generation: generation) }), births)
+    }
+
+    /// The Sparkplug connection's events.
+    func handleSparkplug(_ event: MQTTEvent) -> Outcome {
+        guard let client = sparkplug, let node = configuration.sparkplugEdgeNode else { return .none }
+        switch event {
+        case .connected:
+            sparkplugConnections += 1
+            logger.notice("connected to the broker", metadata: ["connection": "sparkplug", "node": "\(node)"])
+            do {
+                _ = try client.subscribe(node.topic(.nodeCommand), qos: .atLeastOnce)
+            } catch {
+                logger.error("cannot subscribe the Sparkplug node's commands", metadata: ["error": "\(error)"])
+            }
+            guard let bdSeq = sparkplugBirths?.current else { return .none }
+            return .sparkplugConnected(bdSeq: bdSeq)
+        case .message(let m):
+            return m.topic == node.topic(.nodeCommand) ? .sparkplugCommand(m.payload) : .none
+        case .connectFailed(let error):
+            logger.warning(
+                "cannot reach broker; retrying with backoff", metadata: ["connection": "sparkplug", "reason": "\(error.message)"])
+            return .sparkplugDisconnected
+        case .disconnected(let reason, let expected):
+            if !expected { logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "sparkplug", "reason": "\(reason)"]) }
+            return .sparkplugDisconnected
+        case .published, .subscribed, .subscriptionRefused:
+            return .none
+        }
+    }
+
+    /// The edge node's `NDEATH` and the host's offline `STATE`, before their connections close.
+    static func sayGoodbyeOnSparkplug(_ e: Ending) {
+        if let (client, death) = e.sparkplug { _ = try? client.publish(topic: death.topic, payload: death.payload, qos: .atLeastOnce) }
+        if let (topic, offline) = e.hostState { _ = try? e.input.publish(topic: topic, payload: offline, qos: .atLeastOnce, retain: true) }
+    }
+}

@@ -1,0 +1,216 @@
+import Recovery
+import Sparkplug
+import Wire
+
+/// The gateway's own Sparkplug B edge node (docs/SPARKPLUG.md, "The cleaned stream as an edge
+/// node"): turns the cleaned messages it is shown into Sparkplug births and data, each sensor a
+/// device and each measurement a `Double` metric of it, the quality a metric property.
+///
+/// Pure: it makes the messages and numbers them; `SparkplugEdgeNodeOutput` sends them. The node's
+/// `seq` (0-255, wrapping) runs over every message of one birth, in the order returned, so a host
+/// sees a break only where a message was lost. Births carry every metric with its alias and last
+/// value; data carries aliases only. What is shown while no session is up only updates the last
+/// values the next births carry.
+struct SparkplugEdgeNode {
+    /// A message to send: topic and protobuf payload.
+    struct Message: Equatable, Sendable {
+        var topic: String
+        var payload: [UInt8]
+        var isBirth = false
+    }
+
+    /// One metric of a device: its alias (unique across the node) and what its birth says.
+    private struct Metric {
+        var alias: UInt64
+        var last: SparkplugMetric
+    }
+
+    private struct Device {
+        var metrics: [String: Metric] = [:]
+        /// Metric names in the order they appeared (births list them so).
+        var order: [String] = []
+    }
+
+    /// The Sparkplug codes of the `Quality` property (section 6.4.7 usage; Ignition's codes).
+    enum QualityCode {
+        static let good: Int32 = 192
+        static let uncertain: Int32 = 64
+        static let bad: Int32 = 0
+    }
+
+    let id: SparkplugEdgeNodeID
+    private var devices: [String: Device] = [:]
+    /// Device ids in the order they appeared.
+    private var deviceOrder: [String] = []
+    private var nextAlias: UInt64 = 1
+    /// The `seq` of the next message of this birth.
+    private var seq: UInt64 = 0
+    /// The session's `bdSeq`, nil while no session is up (nothing is sent then).
+    private(set) var bdSeq: UInt64?
+    /// Messages made since the last `take`, in order.
+    private var outgoing: [Message] = []
+    /// Data waiting for the next `take`, by device (each becomes one DDATA), in first-seen order.
+    private var pending: [String: [SparkplugMetric]] = [:]
+    private var pendingOrder: [String] = []
+    /// Cleaned messages seen while no session was up (their values reach the next births only).
+    private(set) var unsent = 0
+
+    init(id: SparkplugEdgeNodeID) {
+        self.id = id
+    }
+
+    var deviceCount: Int { deviceOrder.count }
+    var isOnline: Bool { bdSeq != nil }
+
+    /// The `NDEATH` that ends node `id`'s session of `bdSeq`: the will of its connection, and
+    /// what a clean stop publishes before disconnecting (section 7.1).
+    static func death(_ id: SparkplugEdgeNodeID, bdSeq: UInt64, now: UInt64) -> Message {
+        let payload = SparkplugPayload(timestamp: now, metrics: [Self.bdSeqMetric(bdSeq, now: now)])
+        return Message(topic: id.topic(.nodeDeath), payload: payload.serialized())
+    }
+
+    /// A session with `bdSeq` is up, or a host asked for a rebirth: `NBIRTH` (seq 0), then a
+    /// `DBIRTH` of every device known, with its metrics' last values. Queued for `take`.
+    mutating func birth(bdSeq: UInt64, now: UInt64) {
+        self.bdSeq = bdSeq
+        seq = 0
+        outgoing = []
+        pending = [:]
+        pendingOrder = []
+        let rebirth = SparkplugMetric(name: "Node Control/Rebirth", timestamp: now, datatype: .boolean, value: .boolean(false))
+        append(id.topic(.nodeBirth), SparkplugPayload(timestamp: now, metrics: [Self.bdSeqMetric(bdSeq, now: now), rebirth]), birth: true)
+        for device in deviceOrder { appendDeviceBirth(device, now: now) }
+    }
+
+    /// The session ended: nothing is sent until the next `birth`.
+    mutating func offline() {
+        bdSeq = nil
+        outgoing = []
+        pending = [:]
+        pendingOrder = []
+    }
+
+    /// Shows the node one publication; a cleaned message (`cleaned/<sensor>/<measurement>`)
+    /// becomes a metric value of device `<sensor>`. Returns whether it was one.
+    @discardableResult
+    mutating func show(_ p: Publication, now: UInt64) -> Bool {
+        guard p.kind == .cleaned, let (device, name) = Self.deviceAndMetric(p.topic), let value = Self.metric(p) else { return false }
+        guard isOnline else {
+            remember(device, name, value)
+            unsent += 1
+            return true
+        }
+        if devices[device]?.metrics[name] == nil {
+            // A new device or a new metric of one: its data so far goes first, then its birth
+            // carries this value with every other metric's last.
+            flushDevice(device, now: now)
+            remember(device, name, value)
+            appendDeviceBirth(device, now: now)
+            return true
+        }
+        remember(device, name, value)
+        var data = value
+        data.alias = devices[device]?.metrics[name]?.alias
+        data.name = nil
+        data.datatype = nil
+        if pending[device] == nil {
+            pending[device] = []
+            pendingOrder.append(device)
+        }
+        pending[device]?.append(data)
+        return true
+    }
+
+    /// The messages made since the last call, data last (one `DDATA` per device), in send order.
+    mutating func take(now: UInt64) -> [Message] {
+        for device in pendingOrder { flushDevice(device, now: now) }
+        pendingOrder = []
+        defer { outgoing = [] }
+        return outgoing
+    }
+
+    // MARK: - Making messages
+
+    private mutating func flushDevice(_ device: String, now: UInt64) {
+        guard let metrics = pending.removeValue(forKey: device), !metrics.isEmpty else { return }
+        append(id.topic(.deviceData, device: device), SparkplugPayload(timestamp: now, metrics: metrics))
+    }
+
+    private mutating func appendDeviceBirth(_ device: String, now: UInt64) {
+        guard let d = devices[device] else { return }
+        let metrics = d.order.compactMap { name -> SparkplugMetric? in
+            guard var m = d.metrics[name]?.last else { return nil }
+            m.name = name
+            m.alias = d.metrics[name]?.alias
+            m.datatype = .double
+            m.isHistorical = false
+            return m
+        }
+        append(id.topic(.deviceBirth, device: device), SparkplugPayload(timestamp: now, metrics: metrics), birth: true)
+    }
+
+    private mutating func append(_ topic: String, _ payload: SparkplugPayload, birth: Bool = false) {
+        var payload = payload
+        payload.seq = seq
+        seq = (seq + 1) & 0xFF
+        outgoing.append(Message(topic: topic, payload: payload.serialized(), isBirth: birth))
+    }
+
+    /// Keeps `value` as the metric's last unless it is older than the last (registering the
+    /// device and metric when new).
+    private mutating func remember(_ device: String, _ name: String, _ value: SparkplugMetric) {
+        if devices[device] == nil {
+            devices[device] = Device()
+            deviceOrder.append(device)
+        }
+        if devices[device]?.metrics[name] == nil {
+            devices[device]?.metrics[name] = Metric(alias: nextAlias, last: value)
+            devices[device]?.order.append(name)
+            nextAlias += 1
+        } else if let last = devices[device]?.metrics[name]?.last, (value.timestamp ?? 0) >= (last.timestamp ?? 0) {
+            // A birth's value is the current one: a restated reading corrects the past.
+            devices[device]?.metrics[name]?.last = value
+        }
+    }
+
+    // MARK: - Reading cleaned messages
+
+    /// `cleaned/<sensor>/<measurement>` as device and metric name.
+    static func deviceAndMetric(_ topic: String) -> (String, String)? {
+        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
+        guard levels.count == 3, levels[0] == "cleaned", !levels[1].isEmpty, !levels[2].isEmpty else { return nil }
+        return (String(levels[1]), String(levels[2]))
+    }
+
+    /// The metric a cleaned message becomes (named, with its datatype, for a birth; `show`
+    /// strips those for data): the value at the reading's `ts`, the quality as Sparkplug's code
+    /// and the contract's flag, the sensor's seq; a gap as a null value with its seqs; a
+    /// restated reading as historical (it corrects the past, it is not the current value).
+    static func metric(_ p: Publication) -> SparkplugMetric? {
+        if let f = p.releasedFields {
+            return metric(seq: f.seq, ts: f.ts, value: f.value, quality: f.quality, method: f.method, toSeq: nil)
+        }
+        guard let r = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return nil }
+        return metric(seq: r.seq, ts: r.ts, value: r.temperature, quality: r.quality, method: r.method, toSeq: r.toSeq)
+    }
+
+    private static func metric(seq: UInt64, ts: Int64, value: Double?, quality: Quality, method: String?, toSeq: UInt64?) -> SparkplugMetric {
+        var properties = [SparkplugProperty("flag", .string(quality.rawValue)), SparkplugProperty("seq", .uint64(seq))]
+        if let toSeq { properties.append(SparkplugProperty("to_seq", .uint64(toSeq))) }
+        if let method { properties.append(SparkplugProperty("method", .string(method))) }
+        let code: Int32 =
+            switch quality {
+            case .ok: QualityCode.good
+            case .gap: QualityCode.bad
+            default: QualityCode.uncertain
+            }
+        let sparkplugValue: SparkplugValue = quality == .gap ? .null : value.map { .double($0) } ?? .null
+        return SparkplugMetric(
+            timestamp: UInt64(clamping: ts), datatype: .double, value: sparkplugValue, quality: code, properties: properties,
+            isHistorical: quality == .restated)
+    }
+
+    static func bdSeqMetric(_ bdSeq: UInt64, now: UInt64) -> SparkplugMetric {
+        SparkplugMetric(name: "bdSeq", timestamp: now, datatype: .int64, value: .long(bdSeq))
+    }
+}

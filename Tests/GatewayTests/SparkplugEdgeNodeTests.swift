@@ -1,0 +1,127 @@
+import Sparkplug
+import Testing
+
+@testable import Gateway
+@testable import Recovery
+
+/// The gateway's own edge node as pure logic: what it makes of cleaned messages, in which order,
+/// with which seqs (docs/SPARKPLUG.md, "The cleaned stream as an edge node").
+@Suite("Sparkplug edge node output")
+struct SparkplugEdgeNodeTests {
+    let id = SparkplugEdgeNodeID("Cleaned/gw")!
+
+    static func cleaned(
+        _ sensor: String, seq: UInt64, value: Double, quality: Quality = .ok, ts: Int64? = nil, measurement: String = "temperature"
+    )
+        -> Publication
+    {
+        let reading = ReleasedReading(
+            sensorID: sensor, seq: seq, ts: ts ?? 1_000 * Int64(seq), temperature: value, status: .normal, quality: quality,
+            supersedes: quality == .restated ? .synthetic : nil)
+        return Publication(kind: .cleaned, topic: "cleaned/\(sensor)/\(measurement)", released: reading, payload: reading.render(), retain: false)
+    }
+
+    static func decoded(_ messages: [SparkplugEdgeNode.Message]) throws -> [(String, SparkplugPayload)] {
+        try messages.map { ($0.topic, try SparkplugPayload(decoding: $0.payload)) }
+    }
+
+    @Test("NBIRTH with seq 0 and bdSeq; a new device's DBIRTH names its metric with its alias and carries the first value; data by alias only")
+    func birthsThenData() throws {
+        var node = SparkplugEdgeNode(id: id)
+        node.birth(bdSeq: 7, now: 100)
+        let shown = [
+            node.show(Self.cleaned("s1", seq: 0, value: 51), now: 100), node.show(Self.cleaned("s1", seq: 1, value: 52), now: 100),
+            node.show(Publication(kind: .resendRequest, topic: "sensors/s1/resend", payload: []), now: 100),
+        ]
+        #expect(shown == [true, true, false], "only cleaned messages")
+        let out = try Self.decoded(node.take(now: 101))
+        #expect(out.map(\.0) == ["spBv1.0/Cleaned/NBIRTH/gw", "spBv1.0/Cleaned/DBIRTH/gw/s1", "spBv1.0/Cleaned/DDATA/gw/s1"])
+        #expect(out.map { $0.1.seq } == [0, 1, 2])
+        #expect(out[0].1.metrics.contains { $0.name == "bdSeq" && $0.value == .long(7) })
+        #expect(out[0].1.metrics.contains { $0.name == "Node Control/Rebirth" && $0.value == .boolean(false) })
+        let born = try #require(out[1].1.metrics.first)
+        #expect(born.name == "temperature" && born.alias == 1 && born.datatype == .double && born.value == .double(51) && born.quality == 192)
+        let data = try #require(out[2].1.metrics.first)
+        #expect(data.name == nil && data.alias == 1 && data.value == .double(52) && data.timestamp == 1_000)
+        #expect(data.property("flag") == .string("ok") && data.property("seq") == .uint64(1))
+    }
+
+    @Test("quality codes: ok 192; corrected, synthetic, restated 64 (restated historical); a gap null with code 0 and its seqs")
+    func qualities() throws {
+        var node = SparkplugEdgeNode(id: id)
+        node.birth(bdSeq: 0, now: 0)
+        node.show(Self.cleaned("s1", seq: 0, value: 51), now: 0)
+        node.show(Self.cleaned("s1", seq: 1, value: 52, quality: .corrected), now: 0)
+        node.show(Self.cleaned("s1", seq: 2, value: 53, quality: .synthetic), now: 0)
+        let gap = GapNotice(sensorID: "s1", fromSeq: 3, toSeq: 9, fromTs: 2_000, toTs: 10_000)
+        node.show(Publication(kind: .cleaned, topic: "cleaned/s1/temperature", payload: gap.render()), now: 0)
+        node.show(Self.cleaned("s1", seq: 2, value: 53.5, quality: .restated), now: 0)
+        let data = try #require(try Self.decoded(node.take(now: 0)).last?.1.metrics)
+        #expect(data.map(\.quality) == [64, 64, 0, 64])
+        #expect(data.map(\.isHistorical) == [false, false, false, true])
+        #expect(data[2].value == .null && data[2].property("seq") == .uint64(3) && data[2].property("to_seq") == .uint64(9))
+        #expect(data.map { $0.property("flag") } == ["corrected", "synthetic", "gap", "restated"].map { .string($0) })
+    }
+
+    @Test("a new metric of a known device: its data so far, then a DBIRTH with both metrics (the older one's last value), aliases unique across devices")
+    func newMetricRebirthsTheDevice() throws {
+        var node = SparkplugEdgeNode(id: id)
+        node.birth(bdSeq: 0, now: 0)
+        node.show(Self.cleaned("s1", seq: 0, value: 51), now: 0)
+        node.show(Self.cleaned("s2", seq: 0, value: 40), now: 0)
+        node.show(Self.cleaned("s1", seq: 1, value: 52), now: 0)
+        node.show(Self.cleaned("s1", seq: 0, value: 30, measurement: "humidity"), now: 0)
+        node.show(Self.cleaned("s1", seq: 1, value: 31, measurement: "humidity"), now: 0)
+        let out = try Self.decoded(node.take(now: 0))
+        #expect(
+            out.map(\.0) == [
+                "spBv1.0/Cleaned/NBIRTH/gw", "spBv1.0/Cleaned/DBIRTH/gw/s1", "spBv1.0/Cleaned/DBIRTH/gw/s2", "spBv1.0/Cleaned/DDATA/gw/s1",
+                "spBv1.0/Cleaned/DBIRTH/gw/s1", "spBv1.0/Cleaned/DDATA/gw/s1",
+            ])
+        let rebirth = out[4].1.metrics
+        #expect(rebirth.map(\.name) == ["temperature", "humidity"] && rebirth.map(\.alias) == [1, 3])
+        #expect(rebirth.map(\.value) == [.double(52), .double(30)])
+        #expect(out[2].1.metrics.map(\.alias) == [2])
+        #expect(out[5].1.metrics.map(\.alias) == [3] && out[5].1.metrics.map(\.value) == [.double(31)])
+    }
+
+    @Test("seq runs 0-255 and wraps, births included; a rebirth starts it at 0 again with every device's birth, carrying the newest value, not a restated one")
+    func seqWrapsAndRebirth() throws {
+        var node = SparkplugEdgeNode(id: id)
+        node.birth(bdSeq: 3, now: 0)
+        var seqs: [UInt64] = []
+        for i in UInt64(0)..<300 {
+            node.show(Self.cleaned("s1", seq: i, value: 50 + Double(i % 50) / 10), now: 0)
+            seqs += try Self.decoded(node.take(now: 0)).compactMap { $0.1.seq }
+        }
+        #expect(seqs == (0..<301).map { UInt64($0 % 256) })
+        node.show(Self.cleaned("s1", seq: 10, value: 55, quality: .restated), now: 0)
+        node.birth(bdSeq: 3, now: 1)
+        let out = try Self.decoded(node.take(now: 1))
+        #expect(out.map(\.0) == ["spBv1.0/Cleaned/NBIRTH/gw", "spBv1.0/Cleaned/DBIRTH/gw/s1"] && out.map { $0.1.seq } == [0, 1])
+        #expect(out[1].1.metrics.first?.property("seq") == .uint64(299), "the newest reading, not the restated seq 10")
+    }
+
+    @Test("while no session is up nothing is made; the values shown reach the next births")
+    func offline() throws {
+        var node = SparkplugEdgeNode(id: id)
+        node.show(Self.cleaned("s1", seq: 0, value: 51), now: 0)
+        node.show(Self.cleaned("s1", seq: 1, value: 52), now: 0)
+        #expect(node.take(now: 0).isEmpty && node.unsent == 2)
+        node.birth(bdSeq: 1, now: 5)
+        let out = try Self.decoded(node.take(now: 5))
+        #expect(out.map(\.0) == ["spBv1.0/Cleaned/NBIRTH/gw", "spBv1.0/Cleaned/DBIRTH/gw/s1"])
+        #expect(out[1].1.metrics.first?.value == .double(52))
+        node.offline()
+        node.show(Self.cleaned("s1", seq: 2, value: 53), now: 0)
+        #expect(node.take(now: 0).isEmpty)
+    }
+
+    @Test("the death carries the bdSeq it is given; node ids are checked")
+    func deathAndIDs() throws {
+        let death = try SparkplugPayload(decoding: SparkplugEdgeNode.death(id, bdSeq: 9, now: 4).payload)
+        #expect(death.metrics.map(\.name) == ["bdSeq"] && death.metrics.first?.value == .long(9) && death.seq == nil)
+        #expect(SparkplugEdgeNode.death(id, bdSeq: 9, now: 4).topic == "spBv1.0/Cleaned/NDEATH/gw")
+        for bad in ["Cleaned", "Cleaned/", "/gw", "a/b/c", "a+/gw", "a/#", ""] { #expect(SparkplugEdgeNodeID(bad) == nil, "\(bad)") }
+    }
+}

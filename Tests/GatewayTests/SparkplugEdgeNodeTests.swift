@@ -1,4 +1,7 @@
+import MQTT
 import Sparkplug
+import Synchronization
+import TestSupport
 import Testing
 
 @testable import Gateway
@@ -123,5 +126,73 @@ struct SparkplugEdgeNodeTests {
         #expect(death.metrics.map(\.name) == ["bdSeq"] && death.metrics.first?.value == .long(9) && death.seq == nil)
         #expect(SparkplugEdgeNode.death(id, bdSeq: 9, now: 4).topic == "spBv1.0/Cleaned/NDEATH/gw")
         for bad in ["Cleaned", "Cleaned/", "/gw", "a/b/c", "a+/gw", "a/#", ""] { #expect(SparkplugEdgeNodeID(bad) == nil, "\(bad)") }
+    }
+}
+
+@Suite("Sparkplug edge node output: forgetting and rebirths")
+struct SparkplugEdgeNodeLifecycleTests {
+    let id = SparkplugEdgeNodeID("Cleaned/gw")!
+
+    static func expired(_ sensor: String, measurement: String? = nil) -> Publication {
+        let topic = "gateway/gw/sensors/\(sensor)" + (measurement.map { "/\($0)" } ?? "")
+        return Publication(kind: .sensorState, topic: topic, payload: Messages.sensorState(.expired, lastSeq: 1, lastSeen: 0), retain: true)
+    }
+
+    @Test("an expired stream leaves its device (a DBIRTH without it); the last one's expiry is the device's DDEATH, and it is forgotten")
+    func expiredStreamsLeave() throws {
+        var node = SparkplugEdgeNode(id: id)
+        node.birth(bdSeq: 0, now: 0)
+        node.show(SparkplugEdgeNodeTests.cleaned("s1", seq: 0, value: 51), now: 0)
+        node.show(SparkplugEdgeNodeTests.cleaned("s1", seq: 0, value: 30, measurement: "humidity"), now: 0)
+        _ = node.take(now: 0)
+        node.show(SparkplugEdgeNodeTests.cleaned("s1", seq: 1, value: 52), now: 0)
+        node.show(Self.expired("s1"), now: 0)
+        var out = try SparkplugEdgeNodeTests.decoded(node.take(now: 0))
+        #expect(out.map(\.0) == ["spBv1.0/Cleaned/DDATA/gw/s1", "spBv1.0/Cleaned/DBIRTH/gw/s1"], "its data first, then the birth without it")
+        #expect(out[1].1.metrics.map(\.name) == ["humidity"])
+        node.show(Self.expired("s1", measurement: "humidity"), now: 0)
+        node.show(Self.expired("never-seen"), now: 0)
+        out = try SparkplugEdgeNodeTests.decoded(node.take(now: 0))
+        #expect(out.map(\.0) == ["spBv1.0/Cleaned/DDEATH/gw/s1"] && node.deviceCount == 0)
+        node.birth(bdSeq: 0, now: 1)
+        #expect(try SparkplugEdgeNodeTests.decoded(node.take(now: 1)).map(\.0) == ["spBv1.0/Cleaned/NBIRTH/gw"], "no birth of a forgotten device")
+    }
+
+    @Test("thousands of sensors forgotten and seen again: each device born once in a rebirth, none of the forgotten")
+    func churn() throws {
+        var node = SparkplugEdgeNode(id: id)
+        for round in 0..<3 {
+            for i in 0..<2_000 { node.show(SparkplugEdgeNodeTests.cleaned("s\(i)", seq: UInt64(round), value: 51), now: 0) }
+            for i in 0..<1_500 { node.show(Self.expired("s\(i)"), now: 0) }
+        }
+        #expect(node.deviceCount == 500)
+        node.birth(bdSeq: 0, now: 0)
+        let topics = node.take(now: 0).map(\.topic)
+        #expect(topics.count == 501 && Set(topics).count == 501)
+    }
+
+    @Test("a host asking for rebirths in a loop gets one every 2 s at most; the one asked within the interval comes when it ends")
+    func rebirthsAreRateLimited() async throws {
+        let clock = Mutex<Int64>(1_000_000)
+        // Never started: every publish fails, which the counters show without a broker.
+        let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: 1, clientID: "unused"))
+        let output = SparkplugEdgeNodeOutput(id: id, client: client, logger: CapturedLog().logger(), monotonicNow: { clock.withLock { $0 } })
+        output.connected(bdSeq: 4)
+        let ask = SparkplugPayload(metrics: [SparkplugMetric(name: "Node Control/Rebirth", datatype: .boolean, value: .boolean(true))]).serialized()
+        for _ in 0..<50 { output.command(ask) }
+        #expect(output.counters.rebirths == 1)
+        clock.withLock { $0 += 1_999 }
+        output.send()
+        #expect(output.counters.rebirths == 1)
+        clock.withLock { $0 += 1 }
+        output.send()
+        #expect(output.counters.rebirths == 2, "the waiting request, answered once")
+        clock.withLock { $0 += 10_000 }
+        output.send()
+        #expect(output.counters.rebirths == 2)
+        output.command(SparkplugPayload(metrics: [SparkplugMetric(name: "Other", datatype: .boolean, value: .boolean(true))]).serialized())
+        output.command([0xFF, 0x01])
+        #expect(output.counters.rebirths == 2, "other commands and garbage are not rebirths")
+        #expect(output.counters.failed == 3 && output.counters.births == 0, "three NBIRTHs refused by a client never started")
     }
 }

@@ -40,7 +40,8 @@ struct SparkplugEdgeNode {
 
     let id: SparkplugEdgeNodeID
     private var devices: [String: Device] = [:]
-    /// Device ids in the order they appeared.
+    /// Device ids in the order they appeared; a forgotten one stays until the list is compacted
+    /// (`compactOrder`), so forgetting many at once is not quadratic.
     private var deviceOrder: [String] = []
     private var nextAlias: UInt64 = 1
     /// The `seq` of the next message of this birth.
@@ -59,7 +60,7 @@ struct SparkplugEdgeNode {
         self.id = id
     }
 
-    var deviceCount: Int { deviceOrder.count }
+    var deviceCount: Int { devices.count }
     var isOnline: Bool { bdSeq != nil }
 
     /// The `NDEATH` that ends node `id`'s session of `bdSeq`: the will of its connection, and
@@ -79,6 +80,7 @@ struct SparkplugEdgeNode {
         pendingOrder = []
         let rebirth = SparkplugMetric(name: "Node Control/Rebirth", timestamp: now, datatype: .boolean, value: .boolean(false))
         append(id.topic(.nodeBirth), SparkplugPayload(timestamp: now, metrics: [Self.bdSeqMetric(bdSeq, now: now), rebirth]), birth: true)
+        compactOrder()
         for device in deviceOrder { appendDeviceBirth(device, now: now) }
     }
 
@@ -91,9 +93,15 @@ struct SparkplugEdgeNode {
     }
 
     /// Shows the node one publication; a cleaned message (`cleaned/<sensor>/<measurement>`)
-    /// becomes a metric value of device `<sensor>`. Returns whether it was one.
+    /// becomes a metric value of device `<sensor>`, and a stream announced `expired` (forgotten by
+    /// the engine: silent past `sensor-retention-s`, or evicted) leaves it. Returns whether it
+    /// was a cleaned message.
     @discardableResult
     mutating func show(_ p: Publication, now: UInt64) -> Bool {
+        if p.kind == .sensorState {
+            forgetIfExpired(p, now: now)
+            return false
+        }
         guard p.kind == .cleaned, let (device, name) = Self.deviceAndMetric(p.topic), let value = Self.metric(p) else { return false }
         guard isOnline else {
             remember(device, name, value)
@@ -171,6 +179,35 @@ struct SparkplugEdgeNode {
             // A birth's value is the current one: a restated reading corrects the past.
             devices[device]?.metrics[name]?.last = value
         }
+    }
+
+    /// A stream's `expired` state: its metric leaves its device; the device is born again
+    /// without it (`DBIRTH`), or dies (`DDEATH`) and is forgotten when it was the last. So the
+    /// node holds no more devices than the engine holds sensors.
+    private mutating func forgetIfExpired(_ p: Publication, now: UInt64) {
+        let levels = p.topic.split(separator: "/", omittingEmptySubsequences: false)
+        guard levels.count == 4 || levels.count == 5, levels[0] == "gateway", levels[2] == "sensors",
+            let notice = try? WireJSON.decode(SensorStateNotice.self, from: p.payload), notice.state == .expired
+        else { return }
+        let device = String(levels[3])
+        let name = levels.count == 5 ? String(levels[4]) : Topics.defaultMeasurement
+        guard devices[device]?.metrics[name] != nil else { return }
+        if isOnline { flushDevice(device, now: now) }
+        devices[device]?.metrics[name] = nil
+        devices[device]?.order.removeAll { $0 == name }
+        if devices[device]?.order.isEmpty == true {
+            devices[device] = nil
+            if deviceOrder.count > 2 * devices.count + 64 { compactOrder() }
+            if isOnline { append(id.topic(.deviceDeath, device: device), SparkplugPayload(timestamp: now)) }
+        } else if isOnline {
+            appendDeviceBirth(device, now: now)
+        }
+    }
+
+    /// `deviceOrder` without forgotten devices, each once (one forgotten and seen again is in it twice).
+    private mutating func compactOrder() {
+        var seen = Set<String>()
+        deviceOrder = deviceOrder.filter { devices[$0] != nil && seen.insert($0).inserted }
     }
 
     // MARK: - Reading cleaned messages

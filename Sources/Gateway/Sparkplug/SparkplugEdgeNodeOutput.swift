@@ -17,6 +17,12 @@ final class SparkplugEdgeNodeOutput {
     private var client: MQTTClient
     private let logger: Logger
     private(set) var counters = Counters()
+    /// A host's rebirth requests are answered at most this often (monotonic ms): each one sends a
+    /// birth of every device, so a host asking in a loop must not make the node flood the broker.
+    /// A request within the interval is answered when it ends.
+    static let rebirthIntervalMs: Int64 = 2_000
+    private var lastRebirthAt: Int64?
+    private var rebirthWaiting = false
 
     struct Counters: Equatable {
         /// Messages handed to the connection, by kind.
@@ -30,10 +36,14 @@ final class SparkplugEdgeNodeOutput {
         var whileOffline = 0
     }
 
-    init(id: SparkplugEdgeNodeID, client: MQTTClient, logger: Logger) {
+    /// The monotonic clock (ms) the rebirth interval is measured on (tests pass their own).
+    private let monotonicNow: () -> Int64
+
+    init(id: SparkplugEdgeNodeID, client: MQTTClient, logger: Logger, monotonicNow: @escaping () -> Int64 = Clocks.monotonicMilliseconds) {
         node = SparkplugEdgeNode(id: id)
         self.client = client
         self.logger = logger
+        self.monotonicNow = monotonicNow
     }
 
     var id: SparkplugEdgeNodeID { node.id }
@@ -47,6 +57,7 @@ final class SparkplugEdgeNodeOutput {
 
     /// The connection is up with `bdSeq` (its will's): `NBIRTH` and every `DBIRTH`.
     func connected(bdSeq: UInt64) {
+        rebirthWaiting = false
         node.birth(bdSeq: bdSeq, now: Self.now)
         logger.info("Sparkplug edge node born", metadata: ["node": "\(node.id)", "bdSeq": "\(bdSeq)", "devices": "\(node.deviceCount)"])
         send()
@@ -69,19 +80,30 @@ final class SparkplugEdgeNodeOutput {
                 "ignored an NCMD other than a rebirth request", metadata: ["metrics": "\(decoded.metrics.compactMap(\.name).joined(separator: ","))"])
             return
         }
+        rebirthWaiting = true
+        rebirthIfDue(bdSeq: bdSeq)
+    }
+
+    private func rebirthIfDue(bdSeq: UInt64) {
+        let now = monotonicNow()
+        guard rebirthWaiting, lastRebirthAt.map({ now - $0 >= Self.rebirthIntervalMs }) ?? true else { return }
+        rebirthWaiting = false
+        lastRebirthAt = now
         counters.rebirths += 1
         logger.notice("a Sparkplug host asked for a rebirth", metadata: ["node": "\(node.id)"])
         node.birth(bdSeq: bdSeq, now: Self.now)
         send()
     }
 
-    /// Shows one publication being sent (only cleaned messages count).
+    /// Shows one publication being sent (cleaned messages, and streams' `expired` states).
     func show(_ p: Publication) {
         if node.show(p, now: Self.now), !node.isOnline { counters.whileOffline += 1 }
     }
 
-    /// Sends what the node made since the last call.
+    /// Sends what the node made since the last call (and the births of a rebirth request whose
+    /// interval has ended).
     func send() {
+        if rebirthWaiting, let bdSeq = node.bdSeq { rebirthIfDue(bdSeq: bdSeq) }
         let messages = node.take(now: Self.now)
         for m in messages {
             do {

@@ -42,6 +42,7 @@ struct SparkplugConfigTests {
             ("sparkplug-topic-filter: \"spBv1.0/#\"\nsparkplug-edge-node: Cleaned/gw", "sparkplug-edge-node", "read its own output back"),
             ("sparkplug-topic-filter: \"spBv1.0/+/#\"\nsparkplug-edge-node: Cleaned/gw", "sparkplug-edge-node", "read its own output back"),
             ("sparkplug-topic-filter: \"spBv1.0/Cleaned/+/gw/#\"\nsparkplug-edge-node: Cleaned/gw", "sparkplug-edge-node", "read its own output back"),
+            ("cleaned-topics: off", "cleaned-topics", "nothing would publish the cleaned stream"),
         ])
     func refused(line: String, setting: String, problem: String) throws {
         do {

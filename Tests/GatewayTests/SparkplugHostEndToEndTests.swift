@@ -187,4 +187,42 @@ struct SparkplugHostEndToEndTests {
         #expect(try await host.wait(timeout: .seconds(60)) == 0, "the host: \(host.output)")
         #expect(Self.events(out).filter { $0.event == "violation" }.map { $0.what ?? "" } == [], "what the host found against Sparkplug")
     }
+
+    @Test("cleaned-topics off: nothing on cleaned/ or latest/, every reading at the Sparkplug host, nothing left waiting for the broker")
+    func sparkplugOnly() async throws {
+        let scenario = try await GatewayScenario.start(
+            watching: ["cleaned/#", "latest/#"], gatewayFlags: ["--sparkplug-edge-node", "Cleaned/gw", "--cleaned-topics", "off"],
+            answersResends: false)
+        defer { scenario.cleanUp() }
+        let out = scenario.directory.file("host.jsonl")
+        let host = try ChildProcess(
+            "/usr/bin/env", ["python3", Self.host, "--port", "\(scenario.broker.port)", "--group", "Cleaned", "--node", "gw", "--out", out],
+            logPath: scenario.directory.file("host.log"))
+        defer { host.signal(SIGKILL) }
+        try await waitUntil("the host's first birth", timeout: .seconds(60)) { Self.events(out).contains { $0.event == "birth" } }
+        let t0 = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
+        // 800 readings, seq 7 of each sensor lost: more than the in-flight limit (250), none of which takes its room.
+        for sensor in 0..<4 {
+            for seq in UInt64(0)..<200 where seq != 7 {
+                try scenario.fleet.measure("so\(sensor)", seq: seq, ts: t0 + Int64(seq) * 100, temperature: 51)
+            }
+        }
+        try await waitUntil("800 seqs at the host", timeout: .seconds(120)) {
+            let seen = Set(Self.events(out).filter { $0.event == "value" }.compactMap { v in v.seq.map { "\(v.device ?? "") \($0)" } })
+            return (0..<4).allSatisfy { d in (0..<200).allSatisfy { seen.contains("so\(d) \($0)") } }
+        }
+        #expect(Self.events(out).contains { $0.event == "value" && $0.seq == 7 && $0.flag == "synthetic" }, "the lost seq filled and flagged")
+        let port = try #require(scenario.gateway.httpPort)
+        try await waitUntil("nothing waiting or in flight", timeout: .seconds(60)) {
+            let waiting = try await HangupReconnectTests.metric("sensor_gateway_outbound_waiting", port: port)
+            let inFlight = try await HangupReconnectTests.metric("sensor_gateway_outbound_in_flight", port: port)
+            return waiting == 0 && inFlight == 0
+        }
+        #expect(await scenario.watcher.messages(on: "cleaned/").isEmpty)
+        #expect(await scenario.watcher.messages(on: "latest/").isEmpty)
+        #expect(try await scenario.finish() == 0)
+        host.signal(SIGTERM)
+        #expect(try await host.wait(timeout: .seconds(60)) == 0)
+        #expect(Self.events(out).filter { $0.event == "violation" }.map { $0.what ?? "" } == [])
+    }
 }

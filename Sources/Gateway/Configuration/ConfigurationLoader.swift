@@ -175,6 +175,12 @@ public enum ConfigurationLoader {
                 "the gateway's own edge node \(node) publishes under sparkplug-topic-filter \(filter), so it would read its own output back: give the edge node a group the filter does not take, or the filter the groups of the edge nodes only (spBv1.0/<group>/#)"
             )
         }
+        if !c.cleanedTopics && c.sparkplugEdgeNode == nil {
+            throw fail(
+                "cleaned-topics", or: "sparkplug-edge-node",
+                "with cleaned-topics off and no sparkplug-edge-node nothing would publish the cleaned stream: set sparkplug-edge-node, or leave cleaned-topics on"
+            )
+        }
         guard c.engine.validMin < c.engine.validMax else {
             throw fail("valid-max", or: "valid-min", "valid-min (\(c.engine.validMin)) must be below valid-max (\(c.engine.validMax))")
         }

@@ -51,6 +51,9 @@ public struct GatewayConfiguration: Sendable {
     /// The gateway's own Sparkplug B edge node for the cleaned stream (`sparkplug-edge-node`;
     /// docs/SPARKPLUG.md): nil publishes none.
     public var sparkplugEdgeNode: SparkplugEdgeNodeID?
+    /// Whether the cleaned stream goes out on `cleaned/` and `latest/` (`cleaned-topics`); off, it
+    /// goes out only as the Sparkplug edge node, and its publications are done once shown to it.
+    public var cleanedTopics = true
     /// The Sparkplug host application id under which the input connection publishes its retained
     /// `spBv1.0/STATE/<id>` (`sparkplug-host-id`): nil publishes none.
     public var sparkplugHostID: String?

@@ -67,6 +67,11 @@ extension Setting {
             c.sparkplugEdgeNode = id
         }, show: { $0.sparkplugEdgeNode?.description ?? "" })
 
+    static let cleanedTopics = Setting.onOff(
+        "cleaned-topics",
+        "Publish the cleaned stream on cleaned/ and latest/ (off: only as the Sparkplug edge node, at QoS 0; needs sparkplug-edge-node). Restart-only.",
+        store: { on, c in c.cleanedTopics = on }, isOn: { $0.cleanedTopics })
+
     static let sparkplugHostID = Setting(
         name: "sparkplug-host-id",
         help:

@@ -18,6 +18,8 @@ final class Publisher {
     private let ingest: IngestJournal
     private var broker: BrokerSession
     private let maxInFlight: Int
+    /// `cleaned-topics`: off, cleaned and `latest/` publications go only to the Sparkplug edge node.
+    private let cleanedTopics: Bool
     private let journalDirectory: String
     private let logger: Logger
     private(set) var outbound: OutboundQueue
@@ -50,6 +52,7 @@ final class Publisher {
         self.ingest = ingest
         self.broker = broker
         maxInFlight = configuration.maxInFlight
+        cleanedTopics = configuration.cleanedTopics
         journalDirectory = configuration.journalDirectory
         self.logger = logger
         sparkplug = Publisher.edgeNode(for: broker, previous: nil, logger: logger)
@@ -141,27 +144,47 @@ final class Publisher {
     }
 
     /// Sends what the journal holds durably, within the in-flight limit; a failed send puts the
-    /// rest back to go again after a reconnection.
+    /// rest back to go again after a reconnection. With `cleaned-topics off`, cleaned and
+    /// `latest/` publications are shown to the Sparkplug edge node only and are done at once (they
+    /// take no in-flight room, so more is taken while they come: at most `Self.localRounds` takes).
     func publishDurable() {
         guard broker.outputConnected else { return }
         let durable = ingest.withJournal { $0.durableSeq }
-        let sendable = outbound.takeSendable(durableThrough: durable, maxInFlight: maxInFlight)
-        for (i, entry) in sendable.enumerated() {
-            let p = entry.publication
-            do {
-                let mid = try broker.output.publish(topic: p.topic, payload: p.payload, qos: .atLeastOnce, retain: p.retain)
-                outbound.sent(entry, messageID: mid)
-                published[p.kind, default: 0] += 1
-                sparkplug?.show(p)
-                afterSending?(outbound.inFlightCount)
-            } catch {
-                logger.warning("publish failed; will retry", metadata: ["error": "\(error)"])
-                outbound.putBack(Array(sendable[i...]))
-                break
+        var rounds = 0
+        var more = true
+        sending: while more && rounds < Self.localRounds {
+            rounds += 1
+            more = false
+            let sendable = outbound.takeSendable(durableThrough: durable, maxInFlight: maxInFlight)
+            for (i, entry) in sendable.enumerated() {
+                let p = entry.publication
+                if !cleanedTopics && (p.kind == .cleaned || p.kind == .latest) {
+                    sparkplug?.show(p)
+                    shownOnly += 1
+                    more = true
+                    continue
+                }
+                do {
+                    let mid = try broker.output.publish(topic: p.topic, payload: p.payload, qos: .atLeastOnce, retain: p.retain)
+                    outbound.sent(entry, messageID: mid)
+                    published[p.kind, default: 0] += 1
+                    sparkplug?.show(p)
+                    afterSending?(outbound.inFlightCount)
+                } catch {
+                    logger.warning("publish failed; will retry", metadata: ["error": "\(error)"])
+                    outbound.putBack(Array(sendable[i...]))
+                    break sending
+                }
             }
         }
         sparkplug?.send()
     }
+
+    /// Takes of durable publications in one send at most, while some are done without the broker
+    /// (`cleaned-topics off`): 64 x `max-in-flight` a turn.
+    static let localRounds = 64
+    /// Cleaned and `latest/` publications done without the broker (`cleaned-topics off`).
+    private(set) var shownOnly = 0
 
     /// The broker acknowledged `messageID` (at monotonic µs `at`): returns the publication's
     /// latency from joining the queue (µs), nil for an id not ours.

@@ -125,7 +125,9 @@ struct SparkplugEdgeNodeTests {
         let death = try SparkplugPayload(decoding: SparkplugEdgeNode.death(id, bdSeq: 9, now: 4).payload)
         #expect(death.metrics.map(\.name) == ["bdSeq"] && death.metrics.first?.value == .long(9) && death.seq == nil)
         #expect(SparkplugEdgeNode.death(id, bdSeq: 9, now: 4).topic == "spBv1.0/Cleaned/NDEATH/gw")
-        for bad in ["Cleaned", "Cleaned/", "/gw", "a/b/c", "a+/gw", "a/#", ""] { #expect(SparkplugEdgeNodeID(bad) == nil, "\(bad)") }
+        for bad in ["Cleaned", "Cleaned/", "/gw", "a/b/c", "a+/gw", "a/#", "", "a b/gw", "STATE/gw", "a/g\tw"] {
+            #expect(SparkplugEdgeNodeID(bad) == nil, "\(bad)")
+        }
     }
 }
 
@@ -158,6 +160,20 @@ struct SparkplugEdgeNodeLifecycleTests {
         #expect(try SparkplugEdgeNodeTests.decoded(node.take(now: 1)).map(\.0) == ["spBv1.0/Cleaned/NBIRTH/gw"], "no birth of a forgotten device")
     }
 
+    @Test("a new node id (SIGHUP) keeps the devices and their last values: the births under the new id")
+    func renamed() throws {
+        var node = SparkplugEdgeNode(id: id)
+        node.birth(bdSeq: 0, now: 0)
+        node.show(SparkplugEdgeNodeTests.cleaned("s1", seq: 3, value: 51), now: 0)
+        _ = node.take(now: 0)
+        node.id = SparkplugEdgeNodeID("Other/gw2")!
+        #expect(!node.isOnline, "a new id is a new session")
+        node.birth(bdSeq: 1, now: 0)
+        let out = try SparkplugEdgeNodeTests.decoded(node.take(now: 0))
+        #expect(out.map(\.0) == ["spBv1.0/Other/NBIRTH/gw2", "spBv1.0/Other/DBIRTH/gw2/s1"])
+        #expect(out[1].1.metrics.first?.property("seq") == .uint64(3))
+    }
+
     @Test("thousands of sensors forgotten and seen again: each device born once in a rebirth, none of the forgotten")
     func churn() throws {
         var node = SparkplugEdgeNode(id: id)
@@ -176,7 +192,8 @@ struct SparkplugEdgeNodeLifecycleTests {
         let clock = Mutex<Int64>(1_000_000)
         // Never started: every publish fails, which the counters show without a broker.
         let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: 1, clientID: "unused"))
-        let output = SparkplugEdgeNodeOutput(id: id, client: client, logger: CapturedLog().logger(), monotonicNow: { clock.withLock { $0 } })
+        let log = CapturedLog()
+        let output = SparkplugEdgeNodeOutput(id: id, client: client, logger: log.logger(), monotonicNow: { clock.withLock { $0 } })
         output.connected(bdSeq: 4)
         let ask = SparkplugPayload(metrics: [SparkplugMetric(name: "Node Control/Rebirth", datatype: .boolean, value: .boolean(true))]).serialized()
         for _ in 0..<50 { output.command(ask) }
@@ -193,6 +210,41 @@ struct SparkplugEdgeNodeLifecycleTests {
         output.command(SparkplugPayload(metrics: [SparkplugMetric(name: "Other", datatype: .boolean, value: .boolean(true))]).serialized())
         output.command([0xFF, 0x01])
         #expect(output.counters.rebirths == 2, "other commands and garbage are not rebirths")
+        for _ in 0..<998 { output.command([0xFF]) }
+        #expect(log.lines.filter { $0.message.contains("ignored an NCMD") }.map { $0.metadata["ignored"] } == ["1", "1000"], "the first and the 1,000th")
         #expect(output.counters.failed == 3 && output.counters.births == 0, "three NBIRTHs refused by a client never started")
+    }
+}
+
+@Suite("Sparkplug bdSeq store")
+struct SparkplugBirthCounterTests {
+    @Test("bdSeq: 0 at a first start, one more per connection, 255 wraps to 0, kept in the file for the next run")
+    func counts() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("sparkplug-bdseq")
+        let log = CapturedLog()
+        let first = SparkplugBirthCounter(path: path, logger: log.logger())
+        #expect(first.current == nil)
+        #expect([first.nextForConnect(), first.nextForConnect()] == [0, 1] && first.current == 1)
+        try "254\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let next = SparkplugBirthCounter(path: path, logger: log.logger())
+        #expect([next.nextForConnect(), next.nextForConnect()] == [255, 0])
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "0\n")
+        #expect(log.lines.isEmpty)
+    }
+
+    @Test("a damaged file is said, and the count goes on from the clock (not from 0, which an old session may have used)")
+    func damaged() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("sparkplug-bdseq")
+        for text in ["garbage", "300", ""] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let log = CapturedLog()
+            let counter = SparkplugBirthCounter(path: path, logger: log.logger(), epochSeconds: 1_000_000 + 41)
+            #expect(counter.nextForConnect() == UInt64((1_000_041 + 1) % 256), "\(text)")
+            #expect(log.lines.contains { $0.message.contains("not a number 0-255") && $0.level == .warning }, "\(text)")
+        }
     }
 }

@@ -58,12 +58,13 @@ final class Publisher {
         sparkplug = Publisher.edgeNode(for: broker, previous: nil, logger: logger)
     }
 
-    /// The edge node output for `broker`'s Sparkplug connection: `previous` goes on (its devices
-    /// and aliases) when the node id is the same.
+    /// The edge node output for `broker`'s Sparkplug connection: `previous` goes on with its
+    /// devices and their last values, under the (perhaps new) id. Turned off, it is gone: turned
+    /// on again, it starts without devices.
     private static func edgeNode(for broker: BrokerSession, previous: SparkplugEdgeNodeOutput?, logger: Logger) -> SparkplugEdgeNodeOutput? {
         guard let client = broker.sparkplug, let id = broker.configuration.sparkplugEdgeNode else { return nil }
-        if let previous, previous.id == id {
-            previous.reconnected(to: client)
+        if let previous {
+            previous.reconnected(to: client, as: id)
             return previous
         }
         return SparkplugEdgeNodeOutput(id: id, client: client, logger: logger)

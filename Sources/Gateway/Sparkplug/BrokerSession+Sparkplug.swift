@@ -51,6 +51,9 @@ extension BrokerSession {
     /// The edge node's `NDEATH` and the host's offline `STATE`, before their connections close.
     static func sayGoodbyeOnSparkplug(_ e: Ending) {
         if let (client, death) = e.sparkplug { _ = try? client.publish(topic: death.topic, payload: death.payload, qos: .atLeastOnce) }
-        if let (topic, offline) = e.hostState { _ = try? e.input.publish(topic: topic, payload: offline, qos: .atLeastOnce, retain: true) }
+        // On the output connection: the input one reads nothing more once stopping, so it would
+        // not hear the acknowledgement, and its close would wait for it. (Its will, the same
+        // message, may follow: closed with readings unread, the connection is reset.)
+        if let (topic, offline) = e.hostState { _ = try? e.output.publish(topic: topic, payload: offline, qos: .atLeastOnce, retain: true) }
     }
 }

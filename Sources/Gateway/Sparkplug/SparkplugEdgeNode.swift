@@ -38,7 +38,11 @@ struct SparkplugEdgeNode {
         static let bad: Int32 = 0
     }
 
-    let id: SparkplugEdgeNodeID
+    /// Changed only while no session is up (a SIGHUP's new `sparkplug-edge-node`): the devices
+    /// and their last values go on under the new id.
+    var id: SparkplugEdgeNodeID {
+        didSet { offline() }
+    }
     private var devices: [String: Device] = [:]
     /// Device ids in the order they appeared; a forgotten one stays until the list is compacted
     /// (`compactOrder`), so forgetting many at once is not quadratic.

@@ -5,19 +5,23 @@ public struct SparkplugEdgeNodeID: Sendable, Equatable, CustomStringConvertible 
     public var group: String
     public var node: String
 
-    /// Parses `<group>/<edge node>`; nil unless both are valid Sparkplug ids (section 4.1.1: no
-    /// `/`, `+` or `#`, not empty).
+    /// Parses `<group>/<edge node>`; nil unless both are valid ids (`isValidID`) and the group is
+    /// not `STATE` (the level of host applications' `spBv1.0/STATE/<id>`).
     public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 2, parts.allSatisfy(Self.isValidID) else { return nil }
+        guard parts.count == 2, parts.allSatisfy(Self.isValidID), parts[0] != "STATE" else { return nil }
         group = parts[0]
         node = parts[1]
     }
 
-    /// Whether `id` may be a group, edge node or device id: not empty, none of `/ + #`, and no
-    /// character MQTT forbids in a topic.
+    /// Whether `id` may be a group, edge node or host id: not empty, none of `/ + #` (section
+    /// 4.1.1), and, as for sensor ids, no blank or control character (a SCADA tag path or a shell
+    /// line would split on it).
     public static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty && !id.unicodeScalars.contains { "/+#".unicodeScalars.contains($0) || $0.value == 0 }
+        !id.isEmpty
+            && !id.unicodeScalars.contains {
+                "/+#".unicodeScalars.contains($0) || $0.properties.isWhitespace || $0.properties.generalCategory == .control
+            }
     }
 
     public func topic(_ type: SparkplugTopic.MessageType, device: String? = nil) -> String {

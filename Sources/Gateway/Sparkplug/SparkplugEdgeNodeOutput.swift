@@ -23,6 +23,9 @@ final class SparkplugEdgeNodeOutput {
     static let rebirthIntervalMs: Int64 = 2_000
     private var lastRebirthAt: Int64?
     private var rebirthWaiting = false
+    /// `NCMD`s that were not rebirth requests: the first and every 1,000th are logged, so a
+    /// host sending them in a loop cannot flood the log.
+    private var ignoredCommands = 0
 
     struct Counters: Equatable {
         /// Messages handed to the connection, by kind.
@@ -49,10 +52,12 @@ final class SparkplugEdgeNodeOutput {
     var id: SparkplugEdgeNodeID { node.id }
     var deviceCount: Int { node.deviceCount }
 
-    /// A SIGHUP replaced the connection: births go out again once it is up.
-    func reconnected(to next: MQTTClient) {
+    /// A SIGHUP replaced the connection (and perhaps the node's id): births of every device
+    /// known go out again, under that id, once it is up.
+    func reconnected(to next: MQTTClient, as id: SparkplugEdgeNodeID) {
         client = next
         node.offline()
+        node.id = id
     }
 
     /// The connection is up with `bdSeq` (its will's): `NBIRTH` and every `DBIRTH`.
@@ -71,13 +76,17 @@ final class SparkplugEdgeNodeOutput {
     /// of the same `bdSeq`; anything else is logged and ignored (the node has nothing to write).
     func command(_ payload: [UInt8]) {
         guard let bdSeq = node.bdSeq else { return }
-        guard let decoded = try? SparkplugPayload(decoding: payload) else {
-            logger.warning("ignored an NCMD that is not a Sparkplug B payload", metadata: ["node": "\(node.id)"])
-            return
-        }
-        guard decoded.metrics.contains(where: { $0.name == "Node Control/Rebirth" && $0.value == .boolean(true) }) else {
-            logger.info(
-                "ignored an NCMD other than a rebirth request", metadata: ["metrics": "\(decoded.metrics.compactMap(\.name).joined(separator: ","))"])
+        let decoded = try? SparkplugPayload(decoding: payload)
+        guard let decoded, decoded.metrics.contains(where: { $0.name == "Node Control/Rebirth" && $0.value == .boolean(true) }) else {
+            ignoredCommands += 1
+            if ignoredCommands == 1 || ignoredCommands.isMultiple(of: 1000) {
+                logger.warning(
+                    "ignored an NCMD that is not a rebirth request (the first, and every 1,000th)",
+                    metadata: [
+                        "node": "\(node.id)", "ignored": "\(ignoredCommands)",
+                        "metrics": "\(decoded.map { $0.metrics.compactMap(\.name).joined(separator: ",") } ?? "not a Sparkplug B payload")",
+                    ])
+            }
             return
         }
         rebirthWaiting = true

@@ -55,7 +55,8 @@ struct DeployedACLTests {
             broker: broker, dataDirectory: dir.file("data"), gatewayID: gatewayID,
             extra: [
                 "--username", "sensor-gateway", "--password-file", dir.file("gateway-password"), "--sparkplug-topic-filter", "spBv1.0/Plant1/#",
-                "--sparkplug-edge-node", "Cleaned/\(gatewayID)", "--sparkplug-host-id", "scada-gw",
+                "--sparkplug-edge-node", "Cleaned/\(gatewayID)", "--sparkplug-host-id", "scada-gw", "--late-horizon-s", "2",
+                "--sensor-retention-s", "3",
             ])
         defer { gateway.child.signal(SIGKILL) }
         try await gateway.waitUntilConnected()
@@ -98,6 +99,10 @@ struct DeployedACLTests {
         }
         #expect(await historian.messages(on: "replay/from-sensor").isEmpty)
         #expect(await historian.messages(on: "cleaned/s2").isEmpty)
+        // A sensor forgotten (silent past sensor-retention-s): its device's DDEATH is allowed too.
+        try await scada.recorder.wait(for: "s1's DDEATH", timeout: .seconds(60)) { events in
+            events.messages.contains { $0.topic == "spBv1.0/Cleaned/DDEATH/\(gatewayID)/s1" }
+        }
         #expect(try await gateway.terminate() == 0)
         await sensor.close()
         await historian.close()

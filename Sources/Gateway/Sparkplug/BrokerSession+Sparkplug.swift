@@ -43,7 +43,12 @@ extension BrokerSession {
         case .disconnected(let reason, let expected):
             if !expected { logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "sparkplug", "reason": "\(reason)"]) }
             return .sparkplugDisconnected
-        case .published, .subscribed, .subscriptionRefused:
+        case .subscriptionRefused:
+            logger.warning(
+                "the broker refused the Sparkplug node's NCMD subscription (check its ACL): hosts' rebirth requests will not arrive",
+                metadata: ["topic": "\(node.topic(.nodeCommand))"])
+            return .none
+        case .published, .subscribed:
             return .none
         }
     }

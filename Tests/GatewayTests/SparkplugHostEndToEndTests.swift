@@ -27,6 +27,24 @@ struct SparkplugHostEndToEndTests {
         var what: String?
     }
 
+    /// Starts the pysparkplug host on the gateway's edge node `Cleaned/gw` (writing to
+    /// `host.jsonl`; `ask` is its --ask-file) and waits for the first birth it reads.
+    static func startHost(_ scenario: GatewayScenario, ask: String? = nil) async throws -> (host: ChildProcess, out: String) {
+        let out = scenario.directory.file("host.jsonl")
+        let host = try ChildProcess(
+            "/usr/bin/env",
+            ["python3", Self.host, "--port", "\(scenario.broker.port)", "--group", "Cleaned", "--node", "gw", "--out", out]
+                + (ask.map { ["--ask-file", $0] } ?? []),
+            logPath: scenario.directory.file("host.log"))
+        do {
+            try await waitUntil("the host's first birth", timeout: .seconds(60)) { Self.events(out).contains { $0.event == "birth" } }
+        } catch {
+            host.signal(SIGKILL)
+            throw error
+        }
+        return (host, out)
+    }
+
     static func events(_ path: String) -> [HostEvent] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(HostEvent.self, from: Data($0.utf8)) }
@@ -39,14 +57,9 @@ struct SparkplugHostEndToEndTests {
         let scenario = try await GatewayScenario.start(
             watching: ["cleaned/#"], gatewayFlags: ["--sparkplug-edge-node", "Cleaned/gw", "--max-fill", "3"], answersResends: false)
         defer { scenario.cleanUp() }
-        let out = scenario.directory.file("host.jsonl")
         let ask = scenario.directory.file("ask-rebirth")
-        let host = try ChildProcess(
-            "/usr/bin/env",
-            ["python3", Self.host, "--port", "\(scenario.broker.port)", "--group", "Cleaned", "--node", "gw", "--out", out, "--ask-file", ask],
-            logPath: scenario.directory.file("host.log"))
+        let (host, out) = try await Self.startHost(scenario, ask: ask)
         defer { host.signal(SIGKILL) }
-        try await waitUntil("the host's first birth", timeout: .seconds(60)) { Self.events(out).contains { $0.event == "birth" } }
 
         // sp1: 5 and 6 lost (filled), 10 out of range (corrected), 20-24 lost (over max-fill 3: a gap), 5 late (restated).
         let t0 = Int64(Date().timeIntervalSince1970 * 1000) - 120_000
@@ -141,12 +154,8 @@ struct SparkplugHostEndToEndTests {
             await scenario.watcher.messages(on: "spBv1.0/STATE/scada").compactMap { try? WireJSON.decode(HostState.self, from: $0.payload) }
         }
         try await waitUntil("STATE online", timeout: .seconds(60)) { await states().last?.online == true }
-        let out = scenario.directory.file("host.jsonl")
-        let host = try ChildProcess(
-            "/usr/bin/env", ["python3", Self.host, "--port", "\(scenario.broker.port)", "--group", "Cleaned", "--node", "gw", "--out", out],
-            logPath: scenario.directory.file("host.log"))
+        let (host, out) = try await Self.startHost(scenario)
         defer { host.signal(SIGKILL) }
-        try await waitUntil("the host's first birth", timeout: .seconds(60)) { Self.events(out).contains { $0.event == "birth" } }
 
         let edge = try ChildProcess(
             "/usr/bin/env",
@@ -194,12 +203,8 @@ struct SparkplugHostEndToEndTests {
             watching: ["cleaned/#", "latest/#"], gatewayFlags: ["--sparkplug-edge-node", "Cleaned/gw", "--cleaned-topics", "off"],
             answersResends: false)
         defer { scenario.cleanUp() }
-        let out = scenario.directory.file("host.jsonl")
-        let host = try ChildProcess(
-            "/usr/bin/env", ["python3", Self.host, "--port", "\(scenario.broker.port)", "--group", "Cleaned", "--node", "gw", "--out", out],
-            logPath: scenario.directory.file("host.log"))
+        let (host, out) = try await Self.startHost(scenario)
         defer { host.signal(SIGKILL) }
-        try await waitUntil("the host's first birth", timeout: .seconds(60)) { Self.events(out).contains { $0.event == "birth" } }
         let t0 = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
         // 800 readings, seq 7 of each sensor lost: more than the in-flight limit (250), none of which takes its room.
         for sensor in 0..<4 {

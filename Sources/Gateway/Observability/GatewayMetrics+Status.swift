@@ -86,7 +86,7 @@ extension GatewayMetrics {
         if let out = s.sparkplugOutput {
             metric(
                 "sensor_gateway_sparkplug_output_messages_total", .counter,
-                "Messages of the gateway's own Sparkplug edge node handed to the broker (QoS 0), by kind: births (NBIRTH, DBIRTH) and data (DDATA).",
+                "Messages of the gateway's own Sparkplug edge node handed to the broker (QoS 0), by kind: births (NBIRTH, DBIRTH) and data (DDATA, and the DDEATH of a forgotten device).",
                 [([("kind", "birth")], Double(out.births)), ([("kind", "data")], Double(out.data))])
             metric(
                 "sensor_gateway_sparkplug_output_rebirths_total", .counter, "Rebirths of the gateway's own edge node a Sparkplug host asked for (NCMD).",

@@ -15,6 +15,7 @@ struct PrometheusFilesTests {
         var status = GatewayStatusSnapshot()
         status.journalOldestTime = 0
         status.lastReceivedAt = 0
+        status.sparkplugOutput = .init()  // as with sparkplug-edge-node set
         let lines = GatewayMetrics().render(status, loopAgeMs: 0).split(separator: "\n")
         // Sample names, and the declared ones (a labelled metric may have no sample yet).
         let samples = lines.filter { !$0.hasPrefix("#") }.map { String($0.prefix { $0 != "{" && $0 != " " }) }

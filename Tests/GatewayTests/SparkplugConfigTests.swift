@@ -41,6 +41,7 @@ struct SparkplugConfigTests {
             ("sparkplug-edge-node: \"Clea ned/gw\"", "sparkplug-edge-node", "expected <group>/<edge node>"),
             ("sparkplug-edge-node: STATE/gw", "sparkplug-edge-node", "expected <group>/<edge node>"),
             ("sparkplug-host-id: \"sc ada\"", "sparkplug-host-id", "must not"),
+            ("sparkplug-edge-node: Cleaned/\(String(repeating: "x", count: 129))", "sparkplug-edge-node", "at most 128 bytes"),
             ("sparkplug-host-id: \"a/b\"", "sparkplug-host-id", "must not"),
             ("sparkplug-topic-filter: \"spBv1.0/#\"\nsparkplug-edge-node: Cleaned/gw", "sparkplug-edge-node", "read its own output back"),
             ("sparkplug-topic-filter: \"spBv1.0/+/#\"\nsparkplug-edge-node: Cleaned/gw", "sparkplug-edge-node", "read its own output back"),
@@ -81,6 +82,16 @@ struct SparkplugConfigTests {
         #expect(outcome.restartOnly.isEmpty)
         let next = try #require(live.takeConnectionChange())
         #expect(next.sparkplugEdgeNode?.description == "Cleaned/gw" && next.sparkplugHostID == "scada")
+    }
+
+    @Test("with cleaned-topics off running, a reload that drops the edge node keeps it (nothing else would publish the cleaned stream)")
+    func edgeNodeStaysWhileCleanedTopicsOff() throws {
+        let live = LiveSettings(try ConfigFileTests.load("sparkplug-edge-node: Cleaned/gw\ncleaned-topics: off\n"))
+        let log = CapturedLog()
+        let outcome = SettingsReload.apply(try ConfigFileTests.load("log-level: info\n"), live: live, logLevel: LiveLogLevel(.info), logger: log.logger())
+        #expect(outcome.refused == ["sparkplug-edge-node"] && outcome.reconnected.isEmpty && outcome.restartOnly == ["cleaned-topics"])
+        #expect(live.current.sparkplugEdgeNode?.description == "Cleaned/gw" && live.takeConnectionChange() == nil)
+        #expect(log.lines.contains { $0.level == .error && $0.message.contains("sparkplug-edge-node stays Cleaned/gw") })
     }
 
     @Test("a reload applies the mapping and rebirth at once; the filter takes a restart")

@@ -1,3 +1,4 @@
+import Foundation
 import MQTT
 import Sparkplug
 import Synchronization
@@ -216,6 +217,42 @@ struct SparkplugEdgeNodeLifecycleTests {
     }
 }
 
+@Suite("Sparkplug edge node output: reaching anyone")
+struct SparkplugOutputHealthTests {
+    let id = SparkplugEdgeNodeID("Cleaned/gw")!
+
+    static func birth(bdSeq: UInt64) -> [UInt8] {
+        SparkplugPayload(seq: 0, metrics: [SparkplugEdgeNode.bdSeqMetric(bdSeq, now: 0)]).serialized()
+    }
+
+    @Test("up only once its own NBIRTH of this session comes back; down again when the connection goes; said after 10 s; born again every 30 s while unheard")
+    func upWhenHeard() throws {
+        let clock = Mutex<Int64>(5_000)
+        let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: 1, clientID: "unused"))
+        let log = CapturedLog()
+        let output = SparkplugEdgeNodeOutput(id: id, client: client, logger: log.logger(), monotonicNow: { clock.withLock { $0 } })
+        #expect(!output.isUp && output.counters.downSince == 5_000 && output.counters.downReason?.contains("connection") == true)
+        output.connected(bdSeq: 4)
+        #expect(!output.isUp && output.counters.downReason?.contains("ACL") == true, "born, not heard")
+        output.heardBirth(Self.birth(bdSeq: 3))
+        #expect(!output.isUp, "another session's birth")
+        clock.withLock { $0 += 10_001 }
+        output.send()
+        #expect(log.lines.contains { $0.level == .error && $0.message.contains("reaches no one") })
+        let failedBefore = output.counters.failed
+        clock.withLock { $0 += 20_000 }
+        output.send()
+        #expect(output.counters.failed == failedBefore + 1, "born again (its NBIRTH refused by a client never started)")
+        output.heardBirth(Self.birth(bdSeq: 4))
+        #expect(output.isUp && output.counters.up && output.counters.downSince == nil && output.counters.downReason == nil)
+        output.disconnected()
+        #expect(!output.isUp && output.counters.downSince == 35_001)
+        output.connected(bdSeq: 5)
+        output.confirmationRefused()
+        #expect(output.isUp, "a broker that will not echo the birth: taken at its word")
+    }
+}
+
 @Suite("Sparkplug bdSeq store")
 struct SparkplugBirthCounterTests {
     @Test("bdSeq: 0 at a first start, one more per connection, 255 wraps to 0, kept in the file for the next run")
@@ -244,7 +281,12 @@ struct SparkplugBirthCounterTests {
             let log = CapturedLog()
             let counter = SparkplugBirthCounter(path: path, logger: log.logger(), epochSeconds: 1_000_000 + 41)
             #expect(counter.nextForConnect() == UInt64((1_000_041 + 1) % 256), "\(text)")
-            #expect(log.lines.contains { $0.message.contains("not a number 0-255") && $0.level == .warning }, "\(text)")
+            #expect(log.lines.contains { $0.message.contains("not a readable number 0-255") && $0.level == .warning }, "\(text)")
         }
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        let log = CapturedLog()
+        #expect(SparkplugBirthCounter(path: path, logger: log.logger(), epochSeconds: 1_000_041).nextForConnect() == 106, "not a file: from the clock too")
+        #expect(log.lines.contains { $0.message.contains("not a readable number 0-255") })
     }
 }

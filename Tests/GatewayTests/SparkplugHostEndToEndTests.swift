@@ -230,4 +230,55 @@ struct SparkplugHostEndToEndTests {
         #expect(try await host.wait(timeout: .seconds(60)) == 0)
         #expect(Self.events(out).filter { $0.event == "violation" }.map { $0.what ?? "" } == [])
     }
+
+    @Test(
+        "cleaned-topics off under an ACL that denies the node's topics: not up, /healthz says why, the stream waits in the journal; the ACL fixed, the next birth is heard and every reading arrives"
+    )
+    func deniedNodeHoldsTheStream() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let acl = dir.file("acl")
+        let common = ["sensors/#", "cleaned/#", "latest/#", "gateway/#", "dlq/#", "aggregates/#", "replay/#"].map { "topic readwrite \($0)" }
+        let denying = common + ["topic read spBv1.0/#", "topic write spBv1.0/+/NCMD/+"]
+        try (denying.joined(separator: "\n") + "\n").write(toFile: acl, atomically: true, encoding: .utf8)
+        let broker = try await TestBroker.start(extraConfig: ["acl_file \(acl)"])
+        defer { broker.shutdown() }
+        let gateway = try GatewayProcess.start(
+            broker: broker, dataDirectory: dir.file("data"), extra: ["--sparkplug-edge-node", "Cleaned/gw", "--cleaned-topics", "off"])
+        defer { gateway.child.signal(SIGKILL) }
+        try await gateway.waitUntilConnected()
+        let port = try #require(gateway.httpPort)
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let out = dir.file("host.jsonl")
+        let host = try ChildProcess(
+            "/usr/bin/env", ["python3", Self.host, "--port", "\(broker.port)", "--group", "Cleaned", "--node", "gw", "--out", out],
+            logPath: dir.file("host.log"))
+        defer { host.signal(SIGKILL) }
+        let t0 = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
+        for seq in UInt64(0)..<20 { try fleet.measure("held", seq: seq, ts: t0 + Int64(seq) * 1000, temperature: 52) }
+        try await waitUntil("the stream held in the journal", timeout: .seconds(60)) {
+            try await HangupReconnectTests.metric("sensor_gateway_outbound_waiting", port: port) ?? 0 >= 20
+        }
+        #expect(try await HangupReconnectTests.metric("sensor_gateway_sparkplug_output_up", port: port) == 0)
+        try await waitUntil("/healthz says why", timeout: .seconds(90)) {
+            try await HTTPGet.fetch(port: port, path: "/healthz").body.contains("its NBIRTH was not delivered back to it")
+        }
+        #expect(!Self.events(out).contains { $0.event == "value" }, "nothing reached the host")
+
+        try ((common + ["topic read spBv1.0/#", "topic write spBv1.0/#"]).joined(separator: "\n") + "\n").write(
+            toFile: acl, atomically: true, encoding: .utf8)
+        broker.reload()
+        try await waitUntil("every held reading at the host", timeout: .seconds(120)) {
+            let seqs = Set(Self.events(out).filter { $0.event == "value" && $0.device == "held" }.compactMap(\.seq))
+            return (0..<20).allSatisfy { seqs.contains(UInt64($0)) }
+        }
+        try await waitUntil("up", timeout: .seconds(60)) {
+            try await HangupReconnectTests.metric("sensor_gateway_sparkplug_output_up", port: port) == 1
+        }
+        #expect(try await gateway.terminate() == 0)
+        await fleet.close()
+        host.signal(SIGTERM)
+        #expect(try await host.wait(timeout: .seconds(60)) == 0)
+        #expect(Self.events(out).filter { $0.event == "violation" }.map { $0.what ?? "" } == [])
+    }
 }

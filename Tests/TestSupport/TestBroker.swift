@@ -90,6 +90,12 @@ public final class TestBroker: Sendable {
         process.withLock { $0?.signal(SIGSTOP) }
     }
 
+    /// Makes the broker re-read its configuration's reloadable parts (SIGHUP): the ACL and
+    /// password files.
+    public func reload() {
+        process.withLock { $0?.signal(SIGHUP) }
+    }
+
     /// Lets a paused broker run again (SIGCONT).
     public func resume() {
         process.withLock { $0?.signal(SIGCONT) }

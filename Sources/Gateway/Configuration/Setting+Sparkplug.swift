@@ -62,7 +62,7 @@ extension Setting {
                 return
             }
             guard let id = SparkplugEdgeNodeID(text) else {
-                throw Problem("expected <group>/<edge node>, each not empty and without / + # or blanks, the group not STATE")
+                throw Problem("expected <group>/<edge node>, each not empty, at most 128 bytes, without / + # or blanks, the group not STATE")
             }
             c.sparkplugEdgeNode = id
         }, show: { $0.sparkplugEdgeNode?.description ?? "" })
@@ -79,7 +79,9 @@ extension Setting {
         valueName: "id",
         apply: { raw, c in
             let id = raw.trimmingCharacters(in: .whitespaces)
-            guard id.isEmpty || SparkplugEdgeNodeID.isValidID(id) else { throw Problem("a host id must not be empty or hold / + # or blanks") }
+            guard id.isEmpty || SparkplugEdgeNodeID.isValidID(id) else {
+                throw Problem("a host id must not be empty, longer than 128 bytes, or hold / + # or blanks")
+            }
             c.sparkplugHostID = id.isEmpty ? nil : id
         }, show: { $0.sparkplugHostID ?? "" })
 

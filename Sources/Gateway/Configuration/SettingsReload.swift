@@ -24,6 +24,8 @@ public enum SettingsReload {
         public var reconnected: [String] = []
         /// The HTTP address changed: the endpoint is moving to it.
         public var rebound = false
+        /// Changes not applied because the running gateway cannot take them with its other settings.
+        public var refused: [String] = []
         /// Whether any setting needs a restart.
         public var needsRestart: Bool { !restartOnly.isEmpty }
 
@@ -120,7 +122,17 @@ public enum SettingsReload {
         if reloaded.engine.maxFill != running.engine.maxFill, let warning = FillBudget.warning(effective) {
             logger.warning("SIGHUP: \(warning)")
         }
-        outcome.reconnected = live.apply(connection: reloaded)
+        // cleaned-topics changes only at a restart: while it is off, the edge node is the cleaned
+        // stream's only way out and stays (config check refuses the pair; a reload must not make it).
+        var connection = reloaded
+        if !running.cleanedTopics, reloaded.sparkplugEdgeNode == nil, let node = running.sparkplugEdgeNode {
+            connection.sparkplugEdgeNode = node
+            outcome.refused.append("sparkplug-edge-node")
+            logger.error(
+                "SIGHUP: sparkplug-edge-node stays \(node): the running gateway has cleaned-topics off (it changes only at a restart), and nothing else would publish the cleaned stream"
+            )
+        }
+        outcome.reconnected = live.apply(connection: connection)
         if !outcome.reconnected.isEmpty {
             var said = changes.filter { reconnectSettings.contains($0.key) }
             if outcome.reconnected.contains("tls file contents") { said["tls file contents"] = "changed (by reconnecting)" }

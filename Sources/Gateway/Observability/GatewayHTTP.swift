@@ -2,6 +2,10 @@ import Wire
 
 /// Routes the gateway's three endpoints.
 public enum GatewayHTTP {
+    /// How long the Sparkplug edge node may be down (reconnecting, or its birth unheard) before
+    /// `/healthz` says so: a broker restart or a reconnection takes a few seconds.
+    static let sparkplugGraceMs: Int64 = 30_000
+
     /// One endpoint's answer.
     public struct Response: Sendable {
         public var status: Int
@@ -58,6 +62,11 @@ public enum GatewayHTTP {
                     warnings.append(
                         WireJSON.quoted(
                             "the wall clock stepped back: receive times run \(-s.clockOffsetMs) ms ahead of it (windows keep their length)"))
+                }
+                if let out = s.sparkplugOutput, let since = out.downSince, let reason = out.downReason,
+                    Clocks.monotonicMilliseconds() - since > Self.sparkplugGraceMs
+                {
+                    warnings.append(WireJSON.quoted("the Sparkplug edge node reaches no one: \(reason)"))
                 }
                 let state = !problems.isEmpty ? "unhealthy" : warnings.isEmpty ? "ok" : "degraded"
                 let body =

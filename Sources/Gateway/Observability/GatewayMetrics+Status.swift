@@ -85,6 +85,10 @@ extension GatewayMetrics {
             [([("reason", "ignored")], Double(sparkplug.metricsIgnored)), ([("reason", "null")], Double(sparkplug.nullMetrics))])
         if let out = s.sparkplugOutput {
             metric(
+                "sensor_gateway_sparkplug_output_up", .gauge,
+                "1 while the gateway's own Sparkplug edge node is connected, born, and heard its own NBIRTH back (its messages reach subscribers); 0 otherwise.",
+                [([], out.up ? 1 : 0)])
+            metric(
                 "sensor_gateway_sparkplug_output_messages_total", .counter,
                 "Messages of the gateway's own Sparkplug edge node handed to the broker (QoS 0), by kind: births (NBIRTH, DBIRTH) and data (DDATA, and the DDEATH of a forgotten device).",
                 [([("kind", "birth")], Double(out.births)), ([("kind", "data")], Double(out.data))])

@@ -33,6 +33,9 @@ final class BrokerSession {
         case sparkplugDisconnected
         /// An `NCMD` for the gateway's edge node.
         case sparkplugCommand([UInt8])
+        /// The edge node's own `NBIRTH`, heard back; or the broker refused it that subscription.
+        case sparkplugBirthHeard([UInt8])
+        case sparkplugBirthUnconfirmable
     }
 
     let input: MQTTClient
@@ -106,6 +109,9 @@ final class BrokerSession {
     private(set) var inputConnections = 0
     private(set) var outputConnections = 0
     var sparkplugConnections = 0
+    /// The Sparkplug connection's subscriptions (to tell which one a refusal is for).
+    var sparkplugCommandSubscription: MessageID?
+    var sparkplugBirthSubscription: MessageID?
 
     /// Goes on counting from `old`'s subscriptions and connections (this session replaces it), so
     /// the metrics' totals never fall and its connections count as reconnections.

@@ -174,6 +174,8 @@ public final class GatewayService {
         case .sparkplugConnected(let bdSeq): publisher.sparkplug?.connected(bdSeq: bdSeq)
         case .sparkplugDisconnected: publisher.sparkplug?.disconnected()
         case .sparkplugCommand(let payload): publisher.sparkplug?.command(payload)
+        case .sparkplugBirthHeard(let payload): publisher.sparkplug?.heardBirth(payload)
+        case .sparkplugBirthUnconfirmable: publisher.sparkplug?.confirmationRefused()
         }
     }
 

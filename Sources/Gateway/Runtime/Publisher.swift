@@ -149,7 +149,12 @@ final class Publisher {
     /// `latest/` publications are shown to the Sparkplug edge node only and are done at once (they
     /// take no in-flight room, so more is taken while they come: at most `Self.localRounds` takes).
     func publishDurable() {
-        guard broker.outputConnected else { return }
+        // With cleaned-topics off the edge node is the cleaned stream's only way out: it waits in
+        // the journal (input pausing as it fills) until the node reaches subscribers again.
+        guard broker.outputConnected, cleanedTopics || sparkplug?.isUp == true else {
+            sparkplug?.send()
+            return
+        }
         let durable = ingest.withJournal { $0.durableSeq }
         var rounds = 0
         var more = true

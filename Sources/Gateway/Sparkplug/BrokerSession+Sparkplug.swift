@@ -28,13 +28,16 @@ extension BrokerSession {
             sparkplugConnections += 1
             logger.notice("connected to the broker", metadata: ["connection": "sparkplug", "node": "\(node)"])
             do {
-                _ = try client.subscribe(node.topic(.nodeCommand), qos: .atLeastOnce)
+                sparkplugCommandSubscription = try client.subscribe(node.topic(.nodeCommand), qos: .atLeastOnce)
+                // Its own births, heard back: the one sign its QoS 0 messages reach subscribers.
+                sparkplugBirthSubscription = try client.subscribe(node.topic(.nodeBirth), qos: .atMostOnce)
             } catch {
                 logger.error("cannot subscribe the Sparkplug node's commands", metadata: ["error": "\(error)"])
             }
             guard let bdSeq = sparkplugBirths?.current else { return .none }
             return .sparkplugConnected(bdSeq: bdSeq)
         case .message(let m):
+            if m.topic == node.topic(.nodeBirth) { return .sparkplugBirthHeard(m.payload) }
             return m.topic == node.topic(.nodeCommand) ? .sparkplugCommand(m.payload) : .none
         case .connectFailed(let error):
             logger.warning(
@@ -43,10 +46,13 @@ extension BrokerSession {
         case .disconnected(let reason, let expected):
             if !expected { logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "sparkplug", "reason": "\(reason)"]) }
             return .sparkplugDisconnected
-        case .subscriptionRefused:
-            logger.warning(
-                "the broker refused the Sparkplug node's NCMD subscription (check its ACL): hosts' rebirth requests will not arrive",
-                metadata: ["topic": "\(node.topic(.nodeCommand))"])
+        case .subscriptionRefused(let mid):
+            if mid == sparkplugBirthSubscription { return .sparkplugBirthUnconfirmable }
+            if mid == sparkplugCommandSubscription {
+                logger.warning(
+                    "the broker refused the Sparkplug node's NCMD subscription (check its ACL): hosts' rebirth requests will not arrive",
+                    metadata: ["topic": "\(node.topic(.nodeCommand))"])
+            }
             return .none
         case .published, .subscribed:
             return .none

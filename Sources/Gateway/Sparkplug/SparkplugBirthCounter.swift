@@ -20,21 +20,22 @@ final class SparkplugBirthCounter: Sendable {
     private let logger: Logger
 
     /// Reads the last `bdSeq` used from `path`. Absent (a first start): the next is 0. There
-    /// but not a number 0-255 (damaged): a warning, and the next is taken from the clock's
-    /// seconds, so an old session's `bdSeq` is unlikely to come back.
+    /// but not a readable number 0-255 (damaged, or not a file): a warning, and the next is taken
+    /// from the clock's seconds, so an old session's `bdSeq` is unlikely to come back.
     init(path: String, logger: Logger, epochSeconds: Int64 = Clocks.epochMilliseconds() / 1000) {
         self.path = path
         self.logger = logger
         var last: UInt64?
-        if let data = FileManager.default.contents(atPath: path) {
-            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if let n = UInt64(text), n <= 0xFF {
+        if FileManager.default.fileExists(atPath: path) {
+            let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            if let text, let n = UInt64(text), n <= 0xFF {
                 last = n
             } else {
                 let fromClock = UInt64(truncatingIfNeeded: epochSeconds) & 0xFF
                 last = fromClock
                 logger.warning(
-                    "the stored Sparkplug bdSeq is not a number 0-255; going on from one taken from the clock",
+                    "the stored Sparkplug bdSeq is not a readable number 0-255; going on from one taken from the clock",
                     metadata: ["path": "\(path)", "next": "\((fromClock + 1) & 0xFF)"])
             }
         }

@@ -14,11 +14,15 @@ public struct SparkplugEdgeNodeID: Sendable, Equatable, CustomStringConvertible 
         node = parts[1]
     }
 
-    /// Whether `id` may be a group, edge node or host id: not empty, none of `/ + #` (section
-    /// 4.1.1), and, as for sensor ids, no blank or control character (a SCADA tag path or a shell
-    /// line would split on it).
+    /// The longest id taken, in UTF-8 bytes (a topic holds three of them, and MQTT connections
+    /// refuse a will topic past what libmosquitto takes).
+    public static let maxIDBytes = 128
+
+    /// Whether `id` may be a group, edge node or host id: not empty, at most `maxIDBytes`, none
+    /// of `/ + #` (section 4.1.1), and, as for sensor ids, no blank or control character (a
+    /// SCADA tag path or a shell line would split on it).
     public static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty
+        !id.isEmpty && id.utf8.count <= maxIDBytes
             && !id.unicodeScalars.contains {
                 "/+#".unicodeScalars.contains($0) || $0.properties.isWhitespace || $0.properties.generalCategory == .control
             }

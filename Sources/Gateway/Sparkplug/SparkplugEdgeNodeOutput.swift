@@ -37,6 +37,11 @@ final class SparkplugEdgeNodeOutput {
         var failed = 0
         /// Cleaned messages shown while the connection was down (their last values go in the next births).
         var whileOffline = 0
+        /// Whether the node reaches the broker's subscribers (`SparkplugOutputHealth`), and since
+        /// when (monotonic ms) it has not, with why.
+        var up = false
+        var downSince: Int64?
+        var downReason: String?
     }
 
     /// The monotonic clock (ms) the rebirth interval is measured on (tests pass their own).
@@ -47,6 +52,49 @@ final class SparkplugEdgeNodeOutput {
         self.client = client
         self.logger = logger
         self.monotonicNow = monotonicNow
+        health = SparkplugOutputHealth(now: monotonicNow())
+        report()
+    }
+
+    private var health: SparkplugOutputHealth
+    /// Whether the unconfirmed birth was said in the log (once per session).
+    private var unconfirmedSaid = false
+    /// How long a birth may go unheard before it is said (ms); while unheard, the births go out
+    /// again this often (an ACL fixed meanwhile is then noticed without a restart).
+    static let confirmationWaitMs: Int64 = 10_000
+    static let unheardRebirthMs: Int64 = 30_000
+    /// When the node was last born (monotonic ms).
+    private var lastBirthAt: Int64 = 0
+
+    /// Whether the node reaches the broker's subscribers (`SparkplugOutputHealth`): with
+    /// `cleaned-topics off` the publisher holds the cleaned stream in the journal until it does.
+    var isUp: Bool { health.isUp }
+
+    private func report() {
+        counters.up = health.isUp
+        counters.downSince = health.downSince
+        counters.downReason = health.reason(node: node.id)
+    }
+
+    /// The node's own `NBIRTH` came back on its subscription: its messages reach subscribers.
+    func heardBirth(_ payload: [UInt8]) {
+        guard let bdSeq = node.bdSeq, let birth = try? SparkplugPayload(decoding: payload),
+            birth.metrics.contains(where: { $0.name == "bdSeq" && $0.value == .long(bdSeq) })
+        else { return }
+        if !health.isUp && unconfirmedSaid {
+            logger.notice("the Sparkplug edge node's birth now reaches the broker's subscribers", metadata: ["node": "\(node.id)"])
+        }
+        health.heardBirth(now: monotonicNow())
+        report()
+    }
+
+    /// The broker refused the node its own `NBIRTH` topic: delivery cannot be confirmed.
+    func confirmationRefused() {
+        logger.warning(
+            "the broker refused the Sparkplug node a subscription to its own NBIRTH: whether its messages reach anyone cannot be checked",
+            metadata: ["node": "\(node.id)"])
+        health.confirmationRefused(now: monotonicNow())
+        report()
     }
 
     var id: SparkplugEdgeNodeID { node.id }
@@ -58,11 +106,17 @@ final class SparkplugEdgeNodeOutput {
         client = next
         node.offline()
         node.id = id
+        health.offline(now: monotonicNow())
+        report()
     }
 
     /// The connection is up with `bdSeq` (its will's): `NBIRTH` and every `DBIRTH`.
     func connected(bdSeq: UInt64) {
         rebirthWaiting = false
+        unconfirmedSaid = false
+        health.born(now: monotonicNow())
+        report()
+        lastBirthAt = monotonicNow()
         node.birth(bdSeq: bdSeq, now: Self.now)
         logger.info("Sparkplug edge node born", metadata: ["node": "\(node.id)", "bdSeq": "\(bdSeq)", "devices": "\(node.deviceCount)"])
         send()
@@ -70,6 +124,8 @@ final class SparkplugEdgeNodeOutput {
 
     func disconnected() {
         node.offline()
+        health.offline(now: monotonicNow())
+        report()
     }
 
     /// An `NCMD` arrived: a rebirth request (`Node Control/Rebirth` true) is answered with births
@@ -98,6 +154,7 @@ final class SparkplugEdgeNodeOutput {
         guard rebirthWaiting, lastRebirthAt.map({ now - $0 >= Self.rebirthIntervalMs }) ?? true else { return }
         rebirthWaiting = false
         lastRebirthAt = now
+        lastBirthAt = now
         counters.rebirths += 1
         logger.notice("a Sparkplug host asked for a rebirth", metadata: ["node": "\(node.id)"])
         node.birth(bdSeq: bdSeq, now: Self.now)
@@ -113,6 +170,16 @@ final class SparkplugEdgeNodeOutput {
     /// interval has ended).
     func send() {
         if rebirthWaiting, let bdSeq = node.bdSeq { rebirthIfDue(bdSeq: bdSeq) }
+        if !health.isUp, !unconfirmedSaid, node.isOnline, let since = health.downSince, monotonicNow() - since > Self.confirmationWaitMs,
+            let reason = health.reason(node: node.id)
+        {
+            unconfirmedSaid = true
+            logger.error("the Sparkplug edge node reaches no one: \(reason)", metadata: ["node": "\(node.id)"])
+        }
+        if !health.isUp, let bdSeq = node.bdSeq, monotonicNow() - lastBirthAt >= Self.unheardRebirthMs {
+            lastBirthAt = monotonicNow()
+            node.birth(bdSeq: bdSeq, now: Self.now)
+        }
         let messages = node.take(now: Self.now)
         for m in messages {
             do {

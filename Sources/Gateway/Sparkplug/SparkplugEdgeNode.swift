@@ -213,45 +213,4 @@ struct SparkplugEdgeNode {
         var seen = Set<String>()
         deviceOrder = deviceOrder.filter { devices[$0] != nil && seen.insert($0).inserted }
     }
-
-    // MARK: - Reading cleaned messages
-
-    /// `cleaned/<sensor>/<measurement>` as device and metric name.
-    static func deviceAndMetric(_ topic: String) -> (String, String)? {
-        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
-        guard levels.count == 3, levels[0] == "cleaned", !levels[1].isEmpty, !levels[2].isEmpty else { return nil }
-        return (String(levels[1]), String(levels[2]))
-    }
-
-    /// The metric a cleaned message becomes (named, with its datatype, for a birth; `show`
-    /// strips those for data): the value at the reading's `ts`, the quality as Sparkplug's code
-    /// and the contract's flag, the sensor's seq; a gap as a null value with its seqs; a
-    /// restated reading as historical (it corrects the past, it is not the current value).
-    static func metric(_ p: Publication) -> SparkplugMetric? {
-        if let f = p.releasedFields {
-            return metric(seq: f.seq, ts: f.ts, value: f.value, quality: f.quality, method: f.method, toSeq: nil)
-        }
-        guard let r = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return nil }
-        return metric(seq: r.seq, ts: r.ts, value: r.temperature, quality: r.quality, method: r.method, toSeq: r.toSeq)
-    }
-
-    private static func metric(seq: UInt64, ts: Int64, value: Double?, quality: Quality, method: String?, toSeq: UInt64?) -> SparkplugMetric {
-        var properties = [SparkplugProperty("flag", .string(quality.rawValue)), SparkplugProperty("seq", .uint64(seq))]
-        if let toSeq { properties.append(SparkplugProperty("to_seq", .uint64(toSeq))) }
-        if let method { properties.append(SparkplugProperty("method", .string(method))) }
-        let code: Int32 =
-            switch quality {
-            case .ok: QualityCode.good
-            case .gap: QualityCode.bad
-            default: QualityCode.uncertain
-            }
-        let sparkplugValue: SparkplugValue = quality == .gap ? .null : value.map { .double($0) } ?? .null
-        return SparkplugMetric(
-            timestamp: UInt64(clamping: ts), datatype: .double, value: sparkplugValue, quality: code, properties: properties,
-            isHistorical: quality == .restated)
-    }
-
-    static func bdSeqMetric(_ bdSeq: UInt64, now: UInt64) -> SparkplugMetric {
-        SparkplugMetric(name: "bdSeq", timestamp: now, datatype: .int64, value: .long(bdSeq))
-    }
 }

@@ -38,7 +38,9 @@ struct InProcessGateway {
             fileSystem: fileSystem)
         prepare(service)
         let running = Task { try await service.run() }
-        try await waitUntil("the gateway to subscribe") { status.snapshot.subscribed }
+        // Generous, as for a gateway process (`waitUntilConnected`): on two busy cores the run's
+        // task has waited 39 s for the cooperative pool (a CI run beside other builds).
+        try await waitUntil("the gateway to subscribe", timeout: .seconds(180)) { status.snapshot.subscribed }
         return InProcessGateway(configuration: settings, status: status, shutdown: shutdown, running: running, live: live)
     }
 

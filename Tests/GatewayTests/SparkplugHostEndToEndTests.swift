@@ -180,8 +180,16 @@ struct SparkplugHostEndToEndTests {
             }
         }
 
-        // Killed: the broker publishes the input connection's will, offline with the online message's timestamp.
+        // An offline STATE for this host while it reads (an old session's will delivered late): online again.
         let online = try #require(await states().last)
+        _ = try scenario.watcher.client.publish(
+            topic: "spBv1.0/STATE/scada", payload: Array("{\"online\":false,\"timestamp\":1}".utf8), qos: .atLeastOnce, retain: true)
+        try await waitUntil("online again after a stale offline", timeout: .seconds(60)) {
+            let s = await states()
+            return s.contains(HostState(online: false, timestamp: 1)) && s.last == online
+        }
+
+        // Killed: the broker publishes the input connection's will, offline with the online message's timestamp.
         try await scenario.crashAndRestartGateway(round: 1)
         try await waitUntil("STATE offline, then online again", timeout: .seconds(60)) {
             let s = await states()

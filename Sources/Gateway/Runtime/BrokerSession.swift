@@ -139,6 +139,10 @@ final class BrokerSession {
         let side = source == .input ? "input" : "output"
         switch event {
         case .message(let m):
+            if let hostState, m.topic == hostState.topic {
+                hostStateSeen(m.payload, hostState)
+                return .none
+            }
             guard m.topic == configuration.replayTopic else { return .none }
             if m.retain {
                 // A retained request would run again on every connection: answer none of them.
@@ -173,6 +177,9 @@ final class BrokerSession {
                 } else {
                     outputConnected = true
                     try output.subscribe(configuration.replayTopic, qos: .atLeastOnce)
+                    // Its own STATE: an offline one while it reads (an old session's will
+                    // delivered late, another instance's) is answered with online again.
+                    if let hostState { _ = try output.subscribe(hostState.topic, qos: .atLeastOnce) }
                     let online = GatewayStatusNotice(state: .online, version: GatewayVersion.current, startedAt: startedAt)
                     try output.publish(topic: configuration.statusTopic, payload: online.json, qos: .atLeastOnce, retain: true)
                 }

@@ -1,5 +1,6 @@
 import Logging
 import MQTT
+import Wire
 
 /// The broker session's Sparkplug parts: the edge node's connection (`sparkplug-edge-node`),
 /// its events, and the last words of the node and of the host `STATE` (`sparkplug-host-id`).
@@ -18,6 +19,21 @@ extension BrokerSession {
             return .init(topic: death.topic, payload: death.payload, qos: .atLeastOnce, retain: false)
         }
         return (try MQTTClient(edge, onEvents: { inbox.push(.sparkplug, $0, generation: generation) }), births)
+    }
+
+    /// A `STATE` on the host's own topic (section 7.3): offline while the input connection is
+    /// subscribed (an old session's will delivered late, or a second instance with the same host
+    /// id stopping) makes the gateway say online again, with its connection's timestamp.
+    func hostStateSeen(_ payload: [UInt8], _ hostState: SparkplugHostState) {
+        guard subscribed, let state = try? WireJSON.decode(SparkplugHostState.Payload.self, from: payload), !state.online else { return }
+        logger.notice(
+            "an offline Sparkplug STATE for this host arrived while it reads; saying online again",
+            metadata: ["topic": "\(hostState.topic)", "their_timestamp": "\(state.timestamp)"])
+        do {
+            _ = try input.publish(topic: hostState.topic, payload: hostState.online, qos: .atLeastOnce, retain: true)
+        } catch {
+            logger.error("cannot publish the Sparkplug host STATE", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The Sparkplug connection's events.

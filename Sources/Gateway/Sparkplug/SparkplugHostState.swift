@@ -29,6 +29,12 @@ final class SparkplugHostState: Sendable {
     /// What a clean stop publishes.
     var offline: [UInt8] { Self.payload(online: false, timestamp: timestamp.withLock { $0 }) }
 
+    /// A `STATE` message as read back.
+    struct Payload: Decodable {
+        var online: Bool
+        var timestamp: UInt64
+    }
+
     static func payload(online: Bool, timestamp: UInt64) -> [UInt8] {
         Array("{\"online\":\(online),\"timestamp\":\(timestamp)}".utf8)
     }

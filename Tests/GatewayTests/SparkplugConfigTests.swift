@@ -41,6 +41,7 @@ struct SparkplugConfigTests {
             ("sparkplug-edge-node: \"Clea ned/gw\"", "sparkplug-edge-node", "expected <group>/<edge node>"),
             ("sparkplug-edge-node: STATE/gw", "sparkplug-edge-node", "expected <group>/<edge node>"),
             ("sparkplug-host-id: \"sc ada\"", "sparkplug-host-id", "must not"),
+            ("sparkplug-primary-host: \"a/b\"", "sparkplug-primary-host", "must not"),
             ("sparkplug-edge-node: Cleaned/\(String(repeating: "x", count: 129))", "sparkplug-edge-node", "at most 128 bytes"),
             ("sparkplug-host-id: \"a/b\"", "sparkplug-host-id", "must not"),
             ("sparkplug-topic-filter: \"spBv1.0/#\"\nsparkplug-edge-node: Cleaned/gw", "sparkplug-edge-node", "read its own output back"),
@@ -65,6 +66,9 @@ struct SparkplugConfigTests {
         }
         let c = try ConfigFileTests.load("sparkplug-metrics: T=temperature\n")
         #expect(ConfigurationWarnings.of(c).contains { $0.contains("sparkplug-topic-filter is not") })
+        let primary = try ConfigFileTests.load("sparkplug-primary-host: scada\n")
+        #expect(primary.sparkplugPrimaryHost == "scada")
+        #expect(ConfigurationWarnings.of(primary).contains { $0.contains("sparkplug-primary-host scada is set but sparkplug-edge-node is not") })
         let host = try ConfigFileTests.load("sparkplug-host-id: scada\n")
         #expect(host.sparkplugHostID == "scada")
         #expect(ConfigurationWarnings.of(host).contains { $0.contains("sparkplug-host-id scada is set but sparkplug-topic-filter is not") })
@@ -76,9 +80,10 @@ struct SparkplugConfigTests {
     @Test("the edge node and the host id are applied on a reload by reconnecting")
     func reloadReconnects() throws {
         let live = LiveSettings(try ConfigFileTests.load("sparkplug-topic-filter: \"spBv1.0/Plant1/#\"\n"))
-        let after = try ConfigFileTests.load("sparkplug-topic-filter: \"spBv1.0/Plant1/#\"\nsparkplug-edge-node: Cleaned/gw\nsparkplug-host-id: scada\n")
+        let after = try ConfigFileTests.load(
+            "sparkplug-topic-filter: \"spBv1.0/Plant1/#\"\nsparkplug-edge-node: Cleaned/gw\nsparkplug-host-id: scada\nsparkplug-primary-host: ign\n")
         let outcome = SettingsReload.apply(after, live: live, logLevel: LiveLogLevel(.info), logger: CapturedLog().logger())
-        #expect(Set(outcome.reconnected) == ["sparkplug-edge-node", "sparkplug-host-id"], "\(outcome)")
+        #expect(Set(outcome.reconnected) == ["sparkplug-edge-node", "sparkplug-host-id", "sparkplug-primary-host"], "\(outcome)")
         #expect(outcome.restartOnly.isEmpty)
         let next = try #require(live.takeConnectionChange())
         #expect(next.sparkplugEdgeNode?.description == "Cleaned/gw" && next.sparkplugHostID == "scada")

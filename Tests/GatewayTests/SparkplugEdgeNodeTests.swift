@@ -253,6 +253,27 @@ struct SparkplugOutputHealthTests {
     }
 }
 
+@Suite("Sparkplug edge node output: a primary host")
+struct SparkplugPrimaryHostTests {
+    @Test("with a primary host: connected but not born until its STATE says online; offline, not up again until it is back")
+    func waitsForTheHost() throws {
+        let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: 1, clientID: "unused"))
+        let output = SparkplugEdgeNodeOutput(
+            id: SparkplugEdgeNodeID("Cleaned/gw")!, client: client, logger: CapturedLog().logger(), primaryHost: "scada", monotonicNow: { 0 })
+        output.connected(bdSeq: 2)
+        #expect(output.counters.failed == 0 && output.counters.births == 0, "no birth tried")
+        #expect(!output.isUp && output.counters.downReason?.contains("waits for its primary host scada") == true)
+        output.primaryHost(online: true)
+        #expect(output.counters.failed == 1, "the NBIRTH, refused by a client never started")
+        output.heardBirth(SparkplugOutputHealthTests.birth(bdSeq: 2))
+        #expect(output.isUp)
+        output.primaryHost(online: false)
+        #expect(!output.isUp && output.counters.downReason?.contains("waits for its primary host") == true)
+        output.primaryHost(online: true)
+        #expect(output.counters.failed == 2, "born again on the same connection")
+    }
+}
+
 @Suite("Sparkplug bdSeq store")
 struct SparkplugBirthCounterTests {
     @Test("bdSeq: 0 at a first start, one more per connection, 255 wraps to 0, kept in the file for the next run")

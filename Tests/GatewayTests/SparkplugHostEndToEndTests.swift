@@ -289,4 +289,43 @@ struct SparkplugHostEndToEndTests {
         #expect(try await host.wait(timeout: .seconds(60)) == 0)
         #expect(Self.events(out).filter { $0.event == "violation" }.map { $0.what ?? "" } == [])
     }
+
+    @Test("sparkplug-primary-host with cleaned-topics off: no birth and the stream held until the host's STATE says online; its offline is the node's NDEATH")
+    func waitsForThePrimaryHost() async throws {
+        let scenario = try await GatewayScenario.start(
+            watching: ["spBv1.0/STATE/#"],
+            gatewayFlags: ["--sparkplug-edge-node", "Cleaned/gw", "--cleaned-topics", "off", "--sparkplug-primary-host", "scada"],
+            answersResends: false)
+        defer { scenario.cleanUp() }
+        let out = scenario.directory.file("host.jsonl")
+        let host = try ChildProcess(
+            "/usr/bin/env", ["python3", Self.host, "--port", "\(scenario.broker.port)", "--group", "Cleaned", "--node", "gw", "--out", out],
+            logPath: scenario.directory.file("host.log"))
+        defer { host.signal(SIGKILL) }
+        try await waitUntil("the host subscribed", timeout: .seconds(60)) { Self.events(out).contains { $0.event == "subscribed" } }
+        let port = try #require(scenario.gateway.httpPort)
+        let t0 = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
+        for seq in UInt64(0)..<10 { try scenario.fleet.measure("ph", seq: seq, ts: t0 + Int64(seq) * 1000, temperature: 52) }
+        try await waitUntil("the stream held", timeout: .seconds(60)) {
+            try await HangupReconnectTests.metric("sensor_gateway_outbound_waiting", port: port) ?? 0 >= 10
+        }
+        #expect(!Self.events(out).contains { $0.event == "birth" }, "no birth before the primary host is online")
+        func state(_ online: Bool) throws {
+            _ = try scenario.watcher.client.publish(
+                topic: "spBv1.0/STATE/scada", payload: Array("{\"online\":\(online),\"timestamp\":5}".utf8), qos: .atLeastOnce, retain: true)
+        }
+        try state(true)
+        try await waitUntil("born, and every held reading at the host", timeout: .seconds(120)) {
+            let seqs = Set(Self.events(out).filter { $0.event == "value" && $0.device == "ph" }.compactMap(\.seq))
+            return (0..<10).allSatisfy { seqs.contains(UInt64($0)) }
+        }
+        try state(false)
+        try await waitUntil("its NDEATH once the host is offline", timeout: .seconds(60)) {
+            Self.events(out).contains { $0.event == "death" && $0.bdSeq == $0.current && $0.current != nil }
+        }
+        #expect(try await scenario.finish() == 0)
+        host.signal(SIGTERM)
+        #expect(try await host.wait(timeout: .seconds(60)) == 0)
+        #expect(Self.events(out).filter { $0.event == "violation" }.map { $0.what ?? "" } == [])
+    }
 }

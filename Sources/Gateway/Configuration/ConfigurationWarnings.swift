@@ -24,6 +24,9 @@ public enum ConfigurationWarnings {
         if c.engine.sparkplugFilter == nil, c.engine.sparkplugMetrics != nil || c.engine.sparkplugRebirth == true {
             out.append("sparkplug-metrics or sparkplug-rebirth is set but sparkplug-topic-filter is not: the Sparkplug input is off")
         }
+        if c.sparkplugEdgeNode == nil, let host = c.sparkplugPrimaryHost {
+            out.append("sparkplug-primary-host \(host) is set but sparkplug-edge-node is not: there is no edge node to wait for it")
+        }
         if c.engine.sparkplugFilter == nil, let host = c.sparkplugHostID {
             out.append(
                 "sparkplug-host-id \(host) is set but sparkplug-topic-filter is not: the gateway would tell edge nodes it reads them while it does not"

@@ -19,6 +19,7 @@ struct BrokerConnectionSettings: Equatable, Sendable {
     /// The Sparkplug edge node and host id: each is a connection (or its will) of its own.
     var sparkplugEdgeNode: SparkplugEdgeNodeID?
     var sparkplugHostID: String?
+    var sparkplugPrimaryHost: String?
 
     init(_ c: GatewayConfiguration) {
         scheme = c.brokerScheme
@@ -33,6 +34,7 @@ struct BrokerConnectionSettings: Equatable, Sendable {
         tlsContents = BrokerConnectionSettings.digest([c.caFile, c.certFile, c.keyFile].compactMap { $0 })
         sparkplugEdgeNode = c.sparkplugEdgeNode
         sparkplugHostID = c.sparkplugHostID
+        sparkplugPrimaryHost = c.sparkplugPrimaryHost
     }
 
     /// The settings' names whose values differ from `old`, for the log (never their values here:
@@ -47,6 +49,7 @@ struct BrokerConnectionSettings: Equatable, Sendable {
         if tlsContents != old.tlsContents && out.allSatisfy({ $0 != "tls files" }) { out.append("tls file contents") }
         if sparkplugEdgeNode != old.sparkplugEdgeNode { out.append("sparkplug-edge-node") }
         if sparkplugHostID != old.sparkplugHostID { out.append("sparkplug-host-id") }
+        if sparkplugPrimaryHost != old.sparkplugPrimaryHost { out.append("sparkplug-primary-host") }
         return out
     }
 

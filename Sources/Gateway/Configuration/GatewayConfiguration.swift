@@ -57,6 +57,9 @@ public struct GatewayConfiguration: Sendable {
     /// The Sparkplug host application id under which the input connection publishes its retained
     /// `spBv1.0/STATE/<id>` (`sparkplug-host-id`): nil publishes none.
     public var sparkplugHostID: String?
+    /// The primary host the gateway's own edge node waits for (`sparkplug-primary-host`): born
+    /// only while its `STATE` says online. nil: it does not wait.
+    public var sparkplugPrimaryHost: String?
     /// A fault injected for reliability runs, never in service (`SENSOR_GATEWAY_FAULT_INJECTION`;
     /// docs/RELIABILITY.md): nil runs normally.
     public var faultInjection: FaultInjection?

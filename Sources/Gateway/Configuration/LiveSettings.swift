@@ -73,6 +73,7 @@ public final class LiveSettings: Sendable {
             merged.keyFile = reloaded.keyFile
             merged.sparkplugEdgeNode = reloaded.sparkplugEdgeNode
             merged.sparkplugHostID = reloaded.sparkplugHostID
+            merged.sparkplugPrimaryHost = reloaded.sparkplugPrimaryHost
             // The default client id follows the running gateway id (restart-only).
             let next = BrokerConnectionSettings(merged)
             let changes = next.changes(from: s.connection)

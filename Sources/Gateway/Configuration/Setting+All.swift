@@ -112,7 +112,7 @@ extension Setting {
             "replay-max-concurrent", "Replay requests answered at once; more get an error reply (0 turns replay off).", unit: "requests",
             0...64, store: { v, c in c.replay.maxConcurrent = Int(v) }, show: { "\($0.replay.maxConcurrent)" }),
         .seconds("replay-max-window-s", "The widest from-to window one replay request may ask for.", 1...31_622_400, \.replay.maxWindowMs),
-        sparkplugTopicFilter, sparkplugMetrics, sparkplugRebirth, sparkplugEdgeNode, cleanedTopics, sparkplugHostID,
+        sparkplugTopicFilter, sparkplugMetrics, sparkplugRebirth, sparkplugEdgeNode, sparkplugPrimaryHost, cleanedTopics, sparkplugHostID,
         Setting(
             name: "http", help: "Where /metrics, /healthz and the status page listen (off: nowhere).", valueName: "HOST:PORT|off",
             apply: { raw, c in

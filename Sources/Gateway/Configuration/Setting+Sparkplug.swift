@@ -72,6 +72,19 @@ extension Setting {
         "Publish the cleaned stream on cleaned/ and latest/ (off: only as the Sparkplug edge node, at QoS 0; needs sparkplug-edge-node). Restart-only.",
         store: { on, c in c.cleanedTopics = on }, isOn: { $0.cleanedTopics })
 
+    static let sparkplugPrimaryHost = Setting(
+        name: "sparkplug-primary-host",
+        help:
+            "The Sparkplug primary host (Ignition's host id) the gateway's edge node waits for: born only while its STATE says online (empty: it does not wait).",
+        valueName: "id",
+        apply: { raw, c in
+            let id = raw.trimmingCharacters(in: .whitespaces)
+            guard id.isEmpty || SparkplugEdgeNodeID.isValidID(id) else {
+                throw Problem("a host id must not be empty, longer than 128 bytes, or hold / + # or blanks")
+            }
+            c.sparkplugPrimaryHost = id.isEmpty ? nil : id
+        }, show: { $0.sparkplugPrimaryHost ?? "" })
+
     static let sparkplugHostID = Setting(
         name: "sparkplug-host-id",
         help:

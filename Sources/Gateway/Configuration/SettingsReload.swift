@@ -46,6 +46,7 @@ public enum SettingsReload {
     /// Settings applied by reconnecting both broker connections.
     public static let reconnectSettings: Set<String> = [
         "broker", "client-id", "username", "password-file", "ca-file", "cert", "key", "sparkplug-edge-node", "sparkplug-host-id",
+        "sparkplug-primary-host",
     ]
     /// Settings applied by binding the HTTP endpoint anew.
     public static let rebindSettings: Set<String> = ["http"]

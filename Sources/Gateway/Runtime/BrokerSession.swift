@@ -36,6 +36,8 @@ final class BrokerSession {
         /// The edge node's own `NBIRTH`, heard back; or the broker refused it that subscription.
         case sparkplugBirthHeard([UInt8])
         case sparkplugBirthUnconfirmable
+        /// The primary host's `STATE` (`sparkplug-primary-host`) said online or offline.
+        case sparkplugPrimaryHost(online: Bool)
     }
 
     let input: MQTTClient
@@ -112,6 +114,7 @@ final class BrokerSession {
     /// The Sparkplug connection's subscriptions (to tell which one a refusal is for).
     var sparkplugCommandSubscription: MessageID?
     var sparkplugBirthSubscription: MessageID?
+    var sparkplugPrimaryHostSubscription: MessageID?
 
     /// Goes on counting from `old`'s subscriptions and connections (this session replaces it), so
     /// the metrics' totals never fall and its connections count as reconnections.

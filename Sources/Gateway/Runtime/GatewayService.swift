@@ -176,6 +176,7 @@ public final class GatewayService {
         case .sparkplugCommand(let payload): publisher.sparkplug?.command(payload)
         case .sparkplugBirthHeard(let payload): publisher.sparkplug?.heardBirth(payload)
         case .sparkplugBirthUnconfirmable: publisher.sparkplug?.confirmationRefused()
+        case .sparkplugPrimaryHost(let online): publisher.sparkplug?.primaryHost(online: online)
         }
     }
 

@@ -63,11 +63,12 @@ final class Publisher {
     /// on again, it starts without devices.
     private static func edgeNode(for broker: BrokerSession, previous: SparkplugEdgeNodeOutput?, logger: Logger) -> SparkplugEdgeNodeOutput? {
         guard let client = broker.sparkplug, let id = broker.configuration.sparkplugEdgeNode else { return nil }
+        let primaryHost = broker.configuration.sparkplugPrimaryHost
         if let previous {
-            previous.reconnected(to: client, as: id)
+            previous.reconnected(to: client, as: id, primaryHost: primaryHost)
             return previous
         }
-        return SparkplugEdgeNodeOutput(id: id, client: client, logger: logger)
+        return SparkplugEdgeNodeOutput(id: id, client: client, logger: logger, primaryHost: primaryHost)
     }
 
     /// What the engine may run now (`OutputPacing`): input while the in-memory queue to the

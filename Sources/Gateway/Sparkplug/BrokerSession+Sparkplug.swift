@@ -47,6 +47,9 @@ extension BrokerSession {
                 sparkplugCommandSubscription = try client.subscribe(node.topic(.nodeCommand), qos: .atLeastOnce)
                 // Its own births, heard back: the one sign its QoS 0 messages reach subscribers.
                 sparkplugBirthSubscription = try client.subscribe(node.topic(.nodeBirth), qos: .atMostOnce)
+                if let host = configuration.sparkplugPrimaryHost {
+                    sparkplugPrimaryHostSubscription = try client.subscribe(SparkplugHostState.topic(host), qos: .atLeastOnce)
+                }
             } catch {
                 logger.error("cannot subscribe the Sparkplug node's commands", metadata: ["error": "\(error)"])
             }
@@ -54,6 +57,13 @@ extension BrokerSession {
             return .sparkplugConnected(bdSeq: bdSeq)
         case .message(let m):
             if m.topic == node.topic(.nodeBirth) { return .sparkplugBirthHeard(m.payload) }
+            if let host = configuration.sparkplugPrimaryHost, m.topic == SparkplugHostState.topic(host) {
+                guard let state = try? WireJSON.decode(SparkplugHostState.Payload.self, from: m.payload) else {
+                    logger.warning("ignored a primary host STATE that is not Sparkplug 3.0 JSON", metadata: ["topic": "\(m.topic)"])
+                    return .none
+                }
+                return .sparkplugPrimaryHost(online: state.online)
+            }
             return m.topic == node.topic(.nodeCommand) ? .sparkplugCommand(m.payload) : .none
         case .connectFailed(let error):
             logger.warning(
@@ -64,6 +74,13 @@ extension BrokerSession {
             return .sparkplugDisconnected
         case .subscriptionRefused(let mid):
             if mid == sparkplugBirthSubscription { return .sparkplugBirthUnconfirmable }
+            if mid == sparkplugPrimaryHostSubscription {
+                // Waiting for a STATE it may not read would hold the node back for good.
+                logger.error(
+                    "the broker refused the subscription to the primary host's STATE (check its ACL): the edge node does not wait for it",
+                    metadata: ["host": "\(configuration.sparkplugPrimaryHost ?? "")"])
+                return .sparkplugPrimaryHost(online: true)
+            }
             if mid == sparkplugCommandSubscription {
                 logger.warning(
                     "the broker refused the Sparkplug node's NCMD subscription (check its ACL): hosts' rebirth requests will not arrive",

@@ -47,10 +47,20 @@ final class SparkplugEdgeNodeOutput {
     /// The monotonic clock (ms) the rebirth interval is measured on (tests pass their own).
     private let monotonicNow: () -> Int64
 
-    init(id: SparkplugEdgeNodeID, client: MQTTClient, logger: Logger, monotonicNow: @escaping () -> Int64 = Clocks.monotonicMilliseconds) {
+    /// The primary host the node waits for (`sparkplug-primary-host`), whether its `STATE` says
+    /// online, and the `bdSeq` of the connection that is up (a birth waits for the host on it).
+    private var primaryHost: String?
+    private var primaryHostOnline = false
+    private var sessionBdSeq: UInt64?
+
+    init(
+        id: SparkplugEdgeNodeID, client: MQTTClient, logger: Logger, primaryHost: String? = nil,
+        monotonicNow: @escaping () -> Int64 = Clocks.monotonicMilliseconds
+    ) {
         node = SparkplugEdgeNode(id: id)
         self.client = client
         self.logger = logger
+        self.primaryHost = primaryHost
         self.monotonicNow = monotonicNow
         health = SparkplugOutputHealth(now: monotonicNow())
         report()
@@ -102,10 +112,13 @@ final class SparkplugEdgeNodeOutput {
 
     /// A SIGHUP replaced the connection (and perhaps the node's id): births of every device
     /// known go out again, under that id, once it is up.
-    func reconnected(to next: MQTTClient, as id: SparkplugEdgeNodeID) {
+    func reconnected(to next: MQTTClient, as id: SparkplugEdgeNodeID, primaryHost: String?) {
         client = next
         node.offline()
         node.id = id
+        sessionBdSeq = nil
+        if primaryHost != self.primaryHost { primaryHostOnline = false }
+        self.primaryHost = primaryHost
         health.offline(now: monotonicNow())
         report()
     }
@@ -114,6 +127,14 @@ final class SparkplugEdgeNodeOutput {
     func connected(bdSeq: UInt64) {
         rebirthWaiting = false
         unconfirmedSaid = false
+        sessionBdSeq = bdSeq
+        if let host = primaryHost, !primaryHostOnline {
+            // Section 5.2: no birth until the primary host is online.
+            health.waiting(for: host, now: monotonicNow())
+            report()
+            logger.notice("Sparkplug edge node connected; waiting for its primary host's STATE online", metadata: ["node": "\(node.id)", "host": "\(host)"])
+            return
+        }
         health.born(now: monotonicNow())
         report()
         lastBirthAt = monotonicNow()
@@ -122,7 +143,29 @@ final class SparkplugEdgeNodeOutput {
         send()
     }
 
+    /// The primary host's `STATE`: online, the node is born (on the connection that is up);
+    /// offline, it says its `NDEATH` and waits (section 5.2), its births going out when the host
+    /// is back.
+    func primaryHost(online: Bool) {
+        guard let host = primaryHost, online != primaryHostOnline else { return }
+        primaryHostOnline = online
+        logger.notice("the Sparkplug primary host's STATE", metadata: ["host": "\(host)", "online": "\(online)", "node": "\(node.id)"])
+        guard let bdSeq = sessionBdSeq else { return }
+        if online {
+            connected(bdSeq: bdSeq)
+        } else {
+            if node.isOnline {
+                let death = SparkplugEdgeNode.death(node.id, bdSeq: bdSeq, now: Self.now)
+                _ = try? client.publish(topic: death.topic, payload: death.payload, qos: .atLeastOnce)
+            }
+            node.offline()
+            health.waiting(for: host, now: monotonicNow())
+            report()
+        }
+    }
+
     func disconnected() {
+        sessionBdSeq = nil
         node.offline()
         health.offline(now: monotonicNow())
         report()

@@ -14,8 +14,11 @@ final class SparkplugHostState: Sendable {
     private let timestamp = Mutex<UInt64>(0)
 
     init(hostID: String) {
-        topic = "\(SparkplugTopic.namespace)/STATE/\(hostID)"
+        topic = Self.topic(hostID)
     }
+
+    /// `spBv1.0/STATE/<host id>`.
+    static func topic(_ hostID: String) -> String { "\(SparkplugTopic.namespace)/STATE/\(hostID)" }
 
     /// The will of the connection about to be made: offline, with a new timestamp.
     func willForConnect() -> MQTTConfiguration.Will {

@@ -12,6 +12,8 @@ struct SparkplugOutputHealth: Equatable, Sendable {
     private(set) var cannotConfirm = false
     /// Since when (monotonic ms) it has not been up; nil while up.
     private(set) var downSince: Int64?
+    /// Connected, and not born because the primary host it waits for is not online.
+    private(set) var waitingFor: String?
 
     init(now: Int64) {
         downSince = now
@@ -22,6 +24,9 @@ struct SparkplugOutputHealth: Equatable, Sendable {
     /// Why it is not up, for `/healthz` and the log (nil while up).
     func reason(node: SparkplugEdgeNodeID) -> String? {
         if isUp { return nil }
+        if let host = waitingFor {
+            return "it waits for its primary host \(host), whose STATE (spBv1.0/STATE/\(host)) does not say online"
+        }
         if !online { return "its connection to the broker is down" }
         return
             "its NBIRTH was not delivered back to it: the broker's ACL likely denies the gateway's user writing \(node.topic(.nodeBirth)) and its other topics (a QoS 0 publish gets no refusal), so no host receives it"
@@ -30,12 +35,22 @@ struct SparkplugOutputHealth: Equatable, Sendable {
     mutating func born(now: Int64) {
         online = true
         confirmed = false
+        waitingFor = nil
         update(now)
     }
 
     mutating func offline(now: Int64) {
         online = false
         confirmed = false
+        waitingFor = nil
+        update(now)
+    }
+
+    /// Connected, but not born: `host` is not online.
+    mutating func waiting(for host: String, now: Int64) {
+        online = false
+        confirmed = false
+        waitingFor = host
         update(now)
     }
 

@@ -54,6 +54,16 @@ public struct SparkplugMetric: Sendable, Equatable {
     }
 }
 
+extension SparkplugMetric {
+    /// The codes of the `Quality` property, as Ignition and Sparkplug 3.0 hosts read them: what the
+    /// input reads as good and what the gateway's own edge node writes.
+    public enum QualityCode {
+        public static let good: Int32 = 192
+        public static let uncertain: Int32 = 64
+        public static let bad: Int32 = 0
+    }
+}
+
 /// One property of a metric's property set (section 6.4.7) with a simple value.
 public struct SparkplugProperty: Sendable, Equatable {
     public enum Value: Sendable, Equatable {

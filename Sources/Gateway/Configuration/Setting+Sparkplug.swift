@@ -72,31 +72,29 @@ extension Setting {
         "Publish the cleaned stream on cleaned/ and latest/ (off: only as the Sparkplug edge node, at QoS 0; needs sparkplug-edge-node). Restart-only.",
         store: { on, c in c.cleanedTopics = on }, isOn: { $0.cleanedTopics })
 
-    static let sparkplugPrimaryHost = Setting(
-        name: "sparkplug-primary-host",
-        help:
-            "The Sparkplug primary host (Ignition's host id) the gateway's edge node waits for: born only while its STATE says online (empty: it does not wait).",
-        valueName: "id",
-        apply: { raw, c in
-            let id = raw.trimmingCharacters(in: .whitespaces)
-            guard id.isEmpty || SparkplugEdgeNodeID.isValidID(id) else {
-                throw Problem("a host id must not be empty, longer than 128 bytes, or hold / + # or blanks")
-            }
-            c.sparkplugPrimaryHost = id.isEmpty ? nil : id
-        }, show: { $0.sparkplugPrimaryHost ?? "" })
+    static let sparkplugPrimaryHost = Setting.sparkplugHost(
+        "sparkplug-primary-host",
+        "The Sparkplug primary host (Ignition's host id) the gateway's edge node waits for: born only while its STATE says online (empty: it does not wait).",
+        \.sparkplugPrimaryHost)
 
-    static let sparkplugHostID = Setting(
-        name: "sparkplug-host-id",
-        help:
-            "As a Sparkplug primary host, publish the retained spBv1.0/STATE/<id> (online, and offline as the input connection's will) so edge nodes know the gateway reads them (empty: off).",
-        valueName: "id",
-        apply: { raw, c in
-            let id = raw.trimmingCharacters(in: .whitespaces)
-            guard id.isEmpty || SparkplugEdgeNodeID.isValidID(id) else {
-                throw Problem("a host id must not be empty, longer than 128 bytes, or hold / + # or blanks")
-            }
-            c.sparkplugHostID = id.isEmpty ? nil : id
-        }, show: { $0.sparkplugHostID ?? "" })
+    static let sparkplugHostID = Setting.sparkplugHost(
+        "sparkplug-host-id",
+        "As a Sparkplug primary host, publish the retained spBv1.0/STATE/<id> (online, and offline as the input connection's will) so edge nodes know the gateway reads them (empty: off).",
+        \.sparkplugHostID)
+
+    /// A Sparkplug host id setting (empty: unset), checked as every Sparkplug id is
+    /// (`SparkplugEdgeNodeID.isValidID`).
+    private static func sparkplugHost(_ name: String, _ help: String, _ key: WritableKeyPath<GatewayConfiguration, String?> & Sendable) -> Setting {
+        Setting(
+            name: name, help: help, valueName: "id",
+            apply: { raw, c in
+                let id = raw.trimmingCharacters(in: .whitespaces)
+                guard id.isEmpty || SparkplugEdgeNodeID.isValidID(id) else {
+                    throw Problem("a host id must not be empty, longer than 128 bytes, or hold / + # or blanks")
+                }
+                c[keyPath: key] = id.isEmpty ? nil : id
+            }, show: { $0[keyPath: key] ?? "" })
+    }
 
     /// Whether MQTT topic filter `filter` takes `topic` (`+` one level, `#` the rest).
     static func filter(_ filter: String, matches topic: String) -> Bool {

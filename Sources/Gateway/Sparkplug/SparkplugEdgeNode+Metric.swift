@@ -30,9 +30,9 @@ extension SparkplugEdgeNode {
         if let method { properties.append(SparkplugProperty("method", .string(method))) }
         let code: Int32 =
             switch quality {
-            case .ok: QualityCode.good
-            case .gap: QualityCode.bad
-            default: QualityCode.uncertain
+            case .ok: SparkplugMetric.QualityCode.good
+            case .gap: SparkplugMetric.QualityCode.bad
+            default: SparkplugMetric.QualityCode.uncertain
             }
         let sparkplugValue: SparkplugValue = quality == .gap ? .null : value.map { .double($0) } ?? .null
         return SparkplugMetric(

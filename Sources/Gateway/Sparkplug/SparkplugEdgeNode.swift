@@ -31,13 +31,6 @@ struct SparkplugEdgeNode {
         var order: [String] = []
     }
 
-    /// The Sparkplug codes of the `Quality` property (section 6.4.7 usage; Ignition's codes).
-    enum QualityCode {
-        static let good: Int32 = 192
-        static let uncertain: Int32 = 64
-        static let bad: Int32 = 0
-    }
-
     /// Changed only while no session is up (a SIGHUP's new `sparkplug-edge-node`): the devices
     /// and their last values go on under the new id.
     var id: SparkplugEdgeNodeID {

@@ -32,23 +32,16 @@ struct SparkplugOutputHealth: Equatable, Sendable {
             "its NBIRTH was not delivered back to it: the broker's ACL likely denies the gateway's user writing \(node.topic(.nodeBirth)) and its other topics (a QoS 0 publish gets no refusal), so no host receives it"
     }
 
-    mutating func born(now: Int64) {
-        online = true
-        confirmed = false
-        waitingFor = nil
-        update(now)
-    }
+    mutating func born(now: Int64) { session(online: true, waitingFor: nil, now: now) }
 
-    mutating func offline(now: Int64) {
-        online = false
-        confirmed = false
-        waitingFor = nil
-        update(now)
-    }
+    mutating func offline(now: Int64) { session(online: false, waitingFor: nil, now: now) }
 
     /// Connected, but not born: `host` is not online.
-    mutating func waiting(for host: String, now: Int64) {
-        online = false
+    mutating func waiting(for host: String, now: Int64) { session(online: false, waitingFor: host, now: now) }
+
+    /// A session's start or end: its birth is unheard until `heardBirth`.
+    private mutating func session(online: Bool, waitingFor host: String?, now: Int64) {
+        self.online = online
         confirmed = false
         waitingFor = host
         update(now)

@@ -240,7 +240,7 @@ extension RecoveryEngine {
                 deadLetter(.missingField("ts"), dlq, c.raw, c.payload, c.receivedAt, &out, sensor: existing)
                 continue
             }
-            let quality = metric.quality.map { $0 >= 192 } ?? true
+            let quality = metric.quality.map { $0 >= SparkplugMetric.QualityCode.good } ?? true
             let reading = Reading(sensorID: c.sensorID, seq: seq, ts: ts, temperature: value, status: quality ? .normal : .deviated, boot: node.boot)
             hold(&out, to: stream)
             if let existing { sensors[existing].takesNoResendRequests() }

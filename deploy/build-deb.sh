@@ -9,6 +9,9 @@
 #                                                verifier: for test benches, not production boxes
 # <version> is the gateway's own (`sensor-gateway --version`) with Debian revision 1, unless
 # VERSION (the gateway's) or DEBIAN_REVISION say otherwise. MAINTAINER sets the Maintainer field.
+# BUILD=debug packages the debug build in .build instead (the one the test suite has just made:
+# a relink, not a second half-hour build), gzip-compressed: for testing the packaging in CI
+# (.ci/run runs `BUILD=debug deploy/test-deb.sh`), never for a box, as it is unoptimised.
 # Install with `sudo apt install ./dist/sensor-gateway_*.deb`, then edit
 # /etc/sensor-gateway/gateway.conf and `sudo systemctl restart sensor-gateway`.
 # `apt purge sensor-gateway` also removes /var/lib/sensor-gateway and /etc/sensor-gateway.
@@ -26,8 +29,29 @@ done
 
 # The release build, statically linked with the Swift runtime (no Swift on the boxes). The linker
 # flags are Debian's hardening defaults that Swift's driver does not set (full RELRO).
-swift_build=(swift build -c release --static-swift-stdlib --scratch-path .build-static
-    -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now)
+hardening=(-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now)
+case "${BUILD:-release}" in
+release)
+    scratch=.build-static
+    compression=(-Zxz)
+    swift_build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch" "${hardening[@]}")
+    ;;
+debug)
+    # A debug link keeps every member of Foundation's static libraries that the release build's
+    # dead stripping drops, and those need Foundation's own C and collection libraries, which
+    # the static link does not name: name them, as one group since they refer to each other.
+    scratch=.build
+    compression=(-Zgzip -z1)
+    foundation=()
+    for flag in --start-group -lFoundation -lFoundationInternationalization -lFoundationEssentials \
+        -lCoreFoundation -l_FoundationICU -l_FoundationCollections -l_FoundationCShims \
+        -lswiftSynchronization -lswiftCore --end-group; do
+        foundation+=(-Xlinker "$flag")
+    done
+    swift_build=(swift build --static-swift-stdlib --scratch-path "$scratch" "${hardening[@]}" "${foundation[@]}")
+    ;;
+*) echo "error: BUILD is release or debug, not ${BUILD}" >&2; exit 1 ;;
+esac
 for product in sensor-gateway sensor-sim generate-manual; do "${swift_build[@]}" --product "$product"; done
 bin=$("${swift_build[@]}" --show-bin-path)
 
@@ -106,7 +130,7 @@ control() { # NAME ROOT FIELDS...
         printf '%s\n' "$@"
     } > "$root/DEBIAN/control"
     (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r md5sum) > "$root/DEBIAN/md5sums"
-    dpkg-deb --root-owner-group -Zxz --build "$root" "dist/${name}_${version}_${arch}.deb"
+    dpkg-deb --root-owner-group "${compression[@]}" --build "$root" "dist/${name}_${version}_${arch}.deb"
 }
 
 doc() { install -Dm644 "$1" "$2"; }
@@ -127,9 +151,9 @@ notices() { # PRODUCT OUTPUT
     for pkg in $(linked_packages "$1"); do
         grep -q "^Files: .*\.build-static/checkouts/$pkg/\*\|^ \.build-static/checkouts/$pkg/\*" deploy/debian/copyright ||
             { echo "error: $pkg is linked into $1 but deploy/debian/copyright does not name it" >&2; exit 1; }
-        if [ -f ".build-static/checkouts/$pkg/NOTICE.txt" ]; then
+        if [ -f "$scratch/checkouts/$pkg/NOTICE.txt" ]; then
             printf '=== %s (.build-static/checkouts/%s/NOTICE.txt)\n\n' "$pkg" "$pkg" >> "$2"
-            cat ".build-static/checkouts/$pkg/NOTICE.txt" >> "$2"
+            cat "$scratch/checkouts/$pkg/NOTICE.txt" >> "$2"
             printf '\n' >> "$2"
         fi
     done

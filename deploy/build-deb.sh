@@ -54,6 +54,14 @@ debug)
 esac
 for product in sensor-gateway sensor-sim generate-manual; do "${swift_build[@]}" --product "$product"; done
 bin=$("${swift_build[@]}" --show-bin-path)
+if [ "${BUILD:-release}" = debug ]; then
+    # The static link recompiled some of the debug build's objects for the static runtime (their
+    # autolink entries name its libraries), and a plain `swift build` would not make them again
+    # (its dynamic link would fail): remove them, so it does.
+    find "$bin/" -name '*.o' -print0 | while IFS= read -r -d '' object; do
+        if readelf -p .swift1_autolink_entries "$object" 2>/dev/null | grep -q 'CoreFoundation\|_FoundationCShims'; then rm -f "$object"; fi
+    done
+fi
 
 upstream=${VERSION:-$("$bin/sensor-gateway" --version)}
 version="$upstream-${DEBIAN_REVISION:-1}"

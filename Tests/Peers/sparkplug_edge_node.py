@@ -6,7 +6,9 @@ It plays what a plant's edge node does on a bad network, in a fixed order so the
 what to expect:
 
 1. Sends an NDATA before any birth (as after the gateway lost its state): the gateway should
-   dead-letter it and ask for a rebirth; waits for that NCMD (Node Control/Rebirth).
+   hold it and ask for a rebirth; waits for that NCMD (Node Control/Rebirth). Once the birth
+   comes, the gateway reads the held message first: its value is the epoch's seq 0, the birth's
+   seq 1, and so on.
 2. Answers with an NBIRTH (bdSeq 0): Temperature (Double, alias 1), Speed (Int32, alias 2, not
    mapped to a measurement), Label (String, alias 3).
 3. Sends --messages NDATA by alias only, seq wrapping past 255, with faults: every tenth message
@@ -103,7 +105,7 @@ def main():
     # 1. Data before any birth, until the gateway asks for a rebirth.
     deadline = time.monotonic() + a.timeout
     while not rebirth.wait(2):
-        send("NDATA", data(7, T0))
+        send("NDATA", data(7, T0 - 1000))
         if time.monotonic() > deadline:
             sys.exit("no rebirth request")
 
@@ -150,8 +152,11 @@ def main():
         send("NDATA", data(j, t1 + j * 1000))
         sent2[j] = value(j)
 
+    # The data held for the birth comes first in the gateway's epoch: every counter one on.
+    held1 = {0: value(7), **{i + 1: v for i, v in sent1.items()}}
+    lost1 = [i + 1 for i in lost]
     with open(a.out, "w") as f:
-        json.dump({"epochs": [{"values": sent1, "lost": lost}, {"values": sent2, "lost": []}], "commands": commands}, f)
+        json.dump({"epochs": [{"values": held1, "lost": lost1}, {"values": sent2, "lost": []}], "commands": commands}, f)
     client.disconnect()
     client.loop_stop()
 

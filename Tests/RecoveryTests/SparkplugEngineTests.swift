@@ -103,27 +103,117 @@ struct SparkplugEngineTests {
         #expect(h.engine.counters.duplicates == 1)
     }
 
-    @Test("data before any birth is dead-lettered and a rebirth asked, once per interval; not asked when not allowed")
+    @Test("data before any birth is held and a rebirth asked, once per interval; the birth brings it in first, in order, a gap among it filled")
     func dataBeforeBirth() throws {
         var h = Self.harness()
-        h.rawBytes(Self.ndata, Self.nodeData(seq: 5, at: Self.t0))
-        h.rawBytes(Self.ndata, Self.nodeData(seq: 6, at: Self.t0 + 1000))
-        let letters = h.log.of(.deadLetter)
-        #expect(letters.map(\.topic) == ["dlq/Plant1.Line3/sparkplug", "dlq/Plant1.Line3/sparkplug"])
-        #expect(letters.map(\.reason) == ["sparkplug:no_birth", "sparkplug:no_birth"])
-        #expect(letters.first?.json["payload_base64"] != nil, "the message kept, not lost")
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 5, temperature: 50.5, at: Self.t0 - 3000))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 6, temperature: 50.6, at: Self.t0 - 2000))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 6, temperature: 50.6, at: Self.t0 - 2000))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 8, temperature: 50.8, at: Self.t0 - 1000))  // 7 lost
+        #expect(h.log.of(.deadLetter).isEmpty, "held, not dead-lettered")
+        #expect(h.log.cleaned.isEmpty)
+        #expect(h.engine.counters.sparkplug.heldForBirth == 4)
         let requests = h.log.of(.resendRequest)
-        #expect(requests.map(\.topic) == ["spBv1.0/Plant1/NCMD/Line3"])
+        #expect(requests.map(\.topic) == ["spBv1.0/Plant1/NCMD/Line3"], "asked once within the interval")
         let command = try SparkplugPayload(decoding: try #require(requests.first).payload)
         #expect(command.metrics.map(\.name) == ["Node Control/Rebirth"])
         #expect(command.metrics.first?.value == .boolean(true))
-        h.rawBytes(Self.ndata, Self.nodeData(seq: 7, at: Self.t0), at: h.now + SparkplugNodes.rebirthIntervalMs)
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 9, temperature: 50.9, at: Self.t0), at: h.now + SparkplugNodes.rebirthIntervalMs)
         #expect(h.log.of(.resendRequest).count == 2, "asked again after the interval")
 
+        h.rawBytes(Self.nbirth, Self.nodeBirth(at: Self.t0 + 1000))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, temperature: 53, at: Self.t0 + 2000))
+        h.advance(5000)
+        h.advance(5000)
+        let temps = h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }
+        #expect(temps.summary == ["0:ok", "1:ok", "2:synthetic", "3:ok", "4:ok", "5:ok", "6:ok"])
+        #expect(temps.map(\.temperature).enumerated().filter { $0.offset != 2 }.map(\.element) == [50.5, 50.6, 50.8, 50.9, 52, 53])
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/humidity").count == 7)
+        #expect(Set(temps.compactMap { $0.json["boot"] as? NSNumber }).count == 1, "one epoch: the birth's")
+        #expect(h.log.of(.deadLetter).isEmpty)
+        #expect(h.engine.counters.sparkplug.readAfterBirth == 5)
+        #expect(h.engine.sparkplug.held.isEmpty)
+        #expect(h.engine.counters.duplicates == 1, "seq 6 sent twice")
+        #expect(h.log.of(.resendRequest).count == 2, "no request for the held data once read")
+    }
+
+    @Test("held data no birth comes for is dead-lettered after holdMs with its payload; not asked for when rebirths are off")
+    func heldDataExpires() throws {
         var quiet = Self.harness(rebirth: false)
         quiet.rawBytes(Self.ndata, Self.nodeData(seq: 5, at: Self.t0))
-        #expect(quiet.log.of(.deadLetter).count == 1)
         #expect(quiet.log.of(.resendRequest).isEmpty)
+        #expect(quiet.engine.nextDeadline() == quiet.now + SparkplugHeldMessages.holdMs)
+        quiet.advance(SparkplugHeldMessages.holdMs - 1)
+        #expect(quiet.log.of(.deadLetter).isEmpty)
+        quiet.advance(1)
+        let letters = quiet.log.of(.deadLetter)
+        #expect(letters.map(\.topic) == ["dlq/Plant1.Line3/sparkplug"])
+        #expect(letters.map(\.reason) == ["sparkplug:no_birth"])
+        let kept = try #require(letters.first?.json["payload_base64"] as? String)
+        #expect(Data(base64Encoded: kept).map(Array.init) == Self.nodeData(seq: 5, at: Self.t0), "the message kept, not lost")
+        #expect(quiet.engine.sparkplug.held.isEmpty)
+        #expect(quiet.engine.nextDeadline() == nil)
+        quiet.rawBytes(Self.nbirth, Self.nodeBirth())
+        quiet.advance(5000)
+        #expect(quiet.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }.map(\.temperature) == [52], "only the birth's")
+    }
+
+    @Test("held data is bounded: past maxPerNode a node's oldest goes to the dead letters, and the total bytes cap the rest")
+    func heldDataBounded() {
+        var h = Self.harness(rebirth: false)
+        let extra = 5
+        for seq in 0..<(SparkplugHeldMessages.maxPerNode + extra) {
+            h.rawBytes(Self.ndata, Self.nodeData(seq: UInt64(seq), at: Self.t0 + UInt64(seq) * 1000))
+        }
+        #expect(h.log.of(.deadLetter).count == extra)
+        #expect(h.engine.sparkplug.held.byNode["Plant1/Line3"]?.count == SparkplugHeldMessages.maxPerNode)
+        var big = Harness { c in
+            c.sparkplugFilter = "spBv1.0/#"
+            c.maxPayloadBytes = 1 << 20
+        }
+        let payload = SparkplugPayload(
+            timestamp: Self.t0, seq: 1, metrics: [SparkplugMetric(alias: 3, timestamp: Self.t0, value: .string(String(repeating: "x", count: 600_000)))]
+        ).serialized()
+        for node in 0..<10 { big.rawBytes("spBv1.0/Plant1/NDATA/Node\(node)", payload) }
+        #expect(big.engine.sparkplug.held.bytes <= SparkplugHeldMessages.maxBytes)
+        #expect(big.log.of(.deadLetter).count == 10 - SparkplugHeldMessages.maxBytes / payload.count)
+    }
+
+    @Test("a device's data before its DBIRTH takes its place in the node's sequence (no gap in the node's streams) and is read when the DBIRTH comes")
+    func deviceDataBeforeBirth() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        let ddata = SparkplugPayload(
+            timestamp: Self.t0 + 1000, seq: 1, metrics: [SparkplugMetric(name: "humidity", timestamp: Self.t0 + 1000, value: .int(48))]
+        ).serialized()
+        h.rawBytes("spBv1.0/Plant1/DDATA/Line3/Oven1", ddata)
+        #expect(h.log.of(.resendRequest).count == 1)
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 2, at: Self.t0 + 2000))
+        let dbirth = SparkplugPayload(
+            timestamp: Self.t0 + 3000, seq: 3,
+            metrics: [SparkplugMetric(name: "humidity", alias: 10, timestamp: Self.t0 + 3000, datatype: .int32, value: .int(49))]
+        ).serialized()
+        h.rawBytes("spBv1.0/Plant1/DBIRTH/Line3/Oven1", dbirth)
+        h.advance(5000)
+        h.advance(5000)
+        #expect(Self.summary(h.log, "cleaned/Plant1.Line3/temperature") == ["0:ok", "1:ok"], "the held message is no gap in the node's streams")
+        let device = h.log.filter { $0.topic == "cleaned/Plant1.Line3.Oven1/humidity" }
+        #expect(device.summary == ["0:ok", "1:ok"])
+        #expect(device.map { $0.value("humidity") } == [48, 49], "the held value first")
+        #expect(h.log.of(.deadLetter).isEmpty)
+        #expect(h.engine.sparkplug.held.isEmpty)
+    }
+
+    @Test("held data survives a snapshot and is read when the birth comes after the restore")
+    func heldDataInSnapshot() throws {
+        var h = Self.harness()
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 7, temperature: 51, at: Self.t0 - 1000))
+        let header = try JSONDecoder().decode(RecoveryEngine.SnapshotHeader.self, from: JSONEncoder().encode(h.engine.snapshotHeader))
+        h.engine = RecoveryEngine(header: header, sensors: [])
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        h.advance(5000)
+        #expect(h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }.map(\.temperature) == [51, 52])
+        #expect(h.log.of(.deadLetter).isEmpty)
     }
 
     @Test("an alias the birth did not declare: the metric's message is dead-lettered and a rebirth asked; the others are read")
@@ -215,7 +305,9 @@ struct SparkplugEngineTests {
         let stale = h.log.of(.sensorState).filter { $0.json["state"] as? String == "stale" }.map(\.topic).sorted()
         #expect(stale == ["gateway/gw/sensors/Plant1.Line3", "gateway/gw/sensors/Plant1.Line3/humidity"])
         h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 1000))
-        #expect(h.log.of(.deadLetter).last?.reason == "sparkplug:no_birth", "data after a death waits for a birth")
+        #expect(h.engine.counters.sparkplug.heldForBirth == 1, "data after a death waits for a birth")
+        h.advance(SparkplugHeldMessages.holdMs)
+        #expect(h.log.of(.deadLetter).last?.reason == "sparkplug:no_birth", "and none came")
     }
 
     @Test("devices: DBIRTH declares, DDATA reads under <group>.<node>.<device>, DDEATH marks only that device stale")
@@ -239,7 +331,12 @@ struct SparkplugEngineTests {
         let stale = h.log.of(.sensorState).filter { $0.json["state"] as? String == "stale" }
         #expect(stale.count == 1)
         #expect(stale.first?.topic.contains("Plant1.Line3.Oven1") == true)
-        h.rawBytes("spBv1.0/Plant1/DDATA/Line3/Oven1", ddata)
+        let after = SparkplugPayload(
+            timestamp: Self.t0 + 3000, seq: 5, metrics: [SparkplugMetric(alias: 10, timestamp: Self.t0 + 3000, value: .int(54))]
+        ).serialized()
+        h.rawBytes("spBv1.0/Plant1/DDATA/Line3/Oven1", after)
+        #expect(h.engine.counters.sparkplug.heldForBirth == 1, "after its DDEATH, a device's data waits for its DBIRTH")
+        h.advance(SparkplugHeldMessages.holdMs)
         #expect(h.log.of(.deadLetter).last?.reason == "sparkplug:no_birth")
     }
 
@@ -390,7 +487,8 @@ struct SparkplugEngineTests {
         for _ in 0..<62 { h.advance(60_000) }
         #expect(h.engine.sparkplug.nodes.isEmpty)
         h.rawBytes(Self.ndata, Self.nodeData(seq: 1, at: Self.t0 + 1000))
-        #expect(h.log.of(.deadLetter).last?.reason == "sparkplug:no_birth")
+        #expect(h.engine.counters.sparkplug.heldForBirth == 1)
+        #expect(h.log.of(.resendRequest).count == 1)
     }
 
     @Test("what cannot be read is dead-lettered with a reason, never trapped on")

@@ -80,6 +80,13 @@ extension GatewayMetrics {
             "Sparkplug messages more than 128 ahead of their node's sequence (told by their timestamp): how many were lost is not known.",
             [([], Double(sparkplug.sequenceJumps))])
         metric(
+            "sensor_gateway_sparkplug_held_total", .counter,
+            "Sparkplug data messages held for want of a birth (a node's before its NBIRTH, a device's before its DBIRTH): read when the birth comes, dead-lettered (sparkplug:no_birth) when none comes within a minute.",
+            [([], Double(sparkplug.heldForBirth))])
+        metric(
+            "sensor_gateway_sparkplug_held_read_total", .counter, "Held Sparkplug data messages read once their birth came.",
+            [([], Double(sparkplug.readAfterBirth))])
+        metric(
             "sensor_gateway_sparkplug_metrics_not_read_total", .counter,
             "Sparkplug metrics not made readings, by reason: not numeric or no measurement mapped (ignored), or null (their place filled as a gap).",
             [([("reason", "ignored")], Double(sparkplug.metricsIgnored)), ([("reason", "null")], Double(sparkplug.nullMetrics))])

@@ -226,6 +226,7 @@ public struct RecoveryEngine: Codable, Sendable {
             noteDeadline(i)
         }
         if let sweep = nextExpirySweep, now >= sweep { expireIdleSensors(now: now, &out) }
+        if let due = sparkplug.held.deadline, now >= due { deadLetterExpiredHeld(now: now, &out) }
     }
 
     /// A restart's journal lost output the broker had acknowledged (its end is older than the
@@ -307,8 +308,8 @@ public struct RecoveryEngine: Codable, Sendable {
         let earliest = deadlines.earliest { [sensors] in
             sensors[$0].nextDeadline(sensors[$0].measurement.flatMap { byMeasurement[$0] } ?? configuration)
         }
-        guard let sweep = nextExpirySweep else { return earliest }
-        return Swift.min(earliest ?? sweep, sweep)
+        let due = [earliest, nextExpirySweep, sparkplug.held.deadline].compactMap { $0 }
+        return due.min()
     }
 
     // MARK: - Expiry

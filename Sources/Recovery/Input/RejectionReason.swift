@@ -17,7 +17,8 @@ public enum RejectionReason: Error, Sendable, Equatable {
     /// A sender beyond its per-sensor epoch limit.
     case rateLimited
     /// A Sparkplug message the gateway cannot read (docs/SPARKPLUG.md): `malformed_payload`,
-    /// `bad_topic`, `no_birth` (data from a node or device without a birth), `unknown_metric`
+    /// `bad_topic`, `no_birth` (data from a node or device without a birth, held a minute for one
+    /// that did not come), `unknown_metric`
     /// (a name or alias its birth did not declare), `duplicate_metric` (a name twice in a birth,
     /// or a metric twice in a message), `duplicate_alias` (an alias given to two names).
     case sparkplug(String)

@@ -22,7 +22,7 @@ extension RecoveryEngine {
             deadLetter(.invalidSensorID, Topics.invalidDeadLetter, topic, payload, receivedAt, &out)
             return
         }
-        let nodeDLQ = Topics.deadLetter(nodeSensorID, Self.sparkplugLevel)
+        let nodeDLQ = Self.sparkplugNodeDeadLetterTopic(t)
         guard payload.count <= configuration.maxPayloadBytes else {
             deadLetter(.payloadTooLarge, nodeDLQ, topic, payload, receivedAt, &out)
             return
@@ -43,18 +43,25 @@ extension RecoveryEngine {
         // copy left in the table would make the first change to the node's declarations or
         // seqs copy all of them, for every message.
         guard var node = sparkplug.nodes.removeValue(forKey: key) else {
-            deadLetter(.sparkplug("no_birth"), nodeDLQ, topic, payload, receivedAt, &out)
+            holdForBirth(context, counter: nil, key, &out)
             askRebirth(t, key, receivedAt, &out)
             return
         }
         defer { sparkplug.nodes[key] = node }
-        guard !node.dead, t.type == .deviceBirth || t.device.map(node.liveDevices.contains) != false else {
-            deadLetter(.sparkplug("no_birth"), nodeDLQ, topic, payload, receivedAt, &out)
+        guard !node.dead else {
+            holdForBirth(context, counter: nil, key, &out)
             askRebirth(t, &node, receivedAt, &out)
             return
         }
+        nodeMessage(message, key, &node, context, &out)
+    }
+
+    /// A message of a node with a birth (other than NBIRTH and NDEATH): placed in the node's
+    /// sequence, then read.
+    mutating func nodeMessage(_ message: SparkplugPayload, _ key: String, _ node: inout SparkplugNode, _ c: SparkplugContext, _ out: inout Output) {
+        let t = c.topic
         guard let seq = message.seq else {
-            deadLetter(.missingField("seq"), nodeDLQ, topic, payload, receivedAt, &out)
+            deadLetter(.missingField("seq"), c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out)
             return
         }
         let counter: Int64
@@ -63,15 +70,15 @@ extension RecoveryEngine {
             counters.duplicates += 1
             return
         case .tooOld:
-            deadLetter(.tooLate, nodeDLQ, topic, payload, receivedAt, &out)
+            deadLetter(.tooLate, c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out)
             return
-        case .new(let c): counter = c
-        case .jump(let c):
+        case .new(let n): counter = n
+        case .jump(let n):
             // More than 128 messages lost: their number is unknown; what is filled is flagged,
             // and a birth resets the sequence.
-            counter = c
+            counter = n
             counters.sparkplug.sequenceJumps += 1
-            askRebirth(t, &node, receivedAt, &out)
+            askRebirth(t, &node, c.receivedAt, &out)
         }
         node.accept(counter, timestamp: message.timestamp)
         var refused: Set<String> = []
@@ -79,19 +86,32 @@ extension RecoveryEngine {
         case .deviceBirth:
             counters.sparkplug.deviceBirths += 1
             node.deviceBorn(t.device ?? "")
-            refused = declare(message, device: t.device, &node, context, &out)
+            refused = declare(message, device: t.device, &node, c, &out)
+            readHeld(forDevice: t.device ?? "", key, &node, &out)
         case .deviceDeath:
             counters.sparkplug.deviceDeaths += 1
             node.deviceDied(t.device ?? "")
-            return markStale(&out) { $0 == sensorID }
+            return markStale(&out) { $0 == c.sensorID }
+        case .deviceData where !node.liveDevices.contains(t.device ?? ""):
+            // A device's data before its DBIRTH (or after its DDEATH): it took its place in the
+            // sequence (it arrived: no gap in the node's other streams); its metrics wait for the
+            // device's birth.
+            holdForBirth(c, counter: counter, key, &out)
+            askRebirth(t, &node, c.receivedAt, &out)
+            return
         default: break
         }
-        readings(message, at: counter, refused: refused, &node, context, &out)
+        readings(message, at: counter, refused: refused, &node, c, &out)
     }
 
     /// The last topic level of a node's own dead letters (`dlq/<group>.<node>/sparkplug`): what
     /// concerns the whole message rather than one metric's stream.
     static let sparkplugLevel = "sparkplug"
+
+    /// `dlq/<group>.<edge node>/sparkplug`: the dead letters of the node of `t`.
+    static func sparkplugNodeDeadLetterTopic(_ t: SparkplugTopic) -> String {
+        Topics.deadLetter(EngineConfiguration.sparkplugSensorID(SparkplugTopic(group: t.group, type: t.type, edgeNode: t.edgeNode)), sparkplugLevel)
+    }
 
     /// Where a message came from, for its dead letters and readings.
     struct SparkplugContext {
@@ -101,6 +121,8 @@ extension RecoveryEngine {
         var receivedAt: Int64
         var sensorID: String
         var nodeDLQ: String
+        /// Read from `SparkplugHeldMessages` (counted when it was first held).
+        var held = false
     }
 
     /// An NBIRTH: a new epoch of the node's streams, its metrics declared, its values read.
@@ -136,11 +158,12 @@ extension RecoveryEngine {
         }
         let boot = old.map { Swift.max($0.boot &+ 1, stamped) } ?? stamped
         var node = SparkplugNode(boot: boot, bdSeq: bdSeq, birthTimestamp: message.timestamp, birthSeq: message.seq ?? 0)
-        node.lastRebirthRequest = old?.lastRebirthRequest
+        node.lastRebirthRequest = old?.lastRebirthRequest ?? sparkplug.rebirthAsked[key]
         node.unansweredRebirths = old?.unansweredRebirths
         node.lastHeard = c.receivedAt
         sparkplug.rebirthAsked[key] = nil
         let refused = declare(message, device: nil, &node, c, &out)
+        readHeld(beforeBirth: message, key, &node, &out)
         readings(message, at: node.sequence.birth, refused: refused, &node, c, &out)
         sparkplug.nodes[key] = node
     }
@@ -198,7 +221,7 @@ extension RecoveryEngine {
     }
 
     /// The message's numeric metrics, each as a reading of its stream at the message's place.
-    private mutating func readings(
+    mutating func readings(
         _ message: SparkplugPayload, at counter: Int64, refused: Set<String>, _ node: inout SparkplugNode, _ c: SparkplugContext,
         _ out: inout Output
     ) {

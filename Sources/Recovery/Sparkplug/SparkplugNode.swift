@@ -79,6 +79,20 @@ struct SparkplugNode: Codable, Sendable {
         sequence = SparkplugSequence(continuing: sequence, birthSeq: UInt64(birth.sequence.birth & 0xFF), timestamp: birth.birthTimestamp)
     }
 
+    /// Data held for want of a birth is about to be read, the first of it with `seq`: the
+    /// sequence starts just before it, so the held messages are placed (and gaps among them
+    /// found) as if the node had been born there. `restartSequence` then places the birth
+    /// that brought them after them.
+    mutating func startSequence(before seq: UInt64) {
+        sequence = SparkplugSequence(birthSeq: (seq &- 1) & 0xFF)
+    }
+
+    /// The birth that arrived after held data: its `seq` placed after every counter so far, as
+    /// a rebirth's (what lies between counts as arrived).
+    mutating func restartSequence(birthSeq: UInt64, timestamp: UInt64?) {
+        sequence = SparkplugSequence(continuing: sequence, birthSeq: birthSeq, timestamp: timestamp)
+    }
+
     /// Forgets metric `name` of `device`: a birth declared it twice, so its values cannot be
     /// told apart.
     mutating func forgetMetric(device: String?, name: String) {
@@ -108,9 +122,11 @@ struct SparkplugNode: Codable, Sendable {
     mutating func deviceBorn(_ device: String) { liveDevices.insert(device) }
     mutating func deviceDied(_ device: String) { liveDevices.remove(device) }
 
-    /// The seq of metric `key`'s reading in the message at counter `c` (`SparkplugSlots`).
+    /// The seq of metric `key`'s reading in the message at counter `c` (`SparkplugSlots`). A
+    /// metric first read at a counter before the birth (a device's data held until its DBIRTH,
+    /// read after a rebirth) starts there.
     mutating func seq(of key: String, at c: Int64) -> UInt64? {
-        var s = slots[key] ?? SparkplugSlots(birth: sequence.birth)
+        var s = slots[key] ?? SparkplugSlots(birth: Swift.min(sequence.birth, c))
         defer { slots[key] = s }
         return s.seq(at: c, sequence)
     }

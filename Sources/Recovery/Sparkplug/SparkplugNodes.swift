@@ -5,8 +5,19 @@ struct SparkplugNodes: Codable, Sendable {
     /// When a node without a birth was last asked for one (journal time); entries older than
     /// the rate limit's interval are dropped when it grows.
     var rebirthAsked: [String: Int64] = [:]
+    /// Data messages waiting for the birth they need.
+    var held = SparkplugHeldMessages()
 
-    var isEmpty: Bool { nodes.isEmpty && rebirthAsked.isEmpty }
+    var isEmpty: Bool { nodes.isEmpty && rebirthAsked.isEmpty && held.isEmpty }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        nodes = try c.decode([String: SparkplugNode].self, forKey: .nodes)
+        rebirthAsked = try c.decode([String: Int64].self, forKey: .rebirthAsked)
+        held = try c.decodeIfPresent(SparkplugHeldMessages.self, forKey: .held) ?? SparkplugHeldMessages()  // nil before 0.2.0's holding
+    }
 
     /// The shortest time between two rebirth requests to one node: a node that cannot be read
     /// is asked again after this, not for each message.
@@ -62,6 +73,11 @@ public struct SparkplugCounters: Codable, Sendable, Equatable {
     /// Messages placed more than 128 ahead of a node's sequence by their timestamp (how many
     /// were lost is not known).
     public var sequenceJumps = 0
+    /// Data messages held for want of a birth (a node's before its NBIRTH, a device's before
+    /// its DBIRTH), and of those, the ones read once the birth arrived (the others were
+    /// dead-lettered `sparkplug:no_birth`).
+    public var heldForBirth = 0
+    public var readAfterBirth = 0
 
     public init() {}
 
@@ -76,5 +92,7 @@ public struct SparkplugCounters: Codable, Sendable, Equatable {
         nullMetrics = try c.decodeIfPresent(Int.self, forKey: .nullMetrics) ?? 0
         otherMessages = try c.decodeIfPresent(Int.self, forKey: .otherMessages) ?? 0
         sequenceJumps = try c.decodeIfPresent(Int.self, forKey: .sequenceJumps) ?? 0
+        heldForBirth = try c.decodeIfPresent(Int.self, forKey: .heldForBirth) ?? 0
+        readAfterBirth = try c.decodeIfPresent(Int.self, forKey: .readAfterBirth) ?? 0
     }
 }

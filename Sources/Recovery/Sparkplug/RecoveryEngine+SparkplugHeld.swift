@@ -7,11 +7,15 @@ import Wire
 extension RecoveryEngine {
     /// Holds the message of `c` for node `key`; `counter` is its place in the node's sequence
     /// when the node has a birth (a device's data before its DBIRTH). What the bounds displace
-    /// is dead-lettered.
+    /// or refuse is dead-lettered.
     mutating func holdForBirth(_ c: SparkplugContext, counter: Int64?, _ key: String, _ out: inout Output) {
-        if !c.held { counters.sparkplug.heldForBirth += 1 }
         let message = SparkplugHeldMessages.Message(topic: c.raw, payload: Array(c.payload), receivedAt: c.receivedAt, counter: counter)
-        if let displaced = sparkplug.held.hold(message, node: key) { deadLetterHeld(displaced, &out) }
+        switch sparkplug.held.hold(message, node: key) {
+        case .held: break
+        case .heldDisplacing(let displaced): deadLetterHeld(displaced, &out)
+        case .refused: return deadLetterHeld(message, &out)
+        }
+        if !c.held { counters.sparkplug.heldForBirth += 1 }
     }
 
     /// At an NBIRTH that starts a session (`node` holds its declarations): the data held for

@@ -12,6 +12,10 @@ struct SparkplugHeldMessages: Codable, Sendable {
         var payload: [UInt8]
         var receivedAt: Int64
         var counter: Int64?
+
+        /// What it takes to hold, as `maxBytes` counts it: payload, topic and a fixed overhead
+        /// (so a flood of empty messages is bounded too).
+        var size: Int { payload.count + topic.utf8.count + 32 }
     }
 
     /// How long a message waits for its birth: six rebirth requests' intervals, so a node that
@@ -21,38 +25,42 @@ struct SparkplugHeldMessages: Codable, Sendable {
     /// in `holdMs` at one message a second, and within the sequence window (256), so every
     /// held message can be placed.
     static let maxPerNode = 128
-    /// The most payload bytes held over all nodes: a new message beyond it is dead-lettered at
+    /// The most bytes held over all nodes (`Message.size`): a new message beyond it is dead-lettered at
     /// once, so a fleet of nodes without births cannot grow the state (or the snapshot) past it.
     static let maxBytes = 4 << 20
 
     /// By node (`<group>/<edge node>`), oldest first.
     private(set) var byNode: [String: [Message]] = [:]
     private(set) var bytes = 0
-    /// The earliest receive time of a held message (nil: none), for the expiry deadline.
+    /// No later than the earliest receive time of a held message (nil: none held), for the
+    /// expiry deadline. Kept exact only where that is cheap: a deadline that comes early finds
+    /// nothing due and sets it right, so a flood of nodes without births costs no scan per
+    /// message.
     private(set) var oldest: Int64?
 
     var isEmpty: Bool { byNode.isEmpty }
 
-    /// When the oldest held message is due to be dead-lettered; nil when none is held.
+    /// When the oldest held message may be due to be dead-lettered; nil when none is held.
     var deadline: Int64? { oldest.map { $0 &+ Self.holdMs } }
 
-    /// Holds `message` for `node`; returns what it displaced (the node's oldest, at
-    /// `maxPerNode`) or, when the bytes are used up, the message itself: for the caller to
-    /// dead-letter.
-    mutating func hold(_ message: Message, node: String) -> Message? {
-        guard bytes + message.payload.count <= Self.maxBytes else { return message }
-        var list = byNode[node] ?? []
-        var displaced: Message?
-        if list.count >= Self.maxPerNode {
-            displaced = list.removeFirst()
-            bytes -= displaced?.payload.count ?? 0
-        }
-        list.append(message)
-        bytes += message.payload.count
-        byNode[node] = list
+    /// What `hold` did.
+    enum HoldOutcome {
+        case held
+        /// Held, and the node's oldest displaced (at `maxPerNode`).
+        case heldDisplacing(Message)
+        /// Not held: the bytes are used up.
+        case refused
+    }
+
+    /// Holds `message` for `node`, within the bounds.
+    mutating func hold(_ message: Message, node: String) -> HoldOutcome {
+        guard bytes + message.size <= Self.maxBytes else { return .refused }
+        byNode[node, default: []].append(message)
+        bytes += message.size
         oldest = Swift.min(oldest ?? message.receivedAt, message.receivedAt)
-        if displaced != nil { recomputeOldest() }
-        return displaced
+        guard byNode[node]?.count ?? 0 > Self.maxPerNode, let displaced = byNode[node]?.removeFirst() else { return .held }
+        bytes -= displaced.size
+        return .heldDisplacing(displaced)
     }
 
     /// Takes the node's messages that `matching` selects, oldest first, leaving the others held.
@@ -62,29 +70,22 @@ struct SparkplugHeldMessages: Codable, Sendable {
         guard !taken.isEmpty else { return [] }
         let kept = list.filter { !matching($0) }
         byNode[node] = kept.isEmpty ? nil : kept
-        bytes -= taken.reduce(0) { $0 + $1.payload.count }
-        recomputeOldest()
+        bytes -= taken.reduce(0) { $0 + $1.size }
+        if byNode.isEmpty { oldest = nil }
         return taken
     }
 
-    /// Takes every message held since before `cutoff` (journal time), by node, oldest first.
+    /// Takes every message held since before `cutoff` (journal time), by node (in name order),
+    /// oldest first.
     mutating func takeExpired(before cutoff: Int64) -> [(node: String, message: Message)] {
         guard let oldest, oldest < cutoff else { return [] }
         var expired: [(node: String, message: Message)] = []
-        for node in byNode.keys.sorted() {
-            guard let list = byNode[node], list.contains(where: { $0.receivedAt < cutoff }) else { continue }
-            for message in list where message.receivedAt < cutoff {
-                expired.append((node, message))
-                bytes -= message.payload.count
-            }
-            let kept = list.filter { $0.receivedAt >= cutoff }
-            byNode[node] = kept.isEmpty ? nil : kept
+        let due = byNode.compactMap { $0.value.contains { $0.receivedAt < cutoff } ? $0.key : nil }
+        for node in due.sorted() {
+            for message in take(node: node, matching: { $0.receivedAt < cutoff }) { expired.append((node, message)) }
         }
-        recomputeOldest()
+        // Each node's list is in arrival order: its first is its oldest.
+        self.oldest = byNode.values.compactMap { $0.first?.receivedAt }.min()
         return expired
-    }
-
-    private mutating func recomputeOldest() {
-        oldest = byNode.values.compactMap { $0.map(\.receivedAt).min() }.min()
     }
 }

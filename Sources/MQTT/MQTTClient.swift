@@ -33,6 +33,8 @@ public final class MQTTClient: Sendable {
     private let wakeup: WakeupPipe
     /// From `start()` until the network thread has ended (`context.changed` is broadcast then).
     private let threadRunning = Atomic<Bool>(false)
+    /// `restartSession()` asked for the connection to be ended and made again.
+    private let restartRequested = Atomic<Bool>(false)
 
     private static let libraryInit: Void = { mosquitto_lib_init() }()
     /// Reads of the socket in one turn of the network loop, at most.
@@ -133,6 +135,9 @@ public final class MQTTClient: Sendable {
             context.changed.wait(atMost: Int64(delay * 1000)) { stopping }
             delay = min(delay * 2, Double(configuration.reconnectDelayMax))
         }
+        // When `restartSession()` asked: the DISCONNECT waits (this long at most) until what
+        // we published is acknowledged, so nothing of the old session is sent again in the new.
+        var restartBy: ContinuousClock.Instant?
         while !stopping {
             if !socketUp {
                 watchLog(true)
@@ -156,6 +161,7 @@ public final class MQTTClient: Sendable {
                 }
                 socketUp = true
                 everConnected = true
+                restartRequested.store(false, ordering: .sequentiallyConsistent)  // a new session already
             }
             let rc = step(h, reading: context.wantsToRead)
             queue.deliver()
@@ -164,8 +170,19 @@ public final class MQTTClient: Sendable {
                 watchLog(false)
                 context.libraryErrors.withLock { $0.removeAll() }
             }
+            if restartRequested.exchange(false, ordering: .sequentiallyConsistent) { restartBy = .now + .seconds(2) }
+            if rc == MOSQ_ERR_SUCCESS.rawValue, let by = restartBy,
+                context.unacknowledged.withLock({ $0.count == 0 }) || ContinuousClock.now >= by
+            {
+                // A clean DISCONNECT (the broker discards the will); the turns that follow send
+                // it and find the connection closed, and the loop connects again after the
+                // shortest backoff, with a will made anew.
+                restartBy = nil
+                _ = mosquitto_disconnect(h)
+            }
             if rc != MOSQ_ERR_SUCCESS.rawValue {
                 socketUp = false
+                restartBy = nil
                 if stopping { break }
                 // A lost connection was reported by the disconnect callback; report the rest.
                 let reported = context.failureReported.exchange(false, ordering: .relaxed)
@@ -362,6 +379,17 @@ public final class MQTTClient: Sendable {
         try MQTTError.check(mosquitto_unsubscribe(handle.pointer, &mid, filter), "unsubscribe from \(filter)")
         wakeup.signal()
         return MessageID(mid)
+    }
+
+    /// Ends the connection with a DISCONNECT (so the broker discards the will) once what was
+    /// published on it is acknowledged (two seconds at most), then connects again as after a
+    /// lost connection, with the will made anew (`MQTTConfiguration.willForConnect`): how a
+    /// Sparkplug edge node ends its session when its primary host goes offline, so its next
+    /// session has a new `bdSeq` (Sparkplug 3.0 section 5.2). No effect while not connected
+    /// (the next connection makes the will anew anyway).
+    public func restartSession() {
+        restartRequested.store(true, ordering: .sequentiallyConsistent)
+        wakeup.signal()
     }
 
     /// Sends DISCONNECT (the broker then discards the will), stops the network thread and ends

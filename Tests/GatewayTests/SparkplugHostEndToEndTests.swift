@@ -290,7 +290,9 @@ struct SparkplugHostEndToEndTests {
         #expect(Self.events(out).filter { $0.event == "violation" }.map { $0.what ?? "" } == [])
     }
 
-    @Test("sparkplug-primary-host with cleaned-topics off: no birth and the stream held until the host's STATE says online; its offline is the node's NDEATH")
+    @Test(
+        "sparkplug-primary-host with cleaned-topics off: no birth and the stream held until the host's STATE says online; its offline is the node's NDEATH and a new session, born with the next bdSeq when the host is back"
+    )
     func waitsForThePrimaryHost() async throws {
         let scenario = try await GatewayScenario.start(
             watching: ["spBv1.0/STATE/#"],
@@ -323,6 +325,15 @@ struct SparkplugHostEndToEndTests {
         try await waitUntil("its NDEATH once the host is offline", timeout: .seconds(60)) {
             Self.events(out).contains { $0.event == "death" && $0.bdSeq == $0.current && $0.current != nil }
         }
+        let first = try #require(Self.events(out).first { $0.event == "birth" }?.bdSeq)
+        for seq in UInt64(10)..<20 { try scenario.fleet.measure("ph", seq: seq, ts: t0 + Int64(seq) * 1000, temperature: 52) }
+        try state(true)
+        try await waitUntil("born again, with the next bdSeq, and every reading at the host", timeout: .seconds(120)) {
+            let seqs = Set(Self.events(out).filter { $0.event == "value" && $0.device == "ph" }.compactMap(\.seq))
+            return Self.events(out).contains { $0.event == "birth" && $0.bdSeq == first + 1 } && (0..<20).allSatisfy { seqs.contains(UInt64($0)) }
+        }
+        #expect(
+            Self.events(out).filter { $0.event == "birth" && $0.rebirth != true }.compactMap(\.bdSeq) == [first, first + 1], "a new session, not a rebirth")
         #expect(try await scenario.finish() == 0)
         host.signal(SIGTERM)
         #expect(try await host.wait(timeout: .seconds(60)) == 0)

@@ -144,8 +144,8 @@ final class SparkplugEdgeNodeOutput {
     }
 
     /// The primary host's `STATE`: online, the node is born (on the connection that is up);
-    /// offline, it says its `NDEATH` and waits (section 5.2), its births going out when the host
-    /// is back.
+    /// offline, a born node says its `NDEATH` and ends its session (section 5.2): the next one,
+    /// made at once, has a new `bdSeq`, and its births go out when the host is back.
     func primaryHost(online: Bool) {
         guard let host = primaryHost, online != primaryHostOnline else { return }
         primaryHostOnline = online
@@ -157,6 +157,7 @@ final class SparkplugEdgeNodeOutput {
             if node.isOnline {
                 let death = SparkplugEdgeNode.death(node.id, bdSeq: bdSeq, now: Self.now)
                 _ = try? client.publish(topic: death.topic, payload: death.payload, qos: .atLeastOnce)
+                client.restartSession()
             }
             node.offline()
             health.waiting(for: host, now: monotonicNow())

@@ -316,6 +316,7 @@ struct SparkplugHostEndToEndTests {
             _ = try scenario.watcher.client.publish(
                 topic: "spBv1.0/STATE/scada", payload: Array("{\"online\":\(online),\"timestamp\":5}".utf8), qos: .atLeastOnce, retain: true)
         }
+        for _ in 0..<3 { _ = try scenario.watcher.client.publish(topic: "spBv1.0/STATE/scada", payload: Array("online".utf8), qos: .atLeastOnce) }
         try state(true)
         try await waitUntil("born, and every held reading at the host", timeout: .seconds(120)) {
             let seqs = Set(Self.events(out).filter { $0.event == "value" && $0.device == "ph" }.compactMap(\.seq))
@@ -334,6 +335,8 @@ struct SparkplugHostEndToEndTests {
         }
         #expect(
             Self.events(out).filter { $0.event == "birth" && $0.rebirth != true }.compactMap(\.bdSeq) == [first, first + 1], "a new session, not a rebirth")
+        let invalid = scenario.gateway.child.output.components(separatedBy: "ignored a primary host STATE that is not Sparkplug 3.0 JSON").count - 1
+        #expect(invalid == 1, "three invalid STATEs, logged once")
         #expect(try await scenario.finish() == 0)
         host.signal(SIGTERM)
         #expect(try await host.wait(timeout: .seconds(60)) == 0)

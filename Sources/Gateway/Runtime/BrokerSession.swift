@@ -115,6 +115,11 @@ final class BrokerSession {
     var sparkplugCommandSubscription: MessageID?
     var sparkplugBirthSubscription: MessageID?
     var sparkplugPrimaryHostSubscription: MessageID?
+    /// `STATE` messages of the primary host that were not Sparkplug 3.0 JSON, and offline
+    /// `STATE`s of the gateway's own host id answered: each logged the first time and every
+    /// 1,000th, so a sender repeating one cannot flood the log.
+    var sparkplugInvalidHostStates = 0
+    var sparkplugOfflineHostStatesAnswered = 0
 
     /// Goes on counting from `old`'s subscriptions and connections (this session replaces it), so
     /// the metrics' totals never fall and its connections count as reconnections.

@@ -26,9 +26,12 @@ extension BrokerSession {
     /// id stopping) makes the gateway say online again, with its connection's timestamp.
     func hostStateSeen(_ payload: [UInt8], _ hostState: SparkplugHostState) {
         guard subscribed, let state = try? WireJSON.decode(SparkplugHostState.Payload.self, from: payload), !state.online else { return }
-        logger.notice(
-            "an offline Sparkplug STATE for this host arrived while it reads; saying online again",
-            metadata: ["topic": "\(hostState.topic)", "their_timestamp": "\(state.timestamp)"])
+        sparkplugOfflineHostStatesAnswered += 1
+        if Self.logsOccurrence(sparkplugOfflineHostStatesAnswered) {
+            logger.notice(
+                "an offline Sparkplug STATE for this host arrived while it reads; saying online again (logged the first time and every 1,000th)",
+                metadata: ["topic": "\(hostState.topic)", "their_timestamp": "\(state.timestamp)", "count": "\(sparkplugOfflineHostStatesAnswered)"])
+        }
         do {
             _ = try input.publish(topic: hostState.topic, payload: hostState.online, qos: .atLeastOnce, retain: true)
         } catch {
@@ -59,7 +62,12 @@ extension BrokerSession {
             if m.topic == node.topic(.nodeBirth) { return .sparkplugBirthHeard(m.payload) }
             if let host = configuration.sparkplugPrimaryHost, m.topic == SparkplugHostState.topic(host) {
                 guard let state = try? WireJSON.decode(SparkplugHostState.Payload.self, from: m.payload) else {
-                    logger.warning("ignored a primary host STATE that is not Sparkplug 3.0 JSON", metadata: ["topic": "\(m.topic)"])
+                    sparkplugInvalidHostStates += 1
+                    if Self.logsOccurrence(sparkplugInvalidHostStates) {
+                        logger.warning(
+                            "ignored a primary host STATE that is not Sparkplug 3.0 JSON (logged the first time and every 1,000th)",
+                            metadata: ["topic": "\(m.topic)", "count": "\(sparkplugInvalidHostStates)"])
+                    }
                     return .none
                 }
                 return .sparkplugPrimaryHost(online: state.online)
@@ -91,6 +99,9 @@ extension BrokerSession {
             return .none
         }
     }
+
+    /// Whether the `n`th of a repeated event is logged: the first and every 1,000th.
+    static func logsOccurrence(_ n: Int) -> Bool { n == 1 || n.isMultiple(of: 1000) }
 
     /// The edge node's `NDEATH` and the host's offline `STATE`, before their connections close.
     static func sayGoodbyeOnSparkplug(_ e: Ending) {

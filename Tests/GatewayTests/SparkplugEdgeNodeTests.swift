@@ -210,9 +210,14 @@ struct SparkplugEdgeNodeLifecycleTests {
         #expect(output.counters.rebirths == 2)
         output.command(SparkplugPayload(metrics: [SparkplugMetric(name: "Other", datatype: .boolean, value: .boolean(true))]).serialized())
         output.command([0xFF, 0x01])
-        #expect(output.counters.rebirths == 2, "other commands and garbage are not rebirths")
-        for _ in 0..<998 { output.command([0xFF]) }
-        #expect(log.lines.filter { $0.message.contains("ignored an NCMD") }.map { $0.metadata["ignored"] } == ["1", "1000"], "the first and the 1,000th")
+        clock.withLock { $0 += 10_000 }
+        output.command(ask, device: "s1")
+        output.send()
+        #expect(output.counters.rebirths == 2, "other commands, garbage and DCMDs are not rebirths")
+        for _ in 0..<997 { output.command([0xFF]) }
+        let ignored = log.lines.filter { $0.message.contains("ignored a command that is not a rebirth request") }
+        #expect(ignored.map { $0.metadata["ignored"] } == ["1", "1000"], "the first and the 1,000th")
+        #expect(ignored.map { $0.metadata["kind"] } == ["NCMD", "NCMD"])
         #expect(output.counters.failed == 3 && output.counters.births == 0, "three NBIRTHs refused by a client never started")
     }
 }

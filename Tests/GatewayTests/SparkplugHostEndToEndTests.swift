@@ -1,4 +1,5 @@
 import Foundation
+import Sparkplug
 import Testing
 import TestSupport
 import Wire
@@ -322,6 +323,9 @@ struct SparkplugHostEndToEndTests {
             let seqs = Set(Self.events(out).filter { $0.event == "value" && $0.device == "ph" }.compactMap(\.seq))
             return (0..<10).allSatisfy { seqs.contains(UInt64($0)) }
         }
+        let write = SparkplugPayload(metrics: [SparkplugMetric(name: "temperature", datatype: .double, value: .double(1))]).serialized()
+        _ = try scenario.watcher.client.publish(topic: "spBv1.0/Cleaned/DCMD/gw/ph", payload: write, qos: .atLeastOnce)
+        try await waitUntil("the DCMD taken and ignored", timeout: .seconds(60)) { scenario.gateway.child.output.contains("DCMD for device ph") }
         try state(false)
         try await waitUntil("its NDEATH once the host is offline", timeout: .seconds(60)) {
             Self.events(out).contains { $0.event == "death" && $0.bdSeq == $0.current && $0.current != nil }

@@ -102,7 +102,7 @@ def main():
         if len(levels) < 4 or levels[3] != a.node:
             return
         kind = levels[2]
-        if kind == "NCMD":
+        if kind in ("NCMD", "DCMD"):  # hosts' commands to the node, not the node's messages
             return
         payload = pb.Payload.FromString(msg.payload)
         if kind == "NDEATH":

@@ -32,7 +32,7 @@ final class BrokerSession {
         case sparkplugConnected(bdSeq: UInt64)
         case sparkplugDisconnected
         /// An `NCMD` for the gateway's edge node.
-        case sparkplugCommand([UInt8])
+        case sparkplugCommand([UInt8], device: String?)
         /// The edge node's own `NBIRTH`, heard back; or the broker refused it that subscription.
         case sparkplugBirthHeard([UInt8])
         case sparkplugBirthUnconfirmable
@@ -113,6 +113,7 @@ final class BrokerSession {
     var sparkplugConnections = 0
     /// The Sparkplug connection's subscriptions (to tell which one a refusal is for).
     var sparkplugCommandSubscription: MessageID?
+    var sparkplugDeviceCommandSubscription: MessageID?
     var sparkplugBirthSubscription: MessageID?
     var sparkplugPrimaryHostSubscription: MessageID?
     /// `STATE` messages of the primary host that were not Sparkplug 3.0 JSON, and offline

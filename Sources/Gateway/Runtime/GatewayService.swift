@@ -173,7 +173,7 @@ public final class GatewayService {
         case .replayRequest(let payload): replays.start(payload)
         case .sparkplugConnected(let bdSeq): publisher.sparkplug?.connected(bdSeq: bdSeq)
         case .sparkplugDisconnected: publisher.sparkplug?.disconnected()
-        case .sparkplugCommand(let payload): publisher.sparkplug?.command(payload)
+        case .sparkplugCommand(let payload, let device): publisher.sparkplug?.command(payload, device: device)
         case .sparkplugBirthHeard(let payload): publisher.sparkplug?.heardBirth(payload)
         case .sparkplugBirthUnconfirmable: publisher.sparkplug?.confirmationRefused()
         case .sparkplugPrimaryHost(let online): publisher.sparkplug?.primaryHost(online: online)

@@ -48,6 +48,7 @@ extension BrokerSession {
             logger.notice("connected to the broker", metadata: ["connection": "sparkplug", "node": "\(node)"])
             do {
                 sparkplugCommandSubscription = try client.subscribe(node.topic(.nodeCommand), qos: .atLeastOnce)
+                sparkplugDeviceCommandSubscription = try client.subscribe(node.topic(.deviceCommand, device: "+"), qos: .atLeastOnce)
                 // Its own births, heard back: the one sign its QoS 0 messages reach subscribers.
                 sparkplugBirthSubscription = try client.subscribe(node.topic(.nodeBirth), qos: .atMostOnce)
                 if let host = configuration.sparkplugPrimaryHost {
@@ -72,7 +73,9 @@ extension BrokerSession {
                 }
                 return .sparkplugPrimaryHost(online: state.online)
             }
-            return m.topic == node.topic(.nodeCommand) ? .sparkplugCommand(m.payload) : .none
+            if m.topic == node.topic(.nodeCommand) { return .sparkplugCommand(m.payload, device: nil) }
+            let deviceCommands = node.topic(.deviceCommand) + "/"
+            return m.topic.hasPrefix(deviceCommands) ? .sparkplugCommand(m.payload, device: String(m.topic.dropFirst(deviceCommands.count))) : .none
         case .connectFailed(let error):
             logger.warning(
                 "cannot reach broker; retrying with backoff", metadata: ["connection": "sparkplug", "reason": "\(error.message)"])
@@ -89,6 +92,7 @@ extension BrokerSession {
                     metadata: ["host": "\(configuration.sparkplugPrimaryHost ?? "")"])
                 return .sparkplugPrimaryHost(online: true)
             }
+            // (A refused DCMD subscription loses nothing: the node has nothing to write.)
             if mid == sparkplugCommandSubscription {
                 logger.warning(
                     "the broker refused the Sparkplug node's NCMD subscription (check its ACL): hosts' rebirth requests will not arrive",

@@ -172,18 +172,19 @@ final class SparkplugEdgeNodeOutput {
         report()
     }
 
-    /// An `NCMD` arrived: a rebirth request (`Node Control/Rebirth` true) is answered with births
-    /// of the same `bdSeq`; anything else is logged and ignored (the node has nothing to write).
-    func command(_ payload: [UInt8]) {
+    /// An `NCMD` arrived (or a `DCMD`, for `device`): a rebirth request (`Node Control/Rebirth`
+    /// true in an `NCMD`) is answered with births of the same `bdSeq`; anything else is logged
+    /// and ignored: the node's metrics are readings it republishes, with nothing to write.
+    func command(_ payload: [UInt8], device: String? = nil) {
         guard let bdSeq = node.bdSeq else { return }
         let decoded = try? SparkplugPayload(decoding: payload)
-        guard let decoded, decoded.metrics.contains(where: { $0.name == "Node Control/Rebirth" && $0.value == .boolean(true) }) else {
+        guard device == nil, let decoded, decoded.metrics.contains(where: { $0.name == "Node Control/Rebirth" && $0.value == .boolean(true) }) else {
             ignoredCommands += 1
             if ignoredCommands == 1 || ignoredCommands.isMultiple(of: 1000) {
                 logger.warning(
-                    "ignored an NCMD that is not a rebirth request (the first, and every 1,000th)",
+                    "ignored a command that is not a rebirth request: the node has nothing to write (the first, and every 1,000th)",
                     metadata: [
-                        "node": "\(node.id)", "ignored": "\(ignoredCommands)",
+                        "node": "\(node.id)", "ignored": "\(ignoredCommands)", "kind": "\(device.map { "DCMD for device \($0)" } ?? "NCMD")",
                         "metrics": "\(decoded.map { $0.metrics.compactMap(\.name).joined(separator: ",") } ?? "not a Sparkplug B payload")",
                     ])
             }

@@ -206,6 +206,32 @@ struct SparkplugEngineTests {
         #expect(h.engine.sparkplug.held.isEmpty)
     }
 
+    @Test("a node's and a device's data before any birth: the NBIRTH reads the node's, the DBIRTH after it the device's, with no second rebirth request")
+    func nodeAndDeviceDataBeforeBirths() {
+        var h = Self.harness()
+        let ddata = SparkplugPayload(
+            timestamp: Self.t0 - 2000, seq: 5, metrics: [SparkplugMetric(name: "humidity", timestamp: Self.t0 - 2000, value: .int(47))]
+        ).serialized()
+        h.rawBytes("spBv1.0/Plant1/DDATA/Line3/Oven1", ddata)
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 6, temperature: 50.6, at: Self.t0 - 1000))
+        #expect(h.log.of(.resendRequest).count == 1)
+        h.rawBytes(Self.nbirth, Self.nodeBirth(), at: h.now + 3 * SparkplugNodes.rebirthIntervalMs)
+        let dbirth = SparkplugPayload(
+            timestamp: Self.t0, seq: 1, metrics: [SparkplugMetric(name: "humidity", alias: 10, timestamp: Self.t0, datatype: .int32, value: .int(49))]
+        ).serialized()
+        h.rawBytes("spBv1.0/Plant1/DBIRTH/Line3/Oven1", dbirth)
+        h.advance(5000)
+        h.advance(5000)
+        #expect(h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }.map(\.temperature) == [50.6, 52])
+        let device = h.log.filter { $0.topic == "cleaned/Plant1.Line3.Oven1/humidity" }
+        #expect(device.summary == ["0:ok", "1:ok"])
+        #expect(device.map { $0.value("humidity") } == [47, 49])
+        #expect(h.log.of(.resendRequest).count == 1, "the held device data waits for the DBIRTH that follows the NBIRTH")
+        #expect(h.log.of(.deadLetter).isEmpty)
+        #expect(h.engine.counters.sparkplug.readAfterBirth == 2)
+        #expect(h.engine.sparkplug.held.isEmpty)
+    }
+
     @Test("held data survives a snapshot and is read when the birth comes after the restore")
     func heldDataInSnapshot() throws {
         var h = Self.harness()

@@ -95,9 +95,9 @@ extension RecoveryEngine {
         case .deviceData where !node.liveDevices.contains(t.device ?? ""):
             // A device's data before its DBIRTH (or after its DDEATH): it took its place in the
             // sequence (it arrived: no gap in the node's other streams); its metrics wait for the
-            // device's birth.
+            // device's birth (when it was held already, an NBIRTH is being read: DBIRTHs follow).
             holdForBirth(c, counter: counter, key, &out)
-            askRebirth(t, &node, c.receivedAt, &out)
+            if !c.held { askRebirth(t, &node, c.receivedAt, &out) }
             return
         default: break
         }

@@ -19,26 +19,46 @@ extension RecoveryEngine {
     }
 
     /// At an NBIRTH that starts a session (`node` holds its declarations): the data held for
-    /// the node since before it, read in the order it arrived as if the node had been born just
-    /// before the first of it, the birth then placed after it, so its values come first and
-    /// gaps among them are found. A device's data placed in an earlier session's sequence
-    /// (waiting for a DBIRTH that session will not send now) is dead-lettered.
+    /// the node since before it, read in the order of its seqs (it may have arrived out of
+    /// order) as if the node had been born just before the lowest, the birth then placed after
+    /// it, so its values come first and gaps among them are found. A device's data placed in
+    /// an earlier session's sequence (waiting for a DBIRTH that session will not send now) is
+    /// dead-lettered.
     mutating func readHeld(beforeBirth birth: SparkplugPayload, _ key: String, _ node: inout SparkplugNode, _ out: inout Output) {
-        var started = false
+        var readable: [(held: SparkplugHeldMessages.Message, seq: UInt64?)] = []
         for held in sparkplug.held.take(node: key) {
-            held.payload.withUnsafeBufferPointer { payload in
-                guard held.counter == nil, let (message, c) = Self.heldMessage(held, payload) else { return deadLetterHeld(held, &out) }
-                if !started, let seq = message.seq {
-                    node.startSequence(before: seq)
-                    started = true
-                }
-                if c.topic.type != .deviceData || node.liveDevices.contains(c.topic.device ?? "") {
-                    counters.sparkplug.readAfterBirth += 1  // (a device's data waits on, for its DBIRTH)
-                }
-                nodeMessage(message, key, &node, c, &out)
+            let seq = held.payload.withUnsafeBufferPointer { Self.heldMessage(held, $0)?.0.seq }
+            if held.counter == nil { readable.append((held, seq)) } else { deadLetterHeld(held, &out) }
+        }
+        // Each seq's place relative to the first to arrive, within half a round either way
+        // (the sequence's own rule: at most 128 held a node); a message without a seq is read
+        // where it came, and dead-lettered there.
+        guard let first = readable.lazy.compactMap(\.seq).first else {
+            for (held, _) in readable { readOneHeld(held, key, &node, &out) }
+            return
+        }
+        let offsets: [Int64?] = readable.map { entry in
+            entry.seq.map { seq in
+                let d = (Int64(seq & 0xFF) - Int64(first & 0xFF)) & 0xFF
+                return d < 128 ? d : d - 256
             }
         }
-        if started { node.restartSequence(birthSeq: birth.seq ?? 0, timestamp: birth.timestamp) }
+        let ordered = readable.indices.sorted { (offsets[$0] ?? 0, $0) < (offsets[$1] ?? 0, $1) }.map { readable[$0] }
+        let lowest = offsets.compactMap { $0 }.min() ?? 0
+        node.startSequence(before: UInt64(bitPattern: Int64(first & 0xFF) + lowest) & 0xFF)
+        for entry in ordered { readOneHeld(entry.held, key, &node, &out) }
+        node.restartSequence(birthSeq: birth.seq ?? 0, timestamp: birth.timestamp)
+    }
+
+    /// One held message of a node without a birth, read now that it has one.
+    private mutating func readOneHeld(_ held: SparkplugHeldMessages.Message, _ key: String, _ node: inout SparkplugNode, _ out: inout Output) {
+        held.payload.withUnsafeBufferPointer { payload in
+            guard let (message, c) = Self.heldMessage(held, payload) else { return deadLetterHeld(held, &out) }
+            if c.topic.type != .deviceData || node.liveDevices.contains(c.topic.device ?? "") {
+                counters.sparkplug.readAfterBirth += 1  // (a device's data waits on, for its DBIRTH)
+            }
+            nodeMessage(message, key, &node, c, &out)
+        }
     }
 
     /// At a DBIRTH (its metrics declared): the device's data held since before it, read at the

@@ -154,6 +154,25 @@ struct SparkplugEngineTests {
         #expect(h.log.of(.deadLetter).isEmpty)
     }
 
+    @Test("a seq beyond 255 is a dead letter; a message a step behind, or the same seq again, stamped a little later is late or a duplicate, not 255 ahead")
+    func seqOutOfRangeAndJitter() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        let beyond = SparkplugPayload(timestamp: Self.t0 + 500, seq: 300, metrics: [SparkplugMetric(alias: 1, timestamp: Self.t0 + 500, value: .double(51))])
+        h.rawBytes(Self.ndata, beyond.serialized())
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["bad_value:seq"])
+        for seq in [1, 2, 4] { h.rawBytes(Self.ndata, Self.nodeData(seq: UInt64(seq), at: Self.t0 + UInt64(seq) * 1000)) }
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 3, temperature: 53, at: Self.t0 + 4005))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 4, temperature: 54, at: Self.t0 + 4010))
+        h.advance(5000)
+        h.advance(5000)
+        let temps = h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }
+        #expect(temps.summary == ["0:ok", "1:ok", "2:ok", "3:ok", "4:ok"])
+        #expect(temps.map(\.temperature) == [52, 52.5, 52.5, 53, 52.5])
+        #expect(h.engine.counters.sparkplug.sequenceJumps == 0)
+        #expect(h.engine.counters.duplicates == 1)
+    }
+
     @Test("held data no birth comes for is dead-lettered after holdMs with its payload; not asked for when rebirths are off")
     func heldDataExpires() throws {
         var quiet = Self.harness(rebirth: false)

@@ -34,6 +34,10 @@ extension RecoveryEngine {
             deadLetter(.sparkplug("malformed_payload"), nodeDLQ, topic, payload, receivedAt, &out)
             return
         }
+        if let seq = message.seq, seq > 255 {
+            deadLetter(.badValue("seq"), nodeDLQ, topic, payload, receivedAt, &out)  // section 6.4.5: 0-255
+            return
+        }
         let key = "\(t.group)/\(t.edgeNode)"
         sparkplug.nodes[key]?.lastHeard = receivedAt
         let context = SparkplugContext(topic: t, raw: topic, payload: payload, receivedAt: receivedAt, sensorID: sensorID, nodeDLQ: nodeDLQ)

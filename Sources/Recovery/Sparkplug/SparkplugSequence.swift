@@ -16,11 +16,16 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     /// The payload timestamp of the message at `highest`, when it had one: it tells a message
     /// far ahead from one far behind, which the 8-bit seq cannot.
     private(set) var highestTimestamp: UInt64?
+    /// The birth message's payload timestamp: with `highestTimestamp` it gives the node's pace,
+    /// which says whether a message is late enough to follow a long loss (nil in older
+    /// snapshots, and for a node without timestamps).
+    private(set) var birthTimestamp: UInt64?
 
     init(birthSeq: UInt64, timestamp: UInt64? = nil) {
         birth = Int64(birthSeq & 0xFF)
         highest = birth
         highestTimestamp = timestamp
+        birthTimestamp = timestamp
         seen = [0, 0, 0, 0]
         mark(birth)
     }
@@ -33,6 +38,7 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
         birth = after + ((Int64(birthSeq & 0xFF) - after) & 0xFF)
         highest = birth
         highestTimestamp = timestamp
+        birthTimestamp = timestamp
         seen = [0, 0, 0, 0]
         mark(birth)
     }
@@ -51,18 +57,29 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     }
 
     /// Places `seq` (its low 8 bits) relative to the highest counter: up to 128 ahead, else
-    /// behind. A message read as behind (or as the highest) whose payload `timestamp` is later
-    /// than the highest message's is ahead: more than 128 were lost (a late message or a
-    /// redelivery was sent earlier, so it is not later). The opposite is not inferred: an edge
-    /// node's clock stepping back would make every later message look late.
+    /// behind. A message read as behind (or as the highest) is ahead, after more than 128 lost,
+    /// when its payload `timestamp` is later than the highest message's by at least half the
+    /// time the node takes to send that many messages (its pace since the birth; 10 ms a
+    /// message before it has one): a late message or a redelivery was sent earlier, and a
+    /// message a step behind that is stamped a little later (clocks and stamps jitter) is not
+    /// 255 ahead. The opposite is not inferred: an edge node's clock stepping back would make
+    /// every later message look late.
     func place(_ seq: UInt64, timestamp: UInt64? = nil) -> Placement {
         let d = (Int64(seq & 0xFF) - highest) & 0xFF
         if let timestamp, let latest = highestTimestamp, d > 128 || d == 0, timestamp > latest {
-            return .jump(highest + (d == 0 ? 256 : d))
+            let ahead = d == 0 ? 256 : d
+            if Double(timestamp - latest) >= Double(ahead - 1) * messageIntervalMs / 2 { return .jump(highest + ahead) }
         }
         let c = d <= 128 ? highest + d : highest - (256 - d)
         if c < birth || c <= highest - Self.window { return .tooOld }
         return isSeen(c) ? .duplicate : .new(c)
+    }
+
+    /// Milliseconds between the node's messages since the birth, by their timestamps; 20 (so
+    /// 10 ms a message counts) until two messages after the birth give a pace.
+    private var messageIntervalMs: Double {
+        guard highest - birth >= 2, let start = birthTimestamp, let latest = highestTimestamp, latest > start else { return 20 }
+        return Double(latest - start) / Double(highest - birth)
     }
 
     /// Records counter `c` (from `place`) as arrived, with its payload timestamp.

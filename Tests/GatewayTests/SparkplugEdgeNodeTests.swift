@@ -277,6 +277,24 @@ struct SparkplugPrimaryHostTests {
         output.primaryHost(online: true)
         #expect(output.counters.failed == 2, "born again on the same connection")
     }
+
+    @Test("a STATE older than the one taken (an earlier session's will, delivered late) is ignored, logged the first time")
+    func staleStateIgnored() throws {
+        let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: 1, clientID: "unused"))
+        let log = CapturedLog()
+        let output = SparkplugEdgeNodeOutput(
+            id: SparkplugEdgeNodeID("Cleaned/gw")!, client: client, logger: log.logger(), primaryHost: "scada", monotonicNow: { 0 })
+        output.connected(bdSeq: 2)
+        output.primaryHost(online: true, timestamp: 1_000)
+        output.heardBirth(SparkplugOutputHealthTests.birth(bdSeq: 2))
+        #expect(output.isUp)
+        output.primaryHost(online: false, timestamp: 999)
+        output.primaryHost(online: false, timestamp: 5)
+        #expect(output.isUp, "older offline STATEs do not end the session")
+        #expect(log.lines.filter { $0.message.contains("older than the one taken") }.count == 1)
+        output.primaryHost(online: false, timestamp: 1_000)
+        #expect(!output.isUp, "one as new as the online one does")
+    }
 }
 
 @Suite("Sparkplug bdSeq store")

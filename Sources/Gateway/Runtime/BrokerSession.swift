@@ -37,7 +37,7 @@ final class BrokerSession {
         case sparkplugBirthHeard([UInt8])
         case sparkplugBirthUnconfirmable
         /// The primary host's `STATE` (`sparkplug-primary-host`) said online or offline.
-        case sparkplugPrimaryHost(online: Bool)
+        case sparkplugPrimaryHost(online: Bool, timestamp: UInt64?)
     }
 
     let input: MQTTClient

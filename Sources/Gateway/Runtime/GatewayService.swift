@@ -176,7 +176,7 @@ public final class GatewayService {
         case .sparkplugCommand(let payload, let device): publisher.sparkplug?.command(payload, device: device)
         case .sparkplugBirthHeard(let payload): publisher.sparkplug?.heardBirth(payload)
         case .sparkplugBirthUnconfirmable: publisher.sparkplug?.confirmationRefused()
-        case .sparkplugPrimaryHost(let online): publisher.sparkplug?.primaryHost(online: online)
+        case .sparkplugPrimaryHost(let online, let timestamp): publisher.sparkplug?.primaryHost(online: online, timestamp: timestamp)
         }
     }
 

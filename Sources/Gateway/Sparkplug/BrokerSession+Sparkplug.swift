@@ -71,7 +71,7 @@ extension BrokerSession {
                     }
                     return .none
                 }
-                return .sparkplugPrimaryHost(online: state.online)
+                return .sparkplugPrimaryHost(online: state.online, timestamp: state.timestamp)
             }
             if m.topic == node.topic(.nodeCommand) { return .sparkplugCommand(m.payload, device: nil) }
             let deviceCommands = node.topic(.deviceCommand) + "/"
@@ -90,7 +90,7 @@ extension BrokerSession {
                 logger.error(
                     "the broker refused the subscription to the primary host's STATE (check its ACL): the edge node does not wait for it",
                     metadata: ["host": "\(configuration.sparkplugPrimaryHost ?? "")"])
-                return .sparkplugPrimaryHost(online: true)
+                return .sparkplugPrimaryHost(online: true, timestamp: nil)
             }
             // (A refused DCMD subscription loses nothing: the node has nothing to write.)
             if mid == sparkplugCommandSubscription {

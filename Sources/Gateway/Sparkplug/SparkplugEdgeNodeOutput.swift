@@ -51,6 +51,9 @@ final class SparkplugEdgeNodeOutput {
     /// online, and the `bdSeq` of the connection that is up (a birth waits for the host on it).
     private var primaryHost: String?
     private var primaryHostOnline = false
+    /// The `timestamp` of the newest primary host `STATE` taken, and how many older ones came.
+    private var primaryHostTimestamp: UInt64?
+    private var staleHostStates = 0
     private var sessionBdSeq: UInt64?
 
     init(
@@ -117,7 +120,10 @@ final class SparkplugEdgeNodeOutput {
         node.offline()
         node.id = id
         sessionBdSeq = nil
-        if primaryHost != self.primaryHost { primaryHostOnline = false }
+        if primaryHost != self.primaryHost {
+            primaryHostOnline = false
+            primaryHostTimestamp = nil
+        }
         self.primaryHost = primaryHost
         health.offline(now: monotonicNow())
         report()
@@ -145,9 +151,26 @@ final class SparkplugEdgeNodeOutput {
 
     /// The primary host's `STATE`: online, the node is born (on the connection that is up);
     /// offline, a born node says its `NDEATH` and ends its session (section 5.2): the next one,
-    /// made at once, has a new `bdSeq`, and its births go out when the host is back.
-    func primaryHost(online: Bool) {
-        guard let host = primaryHost, online != primaryHostOnline else { return }
+    /// made at once, has a new `bdSeq`, and its births go out when the host is back. A `STATE`
+    /// older (by its `timestamp`) than one already taken is an earlier session's, delivered
+    /// late (a will, a retained message put back), and is ignored.
+    func primaryHost(online: Bool, timestamp: UInt64? = nil) {
+        guard let host = primaryHost else { return }
+        if let timestamp {
+            if let latest = primaryHostTimestamp, timestamp < latest {
+                staleHostStates += 1
+                if staleHostStates == 1 || staleHostStates.isMultiple(of: 1000) {
+                    logger.notice(
+                        "ignored a Sparkplug primary host STATE older than the one taken (the first, and every 1,000th)",
+                        metadata: [
+                            "host": "\(host)", "online": "\(online)", "timestamp": "\(timestamp)", "taken": "\(latest)", "ignored": "\(staleHostStates)",
+                        ])
+                }
+                return
+            }
+            primaryHostTimestamp = timestamp
+        }
+        guard online != primaryHostOnline else { return }
         primaryHostOnline = online
         logger.notice("the Sparkplug primary host's STATE", metadata: ["host": "\(host)", "online": "\(online)", "node": "\(node.id)"])
         guard let bdSeq = sessionBdSeq else { return }

@@ -50,6 +50,27 @@ struct SparkplugEdgeNodeTests {
         #expect(data.property("flag") == .string("ok") && data.property("seq") == .uint64(1))
     }
 
+    @Test("a backlog of one stream going out in one send: one value per metric in each DDATA, in order, seqs running on")
+    func oneValuePerMetricPerMessage() throws {
+        var node = SparkplugEdgeNode(id: id)
+        node.birth(bdSeq: 1, now: 100)
+        node.show(Self.cleaned("s1", seq: 0, value: 51), now: 100)
+        _ = node.take(now: 100)
+        for seq in UInt64(1)...5 {
+            node.show(Self.cleaned("s1", seq: seq, value: 50 + Double(seq)), now: 100)
+            node.show(Self.cleaned("s1", seq: seq, value: 40 + Double(seq), measurement: "humidity"), now: 100)
+        }
+        let out = try Self.decoded(node.take(now: 101))
+        let data = out.filter { $0.0 == "spBv1.0/Cleaned/DDATA/gw/s1" }
+        #expect(data.count == 5, "one DDATA per backlog step: \(out.map(\.0))")
+        for (_, payload) in data { #expect(Set(payload.metrics.compactMap(\.alias)).count == payload.metrics.count, "no alias twice in one message") }
+        let temperatures = data.flatMap { $0.1.metrics.filter { $0.alias == 1 } }
+        #expect(temperatures.map(\.value) == (1...5).map { .double(50 + Double($0)) })
+        let seqs = out.compactMap { $0.1.seq }
+        let first = try #require(seqs.first)
+        #expect(seqs == Array(first..<first + UInt64(seqs.count)), "seq runs on without a break")
+    }
+
     @Test("quality codes: ok 192; corrected, synthetic, restated 64 (restated historical); a gap null with code 0 and its seqs")
     func qualities() throws {
         var node = SparkplugEdgeNode(id: id)
@@ -60,7 +81,9 @@ struct SparkplugEdgeNodeTests {
         let gap = GapNotice(sensorID: "s1", fromSeq: 3, toSeq: 9, fromTs: 2_000, toTs: 10_000)
         node.show(Publication(kind: .cleaned, topic: "cleaned/s1/temperature", payload: gap.render()), now: 0)
         node.show(Self.cleaned("s1", seq: 2, value: 53.5, quality: .restated), now: 0)
-        let data = try #require(try Self.decoded(node.take(now: 0)).last?.1.metrics)
+        let messages = try Self.decoded(node.take(now: 0)).filter { $0.0 == "spBv1.0/Cleaned/DDATA/gw/s1" }
+        #expect(messages.count == 4, "one value of the metric in each")
+        let data = messages.flatMap(\.1.metrics)
         #expect(data.map(\.quality) == [64, 64, 0, 64])
         #expect(data.map(\.isHistorical) == [false, false, false, true])
         #expect(data[2].value == .null && data[2].property("seq") == .uint64(3) && data[2].property("to_seq") == .uint64(9))

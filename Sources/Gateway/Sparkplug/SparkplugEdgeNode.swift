@@ -47,7 +47,8 @@ struct SparkplugEdgeNode {
     private(set) var bdSeq: UInt64?
     /// Messages made since the last `take`, in order.
     private var outgoing: [Message] = []
-    /// Data waiting for the next `take`, by device (each becomes one DDATA), in first-seen order.
+    /// Data waiting for the next `take`, by device (each becomes one DDATA, or more when a
+    /// metric has several values), in first-seen order.
     private var pending: [String: [SparkplugMetric]] = [:]
     private var pendingOrder: [String] = []
     /// Cleaned messages seen while no session was up (their values reach the next births only).
@@ -118,6 +119,10 @@ struct SparkplugEdgeNode {
         data.alias = devices[device]?.metrics[name]?.alias
         data.name = nil
         data.datatype = nil
+        // One value per metric in a DDATA (hosts keep one value per tag from a message, and the
+        // gateway's own input refuses a metric twice in one): a second value of the metric
+        // (a backlog going out) starts the device's next DDATA.
+        if pending[device]?.contains(where: { $0.alias == data.alias }) == true { flushDevice(device, now: now) }
         if pending[device] == nil {
             pending[device] = []
             pendingOrder.append(device)

@@ -173,6 +173,22 @@ struct SparkplugEngineTests {
         #expect(h.engine.counters.duplicates == 1)
     }
 
+    @Test("a Sparkplug topic outside the filter (queued for an earlier run's wider one) is no input: a dead letter, not held, no rebirth asked")
+    func outsideTheFilter() {
+        var h = Harness { c in
+            c.sparkplugFilter = "spBv1.0/Plant1/#"
+            c.sparkplugRebirth = true
+        }
+        h.rawBytes("spBv1.0/Cleaned/NBIRTH/gw", Self.nodeBirth())
+        h.rawBytes("spBv1.0/Plant2/NDATA/Line3", Self.nodeData(seq: 1, at: Self.t0))
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["invalid_sensor_id", "invalid_sensor_id"])
+        #expect(h.log.of(.deadLetter).allSatisfy { $0.topic == "dlq/_invalid/temperature" })
+        #expect(h.log.of(.resendRequest).isEmpty)
+        #expect(h.engine.sparkplug.isEmpty && h.engine.counters.sparkplug.nodeBirths == 0)
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        #expect(h.engine.counters.sparkplug.nodeBirths == 1, "under the filter: read")
+    }
+
     @Test("held data no birth comes for is dead-lettered after holdMs with its payload; not asked for when rebirths are off")
     func heldDataExpires() throws {
         var quiet = Self.harness(rebirth: false)

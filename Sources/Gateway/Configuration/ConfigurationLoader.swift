@@ -168,7 +168,7 @@ public enum ConfigurationLoader {
                 "metric `\(metric)` is read as `\(measurement)`, which is not a declared measurement (these are: \(declared.joined(separator: ", ")))")
         }
         if let filter = c.engine.sparkplugFilter, let node = c.sparkplugEdgeNode,
-            [node.topic(.nodeBirth), node.topic(.deviceData, device: "x")].contains(where: { Setting.filter(filter, matches: $0) })
+            [node.topic(.nodeBirth), node.topic(.deviceData, device: "x")].contains(where: { TopicFilter.matches(filter, $0) })
         {
             throw fail(
                 "sparkplug-edge-node", or: "sparkplug-topic-filter",

@@ -96,16 +96,6 @@ extension Setting {
             }, show: { $0[keyPath: key] ?? "" })
     }
 
-    /// Whether MQTT topic filter `filter` takes `topic` (`+` one level, `#` the rest).
-    static func filter(_ filter: String, matches topic: String) -> Bool {
-        let (f, t) = (filter.split(separator: "/", omittingEmptySubsequences: false), topic.split(separator: "/", omittingEmptySubsequences: false))
-        for (i, level) in f.enumerated() {
-            if level == "#" { return true }
-            guard i < t.count, level == "+" || level == t[i] else { return false }
-        }
-        return f.count == t.count
-    }
-
     /// Whether `filter` is an MQTT topic filter: `+` and `#` only as whole levels, `#` last.
     static func isTopicFilter(_ filter: String) -> Bool {
         let levels = filter.split(separator: "/", omittingEmptySubsequences: false)

@@ -88,7 +88,11 @@ public struct RecoveryEngine: Codable, Sendable {
         if let known {
             stream = sensors[known].stream
         } else {
-            if configuration.sparkplugFilter != nil, topic.hasPrefix(SparkplugTopic.namespace + "/") {
+            // Under the Sparkplug filter only: a persistent session delivers what it queued for
+            // an earlier run's wider filter before the broker takes that filter back; read as
+            // Sparkplug it would make streams of groups (or of an edge node's output) the
+            // settings leave out. It goes on as any unmatched topic (`invalid_sensor_id`).
+            if let filter = configuration.sparkplugFilter, topic.hasPrefix(SparkplugTopic.namespace + "/"), TopicFilter.matches(filter, topic) {
                 return ingestSparkplug(topic: topic, payload: payload, receivedAt: receivedAt, &out)
             }
             if routes.isEmpty { routes = MeasurementRoutes(configuration) }

@@ -30,6 +30,7 @@ struct SparkplugConfigTests {
             ("sparkplug-topic-filter: \"spBv1.0/a#\"", "sparkplug-topic-filter", "under spBv1.0/"),
             ("sparkplug-topic-filter: \"spBv1.0/+/NDATA/#\"", "sparkplug-topic-filter", "every message type"),
             ("sparkplug-topic-filter: spBv1.0/Plant1", "sparkplug-topic-filter", "every message type"),
+            ("sparkplug-topic-filter: \"spBv1.0/STATE/#\"", "sparkplug-topic-filter", "not edge nodes"),
             ("sparkplug-metrics: Temperature", "sparkplug-metrics", "expected metric=measurement"),
             ("sparkplug-metrics: A=temperature, A=temperature", "sparkplug-metrics", "named twice"),
             ("sparkplug-metrics: A=temperature, B=temperature", "sparkplug-metrics", "one metric per measurement"),

@@ -189,6 +189,13 @@ struct SparkplugHostEndToEndTests {
             let s = await states()
             return s.contains(HostState(online: false, timestamp: 1)) && s.last == online
         }
+        // The retained STATE cleared (an empty message): put back.
+        let before = await scenario.watcher.messages(on: "spBv1.0/STATE/scada").count
+        _ = try scenario.watcher.client.publish(topic: "spBv1.0/STATE/scada", payload: [], qos: .atLeastOnce, retain: true)
+        try await waitUntil("online again after the retained STATE was cleared", timeout: .seconds(60)) {
+            let messages = await scenario.watcher.messages(on: "spBv1.0/STATE/scada").dropFirst(before)
+            return messages.contains { $0.payload.isEmpty } && messages.last.flatMap { try? WireJSON.decode(HostState.self, from: $0.payload) } == online
+        }
 
         // Killed: the broker publishes the input connection's will, offline with the online message's timestamp.
         try await scenario.crashAndRestartGateway(round: 1)

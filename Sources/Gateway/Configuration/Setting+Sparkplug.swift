@@ -23,6 +23,9 @@ extension Setting {
             guard levels.count == 2 ? levels[1] == "#" : (levels[2] == "#" || (levels[2] == "+" && levels.count >= 4)) else {
                 throw Problem("must take every message type of its groups (births and deaths with the data): spBv1.0/# or spBv1.0/<group>/#")
             }
+            guard levels[1] != "STATE" else {
+                throw Problem("spBv1.0/STATE/ holds host applications' STATE messages, not edge nodes: spBv1.0/# or spBv1.0/<group>/#")
+            }
             c.engine.sparkplugFilter = filter
         }, show: { $0.engine.sparkplugFilter ?? "" })
 

@@ -108,7 +108,7 @@ extension GatewayMetrics {
                 [([], Double(out.failed))])
             metric(
                 "sensor_gateway_sparkplug_output_offline_total", .counter,
-                "Cleaned messages sent while the gateway's own edge node's connection was down: not sent as data (the next births carry each metric's last value).",
+                "Cleaned messages sent while the gateway's own edge node was not born (its connection down, or waiting for its primary host): not sent as data (the next births carry each metric's last value).",
                 [([], Double(out.whileOffline))])
         }
         metric(

@@ -23,14 +23,20 @@ extension BrokerSession {
 
     /// A `STATE` on the host's own topic (section 7.3): offline while the input connection is
     /// subscribed (an old session's will delivered late, or a second instance with the same host
-    /// id stopping) makes the gateway say online again, with its connection's timestamp.
+    /// id stopping), or the retained `STATE` cleared (an empty message), makes the gateway say
+    /// online again, with its connection's timestamp: edge nodes that connect later find it.
     func hostStateSeen(_ payload: [UInt8], _ hostState: SparkplugHostState) {
-        guard subscribed, let state = try? WireJSON.decode(SparkplugHostState.Payload.self, from: payload), !state.online else { return }
+        guard subscribed else { return }
+        let state = try? WireJSON.decode(SparkplugHostState.Payload.self, from: payload)
+        guard payload.isEmpty || state?.online == false else { return }
         sparkplugOfflineHostStatesAnswered += 1
         if Self.logsOccurrence(sparkplugOfflineHostStatesAnswered) {
             logger.notice(
-                "an offline Sparkplug STATE for this host arrived while it reads; saying online again (logged the first time and every 1,000th)",
-                metadata: ["topic": "\(hostState.topic)", "their_timestamp": "\(state.timestamp)", "count": "\(sparkplugOfflineHostStatesAnswered)"])
+                "an offline or cleared Sparkplug STATE for this host arrived while it reads; saying online again (logged the first time and every 1,000th)",
+                metadata: [
+                    "topic": "\(hostState.topic)", "their_timestamp": "\(state.map { "\($0.timestamp)" } ?? "none: cleared")",
+                    "count": "\(sparkplugOfflineHostStatesAnswered)",
+                ])
         }
         do {
             _ = try input.publish(topic: hostState.topic, payload: hostState.online, qos: .atLeastOnce, retain: true)

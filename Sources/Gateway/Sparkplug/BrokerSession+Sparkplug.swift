@@ -30,7 +30,7 @@ extension BrokerSession {
         let state = try? WireJSON.decode(SparkplugHostState.Payload.self, from: payload)
         guard payload.isEmpty || state?.online == false else { return }
         sparkplugOfflineHostStatesAnswered += 1
-        if Self.logsOccurrence(sparkplugOfflineHostStatesAnswered) {
+        if RepeatedEvent.isLogged(sparkplugOfflineHostStatesAnswered) {
             logger.notice(
                 "an offline or cleared Sparkplug STATE for this host arrived while it reads; saying online again (logged the first time and every 1,000th)",
                 metadata: [
@@ -70,7 +70,7 @@ extension BrokerSession {
             if let host = configuration.sparkplugPrimaryHost, m.topic == SparkplugHostState.topic(host) {
                 guard let state = try? WireJSON.decode(SparkplugHostState.Payload.self, from: m.payload) else {
                     sparkplugInvalidHostStates += 1
-                    if Self.logsOccurrence(sparkplugInvalidHostStates) {
+                    if RepeatedEvent.isLogged(sparkplugInvalidHostStates) {
                         logger.warning(
                             "ignored a primary host STATE that is not Sparkplug 3.0 JSON (logged the first time and every 1,000th)",
                             metadata: ["topic": "\(m.topic)", "count": "\(sparkplugInvalidHostStates)"])
@@ -109,9 +109,6 @@ extension BrokerSession {
             return .none
         }
     }
-
-    /// Whether the `n`th of a repeated event is logged: the first and every 1,000th.
-    static func logsOccurrence(_ n: Int) -> Bool { n == 1 || n.isMultiple(of: 1000) }
 
     /// The edge node's `NDEATH` and the host's offline `STATE`, before their connections close.
     static func sayGoodbyeOnSparkplug(_ e: Ending) {

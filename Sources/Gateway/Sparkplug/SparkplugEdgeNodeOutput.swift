@@ -159,7 +159,7 @@ final class SparkplugEdgeNodeOutput {
         if let timestamp {
             if let latest = primaryHostTimestamp, timestamp < latest {
                 staleHostStates += 1
-                if staleHostStates == 1 || staleHostStates.isMultiple(of: 1000) {
+                if RepeatedEvent.isLogged(staleHostStates) {
                     logger.notice(
                         "ignored a Sparkplug primary host STATE older than the one taken (the first, and every 1,000th)",
                         metadata: [
@@ -203,7 +203,7 @@ final class SparkplugEdgeNodeOutput {
         let decoded = try? SparkplugPayload(decoding: payload)
         guard device == nil, let decoded, decoded.metrics.contains(where: { $0.name == "Node Control/Rebirth" && $0.value == .boolean(true) }) else {
             ignoredCommands += 1
-            if ignoredCommands == 1 || ignoredCommands.isMultiple(of: 1000) {
+            if RepeatedEvent.isLogged(ignoredCommands) {
                 logger.warning(
                     "ignored a command that is not a rebirth request: the node has nothing to write (the first, and every 1,000th)",
                     metadata: [
@@ -255,7 +255,7 @@ final class SparkplugEdgeNodeOutput {
                 if m.isBirth { counters.births += 1 } else { counters.data += 1 }
             } catch {
                 counters.failed += 1
-                if counters.failed == 1 || counters.failed.isMultiple(of: 1000) {
+                if RepeatedEvent.isLogged(counters.failed) {
                     logger.warning("Sparkplug publish failed", metadata: ["topic": "\(m.topic)", "error": "\(error)", "failed": "\(counters.failed)"])
                 }
             }

@@ -24,6 +24,14 @@ struct SparkplugConfigTests {
     }
 
     @Test(
+        "filters taking every message type of their groups or nodes are taken",
+        arguments: ["spBv1.0/#", "spBv1.0/Plant1/#", "spBv1.0/+/#", "spBv1.0/G/+/N1/#", "spBv1.0/+/+/N1/#"])
+    func takenFilters(filter: String) throws {
+        let c = try ConfigFileTests.load("sparkplug-topic-filter: \"\(filter)\"\n")
+        #expect(c.engine.sparkplugFilter == filter)
+    }
+
+    @Test(
         "what config check refuses, naming the setting",
         arguments: [
             ("sparkplug-topic-filter: \"sensors/#\"", "sparkplug-topic-filter", "under spBv1.0/"),
@@ -31,6 +39,10 @@ struct SparkplugConfigTests {
             ("sparkplug-topic-filter: \"spBv1.0/+/NDATA/#\"", "sparkplug-topic-filter", "every message type"),
             ("sparkplug-topic-filter: spBv1.0/Plant1", "sparkplug-topic-filter", "every message type"),
             ("sparkplug-topic-filter: \"spBv1.0/STATE/#\"", "sparkplug-topic-filter", "not edge nodes"),
+            ("sparkplug-topic-filter: \"spBv1.0/+/+/+/+\"", "sparkplug-topic-filter", "every message type"),
+            ("sparkplug-topic-filter: \"spBv1.0/+/+/+\"", "sparkplug-topic-filter", "every message type"),
+            ("sparkplug-topic-filter: \"spBv1.0/G/+/N1\"", "sparkplug-topic-filter", "every message type"),
+            ("sparkplug-topic-filter: \"spBv1.0/Plant1/+/+\"", "sparkplug-topic-filter", "every message type"),
             ("sparkplug-metrics: Temperature", "sparkplug-metrics", "expected metric=measurement"),
             ("sparkplug-metrics: A=temperature, A=temperature", "sparkplug-metrics", "named twice"),
             ("sparkplug-metrics: A=temperature, B=temperature", "sparkplug-metrics", "one metric per measurement"),
@@ -62,7 +74,7 @@ struct SparkplugConfigTests {
 
     @Test("filters that take every message type are taken; settings without the filter are a warning")
     func takenAndWarned() throws {
-        for filter in ["spBv1.0/#", "spBv1.0/Plant1/#", "spBv1.0/+/#", "spBv1.0/Plant1/+/+", "spBv1.0/Plant1/+/Line3/#"] {
+        for filter in ["spBv1.0/#", "spBv1.0/Plant1/#", "spBv1.0/+/#", "spBv1.0/Plant1/+/Line3/#"] {
             #expect(try ConfigFileTests.load("sparkplug-topic-filter: \"\(filter)\"\n").engine.sparkplugFilter == filter)
         }
         let c = try ConfigFileTests.load("sparkplug-metrics: T=temperature\n")

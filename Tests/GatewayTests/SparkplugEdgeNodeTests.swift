@@ -301,6 +301,24 @@ struct SparkplugPrimaryHostTests {
         #expect(output.counters.failed == 2, "born again on the same connection")
     }
 
+    @Test("the 10 s before it says its birth is unheard count from the birth, not from the wait for the primary host")
+    func waitIsNotUnheard() throws {
+        let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: 1, clientID: "unused"))
+        let log = CapturedLog()
+        let clock = Mutex<Int64>(0)
+        let output = SparkplugEdgeNodeOutput(
+            id: SparkplugEdgeNodeID("Cleaned/gw")!, client: client, logger: log.logger(), primaryHost: "scada", monotonicNow: { clock.withLock { $0 } })
+        output.connected(bdSeq: 2)
+        clock.withLock { $0 += 40_000 }
+        output.send()
+        output.primaryHost(online: true, timestamp: 1)
+        output.send()
+        #expect(!log.lines.contains { $0.message.contains("reaches no one") }, "born just now")
+        clock.withLock { $0 += 10_001 }
+        output.send()
+        #expect(log.lines.contains { $0.level == .error && $0.message.contains("reaches no one") }, "unheard 10 s after the birth")
+    }
+
     @Test("a STATE older than the one taken (an earlier session's will, delivered late) is ignored, logged the first time")
     func staleStateIgnored() throws {
         let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: 1, clientID: "unused"))

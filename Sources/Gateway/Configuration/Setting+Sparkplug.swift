@@ -20,8 +20,12 @@ extension Setting {
             // Births and deaths must come with the data: a filter of one message type would
             // refuse every data message as having no birth (and ask for rebirths it never sees).
             let levels = filter.split(separator: "/", omittingEmptySubsequences: false)
-            guard levels.count == 2 ? levels[1] == "#" : (levels[2] == "#" || (levels[2] == "+" && levels.count >= 4)) else {
-                throw Problem("must take every message type of its groups (births and deaths with the data): spBv1.0/# or spBv1.0/<group>/#")
+            // `spBv1.0/<group>/#`, or one node's every message: `spBv1.0/<group>/+/<node>/#` (its
+            // `#` takes the node's own topics too).
+            guard levels.count == 2 ? levels[1] == "#" : (levels[2] == "#" || (levels[2] == "+" && levels.count == 5 && levels[4] == "#")) else {
+                throw Problem(
+                    "must take every message type of its groups or nodes (births and deaths with the data, nodes' and devices'): spBv1.0/#, spBv1.0/<group>/# or spBv1.0/<group>/+/<edge node>/#"
+                )
             }
             guard levels[1] != "STATE" else {
                 throw Problem("spBv1.0/STATE/ holds host applications' STATE messages, not edge nodes: spBv1.0/# or spBv1.0/<group>/#")

@@ -21,20 +21,22 @@ extension BrokerSession {
         return (try MQTTClient(edge, onEvents: { inbox.push(.sparkplug, $0, generation: generation) }), births)
     }
 
-    /// A `STATE` on the host's own topic (section 7.3): offline while the input connection is
-    /// subscribed (an old session's will delivered late, or a second instance with the same host
-    /// id stopping), or the retained `STATE` cleared (an empty message), makes the gateway say
-    /// online again, with its connection's timestamp: edge nodes that connect later find it.
+    /// A `STATE` on the host's own topic (section 7.3) that does not say online while the input
+    /// connection is subscribed (an old session's will delivered late, a second instance with the
+    /// same host id stopping, the retained `STATE` cleared, or anything that is not a `STATE`)
+    /// makes the gateway say online again, with its connection's timestamp: edge nodes that
+    /// connect later find it.
     func hostStateSeen(_ payload: [UInt8], _ hostState: SparkplugHostState) {
         guard subscribed else { return }
         let state = try? WireJSON.decode(SparkplugHostState.Payload.self, from: payload)
-        guard payload.isEmpty || state?.online == false else { return }
+        guard state?.online != true else { return }
         sparkplugOfflineHostStatesAnswered += 1
         if RepeatedEvent.isLogged(sparkplugOfflineHostStatesAnswered) {
             logger.notice(
-                "an offline or cleared Sparkplug STATE for this host arrived while it reads; saying online again (logged the first time and every 1,000th)",
+                "a Sparkplug STATE for this host that does not say online (offline, cleared or not a STATE) arrived while it reads; saying online again (logged the first time and every 1,000th)",
                 metadata: [
-                    "topic": "\(hostState.topic)", "their_timestamp": "\(state.map { "\($0.timestamp)" } ?? "none: cleared")",
+                    "topic": "\(hostState.topic)",
+                    "their_timestamp": "\(state.map { "\($0.timestamp)" } ?? (payload.isEmpty ? "none: cleared" : "none: not a STATE"))",
                     "count": "\(sparkplugOfflineHostStatesAnswered)",
                 ])
         }

@@ -78,6 +78,8 @@ final class SparkplugEdgeNodeOutput {
     static let unheardRebirthMs: Int64 = 30_000
     /// When the node was last born (monotonic ms).
     private var lastBirthAt: Int64 = 0
+    /// When the current session's node was first born (monotonic ms; nil until then).
+    private var sessionBornAt: Int64?
 
     /// Whether the node reaches the broker's subscribers (`SparkplugOutputHealth`): with
     /// `cleaned-topics off` the publisher holds the cleaned stream in the journal until it does.
@@ -120,6 +122,7 @@ final class SparkplugEdgeNodeOutput {
         node.offline()
         node.id = id
         sessionBdSeq = nil
+        sessionBornAt = nil
         if primaryHost != self.primaryHost {
             primaryHostOnline = false
             primaryHostTimestamp = nil
@@ -144,6 +147,7 @@ final class SparkplugEdgeNodeOutput {
         health.born(now: monotonicNow())
         report()
         lastBirthAt = monotonicNow()
+        sessionBornAt = lastBirthAt
         node.birth(bdSeq: bdSeq, now: Self.now)
         logger.info("Sparkplug edge node born", metadata: ["node": "\(node.id)", "bdSeq": "\(bdSeq)", "devices": "\(node.deviceCount)"])
         send()
@@ -183,6 +187,7 @@ final class SparkplugEdgeNodeOutput {
                 client.restartSession()
             }
             node.offline()
+            sessionBornAt = nil
             health.waiting(for: host, now: monotonicNow())
             report()
         }
@@ -190,6 +195,7 @@ final class SparkplugEdgeNodeOutput {
 
     func disconnected() {
         sessionBdSeq = nil
+        sessionBornAt = nil
         node.offline()
         health.offline(now: monotonicNow())
         report()
@@ -238,7 +244,9 @@ final class SparkplugEdgeNodeOutput {
     /// interval has ended).
     func send() {
         if rebirthWaiting, let bdSeq = node.bdSeq { rebirthIfDue(bdSeq: bdSeq) }
-        if !health.isUp, !unconfirmedSaid, node.isOnline, let since = health.downSince, monotonicNow() - since > Self.confirmationWaitMs,
+        // Counted from this session's birth: the time waiting for a primary host is not time
+        // the birth went unheard.
+        if !health.isUp, !unconfirmedSaid, node.isOnline, let born = sessionBornAt, monotonicNow() - born > Self.confirmationWaitMs,
             let reason = health.reason(node: node.id)
         {
             unconfirmedSaid = true

@@ -103,15 +103,16 @@ extension SparkplugMetric {
     /// The value as one number when `type` is numeric and the value field fits it; nil otherwise
     /// (a boolean, a string, null, or a field that does not match the type).
     ///
-    /// Signed integers are read from their low bits, so both encodings in use decode alike: Tahu
-    /// sign-extends an Int8's -1 to 32 bits (0xFFFFFFFF), pysparkplug writes 255.
+    /// Signed integers are read from their own width, so both encodings in use decode alike: Tahu
+    /// sign-extends an Int8's -1 to 32 bits (0xFFFFFFFF), pysparkplug writes 255. A field that is
+    /// neither (an Int8 of 300, a UInt16 of 70000) does not fit the type: nil, not its low bits.
     public func number(as type: SparkplugDataType) -> Double? {
         switch (type, value) {
-        case (.int8, .int(let v)): Double(Int8(truncatingIfNeeded: v))
-        case (.int16, .int(let v)): Double(Int16(truncatingIfNeeded: v))
+        case (.int8, .int(let v)) where v <= 0xFF || v >= 0xFFFF_FF80: Double(Int8(truncatingIfNeeded: v))
+        case (.int16, .int(let v)) where v <= 0xFFFF || v >= 0xFFFF_8000: Double(Int16(truncatingIfNeeded: v))
         case (.int32, .int(let v)): Double(Int32(bitPattern: v))
-        case (.uint8, .int(let v)): Double(UInt8(truncatingIfNeeded: v))
-        case (.uint16, .int(let v)): Double(UInt16(truncatingIfNeeded: v))
+        case (.uint8, .int(let v)) where v <= 0xFF: Double(v)
+        case (.uint16, .int(let v)) where v <= 0xFFFF: Double(v)
         case (.uint32, .int(let v)): Double(v)
         case (.int64, .long(let v)): Double(Int64(bitPattern: v))
         case (.uint64, .long(let v)): Double(v)

@@ -39,10 +39,17 @@ struct SparkplugPayloadTests {
         #expect(try SparkplugPayload(decoding: try payload.serializedBytes() as [UInt8]).metrics[0].quality == 64)
     }
 
-    @Test("signed integers read alike from both encodings in use (sign-extended and of their own width)")
+    @Test("signed integers read alike from both encodings in use (sign-extended and of their own width); a field that fits neither is no value")
     func signedIntegers() {
         #expect(SparkplugMetric(value: .int(0xFFFF_FFFF)).number(as: .int8) == -1)
         #expect(SparkplugMetric(value: .int(255)).number(as: .int8) == -1)
+        #expect(SparkplugMetric(value: .int(0xFFFF_FF80)).number(as: .int8) == -128)
+        #expect(SparkplugMetric(value: .int(0xFFFF)).number(as: .int16) == -1)
+        #expect(SparkplugMetric(value: .int(255)).number(as: .uint8) == 255)
+        #expect(SparkplugMetric(value: .int(65535)).number(as: .uint16) == 65535)
+        for (value, type) in [(300, SparkplugDataType.int8), (0xFFFF_FF7F, .int8), (70000, .int16), (276, .uint8), (70000, .uint16), (0xFFFF_FFFF, .uint8)] {
+            #expect(SparkplugMetric(value: .int(UInt32(value))).number(as: type) == nil, "\(value) is no \(type)")
+        }
         #expect(SparkplugMetric(value: .int(65_535)).number(as: .int16) == -1)
         #expect(SparkplugMetric(value: .int(255)).number(as: .uint8) == 255)
         #expect(SparkplugMetric(value: .long(UInt64(bitPattern: -5))).number(as: .int64) == -5)

@@ -189,6 +189,31 @@ struct SparkplugEngineTests {
         #expect(h.engine.counters.sparkplug.nodeBirths == 1, "under the filter: read")
     }
 
+    @Test("a rebirth repeating a value the stream has (its timestamp no later) is no new reading; a newer one is")
+    func birthRepeatsNoReading() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, temperature: 53, humidity: nil, at: Self.t0 + 1000))
+        // A rebirth (same bdSeq): the temperature's current value, stamped when it was read.
+        let repeated = SparkplugPayload(
+            timestamp: Self.t0 + 5000, seq: 0,
+            metrics: [
+                SparkplugMetric(name: "bdSeq", timestamp: Self.t0 + 5000, datatype: .uint64, value: .long(0)),
+                SparkplugMetric(name: "Oven/Temperature", alias: 1, timestamp: Self.t0 + 1000, datatype: .double, value: .double(53)),
+                SparkplugMetric(name: "humidity", alias: 2, timestamp: Self.t0 + 5000, datatype: .float, value: .float(44)),
+            ]
+        ).serialized()
+        h.rawBytes(Self.nbirth, repeated)
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, temperature: 54, humidity: nil, at: Self.t0 + 6000))
+        h.advance(5000)
+        h.advance(5000)
+        let temps = h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }
+        #expect(temps.summary == ["0:ok", "1:ok", "2:ok"], "no reading for the repeat, and no gap for it")
+        #expect(temps.map(\.temperature) == [52, 53, 54])
+        #expect(h.log.filter { $0.topic == "cleaned/Plant1.Line3/humidity" }.map { $0.value("humidity") } == [40, 44], "a newer value in a birth is a reading")
+        #expect(h.engine.counters.sparkplug.birthRepeats == 1)
+    }
+
     @Test("held data no birth comes for is dead-lettered after holdMs with its payload; not asked for when rebirths are off")
     func heldDataExpires() throws {
         var quiet = Self.harness(rebirth: false)

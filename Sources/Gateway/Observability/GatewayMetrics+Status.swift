@@ -88,8 +88,11 @@ extension GatewayMetrics {
             [([], Double(sparkplug.readAfterBirth))])
         metric(
             "sensor_gateway_sparkplug_metrics_not_read_total", .counter,
-            "Sparkplug metrics not made readings, by reason: not numeric or no measurement mapped (ignored), or null (their place filled as a gap).",
-            [([("reason", "ignored")], Double(sparkplug.metricsIgnored)), ([("reason", "null")], Double(sparkplug.nullMetrics))])
+            "Sparkplug metrics not made readings, by reason: not numeric or no measurement mapped (ignored), null (their place filled as a gap), or a birth repeating a value the stream has (birth_repeat).",
+            [
+                ([("reason", "ignored")], Double(sparkplug.metricsIgnored)), ([("reason", "null")], Double(sparkplug.nullMetrics)),
+                ([("reason", "birth_repeat")], Double(sparkplug.birthRepeats)),
+            ])
         if let out = s.sparkplugOutput {
             metric(
                 "sensor_gateway_sparkplug_output_up", .gauge,

@@ -251,6 +251,15 @@ extension RecoveryEngine {
             // Looked up once; a tracked stream's dead-letter topic is its own (not built again).
             let existing = index[stream.key]
             let dlq = existing.map { sensors[$0].topics.deadLetter } ?? Topics.deadLetter(c.sensorID, measurement)
+            // A birth repeats each metric's current value (at every rebirth, and in a node's
+            // new session): with a timestamp no later than what the stream has, it is that
+            // reading again, not a new one (its seq is not taken, so it is no gap either).
+            if c.topic.type == .nodeBirth || c.topic.type == .deviceBirth, let existing,
+                let ts = Self.sparkplugTime(metric.timestamp ?? message.timestamp), ts <= sensors[existing].maxTs
+            {
+                counters.sparkplug.birthRepeats += 1
+                continue
+            }
             guard let seq = node.seq(of: key, at: counter) else {
                 deadLetter(.tooLate, dlq, c.raw, c.payload, c.receivedAt, &out, sensor: existing)
                 continue

@@ -78,6 +78,9 @@ public struct SparkplugCounters: Codable, Sendable, Equatable {
     /// dead-lettered `sparkplug:no_birth`).
     public var heldForBirth = 0
     public var readAfterBirth = 0
+    /// Birth metrics whose timestamp was no later than their stream's newest reading: the
+    /// current value repeated by a (re)birth, not a new reading.
+    public var birthRepeats = 0
 
     public init() {}
 
@@ -94,5 +97,6 @@ public struct SparkplugCounters: Codable, Sendable, Equatable {
         sequenceJumps = try c.decodeIfPresent(Int.self, forKey: .sequenceJumps) ?? 0
         heldForBirth = try c.decodeIfPresent(Int.self, forKey: .heldForBirth) ?? 0
         readAfterBirth = try c.decodeIfPresent(Int.self, forKey: .readAfterBirth) ?? 0
+        birthRepeats = try c.decodeIfPresent(Int.self, forKey: .birthRepeats) ?? 0
     }
 }

@@ -212,6 +212,12 @@ struct SparkplugEngineTests {
         #expect(temps.map(\.temperature) == [52, 53, 54])
         #expect(h.log.filter { $0.topic == "cleaned/Plant1.Line3/humidity" }.map { $0.value("humidity") } == [40, 44], "a newer value in a birth is a reading")
         #expect(h.engine.counters.sparkplug.birthRepeats == 1)
+        // A new session (a reboot whose clock went back): a new epoch, its birth's values read.
+        h.rawBytes(Self.nbirth, Self.nodeBirth(bdSeq: 1, at: Self.t0 - 60_000))
+        h.advance(5000)
+        let epochs = h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }
+        #expect(epochs.count == 4 && epochs.last?.seq == 0 && epochs.last?.temperature == 52)
+        #expect(h.engine.counters.sparkplug.birthRepeats == 1)
     }
 
     @Test("held data no birth comes for is dead-lettered after holdMs with its payload; not asked for when rebirths are off")

@@ -251,10 +251,11 @@ extension RecoveryEngine {
             // Looked up once; a tracked stream's dead-letter topic is its own (not built again).
             let existing = index[stream.key]
             let dlq = existing.map { sensors[$0].topics.deadLetter } ?? Topics.deadLetter(c.sensorID, measurement)
-            // A birth repeats each metric's current value (at every rebirth, and in a node's
-            // new session): with a timestamp no later than what the stream has, it is that
-            // reading again, not a new one (its seq is not taken, so it is no gap either).
-            if c.topic.type == .nodeBirth || c.topic.type == .deviceBirth, let existing,
+            // A rebirth in the session (and a device's new DBIRTH) repeats each metric's current
+            // value: with a timestamp no later than what the stream has in this epoch, it is that
+            // reading again, not a new one (its seq is not taken, so it is no gap either). A new
+            // session's birth starts a new epoch and is read, whatever its clock says.
+            if c.topic.type == .nodeBirth || c.topic.type == .deviceBirth, let existing, sensors[existing].boot == node.boot,
                 let ts = Self.sparkplugTime(metric.timestamp ?? message.timestamp), ts <= sensors[existing].maxTs
             {
                 counters.sparkplug.birthRepeats += 1

@@ -1,7 +1,7 @@
 /// Data messages the engine cannot read yet for want of a birth (docs/SPARKPLUG.md, "Data before
 /// a birth"): a node's data before its NBIRTH (the gateway started after it, or lost its state),
 /// a device's before its DBIRTH. Kept, in arrival order, until the birth arrives and they are
-/// read as the node sent them, before the birth's own values; a message no birth comes for
+/// read as the node sent them (in the order of their seqs), before the birth's own values; a message no birth comes for
 /// within `holdMs` is dead-lettered (`sparkplug:no_birth`, the payload kept), as is one beyond
 /// the bounds. Part of the engine's state (and snapshot): the bounds keep both small.
 struct SparkplugHeldMessages: Codable, Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Journal
 import MQTT
 import Recovery
+import Sparkplug
 import TestSupport
 import Testing
 import Wire
@@ -113,5 +114,44 @@ struct RestartOnlySettingsTests {
         let messages = await watcher.recorder.messages
         #expect(messages.filter { $0.topic.hasPrefix("dlq/") }.isEmpty, "\(messages.filter { $0.topic.hasPrefix("dlq/") }.map(\.topic))")
         #expect(messages.compactMap(CleanedReading.init).map { "\($0.sensorID) \($0.seq)" } == ["old 0", "new 0"])
+    }
+
+    @Test(
+        "a narrowed sparkplug-topic-filter: what the broker queued for the old one while the gateway was stopped is read under the new one (dead-lettered), not as edge nodes"
+    )
+    func narrowedSparkplugFilter() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "spb-filter-watcher", filters: ["cleaned/#", "dlq/#"])
+        let sender = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "spb-filter-sender"))
+        try await sender.connect()
+        let first = try await InProcessGateway.start(broker, in: dir, id: "spb-narrow") { $0.engine.sparkplugFilter = "spBv1.0/#" }
+        try await waitUntil("the first run subscribed") { first.status.snapshot.subscribed }
+        try await first.stop()
+        // While it is stopped: a node of a group the next run's filter leaves out (QoS 1, so
+        // the persistent session keeps it for the gateway).
+        let t = UInt64(1_795_660_000_000)
+        let birth = SparkplugPayload(
+            timestamp: t, seq: 0,
+            metrics: [
+                SparkplugMetric(name: "bdSeq", timestamp: t, datatype: .uint64, value: .long(0)),
+                SparkplugMetric(name: "temperature", alias: 1, timestamp: t, datatype: .double, value: .double(52)),
+            ])
+        let data = SparkplugPayload(timestamp: t + 1000, seq: 1, metrics: [SparkplugMetric(alias: 1, timestamp: t + 1000, value: .double(53))])
+        _ = try sender.publish(topic: "spBv1.0/Other/NBIRTH/N1", payload: birth.serialized(), qos: .atLeastOnce)
+        _ = try sender.publish(topic: "spBv1.0/Other/NDATA/N1", payload: data.serialized(), qos: .atLeastOnce)
+        let second = try await InProcessGateway.start(broker, in: dir, id: "spb-narrow") { $0.engine.sparkplugFilter = "spBv1.0/Plant1/#" }
+        try await watcher.recorder.wait(for: "both queued messages dead-lettered", timeout: .seconds(60)) {
+            $0.messages.filter { $0.topic == "dlq/_invalid/temperature" }.count == 2
+        }
+        try await second.stop()
+        await sender.disconnect()
+        await watcher.close()
+        let messages = await watcher.recorder.messages
+        let reasons = try messages.filter { $0.topic.hasPrefix("dlq/") }.map { try WireJSON.decode(DeadLetter.self, from: $0.payload).reason }
+        #expect(reasons == ["invalid_sensor_id", "invalid_sensor_id"])
+        #expect(messages.filter { $0.topic.hasPrefix("cleaned/") }.isEmpty, "\(messages.map(\.topic))")
     }
 }

@@ -64,7 +64,7 @@ struct JournalRestore {
                     snapshotRetainFrom = snapshot.retainFrom
                     if configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration) != configuration.engine {
                         logger.notice(
-                            "settings that shape topics or stored state changed since the last run: the engine continues from its snapshot and takes them from the first input",
+                            "settings that shape topics or stored state changed since the last run: the engine continues from its snapshot and takes them before the input of this run",
                             metadata: [
                                 "changed": "\(EngineSettingsDiff.names(from: snapshot.engine.configuration, to: configuration.engine).joined(separator: ", "))"
                             ])

@@ -30,7 +30,10 @@ final class Pipeline {
 
     /// `engine`: as restored; `configured`: the settings the configuration asks for, journaled
     /// first when they differ from the ones the journal left the engine with (changed between
-    /// runs), so a later replay changes them at the same point.
+    /// runs), so a later replay changes them at the same point. Journaled here, before the
+    /// broker connection hands over what it queued for this client while the gateway was
+    /// stopped: that input is read under the new settings (a narrowed filter's old topics are
+    /// not read as readings). With no room in the journal yet, at the first take instead.
     init(engine: RecoveryEngine, configured: EngineConfiguration, inputFrom: UInt64, ingest: IngestJournal, live: LiveSettings?, logger: Logger) {
         self.engine = engine
         self.inputFrom = inputFrom
@@ -38,10 +41,12 @@ final class Pipeline {
         self.live = live
         self.logger = logger
         if engine.configuration != configured {
-            unjournaledSettings = configured
             logger.notice(
-                "engine settings changed since the last run; they apply from the first input taken",
+                "engine settings changed since the last run; they apply before the input of this run",
                 metadata: ["changed": "\(EngineSettingsDiff.names(from: engine.configuration, to: configured).joined(separator: ", "))"])
+            let (taken, unjournaled) = ingest.take(configuration: configured) { _ in false }
+            unjournaledSettings = unjournaled
+            batch.start(taken.inputs, configuration: taken.configuration, tick: taken.tick)
         }
     }
 

@@ -39,6 +39,8 @@ struct SparkplugConfigTests {
             ("sparkplug-topic-filter: \"spBv1.0/+/NDATA/#\"", "sparkplug-topic-filter", "every message type"),
             ("sparkplug-topic-filter: spBv1.0/Plant1", "sparkplug-topic-filter", "every message type"),
             ("sparkplug-topic-filter: \"spBv1.0/STATE/#\"", "sparkplug-topic-filter", "not edge nodes"),
+            ("sparkplug-topic-filter: \"spBv1.0/G G/#\"", "sparkplug-topic-filter", "must be ids"),
+            ("sparkplug-topic-filter: \"spBv1.0//#\"", "sparkplug-topic-filter", "must be ids"),
             ("sparkplug-topic-filter: \"spBv1.0/+/+/+/+\"", "sparkplug-topic-filter", "every message type"),
             ("sparkplug-topic-filter: \"spBv1.0/+/+/+\"", "sparkplug-topic-filter", "every message type"),
             ("sparkplug-topic-filter: \"spBv1.0/G/+/N1\"", "sparkplug-topic-filter", "every message type"),

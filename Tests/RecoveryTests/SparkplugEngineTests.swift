@@ -220,6 +220,26 @@ struct SparkplugEngineTests {
         #expect(h.engine.counters.sparkplug.birthRepeats == 1)
     }
 
+    @Test("a message sent before a rebirth and delivered after it is too late for the new sequence: it takes no seq from the node's next messages")
+    func lateAcrossRebirth() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, temperature: 52.1, humidity: nil, at: Self.t0 + 100))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 3, temperature: 52.3, humidity: nil, at: Self.t0 + 300))
+        h.rawBytes(Self.nbirth, Self.nodeBirth(at: Self.t0 + 400))  // a rebirth: same bdSeq
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 1, temperature: 52.5, humidity: nil, at: Self.t0 + 500))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 2, temperature: 54.2, humidity: nil, at: Self.t0 + 200))  // the old seq 2, late
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 2, temperature: 52.6, humidity: nil, at: Self.t0 + 600))
+        h.rawBytes(Self.ndata, Self.nodeData(seq: 3, temperature: 52.7, humidity: nil, at: Self.t0 + 700))
+        h.advance(5000)
+        h.advance(5000)
+        let temps = h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }
+        #expect(temps.map(\.temperature).suffix(3) == [52.5, 52.6, 52.7], "the node's own messages after the rebirth, every one")
+        #expect(!temps.contains { $0.temperature == 54.2 })
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["too_late"], "the late one kept as a dead letter")
+        #expect(h.engine.counters.duplicates == 0)
+    }
+
     @Test("held data no birth comes for is dead-lettered after holdMs with its payload; not asked for when rebirths are off")
     func heldDataExpires() throws {
         var quiet = Self.harness(rebirth: false)

@@ -27,6 +27,12 @@ extension Setting {
                     "must take every message type of its groups or nodes (births and deaths with the data, nodes' and devices'): spBv1.0/#, spBv1.0/<group>/# or spBv1.0/<group>/+/<edge node>/#"
                 )
             }
+            // Its group and node levels are ids the gateway can read or wildcards: a filter of
+            // names no stream can have would only take what becomes dead letters.
+            let named = [levels[1]] + (levels.count == 5 ? [levels[3]] : [])
+            guard named.allSatisfy({ $0 == "+" || $0 == "#" || SparkplugEdgeNodeID.isValidID(String($0)) }) else {
+                throw Problem("its group and edge node levels must be ids (no blank, control character or empty level) or + / #")
+            }
             guard levels[1] != "STATE" else {
                 throw Problem("spBv1.0/STATE/ holds host applications' STATE messages, not edge nodes: spBv1.0/# or spBv1.0/<group>/#")
             }

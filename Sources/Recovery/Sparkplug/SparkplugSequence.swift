@@ -20,6 +20,10 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     /// which says whether a message is late enough to follow a long loss (nil in older
     /// snapshots, and for a node without timestamps).
     private(set) var birthTimestamp: UInt64?
+    /// The payload timestamp of a rebirth within the session (nil for a session's first birth):
+    /// a data message stamped before it was sent before it, under the sequence it restarted,
+    /// and has no place in this one.
+    private(set) var rebirthTimestamp: UInt64?
 
     init(birthSeq: UInt64, timestamp: UInt64? = nil) {
         birth = Int64(birthSeq & 0xFF)
@@ -39,6 +43,7 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
         highest = birth
         highestTimestamp = timestamp
         birthTimestamp = timestamp
+        rebirthTimestamp = timestamp
         seen = [0, 0, 0, 0]
         mark(birth)
     }
@@ -65,6 +70,9 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     /// 255 ahead. The opposite is not inferred: an edge node's clock stepping back would make
     /// every later message look late.
     func place(_ seq: UInt64, timestamp: UInt64? = nil) -> Placement {
+        // Sent before a rebirth, delivered after it: its seq belongs to the sequence the rebirth
+        // restarted, and read in this one it would take the place of a message still to come.
+        if let timestamp, let reborn = rebirthTimestamp, timestamp < reborn { return .tooOld }
         let d = (Int64(seq & 0xFF) - highest) & 0xFF
         if let timestamp, let latest = highestTimestamp, d > 128 || d == 0, timestamp > latest {
             let ahead = d == 0 ? 256 : d

@@ -312,8 +312,15 @@ public struct RecoveryEngine: Codable, Sendable {
         let earliest = deadlines.earliest { [sensors] in
             sensors[$0].nextDeadline(sensors[$0].measurement.flatMap { byMeasurement[$0] } ?? configuration)
         }
-        let due = [earliest, nextExpirySweep, sparkplug.held.deadline].compactMap { $0 }
-        return due.min()
+        // Asked every turn of the loop: the earliest of three without building a collection.
+        return Self.earlier(Self.earlier(earliest, nextExpirySweep), sparkplug.held.deadline)
+    }
+
+    /// The earlier of two deadlines, either absent.
+    private static func earlier(_ a: Int64?, _ b: Int64?) -> Int64? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return Swift.min(a, b)
     }
 
     // MARK: - Expiry

@@ -18,10 +18,9 @@ struct DestroyedPublicationTests {
     static func publicationRecords(_ directory: String, sensor: String) throws -> [UInt64: UInt64] {
         var out: [UInt64: UInt64] = [:]
         try JournalReader(directory: directory).read(fromSeq: 1) { record in
-            if record.type == RecordType.publication.rawValue, let p = JournalRecords.decodePublication(record.payload), p.kind == .cleaned,
-                let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.sensorID == sensor
-            {
-                out[m.seq] = record.seq
+            guard record.type == RecordType.publication.rawValue, let ps = JournalRecords.decodePublications(record.payload) else { return true }
+            for p in ps where p.kind == .cleaned {
+                if let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.sensorID == sensor { out[m.seq] = record.seq }
             }
             return true
         }
@@ -61,11 +60,13 @@ struct DestroyedPublicationTests {
         let first = try await Subscriber.connect(broker, id: "first-watcher", filters: ["cleaned/#"])
         let gateway = try await InProcessGateway.start(broker, in: dir, id: "rot")
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        // One reading at a time, each cleaned before the next is sent: each is journaled in a
+        // turn, so a record of its own, of its own (a turn's publications share one record).
         for seq in UInt64(0)..<30 {
             try fleet.measure("rot", seq: seq, ts: Self.start + Int64(seq) * 1000, temperature: 52 + Double(seq) / 100)
-        }
-        try await first.recorder.wait(for: "30 readings cleaned", timeout: .seconds(60)) {
-            $0.messages.compactMap(CleanedReading.init).count >= 30
+            try await first.recorder.wait(for: "reading \(seq) cleaned", timeout: .seconds(60)) {
+                $0.messages.compactMap(CleanedReading.init).count > seq
+            }
         }
         // The stop writes a snapshot of the final state: it covers every publication.
         try await gateway.stop()
@@ -78,6 +79,7 @@ struct DestroyedPublicationTests {
         let journal = gateway.configuration.journalDirectory
         let records = try Self.publicationRecords(journal, sensor: "rot")
         let acknowledged = try #require(records[15]), destroyed = try #require(records[20])
+        #expect(Set(records.values).count == 30, "each reading's publications in a record of their own")
         let layout = try JournalLayout(directory: journal, maxBytes: gateway.configuration.journalMaxBytes)
         try CheckpointStore(path: layout.checkpointPath, fileSystem: POSIXFileSystem()).store(acknowledged)
         #expect(try Self.rot(journal, seq: destroyed))

@@ -61,6 +61,32 @@ struct ExportQueryTests {
         return String(decoding: out, as: UTF8.self)
     }
 
+    @Test(
+        "written as the gateway journals a turn, in one record with a dead letter among them, the export is the same: a restatement in the record of the estimate it replaces still replaces it"
+    )
+    func oneBatchRecord() throws {
+        let single = try TemporaryDirectory()
+        defer { single.remove() }
+        let batched = try TemporaryDirectory()
+        defer { batched.remove() }
+        let layout = try JournalLayout(directory: batched.file("journal"), maxBytes: 1 << 20, segmentCount: 16)
+        let journal = try Journal(layout: layout, fsync: .never)
+        var ps = Self.messages.map { Publication(kind: .cleaned, topic: $0.0, payload: Array($0.1.utf8)) }
+        ps.insert(Publication(kind: .deadLetter, topic: "dlq/a/temperature", payload: Array("{}".utf8)), at: 3)
+        var record: [UInt8] = []
+        let batch = JournalRecords.appendPublicationBatch(ps[...], maxBytes: 1 << 16, to: &record)
+        #expect(batch.taken == ps.count)
+        _ = try journal.append(type: RecordType.publication.rawValue, flags: batch.flags, time: 10, payload: record)
+        try journal.commit(now: 0)
+        try journal.sync()
+        let singleJournal = try Self.journal(single)
+        for format in [ExportFormat.jsonl, .csv] {
+            let expected = try Self.export(singleJournal, format: format)
+            #expect(try Self.export(layout.directory, format: format) == expected)
+            #expect(expected.contains("restated") && !expected.contains("52.5"))
+        }
+    }
+
     @Test("JSON lines: each message once with its last value, in publication order, the measurement added; estimates a restatement replaced left out")
     func jsonLines() throws {
         let dir = try TemporaryDirectory()

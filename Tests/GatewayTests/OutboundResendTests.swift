@@ -103,4 +103,24 @@ struct OutboundResendTests {
         }
         #expect(sent == [2, 3])
     }
+
+    @Test(
+        "a journal record's publications are queued whole: past capacity the rest of a record begun in memory joins it, and the next record waits in the journal"
+    )
+    func recordsQueuedWhole() {
+        func p(_ n: UInt8) -> Publication { Publication(kind: .cleaned, topic: "cleaned/s/temperature", payload: [n]) }
+        var queue = OutboundQueue(capacity: 3)
+        queue.enqueue(seq: 1, [p(1), p(2)][...])
+        queue.enqueue(seq: 2, [p(3), p(4), p(5)][...])  // starts under capacity: taken whole
+        queue.enqueue(seq: 3, [p(6)][...])  // spilled: read back from the journal later
+        #expect(queue.waitingCount == 5)
+        #expect(queue.spilledFrom == 3)
+        let sent = queue.takeSendable(durableThrough: 3, maxInFlight: 100)
+        #expect(sent.map(\.publication.payload) == [[1], [2], [3], [4], [5]])
+        for (i, entry) in sent.enumerated() { queue.sent(entry, messageID: MessageID(Int32(i + 1))) }
+        #expect(queue.acknowledgedThrough(journalWritten: 3) == 0)
+        for id in 1...4 { queue.acknowledged(messageID: MessageID(Int32(id))) }
+        // Record 2 is acknowledged in part: its seq stays unacknowledged, so a restart sends it whole.
+        #expect(queue.acknowledgedThrough(journalWritten: 3) == 1)
+    }
 }

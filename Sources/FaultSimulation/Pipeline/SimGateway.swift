@@ -267,18 +267,19 @@ final class SimGateway {
     private func journalPending(wall: Int64, monotonic: Int64) throws {
         let time = timeline.now(wall: wall, monotonic: monotonic)
         var n = 0
-        for p in pendingPublications {
+        while n < pendingPublications.count {
             recordBuffer.removeAll(keepingCapacity: true)
-            JournalRecords.appendPublication(p, to: &recordBuffer)
+            let batch = JournalRecords.appendPublicationBatch(
+                pendingPublications[n...], maxBytes: min(JournalRecords.publicationBatchBytes, journal.maxRecordPayload), to: &recordBuffer)
             let seq: UInt64
             do {
-                seq = try journal.append(type: RecordType.publication.rawValue, flags: UInt16(p.kind.rawValue), time: time, payload: recordBuffer)
+                seq = try journal.append(type: RecordType.publication.rawValue, flags: batch.flags, time: time, payload: recordBuffer)
             } catch JournalError.full {
                 break
             }
-            outbound.enqueue(seq: seq, p)
+            for p in pendingPublications[n..<(n + batch.taken)] { outbound.enqueue(seq: seq, p) }
             publicationsThrough = seq
-            n += 1
+            n += batch.taken
         }
         pendingPublications.removeFirst(n)
         try journal.commit(now: monotonic)

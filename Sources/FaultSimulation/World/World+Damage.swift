@@ -77,13 +77,16 @@ extension World {
         return out
     }
 
-    /// The readings a cleaned publication record covers.
+    /// The readings the cleaned publications of a publication record cover.
     private func published(in bytes: [UInt8], _ r: RecordSpan) -> [SimReading]? {
         let payload = Array(bytes[(r.offset + 32)..<(r.offset + r.length)])
-        guard let p = JournalRecords.decodePublication(payload), p.kind == .cleaned,
-            let m = OutputMessages.cleaned(p.payload, stream: Self.stream(ofTopic: p.topic))
-        else { return nil }
-        return m.coveredSeqs.prefix(10_000).map { SimReading(sensorID: m.sensorID, boot: m.boot, seq: $0, ts: 0, value: 0, traceable: true) }
+        guard let ps = JournalRecords.decodePublications(payload) else { return nil }
+        let readings = ps.filter { $0.kind == .cleaned }.flatMap { p in
+            OutputMessages.cleaned(p.payload, stream: Self.stream(ofTopic: p.topic)).map { m in
+                m.coveredSeqs.prefix(10_000).map { SimReading(sensorID: m.sensorID, boot: m.boot, seq: $0, ts: 0, value: 0, traceable: true) }
+            } ?? []
+        }
+        return readings.isEmpty ? nil : readings
     }
 
     /// The reading a message record carries.

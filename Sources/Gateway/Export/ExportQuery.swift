@@ -57,7 +57,7 @@ public struct ExportQuery: Sendable {
                 let row = ExportRow(topic: entry.publication.topic, payload: entry.publication.payload, ts: entry.ts),
                 row.quality == "restated"
             {
-                try index.note(row, at: entry.journalSeq)
+                try index.note(row, at: entry.position)
             }
             progress(Progress(phase: .indexing, read: total, total: nil, written: 0))
             return true
@@ -68,7 +68,7 @@ public struct ExportQuery: Sendable {
             read += 1
             if entry.ts >= from && entry.ts < to,
                 let row = ExportRow(topic: entry.publication.topic, payload: entry.publication.payload, ts: entry.ts),
-                !index.isSuperseded(row, at: entry.journalSeq)
+                !index.isSuperseded(row, at: entry.position)
             {
                 written += 1
                 try emit(row)

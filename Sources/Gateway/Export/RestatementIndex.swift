@@ -1,7 +1,7 @@
 /// The seqs a journal restates, found in a first pass so that the export can drop the estimates
 /// they replace in a second one without holding the window in memory.
 ///
-/// Memory: one entry per restated seq in the range read (about 50 bytes; restatements are at most
+/// Memory: one entry per restated seq in the range read (about 60 bytes; restatements are at most
 /// one per filled or corrected seq, within the late horizon), plus one per stream. At most
 /// `limit` entries: past that the export stops with an error rather than grow without bound.
 struct RestatementIndex {
@@ -22,15 +22,15 @@ struct RestatementIndex {
 
     /// A stream is (sensor, measurement, boot); the topic names the first two.
     private var streams: [String: Int32] = [:]
-    /// Each restated key's latest restatement, by journal seq.
-    private var latest: [Key: UInt64] = [:]
+    /// Each restated key's latest restatement, by its place in the journal.
+    private var latest: [Key: CleanedPublicationScan.JournalPosition] = [:]
 
     var count: Int { latest.count }
 
     private static func streamName(_ row: ExportRow) -> String { "\(row.sensorID)/\(row.measurement)/\(row.boot ?? "-")" }
 
-    /// Records that `row`, a `restated` message, was journaled at `journalSeq`.
-    mutating func note(_ row: ExportRow, at journalSeq: UInt64) throws {
+    /// Records that `row`, a `restated` message, was journaled at `position`.
+    mutating func note(_ row: ExportRow, at position: CleanedPublicationScan.JournalPosition) throws {
         let name = Self.streamName(row)
         let stream: Int32
         if let known = streams[name] {
@@ -41,16 +41,16 @@ struct RestatementIndex {
         }
         let key = Key(stream: stream, seq: row.seq)
         if latest[key] == nil && latest.count >= Self.limit { throw TooMany() }
-        latest[key] = max(latest[key] ?? 0, journalSeq)
+        latest[key] = max(latest[key] ?? position, position)
     }
 
-    /// Whether `row`, journaled at `journalSeq`, is replaced by a restatement journaled after it.
+    /// Whether `row`, journaled at `position`, is replaced by a restatement journaled after it.
     /// (A sensor without `boot` that restarts repeats its seqs: a restatement then also replaces
     /// an unrestated estimate of the same seq from the earlier epoch. Sensors that send `boot`
     /// keep their epochs apart.)
-    func isSuperseded(_ row: ExportRow, at journalSeq: UInt64) -> Bool {
+    func isSuperseded(_ row: ExportRow, at position: CleanedPublicationScan.JournalPosition) -> Bool {
         guard row.isRestatable, let stream = streams[Self.streamName(row)], let restated = latest[Key(stream: stream, seq: row.seq)]
         else { return false }
-        return restated > journalSeq
+        return restated > position
     }
 }

@@ -15,9 +15,22 @@ public struct CleanedPublicationScan: Sendable {
     public struct Entry: Sendable {
         /// The record's position in the journal (+1 per record, never reused).
         public var journalSeq: UInt64
+        /// Its place among the publications of its record (`PublicationBatch`), from 0.
+        public var indexInRecord: Int
         public var publication: Publication
         /// The message's `ts` (event time, epoch ms).
         public var ts: Int64
+
+        /// Where it was journaled, in journal order (records hold several publications).
+        public var position: JournalPosition { JournalPosition(seq: journalSeq, index: indexInRecord) }
+    }
+
+    /// A publication's place in the journal: its record's seq, then its place in the record.
+    public struct JournalPosition: Comparable, Hashable, Sendable {
+        public var seq: UInt64
+        public var index: Int
+
+        public static func < (a: Self, b: Self) -> Bool { (a.seq, a.index) < (b.seq, b.index) }
     }
 
     /// The start of the window: where reading begins and what truncation is judged against.
@@ -44,13 +57,17 @@ public struct CleanedPublicationScan: Sendable {
             receivedFrom: from.subtractingReportingOverflow(receivedBeforeFromMs).overflow ? .min : from - receivedBeforeFromMs)
         let outcome = try reader.read(fromSeq: startSeq) { record in
             if let through, record.seq > through { return false }
-            guard record.type == RecordType.publication.rawValue, record.flags == UInt16(Publication.Kind.cleaned.rawValue),
-                let p = JournalRecords.decodePublication(record.payload), let ts = CleanedMessage.eventTime(p.payload)
+            guard record.type == RecordType.publication.rawValue, JournalRecords.publicationRecord(flags: record.flags, mayHold: .cleaned),
+                let ps = JournalRecords.decodePublications(record.payload)
             else { return true }
-            oldestOverall = min(oldestOverall ?? ts, ts)
-            guard matches(p) else { return true }
-            oldest = min(oldest ?? ts, ts)
-            return try visit(Entry(journalSeq: record.seq, publication: p, ts: ts))
+            for (index, p) in ps.enumerated() where p.kind == .cleaned {
+                guard let ts = CleanedMessage.eventTime(p.payload) else { continue }
+                oldestOverall = min(oldestOverall ?? ts, ts)
+                guard matches(p) else { continue }
+                oldest = min(oldest ?? ts, ts)
+                guard try visit(Entry(journalSeq: record.seq, indexInRecord: index, publication: p, ts: ts)) else { return false }
+            }
+            return true
         }
         // Truncated only when the ring has overwritten data (the journal no longer starts at
         // seq 1) and what is left of the requested sensor(s) begins after `from` (or is gone).

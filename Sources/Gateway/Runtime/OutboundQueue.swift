@@ -31,13 +31,21 @@ struct OutboundQueue {
     var waitingCount: Int { waiting.count - head }
     var inFlightCount: Int { inFlight.count }
 
+    /// Queues a publication of journal record `seq`. Past `capacity` the journal keeps the rest,
+    /// to be read back later, a record at a time: so the rest of a record begun in memory joins
+    /// it there, and the queue never holds part of a record it will also read back.
     mutating func enqueue(seq: UInt64, _ p: Publication) {
         if spilledFrom != nil { return }
-        if waitingCount >= capacity {
+        if waitingCount >= capacity && waiting.last?.seq != seq {
             spilledFrom = seq
             return
         }
         waiting.append(Entry(seq: seq, publication: p))
+    }
+
+    /// Queues the publications journal record `seq` holds (`enqueue(seq:_:)`, each).
+    mutating func enqueue(seq: UInt64, _ ps: ArraySlice<Publication>) {
+        for p in ps { enqueue(seq: seq, p) }
     }
 
     /// Takes entries that may be sent now: durable, and within the in-flight limit.

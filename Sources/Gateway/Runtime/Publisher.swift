@@ -31,7 +31,7 @@ final class Publisher {
     /// Gaps standing in for publications the journal destroyed before the broker acknowledged
     /// them (`ResendHoles`), by the journal seq of the publication each is sent before; not
     /// journaled themselves, so a read-back from the journal adds them.
-    private let standIns: [UInt64: Publication]
+    private let standIns: [UInt64: [Publication]]
     /// The last journal seq of a publication journaled.
     private(set) var publicationsThrough: UInt64
     /// Publications sent since start, by kind.
@@ -42,7 +42,7 @@ final class Publisher {
     private(set) var sparkplug: SparkplugEdgeNodeOutput?
 
     init(
-        outbound: OutboundQueue, pending: [Publication], standIns: [UInt64: Publication], publicationsThrough: UInt64,
+        outbound: OutboundQueue, pending: [Publication], standIns: [UInt64: [Publication]], publicationsThrough: UInt64,
         ingest: IngestJournal, broker: BrokerSession, configuration: GatewayConfiguration, logger: Logger
     ) {
         self.outbound = outbound
@@ -99,20 +99,21 @@ final class Publisher {
         let time = ingest.clock.now()
         let written: Int = try ingest.withJournal { j in
             var n = 0
-            for p in pending {
-                let seq: UInt64
+            while n < pending.count {
                 recordBuffer.removeAll(keepingCapacity: true)
-                JournalRecords.appendPublication(p, to: &recordBuffer)
+                let batch = JournalRecords.appendPublicationBatch(
+                    pending[n...], maxBytes: min(JournalRecords.publicationBatchBytes, j.maxRecordPayload), to: &recordBuffer)
+                let seq: UInt64
                 do {
                     seq = try recordBuffer.withUnsafeBytes { bytes in
-                        try j.append(type: RecordType.publication.rawValue, flags: UInt16(p.kind.rawValue), time: time, payload: bytes)
+                        try j.append(type: RecordType.publication.rawValue, flags: batch.flags, time: time, payload: bytes)
                     }
                 } catch JournalError.full {
                     break
                 }
-                outbound.enqueue(seq: seq, p)
+                outbound.enqueue(seq: seq, pending[n..<(n + batch.taken)])
                 publicationsThrough = seq
-                n += 1
+                n += batch.taken
             }
             try j.write()
             return n
@@ -133,13 +134,15 @@ final class Publisher {
         let reader = try JournalReader(directory: journalDirectory)
         try reader.read(fromSeq: from) { record in
             if record.seq > written { return false }
-            guard record.type == RecordType.publication.rawValue, let p = JournalRecords.decodePublication(record.payload) else { return true }
+            guard record.type == RecordType.publication.rawValue, let ps = JournalRecords.decodePublications(record.payload) else { return true }
             if entries.count >= limit {
                 complete = false
                 return false
             }
-            if let gap = standIns[record.seq] { entries.append(.init(seq: record.seq, publication: gap)) }
-            entries.append(.init(seq: record.seq, publication: p))
+            // A record's publications are read back together: they share its seq, the
+            // position the queue resumes from.
+            for gap in standIns[record.seq] ?? [] { entries.append(.init(seq: record.seq, publication: gap)) }
+            for p in ps { entries.append(.init(seq: record.seq, publication: p)) }
             return true
         }
         outbound.refill(entries, complete: complete)

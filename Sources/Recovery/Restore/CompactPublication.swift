@@ -91,7 +91,8 @@ enum CompactPublication {
         return expected == p.topic
     }
 
-    private static func varint(_ v: UInt64, _ out: inout [UInt8]) {
+    /// Appends `v` as a base-128 varint (also for `PublicationBatch`).
+    static func varint(_ v: UInt64, _ out: inout [UInt8]) {
         var v = v
         while v >= 0x80 {
             out.append(UInt8(v & 0x7F) | 0x80)
@@ -107,8 +108,9 @@ enum CompactPublication {
     private static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
     private static func unzigzag(_ v: UInt64) -> Int64 { Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1) }
 
-    /// Reads a compact record front to back; every read is bounds-checked and gives nil past the end.
-    private struct Cursor {
+    /// Reads a compact record (or a `PublicationBatch`) front to back; every read is bounds-checked
+    /// and gives nil past the end.
+    struct Cursor {
         let bytes: [UInt8]
         var at = 0
 
@@ -136,6 +138,14 @@ enum CompactPublication {
             for i in 0..<8 { v |= UInt64(bytes[at + i]) << UInt64(8 * i) }
             at += 8
             return v
+        }
+
+        /// The next `length` bytes.
+        mutating func take(_ length: UInt64) -> [UInt8]? {
+            guard length <= UInt64(bytes.count - at) else { return nil }
+            let end = at + Int(length)
+            defer { at = end }
+            return Array(bytes[at..<end])
         }
 
         mutating func text(_ length: UInt64) -> String? {

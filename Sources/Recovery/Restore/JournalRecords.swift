@@ -1,8 +1,10 @@
 import Wire
 
 /// The journal payloads of the gateway's records: a message taken from the broker
-/// (`topic length u16 LE | topic | payload`) and a publication (`kind u8 | retain u8 | message`,
-/// or for a released reading `kind | 0x80`, `retain` and the reading: `CompactPublication`).
+/// (`topic length u16 LE | topic | payload`) and publications: a turn's in one record
+/// (`PublicationBatch`), each there as `kind u8 | retain u8 | message`, or for a released reading
+/// `kind | 0x80`, `retain` and the reading (`CompactPublication`). Journals written before batches
+/// hold one publication a record, in that single form; both are read.
 /// Here, beside the restore, so the gateway and the fault simulator write and read one format.
 ///
 /// The `append` forms add to a buffer the caller reuses, so journaling a reading and its
@@ -46,6 +48,30 @@ public enum JournalRecords {
         appendMessage(topic: p.topic, payload: p.payload, to: &out)
     }
 
+    /// The most bytes of publications one record holds (a single larger one takes a record of its
+    /// own): a turn's output at 1,000 readings a second, small next to a journal segment.
+    public static let publicationBatchBytes = 16 * 1024
+
+    /// Appends a publication record's payload for the first of `ps` (at least one, as many as
+    /// keep it within `maxBytes`) to `out`: returns how many it holds and the record's flags.
+    public static func appendPublicationBatch(_ ps: ArraySlice<Publication>, maxBytes: Int, to out: inout [UInt8]) -> (taken: Int, flags: UInt16) {
+        PublicationBatch.append(ps, maxBytes: maxBytes, to: &out)
+    }
+
+    /// The publications a publication record holds, in order (one for a record written before
+    /// batches), or nil when its bytes are not a whole record of either form.
+    public static func decodePublications(_ bytes: [UInt8]) -> [Publication]? {
+        if bytes.first == PublicationBatch.marker { return PublicationBatch.decode(bytes) }
+        return decodePublication(bytes).map { [$0] }
+    }
+
+    /// Whether a publication record with these `flags` may hold one of `kind` (so a reader after
+    /// one kind decodes no other record).
+    public static func publicationRecord(flags: UInt16, mayHold kind: Publication.Kind) -> Bool {
+        PublicationBatch.mayHold(kind, flags: flags)
+    }
+
+    /// One publication in the single form (as journaled before batches, and as each batch entry).
     public static func decodePublication(_ bytes: [UInt8]) -> Publication? {
         if let first = bytes.first, first & CompactPublication.marker != 0 { return CompactPublication.decode(bytes) }
         guard bytes.count >= 4, let kind = Publication.Kind(rawValue: bytes[0]),

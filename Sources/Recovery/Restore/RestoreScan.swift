@@ -26,7 +26,7 @@ public struct RestoreScan {
         public var diverged: Bool
         /// Gaps standing in for destroyed publications still owed, by the journal seq of the
         /// publication each goes before (the journal does not hold them: a read-back adds them).
-        public var standIns: [UInt64: Publication]
+        public var standIns: [UInt64: [Publication]]
         /// Gaps made for regenerated publications (journaled with them) and stand-ins together.
         public var holesGapped: Int
     }
@@ -40,7 +40,7 @@ public struct RestoreScan {
     private var holes: ResendHoles
     private var lastTime: Int64
     private var replayedInputs = 0
-    private var standIns: [UInt64: Publication] = [:]
+    private var standIns: [UInt64: [Publication]] = [:]
 
     /// `engine`, `pending`, `inputFrom`, `publicationsThrough`, `time`: the snapshot's (a new
     /// engine, nothing, the journal's oldest seq, 0 and 0 without one); `acknowledged`: the
@@ -61,7 +61,7 @@ public struct RestoreScan {
 
     /// The journal record `seq` (its `time`, `type` and `payload`), in journal order from
     /// `scanFrom`; `resend` is given each publication owed to the broker, in order, with the
-    /// journal seq it is acknowledged under.
+    /// journal seq it is acknowledged under (a record's publications share it).
     public mutating func record(seq: UInt64, time: Int64, type: UInt16, payload: [UInt8], resend: (UInt64, Publication) -> Void) {
         lastTime = max(lastTime, time)
         if seq >= inputFrom { replay.advance(to: time) }
@@ -78,13 +78,17 @@ public struct RestoreScan {
         case .publication:
             // Most of a ring's publications were replayed into the snapshot and acknowledged:
             // nothing below reads them, so they are not decoded.
-            guard seq > publicationsThrough || seq > acknowledged || holes.needed, let p = JournalRecords.decodePublication(payload) else { return }
-            if seq > publicationsThrough { replay.journaled(p, at: time) }
-            if let gap = holes.next(p, at: seq) {
-                standIns[seq] = gap
-                resend(seq, gap)
+            guard seq > publicationsThrough || seq > acknowledged || holes.needed, let ps = JournalRecords.decodePublications(payload) else { return }
+            for p in ps {
+                if seq > publicationsThrough { replay.journaled(p, at: time) }
+                // A stand-in goes before its record (`Publisher.refillIfNeeded`): the publications
+                // it stands for were destroyed in records before this one.
+                if let gap = holes.next(p, at: seq) {
+                    standIns[seq, default: []].append(gap)
+                    resend(seq, gap)
+                }
             }
-            if seq > acknowledged { resend(seq, p) }
+            if seq > acknowledged { for p in ps { resend(seq, p) } }
         default:
             break
         }
@@ -95,7 +99,8 @@ public struct RestoreScan {
         // A destroyed publication the replay could regenerate (its input was still journaled)
         // already has its stand-in gap, sent in its place among the resends: the regenerated
         // copy would come after the stream's later messages, so it is withheld.
-        let stoodIn = standIns.values.compactMap { p in (try? WireJSON.decode(CleanedReading.self, from: p.payload)).map { (topic: p.topic, gap: $0) } }
+        let stoodIn = standIns.values.joined().compactMap { p in (try? WireJSON.decode(CleanedReading.self, from: p.payload)).map { (topic: p.topic, gap: $0) }
+        }
         var withheld = 0
         var toJournal: [Publication] = []
         for p in replay.finish() {

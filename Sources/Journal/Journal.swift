@@ -81,6 +81,10 @@ public final class Journal {
     public private(set) var writtenSeq: UInt64 = 0
     /// Appends up to this seq are durable by the configured fsync mode.
     public internal(set) var durableSeq: UInt64 = 0
+    /// The last record a sync made durable (with `fsync never`, where `durableSeq` moves without
+    /// one, only the explicit syncs: before a snapshot, at shutdown). What the checkpoint says was
+    /// synced (`storeCheckpoint`); from the stored checkpoint at open.
+    var syncedSeq: UInt64 = 0
     public let checkpoint: CheckpointStore
     /// Whether the checkpoint file was missing when the journal was opened (a journal holding
     /// records then reports it: its output will be republished).
@@ -236,7 +240,8 @@ public final class Journal {
     }
 
     private func recover() throws {
-        let cp = (value: checkpoint.value, unreadable: checkpoint.unreadable, missing: checkpointMissing)
+        let cp = CheckpointStore.Reading(
+            value: checkpoint.value, durable: checkpoint.durable, unreadable: checkpoint.unreadable, missing: checkpointMissing)
         let scan = try RecoveryScan(segments: segments, checkpoint: cp) { record in noteTime(record.time, seq: record.seq) }
         report.records = scan.records
         report.corruption += scan.corruption
@@ -269,6 +274,7 @@ public final class Journal {
         }
         writtenSeq = nextSeq - 1
         durableSeq = writtenSeq
+        syncedSeq = min(checkpoint.durable ?? 0, writtenSeq)
     }
 
     private func clear(_ index: Int, from: Int, to: Int) throws {

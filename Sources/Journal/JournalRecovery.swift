@@ -6,7 +6,8 @@
 /// a crash can tear only a write that was not yet synced, which is at most the records of one
 /// write, and never anything the broker acknowledged. So it is an interrupted write (cleared
 /// quietly, `tornTail`) only when it is at most `tornTailLimit` bytes long and the checkpoint
-/// does not say output beyond the last record found was acknowledged. Anything else is damage:
+/// says neither that output beyond the last record found was acknowledged nor that records
+/// beyond it were synced (bit rot in the newest records, synced long ago, is damage). Anything else is damage:
 /// reported with the seqs it can have taken, a copy of the segment kept aside, the bytes cleared,
 /// and the next seq moved past every seq the damaged bytes could have held (a seq is never
 /// reused).
@@ -41,7 +42,7 @@ struct RecoveryScan {
     var tailLast: UInt64 = 0
 
     init(
-        segments: SegmentSet, checkpoint: (value: UInt64?, unreadable: Bool, missing: Bool),
+        segments: SegmentSet, checkpoint: CheckpointStore.Reading,
         visit: (JournalRecord) -> Void
     ) throws {
         counts = Array(repeating: 0, count: segments.layout.segmentCount)
@@ -75,18 +76,21 @@ struct RecoveryScan {
             guard result.dirtyTail else { continue }
             let length = result.dirtyEnd - result.end
             let acked = checkpoint.value ?? 0
-            if length <= RecoveryScan.tornTailLimit && acked <= last {
+            let synced = checkpoint.durable ?? 0
+            if length <= RecoveryScan.tornTailLimit && max(acked, synced) <= last {
                 tail = .torn(segment: entry.index, from: result.end, to: result.dirtyEnd)
             } else {
                 tail = .damaged(segment: entry.index, from: result.end, to: result.dirtyEnd)
                 tailLast = last
                 // Every record takes at least a header's worth of bytes.
                 let fit = last &+ UInt64(length / RecordFormat.headerSize)
-                let upper = max(fit, acked, last &+ 1)
+                let upper = max(fit, acked, synced, last &+ 1)
                 let why =
                     acked > last
                     ? "the checkpoint says output up to seq \(acked) was acknowledged"
-                    : "\(length) bytes, longer than an interrupted write can leave"
+                    : synced > last
+                        ? "the checkpoint says records up to seq \(synced) were synced"
+                        : "\(length) bytes, longer than an interrupted write can leave"
                 corruption.append(
                     "segment \(entry.index) bytes \(result.end)..<\(result.dirtyEnd) damaged after seq \(last) (not an interrupted write: \(why)), "
                         + "records \(last &+ 1)...\(upper) at most lost; opening keeps a copy of the segment aside, clears the damaged bytes and continues at seq \(upper &+ 1)"
@@ -100,8 +104,15 @@ struct RecoveryScan {
                 "the checkpoint says output up to seq \(acked) was acknowledged, but the journal ends before seq \(nextSeq): records \(nextSeq)...\(acked) lost"
             )
             lostSeqs.append(nextSeq...acked)
+        } else if let synced = checkpoint.durable, synced >= nextSeq, tail == .clean {
+            corruption.append(
+                "the checkpoint says records up to seq \(synced) were synced, but the journal ends before seq \(nextSeq): records \(nextSeq)...\(synced) lost"
+            )
+            lostSeqs.append(nextSeq...synced)
         }
+        // A seq is never reused: the records the checkpoint knows of keep theirs, even when lost.
         if let acked = checkpoint.value { nextSeq = max(nextSeq, acked &+ 1) }
+        if let synced = checkpoint.durable { nextSeq = max(nextSeq, synced &+ 1) }
         if checkpoint.missing, let firstSeq {
             // The file is created with the journal's first segment, so a journal with records
             // and no checkpoint file had it deleted (or restored from a backup without it).

@@ -43,19 +43,31 @@ extension Journal {
             pending.throughSeq <= writtenSeq, "a sync covered seq \(pending.throughSeq), past the last written \(writtenSeq)")
         statistics.syncs += 1
         durableSeq = max(durableSeq, pending.throughSeq)
+        syncedSeq = max(syncedSeq, pending.throughSeq)
         try JournalInvariant.require(durableSeq <= writtenSeq && writtenSeq < nextSeq, "positions out of order: \(positions)")
     }
 
     /// Durably records `seq` as the checkpoint (the last record whose output the broker
-    /// acknowledged). It only moves forward, and never past a record written: anything else is
-    /// a bug in the caller's bookkeeping, refused with `JournalError.invariantViolated` (the
-    /// stored checkpoint is left as it was).
+    /// acknowledged), with the last record synced (none with `fsync never`), so that damage to
+    /// records synced long ago is never taken for a torn write at the next open. It only moves
+    /// forward, and never past a record written: anything else is a bug in the caller's
+    /// bookkeeping, refused with `JournalError.invariantViolated` (the stored checkpoint is left
+    /// as it was).
     public func storeCheckpoint(_ seq: UInt64) throws {
         try JournalInvariant.require(seq <= writtenSeq, "a checkpoint at seq \(seq) is ahead of the last written \(writtenSeq)")
         let stored = checkpoint.value ?? 0
         try JournalInvariant.require(seq >= stored, "a checkpoint at seq \(seq) would move back from \(stored)")
-        try checkpoint.store(seq)
+        try checkpoint.store(seq, durableThrough: syncedThrough)
     }
+
+    /// Whether a checkpoint of `acknowledged` would say more than the stored one: output
+    /// acknowledged, or records synced, since.
+    public func checkpointIsBehind(acknowledged: UInt64) -> Bool {
+        acknowledged > (checkpoint.value ?? 0) || syncedThrough > (checkpoint.durable ?? 0)
+    }
+
+    /// The last record a sync made durable.
+    private var syncedThrough: UInt64 { syncedSeq }
 
     /// A record is never reclaimed at or after its retention point: `rotate` checks the segment
     /// it is about to reuse (the append that led there has checked it already; this is the

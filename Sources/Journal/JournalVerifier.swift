@@ -29,11 +29,11 @@ public struct JournalVerification: Sendable, Equatable {
         if let metaProblem { v.problems.append(metaProblem) }
         let segments = try SegmentSet(layout: layout, fileSystem: fileSystem, repair: false)
         defer { segments.closeAll() }
-        var checkpoint: (value: UInt64?, unreadable: Bool, missing: Bool)
+        var checkpoint: CheckpointStore.Reading
         do {
             checkpoint = try CheckpointStore.peek(path: layout.checkpointPath, fileSystem: fileSystem)
         } catch {
-            checkpoint = (nil, false, false)
+            checkpoint = CheckpointStore.Reading(value: nil, durable: nil, unreadable: false, missing: false)
             v.problems.append("checkpoint cannot be read (\(error)); opening fails until it is moved aside")
         }
         let scan = try RecoveryScan(segments: segments, checkpoint: checkpoint) { record in

@@ -51,6 +51,13 @@ struct FindingRegressionTests {
         Self.holds(seed, .drawn(seed: seed))
     }
 
+    @Test(
+        "a turn's publications in one journal record: a bit flip destroyed a sensor's two latest/ values at once, the restart regenerated both, and sent the older after the newer the broker already held (drawn seed 273, avoiding world)"
+    )
+    func regeneratedLatestNeverGoesBack() {
+        Self.holds(273, .drawn(seed: 273).avoidingOpenFindings())
+    }
+
     @Test("finding 4: a fill bigger than the journal ring wedges the gateway for good (aimed seed 3)")
     func fillBiggerThanRingWedges() {
         Self.holds(3, .aimed(at: .fillBiggerThanRing, seed: 3))

@@ -50,9 +50,9 @@ struct DestroyedPublicationTests {
     }
 
     @Test(
-        "a bit flip in an unacknowledged publication record the snapshot covers: the restart resends the others in order with a gap flagged journal_damaged for its seq (outbound queue of 8,192, and of 4, where the rest is read back from the journal; and without the snapshot, where the replay regenerates the destroyed message, which must not come out again after the stream's later ones)",
-        arguments: [(8192, true), (4, true), (8192, false)])
-    func destroyedPublicationBecomesAGap(outboundCapacity: Int, keepSnapshot: Bool) async throws {
+        "a bit flip in an unacknowledged publication record the snapshot covers: the restart resends the others in order with a gap flagged journal_damaged for its seq (outbound queue of 8,192, and of 4, where the rest is read back from the journal; without the snapshot, where the replay regenerates the destroyed message, which must not come out again after the stream's later ones; and the stream's last, which only the restored engine shows)",
+        arguments: [(8192, true, 20), (4, true, 20), (8192, false, 20), (8192, true, 29), (4, true, 29)] as [(Int, Bool, UInt64)])
+    func destroyedPublicationBecomesAGap(outboundCapacity: Int, keepSnapshot: Bool, destroy: UInt64) async throws {
         let broker = try await TestBroker.start()
         defer { broker.shutdown() }
         let dir = try TemporaryDirectory()
@@ -78,10 +78,13 @@ struct DestroyedPublicationTests {
         // destroys seq 20's record.
         let journal = gateway.configuration.journalDirectory
         let records = try Self.publicationRecords(journal, sensor: "rot")
-        let acknowledged = try #require(records[15]), destroyed = try #require(records[20])
+        let acknowledged = try #require(records[15]), destroyed = try #require(records[destroy])
         #expect(Set(records.values).count == 30, "each reading's publications in a record of their own")
         let layout = try JournalLayout(directory: journal, maxBytes: gateway.configuration.journalMaxBytes)
-        try CheckpointStore(path: layout.checkpointPath, fileSystem: POSIXFileSystem()).store(acknowledged)
+        // It keeps what the stop's checkpoint said was synced (everything journaled).
+        let checkpoint = try CheckpointStore(path: layout.checkpointPath, fileSystem: POSIXFileSystem())
+        #expect((checkpoint.durable ?? 0) >= destroyed)
+        try checkpoint.store(acknowledged, durableThrough: checkpoint.durable ?? 0)
         #expect(try Self.rot(journal, seq: destroyed))
         if !keepSnapshot { try FileManager.default.removeItem(atPath: gateway.configuration.snapshotPath) }
 
@@ -92,11 +95,14 @@ struct DestroyedPublicationTests {
         }
         let resent = await second.cleaned()
         #expect(resent.map(\.seq) == Array(16...29))
-        let gap = try #require(resent.first { $0.seq == 20 })
+        let gap = try #require(resent.first { $0.seq == destroy })
         #expect(gap.quality == .gap && gap.reason == CleanedReading.journalDamaged)
-        #expect(gap.fromSeq == 20 && gap.toSeq == 20)
-        #expect(gap.fromTs == Self.start + 19_000 && gap.toTs == Self.start + 21_000)
-        #expect(resent.filter { $0.seq != 20 }.allSatisfy { $0.quality == .ok })
+        #expect(gap.fromSeq == destroy && gap.toSeq == destroy)
+        // Between the readings either side; the stream's last one has none after it in the
+        // journal, so it spans to its own time, which the restored engine knows.
+        let after = destroy == 29 ? Self.start + 29_000 : Self.start + Int64(destroy + 1) * 1000
+        #expect(gap.fromTs == Self.start + Int64(destroy - 1) * 1000 && gap.toTs == after, "\(gap)")
+        #expect(resent.filter { $0.seq != destroy }.allSatisfy { $0.quality == .ok })
         #expect(restarted.status.snapshot.journalDamage.isEmpty == false)
         try await restarted.stop()
         await second.close()

@@ -259,6 +259,67 @@ struct DamageTests {
         }
     }
 
+    @Test(
+        "garbage over records the checkpoint says were synced is damage, not a torn write, and a journal that ends before them lost them; their seqs are never reused; without the mark (an older checkpoint) it is a torn write as before"
+    )
+    func damageBehindTheSyncedMark() throws {
+        let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
+        for (mark, zeroed) in [(UInt64(100), false), (100, true), (0, false)] {
+            let fs = SimulatedFileSystem()
+            let j0 = try Journal(layout: layout, fsync: .always, fileSystem: fs)
+            for seq in UInt64(1)...100 { try j0.append(type: 1, time: Int64(seq), payload: payload(for: seq)) }
+            try j0.commit(now: 0)
+            // Acknowledged through 50 only; synced through `mark` (0: a checkpoint that does not say).
+            if mark > 0 {
+                #expect(j0.checkpointIsBehind(acknowledged: 50))
+                try j0.storeCheckpoint(50)
+                #expect(j0.checkpoint.durable == 100)
+                #expect(!j0.checkpointIsBehind(acknowledged: 50))
+            } else {
+                try j0.checkpoint.store(50)
+            }
+            var offset = SegmentHeader.size
+            for seq in UInt64(1)...97 { offset += RecordFormat.paddedSize(payload: payload(for: seq).count) }
+            var end = offset
+            for seq in UInt64(98)...100 { end += RecordFormat.paddedSize(payload: payload(for: seq).count) }
+            fs.mutate(layout.segmentPath(0)) { bytes in
+                for i in offset..<end { bytes[i] = zeroed ? 0 : 0xFF }
+            }
+            let verification = try JournalVerification.run(directory: layout.directory, fileSystem: fs)
+            let j = try Journal(layout: layout, fsync: .always, fileSystem: fs)
+            #expect(verification.problems == j.report.corruption)
+            if mark == 0 {
+                #expect(j.report.tornTail && j.report.corruption.isEmpty)
+                #expect(j.nextSeq == 98)
+            } else {
+                #expect(!j.report.tornTail)
+                #expect(j.report.corruption.count == 1 && j.report.corruption[0].contains("records up to seq 100 were synced"), "\(j.report.corruption)")
+                // At most lost: past the mark as far as the damaged bytes could have held records.
+                let lost = try #require(j.report.lostSeqs.first)
+                #expect(lost.lowerBound == 98 && lost.upperBound >= 100, "\(j.report.lostSeqs)")
+                #expect(j.nextSeq == lost.upperBound + 1)
+                if zeroed { #expect(lost == 98...100) }
+            }
+        }
+    }
+
+    @Test("with fsync never the checkpoint says synced only what an explicit sync made durable, and keeps it across an open")
+    func syncedMarkWithoutRoutineSyncs() throws {
+        let fs = SimulatedFileSystem()
+        let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
+        let j = try Journal(layout: layout, fsync: .never, fileSystem: fs)
+        for seq in UInt64(1)...10 { try j.append(type: 1, time: Int64(seq), payload: payload(for: seq)) }
+        try j.commit(now: 0)
+        try j.storeCheckpoint(5)
+        #expect(j.checkpoint.value == 5 && j.checkpoint.durable == nil)
+        try j.sync()  // as before a snapshot or at shutdown
+        #expect(j.checkpointIsBehind(acknowledged: 5))
+        try j.storeCheckpoint(5)
+        #expect(j.checkpoint.durable == 10)
+        let reopened = try Journal(layout: layout, fsync: .never, fileSystem: fs)
+        #expect(!reopened.checkpointIsBehind(acknowledged: 5))
+    }
+
     // MARK: 5. Meta values
 
     @Test("random journal.meta contents never trap: open heals it (segments agree) or refuses with a message; verify reads or refuses")

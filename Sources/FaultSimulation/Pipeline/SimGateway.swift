@@ -217,6 +217,7 @@ final class SimGateway {
                 if failure == nil { failure = "journal sync before a snapshot failed: \(error)" }
                 throw error
             }
+            storeCheckpoint()
             snapshot = SimSnapshot(
                 inputFrom: inputPosition, publicationsThrough: publicationsThrough, engine: engine, pending: pendingPublications,
                 time: timeline.now(wall: wall, monotonic: monotonic))
@@ -270,7 +271,9 @@ final class SimGateway {
         while n < pendingPublications.count {
             recordBuffer.removeAll(keepingCapacity: true)
             let batch = JournalRecords.appendPublicationBatch(
-                pendingPublications[n...], maxBytes: min(JournalRecords.publicationBatchBytes, journal.maxRecordPayload), to: &recordBuffer)
+                pendingPublications[n...],
+                maxBytes: JournalRecords.publicationBatchBytes(segmentSize: journal.layout.segmentSize, maxRecordPayload: journal.maxRecordPayload),
+                to: &recordBuffer)
             let seq: UInt64
             do {
                 seq = try journal.append(type: RecordType.publication.rawValue, flags: batch.flags, time: time, payload: recordBuffer)
@@ -291,10 +294,10 @@ final class SimGateway {
     }
 
     private func storeCheckpoint() {
-        let acked = outbound.acknowledgedThrough(journalWritten: journal.writtenSeq)
-        guard acked > lastCheckpoint else { return }
+        let acked = max(outbound.acknowledgedThrough(journalWritten: journal.writtenSeq), lastCheckpoint)
+        guard journal.checkpointIsBehind(acknowledged: acked) else { return }
         do {
-            try journal.checkpoint.store(acked)
+            try journal.storeCheckpoint(acked)
             lastCheckpoint = acked
         } catch {
             checkpointFailures += 1

@@ -16,7 +16,9 @@ import Recovery
 /// as a warning (`ConfigurationWarnings`).
 enum FillBudget {
     /// The journal bytes one synthetic reading takes at most: its `cleaned/` and `latest/`
-    /// records (136 each, 272 in all, with today's format).
+    /// messages as records of their own (136 each, 272 in all). A fill's are journaled a turn's
+    /// worth to a record (`PublicationBatch`), which takes fewer: an upper bound, so the warning
+    /// errs on the side of room.
     static let bytesPerReading = [LargestOutput.syntheticReading, LargestOutput.syntheticLatest]
         .map { JournalLayout.recordBytes(payload: JournalRecords.encodePublication($0).count) }.reduce(0, +)
 

@@ -100,13 +100,18 @@ final class Maintenance {
         ingest.withJournal { $0.retainFrom = keep }
     }
 
-    /// Records the acknowledged position. A failure is logged and counted: the checkpoint is a
-    /// hint (a restart then resends a little more, with identical content).
+    /// Records the acknowledged position (and the journal's synced one, `Journal.storeCheckpoint`)
+    /// when either moved. A failure is logged and counted: the checkpoint is a hint (a restart
+    /// then resends a little more, with identical content).
     func storeCheckpoint() {
-        let acked = publisher.acknowledgedThrough()
-        guard acked > checkpoint else { return }
+        let acked = max(publisher.acknowledgedThrough(), checkpoint)
         do {
-            try ingest.withJournal { try $0.storeCheckpoint(acked) }
+            let stored = try ingest.withJournal { j in
+                guard j.checkpointIsBehind(acknowledged: acked) else { return false }
+                try j.storeCheckpoint(acked)
+                return true
+            }
+            guard stored else { return }
             checkpoint = acked
         } catch {
             checkpointFailures += 1
@@ -164,6 +169,9 @@ final class Maintenance {
             ingest.fail("\(error)")
             return nil
         }
+        // The checkpoint then says those records were synced, before any snapshot refers to
+        // them: damage to them is never taken for a torn write at the next open.
+        storeCheckpoint()
         return EngineSnapshot(
             inputFrom: pipeline.inputPosition, publicationsThrough: publisher.publicationsThrough, engine: pipeline.engine,
             pending: publisher.pending, time: ingest.clock.now())

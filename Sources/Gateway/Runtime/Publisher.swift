@@ -102,7 +102,8 @@ final class Publisher {
             while n < pending.count {
                 recordBuffer.removeAll(keepingCapacity: true)
                 let batch = JournalRecords.appendPublicationBatch(
-                    pending[n...], maxBytes: min(JournalRecords.publicationBatchBytes, j.maxRecordPayload), to: &recordBuffer)
+                    pending[n...], maxBytes: JournalRecords.publicationBatchBytes(segmentSize: j.layout.segmentSize, maxRecordPayload: j.maxRecordPayload),
+                    to: &recordBuffer)
                 let seq: UInt64
                 do {
                     seq = try recordBuffer.withUnsafeBytes { bytes in

@@ -295,6 +295,16 @@ public struct RecoveryEngine: Codable, Sendable {
         StreamName(outputTopic: topic).flatMap { MeasurementRoutes(configuration).topic(for: $0) }
     }
 
+    /// Where the stream of cleaned topic `topic` has published through, as far as this engine
+    /// knows: its epoch's boot, the last seq released (a reading, an estimate or a gap) and the
+    /// `ts` of its last real reading; nil for a stream not started or that has released nothing.
+    public func publishedThrough(cleanedTopic topic: String) -> (boot: Int64?, seq: UInt64, ts: Int64?)? {
+        guard let stream = StreamName(outputTopic: topic), let i = index[stream.key], sensors[i].started, sensors[i].nextSeq > 0 else {
+            return nil
+        }
+        return (sensors[i].boot, sensors[i].nextSeq - 1, sensors[i].lastAnchor?.ts)
+    }
+
     /// The `ts` of each stream's last value on `latest/`, by its `latest/` topic, as far as this
     /// engine knows: what a restart's resent `latest/` values must not go below (`SupersededLatest`).
     public var latestTimes: [String: Int64] {

@@ -48,9 +48,13 @@ public enum JournalRecords {
         appendMessage(topic: p.topic, payload: p.payload, to: &out)
     }
 
-    /// The most bytes of publications one record holds (a single larger one takes a record of its
-    /// own): a turn's output at 1,000 readings a second, small next to a journal segment.
-    public static let publicationBatchBytes = 16 * 1024
+    /// The most bytes of publications one record holds in a journal of segments of `segmentSize`
+    /// (a single larger one takes a record of its own): a turn's output at 1,000 readings a
+    /// second, 16 KiB, or a 32nd of a segment when that is less (at least 1 KiB), since a record
+    /// that does not fit a segment's end leaves that room unused.
+    public static func publicationBatchBytes(segmentSize: Int, maxRecordPayload: Int) -> Int {
+        min(maxRecordPayload, max(1024, min(16 * 1024, segmentSize / 32)))
+    }
 
     /// Appends a publication record's payload for the first of `ps` (at least one, as many as
     /// keep it within `maxBytes`) to `out`: returns how many it holds and the record's flags.

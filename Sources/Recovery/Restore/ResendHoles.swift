@@ -12,9 +12,13 @@ import Wire
 /// the seqs may or may not have reached the consumers before the crash, so one that already
 /// holds them keeps its own.
 ///
-/// What it cannot see: a stream with no earlier publication left in the journal, and a
-/// destroyed record that was a stream's last one (nothing after it shows the hole). Both are
-/// still reported as journal damage at start-up.
+/// A destroyed record that held a stream's last publications shows against the restored engine
+/// instead (`trailing`): the engine released seqs past the stream's last publication left, and a
+/// destroyed range lies after that one. (A turn's publications share a record,
+/// `PublicationBatch`, so one destroyed record can hold the last of many streams.)
+///
+/// What it cannot see: a stream with no earlier publication left in the journal. That is still
+/// reported as journal damage at start-up.
 public struct ResendHoles {
     private struct Last {
         var upper: UInt64
@@ -59,6 +63,28 @@ public struct ResendHoles {
             sensorID: m.sensorID, fromSeq: last.upper + 1, toSeq: seqs.lowerBound - 1, fromTs: last.ts, toTs: m.fromTs ?? m.ts, boot: m.boot,
             reason: Self.reason, measurement: StreamName(outputTopic: p.topic)?.measurement)
         return Publication(kind: .cleaned, topic: p.topic, payload: gap.render())
+    }
+
+    /// The gaps owed, after every journaled and regenerated publication went through `next`, for
+    /// streams whose last publications were destroyed: the engine (`publishedThrough`) released
+    /// seqs past the stream's last publication left, and a destroyed range after the checkpoint
+    /// lies after that one. Each goes out after everything else the restart sends.
+    public mutating func trailing(publishedThrough: (String) -> (boot: Int64?, seq: UInt64, ts: Int64?)?) -> [Publication] {
+        guard needed else { return [] }
+        var out: [Publication] = []
+        for (stream, last) in streams.sorted(by: { $0.key < $1.key }) {
+            guard lost.contains(where: { $0.upperBound > max(last.position, acknowledged) }),
+                let engine = publishedThrough(stream.sensorID), engine.boot == stream.boot, engine.seq > last.upper,
+                let name = StreamName(outputTopic: stream.sensorID)
+            else { continue }
+            made += 1
+            let gap = GapNotice(
+                sensorID: name.sensorID, fromSeq: last.upper + 1, toSeq: engine.seq, fromTs: last.ts, toTs: max(last.ts, engine.ts ?? last.ts),
+                boot: stream.boot, reason: Self.reason, measurement: name.measurement)
+            out.append(Publication(kind: .cleaned, topic: stream.sensorID, payload: gap.render()))
+            streams[stream] = Last(upper: engine.seq, ts: engine.ts ?? last.ts, position: .max)
+        }
+        return out
     }
 
     /// The `reason` of a gap owed to journal damage.

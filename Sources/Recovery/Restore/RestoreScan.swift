@@ -113,6 +113,12 @@ public struct RestoreScan {
             if let gap = holes.next(p, at: nil) { toJournal.append(gap) }
             toJournal.append(p)
         }
+        // Of the `latest/` values regenerated, only each topic's newest goes out: damage that
+        // destroyed a record of several (a turn's, `PublicationBatch`) must not make the restart
+        // send an older value after a newer one the broker already retained.
+        toJournal = SupersededLatest.dropped(from: toJournal, floor: replay.engine.latestTimes) { $0 }
+        let engine = replay.engine
+        toJournal += holes.trailing { engine.publishedThrough(cleanedTopic: $0) }
         return Outcome(
             engine: replay.engine, toJournal: toJournal, lastTime: lastTime, replayedInputs: replayedInputs,
             comparedPublications: replay.comparedPublications, mismatchedPublications: replay.mismatchedPublications,

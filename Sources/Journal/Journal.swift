@@ -403,10 +403,21 @@ public final class Journal {
         active.map { ($0.index + 1) % layout.segmentCount } ?? (segments.used.first?.index ?? 0)
     }
 
-    /// The last seq a used segment holds: one before the first seq of the segment after it.
+    /// The last seq a used segment holds: one before the first seq of the next segment after it
+    /// that holds any (a segment recreated empty after it was lost is passed over: else the one
+    /// before it would seem to hold the newest records, and the ring could never reclaim it).
     private func lastSeq(inSegment index: Int) -> UInt64 {
-        let successor = (index + 1) % layout.segmentCount
-        return (segmentFirstSeqs[successor] ?? nextSeq) &- 1
+        (firstSeq(after: index) ?? nextSeq) &- 1
+    }
+
+    /// The first seq of the next segment after `index`, in ring order, that has one.
+    private func firstSeq(after index: Int) -> UInt64? {
+        var i = (index + 1) % layout.segmentCount
+        while i != index {
+            if let first = segmentFirstSeqs[i] { return first }
+            i = (i + 1) % layout.segmentCount
+        }
+        return nil
     }
 
     /// Bytes that can still be appended without reclaiming anything at or after `retainFrom`
@@ -448,8 +459,7 @@ public final class Journal {
             try Journal.checkReclaim(lastSeq: lastSeq(inSegment: index), retainFrom: retainFrom)
             statistics.droppedRecords += UInt64(segmentCounts[index])
             statistics.reclaimedSegments += 1
-            let successor = (index + 1) % layout.segmentCount
-            let newOldest = (successor == active?.index ? nil : segmentFirstSeqs[successor]) ?? active.flatMap { segmentFirstSeqs[$0.index] } ?? nextSeq
+            let newOldest = firstSeq(after: index) ?? nextSeq
             oldestSeq = newOldest
             timeIndex.removeAll { $0.seq < newOldest }
             segmentCounts[index] = 0

@@ -153,6 +153,46 @@ struct LatestValueTests {
     }
 
     @Test(
+        "the broker's retained latest/ past readings the engine still holds (the journal lost the newest records, publications and input after them): what it holds up to that seq is not published again, a different estimate least of all; the jump through it is one journal_damaged gap, and a reading for a seq up to it is a duplicate"
+    )
+    func publishedBeyondHeldReadings() {
+        var h = Harness()
+        for seq in 0..<2 {
+            h.send("a", seq: seq, boot: 1)
+            h.send("b", seq: seq, boot: 1)
+        }
+        h.advance(3000)
+        // a: seq 2 out of range, held for its right-hand neighbour; b: seq 3 held behind a missing 2.
+        h.send("a", seq: 2, temp: 70, boot: 1)
+        h.send("b", seq: 3, boot: 1)
+        // The broker's retained values say both streams went out through seq 4 (the journal
+        // lost those publications, and the input of seqs 3 and 4 of a).
+        let ahead = h.engine.publishedBeyondJournal([
+            "latest/a/temperature": .init(seq: 4, ts: Self.ts(4), boot: 1),
+            "latest/b/temperature": .init(seq: 4, ts: Self.ts(4), boot: 1),
+        ])
+        #expect(ahead.map(\.stream) == ["a", "b"])
+        var out: [Publication] = []
+        out += h.send("b", seq: 2, boot: 1)  // a resend of what went out already
+        out += h.send("a", seq: 6, temp: 53, boot: 1)
+        out += h.send("b", seq: 6, boot: 1)
+        out += h.advance(3000)
+        out += h.advance(3000)
+        for sensor in ["a", "b"] {
+            let cleaned = out.cleaned.filter { $0.json["sensor_id"] as? String == sensor }
+            #expect(
+                cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" } == ["2:gap:journal_damaged", "6:ok:-"],
+                "\(sensor)")
+            #expect((cleaned.first?.json["to_seq"] as? NSNumber)?.intValue == 5, "\(sensor)")
+        }
+        #expect(h.engine.counters.duplicates == 1)
+        #expect(Self.latestTimes(out.filter { $0.topic == "latest/a/temperature" }) == [Self.ts(6)])
+        // A late reading for a seq that went out before the damage is a duplicate, not a restatement.
+        #expect(h.send("a", seq: 3, boot: 1).isEmpty)
+        #expect(h.engine.counters.duplicates == 2)
+    }
+
+    @Test(
         "another measurement's retained latest/ is checked against its own stream: a humidity value past the journal is that stream's journal_damaged gap; the same sensor's temperature is left alone"
     )
     func publishedBeyondJournalPerMeasurement() {

@@ -269,13 +269,20 @@ public struct RecoveryEngine: Codable, Sendable {
     /// Journaled before it is sent, output never gets ahead of a journal that is whole. Each such
     /// stream's next gap (in the same epoch, or in the next one) is one `gap` flagged
     /// `journal_damaged` (as after `journalLostOutput`), never estimates for seqs consumers hold
-    /// as real readings, and its `latest/` does not go below the broker's.
+    /// as real readings, and its `latest/` does not go below the broker's. In the same epoch that
+    /// gap reaches at least the broker's seq: readings the engine still holds up to it (their
+    /// publications lost with the journal's newest records) are not published again, since an
+    /// estimate made now could differ from the one consumers hold, and readings for those seqs
+    /// that arrive later are duplicates.
     public mutating func publishedBeyondJournal(_ published: [String: PublishedLatest]) -> [(stream: String, value: PublishedLatest)] {
         var ahead: [(stream: String, value: PublishedLatest)] = []
         for (topic, value) in published {
             guard let stream = StreamName(outputTopic: topic), let i = index[stream.key], sensors[i].started else { continue }
             if sensors[i].boot == value.boot, value.seq >= sensors[i].nextSeq {
                 sensors[i].lostOutputFrom = sensors[i].nextSeq
+                sensors[i].lostOutputThrough = value.seq
+                // Sent, so not to be asked for again.
+                sensors[i].highestSeen = max(sensors[i].highestSeen ?? value.seq, value.seq)
             } else if let last = sensors[i].latestTs, value.ts > last {
                 // Newer than anything this journal published, from another epoch (the sensor
                 // rebooted or reset since): the seqs of the epoch that follows may have gone out.

@@ -71,6 +71,14 @@ struct SensorState: Codable, Sendable {
     /// and lost with the journal: it is one `gap` flagged `journal_damaged`, never filled. nil
     /// once the stream has moved past it (and in snapshots from before it).
     var lostOutputFrom: UInt64?
+    /// Set at a restart that found this stream's `latest/` on the broker at this seq, past what
+    /// the restored engine released (`RecoveryEngine.publishedBeyondJournal`): every seq up to it
+    /// went out, in some form the journal no longer holds. Readings up to it, held or arriving,
+    /// are not published again (an estimate recomputed now could differ from the one out there):
+    /// held ones are dropped, arriving ones are duplicates, and the jump over them is the
+    /// `journal_damaged` gap of `lostOutputFrom`. nil once the stream is past it (and in
+    /// snapshots from before it).
+    var lostOutputThrough: UInt64?
     /// The `ts` of the reading last published on `latest/` (nil: none yet, or a snapshot from
     /// before `latest/`), which only moves forward, across epochs too.
     var latestTs: Int64?
@@ -135,7 +143,7 @@ struct SensorState: Codable, Sendable {
         } else if boot == nil, r.boot != nil, highestSeen == nil {
             boot = r.boot
         }
-        if started && r.seq < nextSeq { return late(r, inRange: inRange, at: now, &out) }
+        if started && (r.seq < nextSeq || publishedBeforeDamage(r.seq)) { return late(r, inRange: inRange, at: now, &out) }
         if heap.contains(seq: r.seq) { return .duplicate }
 
         if started, r.seq > expectedNext {
@@ -358,6 +366,7 @@ struct SensorState: Codable, Sendable {
         history.removeAll()
         asked = nil
         openFill = nil
+        lostOutputThrough = nil
         if lostNextEpoch == true {
             lostOutputFrom = 0
             lostNextEpoch = nil
@@ -375,7 +384,7 @@ struct SensorState: Codable, Sendable {
         defer { if let open = openFill, nextSeq > open.through { openFill = nil } }
         while let head = heap.min {
             let seq = head.reading.seq
-            if seq < nextSeq {
+            if seq < nextSeq || publishedBeforeDamage(seq) {
                 heap.popMin()
                 continue
             }
@@ -391,6 +400,7 @@ struct SensorState: Codable, Sendable {
                     guard due else { return }
                     guard decideFill(from: nextSeq, to: seq - 1, before: head, at: now, &out) else {
                         nextSeq = seq  // covered by one gap notice
+                        lostOutputThrough = nil
                         continue
                     }
                 } else if mode == .ingest || mode == .flush {
@@ -419,6 +429,13 @@ struct SensorState: Codable, Sendable {
             nextSeq = seq + 1
             if let from = lostOutputFrom, nextSeq > from { lostOutputFrom = nil }
         }
+    }
+
+    /// Whether `seq` went out before the restart, as the broker's retained `latest/` showed
+    /// (`lostOutputThrough`), though the engine had not released it.
+    private func publishedBeforeDamage(_ seq: UInt64) -> Bool {
+        guard let through = lostOutputThrough else { return false }
+        return seq >= nextSeq && seq <= through
     }
 
     private func anchor(_ h: HeldReading) -> Anchor {
@@ -475,7 +492,10 @@ struct SensorState: Codable, Sendable {
             summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
             out.totals.countCleaned(.gap)
             out.totals.countGapSeqs(Int(clamping: span))
-            history.record(from: from, to: to, quality: .gap, at: now)
+            // Seqs the broker's `latest/` showed published stay settled: a reading for one is
+            // a duplicate of what went out, not a restatement of this gap.
+            let restatableFrom = lostOutput ? Swift.max(from, (lostOutputThrough ?? 0) &+ 1) : from
+            if restatableFrom <= to { history.record(from: restatableFrom, to: to, quality: .gap, at: now) }
             aggregates.noteGap(fromTs: notice.fromTs, toTs: notice.toTs, width: c.aggregateWindowMs)
             return false
         }

@@ -57,8 +57,17 @@ public final class JournalReader {
         var outcome = Outcome(truncated: false, oldestSeq: nil, corruption: [], lostSeqs: [])
         let startIndex = fromSeq.flatMap { seq in segments.used.lastIndex { $0.header.baseSeq <= seq } } ?? 0
         var stopped = false
+        var expectedNext: UInt64?
         for (n, entry) in segments.used.enumerated() {
             if n < startIndex && outcome.oldestSeq != nil { continue }
+            // Records missing between two segments read (a segment file lost): reported as the
+            // writer's recovery does, so a read over the hole says it may be incomplete. A segment
+            // the ring reclaimed meanwhile starts later still, after the ones already read.
+            let skipped = entry.header.skippedFrom != 0 && entry.header.skippedFrom <= (expectedNext ?? 0)
+            if n >= startIndex, let e = expectedNext, entry.header.baseSeq > e, !skipped {
+                outcome.corruption.append("records \(e)...\(entry.header.baseSeq - 1) missing between segments")
+                outcome.lostSeqs.append(e...(entry.header.baseSeq - 1))
+            }
             let result = try segments.scanner(entry).scan(skippingBelow: n < startIndex ? nil : fromSeq) { record, _ in
                 if outcome.oldestSeq == nil {
                     outcome.oldestSeq = record.seq
@@ -75,6 +84,7 @@ public final class JournalReader {
             outcome.corruption += result.corruption.map { $0.description(segment: entry.index) }
             outcome.lostSeqs += result.corruption.compactMap(\.lostSeqs)
             if stopped { break }
+            if n >= startIndex { expectedNext = (result.lastSeq ?? (entry.header.baseSeq &- 1)) &+ 1 }
         }
         return outcome
     }

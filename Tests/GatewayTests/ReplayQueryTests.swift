@@ -95,4 +95,22 @@ struct DamagedReplayQueryTests {
         let done = ReplayAnswer.done("r", count: got, truncated: result.reclaimed, oldestAvailable: nil, damaged: !result.damage.isEmpty)
         #expect(String(decoding: done.json, as: UTF8.self) == #"{"request_id":"r","done":true,"count":\#(got),"truncated":true,"damaged":true}"#)
     }
+
+    @Test(
+        "a window across a segment file lost from the middle is answered as damaged (its records are named), not as a journal that no longer reaches back (found black-box)"
+    )
+    func lostSegmentInTheWindow() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (journal, start) = try ReplayQueryTests.journal(dir, count: 3000)
+        let (from, to) = (start - 2 * 86_400_000, start + 4_000_000)
+        let whole = try ReplayQueryTests.everything(journal, sensor: nil, from: from, to: to)
+        try FileManager.default.removeItem(atPath: "\(journal)/segment-0003.log")
+        var got = 0
+        let result = try ReplayQuery(sensorID: nil, from: from, to: to).run(journalDirectory: journal) { _ in got += 1 }
+        #expect(got < whole.count, "the lost segment held records in the window")
+        #expect(result.truncated, "the answer must say it is incomplete")
+        #expect(!result.reclaimed && result.oldestAvailable == nil, "the journal still reaches back: \(result)")
+        #expect(result.damage.count == 1 && result.damage.first?.hasSuffix("missing between segments") == true, "\(result.damage)")
+    }
 }

@@ -96,6 +96,29 @@ struct DamageTests {
         #expect((j.oldestSeq ?? 0) > newest, "the ring reclaimed past the records it held before the hole")
     }
 
+    @Test(
+        "a read across a segment lost from the middle says which records are missing (a replay or export over it may be incomplete), and a read starting after the hole does not"
+    )
+    func readAcrossLostSegmentReportsTheHole() throws {
+        let fs = SimulatedFileSystem()
+        let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
+        try Self.fill(layout, fs, count: 3000)  // about two and a half segments
+        let firsts = try (0..<3).map { i -> UInt64 in
+            try #require(SegmentHeader.decode(Array(fs.bytes(layout.segmentPath(i)).prefix(SegmentHeader.size)))?.baseSeq)
+        }
+        try fs.remove(layout.segmentPath(1))
+        var seen: [UInt64] = []
+        let outcome = try JournalReader(directory: layout.directory, fileSystem: fs).read { record in
+            seen.append(record.seq)
+            return true
+        }
+        #expect(outcome.corruption == ["records \(firsts[1])...\(firsts[2] - 1) missing between segments"])
+        #expect(outcome.lostSeqs == [firsts[1]...(firsts[2] - 1)])
+        #expect(!seen.contains(firsts[1]) && seen.contains(firsts[2]))
+        let after = try JournalReader(directory: layout.directory, fileSystem: fs).read(fromSeq: firsts[2] + 1) { _ in true }
+        #expect(after.corruption.isEmpty)
+    }
+
     @Test("a segment cut short keeps the records that verify in what is left and is extended")
     func segmentTooShort() throws {
         let fs = SimulatedFileSystem()

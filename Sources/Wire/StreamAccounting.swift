@@ -44,7 +44,11 @@ public struct StreamAccounting: Sendable {
     public mutating func add(_ m: CleanedReading) -> Bool {
         let stream = m.stream
         let key = DedupeKey(stream: stream, seq: m.seq, quality: m.quality)
-        if let earlier = seen[key] {
+        // A gap standing in for publications the journal lost (docs/INTERFACE.md section 2): the
+        // consumer may hold some of its seqs already, even under the same key, and then keeps
+        // its own; the gap covers only the seqs nothing else did.
+        let standIn = m.isJournalDamageGap
+        if let earlier = seen[key], !standIn || earlier == m {
             if earlier != m {
                 conflictingDuplicates += 1
                 note("conflicting duplicate for \(stream)/\(m.seq)/\(m.quality.rawValue): \(earlier) vs \(m)")
@@ -53,18 +57,17 @@ public struct StreamAccounting: Sendable {
         }
         let low = m.coveredSeqs.lowerBound
         let seqs = m.coveredSeqs.clamped(to: low...(low + min(Self.maxSeqsPerGap, UInt64.max - low)))
-        // A gap standing in for publications the journal destroyed before the broker
-        // acknowledged them: the consumer may hold those seqs already, and then keeps its own.
-        let standIn = m.isJournalDamageGap
         if standIn, seqs.allSatisfy({ coverage[stream]?[$0] != nil }) { return false }
-        seen[key] = m
+        if seen[key] == nil { seen[key] = m }
         messagesByQuality[m.quality, default: 0] += 1
         if m.quality == .restated { return true }
-        if let last = lastSeq[stream], seqs.lowerBound <= last {
+        // A stand-in goes out at the restart, after later messages that had gone out before
+        // (docs/INTERFACE.md section 2): it covers what nothing else did, wherever it lies.
+        if !standIn, let last = lastSeq[stream], seqs.lowerBound <= last {
             orderViolations += 1
             note("\(stream): seq \(seqs.lowerBound) published after \(last)")
         }
-        lastSeq[stream] = seqs.upperBound
+        lastSeq[stream] = standIn ? max(lastSeq[stream] ?? seqs.upperBound, seqs.upperBound) : seqs.upperBound
         spans[stream] = spans[stream].map { min($0.lowerBound, seqs.lowerBound)...max($0.upperBound, seqs.upperBound) } ?? seqs
         if m.quality == .gap { seqsInGaps += seqs.count }
         for s in seqs {

@@ -4,7 +4,8 @@ import Testing
 /// One test per seed that ever failed, named by its finding. A fixed finding's seed must keep
 /// every guarantee (`holds`); an open one goes in wrapped in `withKnownIssue`, so the suite
 /// passes while the seed still fails and says "known issue not recorded" once a fix makes it
-/// pass. None is open today. Each fixed seed failed before its fix (docs/RELIABILITY.md).
+/// pass. Finding 8 is open today (three of sixty aimed seeds). Each fixed seed failed before its
+/// fix (docs/RELIABILITY.md, docs/SIMULATION.md).
 @Suite("Fault simulator: seeds that found something")
 struct FindingRegressionTests {
     /// Runs a seed whose finding is fixed: every guarantee must hold.
@@ -22,7 +23,7 @@ struct FindingRegressionTests {
         "finding 1, without a gateway outage: the answer to a resend request arrives after a seq jump, more than reset-threshold below the newest seq, and starts a new epoch (drawn seed 5)"
     )
     func resendAnswerAfterSeqJumpTakenAsReset() {
-        Self.holds(5, .drawn(seed: 5))
+        Self.holds(5, .drawn(seed: 5).avoidingOpenFindings())
     }
 
     @Test("finding 2: a segment one byte short is recreated over acknowledged data, and its seqs come out again (aimed seed 1)")
@@ -48,7 +49,7 @@ struct FindingRegressionTests {
         "finding 3 in drawn worlds: a bit flip destroys the input record of a reading published ok, and the replay published it again as synthetic (drawn seeds 219, 256, 279)",
         arguments: [219, 256, 279] as [UInt64])
     func damagedInputRecordInDrawnWorld(seed: UInt64) {
-        Self.holds(seed, .drawn(seed: seed))
+        Self.holds(seed, .drawn(seed: seed).avoidingOpenFindings())
     }
 
     @Test(
@@ -65,7 +66,7 @@ struct FindingRegressionTests {
 
     @Test("finding 4, without a fill: a restart's backlog in a 64 KiB ring leaves no room for its output, and input waits for ever (drawn seed 4)")
     func backlogOutputBiggerThanReserveWedges() {
-        Self.holds(4, .drawn(seed: 4))
+        Self.holds(4, .drawn(seed: 4).avoidingOpenFindings())
     }
 
     /// Six of the 17 other drawn seeds of 1-300 that wedged before fills streamed (all 17 keep every
@@ -75,21 +76,21 @@ struct FindingRegressionTests {
         "finding 4: drawn worlds that wedged (fills longer than the ring, restart backlogs in small rings) keep every guarantee",
         arguments: [32, 51, 124, 164, 220, 288] as [UInt64])
     func drawnWorldsThatWedged(seed: UInt64) {
-        Self.holds(seed, .drawn(seed: seed))
+        Self.holds(seed, .drawn(seed: seed).avoidingOpenFindings())
     }
 
     @Test(
         "found with finding 4's fix: a restart after a power cut resumed the journal's timeline from the wall clock, stepped back 509 s, behind the snapshot's own times, so a gap's window stayed open for minutes (drawn seed 297)"
     )
     func timelineResumesFromSnapshot() {
-        Self.holds(297, .drawn(seed: 297))
+        Self.holds(297, .drawn(seed: 297).avoidingOpenFindings())
     }
 
     @Test(
         "finding 3, reached once finding 4's wedge was gone: a damaged input record is salvaged, the replay without it republished a seq already published (drawn seed 96; holds with RestoreReplay)"
     )
     func damagedInputRecordAfterWedge() {
-        Self.holds(96, .drawn(seed: 96))
+        Self.holds(96, .drawn(seed: 96).avoidingOpenFindings())
     }
 
     @Test("finding 5: a backward wall-clock step freezes the reorder windows, so a held reading is not published (aimed seed 1)")
@@ -140,56 +141,56 @@ struct FindingRegressionTests {
         "simulator's checker: a sensor that rebooted 11 times in two minutes (boot 12) was rate-limited, flagged rate_limited on dlq/ as the contract says; the checker did not count that flag (drawn seed 201)"
     )
     func rateLimitedRebootsAreFlagged() {
-        Self.holds(201, .drawn(seed: 201))
+        Self.holds(201, .drawn(seed: 201).avoidingOpenFindings())
     }
 
     @Test(
         "finding 4 in a 64 KiB ring (below the gateway's smallest journal): a restart's backlog filled the ring with input whose output had no room, so acknowledged readings waited for ever (drawn seeds 118, 161, 244; hold with output pacing)",
         arguments: [118, 161, 244] as [UInt64])
     func smallRingBacklogStarvesOutput(seed: UInt64) {
-        Self.holds(seed, .drawn(seed: seed))
+        Self.holds(seed, .drawn(seed: seed).avoidingOpenFindings())
     }
 
     @Test(
         "finding 4 in a 64 KiB ring, after the checker learnt the contract's reset by distance for a sensor without boot (drawn seed 199: it failed on order before, wrongly; holds with output pacing)"
     )
     func smallRingWedgesAfterReset() {
-        Self.holds(199, .drawn(seed: 199))
+        Self.holds(199, .drawn(seed: 199).avoidingOpenFindings())
     }
 
     @Test(
         "fixed: a 64 KiB ring (below the gateway's smallest journal) filled with input that made no output (readings held for their window) while the snapshot retained it from the last publication, so the engine's next publication had no room: a wedge (drawn seed 1318; a snapshot now retains from its input position)"
     )
     func snapshotPinnedInputWithoutOutput() {
-        Self.holds(1318, .drawn(seed: 1318))
+        Self.holds(1318, .drawn(seed: 1318).avoidingOpenFindings())
     }
 
     @Test(
         "simulator's checker: a reading of a sensor refused as too_many_sensors, held in memory at a kill, has no stream whose gap could cover it (drawn seed 2376, which failed when the snapshot's retention changed)"
     )
     func untrackedSensorLostInMemory() {
-        Self.holds(2376, .drawn(seed: 2376))
+        Self.holds(2376, .drawn(seed: 2376).avoidingOpenFindings())
     }
 
     @Test(
         "simulator's checker: a reading a crash may lose by the contract is covered by a seq gap, which needs a stream around it: not after the last seq of an epoch the sensor has left (drawn seed 3015: boot 1's last three readings, unsynced at a power cut, then a reboot), nor before a stream's first seq when the gateway lost every trace of the sensor (drawn seed 5082: seq 0's only record destroyed)",
         arguments: [3015, 5082] as [UInt64])
     func lossOutsideAnyStream(seed: UInt64) {
-        Self.holds(seed, .drawn(seed: seed))
+        Self.holds(seed, .drawn(seed: seed).avoidingOpenFindings())
     }
 
     @Test(
         "fixed: a header bit flip destroyed an unacknowledged publication record that the engine snapshot already covered, so the restart could neither resend nor regenerate it: a seq skipped (drawn seed 2746; a gap flagged journal_damaged now stands in)"
     )
     func destroyedPublicationBehindTheSnapshot() {
-        Self.holds(2746, .drawn(seed: 2746))
+        Self.holds(2746, .drawn(seed: 2746).avoidingOpenFindings())
     }
 
     @Test(
         "fixed: a bit flip destroyed the record of a sensor's newest latest/ value, already sent; the restart resent the older queued value before regenerating the newer, so latest/ went back for a moment (drawn seed 265)"
     )
     func latestResentBehindRegenerated() {
-        Self.holds(265, .drawn(seed: 265))
+        Self.holds(265, .drawn(seed: 265).avoidingOpenFindings())
     }
 
     @Test(
@@ -217,6 +218,20 @@ struct FindingControlTests {
         scenario.faults.clockBack = 0
         let report = Simulation.run(seed: 1, scenario: scenario)
         #expect(!report.failed, "\(report)")
+    }
+
+    @Test(
+        "finding 8: a segment's end lost at rest (cut, or zeroed at its size), with the broker's retained latest/ read back at the restart: no seq that went out comes out again different, latest/ never steps back (aimed seeds 1 3 4 5 13 16 20: each failed before the fix, 57 of seeds 1-60 did)",
+        arguments: [UInt64(1), 3, 4, 5, 13, 16, 20])
+    func segmentEndLostAtRest(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test("finding 8, still open: a sensor without boot whose damaged journal lost its history leaves an acknowledged reading unpublished (aimed seed 11)")
+    func segmentEndLostAtRestOpen() {
+        withKnownIssue {
+            FindingRegressionTests.holds(11, .aimed(at: .newestRecordsLost, seed: 11))
+        }
     }
 
     @Test("finding 4's world with the default max-fill (jumps become gap messages) keeps every guarantee (seed 3)")

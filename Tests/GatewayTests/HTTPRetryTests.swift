@@ -58,16 +58,20 @@ struct HTTPRetryTests {
 
         close(holder!)
         holder = nil
+        // The gateway's own word that it listens, first: in the backoff's wait another process
+        // (a parallel test) may take the freed port, and its /healthz must not pass for this one.
+        try await waitUntil("the gateway listening once the port is free", timeout: .seconds(120)) {
+            gateway.child.output.contains("http listening")
+        }
         var last: HTTPGet.Response?
         do {
-            try await waitUntil("/healthz to answer once the port is free", timeout: .seconds(120)) {
+            try await waitUntil("/healthz to answer", timeout: .seconds(60)) {
                 last = try? await HTTPGet.fetch(port: port, path: "/healthz", timeoutSeconds: 2)
                 return last?.status == 200
             }
         } catch {
             Issue.record("\(error); last answer \(String(describing: last)); gateway: \(gateway.child.output.suffix(3000))")
         }
-        #expect(gateway.child.output.contains("http listening"))
         #expect(try await gateway.terminate() == 0, "\(gateway.child.output.suffix(2000))")
         await fleet.close()
         await watcher.close()

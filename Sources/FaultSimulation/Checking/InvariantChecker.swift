@@ -70,6 +70,8 @@ struct InvariantChecker {
     private var refusedAsTooMany = Set<String>()
     private var realCovered = Set<Key>()
     private var anyCovered = Set<Key>()
+    /// Seqs whose journaled publication damage destroyed (`publicationDestroyed`).
+    private var forgottenPublications = Set<Key>()
     /// The newest `ts` each `latest/` topic delivered.
     private var latestTs: [String: Int64] = [:]
     private(set) var obligations: [Key: Obligation] = [:]
@@ -135,7 +137,8 @@ struct InvariantChecker {
             if let last = lastSeq[m.stream], seqs.lowerBound > last + 1 {
                 return Violation(invariant: .hole, detail: "\(m.stream): seqs \(last + 1)...\(seqs.lowerBound - 1) skipped (next published \(seqs.lowerBound))")
             }
-            lastSeq[m.stream] = seqs.upperBound
+            // A journal_damaged stand-in may come after later seqs (docs/INTERFACE.md section 2).
+            lastSeq[m.stream] = m.isJournalDamageGap ? max(lastSeq[m.stream] ?? seqs.upperBound, seqs.upperBound) : seqs.upperBound
         }
         cover(m)
         return nil
@@ -224,6 +227,9 @@ struct InvariantChecker {
         guard r.traceable, r.boot != nil || truthReboots[r.sensorID] == nil else { return }
         let key = Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq)
         if realCovered.contains(key) { return }
+        // Its estimate went out, and damage destroyed the record of it: nothing left says what
+        // a late real reading would restate (docs/INTERFACE.md section 2), so covered is enough.
+        if forgottenPublications.contains(key), anyCovered.contains(key) { return }
         if let o = obligations[key], o.real { return }
         obligations[key] = Obligation(since: upTime, real: true, reading: r)
     }
@@ -232,6 +238,13 @@ struct InvariantChecker {
     /// but held in memory, or not yet synced at a power cut). A sensor beyond the tracked-sensor
     /// limit has no stream whose gaps could cover it (each of its readings is only dead-lettered
     /// `too_many_sensors`), so the contract promises nothing for its lost ones.
+    /// Damage at rest destroyed the journaled publication covering `r`'s seq: as `relax`, and a
+    /// real reading for it acknowledged later needs only the coverage the consumers hold.
+    mutating func publicationDestroyed(_ r: SimReading) {
+        forgottenPublications.insert(Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq))
+        relax(r)
+    }
+
     mutating func relax(_ r: SimReading) {
         let key = Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq)
         guard var o = obligations[key] else { return }

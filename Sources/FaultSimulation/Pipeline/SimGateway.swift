@@ -89,11 +89,14 @@ final class SimGateway {
     /// Opens the journal (recovering it) and restores the engine: the mirror of
     /// `GatewayService.init` and `JournalRestore.run`. Throws when the journal cannot be opened
     /// or fails while the restored output is journaled (the gateway exits 74).
-    init(settings: Settings, fileSystem: FaultyFileSystem, snapshot: SimSnapshot?, wall: Int64, monotonic: Int64) throws {
+    init(
+        settings: Settings, fileSystem: FaultyFileSystem, snapshot: SimSnapshot?, published: [String: RecoveryEngine.PublishedLatest] = [:],
+        wall: Int64, monotonic: Int64
+    ) throws {
         self.settings = settings
         journal = try Journal(layout: settings.layout, fsync: settings.fsync, syncIntervalMs: settings.syncIntervalMs, fileSystem: fileSystem)
         let restore = SimRestore(engineConfiguration: settings.engine, directory: settings.layout.directory, fileSystem: fileSystem)
-        let result = try restore.run(journal: journal, snapshot: snapshot, outbound: &outbound)
+        let result = try restore.run(journal: journal, snapshot: snapshot, published: published, outbound: &outbound)
         engine = result.engine
         pendingPublications = result.toJournal
         restoreMismatches = result.mismatchedPublications

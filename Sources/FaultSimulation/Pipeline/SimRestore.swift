@@ -11,7 +11,10 @@ struct SimRestore {
     let directory: String
     let fileSystem: FaultyFileSystem
 
-    func run(journal: Journal, snapshot: SimSnapshot?, outbound: inout SimOutbound) throws -> RestoreScan.Outcome {
+    /// `published`: the broker's retained `latest/` values (`BrokerLatest` in the gateway).
+    func run(
+        journal: Journal, snapshot: SimSnapshot?, published: [String: RecoveryEngine.PublishedLatest], outbound: inout SimOutbound
+    ) throws -> RestoreScan.Outcome {
         let (oldest, next) = (journal.oldestSeq, journal.nextSeq)
         var scan = RestoreScan(
             engine: snapshot?.engine ?? RecoveryEngine(configuration: engineConfiguration), pending: snapshot?.pending ?? [],
@@ -23,8 +26,10 @@ struct SimRestore {
                 return true
             }
         }
-        let outcome = scan.finish()
+        var outcome = scan.finish()
+        _ = outcome.takeBrokerLatest(published)
         outbound.dropSupersededLatest(then: outcome.toJournal, floor: outcome.engine.latestTimes)
+        if let end = journal.report.lostSeqs.map(\.upperBound).max(), end &+ 1 >= next { outcome.engine.journalLostOutput() }
         return outcome
     }
 }

@@ -19,6 +19,7 @@ public enum FaultKind: String, Sendable, CaseIterable, Comparable {
     case oddSize = "segment of the wrong size"
     case recordFlip = "bit flip in a record"
     case headerFlip = "bit flip in a segment header"
+    case tailCut = "a segment's end lost"
     case shortRead = "short read"
 
     public static func < (a: FaultKind, b: FaultKind) -> Bool { a.rawValue < b.rawValue }

@@ -98,6 +98,11 @@ public struct FaultRates: Sendable {
     /// The share of record flips that hit the record's 32-byte header (the rest its payload).
     public var recordFlipInHeader = 0.5
     public var headerFlip = 0.05
+    /// At rest: a segment's records from a drawn one on are lost, the file cut there or its
+    /// rest zeroed (the newest segment half the time): synced records, publications among them,
+    /// gone, as the broker's retained `latest/` values still show what went out. Off unless set
+    /// (`Scenario.drawn` draws it from a stream of its own, so older seeds' worlds stay as drawn).
+    public var tailCut = 0.0
     /// On the restart's reads: one short read.
     public var shortRead = 0.05
     /// While running: a write or sync fails (ENOSPC or EIO); the gateway exits and restarts.

@@ -1,6 +1,6 @@
-/// The findings of issue 29 the simulator must be able to find, each with a scenario aimed at
-/// it: the drawn world for a seed with only that finding's trigger switched on, so a failure
-/// under it is that finding (`fault-sim --finding N`).
+/// The findings (issue 29's, and later reviews') the simulator must be able to find, each with a
+/// scenario aimed at it: the drawn world for a seed with only that finding's trigger switched on,
+/// so a failure under it is that finding (`fault-sim --finding N`).
 public enum Finding: Int, Sendable, CaseIterable, CustomStringConvertible {
     /// 1: resend answers after a long outage taken as new sequence resets (seqs published twice).
     case resendTakenAsReset = 1
@@ -14,6 +14,9 @@ public enum Finding: Int, Sendable, CaseIterable, CustomStringConvertible {
     case clockStepBack = 5
     /// 6: a journal I/O error (ENOSPC, EIO) losing the reading in flight.
     case ioErrorLosesReading = 6
+    /// 8: the journal's newest records lost at rest: a seq that went out published again with a
+    /// different estimate (found by a black-box review: a newest segment cut to half).
+    case newestRecordsLost = 8
 
     public var description: String {
         switch self {
@@ -23,6 +26,7 @@ public enum Finding: Int, Sendable, CaseIterable, CustomStringConvertible {
         case .fillBiggerThanRing: "finding 4: a fill bigger than the journal ring wedges the gateway"
         case .clockStepBack: "finding 5: a backward wall-clock step freezes output"
         case .ioErrorLosesReading: "finding 6: a journal I/O error loses the reading in flight"
+        case .newestRecordsLost: "finding 8: a segment's end lost at rest republishes a seq with a different estimate"
         }
     }
 }
@@ -75,6 +79,12 @@ extension Scenario {
             s.network.loss = max(s.network.loss, 0.05)
             s.faults.clockBack = 0.003
             s.faults.clockStepMs = 60_000...600_000
+        case .newestRecordsLost:
+            // Crashes with short pauses, and after each a segment's end lost, often the newest.
+            s.faults.crash = 0.01
+            s.faults.downSteps = 1...20
+            s.faults.tailCut = 1
+            for i in s.sensors.indices { s.sensors[i].outOfRange = max(s.sensors[i].outOfRange, 0.03) }
         case .ioErrorLosesReading:
             // Writes and syncs failing now and then; sensors that cannot resend.
             for i in s.sensors.indices { s.sensors[i].bufferSize = 0 }

@@ -69,6 +69,9 @@ public struct Scenario: Sendable {
         s.brokerQueueLimit = [1000, 300, 100_000][rng.int(0...2)]
         s.network = NetworkProfile.drawn(rng: &rng)
         s.faults = FaultRates.drawn(rng: &rng)
+        // Drawn apart, so the draws above (every world drawn before this fault existed) stay.
+        var later = SplitMix64(seed: seed ^ 0x5441_494C)
+        s.faults.tailCut = [0, 0, 0.1][later.int(0...2)]
         return s
     }
 
@@ -99,14 +102,15 @@ public struct Scenario: Sendable {
         return s
     }
 
-    /// This scenario without the triggers of the findings still open (issue 29). None are left:
-    /// the triggers it once took out
-    /// (resets by seq distance, odd sizes, damage at rest, fills larger than the ring, small rings
-    /// and broker queues, backward clock steps, write errors, evictions, readings before a
-    /// stream's start) all went as their fixes merged. Kept, returning the world unchanged, so
-    /// the next finding's trigger has one place to go while its fix is under way.
+    /// This scenario without the triggers of the findings still open. Issue 29's are all fixed:
+    /// the triggers it once took out (resets by seq distance, odd sizes, damage at rest, fills
+    /// larger than the ring, small rings and broker queues, backward clock steps, write errors,
+    /// evictions, readings before a stream's start) went as their fixes merged. Open: finding 8
+    /// (a segment's end lost at rest; `Finding.newestRecordsLost`), whose trigger is `tailCut`.
     public func avoidingOpenFindings() -> Scenario {
-        self
+        var s = self
+        s.faults.tailCut = 0
+        return s
     }
 }
 

@@ -10,8 +10,9 @@ extension World {
     }
 
     /// Damage done to the journal while the gateway is down: a segment of the wrong size, a bit
-    /// flip in a record or in a segment header, a short read armed for the restart. A reading
-    /// whose own record is hit only needs covering afterwards (nothing could salvage it).
+    /// flip in a record or in a segment header, a segment's end lost, a short read armed for the
+    /// restart. A reading whose own record is hit only needs covering afterwards (nothing could
+    /// salvage it).
     mutating func damageAtRest() {
         let f = scenario.faults
         let segments = fileSystem.paths.filter { $0.contains("/segment-") }
@@ -32,19 +33,11 @@ extension World {
                 let mask = UInt8(1) << UInt8(rng.int(0...7))
                 fileSystem.flip(path, at: offset, mask: mask)
                 count(.recordFlip)
-                var what = "record type \(r.type)"
-                if r.type == RecordType.message.rawValue, let reading = reading(in: bytes, r) {
-                    checker.relax(reading)
-                    what = "the record of \(reading.sensorID) seq \(reading.seq)"
-                } else if r.type == RecordType.publication.rawValue, let published = published(in: bytes, r) {
-                    // A reading whose journaled input is gone and whose publication is hit
-                    // before the broker acknowledged it has no copy left: as for its own record.
-                    for reading in published { checker.relax(reading) }
-                    what = "the publication of \(published.first.map { "\($0.sensorID) seq \($0.seq)" } ?? "")"
-                }
+                let what = relaxReadings(in: bytes, r)
                 note("bit flip (mask \(mask)) in \(inHeader ? "the header" : "the payload") of \(what) at \(path):\(offset)")
             }
         }
+        if rng.chance(f.tailCut) { cutTail(of: used.filter { $0.hasSuffix(".log") }) }
         if rng.chance(f.headerFlip), let path = pick(used) {
             let offset = rng.int(0...63)
             fileSystem.flip(path, at: offset, mask: UInt8(1) << UInt8(rng.int(0...7)))
@@ -57,6 +50,50 @@ extension World {
             count(.shortRead)
             note("the restart's next read returns at most \(n) bytes")
         }
+    }
+
+    /// A used segment's records from a drawn one on are lost (the newest segment half the time):
+    /// the file is cut inside or at the start of that record, or its rest zeroed at the same size.
+    private mutating func cutTail(of used: [String]) {
+        let newest = used.max { newestSeq(in: fileSystem.bytes($0)) < newestSeq(in: fileSystem.bytes($1)) }
+        guard let path = rng.chance(0.5) ? newest : pick(used) else { return }
+        let bytes = fileSystem.bytes(path)
+        let records = walk(bytes)
+        guard !records.isEmpty else { return }
+        let first = rng.int(0...(records.count - 1))
+        let at = records[first].offset + rng.int(0...(records[first].length - 1))
+        for r in records[first...] { _ = relaxReadings(in: bytes, r) }
+        if rng.chance(0.5) {
+            fileSystem.resize(path, to: at)
+            note("\(path) cut to \(at) bytes, in record \(first + 1) of \(records.count)")
+        } else {
+            fileSystem.mutate(path) { b in
+                for i in at..<b.count { b[i] = 0 }
+            }
+            note("\(path) zeroed from byte \(at), in record \(first + 1) of \(records.count)")
+        }
+        count(.tailCut)
+    }
+
+    /// The journal seq of a segment's last record (0 for none).
+    private func newestSeq(in bytes: [UInt8]) -> UInt64 {
+        guard let last = walk(bytes).last else { return 0 }
+        return (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[last.offset + 8 + $1]) << (8 * UInt64($1)) }
+    }
+
+    /// A record is destroyed: the readings it alone carried only need covering now (nothing
+    /// could salvage them). Returns what it was, for the log.
+    private mutating func relaxReadings(in bytes: [UInt8], _ r: RecordSpan) -> String {
+        if r.type == RecordType.message.rawValue, let reading = reading(in: bytes, r) {
+            checker.relax(reading)
+            return "the record of \(reading.sensorID) seq \(reading.seq)"
+        } else if r.type == RecordType.publication.rawValue, let published = published(in: bytes, r) {
+            // A reading whose journaled input is gone and whose publication is hit
+            // before the broker acknowledged it has no copy left: as for its own record.
+            for reading in published { checker.publicationDestroyed(reading) }
+            return "the publication of \(published.first.map { "\($0.sensorID) seq \($0.seq)" } ?? "")"
+        }
+        return "record type \(r.type)"
     }
 
     private mutating func pick<T>(_ items: [T]) -> T? {

@@ -74,7 +74,8 @@ extension World {
     mutating func start() {
         if step > 0 && step < scenario.steps { damageAtRest() }
         do {
-            let g = try SimGateway(settings: settings, fileSystem: fileSystem, snapshot: snapshot, wall: clock.wall, monotonic: clock.monotonic)
+            let g = try SimGateway(
+                settings: settings, fileSystem: fileSystem, snapshot: snapshot, published: retainedLatest, wall: clock.wall, monotonic: clock.monotonic)
             gateway = g
             let report = g.journal.report
             for p in report.fileProblems { note("journal file problem: \(p)") }

@@ -38,6 +38,8 @@ struct World {
     /// The journal seq of each acknowledged reading (for what a power cut may take).
     var journalSeqs: [InvariantChecker.Key: UInt64] = [:]
     var acknowledgedCount = 0
+    /// The broker's retained `latest/` values, which a restart reads back (`BrokerLatest`).
+    var retainedLatest: [String: RecoveryEngine.PublishedLatest] = [:]
     /// The wedge watch: inputs run and the journal's next seq, and the running time they last moved at.
     var lastProgressMark: (Int, UInt64) = (0, 0)
     var lastProgress: Int64 = 0
@@ -217,6 +219,7 @@ struct World {
                 note("published \(p.topic) \(p.text)")
                 return v
             }
+            if let m = OutputMessages.cleaned(p.payload) { retainedLatest[p.topic] = .init(seq: m.seq, ts: m.ts, boot: m.boot) }
         case .aggregate:
             break
         }

@@ -115,7 +115,7 @@ struct JournalRestore {
             }
         }
         var outcome = scan.finish()
-        let ahead = outcome.engine.publishedBeyondJournal(published)
+        let ahead = outcome.takeBrokerLatest(published)
         if let (first, value) = ahead.first {
             // Journaled before it was sent, output never gets past a whole journal: this one is
             // older than what went out (a backup put back), and nothing in it says so.

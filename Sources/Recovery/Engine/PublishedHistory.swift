@@ -53,6 +53,32 @@ struct PublishedHistory: Codable, Sendable, Equatable {
 
     mutating func removeAll() { entries.removeAll() }
 
+    /// Forgets what `seqs` were published as: a reading for one of them is then a duplicate. For
+    /// estimates a restart made again but withheld, because the broker showed those seqs out
+    /// already in a form the journal lost (`RestoreScan.Outcome.takeBrokerLatest`).
+    mutating func forget(_ seqs: ClosedRange<UInt64>) {
+        var kept: [Entry] = []
+        for e in entries {
+            guard e.from <= seqs.upperBound, e.to >= seqs.lowerBound else {
+                kept.append(e)
+                continue
+            }
+            if e.from < seqs.lowerBound {
+                var left = e
+                left.to = seqs.lowerBound - 1
+                left.restated = e.restated.filter { $0 <= left.to }
+                kept.append(left)
+            }
+            if e.to > seqs.upperBound {
+                var right = e
+                right.from = seqs.upperBound + 1
+                right.restated = e.restated.filter { $0 >= right.from }
+                kept.append(right)
+            }
+        }
+        entries = kept
+    }
+
     /// Entries a forgotten sensor keeps (`RememberedSensor`): the newest `rememberedEntries` still
     /// restatable at `now`, leaving out any with more than `rememberedRestated` seqs restated
     /// already, so a remembered sensor costs at most a few kilobytes. nil when none qualifies.

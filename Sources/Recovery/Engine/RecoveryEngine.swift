@@ -33,6 +33,10 @@ public struct RecoveryEngine: Codable, Sendable {
     private var routes = MeasurementRoutes()
     /// The Sparkplug edge nodes heard from (`RecoveryEngine+Sparkplug.swift`).
     var sparkplug = SparkplugNodes()
+    /// The broker's retained `latest/` values, read at a restart, of streams this engine did not
+    /// know then: handed to the stream when it appears (`SensorState.publishedBefore`). Not in
+    /// snapshots (a restart reads them again); at most one per retained topic.
+    private var publishedBeforeRestart: [String: PublishedLatest] = [:]
 
     /// 2025-01-01T00:00:00Z. A receive time earlier than this means the gateway's clock is not set:
     /// the future-tolerance check (`EngineConfiguration.futureToleranceMs`) is skipped for it.
@@ -250,7 +254,7 @@ public struct RecoveryEngine: Codable, Sendable {
     }
 
     /// A stream's last value on `latest/` as the broker holds it (retained), read at a restart.
-    public struct PublishedLatest: Sendable, Equatable {
+    public struct PublishedLatest: Codable, Sendable, Equatable {
         public var seq: UInt64
         public var ts: Int64
         public var boot: Int64?
@@ -277,7 +281,13 @@ public struct RecoveryEngine: Codable, Sendable {
     public mutating func publishedBeyondJournal(_ published: [String: PublishedLatest]) -> [(stream: String, value: PublishedLatest)] {
         var ahead: [(stream: String, value: PublishedLatest)] = []
         for (topic, value) in published {
-            guard let stream = StreamName(outputTopic: topic), let i = index[stream.key], sensors[i].started else { continue }
+            guard let stream = StreamName(outputTopic: topic) else { continue }
+            guard let i = index[stream.key], sensors[i].started else {
+                // Not started (or not known) here: where it starts is not known yet, so the
+                // value is compared then (`SensorState.startedAfterRestart`).
+                if let i = index[stream.key] { sensors[i].notePublishedBefore(value) } else { publishedBeforeRestart[stream.key] = value }
+                continue
+            }
             if sensors[i].boot == value.boot, value.seq >= sensors[i].nextSeq {
                 sensors[i].lostOutputFrom = sensors[i].nextSeq
                 sensors[i].lostOutputThrough = value.seq
@@ -285,8 +295,11 @@ public struct RecoveryEngine: Codable, Sendable {
                 sensors[i].highestSeen = max(sensors[i].highestSeen ?? value.seq, value.seq)
             } else if let last = sensors[i].latestTs, value.ts > last {
                 // Newer than anything this journal published, from another epoch (the sensor
-                // rebooted or reset since): the seqs of the epoch that follows may have gone out.
+                // rebooted or reset since): the seqs of the epoch that follows may have gone out,
+                // and this epoch was closed before it, so all it still holds went out too.
                 sensors[i].lostNextEpoch = true
+                sensors[i].lostOutputThrough = .max
+                sensors[i].publishedBefore = value
             } else {
                 continue
             }
@@ -294,6 +307,15 @@ public struct RecoveryEngine: Codable, Sendable {
             ahead.append((stream.key, value))
         }
         return ahead.sorted { $0.stream < $1.stream }
+    }
+
+    /// Forgets what `seqs` of the stream of output topic `topic` were published as: regenerated
+    /// at a restart but withheld, as the broker showed them out already
+    /// (`RestoreScan.Outcome.takeBrokerLatest`), so a reading for one is a duplicate, not a
+    /// restatement of an estimate consumers never got.
+    public mutating func forgetPublished(topic: String, seqs: ClosedRange<UInt64>) {
+        guard let stream = StreamName(outputTopic: topic), let i = index[stream.key] else { return }
+        sensors[i].history.forget(seqs)
     }
 
     /// The inbound topic of the stream an output topic (`cleaned/<id>/<measurement>`) belongs
@@ -557,6 +579,7 @@ public struct RecoveryEngine: Codable, Sendable {
         self.sensors[i] =
             returning.map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: windowSettings(stream)) }
             ?? newSensor(stream, receivedAt)
+        if let value = publishedBeforeRestart.removeValue(forKey: stream.key) { self.sensors[i].notePublishedBefore(value) }
         index[stream.key] = i
         silence.append(i, heardAt: receivedAt)
         return i
@@ -576,10 +599,11 @@ public struct RecoveryEngine: Codable, Sendable {
     /// The state of a sensor now tracked: where it stopped, if it was forgotten recently.
     private mutating func newSensor(_ stream: StreamName, _ receivedAt: Int64) -> SensorState {
         let settings = windowSettings(stream)
-        if let remembered = forgotten.take(stream.key) {
-            return SensorState(resuming: remembered, firstReceipt: receivedAt, configuration: settings)
-        }
-        return SensorState(id: stream.sensorID, measurement: stream.measurement, firstReceipt: receivedAt, configuration: settings)
+        var sensor =
+            forgotten.take(stream.key).map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: settings) }
+            ?? SensorState(id: stream.sensorID, measurement: stream.measurement, firstReceipt: receivedAt, configuration: settings)
+        if let value = publishedBeforeRestart.removeValue(forKey: stream.key) { sensor.notePublishedBefore(value) }
+        return sensor
     }
 
     /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (`EngineConfiguration.defaultMaxSensors` without a cap).

@@ -79,6 +79,11 @@ struct SensorState: Codable, Sendable {
     /// `journal_damaged` gap of `lostOutputFrom`. nil once the stream is past it (and in
     /// snapshots from before it).
     var lostOutputThrough: UInt64?
+    /// The broker's retained `latest/` value, read at a restart before this stream had started
+    /// (or was known): compared with where it starts, when it does (`startedAfterRestart`); or
+    /// one of a later epoch than this one, compared with the next epoch's boot (`beginEpoch`).
+    /// nil once used (and in snapshots from before it).
+    var publishedBefore: RecoveryEngine.PublishedLatest?
     /// The `ts` of the reading last published on `latest/` (nil: none yet, or a snapshot from
     /// before `latest/`), which only moves forward, across epochs too.
     var latestTs: Int64?
@@ -228,6 +233,7 @@ struct SensorState: Codable, Sendable {
             nextSeq = first.reading.seq
             streamStart = nextSeq
             gapClockFloor = now
+            startedAfterRestart()
             var expected = nextSeq
             for seq in heap.items.map(\.reading.seq).sorted() {
                 if seq > expected { requestResend(from: expected, to: seq - 1, at: now, &out) }
@@ -348,6 +354,7 @@ struct SensorState: Codable, Sendable {
             started = true
             nextSeq = first.reading.seq
             streamStart = nextSeq
+            startedAfterRestart()
         }
         release(at: now, mode: .closing, &out)
     }
@@ -370,7 +377,13 @@ struct SensorState: Codable, Sendable {
         if lostNextEpoch == true {
             lostOutputFrom = 0
             lostNextEpoch = nil
+            // The broker's value is of this very boot: its seqs up to it went out.
+            if let value = publishedBefore, let b = newBoot, value.boot == b {
+                lostOutputThrough = value.seq
+                highestSeen = value.seq
+            }
         }
+        publishedBefore = nil
     }
 
     // MARK: - Release
@@ -429,6 +442,25 @@ struct SensorState: Codable, Sendable {
             nextSeq = seq + 1
             if let from = lostOutputFrom, nextSeq > from { lostOutputFrom = nil }
         }
+    }
+
+    /// A restart read this stream's retained `latest/` before the stream had started: its
+    /// `latest/` does not go below it, and once the stream starts, seqs of the same boot up to it
+    /// went out already (as in `RecoveryEngine.publishedBeyondJournal`).
+    mutating func notePublishedBefore(_ value: RecoveryEngine.PublishedLatest) {
+        latestTs = Swift.max(latestTs ?? value.ts, value.ts)
+        publishedBefore = value
+    }
+
+    /// The stream started: what `notePublishedBefore` kept says whether it starts at seqs that
+    /// went out before the restart.
+    private mutating func startedAfterRestart() {
+        guard let value = publishedBefore else { return }
+        publishedBefore = nil
+        guard value.boot == boot, value.seq >= nextSeq else { return }
+        lostOutputFrom = nextSeq
+        lostOutputThrough = value.seq
+        highestSeen = Swift.max(highestSeen ?? value.seq, value.seq)
     }
 
     /// Whether `seq` went out before the restart, as the broker's retained `latest/` showed
@@ -494,8 +526,9 @@ struct SensorState: Codable, Sendable {
             out.totals.countGapSeqs(Int(clamping: span))
             // Seqs the broker's `latest/` showed published stay settled: a reading for one is
             // a duplicate of what went out, not a restatement of this gap.
-            let restatableFrom = lostOutput ? Swift.max(from, (lostOutputThrough ?? 0) &+ 1) : from
-            if restatableFrom <= to { history.record(from: restatableFrom, to: to, quality: .gap, at: now) }
+            var restatable: ClosedRange<UInt64>? = from...to
+            if lostOutput, let through = lostOutputThrough, through >= from { restatable = through < to ? (through + 1)...to : nil }
+            if let restatable { history.record(from: restatable.lowerBound, to: restatable.upperBound, quality: .gap, at: now) }
             aggregates.noteGap(fromTs: notice.fromTs, toTs: notice.toTs, width: c.aggregateWindowMs)
             return false
         }

@@ -1,0 +1,53 @@
+import Wire
+
+extension RestoreScan.Outcome {
+    /// Takes the broker's retained `latest/` values, read at the restart
+    /// (`RecoveryEngine.publishedBeyondJournal`: streams whose output went past the journal).
+    /// Of the regenerated publications, withholds those the broker's values show went out
+    /// already: `cleaned/` messages of the same boot up to the retained seq (the journal's newest
+    /// records, which held them, were lost: an estimate made again could differ from the one
+    /// consumers hold) and `latest/` values older than the retained one. Returns the streams
+    /// found past the journal, with the broker's value.
+    public mutating func takeBrokerLatest(
+        _ published: [String: RecoveryEngine.PublishedLatest]
+    ) -> [(stream: String, value: RecoveryEngine.PublishedLatest)] {
+        var byStream: [String: RecoveryEngine.PublishedLatest] = [:]
+        for (topic, value) in published { if let stream = StreamName(outputTopic: topic) { byStream[stream.key] = value } }
+        if !byStream.isEmpty {
+            var kept: [Publication] = []
+            var withheld: [String: [ClosedRange<UInt64>]] = [:]
+            for p in toJournal {
+                if let seqs = Self.wentOut(p, byStream) {
+                    engine.forgetPublished(topic: p.topic, seqs: seqs)
+                    withheld[p.topic, default: []].append(seqs)
+                    withheldPublications += 1
+                } else if let ranges = withheld[p.topic], let seq = Self.restatedSeq(p), ranges.contains(where: { $0.contains(seq) }) {
+                    // A restatement of an estimate withheld above: consumers never got that one.
+                    withheldPublications += 1
+                } else {
+                    kept.append(p)
+                }
+            }
+            toJournal = kept
+        }
+        let ahead = engine.publishedBeyondJournal(published)
+        toJournal = SupersededLatest.dropped(from: toJournal, floor: engine.latestTimes) { $0 }
+        return ahead
+    }
+
+    /// The seq of `p` when it is a `restated` `cleaned/` message.
+    private static func restatedSeq(_ p: Publication) -> UInt64? {
+        guard p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.quality == .restated else { return nil }
+        return m.seq
+    }
+
+    /// The seqs of `p`, a regenerated non-restated `cleaned/` message, when they lie within what
+    /// the broker's retained value of its stream shows published (same boot, up to its seq).
+    private static func wentOut(_ p: Publication, _ byStream: [String: RecoveryEngine.PublishedLatest]) -> ClosedRange<UInt64>? {
+        guard p.kind == .cleaned, let stream = StreamName(outputTopic: p.topic), let value = byStream[stream.key],
+            let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.quality != .restated, m.boot == value.boot,
+            m.coveredSeqs.upperBound <= value.seq
+        else { return nil }
+        return m.coveredSeqs
+    }
+}

@@ -221,8 +221,8 @@ struct FindingControlTests {
     }
 
     @Test(
-        "finding 8: a segment's end lost at rest (cut, or zeroed at its size), with the broker's retained latest/ read back at the restart: no seq that went out comes out again different, latest/ never steps back (aimed seeds 1 3 4 5 13 16 20: each failed before the fix, 57 of seeds 1-60 did)",
-        arguments: [UInt64(1), 3, 4, 5, 13, 16, 20])
+        "finding 8: a segment's end lost at rest (cut, or zeroed at its size), with the broker's retained latest/ read back at the restart: no seq that went out comes out again different, latest/ never steps back (aimed seeds 1 3 4 5 13 16 20 43 51: each failed before the fix, 57 of seeds 1-60 did)",
+        arguments: [UInt64(1), 3, 4, 5, 13, 16, 20, 43, 51])
     func segmentEndLostAtRest(seed: UInt64) {
         FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
     }

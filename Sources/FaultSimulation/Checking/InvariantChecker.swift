@@ -234,10 +234,6 @@ struct InvariantChecker {
         obligations[key] = Obligation(since: upTime, real: true, reading: r)
     }
 
-    /// A crash may lose `r` by the contract: it only needs covering now (it was acknowledged
-    /// but held in memory, or not yet synced at a power cut). A sensor beyond the tracked-sensor
-    /// limit has no stream whose gaps could cover it (each of its readings is only dead-lettered
-    /// `too_many_sensors`), so the contract promises nothing for its lost ones.
     /// Damage at rest destroyed the journaled publication covering `r`'s seq: as `relax`, and a
     /// real reading for it acknowledged later needs only the coverage the consumers hold.
     mutating func publicationDestroyed(_ r: SimReading) {
@@ -245,6 +241,10 @@ struct InvariantChecker {
         relax(r)
     }
 
+    /// A crash may lose `r` by the contract: it only needs covering now (it was acknowledged
+    /// but held in memory, or not yet synced at a power cut). A sensor beyond the tracked-sensor
+    /// limit has no stream whose gaps could cover it (each of its readings is only dead-lettered
+    /// `too_many_sensors`), so the contract promises nothing for its lost ones.
     mutating func relax(_ r: SimReading) {
         let key = Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq)
         guard var o = obligations[key] else { return }

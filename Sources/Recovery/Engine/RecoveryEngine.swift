@@ -295,10 +295,11 @@ public struct RecoveryEngine: Codable, Sendable {
                 sensors[i].highestSeen = max(sensors[i].highestSeen ?? value.seq, value.seq)
             } else if let last = sensors[i].latestTs, value.ts > last {
                 // Newer than anything this journal published, from another epoch (the sensor
-                // rebooted or reset since): the seqs of the epoch that follows may have gone out,
-                // and this epoch was closed before it, so all it still holds went out too.
+                // rebooted or reset since): the seqs of the epoch that follows may have gone out.
+                // A sensor that says its boot shows which: this epoch was closed before it, so
+                // what it still holds went out then, and what comes for it later is too late.
                 sensors[i].lostNextEpoch = true
-                sensors[i].lostOutputThrough = .max
+                if value.boot != nil, sensors[i].boot != nil { sensors[i].lostOutputThrough = .max }
                 sensors[i].publishedBefore = value
             } else {
                 continue

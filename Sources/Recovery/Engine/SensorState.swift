@@ -148,6 +148,8 @@ struct SensorState: Codable, Sendable {
         } else if boot == nil, r.boot != nil, highestSeen == nil {
             boot = r.boot
         }
+        // An epoch the broker showed closed before the restart (`lostOutputThrough` .max): too late.
+        if started && r.seq >= nextSeq && lostOutputThrough == .max { return .tooLate }
         if started && (r.seq < nextSeq || publishedBeforeDamage(r.seq)) { return late(r, inRange: inRange, at: now, &out) }
         if heap.contains(seq: r.seq) { return .duplicate }
 

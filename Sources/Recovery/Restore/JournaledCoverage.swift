@@ -48,6 +48,24 @@ struct JournaledCoverage {
         return a.revision <= published
     }
 
+    /// The seqs of `m` the journal did not publish as estimates (`synthetic`, `corrected`, `gap`):
+    /// published as readings, or not at all as far as the journal knows (its record destroyed).
+    func notPublishedAsEstimates(topic: String, _ m: CleanedReading) -> [ClosedRange<UInt64>] {
+        let seqs = m.coveredSeqs
+        let estimates = (covers[Stream(topic: topic, boot: m.boot)] ?? [])
+            .filter { $0.quality != .ok && $0.seqs.overlaps(seqs) }.map { $0.seqs.clamped(to: seqs) }
+            .sorted { $0.lowerBound < $1.lowerBound }
+        var out: [ClosedRange<UInt64>] = []
+        var next = seqs.lowerBound
+        for e in estimates {
+            if e.lowerBound > next { out.append(next...(e.lowerBound - 1)) }
+            if e.upperBound >= seqs.upperBound { return out }
+            next = Swift.max(next, e.upperBound + 1)
+        }
+        out.append(next...seqs.upperBound)
+        return out
+    }
+
     /// Whether publishing `m` on `topic` would cover a seq the journal already covered, restate a
     /// seq already restated, or restate one published as a real reading.
     func contradicts(topic: String, _ m: CleanedReading) -> Bool {

@@ -127,11 +127,23 @@ public struct RestoreReplay {
             let p = regenerated[i]
             if contradictsJournal(p) {
                 withheldPublications += 1
+                forgetEstimate(p)
                 continue
             }
             out.append(p)
         }
         return out
+    }
+
+    /// A regenerated estimate withheld: the engine forgets it where the journal did not publish
+    /// an estimate (a reading went out there, or what went out was destroyed with its record),
+    /// so a real reading for one of those seqs later is a duplicate, not a restatement of an
+    /// estimate consumers never got.
+    private mutating func forgetEstimate(_ p: Publication) {
+        guard p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload),
+            m.quality == .synthetic || m.quality == .corrected || m.quality == .gap
+        else { return }
+        for seqs in coverage.notPublishedAsEstimates(topic: p.topic, m) { engine.forgetPublished(topic: p.topic, seqs: seqs) }
     }
 
     /// Whether a regenerated `p` contradicts or repeats what the journal published: a cleaned

@@ -56,7 +56,8 @@ public enum GatewayHTTP {
                     warnings.append(
                         WireJSON.quoted(
                             "journal damage found at start (\(s.journalDamage.count) problem(s), first: \(s.journalDamage[0])); "
-                                + "the gateway's log names each; `sensor-gateway journal verify` shows the damage in the journal's files"))
+                                + "the gateway's log names each; `sensor-gateway journal verify` shows the damage in the journal's files "
+                                + "(a snapshot, or a folder older than the published output, shows only in the log)"))
                 }
                 if s.clockOffsetMs < -JournalClock.stepToleranceMs {
                     warnings.append(

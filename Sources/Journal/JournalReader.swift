@@ -63,10 +63,9 @@ public final class JournalReader {
             // Records missing between two segments read (a segment file lost): reported as the
             // writer's recovery does, so a read over the hole says it may be incomplete. A segment
             // the ring reclaimed meanwhile starts later still, after the ones already read.
-            let skipped = entry.header.skippedFrom != 0 && entry.header.skippedFrom <= (expectedNext ?? 0)
-            if n >= startIndex, let e = expectedNext, entry.header.baseSeq > e, !skipped {
-                outcome.corruption.append("records \(e)...\(entry.header.baseSeq - 1) missing between segments")
-                outcome.lostSeqs.append(e...(entry.header.baseSeq - 1))
+            if n >= startIndex, let missing = entry.header.missingBefore(expectedNext: expectedNext) {
+                outcome.corruption.append(SegmentHeader.describeMissing(missing))
+                outcome.lostSeqs.append(missing)
             }
             let result = try segments.scanner(entry).scan(skippingBelow: n < startIndex ? nil : fromSeq) { record, _ in
                 if outcome.oldestSeq == nil {

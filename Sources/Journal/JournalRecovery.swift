@@ -50,10 +50,9 @@ struct RecoveryScan {
         var expectedNext: UInt64?
         for (n, entry) in segments.used.enumerated() {
             maxGeneration = max(maxGeneration, entry.header.generation)
-            let skipped = entry.header.skippedFrom != 0 && entry.header.skippedFrom <= (expectedNext ?? 0)
-            if let e = expectedNext, entry.header.baseSeq > e, !skipped {
-                corruption.append("records \(e)...\(entry.header.baseSeq - 1) missing between segments")
-                lostSeqs.append(e...(entry.header.baseSeq - 1))
+            if let missing = entry.header.missingBefore(expectedNext: expectedNext) {
+                corruption.append(SegmentHeader.describeMissing(missing))
+                lostSeqs.append(missing)
             }
             var scanner = segments.scanner(entry)
             scanner.payloads = false

@@ -8,13 +8,16 @@
 # each), FLOOD=100000 new ids, STEADY_SECONDS=600 (1,000 sensors at 1 Hz with the field fault
 # mix), RESTART="10000 100" (journal filled, then SIGKILL and restart), MEASUREMENTS="5000 20" (sensors, readings each of
 # temperature, humidity and pressure, one simulator per measurement at once; the gateway only, the relay takes one topic), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate), KEEP=1 keeps the working folder (logs). GATEWAY=path to another sensor-gateway binary to compare builds;
-# GATEWAY_EXTRA=flags for it; RELAY_IN_FLIGHT=the relay's in-flight limit (default 1000, as the gateway's
+# GATEWAY_EXTRA=flags for it; SIM_EXTRA=more sensor-sim flags for `steady` (e.g. --spread, readings spread
+# over each second as a plant's are, not one burst a second); BROKER_EXTRA=more broker configuration lines
+# (scripts/lib/local-broker.sh; e.g. "set_tcp_nodelay true", which takes the broker's Nagle delay out of `latency` at
+# low rates and costs it throughput at high ones, docs/PERFORMANCE.md); RELAY_IN_FLIGHT=the relay's in-flight limit (default 1000, as the gateway's
 # client: 0 is unlimited, which on Debian's libmosquitto 2.0 falls to about 1,700 readings/s
 # because it walks the whole in-flight list for every acknowledgement).
 #
 # Prints one table row per system and case: readings/s, completeness (distinct sensor+seq that
 # came out), CPU ms per 1,000 readings, peak RSS, disk bytes written per reading (/proc/PID/io),
-# the broker's CPU ms per 1,000 readings over the same interval (live, burst, catchup), and for `latency` the publish-to-output p50/p99/p99.9 (HdrHistogram, Benchmarks/scale).
+# the broker's CPU ms per 1,000 readings over the same interval (live, burst, catchup), and for `latency` the publish-to-output p50/p99/p99.9 (HdrHistogram, Benchmarks/scale), with the gateway's syncs a second and disk bytes per reading against its journal records'.
 # Nothing here asserts a figure; the figures go into docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -138,7 +141,7 @@ latency_case() { # SYSTEM RATE
     result=$("$probe" "$port" "$live_sensors" "$rate" "$per" "$([ "$system" = relay ] && echo relay || echo cleaned)")
     t1=$(now_ms)
     sample_process
-    [ "$system" = gateway ] && syncs="; journal syncs $(echo "$(metric sensor_gateway_journal_syncs_total) * 1000 / ($t1 - $t0)" | bc -l | xargs printf '%.0f')/s"
+    [ "$system" = gateway ] && syncs="; journal syncs $(echo "$(metric sensor_gateway_journal_syncs_total) * 1000 / ($t1 - $t0)" | bc -l | xargs printf '%.0f')/s; disk $(echo "$disk_bytes / ($live_sensors * $per)" | bc -l | xargs printf '%.0f') bytes per reading (journal records $(echo "$(metric sensor_gateway_journal_appended_bytes_total) / ($live_sensors * $per)" | bc -l | xargs printf '%.0f'))"
     stop_system; stop_broker
     printf '| latency at %d/s | %s | %s | CPU %.1f ms per 1,000%s |\n' "$rate" "$system" "$result" \
         "$(echo "$cpu_s * 1000000 / ($live_sensors * $per)" | bc -l)" "$syncs"
@@ -151,7 +154,7 @@ steady_case() {
     start_broker
     start_system gateway
     "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors 1000 --rate 1 --duration "$steady_seconds" --linger 0 \
-        --resend-buffer 50 > "$work/sim-$port.log" 2>&1
+        --resend-buffer 50 ${SIM_EXTRA:-} > "$work/sim-$port.log" 2>&1
     sleep 3
     sample_process
     readings=$(metric sensor_gateway_messages_received_total)

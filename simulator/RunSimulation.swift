@@ -40,6 +40,12 @@ struct RunSimulation: AsyncParsableCommand {
         name: .customLong("csv-fraction"),
         help: "The share of sensors that send CSV, spread evenly over the fleet (0.5: every second one); --payload csv is 1.")
     var csvFraction: Double?
+    @Flag(
+        help: """
+            Spread each round's readings over its period (every 10 ms a slice of the fleet), as a plant's \
+            sensors on their own clocks do, instead of one burst per round. Needs a numeric --rate.
+            """)
+    var spread = false
 
     /// Whether sensor `index` sends CSV: `--payload csv`, or its turn under `--csv-fraction`
     /// (sensor i is CSV when floor((i+1)F) > floor(iF), so the share holds for any fleet size).
@@ -51,6 +57,7 @@ struct RunSimulation: AsyncParsableCommand {
     func validate() throws {
         guard sensors > 0 else { throw ValidationError("--sensors=\(sensors): must be at least 1") }
         guard rate == "max" || (Double(rate).map { $0 > 0 } ?? false) else { throw ValidationError("--rate=\(rate): a positive number or max") }
+        guard !spread || rate != "max" else { throw ValidationError("--spread needs a numeric --rate: max has no period to spread over") }
         for (name, p) in [
             ("skip-rate", skipRate), ("error-rate", errorRate), ("dup-rate", dupRate), ("reorder-rate", reorderRate),
             ("corrupt-rate", corruptRate), ("late-rate", lateRate), ("restart-rate", restartRate),
@@ -92,8 +99,17 @@ struct RunSimulation: AsyncParsableCommand {
         let start = clock.now
         var lastReport = start
         var publishedAtReport = 0
+        // With --spread, a round is played in slices about 10 ms apart; else in one go.
+        let slices = spread ? max(1, min(sensors, Int(periodMs / 10))) : 1
         for round in 0..<rounds {
-            try fleet.playRound(round, client: client, truth: truthFile)
+            for slice in 0..<slices {
+                if slice > 0 {
+                    let offset = Double(round) * 1000 / hz + Double(slice) * 1000 / hz / Double(slices)
+                    try await Task.sleep(until: start + .microseconds(Int64(offset * 1000)), clock: clock)
+                }
+                try fleet.play(round, sensors: sensors * slice / slices..<sensors * (slice + 1) / slices, client: client, truth: truthFile)
+            }
+            try fleet.sendDueLate(round, client: client)
             try fleet.answer(requests.take(), client: client)
             if hz > 0 {
                 try await Task.sleep(until: start + .milliseconds(Int64(Double(round + 1) * 1000 / hz)), clock: clock)
@@ -146,9 +162,10 @@ final class FleetPlayer {
         }
     }
 
-    func playRound(_ round: Int, client: MQTTClient, truth: TruthWriter?) throws {
+    /// Plays `round` for the sensors in `range` (all of them, or a slice with `--spread`).
+    func play(_ round: Int, sensors range: Range<Int>, client: MQTTClient, truth: TruthWriter?) throws {
         let lateRounds = max(1, Int(Int64(options.lateDelayMs) / periodMs))
-        for i in sensors.indices {
+        for i in range {
             if sensors[i].rng.chance(options.restartRate) { sensors[i].restart() }
             let m = sensors[i].measure(ts: startTs + Int64(round) * periodMs)
             let fault = chooseFault(&sensors[i].rng)
@@ -171,6 +188,10 @@ final class FleetPlayer {
             try send(outgoing, id, client)
             if let held = heldForReorder.removeValue(forKey: i) { try send([held], id, client) }
         }
+    }
+
+    /// Sends the late readings whose delay has run out by the end of `round`.
+    func sendDueLate(_ round: Int, client: MQTTClient) throws {
         while let first = late.firstIndex(where: { $0.dueRound <= round }) {
             let l = late.remove(at: first)
             try send([l.payload], l.sensor, client)

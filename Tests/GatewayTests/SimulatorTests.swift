@@ -42,6 +42,52 @@ struct SimulatorTests {
         #expect(other.map { "\($0)" } != sameSeedSmall.map { "\($0)" })
     }
 
+    @Test("--spread plays the same readings and faults, and publishes the same messages, as one burst a round; it needs a numeric rate")
+    func spreadKeepsTheRun() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // 20 Hz: a 50 ms round in five slices. Late readings, reorders and duplicates included.
+        func play(_ name: String, _ extra: [String]) async throws -> [String] {
+            let watcher = try await Subscriber.connect(broker, id: "watch-\(name)", filters: ["sensors/+/temperature"])
+            let child = try ChildProcess(
+                BuiltProducts.executable("sensor-sim"),
+                [
+                    "run", "--broker", broker.url, "--sensors", "12", "--rate", "20", "--count", "30", "--seed", "7", "--late-rate", "0.05",
+                    "--late-delay-ms", "100", "--linger", "0", "--start-ts", "1795660000000", "--sensor-prefix", "\(name)-",
+                    "--truth", dir.file("\(name).jsonl"),
+                ] + extra,
+                logPath: dir.file("\(name).log"))
+            try await child.wait(timeout: .seconds(120))
+            #expect(child.exitCode == 0, "\(child.output)")
+            // "sensor-sim: done, published N messages, ..."
+            let done = try #require(child.output.split(separator: "\n").first { $0.contains("done, published") })
+            let published = try #require(done.split(separator: " ").drop { $0 != "published" }.dropFirst().first.flatMap { Int($0) })
+            try await watcher.recorder.wait(for: "\(name)'s \(published) messages") { $0.messages.count >= published }
+            let messages = await watcher.messages(on: "sensors/\(name)-")
+            await watcher.close()
+            // The sensor ids' prefix is the run's name; the order of the sensors' messages across slices may differ.
+            return messages.map { "\($0.topic) \(String(decoding: $0.payload, as: UTF8.self))".replacingOccurrences(of: "\(name)-", with: "") }.sorted()
+        }
+        let burst = try await play("burst", [])
+        let spread = try await play("spread", ["--spread"])
+        #expect(burst.count > 12 * 30 * 9 / 10)
+        #expect(spread.count == burst.count)
+        let differing = Set(spread).symmetricDifference(burst).sorted().prefix(5)
+        #expect(differing.isEmpty, "messages in one run only: \(differing)")
+        let truth = { (name: String) in
+            try String(contentsOfFile: dir.file("\(name).jsonl"), encoding: .utf8).replacingOccurrences(of: "\(name)-", with: "")
+        }
+        #expect(try truth("spread") == truth("burst"), "the truth files differ")
+
+        let refused = try ChildProcess(
+            BuiltProducts.executable("sensor-sim"), ["run", "--broker", broker.url, "--rate", "max", "--spread"], logPath: dir.file("refused.log"))
+        try await refused.wait(timeout: .seconds(60))
+        #expect(refused.exitCode != 0)
+        #expect(refused.output.contains("--spread needs a numeric --rate"))
+    }
+
     @Test("a sensor with a buffer answers resend requests with what it measured, lost readings included")
     func answersResends() async throws {
         let broker = try await TestBroker.start()

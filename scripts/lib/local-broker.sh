@@ -1,6 +1,6 @@
 # Shell helpers shared by Benchmarks/plant-scale.sh, Benchmarks/sparkplug-scale.sh and scripts/fault-suite.sh: a private
 # mosquitto on a free loopback port, with persistence in the caller's $work folder.
-# Sets $port and $broker (its pid).
+# Sets $port and $broker (its pid). BROKER_EXTRA: more lines for its configuration (e.g. "set_tcp_nodelay true").
 
 now_ms() { date +%s%3N; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -20,6 +20,7 @@ persistence true
 persistence_location $work/broker-$port/
 max_queued_messages 10000000
 max_inflight_messages 1000
+${BROKER_EXTRA:-}
 $( [ "$(id -u)" -eq 0 ] && echo "user root" )
 CONF
     mosquitto -c "$work/broker-$port/mosquitto.conf" >> "$work/broker-$port/log" 2>&1 &

@@ -19,10 +19,11 @@ public struct GatewayConfiguration: Sendable {
     /// With `fsync interval`: the most journal syncs a second (a flash-wear budget for SD cards
     /// and eMMC). The journal syncs as soon as something written waits on durability and the
     /// previous sync has ended, within this budget; cleaned output waits for the sync, so the
-    /// budget's spacing (10 ms at the default) bounds the latency it adds. 100: at 1,000 and
-    /// 10,000 readings/s it gave the best tails measured (500 syncs a second stalled the disk
-    /// now and then, p99 near 300 ms), at five times the syncs of the old 50 ms timer
-    /// (docs/PERFORMANCE.md); 20 gives the timer's count back, and its latency.
+    /// budget's spacing (10 ms at the default) bounds the latency it adds, and each sync writes
+    /// a 4 KiB page again, so it is also the flash a second that syncs cost. 100: p99 11 ms at
+    /// 1,000 readings/s, about 650 bytes written per reading when readings arrive spread over
+    /// the second; 500 gives p99 under 3 ms at 3.4 times the writes; 20 gives the old 50 ms
+    /// timer's count and latency back, at half the writes (docs/PERFORMANCE.md, "Latency's floor").
     public var fsyncMaxPerSecond = GatewayConfiguration.defaultFsyncMaxPerSecond
     public static let defaultFsyncMaxPerSecond = 100
     /// How often the engine state is saved (in the background). Until a snapshot covers it,

@@ -99,7 +99,7 @@ extension Setting {
             \.fsync),
         .integer(
             "fsync-max-per-second",
-            "With fsync interval: the most journal syncs a second, a flash-wear budget; cleaned output waits for the sync (higher: less latency, more syncs).",
+            "With fsync interval: the most journal syncs a second, a flash-wear budget; cleaned output waits for the sync (higher: less latency, more syncs, each writing a 4 KiB page again).",
             unit: "syncs", 1...100_000, store: { v, c in c.fsyncMaxPerSecond = Int(v) }, show: { "\($0.fsyncMaxPerSecond)" }),
         .milliseconds(
             "snapshot-interval-ms", "How often the engine state is saved, letting the journal forget older input.", 100...3_600_000,

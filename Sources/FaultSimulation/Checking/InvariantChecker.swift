@@ -276,6 +276,18 @@ struct InvariantChecker {
             obligations.removeValue(forKey: Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq))
             return true
         }
+        // Nor, while its stream has published no later seq, of one whose input a crash lost (not
+        // its publication: the restored engine knows what it released, `forgottenPublications`):
+        // the gap that covers it comes with the stream's next reading, and none may come for a
+        // while (the sensor switched off, what it sent next lost too) or ever (the restarted
+        // engine gave its place under `max-sensors` to another sensor). A later seq published
+        // without covering it is a skipped seq (`hole`), and that reading is timed on its own.
+        late.removeAll { o in
+            let r = o.reading
+            let key = Key(sensorID: r.sensorID, boot: r.boot, seq: r.seq)
+            guard !o.real, !forgottenPublications.contains(key) else { return false }
+            return accounting.span(of: StreamKey(sensorID: r.sensorID, boot: r.boot)).map { r.seq > $0.upperBound } ?? true
+        }
         guard let o = late.min(by: { ($0.since, $0.reading.sensorID, $0.reading.seq) < ($1.since, $1.reading.sensorID, $1.reading.seq) }) else { return nil }
         let key = Key(sensorID: o.reading.sensorID, boot: o.reading.boot, seq: o.reading.seq)
         let seen = anyCovered.contains(key) ? "covered only by an estimate or a gap" : "never published"

@@ -72,7 +72,7 @@ struct SimulatorTests {
         }
         let burst = try await play("burst", [])
         let spread = try await play("spread", ["--spread"])
-        #expect(burst.count > 12 * 30 * 9 / 10)
+        #expect(burst.count > 12 * 30 * 3 / 4, "most of the 360 readings went out")
         #expect(spread.count == burst.count)
         let differing = Set(spread).symmetricDifference(burst).sorted().prefix(5)
         #expect(differing.isEmpty, "messages in one run only: \(differing)")

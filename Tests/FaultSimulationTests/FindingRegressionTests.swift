@@ -228,6 +228,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 8: a fill the snapshot left open, after a restart whose journal lost output (its newest records, or the broker's latest/ past it), ends in one journal_damaged gap, not estimates made again against another right-hand reading (aimed seeds 79 171: each failed before the fix)",
+        arguments: [UInt64(79), 171])
+    func openFillAfterLostOutput(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), and a cut destroys the records a flipped header hid from the walk too (seed 112)",
         arguments: [UInt64(11), 35, 112])
     func segmentEndLostAtRestChecker(seed: UInt64) {

@@ -243,7 +243,7 @@ public struct RecoveryEngine: Codable, Sendable {
     /// meets where it continues is published as one `gap` flagged `journal_damaged`, not filled
     /// with estimates that could repeat seqs consumers hold as real readings.
     public mutating func journalLostOutput() {
-        for i in sensors.indices where sensors[i].started { sensors[i].lostOutputFrom = sensors[i].nextSeq }
+        for i in sensors.indices where sensors[i].started { sensors[i].continuesAfterLostOutput() }
     }
 
     /// A restore found `latest/` topic `topic` already at `ts` (a journaled publication this
@@ -289,7 +289,7 @@ public struct RecoveryEngine: Codable, Sendable {
                 continue
             }
             if sensors[i].boot == value.boot, value.seq >= sensors[i].nextSeq {
-                sensors[i].lostOutputFrom = sensors[i].nextSeq
+                sensors[i].continuesAfterLostOutput()
                 sensors[i].lostOutputThrough = value.seq
                 // Sent, so not to be asked for again.
                 sensors[i].highestSeen = max(sensors[i].highestSeen ?? value.seq, value.seq)

@@ -446,6 +446,18 @@ struct SensorState: Codable, Sendable {
         }
     }
 
+    /// A restart found output of this stream past what the restored engine released (the
+    /// journal's newest records lost, `RecoveryEngine.journalLostOutput`, or the broker's
+    /// `latest/` past it, `RecoveryEngine.publishedBeyondJournal`): the stream continues from
+    /// `nextSeq`, and its next gap is one `journal_damaged` gap. A fill the snapshot left open
+    /// ends here: the rest of it may have gone out before the restart, estimated between the
+    /// readings held then, and estimates made again now (the held readings up to the broker's
+    /// seq dropped, the right-hand one another) could differ from those consumers hold.
+    mutating func continuesAfterLostOutput() {
+        lostOutputFrom = nextSeq
+        openFill = nil
+    }
+
     /// A restart read this stream's retained `latest/` before the stream had started: its
     /// `latest/` does not go below it, and once the stream starts, seqs of the same boot up to it
     /// went out already (as in `RecoveryEngine.publishedBeyondJournal`).

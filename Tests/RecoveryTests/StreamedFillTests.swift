@@ -57,6 +57,27 @@ import Testing
         #expect(rest.summary == expected + ["\(Self.missing + 1):ok"])
     }
 
+    @Test(
+        "a restart that finds the broker's latest/ past an open fill ends it: the rest is one journal_damaged gap up to the broker's seq, not estimates made again against another right-hand reading"
+    )
+    func openFillEndsWhenOutputWasLost() {
+        var (h, first) = Self.opened()
+        #expect(first.cleaned.count == Self.chunk)
+        // The fill and more went out before a crash whose journal lost them: the broker's
+        // retained value is at seq 1005, beyond the fill and its right-hand reading.
+        let ahead = h.engine.publishedBeyondJournal([
+            "latest/s1/temperature": .init(seq: UInt64(Self.missing + 5), ts: 1_795_660_000_000 + Int64(Self.missing + 5) * 1000, boot: nil)
+        ])
+        #expect(ahead.map(\.stream) == ["s1"])
+        var out = h.send(seq: Self.missing + 6, temp: 53)
+        out += Array(Self.drain(&h).joined())
+        out += h.advance(3000)
+        let cleaned = out.cleaned
+        #expect(cleaned.summary == ["\(Self.chunk + 1):gap", "\(Self.missing + 6):ok"], "\(cleaned.prefix(3).map(\.text))")
+        #expect(cleaned.first?.json["reason"] as? String == "journal_damaged")
+        #expect((cleaned.first?.json["to_seq"] as? NSNumber)?.intValue == Self.missing + 5)
+    }
+
     @Test("input does not move an open fill on: only ticks do")
     func ingestDoesNotContinueTheFill() {
         var (h, _) = Self.opened()

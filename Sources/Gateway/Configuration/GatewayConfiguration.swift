@@ -22,7 +22,7 @@ public struct GatewayConfiguration: Sendable {
     /// budget's spacing (10 ms at the default) bounds the latency it adds, and each sync writes
     /// a 4 KiB page again, so it is also the flash a second that syncs cost. 100: p99 11 ms at
     /// 1,000 readings/s, about 650 bytes written per reading when readings arrive spread over
-    /// the second; 500 gives p99 under 3 ms at 3.4 times the writes; 20 gives the old 50 ms
+    /// the second; 500 gives p99 about 3 ms at 3.4 times the writes; 20 gives the old 50 ms
     /// timer's count and latency back, at half the writes (docs/PERFORMANCE.md, "Latency's floor").
     public var fsyncMaxPerSecond = GatewayConfiguration.defaultFsyncMaxPerSecond
     public static let defaultFsyncMaxPerSecond = 100

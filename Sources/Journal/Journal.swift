@@ -90,6 +90,8 @@ public final class Journal {
     /// records then reports it: its output will be republished).
     private let checkpointMissing: Bool
     private let lockHandle: Int32
+    /// The handle locking the journal's directory (nil on file layers without directories).
+    private let directoryLockHandle: Int32?
     /// Records from this seq on are still needed (unprocessed input, unacknowledged output):
     /// the ring never reclaims a segment holding one. nil lets the ring reclaim freely.
     public var retainFrom: UInt64?
@@ -135,8 +137,14 @@ public final class Journal {
         var report = RecoveryReport()
         do {
             try fileSystem.makeDirectory(requested.directory)
-            // Before anything is read or repaired: a second writer must not touch the files.
+            // Before anything is read or repaired: a second writer must not touch the files. The
+            // directory is locked as well as the lock file, so deleting the lock file by hand
+            // under a running gateway does not let a second one in (found black-box).
+            let directoryLock = try fileSystem.lockDirectoryExclusively(requested.directory)
+            if directoryLock == .heldElsewhere { throw JournalError.locked(path: requested.lockPath) }
+            if case .held(let h) = directoryLock { directoryLockHandle = h } else { directoryLockHandle = nil }
             guard let lock = try fileSystem.lockExclusively(requested.lockPath) else {
+                if let directoryLockHandle { fileSystem.close(directoryLockHandle) }
                 throw JournalError.locked(path: requested.lockPath)
             }
             lockHandle = lock
@@ -150,6 +158,7 @@ public final class Journal {
                 segments = try SegmentSet(layout: requested, fileSystem: fileSystem, repair: true, creating: creating)
             } catch {
                 fileSystem.close(lock)
+                if let directoryLockHandle { fileSystem.close(directoryLockHandle) }
                 throw error
             }
             let missingOrShort = CheckpointStore.isMissingOrShort(path: requested.checkpointPath, fileSystem: fileSystem)
@@ -158,6 +167,7 @@ public final class Journal {
             } catch {
                 segments.closeAll()
                 fileSystem.close(lock)
+                if let directoryLockHandle { fileSystem.close(directoryLockHandle) }
                 throw error
             }
             // A short file whose one whole slot still reads keeps that value (as after a torn write).
@@ -177,6 +187,7 @@ public final class Journal {
     deinit {
         segments.closeAll()
         fileSystem.close(lockHandle)
+        if let directoryLockHandle { fileSystem.close(directoryLockHandle) }
     }
 
     /// Checks `journal.meta` against the configured layout, writing it when missing and healing

@@ -14,7 +14,7 @@ struct JournalRemovedTests {
         let gateway = try await InProcessGateway.start(broker, in: dir, id: "gone")
         let http = GatewayHTTP.handler(status: gateway.status, configuration: gateway.configuration)
         try await waitUntil("healthy") { http("/healthz").status == 200 }
-        try FileManager.default.removeItem(atPath: dir.file("data"))
+        try removeUnderWriter(atPath: dir.file("data"))
         try await waitUntil("the removal reported") { http("/healthz").status == 503 }
         #expect(http("/healthz").body.contains("was removed while the gateway runs"))
         #expect(http("/metrics").body.contains("sensor_gateway_journal_writable 0"))

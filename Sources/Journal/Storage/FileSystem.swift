@@ -29,6 +29,20 @@ public protocol FileSystem: AnyObject, Sendable {
     /// waiting. Returns the handle that holds the lock (closing it releases the lock), or nil when
     /// another open file (this process or another) holds it.
     func lockExclusively(_ path: String) throws -> Int32?
+    /// Takes an exclusive advisory lock on a directory itself without waiting, so that a second
+    /// writer is refused even after the lock file inside it was deleted by hand (a new lock file
+    /// would lock apart from the old one; the directory is the same inode for both).
+    func lockDirectoryExclusively(_ path: String) throws -> DirectoryLock
+}
+
+/// What asking for a directory's lock without waiting gave.
+public enum DirectoryLock: Sendable, Equatable {
+    /// Taken: closing the handle releases it.
+    case held(Int32)
+    /// Another open handle (this process or another) holds it.
+    case heldElsewhere
+    /// This file layer has no directories to lock (an in-memory test double).
+    case unsupported
 }
 
 /// A failed file operation, with errno and the path or operation it concerned.
@@ -57,6 +71,8 @@ extension FileSystem {
 extension FileSystem {
     /// File layers without locks (test doubles) only open the file.
     public func lockExclusively(_ path: String) throws -> Int32? { try open(path, create: true) }
+    /// File layers without directories (test doubles) lock nothing.
+    public func lockDirectoryExclusively(_ path: String) throws -> DirectoryLock { .unsupported }
 }
 
 extension FileSystem {

@@ -131,6 +131,19 @@ public final class POSIXFileSystem: FileSystem {
         return fd
     }
 
+    public func lockDirectoryExclusively(_ path: String) throws -> DirectoryLock {
+        let fd = try SystemCall.run("open directory", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            Glibc.close(fd)
+            if code == EWOULDBLOCK { return .heldElsewhere }
+            throw SystemCall.error("lock", path, code)
+        }
+        paths.withLock { $0[fd] = path }
+        return .held(fd)
+    }
+
     public func syncDirectory(_ path: String) throws {
         let fd = try SystemCall.run("open directory", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         defer { _ = Glibc.close(fd) }

@@ -130,4 +130,10 @@ public final class PowerLossFileSystem: FileSystem {
         state.withLock { $0.paths[h] = path }
         return h
     }
+
+    public func lockDirectoryExclusively(_ path: String) throws -> DirectoryLock {
+        let lock = try base.lockDirectoryExclusively(path)
+        if case .held(let h) = lock { state.withLock { $0.paths[h] = path } }
+        return lock
+    }
 }

@@ -266,7 +266,14 @@ public final class Journal {
             active = Active(index: a.index, generation: a.generation, end: a.end)
         }
         switch scan.tail {
-        case .clean: break
+        case .clean:
+            // Seqs skipped past records the checkpoint knew of: appends continue in the next
+            // segment, whose header records the skip, so the hole is reported once (now), not as
+            // a jump inside a segment at every open.
+            if let last = scan.skippedAfter {
+                skippedFrom = last &+ 1
+                active?.end = layout.segmentSize
+            }
         case .torn(let index, let from, let to):
             // Zeroing the torn write is enough for the next open to see a clean end (whatever
             // follows fails its checksum or is a former lap's): the rest of the segment is not

@@ -40,6 +40,9 @@ struct RecoveryScan {
     var tail = Tail.clean
     /// With a damaged tail: the last seq found before it.
     var tailLast: UInt64 = 0
+    /// With a checkpoint ahead of the records found (and a clean tail): the last seq found,
+    /// after which the next seq skips what the lost records may have taken.
+    var skippedAfter: UInt64?
 
     init(
         segments: SegmentSet, checkpoint: CheckpointStore.Reading,
@@ -81,8 +84,11 @@ struct RecoveryScan {
             } else {
                 tail = .damaged(segment: entry.index, from: result.end, to: result.dirtyEnd)
                 tailLast = last
-                // Every record takes at least a header's worth of bytes.
-                let fit = last &+ UInt64(length / RecordFormat.headerSize)
+                // Every record takes at least a header's worth of bytes; the bytes after the
+                // damaged ones that read as never written may have been zeroed too.
+                let fit =
+                    last &+ UInt64((segments.layout.segmentSize - result.end) / RecordFormat.headerSize)
+                    &+ Self.lostAfterNewest(segments, newest: entry.index).room
                 let upper = max(fit, acked, synced, last &+ 1)
                 let why =
                     acked > last
@@ -98,16 +104,42 @@ struct RecoveryScan {
                 nextSeq = max(nextSeq, upper &+ 1)
             }
         }
+        // The checkpoint ahead of the records found: the newest segment's end was zeroed (or cut)
+        // at rest, or the newest segment lost. Records past the checkpoint's bound may have been
+        // written there too (written and not yet synced when the gateway stopped), and their seqs
+        // handed on; the rest of the newest segment, which now reads as never written, could
+        // have held at most one record per header's worth of bytes, so the next seq moves past
+        // those as well (a seq is never reused; found black-box).
+        let lostFiles = Self.lostAfterNewest(segments, newest: active?.index)
+        let room = (active.map { UInt64((segments.layout.segmentSize - $0.end) / RecordFormat.headerSize) } ?? 0) &+ lostFiles.room
         if let acked = checkpoint.value, acked >= nextSeq, tail == .clean {
+            let upper = max(acked, nextSeq &- 1 &+ room)
             corruption.append(
                 "the checkpoint says output up to seq \(acked) was acknowledged, but the journal ends before seq \(nextSeq): records \(nextSeq)...\(acked) lost"
+                    + Self.beyond(acked, upper)
             )
-            lostSeqs.append(nextSeq...acked)
+            lostSeqs.append(nextSeq...upper)
+            skippedAfter = nextSeq &- 1
+            nextSeq = upper &+ 1
         } else if let synced = checkpoint.durable, synced >= nextSeq, tail == .clean {
+            let upper = max(synced, nextSeq &- 1 &+ room)
             corruption.append(
                 "the checkpoint says records up to seq \(synced) were synced, but the journal ends before seq \(nextSeq): records \(nextSeq)...\(synced) lost"
+                    + Self.beyond(synced, upper)
             )
-            lostSeqs.append(nextSeq...synced)
+            lostSeqs.append(nextSeq...upper)
+            skippedAfter = nextSeq &- 1
+            nextSeq = upper &+ 1
+        } else if lostFiles.room > 0, tail == .clean {
+            // Segment files gone where the ring would have written after the newest one found:
+            // they may have held the newest records, whatever the checkpoint had caught up with.
+            let upper = nextSeq &- 1 &+ room
+            corruption.append(
+                "segment file(s) \(lostFiles.names) lost after seq \(nextSeq &- 1), where the ring writes next: records \(nextSeq)...\(upper) at most lost with them; opening continues at seq \(upper &+ 1)"
+            )
+            lostSeqs.append(nextSeq...upper)
+            skippedAfter = nextSeq &- 1
+            nextSeq = upper &+ 1
         }
         // A seq is never reused: the records the checkpoint knows of keep theirs, even when lost.
         if let acked = checkpoint.value { nextSeq = max(nextSeq, acked &+ 1) }
@@ -124,6 +156,32 @@ struct RecoveryScan {
                 "checkpoint unreadable (neither slot passes its checksum): output journaled from seq \(firstSeq ?? nextSeq) on will be republished (consumers de-duplicate on sensor, boot, seq and quality)"
             )
         }
+    }
+
+    /// The segment files lost (missing, empty, unusable) where the ring would have written next
+    /// after the newest segment found (all of them when none was found), and how many records
+    /// they could have held: one per header's worth of bytes.
+    static func lostAfterNewest(_ segments: SegmentSet, newest: Int?) -> (room: UInt64, names: String) {
+        let count = segments.layout.segmentCount
+        var lost: [Int] = []
+        if let newest {
+            var i = (newest + 1) % count
+            while i != newest && segments.lostFiles.contains(i) {
+                lost.append(i)
+                i = (i + 1) % count
+            }
+        } else {
+            lost = segments.lostFiles.sorted()
+        }
+        let perFile = UInt64(segments.layout.segmentSize / RecordFormat.headerSize)
+        return (UInt64(lost.count) &* perFile, lost.map(JournalLayout.segmentName).joined(separator: ", "))
+    }
+
+    /// What a damage line adds when records past the checkpoint's bound may have been lost too.
+    private static func beyond(_ bound: UInt64, _ upper: UInt64) -> String {
+        upper > bound
+            ? ", and records \(bound &+ 1)...\(upper) at most (written after it, where the newest segment now reads as never written); opening continues at seq \(upper &+ 1)"
+            : ""
     }
 
     /// A note for `journal verify` on what opening clears quietly.

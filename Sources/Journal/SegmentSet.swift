@@ -25,6 +25,10 @@ struct SegmentSet {
     var damage: [String] = []
     /// Copies of damaged files kept aside (the writer's), or that opening would keep (a reader's).
     var setAside: [String] = []
+    /// Indices of segment files whose records are gone with the file: missing, empty, or
+    /// unusable and moved aside (not in a new journal). Any of them may have held the newest
+    /// records, whose seqs must not be handed out again.
+    var lostFiles: Set<Int> = []
     private let repair: Bool
     /// A new journal: its segments are created, not found missing, so that is no problem.
     private let creating: Bool
@@ -71,7 +75,10 @@ struct SegmentSet {
         let path = layout.segmentPath(i)
         let name = JournalLayout.segmentName(i)
         if !fileSystem.exists(path) {
-            if !creating { problems.append("segment file \(name) is missing; opening creates it") }
+            if !creating {
+                problems.append("segment file \(name) is missing; opening creates it")
+                lostFiles.insert(i)
+            }
             guard repair else { return (-1, []) }
             let h = try fileSystem.open(path, create: true)
             try fileSystem.allocate(h, size: layout.segmentSize)
@@ -92,6 +99,7 @@ struct SegmentSet {
             damage.append(
                 "segment file \(name) cannot be used (\(error.message)); opening moves it aside to \(lastComponent(aside)) and creates a new one")
             setAside.append(aside)
+            lostFiles.insert(i)
             guard repair else { return (-1, []) }
             do {
                 try fileSystem.rename(path, to: aside)
@@ -108,6 +116,7 @@ struct SegmentSet {
         if size != layout.segmentSize {
             if size == 0 {
                 problems.append("segment file \(name) has 0 bytes; opening allocates it")
+                if !creating { lostFiles.insert(i) }
             } else {
                 // Never recreated over its data: the records that verify in its first segmentSize
                 // bytes are kept, and so is a copy of the file as found.

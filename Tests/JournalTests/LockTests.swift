@@ -29,7 +29,9 @@ struct LockTests {
         #expect(second.report.records == 1)
     }
 
-    @Test("with the lock file deleted by hand under a writer, a second Journal is still refused (the directory is locked too), and config check's probe still sees the writer")
+    @Test(
+        "with the lock file deleted by hand under a writer, a second Journal is still refused (the directory is locked too), and config check's probe still sees the writer"
+    )
     func lockFileDeletedByHand() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -35,6 +35,20 @@ struct LatestValueTests {
         #expect(latest.allSatisfy { $0.retain && $0.topic == "latest/s1/temperature" })
     }
 
+    @Test("each reading's latest/ copy comes before its cleaned/ message, so a kill between the two leaves latest/ ahead, never behind")
+    func latestBeforeCleaned() {
+        var h = Self.secondSeqFilled()
+        let pairs = h.log.filter { $0.kind == .latest || $0.kind == .cleaned }
+        #expect(pairs.count == 8)
+        for i in stride(from: 0, to: pairs.count - 1, by: 2) {
+            #expect(pairs[i].kind == .latest && pairs[i + 1].kind == .cleaned, "publication \(i): \(pairs[i].topic), then \(pairs[i + 1].topic)")
+            #expect(pairs[i].payload == pairs[i + 1].payload)
+        }
+        h.send(seq: 2, temp: 53)
+        let after = h.log.filter { $0.kind == .latest || $0.kind == .cleaned }
+        #expect(after.dropFirst(pairs.count).map(\.kind) == [.cleaned], "a restatement older than latest/ goes to cleaned/ only")
+    }
+
     @Test("a fill goes to latest/ as it is published; the real reading that restates it later, being older, does not")
     func restatedOlderDoesNotReplace() {
         var h = Self.secondSeqFilled()

@@ -579,14 +579,19 @@ struct SensorState: Codable, Sendable {
 
     private mutating func publish(_ cleaned: ReleasedReading, _ out: inout Output) {
         let payload = cleaned.render(as: out.configuration.stream)
-        out.emit(.cleaned, topics.cleaned, cleaned, payload)
         // The last value, retained: a reading newer by `ts` than the one there, or the real
-        // reading for that same `ts` restating its estimate; never an older one.
+        // reading for that same `ts` restating its estimate; never an older one. It leaves
+        // before its `cleaned/` message, so that a kill between the two leaves `latest/` ahead
+        // of `cleaned/`, never behind: a restart that lost the journal's newest records bounds
+        // what went out by `latest/`, and must err towards a gap flagged `journal_damaged` over
+        // a seq consumers may not hold, not towards publishing again a seq they hold (found
+        // black-box: a seq published `corrected`, then `ok`).
         let floor = latestTs ?? lastAnchor.map { $0.ts - 1 } ?? .min
         if out.configuration.withoutLatest != true, cleaned.ts > floor || (cleaned.ts == floor && cleaned.quality == .restated) {
             latestTs = cleaned.ts
             out.emit(.latest, topics.latest, cleaned, payload, retain: true)
         }
+        out.emit(.cleaned, topics.cleaned, cleaned, payload)
         summary.published(cleaned.quality, seq: cleaned.seq, ts: cleaned.ts, value: cleaned.temperature)
         out.totals.countCleaned(cleaned.quality)
     }

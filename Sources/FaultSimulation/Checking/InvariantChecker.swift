@@ -104,7 +104,9 @@ struct InvariantChecker {
             return Violation(invariant: .conflicting, detail: "unreadable cleaned message \(String(decoding: payload, as: UTF8.self))")
         }
         cleanedMessages += 1
-        refusedAsTooMany.remove(m.sensorID)
+        // A sensor refused as one too many since its last message was untracked meanwhile: it
+        // comes back as a new sensor, its refused seqs settled by their dead letters.
+        let returnsAfterRefusal = refusedAsTooMany.remove(m.sensorID) != nil
         if m.boot == nil, truthReboots[m.sensorID] != nil {
             // A sensor without `boot` rebooted: its epochs cannot be told apart from outside.
             guard m.quality == .corrected || m.quality == .synthetic else { return nil }
@@ -134,7 +136,7 @@ struct InvariantChecker {
             }
         } else {
             let seqs = m.coveredSeqs
-            if let last = lastSeq[m.stream], seqs.lowerBound > last + 1 {
+            if let last = lastSeq[m.stream], seqs.lowerBound > last + 1, !returnsAfterRefusal {
                 return Violation(invariant: .hole, detail: "\(m.stream): seqs \(last + 1)...\(seqs.lowerBound - 1) skipped (next published \(seqs.lowerBound))")
             }
             // A journal_damaged stand-in may come after later seqs (docs/INTERFACE.md section 2).

@@ -235,8 +235,15 @@ struct FindingControlTests {
     }
 
     @Test(
-        "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), and a cut destroys the records a flipped header hid from the walk too (seed 112)",
-        arguments: [UInt64(11), 35, 112])
+        "finding 8: the journal's seqs of records destroyed at rest are not handed out again (the next seq skips what the lost bytes could hold; aimed seeds 210 214: a skipped seq and a seq covered twice before the fix)",
+        arguments: [UInt64(210), 214])
+    func destroyedSeqsNotReused(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
+        "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), a cut destroys the records a flipped header hid from the walk too (seed 112), and a sensor refused as one too many comes back as a new one (seeds 69 219)",
+        arguments: [UInt64(11), 35, 69, 112, 219])
     func segmentEndLostAtRestChecker(seed: UInt64) {
         FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
     }

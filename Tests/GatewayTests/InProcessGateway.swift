@@ -18,6 +18,7 @@ struct InProcessGateway {
     static func start(
         _ broker: TestBroker, in directory: TemporaryDirectory, id: String, outboundCapacity: Int = 8192,
         ingestLimits: IngestJournal.Limits = .init(), clocks: JournalClock.Sources = .system, fileSystem: FileSystem? = nil,
+        logger: Logger? = nil,
         configure: (inout GatewayConfiguration) -> Void = { _ in },
         prepare: (GatewayService) -> Void = { _ in }
     ) async throws -> InProcessGateway {
@@ -33,7 +34,7 @@ struct InProcessGateway {
         let status = StatusBoard()
         let live = LiveSettings(settings)
         let service = try GatewayService(
-            configuration: settings, logger: Logger(label: "\(id)-test"), shutdown: shutdown,
+            configuration: settings, logger: logger ?? Logger(label: "\(id)-test"), shutdown: shutdown,
             status: status, outboundCapacity: outboundCapacity, ingestLimits: ingestLimits, clocks: clocks, live: live,
             fileSystem: fileSystem)
         prepare(service)

@@ -31,9 +31,14 @@ struct LostJournalTests {
         #expect(FileManager.default.fileExists(atPath: gateway.configuration.snapshotPath))
         try FileManager.default.removeItem(atPath: gateway.configuration.journalDirectory)
 
-        let restarted = try await InProcessGateway.start(broker, in: dir, id: "lost")
+        let log = CapturedLog()
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "lost", logger: log.logger())
         let damage = restarted.status.snapshot.journalDamage
         #expect(damage.contains { $0.contains("where the engine snapshot continues") && $0.contains("were lost") }, "\(damage)")
+        // The start log sums up what /healthz shows, the restore's findings included (it said
+        // nothing here when only the restore found damage, and a smaller count otherwise).
+        let summary = log.lines.first { $0.message.hasPrefix("journal damage found at start") }
+        #expect(summary?.metadata["problems"] == "\(damage.count)", "\(log.messages)")
         try await restarted.stop()
     }
 

@@ -118,8 +118,14 @@ public final class GatewayService {
             ingest: ingest, pipeline: pipeline, publisher: publisher,
             snapshots: SnapshotWriter(path: configuration.snapshotPath, logger: logger, retainFrom: restored.snapshotRetainFrom),
             presence: opened.presence, checkpoint: checkpoint, snapshotIntervalMs: configuration.snapshotIntervalMs, logger: logger)
+        let damage = opened.damage + restored.damage
+        if !damage.isEmpty {
+            logger.error(
+                "journal damage found at start; /healthz reports degraded. Run `sensor-gateway journal verify --data-dir \(configuration.dataDirectory)` for the details",
+                metadata: ["problems": "\(damage.count)"])
+        }
         observability = Observability(
-            status: status, ingest: ingest, broker: broker, journalDamage: opened.damage + restored.damage, startedAt: startedAt, logger: logger)
+            status: status, ingest: ingest, broker: broker, journalDamage: damage, startedAt: startedAt, logger: logger)
         observability.restored(restored)
         replays = Replays(configuration: configuration, client: broker.output, live: live, logger: logger)
         maintenance.updateRetention()

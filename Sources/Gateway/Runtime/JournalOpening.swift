@@ -110,12 +110,9 @@ extension JournalOpening {
         for c in report.corruption { logger.error("journal corruption", metadata: ["damage": "\(c)"]) }
         if report.tornTail { logger.notice("journal: an interrupted last write was discarded") }
         if let resized = report.resized { logger.notice("journal resized", metadata: ["change": "\(resized)"]) }
+        // Summed up once the restore has added what it found (`GatewayService`), so the log and
+        // /healthz give one count.
         let damage = report.needsAttention ? report.corruption + report.setAside.map { "damaged file kept aside: \($0)" } : []
-        if !damage.isEmpty {
-            logger.error(
-                "journal damage found at start; /healthz reports degraded. Run `sensor-gateway journal verify --data-dir \(configuration.dataDirectory)` for the details",
-                metadata: ["problems": "\(damage.count)"])
-        }
         return Opened(ingest: ingest, snapshot: snapshot, damage: damage, presence: presence)
     }
 }

@@ -40,8 +40,9 @@ struct RecoveryScan {
     var tail = Tail.clean
     /// With a damaged tail: the last seq found before it.
     var tailLast: UInt64 = 0
-    /// With a checkpoint ahead of the records found (and a clean tail): the last seq found,
-    /// after which the next seq skips what the lost records may have taken.
+    /// With a checkpoint ahead of the records found, or segment files lost where the ring writes
+    /// next (and a clean tail): the last seq found, after which the next seq skips what the lost
+    /// records may have taken.
     var skippedAfter: UInt64?
 
     init(
@@ -110,7 +111,10 @@ struct RecoveryScan {
         // handed on; the rest of the newest segment, which now reads as never written, could
         // have held at most one record per header's worth of bytes, so the next seq moves past
         // those as well (a seq is never reused; found black-box).
-        let lostFiles = Self.lostAfterNewest(segments, newest: active?.index)
+        // With no segment found, lost files count only where the checkpoint shows records were
+        // written: a first start killed while creating the files leaves empty ones, and no data.
+        let wroteRecords = active != nil || (checkpoint.value ?? 0) > 0 || (checkpoint.durable ?? 0) > 0
+        let lostFiles = wroteRecords ? Self.lostAfterNewest(segments, newest: active?.index) : (room: 0, names: "")
         let room = (active.map { UInt64((segments.layout.segmentSize - $0.end) / RecordFormat.headerSize) } ?? 0) &+ lostFiles.room
         if let acked = checkpoint.value, acked >= nextSeq, tail == .clean {
             let upper = max(acked, nextSeq &- 1 &+ room)

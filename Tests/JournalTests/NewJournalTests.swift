@@ -23,4 +23,21 @@ struct NewJournalTests {
         let reopened = try Journal(layout: layout, fsync: .always)
         #expect(reopened.report.fileProblems == ["segment file segment-0005.log is missing; opening creates it"])
     }
+
+    @Test(
+        "a first start killed while creating the segment files (some empty, the rest missing, no checkpoint) is not damage: nothing was written, and seqs start at 1"
+    )
+    func firstStartKilledWhileCreating() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 1 << 20, segmentCount: 16)
+        do { _ = try Journal(layout: layout, fsync: .always) }
+        for i in 0..<3 { try Data().write(to: URL(fileURLWithPath: layout.segmentPath(i))) }
+        for i in 3..<16 { try FileManager.default.removeItem(atPath: layout.segmentPath(i)) }
+        try? FileManager.default.removeItem(atPath: layout.checkpointPath)
+        let reopened = try Journal(layout: layout, fsync: .always)
+        #expect(reopened.report.corruption.isEmpty, "\(reopened.report.corruption)")
+        #expect(!reopened.report.needsAttention)
+        #expect(reopened.nextSeq == 1)
+    }
 }

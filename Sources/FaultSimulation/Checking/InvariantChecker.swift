@@ -1,29 +1,7 @@
 import Wire
 
-/// A guarantee of the contract (docs/INTERFACE.md sections 2, 4 and 9) the simulator checks.
-public enum Invariant: String, Sendable, CaseIterable, Comparable {
-    case order = "non-restated output in strictly increasing seq"
-    case onceOnly = "each seq once"
-    case hole = "no seq skipped"
-    case conflicting = "a re-publication has identical content"
-    case restatedOnce = "restated at most once, and only an estimate"
-    case range = "corrected and synthetic values within range"
-    case lost = "nothing acknowledged lost"
-    case wedge = "no wedge"
-    case latestBackwards = "latest/ never goes back"
-
-    public static func < (a: Invariant, b: Invariant) -> Bool { a.rawValue < b.rawValue }
-}
-
-/// A broken guarantee: which, and what exactly.
-public struct Violation: Sendable, Equatable, CustomStringConvertible {
-    /// The guarantee broken.
-    public var invariant: Invariant
-    /// What exactly: the stream, seq and what was seen.
-    public var detail: String
-    public var description: String { "\(invariant.rawValue): \(detail)" }
-}
-
+// Over 250 lines: each output check and each obligation reads and updates the same record of
+// what consumers hold; split, that record would be opened to every part.
 /// Holds what the simulated consumers received to the contract after every step.
 ///
 /// Order, exactly-once and conflicting re-publications are `Wire.StreamAccounting`'s (the

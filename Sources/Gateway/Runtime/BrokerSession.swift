@@ -2,6 +2,8 @@ import Logging
 import MQTT
 import Wire
 
+// Over 250 lines: the input, output and Sparkplug connections' events, phases and closing go
+// through one place, so a newcomer reads how the connections behave in one file.
 /// The gateway's two connections to the broker, and what each is doing.
 ///
 /// - The **input** connection (client id `<client-id>`, persistent session) subscribes the

@@ -3,6 +3,8 @@ import MQTT
 import Recovery
 import Sparkplug
 
+// Over 250 lines: births, host state, commands and data share the edge node's sequence and
+// bdSeq; split, they would have to be opened to every part.
 /// Sends the gateway's own Sparkplug edge node (`SparkplugEdgeNode`) on its connection
 /// (`BrokerSession.sparkplug`, client id `<client-id>-spb`, its will the `NDEATH` of the
 /// connection's `bdSeq`): births when the connection is up and when a host asks

@@ -1,6 +1,8 @@
 import Sparkplug
 import Wire
 
+// Over 250 lines: one edge node's births, deaths, data and rebirth requests share its
+// sequence and alias state; split, each part would reach into the node from outside.
 /// Sparkplug B input (docs/SPARKPLUG.md): births, deaths and data messages of edge nodes and
 /// their devices, each numeric metric a stream of the engine.
 extension RecoveryEngine {

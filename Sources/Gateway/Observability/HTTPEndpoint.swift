@@ -94,7 +94,7 @@ public struct HTTPEndpoint: Service {
     /// Serves until shutdown (true). A failure to bind here (the address taken since the check)
     /// returns false, to retry; any other failure is logged and the gateway carries on without HTTP.
     private func serve() async throws -> Bool {
-        let (host, logger, bindState, headDeadline) = (self.host, self.logger, self.bindState, limits.requestHeadDeadline)
+        let (host, port, logger, bindState, headDeadline) = (self.host, self.port, self.logger, self.bindState, limits.requestHeadDeadline)
         let connections = OpenConnections()
         let app = Application(
             responder: EndpointResponder(handler: handler),
@@ -107,7 +107,9 @@ public struct HTTPEndpoint: Service {
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
             onServerRunning: { channel in
                 bindState.noteListening()
-                logger.info("http listening", metadata: ["address": "\(host):\(channel.localAddress?.port ?? 0)"])
+                // The bound port (the configured one, or the one the system chose for 0); a
+                // channel already closing (a refused second instance exiting) has no address.
+                logger.info("http listening", metadata: ["address": "\(host):\(channel.localAddress?.port ?? port)"])
             },
             logger: logger
         )

@@ -79,6 +79,30 @@ struct RestoreReplayTests {
         #expect(toJournal.isEmpty, "\(toJournal.map(\.text))")
     }
 
+    @Test("a journal written before 0.2.0 (each cleaned/ message before its latest/ copy) replays without diverging: an upgrade is not damage")
+    func olderPairOrder() {
+        var journal = Self.liveJournal()
+        var swapped = 0
+        var i = 0
+        while i + 1 < journal.count {
+            if case .publication(let first, let t) = journal[i], first.kind == .latest, case .publication(let second, _) = journal[i + 1],
+                second.kind == .cleaned, second.payload == first.payload
+            {
+                journal[i] = .publication(second, time: t)
+                journal[i + 1] = .publication(first, time: t)
+                swapped += 1
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        #expect(swapped >= 10)
+        let (replay, toJournal) = Self.replay(journal)
+        #expect(!replay.diverged)
+        #expect(replay.mismatchedPublications == 0)
+        #expect(toJournal.isEmpty, "\(toJournal.map(\.text))")
+    }
+
     @Test("the input of a reading published ok is destroyed: it stays published ok, is not filled, and a late copy is a duplicate")
     func destroyedInputAlreadyPublished() throws {
         var journal = Self.liveJournal()

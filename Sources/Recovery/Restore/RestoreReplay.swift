@@ -87,6 +87,14 @@ public struct RestoreReplay {
                 matched += 1
                 return
             }
+            if Self.isOlderOrder(of: p, regenerated, at: matched) {
+                // A journal written before 0.2.0 holds a reading's `cleaned/` message before its
+                // `latest/` copy; this engine makes the copy first. The same pair in the other
+                // order is the same output, not a divergence (an upgrade is not damage).
+                regenerated.swapAt(matched, matched + 1)
+                matched += 1
+                return
+            }
             diverged = true
         }
         // Only from here on can a regenerated `latest/` value be older than a journaled one (up
@@ -116,6 +124,14 @@ public struct RestoreReplay {
             if let due = engine.nextDeadline(), due <= time { engine.tick(now: time, into: &regenerated) }
         }
         _ = consume(p)
+    }
+
+    /// Whether journaled `p` is a reading's `cleaned/` message that the replay made just after
+    /// its `latest/` copy (at `index`): the order of journals written before 0.2.0.
+    static func isOlderOrder(of p: Publication, _ regenerated: [Publication], at index: Int) -> Bool {
+        guard p.kind == .cleaned, index + 1 < regenerated.count else { return false }
+        let copy = regenerated[index]
+        return copy.kind == .latest && copy.payload == p.payload && regenerated[index + 1] == p
     }
 
     /// What the journal never received, in the order the replay made it: to be journaled and

@@ -211,7 +211,15 @@ struct InvariantChecker {
         // a late real reading would restate (docs/INTERFACE.md section 2), so covered is enough.
         if forgottenPublications.contains(key), anyCovered.contains(key) { return }
         if let o = obligations[key], o.real { return }
-        obligations[key] = Obligation(since: upTime, real: true, reading: r)
+        // The same holds when the reading comes again (a duplicate, a resend answer) before the
+        // restart's stand-in for the destroyed publication went out (a `journal_damaged` gap, sent
+        // in the turn after this read): the restored engine is past that seq, and whether
+        // consumers got it is what the destroyed record held, so the contract reports it rather
+        // than sending it again (section 2): any coverage settles it (aimed finding-8 seed 170:
+        // an `ok` reading's publication destroyed, the reading read again, then the gap).
+        // Only for the seqs whose publication damage destroyed (`publicationDestroyed`).
+        let real = !forgottenPublications.contains(key)
+        obligations[key] = Obligation(since: upTime, real: real, reading: r)
     }
 
     /// Damage at rest destroyed the journaled publication covering `r`'s seq: as `relax`, and a

@@ -65,13 +65,14 @@ extension World {
         guard !records.isEmpty else { return }
         let first = rng.int(0...(records.count - 1))
         let at = records[first].offset + rng.int(0...(records[first].length - 1))
-        for r in records[first...] { _ = relaxReadings(in: bytes, r) }
+        var destroyed = records[first...].map { relaxReadings(in: bytes, $0) }
         // Records a flipped header hid from that walk, after the cut too.
         if let original = before[path] {
             for r in walk(original) where r.offset > records[records.count - 1].offset && r.offset + r.length > at {
-                _ = relaxReadings(in: original, r)
+                destroyed.append(relaxReadings(in: original, r))
             }
         }
+        if log != nil { note("destroyed at \(path): " + destroyed.filter { !$0.hasPrefix("record type") }.joined(separator: "; ")) }
         if rng.chance(0.5) {
             fileSystem.resize(path, to: at)
             note("\(path) cut to \(at) bytes, in record \(first + 1) of \(records.count)")
@@ -106,7 +107,7 @@ extension World {
                 // A reading whose journaled input is gone and whose publication is hit
                 // before the broker acknowledged it has no copy left: as for its own record.
                 for reading in published { checker.publicationDestroyed(reading) }
-                return "the publication of \(published.first.map { "\($0.sensorID) seq \($0.seq)" } ?? "")"
+                return "the publication of \(published.prefix(20).map { "\($0.sensorID)\($0.boot.map { "@\($0)" } ?? "")/\($0.seq)" }.joined(separator: " "))"
             }
             if let first = deadLettered.first { return "the dead letter of \(first.sensorID) seq \(first.seq)" }
         }

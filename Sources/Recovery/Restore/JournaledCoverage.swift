@@ -21,6 +21,8 @@ struct JournaledCoverage {
     private var windows: [String: [Int64: Int]] = [:]
     /// The newest `ts` published on each `latest/` topic.
     private var latest: [String: Int64] = [:]
+    /// The boots each cleaned topic published in (matched or not): an epoch the journal reached.
+    private var epochs: Set<Stream> = []
 
     mutating func add(topic: String, _ m: CleanedReading) {
         let stream = Stream(topic: topic, boot: m.boot)
@@ -34,6 +36,11 @@ struct JournaledCoverage {
     mutating func add(topic: String, _ a: AggregateWindowMessage) {
         windows[topic, default: [:]][a.windowStart] = max(windows[topic]?[a.windowStart] ?? a.revision, a.revision)
     }
+
+    mutating func add(epoch boot: Int64, topic: String) { epochs.insert(Stream(topic: topic, boot: boot)) }
+
+    /// Whether the journal holds a cleaned message of `topic` in boot `boot`.
+    func journaled(epoch boot: Int64, topic: String) -> Bool { epochs.contains(Stream(topic: topic, boot: boot)) }
 
     mutating func add(latestOn topic: String, ts: Int64) { latest[topic] = max(latest[topic] ?? ts, ts) }
 

@@ -1,0 +1,74 @@
+import Testing
+import Wire
+@testable import Recovery
+
+/// A restart's replay over a journal with records destroyed in its middle (finding 8 of the
+/// fault simulator): what the journal shows went out stays as it went out.
+@Suite("Restore replay across a hole in the journal")
+struct RestoreAfterHoleTests {
+    typealias Record = RestoreReplayTests.Record
+    static let start = RestoreReplayTests.start
+
+    static func payload(_ seq: Int, boot: Int, value: Double) -> [UInt8] {
+        Array("{\"seq\":\(seq),\"ts\":\(start + Int64(boot * 100 + seq) * 1000),\"temperature\":\(value),\"status\":\"normal\",\"boot\":\(boot)}".utf8)
+    }
+
+    /// A live run of sensor `a`, one step a second: `inputs[step]` is the reading sent then (nil:
+    /// none), journaled as the gateway does (input, a tick when due, the turn's publications).
+    static func live(_ inputs: [[UInt8]?]) -> [Record] {
+        var engine = RecoveryEngine(configuration: RestoreReplayTests.configuration)
+        var journal: [Record] = []
+        for (step, input) in inputs.enumerated() {
+            let now = start + Int64(step) * 1000
+            var out: [Publication] = []
+            if let input {
+                journal.append(.input(topic: "sensors/a/temperature", payload: input, time: now))
+                engine.ingest(topic: "sensors/a/temperature", payload: input, receivedAt: now, into: &out)
+            }
+            if let due = engine.nextDeadline(), due <= now {
+                journal.append(.tick(time: now))
+                engine.tick(now: now, into: &out)
+            }
+            journal += out.map { .publication($0, time: now) }
+        }
+        return journal
+    }
+
+    static func isInput(_ r: Record, seq: Int, boot: Int = 1) -> Bool {
+        guard case .input(_, let p, _) = r else { return false }
+        return String(decoding: p, as: UTF8.self).hasPrefix("{\"seq\":\(seq),") && String(decoding: p, as: UTF8.self).contains("\"boot\":\(boot)}")
+    }
+
+    static func message(_ r: Record) -> CleanedReading? {
+        guard case .publication(let p, _) = r, p.kind == .cleaned else { return nil }
+        return try? WireJSON.decode(CleanedReading.self, from: p.payload)
+    }
+
+    @Test(
+        "an epoch the journal shows closed (it holds the next boot's messages) is not published again by the replay when a hole destroyed its last publications: its corrected value made again without its right-hand neighbour would differ (aimed finding-8 seed 201)"
+    )
+    func closedEpochNotRepublished() throws {
+        // Boot 1: 0-2, 3 out of range, 4 (its right-hand neighbour); then boot 2 from 0.
+        var inputs: [[UInt8]?] = [0, 1, 2].map { Self.payload($0, boot: 1, value: 52.0 + Double($0)) }
+        inputs += [Self.payload(3, boot: 1, value: 80.5), Self.payload(4, boot: 1, value: 52.0)]
+        inputs += (0..<4).map { Self.payload($0, boot: 2, value: 51.5) }
+        let journal = Self.live(inputs)
+        let corrected = try #require(journal.compactMap(Self.message).first { $0.quality == .corrected })
+        #expect(corrected.seq == 3)
+        // A hole: the input of seq 4 and every publication of boot 1's seqs 3 and 4.
+        let damaged = journal.filter { r in
+            if Self.isInput(r, seq: 4) { return false }
+            if let m = Self.message(r), m.boot == 1, m.seq >= 3 { return false }
+            if case .publication(let p, _) = r, p.kind == .latest, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.boot == 1,
+                m.seq >= 3
+            {
+                return false
+            }
+            return true
+        }
+        let (replay, toJournal) = RestoreReplayTests.replay(damaged)
+        #expect(replay.diverged)
+        // Made again with only its left-hand neighbour, seq 3 would go out with another value.
+        #expect(try RestoreReplayTests.cleaned(toJournal).filter { $0.boot == 1 }.isEmpty, "\(toJournal.map(\.text))")
+    }
+}

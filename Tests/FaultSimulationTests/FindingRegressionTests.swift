@@ -256,6 +256,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 8: a synthetic or gap the journal holds but the replay did not make (a destroyed input moved its gap window) is the restored engine's own, so the broker's latest/ past it does not make a late real reading a duplicate (aimed seeds 127 224 271 274: each lost an acknowledged reading before)",
+        arguments: [UInt64(127), 224, 271, 274])
+    func journaledEstimateAdopted(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), a cut destroys the records a flipped header hid from the walk too (seed 112), and a sensor refused as one too many comes back as a new one (seeds 69 219)",
         arguments: [UInt64(11), 35, 69, 112, 219])
     func segmentEndLostAtRestChecker(seed: UInt64) {

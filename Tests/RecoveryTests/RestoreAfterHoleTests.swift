@@ -45,6 +45,31 @@ struct RestoreAfterHoleTests {
     }
 
     @Test(
+        "a synthetic the journal holds, which the replay does not make (the input that opened its gap destroyed), is the engine's own: a late real reading restates it, even with the broker's latest/ past the engine (aimed finding-8 seed 274)"
+    )
+    func journaledSyntheticAdopted() throws {
+        // Seq 5 never arrives; 6 opens the gap, and the tick at 8 s publishes synthetic 5, then 6-8.
+        let inputs: [[UInt8]?] = (0..<9).map { $0 == 5 ? nil : RestoreReplayTests.payload($0) }
+        var journal = Self.live(inputs)
+        #expect(journal.contains { Self.message($0).map { $0.seq == 5 && $0.quality == .synthetic } ?? false })
+        // The crash comes right after; damage at rest destroys the input record of seq 6.
+        journal.removeAll { Self.isInput($0, seq: 6) }
+        let (replay, toJournal) = RestoreReplayTests.replay(journal)
+        #expect(replay.diverged)
+        #expect(try RestoreReplayTests.cleaned(toJournal).isEmpty, "\(toJournal.map(\.text))")
+        // The broker's retained latest/ shows seq 8 out.
+        var engine = replay.engine
+        let latest = try #require(RestoreReplayTests.journaled(journal).last { $0.kind == .latest })
+        #expect(engine.publishedBeyondJournal([latest.topic: .init(seq: 8, ts: Self.start + 8000, boot: 1)]).isEmpty)
+        var out: [Publication] = []
+        engine.ingest(topic: "sensors/a/temperature", payload: RestoreReplayTests.payload(5), receivedAt: Self.start + 9000, into: &out)
+        let restated = try RestoreReplayTests.cleaned(out)
+        #expect(restated.map(\.seq) == [5])
+        #expect(restated.first?.quality == .restated)
+        #expect(restated.first?.supersedes == "synthetic")
+    }
+
+    @Test(
         "an epoch the journal shows closed (it holds the next boot's messages) is not published again by the replay when a hole destroyed its last publications: its corrected value made again without its right-hand neighbour would differ (aimed finding-8 seed 201)"
     )
     func closedEpochNotRepublished() throws {

@@ -246,6 +246,25 @@ public struct RecoveryEngine: Codable, Sendable {
         for i in sensors.indices where sensors[i].started { sensors[i].continuesAfterLostOutput() }
     }
 
+    /// A restore found `m`, a `synthetic` run or a `gap` the journal published on cleaned topic
+    /// `topic`, that this engine did not make where it stands (`RestoreReplay`): a destroyed input
+    /// record moved its gap window, so it has not reached those seqs yet. The journal is what went
+    /// out, so the stream takes it as its own publication and goes on after it; left behind, the
+    /// engine would release those seqs again later, and the broker's retained `latest/` past them
+    /// would make a real reading for one a duplicate, though consumers hold the estimate the
+    /// journal shows (found by the fault simulator, aimed finding-8 seed 274).
+    public mutating func adoptJournaledEstimate(topic: String, _ m: CleanedReading, at time: Int64, into publications: inout [Publication]) {
+        guard m.quality == .synthetic || m.quality == .gap, let stream = StreamName(outputTopic: topic), let i = index[stream.key] else { return }
+        var out = makeOutput(&publications)
+        defer {
+            publications = out.publications
+            counters.output.add(out.totals)
+        }
+        hold(&out, to: sensors[i].stream)
+        sensors[i].adoptJournaled(m.coveredSeqs, boot: m.boot, quality: m.quality, restatable: !m.isJournalDamageGap, at: time, &out)
+        noteDeadline(i)
+    }
+
     /// A restore found `latest/` topic `topic` already at `ts` (a journaled publication this
     /// engine did not make): later readings go there only if newer. No effect on unknown streams.
     public mutating func latestPublished(topic: String, ts: Int64) {

@@ -458,6 +458,26 @@ struct SensorState: Codable, Sendable {
         openFill = nil
     }
 
+    /// A restore's journal published `seqs` as `quality` (`synthetic` or `gap`) where this epoch
+    /// has released up to just inside them (`RecoveryEngine.adoptJournaledEstimate`): the stream
+    /// takes them as published (restatable, as its own would be, unless the journal's gap stood
+    /// in for lost output, `restatable` false: a reading for one of those is a duplicate, as after
+    /// `publishedBeyondJournal`) and releases what it holds after them. Nothing changes when the
+    /// epoch differs, the stream has not started or has passed them, or it holds a reading for
+    /// one of them (the journal's estimate was then not made from this state).
+    mutating func adoptJournaled(
+        _ seqs: ClosedRange<UInt64>, boot: Int64?, quality: Quality, restatable: Bool, at now: Int64, _ out: inout Output
+    ) {
+        guard started, boot == self.boot, seqs.contains(nextSeq),
+            !heap.items.contains(where: { $0.reading.seq >= nextSeq && $0.reading.seq <= seqs.upperBound })
+        else { return }
+        if restatable { history.record(from: nextSeq, to: seqs.upperBound, quality: quality, at: now) }
+        nextSeq = seqs.upperBound + 1
+        if let open = openFill, nextSeq > open.through { openFill = nil }
+        if let from = lostOutputFrom, nextSeq > from { lostOutputFrom = nil }
+        release(at: now, mode: .ingest, &out)
+    }
+
     /// A restart read this stream's retained `latest/` before the stream had started: its
     /// `latest/` does not go below it, and once the stream starts, seqs of the same boot up to it
     /// went out already (as in `RecoveryEngine.publishedBeyondJournal`).

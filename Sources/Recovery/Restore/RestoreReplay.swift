@@ -123,6 +123,10 @@ public struct RestoreReplay {
             rebuiltReadings += 1
         case .synthetic, .gap:
             if let due = engine.nextDeadline(), due <= time { engine.tick(now: time, into: &regenerated) }
+            // Still not made (the tick was not due: a destroyed input moved the gap's window):
+            // the stream takes the journal's estimate as published where it stands.
+            if !consume(p) { engine.adoptJournaledEstimate(topic: p.topic, m, at: time, into: &regenerated) }
+            return
         }
         _ = consume(p)
     }

@@ -167,6 +167,31 @@ struct LatestValueTests {
     }
 
     @Test(
+        "a sensor without boot that reset to lower seqs: at a restart, the broker's retained latest/ of its old epoch (which the engine itself published) shows nothing lost, and the new epoch's readings come out, not dropped as duplicates (found black-box)",
+        arguments: [false, true])
+    func resetWithoutBootAcrossRestart(clockless: Bool) {
+        var h = Harness()
+        // The old epoch: seqs 100-120 (a clockless sensor: 2000-2020, its ts from its own start).
+        let old = clockless ? 2000 : 100
+        for seq in old...(old + 20) { h.send("n", seq: seq, ts: Self.ts(seq - old)) }
+        h.advance(3000)
+        #expect(Self.latestTimes(h.log).last == Self.ts(20))
+        // It resets: seq 0 is lost, 1-3 arrive, later by ts (or, clockless, earlier), and wait
+        // for seq 0 when the gateway restarts.
+        let newTs = { (seq: Int) in clockless ? Self.ts(seq - 100) : Self.ts(40 + seq) }
+        for seq in 1...3 { h.send("n", seq: seq, ts: newTs(seq)) }
+        let ahead = h.engine.publishedBeyondJournal(["latest/n/temperature": .init(seq: UInt64(old + 20), ts: Self.ts(20), boot: nil)])
+        #expect(ahead.isEmpty, "\(ahead)")
+        var out: [Publication] = []
+        for seq in 4...10 { out += h.send("n", seq: seq, ts: newTs(seq)) }
+        out += h.advance(3000)
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?")" }
+        #expect(cleaned == ["0:synthetic"] + (1...10).map { "\($0):ok" }, "\(cleaned)")
+        #expect(h.engine.counters.duplicates == 0)
+    }
+
+    @Test(
         "the broker's retained latest/ past readings the engine still holds (the journal lost the newest records, publications and input after them): what it holds up to that seq is not published again, a different estimate least of all; the jump through it is one journal_damaged gap, and a reading for a seq up to it is a duplicate"
     )
     func publishedBeyondHeldReadings() {

@@ -307,6 +307,7 @@ public struct RecoveryEngine: Codable, Sendable {
                 if let i = index[stream.key] { sensors[i].notePublishedBefore(value) } else { publishedBeforeRestart[stream.key] = value }
                 continue
             }
+            if sensors[i].knowsLatest(value) { continue }
             if sensors[i].boot == value.boot, value.seq >= sensors[i].nextSeq {
                 sensors[i].continuesAfterLostOutput()
                 sensors[i].lostOutputThrough = value.seq

@@ -482,8 +482,21 @@ struct SensorState: Codable, Sendable {
     /// `latest/` does not go below it, and once the stream starts, seqs of the same boot up to it
     /// went out already (as in `RecoveryEngine.publishedBeyondJournal`).
     mutating func notePublishedBefore(_ value: RecoveryEngine.PublishedLatest) {
+        if knowsLatest(value) { return }
         latestTs = Swift.max(latestTs ?? value.ts, value.ts)
         publishedBefore = value
+    }
+
+    /// Whether the broker's retained `latest/` `value` is one this engine's journal put there, or
+    /// older than one it did: `latest/` only ever moves to a later `ts`, so a value past what the
+    /// journal holds has a later `ts` than this stream's last. Such a value shows nothing lost,
+    /// whatever its seq: a sensor without `boot` that reset to lower seqs since is still in its
+    /// new epoch, and its readings are new, not ones that went out (found black-box: a plain
+    /// restart beside such a sensor dropped its new readings as duplicates and reported a
+    /// backup put back).
+    func knowsLatest(_ value: RecoveryEngine.PublishedLatest) -> Bool {
+        guard let last = latestTs else { return false }
+        return value.ts <= last
     }
 
     /// The stream started: what `notePublishedBefore` kept says whether it starts at seqs that

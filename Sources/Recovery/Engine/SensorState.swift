@@ -92,6 +92,10 @@ struct SensorState: Codable, Sendable {
     /// copy): the next epoch's first gap is one `gap` flagged `journal_damaged`, as its seqs may
     /// have gone out. nil once used (and in snapshots from before it).
     var lostNextEpoch: Bool?
+    /// `latestTs` when this epoch began (nil: its first epoch, or a snapshot from before it): a
+    /// retained `latest/` value no newer was published before this epoch, so it says nothing
+    /// about what this epoch published (`knowsLatest`).
+    var epochLatestFloor: Int64?
 
     init(id: String, measurement: String? = nil, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -363,6 +367,7 @@ struct SensorState: Codable, Sendable {
 
     /// A new epoch counts from 0; nothing is filled across the boundary.
     private mutating func beginEpoch(boot newBoot: Int64?) {
+        epochLatestFloor = latestTs
         boot = newBoot
         started = true
         nextSeq = 0
@@ -487,16 +492,15 @@ struct SensorState: Codable, Sendable {
         publishedBefore = value
     }
 
-    /// Whether the broker's retained `latest/` `value` is one this engine's journal put there, or
-    /// older than one it did: `latest/` only ever moves to a later `ts`, so a value past what the
-    /// journal holds has a later `ts` than this stream's last. Such a value shows nothing lost,
-    /// whatever its seq: a sensor without `boot` that reset to lower seqs since is still in its
-    /// new epoch, and its readings are new, not ones that went out (found black-box: a plain
-    /// restart beside such a sensor dropped its new readings as duplicates and reported a
-    /// backup put back).
+    /// Whether the broker's retained `latest/` `value` was published before this epoch began:
+    /// `latest/` only ever moves to a later `ts`, so a value no newer than the one there when the
+    /// epoch began belongs to an earlier epoch, and shows nothing of what this one published,
+    /// whatever its seq. Without it, a sensor without `boot` that reset to lower seqs had the old
+    /// epoch's value taken for this epoch's output past the journal (found black-box: a plain
+    /// restart dropped its new readings as duplicates and reported a backup put back).
     func knowsLatest(_ value: RecoveryEngine.PublishedLatest) -> Bool {
-        guard let last = latestTs else { return false }
-        return value.ts <= last
+        guard let floor = epochLatestFloor else { return false }
+        return value.ts <= floor
     }
 
     /// The stream started: what `notePublishedBefore` kept says whether it starts at seqs that

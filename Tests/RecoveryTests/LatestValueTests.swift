@@ -192,6 +192,22 @@ struct LatestValueTests {
     }
 
     @Test(
+        "a sensor without boot new to the engine, whose earlier life left a retained latest/ at a higher seq: readings starting lower with a later ts are a new epoch and come out; starting lower with an earlier ts they are the same epoch, which went out (found black-box)",
+        arguments: [true, false])
+    func unknownSensorWithoutBootAfterRestart(laterTs: Bool) {
+        var h = Harness()
+        let ahead = h.engine.publishedBeyondJournal(["latest/m/temperature": .init(seq: 19, ts: Self.ts(19), boot: nil)])
+        #expect(ahead.isEmpty)
+        var out: [Publication] = []
+        for seq in 0...29 { out += h.send("m", seq: seq, ts: laterTs ? Self.ts(100 + seq) : Self.ts(seq)) }
+        out += h.advance(3000)
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" }
+        let expected = laterTs ? (0...29).map { "\($0):ok:-" } : ["0:gap:journal_damaged"] + (20...29).map { "\($0):ok:-" }
+        #expect(cleaned == expected, "\(cleaned)")
+    }
+
+    @Test(
         "the broker's retained latest/ past readings the engine still holds (the journal lost the newest records, publications and input after them): what it holds up to that seq is not published again, a different estimate least of all; the jump through it is one journal_damaged gap, and a reading for a seq up to it is a duplicate"
     )
     func publishedBeyondHeldReadings() {

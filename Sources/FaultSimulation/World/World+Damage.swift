@@ -98,12 +98,13 @@ extension World {
             checker.relax(reading)
             return "the record of \(reading.sensorID) seq \(reading.seq)"
         } else if r.type == RecordType.publication.rawValue {
+            let ps = JournalRecords.decodePublications(Array(bytes[(r.offset + 32)..<(r.offset + r.length)])) ?? []
             // A dead letter that settled its reading (`too_many_sensors`, the only word a reading
             // of a sensor beyond the cap gets) hit before the broker had it: the snapshot is past
             // its input, so nothing will say it again; as for its own record.
-            let deadLettered = deadLettered(in: bytes, r)
+            let deadLettered = Self.deadLettered(ps)
             for reading in deadLettered { checker.relax(reading) }
-            if let published = published(in: bytes, r) {
+            if let published = Self.published(ps) {
                 // A reading whose journaled input is gone and whose publication is hit
                 // before the broker acknowledged it has no copy left: as for its own record.
                 for reading in published { checker.publicationDestroyed(reading) }
@@ -133,9 +134,7 @@ extension World {
     }
 
     /// The readings the cleaned publications of a publication record cover.
-    private func published(in bytes: [UInt8], _ r: RecordSpan) -> [SimReading]? {
-        let payload = Array(bytes[(r.offset + 32)..<(r.offset + r.length)])
-        guard let ps = JournalRecords.decodePublications(payload) else { return nil }
+    private static func published(_ ps: [Publication]) -> [SimReading]? {
         let readings = ps.filter { $0.kind == .cleaned }.flatMap { p in
             OutputMessages.cleaned(p.payload, stream: Self.stream(ofTopic: p.topic)).map { m in
                 m.coveredSeqs.prefix(10_000).map { SimReading(sensorID: m.sensorID, boot: m.boot, seq: $0, ts: 0, value: 0, traceable: true) }
@@ -145,10 +144,8 @@ extension World {
     }
 
     /// The readings the dead letters of a publication record carry.
-    private func deadLettered(in bytes: [UInt8], _ r: RecordSpan) -> [SimReading] {
-        let payload = Array(bytes[(r.offset + 32)..<(r.offset + r.length)])
-        guard let ps = JournalRecords.decodePublications(payload) else { return [] }
-        return ps.filter { $0.kind == .deadLetter }.compactMap { p in
+    private static func deadLettered(_ ps: [Publication]) -> [SimReading] {
+        ps.filter { $0.kind == .deadLetter }.compactMap { p in
             guard let stream = Self.stream(ofTopic: p.topic), let (_, seq, boot) = OutputMessages.deadLetter(p.payload), let seq else { return nil }
             return SimReading(sensorID: stream, boot: boot, seq: seq, ts: 0, value: 0, traceable: true)
         }

@@ -513,7 +513,7 @@ struct SensorState: Codable, Sendable {
         // repeat of those seqs: a new epoch (docs/INTERFACE.md section 4), not output that went
         // out (found black-box: a sensor new to this engine, with an earlier life on the broker,
         // lost its first readings to a `journal_damaged` gap).
-        if boot == nil, let first = heap.min, first.reading.seq == nextSeq, first.reading.ts > value.ts { return }
+        if boot == nil, let first = heap.min, first.reading.ts > value.ts { return }
         lostOutputFrom = nextSeq
         lostOutputThrough = value.seq
         highestSeen = Swift.max(highestSeen ?? value.seq, value.seq)

@@ -153,6 +153,11 @@ struct HangupReconnectTests {
         try await waitUntil("the refused move reported") {
             child.output.contains("SIGHUP: cannot listen on the new HTTP address; still serving on the old one")
         }
+        // The reload's own line comes first, then what the HTTP service made of it.
+        let output = child.output
+        let moving = try #require(output.range(of: "SIGHUP: moving the HTTP endpoint http=127.0.0.1:\(p2) -> 127.0.0.1:\(taken)"))
+        let refused = try #require(output.range(of: "SIGHUP: cannot listen on the new HTTP address"))
+        #expect(moving.lowerBound < refused.lowerBound)
         #expect(try await Self.metric("sensor_gateway_http_bound", port: p2) == 0)
         #expect(try await Self.metric("sensor_gateway_http_bind_failures_total", port: p2) == 1)
         try Promtool.expectSuccess(["check", "metrics"], input: try await HTTPGet.fetch(port: p2, path: "/metrics").body)

@@ -55,4 +55,21 @@ struct LiveReloadTests {
         await fleet.close()
         await watcher.close()
     }
+
+    @Test("a reload that moves the HTTP endpoint says so before the HTTP service hears of the new address")
+    func httpMoveLoggedFirst() throws {
+        let running = GatewayConfiguration(gatewayID: "order")
+        let live = LiveSettings(running)
+        let log = CapturedLog()
+        let logger = log.logger()
+        live.onHTTPChange { address in logger.error("the HTTP service got \(address.map { "\($0)" } ?? "off")") }
+        var moved = running
+        moved.http = ("127.0.0.1", 9465)
+        let outcome = SettingsReload.apply(moved, live: live, logLevel: LiveLogLevel(.info), logger: logger)
+        #expect(outcome.rebound)
+        let messages = log.messages
+        let announced = try #require(messages.firstIndex { $0.hasPrefix("SIGHUP: moving the HTTP endpoint") }, "\(messages)")
+        let heard = try #require(messages.firstIndex { $0.hasPrefix("the HTTP service got 127.0.0.1:9465") }, "\(messages)")
+        #expect(announced < heard, "\(messages)")
+    }
 }

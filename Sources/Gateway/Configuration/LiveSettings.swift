@@ -96,13 +96,15 @@ public final class LiveSettings: Sendable {
     }
 
     /// Takes `reloaded`'s HTTP address and hands it to the HTTP service at every reload (so an
-    /// address it could not bind last time is tried again). Returns whether it changed.
-    func apply(http reloaded: HTTPAddress?) -> Bool {
+    /// address it could not bind last time is tried again). Returns whether it changed;
+    /// `whenMoving` runs first when it did, so what it logs comes before the HTTP service's own lines.
+    func apply(http reloaded: HTTPAddress?, whenMoving: () -> Void = {}) -> Bool {
         let (changed, observer) = state.withLock { s -> (Bool, (@Sendable (HTTPAddress?) -> Void)?) in
             let changed = s.current.httpAddress != reloaded
             s.current.http = reloaded.map { ($0.host, $0.port) }
             return (changed, s.httpObserver)
         }
+        if changed { whenMoving() }
         observer?(reloaded)
         return changed
     }

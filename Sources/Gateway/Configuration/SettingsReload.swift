@@ -140,8 +140,7 @@ public enum SettingsReload {
             if outcome.reconnected.contains("password") && said["password-file"] == nil { said["password"] = "changed (by reconnecting)" }
             logger.notice("SIGHUP: reconnecting to the broker with the new settings", metadata: said)
         }
-        outcome.rebound = live.apply(http: reloaded.httpAddress)
-        if outcome.rebound {
+        outcome.rebound = live.apply(http: reloaded.httpAddress) {
             logger.notice("SIGHUP: moving the HTTP endpoint", metadata: changes.filter { rebindSettings.contains($0.key) })
         }
         if outcome.needsRestart {

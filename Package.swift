@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "CompactCodingTests", dependencies: ["CompactCoding", "DeterministicRandom"], swiftSettings: strict),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "DeterministicRandom", "Wire", "Sparkplug"], swiftSettings: strict),
         .executableTarget(name: "JournalCrashHelper", dependencies: ["Journal"], path: "Tests/JournalCrashHelper", swiftSettings: strict),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "DeterministicRandom"], swiftSettings: strict),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "DeterministicRandom", "FaultSimulation"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

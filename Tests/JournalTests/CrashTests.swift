@@ -1,3 +1,4 @@
+import FaultSimulation
 import Foundation
 import DeterministicRandom
 import Testing
@@ -5,10 +6,10 @@ import Testing
 
 @Suite("Journal crash safety and damage detection")
 struct CrashTests {
-    @Test("after every simulated crash, each append reported durable is intact and nothing is invented", arguments: SimulatedFileSystem.CrashMode.allCases)
-    func crashes(mode: SimulatedFileSystem.CrashMode) throws {
-        var rng = SplitMix64(seed: 0xC0FFEE &+ UInt64(SimulatedFileSystem.CrashMode.allCases.firstIndex(of: mode)!))
-        let fs = SimulatedFileSystem()
+    @Test("after every simulated crash, each append reported durable is intact and nothing is invented", arguments: FaultyFileSystem.PowerCut.allCases)
+    func crashes(mode: FaultyFileSystem.PowerCut) throws {
+        var rng = SplitMix64(seed: 0xC0FFEE &+ UInt64(FaultyFileSystem.PowerCut.allCases.firstIndex(of: mode)!))
+        let fs = FaultyFileSystem()
         var salt: [UInt64: UInt64] = [:]  // seq -> salt of the payload last appended with that seq
         var durable = Set<UInt64>()  // every append the journal reported durable
         var checked = 0
@@ -30,7 +31,7 @@ struct CrashTests {
                 }
             }
             let reclaimedBelow = j.oldestSeq ?? 0
-            fs.crash(mode, rng: &rng)
+            fs.powerCut(mode, rng: &rng)
             let after = try readAll("/j", fs)
             for r in after.records {
                 #expect(r.payload == payload(for: r.seq, salt: salt[r.seq] ?? 0), "record \(r.seq) differs from what was appended")
@@ -54,7 +55,7 @@ struct CrashTests {
         let layout = JournalLayout.tiny(segments: 2, segmentSize: 8192)
         let lastSize = RecordFormat.headerSize + payload(for: 5).count  // padding after it carries nothing
         for cut in 0..<lastSize {
-            let fs = SimulatedFileSystem()
+            let fs = FaultyFileSystem()
             var lastOffset = 0
             do {
                 let j = try Journal(layout: layout, fsync: .always, fileSystem: fs)
@@ -83,7 +84,7 @@ struct CrashTests {
         let body = [UInt8](repeating: 0x5A, count: 40)  // 32 + 40 = 72 bytes: no padding to hide a flip
         let size = RecordFormat.paddedSize(payload: body.count)
         for byte in 0..<size {
-            let fs = SimulatedFileSystem()
+            let fs = FaultyFileSystem()
             do {
                 let j = try Journal(layout: layout, fsync: .always, fileSystem: fs)
                 for _ in 1...5 { try j.append(type: 1, time: 0, payload: body) }
@@ -103,7 +104,7 @@ struct CrashTests {
         let layout = JournalLayout.tiny(segments: 2, segmentSize: 8192)
         let body = [UInt8](repeating: 0x5A, count: 40)
         let size = RecordFormat.paddedSize(payload: body.count)
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         do {
             let j = try Journal(layout: layout, fsync: .always, fileSystem: fs)
             for _ in 1...8 { try j.append(type: 1, time: 0, payload: body) }

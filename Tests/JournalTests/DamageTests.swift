@@ -1,3 +1,4 @@
+import FaultSimulation
 import Foundation
 import DeterministicRandom
 import Testing
@@ -30,7 +31,7 @@ struct DamageTests {
 
     @Test("a segment one byte too long keeps every record, sets the file aside, and says so; verify said the same first")
     func segmentTooLong() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         try Self.fill(layout, fs, count: 3000)
         let path = layout.segmentPath(0)
@@ -62,7 +63,7 @@ struct DamageTests {
 
     @Test("a segment deleted from a wrapped ring is recreated, and the ring goes on reclaiming past it: the segment before it is not taken for the newest")
     func deletedSegmentDoesNotWedgeTheRing() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         let j0 = try Journal(layout: layout, fsync: .always, fileSystem: fs)
         var seq: UInt64 = 0
@@ -100,7 +101,7 @@ struct DamageTests {
         "a read across a segment lost from the middle says which records are missing (a replay or export over it may be incomplete), and a read starting after the hole does not"
     )
     func readAcrossLostSegmentReportsTheHole() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         try Self.fill(layout, fs, count: 3000)  // about two and a half segments
         let firsts = try (0..<3).map { i -> UInt64 in
@@ -121,7 +122,7 @@ struct DamageTests {
 
     @Test("a segment cut short keeps the records that verify in what is left and is extended")
     func segmentTooShort() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         try Self.fill(layout, fs, count: 3000)
         let path = layout.segmentPath(0)
@@ -153,7 +154,7 @@ struct DamageTests {
     @Test(
         "three bits flipped in a segment header: the header is rebuilt from its records, nothing is lost", arguments: [0, 5, 8, 9, 13, 16, 18, 23, 24, 40, 61])
     func segmentHeaderFlip(byte: Int) throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         try Self.fill(layout, fs, count: 3000)
         fs.mutate(layout.segmentPath(1)) { $0[byte] ^= 0b1001_0001 }
@@ -179,7 +180,7 @@ struct DamageTests {
             offset += RecordFormat.paddedSize(payload: payload(for: seq).count)
         }
         for (target, field) in [(250, 0), (251, 4), (252, 8), (253, 12), (254, 28), (255, 1)] {
-            let fs = SimulatedFileSystem()
+            let fs = FaultyFileSystem()
             try Self.fill(layout, fs, count: 3000)
             let at = offsets[target - 1].offset + field
             fs.mutate(layout.segmentPath(0)) { bytes in
@@ -202,7 +203,7 @@ struct DamageTests {
 
     @Test("a garbage checkpoint is reported with what the gateway will republish, by open and by verify")
     func garbageCheckpoint() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         try Self.fill(layout, fs, count: 300, checkpoint: 200)
         var rng = SplitMix64(seed: 29)
@@ -218,7 +219,7 @@ struct DamageTests {
         #expect(verification.problems == j.report.corruption)
         #expect(j.report.records == 300)
         // A fresh checkpoint file (never written) is not a problem.
-        let fresh = SimulatedFileSystem()
+        let fresh = FaultyFileSystem()
         try Self.fill(layout, fresh, count: 10)
         #expect(try Journal(layout: layout, fsync: .always, fileSystem: fresh).report.corruption.isEmpty)
     }
@@ -227,7 +228,7 @@ struct DamageTests {
         "a deleted checkpoint file, or one cut short (truncated to 0 or 60 bytes, no slot left whole: found black-box, silent), is reported with what the gateway will republish, by open and by verify; a new journal's is not",
         arguments: [nil, 0, 60])
     func deletedCheckpoint(cutTo bytes: Int?) throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         try Self.fill(layout, fs, count: 300, checkpoint: 200)
         if let bytes {
@@ -247,7 +248,7 @@ struct DamageTests {
         // Opened again, the file it made whole holds no value: nothing is reported twice.
         let again = try Journal(layout: layout, fsync: .always, fileSystem: fs)
         #expect(again.report.corruption.isEmpty)
-        let fresh = SimulatedFileSystem()
+        let fresh = FaultyFileSystem()
         #expect(try Journal(layout: layout, fsync: .always, fileSystem: fresh).report.corruption.isEmpty)
     }
 
@@ -255,7 +256,7 @@ struct DamageTests {
 
     @Test("0xFF over the last 1,000 records is damage, not a torn write: verify and open report the same lost range")
     func garbageOverTheTail() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 20)
         try Self.fill(layout, fs, count: 3000)
         var offset = SegmentHeader.size
@@ -294,7 +295,7 @@ struct DamageTests {
     func shortGarbageBehindTheCheckpoint() throws {
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         for checkpoint in [UInt64(95), 99] {
-            let fs = SimulatedFileSystem()
+            let fs = FaultyFileSystem()
             try Self.fill(layout, fs, count: 100, checkpoint: checkpoint)
             var offset = SegmentHeader.size
             for seq in UInt64(1)...97 { offset += RecordFormat.paddedSize(payload: payload(for: seq).count) }
@@ -324,7 +325,7 @@ struct DamageTests {
     func damageBehindTheSyncedMark() throws {
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         for (mark, zeroed) in [(UInt64(100), false), (100, true), (0, false)] {
-            let fs = SimulatedFileSystem()
+            let fs = FaultyFileSystem()
             let j0 = try Journal(layout: layout, fsync: .always, fileSystem: fs)
             for seq in UInt64(1)...100 { try j0.append(type: 1, time: Int64(seq), payload: payload(for: seq)) }
             try j0.commit(now: 0)
@@ -374,7 +375,7 @@ struct DamageTests {
 
     @Test("with fsync never the checkpoint says synced only what an explicit sync made durable, and keeps it across an open")
     func syncedMarkWithoutRoutineSyncs() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
         let j = try Journal(layout: layout, fsync: .never, fileSystem: fs)
         for seq in UInt64(1)...10 { try j.append(type: 1, time: Int64(seq), payload: payload(for: seq)) }
@@ -397,7 +398,7 @@ struct DamageTests {
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 8192)
         let numbers = ["0", "-1", "2", "4", "8192", "4096", "9223372036854775807", "-9223372036854775808", "99999999999999999999", "1e9", "", " 4"]
         for round in 0..<300 {
-            let fs = SimulatedFileSystem()
+            let fs = FaultyFileSystem()
             try Self.fill(layout, fs, count: 50)
             var meta: [UInt8]
             switch round % 3 {
@@ -428,7 +429,7 @@ struct DamageTests {
 
     @Test("a huge segment count or size in journal.meta is refused by readers with a message")
     func hugeMetaValues() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         _ = try fs.open("/x/journal.meta", create: true)
         for text in [
             "segments=4611686018427387904\nsegment_size=4096\n", "segments=4\nsegment_size=4611686018427387904\n", "segments=100000\nsegment_size=4096\n",
@@ -445,7 +446,7 @@ struct DamageTests {
 
     @Test("a damaged journal.meta with segments that agree is rewritten, the old one kept aside")
     func badMetaHealed() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 8192)
         try Self.fill(layout, fs, count: 100)
         fs.mutate(layout.metaPath) { $0 = Array("segm\u{0}ents=zz".utf8) }
@@ -459,7 +460,7 @@ struct DamageTests {
 
     @Test("a damaged journal.meta with segments of another size is refused, naming the file and journal verify")
     func badMetaRefused() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         try Self.fill(.tiny(segments: 4, segmentSize: 8192), fs, count: 100)
         fs.mutate("/j/journal.meta") { $0 = Array("garbage".utf8) }
         #expect {
@@ -476,7 +477,7 @@ struct DamageTests {
 
     @Test("the newest segment deleted while the gateway is down: the seqs it held are not handed out again, the loss is reported once, and appends go on")
     func newestSegmentDeleted() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 4, segmentSize: 1 << 14)
         // About two and a half segments: the ring has not wrapped, and no checkpoint is stored,
         // so nothing but the files says how far the seqs went.

@@ -1,3 +1,4 @@
+import FaultSimulation
 import Foundation
 import Testing
 @testable import Journal
@@ -8,7 +9,7 @@ import Testing
 struct InvariantTests {
     @Test("a checkpoint ahead of what is written, or moving back, is refused and not stored")
     func checkpoint() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let j = try Journal(layout: .tiny(), fsync: .interval, fileSystem: fs)
         for seq in UInt64(1)...5 { try j.append(type: 1, time: Int64(seq), payload: payload(for: seq)) }
         try j.sync()
@@ -23,7 +24,7 @@ struct InvariantTests {
 
     @Test("a sync said to cover records this journal has not written is refused and poisons nothing it did not cover")
     func syncPastWritten() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let longer = try Journal(layout: .tiny("/a"), fsync: .interval, fileSystem: fs)
         let shorter = try Journal(layout: .tiny("/b"), fsync: .interval, fileSystem: fs)
         for seq in UInt64(1)...5 { try longer.append(type: 1, time: Int64(seq), payload: payload(for: seq)) }
@@ -41,7 +42,7 @@ struct InvariantTests {
 
     @Test("the durable position only moves forward when syncs finish out of order")
     func outOfOrderSyncs() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let j = try Journal(layout: .tiny(), fsync: .interval, fileSystem: fs)
         try j.append(type: 1, time: 1, payload: payload(for: 1))
         let first = try #require(try j.beginSync())
@@ -64,7 +65,7 @@ struct InvariantTests {
 
     @Test("a failed sync run outside the lock poisons the journal and is thrown, and the position stays")
     func failedSync() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let j = try Journal(layout: .tiny(), fsync: .interval, fileSystem: fs)
         try j.append(type: 1, time: 1, payload: payload(for: 1))
         let pending = try #require(try j.beginSync())

@@ -1,3 +1,4 @@
+import FaultSimulation
 import Foundation
 import Testing
 import TestSupport
@@ -81,7 +82,7 @@ struct JournalTests {
 
     @Test("the ring reclaims the oldest whole segment, counts what it dropped, and never refuses data")
     func wraparound() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let j = try Journal(layout: .tiny(), fsync: .always, fileSystem: fs)
         for seq in UInt64(1)...500 {
             try j.append(type: 1, time: Int64(seq), payload: payload(for: seq))
@@ -100,7 +101,7 @@ struct JournalTests {
 
     @Test("the oldest record's time follows the ring as it wraps, to within the index's 256 records")
     func oldestTime() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let j = try Journal(layout: .tiny(segments: 8, segmentSize: 1 << 16), fsync: .never, fileSystem: fs)
         #expect(j.oldestTime == nil)
         for seq in UInt64(1)...30_000 { try j.append(type: 1, time: Int64(seq) * 100, payload: [1]) }
@@ -113,7 +114,7 @@ struct JournalTests {
 
     @Test("both checkpoint slots corrupt gives no checkpoint; one corrupt slot falls back to the other")
     func checkpointSlots() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         do {
             let c = try CheckpointStore(path: "/cp", fileSystem: fs)
             #expect(c.value == nil)
@@ -129,7 +130,7 @@ struct JournalTests {
 
     @Test("missing, zero-length and extra segment files are reported and the journal keeps working")
     func segmentFiles() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         do {
             let j = try Journal(layout: .tiny(), fsync: .always, fileSystem: fs)
             for seq in UInt64(1)...60 { try j.append(type: 1, time: 0, payload: payload(for: seq)) }
@@ -150,7 +151,7 @@ struct JournalTests {
 
     @Test("a full disk during append poisons the journal until it is reopened")
     func diskFull() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let j = try Journal(layout: .tiny(), fsync: .always, fileSystem: fs)
         try j.append(type: 1, time: 0, payload: [1])
         try j.commit(now: 0)
@@ -170,7 +171,7 @@ struct JournalTests {
 
     @Test("a geometry change is refused with a clear error instead of discarding data")
     func geometryChange() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         _ = try Journal(layout: .tiny(), fileSystem: fs)
         #expect { try Journal(layout: .tiny(segments: 8), fileSystem: fs) } throws: { "\($0)".contains("created with 4 segments") }
     }

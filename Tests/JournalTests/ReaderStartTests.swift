@@ -1,3 +1,4 @@
+import FaultSimulation
 import Foundation
 import Testing
 @testable import Journal
@@ -7,7 +8,7 @@ import Testing
 struct ReaderStartTests {
     @Test("the start skips whole segments of earlier records and never one holding a later record")
     func skipsEarlierSegments() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let layout = JournalLayout.tiny(segments: 8)
         let journal = try Journal(layout: layout, fsync: .always, fileSystem: fs)
         for seq in UInt64(1)...600 {
@@ -30,7 +31,7 @@ struct ReaderStartTests {
             }
         }
         // Empty journal: nothing to start from.
-        let emptyFS = SimulatedFileSystem()
+        let emptyFS = FaultyFileSystem()
         _ = try Journal(layout: layout, fsync: .always, fileSystem: emptyFS)
         let empty = try JournalReader(directory: layout.directory, fileSystem: emptyFS)
         let nothing = try empty.start(receivedFrom: 100)

@@ -1,3 +1,4 @@
+import FaultSimulation
 import Foundation
 import Synchronization
 import Testing
@@ -26,7 +27,7 @@ struct ResizeTests {
 
     @Test("growing keeps every record with its seq, and appends carry on")
     func grow() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let small = JournalLayout.tiny(segments: 4, segmentSize: 8192)
         let (oldest, next) = try Self.fill(small, fs, count: 1000)
         #expect(oldest > 1, "the ring wrapped")
@@ -69,7 +70,7 @@ struct ResizeTests {
 
     @Test("shrinking keeps every record from the given seq (and older ones as far as they fit), seqs unchanged")
     func shrink() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let large = JournalLayout.tiny(segments: 8, segmentSize: 16384)
         let (_, next) = try Self.fill(large, fs, count: 1000)
         let small = JournalLayout.tiny(segments: 4, segmentSize: 8192)
@@ -86,7 +87,7 @@ struct ResizeTests {
 
     @Test("shrinking is refused, with nothing changed, when the records to keep do not fit")
     func refused() throws {
-        let fs = SimulatedFileSystem()
+        let fs = FaultyFileSystem()
         let large = JournalLayout.tiny(segments: 8, segmentSize: 16384)
         _ = try Self.fill(large, fs, count: 1000)
         let before = try Self.seqsAndPayloadsIntact("/j", fs)
@@ -104,7 +105,7 @@ struct ResizeTests {
     @Test(
         "a resize interrupted at any step (a failing rename, remove or write) is finished or undone by the next open: nothing kept is lost", arguments: 0..<150)
     func interrupted(failAt: Int) throws {
-        let base = SimulatedFileSystem()
+        let base = FaultyFileSystem()
         let small = JournalLayout.tiny(segments: 4, segmentSize: 8192)
         let (oldest, next) = try Self.fill(small, base, count: 600)
         let before = try Self.seqsAndPayloadsIntact("/j", base)

@@ -11,8 +11,8 @@ import Synchronization
 /// plus some version of the unsynced writes (dropped, torn at 512 B or 4 KiB, garbled, or some
 /// kept). It also damages files at rest (bit flips, odd sizes) for the world.
 ///
-/// Grown from `Tests/JournalTests/SimulatedFileSystem.swift`. The state sits behind a `Mutex`
-/// only because `FileSystem` is `Sendable`; the simulator runs on one thread.
+/// The journal's own tests (`JournalTests`) use it too. The state sits behind a `Mutex` only
+/// because `FileSystem` is `Sendable`; the simulator runs on one thread.
 public final class FaultyFileSystem: FileSystem {
     /// What a power cut does to each unsynced write.
     public enum PowerCut: CaseIterable, Sendable { case dropAll, tear512, tear4096, garble, keepSome }
@@ -29,6 +29,8 @@ public final class FaultyFileSystem: FileSystem {
         var nextHandle: Int32 = 3
         /// Fails the write (or sync) this many operations from now with the errno.
         var failAfter: (operations: Int, code: Int32)?
+        /// Fails every write and sync with the errno until cleared (a disk that stays full).
+        var failEvery: Int32?
         /// The next read returns only this many bytes of what it asked for.
         var shortRead: Int?
     }
@@ -42,6 +44,10 @@ public final class FaultyFileSystem: FileSystem {
     /// (ENOSPC, EIO), once.
     public func failWrite(after operations: Int, code: Int32) { state.withLock { $0.failAfter = (operations, code) } }
 
+    /// Makes every write and sync throw `code` (ENOSPC: a disk that stays full) until called
+    /// with nil.
+    public func failWrites(with code: Int32?) { state.withLock { $0.failEvery = code } }
+
     /// Arms a short read: the next read returns at most `bytes` bytes (as if the file ended there).
     public func shortenNextRead(to bytes: Int) { state.withLock { $0.shortRead = bytes } }
 
@@ -49,6 +55,7 @@ public final class FaultyFileSystem: FileSystem {
     public func disarm() {
         state.withLock { s in
             s.failAfter = nil
+            s.failEvery = nil
             s.shortRead = nil
         }
     }
@@ -59,6 +66,7 @@ public final class FaultyFileSystem: FileSystem {
 
     /// Counts down an armed failure; throws when it fires.
     private static func injected(_ s: inout State, _ op: String, _ path: String, make: (String, String, Int32) -> FileSystemError) throws {
+        if let code = s.failEvery { throw make(op, path, code) }
         guard let armed = s.failAfter else { return }
         if armed.operations > 0 {
             s.failAfter = (armed.operations - 1, armed.code)

@@ -45,6 +45,30 @@ struct LostJournalTests {
         try await restarted.stop()
     }
 
+    @Test(
+        "a gateway stopped before its first reading restarts without damage: the snapshot over its empty journal is what it left (found black-box: every restart of a new box before its sensors were connected reported the journal lost, /healthz degraded, a critical alert)"
+    )
+    func restartBeforeAnyReading() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "empty")
+        try await gateway.stop()  // writes the engine snapshot over a journal with no record
+        #expect(FileManager.default.fileExists(atPath: gateway.configuration.snapshotPath))
+
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "empty")
+        #expect(restarted.status.snapshot.journalDamage.isEmpty, "\(restarted.status.snapshot.journalDamage)")
+        try await restarted.stop()
+
+        // Its journal removed, the same empty start is a lost journal again.
+        try FileManager.default.removeItem(atPath: gateway.configuration.journalDirectory)
+        let removed = try await InProcessGateway.start(broker, in: dir, id: "empty")
+        let damage = removed.status.snapshot.journalDamage
+        #expect(damage.contains { $0.contains("where the engine snapshot continues") }, "\(damage)")
+        try await removed.stop()
+    }
+
     static let copySensors = ["c0", "c1", "c2"]
 
     /// Runs seqs 0-49 of three sensors through a gateway and copies its folder (stopped), runs

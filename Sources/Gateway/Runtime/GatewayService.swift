@@ -97,7 +97,7 @@ public final class GatewayService {
         var outbound = OutboundQueue(capacity: outboundCapacity)
         let published = BrokerLatest.read(configuration, logger: logger)
         let restored = try JournalRestore(configuration: configuration, logger: logger).run(
-            ingest, outbound: &outbound, published: published, snapshot: opened.snapshot.wait)
+            ingest, outbound: &outbound, published: published, journalCreated: opened.created, snapshot: opened.snapshot.wait)
         ingest.resume(after: restored.lastTime)
         let (inputFrom, publicationsThrough, checkpoint) = ingest.withJournal { j in (j.nextSeq, j.nextSeq - 1, j.checkpoint.value ?? 0) }
         logger.info(

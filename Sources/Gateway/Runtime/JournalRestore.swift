@@ -35,10 +35,11 @@ struct JournalRestore {
 
     /// Restores; unacknowledged publications go into `outbound`. `snapshot` gives the engine
     /// snapshot on disk (loaded while the journal was opened); `published`, the broker's
-    /// retained `latest/` values (`BrokerLatest`), which output past the journal shows in.
+    /// retained `latest/` values (`BrokerLatest`), which output past the journal shows in;
+    /// `journalCreated`, whether this start created the journal (none was there).
     func run(
         _ ingest: IngestJournal, outbound: inout OutboundQueue, published: [String: RecoveryEngine.PublishedLatest] = [:],
-        snapshot loadSnapshot: () throws -> EngineSnapshot?
+        journalCreated: Bool, snapshot loadSnapshot: () throws -> EngineSnapshot?
     ) throws -> Result {
         let (oldest, next, acknowledged, lost) = ingest.withJournal { j in (j.oldestSeq, j.nextSeq, j.checkpoint.value ?? 0, j.report.lostSeqs) }
         var snapshotRetainFrom: UInt64?
@@ -69,9 +70,12 @@ struct JournalRestore {
                                 "changed": "\(EngineSettingsDiff.names(from: snapshot.engine.configuration, to: configuration.engine).joined(separator: ", "))"
                             ])
                     }
-                    // A snapshot is written only after input was journaled, so an empty new
-                    // journal (no record, no checkpoint) under one is a lost journal too.
-                    if snapshot.inputFrom > next || (oldest == nil && next == 1) {
+                    // A journal this start had to create under a snapshot is a lost journal
+                    // too, whatever the snapshot says it continues from. An existing journal
+                    // that never held a record is not: a gateway stopped before its first
+                    // reading leaves a snapshot over an empty journal (a restart of a new box
+                    // reported it lost, found black-box).
+                    if snapshot.inputFrom > next || (journalCreated && oldest == nil && next == 1) {
                         // The journal the snapshot continues is gone: deleted, on a mount that
                         // failed, or replaced by an older backup. What it held after the snapshot
                         // (readings taken, output not yet acknowledged) is lost with it.

@@ -55,10 +55,15 @@ enum MosquittoCallbacks {
             MosquittoCallbacks.queue(userdata).push(
                 .message(MQTTMessage(topic: topic, payload: payload, qos: QoS(rawValue: m.qos) ?? .atMostOnce, retain: m.retain)))
         }
-        mosquitto_publish_callback_set(mosq) { _, userdata, mid in
+        // The v5 form, for the reason code (0 over MQTT 3.1.1).
+        mosquitto_publish_v5_callback_set(mosq) { _, userdata, mid, reasonCode, _ in
             let context = MosquittoCallbacks.context(userdata)
             context.unacknowledged.withLock { $0.publishCallback(mid) }
             context.changed.broadcast()
+            if reasonCode >= 0x80 {
+                let reason = mosquitto_reason_string(reasonCode).map { String(cString: $0) } ?? "reason code \(reasonCode)"
+                context.queue.push(.publishRefused(messageID: MessageID(mid), reasonCode: reasonCode, reason: reason))
+            }
             context.queue.push(.published(messageID: MessageID(mid)))
         }
         mosquitto_subscribe_callback_set(mosq) { _, userdata, mid, count, granted in

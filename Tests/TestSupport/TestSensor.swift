@@ -12,8 +12,12 @@ public final class TestSensorFleet: Sendable {
     private let pump = Mutex<Task<Void, Never>?>(nil)
     public let resendRequests = Mutex(0)
 
-    public static func connect(_ broker: TestBroker, id: String = "test-sensors", answersResends: Bool) async throws -> TestSensorFleet {
-        let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: id))
+    public static func connect(
+        _ broker: TestBroker, id: String = "test-sensors", answersResends: Bool, configure: (inout MQTTConfiguration) -> Void = { _ in }
+    ) async throws -> TestSensorFleet {
+        var configuration = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: id)
+        configure(&configuration)
+        let client = try MQTTClient(configuration)
         try await client.connect()
         let fleet = TestSensorFleet(client: client, answersResends: answersResends)
         try client.subscribe(Topics.resendFilter, qos: .atLeastOnce)

@@ -5,6 +5,8 @@ public enum GatewayHTTP {
     /// How long the Sparkplug edge node may be down (reconnecting, or its birth unheard) before
     /// `/healthz` says so: a broker restart or a reconnection takes a few seconds.
     static let sparkplugGraceMs: Int64 = 30_000
+    /// How long `/healthz` says "degraded" after the broker last refused a publication.
+    static let refusalShownMs: Int64 = 600_000
 
     /// One endpoint's answer.
     public struct Response: Sendable {
@@ -63,6 +65,14 @@ public enum GatewayHTTP {
                     warnings.append(
                         WireJSON.quoted(
                             "the wall clock stepped back: receive times run \(-s.clockOffsetMs) ms ahead of it (windows keep their length)"))
+                }
+                if let at = s.runtime.lastRefusalAt, let last = s.runtime.lastRefusal, Clocks.monotonicMilliseconds() - at < Self.refusalShownMs {
+                    let count = s.runtime.refusedPublications.values.reduce(0, +)
+                    warnings.append(
+                        WireJSON.quoted(
+                            "the broker refused \(count) publication(s) since start, the last \((Clocks.monotonicMilliseconds() - at) / 1000) s ago (\(last)): "
+                                + "they did not reach its subscribers; check the broker's ACL and message_size_limit (sensor_gateway_publications_refused_by_reason_total)"
+                        ))
                 }
                 if let out = s.sparkplugOutput, let since = out.downSince, let reason = out.downReason,
                     Clocks.monotonicMilliseconds() - since > Self.sparkplugGraceMs

@@ -44,6 +44,16 @@ extension GatewayMetrics {
             Self.fieldlessReasons.merging(s.counters.deadLettersByReason) { $1 }.sorted { $0.key < $1.key }.map {
                 ([("reason", $0.key)], Double($0.value))
             })
+        let refused = s.runtime.refusedPublications
+        metric(
+            "sensor_gateway_publications_refused_total", .counter,
+            "Publications the broker refused (an MQTT 5 reason code: not authorised, packet too large, ...): they did not reach its subscribers.",
+            [([], Double(refused.values.reduce(0, +)))])
+        metric(
+            "sensor_gateway_publications_refused_by_reason_total", .counter, "Publications the broker refused, by kind and the broker's reason.",
+            refused.sorted { ($0.key.kind, $0.key.reason) < ($1.key.kind, $1.key.reason) }.map {
+                ([("kind", $0.key.kind), ("reason", $0.key.reason)], Double($0.value))
+            })
         metric(
             "sensor_gateway_published_total", .counter, "Publications sent to the broker, by kind.",
             s.publishedByKind.sorted { $0.key < $1.key }.map { ([("kind", $0.key)], Double($0.value)) })

@@ -29,6 +29,8 @@ final class BrokerSession {
     enum Outcome {
         case none
         case acknowledged(messageID: MessageID)
+        /// The broker refused the publish (MQTT 5 reason code); its `.acknowledged` follows.
+        case refused(messageID: MessageID, reason: String)
         case replayRequest([UInt8])
         /// The Sparkplug connection is up with this `bdSeq`: births go out.
         case sparkplugConnected(bdSeq: UInt64)
@@ -165,6 +167,10 @@ final class BrokerSession {
             return .replayRequest(m.payload)
         case .published(let mid):
             return source == .output ? .acknowledged(messageID: mid) : .none
+        case .publishRefused(let mid, let code, let reason):
+            let described = "\(reason) (0x\(String(code, radix: 16)))"
+            if source == .output { return .refused(messageID: mid, reason: described) }
+            logger.error("the broker refused a publication", metadata: ["connection": "\(side)", "reason": "\(described)"])
         case .connected(let sessionPresent):
             logger.notice(
                 "connected to the broker",

@@ -180,6 +180,9 @@ public final class GatewayService {
         case .none: break
         case .acknowledged(let mid):
             if let latency = publisher.acknowledged(mid, at: arrival.at) { observability.publishLatency(microseconds: latency) }
+        case .refused(let mid, let reason):
+            let publication = publisher.inFlight(mid)
+            observability.publicationRefused(kind: publication.map { "\($0.kind)" } ?? "status", topic: publication?.topic, reason: reason)
         case .replayRequest(let payload): replays.start(payload)
         case .sparkplugConnected(let bdSeq): publisher.sparkplug?.connected(bdSeq: bdSeq)
         case .sparkplugDisconnected: publisher.sparkplug?.disconnected()

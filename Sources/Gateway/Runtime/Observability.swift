@@ -62,6 +62,22 @@ final class Observability {
         sensorEvents.admitted(count, tracked: tracked, now: Clocks.monotonicMilliseconds())
     }
 
+    /// The broker refused a publication (MQTT 5 reason code `reason`): it did not reach the
+    /// broker's subscribers and is not sent again (the broker would refuse it again), so it is
+    /// counted, logged (the first and every 1,000th) and shown on `/healthz`; a cleaned reading
+    /// stays in the journal for `replay` while the ring holds it.
+    func publicationRefused(kind: String, topic: String?, reason: String) {
+        counters.refusedPublications[RefusedPublications(kind: kind, reason: reason), default: 0] += 1
+        let total = counters.refusedPublications.values.reduce(0, +)
+        counters.lastRefusalAt = Clocks.monotonicMilliseconds()
+        counters.lastRefusal = "\(kind) on \(topic ?? "the status topic"): \(reason)"
+        if RepeatedEvent.isLogged(total) {
+            logger.error(
+                "the broker refused a publication: it did not reach the broker's subscribers (check the broker's ACL and message_size_limit)",
+                metadata: ["kind": "\(kind)", "topic": "\(topic ?? "status")", "reason": "\(reason)", "refused_so_far": "\(total)"])
+        }
+    }
+
     /// Logs and counts each step of the wall clock the journal's timeline saw.
     func reportClockSteps() {
         for step in ingest.clock.takeUnreportedSteps() {

@@ -18,8 +18,9 @@ struct OutboundQueue {
     let capacity: Int
     private(set) var waiting: [Entry] = []
     private var head = 0
-    /// Message id -> journal seq (and time queued) of publications sent and not yet acknowledged.
-    private var inFlight: [MessageID: (seq: UInt64, queuedAt: Int64)] = [:]
+    /// Message id -> journal seq (and time queued, kind and topic) of publications sent and not
+    /// yet acknowledged.
+    private var inFlight: [MessageID: (seq: UInt64, queuedAt: Int64, kind: Publication.Kind, topic: String)] = [:]
     /// When set, publications from this seq on were not kept in memory: read them from the journal.
     private(set) var spilledFrom: UInt64?
 
@@ -76,7 +77,12 @@ struct OutboundQueue {
     }
 
     mutating func sent(_ entry: Entry, messageID: MessageID) {
-        inFlight[messageID] = (entry.seq, entry.queuedAt)
+        inFlight[messageID] = (entry.seq, entry.queuedAt, entry.publication.kind, entry.publication.topic)
+    }
+
+    /// The kind and topic of the publication in flight as `messageID` (nil: not ours).
+    func inFlight(_ messageID: MessageID) -> (kind: Publication.Kind, topic: String)? {
+        inFlight[messageID].map { ($0.kind, $0.topic) }
     }
 
     /// Returns how long the publication took from joining the queue to the broker's

@@ -203,6 +203,12 @@ final class Publisher {
         outbound.acknowledged(messageID: messageID, now: at)
     }
 
+    /// The kind and topic of the publication in flight as `messageID` (nil: not one of the
+    /// journal's, such as the retained status).
+    func inFlight(_ messageID: MessageID) -> (kind: Publication.Kind, topic: String)? {
+        outbound.inFlight(messageID)
+    }
+
     /// Every publication at or below this seq is acknowledged.
     func acknowledgedThrough() -> UInt64 {
         ingest.withJournal { outbound.acknowledgedThrough(journalWritten: $0.writtenSeq) }

@@ -19,4 +19,15 @@ struct RuntimeCounters: Sendable, Equatable {
     var outputReconnects = 0
     /// nil without the Sparkplug edge node's connection.
     var sparkplugReconnects: Int?
+    /// Publications the broker refused (MQTT 5 reason codes), by kind and reason.
+    var refusedPublications: [RefusedPublications: Int] = [:]
+    /// The last refusal: when (monotonic ms) and what, for `/healthz`.
+    var lastRefusalAt: Int64?
+    var lastRefusal: String?
+}
+
+/// The kind of a publication the broker refused, and its reason.
+struct RefusedPublications: Hashable, Sendable {
+    var kind: String
+    var reason: String
 }

@@ -107,6 +107,11 @@ extension BrokerSession {
                     metadata: ["topic": "\(node.topic(.nodeCommand))"])
             }
             return .none
+        case .publishRefused(_, let code, let reason):
+            logger.error(
+                "the broker refused a publication of the Sparkplug edge node (check its ACL and message_size_limit)",
+                metadata: ["reason": "\(reason) (0x\(String(code, radix: 16)))"])
+            return .none
         case .published, .subscribed:
             return .none
         }

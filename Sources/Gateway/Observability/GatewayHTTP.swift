@@ -5,7 +5,8 @@ public enum GatewayHTTP {
     /// How long the Sparkplug edge node may be down (reconnecting, or its birth unheard) before
     /// `/healthz` says so: a broker restart or a reconnection takes a few seconds.
     static let sparkplugGraceMs: Int64 = 30_000
-    /// How long `/healthz` says "degraded" after the broker last refused a publication.
+    /// How long `/healthz` says "degraded" after the broker last refused a publication (or
+    /// another instance with this gateway id was last seen).
     static let refusalShownMs: Int64 = 600_000
 
     /// One endpoint's answer.
@@ -73,6 +74,14 @@ public enum GatewayHTTP {
                             "the broker refused \(count) publication(s) since start, the last \((Clocks.monotonicMilliseconds() - at) / 1000) s ago (\(last)): "
                                 + "they did not reach its subscribers; check the broker's ACL and message_size_limit (sensor_gateway_publications_refused_by_reason_total)"
                         ))
+                }
+                if let at = s.runtime.lastOtherInstanceAt, let other = s.runtime.lastOtherInstance,
+                    Clocks.monotonicMilliseconds() - at < Self.refusalShownMs
+                {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "another gateway with gateway-id \(gatewayID) is online on the broker (\(other)), last seen \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
+                                + "the two take over each other's connections and both publish the cleaned stream; stop one, or give each its own gateway-id"))
                 }
                 if let out = s.sparkplugOutput, let since = out.downSince, let reason = out.downReason,
                     Clocks.monotonicMilliseconds() - since > Self.sparkplugGraceMs

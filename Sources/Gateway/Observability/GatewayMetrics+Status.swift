@@ -55,6 +55,10 @@ extension GatewayMetrics {
                 ([("kind", $0.key.kind), ("reason", $0.key.reason)], Double($0.value))
             })
         metric(
+            "sensor_gateway_other_instance_sightings_total", .counter,
+            "Times another gateway with this gateway-id was seen online on the broker (its status topic): a cloned box or a second run.",
+            [([], Double(s.runtime.otherInstanceSightings))])
+        metric(
             "sensor_gateway_published_total", .counter, "Publications sent to the broker, by kind.",
             s.publishedByKind.sorted { $0.key < $1.key }.map { ([("kind", $0.key)], Double($0.value)) })
         let output = s.counters.output

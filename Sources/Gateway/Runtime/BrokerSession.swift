@@ -42,6 +42,8 @@ final class BrokerSession {
         case sparkplugBirthUnconfirmable
         /// The primary host's `STATE` (`sparkplug-primary-host`) said online or offline.
         case sparkplugPrimaryHost(online: Bool, timestamp: UInt64?)
+        /// Another gateway with this `gateway-id` is online on the broker (`OtherInstanceWatch`).
+        case otherInstance(OtherInstanceWatch.Sighting)
     }
 
     let input: MQTTClient
@@ -113,6 +115,8 @@ final class BrokerSession {
     private(set) var readingsSubscriptions = 0
     /// Connections made since start, by side: every one after the first is a reconnection.
     private(set) var inputConnections = 0
+    /// Connections the broker closes right after accepting them (a client id used twice).
+    private var churn = ConnectionChurn()
     private(set) var outputConnections = 0
     var sparkplugConnections = 0
     /// The Sparkplug connection's subscriptions (to tell which one a refusal is for).
@@ -156,6 +160,9 @@ final class BrokerSession {
                 hostStateSeen(m.payload, hostState)
                 return .none
             }
+            if m.topic == configuration.statusTopic {
+                return OtherInstanceWatch(startedAt: startedAt).sighting(in: m).map(Outcome.otherInstance) ?? .none
+            }
             guard m.topic == configuration.replayTopic else { return .none }
             if m.retain {
                 // A retained request would run again on every connection: answer none of them.
@@ -178,6 +185,7 @@ final class BrokerSession {
                     "connection": "\(side)", "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "session_present": "\(sessionPresent)",
                 ])
             if source == .input { inputConnections += 1 } else { outputConnections += 1 }
+            churn.accepted(source, now: Clocks.monotonicMilliseconds())
             do {
                 if source == .input {
                     inputPhase = .connected
@@ -194,6 +202,9 @@ final class BrokerSession {
                 } else {
                     outputConnected = true
                     try output.subscribe(configuration.replayTopic, qos: .atLeastOnce)
+                    // Its own status: another instance's `online` there shows a second gateway
+                    // with this id (`OtherInstanceWatch`).
+                    try output.subscribe(configuration.statusTopic, qos: .atLeastOnce)
                     // Its own STATE: an offline one while it reads (an old session's will
                     // delivered late, another instance's) is answered with online again.
                     if let hostState { _ = try output.subscribe(hostState.topic, qos: .atLeastOnce) }
@@ -213,7 +224,15 @@ final class BrokerSession {
                 ])
         case .disconnected(let reason, let expected):
             disconnected(source)
-            if !expected { logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "\(side)", "reason": "\(reason)"]) }
+            if !expected {
+                logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "\(side)", "reason": "\(reason)"])
+                if let count = churn.lost(source, now: Clocks.monotonicMilliseconds()) {
+                    let id = source == .input ? configuration.effectiveClientID : configuration.outputClientID
+                    logger.error(
+                        "the broker closed this connection \(count) times in a row within seconds of accepting it: most likely another client uses its client id and each takes the connection over from the other (a second gateway with this gateway-id or client-id, a cloned box: the broker's log says \"Client \(id) already connected, closing old connection\"); else the broker's ACL or max_packet_size",
+                        metadata: ["connection": "\(side)", "client_id": "\(id)"])
+                }
+            }
         case .subscribed(let mid):
             if source == .input, let filter = pendingSubscriptions.removeValue(forKey: mid) {
                 logger.info("subscribed to the readings", metadata: ["filter": "\(filter)"])

@@ -183,6 +183,7 @@ public final class GatewayService {
         case .refused(let mid, let reason):
             let publication = publisher.inFlight(mid)
             observability.publicationRefused(kind: publication.map { "\($0.kind)" } ?? "status", topic: publication?.topic, reason: reason)
+        case .otherInstance(let sighting): observability.otherInstanceSeen(sighting)
         case .replayRequest(let payload): replays.start(payload)
         case .sparkplugConnected(let bdSeq): publisher.sparkplug?.connected(bdSeq: bdSeq)
         case .sparkplugDisconnected: publisher.sparkplug?.disconnected()

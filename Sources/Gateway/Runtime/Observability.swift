@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Recovery
 
@@ -76,6 +77,21 @@ final class Observability {
                 "the broker refused a publication: it did not reach the broker's subscribers (check the broker's ACL and message_size_limit)",
                 metadata: ["kind": "\(kind)", "topic": "\(topic ?? "status")", "reason": "\(reason)", "refused_so_far": "\(total)"])
         }
+    }
+
+    /// Another gateway with this `gateway-id` is online on the broker: counted, shown on
+    /// `/healthz`, and logged (the first sighting of each instance, then every 100th).
+    func otherInstanceSeen(_ other: OtherInstanceWatch.Sighting) {
+        counters.otherInstanceSightings += 1
+        counters.lastOtherInstanceAt = Clocks.monotonicMilliseconds()
+        let started = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(other.startedAt) / 1000))
+        let described = "started at \(started), version \(other.version ?? "unknown")"
+        let newInstance = counters.lastOtherInstance != described
+        counters.lastOtherInstance = described
+        guard newInstance || counters.otherInstanceSightings.isMultiple(of: 100) else { return }
+        logger.error(
+            "another gateway with this gateway-id is online on the broker: the two take over each other's connections (one client id) and both publish the cleaned stream, which then repeats and contradicts itself; stop one, or give each its own gateway-id",
+            metadata: ["other": "\(described)", "sightings": "\(counters.otherInstanceSightings)"])
     }
 
     /// Logs and counts each step of the wall clock the journal's timeline saw.

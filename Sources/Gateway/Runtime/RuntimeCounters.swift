@@ -24,6 +24,11 @@ struct RuntimeCounters: Sendable, Equatable {
     /// The last refusal: when (monotonic ms) and what, for `/healthz`.
     var lastRefusalAt: Int64?
     var lastRefusal: String?
+    /// Times another gateway with this `gateway-id` was seen online (`OtherInstanceWatch`),
+    /// and when (monotonic ms) and what the last one was, for `/healthz`.
+    var otherInstanceSightings = 0
+    var lastOtherInstanceAt: Int64?
+    var lastOtherInstance: String?
 }
 
 /// The kind of a publication the broker refused, and its reason.

@@ -1,0 +1,105 @@
+import Foundation
+import MQTT
+import Testing
+import TestSupport
+import Wire
+
+@testable import Gateway
+
+/// Two gateways with one `gateway-id` on one broker (a cloned box, a second `run` with another
+/// data folder) take over each other's connections and both publish the cleaned stream: found
+/// black-box, each logged only "connection lost" and `/healthz` said ok.
+@Suite("Another gateway with the same id")
+struct OtherInstanceTests {
+    static func status(_ state: GatewayStatusNotice.State, startedAt: Int64?, retained: Bool) -> MQTTMessage {
+        MQTTMessage(
+            topic: "gateway/g/status", payload: GatewayStatusNotice(state: state, version: "0.2.0", startedAt: startedAt).json, qos: .atLeastOnce,
+            retain: retained)
+    }
+
+    @Test(
+        "an online status with another start time is another instance when live, or retained but started after this run; never this run's own, an offline one, or an earlier run's retained one"
+    )
+    func sightingRules() {
+        let watch = OtherInstanceWatch(startedAt: 1_000)
+        #expect(watch.sighting(in: Self.status(.online, startedAt: 900, retained: false)) == .init(startedAt: 900, version: "0.2.0"))
+        #expect(watch.sighting(in: Self.status(.online, startedAt: 1_100, retained: true)) == .init(startedAt: 1_100, version: "0.2.0"))
+        #expect(watch.sighting(in: Self.status(.online, startedAt: 900, retained: true)) == nil)
+        #expect(watch.sighting(in: Self.status(.online, startedAt: 1_000, retained: false)) == nil)
+        #expect(watch.sighting(in: Self.status(.offline, startedAt: 1_100, retained: false)) == nil)
+        #expect(watch.sighting(in: Self.status(.online, startedAt: nil, retained: false)) == nil)
+        #expect(watch.sighting(in: MQTTMessage(topic: "gateway/g/status", payload: Array("not json".utf8), qos: .atLeastOnce, retain: false)) == nil)
+    }
+
+    @Test(
+        "two running gateways with one gateway-id and their own client ids on one broker: the first one started sees the second's online status, logs it as an error, counts it and says degraded"
+    )
+    func twoInstancesSeen() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let first = try TemporaryDirectory()
+        defer { first.remove() }
+        let second = try TemporaryDirectory()
+        defer { second.remove() }
+        let log = CapturedLog()
+        // Own client ids (a cloned configuration with `client-id` set per host): no takeover,
+        // both run, and the second's online status reaches the first live.
+        let older = try await InProcessGateway.start(broker, in: first, id: "twin", logger: log.logger()) { $0.clientID = "box-a" }
+        let newer = try await InProcessGateway.start(broker, in: second, id: "twin") { $0.clientID = "box-b" }
+        let status = older.status
+        try await waitUntil("the first to see the second", timeout: .seconds(120)) { status.snapshot.runtime.otherInstanceSightings > 0 }
+        let line = try #require(log.lines.first { $0.message.hasPrefix("another gateway with this gateway-id is online") }, "\(log.messages)")
+        #expect(line.level == .error)
+        let health = GatewayHTTP.handler(status: status, configuration: older.configuration)("/healthz")
+        #expect(health.body.contains("\"degraded\"") && health.body.contains("another gateway with gateway-id twin is online"), "\(health.body)")
+        let metrics = GatewayHTTP.handler(status: status, configuration: older.configuration)("/metrics").body
+        #expect(metrics.contains("sensor_gateway_other_instance_sightings_total "), "\(metrics)")
+        try await newer.stop()
+        try await older.stop()
+    }
+
+    @Test("a gateway alone on its id, restarted, never sees another instance (its earlier run's retained online status is older)")
+    func restartAlone() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let watcher = try await Subscriber.connect(broker, id: "alone-watcher", filters: ["cleaned/#"])
+        for run in 0..<2 {
+            let gateway = try await InProcessGateway.start(broker, in: dir, id: "alone")
+            let seq = UInt64(run)
+            try fleet.measure("alone", seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: 52)
+            try await watcher.recorder.wait(for: "seq \(seq) cleaned", timeout: .seconds(60)) {
+                $0.messages.compactMap(CleanedReading.init).contains { $0.seq == seq }
+            }
+            #expect(gateway.status.snapshot.runtime.otherInstanceSightings == 0)
+            try await gateway.stop()
+        }
+        await fleet.close()
+        await watcher.close()
+    }
+
+    @Test(
+        "two running gateways with one client id take the connection over from each other: the log says so, naming the client id, instead of only \"connection lost\""
+    )
+    func sameClientIDSaid() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let first = try TemporaryDirectory()
+        defer { first.remove() }
+        let second = try TemporaryDirectory()
+        defer { second.remove() }
+        let logs = [CapturedLog(), CapturedLog()]
+        let a = try await InProcessGateway.start(broker, in: first, id: "clone", logger: logs[0].logger())
+        let b = try await InProcessGateway.start(broker, in: second, id: "clone", logger: logs[1].logger())
+        let said = "within seconds of accepting it: most likely another client uses its client id"
+        try await waitUntil("the takeovers to be named", timeout: .seconds(120)) {
+            logs.contains { $0.messages.contains { $0.contains(said) } }
+        }
+        let line = try #require(logs.flatMap(\.lines).first { $0.message.contains(said) })
+        #expect(line.level == .error && line.message.contains("Client sensor-gateway-clone"), "\(line)")
+        try await b.stop()
+        try await a.stop()
+    }
+}

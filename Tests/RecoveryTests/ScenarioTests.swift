@@ -203,6 +203,30 @@ struct ScenarioTests {
         #expect(h.advance(2000).cleaned.allSatisfy { $0.json["boot"] as? Int == 4 })
     }
 
+    @Test("an epoch under a boot value an earlier epoch had starts at its first reading: no estimate for a (boot, seq) published ok before (found black-box: two devices under one id, boot 1 seq 0 came out ok, then synthetic again and again)")
+    func reusedBootIsNotFilledBelowItsStart() {
+        var h = Harness()
+        var out: [Publication] = []
+        // Two devices under one id: boot 1 counts up from 0, boot 2 from 3, turn about, each
+        // reading later in time than the one before.
+        for i in 0..<6 {
+            out += h.send(seq: i, temp: 52, ts: Self.base + Int64(i) * 1000, boot: 1)
+            out += h.send(seq: i + 3, temp: 53, ts: Self.base + Int64(i) * 1000 + 500, boot: 2)
+            out += h.advance(2000)
+        }
+        var published: [String: String] = [:]
+        for m in out.cleaned {
+            let key = "\(m.json["boot"] ?? "-")/\(m.json["seq"] ?? "-")"
+            let quality = m.json["quality"] as? String ?? "?"
+            if let before = published[key], before == "ok" || quality != "restated" {
+                Issue.record("boot/seq \(key) went out \(before), then \(quality)")
+            }
+            published[key] = quality
+        }
+        // Only the first epoch of boot 2 was filled below its start (0-2: a new, larger boot).
+        #expect(out.cleaned.filter { ($0.json["quality"] as? String) == "synthetic" }.map { "\($0.json["boot"] ?? "-")/\($0.json["seq"] ?? "-")" }.sorted() == ["2/0", "2/1", "2/2"])
+    }
+
     @Test("without boot, seq falling back to 0 or past the reset threshold starts a new epoch")
     func restartWithoutBoot() {
         var h = Self.started()

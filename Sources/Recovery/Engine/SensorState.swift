@@ -143,12 +143,22 @@ struct SensorState: Codable, Sendable {
             let c = out.configuration
             guard epochAllowance.take(1, at: now, capacity: c.epochBurst, perMinute: c.epochsPerHour / 60) else { return .rateLimited }
             closeEpoch(at: now, &out)
+            // A boot value an earlier epoch had (a reset or wrapped counter, or two devices
+            // sending under one id) names seqs consumers may already hold under it: the new
+            // epoch starts at its first reading, so no estimate goes out for a (boot, seq) an
+            // earlier epoch published `ok` (found black-box: boot 1 seq 0 came out `ok`, then
+            // `synthetic` five times with other values).
+            let reused = r.boot.map { b in boot.map { b <= Swift.max($0, retiredBoot ?? $0) } ?? false } ?? false
             if let b = r.boot, let current = boot, b < current {
                 retiredBoot = Swift.max(current, retiredBoot ?? current)
             } else if let b = r.boot, let retired = retiredBoot, b > retired {
                 retiredBoot = nil
             }
             beginEpoch(boot: r.boot)
+            if reused {
+                nextSeq = r.seq
+                streamStart = r.seq
+            }
         } else if boot == nil, r.boot != nil, highestSeen == nil {
             boot = r.boot
         }

@@ -203,7 +203,9 @@ struct ScenarioTests {
         #expect(h.advance(2000).cleaned.allSatisfy { $0.json["boot"] as? Int == 4 })
     }
 
-    @Test("an epoch under a boot value an earlier epoch had starts at its first reading: no estimate for a (boot, seq) published ok before (found black-box: two devices under one id, boot 1 seq 0 came out ok, then synthetic again and again)")
+    @Test(
+        "an epoch under a boot value an earlier epoch had starts at its first reading: no estimate for a (boot, seq) published ok before (found black-box: two devices under one id, boot 1 seq 0 came out ok, then synthetic again and again)"
+    )
     func reusedBootIsNotFilledBelowItsStart() {
         var h = Harness()
         var out: [Publication] = []
@@ -224,7 +226,10 @@ struct ScenarioTests {
             published[key] = quality
         }
         // Only the first epoch of boot 2 was filled below its start (0-2: a new, larger boot).
-        #expect(out.cleaned.filter { ($0.json["quality"] as? String) == "synthetic" }.map { "\($0.json["boot"] ?? "-")/\($0.json["seq"] ?? "-")" }.sorted() == ["2/0", "2/1", "2/2"])
+        #expect(
+            out.cleaned.filter { ($0.json["quality"] as? String) == "synthetic" }.map { "\($0.json["boot"] ?? "-")/\($0.json["seq"] ?? "-")" }.sorted() == [
+                "2/0", "2/1", "2/2",
+            ])
     }
 
     @Test("without boot, seq falling back to 0 or past the reset threshold starts a new epoch")

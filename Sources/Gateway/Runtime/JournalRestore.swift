@@ -124,7 +124,7 @@ struct JournalRestore {
             // Journaled before it was sent, output never gets past a whole journal: this one is
             // older than what went out (a backup put back), and nothing in it says so.
             let older =
-                "the broker's retained latest/ values of \(ahead.count) sensors are past what the journal holds (\(first) at seq \(value.seq)): the data folder is older than what the gateway published (a copy put back?); each such sensor's jump over the seqs it missed is published as one gap flagged journal_damaged, not filled or published again"
+                "the broker's retained latest/ values of \(ahead.count) sensors are past what the journal holds (\(first) at seq \(value.seq)): the data folder is older than what the gateway published (a copy put back?), or something else writes latest/ (a second gateway on this broker with other sensors' names, a test publisher): its readings up to those seqs are taken as published and dropped as duplicates; each such sensor's jump over the seqs it missed is published as one gap flagged journal_damaged, not filled or published again"
             damage.append(older)
             logger.error("journal older than the published output", metadata: ["damage": "\(older)"])
         }

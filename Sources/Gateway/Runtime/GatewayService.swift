@@ -95,7 +95,7 @@ public final class GatewayService {
         ingest = opened.ingest
 
         var outbound = OutboundQueue(capacity: outboundCapacity)
-        let published = BrokerLatest.read(configuration, logger: logger)
+        let published = BrokerLatest.read(configuration, logger: logger, shutdown: shutdown)
         let restored = try JournalRestore(configuration: configuration, logger: logger).run(
             ingest, outbound: &outbound, published: published, snapshot: opened.snapshot.wait)
         ingest.resume(after: restored.lastTime)

@@ -110,6 +110,7 @@ public final class Journal {
                 // not reported missing (the gateway says once that it started a new journal).
                 let creating =
                     !fileSystem.exists(requested.metaPath) && !(0..<requested.segmentCount).contains { fileSystem.exists(requested.segmentPath($0)) }
+                report.created = creating
                 try Journal.checkMeta(requested, resizeKeepingFrom: resizeKeepingFrom, fileSystem: fileSystem, report: &report)
                 segments = try SegmentSet(layout: requested, fileSystem: fileSystem, repair: true, creating: creating)
             } catch {

@@ -105,7 +105,7 @@ public final class Journal {
             }
             lockHandle = lock
             do {
-                try Journal.finishPendingResize(requested, fileSystem: fileSystem)
+                if let note = try Journal.finishPendingResize(requested, fileSystem: fileSystem) { report.fileProblems.append(note) }
                 // No meta file and no segment yet: a new journal, whose segments are created,
                 // not reported missing (the gateway says once that it started a new journal).
                 let creating =

@@ -42,4 +42,23 @@ struct SilentBrokerTests {
         }
         Issue.record("the test process never looked while the gateway was still waiting")
     }
+
+    @Test("a broker that accepts TCP and never answers the CONNECT is logged as such, with its reason, not as an unknown error")
+    func unansweredConnectIsLogged() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let listener = try SilentListener()
+        let child = try Self.start(listener, in: dir)
+        defer { if child.isRunning { child.signal(SIGKILL) } }
+        try await waitUntil("the unanswered CONNECT logged", timeout: .seconds(120)) {
+            if !child.isRunning { throw TimedOut("the gateway exited: \(child.output.suffix(2000))") }
+            return child.output.contains("did not answer the MQTT CONNECT")
+        }
+        let line = try #require(child.output.split(separator: "\n").first { $0.contains("did not answer the MQTT CONNECT") })
+        #expect(line.contains("cannot reach broker") && line.contains("the broker accepted the TCP connection"), "\(line)")
+        #expect(!child.output.contains("Unknown error"), "\(child.output.suffix(2000))")
+        child.signal(SIGTERM)
+        try await child.wait(timeout: .seconds(60))
+        #expect(child.exitCode == 0, "\(child.output.suffix(2000))")
+    }
 }

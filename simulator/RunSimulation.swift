@@ -86,8 +86,8 @@ struct RunSimulation: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: --broker=\(broker): \(error)\n".utf8))
             throw ExitCode(69)
         }
+        // The pump subscribes to resend requests on this connection and on every reconnection.
         let requests = ResendInbox()
-        try client.subscribe(Topics.resendFilter, qos: .atLeastOnce)
         let pump = Task { await requests.pump(client) }
 
         let hz = Double(rate) ?? 0
@@ -244,14 +244,23 @@ final class FleetPlayer {
 final class ResendInbox: Sendable {
     private let pending = Mutex<[(sensor: String, request: ResendRequest)]>([])
 
+    /// Collects resend requests until the client stops, subscribing to them on every connection:
+    /// a broker that restarted without the session (no persistence, or a clean start) has
+    /// forgotten the subscription, and libmosquitto does not make it again (found black-box: the
+    /// simulator stopped answering resend requests after a broker restart).
     func pump(_ client: MQTTClient) async {
         while !Task.isCancelled {
             let events = await client.nextEvents()
             if events.isEmpty { return }
-            for case .message(let m) in events {
-                guard let sensor = Topics.sensor(ofResend: m.topic), let request = try? WireJSON.decode(ResendRequest.self, from: m.payload) else {
-                    continue
+            for event in events {
+                if case .connected = event {
+                    do { try client.subscribe(Topics.resendFilter, qos: .atLeastOnce) } catch {
+                        FileHandle.standardError.write(Data("sensor-sim: cannot subscribe to resend requests: \(error)\n".utf8))
+                    }
                 }
+                guard case .message(let m) = event, let sensor = Topics.sensor(ofResend: m.topic),
+                    let request = try? WireJSON.decode(ResendRequest.self, from: m.payload)
+                else { continue }
                 pending.withLock { $0.append((sensor, request)) }
             }
         }

@@ -19,6 +19,10 @@ extension Journal {
         public var lostSeqs: [ClosedRange<UInt64>] = []
         /// Set when opening resized the journal: from what, to what, what was kept. Log it.
         public var resized: String?
+        /// True when there was no journal (no `journal.meta` and no segment file) and opening
+        /// started a new, empty one. A journal whose `journal.meta` alone is missing is not new:
+        /// its records are recovered and the rewritten meta file is a `fileProblems` entry.
+        public var created = false
 
         /// True when opening found damage or kept files aside: the gateway should say so
         /// (`/healthz` degraded, a metric), naming `sensor-gateway journal verify` as the next step.

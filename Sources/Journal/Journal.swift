@@ -105,11 +105,12 @@ public final class Journal {
             }
             lockHandle = lock
             do {
-                try Journal.finishPendingResize(requested, fileSystem: fileSystem)
+                if let note = try Journal.finishPendingResize(requested, fileSystem: fileSystem) { report.fileProblems.append(note) }
                 // No meta file and no segment yet: a new journal, whose segments are created,
                 // not reported missing (the gateway says once that it started a new journal).
                 let creating =
                     !fileSystem.exists(requested.metaPath) && !(0..<requested.segmentCount).contains { fileSystem.exists(requested.segmentPath($0)) }
+                report.created = creating
                 try Journal.checkMeta(requested, resizeKeepingFrom: resizeKeepingFrom, fileSystem: fileSystem, report: &report)
                 segments = try SegmentSet(layout: requested, fileSystem: fileSystem, repair: true, creating: creating)
             } catch {

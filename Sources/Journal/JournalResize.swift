@@ -60,15 +60,27 @@ extension Journal {
     }
 
     /// Finishes a committed resize (`resize/journal.meta` present) or throws away an interrupted
-    /// one. Called under the writer's lock before anything else is read.
-    static func finishPendingResize(_ layout: JournalLayout, fileSystem: FileSystem) throws {
+    /// one, and removes the staging folder. Called under the writer's lock before anything else
+    /// is read. Returns a note for the report when all it found was an empty staging folder: left
+    /// by a start stopped right after a resize's last rename (the resize is done, though that
+    /// start may never have logged it) or before its copy began (nothing was changed); removed
+    /// (found black-box: it stayed for good).
+    @discardableResult
+    static func finishPendingResize(_ layout: JournalLayout, fileSystem: FileSystem) throws -> String? {
         let staging = "\(layout.directory)/resize"
         let names = (try? fileSystem.list(staging)) ?? []
-        guard !names.isEmpty else { return }
+        guard !names.isEmpty else {
+            guard fileSystem.exists(staging) else { return nil }
+            try fileSystem.remove(staging)
+            try fileSystem.syncDirectory(layout.directory)
+            return "an empty resize folder, left by a start stopped during or right after a resize, was removed"
+        }
         guard case .valid(let target) = JournalLayout.readMeta(in: staging, fileSystem: fileSystem) else {
             // Not committed: the old journal is whole; the partial copy goes.
             for name in names { try fileSystem.remove("\(staging)/\(name)") }
-            return
+            try fileSystem.remove(staging)
+            try fileSystem.syncDirectory(layout.directory)
+            return nil
         }
         let finalLayout = JournalLayout(directory: layout.directory, segmentCount: target.segmentCount, segmentSize: target.segmentSize)
         // Old segments beyond the new count go; the new ones replace the rest by rename.
@@ -84,6 +96,9 @@ extension Journal {
         try fileSystem.rename("\(staging)/journal.meta", to: finalLayout.metaPath)
         try fileSystem.syncDirectory(layout.directory)
         try fileSystem.syncDirectory(staging)
+        try fileSystem.remove(staging)
+        try fileSystem.syncDirectory(layout.directory)
+        return nil
     }
 
     /// Copies the records to keep from the journal in `stored` into `requested`'s layout and swaps

@@ -138,6 +138,10 @@ public final class MQTTClient: Sendable {
         // When `restartSession()` asked: the DISCONNECT waits (this long at most) until what
         // we published is acknowledged, so nothing of the old session is sent again in the new.
         var restartBy: ContinuousClock.Instant?
+        // When the CONNECT on the socket just opened must have been answered: a broker that
+        // accepts TCP and never sends CONNACK fails the attempt then, saying so, instead of
+        // holding it for the keepalive interval.
+        var connackDue: ContinuousClock.Instant?
         while !stopping {
             if !socketUp {
                 watchLog(true)
@@ -152,6 +156,7 @@ public final class MQTTClient: Sendable {
                         continue
                     }
                 }
+                context.attemptAbandoned.store(false, ordering: .relaxed)
                 // A reconnection sends the first connection's CONNECT properties again.
                 let rc = everConnected ? mosquitto_reconnect(h) : firstConnect(h)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {
@@ -160,11 +165,20 @@ public final class MQTTClient: Sendable {
                     continue
                 }
                 socketUp = true
+                connackDue = .now + .seconds(configuration.connackTimeoutSeconds)
                 everConnected = true
                 restartRequested.store(false, ordering: .sequentiallyConsistent)  // a new session already
             }
             let rc = step(h, reading: context.wantsToRead)
             queue.deliver()
+            if context.sessionUp.load(ordering: .relaxed) { connackDue = nil }
+            if rc == MOSQ_ERR_SUCCESS.rawValue, let due = connackDue, ContinuousClock.now >= due {
+                // Reported here; the close that follows is not reported again as a lost connection.
+                connackDue = nil
+                context.attemptAbandoned.store(true, ordering: .relaxed)
+                queue.push(.connectFailed(.unanswered(afterSeconds: configuration.connackTimeoutSeconds, host: configuration.host, port: configuration.port)))
+                shutdown(mosquitto_socket(h), Int32(SHUT_RDWR))
+            }
             if queue.takeAccepted() {
                 delay = Double(configuration.reconnectDelayMin)
                 watchLog(false)
@@ -183,6 +197,7 @@ public final class MQTTClient: Sendable {
             if rc != MOSQ_ERR_SUCCESS.rawValue {
                 socketUp = false
                 restartBy = nil
+                connackDue = nil
                 if stopping { break }
                 // A lost connection was reported by the disconnect callback; report the rest.
                 let reported = context.failureReported.exchange(false, ordering: .relaxed)

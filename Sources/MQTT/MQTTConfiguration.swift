@@ -34,6 +34,11 @@ public struct MQTTConfiguration: Sendable {
     public var port: Int32
     public var clientID: String
     public var keepAliveSeconds: Int32 = 30
+    /// How long a CONNECT may wait for the broker's CONNACK once TCP is up. Past it the attempt
+    /// fails, saying the broker accepted TCP but did not answer MQTT (a hung broker, or another
+    /// service on the port), and is retried with backoff; libmosquitto alone would wait out the
+    /// keepalive and then report only "Unknown error".
+    public var connackTimeoutSeconds: Int32 = 10
     public var cleanSession: Bool = false
     public var username: String?
     public var password: String?

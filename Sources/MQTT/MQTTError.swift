@@ -44,7 +44,18 @@ public struct MQTTError: Error, CustomStringConvertible, Equatable {
         if rc == MOSQ_ERR_ERRNO.rawValue, let text = strerror(errno) {
             return String(cString: text)
         }
+        // libmosquitto 2.0's mosquitto_strerror has no text for this one ("Unknown error.").
+        if rc == MOSQ_ERR_KEEPALIVE.rawValue { return "the broker did not answer within the keepalive interval" }
         return String(cString: mosquitto_strerror(rc))
+    }
+
+    /// A CONNECT the broker did not answer (`MQTTConfiguration.connackTimeoutSeconds`).
+    static func unanswered(afterSeconds seconds: Int32, host: String, port: Int32) -> MQTTError {
+        MQTTError(
+            code: MOSQ_ERR_KEEPALIVE.rawValue, operation: "connect to \(host):\(port)",
+            message:
+                "the broker accepted the TCP connection but did not answer the MQTT CONNECT within \(seconds) s (no CONNACK): a hung or overloaded broker, or something other than an MQTT broker on that port"
+        )
     }
 }
 

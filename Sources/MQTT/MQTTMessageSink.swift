@@ -63,6 +63,9 @@ final class CallbackContext: Sendable {
     /// The disconnect callback already reported this attempt's failure (a TLS connection the
     /// broker closed before accepting it); the network loop does not report it again.
     let failureReported = Atomic<Bool>(false)
+    /// The network loop gave up on a CONNECT the broker never answered and reported that itself:
+    /// the socket's close is not reported again as a lost connection.
+    let attemptAbandoned = Atomic<Bool>(false)
 
     /// Whether the network thread should read the socket now.
     var wantsToRead: Bool {

@@ -23,6 +23,7 @@ enum MosquittoCallbacks {
             let wasUp = context.sessionUp.exchange(false, ordering: .relaxed)
             context.unacknowledged.withLock { $0.connectionLost() }
             context.changed.broadcast()
+            if !wasUp && context.attemptAbandoned.exchange(false, ordering: .relaxed) { return }
             // With TLS, a connection closed before the broker accepted it is a failed attempt
             // (a client certificate refused, say): reported as one, with the cause.
             if rc != 0 && !wasUp && context.tls != nil {

@@ -21,6 +21,10 @@ struct ConfigFileJSONTests {
         // Spelt once with - and once with _: the same setting, refused the same way.
         let spelt = try #require(try ConfigFileTests.failure("{\"max_fill\": 7,\n\"max-fill\": 8}", in: dir, name: "gateway.json"))
         #expect(spelt.description.contains("line 1 (7)") && spelt.description.contains("line 2 (8)"), "\(spelt)")
+        // Both on one line, as a JSON file often is: told apart by column, not by "line 1 and line 1".
+        let oneLine = try #require(try ConfigFileTests.failure("{\"max-fill\": 10, \"max_fill\": 20}", in: dir, name: "gateway.json"))
+        #expect(oneLine.description.hasPrefix("max-fill (in \(dir.file("gateway.json")), line 1)=20: "), "\(oneLine)")
+        #expect(oneLine.description.contains("set twice, both on line 1, at column 2 (10) and column 18 (20); keep one"), "\(oneLine)")
         // Each key once: loads.
         #expect(try ConfigFileTests.failure("{\"max-fill\": 7}", in: dir, name: "gateway.json") == nil)
     }

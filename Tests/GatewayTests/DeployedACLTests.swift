@@ -109,6 +109,47 @@ struct DeployedACLTests {
         await scada.close()
     }
 
+    /// The topic lines deploy/mosquitto.acl grants to `user` (its `user` block), or nil if it has none.
+    static func grants(to user: String) throws -> [String]? {
+        var blocks: [String: [String]] = [:]
+        var current: String?
+        for line in try String(contentsOfFile: "\(deployFolder)/mosquitto.acl", encoding: .utf8).split(separator: "\n") {
+            if line.hasPrefix("user ") {
+                let name = String(line.dropFirst(5))
+                blocks[name] = []
+                current = name
+            } else if line.hasPrefix("pattern ") {
+                current = nil
+            } else if let name = current, line.hasPrefix("topic ") {
+                blocks[name, default: []].append(String(line))
+            }
+        }
+        return blocks[user]
+    }
+
+    /// The value of the first line of `path` that starts with `prefix` (after its indentation), up
+    /// to its comment, without quotes.
+    static func suggested(_ prefix: String, in path: String) throws -> String? {
+        for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
+            let text = line.drop { $0 == " " }
+            guard text.hasPrefix(prefix) else { continue }
+            return String(text.dropFirst(prefix.count).prefix { $0 != "#" }).trimmingCharacters(in: .whitespaces)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+        return nil
+    }
+
+    @Test("the user names deploy/gateway.conf and the Telegraf recipe suggest are the ones deploy/mosquitto.acl grants")
+    func suggestedUsersAreGranted() throws {
+        let gatewayUser = try #require(try Self.suggested("# username:", in: "\(Self.deployFolder)/gateway.conf"))
+        let gatewayGrants = try #require(try Self.grants(to: gatewayUser), "deploy/mosquitto.acl has no user \(gatewayUser)")
+        #expect(gatewayGrants.contains("topic read sensors/+/+") && gatewayGrants.contains("topic write cleaned/#"))
+        let consumers = URL(fileURLWithPath: Self.deployFolder).deletingLastPathComponent().appendingPathComponent("docs/CONSUMERS.md").path
+        let consumerUser = try #require(try Self.suggested("# username =", in: consumers))
+        let consumerGrants = try #require(try Self.grants(to: consumerUser), "deploy/mosquitto.acl has no user \(consumerUser)")
+        #expect(consumerGrants.contains("topic read cleaned/#"))
+    }
+
     @Test("deploy/mosquitto.conf: over max-payload-bytes dead-lettered, over message_size_limit refused, over max_packet_size sender cut off")
     func shippedSizeLimits() async throws {
         let settings = try Self.shippedBrokerSettings()

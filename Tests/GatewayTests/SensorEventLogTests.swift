@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Recovery
 import Testing
@@ -36,6 +37,54 @@ struct SensorEventLogTests {
         var log = SensorEventLog(logger: captured.logger())
         log.note([Self.state("h1/humidity", "stale"), Self.state("h1", "stale")][...], now: 1)
         #expect(captured.lines.map { "\($0.metadata["sensor"] ?? "-") \($0.metadata["measurement"] ?? "-")" } == ["h1 humidity", "h1 -"])
+    }
+
+    @Test("a stream of a measurement no longer declared is logged as closed for that reason, one still declared as forgotten")
+    func removedMeasurement() {
+        let captured = CapturedLog()
+        var log = SensorEventLog(logger: captured.logger())
+        log.note([Self.state("h1/humidity", "expired"), Self.state("h1/pressure", "expired"), Self.state("h1", "expired")][...], now: 1) {
+            $0 == "pressure"
+        }
+        #expect(
+            captured.messages == [
+                "sensor stream closed: its measurement was removed from the configuration",
+                "sensor forgotten (silent for sensor-retention-s, or evicted at max-sensors)",
+                "sensor forgotten (silent for sensor-retention-s, or evicted at max-sensors)",
+            ])
+    }
+
+    @Test("a restart without a measurement logs each of its streams as closed by the removal (found black-box: logged as forgotten for silence)")
+    func restartWithoutMeasurement() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
+        let humidity = MeasurementDefinition(name: "humidity", unit: "%RH", validMin: 0, validMax: 100)
+        let first = try await InProcessGateway.start(broker, in: dir, id: "rm", configure: { $0.engine.measurements = [humidity] })
+        let sender = try await Subscriber.connect(broker, id: "sender", filters: [])
+        for seq in 0..<3 {
+            let ts = 1_795_660_000_000 + seq * 1000
+            _ = try sender.client.publish(topic: "sensors/h1/humidity", payload: Array("{\"seq\":\(seq),\"ts\":\(ts),\"value\":50,\"status\":\"normal\"}".utf8))
+            _ = try sender.client.publish(
+                topic: "sensors/h1/temperature", payload: Array("{\"seq\":\(seq),\"ts\":\(ts),\"temperature\":52,\"status\":\"normal\"}".utf8))
+        }
+        try await watcher.recorder.wait(for: "both streams cleaned", timeout: .seconds(60)) { events in
+            Set(events.messages.map(\.topic)).isSuperset(of: ["cleaned/h1/humidity", "cleaned/h1/temperature"])
+        }
+        try await first.stop()
+        let captured = CapturedLog()
+        let second = try await InProcessGateway.start(broker, in: dir, id: "rm", logger: captured.logger())
+        try await waitUntil("the humidity stream's closing logged", timeout: .seconds(60)) {
+            captured.lines.contains { $0.message.hasPrefix("sensor stream closed") }
+        }
+        let closed = captured.lines.filter { $0.message.hasPrefix("sensor stream closed") || $0.message.hasPrefix("sensor forgotten") }
+        #expect(closed.map(\.message) == ["sensor stream closed: its measurement was removed from the configuration"], "\(captured.messages)")
+        #expect(closed.first.map { "\($0.metadata["sensor"] ?? "-") \($0.metadata["measurement"] ?? "-")" } == "h1 humidity")
+        try await second.stop()
+        await sender.close()
+        await watcher.close()
     }
 
     @Test("a flood of events logs at most 30 lines a minute, and then how many were left out")

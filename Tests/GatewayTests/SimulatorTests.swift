@@ -121,6 +121,50 @@ struct SimulatorTests {
         await watcher.close()
     }
 
+    @Test("after a broker restart that lost its sessions, the simulator subscribes again and answers resend requests")
+    func answersResendsAfterBrokerRestart() async throws {
+        // Without persistence a restarted broker remembers no session and no subscription.
+        let broker = try await TestBroker.start(extraConfig: ["persistence false"])
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let live = try await Subscriber.connect(broker, id: "live", filters: ["sensors/sim-0/temperature"])
+        let child = try ChildProcess(
+            BuiltProducts.executable("sensor-sim"),
+            [
+                "run", "--broker", broker.url, "--sensors", "1", "--rate", "max", "--count", "20", "--skip-rate", "0", "--error-rate", "0",
+                "--resend-buffer", "50", "--linger", "600", "--start-ts", "1795660000000",
+            ],
+            logPath: dir.file("sim.log"))
+        defer { child.signal(SIGKILL) }
+        try await live.recorder.wait(for: "the live readings") { $0.messages.count >= 20 }
+        await live.close()
+        /// Asks for seqs 5-9 every second (the simulator may still be reconnecting) until a
+        /// watcher that came after the live readings sees them all resent.
+        func askUntilAnswered(_ round: String) async throws {
+            let watcher = try await Subscriber.connect(broker, id: "watcher-\(round)", filters: ["sensors/sim-0/temperature"])
+            let requester = try await Subscriber.connect(broker, id: "requester-\(round)", filters: [])
+            let asking = Task {
+                while !Task.isCancelled {
+                    let request = Array("{\"from_seq\":5,\"to_seq\":9,\"measurement\":\"temperature\"}".utf8)
+                    _ = try? requester.client.publish(topic: "sensors/sim-0/resend", payload: request)
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+            defer { asking.cancel() }
+            try await watcher.recorder.wait(for: "seqs 5-9 resent (\(round))", timeout: .seconds(120)) { events in
+                Set(events.messages.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any])?["seq"] as? Int })
+                    .isSuperset(of: 5...9)
+            }
+            await requester.close()
+            await watcher.close()
+        }
+        try await askUntilAnswered("before the restart")
+        try await broker.restart()
+        try await askUntilAnswered("after the restart")
+        #expect(child.isRunning, "\(child.output)")
+    }
+
     @Test("the verifier fails a cleaned stream with a missing seq, disorder, an out-of-range estimate or a conflicting duplicate")
     func verifierCatchesBrokenStreams() async throws {
         let dir = try TemporaryDirectory()

@@ -68,6 +68,31 @@ struct ResizeTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: small.directory).filter { $0.hasPrefix("segment-") }.count == 4)
     }
 
+    @Test("a resize leaves no resize folder; an empty one, left by a start killed right after its resize, is removed by the next open and noted")
+    func stagingFolderRemoved() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let fs = POSIXFileSystem()
+        let small = try JournalLayout(directory: dir.file("journal"), maxBytes: 4 * 8192, segmentCount: 4)
+        let large = try JournalLayout(directory: dir.file("journal"), maxBytes: 8 * 16384, segmentCount: 8)
+        let (oldest, next) = try Self.fill(small, fs, count: 300)
+        let before = try Self.seqsAndPayloadsIntact(small.directory, fs)
+        let staging = large.directory + "/resize"
+        do {
+            let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: fs)
+            #expect(j.report.resized != nil)
+        }
+        #expect(!FileManager.default.fileExists(atPath: staging))
+        // What a kill after the resize's last rename left: its staging folder, emptied.
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
+        let j = try Journal(layout: large, fsync: .always, fileSystem: fs)
+        #expect(!FileManager.default.fileExists(atPath: staging))
+        #expect(j.report.fileProblems.contains { $0.contains("an empty resize folder") && $0.contains("was removed") }, "\(j.report.fileProblems)")
+        #expect(j.report.corruption.isEmpty && j.report.resized == nil)
+        #expect(j.nextSeq == next)
+        #expect(try Self.seqsAndPayloadsIntact(large.directory, fs) == before)
+    }
+
     @Test("shrinking keeps every record from the given seq (and older ones as far as they fit), seqs unchanged")
     func shrink() throws {
         let fs = FaultyFileSystem()

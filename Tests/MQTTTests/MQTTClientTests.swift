@@ -133,6 +133,22 @@ struct MQTTClientTests {
         #expect(error?.connackCode == nil)  // nothing answered: a socket error, not a CONNACK
     }
 
+    @Test("a broker that accepts TCP and never answers the CONNECT fails the attempt after connackTimeoutSeconds, saying so")
+    func unansweredConnect() async throws {
+        let listener = try SilentListener()
+        var config = MQTTConfiguration(host: "127.0.0.1", port: listener.port, clientID: "unanswered")
+        config.keepAliveSeconds = 600  // not the keepalive: the CONNACK wait ends the attempt
+        config.connackTimeoutSeconds = 1
+        let client = try MQTTClient(config)
+        let error = await #expect(throws: MQTTError.self) { try await client.connect() }
+        #expect(
+            error?.message.contains("the broker accepted the TCP connection but did not answer the MQTT CONNECT within 1 s") == true,
+            "\(String(describing: error))")
+        #expect(error?.code == 19 && error?.connackCode == nil)
+        // libmosquitto's own text for its keepalive code is "Unknown error."; ours says what it means.
+        #expect(MQTTError.describe(19) == "the broker did not answer within the keepalive interval")
+    }
+
     @Test("bad credentials throw the broker's refusal")
     func badCredentials() async throws {
         let dir = try TemporaryDirectory()

@@ -36,6 +36,18 @@ struct HugeSeqJumpTests {
         #expect(h.engine.counters.output.seqs(.gap) == Self.maxSeq - 10)
     }
 
+    @Test("a sensor silent after seq 2^53-1 goes stale without a resend request: none names a seq past the valid range")
+    func staleAtTheLimitAsksNothing() {
+        var h = Harness()
+        for seq in Self.maxSeq - 4...Self.maxSeq { h.send(seq: seq, ts: 1_795_660_000_000 + Int64(seq - Self.maxSeq) * 1000, at: h.now + 1000) }
+        h.advance(2000)
+        let last = h.now - 2000
+        h.advance(60_000)
+        #expect(h.log.of(.resendRequest).map(\.text) == [])
+        #expect(h.log.of(.sensorState).last?.text == "{\"state\":\"stale\",\"last_seq\":\(Self.maxSeq),\"last_seen\":\(last)}")
+        #expect(h.log.summary.suffix(5) == (Self.maxSeq - 4...Self.maxSeq).map { "\($0):ok" })
+    }
+
     @Test("gap seq totals saturate instead of overflowing (a thousand sensors each jumping to 2^53-1)")
     func totalsSaturate() {
         var totals = OutputTotals()

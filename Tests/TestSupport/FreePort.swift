@@ -36,3 +36,35 @@ public enum LoopbackNetwork {
         return addr
     }
 }
+
+/// A "broker" that accepts TCP connections and never answers: a loopback socket that listens
+/// and never reads, so the kernel completes each handshake and the client's MQTT CONNECT waits
+/// for a CONNACK that never comes (a hung broker, or a firewall that accepts and drops).
+public final class SilentListener: Sendable {
+    private let fd: Int32
+    public let port: Int32
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = LoopbackNetwork.loopback(port: 0)
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        // A deep backlog: every connection attempt of a test's length completes its handshake.
+        guard fd >= 0, bound == 0, listen(fd, 512) == 0 else {
+            let code = POSIXErrorCode(rawValue: errno) ?? .EIO
+            close(fd)
+            throw POSIXError(code)
+        }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        self.fd = fd
+        port = Int32(UInt16(bigEndian: addr.sin_port))
+    }
+
+    public var url: String { "mqtt://127.0.0.1:\(port)" }
+
+    deinit { close(fd) }
+}

@@ -94,9 +94,12 @@ public enum ConfigurationLoader {
             for member in JSONConfigKeys.members(text) {
                 let key = fileKey(member.key)
                 if let first = lines[key] {
-                    throw fail(
-                        key, member.value, line: member.line,
-                        "set twice, on line \(first.line) (\(first.value)) and line \(member.line) (\(member.value)); keep one")
+                    // Both on one line (a file written on a single line): their columns tell them apart.
+                    let places =
+                        first.line == member.line
+                        ? "both on line \(member.line), at column \(first.column) (\(first.value)) and column \(member.column) (\(member.value))"
+                        : "on line \(first.line) (\(first.value)) and line \(member.line) (\(member.value))"
+                    throw fail(key, member.value, line: member.line, "set twice, \(places); keep one")
                 }
                 lines[key] = member
             }

@@ -1,8 +1,8 @@
 import Foundation
 import Wire
 
-/// The top-level members of a JSON config file in the order written, each with the line it
-/// starts on and its value, duplicates included: a JSON decoder keeps the last of a key given
+/// The top-level members of a JSON config file in the order written, each with the line and
+/// column it starts at and its value, duplicates included: a JSON decoder keeps the last of a key given
 /// twice without a word, and the line form refuses duplicates, so the JSON form must see them.
 enum JSONConfigKeys {
     struct Member: Equatable {
@@ -11,6 +11,9 @@ enum JSONConfigKeys {
         var value: String
         /// 1-based.
         var line: Int
+        /// 1-based, in characters, of the key's opening quote: tells two members on one line
+        /// apart (a JSON file is often written on a single line).
+        var column: Int
     }
 
     /// The members of `text`, a JSON object already known to be valid.
@@ -19,14 +22,15 @@ enum JSONConfigKeys {
         var out: [Member] = []
         var depth = 0
         var line = 1
+        var lineStart = 0
         var expectingKey = false
-        var pending: (key: String, line: Int)?
+        var pending: (key: String, line: Int, column: Int)?
         var valueStart: Int?
         func finishValue(at end: Int) {
             guard let p = pending, let start = valueStart else { return }
             let raw = Array(b[start..<end])
             let value = (try? WireJSON.decode(JSONValue.self, from: raw))?.settingText ?? String(decoding: raw, as: UTF8.self)
-            out.append(Member(key: p.key, value: value.trimmingCharacters(in: .whitespacesAndNewlines), line: p.line))
+            out.append(Member(key: p.key, value: value.trimmingCharacters(in: .whitespacesAndNewlines), line: p.line, column: p.column))
             pending = nil
             valueStart = nil
         }
@@ -35,6 +39,7 @@ enum JSONConfigKeys {
             switch b[i] {
             case UInt8(ascii: "\n"):
                 line += 1
+                lineStart = i + 1
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 depth += 1
                 if depth == 1 { expectingKey = true }
@@ -57,7 +62,7 @@ enum JSONConfigKeys {
                 }
                 if depth == 1, expectingKey, i < b.count {
                     let key = (try? WireJSON.decode(String.self, from: Array(b[start...i]))) ?? String(decoding: b[(start + 1)..<i], as: UTF8.self)
-                    pending = (key, line)
+                    pending = (key, line, String(decoding: b[lineStart..<start], as: UTF8.self).count + 1)
                     expectingKey = false
                 }
             default:

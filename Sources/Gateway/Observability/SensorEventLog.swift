@@ -2,7 +2,7 @@ import Logging
 import Recovery
 
 /// Logs sensors' lifecycle at notice: admitted (new, or back after being forgotten), stale,
-/// live again, forgotten. At most `perMinute` lines a minute, so a flood of ids cannot flood the
+/// live again, forgotten, or closed because its measurement was removed from the configuration. At most `perMinute` lines a minute, so a flood of ids cannot flood the
 /// log: what is left out is counted in one line when the minute is over.
 struct SensorEventLog {
     let logger: Logger
@@ -13,8 +13,11 @@ struct SensorEventLog {
 
     init(logger: Logger) { self.logger = logger }
 
-    /// Logs the sensor-state notices among `publications` (monotonic `now`, ms).
-    mutating func note(_ publications: ArraySlice<Publication>, now: Int64) {
+    /// Logs the sensor-state notices among `publications` (monotonic `now`, ms). `declares`:
+    /// whether the engine's settings still declare a measurement (besides temperature). An
+    /// `expired` stream of one they do not was closed by its removal (a SIGHUP or restart
+    /// without it), not forgotten for silence (found black-box: logged as forgotten).
+    mutating func note(_ publications: ArraySlice<Publication>, now: Int64, declares: (String) -> Bool = { _ in true }) {
         for p in publications where p.kind == .sensorState {
             guard let state = Self.state(in: p.payload) else { continue }
             // gateway/<gw>/sensors/<id>, or gateway/<gw>/sensors/<id>/<measurement>.
@@ -25,6 +28,8 @@ struct SensorEventLog {
             switch state {
             case "stale": message = "sensor stale: silent longer than its usual rhythm"
             case "live": message = "sensor live again"
+            case "expired" where measurement.map(declares) == false:
+                message = "sensor stream closed: its measurement was removed from the configuration"
             case "expired": message = "sensor forgotten (silent for sensor-retention-s, or evicted at max-sensors)"
             default: continue
             }

@@ -17,14 +17,26 @@ import Wire
 /// `connectTimeoutMs`, or where the broker's ACL does not let the gateway read `latest/#`,
 /// nothing is known (logged) and the start goes on as before. The retained values come right
 /// after the subscription's acknowledgement; `quietMs` without one more ends the reading.
+///
+/// A shutdown request (SIGTERM during start-up) ends every wait at once: nothing is known then
+/// either, and the gateway goes on to stop instead of waiting out `connectTimeoutMs` for a
+/// broker that does not answer (found black-box: SIGTERM held for 5.5 s).
 enum BrokerLatest {
     static func read(
-        _ configuration: GatewayConfiguration, logger: Logger, connectTimeoutMs: Int64 = 5000, quietMs: Int64 = 500, limitMs: Int64 = 15_000
+        _ configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal? = nil, connectTimeoutMs: Int64 = 5000, quietMs: Int64 = 500,
+        limitMs: Int64 = 15_000
     ) -> [String: RecoveryEngine.PublishedLatest] {
         guard configuration.engine.withoutLatest != true else { return [:] }
         var settings = BrokerSession.base(configuration, clientID: configuration.effectiveClientID + "-latest")
         settings.cleanSession = true
         let seen = Seen()
+        shutdown?.onRequest { seen.stop() }
+        func stopped() -> Bool {
+            guard seen.state.stopped else { return false }
+            logger.notice("stopping during start-up: the journal is not checked against the broker's retained latest/ values")
+            return true
+        }
+        logger.info("reading the broker's retained latest/ values, to check the journal against them")
         let client: MQTTClient
         do {
             client = try MQTTClient(settings, onEvents: { seen.add($0) })
@@ -35,6 +47,7 @@ enum BrokerLatest {
         }
         defer { client.disconnectBlocking(timeout: .seconds(2)) }
         guard seen.wait(atMost: connectTimeoutMs, until: { $0.connected }) else {
+            if stopped() { return [:] }
             logger.notice(
                 "the broker is not reachable yet: the journal is not checked against its retained latest/ values",
                 metadata: ["waited_ms": "\(connectTimeoutMs)"])
@@ -48,6 +61,7 @@ enum BrokerLatest {
             return [:]
         }
         guard seen.wait(atMost: connectTimeoutMs, until: { $0.subscribed != nil }), seen.state.subscribed == true else {
+            if stopped() { return [:] }
             logger.warning(
                 "the broker did not let the gateway read latest/# (its ACL): the journal is not checked against the retained latest/ values (deploy/mosquitto.acl grants it)"
             )
@@ -58,6 +72,7 @@ enum BrokerLatest {
             let count = seen.state.messages.count
             if !seen.wait(atMost: quietMs, until: { $0.messages.count != count }) { break }
         }
+        if stopped() { return [:] }
         var out: [String: RecoveryEngine.PublishedLatest] = [:]
         for message in seen.state.messages where message.retain {
             guard let m = try? WireJSON.decode(CleanedReading.self, from: message.payload),
@@ -75,6 +90,8 @@ enum BrokerLatest {
             /// nil until answered; false when refused.
             var subscribed: Bool?
             var messages: [MQTTMessage] = []
+            /// Shutdown was requested: every wait ends.
+            var stopped = false
         }
 
         private let current = Mutex(State())
@@ -97,9 +114,16 @@ enum BrokerLatest {
             changed.broadcast()
         }
 
-        /// Waits until `ready` holds, `milliseconds` at most; returns whether it does.
+        func stop() {
+            current.withLock { $0.stopped = true }
+            changed.broadcast()
+        }
+
+        /// Waits until `ready` holds, `milliseconds` at most, or until `stop`; returns whether
+        /// `ready` holds.
         func wait(atMost milliseconds: Int64, until ready: @escaping (State) -> Bool) -> Bool {
-            changed.wait(atMost: milliseconds) { current.withLock { ready($0) } }
+            changed.wait(atMost: milliseconds) { current.withLock { $0.stopped || ready($0) } }
+            return current.withLock { ready($0) }
         }
     }
 }

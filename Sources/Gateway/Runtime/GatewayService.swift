@@ -95,7 +95,7 @@ public final class GatewayService {
         ingest = opened.ingest
 
         var outbound = OutboundQueue(capacity: outboundCapacity)
-        let published = BrokerLatest.read(configuration, logger: logger)
+        let published = BrokerLatest.read(configuration, logger: logger, shutdown: shutdown)
         let restored = try JournalRestore(configuration: configuration, logger: logger).run(
             ingest, outbound: &outbound, published: published, journalCreated: opened.created, snapshot: opened.snapshot.wait)
         ingest.resume(after: restored.lastTime)
@@ -133,7 +133,7 @@ public final class GatewayService {
         observability.restored(restored)
         replays = Replays(configuration: configuration, client: broker.output, live: live, logger: logger)
         maintenance.updateRetention()
-        try publisher.journalPending(observability.journaled)
+        try publisher.journalPending { observability.journaled($0, declares: pipeline.declares) }
         try ingest.sync()
     }
 
@@ -161,7 +161,7 @@ public final class GatewayService {
             if let failure = ingest.failure { throw GatewayFailure.journal(failure) }
         }
         do {
-            try publisher.journalPending(observability.journaled)
+            try publisher.journalPending { observability.journaled($0, declares: pipeline.declares) }
         } catch {
             ingest.fail("\(error)")
             throw GatewayFailure.journal("\(error)")

@@ -24,7 +24,26 @@ public struct GatewayDaemon: Service {
         let shutdown = ShutdownSignal()
         let service: GatewayService
         do {
-            service = try GatewayService(configuration: configuration, logger: logger, shutdown: shutdown, status: status, live: live)
+            // Opening waits on the broker (its retained latest/ values, `BrokerLatest`): on a
+            // thread of its own, so that no thread of the cooperative pool is held and the
+            // group's signal handling runs, and under the shutdown handlers, so that a SIGTERM
+            // ends that wait instead of waiting for it (OPERATIONS.md: honoured at once).
+            let (configuration, logger, status, live) = (configuration, logger, status, live)
+            let opened = try await withTaskCancellationHandler {
+                try await withGracefulShutdownHandler {
+                    try await onOwnThread {
+                        Result {
+                            OpenedService(
+                                service: try GatewayService(configuration: configuration, logger: logger, shutdown: shutdown, status: status, live: live))
+                        }
+                    }.get()
+                } onGracefulShutdown: {
+                    shutdown.request()
+                }
+            } onCancel: {
+                shutdown.request()
+            }
+            service = opened.service
         } catch JournalError.locked(let path) {
             throw GatewayFailure.journalInUse(JournalOpening.inUseMessage(configuration, lockPath: path))
         } catch JournalError.invalidConfiguration(let reason) {
@@ -50,4 +69,10 @@ public struct GatewayDaemon: Service {
             throw error
         }
     }
+}
+
+/// A `GatewayService` handed from the thread that opened it to the task that runs it; nothing
+/// else touches it meanwhile.
+private struct OpenedService: @unchecked Sendable {
+    let service: GatewayService
 }

@@ -95,7 +95,6 @@ extension JournalOpening {
             fileSystem = PowerLossFileSystem()
         }
         if let testFileSystem { fileSystem = testFileSystem }
-        let journalExisted = FileManager.default.fileExists(atPath: layout.metaPath)
         let ingest = try IngestJournal(
             layout: layout, fsync: configuration.fsync, syncsPerSecond: configuration.fsyncMaxPerSecond,
             resizeKeepingFrom: keepFrom(layout, snapshot: { (try? snapshot.wait()) ?? nil }, fileSystem: fileSystem),
@@ -103,9 +102,12 @@ extension JournalOpening {
             passThroughTopic: configuration.replayTopic, maxPayloadBytes: configuration.engine.maxPayloadBytes,
             fileSystem: fileSystem, clock: JournalClock(sources: clocks), onInput: onInput, onDurable: onDurable)
         let report = ingest.withJournal { $0.report }
-        logger.info("journal opened", metadata: ["records": "\(report.records)"])
-        if !journalExisted {
+        // One account of what was found: a new journal, or an existing one with its records (a
+        // missing journal.meta alone does not make it new; its warning follows).
+        if report.created {
             logger.notice("no journal was found: started a new, empty one", metadata: ["directory": "\(configuration.journalDirectory)"])
+        } else {
+            logger.info("journal opened", metadata: ["records": "\(report.records)"])
         }
         let presence = JournalPresence(directory: configuration.journalDirectory, metaPath: layout.metaPath)
         for p in report.fileProblems { logger.warning("journal file problem", metadata: ["problem": "\(p)"]) }

@@ -53,9 +53,10 @@ final class Observability {
         status.metrics.publishLatency.recordMicroseconds(microseconds)
     }
 
-    /// Logs the sensor-state notices among publications just journaled.
-    func journaled(_ publications: ArraySlice<Publication>) {
-        sensorEvents.note(publications, now: Clocks.monotonicMilliseconds())
+    /// Logs the sensor-state notices among publications just journaled; `declares`: whether
+    /// the engine's settings declare a measurement (`SensorEventLog.note`).
+    func journaled(_ publications: ArraySlice<Publication>, declares: (String) -> Bool) {
+        sensorEvents.note(publications, now: Clocks.monotonicMilliseconds(), declares: declares)
     }
 
     /// Logs that the engine admitted `count` sensors (`tracked` now).

@@ -28,6 +28,9 @@ final class Pipeline {
     /// Test hook: runs before each batch of input reaches the engine (to make it slow).
     var beforeBatch: (@Sendable () -> Void)?
 
+    /// Whether the engine's settings declare the measurement `name` (besides temperature).
+    func declares(_ name: String) -> Bool { engine.configuration.measurements?.contains { $0.name == name } ?? false }
+
     /// `engine`: as restored; `configured`: the settings the configuration asks for, journaled
     /// first when they differ from the ones the journal left the engine with (changed between
     /// runs), so a later replay changes them at the same point. Journaled here, before the

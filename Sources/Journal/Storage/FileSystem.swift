@@ -21,6 +21,7 @@ public protocol FileSystem: AnyObject, Sendable {
     func exists(_ path: String) -> Bool
     func makeDirectory(_ path: String) throws
     func list(_ directory: String) throws -> [String]
+    /// Removes a file, or an empty directory; one already gone is no error.
     func remove(_ path: String) throws
     func rename(_ from: String, to: String) throws
     /// Makes a directory's entries (created, renamed files) durable.

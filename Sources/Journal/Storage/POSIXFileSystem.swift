@@ -108,7 +108,9 @@ public final class POSIXFileSystem: FileSystem {
     }
 
     public func remove(_ path: String) throws {
-        let rc = unlink(path)
+        var rc = unlink(path)
+        // A directory (a resize's emptied staging folder): Linux's unlink says EISDIR.
+        if rc != 0 && errno == EISDIR { rc = rmdir(path) }
         if rc != 0 {
             let code = errno
             if code != ENOENT { throw SystemCall.error("remove", path, code) }

@@ -648,7 +648,13 @@ struct SensorState: Codable, Sendable {
         out.totals.countCleaned(cleaned.quality)
     }
 
+    /// Asks the sensor to resend `from`...`to` (open-ended without `to`). Nothing past the largest
+    /// valid seq (`ReadingParser.maxSeq`) is asked for: a stream that reached it can only go on in
+    /// a new epoch, and a request must never name a seq no reading may carry (found black-box:
+    /// the stale request of a sensor silent after seq 2^53-1 asked `from_seq` 2^53).
     private mutating func requestResend(from: UInt64, to: UInt64?, at now: Int64, _ out: inout Output) {
+        guard from <= ReadingParser.maxSeq else { return }
+        let to = to.map { Swift.min($0, ReadingParser.maxSeq) }
         if asked == nil { asked = AskedRanges() }
         asked?.add(from: from, to: to, at: now)
         guard withoutResends != true else { return }

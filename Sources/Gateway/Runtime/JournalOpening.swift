@@ -74,7 +74,7 @@ extension JournalOpening {
         var snapshot: SnapshotPreload
         /// What opening the journal found damaged (shown on `/healthz` and in a metric).
         var damage: [String]
-        /// Whether this start created the journal (its meta file was not there).
+        /// Whether this start created the journal (no meta file and no segment was there).
         var created: Bool
         /// Whether the journal's files are still where they were opened.
         var presence: JournalPresence
@@ -117,6 +117,6 @@ extension JournalOpening {
         // Summed up once the restore has added what it found (`GatewayService`), so the log and
         // /healthz give one count.
         let damage = report.needsAttention ? report.corruption + report.setAside.map { "damaged file kept aside: \($0)" } : []
-        return Opened(ingest: ingest, snapshot: snapshot, damage: damage, created: !journalExisted, presence: presence)
+        return Opened(ingest: ingest, snapshot: snapshot, damage: damage, created: report.created, presence: presence)
     }
 }

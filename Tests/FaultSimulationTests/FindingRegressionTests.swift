@@ -263,6 +263,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 8: a replay across a hole does not restate a reading whose input and ok publication it destroyed, when a later copy of the reading is journaled (the replay's wider gap over it is withheld, and now its restatement too; aimed seed 70: a restatement after ok before the fix)",
+        arguments: [UInt64(70)])
+    func copyOfDestroyedReadingNotRestated(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), a cut destroys the records a flipped header hid from the walk too (seed 112), and a sensor refused as one too many comes back as a new one (seeds 69 219)",
         arguments: [UInt64(11), 35, 69, 112, 219])
     func segmentEndLostAtRestChecker(seed: UInt64) {

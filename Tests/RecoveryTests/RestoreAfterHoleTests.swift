@@ -96,4 +96,28 @@ struct RestoreAfterHoleTests {
         // Made again with only its left-hand neighbour, seq 3 would go out with another value.
         #expect(try RestoreReplayTests.cleaned(toJournal).filter { $0.boot == 1 }.isEmpty, "\(toJournal.map(\.text))")
     }
+
+    @Test(
+        "a reading published ok whose input and publication a hole destroyed is not restated by the replay when a later copy of it is journaled: the replay's wider gap over it is withheld, and so is the restatement it made of that gap (aimed finding-8 seed 70)"
+    )
+    func copyOfDestroyedReadingNotRestated() throws {
+        // Seqs 0-5, then a jump to 701 (its gap of 695 seqs is one gap message), and at 12 s a
+        // copy of seq 5 (a duplicate in the live run).
+        var inputs: [[UInt8]?] = (0...5).map { RestoreReplayTests.payload($0) }
+        inputs += [RestoreReplayTests.payload(701), RestoreReplayTests.payload(702), nil, nil, nil, nil, RestoreReplayTests.payload(5), nil]
+        var journal = Self.live(inputs)
+        #expect(journal.compactMap(Self.message).contains { $0.quality == .gap && $0.coveredSeqs == 6...700 })
+        // A hole: the first input of seq 5 and its publications (cleaned/ and latest/).
+        let first = try #require(journal.firstIndex { Self.isInput($0, seq: 5) })
+        journal.remove(at: first)
+        journal.removeAll { r in
+            guard case .publication(let p, _) = r, p.kind == .cleaned || p.kind == .latest else { return false }
+            return (try? WireJSON.decode(CleanedReading.self, from: p.payload))?.seq == 5
+        }
+        let (replay, toJournal) = RestoreReplayTests.replay(journal)
+        #expect(replay.diverged)
+        // Without seq 5 the replay's gap is 5-700, withheld (it covers seqs the journal's gap
+        // covered); the copy of 5 restated it, over a seq consumers may hold as ok.
+        #expect(try RestoreReplayTests.cleaned(toJournal).filter { $0.seq == 5 }.isEmpty, "\(toJournal.map(\.text))")
+    }
 }

@@ -98,6 +98,30 @@ struct RestoreAfterHoleTests {
     }
 
     @Test(
+        "an epoch the journal shows closed is not published again by the replay also when the next boot's first reading was destroyed too, so the replay has released nothing of that boot yet (aimed finding-8 seed 299)"
+    )
+    func closedEpochNotRepublishedBeforeNextBootReleases() throws {
+        // Boot 1: 0-4, all ok; then boot 2 from 0.
+        var inputs: [[UInt8]?] = (0...4).map { Self.payload($0, boot: 1, value: 52.0 + Double($0)) }
+        inputs += (0...2).map { Self.payload($0, boot: 2, value: 51.5) }
+        let journal = Self.live(inputs)
+        // A hole: the input of boot 1's seq 3 and its publications after it, and the input of
+        // boot 2's seq 0 and its publications. Boot 2's seqs 1 and 2 are journaled.
+        let damaged = journal.filter { r in
+            if Self.isInput(r, seq: 3) || Self.isInput(r, seq: 0, boot: 2) { return false }
+            guard case .publication(let p, _) = r, p.kind == .cleaned || p.kind == .latest,
+                let m = try? WireJSON.decode(CleanedReading.self, from: p.payload)
+            else { return true }
+            return !((m.boot == 1 && m.seq >= 3) || (m.boot == 2 && m.seq == 0))
+        }
+        let (replay, toJournal) = RestoreReplayTests.replay(damaged)
+        #expect(replay.diverged)
+        // Boot 2 waits for its seq 0; boot 1 was closed before boot 2's messages went out, so
+        // its seq 3, made again as synthetic, is withheld.
+        #expect(try RestoreReplayTests.cleaned(toJournal).filter { $0.boot == 1 }.isEmpty, "\(toJournal.map(\.text))")
+    }
+
+    @Test(
         "a reading published ok whose input and publication a hole destroyed is not restated by the replay when a later copy of it is journaled: the replay's wider gap over it is withheld, and so is the restatement it made of that gap (aimed finding-8 seed 70)"
     )
     func copyOfDestroyedReadingNotRestated() throws {

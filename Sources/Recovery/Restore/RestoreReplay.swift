@@ -216,9 +216,13 @@ public struct RestoreReplay {
     /// it the replay makes again went out then, in a form a record destroyed at rest may no
     /// longer show (found by the fault simulator: a `corrected` value, aimed finding-8 seed 201,
     /// and a `gap` made again as `synthetic`, seed 277, each sent again differently when the
-    /// replay reached the next boot). Without `boot` the epochs cannot be told apart: not withheld.
+    /// replay reached the next boot). The engine's boot counts whether or not it has released
+    /// anything of that epoch yet (seed 299: the new boot's first reading destroyed with its
+    /// record, the replay still waited for it, and made the old epoch's seqs again, one of them a
+    /// `synthetic` for a reading published `ok`). Without `boot` the epochs cannot be told apart:
+    /// not withheld.
     private func ofClosedEpoch(_ p: Publication) -> Bool {
-        guard p.kind == .cleaned, let boot = Self.boot(of: p), let current = engine.publishedThrough(cleanedTopic: p.topic)?.boot,
+        guard p.kind == .cleaned, let boot = Self.boot(of: p), let current = engine.epochBoot(cleanedTopic: p.topic),
             current != boot
         else { return false }
         return coverage.journaled(epoch: current, topic: p.topic)

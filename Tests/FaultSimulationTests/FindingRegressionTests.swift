@@ -4,7 +4,7 @@ import Testing
 /// One test per seed that ever failed, named by its finding. A fixed finding's seed must keep
 /// every guarantee (`holds`); an open one goes in wrapped in `withKnownIssue`, so the suite
 /// passes while the seed still fails and says "known issue not recorded" once a fix makes it
-/// pass. Finding 8 is open today (two of aimed seeds 61-300). Each fixed seed failed before its
+/// pass. Finding 8 is open today (one of aimed seeds 61-300). Each fixed seed failed before its
 /// fix (docs/RELIABILITY.md, docs/SIMULATION.md).
 @Suite("Fault simulator: seeds that found something")
 struct FindingRegressionTests {
@@ -273,6 +273,13 @@ struct FindingControlTests {
         "finding 8: a sensor forgotten (expired) after a restart whose broker latest/ showed seqs out past what it held keeps that mark, so back later it goes on after them with one journal_damaged gap (aimed seed 168: a seq published ok came out again synthetic before the fix)",
         arguments: [UInt64(168)])
     func forgottenAfterPublishedBeyondJournal(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
+        "finding 8: a sensor new to the restored engine (the journal lost whole) whose readings start past the seq after its retained latest/ of the same boot: the seqs between are asked for and covered, not skipped (aimed seed 84: a seq lost on the network skipped before the fix)",
+        arguments: [UInt64(84)])
+    func unknownSensorStartsPastRetainedSeq(seed: UInt64) {
         FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
     }
 

@@ -70,6 +70,31 @@ struct RestoreAfterHoleTests {
     }
 
     @Test(
+        "a synthetic the journal holds past where the restored stream stands (destroyed records before it left the stream behind) is noted as published: with the broker's latest/ past it, a late real reading restates it instead of being dropped as a duplicate (aimed finding-8 seed 147)"
+    )
+    func journaledSyntheticAheadNoted() throws {
+        var h = Harness()
+        for seq in 0...2 { h.send("a", seq: seq, boot: 1) }
+        h.advance(3000)
+        // Seq 3's records were destroyed: the stream waits for it, holding 4.
+        h.send("a", seq: 4, boot: 1)
+        let synthetic = try WireJSON.decode(
+            CleanedReading.self,
+            from: Array(
+                #"{"sensor_id":"a","seq":5,"ts":1795660005000,"temperature":52.0,"status":"normal","quality":"synthetic","method":"linear","boot":1}"#
+                    .utf8))
+        var out: [Publication] = []
+        h.engine.adoptJournaledEstimate(topic: "cleaned/a/temperature", synthetic, at: h.now, into: &out)
+        #expect(out.isEmpty)
+        // The broker's retained latest/ shows seq 6 out.
+        let ahead = h.engine.publishedBeyondJournal(["latest/a/temperature": .init(seq: 6, ts: Self.start + 6000, boot: 1)])
+        #expect(ahead.map(\.stream) == ["a"])
+        let restated = h.send("a", seq: 5, boot: 1).cleaned
+        #expect(restated.map { "\($0.seq ?? -1):\($0.quality ?? "?")" } == ["5:restated"])
+        #expect(restated.first?.json["supersedes"] as? String == "synthetic")
+    }
+
+    @Test(
         "an epoch the journal shows closed (it holds the next boot's messages) is not published again by the replay when a hole destroyed its last publications: its corrected value made again without its right-hand neighbour would differ (aimed finding-8 seed 201)"
     )
     func closedEpochNotRepublished() throws {

@@ -469,11 +469,14 @@ struct SensorState: Codable, Sendable {
     /// in for lost output, `restatable` false: a reading for one of those is a duplicate, as after
     /// `publishedBeyondJournal`) and releases what it holds after them. Nothing changes when the
     /// epoch differs, the stream has not started or has passed them, or it holds a reading for
-    /// one of them (the journal's estimate was then not made from this state).
+    /// one of them (the journal's estimate was then not made from this state). A stream still
+    /// behind them (`laterJournaledEstimate`) only notes them as published.
     mutating func adoptJournaled(
         _ seqs: ClosedRange<UInt64>, boot: Int64?, quality: Quality, restatable: Bool, at now: Int64, _ out: inout Output
     ) {
-        guard started, boot == self.boot, seqs.contains(nextSeq),
+        guard started, boot == self.boot else { return }
+        if nextSeq < seqs.lowerBound { return laterJournaledEstimate(seqs, quality: quality, restatable: restatable, at: now) }
+        guard seqs.contains(nextSeq),
             !heap.items.contains(where: { $0.reading.seq >= nextSeq && $0.reading.seq <= seqs.upperBound })
         else { return }
         if restatable { history.record(from: nextSeq, to: seqs.upperBound, quality: quality, at: now) }
@@ -481,6 +484,19 @@ struct SensorState: Codable, Sendable {
         if let open = openFill, nextSeq > open.through { openFill = nil }
         if let from = lostOutputFrom, nextSeq > from { lostOutputFrom = nil }
         release(at: now, mode: .ingest, &out)
+    }
+
+    /// A journaled estimate past where the stream stands (`adoptJournaled`): destroyed records
+    /// before it (their inputs, and the publications of the seqs between) left the stream behind.
+    /// The estimate went out, so it is noted as published, restatable as the stream's own would
+    /// be: when the stream goes on over it (the broker's `latest/` past it makes that one
+    /// `journal_damaged` gap, `lostOutputThrough`), a real reading for it restates it (found by
+    /// the fault simulator, aimed finding-8 seed 147: the reading was dropped as a duplicate,
+    /// and consumers held only the estimate). Its own output for those seqs, if it makes any,
+    /// contradicts the journal and is withheld (`RestoreReplay`).
+    private mutating func laterJournaledEstimate(_ seqs: ClosedRange<UInt64>, quality: Quality, restatable: Bool, at now: Int64) {
+        guard restatable, !history.covers(seqs.lowerBound), !history.covers(seqs.upperBound) else { return }
+        history.record(from: seqs.lowerBound, to: seqs.upperBound, quality: quality, at: now)
     }
 
     /// A restart read this stream's retained `latest/` before the stream had started: its

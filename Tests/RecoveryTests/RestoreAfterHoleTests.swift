@@ -70,6 +70,48 @@ struct RestoreAfterHoleTests {
     }
 
     @Test(
+        "an estimate the replay makes for a seq whose input and unacknowledged publication were destroyed is withheld for the journal_damaged stand-in and forgotten: a late real reading is a duplicate, not a restatement (aimed finding-8 seed 162 with measurement worlds)"
+    )
+    func stoodInEstimateForgotten() throws {
+        let journal = Self.live((0..<10).map { RestoreReplayTests.payload($0) })
+        // Journal seqs from 1; a hole takes seq 5's input and its publications (cleaned/, latest/).
+        var lost: [UInt64] = []
+        var records: [(seq: UInt64, time: Int64, type: RecordType, payload: [UInt8])] = []
+        for (i, r) in journal.enumerated() {
+            let seq = UInt64(i + 1)
+            switch r {
+            case .input(let topic, let payload, let time):
+                if Self.isInput(r, seq: 5) {
+                    lost.append(seq)
+                } else {
+                    var bytes: [UInt8] = []
+                    JournalRecords.appendMessage(topic: topic, payload: payload, to: &bytes)
+                    records.append((seq, time, .message, bytes))
+                }
+            case .tick(let time): records.append((seq, time, .tick, []))
+            case .publication(let p, let time):
+                if (try? WireJSON.decode(CleanedReading.self, from: p.payload))?.seq == 5 {
+                    lost.append(seq)
+                } else {
+                    records.append((seq, time, .publication, JournalRecords.encodePublication(p)))
+                }
+            }
+        }
+        var scan = RestoreScan(
+            engine: RecoveryEngine(configuration: RestoreReplayTests.configuration), pending: [], inputFrom: 1, publicationsThrough: 0, time: 0,
+            acknowledged: 0, lost: lost.map { $0...$0 }, oldest: 1)
+        for r in records { scan.record(seq: r.seq, time: r.time, type: r.type.rawValue, payload: r.payload) { _, _ in } }
+        let outcome = scan.finish()
+        #expect(outcome.diverged)
+        #expect(outcome.standIns.values.joined().contains { (try? WireJSON.decode(CleanedReading.self, from: $0.payload))?.seq == 5 })
+        // Seq 5's reading comes again (a duplicate, a resend answer): consumers hold its ok or the stand-in.
+        var engine = outcome.engine
+        var out: [Publication] = []
+        engine.ingest(topic: "sensors/a/temperature", payload: RestoreReplayTests.payload(5), receivedAt: Self.start + 40_000, into: &out)
+        #expect(try RestoreReplayTests.cleaned(out).isEmpty, "\(out.map(\.text))")
+    }
+
+    @Test(
         "a synthetic the journal holds past where the restored stream stands (destroyed records before it left the stream behind) is noted as published: with the broker's latest/ past it, a late real reading restates it instead of being dropped as a duplicate (aimed finding-8 seed 147)"
     )
     func journaledSyntheticAheadNoted() throws {

@@ -177,6 +177,16 @@ public struct RestoreReplay {
         }
     }
 
+    /// The caller withheld a regenerated estimate of `seqs` on cleaned topic `topic`
+    /// (`RestoreScan`: a `journal_damaged` stand-in went out in its place, for publications
+    /// damage destroyed): the engine forgets it, so a real reading for one of those seqs later is
+    /// a duplicate, not a restatement of an estimate consumers never got; they hold what the
+    /// destroyed record held, or the stand-in (found by the fault simulator, aimed finding-8
+    /// seed 162 with measurement worlds: a reading published `ok` restated over `synthetic`).
+    public mutating func forgetEstimate(topic: String, seqs: ClosedRange<UInt64>) {
+        engine.forgetPublished(topic: topic, seqs: seqs)
+    }
+
     /// Whether `p` is a regenerated restatement of an estimate withheld and forgotten above: the
     /// replay made it before `finish()` withheld the estimate (a copy of the reading journaled
     /// after it), and consumers never got that estimate; they hold what went out for the seq, a

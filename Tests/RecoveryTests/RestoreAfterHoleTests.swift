@@ -69,19 +69,18 @@ struct RestoreAfterHoleTests {
         #expect(restated.first?.supersedes == "synthetic")
     }
 
-    @Test(
-        "an estimate the replay makes for a seq whose input and unacknowledged publication were destroyed is withheld for the journal_damaged stand-in and forgotten: a late real reading is a duplicate, not a restatement (aimed finding-8 seed 162 with measurement worlds)"
-    )
-    func stoodInEstimateForgotten() throws {
-        let journal = Self.live((0..<10).map { RestoreReplayTests.payload($0) })
-        // Journal seqs from 1; a hole takes seq 5's input and its publications (cleaned/, latest/).
+    /// A restart's scan (`RestoreScan`) of the live journal of `inputs`, numbered from 1, with a
+    /// hole: seq 5's first input and its publications (cleaned/, latest/), none acknowledged.
+    static func scanWithHoleAtFive(_ inputs: [[UInt8]?]) -> RestoreScan.Outcome {
         var lost: [UInt64] = []
         var records: [(seq: UInt64, time: Int64, type: RecordType, payload: [UInt8])] = []
-        for (i, r) in journal.enumerated() {
+        var firstFive = true
+        for (i, r) in live(inputs).enumerated() {
             let seq = UInt64(i + 1)
             switch r {
             case .input(let topic, let payload, let time):
-                if Self.isInput(r, seq: 5) {
+                if isInput(r, seq: 5), firstFive {
+                    firstFive = false
                     lost.append(seq)
                 } else {
                     var bytes: [UInt8] = []
@@ -101,7 +100,14 @@ struct RestoreAfterHoleTests {
             engine: RecoveryEngine(configuration: RestoreReplayTests.configuration), pending: [], inputFrom: 1, publicationsThrough: 0, time: 0,
             acknowledged: 0, lost: lost.map { $0...$0 }, oldest: 1)
         for r in records { scan.record(seq: r.seq, time: r.time, type: r.type.rawValue, payload: r.payload) { _, _ in } }
-        let outcome = scan.finish()
+        return scan.finish()
+    }
+
+    @Test(
+        "an estimate the replay makes for a seq whose input and unacknowledged publication were destroyed is withheld for the journal_damaged stand-in and forgotten: a late real reading is a duplicate, not a restatement (aimed finding-8 seed 162 with measurement worlds)"
+    )
+    func stoodInEstimateForgotten() throws {
+        let outcome = Self.scanWithHoleAtFive((0..<10).map { RestoreReplayTests.payload($0) })
         #expect(outcome.diverged)
         #expect(outcome.standIns.values.joined().contains { (try? WireJSON.decode(CleanedReading.self, from: $0.payload))?.seq == 5 })
         // Seq 5's reading comes again (a duplicate, a resend answer): consumers hold its ok or the stand-in.
@@ -109,6 +115,17 @@ struct RestoreAfterHoleTests {
         var out: [Publication] = []
         engine.ingest(topic: "sensors/a/temperature", payload: RestoreReplayTests.payload(5), receivedAt: Self.start + 40_000, into: &out)
         #expect(try RestoreReplayTests.cleaned(out).isEmpty, "\(out.map(\.text))")
+    }
+
+    @Test(
+        "a restatement the replay makes of such an estimate, from a later copy of the reading in the journal, is withheld too: consumers hold what the destroyed record held, perhaps ok (aimed finding-8 seed 428)"
+    )
+    func stoodInEstimateNotRestated() throws {
+        var inputs: [[UInt8]?] = (0..<10).map { RestoreReplayTests.payload($0) }
+        inputs += [nil, nil, RestoreReplayTests.payload(5), nil]
+        let outcome = Self.scanWithHoleAtFive(inputs)
+        #expect(outcome.diverged)
+        #expect(try RestoreReplayTests.cleaned(outcome.toJournal).filter { $0.seq == 5 }.isEmpty, "\(outcome.toJournal.map(\.text))")
     }
 
     @Test(

@@ -167,6 +167,43 @@ struct LatestValueTests {
     }
 
     @Test(
+        "a sensor new to the restored engine whose first readings here start past the seq after its retained latest/ of the same boot: the seqs between are asked for and covered (one journal_damaged gap, or the answer), not skipped (aimed finding-8 seed 84)",
+        arguments: [false, true])
+    func unknownSensorStartsPastRetainedSeq(answered: Bool) {
+        var h = Harness()
+        // The journal lost whole; the broker's latest/ shows seq 1 of boot 1 out, and seq 2 was
+        // lost on the network.
+        #expect(h.engine.publishedBeyondJournal(["latest/m/temperature": .init(seq: 1, ts: Self.ts(1), boot: 1)]).isEmpty)
+        h.send("m", seq: 3, boot: 1)
+        h.send("m", seq: 4, boot: 1)
+        h.advance(2000)
+        #expect(h.log.of(.resendRequest).map(\.text) == [#"{"from_seq":2,"to_seq":2,"measurement":"temperature"}"#])
+        if answered { h.send("m", seq: 2, boot: 1) }
+        h.advance(2000)
+        let cleaned = h.log.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" }
+        #expect(cleaned == [answered ? "2:ok:-" : "2:gap:journal_damaged", "3:ok:-", "4:ok:-"], "\(cleaned)")
+    }
+
+    @Test(
+        "a sensor that expires after a restart whose broker latest/ showed seqs out past what it held: back later, it continues after them with one journal_damaged gap, not estimates for seqs published ok (aimed finding-8 seed 168)"
+    )
+    func expiredAfterPublishedBeyondJournal() {
+        var h = Harness { $0.sensorRetentionMs = 10_000 }
+        // The restored engine holds seq 10 in its first-sight hold; the broker's latest/ shows 11 out.
+        h.send("a", seq: 10, boot: 1)
+        #expect(h.engine.publishedBeyondJournal(["latest/a/temperature": .init(seq: 11, ts: Self.ts(11), boot: 1)]).isEmpty)
+        for _ in 0..<25 { h.advance(1000) }
+        #expect(h.engine.counters.expired == 1)
+        // Back a while later: it went on to 12 and 13.
+        h.send("a", seq: 12, boot: 1)
+        h.send("a", seq: 13, boot: 1)
+        h.advance(3000)
+        h.advance(3000)
+        let cleaned = h.log.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" }
+        #expect(cleaned == ["10:gap:journal_damaged", "12:ok:-", "13:ok:-"], "\(cleaned)")
+    }
+
+    @Test(
         "a sensor without boot that reset to lower seqs: at a restart, the broker's retained latest/ of its old epoch (which the engine itself published) shows nothing lost, and the new epoch's readings come out, not dropped as duplicates (found black-box)",
         arguments: [false, true])
     func resetWithoutBootAcrossRestart(clockless: Bool) {

@@ -69,6 +69,90 @@ struct RestoreAfterHoleTests {
         #expect(restated.first?.supersedes == "synthetic")
     }
 
+    /// A restart's scan (`RestoreScan`) of the live journal of `inputs`, numbered from 1, with a
+    /// hole: seq 5's first input and its publications (cleaned/, latest/), none acknowledged.
+    static func scanWithHoleAtFive(_ inputs: [[UInt8]?]) -> RestoreScan.Outcome {
+        var lost: [UInt64] = []
+        var records: [(seq: UInt64, time: Int64, type: RecordType, payload: [UInt8])] = []
+        var firstFive = true
+        for (i, r) in live(inputs).enumerated() {
+            let seq = UInt64(i + 1)
+            switch r {
+            case .input(let topic, let payload, let time):
+                if isInput(r, seq: 5), firstFive {
+                    firstFive = false
+                    lost.append(seq)
+                } else {
+                    var bytes: [UInt8] = []
+                    JournalRecords.appendMessage(topic: topic, payload: payload, to: &bytes)
+                    records.append((seq, time, .message, bytes))
+                }
+            case .tick(let time): records.append((seq, time, .tick, []))
+            case .publication(let p, let time):
+                if (try? WireJSON.decode(CleanedReading.self, from: p.payload))?.seq == 5 {
+                    lost.append(seq)
+                } else {
+                    records.append((seq, time, .publication, JournalRecords.encodePublication(p)))
+                }
+            }
+        }
+        var scan = RestoreScan(
+            engine: RecoveryEngine(configuration: RestoreReplayTests.configuration), pending: [], inputFrom: 1, publicationsThrough: 0, time: 0,
+            acknowledged: 0, lost: lost.map { $0...$0 }, oldest: 1)
+        for r in records { scan.record(seq: r.seq, time: r.time, type: r.type.rawValue, payload: r.payload) { _, _ in } }
+        return scan.finish()
+    }
+
+    @Test(
+        "an estimate the replay makes for a seq whose input and unacknowledged publication were destroyed is withheld for the journal_damaged stand-in and forgotten: a late real reading is a duplicate, not a restatement (aimed finding-8 seed 162 with measurement worlds)"
+    )
+    func stoodInEstimateForgotten() throws {
+        let outcome = Self.scanWithHoleAtFive((0..<10).map { RestoreReplayTests.payload($0) })
+        #expect(outcome.diverged)
+        #expect(outcome.standIns.values.joined().contains { (try? WireJSON.decode(CleanedReading.self, from: $0.payload))?.seq == 5 })
+        // Seq 5's reading comes again (a duplicate, a resend answer): consumers hold its ok or the stand-in.
+        var engine = outcome.engine
+        var out: [Publication] = []
+        engine.ingest(topic: "sensors/a/temperature", payload: RestoreReplayTests.payload(5), receivedAt: Self.start + 40_000, into: &out)
+        #expect(try RestoreReplayTests.cleaned(out).isEmpty, "\(out.map(\.text))")
+    }
+
+    @Test(
+        "a restatement the replay makes of such an estimate, from a later copy of the reading in the journal, is withheld too: consumers hold what the destroyed record held, perhaps ok (aimed finding-8 seed 428)"
+    )
+    func stoodInEstimateNotRestated() throws {
+        var inputs: [[UInt8]?] = (0..<10).map { RestoreReplayTests.payload($0) }
+        inputs += [nil, nil, RestoreReplayTests.payload(5), nil]
+        let outcome = Self.scanWithHoleAtFive(inputs)
+        #expect(outcome.diverged)
+        #expect(try RestoreReplayTests.cleaned(outcome.toJournal).filter { $0.seq == 5 }.isEmpty, "\(outcome.toJournal.map(\.text))")
+    }
+
+    @Test(
+        "a synthetic the journal holds past where the restored stream stands (destroyed records before it left the stream behind) is noted as published: with the broker's latest/ past it, a late real reading restates it instead of being dropped as a duplicate (aimed finding-8 seed 147)"
+    )
+    func journaledSyntheticAheadNoted() throws {
+        var h = Harness()
+        for seq in 0...2 { h.send("a", seq: seq, boot: 1) }
+        h.advance(3000)
+        // Seq 3's records were destroyed: the stream waits for it, holding 4.
+        h.send("a", seq: 4, boot: 1)
+        let synthetic = try WireJSON.decode(
+            CleanedReading.self,
+            from: Array(
+                #"{"sensor_id":"a","seq":5,"ts":1795660005000,"temperature":52.0,"status":"normal","quality":"synthetic","method":"linear","boot":1}"#
+                    .utf8))
+        var out: [Publication] = []
+        h.engine.adoptJournaledEstimate(topic: "cleaned/a/temperature", synthetic, at: h.now, into: &out)
+        #expect(out.isEmpty)
+        // The broker's retained latest/ shows seq 6 out.
+        let ahead = h.engine.publishedBeyondJournal(["latest/a/temperature": .init(seq: 6, ts: Self.start + 6000, boot: 1)])
+        #expect(ahead.map(\.stream) == ["a"])
+        let restated = h.send("a", seq: 5, boot: 1).cleaned
+        #expect(restated.map { "\($0.seq ?? -1):\($0.quality ?? "?")" } == ["5:restated"])
+        #expect(restated.first?.json["supersedes"] as? String == "synthetic")
+    }
+
     @Test(
         "an epoch the journal shows closed (it holds the next boot's messages) is not published again by the replay when a hole destroyed its last publications: its corrected value made again without its right-hand neighbour would differ (aimed finding-8 seed 201)"
     )
@@ -95,5 +179,53 @@ struct RestoreAfterHoleTests {
         #expect(replay.diverged)
         // Made again with only its left-hand neighbour, seq 3 would go out with another value.
         #expect(try RestoreReplayTests.cleaned(toJournal).filter { $0.boot == 1 }.isEmpty, "\(toJournal.map(\.text))")
+    }
+
+    @Test(
+        "an epoch the journal shows closed is not published again by the replay also when the next boot's first reading was destroyed too, so the replay has released nothing of that boot yet (aimed finding-8 seed 299)"
+    )
+    func closedEpochNotRepublishedBeforeNextBootReleases() throws {
+        // Boot 1: 0-4, all ok; then boot 2 from 0.
+        var inputs: [[UInt8]?] = (0...4).map { Self.payload($0, boot: 1, value: 52.0 + Double($0)) }
+        inputs += (0...2).map { Self.payload($0, boot: 2, value: 51.5) }
+        let journal = Self.live(inputs)
+        // A hole: the input of boot 1's seq 3 and its publications after it, and the input of
+        // boot 2's seq 0 and its publications. Boot 2's seqs 1 and 2 are journaled.
+        let damaged = journal.filter { r in
+            if Self.isInput(r, seq: 3) || Self.isInput(r, seq: 0, boot: 2) { return false }
+            guard case .publication(let p, _) = r, p.kind == .cleaned || p.kind == .latest,
+                let m = try? WireJSON.decode(CleanedReading.self, from: p.payload)
+            else { return true }
+            return !((m.boot == 1 && m.seq >= 3) || (m.boot == 2 && m.seq == 0))
+        }
+        let (replay, toJournal) = RestoreReplayTests.replay(damaged)
+        #expect(replay.diverged)
+        // Boot 2 waits for its seq 0; boot 1 was closed before boot 2's messages went out, so
+        // its seq 3, made again as synthetic, is withheld.
+        #expect(try RestoreReplayTests.cleaned(toJournal).filter { $0.boot == 1 }.isEmpty, "\(toJournal.map(\.text))")
+    }
+
+    @Test(
+        "a reading published ok whose input and publication a hole destroyed is not restated by the replay when a later copy of it is journaled: the replay's wider gap over it is withheld, and so is the restatement it made of that gap (aimed finding-8 seed 70)"
+    )
+    func copyOfDestroyedReadingNotRestated() throws {
+        // Seqs 0-5, then a jump to 701 (its gap of 695 seqs is one gap message), and at 12 s a
+        // copy of seq 5 (a duplicate in the live run).
+        var inputs: [[UInt8]?] = (0...5).map { RestoreReplayTests.payload($0) }
+        inputs += [RestoreReplayTests.payload(701), RestoreReplayTests.payload(702), nil, nil, nil, nil, RestoreReplayTests.payload(5), nil]
+        var journal = Self.live(inputs)
+        #expect(journal.compactMap(Self.message).contains { $0.quality == .gap && $0.coveredSeqs == 6...700 })
+        // A hole: the first input of seq 5 and its publications (cleaned/ and latest/).
+        let first = try #require(journal.firstIndex { Self.isInput($0, seq: 5) })
+        journal.remove(at: first)
+        journal.removeAll { r in
+            guard case .publication(let p, _) = r, p.kind == .cleaned || p.kind == .latest else { return false }
+            return (try? WireJSON.decode(CleanedReading.self, from: p.payload))?.seq == 5
+        }
+        let (replay, toJournal) = RestoreReplayTests.replay(journal)
+        #expect(replay.diverged)
+        // Without seq 5 the replay's gap is 5-700, withheld (it covers seqs the journal's gap
+        // covered); the copy of 5 restated it, over a seq consumers may hold as ok.
+        #expect(try RestoreReplayTests.cleaned(toJournal).filter { $0.seq == 5 }.isEmpty, "\(toJournal.map(\.text))")
     }
 }

@@ -25,8 +25,13 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     static let expiredCap = 64
     private(set) var entries: [Entry] = []
 
+    /// Keeps the entries in seq order (`index(of:)` searches them): an epoch publishes in seq
+    /// order, but a journal's estimate noted ahead of where a restored stream stands
+    /// (`SensorState.laterJournaledEstimate`) comes before the stream's own for earlier seqs.
     mutating func record(from: UInt64, to: UInt64, quality: Quality, at time: Int64) {
-        entries.append(Entry(from: from, to: to, quality: quality, publishedAt: time))
+        let entry = Entry(from: from, to: to, quality: quality, publishedAt: time)
+        guard let last = entries.last, last.from > from else { return entries.append(entry) }
+        entries.insert(entry, at: entries.firstIndex { $0.from > from } ?? entries.endIndex)
     }
 
     func lookup(_ seq: UInt64, now: Int64, horizon: Int64) -> Lookup {

@@ -355,6 +355,13 @@ public struct RecoveryEngine: Codable, Sendable {
         return (sensors[i].boot, sensors[i].nextSeq - 1, sensors[i].lastAnchor?.ts)
     }
 
+    /// The boot of the epoch the stream of cleaned topic `topic` is in, whether or not it has
+    /// released anything in it yet (nil: none, or a stream this engine does not know).
+    func epochBoot(cleanedTopic topic: String) -> Int64? {
+        guard let stream = StreamName(outputTopic: topic), let i = index[stream.key] else { return nil }
+        return sensors[i].boot
+    }
+
     /// The `ts` of each stream's last value on `latest/`, by its `latest/` topic, as far as this
     /// engine knows: what a restart's resent `latest/` values must not go below (`SupersededLatest`).
     public var latestTimes: [String: Int64] {

@@ -26,6 +26,14 @@ struct RememberedSensor: Codable, Sendable, Equatable {
     /// The `ts` of its last value on `latest/`, which a late restatement after it comes back must
     /// not go below; nil in states from before it was kept.
     var latestTs: Int64? = nil
+    /// `SensorState.lostOutputFrom` and `lostOutputThrough` when it was forgotten: a restart's
+    /// lost output it had not yet passed (nil: none, and in states from before they were kept).
+    /// A sensor forgotten while the broker's `latest/` showed seqs out that it had dropped,
+    /// not released, stopped before them: without these it came back to estimate them again
+    /// (found by the fault simulator, aimed finding-8 seed 168: a seq published `ok` came out
+    /// again `synthetic`).
+    var lostOutputFrom: UInt64? = nil
+    var lostOutputThrough: UInt64? = nil
 }
 
 extension RememberedSensor {
@@ -43,7 +51,8 @@ extension SensorState {
             id: id, measurement: measurement, boot: boot, nextSeq: nextSeq, highestSeen: highestSeen, maxTs: maxTs,
             lastValid: lastValid, lastAnchor: lastAnchor, tsStep: tsStep,
             history: history.remembered(now: now, horizon: horizon), asked: asked?.isEmpty == false ? asked : nil,
-            aggregates: aggregates.remembered(now: now, horizon: horizon), latestTs: latestTs)
+            aggregates: aggregates.remembered(now: now, horizon: horizon), latestTs: latestTs, lostOutputFrom: lostOutputFrom,
+            lostOutputThrough: lostOutputThrough)
     }
 
     /// A sensor coming back after being forgotten: it continues its epoch where it stopped. It
@@ -64,5 +73,7 @@ extension SensorState {
         asked = r.asked
         aggregates = r.aggregates ?? AggregateWindows()
         latestTs = r.latestTs
+        lostOutputFrom = r.lostOutputFrom
+        lostOutputThrough = r.lostOutputThrough
     }
 }

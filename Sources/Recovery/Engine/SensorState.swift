@@ -479,11 +479,14 @@ struct SensorState: Codable, Sendable {
     /// in for lost output, `restatable` false: a reading for one of those is a duplicate, as after
     /// `publishedBeyondJournal`) and releases what it holds after them. Nothing changes when the
     /// epoch differs, the stream has not started or has passed them, or it holds a reading for
-    /// one of them (the journal's estimate was then not made from this state).
+    /// one of them (the journal's estimate was then not made from this state). A stream still
+    /// behind them (`laterJournaledEstimate`) only notes them as published.
     mutating func adoptJournaled(
         _ seqs: ClosedRange<UInt64>, boot: Int64?, quality: Quality, restatable: Bool, at now: Int64, _ out: inout Output
     ) {
-        guard started, boot == self.boot, seqs.contains(nextSeq),
+        guard started, boot == self.boot else { return }
+        if nextSeq < seqs.lowerBound { return laterJournaledEstimate(seqs, quality: quality, restatable: restatable, at: now) }
+        guard seqs.contains(nextSeq),
             !heap.items.contains(where: { $0.reading.seq >= nextSeq && $0.reading.seq <= seqs.upperBound })
         else { return }
         if restatable { history.record(from: nextSeq, to: seqs.upperBound, quality: quality, at: now) }
@@ -491,6 +494,19 @@ struct SensorState: Codable, Sendable {
         if let open = openFill, nextSeq > open.through { openFill = nil }
         if let from = lostOutputFrom, nextSeq > from { lostOutputFrom = nil }
         release(at: now, mode: .ingest, &out)
+    }
+
+    /// A journaled estimate past where the stream stands (`adoptJournaled`): destroyed records
+    /// before it (their inputs, and the publications of the seqs between) left the stream behind.
+    /// The estimate went out, so it is noted as published, restatable as the stream's own would
+    /// be: when the stream goes on over it (the broker's `latest/` past it makes that one
+    /// `journal_damaged` gap, `lostOutputThrough`), a real reading for it restates it (found by
+    /// the fault simulator, aimed finding-8 seed 147: the reading was dropped as a duplicate,
+    /// and consumers held only the estimate). Its own output for those seqs, if it makes any,
+    /// contradicts the journal and is withheld (`RestoreReplay`).
+    private mutating func laterJournaledEstimate(_ seqs: ClosedRange<UInt64>, quality: Quality, restatable: Bool, at now: Int64) {
+        guard restatable, !history.covers(seqs.lowerBound), !history.covers(seqs.upperBound) else { return }
+        history.record(from: seqs.lowerBound, to: seqs.upperBound, quality: quality, at: now)
     }
 
     /// A restart read this stream's retained `latest/` before the stream had started: its
@@ -518,7 +534,8 @@ struct SensorState: Codable, Sendable {
     private mutating func startedAfterRestart() {
         guard let value = publishedBefore else { return }
         publishedBefore = nil
-        guard value.boot == boot, value.seq >= nextSeq else { return }
+        guard value.boot == boot else { return }
+        guard value.seq >= nextSeq else { return startsAfterPublished(value) }
         // Without `boot`, a first reading at or below the retained seq with a later `ts` is a
         // repeat of those seqs: a new epoch (docs/INTERFACE.md section 4), not output that went
         // out (found black-box: a sensor new to this engine, with an earlier life on the broker,
@@ -527,6 +544,20 @@ struct SensorState: Codable, Sendable {
         lostOutputFrom = nextSeq
         lostOutputThrough = value.seq
         highestSeen = Swift.max(highestSeen ?? value.seq, value.seq)
+    }
+
+    /// The stream starts past `value`, the broker's retained `latest/` of its epoch
+    /// (`startedAfterRestart`): the seqs between went out in no form `latest/` shows (a `gap`
+    /// leaves none there), or never did, and the readings for them are not here. The stream
+    /// starts right after the retained seq instead, so they are asked for and covered, the gap
+    /// over them one `journal_damaged` gap, as what went out past the lost journal is unknown
+    /// (found by the fault simulator, aimed finding-8 seed 84: the journal lost whole, the
+    /// sensor's next reading lost on the network, and the stream went on after it with no gap).
+    private mutating func startsAfterPublished(_ value: RecoveryEngine.PublishedLatest) {
+        guard nextSeq - value.seq > 1 else { return }
+        nextSeq = value.seq + 1
+        streamStart = nextSeq
+        lostOutputFrom = nextSeq
     }
 
     /// Whether `seq` went out before the restart, as the broker's retained `latest/` showed

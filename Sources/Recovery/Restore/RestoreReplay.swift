@@ -48,6 +48,9 @@ public struct RestoreReplay {
     private var unmatched: [PublicationKey: [Int]] = [:]
     private var indexedThrough = 0
     private var coverage = JournaledCoverage()
+    /// Seqs of each cleaned topic whose regenerated estimate `finish()` withheld and the engine
+    /// forgot (`forgetEstimate`), with their boot.
+    private var forgottenEstimates: [String: [(boot: Int64?, seqs: ClosedRange<UInt64>)]] = [:]
 
     /// Starts from `engine` (restored from a snapshot, or new) and the publications it had made
     /// but not journaled (`pending`).
@@ -151,7 +154,7 @@ public struct RestoreReplay {
                 forgetEstimate(p)
                 continue
             }
-            if ofClosedEpoch(p) {
+            if ofClosedEpoch(p) || restatesForgottenEstimate(p) {
                 withheldPublications += 1
                 continue
             }
@@ -168,7 +171,33 @@ public struct RestoreReplay {
         guard p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload),
             m.quality == .synthetic || m.quality == .corrected || m.quality == .gap
         else { return }
-        for seqs in coverage.notPublishedAsEstimates(topic: p.topic, m) { engine.forgetPublished(topic: p.topic, seqs: seqs) }
+        for seqs in coverage.notPublishedAsEstimates(topic: p.topic, m) {
+            engine.forgetPublished(topic: p.topic, seqs: seqs)
+            forgottenEstimates[p.topic, default: []].append((m.boot, seqs))
+        }
+    }
+
+    /// The caller withheld a regenerated estimate of `seqs` on cleaned topic `topic`
+    /// (`RestoreScan`: a `journal_damaged` stand-in went out in its place, for publications
+    /// damage destroyed): the engine forgets it, so a real reading for one of those seqs later is
+    /// a duplicate, not a restatement of an estimate consumers never got; they hold what the
+    /// destroyed record held, or the stand-in (found by the fault simulator, aimed finding-8
+    /// seed 162 with measurement worlds: a reading published `ok` restated over `synthetic`).
+    public mutating func forgetEstimate(topic: String, seqs: ClosedRange<UInt64>) {
+        engine.forgetPublished(topic: topic, seqs: seqs)
+    }
+
+    /// Whether `p` is a regenerated restatement of an estimate withheld and forgotten above: the
+    /// replay made it before `finish()` withheld the estimate (a copy of the reading journaled
+    /// after it), and consumers never got that estimate; they hold what went out for the seq, a
+    /// real reading whose records were destroyed (found by the fault simulator, aimed finding-8
+    /// seed 70: an `ok` reading's input and publication destroyed, the replay's wider `gap` over
+    /// it withheld, and the reading's later duplicate published `restated` over that gap).
+    private func restatesForgottenEstimate(_ p: Publication) -> Bool {
+        guard p.kind == .cleaned, let forgotten = forgottenEstimates[p.topic],
+            let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.quality == .restated
+        else { return false }
+        return forgotten.contains { $0.boot == m.boot && $0.seqs.contains(m.seq) }
     }
 
     /// Whether a regenerated `p` contradicts or repeats what the journal published: a cleaned
@@ -197,9 +226,13 @@ public struct RestoreReplay {
     /// it the replay makes again went out then, in a form a record destroyed at rest may no
     /// longer show (found by the fault simulator: a `corrected` value, aimed finding-8 seed 201,
     /// and a `gap` made again as `synthetic`, seed 277, each sent again differently when the
-    /// replay reached the next boot). Without `boot` the epochs cannot be told apart: not withheld.
+    /// replay reached the next boot). The engine's boot counts whether or not it has released
+    /// anything of that epoch yet (seed 299: the new boot's first reading destroyed with its
+    /// record, the replay still waited for it, and made the old epoch's seqs again, one of them a
+    /// `synthetic` for a reading published `ok`). Without `boot` the epochs cannot be told apart:
+    /// not withheld.
     private func ofClosedEpoch(_ p: Publication) -> Bool {
-        guard p.kind == .cleaned, let boot = Self.boot(of: p), let current = engine.publishedThrough(cleanedTopic: p.topic)?.boot,
+        guard p.kind == .cleaned, let boot = Self.boot(of: p), let current = engine.epochBoot(cleanedTopic: p.topic),
             current != boot
         else { return false }
         return coverage.journaled(epoch: current, topic: p.topic)

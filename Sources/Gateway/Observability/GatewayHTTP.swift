@@ -81,7 +81,7 @@ public enum GatewayHTTP {
                     warnings.append(
                         WireJSON.quoted(
                             "another gateway with gateway-id \(gatewayID) is online on the broker (\(other)), last seen \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
-                                + "the two take over each other's connections and both publish the cleaned stream; stop one, or give each its own gateway-id"))
+                                + "both publish the cleaned stream, which then repeats and contradicts itself; stop one, or give each its own gateway-id"))
                 }
                 if let out = s.sparkplugOutput, let since = out.downSince, let reason = out.downReason,
                     Clocks.monotonicMilliseconds() - since > Self.sparkplugGraceMs

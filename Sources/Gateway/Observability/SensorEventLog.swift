@@ -2,8 +2,9 @@ import Logging
 import Recovery
 
 /// Logs sensors' lifecycle at notice: admitted (new, or back after being forgotten), stale,
-/// live again, forgotten, or closed because its measurement was removed from the configuration. At most `perMinute` lines a minute, so a flood of ids cannot flood the
-/// log: what is left out is counted in one line when the minute is over.
+/// live again, forgotten, or closed because its measurement was removed from the
+/// configuration. At most `perMinute` lines a minute, so a flood of ids cannot flood the log:
+/// what is left out is counted in one line when the minute is over.
 struct SensorEventLog {
     let logger: Logger
     var perMinute = 30

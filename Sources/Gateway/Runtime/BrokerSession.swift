@@ -115,9 +115,9 @@ final class BrokerSession {
     private(set) var readingsSubscriptions = 0
     /// Connections made since start, by side: every one after the first is a reconnection.
     private(set) var inputConnections = 0
+    private(set) var outputConnections = 0
     /// Connections the broker closes right after accepting them (a client id used twice).
     private var churn = ConnectionChurn()
-    private(set) var outputConnections = 0
     var sparkplugConnections = 0
     /// The Sparkplug connection's subscriptions (to tell which one a refusal is for).
     var sparkplugCommandSubscription: MessageID?

@@ -91,7 +91,7 @@ final class Observability {
         counters.lastOtherInstance = described
         guard newInstance || counters.otherInstanceSightings.isMultiple(of: 100) else { return }
         logger.error(
-            "another gateway with this gateway-id is online on the broker: the two take over each other's connections (one client id) and both publish the cleaned stream, which then repeats and contradicts itself; stop one, or give each its own gateway-id",
+            "another gateway with this gateway-id is online on the broker: both publish the cleaned stream, which then repeats and contradicts itself (with one client id they also take over each other's connections); stop one, or give each its own gateway-id",
             metadata: ["other": "\(described)", "sightings": "\(counters.otherInstanceSightings)"])
     }
 

@@ -35,17 +35,38 @@ struct OtherInstanceTests {
         "two running gateways with one gateway-id and their own client ids on one broker: the first one started sees the second's online status, logs it as an error, counts it and says degraded"
     )
     func twoInstancesSeen() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let first = try TemporaryDirectory()
-        defer { first.remove() }
-        let second = try TemporaryDirectory()
-        defer { second.remove() }
-        let log = CapturedLog()
+        let logs = [CapturedLog(), CapturedLog()]
         // Own client ids (a cloned configuration with `client-id` set per host): no takeover,
         // both run, and the second's online status reaches the first live.
-        let older = try await InProcessGateway.start(broker, in: first, id: "twin", logger: log.logger()) { $0.clientID = "box-a" }
-        let newer = try await InProcessGateway.start(broker, in: second, id: "twin") { $0.clientID = "box-b" }
+        try await Self.twoGateways(id: "twin", clientIDs: ["box-a", "box-b"], logs: logs) { older, _ in
+            try await Self.expectSecondSeen(by: older, log: logs[0])
+        }
+    }
+
+    /// Runs `body` with two gateways of gateway id `id`, started one after the other on one
+    /// broker, each in a data folder of its own and logging to its own of `logs`; `clientIDs`:
+    /// their own client ids (nil: the default, one for both).
+    static func twoGateways(
+        id: String, clientIDs: [String]?, logs: [CapturedLog], _ body: (InProcessGateway, InProcessGateway) async throws -> Void
+    ) async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let folders = [try TemporaryDirectory(), try TemporaryDirectory()]
+        defer { folders.forEach { $0.remove() } }
+        var gateways: [InProcessGateway] = []
+        for i in 0..<2 {
+            gateways.append(
+                try await InProcessGateway.start(broker, in: folders[i], id: id, logger: logs[i].logger()) { c in
+                    if let clientIDs { c.clientID = clientIDs[i] }
+                })
+        }
+        try await body(gateways[0], gateways[1])
+        try await gateways[1].stop()
+        try await gateways[0].stop()
+    }
+
+    /// `older` sees the other instance: logged as an error, counted, `/healthz` degraded.
+    static func expectSecondSeen(by older: InProcessGateway, log: CapturedLog) async throws {
         let status = older.status
         try await waitUntil("the first to see the second", timeout: .seconds(120)) { status.snapshot.runtime.otherInstanceSightings > 0 }
         let line = try #require(log.lines.first { $0.message.hasPrefix("another gateway with this gateway-id is online") }, "\(log.messages)")
@@ -54,8 +75,6 @@ struct OtherInstanceTests {
         #expect(health.body.contains("\"degraded\"") && health.body.contains("another gateway with gateway-id twin is online"), "\(health.body)")
         let metrics = GatewayHTTP.handler(status: status, configuration: older.configuration)("/metrics").body
         #expect(metrics.contains("sensor_gateway_other_instance_sightings_total "), "\(metrics)")
-        try await newer.stop()
-        try await older.stop()
     }
 
     @Test("a gateway alone on its id, restarted, never sees another instance (its earlier run's retained online status is older)")
@@ -84,22 +103,17 @@ struct OtherInstanceTests {
         "two running gateways with one client id take the connection over from each other: the log says so, naming the client id, instead of only \"connection lost\""
     )
     func sameClientIDSaid() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let first = try TemporaryDirectory()
-        defer { first.remove() }
-        let second = try TemporaryDirectory()
-        defer { second.remove() }
         let logs = [CapturedLog(), CapturedLog()]
-        let a = try await InProcessGateway.start(broker, in: first, id: "clone", logger: logs[0].logger())
-        let b = try await InProcessGateway.start(broker, in: second, id: "clone", logger: logs[1].logger())
+        try await Self.twoGateways(id: "clone", clientIDs: nil, logs: logs) { _, _ in try await Self.expectTakeoversNamed(in: logs) }
+    }
+
+    /// One of `logs` names the takeovers, with the client id.
+    static func expectTakeoversNamed(in logs: [CapturedLog]) async throws {
         let said = "within seconds of accepting it: most likely another client uses its client id"
         try await waitUntil("the takeovers to be named", timeout: .seconds(120)) {
             logs.contains { $0.messages.contains { $0.contains(said) } }
         }
         let line = try #require(logs.flatMap(\.lines).first { $0.message.contains(said) })
         #expect(line.level == .error && line.message.contains("Client sensor-gateway-clone"), "\(line)")
-        try await b.stop()
-        try await a.stop()
     }
 }

@@ -49,6 +49,18 @@ struct GatewayMetricsTests {
         #expect(Self.value("sensor_gateway_build_info{version=\"\(GatewayVersion.current)\"}", in: text) == 1)
     }
 
+    @Test(
+        "the last reading's time is the run's start until a message arrives, so a box silent since a (re)start still shows silent (found black-box: the metric was missing and SensorGatewayNoInput never fired)"
+    )
+    func lastReadingBeforeAny() {
+        let metrics = GatewayMetrics()
+        var status = GatewayStatusSnapshot()
+        status.startedAt = 1_795_660_000_000
+        #expect(Self.value("sensor_gateway_last_reading_received_timestamp_seconds", in: metrics.render(status)) == 1_795_660_000)
+        status.lastReceivedAt = 1_795_660_042_000
+        #expect(Self.value("sensor_gateway_last_reading_received_timestamp_seconds", in: metrics.render(status)) == 1_795_660_042)
+    }
+
     @Test("durations recorded through swift-metrics timers land in the histograms' buckets")
     func timers() throws {
         let metrics = GatewayMetrics()

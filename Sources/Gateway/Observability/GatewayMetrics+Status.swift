@@ -207,11 +207,13 @@ extension GatewayMetrics {
                 "sensor_gateway_loop_turn_age_seconds", .gauge, "Seconds since the service loop last completed a turn (a stalled loop grows it).",
                 [([], Double(loopAgeMs) / 1000)])
         }
-        if let received = s.lastReceivedAt {
-            metric(
-                "sensor_gateway_last_reading_received_timestamp_seconds", .gauge, "Unix time the newest inbound message was received.",
-                [([], Double(received + s.clockOffsetMs) / 1000)])
-        }
+        // Until the first message of this run, the run's start: a box that gets nothing after a
+        // (re)start looks silent since then, so the no-input alert fires (found black-box: the
+        // metric was missing, and a restart quietly ended a firing alert).
+        let received = s.lastReceivedAt.map { Double($0 + s.clockOffsetMs) / 1000 } ?? Double(s.startedAt) / 1000
+        metric(
+            "sensor_gateway_last_reading_received_timestamp_seconds", .gauge,
+            "Unix time the newest inbound message was received (the gateway's start while none has been since).", [([], received)])
         metric(
             "sensor_gateway_sensors_silent", .gauge, "Sensors silent beyond their stale time (stale_factor x their period).",
             [([], Double(s.sensors.count { $0.stale }))])

@@ -232,6 +232,27 @@ struct ScenarioTests {
             ])
     }
 
+    @Test(
+        "an epoch under a boot value used again does not estimate a seq missing at or below the last one an earlier epoch of that boot released (found black-box: boot 0 seq 2 came out ok, then synthetic after a reset)"
+    )
+    func reusedBootGapBelowOldReleaseIsNotFilled() {
+        var h = Harness()
+        var out: [Publication] = []
+        var ts = Self.base
+        func send(_ seqs: [Int], boot: Int) {
+            for seq in seqs {
+                ts += 1000
+                out += h.send(seq: seq, temp: 52, ts: ts, boot: boot)
+            }
+            out += h.advance(3000)
+        }
+        send(Array(0...5), boot: 0)
+        send(Array(0...2), boot: 1)
+        send([0, 1, 3, 4, 8], boot: 0)  // 2 missing (an earlier boot 0 released it), and 6-7 (it did not)
+        let boot0 = out.cleaned.filter { ($0.json["boot"] as? Int) == 0 }.map { "\($0.json["seq"] ?? "-"):\($0.json["quality"] ?? "-")" }
+        #expect(boot0 == ["0:ok", "1:ok", "2:ok", "3:ok", "4:ok", "5:ok", "0:ok", "1:ok", "3:ok", "4:ok", "6:synthetic", "7:synthetic", "8:ok"], "\(boot0)")
+    }
+
     @Test("without boot, seq falling back to 0 or past the reset threshold starts a new epoch")
     func restartWithoutBoot() {
         var h = Self.started()

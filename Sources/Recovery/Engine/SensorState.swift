@@ -96,6 +96,15 @@ struct SensorState: Codable, Sendable {
     /// retained `latest/` value no newer was published before this epoch, so it says nothing
     /// about what this epoch published (`knowsLatest`).
     var epochLatestFloor: Int64?
+    /// The last seq each recent boot value's epochs released (at most `bootsKept`), so an epoch
+    /// under a boot value used again knows which keys consumers may already hold (nil: none yet,
+    /// or a snapshot from before it was kept).
+    var releasedThroughByBoot: [Int64: UInt64]?
+    /// In an epoch under a boot value used again: the last seq an earlier epoch of it released.
+    /// A seq missing at or below it is not estimated (consumers may hold an `ok` under the same
+    /// `boot` and `seq`); the stream goes on past it.
+    var reusedThrough: UInt64?
+    static let bootsKept = 8
 
     init(id: String, measurement: String? = nil, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -149,6 +158,7 @@ struct SensorState: Codable, Sendable {
             // earlier epoch published `ok` (found black-box: boot 1 seq 0 came out `ok`, then
             // `synthetic` five times with other values).
             let reused = r.boot.map { b in boot.map { b <= Swift.max($0, retiredBoot ?? $0) } ?? false } ?? false
+            noteReleased()
             if let b = r.boot, let current = boot, b < current {
                 retiredBoot = Swift.max(current, retiredBoot ?? current)
             } else if let b = r.boot, let retired = retiredBoot, b > retired {
@@ -158,6 +168,7 @@ struct SensorState: Codable, Sendable {
             if reused {
                 nextSeq = r.seq
                 streamStart = r.seq
+                reusedThrough = r.boot.flatMap { releasedThroughByBoot?[$0] }
             }
         } else if boot == nil, r.boot != nil, highestSeen == nil {
             boot = r.boot
@@ -376,8 +387,18 @@ struct SensorState: Codable, Sendable {
     }
 
     /// A new epoch counts from 0; nothing is filled across the boundary.
+    /// Notes the last seq the closing epoch released under its boot (`releasedThroughByBoot`).
+    private mutating func noteReleased() {
+        guard let b = boot, nextSeq > 0 else { return }
+        var kept = releasedThroughByBoot ?? [:]
+        kept[b] = Swift.max(kept[b] ?? 0, nextSeq - 1)
+        if kept.count > Self.bootsKept, let oldest = kept.keys.min() { kept.removeValue(forKey: oldest) }
+        releasedThroughByBoot = kept
+    }
+
     private mutating func beginEpoch(boot newBoot: Int64?) {
         epochLatestFloor = latestTs
+        reusedThrough = nil
         boot = newBoot
         started = true
         nextSeq = 0
@@ -428,6 +449,11 @@ struct SensorState: Codable, Sendable {
                     case .tick: due = now >= Swift.max(heap.earliestReceipt ?? now, gapClockFloor) + window
                     }
                     guard due else { return }
+                    if let reused = reusedThrough, nextSeq <= reused {
+                        // Keys an earlier epoch of this boot value released: not estimated.
+                        nextSeq = Swift.min(seq, reused + 1)
+                        continue
+                    }
                     guard decideFill(from: nextSeq, to: seq - 1, before: head, at: now, &out) else {
                         nextSeq = seq  // covered by one gap notice
                         lostOutputThrough = nil

@@ -57,24 +57,13 @@ struct RefusedPublicationTests {
     func cleanedNotAuthorised() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let passwords = dir.file("passwd")
-        for (i, user) in ["sensor-gateway", "historian", "s1"].enumerated() {
-            let tool = try ChildProcess(
-                TestBroker.executable("mosquitto_passwd"), (i == 0 ? ["-c"] : []) + ["-b", passwords, user, "pw-\(user)"],
-                logPath: dir.file("passwd-\(i).log"))
-            try await tool.wait()
-            #expect(tool.exitCode == 0, "\(tool.output)")
-        }
+        let passwords = try await DeployedACLTests.passwordFile(users: ["sensor-gateway", "historian", "s1"], in: dir)
         let shipped = try String(contentsOfFile: "\(DeployedACLTests.deployFolder)/mosquitto.acl", encoding: .utf8)
         #expect(shipped.contains("\ntopic write cleaned/#\n"))
         try shipped.replacingOccurrences(of: "\ntopic write cleaned/#\n", with: "\n").write(toFile: dir.file("acl"), atomically: true, encoding: .utf8)
         let broker = try await TestBroker.start(extraConfig: ["password_file \(passwords)", "acl_file \(dir.file("acl"))"], anonymous: false)
         defer { broker.shutdown() }
-        func login(_ user: String) -> (inout MQTTConfiguration) -> Void {
-            {
-                $0.username = user; $0.password = "pw-\(user)"
-            }
-        }
+        let login = DeployedACLTests.login
         let historian = try await Subscriber.connect(broker, id: "historian", filters: ["cleaned/#", "latest/#"], configure: login("historian"))
         let log = CapturedLog()
         let gateway = try await InProcessGateway.start(broker, in: dir, id: "acl", logger: log.logger()) {

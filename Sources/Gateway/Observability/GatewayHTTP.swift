@@ -5,9 +5,9 @@ public enum GatewayHTTP {
     /// How long the Sparkplug edge node may be down (reconnecting, or its birth unheard) before
     /// `/healthz` says so: a broker restart or a reconnection takes a few seconds.
     static let sparkplugGraceMs: Int64 = 30_000
-    /// How long `/healthz` says "degraded" after the broker last refused a publication (or
-    /// another instance with this gateway id was last seen).
-    static let refusalShownMs: Int64 = 600_000
+    /// How long `/healthz` says "degraded" after a passing problem was last seen: a publication
+    /// the broker refused, another instance with this gateway id.
+    static let recentProblemShownMs: Int64 = 600_000
 
     /// One endpoint's answer.
     public struct Response: Sendable {
@@ -67,7 +67,7 @@ public enum GatewayHTTP {
                         WireJSON.quoted(
                             "the wall clock stepped back: receive times run \(-s.clockOffsetMs) ms ahead of it (windows keep their length)"))
                 }
-                if let at = s.runtime.lastRefusalAt, let last = s.runtime.lastRefusal, Clocks.monotonicMilliseconds() - at < Self.refusalShownMs {
+                if let at = s.runtime.lastRefusalAt, let last = s.runtime.lastRefusal, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
                     let count = s.runtime.refusedPublications.values.reduce(0, +)
                     warnings.append(
                         WireJSON.quoted(
@@ -76,7 +76,7 @@ public enum GatewayHTTP {
                         ))
                 }
                 if let at = s.runtime.lastOtherInstanceAt, let other = s.runtime.lastOtherInstance,
-                    Clocks.monotonicMilliseconds() - at < Self.refusalShownMs
+                    Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs
                 {
                     warnings.append(
                         WireJSON.quoted(

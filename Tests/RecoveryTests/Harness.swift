@@ -48,6 +48,23 @@ struct Harness {
         log += out
         return out
     }
+
+    /// Advances the clock by `ms` as a running gateway's loop does: a tick at each deadline the
+    /// engine names on the way, then one at the end. (One `advance` over a long span is a gateway
+    /// that was not running meanwhile.)
+    @discardableResult
+    mutating func run(for ms: Int64) -> [Publication] {
+        let end = now + ms
+        var out: [Publication] = []
+        var ticks = 0
+        while let due = engine.nextDeadline(), due < end {
+            ticks += 1
+            precondition(ticks < 1_000_000, "the engine's deadline does not move on from \(due)")
+            out += advance(Swift.max(due - now, 0))
+        }
+        out += advance(end - now)
+        return out
+    }
 }
 
 extension Publication {

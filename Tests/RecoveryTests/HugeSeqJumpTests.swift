@@ -42,7 +42,7 @@ struct HugeSeqJumpTests {
         for seq in Self.maxSeq - 4...Self.maxSeq { h.send(seq: seq, ts: 1_795_660_000_000 + Int64(seq - Self.maxSeq) * 1000, at: h.now + 1000) }
         h.advance(2000)
         let last = h.now - 2000
-        h.advance(60_000)
+        h.run(for: 60_000)
         #expect(h.log.of(.resendRequest).map(\.text) == [])
         #expect(h.log.of(.sensorState).last?.text == "{\"state\":\"stale\",\"last_seq\":\(Self.maxSeq),\"last_seen\":\(last)}")
         #expect(h.log.summary.suffix(5) == (Self.maxSeq - 4...Self.maxSeq).map { "\($0):ok" })

@@ -31,7 +31,7 @@ struct SensorExpiryTests {
         }
         #expect(before.ok == 3 && before.corrected == 1 && before.synthetic == 1)
         #expect(before.resendRequests == h.log.of(.resendRequest).count && before.resendRequests > 0)
-        h.advance(Self.retention + 60_000)
+        h.run(for: Self.retention + 60_000)
         #expect(h.engine.sensorCount == 0)
         let after = h.engine.counters.output
         for quality in [Quality.ok, .corrected, .synthetic, .restated, .gap] {
@@ -58,7 +58,7 @@ struct SensorExpiryTests {
         #expect(wake != nil && wake! <= h.now + Self.retention + 60_000)
 
         h.log.removeAll()
-        h.advance(Self.retention + 60_000)
+        h.run(for: Self.retention + 60_000)
         let states = h.log.filter { $0.kind == .sensorState }
         // A sensor heard once is never stale (a flood of one-shot ids would each cost a request):
         // expired is the only notice.

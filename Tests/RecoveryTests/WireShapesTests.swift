@@ -23,7 +23,7 @@ struct WireShapesTests {
         h.send(seq: 10, ts: 1_795_660_000_000 + 120_000)  // 5...9 missing: more than max-fill
         h.advance(30_000)
         h.raw("sensors/s1/temperature", "{\"seq\":")
-        h.advance(600_000)  // silent: stale
+        h.run(for: 600_000)  // silent: stale
         return h.log
     }
 

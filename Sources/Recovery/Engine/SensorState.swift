@@ -105,6 +105,14 @@ struct SensorState: Codable, Sendable {
     /// `boot` and `seq`); the stream goes on past it.
     var reusedThrough: UInt64?
     static let bootsKept = 8
+    /// Set when the tick that found this sensor silent came more than a reorder window after its
+    /// stale deadline: the gateway was not listening then (stopped, or its loop stalled), so it
+    /// cannot tell silence from deafness, and silence counts from that tick instead
+    /// (`staleDeadline`). Without it, a gateway down longer than the stale time marked its whole
+    /// fleet stale at its first tick, before reading the backlog the broker kept, and sent every
+    /// sensor an open-ended resend request (found black-box). nil once a reading arrives (and
+    /// in snapshots from before it).
+    var silenceCountedFrom: Int64?
 
     init(id: String, measurement: String? = nil, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -137,6 +145,7 @@ struct SensorState: Codable, Sendable {
     mutating func ingest(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
         period.observe(now)
         lastReceivedAt = now
+        silenceCountedFrom = nil
         pruneIfDue(at: now, out.configuration)
         if stale {
             stale = false
@@ -269,9 +278,13 @@ struct SensorState: Codable, Sendable {
         }
         if started { release(at: now, mode: .tick, &out) }
         if !stale, let deadline = staleDeadline(c), now >= deadline {
-            stale = true
-            requestResend(from: expectedNext, to: nil, at: now, &out)
-            out.emit(.sensorState, topics.state, Messages.sensorState(.stale, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
+            if silenceCountedFrom == nil, now - deadline > c.reorderWindowMs {
+                silenceCountedFrom = now  // deaf, not silent: wait a stale time from here
+            } else {
+                stale = true
+                requestResend(from: expectedNext, to: nil, at: now, &out)
+                out.emit(.sensorState, topics.state, Messages.sensorState(.stale, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
+            }
         }
         pruneIfDue(at: now, c)
     }
@@ -322,13 +335,16 @@ struct SensorState: Codable, Sendable {
     /// sensor's queue) is stale after `unknownPeriodStaleMs` at least, so the lost tail of that
     /// burst is asked for too (found black-box: it never was). A sensor heard only once is not:
     /// a flood of one-shot ids would each cost a request and a retained state.
+    /// Silence counts from the last reading, or from `silenceCountedFrom` once the gateway
+    /// found it was not listening when the sensor would have gone stale.
     private func staleDeadline(_ c: EngineConfiguration) -> Int64? {
         guard !stale else { return nil }
+        let from = silenceCountedFrom ?? lastReceivedAt
         guard let p = period.period else {
             let readings = summary.output.ok + summary.output.corrected + heap.count
-            return readings > 1 ? lastReceivedAt + Swift.max(SensorState.unknownPeriodStaleMs, 2 * c.reorderWindowMs) : nil
+            return readings > 1 ? from + Swift.max(SensorState.unknownPeriodStaleMs, 2 * c.reorderWindowMs) : nil
         }
-        return lastReceivedAt + Swift.max(c.staleFactor * p, 2 * c.reorderWindowMs)
+        return from + Swift.max(c.staleFactor * p, 2 * c.reorderWindowMs)
     }
 
     // MARK: - Expiry

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import Recovery
+
+/// A gateway that was not running cannot tell a silent sensor from its own deafness: silence
+/// counts from the first tick after it, so a restart after a long stop does not mark the whole
+/// fleet stale before the broker's backlog is read (found black-box: every sensor flapped stale
+/// and live, and each got an open-ended resend request).
+@Suite("Staleness after the gateway was not listening")
+struct StaleAfterDeafnessTests {
+    static let sensors = ["a", "b", "c"]
+
+    /// Three 1 Hz sensors, seqs 0-9, with the gateway ticking as it runs; stale after 5 s.
+    static func heard() -> Harness {
+        var h = Harness()
+        for seq in 0..<10 {
+            for id in sensors { h.send(id, seq: seq, at: 1_000_000 + Int64(seq) * 1000) }
+            h.run(for: 0)
+        }
+        h.run(for: 1000)
+        #expect(h.log.of(.sensorState).isEmpty && h.log.of(.resendRequest).isEmpty)
+        return h
+    }
+
+    @Test("an hour without a tick, then the backlog: no sensor goes stale, none is asked to resend, the readings go on ok")
+    func restartAfterAnHour() {
+        var h = Self.heard()
+        let hourLater = h.advance(3_600_000)
+        #expect(hourLater.of(.sensorState).isEmpty, "\(hourLater.map(\.text))")
+        #expect(hourLater.of(.resendRequest).isEmpty)
+        // The broker hands over what it kept for the gateway meanwhile (here the next ten
+        // each), then the sensors go on live.
+        for seq in 10..<20 { for id in Self.sensors { h.send(id, seq: seq, at: h.now + 10) } }
+        var after: [Publication] = []
+        for seq in 20..<30 {
+            for id in Self.sensors { h.send(id, seq: seq, at: h.now + 1000) }
+            after += h.run(for: 0)
+        }
+        after += h.run(for: 2000)
+        #expect(after.of(.sensorState).isEmpty, "\(after.map(\.text))")
+        #expect(h.log.of(.resendRequest).isEmpty)
+        #expect(h.log.summary.filter { !$0.hasSuffix(":ok") } == [])
+        #expect(h.log.cleaned.count == 30 * Self.sensors.count)
+    }
+
+    @Test("a sensor with no backlog after the stop goes stale one stale time after the first tick, and is asked once, open-ended")
+    func deadSensorStillGoesStale() {
+        var h = Self.heard()
+        h.advance(3_600_000)
+        let resumed = h.now
+        for seq in 10..<20 {
+            for id in ["a", "b"] { h.send(id, seq: seq, at: h.now + 1000) }
+            h.run(for: 0)
+        }
+        let states = h.log.of(.sensorState)
+        #expect(states.map(\.topic) == ["gateway/gw/sensors/c"], "\(states.map(\.text))")
+        #expect(states.first?.text == "{\"state\":\"stale\",\"last_seq\":9,\"last_seen\":1009000}")
+        let requests = h.log.of(.resendRequest)
+        #expect(requests.map(\.topic) == ["sensors/c/resend"])
+        #expect(requests.first?.text == "{\"from_seq\":10,\"measurement\":\"temperature\"}")
+        // Not before a stale time (5 s) after the first tick that found it silent.
+        #expect(h.engine.summaries.first { $0.sensorID == "c" }?.stale == true)
+        var early = Self.heard()
+        early.advance(3_600_000)
+        early.run(for: 4_000)
+        #expect(early.log.of(.sensorState).isEmpty, "stale before \(resumed + 5000)")
+    }
+
+    @Test("a tick within a reorder window of the stale deadline (a running gateway, a short stall) marks the sensor stale at once")
+    func punctualTickMarksStale() {
+        var h = Self.heard()
+        let deadline: Int64 = 1_009_000 + 5000
+        h.advance(deadline + 2000 - h.now)  // the reorder window (2 s) late: still on time
+        #expect(h.log.of(.sensorState).count == Self.sensors.count)
+        #expect(h.log.of(.resendRequest).count == Self.sensors.count)
+    }
+
+    @Test("the deafness survives a snapshot: restored mid-wait, the sensor goes stale when the original would have")
+    func survivesSnapshot() throws {
+        var h = Self.heard()
+        h.advance(3_600_000)
+        var restored = h
+        restored.engine = try JSONDecoder().decode(RecoveryEngine.self, from: JSONEncoder().encode(h.engine))
+        let original = h.run(for: 10_000)
+        let replayed = restored.run(for: 10_000)
+        #expect(original.map(\.text) == replayed.map(\.text))
+        #expect(original.of(.sensorState).count == Self.sensors.count)
+    }
+}

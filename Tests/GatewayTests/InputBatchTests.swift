@@ -12,7 +12,7 @@ struct InputBatchTests {
     @Test("2,500 inputs and a tick: parts of at most a turn's worth, in order, the tick with the last part")
     func splitsInOrder() {
         var batch = InputBatch()
-        batch.start(Self.inputs(2_500), tick: (seq: 2_501, time: 1_001))
+        batch.start(Self.inputs(2_500), tick: .init(seq: 2_501, time: 1_001))
         var seqs: [UInt64] = []
         var ticks: [UInt64] = []
         var parts = 0
@@ -38,7 +38,7 @@ struct InputBatchTests {
         let first = batch.nextPart()
         let (inputs, tick) = (first.inputs, first.tick)
         #expect(inputs.count == 10 && tick == nil && batch.isEmpty)
-        batch.start([], tick: (seq: 11, time: 1_001))
+        batch.start([], tick: .init(seq: 11, time: 1_001))
         #expect(!batch.isEmpty)
         let last = batch.nextPart()
         let (none, onlyTick) = (last.inputs, last.tick)
@@ -51,7 +51,7 @@ struct InputBatchTests {
         var batch = InputBatch()
         var settings = EngineConfiguration()
         settings.validMax = 60
-        batch.start(Self.inputs(1_500), configuration: (seq: 1_501, time: 1_001, configuration: settings), tick: (seq: 1_502, time: 1_001))
+        batch.start(Self.inputs(1_500), configuration: (seq: 1_501, time: 1_001, configuration: settings), tick: .init(seq: 1_502, time: 1_001))
         let first = batch.nextPart()
         #expect(first.inputs.count == InputBatch.perTurn && first.configuration == nil && first.tick == nil)
         let second = batch.nextPart()

@@ -69,4 +69,67 @@ struct RestartAfterLongStopTests {
         await fleet.close()
         await watcher.close()
     }
+
+    @Test(
+        "the broker down for longer than the stale time: no sensor goes stale meanwhile, the readings go on ok after it, and a replay of the journal regenerates every publication"
+    )
+    func brokerOutage() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"], persistent: true)
+        // Sensors every 100 ms, stale after 20 periods (2 s); no snapshots, so the restart at
+        // the end replays the whole journal.
+        let settings: (inout GatewayConfiguration) -> Void = {
+            $0.engine.staleFactor = 20
+            $0.snapshotIntervalMs = 3_600_000
+        }
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "outage", configure: settings)
+        let ids = (0..<20).map { "out-\($0)" }
+        var fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        func send(_ seqs: Range<UInt64>) async throws {
+            for seq in seqs {
+                for id in ids { try fleet.measure(id, seq: seq, ts: Self.ts0 + Int64(seq) * 1000, temperature: 52) }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        func waitCleaned(_ count: Int, _ what: String) async throws {
+            try await watcher.recorder.wait(for: what, timeout: .seconds(120)) {
+                Set($0.messages.compactMap(CleanedReading.init).map { "\($0.sensorID)/\($0.seq)" }).count >= count
+            }
+        }
+        try await send(0..<10)
+        try await waitCleaned(200, "the first ten readings of every sensor")
+        await fleet.close()
+
+        broker.stop()
+        try await waitUntil("the gateway to see the broker gone", timeout: .seconds(60)) { !gateway.status.snapshot.connected }
+        // More than twice the stale time passes with nothing heard: the gateway could hear nothing.
+        try await Task.sleep(for: .seconds(5))
+        for _ in 0..<3 {
+            let stale = gateway.status.snapshot.sensors.filter(\.stale).map(\.sensorID)
+            #expect(stale.isEmpty, "stale while the broker was down: \(stale)")
+            try await Task.sleep(for: .milliseconds(600))
+        }
+
+        try await broker.restart()
+        try await waitUntil("the gateway to subscribe again", timeout: .seconds(120)) { gateway.status.snapshot.subscribed }
+        fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        try await send(10..<15)
+        try await waitCleaned(300, "fifteen readings of every sensor")
+        let cleaned = await watcher.cleaned().filter { $0.sensorID.hasPrefix("out-") }
+        #expect(cleaned.allSatisfy { $0.quality == .ok }, "\(cleaned.filter { $0.quality != .ok }.prefix(5))")
+        try await gateway.stop()
+
+        if FileManager.default.fileExists(atPath: gateway.configuration.snapshotPath) {
+            try FileManager.default.removeItem(atPath: gateway.configuration.snapshotPath)
+        }
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "outage", configure: settings)
+        #expect(restarted.status.snapshot.runtime.restoreMismatches == 0)
+        #expect(restarted.status.snapshot.runtime.restoreCompared >= 300)
+        try await restarted.stop()
+        await fleet.close()
+        await watcher.close()
+    }
 }

@@ -49,6 +49,15 @@ struct Harness {
         return out
     }
 
+    /// A tick now that says the gateway's input connection went down (`false`) or came back.
+    @discardableResult
+    mutating func hear(_ listening: Bool) -> [Publication] {
+        var out: [Publication] = []
+        engine.tick(now: now, listening: listening, into: &out)
+        log += out
+        return out
+    }
+
     /// Advances the clock by `ms` as a running gateway's loop does: a tick at each deadline the
     /// engine names on the way, then one at the end. (One `advance` over a long span is a gateway
     /// that was not running meanwhile.)

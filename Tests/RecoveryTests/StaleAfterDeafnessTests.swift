@@ -86,4 +86,53 @@ struct StaleAfterDeafnessTests {
         #expect(original.map(\.text) == replayed.map(\.text))
         #expect(original.of(.sensorState).count == Self.sensors.count)
     }
+
+    @Test("the input connection down for a minute: no sensor goes stale meanwhile; back, silence counts from then")
+    func connectionDown() {
+        var h = Self.heard()
+        h.advance(500)
+        h.hear(false)
+        let down = h.run(for: 60_000)
+        #expect(down.of(.sensorState).isEmpty && down.of(.resendRequest).isEmpty)
+        #expect(!h.engine.isListening)
+        h.hear(true)
+        let back = h.now
+        #expect(h.run(for: 4_900).of(.sensorState).isEmpty)
+        let stale = h.run(for: 200)
+        #expect(stale.of(.sensorState).count == Self.sensors.count, "stale 5 s after \(back)")
+        #expect(stale.of(.resendRequest).count == Self.sensors.count)
+    }
+
+    @Test("the sensors' queued readings arrive once the connection is back: none goes stale, none is asked to resend")
+    func connectionBackWithQueues() {
+        var h = Self.heard()
+        h.hear(false)
+        h.run(for: 30_000)
+        h.hear(true)
+        for seq in 10..<40 {
+            for id in Self.sensors { h.send(id, seq: seq, at: h.now + (seq < 30 ? 0 : 1000)) }
+            h.run(for: 0)
+        }
+        h.run(for: 2_000)
+        #expect(h.log.of(.sensorState).isEmpty && h.log.of(.resendRequest).isEmpty)
+        #expect(h.log.summary.filter { !$0.hasSuffix(":ok") } == [])
+    }
+
+    @Test("deaf survives both snapshot forms, and a tick's journal record carries the state (unknown bytes: unchanged)")
+    func deafSnapshotAndRecord() throws {
+        var h = Self.heard()
+        h.hear(false)
+        let whole = try JSONDecoder().decode(RecoveryEngine.self, from: JSONEncoder().encode(h.engine))
+        #expect(!whole.isListening)
+        let header = try JSONDecoder().decode(RecoveryEngine.SnapshotHeader.self, from: JSONEncoder().encode(h.engine.snapshotHeader))
+        var parts = RecoveryEngine(header: header, sensors: (0..<h.engine.sensorCount).map(h.engine.sensorSnapshot))
+        #expect(!parts.isListening)
+        var out: [Publication] = []
+        parts.tick(now: h.now + 600_000, into: &out)
+        #expect(out.isEmpty, "deaf: nobody goes stale")
+        #expect(JournalRecords.decodeTick(JournalRecords.encodeTick(listening: true)) == true)
+        #expect(JournalRecords.decodeTick(JournalRecords.encodeTick(listening: false)) == false)
+        #expect(JournalRecords.encodeTick(listening: nil).isEmpty && JournalRecords.decodeTick([]) == nil)
+        #expect(JournalRecords.decodeTick([7]) == nil && JournalRecords.decodeTick([1, 0]) == nil)
+    }
 }

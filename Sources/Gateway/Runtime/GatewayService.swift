@@ -156,7 +156,7 @@ public final class GatewayService {
         if let next = live?.takeConnectionChange() { reconnect(with: next) }
         let pacing = publisher.pacing
         if pacing.mayRunInput {
-            let admitted = pipeline.process(into: &publisher.pending, mayTick: pacing.mayTick)
+            let admitted = pipeline.process(into: &publisher.pending, mayTick: pacing.mayTick, listening: broker.inputConnected)
             observability.sensorsAdmitted(admitted, tracked: pipeline.engine.sensorCount)
             if let failure = ingest.failure { throw GatewayFailure.journal(failure) }
         }

@@ -217,15 +217,25 @@ final class IngestJournal: MQTTMessageSink {
     struct Taken {
         var inputs: [Input]
         var configuration: (seq: UInt64, time: Int64, configuration: EngineConfiguration)?
-        var tick: (seq: UInt64, time: Int64)?
+        var tick: Tick?
+    }
+
+    /// A journaled tick, with the input connection's state when it changed (`JournalRecords.encodeTick`).
+    struct Tick {
+        var seq: UInt64
+        var time: Int64
+        var listening: Bool?
     }
 
     /// Takes every journaled message waiting for the pipeline, in journal order; then appends
     /// `configuration` (new engine settings) after them, when given; then, when `tickDue` says
-    /// so for the time reached, a tick. All in the same step under the lock, so replay sees
-    /// exactly this order. Settings that could not be journaled (a full journal) are returned
-    /// as `unjournaled`, to be offered again.
-    func take(configuration: EngineConfiguration? = nil, tickDue: (Int64) -> Bool) -> (taken: Taken, unjournaled: EngineConfiguration?) {
+    /// so for the time reached or `listening` is given (the input connection's new state), a
+    /// tick. All in the same step under the lock, so replay sees exactly this order. Settings
+    /// that could not be journaled (a full journal) are returned as `unjournaled`, to be
+    /// offered again.
+    func take(
+        configuration: EngineConfiguration? = nil, listening: Bool? = nil, tickDue: (Int64) -> Bool
+    ) -> (taken: Taken, unjournaled: EngineConfiguration?) {
         state.withLock { s in
             IngestJournal.appendHeld(&s)
             var taken = Taken(inputs: s.pending)
@@ -240,8 +250,9 @@ final class IngestJournal: MQTTMessageSink {
                         type: RecordType.configuration.rawValue, time: now, payload: JournalRecords.encodeConfiguration(configuration))
                     taken.configuration = (seq, now, configuration)
                 }
-                if tickDue(now) {
-                    taken.tick = (try s.journal.append(type: RecordType.tick.rawValue, time: now, payload: []), now)
+                if listening != nil || tickDue(now) {
+                    let seq = try s.journal.append(type: RecordType.tick.rawValue, time: now, payload: JournalRecords.encodeTick(listening: listening))
+                    taken.tick = Tick(seq: seq, time: now, listening: listening)
                 }
                 return (taken, nil)
             } catch JournalError.full {

@@ -12,7 +12,7 @@ struct InputBatch {
 
     private var inputs: [IngestJournal.Input] = []
     private var next = 0
-    private var tick: (seq: UInt64, time: Int64)?
+    private var tick: IngestJournal.Tick?
     private var configuration: (seq: UInt64, time: Int64, configuration: EngineConfiguration)?
     /// Batches that took more than one turn to run.
     private(set) var split = 0
@@ -23,7 +23,7 @@ struct InputBatch {
     /// Starts on a new batch; the previous one must be empty.
     mutating func start(
         _ inputs: [IngestJournal.Input], configuration: (seq: UInt64, time: Int64, configuration: EngineConfiguration)? = nil,
-        tick: (seq: UInt64, time: Int64)?
+        tick: IngestJournal.Tick?
     ) {
         precondition(isEmpty, "a batch taken before the last one ran")
         self.inputs = inputs
@@ -48,6 +48,6 @@ struct InputBatch {
     struct Part {
         var inputs: ArraySlice<IngestJournal.Input>
         var configuration: (seq: UInt64, time: Int64, configuration: EngineConfiguration)?
-        var tick: (seq: UInt64, time: Int64)?
+        var tick: IngestJournal.Tick?
     }
 }

@@ -66,15 +66,17 @@ final class Pipeline {
     var inputPosition: UInt64 { batch.isEmpty ? max(inputFrom, ingest.firstUntakenSeq) : inputFrom }
 
     /// Feeds the engine the input journaled since the last turn, and a tick when one is due and
-    /// `mayTick` (`OutputPacing`: the engine's last output is journaled): at most
+    /// `mayTick` (`OutputPacing`: the engine's last output is journaled), or when `listening`
+    /// (the input connection is up) is not what the engine knows: at most
     /// `InputBatch.perTurn` inputs a turn, the rest of a larger batch in the turns after (before
     /// anything more is taken). Returns how many sensors the engine admitted. A journal failure
     /// met while taking shows in `IngestJournal.failure`.
-    func process(into publications: inout [Publication], mayTick: Bool) -> Int {
+    func process(into publications: inout [Publication], mayTick: Bool, listening: Bool) -> Int {
         if batch.isEmpty {
             let deadline = mayTick ? engine.nextDeadline() : nil
             let change = mayTick ? unjournaledSettings ?? live?.takeEngineChange() : nil
-            let (taken, unjournaled) = ingest.take(configuration: change) { now in deadline.map { now >= $0 } ?? false }
+            let heard = mayTick && listening != engine.isListening ? listening : nil
+            let (taken, unjournaled) = ingest.take(configuration: change, listening: heard) { now in deadline.map { now >= $0 } ?? false }
             if mayTick { unjournaledSettings = unjournaled }
             if !taken.inputs.isEmpty { beforeBatch?() }
             batch.start(taken.inputs, configuration: taken.configuration, tick: taken.tick)
@@ -92,7 +94,7 @@ final class Pipeline {
             logger.notice("new engine settings journaled; they apply from here on", metadata: ["journal_seq": "\(change.seq)"])
         }
         if let tick = part.tick {
-            engine.tick(now: tick.time, into: &publications)
+            engine.tick(now: tick.time, listening: tick.listening, into: &publications)
             inputFrom = tick.seq + 1
         }
         return engine.sensorsAdmitted - admittedBefore

@@ -33,6 +33,11 @@ public struct RecoveryEngine: Codable, Sendable {
     private var routes = MeasurementRoutes()
     /// The Sparkplug edge nodes heard from (`RecoveryEngine+Sparkplug.swift`).
     var sparkplug = SparkplugNodes()
+    /// true while the gateway's input connection is down (journaled with the ticks,
+    /// `JournalRecords.encodeTick`): nothing can be heard, so no sensor goes stale for its
+    /// silence meanwhile (`SensorState.hearingStopped`). nil: listening (and in snapshots from
+    /// before it).
+    private(set) var deaf: Bool?
     /// The broker's retained `latest/` values, read at a restart, of streams this engine did not
     /// know then: handed to the stream when it appears (`SensorState.publishedBefore`). Not in
     /// snapshots (a restart reads them again); at most one per retained topic.
@@ -48,7 +53,7 @@ public struct RecoveryEngine: Codable, Sendable {
     /// long enough for its reading to have been published.
     var oneShotEvictableAfterMs: Int64 { Swift.max(2 * configuration.reorderWindowMs, 5_000) }
 
-    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep, silence, forgotten, sparkplug }
+    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep, silence, forgotten, sparkplug, deaf }
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -59,8 +64,9 @@ public struct RecoveryEngine: Codable, Sendable {
     /// `silence`: nil (a snapshot from before it existed) rebuilds it from the sensors.
     init(
         configuration: EngineConfiguration, counters: EngineCounters, sensors: [SensorState], lastExpirySweep: Int64?,
-        silence: SilenceQueue?, forgotten: ForgottenSensors?
+        silence: SilenceQueue?, forgotten: ForgottenSensors?, deaf: Bool? = nil
     ) {
+        self.deaf = deaf
         self.configuration = configuration
         self.counters = counters
         self.sensors = sensors
@@ -212,7 +218,11 @@ public struct RecoveryEngine: Codable, Sendable {
     /// sensors and marks silent ones stale. Sensors are served in index order until the tick has
     /// produced `tickPublicationBudget` publications; `nextDeadline()` then still reports `now`
     /// or earlier, so the caller ticks again.
-    public mutating func tick(now: Int64, into publications: inout [Publication]) {
+    ///
+    /// `listening` (from the tick's journal record): whether the gateway's input connection is
+    /// up from this tick on, when that changed; nil: as before.
+    public mutating func tick(now: Int64, listening: Bool? = nil, into publications: inout [Publication]) {
+        if let listening { hear(listening, at: now) }
         var out = makeOutput(&publications)
         defer {
             publications = out.publications
@@ -235,6 +245,22 @@ public struct RecoveryEngine: Codable, Sendable {
         }
         if let sweep = nextExpirySweep, now >= sweep { expireIdleSensors(now: now, &out) }
         if let due = sparkplug.held.deadline, now >= due { deadLetterExpiredHeld(now: now, &out) }
+    }
+
+    /// Whether the gateway can hear its sensors (its input connection is up).
+    public var isListening: Bool { deaf != true }
+
+    /// The input connection went down (`listening` false) or came back at `now`: while it is
+    /// down no sensor goes stale for its silence, and once it is back silence counts from `now`
+    /// (found black-box: a broker restart longer than the stale time marked every sensor stale
+    /// and asked each to resend everything it held, then marked them live as their queues came).
+    private mutating func hear(_ listening: Bool, at now: Int64) {
+        guard listening != isListening else { return }
+        deaf = listening ? nil : true
+        for i in sensors.indices {
+            if listening { sensors[i].hearingResumed(at: now) } else { sensors[i].hearingStopped() }
+        }
+        deadlines = DeadlineQueue()  // every stale deadline moved: rebuilt on next use
     }
 
     /// A restart's journal lost output the broker had acknowledged (its end is older than the

@@ -113,6 +113,10 @@ struct SensorState: Codable, Sendable {
     /// sensor an open-ended resend request (found black-box). nil once a reading arrives (and
     /// in snapshots from before it).
     var silenceCountedFrom: Int64?
+    /// true while the gateway's input connection is down (`RecoveryEngine.hear`): its silence
+    /// says nothing, so it does not go stale until the connection is back (nil otherwise, and
+    /// in snapshots from before it).
+    var deaf: Bool?
 
     init(id: String, measurement: String? = nil, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -327,6 +331,18 @@ struct SensorState: Codable, Sendable {
         return deadline
     }
 
+    /// The gateway's input connection went down: nothing this sensor sends can arrive.
+    mutating func hearingStopped() {
+        if !stale { deaf = true }
+    }
+
+    /// The input connection is back at `now`: silence counts from here.
+    mutating func hearingResumed(at now: Int64) {
+        guard deaf == true else { return }
+        deaf = nil
+        if lastReceivedAt < now { silenceCountedFrom = now }
+    }
+
     /// How long a sensor whose period is not known yet may be silent before it counts as stale.
     static let unknownPeriodStaleMs: Int64 = 60_000
 
@@ -338,7 +354,7 @@ struct SensorState: Codable, Sendable {
     /// Silence counts from the last reading, or from `silenceCountedFrom` once the gateway
     /// found it was not listening when the sensor would have gone stale.
     private func staleDeadline(_ c: EngineConfiguration) -> Int64? {
-        guard !stale else { return nil }
+        guard !stale, deaf != true else { return nil }
         let from = silenceCountedFrom ?? lastReceivedAt
         guard let p = period.period else {
             let readings = summary.output.ok + summary.output.corrected + heap.count

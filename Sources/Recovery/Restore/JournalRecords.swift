@@ -85,6 +85,16 @@ public enum JournalRecords {
     }
 
     /// A configuration record's payload (off the hot path: once per reload).
+    /// A tick's payload: empty, or one byte when the input connection's state changed with it
+    /// (1: listening again, 0: down). Older gateways journaled every tick empty.
+    public static func encodeTick(listening: Bool?) -> [UInt8] { listening.map { [$0 ? 1 : 0] } ?? [] }
+
+    /// The state a tick's payload carries (nil: unchanged, or a byte this version does not know).
+    public static func decodeTick(_ bytes: [UInt8]) -> Bool? {
+        guard bytes.count == 1, bytes[0] <= 1 else { return nil }
+        return bytes[0] == 1
+    }
+
     public static func encodeConfiguration(_ c: EngineConfiguration) -> [UInt8] { (try? WireJSON.encode(c)) ?? [] }
 
     public static func decodeConfiguration(_ bytes: [UInt8]) -> EngineConfiguration? { try? WireJSON.decode(EngineConfiguration.self, from: bytes) }

@@ -4,7 +4,8 @@
 public enum RecordType: UInt16, CaseIterable, Sendable {
     /// An inbound message: `topicLength u16 | topic | payload`; the record time is the receive time.
     case message = 1
-    /// A clock tick fed to the engine at the record time.
+    /// A clock tick fed to the engine at the record time: an empty payload, or one byte when
+    /// the input connection went down (0) or came back (1) with it (`JournalRecords.encodeTick`).
     case tick = 2
     /// A publication: `kind u8 | retain u8 | topicLength u16 | topic | payload`.
     case publication = 3

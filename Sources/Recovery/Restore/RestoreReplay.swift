@@ -64,8 +64,8 @@ public struct RestoreReplay {
         engine.ingest(topic: topic, payload: payload, receivedAt: receivedAt, into: &regenerated)
     }
 
-    /// A journaled clock tick.
-    public mutating func tick(at time: Int64) { engine.tick(now: time, into: &regenerated) }
+    /// A journaled clock tick, with the input connection's state when it changed.
+    public mutating func tick(at time: Int64, listening: Bool? = nil) { engine.tick(now: time, listening: listening, into: &regenerated) }
 
     /// Journaled new settings (a reload, or a restart's changed settings) at record time `time`.
     public mutating func reconfigure(_ configuration: EngineConfiguration, at time: Int64) {

@@ -72,7 +72,7 @@ public struct RestoreScan {
                 replayedInputs += 1
             }
         case .tick where seq >= inputFrom:
-            replay.tick(at: time)
+            replay.tick(at: time, listening: JournalRecords.decodeTick(payload))
         case .configuration where seq >= inputFrom:
             if let changed = JournalRecords.decodeConfiguration(payload) { replay.reconfigure(changed, at: time) }
         case .publication:

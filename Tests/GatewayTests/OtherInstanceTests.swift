@@ -29,6 +29,10 @@ struct OtherInstanceTests {
         #expect(watch.sighting(in: Self.status(.offline, startedAt: 1_100, retained: false)) == nil)
         #expect(watch.sighting(in: Self.status(.online, startedAt: nil, retained: false)) == nil)
         #expect(watch.sighting(in: MQTTMessage(topic: "gateway/g/status", payload: Array("not json".utf8), qos: .atLeastOnce, retain: false)) == nil)
+        // An offline status published just now replaced this run's online; a retained one is the past.
+        #expect(OtherInstanceWatch.isLiveOffline(Self.status(.offline, startedAt: nil, retained: false)))
+        #expect(!OtherInstanceWatch.isLiveOffline(Self.status(.offline, startedAt: nil, retained: true)))
+        #expect(!OtherInstanceWatch.isLiveOffline(Self.status(.online, startedAt: 900, retained: false)))
     }
 
     @Test(
@@ -75,6 +79,37 @@ struct OtherInstanceTests {
         #expect(health.body.contains("\"degraded\"") && health.body.contains("another gateway with gateway-id twin is online"), "\(health.body)")
         let metrics = GatewayHTTP.handler(status: status, configuration: older.configuration)("/metrics").body
         #expect(metrics.contains("sensor_gateway_other_instance_sightings_total "), "\(metrics)")
+    }
+
+    @Test("the second of two gateways with one id stops: its offline status does not stay retained over the first's, which says online again")
+    func otherStoppingLeavesOnline() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let folders = [try TemporaryDirectory(), try TemporaryDirectory()]
+        defer { folders.forEach { $0.remove() } }
+        let log = CapturedLog()
+        let first = try await InProcessGateway.start(broker, in: folders[0], id: "twin2", logger: log.logger()) { $0.clientID = "box-a" }
+        let second = try await InProcessGateway.start(broker, in: folders[1], id: "twin2") { $0.clientID = "box-b" }
+        let firstStart = first.status.snapshot.startedAt
+        let watcher = try await Subscriber.connect(broker, id: "status-watcher", filters: ["gateway/twin2/status"])
+        try await second.stop()
+        try await watcher.recorder.wait(for: "the second's offline, then the first's online again", timeout: .seconds(60)) { events in
+            let notices = events.compactMap { event -> GatewayStatusNotice? in
+                guard case .message(let m) = event else { return nil }
+                return try? WireJSON.decode(GatewayStatusNotice.self, from: m.payload)
+            }
+            guard let offline = notices.lastIndex(where: { $0.state == .offline }) else { return false }
+            return notices[offline...].contains { $0.state == .online && $0.startedAt == firstStart }
+        }
+        // What a newcomer reads, retained: the first one, online.
+        let late = try await Subscriber.connect(broker, id: "late-watcher", filters: ["gateway/twin2/status"])
+        try await late.recorder.wait(for: "the retained status", timeout: .seconds(30)) { !$0.messages.isEmpty }
+        let retained = try WireJSON.decode(GatewayStatusNotice.self, from: try #require(await late.recorder.messages.last).payload)
+        #expect(retained.state == .online && retained.startedAt == firstStart)
+        #expect(log.messages.contains { $0.hasPrefix("an offline status replaced this gateway's online one") })
+        try await first.stop()
+        await late.close()
+        await watcher.close()
     }
 
     @Test("a gateway alone on its id, restarted, never sees another instance (its earlier run's retained online status is older)")

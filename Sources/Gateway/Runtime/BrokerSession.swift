@@ -57,6 +57,9 @@ final class BrokerSession {
     let generation: Int
     private(set) var inputPhase = Phase.connecting
     private(set) var outputConnected = false
+    /// Set once this session publishes its own `offline`: from then on an `offline` on the
+    /// status topic is its own, and is not answered.
+    private var closing = false
     /// The readings subscriptions sent and not yet acknowledged, with their filters.
     private var pendingSubscriptions: [MessageID: String] = [:]
     /// The previous run's readings filters this run does not use (`topic-filter` or the
@@ -161,7 +164,9 @@ final class BrokerSession {
                 return .none
             }
             if m.topic == configuration.statusTopic {
-                return OtherInstanceWatch(startedAt: startedAt).sighting(in: m).map(Outcome.otherInstance) ?? .none
+                if let sighting = OtherInstanceWatch(startedAt: startedAt).sighting(in: m) { return .otherInstance(sighting) }
+                if OtherInstanceWatch.isLiveOffline(m), outputConnected, !closing { announceOnlineAgain() }
+                return .none
             }
             guard m.topic == configuration.replayTopic else { return .none }
             if m.retain {
@@ -208,8 +213,7 @@ final class BrokerSession {
                     // Its own STATE: an offline one while it reads (an old session's will
                     // delivered late, another instance's) is answered with online again.
                     if let hostState { _ = try output.subscribe(hostState.topic, qos: .atLeastOnce) }
-                    let online = GatewayStatusNotice(state: .online, version: GatewayVersion.current, startedAt: startedAt)
-                    try output.publish(topic: configuration.statusTopic, payload: online.json, qos: .atLeastOnce, retain: true)
+                    try output.publish(topic: configuration.statusTopic, payload: onlineStatus, qos: .atLeastOnce, retain: true)
                 }
             } catch {
                 logger.error("after connecting", metadata: ["connection": "\(side)", "error": "\(error)"])
@@ -261,6 +265,21 @@ final class BrokerSession {
         return .none
     }
 
+    private var onlineStatus: [UInt8] { GatewayStatusNotice(state: .online, version: GatewayVersion.current, startedAt: startedAt).json }
+
+    /// An `offline` status replaced this run's `online` while it runs (`OtherInstanceWatch.isLiveOffline`):
+    /// published again, so the retained status tells the truth.
+    private func announceOnlineAgain() {
+        do {
+            try output.publish(topic: configuration.statusTopic, payload: onlineStatus, qos: .atLeastOnce, retain: true)
+            logger.warning(
+                "an offline status replaced this gateway's online one on its status topic (another instance with this gateway-id stopping, or an earlier connection's last word); published online again",
+                metadata: ["topic": "\(configuration.statusTopic)"])
+        } catch {
+            logger.error("cannot publish the online status again", metadata: ["topic": "\(configuration.statusTopic)", "error": "\(error)"])
+        }
+    }
+
     private func disconnected(_ source: Inbox.Source) {
         if source == .input { inputPhase = .connecting } else { outputConnected = false }
     }
@@ -291,6 +310,7 @@ final class BrokerSession {
     /// `STATE`) and waits (a second at most) for the broker to take it, then closes the
     /// connections.
     func close(waitingWith inbox: Inbox) async {
+        closing = true
         let ending = ending
         if outputConnected,
             let mid = try? output.publish(topic: configuration.statusTopic, payload: BrokerSession.offlineStatus, qos: .atLeastOnce, retain: true)

@@ -28,4 +28,13 @@ struct OtherInstanceWatch {
         else { return nil }
         return Sighting(startedAt: other, version: notice.version)
     }
+
+    /// Whether `message` is an `offline` status published just now (not the retained one a
+    /// subscription hands over): another instance with this id stopping, or this gateway's own
+    /// earlier session after a SIGHUP reconnection, replaced this run's retained `online`, so
+    /// the status topic says offline while this run is up (found black-box).
+    static func isLiveOffline(_ message: MQTTMessage) -> Bool {
+        guard !message.retain, let notice = try? WireJSON.decode(GatewayStatusNotice.self, from: message.payload) else { return false }
+        return notice.state == .offline
+    }
 }

@@ -25,6 +25,10 @@ struct OtherInstanceTests {
         #expect(watch.sighting(in: Self.status(.online, startedAt: 900, retained: false)) == .init(startedAt: 900, version: "0.2.0"))
         #expect(watch.sighting(in: Self.status(.online, startedAt: 1_100, retained: true)) == .init(startedAt: 1_100, version: "0.2.0"))
         #expect(watch.sighting(in: Self.status(.online, startedAt: 900, retained: true)) == nil)
+        // The data folder's previous run, started "later" because the clock stepped back since.
+        let stepped = OtherInstanceWatch(startedAt: 1_000, previousStartedAt: 1_100)
+        #expect(stepped.sighting(in: Self.status(.online, startedAt: 1_100, retained: true)) == nil)
+        #expect(stepped.sighting(in: Self.status(.online, startedAt: 1_200, retained: true)) == .init(startedAt: 1_200, version: "0.2.0"))
         #expect(watch.sighting(in: Self.status(.online, startedAt: 1_000, retained: false)) == nil)
         #expect(watch.sighting(in: Self.status(.offline, startedAt: 1_100, retained: false)) == nil)
         #expect(watch.sighting(in: Self.status(.online, startedAt: nil, retained: false)) == nil)
@@ -110,6 +114,51 @@ struct OtherInstanceTests {
         try await first.stop()
         await late.close()
         await watcher.close()
+    }
+
+    @Test(
+        "after a backward clock step, the previous run's retained online status (started 'later', left by a kill) is its own: not another instance; a live one still is"
+    )
+    func previousRunAfterClockStepBack() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let previous = Clocks.epochMilliseconds() + 2 * 3_600_000
+        // What a killed run left: its online status retained, its start in the data folder.
+        let publisher = try await Subscriber.connect(broker, id: "left-behind", filters: [])
+        let left = GatewayStatusNotice(state: .online, version: "0.2.0", startedAt: previous)
+        _ = try publisher.client.publish(topic: "gateway/stepback/status", payload: left.json, qos: .atLeastOnce, retain: true)
+        try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
+        try Data("\(previous)\n".utf8).write(to: URL(fileURLWithPath: dir.file("data/last-start")))
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "stepback")
+        #expect(try String(contentsOfFile: dir.file("data/last-start"), encoding: .utf8) == "\(gateway.status.snapshot.startedAt)\n")
+        // A live online of another instance, after the retained one on the same connection: once
+        // it is counted, the retained one was read too, and was not counted.
+        let other = GatewayStatusNotice(state: .online, version: "0.3.0", startedAt: previous + 60_000)
+        _ = try publisher.client.publish(topic: "gateway/stepback/status", payload: other.json, qos: .atLeastOnce, retain: false)
+        try await waitUntil("the live other instance seen", timeout: .seconds(60)) {
+            gateway.status.snapshot.runtime.lastOtherInstance?.hasSuffix("version 0.3.0") == true
+        }
+        #expect(gateway.status.snapshot.runtime.otherInstanceSightings == 1)
+        try await gateway.stop()
+        await publisher.close()
+    }
+
+    @Test("the previous run's start is read and replaced; a damaged or unwritable record is left out with a warning")
+    func previousRunStartRecord() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = CapturedLog()
+        let path = dir.file("last-start")
+        #expect(PreviousRunStart.exchange(path: path, startedAt: 5, logger: log.logger()) == nil)
+        #expect(PreviousRunStart.exchange(path: path, startedAt: 7, logger: log.logger()) == 5)
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(PreviousRunStart.exchange(path: path, startedAt: 9, logger: log.logger()) == nil)
+        #expect(PreviousRunStart.exchange(path: path, startedAt: 11, logger: log.logger()) == 9)
+        #expect(PreviousRunStart.exchange(path: dir.file("missing/last-start"), startedAt: 1, logger: log.logger()) == nil)
+        #expect(log.messages.contains { $0.hasPrefix("the previous run's start time is not a readable number") })
+        #expect(log.messages.contains { $0.hasPrefix("cannot store this run's start time") })
     }
 
     @Test("a gateway alone on its id, restarted, never sees another instance (its earlier run's retained online status is older)")

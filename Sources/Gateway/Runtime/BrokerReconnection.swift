@@ -22,7 +22,7 @@ enum BrokerReconnection {
     ) throws -> BrokerSession {
         let next = try BrokerSession(
             configuration: configuration, sink: sink, inbox: inbox, logger: logger, startedAt: startedAt,
-            generation: old.generation + 1)
+            previousStartedAt: old.previousStartedAt, generation: old.generation + 1)
         next.continueCounts(from: old)
         next.retiredFilters = old.retiredFilters
         let (ending, newInput, newOutput, newSparkplug) = (old.ending, next.input, next.output, next.sparkplug)

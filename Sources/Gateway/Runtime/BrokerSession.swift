@@ -69,13 +69,17 @@ final class BrokerSession {
     let configuration: GatewayConfiguration
     let logger: Logger
     private let startedAt: Int64
+    /// When this data folder's previous run started: its retained status is not another instance's.
+    let previousStartedAt: Int64?
 
     static let offlineStatus = GatewayStatusNotice(state: .offline).json
 
     /// Both connections' events go to `inbox`, from their network threads.
     init(
-        configuration: GatewayConfiguration, sink: any MQTTMessageSink, inbox: Inbox, logger: Logger, startedAt: Int64, generation: Int = 0
+        configuration: GatewayConfiguration, sink: any MQTTMessageSink, inbox: Inbox, logger: Logger, startedAt: Int64,
+        previousStartedAt: Int64? = nil, generation: Int = 0
     ) throws {
+        self.previousStartedAt = previousStartedAt
         self.configuration = configuration
         self.generation = generation
         self.logger = logger
@@ -164,7 +168,9 @@ final class BrokerSession {
                 return .none
             }
             if m.topic == configuration.statusTopic {
-                if let sighting = OtherInstanceWatch(startedAt: startedAt).sighting(in: m) { return .otherInstance(sighting) }
+                if let sighting = OtherInstanceWatch(startedAt: startedAt, previousStartedAt: previousStartedAt).sighting(in: m) {
+                    return .otherInstance(sighting)
+                }
                 if OtherInstanceWatch.isLiveOffline(m), outputConnected, !closing { announceOnlineAgain() }
                 return .none
             }

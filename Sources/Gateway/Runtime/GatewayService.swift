@@ -107,7 +107,10 @@ public final class GatewayService {
                 "unacknowledged": "\(outbound.waitingCount)",
                 "to_publish": "\(restored.toJournal.count)",
             ])
-        broker = try BrokerSession(configuration: configuration, sink: ingest, inbox: inbox, logger: logger, startedAt: startedAt)
+        // After the journal is open, so the data folder is this process's (its lock is held).
+        let previousStart = PreviousRunStart.exchange(path: configuration.lastStartPath, startedAt: startedAt, logger: logger)
+        broker = try BrokerSession(
+            configuration: configuration, sink: ingest, inbox: inbox, logger: logger, startedAt: startedAt, previousStartedAt: previousStart)
         broker.retiredFilters = restored.engine.configuration.readingFilters.filter { !configuration.engine.readingFilters.contains($0) }
         pipeline = Pipeline(
             engine: restored.engine, configured: configuration.engine, inputFrom: inputFrom, ingest: ingest, live: live, logger: logger)

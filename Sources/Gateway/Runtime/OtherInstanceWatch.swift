@@ -10,8 +10,9 @@ import Wire
 ///
 /// An `online` status with another `started_at` than this run's is another instance when it
 /// arrives live (not retained: someone published it just now), or retained but started after
-/// this run (a previous run of this box started before it; its retained `online` can outlive
-/// it until the broker publishes its will).
+/// this run and not by this data folder's previous run (a previous run of this box started
+/// before it, unless the clock stepped back; its retained `online` can outlive it until the
+/// broker publishes its will).
 struct OtherInstanceWatch {
     /// Another instance's status, as it announced itself.
     struct Sighting: Equatable {
@@ -20,11 +21,13 @@ struct OtherInstanceWatch {
     }
 
     let startedAt: Int64
+    /// When this data folder's previous run started (`PreviousRunStart`; nil: not known).
+    var previousStartedAt: Int64? = nil
 
     /// The other instance `message` on the status topic shows, if it shows one.
     func sighting(in message: MQTTMessage) -> Sighting? {
         guard let notice = try? WireJSON.decode(GatewayStatusNotice.self, from: message.payload), notice.state == .online,
-            let other = notice.startedAt, other != startedAt, !message.retain || other > startedAt
+            let other = notice.startedAt, other != startedAt, !message.retain || (other > startedAt && other != previousStartedAt)
         else { return nil }
         return Sighting(startedAt: other, version: notice.version)
     }

@@ -14,8 +14,8 @@ extension RecoveryEngine {
         var forgotten: ForgottenSensors?
         /// The Sparkplug edge nodes' births and sequences (nil in older snapshots: none).
         var sparkplug: SparkplugNodes?
-        /// true while the input connection was down (nil: listening, and in older snapshots).
-        var deaf: Bool?
+        /// Since when the input connection was down (nil: listening, and in older snapshots).
+        var deafSince: Int64?
     }
 
     /// One sensor's state, opaque outside the engine.
@@ -26,7 +26,7 @@ extension RecoveryEngine {
     public var snapshotHeader: SnapshotHeader {
         SnapshotHeader(
             configuration: configuration, counters: counters, sensorCount: sensorCount, lastExpirySweep: lastExpirySweep,
-            silence: silence, forgotten: forgotten, sparkplug: sparkplug.isEmpty ? nil : sparkplug, deaf: deaf)
+            silence: silence, forgotten: forgotten, sparkplug: sparkplug.isEmpty ? nil : sparkplug, deafSince: deafSince)
     }
 
     public var sensorCount: Int { sensorStates.count }
@@ -42,7 +42,7 @@ extension RecoveryEngine {
     public init(header: SnapshotHeader, sensors: [SensorSnapshot]) {
         self.init(
             configuration: header.configuration, counters: header.counters, sensors: sensors.map(\.state),
-            lastExpirySweep: header.lastExpirySweep, silence: header.silence, forgotten: header.forgotten, deaf: header.deaf)
+            lastExpirySweep: header.lastExpirySweep, silence: header.silence, forgotten: header.forgotten, deafSince: header.deafSince)
         sparkplug = header.sparkplug ?? SparkplugNodes()
     }
 }

@@ -33,11 +33,11 @@ public struct RecoveryEngine: Codable, Sendable {
     private var routes = MeasurementRoutes()
     /// The Sparkplug edge nodes heard from (`RecoveryEngine+Sparkplug.swift`).
     var sparkplug = SparkplugNodes()
-    /// true while the gateway's input connection is down (journaled with the ticks,
+    /// Since when the gateway's input connection is down (journaled with the ticks,
     /// `JournalRecords.encodeTick`): nothing can be heard, so no sensor goes stale for its
     /// silence meanwhile (`SensorState.hearingStopped`). nil: listening (and in snapshots from
     /// before it).
-    private(set) var deaf: Bool?
+    private(set) var deafSince: Int64?
     /// The broker's retained `latest/` values, read at a restart, of streams this engine did not
     /// know then: handed to the stream when it appears (`SensorState.publishedBefore`). Not in
     /// snapshots (a restart reads them again); at most one per retained topic.
@@ -53,7 +53,7 @@ public struct RecoveryEngine: Codable, Sendable {
     /// long enough for its reading to have been published.
     var oneShotEvictableAfterMs: Int64 { Swift.max(2 * configuration.reorderWindowMs, 5_000) }
 
-    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep, silence, forgotten, sparkplug, deaf }
+    enum CodingKeys: String, CodingKey { case configuration, sensors, index, counters, lastExpirySweep, silence, forgotten, sparkplug, deafSince }
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -64,9 +64,9 @@ public struct RecoveryEngine: Codable, Sendable {
     /// `silence`: nil (a snapshot from before it existed) rebuilds it from the sensors.
     init(
         configuration: EngineConfiguration, counters: EngineCounters, sensors: [SensorState], lastExpirySweep: Int64?,
-        silence: SilenceQueue?, forgotten: ForgottenSensors?, deaf: Bool? = nil
+        silence: SilenceQueue?, forgotten: ForgottenSensors?, deafSince: Int64? = nil
     ) {
-        self.deaf = deaf
+        self.deafSince = deafSince
         self.configuration = configuration
         self.counters = counters
         self.sensors = sensors
@@ -248,17 +248,23 @@ public struct RecoveryEngine: Codable, Sendable {
     }
 
     /// Whether the gateway can hear its sensors (its input connection is up).
-    public var isListening: Bool { deaf != true }
+    public var isListening: Bool { deafSince == nil }
 
     /// The input connection went down (`listening` false) or came back at `now`: while it is
-    /// down no sensor goes stale for its silence, and once it is back silence counts from `now`
-    /// (found black-box: a broker restart longer than the stale time marked every sensor stale
-    /// and asked each to resend everything it held, then marked them live as their queues came).
+    /// down no sensor goes stale for its silence, and only the time it was up counts towards a
+    /// sensor's stale time (found black-box: a broker restart longer than the stale time marked
+    /// every sensor stale and asked each to resend everything it held, then marked them live as
+    /// their queues came). A connection that keeps dropping still lets a dead sensor go stale.
     private mutating func hear(_ listening: Bool, at now: Int64) {
         guard listening != isListening else { return }
-        deaf = listening ? nil : true
+        let since = deafSince ?? now
+        deafSince = listening ? nil : now
         for i in sensors.indices {
-            if listening { sensors[i].hearingResumed(at: now) } else { sensors[i].hearingStopped() }
+            if listening {
+                sensors[i].hearingResumed(at: now, deafSince: since)
+            } else {
+                sensors[i].hearingStopped(at: now, windowSettings(sensors[i].stream))
+            }
         }
         deadlines = DeadlineQueue()  // every stale deadline moved: rebuilt on next use
     }

@@ -108,7 +108,8 @@ struct SensorState: Codable, Sendable {
     /// Set when the tick that found this sensor silent came more than a reorder window after its
     /// stale deadline: the gateway was not listening then (stopped, or its loop stalled), so it
     /// cannot tell silence from deafness, and silence counts from that tick instead
-    /// (`staleDeadline`). Without it, a gateway down longer than the stale time marked its whole
+    /// (`staleDeadline`); moved later by the time the input connection was down
+    /// (`hearingResumed`). Without it, a gateway down longer than the stale time marked its whole
     /// fleet stale at its first tick, before reading the backlog the broker kept, and sent every
     /// sensor an open-ended resend request (found black-box). nil once a reading arrives (and
     /// in snapshots from before it).
@@ -331,16 +332,23 @@ struct SensorState: Codable, Sendable {
         return deadline
     }
 
-    /// The gateway's input connection went down: nothing this sensor sends can arrive.
-    mutating func hearingStopped() {
-        if !stale { deaf = true }
+    /// The gateway's input connection went down at `now`: nothing this sensor sends can arrive.
+    /// Found with its stale time long past (the first tick of a run after a long stop), it was
+    /// not heard meanwhile either: its silence counts from here, as at such a tick.
+    mutating func hearingStopped(at now: Int64, _ c: EngineConfiguration) {
+        guard !stale else { return }
+        if silenceCountedFrom == nil, let deadline = staleDeadline(c), now - deadline > c.reorderWindowMs { silenceCountedFrom = now }
+        deaf = true
     }
 
-    /// The input connection is back at `now`: silence counts from here.
-    mutating func hearingResumed(at now: Int64) {
+    /// The input connection, down since `deafSince`, is back at `now`: the time it was down
+    /// does not count as silence (the silence's start moves later by it).
+    mutating func hearingResumed(at now: Int64, deafSince: Int64) {
         guard deaf == true else { return }
         deaf = nil
-        if lastReceivedAt < now { silenceCountedFrom = now }
+        let from = silenceCountedFrom ?? lastReceivedAt
+        let deafFrom = Swift.max(deafSince, from)
+        if now > deafFrom { silenceCountedFrom = from + (now - deafFrom) }
     }
 
     /// How long a sensor whose period is not known yet may be silent before it counts as stale.

@@ -10,13 +10,14 @@
 # Options go to fault-sim: --from S (first seed, default 1), --steps K (faulty steps per seed),
 # --avoid-open-findings (without the triggers of issue 29's open findings, as the CI budget runs),
 # --finding N (worlds aimed at finding N), --measurements (humidity streams too), --own-windows
-# (humidity with its own reorder window and late horizon; implies --measurements). Reproduce one
+# (humidity with its own reorder window and late horizon; implies --measurements), --input-outages
+# (the gateway's input connection lost now and then). Reproduce one
 # seed with its trace:
 #   .build/release/fault-sim --seed S [--finding N] [--measurements] --verbose
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 1 ] || ! [[ $1 =~ ^[0-9]+$ ]]; then
-    echo "usage: scripts/simulate.sh SEEDS [--from S] [--steps K] [--measurements] [--own-windows] [--avoid-open-findings | --finding N]" >&2
+    echo "usage: scripts/simulate.sh SEEDS [--from S] [--steps K] [--measurements] [--own-windows] [--input-outages] [--avoid-open-findings | --finding N]" >&2
     exit 64
 fi
 seeds=$1

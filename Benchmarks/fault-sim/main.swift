@@ -8,12 +8,13 @@ import FaultSimulation
 /// seeds per second, seeds run, faults per seed by kind, and every failure (seed, step,
 /// invariant, trace). Exit status 1 when a seed failed.
 ///
-///     fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--avoid-open-findings | --finding F]
-///     fault-sim --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--verbose]
+///     fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--input-outages] [--avoid-open-findings | --finding F]
+///     fault-sim --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--input-outages] [--verbose]
 ///
 /// `--measurements`: each world also declares humidity, and some of its sensors are humidity
 /// streams under another sensor's id (`Scenario.withMeasurements`); `--own-windows`: humidity has
-/// a reorder window and late horizon of its own (`Scenario.withMeasurementWindows`).
+/// a reorder window and late horizon of its own (`Scenario.withMeasurementWindows`);
+/// `--input-outages`: the gateway's input connection is lost now and then (`Scenario.withInputOutages`).
 struct Arguments {
     var seeds = 100
     var from: UInt64 = 1
@@ -24,9 +25,10 @@ struct Arguments {
     var finding: Finding?
     var measurements = false
     var ownWindows = false
+    var inputOutages = false
 
     static let usage =
-        "usage: fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--avoid-open-findings | --finding F] | --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--verbose]"
+        "usage: fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--input-outages] [--avoid-open-findings | --finding F] | --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--input-outages] [--verbose]"
 
     init(_ args: [String]) throws(UsageError) {
         var i = 0
@@ -44,6 +46,7 @@ struct Arguments {
             case "--verbose": verbose = true
             case "--measurements": measurements = true
             case "--own-windows": ownWindows = true
+            case "--input-outages": inputOutages = true
             case "--avoid-open-findings": avoidOpenFindings = true
             case "--finding":
                 let n = try Self.number(value(), "--finding")
@@ -65,6 +68,7 @@ struct Arguments {
         var s = finding.map { Scenario.aimed(at: $0, seed: seed) } ?? Scenario.drawn(seed: seed)
         if measurements || ownWindows { s = s.withMeasurements(seed: seed) }
         if ownWindows { s = s.withMeasurementWindows(seed: seed) }
+        if inputOutages { s = s.withInputOutages(seed: seed) }
         if avoidOpenFindings { s = s.avoidingOpenFindings() }
         if let steps { s.steps = steps }
         return s

@@ -47,6 +47,19 @@ struct SimulationBudgetTests {
         #expect(report.readingsAcknowledged > 0)
     }
 
+    @Test(
+        "every guarantee holds while the gateway's input connection is lost now and then (its ticks journal the connection's state)",
+        arguments: [UInt64(1), 2, 3])
+    func inputOutageSeed(seed: UInt64) {
+        var scenario = Scenario.drawn(seed: seed).avoidingOpenFindings().withInputOutages(seed: seed)
+        scenario.steps = 800
+        scenario.drainSteps = 500
+        let report = Simulation.run(seed: seed, scenario: scenario)
+        #expect(report.faults[.inputOutage, default: 0] > 0, "no outage drawn: the test's premise does not hold")
+        #expect(!report.failed, "\(report)")
+        #expect(report.readingsAcknowledged > 0)
+    }
+
     @Test("the same seed gives the same run: faults, counts, trace and verdict")
     func reproducible() {
         for seed: UInt64 in [4, 5] {

@@ -197,8 +197,8 @@ final class SimGateway {
     /// One turn: input and a due tick through the engine, publications into the journal, what is
     /// durable to the broker (returned with the message ids the broker will acknowledge),
     /// checkpoint, snapshot, retention. Throws when the journal fails (the gateway exits 74).
-    func turn(wall: Int64, monotonic: Int64) throws -> [(id: Int, publication: Publication)] {
-        try process(wall: wall, monotonic: monotonic)
+    func turn(wall: Int64, monotonic: Int64, listening: Bool = true) throws -> [(id: Int, publication: Publication)] {
+        try process(wall: wall, monotonic: monotonic, listening: listening)
         do {
             try journalPending(wall: wall, monotonic: monotonic)
         } catch {
@@ -236,20 +236,23 @@ final class SimGateway {
     /// The broker acknowledged a publication.
     func acknowledged(_ id: Int) { outbound.acknowledged(id) }
 
-    private func process(wall: Int64, monotonic: Int64) throws {
+    private func process(wall: Int64, monotonic: Int64, listening: Bool) throws {
         guard mayRunInput else { return }
         let mayTick = self.mayTick
         appendHeld()
         let inputs = pendingInputs
         pendingInputs.removeAll(keepingCapacity: true)
         pendingBytes = 0
-        var tick: (seq: UInt64, time: Int64)?
+        var tick: (seq: UInt64, time: Int64, listening: Bool?)?
         if failure == nil, held.isEmpty, mayTick {
             let now = timeline.now(wall: wall, monotonic: monotonic)
-            if let deadline = engine.nextDeadline(), now >= deadline {
+            // As `Pipeline.process`: a tick when one is due, or when the input connection's
+            // state is not what the engine knows, carrying it.
+            let heard = listening != engine.isListening ? listening : nil
+            if heard != nil || engine.nextDeadline().map({ now >= $0 }) == true {
                 do {
-                    let seq = try journal.append(type: RecordType.tick.rawValue, time: now, payload: [])
-                    tick = (seq, now)
+                    let seq = try journal.append(type: RecordType.tick.rawValue, time: now, payload: JournalRecords.encodeTick(listening: heard))
+                    tick = (seq, now, heard)
                 } catch JournalError.full {
                 } catch {
                     failure = "\(error)"
@@ -262,7 +265,7 @@ final class SimGateway {
             inputsRun += 1
         }
         if let tick {
-            engine.tick(now: tick.time, into: &pendingPublications)
+            engine.tick(now: tick.time, listening: tick.listening, into: &pendingPublications)
             inputFrom = tick.seq + 1
         }
         if let failure { throw JournalError.poisoned(failure) }

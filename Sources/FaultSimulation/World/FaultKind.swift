@@ -10,6 +10,7 @@ public enum FaultKind: String, Sendable, CaseIterable, Comparable {
     case messageDuplicated = "message duplicated"
     case messageDelayed = "message reordered"
     case brokerQueueFull = "broker queue overflow"
+    case inputOutage = "gateway's input connection lost"
     // Gateway, clock, disk
     case processKill = "gateway killed"
     case powerCut = "power cut"

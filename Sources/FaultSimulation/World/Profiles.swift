@@ -107,6 +107,11 @@ public struct FaultRates: Sendable {
     public var shortRead = 0.05
     /// While running: a write or sync fails (ENOSPC or EIO); the gateway exits and restarts.
     public var writeError = 0.0005
+    /// While running: the gateway's input connection is lost for `inputOutageSteps` (the broker
+    /// queues its readings meanwhile; its output goes on). Off unless set
+    /// (`Scenario.withInputOutages` draws it from a stream of its own).
+    public var inputOutage = 0.0
+    public var inputOutageSteps: ClosedRange<Int> = 5...150
 
     /// The defaults above.
     public init() {}

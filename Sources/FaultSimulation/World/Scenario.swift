@@ -87,6 +87,16 @@ public struct Scenario: Sendable {
         return s
     }
 
+    /// This scenario with the gateway's input connection lost now and then (`FaultRates.inputOutage`),
+    /// drawn from a stream of its own, so the rest of the world is drawn as without them.
+    public func withInputOutages(seed: UInt64) -> Scenario {
+        var s = self
+        var rng = SplitMix64(seed: seed ^ 0x494E_5055_5420)
+        s.faults.inputOutage = [0.002, 0.005, 0.01][rng.int(0...2)]
+        s.faults.inputOutageSteps = rng.chance(0.5) ? 5...50 : 50...150
+        return s
+    }
+
     /// This scenario's humidity (`withMeasurements`) with a reorder window, late horizon and
     /// aggregate window of its own, drawn apart from the gateway-wide ones (from a stream of draws of its own, so the rest
     /// of the world is as `withMeasurements` draws it): its streams' windows close on their own

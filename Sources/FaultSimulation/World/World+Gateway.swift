@@ -21,6 +21,12 @@ extension World {
             note("wall clock stepped forward \(by) ms")
         }
         guard gateway != nil else { return }
+        if f.inputOutage > 0, inputUp, outageRng.chance(f.inputOutage) {
+            let steps = outageRng.int(f.inputOutageSteps)
+            inputBackAt = step + steps
+            count(.inputOutage)
+            note("the gateway's input connection lost for \(steps) steps")
+        }
         if rng.chance(f.writeError) {
             let code = rng.chance(0.5) ? ENOSPC : EIO
             let after = rng.int(0...20)
@@ -41,6 +47,9 @@ extension World {
             }
         }
     }
+
+    /// Whether the gateway's input connection is up (a lost one comes back on its own, faults or not).
+    var inputUp: Bool { step >= inputBackAt }
 
     /// The gateway is gone: what it took without PUBACK is redelivered; what the contract lets a
     /// crash lose (held in memory; unsynced at a power cut) only needs covering now; acks in

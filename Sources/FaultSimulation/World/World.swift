@@ -45,6 +45,10 @@ struct World {
     var lastProgress: Int64 = 0
     /// When the gateway first failed to start, while it has not started since.
     var downSince: Int64?
+    /// While the gateway's input connection is lost (`FaultRates.inputOutage`): the step it is back at.
+    var inputBackAt = 0
+    /// The input outages' own draws, so a world without them is drawn as before they existed.
+    var outageRng: SplitMix64
 
     static let traceKept = 40
 
@@ -53,6 +57,7 @@ struct World {
         self.scenario = scenario
         self.log = log
         rng = SplitMix64(seed: seed)
+        outageRng = SplitMix64(seed: seed ^ 0x4F55_5441_4745)
         let layout = try! JournalLayout(directory: "/sim/journal", maxBytes: scenario.journalBytes, segmentCount: scenario.segmentCount)
         settings = SimGateway.Settings(
             layout: layout, fsync: scenario.fsync, syncIntervalMs: scenario.syncIntervalMs, engine: scenario.engine,
@@ -145,7 +150,7 @@ struct World {
     /// Input, a turn, and the output reaching the consumers.
     private mutating func runGateway(faulty: Bool) -> Violation? {
         guard let gateway else { return nil }
-        if gateway.readsInput {
+        if gateway.readsInput, inputUp {
             let taken = broker.take(scenario.readsPerStep)
             if !taken.isEmpty {
                 gateway.read(taken, wall: clock.wall, monotonic: clock.monotonic)
@@ -175,7 +180,7 @@ struct World {
         }
         let sent: [(id: Int, publication: Publication)]
         do {
-            sent = try gateway.turn(wall: clock.wall, monotonic: clock.monotonic)
+            sent = try gateway.turn(wall: clock.wall, monotonic: clock.monotonic, listening: inputUp)
         } catch {
             note("journal failed: \(error); the gateway exits 74 and is restarted")
             stop(powerCut: nil, failed: true)
@@ -230,7 +235,7 @@ struct World {
     private mutating func checkLiveness() -> Violation? {
         if let gateway {
             let mark = (gateway.inputsRun, gateway.journal.nextSeq)
-            if mark != lastProgressMark || !(broker.queued > 0 || gateway.hasWork) {
+            if mark != lastProgressMark || !(broker.queued > 0 || gateway.hasWork) || !inputUp {
                 lastProgressMark = mark
                 lastProgress = clock.upTime
             } else if clock.upTime - lastProgress > scenario.wedgeBoundMs {

@@ -299,6 +299,20 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 8: a stream whose publications after the checkpoint damage destroyed, with none of its earlier ones left in the journal, gets one journal_damaged gap from the broker's retained latest/ through what the restored engine released (aimed seed 446: seqs skipped, and a restatement after nothing was published, before the fix)",
+        arguments: [UInt64(446)])
+    func destroyedPublicationsPastRetainedLatest(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
+        "finding 8: a new epoch begun at a restart on the broker's retained latest/ of its boot keeps that value's time, so a late reading of the closed boot is too late, not a reset boot counter published again (aimed seed 424: a seq covered twice before the fix; since the stale-after-deafness change its run no longer reaches the case, which LatestValueTests covers)",
+        arguments: [UInt64(424)])
+    func closedBootAfterLaterBootWentOut(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), a cut destroys the records a flipped header hid from the walk too (seed 112), and a sensor refused as one too many comes back as a new one (seeds 69 219)",
         arguments: [UInt64(11), 35, 69, 112, 219])
     func segmentEndLostAtRestChecker(seed: UInt64) {

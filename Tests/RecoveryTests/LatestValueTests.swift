@@ -245,6 +245,28 @@ struct LatestValueTests {
     }
 
     @Test(
+        "the broker's retained latest/ of a later boot than the restored engine's epoch: once the new epoch begins on a copy of what went out (a duplicate), a late reading of the closed boot, no later than that value, is too late, not a reset boot counter published under the old boot again (aimed finding-8 seed 424)"
+    )
+    func closedBootAfterLaterBootWentOut() {
+        var h = Harness()
+        for seq in 0..<5 { h.send("d", seq: seq, boot: 1) }
+        h.advance(3000)
+        // The journal lost the rest of boot 1 and boot 2's first readings: the broker's latest/
+        // shows boot 2 out through seq 7.
+        let ahead = h.engine.publishedBeyondJournal(["latest/d/temperature": .init(seq: 7, ts: Self.ts(20), boot: 2)])
+        #expect(ahead.map(\.stream) == ["d"])
+        var out: [Publication] = []
+        out += h.send("d", seq: 3, ts: Self.ts(16), boot: 2)  // a copy of what went out: a duplicate
+        out += h.send("d", seq: 8, ts: Self.ts(8), boot: 1)  // late, from the closed epoch
+        out += h.advance(3000)
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.json["boot"] as? NSNumber ?? -1)" }
+        #expect(cleaned.isEmpty, "\(cleaned)")
+        #expect(out.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"])
+        #expect(h.engine.counters.duplicates == 1)
+    }
+
+    @Test(
         "the broker's retained latest/ past readings the engine still holds (the journal lost the newest records, publications and input after them): what it holds up to that seq is not published again, a different estimate least of all; the jump through it is one journal_damaged gap, and a reading for a seq up to it is a duplicate"
     )
     func publishedBeyondHeldReadings() {

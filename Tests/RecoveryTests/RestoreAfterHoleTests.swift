@@ -129,6 +129,45 @@ struct RestoreAfterHoleTests {
     }
 
     @Test(
+        "a stream whose publications after the checkpoint were all destroyed, with none of its earlier ones left in the journal: the broker's retained latest/ shows how far it went out, and one journal_damaged gap covers what the snapshot's engine released past it, instead of those seqs being skipped (aimed finding-8 seed 446)",
+        arguments: [false, true])
+    func destroyedPublicationsPastRetainedLatest(retainedOfEarlierEpoch: Bool) throws {
+        // The engine the snapshot holds: seqs 0-11 ok, 12 never came (synthetic), 13-15 ok.
+        var engine = RecoveryEngine(configuration: RestoreReplayTests.configuration)
+        var published: [Publication] = []
+        for seq in 0...15 where seq != 12 {
+            engine.ingest(
+                topic: "sensors/a/temperature", payload: RestoreReplayTests.payload(seq), receivedAt: Self.start + Int64(seq) * 1000, into: &published)
+        }
+        for time in [Self.start + 16_000, Self.start + 20_000] { engine.tick(now: time, into: &published) }
+        #expect(try RestoreReplayTests.cleaned(published).map(\.seq) == Array(0...15))
+        // Every publication of `a` went into records the ring reclaimed (0-11, acknowledged) or
+        // that damage destroyed after the checkpoint (12-15): the journal holds none of them, and
+        // the broker's retained latest/ shows seq 11 (or, of an epoch before this one, nothing
+        // this epoch published).
+        var scan = RestoreScan(
+            engine: engine, pending: [], inputFrom: 41, publicationsThrough: 40, time: Self.start + 20_000, acknowledged: 30, lost: [31...40],
+            oldest: 31)
+        scan.record(seq: 41, time: Self.start + 21_000, type: RecordType.tick.rawValue, payload: []) { _, _ in }
+        let retained: RecoveryEngine.PublishedLatest =
+            retainedOfEarlierEpoch ? .init(seq: 11, ts: Self.start + 11_000, boot: 0) : .init(seq: 11, ts: Self.start + 11_000, boot: 1)
+        var outcome = scan.finish(retained: ["latest/a/temperature": retained])
+        let gaps = try RestoreReplayTests.cleaned(outcome.toJournal)
+        if retainedOfEarlierEpoch {
+            #expect(gaps.isEmpty, "\(outcome.toJournal.map(\.text))")
+            return
+        }
+        #expect(gaps.map { "\($0.seq):\($0.quality.rawValue):\($0.toSeq ?? 0):\($0.reason ?? "-")" } == ["12:gap:15:journal_damaged"])
+        #expect(outcome.holesGapped == 1)
+        // The sensor answers the resend of 12 later: consumers hold the stand-in, or the
+        // synthetic if the destroyed record reached them, so it restates; a copy of 13 is a duplicate.
+        var out: [Publication] = []
+        outcome.engine.ingest(topic: "sensors/a/temperature", payload: RestoreReplayTests.payload(12), receivedAt: Self.start + 22_000, into: &out)
+        outcome.engine.ingest(topic: "sensors/a/temperature", payload: RestoreReplayTests.payload(13), receivedAt: Self.start + 22_000, into: &out)
+        #expect(try RestoreReplayTests.cleaned(out).map { "\($0.seq):\($0.quality.rawValue)" } == ["12:restated"])
+    }
+
+    @Test(
         "a synthetic the journal holds past where the restored stream stands (destroyed records before it left the stream behind) is noted as published: with the broker's latest/ past it, a late real reading restates it instead of being dropped as a duplicate (aimed finding-8 seed 147)"
     )
     func journaledSyntheticAheadNoted() throws {

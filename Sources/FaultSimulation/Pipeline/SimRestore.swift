@@ -26,7 +26,7 @@ struct SimRestore {
                 return true
             }
         }
-        var outcome = scan.finish()
+        var outcome = scan.finish(retained: published)
         _ = outcome.takeBrokerLatest(published)
         outbound.dropSupersededLatest(then: outcome.toJournal, floor: outcome.engine.latestTimes)
         if let end = journal.report.lostSeqs.map(\.upperBound).max(), end &+ 1 >= next { outcome.engine.journalLostOutput() }

@@ -118,7 +118,7 @@ struct JournalRestore {
                 return true
             }
         }
-        var outcome = scan.finish()
+        var outcome = scan.finish(retained: published)
         let ahead = outcome.takeBrokerLatest(published)
         if let (first, value) = ahead.first {
             // Journaled before it was sent, output never gets past a whole journal: this one is

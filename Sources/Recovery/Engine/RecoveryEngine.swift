@@ -387,6 +387,16 @@ public struct RecoveryEngine: Codable, Sendable {
         return (sensors[i].boot, sensors[i].nextSeq - 1, sensors[i].lastAnchor?.ts)
     }
 
+    /// Where the stream of cleaned topic `topic` has released through (`publishedThrough`), when
+    /// that is past `value`, the broker's retained `latest/` of the same epoch (the same boot, and
+    /// not a value from before the epoch began, `SensorState.knowsLatest`); nil otherwise.
+    public func releasedPast(_ value: PublishedLatest, cleanedTopic topic: String) -> (boot: Int64?, seq: UInt64, ts: Int64?)? {
+        guard let through = publishedThrough(cleanedTopic: topic), through.boot == value.boot, through.seq > value.seq,
+            let stream = StreamName(outputTopic: topic), let i = index[stream.key], !sensors[i].knowsLatest(value)
+        else { return nil }
+        return through
+    }
+
     /// The boot of the epoch the stream of cleaned topic `topic` is in, whether or not it has
     /// released anything in it yet (nil: none, or a stream this engine does not know).
     func epochBoot(cleanedTopic topic: String) -> Int64? {

@@ -455,10 +455,17 @@ struct SensorState: Codable, Sendable {
         if lostNextEpoch == true {
             lostOutputFrom = 0
             lostNextEpoch = nil
-            // The broker's value is of this very boot: its seqs up to it went out.
+            // The broker's value is of this very boot: its seqs up to it went out, and so did
+            // its time. A reading of an earlier boot no later than that is too late, not a
+            // reset boot counter, even when nothing of this epoch is accepted here (its first
+            // readings are duplicates of what went out): without the time, a late reading of
+            // the closed epoch started an epoch under its boot again and was published a
+            // second time (found by the fault simulator, aimed finding-8 seed 424: boot 1 seq
+            // 380 published `synthetic`, then `ok`).
             if let value = publishedBefore, let b = newBoot, value.boot == b {
                 lostOutputThrough = value.seq
                 highestSeen = value.seq
+                maxTs = value.ts
             }
         }
         publishedBefore = nil

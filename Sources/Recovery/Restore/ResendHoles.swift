@@ -87,6 +87,38 @@ public struct ResendHoles {
         return out
     }
 
+    /// The gaps owed, after `trailing(publishedThrough:)`, for streams that no journaled or
+    /// regenerated publication showed (their publications left in the journal were all destroyed,
+    /// or reclaimed long ago): the broker's retained `latest/` value of the stream's epoch
+    /// (`retained`, by `latest/` topic) is then the last publication known to have gone out, and
+    /// the engine (`releasedPast`) released seqs past it. Their publications were in the
+    /// destroyed records, or went out as no `latest/` shows (a `gap`): one gap covers them, after
+    /// everything else the restart sends, and a consumer that holds some of them keeps its own
+    /// (found by the fault simulator, aimed finding-8 seed 446: a sensor's journal_damaged `gap`
+    /// and three `ok` readings released before a snapshot, their records destroyed with every
+    /// earlier publication of the sensor, and its seqs skipped, the real reading of the gap's seq
+    /// then restated over nothing).
+    public mutating func trailing(
+        retained: [String: RecoveryEngine.PublishedLatest],
+        releasedPast: (_ cleanedTopic: String, RecoveryEngine.PublishedLatest) -> (boot: Int64?, seq: UInt64, ts: Int64?)?
+    ) -> [Publication] {
+        guard needed else { return [] }
+        var out: [Publication] = []
+        for (topic, value) in retained.sorted(by: { $0.key < $1.key }) {
+            guard let name = StreamName(outputTopic: topic) else { continue }
+            let cleaned = Topics.cleaned(name.sensorID, name.measurementName)
+            let stream = StreamKey(sensorID: cleaned, boot: value.boot)
+            guard streams[stream] == nil, let engine = releasedPast(cleaned, value), engine.boot == value.boot, engine.seq > value.seq else { continue }
+            made += 1
+            let gap = GapNotice(
+                sensorID: name.sensorID, fromSeq: value.seq + 1, toSeq: engine.seq, fromTs: value.ts, toTs: max(value.ts, engine.ts ?? value.ts),
+                boot: value.boot, reason: Self.reason, measurement: name.measurement)
+            out.append(Publication(kind: .cleaned, topic: cleaned, payload: gap.render()))
+            streams[stream] = Last(upper: engine.seq, ts: engine.ts ?? value.ts, position: .max)
+        }
+        return out
+    }
+
     /// The `reason` of a gap owed to journal damage.
     public static let reason = CleanedReading.journalDamaged
 }

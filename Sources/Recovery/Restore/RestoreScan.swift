@@ -94,8 +94,10 @@ public struct RestoreScan {
         }
     }
 
-    /// The state to continue from, once every record is read.
-    public mutating func finish() -> Outcome {
+    /// The state to continue from, once every record is read. `retained`: the broker's retained
+    /// `latest/` values read at the restart (by `latest/` topic), which show how far a stream
+    /// whose publications damage destroyed had gone out (`ResendHoles.trailing(retained:)`).
+    public mutating func finish(retained: [String: RecoveryEngine.PublishedLatest] = [:]) -> Outcome {
         // A destroyed publication the replay could regenerate (its input was still journaled)
         // already has its stand-in gap, sent in its place among the resends: the regenerated
         // copy would come after the stream's later messages, so it is withheld. So is a
@@ -124,6 +126,7 @@ public struct RestoreScan {
         toJournal = SupersededLatest.dropped(from: toJournal, floor: replay.engine.latestTimes) { $0 }
         let engine = replay.engine
         toJournal += holes.trailing { engine.publishedThrough(cleanedTopic: $0) }
+        toJournal += holes.trailing(retained: retained) { engine.releasedPast($1, cleanedTopic: $0) }
         return Outcome(
             engine: replay.engine, toJournal: toJournal, lastTime: lastTime, replayedInputs: replayedInputs,
             comparedPublications: replay.comparedPublications, mismatchedPublications: replay.mismatchedPublications,

@@ -83,6 +83,14 @@ public enum GatewayHTTP {
                             "another gateway with gateway-id \(gatewayID) is online on the broker (\(other)), last seen \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
                                 + "both publish the cleaned stream, which then repeats and contradicts itself; stop one, or give each its own gateway-id"))
                 }
+                if let at = s.runtime.lastDamagedGapAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "\(s.counters.output.journalDamagedGaps) gap(s) flagged journal_damaged published since start, the last \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
+                                + "the broker's retained latest/ showed seqs out that this journal never published (a data folder older than the output or emptied, or another writer of latest/); "
+                                + "real readings for those seqs are dropped as already published (the gateway's log says more; sensor_gateway_journal_damaged_gaps_total)"
+                        ))
+                }
                 if let out = s.sparkplugOutput, let since = out.downSince, let reason = out.downReason,
                     Clocks.monotonicMilliseconds() - since > Self.sparkplugGraceMs
                 {

@@ -55,6 +55,10 @@ extension GatewayMetrics {
                 ([("kind", $0.key.kind), ("reason", $0.key.reason)], Double($0.value))
             })
         metric(
+            "sensor_gateway_journal_damaged_gaps_total", .counter,
+            "Gaps flagged journal_damaged published because the broker's retained latest/ showed seqs out that the journal never published (a data folder older than the output, or another writer of latest/).",
+            [([], Double(s.counters.output.journalDamagedGaps))])
+        metric(
             "sensor_gateway_other_instance_sightings_total", .counter,
             "Times another gateway with this gateway-id was seen online on the broker (its status topic): a cloned box or a second run.",
             [([], Double(s.runtime.otherInstanceSightings))])

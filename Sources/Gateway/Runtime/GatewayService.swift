@@ -161,6 +161,7 @@ public final class GatewayService {
         if pacing.mayRunInput {
             let admitted = pipeline.process(into: &publisher.pending, mayTick: pacing.mayTick, listening: broker.inputConnected)
             observability.sensorsAdmitted(admitted, tracked: pipeline.engine.sensorCount)
+            observability.journalDamagedGaps(pipeline.engine.counters.output.journalDamagedGaps)
             if let failure = ingest.failure { throw GatewayFailure.journal(failure) }
         }
         do {

@@ -80,6 +80,23 @@ final class Observability {
         }
     }
 
+    /// The engine's count of `journal_damaged` gaps (`OutputTotals.journalDamagedGaps`) after a
+    /// turn: a rise since the last look is logged as an error and shown on `/healthz` for 10
+    /// minutes (the count itself is a metric), as readings for those seqs are dropped as
+    /// published. The count restored at start is not news (the start's own report said it).
+    func journalDamagedGaps(_ total: Int) {
+        guard let seen = counters.damagedGapsSeen else {
+            counters.damagedGapsSeen = total
+            return
+        }
+        guard total > seen else { return }
+        counters.damagedGapsSeen = total
+        counters.lastDamagedGapAt = Clocks.monotonicMilliseconds()
+        logger.error(
+            "published gaps flagged journal_damaged: the broker's retained latest/ showed seqs of these sensors out that this gateway's journal never published (a data folder older than the output, or emptied, or another writer of latest/: a second gateway, a replaced box with a new gateway-id, a test publisher); real readings for those seqs are dropped as already published",
+            metadata: ["new": "\(total - seen)", "total": "\(total)"])
+    }
+
     /// Another gateway with this `gateway-id` is online on the broker: counted, shown on
     /// `/healthz`, and logged (the first sighting of each instance, then every 100th).
     func otherInstanceSeen(_ other: OtherInstanceWatch.Sighting) {

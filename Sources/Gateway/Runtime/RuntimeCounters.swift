@@ -29,6 +29,11 @@ struct RuntimeCounters: Sendable, Equatable {
     var otherInstanceSightings = 0
     var lastOtherInstanceAt: Int64?
     var lastOtherInstance: String?
+    /// When (monotonic ms) the engine last published a `journal_damaged` gap because the
+    /// broker's `latest/` was past a stream (`OutputTotals.journalDamagedGaps`), for `/healthz`.
+    var lastDamagedGapAt: Int64?
+    /// The engine's count of those gaps when the gateway last looked.
+    var damagedGapsSeen: Int?
 }
 
 /// The kind of a publication the broker refused, and its reason.

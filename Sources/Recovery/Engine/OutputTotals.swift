@@ -13,6 +13,18 @@ public struct OutputTotals: Codable, Sendable, Equatable {
     public var fillsRateLimited = 0
     /// Seqs the `gap` messages covered (absent from states saved before it was counted).
     private var gapSeqsCounted: Int?
+    /// `gap` messages flagged `journal_damaged` that a stream published where the broker's
+    /// retained `latest/` showed seqs out that the engine never released (absent from states
+    /// saved before it was counted).
+    private var journalDamagedGapsCounted: Int?
+
+    /// Gaps flagged `journal_damaged` because the broker's `latest/` was past the stream: the
+    /// readings for those seqs, here or to come, are taken as published and dropped, so the
+    /// gateway reports each (found black-box: a new data folder beside someone else's retained
+    /// `latest/` values dropped real readings with nothing in the log or on `/healthz`).
+    public var journalDamagedGaps: Int { journalDamagedGapsCounted ?? 0 }
+
+    mutating func countJournalDamagedGap() { journalDamagedGapsCounted = journalDamagedGaps + 1 }
 
     /// Seqs covered by cleaned messages of one quality: one per message, but every seq of a
     /// `gap` (what a share of invented or missing readings must count; `restated` adds no seq).
@@ -60,5 +72,6 @@ public struct OutputTotals: Codable, Sendable, Equatable {
         resendRequests += other.resendRequests
         fillsRateLimited += other.fillsRateLimited
         if let n = other.gapSeqsCounted { countGapSeqs(n) }
+        if let n = other.journalDamagedGapsCounted { journalDamagedGapsCounted = journalDamagedGaps + n }
     }
 }

@@ -688,7 +688,10 @@ struct SensorState: Codable, Sendable {
             var notice = GapNotice(
                 sensorID: id, fromSeq: from, toSeq: to, fromTs: lastAnchor?.ts ?? next.reading.ts,
                 toTs: next.reading.ts, boot: boot)
-            if lostOutput { notice.reason = ResendHoles.reason }
+            if lostOutput {
+                notice.reason = ResendHoles.reason
+                out.totals.countJournalDamagedGap()
+            }
             notice.measurement = measurement
             out.emit(.cleaned, topics.cleaned, notice.render())
             summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)

@@ -128,6 +128,16 @@ struct StatusPageTests {
         #expect(QualityPalette.colour(.gap, in: [:]) == QualityPalette.neutral)
     }
 
+    @Test("readings published out of time order (a restatement, a new epoch after a backlog) are all drawn inside the plot")
+    func plotOutOfOrder() {
+        let points = [5, 6, 7, 0, 1, 9].map { SensorSummaryPointFactory.point(seq: $0) }
+        let svg = StatusPlot.svg(points, valid: 50...55, unit: "°C")
+        let dots = svg.components(separatedBy: "stroke=\"#222222\"").first?.components(separatedBy: "<path d=\"").last ?? ""
+        let xs = dots.components(separatedBy: "M").dropFirst().compactMap { Int($0.prefix { $0 != " " }) }
+        #expect(xs.count == 6)
+        #expect(xs.allSatisfy { Double($0) >= StatusPlot.plotLeft && Double($0) <= StatusPlot.plotRight }, "\(xs)")
+    }
+
     @Test("the plot's x axis is event time: a long gap shows as space, not as evenly spaced dots")
     func plotAgainstTime() {
         let points = [0, 1, 2, 500, 501].map { SensorSummaryPointFactory.point(seq: $0) }

@@ -64,7 +64,7 @@ enum StatusPlot {
     static func svg(
         _ points: [SensorSummary.Point], valid: ClosedRange<Double>, unit: String, palette: [Quality: String] = QualityPalette.colours
     ) -> String {
-        guard let first = points.first, let last = points.last else { return "" }
+        guard let earliest = points.map(\.ts).min(), let latest = points.map(\.ts).max() else { return "" }
         let axis = axis(points.map(\.value), valid: valid)
         func y(_ v: Double) -> Double { plotBottom - (v - axis.low) / (axis.high - axis.low) * (plotBottom - plotTop) }
         // A coordinate as whole pixels; a value far off the plot (readings of 1e300 beside 0) is
@@ -89,8 +89,11 @@ enum StatusPlot {
             svg += "<text class=\"tick\" x=\"\(px(plotLeft - 5))\" y=\"\(px(ty + 3))\" text-anchor=\"end\" fill=\"#555\">\(axis.label(tick))</text>"
         }
         svg += "<path d=\"\(axisPath)\" stroke=\"#999\"/>"
-        // The readings, one path of dots per quality.
-        let t0 = Double(first.ts), tSpan = max(1, Double(last.ts) - t0)
+        // The readings, one path of dots per quality, across the span of their times: they are
+        // kept in the order published, which is not time order when a reading older than the
+        // last one comes out (a restatement, a new epoch after a backlog; found black-box: dots
+        // drawn left of the axis, over the next column).
+        let t0 = Double(earliest), tSpan = max(1, Double(latest) - t0)
         var paths: [Quality: String] = [:]
         for p in points {
             let x = points.count == 1 ? (plotLeft + plotRight) / 2 : plotLeft + 3 + (Double(p.ts) - t0) / tSpan * (plotRight - plotLeft - 6)

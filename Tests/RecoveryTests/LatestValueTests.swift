@@ -229,14 +229,14 @@ struct LatestValueTests {
     }
 
     @Test(
-        "a sensor without boot new to the engine, whose earlier life left a retained latest/ at a higher seq: readings starting lower with a later ts are a new epoch and come out; starting lower with an earlier ts they are the same epoch, which went out (found black-box)",
-        arguments: [true, false])
-    func unknownSensorWithoutBootAfterRestart(laterTs: Bool) {
+        "a sensor new to the engine (with or without boot), whose earlier life left a retained latest/ of its boot at a higher seq: readings starting lower with a later ts are a new epoch and come out; starting lower with an earlier ts they are the same epoch, which went out (found black-box, both)",
+        arguments: [true, false], [nil, 1])
+    func unknownSensorAfterRestart(laterTs: Bool, boot: Int?) {
         var h = Harness()
-        let ahead = h.engine.publishedBeyondJournal(["latest/m/temperature": .init(seq: 19, ts: Self.ts(19), boot: nil)])
+        let ahead = h.engine.publishedBeyondJournal(["latest/m/temperature": .init(seq: 19, ts: Self.ts(19), boot: boot.map(Int64.init))])
         #expect(ahead.isEmpty)
         var out: [Publication] = []
-        for seq in 0...29 { out += h.send("m", seq: seq, ts: laterTs ? Self.ts(100 + seq) : Self.ts(seq)) }
+        for seq in 0...29 { out += h.send("m", seq: seq, ts: laterTs ? Self.ts(100 + seq) : Self.ts(seq), boot: boot) }
         out += h.advance(3000)
         out += h.advance(3000)
         let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" }

@@ -609,11 +609,13 @@ struct SensorState: Codable, Sendable {
         publishedBefore = nil
         guard value.boot == boot else { return }
         guard value.seq >= nextSeq else { return startsAfterPublished(value) }
-        // Without `boot`, a first reading at or below the retained seq with a later `ts` is a
-        // repeat of those seqs: a new epoch (docs/INTERFACE.md section 4), not output that went
-        // out (found black-box: a sensor new to this engine, with an earlier life on the broker,
-        // lost its first readings to a `journal_damaged` gap).
-        if boot == nil, let first = heap.min, first.reading.ts > value.ts { return }
+        // A first reading at or below the retained seq with a later `ts` is a repeat of those
+        // seqs: a new epoch (docs/INTERFACE.md section 4; with `boot`, under a boot value used
+        // again), not output that went out, whose readings were no later than the retained one
+        // (found black-box: a sensor new to this engine, with an earlier life on the broker, lost
+        // its first readings to a `journal_damaged` gap; with `boot`, a fleet restarted under a
+        // new gateway-id beside the old one's retained values lost 913 of 1,000 streams).
+        if let first = heap.min, first.reading.ts > value.ts { return }
         lostOutputFrom = nextSeq
         lostOutputThrough = value.seq
         highestSeen = Swift.max(highestSeen ?? value.seq, value.seq)

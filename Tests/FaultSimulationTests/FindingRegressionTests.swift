@@ -313,6 +313,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 8: the broker's retained latest/ of a later boot, newer than anything the restored engine published, shows the earlier epochs closed: what the replay made of them again is withheld (aimed seed 681: boot 3 seq 74 ok, then synthetic), and an epoch still held for its start is dropped when it starts (aimed seed 949: boot 1 seq 1475 ok, then synthetic)",
+        arguments: [UInt64(681), 949])
+    func epochClosedByRetainedLaterBoot(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), a cut destroys the records a flipped header hid from the walk too (seed 112), and a sensor refused as one too many comes back as a new one (seeds 69 219)",
         arguments: [UInt64(11), 35, 69, 112, 219])
     func segmentEndLostAtRestChecker(seed: UInt64) {

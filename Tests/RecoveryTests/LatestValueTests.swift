@@ -267,6 +267,25 @@ struct LatestValueTests {
     }
 
     @Test(
+        "the broker's retained latest/ of a later boot, newer than every reading of a stream the restored engine still holds in its first-sight hold: that epoch was closed before the value went out, so when it starts (the next boot's reading closes it, or its hold ends) nothing of it is published again, a fill for a reading whose input was destroyed least of all, and a late reading of it is too late (aimed finding-8 seed 949)",
+        arguments: [true, false])
+    func heldEpochClosedByLaterBoot(nextBootArrives: Bool) {
+        var h = Harness()
+        // Boot 1's seqs 0-2 and 4 journaled (3's input destroyed), still held for the stream's start.
+        for seq in [0, 1, 2, 4] { h.send("d", seq: seq, boot: 1) }
+        let ahead = h.engine.publishedBeyondJournal(["latest/d/temperature": .init(seq: 1, ts: Self.ts(20), boot: 2)])
+        #expect(ahead.isEmpty)  // not started: compared when it starts
+        var out: [Publication] = []
+        if nextBootArrives { out += h.send("d", seq: 2, ts: Self.ts(21), boot: 2) }
+        out += h.advance(3000)
+        out += h.send("d", seq: 3, boot: 1)  // a resend answer of the closed epoch
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.json["boot"] as? NSNumber ?? -1)" }
+        #expect(cleaned.allSatisfy { !$0.hasSuffix(":1") }, "\(cleaned)")
+        #expect(out.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"])
+    }
+
+    @Test(
         "the broker's retained latest/ past readings the engine still holds (the journal lost the newest records, publications and input after them): what it holds up to that seq is not published again, a different estimate least of all; the jump through it is one journal_damaged gap, and a reading for a seq up to it is a duplicate"
     )
     func publishedBeyondHeldReadings() {

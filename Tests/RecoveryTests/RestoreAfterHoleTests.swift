@@ -245,6 +245,54 @@ struct RestoreAfterHoleTests {
     }
 
     @Test(
+        "the broker's retained latest/ of a later boot than an epoch the replay made output of again, newer than anything the restored engine published, shows that epoch closed, whether or not the replay went on to the later boot: what the replay made of it again is withheld (an estimate for a seq whose input was destroyed could differ from the ok consumers hold), and a late copy of such a reading is not published; a retained value of an earlier epoch withholds nothing (aimed finding-8 seed 681)",
+        arguments: [(true, false), (true, true), (false, false)])
+    func epochClosedByRetainedLaterBoot(laterBoot: Bool, nextBootJournaled: Bool) throws {
+        // Boot 1's seqs 0-2 and 4 journaled; seq 3's input and everything after it (its ok, the
+        // next boot's readings, every publication) destroyed by the cut, none acknowledged. The
+        // journal's tick fills seq 3.
+        var records: [(seq: UInt64, time: Int64, type: RecordType, payload: [UInt8])] = []
+        for (i, seq) in [0, 1, 2, 4].enumerated() {
+            var bytes: [UInt8] = []
+            JournalRecords.appendMessage(topic: "sensors/a/temperature", payload: Self.payload(seq, boot: 1, value: 52.0), to: &bytes)
+            records.append((UInt64(i + 1), Self.start + Int64(i) * 100, .message, bytes))
+        }
+        records.append((5, Self.start + 10_000, .tick, []))  // the stream starts
+        records.append((6, Self.start + 20_000, .tick, []))  // seq 3's wait is over
+        if nextBootJournaled {
+            // Boot 2's seq 0 journaled too (its earlier seqs destroyed): it closes boot 1 in the replay.
+            var bytes: [UInt8] = []
+            JournalRecords.appendMessage(topic: "sensors/a/temperature", payload: Self.payload(0, boot: 2, value: 52.0), to: &bytes)
+            records.append((7, Self.start + 20_500, .message, bytes))
+        }
+        var scan = RestoreScan(
+            engine: RecoveryEngine(configuration: RestoreReplayTests.configuration), pending: [], inputFrom: 1, publicationsThrough: 0, time: 0,
+            acknowledged: 0, lost: [8...40], oldest: 1)
+        for r in records { scan.record(seq: r.seq, time: r.time, type: r.type.rawValue, payload: r.payload) { _, _ in } }
+        var outcome = scan.finish()
+        let remade = try RestoreReplayTests.cleaned(outcome.toJournal).filter { $0.boot == 1 }
+        #expect(remade.map { "\($0.seq):\($0.quality.rawValue)" } == ["0:ok", "1:ok", "2:ok", "3:synthetic", "4:ok"])
+        // The broker's retained latest/: boot 2's seq 1 (it went out, so boot 1 was closed
+        // before it), or a value of boot 0, older than anything this engine published.
+        let retained: RecoveryEngine.PublishedLatest =
+            laterBoot ? .init(seq: 1, ts: Self.start + 201_000, boot: 2) : .init(seq: 9, ts: Self.start - 60_000, boot: 0)
+        let ahead = outcome.takeBrokerLatest(["latest/a/temperature": retained])
+        let left = try RestoreReplayTests.cleaned(outcome.toJournal)
+        guard laterBoot else {
+            #expect(ahead.isEmpty)
+            #expect(left.map(\.seq) == [0, 1, 2, 3, 4])
+            return
+        }
+        #expect(ahead.map(\.stream) == ["a"])
+        #expect(left.filter { $0.boot == 1 }.isEmpty, "\(outcome.toJournal.map(\.text))")
+        // Seq 3's reading comes again (a resend answer): consumers hold its ok.
+        var out: [Publication] = []
+        outcome.engine.ingest(
+            topic: "sensors/a/temperature", payload: Self.payload(3, boot: 1, value: 52.0), receivedAt: Self.start + 20_000, into: &out)
+        #expect(try RestoreReplayTests.cleaned(out).isEmpty, "\(out.map(\.text))")
+    }
+
+    @Test(
         "a reading published ok whose input and publication a hole destroyed is not restated by the replay when a later copy of it is journaled: the replay's wider gap over it is withheld, and so is the restatement it made of that gap (aimed finding-8 seed 70)"
     )
     func copyOfDestroyedReadingNotRestated() throws {

@@ -607,7 +607,7 @@ struct SensorState: Codable, Sendable {
     private mutating func startedAfterRestart() {
         guard let value = publishedBefore else { return }
         publishedBefore = nil
-        guard value.boot == boot else { return }
+        guard value.boot == boot else { return closedBefore(value) }
         guard value.seq >= nextSeq else { return startsAfterPublished(value) }
         // A first reading at or below the retained seq with a later `ts` is a repeat of those
         // seqs: a new epoch (docs/INTERFACE.md section 4; with `boot`, under a boot value used
@@ -619,6 +619,23 @@ struct SensorState: Codable, Sendable {
         lostOutputFrom = nextSeq
         lostOutputThrough = value.seq
         highestSeen = Swift.max(highestSeen ?? value.seq, value.seq)
+    }
+
+    /// The stream starts in an epoch of another boot than `value`, the broker's retained
+    /// `latest/` (`startedAfterRestart`): when that value is newer than every reading this epoch
+    /// holds, the engine that published it had closed this epoch before it, publishing all it
+    /// held then (`closeEpoch`), in forms the destroyed records no longer show. As for a started
+    /// stream (`RecoveryEngine.publishedBeyondJournal`), what this epoch holds is dropped, what
+    /// comes for it later is too late, and the next epoch's first gap is one `journal_damaged`
+    /// gap (found by the fault simulator, aimed finding-8 seed 949: the restored engine still held
+    /// boot 1 in its first-sight hold, the broker showed boot 2 out, and boot 2's next reading
+    /// closed boot 1 with a `synthetic` for seq 1475, whose input was destroyed, over the `ok`
+    /// consumers held). Without `boot` the epochs cannot be told apart: nothing changes.
+    private mutating func closedBefore(_ value: RecoveryEngine.PublishedLatest) {
+        guard value.boot != nil, boot != nil, maxTs < value.ts else { return }
+        lostNextEpoch = true
+        lostOutputThrough = .max
+        publishedBefore = value
     }
 
     /// The stream starts past `value`, the broker's retained `latest/` of its epoch

@@ -6,26 +6,35 @@ extension RestoreScan.Outcome {
     /// Of the regenerated publications, withholds those the broker's values show went out
     /// already: `cleaned/` messages of the same boot up to the retained seq (the journal's newest
     /// records, which held them, were lost: an estimate made again could differ from the one
-    /// consumers hold) and `latest/` values older than the retained one. Returns the streams
-    /// found past the journal, with the broker's value.
+    /// consumers hold), those of an epoch the broker's value shows closed (`closedEpoch`), and
+    /// `latest/` values older than the retained one. Returns the streams found past the journal,
+    /// with the broker's value.
     public mutating func takeBrokerLatest(
         _ published: [String: RecoveryEngine.PublishedLatest]
     ) -> [(stream: String, value: RecoveryEngine.PublishedLatest)] {
+        let ahead = engine.publishedBeyondJournal(published)
         var byStream: [String: RecoveryEngine.PublishedLatest] = [:]
         for (topic, value) in published { if let stream = StreamName(outputTopic: topic) { byStream[stream.key] = value } }
+        // Streams found past the journal with a value that says its boot: `closedEpoch`.
+        var later: [String: RecoveryEngine.PublishedLatest] = [:]
+        for (stream, value) in ahead where value.boot != nil { later[stream] = value }
         if !byStream.isEmpty {
             var kept: [Publication] = []
-            var withheld: [String: [ClosedRange<UInt64>]] = [:]
+            var withheld: [String: [(boot: Int64?, seqs: ClosedRange<UInt64>)]] = [:]
             for p in toJournal {
                 let m = Self.cleaned(p)
-                if let (seqs, standIn) = Self.wentOut(p, m, byStream) {
-                    // Nothing of these seqs is to be restated: consumers hold what went out.
-                    engine.forgetPublished(topic: p.topic, seqs: seqs)
-                    withheld[p.topic, default: []].append(seqs)
+                let sameEpoch = Self.wentOut(p, m, byStream)
+                if let (seqs, standIn) = sameEpoch ?? closedEpoch(p, m, later) {
+                    // Nothing of these seqs is to be restated: consumers hold what went out (of a
+                    // closed epoch, only while the engine is still in that epoch's boot).
+                    if sameEpoch != nil || m?.boot == engine.epochBoot(cleanedTopic: p.topic) { engine.forgetPublished(topic: p.topic, seqs: seqs) }
+                    withheld[p.topic, default: []].append((m?.boot, seqs))
                     // A `journal_damaged` gap stands in for what was lost: it still goes out
                     // (consumers holding those seqs ignore it for them).
                     if standIn { kept.append(p) } else { withheldPublications += 1 }
-                } else if let m, m.quality == .restated, let ranges = withheld[p.topic], ranges.contains(where: { $0.contains(m.seqs.lowerBound) }) {
+                } else if let m, m.quality == .restated, let ranges = withheld[p.topic],
+                    ranges.contains(where: { $0.boot == m.boot && $0.seqs.contains(m.seqs.lowerBound) })
+                {
                     // A restatement of an estimate withheld above: consumers never got that one.
                     withheldPublications += 1
                 } else {
@@ -34,22 +43,21 @@ extension RestoreScan.Outcome {
             }
             toJournal = kept
         }
-        let ahead = engine.publishedBeyondJournal(published)
         toJournal = SupersededLatest.dropped(from: toJournal, floor: engine.latestTimes) { $0 }
         return ahead
     }
 
     /// What a `cleaned/` message covers, its boot and quality, and whether it is a
     /// `journal_damaged` gap.
-    private typealias Covered = (seqs: ClosedRange<UInt64>, boot: Int64?, quality: Quality, damaged: Bool)
+    private typealias Covered = (seqs: ClosedRange<UInt64>, boot: Int64?, quality: Quality, damaged: Bool, ts: Int64)
 
     /// What a regenerated `cleaned/` message covers: from the reading it carries, or (a gap) its
     /// payload, decoded once.
     private static func cleaned(_ p: Publication) -> Covered? {
         guard p.kind == .cleaned else { return nil }
-        if let r = p.released { return (r.seq...r.seq, r.boot, r.quality, false) }
+        if let r = p.released { return (r.seq...r.seq, r.boot, r.quality, false, r.ts) }
         guard let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return nil }
-        return (m.coveredSeqs, m.boot, m.quality, m.isJournalDamageGap)
+        return (m.coveredSeqs, m.boot, m.quality, m.isJournalDamageGap, m.toTs ?? m.ts)
     }
 
     /// The seqs of `p`, a regenerated non-restated `cleaned/` message, when they lie within what
@@ -60,6 +68,29 @@ extension RestoreScan.Outcome {
     ) -> (seqs: ClosedRange<UInt64>, standIn: Bool)? {
         guard let m, let stream = StreamName(outputTopic: p.topic), let value = byStream[stream.key], m.quality != .restated, m.boot == value.boot,
             m.seqs.upperBound <= value.seq
+        else { return nil }
+        return (m.seqs, m.damaged)
+    }
+
+    /// The seqs of `p`, a regenerated non-restated `cleaned/` message, when it is of an epoch the
+    /// broker's retained value of its stream shows closed (`later`: the streams
+    /// `publishedBeyondJournal` found past the journal): the value is of another boot than `p`
+    /// and no older. The engine that published the value was in its epoch then, and had closed
+    /// `p`'s epoch before it, publishing everything it held (`SensorState.closeEpoch`); `latest/`
+    /// only moves to a later `ts`, so nothing that went out of the closed epochs was newer (and a
+    /// reading of another boot no later than its epoch's newest is too late, never published
+    /// after it). `p`'s seqs went out then, in a form the destroyed records no longer show, and an
+    /// estimate made again could differ from the one consumers hold (found by the fault
+    /// simulator, aimed finding-8 seed 681: boot 3 seq 74, published `ok`, its input and
+    /// publication destroyed with boot 4's first readings; the replay closed boot 3 at a later
+    /// reading of boot 4, whose retained value on the broker was past the restored engine, and its
+    /// `synthetic` for seq 74 went out). Without `boot` the epochs cannot be told apart: not
+    /// withheld.
+    private func closedEpoch(
+        _ p: Publication, _ m: Covered?, _ later: [String: RecoveryEngine.PublishedLatest]
+    ) -> (seqs: ClosedRange<UInt64>, standIn: Bool)? {
+        guard let m, m.quality != .restated, let boot = m.boot, let stream = StreamName(outputTopic: p.topic), let value = later[stream.key],
+            let valueBoot = value.boot, boot != valueBoot, m.ts <= value.ts
         else { return nil }
         return (m.seqs, m.damaged)
     }

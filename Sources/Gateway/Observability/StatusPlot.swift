@@ -64,7 +64,8 @@ enum StatusPlot {
     static func svg(
         _ points: [SensorSummary.Point], valid: ClosedRange<Double>, unit: String, palette: [Quality: String] = QualityPalette.colours
     ) -> String {
-        guard let earliest = points.map(\.ts).min(), let latest = points.map(\.ts).max() else { return "" }
+        let times = points.map(\.ts)
+        guard let earliest = times.min(), let latest = times.max() else { return "" }
         let axis = axis(points.map(\.value), valid: valid)
         func y(_ v: Double) -> Double { plotBottom - (v - axis.low) / (axis.high - axis.low) * (plotBottom - plotTop) }
         // A coordinate as whole pixels; a value far off the plot (readings of 1e300 beside 0) is

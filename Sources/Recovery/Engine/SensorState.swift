@@ -283,9 +283,7 @@ struct SensorState: Codable, Sendable {
         }
         if started { release(at: now, mode: .tick, &out) }
         if !stale, let deadline = staleDeadline(c), now >= deadline {
-            if silenceCountedFrom == nil, now - deadline > c.reorderWindowMs {
-                silenceCountedFrom = now  // deaf, not silent: wait a stale time from here
-            } else {
+            if !countsSilenceFromNow(ifUnheardSince: deadline, at: now, c) {
                 stale = true
                 requestResend(from: expectedNext, to: nil, at: now, &out)
                 out.emit(.sensorState, topics.state, Messages.sensorState(.stale, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
@@ -337,8 +335,17 @@ struct SensorState: Codable, Sendable {
     /// not heard meanwhile either: its silence counts from here, as at such a tick.
     mutating func hearingStopped(at now: Int64, _ c: EngineConfiguration) {
         guard !stale else { return }
-        if silenceCountedFrom == nil, let deadline = staleDeadline(c), now - deadline > c.reorderWindowMs { silenceCountedFrom = now }
+        if let deadline = staleDeadline(c) { _ = countsSilenceFromNow(ifUnheardSince: deadline, at: now, c) }
         deaf = true
+    }
+
+    /// Whether `now` is more than a reorder window past this sensor's stale `deadline`, with no
+    /// such grace since its last reading: the gateway was not listening when it went silent
+    /// (stopped, or its loop stalled), so its silence counts from `now` (`silenceCountedFrom`).
+    private mutating func countsSilenceFromNow(ifUnheardSince deadline: Int64, at now: Int64, _ c: EngineConfiguration) -> Bool {
+        guard silenceCountedFrom == nil, now - deadline > c.reorderWindowMs else { return false }
+        silenceCountedFrom = now
+        return true
     }
 
     /// The input connection, down since `deafSince`, is back at `now`: the time it was down

@@ -49,6 +49,16 @@ public enum Topics {
     /// The gateway's retained status (`online`, `offline`): `gateway/<gateway_id>/status`.
     public static func gatewayStatus(_ gatewayID: String) -> String { "gateway/\(gatewayID)/status" }
 
+    /// Every gateway's status, for seeing the others: `gateway/+/status`.
+    public static let gatewayStatusFilter = "gateway/+/status"
+
+    /// The gateway id of a `gateway/<gateway_id>/status` topic, if it is one.
+    public static func gateway(ofStatus topic: String) -> String? {
+        let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "gateway", parts[2] == "status", !parts[1].isEmpty else { return nil }
+        return String(parts[1])
+    }
+
     /// Where replay requests go: `gateway/<gateway_id>/replay`.
     public static func replayRequests(_ gatewayID: String) -> String { "gateway/\(gatewayID)/replay" }
 
@@ -92,5 +102,25 @@ extension Topics {
             if overlaps { return shape.map { $0 ?? "+" }.joined(separator: "/") }
         }
         return nil
+    }
+}
+
+extension Topics {
+    /// Whether some topic matches both subscription filters `a` and `b` (MQTT wildcards `+` for
+    /// one level, `#` for the rest, including none): two gateways reading overlapping filters
+    /// both clean the sensors in the overlap.
+    public static func filtersOverlap(_ a: String, _ b: String) -> Bool {
+        let x = a.split(separator: "/", omittingEmptySubsequences: false)
+        let y = b.split(separator: "/", omittingEmptySubsequences: false)
+        var i = 0
+        while i < x.count && i < y.count {
+            if x[i] == "#" || y[i] == "#" { return true }
+            if x[i] != "+" && y[i] != "+" && x[i] != y[i] { return false }
+            i += 1
+        }
+        if x.count == y.count { return true }
+        // `a/#` also matches `a`: the longer one's next level is its last and is `#`.
+        let longer = x.count > y.count ? x : y
+        return longer.count == i + 1 && longer[i] == "#"
     }
 }

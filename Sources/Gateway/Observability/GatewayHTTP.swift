@@ -83,6 +83,13 @@ public enum GatewayHTTP {
                             "another gateway with gateway-id \(gatewayID) is online on the broker (\(other)), last seen \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
                                 + "both publish the cleaned stream, which then repeats and contradicts itself; stop one, or give each its own gateway-id"))
                 }
+                for (other, filters) in s.runtime.overlappingGateways.sorted(by: { $0.key < $1.key }) {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "gateway \(other) is online on the broker and reads some of the same sensors (its \(filters.joined(separator: " ")) overlaps this gateway's filters): "
+                                + "both publish cleaned readings for them, so consumers get each twice and may get contradicting flags; stop one, or make the topic-filters disjoint"
+                        ))
+                }
                 if let at = s.runtime.lastDamagedGapAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
                     warnings.append(
                         WireJSON.quoted(

@@ -63,6 +63,10 @@ extension GatewayMetrics {
             "Times another gateway with this gateway-id was seen online on the broker (its status topic): a cloned box or a second run.",
             [([], Double(s.runtime.otherInstanceSightings))])
         metric(
+            "sensor_gateway_overlapping_gateways", .gauge,
+            "Gateways with another gateway-id online on the broker whose topic filters overlap this one's: both clean those sensors, so consumers get each reading twice.",
+            [([], Double(s.runtime.overlappingGateways.count))])
+        metric(
             "sensor_gateway_published_total", .counter, "Publications sent to the broker, by kind.",
             s.publishedByKind.sorted { $0.key < $1.key }.map { ([("kind", $0.key)], Double($0.value)) })
         let output = s.counters.output

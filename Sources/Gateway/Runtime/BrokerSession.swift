@@ -44,6 +44,9 @@ final class BrokerSession {
         case sparkplugPrimaryHost(online: Bool, timestamp: UInt64?)
         /// Another gateway with this `gateway-id` is online on the broker (`OtherInstanceWatch`).
         case otherInstance(OtherInstanceWatch.Sighting)
+        /// A gateway with another `gateway-id` started or stopped reading some of this one's
+        /// sensors (`OverlappingGatewayWatch`).
+        case overlappingGateway(OverlappingGatewayWatch.Change)
     }
 
     let input: MQTTClient
@@ -174,6 +177,9 @@ final class BrokerSession {
                 if OtherInstanceWatch.isLiveOffline(m), outputConnected, !closing { announceOnlineAgain() }
                 return .none
             }
+            if let change = OverlappingGatewayWatch(gatewayID: configuration.gatewayID, filters: configuration.engine.readingFilters).change(in: m) {
+                return .overlappingGateway(change)
+            }
             guard m.topic == configuration.replayTopic else { return .none }
             if m.retain {
                 // A retained request would run again on every connection: answer none of them.
@@ -213,9 +219,10 @@ final class BrokerSession {
                 } else {
                     outputConnected = true
                     try output.subscribe(configuration.replayTopic, qos: .atLeastOnce)
-                    // Its own status: another instance's `online` there shows a second gateway
-                    // with this id (`OtherInstanceWatch`).
-                    try output.subscribe(configuration.statusTopic, qos: .atLeastOnce)
+                    // Every gateway's status: another instance's `online` on its own shows a
+                    // second gateway with this id (`OtherInstanceWatch`), another gateway's
+                    // one that reads some of the same sensors (`OverlappingGatewayWatch`).
+                    try output.subscribe(Topics.gatewayStatusFilter, qos: .atLeastOnce)
                     // Its own STATE: an offline one while it reads (an old session's will
                     // delivered late, another instance's) is answered with online again.
                     if let hostState { _ = try output.subscribe(hostState.topic, qos: .atLeastOnce) }
@@ -271,7 +278,11 @@ final class BrokerSession {
         return .none
     }
 
-    private var onlineStatus: [UInt8] { GatewayStatusNotice(state: .online, version: GatewayVersion.current, startedAt: startedAt).json }
+    private var onlineStatus: [UInt8] {
+        GatewayStatusNotice(
+            state: .online, version: GatewayVersion.current, startedAt: startedAt, topicFilters: configuration.engine.readingFilters
+        ).json
+    }
 
     /// An `offline` status replaced this run's `online` while it runs (`OtherInstanceWatch.isLiveOffline`):
     /// published again, so the retained status tells the truth.

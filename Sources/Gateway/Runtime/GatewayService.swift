@@ -188,6 +188,7 @@ public final class GatewayService {
             let publication = publisher.inFlight(mid)
             observability.publicationRefused(kind: publication.map { "\($0.kind)" } ?? "status", topic: publication?.topic, reason: reason)
         case .otherInstance(let sighting): observability.otherInstanceSeen(sighting)
+        case .overlappingGateway(let change): observability.overlappingGateway(change)
         case .replayRequest(let payload): replays.start(payload)
         case .sparkplugConnected(let bdSeq): publisher.sparkplug?.connected(bdSeq: bdSeq)
         case .sparkplugDisconnected: publisher.sparkplug?.disconnected()

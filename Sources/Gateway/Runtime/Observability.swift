@@ -112,6 +112,25 @@ final class Observability {
             metadata: ["other": "\(described)", "sightings": "\(counters.otherInstanceSightings)"])
     }
 
+    /// A gateway with another `gateway-id` started or stopped reading some of this one's
+    /// sensors: kept for `/healthz` and a metric while it lasts; its start (or a change of its
+    /// filters) is logged as an error, its end as a notice.
+    func overlappingGateway(_ change: OverlappingGatewayWatch.Change) {
+        switch change {
+        case .overlapping(let other, let filters):
+            guard counters.overlappingGateways[other] != filters else { return }
+            counters.overlappingGateways[other] = filters
+            logger.error(
+                "another gateway reads some of this gateway's sensors: both publish their cleaned streams, so consumers get each reading twice and may get contradicting quality flags, and both ask the sensors to resend; stop one, or give the two topic-filters that do not overlap (a retired box's status left online: clear it with an empty retained message on its status topic)",
+                metadata: ["other_gateway": "\(other)", "its_overlapping_filters": "\(filters.joined(separator: " "))"])
+        case .gone(let other):
+            guard counters.overlappingGateways.removeValue(forKey: other) != nil else { return }
+            logger.notice(
+                "the other gateway reading some of this gateway's sensors is gone (offline, cleared, or its filters changed)",
+                metadata: ["other_gateway": "\(other)"])
+        }
+    }
+
     /// Logs and counts each step of the wall clock the journal's timeline saw.
     func reportClockSteps() {
         for step in ingest.clock.takeUnreportedSteps() {

@@ -29,6 +29,9 @@ struct RuntimeCounters: Sendable, Equatable {
     var otherInstanceSightings = 0
     var lastOtherInstanceAt: Int64?
     var lastOtherInstance: String?
+    /// Gateways with another `gateway-id` online now and reading some of this one's sensors
+    /// (`OverlappingGatewayWatch`): their ids, and the filters of theirs that overlap.
+    var overlappingGateways: [String: [String]] = [:]
     /// When (monotonic ms) the engine last published a `journal_damaged` gap because the
     /// broker's `latest/` was past a stream (`OutputTotals.journalDamagedGaps`), for `/healthz`.
     var lastDamagedGapAt: Int64?

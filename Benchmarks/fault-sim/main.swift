@@ -108,10 +108,16 @@ var totals: [FaultKind: Int] = [:]
 var failures: [SimulationReport] = []
 var byInvariant: [String: [UInt64]] = [:]
 var steps = 0
+var aggregateWorlds = 0
+var aggregateWindows = 0
 for seed in arguments.from..<(arguments.from + UInt64(arguments.seeds)) {
     let report = Simulation.run(seed: seed, scenario: arguments.scenario(seed))
     steps += report.stepsRun
     for (kind, n) in report.faults { totals[kind, default: 0] += n }
+    if let checked = report.aggregateWindowsChecked {
+        aggregateWorlds += 1
+        aggregateWindows += checked
+    }
     if let v = report.violation {
         failures.append(report)
         byInvariant[v.invariant.rawValue, default: []].append(seed)
@@ -123,6 +129,9 @@ let elapsed = max(seconds() - began, 1e-9)
 let n = Double(max(arguments.seeds, 1))
 print("seeds run: \(arguments.seeds) (\(arguments.from)...\(arguments.from + UInt64(arguments.seeds) - 1)), \(steps) steps")
 print("seeds/second: \(String(format: "%.1f", Double(arguments.seeds) / elapsed)) (\(String(format: "%.1f", elapsed)) s)")
+print(
+    "aggregate windows checked against the cleaned stream: \(aggregateWindows), in \(aggregateWorlds) of \(arguments.seeds) worlds (the others ended with work pending)"
+)
 print("faults per seed, by kind:")
 for (kind, total) in totals.sorted(by: { $0.key < $1.key }) {
     print("  \(kind.rawValue): \(String(format: "%.2f", Double(total) / n))")

@@ -30,6 +30,9 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
     public var deadLetters: Int
     /// Gateway restarts after crashes and journal failures.
     public var restarts: Int
+    /// Aggregate windows checked against the cleaned stream at the end (nil: not checked, the
+    /// gateway still had work or was down when the world ended; `AggregateChecker`).
+    public var aggregateWindowsChecked: Int? = nil
 
     /// Whether a guarantee broke.
     public var failed: Bool { violation != nil }

@@ -9,6 +9,7 @@ public enum Invariant: String, Sendable, CaseIterable, Comparable {
     case lost = "nothing acknowledged lost"
     case wedge = "no wedge"
     case latestBackwards = "latest/ never goes back"
+    case aggregates = "aggregates agree with the cleaned stream"
 
     public static func < (a: Invariant, b: Invariant) -> Bool { a.rawValue < b.rawValue }
 }

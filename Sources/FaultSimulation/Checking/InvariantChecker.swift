@@ -175,6 +175,10 @@ struct InvariantChecker {
     /// A sensor rebooted (a new epoch, counted against its epoch allowance).
     mutating func rebooted(_ sensorID: String, times: Int) { reboots[sensorID, default: 0] += times }
 
+    /// Sensors without `boot` whose epochs the output cannot tell apart (rebooted, or reset by
+    /// the contract's rule): held to value ranges only.
+    var indistinctEpochs: Set<String> { Set(truthReboots.keys) }
+
     /// A sensor without `boot` rebooted: from now on the output cannot tell its epochs apart,
     /// so its readings are no longer obligations (the contract promises nothing there).
     mutating func rebootedWithoutBoot(_ sensorID: String, times: Int) {

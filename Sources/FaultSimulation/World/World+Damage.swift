@@ -96,9 +96,11 @@ extension World {
     private mutating func relaxReadings(in bytes: [UInt8], _ r: RecordSpan) -> String {
         if r.type == RecordType.message.rawValue, let reading = reading(in: bytes, r) {
             checker.relax(reading)
+            aggregates.exempt(stream: reading.sensorID)
             return "the record of \(reading.sensorID) seq \(reading.seq)"
         } else if r.type == RecordType.publication.rawValue {
             let ps = JournalRecords.decodePublications(Array(bytes[(r.offset + 32)..<(r.offset + r.length)])) ?? []
+            exemptAggregates(of: ps)
             // A dead letter that settled its reading (`too_many_sensors`, the only word a reading
             // of a sensor beyond the cap gets) hit before the broker had it: the snapshot is past
             // its input, so nothing will say it again; as for its own record.
@@ -141,6 +143,16 @@ extension World {
             } ?? []
         }
         return readings.isEmpty ? nil : readings
+    }
+
+    /// Damage destroyed `ps`: the aggregates of their streams may disagree with the cleaned
+    /// stream from now on (`AggregateChecker.exempt`).
+    private mutating func exemptAggregates(of ps: [Publication]) {
+        for p in ps where p.kind == .cleaned || p.kind == .aggregate {
+            let parts = p.topic.split(separator: "/")
+            guard parts.count >= 3 else { continue }
+            aggregates.exempt(stream: parts[2] == "temperature" ? String(parts[1]) : "\(parts[1])/\(parts[2])")
+        }
     }
 
     /// The readings the dead letters of a publication record carry.

@@ -27,6 +27,7 @@ struct World {
     /// The snapshot on disk (it survives the gateway).
     var snapshot: SimSnapshot?
     var checker: InvariantChecker
+    var aggregates = AggregateChecker()
     var faults: [FaultKind: Int] = [:]
     var trace: [String] = []
     var step = 0
@@ -88,6 +89,10 @@ struct World {
             if violation != nil { break }
             step += 1
         }
+        var aggregateWindowsChecked: Int?
+        if violation == nil, let gateway, !gateway.hasWork {
+            (violation, aggregateWindowsChecked) = aggregates.check(skipped: checker.indistinctEpochs)
+        }
         if let violation {
             note("gateway \(gateway?.statusLine ?? "down")")
             note("VIOLATION \(violation)")
@@ -98,7 +103,7 @@ struct World {
             seed: seed, stepsRun: min(step + 1, scenario.steps + scenario.drainSteps), faults: all, violation: violation,
             failedStep: violation == nil ? nil : step, trace: Array(trace.suffix(Self.traceKept)),
             readingsAcknowledged: acknowledgedCount, cleanedMessages: checker.cleanedMessages, deadLetters: checker.deadLetters,
-            restarts: restarts)
+            restarts: restarts, aggregateWindowsChecked: aggregateWindowsChecked)
     }
 
     /// One step; the first broken guarantee, if any.
@@ -206,6 +211,7 @@ struct World {
                 note("published \(p.topic) \(p.text)")
                 return v
             }
+            if let m = OutputMessages.cleaned(p.payload, stream: stream) { aggregates.cleaned(m) }
         case .deadLetter:
             checker.deadLetter(p.payload, sensorID: stream)
             if log != nil || (!p.text.contains("\"out_of_range\"") && !p.text.contains("\"too_many_sensors\"")) { note("dead letter \(p.text)") }
@@ -226,7 +232,13 @@ struct World {
             }
             if let m = OutputMessages.cleaned(p.payload) { retainedLatest[p.topic] = .init(seq: m.seq, ts: m.ts, boot: m.boot) }
         case .aggregate:
-            break
+            if log != nil { note("published \(p.topic) \(p.text)") }
+            // aggregates/<id>/<measurement>/<window>: the stream as the cleaned topics name it.
+            let aggregateStream = parts.count == 4 ? (parts[2] == "temperature" ? sensorID : "\(sensorID)/\(parts[2])") : sensorID
+            if let v = aggregates.aggregate(p.payload, stream: aggregateStream) {
+                note("published \(p.topic) \(p.text)")
+                return v
+            }
         }
         return nil
     }

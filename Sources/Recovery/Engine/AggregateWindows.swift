@@ -118,7 +118,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
 
         /// Takes out the estimate a restatement of `seq` replaces (`earlier` is its quality).
         mutating func removeEstimate(seq: UInt64, earlier: Quality) {
-            if let e = estimates.firstIndex(where: { $0.seq == seq }) {
+            if let e = estimates.firstIndex(where: { $0.seq == seq && $0.quality == earlier }) {
                 estimates.remove(at: e)
                 return
             }
@@ -153,8 +153,10 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         } else {
             // A restatement of an estimate whose window is no longer held (it went with its
             // sensor when that was forgotten): publishing the window again from revision 0 with
-            // this one value would contradict what was published, so the aggregates stay as they were.
-            if replacing != nil { return [] }
+            // this one value would contradict what was published, so the aggregates stay as they
+            // were. When the estimate's own window is held, the real reading's is one no reading
+            // had reached (a fill's timestamps put its seqs elsewhere): it opens.
+            if let replacing, estimateWindow(seq: seq, quality: replacing, near: start) == nil { return [] }
             if windows.count >= limit { due += evictOldest(at: now, width: width) }
             windows.append(Window(start: start))
             earliestOpenEnd = min(earliestOpenEnd, start + width)
@@ -168,7 +170,17 @@ struct AggregateWindows: Codable, Sendable, Equatable {
                 earliestOpenEnd = min(earliestOpenEnd, start + width)
             }
         }
-        if let replacing { windows[i].removeEstimate(seq: seq, earlier: replacing) }
+        if let replacing {
+            // The estimate counts in the window of its own `ts`, which a fill interpolates: the
+            // real reading's `ts` can lie in the window before or after (found by the fault
+            // simulator's aggregate check). That window is revised too.
+            let from = estimateWindow(seq: seq, quality: replacing, near: start) ?? i
+            windows[from].removeEstimate(seq: seq, earlier: replacing)
+            if from != i, windows[from].closedAt != nil {
+                windows[from].revision += 1
+                due.append(windows[from])
+            }
+        }
         switch quality {
         case .ok, .restated: windows[i].real.add(value)
         case .corrected, .synthetic: windows[i].addEstimate(Estimate(seq: seq, value: value, quality: quality))
@@ -185,6 +197,29 @@ struct AggregateWindows: Codable, Sendable, Equatable {
             }
         }
         return due
+    }
+
+    /// The window counting the estimate published for `seq`. A fill interpolates its estimates'
+    /// `ts`, so that is the real reading's own window (starting at `start`) or one near it: the
+    /// one keeping it individually (earlier epochs' are sealed, `sealEstimates`), else
+    /// the nearest holding folded estimates of `quality` (when a fill folded estimates in two
+    /// windows, a restatement near their boundary may be taken out of the wrong one: counts
+    /// then differ by one in each). nil when none does.
+    private func estimateWindow(seq: UInt64, quality: Quality, near start: Int64) -> Int? {
+        let near = windows.indices.sorted { abs(windows[$0].start - start) < abs(windows[$1].start - start) }
+        if let kept = near.first(where: { i in windows[i].estimates.contains { $0.seq == seq && $0.quality == quality } }) { return kept }
+        return near.first { i in (quality == .corrected ? windows[i].foldedCorrected : windows[i].foldedSynthetic).count > 0 }
+    }
+
+    /// Seqs no restatement names: a new epoch's start seals the estimates of the one before
+    /// (they can no longer be restated), so the same seq of the new epoch is never taken for one.
+    static let sealedSeq = UInt64.max
+
+    /// Seals every estimate held (a new epoch begins: its seqs start again). Their figures stay.
+    mutating func sealEstimates() {
+        for w in windows.indices where !windows[w].estimates.isEmpty {
+            for e in windows[w].estimates.indices { windows[w].estimates[e].seq = Self.sealedSeq }
+        }
     }
 
     /// Makes room for one more window: forgets the oldest closed one (it can no longer be

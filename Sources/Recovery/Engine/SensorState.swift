@@ -456,6 +456,7 @@ struct SensorState: Codable, Sendable {
         lastAnchor = nil
         recent = RecentValues()
         history.removeAll()
+        aggregates.sealEstimates()
         asked = nil
         openFill = nil
         lostOutputThrough = nil

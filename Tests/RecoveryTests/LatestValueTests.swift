@@ -286,6 +286,29 @@ struct LatestValueTests {
     }
 
     @Test(
+        "the broker's retained latest/ of an earlier boot, newer than anything the restored engine published of it (the journal lost that boot's last publications) but older than a reading of the epoch the engine is in: that value went out before this epoch began and closes nothing of it; the epoch's readings, held and arriving, come out, a late reading of the earlier boot is too late, and latest/ stays at the broker's (aimed finding-8 seed 623)"
+    )
+    func earlierBootRetainedPastJournal() {
+        var h = Harness()
+        for seq in 0..<5 { h.send("d", seq: seq, boot: 1) }
+        h.advance(3000)
+        // Boot 2's seq 1 closed boot 1 and waits for seq 0; the journal lost boot 1's publications
+        // of 5 and 6, which the broker's latest/ shows out.
+        h.send("d", seq: 1, ts: Self.ts(10), boot: 2)
+        let ahead = h.engine.publishedBeyondJournal(["latest/d/temperature": .init(seq: 6, ts: Self.ts(6), boot: 1)])
+        #expect(ahead.isEmpty, "\(ahead)")
+        var out: [Publication] = []
+        out += h.send("d", seq: 0, ts: Self.ts(9), boot: 2)
+        out += h.send("d", seq: 2, ts: Self.ts(11), boot: 2)
+        out += h.send("d", seq: 7, ts: Self.ts(7), boot: 1)  // late, from the closed epoch
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.json["boot"] as? NSNumber ?? -1)" }
+        #expect(cleaned == ["0:ok:2", "1:ok:2", "2:ok:2"], "\(cleaned)")
+        #expect(out.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"])
+        #expect(Self.latestTimes(out) == [Self.ts(9), Self.ts(10), Self.ts(11)])
+    }
+
+    @Test(
         "the broker's retained latest/ past readings the engine still holds (the journal lost the newest records, publications and input after them): what it holds up to that seq is not published again, a different estimate least of all; the jump through it is one journal_damaged gap, and a reading for a seq up to it is a duplicate"
     )
     func publishedBeyondHeldReadings() {

@@ -319,8 +319,9 @@ public struct RecoveryEngine: Codable, Sendable {
     /// Takes the broker's retained `latest/` values (by `latest/` topic, every measurement's) at
     /// a restart, and returns the streams (`<id>` for temperature, `<id>/<measurement>` for
     /// another) whose value is past what this engine has released (a later seq in the same boot,
-    /// or a later `ts` from another epoch), with the broker's value: output its journal does not
-    /// hold went out (the data folder is older than what was published, a backup put back).
+    /// or a later `ts` from another epoch, newer than every reading of this one), with the
+    /// broker's value: output its journal does not hold went out (the data folder is older than
+    /// what was published, a backup put back).
     /// Journaled before it is sent, output never gets ahead of a journal that is whole. Each such
     /// stream's next gap (in the same epoch, or in the next one) is one `gap` flagged
     /// `journal_damaged` (as after `journalLostOutput`), never estimates for seqs consumers hold
@@ -345,6 +346,14 @@ public struct RecoveryEngine: Codable, Sendable {
                 sensors[i].lostOutputThrough = value.seq
                 // Sent, so not to be asked for again.
                 sensors[i].highestSeen = max(sensors[i].highestSeen ?? value.seq, value.seq)
+            } else if let last = sensors[i].latestTs, value.ts > last, sensors[i].beganAfter(value) {
+                // Newer than anything this journal published, but no newer than a reading of
+                // this epoch: of an earlier epoch, whose last publications the journal lost. They
+                // went out before this epoch began and close nothing of it (and the replay's own
+                // output for their seqs is withheld, `RestoreScan.Outcome.takeBrokerLatest`).
+                // Only `latest/` stays at the broker's.
+                sensors[i].latestTs = value.ts
+                continue
             } else if let last = sensors[i].latestTs, value.ts > last {
                 // Newer than anything this journal published, from another epoch (the sensor
                 // rebooted or reset since): the seqs of the epoch that follows may have gone out.

@@ -640,11 +640,21 @@ struct SensorState: Codable, Sendable {
     /// closed boot 1 with a `synthetic` for seq 1475, whose input was destroyed, over the `ok`
     /// consumers held). Without `boot` the epochs cannot be told apart: nothing changes.
     private mutating func closedBefore(_ value: RecoveryEngine.PublishedLatest) {
-        guard value.boot != nil, boot != nil, maxTs < value.ts else { return }
+        guard value.boot != nil, boot != nil, !beganAfter(value) else { return }
         lostNextEpoch = true
         lostOutputThrough = .max
         publishedBefore = value
     }
+
+    /// Whether this epoch has seen a reading (held or published) at least as new as `value`, the
+    /// broker's retained `latest/`: then `value` is of no later epoch, and does not show this one
+    /// closed. Only a value newer than every reading of the epoch does (`closedBefore`,
+    /// `RecoveryEngine.publishedBeyondJournal`; found by the fault simulator, aimed finding-8
+    /// seed 623: the journal lost boot 1's last publications and kept boot 2's first reading,
+    /// held for the seq before it; boot 1's retained value, newer than anything the journal
+    /// published, was taken to close boot 2, whose held reading was dropped, never published, and
+    /// whose later readings were all dead-lettered `too_late`).
+    func beganAfter(_ value: RecoveryEngine.PublishedLatest) -> Bool { maxTs >= value.ts }
 
     /// The stream starts past `value`, the broker's retained `latest/` of its epoch
     /// (`startedAfterRestart`): the seqs between went out in no form `latest/` shows (a `gap`

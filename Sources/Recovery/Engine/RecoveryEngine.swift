@@ -187,6 +187,8 @@ public struct RecoveryEngine: Codable, Sendable {
             deadLetter(.outOfRange, dlqTopic, topic, payload, receivedAt, &out, sensor: i)
         case .rateLimited:
             deadLetter(.rateLimited, dlqTopic, topic, payload, receivedAt, &out, sensor: i)
+        case .reusedSeq:
+            deadLetter(.badValue("seq"), dlqTopic, topic, payload, receivedAt, &out, sensor: i)
         }
         return i
     }
@@ -341,6 +343,12 @@ public struct RecoveryEngine: Codable, Sendable {
                 continue
             }
             if sensors[i].knowsLatest(value) { continue }
+            // Of this epoch, past what the journal released, yet older than a real reading it
+            // released: not this journal's output (a later seq it published has a later time),
+            // but someone else's `latest/` (a retired gateway's, a test publisher's). Taken for
+            // this journal's, the readings up to its seq were dropped as published, without a
+            // gap until the stream passed it (found black-box: a box replaced on one broker).
+            if sensors[i].boot == value.boot, let released = sensors[i].lastValid, released.ts > value.ts { continue }
             if sensors[i].boot == value.boot, value.seq >= sensors[i].nextSeq {
                 sensors[i].continuesAfterLostOutput()
                 sensors[i].lostOutputThrough = value.seq

@@ -9,7 +9,7 @@ import Wire
 /// Every decision is a function of the readings and ticks fed in, never of a clock, so the same
 /// input always yields the same output.
 struct SensorState: Codable, Sendable {
-    enum Disposition { case accepted, duplicate, tooLate, lateOutOfRange, rateLimited }
+    enum Disposition { case accepted, duplicate, tooLate, lateOutOfRange, rateLimited, reusedSeq }
     /// `flush`: every gap is due (too many readings held); `closing`: the epoch ends, so an open
     /// fill and every gap are published now, whatever their length.
     enum ReleaseMode { case ingest, tick, flush, closing }
@@ -225,6 +225,17 @@ struct SensorState: Codable, Sendable {
         return r.seq < highest && highest - r.seq > c.resetThreshold && !isAwaited(r.seq)
     }
 
+    /// Whether `r`, of this epoch's boot, names a seq already published but carries a time later
+    /// than anything this epoch has seen: not a copy or a late reading (those carry their own,
+    /// earlier, time) but another reading under a seq the sensor used before without saying a new
+    /// boot (a reflashed or replaced unit, a boot counter not kept). Dropped as a duplicate it
+    /// vanished without a word, up to the old highest seq (found black-box); it is dead-lettered
+    /// `bad_value:seq` instead. An answer to a resend request is not one: it was asked for.
+    private func reusesSeq(_ r: Reading) -> Bool {
+        guard let b = r.boot, b == boot, r.seq < nextSeq, r.ts > maxTs else { return false }
+        return !(asked?.contains(r.seq) ?? false)
+    }
+
     /// Whether `seq` is one the gateway is waiting for or asked for: held in a new sensor's
     /// first-sight hold, inside the open gap (between the next seq to publish and the highest seen), inside a range it asked to be resent, or
     /// published as an estimate or a gap this epoch (restatable, or too late). Such a reading is
@@ -240,6 +251,7 @@ struct SensorState: Codable, Sendable {
 
     /// A reading for a seq already published: restates an estimate, or is late or a duplicate.
     private mutating func late(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
+        if reusesSeq(r) { return .reusedSeq }
         // Older than the first seq this stream published (a new sensor is not assumed to start
         // at 0): never published, so not a duplicate; too late to place in order.
         if let start = streamStart, r.seq < start, !history.covers(r.seq) { return .tooLate }

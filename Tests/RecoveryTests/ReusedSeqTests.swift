@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+@testable import Recovery
+
+/// Readings that vanished as duplicates though they were not copies of anything published
+/// (found black-box, nineteenth review): a sensor reusing seqs under the same `boot`, and a
+/// retired gateway's retained `latest/` taken for this journal's output.
+@Suite("Reused seqs and someone else's latest/ are not duplicates")
+struct ReusedSeqTests {
+    static func ts(_ seconds: Int) -> Int64 { LatestValueTests.ts(seconds) }
+
+    @Test(
+        "a seq already published ok under the same boot, with a time later than anything the epoch has seen, is dead-lettered bad_value:seq, not dropped as a duplicate; a copy with its own time still is a duplicate, and an answer to a resend is not refused"
+    )
+    func reusedSeqSameBoot() {
+        var h = Harness()
+        for seq in 0..<20 { h.send("r", seq: seq, ts: Self.ts(seq), boot: 1) }
+        h.advance(3000)
+        var out: [Publication] = []
+        out += h.send("r", seq: 5, ts: Self.ts(5), boot: 1)  // a copy the network delayed
+        #expect(h.engine.counters.duplicates == 1)
+        // The unit was replaced and counts from 3 again, still saying boot 1.
+        for seq in 3..<6 { out += h.send("r", seq: seq, temp: 54.5, ts: Self.ts(600 + seq), boot: 1) }
+        #expect(h.engine.counters.duplicates == 1)
+        let letters = out.of(.deadLetter)
+        #expect(letters.map { $0.reason ?? "?" } == ["bad_value:seq", "bad_value:seq", "bad_value:seq"], "\(letters.map(\.text))")
+        #expect(out.cleaned.isEmpty)
+    }
+
+    @Test(
+        "a retained latest/ of the same boot past what the journal released but older than a reading it released is someone else's (a retired gateway's): not taken as published, so the readings up to its seq come out"
+    )
+    func olderForeignLatest() {
+        var h = Harness()
+        for seq in 0..<10 { h.send("f", seq: seq, ts: Self.ts(300 + seq), boot: 1) }
+        h.advance(3000)
+        // A retired gateway left seq 59 of boot 1 from an earlier run of the same fleet, 5 minutes older.
+        let ahead = h.engine.publishedBeyondJournal(["latest/f/temperature": .init(seq: 59, ts: Self.ts(59), boot: 1)])
+        #expect(ahead.isEmpty, "\(ahead)")
+        var out: [Publication] = []
+        for seq in 10..<20 { out += h.send("f", seq: seq, ts: Self.ts(300 + seq), boot: 1) }
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?")" }
+        #expect(cleaned == (10..<20).map { "\($0):ok" }, "\(cleaned)")
+        #expect(h.engine.counters.duplicates == 0)
+    }
+}

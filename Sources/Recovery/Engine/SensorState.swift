@@ -226,13 +226,15 @@ struct SensorState: Codable, Sendable {
     }
 
     /// Whether `r`, of this epoch's boot, names a seq already published but carries a time later
-    /// than anything this epoch has seen: not a copy or a late reading (those carry their own,
-    /// earlier, time) but another reading under a seq the sensor used before without saying a new
-    /// boot (a reflashed or replaced unit, a boot counter not kept). Dropped as a duplicate it
-    /// vanished without a word, up to the old highest seq (found black-box); it is dead-lettered
-    /// `bad_value:seq` instead. An answer to a resend request is not one: it was asked for.
-    private func reusesSeq(_ r: Reading) -> Bool {
-        guard let b = r.boot, b == boot, r.seq < nextSeq, r.ts > maxTs else { return false }
+    /// than anything this epoch has seen, by more than `margin` (the reorder window): not a copy or
+    /// a late reading (those carry their own, earlier, time; a copy stamped again a moment later,
+    /// as a Sparkplug node's repeated message can be, stays within the margin) but another reading
+    /// under a seq the sensor used before without saying a new boot (a reflashed or replaced
+    /// unit, a boot counter not kept). Dropped as a duplicate it vanished without a word, up to the
+    /// old highest seq (found black-box); it is dead-lettered `bad_value:seq` instead. An answer
+    /// to a resend request is not one: it was asked for.
+    private func reusesSeq(_ r: Reading, margin: Int64) -> Bool {
+        guard let b = r.boot, b == boot, maxTs != .min, r.seq < nextSeq, r.ts > maxTs &+ margin else { return false }
         return !(asked?.contains(r.seq) ?? false)
     }
 
@@ -251,7 +253,7 @@ struct SensorState: Codable, Sendable {
 
     /// A reading for a seq already published: restates an estimate, or is late or a duplicate.
     private mutating func late(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
-        if reusesSeq(r) { return .reusedSeq }
+        if reusesSeq(r, margin: out.configuration.reorderWindowMs) { return .reusedSeq }
         // Older than the first seq this stream published (a new sensor is not assumed to start
         // at 0): never published, so not a duplicate; too late to place in order.
         if let start = streamStart, r.seq < start, !history.covers(r.seq) { return .tooLate }

@@ -45,4 +45,25 @@ struct ReusedSeqTests {
         #expect(cleaned == (10..<20).map { "\($0):ok" }, "\(cleaned)")
         #expect(h.engine.counters.duplicates == 0)
     }
+
+    @Test(
+        "a new sensor's readings at or below someone else's retained latest/ of its boot, older than it: one journal_damaged gap through that seq comes out at once and is counted, not only once the sensor passes it"
+    )
+    func foreignLatestAheadOfNewSensor() throws {
+        var h = Harness()
+        let ahead = h.engine.publishedBeyondJournal(["latest/n/temperature": .init(seq: 1000, ts: Self.ts(1000), boot: 1)])
+        #expect(ahead.isEmpty)
+        var out: [Publication] = []
+        for seq in 0..<10 { out += h.send("n", seq: seq, ts: Self.ts(seq), boot: 1) }
+        out += h.advance(3000)
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" }
+        #expect(cleaned == ["0:gap:journal_damaged"], "\(cleaned)")
+        #expect(try #require(out.cleaned.first).json["to_seq"] as? NSNumber == 1000)
+        #expect(h.engine.counters.output.journalDamagedGaps == 1)
+        // A reading past it comes out as usual.
+        out = h.send("n", seq: 1001, ts: Self.ts(1001), boot: 1)
+        out += h.advance(3000)
+        #expect(out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?")" } == ["1001:ok"])
+    }
 }

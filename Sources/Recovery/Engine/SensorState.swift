@@ -288,7 +288,7 @@ struct SensorState: Codable, Sendable {
             nextSeq = first.reading.seq
             streamStart = nextSeq
             gapClockFloor = now
-            startedAfterRestart()
+            startedAfterRestart(at: now, &out)
             var expected = nextSeq
             for seq in heap.items.map(\.reading.seq).sorted() {
                 if seq > expected { requestResend(from: expected, to: seq - 1, at: now, &out) }
@@ -442,7 +442,7 @@ struct SensorState: Codable, Sendable {
             started = true
             nextSeq = first.reading.seq
             streamStart = nextSeq
-            startedAfterRestart()
+            startedAfterRestart(at: now, &out)
         }
         release(at: now, mode: .closing, &out)
     }
@@ -626,7 +626,7 @@ struct SensorState: Codable, Sendable {
 
     /// The stream started: what `notePublishedBefore` kept says whether it starts at seqs that
     /// went out before the restart.
-    private mutating func startedAfterRestart() {
+    private mutating func startedAfterRestart(at now: Int64, _ out: inout Output) {
         guard let value = publishedBefore else { return }
         publishedBefore = nil
         guard value.boot == boot else { return closedBefore(value) }
@@ -638,9 +638,33 @@ struct SensorState: Codable, Sendable {
         // its first readings to a `journal_damaged` gap; with `boot`, a fleet restarted under a
         // new gateway-id beside the old one's retained values lost 913 of 1,000 streams).
         if let first = heap.min, first.reading.ts > value.ts { return }
-        lostOutputFrom = nextSeq
-        lostOutputThrough = value.seq
         highestSeen = Swift.max(highestSeen ?? value.seq, value.seq)
+        publishLostOutputGap(through: value, at: now, &out)
+    }
+
+    /// The seqs from `nextSeq` through `value`, the broker's retained `latest/`, went out before
+    /// the restart in forms this engine does not hold: one `journal_damaged` gap over them,
+    /// published now, and the readings held or still to come for them are duplicates. It went out
+    /// only when a reading past `value` came, so until then the readings were dropped with no gap,
+    /// no count and no word (found black-box: a new data folder beside someone else's retained
+    /// `latest/`, 7 runs of 7).
+    private mutating func publishLostOutputGap(through value: RecoveryEngine.PublishedLatest, at now: Int64, _ out: inout Output) {
+        let from = nextSeq
+        var notice = GapNotice(
+            sensorID: id, fromSeq: from, toSeq: value.seq, fromTs: lastAnchor?.ts ?? Swift.min(heap.min?.reading.ts ?? value.ts, value.ts),
+            toTs: value.ts, boot: boot)
+        notice.reason = ResendHoles.reason
+        notice.measurement = measurement
+        out.emit(.cleaned, topics.cleaned, notice.render())
+        summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
+        out.totals.countCleaned(.gap)
+        out.totals.countGapSeqs(Int(clamping: value.seq - from + 1))
+        out.totals.countJournalDamagedGap()
+        aggregates.noteGap(fromTs: notice.fromTs, toTs: notice.toTs, width: out.configuration.aggregateWindowMs)
+        summary.duplicates += heap.items.count { $0.reading.seq <= value.seq }
+        nextSeq = value.seq + 1
+        lostOutputFrom = nil
+        lostOutputThrough = nil
     }
 
     /// The stream starts in an epoch of another boot than `value`, the broker's retained

@@ -153,9 +153,7 @@ extension World {
     /// stream from now on (`AggregateChecker.exempt`).
     private mutating func exemptAggregates(of ps: [Publication]) {
         for p in ps where p.kind == .cleaned || p.kind == .aggregate {
-            let parts = p.topic.split(separator: "/")
-            guard parts.count >= 3 else { continue }
-            aggregates.exempt(stream: parts[2] == "temperature" ? String(parts[1]) : "\(parts[1])/\(parts[2])")
+            if let stream = Self.stream(ofTopic: p.topic) { aggregates.exempt(stream: stream) }
         }
     }
 
@@ -182,7 +180,8 @@ extension World {
     /// temperature.
     static func stream(ofTopic topic: String) -> String? {
         let parts = topic.split(separator: "/")
-        guard parts.count == 3 else { return nil }
+        // `<kind>/<id>/<measurement>`, or `aggregates/<id>/<measurement>/<window>`.
+        guard parts.count == 3 || (parts.count == 4 && parts[0] == "aggregates") else { return nil }
         return parts[2] == "temperature" ? String(parts[1]) : "\(parts[1])/\(parts[2])"
     }
 }

@@ -233,9 +233,7 @@ struct World {
             if let m = OutputMessages.cleaned(p.payload) { retainedLatest[p.topic] = .init(seq: m.seq, ts: m.ts, boot: m.boot) }
         case .aggregate:
             if log != nil { note("published \(p.topic) \(p.text)") }
-            // aggregates/<id>/<measurement>/<window>: the stream as the cleaned topics name it.
-            let aggregateStream = parts.count == 4 ? (parts[2] == "temperature" ? sensorID : "\(sensorID)/\(parts[2])") : sensorID
-            if let v = aggregates.aggregate(p.payload, stream: aggregateStream) {
+            if let v = aggregates.aggregate(p.payload, stream: stream) {
                 note("published \(p.topic) \(p.text)")
                 return v
             }

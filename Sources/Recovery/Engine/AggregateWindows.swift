@@ -206,9 +206,11 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// windows, a restatement near their boundary may be taken out of the wrong one: counts
     /// then differ by one in each). nil when none does.
     private func estimateWindow(seq: UInt64, quality: Quality, near start: Int64) -> Int? {
-        let near = windows.indices.sorted { abs(windows[$0].start - start) < abs(windows[$1].start - start) }
-        if let kept = near.first(where: { i in windows[i].estimates.contains { $0.seq == seq && $0.quality == quality } }) { return kept }
-        return near.first { i in (quality == .corrected ? windows[i].foldedCorrected : windows[i].foldedSynthetic).count > 0 }
+        let distance = { (i: Int) in abs(self.windows[i].start - start) }
+        let kept = windows.indices.filter { i in windows[i].estimates.contains { $0.seq == seq && $0.quality == quality } }
+        if let nearest = kept.min(by: { distance($0) < distance($1) }) { return nearest }
+        return windows.indices.lazy.filter { i in (quality == .corrected ? self.windows[i].foldedCorrected : self.windows[i].foldedSynthetic).count > 0 }
+            .min { distance($0) < distance($1) }
     }
 
     /// Seqs no restatement names: a new epoch's start seals the estimates of the one before

@@ -649,18 +649,9 @@ struct SensorState: Codable, Sendable {
     /// no count and no word (found black-box: a new data folder beside someone else's retained
     /// `latest/`, 7 runs of 7).
     private mutating func publishLostOutputGap(through value: RecoveryEngine.PublishedLatest, at now: Int64, _ out: inout Output) {
-        let from = nextSeq
-        var notice = GapNotice(
-            sensorID: id, fromSeq: from, toSeq: value.seq, fromTs: lastAnchor?.ts ?? Swift.min(heap.min?.reading.ts ?? value.ts, value.ts),
-            toTs: value.ts, boot: boot)
-        notice.reason = ResendHoles.reason
-        notice.measurement = measurement
-        out.emit(.cleaned, topics.cleaned, notice.render())
-        summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
-        out.totals.countCleaned(.gap)
-        out.totals.countGapSeqs(Int(clamping: value.seq - from + 1))
-        out.totals.countJournalDamagedGap()
-        aggregates.noteGap(fromTs: notice.fromTs, toTs: notice.toTs, width: out.configuration.aggregateWindowMs)
+        publishGap(
+            from: nextSeq, to: value.seq, fromTs: lastAnchor?.ts ?? Swift.min(heap.min?.reading.ts ?? value.ts, value.ts), toTs: value.ts,
+            journalDamaged: true, &out)
         summary.duplicates += heap.items.count { $0.reading.seq <= value.seq }
         nextSeq = value.seq + 1
         lostOutputFrom = nil
@@ -760,28 +751,33 @@ struct SensorState: Codable, Sendable {
             out.totals.fillsRateLimited += 1
         }
         if !allowed {
-            var notice = GapNotice(
-                sensorID: id, fromSeq: from, toSeq: to, fromTs: lastAnchor?.ts ?? next.reading.ts,
-                toTs: next.reading.ts, boot: boot)
-            if lostOutput {
-                notice.reason = ResendHoles.reason
-                out.totals.countJournalDamagedGap()
-            }
-            notice.measurement = measurement
-            out.emit(.cleaned, topics.cleaned, notice.render())
-            summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
-            out.totals.countCleaned(.gap)
-            out.totals.countGapSeqs(Int(clamping: span))
+            publishGap(from: from, to: to, fromTs: lastAnchor?.ts ?? next.reading.ts, toTs: next.reading.ts, journalDamaged: lostOutput, &out)
             // Seqs the broker's `latest/` showed published stay settled: a reading for one is
             // a duplicate of what went out, not a restatement of this gap.
             var restatable: ClosedRange<UInt64>? = from...to
             if lostOutput, let through = lostOutputThrough, through >= from { restatable = through < to ? (through + 1)...to : nil }
             if let restatable { history.record(from: restatable.lowerBound, to: restatable.upperBound, quality: .gap, at: now) }
-            aggregates.noteGap(fromTs: notice.fromTs, toTs: notice.toTs, width: c.aggregateWindowMs)
             return false
         }
         openFill = OpenFill(through: to, since: now)
         return true
+    }
+
+    /// Publishes one `gap` notice over `from...to` (flagged `journal_damaged` when it stands in
+    /// for output a restart found gone out, `journalDamaged`), counts it and marks the aggregate
+    /// windows it spans.
+    private mutating func publishGap(from: UInt64, to: UInt64, fromTs: Int64, toTs: Int64, journalDamaged: Bool, _ out: inout Output) {
+        var notice = GapNotice(sensorID: id, fromSeq: from, toSeq: to, fromTs: fromTs, toTs: toTs, boot: boot)
+        if journalDamaged {
+            notice.reason = ResendHoles.reason
+            out.totals.countJournalDamagedGap()
+        }
+        notice.measurement = measurement
+        out.emit(.cleaned, topics.cleaned, notice.render())
+        summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
+        out.totals.countCleaned(.gap)
+        out.totals.countGapSeqs(Int(clamping: to - from + 1))
+        aggregates.noteGap(fromTs: notice.fromTs, toTs: notice.toTs, width: out.configuration.aggregateWindowMs)
     }
 
     /// Publishes synthetic readings for `from...to`, the next part of the open fill, estimated

@@ -59,6 +59,11 @@ public enum Topics {
         return String(parts[1])
     }
 
+    /// mosquitto's own count of the messages it dropped because a client's queue or in-flight
+    /// limit was full (`max_queued_messages`, `max_queued_bytes`), for every client since the
+    /// broker started; retained, refreshed every `sys_interval`. Other brokers do not publish it.
+    public static let brokerDroppedMessages = "$SYS/broker/publish/messages/dropped"
+
     /// Where replay requests go: `gateway/<gateway_id>/replay`.
     public static func replayRequests(_ gatewayID: String) -> String { "gateway/\(gatewayID)/replay" }
 

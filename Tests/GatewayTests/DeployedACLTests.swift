@@ -112,6 +112,13 @@ struct DeployedACLTests {
         try await scada.recorder.wait(for: "s1's DDEATH", timeout: .seconds(60)) { events in
             events.messages.contains { $0.topic == "spBv1.0/Cleaned/DDEATH/\(gatewayID)/s1" }
         }
+        // The gateway's user may read the broker's count of dropped messages ($SYS, retained).
+        let dropCount = try await Subscriber.connect(
+            broker, id: "sensor-gateway-sys", filters: ["$SYS/broker/publish/messages/dropped"], configure: login("sensor-gateway"))
+        try await dropCount.recorder.wait(for: "the broker's dropped count", timeout: .seconds(60)) { events in
+            events.messages.contains { $0.topic == "$SYS/broker/publish/messages/dropped" }
+        }
+        await dropCount.close()
         #expect(try await gateway.terminate() == 0)
         await sensor.close()
         await historian.close()

@@ -90,6 +90,16 @@ public enum GatewayHTTP {
                                 + "both publish cleaned readings for them, so consumers get each twice and may get contradicting flags; stop one, or make the topic-filters disjoint"
                         ))
                 }
+                if let at = s.runtime.lastBrokerDropAt, let rise = s.runtime.lastBrokerDrop,
+                    Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs
+                {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "\(BrokerDropWatch.describe(rise)), seen \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
+                                + "readings dropped for this gateway's session that no later seq reveals (an epoch's last before a reboot) are lost without a gap; "
+                                + "the broker's log names the client; raise max_queued_messages and max_queued_bytes (sensor_gateway_broker_dropped_messages_total)"
+                        ))
+                }
                 if let at = s.runtime.lastDamagedGapAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
                     warnings.append(
                         WireJSON.quoted(

@@ -66,6 +66,12 @@ extension GatewayMetrics {
             "sensor_gateway_overlapping_gateways", .gauge,
             "Gateways with another gateway-id online on the broker whose topic filters overlap this one's: both clean those sensors, so consumers get each reading twice.",
             [([], Double(s.runtime.overlappingGateways.count))])
+        if let dropped = s.runtime.brokerDrops.total {
+            metric(
+                "sensor_gateway_broker_dropped_messages_total", .counter,
+                "The broker's own count of messages it dropped because a client's queue or in-flight limit was full (mosquitto's $SYS/broker/publish/messages/dropped), for every client since the broker started; absent when the broker does not publish it. Readings dropped for the gateway's session that no later seq reveals are lost without a gap.",
+                [([], Double(dropped))])
+        }
         metric(
             "sensor_gateway_published_total", .counter, "Publications sent to the broker, by kind.",
             s.publishedByKind.sorted { $0.key < $1.key }.map { ([("kind", $0.key)], Double($0.value)) })

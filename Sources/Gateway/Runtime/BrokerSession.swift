@@ -47,6 +47,8 @@ final class BrokerSession {
         /// A gateway with another `gateway-id` started or stopped reading some of this one's
         /// sensors (`OverlappingGatewayWatch`).
         case overlappingGateway(OverlappingGatewayWatch.Change)
+        /// The broker's count of messages it dropped (`BrokerDropWatch`), as it sent it.
+        case brokerDropCount([UInt8])
     }
 
     let input: MQTTClient
@@ -177,6 +179,7 @@ final class BrokerSession {
                 if OtherInstanceWatch.isLiveOffline(m), outputConnected, !closing { announceOnlineAgain() }
                 return .none
             }
+            if m.topic == Topics.brokerDroppedMessages { return .brokerDropCount(m.payload) }
             if let change = OverlappingGatewayWatch(gatewayID: configuration.gatewayID, filters: configuration.engine.readingFilters).change(in: m) {
                 return .overlappingGateway(change)
             }
@@ -223,6 +226,9 @@ final class BrokerSession {
                     // second gateway with this id (`OtherInstanceWatch`), another gateway's
                     // one that reads some of the same sensors (`OverlappingGatewayWatch`).
                     try output.subscribe(Topics.gatewayStatusFilter, qos: .atLeastOnce)
+                    // The broker's count of messages it dropped (mosquitto's $SYS; a broker
+                    // without it, or an ACL that does not grant it, sends nothing).
+                    try output.subscribe(Topics.brokerDroppedMessages, qos: .atMostOnce)
                     // Its own STATE: an offline one while it reads (an old session's will
                     // delivered late, another instance's) is answered with online again.
                     if let hostState { _ = try output.subscribe(hostState.topic, qos: .atLeastOnce) }

@@ -189,6 +189,7 @@ public final class GatewayService {
             observability.publicationRefused(kind: publication.map { "\($0.kind)" } ?? "status", topic: publication?.topic, reason: reason)
         case .otherInstance(let sighting): observability.otherInstanceSeen(sighting)
         case .overlappingGateway(let change): observability.overlappingGateway(change)
+        case .brokerDropCount(let payload): observability.brokerDropCount(payload)
         case .replayRequest(let payload): replays.start(payload)
         case .sparkplugConnected(let bdSeq): publisher.sparkplug?.connected(bdSeq: bdSeq)
         case .sparkplugDisconnected: publisher.sparkplug?.disconnected()

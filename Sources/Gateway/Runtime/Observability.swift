@@ -131,6 +131,17 @@ final class Observability {
         }
     }
 
+    /// The broker's count of dropped messages (`BrokerDropWatch`): kept for the metric; a rise
+    /// is logged as a warning and shown on `/healthz` for a while.
+    func brokerDropCount(_ payload: [UInt8]) {
+        guard let rise = counters.brokerDrops.observe(payload) else { return }
+        counters.lastBrokerDropAt = Clocks.monotonicMilliseconds()
+        counters.lastBrokerDrop = rise
+        logger.warning(
+            "\(BrokerDropWatch.describe(rise)): if any were readings for this gateway's session, those the next reading of their sensor does not reveal (an epoch's last readings before a reboot, a sensor's last ones before it went silent) are lost without a gap; the broker's log names the client (\"Outgoing messages are being dropped for client ...\"); raise max_queued_messages and max_queued_bytes (deploy/mosquitto.conf)",
+            metadata: ["dropped": "\(rise.added)", "broker_total": "\(rise.total)"])
+    }
+
     /// Logs and counts each step of the wall clock the journal's timeline saw.
     func reportClockSteps() {
         for step in ingest.clock.takeUnreportedSteps() {

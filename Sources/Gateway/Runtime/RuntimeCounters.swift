@@ -32,6 +32,11 @@ struct RuntimeCounters: Sendable, Equatable {
     /// Gateways with another `gateway-id` online now and reading some of this one's sensors
     /// (`OverlappingGatewayWatch`): their ids, and the filters of theirs that overlap.
     var overlappingGateways: [String: [String]] = [:]
+    /// The broker's count of messages it dropped (`BrokerDropWatch`), and when (monotonic ms)
+    /// and by how much it last rose, for `/healthz`.
+    var brokerDrops = BrokerDropWatch()
+    var lastBrokerDropAt: Int64?
+    var lastBrokerDrop: BrokerDropWatch.Rise?
     /// When (monotonic ms) the engine last published a `journal_damaged` gap because the
     /// broker's `latest/` was past a stream (`OutputTotals.journalDamagedGaps`), for `/healthz`.
     var lastDamagedGapAt: Int64?

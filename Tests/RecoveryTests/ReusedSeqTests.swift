@@ -66,4 +66,30 @@ struct ReusedSeqTests {
         out += h.advance(3000)
         #expect(out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?")" } == ["1001:ok"])
     }
+
+    @Test(
+        "a second reading under the seq this epoch holds or released last, with another value or status, is dead-lettered bad_value:seq; an exact copy, or one stamped again, is a duplicate; an older seq's copy is not compared and stays a duplicate"
+    )
+    func contradictingCopy() {
+        var h = Harness()
+        var out: [Publication] = []
+        // Held: seq 3 waits for the missing seq 2.
+        for seq in [0, 1, 3] { out += h.send("c", seq: seq, temp: 52, ts: Self.ts(seq), boot: 1) }
+        out += h.send("c", seq: 3, temp: 52, ts: Self.ts(3), boot: 1)  // a copy
+        out += h.send("c", seq: 3, temp: 52, ts: Self.ts(3) + 400, boot: 1)  // stamped again
+        out += h.send("c", seq: 3, temp: 53.5, ts: Self.ts(3), boot: 1)  // another value
+        out += h.send("c", seq: 3, temp: 52, ts: Self.ts(3), boot: 1, status: "deviated")  // another status
+        #expect(h.engine.counters.duplicates == 2)
+        #expect(out.of(.deadLetter).map { $0.reason ?? "?" } == ["bad_value:seq", "bad_value:seq"], "\(out.of(.deadLetter).map(\.text))")
+        out = h.send("c", seq: 2, temp: 52, ts: Self.ts(2), boot: 1)
+        out += h.advance(3000)
+        #expect(out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?")" } == ["0:ok", "1:ok", "2:ok", "3:ok"])
+        // Released last: seq 3 again with a value of its own; an older seq's is not known.
+        out = h.send("c", seq: 3, temp: 54, ts: Self.ts(3) + 900, boot: 1)
+        out += h.send("c", seq: 3, temp: 52, ts: Self.ts(3), boot: 1)
+        out += h.send("c", seq: 1, temp: 54, ts: Self.ts(1), boot: 1)
+        #expect(out.of(.deadLetter).map { $0.reason ?? "?" } == ["bad_value:seq"], "\(out.of(.deadLetter).map(\.text))")
+        #expect(h.engine.counters.duplicates == 4)
+        #expect(out.cleaned.isEmpty)
+    }
 }

@@ -40,6 +40,7 @@ struct BrokerDropWatch: Equatable, Sendable {
     /// "the broker dropped N message(s) since it started" or "... in the last moments", for the
     /// log and `/healthz`.
     static func describe(_ rise: Rise) -> String {
-        "the broker dropped \(rise.added) message(s) " + (rise.sinceBrokerStart ? "since it started" : "since its previous count") + " (its $SYS count, for every client)"
+        "the broker dropped \(rise.added) message(s) " + (rise.sinceBrokerStart ? "since it started" : "since its previous count")
+            + " (its $SYS count, for every client)"
     }
 }

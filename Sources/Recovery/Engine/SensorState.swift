@@ -190,7 +190,9 @@ struct SensorState: Codable, Sendable {
         // An epoch the broker showed closed before the restart (`lostOutputThrough` .max): too late.
         if started && r.seq >= nextSeq && lostOutputThrough == .max { return .tooLate }
         if started && (r.seq < nextSeq || publishedBeforeDamage(r.seq)) { return late(r, inRange: inRange, at: now, &out) }
-        if heap.contains(seq: r.seq) { return .duplicate }
+        if let held = heap.items.first(where: { $0.reading.seq == r.seq }) {
+            return Self.contradicts(r, value: held.reading.temperature, status: held.reading.status) ? .reusedSeq : .duplicate
+        }
 
         if started, r.seq > expectedNext {
             requestResend(from: expectedNext, to: r.seq - 1, at: now, &out)
@@ -238,6 +240,17 @@ struct SensorState: Codable, Sendable {
         return !(asked?.contains(r.seq) ?? false)
     }
 
+    /// Whether `r` says something else (another value or status) than the reading this epoch
+    /// holds or last released under its seq: not a copy but a second reading under one seq (a
+    /// sensor whose seq did not advance, two devices under one id). Dropped as a duplicate, its
+    /// value vanished with only a count (found in review); it is dead-lettered `bad_value:seq`.
+    /// The time is not compared: a copy stamped again (a Sparkplug node's repeated message) is a
+    /// copy. Only those two readings are known: an older seq's copy is not compared (the engine
+    /// keeps no published values), and stays a duplicate.
+    private static func contradicts(_ r: Reading, value: Double, status: Reading.Status) -> Bool {
+        r.temperature != value || r.status != status
+    }
+
     /// Whether `seq` is one the gateway is waiting for or asked for: held in a new sensor's
     /// first-sight hold, inside the open gap (between the next seq to publish and the highest seen), inside a range it asked to be resent, or
     /// published as an estimate or a gap this epoch (restatable, or too late). Such a reading is
@@ -261,6 +274,7 @@ struct SensorState: Codable, Sendable {
         if let below = forgottenBelow, r.seq < below, !history.covers(r.seq) { return .tooLate }
         switch history.lookup(r.seq, now: now, horizon: out.configuration.lateHorizonMs) {
         case .settled:
+            if let last = lastAnchor, last.seq == r.seq, Self.contradicts(r, value: last.value, status: last.status) { return .reusedSeq }
             return .duplicate
         case .expired:
             return .tooLate

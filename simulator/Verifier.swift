@@ -29,6 +29,9 @@ struct Verifier {
         /// Readings the sensors delivered (sent whole, once or more, in order) that no cleaned
         /// message covers, not even a gap or a fill: the gateway lost them.
         var deliveredMissing = 0
+        /// The first of them by stream and seq, named, so a run's loss can be looked up in the
+        /// gateway's journal and the broker's log.
+        var deliveredMissingExamples: [String] = []
         /// With `tailInFlight`: delivered readings after the last one their stream's output
         /// covers, reported and not failed (they are not in `deliveredMissing`).
         var deliveredAfterLastOutput = 0
@@ -67,7 +70,15 @@ struct Verifier {
                 ("verdict", broken ? "FAIL: the output breaks the contract" : "PASS"),
             ]
             let width = rows.map(\.0.count).max()!
-            return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+            var lines = rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+            if !deliveredMissingExamples.isEmpty {
+                lines.append("delivered readings not in the output, the first \(deliveredMissingExamples.count):")
+                lines += deliveredMissingExamples.map { "  " + $0 }
+                lines.append(
+                    "  (a broker whose log says \"Outgoing messages are being dropped for client sensor-gateway-...\" dropped them: the gateway never received them)"
+                )
+            }
+            return lines.joined(separator: "\n")
         }
     }
 
@@ -123,6 +134,7 @@ struct Verifier {
         }
         // Coverage, and holes: truth seqs inside a stream's covered span that were never covered.
         var silent = Set<StreamKey>()
+        var missing: [TruthKey] = []
         for (k, row) in truth {
             let span = accounting.span(of: k.stream)
             if span == nil { silent.insert(k.stream) }
@@ -131,7 +143,12 @@ struct Verifier {
             if quality == nil, Self.delivered.contains(row.fault) {
                 // Only after the span: one before a stream's first output was not on its way
                 // (found when the hostile case's "tail" turned out to be streams' starts).
-                if tailInFlight, let span, k.seq > span.upperBound { r.deliveredAfterLastOutput += 1 } else { r.deliveredMissing += 1 }
+                if tailInFlight, let span, k.seq > span.upperBound {
+                    r.deliveredAfterLastOutput += 1
+                } else {
+                    r.deliveredMissing += 1
+                    missing.append(k)
+                }
             }
             if row.fault == "skip" {
                 r.skipped += 1
@@ -144,6 +161,9 @@ struct Verifier {
             }
         }
         r.silentStreams = silent.count
+        r.deliveredMissingExamples = missing.sorted { ($0.stream, $0.seq) < ($1.stream, $1.seq) }.prefix(10).map { k in
+            "\(k.stream.sensorID)" + (k.stream.boot.map { " boot \($0)" } ?? "") + " seq \(k.seq) (fault \(truth[k]?.fault ?? "?"))"
+        }
         return r
     }
 }

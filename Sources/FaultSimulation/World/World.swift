@@ -5,6 +5,10 @@ import DeterministicRandom
 import Journal
 import Recovery
 
+// Over 250 lines: the step loop and the state it advances (sensors, broker, clocks, the
+// gateway, the consumers) in one place, so one step reads top to bottom; damage and the
+// gateway's restart live in World+Damage and World+Gateway.
+
 /// The simulated world and its step loop: sensors, network and broker, clocks, the gateway's
 /// pipeline over the faulty file layer, the consumers, and the checker.
 ///

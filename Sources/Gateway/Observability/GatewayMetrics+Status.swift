@@ -1,5 +1,8 @@
 import Recovery
 
+// Over 250 lines: one function lists every metric family with its help text, in the order
+// /metrics shows them, so a newcomer finds each series and what it means in one place.
+
 extension GatewayMetrics {
     /// Brings the registry up to date with status `s` and renders every series as Prometheus
     /// text exposition format (version 0.0.4). `now`: epoch milliseconds, for ages.

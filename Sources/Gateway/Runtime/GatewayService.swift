@@ -4,6 +4,9 @@ import Logging
 import MQTT
 import Recovery
 
+// Over 250 lines: the wiring of the owners and the dispatch of each event to its owner; each
+// owner's work lives in its own file (the list below).
+
 /// The daemon: journal, recover, publish, acknowledge (docs/INTERFACE.md sections 1-9).
 ///
 /// Data flows one way, through owners with one job each (docs/ARCHITECTURE.md walks a reading

@@ -1,5 +1,9 @@
 import Wire
 
+// Over 250 lines: each reconciliation rule (withheld estimates, closed epochs, restatements of
+// what was withheld) reads the same pending publications and journal coverage; split, the rules
+// a restart applies in order would be spread over files that share private state.
+
 /// A restart's replay of the journal after the engine snapshot, reconciled with the
 /// publications the journal already holds: shared by the gateway (`JournalRestore`) and the fault
 /// simulator (`SimRestore`), so both restore the same way.

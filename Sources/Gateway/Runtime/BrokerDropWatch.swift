@@ -37,8 +37,8 @@ struct BrokerDropWatch: Equatable, Sendable {
         return UInt64(String(decoding: digits, as: UTF8.self))
     }
 
-    /// "the broker dropped N message(s) since it started" or "... in the last moments", for the
-    /// log and `/healthz`.
+    /// "the broker dropped N message(s) since it started" (or "since its previous count"), for
+    /// the log and `/healthz`.
     static func describe(_ rise: Rise) -> String {
         "the broker dropped \(rise.added) message(s) " + (rise.sinceBrokerStart ? "since it started" : "since its previous count")
             + " (its $SYS count, for every client)"

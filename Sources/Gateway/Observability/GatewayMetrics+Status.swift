@@ -72,7 +72,7 @@ extension GatewayMetrics {
         if let dropped = s.runtime.brokerDrops.total {
             metric(
                 "sensor_gateway_broker_dropped_messages_total", .counter,
-                "The broker's own count of messages it dropped because a client's queue or in-flight limit was full (mosquitto's $SYS/broker/publish/messages/dropped), for every client since the broker started; absent when the broker does not publish it. Readings dropped for the gateway's session that no later seq reveals are lost without a gap.",
+                "The broker's own count of messages it dropped because a client's queue or in-flight limit was full (mosquitto's $SYS/broker/publish/messages/dropped), for every client since the broker started; absent until the broker publishes it while the gateway listens (it does when the count changes). Readings dropped for the gateway's session that no later seq reveals are lost without a gap.",
                 [([], Double(dropped))])
         }
         metric(

@@ -33,4 +33,53 @@ struct BootlessRestartTests {
         #expect(copy.cleaned.isEmpty, "\(copy.summary)")
         #expect(h.engine.counters.duplicates == 1)
     }
+
+    @Test(
+        "a boot-less sensor's reading of before its restart, delayed past it (its own earlier time), is too_late: not taken into the new epoch (a gap filled towards it, its seq published twice) nor made into another epoch over readings published ok"
+    )
+    func lateReadingOfClosedEpoch() {
+        var h = Harness()
+        let base: Int64 = 1_795_660_000_000
+        var out: [Publication] = []
+        for seq in 0...16 { out += h.send(seq: seq, temp: 52, ts: base + Int64(seq) * 500) }
+        out += h.advance(3_000)
+        // Restarted: seq 0...5 with later times; then a copy of the old seq 12 the network held.
+        for seq in 0...5 { out += h.send(seq: seq, temp: 53, ts: base + 8_500 + Int64(seq) * 500) }
+        let late = h.send(seq: 12, temp: 52, ts: base + 6_000)
+        #expect(late.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"], "\(late.map(\.text))")
+        // An old seq below this epoch's too (it restated nothing, started nothing).
+        let lower = h.send(seq: 3, temp: 52, ts: base + 1_500)
+        #expect(lower.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"], "\(lower.map(\.text))")
+        for seq in 6...20 { out += h.send(seq: seq, temp: 53, ts: base + 8_500 + Int64(seq) * 500) }
+        out += h.advance(3_000) + h.advance(3_000)
+        let after = out.summary.suffix(21)
+        #expect(Array(after) == (0...20).map { "\($0):ok" }, "\(out.summary)")
+        #expect(!out.summary.contains { $0.hasSuffix(":synthetic") || $0.hasSuffix(":restated") }, "\(out.summary)")
+    }
+
+    @Test(
+        "a sensor that sends its last reading again with a fresh time (a retry) gets a duplicate, not a new epoch whose earlier seqs are filled; with another value and a time within the epoch it is dead-lettered"
+    )
+    func retriedLastReading() {
+        for withBoot in [false, true] {
+            var h = Harness()
+            let base: Int64 = 1_795_660_000_000
+            let boot = withBoot ? 1 : nil
+            var out: [Publication] = []
+            for seq in 0...10 { out += h.send(seq: seq, temp: 52, ts: base + Int64(seq) * 500, boot: boot) }
+            out += h.advance(3_000)
+            for delay: Int64 in [50, 2_500] {
+                let retry = h.send(seq: 10, temp: 52, ts: base + 5_000 + delay, boot: boot)
+                #expect(retry.isEmpty, "\(retry.map(\.text))")
+            }
+            #expect(h.engine.counters.duplicates == 2)
+            // Another value under seq 10 with a time within the epoch: dead-lettered. (With a later
+            // time, a sensor without `boot` has restarted and lost seqs 0-9: INTERFACE.md section 4.)
+            let other = h.send(seq: 10, temp: 52.5, ts: base + 4_900, boot: boot)
+            #expect(other.of(.deadLetter).map { $0.reason ?? "?" } == ["bad_value:seq"], "\(other.map(\.text))")
+            for seq in 11...20 { out += h.send(seq: seq, temp: 52, ts: base + Int64(seq) * 500, boot: boot) }
+            out += h.advance(3_000) + h.advance(3_000)
+            #expect(out.summary == (0...20).map { "\($0):ok" }, "boot \(String(describing: boot)): \(out.summary)")
+        }
+    }
 }

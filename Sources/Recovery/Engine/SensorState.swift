@@ -92,6 +92,10 @@ struct SensorState: Codable, Sendable {
     /// copy): the next epoch's first gap is one `gap` flagged `journal_damaged`, as its seqs may
     /// have gone out. nil once used (and in snapshots from before it).
     var lostNextEpoch: Bool?
+    /// The seq and `ts` of the reading that began this epoch, for a sensor without `boot` that
+    /// restarted (nil: its first epoch, a sensor with `boot`, or a snapshot from before it): a
+    /// later seq with an earlier time belongs to an epoch before (`ofClosedEpoch`).
+    var epochOpening: EpochOpening?
     /// `latestTs` when this epoch began (nil: its first epoch, or a snapshot from before it): a
     /// retained `latest/` value no newer was published before this epoch, so it says nothing
     /// about what this epoch published (`knowsLatest`).
@@ -162,6 +166,16 @@ struct SensorState: Codable, Sendable {
         // starts a new epoch as any new boot does.
         if let b = r.boot, let current = boot, b < current, r.ts <= maxTs { return .tooLate }
         if let b = r.boot, let current = boot, let retired = retiredBoot, b > current, b <= retired, r.ts <= maxTs { return .tooLate }
+        if ofClosedEpoch(r) { return .tooLate }
+        // A copy of the reading released last, stamped again (a retry with a fresh time), is a
+        // duplicate whatever its time: taken for a sensor restarting, it started an epoch whose
+        // earlier seqs were filled (found black-box, a sensor without `boot` retrying 50 ms later:
+        // seqs 0-9 came out `synthetic` over the `ok` ones just published).
+        if let last = lastAnchor, last.seq == r.seq, r.boot == boot, started, r.seq < nextSeq,
+            !Self.contradicts(r, value: last.value, status: last.status)
+        {
+            return .duplicate
+        }
         if startsNewEpoch(r, out.configuration) {
             let c = out.configuration
             guard epochAllowance.take(1, at: now, capacity: c.epochBurst, perMinute: c.epochsPerHour / 60) else { return .rateLimited }
@@ -179,6 +193,7 @@ struct SensorState: Codable, Sendable {
                 retiredBoot = nil
             }
             beginEpoch(boot: r.boot)
+            if r.boot == nil { epochOpening = EpochOpening(seq: r.seq, ts: r.ts) }
             if reused {
                 nextSeq = r.seq
                 streamStart = r.seq
@@ -238,6 +253,19 @@ struct SensorState: Codable, Sendable {
     private func reusesSeq(_ r: Reading, margin: Int64) -> Bool {
         guard let b = r.boot, b == boot, maxTs != .min, r.seq < nextSeq, r.ts > maxTs &+ margin else { return false }
         return !(asked?.contains(r.seq) ?? false)
+    }
+
+    /// Whether `r`, from a sensor without `boot` that restarted, has a later seq than the reading
+    /// that began this epoch but an earlier time: a late reading of an epoch before (the network
+    /// held it across the restart), too late to place. Taken for this epoch's, a higher seq than
+    /// this epoch's opened a gap filled towards the old epoch's value and its seq was published
+    /// twice; a lower one restated this epoch's estimate or, at last, started another epoch whose
+    /// first seqs were filled over readings published `ok` (found black-box). A sensor with `boot`
+    /// says which epoch a reading is of. Only the opening reading is compared: a clockless sensor,
+    /// whose times start again at each boot, has later seqs with later times within its epoch.
+    private func ofClosedEpoch(_ r: Reading) -> Bool {
+        guard r.boot == nil, boot == nil, let opening = epochOpening else { return false }
+        return r.seq > opening.seq && r.ts < opening.ts
     }
 
     /// Whether `r` says something else (another value or status) than the reading this epoch
@@ -473,6 +501,7 @@ struct SensorState: Codable, Sendable {
 
     private mutating func beginEpoch(boot newBoot: Int64?) {
         epochLatestFloor = latestTs
+        epochOpening = nil
         reusedThrough = nil
         boot = newBoot
         started = true
@@ -898,4 +927,10 @@ struct Output {
     mutating func emit(_ kind: Publication.Kind, _ topic: String, _ reading: ReleasedReading, _ payload: [UInt8], retain: Bool = false) {
         publications.append(Publication(kind: kind, topic: topic, released: reading, payload: payload, retain: retain))
     }
+}
+
+/// Where an epoch of a sensor without `boot` began (`SensorState.epochOpening`).
+struct EpochOpening: Codable, Sendable, Equatable {
+    var seq: UInt64
+    var ts: Int64
 }

@@ -334,6 +334,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 8: a replay across a hole keeps to the journal's estimates and epochs: a late reading restates the synthetic consumers hold, not the gap the replay made there (aimed seed 1854: two different restatements of one seq before the fix), the journal_damaged gap a restart's lost output left stays restatable when the replay did not make it (aimed seed 341: an acknowledged reading dropped as a duplicate before the fix), and an epoch closed before a later boot's journaled messages is not sent again when the engine went on to a third boot (aimed seed 1910: a seq published ok sent again as synthetic before the fix)",
+        arguments: [UInt64(341), 1854, 1910])
+    func replayKeepsJournaledEstimatesAndEpochs(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), a cut destroys the records a flipped header hid from the walk too (seed 112), and a sensor refused as one too many comes back as a new one (seeds 69 219)",
         arguments: [UInt64(11), 35, 69, 112, 219])
     func segmentEndLostAtRestChecker(seed: UInt64) {

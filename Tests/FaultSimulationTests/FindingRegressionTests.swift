@@ -341,6 +341,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 8: a sensor the restored engine had forgotten, whose broker latest/ showed seqs out past where it stopped, comes back after the restart to one journal_damaged gap over them, as a started stream would (aimed seed 1976: seq 12, out ok before the journal's end was lost, published again synthetic before the fix)",
+        arguments: [UInt64(1976)])
+    func forgottenSensorBackAfterRestart(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), a cut destroys the records a flipped header hid from the walk too (seed 112), and a sensor refused as one too many comes back as a new one (seeds 69 219)",
         arguments: [UInt64(11), 35, 69, 112, 219])
     func segmentEndLostAtRestChecker(seed: UInt64) {

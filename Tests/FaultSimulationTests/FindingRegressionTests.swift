@@ -4,8 +4,8 @@ import Testing
 /// One test per seed that ever failed, named by its finding. A fixed finding's seed must keep
 /// every guarantee (`holds`); an open one goes in wrapped in `withKnownIssue`, so the suite
 /// passes while the seed still fails and says "known issue not recorded" once a fix makes it
-/// pass. Finding 8 is open today (aimed seeds 1-300 pass, two of 301-500 do not; its trigger is
-/// still kept out of the CI budget). Each fixed seed failed before its fix
+/// pass. Finding 8 is open today (aimed seeds 1-2000 pass; its trigger is still kept out of the
+/// CI budget). Each fixed seed failed before its fix
 /// (docs/RELIABILITY.md, docs/SIMULATION.md).
 @Suite("Fault simulator: seeds that found something")
 struct FindingRegressionTests {

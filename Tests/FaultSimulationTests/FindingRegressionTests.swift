@@ -4,8 +4,8 @@ import Testing
 /// One test per seed that ever failed, named by its finding. A fixed finding's seed must keep
 /// every guarantee (`holds`); an open one goes in wrapped in `withKnownIssue`, so the suite
 /// passes while the seed still fails and says "known issue not recorded" once a fix makes it
-/// pass. Finding 8 is open today (aimed seeds 1-300 pass, two of 301-500 do not; its trigger is
-/// still kept out of the CI budget). Each fixed seed failed before its fix
+/// pass. Finding 8 is open today (aimed seeds 1-2000 pass; its trigger is still kept out of the
+/// CI budget). Each fixed seed failed before its fix
 /// (docs/RELIABILITY.md, docs/SIMULATION.md).
 @Suite("Fault simulator: seeds that found something")
 struct FindingRegressionTests {
@@ -330,6 +330,20 @@ struct FindingControlTests {
         "finding 8, the world: a bit flip drawn for the payload of a record without one (an empty tick) goes in its header, not in the next record's, which the world did not know destroyed (aimed seed 1658: a publication record lost, and the real reading of a synthetic it held was owed a restatement the contract does not require)",
         arguments: [UInt64(1658)])
     func flipInRecordWithoutPayload(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
+        "finding 8: a replay across a hole keeps to the journal's estimates and epochs: a late reading restates the synthetic consumers hold, not the gap the replay made there (aimed seed 1854: two different restatements of one seq before the fix), the journal_damaged gap a restart's lost output left stays restatable when the replay did not make it (aimed seed 341: an acknowledged reading dropped as a duplicate before the fix), and an epoch closed before a later boot's journaled messages is not sent again when the engine went on to a third boot (aimed seed 1910: a seq published ok sent again as synthetic before the fix)",
+        arguments: [UInt64(341), 1854, 1910])
+    func replayKeepsJournaledEstimatesAndEpochs(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
+        "finding 8: a sensor the restored engine had forgotten, whose broker latest/ showed seqs out past where it stopped, comes back after the restart to one journal_damaged gap over them, as a started stream would (aimed seed 1976: seq 12, out ok before the journal's end was lost, published again synthetic before the fix)",
+        arguments: [UInt64(1976)])
+    func forgottenSensorBackAfterRestart(seed: UInt64) {
         FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
     }
 

@@ -204,6 +204,28 @@ struct LatestValueTests {
     }
 
     @Test(
+        "a sensor the restored engine had forgotten (expired), whose broker latest/ shows seqs out past where it stopped: back after the restart, it is compared as a started stream is, so it goes on after them with one journal_damaged gap instead of publishing them again, an estimate for one lost on the way least of all (aimed finding-8 seed 1976)"
+    )
+    func forgottenBeforeRestartComesBack() {
+        var h = Harness { $0.sensorRetentionMs = 10_000 }
+        for seq in 0...2 { h.send("a", seq: seq, boot: 1) }
+        h.advance(3000)
+        for _ in 0..<25 { h.advance(1000) }
+        #expect(h.engine.counters.expired == 1)
+        // The snapshot holds this engine. After it, a's seqs 3-7 went out, then the journal's
+        // newest records were lost; the restart reads the broker's latest/ (seq 7).
+        #expect(h.engine.publishedBeyondJournal(["latest/a/temperature": .init(seq: 7, ts: Self.ts(7), boot: 1)]).isEmpty)
+        // a comes back: copies of 3-5 (resend answers), 6 and 7 lost on the way, then 8 and 9.
+        var out: [Publication] = []
+        for seq in [3, 4, 5, 8, 9] { out += h.send("a", seq: seq, boot: 1) }
+        out += h.advance(3000)
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" }
+        #expect(cleaned == ["3:gap:journal_damaged", "8:ok:-", "9:ok:-"], "\(cleaned)")
+        #expect(out.cleaned.first?.json["to_seq"] as? Int == 7)
+    }
+
+    @Test(
         "a sensor without boot that reset to lower seqs: at a restart, the broker's retained latest/ of its old epoch (which the engine itself published) shows nothing lost, and the new epoch's readings come out, not dropped as duplicates (found black-box)",
         arguments: [false, true])
     func resetWithoutBootAcrossRestart(clockless: Bool) {

@@ -13,6 +13,11 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         var publishedAt: Int64
         /// Seqs in this range already restated (a seq is restated at most once).
         var restated: [UInt64] = []
+
+        /// This entry cut to `seqs` (within it).
+        func part(_ seqs: ClosedRange<UInt64>) -> Entry {
+            Entry(from: seqs.lowerBound, to: seqs.upperBound, quality: quality, publishedAt: publishedAt, restated: restated.filter(seqs.contains))
+        }
     }
 
     enum Lookup: Equatable {
@@ -80,6 +85,28 @@ struct PublishedHistory: Codable, Sendable, Equatable {
                 right.restated = e.restated.filter { $0 >= right.from }
                 kept.append(right)
             }
+        }
+        entries = kept
+    }
+
+    /// Says `seqs` were published as `quality` where an entry holds them as another estimate:
+    /// a restore's journal shows that estimate went out, not the one the replay made
+    /// (`SensorState.adoptJournaled`), so a restatement supersedes what consumers hold. Seqs
+    /// published `ok` (no entry) stay as they are; restated seqs stay restated.
+    mutating func relabel(_ seqs: ClosedRange<UInt64>, as quality: Quality) {
+        guard entries.contains(where: { $0.from <= seqs.upperBound && $0.to >= seqs.lowerBound && $0.quality != quality }) else { return }
+        var kept: [Entry] = []
+        for e in entries {
+            guard e.from <= seqs.upperBound, e.to >= seqs.lowerBound, e.quality != quality else {
+                kept.append(e)
+                continue
+            }
+            let (from, to) = (Swift.max(e.from, seqs.lowerBound), Swift.min(e.to, seqs.upperBound))
+            if e.from < from { kept.append(e.part(e.from...(from - 1))) }
+            var middle = e.part(from...to)
+            middle.quality = quality
+            kept.append(middle)
+            if e.to > to { kept.append(e.part((to + 1)...e.to)) }
         }
         entries = kept
     }

@@ -342,41 +342,60 @@ public struct RecoveryEngine: Codable, Sendable {
                 if let i = index[stream.key] { sensors[i].notePublishedBefore(value) } else { publishedBeforeRestart[stream.key] = value }
                 continue
             }
-            if sensors[i].knowsLatest(value) { continue }
-            // Of this epoch, past what the journal released, yet older than a real reading it
-            // released: not this journal's output (a later seq it published has a later time),
-            // but someone else's `latest/` (a retired gateway's, a test publisher's). Taken for
-            // this journal's, the readings up to its seq were dropped as published, without a
-            // gap until the stream passed it (found black-box: a box replaced on one broker).
-            if sensors[i].boot == value.boot, let released = sensors[i].lastValid, released.ts > value.ts { continue }
-            if sensors[i].boot == value.boot, value.seq >= sensors[i].nextSeq {
-                sensors[i].continuesAfterLostOutput()
-                sensors[i].lostOutputThrough = value.seq
-                // Sent, so not to be asked for again.
-                sensors[i].highestSeen = max(sensors[i].highestSeen ?? value.seq, value.seq)
-            } else if let last = sensors[i].latestTs, value.ts > last, sensors[i].beganAfter(value) {
-                // Newer than anything this journal published, but no newer than a reading of
-                // this epoch: of an earlier epoch, whose last publications the journal lost. They
-                // went out before this epoch began and close nothing of it (and the replay's own
-                // output for their seqs is withheld, `RestoreScan.Outcome.takeBrokerLatest`).
-                // Only `latest/` stays at the broker's.
-                sensors[i].latestTs = value.ts
-                continue
-            } else if let last = sensors[i].latestTs, value.ts > last {
-                // Newer than anything this journal published, from another epoch (the sensor
-                // rebooted or reset since): the seqs of the epoch that follows may have gone out.
-                // A sensor that says its boot shows which: this epoch was closed before it, so
-                // what it still holds went out then, and what comes for it later is too late.
-                sensors[i].lostNextEpoch = true
-                if value.boot != nil, sensors[i].boot != nil { sensors[i].lostOutputThrough = .max }
-                sensors[i].publishedBefore = value
-            } else {
-                continue
-            }
-            sensors[i].latestTs = max(sensors[i].latestTs ?? value.ts, value.ts)
-            ahead.append((stream.key, value))
+            if Self.takeRetained(value, into: &sensors[i]) { ahead.append((stream.key, value)) }
         }
         return ahead.sorted { $0.stream < $1.stream }
+    }
+
+    /// Compares started stream `sensor` with the broker's retained `latest/` `value`, read at a
+    /// restart (`publishedBeyondJournal`), and returns whether its output went past what this
+    /// engine released; then its next gap is one `journal_damaged` gap, as described there.
+    private static func takeRetained(_ value: PublishedLatest, into sensor: inout SensorState) -> Bool {
+        if sensor.knowsLatest(value) { return false }
+        // Of this epoch, past what the journal released, yet older than a real reading it
+        // released: not this journal's output (a later seq it published has a later time),
+        // but someone else's `latest/` (a retired gateway's, a test publisher's). Taken for
+        // this journal's, the readings up to its seq were dropped as published, without a
+        // gap until the stream passed it (found black-box: a box replaced on one broker).
+        if sensor.boot == value.boot, let released = sensor.lastValid, released.ts > value.ts { return false }
+        if sensor.boot == value.boot, value.seq >= sensor.nextSeq {
+            sensor.continuesAfterLostOutput()
+            sensor.lostOutputThrough = value.seq
+            // Sent, so not to be asked for again.
+            sensor.highestSeen = max(sensor.highestSeen ?? value.seq, value.seq)
+        } else if let last = sensor.latestTs, value.ts > last, sensor.beganAfter(value) {
+            // Newer than anything this journal published, but no newer than a reading of
+            // this epoch: of an earlier epoch, whose last publications the journal lost. They
+            // went out before this epoch began and close nothing of it (and the replay's own
+            // output for their seqs is withheld, `RestoreScan.Outcome.takeBrokerLatest`).
+            // Only `latest/` stays at the broker's.
+            sensor.latestTs = value.ts
+            return false
+        } else if let last = sensor.latestTs, value.ts > last {
+            // Newer than anything this journal published, from another epoch (the sensor
+            // rebooted or reset since): the seqs of the epoch that follows may have gone out.
+            // A sensor that says its boot shows which: this epoch was closed before it, so
+            // what it still holds went out then, and what comes for it later is too late.
+            sensor.lostNextEpoch = true
+            if value.boot != nil, sensor.boot != nil { sensor.lostOutputThrough = .max }
+            sensor.publishedBefore = value
+        } else {
+            return false
+        }
+        sensor.latestTs = max(sensor.latestTs ?? value.ts, value.ts)
+        return true
+    }
+
+    /// The broker's retained `latest/` `value`, read at the restart, for a sensor tracked since
+    /// (`newSensor`, `replaceSilentSensor`). A sensor the restored engine had forgotten comes back
+    /// started, where it stopped (`RememberedSensor`): it is compared as a started stream is at the
+    /// restart, since no start is left to compare it at (found by the fault simulator, aimed
+    /// finding-8 seed 1976: a sensor forgotten in the snapshot, whose seqs 3-37 went out `ok`
+    /// before the journal's end was lost, came back at 3 and published seq 12, lost on the
+    /// network this time, `synthetic`). A new one is compared when it starts
+    /// (`SensorState.startedAfterRestart`).
+    private static func takeRetained(_ value: PublishedLatest, before sensor: inout SensorState) {
+        if sensor.started { _ = takeRetained(value, into: &sensor) } else { sensor.notePublishedBefore(value) }
     }
 
     /// Forgets what `seqs` of the stream of output topic `topic` were published as: regenerated
@@ -666,7 +685,7 @@ public struct RecoveryEngine: Codable, Sendable {
         self.sensors[i] =
             returning.map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: windowSettings(stream)) }
             ?? newSensor(stream, receivedAt)
-        if let value = publishedBeforeRestart.removeValue(forKey: stream.key) { self.sensors[i].notePublishedBefore(value) }
+        if let value = publishedBeforeRestart.removeValue(forKey: stream.key) { Self.takeRetained(value, before: &self.sensors[i]) }
         index[stream.key] = i
         silence.append(i, heardAt: receivedAt)
         return i
@@ -689,7 +708,7 @@ public struct RecoveryEngine: Codable, Sendable {
         var sensor =
             forgotten.take(stream.key).map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: settings) }
             ?? SensorState(id: stream.sensorID, measurement: stream.measurement, firstReceipt: receivedAt, configuration: settings)
-        if let value = publishedBeforeRestart.removeValue(forKey: stream.key) { sensor.notePublishedBefore(value) }
+        if let value = publishedBeforeRestart.removeValue(forKey: stream.key) { Self.takeRetained(value, before: &sensor) }
         return sensor
     }
 

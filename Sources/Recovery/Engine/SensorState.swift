@@ -615,19 +615,41 @@ struct SensorState: Codable, Sendable {
     /// has released up to just inside them (`RecoveryEngine.adoptJournaledEstimate`): the stream
     /// takes them as published (restatable, as its own would be, unless the journal's gap stood
     /// in for lost output, `restatable` false: a reading for one of those is a duplicate, as after
-    /// `publishedBeyondJournal`) and releases what it holds after them. Nothing changes when the
-    /// epoch differs, the stream has not started or has passed them, or it holds a reading for
-    /// one of them (the journal's estimate was then not made from this state). A stream still
-    /// behind them (`laterJournaledEstimate`) only notes them as published.
+    /// `publishedBeyondJournal`; the stream's own gap at `lostOutputFrom` is restatable as
+    /// `decideFill` made it) and releases what it holds after them. Nothing changes when the
+    /// epoch differs, the stream has not started or has passed them (but the seqs it published as
+    /// another estimate are relabelled as the journal's), or it holds a reading for one of them
+    /// (the journal's estimate was then not made from this state). A stream still behind them
+    /// (`laterJournaledEstimate`) only notes them as published.
     mutating func adoptJournaled(
         _ seqs: ClosedRange<UInt64>, boot: Int64?, quality: Quality, restatable: Bool, at now: Int64, _ out: inout Output
     ) {
         guard started, boot == self.boot else { return }
         if nextSeq < seqs.lowerBound { return laterJournaledEstimate(seqs, quality: quality, restatable: restatable, at: now) }
+        // Seqs the stream already passed with an estimate of its own (the replay's deadlines ran
+        // at other times than the journal's, so it made a `gap` where the journal shows a
+        // `synthetic`, say): that estimate contradicts the journal and is withheld
+        // (`RestoreReplay`), and a restatement of them supersedes what went out (found by the
+        // fault simulator, aimed finding-8 seed 1854: a `restated` `supersedes: gap` sent beside
+        // the `supersedes: synthetic` consumers held, whose record damage destroyed).
+        if restatable, nextSeq > seqs.lowerBound { history.relabel(seqs.lowerBound...Swift.min(seqs.upperBound, nextSeq - 1), as: quality) }
         guard seqs.contains(nextSeq),
             !heap.items.contains(where: { $0.reading.seq >= nextSeq && $0.reading.seq <= seqs.upperBound })
         else { return }
-        if restatable { history.record(from: nextSeq, to: seqs.upperBound, quality: quality, at: now) }
+        var restatableFrom: UInt64? = restatable ? nextSeq : nil
+        if !restatable, quality == .gap, lostOutputFrom == nextSeq {
+            // The stream's own `journal_damaged` gap for output a restart found lost, which the
+            // replay did not make (its input destroyed): restatable as `decideFill` made it, past
+            // what the broker's `latest/` showed out (found by the fault simulator, aimed
+            // finding-8 seed 341: a reading that came after it was dropped as a duplicate, and
+            // consumers held only the gap).
+            if let through = lostOutputThrough, through >= nextSeq {
+                restatableFrom = through < seqs.upperBound ? through + 1 : nil
+            } else {
+                restatableFrom = nextSeq
+            }
+        }
+        if let from = restatableFrom { history.record(from: from, to: seqs.upperBound, quality: quality, at: now) }
         nextSeq = seqs.upperBound + 1
         if let open = openFill, nextSeq > open.through { openFill = nil }
         if let from = lostOutputFrom, nextSeq > from { lostOutputFrom = nil }

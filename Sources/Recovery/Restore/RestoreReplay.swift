@@ -151,6 +151,7 @@ public struct RestoreReplay {
     public mutating func finish() -> [Publication] {
         guard diverged else { return Array(regenerated[matched...]) }
         var out: [Publication] = []
+        let lastOfEpoch = lastIndexOfEachEpoch()
         for i in matched..<regenerated.count where !consumed.contains(i) {
             let p = regenerated[i]
             if contradictsJournal(p) {
@@ -158,7 +159,7 @@ public struct RestoreReplay {
                 forgetEstimate(p)
                 continue
             }
-            if ofClosedEpoch(p) || restatesForgottenEstimate(p) {
+            if ofClosedEpoch(p, at: i, lastOfEpoch) || restatesForgottenEstimate(p) {
                 withheldPublications += 1
                 continue
             }
@@ -223,23 +224,37 @@ public struct RestoreReplay {
         }
     }
 
-    /// Whether `p` is a regenerated cleaned message of an epoch the journal shows closed: its
-    /// stream's engine is in another boot now, and the journal holds a message of that boot.
-    /// The engine that wrote the journal closed the earlier epoch before that message (a new
-    /// boot publishes everything the old one held, `SensorState.closeEpoch`), so every seq of
-    /// it the replay makes again went out then, in a form a record destroyed at rest may no
-    /// longer show (found by the fault simulator: a `corrected` value, aimed finding-8 seed 201,
-    /// and a `gap` made again as `synthetic`, seed 277, each sent again differently when the
-    /// replay reached the next boot). The engine's boot counts whether or not it has released
-    /// anything of that epoch yet (seed 299: the new boot's first reading destroyed with its
-    /// record, the replay still waited for it, and made the old epoch's seqs again, one of them a
-    /// `synthetic` for a reading published `ok`). Without `boot` the epochs cannot be told apart:
-    /// not withheld.
-    private func ofClosedEpoch(_ p: Publication) -> Bool {
+    /// Whether `p`, regenerated at index `i`, is a cleaned message of an epoch the journal shows
+    /// closed: its stream's engine is in another boot now, and the journal holds a message of that
+    /// boot, or of another boot the replay went on to after `p` (`lastOfEpoch`). The engine that
+    /// wrote the journal closed the earlier epoch before that message (a new boot publishes
+    /// everything the old one held, `SensorState.closeEpoch`), so every seq of it the replay makes
+    /// again went out then, in a form a record destroyed at rest may no longer show (found by the
+    /// fault simulator: a `corrected` value, aimed finding-8 seed 201, and a `gap` made again as
+    /// `synthetic`, seed 277, each sent again differently when the replay reached the next boot).
+    /// The engine's boot counts whether or not it has released anything of that epoch yet (seed
+    /// 299: the new boot's first reading destroyed with its record, the replay still waited for
+    /// it, and made the old epoch's seqs again, one of them a `synthetic` for a reading published
+    /// `ok`). So does a boot between (seed 1910: boot 2's seq 518, published `ok`, its input and
+    /// publication destroyed, made again as `synthetic`; the journal held boot 3's messages, and
+    /// the engine had gone on to boot 4, of which it held nothing). Without `boot` the epochs
+    /// cannot be told apart: not withheld.
+    private func ofClosedEpoch(_ p: Publication, at i: Int, _ lastOfEpoch: [String: [Int64: Int]]) -> Bool {
         guard p.kind == .cleaned, let boot = Self.boot(of: p), let current = engine.epochBoot(cleanedTopic: p.topic),
             current != boot
         else { return false }
-        return coverage.journaled(epoch: current, topic: p.topic)
+        if coverage.journaled(epoch: current, topic: p.topic) { return true }
+        return lastOfEpoch[p.topic]?.contains { $0.key != boot && $0.value > i && coverage.journaled(epoch: $0.key, topic: p.topic) } ?? false
+    }
+
+    /// For each cleaned topic, the last index among the regenerated publications of a message of
+    /// each boot: which epochs the replay was in after a given publication.
+    private func lastIndexOfEachEpoch() -> [String: [Int64: Int]] {
+        var last: [String: [Int64: Int]] = [:]
+        for (i, p) in regenerated.enumerated() where p.kind == .cleaned {
+            if let boot = Self.boot(of: p) { last[p.topic, default: [:]][boot] = i }
+        }
+        return last
     }
 
     /// The boot of cleaned message `p` (nil: none, or unreadable).

@@ -100,6 +100,13 @@ public enum GatewayHTTP {
                                 + "the broker's log names the client; raise max_queued_messages and max_queued_bytes (sensor_gateway_broker_dropped_messages_total)"
                         ))
                 }
+                if let at = s.runtime.lastAheadOfClockAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "\(s.counters.aheadOfClock) reading(s) stamped more than future-tolerance-s ahead of this box's clock dead-lettered bad_value:ts since start, the last \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
+                                + "a sensor's clock is ahead, or this box's clock is behind (when it is every sensor: timedatectl); sensor_gateway_readings_ahead_of_clock_total"
+                        ))
+                }
                 if let at = s.runtime.lastDamagedGapAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
                     warnings.append(
                         WireJSON.quoted(

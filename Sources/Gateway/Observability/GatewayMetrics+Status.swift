@@ -39,9 +39,13 @@ extension GatewayMetrics {
             [([], s.journalUsable ? 1 : 0)])
         metric("sensor_gateway_messages_received_total", .counter, "Inbound sensor messages processed.", [([], Double(s.counters.received))])
         metric(
-            "sensor_gateway_duplicates_total", .counter, "Readings dropped as duplicates of a seq already published (also when their content differs).",
+            "sensor_gateway_duplicates_total", .counter, "Readings dropped as copies of a seq already published or held (one that contradicts the reading held or released last under its seq is dead-lettered bad_value:seq instead).",
             [([], Double(s.counters.duplicates))])
         metric("sensor_gateway_dead_letters_total", .counter, "Messages published to dlq/.", [([], Double(s.counters.deadLetters))])
+        metric(
+            "sensor_gateway_readings_ahead_of_clock_total", .counter,
+            "Readings dead-lettered bad_value:ts because their ts was more than future-tolerance-s ahead of this box's clock: a sensor's clock ahead, or this box's behind (every sensor at once).",
+            [([], Double(s.counters.aheadOfClock))])
         metric(
             "sensor_gateway_dead_letters_by_reason_total", .counter, "Messages published to dlq/, by reason code.",
             Self.fieldlessReasons.merging(s.counters.deadLettersByReason) { $1 }.sorted { $0.key < $1.key }.map {

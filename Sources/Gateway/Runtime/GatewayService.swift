@@ -165,6 +165,8 @@ public final class GatewayService {
             let admitted = pipeline.process(into: &publisher.pending, mayTick: pacing.mayTick, listening: broker.inputConnected)
             observability.sensorsAdmitted(admitted, tracked: pipeline.engine.sensorCount)
             observability.journalDamagedGaps(pipeline.engine.counters.output.journalDamagedGaps)
+            observability.readingsAheadOfClock(
+                pipeline.engine.counters.aheadOfClock, futureToleranceMs: pipeline.engine.configuration.futureToleranceMs)
             if let failure = ingest.failure { throw GatewayFailure.journal(failure) }
         }
         do {

@@ -97,6 +97,27 @@ final class Observability {
             metadata: ["new": "\(total - seen)", "total": "\(total)"])
     }
 
+    /// The engine's count of readings dead-lettered for a `ts` ahead of the gateway's clock
+    /// (`EngineCounters.aheadOfClock`) after a turn: a rise is shown on `/healthz` for 10 minutes
+    /// and logged as a warning (at most once a minute), as a box whose clock is behind by more
+    /// than `future-tolerance-s` dead-letters every reading while `/healthz` said "ok" (found
+    /// black-box). The count restored at start is not news.
+    func readingsAheadOfClock(_ total: Int, futureToleranceMs: Int64?) {
+        guard let seen = counters.aheadOfClockSeen else {
+            counters.aheadOfClockSeen = total
+            return
+        }
+        guard total > seen else { return }
+        let now = Clocks.monotonicMilliseconds()
+        counters.aheadOfClockSeen = total
+        counters.lastAheadOfClockAt = now
+        if let logged = counters.aheadOfClockLoggedAt, now - logged < 60_000 { return }
+        counters.aheadOfClockLoggedAt = now
+        logger.warning(
+            "readings stamped more than future-tolerance-s ahead of this box's clock were dead-lettered bad_value:ts: a sensor's clock is ahead, or this box's clock is behind (when it is every sensor: check timedatectl, chrony or timesyncd)",
+            metadata: ["new": "\(total - seen)", "total": "\(total)", "future_tolerance_s": "\((futureToleranceMs ?? 0) / 1000)"])
+    }
+
     /// Another gateway with this `gateway-id` is online on the broker: counted, shown on
     /// `/healthz`, and logged (the first sighting of each instance, then every 100th).
     func otherInstanceSeen(_ other: OtherInstanceWatch.Sighting) {

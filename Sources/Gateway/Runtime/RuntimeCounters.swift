@@ -42,6 +42,12 @@ struct RuntimeCounters: Sendable, Equatable {
     var lastDamagedGapAt: Int64?
     /// The engine's count of those gaps when the gateway last looked.
     var damagedGapsSeen: Int?
+    /// When (monotonic ms) the engine last dead-lettered a reading stamped ahead of the gateway's
+    /// clock (`EngineCounters.aheadOfClock`), for `/healthz`; its count when last looked, and when
+    /// such readings were last logged.
+    var lastAheadOfClockAt: Int64?
+    var aheadOfClockSeen: Int?
+    var aheadOfClockLoggedAt: Int64?
 }
 
 /// The kind of a publication the broker refused, and its reason.

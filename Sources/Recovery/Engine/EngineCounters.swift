@@ -12,6 +12,9 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     /// Readings whose future-tolerance check was skipped because their receive time was before
     /// `RecoveryEngine.clockFloorMs` (the gateway's clock not set yet).
     public var futureCheckSkipped = 0
+    /// Readings dead-lettered `bad_value:ts` for a `ts` more than `future-tolerance-s` ahead of
+    /// their receive time: a sensor's clock ahead, or the gateway's behind.
+    public var aheadOfClock = 0
     /// Cleaned messages by quality, resend requests and rate-limited fills.
     public var output = OutputTotals()
     /// The Sparkplug input's births, deaths, rebirth requests and metrics not read.
@@ -28,6 +31,7 @@ public struct EngineCounters: Codable, Sendable, Equatable {
         evicted = try c.decodeIfPresent(Int.self, forKey: .evicted) ?? 0
         deadLettersByReason = try c.decodeIfPresent([String: Int].self, forKey: .deadLettersByReason) ?? [:]
         futureCheckSkipped = try c.decodeIfPresent(Int.self, forKey: .futureCheckSkipped) ?? 0
+        aheadOfClock = try c.decodeIfPresent(Int.self, forKey: .aheadOfClock) ?? 0
         output = try c.decodeIfPresent(OutputTotals.self, forKey: .output) ?? OutputTotals()
         sparkplug = try c.decodeIfPresent(SparkplugCounters.self, forKey: .sparkplug) ?? SparkplugCounters()
     }

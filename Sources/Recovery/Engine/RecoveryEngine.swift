@@ -152,6 +152,7 @@ public struct RecoveryEngine: Codable, Sendable {
             if receivedAt < Self.clockFloorMs {
                 counters.futureCheckSkipped += 1
             } else {
+                counters.aheadOfClock += 1
                 deadLetter(.badValue("ts"), dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
                 return nil
             }

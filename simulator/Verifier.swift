@@ -89,10 +89,13 @@ struct Verifier {
     var tailInFlight = false
 
     /// Faults after which the reading reached the broker whole and in time: as measured (`none`),
-    /// with a glitched value (`error`, published `corrected`) or twice (`dup`). Skipped and
-    /// corrupted readings never arrive readable, and a late or held-back one may still be on its
-    /// way when a run ends; those are reported, not failed.
-    static let delivered: Set<String> = ["none", "error", "dup"]
+    /// with a glitched value (`error`, published `corrected`), twice (`dup`) or one reading behind
+    /// (`reorder`, well inside the reorder window; also the last of a boot sent just after the
+    /// next boot's first, which the gateway once dead-lettered `too_late` unseen by this check).
+    /// Skipped and corrupted readings never arrive readable, and a late one (past the reorder
+    /// window) may be too late for a closed epoch or still on its way when a run ends; those are
+    /// reported, not failed.
+    static let delivered: Set<String> = ["none", "error", "dup", "reorder"]
 
     static func loadTruth(_ path: String) throws -> [TruthKey: TruthRow] {
         var out: [TruthKey: TruthRow] = [:]

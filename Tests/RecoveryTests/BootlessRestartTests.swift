@@ -82,4 +82,23 @@ struct BootlessRestartTests {
             #expect(out.summary == (0...20).map { "\($0):ok" }, "boot \(String(describing: boot)): \(out.summary)")
         }
     }
+
+    @Test(
+        "a boot-less sensor restarted with its first seqs lost: the old epoch's reading for one of them, delayed past the restart with its own time, is too_late; the new epoch's resend answer for it comes out"
+    )
+    func lateOldReadingInsideAskedRange() {
+        var h = Harness()
+        let base: Int64 = 1_795_660_000_000
+        var out: [Publication] = []
+        for seq in 0...19 { out += h.send(seq: seq, temp: 52, ts: base + Int64(seq) * 500) }
+        out += h.advance(3_000)
+        // Restarted; 0-5 lost, 6 and 7 arrive (later times); the old seq 3 comes, then the answer.
+        for seq in 6...7 { out += h.send(seq: seq, temp: 53, ts: base + 20_000 + Int64(seq) * 500) }
+        let old = h.send(seq: 3, temp: 52, ts: base + 1_500)
+        #expect(old.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"], "\(old.map(\.text))")
+        for seq in 0...5 { out += h.send(seq: seq, temp: 53, ts: base + 20_000 + Int64(seq) * 500) }
+        out += h.advance(3_000) + h.advance(3_000)
+        #expect(Array(out.summary.suffix(8)) == (0...7).map { "\($0):ok" }, "\(out.summary)")
+        #expect(out.cleaned.suffix(8).allSatisfy { $0.temperature == 53 })
+    }
 }

@@ -50,4 +50,35 @@ struct FirstSightHoldTests {
         #expect(out.cleaned.first?.seq == 0, "\(out.summary)")
         #expect(out.cleaned.filter { (0..<20).contains($0.seq ?? -1) }.allSatisfy { $0.quality == "ok" })
     }
+
+    @Test(
+        "the last readings of a boot, delivered just behind the next boot's first, are published ok in their own stream within the reorder window (a seq skipped among them a gap); a copy or one after the window is too_late"
+    )
+    func closedEpochTail() {
+        var h = Harness()
+        let base: Int64 = 1_795_660_000_000
+        var out: [Publication] = []
+        for seq in 0...15 { out += h.send("t", seq: seq, ts: base + Int64(seq) * 500, boot: 5) }
+        out += h.advance(3_000)
+        // Rebooted: boot 6's seq 0, then boot 5's seq 16, sent before the reboot, 100 ms behind it.
+        out += h.send("t", seq: 0, ts: base + 8_500, boot: 6)
+        out += h.advance(100)
+        let tail = h.send("t", seq: 16, ts: base + 8_000, boot: 5)
+        #expect(tail.of(.deadLetter).isEmpty, "\(tail.map(\.text))")
+        #expect(tail.cleaned.map { "\($0.json["boot"] as? Int ?? -1):\($0.seq ?? -1):\($0.quality ?? "?")" } == ["5:16:ok"])
+        // One past a lost seq: the lost one is a gap (nothing is filled in a closed epoch).
+        let skipped = h.send("t", seq: 18, ts: base + 8_200, boot: 5)
+        #expect(skipped.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?")" } == ["17:gap", "18:ok"], "\(skipped.map(\.text))")
+        // A copy, or an earlier seq: too late, as before.
+        let copy = h.send("t", seq: 16, ts: base + 8_000, boot: 5)
+        #expect(copy.cleaned.isEmpty && copy.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"])
+        // After the reorder window: too late.
+        out += h.advance(3_000)
+        let afterWindow = h.send("t", seq: 19, ts: base + 8_300, boot: 5)
+        #expect(afterWindow.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"], "\(afterWindow.map(\.text))")
+        for seq in 1...5 { out += h.send("t", seq: seq, ts: base + 8_500 + Int64(seq) * 500, boot: 6) }
+        out += h.advance(3_000) + h.advance(3_000)
+        let boot6 = (out + tail).cleaned.filter { $0.json["boot"] as? Int == 6 }.map { "\($0.seq ?? -1):\($0.quality ?? "?")" }
+        #expect(boot6 == (0...5).map { "\($0):ok" }, "\(boot6)")
+    }
 }

@@ -39,7 +39,8 @@ extension GatewayMetrics {
             [([], s.journalUsable ? 1 : 0)])
         metric("sensor_gateway_messages_received_total", .counter, "Inbound sensor messages processed.", [([], Double(s.counters.received))])
         metric(
-            "sensor_gateway_duplicates_total", .counter, "Readings dropped as copies of a seq already published or held (one that contradicts the reading held or released last under its seq is dead-lettered bad_value:seq instead).",
+            "sensor_gateway_duplicates_total", .counter,
+            "Readings dropped as copies of a seq already published or held (one that contradicts the reading held or released last under its seq is dead-lettered bad_value:seq instead).",
             [([], Double(s.counters.duplicates))])
         metric("sensor_gateway_dead_letters_total", .counter, "Messages published to dlq/.", [([], Double(s.counters.deadLetters))])
         metric(

@@ -343,6 +343,9 @@ public struct RecoveryEngine: Codable, Sendable {
                 if let i = index[stream.key] { sensors[i].notePublishedBefore(value) } else { publishedBeforeRestart[stream.key] = value }
                 continue
             }
+            // An epoch a new boot closed during the replay may have gone out further than the
+            // journal shows: none of its tail is appended after the restart.
+            sensors[i].closedTail = nil
             if Self.takeRetained(value, into: &sensors[i]) { ahead.append((stream.key, value)) }
         }
         return ahead.sorted { $0.stream < $1.stream }

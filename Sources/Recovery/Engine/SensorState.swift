@@ -92,6 +92,10 @@ struct SensorState: Codable, Sendable {
     /// copy): the next epoch's first gap is one `gap` flagged `journal_damaged`, as its seqs may
     /// have gone out. nil once used (and in snapshots from before it).
     var lostNextEpoch: Bool?
+    /// Where the epoch a new `boot` closed stopped, for one reorder window after (nil: none, or a
+    /// snapshot from before it): its next reading, arriving just behind the new boot's first, is
+    /// published in its place (`appendsToClosedEpoch`).
+    var closedTail: ClosedTail?
     /// The seq and `ts` of the reading that began this epoch, for a sensor without `boot` that
     /// restarted (nil: its first epoch, a sensor with `boot`, or a snapshot from before it): a
     /// later seq with an earlier time belongs to an epoch before (`ofClosedEpoch`).
@@ -164,6 +168,9 @@ struct SensorState: Codable, Sendable {
         // anything this epoch has seen: then the sensor's boot counter was reset or wrapped
         // (found black-box: every reading of such a sensor was dead-lettered for good), and it
         // starts a new epoch as any new boot does.
+        if let tail = closedTail, r.boot == tail.boot, r.boot != boot, appendsToClosedEpoch(r, tail, inRange: inRange, at: now, &out) {
+            return .accepted
+        }
         if let b = r.boot, let current = boot, b < current, r.ts <= maxTs { return .tooLate }
         if let b = r.boot, let current = boot, let retired = retiredBoot, b > current, b <= retired, r.ts <= maxTs { return .tooLate }
         if ofClosedEpoch(r) { return .tooLate }
@@ -187,13 +194,18 @@ struct SensorState: Codable, Sendable {
             // `synthetic` five times with other values).
             let reused = r.boot.map { b in boot.map { b <= Swift.max($0, retiredBoot ?? $0) } ?? false } ?? false
             noteReleased()
+            // Not when a restart found this epoch's output gone further than the journal (its tail
+            // may have gone out: `publishedBeyondJournal`).
+            let whole = lostNextEpoch == nil && lostOutputThrough == nil
+            closedTail = boot.flatMap { b in nextSeq > 0 && whole ? ClosedTail(boot: b, nextSeq: nextSeq, closedAt: now, maxTs: maxTs) : nil }
             if let b = r.boot, let current = boot, b < current {
                 retiredBoot = Swift.max(current, retiredBoot ?? current)
             } else if let b = r.boot, let retired = retiredBoot, b > retired {
                 retiredBoot = nil
             }
+            let closedMaxTs = maxTs == .min ? nil : maxTs
             beginEpoch(boot: r.boot)
-            if r.boot == nil { epochOpening = EpochOpening(seq: r.seq, ts: r.ts) }
+            if r.boot == nil { epochOpening = EpochOpening(seq: r.seq, ts: r.ts, closedMaxTs: closedMaxTs) }
             if reused {
                 nextSeq = r.seq
                 streamStart = r.seq
@@ -255,8 +267,35 @@ struct SensorState: Codable, Sendable {
         return !(asked?.contains(r.seq) ?? false)
     }
 
+    /// Publishes `r`, of the epoch a new `boot` just closed, `ok` in that epoch's stream when it
+    /// is past the last seq it released, in range, later than anything that epoch saw, and no
+    /// later than one reorder window after the close: the sensor's last reading before it
+    /// rebooted, which the network delivered just behind the new boot's first (found black-box:
+    /// dead-lettered `too_late` though the reorder window had not passed). Its stream's seqs stay
+    /// in order. Seqs it skips are one `gap` (the closed epoch fills nothing more, and no resend
+    /// is asked of a sensor that rebooted). Anything else of that epoch is too late, as before.
+    private mutating func appendsToClosedEpoch(_ r: Reading, _ tail: ClosedTail, inRange: Bool, at now: Int64, _ out: inout Output) -> Bool {
+        guard inRange, r.seq >= tail.nextSeq, r.seq - tail.nextSeq <= out.configuration.maxFill, r.ts > tail.maxTs,
+            now - tail.closedAt < out.configuration.reorderWindowMs
+        else { return false }
+        if r.seq > tail.nextSeq {
+            publishGap(from: tail.nextSeq, to: r.seq - 1, fromTs: tail.maxTs, toTs: r.ts, journalDamaged: false, ofBoot: tail.boot, &out)
+        }
+        publish(
+            ReleasedReading(sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature, status: r.status, quality: .ok, boot: r.boot), &out)
+        addToAggregates(ts: r.ts, seq: r.seq, value: r.temperature, quality: .ok, replacing: nil, at: now, &out)
+        closedTail?.nextSeq = r.seq + 1
+        closedTail?.maxTs = r.ts
+        if let b = r.boot, var kept = releasedThroughByBoot {
+            kept[b] = Swift.max(kept[b] ?? r.seq, r.seq)
+            releasedThroughByBoot = kept
+        }
+        return true
+    }
+
     /// Whether `r`, from a sensor without `boot` that restarted, has a later seq than the reading
-    /// that began this epoch but an earlier time: a late reading of an epoch before (the network
+    /// that began this epoch but an earlier time, or a lower seq and a time no later than the
+    /// epoch this one closed: a late reading of an epoch before (the network
     /// held it across the restart), too late to place. Taken for this epoch's, a higher seq than
     /// this epoch's opened a gap filled towards the old epoch's value and its seq was published
     /// twice; a lower one restated this epoch's estimate or, at last, started another epoch whose
@@ -265,7 +304,12 @@ struct SensorState: Codable, Sendable {
     /// whose times start again at each boot, has later seqs with later times within its epoch.
     private func ofClosedEpoch(_ r: Reading) -> Bool {
         guard r.boot == nil, boot == nil, let opening = epochOpening else { return false }
-        return r.seq > opening.seq && r.ts < opening.ts
+        if r.seq > opening.seq { return r.ts < opening.ts }
+        // Below it (seqs the restart lost, which the gateway asks for): a resend answer carries a
+        // time after the closed epoch's; a reading of that epoch, its own (found black-box: the
+        // old seq 3 published as the new epoch's, the new seqs 0-5 filled from its value).
+        guard r.seq < opening.seq, let closed = opening.closedMaxTs else { return false }
+        return r.ts <= closed
     }
 
     /// Whether `r` says something else (another value or status) than the reading this epoch
@@ -831,8 +875,10 @@ struct SensorState: Codable, Sendable {
     /// Publishes one `gap` notice over `from...to` (flagged `journal_damaged` when it stands in
     /// for output a restart found gone out, `journalDamaged`), counts it and marks the aggregate
     /// windows it spans.
-    private mutating func publishGap(from: UInt64, to: UInt64, fromTs: Int64, toTs: Int64, journalDamaged: Bool, _ out: inout Output) {
-        var notice = GapNotice(sensorID: id, fromSeq: from, toSeq: to, fromTs: fromTs, toTs: toTs, boot: boot)
+    private mutating func publishGap(
+        from: UInt64, to: UInt64, fromTs: Int64, toTs: Int64, journalDamaged: Bool, ofBoot closedBoot: Int64? = nil, _ out: inout Output
+    ) {
+        var notice = GapNotice(sensorID: id, fromSeq: from, toSeq: to, fromTs: fromTs, toTs: toTs, boot: closedBoot ?? boot)
         if journalDamaged {
             notice.reason = ResendHoles.reason
             out.totals.countJournalDamagedGap()
@@ -955,4 +1001,17 @@ struct Output {
 struct EpochOpening: Codable, Sendable, Equatable {
     var seq: UInt64
     var ts: Int64
+    /// The latest `ts` of the epoch it closed (nil: none seen).
+    var closedMaxTs: Int64?
+}
+
+/// Where an epoch closed by a new `boot` stopped (`SensorState.closedTail`).
+struct ClosedTail: Codable, Sendable, Equatable {
+    var boot: Int64
+    /// The seq after the last one the epoch released.
+    var nextSeq: UInt64
+    /// When (receive time) the new boot closed it.
+    var closedAt: Int64
+    /// The latest `ts` the epoch saw.
+    var maxTs: Int64
 }

@@ -164,13 +164,14 @@ struct SensorState: Codable, Sendable {
             stale = false
             out.emit(.sensorState, topics.state, Messages.sensorState(.live, lastSeq: highestSeen, lastSeen: now), retain: true)
         }
+        // The closed epoch's last readings, delivered just behind the new boot's first.
+        if let tail = closedTail, r.boot == tail.boot, r.boot != boot, appendsToClosedEpoch(r, tail, inRange: inRange, at: now, &out) {
+            return .accepted
+        }
         // A smaller boot is a late reading of a closed epoch, unless its `ts` is later than
         // anything this epoch has seen: then the sensor's boot counter was reset or wrapped
         // (found black-box: every reading of such a sensor was dead-lettered for good), and it
         // starts a new epoch as any new boot does.
-        if let tail = closedTail, r.boot == tail.boot, r.boot != boot, appendsToClosedEpoch(r, tail, inRange: inRange, at: now, &out) {
-            return .accepted
-        }
         if let b = r.boot, let current = boot, b < current, r.ts <= maxTs { return .tooLate }
         if let b = r.boot, let current = boot, let retired = retiredBoot, b > current, b <= retired, r.ts <= maxTs { return .tooLate }
         if ofClosedEpoch(r) { return .tooLate }

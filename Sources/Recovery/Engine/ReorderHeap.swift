@@ -40,7 +40,8 @@ struct ReorderHeap: Codable, Sendable {
     }
 
     /// Whether a reading with this seq is held (the heap is usually empty or tiny).
-    func contains(seq: UInt64) -> Bool { items.contains { $0.reading.seq == seq } }
+    /// The reading held for `seq`, if any.
+    func held(seq: UInt64) -> HeldReading? { items.first { $0.reading.seq == seq } }
 
     /// The valid (in-range) held reading with the smallest seq above `seq`: the right-hand
     /// neighbour for an estimate.

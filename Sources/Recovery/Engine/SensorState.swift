@@ -218,7 +218,7 @@ struct SensorState: Codable, Sendable {
         // An epoch the broker showed closed before the restart (`lostOutputThrough` .max): too late.
         if started && r.seq >= nextSeq && lostOutputThrough == .max { return .tooLate }
         if started && (r.seq < nextSeq || publishedBeforeDamage(r.seq)) { return late(r, inRange: inRange, at: now, &out) }
-        if let held = heap.items.first(where: { $0.reading.seq == r.seq }) {
+        if let held = heap.held(seq: r.seq) {
             return Self.contradicts(r, value: held.reading.temperature, status: held.reading.status) ? .reusedSeq : .duplicate
         }
 
@@ -287,10 +287,7 @@ struct SensorState: Codable, Sendable {
         addToAggregates(ts: r.ts, seq: r.seq, value: r.temperature, quality: .ok, replacing: nil, at: now, &out)
         closedTail?.nextSeq = r.seq + 1
         closedTail?.maxTs = r.ts
-        if let b = r.boot, var kept = releasedThroughByBoot {
-            kept[b] = Swift.max(kept[b] ?? r.seq, r.seq)
-            releasedThroughByBoot = kept
-        }
+        noteReleased(boot: tail.boot, through: r.seq)
         return true
     }
 
@@ -538,8 +535,13 @@ struct SensorState: Codable, Sendable {
     /// Notes the last seq the closing epoch released under its boot (`releasedThroughByBoot`).
     private mutating func noteReleased() {
         guard let b = boot, nextSeq > 0 else { return }
+        noteReleased(boot: b, through: nextSeq - 1)
+    }
+
+    /// Notes that boot `b`'s epochs released up to `seq`.
+    private mutating func noteReleased(boot b: Int64, through seq: UInt64) {
         var kept = releasedThroughByBoot ?? [:]
-        kept[b] = Swift.max(kept[b] ?? 0, nextSeq - 1)
+        kept[b] = Swift.max(kept[b] ?? 0, seq)
         if kept.count > Self.bootsKept, let oldest = kept.keys.min() { kept.removeValue(forKey: oldest) }
         releasedThroughByBoot = kept
     }

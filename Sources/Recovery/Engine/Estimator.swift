@@ -54,6 +54,17 @@ struct Estimator {
         return Swift.min(validMax, Swift.max(validMin, rounded))
     }
 
+    /// `value` (already in the valid range) kept inside `judged` too, the range that rejected the
+    /// reading it replaces, when the two ranges overlap: a reload between the verdict and the
+    /// release never makes the estimate one the verdict's own range would reject. Ranges that do
+    /// not overlap leave the value in the range in force now.
+    func bounded(_ value: Double, alsoWithin judged: ValidBounds) -> Double {
+        let low = Swift.max(validMin, judged.min)
+        let high = Swift.min(validMax, judged.max)
+        guard low <= high else { return value }
+        return Swift.min(high, Swift.max(low, value))
+    }
+
     /// Event time for `seq`: interpolated between the anchors, or stepped from the one there is.
     static func timestamp(seq: UInt64, left: Anchor?, right: Anchor?, step: Int64) -> Int64 {
         if let l = left, let r = right, r.seq > l.seq {

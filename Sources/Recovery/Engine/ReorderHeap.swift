@@ -66,4 +66,15 @@ struct HeldReading: Codable, Sendable {
     var reading: Reading
     var receivedAt: Int64
     var inRange: Bool
+    /// The valid range that rejected an out-of-range reading (nil for a valid one, and in
+    /// snapshots from before it was kept). Its `corrected` estimate stays inside it as well as
+    /// inside the range in force at release, so a reload that widens the range meanwhile cannot
+    /// publish an estimate beyond the raw value the gateway rejected.
+    var rejectedBy: ValidBounds? = nil
+}
+
+/// A valid range as configured when a reading was judged (bounds in the reading's unit).
+struct ValidBounds: Codable, Sendable, Equatable {
+    var min: Double
+    var max: Double
 }

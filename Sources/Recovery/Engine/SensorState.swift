@@ -232,7 +232,8 @@ struct SensorState: Codable, Sendable {
         }
         highestSeen = Swift.max(highestSeen ?? r.seq, r.seq)
         maxTs = Swift.max(maxTs, r.ts)
-        heap.push(HeldReading(reading: r, receivedAt: now, inRange: inRange))
+        let judgedBy = ValidBounds(min: out.configuration.validMin, max: out.configuration.validMax)
+        heap.push(HeldReading(reading: r, receivedAt: now, inRange: inRange, rejectedBy: inRange ? nil : judgedBy))
         if started {
             release(at: now, mode: heap.count > out.configuration.maxHeldPerSensor ? .flush : .ingest, &out)
         }
@@ -836,7 +837,8 @@ struct SensorState: Codable, Sendable {
 
     private mutating func publishCorrected(_ h: HeldReading, right: Anchor?, at now: Int64, _ out: inout Output) {
         let r = h.reading
-        let value = out.estimator.value(seq: r.seq, left: lastValid, right: right, method: .linear, recent: recent, seed: 0)
+        let estimate = out.estimator.value(seq: r.seq, left: lastValid, right: right, method: .linear, recent: recent, seed: 0)
+        let value = h.rejectedBy.map { out.estimator.bounded(estimate, alsoWithin: $0) } ?? estimate
         var cleaned = ReleasedReading(
             sensorID: id, seq: r.seq, ts: r.ts, temperature: value,
             status: r.status, quality: .corrected, boot: r.boot)

@@ -85,16 +85,11 @@ final class Observability {
     /// minutes (the count itself is a metric), as readings for those seqs are dropped as
     /// published. The count restored at start is not news (the start's own report said it).
     func journalDamagedGaps(_ total: Int) {
-        guard let seen = counters.damagedGapsSeen else {
-            counters.damagedGapsSeen = total
-            return
-        }
-        guard total > seen else { return }
-        counters.damagedGapsSeen = total
+        guard let new = counters.damagedGaps.rise(to: total) else { return }
         counters.lastDamagedGapAt = Clocks.monotonicMilliseconds()
         logger.error(
             "published gaps flagged journal_damaged: the broker's retained latest/ showed seqs of these sensors out that this gateway's journal never published (a data folder older than the output, or emptied, or another writer of latest/: a second gateway, a replaced box with a new gateway-id, a test publisher); real readings for those seqs are dropped as already published",
-            metadata: ["new": "\(total - seen)", "total": "\(total)"])
+            metadata: ["new": "\(new)", "total": "\(total)"])
     }
 
     /// The engine's count of readings dead-lettered for a `ts` ahead of the gateway's clock
@@ -103,19 +98,14 @@ final class Observability {
     /// than `future-tolerance-s` dead-letters every reading while `/healthz` said "ok" (found
     /// black-box). The count restored at start is not news.
     func readingsAheadOfClock(_ total: Int, futureToleranceMs: Int64?) {
-        guard let seen = counters.aheadOfClockSeen else {
-            counters.aheadOfClockSeen = total
-            return
-        }
-        guard total > seen else { return }
+        guard let new = counters.aheadOfClock.rise(to: total) else { return }
         let now = Clocks.monotonicMilliseconds()
-        counters.aheadOfClockSeen = total
         counters.lastAheadOfClockAt = now
         if let logged = counters.aheadOfClockLoggedAt, now - logged < 60_000 { return }
         counters.aheadOfClockLoggedAt = now
         logger.warning(
             "readings stamped more than future-tolerance-s ahead of this box's clock were dead-lettered bad_value:ts: a sensor's clock is ahead, or this box's clock is behind (when it is every sensor: check timedatectl, chrony or timesyncd)",
-            metadata: ["new": "\(total - seen)", "total": "\(total)", "future_tolerance_s": "\((futureToleranceMs ?? 0) / 1000)"])
+            metadata: ["new": "\(new)", "total": "\(total)", "future_tolerance_s": "\((futureToleranceMs ?? 0) / 1000)"])
     }
 
     /// Another gateway with this `gateway-id` is online on the broker: counted, shown on

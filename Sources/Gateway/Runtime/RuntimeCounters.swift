@@ -40,13 +40,12 @@ struct RuntimeCounters: Sendable, Equatable {
     /// When (monotonic ms) the engine last published a `journal_damaged` gap because the
     /// broker's `latest/` was past a stream (`OutputTotals.journalDamagedGaps`), for `/healthz`.
     var lastDamagedGapAt: Int64?
-    /// The engine's count of those gaps when the gateway last looked.
-    var damagedGapsSeen: Int?
+    var damagedGaps = RisingCount()
     /// When (monotonic ms) the engine last dead-lettered a reading stamped ahead of the gateway's
-    /// clock (`EngineCounters.aheadOfClock`), for `/healthz`; its count when last looked, and when
-    /// such readings were last logged.
+    /// clock (`EngineCounters.aheadOfClock`), for `/healthz`; its count, and when such readings
+    /// were last logged.
     var lastAheadOfClockAt: Int64?
-    var aheadOfClockSeen: Int?
+    var aheadOfClock = RisingCount()
     var aheadOfClockLoggedAt: Int64?
 }
 

@@ -22,12 +22,9 @@ struct ClockStepGatewayTests {
 
     @Test("stepped back 2 h, forward a day and back a day, busy and idle, and across a restart: every gap is still filled and every reading comes out once")
     func stepsBothWays() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
-        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let rig = try await CleanedStreamRig.start()
+        defer { rig.stop() }
+        let (broker, dir, watcher, fleet) = (rig.broker, rig.dir, rig.watcher, rig.fleet)
         let wall = SteppedWallClock()
         // A reorder window long enough that a gap is surely still open when the clock steps.
         let window: (inout GatewayConfiguration) -> Void = { $0.engine.reorderWindowMs = 3_000 }

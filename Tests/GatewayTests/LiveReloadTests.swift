@@ -9,12 +9,9 @@ import Wire
 struct LiveReloadTests {
     @Test("a valid range widened by a reload applies from that point, and a restart replaying the whole journal regenerates the same publications")
     func widenedRangeReplaysExactly() async throws {
-        let broker = try await TestBroker.start()
-        defer { broker.shutdown() }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["cleaned/#"])
-        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        let rig = try await CleanedStreamRig.start()
+        defer { rig.stop() }
+        let (broker, dir, watcher, fleet) = (rig.broker, rig.dir, rig.watcher, rig.fleet)
         var gateway = try await InProcessGateway.start(broker, in: dir, id: "reload")
         let ts0: Int64 = 1_795_660_000_000
         func readings(_ seqs: Range<UInt64>, value: Double) throws {

@@ -6,72 +6,54 @@ import Testing
 /// neighbour (21st black-box review): the reading was judged by the range of its arrival, and
 /// its `corrected` estimate must not be a value that range rejects too.
 @Suite struct ReloadedRangeTests {
-    private static func reload(_ h: inout Harness, min: Double, max: Double) {
-        var c = h.engine.configuration
-        c.validMin = min
-        c.validMax = max
-        var none: [Publication] = []
-        h.engine.reconfigure(c, at: h.now, into: &none)
-    }
-
-    private static func corrected(_ h: Harness) -> Publication? {
-        h.log.cleaned.first { $0.quality == "corrected" }
+    /// Seqs 0-2 of one sensor under `before`, the range reloaded to `after` once seq 1 (out of
+    /// range under `before`) is held: the cleaned output and seq 1's corrected message.
+    private static func correction(
+        before: ClosedRange<Double>, after: ClosedRange<Double>?, values: (Double, Double, Double)
+    ) throws -> (summary: [String], fix: Publication) {
+        var h = Harness {
+            $0.validMin = before.lowerBound; $0.validMax = before.upperBound
+        }
+        h.send(seq: 0, temp: values.0)
+        h.send(seq: 1, temp: values.1)  // held until its right neighbour
+        if let after {
+            var c = h.engine.configuration
+            c.validMin = after.lowerBound
+            c.validMax = after.upperBound
+            var none: [Publication] = []
+            h.engine.reconfigure(c, at: h.now, into: &none)
+        }
+        h.send(seq: 2, temp: values.2)
+        for _ in 0..<10 { h.advance(1000) }
+        let fix = try #require(h.log.cleaned.first { $0.quality == "corrected" })
+        return (h.log.summary, fix)
     }
 
     @Test("widened upwards meanwhile: the estimate stays at or below the bound that rejected the raw value")
     func widenedUp() throws {
-        var h = Harness {
-            $0.validMin = 50; $0.validMax = 53.5
-        }
-        h.send(seq: 0, temp: 53.5)
-        h.send(seq: 1, temp: 53.9)  // above 53.5: held until its right neighbour
-        Self.reload(&h, min: 50, max: 54.5)
-        h.send(seq: 2, temp: 54.5)  // valid now; interpolating alone would give 54.0
-        for _ in 0..<10 { h.advance(1000) }
-        #expect(h.log.summary == ["0:ok", "1:corrected", "2:ok"])
-        let fix = try #require(Self.corrected(h))
+        // Interpolating alone would give 54.0, above the raw 53.9 that 53.5 rejected.
+        let (summary, fix) = try Self.correction(before: 50...53.5, after: 50...54.5, values: (53.5, 53.9, 54.5))
+        #expect(summary == ["0:ok", "1:corrected", "2:ok"])
         #expect(fix.temperature == 53.5)
         #expect(fix.json["raw"] as? Double == 53.9)
     }
 
     @Test("widened downwards meanwhile: the estimate stays at or above the bound that rejected the raw value")
     func widenedDown() throws {
-        var h = Harness {
-            $0.validMin = 51; $0.validMax = 55
-        }
-        h.send(seq: 0, temp: 51)
-        h.send(seq: 1, temp: 50.6)
-        Self.reload(&h, min: 49, max: 55)
-        h.send(seq: 2, temp: 49)  // interpolating alone would give 50.0
-        for _ in 0..<10 { h.advance(1000) }
-        let fix = try #require(Self.corrected(h))
+        // Interpolating alone would give 50.0, below the raw 50.6 that 51 rejected.
+        let (_, fix) = try Self.correction(before: 51...55, after: 49...55, values: (51, 50.6, 49))
         #expect(fix.temperature == 51)
     }
 
     @Test("ranges that do not overlap: the estimate lies in the range in force at release")
     func disjoint() throws {
-        var h = Harness {
-            $0.validMin = 50; $0.validMax = 51
-        }
-        h.send(seq: 0, temp: 50.5)
-        h.send(seq: 1, temp: 53)
-        Self.reload(&h, min: 54, max: 55)
-        h.send(seq: 2, temp: 54.8)
-        for _ in 0..<10 { h.advance(1000) }
-        let fix = try #require(Self.corrected(h))
+        let (_, fix) = try Self.correction(before: 50...51, after: 54...55, values: (50.5, 53, 54.8))
         #expect(fix.temperature.map { (54...55).contains($0) } == true)
     }
 
     @Test("no reload: the estimate is the interpolation, as before")
     func unchanged() throws {
-        var h = Harness {
-            $0.validMin = 50; $0.validMax = 55
-        }
-        h.send(seq: 0, temp: 52)
-        h.send(seq: 1, temp: 58)
-        h.send(seq: 2, temp: 54)
-        for _ in 0..<10 { h.advance(1000) }
-        let fix = try #require(Self.corrected(h))
+        let (_, fix) = try Self.correction(before: 50...55, after: nil, values: (52, 58, 54))
         #expect(fix.temperature == 53)
     }
 }

@@ -17,7 +17,8 @@ extension Journal {
         case healMeta(String)
         /// The size differs: the records from `keptFrom` (all of them when nil: the journal is
         /// empty) are copied into the new layout, and `dropped` older records do not fit.
-        case resize(from: JournalLayout, keptFrom: UInt64?, kept: Int, dropped: Int)
+        /// `damage` names what the old journal lost to damage, which stays reported after the copy.
+        case resize(from: JournalLayout, keptFrom: UInt64?, kept: Int, dropped: Int, damage: [String] = [])
         /// Opening fails with this message.
         case refuse(String)
     }
@@ -52,7 +53,7 @@ extension Journal {
                 }
                 let packing = try ResizePacking(from: stored, to: layout, keepingFrom: keep, fileSystem: fileSystem)
                 if let refusal = packing.refusal { return .refuse(refusal) }
-                return .resize(from: stored, keptFrom: packing.keptFrom, kept: packing.kept, dropped: packing.dropped)
+                return .resize(from: stored, keptFrom: packing.keptFrom, kept: packing.kept, dropped: packing.dropped, damage: packing.damage)
             }
         } catch {
             return .refuse("\(error)")
@@ -135,12 +136,15 @@ extension Journal {
                 guard let from = packing.keptFrom, record.seq >= from else { return true }
                 let size = RecordFormat.paddedSize(payload: record.payload.count)
                 let hole = last.map { record.seq != $0 &+ 1 } ?? false
+                // A hole the old journal skipped on purpose stays one; a hole damage made stays
+                // damage (`ResizePacking.lost`), reported at every open and read as before.
+                let skipped = hole && !packing.holeIsDamage(from: (last ?? 0) &+ 1, to: record.seq)
                 if index < 0 || end + size > requested.segmentSize || hole {
                     try flush()
                     index += 1
                     let header = SegmentHeader(
                         generation: UInt64(index + 1), baseSeq: record.seq, segmentSize: UInt64(requested.segmentSize),
-                        skippedFrom: hole ? (last ?? 0) &+ 1 : 0)
+                        skippedFrom: skipped ? (last ?? 0) &+ 1 : 0)
                     try fileSystem.write(handles[index], bytes: header.encode(), at: 0)
                     end = SegmentHeader.size
                 }
@@ -162,72 +166,8 @@ extension Journal {
         return "journal resized from \(stored.segmentCount) segments of \(stored.segmentSize) bytes to \(requested.segmentCount) of \(requested.segmentSize): "
             + "\(packing.kept) records kept" + (packing.keptFrom.map { " (from seq \($0))" } ?? "")
             + (packing.dropped > 0 ? ", \(packing.dropped) older records did not fit and were dropped" : "")
-    }
-}
-
-/// Which records a resize keeps: the longest run of the newest records that fits in all but one
-/// of the new segments (one stays free for appends), and at least every record from
-/// `keepingFrom`, which may use every segment; a refusal when even those do not fit.
-struct ResizePacking {
-    var keptFrom: UInt64?
-    var kept = 0
-    var dropped = 0
-    var refusal: String?
-
-    init(from stored: JournalLayout, to requested: JournalLayout, keepingFrom: UInt64, fileSystem: FileSystem) throws {
-        let segments = try SegmentSet(layout: stored, fileSystem: fileSystem, repair: false)
-        defer { segments.closeAll() }
-        var records: [(seq: UInt64, size: Int)] = []
-        var tooLarge: UInt64?
-        for entry in segments.used {
-            _ = try segments.scanner(entry).scan { record, _ in
-                records.append((record.seq, RecordFormat.paddedSize(payload: record.payload.count)))
-                if record.seq >= keepingFrom, record.payload.count > requested.maxRecordPayload, tooLarge == nil { tooLarge = record.seq }
-                return true
-            }
-        }
-        let usable = requested.segmentSize
-        /// Segments needed to hold records[start...], packed in order, a new segment at each hole.
-        func segmentsNeeded(from start: Int) -> Int {
-            var count = 0
-            var end = usable
-            var last: UInt64?
-            for r in records[start...] {
-                let hole = last.map { r.seq != $0 &+ 1 } ?? false
-                if end + r.size > usable || hole {
-                    count += 1
-                    end = SegmentHeader.size
-                }
-                end += r.size
-                last = r.seq
-            }
-            return count
-        }
-        let mustStart = records.firstIndex { $0.seq >= keepingFrom } ?? records.count
-        if let tooLarge {
-            refusal = "record \(tooLarge) is larger than a segment of the new size (\(requested.segmentSize) bytes) can hold; keep the old journal_max_bytes"
-            return
-        }
-        let needed = mustStart < records.count ? segmentsNeeded(from: mustStart) : 0
-        guard needed <= requested.segmentCount else {
-            refusal =
-                "the \(records.count - mustStart) records from seq \(keepingFrom) (unfinished work) need \(needed) segments of \(requested.segmentSize) bytes, and the new size has \(requested.segmentCount): "
-                + "keep the old journal_max_bytes (\(stored.segmentCount * stored.segmentSize) bytes) until the gateway has caught up, or choose a larger one"
-            return
-        }
-        // The earliest start (the most history) that still fits in all segments but one.
-        var low = 0
-        var high = mustStart
-        if needed > requested.segmentCount - 1 {
-            low = mustStart
-        } else {
-            while low < high {
-                let mid = (low + high) / 2
-                if segmentsNeeded(from: mid) <= requested.segmentCount - 1 { high = mid } else { low = mid + 1 }
-            }
-        }
-        keptFrom = low < records.count ? records[low].seq : nil
-        kept = records.count - low
-        dropped = low
+            + (packing.damage.isEmpty
+                ? ""
+                : "; the old journal was damaged (\(packing.damage.joined(separator: "; "))): records lost there stay a hole every open and read reports")
     }
 }

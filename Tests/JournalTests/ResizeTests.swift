@@ -93,6 +93,33 @@ struct ResizeTests {
         #expect(try Self.seqsAndPayloadsIntact(large.directory, fs) == before)
     }
 
+    @Test("damage in the old journal stays damage after a resize: reported by the copy, by every open and by a read over it, never a silent hole")
+    func damageStaysReported() throws {
+        let fs = FaultyFileSystem()
+        let small = JournalLayout.tiny(segments: 4, segmentSize: 1 << 17)
+        try Self.fill(small, fs, count: 3000)  // about two and a half segments
+        fs.flip(small.segmentPath(0), at: 40_000, mask: 0xFF)
+        let before = try readAll("/j", fs)
+        let lost = try #require(before.outcome.lostSeqs.first, "the flip destroyed a record: \(before.outcome.corruption)")
+        let large = JournalLayout.tiny(segments: 8, segmentSize: 1 << 18)
+        guard case .resize(_, _, _, _, let damage) = Journal.plan(layout: large, resizeKeepingFrom: 1, fileSystem: fs) else {
+            Issue.record("no resize planned")
+            return
+        }
+        #expect(damage == before.outcome.corruption)
+        do {
+            let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: 1, fileSystem: fs)
+            #expect(j.report.resized?.contains("the old journal was damaged") == true, "\(j.report.resized ?? "nil")")
+            #expect(j.report.corruption == ["records \(lost.lowerBound)...\(lost.upperBound) missing between segments"])
+            #expect(j.report.records == before.records.count)
+        }
+        let reopened = try Journal(layout: large, fsync: .always, fileSystem: fs)
+        #expect(reopened.report.corruption.count == 1, "reported at every open, not marked as skipped on purpose")
+        let after = try readAll("/j", fs)
+        #expect(after.outcome.lostSeqs == [lost])
+        #expect(after.records.map(\.seq) == before.records.map(\.seq))
+    }
+
     @Test("shrinking keeps every record from the given seq (and older ones as far as they fit), seqs unchanged")
     func shrink() throws {
         let fs = FaultyFileSystem()

@@ -56,10 +56,14 @@ public enum JournalOpening {
         case .create: return ("journal: none in \(layout.directory) yet; run creates it", false)
         case .open: return ("journal: opened as it is", false)
         case .healMeta(let why): return ("journal: \(why); run rewrites it from the segment files (the old one kept aside)", false)
-        case .resize(let from, _, let kept, let dropped):
+        case .resize(let from, _, let kept, let dropped, let damage):
             return (
                 "journal: run resizes it from \(from.segmentCount) segments of \(from.segmentSize) bytes to \(layout.segmentCount) of \(layout.segmentSize), keeping \(kept) records (every unacknowledged one)"
-                    + (dropped > 0 ? " and dropping the \(dropped) oldest, already acknowledged" : ""), false
+                    + (dropped > 0 ? " and dropping the \(dropped) oldest, already acknowledged" : "")
+                    + (damage.isEmpty
+                        ? ""
+                        : "; the journal is damaged (\(damage.count) problem(s), first: \(damage[0])): records lost there stay reported after the resize; `sensor-gateway journal verify` names them"),
+                false
             )
         case .refuse(let why): return ("journal: run will refuse to start: \(why)", true)
         }

@@ -1,0 +1,89 @@
+/// Which records a resize keeps: the longest run of the newest records that fits in all but one
+/// of the new segments (one stays free for appends), and at least every record from
+/// `keepingFrom`, which may use every segment; a refusal when even those do not fit.
+struct ResizePacking {
+    var keptFrom: UInt64?
+    var kept = 0
+    var dropped = 0
+    var refusal: String?
+    /// Seqs the old journal lost to damage (inside a segment, or segments missing between
+    /// others): the copy leaves them a hole that every later open and read still reports, never
+    /// one marked as skipped on purpose (found black-box: a resize turned three damaged records
+    /// into holes nothing reported, and replays and `export` over them came back short without a
+    /// word).
+    var lost: [ClosedRange<UInt64>] = []
+    /// How the old journal's damage is described, as `journal verify` names it.
+    var damage: [String] = []
+
+    /// Whether the hole `from..<to` in the copied seqs covers a seq lost to damage.
+    func holeIsDamage(from: UInt64, to: UInt64) -> Bool {
+        lost.contains { $0.lowerBound < to && $0.upperBound >= from }
+    }
+
+    init(from stored: JournalLayout, to requested: JournalLayout, keepingFrom: UInt64, fileSystem: FileSystem) throws {
+        let segments = try SegmentSet(layout: stored, fileSystem: fileSystem, repair: false)
+        defer { segments.closeAll() }
+        var records: [(seq: UInt64, size: Int)] = []
+        var tooLarge: UInt64?
+        var expectedNext: UInt64?
+        for entry in segments.used {
+            if let missing = entry.header.missingBefore(expectedNext: expectedNext) {
+                lost.append(missing)
+                damage.append(SegmentHeader.describeMissing(missing))
+            }
+            let result = try segments.scanner(entry).scan { record, _ in
+                records.append((record.seq, RecordFormat.paddedSize(payload: record.payload.count)))
+                if record.seq >= keepingFrom, record.payload.count > requested.maxRecordPayload, tooLarge == nil { tooLarge = record.seq }
+                return true
+            }
+            for c in result.corruption {
+                if let seqs = c.lostSeqs { lost.append(seqs) }
+                damage.append(c.description(segment: entry.index))
+            }
+            if let last = result.lastSeq { expectedNext = last &+ 1 }
+        }
+        let usable = requested.segmentSize
+        /// Segments needed to hold records[start...], packed in order, a new segment at each hole.
+        func segmentsNeeded(from start: Int) -> Int {
+            var count = 0
+            var end = usable
+            var last: UInt64?
+            for r in records[start...] {
+                let hole = last.map { r.seq != $0 &+ 1 } ?? false
+                if end + r.size > usable || hole {
+                    count += 1
+                    end = SegmentHeader.size
+                }
+                end += r.size
+                last = r.seq
+            }
+            return count
+        }
+        let mustStart = records.firstIndex { $0.seq >= keepingFrom } ?? records.count
+        if let tooLarge {
+            refusal = "record \(tooLarge) is larger than a segment of the new size (\(requested.segmentSize) bytes) can hold; keep the old journal_max_bytes"
+            return
+        }
+        let needed = mustStart < records.count ? segmentsNeeded(from: mustStart) : 0
+        guard needed <= requested.segmentCount else {
+            refusal =
+                "the \(records.count - mustStart) records from seq \(keepingFrom) (unfinished work) need \(needed) segments of \(requested.segmentSize) bytes, and the new size has \(requested.segmentCount): "
+                + "keep the old journal_max_bytes (\(stored.segmentCount * stored.segmentSize) bytes) until the gateway has caught up, or choose a larger one"
+            return
+        }
+        // The earliest start (the most history) that still fits in all segments but one.
+        var low = 0
+        var high = mustStart
+        if needed > requested.segmentCount - 1 {
+            low = mustStart
+        } else {
+            while low < high {
+                let mid = (low + high) / 2
+                if segmentsNeeded(from: mid) <= requested.segmentCount - 1 { high = mid } else { low = mid + 1 }
+            }
+        }
+        keptFrom = low < records.count ? records[low].seq : nil
+        kept = records.count - low
+        dropped = low
+    }
+}

@@ -121,7 +121,7 @@ struct ReplayTests {
         let wide = await scenario.watcher.messages(on: "replay/wide").map { String(decoding: $0.payload, as: UTF8.self) }
         let busy = await scenario.watcher.messages(on: "replay/busy").map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(wide == [#"{"request_id":"wide","error":"window too wide: at most 60 s per request (replay-max-window-s); ask in pieces"}"#])
-        #expect(busy == [#"{"request_id":"busy","error":"busy: at most 0 replays run at once (replay-max-concurrent); try again later"}"#])
+        #expect(busy == [#"{"request_id":"busy","error":"replays are turned off on this gateway (replay-max-concurrent 0)"}"#])
         #expect(try await scenario.finish() == 0)
     }
 }

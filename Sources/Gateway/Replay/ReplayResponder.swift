@@ -121,11 +121,12 @@ enum ReplayResponder {
         case .invalid(let id, let reply, let error):
             refuse(id: id, reply: reply, error: error, client: client, logger: logger)
         case .request(let r):
-            guard slots.take() else {
-                refuse(
-                    id: r.requestID, reply: r.replyTopic,
-                    error: "busy: at most \(slots.limit) replays run at once (replay-max-concurrent); try again later",
-                    client: client, logger: logger)
+            guard slots.take(limit: limits.maxConcurrent) else {
+                let error =
+                    limits.maxConcurrent == 0
+                    ? "replays are turned off on this gateway (replay-max-concurrent 0)"
+                    : "busy: at most \(limits.maxConcurrent) replays run at once (replay-max-concurrent); try again later"
+                refuse(id: r.requestID, reply: r.replyTopic, error: error, client: client, logger: logger)
                 return
             }
             let thread = Thread {

@@ -12,7 +12,7 @@ final class Replays {
     private let deadLetters: ReplayResponder.DeadLetterRoute
     private let configured: ReplayLimits
     private let live: LiveSettings?
-    private let slots: ReplaySlots
+    private let slots = ReplaySlots()
     private let logger: Logger
     /// Replay requests taken since start.
     private(set) var requested = 0
@@ -24,7 +24,6 @@ final class Replays {
         deadLetters = .init(gatewayID: configuration.gatewayID, maxPayloadBytes: configuration.engine.maxPayloadBytes)
         configured = configuration.replay
         self.live = live
-        slots = ReplaySlots(limit: configuration.replay.maxConcurrent)
         self.logger = logger
     }
 

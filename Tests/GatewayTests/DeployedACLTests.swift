@@ -14,12 +14,13 @@ struct DeployedACLTests {
     /// The settings of deploy/mosquitto.conf that the test broker does not set itself (its
     /// listener, persistence and queue settings are the test's; the password and ACL files are
     /// given per test).
-    static func shippedBrokerSettings() throws -> [String] {
-        let ownedByTest: Set<String> = [
+    static func shippedBrokerSettings(
+        ownedByTest: Set<String> = [
             "listener", "allow_anonymous", "password_file", "acl_file", "persistence", "autosave_interval", "max_queued_messages",
             "max_inflight_messages",
         ]
-        return try String(contentsOfFile: "\(deployFolder)/mosquitto.conf", encoding: .utf8).split(separator: "\n").map(String.init)
+    ) throws -> [String] {
+        try String(contentsOfFile: "\(deployFolder)/mosquitto.conf", encoding: .utf8).split(separator: "\n").map(String.init)
             .filter { !$0.hasPrefix("#") && !$0.isEmpty }
             .filter { !ownedByTest.contains(String($0.prefix { $0 != " " })) }
     }

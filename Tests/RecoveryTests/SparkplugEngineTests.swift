@@ -154,6 +154,17 @@ struct SparkplugEngineTests {
         #expect(h.log.of(.deadLetter).isEmpty)
     }
 
+    @Test("a timestamp past the contract's limit is a bad value, not a missing one (found black-box)")
+    func timestampBeyondLimit() {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        for stamp in [UInt64(Int64.max), UInt64.max] {
+            let far = SparkplugPayload(timestamp: stamp, seq: 1, metrics: [SparkplugMetric(alias: 1, timestamp: stamp, value: .double(51))])
+            h.rawBytes(Self.ndata, far.serialized())
+        }
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["bad_value:ts", "bad_value:ts"])
+    }
+
     @Test("a seq beyond 255 is a dead letter; a message a step behind, or the same seq again, stamped a little later is late or a duplicate, not 255 ahead")
     func seqOutOfRangeAndJitter() {
         var h = Self.harness()

@@ -275,8 +275,12 @@ extension RecoveryEngine {
                 deadLetter(.badType("value"), dlq, c.raw, c.payload, c.receivedAt, &out, sensor: existing)
                 continue
             }
-            guard let ts = Self.sparkplugTime(metric.timestamp ?? message.timestamp) else {
-                deadLetter(.missingField("ts"), dlq, c.raw, c.payload, c.receivedAt, &out, sensor: existing)
+            let stamp = metric.timestamp ?? message.timestamp
+            guard let ts = Self.sparkplugTime(stamp) else {
+                // Absent, or beyond the contract's limit (year 10000): a time that is there but
+                // unusable is a bad value, as for a JSON reading (found black-box: 2^63-1 was
+                // dead-lettered `missing_field:ts`).
+                deadLetter(stamp == nil ? .missingField("ts") : .badValue("ts"), dlq, c.raw, c.payload, c.receivedAt, &out, sensor: existing)
                 continue
             }
             let quality = metric.quality.map { $0 >= SparkplugMetric.QualityCode.good } ?? true

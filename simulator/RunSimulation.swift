@@ -91,11 +91,14 @@ struct RunSimulation: AsyncParsableCommand {
         let pump = Task { await requests.pump(client) }
 
         let hz = Double(rate) ?? 0
+        let clock = ContinuousClock()
         let periodMs = hz > 0 ? max(1, Int64((1000 / hz).rounded())) : 10
-        let rounds = count ?? duration.map { Int(($0 * max(hz, 1)).rounded()) } ?? Int.max
+        // A paced run of --duration seconds plays that many seconds of rounds (at 0.5/s, 60 s is 30
+        // rounds, not 60); an unpaced one (`max`) plays rounds until the time is up.
+        let rounds = count ?? (hz > 0 ? duration.map { Swift.max(1, Int(($0 * hz).rounded())) } : nil) ?? Int.max
+        let unpacedUntil = hz > 0 || count != nil ? nil : duration.map { clock.now + .milliseconds(Int64($0 * 1000)) }
         let fleet = FleetPlayer(options: self, periodMs: periodMs, startTs: startTs ?? (Int64(Date().timeIntervalSince1970 * 1000) / 1000 * 1000))
         let truthFile = try truth.map { try TruthWriter(path: $0) }
-        let clock = ContinuousClock()
         let start = clock.now
         var lastReport = start
         var publishedAtReport = 0
@@ -109,6 +112,7 @@ struct RunSimulation: AsyncParsableCommand {
                 }
                 try fleet.play(round, sensors: sensors * slice / slices..<sensors * (slice + 1) / slices, client: client, truth: truthFile)
             }
+            if let until = unpacedUntil, clock.now >= until { break }
             try fleet.sendDueLate(round, client: client)
             try fleet.answer(requests.take(), client: client)
             if hz > 0 {

@@ -18,6 +18,18 @@ struct SimulatorTests {
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
+    @Test("--duration is seconds at any rate: 0.5 readings a second for 4 s is 2 rounds (it was 4, found black-box); unpaced, it ends in time")
+    func durationAtAnyRate() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let slow = try await Self.simulate(broker, dir, name: "slow", ["--sensors", "3", "--rate", "0.5", "--duration", "4", "--skip-rate", "0"])
+        #expect(slow.count == 6, "3 sensors x 2 rounds")
+        let unpaced = try await Self.simulate(broker, dir, name: "unpaced", ["--sensors", "3", "--duration", "0.5"])
+        #expect(!unpaced.isEmpty, "it played rounds until the half second was up (it played none)")
+    }
+
     @Test("the same seed gives the same truth; fault rates match the flags over 100,000 readings")
     func determinismAndRates() async throws {
         let broker = try await TestBroker.start()

@@ -31,18 +31,30 @@ public struct RebindingHTTPEndpoint: Service {
         self.make = make
     }
 
-    /// One endpoint and the task serving it.
+    /// One endpoint, the group it runs in and the task running that.
     private struct Running {
         let address: HTTPAddress
         let state: HTTPBindState
+        let group: ServiceGroup
         let task: Task<Void, any Error>
+
+        /// Stops the endpoint as a graceful shutdown does (a cancelled one logged errors from
+        /// inside the HTTP server on every move, found black-box), and waits for it.
+        func stop() async {
+            await group.triggerGracefulShutdown()
+            _ = try? await task.value
+        }
     }
 
     private func start(_ address: HTTPAddress) -> Running {
         let state = HTTPBindState()
         let endpoint = make(address, state)
-        // A child of this task's context (not detached), so it sees the group's graceful shutdown.
-        return Running(address: address, state: state, task: Task { try await endpoint.run() })
+        // Its own group, to stop it alone; the task is a child of this task's context (not
+        // detached), so the gateway's graceful shutdown reaches it too.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup)], logger: logger))
+        return Running(address: address, state: state, group: group, task: Task { try await group.run() })
     }
 
     public func run() async throws {
@@ -56,8 +68,7 @@ public struct RebindingHTTPEndpoint: Service {
                 continue
             }
             guard let next else {
-                current?.task.cancel()
-                _ = try? await current?.task.value
+                await current?.stop()
                 logger.notice("SIGHUP: HTTP endpoint stopped (http: off)", metadata: ["was": "\(current.map { "\($0.address)" } ?? "off")"])
                 current = nil
                 binding.serving(nil)
@@ -82,14 +93,12 @@ public struct RebindingHTTPEndpoint: Service {
                 continue
             }
             if await listens(candidate.state) {
-                old.task.cancel()
-                _ = try? await old.task.value
+                await old.stop()
                 current = candidate
                 binding.serving(candidate.state)
                 logger.notice("SIGHUP: HTTP endpoint moved", metadata: ["from": "\(old.address)", "to": "\(next)"])
             } else {
-                candidate.task.cancel()
-                _ = try? await candidate.task.value
+                await candidate.stop()
                 binding.rebindFailed()
                 logger.error(
                     "SIGHUP: the new HTTP address did not start listening; still serving on the old one (sensor_gateway_http_bound is 0)",

@@ -126,6 +126,12 @@ struct SensorState: Codable, Sendable {
     /// says nothing, so it does not go stale until the connection is back (nil otherwise, and
     /// in snapshots from before it).
     var deaf: Bool?
+    /// After a restart that changed the aggregate window's width: the epoch's first seq not
+    /// yet published then. The windows of the old width were published as they stood and are
+    /// final, so a restatement below it changes no aggregate (counted once, in the old window);
+    /// before, it was added to a window of the new width while its estimate stayed counted in the
+    /// old one (found black-box). nil otherwise, from the next epoch on, and in older snapshots.
+    var aggregatesFinalBelow: UInt64?
 
     init(id: String, measurement: String? = nil, firstReceipt: Int64, configuration: EngineConfiguration) {
         self.id = id
@@ -357,9 +363,11 @@ struct SensorState: Codable, Sendable {
             cleaned.supersedes = earlier
             publish(cleaned, &out)
             history.markRestated(r.seq)
-            addToAggregates(
-                ts: r.ts, seq: r.seq, value: r.temperature, quality: .restated,
-                replacing: earlier == .gap ? nil : earlier, at: now, &out)
+            if r.seq >= aggregatesFinalBelow ?? 0 {
+                addToAggregates(
+                    ts: r.ts, seq: r.seq, value: r.temperature, quality: .restated,
+                    replacing: earlier == .gap ? nil : earlier, at: now, &out)
+            }
             return .accepted
         }
     }
@@ -500,6 +508,7 @@ struct SensorState: Codable, Sendable {
                 out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
             }
             aggregates = AggregateWindows()
+            if started { aggregatesFinalBelow = nextSeq }
         }
         topics = SensorTopics(sensorID: id, measurement: measurement, configuration: out.configuration)
     }
@@ -548,6 +557,7 @@ struct SensorState: Codable, Sendable {
     }
 
     private mutating func beginEpoch(boot newBoot: Int64?) {
+        aggregatesFinalBelow = nil
         epochLatestFloor = latestTs
         epochOpening = nil
         reusedThrough = nil

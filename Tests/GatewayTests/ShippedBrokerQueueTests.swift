@@ -11,7 +11,9 @@ import TestSupport
 struct ShippedBrokerQueueTests {
     @Test("QoS 0 and QoS 1 readings sent while the gateway is stopped: every QoS 1 one comes out after its restart")
     func queuedAcrossRestart() async throws {
-        let shipped = try DeployedACLTests.shippedBrokerSettings(ownedByTest: ["listener", "allow_anonymous", "password_file", "acl_file", "persistence", "autosave_interval"])
+        let shipped = try DeployedACLTests.shippedBrokerSettings(ownedByTest: [
+            "listener", "allow_anonymous", "password_file", "acl_file", "persistence", "autosave_interval",
+        ])
         let broker = try await TestBroker.start(extraConfig: shipped)
         defer { broker.shutdown() }
         let dir = try TemporaryDirectory()

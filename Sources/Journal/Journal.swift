@@ -156,7 +156,12 @@ public final class Journal {
         switch JournalLayout.readMeta(in: directory, fileSystem: fileSystem) {
         case .valid(let stored):
             if stored != requested, let keep = resizeKeepingFrom {
-                report.resized = try Journal.resize(from: stored, to: requested, keepingFrom: keep, fileSystem: fileSystem)
+                let resized = try Journal.resize(from: stored, to: requested, keepingFrom: keep, fileSystem: fileSystem)
+                report.resized = resized.summary
+                // Reported at this start whatever the copy kept (damage in records a shrink
+                // dropped is gone from the journal, but the disk had it; found black-box: such
+                // a start said ok). What it kept is reported again at every open.
+                report.corruption += resized.damage.map { "found before the resize: \($0)" }
                 return
             }
             guard stored == requested else {

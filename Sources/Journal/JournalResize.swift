@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Changing a journal's size in place (issue 28): the records to keep are copied into the new
 /// layout in `<journal>/resize/`, with their seqs unchanged, and swapped in by renames.
 ///
@@ -77,11 +83,11 @@ extension Journal {
             return "an empty resize folder, left by a start stopped during or right after a resize, was removed"
         }
         guard case .valid(let target) = JournalLayout.readMeta(in: staging, fileSystem: fileSystem) else {
-            // Not committed: the old journal is whole; the partial copy goes.
+            // Not committed: the old journal is whole; the partial copy goes, and is said.
             for name in names { try fileSystem.remove("\(staging)/\(name)") }
             try fileSystem.remove(staging)
             try fileSystem.syncDirectory(layout.directory)
-            return nil
+            return "the partial copy of an interrupted resize (\(names.count) file(s) in resize/) was removed; the journal is as it was before it"
         }
         let finalLayout = JournalLayout(directory: layout.directory, segmentCount: target.segmentCount, segmentSize: target.segmentSize)
         // Old segments beyond the new count go; the new ones replace the rest by rename.
@@ -104,10 +110,65 @@ extension Journal {
 
     /// Copies the records to keep from the journal in `stored` into `requested`'s layout and swaps
     /// it in. Throws `invalidConfiguration` when the records from `keepingFrom` do not fit.
-    static func resize(from stored: JournalLayout, to requested: JournalLayout, keepingFrom: UInt64, fileSystem: FileSystem) throws -> String {
+    static func resize(
+        from stored: JournalLayout, to requested: JournalLayout, keepingFrom: UInt64, fileSystem: FileSystem
+    ) throws -> (summary: String, damage: [String]) {
         let packing = try ResizePacking(from: stored, to: requested, keepingFrom: keepingFrom, fileSystem: fileSystem)
         if let refusal = packing.refusal { throw JournalError.invalidConfiguration(refusal) }
+        if packing.nextSeq > (packing.lastSeq ?? 0) &+ 1 {
+            try keepSeqFloor(packing.nextSeq, checkpointPath: stored.checkpointPath, fileSystem: fileSystem)
+        }
         let staging = "\(requested.directory)/resize"
+        do {
+            try stage(packing, from: stored, to: requested, in: staging, fileSystem: fileSystem)
+        } catch let error as FileSystemError {
+            // Nothing is committed: the old journal is whole. The partial copy goes, so a full
+            // disk is not left fuller, and a copy the disk cannot hold is refused as a setting
+            // (exit 78, not restarted), not an I/O failure restarted every 2 s (found black-box).
+            removeStaging(staging, in: requested.directory, fileSystem: fileSystem)
+            guard error.code == ENOSPC else { throw error }
+            let needed = requested.segmentCount * requested.segmentSize
+            throw JournalError.invalidConfiguration(
+                "resizing the journal to \(requested.segmentCount) segments of \(requested.segmentSize) bytes needs \(needed) bytes of disk beside the old journal until it is swapped in, and the disk is full (\(error)); nothing was changed: free space, or keep the old journal_max_bytes"
+            )
+        }
+        // The commit point.
+        let target = JournalLayout(directory: staging, segmentCount: requested.segmentCount, segmentSize: requested.segmentSize)
+        try AtomicFile.write(Array(target.metaText.utf8), to: target.metaPath, fileSystem: fileSystem)
+        try finishPendingResize(requested, fileSystem: fileSystem)
+        let summary =
+            "journal resized from \(stored.segmentCount) segments of \(stored.segmentSize) bytes to \(requested.segmentCount) of \(requested.segmentSize): "
+            + "\(packing.kept) records kept" + (packing.keptFrom.map { " (from seq \($0))" } ?? "")
+            + (packing.dropped > 0 ? ", \(packing.dropped) older records did not fit and were dropped" : "")
+            + (packing.damage.isEmpty
+                ? ""
+                : "; the old journal was damaged (\(packing.damage.joined(separator: "; "))): records lost there that the resize keeps in range stay a hole every open and read reports")
+        return (summary, packing.damage)
+    }
+
+    /// Raises the checkpoint's synced mark to `nextSeq - 1` when the old journal's recovery moved
+    /// its next seq past records its newest segment lost: the resized journal's recovery then
+    /// reports them lost and writes on from `nextSeq`, as the old one would have. Written before
+    /// the copy: the old journal, still in place until the commit, reads the same with it. An
+    /// unreadable or missing checkpoint is left as it is (its own report stands); one never
+    /// stored keeps its value: nothing acknowledged.
+    private static func keepSeqFloor(_ nextSeq: UInt64, checkpointPath: String, fileSystem: FileSystem) throws {
+        let found = try CheckpointStore.peek(path: checkpointPath, fileSystem: fileSystem)
+        guard nextSeq > 1, !found.unreadable, !found.missing, (found.durable ?? 0) < nextSeq - 1 else { return }
+        try CheckpointStore(path: checkpointPath, fileSystem: fileSystem).store(found.value ?? 0, durableThrough: nextSeq - 1)
+    }
+
+    /// Removes an uncommitted staging folder and what it holds, as far as it can.
+    private static func removeStaging(_ staging: String, in directory: String, fileSystem: FileSystem) {
+        for name in (try? fileSystem.list(staging)) ?? [] { try? fileSystem.remove("\(staging)/\(name)") }
+        try? fileSystem.remove(staging)
+        try? fileSystem.syncDirectory(directory)
+    }
+
+    /// Copies the records `packing` keeps into a new layout in `staging`, synced, uncommitted.
+    private static func stage(
+        _ packing: ResizePacking, from stored: JournalLayout, to requested: JournalLayout, in staging: String, fileSystem: FileSystem
+    ) throws {
         try fileSystem.makeDirectory(staging)
         for name in try fileSystem.list(staging) { try fileSystem.remove("\(staging)/\(name)") }
         let target = JournalLayout(directory: staging, segmentCount: requested.segmentCount, segmentSize: requested.segmentSize)
@@ -160,14 +221,5 @@ extension Journal {
         try flush()
         for h in handles { try fileSystem.sync(h) }
         try fileSystem.syncDirectory(staging)
-        // The commit point.
-        try AtomicFile.write(Array(target.metaText.utf8), to: target.metaPath, fileSystem: fileSystem)
-        try finishPendingResize(requested, fileSystem: fileSystem)
-        return "journal resized from \(stored.segmentCount) segments of \(stored.segmentSize) bytes to \(requested.segmentCount) of \(requested.segmentSize): "
-            + "\(packing.kept) records kept" + (packing.keptFrom.map { " (from seq \($0))" } ?? "")
-            + (packing.dropped > 0 ? ", \(packing.dropped) older records did not fit and were dropped" : "")
-            + (packing.damage.isEmpty
-                ? ""
-                : "; the old journal was damaged (\(packing.damage.joined(separator: "; "))): records lost there stay a hole every open and read reports")
     }
 }

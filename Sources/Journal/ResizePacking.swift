@@ -6,14 +6,21 @@ struct ResizePacking {
     var kept = 0
     var dropped = 0
     var refusal: String?
-    /// Seqs the old journal lost to damage (inside a segment, or segments missing between
-    /// others): the copy leaves them a hole that every later open and read still reports, never
-    /// one marked as skipped on purpose (found black-box: a resize turned three damaged records
-    /// into holes nothing reported, and replays and `export` over them came back short without a
-    /// word).
+    /// Seqs the old journal lost to damage (inside a segment, segments missing between others,
+    /// its newest records): the copy leaves a hole there that every later open and read still
+    /// reports, never one marked as skipped on purpose (found black-box: a resize turned three
+    /// damaged records into holes nothing reported, and replays and `export` over them came back
+    /// short without a word).
     var lost: [ClosedRange<UInt64>] = []
-    /// How the old journal's damage is described, as `journal verify` names it.
+    /// The old journal's damage as its own recovery names it (`journal verify` says the same).
     var damage: [String] = []
+    /// The seq the old journal would write next after its recovery: past records its newest
+    /// segment lost, which may have been handed on. The resized journal never writes below it (a
+    /// seq is never reused; found black-box: a grow after the newest segment was lost wrote
+    /// again from the last record found).
+    var nextSeq: UInt64 = 1
+    /// The old journal's last record (nil: none).
+    var lastSeq: UInt64?
 
     /// Whether the hole `from..<to` in the copied seqs covers a seq lost to damage.
     func holeIsDamage(from: UInt64, to: UInt64) -> Bool {
@@ -25,23 +32,20 @@ struct ResizePacking {
         defer { segments.closeAll() }
         var records: [(seq: UInt64, size: Int)] = []
         var tooLarge: UInt64?
-        var expectedNext: UInt64?
         for entry in segments.used {
-            if let missing = entry.header.missingBefore(expectedNext: expectedNext) {
-                lost.append(missing)
-                damage.append(SegmentHeader.describeMissing(missing))
-            }
-            let result = try segments.scanner(entry).scan { record, _ in
+            _ = try segments.scanner(entry).scan { record, _ in
                 records.append((record.seq, RecordFormat.paddedSize(payload: record.payload.count)))
                 if record.seq >= keepingFrom, record.payload.count > requested.maxRecordPayload, tooLarge == nil { tooLarge = record.seq }
                 return true
             }
-            for c in result.corruption {
-                if let seqs = c.lostSeqs { lost.append(seqs) }
-                damage.append(c.description(segment: entry.index))
-            }
-            if let last = result.lastSeq { expectedNext = last &+ 1 }
         }
+        // What the writer's recovery would find in the old journal, read-only.
+        let checkpoint = try CheckpointStore.peek(path: stored.checkpointPath, fileSystem: fileSystem)
+        let scan = try RecoveryScan(segments: segments, checkpoint: checkpoint) { _ in }
+        lost = scan.lostSeqs
+        damage = segments.problems + segments.damage + scan.corruption
+        nextSeq = scan.nextSeq
+        lastSeq = scan.lastSeq
         let usable = requested.segmentSize
         /// Segments needed to hold records[start...], packed in order, a new segment at each hole.
         func segmentsNeeded(from start: Int) -> Int {
@@ -60,6 +64,7 @@ struct ResizePacking {
             return count
         }
         let mustStart = records.firstIndex { $0.seq >= keepingFrom } ?? records.count
+        let firstKept = mustStart < records.count ? records[mustStart].seq : keepingFrom
         if let tooLarge {
             refusal = "record \(tooLarge) is larger than a segment of the new size (\(requested.segmentSize) bytes) can hold; keep the old journal_max_bytes"
             return
@@ -67,7 +72,7 @@ struct ResizePacking {
         let needed = mustStart < records.count ? segmentsNeeded(from: mustStart) : 0
         guard needed <= requested.segmentCount else {
             refusal =
-                "the \(records.count - mustStart) records from seq \(keepingFrom) (unfinished work) need \(needed) segments of \(requested.segmentSize) bytes, and the new size has \(requested.segmentCount): "
+                "the \(records.count - mustStart) records from seq \(firstKept) (unfinished work) need \(needed) segments of \(requested.segmentSize) bytes, and the new size has \(requested.segmentCount): "
                 + "keep the old journal_max_bytes (\(stored.segmentCount * stored.segmentSize) bytes) until the gateway has caught up, or choose a larger one"
             return
         }

@@ -110,7 +110,8 @@ struct ResizeTests {
         do {
             let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: 1, fileSystem: fs)
             #expect(j.report.resized?.contains("the old journal was damaged") == true, "\(j.report.resized ?? "nil")")
-            #expect(j.report.corruption == ["records \(lost.lowerBound)...\(lost.upperBound) missing between segments"])
+            #expect(j.report.corruption.contains("records \(lost.lowerBound)...\(lost.upperBound) missing between segments"), "\(j.report.corruption)")
+            #expect(j.report.corruption.contains { $0.hasPrefix("found before the resize: ") }, "\(j.report.corruption)")
             #expect(j.report.records == before.records.count)
         }
         let reopened = try Journal(layout: large, fsync: .always, fileSystem: fs)
@@ -118,6 +119,57 @@ struct ResizeTests {
         let after = try readAll("/j", fs)
         #expect(after.outcome.lostSeqs == [lost])
         #expect(after.records.map(\.seq) == before.records.map(\.seq))
+    }
+
+    @Test("a grow after the newest segment was lost hands out no seq the old journal may have: the loss is reported, appends go on past it")
+    func growAfterNewestSegmentLost() throws {
+        let fs = FaultyFileSystem()
+        let small = JournalLayout.tiny(segments: 4, segmentSize: 1 << 14)
+        try Self.fill(small, fs, count: 300)  // about two and a half segments, not wrapped
+        let newest = try #require((0..<4).last { fs.bytes(small.segmentPath($0)).prefix(8).contains { $0 != 0 } })
+        try fs.remove(small.segmentPath(newest))
+        let floor = try JournalVerification.run(directory: "/j", fileSystem: fs).nextSeq
+        #expect(floor > 300)
+        let large = JournalLayout.tiny(segments: 8, segmentSize: 1 << 15)
+        let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: 1, fileSystem: fs)
+        #expect(j.nextSeq >= floor, "seq \(j.nextSeq) would be handed out again (the old journal continued at \(floor))")
+        #expect(j.report.corruption.contains { $0.contains("lost") && !$0.hasPrefix("found before") }, "\(j.report.corruption)")
+    }
+
+    @Test("a shrink that drops damaged old records reports the damage at that start; the journal it leaves holds none")
+    func shrinkDroppingDamage() throws {
+        let fs = FaultyFileSystem()
+        let large = JournalLayout.tiny(segments: 8, segmentSize: 1 << 17)
+        let (_, next) = try Self.fill(large, fs, count: 3000)
+        fs.flip(large.segmentPath(0), at: 40_000, mask: 0xFF)
+        let small = JournalLayout.tiny(segments: 4, segmentSize: 1 << 15)
+        do {
+            let j = try Journal(layout: small, fsync: .always, resizeKeepingFrom: next - 100, fileSystem: fs)
+            #expect(j.report.corruption.contains { $0.hasPrefix("found before the resize: ") }, "\(j.report.corruption)")
+        }
+        let reopened = try Journal(layout: small, fsync: .always, fileSystem: fs)
+        #expect(reopened.report.corruption.isEmpty, "\(reopened.report.corruption)")
+    }
+
+    @Test("a disk too full for the new segments: refused as a setting, the partial copy removed, the old journal untouched")
+    func fullDiskDuringGrow() throws {
+        let fs = FaultyFileSystem()
+        let small = JournalLayout.tiny(segments: 4, segmentSize: 8192)
+        try Self.fill(small, fs, count: 500)
+        let before = try Self.seqsAndPayloadsIntact("/j", fs)
+        fs.failWrites(with: ENOSPC)
+        let large = JournalLayout.tiny(segments: 8, segmentSize: 16384)
+        #expect {
+            try Journal(layout: large, fsync: .always, resizeKeepingFrom: 1, fileSystem: fs)
+        } throws: { error in
+            guard case JournalError.invalidConfiguration(let why) = error else { return false }
+            return why.contains("disk is full") && why.contains("nothing was changed")
+        }
+        fs.disarm()
+        #expect(try fs.list("/j/resize").isEmpty, "the partial copy stays")
+        let j = try Journal(layout: small, fsync: .always, fileSystem: fs)
+        #expect(j.report.corruption.isEmpty && j.report.fileProblems.isEmpty, "\(j.report.corruption) \(j.report.fileProblems)")
+        #expect(try Self.seqsAndPayloadsIntact("/j", fs) == before)
     }
 
     @Test("shrinking keeps every record from the given seq (and older ones as far as they fit), seqs unchanged")

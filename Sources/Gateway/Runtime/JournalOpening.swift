@@ -54,7 +54,15 @@ public enum JournalOpening {
         let snapshot = { (try? EngineSnapshot.load(configuration.snapshotPath, fileSystem: POSIXFileSystem())) ?? nil }
         switch Journal.plan(layout: layout, resizeKeepingFrom: keepFrom(layout, snapshot: snapshot)) {
         case .create: return ("journal: none in \(layout.directory) yet; run creates it", false)
-        case .open: return ("journal: opened as it is", false)
+        case .open:
+            // Damage shows as it will at the start (`/healthz` degraded), not only in `journal
+            // verify` (found black-box: "opened as it is" over a damaged folder).
+            let found = try? JournalVerification.run(directory: layout.directory)
+            guard let found, found.corrupt else { return ("journal: opened as it is", false) }
+            return (
+                "journal: opened as it is; it is damaged (\(found.problems.count) problem(s), first: \(found.problems[0])): run reports it (/healthz degraded), `sensor-gateway journal verify` names each",
+                false
+            )
         case .healMeta(let why): return ("journal: \(why); run rewrites it from the segment files (the old one kept aside)", false)
         case .resize(let from, _, let kept, let dropped, let damage):
             return (
@@ -62,7 +70,7 @@ public enum JournalOpening {
                     + (dropped > 0 ? " and dropping the \(dropped) oldest, already acknowledged" : "")
                     + (damage.isEmpty
                         ? ""
-                        : "; the journal is damaged (\(damage.count) problem(s), first: \(damage[0])): records lost there stay reported after the resize; `sensor-gateway journal verify` names them"),
+                        : "; the journal is damaged (\(damage.count) problem(s), first: \(damage[0])): run reports it, and what the resize keeps stays reported at every start; `sensor-gateway journal verify` names each"),
                 false
             )
         case .refuse(let why): return ("journal: run will refuse to start: \(why)", true)

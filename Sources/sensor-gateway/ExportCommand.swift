@@ -61,7 +61,7 @@ struct ExportCommand: ParsableCommand {
             throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
         }
         progress.finish()
-        JournalReadNotes.write(result)
+        JournalReadNotes.write(result, journalDirectory: "\(dataDir)/journal")
         if let measurement, result.count == 0 {
             // A name the gateway never had (a typo) reads as an empty window: say so.
             FileHandle.standardError.write(

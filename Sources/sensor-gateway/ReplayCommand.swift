@@ -32,6 +32,6 @@ struct ReplayCommand: ParsableCommand {
             throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
         }
         FileHandle.standardOutput.write(buffer)
-        JournalReadNotes.write(result)
+        JournalReadNotes.write(result, journalDirectory: "\(dataDir)/journal")
     }
 }

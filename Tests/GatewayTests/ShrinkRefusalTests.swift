@@ -31,31 +31,3 @@ struct ShrinkRefusalTests {
         #expect(reopened.report.records == 2048)
     }
 }
-
-/// `config check` says what `run` will find in a damaged journal, at the same size and at a new
-/// one (found black-box: "opened as it is" over a damaged folder).
-@Suite("config check over a damaged journal")
-struct ConfigCheckDamageTests {
-    @Test("at the same size and across a resize, config check names the damage run will report")
-    func damageNamed() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let layout = try JournalLayout(directory: dir.file("data/journal"), maxBytes: 4 << 20)
-        do {
-            let journal = try Journal(layout: layout, fsync: .never)
-            for seq in 1...2048 { try journal.append(type: 1, time: Int64(seq), payload: [UInt8](repeating: 7, count: 1000)) }
-            try journal.sync()
-        }
-        let segment = try FileHandle(forUpdating: URL(fileURLWithPath: dir.file("data/journal/segment-0000.log")))
-        try segment.seek(toOffset: 100_000)
-        try segment.write(contentsOf: Data(repeating: 0xA5, count: 64))
-        try segment.close()
-        for size in ["4MiB", "8MiB"] {
-            let config = dir.file("gateway-\(size).conf")
-            try "data-dir: \(dir.file("data"))\njournal-max-bytes: \(size)\nhttp: off\n".write(toFile: config, atomically: true, encoding: .utf8)
-            let (checked, output) = try await GatewayProcess.runTool(["config", "check", "--config", config], logPath: dir.file("check-\(size).log"))
-            #expect(checked == 0, "\(output)")
-            #expect(output.contains("damaged") && output.contains("journal verify"), "\(size): \(output)")
-        }
-    }
-}

@@ -9,6 +9,10 @@ struct RunSimulation: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Publish simulated readings with field faults.")
 
     @Option(help: "mqtt://HOST:PORT") var broker = "mqtt://127.0.0.1:1883"
+    @Option(help: "User name to log in with (one user publishes for the whole fleet: it needs write access to the sensors' topics).")
+    var username: String?
+    @Option(name: .customLong("password-file"), help: "A file whose first line is the password for --username.")
+    var passwordFile: String?
     @Option(help: "Number of sensors.") var sensors = 10
     @Option(help: "Readings per second per sensor, or `max`.") var rate = "1"
     @Option(help: "Readings per sensor (default: unlimited, or what --duration gives).") var count: Int?
@@ -76,12 +80,21 @@ struct RunSimulation: AsyncParsableCommand {
             throw ValidationError("--json-fields=\(jsonFields): \(error.message)")
         }
         guard BrokerURL(broker)?.scheme == .mqtt else { throw ValidationError("--broker=\(broker): expected mqtt://HOST:PORT") }
+        guard passwordFile == nil || username != nil else { throw ValidationError("--password-file needs --username") }
     }
 
     func run() async throws {
         let address = BrokerURL(broker)!
-        let client = try MQTTClient(
-            MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-\(seed)-\(ProcessInfo.processInfo.processIdentifier)"))
+        var connection = MQTTConfiguration(host: address.host, port: address.port, clientID: "sensor-sim-\(seed)-\(ProcessInfo.processInfo.processIdentifier)")
+        connection.username = username
+        if let passwordFile {
+            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                FileHandle.standardError.write(Data("error: --password-file=\(passwordFile): cannot be read\n".utf8))
+                throw ExitCode(66)
+            }
+            connection.password = String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+        }
+        let client = try MQTTClient(connection)
         do { try await client.connect() } catch {
             FileHandle.standardError.write(Data("error: --broker=\(broker): \(error)\n".utf8))
             throw ExitCode(69)

@@ -30,6 +30,23 @@ struct SimulatorTests {
         #expect(!unpaced.isEmpty, "it played rounds until the half second was up (it played none)")
     }
 
+    @Test("--username and --password-file log the fleet in to a broker that refuses anonymous clients")
+    func logsIn() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let passwords = try await DeployedACLTests.passwordFile(users: ["fleet"], in: dir)
+        try "user fleet\ntopic readwrite sensors/#\n".write(toFile: dir.file("acl"), atomically: true, encoding: .utf8)
+        try "pw-fleet\n".write(toFile: dir.file("fleet-password"), atomically: true, encoding: .utf8)
+        let broker = try await TestBroker.start(extraConfig: ["password_file \(passwords)", "acl_file \(dir.file("acl"))"], anonymous: false)
+        defer { broker.shutdown() }
+        let watcher = try await Subscriber.connect(broker, id: "watcher", filters: ["sensors/#"], configure: DeployedACLTests.login("fleet"))
+        let truth = try await Self.simulate(
+            broker, dir, name: "login",
+            ["--sensors", "2", "--count", "5", "--skip-rate", "0", "--username", "fleet", "--password-file", dir.file("fleet-password")])
+        #expect(truth.count == 10)
+        try await watcher.recorder.wait(for: "the fleet's readings") { events in events.messages.count { $0.topic.hasSuffix("/temperature") } >= 10 }
+    }
+
     @Test("the same seed gives the same truth; fault rates match the flags over 100,000 readings")
     func determinismAndRates() async throws {
         let broker = try await TestBroker.start()

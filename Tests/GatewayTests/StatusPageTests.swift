@@ -77,6 +77,7 @@ struct StatusPageTests {
         #expect(rows("show=waiting") == (0..<10).map { StatusFleet.id($0 * 1000 + 333) })
         #expect(rows("show=stale&q=sensor-05") == ["sensor-05777"])
         #expect(rows("rows=100000").count == 500)
+        #expect(rows("q=%00%ff").isEmpty, "an escape that is not UTF-8 filters, it does not show all")
         #expect(rows("rows=1").count == 10)
         #expect(rows("show=nonsense&page=-4&rows=x") == Array(fleet.expectedOrder.prefix(100)))
         #expect(StatusPage.Query(queryString: "q=a+b%26c&show=flagged&rows=20&page=3") == .init(filter: "a b&c", page: 3, show: .flagged, rows: 20))

@@ -48,7 +48,10 @@ extension StatusPage {
             for pair in queryString.split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { continue }
-                let value = String((parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "").prefix(200))
+                // An escape that is not UTF-8 (`%ff`) is kept as written, so it matches what it
+                // says (nothing), not everything (found black-box: `?q=%00%ff` showed every sensor).
+                let plain = parts[1].replacingOccurrences(of: "+", with: " ")
+                let value = String((plain.removingPercentEncoding ?? plain).prefix(200))
                 switch parts[0] {
                 case "q": filter = value
                 case "page": page = max(0, Int(value) ?? 0)

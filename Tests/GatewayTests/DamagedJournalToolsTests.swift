@@ -11,12 +11,7 @@ struct DamagedJournalToolsTests {
     func damageNamed() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let layout = try JournalLayout(directory: dir.file("data/journal"), maxBytes: 4 << 20)
-        do {
-            let journal = try Journal(layout: layout, fsync: .never)
-            for seq in 1...2048 { try journal.append(type: 1, time: Int64(seq), payload: [UInt8](repeating: 7, count: 1000)) }
-            try journal.sync()
-        }
+        try UnfinishedJournal.write(in: dir, maxBytes: 4 << 20, records: 2048)
         let segment = try FileHandle(forUpdating: URL(fileURLWithPath: dir.file("data/journal/segment-0000.log")))
         try segment.seek(toOffset: 100_000)
         try segment.write(contentsOf: Data(repeating: 0xA5, count: 64))
@@ -34,12 +29,7 @@ struct DamagedJournalToolsTests {
     func newestSegmentLostNoted() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let layout = try JournalLayout(directory: dir.file("data/journal"), maxBytes: 1 << 20, segmentCount: 8)
-        do {
-            let journal = try Journal(layout: layout, fsync: .never)
-            for seq in 1...300 { try journal.append(type: 1, time: Int64(seq), payload: [UInt8](repeating: 7, count: 1000)) }
-            try journal.sync()
-        }
+        try UnfinishedJournal.write(in: dir, maxBytes: 1 << 20, segmentCount: 8, records: 300)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.file("data/journal")).filter { $0.hasPrefix("segment-") }.sorted()
         let newest = try #require(
             files.last { (try? Data(contentsOf: URL(fileURLWithPath: dir.file("data/journal/\($0)"))).prefix(8).contains { $0 != 0 }) == true })

@@ -11,13 +11,8 @@ struct ShrinkRefusalTests {
     func shrinkBelowUnfinishedWork() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let layout = try JournalLayout(directory: dir.file("data/journal"), maxBytes: 4 << 20)
-        do {
-            // 2 MiB of input no checkpoint or snapshot covers: all of it unfinished.
-            let journal = try Journal(layout: layout, fsync: .never)
-            for seq in 1...2048 { try journal.append(type: 1, time: Int64(seq), payload: [UInt8](repeating: 7, count: 1000)) }
-            try journal.sync()
-        }
+        // 2 MiB of input no checkpoint or snapshot covers: all of it unfinished.
+        let layout = try UnfinishedJournal.write(in: dir, maxBytes: 4 << 20, records: 2048)
         let config = dir.file("gateway.conf")
         try "data-dir: \(dir.file("data"))\njournal-max-bytes: 1MiB\nhttp: off\n".write(toFile: config, atomically: true, encoding: .utf8)
         let (checked, checkOutput) = try await GatewayProcess.runTool(["config", "check", "--config", config], logPath: dir.file("check.log"))

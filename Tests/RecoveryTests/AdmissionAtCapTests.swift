@@ -47,6 +47,16 @@ struct AdmissionAtCapTests {
         #expect(Self.expiredTopics(h.log) == ["gateway/gw/sensors/s3"])
     }
 
+    @Test("sensors silent for over a minute, heard from after they were queued, are replaced at the cap (found black-box: none was, 25 new ids refused)")
+    func silentBehindNewer() {
+        var h = Harness { $0.maxSensors = 10 }
+        for s in 0..<5 { for seq in 0..<5 { h.send("slow-\(s)", seq: seq, at: h.now + 100) } }
+        for _ in 0..<65 { h.advance(1000) }
+        for n in 0..<30 { h.send("new-\(n)", seq: 0, at: h.now + 50) }
+        #expect(h.engine.counters.evicted >= 5, "the five sensors silent for 65 s")
+        #expect(h.log.of(.deadLetter).count <= 20)
+    }
+
     @Test("an id heard from only once makes room after two reorder windows (at least 5 s), once its reading is out")
     func oneShotMakesRoomSooner() {
         var h = Self.harness(maxSensors: 3)

@@ -29,9 +29,10 @@ struct SilenceQueue: Codable, Sendable, Equatable {
     }
 
     /// The first sensor `evictable` says may go, given how long it has been silent at `now`,
-    /// taken out of the queue. Looks at most `budget` entries: one heard from since it was queued
-    /// goes to the back with its new time, one silent at least `minimum` but not evictable goes to
-    /// the back as it is; at one silent less than `minimum` the search ends (the rest were heard
+    /// taken out of the queue. Looks at most `budget` entries: one heard from lately since it was
+    /// queued goes to the back with its new time; one silent at least `minimum` (by its last
+    /// receipt, also when that is newer than its entry) is weighed, and goes to the back as it is
+    /// when not evictable; at one silent less than `minimum` the search ends (the rest were heard
     /// from about as recently). nil when none was found. `lastHeard` gives a sensor's last receipt.
     mutating func takeSilent(
         now: Int64, minimum: Int64, budget: Int, lastHeard: (Int) -> Int64,
@@ -41,7 +42,11 @@ struct SilenceQueue: Codable, Sendable, Equatable {
             guard head < entries.count else { return nil }
             let front = entries[head]
             let heard = lastHeard(front.sensor)
-            if heard != front.heardAt {
+            // Heard from since it was queued, but still silent long enough: weighed now. Sent to
+            // the back with that older time instead, it hid behind newer entries, where the
+            // search below stops (found black-box: sensors silent for 65 s kept their places
+            // and 25 new ids were refused).
+            if heard != front.heardAt && now - heard < minimum {
                 removeFront()
                 append(front.sensor, heardAt: heard)
                 continue

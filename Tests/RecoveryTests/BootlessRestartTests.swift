@@ -6,6 +6,17 @@ import Testing
 /// readings must not be taken for duplicates of the previous life's.
 @Suite("A restart without a boot field")
 struct BootlessRestartTests {
+    static let base: Int64 = 1_795_660_000_000
+
+    /// Sends `life` (0.5 s apart, from `start` ms after `base`) at `temp`: one life of the sensor.
+    static func live(_ h: inout Harness, _ life: ClosedRange<Int>, temp: Double, from start: Int64 = 0) -> [Publication] {
+        life.flatMap { seq in h.send(seq: seq, temp: temp, ts: base + start + Int64(seq) * 500) }
+    }
+
+    /// The dead letters' reasons among `publications`.
+    static func reasons(_ publications: [Publication]) -> [String] {
+        publications.of(.deadLetter).map { $0.reason ?? "?" }
+    }
     @Test("a boot-less sensor that restarts and whose seq 0 is lost: its new readings start a new epoch and are published, none dropped as duplicates")
     func restartWithLostSeqZero() {
         var h = Harness()
@@ -39,19 +50,16 @@ struct BootlessRestartTests {
     )
     func lateReadingOfClosedEpoch() {
         var h = Harness()
-        let base: Int64 = 1_795_660_000_000
-        var out: [Publication] = []
-        for seq in 0...16 { out += h.send(seq: seq, temp: 52, ts: base + Int64(seq) * 500) }
-        out += h.advance(3_000)
+        let base = Self.base
+        var out = Self.live(&h, 0...16, temp: 52) + h.advance(3_000)
         // Restarted: seq 0...5 with later times; then a copy of the old seq 12 the network held.
-        for seq in 0...5 { out += h.send(seq: seq, temp: 53, ts: base + 8_500 + Int64(seq) * 500) }
+        out += Self.live(&h, 0...5, temp: 53, from: 8_500)
         let late = h.send(seq: 12, temp: 52, ts: base + 6_000)
-        #expect(late.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"], "\(late.map(\.text))")
+        #expect(Self.reasons(late) == ["too_late"], "\(late.map(\.text))")
         // An old seq below this epoch's too (it restated nothing, started nothing).
         let lower = h.send(seq: 3, temp: 52, ts: base + 1_500)
-        #expect(lower.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"], "\(lower.map(\.text))")
-        for seq in 6...20 { out += h.send(seq: seq, temp: 53, ts: base + 8_500 + Int64(seq) * 500) }
-        out += h.advance(3_000) + h.advance(3_000)
+        #expect(Self.reasons(lower) == ["too_late"], "\(lower.map(\.text))")
+        out += Self.live(&h, 6...20, temp: 53, from: 8_500) + h.advance(3_000) + h.advance(3_000)
         let after = out.summary.suffix(21)
         #expect(Array(after) == (0...20).map { "\($0):ok" }, "\(out.summary)")
         #expect(!out.summary.contains { $0.hasSuffix(":synthetic") || $0.hasSuffix(":restated") }, "\(out.summary)")
@@ -88,16 +96,12 @@ struct BootlessRestartTests {
     )
     func lateOldReadingInsideAskedRange() {
         var h = Harness()
-        let base: Int64 = 1_795_660_000_000
-        var out: [Publication] = []
-        for seq in 0...19 { out += h.send(seq: seq, temp: 52, ts: base + Int64(seq) * 500) }
-        out += h.advance(3_000)
+        var out = Self.live(&h, 0...19, temp: 52) + h.advance(3_000)
         // Restarted; 0-5 lost, 6 and 7 arrive (later times); the old seq 3 comes, then the answer.
-        for seq in 6...7 { out += h.send(seq: seq, temp: 53, ts: base + 20_000 + Int64(seq) * 500) }
-        let old = h.send(seq: 3, temp: 52, ts: base + 1_500)
-        #expect(old.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"], "\(old.map(\.text))")
-        for seq in 0...5 { out += h.send(seq: seq, temp: 53, ts: base + 20_000 + Int64(seq) * 500) }
-        out += h.advance(3_000) + h.advance(3_000)
+        out += Self.live(&h, 6...7, temp: 53, from: 20_000)
+        let old = h.send(seq: 3, temp: 52, ts: Self.base + 1_500)
+        #expect(Self.reasons(old) == ["too_late"], "\(old.map(\.text))")
+        out += Self.live(&h, 0...5, temp: 53, from: 20_000) + h.advance(3_000) + h.advance(3_000)
         #expect(Array(out.summary.suffix(8)) == (0...7).map { "\($0):ok" }, "\(out.summary)")
         #expect(out.cleaned.suffix(8).allSatisfy { $0.temperature == 53 })
     }

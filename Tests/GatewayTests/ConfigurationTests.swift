@@ -106,6 +106,31 @@ struct ConfigurationTests {
         }
     }
 
+    @Test(
+        "settings that conflict exit 64 when only flags (and defaults) are involved, as a bad flag does, and 78 when the environment or the file gave one (26th review)"
+    )
+    func conflictExitStatus() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try "valid-max: 50\n".write(toFile: dir.file("gw.conf"), atomically: true, encoding: .utf8)
+        let cases: [(String, String?, [String: String], [String: String], Gateway.ExitStatus)] = [
+            ("both flags", nil, [:], ["valid-min": "60", "valid-max": "50"], .usage),
+            ("a flag against a default", nil, [:], ["valid-min": "60"], .usage),
+            ("a flag against the environment", nil, ["SENSOR_GATEWAY_VALID_MAX": "50"], ["valid-min": "60"], .configuration),
+            ("a flag against the file", dir.file("gw.conf"), [:], ["valid-min": "60"], .configuration),
+            ("the environment alone", nil, ["SENSOR_GATEWAY_VALID_MIN": "60"], [:], .configuration),
+        ]
+        for (name, file, environment, flags, expected) in cases {
+            do {
+                _ = try ConfigurationLoader.load(configFile: file, environment: environment, flags: flags, defaultGatewayID: "h")
+                Issue.record("\(name): the inverted range was accepted")
+            } catch {
+                #expect(error.problem.contains("must be below valid-max"), "\(name): \(error.description)")
+                #expect(error.exitStatus == expected, "\(name): \(error.exitStatus)")
+            }
+        }
+    }
+
     @Test("config check names the first bad setting (exit 78) or prints the effective settings; config show says where each came from")
     func configCommands() async throws {
         let dir = try TemporaryDirectory()

@@ -4,8 +4,9 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public var value: String
     public var problem: String
     public var source: SettingSource
-    /// Two settings, each valid alone, that cannot work together: a configuration error
-    /// (EX_CONFIG) wherever they came from.
+    /// Two settings, each valid alone, that cannot work together, at least one of them from the
+    /// environment or the config file: a configuration error (EX_CONFIG) even when the one
+    /// named came from a flag.
     public var conflict = false
 
     public var description: String {
@@ -19,7 +20,7 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
         return "\(name)=\(value): \(problem)"
     }
 
-    /// EX_USAGE for a bad flag, EX_CONFIG for the environment, the config file, or settings
-    /// that conflict.
+    /// EX_USAGE for a bad flag (or flags that conflict with each other or with a default),
+    /// EX_CONFIG for the environment, the config file, or a flag that conflicts with them.
     public var exitStatus: ExitStatus { source == .flag && !conflict ? .usage : .configuration }
 }

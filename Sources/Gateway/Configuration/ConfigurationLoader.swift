@@ -157,12 +157,15 @@ public enum ConfigurationLoader {
     }
 
     /// What no single setting can check: the ones given that conflict, blamed on the one the
-    /// operator set (the first of the pair when both were).
+    /// operator set (the first of the pair when both were). Flags that conflict only with each
+    /// other or with defaults are a bad command line (EX_USAGE, as CONTRACT section 7 says of a
+    /// bad flag); a conflict with the environment or the config file is EX_CONFIG.
     private static func checkCombinations(_ c: GatewayConfiguration, _ values: [String: (String, SettingSource)]) throws(ConfigurationError) {
         func fail(_ preferred: String, or other: String, _ problem: String) -> ConfigurationError {
             let setting = values[preferred] != nil ? preferred : other
+            let notFlags = [preferred, other].compactMap { values[$0]?.1 }.contains { $0 != .flag }
             return ConfigurationError(
-                setting: setting, value: values[setting]?.0 ?? "", problem: problem, source: values[setting]?.1 ?? .flag, conflict: true)
+                setting: setting, value: values[setting]?.0 ?? "", problem: problem, source: values[setting]?.1 ?? .flag, conflict: notFlags)
         }
         let declared = [Topics.defaultMeasurement] + (c.engine.measurements ?? []).map(\.name)
         if let (metric, measurement) = c.engine.sparkplugMetrics?.sorted(by: { $0.key < $1.key }).first(where: { !declared.contains($0.value) }) {

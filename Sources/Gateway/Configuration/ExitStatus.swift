@@ -13,7 +13,7 @@ public enum ExitStatus: Int32, Sendable {
     case dataDirectoryInUse = 73
     /// EX_IOERR: the journal failed; a restart reopens and recovers it.
     case journalFailed = 74
-    /// EX_CONFIG: a bad config file or environment value, conflicting settings, or an HTTP address
+    /// EX_CONFIG: a bad config file or environment value, settings from them that conflict, or an HTTP address
     /// that can never be bound (one that is taken is retried instead).
     case configuration = 78
 }

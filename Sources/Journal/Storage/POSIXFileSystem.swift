@@ -123,27 +123,40 @@ public final class POSIXFileSystem: FileSystem {
 
     public func lockExclusively(_ path: String) throws -> Int32? {
         let fd = try open(path, create: true)
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            if code == EINTR { continue }
-            close(fd)
-            if code == EWOULDBLOCK { return nil }
-            throw SystemCall.error("lock", path, code)
-        }
-        return fd
+        let code = Self.lockWaitingBriefly(fd)
+        if code == 0 { return fd }
+        close(fd)
+        if code == EWOULDBLOCK { return nil }
+        throw SystemCall.error("lock", path, code)
     }
 
     public func lockDirectoryExclusively(_ path: String) throws -> DirectoryLock {
         let fd = try SystemCall.run("open directory", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            if code == EINTR { continue }
+        let code = Self.lockWaitingBriefly(fd)
+        guard code == 0 else {
             Glibc.close(fd)
             if code == EWOULDBLOCK { return .heldElsewhere }
             throw SystemCall.error("lock", path, code)
         }
         paths.withLock { $0[fd] = path }
         return .held(fd)
+    }
+
+    /// Takes an exclusive `flock` on `fd`: 0, or the errno. A lock found held is tried again for
+    /// up to half a second before `EWOULDBLOCK` is returned: a lock closed by its owner a moment
+    /// ago can still be held by a process being spawned at that instant (between its `clone` and
+    /// its `exec` it shares every open file, close-on-exec or not), which made a journal reopened
+    /// at once in one process look taken by another. A second gateway still exits within a second.
+    private static func lockWaitingBriefly(_ fd: Int32) -> Int32 {
+        var triesLeft = 25
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            guard code == EWOULDBLOCK, triesLeft > 0 else { return code }
+            triesLeft -= 1
+            usleep(20_000)
+        }
+        return 0
     }
 
     public func syncDirectory(_ path: String) throws {

@@ -15,6 +15,13 @@ struct FindingRegressionTests {
         #expect(!report.failed, "\(report)")
     }
 
+    @Test(
+        "a restart's replay, diverged by a destroyed input record, ran a new sensor's start hold due at the very instant its lowest seq arrived before that reading: the stream started above it, the reading (published ok before the kill) was refused as too late, and its aggregate window counted one fewer than cleaned/ held (drawn seed 730063 with input outages)"
+    )
+    func replayRunsDeadlinesAfterSameInstantInput() {
+        Self.holds(730_063, .drawn(seed: 730_063).withInputOutages(seed: 730_063))
+    }
+
     @Test("finding 1: resend answers after a long outage are taken as sequence resets, so seqs are published twice (aimed seed 1)")
     func resendAnswersTakenAsResets() {
         Self.holds(1, .aimed(at: .resendTakenAsReset, seed: 1))

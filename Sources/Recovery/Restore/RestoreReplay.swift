@@ -86,6 +86,14 @@ public struct RestoreReplay {
         engine.tick(now: time, into: &regenerated)
     }
 
+    /// `advance(to:)` before an input received at `time`: only the deadlines due before it run.
+    /// The running gateway reads a turn's input before it runs that turn's deadlines, so one due
+    /// at the very instant of the input came after it (found by the fault simulator: a new
+    /// sensor's start hold, due at the instant its lowest seq arrived, started its stream above
+    /// that seq in the replay; the reading, published before the restart, was then refused as
+    /// too late and its aggregate window counted one reading fewer than `cleaned/` held).
+    public mutating func advance(beforeInputAt time: Int64) { advance(to: time - 1) }
+
     /// A publication journaled after the snapshot, at record time `time`.
     public mutating func journaled(_ p: Publication, at time: Int64) {
         comparedPublications += 1

@@ -64,8 +64,11 @@ public struct RestoreScan {
     /// journal seq it is acknowledged under (a record's publications share it).
     public mutating func record(seq: UInt64, time: Int64, type: UInt16, payload: [UInt8], resend: (UInt64, Publication) -> Void) {
         lastTime = max(lastTime, time)
-        if seq >= inputFrom { replay.advance(to: time) }
-        switch RecordType(rawValue: type) {
+        let recordType = RecordType(rawValue: type)
+        if seq >= inputFrom {
+            if recordType == .message { replay.advance(beforeInputAt: time) } else { replay.advance(to: time) }
+        }
+        switch recordType {
         case .message where seq >= inputFrom:
             if let (topic, body) = JournalRecords.decodeMessage(payload[...]) {
                 replay.input(topic: topic, payload: Array(body), receivedAt: time)

@@ -105,7 +105,11 @@ public final class Journal {
             }
             lockHandle = lock
             do {
-                if let note = try Journal.finishPendingResize(requested, fileSystem: fileSystem) { report.fileProblems.append(note) }
+                switch try Journal.finishPendingResize(requested, fileSystem: fileSystem) {
+                case .removed(let note): report.fileProblems.append(note)
+                case .finished(let summary): report.resized = summary + " (finished at this start: the start that began it was stopped before it ended)"
+                case nil: break
+                }
                 // No meta file and no segment yet: a new journal, whose segments are created,
                 // not reported missing (the gateway says once that it started a new journal).
                 let creating =

@@ -66,29 +66,54 @@ extension Journal {
         }
     }
 
+    /// What a start found of a resize an earlier start left unfinished.
+    enum PendingResize: Equatable {
+        /// Staging that was never committed, or an empty staging folder, removed: a note for
+        /// the report's file problems.
+        case removed(String)
+        /// A committed resize finished here: what it did, as the start that began it would
+        /// have logged it (the summary staged beside the copy, when it was written).
+        case finished(String)
+    }
+
+    /// The file in the staging folder holding the resize's summary, written before the commit.
+    static let stagedSummaryName = "resize.summary"
+
     /// Finishes a committed resize (`resize/journal.meta` present) or throws away an interrupted
     /// one, and removes the staging folder. Called under the writer's lock before anything else
-    /// is read. Returns a note for the report when all it found was an empty staging folder: left
-    /// by a start stopped right after a resize's last rename (the resize is done, though that
-    /// start may never have logged it) or before its copy began (nothing was changed); removed
-    /// (found black-box: it stayed for good).
+    /// is read. Says what it did, so a resize finished by a later start is logged as `journal
+    /// resized` as one finished at once is (found black-box: the finishing start logged only
+    /// `journal opened`). An empty staging folder (left by a start stopped right after a
+    /// resize's last rename, or before its copy began) is removed (found black-box: it stayed).
     @discardableResult
-    static func finishPendingResize(_ layout: JournalLayout, fileSystem: FileSystem) throws -> String? {
+    static func finishPendingResize(_ layout: JournalLayout, fileSystem: FileSystem) throws -> PendingResize? {
         let staging = "\(layout.directory)/resize"
         let names = (try? fileSystem.list(staging)) ?? []
         guard !names.isEmpty else {
             guard fileSystem.exists(staging) else { return nil }
             try fileSystem.remove(staging)
             try fileSystem.syncDirectory(layout.directory)
-            return "an empty resize folder, left by a start stopped during or right after a resize, was removed"
+            return .removed("an empty resize folder, left by a start stopped during or right after a resize, was removed")
+        }
+        let staged = (try? AtomicFile.read("\(staging)/\(stagedSummaryName)", fileSystem: fileSystem)).flatMap { $0 }
+        if names == [stagedSummaryName], let staged {
+            // Swapped in (the meta is renamed last), only its summary left: done, not yet said.
+            try fileSystem.remove("\(staging)/\(stagedSummaryName)")
+            try fileSystem.remove(staging)
+            try fileSystem.syncDirectory(layout.directory)
+            return .finished(String(decoding: staged, as: UTF8.self))
         }
         guard case .valid(let target) = JournalLayout.readMeta(in: staging, fileSystem: fileSystem) else {
             // Not committed: the old journal is whole; the partial copy goes, and is said.
             for name in names { try fileSystem.remove("\(staging)/\(name)") }
             try fileSystem.remove(staging)
             try fileSystem.syncDirectory(layout.directory)
-            return "the partial copy of an interrupted resize (\(names.count) file(s) in resize/) was removed; the journal is as it was before it"
+            return .removed(
+                "the partial copy of an interrupted resize (\(names.count) file(s) in resize/) was removed; the journal is as it was before it")
         }
+        let summary =
+            staged.map { String(decoding: $0, as: UTF8.self) }
+            ?? "journal resized to \(target.segmentCount) segments of \(target.segmentSize) bytes"
         let finalLayout = JournalLayout(directory: layout.directory, segmentCount: target.segmentCount, segmentSize: target.segmentSize)
         // Old segments beyond the new count go; the new ones replace the rest by rename.
         for name in try fileSystem.list(layout.directory) {
@@ -102,10 +127,11 @@ extension Journal {
         try fileSystem.syncDirectory(layout.directory)
         try fileSystem.rename("\(staging)/journal.meta", to: finalLayout.metaPath)
         try fileSystem.syncDirectory(layout.directory)
+        for name in (try? fileSystem.list(staging)) ?? [] { try fileSystem.remove("\(staging)/\(name)") }
         try fileSystem.syncDirectory(staging)
         try fileSystem.remove(staging)
         try fileSystem.syncDirectory(layout.directory)
-        return nil
+        return .finished(summary)
     }
 
     /// Copies the records to keep from the journal in `stored` into `requested`'s layout and swaps
@@ -132,10 +158,6 @@ extension Journal {
                 "resizing the journal to \(requested.segmentCount) segments of \(requested.segmentSize) bytes needs \(needed) bytes of disk beside the old journal until it is swapped in, and the disk is full (\(error)); nothing was changed: free space, or keep the old journal_max_bytes"
             )
         }
-        // The commit point.
-        let target = JournalLayout(directory: staging, segmentCount: requested.segmentCount, segmentSize: requested.segmentSize)
-        try AtomicFile.write(Array(target.metaText.utf8), to: target.metaPath, fileSystem: fileSystem)
-        try finishPendingResize(requested, fileSystem: fileSystem)
         let summary =
             "journal resized from \(stored.segmentCount) segments of \(stored.segmentSize) bytes to \(requested.segmentCount) of \(requested.segmentSize): "
             + "\(packing.kept) records kept" + (packing.keptFrom.map { " (from seq \($0))" } ?? "")
@@ -143,6 +165,12 @@ extension Journal {
             + (packing.damage.isEmpty
                 ? ""
                 : "; the old journal was damaged (\(packing.damage.joined(separator: "; "))): records lost there that the resize keeps in range stay a hole every open and read reports")
+        // Staged with the copy, so a start that finishes this resize after a crash says the same.
+        try AtomicFile.write(Array(summary.utf8), to: "\(staging)/\(stagedSummaryName)", fileSystem: fileSystem)
+        // The commit point.
+        let target = JournalLayout(directory: staging, segmentCount: requested.segmentCount, segmentSize: requested.segmentSize)
+        try AtomicFile.write(Array(target.metaText.utf8), to: target.metaPath, fileSystem: fileSystem)
+        try finishPendingResize(requested, fileSystem: fileSystem)
         return (summary, packing.damage)
     }
 

@@ -22,10 +22,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Write to this file (replaced atomically when complete) instead of standard output.") var output: String?
 
     func validate() throws {
-        guard let start = Timestamp.parse(from) else { throw ValidationError("--from=\(from): expected epoch ms or RFC 3339") }
-        guard let end = Timestamp.parse(to) else { throw ValidationError("--to=\(to): expected epoch ms or RFC 3339") }
-        guard start < end else { throw ValidationError("--from=\(from) --to=\(to): from must be before to") }
-        if let sensor, !SensorID.isValid(sensor) { throw ValidationError("--sensor=\(sensor): not a valid sensor id") }
+        _ = try WindowArguments.validated(from: from, to: to, sensor: sensor)
         if let measurement, measurement != Topics.defaultMeasurement, !MeasurementDefinition.isValidName(measurement) {
             throw ValidationError(
                 "--measurement=\(measurement): not a measurement name (temperature, or 1-32 characters of a-z 0-9 _ - as in measurement.<name> lines)")
@@ -33,7 +30,8 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let query = ExportQuery(sensorID: sensor, measurement: measurement, from: Timestamp.parse(from)!, to: Timestamp.parse(to)!)
+        let (start, end) = try WindowArguments.validated(from: from, to: to, sensor: sensor)
+        let query = ExportQuery(sensorID: sensor, measurement: measurement, from: start, to: end)
         let out: ExportOutput
         do {
             out = try output.map { try ExportOutput(path: $0) } ?? ExportOutput()

@@ -14,9 +14,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "End, epoch ms or RFC 3339 (exclusive).") var to: String
 
     func run() throws {
-        guard let start = Timestamp.parse(from) else { throw ValidationError("--from=\(from): expected epoch ms or RFC 3339") }
-        guard let end = Timestamp.parse(to) else { throw ValidationError("--to=\(to): expected epoch ms or RFC 3339") }
-        if let sensor, !SensorID.isValid(sensor) { throw ValidationError("--sensor=\(sensor): not a valid sensor id") }
+        let (start, end) = try WindowArguments.validated(from: from, to: to, sensor: sensor)
         var buffer = Data()
         let result: ReplayQuery.Result
         do {

@@ -120,6 +120,14 @@ struct ExportEndToEndTests {
             #expect(log.contains(message), "\(log)")
         }
         #expect(!FileManager.default.fileExists(atPath: output))
+        // `replay` refuses the same windows with the same words (a backwards one exited 0, found
+        // black-box), before it looks for the journal.
+        for (from, to, message) in [("2000", "1000", "from must be before to"), ("yesterday", "2000", "--from=yesterday: expected epoch ms")] {
+            let (code, log) = try await GatewayProcess.runTool(
+                ["replay", "--data-dir", dir.file("missing"), "--from", from, "--to", to], logPath: dir.file("replay-\(from).log"))
+            #expect(code == 64, "replay --from \(from) --to \(to): \(log)")
+            #expect(log.contains(message), "\(log)")
+        }
         // A failed export leaves the previous file as it was, and no partial one beside it.
         try "previous export\n".write(toFile: output, atomically: true, encoding: .utf8)
         let (code, log) = try await run([:])

@@ -222,11 +222,27 @@ struct ResizeTests {
         } catch {}
         // The steps run out before the last failure point: every step of the resize was tried.
         if failAt == 149 { #expect(completed) }
+        // Swapped in and cleaned up (a failure after that was in the open's recovery): done.
+        let stagingLeft = try base.list("/j/resize")
+        let swappedIn = (try? JournalLayout.stored(in: "/j", fileSystem: base)) == large && stagingLeft.isEmpty
         // The next start, as the gateway would make it.
         let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base)
         #expect(j.nextSeq == next, "fail at \(failAt)")
         #expect(try Self.seqsAndPayloadsIntact("/j", base) == before, "fail at \(failAt)")
         #expect(j.report.corruption.isEmpty, "fail at \(failAt): \(j.report.corruption)")
+        // Finished here (committed before the failure) or done here (not committed), the resize
+        // is said by the start that ends it, with what the copy kept (found black-box: a start
+        // finishing a committed one logged only `journal opened`).
+        // (Stopped between the staging folder's last unlink and its rmdir, the resize is done and
+        // only the empty folder is found: that note stands for it.)
+        let emptyFolderOnly = j.report.fileProblems.contains { $0.hasPrefix("an empty resize folder") }
+        if completed || swappedIn || emptyFolderOnly {
+            #expect(j.report.resized == nil, "fail at \(failAt)")
+        } else {
+            let said = j.report.resized ?? ""
+            #expect(
+                said.hasPrefix("journal resized from 4 segments of 8192 bytes to 6 of 8192: ") && said.contains("records kept"), "fail at \(failAt): \(said)")
+        }
     }
 }
 

@@ -115,8 +115,12 @@ public final class Journal {
                 let creating =
                     !fileSystem.exists(requested.metaPath) && !(0..<requested.segmentCount).contains { fileSystem.exists(requested.segmentPath($0)) }
                 report.created = creating
-                try Journal.checkMeta(requested, resizeKeepingFrom: resizeKeepingFrom, fileSystem: fileSystem, report: &report)
-                segments = try SegmentSet(layout: requested, fileSystem: fileSystem, repair: true, creating: creating)
+                do {
+                    try Journal.checkMeta(requested, resizeKeepingFrom: resizeKeepingFrom, fileSystem: fileSystem, report: &report)
+                    segments = try SegmentSet(layout: requested, fileSystem: fileSystem, repair: true, creating: creating)
+                } catch let error where creating && Journal.isDiskFull(error) {
+                    throw Journal.noRoomToCreate(requested, error, fileSystem: fileSystem)
+                }
             } catch {
                 fileSystem.close(lock)
                 if let directoryLockHandle { fileSystem.close(directoryLockHandle) }
@@ -143,6 +147,29 @@ public final class Journal {
         segmentCounts = Array(repeating: 0, count: layout.segmentCount)
         segmentFirstSeqs = Array(repeating: nil, count: layout.segmentCount)
         do { try recover() } catch let e as FileSystemError { throw JournalError.io(e) }
+    }
+
+    /// Whether `error` is the disk running out of room.
+    static func isDiskFull(_ error: Error) -> Bool {
+        switch error {
+        case let e as FileSystemError: e.code == ENOSPC
+        case JournalError.io(let e): e.code == ENOSPC
+        default: false
+        }
+    }
+
+    /// A new journal the disk cannot hold: the files made so far are removed, so the next
+    /// start finds no half-made journal to report as damaged, and the start is refused as a
+    /// setting (exit 78, not restarted), not an I/O failure restarted every 2 s (found black-box:
+    /// 6 of 16 segments left, then `config check` said "damaged" and a smaller size was refused).
+    static func noRoomToCreate(_ layout: JournalLayout, _ error: Error, fileSystem: FileSystem) -> JournalError {
+        for i in 0..<layout.segmentCount { try? fileSystem.remove(layout.segmentPath(i)) }
+        try? fileSystem.remove(layout.metaPath)
+        try? fileSystem.syncDirectory(layout.directory)
+        let needed = layout.segmentCount * layout.segmentSize
+        return .invalidConfiguration(
+            "a new journal of \(layout.segmentCount) segments of \(layout.segmentSize) bytes needs \(needed) bytes of disk, and the disk is full (\(error)); nothing was created: free space, or lower journal_max_bytes"
+        )
     }
 
     deinit {

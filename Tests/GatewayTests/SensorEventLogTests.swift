@@ -99,4 +99,20 @@ struct SensorEventLogTests {
         #expect(all[30].message.hasPrefix("sensor events not logged") && all[30].metadata["count"].map { "\($0)" } == "970")
         #expect(all[31].metadata["sensor"].map { "\($0)" } == "x")
     }
+
+    @Test("a burst followed by quiet is counted when its minute ends, not at the next event, which may never come (found black-box)")
+    func countedWhenTheMinuteEnds() {
+        let captured = CapturedLog()
+        var log = SensorEventLog(logger: captured.logger())
+        log.admitted(5, tracked: 5, now: 0)
+        log.note((0..<100).map { Self.state("s-\($0)", "stale") }[...], now: 10)
+        #expect(captured.messages.count == 30)
+        log.endMinuteIfOver(now: 59_999)
+        #expect(captured.messages.count == 30, "the minute is not over")
+        log.endMinuteIfOver(now: 60_000)
+        #expect(captured.lines.count == 31)
+        #expect(captured.lines.last?.metadata["count"].map { "\($0)" } == "71")
+        log.endMinuteIfOver(now: 200_000)
+        #expect(captured.lines.count == 31, "a quiet minute says nothing")
+    }
 }

@@ -192,6 +192,7 @@ final class Observability {
     /// Publishes the status: the broker's, the journal's and the input's parts, and each owner's.
     func publishStatus(pipeline: Pipeline, publisher: Publisher, maintenance: Maintenance, replays: Replays) {
         lastBrokerHealth = BrokerHealth(broker)
+        sensorEvents.endMinuteIfOver(now: Clocks.monotonicMilliseconds())
         var s = GatewayStatusSnapshot()
         s.restoring = false
         s.connected = broker.inputConnected && broker.outputConnected

@@ -28,4 +28,21 @@ struct HealthReasonsTests {
         #expect(waiting.body.contains("waiting for the broker to acknowledge the readings subscription"), "\(waiting.body)")
         #expect(Self.health { $0.subscribed = true }.status == 200)
     }
+
+    @Test("a journal full because snapshots fail names the snapshot failure, the cause to mend (found black-box: a full disk showed only in the log)")
+    func journalFullWithFailingSnapshots() {
+        let full = Self.health { s in
+            s.subscribed = true
+            s.inputPause = IngestJournal.Pause.journalFull.rawValue
+            s.snapshots.lastError = "write engine.snapshot.tmp: No space left on device"
+        }
+        #expect(full.status == 503)
+        #expect(full.body.contains("engine snapshots are failing (write engine.snapshot.tmp: No space left on device)"), "\(full.body)")
+        // Snapshots that succeed again are not named.
+        let draining = Self.health { s in
+            s.subscribed = true
+            s.inputPause = IngestJournal.Pause.journalFull.rawValue
+        }
+        #expect(draining.body.contains("journal full") && !draining.body.contains("snapshots"), "\(draining.body)")
+    }
 }

@@ -51,7 +51,13 @@ public enum GatewayHTTP {
                     problems.append("\"service loop stalled: no turn completed for \(age) ms (watchdog \(watchdogMs) ms)\"")
                 }
                 if s.inputPause == IngestJournal.Pause.journalFull.rawValue {
-                    problems.append("\"\(IngestJournal.Pause.journalFull.rawValue); readings wait in the broker\"")
+                    // Failing snapshots keep processed input from being reclaimed: said here, as
+                    // the cause an operator can mend (found black-box: a full disk showed only in
+                    // the log and a counter).
+                    let snapshots = s.snapshots.lastError.map {
+                        "; engine snapshots are failing (\($0)), so processed input cannot be reclaimed: often a full disk"
+                    }
+                    problems.append(WireJSON.quoted("\(IngestJournal.Pause.journalFull.rawValue)\(snapshots ?? ""); readings wait in the broker"))
                 }
                 // Working, but an operator should look: 200 with "degraded" and the reasons.
                 var warnings: [String] = []

@@ -22,6 +22,13 @@ struct FindingRegressionTests {
         Self.holds(730_063, .drawn(seed: 730_063).withInputOutages(seed: 730_063))
     }
 
+    @Test(
+        "a restart's replay whose first divergence was a publication made by a destroyed tick did not run that tick's deadlines: a new sensor's first readings, published ok, stayed held, and the broker's latest/ then made them one journal_damaged gap after the ok ones went out again (drawn seed 730176 with input outages)"
+    )
+    func replayRunsDueDeadlinesAtFirstDivergence() {
+        Self.holds(730_176, .drawn(seed: 730_176).withInputOutages(seed: 730_176))
+    }
+
     @Test("finding 1: resend answers after a long outage are taken as sequence resets, so seqs are published twice (aimed seed 1)")
     func resendAnswersTakenAsResets() {
         Self.holds(1, .aimed(at: .resendTakenAsReset, seed: 1))

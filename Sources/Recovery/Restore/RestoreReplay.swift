@@ -111,6 +111,13 @@ public struct RestoreReplay {
                 return
             }
             diverged = true
+            // From here on the deadlines due by each record's time run there (`advance`), and
+            // from this record on: the tick that made this publication may be the record damage
+            // destroyed (found by the fault simulator, input outages seed 730176: a new sensor's
+            // first two readings, published ok by a destroyed tick, stayed held, and at the
+            // restart the broker's `latest/` showed them out: one `journal_damaged` gap over them
+            // after the ok ones went out again, and their aggregate window short of them).
+            advance(to: time)
         }
         // Only from here on can a regenerated `latest/` value be older than a journaled one (up
         // to here the engine made each journaled one itself): decoded only after a divergence.

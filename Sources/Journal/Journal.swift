@@ -168,7 +168,7 @@ public final class Journal {
         try? fileSystem.syncDirectory(layout.directory)
         let needed = layout.segmentCount * layout.segmentSize
         return .invalidConfiguration(
-            "a new journal of \(layout.segmentCount) segments of \(layout.segmentSize) bytes needs \(needed) bytes of disk, and the disk is full (\(error)); nothing was created: free space, or lower journal_max_bytes"
+            "a new journal of \(layout.segmentCount) segments of \(layout.segmentSize) bytes needs \(needed) bytes of disk, and the disk is full (\(error)); no segment was kept: free space, or lower journal-max-bytes"
         )
     }
 

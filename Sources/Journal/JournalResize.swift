@@ -155,7 +155,7 @@ extension Journal {
             guard error.code == ENOSPC else { throw error }
             let needed = requested.segmentCount * requested.segmentSize
             throw JournalError.invalidConfiguration(
-                "resizing the journal to \(requested.segmentCount) segments of \(requested.segmentSize) bytes needs \(needed) bytes of disk beside the old journal until it is swapped in, and the disk is full (\(error)); nothing was changed: free space, or keep the old journal_max_bytes"
+                "resizing the journal to \(requested.segmentCount) segments of \(requested.segmentSize) bytes needs \(needed) bytes of disk beside the old journal until it is swapped in, and the disk is full (\(error)); nothing was changed: free space, or keep the old journal-max-bytes"
             )
         }
         let summary =

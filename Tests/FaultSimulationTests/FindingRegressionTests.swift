@@ -29,6 +29,13 @@ struct FindingRegressionTests {
         Self.holds(730_176, .drawn(seed: 730_176).withInputOutages(seed: 730_176))
     }
 
+    @Test(
+        "a sensor whose first input record was destroyed started again at the restart below the seq it had published, and its older first reading, too late when undamaged, went into a journal_damaged gap: a journaled reading fed back now starts its stream (drawn seed 800462 with input outages)"
+    )
+    func journaledReadingStartsStream() {
+        Self.holds(800_462, .drawn(seed: 800_462).withInputOutages(seed: 800_462))
+    }
+
     @Test("finding 1: resend answers after a long outage are taken as sequence resets, so seqs are published twice (aimed seed 1)")
     func resendAnswersTakenAsResets() {
         Self.holds(1, .aimed(at: .resendTakenAsReset, seed: 1))

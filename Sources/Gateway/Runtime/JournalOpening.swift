@@ -45,6 +45,11 @@ public enum JournalOpening {
     /// What `run` will do with the journal of `configuration`: a line to print, and whether it
     /// will refuse to start.
     public static func plan(_ configuration: GatewayConfiguration) -> (text: String, refused: Bool) {
+        plan(configuration, freeBytes: DiskRoom.availableBytes(near:))
+    }
+
+    /// `plan`, with the free room of the disk near a path as `freeBytes` tells it.
+    static func plan(_ configuration: GatewayConfiguration, freeBytes: (String) -> Int?) -> (text: String, refused: Bool) {
         let layout: JournalLayout
         do {
             layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
@@ -53,7 +58,14 @@ public enum JournalOpening {
         }
         let snapshot = { (try? EngineSnapshot.load(configuration.snapshotPath, fileSystem: POSIXFileSystem())) ?? nil }
         switch Journal.plan(layout: layout, resizeKeepingFrom: keepFrom(layout, snapshot: snapshot)) {
-        case .create: return ("journal: none in \(layout.directory) yet; run creates it", false)
+        case .create:
+            let bytes = layout.segmentCount * layout.segmentSize
+            if let short = DiskRoom.shortfall(
+                bytes, for: "a new journal of \(layout.segmentCount) segments of \(layout.segmentSize) bytes", near: layout.directory, free: freeBytes)
+            {
+                return ("journal: none in \(layout.directory) yet; run will refuse to start: \(short)", true)
+            }
+            return ("journal: none in \(layout.directory) yet; run creates it", false)
         case .open:
             // Damage shows as it will at the start (`/healthz` degraded), not only in `journal
             // verify` (found black-box: "opened as it is" over a damaged folder).
@@ -65,6 +77,12 @@ public enum JournalOpening {
             )
         case .healMeta(let why): return ("journal: \(why); run rewrites it from the segment files (the old one kept aside)", false)
         case .resize(let from, _, let kept, let dropped, let damage):
+            // The copy is made beside the old journal before it is swapped in.
+            let bytes = layout.segmentCount * layout.segmentSize
+            let copy = "resizing the journal to \(layout.segmentCount) segments of \(layout.segmentSize) bytes (a copy beside the old one)"
+            if let short = DiskRoom.shortfall(bytes, for: copy, near: layout.directory, free: freeBytes) {
+                return ("journal: run will refuse to start: \(short); nothing is changed", true)
+            }
             return (
                 "journal: run resizes it from \(from.segmentCount) segments of \(from.segmentSize) bytes to \(layout.segmentCount) of \(layout.segmentSize), keeping \(kept) records (every unacknowledged one)"
                     + (dropped > 0 ? " and dropping the \(dropped) oldest, already acknowledged" : "")

@@ -300,6 +300,25 @@ public struct RecoveryEngine: Codable, Sendable {
         noteDeadline(i)
     }
 
+    /// A restore fed back a real reading of cleaned topic `topic` rebuilt from its journaled
+    /// publication (its input record destroyed): a stream not started in the replay had started
+    /// by then (the journal shows the reading out), so it starts now instead of at the end of
+    /// its first-sight hold (found by the fault simulator, input outages seed 800462: a sensor
+    /// whose first input record was destroyed started again at the restart below the seq it had
+    /// published, and an older reading that arrived then went into a `journal_damaged` gap
+    /// where, undamaged, it was `too_late`). No effect on unknown or started streams.
+    public mutating func journaledReadingStartsStream(topic: String, at time: Int64, into publications: inout [Publication]) {
+        guard let stream = StreamName(outputTopic: topic), let i = index[stream.key], !sensors[i].started else { return }
+        var out = makeOutput(&publications)
+        defer {
+            publications = out.publications
+            counters.output.add(out.totals)
+        }
+        hold(&out, to: sensors[i].stream)
+        sensors[i].startedBeforeJournaledReading(at: time, &out)
+        noteDeadline(i)
+    }
+
     /// A restore found `latest/` topic `topic` already at `ts` (a journaled publication this
     /// engine did not make): later readings go there only if newer. No effect on unknown streams.
     public mutating func latestPublished(topic: String, ts: Int64) {

@@ -376,18 +376,7 @@ struct SensorState: Codable, Sendable {
 
     mutating func tick(at now: Int64, _ out: inout Output) {
         let c = out.configuration
-        if !started, now >= startDeadline, let first = heap.min {
-            started = true
-            nextSeq = first.reading.seq
-            streamStart = nextSeq
-            gapClockFloor = now
-            startedAfterRestart(at: now, &out)
-            var expected = nextSeq
-            for seq in heap.items.map(\.reading.seq).sorted() {
-                if seq > expected { requestResend(from: expected, to: seq - 1, at: now, &out) }
-                expected = seq + 1
-            }
-        }
+        if !started, now >= startDeadline { startFromHeld(at: now, &out) }
         if started { release(at: now, mode: .tick, &out) }
         if !stale, let deadline = staleDeadline(c), now >= deadline {
             if !countsSilenceFromNow(ifUnheardSince: deadline, at: now, c) {
@@ -397,6 +386,31 @@ struct SensorState: Codable, Sendable {
             }
         }
         pruneIfDue(at: now, c)
+    }
+
+    /// Starts the stream at the lowest seq it holds (its first-sight hold is over), asking for
+    /// the holes among what it holds.
+    private mutating func startFromHeld(at now: Int64, _ out: inout Output) {
+        guard let first = heap.min else { return }
+        started = true
+        nextSeq = first.reading.seq
+        streamStart = nextSeq
+        gapClockFloor = now
+        startedAfterRestart(at: now, &out)
+        var expected = nextSeq
+        for seq in heap.items.map(\.reading.seq).sorted() {
+            if seq > expected { requestResend(from: expected, to: seq - 1, at: now, &out) }
+            expected = seq + 1
+        }
+    }
+
+    /// A restart's replay fed back a reading the journal shows published (its input record
+    /// destroyed, `RestoreReplay`): the stream had started by then, whatever its first-sight
+    /// hold says here, so it starts now and releases what is due.
+    mutating func startedBeforeJournaledReading(at now: Int64, _ out: inout Output) {
+        guard !started else { return }
+        startFromHeld(at: now, &out)
+        if started { release(at: now, mode: .tick, &out) }
     }
 
     /// Forgets what is past the late horizon, at most every 10 s (it changes no output: only

@@ -142,6 +142,7 @@ public struct RestoreReplay {
             // a temperature one).
             guard let payload = Self.rebuiltPayload(m), let topic = engine.inboundTopic(ofOutput: p.topic) else { return }
             engine.ingest(topic: topic, payload: payload, receivedAt: time, into: &regenerated)
+            engine.journaledReadingStartsStream(topic: p.topic, at: time, into: &regenerated)
             rebuiltReadings += 1
         case .synthetic, .gap:
             if let due = engine.nextDeadline(), due <= time { engine.tick(now: time, into: &regenerated) }

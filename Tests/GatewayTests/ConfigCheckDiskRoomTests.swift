@@ -1,0 +1,55 @@
+import Foundation
+import Journal
+import Testing
+import TestSupport
+@testable import Gateway
+
+/// `config check` forecasts what `run` does on a disk without room for the journal (found
+/// black-box: it said "run creates it", exit 0, where `run` exited 78).
+@Suite("config check and the room on the disk")
+struct ConfigCheckDiskRoomTests {
+    static func configuration(_ dir: TemporaryDirectory, journal bytes: Int) -> GatewayConfiguration {
+        var c = GatewayConfiguration(gatewayID: "room")
+        c.dataDirectory = dir.file("data")
+        c.journalMaxBytes = bytes
+        return c
+    }
+
+    @Test("a new journal larger than the disk's free room: run will refuse, naming the bytes; one that fits: run creates it")
+    func newJournal() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let c = Self.configuration(dir, journal: 4 << 20)
+        let short = JournalOpening.plan(c, freeBytes: { _ in 3 << 20 })
+        #expect(short.refused)
+        #expect(short.text.contains("run will refuse to start") && short.text.contains("needs \(4 << 20) bytes of disk"), "\(short.text)")
+        #expect(short.text.contains("has \(3 << 20) free"), "\(short.text)")
+        let fits = JournalOpening.plan(c, freeBytes: { _ in 5 << 20 })
+        #expect(!fits.refused && fits.text.contains("run creates it"), "\(fits.text)")
+        // Room that cannot be told is not a refusal: run finds out, and says so (exit 78).
+        #expect(!JournalOpening.plan(c, freeBytes: { _ in nil }).refused)
+    }
+
+    @Test("a resize whose copy is larger than the disk's free room: run will refuse, and nothing is changed")
+    func resize() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try Journal(layout: JournalLayout(directory: dir.file("data/journal"), maxBytes: 2 << 20), fsync: .never)
+        let c = Self.configuration(dir, journal: 8 << 20)
+        let short = JournalOpening.plan(c, freeBytes: { _ in 4 << 20 })
+        #expect(short.refused)
+        #expect(short.text.contains("a copy beside the old one") && short.text.contains("needs \(8 << 20) bytes"), "\(short.text)")
+        #expect(!JournalOpening.plan(c, freeBytes: { _ in 9 << 20 }).refused)
+    }
+
+    @Test("the free room of a folder not made yet is its nearest parent's")
+    func roomOfFolderNotMade() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let parent = try #require(DiskRoom.availableBytes(near: dir.path))
+        let notMade = try #require(DiskRoom.availableBytes(near: dir.file("a/b/c")))
+        #expect(parent > 0)
+        // The same file system; other writers may take or free some room between the two reads.
+        #expect(abs(parent - notMade) < 64 << 20)
+    }
+}

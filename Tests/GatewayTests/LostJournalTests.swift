@@ -43,6 +43,35 @@ struct LostJournalTests {
         // find nothing, so the log does not send the operator there.
         #expect(summary.map { !$0.message.contains("Run `sensor-gateway journal verify") } == true, "\(log.messages)")
         try await restarted.stop()
+
+        // The next start finds the journal whole, yet still shows the damage for a day (found
+        // black-box: a restart a second after a damaged start said ok, and an alert never fired).
+        let again = try await InProcessGateway.start(broker, in: dir, id: "lost")
+        let shown = again.status.snapshot.journalDamage
+        #expect(shown.count == 1 && shown[0].hasPrefix("found by an earlier start at "), "\(shown)")
+        #expect(shown.first?.contains(damage[0]) == true, "\(shown) \(damage)")
+        try await again.stop()
+    }
+
+    @Test(
+        "damage a start found is shown by the starts within a day after it, then no more; a clock stepped back before it, or an unreadable record, shows nothing"
+    )
+    func damageShownForADay() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = CapturedLog()
+        let path = dir.file("journal-damage")
+        let day = JournalDamageHistory.shownForMs
+        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 1_000, logger: log.logger()).isEmpty)
+        let found = ["segment 3 bytes 10..<20 damaged", "checkpoint ahead"]
+        #expect(JournalDamageHistory.exchange(path: path, found: found, now: 1_000, logger: log.logger()) == found)
+        let later = JournalDamageHistory.exchange(path: path, found: [], now: 1_000 + day - 1, logger: log.logger())
+        #expect(later.count == 1 && later[0].contains("(2 problem(s), first: segment 3 bytes 10..<20 damaged)"), "\(later)")
+        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 1_000 + day, logger: log.logger()).isEmpty)
+        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 999, logger: log.logger()).isEmpty)
+        try "not a record\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 1_000, logger: log.logger()).isEmpty)
+        #expect(log.messages.contains("the record of earlier journal damage is not readable; ignored"))
     }
 
     @Test(

@@ -94,6 +94,8 @@ public struct GatewayConfiguration: Sendable {
     public var replayTopic: String { Topics.replayRequests(gatewayID) }
     public var journalDirectory: String { "\(dataDirectory)/journal" }
     public var snapshotPath: String { "\(dataDirectory)/engine.snapshot" }
+    /// The last start that found journal damage (`JournalDamageHistory`).
+    public var damageHistoryPath: String { "\(dataDirectory)/journal-damage" }
     /// Where the previous run's start time is kept (`PreviousRunStart`).
     public var lastStartPath: String { "\(dataDirectory)/last-start" }
     /// Where the Sparkplug edge node keeps its last `bdSeq` (`SparkplugBirthCounter`).

@@ -124,15 +124,17 @@ public final class GatewayService {
             ingest: ingest, pipeline: pipeline, publisher: publisher,
             snapshots: SnapshotWriter(path: configuration.snapshotPath, logger: logger, retainFrom: restored.snapshotRetainFrom),
             presence: opened.presence, checkpoint: checkpoint, snapshotIntervalMs: configuration.snapshotIntervalMs, logger: logger)
-        let damage = opened.damage + restored.damage
-        if !damage.isEmpty {
+        let found = opened.damage + restored.damage
+        let damage = JournalDamageHistory.exchange(
+            path: configuration.damageHistoryPath, found: found, now: Clocks.epochMilliseconds(), logger: logger)
+        if !found.isEmpty {
             // `journal verify` reads the journal's files only: it has nothing to say about what
             // only the restore found (a snapshot or the broker's latest/ past the journal).
             let next =
                 opened.damage.isEmpty
                 ? "The error lines above say what was found; the journal's files themselves are whole (`journal verify` finds nothing)"
                 : "Run `sensor-gateway journal verify --data-dir \(configuration.dataDirectory)` for the details"
-            logger.error("journal damage found at start; /healthz reports degraded. \(next)", metadata: ["problems": "\(damage.count)"])
+            logger.error("journal damage found at start; /healthz reports degraded. \(next)", metadata: ["problems": "\(found.count)"])
         }
         observability = Observability(
             status: status, ingest: ingest, broker: broker, journalDamage: damage, startedAt: startedAt, logger: logger)

@@ -35,6 +35,21 @@ struct LostJournalTests {
         let restarted = try await InProcessGateway.start(broker, in: dir, id: "lost", logger: log.logger())
         let damage = restarted.status.snapshot.journalDamage
         #expect(damage.contains { $0.contains("where the engine snapshot continues") && $0.contains("were lost") }, "\(damage)")
+        // A window that began before this damaged start is sent flagged: its figures come from
+        // what the journal kept (found black-box: sent again at a revision consumers held, with
+        // fewer readings). Readings a minute on close it.
+        let aggregates = try await Subscriber.connect(broker, id: "lost-aggregates", filters: ["aggregates/#"])
+        let more = try await TestSensorFleet.connect(broker, answersResends: false)
+        for seq in UInt64(20)..<90 { try more.measure("lost", seq: seq, ts: 1_795_660_000_000 + Int64(seq) * 1000, temperature: 52) }
+        try await aggregates.recorder.wait(for: "the first window's aggregate", timeout: .seconds(180)) {
+            $0.messages.contains { (try? WireJSON.decode(AggregateWindowMessage.self, from: $0.payload))?.windowStart == 1_795_659_960_000 }
+        }
+        let window = try #require(
+            await aggregates.recorder.messages.compactMap { try? WireJSON.decode(AggregateWindowMessage.self, from: $0.payload) }
+                .first { $0.windowStart == 1_795_659_960_000 })
+        #expect(window.journalDamaged == true, "\(window)")
+        await more.close()
+        await aggregates.close()
         // The start log sums up what /healthz shows, the restore's findings included (it said
         // nothing here when only the restore found damage, and a smaller count otherwise).
         let summary = log.lines.first { $0.message.hasPrefix("journal damage found at start") }
@@ -62,15 +77,18 @@ struct LostJournalTests {
         let log = CapturedLog()
         let path = dir.file("journal-damage")
         let day = JournalDamageHistory.shownForMs
-        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 1_000, logger: log.logger()).isEmpty)
+        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 1_000, logger: log.logger()).shown.isEmpty)
         let found = ["segment 3 bytes 10..<20 damaged", "checkpoint ahead"]
-        #expect(JournalDamageHistory.exchange(path: path, found: found, now: 1_000, logger: log.logger()) == found)
+        let now = JournalDamageHistory.exchange(path: path, found: found, now: 1_000, logger: log.logger())
+        #expect(now.shown == found && now.foundAt == 1_000)
         let later = JournalDamageHistory.exchange(path: path, found: [], now: 1_000 + day - 1, logger: log.logger())
-        #expect(later.count == 1 && later[0].contains("(2 problem(s), first: segment 3 bytes 10..<20 damaged)"), "\(later)")
-        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 1_000 + day, logger: log.logger()).isEmpty)
-        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 999, logger: log.logger()).isEmpty)
+        #expect(later.shown.count == 1 && later.shown[0].contains("(2 problem(s), first: segment 3 bytes 10..<20 damaged)"), "\(later)")
+        #expect(later.foundAt == 1_000)
+        let past = JournalDamageHistory.exchange(path: path, found: [], now: 1_000 + day, logger: log.logger())
+        #expect(past.shown.isEmpty && past.foundAt == nil)
+        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 999, logger: log.logger()).shown.isEmpty)
         try "not a record\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 1_000, logger: log.logger()).isEmpty)
+        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 1_000, logger: log.logger()).shown.isEmpty)
         #expect(log.messages.contains("the record of earlier journal damage is not readable; ignored"))
     }
 

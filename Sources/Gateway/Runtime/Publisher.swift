@@ -2,6 +2,7 @@ import Journal
 import Logging
 import MQTT
 import Recovery
+import Wire
 
 /// Publications from the engine to the broker: journaled, sent once durable, tracked until the
 /// broker acknowledges them.
@@ -34,6 +35,12 @@ final class Publisher {
     private let standIns: [UInt64: [Publication]]
     /// The last journal seq of a publication journaled.
     private(set) var publicationsThrough: UInt64
+    /// When the start that found journal damage began (this one, or one within the day before,
+    /// `JournalDamageHistory`): aggregate windows that began before it are sent flagged
+    /// `journal_damaged`, as their figures come from what the journal kept (found black-box:
+    /// windows sent again at a revision consumers held, with 11 readings where 35 went out).
+    /// Journaled as the engine made them: replays and `export` show them unflagged.
+    var aggregatesFromDamagedJournalBefore: Int64?
     /// Publications sent since start, by kind.
     private(set) var published: [Publication.Kind: Int] = [:]
     /// Test hook: told how many publications await their acknowledgement after each send.
@@ -176,7 +183,10 @@ final class Publisher {
                     continue
                 }
                 do {
-                    let mid = try broker.output.publish(topic: p.topic, payload: p.payload, qos: .atLeastOnce, retain: p.retain)
+                    let payload =
+                        p.kind == .aggregate
+                        ? AggregateWindowMessage.flaggingJournalDamage(p.payload, windowsBefore: aggregatesFromDamagedJournalBefore) : p.payload
+                    let mid = try broker.output.publish(topic: p.topic, payload: payload, qos: .atLeastOnce, retain: p.retain)
                     outbound.sent(entry, messageID: mid)
                     published[p.kind, default: 0] += 1
                     sparkplug?.show(p)

@@ -166,7 +166,7 @@ public final class Journal {
         for i in 0..<layout.segmentCount { try? fileSystem.remove(layout.segmentPath(i)) }
         try? fileSystem.remove(layout.metaPath)
         try? fileSystem.syncDirectory(layout.directory)
-        let needed = layout.segmentCount * layout.segmentSize
+        let needed = layout.ringBytes
         return .invalidConfiguration(
             "a new journal of \(layout.segmentCount) segments of \(layout.segmentSize) bytes needs \(needed) bytes of disk, and the disk is full (\(error)); no segment was kept: free space, or lower journal-max-bytes"
         )

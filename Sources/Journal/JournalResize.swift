@@ -153,7 +153,7 @@ extension Journal {
             // (exit 78, not restarted), not an I/O failure restarted every 2 s (found black-box).
             removeStaging(staging, in: requested.directory, fileSystem: fileSystem)
             guard error.code == ENOSPC else { throw error }
-            let needed = requested.segmentCount * requested.segmentSize
+            let needed = requested.ringBytes
             throw JournalError.invalidConfiguration(
                 "resizing the journal to \(requested.segmentCount) segments of \(requested.segmentSize) bytes needs \(needed) bytes of disk beside the old journal until it is swapped in, and the disk is full (\(error)); nothing was changed: free space, or keep the old journal-max-bytes"
             )

@@ -59,9 +59,9 @@ public enum JournalOpening {
         let snapshot = { (try? EngineSnapshot.load(configuration.snapshotPath, fileSystem: POSIXFileSystem())) ?? nil }
         switch Journal.plan(layout: layout, resizeKeepingFrom: keepFrom(layout, snapshot: snapshot)) {
         case .create:
-            let bytes = layout.segmentCount * layout.segmentSize
             if let short = DiskRoom.shortfall(
-                bytes, for: "a new journal of \(layout.segmentCount) segments of \(layout.segmentSize) bytes", near: layout.directory, free: freeBytes)
+                layout.ringBytes, for: "a new journal of \(layout.segmentCount) segments of \(layout.segmentSize) bytes", near: layout.directory,
+                free: freeBytes)
             {
                 return ("journal: none in \(layout.directory) yet; run will refuse to start: \(short)", true)
             }
@@ -78,9 +78,8 @@ public enum JournalOpening {
         case .healMeta(let why): return ("journal: \(why); run rewrites it from the segment files (the old one kept aside)", false)
         case .resize(let from, _, let kept, let dropped, let damage):
             // The copy is made beside the old journal before it is swapped in.
-            let bytes = layout.segmentCount * layout.segmentSize
             let copy = "resizing the journal to \(layout.segmentCount) segments of \(layout.segmentSize) bytes (a copy beside the old one)"
-            if let short = DiskRoom.shortfall(bytes, for: copy, near: layout.directory, free: freeBytes) {
+            if let short = DiskRoom.shortfall(layout.ringBytes, for: copy, near: layout.directory, free: freeBytes) {
                 return ("journal: run will refuse to start: \(short); nothing is changed", true)
             }
             return (

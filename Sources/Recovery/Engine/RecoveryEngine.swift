@@ -383,7 +383,7 @@ public struct RecoveryEngine: Codable, Sendable {
         if sensor.boot == value.boot, let released = sensor.lastValid, released.ts > value.ts { return false }
         if sensor.boot == value.boot, value.seq >= sensor.nextSeq {
             sensor.continuesAfterLostOutput()
-            sensor.lostOutputThrough = value.seq
+            sensor.lostOutputThrough = max(sensor.lostOutputThrough ?? value.seq, value.seq)
             // Sent, so not to be asked for again.
             sensor.highestSeen = max(sensor.highestSeen ?? value.seq, value.seq)
         } else if let last = sensor.latestTs, value.ts > last, sensor.beganAfter(value) {
@@ -407,6 +407,22 @@ public struct RecoveryEngine: Codable, Sendable {
         }
         sensor.latestTs = max(sensor.latestTs ?? value.ts, value.ts)
         return true
+    }
+
+    /// A restart's diverged replay (`RestoreReplay`) found the journal published the stream of
+    /// cleaned topic `topic` through `seq` in boot `boot`, past what this engine released (it still
+    /// holds readings for those seqs, or waits for one whose record damage destroyed): as for the
+    /// broker's `latest/` past the journal (`publishedBeyondJournal`), readings up to `seq` are
+    /// not published again, and the jump over the seqs the engine did not release is one
+    /// `journal_damaged` gap. Nothing changes for a stream not started, in another boot, or
+    /// already past `seq`.
+    public mutating func journalPublished(topic: String, boot: Int64?, through seq: UInt64) {
+        guard let stream = StreamName(outputTopic: topic), let i = index[stream.key], sensors[i].started, sensors[i].boot == boot,
+            seq >= sensors[i].nextSeq
+        else { return }
+        sensors[i].continuesAfterLostOutput()
+        sensors[i].lostOutputThrough = max(sensors[i].lostOutputThrough ?? seq, seq)
+        sensors[i].highestSeen = max(sensors[i].highestSeen ?? seq, seq)
     }
 
     /// The broker's retained `latest/` `value`, read at the restart, for a sensor tracked since

@@ -55,6 +55,12 @@ struct JournaledCoverage {
         return a.revision <= published
     }
 
+    /// The highest seq the journal covered (a restatement aside) on each cleaned topic in each
+    /// boot: where the engine that wrote it had released to.
+    func highestCovered() -> [(topic: String, boot: Int64?, seq: UInt64)] {
+        covers.compactMap { stream, list in list.map(\.seqs.upperBound).max().map { (stream.topic, stream.boot, $0) } }
+    }
+
     /// The seqs of `m` the journal did not publish as estimates (`synthetic`, `corrected`, `gap`):
     /// published as readings, or not at all as far as the journal knows (its record destroyed).
     func notPublishedAsEstimates(topic: String, _ m: CleanedReading) -> [ClosedRange<UInt64>] {

@@ -2,13 +2,27 @@
 /// everything downstream uses epoch milliseconds.
 public enum Timestamp {
     /// Parses the contract's time forms given as text (a command line's `--from`, a replay
-    /// request's string): epoch milliseconds (a fraction rounded to the nearest millisecond), or
-    /// RFC 3339 with an offset.
+    /// request's string): a number (`milliseconds(number:writtenAsInteger:)`), or RFC 3339 with
+    /// an offset.
     public static func parse(_ text: String) -> Int64? {
         if let ms = Int64(text) { return ms }
-        if let d = Double(text) { return milliseconds(d) }
+        if let d = Double(text) { return milliseconds(number: d, writtenAsInteger: false) }
         return parseRFC3339(Array(text.utf8))
     }
+
+    /// A time written as a number, read as a reading's `ts` is (docs/INTERFACE.md section 1):
+    /// epoch milliseconds, a fraction rounded; but written with a fraction (or an exponent) and
+    /// below `secondsBelow`, epoch seconds (`1795660041.25` is 1795660041250 ms). Replay bounds
+    /// take the same forms (CONTRACT section 5; found black-box: `--from 1796485910.0` read as
+    /// milliseconds, an empty answer).
+    public static func milliseconds(number value: Double, writtenAsInteger: Bool) -> Int64? {
+        if !writtenAsInteger, value.isFinite, value < secondsBelow { return milliseconds(value * 1000) }
+        return milliseconds(value)
+    }
+
+    /// 10^11: as seconds the year 5138, as milliseconds 1973-03-03. A number with a fraction
+    /// below it would, as milliseconds, fall within three years of 1970.
+    public static let secondsBelow: Double = 100_000_000_000
 
     /// Epoch milliseconds given as a number, a fraction rounded to the nearest millisecond (half
     /// away from zero); nil when not finite or beyond Int64.

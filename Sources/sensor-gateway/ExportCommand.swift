@@ -60,8 +60,9 @@ struct ExportCommand: ParsableCommand {
         }
         progress.finish()
         JournalReadNotes.write(result, journalDirectory: "\(dataDir)/journal")
-        if let measurement, result.count == 0 {
-            // A name the gateway never had (a typo) reads as an empty window: say so.
+        if let measurement, result.count == 0, !result.truncated {
+            // A name the gateway never had (a typo) reads as an empty window: say so (not when
+            // the ring or damage took the window: the note above says why it is empty).
             FileHandle.standardError.write(
                 Data(
                     "note: no cleaned readings of measurement \(measurement)\(sensor.map { " from sensor \($0)" } ?? "") in the window; check the name against the gateway's measurement.<name> lines (temperature is the default)\n"

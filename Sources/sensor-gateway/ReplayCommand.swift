@@ -15,21 +15,24 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let (start, end) = try WindowArguments.validated(from: from, to: to, sensor: sensor)
-        var buffer = Data()
+        // Buffered writes that throw (a full disk, a closed pipe) rather than trap, as `export`'s
+        // (found black-box: `replay > /dev/full` crashed with a backtrace, exit 132).
+        let out = ExportOutput()
         let result: ReplayQuery.Result
         do {
+            var line: [UInt8] = []
             result = try ReplayQuery(sensorID: sensor, from: start, to: end).run(journalDirectory: "\(dataDir)/journal") { p in
-                buffer.append(contentsOf: p.payload)
-                buffer.append(0x0A)
-                if buffer.count > 1 << 16 {
-                    FileHandle.standardOutput.write(buffer)
-                    buffer.removeAll(keepingCapacity: true)
-                }
+                line.removeAll(keepingCapacity: true)
+                line += p.payload
+                line.append(0x0A)
+                try out.write(line)
             }
+            try out.commit()
+        } catch let failure as ExportOutput.Failure {
+            throw Diagnostics.failure(failure.description, code: 74)
         } catch {
             throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
         }
-        FileHandle.standardOutput.write(buffer)
         JournalReadNotes.write(result, journalDirectory: "\(dataDir)/journal")
     }
 }

@@ -4,8 +4,8 @@ import Testing
 /// One test per seed that ever failed, named by its finding. A fixed finding's seed must keep
 /// every guarantee (`holds`); an open one goes in wrapped in `withKnownIssue`, so the suite
 /// passes while the seed still fails and says "known issue not recorded" once a fix makes it
-/// pass. Finding 8 is open today (aimed seeds 1-2000 pass; its trigger is still kept out of the
-/// CI budget). Each fixed seed failed before its fix
+/// pass. None is open today (finding 8 closed last: aimed seeds 1-5,000 pass). Each fixed seed
+/// failed before its fix (a checker seed, before the checker learned the contract's rule)
 /// (docs/RELIABILITY.md, docs/SIMULATION.md).
 @Suite("Fault simulator: seeds that found something")
 struct FindingRegressionTests {
@@ -369,10 +369,17 @@ struct FindingControlTests {
     }
 
     @Test(
-        "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), a cut destroys the records a flipped header hid from the walk too (seed 112), and a sensor refused as one too many comes back as a new one (seeds 69 219)",
-        arguments: [UInt64(11), 35, 69, 112, 219])
+        "finding 8, the checker: readings whose records damage destroyed need covering only once their stream goes on (seed 11: a sensor without boot or resend buffer switched off; the gap comes when it is back), a destroyed too_many_sensors dead letter leaves nothing to owe (seed 35), a cut destroys the records a flipped header hid from the walk too (seed 112), a sensor refused as one too many comes back as a new one (seeds 69 219), and a reading below where its stream began for consumers, taken as published by a restart that lost the journal's record of that start, is settled by the journal_damaged gap over it (seeds 2518 2934)",
+        arguments: [UInt64(11), 35, 69, 112, 219, 2518, 2934])
     func segmentEndLostAtRestChecker(seed: UInt64) {
         FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
+        "finding 11: a diverged restart's replay that ends behind the journal's own publications takes them as published: one journal_damaged gap, and what the engine held for those seqs is not released again (input outages seed 1200267: seq 394, journaled synthetic then restated, sent again ok before the fix)",
+        arguments: [UInt64(1_200_267)])
+    func replayEndsBehindJournal(seed: UInt64) {
+        FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withInputOutages(seed: seed))
     }
 
     @Test("finding 4's world with the default max-fill (jumps become gap messages) keeps every guarantee (seed 3)")

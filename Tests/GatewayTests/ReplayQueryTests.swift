@@ -70,6 +70,56 @@ struct ReplayQueryTests {
     }
 }
 
+/// A replay of a window the ring has partly overwritten says so, for every sensor asked for.
+@Suite("Replay queries over a wrapped journal")
+struct WrappedReplayQueryTests {
+    @Test(
+        "sensors journaled one after another over the same hour, the ring overwriting the first ones: an all-sensor window says truncated, and so does a window of a sensor with nothing left, each with a time from which the answer is whole (found black-box: half the fleet missing, no truncated)"
+    )
+    func sensorsJournaledOneAfterAnother() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 256 << 10, segmentCount: 8)
+        let journal = try Journal(layout: layout, fsync: .never)
+        let start: Int64 = 1_795_660_000_000
+        // Ten sensors' backlogs, each 300 readings from `start` on, one sensor after another.
+        for sensor in 0..<10 {
+            for n in 0..<300 {
+                let payload =
+                    "{\"sensor_id\":\"w\(sensor)\",\"seq\":\(n),\"ts\":\(start + Int64(n) * 1000),\"humidity\":41.0,\"status\":\"normal\",\"quality\":\"ok\"}"
+                let p = Publication(kind: .cleaned, topic: "cleaned/w\(sensor)/humidity", payload: Array(payload.utf8), retain: false)
+                _ = try journal.append(
+                    type: RecordType.publication.rawValue, flags: UInt16(Publication.Kind.cleaned.rawValue), time: start + 400_000 + Int64(sensor * 300 + n),
+                    payload: JournalRecords.encodePublication(p))
+            }
+        }
+        try journal.commit(now: 0)
+        try journal.sync()
+        let (from, to) = (start, start + 3_600_000)
+        let held = try ReplayQueryTests.everything(layout.directory, sensor: nil, from: from, to: to)
+        let topics = Set(held.map(\.topic))
+        #expect(
+            held.count < 3000 && topics.contains("cleaned/w9/humidity") && !topics.contains("cleaned/w0/humidity"),
+            "the ring must have overwritten the first sensors only")
+        // The oldest sensor left begins part-way through its backlog, the newest at `from`.
+        var count = 0
+        let all = try ReplayQuery(sensorID: nil, from: from, to: to).run(journalDirectory: layout.directory) { _ in count += 1 }
+        #expect(count == held.count && all.count == held.count)
+        #expect(all.truncated && all.reclaimed, "an all-sensor answer missing whole sensors must say so: \(all)")
+        let whole = try #require(all.oldestAvailable)
+        #expect(whole > from, "asking again from \(whole) must give a whole answer")
+        // From that time on, nothing is missing for any sensor left: asked again, not truncated.
+        let again = try ReplayQuery(sensorID: nil, from: whole, to: to).run(journalDirectory: layout.directory) { _ in }
+        #expect(!again.truncated, "\(again)")
+        // A sensor with nothing left: truncated, at the same time (not at `from`).
+        let gone = try ReplayQuery(sensorID: "w0", from: from, to: to).run(journalDirectory: layout.directory) { _ in }
+        #expect(gone.count == 0 && gone.truncated && gone.oldestAvailable == whole, "\(gone)")
+        // The newest sensor, whole from `from`: not truncated.
+        let newest = try ReplayQuery(sensorID: "w9", from: from, to: to).run(journalDirectory: layout.directory) { _ in }
+        #expect(newest.count == 300 && !newest.truncated, "\(newest)")
+    }
+}
+
 /// A replay of a window the journal cannot fully give back says so (issue 28, found black-box).
 @Suite("Replay queries over a damaged journal")
 struct DamagedReplayQueryTests {

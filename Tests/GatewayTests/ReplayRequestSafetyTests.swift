@@ -117,6 +117,30 @@ struct ReplayRequestSafetyTests {
         await requester.disconnect()
         await watcher.close()
     }
+
+    @Test("a request's bounds written as fractional seconds are read as a reading's ts is, and a key given twice is refused (found black-box)")
+    func boundsAndRepeatedKeys() throws {
+        guard case .request(let seconds) = ReplayResponder.parse(Array(#"{"request_id":"s","sensor_id":"*","from":1796485910.0,"to":1796485912.5}"#.utf8))
+        else {
+            Issue.record("fractional seconds refused")
+            return
+        }
+        #expect(seconds.query.from == 1_796_485_910_000 && seconds.query.to == 1_796_485_912_500)
+        guard case .request(let text) = ReplayResponder.parse(Array(#"{"request_id":"t","sensor_id":"*","from":"1796485910.0","to":"1796485912.5"}"#.utf8))
+        else {
+            Issue.record("fractional seconds as text refused")
+            return
+        }
+        #expect(text.query.from == 1_796_485_910_000 && text.query.to == 1_796_485_912_500)
+        guard
+            case .invalid("d", "replay/d", let error) = ReplayResponder.parse(
+                Array(#"{"request_id":"d","sensor_id":"f1","sensor_id":"*","from":0,"to":1}"#.utf8))
+        else {
+            Issue.record("a repeated key answered")
+            return
+        }
+        #expect(error.contains("sensor_id given more than once"), "\(error)")
+    }
 }
 
 /// A private broker, a data folder, a subscriber on `replay/#` and a connected requester.

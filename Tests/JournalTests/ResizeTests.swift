@@ -8,6 +8,7 @@ import TestSupport
 /// Resizing in place (issue 28): grow and shrink at open, seqs unchanged, crash-safe.
 @Suite("Journal: resize in place")
 struct ResizeTests {
+    @discardableResult
     static func fill(_ layout: JournalLayout, _ fs: FileSystem, count: UInt64) throws -> (oldest: UInt64, next: UInt64) {
         let j = try Journal(layout: layout, fsync: .always, fileSystem: fs)
         for seq in UInt64(1)...count {

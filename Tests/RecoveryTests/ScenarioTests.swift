@@ -334,6 +334,32 @@ struct ScenarioTests {
         )
     }
 
+    @Test(
+        "a late reading restating a gap over a window no reading had reached opens that window and publishes it at once, the sensor's readings being past its end (found black-box: not until the sensor sent again)"
+    )
+    func windowOpenedByGapRestatementClosesAtOnce() {
+        var h = Harness {
+            $0.aggregateWindowMs = 10_000
+            $0.maxFill = 5
+        }
+        h.send(seq: 0, temp: 50)
+        h.advance(2000)
+        h.send(seq: 30, temp: 51)
+        let gap = h.advance(3000)
+        #expect(gap.summary.contains("1:gap") && gap.summary.contains("30:ok"), "\(gap.summary)")
+        // The sensor falls silent; seq 15, measured in the window [10 s, 20 s), comes late.
+        let late = h.send(seq: 15, temp: 53)
+        #expect(late.summary == ["15:restated"])
+        let windows = late.of(.aggregate).map(\.text)
+        #expect(
+            windows == [
+                "{\"sensor_id\":\"s1\",\"window_start\":\(Self.base + 10000),\"window_end\":\(Self.base + 20000),\"count\":1,\"min\":53.0,\"max\":53.0,\"mean\":53.0,\"ok\":1,\"corrected\":0,\"synthetic\":0,\"revision\":0}"
+            ], "\(windows)")
+        // A second late reading in it revises what went out.
+        let again = h.send(seq: 16, temp: 55)
+        #expect(again.of(.aggregate).first?.json["revision"] as? Int == 1 && again.of(.aggregate).first?.json["count"] as? Int == 2)
+    }
+
     @Test("seq 0 then 10^15 costs one gap message, not memory")
     func hugeJump() {
         var h = Self.started()

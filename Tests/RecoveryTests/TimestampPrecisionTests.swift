@@ -38,4 +38,22 @@ struct TimestampPrecisionTests {
         #expect(
             (out.cleaned.first?.json["ts"] as? NSNumber)?.int64Value == 1_795_660_000_001, "\(out.cleaned.map { String(decoding: $0.payload, as: UTF8.self) })")
     }
+
+    @Test(
+        "replay bounds written with a fraction below 10^11 are epoch seconds, as a reading's ts is (found black-box: --from 1796485910.0 and a request's 1796485912.5 read as milliseconds, an empty answer)"
+    )
+    func fractionalSecondsBounds() {
+        #expect(Timestamp.parse("1796485910.0") == 1_796_485_910_000)
+        #expect(Timestamp.parse("1796485912.5") == 1_796_485_912_500)
+        #expect(Timestamp.parse("1796485910") == 1_796_485_910)
+        #expect(Timestamp.parse("1796485910000.0") == 1_796_485_910_000)
+        let members = TopLevelMembers(Array(#"{"from":1796485910.0,"to":1796485912.5,"n":17,"big":1796485910000.4}"#.utf8))
+        #expect(members?.times["from"] == 1_796_485_910_000)
+        #expect(members?.times["to"] == 1_796_485_912_500)
+        #expect(members?.times["n"] == 17)
+        #expect(members?.times["big"] == 1_796_485_910_000)
+        #expect(members?.repeatedKeys == [])
+        #expect(TopLevelMembers(Array(#"{"a":1,"b":{"a":2},"a":3}"#.utf8))?.repeatedKeys == ["a"])
+        #expect(TopLevelMembers(Array(#"{"a":1"#.utf8)) == nil)
+    }
 }

@@ -51,8 +51,9 @@ public struct CleanedPublicationScan: Sendable {
     ) throws -> ReplayQuery.Result {
         let reader = try JournalReader(directory: journalDirectory)
         var result = ReplayQuery.Result()
-        var oldest: Int64?  // over the requested publications
-        var oldestOverall: Int64?
+        // The oldest event time still held of each topic: requested, and of any sensor.
+        var oldest: [String: Int64] = [:]
+        var oldestOverall: [String: Int64] = [:]
         let (oldestSeq, startSeq) = try reader.start(
             receivedFrom: from.subtractingReportingOverflow(receivedBeforeFromMs).overflow ? .min : from - receivedBeforeFromMs)
         let outcome = try reader.read(fromSeq: startSeq) { record in
@@ -62,23 +63,31 @@ public struct CleanedPublicationScan: Sendable {
             else { return true }
             for (index, p) in ps.enumerated() where p.kind == .cleaned {
                 guard let ts = CleanedMessage.eventTime(p.payload) else { continue }
-                oldestOverall = min(oldestOverall ?? ts, ts)
+                oldestOverall[p.topic] = min(oldestOverall[p.topic] ?? ts, ts)
                 guard matches(p) else { continue }
-                oldest = min(oldest ?? ts, ts)
+                oldest[p.topic] = min(oldest[p.topic] ?? ts, ts)
                 guard try visit(Entry(journalSeq: record.seq, indexInRecord: index, publication: p, ts: ts)) else { return false }
             }
             return true
         }
         // Truncated only when the ring has overwritten data (the journal no longer starts at
-        // seq 1) and what is left of the requested sensor(s) begins after `from` (or is gone).
-        // When records were skipped, the journal reaches back before `from`: not truncated.
+        // seq 1) and what is left of a requested stream begins after `from` (or nothing is left).
+        // Each stream is judged on its own: the ring cuts the journal in order of receipt, so one
+        // sensor's readings may still reach back before `from` while another's were overwritten
+        // (found black-box: an all-sensor replay after the ring wrapped answered half the fleet,
+        // five sensors missing, without `truncated`, as the oldest reading of any sensor was old
+        // enough). When records were skipped, the journal reaches back before `from`: not
+        // truncated.
         let reclaimed = (oldestSeq ?? 1) > 1
         let skipped = (startSeq ?? 0) > (oldestSeq ?? 0)
+        let startsLate = oldest.isEmpty || oldest.values.contains { $0 > from }
         // The ring also reclaims while a replay reads: the segment it started in was overwritten.
-        if (reclaimed && !skipped && oldest.map({ $0 > from }) ?? true) || outcome.truncated {
+        if (reclaimed && !skipped && startsLate) || outcome.truncated {
             result.truncated = true
             result.reclaimed = true
-            result.oldestAvailable = oldest ?? oldestOverall
+            // From here on, every requested stream the journal holds is whole (nothing of them
+            // left: every stream of any sensor), so asking again from it gets a complete answer.
+            result.oldestAvailable = (oldest.isEmpty ? oldestOverall : oldest).values.max()
         }
         // Damage met while reading: the records it took are unreadable, so they may have been in
         // the window; the answer says it may be incomplete rather than be silently short.

@@ -23,9 +23,12 @@ enum ReplayResponder {
     }
 
     static func parse(_ payload: [UInt8], limits: ReplayLimits = ReplayLimits()) -> Parsed {
-        guard let request = try? WireJSON.decode(ReplayRequest.self, from: payload) else {
+        guard var request = try? WireJSON.decode(ReplayRequest.self, from: payload), let members = TopLevelMembers(payload) else {
             return .invalid(requestID: nil, replyTopic: nil, error: "request is not a JSON object")
         }
+        // Numbers read as a reading's `ts` is: one written with a fraction below 10^11 is seconds.
+        if let ms = members.times["from"] { request.from = ms }
+        if let ms = members.times["to"] { request.to = ms }
         guard let id = request.requestID, !id.isEmpty, id.utf8.count <= 128, !id.contains("/"), !id.contains("+"), !id.contains("#"),
             !hasControlCharacters(id)
         else {
@@ -38,6 +41,10 @@ enum ReplayResponder {
         let reply = request.replyTopic ?? Topics.replayReply(id)
         if let problem = replyTopicProblem(reply) {
             return .invalid(requestID: id, replyTopic: Topics.replayReply(id), error: problem)
+        }
+        if let key = members.repeatedKeys.first {
+            // Answered for neither copy (found black-box: the decoder kept the first).
+            return .invalid(requestID: id, replyTopic: reply, error: "\(key) given more than once")
         }
         guard let from = request.from else { return .invalid(requestID: id, replyTopic: reply, error: "from must be epoch ms or RFC 3339") }
         guard let to = request.to else { return .invalid(requestID: id, replyTopic: reply, error: "to must be epoch ms or RFC 3339") }

@@ -189,6 +189,12 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         if windows[i].closedAt != nil {
             windows[i].revision += 1
             due.append(windows[i])
+        } else if start + width <= maxReleasedTs {
+            // Opened by a reading released after the sensor's readings passed its end (a late
+            // reading restating a `gap` over a window no reading had reached): it closes now, as
+            // it would have, rather than when the sensor next sends (found black-box: such a
+            // window went out minutes later, or not while the sensor stayed silent).
+            due += close(at: now, width: width) { $0.start == start }
         }
         if ts > maxReleasedTs {
             maxReleasedTs = ts

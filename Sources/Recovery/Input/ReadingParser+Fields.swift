@@ -14,17 +14,14 @@ extension ReadingParser {
     }
 
     /// A numeric timestamp: epoch milliseconds (a fraction rounded), before the year 10000; or
-    /// epoch seconds written with a fraction (`1795660041.25`), told apart by size: a number with
-    /// a fraction below `secondsBelow` would be milliseconds within three years of 1970.
+    /// epoch seconds written with a fraction (`1795660041.25`), told apart by size
+    /// (`Timestamp.milliseconds(number:writtenAsInteger:)`).
     @inline(__always)
     static func timestamp(_ n: JSONNumber) -> Int64? {
         guard n.value.isFinite, n.value >= 0, n.value < Double(timestampLimit) else { return nil }
-        if !n.isIntegerLiteral, n.value < secondsBelow { return Timestamp.milliseconds(n.value * 1000) }
-        return n.integer ?? Timestamp.milliseconds(n.value)
+        if n.isIntegerLiteral, let ms = n.integer { return ms }
+        return Timestamp.milliseconds(number: n.value, writtenAsInteger: n.isIntegerLiteral)
     }
-
-    /// 10^11: as seconds the year 5138, as milliseconds 1973-03-03.
-    static let secondsBelow: Double = 100_000_000_000
 
     /// A timestamp as text: RFC 3339 with an offset, held to the same limits as numbers.
     static func timestamp(text raw: UnsafeBufferPointer<UInt8>) -> Int64? {

@@ -382,6 +382,13 @@ struct FindingControlTests {
         FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withInputOutages(seed: seed))
     }
 
+    @Test(
+        "the checker: a real reading for a seq published as an estimate more than its stream's late horizon earlier on the gateway's timeline (forward wall-clock steps while it was down) is settled by its too_late dead letter (measurement worlds with own windows, seed 1300174: humidity's 10-minute horizon)",
+        arguments: [UInt64(1_300_174)])
+    func tooLateAfterForwardSteps(seed: UInt64) {
+        FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withMeasurements(seed: seed).withMeasurementWindows(seed: seed))
+    }
+
     @Test("finding 4's world with the default max-fill (jumps become gap messages) keeps every guarantee (seed 3)")
     func fillWorldWithDefaultMaxFill() {
         var scenario = Scenario.aimed(at: .fillBiggerThanRing, seed: 3)

@@ -97,6 +97,7 @@ struct MeasurementConfigTests {
             ("measurement.ts.unit: x", 1, "measurement.ts.unit", "not a member or topic level of the gateway's own messages"),
             ("measurement.unit.unit: x", 1, "measurement.unit.unit", "cannot name a measurement"),
             ("measurement.quality.unit: x", 1, "measurement.quality.unit", "cannot name a measurement"),
+            ("measurement.sparkplug.unit: x", 1, "measurement.sparkplug.unit", "cannot name a measurement"),
             ("measurement.flow_gap.unit: x", 1, "measurement.flow_gap.unit", "not ending in _gap"),
             ("topic-filter: t3/+/temp\nmeasurement.temp.unit: x", 2, "measurement.temp.unit", "is the last level of topic-filter (t3/+/temp)"),
             ("measurement.humidity.json-fields: value=humidity", 1, "measurement.humidity.json-fields", "`humidity` already names a field"),

@@ -48,6 +48,14 @@ struct InvariantChecker {
     private var refusedAsTooMany = Set<String>()
     private var realCovered = Set<Key>()
     private var anyCovered = Set<Key>()
+    /// The gateway's timeline time (its journal's record time) when the publication being
+    /// consumed reached the consumers (`World` sets it).
+    var gatewayTime: Int64 = 0
+    /// Each stream's late horizon (its measurement's own, or the gateway's).
+    var lateHorizonMs: @Sendable (String) -> Int64 = { _ in 3_600_000 }
+    /// When each stream's estimates (`synthetic`, `corrected`, `gap`) first reached the consumers,
+    /// in gateway time: a real reading for one of them later than the late horizon is `too_late`.
+    private var estimatedAt: [StreamKey: [(seqs: ClosedRange<UInt64>, at: Int64)]] = [:]
     /// Seqs a `journal_damaged` gap covered.
     private var damageCovered = Set<Key>()
     /// The lowest seq each stream published in a message other than a `journal_damaged` gap:
@@ -134,6 +142,7 @@ struct InvariantChecker {
         let seqs = m.coveredSeqs
         let stream = StreamKey(sensorID: m.sensorID, boot: m.boot)
         if !m.isJournalDamageGap { firstUndamaged[stream] = min(firstUndamaged[stream] ?? seqs.lowerBound, seqs.lowerBound) }
+        if !real, !(estimatedAt[stream]?.contains { $0.seqs == seqs } ?? false) { estimatedAt[stream, default: []].append((seqs, gatewayTime)) }
         if seqs.count > 100_000 || seqs.count > 4 * obligations.count + 64 {
             for seq in seqs.prefix(100_000) { anyCovered.insert(Key(sensorID: m.sensorID, boot: m.boot, seq: seq)) }
             for (key, o) in obligations where !o.real && key.sensorID == m.sensorID && key.boot == m.boot && seqs.contains(key.seq) {
@@ -153,7 +162,7 @@ struct InvariantChecker {
     /// A dead letter reached the consumers: some reasons settle the reading they carry.
     mutating func deadLetter(_ payload: [UInt8], sensorID: String) {
         deadLetters += 1
-        guard let (reason, seq, boot) = OutputMessages.deadLetter(payload), let seq else { return }
+        guard let (reason, seq, boot, receivedAt) = OutputMessages.deadLetter(payload), let seq else { return }
         if reason == "too_many_sensors" { refusedAsTooMany.insert(sensorID) }
         let key = Key(sensorID: sensorID, boot: boot, seq: seq)
         let settles: Bool
@@ -169,7 +178,13 @@ struct InvariantChecker {
             // sensor is not assumed to start at 0): flagged on dlq/, never published.
             let oldBoot = boot.map { $0 < (newestBoot[sensorID] ?? $0) } ?? false
             let beforeStart = accounting.span(of: StreamKey(sensorID: sensorID, boot: boot)).map { seq < $0.lowerBound } ?? false
-            settles = oldBoot || beforeStart
+            // Or one for a seq published as an estimate more than the late horizon earlier on
+            // the gateway's timeline, which a forward step of its wall clock moves on too
+            // (docs/OPERATIONS.md: "an estimate published shortly before a step longer than
+            // late-horizon-s can no longer be restated"; measurement worlds seed 1,300,174).
+            let estimated = estimatedAt[StreamKey(sensorID: sensorID, boot: boot)]?.first { $0.seqs.contains(seq) }?.at
+            let expired = estimated.map { at in receivedAt.map { $0 - at > lateHorizonMs(sensorID) } ?? false } ?? false
+            settles = oldBoot || beforeStart || expired
         default: settles = false
         }
         if settles {

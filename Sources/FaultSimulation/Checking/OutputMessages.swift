@@ -25,11 +25,12 @@ enum OutputMessages {
         return m
     }
 
-    /// A dead letter's reason and the seq and boot of the reading it carries (when readable).
-    static func deadLetter(_ payload: [UInt8]) -> (reason: String, seq: UInt64?, boot: Int64?)? {
+    /// A dead letter's reason, the seq and boot of the reading it carries (when readable), and
+    /// when the gateway received it (its timeline's time).
+    static func deadLetter(_ payload: [UInt8]) -> (reason: String, seq: UInt64?, boot: Int64?, receivedAt: Int64?)? {
         guard let j = FlatJSON.parse(payload), let reason = j["reason"] else { return nil }
         let inner = j["payload"].flatMap { FlatJSON.parse(Array($0.utf8)) }
-        return (reason, inner?["seq"].flatMap { UInt64($0) }, inner?["boot"].flatMap { Int64($0) })
+        return (reason, inner?["seq"].flatMap { UInt64($0) }, inner?["boot"].flatMap { Int64($0) }, j["received_at"].flatMap { Int64($0) })
     }
 
     /// A resend request, or nil.

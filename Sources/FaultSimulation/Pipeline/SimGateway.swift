@@ -72,6 +72,9 @@ final class SimGateway {
     private var unwritten = 0
     /// Record times (`JournalClock` in the gateway): monotonic, following the wall clock forwards only.
     private var timeline: JournalTimeline
+    /// The journal timeline's latest time: the gateway's now, as its records and dead letters
+    /// are stamped.
+    var timelineTime: Int64 { timeline.time }
     private(set) var failure: String?
     /// Acknowledged messages the journal could not take because it had failed.
     private(set) var lostToFailure: [SimReading] = []

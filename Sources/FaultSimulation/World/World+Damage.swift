@@ -160,7 +160,7 @@ extension World {
     /// The readings the dead letters of a publication record carry.
     private static func deadLettered(_ ps: [Publication]) -> [SimReading] {
         ps.filter { $0.kind == .deadLetter }.compactMap { p in
-            guard let stream = Self.stream(ofTopic: p.topic), let (_, seq, boot) = OutputMessages.deadLetter(p.payload), let seq else { return nil }
+            guard let stream = Self.stream(ofTopic: p.topic), let (_, seq, boot, _) = OutputMessages.deadLetter(p.payload), let seq else { return nil }
             return SimReading(sensorID: stream, boot: boot, seq: seq, ts: 0, value: 0, traceable: true)
         }
     }

@@ -71,6 +71,11 @@ struct World {
             validRange: scenario.engine.validMin...scenario.engine.validMax, latencyBoundMs: scenario.latencyBoundMs)
         checker.strictStreamStart = scenario.strictStreamStart
         checker.epochBurst = Int(scenario.engine.epochBurst)
+        let engine = scenario.engine
+        checker.lateHorizonMs = { stream in
+            let measurement = stream.split(separator: "/").dropFirst().first.map(String.init)
+            return measurement.flatMap { name in engine.measurements?.first { $0.name == name }?.lateHorizonMs } ?? engine.lateHorizonMs
+        }
         for (i, profile) in scenario.sensors.enumerated() {
             sensors.append(SimSensor(index: i, profile: profile, start: SimClock.start, rng: &rng))
         }
@@ -208,6 +213,7 @@ struct World {
         let sensorID = parts.count > 1 ? String(parts[1]) : ""
         // The stream a `cleaned/` or `dlq/` topic names, as the sensors' truth names it.
         let stream = World.stream(ofTopic: p.topic) ?? sensorID
+        checker.gatewayTime = gateway?.timelineTime ?? checker.gatewayTime
         switch p.kind {
         case .cleaned:
             if log != nil { note("published \(p.topic) \(p.text)") }

@@ -50,6 +50,8 @@ public struct MeasurementDefinition: Sendable, Codable, Equatable {
     public static let reservedNames: Set<String> = [
         Topics.defaultMeasurement, "resend", "value", "sensor_id", "seq", "ts", "status", "quality", "boot", "raw", "reason", "method",
         "supersedes", "unit", "from_seq", "to_seq", "from_ts", "to_ts", "measurement",
+        // `dlq/<id>/sparkplug` carries whole Sparkplug messages' dead letters (found black-box).
+        "sparkplug",
     ]
 
     /// Whether `name` can name a measurement (topic level and JSON field alike).

@@ -360,6 +360,20 @@ struct ScenarioTests {
         #expect(again.of(.aggregate).first?.json["revision"] as? Int == 1 && again.of(.aggregate).first?.json["count"] as? Int == 2)
     }
 
+    @Test(
+        "a reading without boot in the middle of an epoch that has one is published under the epoch's boot, so consumers keying on (sensor_id, boot, seq) see one stream (found black-box: seq 2 came out without boot)"
+    )
+    func bootlessReadingInBootEpoch() {
+        var h = Harness()
+        h.send(seq: 0, boot: 5)
+        h.send(seq: 1, boot: 5)
+        h.send(seq: 2)
+        h.send(seq: 3, boot: 5)
+        h.advance(3000)
+        #expect(h.log.summary == ["0:ok", "1:ok", "2:ok", "3:ok"], "\(h.log.summary)")
+        #expect(h.log.cleaned.map { $0.json["boot"] as? Int } == [5, 5, 5, 5], "\(h.log.cleaned.map(\.text))")
+    }
+
     @Test("seq 0 then 10^15 costs one gap message, not memory")
     func hugeJump() {
         var h = Self.started()

@@ -359,7 +359,7 @@ struct SensorState: Codable, Sendable {
             guard inRange else { return earlier == .corrected ? .duplicate : .lateOutOfRange }
             var cleaned = ReleasedReading(
                 sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
-                status: r.status, quality: .restated, boot: r.boot)
+                status: r.status, quality: .restated, boot: r.boot ?? boot)
             cleaned.supersedes = earlier
             publish(cleaned, &out)
             history.markRestated(r.seq)
@@ -852,7 +852,7 @@ struct SensorState: Codable, Sendable {
         publish(
             ReleasedReading(
                 sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
-                status: r.status, quality: .ok, boot: r.boot), &out)
+                status: r.status, quality: .ok, boot: r.boot ?? boot), &out)
         noteAnchor(anchor(h))
         lastValid = anchor(h)
         recent.append(r.temperature)
@@ -865,7 +865,7 @@ struct SensorState: Codable, Sendable {
         let value = h.rejectedBy.map { out.estimator.bounded(estimate, alsoWithin: $0) } ?? estimate
         var cleaned = ReleasedReading(
             sensorID: id, seq: r.seq, ts: r.ts, temperature: value,
-            status: r.status, quality: .corrected, boot: r.boot)
+            status: r.status, quality: .corrected, boot: r.boot ?? boot)
         cleaned.raw = r.temperature
         publish(cleaned, &out)
         history.record(from: r.seq, to: r.seq, quality: .corrected, at: now)

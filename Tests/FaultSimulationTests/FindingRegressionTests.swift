@@ -389,6 +389,13 @@ struct FindingControlTests {
         FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withMeasurements(seed: seed).withMeasurementWindows(seed: seed))
     }
 
+    @Test(
+        "finding 12: a reading's latest/ copy and its cleaned/ message share a journal record, so a kill between two records cannot leave the copy sent and the message withheld at the restart for the broker's latest/ (measurement worlds with own windows, seed 1500003: humidity seq 237 skipped before the fix)",
+        arguments: [UInt64(1_500_003)])
+    func latestCopyWithItsMessage(seed: UInt64) {
+        FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withMeasurements(seed: seed).withMeasurementWindows(seed: seed))
+    }
+
     @Test("finding 4's world with the default max-fill (jumps become gap messages) keeps every guarantee (seed 3)")
     func fillWorldWithDefaultMaxFill() {
         var scenario = Scenario.aimed(at: .fillBiggerThanRing, seed: 3)

@@ -47,6 +47,24 @@ struct PublicationBatchTests {
         }
     }
 
+    @Test(
+        "a record never ends between a reading's latest/ copy and its cleaned/ message (the copy could be sent before a kill left the message unjournaled; found by the fault simulator, seed 1500003)",
+        arguments: [64, 200, 1024, 16 * 1024])
+    func latestKeptWithItsMessage(maxBytes: Int) throws {
+        let (published, records, _) = Self.batches(seed: 33, maxBytes: maxBytes)
+        var back: [Publication] = []
+        var ends = 0
+        for record in records {
+            let ps = try #require(JournalRecords.decodePublications(record))
+            back += ps
+            guard back.count < published.count, let last = ps.last else { continue }
+            ends += 1
+            #expect(!(last.kind == .latest && published[back.count].kind == .cleaned), "a record ended after a latest/ copy, its message in the next")
+        }
+        #expect(back == published)
+        #expect(ends > 3, "too few record ends to say anything")
+    }
+
     @Test("a cleaned message's latest/ copy takes a few bytes; the whole output a fraction of one record each")
     func smaller() {
         let (published, records, _) = Self.batches(seed: 32, maxBytes: 16 * 1024)

@@ -129,6 +129,9 @@ extension RecoveryEngine {
         var nodeDLQ: String
         /// Read from `SparkplugHeldMessages` (counted when it was first held).
         var held = false
+        /// The NBIRTH of a new session: its values open the epoch, whatever their timestamps
+        /// (never taken for a repeat of the held data read into the epoch before it).
+        var sessionBirth = false
     }
 
     /// An NBIRTH: a new epoch of the node's streams, its metrics declared, its values read.
@@ -169,8 +172,11 @@ extension RecoveryEngine {
         node.lastHeard = c.receivedAt
         sparkplug.rebirthAsked[key] = nil
         let refused = declare(message, device: nil, &node, c, &out)
-        readHeld(beforeBirth: message, key, &node, &out)
-        readings(message, at: node.sequence.birth, refused: refused, &node, c, &out)
+        let following = readHeld(beforeBirth: message, key, &node, &out)
+        var born = c
+        born.sessionBirth = true
+        readings(message, at: node.sequence.birth, refused: refused, &node, born, &out)
+        readHeld(following: following, key, &node, &out)
         sparkplug.nodes[key] = node
     }
 
@@ -257,7 +263,7 @@ extension RecoveryEngine {
             // value: with a timestamp no later than what the stream has in this epoch, it is that
             // reading again, not a new one (its seq is not taken, so it is no gap either). A new
             // session's birth starts a new epoch and is read, whatever its clock says.
-            if c.topic.type == .nodeBirth || c.topic.type == .deviceBirth, let existing, sensors[existing].boot == node.boot,
+            if !c.sessionBirth, c.topic.type == .nodeBirth || c.topic.type == .deviceBirth, let existing, sensors[existing].boot == node.boot,
                 let ts = Self.sparkplugTime(metric.timestamp ?? message.timestamp), ts <= sensors[existing].maxTs
             {
                 counters.sparkplug.birthRepeats += 1

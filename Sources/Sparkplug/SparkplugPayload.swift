@@ -116,9 +116,16 @@ extension SparkplugMetric {
         case (.uint32, .int(let v)): Double(v)
         case (.int64, .long(let v)): Double(Int64(bitPattern: v))
         case (.uint64, .long(let v)): Double(v)
-        case (.float, .float(let v)): v.isFinite ? Double(v) : nil
+        case (.float, .float(let v)): v.isFinite ? Self.widened(v) : nil
         case (.double, .double(let v)): v.isFinite ? v : nil
         default: nil
         }
     }
+
+    /// A Float as the Double of its shortest decimal form, the number the edge node meant: 41.3
+    /// is read 41.3, not 41.29999923706055 (the float nearest 41.3, widened as it is; found
+    /// black-box). Swift prints a Float as the shortest decimal that reads back as the same
+    /// Float, so the Double parsed from it lies within that Float's own rounding: what changes
+    /// is only its float32 noise.
+    static func widened(_ v: Float) -> Double { Double(v.description) ?? Double(v) }
 }

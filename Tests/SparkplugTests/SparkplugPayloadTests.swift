@@ -57,6 +57,20 @@ struct SparkplugPayloadTests {
         #expect(SparkplugMetric(value: .double(1)).number(as: .float) == nil, "a value field that does not match its type")
     }
 
+    @Test("a Float is read as its shortest decimal, without float32 noise: 41.3 is 41.3; the Float it came from is kept")
+    func floatWidened() {
+        #expect(SparkplugMetric(value: .float(41.3)).number(as: .float) == 41.3)
+        #expect(SparkplugMetric(value: .float(99.9)).number(as: .float) == 99.9)
+        #expect(SparkplugMetric(value: .float(-0.1)).number(as: .float) == -0.1)
+        #expect(SparkplugMetric(value: .float(40)).number(as: .float) == 40)
+        for v: Float in [
+            41.3, 99.9, .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 16_777_216, 0.1, -0.0, 3.4e38,
+        ] {
+            let widened = SparkplugMetric(value: .float(v)).number(as: .float)
+            #expect(widened.map(Float.init) == v, "\(v) widened to \(widened.map(String.init(describing:)) ?? "nil")")
+        }
+    }
+
     @Test("bytes that are not a payload are refused, not trapped on")
     func garbage() {
         for bytes: [UInt8] in [[0xFF], [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F], Array(repeating: 0x12, count: 64), Array("{\"seq\":1}".utf8)] {

@@ -71,12 +71,29 @@ extension RecoveryEngine {
             return
         }
         let counter: Int64
-        switch node.sequence.place(seq, timestamp: message.timestamp) {
-        case .duplicate:
+        let print = message.fingerprint(topic: c.raw)
+        switch node.sequence.place(seq, timestamp: message.timestamp, print: print) {
+        case .duplicate(let n) where node.sequence.isCopy(at: n, print: print):
             counters.duplicates += 1
+            return
+        case .duplicate:
+            // Another message under a seq that arrived, saying something else (other values or
+            // statuses, other metrics): not a copy, and dropped as one it was lost without a word
+            // (found black-box), as a JSON sensor's second reading under one seq would be. The
+            // node reused a seq (or restarted without a birth): its sequence and the gateway's
+            // disagree, and a rebirth sets them straight.
+            deadLetter(.badValue("seq"), c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out)
+            if !c.held { askRebirth(t, &node, c.receivedAt, &out) }
             return
         case .tooOld:
             deadLetter(.tooLate, c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out)
+            return
+        case .stampedBeforeBirth:
+            // A message of before the birth, 128-255 late; or the node's clock went back past
+            // its birth, and its messages are held back as too late until a rebirth restarts
+            // the sequence at its new time.
+            deadLetter(.tooLate, c.nodeDLQ, c.raw, c.payload, c.receivedAt, &out)
+            if !c.held { askRebirth(t, &node, c.receivedAt, &out) }
             return
         case .new(let n): counter = n
         case .jump(let n):
@@ -86,7 +103,7 @@ extension RecoveryEngine {
             counters.sparkplug.sequenceJumps += 1
             askRebirth(t, &node, c.receivedAt, &out)
         }
-        node.accept(counter, timestamp: message.timestamp)
+        node.accept(counter, timestamp: message.timestamp, print: print)
         var refused: Set<String> = []
         switch t.type {
         case .deviceBirth:
@@ -129,6 +146,9 @@ extension RecoveryEngine {
         var nodeDLQ: String
         /// Read from `SparkplugHeldMessages` (counted when it was first held).
         var held = false
+        /// The NBIRTH of a new session: its values open the epoch, whatever their timestamps
+        /// (never taken for a repeat of the held data read into the epoch before it).
+        var sessionBirth = false
     }
 
     /// An NBIRTH: a new epoch of the node's streams, its metrics declared, its values read.
@@ -169,8 +189,11 @@ extension RecoveryEngine {
         node.lastHeard = c.receivedAt
         sparkplug.rebirthAsked[key] = nil
         let refused = declare(message, device: nil, &node, c, &out)
-        readHeld(beforeBirth: message, key, &node, &out)
-        readings(message, at: node.sequence.birth, refused: refused, &node, c, &out)
+        let following = readHeld(beforeBirth: message, key, &node, &out)
+        var born = c
+        born.sessionBirth = true
+        readings(message, at: node.sequence.birth, refused: refused, &node, born, &out)
+        readHeld(following: following, key, &node, &out)
         sparkplug.nodes[key] = node
     }
 
@@ -257,7 +280,7 @@ extension RecoveryEngine {
             // value: with a timestamp no later than what the stream has in this epoch, it is that
             // reading again, not a new one (its seq is not taken, so it is no gap either). A new
             // session's birth starts a new epoch and is read, whatever its clock says.
-            if c.topic.type == .nodeBirth || c.topic.type == .deviceBirth, let existing, sensors[existing].boot == node.boot,
+            if !c.sessionBirth, c.topic.type == .nodeBirth || c.topic.type == .deviceBirth, let existing, sensors[existing].boot == node.boot,
                 let ts = Self.sparkplugTime(metric.timestamp ?? message.timestamp), ts <= sensors[existing].maxTs
             {
                 counters.sparkplug.birthRepeats += 1

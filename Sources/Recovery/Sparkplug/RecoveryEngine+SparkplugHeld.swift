@@ -24,18 +24,42 @@ extension RecoveryEngine {
     /// it, so its values come first and gaps among them are found. A device's data placed in
     /// an earlier session's sequence (waiting for a DBIRTH that session will not send now) is
     /// dead-lettered.
-    mutating func readHeld(beforeBirth birth: SparkplugPayload, _ key: String, _ node: inout SparkplugNode, _ out: inout Output) {
+    ///
+    /// Held data that follows the birth in its own sequence (its seq up to 128 after the
+    /// birth's, stamped no earlier than the birth) is not read here but returned, in the order
+    /// of its seqs, for `readHeld(following:)` once the birth's values are read: it is the new
+    /// session's own data, which overtook its birth on the way. Read before the birth, it took
+    /// the epoch's first seqs, the birth's value was taken for a repeat and not read, and the
+    /// birth's place in the sequence made the data after it a gap filled with readings that
+    /// never existed (found black-box: NDATA 1-3 before NBIRTH 0, then 4-6: the birth's 53.0
+    /// lost and three `synthetic` readings invented).
+    mutating func readHeld(
+        beforeBirth birth: SparkplugPayload, _ key: String, _ node: inout SparkplugNode, _ out: inout Output
+    ) -> [SparkplugHeldMessages.Message] {
         var readable: [(held: SparkplugHeldMessages.Message, seq: UInt64?)] = []
+        var following: [(held: SparkplugHeldMessages.Message, after: Int64)] = []
         for held in sparkplug.held.take(node: key) {
-            let seq = held.payload.withUnsafeBufferPointer { Self.heldMessage(held, $0)?.0.seq }
-            if held.counter == nil { readable.append((held, seq)) } else { deadLetterHeld(held, &out) }
+            guard held.counter == nil else {
+                deadLetterHeld(held, &out)
+                continue
+            }
+            let message = held.payload.withUnsafeBufferPointer { Self.heldMessage(held, $0)?.0 }
+            if let seq = message?.seq, let stamp = message?.timestamp, let born = birth.timestamp, stamp >= born {
+                let after = (Int64(seq & 0xFF) - Int64((birth.seq ?? 0) & 0xFF)) & 0xFF
+                if after >= 1 && after <= 128 {
+                    following.append((held, after))
+                    continue
+                }
+            }
+            readable.append((held, message?.seq))
         }
+        let followingInOrder = following.sorted { $0.after < $1.after }.map(\.held)
         // Each seq's place relative to the first to arrive, within half a round either way
         // (the sequence's own rule: at most 128 held a node); a message without a seq is read
         // where it came, and dead-lettered there.
         guard let first = readable.lazy.compactMap(\.seq).first else {
             for (held, _) in readable { readOneHeld(held, key, &node, &out) }
-            return
+            return followingInOrder
         }
         let offsets: [Int64?] = readable.map { entry in
             entry.seq.map { seq in
@@ -48,6 +72,13 @@ extension RecoveryEngine {
         node.startSequence(before: UInt64(bitPattern: Int64(first & 0xFF) + lowest) & 0xFF)
         for entry in ordered { readOneHeld(entry.held, key, &node, &out) }
         node.restartSequence(birthSeq: birth.seq ?? 0, timestamp: birth.timestamp)
+        return followingInOrder
+    }
+
+    /// The held data that follows a birth in its own sequence (`readHeld(beforeBirth:)`), read
+    /// after the birth's values, at the places the birth's sequence gives it.
+    mutating func readHeld(following held: [SparkplugHeldMessages.Message], _ key: String, _ node: inout SparkplugNode, _ out: inout Output) {
+        for h in held { readOneHeld(h, key, &node, &out) }
     }
 
     /// One held message of a node without a birth, read now that it has one.

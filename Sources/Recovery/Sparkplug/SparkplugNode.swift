@@ -131,5 +131,5 @@ struct SparkplugNode: Codable, Sendable {
         return s.seq(at: c, sequence)
     }
 
-    mutating func accept(_ c: Int64, timestamp: UInt64?) { sequence.accept(c, timestamp: timestamp) }
+    mutating func accept(_ c: Int64, timestamp: UInt64?, print: UInt32) { sequence.accept(c, timestamp: timestamp, print: print) }
 }

@@ -24,6 +24,17 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     /// a data message stamped before it was sent before it, under the sequence it restarted,
     /// and has no place in this one.
     private(set) var rebirthTimestamp: UInt64?
+    /// At `c % 256`: a fingerprint of the message that arrived at counter `c` (its topic and its
+    /// metrics' names, aliases, values and qualities, not its times), 0 where none is known: a
+    /// second message under a counter that arrived is a copy only when they agree. nil until a
+    /// message gives one (and in older snapshots: nothing known).
+    private var prints: [UInt32]?
+    /// The payload timestamps of the messages placed 128 or more behind `highest` (so by their
+    /// timestamps, `place`), by counter, within the window: the same message again (its stamp,
+    /// saying the same) is a duplicate of it, not a message ahead. Only those: where a message
+    /// arrived in order, one whose stamp points there is ahead (an edge node whose clock went
+    /// back, sending the same values again). nil while none (and in older snapshots).
+    private var placedLate: [Int64: UInt64]?
 
     init(birthSeq: UInt64, timestamp: UInt64? = nil) {
         birth = Int64(birthSeq & 0xFF)
@@ -56,20 +67,37 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
         /// lost cannot be known, so it is placed less than one round ahead (the loss is filled
         /// and flagged as that many messages) and the node's sequence is broken.
         case jump(Int64)
-        case duplicate
+        /// Counter `c` arrived already: a copy of that message, or another one under its seq
+        /// (`isCopy`).
+        case duplicate(Int64)
         /// Before the birth, or further back than the window: it cannot be placed.
         case tooOld
+        /// Read as ahead by its seq but stamped before the birth, which the node's later
+        /// messages show is of their clock: too old as well, unless the node's clock went back
+        /// past its birth (a rebirth restarts the sequence at its new time).
+        case stampedBeforeBirth
     }
 
     /// Places `seq` (its low 8 bits) relative to the highest counter: up to 128 ahead, else
-    /// behind. A message read as behind (or as the highest) is ahead, after more than 128 lost,
-    /// when its payload `timestamp` is later than the highest message's by at least half the
-    /// time the node takes to send that many messages (its pace since the birth; 10 ms a
-    /// message before it has one): a late message or a redelivery was sent earlier, and a
-    /// message a step behind that is stamped a little later (clocks and stamps jitter) is not
-    /// 255 ahead. The opposite is not inferred: an edge node's clock stepping back would make
-    /// every later message look late.
-    func place(_ seq: UInt64, timestamp: UInt64? = nil) -> Placement {
+    /// behind (up to 127 by the seq alone). The payload `timestamp` settles what the 8-bit seq
+    /// cannot, each way by at least half the time the node takes to send the messages in
+    /// question (its pace since the birth; 10 ms a message before it has one), so clocks and
+    /// stamps that jitter move nothing:
+    /// - read as behind (or as the highest), it is ahead after more than 128 lost when it is
+    ///   stamped later than the highest message by that much for the messages it would be ahead;
+    ///   a message a step behind, or the same seq again, stamped a little later is late or a
+    ///   duplicate, not 255 ahead;
+    /// - read as ahead, it is 128-255 behind (a late message, a redelivery) when it is stamped
+    ///   earlier than the highest message by that much for the messages it would be behind
+    ///   (found black-box: message 100 arriving 160 late, its seq read as 96 ahead, took 95
+    ///   fills stamped backwards and came out as new data in the past), and that place can take
+    ///   it: a message missing there (it is that one), or one placed there in this way that
+    ///   said the same with the same stamp (`print`: a copy of it). Stamped before the birth,
+    ///   where a message of this birth's can be told stamped after it, it is too old. Otherwise
+    ///   it is ahead, as its seq says: an edge node whose clock stepped back (or one message
+    ///   stamped far ahead) must not have its next messages taken for old ones, which would hold
+    ///   its data back until its clock caught up.
+    func place(_ seq: UInt64, timestamp: UInt64? = nil, print: UInt32 = 0) -> Placement {
         // Sent before a rebirth, delivered after it: its seq belongs to the sequence the rebirth
         // restarted, and read in this one it would take the place of a message still to come.
         if let timestamp, let reborn = rebirthTimestamp, timestamp < reborn { return .tooOld }
@@ -78,9 +106,21 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
             let ahead = d == 0 ? 256 : d
             if Double(timestamp - latest) >= Double(ahead - 1) * messageIntervalMs / 2 { return .jump(highest + ahead) }
         }
+        if let timestamp, let latest = highestTimestamp, d >= 1 && d <= 128, timestamp < latest {
+            let behind = 256 - d
+            if Double(latest - timestamp) >= Double(behind - 1) * messageIntervalMs / 2 {
+                let c = highest - behind
+                if c >= birth {
+                    if !isSeen(c) { return .new(c) }
+                    if placedLate?[c] == timestamp && isCopy(at: c, print: print) { return .duplicate(c) }
+                } else if let born = birthTimestamp, latest > born, timestamp < born {
+                    return .stampedBeforeBirth
+                }
+            }
+        }
         let c = d <= 128 ? highest + d : highest - (256 - d)
         if c < birth || c <= highest - Self.window { return .tooOld }
-        return isSeen(c) ? .duplicate : .new(c)
+        return isSeen(c) ? .duplicate(c) : .new(c)
     }
 
     /// Milliseconds between the node's messages since the birth, by their timestamps; 20 (so
@@ -90,8 +130,9 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
         return Double(latest - start) / Double(highest - birth)
     }
 
-    /// Records counter `c` (from `place`) as arrived, with its payload timestamp.
-    mutating func accept(_ c: Int64, timestamp: UInt64? = nil) {
+    /// Records counter `c` (from `place`) as arrived, with its payload timestamp and its
+    /// fingerprint (`isCopy`; 0: none).
+    mutating func accept(_ c: Int64, timestamp: UInt64? = nil, print: UInt32 = 0) {
         if c >= highest, let timestamp { highestTimestamp = Swift.max(highestTimestamp ?? timestamp, timestamp) }
         if c > highest {
             // Positions that now stand for new counters start unseen.
@@ -101,8 +142,27 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
                 n += 1
             }
             highest = c
+            if placedLate != nil {
+                placedLate = placedLate?.filter { $0.key > c - Self.window }
+                if placedLate?.isEmpty ?? false { placedLate = nil }
+            }
         }
         mark(c)
+        if c <= highest - 128, let timestamp {
+            if placedLate == nil { placedLate = [:] }
+            placedLate?[c] = timestamp
+        }
+        if print != 0 && prints == nil { prints = Array(repeating: 0, count: Int(Self.window)) }
+        prints?[Int(c & 0xFF)] = print
+    }
+
+    /// Whether a message with fingerprint `print` is a copy of the one that arrived at counter
+    /// `c` (a `duplicate`): true when they agree, or when that one's is not known (a birth, a
+    /// position that counts as arrived, an older snapshot).
+    func isCopy(at c: Int64, print: UInt32) -> Bool {
+        guard let prints, isSeen(c), c > highest - Self.window, c >= birth else { return true }
+        let known = prints[Int(c & 0xFF)]
+        return known == 0 || known == print
     }
 
     /// Whether counter `c` arrived. Counters ahead of `highest` have not; those before the birth
@@ -114,5 +174,8 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     }
 
     private mutating func mark(_ c: Int64) { seen[Int((c & 0xFF) >> 6)] |= 1 << UInt64(c & 63) }
-    private mutating func clear(_ c: Int64) { seen[Int((c & 0xFF) >> 6)] &= ~(1 << UInt64(c & 63)) }
+    private mutating func clear(_ c: Int64) {
+        seen[Int((c & 0xFF) >> 6)] &= ~(1 << UInt64(c & 63))
+        prints?[Int(c & 0xFF)] = 0
+    }
 }

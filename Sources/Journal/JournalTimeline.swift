@@ -43,14 +43,30 @@ public struct JournalTimeline: Sendable {
         time = max(wall, notBefore)
         self.monotonic = monotonic
         offset = wall - time
+        noteBehind(wall: wall)
     }
 
     /// Raises the timeline to `notBefore` if it is behind it (a restored journal's last time).
     public mutating func resume(notBefore: Int64, wall: Int64, monotonic: Int64) {
         time += max(0, monotonic - self.monotonic)
         self.monotonic = monotonic
+        let before = time
         time = max(time, notBefore)
         offset = wall - time
+        if time > before { noteBehind(wall: wall) }
+    }
+
+    /// A start found the wall clock behind the journal's last time by more than the tolerance:
+    /// it stepped back since the journal was written (while stopped, or while the last run was
+    /// still ahead of it), and is counted and reported as a backward step, as one seen running
+    /// would be (found black-box: a restart 1 h behind warned on `/healthz` but logged and
+    /// counted nothing). A forward step while stopped cannot be told from time passing.
+    private mutating func noteBehind(wall: Int64) {
+        guard time - wall > Self.stepToleranceMs else { return }
+        let step = Step(milliseconds: wall - time, at: time)
+        steps += 1
+        lastStep = step
+        unreported.append(step)
     }
 
     /// The timeline's time at these clock readings: never less than any time it gave before.

@@ -14,6 +14,24 @@ struct HealthReasonsTests {
         return GatewayHTTP.handler(status: board, configuration: GatewayConfiguration(gatewayID: "health"))("/healthz")
     }
 
+    @Test(
+        "/metrics fails the scrape (503) while the engine is being restored, so counters never read 0 and then the restored totals in one process (found black-box)"
+    )
+    func metricsWhileRestoring() {
+        func metrics(restoring: Bool) -> GatewayHTTP.Response {
+            var s = GatewayStatusSnapshot()
+            s.restoring = restoring
+            s.counters.received = 28_339
+            let board = StatusBoard()
+            board.update(s)
+            return GatewayHTTP.handler(status: board, configuration: GatewayConfiguration(gatewayID: "health"))("/metrics")
+        }
+        let starting = metrics(restoring: true)
+        #expect(starting.status == 503 && starting.body.contains("restoring") && !starting.body.contains("sensor_gateway_messages_received_total"))
+        let running = metrics(restoring: false)
+        #expect(running.status == 200 && running.body.contains("sensor_gateway_messages_received_total 28339"), "\(running.body.prefix(300))")
+    }
+
     @Test("a journal full of unfinished work after a restart is named alone, not as the broker not acknowledging the subscription")
     func journalFullBeforeSubscription() {
         let full = Self.health { s in

@@ -71,7 +71,9 @@ struct JournalClockTests {
         #expect(clock.now() == t0 + 1000)
     }
 
-    @Test("after a restart with the wall clock behind the journal, the timeline starts at the journal's last time and moves on")
+    @Test(
+        "after a restart with the wall clock behind the journal, the timeline starts at the journal's last time and moves on, and the step is counted and reported once (found black-box: nothing logged or counted)"
+    )
     func restartBehindJournal() {
         let clocks = HandClocks()
         let lastJournaled = clocks.wall + Self.hours2
@@ -79,11 +81,18 @@ struct JournalClockTests {
         #expect(clock.now() == lastJournaled)
         clocks.pass(500)
         #expect(clock.now() == lastJournaled + 500)
-        #expect(clock.steps == 0)
+        #expect(clock.steps == 1)
+        #expect(clock.takeUnreportedSteps() == [JournalClock.Step(milliseconds: -Self.hours2, at: lastJournaled)])
+        #expect(clock.takeUnreportedSteps().isEmpty)
         // Restoring raises it the same way.
         let other = JournalClock(sources: clocks.sources)
+        #expect(other.steps == 0)
         other.resume(notBefore: lastJournaled + 10_000)
         clocks.pass(1)
         #expect(other.now() == lastJournaled + 10_001)
+        #expect(other.steps == 1)
+        // A journal whose last time is no later than the wall clock (time passed while stopped): no step.
+        let ahead = JournalClock(notBefore: clocks.wall - 60_000, sources: clocks.sources)
+        #expect(ahead.steps == 0)
     }
 }

@@ -32,6 +32,13 @@ public enum GatewayHTTP {
             let s = status.snapshot
             switch path {
             case "/metrics":
+                // Restoring, the counters are not yet the totals the snapshot restores: 0 then
+                // the restored totals in one process reads as a reset and a jump, which rate()
+                // and increase() count as new readings (found black-box). A failed scrape counts
+                // nothing.
+                if s.restoring {
+                    return .init(status: 503, contentType: "text/plain; charset=utf-8", body: "starting: restoring state from the snapshot and the journal\n")
+                }
                 return .init(
                     status: 200, contentType: "text/plain; version=0.0.4",
                     body: status.metrics.render(s, longestTurnMs: status.longestTurnMs, loopAgeMs: status.loopAgeMs, http: status.http))

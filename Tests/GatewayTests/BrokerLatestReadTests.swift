@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import MQTT
+import Testing
+import TestSupport
+
+@testable import Gateway
+
+/// The start-up read of the broker's retained `latest/` values beside another gateway that is
+/// publishing on `latest/` (a box being replaced, still running).
+@Suite("The start-up read of retained latest/ values")
+struct BrokerLatestReadTests {
+    @Test(
+        "live latest/ messages from another gateway neither count nor keep the read going: it ends once the retained ones stop (found black-box: 15 s each start)",
+        .timeLimit(.minutes(3)))
+    func liveMessagesIgnored() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let other = try await Subscriber.connect(broker, id: "latest-other-gateway", filters: [])
+        defer { Task { await other.close() } }
+        let kept = #"{"sensor_id":"lr-1","seq":30,"ts":1795660030000,"temperature":52.3,"status":"normal","quality":"ok","boot":1}"#
+        _ = try other.client.publish(topic: "latest/lr-1/temperature", payload: Array(kept.utf8), qos: .atLeastOnce, retain: true)
+        // The other gateway goes on publishing its sensors' last values, retained, for as long
+        // as the read lasts.
+        let publishing = Task {
+            var seq = 0
+            while !Task.isCancelled {
+                seq += 1
+                let live =
+                    #"{"sensor_id":"lr-2","seq":\#(seq),"ts":\#(1_795_660_000_000 + seq * 100),"temperature":52.3,"status":"normal","quality":"ok","boot":1}"#
+                _ = try? other.client.publish(topic: "latest/lr-2/temperature", payload: Array(live.utf8), qos: .atLeastOnce, retain: true)
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        defer { publishing.cancel() }
+        var configuration = GatewayConfiguration(gatewayID: "latest-read")
+        configuration.brokerPort = broker.port
+        // Without the fix the read lasts its whole limit: ten minutes, past the test's time limit.
+        let values = BrokerLatest.read(configuration, logger: Logger(label: "latest-read"), limitMs: 600_000)
+        publishing.cancel()
+        #expect(values["latest/lr-1/temperature"]?.seq == 30, "\(values)")
+    }
+}

@@ -34,6 +34,35 @@ struct LockTests {
         #expect(second.report.records == 1)
     }
 
+    @Test(
+        "journal verify beside a running writer names a half-written last record as being written, not as an interrupted write opening clears; with the writer gone it is one (found black-box)"
+    )
+    func verifyBesideWriter() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 1 << 18, segmentCount: 4)
+        var writer: Journal? = try Journal(layout: layout, fsync: .always)
+        var end = SegmentHeader.size
+        for n in 0..<10 {
+            let payload = [UInt8](repeating: UInt8(n), count: 40)
+            try writer?.append(type: 1, time: Int64(n), payload: payload)
+            end += RecordFormat.paddedSize(payload: payload.count)
+        }
+        try writer?.commit(now: 0)
+        try writer?.sync()
+        // The last record's end as a reader meets it mid-write.
+        let segment = try #require(FileHandle(forUpdatingAtPath: layout.segmentPath(0)))
+        try segment.seek(toOffset: UInt64(end - 8))
+        segment.write(Data(repeating: 0xA5, count: 8))
+        try segment.close()
+        let running = try JournalVerification.run(directory: layout.directory)
+        #expect(!running.corrupt && running.notes.count == 1, "\(running.summary)")
+        #expect(running.notes.first?.contains("being written by the running gateway") == true, "\(running.summary)")
+        writer = nil
+        let stopped = try JournalVerification.run(directory: layout.directory)
+        #expect(stopped.notes.first?.contains("an interrupted last write") == true, "\(stopped.summary)")
+    }
+
     @Test("a writer in a child process holds the lock against this process, and this process's against the child")
     func childProcess() async throws {
         let dir = try TemporaryDirectory()

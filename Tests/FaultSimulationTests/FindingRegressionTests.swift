@@ -396,6 +396,13 @@ struct FindingControlTests {
         FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withMeasurements(seed: seed).withMeasurementWindows(seed: seed))
     }
 
+    @Test(
+        "the checker: a reading below where a stream began again, after its sensor was refused as one too many and admitted later as a new one, is settled by its too_late dead letter (drawn seed 1700041: forward clock steps expired the fleet, s2 refused then admitted, its late seq 1190 too_late)",
+        arguments: [UInt64(1_700_041)])
+    func tooLateBelowRestartAfterRefusal(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .drawn(seed: seed))
+    }
+
     @Test("finding 4's world with the default max-fill (jumps become gap messages) keeps every guarantee (seed 3)")
     func fillWorldWithDefaultMaxFill() {
         var scenario = Scenario.aimed(at: .fillBiggerThanRing, seed: 3)

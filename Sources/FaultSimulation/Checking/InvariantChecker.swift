@@ -56,6 +56,9 @@ struct InvariantChecker {
     /// When each stream's estimates (`synthetic`, `corrected`, `gap`) first reached the consumers,
     /// in gateway time: a real reading for one of them later than the late horizon is `too_late`.
     private var estimatedAt: [StreamKey: [(seqs: ClosedRange<UInt64>, at: Int64)]] = [:]
+    /// Where each stream began again for consumers after its sensor was refused as one too many
+    /// and admitted later as a new sensor (its first seq then).
+    private var restartedAt: [StreamKey: UInt64] = [:]
     /// Seqs a `journal_damaged` gap covered.
     private var damageCovered = Set<Key>()
     /// The lowest seq each stream published in a message other than a `journal_damaged` gap:
@@ -106,6 +109,7 @@ struct InvariantChecker {
             }
             return nil
         }
+        if returnsAfterRefusal { restartedAt[StreamKey(sensorID: m.sensorID, boot: m.boot)] = m.coveredSeqs.lowerBound }
         let before = (accounting.orderViolations, accounting.seqsCoveredTwice, accounting.conflictingDuplicates)
         let earlier = accounting.quality(of: m.stream, seq: m.seq)
         let fresh = accounting.add(m)
@@ -184,7 +188,10 @@ struct InvariantChecker {
             // late-horizon-s can no longer be restated"; measurement worlds seed 1,300,174).
             let estimated = estimatedAt[StreamKey(sensorID: sensorID, boot: boot)]?.first { $0.seqs.contains(seq) }?.at
             let expired = estimated.map { at in receivedAt.map { $0 - at > lateHorizonMs(sensorID) } ?? false } ?? false
-            settles = oldBoot || beforeStart || expired
+            // Or one below where its stream began again after a refusal as one too many: the
+            // sensor came back as a new one, not assumed to start lower (drawn seed 1,700,041).
+            let beforeRestart = restartedAt[StreamKey(sensorID: sensorID, boot: boot)].map { seq < $0 } ?? false
+            settles = oldBoot || beforeStart || expired || beforeRestart
         default: settles = false
         }
         if settles {

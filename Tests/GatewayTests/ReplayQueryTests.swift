@@ -114,6 +114,9 @@ struct WrappedReplayQueryTests {
         // A sensor with nothing left: truncated, at the same time (not at `from`).
         let gone = try ReplayQuery(sensorID: "w0", from: from, to: to).run(journalDirectory: layout.directory) { _ in }
         #expect(gone.count == 0 && gone.truncated && gone.oldestAvailable == whole, "\(gone)")
+        // Asked again from that time, as the answer says: whole, nothing of it left to give.
+        let goneAgain = try ReplayQuery(sensorID: "w0", from: whole, to: to).run(journalDirectory: layout.directory) { _ in }
+        #expect(goneAgain.count == 0 && !goneAgain.truncated, "\(goneAgain)")
         // The newest sensor, whole from `from`: not truncated.
         let newest = try ReplayQuery(sensorID: "w9", from: from, to: to).run(journalDirectory: layout.directory) { _ in }
         #expect(newest.count == 300 && !newest.truncated, "\(newest)")

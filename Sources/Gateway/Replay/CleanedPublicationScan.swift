@@ -80,14 +80,19 @@ public struct CleanedPublicationScan: Sendable {
         // truncated.
         let reclaimed = (oldestSeq ?? 1) > 1
         let skipped = (startSeq ?? 0) > (oldestSeq ?? 0)
-        let startsLate = oldest.isEmpty || oldest.values.contains { $0 > from }
+        // From this time on, every requested stream the journal holds is whole (with none of
+        // them left, every stream of any sensor): asked again from it, the answer is complete.
+        let whole = (oldest.isEmpty ? oldestOverall : oldest).values.max()
+        // With nothing left of the requested streams, the window is cut only where it begins
+        // before that time: from it on, the journal would hold whatever they published (found
+        // black-box: asked again from `oldest_available`, a sensor the ring had taken was still
+        // answered `truncated`, for ever).
+        let startsLate = oldest.isEmpty ? whole.map { from < $0 } ?? true : oldest.values.contains { $0 > from }
         // The ring also reclaims while a replay reads: the segment it started in was overwritten.
         if (reclaimed && !skipped && startsLate) || outcome.truncated {
             result.truncated = true
             result.reclaimed = true
-            // From here on, every requested stream the journal holds is whole (nothing of them
-            // left: every stream of any sensor), so asking again from it gets a complete answer.
-            result.oldestAvailable = (oldest.isEmpty ? oldestOverall : oldest).values.max()
+            result.oldestAvailable = whole
         }
         // Damage met while reading: the records it took are unreadable, so they may have been in
         // the window; the answer says it may be incomplete rather than be silently short.

@@ -290,14 +290,7 @@ public struct RecoveryEngine: Codable, Sendable {
     /// journal shows (found by the fault simulator, aimed finding-8 seed 274).
     public mutating func adoptJournaledEstimate(topic: String, _ m: CleanedReading, at time: Int64, into publications: inout [Publication]) {
         guard m.quality == .synthetic || m.quality == .gap, let stream = StreamName(outputTopic: topic), let i = index[stream.key] else { return }
-        var out = makeOutput(&publications)
-        defer {
-            publications = out.publications
-            counters.output.add(out.totals)
-        }
-        hold(&out, to: sensors[i].stream)
-        sensors[i].adoptJournaled(m.coveredSeqs, boot: m.boot, quality: m.quality, restatable: !m.isJournalDamageGap, at: time, &out)
-        noteDeadline(i)
+        serve(i, into: &publications) { $0.adoptJournaled(m.coveredSeqs, boot: m.boot, quality: m.quality, restatable: !m.isJournalDamageGap, at: time, &$1) }
     }
 
     /// A restore fed back a real reading of cleaned topic `topic` rebuilt from its journaled
@@ -309,13 +302,20 @@ public struct RecoveryEngine: Codable, Sendable {
     /// where, undamaged, it was `too_late`). No effect on unknown or started streams.
     public mutating func journaledReadingStartsStream(topic: String, at time: Int64, into publications: inout [Publication]) {
         guard let stream = StreamName(outputTopic: topic), let i = index[stream.key], !sensors[i].started else { return }
+        serve(i, into: &publications) { $0.startedBeforeJournaledReading(at: time, &$1) }
+    }
+
+    /// Runs `body` on sensor `i` with an output under its stream's settings, then files its
+    /// publications and totals and its next deadline: one sensor served outside `ingest` and
+    /// `tick` (a restore's reconciliation).
+    private mutating func serve(_ i: Int, into publications: inout [Publication], _ body: (inout SensorState, inout Output) -> Void) {
         var out = makeOutput(&publications)
         defer {
             publications = out.publications
             counters.output.add(out.totals)
         }
         hold(&out, to: sensors[i].stream)
-        sensors[i].startedBeforeJournaledReading(at: time, &out)
+        body(&sensors[i], &out)
         noteDeadline(i)
     }
 
@@ -382,10 +382,7 @@ public struct RecoveryEngine: Codable, Sendable {
         // gap until the stream passed it (found black-box: a box replaced on one broker).
         if sensor.boot == value.boot, let released = sensor.lastValid, released.ts > value.ts { return false }
         if sensor.boot == value.boot, value.seq >= sensor.nextSeq {
-            sensor.continuesAfterLostOutput()
-            sensor.lostOutputThrough = max(sensor.lostOutputThrough ?? value.seq, value.seq)
-            // Sent, so not to be asked for again.
-            sensor.highestSeen = max(sensor.highestSeen ?? value.seq, value.seq)
+            sensor.wentOutThrough(value.seq)
         } else if let last = sensor.latestTs, value.ts > last, sensor.beganAfter(value) {
             // Newer than anything this journal published, but no newer than a reading of
             // this epoch: of an earlier epoch, whose last publications the journal lost. They
@@ -420,9 +417,7 @@ public struct RecoveryEngine: Codable, Sendable {
         guard let stream = StreamName(outputTopic: topic), let i = index[stream.key], sensors[i].started, sensors[i].boot == boot,
             seq >= sensors[i].nextSeq
         else { return }
-        sensors[i].continuesAfterLostOutput()
-        sensors[i].lostOutputThrough = max(sensors[i].lostOutputThrough ?? seq, seq)
-        sensors[i].highestSeen = max(sensors[i].highestSeen ?? seq, seq)
+        sensors[i].wentOutThrough(seq)
     }
 
     /// The broker's retained `latest/` `value`, read at the restart, for a sensor tracked since

@@ -683,6 +683,16 @@ struct SensorState: Codable, Sendable {
         openFill = nil
     }
 
+    /// A restart found this epoch's seqs through `seq` out, past what the engine released (the
+    /// broker's `latest/`, or the journal's own publications): readings up to it are not
+    /// published again, the jump over them is one `journal_damaged` gap, and they are not asked
+    /// for again.
+    mutating func wentOutThrough(_ seq: UInt64) {
+        continuesAfterLostOutput()
+        lostOutputThrough = Swift.max(lostOutputThrough ?? seq, seq)
+        highestSeen = Swift.max(highestSeen ?? seq, seq)
+    }
+
     /// A restore's journal published `seqs` as `quality` (`synthetic` or `gap`) where this epoch
     /// has released up to just inside them (`RecoveryEngine.adoptJournaledEstimate`): the stream
     /// takes them as published (restatable, as its own would be, unless the journal's gap stood

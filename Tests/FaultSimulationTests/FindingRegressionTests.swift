@@ -4,7 +4,7 @@ import Testing
 /// One test per seed that ever failed, named by its finding. A fixed finding's seed must keep
 /// every guarantee (`holds`); an open one goes in wrapped in `withKnownIssue`, so the suite
 /// passes while the seed still fails and says "known issue not recorded" once a fix makes it
-/// pass. None is open today (finding 8 closed last: aimed seeds 1-5,000 pass). Each fixed seed
+/// pass. None is open today (finding 13 closed last). Each fixed seed
 /// failed before its fix (a checker seed, before the checker learned the contract's rule)
 /// (docs/RELIABILITY.md, docs/SIMULATION.md).
 @Suite("Fault simulator: seeds that found something")
@@ -401,6 +401,13 @@ struct FindingControlTests {
         arguments: [UInt64(1_700_041)])
     func tooLateBelowRestartAfterRefusal(seed: UInt64) {
         FindingRegressionTests.holds(seed, .drawn(seed: seed))
+    }
+
+    @Test(
+        "finding 13: a new epoch's leading fill is stamped after the sensor's earlier readings, never stepped back into aggregate windows closed and forgotten before, which went out again at revision 0 with other counts (aimed finding-4 seed 34: s3 rebooted, came back at seq 8405, its fill stamped 33 minutes back)",
+        arguments: [UInt64(34)])
+    func leadingFillAfterEarlierReadings(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .fillBiggerThanRing, seed: seed))
     }
 
     @Test("finding 4's world with the default max-fill (jumps become gap messages) keeps every guarantee (seed 3)")

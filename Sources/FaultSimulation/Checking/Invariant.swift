@@ -10,6 +10,7 @@ public enum Invariant: String, Sendable, CaseIterable, Comparable {
     case wedge = "no wedge"
     case latestBackwards = "latest/ never goes back"
     case aggregates = "aggregates agree with the cleaned stream"
+    case faithfulReplay = "a restart without damage regenerates the journaled output"
 
     public static func < (a: Invariant, b: Invariant) -> Bool { a.rawValue < b.rawValue }
 }

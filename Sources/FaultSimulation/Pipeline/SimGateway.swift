@@ -83,6 +83,8 @@ final class SimGateway {
     /// Inputs the engine has taken (the world's wedge check watches it move).
     private(set) var inputsRun = 0
     private(set) var restoreMismatches = 0
+    /// Whether the restore's replay met the journaled publications in another order than it made them.
+    private(set) var restoreDiverged = false
     /// The restore's reconciliation: readings rebuilt from publications, regenerated ones withheld.
     private(set) var restoreRebuilt = 0
     private(set) var restoreWithheld = 0
@@ -103,6 +105,7 @@ final class SimGateway {
         engine = result.engine
         pendingPublications = result.toJournal
         restoreMismatches = result.mismatchedPublications
+        restoreDiverged = result.diverged
         restoreRebuilt = result.rebuiltReadings
         restoreWithheld = result.withheldPublications
         restoreStandIns = result.holesGapped

@@ -48,6 +48,13 @@ extension World {
         }
     }
 
+    /// Whether anything that damages the journal (at rest, by a power cut or by a failed write)
+    /// happened since the gateway last started.
+    var damagedSinceStart: Bool {
+        let damage: [FaultKind] = [.oddSize, .recordFlip, .tailCut, .headerFlip, .shortRead, .powerCut, .writeError]
+        return damage.contains { (faults[$0] ?? 0) > (faultsAtStart[$0] ?? 0) }
+    }
+
     /// Whether the gateway's input connection is up (a lost one comes back on its own, faults or not).
     var inputUp: Bool { step >= inputBackAt }
 
@@ -95,6 +102,13 @@ extension World {
                     "gateway restarted: \(report.records) records, \(g.outbound.waitingCount) publications to resend, \(g.restoreMismatches) mismatched, \(g.restoreRebuilt) readings rebuilt from them, \(g.restoreWithheld) regenerated withheld, \(g.restoreStandIns) gaps for destroyed ones"
                 )
             }
+            if step > 0 && g.restoreDiverged && !damagedSinceStart && report.corruption.isEmpty && report.fileProblems.isEmpty {
+                startViolation = Violation(
+                    invariant: .faithfulReplay,
+                    detail:
+                        "the restore's replay diverged from the journaled publications (\(g.restoreMismatches) mismatched) with no damage since the last start")
+            }
+            faultsAtStart = faults
             downSince = nil
             lastProgressMark = (0, 0)
             lastProgress = clock.upTime

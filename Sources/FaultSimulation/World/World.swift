@@ -38,6 +38,10 @@ struct World {
     /// When the gateway is down: the step it restarts at.
     var restartAt = 0
     var restarts = 0
+    /// The fault counts when the gateway last started: damage since then explains a diverged replay.
+    var faultsAtStart: [FaultKind: Int] = [:]
+    /// A guarantee the last start broke (reported by the step it happened in).
+    var startViolation: Violation?
     /// Broker acknowledgements of the gateway's publications, delivered at the next step.
     var pendingAcks: [Int] = []
     /// The journal seq of each acknowledged reading (for what a power cut may take).
@@ -126,6 +130,7 @@ struct World {
         deliverAcknowledgements()
         if faulty { injectFaults() }
         if gateway == nil, step >= restartAt { start() }
+        if let v = startViolation { return v }
         var events: [(FaultKind, String)] = []
         for i in sensors.indices {
             let before = events.count

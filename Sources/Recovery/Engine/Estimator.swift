@@ -69,15 +69,34 @@ struct Estimator {
     /// Anchors whose times run backwards (the later seq stamped earlier: a clock that went back)
     /// give the left one's time: estimates never run backwards (found black-box, a Sparkplug
     /// message read as 96 ahead though it was 160 behind: 95 fills, each earlier than the last).
-    static func timestamp(seq: UInt64, left: Anchor?, right: Anchor?, step: Int64) -> Int64 {
+    ///
+    /// Without a left anchor (an epoch's first seqs, missing before its first reading), `floor`
+    /// is the newest `ts` the sensor published before the epoch began: its readings came after
+    /// that. When stepping back from the reading would reach it, the estimates are spread evenly
+    /// after it instead, as if seq -1 had been published at `floor`. Stepped back, a long leading
+    /// fill landed in aggregate windows closed and forgotten minutes before, which then went out
+    /// again at revision 0 with other counts (fault simulator, finding 13).
+    static func timestamp(seq: UInt64, left: Anchor?, right: Anchor?, step: Int64, after floor: Int64? = nil) -> Int64 {
         if let l = left, let r = right, r.seq > l.seq {
             guard r.ts >= l.ts else { return l.ts }
             let fraction = Double(seq - l.seq) / Double(r.seq - l.seq)
             return l.ts + Int64((Double(r.ts - l.ts) * fraction).rounded())
         }
-        if let l = left { return l.ts + Int64(seq - l.seq) * step }
-        if let r = right { return r.ts - Int64(r.seq - seq) * step }
-        return 0
+        if let l = left { return l.ts.addingSaturating(steps(seq - l.seq, of: step)) }
+        guard let r = right else { return 0 }
+        guard let floor, r.ts.addingSaturating(-steps(r.seq, of: step)) <= floor else {
+            return r.ts.addingSaturating(-steps(r.seq - seq, of: step))
+        }
+        guard r.ts > floor else { return r.ts }
+        let fraction = (Double(seq) + 1) / (Double(r.seq) + 1)
+        return floor + Int64((Double(r.ts - floor) * fraction).rounded())
+    }
+
+    /// `count` steps of `step` ms, saturating: a fill's seqs times a step between two far-apart
+    /// readings can pass what an `Int64` holds.
+    private static func steps(_ count: UInt64, of step: Int64) -> Int64 {
+        let (product, overflow) = Int64(clamping: count).multipliedReportingOverflow(by: step)
+        return overflow ? (step < 0 ? -.max : .max) : product
     }
 
     /// Seed for a distribution draw: sensor id, boot and seq, as the contract requires.
@@ -113,5 +132,13 @@ struct RecentValues: Codable, Sendable {
         let mean = values.reduce(0, +) / Double(values.count)
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
         return (mean, variance.squareRoot())
+    }
+}
+
+extension Int64 {
+    /// `self + other`, held at the bounds instead of trapping.
+    func addingSaturating(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other < 0 ? .min : .max) : sum
     }
 }

@@ -85,7 +85,8 @@ struct SensorState: Codable, Sendable {
     /// nil once used (and in snapshots from before it).
     var publishedBefore: RecoveryEngine.PublishedLatest?
     /// The `ts` of the reading last published on `latest/` (nil: none yet, or a snapshot from
-    /// before `latest/`), which only moves forward, across epochs too.
+    /// before `latest/`), which only moves forward, across epochs too. Kept with `latest/` off
+    /// as well: the newest `ts` published.
     var latestTs: Int64?
     /// Set at a restart that found this sensor's `latest/` on the broker newer than anything
     /// its journal published, from another epoch (a reboot or a reset since the data folder's
@@ -102,7 +103,8 @@ struct SensorState: Codable, Sendable {
     var epochOpening: EpochOpening?
     /// `latestTs` when this epoch began (nil: its first epoch, or a snapshot from before it): a
     /// retained `latest/` value no newer was published before this epoch, so it says nothing
-    /// about what this epoch published (`knowsLatest`).
+    /// about what this epoch published (`knowsLatest`); and the epoch's readings came after it,
+    /// so its leading fill is never stamped at or before it (`Estimator.timestamp`).
     var epochLatestFloor: Int64?
     /// The last seq each recent boot value's epochs released (at most `bootsKept`), so an epoch
     /// under a boot value used again knows which keys consumers may already hold (nil: none yet,
@@ -938,7 +940,7 @@ struct SensorState: Codable, Sendable {
         let rightValue = next.inRange ? rightTime : heap.firstValid(after: from).map(anchor)
         let status = lastValid?.status ?? rightValue?.status ?? .normal
         for seq in from...to {
-            let ts = Estimator.timestamp(seq: seq, left: lastAnchor, right: rightTime, step: tsStep)
+            let ts = Estimator.timestamp(seq: seq, left: lastAnchor, right: rightTime, step: tsStep, after: epochLatestFloor)
             let value = out.estimator.value(
                 seq: seq, left: lastValid, right: rightValue, method: c.fill, recent: recent,
                 seed: Estimator.seed(sensorID: id, boot: boot, seq: seq))
@@ -966,10 +968,11 @@ struct SensorState: Codable, Sendable {
         // what went out by `latest/`, and must err towards a gap flagged `journal_damaged` over
         // a seq consumers may not hold, not towards publishing again a seq they hold (found
         // black-box: a seq published `corrected`, then `ok`).
+        // `latestTs` moves on without `latest/` too: it is where a new epoch's leading fill starts.
         let floor = latestTs ?? lastAnchor.map { $0.ts - 1 } ?? .min
-        if out.configuration.withoutLatest != true, cleaned.ts > floor || (cleaned.ts == floor && cleaned.quality == .restated) {
+        if cleaned.ts > floor || (cleaned.ts == floor && cleaned.quality == .restated) {
             latestTs = cleaned.ts
-            out.emit(.latest, topics.latest, cleaned, payload, retain: true)
+            if out.configuration.withoutLatest != true { out.emit(.latest, topics.latest, cleaned, payload, retain: true) }
         }
         out.emit(.cleaned, topics.cleaned, cleaned, payload)
         summary.published(cleaned.quality, seq: cleaned.seq, ts: cleaned.ts, value: cleaned.temperature)

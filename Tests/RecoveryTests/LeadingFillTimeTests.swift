@@ -60,4 +60,18 @@ struct LeadingFillTimeTests {
         let (_, out) = Self.returned(seq: 3, at: returnTs)
         #expect(Self.timestamps(out, "synthetic") == [returnTs, returnTs, returnTs])
     }
+
+    @Test(
+        "the floor counts from the fill's own first seq: seqs 500-509 before seq 510 keep the interval while that leaves them after it, and are spread after it when it does not"
+    )
+    func floorFromTheFillsFirstSeq() {
+        let right = Anchor(seq: 510, ts: 20_000, value: 52, status: .normal)
+        let stamp = { (seq: UInt64, floor: Int64) in
+            Estimator.timestamp(seq: seq, left: nil, right: right, step: 1000, after: (firstSeq: 500, ts: floor))
+        }
+        #expect((500...509).map { stamp($0, 5_000) } == Array(stride(from: Int64(10_000), through: 19_000, by: 1000)))
+        let spread = (500...509).map { stamp($0, 15_000) }
+        #expect(spread.first == 15_455 && spread.last == 19_545)
+        #expect(zip(spread, spread.dropFirst()).allSatisfy { $1 - $0 >= 454 && $1 - $0 <= 455 })
+    }
 }

@@ -71,12 +71,15 @@ struct Estimator {
     /// message read as 96 ahead though it was 160 behind: 95 fills, each earlier than the last).
     ///
     /// Without a left anchor (an epoch's first seqs, missing before its first reading), `floor`
-    /// is the newest `ts` the sensor published before the epoch began: its readings came after
-    /// that. When stepping back from the reading would reach it, the estimates are spread evenly
-    /// after it instead, as if seq -1 had been published at `floor`. Stepped back, a long leading
-    /// fill landed in aggregate windows closed and forgotten minutes before, which then went out
-    /// again at revision 0 with other counts (fault simulator, finding 13).
-    static func timestamp(seq: UInt64, left: Anchor?, right: Anchor?, step: Int64, after floor: Int64? = nil) -> Int64 {
+    /// names the fill's first seq and the newest `ts` the sensor had published (`OpenFill`): the
+    /// missing readings came after that. When stepping back from the reading would put the
+    /// fill's first seq at or before it, the estimates are spread evenly after it instead, as if
+    /// the seq before the fill had been published at that `ts`. Stepped back, a long leading fill
+    /// landed in aggregate windows closed and forgotten minutes before, which then went out again
+    /// at revision 0 with other counts (fault simulator, finding 13).
+    static func timestamp(
+        seq: UInt64, left: Anchor?, right: Anchor?, step: Int64, after floor: (firstSeq: UInt64, ts: Int64)? = nil
+    ) -> Int64 {
         if let l = left, let r = right, r.seq > l.seq {
             guard r.ts >= l.ts else { return l.ts }
             let fraction = Double(seq - l.seq) / Double(r.seq - l.seq)
@@ -84,12 +87,14 @@ struct Estimator {
         }
         if let l = left { return l.ts.addingSaturating(steps(seq - l.seq, of: step)) }
         guard let r = right else { return 0 }
-        guard let floor, r.ts.addingSaturating(-steps(r.seq, of: step)) <= floor else {
+        guard let floor, floor.firstSeq <= seq, seq < r.seq,
+            r.ts.addingSaturating(-steps(r.seq - floor.firstSeq, of: step)) <= floor.ts
+        else {
             return r.ts.addingSaturating(-steps(r.seq - seq, of: step))
         }
-        guard r.ts > floor else { return r.ts }
-        let fraction = (Double(seq) + 1) / (Double(r.seq) + 1)
-        return floor + Int64((Double(r.ts - floor) * fraction).rounded())
+        guard r.ts > floor.ts else { return r.ts }
+        let fraction = Double(seq - floor.firstSeq + 1) / Double(r.seq - floor.firstSeq + 1)
+        return floor.ts + Int64((Double(r.ts - floor.ts) * fraction).rounded())
     }
 
     /// `count` steps of `step` ms, saturating: a fill's seqs times a step between two far-apart

@@ -86,7 +86,8 @@ struct SensorState: Codable, Sendable {
     var publishedBefore: RecoveryEngine.PublishedLatest?
     /// The `ts` of the reading last published on `latest/` (nil: none yet, or a snapshot from
     /// before `latest/`), which only moves forward, across epochs too. Kept with `latest/` off
-    /// as well: the newest `ts` published.
+    /// as well: the newest `ts` published, which a fill without a left neighbour is stamped
+    /// after (`OpenFill.after`).
     var latestTs: Int64?
     /// Set at a restart that found this sensor's `latest/` on the broker newer than anything
     /// its journal published, from another epoch (a reboot or a reset since the data folder's
@@ -103,8 +104,7 @@ struct SensorState: Codable, Sendable {
     var epochOpening: EpochOpening?
     /// `latestTs` when this epoch began (nil: its first epoch, or a snapshot from before it): a
     /// retained `latest/` value no newer was published before this epoch, so it says nothing
-    /// about what this epoch published (`knowsLatest`); and the epoch's readings came after it,
-    /// so its leading fill is never stamped at or before it (`Estimator.timestamp`).
+    /// about what this epoch published (`knowsLatest`).
     var epochLatestFloor: Int64?
     /// The last seq each recent boot value's epochs released (at most `bootsKept`), so an epoch
     /// under a boot value used again knows which keys consumers may already hold (nil: none yet,
@@ -909,7 +909,8 @@ struct SensorState: Codable, Sendable {
             if let restatable { history.record(from: restatable.lowerBound, to: restatable.upperBound, quality: .gap, at: now) }
             return false
         }
-        openFill = OpenFill(through: to, since: now)
+        let leftless = lastAnchor == nil
+        openFill = OpenFill(through: to, since: now, from: leftless ? from : nil, after: leftless ? latestTs : nil)
         return true
     }
 
@@ -940,7 +941,7 @@ struct SensorState: Codable, Sendable {
         let rightValue = next.inRange ? rightTime : heap.firstValid(after: from).map(anchor)
         let status = lastValid?.status ?? rightValue?.status ?? .normal
         for seq in from...to {
-            let ts = Estimator.timestamp(seq: seq, left: lastAnchor, right: rightTime, step: tsStep, after: epochLatestFloor)
+            let ts = Estimator.timestamp(seq: seq, left: lastAnchor, right: rightTime, step: tsStep, after: openFill?.floor)
             let value = out.estimator.value(
                 seq: seq, left: lastValid, right: rightValue, method: c.fill, recent: recent,
                 seed: Estimator.seed(sensorID: id, boot: boot, seq: seq))

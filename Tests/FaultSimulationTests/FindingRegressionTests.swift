@@ -410,6 +410,13 @@ struct FindingControlTests {
         FindingRegressionTests.holds(seed, .aimed(at: .fillBiggerThanRing, seed: seed))
     }
 
+    @Test(
+        "the checker: a too_late dead letter for a seq estimated before its sensor was announced expired is the contract's rule for a forgotten sensor, which keeps only its newest fills (input outages seed 2500101: a forward wall-clock step while the gateway was deaf expired s0; its late seq 396 too_late)",
+        arguments: [UInt64(2_500_101)])
+    func tooLateAfterSensorForgotten(seed: UInt64) {
+        FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withInputOutages(seed: seed))
+    }
+
     @Test("finding 4's world with the default max-fill (jumps become gap messages) keeps every guarantee (seed 3)")
     func fillWorldWithDefaultMaxFill() {
         var scenario = Scenario.aimed(at: .fillBiggerThanRing, seed: 3)

@@ -10,12 +10,14 @@ struct AggregateBoundsTests {
     @Test("estimates beyond the exact few are folded into a summary: counts stay exact, memory does not grow")
     func foldedEstimates() throws {
         var windows = AggregateWindows()
-        _ = windows.add(ts: 10, seq: 0, value: 52, quality: .ok, replacing: nil, now: 0, width: Self.width, limit: 100)
+        _ = windows.add(ts: 10, seq: 0, value: 52, quality: .ok, replacing: nil, now: 0, width: Self.width, limit: 100).due
         for seq in 1...1000 {
             let value = seq.isMultiple(of: 2) ? 50.0 : 54.0
-            _ = windows.add(
-                ts: 10 + Int64(seq), seq: UInt64(seq), value: value, quality: seq <= 500 ? .synthetic : .corrected,
-                replacing: nil, now: 0, width: Self.width, limit: 100)
+            _ =
+                windows.add(
+                    ts: 10 + Int64(seq), seq: UInt64(seq), value: value, quality: seq <= 500 ? .synthetic : .corrected,
+                    replacing: nil, now: 0, width: Self.width, limit: 100
+                ).due
         }
         let window = try #require(windows.windows.first)
         #expect(window.estimates.count == AggregateWindows.Window.exactEstimates)
@@ -26,13 +28,13 @@ struct AggregateBoundsTests {
         #expect(window.all.sum == sum)
 
         // Restating an estimate kept exactly takes out exactly its value.
-        _ = windows.add(ts: 11, seq: 1, value: 53, quality: .restated, replacing: .synthetic, now: 0, width: Self.width, limit: 100)
+        _ = windows.add(ts: 11, seq: 1, value: 53, quality: .restated, replacing: .synthetic, now: 0, width: Self.width, limit: 100).due
         var w = try #require(windows.windows.first)
         #expect(w.count(.synthetic) == 499)
         #expect(w.all.count == 1001)
         #expect(w.all.sum == sum - 54 + 53)
         // Restating a folded one keeps every count exact; the mean moves by the folded mean.
-        _ = windows.add(ts: 900, seq: 900, value: 52, quality: .restated, replacing: .corrected, now: 0, width: Self.width, limit: 100)
+        _ = windows.add(ts: 900, seq: 900, value: 52, quality: .restated, replacing: .corrected, now: 0, width: Self.width, limit: 100).due
         w = try #require(windows.windows.first)
         #expect(w.count(.corrected) == 499)
         #expect(w.real.count == 3)
@@ -45,20 +47,21 @@ struct AggregateBoundsTests {
         let limit = EngineConfiguration().aggregateWindowsPerSensor
         var published = 0
         let now: Int64 = 1_795_660_000_000
-        published += windows.add(ts: now, seq: 0, value: 52, quality: .ok, replacing: nil, now: now, width: Self.width, limit: limit).count
+        published += windows.add(ts: now, seq: 0, value: 52, quality: .ok, replacing: nil, now: now, width: Self.width, limit: limit).due.count
         for i in 1...10_000 {
             let ts = now - Int64(i) * 7 * Self.width  // a new past window each time
             published +=
                 windows.add(
                     ts: ts, seq: UInt64(i), value: 52, quality: .ok, replacing: nil, now: now, width: Self.width,
                     limit: limit
-                ).count
+                ).due.count
             #expect(windows.windows.count <= limit)
         }
         // A reading a window later closes what is open, the newest real window among them.
         let due = windows.add(
             ts: now + Self.width, seq: 10_001, value: 52, quality: .ok, replacing: nil, now: now, width: Self.width,
-            limit: limit)
+            limit: limit
+        ).due
         #expect(due.contains { $0.start == AggregateWindows.floor(now, Self.width) })
         #expect(windows.windows.count <= limit)
         // Every window that was forgotten while open was published first: each window is published at least once.

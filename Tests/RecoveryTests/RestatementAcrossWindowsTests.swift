@@ -14,7 +14,7 @@ struct RestatementAcrossWindowsTests {
     static func add(
         _ w: inout AggregateWindows, ts: Int64, seq: UInt64, _ value: Double, _ quality: Quality, replacing: Quality? = nil
     ) -> [AggregateWindows.Window] {
-        w.add(ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, now: ts, width: width, limit: 100)
+        w.add(ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, now: ts, width: width, limit: 100).due
     }
 
     @Test("an estimate counted in the next window, restated by a reading of this one: each window counts it once, and both are published again")

@@ -44,7 +44,7 @@ struct StatePlateauTests {
                 let ts = Int64(seq) * 1000
                 // Minute 2 holds an estimate; minute 4 had a gap published over it.
                 let quality: Quality = minute == 2 && s == 30 ? .synthetic : .ok
-                _ = w.add(ts: ts, seq: seq, value: 52, quality: quality, replacing: nil, now: now, width: Self.width, limit: 124)
+                _ = w.add(ts: ts, seq: seq, value: 52, quality: quality, replacing: nil, now: now, width: Self.width, limit: 124).due
                 now = ts
             }
             if minute == 4 { w.noteGap(fromTs: 4 * Self.width + 10_000, toTs: 4 * Self.width + 20_000, width: Self.width) }
@@ -105,14 +105,14 @@ struct StatePlateauTests {
         for seq in UInt64(0)..<3000 {
             let quality: Quality = seq % 20 == 3 ? .corrected : seq % 10 == 7 ? .synthetic : .ok
             let value = 50 + Double(seq % 50) / 10
-            _ = w.add(ts: now, seq: seq, value: value, quality: quality, replacing: nil, now: now, width: Self.width, limit: 124)
+            _ = w.add(ts: now, seq: seq, value: value, quality: quality, replacing: nil, now: now, width: Self.width, limit: 124).due
             if seq % 300 == 3 {
-                _ = w.add(ts: now, seq: seq, value: 52.5, quality: .restated, replacing: .corrected, now: now, width: Self.width, limit: 124)
+                _ = w.add(ts: now, seq: seq, value: 52.5, quality: .restated, replacing: .corrected, now: now, width: Self.width, limit: 124).due
             }
             now += 1000
         }
         for seq in UInt64(5000)..<5100 {  // one window with folded estimates
-            _ = w.add(ts: now, seq: seq, value: 51, quality: .synthetic, replacing: nil, now: now, width: Self.width, limit: 124)
+            _ = w.add(ts: now, seq: seq, value: 51, quality: .synthetic, replacing: nil, now: now, width: Self.width, limit: 124).due
         }
         w.noteGap(fromTs: now - 700_000, toTs: now - 650_000, width: Self.width)
         _ = w.closeAll(now: now, width: Self.width)

@@ -59,6 +59,8 @@ struct InvariantChecker {
     /// Where each stream began again for consumers after its sensor was refused as one too many
     /// and admitted later as a new sensor (its first seq then).
     private var restartedAt: [StreamKey: UInt64] = [:]
+    /// When each stream's sensor was last announced `expired` (forgotten), in gateway time.
+    private var forgottenAt: [String: Int64] = [:]
     /// Seqs a `journal_damaged` gap covered.
     private var damageCovered = Set<Key>()
     /// The lowest seq each stream published in a message other than a `journal_damaged` gap:
@@ -191,7 +193,13 @@ struct InvariantChecker {
             // Or one below where its stream began again after a refusal as one too many: the
             // sensor came back as a new one, not assumed to start lower (drawn seed 1,700,041).
             let beforeRestart = restartedAt[StreamKey(sensorID: sensorID, boot: boot)].map { seq < $0 } ?? false
-            settles = oldBoot || beforeStart || expired || beforeRestart
+            // Or one estimated before its sensor was forgotten (announced `expired`): such a
+            // sensor keeps only its newest restatable fills (docs/INTERFACE.md section 4: "a
+            // reading for a seq from before it was forgotten is dead-lettered too_late"); a
+            // forward wall-clock step while the gateway was deaf expires sensors at once
+            // (input outages seed 2,500,101).
+            let beforeForgotten = estimated.map { at in forgottenAt[sensorID].map { at <= $0 } ?? false } ?? false
+            settles = oldBoot || beforeStart || expired || beforeRestart || beforeForgotten
         default: settles = false
         }
         if settles {
@@ -199,6 +207,9 @@ struct InvariantChecker {
             obligations.removeValue(forKey: key)
         }
     }
+
+    /// A stream's sensor was announced `expired`: forgotten by the gateway.
+    mutating func forgotten(_ stream: String) { forgottenAt[stream] = gatewayTime }
 
     // MARK: - Obligations
 

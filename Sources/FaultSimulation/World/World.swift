@@ -240,6 +240,10 @@ struct World {
             }
         case .sensorState:
             note("\(p.topic) \(p.text)")
+            // `gateway/<id>/sensors/<sensor>[/<measurement>]`
+            if parts.count >= 4, p.text.contains("\"state\":\"expired\"") {
+                checker.forgotten(parts.count > 4 && parts[4] != "temperature" ? "\(parts[3])/\(parts[4])" : String(parts[3]))
+            }
         case .latest:
             if let v = checker.latest(topic: p.topic, p.payload) {
                 note("published \(p.topic) \(p.text)")

@@ -97,6 +97,10 @@ extension GatewayMetrics {
         metric(
             "sensor_gateway_fills_rate_limited_total", .counter, "Fills published as a gap because a sensor used up its synthetic-reading allowance.",
             [([], Double(output.fillsRateLimited))])
+        metric(
+            "sensor_gateway_aggregate_readings_skipped_total", .counter,
+            "Readings published on cleaned/ but counted in no aggregate: their ts fell in a window already published and forgotten (a sensor clock stepped back).",
+            [([], Double(output.aggregateSkipped))])
         metric("sensor_gateway_sensors_expired_total", .counter, "Sensors forgotten after sensor-retention-s of silence.", [([], Double(s.counters.expired))])
         metric(
             "sensor_gateway_sensors_evicted_total", .counter,

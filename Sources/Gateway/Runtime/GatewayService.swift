@@ -46,6 +46,8 @@ public final class GatewayService {
     private let startedAt: Int64
     /// When the drain began (monotonic ms): the whole drain keeps within `Waits.drainBudgetMs`.
     private var drainBegan: Int64 = 0
+    /// Whether the sensors are heard: connected, and input read as it comes.
+    private var hearing = InputHearing()
     /// Readiness, stopping and watchdog pings for a `Type=notify` systemd unit (nil outside one).
     private let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
 
@@ -165,7 +167,8 @@ public final class GatewayService {
         if let next = live?.takeConnectionChange() { reconnect(with: next) }
         let pacing = publisher.pacing
         if pacing.mayRunInput {
-            let admitted = pipeline.process(into: &publisher.pending, mayTick: pacing.mayTick, listening: broker.inputConnected)
+            let listening = hearing.listening(connected: broker.inputConnected, paused: !ingest.acceptsMore, now: began)
+            let admitted = pipeline.process(into: &publisher.pending, mayTick: pacing.mayTick, listening: listening)
             observability.sensorsAdmitted(admitted, tracked: pipeline.engine.sensorCount)
             observability.journalDamagedGaps(pipeline.engine.counters.output.journalDamagedGaps)
             observability.readingsAheadOfClock(

@@ -134,29 +134,43 @@ struct AggregateWindows: Codable, Sendable, Equatable {
 
     private(set) var windows: [Window] = []
     private var maxReleasedTs = Int64.min
+    /// The `ts` of the reading released last (restatements aside): where the sensor's clock is
+    /// now, which a clock that stepped back puts behind `maxReleasedTs`. nil: none yet, or a
+    /// snapshot from before it was kept (`maxReleasedTs` then stands in).
+    private var lastReleasedTs: Int64?
+    /// The end of the newest window forgotten once behind the sensor's clock (nil: none yet, or
+    /// a snapshot from before it was kept). Such a window was published; a new reading (not a
+    /// restatement) landing there after it is not counted (`add` says so) rather than opening it
+    /// again at revision 0, which would contradict the revision consumers hold (found black-box:
+    /// a sensor clock stepped back by minutes; revision 7, then revision 0 with 13 of 33).
+    private var forgottenThrough: Int64?
     /// The smallest end among open windows: no window closes before released readings reach it.
     private var earliestOpenEnd = Int64.max
 
     /// Adds a released reading; `replacing` is the quality of the earlier estimate it replaces
     /// for its seq, if any. Returns windows that must be published now (closed by this reading,
-    /// or revised).
+    /// or revised), and whether the reading was left out of the aggregates: it fell in a window
+    /// published and forgotten (`forgottenThrough`).
     mutating func add(
         ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?,
         now: Int64, width: Int64, limit: Int
-    ) -> [Window] {
+    ) -> (due: [Window], skipped: Bool) {
         let start = AggregateWindows.floor(ts, width)
         var due: [Window] = []
         // Readings mostly land in the newest window: search from the end.
         let i: Int
         if let found = windows.lastIndex(where: { $0.start == start }) {
             i = found
+        } else if quality != .restated, let through = forgottenThrough, start + width <= through {
+            noteReleased(ts, replacing: replacing, now: now, width: width, &due)
+            return (due, true)
         } else {
             // A restatement of an estimate whose window is no longer held (it went with its
             // sensor when that was forgotten): publishing the window again from revision 0 with
             // this one value would contradict what was published, so the aggregates stay as they
             // were. When the estimate's own window is held, the real reading's is one no reading
             // had reached (a fill's timestamps put its seqs elsewhere): it opens.
-            if let replacing, estimateWindow(seq: seq, quality: replacing, near: start) == nil { return [] }
+            if let replacing, estimateWindow(seq: seq, quality: replacing, near: start) == nil { return ([], false) }
             if windows.count >= limit { due += evictOldest(at: now, width: width) }
             windows.append(Window(start: start))
             earliestOpenEnd = min(earliestOpenEnd, start + width)
@@ -200,13 +214,28 @@ struct AggregateWindows: Codable, Sendable, Equatable {
             // simulator, aimed finding-4 seed 34: a revision per estimate).
             due += close(at: now, width: width) { $0.start == start }
         }
-        if ts > maxReleasedTs {
-            maxReleasedTs = ts
-            if ts >= earliestOpenEnd {
-                due += close(at: now, width: width) { $0.start + width <= ts }
-            }
+        noteReleased(ts, replacing: replacing, now: now, width: width, &due)
+        return (due, false)
+    }
+
+    /// A reading at `ts` was released: the sensor's clock is there, and open windows it passed
+    /// close. Any released reading past an open window's end closes it, not only a new newest
+    /// one: after a sensor's clock jumped ahead and back, the windows behind the jump closed only
+    /// once readings passed the jump, or the window cap forced them out, late for good (found
+    /// black-box: no aggregate for minutes while `cleaned/` went on).
+    private mutating func noteReleased(_ ts: Int64, replacing: Quality?, now: Int64, width: Int64, _ due: inout [Window]) {
+        maxReleasedTs = Swift.max(maxReleasedTs, ts)
+        if replacing == nil { lastReleasedTs = ts }
+        if ts >= earliestOpenEnd {
+            due += close(at: now, width: width) { $0.start + width <= ts }
         }
-        return due
+    }
+
+    /// Notes that `w` is forgotten: behind the sensor's clock, its end bounds `forgottenThrough`.
+    private mutating func forgetting(_ w: Window, width: Int64) {
+        let end = w.start + width
+        guard end <= (lastReleasedTs ?? maxReleasedTs) else { return }
+        forgottenThrough = Swift.max(forgottenThrough ?? end, end)
     }
 
     /// The window counting the estimate published for `seq`. A fill interpolates its estimates'
@@ -240,7 +269,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     private mutating func evictOldest(at now: Int64, width: Int64) -> [Window] {
         let byStart = { (a: Int, b: Int) in self.windows[a].start < self.windows[b].start }
         if let oldestClosed = windows.indices.filter({ windows[$0].closedAt != nil }).min(by: byStart) {
-            windows.remove(at: oldestClosed)
+            forgetting(windows.remove(at: oldestClosed), width: width)
             return []
         }
         guard let oldest = windows.indices.min(by: byStart) else { return [] }
@@ -263,7 +292,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// forgetting closed early (the newest `rememberedWindows`), so a sensor back before their end
     /// continues them, and the newest `rememberedWindows` closed within the late horizon that
     /// hold estimates, so a restatement can revise them. nil when none qualifies.
-    func remembered(now: Int64, horizon: Int64) -> AggregateWindows? {
+    func remembered(now: Int64, horizon: Int64, width: Int64) -> AggregateWindows? {
         let early = windows.filter { $0.closedEarly == true }.sorted { $0.start < $1.start }.suffix(Self.rememberedWindows)
         let estimated = windows.filter { w in
             w.closedEarly != true && w.closedAt.map { now - $0 <= horizon } == true
@@ -273,6 +302,8 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         var kept = self
         kept.windows = (estimated + early).sorted { $0.start < $1.start }
         kept.earliestOpenEnd = .max
+        let held = Set(kept.windows.map(\.start))
+        for w in windows where !held.contains(w.start) { kept.forgetting(w, width: width) }
         return kept
     }
 
@@ -288,14 +319,27 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     }
 
     /// Forgets closed windows older than the late horizon (they can no longer be restated), and
-    /// closed windows no restatement can revise once closed for `plainKeptWidths` widths (only a
-    /// reading released out of `ts` order could still land in one; it then opens the window anew).
+    /// closed windows no restatement can revise once closed for `plainKeptWidths` widths and
+    /// that far behind the sensor's clock (only a reading released out of `ts` order could still
+    /// land in one; it then opens the window anew). A window its sensor's forgetting closed early
+    /// stays until readings pass its end: the sensor back, it continues (found black-box: a sensor
+    /// back after more than the late horizon had its fill counted in a second revision 0).
     mutating func prune(now: Int64, horizon: Int64, width: Int64) {
         let plainAge = Swift.min(horizon, Self.plainKeptWidths * width)
-        windows.removeAll { w in
+        let sensorTime = lastReleasedTs ?? maxReleasedTs
+        let forgotten = windows.filter { w in
             guard let closed = w.closedAt else { return false }
-            return now - closed > horizon || (!w.revisable && w.closedEarly != true && now - closed > plainAge)
+            if w.closedEarly == true, w.start + width > maxReleasedTs { return false }
+            // Behind the sensor's clock by the same margin: a clock that stepped back lands its
+            // readings in the windows just behind where it had been, which must still be held
+            // (found black-box: a window at revision 7 went out again at revision 0).
+            let behind = sensorTime &- (w.start + width) > plainAge
+            return now - closed > horizon || (!w.revisable && w.closedEarly != true && now - closed > plainAge && behind)
         }
+        guard !forgotten.isEmpty else { return }
+        for w in forgotten { forgetting(w, width: width) }
+        let gone = Set(forgotten.map(\.start))
+        windows.removeAll { gone.contains($0.start) }
     }
 
     static let plainKeptWidths: Int64 = 2
@@ -313,13 +357,17 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// Written packed: the windows' integers in one list and their values in another (a keyed
     /// window took several hundred bytes, most of a sensor's snapshot with the late horizon's
     /// windows held). `windows` (keyed) is still read, from snapshots of format 5.
-    private enum CodingKeys: String, CodingKey { case windows, maxReleasedTs, earliestOpenEnd, packedIntegers, packedValues }
+    private enum CodingKeys: String, CodingKey {
+        case windows, maxReleasedTs, lastReleasedTs, forgottenThrough, earliestOpenEnd, packedIntegers, packedValues
+    }
 
     init() {}
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         maxReleasedTs = try c.decode(Int64.self, forKey: .maxReleasedTs)
+        lastReleasedTs = try c.decodeIfPresent(Int64.self, forKey: .lastReleasedTs)
+        forgottenThrough = try c.decodeIfPresent(Int64.self, forKey: .forgottenThrough)
         earliestOpenEnd = try c.decode(Int64.self, forKey: .earliestOpenEnd)
         if let integers = try c.decodeIfPresent([Int64].self, forKey: .packedIntegers) {
             windows = try Self.unpack(integers, try c.decode([Double].self, forKey: .packedValues))
@@ -331,6 +379,8 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(maxReleasedTs, forKey: .maxReleasedTs)
+        try c.encodeIfPresent(lastReleasedTs, forKey: .lastReleasedTs)
+        try c.encodeIfPresent(forgottenThrough, forKey: .forgottenThrough)
         try c.encode(earliestOpenEnd, forKey: .earliestOpenEnd)
         let (integers, values) = Self.pack(windows)
         try c.encode(integers, forKey: .packedIntegers)

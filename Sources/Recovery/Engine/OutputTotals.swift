@@ -17,6 +17,15 @@ public struct OutputTotals: Codable, Sendable, Equatable {
     /// retained `latest/` showed seqs out that the engine never released (absent from states
     /// saved before it was counted).
     private var journalDamagedGapsCounted: Int?
+    /// Readings left out of the aggregates: their `ts` fell in a window published and forgotten
+    /// (a sensor clock stepped back further than the windows held), which is not published again
+    /// at a revision consumers hold (absent from states saved before it was counted).
+    private var aggregateSkippedCounted: Int?
+
+    /// Readings published on `cleaned/` but counted in no aggregate window (`AggregateWindows`).
+    public var aggregateSkipped: Int { aggregateSkippedCounted ?? 0 }
+
+    mutating func countAggregateSkipped() { aggregateSkippedCounted = aggregateSkipped + 1 }
 
     /// Gaps flagged `journal_damaged` because the broker's `latest/` was past the stream: the
     /// readings for those seqs, here or to come, are taken as published and dropped, so the
@@ -73,5 +82,6 @@ public struct OutputTotals: Codable, Sendable, Equatable {
         fillsRateLimited += other.fillsRateLimited
         if let n = other.gapSeqsCounted { countGapSeqs(n) }
         if let n = other.journalDamagedGapsCounted { journalDamagedGapsCounted = journalDamagedGaps + n }
+        if let n = other.aggregateSkippedCounted { aggregateSkippedCounted = aggregateSkipped + n }
     }
 }

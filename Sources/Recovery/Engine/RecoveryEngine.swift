@@ -567,7 +567,7 @@ public struct RecoveryEngine: Codable, Sendable {
             }
             out.hold(to: settings)
             sensor.expire(at: now, &out)
-            if let r = sensor.remembered(at: now, horizon: settings.lateHorizonMs) {
+            if let r = sensor.remembered(at: now, horizon: settings.lateHorizonMs, width: settings.aggregateWindowMs) {
                 forgotten.remember(r, cap: configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors)
             }
         }
@@ -748,7 +748,8 @@ public struct RecoveryEngine: Codable, Sendable {
 
     /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (`EngineConfiguration.defaultMaxSensors` without a cap).
     private mutating func remember(_ sensor: SensorState, at now: Int64) {
-        if let r = sensor.remembered(at: now, horizon: windowSettings(sensor.stream).lateHorizonMs) {
+        let settings = windowSettings(sensor.stream)
+        if let r = sensor.remembered(at: now, horizon: settings.lateHorizonMs, width: settings.aggregateWindowMs) {
             forgotten.remember(r, cap: configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors)
         }
     }

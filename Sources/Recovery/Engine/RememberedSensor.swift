@@ -43,7 +43,7 @@ extension RememberedSensor {
 
 extension SensorState {
     /// What to remember of this sensor once `expire` has published everything it held at `now`.
-    func remembered(at now: Int64, horizon: Int64) -> RememberedSensor? {
+    func remembered(at now: Int64, horizon: Int64, width: Int64) -> RememberedSensor? {
         guard started else { return nil }  // never started: nothing was published to continue from
         var asked = asked
         asked?.prune(now: now, horizon: horizon)
@@ -51,7 +51,7 @@ extension SensorState {
             id: id, measurement: measurement, boot: boot, nextSeq: nextSeq, highestSeen: highestSeen, maxTs: maxTs,
             lastValid: lastValid, lastAnchor: lastAnchor, tsStep: tsStep,
             history: history.remembered(now: now, horizon: horizon), asked: asked?.isEmpty == false ? asked : nil,
-            aggregates: aggregates.remembered(now: now, horizon: horizon), latestTs: latestTs, lostOutputFrom: lostOutputFrom,
+            aggregates: aggregates.remembered(now: now, horizon: horizon, width: width), latestTs: latestTs, lostOutputFrom: lostOutputFrom,
             lostOutputThrough: lostOutputThrough)
     }
 

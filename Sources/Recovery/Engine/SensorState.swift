@@ -1000,10 +1000,11 @@ struct SensorState: Codable, Sendable {
         at now: Int64, _ out: inout Output
     ) {
         let width = out.configuration.aggregateWindowMs
-        for window in aggregates.add(
+        let (due, skipped) = aggregates.add(
             ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, now: now, width: width,
             limit: out.configuration.aggregateWindowsPerSensor)
-        {
+        if skipped { out.totals.countAggregateSkipped() }
+        for window in due {
             out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
         }
     }

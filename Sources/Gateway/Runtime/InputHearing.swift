@@ -1,0 +1,25 @@
+/// Whether the gateway hears its sensors, as the engine's stale times need to know: its input
+/// connection is up, and it is reading that input as it comes. Input paused (the pipeline
+/// behind, the journal full) leaves the sensors' readings queued at the broker, so a sensor's
+/// silence then is the gateway's own deafness, as a lost connection is (found black-box: one
+/// sender's flood put the gateway a minute behind, and 1,841 sensors publishing every second
+/// were marked stale and asked to resend everything they held, which fed the backlog).
+///
+/// Sampled once a turn. Input counts as heard again only after `settleMs` without a pause:
+/// under a sustained backlog input is paused and resumed many times a second, and the engine
+/// should see one deaf spell, not hundreds.
+struct InputHearing {
+    /// How long input must run without a pause before the gateway counts as listening again.
+    static let settleMs: Int64 = 1_000
+
+    /// The last time (monotonic ms) input was seen paused.
+    private var lastPaused: Int64?
+
+    /// Whether the gateway hears its sensors at `now` (monotonic ms): `connected` is the input
+    /// connection's state, `paused` whether the ingest is refusing to read input now.
+    mutating func listening(connected: Bool, paused: Bool, now: Int64) -> Bool {
+        if paused { lastPaused = now }
+        guard connected, !paused else { return false }
+        return lastPaused.map { now - $0 >= Self.settleMs } ?? true
+    }
+}

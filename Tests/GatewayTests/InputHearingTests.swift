@@ -1,0 +1,35 @@
+import Testing
+
+@testable import Gateway
+
+/// Input paused counts as deafness for the engine's stale times (thirty-third review: a flood
+/// from one sender marked 1,841 live sensors stale, each asked to resend everything it held).
+@Suite("Whether the gateway hears its sensors")
+struct InputHearingTests {
+    /// What `hearing` says at each (connected, paused, now) sample, in order.
+    static func samples(_ steps: [(connected: Bool, paused: Bool, now: Int64)]) -> [Bool] {
+        var hearing = InputHearing()
+        return steps.map { hearing.listening(connected: $0.connected, paused: $0.paused, now: $0.now) }
+    }
+
+    @Test("connected and reading input: listening")
+    func listeningWhenReading() {
+        #expect(Self.samples([(true, false, 0), (true, false, 500)]) == [true, true])
+    }
+
+    @Test("the input connection down: not listening, whatever the pause")
+    func deafWhenDisconnected() {
+        #expect(Self.samples([(false, false, 0), (false, true, 10)]) == [false, false])
+    }
+
+    @Test("input paused: not listening, and not again until it has run a settle time without a pause")
+    func deafWhilePausedAndUntilSettled() {
+        let settle = InputHearing.settleMs
+        // Under a backlog, input resumes and pauses again many times a second: one deaf spell.
+        let heard = Self.samples([
+            (true, true, 10_000), (true, false, 10_050), (true, true, 10_100),
+            (true, false, 10_100 + settle - 1), (true, false, 10_100 + settle),
+        ])
+        #expect(heard == [false, false, false, false, true])
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+@testable import Recovery
+
+/// Aggregates of sensors whose own clock steps, and of a sensor forgotten and back, found
+/// black-box (thirty-second review): a window at revision 7 went out again at revision 0, windows
+/// behind a clock's jump ahead stayed unpublished for minutes, and a sensor back after its late
+/// horizon had its fill counted in a second revision 0.
+@Suite("Aggregates when a sensor's clock steps")
+struct SensorClockAggregateTests {
+    static let base: Int64 = 1_795_660_000_000
+
+    /// Readings every 500 ms, seq 0 to `count` - 1, `ts` shifted by `shift(seq)`; the gateway's
+    /// clock moves with them, ticking at its deadlines.
+    static func run(count: Int = 150, shift: (Int) -> Int64) -> Harness {
+        var h = Harness {
+            $0.aggregateWindowMs = 10_000
+            $0.reorderWindowMs = 1000
+        }
+        for seq in 0..<count {
+            h.send(seq: seq, temp: 50 + Double(seq % 50) / 10, ts: base + Int64(seq) * 500 + shift(seq))
+            h.run(for: 500)
+        }
+        return h
+    }
+
+    /// Each (window, revision) published once, and revisions of a window only going up.
+    static func revisionsConsistent(_ h: Harness) -> Bool {
+        var texts: [String: String] = [:]
+        var newest: [Int64: Int] = [:]
+        for a in h.log.of(.aggregate) {
+            guard let start = (a.json["window_start"] as? NSNumber)?.int64Value, let revision = a.json["revision"] as? Int else { return false }
+            let key = "\(start)@\(revision)"
+            if let seen = texts[key], seen != a.text { return false }
+            if let last = newest[start], revision < last { return false }
+            texts[key] = a.text
+            newest[start] = max(newest[start] ?? revision, revision)
+        }
+        return !texts.isEmpty
+    }
+
+    @Test(
+        "a clock that steps back: the windows its readings land in again are revised, never published again at a revision consumers hold",
+        arguments: [Int64(15_000), 30_000, 45_000, 90_000])
+    func clockStepsBack(by step: Int64) {
+        let h = Self.run(count: 400) { seq in seq >= 200 ? -step : 0 }
+        #expect(Self.revisionsConsistent(h))
+        // Within two windows behind where the clock had been, they are still held and revised;
+        // far further back, the readings that fall in windows forgotten since are counted, not
+        // added (in between, it depends on when the windows were last pruned).
+        let skipped = h.engine.counters.output.aggregateSkipped
+        if step <= 20_000 { #expect(skipped == 0) }
+        if step >= 90_000 { #expect(skipped > 0) }
+    }
+
+    @Test("a clock that jumps an hour ahead for four readings and back: the windows after the jump close as readings pass their end")
+    func clockJumpsAheadAndBack() throws {
+        let h = Self.run { seq in (30...33).contains(seq) ? 3_600_000 : 0 }
+        let starts = Set(h.log.of(.aggregate).compactMap { ($0.json["window_start"] as? NSNumber)?.int64Value })
+        // Seqs 34-149 span 17 s to 75 s: every window they fill that they have passed is out.
+        for start in stride(from: Self.base + 20_000, through: Self.base + 60_000, by: 10_000) {
+            #expect(starts.contains(start), "window \(start - Self.base) not published")
+        }
+        #expect(Self.revisionsConsistent(h))
+    }
+
+    @Test("a sensor forgotten and back after more than its late horizon: the window its forgetting closed continues at revision 1, counting its fill")
+    func forgottenSensorBackAfterHorizon() throws {
+        var h = Harness {
+            $0.aggregateWindowMs = 10_000
+            $0.reorderWindowMs = 1000
+            $0.lateHorizonMs = 20_000
+            $0.sensorRetentionMs = 25_000
+        }
+        for seq in 0..<14 {
+            h.send(seq: seq, temp: 52, ts: Self.base + Int64(seq) * 500)
+            h.run(for: 500)
+        }
+        // Silent for 90 s (it goes stale and is forgotten), counting on; then back at seq 194,
+        // with no resend buffer: seqs 14-193 are filled.
+        h.run(for: 90_000)
+        h.send(seq: 194, temp: 53, ts: Self.base + 194 * 500)
+        h.run(for: 60_000)
+        let first = h.log.of(.aggregate).filter { ($0.json["window_start"] as? NSNumber)?.int64Value == Self.base }
+        #expect(first.map { $0.json["revision"] as? Int } == [0, 1])
+        let last = try #require(first.last)
+        #expect(last.json["ok"] as? Int == 14 && last.json["synthetic"] as? Int == 6 && last.json["count"] as? Int == 20)
+        #expect(Self.revisionsConsistent(h))
+    }
+}

@@ -32,4 +32,17 @@ struct InputHearingTests {
         ])
         #expect(heard == [false, false, false, false, true])
     }
+
+    @Test("behind since the first pause of a spell, until input has run a settle time without one (what /healthz reports)")
+    func behindSinceTheSpellBegan() {
+        var hearing = InputHearing()
+        _ = hearing.listening(connected: true, paused: false, now: 0)
+        #expect(hearing.behindSince == nil)
+        _ = hearing.listening(connected: true, paused: true, now: 5_000)
+        _ = hearing.listening(connected: true, paused: false, now: 5_500)
+        _ = hearing.listening(connected: true, paused: true, now: 6_000)
+        #expect(hearing.behindSince == 5_000)
+        _ = hearing.listening(connected: true, paused: false, now: 6_000 + InputHearing.settleMs)
+        #expect(hearing.behindSince == nil)
+    }
 }

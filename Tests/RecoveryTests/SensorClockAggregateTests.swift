@@ -43,8 +43,11 @@ struct SensorClockAggregateTests {
     @Test(
         "a clock that steps back: the windows its readings land in again are revised, never published again at a revision consumers hold",
         arguments: [Int64(15_000), 30_000, 45_000, 90_000])
-    func clockStepsBack(by step: Int64) {
+    func clockStepsBack(by step: Int64) throws {
         let h = Self.run(count: 400) { seq in seq >= 200 ? -step : 0 }
+        // What it keeps of forgotten windows survives a snapshot.
+        let aggregates = try #require(h.engine.sensors.first?.aggregates)
+        #expect(try JSONDecoder().decode(AggregateWindows.self, from: JSONEncoder().encode(aggregates)) == aggregates)
         #expect(Self.revisionsConsistent(h))
         // Within two windows behind where the clock had been, they are still held and revised;
         // far further back, the readings that fall in windows forgotten since are counted, not
@@ -86,6 +89,27 @@ struct SensorClockAggregateTests {
         #expect(first.map { $0.json["revision"] as? Int } == [0, 1])
         let last = try #require(first.last)
         #expect(last.json["ok"] as? Int == 14 && last.json["synthetic"] as? Int == 6 && last.json["count"] as? Int == 20)
+        #expect(Self.revisionsConsistent(h))
+    }
+
+    @Test("a sensor that reboots with its clock reset a day back (no real-time clock): its windows there, never published, open and close as usual")
+    func rebootWithClockResetADayBack() {
+        var h = Harness {
+            $0.aggregateWindowMs = 10_000
+            $0.reorderWindowMs = 1000
+        }
+        for seq in 0..<200 {
+            h.send(seq: seq, temp: 52, ts: Self.base + Int64(seq) * 500, boot: 1)
+            h.run(for: 500)
+        }
+        let dayBack = Self.base - 86_400_000
+        for seq in 0..<100 {
+            h.send(seq: seq, temp: 53, ts: dayBack + Int64(seq) * 500, boot: 2)
+            h.run(for: 500)
+        }
+        let starts = Set(h.log.of(.aggregate).compactMap { ($0.json["window_start"] as? NSNumber)?.int64Value })
+        #expect(starts.contains(dayBack) && starts.contains(dayBack + 30_000))
+        #expect(h.engine.counters.output.aggregateSkipped == 0)
         #expect(Self.revisionsConsistent(h))
     }
 }

@@ -8,6 +8,8 @@ public enum GatewayHTTP {
     /// How long `/healthz` says "degraded" after a passing problem was last seen: a publication
     /// the broker refused, another instance with this gateway id.
     static let recentProblemShownMs: Int64 = 600_000
+    /// How long the gateway must be behind its input before `/healthz` says so.
+    static let inputBehindShownMs: Int64 = 10_000
 
     /// One endpoint's answer.
     public struct Response: Sendable {
@@ -126,6 +128,14 @@ public enum GatewayHTTP {
                             "\(s.counters.output.journalDamagedGaps) gap(s) flagged journal_damaged published since start, the last \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
                                 + "the broker's retained latest/ showed seqs out that this journal never published (a data folder older than the output or emptied, or another writer of latest/); "
                                 + "real readings for those seqs are dropped as already published (the gateway's log says more; sensor_gateway_journal_damaged_gaps_total)"
+                        ))
+                }
+                if let since = s.runtime.inputBehindSince, Clocks.monotonicMilliseconds() - since > Self.inputBehindShownMs {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "input has waited at the broker for \((Clocks.monotonicMilliseconds() - since) / 1000) s (\(s.inputPause ?? "catching up")): "
+                                + "the gateway is behind its sensors, so cleaned output is late, and no sensor goes stale meanwhile; "
+                                + "a flood from one sender, or more sensors than this box keeps up with (sensor_gateway_input_paused, sensor_gateway_ingest_pending)"
                         ))
                 }
                 if let out = s.sparkplugOutput, let since = out.downSince, let reason = out.downReason,

@@ -168,6 +168,7 @@ public final class GatewayService {
         let pacing = publisher.pacing
         if pacing.mayRunInput {
             let listening = hearing.listening(connected: broker.inputConnected, paused: !ingest.acceptsMore, now: began)
+            observability.inputBehind(since: hearing.behindSince)
             let admitted = pipeline.process(into: &publisher.pending, mayTick: pacing.mayTick, listening: listening)
             observability.sensorsAdmitted(admitted, tracked: pipeline.engine.sensorCount)
             observability.journalDamagedGaps(pipeline.engine.counters.output.journalDamagedGaps)

@@ -14,12 +14,20 @@ struct InputHearing {
 
     /// The last time (monotonic ms) input was seen paused.
     private var lastPaused: Int64?
+    /// Since when (monotonic ms) input has been paused, or settling after a pause: the gateway
+    /// is behind its input (nil: it keeps up).
+    private(set) var behindSince: Int64?
 
     /// Whether the gateway hears its sensors at `now` (monotonic ms): `connected` is the input
     /// connection's state, `paused` whether the ingest is refusing to read input now.
     mutating func listening(connected: Bool, paused: Bool, now: Int64) -> Bool {
-        if paused { lastPaused = now }
+        if paused {
+            lastPaused = now
+            if behindSince == nil { behindSince = now }
+        } else if let last = lastPaused, now - last >= Self.settleMs {
+            behindSince = nil
+        }
         guard connected, !paused else { return false }
-        return lastPaused.map { now - $0 >= Self.settleMs } ?? true
+        return behindSince == nil
     }
 }

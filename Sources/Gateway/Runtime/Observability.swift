@@ -97,6 +97,9 @@ final class Observability {
     /// and logged as a warning (at most once a minute), as a box whose clock is behind by more
     /// than `future-tolerance-s` dead-letters every reading while `/healthz` said "ok" (found
     /// black-box). The count restored at start is not news.
+    /// Since when the gateway has been behind its input (`InputHearing.behindSince`), for `/healthz`.
+    func inputBehind(since: Int64?) { counters.inputBehindSince = since }
+
     func readingsAheadOfClock(_ total: Int, futureToleranceMs: Int64?) {
         guard let new = counters.aheadOfClock.rise(to: total) else { return }
         let now = Clocks.monotonicMilliseconds()

@@ -47,6 +47,9 @@ struct RuntimeCounters: Sendable, Equatable {
     var lastAheadOfClockAt: Int64?
     var aheadOfClock = RisingCount()
     var aheadOfClockLoggedAt: Int64?
+    /// Since when (monotonic ms) input has been paused or settling without a pause: the
+    /// gateway is behind its input, which waits at the broker (`InputHearing`); nil when it keeps up.
+    var inputBehindSince: Int64?
 }
 
 /// The kind of a publication the broker refused, and its reason.

@@ -138,19 +138,25 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// now, which a clock that stepped back puts behind `maxReleasedTs`. nil: none yet, or a
     /// snapshot from before it was kept (`maxReleasedTs` then stands in).
     private var lastReleasedTs: Int64?
-    /// The end of the newest window forgotten once behind the sensor's clock (nil: none yet, or
-    /// a snapshot from before it was kept). Such a window was published; a new reading (not a
-    /// restatement) landing there after it is not counted (`add` says so) rather than opening it
-    /// again at revision 0, which would contradict the revision consumers hold (found black-box:
-    /// a sensor clock stepped back by minutes; revision 7, then revision 0 with 13 of 33).
-    private var forgottenThrough: Int64?
+    /// The starts of windows forgotten once behind the sensor's clock, as spans, oldest first (at
+    /// most `forgottenSpansKept`; nil: none yet, or a snapshot from before they were kept). A
+    /// window in a span and not held was published and forgotten (or, inside a span, never
+    /// reached: a silence shorter than `forgottenSpanJoinWidths`): a new reading (not a
+    /// restatement) landing there is not counted (`add` says so) rather than opening it again at
+    /// revision 0, which would contradict the revision consumers hold (found black-box: a sensor
+    /// clock stepped back by minutes; revision 7, then revision 0 with 13 of 33). Outside them (a
+    /// clock reset to a day before, where the sensor never was) windows open as usual.
+    private var forgottenSpans: [ClosedRange<Int64>]?
+    static let forgottenSpansKept = 8
+    static let forgottenSpanJoinWidths: Int64 = 64
+
     /// The smallest end among open windows: no window closes before released readings reach it.
     private var earliestOpenEnd = Int64.max
 
     /// Adds a released reading; `replacing` is the quality of the earlier estimate it replaces
     /// for its seq, if any. Returns windows that must be published now (closed by this reading,
     /// or revised), and whether the reading was left out of the aggregates: it fell in a window
-    /// published and forgotten (`forgottenThrough`).
+    /// published and forgotten (`forgottenSpans`).
     mutating func add(
         ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?,
         now: Int64, width: Int64, limit: Int
@@ -161,7 +167,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         let i: Int
         if let found = windows.lastIndex(where: { $0.start == start }) {
             i = found
-        } else if quality != .restated, let through = forgottenThrough, start + width <= through {
+        } else if quality != .restated, forgottenSpans?.contains(where: { $0.contains(start) }) == true {
             noteReleased(ts, replacing: replacing, now: now, width: width, &due)
             return (due, true)
         } else {
@@ -231,11 +237,22 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         }
     }
 
-    /// Notes that `w` is forgotten: behind the sensor's clock, its end bounds `forgottenThrough`.
+    /// Notes that `w` is forgotten: behind the sensor's clock, its start joins the forgotten
+    /// spans (one within `forgottenSpanJoinWidths` widths of it grows to take it in).
     private mutating func forgetting(_ w: Window, width: Int64) {
-        let end = w.start + width
-        guard end <= (lastReleasedTs ?? maxReleasedTs) else { return }
-        forgottenThrough = Swift.max(forgottenThrough ?? end, end)
+        guard w.start + width <= (lastReleasedTs ?? maxReleasedTs) else { return }
+        let join = Self.forgottenSpanJoinWidths * width
+        var spans = (forgottenSpans ?? []) + [w.start...w.start]
+        spans.sort { $0.lowerBound < $1.lowerBound }
+        var merged: [ClosedRange<Int64>] = []
+        for span in spans {
+            if let last = merged.last, span.lowerBound <= last.upperBound &+ join {
+                merged[merged.count - 1] = last.lowerBound...Swift.max(last.upperBound, span.upperBound)
+            } else {
+                merged.append(span)
+            }
+        }
+        forgottenSpans = Array(merged.suffix(Self.forgottenSpansKept))
     }
 
     /// The window counting the estimate published for `seq`. A fill interpolates its estimates'
@@ -358,7 +375,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// window took several hundred bytes, most of a sensor's snapshot with the late horizon's
     /// windows held). `windows` (keyed) is still read, from snapshots of format 5.
     private enum CodingKeys: String, CodingKey {
-        case windows, maxReleasedTs, lastReleasedTs, forgottenThrough, earliestOpenEnd, packedIntegers, packedValues
+        case windows, maxReleasedTs, lastReleasedTs, forgottenSpans, earliestOpenEnd, packedIntegers, packedValues
     }
 
     init() {}
@@ -367,7 +384,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         maxReleasedTs = try c.decode(Int64.self, forKey: .maxReleasedTs)
         lastReleasedTs = try c.decodeIfPresent(Int64.self, forKey: .lastReleasedTs)
-        forgottenThrough = try c.decodeIfPresent(Int64.self, forKey: .forgottenThrough)
+        forgottenSpans = try c.decodeIfPresent([Int64].self, forKey: .forgottenSpans).map(Self.spans)
         earliestOpenEnd = try c.decode(Int64.self, forKey: .earliestOpenEnd)
         if let integers = try c.decodeIfPresent([Int64].self, forKey: .packedIntegers) {
             windows = try Self.unpack(integers, try c.decode([Double].self, forKey: .packedValues))
@@ -380,11 +397,16 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(maxReleasedTs, forKey: .maxReleasedTs)
         try c.encodeIfPresent(lastReleasedTs, forKey: .lastReleasedTs)
-        try c.encodeIfPresent(forgottenThrough, forKey: .forgottenThrough)
+        try c.encodeIfPresent(forgottenSpans.map { $0.flatMap { [$0.lowerBound, $0.upperBound] } }, forKey: .forgottenSpans)
         try c.encode(earliestOpenEnd, forKey: .earliestOpenEnd)
         let (integers, values) = Self.pack(windows)
         try c.encode(integers, forKey: .packedIntegers)
         try c.encode(values, forKey: .packedValues)
+    }
+
+    /// Spans from their bounds written in pairs; a pair out of order or an odd one left is dropped.
+    private static func spans(_ bounds: [Int64]) -> [ClosedRange<Int64>] {
+        stride(from: 0, to: bounds.count - 1, by: 2).compactMap { i in bounds[i] <= bounds[i + 1] ? bounds[i]...bounds[i + 1] : nil }
     }
 
     static func floor(_ ts: Int64, _ width: Int64) -> Int64 {

@@ -50,7 +50,9 @@ struct Arguments {
             case "--avoid-open-findings": avoidOpenFindings = true
             case "--finding":
                 let n = try Self.number(value(), "--finding")
-                guard let f = Finding(rawValue: n) else { throw UsageError(message: "--finding takes 1...\(Finding.allCases.count)") }
+                guard let f = Finding(rawValue: n) else {
+                    throw UsageError(message: "--finding takes one of \(Finding.allCases.map { "\($0.rawValue)" }.joined(separator: ", "))")
+                }
                 finding = f
             case "-h", "--help": throw UsageError(message: Self.usage, help: true)
             default: throw UsageError(message: "unknown argument \(args[i])\n\(Self.usage)")

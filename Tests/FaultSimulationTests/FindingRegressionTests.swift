@@ -417,6 +417,13 @@ struct FindingControlTests {
         FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withInputOutages(seed: seed))
     }
 
+    @Test(
+        "a window first reached by a restated reading stays revisable: forgotten two widths after a forward clock step, the next restated seq of its gap opened it again at revision 0 (measurement worlds with own windows, seed 2800308: s3/humidity)",
+        arguments: [UInt64(2_800_308)])
+    func windowOpenedByRestatementStaysRevisable(seed: UInt64) {
+        FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withMeasurements(seed: seed).withMeasurementWindows(seed: seed))
+    }
+
     @Test("finding 4's world with the default max-fill (jumps become gap messages) keeps every guarantee (seed 3)")
     func fillWorldWithDefaultMaxFill() {
         var scenario = Scenario.aimed(at: .fillBiggerThanRing, seed: 3)

@@ -112,4 +112,17 @@ struct SensorClockAggregateTests {
         #expect(h.engine.counters.output.aggregateSkipped == 0)
         #expect(Self.revisionsConsistent(h))
     }
+
+    @Test(
+        "a clock set back an hour for good: the window of its last readings before the step is published at once, and its windows an hour back open and close as usual"
+    )
+    func clockSetBackAnHour() {
+        let h = Self.run(count: 185) { seq in seq >= 70 ? -3_600_000 : 0 }
+        let published = h.log.of(.aggregate).compactMap { ($0.json["window_start"] as? NSNumber)?.int64Value }
+        // Seqs 60-69 (30-34.5 s) fill the window at 30 s; after the step, 35-92 s become -3,565 s on.
+        #expect(published.contains(Self.base + 30_000))
+        #expect(published.contains(Self.base - 3_560_000) && published.contains(Self.base - 3_530_000))
+        #expect(h.engine.counters.output.aggregateSkipped == 0)
+        #expect(Self.revisionsConsistent(h))
+    }
 }

@@ -178,7 +178,13 @@ struct AggregateWindows: Codable, Sendable, Equatable {
             // had reached (a fill's timestamps put its seqs elsewhere): it opens.
             if let replacing, estimateWindow(seq: seq, quality: replacing, near: start) == nil { return ([], false) }
             if windows.count >= limit { due += evictOldest(at: now, width: width) }
-            windows.append(Window(start: start))
+            var opened = Window(start: start)
+            // Opened by a restatement: the rest of its gap or fill may land here too, so it stays
+            // revisable for the late horizon like a window a gap was published over (found by
+            // the fault simulator, measurement worlds seed 2,800,308: forgotten two widths after a
+            // forward clock step, it opened again at revision 0 for the next restated seq).
+            if quality == .restated { opened.gapTouched = true }
+            windows.append(opened)
             earliestOpenEnd = min(earliestOpenEnd, start + width)
             i = windows.count - 1
         }
@@ -221,6 +227,14 @@ struct AggregateWindows: Codable, Sendable, Equatable {
             due += close(at: now, width: width) { $0.start == start }
         }
         noteReleased(ts, replacing: replacing, now: now, width: width, &due)
+        if quality != .restated, replacing == nil, ts < maxReleasedTs &- Self.plainKeptWidths * width {
+            // The sensor's clock went back by more than two windows: the windows it left ahead
+            // get no more readings until it returns, so they close now rather than when its
+            // readings pass them again (found black-box: a clock set back an hour held the window
+            // of its last readings before the step unpublished).
+            let ahead = ts &+ Self.plainKeptWidths * width
+            due += close(at: now, width: width) { $0.start > ahead }
+        }
         return (due, false)
     }
 

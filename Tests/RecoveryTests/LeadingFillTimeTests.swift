@@ -67,7 +67,7 @@ struct LeadingFillTimeTests {
     func floorFromTheFillsFirstSeq() {
         let right = Anchor(seq: 510, ts: 20_000, value: 52, status: .normal)
         let stamp = { (seq: UInt64, floor: Int64) in
-            Estimator.timestamp(seq: seq, left: nil, right: right, step: 1000, after: (firstSeq: 500, ts: floor))
+            Estimator.timestamp(seq: seq, left: nil, right: right, step: 1000, after: OpenFill.Floor(firstSeq: 500, ts: floor))
         }
         #expect((500...509).map { stamp($0, 5_000) } == Array(stride(from: Int64(10_000), through: 19_000, by: 1000)))
         let spread = (500...509).map { stamp($0, 15_000) }

@@ -83,8 +83,9 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         /// before readings pass its end, the window continues (opened again at revision + 1)
         /// instead of starting over at revision 0. nil: false (optional for older snapshots).
         var closedEarly: Bool?
-        /// A `gap` was published over this window: a restated reading of the gap may land in it.
-        /// nil: false (optional for older snapshots).
+        /// A `gap` was published over this window, or a restated reading first reached it: more
+        /// restatements (of the gap, or of the fill) may land in it. nil: false (optional for
+        /// older snapshots).
         var gapTouched: Bool?
 
         /// Whether a restatement can still change this window: it holds estimates, or a gap.

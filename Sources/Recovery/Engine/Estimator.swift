@@ -78,7 +78,7 @@ struct Estimator {
     /// landed in aggregate windows closed and forgotten minutes before, which then went out again
     /// at revision 0 with other counts (fault simulator, finding 13).
     static func timestamp(
-        seq: UInt64, left: Anchor?, right: Anchor?, step: Int64, after floor: (firstSeq: UInt64, ts: Int64)? = nil
+        seq: UInt64, left: Anchor?, right: Anchor?, step: Int64, after floor: OpenFill.Floor? = nil
     ) -> Int64 {
         if let l = left, let r = right, r.seq > l.seq {
             guard r.ts >= l.ts else { return l.ts }
@@ -142,7 +142,7 @@ struct RecentValues: Codable, Sendable {
 
 extension Int64 {
     /// `self + other`, held at the bounds instead of trapping.
-    func addingSaturating(_ other: Int64) -> Int64 {
+    fileprivate func addingSaturating(_ other: Int64) -> Int64 {
         let (sum, overflow) = addingReportingOverflow(other)
         return overflow ? (other < 0 ? .min : .max) : sum
     }

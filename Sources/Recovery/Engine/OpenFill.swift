@@ -14,16 +14,15 @@ struct OpenFill: Codable, Sendable, Equatable {
     var through: UInt64
     /// When it was decided (engine time): every tick from then on continues it.
     var since: Int64
-    /// For a fill with no reading on its left (an epoch's first seqs): its first seq, and the
-    /// newest `ts` the sensor had published when it was decided. Its estimates are stamped after
-    /// that `ts`, never stepped back behind what went out (`Estimator.timestamp`). nil: it has a
-    /// left neighbour, or a snapshot from before it was kept.
-    var from: UInt64? = nil
-    var after: Int64? = nil
+    /// For a fill with no reading on its left (an epoch's first seqs): where its estimates must
+    /// come after (`Estimator.timestamp`). nil: it has a left neighbour, or a snapshot from before
+    /// it was kept.
+    var floor: Floor? = nil
 
-    /// What `Estimator.timestamp` stamps this fill's estimates after, when anything.
-    var floor: (firstSeq: UInt64, ts: Int64)? {
-        guard let from, let after else { return nil }
-        return (from, after)
+    /// A fill's first seq, and the newest `ts` the sensor had published when it was decided: its
+    /// estimates are stamped after that `ts`, never stepped back behind what went out.
+    struct Floor: Codable, Sendable, Equatable {
+        var firstSeq: UInt64
+        var ts: Int64
     }
 }

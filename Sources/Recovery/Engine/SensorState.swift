@@ -87,7 +87,7 @@ struct SensorState: Codable, Sendable {
     /// The `ts` of the reading last published on `latest/` (nil: none yet, or a snapshot from
     /// before `latest/`), which only moves forward, across epochs too. Kept with `latest/` off
     /// as well: the newest `ts` published, which a fill without a left neighbour is stamped
-    /// after (`OpenFill.after`).
+    /// after (`OpenFill.floor`).
     var latestTs: Int64?
     /// Set at a restart that found this sensor's `latest/` on the broker newer than anything
     /// its journal published, from another epoch (a reboot or a reset since the data folder's
@@ -909,8 +909,8 @@ struct SensorState: Codable, Sendable {
             if let restatable { history.record(from: restatable.lowerBound, to: restatable.upperBound, quality: .gap, at: now) }
             return false
         }
-        let leftless = lastAnchor == nil
-        openFill = OpenFill(through: to, since: now, from: leftless ? from : nil, after: leftless ? latestTs : nil)
+        let floor = lastAnchor == nil ? latestTs.map { OpenFill.Floor(firstSeq: from, ts: $0) } : nil
+        openFill = OpenFill(through: to, since: now, floor: floor)
         return true
     }
 

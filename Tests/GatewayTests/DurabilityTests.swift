@@ -141,6 +141,14 @@ struct DurabilityTests {
         #expect(gateway.child.isRunning)
         #expect((await Self.metric(port, "sensor_gateway_snapshot_failures_total") ?? 0) > 0)
         #expect(await Self.metric(port, "sensor_gateway_checkpoint_failures_total") == 0)
+        // Paused, the gateway is deaf to its sensors: `/healthz` says input waits at the broker,
+        // and no sensor is marked stale for a silence that is the gateway's own (their readings
+        // are a second apart, so five seconds of silence would be stale; found black-box).
+        try await waitUntil("/healthz to say input waits at the broker", timeout: .seconds(90)) {
+            await Self.health(port)?.body.contains("input has waited at the broker") == true
+        }
+        #expect(await Self.metric(port, "sensor_gateway_sensors{state=\"stale\"}") == 0)
+        #expect(await Self.metric(port, "sensor_gateway_sensors_silent") == 0)
 
         // A crash and a restart into the same full disk: it comes up, says why, and takes no
         // reading from the broker's backlog.

@@ -63,4 +63,19 @@ struct HealthReasonsTests {
         }
         #expect(draining.body.contains("journal full") && !draining.body.contains("snapshots"), "\(draining.body)")
     }
+
+    @Test("input waiting at the broker is named only once it has waited longer than a backlog's ordinary pauses")
+    func inputBehind() {
+        let now = Clocks.monotonicMilliseconds()
+        let long = Self.health { s in
+            s.subscribed = true
+            s.runtime.inputBehindSince = now - GatewayHTTP.inputBehindShownMs - 5_000
+        }
+        #expect(long.body.contains("degraded") && long.body.contains("input has waited at the broker"), "\(long.body)")
+        let short = Self.health { s in
+            s.subscribed = true
+            s.runtime.inputBehindSince = now - 2_000
+        }
+        #expect(short.status == 200 && !short.body.contains("input has waited"), "\(short.body)")
+    }
 }

@@ -182,6 +182,14 @@ extension World {
         let parts = topic.split(separator: "/")
         // `<kind>/<id>/<measurement>`, or `aggregates/<id>/<measurement>/<window>`.
         guard parts.count == 3 || (parts.count == 4 && parts[0] == "aggregates") else { return nil }
-        return parts[2] == "temperature" ? String(parts[1]) : "\(parts[1])/\(parts[2])"
+        return stream(sensor: parts[1], measurement: parts[2])
+    }
+
+    /// The stream name the sensors' truth uses for `sensor`'s `measurement`: the sensor's id
+    /// alone for temperature (the first dialect's topics have no measurement), `<id>/<measurement>`
+    /// otherwise.
+    static func stream(sensor: some StringProtocol, measurement: (some StringProtocol)?) -> String {
+        guard let measurement, measurement != "temperature" else { return String(sensor) }
+        return "\(sensor)/\(measurement)"
     }
 }

@@ -235,14 +235,14 @@ struct World {
                 if request.toSeq == nil || request.toSeq! - request.fromSeq >= 50 || log != nil {
                     note("resend request to \(sensorID): \(p.text)")
                 }
-                let to = request.measurement.map { $0 == "temperature" ? sensorID : "\(sensorID)/\($0)" } ?? sensorID
+                let to = World.stream(sensor: sensorID, measurement: request.measurement)
                 broker.route(request: request, to: to, now: clock.trueTime, network: scenario.network, faulty: faulty, rng: &rng)
             }
         case .sensorState:
             note("\(p.topic) \(p.text)")
             // `gateway/<id>/sensors/<sensor>[/<measurement>]`
             if parts.count >= 4, p.text.contains("\"state\":\"expired\"") {
-                checker.forgotten(parts.count > 4 && parts[4] != "temperature" ? "\(parts[3])/\(parts[4])" : String(parts[3]))
+                checker.forgotten(World.stream(sensor: parts[3], measurement: parts.count > 4 ? parts[4] : nil))
             }
         case .latest:
             if let v = checker.latest(topic: p.topic, p.payload) {

@@ -411,6 +411,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "a network copy of the reading before a seq jump, arriving after the jump, is a duplicate, not a restart: the jump's filled or asked seqs do not count towards the fall back (aimed finding-4 seed 6161: s1 jumped 6,490 seqs, a copy of seq 10,707 began an epoch and seqs 0-10,706 came out synthetic before the fix)",
+        arguments: [UInt64(6161)])
+    func copyFromBeforeASeqJump(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .fillBiggerThanRing, seed: seed))
+    }
+
+    @Test(
         "the checker: a too_late dead letter for a seq estimated before its sensor was announced expired is the contract's rule for a forgotten sensor, which keeps only its newest fills (input outages seed 2500101: a forward wall-clock step while the gateway was deaf expired s0; its late seq 396 too_late)",
         arguments: [UInt64(2_500_101)])
     func tooLateAfterSensorForgotten(seed: UInt64) {

@@ -181,6 +181,37 @@ struct ResendNotResetTests {
         #expect(h.engine.counters.duplicates == 1550)
     }
 
+    @Test(
+        "a network copy of the reading before a seq jump, arriving after the jump, is a duplicate: the jump's seqs do not count towards the fall back (fault simulator, seed 6161)"
+    )
+    func copyFromBeforeAJump() throws {
+        var h = Harness()
+        // Seqs 0-49, a jump to 1600-1649 whose request for 50-1599 is never answered (they are
+        // published as one gap), then a copy of seq 49 with its own time.
+        let (script, jump) = Self.jumpThenAnswers(h.now, answersAfter: [])
+        _ = script.run(&h, until: jump + 5_000)
+        h.send(seq: 49, ts: Self.base + 49_000)
+        h.advance(5_000)
+
+        let outcome = try Outcome(h.log)
+        #expect(outcome.accounting.allProblems.isEmpty, "\(outcome)")
+        #expect(outcome.covers(0...1649), "\(outcome)")
+        #expect(outcome.byQuality == ["ok": 100, "gap": 1], "\(outcome)")
+        #expect(h.engine.counters.duplicates == 1)
+        // No epoch began: nothing asked again from seq 0 (the silent sensor's stale request asks from 1650).
+        #expect(!h.log.of(.resendRequest).contains { $0.text.contains("\"from_seq\":0,") }, "\(h.log.of(.resendRequest).map(\.text))")
+    }
+
+    @Test("a fall back counts only the seqs the sensor sent: skipped ranges, overlapping or not, in any order, are left out")
+    func fallBackCountsSentSeqs() {
+        #expect(SeqFallBack.sent(from: 49, below: 1649, skipping: []) == 1600)
+        #expect(SeqFallBack.sent(from: 49, below: 1649, skipping: [50...1599]) == 50)
+        #expect(SeqFallBack.sent(from: 49, below: 1649, skipping: [1000...1599, 50...1200, 1610...1610, 0...10]) == 49)
+        // An open-ended request is clipped to the newest seq.
+        #expect(SeqFallBack.sent(from: 49, below: 1649, skipping: [1000...UInt64.max]) == 950)
+        #expect(SeqFallBack.sent(from: 1649, below: 1649, skipping: [0...10]) == 0)
+    }
+
     @Test("genuine resets still start a new epoch: a fall by more than the threshold to a seq never asked for")
     func genuineResetStillWorks() {
         var h = Harness()

@@ -92,7 +92,7 @@ extension Setting {
             "sensor-retention-s", "Sensors silent this long are forgotten and announced expired; 0 keeps them.", plainUnit: 1000,
             0...3_650 * 86_400_000, store: { v, c in c.engine.sensorRetentionMs = v == 0 ? nil : v },
             show: { SettingUnits.showSeconds($0.engine.sensorRetentionMs ?? 0) }),
-        .size("journal-max-bytes", "The journal's size on disk (256MiB, 1GiB; 256M is 256 MiB).", (1 << 20)...(1 << 40), \.journalMaxBytes),
+        .size("journal-max-bytes", "The journal's size on disk (256MiB, 1GiB; 256M is 256 MiB).", (1 << 20)...(16 << 30), \.journalMaxBytes),
         .choice(
             "fsync",
             "When the journal syncs: before every acknowledgement and publication, as soon as something waits on it (within fsync-max-per-second), or never.",

@@ -143,6 +143,7 @@ public final class GatewayService {
             status: status, ingest: ingest, broker: broker, journalDamage: damage, startedAt: startedAt, logger: logger)
         observability.restored(restored)
         replays = Replays(configuration: configuration, client: broker.output, live: live, logger: logger)
+        maintenance.snapshotAtStart()
         maintenance.updateRetention()
         try publisher.journalPending { observability.journaled($0, declares: pipeline.declares) }
         try ingest.sync()

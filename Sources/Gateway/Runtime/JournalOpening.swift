@@ -50,6 +50,9 @@ public enum JournalOpening {
 
     /// `plan`, with the free room of the disk near a path as `freeBytes` tells it.
     static func plan(_ configuration: GatewayConfiguration, freeBytes: (String) -> Int?) -> (text: String, refused: Bool) {
+        if let problem = DataFolder.problem(dataDirectory: configuration.dataDirectory, journalDirectory: configuration.journalDirectory) {
+            return ("journal: run will refuse to start: \(problem)", true)
+        }
         let layout: JournalLayout
         do {
             layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
@@ -116,6 +119,9 @@ extension JournalOpening {
         _ configuration: GatewayConfiguration, limits: IngestJournal.Limits, clocks: JournalClock.Sources, fileSystem testFileSystem: FileSystem?,
         logger: Logger, onInput: @escaping @Sendable (_ waiting: Int) -> Void, onDurable: @escaping @Sendable () -> Void
     ) throws -> Opened {
+        if let problem = DataFolder.problem(dataDirectory: configuration.dataDirectory, journalDirectory: configuration.journalDirectory) {
+            throw JournalError.invalidConfiguration(problem)
+        }
         let layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
         let snapshot = SnapshotPreload(path: configuration.snapshotPath)
         var fileSystem: FileSystem = POSIXFileSystem()

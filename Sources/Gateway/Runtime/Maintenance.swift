@@ -145,6 +145,19 @@ final class Maintenance {
         return true
     }
 
+    /// Right after a restart's restore, before anything new runs: a snapshot of the restored
+    /// engine, so no later restore replays across this start. What a restore learns outside the
+    /// journal (the broker's retained `latest/` values, output the journal lost) is in the engine
+    /// but not in the journal, so a later replay across this start, from an older snapshot, did
+    /// not make what this run journaled (found black-box after plain SIGKILLs, and reproduced by
+    /// a SIGKILL loop resizing the journal: "the replay met the journaled output in another
+    /// order than it made it"). Not saved (a full disk), the gateway goes on: the next restore
+    /// replays from the older snapshot, as before.
+    func snapshotAtStart() {
+        guard let snapshot = takeSnapshot(), snapshots.writeNow(snapshot) else { return }
+        journalBytesAtLastSnapshot = ingest.withJournal { $0.statistics.appendedBytes }
+    }
+
     /// At shutdown: waits for a snapshot being written, then writes one of the final state,
     /// when it can be done by `deadline` (monotonic ms; the last one's duration says). Skipped,
     /// the journal keeps what it would have covered: only the next start's replay is longer.

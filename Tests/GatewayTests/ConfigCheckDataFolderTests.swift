@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `config check` says what `run` will do with the data folder and the journal's size (found
+/// black-box: `config check` said ok to a data folder that is a file, and `run` exited 74, which
+/// the shipped unit restarts for ever; the size's error named a limit the journal refuses).
+@Suite("config check and run on a data folder that is a file")
+struct ConfigCheckDataFolderTests {
+    @Test("a data-dir that is a file is refused as a setting by config check and by run alike: exit 78, naming the file")
+    func dataFolderIsAFile() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = dir.file("afile")
+        try "not a folder\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "data-dir: \(file)\nhttp: off\n".write(toFile: dir.file("gateway.conf"), atomically: true, encoding: .utf8)
+        let (checked, checkOutput) = try await GatewayProcess.runTool(
+            ["config", "check", "--config", dir.file("gateway.conf")], logPath: dir.file("check.log"))
+        #expect(checked == 78, "\(checkOutput)")
+        #expect(checkOutput.contains("\(file) is a file, not a folder") && !checkOutput.contains("ok:"), "\(checkOutput)")
+        // `run` stops before it reaches for the broker (none listens on this port).
+        let port = LoopbackNetwork.freePort()
+        let (ran, runOutput) = try await GatewayProcess.runTool(
+            ["run", "--config", dir.file("gateway.conf"), "--broker", "mqtt://127.0.0.1:\(port)"], logPath: dir.file("run.log"))
+        #expect(ran == 78, "\(runOutput)")
+        #expect(runOutput.contains("\(file) is a file, not a folder"), "\(runOutput)")
+        // A folder below a file: the same.
+        try "data-dir: \(file)/data\nhttp: off\n".write(toFile: dir.file("below.conf"), atomically: true, encoding: .utf8)
+        let (below, belowOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("below.conf")], logPath: dir.file("below.log"))
+        #expect(below == 78 && belowOutput.contains("\(file) is a file, not a folder"), "\(belowOutput)")
+    }
+
+    @Test("journal-max-bytes above 16 GiB (16 segments of at most 1 GiB) is refused with that limit, not a larger one the journal then refuses")
+    func journalSizeLimit() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try "data-dir: \(dir.file("data"))\nhttp: off\njournal-max-bytes: 1TiB\n".write(toFile: dir.file("big.conf"), atomically: true, encoding: .utf8)
+        let (code, output) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("big.conf")], logPath: dir.file("big.log"))
+        #expect(code == 78, "\(output)")
+        #expect(output.contains("must be between 1048576 and 17179869184 bytes"), "\(output)")
+    }
+}

@@ -411,7 +411,7 @@ struct FindingControlTests {
     }
 
     @Test(
-        "a network copy of the reading before a seq jump, arriving after the jump, is a duplicate, not a restart: the jump's filled or asked seqs do not count towards the fall back (aimed finding-4 seed 6161: s1 jumped 6,490 seqs, a copy of seq 10,707 began an epoch and seqs 0-10,706 came out synthetic before the fix)",
+        "a network copy of the reading before a seq jump, arriving after the jump, is a duplicate, not a restart: the jump's seqs, filled and never delivered, do not count towards the fall back (aimed finding-4 seed 6161: s1 jumped 6,490 seqs, a copy of seq 10,707 began an epoch and seqs 0-10,706 came out synthetic before the fix)",
         arguments: [UInt64(6161)])
     func copyFromBeforeASeqJump(seed: UInt64) {
         FindingRegressionTests.holds(seed, .aimed(at: .fillBiggerThanRing, seed: seed))

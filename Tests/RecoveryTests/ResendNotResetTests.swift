@@ -202,14 +202,37 @@ struct ResendNotResetTests {
         #expect(!h.log.of(.resendRequest).contains { $0.text.contains("\"from_seq\":0,") }, "\(h.log.of(.resendRequest).map(\.text))")
     }
 
-    @Test("a fall back counts only the seqs the sensor sent: skipped ranges, overlapping or not, in any order, are left out")
-    func fallBackCountsSentSeqs() {
-        #expect(SeqFallBack.sent(from: 49, below: 1649, skipping: []) == 1600)
-        #expect(SeqFallBack.sent(from: 49, below: 1649, skipping: [50...1599]) == 50)
-        #expect(SeqFallBack.sent(from: 49, below: 1649, skipping: [1000...1599, 50...1200, 1610...1610, 0...10]) == 49)
-        // An open-ended request is clipped to the newest seq.
-        #expect(SeqFallBack.sent(from: 49, below: 1649, skipping: [1000...UInt64.max]) == 950)
-        #expect(SeqFallBack.sent(from: 1649, below: 1649, skipping: [0...10]) == 0)
+    @Test("a fall back counts readings delivered: estimates and gaps not restated are left out, restated ones and held readings count")
+    func fallBackCountsDeliveredReadings() {
+        // Released 50-1648 (nextSeq 1649), 50-1599 a gap never delivered: 49 released above 49.
+        #expect(SeqFallBack.delivered(above: 49, nextSeq: 1649, held: 0, estimates: [50...1599], restated: []) == 49)
+        // Overlapping and unordered estimates are counted once; held readings count.
+        #expect(SeqFallBack.delivered(above: 49, nextSeq: 1649, held: 3, estimates: [1000...1599, 50...1200, 0...10], restated: []) == 52)
+        // Restated seqs were delivered after all.
+        #expect(SeqFallBack.delivered(above: 49, nextSeq: 1649, held: 0, estimates: [50...1599], restated: Array(50...99)) == 99)
+        #expect(SeqFallBack.delivered(above: 49, nextSeq: 1649, held: 0, estimates: [], restated: []) == 1599)
+        #expect(SeqFallBack.delivered(above: 1649, nextSeq: 1649, held: 2, estimates: [0...10], restated: []) == 2)
+    }
+
+    @Test(
+        "a sensor without a clock that went stale, was answered, and later restarted still starts a new epoch: the stale request's open range does not hide the fall back"
+    )
+    func resetAfterAStaleRequest() {
+        var h = Harness()
+        // Seqs 0-200, then silence past the stale time (an open-ended request from 201), then
+        // 201-1500 (the answer and what followed).
+        for seq in 0...200 {
+            h.send(seq: seq, ts: Self.base + Int64(seq) * 1000, at: h.now + 1000)
+            h.advance(0)
+        }
+        for _ in 0..<300 { h.advance(100) }
+        #expect(h.log.of(.resendRequest).contains { $0.text == "{\"from_seq\":201,\"measurement\":\"temperature\"}" })
+        for seq in 201...1500 { h.send(seq: seq, ts: Self.base + Int64(seq) * 1000, at: h.now + 1) }
+        h.advance(2_000)
+        h.log.removeAll()
+        // Restarted without a clock: seq 2, its ts from the same start as before.
+        h.send(seq: 2, ts: Self.base + 2_000)
+        #expect(h.log.of(.resendRequest).map(\.text) == ["{\"from_seq\":0,\"to_seq\":1,\"measurement\":\"temperature\"}"])
     }
 
     @Test("genuine resets still start a new epoch: a fall by more than the threshold to a seq never asked for")

@@ -261,14 +261,15 @@ struct SensorState: Codable, Sendable {
         // A sensor that says its boot has said whether it restarted: the same boot falling back
         // is a late or duplicated reading (the network delayed a copy), not a reset.
         if let b = r.boot, b == boot { return false }
-        return r.seq < highest && highest - r.seq > c.resetThreshold && !isAwaited(r.seq) && sentSince(r.seq, highest) > c.resetThreshold
+        return r.seq < highest && highest - r.seq > c.resetThreshold && !isAwaited(r.seq) && deliveredAbove(r.seq) > c.resetThreshold
     }
 
-    /// The seqs above `seq` up to `highest` that the sensor sent, not skipped in a jump this
-    /// epoch published as fills or gaps or asked to be resent (`SeqFallBack`).
-    private func sentSince(_ seq: UInt64, _ highest: UInt64) -> UInt64 {
-        let skipped = history.entries.map { $0.from...$0.to } + (asked?.ranges.map { $0.from...$0.to } ?? [])
-        return SeqFallBack.sent(from: seq, below: highest, skipping: skipped)
+    /// The readings this epoch delivered above `seq`, released or held: the seqs of a jump it
+    /// published as estimates or a gap are not among them (`SeqFallBack`).
+    private func deliveredAbove(_ seq: UInt64) -> UInt64 {
+        let estimates = history.entries.filter { $0.quality == .synthetic || $0.quality == .gap }
+        return SeqFallBack.delivered(
+            above: seq, nextSeq: nextSeq, held: heap.count, estimates: estimates.map { $0.from...$0.to }, restated: estimates.flatMap(\.restated))
     }
 
     /// Whether `r`, of this epoch's boot, names a seq already published but carries a time later

@@ -168,7 +168,7 @@ public final class GatewayService {
         if let next = live?.takeConnectionChange() { reconnect(with: next) }
         let pacing = publisher.pacing
         if pacing.mayRunInput {
-            let listening = hearing.listening(connected: broker.inputConnected, paused: !ingest.acceptsMore, now: began)
+            let listening = hearing.listening(subscribed: broker.subscribed, paused: !ingest.acceptsMore, now: began)
             observability.inputBehind(since: hearing.behindSince)
             let admitted = pipeline.process(into: &publisher.pending, mayTick: pacing.mayTick, listening: listening)
             observability.sensorsAdmitted(admitted, tracked: pipeline.engine.sensorCount)

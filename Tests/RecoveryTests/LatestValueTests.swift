@@ -251,6 +251,25 @@ struct LatestValueTests {
     }
 
     @Test(
+        "a sensor new to the engine, paced slower than its first-sight hold, below someone else's retained latest/: one journal_damaged gap through the retained seq, its later readings up to it duplicates, not a restart (found black-box: seqs 0-5 published twice, 0 and 1 synthetic over delivered readings; with boot, 3-5 dead-lettered bad_value:seq)",
+        arguments: [nil, 1] as [Int?])
+    func pacedBelowRetained(boot: Int?) {
+        var h = Harness { $0.reorderWindowMs = 1000 }
+        let retainedTs = Self.ts(100)
+        #expect(h.engine.publishedBeyondJournal(["latest/m/temperature": .init(seq: 5, ts: retainedTs, boot: boot.map(Int64.init))]).isEmpty)
+        var out: [Publication] = []
+        for seq in 0...9 {
+            out += h.send("m", seq: seq, ts: retainedTs - 60_000 + Int64(seq) * 1000, boot: boot)
+            out += h.advance(500)
+        }
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.reason ?? "-")" }
+        #expect(cleaned == ["0:gap:journal_damaged"] + (6...9).map { "\($0):ok:-" }, "\(cleaned)")
+        #expect(out.of(.deadLetter).isEmpty, "\(out.of(.deadLetter).map(\.text))")
+        #expect(!out.of(.resendRequest).contains { $0.text.contains("\"from_seq\":0,") })
+    }
+
+    @Test(
         "a sensor new to the engine (with or without boot), whose earlier life left a retained latest/ of its boot at a higher seq: readings starting lower with a later ts are a new epoch and come out; starting lower with an earlier ts they are the same epoch, which went out (found black-box, both)",
         arguments: [true, false], [nil, 1])
     func unknownSensorAfterRestart(laterTs: Bool, boot: Int?) {

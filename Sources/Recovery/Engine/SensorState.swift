@@ -810,6 +810,12 @@ struct SensorState: Codable, Sendable {
             from: nextSeq, to: value.seq, fromTs: lastAnchor?.ts ?? Swift.min(heap.min?.reading.ts ?? value.ts, value.ts), toTs: value.ts,
             journalDamaged: true, &out)
         summary.duplicates += heap.items.count { $0.reading.seq <= value.seq }
+        // What went out reached the retained value's time: a later reading for a seq up to it,
+        // no later than that, is one of those readings arriving (a duplicate), not a restart
+        // (found black-box: a sensor paced slower than its first-sight hold had its next reading
+        // under the gap taken for a restart, and its seqs were published again, the first ones
+        // `synthetic` over readings it had delivered; with `boot`, dead-lettered `bad_value:seq`).
+        maxTs = Swift.max(maxTs, value.ts)
         nextSeq = value.seq + 1
         lostOutputFrom = nil
         lostOutputThrough = nil

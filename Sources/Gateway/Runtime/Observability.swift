@@ -92,14 +92,14 @@ final class Observability {
             metadata: ["new": "\(new)", "total": "\(total)"])
     }
 
+    /// Since when the gateway has been behind its input (`InputHearing.behindSince`), for `/healthz`.
+    func inputBehind(since: Int64?) { counters.inputBehindSince = since }
+
     /// The engine's count of readings dead-lettered for a `ts` ahead of the gateway's clock
     /// (`EngineCounters.aheadOfClock`) after a turn: a rise is shown on `/healthz` for 10 minutes
     /// and logged as a warning (at most once a minute), as a box whose clock is behind by more
     /// than `future-tolerance-s` dead-letters every reading while `/healthz` said "ok" (found
     /// black-box). The count restored at start is not news.
-    /// Since when the gateway has been behind its input (`InputHearing.behindSince`), for `/healthz`.
-    func inputBehind(since: Int64?) { counters.inputBehindSince = since }
-
     func readingsAheadOfClock(_ total: Int, futureToleranceMs: Int64?) {
         guard let new = counters.aheadOfClock.rise(to: total) else { return }
         let now = Clocks.monotonicMilliseconds()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -15,24 +16,32 @@ struct SilentBrokerTests {
 
     @Test("SIGTERM while start-up waits for the broker's retained latest/ values ends that wait: the gateway stops, status 0")
     func sigtermDuringLatestWait() async throws {
-        let listener = try SilentListener()
-        // A busy test process may look too late, after the wait (5 s) ended on its own: then the
-        // case was not tried, and a new gateway tries it again.
+        // The signal goes from the listener's own thread the moment the gateway's first connection
+        // (the one reading latest/) arrives, not from this test's polling. Should even that thread
+        // come too late, after the wait (5 s) ended on its own, the case was not tried, and a new
+        // gateway tries it again.
         for _ in 0..<5 {
+            let listener = try SilentListener()
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
             let child = try Self.start(listener, in: dir)
             defer { if child.isRunning { child.signal(SIGKILL) } }
-            try await waitUntil("start-up to wait for the broker's latest/ values", timeout: .seconds(60)) {
-                if !child.isRunning { throw TimedOut("the gateway exited: \(child.output.suffix(2000))") }
-                return child.output.contains("reading the broker's retained latest/ values")
+            let signalled = Mutex<Bool?>(nil)
+            listener.onNextConnection {
+                // No wait between the look and the signal.
+                let waiting = !child.output.contains("the broker is not reachable yet")
+                child.signal(SIGTERM)
+                signalled.withLock { $0 = waiting }
             }
-            // No suspension between the look and the signal.
-            let waiting = !child.output.contains("the broker is not reachable yet")
-            child.signal(SIGTERM)
+            try await waitUntil("the gateway's first connection, and SIGTERM", timeout: .seconds(120)) {
+                if signalled.withLock({ $0 }) != nil { return true }
+                if !child.isRunning { throw TimedOut("the gateway exited before it connected: \(child.output.suffix(2000))") }
+                return false
+            }
             try await child.wait(timeout: .seconds(60))
-            guard waiting else { continue }
+            guard signalled.withLock({ $0 }) == true else { continue }
             let output = child.output
+            #expect(output.contains("reading the broker's retained latest/ values"), "\(output.suffix(2000))")
             #expect(child.exitCode == 0, "\(output.suffix(2000))")
             // The wait ended on the shutdown, not on its own limit.
             #expect(
@@ -40,7 +49,7 @@ struct SilentBrokerTests {
             #expect(!output.contains("the broker is not reachable yet"), "\(output.suffix(2000))")
             return
         }
-        Issue.record("the test process never looked while the gateway was still waiting")
+        Issue.record("the listener never signalled while the gateway was still waiting")
     }
 
     @Test("a broker that accepts TCP and never answers the CONNECT is logged as such, with its reason, not as an unknown error")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Network helpers for tests that run their own servers on loopback.
 public enum LoopbackNetwork {
@@ -66,5 +67,23 @@ public final class SilentListener: Sendable {
 
     public var url: String { "mqtt://127.0.0.1:\(port)" }
 
-    deinit { close(fd) }
+    /// Runs `action` on a thread of its own as soon as the next connection arrives, and keeps
+    /// that connection open (unanswered) until the listener goes. An event for a test to act on
+    /// within milliseconds: a test's own polling runs on the cooperative threads, which busy
+    /// parallel tests can hold for seconds (found in CI: a 5 s start-up wait missed 5 times).
+    public func onNextConnection(_ action: @escaping @Sendable () -> Void) {
+        // The thread holds the listener until a connection comes.
+        Thread.detachNewThread { [self] in
+            let connection = accept(fd, nil, nil)
+            if connection >= 0 { accepted.withLock { $0.append(connection) } }
+            action()
+        }
+    }
+
+    private let accepted = Mutex<[Int32]>([])
+
+    deinit {
+        accepted.withLock { $0.forEach { close($0) } }
+        close(fd)
+    }
 }

@@ -286,6 +286,26 @@ struct LatestValueTests {
     }
 
     @Test(
+        "a sensor new to the engine beside someone else's retained latest/ newer than its readings: of an earlier boot than that value, each reading no later than it is dead-lettered too_late as it comes (none held and dropped unseen) and a reading newer than it starts the stream; of a later boot, everything comes out, as a larger boot always starts an epoch (found black-box, 37th review: the first readings dropped without a count or a dead letter, every later one too_late, whichever the boot)",
+        arguments: [1, 3])
+    func newSensorOfAnotherBootBelowRetained(boot: Int) {
+        var h = Harness()
+        let retained = RecoveryEngine.PublishedLatest(seq: 5, ts: Self.ts(100), boot: 2)
+        #expect(h.engine.publishedBeyondJournal(["latest/m/temperature": retained]).isEmpty)
+        var out: [Publication] = []
+        for seq in 0...4 { out += h.send("m", seq: seq, ts: Self.ts(50 + seq), boot: boot) }
+        out += h.advance(3000)
+        for seq in 5...9 { out += h.send("m", seq: seq, ts: Self.ts(100 + seq), boot: boot) }
+        out += h.advance(3000)
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?")" }
+        let earlier = boot < 2
+        #expect(cleaned == (earlier ? 5...9 : 0...9).map { "\($0):ok" }, "\(cleaned)")
+        #expect(out.of(.deadLetter).map { $0.reason ?? "?" } == Array(repeating: "too_late", count: earlier ? 5 : 0))
+        #expect(h.engine.counters.deadLettersByReason["too_late", default: 0] == (earlier ? 5 : 0))
+    }
+
+    @Test(
         "the broker's retained latest/ of a later boot than the restored engine's epoch: once the new epoch begins on a copy of what went out (a duplicate), a late reading of the closed boot, no later than that value, is too late, not a reset boot counter published under the old boot again (aimed finding-8 seed 424)"
     )
     func closedBootAfterLaterBootWentOut() {
@@ -324,6 +344,8 @@ struct LatestValueTests {
         let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?"):\($0.json["boot"] as? NSNumber ?? -1)" }
         #expect(cleaned.allSatisfy { !$0.hasSuffix(":1") }, "\(cleaned)")
         #expect(out.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"])
+        // The four held readings went out before that value: counted as duplicates, not dropped unseen.
+        #expect(h.engine.summaries.first { $0.sensorID == "d" }?.duplicates == 4)
     }
 
     @Test(

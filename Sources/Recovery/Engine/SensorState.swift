@@ -183,6 +183,7 @@ struct SensorState: Codable, Sendable {
         if let b = r.boot, let current = boot, b < current, r.ts <= maxTs { return .tooLate }
         if let b = r.boot, let current = boot, let retired = retiredBoot, b > current, b <= retired, r.ts <= maxTs { return .tooLate }
         if ofClosedEpoch(r) { return .tooLate }
+        if closedByRetained(r) { return .tooLate }
         // A copy of the reading released last, stamped again (a retry with a fresh time), is a
         // duplicate whatever its time: taken for a sensor restarting, it started an epoch whose
         // earlier seqs were filled (found black-box, a sensor without `boot` retrying 50 ms later:
@@ -830,12 +831,35 @@ struct SensorState: Codable, Sendable {
     /// gap (found by the fault simulator, aimed finding-8 seed 949: the restored engine still held
     /// boot 1 in its first-sight hold, the broker showed boot 2 out, and boot 2's next reading
     /// closed boot 1 with a `synthetic` for seq 1475, whose input was destroyed, over the `ok`
-    /// consumers held). Without `boot` the epochs cannot be told apart: nothing changes.
+    /// consumers held). Without `boot` the epochs cannot be told apart: nothing changes. Nor when
+    /// this epoch's boot is later than the value's: a larger boot always starts an epoch, whatever
+    /// its `ts` (docs/INTERFACE.md section 4), so an earlier boot's value closes nothing of it
+    /// (found black-box, 37th review: a new sensor of boot 3 beside a retained value of boot 1
+    /// had everything it sent dropped or dead-lettered).
     private mutating func closedBefore(_ value: RecoveryEngine.PublishedLatest) {
-        guard value.boot != nil, boot != nil, !beganAfter(value) else { return }
+        guard let shown = value.boot, let current = boot, current < shown, !beganAfter(value) else { return }
+        // Held from the journal's replay (arriving ones are too late, `closedByRetained`): the
+        // engine that closed the epoch published them then, so they are duplicates of what
+        // went out, counted as such.
+        summary.duplicates += heap.items.count
         lostNextEpoch = true
         lostOutputThrough = .max
         publishedBefore = value
+    }
+
+    /// Whether `r` is a late reading of an epoch the broker's retained `latest/` shows closed,
+    /// for a stream not started here (`notePublishedBefore`): a value of a later boot, newer than
+    /// `r` and than every reading of the stream, went out after the engine that published it had
+    /// closed `r`'s epoch (`closedBefore`), as a reading of an earlier boot than the sensor's
+    /// current one, no later than its readings, is too late. Judged as each reading arrives, so
+    /// each is dead-lettered `too_late`; a reading newer than the value is of a reset boot
+    /// counter, and starts the stream. Found black-box (37th review): a sensor new to the gateway
+    /// beside an older data folder's retained value of another boot had its first readings held,
+    /// then dropped at its start without a count or a dead letter, and every later one
+    /// dead-lettered, whether its boot was earlier or later than the value's.
+    private func closedByRetained(_ r: Reading) -> Bool {
+        guard !started, let value = publishedBefore, let b = r.boot, let shown = value.boot, b < shown else { return false }
+        return r.ts <= value.ts && !beganAfter(value)
     }
 
     /// Whether this epoch has seen a reading (held or published) at least as new as `value`, the

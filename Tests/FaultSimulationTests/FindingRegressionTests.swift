@@ -418,6 +418,20 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 15: a journaled estimate that comes before its stream starts in a restore's replay (the records before it destroyed) is taken once the stream starts, below where it starts too, so the sensor's answer for it is restated, not too_late (aimed finding-8 seed 10745: a power cut tore the journal's first segment; s2's seq 1 stayed synthetic)",
+        arguments: [UInt64(10_745)])
+    func estimateBeforeReplayedStreamStart(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
+        "finding 15: a journaled synthetic the replay did not make itself counts in its aggregate window, an earlier epoch's sealed (measurement worlds with own windows, seed 4500285: the replay closed s0/humidity boot 1 with a gap of its own, withheld, and the window went out counting 159 where cleaned/ held 160)",
+        arguments: [UInt64(4_500_285)])
+    func journaledEstimateCountsInItsWindow(seed: UInt64) {
+        FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withMeasurements(seed: seed).withMeasurementWindows(seed: seed))
+    }
+
+    @Test(
         "a start snapshots the restored engine before anything runs: a start that failed at its first append (a write error) left the next restore replaying across it, without what it had learnt from the broker, and the replay diverged without damage (drawn seed 4000483)",
         arguments: [UInt64(4_000_483)])
     func startSnapshotted(seed: UInt64) {

@@ -32,7 +32,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
 
     /// Keeps the entries in seq order (`index(of:)` searches them): an epoch publishes in seq
     /// order, but a journal's estimate noted ahead of where a restored stream stands
-    /// (`SensorState.laterJournaledEstimate`) comes before the stream's own for earlier seqs.
+    /// (`SensorState.noteJournaledEstimate`) comes before the stream's own for earlier seqs.
     mutating func record(from: UInt64, to: UInt64, quality: Quality, at time: Int64) {
         let entry = Entry(from: from, to: to, quality: quality, publishedAt: time)
         guard let last = entries.last, last.from > from else { return entries.append(entry) }
@@ -48,6 +48,9 @@ struct PublishedHistory: Codable, Sendable, Equatable {
 
     /// Whether `seq` was published this epoch as something other than `ok` (restatable or not).
     func covers(_ seq: UInt64) -> Bool { index(of: seq) != nil }
+
+    /// What `seq` was published as this epoch, when it was an estimate or a gap.
+    func quality(of seq: UInt64) -> Quality? { index(of: seq).map { entries[$0].quality } }
 
     mutating func markRestated(_ seq: UInt64) {
         if let i = index(of: seq) { entries[i].restated.append(seq) }

@@ -288,9 +288,21 @@ public struct RecoveryEngine: Codable, Sendable {
     /// engine would release those seqs again later, and the broker's retained `latest/` past them
     /// would make a real reading for one a duplicate, though consumers hold the estimate the
     /// journal shows (found by the fault simulator, aimed finding-8 seed 274).
-    public mutating func adoptJournaledEstimate(topic: String, _ m: CleanedReading, at time: Int64, into publications: inout [Publication]) {
-        guard m.quality == .synthetic || m.quality == .gap, let stream = StreamName(outputTopic: topic), let i = index[stream.key] else { return }
-        serve(i, into: &publications) { $0.adoptJournaled(m.coveredSeqs, boot: m.boot, quality: m.quality, restatable: !m.isJournalDamageGap, at: time, &$1) }
+    /// Returns false, changing nothing, while the stream is unknown or not started: the caller
+    /// keeps the estimate for when it has.
+    /// `madeByReplay`: the replay made an estimate of its own for that seq (its aggregates count
+    /// it already).
+    @discardableResult
+    public mutating func adoptJournaledEstimate(
+        topic: String, _ m: CleanedReading, madeByReplay: Bool = false, at time: Int64, into publications: inout [Publication]
+    ) -> Bool {
+        guard m.quality == .synthetic || m.quality == .gap, let stream = StreamName(outputTopic: topic) else { return true }
+        guard let i = index[stream.key], sensors[i].started else { return false }
+        let estimate = m.quality == .synthetic ? m.temperature.map { SensorState.JournaledEstimate(ts: m.ts, value: $0, madeByReplay: madeByReplay) } : nil
+        serve(i, into: &publications) {
+            $0.adoptJournaled(m.coveredSeqs, boot: m.boot, quality: m.quality, restatable: !m.isJournalDamageGap, estimate: estimate, at: time, &$1)
+        }
+        return true
     }
 
     /// A restore fed back a real reading of cleaned topic `topic` rebuilt from its journaled

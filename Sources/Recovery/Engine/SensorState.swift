@@ -710,22 +710,35 @@ struct SensorState: Codable, Sendable {
     /// in for lost output, `restatable` false: a reading for one of those is a duplicate, as after
     /// `publishedBeyondJournal`; the stream's own gap at `lostOutputFrom` is restatable as
     /// `decideFill` made it) and releases what it holds after them. Nothing changes when the
-    /// epoch differs, the stream has not started or has passed them (but the seqs it published as
-    /// another estimate are relabelled as the journal's), or it holds a reading for one of them
-    /// (the journal's estimate was then not made from this state). A stream still behind them
-    /// (`laterJournaledEstimate`) only notes them as published.
+    /// epoch differs, the stream has not started (the caller keeps them until it has,
+    /// `RestoreReplay`) or has passed them (but the seqs it published as another estimate are
+    /// relabelled as the journal's), or it holds a reading for one of them (the journal's
+    /// estimate was then not made from this state). A stream still behind them, or started above
+    /// them, only notes them as published (`noteJournaledEstimate`).
     mutating func adoptJournaled(
-        _ seqs: ClosedRange<UInt64>, boot: Int64?, quality: Quality, restatable: Bool, at now: Int64, _ out: inout Output
+        _ seqs: ClosedRange<UInt64>, boot: Int64?, quality: Quality, restatable: Bool, estimate: JournaledEstimate?, at now: Int64,
+        _ out: inout Output
     ) {
-        guard started, boot == self.boot else { return }
-        if nextSeq < seqs.lowerBound { return laterJournaledEstimate(seqs, quality: quality, restatable: restatable, at: now) }
+        guard started else { return }
+        guard boot == self.boot else { return countClosedEpochEstimate(estimate, boot: boot, at: now, &out) }
+        if nextSeq < seqs.lowerBound { return noteJournaledEstimate(seqs, quality: quality, restatable: restatable, at: now) }
+        // Wholly below where the stream started (the replay started it above them: the input and
+        // publications before them destroyed): noted as published, as one past it is.
+        if let start = streamStart, seqs.upperBound < start { return noteJournaledEstimate(seqs, quality: quality, restatable: restatable, at: now) }
         // Seqs the stream already passed with an estimate of its own (the replay's deadlines ran
         // at other times than the journal's, so it made a `gap` where the journal shows a
         // `synthetic`, say): that estimate contradicts the journal and is withheld
         // (`RestoreReplay`), and a restatement of them supersedes what went out (found by the
         // fault simulator, aimed finding-8 seed 1854: a `restated` `supersedes: gap` sent beside
         // the `supersedes: synthetic` consumers held, whose record damage destroyed).
-        if restatable, nextSeq > seqs.lowerBound { history.relabel(seqs.lowerBound...Swift.min(seqs.upperBound, nextSeq - 1), as: quality) }
+        if restatable, nextSeq > seqs.lowerBound {
+            // The stream's own was a `gap`, which no aggregate counts: the journal's `synthetic`
+            // went out, and counts in its window.
+            if let estimate, seqs.lowerBound < nextSeq, history.quality(of: seqs.lowerBound) == .gap {
+                addToAggregates(ts: estimate.ts, seq: seqs.lowerBound, value: estimate.value, quality: .synthetic, replacing: nil, at: now, &out)
+            }
+            history.relabel(seqs.lowerBound...Swift.min(seqs.upperBound, nextSeq - 1), as: quality)
+        }
         guard seqs.contains(nextSeq),
             !heap.items.contains(where: { $0.reading.seq >= nextSeq && $0.reading.seq <= seqs.upperBound })
         else { return }
@@ -743,21 +756,47 @@ struct SensorState: Codable, Sendable {
             }
         }
         if let from = restatableFrom { history.record(from: from, to: seqs.upperBound, quality: quality, at: now) }
+        if let estimate {
+            addToAggregates(ts: estimate.ts, seq: seqs.lowerBound, value: estimate.value, quality: .synthetic, replacing: nil, at: now, &out)
+        }
         nextSeq = seqs.upperBound + 1
         if let open = openFill, nextSeq > open.through { openFill = nil }
         if let from = lostOutputFrom, nextSeq > from { lostOutputFrom = nil }
         release(at: now, mode: .ingest, &out)
     }
 
+    /// A `synthetic` the journal shows out, its value and `ts`, for its aggregate window
+    /// (`adoptJournaled`); `madeByReplay` says whether the replay made its own estimate for the
+    /// seq, which its aggregates count already.
+    struct JournaledEstimate {
+        var ts: Int64
+        var value: Double
+        var madeByReplay: Bool
+    }
+
+    /// A journaled `synthetic` of an earlier epoch than the one the stream is in
+    /// (`adoptJournaled`): the epoch is closed, and its estimate went out, so it counts in its
+    /// aggregate window (sealed: no restatement names it) unless the replay made one of its own
+    /// there (found by the fault simulator, measurement worlds seed 4,500,285: the replay
+    /// reached the sensor's next boot first and closed the old one with a `gap`, withheld as
+    /// contradicting the journal, and the window went out short of the `synthetic` consumers
+    /// held).
+    private mutating func countClosedEpochEstimate(_ estimate: JournaledEstimate?, boot: Int64?, at now: Int64, _ out: inout Output) {
+        guard let estimate, !estimate.madeByReplay, let b = boot, let current = self.boot, b < current else { return }
+        addToAggregates(ts: estimate.ts, seq: AggregateWindows.sealedSeq, value: estimate.value, quality: .synthetic, replacing: nil, at: now, &out)
+    }
+
     /// A journaled estimate past where the stream stands (`adoptJournaled`): destroyed records
     /// before it (their inputs, and the publications of the seqs between) left the stream behind.
+    /// Or below where it started: the records before the estimate destroyed, the replay started
+    /// the stream at a later reading.
     /// The estimate went out, so it is noted as published, restatable as the stream's own would
     /// be: when the stream goes on over it (the broker's `latest/` past it makes that one
     /// `journal_damaged` gap, `lostOutputThrough`), a real reading for it restates it (found by
     /// the fault simulator, aimed finding-8 seed 147: the reading was dropped as a duplicate,
     /// and consumers held only the estimate). Its own output for those seqs, if it makes any,
     /// contradicts the journal and is withheld (`RestoreReplay`).
-    private mutating func laterJournaledEstimate(_ seqs: ClosedRange<UInt64>, quality: Quality, restatable: Bool, at now: Int64) {
+    private mutating func noteJournaledEstimate(_ seqs: ClosedRange<UInt64>, quality: Quality, restatable: Bool, at now: Int64) {
         guard restatable, !history.covers(seqs.lowerBound), !history.covers(seqs.upperBound) else { return }
         history.record(from: seqs.lowerBound, to: seqs.upperBound, quality: quality, at: now)
     }

@@ -55,6 +55,9 @@ public struct RestoreReplay {
     /// Seqs of each cleaned topic whose regenerated estimate `finish()` withheld and the engine
     /// forgot (`forgetEstimate`), with their boot.
     private var forgottenEstimates: [String: [(boot: Int64?, seqs: ClosedRange<UInt64>)]] = [:]
+    /// Journaled estimates of each cleaned topic whose stream the engine had not started (or did
+    /// not know) when they came: taken once it starts (`adoptDeferredEstimates`).
+    private var deferredEstimates: [String: [(m: CleanedReading, time: Int64)]] = [:]
 
     /// Starts from `engine` (restored from a snapshot, or new) and the publications it had made
     /// but not journaled (`pending`).
@@ -143,15 +146,50 @@ public struct RestoreReplay {
             guard let payload = Self.rebuiltPayload(m), let topic = engine.inboundTopic(ofOutput: p.topic) else { return }
             engine.ingest(topic: topic, payload: payload, receivedAt: time, into: &regenerated)
             engine.journaledReadingStartsStream(topic: p.topic, at: time, into: &regenerated)
+            adoptDeferredEstimates(of: p.topic)
             rebuiltReadings += 1
         case .synthetic, .gap:
             if let due = engine.nextDeadline(), due <= time { engine.tick(now: time, into: &regenerated) }
             // Still not made (the tick was not due: a destroyed input moved the gap's window):
             // the stream takes the journal's estimate as published where it stands.
-            if !consume(p) { engine.adoptJournaledEstimate(topic: p.topic, m, at: time, into: &regenerated) }
+            if !consume(p), !engine.adoptJournaledEstimate(topic: p.topic, m, madeByReplay: madeEstimate(on: p.topic, of: m), at: time, into: &regenerated) {
+                deferredEstimates[p.topic, default: []].append((m, time))
+            }
             return
         }
         _ = consume(p)
+    }
+
+    /// Takes the journaled estimates of cleaned topic `topic` that came before its stream started
+    /// in the replay (its first input records destroyed, or still in its first-sight hold), once
+    /// it has: they went out, so the stream notes them as published, also below where it starts
+    /// (found by the fault simulator, aimed finding-8 seed 10,745: a power cut tore the journal's
+    /// first segment, seq 0 with it; seq 1's journaled `synthetic` came before the stream, which
+    /// started at seq 2, so the sensor's answer for seq 1 was dead-lettered `too_late` and
+    /// consumers kept only the estimate).
+    private mutating func adoptDeferredEstimates(of topic: String) {
+        guard let waiting = deferredEstimates[topic] else { return }
+        var still: [(m: CleanedReading, time: Int64)] = []
+        for e in waiting where !engine.adoptJournaledEstimate(topic: topic, e.m, madeByReplay: madeEstimate(on: topic, of: e.m), at: e.time, into: &regenerated)
+        {
+            still.append(e)
+        }
+        deferredEstimates[topic] = still.isEmpty ? nil : still
+    }
+
+    /// Whether the replay made, and has not matched with the journal, an estimate of its own
+    /// (`synthetic` or `corrected`) for the seq of journaled `synthetic` `m` on cleaned topic
+    /// `topic`, in `m`'s boot: the engine's aggregates count it already. Only a restore's
+    /// mismatches ask, so the scan of what is unmatched stays rare.
+    private func madeEstimate(on topic: String, of m: CleanedReading) -> Bool {
+        guard m.quality == .synthetic else { return false }
+        return regenerated.indices[matched...].contains { i in
+            let r = regenerated[i]
+            guard !consumed.contains(i), r.kind == .cleaned, r.topic == topic, let own = try? WireJSON.decode(CleanedReading.self, from: r.payload) else {
+                return false
+            }
+            return own.seq == m.seq && own.boot == m.boot && (own.quality == .synthetic || own.quality == .corrected)
+        }
     }
 
     /// Whether journaled `p` is a reading's `cleaned/` message that the replay made just after
@@ -166,6 +204,7 @@ public struct RestoreReplay {
     /// published. Diverged, without what contradicts or repeats the journal's cover of a seq.
     public mutating func finish() -> [Publication] {
         guard diverged else { return Array(regenerated[matched...]) }
+        for topic in deferredEstimates.keys.sorted() { adoptDeferredEstimates(of: topic) }
         var out: [Publication] = []
         let lastOfEpoch = lastIndexOfEachEpoch()
         for i in matched..<regenerated.count where !consumed.contains(i) {

@@ -173,4 +173,35 @@ struct PeriodEstimatorTests {
             }
         }
     }
+
+    @Test(
+        "readings delivered bunched (a backlog, a queue, a burst of answers: receipts milliseconds apart, their own ts seconds apart) do not teach a period; a batching sensor's rhythm is its batches'"
+    )
+    func bunchedDeliveriesNotLearnt() {
+        var p = PeriodEstimator()
+        var ts: Int64 = 1_795_660_000_000
+        var now: Int64 = 0
+        for _ in 0..<16 {
+            ts += 1000
+            now += 1000
+            p.observe(now, ts: ts)
+        }
+        #expect(p.period == 1000)
+        // A restart's backlog: 40 readings 1 s apart by their ts, read 2 ms apart.
+        for _ in 0..<40 {
+            ts += 1000
+            now += 2
+            p.observe(now, ts: ts)
+        }
+        #expect(p.period == 1000)
+        // Copies and answers carrying earlier ts than the last are timed by receipt, as before.
+        p.observe(now + 1000, ts: ts - 30_000)
+        #expect(p.period == 1000)
+        // A sensor that sends a batch of 10 readings (1 s apart by ts) every 10 s.
+        var batching = PeriodEstimator()
+        for batch in 0..<20 {
+            for i in 0..<10 { batching.observe(Int64(batch) * 10_000 + Int64(i), ts: ts + Int64(batch * 10 + i) * 1000) }
+        }
+        #expect(batching.period.map { $0 >= 9_000 } == true, "\(String(describing: batching.period))")
+    }
 }

@@ -171,4 +171,16 @@ struct StaleAfterDeafnessTests {
         #expect(JournalRecords.encodeTick(listening: nil).isEmpty && JournalRecords.decodeTick([]) == nil)
         #expect(JournalRecords.decodeTick([7]) == nil && JournalRecords.decodeTick([1, 0]) == nil)
     }
+
+    @Test(
+        "a backlog read at once (readings 1 s apart by their ts, received 2 ms apart) does not shorten a 1 Hz sensor's stale time to its floor: silent for 4.5 s it is not stale, past 5 s it is (found black-box: stale after 4 s, then live, with an open-ended resend request)"
+    )
+    func backlogKeepsThePeriod() {
+        var h = Self.heard()
+        for seq in 10..<50 { h.send("a", seq: seq, at: h.now + 2) }
+        let quiet = h.run(for: 4_500)
+        #expect(quiet.of(.sensorState).filter { $0.topic.hasSuffix("/a") }.isEmpty, "\(quiet.of(.sensorState).map(\.text))")
+        let later = h.run(for: 1_000)
+        #expect(later.of(.sensorState).contains { $0.topic.hasSuffix("/a") && $0.text.contains("\"stale\"") }, "\(later.map(\.text))")
+    }
 }

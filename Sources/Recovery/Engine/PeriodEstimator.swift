@@ -1,16 +1,29 @@
 /// Learns a sensor's reading period: the median gap between receive times of its recent readings.
+///
+/// Readings delivered bunched say nothing of the rhythm: a queue read at once (a restart's
+/// backlog, a reconnecting sensor's queue, a burst of resend answers) arrives milliseconds apart
+/// though the readings' own times lie seconds apart. A gap between receipts under a quarter of
+/// the gap between the readings' `ts` is not learnt (found black-box: after a restart with a
+/// backlog, a 1 Hz sensor's period fell to a few milliseconds, so it went stale after 4 s of
+/// silence, its floor, and was sent an open-ended resend request).
 struct PeriodEstimator: Codable, Sendable {
     static let capacity = 16
     private var intervals: [Int64] = []
     private var next = 0
     private var lastReceipt: Int64?
+    /// The `ts` of the reading received last (nil in snapshots from before it was kept).
+    private var lastTs: Int64?
     /// The median, recomputed when a new interval arrives.
     private(set) var period: Int64?
 
-    mutating func observe(_ receivedAt: Int64) {
-        defer { lastReceipt = receivedAt }
+    mutating func observe(_ receivedAt: Int64, ts: Int64) {
+        defer {
+            lastReceipt = receivedAt
+            lastTs = ts
+        }
         guard let last = lastReceipt, receivedAt > last else { return }
         let interval = receivedAt - last
+        if let lastTs, ts > lastTs, interval < (ts &- lastTs) / 4 { return }
         if intervals.count < PeriodEstimator.capacity {
             intervals.append(interval)
         } else {

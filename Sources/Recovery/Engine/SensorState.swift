@@ -164,7 +164,7 @@ struct SensorState: Codable, Sendable {
     // MARK: - Readings
 
     mutating func ingest(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
-        period.observe(now)
+        period.observe(now, ts: r.ts)
         lastReceivedAt = now
         silenceCountedFrom = nil
         pruneIfDue(at: now, out.configuration)

@@ -64,4 +64,36 @@ struct BrokerDropTests {
         await publisher.close()
         try await gateway.stop()
     }
+
+    @Test(
+        "a broker that lost the gateway's persistent session (its persistence file gone): at the reconnection the log warns, /healthz is degraded and the metric counts it; the first connection of a new data folder is not counted, nor a reconnection to a broker that kept it"
+    )
+    func sessionLost() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = CapturedLog()
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "session", logger: log.logger())
+        let status = gateway.status
+        let health = GatewayHTTP.handler(status: status, configuration: gateway.configuration)
+        try await waitUntil("the first subscription", timeout: .seconds(120)) { status.snapshot.runtime.inputReconnects == 0 && status.snapshot.subscribed }
+        #expect(status.snapshot.runtime.sessionsLost == 0)
+
+        try await broker.restart()  // it keeps the session
+        try await waitUntil("the reconnection", timeout: .seconds(120)) { status.snapshot.runtime.inputReconnects == 1 && status.snapshot.subscribed }
+        #expect(status.snapshot.runtime.sessionsLost == 0)
+        #expect(!health("/healthz").body.contains("kept no session"))
+
+        try await broker.restartForgettingSessions()
+        try await waitUntil("the reconnection to a broker without the session", timeout: .seconds(120)) {
+            status.snapshot.runtime.inputReconnects == 2 && status.snapshot.subscribed
+        }
+        #expect(status.snapshot.runtime.sessionsLost == 1)
+        #expect(log.lines.contains { $0.level == .warning && $0.message.hasPrefix("the broker kept no session for this gateway") }, "\(log.messages)")
+        let body = health("/healthz").body
+        #expect(body.contains("\"degraded\"") && body.contains("the broker kept no session for this gateway"), "\(body)")
+        #expect(health("/metrics").body.contains("\nsensor_gateway_broker_sessions_lost_total 1\n"))
+        try await gateway.stop()
+    }
 }

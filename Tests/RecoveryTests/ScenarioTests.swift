@@ -291,8 +291,19 @@ struct ScenarioTests {
         #expect(out.last?.retain == true)
         #expect(h.advance(60_000).isEmpty)
         let back = h.send(seq: 5)
-        #expect(back.first?.text == "{\"state\":\"live\",\"last_seq\":4,\"last_seen\":\(h.now)}")
+        #expect(back.first?.text == "{\"state\":\"live\",\"last_seq\":5,\"last_seen\":\(h.now)}")
         #expect(back.summary == ["5:ok"])
+    }
+
+    @Test("a stale sensor back under a new boot: its live state names the new boot's seq, not the old boot's highest (found black-box)")
+    func liveAfterReboot() {
+        var h = Harness()
+        for seq in 0..<5 { h.send(seq: seq, boot: 1, at: h.now + 1000) }
+        h.advance(2000)
+        h.advance(3000)
+        #expect(h.log.of(.sensorState).last?.text.contains("\"stale\"") == true)
+        let back = h.send(seq: 0, ts: 1_795_660_100_000, boot: 2)
+        #expect(back.first?.text == "{\"state\":\"live\",\"last_seq\":0,\"last_seen\":\(h.now)}")
     }
 
     @Test("a new sensor heard only in one burst (no period learned) is stale after 60 s: its lost tail is asked for")

@@ -107,6 +107,14 @@ public final class TestBroker: Sendable {
         try await launch()
     }
 
+    /// Stops the broker, deletes its persistence file (every client's session and queue), and
+    /// starts it again on the same port: a broker whose persistence was lost.
+    public func restartForgettingSessions() async throws {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory.file("mosquitto.db"))
+        try await launch()
+    }
+
     /// Stops the broker and deletes its folder.
     public func shutdown() {
         stop()

@@ -115,6 +115,14 @@ public enum GatewayHTTP {
                                 + "the broker's log names the client; raise max_queued_messages and max_queued_bytes (sensor_gateway_broker_dropped_messages_total)"
                         ))
                 }
+                if let at = s.runtime.lastSessionLostAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "the broker kept no session for this gateway at its connection \((Clocks.monotonicMilliseconds() - at) / 1000) s ago (\(s.runtime.sessionsLost) since start): "
+                                + "readings it had queued for the gateway are gone, and a sensor's last ones before a reboot or a silence are lost without a gap; "
+                                + "check the broker's persistence and persistent_client_expiration, or whether the client id changed (sensor_gateway_broker_sessions_lost_total)"
+                        ))
+                }
                 if let at = s.runtime.lastAheadOfClockAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
                     warnings.append(
                         WireJSON.quoted(

@@ -260,6 +260,10 @@ extension GatewayMetrics {
             "sensor_gateway_broker_reconnects_total", .counter, "Reconnections to the broker since start, by connection.",
             [([("connection", "input")], Double(s.runtime.inputReconnects)), ([("connection", "output")], Double(s.runtime.outputReconnects))]
                 + (s.runtime.sparkplugReconnects.map { [([("connection", "sparkplug")], Double($0))] } ?? []))
+        metric(
+            "sensor_gateway_broker_sessions_lost_total", .counter,
+            "Input connections where the broker had no persistent session for the gateway, though an earlier connection had made one: what it queued is gone.",
+            [([], Double(s.runtime.sessionsLost))])
         metric("sensor_gateway_build_info", .gauge, "Always 1; the version label is the running release.", [([("version", GatewayVersion.current)], 1)])
         for p in ProcessMetrics.read() { metric(p.name, p.kind, p.help, [([], p.value)]) }
         metric(

@@ -142,11 +142,35 @@ final class BrokerSession {
     var sparkplugInvalidHostStates = 0
     var sparkplugOfflineHostStatesAnswered = 0
 
+    /// Input connections where the broker had no session for the gateway though it should have
+    /// had one (`noteSession`), and when (monotonic ms) the last was.
+    private(set) var sessionsLost = 0
+    private(set) var lastSessionLostAt: Int64?
+
+    /// The input connection is persistent: after an earlier connection, this run's or the data
+    /// folder's previous run's, the broker keeps the gateway's session and queues readings for it
+    /// while it is away. Without one, whatever it queued is gone (a broker whose persistence
+    /// failed, a session expired by `persistent_client_expiration`), and the sensors' last
+    /// readings before a reboot or a silence are lost without a gap to show it: as loud as the
+    /// broker's own drops (found black-box: a broker that could not write its persistence file
+    /// lost the session; the gateway logged a notice, and `/healthz` said ok). A changed client
+    /// id makes a new session too, and is reported the same way once.
+    private func noteSession(present: Bool) {
+        guard !present, inputConnections > 0 || previousStartedAt != nil else { return }
+        sessionsLost += 1
+        lastSessionLostAt = Clocks.monotonicMilliseconds()
+        logger.warning(
+            "the broker kept no session for this gateway: readings it accepted for the gateway while it was away are gone, and a sensor's last ones before a reboot or a silence are lost without a gap; check the broker's persistence (its log, persistence_location) and persistent_client_expiration (deploy/mosquitto.conf), or the client id changed (sensor_gateway_broker_sessions_lost_total)",
+            metadata: ["client_id": "\(configuration.effectiveClientID)"])
+    }
+
     /// Goes on counting from `old`'s subscriptions and connections (this session replaces it), so
     /// the metrics' totals never fall and its connections count as reconnections.
     func continueCounts(from old: BrokerSession) {
         readingsSubscriptions = old.readingsSubscriptions
         inputConnections = old.inputConnections
+        sessionsLost = old.sessionsLost
+        lastSessionLostAt = old.lastSessionLostAt
         outputConnections = old.outputConnections
         sparkplugConnections = old.sparkplugConnections
     }
@@ -204,6 +228,7 @@ final class BrokerSession {
                 metadata: [
                     "connection": "\(side)", "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "session_present": "\(sessionPresent)",
                 ])
+            if source == .input { noteSession(present: sessionPresent) }
             if source == .input { inputConnections += 1 } else { outputConnections += 1 }
             churn.accepted(source, now: Clocks.monotonicMilliseconds())
             do {

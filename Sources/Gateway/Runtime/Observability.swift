@@ -225,6 +225,8 @@ final class Observability {
         s.startedAt = startedAt
         s.runtime.inputReconnects = max(0, broker.inputConnections - 1)
         s.runtime.outputReconnects = max(0, broker.outputConnections - 1)
+        s.runtime.sessionsLost = broker.sessionsLost
+        s.runtime.lastSessionLostAt = broker.lastSessionLostAt
         s.runtime.sparkplugReconnects = broker.sparkplug == nil ? nil : max(0, broker.sparkplugConnections - 1)
         s.clockOffsetMs = ingest.clock.offsetMs
         s.lastReceivedAt = s.ingest.lastAcceptedAt

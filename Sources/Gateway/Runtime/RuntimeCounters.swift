@@ -17,6 +17,10 @@ struct RuntimeCounters: Sendable, Equatable {
     /// Reconnections to the broker since start, by connection.
     var inputReconnects = 0
     var outputReconnects = 0
+    /// Input connections where the broker had lost the gateway's persistent session, and when
+    /// (monotonic ms) the last was, for `/healthz` (`BrokerSession.noteSession`).
+    var sessionsLost = 0
+    var lastSessionLostAt: Int64?
     /// nil without the Sparkplug edge node's connection.
     var sparkplugReconnects: Int?
     /// Publications the broker refused (MQTT 5 reason codes), by kind and reason.

@@ -170,7 +170,12 @@ struct SensorState: Codable, Sendable {
         pruneIfDue(at: now, out.configuration)
         if stale {
             stale = false
-            out.emit(.sensorState, topics.state, Messages.sensorState(.live, lastSeq: highestSeen, lastSeen: now), retain: true)
+            // The reading that brought it back counts: a rebooted sensor's `last_seq` is its new
+            // boot's, not the old one's highest (found black-box: `live` named seq 336 of boot 1
+            // for a sensor back at seq 0 of boot 2).
+            let newBoot = r.boot != nil && r.boot != boot
+            let lastSeq = newBoot ? r.seq : Swift.max(highestSeen ?? r.seq, r.seq)
+            out.emit(.sensorState, topics.state, Messages.sensorState(.live, lastSeq: lastSeq, lastSeen: now), retain: true)
         }
         // The closed epoch's last readings, delivered just behind the new boot's first.
         if let tail = closedTail, r.boot == tail.boot, r.boot != boot, appendsToClosedEpoch(r, tail, inRange: inRange, at: now, &out) {

@@ -739,7 +739,7 @@ struct SensorState: Codable, Sendable {
         if restatable, nextSeq > seqs.lowerBound {
             // The stream's own was a `gap`, which no aggregate counts: the journal's `synthetic`
             // went out, and counts in its window.
-            if let estimate, seqs.lowerBound < nextSeq, history.quality(of: seqs.lowerBound) == .gap {
+            if let estimate, history.quality(of: seqs.lowerBound) == .gap {
                 addToAggregates(ts: estimate.ts, seq: seqs.lowerBound, value: estimate.value, quality: .synthetic, replacing: nil, at: now, &out)
             }
             history.relabel(seqs.lowerBound...Swift.min(seqs.upperBound, nextSeq - 1), as: quality)

@@ -839,7 +839,13 @@ struct SensorState: Codable, Sendable {
         // (found black-box: a sensor new to this engine, with an earlier life on the broker, lost
         // its first readings to a `journal_damaged` gap; with `boot`, a fleet restarted under a
         // new gateway-id beside the old one's retained values lost 913 of 1,000 streams).
-        if let first = heap.min, first.reading.ts > value.ts { return }
+        if let first = heap.min, first.reading.ts > value.ts {
+            // Under a `boot` the value names, that boot's keys through its seq went out: the
+            // epoch is under a boot value used again, so none of them is estimated (found in
+            // review: boot 1 seqs 56-100 went out `synthetic` beside a retained boot 1 seq 100).
+            if value.boot != nil { reusedThrough = Swift.max(reusedThrough ?? value.seq, value.seq) }
+            return
+        }
         highestSeen = Swift.max(highestSeen ?? value.seq, value.seq)
         publishLostOutputGap(through: value, at: now, &out)
     }

@@ -123,6 +123,46 @@ struct WrappedReplayQueryTests {
     }
 }
 
+extension WrappedReplayQueryTests {
+    @Test(
+        "a sensor whose only message the ring left is a late restated one, published long after its ts: asked from that ts, the answer says truncated (its later readings were overwritten), and asked again from oldest_available it is whole (found black-box, 40th review: answered whole with one message of six)"
+    )
+    func onlyALateRestatementLeft() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 256 << 10, segmentCount: 8)
+        let journal = try Journal(layout: layout, fsync: .never)
+        let start: Int64 = 1_795_660_000_000
+        func append(_ sensor: String, seq: Int, ts: Int64, quality: String, received: Int64) throws {
+            let payload = "{\"sensor_id\":\"\(sensor)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"\(quality)\"}"
+            let p = Publication(kind: .cleaned, topic: "cleaned/\(sensor)/temperature", payload: Array(payload.utf8), retain: false)
+            _ = try journal.append(
+                type: RecordType.publication.rawValue, flags: UInt16(Publication.Kind.cleaned.rawValue), time: received,
+                payload: JournalRecords.encodePublication(p))
+        }
+        // m: seqs 0-10, seq 6 synthetic; then a fleet wraps the ring; then m's real seq 6.
+        for seq in 0...10 {
+            try append("m", seq: seq, ts: start + Int64(seq) * 1000, quality: seq == 6 ? "synthetic" : "ok", received: start + Int64(seq) * 1000)
+        }
+        for n in 0..<3000 {
+            let t = start + 20_000 + Int64(n) * 10
+            try append("f\(n % 50)", seq: n / 50, ts: t, quality: "ok", received: t)
+        }
+        try append("m", seq: 6, ts: start + 6000, quality: "restated", received: start + 60_000)
+        try journal.commit(now: 0)
+        try journal.sync()
+        let held = try ReplayQueryTests.everything(layout.directory, sensor: "m", from: start, to: start + 11_000)
+        #expect(held.count == 1, "the ring must have left m's late restatement only: \(held.count)")
+        var count = 0
+        let answer = try ReplayQuery(sensorID: "m", from: start + 6000, to: start + 11_000).run(journalDirectory: layout.directory) { _ in count += 1 }
+        #expect(count == 1 && answer.truncated && answer.reclaimed, "\(answer)")
+        let whole = try #require(answer.oldestAvailable)
+        #expect(whole > start + 10_000, "seqs 7-10 went out after \(whole - start) ms")
+        let again = try ReplayQuery(sensorID: "m", from: whole, to: whole + 11_000).run(journalDirectory: layout.directory) { _ in }
+        #expect(!again.truncated, "\(again)")
+    }
+}
+
 /// A replay of a window the journal cannot fully give back says so (issue 28, found black-box).
 @Suite("Replay queries over a damaged journal")
 struct DamagedReplayQueryTests {

@@ -51,7 +51,11 @@ public struct CleanedPublicationScan: Sendable {
     ) throws -> ReplayQuery.Result {
         let reader = try JournalReader(directory: journalDirectory)
         var result = ReplayQuery.Result()
-        // The oldest event time still held of each topic: requested, and of any sensor.
+        // The oldest event time still held of each topic, requested and of any sensor, among
+        // its messages published in order: a `restated` one is a late reading journaled long
+        // after its `ts`, so it says nothing of what the ring took before it (found black-box,
+        // 40th review: a sensor whose only record left was a late `restated` was answered whole
+        // from that reading's `ts`, its later readings, overwritten, missing).
         var oldest: [String: Int64] = [:]
         var oldestOverall: [String: Int64] = [:]
         let (oldestSeq, startSeq) = try reader.start(
@@ -62,10 +66,10 @@ public struct CleanedPublicationScan: Sendable {
                 let ps = JournalRecords.decodePublications(record.payload)
             else { return true }
             for (index, p) in ps.enumerated() where p.kind == .cleaned {
-                guard let ts = CleanedMessage.eventTime(p.payload) else { continue }
-                oldestOverall[p.topic] = min(oldestOverall[p.topic] ?? ts, ts)
+                guard let (ts, restated) = CleanedMessage.eventTimeAndLateness(p.payload) else { continue }
+                if !restated { oldestOverall[p.topic] = min(oldestOverall[p.topic] ?? ts, ts) }
                 guard matches(p) else { continue }
-                oldest[p.topic] = min(oldest[p.topic] ?? ts, ts)
+                if !restated { oldest[p.topic] = min(oldest[p.topic] ?? ts, ts) }
                 guard try visit(Entry(journalSeq: record.seq, indexInRecord: index, publication: p, ts: ts)) else { return false }
             }
             return true

@@ -6,7 +6,8 @@
 #                                               measurements (default: all of them)
 # Sizes (environment): LIVE="1000 100" BURST="10000 100" CATCHUP="10000 100" (sensors, readings
 # each), FLOOD=100000 new ids, STEADY_SECONDS=600 (1,000 sensors at 1 Hz with the field fault
-# mix), RESTART="10000 100" (journal filled, then SIGKILL and restart), MEASUREMENTS="5000 20" (sensors, readings each of
+# mix), RESTART="10000 100" (journal filled, then SIGKILL and restart; with GATEWAY_EXTRA="--snapshot-interval-ms
+# 3600000" and RESTART="10000 60" no snapshot covers the input, so the restart replays all of it), MEASUREMENTS="5000 20" (sensors, readings each of
 # temperature, humidity and pressure, one simulator per measurement at once; the gateway only, the relay takes one topic), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate), KEEP=1 keeps the working folder (logs). GATEWAY=path to another sensor-gateway binary to compare builds;
 # GATEWAY_EXTRA=flags for it; SIM_EXTRA=more sensor-sim flags for `steady` (e.g. --spread, readings spread
 # over each second as a plant's are, not one burst a second); BROKER_EXTRA=more broker configuration lines
@@ -189,9 +190,14 @@ restart_case() {
         [ "$code" = 200 ] && t_ok=$(( $(now_ms) - t0 ))
         sleep 0.01
     done
+    # The restart's peak resident size (the restore's replay is its largest moment) and how
+    # much it replayed.
+    local rss replayed
+    rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")
+    replayed=$(grep -o 'replayed_inputs=[0-9]*' "$work/gateway-$port.log" | tail -1 | cut -d= -f2)
     stop_system; stop_broker
-    printf '| restart after SIGKILL, %s sensors, %s readings through the %s MiB journal ring | gateway | first HTTP answer %s ms | /healthz 200 after %s ms |\n' \
-        "$restart_sensors" "$total" "$journal_mib" "$t_http" "$t_ok"
+    printf '| restart after SIGKILL, %s sensors, %s readings through the %s MiB journal ring | gateway | first HTTP answer %s ms | /healthz 200 after %s ms | %s inputs replayed | peak RSS %s MiB |\n' \
+        "$restart_sensors" "$total" "$journal_mib" "$t_http" "$t_ok" "${replayed:-?}" "$rss"
 }
 
 # measurements: MEASUREMENTS="5000 20" sensors each publishing temperature, humidity and pressure

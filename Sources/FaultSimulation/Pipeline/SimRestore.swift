@@ -19,7 +19,9 @@ struct SimRestore {
         var scan = RestoreScan(
             engine: snapshot?.engine ?? RecoveryEngine(configuration: engineConfiguration), pending: snapshot?.pending ?? [],
             inputFrom: snapshot?.inputFrom ?? oldest ?? next, publicationsThrough: snapshot?.publicationsThrough ?? 0, time: snapshot?.time ?? 0,
-            acknowledged: journal.checkpoint.value ?? 0, lost: journal.report.lostSeqs, oldest: oldest ?? next)
+            acknowledged: journal.checkpoint.value ?? 0, lost: journal.report.lostSeqs, oldest: oldest ?? next,
+            // Small, so the worlds' short journals drop matched publications as a long replay does.
+            keepMatchedUpTo: 8)
         if next > scan.scanFrom, oldest != nil {
             try JournalReader(directory: directory, fileSystem: fileSystem).read(fromSeq: scan.scanFrom) { record in
                 scan.record(seq: record.seq, time: record.time, type: record.type, payload: record.payload) { outbound.enqueue(seq: $0, $1) }

@@ -44,15 +44,16 @@ public struct RestoreScan {
 
     /// `engine`, `pending`, `inputFrom`, `publicationsThrough`, `time`: the snapshot's (a new
     /// engine, nothing, the journal's oldest seq, 0 and 0 without one); `acknowledged`: the
-    /// checkpoint; `lost`: the journal seqs its recovery found destroyed.
+    /// checkpoint; `lost`: the journal seqs its recovery found destroyed; `keepMatchedUpTo`: see
+    /// `RestoreReplay.init`.
     public init(
         engine: RecoveryEngine, pending: [Publication], inputFrom: UInt64, publicationsThrough: UInt64, time: Int64, acknowledged: UInt64,
-        lost: [ClosedRange<UInt64>], oldest: UInt64
+        lost: [ClosedRange<UInt64>], oldest: UInt64, keepMatchedUpTo: Int = 4096
     ) {
         self.inputFrom = inputFrom
         self.publicationsThrough = publicationsThrough
         self.acknowledged = acknowledged
-        replay = RestoreReplay(engine: engine, pending: pending)
+        replay = RestoreReplay(engine: engine, pending: pending, keepMatchedUpTo: keepMatchedUpTo)
         holes = ResendHoles(lost: lost, acknowledged: acknowledged)
         lastTime = time
         // A destroyed publication still owed shows only against its stream's earlier ones.

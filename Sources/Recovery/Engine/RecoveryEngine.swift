@@ -234,8 +234,10 @@ public struct RecoveryEngine: Codable, Sendable {
         rebuildDeadlinesIfNeeded()
         let configuration = configuration
         let byMeasurement = policies.byMeasurement(configuration)
-        let due = deadlines.takeDue(now: now) { [sensors] in
-            sensors[$0].nextDeadline(sensors[$0].measurement.flatMap { byMeasurement[$0] } ?? configuration)
+        // Read in place: through a captured copy of `sensors`, each sensor's state was copied
+        // (every field retained and released) to ask for its deadline, 5% of a restore's replay.
+        let due = sensors.withUnsafeBufferPointer { states in
+            deadlines.takeDue(now: now) { states[$0].nextDeadline(states[$0].measurement.flatMap { byMeasurement[$0] } ?? configuration) }
         }
         let budgetEnd = out.publications.count + RecoveryEngine.tickPublicationBudget
         for i in due {

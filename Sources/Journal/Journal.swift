@@ -198,7 +198,7 @@ public final class Journal {
             guard stored == requested else {
                 throw JournalError.invalidConfiguration(
                     "journal in \(directory) was created with \(stored.segmentCount) segments of \(stored.segmentSize) bytes; "
-                        + "the configured size gives \(requested.segmentCount) of \(requested.segmentSize). Keep the old journal_max_bytes or move the directory aside."
+                        + "the configured size gives \(requested.segmentCount) of \(requested.segmentSize). Keep the old journal-max-bytes or move the directory aside."
                 )
             }
             // A meta file that agrees with the configuration but not with the segment files
@@ -207,7 +207,7 @@ public final class Journal {
             let (inferred, _) = JournalLayout.inferred(in: directory, fileSystem: fileSystem)
             if let inferred, inferred != requested {
                 throw JournalError.invalidConfiguration(
-                    "\(requested.metaPath) says \(requested.segmentCount) segments of \(requested.segmentSize) bytes, but the segment files were written with \(inferred.segmentCount) of \(inferred.segmentSize); nothing was changed. \(verify); then set journal_max_bytes to match and restore journal.meta, or move the directory aside"
+                    "\(requested.metaPath) says \(requested.segmentCount) segments of \(requested.segmentSize) bytes, but the segment files were written with \(inferred.segmentCount) of \(inferred.segmentSize); nothing was changed. \(verify); then set journal-max-bytes to match and restore journal.meta, or move the directory aside"
                 )
             }
         case .missing:
@@ -217,7 +217,7 @@ public final class Journal {
                     throw JournalError.invalidConfiguration(
                         "\(requested.metaPath) is missing and the segment files in \(directory) "
                             + (inferred.map { "were written with \($0.segmentCount) segments of \($0.segmentSize) bytes" } ?? "do not show one layout")
-                            + ", not the configured \(requested.segmentCount) of \(requested.segmentSize); nothing was changed. \(verify); then set journal_max_bytes to match, or move the directory aside"
+                            + ", not the configured \(requested.segmentCount) of \(requested.segmentSize); nothing was changed. \(verify); then set journal-max-bytes to match, or move the directory aside"
                     )
                 }
                 report.fileProblems.append("journal.meta was missing; rewritten from the configuration, which the segment files agree with")
@@ -229,7 +229,7 @@ public final class Journal {
                 throw JournalError.invalidConfiguration(
                     "\(requested.metaPath) is unreadable (\(why)) and the segment files "
                         + (inferred.map { "were written with \($0.segmentCount) segments of \($0.segmentSize) bytes" } ?? "do not show one layout")
-                        + ", not the configured \(requested.segmentCount) of \(requested.segmentSize); nothing was changed. \(verify); then set journal_max_bytes to match, or move the directory aside"
+                        + ", not the configured \(requested.segmentCount) of \(requested.segmentSize); nothing was changed. \(verify); then set journal-max-bytes to match, or move the directory aside"
                 )
             }
             let names = (try? fileSystem.list(directory)) ?? []

@@ -79,6 +79,22 @@ extension Journal {
     /// The file in the staging folder holding the resize's summary, written before the commit.
     static let stagedSummaryName = "resize.summary"
 
+    /// What the next open will do with a resize left in `directory`'s staging folder
+    /// (`finishPendingResize`), found without changing anything, for `journal verify` and
+    /// `config check` (found black-box, 41st review: neither said a partial copy was there).
+    public static func pendingResizeNote(directory: String, fileSystem: FileSystem = POSIXFileSystem()) -> String? {
+        let staging = "\(directory)/resize"
+        guard fileSystem.exists(staging) else { return nil }
+        let names = (try? fileSystem.list(staging)) ?? []
+        if names.isEmpty { return "an empty resize folder (resize/) is there: the next start removes it" }
+        if names == [stagedSummaryName] { return "a finished resize's summary is in resize/: the next start logs it and removes it" }
+        guard case .valid(let target) = JournalLayout.readMeta(in: staging, fileSystem: fileSystem) else {
+            return
+                "the partial copy of an interrupted resize (\(names.count) file(s) in resize/) is there: the next start removes it, and the journal stays as it is"
+        }
+        return "a resize to \(target.segmentCount) segments of \(target.segmentSize) bytes was committed but not finished (resize/): the next start finishes it"
+    }
+
     /// Finishes a committed resize (`resize/journal.meta` present) or throws away an interrupted
     /// one, and removes the staging folder. Called under the writer's lock before anything else
     /// is read. Says what it did, so a resize finished by a later start is logged as `journal

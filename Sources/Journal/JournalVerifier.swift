@@ -50,6 +50,7 @@ public struct JournalVerification: Sendable, Equatable {
         v.setAside = segments.setAside
         v.lostSeqs = scan.lostSeqs
         if let note = scan.tornTailNote(writerRunning: layout.isHeldByWriter()) { v.notes.append(note) }
+        if let note = Journal.pendingResizeNote(directory: directory, fileSystem: fileSystem) { v.notes.append(note) }
         // Evidence an earlier open kept aside stays until someone removes it: say it is there.
         for name in try fileSystem.list(directory) where name.contains(".damaged-") && !name.hasSuffix(".tmp") {
             v.notes.append("\(name) was kept aside by an earlier open (damaged data, for inspection; remove it when done)")

@@ -66,14 +66,14 @@ struct ResizePacking {
         let mustStart = records.firstIndex { $0.seq >= keepingFrom } ?? records.count
         let firstKept = mustStart < records.count ? records[mustStart].seq : keepingFrom
         if let tooLarge {
-            refusal = "record \(tooLarge) is larger than a segment of the new size (\(requested.segmentSize) bytes) can hold; keep the old journal_max_bytes"
+            refusal = "record \(tooLarge) is larger than a segment of the new size (\(requested.segmentSize) bytes) can hold; keep the old journal-max-bytes"
             return
         }
         let needed = mustStart < records.count ? segmentsNeeded(from: mustStart) : 0
         guard needed <= requested.segmentCount else {
             refusal =
                 "the \(records.count - mustStart) records from seq \(firstKept) (unfinished work) need \(needed) segments of \(requested.segmentSize) bytes, and the new size has \(requested.segmentCount): "
-                + "keep the old journal_max_bytes (\(stored.segmentCount * stored.segmentSize) bytes) until the gateway has caught up, or choose a larger one"
+                + "keep the old journal-max-bytes (\(stored.segmentCount * stored.segmentSize) bytes) until the gateway has caught up, or choose a larger one"
             return
         }
         // The earliest start (the most history) that still fits in all segments but one.

@@ -149,6 +149,7 @@ struct DurabilityTests {
         }
         #expect(await Self.metric(port, "sensor_gateway_sensors{state=\"stale\"}") == 0)
         #expect(await Self.metric(port, "sensor_gateway_sensors_silent") == 0)
+        #expect(gateway.child.output.contains("input paused: the journal is full of unfinished work"), "\(gateway.child.output.suffix(3000))")
 
         // A crash and a restart into the same full disk: it comes up, says why, and takes no
         // reading from the broker's backlog.
@@ -166,6 +167,8 @@ struct DurabilityTests {
         try await Self.waitForAll(watcher, prefix: "f", sensors: sensors, readings: readings)
         await Self.expectComplete(watcher, prefix: "f", sensors: sensors, readings: readings)
         try await waitUntil("/healthz to be 200 again", timeout: .seconds(60)) { await Self.health(port)?.status == 200 }
+        // The log tells both ends of it (found black-box, 41st review: only the snapshots' failure was logged).
+        #expect(gateway.child.output.contains("input resumed: the journal has room again"), "\(gateway.child.output.suffix(3000))")
         #expect(try await gateway.terminate() == 0)
         await fleet.close()
         await watcher.close()

@@ -25,7 +25,9 @@ struct HangupReconnectTests {
         return body.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
     }
 
-    @Test("a new broker address moves both connections there: readings flow through the new broker, the old one is told offline")
+    @Test(
+        "a new broker address moves both connections there: readings flow through the new broker, the old one is told offline, and the new broker's first connection without a session is expected, not a lost session (found black-box, 41st review)"
+    )
     func brokerMove() async throws {
         let first = try await TestBroker.start()
         defer { first.shutdown() }
@@ -62,6 +64,8 @@ struct HangupReconnectTests {
         }
         let moved = await newWatcher.cleaned()
         #expect(moved.filter { $0.seq >= 5 }.allSatisfy { $0.quality == .ok }, "\(moved.map { "\($0.seq):\($0.quality)" })")
+        #expect(child.output.contains("the broker the gateway moved to holds no session for it yet"), "\(child.output.suffix(3000))")
+        #expect(!child.output.contains("the broker kept no session for this gateway"), "\(child.output.suffix(3000))")
         try await oldStatus.recorder.wait(for: "the retained offline status on the first broker", timeout: .seconds(30)) { r in
             r.messages.last.map { String(decoding: $0.payload, as: UTF8.self).contains("offline") } ?? false
         }

@@ -126,6 +126,8 @@ final class Maintenance {
     private func checkPresence() {
         let problem = presence.problem()
         if let problem, journalMissing == nil { logger.critical("\(problem)") }
+        // Its end is logged too, so the log tells the whole story (found black-box, 41st review).
+        if problem == nil, let was = journalMissing { logger.notice("the journal's files are back where they were opened", metadata: ["was": "\(was)"]) }
         journalMissing = problem
     }
 

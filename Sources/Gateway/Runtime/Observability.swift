@@ -22,6 +22,8 @@ final class Observability {
     private var lastSensorRowsAt: Int64 = 0
     /// What `/healthz` said of the broker in the last status published.
     private var lastBrokerHealth: BrokerHealth?
+    /// Whether input was last seen paused because the journal is full of unfinished work.
+    private var journalFull = false
     /// Counts of the restore at start (`JournalRestore`), and steps of the wall clock since.
     private var counters = RuntimeCounters()
     /// What opening the journal found damaged (shown on `/healthz` and in a metric).
@@ -192,6 +194,22 @@ final class Observability {
     /// nobody may be looking at; the counters and metrics still update every 0.5 s.
     static func sensorRowsEveryMs(sensors: Int) -> Int64 { max(500, Int64(sensors) / 4) }
 
+    /// Logs when input starts and stops waiting for journal room (the other pauses are brief and
+    /// routine), so the log shows both ends of a full disk or a stuck consumer, as `/healthz`
+    /// and `sensor_gateway_input_paused` do (found black-box, 41st review: only the snapshot's
+    /// failure was logged).
+    private func logJournalFull(_ full: Bool) {
+        guard full != journalFull else { return }
+        journalFull = full
+        if full {
+            logger.warning(
+                "input paused: the journal is full of unfinished work (unacknowledged output or input not yet in a snapshot); the broker holds new readings meanwhile"
+            )
+        } else {
+            logger.notice("input resumed: the journal has room again")
+        }
+    }
+
     /// Publishes the status: the broker's, the journal's and the input's parts, and each owner's.
     func publishStatus(pipeline: Pipeline, publisher: Publisher, maintenance: Maintenance, replays: Replays) {
         lastBrokerHealth = BrokerHealth(broker)
@@ -220,7 +238,9 @@ final class Observability {
             s.journalLastSeq = j.nextSeq - 1
         }
         if ingest.failure != nil { s.journalWritable = false }
-        s.inputPause = ingest.pause?.rawValue
+        let pause = ingest.pause
+        logJournalFull(pause == .journalFull)
+        s.inputPause = pause?.rawValue
         s.ingest = ingest.statistics
         s.startedAt = startedAt
         s.runtime.inputReconnects = max(0, broker.inputConnections - 1)

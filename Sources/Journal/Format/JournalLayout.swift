@@ -24,11 +24,11 @@ public struct JournalLayout: Sendable, Equatable {
         let size = (max(maxBytes, 0) / segmentCount) & ~4095
         guard size >= JournalLayout.minimumSegmentSize else {
             throw JournalError.invalidConfiguration(
-                "journal_max_bytes \(maxBytes) is too small for \(segmentCount) segments of at least \(JournalLayout.minimumSegmentSize) bytes")
+                "journal-max-bytes \(maxBytes) is too small for \(segmentCount) segments of at least \(JournalLayout.minimumSegmentSize) bytes")
         }
         guard size <= JournalLayout.maximumSegmentSize else {
             throw JournalError.invalidConfiguration(
-                "journal_max_bytes \(maxBytes) gives segments of \(size) bytes; at most \(JournalLayout.maximumSegmentSize) each (\(segmentCount) segments)")
+                "journal-max-bytes \(maxBytes) gives segments of \(size) bytes; at most \(JournalLayout.maximumSegmentSize) each (\(segmentCount) segments)")
         }
         self.directory = directory
         self.segmentCount = segmentCount

@@ -425,6 +425,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 16: a restart whose broker's retained latest/ shows a reading out whose cleaned/ message may not have left (its latest/ copy goes first) sends one journal_damaged gap for it, not nothing (aimed finding-8 seed 13085: a kill between the two, the record destroyed at rest, seq 350 skipped unseen)",
+        arguments: [UInt64(13_085)])
+    func retainedSeqsOwnMessageStoodIn(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "finding 15: a journaled synthetic the replay did not make itself counts in its aggregate window, an earlier epoch's sealed (measurement worlds with own windows, seed 4500285: the replay closed s0/humidity boot 1 with a gap of its own, withheld, and the window went out counting 159 where cleaned/ held 160)",
         arguments: [UInt64(4_500_285)])
     func journaledEstimateCountsInItsWindow(seed: UInt64) {

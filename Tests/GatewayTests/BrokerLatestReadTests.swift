@@ -20,6 +20,11 @@ struct BrokerLatestReadTests {
         defer { Task { await other.close() } }
         let kept = #"{"sensor_id":"lr-1","seq":30,"ts":1795660030000,"temperature":52.3,"status":"normal","quality":"ok","boot":1}"#
         _ = try other.client.publish(topic: "latest/lr-1/temperature", payload: Array(kept.utf8), qos: .atLeastOnce, retain: true)
+        // Stored before the read starts: a new subscriber is handed it. Without this wait, on busy
+        // cores the read could subscribe first and see it live, not retained (a CI-load flake).
+        let check = try await Subscriber.connect(broker, id: "latest-check", filters: ["latest/lr-1/temperature"])
+        try await check.recorder.wait(for: "the retained value stored", timeout: .seconds(60)) { !$0.messages.isEmpty }
+        await check.close()
         // The other gateway goes on publishing its sensors' last values, retained, for as long
         // as the read lasts.
         let publishing = Task {

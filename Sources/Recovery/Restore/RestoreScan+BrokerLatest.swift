@@ -21,9 +21,20 @@ extension RestoreScan.Outcome {
         if !byStream.isEmpty {
             var kept: [Publication] = []
             var withheld: [String: [(boot: Int64?, seqs: ClosedRange<UInt64>)]] = [:]
+            // Each stream's last regenerated `cleaned/` message's time: a stand-in's `from_ts`.
+            var lastTs: [String: Int64] = [:]
             for p in toJournal {
                 let m = Self.cleaned(p)
+                defer { if let m { lastTs[p.topic] = m.ts } }
                 let sameEpoch = Self.wentOut(p, m, byStream)
+                if let m, sameEpoch?.standIn == false, let gap = Self.standInForRetainedSeq(p, m, byStream, after: lastTs[p.topic]) {
+                    // The retained value's own reading: its `latest/` copy leaves before its
+                    // `cleaned/` message, so the latter may never have gone out. One
+                    // `journal_damaged` gap stands in for it, as INTERFACE section 2 promises
+                    // (found by the fault simulator, aimed finding-8 seed 13,085: a kill between
+                    // the two, then the record destroyed at rest, and seq 350 skipped unseen).
+                    kept.append(gap)
+                }
                 if let (seqs, standIn) = sameEpoch ?? closedEpoch(p, m, later) {
                     // Nothing of these seqs is to be restated: consumers hold what went out (of a
                     // closed epoch, only while the engine is still in that epoch's boot).
@@ -70,6 +81,21 @@ extension RestoreScan.Outcome {
             m.seqs.upperBound <= value.seq
         else { return nil }
         return (m.seqs, m.damaged)
+    }
+
+    /// A `journal_damaged` gap for the retained value's own seq, when `p` (withheld as gone out,
+    /// `wentOut`) is the reading the broker's retained `latest/` value of its stream copies.
+    /// `after`: the time of the stream's message before it.
+    private static func standInForRetainedSeq(
+        _ p: Publication, _ m: Covered, _ byStream: [String: RecoveryEngine.PublishedLatest], after: Int64?
+    ) -> Publication? {
+        guard let name = StreamName(outputTopic: p.topic), let value = byStream[name.key], m.seqs == value.seq...value.seq,
+            m.quality != .gap
+        else { return nil }
+        let gap = GapNotice(
+            sensorID: name.sensorID, fromSeq: value.seq, toSeq: value.seq, fromTs: min(after ?? value.ts, value.ts), toTs: value.ts,
+            boot: value.boot, reason: ResendHoles.reason, measurement: name.measurement)
+        return Publication(kind: .cleaned, topic: p.topic, payload: gap.render())
     }
 
     /// The seqs of `p`, a regenerated non-restated `cleaned/` message, when it is of an epoch the

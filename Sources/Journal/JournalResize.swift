@@ -80,8 +80,8 @@ extension Journal {
     static let stagedSummaryName = "resize.summary"
 
     /// What the next open will do with a resize left in `directory`'s staging folder
-    /// (`finishPendingResize`), found without changing anything, for `journal verify` and
-    /// `config check` (found black-box, 41st review: neither said a partial copy was there).
+    /// (`finishPendingResize`), found without changing anything, for `journal verify` (found
+    /// black-box, 41st review: it did not say a partial copy was there).
     public static func pendingResizeNote(directory: String, fileSystem: FileSystem = POSIXFileSystem()) -> String? {
         let staging = "\(directory)/resize"
         guard fileSystem.exists(staging) else { return nil }

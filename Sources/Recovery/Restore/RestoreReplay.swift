@@ -48,8 +48,8 @@ public struct RestoreReplay {
     /// Regenerated publications before this index are accounted for (the positional comparison).
     private var matched = 0
     /// Until the replay diverges, the publications it has matched are dropped once there are
-    /// this many (`dropMatched`): a restore replaying 600,000 inputs of 10,000 sensors held all
-    /// 1,220,000 of its publications, 440 MB at the peak (measured, stop 55).
+    /// this many (`dropMatchedIfMany`): a restore replaying 600,000 inputs of 10,000 sensors held all
+    /// 1,220,000 of its publications, 442.6 MiB resident at the peak (measured, stop 55).
     private let keepMatchedUpTo: Int
     /// The estimates (`synthetic` or `corrected`) among the dropped matched publications, which
     /// `madeEstimate` still asks about.

@@ -2,6 +2,10 @@ import Wire
 
 /// Routes the gateway's three endpoints.
 public enum GatewayHTTP {
+    /// What `/healthz` and `/metrics` say until the first turn after the restore: the start also
+    /// waits (up to 5 s) for the broker's retained `latest/` values, to check the journal with.
+    static let starting =
+        "starting: restoring state from the snapshot and the journal, checked against the broker's retained latest/ values (a wait of up to 5 s for the broker)"
     /// How long the Sparkplug edge node may be down (reconnecting, or its birth unheard) before
     /// `/healthz` says so: a broker restart or a reconnection takes a few seconds.
     static let sparkplugGraceMs: Int64 = 30_000
@@ -39,14 +43,14 @@ public enum GatewayHTTP {
                 // and increase() count as new readings (found black-box). A failed scrape counts
                 // nothing.
                 if s.restoring {
-                    return .init(status: 503, contentType: "text/plain; charset=utf-8", body: "starting: restoring state from the snapshot and the journal, checked against the broker's retained latest/ values (a wait of up to 5 s for the broker)\n")
+                    return .init(status: 503, contentType: "text/plain; charset=utf-8", body: Self.starting + "\n")
                 }
                 return .init(
                     status: 200, contentType: "text/plain; version=0.0.4",
                     body: status.metrics.render(s, longestTurnMs: status.longestTurnMs, loopAgeMs: status.loopAgeMs, http: status.http))
             case "/healthz":
                 var problems: [String] = []
-                if s.restoring { problems.append("\"starting: restoring state from the snapshot and the journal, checked against the broker's retained latest/ values (a wait of up to 5 s for the broker)\"") }
+                if s.restoring { problems.append("\"\(Self.starting)\"") }
                 if !s.connected { problems.append("\"not connected to the broker\"") }
                 if s.subscriptionRefused { problems.append("\"the broker refused the readings subscription\"") }
                 // While input is paused the SUBACK waits unread in the socket with the readings:

@@ -286,6 +286,29 @@ struct LatestValueTests {
     }
 
     @Test(
+        "an older data folder put back under a sensor that has since reset its seq under the same boot (the broker's retained latest/ of that boot at a lower seq, later in ts): its next readings, later still, begin that epoch again and come out, not bad_value:seq and then too_late for ever (found black-box, 42nd review)"
+    )
+    func sameBootResetSinceTheCopy() {
+        var h = Harness()
+        for seq in 0...19 { h.send("z", seq: seq, ts: Self.ts(seq), boot: 1) }
+        h.advance(3000)
+        // Since the copy: the sensor reset to seq 0 under boot 1, and 0-9 went out (ts 100-109).
+        let ahead = h.engine.publishedBeyondJournal(["latest/z/temperature": .init(seq: 9, ts: Self.ts(109), boot: 1)])
+        #expect(ahead.map(\.stream) == ["z"])
+        var out: [Publication] = []
+        for seq in 10...30 { out += h.send("z", seq: seq, ts: Self.ts(100 + seq), boot: 1) }
+        out += h.advance(3000)
+        out += h.advance(3000)
+        let cleaned = out.cleaned.map { "\($0.seq ?? -1):\($0.quality ?? "?")" }
+        #expect(cleaned == (10...30).map { "\($0):ok" }, "\(cleaned)")
+        #expect(out.of(.deadLetter).isEmpty, "\(out.of(.deadLetter).map(\.text))")
+        // A copy of one that went out since (0-9, before where the stream took up again) is not
+        // published again: too late, as any reading below where a stream starts.
+        out = h.send("z", seq: 5, ts: Self.ts(105), boot: 1)
+        #expect(out.cleaned.isEmpty && out.of(.deadLetter).map { $0.reason ?? "?" } == ["too_late"], "\(out.map(\.text))")
+    }
+
+    @Test(
         "a sensor new to the engine whose readings, later in ts, fall below a retained latest/ of their own boot (a boot value used again): the seqs missing up to the retained one are asked for but never estimated, as consumers hold that boot's keys ok; an answer within the window comes out ok, a later one is a duplicate (found in review: boot 1 seqs 56-100 went out synthetic)",
         arguments: [true, false])
     func bootUsedAgainBelowRetained(answeredInTime: Bool) {

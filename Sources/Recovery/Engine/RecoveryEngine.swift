@@ -411,7 +411,12 @@ public struct RecoveryEngine: Codable, Sendable {
             // A sensor that says its boot shows which: this epoch was closed before it, so
             // what it still holds went out then, and what comes for it later is too late.
             sensor.lostNextEpoch = true
-            if value.boot != nil, sensor.boot != nil { sensor.lostOutputThrough = .max }
+            // Of the same boot, the value shows a reset under it (seq back to 0, a later `ts`),
+            // not this epoch closed by a new boot: the sensor's next readings later than the
+            // value begin that epoch again (`SensorState.resumesResetEpoch`). Too late for ever,
+            // they shut the sensor out (found black-box, 42nd review: an older data folder put
+            // back under a sensor that had reset its seq under the same boot).
+            if let b = value.boot, let current = sensor.boot, b != current { sensor.lostOutputThrough = .max }
             sensor.publishedBefore = value
         } else {
             return false

@@ -261,6 +261,7 @@ struct SensorState: Codable, Sendable {
     /// restart whose seq 0 was lost (taken for duplicates, its first readings were dropped).
     private func startsNewEpoch(_ r: Reading, _ c: EngineConfiguration) -> Bool {
         if let b = r.boot, b != boot, highestSeen != nil { return true }
+        if resumesResetEpoch(r) { return true }
         guard let highest = highestSeen else { return false }
         if r.seq == 0 && highest > 0 && r.ts > maxTs { return true }
         if r.boot == nil, boot == nil, started, r.seq < nextSeq, r.ts > maxTs, !(asked?.contains(r.seq) ?? false) { return true }
@@ -268,6 +269,18 @@ struct SensorState: Codable, Sendable {
         // is a late or duplicated reading (the network delayed a copy), not a reset.
         if let b = r.boot, b == boot { return false }
         return r.seq < highest && highest - r.seq > c.resetThreshold && !isAwaited(r.seq) && deliveredAbove(r.seq) > c.resetThreshold
+    }
+
+    /// Whether `r` continues an epoch the broker's retained `latest/` showed at the restart
+    /// (`RecoveryEngine.takeRetained`): of this epoch's `boot`, later than anything this epoch
+    /// saw, so the sensor reset its seq under the same boot after the journal's copy was made
+    /// (its seq 0, which began that epoch, went out and is in no journal here). `r`, later than
+    /// the value, begins it again; what went out up to the value is its `journal_damaged` gap
+    /// (`beginEpoch`). Without this the sensor's new readings were `bad_value:seq` and then
+    /// `too_late` for ever (found black-box, 42nd review).
+    private func resumesResetEpoch(_ r: Reading) -> Bool {
+        guard lostNextEpoch == true, let value = publishedBefore, let b = r.boot, b == boot, value.boot == b, started else { return false }
+        return value.ts > maxTs && r.ts > value.ts
     }
 
     /// The readings this epoch delivered above `seq`, released or held: the seqs of a jump it

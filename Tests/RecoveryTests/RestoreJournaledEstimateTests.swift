@@ -156,4 +156,32 @@ struct RestoreJournaledEstimateTests {
         // synthetic, is withheld, though the journal holds nothing of boot 3.
         #expect(try RestoreReplayTests.cleaned(toJournal).filter { $0.boot == 1 }.isEmpty, "\(toJournal.map(\.text))")
     }
+
+    @Test(
+        "a start without its snapshot rebuilds the engine from a journal holding a journal_damaged gap an earlier start put out (the broker's latest/ showed those seqs out): the replay's own estimates for them are forgotten, so a late reading for one is a duplicate, not restated over a synthetic never published (found black-box, 42nd review)"
+    )
+    func estimatesUnderAJournaledDamageGapForgotten() throws {
+        let configuration = RestoreReplayTests.configuration
+        let p = { (seq: Int) in RestoreReplayTests.payload(seq) }
+        // Run A: seqs 0-9.
+        let a = Self.live((0...9).map { [p($0)] }, engine: RecoveryEngine(configuration: configuration))
+        // Run C, on run A's folder put back: the broker's latest/ shows 10-19 out (a run B whose
+        // records the folder lacks), so the jump to 25 is one journal_damaged gap.
+        var engine = a.engine
+        _ = engine.publishedBeyondJournal(["latest/a/temperature": .init(seq: 19, ts: Self.start + 19_000, boot: 1)])
+        let c = Self.live((25...30).map { [p($0)] } + [[], [], []], engine: engine, from: 40)
+        let damaged = c.journal.contains { r in
+            guard case .publication(let pub, _) = r, let m = try? WireJSON.decode(CleanedReading.self, from: pub.payload) else { return false }
+            return m.isJournalDamageGap && m.coveredSeqs == 10...24
+        }
+        #expect(damaged, "run C must put out the journal_damaged gap 10-24")
+        // The snapshot deleted: the whole journal replayed into a new engine.
+        let (replay, _) = Self.replay(a.journal + c.journal, engine: RecoveryEngine(configuration: configuration))
+        var late: [Publication] = []
+        var rebuilt = replay.engine
+        rebuilt.ingest(topic: Self.topic, payload: p(12), receivedAt: Self.start + 60_000, into: &late)
+        let cleaned = try RestoreReplayTests.cleaned(late)
+        #expect(cleaned.isEmpty, "\(cleaned.map(Self.text))")
+        #expect(rebuilt.counters.duplicates == 1)
+    }
 }

@@ -12,6 +12,9 @@ struct JournaledCoverage {
     private struct Cover {
         var seqs: ClosedRange<UInt64>
         var quality: CleanedReading.Quality
+        /// A `journal_damaged` gap: it stands for output that may have gone out in any form, so
+        /// a reading for its seqs later is a duplicate, never a restatement (INTERFACE section 2).
+        var damaged = false
     }
 
     /// Non-restated messages (each seq once) and restatements, as published.
@@ -29,7 +32,7 @@ struct JournaledCoverage {
         if m.quality == .restated {
             restated[stream, default: []].insert(m.seq)
         } else {
-            covers[stream, default: []].append(Cover(seqs: m.coveredSeqs, quality: m.quality))
+            covers[stream, default: []].append(Cover(seqs: m.coveredSeqs, quality: m.quality, damaged: m.isJournalDamageGap))
         }
     }
 
@@ -62,11 +65,14 @@ struct JournaledCoverage {
     }
 
     /// The seqs of `m` the journal did not publish as estimates (`synthetic`, `corrected`, `gap`):
-    /// published as readings, or not at all as far as the journal knows (its record destroyed).
+    /// published as readings, or not at all as far as the journal knows (its record destroyed),
+    /// or under a `journal_damaged` gap, which no reading restates (found black-box, 42nd review:
+    /// a start without its snapshot replayed its own `synthetic` under such a gap, and a late
+    /// copy came out `restated` over it, where consumers held the `ok`).
     func notPublishedAsEstimates(topic: String, _ m: CleanedReading) -> [ClosedRange<UInt64>] {
         let seqs = m.coveredSeqs
         let estimates = (covers[Stream(topic: topic, boot: m.boot)] ?? [])
-            .filter { $0.quality != .ok && $0.seqs.overlaps(seqs) }.map { $0.seqs.clamped(to: seqs) }
+            .filter { $0.quality != .ok && !$0.damaged && $0.seqs.overlaps(seqs) }.map { $0.seqs.clamped(to: seqs) }
             .sorted { $0.lowerBound < $1.lowerBound }
         var out: [ClosedRange<UInt64>] = []
         var next = seqs.lowerBound

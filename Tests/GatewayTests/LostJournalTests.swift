@@ -84,6 +84,11 @@ struct LostJournalTests {
         #expect(now.shown == found && now.foundAt == 1_000)
         let later = JournalDamageHistory.exchange(path: path, found: [], now: 1_000 + day - 1, logger: log.logger())
         #expect(later.shown.count == 1 && later.shown[0].contains("(2 problem(s), first: segment 3 bytes 10..<20 damaged)"), "\(later)")
+        // `journal verify` says the same for that day (found black-box: it said `corruption: none`).
+        let note = JournalDamageHistory.earlierDamageNote(dataDirectory: dir.path, now: 1_000 + day - 1)
+        #expect(
+            note?.contains("found journal damage (2 problem(s), first: segment 3 bytes 10..<20 damaged) and mended what it could") == true, "\(note ?? "nil")")
+        #expect(JournalDamageHistory.earlierDamageNote(dataDirectory: dir.path, now: 1_000 + day) == nil)
         #expect(later.foundAt == 1_000)
         let past = JournalDamageHistory.exchange(path: path, found: [], now: 1_000 + day, logger: log.logger())
         #expect(past.shown.isEmpty && past.foundAt == nil)

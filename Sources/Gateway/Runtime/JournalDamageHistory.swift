@@ -7,7 +7,7 @@ import Logging
 /// found nothing left to report (found black-box: killed a second after a damaged start, the next
 /// start said ok, `journal verify` said clean, and an alert scraping every 15 s never saw the
 /// second of `degraded`). Optional: unreadable or unwritable, it is left out with a warning.
-enum JournalDamageHistory {
+public enum JournalDamageHistory {
     /// How long damage a start found stays shown by the starts after it.
     static let shownForMs: Int64 = 24 * 3600 * 1000
 
@@ -26,20 +26,38 @@ enum JournalDamageHistory {
             }
             return (found, now)
         }
-        guard let data = FileManager.default.contents(atPath: path) else { return ([], nil) }
-        let fields = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: "\t", maxSplits: 2).map(String.init)
-        guard fields.count == 3, let at = Int64(fields[0]), let count = Int(fields[1]) else {
+        guard FileManager.default.fileExists(atPath: path) else { return ([], nil) }
+        guard let record = recorded(path: path) else {
             logger.warning("the record of earlier journal damage is not readable; ignored", metadata: ["path": "\(path)"])
             return ([], nil)
         }
         // Past its day, or stamped ahead of a clock stepped back: shown no more.
-        guard now >= at, now - at < shownForMs else { return ([], nil) }
-        let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(at) / 1000))
+        guard now >= record.at, now - record.at < shownForMs else { return ([], nil) }
         let shown =
-            "found by an earlier start at \(when) (\(count) problem(s), first: \(fields[2])), shown until a day after it; "
+            "found by an earlier start at \(Self.time(record.at)) (\(record.count) problem(s), first: \(record.first)), shown until a day after it; "
             + "this start found the journal whole: what could be mended was"
         logger.warning("journal damage an earlier start found is still shown", metadata: ["damage": "\(shown)"])
-        return ([shown], at)
+        return ([shown], record.at)
     }
+
+    /// For `journal verify`, which checks the journal as it is now: damage a start found and
+    /// mended within the last day (the records it took are gone, and the journal reads whole), as
+    /// `/healthz` still shows it (found black-box, 42nd review: `verify` said `corruption: none`
+    /// while `/healthz` said degraded). nil when there is none, or its record is unreadable.
+    public static func earlierDamageNote(dataDirectory: String, now: Int64) -> String? {
+        guard let record = recorded(path: "\(dataDirectory)/journal-damage"), now >= record.at, now - record.at < shownForMs else { return nil }
+        return "a start at \(time(record.at)) found journal damage (\(record.count) problem(s), first: \(record.first)) and mended what it could; "
+            + "the records it took are gone (the gateway shows it until a day after)"
+    }
+
+    /// The stored record: when the start that found damage began, how many problems, the first.
+    private static func recorded(path: String) -> (at: Int64, count: Int, first: String)? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let fields = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            .split(separator: "\t", maxSplits: 2).map(String.init)
+        guard fields.count == 3, let at = Int64(fields[0]), let count = Int(fields[1]) else { return nil }
+        return (at, count, fields[2])
+    }
+
+    private static func time(_ ms: Int64) -> String { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(ms) / 1000)) }
 }

@@ -146,11 +146,10 @@ final class BrokerSession {
     /// had one (`noteSession`), and when (monotonic ms) the last was.
     private(set) var sessionsLost = 0
     private(set) var lastSessionLostAt: Int64?
-    /// This session's input connections (`inputConnections` goes on from the session it replaced).
-    private var inputConnectionsHere = 0
-    /// A SIGHUP replaced the session with one to another broker (scheme, host or port): its first
-    /// connection finds no session, as expected (`noteSession`).
-    private var movedBroker = false
+    /// A SIGHUP replaced the session with one to another broker (scheme, host or port), and its
+    /// input has not connected yet: that first connection finds no session, as expected
+    /// (`noteSession`).
+    private var awaitingFirstConnectionToMovedBroker = false
 
     /// The input connection is persistent: after an earlier connection, this run's or the data
     /// folder's previous run's, the broker keeps the gateway's session and queues readings for it
@@ -162,7 +161,7 @@ final class BrokerSession {
     /// id makes a new session too, and is reported the same way once.
     private func noteSession(present: Bool) {
         guard !present, inputConnections > 0 || previousStartedAt != nil else { return }
-        if movedBroker && inputConnectionsHere == 0 {
+        if awaitingFirstConnectionToMovedBroker {
             // A broker a SIGHUP moved the gateway to has never seen it: no session is expected,
             // and what the old broker queued stays there (found black-box, 41st review: a planned
             // move was reported as a lost session, and its alert fired).
@@ -182,7 +181,8 @@ final class BrokerSession {
     /// the metrics' totals never fall and its connections count as reconnections.
     func continueCounts(from old: BrokerSession) {
         let (was, now) = (old.configuration, configuration)
-        movedBroker = was.brokerScheme != now.brokerScheme || was.brokerHost != now.brokerHost || was.brokerPort != now.brokerPort
+        awaitingFirstConnectionToMovedBroker =
+            was.brokerScheme != now.brokerScheme || was.brokerHost != now.brokerHost || was.brokerPort != now.brokerPort
         readingsSubscriptions = old.readingsSubscriptions
         inputConnections = old.inputConnections
         sessionsLost = old.sessionsLost
@@ -244,10 +244,10 @@ final class BrokerSession {
                 metadata: [
                     "connection": "\(side)", "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "session_present": "\(sessionPresent)",
                 ])
-            if source == .input { noteSession(present: sessionPresent) }
             if source == .input {
+                noteSession(present: sessionPresent)
+                awaitingFirstConnectionToMovedBroker = false
                 inputConnections += 1
-                inputConnectionsHere += 1
             } else {
                 outputConnections += 1
             }

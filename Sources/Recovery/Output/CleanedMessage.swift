@@ -5,16 +5,7 @@ public enum CleanedMessage {
     private static let kRestated = Array("restated".utf8)
 
     /// The message's `ts` (event time, epoch ms), nil if the payload has none.
-    public static func eventTime(_ payload: [UInt8]) -> Int64? {
-        var ts: Int64?
-        payload.withUnsafeBufferPointer { buffer in
-            var scanner = JSONScanner(buffer)
-            while let member = try? scanner.nextMember() {
-                if member.key.elementsEqual(kTs), case .number(let n) = member.value { ts = n.integer }
-            }
-        }
-        return ts
-    }
+    public static func eventTime(_ payload: [UInt8]) -> Int64? { eventTimeAndLateness(payload)?.ts }
 
     /// The message's `ts`, and whether it is `restated`: a late reading published out of its
     /// stream's order, whose `ts` says nothing of where the stream stood when it was journaled.

@@ -5,6 +5,10 @@ extension AggregateWindows {
     /// Stable codes for the qualities, kept apart from the enum's declaration order.
     private static let qualities: [Quality] = [.ok, .corrected, .synthetic, .restated, .gap]
 
+    /// Added to an estimate's quality code when it is `ofClosedEpoch` (older snapshots have no
+    /// code this large, so they read as before).
+    private static let closedEpochCode: Int64 = 8
+
     private static func flag(_ b: Bool?) -> Int64 { b.map { $0 ? 2 : 1 } ?? 0 }
     private static func unflag(_ v: Int64) -> Bool? { v == 0 ? nil : v == 2 }
 
@@ -21,7 +25,8 @@ extension AggregateWindows {
             ints += [flag(w.closedEarly), flag(w.gapTouched), Int64(w.estimates.count)]
             var lastSeq: Int64 = 0
             for e in w.estimates {
-                ints += [Int64(bitPattern: e.seq) &- lastSeq, Int64(qualities.firstIndex(of: e.quality) ?? 0)]
+                let code = Int64(qualities.firstIndex(of: e.quality) ?? 0) + (e.ofClosedEpoch == true ? closedEpochCode : 0)
+                ints += [Int64(bitPattern: e.seq) &- lastSeq, code]
                 values.append(e.value)
                 lastSeq = Int64(bitPattern: e.seq)
             }
@@ -68,9 +73,12 @@ extension AggregateWindows {
             var lastSeq: Int64 = 0
             for _ in 0..<estimates {
                 let seq = lastSeq &+ (try int())
-                let q = try int()
+                let code = try int()
+                let closedEpoch = code >= closedEpochCode
+                let q = closedEpoch ? code - closedEpochCode : code
                 guard qualities.indices.contains(Int(truncatingIfNeeded: q)) else { throw Damaged() }
-                w.estimates.append(Estimate(seq: UInt64(bitPattern: seq), value: try value(), quality: qualities[Int(q)]))
+                w.estimates.append(
+                    Estimate(seq: UInt64(bitPattern: seq), value: try value(), quality: qualities[Int(q)], ofClosedEpoch: closedEpoch ? true : nil))
                 lastSeq = seq
             }
             w.real = try summary()

@@ -16,6 +16,15 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         var seq: UInt64
         var value: Double
         var quality: Quality
+        /// true: published by the epoch before the current one, whose late readings still
+        /// restate (`ClosedEpochHistory`); nil: the current epoch's (and in older snapshots).
+        var ofClosedEpoch: Bool?
+
+        /// Whether this is the estimate published for `seq` as `quality`, in the closed epoch
+        /// or the current one.
+        func names(seq: UInt64, quality: Quality, ofClosedEpoch closed: Bool) -> Bool {
+            self.seq == seq && self.quality == quality && (ofClosedEpoch == true) == closed
+        }
     }
 
     /// Count, sum and extremes of some values.
@@ -117,9 +126,10 @@ struct AggregateWindows: Codable, Sendable, Equatable {
             }
         }
 
-        /// Takes out the estimate a restatement of `seq` replaces (`earlier` is its quality).
-        mutating func removeEstimate(seq: UInt64, earlier: Quality) {
-            if let e = estimates.firstIndex(where: { $0.seq == seq && $0.quality == earlier }) {
+        /// Takes out the estimate a restatement of `seq` replaces (`earlier` is its quality), of
+        /// the closed epoch or the current one.
+        mutating func removeEstimate(seq: UInt64, earlier: Quality, ofClosedEpoch closed: Bool) {
+            if let e = estimates.firstIndex(where: { $0.names(seq: seq, quality: earlier, ofClosedEpoch: closed) }) {
                 estimates.remove(at: e)
                 return
             }
@@ -159,7 +169,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// or revised), and whether the reading was left out of the aggregates: it fell in a window
     /// published and forgotten (`forgottenSpans`).
     mutating func add(
-        ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?,
+        ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?, ofClosedEpoch closed: Bool = false,
         now: Int64, width: Int64, limit: Int
     ) -> (due: [Window], skipped: Bool) {
         let start = AggregateWindows.floor(ts, width)
@@ -177,7 +187,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
             // this one value would contradict what was published, so the aggregates stay as they
             // were. When the estimate's own window is held, the real reading's is one no reading
             // had reached (a fill's timestamps put its seqs elsewhere): it opens.
-            if let replacing, estimateWindow(seq: seq, quality: replacing, near: start) == nil { return ([], false) }
+            if let replacing, estimateWindow(seq: seq, quality: replacing, ofClosedEpoch: closed, near: start) == nil { return ([], false) }
             if windows.count >= limit { due += evictOldest(at: now, width: width) }
             var opened = Window(start: start)
             // Opened by a restatement: the rest of its gap or fill may land here too, so it stays
@@ -201,8 +211,8 @@ struct AggregateWindows: Codable, Sendable, Equatable {
             // The estimate counts in the window of its own `ts`, which a fill interpolates: the
             // real reading's `ts` can lie in the window before or after (found by the fault
             // simulator's aggregate check). That window is revised too.
-            let from = estimateWindow(seq: seq, quality: replacing, near: start) ?? i
-            windows[from].removeEstimate(seq: seq, earlier: replacing)
+            let from = estimateWindow(seq: seq, quality: replacing, ofClosedEpoch: closed, near: start) ?? i
+            windows[from].removeEstimate(seq: seq, earlier: replacing, ofClosedEpoch: closed)
             if from != i, windows[from].closedAt != nil {
                 windows[from].revision += 1
                 due.append(windows[from])
@@ -276,22 +286,32 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// the nearest holding folded estimates of `quality` (when a fill folded estimates in two
     /// windows, a restatement near their boundary may be taken out of the wrong one: counts
     /// then differ by one in each). nil when none does.
-    private func estimateWindow(seq: UInt64, quality: Quality, near start: Int64) -> Int? {
+    private func estimateWindow(seq: UInt64, quality: Quality, ofClosedEpoch closed: Bool, near start: Int64) -> Int? {
         let distance = { (i: Int) in abs(self.windows[i].start - start) }
-        let kept = windows.indices.filter { i in windows[i].estimates.contains { $0.seq == seq && $0.quality == quality } }
+        let kept = windows.indices.filter { i in windows[i].estimates.contains { $0.names(seq: seq, quality: quality, ofClosedEpoch: closed) } }
         if let nearest = kept.min(by: { distance($0) < distance($1) }) { return nearest }
         return windows.indices.lazy.filter { i in (quality == .corrected ? self.windows[i].foldedCorrected : self.windows[i].foldedSynthetic).count > 0 }
             .min { distance($0) < distance($1) }
     }
 
-    /// Seqs no restatement names: a new epoch's start seals the estimates of the one before
-    /// (they can no longer be restated), so the same seq of the new epoch is never taken for one.
+    /// Seqs no restatement names: a new epoch's start seals the estimates of the epoch before
+    /// the one it closes (they can no longer be restated), so the same seq of a later epoch is
+    /// never taken for one.
     static let sealedSeq = UInt64.max
 
-    /// Seals every estimate held (a new epoch begins: its seqs start again). Their figures stay.
+    /// A new epoch begins, its seqs starting again: the closing epoch's estimates are marked
+    /// `ofClosedEpoch` (its late readings still restate them, `ClosedEpochHistory`), and those
+    /// of the epoch before it are sealed. Their figures stay.
     mutating func sealEstimates() {
         for w in windows.indices where !windows[w].estimates.isEmpty {
-            for e in windows[w].estimates.indices { windows[w].estimates[e].seq = Self.sealedSeq }
+            for e in windows[w].estimates.indices {
+                if windows[w].estimates[e].ofClosedEpoch == true {
+                    windows[w].estimates[e].seq = Self.sealedSeq
+                    windows[w].estimates[e].ofClosedEpoch = nil
+                } else if windows[w].estimates[e].seq != Self.sealedSeq {
+                    windows[w].estimates[e].ofClosedEpoch = true
+                }
+            }
         }
     }
 

@@ -66,6 +66,14 @@ struct PublishedHistory: Codable, Sendable, Equatable {
 
     mutating func removeAll() { entries.removeAll() }
 
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// Drops every entry past the late horizon: for a closed epoch's history
+    /// (`ClosedEpochHistory`), where a seq no entry covers is too late anyway.
+    mutating func dropExpired(now: Int64, horizon: Int64) {
+        entries.removeAll { now - $0.publishedAt > horizon }
+    }
+
     /// Forgets what `seqs` were published as: a reading for one of them is then a duplicate. For
     /// estimates a restart made again but withheld, because the broker showed those seqs out
     /// already in a form the journal lost (`RestoreScan.Outcome.takeBrokerLatest`).

@@ -98,6 +98,10 @@ struct SensorState: Codable, Sendable {
     /// snapshot from before it): its next reading, arriving just behind the new boot's first, is
     /// published in its place (`appendsToClosedEpoch`).
     var closedTail: ClosedTail?
+    /// The estimates and gaps the epoch a new `boot` closed published, for the late horizon: a
+    /// late reading of that boot still restates its seq (nil: none, a sensor without `boot`, or
+    /// a snapshot from before it was kept).
+    var closedEpoch: ClosedEpochHistory?
     /// The seq and `ts` of the reading that began this epoch, for a sensor without `boot` that
     /// restarted (nil: its first epoch, a sensor with `boot`, or a snapshot from before it): a
     /// later seq with an earlier time belongs to an epoch before (`ofClosedEpoch`).
@@ -181,6 +185,7 @@ struct SensorState: Codable, Sendable {
         if let tail = closedTail, r.boot == tail.boot, r.boot != boot, appendsToClosedEpoch(r, tail, inRange: inRange, at: now, &out) {
             return .accepted
         }
+        if let closed = closedEpoch, closed.holds(r, current: boot) { return lateForClosedEpoch(r, closed, inRange: inRange, at: now, &out) }
         // A smaller boot is a late reading of a closed epoch, unless its `ts` is later than
         // anything this epoch has seen: then the sensor's boot counter was reset or wrapped
         // (found black-box: every reading of such a sensor was dead-lettered for good), and it
@@ -213,6 +218,10 @@ struct SensorState: Codable, Sendable {
             // may have gone out: `publishedBeyondJournal`).
             let whole = lostNextEpoch == nil && lostOutputThrough == nil
             closedTail = boot.flatMap { b in nextSeq > 0 && whole ? ClosedTail(boot: b, nextSeq: nextSeq, closedAt: now, maxTs: maxTs) : nil }
+            closedEpoch = boot.flatMap { b in
+                whole && b != r.boot && !history.isEmpty
+                    ? ClosedEpochHistory(boot: b, history: history, maxTs: maxTs, aggregatesFinalBelow: aggregatesFinalBelow) : nil
+            }
             if let b = r.boot, let current = boot, b < current {
                 retiredBoot = Swift.max(current, retiredBoot ?? current)
             } else if let b = r.boot, let retired = retiredBoot, b > retired {
@@ -386,19 +395,44 @@ struct SensorState: Codable, Sendable {
             return .tooLate
         case .restatable(let earlier):
             guard inRange else { return earlier == .corrected ? .duplicate : .lateOutOfRange }
-            var cleaned = ReleasedReading(
-                sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
-                status: r.status, quality: .restated, boot: r.boot ?? boot)
-            cleaned.supersedes = earlier
-            publish(cleaned, &out)
+            restate(r, earlier: earlier, boot: r.boot ?? boot, countedBelow: aggregatesFinalBelow, ofClosedEpoch: false, at: now, &out)
             history.markRestated(r.seq)
-            if r.seq >= aggregatesFinalBelow ?? 0 {
-                addToAggregates(
-                    ts: r.ts, seq: r.seq, value: r.temperature, quality: .restated,
-                    replacing: earlier == .gap ? nil : earlier, at: now, &out)
-            }
             return .accepted
         }
+    }
+
+    /// A reading of the epoch a new `boot` closed, for a seq it published as an estimate or a
+    /// gap (`ClosedEpochHistory.holds`): restated within the late horizon, as in the epoch's own
+    /// time; too late past it; a duplicate once restated.
+    private mutating func lateForClosedEpoch(
+        _ r: Reading, _ closed: ClosedEpochHistory, inRange: Bool, at now: Int64, _ out: inout Output
+    ) -> Disposition {
+        switch closed.history.lookup(r.seq, now: now, horizon: out.configuration.lateHorizonMs) {
+        case .settled: return .duplicate
+        case .expired: return .tooLate
+        case .restatable(let earlier):
+            guard inRange else { return earlier == .corrected ? .duplicate : .lateOutOfRange }
+            restate(r, earlier: earlier, boot: closed.boot, countedBelow: closed.aggregatesFinalBelow, ofClosedEpoch: true, at: now, &out)
+            closedEpoch?.history.markRestated(r.seq)
+            return .accepted
+        }
+    }
+
+    /// Publishes `r` as `restated`, superseding the `earlier` estimate or gap, and revises the
+    /// aggregate windows that counted it (none below `countedBelow`, whose windows are final).
+    private mutating func restate(
+        _ r: Reading, earlier: Quality, boot: Int64?, countedBelow: UInt64?, ofClosedEpoch: Bool,
+        at now: Int64, _ out: inout Output
+    ) {
+        var cleaned = ReleasedReading(
+            sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature,
+            status: r.status, quality: .restated, boot: boot)
+        cleaned.supersedes = earlier
+        publish(cleaned, &out)
+        guard r.seq >= countedBelow ?? 0 else { return }
+        addToAggregates(
+            ts: r.ts, seq: r.seq, value: r.temperature, quality: .restated,
+            replacing: earlier == .gap ? nil : earlier, ofClosedEpoch: ofClosedEpoch, at: now, &out)
     }
 
     // MARK: - Time
@@ -448,6 +482,10 @@ struct SensorState: Codable, Sendable {
         guard lastPrune.map({ now - $0 >= 10_000 }) ?? true else { return }
         lastPrune = now
         history.prune(now: now, horizon: c.lateHorizonMs)
+        if closedEpoch != nil {
+            closedEpoch?.history.dropExpired(now: now, horizon: c.lateHorizonMs)
+            if closedEpoch?.history.isEmpty == true { closedEpoch = nil }
+        }
         aggregates.prune(now: now, horizon: c.lateHorizonMs, width: c.aggregateWindowMs)
         if asked != nil {
             asked?.prune(now: now, horizon: c.lateHorizonMs)
@@ -738,7 +776,7 @@ struct SensorState: Codable, Sendable {
         _ out: inout Output
     ) {
         guard started else { return }
-        guard boot == self.boot else { return countClosedEpochEstimate(estimate, boot: boot, at: now, &out) }
+        guard boot == self.boot else { return adoptClosedEpochJournaled(seqs, boot: boot, quality: quality, restatable: restatable, estimate: estimate, at: now, &out) }
         if nextSeq < seqs.lowerBound { return noteJournaledEstimate(seqs, quality: quality, restatable: restatable, at: now) }
         // Wholly below where the stream started (the replay started it above them: the input and
         // publications before them destroyed): noted as published, as one past it is.
@@ -792,16 +830,25 @@ struct SensorState: Codable, Sendable {
         var madeByReplay: Bool
     }
 
-    /// A journaled `synthetic` of an earlier epoch than the one the stream is in
-    /// (`adoptJournaled`): the epoch is closed, and its estimate went out, so it counts in its
-    /// aggregate window (sealed: no restatement names it) unless the replay made one of its own
-    /// there (found by the fault simulator, measurement worlds seed 4,500,285: the replay
-    /// reached the sensor's next boot first and closed the old one with a `gap`, withheld as
-    /// contradicting the journal, and the window went out short of the `synthetic` consumers
-    /// held).
-    private mutating func countClosedEpochEstimate(_ estimate: JournaledEstimate?, boot: Int64?, at now: Int64, _ out: inout Output) {
+    /// A journaled estimate of an earlier epoch than the one the stream is in (`adoptJournaled`):
+    /// the epoch is closed, and its estimate went out. Where the replay closed that epoch with
+    /// another estimate (withheld as contradicting the journal), a late reading restates what
+    /// consumers hold (`ClosedEpochHistory`). A `synthetic` counts in its aggregate window unless
+    /// the replay made one of its own there (found by the fault simulator, measurement worlds
+    /// seed 4,500,285: the replay reached the sensor's next boot first and closed the old one
+    /// with a `gap`, withheld as contradicting the journal, and the window went out short of the
+    /// `synthetic` consumers held); in the epoch just closed, a restatement takes it out again,
+    /// otherwise it is sealed.
+    private mutating func adoptClosedEpochJournaled(
+        _ seqs: ClosedRange<UInt64>, boot: Int64?, quality: Quality, restatable: Bool, estimate: JournaledEstimate?, at now: Int64,
+        _ out: inout Output
+    ) {
+        let ofClosedEpoch = boot != nil && boot == closedEpoch?.boot
+        if ofClosedEpoch, restatable { closedEpoch?.history.relabel(seqs, as: quality) }
         guard let estimate, !estimate.madeByReplay, let b = boot, let current = self.boot, b < current else { return }
-        addToAggregates(ts: estimate.ts, seq: AggregateWindows.sealedSeq, value: estimate.value, quality: .synthetic, replacing: nil, at: now, &out)
+        addToAggregates(
+            ts: estimate.ts, seq: ofClosedEpoch ? seqs.lowerBound : AggregateWindows.sealedSeq, value: estimate.value, quality: .synthetic,
+            replacing: nil, ofClosedEpoch: ofClosedEpoch, at: now, &out)
     }
 
     /// A journaled estimate past where the stream stands (`adoptJournaled`): destroyed records
@@ -1097,13 +1144,13 @@ struct SensorState: Codable, Sendable {
     }
 
     private mutating func addToAggregates(
-        ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?,
+        ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?, ofClosedEpoch: Bool = false,
         at now: Int64, _ out: inout Output
     ) {
         let width = out.configuration.aggregateWindowMs
         let (due, skipped) = aggregates.add(
-            ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, now: now, width: width,
-            limit: out.configuration.aggregateWindowsPerSensor)
+            ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, ofClosedEpoch: ofClosedEpoch, now: now,
+            width: width, limit: out.configuration.aggregateWindowsPerSensor)
         if skipped { out.totals.countAggregateSkipped() }
         for window in due {
             out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))

@@ -59,7 +59,7 @@ struct ExportCommand: ParsableCommand {
             throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
         }
         progress.finish()
-        JournalReadNotes.write(result, journalDirectory: "\(dataDir)/journal")
+        JournalReadNotes.write(result, dataDirectory: dataDir)
         if let measurement, result.count == 0, !result.truncated {
             // A name the gateway never had (a typo) reads as an empty window: say so (not when
             // the ring or damage took the window: the note above says why it is empty).

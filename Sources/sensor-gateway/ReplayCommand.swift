@@ -33,6 +33,6 @@ struct ReplayCommand: ParsableCommand {
         } catch {
             throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
         }
-        JournalReadNotes.write(result, journalDirectory: "\(dataDir)/journal")
+        JournalReadNotes.write(result, dataDirectory: dataDir)
     }
 }

@@ -41,4 +41,34 @@ struct DamagedJournalToolsTests {
             #expect(output.contains("the output may be incomplete: the journal is damaged"), "\(tool[0]): \(output)")
         }
     }
+
+    @Test(
+        "replay and export say the output may be incomplete for a day after a start found damage and mended it, as journal verify does (found black-box: export said nothing)"
+    )
+    func mendedDamageNoted() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try UnfinishedJournal.write(in: dir, maxBytes: 1 << 20, segmentCount: 8, records: 300)
+        let tools = [["replay"], ["export", "--format", "jsonl"]]
+        func notes() async throws -> [String] {
+            var found: [String] = []
+            for tool in tools {
+                let (status, output) = try await GatewayProcess.runTool(
+                    tool + ["--data-dir", dir.file("data"), "--from", "0", "--to", "9999999999999"], logPath: dir.file("\(tool[0]).log"))
+                #expect(status == 0, "\(output)")
+                found.append(output)
+            }
+            return found
+        }
+        // The journal whole, no start found damage: no note.
+        for output in try await notes() { #expect(!output.contains("may be incomplete"), "\(output)") }
+        // A start found damage an hour ago (its record, as `run` writes it) and mended it.
+        let hourAgo = Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000
+        try "\(hourAgo)\t2\tsegment 3 bytes 10..<20 damaged\n".write(toFile: dir.file("data/journal-damage"), atomically: true, encoding: .utf8)
+        for (tool, output) in zip(tools, try await notes()) {
+            #expect(
+                output.contains("the output may be incomplete: a start at") && output.contains("first: segment 3 bytes 10..<20 damaged"),
+                "\(tool[0]): \(output)")
+        }
+    }
 }

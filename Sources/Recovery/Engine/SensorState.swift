@@ -776,7 +776,9 @@ struct SensorState: Codable, Sendable {
         _ out: inout Output
     ) {
         guard started else { return }
-        guard boot == self.boot else { return adoptClosedEpochJournaled(seqs, boot: boot, quality: quality, restatable: restatable, estimate: estimate, at: now, &out) }
+        guard boot == self.boot else {
+            return adoptClosedEpochJournaled(seqs, boot: boot, quality: quality, restatable: restatable, estimate: estimate, at: now, &out)
+        }
         if nextSeq < seqs.lowerBound { return noteJournaledEstimate(seqs, quality: quality, restatable: restatable, at: now) }
         // Wholly below where the stream started (the replay started it above them: the input and
         // publications before them destroyed): noted as published, as one past it is.

@@ -56,9 +56,7 @@ struct ClosedEpochRestatementTests {
     @Test("the closed boot's estimates survive a snapshot: restated after a restore as without one")
     func acrossSnapshot() throws {
         var h = Self.restartedAfterFill()
-        let header = try JSONDecoder().decode(RecoveryEngine.SnapshotHeader.self, from: JSONEncoder().encode(h.engine.snapshotHeader))
-        let sensor = try JSONDecoder().decode(RecoveryEngine.SensorSnapshot.self, from: JSONEncoder().encode(h.engine.sensorSnapshot(at: 0)))
-        h.engine = RecoveryEngine(header: header, sensors: [sensor])
+        try h.restoreFromSnapshot()
         let late = h.send(seq: 2, temp: 51.5, ts: Self.base + 2000, boot: 1)
         #expect(late.summary == ["2:restated"])
         let revised = try #require(Self.window(of: Self.base, in: late).last)

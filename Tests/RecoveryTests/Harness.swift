@@ -49,6 +49,16 @@ struct Harness {
         return out
     }
 
+    /// Replaces the engine with one rebuilt from its snapshot (header and sensors, through JSON),
+    /// as a restart that finds the snapshot does before replaying the journal.
+    mutating func restoreFromSnapshot() throws {
+        let header = try JSONDecoder().decode(RecoveryEngine.SnapshotHeader.self, from: JSONEncoder().encode(engine.snapshotHeader))
+        let sensors = try (0..<engine.sensorCount).map {
+            try JSONDecoder().decode(RecoveryEngine.SensorSnapshot.self, from: JSONEncoder().encode(engine.sensorSnapshot(at: $0)))
+        }
+        engine = RecoveryEngine(header: header, sensors: sensors)
+    }
+
     /// A tick now that says the gateway's input connection went down (`false`) or came back.
     @discardableResult
     mutating func hear(_ listening: Bool) -> [Publication] {

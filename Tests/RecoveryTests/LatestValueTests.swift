@@ -74,9 +74,7 @@ struct LatestValueTests {
     @Test("across a snapshot the newest ts is kept: a late older reading after the restore does not replace it")
     func keptAcrossSnapshot() throws {
         var h = Self.secondSeqFilled()
-        let header = try JSONDecoder().decode(RecoveryEngine.SnapshotHeader.self, from: JSONEncoder().encode(h.engine.snapshotHeader))
-        let sensor = try JSONDecoder().decode(RecoveryEngine.SensorSnapshot.self, from: JSONEncoder().encode(h.engine.sensorSnapshot(at: 0)))
-        h.engine = RecoveryEngine(header: header, sensors: [sensor])
+        try h.restoreFromSnapshot()
         let before = h.log.count
         h.send(seq: 2, temp: 53)
         let after = Array(h.log[before...])

@@ -147,7 +147,10 @@ public final class FaultyFileSystem: FileSystem {
         }
     }
 
-    public func exists(_ path: String) -> Bool { state.withLock { $0.files[path] != nil } }
+    /// A file, or a directory holding one (directories are implicit: an empty one does not exist).
+    public func exists(_ path: String) -> Bool {
+        state.withLock { s in s.files[path] != nil || s.files.keys.contains { $0.hasPrefix(path + "/") } }
+    }
     public func makeDirectory(_ path: String) throws {}
 
     public func list(_ directory: String) throws -> [String] {

@@ -8,7 +8,8 @@ struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "journal", abstract: "Inspect the journal.", subcommands: [Verify.self])
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check every record; exit 0 when clean, 1 when corruption is found.")
+        static let configuration = CommandConfiguration(
+            abstract: "Check every record; exit 0 when clean, 1 when corruption is found, 66 when there is no journal to read.")
 
         @Option(name: .customLong("data-dir"), help: "The gateway's data directory.") var dataDir: String
 

@@ -83,4 +83,44 @@ struct ClosedEpochRestatementTests {
         #expect(!out.cleaned.contains { $0.quality == "restated" })
         #expect(out.cleaned.last.map { $0.seq == 2 && $0.quality == "ok" && $0.json["boot"] as? Int == 1 } == true)
     }
+
+    @Test(
+        "seqs skipped in the closed boot's delivered tail go out as a gap; their readings, when they come, restate it (found black-box, 43rd review: too_late)")
+    func tailGapRestated() {
+        var h = Harness()
+        for seq in 0...3 { h.send(seq: seq, temp: 52, ts: Self.base + Int64(seq) * 1000, boot: 1) }
+        h.advance(2000)
+        // Boot 2 begins; boot 1's seq 5 arrives just behind it (seq 4 still on its way).
+        h.send(seq: 0, temp: 53, ts: Self.base + 60_000, boot: 2, at: h.now + 1000)
+        let tail = h.send(seq: 5, temp: 52, ts: Self.base + 5000, boot: 1, at: h.now + 50)
+        #expect(tail.summary == ["4:gap", "5:ok"])
+        let late = h.send(seq: 4, temp: 52.5, ts: Self.base + 4000, boot: 1, at: h.now + 1500)
+        #expect(late.summary == ["4:restated"])
+        #expect(late.cleaned.first?.json["supersedes"] as? String == "gap" && late.cleaned.first?.json["boot"] as? Int == 1)
+        #expect(h.send(seq: 4, temp: 52.5, ts: Self.base + 4000, boot: 1).isEmpty)
+    }
+
+    @Test("a new sensor's holes are asked for when a new boot ends its first-sight hold, before they are filled (found black-box, 43rd review: filled unasked)")
+    func holdEndedByNewBoot() {
+        var h = Harness()
+        for seq in [0, 1, 3] { h.send(seq: seq, temp: 52, ts: Self.base + Int64(seq) * 1000, boot: 1, at: h.now + 50) }
+        let reboot = h.send(seq: 0, temp: 53, ts: Self.base + 60_000, boot: 2, at: h.now + 50)
+        #expect(reboot.of(.resendRequest).map(\.text) == ["{\"from_seq\":2,\"to_seq\":2,\"measurement\":\"temperature\"}"])
+        #expect(reboot.summary == ["0:ok", "1:ok", "2:synthetic", "3:ok", "0:ok"])
+        // The sensor kept its buffer across the reboot: its answer restates the fill.
+        #expect(h.send(seq: 2, temp: 52.2, ts: Self.base + 2000, boot: 1).summary == ["2:restated"])
+    }
+
+    @Test(
+        "a stale sensor heard again through a late reading of its closed boot is live at its current boot's seq (found black-box, 43rd review: the old boot's seq)"
+    )
+    func liveNamesTheCurrentBoot() {
+        var h = Self.restartedAfterFill()
+        h.send(seq: 1, temp: 53, ts: Self.base + 121_000, boot: 2)
+        h.run(for: 120_000)
+        #expect(h.log.of(.sensorState).last?.text.contains("\"stale\"") == true)
+        let back = h.send(seq: 3, temp: 52, ts: Self.base + 3000, boot: 1)
+        #expect(back.of(.deadLetter).first?.reason == "too_late")
+        #expect(back.of(.sensorState).map(\.text) == ["{\"state\":\"live\",\"last_seq\":1,\"last_seen\":\(h.now)}"])
+    }
 }

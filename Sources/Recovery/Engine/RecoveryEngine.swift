@@ -454,10 +454,12 @@ public struct RecoveryEngine: Codable, Sendable {
     /// Forgets what `seqs` of the stream of output topic `topic` were published as: regenerated
     /// at a restart but withheld, as the broker showed them out already
     /// (`RestoreScan.Outcome.takeBrokerLatest`), so a reading for one is a duplicate, not a
-    /// restatement of an estimate consumers never got.
-    public mutating func forgetPublished(topic: String, seqs: ClosedRange<UInt64>) {
+    /// restatement of an estimate consumers never got. Of the epoch a new boot closed when
+    /// `boot` names it (`ClosedEpochHistory`), else of the current one; with `onlyClosedEpoch`,
+    /// nothing when `boot` does not name the closed epoch.
+    public mutating func forgetPublished(topic: String, boot: Int64?, seqs: ClosedRange<UInt64>, onlyClosedEpoch: Bool = false) {
         guard let stream = StreamName(outputTopic: topic), let i = index[stream.key] else { return }
-        sensors[i].history.forget(seqs)
+        sensors[i].forgetPublished(boot: boot, seqs, onlyClosedEpoch: onlyClosedEpoch)
     }
 
     /// The inbound topic of the stream an output topic (`cleaned/<id>/<measurement>`) belongs

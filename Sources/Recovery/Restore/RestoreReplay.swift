@@ -284,7 +284,7 @@ public struct RestoreReplay {
             m.quality == .synthetic || m.quality == .corrected || m.quality == .gap
         else { return }
         for seqs in coverage.notPublishedAsEstimates(topic: p.topic, m) {
-            engine.forgetPublished(topic: p.topic, seqs: seqs)
+            engine.forgetPublished(topic: p.topic, boot: m.boot, seqs: seqs)
             forgottenEstimates[p.topic, default: []].append((m.boot, seqs))
         }
     }
@@ -295,8 +295,8 @@ public struct RestoreReplay {
     /// a duplicate, not a restatement of an estimate consumers never got; they hold what the
     /// destroyed record held, or the stand-in (found by the fault simulator, aimed finding-8
     /// seed 162 with measurement worlds: a reading published `ok` restated over `synthetic`).
-    public mutating func forgetEstimate(topic: String, seqs: ClosedRange<UInt64>) {
-        engine.forgetPublished(topic: topic, seqs: seqs)
+    public mutating func forgetEstimate(topic: String, boot: Int64?, seqs: ClosedRange<UInt64>) {
+        engine.forgetPublished(topic: topic, boot: boot, seqs: seqs)
     }
 
     /// Whether `p` is a regenerated restatement of an estimate withheld and forgotten above: the

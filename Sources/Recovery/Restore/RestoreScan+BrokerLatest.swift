@@ -38,7 +38,12 @@ extension RestoreScan.Outcome {
                 if let (seqs, standIn) = sameEpoch ?? closedEpoch(p, m, later) {
                     // Nothing of these seqs is to be restated: consumers hold what went out (of a
                     // closed epoch, only while the engine is still in that epoch's boot).
-                    if sameEpoch != nil || m?.boot == engine.epochBoot(cleanedTopic: p.topic) { engine.forgetPublished(topic: p.topic, seqs: seqs) }
+                    // A closed epoch's estimates the engine keeps for late readings
+                    // (`ClosedEpochHistory`) are forgotten too: otherwise a late copy of a
+                    // reading consumers hold `ok` restated the withheld estimate (aimed
+                    // finding-8 seed 681's regression test).
+                    let current = sameEpoch != nil || m?.boot == engine.epochBoot(cleanedTopic: p.topic)
+                    engine.forgetPublished(topic: p.topic, boot: m?.boot, seqs: seqs, onlyClosedEpoch: !current)
                     withheld[p.topic, default: []].append((m?.boot, seqs))
                     // A `journal_damaged` gap stands in for what was lost: it still goes out
                     // (consumers holding those seqs ignore it for them).

@@ -118,7 +118,7 @@ public struct RestoreScan {
                 stoodIn.contains(where: { $0.topic == p.topic && $0.gap.boot == m.boot && $0.gap.coveredSeqs.contains(m.coveredSeqs.lowerBound) })
             {
                 withheld += 1
-                if m.quality != .ok { replay.forgetEstimate(topic: p.topic, seqs: m.coveredSeqs) }
+                if m.quality != .ok { replay.forgetEstimate(topic: p.topic, boot: m.boot, seqs: m.coveredSeqs) }
                 continue
             }
             if let gap = holes.next(p, at: nil) { toJournal.append(gap) }

@@ -194,9 +194,15 @@ struct PeriodEstimatorTests {
             p.observe(now, ts: ts)
         }
         #expect(p.period == 1000)
-        // Copies and answers carrying earlier ts than the last are timed by receipt, as before.
+        // Copies and answers carrying earlier ts than the last are judged the same way.
         p.observe(now + 1000, ts: ts - 30_000)
         #expect(p.period == 1000)
+        // A new stream's first two readings, swapped 1 ms apart: no period (found black-box,
+        // 44th review: a 1 ms period, stale after two reorder windows).
+        var swapped = PeriodEstimator()
+        swapped.observe(0, ts: ts)
+        swapped.observe(1, ts: ts - 4000)
+        #expect(swapped.period == nil)
         // A sensor that sends a batch of 10 readings (1 s apart by ts) every 10 s.
         var batching = PeriodEstimator()
         for batch in 0..<20 {

@@ -81,7 +81,7 @@ extension GatewayMetrics {
                 [([], Double(dropped))])
         }
         metric(
-            "sensor_gateway_published_total", .counter, "Publications sent to the broker, by kind.",
+            "sensor_gateway_published_total", .counter, "The cleaned stream's publications sent to the broker, by kind (not replay answers).",
             s.publishedByKind.sorted { $0.key < $1.key }.map { ([("kind", $0.key)], Double($0.value)) })
         let output = s.counters.output
         metric(
@@ -155,7 +155,7 @@ extension GatewayMetrics {
                 [([], Double(out.whileOffline))])
         }
         metric(
-            "sensor_gateway_sensors", .gauge, "Sensors tracked, by state.",
+            "sensor_gateway_sensors", .gauge, "Streams tracked (one per sensor and measurement), by state.",
             [([("state", "live")], Double(s.sensors.count { !$0.stale })), ([("state", "stale")], Double(s.sensors.count { $0.stale }))])
         metric("sensor_gateway_journal_appended_total", .counter, "Journal records appended since start.", [([], Double(s.journal.appended))])
         metric(

@@ -432,6 +432,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 17: a restatement the restart sends again, its live record lost with a region of the journal, names the estimate the journal shows went out, not the replay's own (aimed finding-8 seed 14877: supersedes synthetic beside the supersedes gap consumers held)",
+        arguments: [UInt64(14_877)])
+    func restatementSentAgainSupersedesWhatWentOut(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "finding 15: a journaled synthetic the replay did not make itself counts in its aggregate window, an earlier epoch's sealed (measurement worlds with own windows, seed 4500285: the replay closed s0/humidity boot 1 with a gap of its own, withheld, and the window went out counting 159 where cleaned/ held 160)",
         arguments: [UInt64(4_500_285)])
     func journaledEstimateCountsInItsWindow(seed: UInt64) {

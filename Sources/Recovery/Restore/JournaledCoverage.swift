@@ -85,6 +85,12 @@ struct JournaledCoverage {
         return out
     }
 
+    /// The estimate (`synthetic`, `corrected` or a `gap` not flagged `journal_damaged`) the
+    /// journal published for `seq` of `topic` in boot `boot`, if it did.
+    func estimate(topic: String, boot: Int64?, seq: UInt64) -> CleanedReading.Quality? {
+        covers[Stream(topic: topic, boot: boot)]?.first { $0.quality != .ok && !$0.damaged && $0.seqs.contains(seq) }?.quality
+    }
+
     /// Whether publishing `m` on `topic` would cover a seq the journal already covered, restate a
     /// seq already restated, or restate one published as a real reading.
     func contradicts(topic: String, _ m: CleanedReading) -> Bool {

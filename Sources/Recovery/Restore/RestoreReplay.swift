@@ -263,7 +263,7 @@ public struct RestoreReplay {
                 withheldPublications += 1
                 continue
             }
-            out.append(p)
+            out.append(supersedingAsJournaled(p))
         }
         // The replay may end behind what the journal published (the deadline that would have
         // released a stream's held readings was not due yet): those seqs went out, and what the
@@ -272,6 +272,25 @@ public struct RestoreReplay {
         // destroyed, while the journal held seq 394 published `synthetic` and then `restated`;
         // after the restart it released its own 394 as `ok`).
         for c in coverage.highestCovered() { engine.journalPublished(topic: c.topic, boot: c.boot, through: c.seq) }
+        return out
+    }
+
+    /// Regenerated restatement `p` as superseding what the journal shows went out for its seq,
+    /// where the replay's own estimate there was another (its deadlines ran at other times: a
+    /// `synthetic` where the journal holds a `gap`, withheld as contradicting it): consumers hold
+    /// the journal's, so that is what `supersedes` names (found by the fault simulator, aimed
+    /// finding-8 seed 14,877: the live `restated` record lost with a region of the journal, the
+    /// restart sent it again saying `"supersedes":"synthetic"` beside the `"supersedes":"gap"`
+    /// consumers held). Otherwise `p` as it is.
+    private func supersedingAsJournaled(_ p: Publication) -> Publication {
+        guard p.kind == .cleaned, var r = p.released, r.quality == .restated, let earlier = r.supersedes,
+            let held = coverage.estimate(topic: p.topic, boot: r.boot, seq: r.seq), held != earlier,
+            let field = p.payload.firstRange(of: Array("\"supersedes\":\"\(earlier.rawValue)\"".utf8))
+        else { return p }
+        var out = p
+        out.payload.replaceSubrange(field, with: Array("\"supersedes\":\"\(held.rawValue)\"".utf8))
+        r.supersedes = held
+        out.released = r
         return out
     }
 

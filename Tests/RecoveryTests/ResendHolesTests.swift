@@ -64,6 +64,24 @@ struct ResendHolesTests {
         #expect(gaps.map { $0.text.contains("\"from_seq\":4,\"to_seq\":5") } == [true, true])
     }
 
+    @Test(
+        "a stream whose earlier publications the journal no longer holds is held against where the snapshot released it: a jump with a destroyed record between owes the gap (measurement worlds seed 4801975: seq 119 skipped)"
+    )
+    func firstJournaledPublicationAfterTheSnapshot() {
+        // The snapshot (publications through position 2) had released sensor a through seq 3;
+        // positions 3-8 (a 4-6) are destroyed, and a's first publication the walk sees is seq 7.
+        let snapshot: [String: RecoveryEngine.Released] = ["cleaned/a/temperature": (boot: 1, seq: 3, ts: Self.start + 3000)]
+        func gaps(_ released: [String: RecoveryEngine.Released], lost: [ClosedRange<UInt64>]) -> [String] {
+            var holes = ResendHoles(lost: lost, acknowledged: 2, released: released, releasedAt: 2)
+            return [Self.cleaned("a", 7), Self.cleaned("a", 8)].enumerated().compactMap { i, p in holes.next(p, at: 15 + UInt64(i))?.text }
+        }
+        #expect(gaps(snapshot, lost: [3...8]).map { $0.contains("\"from_seq\":4,\"to_seq\":6") } == [true])
+        // Without the snapshot's point, or with no destroyed record after it, or in another boot: none.
+        #expect(gaps([:], lost: [3...8]).isEmpty)
+        #expect(gaps(snapshot, lost: [16...16]).isEmpty)
+        #expect(gaps(["cleaned/a/temperature": (boot: 2, seq: 3, ts: Self.start + 3000)], lost: [3...8]).isEmpty)
+    }
+
     @Test("a destroyed record at or below the checkpoint reached the broker: no gap")
     func acknowledgedDamageOwesNothing() {
         #expect(Self.walk(destroyed: [9], lost: [9...9], acknowledged: 9).isEmpty)

@@ -478,6 +478,18 @@ public struct RecoveryEngine: Codable, Sendable {
         return (sensors[i].boot, sensors[i].nextSeq - 1, sensors[i].lastAnchor?.ts)
     }
 
+    /// Where a stream has released through (`publishedThrough`).
+    public typealias Released = (boot: Int64?, seq: UInt64, ts: Int64?)
+
+    /// Where each stream has released through, by cleaned topic (`publishedThrough`): at a
+    /// restart, the snapshot's, which `ResendHoles` holds a stream's first journaled publication
+    /// against.
+    public var releasedThroughByTopic: [String: Released] {
+        var out: [String: Released] = [:]
+        for s in sensors where s.started && s.nextSeq > 0 { out[s.topics.cleaned] = (s.boot, s.nextSeq - 1, s.lastAnchor?.ts) }
+        return out
+    }
+
     /// Where the stream of cleaned topic `topic` has released through (`publishedThrough`), when
     /// that is past `value`, the broker's retained `latest/` of the same epoch (the same boot, and
     /// not a value from before the epoch began, `SensorState.knowsLatest`); nil otherwise.

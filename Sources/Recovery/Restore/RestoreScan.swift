@@ -54,7 +54,8 @@ public struct RestoreScan {
         self.publicationsThrough = publicationsThrough
         self.acknowledged = acknowledged
         replay = RestoreReplay(engine: engine, pending: pending, keepMatchedUpTo: keepMatchedUpTo)
-        holes = ResendHoles(lost: lost, acknowledged: acknowledged)
+        holes = ResendHoles(
+            lost: lost, acknowledged: acknowledged, released: lost.isEmpty ? [:] : engine.releasedThroughByTopic, releasedAt: publicationsThrough)
         lastTime = time
         // A destroyed publication still owed shows only against its stream's earlier ones.
         scanFrom = holes.needed ? oldest : min(inputFrom, publicationsThrough + 1, acknowledged + 1)

@@ -339,7 +339,8 @@ struct SensorState: Codable, Sendable {
             // The skipped seqs' readings may still come (a relay's backlog): they restate the gap
             // as any of the closed epoch's estimates (found black-box, 43rd review: dead-lettered
             // `too_late`, the gap standing for good).
-            var closed = closedEpoch ?? ClosedEpochHistory(boot: tail.boot, history: PublishedHistory(), maxTs: tail.maxTs)
+            var closed =
+                closedEpoch.flatMap { $0.boot == tail.boot ? $0 : nil } ?? ClosedEpochHistory(boot: tail.boot, history: PublishedHistory(), maxTs: tail.maxTs)
             closed.history.record(from: tail.nextSeq, to: r.seq - 1, quality: .gap, at: now)
             closedEpoch = closed
         }

@@ -123,4 +123,21 @@ struct ClosedEpochRestatementTests {
         #expect(back.of(.deadLetter).first?.reason == "too_late")
         #expect(back.of(.sensorState).map(\.text) == ["{\"state\":\"live\",\"last_seq\":1,\"last_seen\":\(h.now)}"])
     }
+
+    @Test("the closed boot's delivered tail, far behind the new boot's readings, revises its own window and leaves the new boot's open (found black-box, 43rd review: closed at once, then revised at every reading)")
+    func tailLeavesTheNewBootsWindowOpen() {
+        var h = Harness { $0.aggregateWindowMs = 10_000 }
+        for seq in 0...3 { h.send(seq: seq, temp: 52, ts: Self.base + Int64(seq) * 1000, boot: 1, at: h.now + 100) }
+        h.advance(2000)
+        h.send(seq: 0, temp: 53, ts: Self.base + 70_000, boot: 2, at: h.now + 100)
+        h.send(seq: 1, temp: 53, ts: Self.base + 71_000, boot: 2, at: h.now + 100)
+        let tail = h.send(seq: 4, temp: 52, ts: Self.base + 4000, boot: 1, at: h.now + 100)
+        #expect(tail.summary == ["4:ok"])
+        let starts = tail.of(.aggregate).compactMap { ($0.json["window_start"] as? NSNumber)?.int64Value }
+        #expect(starts == [Self.base], "\(tail.of(.aggregate).map(\.text))")
+        // Boot 2's window goes out once, when its readings pass its end.
+        h.send(seq: 2, temp: 53, ts: Self.base + 80_500, boot: 2, at: h.now + 100)
+        let boot2 = h.log.of(.aggregate).filter { ($0.json["window_start"] as? NSNumber)?.int64Value == Self.base + 70_000 }
+        #expect(boot2.map { $0.json["revision"] as? Int } == [0] && boot2.first?.json["count"] as? Int == 2)
+    }
 }

@@ -172,6 +172,8 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?, ofClosedEpoch closed: Bool = false,
         now: Int64, width: Int64, limit: Int
     ) -> (due: [Window], skipped: Bool) {
+        // `closed`: a reading or estimate of the epoch a new boot closed (its estimates are
+        // matched among that epoch's, and its time is not where the sensor's clock is).
         let start = AggregateWindows.floor(ts, width)
         var due: [Window] = []
         // Readings mostly land in the newest window: search from the end.
@@ -179,7 +181,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         if let found = windows.lastIndex(where: { $0.start == start }) {
             i = found
         } else if quality != .restated, forgottenSpans?.contains(where: { $0.contains(start) }) == true {
-            noteReleased(ts, replacing: replacing, now: now, width: width, &due)
+            noteReleased(ts, movesClock: replacing == nil && !closed, now: now, width: width, &due)
             return (due, true)
         } else {
             // A restatement of an estimate whose window is no longer held (it went with its
@@ -237,8 +239,13 @@ struct AggregateWindows: Codable, Sendable, Equatable {
             // simulator, aimed finding-4 seed 34: a revision per estimate).
             due += close(at: now, width: width) { $0.start == start }
         }
-        noteReleased(ts, replacing: replacing, now: now, width: width, &due)
-        if quality != .restated, replacing == nil, ts < maxReleasedTs &- Self.plainKeptWidths * width {
+        // A reading of the epoch before (its last readings delivered behind the new boot's
+        // first, or a restatement of its estimates) is behind the sensor's clock by nature, not
+        // a clock that went back: the windows ahead stay open (found black-box, 43rd review: the
+        // closed boot's tail, 70 s behind, closed the new boot's open window, which then went
+        // out again at every reading).
+        noteReleased(ts, movesClock: replacing == nil && !closed, now: now, width: width, &due)
+        if !closed, quality != .restated, replacing == nil, ts < maxReleasedTs &- Self.plainKeptWidths * width {
             // The sensor's clock went back by more than two windows: the windows it left ahead
             // get no more readings until it returns, so they close now rather than when its
             // readings pass them again (found black-box: a clock set back an hour held the window
@@ -254,9 +261,11 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// one: after a sensor's clock jumped ahead and back, the windows behind the jump closed only
     /// once readings passed the jump, or the window cap forced them out, late for good (found
     /// black-box: no aggregate for minutes while `cleaned/` went on).
-    private mutating func noteReleased(_ ts: Int64, replacing: Quality?, now: Int64, width: Int64, _ due: inout [Window]) {
+    /// `movesClock`: the reading is where the sensor's clock is now (not a restatement of an
+    /// estimate, nor a reading of a closed epoch).
+    private mutating func noteReleased(_ ts: Int64, movesClock: Bool, now: Int64, width: Int64, _ due: inout [Window]) {
         maxReleasedTs = Swift.max(maxReleasedTs, ts)
-        if replacing == nil { lastReleasedTs = ts }
+        if movesClock { lastReleasedTs = ts }
         if ts >= earliestOpenEnd {
             due += close(at: now, width: width) { $0.start + width <= ts }
         }

@@ -347,7 +347,7 @@ struct SensorState: Codable, Sendable {
         if let closed = closedEpoch, closed.boot == tail.boot { closedEpoch?.maxTs = Swift.max(closed.maxTs, r.ts) }
         publish(
             ReleasedReading(sensorID: id, seq: r.seq, ts: r.ts, temperature: r.temperature, status: r.status, quality: .ok, boot: r.boot), &out)
-        addToAggregates(ts: r.ts, seq: r.seq, value: r.temperature, quality: .ok, replacing: nil, at: now, &out)
+        addToAggregates(ts: r.ts, seq: r.seq, value: r.temperature, quality: .ok, replacing: nil, ofClosedEpoch: true, at: now, &out)
         closedTail?.nextSeq = r.seq + 1
         closedTail?.maxTs = r.ts
         noteReleased(boot: tail.boot, through: r.seq)

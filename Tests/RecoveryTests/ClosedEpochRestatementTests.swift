@@ -124,7 +124,9 @@ struct ClosedEpochRestatementTests {
         #expect(back.of(.sensorState).map(\.text) == ["{\"state\":\"live\",\"last_seq\":1,\"last_seen\":\(h.now)}"])
     }
 
-    @Test("the closed boot's delivered tail, far behind the new boot's readings, revises its own window and leaves the new boot's open (found black-box, 43rd review: closed at once, then revised at every reading)")
+    @Test(
+        "the closed boot's delivered tail, far behind the new boot's readings, revises its own window and leaves the new boot's open (found black-box, 43rd review: closed at once, then revised at every reading)"
+    )
     func tailLeavesTheNewBootsWindowOpen() {
         var h = Harness { $0.aggregateWindowMs = 10_000 }
         for seq in 0...3 { h.send(seq: seq, temp: 52, ts: Self.base + Int64(seq) * 1000, boot: 1, at: h.now + 100) }

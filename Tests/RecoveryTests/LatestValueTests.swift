@@ -125,6 +125,23 @@ struct LatestValueTests {
         #expect(Self.latestTimes(h.log) == [Self.ts(3)])
     }
     @Test(
+        "a retained latest/ two boots past a known stream's: readings of the boot between, no later than the value, are too_late (that epoch closed before the value went out); the value's own boot continues it (aimed finding-8 seed 15161)"
+    )
+    func bootBetweenClosedByRetained() {
+        var h = Harness()
+        for seq in 0..<5 { h.send("a", seq: seq, boot: 1) }
+        h.advance(3000)
+        let ahead = h.engine.publishedBeyondJournal(["latest/a/temperature": .init(seq: 3, ts: Self.ts(40), boot: 3)])
+        #expect(ahead.map(\.stream) == ["a"])
+        var out = h.send("a", seq: 16, ts: Self.ts(30), boot: 2)
+        #expect(out.of(.deadLetter).first?.reason == "too_late")
+        #expect(out.cleaned.isEmpty)
+        out = h.send("a", seq: 4, ts: Self.ts(41), boot: 3) + h.advance(3000)
+        #expect(out.summary == ["0:gap", "4:ok"], "\(out.cleaned.map(\.text))")
+        #expect(out.cleaned.first?.reason == "journal_damaged")
+    }
+
+    @Test(
         "the broker's retained latest/ past what the engine released (a data folder put back from an older copy): that stream's jump is one journal_damaged gap, also when the sensor rebooted since (the new epoch's), and latest/ stays at the broker's; streams behind it, an older boot's value or unknown sensors are left alone"
     )
     func publishedBeyondJournal() {

@@ -432,6 +432,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 19: a reading of a boot between the restored stream's and the broker's retained value's is too_late, not an epoch begun again (aimed finding-8 seed 15161: boot 7's seq 16 came out ok over the gap consumers held)",
+        arguments: [UInt64(15_161)])
+    func bootBetweenRestoredAndRetained(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "finding 17: a restatement the restart sends again, its live record lost with a region of the journal, names the estimate the journal shows went out, not the replay's own (aimed finding-8 seed 14877: supersedes synthetic beside the supersedes gap consumers held)",
         arguments: [UInt64(14_877)])
     func restatementSentAgainSupersedesWhatWentOut(seed: UInt64) {

@@ -21,8 +21,7 @@ struct JournalCommand: ParsableCommand {
                 throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
             }
             print(v.summary)
-            let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
-            if let note = JournalDamageHistory.earlierDamageNote(dataDirectory: dataDir, now: now) { print("note: \(note)") }
+            if let note = JournalDamageHistory.earlierDamageNote(dataDirectory: dataDir) { print("note: \(note)") }
             if v.corrupt { throw ExitCode(ExitStatus.corruptionFound.rawValue) }
         }
     }

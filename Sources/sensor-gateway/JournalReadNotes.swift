@@ -26,7 +26,7 @@ enum JournalReadNotes {
                 Data(
                     "note: the output may be incomplete: the journal is damaged (\(first)\(verification.problems.count > 1 ? " and \(verification.problems.count - 1) more" : "")), and what it lost may have held readings of this window; run `sensor-gateway journal verify`\n"
                         .utf8))
-        } else if let note = JournalDamageHistory.earlierDamageNote(dataDirectory: dataDirectory, now: Int64(Date().timeIntervalSince1970 * 1000)) {
+        } else if let note = JournalDamageHistory.earlierDamageNote(dataDirectory: dataDirectory) {
             // Damage a start found and mended: the journal reads whole now, but the records it
             // took may have held readings of this window, as `/healthz` and `journal verify` say
             // for a day (found black-box, 42nd review: `export` said nothing).

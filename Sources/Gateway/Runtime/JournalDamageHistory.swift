@@ -44,7 +44,7 @@ public enum JournalDamageHistory {
     /// mended within the last day (the records it took are gone, and the journal reads whole), as
     /// `/healthz` still shows it (found black-box, 42nd review: `verify` said `corruption: none`
     /// while `/healthz` said degraded). nil when there is none, or its record is unreadable.
-    public static func earlierDamageNote(dataDirectory: String, now: Int64) -> String? {
+    public static func earlierDamageNote(dataDirectory: String, now: Int64 = Int64((Date().timeIntervalSince1970 * 1000).rounded())) -> String? {
         guard let record = recorded(path: "\(dataDirectory)/journal-damage"), now >= record.at, now - record.at < shownForMs else { return nil }
         return "a start at \(time(record.at)) found journal damage (\(record.count) problem(s), first: \(record.first)) and mended what it could; "
             + "the records it took are gone (the gateway shows it until a day after)"

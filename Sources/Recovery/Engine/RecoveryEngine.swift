@@ -471,11 +471,9 @@ public struct RecoveryEngine: Codable, Sendable {
     /// Where the stream of cleaned topic `topic` has published through, as far as this engine
     /// knows: its epoch's boot, the last seq released (a reading, an estimate or a gap) and the
     /// `ts` of its last real reading; nil for a stream not started or that has released nothing.
-    public func publishedThrough(cleanedTopic topic: String) -> (boot: Int64?, seq: UInt64, ts: Int64?)? {
-        guard let stream = StreamName(outputTopic: topic), let i = index[stream.key], sensors[i].started, sensors[i].nextSeq > 0 else {
-            return nil
-        }
-        return (sensors[i].boot, sensors[i].nextSeq - 1, sensors[i].lastAnchor?.ts)
+    public func publishedThrough(cleanedTopic topic: String) -> Released? {
+        guard let stream = StreamName(outputTopic: topic), let i = index[stream.key] else { return nil }
+        return sensors[i].releasedThrough
     }
 
     /// Where a stream has released through (`publishedThrough`).
@@ -486,7 +484,7 @@ public struct RecoveryEngine: Codable, Sendable {
     /// against.
     public var releasedThroughByTopic: [String: Released] {
         var out: [String: Released] = [:]
-        for s in sensors where s.started && s.nextSeq > 0 { out[s.topics.cleaned] = (s.boot, s.nextSeq - 1, s.lastAnchor?.ts) }
+        for s in sensors { if let r = s.releasedThrough { out[s.topics.cleaned] = r } }
         return out
     }
 

@@ -162,6 +162,10 @@ struct SensorState: Codable, Sendable {
         return s
     }
 
+    /// The epoch's boot, the last seq released (a reading, an estimate or a gap) and the `ts` of
+    /// its last real reading; nil before the stream started or released anything.
+    var releasedThrough: RecoveryEngine.Released? { started && nextSeq > 0 ? (boot, nextSeq - 1, lastAnchor?.ts) : nil }
+
     /// The seq the sensor should send next, as far as the gateway knows.
     var expectedNext: UInt64 { highestSeen.map { Swift.max($0 + 1, nextSeq) } ?? nextSeq }
 

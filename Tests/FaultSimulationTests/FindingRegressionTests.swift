@@ -453,6 +453,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 20: after a damaged start, an aggregate window counted before the damage goes out flagged journal_damaged though it began after the gateway's clock, which a backward step had put 18 minutes behind the sensors' (measurement worlds with own windows, seed 4802348: a power cut kept the window's record and lost a reading it counted, whose seq went out a journal_damaged gap; the window counted 55 where cleaned/ held 54, unflagged)",
+        arguments: [UInt64(4_802_348)])
+    func windowOfADamagedStartFlaggedPastTheGatewayClock(seed: UInt64) {
+        FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withMeasurements(seed: seed).withMeasurementWindows(seed: seed))
+    }
+
+    @Test(
         "a start snapshots the restored engine before anything runs: a start that failed at its first append (a write error) left the next restore replaying across it, without what it had learnt from the broker, and the replay diverged without damage (drawn seed 4000483)",
         arguments: [UInt64(4_000_483)])
     func startSnapshotted(seed: UInt64) {

@@ -70,6 +70,65 @@ struct LostJournalTests {
     }
 
     @Test(
+        "after a damaged start, windows of sensors whose clocks run ahead of the gateway's go out flagged too (found by the fault simulator: the gateway's clock 18 minutes behind left a window counted before the damage unflagged)"
+    )
+    func windowsAheadOfTheGatewayClockFlagged() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // The sensors' clocks an hour ahead of the gateway's (within the one-day future
+        // tolerance), on a minute boundary so seqs 0-59 are the first window.
+        let base = (Clocks.epochMilliseconds() + 3_600_000) / 60_000 * 60_000
+        let watcher = try await Subscriber.connect(broker, id: "ahead-watcher", filters: ["cleaned/#"])
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "ahead")
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        for seq in UInt64(0)..<20 { try fleet.measure("ahead", seq: seq, ts: base + Int64(seq) * 1000, temperature: 52) }
+        try await watcher.recorder.wait(for: "20 readings cleaned", timeout: .seconds(60)) {
+            $0.messages.compactMap(CleanedReading.init).count >= 20
+        }
+        try await gateway.stop()
+        await fleet.close()
+        await watcher.close()
+        try FileManager.default.removeItem(atPath: gateway.configuration.journalDirectory)
+
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "ahead")
+        #expect(!restarted.status.snapshot.journalDamage.isEmpty)
+        let aggregates = try await Subscriber.connect(broker, id: "ahead-aggregates", filters: ["aggregates/#"])
+        let more = try await TestSensorFleet.connect(broker, answersResends: false)
+        for seq in UInt64(20)..<70 { try more.measure("ahead", seq: seq, ts: base + Int64(seq) * 1000, temperature: 52) }
+        try await aggregates.recorder.wait(for: "the first window's aggregate", timeout: .seconds(180)) {
+            $0.messages.contains { (try? WireJSON.decode(AggregateWindowMessage.self, from: $0.payload))?.windowStart == base }
+        }
+        let window = try #require(
+            await aggregates.recorder.messages.compactMap { try? WireJSON.decode(AggregateWindowMessage.self, from: $0.payload) }
+                .first { $0.windowStart == base })
+        // It began after the gateway's clock at the damaged start, but before the newest reading
+        // the start restored (seq 19): counted partly before the damage.
+        #expect(window.journalDamaged == true, "\(window)")
+        await more.close()
+        await aggregates.close()
+        try await restarted.stop()
+    }
+
+    @Test(
+        "the record of a damaged start keeps the time windows are flagged before: the later of its clock and the newest reading it restored; a record written before it had one is read as its clock"
+    )
+    func damageRecordKeepsTheFlagBoundary() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = CapturedLog()
+        let path = dir.file("journal-damage")
+        let found = ["segment 3 bytes 10..<20 damaged"]
+        #expect(JournalDamageHistory.exchange(path: path, found: found, now: 1_000, newestReadingTs: 5_000, logger: log.logger()).flagWindowsBefore == 5_000)
+        #expect(JournalDamageHistory.exchange(path: path, found: [], now: 2_000, logger: log.logger()).flagWindowsBefore == 5_000)
+        #expect(JournalDamageHistory.exchange(path: path, found: found, now: 3_000, newestReadingTs: 2_500, logger: log.logger()).flagWindowsBefore == 3_000)
+        try "1000\t2\tsegment 3 bytes 10..<20 damaged\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let old = JournalDamageHistory.exchange(path: path, found: [], now: 2_000, logger: log.logger())
+        #expect(old.flagWindowsBefore == 1_000 && old.shown.first?.contains("first: segment 3 bytes 10..<20 damaged)") == true, "\(old)")
+    }
+
+    @Test(
         "damage a start found is shown by the starts within a day after it, then no more; a clock stepped back before it, or an unreadable record, shows nothing"
     )
     func damageShownForADay() throws {
@@ -81,7 +140,7 @@ struct LostJournalTests {
         #expect(JournalDamageHistory.exchange(path: path, found: [], now: 1_000, logger: log.logger()).shown.isEmpty)
         let found = ["segment 3 bytes 10..<20 damaged", "checkpoint ahead"]
         let now = JournalDamageHistory.exchange(path: path, found: found, now: 1_000, logger: log.logger())
-        #expect(now.shown == found && now.foundAt == 1_000)
+        #expect(now.shown == found && now.flagWindowsBefore == 1_000)
         let later = JournalDamageHistory.exchange(path: path, found: [], now: 1_000 + day - 1, logger: log.logger())
         #expect(later.shown.count == 1 && later.shown[0].contains("(2 problem(s), first: segment 3 bytes 10..<20 damaged)"), "\(later)")
         // `journal verify` says the same for that day (found black-box: it said `corruption: none`).
@@ -89,9 +148,9 @@ struct LostJournalTests {
         #expect(
             note?.contains("found journal damage (2 problem(s), first: segment 3 bytes 10..<20 damaged) and mended what it could") == true, "\(note ?? "nil")")
         #expect(JournalDamageHistory.earlierDamageNote(dataDirectory: dir.path, now: 1_000 + day) == nil)
-        #expect(later.foundAt == 1_000)
+        #expect(later.flagWindowsBefore == 1_000)
         let past = JournalDamageHistory.exchange(path: path, found: [], now: 1_000 + day, logger: log.logger())
-        #expect(past.shown.isEmpty && past.foundAt == nil)
+        #expect(past.shown.isEmpty && past.flagWindowsBefore == nil)
         #expect(JournalDamageHistory.exchange(path: path, found: [], now: 999, logger: log.logger()).shown.isEmpty)
         try "not a record\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(JournalDamageHistory.exchange(path: path, found: [], now: 1_000, logger: log.logger()).shown.isEmpty)

@@ -6,7 +6,9 @@ import Wire
 /// (a restated reading as `ok`, in place of the estimate it restates; gaps count nothing), and
 /// its `min`, `max` and `mean` must be theirs while its estimates, restated since or not, were
 /// few enough to be held individually (32). A window the stream's output passed without one is
-/// missing. Until 2026-12-05 nothing checked aggregates here; a black-box review had seen two
+/// missing. A window the consumers hold flagged `"journal_damaged":true` is not held to the
+/// cleaned stream: the gateway sends that flag after a start that found journal damage, for
+/// windows counted (partly) from before it. Until 2026-12-05 nothing checked aggregates here; a black-box review had seen two
 /// windows of about 6,000 disagree with the cleaned stream once, and could not reproduce it.
 struct AggregateChecker {
     private struct WindowKey: Hashable {
@@ -63,7 +65,13 @@ struct AggregateChecker {
         aggregatesReceived += 1
         let key = WindowKey(stream: stream, start: m.windowStart)
         if let known = windows[key], known.revision > m.revision { return nil }
-        if let known = windows[key], known.revision == m.revision, known != m { contradicted.insert(key) }
+        if let known = windows[key], known.revision == m.revision, known != m {
+            // A window flagged `journal_damaged` was counted from what a damaged journal kept: a
+            // consumer holding the same revision without the flag keeps its own (CONSUMERS.md),
+            // and two flagged copies are both that warning.
+            if m.journalDamaged == true { return nil }
+            if known.journalDamaged != true { contradicted.insert(key) }
+        }
         windows[key] = m
         return nil
     }
@@ -93,6 +101,10 @@ struct AggregateChecker {
                 if contradicted.contains(WindowKey(stream: stream, start: m.windowStart)) {
                     return Violation(invariant: .aggregates, detail: "\(stream) window \(m.windowStart): a revision was published twice, differently")
                 }
+                // Flagged: its figures come from what a damaged journal kept (a reading its
+                // aggregate record outlived, under a `journal_damaged` gap, or fewer readings
+                // than went out), which the flag tells the consumers (INTERFACE.md section 4).
+                if m.journalDamaged == true { continue }
                 let inside = inStream.filter { $0.ts >= m.windowStart && $0.ts < m.windowEnd }
                 let width = m.windowEnd - m.windowStart
                 let held = { (start: Int64) in estimates.count { $0 >= start && $0 < start + width } }

@@ -3,6 +3,7 @@
 
 import Journal
 import Recovery
+import Wire
 
 /// The gateway's runtime turn, mirrored without MQTT, threads or clocks: the real
 /// `RecoveryEngine` and the real `Journal` over the simulator's file layer.
@@ -90,18 +91,39 @@ final class SimGateway {
     private(set) var restoreWithheld = 0
     private(set) var restoreStandIns = 0
     private(set) var checkpointFailures = 0
+    /// The gateway's `journal-damage` file (`JournalDamageHistory`), which outlives it: when the
+    /// last start that found damage began, and the time before which aggregate windows go out
+    /// flagged `"journal_damaged":true`.
+    struct DamageRecord {
+        var at: Int64
+        var flagWindowsBefore: Int64
+    }
+    /// The record after this start: its own when it found damage, else the earlier one.
+    let damageRecord: DamageRecord?
+    /// `Publisher.aggregatesFromDamagedJournalBefore`: the record's, within a day after it.
+    let aggregatesFromDamagedJournalBefore: Int64?
 
     /// Opens the journal (recovering it) and restores the engine: the mirror of
     /// `GatewayService.init` and `JournalRestore.run`. Throws when the journal cannot be opened
     /// or fails while the restored output is journaled (the gateway exits 74).
     init(
         settings: Settings, fileSystem: FaultyFileSystem, snapshot: SimSnapshot?, published: [String: RecoveryEngine.PublishedLatest] = [:],
-        wall: Int64, monotonic: Int64
+        damageRecord earlier: DamageRecord? = nil, wall: Int64, monotonic: Int64
     ) throws {
         self.settings = settings
         journal = try Journal(layout: settings.layout, fsync: settings.fsync, syncIntervalMs: settings.syncIntervalMs, fileSystem: fileSystem)
         let restore = SimRestore(engineConfiguration: settings.engine, directory: settings.layout.directory, fileSystem: fileSystem)
-        let result = try restore.run(journal: journal, snapshot: snapshot, published: published, outbound: &outbound)
+        let (result, foundDamage) = try restore.run(journal: journal, snapshot: snapshot, published: published, outbound: &outbound)
+        // As `JournalDamageHistory.exchange`: an earlier start's damage is shown (and flags
+        // windows) for a day, unless the clock now reads before it.
+        if foundDamage {
+            let record = DamageRecord(at: wall, flagWindowsBefore: max(wall, result.engine.latestTimes.values.max() ?? wall))
+            damageRecord = record
+            aggregatesFromDamagedJournalBefore = record.flagWindowsBefore
+        } else {
+            damageRecord = earlier
+            aggregatesFromDamagedJournalBefore = earlier.flatMap { wall >= $0.at && wall - $0.at < 86_400_000 ? $0.flagWindowsBefore : nil }
+        }
         engine = result.engine
         pendingPublications = result.toJournal
         restoreMismatches = result.mismatchedPublications
@@ -231,7 +253,13 @@ final class SimGateway {
             lastRetentionAt = monotonic
             updateRetention()
         }
-        return sendable.map { ($0.id, $0.entry.publication) }
+        return sendable.map { s in
+            var p = s.entry.publication
+            if p.kind == .aggregate {
+                p.payload = AggregateWindowMessage.flaggingJournalDamage(p.payload, windowsBefore: aggregatesFromDamagedJournalBefore)
+            }
+            return (s.id, p)
+        }
     }
 
     /// As the gateway's `takeSnapshot`: a snapshot must never refer to records a crash could

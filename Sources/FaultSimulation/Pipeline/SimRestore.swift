@@ -14,7 +14,7 @@ struct SimRestore {
     /// `published`: the broker's retained `latest/` values (`BrokerLatest` in the gateway).
     func run(
         journal: Journal, snapshot: SimSnapshot?, published: [String: RecoveryEngine.PublishedLatest], outbound: inout SimOutbound
-    ) throws -> RestoreScan.Outcome {
+    ) throws -> (outcome: RestoreScan.Outcome, foundDamage: Bool) {
         let (oldest, next) = (journal.oldestSeq, journal.nextSeq)
         var scan = RestoreScan(
             engine: snapshot?.engine ?? RecoveryEngine(configuration: engineConfiguration), pending: snapshot?.pending ?? [],
@@ -29,9 +29,11 @@ struct SimRestore {
             }
         }
         var outcome = scan.finish(retained: published)
-        _ = outcome.takeBrokerLatest(published)
+        let ahead = outcome.takeBrokerLatest(published)
         outbound.dropSupersededLatest(then: outcome.toJournal, floor: outcome.engine.latestTimes)
         if let end = journal.report.lostSeqs.map(\.upperBound).max(), end &+ 1 >= next { outcome.engine.journalLostOutput() }
-        return outcome
+        // What `JournalRestore` counts as damage found at this start (the sim's snapshot is never
+        // unreadable): the journal's own, or the broker's `latest/` past it.
+        return (outcome, journal.report.needsAttention || !ahead.isEmpty)
     }
 }

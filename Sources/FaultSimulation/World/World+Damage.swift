@@ -126,14 +126,29 @@ extension World {
     }
 
     /// The records of a segment file, by their headers (no checksums): where the damage goes.
+    /// Past a header that does not hold together (an earlier flip) it looks on, 8 bytes at a time,
+    /// for the next one whose seq follows, as the journal's own scan salvages what comes after:
+    /// stopping there hid the records behind an old flip from a later cut, whose readings were
+    /// then destroyed unseen (aimed finding-8 seed 14,931: s1's seq 94, acknowledged, held to
+    /// its sensor's answer though no record of it was left).
     func walk(_ bytes: [UInt8]) -> [RecordSpan] {
         var out: [RecordSpan] = []
         var offset = 64
+        var lastSeq: UInt64?
         func u32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
+        func seq(_ at: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + 8 + $1]) << (8 * UInt64($1)) } }
         while offset + 32 <= bytes.count {
             let length = u32(offset)
-            guard length >= 32, offset + length <= bytes.count, u32(offset + 28) == length - 32 else { break }
+            let holds = length >= 32 && offset + length <= bytes.count && u32(offset + 28) == length - 32
+            // After the first record, only a seq that follows (within a segment's worth) is one
+            // of this generation's records; anything else is a damaged header or stale bytes.
+            guard holds, lastSeq.map({ seq(offset) > $0 && seq(offset) - $0 < UInt64(bytes.count) }) ?? true else {
+                if lastSeq == nil { break }
+                offset += 8
+                continue
+            }
             out.append(RecordSpan(offset: offset, length: length, type: UInt16(bytes[offset + 24]) | UInt16(bytes[offset + 25]) << 8))
+            lastSeq = seq(offset)
             offset += (length + 7) & ~7
         }
         return out

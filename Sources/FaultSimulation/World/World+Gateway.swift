@@ -91,8 +91,10 @@ extension World {
         if step > 0 && step < scenario.steps { damageAtRest() }
         do {
             let g = try SimGateway(
-                settings: settings, fileSystem: fileSystem, snapshot: snapshot, published: retainedLatest, wall: clock.wall, monotonic: clock.monotonic)
+                settings: settings, fileSystem: fileSystem, snapshot: snapshot, published: retainedLatest, damageRecord: damageRecord,
+                wall: clock.wall, monotonic: clock.monotonic)
             gateway = g
+            damageRecord = g.damageRecord
             let report = g.journal.report
             for p in report.fileProblems { note("journal file problem: \(p)") }
             for c in report.corruption { note("journal corruption: \(c)") }
@@ -100,6 +102,7 @@ extension World {
                 restarts += 1
                 note(
                     "gateway restarted: \(report.records) records, \(g.outbound.waitingCount) publications to resend, \(g.restoreMismatches) mismatched, \(g.restoreRebuilt) readings rebuilt from them, \(g.restoreWithheld) regenerated withheld, \(g.restoreStandIns) gaps for destroyed ones"
+                        + (g.aggregatesFromDamagedJournalBefore.map { "; aggregate windows before \($0) go out flagged journal_damaged" } ?? "")
                 )
             }
             if step > 0 && g.restoreDiverged && !damagedSinceStart && report.corruption.isEmpty && report.fileProblems.isEmpty {

@@ -30,6 +30,8 @@ struct World {
     var gateway: SimGateway?
     /// The snapshot on disk (it survives the gateway).
     var snapshot: SimSnapshot?
+    /// The gateway's `journal-damage` file, which survives it.
+    var damageRecord: SimGateway.DamageRecord?
     var checker: InvariantChecker
     var aggregates = AggregateChecker()
     var faults: [FaultKind: Int] = [:]

@@ -127,9 +127,10 @@ public final class GatewayService {
             snapshots: SnapshotWriter(path: configuration.snapshotPath, logger: logger, retainFrom: restored.snapshotRetainFrom),
             presence: opened.presence, checkpoint: checkpoint, snapshotIntervalMs: configuration.snapshotIntervalMs, logger: logger)
         let found = opened.damage + restored.damage
-        let (damage, damagedStartAt) = JournalDamageHistory.exchange(
-            path: configuration.damageHistoryPath, found: found, now: Clocks.epochMilliseconds(), logger: logger)
-        publisher.aggregatesFromDamagedJournalBefore = damagedStartAt
+        let (damage, flagWindowsBefore) = JournalDamageHistory.exchange(
+            path: configuration.damageHistoryPath, found: found, now: Clocks.epochMilliseconds(),
+            newestReadingTs: restored.engine.latestTimes.values.max(), logger: logger)
+        publisher.aggregatesFromDamagedJournalBefore = flagWindowsBefore
         if !found.isEmpty {
             // `journal verify` reads the journal's files only: it has nothing to say about what
             // only the restore found (a snapshot or the broker's latest/ past the journal).

@@ -13,18 +13,25 @@ public enum JournalDamageHistory {
 
     /// What this start shows: `found` when it found damage (stored for the next starts), else
     /// the damage an earlier start found within `shownForMs` (one line naming when), else none;
-    /// with when the start that found it began (now, or the earlier one's time).
-    static func exchange(path: String, found: [String], now: Int64, logger: Logger) -> (shown: [String], foundAt: Int64?) {
+    /// with the time before which aggregate windows go out flagged `journal_damaged`: the later
+    /// of that start's clock and `newestReadingTs`, the newest reading `ts` it restored (a
+    /// window counted before the damage began before both; the gateway's clock alone misses
+    /// one when it runs behind the sensors', as after a backward step: found by the fault
+    /// simulator, measurement worlds seed 4,802,348, the clock 18 minutes behind).
+    static func exchange(
+        path: String, found: [String], now: Int64, newestReadingTs: Int64? = nil, logger: Logger
+    ) -> (shown: [String], flagWindowsBefore: Int64?) {
         if let first = found.first {
+            let before = max(now, newestReadingTs ?? now)
             do {
-                let line = "\(now)\t\(found.count)\t\(first.replacingOccurrences(of: "\n", with: " "))\n"
+                let line = "\(now)\t\(found.count)\t\(before)\t\(first.replacingOccurrences(of: "\n", with: " "))\n"
                 try Data(line.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
                 logger.warning(
                     "cannot store that this start found journal damage; a restart will not show it again",
                     metadata: ["path": "\(path)", "error": "\(error)"])
             }
-            return (found, now)
+            return (found, before)
         }
         guard FileManager.default.fileExists(atPath: path) else { return ([], nil) }
         guard let record = recorded(path: path) else {
@@ -37,7 +44,7 @@ public enum JournalDamageHistory {
             "found by an earlier start at \(Self.time(record.at)) (\(record.count) problem(s), first: \(record.first)), shown until a day after it; "
             + "this start found the journal whole: what could be mended was"
         logger.warning("journal damage an earlier start found is still shown", metadata: ["damage": "\(shown)"])
-        return ([shown], record.at)
+        return ([shown], record.flagWindowsBefore)
     }
 
     /// For `journal verify`, which checks the journal as it is now: damage a start found and
@@ -50,13 +57,16 @@ public enum JournalDamageHistory {
             + "the records it took are gone (the gateway shows it until a day after)"
     }
 
-    /// The stored record: when the start that found damage began, how many problems, the first.
-    private static func recorded(path: String) -> (at: Int64, count: Int, first: String)? {
+    /// The stored record: when the start that found damage began, how many problems, the time
+    /// before which windows are flagged (records written before 2026-12-07 have none: their
+    /// start's time), the first problem.
+    private static func recorded(path: String) -> (at: Int64, count: Int, flagWindowsBefore: Int64, first: String)? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let fields = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: "\t", maxSplits: 2).map(String.init)
-        guard fields.count == 3, let at = Int64(fields[0]), let count = Int(fields[1]) else { return nil }
-        return (at, count, fields[2])
+            .split(separator: "\t", maxSplits: 3).map(String.init)
+        guard fields.count >= 3, let at = Int64(fields[0]), let count = Int(fields[1]) else { return nil }
+        if fields.count == 4, let before = Int64(fields[2]) { return (at, count, before, fields[3]) }
+        return (at, count, at, fields[2...].joined(separator: "\t"))
     }
 
     private static func time(_ ms: Int64) -> String { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(ms) / 1000)) }

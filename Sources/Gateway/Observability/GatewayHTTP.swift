@@ -138,7 +138,8 @@ public enum GatewayHTTP {
                     warnings.append(
                         WireJSON.quoted(
                             "\(s.counters.output.journalDamagedGaps) gap(s) flagged journal_damaged published since start, the last \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
-                                + "the broker's retained latest/ showed seqs out that this journal never published (a data folder older than the output or emptied, or another writer of latest/); "
+                                + "the broker's retained latest/ showed seqs out that this journal never published (a data folder older than the output or emptied, or another writer of latest/), "
+                                + "or the journal lost acknowledged output at its end (damage found at start); "
                                 + "real readings for those seqs are dropped as already published (the gateway's log says more; sensor_gateway_journal_damaged_gaps_total)"
                         ))
                 }

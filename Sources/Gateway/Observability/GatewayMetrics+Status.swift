@@ -64,7 +64,7 @@ extension GatewayMetrics {
             })
         metric(
             "sensor_gateway_journal_damaged_gaps_total", .counter,
-            "Gaps flagged journal_damaged published because the broker's retained latest/ showed seqs out that the journal never published (a data folder older than the output, or another writer of latest/).",
+            "Gaps flagged journal_damaged a stream published for seqs whose output the gateway cannot show: the broker's retained latest/ showed seqs out that the journal never published (a data folder older than the output, or another writer of latest/), or the journal lost acknowledged output at its end.",
             [([], Double(s.counters.output.journalDamagedGaps))])
         metric(
             "sensor_gateway_other_instance_sightings_total", .counter,

@@ -14,8 +14,8 @@ public struct OutputTotals: Codable, Sendable, Equatable {
     /// Seqs the `gap` messages covered (absent from states saved before it was counted).
     private var gapSeqsCounted: Int?
     /// `gap` messages flagged `journal_damaged` that a stream published where the broker's
-    /// retained `latest/` showed seqs out that the engine never released (absent from states
-    /// saved before it was counted).
+    /// retained `latest/` showed seqs out that the engine never released, or where the journal
+    /// lost acknowledged output at its end (absent from states saved before it was counted).
     private var journalDamagedGapsCounted: Int?
     /// Readings left out of the aggregates: their `ts` fell in a window published and forgotten
     /// (a sensor clock stepped back further than the windows held), which is not published again
@@ -27,8 +27,9 @@ public struct OutputTotals: Codable, Sendable, Equatable {
 
     mutating func countAggregateSkipped() { aggregateSkippedCounted = aggregateSkipped + 1 }
 
-    /// Gaps flagged `journal_damaged` because the broker's `latest/` was past the stream: the
-    /// readings for those seqs, here or to come, are taken as published and dropped, so the
+    /// Gaps flagged `journal_damaged` because the broker's `latest/` was past the stream, or
+    /// the journal lost acknowledged output at its end (`journalLostOutput`): the readings for
+    /// those seqs, here or to come, are taken as published and dropped, so the
     /// gateway reports each (found black-box: a new data folder beside someone else's retained
     /// `latest/` values dropped real readings with nothing in the log or on `/healthz`).
     public var journalDamagedGaps: Int { journalDamagedGapsCounted ?? 0 }

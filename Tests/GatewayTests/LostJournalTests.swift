@@ -70,6 +70,24 @@ struct LostJournalTests {
     }
 
     @Test(
+        "a data folder wiped under the broker's retained latest/: the open window, counted from the readings since, goes out flagged journal_damaged (found in review: it counted 40 of the 60 readings consumers held, unflagged)"
+    )
+    func wipedFolderWindowFlagged() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let base = (Clocks.epochMilliseconds() - 3_600_000) / 60_000 * 60_000
+        let (first, aggregates) = try await Self.twentyReadings(broker, dir, id: "wiped", base: base)
+        try FileManager.default.removeItem(atPath: first.configuration.dataDirectory)
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "wiped")
+        let window = try await Self.firstWindow(broker, aggregates, id: "wiped", base: base)
+        #expect(window.count == 40 && window.journalDamaged == true, "\(window)")
+        await aggregates.close()
+        try await restarted.stop()
+    }
+
+    @Test(
         "after a damaged start, windows of sensors whose clocks run ahead of the gateway's go out flagged too (found by the fault simulator: the gateway's clock 18 minutes behind left a window counted before the damage unflagged)"
     )
     func windowsAheadOfTheGatewayClockFlagged() async throws {
@@ -77,38 +95,55 @@ struct LostJournalTests {
         defer { broker.shutdown() }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        // The sensors' clocks an hour ahead of the gateway's (within the one-day future
-        // tolerance), on a minute boundary so seqs 0-59 are the first window.
+        // The sensors' clocks an hour ahead of the gateway's (within the one-day future tolerance).
         let base = (Clocks.epochMilliseconds() + 3_600_000) / 60_000 * 60_000
-        let watcher = try await Subscriber.connect(broker, id: "ahead-watcher", filters: ["cleaned/#"])
-        let gateway = try await InProcessGateway.start(broker, in: dir, id: "ahead")
+        let (first, aggregates) = try await Self.twentyReadings(broker, dir, id: "ahead", base: base)
+        // A start writes a snapshot of what it restored before anything runs (the one at a stop
+        // is skipped when it would not be done in time): the readings are in it.
+        try await InProcessGateway.start(broker, in: dir, id: "ahead").stop()
+        try FileManager.default.removeItem(atPath: first.configuration.journalDirectory)
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "ahead")
+        let damage = restarted.status.snapshot.journalDamage
+        #expect(damage.contains { $0.contains("where the engine snapshot continues") }, "\(damage)")
+        // It began after the gateway's clock at the damaged start, before the newest reading
+        // that start restored (seq 19).
+        let window = try await Self.firstWindow(broker, aggregates, id: "ahead", base: base)
+        #expect(window.count == 60 && window.journalDamaged == true, "\(window)")
+        await aggregates.close()
+        try await restarted.stop()
+    }
+
+    /// Seqs 0-19 of sensor `id`, one a second from `base` (a minute boundary, so 0-59 are one
+    /// window), through a gateway that is then stopped; returns it and a subscriber to
+    /// `aggregates/#` connected before.
+    static func twentyReadings(
+        _ broker: TestBroker, _ dir: TemporaryDirectory, id: String, base: Int64
+    ) async throws -> (InProcessGateway, Subscriber) {
+        let aggregates = try await Subscriber.connect(broker, id: "\(id)-aggregates", filters: ["aggregates/#"])
+        let watcher = try await Subscriber.connect(broker, id: "\(id)-watcher", filters: ["cleaned/#"])
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: id)
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
-        for seq in UInt64(0)..<20 { try fleet.measure("ahead", seq: seq, ts: base + Int64(seq) * 1000, temperature: 52) }
+        for seq in UInt64(0)..<20 { try fleet.measure(id, seq: seq, ts: base + Int64(seq) * 1000, temperature: 52) }
         try await watcher.recorder.wait(for: "20 readings cleaned", timeout: .seconds(60)) {
             $0.messages.compactMap(CleanedReading.init).count >= 20
         }
         try await gateway.stop()
         await fleet.close()
         await watcher.close()
-        try FileManager.default.removeItem(atPath: gateway.configuration.journalDirectory)
+        return (gateway, aggregates)
+    }
 
-        let restarted = try await InProcessGateway.start(broker, in: dir, id: "ahead")
-        #expect(!restarted.status.snapshot.journalDamage.isEmpty)
-        let aggregates = try await Subscriber.connect(broker, id: "ahead-aggregates", filters: ["aggregates/#"])
+    /// Sends seqs 20-69 and returns the window at `base` as `aggregates` received it.
+    static func firstWindow(_ broker: TestBroker, _ aggregates: Subscriber, id: String, base: Int64) async throws -> AggregateWindowMessage {
         let more = try await TestSensorFleet.connect(broker, answersResends: false)
-        for seq in UInt64(20)..<70 { try more.measure("ahead", seq: seq, ts: base + Int64(seq) * 1000, temperature: 52) }
+        for seq in UInt64(20)..<70 { try more.measure(id, seq: seq, ts: base + Int64(seq) * 1000, temperature: 52) }
         try await aggregates.recorder.wait(for: "the first window's aggregate", timeout: .seconds(180)) {
             $0.messages.contains { (try? WireJSON.decode(AggregateWindowMessage.self, from: $0.payload))?.windowStart == base }
         }
-        let window = try #require(
+        await more.close()
+        return try #require(
             await aggregates.recorder.messages.compactMap { try? WireJSON.decode(AggregateWindowMessage.self, from: $0.payload) }
                 .first { $0.windowStart == base })
-        // It began after the gateway's clock at the damaged start, but before the newest reading
-        // the start restored (seq 19): counted partly before the damage.
-        #expect(window.journalDamaged == true, "\(window)")
-        await more.close()
-        await aggregates.close()
-        try await restarted.stop()
     }
 
     @Test(

@@ -117,7 +117,8 @@ final class SimGateway {
         // As `JournalDamageHistory.exchange`: an earlier start's damage is shown (and flags
         // windows) for a day, unless the clock now reads before it.
         if foundDamage {
-            let record = DamageRecord(at: wall, flagWindowsBefore: max(wall, result.engine.latestTimes.values.max() ?? wall))
+            let newest = (result.engine.latestTimes.values.map { $0 } + published.values.map(\.ts)).max()
+            let record = DamageRecord(at: wall, flagWindowsBefore: max(wall, newest ?? wall))
             damageRecord = record
             aggregatesFromDamagedJournalBefore = record.flagWindowsBefore
         } else {

@@ -164,6 +164,20 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// The smallest end among open windows: no window closes before released readings reach it.
     private var earliestOpenEnd = Int64.max
 
+    /// Windows that began before this `ts` are sent with `"journal_damaged":true`: the sensor's
+    /// stream published a `journal_damaged` gap reaching it (the broker's `latest/` showed output
+    /// past the journal, or the journal lost output), so they may count fewer readings than the
+    /// consumers hold (found in review: a data folder wiped under retained `latest/` values sent
+    /// the open window counting 40 of the 60 readings consumers held, unflagged). nil: none, or
+    /// a snapshot from before it was kept.
+    var journalDamagedBefore: Int64?
+
+    /// A `journal_damaged` gap reaching `ts` was published.
+    mutating func noteJournalDamage(before ts: Int64) { journalDamagedBefore = max(journalDamagedBefore ?? .min, ts) }
+
+    /// Whether `window`'s message carries `"journal_damaged":true` (`journalDamagedBefore`).
+    func flagsJournalDamage(_ window: Window) -> Bool { journalDamagedBefore.map { window.start < $0 } ?? false }
+
     /// Adds a released reading; `replacing` is the quality of the earlier estimate it replaces
     /// for its seq, if any. Returns windows that must be published now (closed by this reading,
     /// or revised), and whether the reading was left out of the aggregates: it fell in a window
@@ -419,7 +433,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// window took several hundred bytes, most of a sensor's snapshot with the late horizon's
     /// windows held). `windows` (keyed) is still read, from snapshots of format 5.
     private enum CodingKeys: String, CodingKey {
-        case windows, maxReleasedTs, lastReleasedTs, forgottenSpans, earliestOpenEnd, packedIntegers, packedValues
+        case windows, maxReleasedTs, lastReleasedTs, forgottenSpans, earliestOpenEnd, packedIntegers, packedValues, journalDamagedBefore
     }
 
     init() {}
@@ -430,6 +444,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         lastReleasedTs = try c.decodeIfPresent(Int64.self, forKey: .lastReleasedTs)
         forgottenSpans = try c.decodeIfPresent([Int64].self, forKey: .forgottenSpans).map(Self.spans)
         earliestOpenEnd = try c.decode(Int64.self, forKey: .earliestOpenEnd)
+        journalDamagedBefore = try c.decodeIfPresent(Int64.self, forKey: .journalDamagedBefore)
         if let integers = try c.decodeIfPresent([Int64].self, forKey: .packedIntegers) {
             windows = try Self.unpack(integers, try c.decode([Double].self, forKey: .packedValues))
         } else {
@@ -443,6 +458,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         try c.encodeIfPresent(lastReleasedTs, forKey: .lastReleasedTs)
         try c.encodeIfPresent(forgottenSpans.map { $0.flatMap { [$0.lowerBound, $0.upperBound] } }, forKey: .forgottenSpans)
         try c.encode(earliestOpenEnd, forKey: .earliestOpenEnd)
+        try c.encodeIfPresent(journalDamagedBefore, forKey: .journalDamagedBefore)
         let (integers, values) = Self.pack(windows)
         try c.encode(integers, forKey: .packedIntegers)
         try c.encode(values, forKey: .packedValues)

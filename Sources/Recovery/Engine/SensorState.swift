@@ -606,7 +606,9 @@ struct SensorState: Codable, Sendable {
         closeEpoch(at: now, &out)
         let width = out.configuration.aggregateWindowMs
         for window in aggregates.closeAll(now: now, width: width) {
-            out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
+            out.emit(
+                .aggregate, topics.aggregate,
+                Messages.aggregate(sensorID: id, window: window, width: width, journalDamaged: aggregates.flagsJournalDamage(window)))
         }
         out.emit(.sensorState, topics.state, Messages.sensorState(.expired, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
     }
@@ -618,9 +620,13 @@ struct SensorState: Codable, Sendable {
         if old.aggregateWindowMs != out.configuration.aggregateWindowMs {
             let width = old.aggregateWindowMs
             for window in aggregates.closeAll(now: now, width: width) {
-                out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
+                out.emit(
+                    .aggregate, topics.aggregate,
+                    Messages.aggregate(sensorID: id, window: window, width: width, journalDamaged: aggregates.flagsJournalDamage(window)))
             }
+            let damagedBefore = aggregates.journalDamagedBefore
             aggregates = AggregateWindows()
+            aggregates.journalDamagedBefore = damagedBefore
             if started { aggregatesFinalBelow = nextSeq }
         }
         topics = SensorTopics(sensorID: id, measurement: measurement, configuration: out.configuration)
@@ -925,7 +931,13 @@ struct SensorState: Codable, Sendable {
         guard let value = publishedBefore else { return }
         publishedBefore = nil
         guard value.boot == boot else { return closedBefore(value) }
-        guard value.seq >= nextSeq else { return startsAfterPublished(value) }
+        guard value.seq >= nextSeq else {
+            // Its readings through the value went out in output this engine does not hold: a
+            // window they share with readings from here on counts only these (found in review:
+            // a data folder wiped under retained values sent the open window counting 40 of 60).
+            aggregates.noteJournalDamage(before: value.ts + 1)
+            return startsAfterPublished(value)
+        }
         // A first reading at or below the retained seq with a later `ts` is a repeat of those
         // seqs: a new epoch (docs/INTERFACE.md section 4; with `boot`, under a boot value used
         // again), not output that went out, whose readings were no later than the retained one
@@ -1112,6 +1124,7 @@ struct SensorState: Codable, Sendable {
         if journalDamaged {
             notice.reason = ResendHoles.reason
             out.totals.countJournalDamagedGap()
+            aggregates.noteJournalDamage(before: max(notice.fromTs, notice.toTs))
         }
         notice.measurement = measurement
         out.emit(.cleaned, topics.cleaned, notice.render())
@@ -1193,7 +1206,9 @@ struct SensorState: Codable, Sendable {
             width: width, limit: out.configuration.aggregateWindowsPerSensor)
         if skipped { out.totals.countAggregateSkipped() }
         for window in due {
-            out.emit(.aggregate, topics.aggregate, Messages.aggregate(sensorID: id, window: window, width: width))
+            out.emit(
+                .aggregate, topics.aggregate,
+                Messages.aggregate(sensorID: id, window: window, width: width, journalDamaged: aggregates.flagsJournalDamage(window)))
         }
     }
 }

@@ -43,7 +43,9 @@ enum Messages {
         return w.finish()
     }
 
-    static func aggregate(sensorID: String, window: AggregateWindows.Window, width: Int64) -> [UInt8] {
+    /// `journalDamaged`: the window may count fewer readings than the consumers hold
+    /// (`AggregateWindows.journalDamagedBefore`).
+    static func aggregate(sensorID: String, window: AggregateWindows.Window, width: Int64, journalDamaged: Bool = false) -> [UInt8] {
         let all = window.all
         var w = JSONWriter(capacity: 220)
         w.string("sensor_id", sensorID)
@@ -63,6 +65,7 @@ enum Messages {
         w.int("corrected", Int64(window.count(.corrected)))
         w.int("synthetic", Int64(window.count(.synthetic)))
         w.int("revision", Int64(window.revision))
+        if journalDamaged { w.bool("journal_damaged", true) }
         return w.finish()
     }
 }

@@ -519,6 +519,33 @@ struct SparkplugEngineTests {
         #expect(h.log.of(.resendRequest).map(\.topic) == ["spBv1.0/Plant1/NCMD/Line3"], "a rebirth asked: the sequence broke")
     }
 
+    @Test(
+        "256 more than 128 or fewer lost at a steady pace (told by the timestamps): counted as a jump and a rebirth asked, not taken for the smaller loss alone; a node that reports by exception, silent as long, is not (found black-box, 46th review: 300 lost across a restart came out as 44 fills, nothing counted)",
+        arguments: [true, false])
+    func roundLostAtSteadyPace(steady: Bool) {
+        var h = Self.harness()
+        h.rawBytes(Self.nbirth, Self.nodeBirth())
+        var time = Self.t0
+        for seq in 1...50 {
+            // By exception: mostly a second apart, every tenth after 20 s of nothing to say.
+            time += steady || seq % 10 != 0 ? 1000 : 20_000
+            h.rawBytes(Self.ndata, Self.nodeData(seq: UInt64(seq), humidity: nil, at: time))
+        }
+        let pace = Double(time - Self.t0) / 50
+        // 300 messages' time later (longer than half of 256 + 45 at the node's mean pace), seq 351.
+        time += UInt64(300 * pace)
+        for seq in 351...360 {
+            h.rawBytes(Self.ndata, Self.nodeData(seq: UInt64(seq), humidity: nil, at: time))
+            time += steady ? 1000 : 20_000
+        }
+        h.advance(5000)
+        h.advance(5000)
+        let temps = h.log.filter { $0.topic == "cleaned/Plant1.Line3/temperature" }
+        #expect(temps.map(\.seq) == Array(0...104), "the loss itself is filled as 44, as before: \(temps.count)")
+        #expect(h.engine.counters.sparkplug.sequenceJumps == (steady ? 1 : 0))
+        #expect(h.log.of(.resendRequest).map(\.topic) == (steady ? ["spBv1.0/Plant1/NCMD/Line3"] : []))
+    }
+
     @Test("rebirths for undeclared metrics are asked at most once per interval")
     func unknownMetricRateLimited() {
         var h = Self.harness()

@@ -35,6 +35,11 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     /// arrived in order, one whose stamp points there is ahead (an edge node whose clock went
     /// back, sending the same values again). nil while none (and in older snapshots).
     private var placedLate: [Int64: UInt64]?
+    /// The longest time between two messages in a row (each one counter after the one before)
+    /// since the birth: with the mean pace it says whether the node sends at a steady pace, so a
+    /// long silence after it means lost messages rather than nothing to report. nil: none yet
+    /// (and in older snapshots).
+    private var longestStepMs: UInt64?
 
     init(birthSeq: UInt64, timestamp: UInt64? = nil) {
         birth = Int64(birthSeq & 0xFF)
@@ -102,6 +107,15 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
         // restarted, and read in this one it would take the place of a message still to come.
         if let timestamp, let reborn = rebirthTimestamp, timestamp < reborn { return .tooOld }
         let d = (Int64(seq & 0xFF) - highest) & 0xFF
+        // Read as up to 128 ahead, from a node with a steady pace, stamped later than the
+        // highest message by at least half the time it takes to send 256 more: a whole round of
+        // 256 went too (found black-box, 46th review: 300 messages lost at QoS 0 across a
+        // restart came out as 44 fills, and 256 readings went without a word).
+        if let timestamp, let latest = highestTimestamp, d >= 1 && d <= 128, timestamp > latest, sendsSteadily,
+            Double(timestamp - latest) >= Double(256 + d - 1) * messageIntervalMs / 2
+        {
+            return .jump(highest + d)
+        }
         if let timestamp, let latest = highestTimestamp, d > 128 || d == 0, timestamp > latest {
             let ahead = d == 0 ? 256 : d
             if Double(timestamp - latest) >= Double(ahead - 1) * messageIntervalMs / 2 { return .jump(highest + ahead) }
@@ -123,6 +137,14 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
         return isSeen(c) ? .duplicate(c) : .new(c)
     }
 
+    /// Whether the node has sent at a steady pace since its birth: 16 messages or more, none
+    /// more than 4 times the mean interval after the one before. A node that reports by
+    /// exception has no steady pace: a silence says nothing about how many messages it sent.
+    private var sendsSteadily: Bool {
+        guard highest - birth >= 16, let longest = longestStepMs else { return false }
+        return Double(longest) <= 4 * messageIntervalMs
+    }
+
     /// Milliseconds between the node's messages since the birth, by their timestamps; 20 (so
     /// 10 ms a message counts) until two messages after the birth give a pace.
     private var messageIntervalMs: Double {
@@ -133,6 +155,9 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     /// Records counter `c` (from `place`) as arrived, with its payload timestamp and its
     /// fingerprint (`isCopy`; 0: none).
     mutating func accept(_ c: Int64, timestamp: UInt64? = nil, print: UInt32 = 0) {
+        if c == highest + 1, let timestamp, let latest = highestTimestamp, timestamp >= latest {
+            longestStepMs = Swift.max(longestStepMs ?? 0, timestamp - latest)
+        }
         if c >= highest, let timestamp { highestTimestamp = Swift.max(highestTimestamp ?? timestamp, timestamp) }
         if c > highest {
             // Positions that now stand for new counters start unseen.

@@ -19,9 +19,15 @@ public struct JournalTimeline: Sendable {
         public var milliseconds: Int64
         /// The timeline's time when it was seen.
         public var at: Int64
-        public init(milliseconds: Int64, at: Int64) {
+        /// How far the timeline moved with it: all of a forward step, or only what takes the wall
+        /// clock past the timeline when an earlier backward step left the timeline ahead (found
+        /// black-box, 46th review: a +2 h step 7,188 s after a -2 h one was logged as followed,
+        /// though the timeline moved 12 s); 0 for a backward step.
+        public var followedMs: Int64
+        public init(milliseconds: Int64, at: Int64, followedMs: Int64 = 0) {
             self.milliseconds = milliseconds
             self.at = at
+            self.followedMs = followedMs
         }
     }
 
@@ -74,14 +80,15 @@ public struct JournalTimeline: Sendable {
         time += max(0, monotonic - self.monotonic)
         self.monotonic = monotonic
         let change = wall - time - offset
+        let seenAt = time
+        // The wall clock is ahead: follow it (a forward step, or the wall clock catching up).
+        if wall - time > Self.stepToleranceMs { time = wall }
         if abs(change) > Self.stepToleranceMs {
-            let step = Step(milliseconds: change, at: time)
+            let step = Step(milliseconds: change, at: seenAt, followedMs: change > 0 ? time - seenAt : 0)
             steps += 1
             lastStep = step
             unreported.append(step)
         }
-        // The wall clock is ahead: follow it (a forward step, or the wall clock catching up).
-        if wall - time > Self.stepToleranceMs { time = wall }
         offset = wall - time
         return time
     }

@@ -164,12 +164,17 @@ final class Observability {
             counters.clockSteps += 1
             let direction = step.milliseconds > 0 ? "forwards" : "backwards"
             let effect =
-                step.milliseconds > 0
-                ? "followed: reorder windows open at the step closed early (what they waited for is filled, flagged, and restated if it arrives)"
-                : "not followed: windows keep their length; receive times run ahead of the wall clock by the step until it catches up"
+                step.milliseconds <= 0
+                ? "not followed: windows keep their length; receive times run ahead of the wall clock by the step until it catches up"
+                : step.followedMs >= step.milliseconds
+                    ? "followed: reorder windows open at the step closed early (what they waited for is filled, flagged, and restated if it arrives)"
+                    : "followed only past where receive times already ran ahead (an earlier backward step): windows open at the step moved on by timeline_moved_ms"
             logger.warning(
                 "the wall clock stepped \(direction)",
-                metadata: ["step_ms": "\(step.milliseconds)", "effect": "\(effect)", "offset_ms": "\(ingest.clock.offsetMs)"])
+                metadata: [
+                    "step_ms": "\(step.milliseconds)", "timeline_moved_ms": "\(step.followedMs)", "effect": "\(effect)",
+                    "offset_ms": "\(ingest.clock.offsetMs)",
+                ])
         }
     }
 

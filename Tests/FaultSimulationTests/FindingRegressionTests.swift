@@ -460,6 +460,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 21: a sensor forgotten while a restart's retained latest/ showed its next boot gone out kept only where its old boot stopped, so a late copy of the new boot's seq 1 began that boot again and its seq 0, published ok, came out again synthetic (aimed finding-8 seed 16377)",
+        arguments: [UInt64(16_377)])
+    func forgottenSensorKeepsTheRetainedNextBoot(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "a start snapshots the restored engine before anything runs: a start that failed at its first append (a write error) left the next restore replaying across it, without what it had learnt from the broker, and the replay diverged without damage (drawn seed 4000483)",
         arguments: [UInt64(4_000_483)])
     func startSnapshotted(seed: UInt64) {

@@ -45,6 +45,27 @@ struct ForgottenSensorTests {
         #expect(h.log.last?.reason == "too_late")
     }
 
+    @Test(
+        "a sensor forgotten while a restart's retained latest/ showed its next boot gone out keeps that: the boot's readings when it comes back continue after the value, the value's seq is not estimated again (found by the fault simulator, aimed finding-8 seed 16377)"
+    )
+    func forgottenKeepsTheRetainedNextBoot() {
+        var h = Harness { $0.sensorRetentionMs = 3_600_000 }
+        let t0: Int64 = 1_795_660_000_000
+        for seq in 0..<5 { h.send("a", seq: seq, ts: t0 + Int64(seq) * 1000, boot: 1) }
+        h.advance(3000)
+        // The journal lost boot 2's seq 0, which went out: the broker's latest/ shows it.
+        _ = h.engine.publishedBeyondJournal(["latest/a/temperature": .init(seq: 0, ts: t0 + 10_000, boot: 2)])
+        h.advance(3_600_000 + 120_000)  // forgotten
+        #expect(h.engine.sensorCount == 0 && h.engine.counters.expired == 1)
+        h.log.removeAll()
+        h.send("a", seq: 1, ts: t0 + 11_000, boot: 2, at: h.now + 1000)
+        h.advance(10_000)
+        h.advance(10_000)
+        let a = h.log.cleaned.filter { $0.topic == "cleaned/a/temperature" }
+        #expect(!a.contains { $0.seq == 0 && $0.quality != "gap" }, "\(a.map(\.text))")
+        #expect(a.contains { $0.seq == 1 && $0.quality == "ok" }, "\(a.map(\.text))")
+    }
+
     @Test("after expiry, the outage comes out as a gap, not as silence")
     func expiredAndBack() {
         var h = Harness {

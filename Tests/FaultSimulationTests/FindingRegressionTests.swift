@@ -467,6 +467,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 22: a restart's replay recorded its own estimates over the journal's gap, restated since, and the history's search then found the estimate: a later copy of the reading went out restated a second time (aimed finding-8 seed 16844)",
+        arguments: [UInt64(16_844)])
+    func replayEstimateOverJournaledGapKeepsItsRestatement(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "a start snapshots the restored engine before anything runs: a start that failed at its first append (a write error) left the next restore replaying across it, without what it had learnt from the broker, and the replay diverged without damage (drawn seed 4000483)",
         arguments: [UInt64(4_000_483)])
     func startSnapshotted(seed: UInt64) {

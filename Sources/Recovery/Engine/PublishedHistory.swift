@@ -33,10 +33,27 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     /// Keeps the entries in seq order (`index(of:)` searches them): an epoch publishes in seq
     /// order, but a journal's estimate noted ahead of where a restored stream stands
     /// (`SensorState.noteJournaledEstimate`) comes before the stream's own for earlier seqs.
+    /// Records `from...to` as published as `quality` at `time`, for the seqs no entry covers
+    /// yet: what a seq was published as first stays, with its restatement (entries never overlap,
+    /// which `index(of:)` needs). Only a restart's replay records over an entry: its own estimate
+    /// for seqs whose journaled one it adopted, which went out (found by the fault simulator,
+    /// aimed finding-8 seed 16,844: the replay's `synthetic` beside the journal's `gap`, restated
+    /// since; a later copy of the reading found the `synthetic` and was restated a second time).
     mutating func record(from: UInt64, to: UInt64, quality: Quality, at time: Int64) {
-        let entry = Entry(from: from, to: to, quality: quality, publishedAt: time)
-        guard let last = entries.last, last.from > from else { return entries.append(entry) }
-        entries.insert(entry, at: entries.firstIndex { $0.from > from } ?? entries.endIndex)
+        guard from <= to else { return }
+        var next = from
+        for e in entries where e.to >= from && e.from <= to {
+            if e.from > next { insert(Entry(from: next, to: e.from - 1, quality: quality, publishedAt: time)) }
+            if e.to >= to { return }
+            next = Swift.max(next, e.to + 1)
+        }
+        insert(Entry(from: next, to: to, quality: quality, publishedAt: time))
+    }
+
+    /// Inserts `entry` in seq order (it overlaps none).
+    private mutating func insert(_ entry: Entry) {
+        guard let last = entries.last, last.from > entry.from else { return entries.append(entry) }
+        entries.insert(entry, at: entries.firstIndex { $0.from > entry.from } ?? entries.endIndex)
     }
 
     func lookup(_ seq: UInt64, now: Int64, horizon: Int64) -> Lookup {

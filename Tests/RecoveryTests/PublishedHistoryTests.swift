@@ -1,0 +1,36 @@
+import Testing
+
+@testable import Recovery
+import Wire
+
+/// What a stream published as estimates, which decides whether a reading for a published seq is
+/// a restatement, too late or a duplicate.
+@Suite("The published history")
+struct PublishedHistoryTests {
+    @Test(
+        "a seq recorded twice keeps what it was published as first, with its restatement: a restart's replay recording its own estimates over the journal's gap (restated since) leaves that seq settled (found by the fault simulator, aimed finding-8 seed 16844)"
+    )
+    func firstRecordStays() {
+        var h = PublishedHistory()
+        h.record(from: 2600, to: 2600, quality: .synthetic, at: 1)
+        h.record(from: 2665, to: 2669, quality: .gap, at: 10)
+        h.markRestated(2669)
+        // The replay's own estimates for the same seqs, one by one, then later fills.
+        h.record(from: 2665, to: 2665, quality: .corrected, at: 20)
+        for seq in UInt64(2666)...2669 { h.record(from: seq, to: seq, quality: .synthetic, at: 20) }
+        for seq in stride(from: UInt64(2673), through: 2700, by: 3) { h.record(from: seq, to: seq + 1, quality: .synthetic, at: 30) }
+        #expect(h.lookup(2669, now: 40, horizon: 1_000) == .settled)
+        #expect(h.lookup(2668, now: 40, horizon: 1_000) == .restatable(.gap))
+        #expect(h.lookup(2600, now: 40, horizon: 1_000) == .restatable(.synthetic))
+        let entries = h.entries
+        #expect(zip(entries, entries.dropFirst()).allSatisfy { $0.to < $1.from }, "entries overlap: \(entries)")
+    }
+
+    @Test("a range recorded over part of one entry takes only the seqs around it")
+    func partlyCovered() {
+        var h = PublishedHistory()
+        h.record(from: 10, to: 12, quality: .gap, at: 1)
+        h.record(from: 8, to: 15, quality: .synthetic, at: 2)
+        #expect(h.entries.map { "\($0.from)-\($0.to):\($0.quality)" } == ["8-9:synthetic", "10-12:gap", "13-15:synthetic"])
+    }
+}

@@ -69,7 +69,7 @@ struct ConfigCommand: ParsableCommand {
                 switch sources[name]?.1 {
                 case .file(let path, let line?): origin = "file \(path), line \(line)"
                 case .file(let path, nil): origin = "file \(path)"
-                case .environment: origin = "environment \(ConfigurationLoader.environmentName(name))"
+                case .environment: origin = "environment \(ConfigurationLoader.environmentSource(name, in: ProcessInfo.processInfo.environment))"
                 case .flag: origin = "flag"
                 case nil: origin = "default"
                 }

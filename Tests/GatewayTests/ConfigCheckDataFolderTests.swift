@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 
+@testable import Gateway
+
 /// `config check` says what `run` will do with the data folder and the journal's size (found
 /// black-box: `config check` said ok to a data folder that is a file, and `run` exited 74, which
 /// the shipped unit restarts for ever; the size's error named a limit the journal refuses).
@@ -28,6 +30,27 @@ struct ConfigCheckDataFolderTests {
         try "data-dir: \(file)/data\nhttp: off\n".write(toFile: dir.file("below.conf"), atomically: true, encoding: .utf8)
         let (below, belowOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("below.conf")], logPath: dir.file("below.log"))
         #expect(below == 78 && belowOutput.contains("\(file) is a file, not a folder"), "\(belowOutput)")
+    }
+
+    @Test(
+        "a data folder this user cannot write in is refused before anything is made, naming the folder and ReadWritePaths (found black-box, 47th review: config check said ok, run exited 74)"
+    )
+    func dataFolderNotWritable() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        let journal = data + "/journal"
+        // Nothing of the data folder exists yet: the deepest folder that does is the one asked.
+        var asked: [String] = []
+        let problem = DataFolder.problem(dataDirectory: data, journalDirectory: journal) {
+            asked.append($0)
+            return false
+        }
+        #expect(asked == [dir.path], "\(asked)")
+        #expect(problem?.contains("cannot write in \(dir.path)") == true && problem?.contains("ReadWritePaths") == true, "\(problem ?? "nil")")
+        #expect(DataFolder.problem(dataDirectory: data, journalDirectory: journal) { _ in true } == nil)
+        // The folder this process made is writable for it: the real check says so.
+        #expect(DataFolder.problem(dataDirectory: data, journalDirectory: journal) == nil)
     }
 
     @Test("journal-max-bytes above 16 GiB (16 segments of at most 1 GiB) is refused with that limit, not a larger one the journal then refuses")

@@ -42,6 +42,40 @@ struct ConfigCheckDiskRoomTests {
         #expect(!JournalOpening.plan(c, freeBytes: { _ in 9 << 20 }).refused)
     }
 
+    @Test(
+        "a resize an earlier start left in resize/ is named first, as run will deal with it before opening (found black-box, 47th review: config check said opened as it is, and run swapped a committed copy in)"
+    )
+    func pendingResizeNamed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try Journal(layout: JournalLayout(directory: dir.file("data/journal"), maxBytes: 2 << 20), fsync: .never)
+        let c = Self.configuration(dir, journal: 2 << 20)
+        #expect(JournalOpening.plan(c, freeBytes: { _ in nil }).text == "journal: opened as it is")
+        try FileManager.default.createDirectory(atPath: dir.file("data/journal/resize"), withIntermediateDirectories: false)
+        let empty = JournalOpening.plan(c, freeBytes: { _ in nil })
+        #expect(!empty.refused && empty.text == "journal: an empty resize folder (resize/) is there: run removes it; then opened as it is", "\(empty.text)")
+        try "partial".write(toFile: dir.file("data/journal/resize/segment-0000.log"), atomically: true, encoding: .utf8)
+        let partial = JournalOpening.plan(c, freeBytes: { _ in nil })
+        #expect(partial.text.contains("the partial copy of an interrupted resize") && partial.text.hasSuffix("then opened as it is"), "\(partial.text)")
+    }
+
+    @Test(
+        "a journal too small beside the engine snapshot is warned of by config check (snapshots under journal pressure wear the flash; found black-box, 47th review)"
+    )
+    func journalSmallBesideSnapshot() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var c = Self.configuration(dir, journal: 1 << 20)
+        try FileManager.default.createDirectory(atPath: c.dataDirectory, withIntermediateDirectories: true)
+        #expect(SnapshotWear.warning(journalBytes: 1 << 20, snapshotPath: c.snapshotPath) == nil, "no snapshot yet")
+        try Data(count: 100_000).write(to: URL(fileURLWithPath: c.snapshotPath))
+        let warning = try #require(SnapshotWear.warning(journalBytes: 1 << 20, snapshotPath: c.snapshotPath))
+        #expect(warning.contains("snapshot (100000 bytes)") && warning.contains("at least 2133333 bytes"), "\(warning)")
+        #expect(JournalOpening.plan(c, freeBytes: { _ in nil }).text.contains("warning: journal-max-bytes 1048576 is small"))
+        c.journalMaxBytes = 4 << 20
+        #expect(!JournalOpening.plan(c, freeBytes: { _ in nil }).text.contains("warning"))
+    }
+
     @Test("the free room of a folder not made yet is its nearest parent's")
     func roomOfFolderNotMade() throws {
         let dir = try TemporaryDirectory()

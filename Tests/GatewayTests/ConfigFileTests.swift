@@ -149,6 +149,9 @@ struct ConfigFileTests {
         defer { dir.remove() }
         let error = try #require(try Self.failure("reorder-window-ms: 100\rfill: locf\r", in: dir))
         #expect(error.description.contains("line 1") && error.description.contains("carriage return"), "\(error)")
+        // A CR ending the file, no LF after it (found black-box, 47th review: accepted silently).
+        let last = try #require(try Self.failure("reorder-window-ms: 100\nfill: locf\r", in: dir))
+        #expect(last.description.contains("line 2") && last.description.contains("carriage return"), "\(last)")
     }
 
     @Test("a bad value names the file, the line and the setting; config show says which line each came from")

@@ -169,6 +169,7 @@ struct DurabilityTests {
         try await waitUntil("/healthz to be 200 again", timeout: .seconds(60)) { await Self.health(port)?.status == 200 }
         // The log tells both ends of it (found black-box, 41st review: only the snapshots' failure was logged).
         #expect(gateway.child.output.contains("input resumed: the journal has room again"), "\(gateway.child.output.suffix(3000))")
+        #expect(gateway.child.output.contains("engine snapshot saved again"), "\(gateway.child.output.suffix(3000))")
         #expect(try await gateway.terminate() == 0)
         await fleet.close()
         await watcher.close()

@@ -62,6 +62,18 @@ struct HealthReasonsTests {
             s.inputPause = IngestJournal.Pause.journalFull.rawValue
         }
         #expect(draining.body.contains("journal full") && !draining.body.contains("snapshots"), "\(draining.body)")
+        // Before the journal fills: 200, degraded, naming the failures (found black-box, 47th
+        // review: a full disk's failing snapshots left /healthz "ok" for a minute).
+        let failing = Self.health { s in
+            s.subscribed = true
+            s.snapshots.failures = 7
+            s.snapshots.lastError = "write engine.snapshot.tmp: No space left on device"
+        }
+        #expect(failing.status == 200 && failing.body.contains("\"degraded\""), "\(failing.body)")
+        #expect(
+            failing.body.contains("engine snapshots are failing (7 since start, the last: write engine.snapshot.tmp: No space left on device)"),
+            "\(failing.body)")
+        #expect(!Self.health { $0.subscribed = true }.body.contains("snapshots"))
     }
 
     @Test("input waiting at the broker is named only once it has waited longer than a backlog's ordinary pauses")

@@ -69,4 +69,22 @@ struct LiveReloadTests {
         let heard = try #require(messages.firstIndex { $0.hasPrefix("the HTTP service got 127.0.0.1:9465") }, "\(messages)")
         #expect(announced < heard, "\(messages)")
     }
+
+    @Test(
+        "a reload changing gateway-id without a client-id says the client id, and so the broker session, change with it at the restart (found black-box, 47th review)"
+    )
+    func gatewayIDNamesTheClientID() {
+        let running = GatewayConfiguration(gatewayID: "atk")
+        let live = LiveSettings(running)
+        let log = CapturedLog()
+        var renamed = running
+        renamed.gatewayID = "atkz"
+        renamed.engine.gatewayID = "atkz"
+        let outcome = SettingsReload.apply(renamed, live: live, logLevel: LiveLogLevel(.info), logger: log.logger())
+        #expect(outcome.restartOnly.contains("gateway-id"))
+        let said = log.lines.compactMap { $0.metadata["gateway-id"].map { "\($0)" } }.joined()
+        #expect(
+            said.contains("atk -> atkz (after a restart); the client id becomes sensor-gateway-atkz with it"),
+            "\(log.lines.map { "\($0.message) \($0.metadata)" })")
+    }
 }

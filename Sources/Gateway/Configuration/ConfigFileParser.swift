@@ -27,9 +27,12 @@ enum ConfigFileParser {
 
     static func entries(_ text: String) throws(LineProblem) -> [Entry] {
         var out: [Entry] = []
-        for (index, raw) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, raw) in lines.enumerated() {
             var line = Array(raw)
-            if line.last == "\r" { line.removeLast() }
+            // CRLF's CR; a CR ending the file with no LF after it is a CR alone (found black-box,
+            // 47th review: accepted silently).
+            if line.last == "\r", index < lines.count - 1 { line.removeLast() }
             if let entry = try parse(line, number: index + 1) { out.append(entry) }
         }
         return out

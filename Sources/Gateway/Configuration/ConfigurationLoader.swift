@@ -37,6 +37,14 @@ public enum ConfigurationLoader {
         "SENSOR_GATEWAY_" + setting.uppercased().replacingOccurrences(of: "-", with: "_")
     }
 
+    /// The variable a setting read from the environment came from: its own, or for `data-dir`
+    /// set by no variable of its own the unit's default (found black-box, 47th review: `config
+    /// show` named SENSOR_GATEWAY_DATA_DIR, which was not set).
+    public static func environmentSource(_ setting: String, in environment: [String: String]) -> String {
+        let own = environmentName(setting)
+        return setting == "data-dir" && environment[own] == nil && environment[defaultDataDirectoryVariable] != nil ? defaultDataDirectoryVariable : own
+    }
+
     /// Builds the configuration. `flags` maps setting names to the values given on the command line.
     public static func load(
         configFile: String?, environment: [String: String], flags: [String: String],

@@ -120,8 +120,12 @@ extension Setting {
                 guard let colon = raw.lastIndex(of: ":"), let port = Int32(raw[raw.index(after: colon)...]), (0...65535).contains(port),
                     !raw[..<colon].isEmpty
                 else { throw Problem("expected HOST:PORT or off") }
-                c.http = (String(raw[..<colon]), port)
-            }, show: { $0.http.map { "\($0.host):\($0.port)" } ?? "off" }),
+                // An IPv6 address in brackets, as in a URL ([::1]:9464), is the address inside
+                // them (found black-box, 47th review: refused as a host name that does not resolve).
+                var host = raw[..<colon]
+                if host.hasPrefix("["), host.hasSuffix("]"), host.count > 2 { host = host.dropFirst().dropLast() }
+                c.http = (String(host), port)
+            }, show: { $0.http.map { $0.host.contains(":") ? "[\($0.host)]:\($0.port)" : "\($0.host):\($0.port)" } ?? "off" }),
         .file("ca-file", "CA certificate for mqtts (PEM).", \.caFile, check: TLSFiles.certificateProblem),
         .file("cert", "Client certificate for mqtts (PEM; with key).", \.certFile, check: TLSFiles.certificateProblem),
         .file("key", "Client key for mqtts (PEM, not encrypted; with cert).", \.keyFile, check: TLSFiles.keyProblem),

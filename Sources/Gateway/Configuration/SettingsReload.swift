@@ -89,6 +89,11 @@ public enum SettingsReload {
                 outcome.restartOnly.append(setting.name)
             }
         }
+        // The client id follows an unset gateway-id's change at the restart, and with it the
+        // broker session (found black-box, 47th review: the reload named only gateway-id).
+        if let change = changes["gateway-id"], reloaded.clientID == nil, running.clientID == nil {
+            changes["gateway-id"] = "\(change); the client id becomes \(reloaded.effectiveClientID) with it, a new broker session"
+        }
         // Per-sensor settings (`sensor.<pattern>.<setting>`) apply on a reload, as the engine's do,
         // except those of a measurement being added or removed: they follow it at the restart.
         let (oldNames, newNames) = (Set((running.engine.measurements ?? []).map(\.name)), Set((reloaded.engine.measurements ?? []).map(\.name)))

@@ -81,6 +81,14 @@ public enum GatewayHTTP {
                                 + "the gateway's log names each; `sensor-gateway journal verify` shows the damage in the journal's files "
                                 + "(a snapshot, or a folder older than the published output, shows only in the log)"))
                 }
+                if let error = s.snapshots.lastError, s.inputPause != IngestJournal.Pause.journalFull.rawValue {
+                    // Before the journal fills (then it is a problem, above): found black-box,
+                    // 47th review, a full disk's failing snapshots left /healthz "ok" for a minute.
+                    warnings.append(
+                        WireJSON.quoted(
+                            "engine snapshots are failing (\(s.snapshots.failures) since start, the last: \(error)): processed input cannot be reclaimed "
+                                + "and the journal fills; often a full disk (sensor_gateway_snapshot_failures_total)"))
+                }
                 if s.clockOffsetMs < -JournalClock.stepToleranceMs {
                     warnings.append(
                         WireJSON.quoted(

@@ -8,15 +8,26 @@
 /// exited 74, which the shipped unit restarts every 2 s for ever).
 enum DataFolder {
     /// Why the journal cannot be made or opened in `journalDirectory` (inside `dataDirectory`),
-    /// or nil: each part of the path that exists is a folder (what does not exist yet, `run`
-    /// creates).
-    static func problem(dataDirectory: String, journalDirectory: String) -> String? {
+    /// or nil: each part of the path that exists is a folder, and the deepest one that exists is
+    /// one this process may write in (what does not exist yet, `run` creates). Found black-box
+    /// (47th review): a folder the gateway's user cannot write in (or one the unit's
+    /// `ProtectSystem=strict` keeps read-only, without `ReadWritePaths`) passed `config check`,
+    /// and `run` exited 74, which the unit restarts every 2 s.
+    /// `writable`: whether this process may create entries in an existing folder (a test's
+    /// stand-in; by default `access(2)`, which also says no on a file system mounted read-only).
+    static func problem(
+        dataDirectory: String, journalDirectory: String, writable: (String) -> Bool = { access($0, W_OK | X_OK) == 0 }
+    ) -> String? {
         var candidate = journalDirectory
         while !candidate.isEmpty {
             var info = stat()
             if stat(candidate, &info) == 0 {
-                guard info.st_mode & S_IFMT != S_IFDIR else { return nil }
-                return "data-dir \(dataDirectory) cannot hold the journal: \(candidate) is a file, not a folder; set data-dir to a folder"
+                guard info.st_mode & S_IFMT == S_IFDIR else {
+                    return "data-dir \(dataDirectory) cannot hold the journal: \(candidate) is a file, not a folder; set data-dir to a folder"
+                }
+                guard !writable(candidate) else { return nil }
+                return "data-dir \(dataDirectory) cannot hold the journal: this user (uid \(getuid())) cannot write in \(candidate); "
+                    + "make the folder the gateway's user's (chown), and under the shipped unit list it in ReadWritePaths (systemctl edit sensor-gateway)"
             }
             guard errno == ENOENT || errno == ENOTDIR, let slash = candidate.lastIndex(of: "/") else { return nil }
             candidate = slash == candidate.startIndex ? "/" : String(candidate[..<slash])

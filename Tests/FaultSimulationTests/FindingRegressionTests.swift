@@ -474,6 +474,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 23: the replay's estimate of a closed epoch's seq, withheld as that epoch went out before, stayed restatable in the closed epoch's history, and a network copy of the reading, published ok, went out restated over it (aimed finding-8 seed 17472; stop 56's closed-epoch restatements made it reachable)",
+        arguments: [UInt64(17_472)])
+    func closedEpochEstimateWithheldIsForgotten(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "a start snapshots the restored engine before anything runs: a start that failed at its first append (a write error) left the next restore replaying across it, without what it had learnt from the broker, and the replay diverged without damage (drawn seed 4000483)",
         arguments: [UInt64(4_000_483)])
     func startSnapshotted(seed: UInt64) {

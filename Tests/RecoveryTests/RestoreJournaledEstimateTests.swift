@@ -158,6 +158,32 @@ struct RestoreJournaledEstimateTests {
     }
 
     @Test(
+        "the replay's estimate of a closed epoch's seq, withheld as that epoch went out before, is forgotten: a late copy of the reading, published ok before a hole destroyed it, is not restated over it (aimed finding-8 seed 17472)"
+    )
+    func closedEpochEstimateWithheldIsForgotten() throws {
+        // Boot 1: 0-9; boot 2: 0-4.
+        var inputs: [[UInt8]?] = (0...9).map { RestoreAfterHoleTests.payload($0, boot: 1, value: 52.0) }
+        inputs += (0...4).map { RestoreAfterHoleTests.payload($0, boot: 2, value: 51.5) }
+        let journal = RestoreAfterHoleTests.live(inputs)
+        // A hole: boot 1's seq 5, its input and its publications (published ok, acknowledged).
+        let damaged = journal.filter { r in
+            if RestoreAfterHoleTests.isInput(r, seq: 5) { return false }
+            guard case .publication(let p, _) = r, p.kind == .cleaned || p.kind == .latest,
+                let m = try? WireJSON.decode(CleanedReading.self, from: p.payload)
+            else { return true }
+            return !(m.boot == 1 && m.seq == 5)
+        }
+        let (replay, toJournal) = RestoreReplayTests.replay(damaged)
+        #expect(replay.diverged)
+        #expect(try RestoreReplayTests.cleaned(toJournal).filter { $0.boot == 1 }.isEmpty, "\(toJournal.map(\.text))")
+        // A network copy of boot 1's seq 5 after the restart: consumers hold it ok.
+        var restored = replay.engine
+        var out: [Publication] = []
+        restored.ingest(topic: Self.topic, payload: RestoreAfterHoleTests.payload(5, boot: 1, value: 52.0), receivedAt: Self.start + 60_000, into: &out)
+        #expect(try RestoreReplayTests.cleaned(out).isEmpty, "\(out.map(\.text))")
+    }
+
+    @Test(
         "a start without its snapshot rebuilds the engine from a journal holding a journal_damaged gap an earlier start put out (the broker's latest/ showed those seqs out): the replay's own estimates for them are forgotten, so a late reading for one is a duplicate, not restated over a synthetic never published (found black-box, 42nd review)"
     )
     func estimatesUnderAJournaledDamageGapForgotten() throws {

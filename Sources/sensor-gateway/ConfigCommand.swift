@@ -46,7 +46,9 @@ struct ConfigCommand: ParsableCommand {
             // What `run` will do with the journal there (a changed size resizes it, or refuses).
             let journal = JournalOpening.plan(settings)
             if journal.refused { throw Diagnostics.failure(journal.text, status: .configuration) }
-            if let refusal = HTTPEndpoint.refusal(of: settings.httpAddress) { throw Diagnostics.failure(refusal, status: .configuration) }
+            if let refusal = HTTPRefusal.of(settings, configFile: options.file, flags: [:]) {
+                throw Diagnostics.failure(refusal.description, status: .configuration)
+            }
             print("ok: \(settings.summary)")
             print(journal.text)
         }

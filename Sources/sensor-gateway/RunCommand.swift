@@ -118,7 +118,9 @@ struct RunCommand: AsyncParsableCommand {
         let live = LiveSettings(settings)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         // Taken (or not yet on this host) is no refusal: the endpoint retries with backoff.
-        if let refusal = HTTPEndpoint.refusal(of: settings.httpAddress) { throw Diagnostics.failure(refusal, status: .configuration) }
+        if let refusal = HTTPRefusal.of(settings, configFile: configFile, flags: flags) {
+            throw Diagnostics.failure(refusal.description, status: .configuration)
+        }
         // Always there, so a SIGHUP can move the endpoint, or start it after `http: off`.
         let (httpChanges, httpChange) = AsyncStream.makeStream(of: HTTPAddress?.self, bufferingPolicy: .bufferingNewest(8))
         live.onHTTPChange { httpChange.yield($0) }

@@ -9,6 +9,14 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     /// named came from a flag.
     public var conflict = false
 
+    public init(setting: String, value: String, problem: String, source: SettingSource, conflict: Bool = false) {
+        self.setting = setting
+        self.value = value
+        self.problem = problem
+        self.source = source
+        self.conflict = conflict
+    }
+
     public var description: String {
         let name: String
         switch source {

@@ -140,13 +140,19 @@ public struct HTTPEndpoint: Service {
     /// resolve or cannot be bound for good (no permission). One that is taken, or not on this
     /// host yet, is retried with backoff, so it is no refusal. `config check` asks the same.
     public static func refusal(of address: HTTPAddress?) -> String? {
-        guard let address else { return nil }
+        guard let address, let problem = problem(of: address) else { return nil }
+        return "http \(address.host):\(address.port): \(problem)"
+    }
+
+    /// Why `address` cannot be bound, as `refusal` says it without the address (for a message
+    /// that names the setting's file and line); nil when it can, or may later.
+    public static func problem(of address: HTTPAddress) -> String? {
         do {
             try checkListenable(host: address.host, port: address.port)
         } catch let error as HTTPEndpointError where error.retryable {
             return nil
         } catch {
-            return "http \(address.host):\(address.port): \(error)"
+            return "\(error)"
         }
         return nil
     }

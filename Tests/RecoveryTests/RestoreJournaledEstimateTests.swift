@@ -32,6 +32,18 @@ struct RestoreJournaledEstimateTests {
         return (journal, engine)
     }
 
+    /// `journal` with a hole: boot 1's seq 5, its input and its publications (published `ok`,
+    /// acknowledged), destroyed.
+    static func destroyingBoot1Seq5(_ journal: [Record]) -> [Record] {
+        journal.filter { r in
+            if RestoreAfterHoleTests.isInput(r, seq: 5) { return false }
+            guard case .publication(let p, _) = r, p.kind == .cleaned || p.kind == .latest,
+                let m = try? WireJSON.decode(CleanedReading.self, from: p.payload)
+            else { return true }
+            return !(m.boot == 1 && m.seq == 5)
+        }
+    }
+
     /// Replays `journal` over `engine` as `RestoreScan` does: the engine's own deadlines run at
     /// each record's time once the replay has diverged (`RestoreReplay.advance`).
     static func replay(_ journal: [Record], engine: RecoveryEngine) -> (RestoreReplay, [Publication]) {
@@ -142,13 +154,7 @@ struct RestoreJournaledEstimateTests {
         inputs.append(RestoreAfterHoleTests.payload(1, boot: 3, value: 51.0))
         let journal = RestoreAfterHoleTests.live(inputs)
         // A hole: boot 1's seq 5, its input and its publications (published ok, acknowledged).
-        let damaged = journal.filter { r in
-            if RestoreAfterHoleTests.isInput(r, seq: 5) { return false }
-            guard case .publication(let p, _) = r, p.kind == .cleaned || p.kind == .latest,
-                let m = try? WireJSON.decode(CleanedReading.self, from: p.payload)
-            else { return true }
-            return !(m.boot == 1 && m.seq == 5)
-        }
+        let damaged = Self.destroyingBoot1Seq5(journal)
         let (replay, toJournal) = RestoreReplayTests.replay(damaged)
         #expect(replay.diverged)
         #expect(replay.engine.epochBoot(cleanedTopic: "cleaned/a/temperature") == 3)
@@ -166,13 +172,7 @@ struct RestoreJournaledEstimateTests {
         inputs += (0...4).map { RestoreAfterHoleTests.payload($0, boot: 2, value: 51.5) }
         let journal = RestoreAfterHoleTests.live(inputs)
         // A hole: boot 1's seq 5, its input and its publications (published ok, acknowledged).
-        let damaged = journal.filter { r in
-            if RestoreAfterHoleTests.isInput(r, seq: 5) { return false }
-            guard case .publication(let p, _) = r, p.kind == .cleaned || p.kind == .latest,
-                let m = try? WireJSON.decode(CleanedReading.self, from: p.payload)
-            else { return true }
-            return !(m.boot == 1 && m.seq == 5)
-        }
+        let damaged = Self.destroyingBoot1Seq5(journal)
         let (replay, toJournal) = RestoreReplayTests.replay(damaged)
         #expect(replay.diverged)
         #expect(try RestoreReplayTests.cleaned(toJournal).filter { $0.boot == 1 }.isEmpty, "\(toJournal.map(\.text))")

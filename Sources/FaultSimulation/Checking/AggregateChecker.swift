@@ -8,8 +8,9 @@ import Wire
 /// few enough to be held individually (32). A window the stream's output passed without one is
 /// missing. A window the consumers hold flagged `"journal_damaged":true` is not held to the
 /// cleaned stream: the gateway sends that flag after a start that found journal damage, for
-/// windows counted (partly) from before it. Until 2026-12-05 nothing checked aggregates here; a black-box review had seen two
-/// windows of about 6,000 disagree with the cleaned stream once, and could not reproduce it.
+/// windows counted (partly) from before it. Until 2026-12-05 nothing checked aggregates here; a
+/// black-box review had seen two windows of about 6,000 disagree with the cleaned stream once,
+/// and could not reproduce it.
 struct AggregateChecker {
     private struct WindowKey: Hashable {
         var stream: String

@@ -15,10 +15,10 @@ public enum JournalDamageHistory {
     /// the damage an earlier start found within `shownForMs` (one line naming when), else none;
     /// with the time before which aggregate windows go out flagged `journal_damaged`: the later
     /// of that start's clock and `newestReadingTs`, the newest reading `ts` it restored or read
-    /// in the broker's retained `latest/` (a
-    /// window counted before the damage began before both; the gateway's clock alone misses
-    /// one when it runs behind the sensors', as after a backward step: found by the fault
-    /// simulator, measurement worlds seed 4,802,348, the clock 18 minutes behind).
+    /// in the broker's retained `latest/` (a window counted before the damage began before both;
+    /// the gateway's clock alone misses one when it runs behind the sensors', as after a backward
+    /// step: found by the fault simulator, measurement worlds seed 4,802,348, the clock 18
+    /// minutes behind).
     static func exchange(
         path: String, found: [String], now: Int64, newestReadingTs: Int64? = nil, logger: Logger
     ) -> (shown: [String], flagWindowsBefore: Int64?) {

@@ -30,17 +30,21 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     static let expiredCap = 64
     private(set) var entries: [Entry] = []
 
-    /// Keeps the entries in seq order (`index(of:)` searches them): an epoch publishes in seq
-    /// order, but a journal's estimate noted ahead of where a restored stream stands
-    /// (`SensorState.noteJournaledEstimate`) comes before the stream's own for earlier seqs.
     /// Records `from...to` as published as `quality` at `time`, for the seqs no entry covers
-    /// yet: what a seq was published as first stays, with its restatement (entries never overlap,
-    /// which `index(of:)` needs). Only a restart's replay records over an entry: its own estimate
-    /// for seqs whose journaled one it adopted, which went out (found by the fault simulator,
-    /// aimed finding-8 seed 16,844: the replay's `synthetic` beside the journal's `gap`, restated
-    /// since; a later copy of the reading found the `synthetic` and was restated a second time).
+    /// yet: what a seq was published as first stays, with its restatement. Entries stay in seq
+    /// order and never overlap (`index(of:)` searches them): an epoch publishes in seq order, but
+    /// a journal's estimate noted ahead of where a restored stream stands
+    /// (`SensorState.noteJournaledEstimate`) comes before the stream's own for earlier seqs, and
+    /// a restart's replay records its own estimates for seqs whose journaled ones it adopted,
+    /// which went out (found by the fault simulator, aimed finding-8 seed 16,844: the replay's
+    /// `synthetic` beside the journal's `gap`, restated since; a later copy of the reading found
+    /// the `synthetic` and was restated a second time).
     mutating func record(from: UInt64, to: UInt64, quality: Quality, at time: Int64) {
         guard from <= to else { return }
+        // The usual case: after every entry.
+        guard let last = entries.last, last.to >= from else {
+            return entries.append(Entry(from: from, to: to, quality: quality, publishedAt: time))
+        }
         var next = from
         for e in entries where e.to >= from && e.from <= to {
             if e.from > next { insert(Entry(from: next, to: e.from - 1, quality: quality, publishedAt: time)) }

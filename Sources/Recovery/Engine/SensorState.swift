@@ -930,14 +930,14 @@ struct SensorState: Codable, Sendable {
     private mutating func startedAfterRestart(at now: Int64, _ out: inout Output) {
         guard let value = publishedBefore else { return }
         publishedBefore = nil
+        // The sensor's readings through the value went out in output this engine does not hold,
+        // whichever epoch this one is: a window they share with readings from here on counts only
+        // these (found in review: a data folder wiped under retained values sent the open window
+        // counting 40 of 60; found black-box, 48th review: the same for a sensor that rebooted
+        // across the wipe, 10 of 30, unflagged).
+        aggregates.noteJournalDamage(before: value.ts + 1)
         guard value.boot == boot else { return closedBefore(value) }
-        guard value.seq >= nextSeq else {
-            // Its readings through the value went out in output this engine does not hold: a
-            // window they share with readings from here on counts only these (found in review:
-            // a data folder wiped under retained values sent the open window counting 40 of 60).
-            aggregates.noteJournalDamage(before: value.ts + 1)
-            return startsAfterPublished(value)
-        }
+        guard value.seq >= nextSeq else { return startsAfterPublished(value) }
         // A first reading at or below the retained seq with a later `ts` is a repeat of those
         // seqs: a new epoch (docs/INTERFACE.md section 4; with `boot`, under a boot value used
         // again), not output that went out, whose readings were no later than the retained one

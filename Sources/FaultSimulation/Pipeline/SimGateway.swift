@@ -117,7 +117,7 @@ final class SimGateway {
         // As `JournalDamageHistory.exchange`: an earlier start's damage is shown (and flags
         // windows) for a day, unless the clock now reads before it.
         if foundDamage {
-            let newest = (result.engine.latestTimes.values.map { $0 } + published.values.map(\.ts)).max()
+            let newest = result.engine.newestKnownTs(besides: published)
             let record = DamageRecord(at: wall, flagWindowsBefore: max(wall, newest ?? wall))
             damageRecord = record
             aggregatesFromDamagedJournalBefore = record.flagWindowsBefore

@@ -507,6 +507,12 @@ public struct RecoveryEngine: Codable, Sendable {
 
     /// The `ts` of each stream's last value on `latest/`, by its `latest/` topic, as far as this
     /// engine knows: what a restart's resent `latest/` values must not go below (`SupersededLatest`).
+    /// The newest reading `ts` this engine knows of any stream, or the broker's retained
+    /// `latest/` values show (`published`): where a restart stands in the sensors' time.
+    public func newestKnownTs(besides published: [String: PublishedLatest]) -> Int64? {
+        (sensors.compactMap(\.latestTs) + published.values.map(\.ts)).max()
+    }
+
     public var latestTimes: [String: Int64] {
         var out: [String: Int64] = [:]
         for s in sensors { if let ts = s.latestTs { out[s.topics.latest] = ts } }

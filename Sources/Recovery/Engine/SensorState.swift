@@ -606,9 +606,7 @@ struct SensorState: Codable, Sendable {
         closeEpoch(at: now, &out)
         let width = out.configuration.aggregateWindowMs
         for window in aggregates.closeAll(now: now, width: width) {
-            out.emit(
-                .aggregate, topics.aggregate,
-                Messages.aggregate(sensorID: id, window: window, width: width, journalDamaged: aggregates.flagsJournalDamage(window)))
+            emitAggregate(window, width: width, &out)
         }
         out.emit(.sensorState, topics.state, Messages.sensorState(.expired, lastSeq: highestSeen, lastSeen: lastReceivedAt), retain: true)
     }
@@ -620,9 +618,7 @@ struct SensorState: Codable, Sendable {
         if old.aggregateWindowMs != out.configuration.aggregateWindowMs {
             let width = old.aggregateWindowMs
             for window in aggregates.closeAll(now: now, width: width) {
-                out.emit(
-                    .aggregate, topics.aggregate,
-                    Messages.aggregate(sensorID: id, window: window, width: width, journalDamaged: aggregates.flagsJournalDamage(window)))
+                emitAggregate(window, width: width, &out)
             }
             let damagedBefore = aggregates.journalDamagedBefore
             aggregates = AggregateWindows()
@@ -1196,6 +1192,14 @@ struct SensorState: Codable, Sendable {
         out.totals.resendRequests += 1
     }
 
+    /// Publishes `window`'s aggregate, flagged `journal_damaged` when it began before output this
+    /// engine does not hold (`AggregateWindows.flagsJournalDamage`).
+    private func emitAggregate(_ window: AggregateWindows.Window, width: Int64, _ out: inout Output) {
+        out.emit(
+            .aggregate, topics.aggregate,
+            Messages.aggregate(sensorID: id, window: window, width: width, journalDamaged: aggregates.flagsJournalDamage(window)))
+    }
+
     private mutating func addToAggregates(
         ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?, ofClosedEpoch: Bool = false,
         at now: Int64, _ out: inout Output
@@ -1206,9 +1210,7 @@ struct SensorState: Codable, Sendable {
             width: width, limit: out.configuration.aggregateWindowsPerSensor)
         if skipped { out.totals.countAggregateSkipped() }
         for window in due {
-            out.emit(
-                .aggregate, topics.aggregate,
-                Messages.aggregate(sensorID: id, window: window, width: width, journalDamaged: aggregates.flagsJournalDamage(window)))
+            emitAggregate(window, width: width, &out)
         }
     }
 }

@@ -33,7 +33,8 @@ extension Journal {
     public static func plan(layout: JournalLayout, resizeKeepingFrom keep: UInt64?, fileSystem: FileSystem = POSIXFileSystem()) -> OpenPlan {
         do {
             if fileSystem.exists("\(layout.directory)/resize/journal.meta"),
-                case .valid(let pending) = JournalLayout.readMeta(in: "\(layout.directory)/resize", fileSystem: fileSystem)
+                case .valid(let pending) = JournalLayout.readMeta(in: "\(layout.directory)/resize", fileSystem: fileSystem),
+                damageInStagedCopy(pending.moved(to: "\(layout.directory)/resize"), fileSystem: fileSystem) == nil
             {
                 // A resize committed but not finished: opening finishes it first.
                 return pending.segmentCount == layout.segmentCount && pending.segmentSize == layout.segmentSize
@@ -92,6 +93,10 @@ extension Journal {
             return
                 "the partial copy of an interrupted resize (\(names.count) file(s) in resize/) is there: the next start removes it, and the journal stays as it is"
         }
+        if let damage = damageInStagedCopy(target.moved(to: staging), fileSystem: fileSystem) {
+            return
+                "a resize to \(target.segmentCount) segments of \(target.segmentSize) bytes was committed but not finished, and its copy in resize/ is damaged (\(damage.joined(separator: "; "))): the next start removes the copy, keeps the journal as it is, and copies it again if the size still differs"
+        }
         return "a resize to \(target.segmentCount) segments of \(target.segmentSize) bytes was committed but not finished (resize/): the next start finishes it"
     }
 
@@ -101,8 +106,12 @@ extension Journal {
     /// resized` as one finished at once is (found black-box: the finishing start logged only
     /// `journal opened`). An empty staging folder (left by a start stopped right after a
     /// resize's last rename, or before its copy began) is removed (found black-box: it stayed).
+    ///
+    /// `verifyingCopy`: a copy an earlier start committed is checked first, and thrown away if
+    /// it is damaged while the old journal is still whole (`damageInStagedCopy`); one this start
+    /// just wrote and synced is not read again.
     @discardableResult
-    static func finishPendingResize(_ layout: JournalLayout, fileSystem: FileSystem) throws -> PendingResize? {
+    static func finishPendingResize(_ layout: JournalLayout, verifyingCopy: Bool = true, fileSystem: FileSystem) throws -> PendingResize? {
         let staging = "\(layout.directory)/resize"
         let names = (try? fileSystem.list(staging)) ?? []
         guard !names.isEmpty else {
@@ -127,18 +136,25 @@ extension Journal {
             return .removed(
                 "the partial copy of an interrupted resize (\(names.count) file(s) in resize/) was removed; the journal is as it was before it")
         }
+        if verifyingCopy, let damage = damageInStagedCopy(target.moved(to: staging), fileSystem: fileSystem) {
+            try discardStagedCopy(staging, in: layout.directory, fileSystem: fileSystem)
+            return .removed(
+                "a resize to \(target.segmentCount) segments of \(target.segmentSize) bytes was committed by an earlier start that stopped before swapping it in, and its copy was damaged since (\(damage.joined(separator: "; "))): the copy was removed and the journal is as it was before it"
+            )
+        }
         let summary =
             staged.map { String(decoding: $0, as: UTF8.self) }
             ?? "journal resized to \(target.segmentCount) segments of \(target.segmentSize) bytes"
-        let finalLayout = JournalLayout(directory: layout.directory, segmentCount: target.segmentCount, segmentSize: target.segmentSize)
-        // Old segments beyond the new count go; the new ones replace the rest by rename.
+        let finalLayout = target.moved(to: layout.directory)
+        // The new segments replace the old by rename, and only then do old segments beyond the
+        // new count go: until the first rename the old journal is whole (`damageInStagedCopy`).
+        for i in 0..<target.segmentCount where fileSystem.exists("\(staging)/\(JournalLayout.segmentName(i))") {
+            try fileSystem.rename("\(staging)/\(JournalLayout.segmentName(i))", to: finalLayout.segmentPath(i))
+        }
         for name in try fileSystem.list(layout.directory) {
             if let i = JournalLayout.segmentIndex(ofName: name), i >= target.segmentCount, name == JournalLayout.segmentName(i) {
                 try fileSystem.remove("\(layout.directory)/\(name)")
             }
-        }
-        for i in 0..<target.segmentCount where fileSystem.exists("\(staging)/\(JournalLayout.segmentName(i))") {
-            try fileSystem.rename("\(staging)/\(JournalLayout.segmentName(i))", to: finalLayout.segmentPath(i))
         }
         try fileSystem.syncDirectory(layout.directory)
         try fileSystem.rename("\(staging)/journal.meta", to: finalLayout.metaPath)
@@ -186,7 +202,7 @@ extension Journal {
         // The commit point.
         let target = JournalLayout(directory: staging, segmentCount: requested.segmentCount, segmentSize: requested.segmentSize)
         try AtomicFile.write(Array(target.metaText.utf8), to: target.metaPath, fileSystem: fileSystem)
-        try finishPendingResize(requested, fileSystem: fileSystem)
+        try finishPendingResize(requested, verifyingCopy: false, fileSystem: fileSystem)
         return (summary, packing.damage)
     }
 

@@ -481,6 +481,13 @@ struct FindingControlTests {
     }
 
     @Test(
+        "finding 24: damage left one record of a new sensor's first readings, seq 3; the replay started its stream there, and 3 went out after the journaled 0 and 1 with nothing for 2, still missing when the gateway stopped: now a journal_damaged gap for 2 goes first, and the reading's answer restates it (aimed finding-8 seed 17864)",
+        arguments: [UInt64(17_864)])
+    func regeneratedStreamStartAboveJournaledOutput(seed: UInt64) {
+        FindingRegressionTests.holds(seed, .aimed(at: .newestRecordsLost, seed: seed))
+    }
+
+    @Test(
         "a start snapshots the restored engine before anything runs: a start that failed at its first append (a write error) left the next restore replaying across it, without what it had learnt from the broker, and the replay diverged without damage (drawn seed 4000483)",
         arguments: [UInt64(4_000_483)])
     func startSnapshotted(seed: UInt64) {

@@ -35,10 +35,10 @@ struct ResendHolesTests {
         var holes = ResendHoles(lost: lost, acknowledged: acknowledged)
         var gaps: [(UInt64?, String)] = []
         for (position, p) in journal where !destroyed.contains(position) {
-            if let gap = holes.next(p, at: position) { gaps.append((position, gap.text)) }
+            if let gap = holes.next(p, at: position) { gaps.append((position, gap.message.text)) }
         }
         for p in regenerated {
-            if let gap = holes.next(p, at: nil) { gaps.append((nil, gap.text)) }
+            if let gap = holes.next(p, at: nil) { gaps.append((nil, gap.message.text)) }
         }
         #expect(holes.made == gaps.count)
         return gaps
@@ -73,7 +73,7 @@ struct ResendHolesTests {
         let snapshot: [String: RecoveryEngine.Released] = ["cleaned/a/temperature": (boot: 1, seq: 3, ts: Self.start + 3000)]
         func gaps(_ released: [String: RecoveryEngine.Released], lost: [ClosedRange<UInt64>]) -> [String] {
             var holes = ResendHoles(lost: lost, acknowledged: 2, released: released, releasedAt: 2)
-            return [Self.cleaned("a", 7), Self.cleaned("a", 8)].enumerated().compactMap { i, p in holes.next(p, at: 15 + UInt64(i))?.text }
+            return [Self.cleaned("a", 7), Self.cleaned("a", 8)].enumerated().compactMap { i, p in holes.next(p, at: 15 + UInt64(i))?.message.text }
         }
         #expect(gaps(snapshot, lost: [3...8]).map { $0.contains("\"from_seq\":4,\"to_seq\":6") } == [true])
         // Without the snapshot's point, or with no destroyed record after it, or in another boot: none.
@@ -102,5 +102,31 @@ struct ResendHolesTests {
         #expect(gaps.count == 1)
         #expect(gaps.first?.before == nil)
         #expect(gaps.first?.text.contains("\"from_seq\":9,\"to_seq\":9") == true)
+        // What the destroyed record held may have gone out: a reading of 9 is no restatement.
+        var holes = ResendHoles(lost: [19...19], acknowledged: 0)
+        for (position, p) in Self.journal where position != 19 { _ = holes.next(p, at: position) }
+        #expect(holes.next(Self.cleaned("a", 10), at: nil)?.neverPublished == false)
+    }
+
+    @Test(
+        "a regenerated message past seqs that neither the journal nor the replay published, with the damage before the stream's last journaled one: a gap never published before, which a reading restates (aimed finding-8 seed 17864)"
+    )
+    func regeneratedSkipAfterEarlierDamage() {
+        // Damage at position 3 only (a's seq 1 there, and what else the replay lost with it); a's
+        // last journaled message is seq 9 at position 19, and the replay's next is seq 12.
+        var holes = ResendHoles(lost: [3...3], acknowledged: 0)
+        var journaled: [ResendHoles.Owed] = []
+        for (position, p) in Self.journal where position != 3 {
+            if let owed = holes.next(p, at: position) { journaled.append(owed) }
+        }
+        #expect(journaled.map(\.seqs) == [1...1], "the destroyed publication's own gap")
+        #expect(journaled.first?.neverPublished == false)
+        let owed = holes.next(Self.cleaned("a", 12), at: nil)
+        #expect(owed?.seqs == 10...11 && owed?.boot == 1 && owed?.neverPublished == true)
+        #expect(owed?.message.text.contains("\"from_seq\":10,\"to_seq\":11") == true && owed?.message.text.contains("journal_damaged") == true)
+        // No damage at all: a regenerated stream that skips is not this walk's to gap.
+        var undamaged = ResendHoles(lost: [], acknowledged: 0)
+        for (position, p) in Self.journal { _ = undamaged.next(p, at: position) }
+        #expect(undamaged.next(Self.cleaned("a", 12), at: nil) == nil)
     }
 }

@@ -462,6 +462,15 @@ public struct RecoveryEngine: Codable, Sendable {
         sensors[i].forgetPublished(boot: boot, seqs, onlyClosedEpoch: onlyClosedEpoch)
     }
 
+    /// A restart sent a `journal_damaged` gap for `seqs` of the stream of output topic `topic`
+    /// in boot `boot` that nothing before it published (`ResendHoles.Owed.neverPublished`): a
+    /// reading for one of them later restates the gap, as it would one the engine made itself.
+    /// No effect on an unknown stream or another boot, or on seqs already published.
+    public mutating func gapSentByRestart(topic: String, boot: Int64?, seqs: ClosedRange<UInt64>, at time: Int64) {
+        guard let stream = StreamName(outputTopic: topic), let i = index[stream.key], sensors[i].boot == boot else { return }
+        sensors[i].noteRestatableGap(seqs, at: time)
+    }
+
     /// The inbound topic of the stream an output topic (`cleaned/<id>/<measurement>`) belongs
     /// to; nil when its measurement is not configured.
     public func inboundTopic(ofOutput topic: String) -> String? {

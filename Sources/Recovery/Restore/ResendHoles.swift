@@ -24,6 +24,11 @@ import Wire
 /// the records of seq 119 and of every earlier publication of the stream the scan could read, and
 /// 120 went out after 118 with nothing between). What it cannot see: a stream the snapshot did
 /// not know either. That is still reported as journal damage at start-up.
+///
+/// A message the replay regenerated is held against its stream's last journaled one even with
+/// no destroyed record between them: destroyed input can make the replay start or move a stream
+/// past seqs nothing published (finding 24). Such a gap is `neverPublished`, and a reading of
+/// its seqs later restates it.
 public struct ResendHoles {
     private struct Last {
         var upper: UInt64
@@ -55,9 +60,22 @@ public struct ResendHoles {
     /// hole, and only then must the restore read the journal's publications from its oldest.
     public var needed: Bool { !lost.isEmpty }
 
+    /// A gap owed before a publication.
+    public struct Owed {
+        /// The `gap` message, `"reason":"journal_damaged"`.
+        public var message: Publication
+        public var seqs: ClosedRange<UInt64>
+        public var boot: Int64?
+        /// No destroyed record can have held a publication of these seqs (none lies after the
+        /// stream's last journaled publication): nothing went out for them before, so a reading
+        /// for one restates the gap. Otherwise consumers may hold what the destroyed record held,
+        /// perhaps `ok`, and a reading is a duplicate.
+        public var neverPublished: Bool
+    }
+
     /// The publication journaled at `position` (or regenerated, `position` nil: after every
-    /// journaled one), in order; returns the gap message to publish before it, if one is owed.
-    public mutating func next(_ p: Publication, at position: UInt64?) -> Publication? {
+    /// journaled one), in order; returns the gap to publish before it, if one is owed.
+    public mutating func next(_ p: Publication, at position: UInt64?) -> Owed? {
         guard needed, p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.quality != .restated else {
             return nil
         }
@@ -67,14 +85,22 @@ public struct ResendHoles {
         // have their own seqs.
         let stream = StreamKey(sensorID: p.topic, boot: m.boot)
         defer { streams[stream] = Last(upper: seqs.upperBound, ts: m.toTs ?? m.ts, position: here) }
-        guard let last = streams[stream] ?? snapshotLast(p.topic, boot: m.boot), seqs.lowerBound > last.upper + 1,
-            lost.contains(where: { $0.upperBound > max(last.position, acknowledged) && $0.lowerBound < here })
-        else { return nil }
+        // Regenerated (`position` nil), a skip needs no destroyed publication between: the
+        // replay, short of destroyed input, may have started or moved the stream past seqs that
+        // neither it nor the journal published (found by the fault simulator, aimed finding-8
+        // seed 17,864: the records of a new sensor's first readings destroyed but one, the replay
+        // started its stream at that one, seq 3, and it went out after the journaled 0 and 1
+        // with nothing for 2, a reading still missing when the gateway stopped).
+        guard let last = streams[stream] ?? snapshotLast(p.topic, boot: m.boot), seqs.lowerBound > last.upper + 1 else { return nil }
+        let destroyedBetween = lost.contains(where: { $0.upperBound > max(last.position, acknowledged) && $0.lowerBound < here })
+        guard destroyedBetween || position == nil else { return nil }
         made += 1
         let gap = GapNotice(
             sensorID: m.sensorID, fromSeq: last.upper + 1, toSeq: seqs.lowerBound - 1, fromTs: last.ts, toTs: m.fromTs ?? m.ts, boot: m.boot,
             reason: Self.reason, measurement: StreamName(outputTopic: p.topic)?.measurement)
-        return Publication(kind: .cleaned, topic: p.topic, payload: gap.render())
+        return Owed(
+            message: Publication(kind: .cleaned, topic: p.topic, payload: gap.render()), seqs: (last.upper + 1)...(seqs.lowerBound - 1), boot: m.boot,
+            neverPublished: !destroyedBetween)
     }
 
     /// Where the engine snapshot had released the stream of cleaned topic `topic` in boot `boot`

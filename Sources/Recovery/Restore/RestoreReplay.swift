@@ -328,6 +328,12 @@ public struct RestoreReplay {
         engine.forgetPublished(topic: topic, boot: boot, seqs: seqs)
     }
 
+    /// The caller sent a `journal_damaged` gap for `seqs` that nothing published before
+    /// (`ResendHoles.Owed.neverPublished`): a reading for one later restates it.
+    public mutating func gapSentByRestart(topic: String, boot: Int64?, seqs: ClosedRange<UInt64>, at time: Int64) {
+        engine.gapSentByRestart(topic: topic, boot: boot, seqs: seqs, at: time)
+    }
+
     /// Whether `p` is a regenerated restatement of an estimate withheld and forgotten above: the
     /// replay made it before `finish()` withheld the estimate (a copy of the reading journaled
     /// after it), and consumers never got that estimate; they hold what went out for the seq, a

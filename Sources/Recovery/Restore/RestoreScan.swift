@@ -88,7 +88,7 @@ public struct RestoreScan {
                 if seq > publicationsThrough { replay.journaled(p, at: time) }
                 // A stand-in goes before its record (`Publisher.refillIfNeeded`): the publications
                 // it stands for were destroyed in records before this one.
-                if let gap = holes.next(p, at: seq) {
+                if let gap = holes.next(p, at: seq)?.message {
                     standIns[seq, default: []].append(gap)
                     resend(seq, gap)
                 }
@@ -122,7 +122,10 @@ public struct RestoreScan {
                 if m.quality != .ok { replay.forgetEstimate(topic: p.topic, boot: m.boot, seqs: m.coveredSeqs) }
                 continue
             }
-            if let gap = holes.next(p, at: nil) { toJournal.append(gap) }
+            if let owed = holes.next(p, at: nil) {
+                toJournal.append(owed.message)
+                if owed.neverPublished { replay.gapSentByRestart(topic: p.topic, boot: owed.boot, seqs: owed.seqs, at: lastTime) }
+            }
             toJournal.append(p)
         }
         // Of the `latest/` values regenerated, only each topic's newest goes out: damage that

@@ -26,6 +26,14 @@ struct RunSimulation: AsyncParsableCommand {
     @Option(name: .customLong("late-rate"), help: "Readings delivered after the reorder window.") var lateRate = 0.0
     @Option(name: .customLong("late-delay-ms"), help: "How late a late reading is.") var lateDelayMs = 3000
     @Option(name: .customLong("restart-rate"), help: "Chance per reading that the sensor reboots (seq back to 0, new boot).") var restartRate = 0.0
+    @Option(
+        name: .customLong("first-boot"),
+        help: """
+            The boot every sensor starts in. Run the fleet again against the same gateway with a higher one, \
+            as a sensor that counts its boots would: under the same boot its reused seqs are another \
+            device's readings to the gateway, dead-lettered bad_value:seq.
+            """)
+    var firstBoot = 1
     @Option(name: .customLong("resend-buffer"), help: "Readings each sensor keeps to answer resend requests (0: none).") var resendBuffer = 0
     @Option(help: "Write the truth (every reading as measured, with its fault) as JSON lines here.") var truth: String?
     @Option(name: .customLong("sensor-prefix"), help: "Sensor ids are PREFIX0, PREFIX1, ...") var sensorPrefix = "sim-"
@@ -60,6 +68,7 @@ struct RunSimulation: AsyncParsableCommand {
 
     func validate() throws {
         guard sensors > 0 else { throw ValidationError("--sensors=\(sensors): must be at least 1") }
+        guard firstBoot >= 0 else { throw ValidationError("--first-boot=\(firstBoot): a boot is 0 or more") }
         guard rate == "max" || (Double(rate).map { $0 > 0 } ?? false) else { throw ValidationError("--rate=\(rate): a positive number or max") }
         guard !spread || rate != "max" else { throw ValidationError("--spread needs a numeric --rate: max has no period to spread over") }
         for (name, p) in [
@@ -175,7 +184,7 @@ final class FleetPlayer {
             SimulatedSensor(
                 id: "\(options.sensorPrefix)\($0)", index: $0, seed: options.seed, bufferSize: options.resendBuffer, csv: options.sendsCSV($0),
                 field: options.measurement, range: options.validMin...options.validMax,
-                names: (try? FirmwareFieldNames(parsing: options.jsonFields)) ?? FirmwareFieldNames())
+                names: (try? FirmwareFieldNames(parsing: options.jsonFields)) ?? FirmwareFieldNames(), firstBoot: options.firstBoot)
         }
     }
 

@@ -34,9 +34,10 @@ struct SimulatedSensor {
 
     init(
         id: String, index: Int, seed: UInt64, bufferSize: Int, csv: Bool = false, field: String = Topics.defaultMeasurement,
-        range: ClosedRange<Double> = 50...55, names: FirmwareFieldNames = FirmwareFieldNames()
+        range: ClosedRange<Double> = 50...55, names: FirmwareFieldNames = FirmwareFieldNames(), firstBoot: Int = 1
     ) {
         self.id = id
+        boot = firstBoot
         self.names = names
         self.csv = csv
         self.field = field

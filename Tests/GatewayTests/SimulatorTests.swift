@@ -2,6 +2,7 @@ import Foundation
 import MQTT
 import Testing
 import TestSupport
+import Wire
 
 /// `sensor-sim`, run as a real process against a real broker.
 @Suite("Sensor simulator and verifier")
@@ -45,6 +46,34 @@ struct SimulatorTests {
             ["--sensors", "2", "--count", "5", "--skip-rate", "0", "--username", "fleet", "--password-file", dir.file("fleet-password")])
         #expect(truth.count == 10)
         try await watcher.recorder.wait(for: "the fleet's readings") { events in events.messages.count { $0.topic.hasSuffix("/temperature") } >= 10 }
+    }
+
+    @Test(
+        "--first-boot: a second run of the fleet against the same gateway says its sensors restarted, and comes out whole, none dead-lettered (found black-box, 49th review: under boot 1 again, bad_value:seq)"
+    )
+    func secondRunWithAHigherBoot() async throws {
+        let scenario = try await GatewayScenario.start(watching: ["cleaned/#", "dlq/#"], answersResends: false)
+        defer { scenario.cleanUp() }
+        let quiet = [
+            "--sensors", "3", "--count", "20", "--skip-rate", "0", "--error-rate", "0", "--dup-rate", "0", "--reorder-rate", "0", "--corrupt-rate", "0",
+        ]
+        let first = try await Self.simulate(scenario.broker, scenario.directory, name: "first", quiet)
+        let second = try await Self.simulate(
+            scenario.broker, scenario.directory, name: "second", quiet + ["--first-boot", "2", "--start-ts", "1795660060000"])
+        #expect(first.allSatisfy { $0["boot"] as? Int == 1 } && second.allSatisfy { $0["boot"] as? Int == 2 } && second.count == 60)
+        try await scenario.watcher.recorder.wait(for: "both runs' 120 readings") { events in
+            events.messages.count { $0.topic.hasPrefix("cleaned/") } >= 120
+        }
+        let cleaned = await scenario.watcher.cleaned()
+        #expect(cleaned.filter { $0.boot == 2 && $0.quality == .ok }.count == 60)
+        #expect(await scenario.watcher.messages(on: "dlq/").isEmpty)
+        #expect(try await scenario.gateway.terminate() == 0)
+        await scenario.fleet.close()
+        await scenario.watcher.close()
+        let invalid = try ChildProcess(
+            BuiltProducts.executable("sensor-sim"), ["run", "--first-boot=-1"], logPath: scenario.directory.file("invalid.log"))
+        try await invalid.wait(timeout: .seconds(60))
+        #expect(invalid.exitCode == 64 && invalid.output.contains("--first-boot=-1"), "\(invalid.output)")
     }
 
     @Test("the same seed gives the same truth; fault rates match the flags over 100,000 readings")

@@ -886,6 +886,11 @@ struct SensorState: Codable, Sendable {
             replacing: nil, ofClosedEpoch: ofClosedEpoch, at: now, &out)
     }
 
+    /// A restart's `gap` for `seqs`, which nothing published before (`RecoveryEngine.gapSentByRestart`).
+    mutating func noteRestatableGap(_ seqs: ClosedRange<UInt64>, at now: Int64) {
+        noteJournaledEstimate(seqs, quality: .gap, restatable: true, at: now)
+    }
+
     /// A journaled estimate past where the stream stands (`adoptJournaled`): destroyed records
     /// before it (their inputs, and the publications of the seqs between) left the stream behind.
     /// Or below where it started: the records before the estimate destroyed, the replay started
@@ -896,11 +901,6 @@ struct SensorState: Codable, Sendable {
     /// the fault simulator, aimed finding-8 seed 147: the reading was dropped as a duplicate,
     /// and consumers held only the estimate). Its own output for those seqs, if it makes any,
     /// contradicts the journal and is withheld (`RestoreReplay`).
-    /// A restart's `gap` for `seqs`, which nothing published before (`RecoveryEngine.gapSentByRestart`).
-    mutating func noteRestatableGap(_ seqs: ClosedRange<UInt64>, at now: Int64) {
-        noteJournaledEstimate(seqs, quality: .gap, restatable: true, at: now)
-    }
-
     private mutating func noteJournaledEstimate(_ seqs: ClosedRange<UInt64>, quality: Quality, restatable: Bool, at now: Int64) {
         guard restatable, !history.covers(seqs.lowerBound), !history.covers(seqs.upperBound) else { return }
         history.record(from: seqs.lowerBound, to: seqs.upperBound, quality: quality, at: now)

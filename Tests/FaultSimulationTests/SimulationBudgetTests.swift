@@ -13,23 +13,23 @@ struct SimulationBudgetTests {
         (UInt64(1)...40).lazy.filter { Scenario.drawn(seed: $0).withMeasurements(seed: $0).sensors.contains { $0.measurement != nil } }.prefix(6))
 
     @Test("every guarantee holds over the budget's seeds", arguments: budget)
-    func budgetSeed(seed: UInt64) {
+    func budgetSeed(seed: UInt64) async {
         var scenario = Scenario.drawn(seed: seed)
         // Shorter than fault-sim's runs (1,500 + 700 steps), so the budget stays small in debug.
         scenario.steps = 800
         scenario.drainSteps = 500
-        let report = Simulation.run(seed: seed, scenario: scenario)
+        let report = await simulate(seed: seed, scenario: scenario)
         #expect(!report.failed, "\(report)")
         #expect(report.readingsAcknowledged > 0)
     }
 
     @Test("every guarantee holds over the budget's seeds in measurement worlds (humidity streams under other sensors' ids)", arguments: measurementBudget)
-    func measurementSeed(seed: UInt64) {
+    func measurementSeed(seed: UInt64) async {
         var scenario = Scenario.drawn(seed: seed).withMeasurements(seed: seed)
         scenario.steps = 800
         scenario.drainSteps = 500
         #expect(scenario.sensors.contains { $0.measurement != nil }, "the world has no humidity stream: the test's premise does not hold")
-        let report = Simulation.run(seed: seed, scenario: scenario)
+        let report = await simulate(seed: seed, scenario: scenario)
         #expect(!report.failed, "\(report)")
         #expect(report.readingsAcknowledged > 0)
     }
@@ -37,12 +37,12 @@ struct SimulationBudgetTests {
     @Test(
         "every guarantee holds in measurement worlds where humidity has a reorder window and late horizon of its own",
         arguments: measurementBudget.prefix(3))
-    func measurementWindowSeed(seed: UInt64) {
+    func measurementWindowSeed(seed: UInt64) async {
         var scenario = Scenario.drawn(seed: seed).withMeasurements(seed: seed).withMeasurementWindows(seed: seed)
         scenario.steps = 800
         scenario.drainSteps = 500
         #expect(scenario.engine.measurements?.first?.reorderWindowMs != nil)
-        let report = Simulation.run(seed: seed, scenario: scenario)
+        let report = await simulate(seed: seed, scenario: scenario)
         #expect(!report.failed, "\(report)")
         #expect(report.readingsAcknowledged > 0)
     }
@@ -50,21 +50,21 @@ struct SimulationBudgetTests {
     @Test(
         "every guarantee holds while the gateway's input connection is lost now and then (its ticks journal the connection's state)",
         arguments: [UInt64(1), 2, 3])
-    func inputOutageSeed(seed: UInt64) {
+    func inputOutageSeed(seed: UInt64) async {
         var scenario = Scenario.drawn(seed: seed).withInputOutages(seed: seed)
         scenario.steps = 800
         scenario.drainSteps = 500
-        let report = Simulation.run(seed: seed, scenario: scenario)
+        let report = await simulate(seed: seed, scenario: scenario)
         #expect(report.faults[.inputOutage, default: 0] > 0, "no outage drawn: the test's premise does not hold")
         #expect(!report.failed, "\(report)")
         #expect(report.readingsAcknowledged > 0)
     }
 
     @Test("the same seed gives the same run: faults, counts, trace and verdict")
-    func reproducible() {
+    func reproducible() async {
         for seed: UInt64 in [4, 5] {
-            let a = Simulation.run(seed: seed)
-            let b = Simulation.run(seed: seed)
+            let a = await simulate(seed: seed)
+            let b = await simulate(seed: seed)
             #expect(a.description == b.description)
             #expect(a.faults == b.faults)
             #expect(a.trace == b.trace)

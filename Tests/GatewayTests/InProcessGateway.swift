@@ -39,9 +39,10 @@ struct InProcessGateway {
             fileSystem: fileSystem)
         prepare(service)
         let running = Task { try await service.run() }
-        // Generous, as for a gateway process (`waitUntilConnected`): on two busy cores the run's
-        // task has waited 39 s for the cooperative pool (a CI run beside other builds).
-        try await waitUntil("the gateway to subscribe", timeout: .seconds(180)) { status.snapshot.subscribed }
+        // Generous: on two busy cores the run's task has waited 39 s for the cooperative pool (a
+        // CI run beside other builds), and 5 minutes in a full run while the fault simulator's
+        // worlds held both of its threads (they now run on threads of their own).
+        try await waitUntil("the gateway to subscribe", timeout: .seconds(600)) { status.snapshot.subscribed }
         return InProcessGateway(configuration: settings, status: status, shutdown: shutdown, running: running, live: live)
     }
 

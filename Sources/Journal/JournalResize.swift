@@ -200,7 +200,7 @@ extension Journal {
         // Staged with the copy, so a start that finishes this resize after a crash says the same.
         try AtomicFile.write(Array(summary.utf8), to: "\(staging)/\(stagedSummaryName)", fileSystem: fileSystem)
         // The commit point.
-        let target = JournalLayout(directory: staging, segmentCount: requested.segmentCount, segmentSize: requested.segmentSize)
+        let target = requested.moved(to: staging)
         try AtomicFile.write(Array(target.metaText.utf8), to: target.metaPath, fileSystem: fileSystem)
         try finishPendingResize(requested, verifyingCopy: false, fileSystem: fileSystem)
         return (summary, packing.damage)
@@ -231,7 +231,7 @@ extension Journal {
     ) throws {
         try fileSystem.makeDirectory(staging)
         for name in try fileSystem.list(staging) { try fileSystem.remove("\(staging)/\(name)") }
-        let target = JournalLayout(directory: staging, segmentCount: requested.segmentCount, segmentSize: requested.segmentSize)
+        let target = requested.moved(to: staging)
         var handles: [Int32] = []
         defer { for h in handles { fileSystem.close(h) } }
         for i in 0..<requested.segmentCount {

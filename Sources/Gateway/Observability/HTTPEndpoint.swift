@@ -136,16 +136,10 @@ public struct HTTPEndpoint: Service {
         return true
     }
 
-    /// Why `run` would refuse the `http` setting (exit 78), or nil: an address that does not
-    /// resolve or cannot be bound for good (no permission). One that is taken, or not on this
-    /// host yet, is retried with backoff, so it is no refusal. `config check` asks the same.
-    public static func refusal(of address: HTTPAddress?) -> String? {
-        guard let address, let problem = problem(of: address) else { return nil }
-        return "http \(address.host):\(address.port): \(problem)"
-    }
-
-    /// Why `address` cannot be bound, as `refusal` says it without the address (for a message
-    /// that names the setting's file and line); nil when it can, or may later.
+    /// Why `run` refuses `address` as the `http` setting (exit 78; `HTTPRefusal` names the
+    /// setting's file and line), or nil: an address that does not resolve or cannot be bound for
+    /// good (no permission). One that is taken, or not on this host yet, is retried with backoff,
+    /// so it is no refusal. `config check` asks the same.
     public static func problem(of address: HTTPAddress) -> String? {
         do {
             try checkListenable(host: address.host, port: address.port)

@@ -514,14 +514,14 @@ public struct RecoveryEngine: Codable, Sendable {
         return sensors[i].boot
     }
 
-    /// The `ts` of each stream's last value on `latest/`, by its `latest/` topic, as far as this
-    /// engine knows: what a restart's resent `latest/` values must not go below (`SupersededLatest`).
     /// The newest reading `ts` this engine knows of any stream, or the broker's retained
     /// `latest/` values show (`published`): where a restart stands in the sensors' time.
     public func newestKnownTs(besides published: [String: PublishedLatest]) -> Int64? {
         (sensors.compactMap(\.latestTs) + published.values.map(\.ts)).max()
     }
 
+    /// The `ts` of each stream's last value on `latest/`, by its `latest/` topic, as far as this
+    /// engine knows: what a restart's resent `latest/` values must not go below (`SupersededLatest`).
     public var latestTimes: [String: Int64] {
         var out: [String: Int64] = [:]
         for s in sensors { if let ts = s.latestTs { out[s.topics.latest] = ts } }

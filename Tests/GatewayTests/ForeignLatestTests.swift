@@ -44,4 +44,37 @@ struct ForeignLatestTests {
         await fleet.close()
         await watcher.close()
     }
+
+    @Test(
+        "a retained latest/ stamped far beyond any reading the gateway accepts is ignored at the start: latest/ follows the sensor's readings again, with no journal_damaged gap"
+    )
+    func farFutureIgnored() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let ts0 = Clocks.epochMilliseconds() - 60_000
+        let watcher = try await Subscriber.connect(broker, id: "forged-watcher", filters: ["cleaned/#", "latest/#"])
+        let forged = "{\"sensor_id\":\"ff-1\",\"seq\":99999,\"ts\":99999999999999,\"temperature\":52,\"status\":\"normal\",\"quality\":\"ok\"}"
+        _ = try watcher.client.publish(topic: "latest/ff-1/temperature", payload: Array(forged.utf8), qos: .atLeastOnce, retain: true)
+        try await watcher.recorder.wait(for: "the forged value retained", timeout: .seconds(60)) {
+            $0.messages.contains { $0.topic == "latest/ff-1/temperature" }
+        }
+        let log = CapturedLog()
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "forged", logger: log.logger())
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        for seq in UInt64(0)..<5 {
+            try fleet.publishRaw("ff-1", TestSensorFleet.payload(seq: seq, ts: ts0 + Int64(seq) * 1000, temperature: 52))
+        }
+        try await watcher.recorder.wait(for: "latest/ moved to seq 4", timeout: .seconds(60)) { state in
+            state.messages.contains { $0.topic == "latest/ff-1/temperature" && (try? WireJSON.decode(CleanedReading.self, from: $0.payload))?.seq == 4 }
+        }
+        let cleaned = await watcher.cleaned()
+        #expect(cleaned.map(\.seq) == [0, 1, 2, 3, 4] && cleaned.allSatisfy { $0.quality == .ok }, "\(cleaned)")
+        let line = try #require(log.lines.first { $0.message.contains("lie further ahead than any reading the gateway accepts") }, "\(log.messages)")
+        #expect(line.level == .warning && line.message.contains("latest/ff-1/temperature"))
+        try await gateway.stop()
+        await fleet.close()
+        await watcher.close()
+    }
 }

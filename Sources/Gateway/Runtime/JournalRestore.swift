@@ -118,6 +118,7 @@ struct JournalRestore {
                 return true
             }
         }
+        let published = ownPlausible(published, now: max(Clocks.epochMilliseconds(), scan.time))
         var outcome = scan.finish(retained: published)
         let ahead = outcome.takeBrokerLatest(published)
         if let (first, value) = ahead.first {
@@ -160,5 +161,18 @@ struct JournalRestore {
                 metadata: ["gaps": "\(outcome.holesGapped)"])
         }
         return Result(outcome: outcome, snapshotRetainFrom: snapshotRetainFrom, snapshotProblem: snapshotProblem, damage: damage)
+    }
+
+    /// The broker's retained `latest/` values that can be this gateway's output at `now`
+    /// (`PublishedLatest.isPlausibleOwnOutput`); the others are logged and left out, so they
+    /// neither hold `latest/` nor count as output past the journal.
+    private func ownPlausible(_ published: [String: RecoveryEngine.PublishedLatest], now: Int64) -> [String: RecoveryEngine.PublishedLatest] {
+        let tolerance = configuration.engine.futureToleranceMs
+        let foreign = published.filter { !$0.value.isPlausibleOwnOutput(now: now, futureToleranceMs: tolerance) }
+        guard let first = foreign.min(by: { $0.key < $1.key }) else { return published }
+        logger.warning(
+            "the broker's retained latest/ values of \(foreign.count) streams lie further ahead than any reading the gateway accepts (\(first.key) at ts \(first.value.ts)): not this gateway's output (forged, or written by another publisher: see the broker's ACL), so they are ignored, and each stream's next reading replaces its value",
+            metadata: ["future_tolerance_s": "\((tolerance ?? 0) / 1000)"])
+        return published.filter { foreign[$0.key] == nil }
     }
 }

@@ -39,6 +39,8 @@ public struct RestoreScan {
     private var replay: RestoreReplay
     private var holes: ResendHoles
     private var lastTime: Int64
+    /// The journal's time so far (epoch ms): the snapshot's, then each record's read.
+    public var time: Int64 { lastTime }
     private var replayedInputs = 0
     private var standIns: [UInt64: [Publication]] = [:]
 

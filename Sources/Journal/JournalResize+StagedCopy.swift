@@ -30,6 +30,35 @@ extension Journal {
         }
     }
 
+    /// Why the committed copy's meta file (`target`, in `staging`) cannot be trusted: a segment
+    /// of the copy, still in `staging` or already swapped into `directory`, whose header records
+    /// another segment size (the meta file damaged into other valid numbers). Finishing the swap
+    /// under it would then resize every segment to the wrong size, losing what lies past it
+    /// (found black-box, 53rd review). nil when they agree.
+    static func stagedMetaDisagreement(_ target: JournalLayout, staging: String, directory: String, fileSystem: FileSystem) -> String? {
+        for i in 0..<target.segmentCount {
+            let name = JournalLayout.segmentName(i)
+            let path = fileSystem.exists("\(staging)/\(name)") ? "\(staging)/\(name)" : "\(directory)/\(name)"
+            guard let size = JournalLayout.segmentSizeInHeader(of: path, fileSystem: fileSystem), size != UInt64(target.segmentSize) else { continue }
+            return
+                "resize/journal.meta says \(target.segmentCount) segments of \(target.segmentSize) bytes, but \(name) of the resize's copy was written with segments of \(size) bytes: the meta file is damaged, so the resize is not finished and nothing was changed; restore resize/journal.meta to the copy's size, or move the directory aside"
+        }
+        return nil
+    }
+
+    /// Why a resize whose committed meta file is unreadable cannot be thrown away: its swap had
+    /// begun (the copy's first segment is no longer in `staging`), so the old journal is no
+    /// longer whole and its copy is half in place. The meta file exists only once the copy is
+    /// committed (it is written atomically, last), so a damaged one still shows a commit. nil
+    /// when the meta file is missing, or the swap had not begun (the old journal is whole and the
+    /// copy can go).
+    static func unreadableCommitMidSwap(staging: String, directory: String, fileSystem: FileSystem) -> String? {
+        guard fileSystem.exists("\(staging)/journal.meta"), !fileSystem.exists("\(staging)/\(JournalLayout.segmentName(0))") else { return nil }
+        let shown = JournalLayout.segmentSizeInHeader(of: "\(directory)/\(JournalLayout.segmentName(0))", fileSystem: fileSystem)
+        return "resize/journal.meta is unreadable, and the resize it committed had begun its swap (segment-0000.log is no longer in resize/): the journal is half swapped, so nothing was changed; write resize/journal.meta again (segments=N, segment_size="
+            + (shown.map { "\($0)" } ?? "S") + ", as the copy's segment headers show), or move the directory aside"
+    }
+
     /// Removes a committed copy found damaged, meta file first so no later start takes what is
     /// left of it for a commit.
     static func discardStagedCopy(_ staging: String, in directory: String, fileSystem: FileSystem) throws {

@@ -157,9 +157,11 @@ struct SimulatorTests {
             BuiltProducts.executable("sensor-sim"),
             [
                 "run", "--broker", broker.url, "--sensors", "1", "--rate", "max", "--count", "20", "--skip-rate", "0.5",
-                "--error-rate", "0", "--resend-buffer", "50", "--linger", "30", "--truth", dir.file("t.jsonl"), "--start-ts", "1795660000000",
+                "--error-rate", "0", "--resend-buffer", "50", "--linger", "600", "--truth", dir.file("t.jsonl"), "--start-ts", "1795660000000",
             ],
             logPath: dir.file("sim.log"))
+        // Killed at the end: its linger only has to outlast a loaded machine's waits below (a 30 s
+        // one ran out before the resend request came, under a full parallel suite).
         defer { child.signal(SIGKILL) }
         try await watcher.recorder.wait(for: "the live readings") { $0.messages.count >= 5 }
         try await waitUntil("the truth file") { ((try? String(contentsOfFile: dir.file("t.jsonl"), encoding: .utf8)) ?? "").split(separator: "\n").count == 20 }

@@ -36,7 +36,7 @@ struct ResizeStagedCopyTests {
         let (before, oldest, next) = try Self.commitThenStop(resizing, base, renamesDone: 0)
         let large = resizing.layouts.to
         // Read clean, the copy would be swapped in as it is.
-        #expect(Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base) == .open)
+        #expect(Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base) == .finishResize(large))
         Self.damageStagedSegment(0, base)
 
         // `journal verify` and `config check` say what the next start will do.
@@ -74,5 +74,69 @@ struct ResizeStagedCopyTests {
         #expect(j.nextSeq == next)
         let after = try readAll("/j", base)
         #expect(!after.outcome.corruption.isEmpty && Set(after.records.map(\.seq)).isSubset(of: Set(before)))
+    }
+
+    @Test("a committed copy's meta file damaged into another valid size, mid-swap: plan and the start refuse, and every record stays")
+    func stagedMetaDamagedIntoAnotherSize() throws {
+        let base = FaultyFileSystem()
+        let (before, oldest, _) = try Self.commitThenStop(.moreSegments, base, renamesDone: 1)
+        let large = ResizeTests.Resizing.moreSegments.layouts.to
+        let wrong = JournalLayout(directory: "/j/resize", segmentCount: large.segmentCount, segmentSize: large.segmentSize * 2)
+        try AtomicFile.write(Array(wrong.metaText.utf8), to: "/j/resize/journal.meta", fileSystem: base)
+        guard case .refuse(let why) = Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base) else {
+            Issue.record("plan: \(Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base))")
+            return
+        }
+        #expect(why.contains("resize/journal.meta says") && why.contains("the meta file is damaged"), "\(why)")
+        let note = Journal.pendingResizeNote(directory: "/j", fileSystem: base) ?? ""
+        #expect(note.hasPrefix("the next start refuses to open the journal"), "\(note)")
+        #expect(throws: JournalError.self) { try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base) }
+        // Refused again the same way, with nothing moved: the copy's meta file put right, the
+        // swap finishes and every record is there.
+        #expect(throws: JournalError.self) { try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base) }
+        try AtomicFile.write(Array(large.moved(to: "/j/resize").metaText.utf8), to: "/j/resize/journal.meta", fileSystem: base)
+        let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base)
+        #expect(j.report.corruption.isEmpty, "\(j.report.corruption)")
+        #expect(try ResizeTests.seqsAndPayloadsIntact("/j", base) == before)
+    }
+
+    @Test("a swap finished but its meta file not yet renamed, and resize/ then removed by hand: the old meta file disagrees with every segment, so plan and the start refuse instead of resizing from the wrong size")
+    func swappedSegmentsUnderTheOldMeta() throws {
+        let base = FaultyFileSystem()
+        let (small, large) = ResizeTests.Resizing.fewerLargerSegments.layouts
+        let (oldest, _) = try ResizeTests.fill(small, base, count: 600)
+        _ = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base)
+        let before = try ResizeTests.seqsAndPayloadsIntact("/j", base)
+        // The old meta file back in place of the new one: the state the interrupted swap left.
+        try AtomicFile.write(Array(small.metaText.utf8), to: "/j/journal.meta", fileSystem: base)
+        guard case .refuse(let why) = Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base) else {
+            Issue.record("plan: \(Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base))")
+            return
+        }
+        #expect(why.contains("but the segment files were written with \(large.segmentCount) of \(large.segmentSize)"), "\(why)")
+        #expect(throws: JournalError.self) { try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base) }
+        #expect(throws: JournalError.self) { try Journal(layout: small, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base) }
+        try AtomicFile.write(Array(large.metaText.utf8), to: "/j/journal.meta", fileSystem: base)
+        #expect(try ResizeTests.seqsAndPayloadsIntact("/j", base) == before)
+    }
+
+    @Test("a committed copy's meta file unreadable once its swap began: not taken for an uncommitted copy and thrown away, but refused until it is written again")
+    func stagedMetaUnreadableMidSwap() throws {
+        let base = FaultyFileSystem()
+        let (before, oldest, _) = try Self.commitThenStop(.fewerLargerSegments, base, renamesDone: 1)
+        let large = ResizeTests.Resizing.fewerLargerSegments.layouts.to
+        try AtomicFile.write(Array("segments=x\n".utf8), to: "/j/resize/journal.meta", fileSystem: base)
+        guard case .refuse(let why) = Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base) else {
+            Issue.record("plan: \(Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base))")
+            return
+        }
+        #expect(why.contains("had begun its swap") && why.contains("segment_size=\(large.segmentSize)"), "\(why)")
+        #expect((Journal.pendingResizeNote(directory: "/j", fileSystem: base) ?? "").contains("had begun its swap"))
+        #expect(throws: JournalError.self) { try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base) }
+        #expect(base.exists("/j/resize/\(JournalLayout.segmentName(1))"), "the copy's rest is still there")
+        try AtomicFile.write(Array(large.moved(to: "/j/resize").metaText.utf8), to: "/j/resize/journal.meta", fileSystem: base)
+        let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base)
+        #expect(j.report.corruption.isEmpty, "\(j.report.corruption)")
+        #expect(try ResizeTests.seqsAndPayloadsIntact("/j", base) == before)
     }
 }

@@ -179,16 +179,22 @@ public struct JournalLayout: Sendable, Equatable {
         guard !indexes.isEmpty else { return (nil, false) }
         var sizes = Set<UInt64>()
         for i in indexes.sorted().prefix(maximumSegmentCount + 1) {
-            guard let h = try? fileSystem.openForReading("\(directory)/\(segmentName(i))") else { continue }
-            defer { fileSystem.close(h) }
-            if let raw = try? fileSystem.read(h, count: SegmentHeader.size, at: 0), let header = SegmentHeader.decode(raw), header.generation > 0 {
-                sizes.insert(header.segmentSize)
-            }
+            if let size = segmentSizeInHeader(of: "\(directory)/\(segmentName(i))", fileSystem: fileSystem) { sizes.insert(size) }
         }
         let count = (indexes.max() ?? 0) + 1
         guard sizes.count == 1, let size = sizes.first, size <= UInt64(maximumSegmentSize), indexes.count == count,
             plausible(segmentCount: count, segmentSize: Int(size))
         else { return (nil, !sizes.isEmpty) }
         return (JournalLayout(directory: directory, segmentCount: count, segmentSize: Int(size)), true)
+    }
+
+    /// The segment size the checksummed header of the segment file at `path` records; nil when
+    /// the file cannot be read or its header was never written (generation 0) or is damaged.
+    static func segmentSizeInHeader(of path: String, fileSystem: FileSystem) -> UInt64? {
+        guard let h = try? fileSystem.openForReading(path) else { return nil }
+        defer { fileSystem.close(h) }
+        guard let raw = try? fileSystem.read(h, count: SegmentHeader.size, at: 0), let header = SegmentHeader.decode(raw), header.generation > 0
+        else { return nil }
+        return header.segmentSize
     }
 }

@@ -178,10 +178,10 @@ public final class Journal {
         if let directoryLockHandle { fileSystem.close(directoryLockHandle) }
     }
 
-    /// Why a journal whose meta file says `stored` while its segment files show `shown` is not
+    /// Why a journal whose meta file its segment files disagree with (`segmentsDisagree`) is not
     /// opened (`checkMeta`; `plan` predicts it).
-    static func metaDisagreement(_ stored: JournalLayout, _ shown: JournalLayout, verify: String) -> String {
-        "\(stored.metaPath) says \(stored.segmentCount) segments of \(stored.segmentSize) bytes, but the segment files were written with \(shown.segmentCount) of \(shown.segmentSize); nothing was changed. \(verify); then set journal-max-bytes to match and restore journal.meta, or move the directory aside"
+    static func metaDisagreement(_ disagreement: String, verify: String) -> String {
+        "\(disagreement); nothing was changed. \(verify); then set journal-max-bytes to match and restore journal.meta, or move the directory aside"
     }
 
     /// Checks `journal.meta` against the configured layout, writing it when missing and healing
@@ -197,8 +197,8 @@ public final class Journal {
             // segment salvaged, or copied by a resize, at the wrong size, losing what lies past
             // it: refused instead (found black-box, 53rd review: a resize then dropped 166,000
             // records of segments the meta file called smaller than they were).
-            if let shown = JournalLayout.inferred(in: directory, fileSystem: fileSystem).layout, shown != stored {
-                throw JournalError.invalidConfiguration(Self.metaDisagreement(stored, shown, verify: verify))
+            if let disagreement = stored.segmentsDisagree(mixedSizes: stored != requested && resizeKeepingFrom != nil, fileSystem: fileSystem) {
+                throw JournalError.invalidConfiguration(Self.metaDisagreement(disagreement, verify: verify))
             }
             if stored != requested, let keep = resizeKeepingFrom {
                 let resized = try Journal.resize(from: stored, to: requested, keepingFrom: keep, fileSystem: fileSystem)

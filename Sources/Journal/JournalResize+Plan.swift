@@ -25,7 +25,8 @@ extension Journal {
     /// Why a resize committed to `pending`'s size is not finished while another size is configured.
     static func pendingResizeOfOtherSize(_ pending: JournalLayout) -> String {
         let setting = pending.segmentCount == 16 ? " (journal-max-bytes \(16 * pending.segmentSize))" : ""
-        return "a resize to \(pending.segmentCount) segments of \(pending.segmentSize) bytes is being finished; configure that size\(setting) until it has, then change it"
+        return
+            "a resize to \(pending.segmentCount) segments of \(pending.segmentSize) bytes is being finished; configure that size\(setting) until it has, then change it"
     }
 
     /// What `Journal(layout:resizeKeepingFrom:)` would do with the directory. Read-only.
@@ -61,8 +62,8 @@ extension Journal {
                     ? .healMeta("journal.meta is unreadable (\(why))")
                     : .refuse("journal.meta is unreadable (\(why)) and the segment files do not match the configured size")
             case .valid(let stored):
-                if let shown = JournalLayout.inferred(in: layout.directory, fileSystem: fileSystem).layout, shown != stored {
-                    return .refuse(metaDisagreement(stored, shown, verify: "run `sensor-gateway journal verify\(layout.verifyArguments)` to see what it holds"))
+                if let disagreement = stored.segmentsDisagree(mixedSizes: stored != layout && keep != nil, fileSystem: fileSystem) {
+                    return .refuse(metaDisagreement(disagreement, verify: "run `sensor-gateway journal verify\(layout.verifyArguments)` to see what it holds"))
                 }
                 if stored == layout { return .open }
                 guard let keep else {
@@ -89,7 +90,9 @@ extension Journal {
         if names.isEmpty { return "an empty resize folder (resize/) is there: the next start removes it" }
         if names == [stagedSummaryName] { return "a finished resize's summary is in resize/: the next start logs it and removes it" }
         guard case .valid(let target) = JournalLayout.readMeta(in: staging, fileSystem: fileSystem) else {
-            if let midSwap = unreadableCommitMidSwap(staging: staging, directory: directory, fileSystem: fileSystem) { return "the next start refuses to open the journal: \(midSwap)" }
+            if let midSwap = unreadableCommitMidSwap(staging: staging, directory: directory, fileSystem: fileSystem) {
+                return "the next start refuses to open the journal: \(midSwap)"
+            }
             return
                 "the partial copy of an interrupted resize (\(names.count) file(s) in resize/) is there: the next start removes it, and the journal stays as it is"
         }
@@ -101,9 +104,13 @@ extension Journal {
             return "the next start refuses to open the journal: \(disagreement)"
         }
         let swapBegun = (0..<target.segmentCount).contains { !fileSystem.exists("\(staging)/\(JournalLayout.segmentName($0))") }
+        let missing = missingFromStagedCopy(target, staging: staging, directory: directory, fileSystem: fileSystem)
         return "a resize to \(target.segmentCount) segments of \(target.segmentSize) bytes was committed but not finished (resize/): the next start finishes it"
             + (swapBegun
-                ? "; its swap had begun, so the segment files lie half swapped: what is said here of their sizes is the swap's state, not damage"
+                ? "; its swap had begun, so the segment files lie half swapped: what is said here of the journal's segments (their sizes, records lost, files to keep aside) is the swap's state, not damage, and `config check` says what the start will do"
                 : "")
+            + (missing.isEmpty
+                ? ""
+                : "; segment(s) \(missing.map(String.init).joined(separator: ", ")) of its copy are missing from resize/ (removed by hand?): the swap is finished without them, and the start reports the records they held as lost (journal damage)")
     }
 }

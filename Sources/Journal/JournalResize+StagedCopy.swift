@@ -35,15 +35,31 @@ extension Journal {
     /// another segment size (the meta file damaged into other valid numbers). Finishing the swap
     /// under it would then resize every segment to the wrong size, losing what lies past it
     /// (found black-box, 53rd review). nil when they agree.
+    /// The segments still in `staging` are the copy's for certain; once all are swapped in, the
+    /// journal's are (one deleted from `staging` by hand leaves an old segment in its place, which
+    /// says nothing of the meta file: `missingFromStagedCopy`).
     static func stagedMetaDisagreement(_ target: JournalLayout, staging: String, directory: String, fileSystem: FileSystem) -> String? {
-        for i in 0..<target.segmentCount {
+        let staged = (0..<target.segmentCount).filter { fileSystem.exists("\(staging)/\(JournalLayout.segmentName($0))") }
+        for i in staged.isEmpty ? Array(0..<target.segmentCount) : staged {
             let name = JournalLayout.segmentName(i)
-            let path = fileSystem.exists("\(staging)/\(name)") ? "\(staging)/\(name)" : "\(directory)/\(name)"
+            let path = staged.isEmpty ? "\(directory)/\(name)" : "\(staging)/\(name)"
             guard let size = JournalLayout.segmentSizeInHeader(of: path, fileSystem: fileSystem), size != UInt64(target.segmentSize) else { continue }
             return
                 "resize/journal.meta says \(target.segmentCount) segments of \(target.segmentSize) bytes, but \(name) of the resize's copy was written with segments of \(size) bytes: the meta file is damaged, so the resize is not finished and nothing was changed; restore resize/journal.meta to the copy's size, or move the directory aside"
         }
         return nil
+    }
+
+    /// The copy's segments neither in `staging` nor swapped in (deleted by hand): finishing the
+    /// swap leaves the old journal's segment of that number, whose records the copy's replaced,
+    /// so their records are lost (reported by the start). For `journal verify` and `config check`.
+    static func missingFromStagedCopy(_ target: JournalLayout, staging: String, directory: String, fileSystem: FileSystem) -> [Int] {
+        (0..<target.segmentCount).filter { i in
+            let name = JournalLayout.segmentName(i)
+            guard !fileSystem.exists("\(staging)/\(name)") else { return false }
+            guard fileSystem.exists("\(directory)/\(name)") else { return true }
+            return JournalLayout.segmentSizeInHeader(of: "\(directory)/\(name)", fileSystem: fileSystem).map { $0 != UInt64(target.segmentSize) } ?? false
+        }
     }
 
     /// Why a resize whose committed meta file is unreadable cannot be thrown away: its swap had
@@ -55,7 +71,8 @@ extension Journal {
     static func unreadableCommitMidSwap(staging: String, directory: String, fileSystem: FileSystem) -> String? {
         guard fileSystem.exists("\(staging)/journal.meta"), !fileSystem.exists("\(staging)/\(JournalLayout.segmentName(0))") else { return nil }
         let shown = JournalLayout.segmentSizeInHeader(of: "\(directory)/\(JournalLayout.segmentName(0))", fileSystem: fileSystem)
-        return "resize/journal.meta is unreadable, and the resize it committed had begun its swap (segment-0000.log is no longer in resize/): the journal is half swapped, so nothing was changed; write resize/journal.meta again (segments=N, segment_size="
+        return
+            "resize/journal.meta is unreadable, and the resize it committed had begun its swap (segment-0000.log is no longer in resize/): the journal is half swapped, so nothing was changed; write resize/journal.meta again (segments=N, segment_size="
             + (shown.map { "\($0)" } ?? "S") + ", as the copy's segment headers show), or move the directory aside"
     }
 

@@ -54,7 +54,9 @@ extension Journal {
             return .finished(String(decoding: staged, as: UTF8.self))
         }
         guard case .valid(let target) = JournalLayout.readMeta(in: staging, fileSystem: fileSystem) else {
-            if let midSwap = unreadableCommitMidSwap(staging: staging, directory: layout.directory, fileSystem: fileSystem) { throw JournalError.invalidConfiguration(midSwap) }
+            if let midSwap = unreadableCommitMidSwap(staging: staging, directory: layout.directory, fileSystem: fileSystem) {
+                throw JournalError.invalidConfiguration(midSwap)
+            }
             // Not committed (or committed and its meta file damaged before the swap began): the
             // old journal is whole; the partial copy goes, and is said.
             for name in names { try fileSystem.remove("\(staging)/\(name)") }

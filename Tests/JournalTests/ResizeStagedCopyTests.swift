@@ -1,5 +1,6 @@
 import FaultSimulation
 import Foundation
+import Synchronization
 import Testing
 @testable import Journal
 
@@ -100,7 +101,9 @@ struct ResizeStagedCopyTests {
         #expect(try ResizeTests.seqsAndPayloadsIntact("/j", base) == before)
     }
 
-    @Test("a swap finished but its meta file not yet renamed, and resize/ then removed by hand: the old meta file disagrees with every segment, so plan and the start refuse instead of resizing from the wrong size")
+    @Test(
+        "a swap finished but its meta file not yet renamed, and resize/ then removed by hand: the old meta file disagrees with every segment, so plan and the start refuse instead of resizing from the wrong size"
+    )
     func swappedSegmentsUnderTheOldMeta() throws {
         let base = FaultyFileSystem()
         let (small, large) = ResizeTests.Resizing.fewerLargerSegments.layouts
@@ -120,7 +123,8 @@ struct ResizeStagedCopyTests {
         #expect(try ResizeTests.seqsAndPayloadsIntact("/j", base) == before)
     }
 
-    @Test("a committed copy's meta file unreadable once its swap began: not taken for an uncommitted copy and thrown away, but refused until it is written again")
+    @Test(
+        "a committed copy's meta file unreadable once its swap began: not taken for an uncommitted copy and thrown away, but refused until it is written again")
     func stagedMetaUnreadableMidSwap() throws {
         let base = FaultyFileSystem()
         let (before, oldest, _) = try Self.commitThenStop(.fewerLargerSegments, base, renamesDone: 1)
@@ -138,5 +142,57 @@ struct ResizeStagedCopyTests {
         let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base)
         #expect(j.report.corruption.isEmpty, "\(j.report.corruption)")
         #expect(try ResizeTests.seqsAndPayloadsIntact("/j", base) == before)
+    }
+
+    @Test(
+        "a swap interrupted halfway and resize/ then removed by hand: segments of two sizes under the old meta file are refused, not resized from the old size")
+    func halfSwappedWithoutItsStaging() throws {
+        let base = FaultyFileSystem()
+        let (before, oldest, _) = try Self.commitThenStop(.fewerLargerSegments, base, renamesDone: 2)
+        for name in try base.list("/j/resize") { try base.remove("/j/resize/\(name)") }
+        try base.remove("/j/resize")
+        let large = ResizeTests.Resizing.fewerLargerSegments.layouts.to
+        guard case .refuse(let why) = Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base) else {
+            Issue.record("plan: \(Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base))")
+            return
+        }
+        #expect(why.contains("segments of 8192 and 16384 bytes"), "\(why)")
+        #expect(throws: JournalError.self) { try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base) }
+        #expect(!before.isEmpty && base.exists("/j/\(JournalLayout.segmentName(7))"), "nothing was changed")
+    }
+
+    @Test("a segment file far shorter than the layout it is read with is scanned to its end, not probed every 8 bytes of the missing rest with a read each")
+    func shortFileScannedToItsEnd() throws {
+        let base = FaultyFileSystem()
+        let small = JournalLayout.tiny(segments: 4, segmentSize: 8192)
+        _ = try ResizeTests.fill(small, base, count: 40)
+        let counting = FailingFileSystem(over: base, failAt: .max)
+        let h = try counting.openForReading(small.segmentPath(0))
+        defer { counting.close(h) }
+        let header = try #require(SegmentHeader.decode(try counting.read(h, count: SegmentHeader.size, at: 0)))
+        // Read as if its segments were 64 MiB: the file's last 64 MiB - 8 KiB are not there.
+        let scanner = SegmentScanner(fileSystem: counting, handle: h, header: header, segmentSize: 64 << 20)
+        let readsBefore = counting.reads.withLock { $0 }
+        let result = try scanner.scan { _, _ in true }
+        #expect(result.count > 0 && result.corruption.isEmpty && !result.dirtyTail)
+        // One read per window (a 1 MiB chunk), not one per 8-byte probe (about 8 million).
+        #expect(counting.reads.withLock { $0 } - readsBefore < 100)
+    }
+
+    @Test(
+        "a segment of a half-swapped copy removed from resize/ by hand: verify and plan say the swap is finished without it, and the start reports its records lost"
+    )
+    func stagedSegmentRemovedMidSwap() throws {
+        let base = FaultyFileSystem()
+        let (before, oldest, _) = try Self.commitThenStop(.fewerLargerSegments, base, renamesDone: 1)
+        let large = ResizeTests.Resizing.fewerLargerSegments.layouts.to
+        try base.remove("/j/resize/\(JournalLayout.segmentName(2))")
+        let note = Journal.pendingResizeNote(directory: "/j", fileSystem: base) ?? ""
+        #expect(note.contains("segment(s) 2 of its copy are missing from resize/") && note.contains("half swapped"), "\(note)")
+        #expect(Journal.plan(layout: large, resizeKeepingFrom: oldest, fileSystem: base) == .finishResize(large))
+        let j = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: base)
+        #expect(!j.report.corruption.isEmpty || !j.report.lostSeqs.isEmpty, "the loss is reported")
+        let after = try readAll("/j", base)
+        #expect(Set(after.records.map(\.seq)).isSubset(of: Set(before)) && after.records.count < before.count)
     }
 }

@@ -303,7 +303,12 @@ final class FailingFileSystem: FileSystem {
         try step("write")
         try base.write(handle, bytes, at: offset)
     }
-    func read(_ handle: Int32, count: Int, at offset: Int) throws -> [UInt8] { try base.read(handle, count: count, at: offset) }
+    /// Reads made through it (never failed).
+    let reads = Mutex(0)
+    func read(_ handle: Int32, count: Int, at offset: Int) throws -> [UInt8] {
+        reads.withLock { $0 += 1 }
+        return try base.read(handle, count: count, at: offset)
+    }
     func sync(_ handle: Int32) throws {
         try step("sync")
         try base.sync(handle)

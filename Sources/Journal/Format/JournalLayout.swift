@@ -197,4 +197,22 @@ public struct JournalLayout: Sendable, Equatable {
         else { return nil }
         return header.segmentSize
     }
+
+    /// Why the segment files in this layout's directory cannot be read with it: their headers
+    /// show another layout, or, with `mixedSizes`, segments of several sizes (a resize's swap
+    /// interrupted halfway and its `resize/` folder removed). Read with this layout, their
+    /// records past its segment size would be lost (found black-box, 53rd and 54th reviews).
+    /// nil when the written segments agree with it. Mixed sizes matter before a resize, which
+    /// would copy from this layout; opened as it is, a segment of another size is damage the
+    /// open reports and keeps a copy of (a resize's copy finished without one of its segments).
+    func segmentsDisagree(mixedSizes: Bool, fileSystem: FileSystem) -> String? {
+        let says = "\(metaPath) says \(segmentCount) segments of \(segmentSize) bytes, but the segment files were written with "
+        if let shown = Self.inferred(in: directory, fileSystem: fileSystem).layout, shown != self {
+            return says + "\(shown.segmentCount) of \(shown.segmentSize)"
+        }
+        guard mixedSizes else { return nil }
+        let sizes = Set((0..<segmentCount).compactMap { Self.segmentSizeInHeader(of: segmentPath($0), fileSystem: fileSystem) })
+        guard sizes.contains(where: { $0 != UInt64(segmentSize) }) else { return nil }
+        return says + "segments of \(sizes.sorted().map(String.init).joined(separator: " and ")) bytes (a resize's swap interrupted halfway?)"
+    }
 }

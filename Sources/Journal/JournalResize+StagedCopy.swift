@@ -35,6 +35,7 @@ extension Journal {
     /// another segment size (the meta file damaged into other valid numbers). Finishing the swap
     /// under it would then resize every segment to the wrong size, losing what lies past it
     /// (found black-box, 53rd review). nil when they agree.
+    ///
     /// The segments still in `staging` are the copy's for certain; once all are swapped in, the
     /// journal's are (one deleted from `staging` by hand leaves an old segment in its place, which
     /// says nothing of the meta file: `missingFromStagedCopy`).
@@ -51,8 +52,8 @@ extension Journal {
     }
 
     /// The copy's segments neither in `staging` nor swapped in (deleted by hand): finishing the
-    /// swap leaves the old journal's segment of that number, whose records the copy's replaced,
-    /// so their records are lost (reported by the start). For `journal verify` and `config check`.
+    /// swap leaves the old journal's segment of that number in place, so the records the copy
+    /// held there are lost (reported by the start). For `journal verify` and `config check`.
     static func missingFromStagedCopy(_ target: JournalLayout, staging: String, directory: String, fileSystem: FileSystem) -> [Int] {
         (0..<target.segmentCount).filter { i in
             let name = JournalLayout.segmentName(i)

@@ -11,7 +11,9 @@ extension JournalLayout {
     /// creating anything and without waiting, so `config check` can say what `run` would meet:
     /// each lock is taken shared for an instant and let go.
     public func isHeldByWriter() -> Bool {
-        Self.isLocked(path: lockPath, flags: O_RDONLY | O_CLOEXEC)
+        // Without blocking: a FIFO in the lock file's place would hold the open until a writer
+        // came (found black-box, 55th review: `config check` and `journal verify` hung).
+        Self.isLocked(path: lockPath, flags: O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             || Self.isLocked(path: directory, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     }
 

@@ -36,7 +36,10 @@ public final class POSIXFileSystem: FileSystem {
         var st = stat()
         if fstat(fd, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
             _ = Glibc.close(fd)
-            let kind = st.st_mode & S_IFMT == S_IFIFO ? "a FIFO" : st.st_mode & S_IFMT == S_IFDIR ? "a directory" : "a device or socket"
+            // A directory reads as a writer's open of it fails, so `journal verify` and the
+            // start name it alike.
+            if st.st_mode & S_IFMT == S_IFDIR { throw SystemCall.error("open", path, EISDIR) }
+            let kind = st.st_mode & S_IFMT == S_IFIFO ? "a FIFO" : "a device or socket"
             throw FileSystemError(operation: "open", path: path, code: EINVAL, message: "not a regular file (\(kind))")
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)

@@ -94,16 +94,18 @@ struct EngineSnapshot: Sendable {
     /// The snapshot in `bytes`. Throws `SnapshotError.otherVersion` for a snapshot of another
     /// version and `.damaged` for a damaged one (either way the journal rebuilds the state).
     static func decode(_ bytes: [UInt8]) throws -> EngineSnapshot {
-        guard !bytes.isEmpty else { throw SnapshotError.damaged("empty file") }
-        guard bytes.starts(with: mark) else {
-            // Version 4 and earlier were JSON Lines.
-            if bytes.first == UInt8(ascii: "{") { throw SnapshotError.otherVersion("JSON, version 4 or earlier") }
-            throw SnapshotError.damaged("not an engine snapshot")
-        }
-        guard bytes.count >= mark.count + 4 else { throw SnapshotError.damaged("truncated mark") }
-        let found = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: mark.count, as: UInt32.self)) }
+        var file = SnapshotFrames(bytes: bytes)
+        return try decode(&file)
+    }
+
+    /// The snapshot `file` walks to, read and checked a frame at a time.
+    static func decode(_ file: inout SnapshotFrames) throws -> EngineSnapshot {
+        let found = try file.markVersion()
         guard readable.contains(found) else { throw SnapshotError.otherVersion("version \(found)") }
-        let frames = try Self.frames(bytes, from: mark.count + 4)
+        var ranges: [Range<Int>] = []
+        try file.walk(keeping: true) { ranges.append($0) }
+        guard !ranges.isEmpty else { throw SnapshotError.damaged("no header") }
+        let frames = ranges.map { file[$0] }
         var decoder = CompactDecoder()
         // Key names are learnt in order (cheap); the sensors are then decoded on every core.
         let starts = try frames.map { try decoder.learnKeys($0) }
@@ -120,31 +122,6 @@ struct EngineSnapshot: Sendable {
         return EngineSnapshot(
             inputFrom: header.inputFrom, publicationsThrough: header.publicationsThrough,
             engine: RecoveryEngine(header: header.engine, sensors: sensors), pending: header.pending, time: header.time)
-    }
-
-    /// The frame bodies from `offset` on, each checked against its CRC; at least one (the header).
-    private static func frames(_ bytes: [UInt8], from offset: Int) throws -> [ArraySlice<UInt8>] {
-        var frames: [ArraySlice<UInt8>] = []
-        var at = offset
-        while at < bytes.count {
-            guard bytes.count - at >= frameHeaderSize else { throw SnapshotError.damaged("truncated at byte \(at)") }
-            let (length, crc) = bytes.withUnsafeBytes { raw in
-                (
-                    Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))),
-                    UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self))
-                )
-            }
-            let body = at + frameHeaderSize
-            guard length <= bytes.count - body else { throw SnapshotError.damaged("truncated at byte \(at)") }
-            let frame = bytes[body..<(body + length)]
-            guard frame.withUnsafeBytes({ CRC32C.checksum($0) }) == crc else {
-                throw SnapshotError.damaged("checksum mismatch in the frame at byte \(at)")
-            }
-            frames.append(frame)
-            at = body + length
-        }
-        guard !frames.isEmpty else { throw SnapshotError.damaged("no header") }
-        return frames
     }
 
     /// The sensors decoded on every core, in order.
@@ -174,10 +151,29 @@ struct EngineSnapshot: Sendable {
         }
     }
 
-    /// The snapshot at `path`; nil when there is none.
+    /// The snapshot at `path`; nil when there is none. Read a frame at a time, so damage stops
+    /// the reading where it is (`SnapshotFrames`).
     static func load(_ path: String, fileSystem: FileSystem) throws -> EngineSnapshot? {
-        guard let bytes = try AtomicFile.read(path, fileSystem: fileSystem) else { return nil }
-        return try decode(bytes)
+        guard fileSystem.exists(path) else { return nil }
+        let handle = try fileSystem.openForReading(path)
+        defer { fileSystem.close(handle) }
+        var file = try SnapshotFrames(handle: handle, fileSystem: fileSystem)
+        return try decode(&file)
+    }
+
+    /// How many bytes of the snapshot at `path` are whole frames of a readable snapshot, its
+    /// first damaged frame and what follows left out; nil when there is no snapshot there, or
+    /// it is no snapshot of a version this one reads. Reads the file a chunk at a time, keeping
+    /// none of it.
+    static func soundBytes(_ path: String, fileSystem: FileSystem) -> Int? {
+        guard fileSystem.exists(path), let handle = try? fileSystem.openForReading(path) else { return nil }
+        defer { fileSystem.close(handle) }
+        guard var file = try? SnapshotFrames(handle: handle, fileSystem: fileSystem),
+            let version = try? file.markVersion(), readable.contains(version)
+        else { return nil }
+        var sound = mark.count + 4
+        try? file.walk(keeping: false) { sound = $0.upperBound }
+        return sound
     }
 }
 

@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "FaultSimulationTests", dependencies: ["FaultSimulation", "Recovery", "Journal", "Wire"], swiftSettings: strict),
         .executableTarget(name: "gateway-bench", dependencies: ["Recovery", "Journal", "DeterministicRandom"], path: "Benchmarks/gateway-bench", swiftSettings: strict),
         .target(
-            name: "TestSupport", dependencies: ["MQTT", "Wire", .product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport",
+            name: "TestSupport", dependencies: ["MQTT", "Wire", "Journal", .product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport",
             swiftSettings: strict),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict),

@@ -61,6 +61,43 @@ struct ConfigCheckDiskRoomTests {
     }
 
     @Test(
+        "a resize half swapped by a killed start: config check says run finishes it, then opens it at the resize's size; with another size configured, run will refuse; run finishes it whole"
+    )
+    func halfSwappedResizePredicted() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = dir.file("data/journal")
+        let small = try JournalLayout(directory: journal, maxBytes: 2 << 20)
+        let large = try JournalLayout(directory: journal, maxBytes: 8 << 20)
+        let oldest: UInt64 = try {
+            let writer = try Journal(layout: small, fsync: .always)
+            for seq in 1...600 { _ = try writer.append(type: 1, time: Int64(seq), payload: Array("reading \(seq)".utf8)) }
+            try writer.commit(now: 0)
+            return try #require(writer.oldestSeq)
+        }()
+        // Killed after the copy was committed and one of its segments swapped in.
+        let stopping = FailingFileSystem(over: POSIXFileSystem(), failAt: 1) { op, path in
+            op == "rename" && path?.hasPrefix("\(journal)/resize/segment-") == true
+        }
+        #expect(throws: (any Error).self) { try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest, fileSystem: stopping) }
+
+        let planned = JournalOpening.plan(Self.configuration(dir, journal: 8 << 20), freeBytes: { _ in nil })
+        #expect(!planned.refused, "\(planned.text)")
+        #expect(planned.text.hasPrefix("journal: ") && planned.text.contains("run"), "\(planned.text)")
+        #expect(
+            planned.text.hasSuffix("then opened with the resize's \(large.segmentCount) segments of \(large.segmentSize) bytes"), "\(planned.text)")
+        let other = JournalOpening.plan(Self.configuration(dir, journal: 2 << 20), freeBytes: { _ in nil })
+        #expect(other.refused && other.text.contains("run will refuse to start"), "\(other.text)")
+
+        try {
+            let finished = try Journal(layout: large, fsync: .always, resizeKeepingFrom: oldest)
+            #expect(finished.report.corruption.isEmpty && finished.report.lostSeqs.isEmpty, "\(finished.report.corruption)")
+            #expect(finished.oldestSeq == oldest && finished.nextSeq == 601)
+        }()
+        #expect(JournalOpening.plan(Self.configuration(dir, journal: 8 << 20), freeBytes: { _ in nil }).text == "journal: opened as it is")
+    }
+
+    @Test(
         "a journal too small beside the engine snapshot is warned of by config check (snapshots under journal pressure wear the flash; found black-box, 47th review)"
     )
     func journalSmallBesideSnapshot() throws {

@@ -2,6 +2,7 @@ import FaultSimulation
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Journal
 
 /// A resize committed by one start and swapped in by the next: the copy waits on disk between

@@ -42,6 +42,7 @@ struct SparkplugReviewTests {
         #expect(late.map(Self.ts) == [Int64(E.t0) + 100_000, Int64(E.t0) + 250_000], "each at its own time")
         #expect(h.engine.counters.duplicates == 1, "message 100 twice")
         #expect(h.engine.counters.sparkplug.sequenceJumps == 1, "the loss of 200 only")
+        #expect(h.engine.counters.sparkplug.lastSequenceJumpNode == "Plant1.Line3", "named for the log and /healthz")
         #expect(h.log.of(.deadLetter).isEmpty)
         // The stream goes on from 261.
         h.rawBytes(E.ndata, E.nodeData(seq: 261, humidity: nil, at: E.t0 + 261_000))

@@ -142,6 +142,13 @@ public enum GatewayHTTP {
                                 + "a sensor's clock is ahead, or this box's clock is behind (when it is every sensor: timedatectl); sensor_gateway_readings_ahead_of_clock_total"
                         ))
                 }
+                if let at = s.runtime.lastSequenceJumpAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "\(s.counters.sparkplug.sequenceJumps) Sparkplug sequence jump(s) since start, the last \((Clocks.monotonicMilliseconds() - at) / 1000) s ago (edge node \(s.counters.sparkplug.lastSequenceJumpNode ?? "unknown")): "
+                                + "more than 128 messages of a node lost in a row; only the part under one round of 256 is filled, so whole rounds may be missing unseen (docs/SPARKPLUG.md); sensor_gateway_sparkplug_sequence_jumps_total"
+                        ))
+                }
                 if let at = s.runtime.lastDamagedGapAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
                     warnings.append(
                         WireJSON.quoted(

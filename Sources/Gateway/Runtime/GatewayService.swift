@@ -176,6 +176,8 @@ public final class GatewayService {
             observability.journalDamagedGaps(pipeline.engine.counters.output.journalDamagedGaps)
             observability.readingsAheadOfClock(
                 pipeline.engine.counters.aheadOfClock, futureToleranceMs: pipeline.engine.configuration.futureToleranceMs)
+            observability.sparkplugSequenceJumps(
+                pipeline.engine.counters.sparkplug.sequenceJumps, lastNode: pipeline.engine.counters.sparkplug.lastSequenceJumpNode)
             if let failure = ingest.failure { throw GatewayFailure.journal(failure) }
         }
         do {

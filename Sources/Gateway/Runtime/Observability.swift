@@ -14,7 +14,8 @@ final class Observability {
     let status: StatusBoard
     private let ingest: IngestJournal
     private var broker: BrokerSession
-    private let logger: Logger
+    /// Internal: the engine's warnings (`Observability+EngineWarnings.swift`) log too.
+    let logger: Logger
     /// Sensors' lifecycle in the log, rate-limited.
     private var sensorEvents: SensorEventLog
     /// When the per-sensor rows of the status were last rebuilt: every status update for a
@@ -25,7 +26,8 @@ final class Observability {
     /// Whether input was last seen paused because the journal is full of unfinished work.
     private var journalFull = false
     /// Counts of the restore at start (`JournalRestore`), and steps of the wall clock since.
-    private var counters = RuntimeCounters()
+    /// Internal: the engine's warnings (`Observability+EngineWarnings.swift`) count too.
+    var counters = RuntimeCounters()
     /// What opening the journal found damaged (shown on `/healthz` and in a metric).
     private let journalDamage: [String]
     let startedAt: Int64
@@ -82,36 +84,8 @@ final class Observability {
         }
     }
 
-    /// The engine's count of `journal_damaged` gaps (`OutputTotals.journalDamagedGaps`) after a
-    /// turn: a rise since the last look is logged as an error and shown on `/healthz` for 10
-    /// minutes (the count itself is a metric), as readings for those seqs are dropped as
-    /// published. The count restored at start is not news (the start's own report said it).
-    func journalDamagedGaps(_ total: Int) {
-        guard let new = counters.damagedGaps.rise(to: total) else { return }
-        counters.lastDamagedGapAt = Clocks.monotonicMilliseconds()
-        logger.error(
-            "published gaps flagged journal_damaged: the broker's retained latest/ showed seqs of these sensors out that this gateway's journal never published (a data folder older than the output, or emptied, or another writer of latest/: a second gateway, a replaced box with a new gateway-id, a test publisher); real readings for those seqs are dropped as already published",
-            metadata: ["new": "\(new)", "total": "\(total)"])
-    }
-
     /// Since when the gateway has been behind its input (`InputHearing.behindSince`), for `/healthz`.
     func inputBehind(since: Int64?) { counters.inputBehindSince = since }
-
-    /// The engine's count of readings dead-lettered for a `ts` ahead of the gateway's clock
-    /// (`EngineCounters.aheadOfClock`) after a turn: a rise is shown on `/healthz` for 10 minutes
-    /// and logged as a warning (at most once a minute), as a box whose clock is behind by more
-    /// than `future-tolerance-s` dead-letters every reading while `/healthz` said "ok" (found
-    /// black-box). The count restored at start is not news.
-    func readingsAheadOfClock(_ total: Int, futureToleranceMs: Int64?) {
-        guard let new = counters.aheadOfClock.rise(to: total) else { return }
-        let now = Clocks.monotonicMilliseconds()
-        counters.lastAheadOfClockAt = now
-        if let logged = counters.aheadOfClockLoggedAt, now - logged < 60_000 { return }
-        counters.aheadOfClockLoggedAt = now
-        logger.warning(
-            "readings stamped more than future-tolerance-s ahead of this box's clock were dead-lettered bad_value:ts: a sensor's clock is ahead, or this box's clock is behind (when it is every sensor: check timedatectl, chrony or timesyncd)",
-            metadata: ["new": "\(new)", "total": "\(total)", "future_tolerance_s": "\((futureToleranceMs ?? 0) / 1000)"])
-    }
 
     /// Another gateway with this `gateway-id` is online on the broker: counted, shown on
     /// `/healthz`, and logged (the first sighting of each instance, then every 100th).

@@ -51,6 +51,12 @@ struct RuntimeCounters: Sendable, Equatable {
     var lastAheadOfClockAt: Int64?
     var aheadOfClock = RisingCount()
     var aheadOfClockLoggedAt: Int64?
+    /// When (monotonic ms) a Sparkplug edge node's sequence last jumped by more than 128
+    /// messages (`SparkplugCounters.sequenceJumps`), for `/healthz`; its count, and when such
+    /// jumps were last logged.
+    var lastSequenceJumpAt: Int64?
+    var sequenceJumps = RisingCount()
+    var sequenceJumpLoggedAt: Int64?
     /// Since when (monotonic ms) input has been paused or settling without a pause: the
     /// gateway is behind its input, which waits at the broker (`InputHearing`); nil when it keeps up.
     var inputBehindSince: Int64?

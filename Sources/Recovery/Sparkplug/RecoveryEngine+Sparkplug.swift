@@ -101,6 +101,8 @@ extension RecoveryEngine {
             // and a birth resets the sequence.
             counter = n
             counters.sparkplug.sequenceJumps += 1
+            counters.sparkplug.lastSequenceJumpNode = EngineConfiguration.sparkplugSensorID(
+                SparkplugTopic(group: t.group, type: t.type, edgeNode: t.edgeNode))
             askRebirth(t, &node, c.receivedAt, &out)
         }
         node.accept(counter, timestamp: message.timestamp, print: print)

@@ -73,6 +73,9 @@ public struct SparkplugCounters: Codable, Sendable, Equatable {
     /// Messages placed more than 128 ahead of a node's sequence by their timestamp (how many
     /// were lost is not known).
     public var sequenceJumps = 0
+    /// The edge node (`<group>.<node>`, as its dead letters name it) of the last sequence
+    /// jump, for the log and `/healthz` (nil: none since the engine began, or an older snapshot).
+    public var lastSequenceJumpNode: String?
     /// Data messages held for want of a birth (a node's before its NBIRTH, a device's before
     /// its DBIRTH), and of those, the ones read once the birth arrived (the others were
     /// dead-lettered `sparkplug:no_birth`).
@@ -95,6 +98,7 @@ public struct SparkplugCounters: Codable, Sendable, Equatable {
         nullMetrics = try c.decodeIfPresent(Int.self, forKey: .nullMetrics) ?? 0
         otherMessages = try c.decodeIfPresent(Int.self, forKey: .otherMessages) ?? 0
         sequenceJumps = try c.decodeIfPresent(Int.self, forKey: .sequenceJumps) ?? 0
+        lastSequenceJumpNode = try c.decodeIfPresent(String.self, forKey: .lastSequenceJumpNode)
         heldForBirth = try c.decodeIfPresent(Int.self, forKey: .heldForBirth) ?? 0
         readAfterBirth = try c.decodeIfPresent(Int.self, forKey: .readAfterBirth) ?? 0
         birthRepeats = try c.decodeIfPresent(Int.self, forKey: .birthRepeats) ?? 0

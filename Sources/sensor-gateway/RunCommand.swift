@@ -125,8 +125,9 @@ struct RunCommand: AsyncParsableCommand {
         let (httpChanges, httpChange) = AsyncStream.makeStream(of: HTTPAddress?.self, bufferingPolicy: .bufferingNewest(8))
         live.onHTTPChange { httpChange.yield($0) }
         let handler = GatewayHTTP.handler(status: status, configuration: settings, live: live)
-        let endpoint = RebindingHTTPEndpoint(initial: settings.httpAddress, binding: status.http, logger: logger, changes: httpChanges) {
-            address, state in
+        let endpoint = RebindingHTTPEndpoint(
+            initial: settings.httpAddress, binding: status.http, logger: logger, changes: httpChanges, refused: { live.httpMoveRefused(serving: $0) }
+        ) { address, state in
             HTTPEndpoint(host: address.host, port: address.port, logger: logger, bindState: state, handler: handler)
         }
         services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup))

@@ -168,6 +168,14 @@ struct HangupReconnectTests {
         #expect(try await Self.metric("sensor_gateway_http_bound", port: p2) == 0)
         #expect(try await Self.metric("sensor_gateway_http_bind_failures_total", port: p2) == 1)
         try Promtool.expectSuccess(["check", "metrics"], input: try await HTTPGet.fetch(port: p2, path: "/metrics").body)
+        // The same file again: the running settings name the address served, so the reload tries
+        // the move again from it (found black-box, 57th review: "nothing changed", then a move).
+        child.signal(SIGHUP)
+        try await waitUntil("the second refusal reported") {
+            child.output.components(separatedBy: "SIGHUP: cannot listen on the new HTTP address").count == 3
+        }
+        #expect(child.output.components(separatedBy: "SIGHUP: moving the HTTP endpoint http=127.0.0.1:\(p2) -> 127.0.0.1:\(taken)").count == 3)
+        #expect(!child.output.contains("nothing changed"), "\(child.output.suffix(1500))")
 
         // Back to the address it serves: bound again.
         try Self.write(base + "http: 127.0.0.1:\(p2)\n", to: config)

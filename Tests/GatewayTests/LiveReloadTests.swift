@@ -53,6 +53,37 @@ struct LiveReloadTests {
         await watcher.close()
     }
 
+    @Test(
+        "a refused reload says the running settings stay, and for a faulty TLS file that it is read again at the next connection (found black-box, 57th review)"
+    )
+    func refusalOfTLSFile() {
+        let ca = ConfigurationError(setting: "ca-file", value: "/etc/ca.pem", problem: "not a PEM certificate", source: .file("gw.conf", line: 3))
+        #expect(SettingsReload.refusal(ca).hasPrefix("SIGHUP: configuration not valid; the running settings stay, but ca-file is a file read again"))
+        let range = ConfigurationError(setting: "valid-max", value: "1", problem: "below valid-min", source: .file("gw.conf", line: 4))
+        #expect(SettingsReload.refusal(range) == "SIGHUP: configuration not valid; the running settings stay")
+    }
+
+    @Test("a reload says again what start-up says of a password file others can read, changed or not (found black-box, 57th review)")
+    func reloadWarnsOfFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let password = dir.file("password")
+        try "secret\n".write(toFile: password, atomically: true, encoding: .utf8)
+        chmod(password, 0o600)
+        var running = GatewayConfiguration(gatewayID: "files")
+        running.passwordFile = password
+        let live = LiveSettings(running)
+        let log = CapturedLog()
+        SettingsReload.apply(running, live: live, logLevel: LiveLogLevel(.info), logger: log.logger())
+        #expect(!log.messages.contains { $0.contains("password-file") }, "\(log.messages)")
+        chmod(password, 0o644)
+        SettingsReload.apply(running, live: live, logLevel: LiveLogLevel(.info), logger: log.logger())
+        let warning = log.lines.first {
+            $0.level == .warning && $0.message.hasPrefix("SIGHUP: password-file \(password) can be read or written by users other")
+        }
+        #expect(warning != nil, "\(log.messages)")
+    }
+
     @Test("a reload that moves the HTTP endpoint says so before the HTTP service hears of the new address")
     func httpMoveLoggedFirst() throws {
         let running = GatewayConfiguration(gatewayID: "order")
@@ -86,5 +117,10 @@ struct LiveReloadTests {
         #expect(
             said.contains("atk -> atkz (after a restart); the client id becomes sensor-gateway-atkz with it"),
             "\(log.lines.map { "\($0.message) \($0.metadata)" })")
+        // The file put back: the waiting change is withdrawn, and said so (found black-box, 57th review).
+        SettingsReload.apply(running, live: live, logLevel: LiveLogLevel(.info), logger: log.logger())
+        let withdrawn = log.lines.first { $0.message.hasPrefix("SIGHUP: changes an earlier reload said wait for the next start are withdrawn") }
+        #expect(withdrawn?.metadata["settings"] == "gateway-id", "\(log.messages)")
+        #expect(!log.messages.contains("SIGHUP: configuration re-read; nothing changed"))
     }
 }

@@ -104,6 +104,12 @@ struct TLSDiagnosticsTests {
                 ["TLS: the client key \(certs.file("other-server.key")) does not match the client certificate \(certs.file("good-server.pem"))"]
             ),
             (
+                // A plain listener closes on the ClientHello (OpenSSL 3: "unexpected eof while
+                // reading"; found black-box, 57th review: the sentence named the files).
+                "plain-port", ["--broker", "mqtts://127.0.0.1:\(broker.port)", "--ca-file", ca],
+                ["TLS: the broker closed the connection during the TLS handshake: most likely its port does not speak TLS"]
+            ),
+            (
                 "client-unknown",
                 [
                     "--broker", "mqtts://127.0.0.1:\(certPort)", "--ca-file", ca, "--cert", certs.file("other-server.pem"), "--key",

@@ -8,18 +8,7 @@ public enum ConfigurationWarnings {
     /// a `max-fill` longer than the journal ring takes at once (`FillBudget`), Sparkplug settings
     /// without the filter that turns the input on.
     public static func of(_ c: GatewayConfiguration, now: Date = Date()) -> [String] {
-        var out: [String] = []
-        for (setting, path) in [("ca-file", c.caFile), ("cert", c.certFile)] {
-            guard let path, let problem = CertificateDates(pemFile: path)?.problem(at: now) else { continue }
-            out.append(
-                "\(setting) \(path): the certificate \(problem), and this box's clock says \(ISO8601DateFormatter().string(from: now)): "
-                    + "TLS connections will fail until it is renewed or the clock is right")
-        }
-        if let path = c.passwordFile, let mode = permissions(path), mode & 0o077 != 0 {
-            out.append(
-                "password-file \(path) can be read or written by users other than its owner (mode \(String(mode, radix: 8, uppercase: false).leftPadded(4))): "
-                    + "chmod 600 it (mosquitto's own password files get the same advice)")
-        }
+        var out = files(c, now: now)
         if let fill = FillBudget.warning(c) { out.append(fill) }
         if c.engine.sparkplugFilter == nil, c.engine.sparkplugMetrics != nil || c.engine.sparkplugRebirth == true {
             out.append("sparkplug-metrics or sparkplug-rebirth is set but sparkplug-topic-filter is not: the Sparkplug input is off")
@@ -31,6 +20,26 @@ public enum ConfigurationWarnings {
             out.append(
                 "sparkplug-host-id \(host) is set but sparkplug-topic-filter is not: the gateway would tell edge nodes it reads them while it does not"
             )
+        }
+        return out
+    }
+
+    /// The findings about the files the broker connection reads (certificates out of their
+    /// dates, a password file others can read): said again at each reload too, as a renewed
+    /// or re-permissioned file is one (found black-box, 57th review: a reload to an expired
+    /// client certificate, or after a chmod 644, said nothing).
+    public static func files(_ c: GatewayConfiguration, now: Date = Date()) -> [String] {
+        var out: [String] = []
+        for (setting, path) in [("ca-file", c.caFile), ("cert", c.certFile)] {
+            guard let path, let problem = CertificateDates(pemFile: path)?.problem(at: now) else { continue }
+            out.append(
+                "\(setting) \(path): the certificate \(problem), and this box's clock says \(ISO8601DateFormatter().string(from: now)): "
+                    + "TLS connections will fail until it is renewed or the clock is right")
+        }
+        if let path = c.passwordFile, let mode = permissions(path), mode & 0o077 != 0 {
+            out.append(
+                "password-file \(path) can be read or written by users other than its owner (mode \(String(mode, radix: 8, uppercase: false).leftPadded(4))): "
+                    + "chmod 600 it (mosquitto's own password files get the same advice)")
         }
         return out
     }

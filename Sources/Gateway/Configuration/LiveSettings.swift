@@ -20,6 +20,8 @@ public final class LiveSettings: Sendable {
         var connection: BrokerConnectionSettings
         var pendingConnection: GatewayConfiguration?
         var httpObserver: (@Sendable (HTTPAddress?) -> Void)?
+        /// The restart-only settings the last reload found changed (they wait for the restart).
+        var waitingForRestart: [String] = []
     }
 
     private let state: Mutex<State>
@@ -107,6 +109,24 @@ public final class LiveSettings: Sendable {
         if changed { whenMoving() }
         observer?(reloaded)
         return changed
+    }
+
+    /// A reload's new HTTP address could not be bound, and `served` goes on serving: the
+    /// running settings name it, so the next reload is compared with what is served (found
+    /// black-box, 57th review: after a refused move, a reload of the same file said "nothing
+    /// changed" and then that the endpoint moved, and a later move named the refused address as
+    /// the one it moved from).
+    public func httpMoveRefused(serving served: HTTPAddress) {
+        state.withLock { $0.current.http = (served.host, served.port) }
+    }
+
+    /// Records the restart-only settings a reload found changed; returns those an earlier
+    /// reload had found changed and this one does not (the file was put back: they are withdrawn).
+    func waitForRestart(_ settings: [String]) -> [String] {
+        state.withLock { s in
+            defer { s.waitingForRestart = settings }
+            return s.waitingForRestart.filter { !settings.contains($0) }
+        }
     }
 
     /// `observer` is told the HTTP address at each reload (the HTTP service rebinds when it differs).

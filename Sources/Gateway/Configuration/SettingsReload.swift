@@ -69,6 +69,22 @@ public enum SettingsReload {
         }
     }
 
+    /// The TLS files libmosquitto reads again at every connection: their settings stay on a
+    /// refused reload, but not what the files at those paths hold.
+    static let filesReadAtEachConnection: Set<String> = ["ca-file", "cert", "key"]
+
+    /// What the log says of a configuration a reload refused (`error`): the running settings
+    /// stay; when the fault is in a TLS file, also that the file is read again at the next
+    /// connection, so a lost broker connection cannot be made again until it is mended (found
+    /// black-box, 57th review: a CA file renewed in DER was refused, then the broker restarted
+    /// and the gateway stayed off it, while the log had said the running settings stay).
+    public static func refusal(_ error: any Error) -> String {
+        let stay = "SIGHUP: configuration not valid; the running settings stay"
+        guard let problem = error as? ConfigurationError, filesReadAtEachConnection.contains(problem.setting) else { return stay }
+        return stay
+            + ", but \(problem.setting) is a file read again at every connection to the broker: until it is mended, the next reconnection fails with the same fault"
+    }
+
     /// Applies `reloaded` to the running gateway through `live`, logging each change.
     @discardableResult
     public static func apply(_ reloaded: GatewayConfiguration, live: LiveSettings, logLevel: LiveLogLevel, logger: Logger) -> Outcome {
@@ -152,7 +168,17 @@ public enum SettingsReload {
             logger.warning(
                 "SIGHUP: these changes take effect at the next start", metadata: changes.filter { outcome.restartOnly.contains($0.key) })
         }
-        if !outcome.levelChanged && changes.isEmpty && outcome.reconnected.isEmpty { logger.notice("SIGHUP: configuration re-read; nothing changed") }
+        // Said, as their coming was (found black-box, 57th review: a file put back said nothing).
+        let withdrawn = live.waitForRestart(outcome.restartOnly)
+        if !withdrawn.isEmpty {
+            logger.notice(
+                "SIGHUP: changes an earlier reload said wait for the next start are withdrawn: these settings are back to their running values",
+                metadata: ["settings": "\(withdrawn.sorted().joined(separator: ", "))"])
+        }
+        for warning in ConfigurationWarnings.files(reloaded) { logger.warning("SIGHUP: \(warning)") }
+        if !outcome.levelChanged && changes.isEmpty && outcome.reconnected.isEmpty && withdrawn.isEmpty {
+            logger.notice("SIGHUP: configuration re-read; nothing changed")
+        }
         return outcome
     }
 }

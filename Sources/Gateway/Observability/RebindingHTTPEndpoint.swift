@@ -18,16 +18,21 @@ public struct RebindingHTTPEndpoint: Service {
     let make: @Sendable (HTTPAddress, HTTPBindState) -> HTTPEndpoint
     /// How long a new endpoint may take to listen before the move is abandoned.
     let moveDeadline: Duration
+    /// Told the address that goes on serving when a move is abandoned, so the running settings
+    /// name it (`LiveSettings.httpMoveRefused`).
+    let refused: @Sendable (_ serving: HTTPAddress) -> Void
 
     public init(
         initial: HTTPAddress?, binding: HTTPBinding, logger: Logger, changes: AsyncStream<HTTPAddress?>,
-        moveDeadline: Duration = .seconds(10), make: @escaping @Sendable (HTTPAddress, HTTPBindState) -> HTTPEndpoint
+        moveDeadline: Duration = .seconds(10), refused: @escaping @Sendable (_ serving: HTTPAddress) -> Void = { _ in },
+        make: @escaping @Sendable (HTTPAddress, HTTPBindState) -> HTTPEndpoint
     ) {
         self.initial = initial
         self.binding = binding
         self.logger = logger
         self.changes = changes
         self.moveDeadline = moveDeadline
+        self.refused = refused
         self.make = make
     }
 
@@ -79,6 +84,7 @@ public struct RebindingHTTPEndpoint: Service {
                     try HTTPEndpoint.checkListenable(host: next.host, port: next.port)
                 } catch {
                     binding.rebindFailed()
+                    refused(old.address)
                     logger.error(
                         "SIGHUP: cannot listen on the new HTTP address; still serving on the old one (sensor_gateway_http_bound is 0)",
                         metadata: ["address": "\(next)", "serving": "\(old.address)", "error": "\(error)"])
@@ -100,6 +106,7 @@ public struct RebindingHTTPEndpoint: Service {
             } else {
                 await candidate.stop()
                 binding.rebindFailed()
+                refused(old.address)
                 logger.error(
                     "SIGHUP: the new HTTP address did not start listening; still serving on the old one (sensor_gateway_http_bound is 0)",
                     metadata: ["address": "\(next)", "serving": "\(old.address)"])

@@ -342,7 +342,7 @@ final class BrokerSession {
         do {
             try output.publish(topic: configuration.statusTopic, payload: onlineStatus, qos: .atLeastOnce, retain: true)
             logger.warning(
-                "an offline status replaced this gateway's online one on its status topic (another instance with this gateway-id stopping, or an earlier connection's last word); published online again",
+                "an offline status replaced this gateway's online one on its status topic (another instance with this gateway-id stopping, an earlier connection's last word, or the broker sending this gateway's will as it stopped or restarted); published online again",
                 metadata: ["topic": "\(configuration.statusTopic)"])
         } catch {
             logger.error("cannot publish the online status again", metadata: ["topic": "\(configuration.statusTopic)", "error": "\(error)"])

@@ -154,7 +154,14 @@ struct MeasurementSnapshotTests {
         }
         let bytes = try EngineSnapshot(inputFrom: 7, publicationsThrough: 5, engine: engine, pending: []).encode()
         var copy = try EngineSnapshot.decode(bytes).engine
-        #expect(copy.summaries == engine.summaries)
+        // The recent points (the status page's plot) are not in snapshots; the rest is. The
+        // readings before the gap went out before the snapshot (their first-sight hold ended
+        // at seq 4's receipt), so the original has points the copy has not.
+        func counts(_ e: RecoveryEngine) -> [String] {
+            e.summaries.map { "\($0.sensorID) \($0.measurement ?? "-") \(String(describing: $0.lastSeq)) \($0.output) \(String(describing: $0.missing))" }
+        }
+        #expect(counts(copy) == counts(engine))
+        #expect(engine.summaries.allSatisfy { $0.recent.count == 3 } && copy.summaries.allSatisfy(\.recent.isEmpty))
         var outA: [Publication] = [], outB: [Publication] = []
         for step in 0..<30 {
             engine.tick(now: base + 5000 + Int64(step) * 1000, into: &outA)

@@ -271,6 +271,13 @@ struct SensorState: Codable, Sendable {
         maxTs = Swift.max(maxTs, r.ts)
         let judgedBy = ValidBounds(min: out.configuration.validMin, max: out.configuration.validMax)
         heap.push(HeldReading(reading: r, receivedAt: now, inRange: inRange, rejectedBy: inRange ? nil : judgedBy))
+        // A first-sight hold whose window is over by this reading's receipt starts here, as a
+        // tick would have started it, not only at the next tick: a tick serves sensors until its
+        // output reaches `tickPublicationBudget`, so a fleet first seen together behind a backlog
+        // started a few dozen sensors a tick, and the others went on holding every reading that
+        // came (a catch-up of 10,000 sensors held 390,000 readings, 60 MB, with `latest/`'s
+        // second publication per reading halving the sensors each tick started).
+        if !started, now >= startDeadline { startFromHeld(at: now, &out) }
         if started {
             release(at: now, mode: heap.count > out.configuration.maxHeldPerSensor ? .flush : .ingest, &out)
         }

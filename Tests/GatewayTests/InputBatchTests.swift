@@ -31,6 +31,19 @@ struct InputBatchTests {
         #expect(batch.split == 1)
     }
 
+    @Test("a part stopped early (its output bound reached) is given back with its tick: the next part starts where it stopped, the tick last")
+    func putBackKeepsOrder() {
+        var batch = InputBatch()
+        batch.start(Self.inputs(300), tick: .init(seq: 301, time: 1_001))
+        let first = batch.nextPart()
+        #expect(first.inputs.count == 300 && first.tick?.seq == 301 && batch.isEmpty)
+        batch.putBack(first, from: 120)
+        #expect(!batch.isEmpty)
+        let rest = batch.nextPart()
+        #expect(rest.inputs.map(\.seq) == Array(121...300))
+        #expect(rest.tick?.seq == 301 && batch.isEmpty)
+    }
+
     @Test("a batch within a turn's worth runs at once and is not counted as split; a tick alone runs too")
     func smallBatch() {
         var batch = InputBatch()

@@ -5,10 +5,17 @@ import Recovery
 /// A turn of the service loop runs at most `perTurn` inputs of it, so a large batch (a backlog
 /// that arrived while the engine was busy, up to the ingest limit of 4,096 messages) cannot
 /// stall the loop: acknowledgements, durable output and the status go on between the parts.
+/// A turn whose inputs made `outputPerTurn` publications leaves the rest of its part for the
+/// next (`Pipeline.process`): a reading can release many held ones (a new sensor's first-sight
+/// hold ending), and a thousand of them in one turn held every publication they made at once.
 /// New engine settings and the tick journaled after the batch run after its last input, the
 /// order replay will see.
 struct InputBatch {
     static let perTurn = 1024
+    /// Publications a turn's inputs may make before the rest waits for the next turn: twice a
+    /// tick's budget (`RecoveryEngine.tickPublicationBudget`), above what a part of in-order
+    /// readings makes (about two each, `cleaned/` and `latest/`).
+    static let outputPerTurn = 2 * RecoveryEngine.tickPublicationBudget
 
     private var inputs: [IngestJournal.Input] = []
     private var next = 0
@@ -42,6 +49,14 @@ struct InputBatch {
         guard next == inputs.count else { return Part(inputs: part) }
         defer { (tick, configuration) = (nil, nil) }
         return Part(inputs: part, configuration: configuration, tick: tick)
+    }
+
+    /// Gives back the inputs of `part` from index `ran` on (the turn stopped there), with the
+    /// settings and tick it carried: the next turn's part starts with them, in the same order.
+    mutating func putBack(_ part: Part, from ran: Int) {
+        next -= part.inputs.count - ran
+        if part.tick != nil { tick = part.tick }
+        if part.configuration != nil { configuration = part.configuration }
     }
 
     /// One turn's share of the batch.

@@ -83,9 +83,18 @@ final class Pipeline {
         }
         let part = batch.nextPart()
         let admittedBefore = engine.sensorsAdmitted
+        let publishedBefore = publications.count
+        var ran = 0
         for input in part.inputs {
             engine.ingest(topic: input.topic, payload: input.payload, receivedAt: input.time, into: &publications)
             inputFrom = input.seq + 1
+            ran += 1
+            // Past a bound of output the rest waits for the next turn (`InputBatch.outputPerTurn`);
+            // the engine still takes every input in the journal's order, as a replay does.
+            if publications.count - publishedBefore >= InputBatch.outputPerTurn, ran < part.inputs.count {
+                batch.putBack(part, from: ran)
+                return engine.sensorsAdmitted - admittedBefore
+            }
         }
         if let change = part.configuration {
             engine.reconfigure(change.configuration, at: change.time, into: &publications)

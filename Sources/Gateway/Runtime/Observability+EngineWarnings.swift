@@ -22,11 +22,7 @@ extension Observability {
     /// than `future-tolerance-s` dead-letters every reading while `/healthz` said "ok" (found
     /// black-box). The count restored at start is not news.
     func readingsAheadOfClock(_ total: Int, futureToleranceMs: Int64?) {
-        guard let new = counters.aheadOfClock.rise(to: total) else { return }
-        let now = Clocks.monotonicMilliseconds()
-        counters.lastAheadOfClockAt = now
-        if let logged = counters.aheadOfClockLoggedAt, now - logged < 60_000 { return }
-        counters.aheadOfClockLoggedAt = now
+        guard let new = rise(\.aheadOfClock, to: total, shownFrom: \.lastAheadOfClockAt, loggedAt: \.aheadOfClockLoggedAt) else { return }
         logger.warning(
             "readings stamped more than future-tolerance-s ahead of this box's clock were dead-lettered bad_value:ts: a sensor's clock is ahead, or this box's clock is behind (when it is every sensor: check timedatectl, chrony or timesyncd)",
             metadata: ["new": "\(new)", "total": "\(total)", "future_tolerance_s": "\((futureToleranceMs ?? 0) / 1000)"])
@@ -39,13 +35,24 @@ extension Observability {
     /// them (found black-box, 56th review: 345 messages lost across a broker restart came out
     /// as 89 fills, and only a metric said more had gone). The count restored at start is not news.
     func sparkplugSequenceJumps(_ total: Int, lastNode: String?) {
-        guard let new = counters.sequenceJumps.rise(to: total) else { return }
-        let now = Clocks.monotonicMilliseconds()
-        counters.lastSequenceJumpAt = now
-        if let logged = counters.sequenceJumpLoggedAt, now - logged < 60_000 { return }
-        counters.sequenceJumpLoggedAt = now
+        guard let new = rise(\.sequenceJumps, to: total, shownFrom: \.lastSequenceJumpAt, loggedAt: \.sequenceJumpLoggedAt) else { return }
         logger.warning(
             "a Sparkplug edge node's sequence jumped: more than 128 of its messages were lost in a row (often QoS 0 data across a broker or gateway restart); only the part under one round of 256 is filled, flagged, so whole rounds of 256 messages may be missing from its cleaned streams without a reading to show them; the node was asked for a rebirth (with sparkplug-rebirth on)",
             metadata: ["node": "\(lastNode ?? "unknown")", "new": "\(new)", "total": "\(total)"])
+    }
+
+    /// By how much the count at `count` rose to `total`, when it did and a warning is due: the
+    /// rise is stamped at `shownFrom` (`/healthz` shows it for 10 minutes) either way, and the
+    /// warning is due at most once a minute (`loggedAt`). nil: no rise, or logged too recently.
+    private func rise(
+        _ count: WritableKeyPath<RuntimeCounters, RisingCount>, to total: Int, shownFrom: WritableKeyPath<RuntimeCounters, Int64?>,
+        loggedAt: WritableKeyPath<RuntimeCounters, Int64?>
+    ) -> Int? {
+        guard let new = counters[keyPath: count].rise(to: total) else { return nil }
+        let now = Clocks.monotonicMilliseconds()
+        counters[keyPath: shownFrom] = now
+        if let logged = counters[keyPath: loggedAt], now - logged < 60_000 { return nil }
+        counters[keyPath: loggedAt] = now
+        return new
     }
 }

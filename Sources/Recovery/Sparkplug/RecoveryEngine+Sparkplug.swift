@@ -19,7 +19,7 @@ extension RecoveryEngine {
             return
         }
         let sensorID = EngineConfiguration.sparkplugSensorID(t)
-        let nodeSensorID = EngineConfiguration.sparkplugSensorID(SparkplugTopic(group: t.group, type: t.type, edgeNode: t.edgeNode))
+        let nodeSensorID = Self.sparkplugNodeSensorID(t)
         guard SensorID.isValid(sensorID) else {
             deadLetter(.invalidSensorID, Topics.invalidDeadLetter, topic, payload, receivedAt, &out)
             return
@@ -101,8 +101,7 @@ extension RecoveryEngine {
             // and a birth resets the sequence.
             counter = n
             counters.sparkplug.sequenceJumps += 1
-            counters.sparkplug.lastSequenceJumpNode = EngineConfiguration.sparkplugSensorID(
-                SparkplugTopic(group: t.group, type: t.type, edgeNode: t.edgeNode))
+            counters.sparkplug.lastSequenceJumpNode = Self.sparkplugNodeSensorID(t)
             askRebirth(t, &node, c.receivedAt, &out)
         }
         node.accept(counter, timestamp: message.timestamp, print: print)
@@ -135,7 +134,12 @@ extension RecoveryEngine {
 
     /// `dlq/<group>.<edge node>/sparkplug`: the dead letters of the node of `t`.
     static func sparkplugNodeDeadLetterTopic(_ t: SparkplugTopic) -> String {
-        Topics.deadLetter(EngineConfiguration.sparkplugSensorID(SparkplugTopic(group: t.group, type: t.type, edgeNode: t.edgeNode)), sparkplugLevel)
+        Topics.deadLetter(sparkplugNodeSensorID(t), sparkplugLevel)
+    }
+
+    /// The id of the edge node of `t` (`<group>.<edge node>`), whatever device `t` is of.
+    static func sparkplugNodeSensorID(_ t: SparkplugTopic) -> String {
+        EngineConfiguration.sparkplugSensorID(SparkplugTopic(group: t.group, type: t.type, edgeNode: t.edgeNode))
     }
 
     /// Where a message came from, for its dead letters and readings.

@@ -124,6 +124,24 @@ struct ConfigCheckDiskRoomTests {
         #expect(!JournalOpening.plan(c, freeBytes: { _ in nil }).text.contains("warning"))
     }
 
+    @Test("run warns of the same from the snapshot it loaded, reading the file once; a damaged snapshot gives no wear warning")
+    func runWarnsFromTheLoadedSnapshot() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        for damaged in [false, true] {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
+            let snapshot = try Self.snapshot(sensors: 200)
+            try Data(damaged ? Array(snapshot.dropLast(3)) : snapshot).write(to: URL(fileURLWithPath: dir.file("data/engine.snapshot")))
+            let log = CapturedLog()
+            let gateway = try await InProcessGateway.start(broker, in: dir, id: "wear", logger: log.logger()) { $0.journalMaxBytes = 1 << 20 }
+            try await gateway.stop()
+            let warned = log.messages.contains { $0.hasPrefix("journal-max-bytes 1048576 is small beside the engine snapshot (\(snapshot.count) bytes)") }
+            #expect(warned == !damaged, "\(log.messages.prefix(12))")
+        }
+    }
+
     /// A snapshot of `sensors` sensors with a reading each.
     static func snapshot(sensors: Int) throws -> [UInt8] {
         var engine = RecoveryEngine(configuration: EngineConfiguration())

@@ -154,11 +154,16 @@ struct EngineSnapshot: Sendable {
     /// The snapshot at `path`; nil when there is none. Read a frame at a time, so damage stops
     /// the reading where it is (`SnapshotFrames`).
     static func load(_ path: String, fileSystem: FileSystem) throws -> EngineSnapshot? {
+        try loadSized(path, fileSystem: fileSystem)?.snapshot
+    }
+
+    /// `load`, with the file's size (every byte of it sound, as it decoded).
+    static func loadSized(_ path: String, fileSystem: FileSystem) throws -> (snapshot: EngineSnapshot, bytes: Int)? {
         guard fileSystem.exists(path) else { return nil }
         let handle = try fileSystem.openForReading(path)
         defer { fileSystem.close(handle) }
         var file = try SnapshotFrames(handle: handle, fileSystem: fileSystem)
-        return try decode(&file)
+        return (try decode(&file), file.size)
     }
 
     /// How many bytes of the snapshot at `path` are whole frames of a readable snapshot, its

@@ -177,7 +177,9 @@ extension JournalOpening {
         for c in report.corruption { logger.error("journal corruption", metadata: ["damage": "\(c)"]) }
         if report.tornTail { logger.notice("journal: an interrupted last write was discarded") }
         if let resized = report.resized { logger.notice("journal resized", metadata: ["change": "\(resized)"]) }
-        if let wear = SnapshotWear.warning(journalBytes: layout.ringBytes, snapshotPath: configuration.snapshotPath) { logger.warning("\(wear)") }
+        if let bytes = snapshot.loadedBytes(), let wear = SnapshotWear.warning(journalBytes: layout.ringBytes, snapshotBytes: bytes) {
+            logger.warning("\(wear)")
+        }
         // Summed up once the restore has added what it found (`GatewayService`), so the log and
         // /healthz give one count.
         let damage = report.needsAttention ? report.corruption + report.setAside.map { "damaged file kept aside: \($0)" } : []

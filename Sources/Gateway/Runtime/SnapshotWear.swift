@@ -14,7 +14,13 @@ enum SnapshotWear {
     /// damaged one is rewritten at its true size (found black-box, 55th review: the advice
     /// asked for a journal sized to a 2 GB damaged file).
     static func warning(journalBytes: Int, snapshotPath: String) -> String? {
-        guard let snapshot = EngineSnapshot.soundBytes(snapshotPath, fileSystem: POSIXFileSystem()), snapshot > 0 else { return nil }
+        EngineSnapshot.soundBytes(snapshotPath, fileSystem: POSIXFileSystem()).flatMap { warning(journalBytes: journalBytes, snapshotBytes: $0) }
+    }
+
+    /// The same for a snapshot of `snapshot` bytes (`run` knows it from loading it, and reads
+    /// the file once).
+    static func warning(journalBytes: Int, snapshotBytes snapshot: Int) -> String? {
+        guard snapshot > 0 else { return nil }
         let needed = snapshot * Int(Maintenance.journalBytesPerSnapshotByte) * 4 / 3
         guard journalBytes < needed else { return nil }
         return "journal-max-bytes \(journalBytes) is small beside the engine snapshot (\(snapshot) bytes): snapshots will be written every "

@@ -5,10 +5,10 @@
 #   Benchmarks/plant-scale.sh [CASE ...]        cases: live burst catchup flood latency steady restart
 #                                               measurements (default: all of them)
 # Sizes (environment): LIVE="1000 100" BURST="10000 100" CATCHUP="10000 100" (sensors, readings
-# each), FLOOD=100000 new ids, STEADY_SECONDS=600 (1,000 sensors at 1 Hz with the field fault
+# each), FLOOD=100000 new ids, STEADY_SECONDS=600 and STEADY_SENSORS=1000 (sensors at 1 Hz with the field fault
 # mix), RESTART="10000 100" (journal filled, then SIGKILL and restart; with GATEWAY_EXTRA="--snapshot-interval-ms
-# 3600000" and RESTART="10000 60" no snapshot covers the input, so the restart replays all of it), MEASUREMENTS="5000 20" (sensors, readings each of
-# temperature, humidity and pressure, one simulator per measurement at once; the gateway only, the relay takes one topic), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate), KEEP=1 keeps the working folder (logs). GATEWAY=path to another sensor-gateway binary to compare builds;
+# 3600000 --restart-replay-max-records 0" and RESTART="10000 60" no snapshot covers the input, so the restart replays all of it), MEASUREMENTS="5000 20" (sensors, readings each of
+# temperature, humidity and pressure, one simulator per measurement at once; the gateway only, the relay takes one topic), LATENCY_SECONDS=20, LATENCY_RATE=readings/s (default: half the relay's live rate), KEEP=1 keeps the working folder (logs), KILLED_COPY=dir a copy of the restart case's data folder as the SIGKILL left it. GATEWAY=path to another sensor-gateway binary to compare builds;
 # GATEWAY_EXTRA=flags for it; SIM_EXTRA=more sensor-sim flags for `steady` (e.g. --spread, readings spread
 # over each second as a plant's are, not one burst a second); BROKER_EXTRA=more broker configuration lines
 # (scripts/lib/local-broker.sh; e.g. "set_tcp_nodelay true", which takes the broker's Nagle delay out of `latency` at
@@ -31,6 +31,7 @@ read -r restart_sensors restart_per <<< "${RESTART:-10000 100}"
 read -r measure_sensors measure_per <<< "${MEASUREMENTS:-5000 20}"
 flood=${FLOOD:-100000}
 steady_seconds=${STEADY_SECONDS:-600}
+steady_sensors=${STEADY_SENSORS:-1000}
 latency_seconds=${LATENCY_SECONDS:-20}
 
 swift build -c release --product sensor-gateway >&2
@@ -154,15 +155,15 @@ steady_case() {
     local readings journal_bytes
     start_broker
     start_system gateway
-    "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors 1000 --rate 1 --duration "$steady_seconds" --linger 0 \
+    "$sim" run --broker "mqtt://127.0.0.1:$port" --sensors "$steady_sensors" --rate 1 --duration "$steady_seconds" --linger 0 \
         --resend-buffer 50 ${SIM_EXTRA:-} > "$work/sim-$port.log" 2>&1
     sleep 3
     sample_process
     readings=$(metric sensor_gateway_messages_received_total)
     journal_bytes=$(metric sensor_gateway_journal_appended_bytes_total)
     stop_system; stop_broker
-    printf '| steady %ss, 1,000 sensors at 1 Hz, field faults | gateway | %d received | CPU %.1f ms per 1,000 | peak RSS %s MiB | disk %.0f bytes per reading | journal records %.0f bytes per reading; disk/journal %.2f |\n' \
-        "$steady_seconds" "$readings" "$(echo "$cpu_s * 1000000 / $readings" | bc -l)" "$rss_mib" \
+    printf '| steady %ss, %s sensors at 1 Hz, field faults | gateway | %d received | CPU %.1f ms per 1,000 | peak RSS %s MiB | disk %.0f bytes per reading | journal records %.0f bytes per reading; disk/journal %.2f |\n' \
+        "$steady_seconds" "$steady_sensors" "$readings" "$(echo "$cpu_s * 1000000 / $readings" | bc -l)" "$rss_mib" \
         "$(echo "$disk_bytes / $readings" | bc -l)" "$(echo "$journal_bytes / $readings" | bc -l)" "$(echo "$disk_bytes / $journal_bytes" | bc -l)"
 }
 
@@ -180,6 +181,8 @@ restart_case() {
     wait "$sub"
     journal_mib=$(du -sm "$work/data-$port/journal" | cut -f1)
     kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+    # KILLED_COPY=dir keeps a copy of the killed data folder, to profile a restart on its own.
+    [ -n "${KILLED_COPY:-}" ] && rm -rf "$KILLED_COPY" && cp -a "$work/data-$port" "$KILLED_COPY"
     t0=$(now_ms)
     "$gateway" run --broker "mqtt://127.0.0.1:$port" --data-dir "$work/data-$port" --gateway-id bench \
         --http "127.0.0.1:$http_port" --reorder-window-ms 2000 ${GATEWAY_EXTRA:-} >> "$work/gateway-$port.log" 2>&1 &

@@ -45,6 +45,16 @@ struct HealthReasonsTests {
         let waiting = Self.health { $0.subscribed = false }
         #expect(waiting.body.contains("waiting for the broker to acknowledge the readings subscription"), "\(waiting.body)")
         #expect(Self.health { $0.subscribed = true }.status == 200)
+        // A catch-up's brief pauses hide nothing: the subscription still waits (found black-box,
+        // 58th review: 200 before the SUBACK, flipping with each pause).
+        for pause in [IngestJournal.Pause.pipelineBehind, .outputWaiting] {
+            let paused = Self.health { s in
+                s.subscribed = false
+                s.inputPause = pause.rawValue
+            }
+            #expect(paused.status == 503, "\(pause)")
+            #expect(paused.body.contains("waiting for the broker to acknowledge the readings subscription"), "\(paused.body)")
+        }
     }
 
     @Test("a journal full because snapshots fail names the snapshot failure, the cause to mend (found black-box: a full disk showed only in the log)")

@@ -35,6 +35,32 @@ struct ReplayRefusalTests {
         #expect(letter["reason"] as? String == "bad_value:request_id")
         #expect(letter["topic"] as? String == "gateway/rq/replay")
         #expect(letter["payload"] as? String == without)
+        // Counted with every other dead letter (found black-box, 58th review: the counters did
+        // not move for it).
+        try await waitUntil("the dead letter counted") { gateway.status.snapshot.counters.deadLetters == 1 }
+        #expect(gateway.status.snapshot.counters.deadLettersByReason == ["bad_value:request_id": 1])
+        try await gateway.stop()
+        await requester.disconnect()
+        await watcher.close()
+    }
+
+    @Test("a flood of bad requests is dead-lettered and counted in full, and logged at most 30 lines a minute (found black-box: a line each)")
+    func floodLoggedWithinBudget() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let captured = CapturedLog()
+        let watcher = try await Subscriber.connect(broker, id: "flood-watcher", filters: ["dlq/#"])
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "rf", logger: captured.logger())
+        try await waitUntil("the output connection") { gateway.status.snapshot.connected }
+        let requester = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "flooder"))
+        try await requester.connect()
+        for i in 0..<45 { _ = try requester.publish(topic: "gateway/rf/replay", payload: Array("junk \(i)".utf8), qos: .atLeastOnce) }
+        try await watcher.recorder.wait(for: "45 dead letters", timeout: .seconds(120)) { $0.messages.count == 45 }
+        try await waitUntil("45 dead letters counted") { gateway.status.snapshot.counters.deadLettersByReason["malformed_json"] == 45 }
+        let lines = captured.lines.filter { "\($0.message)".hasPrefix("replay request refused") }
+        #expect(lines.count == 30, "\(lines.count) refusal lines")
         try await gateway.stop()
         await requester.disconnect()
         await watcher.close()

@@ -29,6 +29,12 @@ public struct GatewayConfiguration: Sendable {
     /// How often the engine state is saved (in the background). Until a snapshot covers it,
     /// the journal keeps input it could otherwise reclaim; a restart replays what follows it.
     public var snapshotIntervalMs: Int64 = 10_000
+    /// A restart replays the journal after the last engine snapshot: once that would be more
+    /// than this many records, a snapshot is due at once (every 0.5 s at most, at the cost of
+    /// its bytes on flash), whatever the journal's growth. 100,000 records replayed in about a
+    /// second on the 2-core box at 10,000 sensors (docs/PERFORMANCE.md). 0: no bound (snapshots
+    /// wait for the journal to grow by 16 times their size, or to run short of room).
+    public var restartReplayMaxRecords: UInt64 = 100_000
     /// Publications handed to the broker and not yet acknowledged, at most. Debian's libmosquitto
     /// 2.0 walks all of them for every acknowledgement, so more costs CPU per reading; a broker
     /// far away (round trip R) needs about R times the output rate to keep up.

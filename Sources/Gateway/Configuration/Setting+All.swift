@@ -105,6 +105,11 @@ extension Setting {
             "snapshot-interval-ms", "How often the engine state is saved, letting the journal forget older input.", 100...3_600_000,
             \.snapshotIntervalMs),
         .integer(
+            "restart-replay-max-records",
+            "A restart replays the journal after the last engine snapshot: past this many records, a snapshot is due at once, whatever the journal's growth (lower: shorter restarts, more snapshot bytes on flash at a large fleet; 0: no bound).",
+            unit: "records", 0...1_000_000_000, store: { v, c in c.restartReplayMaxRecords = UInt64(v) },
+            show: { "\($0.restartReplayMaxRecords)" }),
+        .integer(
             "max-in-flight",
             "Publications sent to the broker and not yet acknowledged, at most (a distant broker needs more; each costs CPU per acknowledgement).",
             unit: "publications", 1...1000, store: { v, c in c.maxInFlight = Int(v) }, show: { "\($0.maxInFlight)" }),

@@ -14,6 +14,8 @@ public enum GatewayHTTP {
     static let recentProblemShownMs: Int64 = 600_000
     /// How long the gateway must be behind its input before `/healthz` says so.
     static let inputBehindShownMs: Int64 = 10_000
+    /// How long publications may wait in flight with none acknowledged before `/healthz` says so.
+    static let outputUnansweredShownMs: Int64 = 10_000
 
     /// One endpoint's answer.
     public struct Response: Sendable {
@@ -53,9 +55,13 @@ public enum GatewayHTTP {
                 if s.restoring { problems.append("\"\(Self.starting)\"") }
                 if !s.connected { problems.append("\"not connected to the broker\"") }
                 if s.subscriptionRefused { problems.append("\"the broker refused the readings subscription\"") }
-                // While input is paused the SUBACK waits unread in the socket with the readings:
-                // the pause is the reason to report, not the broker (found black-box, journal full).
-                if s.connected, !s.subscribed, !s.subscriptionRefused, s.inputPause == nil {
+                // While the journal is full the SUBACK waits unread in the socket with the
+                // readings: that pause is the reason to report, not the broker (found black-box,
+                // journal full). A catch-up's brief pauses (the pipeline behind, output waiting)
+                // are not reported: behind them the subscription still waits, and saying nothing
+                // of it answered 200 before the SUBACK, flipping with each pause (found
+                // black-box, 58th review).
+                if s.connected, !s.subscribed, !s.subscriptionRefused, s.inputPause != IngestJournal.Pause.journalFull.rawValue {
                     problems.append("\"waiting for the broker to acknowledge the readings subscription\"")
                 }
                 if !s.journalWritable { problems.append("\"journal not writable\"") }
@@ -156,6 +162,17 @@ public enum GatewayHTTP {
                                 + "the broker's retained latest/ showed seqs out that this journal never published (a data folder older than the output or emptied, or another writer of latest/), "
                                 + "or the journal lost acknowledged output at its end (damage found at start); "
                                 + "real readings for those seqs are dropped as already published (the gateway's log says more; sensor_gateway_journal_damaged_gaps_total)"
+                        ))
+                }
+                if let since = s.outboundUnansweredSince, Clocks.monotonicMilliseconds() - since > Self.outputUnansweredShownMs {
+                    // A broker hung (stopped, swapping, its disk stalled) keeps the connection up
+                    // until the keepalive expires, about a minute: the output's silence says it
+                    // sooner (found black-box, 58th review: "ok" for 60 s while nothing went out).
+                    warnings.append(
+                        WireJSON.quoted(
+                            "the broker has acknowledged none of the \(s.outboundInFlight) publications in flight for \((Clocks.monotonicMilliseconds() - since) / 1000) s: "
+                                + "it may be hung or overloaded, or the network to it stalled; cleaned output waits (\(s.outboundWaiting) more queued) and is sent when it answers, or after a reconnection "
+                                + "(sensor_gateway_outbound_in_flight, sensor_gateway_outbound_waiting)"
                         ))
                 }
                 if let since = s.runtime.inputBehindSince, Clocks.monotonicMilliseconds() - since > Self.inputBehindShownMs {

@@ -35,6 +35,9 @@ public struct GatewayStatusSnapshot: Sendable {
     public var checkpoint: UInt64 = 0
     public var outboundWaiting = 0
     public var outboundInFlight = 0
+    /// Since when (monotonic ms) publications have been in flight without one acknowledged: nil
+    /// while the broker keeps acknowledging, or nothing is in flight.
+    var outboundUnansweredSince: Int64?
     public var startedAt: Int64 = 0
     /// Wall clock minus the journal's timeline (negative after a backward step of the wall
     /// clock, which the timeline does not follow).

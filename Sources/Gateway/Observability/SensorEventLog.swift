@@ -6,13 +6,9 @@ import Recovery
 /// configuration. At most `perMinute` lines a minute, so a flood of ids cannot flood the log:
 /// what is left out is counted in one line when the minute is over.
 struct SensorEventLog {
-    let logger: Logger
-    var perMinute = 30
-    private var minuteStart: Int64 = 0
-    private var logged = 0
-    private var suppressed = 0
+    private var budget: MinuteLogBudget
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger) { budget = MinuteLogBudget(logger: logger, kind: "sensor events") }
 
     /// Logs the sensor-state notices among `publications` (monotonic `now`, ms). `declares`:
     /// whether the engine's settings still declare a measurement (besides temperature). An
@@ -46,26 +42,11 @@ struct SensorEventLog {
         emit("sensors admitted", ["count": "\(count)", "tracked": "\(tracked)"], now: now)
     }
 
-    /// Ends the minute once it is over, logging how many events it left out. Called on every
-    /// status update as well as before each event, so a burst followed by quiet is counted when
-    /// its minute ends (found black-box: 5,532 sensors went stale after a burst of admissions and
-    /// the count never came, or came minutes later with the next event).
-    mutating func endMinuteIfOver(now: Int64) {
-        guard now - minuteStart >= 60_000 else { return }
-        if suppressed > 0 {
-            logger.notice("sensor events not logged in the last minute (at most \(perMinute) a minute)", metadata: ["count": "\(suppressed)"])
-        }
-        (minuteStart, logged, suppressed) = (now, 0, 0)
-    }
+    /// Ends the minute once it is over, logging how many events it left out (`MinuteLogBudget`).
+    mutating func endMinuteIfOver(now: Int64) { budget.endMinuteIfOver(now: now) }
 
     private mutating func emit(_ message: Logger.Message, _ metadata: Logger.Metadata, now: Int64) {
-        endMinuteIfOver(now: now)
-        guard logged < perMinute else {
-            suppressed += 1
-            return
-        }
-        logged += 1
-        logger.notice(message, metadata: metadata)
+        budget.notice(message, metadata, now: now)
     }
 
     /// The `state` of a sensor-state payload (`{"state":"stale",...}`).

@@ -112,29 +112,39 @@ enum ReplayResponder {
         var maxPayloadBytes: Int
     }
 
+    /// A request refused at once: what the log says of it (the caller logs it, within a budget:
+    /// a requester could otherwise write a line per request), and the reason code of its dead
+    /// letter when it went to `dlq/` for want of a usable reply topic (for the counters).
+    struct Refusal {
+        var message: Logger.Message
+        var metadata: Logger.Metadata
+        var deadLetterReason: String?
+    }
+
     /// Answers one request on a thread of its own (it blocks while pacing), within `limits`;
-    /// `slots` counts the replays running.
+    /// `slots` counts the replays running. Returns the refusal when it was refused at once.
     static func start(
         _ payload: [UInt8], journalDirectory: String, client: MQTTClient, limits: ReplayLimits,
         slots: ReplaySlots, deadLetters: DeadLetterRoute, logger: Logger
-    ) {
+    ) -> Refusal? {
         switch parse(payload, limits: limits) {
         case .invalid(_, nil, let error):
-            logger.notice("replay request refused and dead-lettered (no usable reply topic)", metadata: ["error": "\(error)"])
             let letter = ReplayDeadLetter.message(
                 for: payload, topic: Topics.replayRequests(deadLetters.gatewayID), receivedAt: Clocks.epochMilliseconds(), maxBytes: deadLetters.maxPayloadBytes
             )
             _ = try? client.publish(topic: Topics.invalidDeadLetter, payload: letter, qos: .atLeastOnce)
+            return Refusal(
+                message: "replay request refused and dead-lettered (no usable reply topic)", metadata: ["error": "\(error)"],
+                deadLetterReason: ReplayDeadLetter.reason(for: payload).code)
         case .invalid(let id, let reply, let error):
-            refuse(id: id, reply: reply, error: error, client: client, logger: logger)
+            return refuse(id: id, reply: reply, error: error, client: client)
         case .request(let r):
             guard slots.take(limit: limits.maxConcurrent) else {
                 let error =
                     limits.maxConcurrent == 0
                     ? "replays are turned off on this gateway (replay-max-concurrent 0)"
                     : "busy: at most \(limits.maxConcurrent) replays run at once (replay-max-concurrent); try again later"
-                refuse(id: r.requestID, reply: r.replyTopic, error: error, client: client, logger: logger)
-                return
+                return refuse(id: r.requestID, reply: r.replyTopic, error: error, client: client)
             }
             let thread = Thread {
                 answer(r, journalDirectory: journalDirectory, client: client, limits: limits, logger: logger)
@@ -143,6 +153,7 @@ enum ReplayResponder {
             thread.name = "replay"
             thread.start()
         }
+        return nil
     }
 
     /// A replayed message in the form asked for: as published, or its export line (without the
@@ -156,10 +167,9 @@ enum ReplayResponder {
         return line
     }
 
-    private static func refuse(id: String?, reply: String?, error: String, client: MQTTClient, logger: Logger) {
-        logger.notice("replay request refused", metadata: ["request_id": "\(id ?? "-")", "error": "\(error)"])
-        guard let reply else { return }
-        _ = try? client.publish(topic: reply, payload: ReplayAnswer.failed(id ?? "", error: error).json, qos: .atLeastOnce)
+    private static func refuse(id: String?, reply: String?, error: String, client: MQTTClient) -> Refusal {
+        if let reply { _ = try? client.publish(topic: reply, payload: ReplayAnswer.failed(id ?? "", error: error).json, qos: .atLeastOnce) }
+        return Refusal(message: "replay request refused", metadata: ["request_id": "\(id ?? "-")", "error": "\(error)"])
     }
 
     private static func answer(_ r: Request, journalDirectory: String, client: MQTTClient, limits: ReplayLimits, logger: Logger) {

@@ -35,10 +35,11 @@ struct JournalRestore {
 
     /// Restores; unacknowledged publications go into `outbound`. `snapshot` gives the engine
     /// snapshot on disk (loaded while the journal was opened); `published`, the broker's
-    /// retained `latest/` values (`BrokerLatest`), which output past the journal shows in;
-    /// `journalCreated`, whether this start created the journal (none was there).
+    /// retained `latest/` values (`BrokerLatest`), which output past the journal shows in,
+    /// asked for once the journal is replayed (read meanwhile); `journalCreated`, whether this
+    /// start created the journal (none was there).
     func run(
-        _ ingest: IngestJournal, outbound: inout OutboundQueue, published: [String: RecoveryEngine.PublishedLatest] = [:],
+        _ ingest: IngestJournal, outbound: inout OutboundQueue, published readPublished: () -> [String: RecoveryEngine.PublishedLatest] = { [:] },
         journalCreated: Bool, snapshot loadSnapshot: () throws -> EngineSnapshot?
     ) throws -> Result {
         let (oldest, next, acknowledged, lost) = ingest.withJournal { j in (j.oldestSeq, j.nextSeq, j.checkpoint.value ?? 0, j.report.lostSeqs) }
@@ -118,7 +119,7 @@ struct JournalRestore {
                 return true
             }
         }
-        let published = ownPlausible(published, now: max(Clocks.epochMilliseconds(), scan.time))
+        let published = ownPlausible(readPublished(), now: max(Clocks.epochMilliseconds(), scan.time))
         var outcome = scan.finish(retained: published)
         let ahead = outcome.takeBrokerLatest(published)
         if let (first, value) = ahead.first {

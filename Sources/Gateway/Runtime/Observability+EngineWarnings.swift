@@ -48,11 +48,11 @@ extension Observability {
         _ count: WritableKeyPath<RuntimeCounters, RisingCount>, to total: Int, shownFrom: WritableKeyPath<RuntimeCounters, Int64?>,
         loggedAt: WritableKeyPath<RuntimeCounters, Int64?>
     ) -> Int? {
-        guard let new = counters[keyPath: count].rise(to: total) else { return nil }
+        guard counters[keyPath: count].rise(to: total) != nil else { return nil }
         let now = Clocks.monotonicMilliseconds()
         counters[keyPath: shownFrom] = now
         if let logged = counters[keyPath: loggedAt], now - logged < 60_000 { return nil }
         counters[keyPath: loggedAt] = now
-        return new
+        return counters[keyPath: count].report(total)
     }
 }

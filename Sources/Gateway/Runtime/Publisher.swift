@@ -43,6 +43,9 @@ final class Publisher {
     var aggregatesFromDamagedJournalBefore: Int64?
     /// Publications sent since start, by kind.
     private(set) var published: [Publication.Kind: Int] = [:]
+    /// When (monotonic ms) the broker last acknowledged one of ours, or nothing was in flight at
+    /// a report: `/healthz` says so when publications wait in flight long after it.
+    private var lastAnswerAt = Clocks.monotonicMilliseconds()
     /// Test hook: told how many publications await their acknowledgement after each send.
     var afterSending: (@Sendable (_ inFlight: Int) -> Void)?
     /// The gateway's own Sparkplug edge node, shown each cleaned message sent (nil: off).
@@ -210,7 +213,9 @@ final class Publisher {
     /// The broker acknowledged `messageID` (at monotonic µs `at`): returns the publication's
     /// latency from joining the queue (µs), nil for an id not ours.
     func acknowledged(_ messageID: MessageID, at: Int64) -> Int64? {
-        outbound.acknowledged(messageID: messageID, now: at)
+        let latency = outbound.acknowledged(messageID: messageID, now: at)
+        if latency != nil { lastAnswerAt = at / 1000 }
+        return latency
     }
 
     /// The kind and topic of the publication in flight as `messageID` (nil: not one of the
@@ -235,6 +240,10 @@ final class Publisher {
         s.runtime.published = published
         s.outboundWaiting = outbound.waitingCount
         s.outboundInFlight = outbound.inFlightCount
+        // Nothing in flight is nothing unanswered: the wait starts again from here (a report
+        // comes at least every half second, so it starts at most that late).
+        if outbound.inFlightCount == 0 { lastAnswerAt = Clocks.monotonicMilliseconds() }
+        s.outboundUnansweredSince = outbound.inFlightCount > 0 ? lastAnswerAt : nil
         s.sparkplugOutput = sparkplug?.counters
     }
 }

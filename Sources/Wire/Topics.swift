@@ -64,6 +64,11 @@ public enum Topics {
     /// broker started; retained, refreshed every `sys_interval`. Other brokers do not publish it.
     public static let brokerDroppedMessages = "$SYS/broker/publish/messages/dropped"
 
+    /// The start-up's own marker, `gateway/<gateway_id>/latest-read`: published by the gateway to
+    /// itself after subscribing to the retained `latest/` values, it arrives behind them, so the
+    /// reading ends there instead of after a quiet half second (`BrokerLatest`).
+    public static func latestReadMarker(_ gatewayID: String) -> String { "gateway/\(gatewayID)/latest-read" }
+
     /// Where replay requests go: `gateway/<gateway_id>/replay`.
     public static func replayRequests(_ gatewayID: String) -> String { "gateway/\(gatewayID)/replay" }
 

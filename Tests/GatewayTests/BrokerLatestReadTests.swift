@@ -45,4 +45,29 @@ struct BrokerLatestReadTests {
         publishing.cancel()
         #expect(values["latest/lr-1/temperature"]?.seq == 30, "\(values)")
     }
+
+    @Test(
+        "the gateway's own marker, published behind the retained values, ends the read with every one of them, without a quiet wait",
+        .timeLimit(.minutes(3)))
+    func markerEndsTheRead() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let publisher = try await Subscriber.connect(broker, id: "latest-publisher", filters: [])
+        let sensors = 2_000
+        for i in 0..<sensors {
+            let value = #"{"sensor_id":"m-\#(i)","seq":\#(i),"ts":1795660030000,"temperature":52.3,"status":"normal","quality":"ok","boot":1}"#
+            _ = try publisher.client.publish(topic: "latest/m-\(i)/temperature", payload: Array(value.utf8), qos: .atLeastOnce, retain: true)
+        }
+        // All stored before the read starts (the last one is handed to a new subscriber).
+        let check = try await Subscriber.connect(broker, id: "latest-check", filters: ["latest/m-\(sensors - 1)/temperature"])
+        try await check.recorder.wait(for: "the last retained value stored", timeout: .seconds(120)) { !$0.messages.isEmpty }
+        await check.close()
+        await publisher.close()
+        var configuration = GatewayConfiguration(gatewayID: "marker-read")
+        configuration.brokerPort = broker.port
+        // Without the marker the read would wait out a quiet ten minutes, past the time limit.
+        let values = BrokerLatest.read(configuration, logger: Logger(label: "marker-read"), quietMs: 600_000, limitMs: 600_000)
+        #expect(values.count == sensors)
+        #expect(values["latest/m-1999/temperature"]?.seq == 1999)
+    }
 }

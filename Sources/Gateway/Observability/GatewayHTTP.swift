@@ -57,11 +57,15 @@ public enum GatewayHTTP {
                 if s.subscriptionRefused { problems.append("\"the broker refused the readings subscription\"") }
                 // While the journal is full the SUBACK waits unread in the socket with the
                 // readings: that pause is the reason to report, not the broker (found black-box,
-                // journal full). A catch-up's brief pauses (the pipeline behind, output waiting)
-                // are not reported: behind them the subscription still waits, and saying nothing
-                // of it answered 200 before the SUBACK, flipping with each pause (found
-                // black-box, 58th review).
-                if s.connected, !s.subscribed, !s.subscriptionRefused, s.inputPause != IngestJournal.Pause.journalFull.rawValue {
+                // journal full). A session the broker kept holds the previous subscription, so
+                // readings flow and the SUBACK waits behind its backlog, which a catch-up reads
+                // as fast as the pipeline goes: its input waiting is the warning below, not a
+                // 503 (found black-box, 60th review: 503 for 15-25 s after a SIGKILL during a
+                // catch-up). A new session has no readings before the SUBACK; its catch-up's brief
+                // pauses hid the wait, answering 200 before the SUBACK (58th review).
+                if s.connected, !s.subscribed, !s.subscriptionRefused, !s.inputSessionPresent,
+                    s.inputPause != IngestJournal.Pause.journalFull.rawValue
+                {
                     problems.append("\"waiting for the broker to acknowledge the readings subscription\"")
                 }
                 if !s.journalWritable { problems.append("\"journal not writable\"") }

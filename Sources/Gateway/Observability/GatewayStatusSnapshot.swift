@@ -10,6 +10,9 @@ public struct GatewayStatusSnapshot: Sendable {
     public var subscriptionRefused = false
     /// The broker acknowledged the readings subscription on the current connection.
     public var subscribed = false
+    /// The broker kept the input connection's session (`session_present`): the previous run's
+    /// subscription is in force while this connection's is acknowledged.
+    public var inputSessionPresent = false
     /// Readings subscriptions acknowledged since start (one per connection).
     public var readingsSubscriptions = 0
     /// False once a journal write or sync failed (the gateway stops on it).

@@ -16,7 +16,10 @@ import Wire
 /// Optional, and it never stops the start: with `latest off`, without a broker within
 /// `connectTimeoutMs`, or where the broker's ACL does not let the gateway read `latest/#`,
 /// nothing is known (logged) and the start goes on as before. The retained values come right
-/// after the subscription's acknowledgement; `quietMs` without one more ends the reading. Live
+/// after the subscription's acknowledgement; `quietMs` without one more ends the reading, or
+/// sooner the gateway's own marker (`Topics.latestReadMarker`), published once the retained
+/// values are queued, which mosquitto delivers behind them (a broker or ACL that does not pass
+/// it on leaves the quiet wait: measured, the half second was half of a restart's wait). Live
 /// messages (another gateway publishing on `latest/`, the retain flag cleared for a subscriber)
 /// are neither kept nor counted: they kept the reading going for its whole `limitMs` (found
 /// black-box: a 15 s start beside the box being replaced, where 0.5 s would do).
@@ -70,10 +73,18 @@ enum BrokerLatest {
             )
             return [:]
         }
+        // The retained values are queued for this connection by now; the marker, subscribed to
+        // and then published, comes behind them.
+        let marker = Topics.latestReadMarker(configuration.gatewayID)
+        if (try? client.subscribe(marker)) != nil, seen.wait(atMost: connectTimeoutMs, until: { $0.answeredSubscriptions >= 2 }),
+            seen.state.refusedSubscriptions == 0
+        {
+            _ = try? client.publish(topic: marker, payload: seen.markerPayload, qos: .atLeastOnce)
+        }
         let deadline = Clocks.monotonicMilliseconds() + limitMs
-        while Clocks.monotonicMilliseconds() < deadline {
+        while Clocks.monotonicMilliseconds() < deadline, !seen.state.markerSeen {
             let count = seen.state.messages.count
-            if !seen.wait(atMost: quietMs, until: { $0.messages.count != count }) { break }
+            if !seen.wait(atMost: quietMs, until: { $0.messages.count != count || $0.markerSeen }) { break }
         }
         if stopped() { return [:] }
         var out: [String: RecoveryEngine.PublishedLatest] = [:]
@@ -92,6 +103,11 @@ enum BrokerLatest {
             var connected = false
             /// nil until answered; false when refused.
             var subscribed: Bool?
+            /// Subscriptions answered, and refused.
+            var answeredSubscriptions = 0
+            var refusedSubscriptions = 0
+            /// The start-up's own marker came back: every retained value was delivered before it.
+            var markerSeen = false
             var messages: [MQTTMessage] = []
             /// Shutdown was requested: every wait ends.
             var stopped = false
@@ -99,6 +115,8 @@ enum BrokerLatest {
 
         private let current = Mutex(State())
         private let changed = MonotonicCondition()
+        /// This reading's marker: another start's (a second process) is not taken for it.
+        let markerPayload = Array("{\"latest_read\":\"\(UInt64.random(in: 1...UInt64.max))\"}".utf8)
 
         var state: State { current.withLock { $0 } }
 
@@ -107,9 +125,15 @@ enum BrokerLatest {
                 for event in events {
                     switch event {
                     case .connected: s.connected = true
-                    case .subscribed: s.subscribed = true
-                    case .subscriptionRefused: s.subscribed = false
+                    case .subscribed:
+                        if s.subscribed == nil { s.subscribed = true }
+                        s.answeredSubscriptions += 1
+                    case .subscriptionRefused:
+                        if s.subscribed == nil { s.subscribed = false }
+                        s.answeredSubscriptions += 1
+                        s.refusedSubscriptions += 1
                     case .message(let m) where m.retain: s.messages.append(m)
+                    case .message(let m) where m.payload == markerPayload: s.markerSeen = true
                     default: break
                     }
                 }

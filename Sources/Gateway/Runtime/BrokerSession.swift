@@ -121,6 +121,8 @@ final class BrokerSession {
 
     var inputConnected: Bool { inputPhase != .connecting }
     var subscribed: Bool { inputPhase == .subscribed }
+    /// Whether the broker kept the input connection's session at its last connect.
+    private(set) var inputSessionPresent = false
     var subscriptionRefused: Bool { inputPhase == .subscriptionRefused }
     /// Readings subscriptions the broker acknowledged since start (one per connection), so a
     /// reconnection shows as a new one.
@@ -245,6 +247,7 @@ final class BrokerSession {
                     "connection": "\(side)", "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "session_present": "\(sessionPresent)",
                 ])
             if source == .input {
+                inputSessionPresent = sessionPresent
                 noteSession(present: sessionPresent)
                 awaitingFirstConnectionToMovedBroker = false
                 inputConnections += 1

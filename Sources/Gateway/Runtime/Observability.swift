@@ -198,6 +198,7 @@ final class Observability {
         s.connected = broker.inputConnected && broker.outputConnected
         s.subscriptionRefused = broker.subscriptionRefused
         s.subscribed = broker.subscribed
+        s.inputSessionPresent = broker.inputSessionPresent
         s.readingsSubscriptions = broker.readingsSubscriptions
         s.runtime = counters
         let now = Clocks.monotonicMilliseconds()

@@ -20,7 +20,9 @@ final class ThreadedResult<Value: Sendable>: Sendable {
 
     /// The value, once computed.
     func wait() -> Value {
-        done.wait { outcome.withLock { $0 != nil } }
-        return outcome.withLock { $0! }
+        while true {
+            if let value = outcome.withLock({ $0 }) { return value }
+            done.wait { outcome.withLock { $0 != nil } }
+        }
     }
 }

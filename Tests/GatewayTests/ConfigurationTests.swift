@@ -30,6 +30,7 @@ struct ConfigurationTests {
         let defaults = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: [:], defaultGatewayID: "host")
         #expect(defaults.engine.futureToleranceMs == 86_400_000)
         #expect(defaults.snapshotIntervalMs == 10_000)
+        #expect(defaults.restartReplayMaxRecords == 0, "off unless set: a bound brings snapshots whatever their size (flash)")
         #expect(defaults.engine.maxSensors == 20_000)
         #expect(defaults.engine.sensorRetentionMs == 86_400_000)
         #expect(defaults.maxInFlight == 250)

@@ -32,9 +32,11 @@ public struct GatewayConfiguration: Sendable {
     /// A restart replays the journal after the last engine snapshot: once that would be more
     /// than this many records, a snapshot is due at once (every 0.5 s at most, at the cost of
     /// its bytes on flash), whatever the journal's growth. 100,000 records replayed in about a
-    /// second on the 2-core box at 10,000 sensors (docs/PERFORMANCE.md). 0: no bound (snapshots
-    /// wait for the journal to grow by 16 times their size, or to run short of room).
-    public var restartReplayMaxRecords: UInt64 = 100_000
+    /// second on the 2-core box at 10,000 sensors (docs/PERFORMANCE.md). 0, the default: no
+    /// bound (snapshots wait for the journal to grow by 16 times their size, or to run short of
+    /// room), since a bound also brings snapshots where they are large for the input (a
+    /// one-hour late horizon's, 20 KB a sensor), which the flash budget does not allow.
+    public var restartReplayMaxRecords: UInt64 = 0
     /// Publications handed to the broker and not yet acknowledged, at most. Debian's libmosquitto
     /// 2.0 walks all of them for every acknowledgement, so more costs CPU per reading; a broker
     /// far away (round trip R) needs about R times the output rate to keep up.

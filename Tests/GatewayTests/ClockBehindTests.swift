@@ -35,9 +35,14 @@ struct ClockBehindTests {
         let health = GatewayHTTP.handler(status: status, configuration: gateway.configuration)
         let body = health("/healthz").body
         #expect(body.contains("\"degraded\"") && body.contains("ahead of this box's clock"), "\(body)")
+        // The sensor to look at, and by how much its clock is ahead (two days, give or take the
+        // seconds in the readings' stamps and their way here).
+        #expect(body.contains("(sensor ahead, 1727") || body.contains("(sensor ahead, 1728"), "\(body)")
         try await waitUntil("all five counted", timeout: .seconds(120)) { status.snapshot.counters.aheadOfClock == 5 }
         #expect(health("/metrics").body.contains("\nsensor_gateway_readings_ahead_of_clock_total 5\n"))
-        #expect(log.lines.contains { $0.level == .warning && $0.message.hasPrefix("readings stamped more than future-tolerance-s ahead") }, "\(log.messages)")
+        let warning = log.lines.first { $0.level == .warning && $0.message.hasPrefix("readings stamped more than future-tolerance-s ahead") }
+        #expect(warning?.metadata["last_sensor"] == "ahead", "\(log.messages)")
+        #expect(warning.flatMap { $0.metadata["last_ahead_s"].flatMap { Int("\($0)") } }.map { (172_700...172_810).contains($0) } == true, "\(String(describing: warning))")
         await fleet.close()
         await watcher.close()
         try await gateway.stop()

@@ -148,7 +148,8 @@ public enum GatewayHTTP {
                 if let at = s.runtime.lastAheadOfClockAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
                     warnings.append(
                         WireJSON.quoted(
-                            "\(s.counters.aheadOfClock) reading(s) stamped more than future-tolerance-s ahead of this box's clock dead-lettered bad_value:ts since start, the last \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
+                            "\(s.counters.aheadOfClock) reading(s) stamped more than future-tolerance-s ahead of this box's clock dead-lettered bad_value:ts since start, the last \((Clocks.monotonicMilliseconds() - at) / 1000) s ago"
+                                + (s.counters.lastAheadOfClock.map { " (sensor \($0.stream), \($0.aheadMs / 1000) s ahead)" } ?? "") + ": "
                                 + "a sensor's clock is ahead, or this box's clock is behind (when it is every sensor: timedatectl); sensor_gateway_readings_ahead_of_clock_total"
                         ))
                 }

@@ -179,7 +179,8 @@ public final class GatewayService {
             observability.sensorsAdmitted(admitted, tracked: pipeline.engine.sensorCount)
             observability.journalDamagedGaps(pipeline.engine.counters.output.journalDamagedGaps)
             observability.readingsAheadOfClock(
-                pipeline.engine.counters.aheadOfClock, futureToleranceMs: pipeline.engine.configuration.futureToleranceMs)
+                pipeline.engine.counters.aheadOfClock, last: pipeline.engine.counters.lastAheadOfClock,
+                futureToleranceMs: pipeline.engine.configuration.futureToleranceMs)
             observability.sparkplugSequenceJumps(
                 pipeline.engine.counters.sparkplug.sequenceJumps, lastNode: pipeline.engine.counters.sparkplug.lastSequenceJumpNode)
             if let failure = ingest.failure { throw GatewayFailure.journal(failure) }

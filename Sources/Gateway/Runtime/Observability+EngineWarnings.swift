@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Recovery
 
 /// Engine counts the gateway watches after each turn, whose rise is news an operator must see:
 /// logged, and shown on `/healthz` for 10 minutes (`GatewayHTTP`), as a metric alone went unseen.
@@ -21,11 +22,16 @@ extension Observability {
     /// and logged as a warning (at most once a minute), as a box whose clock is behind by more
     /// than `future-tolerance-s` dead-letters every reading while `/healthz` said "ok" (found
     /// black-box). The count restored at start is not news.
-    func readingsAheadOfClock(_ total: Int, futureToleranceMs: Int64?) {
+    func readingsAheadOfClock(_ total: Int, last: AheadOfClock?, futureToleranceMs: Int64?) {
         guard let new = rise(\.aheadOfClock, to: total, shownFrom: \.lastAheadOfClockAt, loggedAt: \.aheadOfClockLoggedAt) else { return }
+        var metadata: Logger.Metadata = ["new": "\(new)", "total": "\(total)", "future_tolerance_s": "\((futureToleranceMs ?? 0) / 1000)"]
+        if let last {
+            metadata["last_sensor"] = "\(last.stream)"
+            metadata["last_ahead_s"] = "\(last.aheadMs / 1000)"
+        }
         logger.warning(
             "readings stamped more than future-tolerance-s ahead of this box's clock were dead-lettered bad_value:ts: a sensor's clock is ahead, or this box's clock is behind (when it is every sensor: check timedatectl, chrony or timesyncd)",
-            metadata: ["new": "\(new)", "total": "\(total)", "future_tolerance_s": "\((futureToleranceMs ?? 0) / 1000)"])
+            metadata: metadata)
     }
 
     /// The engine's count of Sparkplug sequence jumps (`SparkplugCounters.sequenceJumps`) after

@@ -15,6 +15,11 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     /// Readings dead-lettered `bad_value:ts` for a `ts` more than `future-tolerance-s` ahead of
     /// their receive time: a sensor's clock ahead, or the gateway's behind.
     public var aheadOfClock = 0
+    /// The stream (`<sensor_id>` or `<sensor_id>/<measurement>`) of the last reading counted in
+    /// `aheadOfClock`, and how far (ms) its `ts` was ahead of its receipt: the warning names one
+    /// sensor to look at, and one far ahead is a sensor's clock where one just past the
+    /// tolerance at every sensor is the box's.
+    public var lastAheadOfClock: AheadOfClock?
     /// Cleaned messages by quality, resend requests and rate-limited fills.
     public var output = OutputTotals()
     /// The Sparkplug input's births, deaths, rebirth requests and metrics not read.
@@ -32,7 +37,16 @@ public struct EngineCounters: Codable, Sendable, Equatable {
         deadLettersByReason = try c.decodeIfPresent([String: Int].self, forKey: .deadLettersByReason) ?? [:]
         futureCheckSkipped = try c.decodeIfPresent(Int.self, forKey: .futureCheckSkipped) ?? 0
         aheadOfClock = try c.decodeIfPresent(Int.self, forKey: .aheadOfClock) ?? 0
+        lastAheadOfClock = try c.decodeIfPresent(AheadOfClock.self, forKey: .lastAheadOfClock)
         output = try c.decodeIfPresent(OutputTotals.self, forKey: .output) ?? OutputTotals()
         sparkplug = try c.decodeIfPresent(SparkplugCounters.self, forKey: .sparkplug) ?? SparkplugCounters()
     }
+}
+
+/// One reading dead-lettered for a `ts` ahead of the gateway's clock (`EngineCounters.lastAheadOfClock`).
+public struct AheadOfClock: Codable, Sendable, Equatable {
+    /// `<sensor_id>`, or `<sensor_id>/<measurement>` for a measurement other than temperature.
+    public var stream: String
+    /// How far its `ts` was ahead of its receive time, in milliseconds.
+    public var aheadMs: Int64
 }

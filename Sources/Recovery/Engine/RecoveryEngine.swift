@@ -153,6 +153,7 @@ public struct RecoveryEngine: Codable, Sendable {
                 counters.futureCheckSkipped += 1
             } else {
                 counters.aheadOfClock += 1
+                counters.lastAheadOfClock = AheadOfClock(stream: stream.key, aheadMs: reading.ts &- receivedAt)
                 deadLetter(.badValue("ts"), dlqTopic, topic, payload, receivedAt, &out, sensor: existing)
                 return nil
             }

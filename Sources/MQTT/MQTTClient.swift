@@ -157,6 +157,7 @@ public final class MQTTClient: Sendable {
                     }
                 }
                 context.attemptAbandoned.store(false, ordering: .relaxed)
+                context.failureReported.store(false, ordering: .relaxed)
                 // A reconnection sends the first connection's CONNECT properties again.
                 let rc = everConnected ? mosquitto_reconnect(h) : firstConnect(h)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {

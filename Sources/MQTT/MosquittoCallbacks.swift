@@ -15,6 +15,12 @@ enum MosquittoCallbacks {
                 queue.noteAccepted()
                 queue.push(.connected(sessionPresent: flags & 1 != 0))
             } else {
+                // The close that follows (libmosquitto's protocol error for an MQTT 5 refusal)
+                // is this attempt's end, not news: reported once, as the refusal (it logged
+                // three lines a try, two of them "a network protocol error").
+                let context = MosquittoCallbacks.context(userdata)
+                context.attemptAbandoned.store(true, ordering: .relaxed)
+                context.failureReported.store(true, ordering: .relaxed)
                 queue.push(.connectFailed(.refused(connack: rc)))
             }
         }

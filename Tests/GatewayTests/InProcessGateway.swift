@@ -14,11 +14,12 @@ struct InProcessGateway {
     /// Where a test hands reloaded settings, as SIGHUP does.
     let live: LiveSettings
 
-    /// Starts it against `broker` with data in `directory`, and waits until it has subscribed.
+    /// Starts it against `broker` with data in `directory`, and waits until it has subscribed
+    /// (unless `waitForSubscription` is false: a broker that refuses it, say).
     static func start(
         _ broker: TestBroker, in directory: TemporaryDirectory, id: String, outboundCapacity: Int = 8192,
         ingestLimits: IngestJournal.Limits = .init(), clocks: JournalClock.Sources = .system, fileSystem: FileSystem? = nil,
-        logger: Logger? = nil,
+        logger: Logger? = nil, waitForSubscription: Bool = true,
         configure: (inout GatewayConfiguration) -> Void = { _ in },
         prepare: (GatewayService) -> Void = { _ in }
     ) async throws -> InProcessGateway {
@@ -42,7 +43,9 @@ struct InProcessGateway {
         // Generous: on two busy cores the run's task has waited 39 s for the cooperative pool (a
         // CI run beside other builds), and 5 minutes in a full run while the fault simulator's
         // worlds held both of its threads (they now run on threads of their own).
-        try await waitUntil("the gateway to subscribe", timeout: .seconds(600)) { status.snapshot.subscribed }
+        if waitForSubscription {
+            try await waitUntil("the gateway to subscribe", timeout: .seconds(600)) { status.snapshot.subscribed }
+        }
         return InProcessGateway(configuration: settings, status: status, shutdown: shutdown, running: running, live: live)
     }
 

@@ -53,7 +53,10 @@ public enum GatewayHTTP {
             case "/healthz":
                 var problems: [String] = []
                 if s.restoring { problems.append("\"\(Self.starting)\"") }
-                if !s.connected { problems.append("\"not connected to the broker\"") }
+                if !s.connected {
+                    let why = s.connectFailures.isEmpty ? "" : " (last attempt: \(s.connectFailures.joined(separator: "; ")))"
+                    problems.append(WireJSON.quoted("not connected to the broker\(why)"))
+                }
                 if s.subscriptionRefused { problems.append("\"the broker refused the readings subscription\"") }
                 // While the journal is full the SUBACK waits unread in the socket with the
                 // readings: that pause is the reason to report, not the broker (found black-box,

@@ -13,6 +13,9 @@ public struct GatewayStatusSnapshot: Sendable {
     /// The broker kept the input connection's session (`session_present`): the previous run's
     /// subscription is in force while this connection's is acknowledged.
     public var inputSessionPresent = false
+    /// Why the last attempt of each broker connection not up failed, by connection
+    /// ("input: ..."), for `/healthz`.
+    public var connectFailures: [String] = []
     /// Readings subscriptions acknowledged since start (one per connection).
     public var readingsSubscriptions = 0
     /// False once a journal write or sync failed (the gateway stops on it).

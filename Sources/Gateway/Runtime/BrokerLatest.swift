@@ -52,8 +52,16 @@ enum BrokerLatest {
             return [:]
         }
         defer { client.disconnectBlocking(timeout: .seconds(2)) }
-        guard seen.wait(atMost: connectTimeoutMs, until: { $0.connected }) else {
+        guard seen.wait(atMost: connectTimeoutMs, until: { $0.connected || $0.refusal != nil }), seen.state.connected else {
             if stopped() { return [:] }
+            if let refusal = seen.state.refusal, let code = refusal.connackCode {
+                // A refusal is an answer: no use waiting out the rest of `connectTimeoutMs`, and
+                // "not reachable" would send the operator to the network, not the password.
+                logger.warning(
+                    "the broker refused the connection: the journal is not checked against its retained latest/ values",
+                    metadata: ["reason": "\(refusal.message)", "code": "connack \(code)", "check": "\(BrokerSession.refusal(connack: code))"])
+                return [:]
+            }
             logger.notice(
                 "the broker is not reachable yet: the journal is not checked against its retained latest/ values",
                 metadata: ["waited_ms": "\(connectTimeoutMs)"])
@@ -101,6 +109,8 @@ enum BrokerLatest {
     private final class Seen: Sendable {
         struct State {
             var connected = false
+            /// The broker's refusal of the connection (its CONNACK code in `connackCode`).
+            var refusal: MQTTError?
             /// nil until answered; false when refused.
             var subscribed: Bool?
             /// Subscriptions answered, and refused.
@@ -125,6 +135,7 @@ enum BrokerLatest {
                 for event in events {
                     switch event {
                     case .connected: s.connected = true
+                    case .connectFailed(let error) where error.connackCode != nil: s.refusal = error
                     case .subscribed:
                         if s.subscribed == nil { s.subscribed = true }
                         s.answeredSubscriptions += 1

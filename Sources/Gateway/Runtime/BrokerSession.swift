@@ -127,6 +127,11 @@ final class BrokerSession {
     /// Readings subscriptions the broker acknowledged since start (one per connection), so a
     /// reconnection shows as a new one.
     private(set) var readingsSubscriptions = 0
+    /// Why the last attempt of each connection not up now failed ("input: Not authorized"), for
+    /// `/healthz`: "not connected" alone sent operators to the log to tell a wrong password
+    /// from a broker that is down.
+    var connectFailures: [String] { [lastFailure[.input], lastFailure[.output]].compactMap { $0 } }
+    private var lastFailure: [Inbox.Source: String] = [:]
     /// Connections made since start, by side: every one after the first is a reconnection.
     private(set) var inputConnections = 0
     private(set) var outputConnections = 0
@@ -246,6 +251,7 @@ final class BrokerSession {
                 metadata: [
                     "connection": "\(side)", "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "session_present": "\(sessionPresent)",
                 ])
+            lastFailure[source] = nil
             if source == .input {
                 inputSessionPresent = sessionPresent
                 noteSession(present: sessionPresent)
@@ -288,12 +294,18 @@ final class BrokerSession {
             }
         case .connectFailed(let error):
             disconnected(source)
-            logger.warning(
-                "cannot reach broker; retrying with backoff",
-                metadata: [
-                    "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "connection": "\(side)",
-                    "reason": "\(error.message)", "code": "\(error.connackCode.map { "connack \($0)" } ?? "\(error.code)")",
-                ])
+            let refused = error.connackCode.map(Self.refusal(connack:))
+            lastFailure[source] = "\(side): \(refused.map { "the broker refused the connection: \(error.message); \($0)" } ?? error.message)"
+            var metadata: Logger.Metadata = [
+                "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "connection": "\(side)",
+                "reason": "\(error.message)", "code": "\(error.connackCode.map { "connack \($0)" } ?? "\(error.code)")",
+            ]
+            if let refused {
+                metadata["check"] = "\(refused)"
+                logger.warning("the broker refused the connection; retrying with backoff", metadata: metadata)
+            } else {
+                logger.warning("cannot reach broker; retrying with backoff", metadata: metadata)
+            }
         case .disconnected(let reason, let expected):
             disconnected(source)
             if !expected {
@@ -349,6 +361,23 @@ final class BrokerSession {
                 metadata: ["topic": "\(configuration.statusTopic)"])
         } catch {
             logger.error("cannot publish the online status again", metadata: ["topic": "\(configuration.statusTopic)", "error": "\(error)"])
+        }
+    }
+
+    /// What to check when the broker refused a connection with CONNACK code `code` (MQTT 3.1.1's
+    /// 1-5, MQTT 5's reason codes).
+    static func refusal(connack code: Int32) -> String {
+        switch code {
+        case 4, 5, 134, 135:
+            "check username and password-file against the broker's password_file (and its plugins or ACL for this client id)"
+        case 2, 133:
+            "the broker does not accept this client id: check client-id and gateway-id"
+        case 3, 136, 137:
+            "the broker is unavailable or busy; it will be tried again"
+        case 138:
+            "the broker banned this client"
+        default:
+            "see the broker's log for why"
         }
     }
 

@@ -199,6 +199,7 @@ final class Observability {
         s.subscriptionRefused = broker.subscriptionRefused
         s.subscribed = broker.subscribed
         s.inputSessionPresent = broker.inputSessionPresent
+        s.connectFailures = broker.connectFailures
         s.readingsSubscriptions = broker.readingsSubscriptions
         s.runtime = counters
         let now = Clocks.monotonicMilliseconds()

@@ -46,6 +46,8 @@ public struct MQTTError: Error, CustomStringConvertible, Equatable {
         }
         // libmosquitto 2.0's mosquitto_strerror has no text for this one ("Unknown error.").
         if rc == MOSQ_ERR_KEEPALIVE.rawValue { return "the broker did not answer within the keepalive interval" }
+        // Its own text, "Lookup error.", did not say of what.
+        if rc == MOSQ_ERR_EAI.rawValue { return "the broker's host name could not be resolved (DNS, /etc/hosts)" }
         return String(cString: mosquitto_strerror(rc))
     }
 

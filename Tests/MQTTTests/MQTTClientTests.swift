@@ -124,6 +124,13 @@ struct MQTTClientTests {
         await watcher.close()
     }
 
+    @Test("a host name that does not resolve says so (libmosquitto's own text was \"Lookup error.\")")
+    func unresolvableHost() async throws {
+        let client = try MQTTClient(MQTTConfiguration(host: "no-such-host.invalid", port: 1883, clientID: "nobody"))
+        let error = await #expect(throws: MQTTError.self) { try await client.connect() }
+        #expect(error?.message.contains("host name could not be resolved") == true, "\(String(describing: error))")
+    }
+
     @Test("a refused connection (nothing listening) throws the system's reason")
     func refusedPort() async throws {
         let port = LoopbackNetwork.freePort()

@@ -149,6 +149,36 @@ struct StatusPageTests {
         #expect(xs.sorted() == [41, 42, 42, 292, 293])
     }
 
+    @Test("a sensor whose every message was dead-lettered is listed as such, after the waiting ones, with no last reading (it was \"live\" at the bottom)")
+    func onlyDeadLetters() throws {
+        var engine = RecoveryEngine(configuration: EngineConfiguration())
+        var out: [Publication] = []
+        let t: Int64 = 1_795_660_000_000
+        for i in Int64(0)..<3 {
+            engine.ingest(topic: "sensors/junk-1/temperature", payload: Array("not a reading".utf8), receivedAt: t + i * 1000, into: &out)
+            let good = "{\"seq\":\(i),\"ts\":\(t + i * 1000),\"temperature\":52.5,\"status\":\"normal\"}"
+            engine.ingest(topic: "sensors/good-1/temperature", payload: Array(good.utf8), receivedAt: t + i * 1000, into: &out)
+            engine.tick(now: t + i * 1000 + 999, into: &out)
+        }
+        // A sensor that sent good readings and then only bad ones is not "rejected": it goes stale.
+        engine.ingest(topic: "sensors/good-1/temperature", payload: Array("still not a reading".utf8), receivedAt: t + 3000, into: &out)
+        var status = GatewayStatusSnapshot()
+        status.restoring = false
+        status.sensors = engine.summaries
+        let now = t + 4000
+        let page = StatusPage.render(status, gatewayID: "gw", validRange: 50...55, now: now)
+        let rows = StatusFleet.rows(page)
+        #expect(rows.map(\.id) == ["junk-1", "good-1"])
+        let junk = try #require(rows.first)
+        #expect(junk.cells[1] == "only dead letters (dlq/)" && junk.cells[3] == "none" && junk.cells[11] == "3", "\(junk.cells)")
+        #expect(rows.last?.cells[1] == "live" && rows.last?.cells[3] == "2 s ago", "\(rows)")
+        #expect(page.contains("1 sending only input that is dead-lettered</a>"))
+        let only = StatusFleet.rows(StatusPage.render(status, gatewayID: "gw", validRange: 50...55, now: now, query: .init(queryString: "show=rejected")))
+        #expect(only.map(\.id) == ["junk-1"])
+        let attention = StatusFleet.rows(StatusPage.render(status, gatewayID: "gw", validRange: 50...55, now: now, query: .init(queryString: "show=attention")))
+        #expect(attention.map(\.id) == ["junk-1"])
+    }
+
     @Test("values and durations as people read them")
     func formatting() {
         #expect(StatusPage.formatted(52.47) == "52.47" && StatusPage.formatted(52.5) == "52.5" && StatusPage.formatted(52) == "52")

@@ -13,6 +13,10 @@ enum Attention: Int, Comparable, CaseIterable, Sendable {
     /// An open gap: readings held behind missing seqs that a resend was asked for, filled if
     /// they do not come within the reorder window.
     case waiting
+    /// Tracked for its messages, but every one of them was dead-lettered: no reading of it was
+    /// ever accepted (firmware sending the wrong format, a clock far ahead). It was "live", at
+    /// the bottom of the page, with its first message's time as its last reading's.
+    case rejected
     /// Published a `corrected`, `synthetic`, `gap` or `restated` message within the last
     /// `recentWindowMs` (receive time, on the same clock as the sensor's last reading).
     case flagged
@@ -30,6 +34,8 @@ enum Attention: Int, Comparable, CaseIterable, Sendable {
             self = .stale
         } else if sensor.missing != nil {
             self = .waiting
+        } else if sensor.lastSeq == nil && sensor.deadLetters > 0 && sensor.output == .init() {
+            self = .rejected
         } else if let flagged = sensor.lastFlagged, now - flagged.at <= Self.recentWindowMs {
             self = .flagged
         } else {
@@ -58,6 +64,7 @@ enum Attention: Int, Comparable, CaseIterable, Sendable {
         switch self {
         case .stale: "stale"
         case .waiting: "waiting for missing readings"
+        case .rejected: "sending only input that is dead-lettered"
         case .flagged: "with flagged readings in the last \(Self.recentWindowMs / 60_000) min"
         case .fine: "fine"
         }
@@ -68,6 +75,7 @@ enum Attention: Int, Comparable, CaseIterable, Sendable {
         switch self {
         case .stale: "stale"
         case .waiting: "waiting"
+        case .rejected: "rejected"
         case .flagged: "flagged"
         case .fine: "fine"
         }

@@ -4,8 +4,8 @@ extension StatusPage {
     /// What the reader asked for, from the query string of `/` (docs/OPERATIONS.md lists it):
     ///
     /// - `q`: only sensors whose id contains this text;
-    /// - `show`: `all` (the default), `attention` (stale, waiting and flagged), or one class:
-    ///   `stale`, `waiting`, `flagged`, `fine` (see `Attention`);
+    /// - `show`: `all` (the default), `attention` (stale, waiting, rejected and flagged), or one
+    ///   class: `stale`, `waiting`, `rejected`, `flagged`, `fine` (see `Attention`);
     /// - `rows`: rows per page, 10 to 500 (default 100), which bounds the page's size;
     /// - `page`: which page, from 0.
     ///
@@ -14,7 +14,7 @@ extension StatusPage {
     struct Query: Equatable {
         /// Which sensors to list.
         enum Show: String, CaseIterable {
-            case all, attention, stale, waiting, flagged, fine
+            case all, attention, stale, waiting, rejected, flagged, fine
 
             func includes(_ attention: Attention) -> Bool {
                 switch self {
@@ -22,6 +22,7 @@ extension StatusPage {
                 case .attention: attention != .fine
                 case .stale: attention == .stale
                 case .waiting: attention == .waiting
+                case .rejected: attention == .rejected
                 case .flagged: attention == .flagged
                 case .fine: attention == .fine
                 }

@@ -65,8 +65,8 @@ enum StatusPage {
             <style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;font-size:14px}td,th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}
             th{font-size:12px;vertical-align:bottom}td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
             td:first-child,td.value,td:nth-child(4){white-space:nowrap}td:nth-child(2){min-width:9em}td.value{font-weight:bold}
-            .bad,b.stale a{color:#D55E00}.wait,b.waiting a{color:#0072B2}b.flagged a{color:#A66F00}tr.stale td:first-child{border-left:4px solid #D55E00}
-            tr.waiting td:first-child{border-left:4px solid #0072B2}tr.flagged td:first-child{border-left:4px solid #E69F00}</style></head><body>
+            .bad,b.stale a,b.rejected a{color:#D55E00}.wait,b.waiting a{color:#0072B2}b.flagged a{color:#A66F00}tr.stale td:first-child{border-left:4px solid #D55E00}
+            tr.waiting td:first-child{border-left:4px solid #0072B2}tr.rejected td:first-child{border-left:4px solid #D55E00}tr.flagged td:first-child{border-left:4px solid #E69F00}</style></head><body>
             <h1>sensor-gateway <small>\(escape(gatewayID))</small></h1>
             <p>Broker: \(s.connected ? "connected" : "<b class=bad>disconnected</b>") &middot; journal: \(s.journalUsable ? "writable" : "<b class=bad>failed</b>")
             &middot; received \(s.counters.received) &middot; dead letters \(s.counters.deadLetters) &middot; duplicates \(s.counters.duplicates)
@@ -76,7 +76,7 @@ enum StatusPage {
             \(s.inputPause.map { "&middot; <b class=bad>input paused: \(escape($0))</b>" } ?? "")</p>
             <p>Sensors: \(s.sensors.count) tracked: \(classes.joined(separator: ", ")); \(s.counters.expired) expired, \(s.counters.evicted) evicted at the cap.</p>
             <p>Showing \(shown.count) of \(matching.count)\(query.filter.isEmpty ? "" : " matching")\(showing), those needing attention first:
-            stale, then waiting for missing readings, then flagged (corrected, synthetic, gap or restated) in the last \(Attention.recentWindowMs / 60_000) min, then the rest; by id within each.
+            stale, then waiting for missing readings, then sending only input that is dead-lettered, then flagged (corrected, synthetic, gap or restated) in the last \(Attention.recentWindowMs / 60_000) min, then the rest; by id within each.
             <form style="display:inline" method="get" action="/"><input name="q" placeholder="sensor id contains"
             value="\(escape(query.filter))"><input type="hidden" name="show" value="\(query.show.rawValue)"><input type="hidden" name="rows" value="\(query.rows)"> <button>filter</button></form> \(navigation)</p>
             <p>\(QualityPalette.legend()) &middot; shaded band: the valid range, \(range)\(overrides.isEmpty ? "" : " (the sensors of a per-sensor range: their own)") &middot; x axis: event time of the last \(SensorSummary.recentCapacity) readings</p>

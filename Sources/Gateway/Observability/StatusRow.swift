@@ -29,7 +29,11 @@ enum StatusRow {
         } else {
             row += "<td class=\"value\" title=\"nothing published since the gateway started\">-</td>"
         }
-        row += "<td data-ms=\"\(sensor.lastSeen)\">\(age(now - sensor.lastSeen)) ago</td>"
+        if attention == .rejected {
+            row += "<td title=\"no reading accepted; first message \(age(now - sensor.lastSeen)) ago\">none</td>"
+        } else {
+            row += "<td data-ms=\"\(sensor.lastSeen)\">\(age(now - sensor.lastSeen)) ago</td>"
+        }
         row += "<td>\(sensor.lastSeq.map(String.init) ?? "-")</td>"
         let o = sensor.output
         for count in [o.ok, o.corrected, o.synthetic, o.restated, o.gaps, sensor.duplicates, sensor.deadLetters] { row += "<td>\(count)</td>" }
@@ -49,6 +53,8 @@ enum StatusRow {
             guard let flagged = sensor.lastFlagged else { return "flagged" }
             let colour = QualityPalette.colour(flagged.quality, in: palette)
             return "<span style=\"color:\(colour)\">\(flagged.quality.rawValue)</span> \(age(now - flagged.at)) ago"
+        case .rejected:
+            return "<b class=\"bad\">only dead letters</b> (dlq/)"
         case .fine:
             return "live"
         }

@@ -127,7 +127,8 @@ final class BrokerSession {
     /// Readings subscriptions the broker acknowledged since start (one per connection), so a
     /// reconnection shows as a new one.
     private(set) var readingsSubscriptions = 0
-    /// Why the last attempt of each connection not up now failed ("input: Not authorized"), for
+    /// Why each connection not up now failed last, its loss or its last attempt's failure
+    /// ("input: the broker refused the connection: Not authorized; check ..."), for
     /// `/healthz`: "not connected" alone sent operators to the log to tell a wrong password
     /// from a broker that is down.
     var connectFailures: [String] { [lastFailure[.input], lastFailure[.output]].compactMap { $0 } }
@@ -309,6 +310,7 @@ final class BrokerSession {
         case .disconnected(let reason, let expected):
             disconnected(source)
             if !expected {
+                lastFailure[source] = "\(side): connection lost: \(reason)"
                 logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "\(side)", "reason": "\(reason)"])
                 if let count = churn.lost(source, now: Clocks.monotonicMilliseconds()) {
                     let id = source == .input ? configuration.effectiveClientID : configuration.outputClientID

@@ -41,7 +41,7 @@ struct BrokerLatestReadTests {
         var configuration = GatewayConfiguration(gatewayID: "latest-read")
         configuration.brokerPort = broker.port
         // Without the fix the read lasts its whole limit: ten minutes, past the test's time limit.
-        let values = BrokerLatest.read(configuration, logger: Logger(label: "latest-read"), limitMs: 600_000)
+        let values = BrokerLatest.read(configuration, logger: Logger(label: "latest-read"), limitMs: 600_000).values
         publishing.cancel()
         #expect(values["latest/lr-1/temperature"]?.seq == 30, "\(values)")
     }
@@ -66,7 +66,7 @@ struct BrokerLatestReadTests {
         var configuration = GatewayConfiguration(gatewayID: "marker-read")
         configuration.brokerPort = broker.port
         // Without the marker the read would wait out a quiet ten minutes, past the time limit.
-        let values = BrokerLatest.read(configuration, logger: Logger(label: "marker-read"), quietMs: 600_000, limitMs: 600_000)
+        let values = BrokerLatest.read(configuration, logger: Logger(label: "marker-read"), quietMs: 600_000, limitMs: 600_000).values
         #expect(values.count == sensors)
         #expect(values["latest/m-1999/temperature"]?.seq == 1999)
     }

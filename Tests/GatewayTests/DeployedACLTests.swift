@@ -25,19 +25,6 @@ struct DeployedACLTests {
             .filter { !ownedByTest.contains(String($0.prefix { $0 != " " })) }
     }
 
-    /// A mosquitto password file in `dir` for `users`, each with the password `pw-<user>`.
-    static func passwordFile(users: [String], in dir: TemporaryDirectory) async throws -> String {
-        let passwords = dir.file("passwd")
-        for (i, user) in users.enumerated() {
-            let tool = try ChildProcess(
-                TestBroker.executable("mosquitto_passwd"), (i == 0 ? ["-c"] : []) + ["-b", passwords, user, "pw-\(user)"],
-                logPath: dir.file("passwd-\(i).log"))
-            try await tool.wait()
-            #expect(tool.exitCode == 0, "\(tool.output)")
-        }
-        return passwords
-    }
-
     /// Logs a client in as `user` of `passwordFile`.
     static func login(_ user: String) -> (inout MQTTConfiguration) -> Void {
         {
@@ -51,7 +38,7 @@ struct DeployedACLTests {
     func shippedACL() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let passwords = try await Self.passwordFile(users: ["sensor-gateway", "historian", "s1", "scada"], in: dir)
+        let passwords = try await TestBroker.passwordFile(users: ["sensor-gateway", "historian", "s1", "scada"], in: dir)
         try "pw-sensor-gateway\n".write(toFile: dir.file("gateway-password"), atomically: true, encoding: .utf8)
         let broker = try await TestBroker.start(
             extraConfig: ["password_file \(passwords)", "acl_file \(Self.deployFolder)/mosquitto.acl"] + Self.shippedBrokerSettings(),

@@ -14,11 +14,7 @@ struct RefusedCredentialsTests {
     func wrongPassword() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let passwords = dir.file("passwd")
-        let tool = try ChildProcess(
-            TestBroker.executable("mosquitto_passwd"), ["-c", "-b", passwords, "plant", "right-password"], logPath: dir.file("passwd.log"))
-        try await tool.wait()
-        #expect(tool.exitCode == 0, "\(tool.output)")
+        let passwords = try await TestBroker.passwordFile(users: ["plant"], in: dir)
         let broker = try await TestBroker.start(extraConfig: ["password_file \(passwords)"], anonymous: false)
         defer { broker.shutdown() }
         let wrong = dir.file("wrong-password")

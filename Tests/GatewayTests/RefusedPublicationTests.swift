@@ -57,7 +57,7 @@ struct RefusedPublicationTests {
     func cleanedNotAuthorised() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let passwords = try await DeployedACLTests.passwordFile(users: ["sensor-gateway", "historian", "s1"], in: dir)
+        let passwords = try await TestBroker.passwordFile(users: ["sensor-gateway", "historian", "s1"], in: dir)
         let shipped = try String(contentsOfFile: "\(DeployedACLTests.deployFolder)/mosquitto.acl", encoding: .utf8)
         #expect(shipped.contains("\ntopic write cleaned/#\n"))
         try shipped.replacingOccurrences(of: "\ntopic write cleaned/#\n", with: "\n").write(toFile: dir.file("acl"), atomically: true, encoding: .utf8)

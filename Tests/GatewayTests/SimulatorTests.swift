@@ -35,7 +35,7 @@ struct SimulatorTests {
     func logsIn() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let passwords = try await DeployedACLTests.passwordFile(users: ["fleet"], in: dir)
+        let passwords = try await TestBroker.passwordFile(users: ["fleet"], in: dir)
         try "user fleet\ntopic readwrite sensors/#\n".write(toFile: dir.file("acl"), atomically: true, encoding: .utf8)
         try "pw-fleet\n".write(toFile: dir.file("fleet-password"), atomically: true, encoding: .utf8)
         let broker = try await TestBroker.start(extraConfig: ["password_file \(passwords)", "acl_file \(dir.file("acl"))"], anonymous: false)

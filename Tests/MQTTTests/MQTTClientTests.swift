@@ -160,12 +160,7 @@ struct MQTTClientTests {
     func badCredentials() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let passwords = dir.file("passwd")
-        let tool = try ChildProcess(
-            TestBroker.executable("mosquitto_passwd"), ["-c", "-b", passwords, "plant", "right-password"],
-            logPath: dir.file("passwd.log"))
-        try await tool.wait()
-        #expect(tool.exitCode == 0, "\(tool.output)")
+        let passwords = try await TestBroker.passwordFile(users: ["plant"], in: dir)
         let broker = try await TestBroker.start(extraConfig: ["password_file \(passwords)"], anonymous: false)
         defer { broker.shutdown() }
 
@@ -178,7 +173,7 @@ struct MQTTClientTests {
         #expect(error?.connackCode == 5)  // the broker's own code, not a generic refusal
 
         let good = try await Connected.make(broker, id: "good") {
-            $0.username = "plant"; $0.password = "right-password"
+            $0.username = "plant"; $0.password = "pw-plant"
         }
         await good.close()
     }

@@ -84,6 +84,21 @@ public final class TestBroker: Sendable {
         p.waitBlocking()
     }
 
+    /// A mosquitto password file in `dir` for `users`, each with the password `pw-<user>`
+    /// (`mosquitto_passwd`), for a broker started with `password_file` and `anonymous: false`.
+    public static func passwordFile(users: [String], in dir: TemporaryDirectory) async throws -> String {
+        let passwords = dir.file("passwd")
+        for (i, user) in users.enumerated() {
+            let tool = try ChildProcess(
+                executable("mosquitto_passwd"), (i == 0 ? ["-c"] : []) + ["-b", passwords, user, "pw-\(user)"], logPath: dir.file("passwd-\(i).log"))
+            try await tool.wait()
+            guard tool.exitCode == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mosquitto_passwd failed: \(tool.output)"])
+            }
+        }
+        return passwords
+    }
+
     /// Freezes the broker (SIGSTOP): its connections stay open but nothing is read, sent or
     /// acknowledged until `resume()`; for tests that need the broker's acknowledgements to stop.
     public func pause() {

@@ -31,8 +31,8 @@ enum BrokerLatest {
     static func read(
         _ configuration: GatewayConfiguration, logger: Logger, shutdown: ShutdownSignal? = nil, connectTimeoutMs: Int64 = 5000, quietMs: Int64 = 500,
         limitMs: Int64 = 15_000
-    ) -> [String: RecoveryEngine.PublishedLatest] {
-        guard configuration.engine.withoutLatest != true else { return [:] }
+    ) -> Reading {
+        guard configuration.engine.withoutLatest != true else { return Reading() }
         var settings = BrokerSession.base(configuration, clientID: configuration.effectiveClientID + "-latest")
         settings.cleanSession = true
         let seen = Seen()
@@ -42,44 +42,41 @@ enum BrokerLatest {
             logger.notice("stopping during start-up: the journal is not checked against the broker's retained latest/ values")
             return true
         }
+        /// Says why the journal is not checked (a warning unless `notice`) and returns that.
+        func unchecked(_ why: String, notice: Bool = false, _ metadata: Logger.Metadata = [:]) -> Reading {
+            let line: Logger.Message = "\(why): the journal is not checked against the broker's retained latest/ values"
+            if notice { logger.notice(line, metadata: metadata) } else { logger.warning(line, metadata: metadata) }
+            return Reading(notChecked: why)
+        }
         logger.info("reading the broker's retained latest/ values, to check the journal against them")
         let client: MQTTClient
         do {
             client = try MQTTClient(settings, onEvents: { seen.add($0) })
             try client.start()
         } catch {
-            logger.warning("cannot read the broker's retained latest/ values to check the journal against them", metadata: ["error": "\(error)"])
-            return [:]
+            return unchecked("cannot read the broker's retained latest/ values (\(error))")
         }
         defer { client.disconnectBlocking(timeout: .seconds(2)) }
         guard seen.wait(atMost: connectTimeoutMs, until: { $0.connected || $0.refusal != nil }), seen.state.connected else {
-            if stopped() { return [:] }
+            if stopped() { return Reading() }
             if let refusal = seen.state.refusal, let code = refusal.connackCode {
                 // A refusal is an answer: no use waiting out the rest of `connectTimeoutMs`, and
                 // "not reachable" would send the operator to the network, not the password.
-                logger.warning(
-                    "the broker refused the connection: the journal is not checked against its retained latest/ values",
-                    metadata: ["reason": "\(refusal.message)", "code": "connack \(code)", "check": "\(BrokerSession.refusal(connack: code))"])
-                return [:]
+                return unchecked(
+                    "the broker refused the connection (\(refusal.message))",
+                    ["code": "connack \(code)", "check": "\(BrokerSession.refusal(connack: code))"])
             }
-            logger.notice(
-                "the broker is not reachable yet: the journal is not checked against its retained latest/ values",
-                metadata: ["waited_ms": "\(connectTimeoutMs)"])
-            return [:]
+            return unchecked("the broker was not reachable within \(connectTimeoutMs / 1000) s of the start", notice: true)
         }
         let filter = Topics.latest("+", "+")
         do {
             try client.subscribe(filter)
         } catch {
-            logger.warning("cannot read the broker's retained latest/ values", metadata: ["error": "\(error)"])
-            return [:]
+            return unchecked("cannot subscribe to the broker's retained latest/ values (\(error))")
         }
         guard seen.wait(atMost: connectTimeoutMs, until: { $0.subscribed != nil }), seen.state.subscribed == true else {
-            if stopped() { return [:] }
-            logger.warning(
-                "the broker did not let the gateway read latest/# (its ACL): the journal is not checked against the retained latest/ values (deploy/mosquitto.acl grants it)"
-            )
-            return [:]
+            if stopped() { return Reading() }
+            return unchecked("the broker did not let the gateway read latest/# (its ACL; deploy/mosquitto.acl grants it)")
         }
         // The retained values are queued for this connection by now; the marker, subscribed to
         // and then published, comes behind them.
@@ -94,7 +91,15 @@ enum BrokerLatest {
             let count = seen.state.messages.count
             if !seen.wait(atMost: quietMs, until: { $0.messages.count != count || $0.markerSeen }) { break }
         }
-        if stopped() { return [:] }
+        if stopped() { return Reading() }
+        if seen.state.markerRefused {
+            // mosquitto grants a subscription its ACL will not deliver on, so a refused marker is
+            // the one sign of an ACL from before 0.2.0, which lets the gateway write latest/ but
+            // not read it: then nothing is delivered, and `JournalRestore` says so.
+            logger.notice(
+                "the broker refused the gateway's latest-read marker (an ACL without `readwrite gateway/+/latest-read`, from before 0.2.0?): the read of the retained latest/ values ended after \(quietMs) ms of quiet",
+                metadata: ["topic": "\(marker)"])
+        }
         var out: [String: RecoveryEngine.PublishedLatest] = [:]
         for message in seen.state.messages where message.retain {
             guard let m = try? WireJSON.decode(CleanedReading.self, from: message.payload),
@@ -102,7 +107,17 @@ enum BrokerLatest {
             else { continue }
             out[message.topic] = .init(seq: m.seq, ts: m.ts, boot: m.boot)
         }
-        return out
+        return Reading(values: out, markerRefused: seen.state.markerRefused)
+    }
+
+    /// What the read found: the retained values by `latest/` topic, or why none were read.
+    struct Reading: Sendable {
+        var values: [String: RecoveryEngine.PublishedLatest] = [:]
+        /// Why the journal could not be checked against the broker (logged already); nil when
+        /// the read was made, or not wanted (`latest off`, a shutdown during the start).
+        var notChecked: String?
+        /// The broker refused the marker that ends the read (`Topics.latestReadMarker`).
+        var markerRefused = false
     }
 
     /// What the connection reported, for the start-up thread to wait on.
@@ -118,6 +133,8 @@ enum BrokerLatest {
             var refusedSubscriptions = 0
             /// The start-up's own marker came back: every retained value was delivered before it.
             var markerSeen = false
+            /// The broker refused the marker's publication (an ACL that does not grant it).
+            var markerRefused = false
             var messages: [MQTTMessage] = []
             /// Shutdown was requested: every wait ends.
             var stopped = false
@@ -145,6 +162,8 @@ enum BrokerLatest {
                         s.refusedSubscriptions += 1
                     case .message(let m) where m.retain: s.messages.append(m)
                     case .message(let m) where m.payload == markerPayload: s.markerSeen = true
+                    // The marker is this connection's only publication.
+                    case .publishRefused: s.markerRefused = true
                     default: break
                     }
                 }

@@ -133,7 +133,7 @@ public final class GatewayService {
         let found = opened.damage + restored.damage
         let (damage, flagWindowsBefore) = JournalDamageHistory.exchange(
             path: configuration.damageHistoryPath, found: found, now: Clocks.epochMilliseconds(),
-            newestReadingTs: restored.engine.newestKnownTs(besides: published.wait()), logger: logger)
+            newestReadingTs: restored.engine.newestKnownTs(besides: published.wait().values), logger: logger)
         publisher.aggregatesFromDamagedJournalBefore = flagWindowsBefore
         if !found.isEmpty {
             // `journal verify` reads the journal's files only: it has nothing to say about what

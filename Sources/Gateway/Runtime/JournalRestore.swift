@@ -21,6 +21,9 @@ struct JournalRestore {
         var snapshotProblem: String?
         /// Damage the restore found that opening the journal could not see (shown on `/healthz`).
         var damage: [String] = []
+        /// Why the journal was not checked against the broker's retained `latest/` values
+        /// (`BrokerLatest.Reading.notChecked`, or none delivered of the ones it published).
+        var notChecked: String?
 
         subscript<T>(dynamicMember path: KeyPath<RestoreScan.Outcome, T>) -> T { outcome[keyPath: path] }
     }
@@ -39,7 +42,7 @@ struct JournalRestore {
     /// asked for once the journal is replayed (read meanwhile); `journalCreated`, whether this
     /// start created the journal (none was there).
     func run(
-        _ ingest: IngestJournal, outbound: inout OutboundQueue, published readPublished: () -> [String: RecoveryEngine.PublishedLatest] = { [:] },
+        _ ingest: IngestJournal, outbound: inout OutboundQueue, published readPublished: () -> BrokerLatest.Reading = { BrokerLatest.Reading() },
         journalCreated: Bool, snapshot loadSnapshot: () throws -> EngineSnapshot?
     ) throws -> Result {
         let (oldest, next, acknowledged, lost) = ingest.withJournal { j in (j.oldestSeq, j.nextSeq, j.checkpoint.value ?? 0, j.report.lostSeqs) }
@@ -119,8 +122,21 @@ struct JournalRestore {
                 return true
             }
         }
-        let published = ownPlausible(readPublished(), now: max(Clocks.epochMilliseconds(), scan.time))
+        let reading = readPublished()
+        let published = ownPlausible(reading.values, now: max(Clocks.epochMilliseconds(), scan.time))
         var outcome = scan.finish(retained: published)
+        var notChecked = reading.notChecked
+        if notChecked == nil, reading.values.isEmpty, case let streams = outcome.engine.latestTimes.count, streams > 0 {
+            // mosquitto grants a subscription its ACL will not deliver on: an ACL from before
+            // 0.2.0, which let the gateway write latest/ but not read it, delivered nothing and
+            // the start went on unchecked without a word (found black-box, 61st review: a data
+            // folder put back published its seqs again as `synthetic`, /healthz ok).
+            notChecked =
+                "the broker delivered none of the retained latest/ values this journal published (\(streams) streams)"
+                + (reading.markerRefused ? " and refused the gateway's latest-read marker" : "")
+                + ": the gateway's user may not read latest/# (an ACL from before 0.2.0: deploy/mosquitto.acl grants `readwrite latest/#` and `readwrite gateway/+/latest-read`), or the broker lost its retained messages (no persistence)"
+            logger.warning("\(notChecked ?? ""): the journal is not checked against the published output")
+        }
         let ahead = outcome.takeBrokerLatest(published)
         if let (first, value) = ahead.first {
             // Journaled before it was sent, output never gets past a whole journal: this one is
@@ -161,7 +177,8 @@ struct JournalRestore {
                 "journal damage destroyed publications the broker had not acknowledged: gap messages (reason journal_damaged) stand in for their seqs",
                 metadata: ["gaps": "\(outcome.holesGapped)"])
         }
-        return Result(outcome: outcome, snapshotRetainFrom: snapshotRetainFrom, snapshotProblem: snapshotProblem, damage: damage)
+        return Result(
+            outcome: outcome, snapshotRetainFrom: snapshotRetainFrom, snapshotProblem: snapshotProblem, damage: damage, notChecked: notChecked)
     }
 
     /// The broker's retained `latest/` values that can be this gateway's output at `now`

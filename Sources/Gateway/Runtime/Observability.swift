@@ -50,6 +50,8 @@ final class Observability {
         counters.restoreMismatches = result.mismatchedPublications
         counters.restoreCompared = result.comparedPublications
         if result.snapshotProblem != nil { counters.snapshotReadFailures += 1 }
+        counters.startNotChecked = result.notChecked
+        counters.startNotCheckedAt = result.notChecked.map { _ in Clocks.monotonicMilliseconds() }
     }
 
     /// A publication's latency from joining the outbound queue to its acknowledgement (µs).

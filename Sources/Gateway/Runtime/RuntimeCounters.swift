@@ -21,6 +21,11 @@ struct RuntimeCounters: Sendable, Equatable {
     /// (monotonic ms) the last was, for `/healthz` (`BrokerSession.noteSession`).
     var sessionsLost = 0
     var lastSessionLostAt: Int64?
+    /// Why this start did not check the journal against the broker's retained `latest/` values
+    /// (`JournalRestore.Result.notChecked`): shown on `/healthz` for its first 10 minutes.
+    var startNotChecked: String?
+    /// When (monotonic ms) the restore said so.
+    var startNotCheckedAt: Int64?
     /// nil without the Sparkplug edge node's connection.
     var sparkplugReconnects: Int?
     /// Publications the broker refused (MQTT 5 reason codes), by kind and reason.

@@ -253,6 +253,30 @@ struct ScenarioTests {
         #expect(boot0 == ["0:ok", "1:ok", "2:ok", "3:ok", "4:ok", "5:ok", "0:ok", "1:ok", "3:ok", "4:ok", "6:synthetic", "7:synthetic", "8:ok"], "\(boot0)")
     }
 
+    @Test(
+        "in such an epoch, the real reading for a seq skipped there (not estimated) arriving after its window is dead-lettered too_late, not dropped as a duplicate (found black-box, 62nd review)"
+    )
+    func reusedBootSkippedSeqArrivingLateIsTooLate() {
+        var h = Harness()
+        var ts = Self.base
+        for seq in 0...5 {
+            ts += 1000
+            h.send(seq: seq, temp: 52, ts: ts, boot: 5)
+        }
+        h.advance(3000)
+        // The same boot from 0 again, later in time (a boot counter not kept); 2 missing.
+        let again = ts + 20_000
+        var skipped: [Publication] = []
+        for seq in [0, 1, 3, 4] { skipped += h.send(seq: seq, temp: 53, ts: again + Int64(seq) * 1000, boot: 5) }
+        skipped += h.advance(3000)
+        #expect(skipped.summary == ["0:ok", "1:ok", "3:ok", "4:ok"], "\(skipped.summary)")
+        // Its seq 2 turns up after the window: too late to place, and said so.
+        let late = h.send(seq: 2, temp: 53.2, ts: again + 2000, boot: 5)
+        #expect(late.first?.reason == "too_late", "\(late)")
+        // A network copy of a seq this epoch did publish is still a duplicate.
+        #expect(h.send(seq: 3, temp: 53, ts: again + 3000, boot: 5).isEmpty)
+    }
+
     @Test("without boot, seq falling back to 0 or past the reset threshold starts a new epoch")
     func restartWithoutBoot() {
         var h = Self.started()

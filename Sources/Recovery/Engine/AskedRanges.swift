@@ -7,7 +7,8 @@
 /// closest are merged, which only widens what counts as asked), and a range is forgotten once it
 /// was last asked more than the late horizon ago (an answer to it could only be too late).
 /// Touched only when a resend is requested and when a reading falls back by more than the reset
-/// threshold, never on the common path.
+/// threshold, never on the common path. The same bounded set keeps the seqs an epoch under a
+/// boot value used again skipped (`SensorState.skippedReused`).
 struct AskedRanges: Codable, Sendable, Equatable {
     struct Range: Codable, Sendable, Equatable {
         var from: UInt64

@@ -118,6 +118,12 @@ struct SensorState: Codable, Sendable {
     /// A seq missing at or below it is not estimated (consumers may hold an `ok` under the same
     /// `boot` and `seq`); the stream goes on past it.
     var reusedThrough: UInt64?
+    /// In such an epoch, the seqs skipped at or below `reusedThrough` (missing when their turn
+    /// came: neither estimated nor published). A reading for one arriving later is too late to
+    /// place in order and is dead-lettered `too_late`; it was counted as a duplicate of an `ok`
+    /// this epoch never published, with no dead letter (found black-box, 62nd review). Bounded
+    /// and pruned as `asked` is.
+    var skippedReused: AskedRanges?
     static let bootsKept = 8
     /// Set when the tick that found this sensor silent came more than a reorder window after its
     /// stale deadline: the gateway was not listening then (stopped, or its loop stalled), so it
@@ -445,6 +451,7 @@ struct SensorState: Codable, Sendable {
     /// A reading for a seq already published: restates an estimate, or is late or a duplicate.
     private mutating func late(_ r: Reading, inRange: Bool, at now: Int64, _ out: inout Output) -> Disposition {
         if reusesSeq(r, margin: out.configuration.reorderWindowMs) { return .reusedSeq }
+        if skippedReused?.contains(r.seq) == true { return .tooLate }
         // Older than the first seq this stream published (a new sensor is not assumed to start
         // at 0): never published, so not a duplicate; too late to place in order.
         if let start = streamStart, r.seq < start, !history.covers(r.seq) { return .tooLate }
@@ -563,6 +570,10 @@ struct SensorState: Codable, Sendable {
         if asked != nil {
             asked?.prune(now: now, horizon: c.lateHorizonMs)
             if asked?.isEmpty == true { asked = nil }
+        }
+        if skippedReused != nil {
+            skippedReused?.prune(now: now, horizon: c.lateHorizonMs)
+            if skippedReused?.isEmpty == true { skippedReused = nil }
         }
     }
 
@@ -716,6 +727,7 @@ struct SensorState: Codable, Sendable {
         epochLatestFloor = latestTs
         epochOpening = nil
         reusedThrough = nil
+        skippedReused = nil
         boot = newBoot
         started = true
         nextSeq = 0
@@ -776,7 +788,10 @@ struct SensorState: Codable, Sendable {
                     guard due else { return }
                     if let reused = reusedThrough, nextSeq <= reused {
                         // Keys an earlier epoch of this boot value released: not estimated.
-                        nextSeq = Swift.min(seq, reused + 1)
+                        let resumeAt = Swift.min(seq, reused + 1)
+                        if skippedReused == nil { skippedReused = AskedRanges() }
+                        skippedReused?.add(from: nextSeq, to: resumeAt - 1, at: now)
+                        nextSeq = resumeAt
                         continue
                     }
                     guard decideFill(from: nextSeq, to: seq - 1, before: head, at: now, &out) else {

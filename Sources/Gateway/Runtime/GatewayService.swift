@@ -105,7 +105,8 @@ public final class GatewayService {
         // on top of the replay (measured: 1.2 s of a 2.1 s restart; docs/PERFORMANCE.md).
         let published = ThreadedResult { [shutdown] in BrokerLatest.read(configuration, logger: logger, shutdown: shutdown) }
         let restored = try JournalRestore(configuration: configuration, logger: logger).run(
-            ingest, outbound: &outbound, published: published.wait, journalCreated: opened.created, snapshot: opened.snapshot.wait)
+            ingest, outbound: &outbound, published: published.wait, journalCreated: opened.created, snapshot: opened.snapshot.wait,
+            stopRequested: { shutdown.isRequested })
         ingest.resume(after: restored.lastTime)
         let (inputFrom, publicationsThrough, checkpoint) = ingest.withJournal { j in (j.nextSeq, j.nextSeq - 1, j.checkpoint.value ?? 0) }
         logger.info(

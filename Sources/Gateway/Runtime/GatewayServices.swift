@@ -44,6 +44,10 @@ public struct GatewayDaemon: Service {
                 shutdown.request()
             }
             service = opened.service
+        } catch let stopped as JournalRestore.Stopped {
+            // A SIGTERM during the start's replay: nothing was sent; the next start replays again.
+            logger.notice("\(stopped): nothing was sent, the journal is as it was")
+            return
         } catch JournalError.locked(let path) {
             throw GatewayFailure.journalInUse(JournalOpening.inUseMessage(configuration, lockPath: path))
         } catch JournalError.invalidConfiguration(let reason) {

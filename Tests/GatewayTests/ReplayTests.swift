@@ -106,6 +106,23 @@ struct ReplayTests {
         #expect(try await scenario.finish() == 0)
     }
 
+    @Test("an empty window (from == to: from <= ts < to holds nothing) is answered done with 0; a backwards one is an error (found black-box, 62nd review)")
+    func emptyAndBackwardsWindows() async throws {
+        let scenario = try await GatewayScenario.start(watching: ["replay/#"], answersResends: false)
+        defer { scenario.cleanUp() }
+        let fleet = scenario.fleet
+        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(#"{"request_id":"empty","sensor_id":"*","from":5000,"to":5000}"#.utf8))
+        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(#"{"request_id":"back","sensor_id":"*","from":5001,"to":5000}"#.utf8))
+        try await scenario.watcher.recorder.wait(for: "both answers") { events in
+            Set(events.messages.map(\.topic)).isSuperset(of: ["replay/empty", "replay/back"])
+        }
+        let empty = await scenario.watcher.messages(on: "replay/empty").map { String(decoding: $0.payload, as: UTF8.self) }
+        let back = await scenario.watcher.messages(on: "replay/back").map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(empty == [#"{"request_id":"empty","done":true,"count":0}"#])
+        #expect(back == [#"{"request_id":"back","error":"from must not be after to"}"#])
+        #expect(try await scenario.finish() == 0)
+    }
+
     @Test("requests beyond the limits get an error reply: a window wider than replay-max-window-s, or no free replay slot")
     func limits() async throws {
         let scenario = try await GatewayScenario.start(

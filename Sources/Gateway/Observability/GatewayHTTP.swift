@@ -5,7 +5,7 @@ public enum GatewayHTTP {
     /// What `/healthz` and `/metrics` say until the first turn after the restore: the start also
     /// waits (up to 5 s) for the broker's retained `latest/` values, to check the journal with.
     static let starting =
-        "starting: restoring state from the snapshot and the journal, checked against the broker's retained latest/ values (a wait of up to 5 s for the broker)"
+        "starting: restoring state from the snapshot and the journal, checked against the broker's retained latest/ values (up to 5 s for the broker to answer, then 15 s at most for its values)"
     /// How long the Sparkplug edge node may be down (reconnecting, or its birth unheard) before
     /// `/healthz` says so: a broker restart or a reconnection takes a few seconds.
     static let sparkplugGraceMs: Int64 = 30_000

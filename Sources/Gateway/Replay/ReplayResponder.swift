@@ -48,8 +48,9 @@ enum ReplayResponder {
         }
         guard let from = request.from else { return .invalid(requestID: id, replyTopic: reply, error: "from must be epoch ms or RFC 3339") }
         guard let to = request.to else { return .invalid(requestID: id, replyTopic: reply, error: "to must be epoch ms or RFC 3339") }
-        guard from < to else { return .invalid(requestID: id, replyTopic: reply, error: "from must be before to") }
-        // `to - from` of two extreme times overflows Int64; from < to, so the unsigned
+        // `from == to` is a window with nothing in it (`from <= ts < to`): answered `done`, 0.
+        guard from <= to else { return .invalid(requestID: id, replyTopic: reply, error: "from must not be after to") }
+        // `to - from` of two extreme times overflows Int64; from <= to, so the unsigned
         // difference of their bit patterns is the exact width.
         guard UInt64(bitPattern: to &- from) <= UInt64(max(0, limits.maxWindowMs)) else {
             return .invalid(

@@ -19,10 +19,11 @@ struct HungBrokerTests {
         defer { dir.remove() }
         let watcher = try await Subscriber.connect(broker, id: "hung-watcher", filters: ["cleaned/#"])
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
-        // A reorder window of 8 s: a new sensor's readings are held that long, so its first
-        // publications come seconds after the broker hangs, whatever the test's lag (waiting for
-        // a first publication and hanging the broker after it raced the fill, in a loaded full run).
-        let gateway = try await InProcessGateway.start(broker, in: dir, id: "hb", configure: { $0.engine.reorderWindowMs = 8_000 })
+        // A reorder window of 10 minutes holds the new sensor's readings until the broker hangs;
+        // a reload then shortens it, and they go out to the hung broker. (Waiting for a first
+        // publication and hanging the broker after it raced the fill, and an 8 s window was
+        // outrun by the test's own lag in a loaded full run.)
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "hb", configure: { $0.engine.reorderWindowMs = 600_000 })
         let ts0 = Clocks.epochMilliseconds() - 60_000
         try fleet.publishRaw("hb-1", TestSensorFleet.payload(seq: 0, ts: ts0, temperature: 52, boot: 1))
         try fleet.publishRaw("hb-1", TestSensorFleet.payload(seq: 1, ts: ts0 + 1000, temperature: 52, boot: 1))
@@ -30,6 +31,9 @@ struct HungBrokerTests {
         #expect(gateway.status.snapshot.publishedByKind["cleaned"] == nil, "still held")
         func healthz() -> String { GatewayHTTP.handler(status: gateway.status, configuration: gateway.configuration)("/healthz").body }
         broker.pause()
+        var engine = gateway.live.current.engine
+        engine.reorderWindowMs = 300
+        gateway.live.apply(engine: engine, replay: gateway.live.current.replay, logLevel: gateway.live.current.logLevel)
         try await waitUntil("the warning, while still connected", timeout: .seconds(120)) {
             let h = healthz()
             return h.contains("the broker has acknowledged none of the") && h.contains("\"status\":\"degraded\"")

@@ -118,11 +118,13 @@ struct SensorState: Codable, Sendable {
     /// A seq missing at or below it is not estimated (consumers may hold an `ok` under the same
     /// `boot` and `seq`); the stream goes on past it.
     var reusedThrough: UInt64?
-    /// In such an epoch, the seqs skipped at or below `reusedThrough` (missing when their turn
-    /// came: neither estimated nor published). A reading for one arriving later is too late to
-    /// place in order and is dead-lettered `too_late`; it was counted as a duplicate of an `ok`
-    /// this epoch never published, with no dead letter (found black-box, 62nd review). Bounded
-    /// and pruned as `asked` is.
+    /// In an epoch that began under a boot value used again (nil otherwise), the seqs it skipped
+    /// at or below `reusedThrough` (missing when their turn came: neither estimated nor
+    /// published). A reading for one arriving later is new data too late to place in order, and
+    /// is dead-lettered `too_late`; it was counted as a duplicate of an `ok` this epoch never
+    /// published, with no dead letter (found black-box, 62nd review). Not for the seqs a
+    /// restart skips below the broker's retained `latest/` (`takeRetained`): this epoch's own
+    /// output, which a later copy duplicates. Bounded and pruned as `asked` is.
     var skippedReused: AskedRanges?
     static let bootsKept = 8
     /// Set when the tick that found this sensor silent came more than a reorder window after its
@@ -256,6 +258,7 @@ struct SensorState: Codable, Sendable {
                 nextSeq = r.seq
                 streamStart = r.seq
                 reusedThrough = r.boot.flatMap { releasedThroughByBoot?[$0] }
+                skippedReused = reusedThrough.map { _ in AskedRanges() }
             }
         } else if boot == nil, r.boot != nil, highestSeen == nil {
             boot = r.boot
@@ -571,10 +574,7 @@ struct SensorState: Codable, Sendable {
             asked?.prune(now: now, horizon: c.lateHorizonMs)
             if asked?.isEmpty == true { asked = nil }
         }
-        if skippedReused != nil {
-            skippedReused?.prune(now: now, horizon: c.lateHorizonMs)
-            if skippedReused?.isEmpty == true { skippedReused = nil }
-        }
+        skippedReused?.prune(now: now, horizon: c.lateHorizonMs)
     }
 
     /// The reorder window changed by `change` ms: a new sensor's first-sight hold, the one window
@@ -789,7 +789,6 @@ struct SensorState: Codable, Sendable {
                     if let reused = reusedThrough, nextSeq <= reused {
                         // Keys an earlier epoch of this boot value released: not estimated.
                         let resumeAt = Swift.min(seq, reused + 1)
-                        if skippedReused == nil { skippedReused = AskedRanges() }
                         skippedReused?.add(from: nextSeq, to: resumeAt - 1, at: now)
                         nextSeq = resumeAt
                         continue

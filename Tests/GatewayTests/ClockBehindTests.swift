@@ -42,7 +42,9 @@ struct ClockBehindTests {
         #expect(health("/metrics").body.contains("\nsensor_gateway_readings_ahead_of_clock_total 5\n"))
         let warning = log.lines.first { $0.level == .warning && $0.message.hasPrefix("readings stamped more than future-tolerance-s ahead") }
         #expect(warning?.metadata["last_sensor"] == "ahead", "\(log.messages)")
-        #expect(warning.flatMap { $0.metadata["last_ahead_s"].flatMap { Int("\($0)") } }.map { (172_700...172_810).contains($0) } == true, "\(String(describing: warning))")
+        #expect(
+            warning.flatMap { $0.metadata["last_ahead_s"].flatMap { Int("\($0)") } }.map { (172_700...172_810).contains($0) } == true,
+            "\(String(describing: warning))")
         await fleet.close()
         await watcher.close()
         try await gateway.stop()

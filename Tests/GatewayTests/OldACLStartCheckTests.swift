@@ -11,7 +11,9 @@ import TestSupport
 /// its seqs again as `synthetic`, with `/healthz` ok (found black-box, 61st review).
 @Suite("The start-up check under a broker ACL from before 0.2.0")
 struct OldACLStartCheckTests {
-    @Test("a restart that reads none of the latest/ values its journal published says the journal was not checked (log, /healthz degraded); under the shipped ACL it does not")
+    @Test(
+        "a restart that reads none of the latest/ values its journal published says the journal was not checked (log, /healthz degraded); under the shipped ACL it does not"
+    )
     func oldACLSaysUnchecked() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -52,7 +54,8 @@ struct OldACLStartCheckTests {
             unchecked.log.lines.contains {
                 $0.level == .warning
                     && $0.message.hasPrefix(
-                        "the broker delivered none of the retained latest/ values this journal published (1 streams) and refused the gateway's latest-read marker")
+                        "the broker delivered none of the retained latest/ values this journal published (1 streams) and refused the gateway's latest-read marker"
+                    )
             }, "\(unchecked.log.messages)")
         #expect(unchecked.health.contains("\"degraded\"") && unchecked.health.contains("this start did not check the journal"), "\(unchecked.health)")
 

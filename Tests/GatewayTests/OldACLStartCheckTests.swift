@@ -42,9 +42,14 @@ struct OldACLStartCheckTests {
         }
         try await first.stop()
 
-        func restart(_ label: String) async throws -> (log: CapturedLog, health: String) {
+        func restart(_ label: String, latest: Bool = true) async throws -> (log: CapturedLog, health: String) {
             let log = CapturedLog()
-            let gateway = try await InProcessGateway.start(broker, in: dir, id: "old-acl", logger: log.logger(), configure: gatewayLogin)
+            let gateway = try await InProcessGateway.start(
+                broker, in: dir, id: "old-acl", logger: log.logger(),
+                configure: {
+                    gatewayLogin(&$0)
+                    if !latest { $0.engine.withoutLatest = true }
+                })
             let health = GatewayHTTP.handler(status: gateway.status, configuration: gateway.configuration)("/healthz").body
             try await gateway.stop()
             return (log, health)
@@ -58,6 +63,10 @@ struct OldACLStartCheckTests {
                     )
             }, "\(unchecked.log.messages)")
         #expect(unchecked.health.contains("\"degraded\"") && unchecked.health.contains("this start did not check the journal"), "\(unchecked.health)")
+
+        // With `latest off` nothing is read and nothing expected back: nothing said.
+        let off = try await restart("latest off", latest: false)
+        #expect(!off.log.messages.contains { $0.contains("not checked") || $0.contains("delivered none") }, "\(off.log.messages)")
 
         // The shipped ACL (the broker restarted on it, its retained values kept): the values are
         // read, and nothing is said.

@@ -144,7 +144,10 @@ struct JournalRestore {
         let published = ownPlausible(reading.values, now: max(Clocks.epochMilliseconds(), scan.time))
         var outcome = scan.finish(retained: published)
         var notChecked = reading.notChecked
-        if notChecked == nil, reading.values.isEmpty, case let streams = outcome.engine.latestTimes.count, streams > 0 {
+        // (The engine keeps each stream's newest `ts` with `latest off` too: only a gateway that
+        // sends `latest/` can expect it back.)
+        let sendsLatest = configuration.engine.withoutLatest != true && configuration.cleanedTopics
+        if notChecked == nil, sendsLatest, reading.values.isEmpty, case let streams = outcome.engine.latestTimes.count, streams > 0 {
             // mosquitto grants a subscription its ACL will not deliver on: an ACL from before
             // 0.2.0, which let the gateway write latest/ but not read it, delivered nothing and
             // the start went on unchecked without a word (found black-box, 61st review: a data
@@ -152,7 +155,7 @@ struct JournalRestore {
             notChecked =
                 "the broker delivered none of the retained latest/ values this journal published (\(streams) streams)"
                 + (reading.markerRefused ? " and refused the gateway's latest-read marker" : "")
-                + ": the gateway's user may not read latest/# (an ACL from before 0.2.0: deploy/mosquitto.acl grants `readwrite latest/#` and `readwrite gateway/+/latest-read`), or the broker lost its retained messages (no persistence)"
+                + ": the gateway's user may not read latest/# (an ACL from before 0.2.0: deploy/mosquitto.acl grants `readwrite latest/#` and `readwrite gateway/+/latest-read`), or the broker lost its retained messages (no persistence), or latest/ was off until this start"
             logger.warning("\(notChecked ?? ""): the journal is not checked against the published output")
         }
         let ahead = outcome.takeBrokerLatest(published)

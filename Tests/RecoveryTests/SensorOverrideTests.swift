@@ -74,6 +74,24 @@ struct SensorOverrideTests {
         #expect(bearing.first?.json["method"] as? String == "linear")
     }
 
+    @Test(
+        "an override's max-fill sets the sensor's fill allowance from its first reading: a hole it allows is filled, not a gap counted as rate-limited (found black-box, 64th review)"
+    )
+    func overrideMaxFillAllowance() {
+        var h = Harness {
+            $0.maxFill = 600
+            $0.sensorOverrides = [SensorOverride(pattern: SensorIDPattern("tb-*")!, maxFill: 1500)]
+        }
+        // 1,299 missing: past twice the gateway's 600, within the override's 1,500.
+        h.send("tb-1", seq: 0, temp: 52)
+        h.send("tb-1", seq: 1300, temp: 52)
+        for _ in 0..<10 { h.advance(1000) }
+        let tb = h.log.cleaned.filter { $0.topic == "cleaned/tb-1/temperature" }
+        #expect(tb.filter { $0.quality == "synthetic" }.count == 1299)
+        #expect(!tb.contains { $0.quality == "gap" })
+        #expect(h.engine.counters.output.fillsRateLimited == 0)
+    }
+
     @Test("a reload that drops the override judges the oven probe by the gateway's range from then on")
     func reloaded() {
         var h = Self.harness()

@@ -18,14 +18,19 @@ extension SparkplugEdgeNode {
     /// restated reading as historical (it corrects the past, it is not the current value).
     static func metric(_ p: Publication) -> SparkplugMetric? {
         if let f = p.releasedFields {
-            return metric(seq: f.seq, ts: f.ts, value: f.value, quality: f.quality, method: f.method, toSeq: nil)
+            return metric(seq: f.seq, ts: f.ts, value: f.value, quality: f.quality, method: f.method, toSeq: nil, boot: f.boot)
         }
         guard let r = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return nil }
-        return metric(seq: r.seq, ts: r.ts, value: r.temperature, quality: r.quality, method: r.method, toSeq: r.toSeq)
+        return metric(seq: r.seq, ts: r.ts, value: r.temperature, quality: r.quality, method: r.method, toSeq: r.toSeq, boot: r.boot)
     }
 
-    private static func metric(seq: UInt64, ts: Int64, value: Double?, quality: Quality, method: String?, toSeq: UInt64?) -> SparkplugMetric {
+    /// `boot` goes with `seq` when the epoch has one: a sensor's seqs start again at each boot, so
+    /// `seq` and `flag` alone repeated the previous epoch's keys (found black-box, 64th review).
+    private static func metric(
+        seq: UInt64, ts: Int64, value: Double?, quality: Quality, method: String?, toSeq: UInt64?, boot: Int64?
+    ) -> SparkplugMetric {
         var properties = [SparkplugProperty("flag", .string(quality.rawValue)), SparkplugProperty("seq", .uint64(seq))]
+        if let boot { properties.append(SparkplugProperty("boot", .uint64(UInt64(clamping: boot)))) }
         if let toSeq { properties.append(SparkplugProperty("to_seq", .uint64(toSeq))) }
         if let method { properties.append(SparkplugProperty("method", .string(method))) }
         let code: Int32 =

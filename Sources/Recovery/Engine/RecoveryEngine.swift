@@ -695,6 +695,14 @@ public struct RecoveryEngine: Codable, Sendable {
         stream.measurement.flatMap { policies.byMeasurement(configuration)[$0] } ?? configuration
     }
 
+    /// The settings a stream's sensor starts with: its windows (`windowSettings`), and the fill
+    /// and epoch allowances of an override that names it, whose full bucket it starts with (it
+    /// started with its measurement's: a hole the override's `max-fill` allows came out as a
+    /// `gap`, counted as rate-limited; found black-box, 64th review).
+    private mutating func admissionSettings(_ stream: StreamName) -> EngineConfiguration {
+        policies.configuration(for: stream, configuration) ?? configuration
+    }
+
     /// After a restore the queue is empty: every sensor is noted once.
     private mutating func rebuildDeadlinesIfNeeded() {
         guard deadlines.sensorCount != sensors.count else { return }
@@ -764,7 +772,7 @@ public struct RecoveryEngine: Codable, Sendable {
         if routes.isEmpty { routes = MeasurementRoutes(configuration) }
         if let topic = routes.topic(for: old) { topicIndex.removeValue(forKey: topic) }
         self.sensors[i] =
-            returning.map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: windowSettings(stream)) }
+            returning.map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: admissionSettings(stream)) }
             ?? newSensor(stream, receivedAt)
         if let value = publishedBeforeRestart.removeValue(forKey: stream.key) { Self.takeRetained(value, before: &self.sensors[i]) }
         index[stream.key] = i
@@ -795,7 +803,7 @@ public struct RecoveryEngine: Codable, Sendable {
 
     /// The state of a sensor now tracked: where it stopped, if it was forgotten recently.
     private mutating func newSensor(_ stream: StreamName, _ receivedAt: Int64) -> SensorState {
-        let settings = windowSettings(stream)
+        let settings = admissionSettings(stream)
         var sensor =
             forgotten.take(stream.key).map { SensorState(resuming: $0, firstReceipt: receivedAt, configuration: settings) }
             ?? SensorState(id: stream.sensorID, measurement: stream.measurement, firstReceipt: receivedAt, configuration: settings)

@@ -47,7 +47,8 @@ extension Publication {
     /// node) without parsing the payload: nil for a gap and for messages that are not a reading's.
     public var releasedFields: ReleasedFields? {
         released.map { r in
-            ReleasedFields(seq: r.seq, ts: r.ts, value: r.temperature, quality: r.quality, supersedes: r.supersedes, method: r.method?.rawValue)
+            ReleasedFields(
+                seq: r.seq, ts: r.ts, value: r.temperature, quality: r.quality, supersedes: r.supersedes, method: r.method?.rawValue, boot: r.boot)
         }
     }
 }
@@ -63,4 +64,6 @@ public struct ReleasedFields: Sendable, Equatable {
     public var supersedes: Quality?
     /// `synthetic`: how it was estimated.
     public var method: String?
+    /// The epoch's `boot`, when it has one.
+    public var boot: Int64?
 }

@@ -128,9 +128,13 @@ struct Verifier {
         r.orderViolations = accounting.orderViolations
         r.conflictingDuplicates = accounting.conflictingDuplicates
         r.seqPublishedTwice = accounting.seqsCoveredTwice
+        // The range is the fleet's: other sensors in the capture (another fleet of the
+        // measurement with ranges of their own, a hostile sender) are not judged by it (found
+        // black-box, 64th review: a 0-30 fleet failed on a 0-100 one's estimates).
+        let fleet = Set(truth.keys.map(\.stream.sensorID))
         for m in distinct where m.quality == .corrected || m.quality == .synthetic {
             guard let v = m.temperature else { continue }
-            if !validRange.contains(v) { r.outOfRange += 1 }
+            if !validRange.contains(v), fleet.contains(m.stream.sensorID) { r.outOfRange += 1 }
             if let t = truth[TruthKey(stream: m.stream, seq: m.seq)] {
                 if m.quality == .synthetic { r.syntheticErrors.append(abs(v - t.temperature)) } else { r.correctedErrors.append(abs(v - t.temperature)) }
             }

@@ -231,10 +231,11 @@ struct SimulatorTests {
         defer { dir.remove() }
         let truth = (0..<5).map { "{\"sensor_id\":\"s\",\"boot\":1,\"seq\":\($0),\"ts\":\($0),\"temperature\":52.0,\"status\":\"normal\",\"fault\":\"none\"}" }
         try truth.joined(separator: "\n").write(toFile: dir.file("truth.jsonl"), atomically: true, encoding: .utf8)
-        func line(_ seq: Int, _ q: String = "ok", _ t: Double = 52.0) -> String {
-            "{\"sensor_id\":\"s\",\"seq\":\(seq),\"ts\":\(seq),\"temperature\":\(t),\"status\":\"normal\",\"quality\":\"\(q)\",\"boot\":1}"
+        func line(_ seq: Int, _ q: String = "ok", _ t: Double = 52.0, sensor: String = "s") -> String {
+            "{\"sensor_id\":\"\(sensor)\",\"seq\":\(seq),\"ts\":\(seq),\"temperature\":\(t),\"status\":\"normal\",\"quality\":\"\(q)\",\"boot\":1}"
         }
-        let good = (0..<5).map { line($0) }
+        // Another fleet in the same capture, with a range of its own, is not judged by this one's.
+        let good = (0..<5).map { line($0) } + [line(0, "synthetic", 80, sensor: "other-fleet")]
         let broken: [String: [String]] = [
             "missing": [line(0), line(1), line(3), line(4)],
             "disorder": [line(0), line(2), line(1), line(3), line(4)],

@@ -10,7 +10,7 @@ struct BrokerConnectionSettings: Equatable, Sendable {
     var clientID: String
     var username: String?
     /// The password file's contents (never logged).
-    var password: String?
+    var password: Secret?
     var caFile: String?
     var certFile: String?
     var keyFile: String?

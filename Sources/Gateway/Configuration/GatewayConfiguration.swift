@@ -51,8 +51,8 @@ public struct GatewayConfiguration: Sendable {
     public var certFile: String?
     public var keyFile: String?
     public var username: String?
-    /// Read from `passwordFile` at start-up; never logged.
-    public var password: String?
+    /// Read from `passwordFile` at start-up; never logged (`Secret`).
+    public var password: Secret?
     public var passwordFile: String?
     /// The least severe log level written, and how lines are written (`GatewayLogHandler`).
     public var logLevel: Logger.Level = .info

@@ -142,7 +142,7 @@ extension Setting {
                     throw Problem("file not readable")
                 }
                 c.passwordFile = raw
-                c.password = text.trimmingCharacters(in: .newlines)
+                c.password = Secret(text.trimmingCharacters(in: .newlines))
             }, show: { $0.passwordFile ?? "" }),
         Setting(
             name: "log-level", help: "The least severe level logged (SIGHUP applies a change at once).",

@@ -109,7 +109,7 @@ final class BrokerSession {
         // may be larger than the gateway would ever keep.
         m.maximumInboundPacketBytes = IngestJournal.inboundPacketLimit(maxPayloadBytes: c.engine.maxPayloadBytes)
         m.username = c.username
-        m.password = c.password
+        m.password = c.password?.value
         if let ca = c.caFile { m.tls = .init(caFile: ca, certFile: c.certFile, keyFile: c.keyFile) }
         if c.logLevel <= .debug {
             var logger = Logger(label: "libmosquitto")

@@ -6,7 +6,11 @@ import ServiceLifecycle
 /// `GatewayFailure.journalUnavailable` when it cannot), runs until the group's graceful
 /// shutdown or its cancellation, then drains. A journal failure while running closes the connections without taking
 /// more from the broker and throws.
-public struct GatewayDaemon: Service {
+public struct GatewayDaemon: Service, CustomStringConvertible {
+    /// Its name only: ServiceLifecycle logs each service at debug level, and a printed
+    /// configuration is more than a log needs.
+    public var description: String { "GatewayDaemon" }
+
     let configuration: GatewayConfiguration
     let logger: Logger
     let status: StatusBoard

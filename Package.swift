@@ -63,6 +63,8 @@ let package = Package(
         .target(name: "CCRC32C"),
         // glibc's allocator told to keep less freed memory (resident size follows the live heap).
         .target(name: "CMallocTuning"),
+        // SIGHUP ignored from before `main` in `run`, until the reload service takes it over.
+        .target(name: "CEarlySignals"),
         .target(name: "Journal", dependencies: ["CCRC32C"], swiftSettings: strict),
         // A binary form of Codable values, for the engine snapshot (JSON was most of a restart).
         .target(name: "CompactCoding", swiftSettings: strict),
@@ -83,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "sensor-gateway",
             dependencies: [
-                "Gateway", "Journal", "Wire", "CMallocTuning",
+                "Gateway", "Journal", "Wire", "CMallocTuning", "CEarlySignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import CEarlySignals
 import CMallocTuning
 import ArgumentParser
 import Foundation
@@ -86,6 +87,12 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Until the reload service listens (`HangupReload`), a SIGHUP's default action would end
+        // the process: one sent in the first 20-30 ms of a start killed it (exit 129, nothing
+        // logged; found black-box, 63rd review). Ignored until then (from before `main`, by
+        // CEarlySignals' constructor, most of that time being the binary's loading; here again
+        // where that could not run); the start reads the file.
+        if !sg_hangup_ignored_at_start() { signal(SIGHUP, SIG_IGN) }
         // Before the daemon's threads: memory should follow the live state, not the peak.
         sg_malloc_bound_retention()
         let settings: GatewayConfiguration

@@ -241,6 +241,32 @@ struct ConfigurationTests {
         #expect(child.exitCode == 0, "\(child.output.suffix(2000))")
     }
 
+    @Test("a SIGHUP sent the moment the gateway starts does not stop it (it died with exit 129 in its first 20-30 ms; found black-box, 63rd review)")
+    func hangupAtStart() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let port = LoopbackNetwork.freePort()  // no broker: the gateway keeps retrying, and running
+        let child = try ChildProcess(
+            BuiltProducts.executable("sensor-gateway"),
+            ["run", "--broker", "mqtt://127.0.0.1:\(port)", "--data-dir", dir.file("d"), "--http", "off"], logPath: dir.file("gw.log"))
+        // As soon as the process says what it does with SIGHUP (from before `main`; before
+        // that it is still loading, a few milliseconds no process can close), not once it
+        // logs: the reload service takes over some 20-30 ms later.
+        func hangupDisposition() -> Bool {
+            guard let status = try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8) else { return false }
+            return status.split(separator: "\n").contains { line in
+                (line.hasPrefix("SigIgn:") || line.hasPrefix("SigCgt:")) && (UInt64(line.split(separator: "\t").last ?? "", radix: 16) ?? 0) & 1 != 0
+            }
+        }
+        try await waitUntil("SIGHUP ignored or caught", timeout: .seconds(60)) { hangupDisposition() || !child.isRunning }
+        child.signal(SIGHUP)
+        try await waitUntil("the gateway to start") { child.output.contains("cannot reach broker") || !child.isRunning }
+        #expect(child.isRunning, "\(child.output.suffix(2000))")
+        child.signal(SIGTERM)
+        try await child.wait()
+        #expect(child.exitCode == 0, "\(child.output.suffix(2000))")
+    }
+
     @Test("a reload changes the level every handler of the process uses, and tells a level change from one that needs a restart")
     func reloadOutcome() throws {
         let level = LiveLogLevel(.info)

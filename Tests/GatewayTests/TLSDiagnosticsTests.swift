@@ -47,6 +47,13 @@ struct TLSDiagnosticsTests {
             #expect(error.description.hasPrefix(prefix) && error.description.contains(problem), "\(flags): \(error)")
         }
         #expect(Self.loadError(["ca-file": ca, "cert": certs.file("good-server.pem"), "key": key]) == nil)
+        // mqtt:// with a ca-file connects with TLS all the same: said by config check and the start.
+        let mixed = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["ca-file": ca], defaultGatewayID: "h")
+        #expect(mixed.brokerScheme == .mqtt)
+        #expect(ConfigurationWarnings.of(mixed).contains { $0.hasPrefix("broker mqtt://127.0.0.1:1883 with ca-file set: the gateway connects with TLS") })
+        let plain = try ConfigurationLoader.load(
+            configFile: nil, environment: [:], flags: ["broker": "mqtts://127.0.0.1:8883", "ca-file": ca], defaultGatewayID: "h")
+        #expect(!ConfigurationWarnings.of(plain).contains { $0.contains("with ca-file set") })
 
         try "broker: mqtts://127.0.0.1:8883\nca-file: \(certs.file("ca.der"))\n".write(toFile: certs.file("gw.conf"), atomically: true, encoding: .utf8)
         let (code, output) = try await GatewayProcess.runTool(["config", "check", "--config", certs.file("gw.conf")], logPath: certs.file("check.log"))
@@ -61,7 +68,8 @@ struct TLSDiagnosticsTests {
         let ca = try await TLSTests.makeCertificates(in: certs, name: "good")  // valid for 2 days from now
         let c = try ConfigurationLoader.load(
             configFile: nil, environment: [:],
-            flags: ["ca-file": ca, "cert": certs.file("good-server.pem"), "key": certs.file("good-server.key")], defaultGatewayID: "h")
+            flags: ["broker": "mqtts://127.0.0.1:8883", "ca-file": ca, "cert": certs.file("good-server.pem"), "key": certs.file("good-server.key")],
+            defaultGatewayID: "h")
         #expect(ConfigurationWarnings.of(c).isEmpty)
         let later = ConfigurationWarnings.of(c, now: Date().addingTimeInterval(10 * 86_400))
         #expect(later.count == 2, "\(later)")

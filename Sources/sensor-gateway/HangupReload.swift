@@ -17,7 +17,7 @@ struct HangupReload: Service {
             do {
                 SettingsReload.apply(try load(), live: live, logLevel: logLevel, logger: logger)
             } catch {
-                logger.error("\(SettingsReload.refusal(error))", metadata: ["error": "\(error)"])
+                logger.error("\(SettingsReload.refusal(error, running: live.current))", metadata: ["error": "\(error)"])
             }
         }
     }

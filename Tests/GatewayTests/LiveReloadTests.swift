@@ -56,9 +56,14 @@ struct LiveReloadTests {
     @Test(
         "a refused reload says the running settings stay, and for a faulty TLS file that it is read again at the next connection (found black-box, 57th review)"
     )
-    func refusalOfTLSFile() {
+    func refusalOfTLSFile() throws {
         let ca = ConfigurationError(setting: "ca-file", value: "/etc/ca.pem", problem: "not a PEM certificate", source: .file("gw.conf", line: 3))
         #expect(SettingsReload.refusal(ca).hasPrefix("SIGHUP: configuration not valid; the running settings stay, but ca-file is a file read again"))
+        // Only when the running settings read that file: a plain connection reads none.
+        var running = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: [:], defaultGatewayID: "h")
+        #expect(SettingsReload.refusal(ca, running: running) == "SIGHUP: configuration not valid; the running settings stay")
+        running.caFile = "/etc/ca.pem"
+        #expect(SettingsReload.refusal(ca, running: running).contains("the next reconnection fails with the same fault"))
         let range = ConfigurationError(setting: "valid-max", value: "1", problem: "below valid-min", source: .file("gw.conf", line: 4))
         #expect(SettingsReload.refusal(range) == "SIGHUP: configuration not valid; the running settings stay")
     }

@@ -78,9 +78,21 @@ public enum SettingsReload {
     /// connection, so a lost broker connection cannot be made again until it is mended (found
     /// black-box, 57th review: a CA file renewed in DER was refused, then the broker restarted
     /// and the gateway stayed off it, while the log had said the running settings stay).
-    public static func refusal(_ error: any Error) -> String {
+    /// `running`: the settings in force; the clause about the next reconnection is said only when
+    /// they read that very file (a reload that adds a broken `ca-file` to a plain connection
+    /// warned of a failure that never came; found black-box, 63rd review).
+    public static func refusal(_ error: any Error, running: GatewayConfiguration? = nil) -> String {
         let stay = "SIGHUP: configuration not valid; the running settings stay"
         guard let problem = error as? ConfigurationError, filesReadAtEachConnection.contains(problem.setting) else { return stay }
+        if let running {
+            let path: String? =
+                switch problem.setting {
+                case "ca-file": running.caFile
+                case "cert": running.certFile
+                default: running.keyFile
+                }
+            guard path == problem.value else { return stay }
+        }
         return stay
             + ", but \(problem.setting) is a file read again at every connection to the broker: until it is mended, the next reconnection fails with the same fault"
     }

@@ -41,8 +41,14 @@ struct ConfigCommand: ParsableCommand {
             options.warnAboutUnknownVariables()
             let settings = try options.load()
             for warning in ConfigurationWarnings.of(settings) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-            // A running gateway holds the folder: `run` would stop at once, so this is no ok.
-            if let inUse = JournalOpening.inUse(settings) { throw Diagnostics.failure(inUse, status: .dataDirectoryInUse) }
+            // A running gateway holds the folder: `run` would stop at once, so this is no ok. The
+            // settings themselves are valid, which is what an operator checking an edit before
+            // a reload wants to know (found black-box, 63rd review: only the lock was named).
+            if let inUse = JournalOpening.inUse(settings) {
+                throw Diagnostics.failure(
+                    "\(inUse). The settings are valid (a reload, SIGHUP or systemctl reload, applies them to the running gateway; what run would do with the journal is not checked while it runs): \(settings.summary)",
+                    status: .dataDirectoryInUse)
+            }
             // What `run` will do with the journal there (a changed size resizes it, or refuses).
             let journal = JournalOpening.plan(settings)
             if journal.refused { throw Diagnostics.failure(journal.text, status: .configuration) }

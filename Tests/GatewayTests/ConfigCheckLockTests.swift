@@ -21,6 +21,12 @@ struct ConfigCheckLockTests {
         #expect(code == 73, "\(output)")
         #expect(output.contains("another sensor-gateway is using \(dir.file("data"))"), "\(output)")
         #expect(!output.contains("ok:"), "\(output)")
+        // What an operator checking an edit before a reload needs: the settings are valid.
+        #expect(output.contains("The settings are valid (a reload, SIGHUP or systemctl reload, applies them"), "\(output)")
+        // A file that is not valid is still refused as such (78), not reported as in use.
+        try "data-dir: \(dir.file("data"))\nmax-fill: lots\n".write(toFile: dir.file("bad.conf"), atomically: true, encoding: .utf8)
+        let (bad, badOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("bad.conf")], logPath: dir.file("bad.log"))
+        #expect(bad == 78, "\(badOutput)")
         withExtendedLifetime(holder) {}
     }
 }

@@ -53,6 +53,25 @@ struct LiveReloadTests {
         await watcher.close()
     }
 
+    @Test("max-sensors lowered below the sensors tracked says what follows (found black-box, 63rd review: only the change was logged)")
+    func capBelowTracked() async throws {
+        let rig = try await CleanedStreamRig.start()
+        defer { rig.stop() }
+        let log = CapturedLog()
+        let gateway = try await InProcessGateway.start(rig.broker, in: rig.dir, id: "cap", logger: log.logger())
+        for s in 0..<3 { try rig.fleet.measure("cap-\(s)", seq: 0, ts: 1_795_660_000_000, temperature: 52) }
+        try await waitUntil("three sensors tracked", timeout: .seconds(120)) { gateway.status.snapshot.sensors.count == 3 }
+        var engine = gateway.live.current.engine
+        engine.maxSensors = 2
+        gateway.live.apply(engine: engine, replay: gateway.live.current.replay, logLevel: gateway.live.current.logLevel)
+        try await waitUntil("the warning", timeout: .seconds(120)) {
+            log.lines.contains { $0.level == .warning && $0.message.hasPrefix("max-sensors is now below the sensors tracked") }
+        }
+        let warning = log.lines.first { $0.message.hasPrefix("max-sensors is now below") }
+        #expect(warning?.metadata["tracked"] == "3" && warning?.metadata["max_sensors"] == "2", "\(String(describing: warning))")
+        try await gateway.stop()
+    }
+
     @Test(
         "a refused reload says the running settings stay, and for a faulty TLS file that it is read again at the next connection (found black-box, 57th review)"
     )

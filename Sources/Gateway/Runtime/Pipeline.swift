@@ -101,6 +101,13 @@ final class Pipeline {
             inputFrom = change.seq + 1
             settingsApplied += 1
             logger.notice("new engine settings journaled; they apply from here on", metadata: ["journal_seq": "\(change.seq)"])
+            if let cap = change.configuration.maxSensors, engine.sensorCount > cap {
+                // Nothing is dropped for it: no new id is admitted until enough of the tracked go
+                // quiet (found black-box, 63rd review: only the change was logged).
+                logger.warning(
+                    "max-sensors is now below the sensors tracked: no new sensor is admitted until silent ones are forgotten (at the cap one silent for 60 s makes room; the others expire after sensor-retention-s); new ids meanwhile are dead-lettered too_many_sensors",
+                    metadata: ["tracked": "\(engine.sensorCount)", "max_sensors": "\(cap)"])
+            }
         }
         if let tick = part.tick {
             engine.tick(now: tick.time, listening: tick.listening, into: &publications)

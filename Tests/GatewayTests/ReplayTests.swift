@@ -110,16 +110,14 @@ struct ReplayTests {
     func emptyAndBackwardsWindows() async throws {
         let scenario = try await GatewayScenario.start(watching: ["replay/#"], answersResends: false)
         defer { scenario.cleanUp() }
-        let fleet = scenario.fleet
-        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(#"{"request_id":"empty","sensor_id":"*","from":5000,"to":5000}"#.utf8))
-        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(#"{"request_id":"back","sensor_id":"*","from":5001,"to":5000}"#.utf8))
-        try await scenario.watcher.recorder.wait(for: "both answers") { events in
-            Set(events.messages.map(\.topic)).isSuperset(of: ["replay/empty", "replay/back"])
-        }
-        let empty = await scenario.watcher.messages(on: "replay/empty").map { String(decoding: $0.payload, as: UTF8.self) }
-        let back = await scenario.watcher.messages(on: "replay/back").map { String(decoding: $0.payload, as: UTF8.self) }
-        #expect(empty == [#"{"request_id":"empty","done":true,"count":0}"#])
-        #expect(back == [#"{"request_id":"back","error":"from must not be after to"}"#])
+        let answers = try await Self.answers(
+            scenario,
+            [
+                "empty": #"{"request_id":"empty","sensor_id":"*","from":5000,"to":5000}"#,
+                "back": #"{"request_id":"back","sensor_id":"*","from":5001,"to":5000}"#,
+            ])
+        #expect(answers["empty"] == [#"{"request_id":"empty","done":true,"count":0}"#])
+        #expect(answers["back"] == [#"{"request_id":"back","error":"from must not be after to"}"#])
         #expect(try await scenario.finish() == 0)
     }
 
@@ -129,16 +127,29 @@ struct ReplayTests {
             watching: ["replay/#"], gatewayFlags: ["--replay-max-concurrent", "0", "--replay-max-window-s", "60"],
             answersResends: false)
         defer { scenario.cleanUp() }
-        let fleet = scenario.fleet
-        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(#"{"request_id":"wide","sensor_id":"*","from":0,"to":60001}"#.utf8))
-        try fleet.client.publish(topic: "gateway/gw/replay", payload: Array(#"{"request_id":"busy","sensor_id":"*","from":0,"to":60000}"#.utf8))
-        try await scenario.watcher.recorder.wait(for: "both refusals") { events in
-            Set(events.messages.map(\.topic)).isSuperset(of: ["replay/wide", "replay/busy"])
-        }
-        let wide = await scenario.watcher.messages(on: "replay/wide").map { String(decoding: $0.payload, as: UTF8.self) }
-        let busy = await scenario.watcher.messages(on: "replay/busy").map { String(decoding: $0.payload, as: UTF8.self) }
-        #expect(wide == [#"{"request_id":"wide","error":"window too wide: at most 60 s per request (replay-max-window-s); ask in pieces"}"#])
-        #expect(busy == [#"{"request_id":"busy","error":"replays are turned off on this gateway (replay-max-concurrent 0)"}"#])
+        let answers = try await Self.answers(
+            scenario,
+            [
+                "wide": #"{"request_id":"wide","sensor_id":"*","from":0,"to":60001}"#,
+                "busy": #"{"request_id":"busy","sensor_id":"*","from":0,"to":60000}"#,
+            ])
+        #expect(answers["wide"] == [#"{"request_id":"wide","error":"window too wide: at most 60 s per request (replay-max-window-s); ask in pieces"}"#])
+        #expect(answers["busy"] == [#"{"request_id":"busy","error":"replays are turned off on this gateway (replay-max-concurrent 0)"}"#])
         #expect(try await scenario.finish() == 0)
+    }
+
+    /// Sends each request (by request id) and returns what came on each `replay/<id>` once every
+    /// one has had an answer.
+    static func answers(_ scenario: GatewayScenario, _ requests: [String: String]) async throws -> [String: [String]] {
+        for (_, request) in requests.sorted(by: { $0.key < $1.key }) {
+            try scenario.fleet.client.publish(topic: "gateway/gw/replay", payload: Array(request.utf8))
+        }
+        let topics = Set(requests.keys.map { "replay/\($0)" })
+        try await scenario.watcher.recorder.wait(for: "an answer to each request") { events in Set(events.messages.map(\.topic)).isSuperset(of: topics) }
+        var out: [String: [String]] = [:]
+        for id in requests.keys {
+            out[id] = await scenario.watcher.messages(on: "replay/\(id)").map { String(decoding: $0.payload, as: UTF8.self) }
+        }
+        return out
     }
 }

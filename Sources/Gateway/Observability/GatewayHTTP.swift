@@ -140,12 +140,10 @@ public enum GatewayHTTP {
                                 + "the broker's log names the client; raise max_queued_messages and max_queued_bytes (sensor_gateway_broker_dropped_messages_total)"
                         ))
                 }
-                if let why = s.runtime.startNotChecked, let at = s.runtime.startNotCheckedAt,
-                    Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs
-                {
+                if let unchecked = s.runtime.startNotChecked, Clocks.monotonicMilliseconds() - unchecked.at < Self.recentProblemShownMs {
                     warnings.append(
                         WireJSON.quoted(
-                            "this start did not check the journal against the broker's retained latest/ values (\(why)): a data folder older than the published output (a backup put back) would go unnoticed, its seqs published again (docs/OPERATIONS.md \"Backups\")"
+                            "this start did not check the journal against the broker's retained latest/ values (\(unchecked.why)): a data folder older than the published output (a backup put back) would go unnoticed, its seqs published again (docs/OPERATIONS.md \"Backups\")"
                         ))
                 }
                 if let at = s.runtime.lastSessionLostAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {

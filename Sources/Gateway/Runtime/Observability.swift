@@ -50,8 +50,7 @@ final class Observability {
         counters.restoreMismatches = result.mismatchedPublications
         counters.restoreCompared = result.comparedPublications
         if result.snapshotProblem != nil { counters.snapshotReadFailures += 1 }
-        counters.startNotChecked = result.notChecked
-        counters.startNotCheckedAt = result.notChecked.map { _ in Clocks.monotonicMilliseconds() }
+        counters.startNotChecked = result.notChecked.map { .init(why: $0, at: Clocks.monotonicMilliseconds()) }
     }
 
     /// A publication's latency from joining the outbound queue to its acknowledgement (µs).

@@ -23,9 +23,12 @@ struct RuntimeCounters: Sendable, Equatable {
     var lastSessionLostAt: Int64?
     /// Why this start did not check the journal against the broker's retained `latest/` values
     /// (`JournalRestore.Result.notChecked`): shown on `/healthz` for its first 10 minutes.
-    var startNotChecked: String?
-    /// When (monotonic ms) the restore said so.
-    var startNotCheckedAt: Int64?
+    var startNotChecked: Unchecked?
+    /// Why the start's check was not made, and when (monotonic ms) the restore said so.
+    struct Unchecked: Sendable, Equatable {
+        var why: String
+        var at: Int64
+    }
     /// nil without the Sparkplug edge node's connection.
     var sparkplugReconnects: Int?
     /// Publications the broker refused (MQTT 5 reason codes), by kind and reason.

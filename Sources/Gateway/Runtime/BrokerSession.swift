@@ -297,16 +297,7 @@ final class BrokerSession {
             disconnected(source)
             let refused = error.connackCode.map(Self.refusal(connack:))
             lastFailure[source] = "\(side): \(refused.map { "the broker refused the connection: \(error.message); \($0)" } ?? error.message)"
-            var metadata: Logger.Metadata = [
-                "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "connection": "\(side)",
-                "reason": "\(error.message)", "code": "\(error.connackCode.map { "connack \($0)" } ?? "\(error.code)")",
-            ]
-            if let refused {
-                metadata["check"] = "\(refused)"
-                logger.warning("the broker refused the connection; retrying with backoff", metadata: metadata)
-            } else {
-                logger.warning("cannot reach broker; retrying with backoff", metadata: metadata)
-            }
+            logConnectFailure(error, connection: side)
         case .disconnected(let reason, let expected):
             disconnected(source)
             if !expected {
@@ -363,6 +354,21 @@ final class BrokerSession {
                 metadata: ["topic": "\(configuration.statusTopic)"])
         } catch {
             logger.error("cannot publish the online status again", metadata: ["topic": "\(configuration.statusTopic)", "error": "\(error)"])
+        }
+    }
+
+    /// Logs a failed attempt of `connection`: a refusal (a CONNACK code) with what to check, or
+    /// the reason the broker could not be reached. Once per attempt.
+    func logConnectFailure(_ error: MQTTError, connection: String) {
+        var metadata: Logger.Metadata = [
+            "broker": "\(configuration.brokerHost):\(configuration.brokerPort)", "connection": "\(connection)", "reason": "\(error.message)",
+            "code": "\(error.connackCode.map { "connack \($0)" } ?? "\(error.code)")",
+        ]
+        if let code = error.connackCode {
+            metadata["check"] = "\(Self.refusal(connack: code))"
+            logger.warning("the broker refused the connection; retrying with backoff", metadata: metadata)
+        } else {
+            logger.warning("cannot reach broker; retrying with backoff", metadata: metadata)
         }
     }
 

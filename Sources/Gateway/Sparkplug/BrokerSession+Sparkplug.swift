@@ -85,14 +85,7 @@ extension BrokerSession {
             let deviceCommands = node.topic(.deviceCommand) + "/"
             return m.topic.hasPrefix(deviceCommands) ? .sparkplugCommand(m.payload, device: String(m.topic.dropFirst(deviceCommands.count))) : .none
         case .connectFailed(let error):
-            if let code = error.connackCode {
-                logger.warning(
-                    "the broker refused the connection; retrying with backoff",
-                    metadata: ["connection": "sparkplug", "reason": "\(error.message)", "code": "connack \(code)", "check": "\(Self.refusal(connack: code))"])
-            } else {
-                logger.warning(
-                    "cannot reach broker; retrying with backoff", metadata: ["connection": "sparkplug", "reason": "\(error.message)"])
-            }
+            logConnectFailure(error, connection: "sparkplug")
             return .sparkplugDisconnected
         case .disconnected(let reason, let expected):
             if !expected { logger.warning("lost the broker connection; reconnecting", metadata: ["connection": "sparkplug", "reason": "\(reason)"]) }

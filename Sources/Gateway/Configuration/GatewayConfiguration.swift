@@ -35,7 +35,7 @@ public struct GatewayConfiguration: Sendable {
     /// second on the 2-core box at 10,000 sensors (docs/PERFORMANCE.md). 0, the default: no
     /// bound (snapshots wait for the journal to grow by 16 times their size, or to run short of
     /// room), since a bound also brings snapshots where they are large for the input (a
-    /// one-hour late horizon's, 20 KB a sensor), which the flash budget does not allow.
+    /// one-hour late horizon's, about 9 KB a sensor), which the flash budget does not allow.
     public var restartReplayMaxRecords: UInt64 = 0
     /// Publications handed to the broker and not yet acknowledged, at most. Debian's libmosquitto
     /// 2.0 walks all of them for every acknowledgement, so more costs CPU per reading; a broker

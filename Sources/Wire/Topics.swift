@@ -35,6 +35,10 @@ public enum Topics {
     }
     public static let invalidDeadLetter = "dlq/_invalid/temperature"
 
+    /// Input topics longer than this are cut to it before they are journaled (no valid sensor
+    /// topic comes close); a dead letter of one says `"topic_truncated":true`.
+    public static let maxJournaledTopicBytes = 4096
+
     /// Aggregate windows: `aggregates/<sensor_id>/<measurement>/<window>` (`60s`).
     public static func aggregate(_ sensorID: String, _ measurement: String = defaultMeasurement, window: String) -> String {
         "aggregates/\(sensorID)/\(measurement)/\(window)"

@@ -36,6 +36,43 @@ struct RestatementAcrossWindowsTests {
         #expect(first.revision == 1 && second.revision == 1)
     }
 
+    /// Found black-box (65th review): seq 20's estimate at 20,000 (10 s windows), the real
+    /// reading stamped 19,999 and sent 25 s late. The window before, holding no estimate, had
+    /// been forgotten two widths after it closed; the restatement opened it again and published
+    /// it at revision 0 counting only itself, after its revision 0 counting ten.
+    @Test(
+        "a restatement landing in the window before its estimate's, long after that window closed, revises it (held as long as its neighbour)",
+        arguments: [false, true])
+    func restatementInAPlainWindowBesideTheEstimate(sensorForgotten: Bool) throws {
+        let width: Int64 = 10_000
+        var w = AggregateWindows()
+        func add(
+            _ ts: Int64, _ seq: UInt64, _ value: Double, _ quality: Quality, replacing: Quality? = nil, now: Int64? = nil
+        )
+            -> [AggregateWindows.Window]
+        {
+            w.add(ts: ts, seq: seq, value: value, quality: quality, replacing: replacing, now: now ?? ts, width: width, limit: 100).due
+        }
+        for k: Int64 in 0...60 {
+            _ = add(k * 1_000, UInt64(k), k == 20 ? 52.5 : 51.5, k == 20 ? .synthetic : .ok)
+        }
+        let published = try #require(w.windows.first { $0.start == 10_000 })
+        #expect(published.closedAt != nil && published.real.count == 10 && published.revision == 0)
+        let now: Int64 = 86_000
+        w.prune(now: now, horizon: 3_600_000, width: width)
+        if sensorForgotten {
+            _ = w.closeAll(now: now, width: width)
+            w = try #require(w.remembered(now: now, horizon: 3_600_000, width: width))
+        }
+        let revised = add(19_999, 20, 54.7, .restated, replacing: .synthetic, now: now)
+        let byStart = Dictionary(uniqueKeysWithValues: revised.map { ($0.start, $0) })
+        let before = try #require(byStart[10_000])
+        #expect(before.revision == 1 && before.real.count == 11 && before.all.count == 11)
+        #expect(abs(before.all.sum - (51.5 * 10 + 54.7)) < 1e-9 && before.all.max == 54.7)
+        let estimated = try #require(byStart[20_000])
+        #expect(estimated.revision == 1 && estimated.count(.synthetic) == 0 && estimated.all.count == 9)
+    }
+
     @Test("a new epoch seals the estimates before it: a restatement of the same seq in the new epoch never takes one of them out")
     func anotherEpochsSeq() throws {
         var w = AggregateWindows()

@@ -53,9 +53,11 @@ struct StatePlateauTests {
         let starts = w.windows.map { $0.start / Self.width }
         #expect(starts.contains(2))
         #expect(starts.contains(4))
-        #expect(!starts.contains(0) && !starts.contains(1) && !starts.contains(3) && !starts.contains(5))
+        // Minutes 1 and 3 stay beside minute 2's estimate: its real reading may land in either.
+        #expect(starts.contains(1) && starts.contains(3))
+        #expect(!starts.contains(0) && !starts.contains(5))
         #expect(starts.contains(9))  // still open
-        #expect(w.windows.count <= 2 + 1 + Int(AggregateWindows.plainKeptWidths) + 1)
+        #expect(w.windows.count <= 2 + 2 + 1 + Int(AggregateWindows.plainKeptWidths) + 1)
     }
 
     @Test("past the horizon, only the newest fills are remembered to answer too_late")

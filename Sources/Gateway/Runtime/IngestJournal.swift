@@ -2,6 +2,7 @@ import Journal
 import Recovery
 import MQTT
 import Synchronization
+import Wire
 
 // Over 250 lines: the network thread's side (accept, write) and the pipeline's (take, commit,
 // sync) share one locked state; split, that state and its lock would be opened to both files.
@@ -106,8 +107,8 @@ final class IngestJournal: MQTTMessageSink {
     /// Record times never go back: new ones are at least `time` (the latest the journal holds).
     func resume(after time: Int64) { clock.resume(notBefore: time) }
 
-    /// Topics longer than this are cut before journaling (no valid sensor topic comes close).
-    static let maxTopicBytes = 4096
+    /// Topics longer than this are cut before journaling (`Topics.maxJournaledTopicBytes`).
+    static let maxTopicBytes = Topics.maxJournaledTopicBytes
 
     /// The largest journal record a publication can need with these settings: a dead letter
     /// of a payload cut to the limit, on a topic cut to its limit, every byte escaped as \u00XX.

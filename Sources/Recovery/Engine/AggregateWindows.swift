@@ -98,9 +98,11 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         var gapTouched: Bool?
 
         /// Whether a restatement can still change this window: it holds estimates, or a gap.
-        var revisable: Bool {
-            !estimates.isEmpty || foldedCorrected.count + foldedSynthetic.count > 0 || gapTouched == true
-        }
+        var revisable: Bool { holdsEstimates || gapTouched == true }
+
+        /// Whether it counts an estimate (`corrected` or `synthetic`), which a real reading may
+        /// yet restate.
+        var holdsEstimates: Bool { !estimates.isEmpty || foldedCorrected.count + foldedSynthetic.count > 0 }
 
         /// Every value in the window.
         var all: Summary {
@@ -366,16 +368,23 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// What a forgotten sensor keeps (`RememberedSensor`), after `closeAll`: the windows its
     /// forgetting closed early (the newest `rememberedWindows`), so a sensor back before their end
     /// continues them, and the newest `rememberedWindows` closed within the late horizon that
-    /// hold estimates, so a restatement can revise them. nil when none qualifies.
+    /// hold estimates, with the closed windows beside those, so a restatement can revise them.
+    /// nil when none qualifies.
     func remembered(now: Int64, horizon: Int64, width: Int64) -> AggregateWindows? {
         let early = windows.filter { $0.closedEarly == true }.sorted { $0.start < $1.start }.suffix(Self.rememberedWindows)
         let estimated = windows.filter { w in
-            w.closedEarly != true && w.closedAt.map { now - $0 <= horizon } == true
-                && (!w.estimates.isEmpty || w.foldedCorrected.count + w.foldedSynthetic.count > 0)
+            w.closedEarly != true && w.closedAt.map { now - $0 <= horizon } == true && w.holdsEstimates
         }.sorted { $0.start < $1.start }.suffix(Self.rememberedWindows)
         guard !early.isEmpty || !estimated.isEmpty else { return nil }
+        // With the closed windows beside them, where a restatement of their estimates may land
+        // (`prune`).
+        let estimatedStarts = Set(estimated.map(\.start))
+        let beside = windows.filter { w in
+            w.closedEarly != true && !estimatedStarts.contains(w.start)
+                && (estimatedStarts.contains(w.start - width) || estimatedStarts.contains(w.start + width))
+        }
         var kept = self
-        kept.windows = (estimated + early).sorted { $0.start < $1.start }
+        kept.windows = (estimated + beside + early).sorted { $0.start < $1.start }
         kept.earliestOpenEnd = .max
         let held = Set(kept.windows.map(\.start))
         for w in windows where !held.contains(w.start) { kept.forgetting(w, width: width) }
@@ -402,6 +411,12 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     mutating func prune(now: Int64, horizon: Int64, width: Int64) {
         let plainAge = Swift.min(horizon, Self.plainKeptWidths * width)
         let sensorTime = lastReleasedTs ?? maxReleasedTs
+        // A window beside one holding estimates is kept as long as that one: a fill interpolates
+        // its estimates' `ts`, so the real reading restating one can lie in the window before or
+        // after, which must still be held to be revised (found black-box, 65th review: the real
+        // reading stamped 1 ms before the boundary, 25 s late, sent the window before at revision
+        // 0 counting only itself, after its revision 0 counting ten).
+        let estimatedStarts = Set(windows.lazy.filter(\.holdsEstimates).map(\.start))
         let forgotten = windows.filter { w in
             guard let closed = w.closedAt else { return false }
             if w.closedEarly == true, w.start + width > maxReleasedTs { return false }
@@ -409,7 +424,9 @@ struct AggregateWindows: Codable, Sendable, Equatable {
             // readings in the windows just behind where it had been, which must still be held
             // (found black-box: a window at revision 7 went out again at revision 0).
             let behind = sensorTime &- (w.start + width) > plainAge
-            return now - closed > horizon || (!w.revisable && w.closedEarly != true && now - closed > plainAge && behind)
+            return now - closed > horizon
+                || (!w.revisable && w.closedEarly != true && now - closed > plainAge && behind
+                    && !estimatedStarts.contains(w.start - width) && !estimatedStarts.contains(w.start + width))
         }
         guard !forgotten.isEmpty else { return }
         for w in forgotten { forgetting(w, width: width) }

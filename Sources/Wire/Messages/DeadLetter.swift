@@ -11,8 +11,11 @@ public struct DeadLetter: Codable, Sendable, Equatable {
     public var payloadBase64: String?
     /// Set when the payload was cut to `max_payload_bytes`.
     public var truncated: Bool?
+    /// Set when the topic was cut to `Topics.maxJournaledTopicBytes` (or was exactly that long).
+    public var topicTruncated: Bool?
 
     enum CodingKeys: String, CodingKey {
         case reason, topic, receivedAt = "received_at", payload, payloadBase64 = "payload_base64", truncated
+        case topicTruncated = "topic_truncated"
     }
 }

@@ -64,6 +64,11 @@ struct RunCommand: AsyncParsableCommand {
                 value = next
             }
             guard Setting.named(name) != nil else {
+                if ConfigurationError.namesASecret(name) {
+                    throw ValidationError(
+                        "unknown option '--\(name)': a password never goes on the command line (other users can read it); put it alone in a file only the gateway's user can read, and name that file with --password-file"
+                    )
+                }
                 throw ValidationError("unknown option '--\(name)' (settings: \(ConfigurationLoader.settings.joined(separator: ", ")))")
             }
             out[name] = value

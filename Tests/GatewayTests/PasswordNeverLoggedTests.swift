@@ -22,6 +22,24 @@ struct PasswordNeverLoggedTests {
         #expect(configuration.password?.value == "S3cret-in-memory")
     }
 
+    /// Found black-box (67th review): `password: ...` in the config file, the first thing a
+    /// newcomer tries, was echoed by the unknown-setting error into the journal.
+    @Test(
+        "a password written in the config file is never echoed by the error that refuses it, which names password-file",
+        arguments: ["password: S3cret-in-file\n", "password: S3cret-in-file\npassword: S3cret-in-file\n", "mqtt-password: S3cret-in-file\n"])
+    func notEchoedFromTheFile(text: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try ("data-dir: /tmp/x\n" + text).write(toFile: dir.file("gateway.conf"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(configFile: dir.file("gateway.conf"), environment: [:], flags: [:], defaultGatewayID: "gw")
+        }
+        let text = try #require(error).description
+        #expect(!text.contains("S3cret-in-file"), "\(text)")
+        #expect(text.contains("<redacted>"))
+        #expect(text.contains("password-file") || text.contains("set twice"), "\(text)")
+    }
+
     @Test("a gateway run at log-level debug with a password file never writes the password to its log")
     func notInTheDebugLog() async throws {
         let broker = try await TestBroker.start()

@@ -133,6 +133,11 @@ public enum ConfigurationLoader {
         let known = Set(settings)
         for (key, given) in out.sorted(by: { ($0.value.line ?? 0, $0.key) < ($1.value.line ?? 0, $1.key) })
         where !known.contains(key) && SensorOverrideSettings.split(key) == nil && MeasurementSettings.split(key) == nil {
+            if ConfigurationError.namesASecret(key) {
+                throw fail(
+                    key, given.value, line: given.line,
+                    "unknown setting: put the password alone in a file only the gateway's user can read, and name that file with password-file")
+            }
             throw fail(key, given.value, line: given.line, "unknown setting (known: \(settings.joined(separator: ", ")))")
         }
         return out

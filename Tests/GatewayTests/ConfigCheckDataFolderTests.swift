@@ -53,6 +53,27 @@ struct ConfigCheckDataFolderTests {
         #expect(DataFolder.problem(dataDirectory: data, journalDirectory: journal) == nil)
     }
 
+    @Test(
+        "a data folder holding a file this user cannot write (left by a run as root, the folders alone chowned) is refused, naming the file and chown -R (found black-box, 67th review: config check said ok, run exited 74 at each file in turn)"
+    )
+    func fileInTheDataFolderNotWritable() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        let journal = data + "/journal"
+        try FileManager.default.createDirectory(atPath: journal, withIntermediateDirectories: true)
+        for file in [data + "/engine.snapshot", journal + "/checkpoint", journal + "/lock"] {
+            try "x".write(toFile: file, atomically: false, encoding: .utf8)
+        }
+        for unwritable in [journal + "/lock", data + "/engine.snapshot"] {
+            let problem = DataFolder.problem(dataDirectory: data, journalDirectory: journal, writable: { _ in true }) { $0 != unwritable }
+            #expect(problem?.contains("cannot read and write \(unwritable)") == true, "\(problem ?? "nil")")
+            #expect(problem?.contains("chown -R <user>: \(data)") == true, "\(problem ?? "nil")")
+        }
+        #expect(DataFolder.problem(dataDirectory: data, journalDirectory: journal, writable: { _ in true }) { _ in true } == nil)
+        #expect(DataFolder.problem(dataDirectory: data, journalDirectory: journal) == nil)
+    }
+
     @Test("journal-max-bytes above 16 GiB (16 segments of at most 1 GiB) is refused with that limit, not a larger one the journal then refuses")
     func journalSizeLimit() async throws {
         let dir = try TemporaryDirectory()

@@ -15,8 +15,10 @@ enum DataFolder {
     /// and `run` exited 74, which the unit restarts every 2 s.
     /// `writable`: whether this process may create entries in an existing folder (a test's
     /// stand-in; by default `access(2)`, which also says no on a file system mounted read-only).
+    /// `fileWritable`: whether this process may read and write an existing file (likewise).
     static func problem(
-        dataDirectory: String, journalDirectory: String, writable: (String) -> Bool = { access($0, W_OK | X_OK) == 0 }
+        dataDirectory: String, journalDirectory: String, writable: (String) -> Bool = { access($0, W_OK | X_OK) == 0 },
+        fileWritable: (String) -> Bool = { access($0, R_OK | W_OK) == 0 }
     ) -> String? {
         var candidate = journalDirectory
         while !candidate.isEmpty {
@@ -25,12 +27,38 @@ enum DataFolder {
                 guard info.st_mode & S_IFMT == S_IFDIR else {
                     return "data-dir \(dataDirectory) cannot hold the journal: \(candidate) is a file, not a folder; set data-dir to a folder"
                 }
-                guard !writable(candidate) else { return nil }
+                guard !writable(candidate) else {
+                    return candidate == journalDirectory
+                        ? unwritableFile(in: [dataDirectory, journalDirectory], dataDirectory: dataDirectory, fileWritable) : nil
+                }
                 return "data-dir \(dataDirectory) cannot hold the journal: this user (uid \(getuid())) cannot write in \(candidate); "
                     + "make the folder the gateway's user's (chown), and under the shipped unit list it in ReadWritePaths (systemctl edit sensor-gateway)"
             }
             guard errno == ENOENT || errno == ENOTDIR, let slash = candidate.lastIndex(of: "/") else { return nil }
             candidate = slash == candidate.startIndex ? "/" : String(candidate[..<slash])
+        }
+        return nil
+    }
+
+    /// The problem with the first file in `folders` (not below them) this process may not read
+    /// and write, or nil. Found black-box (67th review): a data folder first used as root, then
+    /// given to the gateway's user with a plain `chown` of the folders (as the message above
+    /// and the package's upgrade do), passed `config check`; `run` then exited 74 at the first
+    /// file it opened (`journal/lock`, then `checkpoint`, ...), one per attempt, and the unit
+    /// restarted it until systemd's start limit.
+    private static func unwritableFile(in folders: [String], dataDirectory: String, _ fileWritable: (String) -> Bool) -> String? {
+        for folder in folders {
+            guard let listing = opendir(folder) else { continue }
+            defer { closedir(listing) }
+            while let entry = readdir(listing) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let path = folder + "/" + name
+                var info = stat()
+                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, !fileWritable(path) else { continue }
+                return "data-dir \(dataDirectory) cannot hold the journal: this user (uid \(getuid())) cannot read and write \(path) "
+                    + "(owner uid \(info.st_uid), mode \(String(info.st_mode & 0o7777, radix: 8))); give everything in the folder to "
+                    + "the gateway's user: chown -R <user>: \(dataDirectory) (a run as another user, root say, leaves its files that user's)"
+            }
         }
         return nil
     }

@@ -51,6 +51,32 @@ struct OtherInstanceTests {
         }
     }
 
+    /// Found black-box (67th review): with one client id too (the default), each took the
+    /// connections over from the other; only the log said so, `/healthz` flipped between ok and
+    /// not connected, and `sensor_gateway_other_instance_sightings_total` stayed 0, so the
+    /// alert on another instance could not fire.
+    @Test(
+        "two running gateways with one gateway-id and one client id: the takeovers are counted as another instance and /healthz says degraded, naming the client id"
+    )
+    func twoInstancesOneClientID() async throws {
+        let logs = [CapturedLog(), CapturedLog()]
+        try await Self.twoGateways(id: "clone", clientIDs: nil, logs: logs) { first, second in
+            try await waitUntil("a takeover counted", timeout: .seconds(180)) {
+                first.status.snapshot.runtime.otherInstanceSightings > 0 || second.status.snapshot.runtime.otherInstanceSightings > 0
+            }
+            let (seer, log) = first.status.snapshot.runtime.otherInstanceSightings > 0 ? (first, logs[0]) : (second, logs[1])
+            #expect(log.lines.contains { $0.level == .error && $0.message.hasPrefix("the broker closed this connection") }, "\(log.messages)")
+            let handler = GatewayHTTP.handler(status: seer.status, configuration: seer.configuration)
+            let health = handler("/healthz").body
+            #expect(
+                health.contains("another client most likely uses this gateway's client id") && health.contains("sensor-gateway-clone"),
+                "\(health)")
+            #expect(!health.contains("\"ok\""), "\(health)")
+            let counted = handler("/metrics").body.split(separator: "\n").first { $0.hasPrefix("sensor_gateway_other_instance_sightings_total ") }
+            #expect(counted.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true, "\(counted ?? "none")")
+        }
+    }
+
     /// Runs `body` with two gateways of gateway id `id`, started one after the other on one
     /// broker, each in a data folder of its own and logging to its own of `logs`; `clientIDs`:
     /// their own client ids (nil: the default, one for both).

@@ -68,7 +68,7 @@ extension GatewayMetrics {
             [([], Double(s.counters.output.journalDamagedGaps))])
         metric(
             "sensor_gateway_other_instance_sightings_total", .counter,
-            "Times another gateway with this gateway-id was seen online on the broker (its status topic): a cloned box or a second run.",
+            "Times another gateway with this gateway-id was seen online on the broker (its status topic), or the broker kept handing this gateway's connection to another client with its client id: a cloned box or a second run.",
             [([], Double(s.runtime.otherInstanceSightings))])
         metric(
             "sensor_gateway_overlapping_gateways", .gauge,

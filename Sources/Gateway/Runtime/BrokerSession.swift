@@ -44,6 +44,9 @@ final class BrokerSession {
         case sparkplugPrimaryHost(online: Bool, timestamp: UInt64?)
         /// Another gateway with this `gateway-id` is online on the broker (`OtherInstanceWatch`).
         case otherInstance(OtherInstanceWatch.Sighting)
+        /// The broker closed a connection `inARow` times in a row within seconds of accepting
+        /// it (`ConnectionChurn`): most likely another client with its client id.
+        case connectionTakenOver(connection: String, clientID: String, inARow: Int)
         /// A gateway with another `gateway-id` started or stopped reading some of this one's
         /// sensors (`OverlappingGatewayWatch`).
         case overlappingGateway(OverlappingGatewayWatch.Change)
@@ -308,6 +311,7 @@ final class BrokerSession {
                     logger.error(
                         "the broker closed this connection \(count) times in a row within seconds of accepting it: most likely another client uses its client id and each takes the connection over from the other (a second gateway with this gateway-id or client-id, a cloned box: the broker's log says \"Client \(id) already connected, closing old connection\"); else the broker's ACL or max_packet_size",
                         metadata: ["connection": "\(side)", "client_id": "\(id)"])
+                    return .connectionTakenOver(connection: side, clientID: id, inARow: count)
                 }
             }
         case .subscribed(let mid):

@@ -210,6 +210,7 @@ public final class GatewayService {
             let publication = publisher.inFlight(mid)
             observability.publicationRefused(kind: publication.map { "\($0.kind)" } ?? "status", topic: publication?.topic, reason: reason)
         case .otherInstance(let sighting): observability.otherInstanceSeen(sighting)
+        case .connectionTakenOver(let side, let id, let count): observability.connectionTakenOver(connection: side, clientID: id, inARow: count)
         case .overlappingGateway(let change): observability.overlappingGateway(change)
         case .brokerDropCount(let payload): observability.brokerDropCount(payload)
         case .replayRequest(let payload): replays.start(payload)

@@ -97,10 +97,23 @@ final class Observability {
         let described = "started at \(started), version \(other.version ?? "unknown")"
         let newInstance = counters.lastOtherInstance != described
         counters.lastOtherInstance = described
+        counters.lastOtherInstanceByClientID = nil
         guard newInstance || counters.otherInstanceSightings.isMultiple(of: 100) else { return }
         logger.error(
             "another gateway with this gateway-id is online on the broker: both publish the cleaned stream, which then repeats and contradicts itself (with one client id they also take over each other's connections); stop one, or give each its own gateway-id",
             metadata: ["other": "\(described)", "sightings": "\(counters.otherInstanceSightings)"])
+    }
+
+    /// The broker keeps handing a connection to another client with its client id (a cloned
+    /// box, a second `run`): counted with the sightings of another instance and shown on
+    /// `/healthz` for as long (`BrokerSession` has logged it). Found black-box (67th review): only
+    /// the log said so; `/healthz` flipped between ok and not connected, and the alert on
+    /// another instance could not fire.
+    func connectionTakenOver(connection: String, clientID: String, inARow: Int) {
+        counters.otherInstanceSightings += 1
+        counters.lastOtherInstanceAt = Clocks.monotonicMilliseconds()
+        counters.lastOtherInstanceByClientID =
+            "the broker closed the \(connection) connection (client id \(clientID)) \(inARow) times in a row within seconds of accepting it"
     }
 
     /// A gateway with another `gateway-id` started or stopped reading some of this one's

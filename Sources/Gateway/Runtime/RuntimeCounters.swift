@@ -41,6 +41,9 @@ struct RuntimeCounters: Sendable, Equatable {
     var otherInstanceSightings = 0
     var lastOtherInstanceAt: Int64?
     var lastOtherInstance: String?
+    /// Set when the last sighting was a connection taken over (`connectionTakenOver`): what
+    /// the broker did.
+    var lastOtherInstanceByClientID: String?
     /// Gateways with another `gateway-id` online now and reading some of this one's sensors
     /// (`OverlappingGatewayWatch`): their ids, and the filters of theirs that overlap.
     var overlappingGateways: [String: [String]] = [:]

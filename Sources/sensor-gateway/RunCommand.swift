@@ -131,7 +131,7 @@ struct RunCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         // Taken (or not yet on this host) is no refusal: the endpoint retries with backoff.
         if let refusal = HTTPRefusal.of(settings, configFile: configFile, flags: flags) {
-            throw Diagnostics.failure(refusal.description, status: .configuration)
+            throw Diagnostics.failure(refusal.description, status: .configuration, logger: logger)
         }
         // Always there, so a SIGHUP can move the endpoint, or start it after `http: off`.
         let (httpChanges, httpChange) = AsyncStream.makeStream(of: HTTPAddress?.self, bufferingPolicy: .bufferingNewest(8))
@@ -154,12 +154,12 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch GatewayFailure.journalUnavailable(let reason) {
-            throw Diagnostics.failure(reason, status: .journalFailed)
+            throw Diagnostics.failure(reason, status: .journalFailed, logger: logger)
         } catch GatewayFailure.journalInUse(let reason) {
-            throw Diagnostics.failure(reason, status: .dataDirectoryInUse)
+            throw Diagnostics.failure(reason, status: .dataDirectoryInUse, logger: logger)
         } catch GatewayFailure.journalMisconfigured(let reason) {
             // 78, which the unit does not restart on: the same start would fail the same way.
-            throw Diagnostics.failure(reason, status: .configuration)
+            throw Diagnostics.failure(reason, status: .configuration, logger: logger)
         } catch {
             // Only the journal (appending, or reading it back) can make the gateway stop.
             logger.critical(

@@ -67,7 +67,7 @@ public final class MQTTClient: Sendable {
                 message: "could not create a client (out of memory or invalid client id)")
         }
         handle = MosquittoHandle(pointer: mosq)
-        MosquittoCallbacks.install(on: mosq, forwardingLog: configuration.libraryLogger != nil)
+        MosquittoCallbacks.install(on: mosq)
         let version = configuration.maximumInboundPacketBytes == nil ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5
         try MQTTError.check(mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, Int32(version)), "protocol")
         try MQTTError.check(mosquitto_max_inflight_messages_set(mosq, configuration.maxInflightMessages), "max inflight")
@@ -121,12 +121,21 @@ public final class MQTTClient: Sendable {
         var socketUp = false
         var everConnected = false
         // With TLS, libmosquitto's log is watched while connecting: it alone says why TLS failed.
-        let watchTLS = configuration.tls != nil && configuration.libraryLogger == nil
-        var watching = false
+        // It is forwarded while the library logger's level is debug or lower, which a reload can
+        // change (found black-box, 67th review: a reload to debug forwarded nothing, as it
+        // followed the starting level).
+        var (watching, callbackOn) = (false, false)
+        func syncLogCallback() {
+            let forwarding = configuration.libraryLogger.map { $0.logLevel <= .debug } ?? false
+            if forwarding != context.forwardingLog.load(ordering: .relaxed) { context.forwardingLog.store(forwarding, ordering: .relaxed) }
+            guard (watching || forwarding) != callbackOn else { return }
+            callbackOn.toggle()
+            MosquittoCallbacks.setLogCallback(on: h, callbackOn)
+        }
         func watchLog(_ on: Bool) {
-            guard watchTLS, on != watching else { return }
-            MosquittoCallbacks.setLogCallback(on: h, on)
+            guard configuration.tls != nil else { return }
             watching = on
+            syncLogCallback()
         }
         func backoff() {
             queue.deliver()
@@ -143,6 +152,7 @@ public final class MQTTClient: Sendable {
         // holding it for the keepalive interval.
         var connackDue: ContinuousClock.Instant?
         while !stopping {
+            syncLogCallback()
             if !socketUp {
                 watchLog(true)
                 if let will = configuration.willForConnect?() {

@@ -66,9 +66,10 @@ public struct MQTTConfiguration: Sendable {
     /// memory, fail the connection, and arrive again on every reconnection. A persistent session
     /// (`cleanSession` false) is asked never to expire, as MQTT 3.1.1's does.
     public var maximumInboundPacketBytes: UInt32?
-    /// Where libmosquitto's own log goes, at matching levels. nil: not forwarded. libmosquitto
-    /// formats a debug line for every packet once a log callback is set, so set this only
-    /// while looking into something (the gateway does at `log-level: debug` or `trace`).
+    /// Where libmosquitto's own log goes, at matching levels, while this logger's level is
+    /// `debug` or lower (its level may change while the client runs: a reload). nil: never
+    /// forwarded. libmosquitto formats a line for every packet once a log callback is set, so
+    /// the callback is set only while the level asks for it.
     public var libraryLogger: Logger?
 
     public init(host: String, port: Int32, clientID: String) {

@@ -41,8 +41,12 @@ extension MQTTMessageSink {
 final class CallbackContext: Sendable {
     let queue: EventQueue
     let sink: (any MQTTMessageSink)?
-    /// libmosquitto's log goes here when set (`MQTTConfiguration.libraryLogger`).
+    /// libmosquitto's log goes here when set (`MQTTConfiguration.libraryLogger`), while
+    /// `forwardingLog` says so.
     let logger: Logger?
+    /// Whether `logger`'s level lets libmosquitto's debug lines through now; kept by the network
+    /// loop (the callback is also on, without forwarding, while a TLS connection is made).
+    let forwardingLog = Atomic<Bool>(false)
     /// Messages the sink accepted during the current read; reset by the network loop.
     let acceptedInBurst = Atomic<Int>(0)
     /// Between CONNACK and the connection's end. Until the broker has accepted the connection

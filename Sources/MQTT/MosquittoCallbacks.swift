@@ -6,8 +6,7 @@ import Synchronization
 /// what it needs out of the C buffers (freed when the callback returns) and pushes an event, or
 /// hands a message to the client's sink.
 enum MosquittoCallbacks {
-    static func install(on mosq: OpaquePointer, forwardingLog: Bool) {
-        if forwardingLog { setLogCallback(on: mosq, true) }
+    static func install(on mosq: OpaquePointer) {
         mosquitto_connect_with_flags_callback_set(mosq) { _, userdata, rc, flags in
             let queue = MosquittoCallbacks.queue(userdata)
             if rc == 0 {
@@ -99,7 +98,9 @@ enum MosquittoCallbacks {
                     if lines.count > 8 { lines.removeFirst(lines.count - 8) }
                 }
             }
-            context.logger?.log(level: MosquittoCallbacks.logLevel(level), "\(line)", metadata: ["source": "libmosquitto"])
+            if context.forwardingLog.load(ordering: .relaxed) {
+                context.logger?.log(level: MosquittoCallbacks.logLevel(level), "\(line)", metadata: ["source": "libmosquitto"])
+            }
         }
     }
 

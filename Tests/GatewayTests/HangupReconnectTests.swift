@@ -25,6 +25,37 @@ struct HangupReconnectTests {
         return body.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
     }
 
+    /// Found black-box (67th review): libmosquitto's log followed the starting level, so a
+    /// reload to debug, meant for looking into something without a restart, added nothing.
+    @Test("a reload to log-level debug forwards libmosquitto's own lines from then on; at info there were none")
+    func reloadToDebugForwardsTheLibrarysLog() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = dir.file("gw.conf")
+        let base = "gateway-id: chatty\ndata-dir: \(dir.file("data"))\nhttp: off\nbroker: \(broker.url)\n"
+        try Self.write(base + "log-level: info\n", to: config)
+        let child = try Self.start(dir, config: config)
+        defer { child.signal(SIGKILL) }
+        try await waitUntil("subscribed", timeout: .seconds(180)) { child.output.contains("subscribed to the readings") }
+        #expect(!child.output.contains("libmosquitto"), "\(child.output)")
+        try Self.write(base + "log-level: debug\n", to: config)
+        child.signal(SIGHUP)
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        var seq: UInt64 = 0
+        try await waitUntil("libmosquitto's lines in the log", timeout: .seconds(60)) {
+            try fleet.measure("c1", seq: seq, ts: Self.ts0 + Int64(seq) * 1000, temperature: 52)
+            seq += 1
+            try await Task.sleep(for: .milliseconds(200))
+            return child.output.split(separator: "\n").contains { $0.contains("debug libmosquitto: ") && $0.contains("received PUBLISH") }
+        }
+        child.signal(SIGTERM)
+        try await child.wait()
+        #expect(child.exitCode == 0, "\(child.output.suffix(2000))")
+        await fleet.close()
+    }
+
     @Test(
         "a new broker address moves both connections there: readings flow through the new broker, the old one is told offline, and the new broker's first connection without a session is expected, not a lost session (found black-box, 41st review)"
     )

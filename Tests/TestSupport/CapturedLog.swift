@@ -17,6 +17,11 @@ public final class CapturedLog: Sendable {
     /// A logger whose every line (at any level) lands here.
     public func logger(label: String = "test") -> Logger { Logger(label: label) { _ in Handler(log: self) } }
 
+    /// A logger whose level is whatever `level` says at each line (a level a reload changes).
+    public func logger(label: String = "test", level: @escaping @Sendable () -> Logger.Level) -> Logger {
+        Logger(label: label) { _ in Handler(log: self, levelNow: level) }
+    }
+
     public var lines: [Line] { store.withLock { $0 } }
     public var messages: [String] { lines.map(\.message) }
 
@@ -24,8 +29,18 @@ public final class CapturedLog: Sendable {
 
     struct Handler: LogHandler {
         let log: CapturedLog
-        var logLevel: Logger.Level = .trace
+        var levelNow: (@Sendable () -> Logger.Level)?
+        private var setLevel: Logger.Level?
+        var logLevel: Logger.Level {
+            get { setLevel ?? levelNow?() ?? .trace }
+            set { setLevel = newValue }
+        }
         var metadata: Logger.Metadata = [:]
+
+        init(log: CapturedLog, levelNow: (@Sendable () -> Logger.Level)? = nil) {
+            self.log = log
+            self.levelNow = levelNow
+        }
 
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }

@@ -114,11 +114,10 @@ final class BrokerSession {
         m.username = c.username
         m.password = c.password?.value
         if let ca = c.caFile { m.tls = .init(caFile: ca, certFile: c.certFile, keyFile: c.keyFile) }
-        if c.logLevel <= .debug {
-            var logger = Logger(label: "libmosquitto")
-            logger[metadataKey: "client_id"] = "\(clientID)"
-            m.libraryLogger = logger
-        }
+        // Forwarded while the log's level, which a reload may change, is debug or trace.
+        var logger = Logger(label: "libmosquitto")
+        logger[metadataKey: "client_id"] = "\(clientID)"
+        m.libraryLogger = logger
         return m
     }
 

@@ -615,7 +615,7 @@ public struct RecoveryEngine: Codable, Sendable {
             out.hold(to: settings)
             sensor.expire(at: now, &out)
             if let r = sensor.remembered(at: now, horizon: settings.lateHorizonMs, width: settings.aggregateWindowMs) {
-                forgotten.remember(r, cap: configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors)
+                forgotten.remember(r, cap: rememberedCap)
             }
         }
         replaceSensors(with: kept)
@@ -761,7 +761,7 @@ public struct RecoveryEngine: Codable, Sendable {
             i = found
         }
         // Taken before the evicted sensor is remembered: the remembered are capped at
-        // `max-sensors`, and the one coming back may be the oldest of them.
+        // `rememberedCap`, and the one coming back may be the oldest of them.
         let returning = forgotten.take(stream.key)
         hold(&out, to: self.sensors[i].stream)
         self.sensors[i].expire(at: receivedAt, &out)
@@ -811,11 +811,20 @@ public struct RecoveryEngine: Codable, Sendable {
         return sensor
     }
 
-    /// Keeps where a forgotten sensor stopped: as many as `max-sensors` (`EngineConfiguration.defaultMaxSensors` without a cap).
+    /// How many forgotten sensors are remembered: `max-sensors` (`EngineConfiguration.defaultMaxSensors`
+    /// without a cap), and at least `minimumRemembered`. A sensor forgotten beyond this memory
+    /// comes back as a new one, its aggregate windows from `revision` 0 again. Found by the fault
+    /// simulator (drawn seed 4,721,695, `max-sensors` 1): three sensors evicted at a clock step
+    /// left only the last one's memory; the first came back within its window, published again at
+    /// revision 0 with 5 of its 354 readings.
+    var rememberedCap: Int { Swift.max(configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors, Self.minimumRemembered) }
+    static let minimumRemembered = 1_024
+
+    /// Keeps where a forgotten sensor stopped: as many as `rememberedCap`.
     private mutating func remember(_ sensor: SensorState, at now: Int64) {
         let settings = windowSettings(sensor.stream)
         if let r = sensor.remembered(at: now, horizon: settings.lateHorizonMs, width: settings.aggregateWindowMs) {
-            forgotten.remember(r, cap: configuration.maxSensors ?? EngineConfiguration.defaultMaxSensors)
+            forgotten.remember(r, cap: rememberedCap)
         }
     }
 

@@ -64,9 +64,12 @@ struct OldACLStartCheckTests {
             }, "\(unchecked.log.messages)")
         #expect(unchecked.health.contains("\"degraded\"") && unchecked.health.contains("this start did not check the journal"), "\(unchecked.health)")
 
-        // With `latest off` nothing is read and nothing expected back: nothing said.
+        // With `latest off` nothing is read and nothing expected back: no warning, and a notice
+        // that the check is off.
         let off = try await restart("latest off", latest: false)
         #expect(!off.log.messages.contains { $0.contains("not checked") || $0.contains("delivered none") }, "\(off.log.messages)")
+        #expect(off.log.lines.contains { $0.level == .notice && $0.message.hasPrefix("latest is off: the journal is not compared") }, "\(off.log.messages)")
+        #expect(!off.log.lines.contains { $0.level >= .warning }, "\(off.log.messages)")
 
         // The shipped ACL (the broker restarted on it, its retained values kept): the values are
         // read, and nothing is said.

@@ -41,6 +41,9 @@ struct ConfigCommand: ParsableCommand {
             options.warnAboutUnknownVariables()
             let settings = try options.load()
             for warning in ConfigurationWarnings.of(settings) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            for override in ConfigurationLoader.overriddenInFile(configFile: options.file, environment: ProcessInfo.processInfo.environment, flags: [:]) {
+                FileHandle.standardError.write(Data("note: \(override)\n".utf8))
+            }
             // A running gateway holds the folder: `run` would stop at once, so this is no ok. The
             // settings themselves are valid, which is what an operator checking an edit before
             // a reload wants to know (found black-box, 63rd review: only the lock was named).

@@ -10,12 +10,16 @@ struct HangupReload: Service {
     let logLevel: LiveLogLevel
     let logger: Logger
     let load: @Sendable () throws -> GatewayConfiguration
+    /// The file's settings an environment variable or flag overrides (`ConfigurationLoader.overriddenInFile`).
+    let overridden: @Sendable () -> [String]
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             do {
-                SettingsReload.apply(try load(), live: live, logLevel: logLevel, logger: logger)
+                let settings = try load()
+                for override in overridden() { logger.warning("SIGHUP: \(override): an edit to it in the file has no effect") }
+                SettingsReload.apply(settings, live: live, logLevel: logLevel, logger: logger)
             } catch {
                 logger.error("\(SettingsReload.refusal(error, running: live.current))", metadata: ["error": "\(error)"])
             }

@@ -120,6 +120,10 @@ struct RunCommand: AsyncParsableCommand {
             logger.warning("ignoring an environment variable that names no setting (misspelt?)", metadata: ["variable": "\(name)"])
         }
         for warning in ConfigurationWarnings.of(settings) { logger.warning("\(warning)") }
+        let overridden: @Sendable () -> [String] = {
+            ConfigurationLoader.overriddenInFile(configFile: configFile, environment: ProcessInfo.processInfo.environment, flags: flags)
+        }
+        for override in overridden() { logger.notice("\(override)") }
         let openFiles = FileDescriptorLimit.raiseSoftToHard()
         if openFiles < 2 * UInt64(HTTPEndpoint.Limits().maxConnections) {
             logger.warning(
@@ -143,7 +147,8 @@ struct RunCommand: AsyncParsableCommand {
             HTTPEndpoint(host: address.host, port: address.port, logger: logger, bindState: state, handler: handler)
         }
         services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup))
-        services.append(.init(service: HangupReload(live: live, logLevel: level, logger: logger, load: load), successTerminationBehavior: .ignore))
+        services.append(
+            .init(service: HangupReload(live: live, logLevel: level, logger: logger, load: load, overridden: overridden), successTerminationBehavior: .ignore))
         // Listed last, so the group's graceful shutdown reaches it first: the gateway drains while
         // the HTTP endpoint still answers.
         services.append(

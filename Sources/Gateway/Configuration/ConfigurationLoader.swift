@@ -84,6 +84,29 @@ public enum ConfigurationLoader {
         return values
     }
 
+    /// The config file's settings that an environment variable or a flag overrides with another
+    /// value, each said as the file's line and what overrides it: an edit to one of them changes
+    /// nothing, on a reload or at the next start, which the operator is told (found black-box,
+    /// 67th review: a reload said "nothing changed" for an edit a unit's `Environment=` beat).
+    /// Empty when the file cannot be read (its error is the load's).
+    public static func overriddenInFile(configFile: String?, environment: [String: String], flags: [String: String]) -> [String] {
+        guard let configFile, let file = try? readFile(configFile) else { return [] }
+        return file.sorted { ($0.value.line ?? 0, $0.key) < ($1.value.line ?? 0, $1.key) }.compactMap { key, given in
+            let by: String
+            if let flag = flags[key] {
+                guard flag != given.value else { return nil }
+                by = "--\(key) \(flag)"
+            } else if let variable = environment[environmentName(key)] {
+                guard variable != given.value else { return nil }
+                by = "\(environmentName(key))=\(variable)"
+            } else {
+                return nil
+            }
+            let shown = ConfigurationError.namesASecret(key) ? "<redacted>" : given.value
+            return "\(key) in \(configFile)\(given.line.map { ", line \($0)," } ?? "") is \(shown) but \(by) overrides it"
+        }
+    }
+
     /// The settings a config file gives, by name, with the line of each (nil in a JSON file).
     static func readFile(_ path: String) throws(ConfigurationError) -> [String: (value: String, line: Int?)] {
         func fail(_ setting: String, _ value: String, line: Int? = nil, _ problem: String) -> ConfigurationError {

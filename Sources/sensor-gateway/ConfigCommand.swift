@@ -49,7 +49,7 @@ struct ConfigCommand: ParsableCommand {
             // a reload wants to know (found black-box, 63rd review: only the lock was named).
             if let inUse = JournalOpening.inUse(settings) {
                 throw Diagnostics.failure(
-                    "\(inUse). The settings are valid (a reload, SIGHUP or systemctl reload, applies them to the running gateway; what run would do with the journal is not checked while it runs): \(settings.summary)",
+                    "\(inUse). The settings are valid (a reload, SIGHUP or systemctl reload, applies them to the running gateway, except changes to \(SettingsReload.restartOnlySettings.joined(separator: ", ")), which wait for its next start, as the reload's log will say; what run would do with the journal is not checked while it runs): \(settings.summary)",
                     status: .dataDirectoryInUse)
             }
             // What `run` will do with the journal there (a changed size resizes it, or refuses).

@@ -23,6 +23,9 @@ struct ConfigCheckLockTests {
         #expect(!output.contains("ok:"), "\(output)")
         // What an operator checking an edit before a reload needs: the settings are valid.
         #expect(output.contains("The settings are valid (a reload, SIGHUP or systemctl reload, applies them"), "\(output)")
+        // And which edits a reload does not apply (found black-box, 67th review: it said a reload
+        // applies every setting).
+        #expect(output.contains("except changes to ") && output.contains("journal-max-bytes") && output.contains("fsync"), "\(output)")
         // A file that is not valid is still refused as such (78), not reported as in use.
         try "data-dir: \(dir.file("data"))\nmax-fill: lots\n".write(toFile: dir.file("bad.conf"), atomically: true, encoding: .utf8)
         let (bad, badOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("bad.conf")], logPath: dir.file("bad.log"))

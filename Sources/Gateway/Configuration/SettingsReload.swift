@@ -51,6 +51,13 @@ public enum SettingsReload {
     /// Settings applied by binding the HTTP endpoint anew.
     public static let rebindSettings: Set<String> = ["http"]
 
+    /// The settings a reload does not apply: they take effect at the next start.
+    public static var restartOnlySettings: [String] {
+        ConfigurationLoader.settings.filter {
+            !liveSettings.contains($0) && !reconnectSettings.contains($0) && !rebindSettings.contains($0) && $0 != "log-level"
+        }
+    }
+
     /// The config file lines (`sensor.*`, `measurement.*`) that differ between `old` and `new`,
     /// each named in `changes` and counted as applied or, when `isLive` says not, restart-only.
     private static func diff(

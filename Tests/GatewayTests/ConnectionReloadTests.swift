@@ -36,4 +36,39 @@ struct ConnectionReloadTests {
         #expect(live.apply(connection: renamed).isEmpty)
         #expect(live.current.gatewayID == "h")
     }
+
+    /// Found black-box (67th review): an expired client certificate copied in and reloaded
+    /// closed the working connections, offline until the file was fixed.
+    @Test("a reload whose certificate is out of its dates keeps the running connection (an error says why); renewed, the next reload reconnects")
+    func outOfDateCertificateKeepsTheConnection() async throws {
+        let certs = try TemporaryDirectory()
+        defer { certs.remove() }
+        let ca = try await TLSTests.makeCertificates(in: certs, name: "good")  // valid for 2 days from now
+        _ = try await TLSTests.makeCertificates(in: certs, name: "other")
+        let cert = certs.file("client.pem")
+        try FileManager.default.copyItem(atPath: certs.file("good-server.pem"), toPath: cert)
+        let running = try ConfigurationLoader.load(
+            configFile: nil, environment: [:], flags: ["broker": "mqtts://127.0.0.1:8883", "ca-file": ca, "cert": cert, "key": certs.file("good-server.key")],
+            defaultGatewayID: "h")
+        let live = LiveSettings(running)
+        // The certificate replaced by one the box's clock (ten days on) finds expired.
+        try FileManager.default.removeItem(atPath: cert)
+        try FileManager.default.copyItem(atPath: certs.file("other-server.pem"), toPath: cert)
+        let log = CapturedLog()
+        let later = Date().addingTimeInterval(10 * 86_400)
+        let kept = SettingsReload.apply(running, live: live, logLevel: LiveLogLevel(.info), logger: log.logger(), now: later)
+        #expect(kept.reconnected.isEmpty && kept.refused == ["broker connection"], "\(kept)")
+        #expect(live.takeConnectionChange() == nil)
+        #expect(
+            log.lines.contains {
+                $0.level == .error && $0.message.hasPrefix("SIGHUP: not reconnecting, the running connection is kept: ")
+                    && $0.message.contains("cert \(cert): the certificate expired on")
+            },
+            "\(log.messages)")
+        #expect(!log.messages.contains("SIGHUP: configuration re-read; nothing changed"))
+        // In date (today's clock): the new contents reconnect.
+        let renewed = SettingsReload.apply(running, live: live, logLevel: LiveLogLevel(.info), logger: log.logger())
+        #expect(renewed.reconnected == ["tls file contents"], "\(renewed)")
+        #expect(live.takeConnectionChange() != nil)
+    }
 }

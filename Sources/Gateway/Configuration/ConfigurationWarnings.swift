@@ -38,19 +38,22 @@ public enum ConfigurationWarnings {
     /// or re-permissioned file is one (found black-box, 57th review: a reload to an expired
     /// client certificate, or after a chmod 644, said nothing).
     public static func files(_ c: GatewayConfiguration, now: Date = Date()) -> [String] {
-        var out: [String] = []
-        for (setting, path) in [("ca-file", c.caFile), ("cert", c.certFile)] {
-            guard let path, let problem = CertificateDates(pemFile: path)?.problem(at: now) else { continue }
-            out.append(
-                "\(setting) \(path): the certificate \(problem), and this box's clock says \(ISO8601DateFormatter().string(from: now)): "
-                    + "TLS connections will fail until it is renewed or the clock is right")
-        }
+        var out = certificateDates(c, now: now).map { "\($0): TLS connections will fail until it is renewed or the clock is right" }
         if let path = c.passwordFile, let mode = permissions(path), mode & 0o077 != 0 {
             out.append(
                 "password-file \(path) can be read or written by users other than its owner (mode \(String(mode, radix: 8, uppercase: false).leftPadded(4))): "
                     + "chmod 600 it (mosquitto's own password files get the same advice)")
         }
         return out
+    }
+
+    /// The CA and client certificates out of their dates by this box's clock (`now`), each as
+    /// "cert /path: the certificate expired on ..., and this box's clock says ...".
+    static func certificateDates(_ c: GatewayConfiguration, now: Date = Date()) -> [String] {
+        [("ca-file", c.caFile), ("cert", c.certFile)].compactMap { setting, path in
+            guard let path, let problem = CertificateDates(pemFile: path)?.problem(at: now) else { return nil }
+            return "\(setting) \(path): the certificate \(problem), and this box's clock says \(ISO8601DateFormatter().string(from: now))"
+        }
     }
 
     /// The permission bits of `path`, nil when it cannot be examined.

@@ -62,20 +62,7 @@ public final class LiveSettings: Sendable {
     /// differ from the running ones; returns the names of what changed (empty: nothing).
     func apply(connection reloaded: GatewayConfiguration) -> [String] {
         let (changes, wake) = state.withLock { s -> ([String], (@Sendable () -> Void)?) in
-            var merged = s.current
-            merged.brokerScheme = reloaded.brokerScheme
-            merged.brokerHost = reloaded.brokerHost
-            merged.brokerPort = reloaded.brokerPort
-            merged.clientID = reloaded.clientID
-            merged.username = reloaded.username
-            merged.password = reloaded.password
-            merged.passwordFile = reloaded.passwordFile
-            merged.caFile = reloaded.caFile
-            merged.certFile = reloaded.certFile
-            merged.keyFile = reloaded.keyFile
-            merged.sparkplugEdgeNode = reloaded.sparkplugEdgeNode
-            merged.sparkplugHostID = reloaded.sparkplugHostID
-            merged.sparkplugPrimaryHost = reloaded.sparkplugPrimaryHost
+            let merged = Self.merging(connection: reloaded, into: s.current)
             // The default client id follows the running gateway id (restart-only).
             let next = BrokerConnectionSettings(merged)
             let changes = next.changes(from: s.connection)
@@ -87,6 +74,30 @@ public final class LiveSettings: Sendable {
         }
         wake?()
         return changes
+    }
+
+    /// What `apply(connection:)` would reconnect for, without applying it.
+    func connectionChanges(_ reloaded: GatewayConfiguration) -> [String] {
+        state.withLock { s in BrokerConnectionSettings(Self.merging(connection: reloaded, into: s.current)).changes(from: s.connection) }
+    }
+
+    /// `current` with `reloaded`'s broker connection settings.
+    private static func merging(connection reloaded: GatewayConfiguration, into current: GatewayConfiguration) -> GatewayConfiguration {
+        var merged = current
+        merged.brokerScheme = reloaded.brokerScheme
+        merged.brokerHost = reloaded.brokerHost
+        merged.brokerPort = reloaded.brokerPort
+        merged.clientID = reloaded.clientID
+        merged.username = reloaded.username
+        merged.password = reloaded.password
+        merged.passwordFile = reloaded.passwordFile
+        merged.caFile = reloaded.caFile
+        merged.certFile = reloaded.certFile
+        merged.keyFile = reloaded.keyFile
+        merged.sparkplugEdgeNode = reloaded.sparkplugEdgeNode
+        merged.sparkplugHostID = reloaded.sparkplugHostID
+        merged.sparkplugPrimaryHost = reloaded.sparkplugPrimaryHost
+        return merged
     }
 
     /// The configuration to reconnect with, once per change (nil: none waiting).

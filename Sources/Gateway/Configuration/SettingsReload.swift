@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// What a re-read configuration changes on a running gateway (SIGHUP), setting by setting.
@@ -106,7 +107,9 @@ public enum SettingsReload {
 
     /// Applies `reloaded` to the running gateway through `live`, logging each change.
     @discardableResult
-    public static func apply(_ reloaded: GatewayConfiguration, live: LiveSettings, logLevel: LiveLogLevel, logger: Logger) -> Outcome {
+    public static func apply(
+        _ reloaded: GatewayConfiguration, live: LiveSettings, logLevel: LiveLogLevel, logger: Logger, now: Date = Date()
+    ) -> Outcome {
         let running = live.current
         var outcome = Outcome(levelChanged: reloaded.logLevel != logLevel.level)
         var changes: Logger.Metadata = [:]
@@ -173,7 +176,18 @@ public enum SettingsReload {
                 "SIGHUP: sparkplug-edge-node stays \(node): the running gateway has cleaned-topics off (it changes only at a restart), and nothing else would publish the cleaned stream"
             )
         }
-        outcome.reconnected = live.apply(connection: connection)
+        // A reconnection with a certificate out of its dates would fail: the working connection
+        // is kept rather than dropped for it (found black-box, 67th review: an expired client
+        // certificate copied in and reloaded closed the good connections, offline until fixed).
+        let outOfDate = ConfigurationWarnings.certificateDates(connection, now: now)
+        if !outOfDate.isEmpty, !live.connectionChanges(connection).isEmpty {
+            outcome.refused.append("broker connection")
+            logger.error(
+                "SIGHUP: not reconnecting, the running connection is kept: \(outOfDate.joined(separator: "; ")); renew the certificate (or set the clock right) and reload again. A reconnection for another cause (the broker restarting) reads the files as they are"
+            )
+        } else {
+            outcome.reconnected = live.apply(connection: connection)
+        }
         if !outcome.reconnected.isEmpty {
             var said = changes.filter { reconnectSettings.contains($0.key) }
             if outcome.reconnected.contains("tls file contents") { said["tls file contents"] = "changed (by reconnecting)" }
@@ -194,8 +208,8 @@ public enum SettingsReload {
                 "SIGHUP: changes an earlier reload said wait for the next start are withdrawn: these settings are back to their running values",
                 metadata: ["settings": "\(withdrawn.sorted().joined(separator: ", "))"])
         }
-        for warning in ConfigurationWarnings.files(reloaded) { logger.warning("SIGHUP: \(warning)") }
-        if !outcome.levelChanged && changes.isEmpty && outcome.reconnected.isEmpty && withdrawn.isEmpty {
+        for warning in ConfigurationWarnings.files(reloaded, now: now) { logger.warning("SIGHUP: \(warning)") }
+        if !outcome.levelChanged && changes.isEmpty && outcome.reconnected.isEmpty && outcome.refused.isEmpty && withdrawn.isEmpty {
             logger.notice("SIGHUP: configuration re-read; nothing changed")
         }
         return outcome

@@ -6,6 +6,19 @@ import TestSupport
 
 @Suite("Configuration and start-up errors")
 struct ConfigurationTests {
+    /// Found black-box (67th review): 1048577 became 16 segments of 65536 bytes without a word.
+    @Test("a journal-max-bytes the journal rounds down (16 segments of whole 4 KiB pages) is warned about with the size used; an exact one is not")
+    func journalSizeRounded() throws {
+        func warnings(_ size: String) throws -> [String] {
+            ConfigurationWarnings.of(
+                try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["journal-max-bytes": size], defaultGatewayID: "h"))
+        }
+        #expect(try warnings("1048577") == ["journal-max-bytes 1048577 is used as 1048576 (16 segments of 65536 bytes, a multiple of 4096 each)"])
+        #expect(try warnings("256MB").contains { $0.hasPrefix("journal-max-bytes 256000000 is used as 255983616 ") })
+        #expect(try warnings("256MiB").isEmpty)
+        #expect(try warnings("1MiB").isEmpty)
+    }
+
     @Test("flags win over the environment, which wins over the file")
     func precedence() throws {
         let dir = try TemporaryDirectory()

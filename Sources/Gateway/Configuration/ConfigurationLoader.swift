@@ -249,7 +249,9 @@ public enum ConfigurationLoader {
                 "a journal segment (1/16 of journal-max-bytes) must hold the largest dead letter of a "
                     + "max-payload-bytes payload: raise journal-max-bytes or lower max-payload-bytes")
         }
-        if c.brokerScheme == .mqtts && c.caFile == nil { throw fail("broker", or: "ca-file", "mqtts needs --ca-file") }
+        if c.brokerScheme == .mqtts && c.caFile == nil {
+            throw fail("broker", or: "ca-file", "mqtts:// needs ca-file, the CA certificate to check the broker with (mqtt:// for a plain listener)")
+        }
         if (c.certFile == nil) != (c.keyFile == nil) {
             throw fail(
                 c.certFile != nil ? "cert" : "key", or: "cert",

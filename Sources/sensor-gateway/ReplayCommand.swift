@@ -34,5 +34,11 @@ struct ReplayCommand: ParsableCommand {
             throw Diagnostics.failure("cannot read the journal in \(dataDir)/journal: \(error)", status: .noInput)
         }
         JournalReadNotes.write(result, dataDirectory: dataDir)
+        if result.count == 0 {
+            // Said, so an empty output is not taken for a failure or for a sensor's silence
+            // where its id was misspelt (found black-box, 67th review: exit 0 and nothing).
+            FileHandle.standardError.write(
+                Data("note: no cleaned readings\(sensor.map { " of sensor \($0)" } ?? "") with \(start) <= ts < \(end) in this journal\n".utf8))
+        }
     }
 }

@@ -207,6 +207,14 @@ struct DurabilityTests {
             ["replay", "--data-dir", disk, "--sensor", "ro0", "--from", "\(Self.base)", "--to", "\(Self.base + 10_000)"], logPath: dir.file("replay.log"))
         #expect(replayCode == 0, "\(replayOutput)")
         #expect(replayOutput.split(separator: "\n").filter { $0.contains("\"quality\":\"ok\"") }.count == 10)
+        #expect(!replayOutput.contains("note: no cleaned readings"), "\(replayOutput)")
+        // A sensor the journal never saw (a misspelt id): said, not an empty success (found
+        // black-box, 67th review).
+        let (noneCode, noneOutput) = try await GatewayProcess.runTool(
+            ["replay", "--data-dir", disk, "--sensor", "r0", "--from", "\(Self.base)", "--to", "\(Self.base + 10_000)"], logPath: dir.file("none.log"))
+        #expect(
+            noneCode == 0 && noneOutput.contains("note: no cleaned readings of sensor r0 with \(Self.base) <= ts < \(Self.base + 10_000) in this journal"),
+            "\(noneOutput)")
         await fleet.close()
         await watcher.close()
     }

@@ -13,6 +13,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Start, epoch ms or RFC 3339 (inclusive).") var from: String
     @Option(help: "End, epoch ms or RFC 3339 (exclusive).") var to: String
 
+    /// Bad arguments are reported here, before `run`, so the usage printed with them is
+    /// `replay`'s (found black-box, 67th review: the top level's).
+    func validate() throws {
+        _ = try WindowArguments.validated(from: from, to: to, sensor: sensor)
+    }
+
     func run() throws {
         let (start, end) = try WindowArguments.validated(from: from, to: to, sensor: sensor)
         // Buffered writes that throw (a full disk, a closed pipe) rather than trap, as `export`'s

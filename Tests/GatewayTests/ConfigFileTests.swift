@@ -36,6 +36,20 @@ struct ConfigFileTests {
         }
     }
 
+    /// Found black-box (67th review): the advice to quote `sensors/#` led only to the next
+    /// refusal, since a topic-filter takes no `#`.
+    @Test("a topic-filter with a # is told it takes none, not to quote it")
+    func topicFilterHash() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try "data-dir: /tmp/x\ntopic-filter: sensors/#\n".write(toFile: dir.file("gw.conf"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(configFile: dir.file("gw.conf"), environment: [:], flags: [:], defaultGatewayID: "h")
+        }
+        let text = try #require(error).description
+        #expect(text.contains("a topic-filter takes no #, quoted or not") && !text.contains("quote the value"), "\(text)")
+    }
+
     @Test("# is a comment only outside quotes; quotes keep #, : and spaces; \\\" and \\\\ in double quotes")
     func quoting() throws {
         let c = try Self.load(
@@ -55,9 +69,9 @@ struct ConfigFileTests {
         let open = try #require(try Self.failure("log-level: info\nusername: \"op#1\n", in: dir))
         #expect(open.description.hasPrefix("username (in \(dir.file("gateway.conf")), line 2)="), "\(open)")
         #expect(open.description.contains("not closed"))
-        let attached = try #require(try Self.failure("log-level: info\ntopic-filter: plant/+/#\n", in: dir))
-        #expect(attached.description.hasPrefix("topic-filter (in \(dir.file("gateway.conf")), line 2)="), "\(attached)")
-        #expect(attached.description.contains("would cut the value to `plant/+/`"), "\(attached)")
+        let attached = try #require(try Self.failure("log-level: info\nusername: line#3\n", in: dir))
+        #expect(attached.description.hasPrefix("username (in \(dir.file("gateway.conf")), line 2)="), "\(attached)")
+        #expect(attached.description.contains("would cut the value to `line`"), "\(attached)")
         let trailing = try #require(try Self.failure("username: \"a\" b\n", in: dir))
         #expect(trailing.description.contains("line 1") && trailing.description.contains("after the quoted value"), "\(trailing)")
         #expect(trailing.exitStatus == .configuration)

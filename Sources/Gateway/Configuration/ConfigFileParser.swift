@@ -92,6 +92,14 @@ enum ConfigFileParser {
         // A `#` straight after the value's text (`plant/+/#`, `pass#word`) would cut the value
         // short without a word: a comment needs a blank before it, a `#` in a value quotes.
         if i < line.endIndex, let before = value.last, !isBlank(before) {
+            // A topic filter of readings takes no `#` at all: quoting it would only lead to the
+            // next refusal (found black-box, 67th review).
+            if key.replacingOccurrences(of: "_", with: "-") == "topic-filter" {
+                throw fail(
+                    key,
+                    "a topic-filter takes no #, quoted or not: it needs exactly one + level, the sensor id's (sensors/+/temperature, plant/hall-2/+/temperature)"
+                )
+            }
             throw fail(
                 key,
                 "a # right after the value's text starts a comment and would cut the value to `\(String(value).trimmingBlanks)`: quote the value to keep the # (\(key): \"...\"), or put a space before the comment"

@@ -115,21 +115,20 @@ public enum GatewayHTTP {
                                 + "they did not reach its subscribers; check the broker's ACL and message_size_limit (sensor_gateway_publications_refused_by_reason_total)"
                         ))
                 }
-                if let at = s.runtime.lastOtherInstanceAt, let taken = s.runtime.lastOtherInstanceByClientID,
-                    Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs
-                {
-                    warnings.append(
-                        WireJSON.quoted(
-                            "another client most likely uses this gateway's client id (\(taken)), last \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
-                                + "a second gateway with this gateway-id or client-id, a cloned box; each takes the connection over from the other, and both "
-                                + "publish the cleaned stream; stop one, or give each box its own gateway-id"))
-                } else if let at = s.runtime.lastOtherInstanceAt, let other = s.runtime.lastOtherInstance,
-                    Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs
-                {
-                    warnings.append(
-                        WireJSON.quoted(
-                            "another gateway with gateway-id \(gatewayID) is online on the broker (\(other)), last seen \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
-                                + "both publish the cleaned stream, which then repeats and contradicts itself; stop one, or give each its own gateway-id"))
+                if let at = s.runtime.lastOtherInstanceAt, Clocks.monotonicMilliseconds() - at < Self.recentProblemShownMs {
+                    let ago = (Clocks.monotonicMilliseconds() - at) / 1000
+                    if let taken = s.runtime.lastOtherInstanceByClientID {
+                        warnings.append(
+                            WireJSON.quoted(
+                                "another client most likely uses this gateway's client id (\(taken)), last \(ago) s ago: "
+                                    + "a second gateway with this gateway-id or client-id, a cloned box; each takes the connection over from the other, and both "
+                                    + "publish the cleaned stream; stop one, or give each box its own gateway-id"))
+                    } else if let other = s.runtime.lastOtherInstance {
+                        warnings.append(
+                            WireJSON.quoted(
+                                "another gateway with gateway-id \(gatewayID) is online on the broker (\(other)), last seen \(ago) s ago: "
+                                    + "both publish the cleaned stream, which then repeats and contradicts itself; stop one, or give each its own gateway-id"))
+                    }
                 }
                 for (other, filters) in s.runtime.overlappingGateways.sorted(by: { $0.key < $1.key }) {
                     warnings.append(

@@ -508,6 +508,13 @@ struct FindingControlTests {
         await FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed).withMeasurements(seed: seed).withMeasurementWindows(seed: seed))
     }
 
+    @Test(
+        "at least 1,024 forgotten sensors are remembered whatever max-sensors is: three sensors evicted at a forward clock step under max-sensors 1 left only the last one's memory, and the first, back within its window, published it again at revision 0 (drawn seed 4721695)",
+        arguments: [UInt64(4_721_695)])
+    func forgottenSensorsRememberedBeyondALowCap(seed: UInt64) async {
+        await FindingRegressionTests.holds(seed, Scenario.drawn(seed: seed))
+    }
+
     @Test("finding 4's world with the default max-fill (jumps become gap messages) keeps every guarantee (seed 3)")
     func fillWorldWithDefaultMaxFill() async {
         var scenario = Scenario.aimed(at: .fillBiggerThanRing, seed: 3)

@@ -11,6 +11,53 @@ import Wire
 /// 10 s now make it say `degraded`, naming the wait.
 @Suite("A hung broker on /healthz")
 struct HungBrokerTests {
+    /// Found black-box (69th review): a 15 s hang (the connections up, nothing delivered)
+    /// marked every sensor stale and asked each to resend all it held, while INTERFACE.md
+    /// section 4 says a broker outage does neither.
+    @Test("a hung broker is the gateway's deafness, not its sensors' silence: no sensor is marked stale or asked to resend while it hangs")
+    func hangMarksNoSensorStale() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let watcher = try await Subscriber.connect(broker, id: "hang-watcher", filters: ["gateway/hp/sensors/#", "cleaned/#"])
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        // The default reorder window: a sensor is stale after twice that, 4 s, at the least.
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "hp", configure: { $0.engine.reorderWindowMs = 2_000 })
+        let sensors = (0..<5).map { "hp-\($0)" }
+        // Sensors measuring every half second (their period, not a wait).
+        let measuring = Task {
+            var seq: UInt64 = 0
+            while !Task.isCancelled {
+                for sensor in sensors { try? fleet.measure(sensor, seq: seq, ts: Clocks.epochMilliseconds(), temperature: 52) }
+                seq += 1
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        defer { measuring.cancel() }
+        func cleaned(after ts: Int64) async -> Set<String> {
+            Set(await watcher.cleaned().filter { $0.ts > ts }.map(\.sensorID))
+        }
+        try await waitUntil("every sensor's rhythm learnt", timeout: .seconds(120)) {
+            let counts = Dictionary(grouping: await watcher.cleaned(), by: \.sensorID).mapValues(\.count)
+            return sensors.allSatisfy { (counts[$0] ?? 0) >= 8 }
+        }
+        broker.pause()
+        let pausedAt = Clocks.monotonicMilliseconds()
+        // The hang outlasts the sensors' stale time twice over.
+        try await waitUntil("8 s of hang", timeout: .seconds(120)) { Clocks.monotonicMilliseconds() - pausedAt >= 8_000 }
+        broker.resume()
+        let resumedAt = Clocks.epochMilliseconds()
+        try await waitUntil("every sensor's readings after the hang", timeout: .seconds(120)) { await cleaned(after: resumedAt) == Set(sensors) }
+        measuring.cancel()
+        let states = await watcher.messages(on: "gateway/hp/sensors/").map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(!states.contains { $0.contains("\"stale\"") }, "\(states)")
+        #expect(fleet.resendRequests.withLock { $0 } == 0)
+        try await gateway.stop()
+        await fleet.close()
+        await watcher.close()
+    }
+
     @Test("publications unanswered for 10 s are a warning; it goes once the broker answers")
     func unansweredOutputWarned() async throws {
         let broker = try await TestBroker.start()

@@ -349,6 +349,13 @@ final class BrokerSession {
 
     /// An `offline` status replaced this run's `online` while it runs (`OtherInstanceWatch.isLiveOffline`):
     /// published again, so the retained status tells the truth.
+    /// Publishes `BrokerProbe`'s probe on the output connection; its message id, nil when not
+    /// connected or it cannot be sent now.
+    func publishProbe() -> MessageID? {
+        guard outputConnected, !closing else { return nil }
+        return try? output.publish(topic: Topics.latestReadMarker(configuration.gatewayID), payload: BrokerProbe.payload, qos: .atLeastOnce)
+    }
+
     private func announceOnlineAgain() {
         do {
             try output.publish(topic: configuration.statusTopic, payload: onlineStatus, qos: .atLeastOnce, retain: true)

@@ -48,6 +48,9 @@ public final class GatewayService {
     private var drainBegan: Int64 = 0
     /// Whether the sensors are heard: connected, and input read as it comes.
     private var hearing = InputHearing()
+    private var probe = BrokerProbe(now: Clocks.monotonicMilliseconds())
+    /// The ingest's count of accepted messages at the last turn: a change is input heard.
+    private var acceptedSeen = 0
     /// Readiness, stopping and watchdog pings for a `Type=notify` systemd unit (nil outside one).
     private let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
 
@@ -174,7 +177,8 @@ public final class GatewayService {
         if let next = live?.takeConnectionChange() { reconnect(with: next) }
         let pacing = publisher.pacing
         if pacing.mayRunInput {
-            let listening = hearing.listening(subscribed: broker.subscribed, paused: !ingest.acceptsMore, now: began)
+            let answering = brokerAnswering(now: began)
+            let listening = hearing.listening(subscribed: broker.subscribed && answering, paused: !ingest.acceptsMore, now: began)
             observability.inputBehind(since: hearing.behindSince)
             let admitted = pipeline.process(into: &publisher.pending, mayTick: pacing.mayTick, listening: listening)
             observability.sensorsAdmitted(admitted, tracked: pipeline.engine.sensorCount)
@@ -200,13 +204,34 @@ public final class GatewayService {
         notifier?.watchdogIfDue(now: Clocks.monotonicMilliseconds())
     }
 
+    /// Whether the broker answers (`BrokerProbe`): input arrived or an acknowledgement came
+    /// recently, or the probe sent after a quiet second has not waited `unansweredMs` yet, nor
+    /// have publications in flight. Sends the probe when due.
+    private func brokerAnswering(now: Int64) -> Bool {
+        let accepted = ingest.statistics.accepted
+        if accepted != acceptedSeen {
+            acceptedSeen = accepted
+            probe.heard(at: now)
+        }
+        guard broker.outputConnected else {
+            probe.connectionLost(at: now)
+            return true
+        }
+        if probe.due(now: now), let mid = broker.publishProbe() { probe.sent(mid, at: now) }
+        return !probe.unanswered(now: now) && !publisher.unanswered(now: now, for: BrokerProbe.unansweredMs)
+    }
+
     /// Dispatches one of the broker's events to its owner.
     private func handle(_ arrival: Inbox.Arrival) {
         switch broker.handle(arrival) {
         case .none: break
         case .acknowledged(let mid):
+            probe.heard(at: arrival.at / 1000)
+            if probe.answered(mid, at: arrival.at / 1000) { break }
             if let latency = publisher.acknowledged(mid, at: arrival.at) { observability.publishLatency(microseconds: latency) }
         case .refused(let mid, let reason):
+            // A probe refused by an older ACL is an answer all the same; its acknowledgement follows.
+            if probe.isPending(mid) { break }
             let publication = publisher.inFlight(mid)
             observability.publicationRefused(kind: publication.map { "\($0.kind)" } ?? "status", topic: publication?.topic, reason: reason)
         case .otherInstance(let sighting): observability.otherInstanceSeen(sighting)

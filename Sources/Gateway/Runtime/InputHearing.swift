@@ -1,5 +1,6 @@
 /// Whether the gateway hears its sensors, as the engine's stale times need to know: the broker
-/// has acknowledged its readings subscription, and it is reading that input as it comes. Input
+/// has acknowledged its readings subscription and answers (`BrokerProbe`), and the gateway is
+/// reading that input as it comes. Input
 /// paused (the pipeline behind, the journal full) leaves the sensors' readings queued at the
 /// broker, so a sensor's silence then is the gateway's own deafness, as a lost connection is
 /// (found black-box: one sender's flood put the gateway a minute behind, and 1,841 sensors

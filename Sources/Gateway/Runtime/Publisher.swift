@@ -218,6 +218,10 @@ final class Publisher {
         return latency
     }
 
+    /// Whether publications have waited in flight at least `ms` since the broker last
+    /// acknowledged one, at `now` (monotonic ms).
+    func unanswered(now: Int64, for ms: Int64) -> Bool { outbound.inFlightCount > 0 && now - lastAnswerAt >= ms }
+
     /// The kind and topic of the publication in flight as `messageID` (nil: not one of the
     /// journal's, such as the retained status).
     func inFlight(_ messageID: MessageID) -> (kind: Publication.Kind, topic: String)? {

@@ -1,0 +1,60 @@
+import MQTT
+
+/// Whether the broker is answering, told from what it sends: input, acknowledgements, and when
+/// neither came for half a second, the acknowledgement of a small probe the gateway publishes for it.
+///
+/// A hung broker (stopped, swapping, its disk stalled; a network path that drops packets without
+/// closing the connection) keeps the connections up until the keepalive expires, about a minute.
+/// Meanwhile no reading arrives, and the sensors' silence is the broker's, not theirs: it must
+/// not mark the fleet stale and ask every sensor to resend (found black-box, 69th review: a
+/// 15 s hang marked all 4,502 sensors stale and sent 2,000 open-ended resend requests, while
+/// INTERFACE.md section 4 says a broker outage does neither). The gateway counts as not
+/// listening (`InputHearing`) while the broker leaves something unanswered this long: a hang is
+/// noticed within about 1.5 s, before any sensor's stale time at the default settings (4 s at
+/// least, twice the reorder window).
+///
+/// The probe is a non-retained QoS 1 message on the gateway's own `gateway/<id>/latest-read`
+/// topic, which the shipped ACL lets it write and nothing reads but a start's marker wait (which
+/// knows its own payload). A broker whose ACL refuses it still answers: that is all it asks.
+struct BrokerProbe {
+    /// Without evidence this long (ms), a probe goes out.
+    static let quietMs: Int64 = 500
+    /// A probe (or a publication) unanswered this long (ms): the broker is not answering.
+    static let unansweredMs: Int64 = 1_000
+    /// What the probe says (and how a start's marker wait, which knows its own, tells it apart).
+    static let payload = Array(#"{"probe":true}"#.utf8)
+
+    private var pending: (messageID: MessageID, sentAt: Int64)?
+    private var lastEvidence: Int64
+
+    init(now: Int64) { lastEvidence = now }
+
+    /// The broker sent something at `now` (monotonic ms): input, or an acknowledgement.
+    mutating func heard(at now: Int64) { lastEvidence = max(lastEvidence, now) }
+
+    /// Whether a probe should go out at `now`: none is waiting, and nothing was heard for `quietMs`.
+    func due(now: Int64) -> Bool { pending == nil && now - lastEvidence >= Self.quietMs }
+
+    mutating func sent(_ messageID: MessageID, at now: Int64) { pending = (messageID, now) }
+
+    /// `messageID` was acknowledged (or refused, which is an answer too) at `now`: returns
+    /// whether it was the probe.
+    mutating func answered(_ messageID: MessageID, at now: Int64) -> Bool {
+        guard pending?.messageID == messageID else { return false }
+        pending = nil
+        heard(at: now)
+        return true
+    }
+
+    /// Whether `messageID` is the probe waiting for its answer.
+    func isPending(_ messageID: MessageID) -> Bool { pending?.messageID == messageID }
+
+    /// The output connection closed: a probe in flight will not be answered on it.
+    mutating func connectionLost(at now: Int64) {
+        pending = nil
+        lastEvidence = now
+    }
+
+    /// Whether the probe has waited `unansweredMs` for its answer at `now`.
+    func unanswered(now: Int64) -> Bool { pending.map { now - $0.sentAt >= Self.unansweredMs } ?? false }
+}

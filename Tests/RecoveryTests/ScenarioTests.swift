@@ -15,6 +15,28 @@ struct ScenarioTests {
         return h
     }
 
+    /// Found black-box (68th review): the true value, sent 0.3 s after a faulty one (twice)
+    /// under the same seq, was dead-lettered `bad_value:seq`, and the `corrected` estimate stood.
+    @Test(
+        "an out-of-range reading held for its estimate, then an in-range one under its seq: the real value is published ok, the out-of-range one alone dead-lettered"
+    )
+    func inRangeReplacesHeldOutOfRange() {
+        var h = Self.started()
+        // Seq 1 waits for its right neighbour (seq 2) to be estimated.
+        #expect(h.send(seq: 1, temp: 85.5).of(.deadLetter).map(\.reason) == ["out_of_range"])
+        #expect(h.send(seq: 1, temp: 85.5).of(.deadLetter).isEmpty, "a copy of it is a duplicate")
+        let real = h.send(seq: 1, temp: 51.6)
+        #expect(real.of(.deadLetter).isEmpty, "\(real.of(.deadLetter).map(\.text))")
+        #expect(real.summary == ["1:ok"] && real.cleaned.first?.temperature == 51.6, "\(real.summary)")
+        h.send(seq: 2, temp: 52)
+        h.advance(5000)
+        #expect(h.log.summary == ["0:ok", "1:ok", "2:ok"], "\(h.log.summary)")
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["out_of_range"])
+        // The other way round, a second reading under a seq held in range, stays a contradiction.
+        h.send(seq: 4, temp: 52)
+        #expect(h.send(seq: 4, temp: 85.5).of(.deadLetter).map(\.reason) == ["bad_value:seq"])
+    }
+
     @Test("a new sensor is held one reorder window, then starts at the lowest seq seen")
     func firstSight() {
         var h = Harness()

@@ -45,6 +45,12 @@ struct ReorderHeap: Codable, Sendable {
     /// The reading held for `seq`, if any.
     func held(seq: UInt64) -> HeldReading? { items.first { $0.reading.seq == seq } }
 
+    /// Puts `replacement` in the place of the reading held for its seq (the order stays).
+    mutating func replace(with replacement: HeldReading) {
+        guard let i = items.firstIndex(where: { $0.reading.seq == replacement.reading.seq }) else { return }
+        items[i] = replacement
+    }
+
     /// The valid (in-range) held reading with the smallest seq above `seq`: the right-hand
     /// neighbour for an estimate.
     func firstValid(after seq: UInt64) -> HeldReading? {

@@ -267,6 +267,17 @@ struct SensorState: Codable, Sendable {
         if started && r.seq >= nextSeq && lostOutputThrough == .max { return .tooLate }
         if started && (r.seq < nextSeq || publishedBeforeDamage(r.seq)) { return late(r, inRange: inRange, at: now, &out) }
         if let held = heap.held(seq: r.seq) {
+            // An out-of-range reading held for its `corrected` estimate, then an in-range one
+            // under its seq (the sensor's resend after a faulty send): the real value takes its
+            // place, as it would restate the estimate once published (found black-box, 68th
+            // review: it was dead-lettered `bad_value:seq` and the estimate stood). The
+            // out-of-range one was dead-lettered `out_of_range` as it came.
+            guard held.inRange || !inRange else {
+                heap.replace(with: HeldReading(reading: r, receivedAt: held.receivedAt, inRange: true))
+                maxTs = Swift.max(maxTs, r.ts)
+                if started { release(at: now, mode: .ingest, &out) }
+                return .accepted
+            }
             return Self.contradicts(r, value: held.reading.temperature, status: held.reading.status) ? .reusedSeq : .duplicate
         }
 

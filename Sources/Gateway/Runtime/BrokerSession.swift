@@ -347,8 +347,6 @@ final class BrokerSession {
         ).json
     }
 
-    /// An `offline` status replaced this run's `online` while it runs (`OtherInstanceWatch.isLiveOffline`):
-    /// published again, so the retained status tells the truth.
     /// Publishes `BrokerProbe`'s probe on the output connection; its message id, nil when not
     /// connected or it cannot be sent now.
     func publishProbe() -> MessageID? {
@@ -356,6 +354,8 @@ final class BrokerSession {
         return try? output.publish(topic: Topics.latestReadMarker(configuration.gatewayID), payload: BrokerProbe.payload, qos: .atLeastOnce)
     }
 
+    /// An `offline` status replaced this run's `online` while it runs (`OtherInstanceWatch.isLiveOffline`):
+    /// published again, so the retained status tells the truth.
     private func announceOnlineAgain() {
         do {
             try output.publish(topic: configuration.statusTopic, payload: onlineStatus, qos: .atLeastOnce, retain: true)

@@ -204,9 +204,9 @@ public final class GatewayService {
         notifier?.watchdogIfDue(now: Clocks.monotonicMilliseconds())
     }
 
-    /// Whether the broker answers (`BrokerProbe`): input arrived or an acknowledgement came
-    /// recently, or the probe sent after a quiet second has not waited `unansweredMs` yet, nor
-    /// have publications in flight. Sends the probe when due.
+    /// Whether the broker answers (`BrokerProbe`): neither the probe sent after `quietMs` without
+    /// input or acknowledgements, nor a publication in flight, has waited `unansweredMs` for its
+    /// acknowledgement. Sends the probe when due.
     private func brokerAnswering(now: Int64) -> Bool {
         let accepted = ingest.statistics.accepted
         if accepted != acceptedSeen {

@@ -109,4 +109,22 @@ struct HealthReasonsTests {
         }
         #expect(short.status == 200 && !short.body.contains("input has waited"), "\(short.body)")
     }
+
+    /// Found black-box (70th review): a link throttled to 10 KB/s kept `/healthz` ok.
+    @Test("a publication acknowledged seconds after its send is named for a minute, then no more")
+    func slowAnswer() {
+        let now = Clocks.monotonicMilliseconds()
+        let recent = Self.health { s in
+            s.subscribed = true
+            s.runtime.lastSlowAnswerAt = now - 5_000
+            s.runtime.lastSlowAnswerMs = 4_200
+        }
+        #expect(recent.body.contains("degraded") && recent.body.contains("acknowledged a publication 4200 ms after it was sent"), "\(recent.body)")
+        let old = Self.health { s in
+            s.subscribed = true
+            s.runtime.lastSlowAnswerAt = now - GatewayHTTP.slowAnswerShownMs - 1_000
+            s.runtime.lastSlowAnswerMs = 4_200
+        }
+        #expect(!old.body.contains("after it was sent"), "\(old.body)")
+    }
 }

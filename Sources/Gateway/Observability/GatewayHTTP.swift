@@ -16,6 +16,8 @@ public enum GatewayHTTP {
     static let inputBehindShownMs: Int64 = 10_000
     /// How long publications may wait in flight with none acknowledged before `/healthz` says so.
     static let outputUnansweredShownMs: Int64 = 10_000
+    /// How long a slow acknowledgement is shown (`Observability.slowAnswer`).
+    static let slowAnswerShownMs: Int64 = 60_000
 
     /// One endpoint's answer.
     public struct Response: Sendable {
@@ -195,6 +197,15 @@ public enum GatewayHTTP {
                                 + "it may be hung or overloaded, or the network to it stalled; cleaned output waits (\(s.outboundWaiting) more queued) and is sent when it answers, or after a reconnection "
                                 + "(sensor_gateway_outbound_in_flight, sensor_gateway_outbound_waiting)"
                         ))
+                }
+                if let at = s.runtime.lastSlowAnswerAt, let ms = s.runtime.lastSlowAnswerMs, Clocks.monotonicMilliseconds() - at < Self.slowAnswerShownMs {
+                    // Found black-box (70th review): a link throttled to 10 KB/s kept `/healthz` ok
+                    // while every sensor's readings came late.
+                    warnings.append(
+                        WireJSON.quoted(
+                            "the broker acknowledged a publication \(ms) ms after it was sent, \((Clocks.monotonicMilliseconds() - at) / 1000) s ago: "
+                                + "it or the network to it is slow; readings come late too, so no sensor goes stale for its silence meanwhile "
+                                + "(sensor_gateway_publish_latency_seconds, sensor_gateway_outbound_waiting)"))
                 }
                 if let since = s.runtime.inputBehindSince, Clocks.monotonicMilliseconds() - since > Self.inputBehindShownMs {
                     warnings.append(

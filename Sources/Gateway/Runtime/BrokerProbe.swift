@@ -23,9 +23,16 @@ struct BrokerProbe {
     static let unansweredMs: Int64 = 1_000
     /// What the probe says (and how a start's marker wait, which knows its own, tells it apart).
     static let payload = Array(#"{"probe":true}"#.utf8)
+    /// An acknowledgement this long (µs) after its publication was sent is a broker (or a
+    /// link to it) too slow to deliver the sensors' readings in time either: the gateway is not
+    /// listening until acknowledgements come sooner (found black-box, 70th review: a link
+    /// throttled to 10 KB/s let acknowledgements trickle, and every sensor went stale).
+    static let slowAnswerMicroseconds: Int64 = 2_000_000
 
     private var pending: (messageID: MessageID, sentAt: Int64)?
     private var lastEvidence: Int64
+    /// When (monotonic ms) an acknowledgement last came `slowAnswerMicroseconds` late.
+    private(set) var lastSlowAnswerAt: Int64?
 
     init(now: Int64) { lastEvidence = now }
 
@@ -55,6 +62,29 @@ struct BrokerProbe {
         lastEvidence = now
     }
 
-    /// Whether the probe has waited `unansweredMs` for its answer at `now`.
-    func unanswered(now: Int64) -> Bool { pending.map { now - $0.sentAt >= Self.unansweredMs } ?? false }
+    /// Whether the broker answers at `now`: the output connection is up (without it nothing can
+    /// be asked; lost at the keepalive while the input connection still looks up, a broker hung
+    /// past it, the sensors' silence is the broker's too: found black-box, 70th review, a 90 s
+    /// hang marked every sensor stale 4 s after the keepalive), and neither the probe nor a
+    /// publication in flight (`publicationsUnanswered`) has waited `unansweredMs`, nor an
+    /// acknowledgement come slow since.
+    mutating func answering(now: Int64, outputConnected: Bool, publicationsUnanswered: Bool) -> Bool {
+        guard outputConnected else {
+            connectionLost(at: now)
+            return false
+        }
+        return !unanswered(now: now) && !publicationsUnanswered
+    }
+
+    /// An acknowledgement came at `now` for a publication in flight `inFlight` µs.
+    mutating func acknowledged(inFlight: Int64, at now: Int64) {
+        if inFlight >= Self.slowAnswerMicroseconds { lastSlowAnswerAt = now }
+    }
+
+    /// Whether the probe has waited `unansweredMs` for its answer at `now`, or an
+    /// acknowledgement came slow within the last `unansweredMs`.
+    func unanswered(now: Int64) -> Bool {
+        if let slow = lastSlowAnswerAt, now - slow < Self.unansweredMs { return true }
+        return pending.map { now - $0.sentAt >= Self.unansweredMs } ?? false
+    }
 }

@@ -213,12 +213,10 @@ public final class GatewayService {
             acceptedSeen = accepted
             probe.heard(at: now)
         }
-        guard broker.outputConnected else {
-            probe.connectionLost(at: now)
-            return true
-        }
-        if probe.due(now: now), let mid = broker.publishProbe() { probe.sent(mid, at: now) }
-        return !probe.unanswered(now: now) && !publisher.unanswered(now: now, for: BrokerProbe.unansweredMs)
+        if broker.outputConnected, probe.due(now: now), let mid = broker.publishProbe() { probe.sent(mid, at: now) }
+        return probe.answering(
+            now: now, outputConnected: broker.outputConnected,
+            publicationsUnanswered: publisher.unanswered(now: now, for: BrokerProbe.unansweredMs))
     }
 
     /// Dispatches one of the broker's events to its owner.
@@ -228,7 +226,12 @@ public final class GatewayService {
         case .acknowledged(let mid):
             probe.heard(at: arrival.at / 1000)
             if probe.answered(mid, at: arrival.at / 1000) { break }
-            if let latency = publisher.acknowledged(mid, at: arrival.at) { observability.publishLatency(microseconds: latency) }
+            if let latency = publisher.acknowledged(mid, at: arrival.at) {
+                observability.publishLatency(microseconds: latency)
+                let inFlight = publisher.lastInFlightMicroseconds
+                probe.acknowledged(inFlight: inFlight, at: arrival.at / 1000)
+                if inFlight >= BrokerProbe.slowAnswerMicroseconds { observability.slowAnswer(latencyMs: inFlight / 1000) }
+            }
         case .refused(let mid, let reason):
             // A probe refused by an older ACL is an answer all the same; its acknowledgement follows.
             if probe.isPending(mid) { break }

@@ -85,6 +85,13 @@ final class Observability {
         }
     }
 
+    /// The broker acknowledged a publication `latencyMs` after it was sent
+    /// (`BrokerProbe.slowAnswerMicroseconds` or more): kept for `/healthz`.
+    func slowAnswer(latencyMs: Int64) {
+        counters.lastSlowAnswerAt = Clocks.monotonicMilliseconds()
+        counters.lastSlowAnswerMs = latencyMs
+    }
+
     /// Since when the gateway has been behind its input (`InputHearing.behindSince`), for `/healthz`.
     func inputBehind(since: Int64?) { counters.inputBehindSince = since }
 

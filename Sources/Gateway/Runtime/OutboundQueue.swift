@@ -20,7 +20,11 @@ struct OutboundQueue {
     private var head = 0
     /// Message id -> journal seq (and time queued, kind and topic) of publications sent and not
     /// yet acknowledged.
-    private var inFlight: [MessageID: (seq: UInt64, queuedAt: Int64, kind: Publication.Kind, topic: String)] = [:]
+    private var inFlight: [MessageID: (seq: UInt64, queuedAt: Int64, sentAt: Int64, kind: Publication.Kind, topic: String)] = [:]
+    /// How long (µs) the last acknowledged publication waited in flight, from its send to the
+    /// broker's acknowledgement: the broker's (and the network's) own delay, without the time
+    /// it queued behind the in-flight limit (`BrokerProbe.slowAnswerMicroseconds`).
+    private(set) var lastInFlightMicroseconds: Int64 = 0
     /// When set, publications from this seq on were not kept in memory: read them from the journal.
     private(set) var spilledFrom: UInt64?
 
@@ -77,7 +81,7 @@ struct OutboundQueue {
     }
 
     mutating func sent(_ entry: Entry, messageID: MessageID) {
-        inFlight[messageID] = (entry.seq, entry.queuedAt, entry.publication.kind, entry.publication.topic)
+        inFlight[messageID] = (entry.seq, entry.queuedAt, Clocks.monotonicMicroseconds(), entry.publication.kind, entry.publication.topic)
     }
 
     /// The kind and topic of the publication in flight as `messageID` (nil: not ours).
@@ -89,7 +93,9 @@ struct OutboundQueue {
     /// acknowledgement (µs); nil for an unknown id.
     @discardableResult
     mutating func acknowledged(messageID: MessageID, now: Int64 = Clocks.monotonicMicroseconds()) -> Int64? {
-        inFlight.removeValue(forKey: messageID).map { now - $0.queuedAt }
+        guard let sent = inFlight.removeValue(forKey: messageID) else { return nil }
+        lastInFlightMicroseconds = now - sent.sentAt
+        return now - sent.queuedAt
     }
 
     /// Forgets what was sent and not acknowledged, and what waits, so that all of it is read

@@ -218,6 +218,9 @@ final class Publisher {
         return latency
     }
 
+    /// How long (µs) the last acknowledged publication waited in flight (`OutboundQueue.lastInFlightMicroseconds`).
+    var lastInFlightMicroseconds: Int64 { outbound.lastInFlightMicroseconds }
+
     /// Whether publications have waited in flight at least `ms` since the broker last
     /// acknowledged one, at `now` (monotonic ms).
     func unanswered(now: Int64, for ms: Int64) -> Bool { outbound.inFlightCount > 0 && now - lastAnswerAt >= ms }

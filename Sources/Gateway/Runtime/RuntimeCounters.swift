@@ -71,6 +71,10 @@ struct RuntimeCounters: Sendable, Equatable {
     /// Since when (monotonic ms) input has been paused or settling without a pause: the
     /// gateway is behind its input, which waits at the broker (`InputHearing`); nil when it keeps up.
     var inputBehindSince: Int64?
+    /// When (monotonic ms) the broker last acknowledged a publication slowly, and how long
+    /// after it was queued (`Observability.slowAnswer`), for `/healthz`.
+    var lastSlowAnswerAt: Int64?
+    var lastSlowAnswerMs: Int64?
 }
 
 /// The kind of a publication the broker refused, and its reason.

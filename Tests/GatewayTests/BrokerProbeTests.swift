@@ -42,7 +42,16 @@ struct BrokerProbeTests {
         probe.sent(MessageID(3), at: 600)
         _ = probe.answering(now: 700, outputConnected: false, publicationsUnanswered: false)
         #expect(!probe.isPending(MessageID(3)))
-        #expect(Self.answers(&probe, 5_000, output: true, waiting: false))
+        // Back, nothing heard for long: not known to answer until the probe's answer.
+        #expect(!Self.answers(&probe, 5_000, output: true, waiting: false))
+        #expect(probe.due(now: 5_000))
+        probe.sent(MessageID(4), at: 5_000)
+        #expect(!Self.answers(&probe, 5_005, output: true, waiting: false))
+        _ = probe.answered(MessageID(4), at: 5_010)
+        #expect(Self.answers(&probe, 5_010, output: true, waiting: false))
+        // A probe whose answer never comes is given up for another after five seconds.
+        probe.sent(MessageID(5), at: 6_000)
+        #expect(!probe.due(now: 10_999) && probe.due(now: 11_000))
     }
 
     /// Found black-box (70th review): a link throttled to 10 KB/s let acknowledgements trickle,

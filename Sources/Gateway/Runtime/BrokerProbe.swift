@@ -39,8 +39,14 @@ struct BrokerProbe {
     /// The broker sent something at `now` (monotonic ms): input, or an acknowledgement.
     mutating func heard(at now: Int64) { lastEvidence = max(lastEvidence, now) }
 
-    /// Whether a probe should go out at `now`: none is waiting, and nothing was heard for `quietMs`.
-    func due(now: Int64) -> Bool { pending == nil && now - lastEvidence >= Self.quietMs }
+    /// Whether a probe should go out at `now`: nothing was heard for `quietMs`, and none is
+    /// waiting (or the one waiting was sent `reprobeMs` ago: its answer is not coming).
+    func due(now: Int64) -> Bool {
+        now - lastEvidence >= Self.quietMs && pending.map { now - $0.sentAt >= Self.reprobeMs } ?? true
+    }
+
+    /// A probe unanswered this long (ms) is given up for another.
+    static let reprobeMs: Int64 = 5_000
 
     mutating func sent(_ messageID: MessageID, at now: Int64) { pending = (messageID, now) }
 
@@ -81,10 +87,12 @@ struct BrokerProbe {
         if inFlight >= Self.slowAnswerMicroseconds { lastSlowAnswerAt = now }
     }
 
-    /// Whether the probe has waited `unansweredMs` for its answer at `now`, or an
-    /// acknowledgement came slow within the last `unansweredMs`.
+    /// Whether nothing was heard from the broker for `quietMs` + `unansweredMs` at `now` (the
+    /// probe sent after the quiet has waited that long, or was sent late: a turn delayed past
+    /// the quiet, on a loaded box, sends it only then, and until its answer the broker is not
+    /// known to answer), or an acknowledgement came slow within the last `unansweredMs`.
     func unanswered(now: Int64) -> Bool {
         if let slow = lastSlowAnswerAt, now - slow < Self.unansweredMs { return true }
-        return pending.map { now - $0.sentAt >= Self.unansweredMs } ?? false
+        return now - lastEvidence >= Self.quietMs + Self.unansweredMs
     }
 }

@@ -23,8 +23,9 @@ struct LibraryLogTests {
         #expect(lines.contains { $0.message.contains("received PUBACK") }, "\(log.messages)")
     }
 
-    /// Found black-box (67th review): the gateway forwarded libmosquitto's log only when it
-    /// started at debug; a reload to debug forwarded nothing.
+    /// The client side of a reload to debug (67th review): the log callback follows the
+    /// library logger's level while the client runs. The gateway's side of that finding (it set
+    /// the logger only when started at debug) is `HangupReconnectTests.reloadToDebugForwardsTheLibrarysLog`.
     @Test("the library logger's level is followed while the client runs: nothing forwarded at info, the packets once it is debug")
     func followsTheLevel() async throws {
         let broker = try await TestBroker.start()

@@ -50,12 +50,12 @@ struct BrokerProbe {
 
     mutating func sent(_ messageID: MessageID, at now: Int64) { pending = (messageID, now) }
 
-    /// `messageID` was acknowledged (or refused, which is an answer too) at `now`: returns
-    /// whether it was the probe.
+    /// `messageID` was acknowledged at `now` (a refusal's acknowledgement too: an answer all the
+    /// same): returns whether it was the probe. Any acknowledgement is evidence the broker answers.
     mutating func answered(_ messageID: MessageID, at now: Int64) -> Bool {
+        heard(at: now)
         guard pending?.messageID == messageID else { return false }
         pending = nil
-        heard(at: now)
         return true
     }
 
@@ -82,9 +82,14 @@ struct BrokerProbe {
         return !unanswered(now: now) && !publicationsUnanswered
     }
 
-    /// An acknowledgement came at `now` for a publication in flight `inFlight` µs.
-    mutating func acknowledged(inFlight: Int64, at now: Int64) {
-        if inFlight >= Self.slowAnswerMicroseconds { lastSlowAnswerAt = now }
+    /// An acknowledgement came at `now` for a publication in flight `inFlight` µs: the broker
+    /// answers. Returns whether it came slow (`slowAnswerMicroseconds`).
+    @discardableResult
+    mutating func acknowledged(inFlight: Int64, at now: Int64) -> Bool {
+        heard(at: now)
+        guard inFlight >= Self.slowAnswerMicroseconds else { return false }
+        lastSlowAnswerAt = now
+        return true
     }
 
     /// Whether nothing was heard from the broker for `quietMs` + `unansweredMs` at `now` (the

@@ -208,7 +208,7 @@ public final class GatewayService {
     /// input or acknowledgements, nor a publication in flight, has waited `unansweredMs` for its
     /// acknowledgement. Sends the probe when due.
     private func brokerAnswering(now: Int64) -> Bool {
-        let accepted = ingest.statistics.accepted
+        let accepted = ingest.acceptedCount
         if accepted != acceptedSeen {
             acceptedSeen = accepted
             probe.heard(at: now)
@@ -224,13 +224,11 @@ public final class GatewayService {
         switch broker.handle(arrival) {
         case .none: break
         case .acknowledged(let mid):
-            probe.heard(at: arrival.at / 1000)
             if probe.answered(mid, at: arrival.at / 1000) { break }
             if let latency = publisher.acknowledged(mid, at: arrival.at) {
                 observability.publishLatency(microseconds: latency)
                 let inFlight = publisher.lastInFlightMicroseconds
-                probe.acknowledged(inFlight: inFlight, at: arrival.at / 1000)
-                if inFlight >= BrokerProbe.slowAnswerMicroseconds { observability.slowAnswer(latencyMs: inFlight / 1000) }
+                if probe.acknowledged(inFlight: inFlight, at: arrival.at / 1000) { observability.slowAnswer(latencyMs: inFlight / 1000) }
             }
         case .refused(let mid, let reason):
             // A probe refused by an older ACL is an answer all the same; its acknowledgement follows.

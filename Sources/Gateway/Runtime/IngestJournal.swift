@@ -363,6 +363,10 @@ final class IngestJournal: MQTTMessageSink {
         }
     }
 
+    /// Messages accepted since start: the one figure a service turn reads (`BrokerProbe`), without
+    /// copying the rest.
+    var acceptedCount: Int { state.withLock { $0.statistics.accepted } }
+
     var statistics: Statistics {
         state.withLock { s in
             var statistics = s.statistics

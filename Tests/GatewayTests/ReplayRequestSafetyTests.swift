@@ -42,6 +42,11 @@ struct ReplayRequestSafetyTests {
             return
         }
         #expect(wildcard.contains("wildcards"))
+        guard case .invalid("r", "replay/r", let bare) = parse(#"{"request_id":"r","sensor_id":"*","from":0,"to":1,"reply_topic":"replay/"}"#) else {
+            Issue.record("replay/ itself was accepted as a reply_topic")
+            return
+        }
+        #expect(bare.contains("not replay/ itself"))
         guard case .request(let ok) = parse(#"{"request_id":"r-1.ok","sensor_id":"*","from":0,"to":1}"#) else {
             Issue.record("a plain request was refused")
             return

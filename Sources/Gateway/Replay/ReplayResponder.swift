@@ -92,6 +92,9 @@ enum ReplayResponder {
     /// Why `reply` cannot carry an answer, or nil when it can.
     private static func replyTopicProblem(_ reply: String) -> String? {
         guard reply.hasPrefix(Topics.replayPrefix) else { return "reply_topic must lie under replay/" }
+        // `replay/` alone is a topic with an empty last level: it names no request, so answers
+        // to every such request would land on one topic mixed together.
+        guard reply.utf8.count > Topics.replayPrefix.utf8.count else { return "reply_topic must name a topic under replay/, not replay/ itself" }
         guard !reply.contains("+"), !reply.contains("#") else { return "reply_topic must not contain the wildcards + or #" }
         // A NUL would end the topic in libmosquitto's C string: the answer would go elsewhere.
         guard reply.utf8.count <= 1024, !hasControlCharacters(reply) else {

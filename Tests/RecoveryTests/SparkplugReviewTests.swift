@@ -210,4 +210,27 @@ struct SparkplugReviewTests {
         #expect(text.first?.contains("\"humidity\":41.3") == true, "\(text)")
         #expect(h.log.of(.deadLetter).map(\.reason) == ["out_of_range"], "0.1 only")
     }
+
+    @Test(
+        "an edge node whose clock steps back after a rebirth: what it sends, stamped before the rebirth, is too late and a rebirth is asked, which restarts the sequence at its new time (found black-box, 72nd review)"
+    )
+    func clockBackAfterRebirth() {
+        var h = E.harness()
+        h.rawBytes(E.nbirth, E.nodeBirth())
+        h.rawBytes(E.ndata, E.nodeData(seq: 1, temperature: 52.1, humidity: nil, at: E.t0 + 1000))
+        h.rawBytes(E.nbirth, E.nodeBirth(at: E.t0 + 5000))  // a rebirth: the same bdSeq
+        let back = E.t0 + 5000 - 3_600_000  // then the node's clock goes back an hour
+        for seq in 1...3 { h.rawBytes(E.ndata, E.nodeData(seq: UInt64(seq), temperature: 53, humidity: nil, at: back + UInt64(seq) * 1000)) }
+        #expect(h.log.of(.deadLetter).map(\.reason) == ["too_late", "too_late", "too_late"], "kept, with their payloads")
+        #expect(h.log.of(.resendRequest).map(\.topic) == ["spBv1.0/Plant1/NCMD/Line3"], "one rebirth asked, not one per message")
+        // The rebirth it was asked for, at its new time: what it sends is read again.
+        h.rawBytes(E.nbirth, E.nodeBirth(at: back + 4000))
+        for seq in 1...2 { h.rawBytes(E.ndata, E.nodeData(seq: UInt64(seq), temperature: 54, humidity: nil, at: back + 4000 + UInt64(seq) * 1000)) }
+        h.advance(5000)
+        h.advance(5000)
+        let temps = h.log.filter { $0.topic == Self.temperature }
+        #expect(temps.map(\.temperature).suffix(2) == [54, 54])
+        #expect(temps.allSatisfy { $0.quality == "ok" })
+        #expect(h.log.of(.deadLetter).count == 3)
+    }
 }

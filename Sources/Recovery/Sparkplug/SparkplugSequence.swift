@@ -78,8 +78,9 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
         /// Before the birth, or further back than the window: it cannot be placed.
         case tooOld
         /// Read as ahead by its seq but stamped before the birth, which the node's later
-        /// messages show is of their clock: too old as well, unless the node's clock went back
-        /// past its birth (a rebirth restarts the sequence at its new time).
+        /// messages show is of their clock, or stamped before a rebirth in the session: too old
+        /// as well, unless the node's clock went back past its birth (a rebirth restarts the
+        /// sequence at its new time).
         case stampedBeforeBirth
     }
 
@@ -105,7 +106,10 @@ struct SparkplugSequence: Codable, Sendable, Equatable {
     func place(_ seq: UInt64, timestamp: UInt64? = nil, print: UInt32 = 0) -> Placement {
         // Sent before a rebirth, delivered after it: its seq belongs to the sequence the rebirth
         // restarted, and read in this one it would take the place of a message still to come.
-        if let timestamp, let reborn = rebirthTimestamp, timestamp < reborn { return .tooOld }
+        // Or the node's clock went back after the rebirth: all it sends is stamped before it
+        // until another rebirth restarts the sequence at its new time (found black-box, 72nd
+        // review), so this is told as a message stamped before the birth, which asks for one.
+        if let timestamp, let reborn = rebirthTimestamp, timestamp < reborn { return .stampedBeforeBirth }
         let d = (Int64(seq & 0xFF) - highest) & 0xFF
         // Read as up to 128 ahead, from a node with a steady pace, stamped later than the
         // highest message by at least half the time it takes to send 256 more: a whole round of

@@ -203,6 +203,13 @@ struct PeriodEstimatorTests {
         swapped.observe(0, ts: ts)
         swapped.observe(1, ts: ts - 4000)
         #expect(swapped.period == nil)
+        // A stream read bunched (no period), then a late message 3 s after the last, stamped
+        // 10 s before it: no 3 s period (found black-box, 72nd review: stale 3 s later).
+        var late = PeriodEstimator()
+        late.observe(0, ts: ts)
+        late.observe(100, ts: ts + 2000)
+        late.observe(3100, ts: ts - 8000)
+        #expect(late.period == nil)
         // A sensor that sends a batch of 10 readings (1 s apart by ts) every 10 s.
         var batching = PeriodEstimator()
         for batch in 0..<20 {

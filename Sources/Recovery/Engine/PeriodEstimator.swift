@@ -5,11 +5,13 @@
 /// though the readings' own times lie seconds apart. A gap between receipts under a quarter of
 /// the gap between the readings' `ts` is not learnt (found black-box: after a restart with a
 /// backlog, a 1 Hz sensor's period fell to a few milliseconds, so it went stale after 4 s of
-/// silence, its floor, and was sent an open-ended resend request). Either way round: a reading
-/// arriving just after one later than it (a swapped pair, the first of a burst of resend
-/// answers) says nothing of the rhythm either (found black-box, 44th review: a new stream whose
-/// first two readings came swapped 1 ms apart learnt a 1 ms period and went stale after two
-/// reorder windows, with an open-ended resend request).
+/// silence, its floor, and was sent an open-ended resend request). A reading stamped before the
+/// one received last (a swapped pair, a resend answer, a late message restating a fill) says
+/// nothing of the rhythm at all, however long after it came (found black-box, 44th review: a
+/// new stream whose first two readings came swapped 1 ms apart learnt a 1 ms period and went
+/// stale after two reorder windows, with an open-ended resend request; 72nd review: a late
+/// message 3 s after the last taught a stream whose readings came bunched a 3 s period, and it
+/// went stale 3 s later).
 struct PeriodEstimator: Codable, Sendable {
     static let capacity = 16
     private var intervals: [Int64] = []
@@ -27,7 +29,7 @@ struct PeriodEstimator: Codable, Sendable {
         }
         guard let last = lastReceipt, receivedAt > last else { return }
         let interval = receivedAt - last
-        if let lastTs, interval < (ts > lastTs ? ts &- lastTs : lastTs &- ts) / 4 { return }
+        if let lastTs, ts < lastTs || interval < (ts &- lastTs) / 4 { return }
         if intervals.count < PeriodEstimator.capacity {
             intervals.append(interval)
         } else {

@@ -55,6 +55,11 @@ struct ClockStepGatewayTests {
         try await waitForSteps(2)
         try tenReadings(from: 10)
         try await waitForSeqs(through: 19)
+        // Readings just came: the silence the no-input alert reads is short, whichever way the
+        // wall clock went (found black-box, 73rd review: it was an hour after a step back).
+        try await waitUntil("a status after the readings") { status.snapshot.lastReceivedMonotonic != nil }
+        let silence = GatewayMetricsTests.value("sensor_gateway_input_silence_seconds", in: status.metrics.render(status.snapshot))
+        #expect(silence.map { $0 < 3_600 } == true, "\(String(describing: silence))")
         wall.step(-24 * Self.hour)  // idle: nothing in flight when it steps
         try await waitForSteps(3)
         try tenReadings(from: 20)

@@ -61,6 +61,23 @@ struct GatewayMetricsTests {
         #expect(Self.value("sensor_gateway_last_reading_received_timestamp_seconds", in: metrics.render(status)) == 1_795_660_042)
     }
 
+    @Test(
+        "input silence is counted on the monotonic clock, from the start until a message comes: a wall clock stepped back an hour does not make it an hour (found black-box, 73rd review: SensorGatewayNoInput paged while readings flowed)"
+    )
+    func inputSilenceIsMonotonic() {
+        let metrics = GatewayMetrics()
+        var status = GatewayStatusSnapshot()
+        #expect(Self.value("sensor_gateway_input_silence_seconds", in: metrics.render(status, monotonicNow: 5_000)) == nil, "not before the first status")
+        status.startedMonotonic = 1_000
+        #expect(Self.value("sensor_gateway_input_silence_seconds", in: metrics.render(status, monotonicNow: 601_000)) == 600)
+        status.lastReceivedAt = 1_795_660_042_000
+        status.lastReceivedMonotonic = 590_000
+        status.clockOffsetMs = -3_600_000  // the wall clock stepped back an hour since
+        let text = metrics.render(status, now: 1_795_656_442_000 + 11_000, monotonicNow: 601_000)
+        #expect(Self.value("sensor_gateway_input_silence_seconds", in: text) == 11)
+        #expect(Self.value("sensor_gateway_last_reading_received_timestamp_seconds", in: text) == 1_795_656_442, "by the box's own clock")
+    }
+
     @Test("durations recorded through swift-metrics timers land in the histograms' buckets")
     func timers() throws {
         let metrics = GatewayMetrics()

@@ -15,6 +15,7 @@ struct PrometheusFilesTests {
         var status = GatewayStatusSnapshot()
         status.journalOldestTime = 0
         status.lastReceivedAt = 0
+        status.lastReceivedMonotonic = 0
         status.sparkplugOutput = .init()  // as with sparkplug-edge-node set
         _ = status.runtime.brokerDrops.observe(Array("0".utf8))  // as with a broker that publishes its count
         let lines = GatewayMetrics().render(status, loopAgeMs: 0).split(separator: "\n")

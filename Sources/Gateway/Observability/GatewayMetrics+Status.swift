@@ -5,10 +5,11 @@ import Recovery
 
 extension GatewayMetrics {
     /// Brings the registry up to date with status `s` and renders every series as Prometheus
-    /// text exposition format (version 0.0.4). `now`: epoch milliseconds, for ages.
+    /// text exposition format (version 0.0.4). `now`: epoch milliseconds, for ages;
+    /// `monotonicNow`: the monotonic clock's milliseconds, for ages no wall-clock step may move.
     func render(
         _ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0, loopAgeMs: Int64? = nil, http: HTTPBinding? = nil,
-        now: Int64 = Clocks.epochMilliseconds()
+        now: Int64 = Clocks.epochMilliseconds(), monotonicNow: Int64 = Clocks.monotonicMilliseconds()
     ) -> String {
         /// One family from the status: a counter (a total that only grows) or a gauge.
         func metric(_ name: String, _ kind: Kind, _ help: String, _ samples: [([(String, String)], Double)]) {
@@ -240,6 +241,16 @@ extension GatewayMetrics {
         metric(
             "sensor_gateway_last_reading_received_timestamp_seconds", .gauge,
             "Unix time the newest inbound message was received (the gateway's start while none has been since).", [([], received)])
+        // By the monotonic clock: `time() -` the timestamp above is also off by however far the
+        // box's wall clock is from Prometheus's, so a box whose clock stepped back an hour paged
+        // "no input" while readings flowed (found black-box, 73rd review).
+        // Absent only before the service loop's first status (a start still restoring).
+        if let since = s.lastReceivedMonotonic ?? (s.startedMonotonic > 0 ? s.startedMonotonic : nil) {
+            metric(
+                "sensor_gateway_input_silence_seconds", .gauge,
+                "Seconds since the newest inbound message was received (since the gateway's start while none has been), by the monotonic clock: no wall-clock step moves it.",
+                [([], Double(max(0, monotonicNow - since)) / 1000)])
+        }
         metric(
             "sensor_gateway_sensors_silent", .gauge, "Sensors silent beyond their stale time (stale_factor x their period).",
             [([], Double(s.sensors.count { $0.stale }))])

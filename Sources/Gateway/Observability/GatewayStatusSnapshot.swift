@@ -50,6 +50,10 @@ public struct GatewayStatusSnapshot: Sendable {
     public var clockOffsetMs: Int64 = 0
     /// When the newest inbound message was received, on the journal's timeline (nil before one).
     public var lastReceivedAt: Int64?
+    /// The same moment on the monotonic clock (ms; nil before one), and the gateway's start on
+    /// it: how long input has been silent, whatever the wall clock did meanwhile.
+    public var lastReceivedMonotonic: Int64?
+    public var startedMonotonic: Int64 = 0
     /// What opening the journal found damaged (and salvaged or set aside); empty when clean.
     public var journalDamage: [String] = []
     /// Set while the journal's files are no longer where they were opened (removed or replaced).

@@ -55,6 +55,8 @@ extension IngestJournal {
         var pending = 0
         /// The receive time (journal timeline) of the newest message accepted.
         var lastAcceptedAt: Int64?
+        /// The same moment on the monotonic clock (ms), which no step of the wall clock moves.
+        var lastAcceptedMonotonic: Int64?
         /// Journal syncs that failed (the first one poisons the journal: input stops, and the
         /// pipeline stops the gateway on it).
         var syncFailures = 0

@@ -137,8 +137,10 @@ final class IngestJournal: MQTTMessageSink {
         state.withLock { s in
             s.statistics.accepted += 1
             if cut { s.statistics.oversized += 1 }
-            let input = Input(seq: 0, time: clock.now(), topic: topicBytes, payload: body)
-            s.statistics.lastAcceptedAt = input.time
+            let (time, monotonic) = clock.nowAndMonotonic()
+            let input = Input(seq: 0, time: time, topic: topicBytes, payload: body)
+            s.statistics.lastAcceptedAt = time
+            s.statistics.lastAcceptedMonotonic = monotonic
             if !s.held.isEmpty || !IngestJournal.append(input, &s) {
                 if s.failure == nil {
                     s.held.append(input)

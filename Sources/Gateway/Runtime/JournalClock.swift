@@ -36,9 +36,13 @@ public final class JournalClock: Sendable {
     }
 
     /// The timeline's time now: never less than any time it returned before.
-    public func now() -> Int64 {
+    public func now() -> Int64 { nowAndMonotonic().time }
+
+    /// The timeline's time now, and the monotonic clock's reading it came from: how long ago
+    /// something happened, told by the monotonic clock, whatever the wall clock did since.
+    public func nowAndMonotonic() -> (time: Int64, monotonic: Int64) {
         let (wall, monotonic) = (sources.wallMilliseconds(), sources.monotonicMilliseconds())
-        return timeline.withLock { $0.now(wall: wall, monotonic: monotonic) }
+        return (timeline.withLock { $0.now(wall: wall, monotonic: monotonic) }, monotonic)
     }
 
     /// How far the wall clock is from the timeline (negative: the timeline is ahead, after a

@@ -31,6 +31,8 @@ final class Observability {
     /// What opening the journal found damaged (shown on `/healthz` and in a metric).
     private let journalDamage: [String]
     let startedAt: Int64
+    /// The start on the monotonic clock: input is silent since then until a message comes.
+    private let startedMonotonic = Clocks.monotonicMilliseconds()
 
     init(status: StatusBoard, ingest: IngestJournal, broker: BrokerSession, journalDamage: [String], startedAt: Int64, logger: Logger) {
         self.status = status
@@ -252,6 +254,8 @@ final class Observability {
         s.runtime.sparkplugReconnects = broker.sparkplug == nil ? nil : max(0, broker.sparkplugConnections - 1)
         s.clockOffsetMs = ingest.clock.offsetMs
         s.lastReceivedAt = s.ingest.lastAcceptedAt
+        s.lastReceivedMonotonic = s.ingest.lastAcceptedMonotonic
+        s.startedMonotonic = startedMonotonic
         s.journalDamage = journalDamage
         status.update(s)
     }

@@ -20,8 +20,10 @@ struct HangupReload: Service {
                 let settings = try load()
                 for override in overridden() { logger.warning("SIGHUP: \(override): an edit to it in the file has no effect") }
                 SettingsReload.apply(settings, live: live, logLevel: logLevel, logger: logger)
+                live.reloadApplied()
             } catch {
                 logger.error("\(SettingsReload.refusal(error, running: live.current))", metadata: ["error": "\(error)"])
+                live.reloadRefused("\(error)")
             }
         }
     }

@@ -229,11 +229,19 @@ struct ConfigurationTests {
         func write(_ text: String) throws { try text.write(toFile: config, atomically: true, encoding: .utf8) }
         try write("log-level: info\n")
         let port = LoopbackNetwork.freePort()  // no broker: the gateway keeps retrying, and running
+        let http = LoopbackNetwork.freePort()
         let child = try ChildProcess(
             BuiltProducts.executable("sensor-gateway"),
-            ["run", "--config", config, "--broker", "mqtt://127.0.0.1:\(port)", "--data-dir", dir.file("d"), "--http", "off"],
+            ["run", "--config", config, "--broker", "mqtt://127.0.0.1:\(port)", "--data-dir", dir.file("d"), "--http", "127.0.0.1:\(http)"],
             logPath: dir.file("gw.log"))
-        try await waitUntil("the gateway to start") { child.output.contains("cannot reach broker") }
+        try await waitUntil("the gateway to start") { child.output.contains("cannot reach broker") && child.output.contains("http listening") }
+        /// /healthz and /metrics on what the last reload did.
+        func reloadShown() async throws -> (refusal: Bool, gauge: Double?) {
+            let health = try await HTTPGet.fetch(port: http, path: "/healthz").body
+            let metrics = try await HTTPGet.fetch(port: http, path: "/metrics").body
+            return (health.contains("the last SIGHUP's configuration was refused"), GatewayMetricsTests.value("sensor_gateway_config_last_reload_successful", in: metrics))
+        }
+        try await waitUntil("the metrics served (after the start's restore)") { try await reloadShown() == (false, 1) }
 
         try write("log-level: warning\n")
         child.signal(SIGHUP)
@@ -249,6 +257,13 @@ struct ConfigurationTests {
         child.signal(SIGHUP)
         try await waitUntil("the invalid file reported") { child.output.contains("SIGHUP: configuration not valid; the running settings stay") }
         #expect(child.isRunning)
+        // Shown where fifty boxes are watched, not only in this one's log (found black-box,
+        // 73rd review), until a reload applies.
+        try await waitUntil("the refusal shown") { try await reloadShown() == (true, 0) }
+        try write("max-fill: 8\n")
+        child.signal(SIGHUP)
+        try await waitUntil("the mended file applied") { child.output.contains("max-fill=7 -> 8") }
+        try await waitUntil("the refusal cleared") { try await reloadShown() == (false, 1) }
         child.signal(SIGTERM)
         try await child.wait()
         #expect(child.exitCode == 0, "\(child.output.suffix(2000))")

@@ -22,6 +22,8 @@ public final class LiveSettings: Sendable {
         var httpObserver: (@Sendable (HTTPAddress?) -> Void)?
         /// The restart-only settings the last reload found changed (they wait for the restart).
         var waitingForRestart: [String] = []
+        /// Why the last SIGHUP's configuration was refused; nil once one is applied (or none came).
+        var reloadRefusal: String?
     }
 
     private let state: Mutex<State>
@@ -32,6 +34,17 @@ public final class LiveSettings: Sendable {
 
     /// The settings as they apply now (the start's, with what reloads changed).
     public var current: GatewayConfiguration { state.withLock { $0.current } }
+
+    /// Why the last reload's configuration was refused (the gateway runs the settings it had),
+    /// for `/healthz` and `/metrics`: an operator of many boxes sees a failed `systemctl reload`
+    /// there, not only in one box's log (found black-box, 73rd review). nil once a reload applies.
+    public var reloadRefusal: String? { state.withLock { $0.reloadRefusal } }
+
+    /// A SIGHUP's configuration could not be loaded: `why` is shown until a reload applies.
+    public func reloadRefused(_ why: String) { state.withLock { $0.reloadRefusal = why } }
+
+    /// A SIGHUP's configuration was loaded and applied.
+    public func reloadApplied() { state.withLock { $0.reloadRefusal = nil } }
 
     /// Takes `reloaded`'s live settings (engine and replay limits); the rest stays as running.
     func apply(engine: EngineConfiguration, replay: ReplayLimits, logLevel: Logger.Level) {

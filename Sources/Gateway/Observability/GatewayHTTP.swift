@@ -51,7 +51,9 @@ public enum GatewayHTTP {
                 }
                 return .init(
                     status: 200, contentType: "text/plain; version=0.0.4",
-                    body: status.metrics.render(s, longestTurnMs: status.longestTurnMs, loopAgeMs: status.loopAgeMs, http: status.http))
+                    body: status.metrics.render(
+                        s, longestTurnMs: status.longestTurnMs, loopAgeMs: status.loopAgeMs, http: status.http,
+                        reloadRefused: live.map { $0.reloadRefusal != nil }))
             case "/healthz":
                 var problems: [String] = []
                 if s.restoring { problems.append("\"\(Self.starting)\"") }
@@ -214,6 +216,12 @@ public enum GatewayHTTP {
                                 + "the gateway is behind its sensors, so cleaned output is late, and no sensor goes stale meanwhile; "
                                 + "a flood from one sender, or more sensors than this box keeps up with (sensor_gateway_input_paused, sensor_gateway_ingest_pending)"
                         ))
+                }
+                if let refusal = live?.reloadRefusal {
+                    warnings.append(
+                        WireJSON.quoted(
+                            "the last SIGHUP's configuration was refused (\(refusal)): the gateway runs the settings it had; "
+                                + "mend the file (`sensor-gateway config check`) and reload again (sensor_gateway_config_last_reload_successful)"))
                 }
                 if let out = s.sparkplugOutput, let since = out.downSince, let reason = out.downReason,
                     Clocks.monotonicMilliseconds() - since > Self.sparkplugGraceMs

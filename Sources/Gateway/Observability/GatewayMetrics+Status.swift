@@ -7,9 +7,10 @@ extension GatewayMetrics {
     /// Brings the registry up to date with status `s` and renders every series as Prometheus
     /// text exposition format (version 0.0.4). `now`: epoch milliseconds, for ages;
     /// `monotonicNow`: the monotonic clock's milliseconds, for ages no wall-clock step may move.
+    /// `reloadRefused`: whether the last SIGHUP's configuration was refused (nil: not known here).
     func render(
         _ s: GatewayStatusSnapshot, longestTurnMs: Int64 = 0, loopAgeMs: Int64? = nil, http: HTTPBinding? = nil,
-        now: Int64 = Clocks.epochMilliseconds(), monotonicNow: Int64 = Clocks.monotonicMilliseconds()
+        now: Int64 = Clocks.epochMilliseconds(), monotonicNow: Int64 = Clocks.monotonicMilliseconds(), reloadRefused: Bool? = nil
     ) -> String {
         /// One family from the status: a counter (a total that only grows) or a gauge.
         func metric(_ name: String, _ kind: Kind, _ help: String, _ samples: [([(String, String)], Double)]) {
@@ -250,6 +251,13 @@ extension GatewayMetrics {
                 "sensor_gateway_input_silence_seconds", .gauge,
                 "Seconds since the newest inbound message was received (since the gateway's start while none has been), by the monotonic clock: no wall-clock step moves it.",
                 [([], Double(max(0, monotonicNow - since)) / 1000)])
+        }
+        if let reloadRefused {
+            // As Prometheus's own prometheus_config_last_reload_successful.
+            metric(
+                "sensor_gateway_config_last_reload_successful", .gauge,
+                "0 while the last SIGHUP's configuration was refused (the gateway runs the settings it had), 1 otherwise.",
+                [([], reloadRefused ? 0 : 1)])
         }
         metric(
             "sensor_gateway_sensors_silent", .gauge, "Sensors silent beyond their stale time (stale_factor x their period).",

@@ -239,7 +239,10 @@ struct ConfigurationTests {
         func reloadShown() async throws -> (refusal: Bool, gauge: Double?) {
             let health = try await HTTPGet.fetch(port: http, path: "/healthz").body
             let metrics = try await HTTPGet.fetch(port: http, path: "/metrics").body
-            return (health.contains("the last SIGHUP's configuration was refused"), GatewayMetricsTests.value("sensor_gateway_config_last_reload_successful", in: metrics))
+            return (
+                health.contains("the last SIGHUP's configuration was refused"),
+                GatewayMetricsTests.value("sensor_gateway_config_last_reload_successful", in: metrics)
+            )
         }
         try await waitUntil("the metrics served (after the start's restore)") { try await reloadShown() == (false, 1) }
 

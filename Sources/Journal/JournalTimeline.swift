@@ -53,13 +53,22 @@ public struct JournalTimeline: Sendable {
     }
 
     /// Raises the timeline to `notBefore` if it is behind it (a restored journal's last time).
-    public mutating func resume(notBefore: Int64, wall: Int64, monotonic: Int64) {
+    /// `lead`: the offset the previous run's timeline kept from the wall clock when it stopped
+    /// (negative: it ran ahead, after a backward step the wall clock had not caught up). With
+    /// the wall clock still behind the journal, the timeline goes on from the wall clock by
+    /// that lead, so the time the gateway was stopped counts as it does without a step (found
+    /// black-box, 74th review: it started at the journal's last time, so the 30 s stopped went
+    /// missing, a fill was restated after its late horizon, and each restart logged and counted
+    /// the old step again). Only a step beyond that lead is reported.
+    public mutating func resume(notBefore: Int64, wall: Int64, monotonic: Int64, lead: Int64? = nil) {
         time += max(0, monotonic - self.monotonic)
         self.monotonic = monotonic
         let before = time
+        let lead = lead.flatMap { $0 < -Self.stepToleranceMs ? $0 : nil }
+        if let lead, wall < notBefore { time = max(time, wall - lead) }
         time = max(time, notBefore)
         offset = wall - time
-        if time > before { noteBehind(wall: wall) }
+        if time > before { noteBehind(wall: wall, expectedLead: lead ?? 0) }
     }
 
     /// A start found the wall clock behind the journal's last time by more than the tolerance:
@@ -67,9 +76,9 @@ public struct JournalTimeline: Sendable {
     /// still ahead of it), and is counted and reported as a backward step, as one seen running
     /// would be (found black-box: a restart 1 h behind warned on `/healthz` but logged and
     /// counted nothing). A forward step while stopped cannot be told from time passing.
-    private mutating func noteBehind(wall: Int64) {
-        guard time - wall > Self.stepToleranceMs else { return }
-        let step = Step(milliseconds: wall - time, at: time)
+    private mutating func noteBehind(wall: Int64, expectedLead: Int64 = 0) {
+        guard time - wall + expectedLead > Self.stepToleranceMs else { return }
+        let step = Step(milliseconds: wall - time - expectedLead, at: time)
         steps += 1
         lastStep = step
         unreported.append(step)

@@ -84,4 +84,35 @@ struct ClockStepGatewayTests {
         await fleet.close()
         await watcher.close()
     }
+
+    @Test(
+        "restarted while the wall clock is still behind the journal: the time stopped counts (its lead kept in the data folder), and the old step is not counted again (found black-box, 74th review)"
+    )
+    func restartKeepsTheLead() async throws {
+        let rig = try await CleanedStreamRig.start()
+        defer { rig.stop() }
+        let (broker, dir, watcher, fleet) = (rig.broker, rig.dir, rig.watcher, rig.fleet)
+        let wall = SteppedWallClock()
+        var gateway = try await InProcessGateway.start(broker, in: dir, id: "lead", clocks: wall.sources)
+        wall.step(-2 * Self.hour)
+        try fleet.measure("l1", seq: 0, ts: 1_795_660_000_000, temperature: 52)
+        let first = gateway.status
+        try await waitUntil("the step seen") { first.snapshot.runtime.clockSteps == 1 && first.snapshot.clockOffsetMs < -Self.hour }
+        try await gateway.stop()
+        // Started again a minute "later" (both clocks a minute on), the wall clock still 2 h behind.
+        let later = JournalClock.Sources(
+            wallMilliseconds: { Clocks.epochMilliseconds() - 2 * Self.hour + 60_000 },
+            monotonicMilliseconds: { Clocks.monotonicMilliseconds() + 60_000 })
+        gateway = try await InProcessGateway.start(broker, in: dir, id: "lead", clocks: later)
+        let second = gateway.status
+        try fleet.measure("l1", seq: 1, ts: 1_795_660_001_000, temperature: 52)
+        try await waitUntil("the reading after the restart taken") { second.snapshot.lastReceivedAt != nil }
+        // Without the lead the timeline started at the journal's last time: the minute stopped
+        // went missing (the offset 2 h less a minute), and the old step was counted again.
+        #expect(abs(second.snapshot.clockOffsetMs + 2 * Self.hour) < 10_000, "\(second.snapshot.clockOffsetMs)")
+        #expect(second.snapshot.runtime.clockSteps == 0)
+        try await gateway.stop()
+        await fleet.close()
+        await watcher.close()
+    }
 }

@@ -64,7 +64,10 @@ struct HungBrokerTests {
         defer { broker.shutdown() }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let watcher = try await Subscriber.connect(broker, id: "hung-watcher", filters: ["cleaned/#"])
+        // Persistent: on a loaded machine the pause can outlast the watcher's keepalive, and a
+        // clean session that reconnects has lost its subscription (seen once in a full run
+        // beside two gateways under review: seq 1 went out and never reached this watcher).
+        let watcher = try await Subscriber.connect(broker, id: "hung-watcher", filters: ["cleaned/#"], persistent: true)
         let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
         // A reorder window of 10 minutes holds the new sensor's readings until the broker hangs;
         // a reload then shortens it, and they go out to the hung broker. (Waiting for a first

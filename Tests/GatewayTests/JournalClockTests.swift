@@ -101,4 +101,43 @@ struct JournalClockTests {
         let ahead = JournalClock(notBefore: clocks.wall - 60_000, sources: clocks.sources)
         #expect(ahead.steps == 0)
     }
+
+    @Test(
+        "a restart while the wall clock is still behind the journal goes on by the previous run's lead: the time stopped counts, and the old step is not reported again; a further step while stopped is (found black-box, 74th review)"
+    )
+    func restartWithLead() {
+        let clocks = HandClocks()
+        let first = JournalClock(sources: clocks.sources)
+        clocks.step(-Self.hours2)
+        let lastJournaled = first.now()
+        #expect(first.offsetMs == -Self.hours2)
+        _ = first.takeUnreportedSteps()
+        // Stopped for 30 s, then started again with the wall clock as it was.
+        clocks.pass(30_000)
+        let second = JournalClock(sources: clocks.sources)
+        second.resume(notBefore: lastJournaled, lead: first.offsetMs)
+        #expect(second.now() == lastJournaled + 30_000, "the 30 s stopped count")
+        #expect(second.offsetMs == -Self.hours2)
+        #expect(second.steps == 0)
+        // Without the lead (none kept), as before: the journal's last time, and the step again.
+        let unkept = JournalClock(sources: clocks.sources)
+        unkept.resume(notBefore: lastJournaled)
+        #expect(unkept.now() == lastJournaled)
+        #expect(unkept.steps == 1)
+        // Stopped again, and the wall clock stepped back a further hour meanwhile: that hour is
+        // a step, the time stopped is not counted (it cannot be told), and nothing goes back.
+        let secondLast = second.now()
+        clocks.pass(10_000)
+        clocks.step(-3_600_000)
+        let third = JournalClock(sources: clocks.sources)
+        third.resume(notBefore: secondLast, lead: second.offsetMs)
+        #expect(third.now() == secondLast)
+        #expect(third.takeUnreportedSteps().map(\.milliseconds) == [-3_600_000 + 10_000])
+        // The wall clock put right while stopped (ahead of the journal): it is followed, lead or not.
+        clocks.step(Self.hours2 + 3_600_000)
+        let fourth = JournalClock(sources: clocks.sources)
+        fourth.resume(notBefore: secondLast, lead: third.offsetMs)
+        #expect(fourth.now() == clocks.wall)
+        #expect(fourth.offsetMs == 0)
+    }
 }

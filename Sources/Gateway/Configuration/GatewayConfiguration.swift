@@ -106,6 +106,8 @@ public struct GatewayConfiguration: Sendable {
     public var damageHistoryPath: String { "\(dataDirectory)/journal-damage" }
     /// Where the previous run's start time is kept (`PreviousRunStart`).
     public var lastStartPath: String { "\(dataDirectory)/last-start" }
+    /// Where the timeline's lead over the wall clock is kept for the next start (`ClockLeadFile`).
+    public var clockLeadPath: String { "\(dataDirectory)/clock-lead" }
     /// Where the Sparkplug edge node keeps its last `bdSeq` (`SparkplugBirthCounter`).
     public var sparkplugBirthCounterPath: String { "\(dataDirectory)/sparkplug-bdseq" }
 }

@@ -49,6 +49,8 @@ public final class GatewayService {
     /// Whether the sensors are heard: connected, and input read as it comes.
     private var hearing = InputHearing()
     private var probe = BrokerProbe(now: Clocks.monotonicMilliseconds())
+    /// The timeline's lead over the wall clock, kept for the next start.
+    private var clockLead: ClockLeadFile
     /// The ingest's count of accepted messages at the last turn: a change is input heard.
     private var acceptedSeen = 0
     /// Readiness, stopping and watchdog pings for a `Type=notify` systemd unit (nil outside one).
@@ -110,7 +112,10 @@ public final class GatewayService {
         let restored = try JournalRestore(configuration: configuration, logger: logger).run(
             ingest, outbound: &outbound, published: published.wait, journalCreated: opened.created, snapshot: opened.snapshot.wait,
             stopRequested: { shutdown.isRequested })
-        ingest.resume(after: restored.lastTime)
+        // After the journal is open (its lock held), so the lead file is this process's too.
+        clockLead = ClockLeadFile(path: configuration.clockLeadPath, logger: logger)
+        ingest.resume(after: restored.lastTime, lead: clockLead.read())
+        clockLead.keep(ingest.clock.offsetMs)
         let (inputFrom, publicationsThrough, checkpoint) = ingest.withJournal { j in (j.nextSeq, j.nextSeq - 1, j.checkpoint.value ?? 0) }
         logger.info(
             "engine restored",
@@ -198,7 +203,7 @@ public final class GatewayService {
         }
         try publisher.refillIfNeeded()
         publisher.publishDurable()
-        observability.reportClockSteps()
+        if observability.reportClockSteps() { clockLead.keep(ingest.clock.offsetMs) }
         maintenance.run(now: Clocks.monotonicMilliseconds(), brokerHealthChanged: observability.brokerHealthChanged, publishStatus: publishStatus)
         status.turnCompleted(began: began)
         notifier?.watchdogIfDue(now: Clocks.monotonicMilliseconds())

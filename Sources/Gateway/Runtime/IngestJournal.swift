@@ -104,8 +104,9 @@ final class IngestJournal: MQTTMessageSink {
 
     deinit { flusher?.stop() }
 
-    /// Record times never go back: new ones are at least `time` (the latest the journal holds).
-    func resume(after time: Int64) { clock.resume(notBefore: time) }
+    /// Record times never go back: new ones are at least `time` (the latest the journal holds),
+    /// and go on by `lead` when the wall clock is still behind them (`JournalClock.resume`).
+    func resume(after time: Int64, lead: Int64? = nil) { clock.resume(notBefore: time, lead: lead) }
 
     /// Topics longer than this are cut before journaling (`Topics.maxJournaledTopicBytes`).
     static let maxTopicBytes = Topics.maxJournaledTopicBytes

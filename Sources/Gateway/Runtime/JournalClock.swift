@@ -29,10 +29,12 @@ public final class JournalClock: Sendable {
         timeline = Mutex(JournalTimeline(wall: sources.wallMilliseconds(), monotonic: sources.monotonicMilliseconds(), notBefore: notBefore))
     }
 
-    /// Raises the timeline to `time` if it is behind it (a restored journal's last record time).
-    public func resume(notBefore time: Int64) {
+    /// Raises the timeline to `time` if it is behind it (a restored journal's last record time),
+    /// going on by `lead` (the previous run's `offsetMs`, `ClockLeadFile`) while the wall clock
+    /// is still behind the journal (`JournalTimeline.resume`).
+    public func resume(notBefore time: Int64, lead: Int64? = nil) {
         let (wall, monotonic) = (sources.wallMilliseconds(), sources.monotonicMilliseconds())
-        timeline.withLock { $0.resume(notBefore: time, wall: wall, monotonic: monotonic) }
+        timeline.withLock { $0.resume(notBefore: time, wall: wall, monotonic: monotonic, lead: lead) }
     }
 
     /// The timeline's time now: never less than any time it returned before.

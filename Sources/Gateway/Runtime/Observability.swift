@@ -155,15 +155,18 @@ final class Observability {
             metadata: ["dropped": "\(rise.added)", "broker_total": "\(rise.total)"])
     }
 
-    /// Logs and counts each step of the wall clock the journal's timeline saw.
-    func reportClockSteps() {
-        for step in ingest.clock.takeUnreportedSteps() {
+    /// Logs and counts each step of the wall clock the journal's timeline saw; returns whether
+    /// there was one.
+    @discardableResult
+    func reportClockSteps() -> Bool {
+        let steps = ingest.clock.takeUnreportedSteps()
+        for step in steps {
             counters.clockSteps += 1
             let direction = step.milliseconds > 0 ? "forwards" : "backwards"
             let effect =
                 step.milliseconds <= 0
                 ? "not followed: windows keep their length; receive times run ahead of the wall clock by the step until it catches up"
-                : step.followedMs >= step.milliseconds
+                : step.followedMs >= step.milliseconds - JournalClock.stepToleranceMs  // (the timeline may round a ms off)
                     ? "followed: reorder windows open at the step closed early (what they waited for is filled, flagged, and restated if it arrives)"
                     : "followed only past where receive times already ran ahead (an earlier backward step): windows open at the step moved on by timeline_moved_ms"
             logger.warning(
@@ -173,6 +176,7 @@ final class Observability {
                     "offset_ms": "\(ingest.clock.offsetMs)",
                 ])
         }
+        return !steps.isEmpty
     }
 
     /// The broker's part of `/healthz`.

@@ -76,6 +76,9 @@ final class SimGateway {
     /// The journal timeline's latest time: the gateway's now, as its records and dead letters
     /// are stamped.
     var timelineTime: Int64 { timeline.time }
+    /// The timeline's lead over the wall clock (`JournalTimeline.offset`), which the gateway keeps
+    /// in its data folder for the next start (`ClockLeadFile`).
+    var clockLead: Int64 { timeline.offset }
     private(set) var failure: String?
     /// Acknowledged messages the journal could not take because it had failed.
     private(set) var lostToFailure: [SimReading] = []
@@ -108,7 +111,7 @@ final class SimGateway {
     /// or fails while the restored output is journaled (the gateway exits 74).
     init(
         settings: Settings, fileSystem: FaultyFileSystem, snapshot: SimSnapshot?, published: [String: RecoveryEngine.PublishedLatest] = [:],
-        damageRecord earlier: DamageRecord? = nil, wall: Int64, monotonic: Int64
+        damageRecord earlier: DamageRecord? = nil, clockLead: Int64? = nil, wall: Int64, monotonic: Int64
     ) throws {
         self.settings = settings
         journal = try Journal(layout: settings.layout, fsync: settings.fsync, syncIntervalMs: settings.syncIntervalMs, fileSystem: fileSystem)
@@ -133,7 +136,9 @@ final class SimGateway {
         restoreWithheld = result.withheldPublications
         restoreStandIns = result.holesGapped
         self.snapshot = snapshot
-        timeline = JournalTimeline(wall: wall, monotonic: monotonic, notBefore: result.lastTime)
+        // As `GatewayService` with `ClockLeadFile`: the previous run's lead over the wall clock.
+        timeline = JournalTimeline(wall: wall, monotonic: monotonic)
+        timeline.resume(notBefore: result.lastTime, wall: wall, monotonic: monotonic, lead: clockLead)
         inputFrom = journal.nextSeq
         publicationsThrough = journal.nextSeq - 1
         lastCheckpoint = journal.checkpoint.value ?? 0

@@ -64,6 +64,7 @@ extension World {
     mutating func stop(powerCut: FaultyFileSystem.PowerCut?, failed: Bool) {
         guard let gateway else { return }
         snapshot = gateway.snapshot
+        clockLead = gateway.clockLead
         for input in gateway.held { checker.relax(input.reading) }
         if let powerCut {
             let durable = gateway.journal.durableSeq
@@ -92,7 +93,7 @@ extension World {
         do {
             let g = try SimGateway(
                 settings: settings, fileSystem: fileSystem, snapshot: snapshot, published: retainedLatest, damageRecord: damageRecord,
-                wall: clock.wall, monotonic: clock.monotonic)
+                clockLead: clockLead, wall: clock.wall, monotonic: clock.monotonic)
             gateway = g
             damageRecord = g.damageRecord
             let report = g.journal.report

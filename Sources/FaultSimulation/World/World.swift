@@ -32,6 +32,8 @@ struct World {
     var snapshot: SimSnapshot?
     /// The gateway's `journal-damage` file, which survives it.
     var damageRecord: SimGateway.DamageRecord?
+    /// The gateway's `clock-lead` file, which survives it.
+    var clockLead: Int64?
     var checker: InvariantChecker
     var aggregates = AggregateChecker()
     var faults: [FaultKind: Int] = [:]

@@ -67,6 +67,22 @@ struct LostJournalTests {
         #expect(shown.count == 1 && shown[0].hasPrefix("found by an earlier start at "), "\(shown)")
         #expect(shown.first?.contains(damage[0]) == true, "\(shown) \(damage)")
         try await again.stop()
+
+        // The record is compared with the journal's timeline, not the process's wall clock (found
+        // black-box, 76th review: a box whose wall clock stepped back behind the record hid the
+        // damage, and the critical alert went quiet, until the clock caught up). Here the record
+        // is an hour ahead of the system's clock, as one written by a start whose timeline ran an
+        // hour ahead of it, and the restart's timeline is past it.
+        let path = again.configuration.damageHistoryPath
+        var fields = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\t", maxSplits: 1).map(String.init)
+        fields[0] = "\(Clocks.epochMilliseconds() + 3_600_000)"
+        try fields.joined(separator: "\t").write(toFile: path, atomically: true, encoding: .utf8)
+        let ahead = SteppedWallClock()
+        ahead.step(3_600_000 + 60_000)
+        let stepped = try await InProcessGateway.start(broker, in: dir, id: "lost", clocks: ahead.sources)
+        let stillShown = stepped.status.snapshot.journalDamage
+        #expect(stillShown.count == 1 && stillShown[0].hasPrefix("found by an earlier start at "), "\(stillShown)")
+        try await stepped.stop()
     }
 
     @Test(

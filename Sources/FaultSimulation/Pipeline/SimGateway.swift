@@ -117,16 +117,20 @@ final class SimGateway {
         journal = try Journal(layout: settings.layout, fsync: settings.fsync, syncIntervalMs: settings.syncIntervalMs, fileSystem: fileSystem)
         let restore = SimRestore(engineConfiguration: settings.engine, directory: settings.layout.directory, fileSystem: fileSystem)
         let (result, foundDamage) = try restore.run(journal: journal, snapshot: snapshot, published: published, outbound: &outbound)
+        // As `GatewayService` with `ClockLeadFile`: the previous run's lead over the wall clock.
+        timeline = JournalTimeline(wall: wall, monotonic: monotonic)
+        timeline.resume(notBefore: result.lastTime, wall: wall, monotonic: monotonic, lead: clockLead)
         // As `JournalDamageHistory.exchange`: an earlier start's damage is shown (and flags
-        // windows) for a day, unless the clock now reads before it.
+        // windows) for a day of the journal's timeline, unless it reads before it.
+        let now = timeline.time
         if foundDamage {
             let newest = result.engine.newestKnownTs(besides: published)
-            let record = DamageRecord(at: wall, flagWindowsBefore: max(wall, newest ?? wall))
+            let record = DamageRecord(at: now, flagWindowsBefore: max(now, newest ?? now))
             damageRecord = record
             aggregatesFromDamagedJournalBefore = record.flagWindowsBefore
         } else {
             damageRecord = earlier
-            aggregatesFromDamagedJournalBefore = earlier.flatMap { wall >= $0.at && wall - $0.at < 86_400_000 ? $0.flagWindowsBefore : nil }
+            aggregatesFromDamagedJournalBefore = earlier.flatMap { now >= $0.at && now - $0.at < 86_400_000 ? $0.flagWindowsBefore : nil }
         }
         engine = result.engine
         pendingPublications = result.toJournal
@@ -136,9 +140,6 @@ final class SimGateway {
         restoreWithheld = result.withheldPublications
         restoreStandIns = result.holesGapped
         self.snapshot = snapshot
-        // As `GatewayService` with `ClockLeadFile`: the previous run's lead over the wall clock.
-        timeline = JournalTimeline(wall: wall, monotonic: monotonic)
-        timeline.resume(notBefore: result.lastTime, wall: wall, monotonic: monotonic, lead: clockLead)
         inputFrom = journal.nextSeq
         publicationsThrough = journal.nextSeq - 1
         lastCheckpoint = journal.checkpoint.value ?? 0

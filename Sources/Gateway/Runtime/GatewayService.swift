@@ -140,8 +140,11 @@ public final class GatewayService {
             presence: opened.presence, checkpoint: checkpoint, snapshotIntervalMs: configuration.snapshotIntervalMs,
             restartReplayMaxRecords: configuration.restartReplayMaxRecords, logger: logger)
         let found = opened.damage + restored.damage
+        // On the journal's timeline, not the wall clock: a clock stepped back behind the record
+        // hid damage found by an earlier start (found black-box, 76th review), and the timeline
+        // goes on across restarts by its lead (`ClockLeadFile`).
         let (damage, flagWindowsBefore) = JournalDamageHistory.exchange(
-            path: configuration.damageHistoryPath, found: found, now: Clocks.epochMilliseconds(),
+            path: configuration.damageHistoryPath, found: found, now: ingest.clock.now(),
             newestReadingTs: restored.engine.newestKnownTs(besides: published.wait().values), logger: logger)
         publisher.aggregatesFromDamagedJournalBefore = flagWindowsBefore
         if !found.isEmpty {

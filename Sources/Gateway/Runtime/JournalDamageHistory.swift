@@ -19,6 +19,8 @@ public enum JournalDamageHistory {
     /// the gateway's clock alone misses one when it runs behind the sensors', as after a backward
     /// step: found by the fault simulator, measurement worlds seed 4,802,348, the clock 18
     /// minutes behind).
+    /// `now`: the journal's timeline (`JournalClock`), which a backward step of the wall clock
+    /// does not move back.
     static func exchange(
         path: String, found: [String], now: Int64, newestReadingTs: Int64? = nil, logger: Logger
     ) -> (shown: [String], flagWindowsBefore: Int64?) {
@@ -39,7 +41,8 @@ public enum JournalDamageHistory {
             logger.warning("the record of earlier journal damage is not readable; ignored", metadata: ["path": "\(path)"])
             return ([], nil)
         }
-        // Past its day, or stamped ahead of a clock stepped back: shown no more.
+        // Past its day, or stamped ahead of `now` (the journal's timeline, which does not go back
+        // with the wall clock, so only a record from another journal's time): shown no more.
         guard now >= record.at, now - record.at < shownForMs else { return ([], nil) }
         let shown =
             "found by an earlier start at \(Self.time(record.at)) (\(record.count) problem(s), first: \(record.first)), shown until a day after it; "

@@ -143,7 +143,7 @@ public final class POSIXFileSystem: FileSystem {
     }
 
     public func rename(_ from: String, to: String) throws {
-        _ = try SystemCall.run("rename to \(to)", from) { Glibc.rename(from, to) }
+        _ = try SystemCall.run("rename \(from) to", to) { Glibc.rename(from, to) }
     }
 
     public func lockExclusively(_ path: String) throws -> Int32? {

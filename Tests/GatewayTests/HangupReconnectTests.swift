@@ -164,7 +164,7 @@ struct HangupReconnectTests {
 
         try Self.write(base + "http: 127.0.0.1:\(p2)\n", to: config)
         child.signal(SIGHUP)
-        try await waitUntil("HTTP on the second address", timeout: .seconds(60)) { (try? await Self.metric("sensor_gateway_http_bound", port: p2)) == 1 }
+        try await waitUntil("HTTP on the second address", timeout: .seconds(300)) { (try? await Self.metric("sensor_gateway_http_bound", port: p2)) == 1 }
         #expect(child.output.contains("SIGHUP: moving the HTTP endpoint http=127.0.0.1:\(p1) -> 127.0.0.1:\(p2) (by rebinding)"))
         try await waitUntil("the first address released") { (try? HTTPGet.get(port: p1, path: "/healthz", timeoutSeconds: 2)) == nil }
         // Stopped as a graceful shutdown stops it: the HTTP server logged errors when cancelled

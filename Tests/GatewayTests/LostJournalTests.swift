@@ -199,6 +199,12 @@ struct LostJournalTests {
         #expect(
             note?.contains("found journal damage (2 problem(s), first: segment 3 bytes 10..<20 damaged) and mended what it could") == true, "\(note ?? "nil")")
         #expect(JournalDamageHistory.earlierDamageNote(dataDirectory: dir.path, now: 1_000 + day) == nil)
+        // A wall clock an hour behind the record, with the gateway's kept lead of two hours:
+        // read on the journal's timeline, as the gateway does (76th review).
+        #expect(JournalDamageHistory.earlierDamageNote(dataDirectory: dir.path, now: 1_000 - 3_600_000) == nil)
+        try "-7200000\n".write(toFile: dir.file("clock-lead"), atomically: true, encoding: .utf8)
+        #expect(JournalDamageHistory.earlierDamageNote(dataDirectory: dir.path, now: 1_000 - 3_600_000) != nil)
+        try FileManager.default.removeItem(atPath: dir.file("clock-lead"))
         #expect(later.flagWindowsBefore == 1_000)
         let past = JournalDamageHistory.exchange(path: path, found: [], now: 1_000 + day, logger: log.logger())
         #expect(past.shown.isEmpty && past.flagWindowsBefore == nil)

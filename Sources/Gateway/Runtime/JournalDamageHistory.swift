@@ -55,7 +55,13 @@ public enum JournalDamageHistory {
     /// mended within the last day (the records it took are gone, and the journal reads whole), as
     /// `/healthz` still shows it (found black-box, 42nd review: `verify` said `corruption: none`
     /// while `/healthz` said degraded). nil when there is none, or its record is unreadable.
-    public static func earlierDamageNote(dataDirectory: String, now: Int64 = Int64((Date().timeIntervalSince1970 * 1000).rounded())) -> String? {
+    /// `now` is the wall clock, moved on by the lead the gateway last kept (`ClockLeadFile`), so
+    /// it reads the journal's timeline as the gateway does after a backward step.
+    public static func earlierDamageNote(dataDirectory: String, now wall: Int64 = Int64((Date().timeIntervalSince1970 * 1000).rounded())) -> String? {
+        let lead = FileManager.default.contents(atPath: "\(dataDirectory)/clock-lead").flatMap {
+            Int64(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let now = wall - min(0, lead ?? 0)
         guard let record = recorded(path: "\(dataDirectory)/journal-damage"), now >= record.at, now - record.at < shownForMs else { return nil }
         return "a start at \(time(record.at)) found journal damage (\(record.count) problem(s), first: \(record.first)) and mended what it could; "
             + "the records it took are gone (the gateway shows it until a day after)"

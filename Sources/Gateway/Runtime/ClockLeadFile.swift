@@ -20,19 +20,20 @@ struct ClockLeadFile {
 
     /// The previous run's lead (nil: none kept, or unreadable).
     func read() -> Int64? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        guard let lead = Int64(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        switch NumberFile.read(path) {
+        case .value(let lead): return lead
+        case .absent: return nil
+        case .unreadable:
             logger.warning("the previous run's clock lead is not a readable number; ignored", metadata: ["path": "\(path)"])
             return nil
         }
-        return lead
     }
 
     /// Keeps `lead` for the next start when it differs from what was written.
     mutating func keep(_ lead: Int64) {
         guard lead != written else { return }
         do {
-            try Data("\(lead)\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try NumberFile.write(lead, to: path)
             written = lead
         } catch {
             written = lead  // warned once per value, not at every turn

@@ -58,10 +58,7 @@ public enum JournalDamageHistory {
     /// `now` is the wall clock, moved on by the lead the gateway last kept (`ClockLeadFile`), so
     /// it reads the journal's timeline as the gateway does after a backward step.
     public static func earlierDamageNote(dataDirectory: String, now wall: Int64 = Int64((Date().timeIntervalSince1970 * 1000).rounded())) -> String? {
-        let lead = FileManager.default.contents(atPath: "\(dataDirectory)/clock-lead").flatMap {
-            Int64(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        let now = wall - min(0, lead ?? 0)
+        let now = wall - min(0, NumberFile.value("\(dataDirectory)/clock-lead") ?? 0)
         guard let record = recorded(path: "\(dataDirectory)/journal-damage"), now >= record.at, now - record.at < shownForMs else { return nil }
         return "a start at \(time(record.at)) found journal damage (\(record.count) problem(s), first: \(record.first)) and mended what it could; "
             + "the records it took are gone (the gateway shows it until a day after)"

@@ -10,12 +10,13 @@ enum PreviousRunStart {
     /// Reads the previous run's start (nil: none, or unreadable) and stores `startedAt` for the next.
     static func exchange(path: String, startedAt: Int64, logger: Logger) -> Int64? {
         var previous: Int64?
-        if let data = FileManager.default.contents(atPath: path) {
-            previous = Int64(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-            if previous == nil { logger.warning("the previous run's start time is not a readable number; ignored", metadata: ["path": "\(path)"]) }
+        switch NumberFile.read(path) {
+        case .value(let start): previous = start
+        case .absent: break
+        case .unreadable: logger.warning("the previous run's start time is not a readable number; ignored", metadata: ["path": "\(path)"])
         }
         do {
-            try Data("\(startedAt)\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try NumberFile.write(startedAt, to: path)
         } catch {
             logger.warning(
                 "cannot store this run's start time; after a backward clock step the next run may take this one's status for another instance's",

@@ -236,7 +236,9 @@ public final class GatewayService {
             if let latency = publisher.acknowledged(mid, at: arrival.at) {
                 observability.publishLatency(microseconds: latency)
                 let inFlight = publisher.lastInFlightMicroseconds
-                if probe.acknowledged(inFlight: inFlight, at: arrival.at / 1000) { observability.slowAnswer(latencyMs: inFlight / 1000) }
+                if probe.acknowledged(inFlight: inFlight, at: arrival.at / 1000) {
+                    observability.slowAnswer(latencyMs: inFlight / 1000, at: arrival.at / 1000)
+                }
             }
         case .refused(let mid, let reason):
             // A probe refused by an older ACL is an answer all the same; its acknowledgement follows.

@@ -87,10 +87,10 @@ final class Observability {
         }
     }
 
-    /// The broker acknowledged a publication `latencyMs` after it was sent
-    /// (`BrokerProbe.slowAnswerMicroseconds` or more): kept for `/healthz`.
-    func slowAnswer(latencyMs: Int64) {
-        counters.lastSlowAnswerAt = Clocks.monotonicMilliseconds()
+    /// The broker acknowledged a publication `latencyMs` after it was sent, at `now` (monotonic
+    /// ms; `BrokerProbe.slowAnswerMicroseconds` or more): kept for `/healthz`.
+    func slowAnswer(latencyMs: Int64, at now: Int64) {
+        counters.lastSlowAnswerAt = now
         counters.lastSlowAnswerMs = latencyMs
     }
 

@@ -72,7 +72,7 @@ struct RuntimeCounters: Sendable, Equatable {
     /// gateway is behind its input, which waits at the broker (`InputHearing`); nil when it keeps up.
     var inputBehindSince: Int64?
     /// When (monotonic ms) the broker last acknowledged a publication slowly, and how long
-    /// after it was queued (`Observability.slowAnswer`), for `/healthz`.
+    /// after it was sent (`Observability.slowAnswer`), for `/healthz`.
     var lastSlowAnswerAt: Int64?
     var lastSlowAnswerMs: Int64?
 }

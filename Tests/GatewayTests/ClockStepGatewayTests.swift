@@ -119,4 +119,45 @@ struct ClockStepGatewayTests {
         await fleet.close()
         await watcher.close()
     }
+
+    @Test(
+        "a reading for a fill, arriving after a restart while the clock is still behind: too late once the time stopped has passed the late horizon (CONTRACT section 2)"
+    )
+    func horizonCountsTheTimeStopped() async throws {
+        let rig = try await CleanedStreamRig.start(watching: ["cleaned/#", "dlq/#"])
+        defer { rig.stop() }
+        let (broker, dir, watcher, fleet) = (rig.broker, rig.dir, rig.watcher, rig.fleet)
+        let horizon: (inout GatewayConfiguration) -> Void = { $0.engine.lateHorizonMs = 20_000 }
+        let wall = SteppedWallClock()
+        var gateway = try await InProcessGateway.start(broker, in: dir, id: "horizon", clocks: wall.sources, configure: horizon)
+        wall.step(-2 * Self.hour)
+        let ts0: Int64 = 1_795_660_000_000
+        for seq: UInt64 in 0...2 { try fleet.measure("h1", seq: seq, ts: ts0 + Int64(seq) * 1000, temperature: 52, deliver: seq != 1) }
+        try await watcher.recorder.wait(for: "seq 2 cleaned", timeout: .seconds(60)) {
+            $0.messages.compactMap(CleanedReading.init).contains { $0.seq == 2 }
+        }
+        #expect(await watcher.cleaned().first { $0.seq == 1 }?.quality == .synthetic)
+        let first = gateway.status
+        try await waitUntil("the step seen") { first.snapshot.runtime.clockSteps == 1 }
+        try await gateway.stop()
+
+        // Started again a minute "later", three times the horizon, the wall clock still 2 h behind.
+        let later = JournalClock.Sources(
+            wallMilliseconds: { Clocks.epochMilliseconds() - 2 * Self.hour + 60_000 },
+            monotonicMilliseconds: { Clocks.monotonicMilliseconds() + 60_000 })
+        gateway = try await InProcessGateway.start(broker, in: dir, id: "horizon", clocks: later, configure: horizon)
+        try fleet.measure("h1", seq: 1, ts: ts0 + 1000, temperature: 51.5)
+        try await watcher.recorder.wait(for: "seq 1 dead-lettered or restated", timeout: .seconds(60)) { events in
+            events.messages.contains { $0.topic == "dlq/h1/temperature" }
+                || events.messages.compactMap(CleanedReading.init).contains { $0.seq == 1 && $0.quality == .restated }
+        }
+        try await gateway.stop()
+        // Without the kept lead the timeline resumed where the journal ended: the minute stopped
+        // went uncounted and the fill was restated a minute after it was published.
+        #expect(!(await watcher.cleaned()).contains { $0.seq == 1 && $0.quality == .restated })
+        let letters = await watcher.messages(on: "dlq/h1/temperature").compactMap { try? JSONDecoder().decode(DeadLetter.self, from: Data($0.payload)) }
+        #expect(letters.map(\.reason) == ["too_late"])
+        await fleet.close()
+        await watcher.close()
+    }
 }

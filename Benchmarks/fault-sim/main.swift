@@ -8,13 +8,14 @@ import FaultSimulation
 /// seeds per second, seeds run, faults per seed by kind, and every failure (seed, step,
 /// invariant, trace). Exit status 1 when a seed failed.
 ///
-///     fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--input-outages] [--avoid-open-findings | --finding F]
-///     fault-sim --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--input-outages] [--verbose]
+///     fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--input-outages] [--resizes] [--avoid-open-findings | --finding F]
+///     fault-sim --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--input-outages] [--resizes] [--verbose]
 ///
 /// `--measurements`: each world also declares humidity, and some of its sensors are humidity
 /// streams under another sensor's id (`Scenario.withMeasurements`); `--own-windows`: humidity has
 /// a reorder window and late horizon of its own (`Scenario.withMeasurementWindows`);
-/// `--input-outages`: the gateway's input connection is lost now and then (`Scenario.withInputOutages`).
+/// `--input-outages`: the gateway's input connection is lost now and then (`Scenario.withInputOutages`);
+/// `--resizes`: the journal is resized at restarts, some resizes interrupted (`Scenario.withResizes`).
 struct Arguments {
     var seeds = 100
     var from: UInt64 = 1
@@ -26,9 +27,10 @@ struct Arguments {
     var measurements = false
     var ownWindows = false
     var inputOutages = false
+    var resizes = false
 
     static let usage =
-        "usage: fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--input-outages] [--avoid-open-findings | --finding F] | --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--input-outages] [--verbose]"
+        "usage: fault-sim --seeds N [--from S] [--steps K] [--measurements [--own-windows]] [--input-outages] [--resizes] [--avoid-open-findings | --finding F] | --seed S [--finding F] [--steps K] [--measurements [--own-windows]] [--input-outages] [--resizes] [--verbose]"
 
     init(_ args: [String]) throws(UsageError) {
         var i = 0
@@ -47,6 +49,7 @@ struct Arguments {
             case "--measurements": measurements = true
             case "--own-windows": ownWindows = true
             case "--input-outages": inputOutages = true
+            case "--resizes": resizes = true
             case "--avoid-open-findings": avoidOpenFindings = true
             case "--finding":
                 let n = try Self.number(value(), "--finding")
@@ -71,6 +74,7 @@ struct Arguments {
         if measurements || ownWindows { s = s.withMeasurements(seed: seed) }
         if ownWindows { s = s.withMeasurementWindows(seed: seed) }
         if inputOutages { s = s.withInputOutages(seed: seed) }
+        if resizes { s = s.withResizes(seed: seed) }
         if avoidOpenFindings { s = s.avoidingOpenFindings() }
         if let steps { s.steps = steps }
         return s

@@ -60,6 +60,19 @@ struct SimulationBudgetTests {
         #expect(report.readingsAcknowledged > 0)
     }
 
+    @Test(
+        "every guarantee holds while the operator resizes the journal at restarts, grown and shrunk, some resizes interrupted",
+        arguments: [UInt64(1), 2, 3])
+    func resizeSeed(seed: UInt64) async {
+        var scenario = Scenario.drawn(seed: seed).withResizes(seed: seed)
+        scenario.steps = 800
+        scenario.drainSteps = 500
+        let report = await simulate(seed: seed, scenario: scenario)
+        #expect(report.faults[.journalResize, default: 0] > 0, "no resize drawn: the test's premise does not hold")
+        #expect(!report.failed, "\(report)")
+        #expect(report.readingsAcknowledged > 0)
+    }
+
     @Test("the same seed gives the same run: faults, counts, trace and verdict")
     func reproducible() async {
         for seed: UInt64 in [4, 5] {

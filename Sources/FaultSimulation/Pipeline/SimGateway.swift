@@ -111,10 +111,13 @@ final class SimGateway {
     /// or fails while the restored output is journaled (the gateway exits 74).
     init(
         settings: Settings, fileSystem: FaultyFileSystem, snapshot: SimSnapshot?, published: [String: RecoveryEngine.PublishedLatest] = [:],
-        damageRecord earlier: DamageRecord? = nil, clockLead: Int64? = nil, wall: Int64, monotonic: Int64
+        damageRecord earlier: DamageRecord? = nil, clockLead: Int64? = nil, wall: Int64, monotonic: Int64,
+        savedSnapshot: inout SimSnapshot?
     ) throws {
         self.settings = settings
-        journal = try Journal(layout: settings.layout, fsync: settings.fsync, syncIntervalMs: settings.syncIntervalMs, fileSystem: fileSystem)
+        journal = try Journal(
+            layout: settings.layout, fsync: settings.fsync, syncIntervalMs: settings.syncIntervalMs,
+            resizeKeepingFrom: Self.keepFrom(settings.layout, snapshot: snapshot, fileSystem: fileSystem), fileSystem: fileSystem)
         let restore = SimRestore(engineConfiguration: settings.engine, directory: settings.layout.directory, fileSystem: fileSystem)
         let (result, foundDamage) = try restore.run(journal: journal, snapshot: snapshot, published: published, outbound: &outbound)
         // As `GatewayService` with `ClockLeadFile`: the previous run's lead over the wall clock.
@@ -148,9 +151,26 @@ final class SimGateway {
         // a restart without damage regenerates the journaled output was checked: a start that
         // failed at its first append left the next restore replaying across it).
         try takeSnapshot(wall: wall, monotonic: monotonic)
+        // On disk from here: a start that fails below leaves it to the next (the gateway writes
+        // it before journaling the restored output).
+        savedSnapshot = self.snapshot
         updateRetention()
         try journalPending(wall: wall, monotonic: monotonic)
         try journal.sync()
+    }
+
+    /// `JournalOpening.keepFrom`: the first seq a resize keeps: after the acknowledged
+    /// checkpoint, and whatever the snapshot on disk still needs (everything without one).
+    static func keepFrom(_ layout: JournalLayout, snapshot: SimSnapshot?, fileSystem: FaultyFileSystem) -> UInt64 {
+        guard let peeked = try? CheckpointStore.peek(path: layout.checkpointPath, fileSystem: fileSystem), let acknowledged = peeked.value else {
+            return 1
+        }
+        switch Journal.plan(layout: layout, resizeKeepingFrom: acknowledged + 1, fileSystem: fileSystem) {
+        case .resize, .refuse: break
+        default: return acknowledged + 1
+        }
+        guard let retainFrom = snapshot?.retainFrom else { return 1 }
+        return min(acknowledged + 1, retainFrom)
     }
 
     // MARK: - The input connection (IngestJournal)

@@ -22,6 +22,10 @@ public enum FaultKind: String, Sendable, CaseIterable, Comparable {
     case headerFlip = "bit flip in a segment header"
     case tailCut = "a segment's end lost"
     case shortRead = "short read"
+    // The operator
+    case journalResize = "journal resized at a restart"
+    case resizeInterrupted = "resize interrupted by a write error"
+    case resizeRefused = "resize refused, size put back"
 
     public static func < (a: FaultKind, b: FaultKind) -> Bool { a.rawValue < b.rawValue }
 }

@@ -112,6 +112,16 @@ public struct FaultRates: Sendable {
     /// (`Scenario.withInputOutages` draws it from a stream of its own).
     public var inputOutage = 0.0
     public var inputOutageSteps: ClosedRange<Int> = 5...150
+    /// At a restart: `journal-max-bytes` changed, so the start resizes the journal in place (grown
+    /// or shrunk, keeping unfinished work); a refused one is put back, as an operator would. Off
+    /// unless set (`Scenario.withResizes` draws it from a stream of its own).
+    public var resize = 0.0
+    /// The share of resizes whose copy fails partway (a write error): that start fails, and the
+    /// next one finds the interrupted copy.
+    public var resizeInterrupted = 0.0
+    /// Where an interrupted resize's write error strikes: the start's write or sync this many
+    /// from the arming (the copy's, or past a small copy the first ones of the resized journal).
+    public var resizeFailAfter: ClosedRange<Int> = 0...12
 
     /// The defaults above.
     public init() {}

@@ -64,7 +64,7 @@ public struct Scenario: Sendable {
         s.engine.futureToleranceMs = 86_400_000
         s.engine.sensorRetentionMs = 86_400_000
         if rng.chance(0.3) { s.engine.maxSensors = max(1, count - rng.int(0...2)) }
-        s.journalBytes = [64, 256, 512, 1024][rng.int(0...3)] * 1024
+        s.journalBytes = journalSizes[rng.int(0...3)]
         s.fsync = [FsyncMode.interval, .interval, .always][rng.int(0...2)]
         s.brokerQueueLimit = [1000, 300, 100_000][rng.int(0...2)]
         s.network = NetworkProfile.drawn(rng: &rng)
@@ -96,6 +96,22 @@ public struct Scenario: Sendable {
         s.faults.inputOutageSteps = rng.chance(0.5) ? 5...50 : 50...150
         return s
     }
+
+    /// This scenario with the journal resized now and then at a restart (`FaultRates.resize`), to
+    /// one of the drawn worlds' sizes, some resizes interrupted; drawn from a stream of its own,
+    /// so the rest of the world is drawn as without them.
+    public func withResizes(seed: UInt64) -> Scenario {
+        var s = self
+        var rng = SplitMix64(seed: seed ^ 0x5245_5349_5A45)
+        s.faults.resize = [0.3, 0.6, 1.0][rng.int(0...2)]
+        s.faults.resizeInterrupted = [0, 0.2, 0.5][rng.int(0...2)]
+        // Restarts to resize at: crashes, whatever the drawn world's rate.
+        s.faults.crash = max(s.faults.crash, 0.002)
+        return s
+    }
+
+    /// The journal sizes a world is drawn with (and resized to).
+    static let journalSizes = [64, 256, 512, 1024].map { $0 * 1024 }
 
     /// This scenario's humidity (`withMeasurements`) with a reorder window, late horizon and
     /// aggregate window of its own, drawn apart from the gateway-wide ones (from a stream of draws of its own, so the rest

@@ -48,10 +48,12 @@ extension World {
         }
     }
 
-    /// Whether anything that damages the journal (at rest, by a power cut or by a failed write)
+    /// Whether anything that damages the journal (at rest or by a power cut)
     /// happened since the gateway last started.
     var damagedSinceStart: Bool {
-        let damage: [FaultKind] = [.oddSize, .recordFlip, .tailCut, .headerFlip, .shortRead, .powerCut, .writeError]
+        // Not an armed write error (a resize's or a running turn's): a write that fails leaves the
+        // journal whole or shows damage at the next open, so it is no excuse (since 2026-12-07).
+        let damage: [FaultKind] = [.oddSize, .recordFlip, .tailCut, .headerFlip, .shortRead, .powerCut]
         return damage.contains { (faults[$0] ?? 0) > (faultsAtStart[$0] ?? 0) }
     }
 
@@ -87,18 +89,49 @@ extension World {
         note("gateway down for \(pause) steps")
     }
 
+    /// Before a restart: `journal-max-bytes` changed to another drawn size (`FaultRates.resize`),
+    /// not after a start that failed (the operator waits for it). A resize `config check` would
+    /// refuse (unfinished work does not fit) is put back; some are armed to fail partway.
+    mutating func resizeByOperator() {
+        let f = scenario.faults
+        guard f.resize > 0, downSince == nil, resizeRng.chance(f.resize) else { return }
+        let current = settings.layout
+        let sizes = Scenario.journalSizes.filter { $0 != current.segmentSize * current.segmentCount }
+        let size = sizes[resizeRng.int(0...(sizes.count - 1))]
+        guard let layout = try? JournalLayout(directory: current.directory, maxBytes: size, segmentCount: current.segmentCount) else { return }
+        let keep = SimGateway.keepFrom(layout, snapshot: snapshot, fileSystem: fileSystem)
+        if case .refuse(let why) = Journal.plan(layout: layout, resizeKeepingFrom: keep, fileSystem: fileSystem) {
+            count(.resizeRefused)
+            note("journal-max-bytes \(size) refused, the size put back: \(why)")
+            return
+        }
+        settings.layout = layout
+        count(.journalResize)
+        note("journal-max-bytes changed from \(current.segmentSize * current.segmentCount) to \(size)")
+        if resizeRng.chance(f.resizeInterrupted) {
+            let after = resizeRng.int(f.resizeFailAfter)
+            fileSystem.failWrite(after: after, code: EIO)
+            count(.resizeInterrupted)
+            note("armed EIO on the start's write or sync \(after + 1) from now")
+        }
+    }
+
     /// Starts (or restarts) the gateway: damage at rest first, then open, recover, restore.
     mutating func start() {
-        if step > 0 && step < scenario.steps { damageAtRest() }
+        if step > 0 && step < scenario.steps {
+            damageAtRest()
+            resizeByOperator()
+        }
         do {
             let g = try SimGateway(
                 settings: settings, fileSystem: fileSystem, snapshot: snapshot, published: retainedLatest, damageRecord: damageRecord,
-                clockLead: clockLead, wall: clock.wall, monotonic: clock.monotonic)
+                clockLead: clockLead, wall: clock.wall, monotonic: clock.monotonic, savedSnapshot: &snapshot)
             gateway = g
             damageRecord = g.damageRecord
             let report = g.journal.report
             for p in report.fileProblems { note("journal file problem: \(p)") }
             for c in report.corruption { note("journal corruption: \(c)") }
+            if let resized = report.resized { note("journal resized: \(resized)") }
             if step > 0 {
                 restarts += 1
                 note(

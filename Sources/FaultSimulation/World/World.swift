@@ -26,7 +26,8 @@ struct World {
     var sensors: [SimSensor] = []
     var broker = SimBroker()
     let fileSystem = FaultyFileSystem()
-    let settings: SimGateway.Settings
+    /// The gateway's settings; the journal's size changes when an operator resizes it.
+    var settings: SimGateway.Settings
     var gateway: SimGateway?
     /// The snapshot on disk (it survives the gateway).
     var snapshot: SimSnapshot?
@@ -62,6 +63,8 @@ struct World {
     var inputBackAt = 0
     /// The input outages' own draws, so a world without them is drawn as before they existed.
     var outageRng: SplitMix64
+    /// The resizes' own draws, likewise.
+    var resizeRng: SplitMix64
 
     static let traceKept = 40
 
@@ -71,6 +74,7 @@ struct World {
         self.log = log
         rng = SplitMix64(seed: seed)
         outageRng = SplitMix64(seed: seed ^ 0x4F55_5441_4745)
+        resizeRng = SplitMix64(seed: seed ^ 0x5245_5349_5A45_4452)
         let layout = try! JournalLayout(directory: "/sim/journal", maxBytes: scenario.journalBytes, segmentCount: scenario.segmentCount)
         settings = SimGateway.Settings(
             layout: layout, fsync: scenario.fsync, syncIntervalMs: scenario.syncIntervalMs, engine: scenario.engine,

@@ -13,7 +13,8 @@
 # Prints a line a minute: minutes, readings received, the gateway's disk bytes written
 # (/proc/PID/io write_bytes: journal, checkpoints and snapshots together), journal bytes by record
 # type (metric sensor_gateway_journal_appended_bytes_by_type_total), the snapshot file's size, and the
-# ratios: disk / input (message and tick records), disk / whole journal, snapshot bytes per sensor.
+# ratios: disk / input (message and tick records), disk / whole journal, snapshot bytes per sensor;
+# and the gateway's resident memory (VmRSS, KiB), which follows the per-sensor state.
 # Nothing is asserted; the figures go into docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +46,7 @@ metrics() { curl -s "http://127.0.0.1:$http_port/metrics"; }
 by_type() { awk -v t="$2" -F'[{}" ]+' '$1 == "sensor_gateway_journal_appended_bytes_by_type_total" && $3 == t {print $4}' <<< "$1"; }
 plain() { awk -v m="$2" '$1 == m {print $2}' <<< "$1"; }
 
-printf 'minute,readings,disk_bytes,message_bytes,tick_bytes,publication_bytes,snapshot_file_bytes,disk_per_reading,disk_per_input_byte,disk_per_journal_byte,snapshot_bytes_per_sensor\n'
+printf 'minute,readings,disk_bytes,message_bytes,tick_bytes,publication_bytes,snapshot_file_bytes,disk_per_reading,disk_per_input_byte,disk_per_journal_byte,snapshot_bytes_per_sensor,rss_kib\n'
 start=$(date +%s)
 minute=0
 while kill -0 "$sim_pid" 2>/dev/null; do
@@ -57,9 +58,10 @@ while kill -0 "$sim_pid" 2>/dev/null; do
     msg=$(by_type "$m" message); tick=$(by_type "$m" tick); pub=$(by_type "$m" publication)
     snap=$(stat -c %s "$work/data/engine.snapshot" 2>/dev/null || echo 0)
     journal=$(plain "$m" sensor_gateway_journal_appended_bytes_total)
-    printf '%d,%.0f,%d,%.0f,%.0f,%.0f,%d,%.1f,%.3f,%.3f,%.0f\n' "$minute" "$readings" "$disk" "$msg" "$tick" "$pub" "$snap" \
+    rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+    printf '%d,%.0f,%d,%.0f,%.0f,%.0f,%d,%.1f,%.3f,%.3f,%.0f,%d\n' "$minute" "$readings" "$disk" "$msg" "$tick" "$pub" "$snap" \
         "$(echo "$disk / ($readings + 1)" | bc -l)" "$(echo "$disk / ($msg + $tick + 1)" | bc -l)" \
-        "$(echo "$disk / ($journal + 1)" | bc -l)" "$(echo "$snap / $sensors" | bc -l)"
+        "$(echo "$disk / ($journal + 1)" | bc -l)" "$(echo "$snap / $sensors" | bc -l)" "$rss"
 done
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 stop_broker

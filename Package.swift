@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "MQTT", "Recovery", "Journal", "Wire", "CompactCoding", "Waiting", "Sparkplug",
+                "MQTT", "Recovery", "Journal", "Wire", "CompactCoding", "Waiting", "Sparkplug", "CMallocTuning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -29,7 +29,7 @@ wait_for "$work/gateway.log" "subscribed to"
 sleep 2
 rss() { awk "/$1/ {print \$2}" "/proc/$pid/status"; }
 idle=$(rss VmRSS)
-seqs() { { curl -s "http://127.0.0.1:$http_port/metrics" || true; } | awk '$1 == "sensor_gateway_cleaned_seqs_total" {print $2}'; }
+seqs() { { curl -s "http://127.0.0.1:$http_port/metrics" || true; } | awk '/^sensor_gateway_cleaned_seqs_total[{ ]/ {n += $2; seen = 1} END {if (seen) print n}'; }
 sim=(.build/release/sensor-sim run --broker "mqtt://127.0.0.1:$port" --sensors "$sensors" --count "$per" --rate 20000 --linger 0)
 if [ "${QUEUED:-0}" = 1 ]; then
     [ "${FAULTS:-none}" = field ] || sim+=(--skip-rate 0 --error-rate 0 --dup-rate 0 --reorder-rate 0 --corrupt-rate 0)
@@ -51,7 +51,7 @@ else
     "${sim[@]}" --skip-rate 0 --error-rate 0 --dup-rate 0 --reorder-rate 0 --corrupt-rate 0 > /dev/null 2>&1
     wait "$sub"
 fi
-sleep 12  # a snapshot's buffers come and go; the figure is the state that stays
+sleep 65  # a snapshot's buffers come and go, and free memory goes back once a minute: the figure is the state that stays
 after=$(rss VmRSS)
 echo "sensors=$sensors readings_each=$per faults=${FAULTS:-none} queued=${QUEUED:-0} idle_rss_kib=$idle rss_kib=$after peak_rss_kib=$(rss VmHWM) bytes_per_sensor=$(( (after - idle) * 1024 / sensors ))"
 kill -TERM "$pid"; wait "$pid" || true

@@ -16,6 +16,12 @@ void sg_malloc_bound_retention(void) {
     if (getenv("MALLOC_TRIM_THRESHOLD_") == NULL) mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
+int sg_malloc_release_free(void) {
+    if (getenv("GLIBC_TUNABLES") != NULL || getenv("MALLOC_TRIM_THRESHOLD_") != NULL) return 0;
+    return malloc_trim(0);
+}
+
 #else
 void sg_malloc_bound_retention(void) {}
+int sg_malloc_release_free(void) { return 0; }
 #endif

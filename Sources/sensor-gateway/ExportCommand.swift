@@ -18,7 +18,8 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "End, epoch ms or RFC 3339 (exclusive).") var to: String
     @Option(help: "Only this sensor (default: all).") var sensor: String?
     @Option(help: "Only this measurement: temperature, or one of measurement.<name> in the config (default: all).") var measurement: String?
-    @Option(help: "The form: a CSV table with a header, JSON lines as on cleaned/ with the measurement added, or InfluxDB line protocol.") var format: ExportFormat
+    @Option(help: "The form: a CSV table with a header, JSON lines as on cleaned/ with the measurement added, or InfluxDB line protocol.")
+    var format: ExportFormat
     @Option(help: "Write to this file (replaced atomically when complete) instead of standard output.") var output: String?
 
     func validate() throws {

@@ -7,4 +7,11 @@
 /// MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_). Call before starting threads. No-op off glibc.
 void sg_malloc_bound_retention(void);
 
+/// Returns the free memory inside the allocator's heaps to the system (glibc's `malloc_trim`):
+/// after a burst (a catch-up, a fleet's first minutes) the memory it held is free but stays
+/// resident, scattered between live blocks the heap's top trim cannot pass. Skipped when the
+/// operator tuned glibc (GLIBC_TUNABLES or MALLOC_TRIM_THRESHOLD_ set). Returns 1 when memory
+/// was returned. No-op (0) off glibc.
+int sg_malloc_release_free(void);
+
 #endif

@@ -20,6 +20,9 @@ final class Maintenance {
         case retention
         /// Publish the status `/healthz`, `/metrics` and the status page read.
         case status
+        /// Give the allocator's free memory back to the system, off this thread
+        /// (`FreeMemoryRelease`): after a burst, resident size falls back to what is held.
+        case freeMemory
 
         /// How long (monotonic ms) after its last run the policy is due: the one table of the
         /// runtime's periodic work. `underPressure`: the journal has less than a quarter of its
@@ -32,6 +35,7 @@ final class Maintenance {
             case .snapshot: underPressure ? min(Maintenance.snapshotUnderPressureMs, snapshotIntervalMs) : snapshotIntervalMs
             case .retention: underPressure ? 0 : 100
             case .status: 500
+            case .freeMemory: FreeMemoryRelease.intervalMs
             }
         }
     }
@@ -60,6 +64,7 @@ final class Maintenance {
     private var journalBytesAtLastSnapshot: UInt64 = 0
     /// Why the journal's files are no longer where they were opened, while they are not.
     private(set) var journalMissing: String?
+    private let freeMemory = FreeMemoryRelease()
 
     init(
         ingest: IngestJournal, pipeline: Pipeline, publisher: Publisher, snapshots: SnapshotWriter, presence: JournalPresence,
@@ -94,6 +99,7 @@ final class Maintenance {
                 if !startSnapshot(hurried: hurried) { continue }
             case .retention where due: updateRetention()
             case .status where due || brokerHealthChanged: publishStatus()
+            case .freeMemory where due: freeMemory.start()
             default: continue
             }
             lastRun[policy] = now

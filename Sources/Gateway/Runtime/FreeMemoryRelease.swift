@@ -6,9 +6,10 @@ import Synchronization
 /// highest point. After a burst (a catch-up, a fleet's first minutes with the field's faults, when
 /// readings wait in reorder buffers for resends) the memory those held is free but stays resident,
 /// scattered between live blocks the allocator's own trimming of its heap's top cannot pass
-/// (docs/PERFORMANCE.md, "Memory after a burst").
+/// (docs/PERFORMANCE.md, "Memory after a burst, and over the first hour").
 ///
-/// The return runs on a thread of its own, one at a time. It holds each allocator arena's lock
+/// The return runs off the service loop (a detached task, as the background snapshot write
+/// does), one at a time. It holds each allocator arena's lock
 /// while it walks its free memory: measured at 22-43 ms for a 200 MB heap of small blocks, the
 /// longest any other thread then waits to allocate, once a minute.
 final class FreeMemoryRelease: Sendable {

@@ -9,15 +9,22 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 
+// Set by sg_malloc_bound_retention (before any thread starts, so every later reader sees it):
+// only a process whose allocator this module tuned returns its free memory. A process that
+// embeds the gateway (the test suite runs dozens in one, with a heap of gigabytes in many
+// arenas) keeps its allocator as it is: a return there took long enough to stall every thread.
+static int tuned = 0;
+
 void sg_malloc_bound_retention(void) {
     if (getenv("GLIBC_TUNABLES") != NULL) return;
+    tuned = 1;
     if (getenv("MALLOC_ARENA_MAX") == NULL) mallopt(M_ARENA_MAX, 2);
     if (getenv("MALLOC_MMAP_THRESHOLD_") == NULL) mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     if (getenv("MALLOC_TRIM_THRESHOLD_") == NULL) mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
 int sg_malloc_release_free(void) {
-    if (getenv("GLIBC_TUNABLES") != NULL || getenv("MALLOC_TRIM_THRESHOLD_") != NULL) return 0;
+    if (!tuned || getenv("MALLOC_TRIM_THRESHOLD_") != NULL) return 0;
     return malloc_trim(0);
 }
 

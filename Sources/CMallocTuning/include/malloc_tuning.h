@@ -9,9 +9,10 @@ void sg_malloc_bound_retention(void);
 
 /// Returns the free memory inside the allocator's heaps to the system (glibc's `malloc_trim`):
 /// after a burst (a catch-up, a fleet's first minutes) the memory it held is free but stays
-/// resident, scattered between live blocks the heap's top trim cannot pass. Skipped when the
-/// operator tuned glibc (GLIBC_TUNABLES or MALLOC_TRIM_THRESHOLD_ set). Returns 1 when memory
-/// was returned. No-op (0) off glibc.
+/// resident, scattered between live blocks the heap's top trim cannot pass. Only in a process
+/// that called `sg_malloc_bound_retention` (the `run` command; not one that embeds the gateway,
+/// such as the test suite), and not when the operator tuned glibc (GLIBC_TUNABLES or
+/// MALLOC_TRIM_THRESHOLD_ set). Returns 1 when memory was returned. No-op (0) off glibc.
 int sg_malloc_release_free(void);
 
 #endif

@@ -11,8 +11,9 @@
 
 // Set by sg_malloc_bound_retention (before any thread starts, so every later reader sees it):
 // only a process whose allocator this module tuned returns its free memory. A process that
-// embeds the gateway (the test suite runs dozens in one, with a heap of gigabytes in many
-// arenas) keeps its allocator as it is: a return there took long enough to stall every thread.
+// embeds the gateway (the test suite runs dozens in one, its allocator untuned) keeps its
+// allocator as it is: each return there walked the whole process's heap, and together they
+// stalled every thread (a parse test took 224 s in a CI run).
 static int tuned = 0;
 
 void sg_malloc_bound_retention(void) {

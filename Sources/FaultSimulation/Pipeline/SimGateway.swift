@@ -159,18 +159,9 @@ final class SimGateway {
         try journal.sync()
     }
 
-    /// `JournalOpening.keepFrom`: the first seq a resize keeps: after the acknowledged
-    /// checkpoint, and whatever the snapshot on disk still needs (everything without one).
+    /// `JournalOpening.keepFrom`, with the snapshot the world keeps on "disk".
     static func keepFrom(_ layout: JournalLayout, snapshot: SimSnapshot?, fileSystem: FaultyFileSystem) -> UInt64 {
-        guard let peeked = try? CheckpointStore.peek(path: layout.checkpointPath, fileSystem: fileSystem), let acknowledged = peeked.value else {
-            return 1
-        }
-        switch Journal.plan(layout: layout, resizeKeepingFrom: acknowledged + 1, fileSystem: fileSystem) {
-        case .resize, .refuse: break
-        default: return acknowledged + 1
-        }
-        guard let retainFrom = snapshot?.retainFrom else { return 1 }
-        return min(acknowledged + 1, retainFrom)
+        Journal.resizeKeepFrom(layout, snapshotRetainFrom: { snapshot?.retainFrom }, fileSystem: fileSystem)
     }
 
     // MARK: - The input connection (IngestJournal)

@@ -7,32 +7,11 @@ import Logging
 /// acknowledged (and older ones as far as they fit); only when those do not fit is the start
 /// refused.
 public enum JournalOpening {
-    /// The first journal seq a resize must keep: after the acknowledged checkpoint (everything,
-    /// when nothing was acknowledged or the checkpoint cannot be read).
-    static func keepFrom(_ layout: JournalLayout, fileSystem: FileSystem = POSIXFileSystem()) -> UInt64 {
-        guard let peeked = try? CheckpointStore.peek(path: layout.checkpointPath, fileSystem: fileSystem), let acknowledged = peeked.value else {
-            return 1
-        }
-        return acknowledged + 1
-    }
-
-    /// The first seq a resize must keep: after the acknowledged checkpoint, and everything the
-    /// engine snapshot on disk still needs (input it does not cover); everything when there is no
-    /// usable snapshot (the engine then rebuilds from the journal, which must hold all the input
-    /// not yet published: a shrink after a crash dropped acknowledged input the snapshot did not
-    /// cover, found by a black-box test). `snapshot` is asked only when a resize is planned.
+    /// The first journal seq a resize must keep (`Journal.resizeKeepFrom`): after the
+    /// acknowledged checkpoint, and everything the engine snapshot on disk still needs.
+    /// `snapshot` is asked only when a resize is planned.
     static func keepFrom(_ layout: JournalLayout, snapshot: () -> EngineSnapshot?, fileSystem: FileSystem = POSIXFileSystem()) -> UInt64 {
-        let acknowledged = keepFrom(layout, fileSystem: fileSystem)
-        // A shrink refused even for what is unacknowledged is refused for the snapshot's needs
-        // too: the refusal names all the unfinished work (found black-box: at the smallest size it
-        // named 5,629 records, at the next sizes 48,056, so an operator who followed the first
-        // figure was refused again).
-        switch Journal.plan(layout: layout, resizeKeepingFrom: acknowledged, fileSystem: fileSystem) {
-        case .resize, .refuse: break
-        default: return acknowledged
-        }
-        guard let retainFrom = snapshot()?.retainFrom else { return 1 }
-        return min(acknowledged, retainFrom)
+        Journal.resizeKeepFrom(layout, snapshotRetainFrom: { snapshot()?.retainFrom }, fileSystem: fileSystem)
     }
 
     /// Why `run` stops at once (exit 73) when another gateway holds the data folder.

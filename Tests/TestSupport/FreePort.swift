@@ -19,6 +19,10 @@ public enum LoopbackNetwork {
     }
 
     /// True when something accepts TCP connections on 127.0.0.1:`port`.
+    ///
+    /// A probe whose own ephemeral port happens to be `port` connects to itself (TCP's
+    /// simultaneous open) while nothing listens, and its socket then holds the port, so a
+    /// server starting at that moment cannot bind it; such a probe counts as "no".
     public static func accepts(port: Int32) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -26,7 +30,13 @@ public enum LoopbackNetwork {
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        return rc == 0
+        guard rc == 0 else { return false }
+        var local = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int32(UInt16(bigEndian: local.sin_port)) != port
     }
 
     public static func loopback(port: Int32) -> sockaddr_in {

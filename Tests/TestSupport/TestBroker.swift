@@ -67,8 +67,27 @@ public final class TestBroker: Sendable {
         let port = self.port
         try await waitUntil("mosquitto on port \(port)", timeout: .seconds(20)) {
             if !p.isRunning { throw TimedOut("mosquitto exited at start (port \(port) taken?)") }
-            return LoopbackNetwork.accepts(port: port)
+            return LoopbackNetwork.accepts(port: port) && p.isRunning
         }
+    }
+
+    /// Starts mosquitto again on this broker's port. While it was stopped, any outgoing
+    /// connection in the test process may have been given that port as its ephemeral source
+    /// port, and mosquitto cannot bind it until that connection closes: it exits, and is tried
+    /// again (a restart must keep its port, so it cannot move to another).
+    private func relaunch() async throws {
+        var lastError: Error?
+        for attempt in 0..<10 {
+            do {
+                try await launch()
+                return
+            } catch {
+                lastError = error
+                stop()
+                try await Task.sleep(for: .milliseconds(200 * (attempt + 1)))
+            }
+        }
+        throw lastError ?? TimedOut("mosquitto to start again on port \(port)")
     }
 
     /// Stops the broker (SIGTERM, so it saves its persistence file) and waits for it to exit.
@@ -119,7 +138,7 @@ public final class TestBroker: Sendable {
     /// Stops and starts the broker on the same port with the same persistence folder.
     public func restart() async throws {
         stop()
-        try await launch()
+        try await relaunch()
     }
 
     /// Stops the broker, deletes its persistence file (every client's session and queue), and
@@ -127,7 +146,7 @@ public final class TestBroker: Sendable {
     public func restartForgettingSessions() async throws {
         stop()
         try? FileManager.default.removeItem(atPath: directory.file("mosquitto.db"))
-        try await launch()
+        try await relaunch()
     }
 
     /// Stops the broker and deletes its folder.

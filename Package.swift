@@ -107,7 +107,8 @@ let package = Package(
         .target(name: "FaultSimulation", dependencies: ["Recovery", "Journal", "Wire", "DeterministicRandom"], swiftSettings: strict),
         .executableTarget(name: "fault-sim", dependencies: ["FaultSimulation"], path: "Benchmarks/fault-sim", swiftSettings: strict),
         .testTarget(name: "FaultSimulationTests", dependencies: ["FaultSimulation", "Recovery", "Journal", "Wire"], swiftSettings: strict),
-        .executableTarget(name: "gateway-bench", dependencies: ["Recovery", "Journal", "DeterministicRandom"], path: "Benchmarks/gateway-bench", swiftSettings: strict),
+        .executableTarget(
+            name: "gateway-bench", dependencies: ["Recovery", "Journal", "DeterministicRandom", "CompactCoding", "CMallocTuning"], path: "Benchmarks/gateway-bench", swiftSettings: strict),
         .target(
             name: "TestSupport", dependencies: ["MQTT", "Wire", "Journal", .product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport",
             swiftSettings: strict),

@@ -1,5 +1,5 @@
 // Prints throughput figures for the recovery engine and the journal. Run in release mode:
-//   swift run -c release gateway-bench [engine|flood|journal|recovery|all] [--dir DIR]
+//   swift run -c release gateway-bench [engine|flood|journal|recovery|state|all] [--dir DIR]
 // Figures are for docs/PERFORMANCE.md; nothing here asserts a timing.
 import DeterministicRandom
 import Foundation
@@ -81,7 +81,9 @@ func newSensorFloodBenchmark(sensors: Int) {
             }
         }
     }
-    print("new-sensor flood: \(sensors) new ids in \(String(format: "%.2f", total)) s; longest batch of 1,000 messages (with its tick) \(String(format: "%.1f", longest)) ms; \(published) publications")
+    print(
+        "new-sensor flood: \(sensors) new ids in \(String(format: "%.2f", total)) s; longest batch of 1,000 messages (with its tick) \(String(format: "%.1f", longest)) ms; \(published) publications"
+    )
 }
 
 func journalBenchmark(directory: String, records: Int) throws {
@@ -162,4 +164,9 @@ if what == "engine" || what == "all" { engineBenchmark(readingsPerSensor: Int(Pr
 if what == "flood" || what == "all" { newSensorFloodBenchmark(sensors: 100_000) }
 if what == "journal" || what == "all" { try journalBenchmark(directory: dir, records: 2_000_000) }
 if what == "recovery" || what == "all" { try recoveryBenchmark(directory: dir) }
+if what == "state" || what == "all" {
+    let environment = ProcessInfo.processInfo.environment
+    try stateBenchmark(
+        sensors: Int(environment["BENCH_SENSORS"] ?? "") ?? 1000, simulatedSeconds: Int(environment["BENCH_SECONDS"] ?? "") ?? 4200)
+}
 if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }

@@ -29,7 +29,13 @@ int sg_malloc_release_free(void) {
     return malloc_trim(0);
 }
 
+unsigned long long sg_malloc_bytes_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return (unsigned long long)info.uordblks + (unsigned long long)info.hblkhd;
+}
+
 #else
 void sg_malloc_bound_retention(void) {}
 int sg_malloc_release_free(void) { return 0; }
+unsigned long long sg_malloc_bytes_in_use(void) { return 0; }
 #endif

@@ -39,6 +39,20 @@ struct AggregateBoundsTests {
         #expect(w.count(.corrected) == 499)
         #expect(w.real.count == 3)
         #expect(w.all.count == 1001)
+        // The folded summaries read back from the keyed form of older snapshots.
+        let keyed = try JSONDecoder().decode(AggregateWindows.Window.self, from: JSONEncoder().encode(w))
+        #expect(keyed == w)
+        #expect(keyed.count(.corrected) == 499)
+    }
+
+    @Test("a window whose folded estimates are all restated equals one that never folded any")
+    func foldedEmptiedAgain() {
+        var folded = AggregateWindows.Window(start: 0)
+        folded.foldedSynthetic.add(51)
+        #expect(folded != AggregateWindows.Window(start: 0))
+        folded.removeEstimate(seq: 7, earlier: .synthetic, ofClosedEpoch: false)
+        #expect(folded.count(.synthetic) == 0)
+        #expect(folded == AggregateWindows.Window(start: 0))
     }
 
     @Test("readings scattered over thousands of past windows keep at most the limit, and later windows still close")

@@ -33,4 +33,38 @@ struct PublishedHistoryTests {
         h.record(from: 8, to: 15, quality: .synthetic, at: 2)
         #expect(h.entries.map { "\($0.from)-\($0.to):\($0.quality)" } == ["8-9:synthetic", "10-12:gap", "13-15:synthetic"])
     }
+
+    @Test(
+        "restated seqs are kept in one list for the sensor: they stay settled, go with the entries that held them (pruned, forgotten, dropped, left behind when the sensor is remembered), and a seq outside every entry is never marked"
+    )
+    func restatedSeqsFollowTheirEntries() {
+        var h = PublishedHistory()
+        for i in UInt64(0)..<200 { h.record(from: i * 10, to: i * 10 + 2, quality: i.isMultiple(of: 2) ? .synthetic : .gap, at: Int64(i)) }
+        for seq in [UInt64(1), 1, 12, 1991, 500, 5] { h.markRestated(seq) }
+        #expect(h.restated == [1, 12, 500, 1991], "seq 5 is in no entry; seq 1 once")
+        #expect(h.lookup(1, now: 200, horizon: 1_000) == .settled)
+        #expect(h.lookup(2, now: 200, horizon: 1_000) == .restatable(.synthetic))
+        #expect(h.keyedEntries.first { $0.from == 10 }?.restated == [12])
+        // Forgetting seqs takes their restatements with them.
+        h.forget(495...505)
+        #expect(h.restated == [1, 12, 1991])
+        // Pruning the oldest expired entries beyond the cap drops theirs.
+        h.prune(now: 10_000, horizon: 1_000)
+        #expect(h.entries.count == PublishedHistory.expiredCap)
+        #expect(h.restated == [1991])
+        // A remembered sensor keeps the restatements of the entries it keeps.
+        var recent = PublishedHistory()
+        recent.record(from: 100, to: 109, quality: .gap, at: 5_000)
+        recent.record(from: 200, to: 200, quality: .synthetic, at: 1)
+        recent.markRestated(105)
+        recent.markRestated(200)
+        let remembered = recent.remembered(now: 5_500, horizon: 1_000)
+        #expect(remembered?.entries.map(\.from) == [100])
+        #expect(remembered?.restated == [105])
+        // Entries past the horizon dropped, with theirs.
+        recent.dropExpired(now: 5_500, horizon: 1_000)
+        #expect(recent.restated == [105])
+        #expect(recent.lookup(105, now: 5_500, horizon: 1_000) == .settled)
+        #expect(recent.lookup(106, now: 5_500, horizon: 1_000) == .restatable(.gap))
+    }
 }

@@ -73,7 +73,7 @@ struct StatePlateauTests {
     }
 
     /// The keyed form snapshots of format 5 hold.
-    struct KeyedHistory: Codable { var entries: [PublishedHistory.Entry] }
+    struct KeyedHistory: Codable { var entries: [PublishedHistory.KeyedEntry] }
 
     @Test("the history is written packed, reads back exactly, and the keyed form of older snapshots still reads")
     func packedHistory() throws {
@@ -86,7 +86,7 @@ struct StatePlateauTests {
         }
         let packed = try JSONEncoder().encode(history)
         #expect(try JSONDecoder().decode(PublishedHistory.self, from: packed) == history)
-        let keyed = try JSONEncoder().encode(KeyedHistory(entries: history.entries))
+        let keyed = try JSONEncoder().encode(KeyedHistory(entries: history.keyedEntries))
         #expect(try JSONDecoder().decode(PublishedHistory.self, from: keyed) == history)
         #expect(packed.count * 3 < keyed.count, "packed \(packed.count) bytes, keyed \(keyed.count)")
         #expect(throws: (any Error).self) { try PublishedHistory.unpack([1, 2, 9, 0, 0]) }

@@ -15,4 +15,8 @@ void sg_malloc_bound_retention(void);
 /// MALLOC_TRIM_THRESHOLD_ set). Returns 1 when memory was returned. No-op (0) off glibc.
 int sg_malloc_release_free(void);
 
+/// Bytes the allocator has handed out and not had back (in its heaps and in blocks mapped on
+/// their own), for benchmarks that measure what a structure keeps. 0 off glibc.
+unsigned long long sg_malloc_bytes_in_use(void);
+
 #endif

@@ -27,6 +27,28 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         }
     }
 
+    /// Folded estimates of both qualities, boxed (`indirect`, so a window holds one reference);
+    /// nil when both are empty, so windows compare equal however they came to hold none.
+    indirect enum Folded: Sendable, Equatable {
+        case summaries(corrected: Summary, synthetic: Summary)
+
+        init?(corrected: Summary, synthetic: Summary) {
+            guard corrected.count > 0 || synthetic.count > 0 else { return nil }
+            self = .summaries(corrected: corrected, synthetic: synthetic)
+        }
+
+        var corrected: Summary {
+            switch self {
+            case .summaries(let corrected, _): corrected
+            }
+        }
+        var synthetic: Summary {
+            switch self {
+            case .summaries(_, let synthetic): synthetic
+            }
+        }
+    }
+
     /// Count, sum and extremes of some values.
     struct Summary: Codable, Sendable, Equatable {
         var count = 0
@@ -73,7 +95,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         }
     }
 
-    struct Window: Codable, Sendable, Equatable {
+    struct Window: Sendable, Equatable {
         /// Estimates kept one by one per window; 32 x 24 bytes. A normal fleet's windows hold a
         /// handful, so restatements are exact there.
         static let exactEstimates = 32
@@ -84,8 +106,17 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         /// Estimates beyond `exactEstimates`, per quality. A restatement of one of them takes out
         /// the folded estimates' mean (count and the mix of qualities stay exact; the mean is
         /// approximate and min/max may still include the replaced value).
-        var foldedCorrected = Summary()
-        var foldedSynthetic = Summary()
+        var foldedCorrected: Summary {
+            get { folded?.corrected ?? Summary() }
+            set { folded = Folded(corrected: newValue, synthetic: foldedSynthetic) }
+        }
+        var foldedSynthetic: Summary {
+            get { folded?.synthetic ?? Summary() }
+            set { folded = Folded(corrected: foldedCorrected, synthetic: newValue) }
+        }
+        /// The folded estimates, in a box of their own: few windows ever fold any, and two
+        /// summaries held in place cost every window 64 bytes (a sensor holds a hundred windows).
+        private var folded: Folded?
         var revision = 0
         var closedAt: Int64?
         /// Closed early because its sensor was forgotten (`closeAll`): if the sensor comes back
@@ -96,6 +127,14 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         /// restatements (of the gap, or of the fill) may land in it. nil: false (optional for
         /// older snapshots).
         var gapTouched: Bool?
+
+        init(start: Int64) { self.start = start }
+
+        /// Gives back the room the estimates' list grew for and does not use: a closed window is
+        /// kept for the late horizon, and seldom gets another estimate.
+        mutating func releaseSpareCapacity() {
+            if estimates.capacity > estimates.count { estimates = estimates.withUnsafeBufferPointer { Array($0) } }
+        }
 
         /// Whether a restatement can still change this window: it holds estimates, or a gap.
         var revisable: Bool { holdsEstimates || gapTouched == true }
@@ -397,7 +436,10 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     private mutating func close(at now: Int64, width: Int64, _ isDue: (Window) -> Bool) -> [Window] {
         let closing = windows.indices.filter { windows[$0].closedAt == nil && isDue(windows[$0]) }
             .sorted { windows[$0].start < windows[$1].start }
-        for c in closing { windows[c].closedAt = now }
+        for c in closing {
+            windows[c].closedAt = now
+            windows[c].releaseSpareCapacity()
+        }
         earliestOpenEnd = windows.lazy.filter { $0.closedAt == nil }.map { $0.start + width }.min() ?? .max
         return closing.map { windows[$0] }
     }

@@ -6,18 +6,27 @@
 /// the number of readings. Entries past the late horizon are kept (up to `expiredCap`, the newest)
 /// only to answer `too_late`; a reading for an older one counts as a duplicate.
 struct PublishedHistory: Codable, Sendable, Equatable {
-    struct Entry: Codable, Sendable, Equatable {
+    /// One run of seqs published as `quality` at `publishedAt`. 32 bytes: a sensor at field
+    /// fault rates holds a few hundred over the late horizon.
+    struct Entry: Sendable, Equatable {
         var from: UInt64
         var to: UInt64
         var quality: Quality
         var publishedAt: Int64
-        /// Seqs in this range already restated (a seq is restated at most once).
-        var restated: [UInt64] = []
 
         /// This entry cut to `seqs` (within it).
         func part(_ seqs: ClosedRange<UInt64>) -> Entry {
-            Entry(from: seqs.lowerBound, to: seqs.upperBound, quality: quality, publishedAt: publishedAt, restated: restated.filter(seqs.contains))
+            Entry(from: seqs.lowerBound, to: seqs.upperBound, quality: quality, publishedAt: publishedAt)
         }
+    }
+
+    /// An entry as snapshots of format 5 hold it, keyed, with the seqs restated in it.
+    struct KeyedEntry: Codable, Sendable, Equatable {
+        var from: UInt64
+        var to: UInt64
+        var quality: Quality
+        var publishedAt: Int64
+        var restated: [UInt64] = []
     }
 
     enum Lookup: Equatable {
@@ -29,6 +38,10 @@ struct PublishedHistory: Codable, Sendable, Equatable {
 
     static let expiredCap = 64
     private(set) var entries: [Entry] = []
+    /// Seqs already restated (a seq is restated at most once), ascending, each inside an entry:
+    /// one list for the sensor rather than one per entry, as most entries are a single seq and
+    /// few of them are ever restated.
+    private(set) var restated: [UInt64] = []
 
     /// Records `from...to` as published as `quality` at `time`, for the seqs no entry covers
     /// yet: what a seq was published as first stays, with its restatement. Entries stay in seq
@@ -63,7 +76,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     func lookup(_ seq: UInt64, now: Int64, horizon: Int64) -> Lookup {
         guard let i = index(of: seq) else { return .settled }
         let e = entries[i]
-        if e.restated.contains(seq) { return .settled }
+        if isRestated(seq) { return .settled }
         return now - e.publishedAt > horizon ? .expired : .restatable(e.quality)
     }
 
@@ -74,7 +87,9 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     func quality(of seq: UInt64) -> Quality? { index(of: seq).map { entries[$0].quality } }
 
     mutating func markRestated(_ seq: UInt64) {
-        if let i = index(of: seq) { entries[i].restated.append(seq) }
+        guard index(of: seq) != nil else { return }
+        let i = restatedIndex(atOrAbove: seq)
+        if i == restated.count || restated[i] != seq { restated.insert(seq, at: i) }
     }
 
     /// Drops the oldest expired entries beyond the cap.
@@ -82,10 +97,20 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         let expired = entries.prefix { now - $0.publishedAt > horizon }.count
         if expired > PublishedHistory.expiredCap {
             entries.removeFirst(expired - PublishedHistory.expiredCap)
+            restated.removeFirst(restatedIndex(atOrAbove: entries.first?.from ?? .max))
         }
     }
 
-    mutating func removeAll() { entries.removeAll() }
+    mutating func removeAll() {
+        entries.removeAll()
+        restated.removeAll()
+    }
+
+    /// The seqs published as `synthetic` or as a `gap`, and those of them restated since.
+    func estimatesAndGaps() -> (ranges: [ClosedRange<UInt64>], restated: [UInt64]) {
+        let ranges = entries.filter { $0.quality == .synthetic || $0.quality == .gap }.map { $0.from...$0.to }
+        return (ranges, restated.filter { seq in index(of: seq).map { entries[$0].quality == .synthetic || entries[$0].quality == .gap } ?? false })
+    }
 
     var isEmpty: Bool { entries.isEmpty }
 
@@ -93,6 +118,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     /// (`ClosedEpochHistory`), where a seq no entry covers is too late anyway.
     mutating func dropExpired(now: Int64, horizon: Int64) {
         entries.removeAll { now - $0.publishedAt > horizon }
+        dropRestatedOutsideEntries()
     }
 
     /// Forgets what `seqs` were published as: a reading for one of them is then a duplicate. For
@@ -105,20 +131,11 @@ struct PublishedHistory: Codable, Sendable, Equatable {
                 kept.append(e)
                 continue
             }
-            if e.from < seqs.lowerBound {
-                var left = e
-                left.to = seqs.lowerBound - 1
-                left.restated = e.restated.filter { $0 <= left.to }
-                kept.append(left)
-            }
-            if e.to > seqs.upperBound {
-                var right = e
-                right.from = seqs.upperBound + 1
-                right.restated = e.restated.filter { $0 >= right.from }
-                kept.append(right)
-            }
+            if e.from < seqs.lowerBound { kept.append(e.part(e.from...(seqs.lowerBound - 1))) }
+            if e.to > seqs.upperBound { kept.append(e.part((seqs.upperBound + 1)...e.to)) }
         }
         entries = kept
+        restated.removeAll { seqs.contains($0) }
     }
 
     /// Says `seqs` were published as `quality` where an entry holds them as another estimate:
@@ -148,9 +165,61 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     /// already, so a remembered sensor costs at most a few kilobytes. nil when none qualifies.
     func remembered(now: Int64, horizon: Int64) -> PublishedHistory? {
         var kept = PublishedHistory()
-        kept.entries = entries.filter { now - $0.publishedAt <= horizon && $0.restated.count <= Self.rememberedRestated }
+        kept.entries = entries.filter { now - $0.publishedAt <= horizon && restatedCount(in: $0) <= Self.rememberedRestated }
             .suffix(Self.rememberedEntries)
+        kept.restated = restated
+        kept.dropRestatedOutsideEntries()
         return kept.entries.isEmpty ? nil : kept
+    }
+
+    /// How many seqs of `entry` (one of `entries`) were restated.
+    private func restatedCount(in entry: Entry) -> Int {
+        restatedIndex(while: { $0 <= entry.to }) - restatedIndex(atOrAbove: entry.from)
+    }
+
+    /// The first index of `restated` whose seq is `seq` or above (its count when none is).
+    private func restatedIndex(atOrAbove seq: UInt64) -> Int { restatedIndex(while: { $0 < seq }) }
+
+    /// The first index of `restated` whose seq is not `below` (seqs ascend, so `below` holds
+    /// for a prefix).
+    private func restatedIndex(while below: (UInt64) -> Bool) -> Int {
+        var lo = 0, hi = restated.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if below(restated[mid]) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    private func isRestated(_ seq: UInt64) -> Bool {
+        let i = restatedIndex(atOrAbove: seq)
+        return i < restated.count && restated[i] == seq
+    }
+
+    /// Keeps `restated` to the seqs some entry still holds.
+    private mutating func dropRestatedOutsideEntries() {
+        let before = self
+        restated.removeAll { before.index(of: $0) == nil }
+    }
+
+    /// The entries in the keyed form of snapshots of format 5, each with its restated seqs.
+    var keyedEntries: [KeyedEntry] {
+        var next = 0
+        return entries.map { e in
+            var keyed = KeyedEntry(from: e.from, to: e.to, quality: e.quality, publishedAt: e.publishedAt)
+            while next < restated.count, restated[next] < e.from { next += 1 }
+            while next < restated.count, restated[next] <= e.to {
+                keyed.restated.append(restated[next])
+                next += 1
+            }
+            return keyed
+        }
+    }
+
+    /// A history of `keyed` entries (in seq order, none overlapping).
+    init(keyed: [KeyedEntry]) {
+        entries = keyed.map { Entry(from: $0.from, to: $0.to, quality: $0.quality, publishedAt: $0.publishedAt) }
+        restated = Array(Set(keyed.flatMap { k in k.restated.filter { (k.from...k.to).contains($0) } })).sorted()
     }
 
     // MARK: - Coding
@@ -167,9 +236,9 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         if let packed = try c.decodeIfPresent([Int64].self, forKey: .packed) {
-            entries = try Self.unpack(packed)
+            self.init(keyed: try Self.unpack(packed))
         } else {
-            entries = try c.decodeIfPresent([Entry].self, forKey: .entries) ?? []
+            self.init(keyed: try c.decodeIfPresent([KeyedEntry].self, forKey: .entries) ?? [])
         }
     }
 
@@ -177,10 +246,10 @@ struct PublishedHistory: Codable, Sendable, Equatable {
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(Self.pack(entries), forKey: .packed)
+        try c.encode(Self.pack(keyedEntries), forKey: .packed)
     }
 
-    static func pack(_ entries: [Entry]) -> [Int64] {
+    static func pack(_ entries: [KeyedEntry]) -> [Int64] {
         var out: [Int64] = []
         out.reserveCapacity(entries.count * 5)
         var (lastTo, lastAt): (Int64, Int64) = (0, 0)
@@ -193,9 +262,9 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         return out
     }
 
-    static func unpack(_ packed: [Int64]) throws -> [Entry] {
+    static func unpack(_ packed: [Int64]) throws -> [KeyedEntry] {
         struct Damaged: Error {}
-        var entries: [Entry] = []
+        var entries: [KeyedEntry] = []
         var i = 0
         var (lastTo, lastAt): (Int64, Int64) = (0, 0)
         func next() throws -> Int64 {
@@ -211,7 +280,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
             let at = lastAt &+ (try next())
             let restatedCount = try next()
             guard restatedCount >= 0, restatedCount <= packed.count - i else { throw Damaged() }
-            var e = Entry(from: UInt64(bitPattern: from), to: UInt64(bitPattern: to), quality: qualities[Int(q)], publishedAt: at)
+            var e = KeyedEntry(from: UInt64(bitPattern: from), to: UInt64(bitPattern: to), quality: qualities[Int(q)], publishedAt: at)
             for _ in 0..<restatedCount { e.restated.append(UInt64(bitPattern: from &+ (try next()))) }
             entries.append(e)
             (lastTo, lastAt) = (to, at)

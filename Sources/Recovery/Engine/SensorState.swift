@@ -338,9 +338,8 @@ struct SensorState: Codable, Sendable {
     /// The readings this epoch delivered above `seq`, released or held: the seqs of a jump it
     /// published as estimates or a gap are not among them (`SeqFallBack`).
     private func deliveredAbove(_ seq: UInt64) -> UInt64 {
-        let estimates = history.entries.filter { $0.quality == .synthetic || $0.quality == .gap }
-        return SeqFallBack.delivered(
-            above: seq, nextSeq: nextSeq, held: heap.count, estimates: estimates.map { $0.from...$0.to }, restated: estimates.flatMap(\.restated))
+        let estimates = history.estimatesAndGaps()
+        return SeqFallBack.delivered(above: seq, nextSeq: nextSeq, held: heap.count, estimates: estimates.ranges, restated: estimates.restated)
     }
 
     /// Whether `r`, of this epoch's boot, names a seq already published but carries a time later

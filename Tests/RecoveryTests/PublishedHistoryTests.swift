@@ -67,4 +67,13 @@ struct PublishedHistoryTests {
         #expect(recent.lookup(105, now: 5_500, horizon: 1_000) == .settled)
         #expect(recent.lookup(106, now: 5_500, horizon: 1_000) == .restatable(.gap))
     }
+
+    @Test("a snapshot lists an entry's restated seqs in the order they came, perhaps twice: they read back in order, once each")
+    func restatedFromSnapshotInOrder() throws {
+        // One entry, seqs 10-15, synthetic, restated 14, 11, 14 again and 30 (outside it).
+        let history = try PublishedHistory.unpack([10, 5, 2, 1, 4, 4, 1, 4, 20])
+        #expect(history.restated == [11, 14])
+        #expect(history.lookup(14, now: 2, horizon: 1_000) == .settled)
+        #expect(history.lookup(12, now: 2, horizon: 1_000) == .restatable(.synthetic))
+    }
 }

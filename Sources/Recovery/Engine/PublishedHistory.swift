@@ -219,7 +219,8 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     /// A history of `keyed` entries (in seq order, none overlapping).
     init(keyed: [KeyedEntry]) {
         entries = keyed.map { Entry(from: $0.from, to: $0.to, quality: $0.quality, publishedAt: $0.publishedAt) }
-        restated = Array(Set(keyed.flatMap { k in k.restated.filter { (k.from...k.to).contains($0) } })).sorted()
+        restated = keyed.flatMap { k in k.restated.filter { k.from <= $0 && $0 <= k.to } }
+        sortRestated()
     }
 
     // MARK: - Coding
@@ -236,7 +237,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         if let packed = try c.decodeIfPresent([Int64].self, forKey: .packed) {
-            self.init(keyed: try Self.unpack(packed))
+            self = try Self.unpack(packed)
         } else {
             self.init(keyed: try c.decodeIfPresent([KeyedEntry].self, forKey: .entries) ?? [])
         }
@@ -262,9 +263,9 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         return out
     }
 
-    static func unpack(_ packed: [Int64]) throws -> [KeyedEntry] {
+    static func unpack(_ packed: [Int64]) throws -> PublishedHistory {
         struct Damaged: Error {}
-        var entries: [KeyedEntry] = []
+        var history = PublishedHistory()
         var i = 0
         var (lastTo, lastAt): (Int64, Int64) = (0, 0)
         func next() throws -> Int64 {
@@ -280,12 +281,28 @@ struct PublishedHistory: Codable, Sendable, Equatable {
             let at = lastAt &+ (try next())
             let restatedCount = try next()
             guard restatedCount >= 0, restatedCount <= packed.count - i else { throw Damaged() }
-            var e = KeyedEntry(from: UInt64(bitPattern: from), to: UInt64(bitPattern: to), quality: qualities[Int(q)], publishedAt: at)
-            for _ in 0..<restatedCount { e.restated.append(UInt64(bitPattern: from &+ (try next()))) }
-            entries.append(e)
+            let e = Entry(from: UInt64(bitPattern: from), to: UInt64(bitPattern: to), quality: qualities[Int(q)], publishedAt: at)
+            for _ in 0..<restatedCount {
+                let seq = UInt64(bitPattern: from &+ (try next()))
+                if e.from <= seq && seq <= e.to { history.restated.append(seq) }
+            }
+            history.entries.append(e)
             (lastTo, lastAt) = (to, at)
         }
-        return entries
+        history.sortRestated()
+        return history
+    }
+
+    /// Puts `restated` in order without repeats: a snapshot lists each entry's restated seqs in
+    /// the order they were restated.
+    private mutating func sortRestated() {
+        restated.sort()
+        var kept = 0
+        for j in restated.indices where kept == 0 || restated[kept - 1] != restated[j] {
+            restated[kept] = restated[j]
+            kept += 1
+        }
+        restated.removeLast(restated.count - kept)
     }
 
     static let rememberedEntries = 8

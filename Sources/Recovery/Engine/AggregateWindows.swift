@@ -200,6 +200,9 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// clock reset to a day before, where the sensor never was) windows open as usual.
     private var forgottenSpans: [ClosedRange<Int64>]?
     static let forgottenSpansKept = 8
+    /// Windows the cap forced out within the late horizon (nil: none, and in older snapshots):
+    /// a reading landing in one is not counted, restatement or not.
+    private var evicted: EvictedWindows?
     static let forgottenSpanJoinWidths: Int64 = 64
 
     /// The smallest end among open windows: no window closes before released readings reach it.
@@ -222,7 +225,8 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// Adds a released reading; `replacing` is the quality of the earlier estimate it replaces
     /// for its seq, if any. Returns windows that must be published now (closed by this reading,
     /// or revised), and whether the reading was left out of the aggregates: it fell in a window
-    /// published and forgotten (`forgottenSpans`).
+    /// published and forgotten (`forgottenSpans`, `evicted`), or it restates an estimate whose
+    /// window is no longer held.
     mutating func add(
         ts: Int64, seq: UInt64, value: Double, quality: Quality, replacing: Quality?, ofClosedEpoch closed: Bool = false,
         now: Int64, width: Int64, limit: Int
@@ -238,13 +242,25 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         } else if quality != .restated, forgottenSpans?.contains(where: { $0.contains(start) }) == true {
             noteReleased(ts, movesClock: replacing == nil && !closed, now: now, width: width, &due)
             return (due, true)
+        } else if evicted?.contains(start) == true {
+            // Forced out by the cap and published: counted in no window. The estimate it
+            // restates, where its window is held, leaves it as usual.
+            if let replacing, let from = estimateWindow(seq: seq, quality: replacing, ofClosedEpoch: closed, near: start) {
+                windows[from].removeEstimate(seq: seq, earlier: replacing, ofClosedEpoch: closed)
+                if windows[from].closedAt != nil {
+                    windows[from].revision += 1
+                    due.append(windows[from])
+                }
+            }
+            noteReleased(ts, movesClock: replacing == nil && !closed, now: now, width: width, &due)
+            return (due, true)
         } else {
             // A restatement of an estimate whose window is no longer held (it went with its
             // sensor when that was forgotten): publishing the window again from revision 0 with
             // this one value would contradict what was published, so the aggregates stay as they
             // were. When the estimate's own window is held, the real reading's is one no reading
             // had reached (a fill's timestamps put its seqs elsewhere): it opens.
-            if let replacing, estimateWindow(seq: seq, quality: replacing, ofClosedEpoch: closed, near: start) == nil { return ([], false) }
+            if let replacing, estimateWindow(seq: seq, quality: replacing, ofClosedEpoch: closed, near: start) == nil { return ([], true) }
             if windows.count >= limit { due += evictOldest(at: now, width: width) }
             var opened = Window(start: start)
             // Opened by a restatement: the rest of its gap or fill may land here too, so it stays
@@ -385,14 +401,22 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     private mutating func evictOldest(at now: Int64, width: Int64) -> [Window] {
         let byStart = { (a: Int, b: Int) in self.windows[a].start < self.windows[b].start }
         if let oldestClosed = windows.indices.filter({ windows[$0].closedAt != nil }).min(by: byStart) {
-            forgetting(windows.remove(at: oldestClosed), width: width)
+            let gone = windows.remove(at: oldestClosed)
+            forgetting(gone, width: width)
+            noteEvicted(gone, at: now)
             return []
         }
         guard let oldest = windows.indices.min(by: byStart) else { return [] }
         var closed = windows.remove(at: oldest)
         closed.closedAt = now
+        noteEvicted(closed, at: now)
         earliestOpenEnd = windows.lazy.filter { $0.closedAt == nil }.map { $0.start + width }.min() ?? .max
         return [closed]
+    }
+
+    private mutating func noteEvicted(_ w: Window, at now: Int64) {
+        if evicted == nil { evicted = EvictedWindows() }
+        evicted?.note(w.start, at: now)
     }
 
     /// Closes every open window (the sensor is being forgotten); returns them, oldest first.
@@ -451,6 +475,10 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// stays until readings pass its end: the sensor back, it continues (found black-box: a sensor
     /// back after more than the late horizon had its fill counted in a second revision 0).
     mutating func prune(now: Int64, horizon: Int64, width: Int64) {
+        if evicted != nil {
+            evicted?.prune(now: now, horizon: horizon)
+            if evicted?.isEmpty == true { evicted = nil }
+        }
         let plainAge = Swift.min(horizon, Self.plainKeptWidths * width)
         let sensorTime = lastReleasedTs ?? maxReleasedTs
         // A window beside one holding estimates is kept as long as that one: a fill interpolates
@@ -493,6 +521,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// windows held). `windows` (keyed) is still read, from snapshots of format 5.
     private enum CodingKeys: String, CodingKey {
         case windows, maxReleasedTs, lastReleasedTs, forgottenSpans, earliestOpenEnd, packedIntegers, packedValues, journalDamagedBefore
+        case evicted
     }
 
     init() {}
@@ -504,6 +533,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         forgottenSpans = try c.decodeIfPresent([Int64].self, forKey: .forgottenSpans).map(Self.spans)
         earliestOpenEnd = try c.decode(Int64.self, forKey: .earliestOpenEnd)
         journalDamagedBefore = try c.decodeIfPresent(Int64.self, forKey: .journalDamagedBefore)
+        evicted = try c.decodeIfPresent(EvictedWindows.self, forKey: .evicted)
         if let integers = try c.decodeIfPresent([Int64].self, forKey: .packedIntegers) {
             windows = try Self.unpack(integers, try c.decode([Double].self, forKey: .packedValues))
         } else {
@@ -518,6 +548,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         try c.encodeIfPresent(forgottenSpans.map { $0.flatMap { [$0.lowerBound, $0.upperBound] } }, forKey: .forgottenSpans)
         try c.encode(earliestOpenEnd, forKey: .earliestOpenEnd)
         try c.encodeIfPresent(journalDamagedBefore, forKey: .journalDamagedBefore)
+        try c.encodeIfPresent(evicted, forKey: .evicted)
         let (integers, values) = Self.pack(windows)
         try c.encode(integers, forKey: .packedIntegers)
         try c.encode(values, forKey: .packedValues)

@@ -42,6 +42,12 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     /// one list for the sensor rather than one per entry, as most entries are a single seq and
     /// few of them are ever restated.
     private(set) var restated: [UInt64] = []
+    /// The latest `now - horizon` a prune applied: an entry published before it expired
+    /// under the late horizon then in force and stays expired when a reload lengthens the
+    /// horizon, as the aggregate windows that prune forgot stay forgotten (found black-box, 80th
+    /// review: a horizon shortened and lengthened again restated a fill whose window was gone,
+    /// and no aggregate followed). nil: never pruned, and in older snapshots.
+    private(set) var expiredBefore: Int64?
 
     /// Records `from...to` as published as `quality` at `time`, for the seqs no entry covers
     /// yet: what a seq was published as first stays, with its restatement. Entries stay in seq
@@ -77,7 +83,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         guard let i = index(of: seq) else { return .settled }
         let e = entries[i]
         if isRestated(seq) { return .settled }
-        return now - e.publishedAt > horizon ? .expired : .restatable(e.quality)
+        return now - e.publishedAt > horizon || e.publishedAt < (expiredBefore ?? .min) ? .expired : .restatable(e.quality)
     }
 
     /// Whether `seq` was published this epoch as something other than `ok` (restatable or not).
@@ -94,6 +100,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
 
     /// Drops the oldest expired entries beyond the cap.
     mutating func prune(now: Int64, horizon: Int64) {
+        expiredBefore = Swift.max(expiredBefore ?? .min, now - horizon)
         let expired = entries.prefix { now - $0.publishedAt > horizon }.count
         if expired > PublishedHistory.expiredCap {
             entries.removeFirst(expired - PublishedHistory.expiredCap)
@@ -165,9 +172,12 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     /// already, so a remembered sensor costs at most a few kilobytes. nil when none qualifies.
     func remembered(now: Int64, horizon: Int64) -> PublishedHistory? {
         var kept = PublishedHistory()
-        kept.entries = entries.filter { now - $0.publishedAt <= horizon && restatedCount(in: $0) <= Self.rememberedRestated }
-            .suffix(Self.rememberedEntries)
+        kept.entries = entries.filter {
+            now - $0.publishedAt <= horizon && $0.publishedAt >= (expiredBefore ?? .min) && restatedCount(in: $0) <= Self.rememberedRestated
+        }
+        .suffix(Self.rememberedEntries)
         kept.restated = restated
+        kept.expiredBefore = expiredBefore
         kept.dropRestatedOutsideEntries()
         return kept.entries.isEmpty ? nil : kept
     }
@@ -230,7 +240,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     /// (count, then each as an offset into the range). Small integers take a byte or two where
     /// keyed entries took about fifty (most of a sensor's snapshot at a field's fault rates).
     /// `entries` (keyed) is still read, from snapshots of format 5.
-    private enum CodingKeys: String, CodingKey { case entries, packed }
+    private enum CodingKeys: String, CodingKey { case entries, packed, expiredBefore }
 
     private static let qualities: [Quality] = [.ok, .corrected, .synthetic, .restated, .gap]
 
@@ -241,6 +251,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         } else {
             self.init(keyed: try c.decodeIfPresent([KeyedEntry].self, forKey: .entries) ?? [])
         }
+        expiredBefore = try c.decodeIfPresent(Int64.self, forKey: .expiredBefore)
     }
 
     init() {}
@@ -248,6 +259,7 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(Self.pack(keyedEntries), forKey: .packed)
+        try c.encodeIfPresent(expiredBefore, forKey: .expiredBefore)
     }
 
     static func pack(_ entries: [KeyedEntry]) -> [Int64] {

@@ -120,6 +120,12 @@ struct JSONWriter {
         return false
     }
 
+    /// `"k":null`: a field the payload always names, with no value this time.
+    mutating func null(_ k: StaticString) {
+        key(k)
+        bytes.append(contentsOf: "null".utf8)
+    }
+
     mutating func bool(_ k: StaticString, _ value: Bool) {
         key(k)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)

@@ -1,0 +1,36 @@
+/// The aggregate windows a sensor's window cap forced out (`AggregateWindows.evictOldest`),
+/// each with when: a late reading landing in one, a restatement of a `gap` above all, is counted
+/// in no window rather than opening it again at revision 0, which would contradict the revision
+/// consumers hold (found black-box, 80th review: a gap over more windows than the cap, restated
+/// in random order, published one window ten times at revision 0, each time counting one
+/// reading). Kept for the late horizon (a restatement comes within it), at most `kept`.
+struct EvictedWindows: Codable, Sendable, Equatable {
+    /// Window starts and the times they were forced out, oldest eviction first.
+    private var starts: [Int64] = []
+    private var times: [Int64] = []
+
+    /// As many as the largest window cap: evictions beyond it are older than any window held.
+    static let kept = 1024
+
+    var isEmpty: Bool { starts.isEmpty }
+
+    /// The window starting at `start` was forced out at `now`.
+    mutating func note(_ start: Int64, at now: Int64) {
+        starts.append(start)
+        times.append(now)
+        if starts.count > Self.kept {
+            starts.removeFirst(starts.count - Self.kept)
+            times.removeFirst(times.count - Self.kept)
+        }
+    }
+
+    /// Whether the window starting at `start` was forced out (and is not held since).
+    func contains(_ start: Int64) -> Bool { starts.contains(start) }
+
+    /// Forgets evictions older than the late horizon: no restatement can reach them.
+    mutating func prune(now: Int64, horizon: Int64) {
+        let expired = times.prefix { now - $0 > horizon }.count
+        starts.removeFirst(expired)
+        times.removeFirst(expired)
+    }
+}

@@ -47,6 +47,16 @@ struct FindingRegressionTests {
         #expect(!report.failed, "\(report)")
     }
 
+    @Test(
+        "the simulator, not the gateway: a start refused the operator's new journal size (damage since the size was checked made the unfinished work larger) and the world kept restarting into it; the operator now puts the old size back, as the refusal says (drawn seed 4743966 with resizes)"
+    )
+    func refusedResizePutBack() async {
+        let scenario = Scenario.drawn(seed: 4_743_966).withResizes(seed: 4_743_966)
+        let report = await simulate(seed: 4_743_966, scenario: scenario)
+        #expect(report.faults[.resizeRefused, default: 0] >= 1, "the world is not the one that failed")
+        #expect(!report.failed, "\(report)")
+    }
+
     @Test("finding 1: resend answers after a long outage are taken as sequence resets, so seqs are published twice (aimed seed 1)")
     func resendAnswersTakenAsResets() async {
         await Self.holds(1, .aimed(at: .resendTakenAsReset, seed: 1))

@@ -65,6 +65,9 @@ struct World {
     var outageRng: SplitMix64
     /// The resizes' own draws, likewise.
     var resizeRng: SplitMix64
+    /// The journal's layout before the operator's last resize, while the gateway has not started
+    /// with the new one: a start that refuses the size gets it put back, as its message says.
+    var layoutBeforeResize: JournalLayout?
 
     static let traceKept = 40
 

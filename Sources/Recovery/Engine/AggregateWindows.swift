@@ -200,10 +200,10 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     /// clock reset to a day before, where the sensor never was) windows open as usual.
     private var forgottenSpans: [ClosedRange<Int64>]?
     static let forgottenSpansKept = 8
+    static let forgottenSpanJoinWidths: Int64 = 64
     /// Windows the cap forced out within the late horizon (nil: none, and in older snapshots):
     /// a reading landing in one is not counted, restatement or not.
     private var evicted: EvictedWindows?
-    static let forgottenSpanJoinWidths: Int64 = 64
 
     /// The smallest end among open windows: no window closes before released readings reach it.
     private var earliestOpenEnd = Int64.max

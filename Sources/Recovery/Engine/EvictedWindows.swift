@@ -24,7 +24,7 @@ struct EvictedWindows: Codable, Sendable, Equatable {
         }
     }
 
-    /// Whether the window starting at `start` was forced out (and is not held since).
+    /// Whether the window starting at `start` was forced out within the late horizon.
     func contains(_ start: Int64) -> Bool { starts.contains(start) }
 
     /// Forgets evictions older than the late horizon: no restatement can reach them.

@@ -43,5 +43,8 @@ struct AggregateWidthChangeTests {
         // closed 20 s window from 20 s (40-49 wait in one still open): 40 readings, each once.
         #expect(counted == 40, "\(windows.keys.sorted()) count \(counted)")
         #expect(windows["aggregates/s1/temperature/20s \(ts0 + 20_000)"]?["synthetic"] as? Int == 0)
+        // The restatement changed no window: counted as one no window counts (found black-box,
+        // 81st review: the skipped counter stayed 0).
+        #expect(h.engine.counters.output.aggregateSkipped == 1)
     }
 }

@@ -101,7 +101,7 @@ extension GatewayMetrics {
             [([], Double(output.fillsRateLimited))])
         metric(
             "sensor_gateway_aggregate_readings_skipped_total", .counter,
-            "Readings published on cleaned/ but counted in no aggregate: their ts fell in a window already published and forgotten (a sensor clock stepped back, a gap wider than the windows a sensor keeps), or they restate an estimate whose window is gone.",
+            "Readings published on cleaned/ but counted in no aggregate: their ts fell in a window already published and forgotten (a sensor clock stepped back, a gap wider than the windows a sensor keeps), or they restate an estimate whose window is gone or was counted before aggregate-window-s changed.",
             [([], Double(output.aggregateSkipped))])
         metric("sensor_gateway_sensors_expired_total", .counter, "Sensors forgotten after sensor-retention-s of silence.", [([], Double(s.counters.expired))])
         metric(

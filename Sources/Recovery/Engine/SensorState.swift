@@ -522,7 +522,12 @@ struct SensorState: Codable, Sendable {
             status: r.status, quality: .restated, boot: boot)
         cleaned.supersedes = earlier
         publish(cleaned, &out)
-        guard r.seq >= countedBelow ?? 0 else { return }
+        guard r.seq >= countedBelow ?? 0 else {
+            // Published before `aggregate-window-s` changed: it changes no window of either
+            // width, so it is counted as one no window counts (found black-box, 81st review).
+            out.totals.countAggregateSkipped()
+            return
+        }
         addToAggregates(
             ts: r.ts, seq: r.seq, value: r.temperature, quality: .restated,
             replacing: earlier == .gap ? nil : earlier, ofClosedEpoch: ofClosedEpoch, at: now, &out)

@@ -18,9 +18,10 @@ private func reading(second: Int, offset: Int64, value: Double) -> [UInt8] {
 /// fleet at 1 Hz with the field's faults (10% of readings missing: of those, 60% come again
 /// within the reorder window as a resend would, 20% come 90 s late and restate their fill, 20%
 /// never come; 5% out of range; 1% duplicated), each second's readings spread over it and ticks
-/// at the engine's deadlines, as the daemon's turns give them. Prints the heap in use and the snapshot's bytes
-/// per sensor every simulated 10 minutes, so a change to what a sensor remembers shows in seconds
-/// instead of a 70-minute run of the daemon (`Benchmarks/flash-budget.sh` measures that).
+/// at the engine's deadlines, as the daemon's turns give them. Prints the heap in use and the
+/// snapshot's bytes per sensor every simulated 10 minutes, so a change to what a sensor
+/// remembers shows in seconds instead of a 70-minute run of the daemon
+/// (`Benchmarks/flash-budget.sh` measures that).
 func stateBenchmark(sensors: Int, simulatedSeconds: Int) throws {
     var rng = SplitMix64(seed: 11)
     let topics = (0..<sensors).map { "sensors/state-\($0)/temperature" }

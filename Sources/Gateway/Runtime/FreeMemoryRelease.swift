@@ -10,9 +10,10 @@ import Synchronization
 ///
 /// Only in the `run` command's process, whose allocator `CMallocTuning` tuned: a process that
 /// embeds the gateway (the test suite) keeps its allocator as it is. The return runs off the
-/// service loop (a detached task, as the background snapshot write does), one at a time. It holds each allocator arena's lock
-/// while it walks its free memory: measured at 22-43 ms for a 200 MB heap of small blocks, the
-/// longest any other thread then waits to allocate, once a minute.
+/// service loop (a detached task, as the background snapshot write does), one at a time. It
+/// holds each allocator arena's lock while it walks its free memory: measured at 22-43 ms for a
+/// 200 MB heap of small blocks, the longest any other thread then waits to allocate, once a
+/// minute.
 final class FreeMemoryRelease: Sendable {
     /// How often, in monotonic ms.
     static let intervalMs: Int64 = 60_000

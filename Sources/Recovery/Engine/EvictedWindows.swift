@@ -5,32 +5,30 @@
 /// in random order, published one window ten times at revision 0, each time counting one
 /// reading). Kept for the late horizon (a restatement comes within it), at most `kept`.
 struct EvictedWindows: Codable, Sendable, Equatable {
-    /// Window starts and the times they were forced out, oldest eviction first.
-    private var starts: [Int64] = []
-    private var times: [Int64] = []
+    struct Eviction: Codable, Sendable, Equatable {
+        var start: Int64
+        var at: Int64
+    }
+
+    /// Oldest eviction first.
+    private var evictions: [Eviction] = []
 
     /// As many as the largest window cap: evictions beyond it are older than any window held.
     static let kept = 1024
 
-    var isEmpty: Bool { starts.isEmpty }
+    var isEmpty: Bool { evictions.isEmpty }
 
     /// The window starting at `start` was forced out at `now`.
     mutating func note(_ start: Int64, at now: Int64) {
-        starts.append(start)
-        times.append(now)
-        if starts.count > Self.kept {
-            starts.removeFirst(starts.count - Self.kept)
-            times.removeFirst(times.count - Self.kept)
-        }
+        evictions.append(Eviction(start: start, at: now))
+        if evictions.count > Self.kept { evictions.removeFirst(evictions.count - Self.kept) }
     }
 
     /// Whether the window starting at `start` was forced out within the late horizon.
-    func contains(_ start: Int64) -> Bool { starts.contains(start) }
+    func contains(_ start: Int64) -> Bool { evictions.contains { $0.start == start } }
 
     /// Forgets evictions older than the late horizon: no restatement can reach them.
     mutating func prune(now: Int64, horizon: Int64) {
-        let expired = times.prefix { now - $0 > horizon }.count
-        starts.removeFirst(expired)
-        times.removeFirst(expired)
+        evictions.removeFirst(evictions.prefix { now - $0.at > horizon }.count)
     }
 }

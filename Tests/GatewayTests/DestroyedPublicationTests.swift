@@ -27,6 +27,38 @@ struct DestroyedPublicationTests {
         return out
     }
 
+    /// Starts a gateway in `dir`, has sensor `rot` send readings 0..<`count`, each cleaned before
+    /// the next is sent (so each is journaled in a turn, and its publications in a record, of
+    /// their own), and stops it: the stop writes a snapshot of the final state.
+    static func streamOneByOne(_ broker: TestBroker, in dir: TemporaryDirectory, count: UInt64) async throws -> InProcessGateway {
+        let first = try await Subscriber.connect(broker, id: "first-watcher", filters: ["cleaned/#"])
+        let gateway = try await InProcessGateway.start(broker, in: dir, id: "rot")
+        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
+        for seq in UInt64(0)..<count {
+            try fleet.measure("rot", seq: seq, ts: Self.start + Int64(seq) * 1000, temperature: 52 + Double(seq) / 100)
+            try await first.recorder.wait(for: "reading \(seq) cleaned", timeout: .seconds(60)) {
+                $0.messages.compactMap(CleanedReading.init).count > seq
+            }
+        }
+        try await gateway.stop()
+        await fleet.close()
+        await first.close()
+        return gateway
+    }
+
+    /// As after a kill before the checkpoint caught up: the checkpoint of `gateway`'s journal
+    /// says only records through `acknowledged` were acknowledged; then rot destroys record
+    /// `destroyed`.
+    static func rewindAndRot(_ gateway: InProcessGateway, acknowledged: UInt64, destroyed: UInt64) throws {
+        let journal = gateway.configuration.journalDirectory
+        let layout = try JournalLayout(directory: journal, maxBytes: gateway.configuration.journalMaxBytes)
+        // It keeps what the stop's checkpoint said was synced (everything journaled).
+        let checkpoint = try CheckpointStore(path: layout.checkpointPath, fileSystem: POSIXFileSystem())
+        #expect((checkpoint.durable ?? 0) >= destroyed)
+        try checkpoint.store(acknowledged, durableThrough: checkpoint.durable ?? 0)
+        #expect(try Self.rot(journal, seq: destroyed))
+    }
+
     /// Flips one bit of the CRC in the header of the record with journal seq `seq`, walking the
     /// segment files by their record headers.
     static func rot(_ directory: String, seq target: UInt64) throws -> Bool {
@@ -57,35 +89,14 @@ struct DestroyedPublicationTests {
         defer { broker.shutdown() }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let first = try await Subscriber.connect(broker, id: "first-watcher", filters: ["cleaned/#"])
-        let gateway = try await InProcessGateway.start(broker, in: dir, id: "rot")
-        let fleet = try await TestSensorFleet.connect(broker, answersResends: false)
-        // One reading at a time, each cleaned before the next is sent: each is journaled in a
-        // turn, so a record of its own, of its own (a turn's publications share one record).
-        for seq in UInt64(0)..<30 {
-            try fleet.measure("rot", seq: seq, ts: Self.start + Int64(seq) * 1000, temperature: 52 + Double(seq) / 100)
-            try await first.recorder.wait(for: "reading \(seq) cleaned", timeout: .seconds(60)) {
-                $0.messages.compactMap(CleanedReading.init).count > seq
-            }
-        }
-        // The stop writes a snapshot of the final state: it covers every publication.
-        try await gateway.stop()
-        await fleet.close()
-        await first.close()
-
-        // As after a kill before the checkpoint caught up: the checkpoint says only the
-        // publications up to seq 15's were acknowledged, so 16-29 are owed again; then rot
-        // destroys seq 20's record.
-        let journal = gateway.configuration.journalDirectory
-        let records = try Self.publicationRecords(journal, sensor: "rot")
+        // The stop's snapshot covers every publication.
+        let gateway = try await Self.streamOneByOne(broker, in: dir, count: 30)
+        // The checkpoint says only the publications up to seq 15's were acknowledged, so 16-29
+        // are owed again; then rot destroys seq 20's record.
+        let records = try Self.publicationRecords(gateway.configuration.journalDirectory, sensor: "rot")
         let acknowledged = try #require(records[15]), destroyed = try #require(records[destroy])
         #expect(Set(records.values).count == 30, "each reading's publications in a record of their own")
-        let layout = try JournalLayout(directory: journal, maxBytes: gateway.configuration.journalMaxBytes)
-        // It keeps what the stop's checkpoint said was synced (everything journaled).
-        let checkpoint = try CheckpointStore(path: layout.checkpointPath, fileSystem: POSIXFileSystem())
-        #expect((checkpoint.durable ?? 0) >= destroyed)
-        try checkpoint.store(acknowledged, durableThrough: checkpoint.durable ?? 0)
-        #expect(try Self.rot(journal, seq: destroyed))
+        try Self.rewindAndRot(gateway, acknowledged: acknowledged, destroyed: destroyed)
         if !keepSnapshot { try FileManager.default.removeItem(atPath: gateway.configuration.snapshotPath) }
 
         let second = try await Subscriber.connect(broker, id: "second-watcher", filters: ["cleaned/#"])
@@ -99,11 +110,49 @@ struct DestroyedPublicationTests {
         #expect(gap.quality == .gap && gap.reason == CleanedReading.journalDamaged)
         #expect(gap.fromSeq == destroy && gap.toSeq == destroy)
         // Between the readings either side; the stream's last one has none after it in the
-        // journal, so it spans to its own time, which the restored engine knows.
+        // journal, so it spans to its own time, which the restored engine knows. When the
+        // destroyed record is the journal's last (the stop journaled nothing after it, as happens
+        // on a busy machine), the broker's retained latest/ shows seq 29 out and the gap may
+        // start at its time instead.
         let after = destroy == 29 ? Self.start + 29_000 : Self.start + Int64(destroy + 1) * 1000
-        #expect(gap.fromTs == Self.start + Int64(destroy - 1) * 1000 && gap.toTs == after, "\(gap)")
+        let before = Self.start + Int64(destroy - 1) * 1000
+        #expect((gap.fromTs == before || (destroy == 29 && gap.fromTs == after)) && gap.toTs == after, "\(gap)")
         #expect(resent.filter { $0.seq != destroy }.allSatisfy { $0.quality == .ok })
         #expect(restarted.status.snapshot.journalDamage.isEmpty == false)
+        try await restarted.stop()
+        await second.close()
+    }
+}
+
+extension DestroyedPublicationTests {
+    @Test(
+        "a bit flip in the record of a stream's first publication, which the broker had not acknowledged: the restart sends it again (or a journal_damaged gap for it) before the stream's journaled later ones, never after them and never not at all (drawn seed 4740542 with resizes; outbound queue of 8,192, and of 4, where the rest is read back from the journal; with and without the snapshot)",
+        arguments: [(8192, false), (4, false), (8192, true), (4, true)] as [(Int, Bool)])
+    func destroyedFirstPublicationSentInPlace(outboundCapacity: Int, keepSnapshot: Bool) async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.shutdown() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let gateway = try await Self.streamOneByOne(broker, in: dir, count: 10)
+        // Nothing of the stream acknowledged, and seq 0's record destroyed.
+        let records = try Self.publicationRecords(gateway.configuration.journalDirectory, sensor: "rot")
+        let destroyed = try #require(records[0])
+        try Self.rewindAndRot(gateway, acknowledged: destroyed - 1, destroyed: destroyed)
+        if !keepSnapshot { try FileManager.default.removeItem(atPath: gateway.configuration.snapshotPath) }
+
+        let second = try await Subscriber.connect(broker, id: "second-watcher", filters: ["cleaned/#"])
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "rot", outboundCapacity: outboundCapacity)
+        try await second.recorder.wait(for: "the owed publications resent", timeout: .seconds(60)) {
+            $0.messages.compactMap(CleanedReading.init).contains { $0.seq == 9 }
+        }
+        let resent = await second.cleaned()
+        #expect(resent.flatMap { Array($0.coveredSeqs) } == Array(0...9), "\(resent.map { "\($0.seq):\($0.quality.rawValue)" })")
+        // Rebuilt from the journaled input as it was; under a snapshot newer than its record,
+        // which the replay starts after, only its seq is known. (The stop's snapshot normally
+        // covers it; on a busy machine the one the restart finds may be older.)
+        let firstSent = try #require(resent.first)
+        let flagged = firstSent.quality == .gap && firstSent.reason == CleanedReading.journalDamaged
+        #expect(firstSent.quality == .ok || (keepSnapshot && flagged), "\(firstSent)")
         try await restarted.stop()
         await second.close()
     }

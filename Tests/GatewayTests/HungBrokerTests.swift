@@ -38,7 +38,9 @@ struct HungBrokerTests {
         func cleaned(after ts: Int64) async -> Set<String> {
             Set(await watcher.cleaned().filter { $0.ts > ts }.map(\.sensorID))
         }
-        try await waitUntil("every sensor's rhythm learnt", timeout: .seconds(120)) {
+        // Generous: on a busy 2-core machine the suite's other tests can keep this one's sensors
+        // and gateway waiting for minutes (a full run here failed at 120 s, and passed alone).
+        try await waitUntil("every sensor's rhythm learnt", timeout: .seconds(600)) {
             let counts = Dictionary(grouping: await watcher.cleaned(), by: \.sensorID).mapValues(\.count)
             return sensors.allSatisfy { (counts[$0] ?? 0) >= 8 }
         }
@@ -48,7 +50,7 @@ struct HungBrokerTests {
         try await waitUntil("8 s of hang", timeout: .seconds(120)) { Clocks.monotonicMilliseconds() - pausedAt >= 8_000 }
         broker.resume()
         let resumedAt = Clocks.epochMilliseconds()
-        try await waitUntil("every sensor's readings after the hang", timeout: .seconds(120)) { await cleaned(after: resumedAt) == Set(sensors) }
+        try await waitUntil("every sensor's readings after the hang", timeout: .seconds(600)) { await cleaned(after: resumedAt) == Set(sensors) }
         measuring.cancel()
         let states = await watcher.messages(on: "gateway/hp/sensors/").map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(!states.contains { $0.contains("\"stale\"") }, "\(states)")

@@ -82,6 +82,32 @@ struct ResendHolesTests {
         #expect(gaps(["cleaned/a/temperature": (boot: 2, seq: 3, ts: Self.start + 3000)], lost: [3...8]).isEmpty)
     }
 
+    @Test(
+        "a stream's first publications destroyed in a record the snapshot covers: one gap from where the snapshot's epoch began up to the first one the journal holds, never when that one was acknowledged, the damage came after it, or the snapshot's epoch is another (seed 4740542's case with the snapshot taken after it)"
+    )
+    func firstPublicationsDestroyedUnderTheSnapshot() {
+        // The snapshot covers publications through position 20 and released a through seq 9, its
+        // epoch (boot 1) begun at seq 0; position 1 (a's seq 0) is destroyed.
+        let released: [String: RecoveryEngine.Released] = ["cleaned/a/temperature": (boot: 1, seq: 9, ts: Self.start + 9000)]
+        func gaps(starts: [String: RecoveryEngine.StreamStart], lost: [ClosedRange<UInt64>], acknowledged: UInt64 = 0) -> [String] {
+            var holes = ResendHoles(lost: lost, acknowledged: acknowledged, released: released, releasedAt: 20, starts: starts)
+            return Self.journal.filter { $0.position != 1 }.compactMap { holes.next($0.publication, at: $0.position)?.message.text }
+        }
+        let bootOne: [String: RecoveryEngine.StreamStart] = ["cleaned/a/temperature": (boot: 1, seq: 0)]
+        #expect(
+            gaps(starts: bootOne, lost: [1...1])
+                == [
+                    "{\"sensor_id\":\"a\",\"seq\":0,\"ts\":1795660001000,\"quality\":\"gap\",\"from_seq\":0,\"to_seq\":0,\"from_ts\":1795660001000,\"to_ts\":1795660001000,\"boot\":1,\"reason\":\"journal_damaged\"}"
+                ])
+        #expect(gaps(starts: [:], lost: [1...1]).isEmpty)
+        #expect(gaps(starts: ["cleaned/a/temperature": (boot: 2, seq: 0)], lost: [1...1]).isEmpty)
+        #expect(gaps(starts: ["cleaned/a/temperature": (boot: 1, seq: 1)], lost: [1...1]).isEmpty)
+        // Acknowledged through a's seq 1 (position 3): it and all before it reached the broker.
+        #expect(gaps(starts: bootOne, lost: [1...4], acknowledged: 3).isEmpty)
+        // The damage after a's first journaled publication is another stream's concern.
+        #expect(gaps(starts: bootOne, lost: [4...4]).isEmpty)
+    }
+
     @Test("a destroyed record at or below the checkpoint reached the broker: no gap")
     func acknowledgedDamageOwesNothing() {
         #expect(Self.walk(destroyed: [9], lost: [9...9], acknowledged: 9).isEmpty)

@@ -74,6 +74,7 @@ extension World {
                 if let seq = journalSeqs[key], seq <= durable { continue }
                 checker.relax(o.reading)
             }
+            unsyncedAtCut += unsyncedPublications(after: durable)
             self.gateway = nil
             fileSystem.powerCut(powerCut, rng: &rng)
         } else {
@@ -130,6 +131,7 @@ extension World {
             gateway = g
             damageRecord = g.damageRecord
             let report = g.journal.report
+            publicationsLostToPowerCut(report.lostSeqs)
             for p in report.fileProblems { note("journal file problem: \(p)") }
             for c in report.corruption { note("journal corruption: \(c)") }
             if let resized = report.resized { note("journal resized: \(resized)") }

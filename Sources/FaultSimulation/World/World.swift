@@ -51,6 +51,9 @@ struct World {
     var pendingAcks: [Int] = []
     /// The journal seq of each acknowledged reading (for what a power cut may take).
     var journalSeqs: [InvariantChecker.Key: UInt64] = [:]
+    /// Publication records a power cut found unsynced (seq past the journal's `durableSeq`), as
+    /// they were before the cut: the next start that reports their seqs lost destroyed them.
+    var unsyncedAtCut: [(seq: UInt64, bytes: [UInt8], span: RecordSpan)] = []
     var acknowledgedCount = 0
     /// The broker's retained `latest/` values, which a restart reads back (`BrokerLatest`).
     var retainedLatest: [String: RecoveryEngine.PublishedLatest] = [:]

@@ -498,6 +498,18 @@ public struct RecoveryEngine: Codable, Sendable {
         return out
     }
 
+    /// Where a stream's epoch began: its boot and the first seq it published.
+    public typealias StreamStart = (boot: Int64?, seq: UInt64)
+
+    /// Where each stream's epoch began, by cleaned topic: at a restart, the snapshot's, which
+    /// `ResendHoles` holds a stream's first journaled publication against when the snapshot
+    /// released it past that publication.
+    public var streamStartsByTopic: [String: StreamStart] {
+        var out: [String: StreamStart] = [:]
+        for s in sensors { if let start = s.startedAt { out[s.topics.cleaned] = start } }
+        return out
+    }
+
     /// Where the stream of cleaned topic `topic` has released through (`publishedThrough`), when
     /// that is past `value`, the broker's retained `latest/` of the same epoch (the same boot, and
     /// not a value from before the epoch began, `SensorState.knowsLatest`); nil otherwise.

@@ -174,6 +174,10 @@ struct SensorState: Codable, Sendable {
     /// its last real reading; nil before the stream started or released anything.
     var releasedThrough: RecoveryEngine.Released? { started && nextSeq > 0 ? (boot, nextSeq - 1, lastAnchor?.ts) : nil }
 
+    /// The epoch's boot and the first seq its stream published; nil before it started, or from
+    /// a snapshot older than `streamStart`.
+    var startedAt: RecoveryEngine.StreamStart? { started ? streamStart.map { (boot, $0) } : nil }
+
     /// The seq the sensor should send next, as far as the gateway knows.
     var expectedNext: UInt64 { highestSeen.map { Swift.max($0 + 1, nextSeq) } ?? nextSeq }
 

@@ -22,8 +22,14 @@ import Wire
 /// publication after a jump, with a destroyed range between, owes the same gap (found by the
 /// fault simulator, measurement worlds with own windows, seed 4,801,975: a power cut destroyed
 /// the records of seq 119 and of every earlier publication of the stream the scan could read, and
-/// 120 went out after 118 with nothing between). What it cannot see: a stream the snapshot did
-/// not know either. That is still reported as journal damage at start-up.
+/// 120 went out after 118 with nothing between). Where the snapshot released the stream past
+/// that publication (the snapshot covers its record), the stream's first publications were in a
+/// destroyed record before it: the gap runs from where the snapshot's epoch began (`starts`) up
+/// to it, and a consumer that holds those seqs keeps its own. Where the snapshot does not cover
+/// it, the replay regenerated what the destroyed record held (`RestoreScan` sends that in its
+/// place, `RestoreReplay.takeDestroyedBefore`). What it cannot see: a stream the snapshot did
+/// not know either, in an epoch the replay cannot rebuild. That is still reported as journal
+/// damage at start-up.
 ///
 /// A message the replay regenerated is held against its stream's last journaled one even with
 /// no destroyed record between them: destroyed input can make the replay start or move a stream
@@ -41,19 +47,25 @@ public struct ResendHoles {
     private var streams: [StreamKey: Last] = [:]
     private let released: [String: RecoveryEngine.Released]
     private let releasedAt: UInt64
+    private let starts: [String: RecoveryEngine.StreamStart]
     /// Gap messages made so far.
     public private(set) var made = 0
 
     /// `lost`: the journal seqs its recovery found destroyed; `acknowledged`: the checkpoint
     /// (publications at or below it reached the broker, so their loss harms no consumer).
     /// `released`: where the engine snapshot had released each stream to, by cleaned topic;
-    /// `releasedAt`: the last journal seq whose publications the snapshot covers.
-    public init(lost: [ClosedRange<UInt64>], acknowledged: UInt64, released: [String: RecoveryEngine.Released] = [:], releasedAt: UInt64 = 0) {
+    /// `releasedAt`: the last journal seq whose publications the snapshot covers; `starts`: where
+    /// the snapshot's epoch of each stream began, by cleaned topic.
+    public init(
+        lost: [ClosedRange<UInt64>], acknowledged: UInt64, released: [String: RecoveryEngine.Released] = [:], releasedAt: UInt64 = 0,
+        starts: [String: RecoveryEngine.StreamStart] = [:]
+    ) {
         let after = lost.filter { $0.upperBound > acknowledged }
         self.lost = after
         self.acknowledged = acknowledged
         self.released = after.isEmpty ? [:] : released
         self.releasedAt = releasedAt
+        self.starts = after.isEmpty ? [:] : starts
     }
 
     /// Whether any destroyed record lies after the checkpoint: only then can a resend have a
@@ -91,6 +103,16 @@ public struct ResendHoles {
         // seed 17,864: the records of a new sensor's first readings destroyed but one, the replay
         // started its stream at that one, seq 3, and it went out after the journaled 0 and 1
         // with nothing for 2, a reading still missing when the gateway stopped).
+        if streams[stream] == nil, let position, let start = snapshotStart(p.topic, boot: m.boot, before: seqs.lowerBound, at: position) {
+            made += 1
+            let ts = m.fromTs ?? m.ts
+            let gap = GapNotice(
+                sensorID: m.sensorID, fromSeq: start, toSeq: seqs.lowerBound - 1, fromTs: ts, toTs: ts, boot: m.boot, reason: Self.reason,
+                measurement: StreamName(outputTopic: p.topic)?.measurement)
+            return Owed(
+                message: Publication(kind: .cleaned, topic: p.topic, payload: gap.render()), seqs: start...(seqs.lowerBound - 1), boot: m.boot,
+                neverPublished: false)
+        }
         guard let last = streams[stream] ?? snapshotLast(p.topic, boot: m.boot), seqs.lowerBound > last.upper + 1 else { return nil }
         let destroyedBetween = lost.contains(where: { $0.upperBound > max(last.position, acknowledged) && $0.lowerBound < here })
         guard destroyedBetween || position == nil else { return nil }
@@ -101,6 +123,33 @@ public struct ResendHoles {
         return Owed(
             message: Publication(kind: .cleaned, topic: p.topic, payload: gap.render()), seqs: (last.upper + 1)...(seqs.lowerBound - 1), boot: m.boot,
             neverPublished: !destroyedBetween)
+    }
+
+    /// Whether cleaned publication `p` would be the first of its stream (topic and boot) known to
+    /// the restore: no publication of the stream went through `next` before it, and the engine
+    /// snapshot released the sensor in another boot or not at all. With damage after the
+    /// checkpoint, a destroyed record before it may have held the stream's earlier seqs, which
+    /// no gap can be made for (nothing shows where the stream began): only the replay can show
+    /// them (`RestoreReplay.takeDestroyedBefore`).
+    public func startsStream(_ p: Publication) -> Bool {
+        guard needed, p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), m.quality != .restated else {
+            return false
+        }
+        return streams[StreamKey(sensorID: p.topic, boot: m.boot)] == nil && snapshotLast(p.topic, boot: m.boot) == nil
+    }
+
+    /// Where the snapshot's epoch of the stream of cleaned topic `topic` in boot `boot` began,
+    /// when its first publication the journal holds, at journal seq `position` and from seq
+    /// `lowest`, came after that start with a destroyed record before it, unacknowledged, and the
+    /// snapshot covers its record: the destroyed record held the stream's earlier publications
+    /// (found by a test of seed 4,740,542's case with the snapshot taken after it: a stream's
+    /// first publication, destroyed unacknowledged, was skipped, and its consumers' stream began
+    /// at seq 1).
+    private func snapshotStart(_ topic: String, boot: Int64?, before lowest: UInt64, at position: UInt64) -> UInt64? {
+        guard position > acknowledged, position <= releasedAt, let start = starts[topic], start.boot == boot, start.seq < lowest,
+            lost.contains(where: { $0.lowerBound < position })
+        else { return nil }
+        return start.seq
     }
 
     /// Where the engine snapshot had released the stream of cleaned topic `topic` in boot `boot`

@@ -225,16 +225,50 @@ public struct RestoreReplay {
     private mutating func madeEstimate(on topic: String, of m: CleanedReading) -> Bool {
         guard m.quality == .synthetic else { return false }
         if droppedEstimates.contains(MadeEstimate(topic: topic, seq: m.seq, boot: m.boot)) { return true }
+        indexCleanedByTopic()
+        return (cleanedByTopic[topic] ?? []).contains { i in
+            guard let own = try? WireJSON.decode(CleanedReading.self, from: regenerated[i].payload) else { return false }
+            return own.seq == m.seq && own.boot == m.boot && (own.quality == .synthetic || own.quality == .corrected)
+        }
+    }
+
+    /// Indexes the regenerated cleaned messages made since the last call by topic (`cleanedByTopic`).
+    private mutating func indexCleanedByTopic() {
         while cleanedIndexedThrough < regenerated.count {
             if regenerated[cleanedIndexedThrough].kind == .cleaned {
                 cleanedByTopic[regenerated[cleanedIndexedThrough].topic, default: []].append(cleanedIndexedThrough)
             }
             cleanedIndexedThrough += 1
         }
-        return (cleanedByTopic[topic] ?? []).contains { i in
-            guard let own = try? WireJSON.decode(CleanedReading.self, from: regenerated[i].payload) else { return false }
-            return own.seq == m.seq && own.boot == m.boot && (own.quality == .synthetic || own.quality == .corrected)
+    }
+
+    /// Takes the regenerated cleaned messages of journaled `p`'s stream (its topic and boot) below
+    /// its seqs that no journaled publication matched and the journal does not cover, in the order
+    /// the replay made them; `finish()` no longer returns them. The caller asks when `p` is the
+    /// first publication of its stream the journal still holds while damage destroyed records
+    /// before it (`ResendHoles.startsStream`): those messages were in the destroyed records, so
+    /// they go out before `p`, in their place in the stream's order, not after everything the
+    /// journal resends (found by the fault simulator, seed 4,740,542 with resizes: a destroyed
+    /// record held a rebooted sensor's seq 0, the restart resent the journaled seq 1 and then
+    /// the replay's seq 0).
+    public mutating func takeDestroyedBefore(_ p: Publication) -> [Publication] {
+        guard diverged, p.kind == .cleaned, let first = try? WireJSON.decode(CleanedReading.self, from: p.payload), first.quality != .restated
+        else { return [] }
+        indexCleanedByTopic()
+        var taken: [Publication] = []
+        for i in cleanedByTopic[p.topic] ?? [] where i >= matched && !consumed.contains(i) {
+            let candidate = regenerated[i]
+            guard let m = try? WireJSON.decode(CleanedReading.self, from: candidate.payload), m.boot == first.boot, m.quality != .restated,
+                m.coveredSeqs.upperBound < first.coveredSeqs.lowerBound, !coverage.contradicts(topic: p.topic, m)
+            else { continue }
+            consumed.insert(i)
+            let key = PublicationKey(candidate)
+            unmatched[key]?.removeAll { $0 == i }
+            if unmatched[key]?.isEmpty == true { unmatched[key] = nil }
+            coverage.add(topic: p.topic, m)
+            taken.append(candidate)
         }
+        return taken
     }
 
     /// Whether journaled `p` is a reading's `cleaned/` message that the replay made just after

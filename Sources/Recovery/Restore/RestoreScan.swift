@@ -24,7 +24,8 @@ public struct RestoreScan {
         public var withheldPublications: Int
         /// Whether the replay stopped reproducing the journal (a record was damaged).
         public var diverged: Bool
-        /// Gaps standing in for destroyed publications still owed, by the journal seq of the
+        /// Gaps standing in for destroyed publications still owed, and the replay's copies of
+        /// destroyed ones (`RestoreReplay.takeDestroyedBefore`), by the journal seq of the
         /// publication each goes before (the journal does not hold them: a read-back adds them).
         public var standIns: [UInt64: [Publication]]
         /// Gaps made for regenerated publications (journaled with them) and stand-ins together.
@@ -43,6 +44,10 @@ public struct RestoreScan {
     public var time: Int64 { lastTime }
     private var replayedInputs = 0
     private var standIns: [UInt64: [Publication]] = [:]
+    /// The `journal_damaged` gaps among the stand-ins.
+    private var damageGaps: [Publication] = []
+    /// The replay's copies of destroyed publications the broker had acknowledged: not sent.
+    private var acknowledgedStandIns = 0
 
     /// `engine`, `pending`, `inputFrom`, `publicationsThrough`, `time`: the snapshot's (a new
     /// engine, nothing, the journal's oldest seq, 0 and 0 without one); `acknowledged`: the
@@ -57,7 +62,8 @@ public struct RestoreScan {
         self.acknowledged = acknowledged
         replay = RestoreReplay(engine: engine, pending: pending, keepMatchedUpTo: keepMatchedUpTo)
         holes = ResendHoles(
-            lost: lost, acknowledged: acknowledged, released: lost.isEmpty ? [:] : engine.releasedThroughByTopic, releasedAt: publicationsThrough)
+            lost: lost, acknowledged: acknowledged, released: lost.isEmpty ? [:] : engine.releasedThroughByTopic, releasedAt: publicationsThrough,
+            starts: lost.isEmpty ? [:] : engine.streamStartsByTopic)
         lastTime = time
         // A destroyed publication still owed shows only against its stream's earlier ones.
         scanFrom = holes.needed ? oldest : min(inputFrom, publicationsThrough + 1, acknowledged + 1)
@@ -89,10 +95,25 @@ public struct RestoreScan {
             for p in ps {
                 if seq > publicationsThrough { replay.journaled(p, at: time) }
                 // A stand-in goes before its record (`Publisher.refillIfNeeded`): the publications
-                // it stands for were destroyed in records before this one.
-                if let gap = holes.next(p, at: seq)?.message {
-                    standIns[seq, default: []].append(gap)
-                    resend(seq, gap)
+                // it stands for were destroyed in records before this one. The first publication
+                // of a stream left in the journal has no earlier one to show a hole against: the
+                // replay's own messages below it, which no record holds, stand in for them. Under
+                // the checkpoint they reached the broker with the destroyed record: withheld.
+                let destroyed = seq > publicationsThrough && holes.startsStream(p) ? replay.takeDestroyedBefore(p) : []
+                for (i, q) in (destroyed + [p]).enumerated() {
+                    if let gap = holes.next(q, at: seq)?.message {
+                        standIns[seq, default: []].append(gap)
+                        damageGaps.append(gap)
+                        resend(seq, gap)
+                    }
+                    if i < destroyed.count {
+                        guard seq > acknowledged else {
+                            acknowledgedStandIns += 1
+                            continue
+                        }
+                        standIns[seq, default: []].append(q)
+                        resend(seq, q)
+                    }
                 }
             }
             if seq > acknowledged { for p in ps { resend(seq, p) } }
@@ -112,7 +133,7 @@ public struct RestoreScan {
         // the destroyed record held, perhaps `ok` (found by the fault simulator, aimed finding-8
         // seed 428: a copy of a reading restated the replay's estimate, made for want of its
         // destroyed input, over the `ok` consumers held).
-        let stoodIn = standIns.values.joined().compactMap { p in (try? WireJSON.decode(CleanedReading.self, from: p.payload)).map { (topic: p.topic, gap: $0) }
+        let stoodIn = damageGaps.compactMap { p in (try? WireJSON.decode(CleanedReading.self, from: p.payload)).map { (topic: p.topic, gap: $0) }
         }
         var withheld = 0
         var toJournal: [Publication] = []
@@ -140,7 +161,8 @@ public struct RestoreScan {
         return Outcome(
             engine: replay.engine, toJournal: toJournal, lastTime: lastTime, replayedInputs: replayedInputs,
             comparedPublications: replay.comparedPublications, mismatchedPublications: replay.mismatchedPublications,
-            rebuiltReadings: replay.rebuiltReadings, withheldPublications: replay.withheldPublications + withheld, diverged: replay.diverged,
+            rebuiltReadings: replay.rebuiltReadings, withheldPublications: replay.withheldPublications + withheld + acknowledgedStandIns,
+            diverged: replay.diverged,
             standIns: standIns, holesGapped: holes.made)
     }
 }

@@ -86,8 +86,9 @@ struct BrokerDropTests {
         #expect(!health("/healthz").body.contains("kept no session"))
 
         try await broker.restartForgettingSessions()
+        // Both connections back (the output one too: else /healthz says unhealthy, not degraded).
         try await waitUntil("the reconnection to a broker without the session", timeout: .seconds(120)) {
-            status.snapshot.runtime.inputReconnects == 2 && status.snapshot.subscribed
+            status.snapshot.runtime.inputReconnects == 2 && status.snapshot.subscribed && status.snapshot.connected
         }
         #expect(status.snapshot.runtime.sessionsLost == 1)
         #expect(log.lines.contains { $0.level == .warning && $0.message.hasPrefix("the broker kept no session for this gateway") }, "\(log.messages)")

@@ -104,25 +104,17 @@ public struct ResendHoles {
         // started its stream at that one, seq 3, and it went out after the journaled 0 and 1
         // with nothing for 2, a reading still missing when the gateway stopped).
         if streams[stream] == nil, let position, let start = snapshotStart(p.topic, boot: m.boot, before: seqs.lowerBound, at: position) {
-            made += 1
+            let owed = start...(seqs.lowerBound - 1)
             let ts = m.fromTs ?? m.ts
-            let gap = GapNotice(
-                sensorID: m.sensorID, fromSeq: start, toSeq: seqs.lowerBound - 1, fromTs: ts, toTs: ts, boot: m.boot, reason: Self.reason,
-                measurement: StreamName(outputTopic: p.topic)?.measurement)
-            return Owed(
-                message: Publication(kind: .cleaned, topic: p.topic, payload: gap.render()), seqs: start...(seqs.lowerBound - 1), boot: m.boot,
-                neverPublished: false)
+            let message = gap(on: p.topic, m.sensorID, owed, fromTs: ts, toTs: ts, boot: m.boot)
+            return Owed(message: message, seqs: owed, boot: m.boot, neverPublished: false)
         }
         guard let last = streams[stream] ?? snapshotLast(p.topic, boot: m.boot), seqs.lowerBound > last.upper + 1 else { return nil }
         let destroyedBetween = lost.contains(where: { $0.upperBound > max(last.position, acknowledged) && $0.lowerBound < here })
         guard destroyedBetween || position == nil else { return nil }
-        made += 1
-        let gap = GapNotice(
-            sensorID: m.sensorID, fromSeq: last.upper + 1, toSeq: seqs.lowerBound - 1, fromTs: last.ts, toTs: m.fromTs ?? m.ts, boot: m.boot,
-            reason: Self.reason, measurement: StreamName(outputTopic: p.topic)?.measurement)
-        return Owed(
-            message: Publication(kind: .cleaned, topic: p.topic, payload: gap.render()), seqs: (last.upper + 1)...(seqs.lowerBound - 1), boot: m.boot,
-            neverPublished: !destroyedBetween)
+        let owed = (last.upper + 1)...(seqs.lowerBound - 1)
+        let message = gap(on: p.topic, m.sensorID, owed, fromTs: last.ts, toTs: m.fromTs ?? m.ts, boot: m.boot)
+        return Owed(message: message, seqs: owed, boot: m.boot, neverPublished: !destroyedBetween)
     }
 
     /// Whether cleaned publication `p` would be the first of its stream (topic and boot) known to
@@ -171,11 +163,10 @@ public struct ResendHoles {
                 let engine = publishedThrough(stream.sensorID), engine.boot == stream.boot, engine.seq > last.upper,
                 let name = StreamName(outputTopic: stream.sensorID)
             else { continue }
-            made += 1
-            let gap = GapNotice(
-                sensorID: name.sensorID, fromSeq: last.upper + 1, toSeq: engine.seq, fromTs: last.ts, toTs: max(last.ts, engine.ts ?? last.ts),
-                boot: stream.boot, reason: Self.reason, measurement: name.measurement)
-            out.append(Publication(kind: .cleaned, topic: stream.sensorID, payload: gap.render()))
+            out.append(
+                gap(
+                    on: stream.sensorID, name.sensorID, (last.upper + 1)...engine.seq, fromTs: last.ts, toTs: max(last.ts, engine.ts ?? last.ts),
+                    boot: stream.boot))
             streams[stream] = Last(upper: engine.seq, ts: engine.ts ?? last.ts, position: .max)
         }
         return out
@@ -203,14 +194,21 @@ public struct ResendHoles {
             let cleaned = Topics.cleaned(name.sensorID, name.measurementName)
             let stream = StreamKey(sensorID: cleaned, boot: value.boot)
             guard streams[stream] == nil, let engine = releasedPast(cleaned, value), engine.boot == value.boot, engine.seq > value.seq else { continue }
-            made += 1
-            let gap = GapNotice(
-                sensorID: name.sensorID, fromSeq: value.seq + 1, toSeq: engine.seq, fromTs: value.ts, toTs: max(value.ts, engine.ts ?? value.ts),
-                boot: value.boot, reason: Self.reason, measurement: name.measurement)
-            out.append(Publication(kind: .cleaned, topic: cleaned, payload: gap.render()))
+            out.append(
+                gap(on: cleaned, name.sensorID, (value.seq + 1)...engine.seq, fromTs: value.ts, toTs: max(value.ts, engine.ts ?? value.ts), boot: value.boot))
             streams[stream] = Last(upper: engine.seq, ts: engine.ts ?? value.ts, position: .max)
         }
         return out
+    }
+
+    /// The `journal_damaged` gap over `seqs` of sensor `sensorID`'s stream on cleaned topic
+    /// `topic` (which names the measurement), counted in `made`.
+    private mutating func gap(on topic: String, _ sensorID: String, _ seqs: ClosedRange<UInt64>, fromTs: Int64, toTs: Int64, boot: Int64?) -> Publication {
+        made += 1
+        let notice = GapNotice(
+            sensorID: sensorID, fromSeq: seqs.lowerBound, toSeq: seqs.upperBound, fromTs: fromTs, toTs: toTs, boot: boot, reason: Self.reason,
+            measurement: StreamName(outputTopic: topic)?.measurement)
+        return Publication(kind: .cleaned, topic: topic, payload: notice.render())
     }
 
     /// The `reason` of a gap owed to journal damage.

@@ -117,15 +117,28 @@ public struct HTTPEndpoint: Service {
             // Stopped (the group's graceful shutdown, after the drain; or a move's cancellation),
             // the server waits for its open connections: a client that does not read its answer
             // would hold the gateway's exit, so what is still open after `shutdownGrace` is closed.
+            //
+            // Cancelled, the server would drop connections accepted but not yet taken from its
+            // accept sequence, and SwiftNIO traps on each ("Deinited NIOAsyncWriter without
+            // calling finish()", apple/swift-nio#2813; found in a full test run: it took the
+            // whole process down). So the server runs in a task of its own, which this task's
+            // cancellation does not reach, and both a cancellation and a graceful shutdown stop it
+            // the graceful way, which serves or closes every accepted connection.
             let grace = TimeAmount(limits.shutdownGrace)
+            let server = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: logger))
+            let running = Task { try await server.run() }
+            let stop: @Sendable () -> Void = {
+                Task { await server.triggerGracefulShutdown() }
+                connections.closeAll(after: grace)
+            }
             try await withTaskCancellationHandler {
                 try await withGracefulShutdownHandler {
-                    try await app.run()
+                    try await running.value
                 } onGracefulShutdown: {
-                    connections.closeAll(after: grace)
+                    stop()
                 }
             } onCancel: {
-                connections.closeAll(after: grace)
+                stop()
             }
         } catch {
             bindState.noteStopped()

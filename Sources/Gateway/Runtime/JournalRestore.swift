@@ -162,10 +162,18 @@ struct JournalRestore {
         if let (first, value) = ahead.first {
             // Journaled before it was sent, output never gets past a whole journal: this one is
             // older than what went out (a backup put back), and nothing in it says so.
+            // Damage this start found can do the same (found black-box, 82nd review: 60 KB zeroed
+            // inside a segment was reported as a copy put back).
+            let damagedHere = !lost.isEmpty || ingest.withJournal { !$0.report.corruption.isEmpty }
+            let cause =
+                damagedHere
+                ? "the damage this start found destroyed the journal's records of them (the journal corruption lines above), or the data folder is older than what the gateway published"
+                : "the data folder is older than what the gateway published (a copy put back?)"
             let older =
-                "the broker's retained latest/ values of \(ahead.count) sensors are past what the journal holds (\(first) at seq \(value.seq)): the data folder is older than what the gateway published (a copy put back?), or something else writes latest/ (a second gateway on this broker with other sensors' names, a test publisher): its readings up to those seqs are taken as published and dropped as duplicates; each such sensor's jump over the seqs it missed is published as one gap flagged journal_damaged, not filled or published again"
+                "the broker's retained latest/ values of \(ahead.count) sensors are past what the journal holds (\(first) at seq \(value.seq)): \(cause), or something else writes latest/ (a second gateway on this broker with other sensors' names, a test publisher): its readings up to those seqs are taken as published and dropped as duplicates; each such sensor's jump over the seqs it missed is published as one gap flagged journal_damaged, not filled or published again"
             damage.append(older)
-            logger.error("journal older than the published output", metadata: ["damage": "\(older)"])
+            logger.error(
+                damagedHere ? "journal damage destroyed output that went out" : "journal older than the published output", metadata: ["damage": "\(older)"])
         }
         outbound.dropSupersededLatest(then: outcome.toJournal, floor: outcome.engine.latestTimes)
         if let end = lost.map(\.upperBound).max(), end &+ 1 >= next {
@@ -175,6 +183,16 @@ struct JournalRestore {
             logger.error(
                 "the journal lost output the broker had acknowledged: each sensor's next gap is published as a gap flagged journal_damaged, not filled",
                 metadata: ["lost_through": "\(end)"])
+        } else if !sendsLatest || notChecked != nil, ingest.withJournal({ $0.report.tornTail }) {
+            // The journal's end was cut (a power cut before its last writes reached the disk, or
+            // damage there) and no retained latest/ shows what went out past it: the records lost
+            // may have held output sent before the restart, which estimates made again now could
+            // contradict (found black-box, 82nd review, `latest off`: a reading out `ok` came
+            // back `synthetic` with another value).
+            outcome.engine.journalLostOutput()
+            logger.warning(
+                "the journal's last write was cut off and no retained latest/ value shows what went out past it: each sensor's next gap is published as a gap flagged journal_damaged, not filled (a later real reading restates it)"
+            )
         }
         if outcome.diverged {
             // Damage is what makes it diverge by design; without any found, it is not named as

@@ -13,7 +13,7 @@ extension Observability {
         guard let new = counters.damagedGaps.rise(to: total) else { return }
         counters.lastDamagedGapAt = Clocks.monotonicMilliseconds()
         logger.error(
-            "published gaps flagged journal_damaged: the broker's retained latest/ showed seqs of these sensors out that this gateway's journal never published (a data folder older than the output, or emptied, or another writer of latest/: a second gateway, a replaced box with a new gateway-id, a test publisher); real readings for those seqs are dropped as already published",
+            "published gaps flagged journal_damaged: seqs of these sensors may have gone out in a form this gateway's journal does not hold, because its newest records were lost (the start's journal lines say so) or the broker's retained latest/ showed them out (a data folder older than the output, or emptied, or another writer of latest/: a second gateway, a replaced box with a new gateway-id, a test publisher); readings for seqs latest/ showed out are dropped as already published",
             metadata: ["new": "\(new)", "total": "\(total)"])
     }
 

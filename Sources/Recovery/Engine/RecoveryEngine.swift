@@ -281,7 +281,7 @@ public struct RecoveryEngine: Codable, Sendable {
     /// meets where it continues is published as one `gap` flagged `journal_damaged`, not filled
     /// with estimates that could repeat seqs consumers hold as real readings.
     public mutating func journalLostOutput() {
-        for i in sensors.indices where sensors[i].started { sensors[i].continuesAfterLostOutput() }
+        for i in sensors.indices where sensors[i].started { sensors[i].continuesAfterLostTail() }
     }
 
     /// A restore found `m`, a `synthetic` run or a `gap` the journal published on cleaned topic

@@ -761,6 +761,12 @@ struct SensorState: Codable, Sendable {
         asked = nil
         openFill = nil
         lostOutputThrough = nil
+        // A restart that lost output found the epoch closed here not continued since (its
+        // `lostOutputFrom` still set): the sensor may have begun this epoch before the restart,
+        // its first seqs out and lost with the journal, so its first gap is one `journal_damaged`
+        // gap too (found black-box, 82nd review, `latest` off: a boot's seqs 0 and 1, out `ok`,
+        // were filled `synthetic` after the restart). Otherwise it starts afresh.
+        lostOutputFrom = lostOutputFrom == nil ? nil : 0
         if lostNextEpoch == true {
             lostOutputFrom = 0
             lostNextEpoch = nil
@@ -855,6 +861,24 @@ struct SensorState: Codable, Sendable {
     mutating func continuesAfterLostOutput() {
         lostOutputFrom = nextSeq
         openFill = nil
+    }
+
+    /// A restart's journal lost its newest records, acknowledged output among them
+    /// (`RecoveryEngine.journalLostOutput`): as `continuesAfterLostOutput`, with the stream's next
+    /// gap the first seq it does not hold, past the readings held now. Those may have gone out
+    /// before the restart with the seqs after them; released now, they leave that gap where it
+    /// was (found black-box, 82nd review, `latest` off: an out-of-range reading held for its right
+    /// neighbour was corrected again after the restart, and the seqs after it, out `ok` before,
+    /// were filled `synthetic`).
+    mutating func continuesAfterLostTail() {
+        continuesAfterLostOutput()
+        // The broker's `latest/` showed this stream out further (`wentOutThrough`): what it
+        // holds up to there is dropped, and its gap starts here.
+        guard lostOutputThrough == nil else { return }
+        var from = nextSeq
+        let held = Set(heap.items.map(\.reading.seq))
+        while held.contains(from) { from += 1 }
+        lostOutputFrom = from
     }
 
     /// A restart found this epoch's seqs through `seq` out, past what the engine released (the

@@ -20,24 +20,11 @@ struct CutJournalTailTests {
     /// (what a write cut off by a power cut leaves: non-zero bytes that are no record), walking
     /// the newest segment by its record headers. Returns false when no record `from` was found.
     static func cutOff(_ directory: String, from target: UInt64) throws -> Bool {
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasPrefix("segment-") {
-            let url = URL(fileURLWithPath: "\(directory)/\(name)")
-            var bytes = [UInt8](try Data(contentsOf: url))
-            func u32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
-            var offset = 64
-            var cut: Int?
-            while offset + 32 <= bytes.count {
-                let length = u32(offset)
-                guard length >= 32, offset + length <= bytes.count, u32(offset + 28) == length - 32 else { break }
-                if UInt64(u32(offset + 8)) | UInt64(u32(offset + 12)) << 32 == target { cut = offset }
-                offset += (length + 7) & ~7
-            }
-            guard let cut else { continue }
-            for i in cut..<offset { bytes[i] = bytes[i] ^ 0xA5 | 0x01 }
-            try Data(bytes).write(to: url)
+        try SegmentRecords.change(in: directory) { bytes, records in
+            guard let first = records.first(where: { $0.seq == target }), let last = records.last else { return false }
+            for i in first.offset..<(last.offset + last.length) { bytes[i] = bytes[i] ^ 0xA5 | 0x01 }
             return true
         }
-        return false
     }
 
     @Test(

@@ -62,23 +62,11 @@ struct DestroyedPublicationTests {
     /// Flips one bit of the CRC in the header of the record with journal seq `seq`, walking the
     /// segment files by their record headers.
     static func rot(_ directory: String, seq target: UInt64) throws -> Bool {
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasPrefix("segment-") {
-            let url = URL(fileURLWithPath: "\(directory)/\(name)")
-            var bytes = [UInt8](try Data(contentsOf: url))
-            func u32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
-            var offset = 64
-            while offset + 32 <= bytes.count {
-                let length = u32(offset)
-                guard length >= 32, offset + length <= bytes.count, u32(offset + 28) == length - 32 else { break }
-                if UInt64(u32(offset + 8)) | UInt64(u32(offset + 12)) << 32 == target {
-                    bytes[offset + 4] ^= 0x10
-                    try Data(bytes).write(to: url)
-                    return true
-                }
-                offset += (length + 7) & ~7
-            }
+        try SegmentRecords.change(in: directory) { bytes, records in
+            guard let record = records.first(where: { $0.seq == target }) else { return false }
+            bytes[record.offset + 4] ^= 0x10
+            return true
         }
-        return false
     }
 
     @Test(

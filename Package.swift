@@ -110,7 +110,7 @@ let package = Package(
         // file layer) driven by a seeded world; no Gateway, so no NIO in its build.
         .target(name: "FaultSimulation", dependencies: ["Recovery", "Journal", "Wire", "DeterministicRandom"], swiftSettings: optimizedInTests),
         .executableTarget(name: "fault-sim", dependencies: ["FaultSimulation"], path: "Benchmarks/fault-sim", swiftSettings: strict),
-        .testTarget(name: "FaultSimulationTests", dependencies: ["FaultSimulation", "Recovery", "Journal", "Wire"], swiftSettings: strict),
+        .testTarget(name: "FaultSimulationTests", dependencies: ["FaultSimulation", "Recovery", "Journal", "Wire", "Waiting"], swiftSettings: strict),
         .executableTarget(
             name: "gateway-bench", dependencies: ["Recovery", "Journal", "DeterministicRandom", "CompactCoding", "CMallocTuning"], path: "Benchmarks/gateway-bench", swiftSettings: strict),
         .target(

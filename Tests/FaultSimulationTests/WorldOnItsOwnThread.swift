@@ -1,5 +1,6 @@
 import FaultSimulation
 import Foundation
+import Waiting
 
 /// Runs a world on a thread of its own, one world at a time. A world is a fraction of a second
 /// to seconds of CPU; run on the cooperative pool (two threads on two cores) it held up the
@@ -7,31 +8,13 @@ import Foundation
 /// start waited 5 minutes for a thread of the pool), and a hundred worlds started at once took
 /// both cores for minutes.
 func simulate(seed: UInt64, scenario: Scenario? = nil) async -> SimulationReport {
-    await WorldTurns.shared.take()
+    await worldTurns.take()
     let report = await withCheckedContinuation { continuation in
         Thread.detachNewThread { continuation.resume(returning: Simulation.run(seed: seed, scenario: scenario)) }
     }
-    await WorldTurns.shared.give()
+    await worldTurns.give()
     return report
 }
 
-/// The right to run a world: one at a time, handed over in the order asked for.
-actor WorldTurns {
-    static let shared = WorldTurns()
-    private var running = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    /// Returns when the caller may run its world.
-    func take() async {
-        guard running else {
-            running = true
-            return
-        }
-        await withCheckedContinuation { waiting.append($0) }
-    }
-
-    /// Hands the turn to the next caller, if one waits.
-    func give() {
-        if waiting.isEmpty { running = false } else { waiting.removeFirst().resume() }
-    }
-}
+/// The right to run a world: one at a time, in the order asked.
+let worldTurns = Turns()

@@ -4,6 +4,7 @@ import HummingbirdCore
 import NIOCore
 import Logging
 import ServiceLifecycle
+import Waiting
 
 /// The HTTP endpoint (`/metrics`, `/healthz`, `/`) as a service, on Hummingbird: each connection
 /// is served concurrently on SwiftNIO's event loop, idle connections are closed after
@@ -203,11 +204,21 @@ public struct HTTPEndpointError: Error, CustomStringConvertible {
 struct EndpointResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let handler: @Sendable (String) -> GatewayHTTP.Response
+    /// Every page but `/healthz` is made one at a time: made for a hundred clients at once, they
+    /// took both threads of the pool that `/healthz` and the gateway's shutdown run on.
+    let pages = Turns()
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let answer: GatewayHTTP.Response
         if request.method == .get || request.method == .head {
-            answer = handler(request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
+            let path = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            if request.uri.path == "/healthz" {
+                answer = handler(path)
+            } else {
+                await pages.take()
+                answer = handler(path)
+                await pages.give()
+            }
         } else {
             answer = .init(status: 405, contentType: "text/plain", body: "only GET is supported\n")
         }

@@ -59,6 +59,22 @@ struct DestroyedPublicationTests {
         #expect(try Self.rot(journal, seq: destroyed))
     }
 
+    /// Restarts the gateway `streamOneByOne` ran in `dir`, with an outbound queue of
+    /// `outboundCapacity`, and collects what it sends on `cleaned/` until a message of seq
+    /// `lastSeq`: what it resent, and the gateway, still running.
+    static func restartAndCollect(
+        _ broker: TestBroker, in dir: TemporaryDirectory, outboundCapacity: Int, through lastSeq: UInt64
+    ) async throws -> (resent: [CleanedReading], gateway: InProcessGateway) {
+        let watcher = try await Subscriber.connect(broker, id: "second-watcher", filters: ["cleaned/#"])
+        let restarted = try await InProcessGateway.start(broker, in: dir, id: "rot", outboundCapacity: outboundCapacity)
+        try await watcher.recorder.wait(for: "the owed publications resent", timeout: .seconds(60)) {
+            $0.messages.compactMap(CleanedReading.init).contains { $0.seq == lastSeq }
+        }
+        let resent = await watcher.cleaned()
+        await watcher.close()
+        return (resent, restarted)
+    }
+
     /// Flips one bit of the CRC in the header of the record with journal seq `seq`, walking the
     /// segment files by their record headers.
     static func rot(_ directory: String, seq target: UInt64) throws -> Bool {
@@ -87,12 +103,7 @@ struct DestroyedPublicationTests {
         try Self.rewindAndRot(gateway, acknowledged: acknowledged, destroyed: destroyed)
         if !keepSnapshot { try FileManager.default.removeItem(atPath: gateway.configuration.snapshotPath) }
 
-        let second = try await Subscriber.connect(broker, id: "second-watcher", filters: ["cleaned/#"])
-        let restarted = try await InProcessGateway.start(broker, in: dir, id: "rot", outboundCapacity: outboundCapacity)
-        try await second.recorder.wait(for: "the owed publications resent", timeout: .seconds(60)) {
-            $0.messages.compactMap(CleanedReading.init).contains { $0.seq == 29 }
-        }
-        let resent = await second.cleaned()
+        let (resent, restarted) = try await Self.restartAndCollect(broker, in: dir, outboundCapacity: outboundCapacity, through: 29)
         #expect(resent.map(\.seq) == Array(16...29))
         let gap = try #require(resent.first { $0.seq == destroy })
         #expect(gap.quality == .gap && gap.reason == CleanedReading.journalDamaged)
@@ -108,7 +119,6 @@ struct DestroyedPublicationTests {
         #expect(resent.filter { $0.seq != destroy }.allSatisfy { $0.quality == .ok })
         #expect(restarted.status.snapshot.journalDamage.isEmpty == false)
         try await restarted.stop()
-        await second.close()
     }
 }
 
@@ -128,12 +138,7 @@ extension DestroyedPublicationTests {
         try Self.rewindAndRot(gateway, acknowledged: destroyed - 1, destroyed: destroyed)
         if !keepSnapshot { try FileManager.default.removeItem(atPath: gateway.configuration.snapshotPath) }
 
-        let second = try await Subscriber.connect(broker, id: "second-watcher", filters: ["cleaned/#"])
-        let restarted = try await InProcessGateway.start(broker, in: dir, id: "rot", outboundCapacity: outboundCapacity)
-        try await second.recorder.wait(for: "the owed publications resent", timeout: .seconds(60)) {
-            $0.messages.compactMap(CleanedReading.init).contains { $0.seq == 9 }
-        }
-        let resent = await second.cleaned()
+        let (resent, restarted) = try await Self.restartAndCollect(broker, in: dir, outboundCapacity: outboundCapacity, through: 9)
         #expect(resent.flatMap { Array($0.coveredSeqs) } == Array(0...9), "\(resent.map { "\($0.seq):\($0.quality.rawValue)" })")
         // Rebuilt from the journaled input as it was; under a snapshot newer than its record,
         // which the replay starts after, only its seq is known. (The stop's snapshot normally
@@ -142,6 +147,5 @@ extension DestroyedPublicationTests {
         let flagged = firstSent.quality == .gap && firstSent.reason == CleanedReading.journalDamaged
         #expect(firstSent.quality == .ok || (keepSnapshot && flagged), "\(firstSent)")
         try await restarted.stop()
-        await second.close()
     }
 }

@@ -766,7 +766,7 @@ struct SensorState: Codable, Sendable {
         // its first seqs out and lost with the journal, so its first gap is one `journal_damaged`
         // gap too (found black-box, 82nd review, `latest` off: a boot's seqs 0 and 1, out `ok`,
         // were filled `synthetic` after the restart). Otherwise it starts afresh.
-        lostOutputFrom = lostOutputFrom == nil ? nil : 0
+        if lostOutputFrom != nil { lostOutputFrom = 0 }
         if lostNextEpoch == true {
             lostOutputFrom = 0
             lostNextEpoch = nil

@@ -54,13 +54,29 @@ struct BrokerDropTests {
         // gateway's: the count is the broker's, for every client).
         let publisher = try await Subscriber.connect(broker, id: "noisy", filters: [])
         for i in 0..<30 { _ = try publisher.client.publish(topic: "noise/x", payload: Array("\(i)".utf8), qos: .atLeastOnce) }
-        try await waitUntil("the gateway to read the broker's count", timeout: .seconds(120)) { status.snapshot.runtime.brokerDrops.total == 25 }
-        #expect(status.snapshot.runtime.lastBrokerDrop?.total == 25)
+        // At least 25: the limit is the broker's for every client, so under load it can also drop
+        // a QoS 0 $SYS message to the gateway's own busy connection (CI saw the count never
+        // stop at 25), and that drop is counted too.
+        do {
+            try await waitUntil("the gateway to read the broker's count", timeout: .seconds(120)) { (status.snapshot.runtime.brokerDrops.total ?? 0) >= 25 }
+        } catch {
+            // What the broker itself says now (its retained $SYS value), beside what the gateway read.
+            let witness = try await Subscriber.connect(broker, id: "witness", filters: [Topics.brokerDroppedMessages])
+            try? await witness.recorder.wait(for: "the broker's count") { !$0.messages.isEmpty }
+            let said = await witness.recorder.messages.map { String(decoding: $0.payload, as: UTF8.self) }
+            await witness.close()
+            Issue.record("the broker says \(said); the gateway read \(String(describing: status.snapshot.runtime.brokerDrops.total)); log: \(log.messages)")
+            throw error
+        }
+        let total = status.snapshot.runtime.brokerDrops.total ?? 0
+        #expect(status.snapshot.runtime.lastBrokerDrop.map { $0.total >= 25 } == true)
         #expect(log.lines.contains { $0.level == .warning && $0.message.hasPrefix("the broker dropped ") }, "\(log.messages)")
         let health = GatewayHTTP.handler(status: status, configuration: gateway.configuration)
         let body = health("/healthz").body
         #expect(body.contains("\"degraded\"") && body.contains("the broker dropped "), "\(body)")
-        #expect(health("/metrics").body.contains("\nsensor_gateway_broker_dropped_messages_total 25\n"))
+        let metrics = health("/metrics").body
+        let metric = metrics.split(separator: "\n").first { $0.hasPrefix("sensor_gateway_broker_dropped_messages_total ") }
+        #expect(metric.flatMap { UInt64($0.split(separator: " ")[1]) }.map { $0 >= total } == true, "\(metric ?? "no metric")")
         await publisher.close()
         try await gateway.stop()
     }

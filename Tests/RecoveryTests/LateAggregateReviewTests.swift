@@ -113,4 +113,65 @@ struct LateAggregateReviewTests {
         #expect(emptied["revision"] as? Int == 1)
         for key in ["min", "max", "mean"] { #expect(emptied[key] is NSNull, "\(key): \(String(describing: emptied[key]))") }
     }
+
+    /// Each window's aggregate publications, by window start.
+    static func publications(_ log: [Publication]) -> [Int64: [[String: Any]]] {
+        Dictionary(grouping: log.of(.aggregate).map(\.json)) { ($0["window_start"] as? NSNumber)?.int64Value ?? -1 }
+    }
+
+    @Test(
+        "a late reading stamped past its seq's neighbours (restating a fill) closes no window: the open one goes out once, whole, at revision 0, and the late reading counts in the window of its own ts (found black-box, 84th review)"
+    )
+    func lateReadingStampedAheadClosesNothing() throws {
+        var h = Harness(Self.configure)
+        for seq in 0..<21 where seq != 15 {
+            h.send(seq: seq, at: h.now + 1_000)
+            h.run(for: 0)
+        }
+        h.run(for: 3_000)
+        #expect(h.log.cleaned.first { $0.seq == 15 }?.quality == "synthetic")
+        // Seq 15's real reading, late and stamped 30 s past where its neighbours put it.
+        h.send(seq: 15, temp: 53, ts: Self.base + 45_000, at: h.now + 100)
+        #expect(h.log.cleaned.last { $0.seq == 15 }?.quality == "restated")
+        for seq in 21..<51 {
+            h.send(seq: seq, at: h.now + 1_000)
+            h.run(for: 0)
+        }
+        let published = Self.publications(h.log)
+        _ = Self.newestWindows(h.log)
+        for start in [Self.base + 20_000, Self.base + 30_000] {
+            let window = published[start] ?? []
+            #expect(window.count == 1, "window \(start - Self.base): \(window)")
+            #expect(window.first?["count"] as? Int == 10 && window.first?["revision"] as? Int == 0, "\(window)")
+        }
+        let own = published[Self.base + 40_000] ?? []
+        #expect(own.count == 1 && own.first?["count"] as? Int == 11 && own.first?["revision"] as? Int == 0, "\(own)")
+    }
+
+    @Test(
+        "a closed boot's last reading, released after a new boot whose clock was reset a day back, closes none of the new boot's windows: each goes out once, whole, at revision 0"
+    )
+    func closedBootTailAheadOfAResetClock() throws {
+        var h = Harness(Self.configure)
+        for seq in 0..<10 {
+            h.send(seq: seq, boot: 1, at: h.now + 1_000)
+            h.run(for: 0)
+        }
+        let dayBack = Self.base - 86_400_000
+        h.send(seq: 0, ts: dayBack, boot: 2, at: h.now + 1_000)
+        // Boot 1's seq 10, delivered just behind boot 2's first reading.
+        h.send(seq: 10, boot: 1, at: h.now + 100)
+        #expect(h.log.cleaned.contains { $0.seq == 10 && ($0.json["boot"] as? Int) == 1 && $0.quality == "ok" }, "\(h.log.summary)")
+        for seq in 1..<31 {
+            h.send(seq: seq, ts: dayBack + Int64(seq) * 1_000, boot: 2, at: h.now + 1_000)
+            h.run(for: 0)
+        }
+        let published = Self.publications(h.log)
+        _ = Self.newestWindows(h.log)
+        for start in [dayBack, dayBack + 10_000, dayBack + 20_000] {
+            let window = published[start] ?? []
+            #expect(window.count == 1, "window \(start - dayBack): \(window)")
+            #expect(window.first?["count"] as? Int == 10 && window.first?["revision"] as? Int == 0, "\(window)")
+        }
+    }
 }

@@ -185,6 +185,8 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     }
 
     private(set) var windows: [Window] = []
+    /// The newest `ts` of a reading released where the sensor's clock was (`noteReleased`): how
+    /// far the sensor's readings have passed.
     private var maxReleasedTs = Int64.min
     /// The `ts` of the reading released last (restatements aside): where the sensor's clock is
     /// now, which a clock that stepped back puts behind `maxReleasedTs`. nil: none yet, or a
@@ -234,13 +236,16 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         // `closed`: a reading or estimate of the epoch a new boot closed (its estimates are
         // matched among that epoch's, and its time is not where the sensor's clock is).
         let start = AggregateWindows.floor(ts, width)
+        // Where the sensor's clock is: not a restatement (late by nature; a gap's too, which
+        // replaces nothing here), nor a reading of the closed epoch.
+        let movesClock = replacing == nil && !closed && quality != .restated
         var due: [Window] = []
         // Readings mostly land in the newest window: search from the end.
         let i: Int
         if let found = windows.lastIndex(where: { $0.start == start }) {
             i = found
         } else if quality != .restated, forgottenSpans?.contains(where: { $0.contains(start) }) == true {
-            noteReleased(ts, movesClock: replacing == nil && !closed, now: now, width: width, &due)
+            noteReleased(ts, movesClock: movesClock, now: now, width: width, &due)
             return (due, true)
         } else if evicted?.contains(start) == true {
             // Forced out by the cap and published: counted in no window. The estimate it
@@ -252,7 +257,7 @@ struct AggregateWindows: Codable, Sendable, Equatable {
                     due.append(windows[from])
                 }
             }
-            noteReleased(ts, movesClock: replacing == nil && !closed, now: now, width: width, &due)
+            noteReleased(ts, movesClock: movesClock, now: now, width: width, &due)
             return (due, true)
         } else {
             // A restatement of an estimate whose window is no longer held (it went with its
@@ -315,8 +320,8 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         // a clock that went back: the windows ahead stay open (found black-box, 43rd review: the
         // closed boot's tail, 70 s behind, closed the new boot's open window, which then went
         // out again at every reading).
-        noteReleased(ts, movesClock: replacing == nil && !closed, now: now, width: width, &due)
-        if !closed, quality != .restated, replacing == nil, ts < maxReleasedTs &- Self.plainKeptWidths * width {
+        noteReleased(ts, movesClock: movesClock, now: now, width: width, &due)
+        if movesClock, ts < maxReleasedTs &- Self.plainKeptWidths * width {
             // The sensor's clock went back by more than two windows: the windows it left ahead
             // get no more readings until it returns, so they close now rather than when its
             // readings pass them again (found black-box: a clock set back an hour held the window
@@ -328,15 +333,20 @@ struct AggregateWindows: Codable, Sendable, Equatable {
     }
 
     /// A reading at `ts` was released: the sensor's clock is there, and open windows it passed
-    /// close. Any released reading past an open window's end closes it, not only a new newest
+    /// close. Any such reading past an open window's end closes it, not only a new newest
     /// one: after a sensor's clock jumped ahead and back, the windows behind the jump closed only
     /// once readings passed the jump, or the window cap forced them out, late for good (found
     /// black-box: no aggregate for minutes while `cleaned/` went on).
-    /// `movesClock`: the reading is where the sensor's clock is now (not a restatement of an
-    /// estimate, nor a reading of a closed epoch).
+    /// `movesClock`: the reading is where the sensor's clock is now (not a restatement, nor a
+    /// reading of a closed epoch). Only such a reading closes windows: a late one's `ts` says
+    /// nothing of where the sensor is (found black-box, 84th review: a late reading stamped 25 s
+    /// past its seq's neighbours closed the open window with one reading in it, which then went
+    /// out again at every reading, revision 1 to 10; a closed boot's tail stamped ahead of a new
+    /// boot whose clock was reset would close all of that boot's open windows the same way).
     private mutating func noteReleased(_ ts: Int64, movesClock: Bool, now: Int64, width: Int64, _ due: inout [Window]) {
+        guard movesClock else { return }
         maxReleasedTs = Swift.max(maxReleasedTs, ts)
-        if movesClock { lastReleasedTs = ts }
+        lastReleasedTs = ts
         if ts >= earliestOpenEnd {
             due += close(at: now, width: width) { $0.start + width <= ts }
         }

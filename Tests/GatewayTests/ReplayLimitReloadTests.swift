@@ -32,6 +32,8 @@ struct ReplayLimitReloadTests {
         reload(maxConcurrent: 1)
         let answered = try await ask("on")
         #expect(!answered.contains("error") && answered.contains(#""done":true"#), "\(answered)")
+        try await waitUntil("the refusal counted") { gateway.status.snapshot.runtime.replays == 2 }
+        #expect(gateway.status.snapshot.runtime.replaysRefused == ["off": 1])
         try await gateway.stop()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MQTT
 import Testing
 import TestSupport
@@ -39,6 +40,13 @@ struct ReplayRefusalTests {
         // not move for it).
         try await waitUntil("the dead letter counted") { gateway.status.snapshot.counters.deadLetters == 1 }
         #expect(gateway.status.snapshot.counters.deadLettersByReason == ["bad_value:request_id": 1])
+        // Each refusal counted by reason, beside the requests' count (84th review).
+        #expect(gateway.status.snapshot.runtime.replays == 2)
+        #expect(gateway.status.snapshot.runtime.replaysRefused == ["invalid": 1, "dead_lettered": 1])
+        let metrics = GatewayHTTP.handler(status: gateway.status, configuration: gateway.configuration)("/metrics").body
+        for (reason, n) in [("busy", 0), ("off", 0), ("invalid", 1), ("dead_lettered", 1)] {
+            #expect(metrics.contains("\nsensor_gateway_replay_requests_refused_total{reason=\"\(reason)\"} \(n)\n"), "\(reason)")
+        }
         try await gateway.stop()
         await requester.disconnect()
         await watcher.close()
@@ -64,5 +72,24 @@ struct ReplayRefusalTests {
         try await gateway.stop()
         await requester.disconnect()
         await watcher.close()
+    }
+
+    @Test("a request while every slot is taken is refused as busy, with its reason for the counter, and takes no slot")
+    func busyRefusal() {
+        let slots = ReplaySlots()
+        var limits = ReplayLimits()
+        limits.maxConcurrent = 1
+        #expect(slots.take(limit: 1))
+        // Never connected: the error reply goes nowhere, as to a broker that is down.
+        let client = try? MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: 1, clientID: "unconnected"))
+        let request = Array(#"{"request_id":"r","sensor_id":"*","from":0,"to":1000}"#.utf8)
+        let refusal = client.flatMap {
+            ReplayResponder.start(
+                request, journalDirectory: "/nonexistent", client: $0, limits: limits, slots: slots,
+                deadLetters: .init(gatewayID: "g", maxPayloadBytes: 4096), logger: Logger(label: "test"))
+        }
+        #expect(refusal?.reason == .busy)
+        slots.release()
+        #expect(slots.take(limit: 1), "the refused request took no slot")
     }
 }

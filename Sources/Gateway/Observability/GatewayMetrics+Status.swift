@@ -183,6 +183,10 @@ extension GatewayMetrics {
         metric("sensor_gateway_outbound_in_flight", .gauge, "Publications sent and not yet acknowledged.", [([], Double(s.outboundInFlight))])
         metric("sensor_gateway_replay_requests_total", .counter, "Replay requests received over MQTT.", [([], Double(s.runtime.replays))])
         metric(
+            "sensor_gateway_replay_requests_refused_total", .counter,
+            "Replay requests refused at once, by reason: busy (every slot taken), off (replay-max-concurrent 0), invalid (answered with an error), dead_lettered (no usable reply topic).",
+            ReplayResponder.RefusalReason.allCases.map { ([("reason", $0.rawValue)], Double(s.runtime.replaysRefused[$0.rawValue, default: 0])) })
+        metric(
             "sensor_gateway_journal_appendable_bytes", .gauge, "Journal room left without reclaiming unfinished work.",
             [([], Double(s.journalAppendableBytes))])
         metric("sensor_gateway_journal_capacity_bytes", .gauge, "The journal ring's usable size.", [([], Double(s.journalCapacityBytes))])

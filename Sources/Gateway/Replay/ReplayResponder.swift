@@ -123,6 +123,20 @@ enum ReplayResponder {
         var message: Logger.Message
         var metadata: Logger.Metadata
         var deadLetterReason: String?
+        var reason: RefusalReason
+    }
+
+    /// Why a request was refused at once, as `sensor_gateway_replay_requests_refused_total`
+    /// labels it: a requester told `busy` may ask again, one told `invalid` must change its request.
+    enum RefusalReason: String, CaseIterable {
+        /// Every slot was taken (`replay-max-concurrent`).
+        case busy
+        /// Replays are turned off (`replay-max-concurrent 0`).
+        case off
+        /// Answered with an error on its reply topic.
+        case invalid
+        /// No usable reply topic: dead-lettered on `dlq/_invalid/temperature`.
+        case deadLettered = "dead_lettered"
     }
 
     /// Answers one request on a thread of its own (it blocks while pacing), within `limits`;
@@ -139,16 +153,16 @@ enum ReplayResponder {
             _ = try? client.publish(topic: Topics.invalidDeadLetter, payload: letter, qos: .atLeastOnce)
             return Refusal(
                 message: "replay request refused and dead-lettered (no usable reply topic)", metadata: ["error": "\(error)"],
-                deadLetterReason: ReplayDeadLetter.reason(for: payload).code)
+                deadLetterReason: ReplayDeadLetter.reason(for: payload).code, reason: .deadLettered)
         case .invalid(let id, let reply, let error):
-            return refuse(id: id, reply: reply, error: error, client: client)
+            return refuse(id: id, reply: reply, error: error, reason: .invalid, client: client)
         case .request(let r):
             guard slots.take(limit: limits.maxConcurrent) else {
                 let error =
                     limits.maxConcurrent == 0
                     ? "replays are turned off on this gateway (replay-max-concurrent 0)"
                     : "busy: at most \(limits.maxConcurrent) replays run at once (replay-max-concurrent); try again later"
-                return refuse(id: r.requestID, reply: r.replyTopic, error: error, client: client)
+                return refuse(id: r.requestID, reply: r.replyTopic, error: error, reason: limits.maxConcurrent == 0 ? .off : .busy, client: client)
             }
             let thread = Thread {
                 answer(r, journalDirectory: journalDirectory, client: client, limits: limits, logger: logger)
@@ -171,9 +185,9 @@ enum ReplayResponder {
         return line
     }
 
-    private static func refuse(id: String?, reply: String?, error: String, client: MQTTClient) -> Refusal {
+    private static func refuse(id: String?, reply: String?, error: String, reason: RefusalReason, client: MQTTClient) -> Refusal {
         if let reply { _ = try? client.publish(topic: reply, payload: ReplayAnswer.failed(id ?? "", error: error).json, qos: .atLeastOnce) }
-        return Refusal(message: "replay request refused", metadata: ["request_id": "\(id ?? "-")", "error": "\(error)"])
+        return Refusal(message: "replay request refused", metadata: ["request_id": "\(id ?? "-")", "error": "\(error)"], reason: reason)
     }
 
     private static func answer(_ r: Request, journalDirectory: String, client: MQTTClient, limits: ReplayLimits, logger: Logger) {

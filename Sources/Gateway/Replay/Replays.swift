@@ -20,6 +20,9 @@ final class Replays {
     /// the engine's dead letters, since they went to `dlq/` too (found black-box, 58th review:
     /// `sensor_gateway_dead_letters_total` did not move for them).
     private var deadLettered: [String: Int] = [:]
+    /// Requests refused at once since start, by reason (found black-box, 84th review: the
+    /// requests' count alone did not tell answered ones from refused ones).
+    private var refused: [ReplayResponder.RefusalReason: Int] = [:]
     /// The refusals' log lines, at most 30 a minute (found black-box, 58th review: 3,000 bad
     /// requests wrote 3,000 lines in 2 s).
     private var refusals: MinuteLogBudget
@@ -44,6 +47,7 @@ final class Replays {
                 deadLetters: deadLetters, logger: logger)
         else { return }
         refusals.notice(refusal.message, refusal.metadata, now: Clocks.monotonicMilliseconds())
+        refused[refusal.reason, default: 0] += 1
         if let reason = refusal.deadLetterReason { deadLettered[reason, default: 0] += 1 }
     }
 
@@ -55,6 +59,7 @@ final class Replays {
     func report(into s: inout GatewayStatusSnapshot) {
         refusals.endMinuteIfOver(now: Clocks.monotonicMilliseconds())
         s.runtime.replays = requested
+        s.runtime.replaysRefused = Dictionary(uniqueKeysWithValues: refused.map { ($0.rawValue, $1) })
         for (reason, count) in deadLettered {
             s.counters.deadLetters += count
             s.counters.deadLettersByReason[reason, default: 0] += count

@@ -4,6 +4,8 @@ import Recovery
 struct RuntimeCounters: Sendable, Equatable {
     var published: [Publication.Kind: Int] = [:]
     var replays = 0
+    /// Replay requests refused at once, by `ReplayResponder.RefusalReason` label.
+    var replaysRefused: [String: Int] = [:]
     var checkpointFailures = 0
     var snapshotReadFailures = 0
     /// Journaled publications that differed from the ones their input regenerated at restore.

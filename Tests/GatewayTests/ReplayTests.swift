@@ -3,6 +3,7 @@ import Foundation
 import MQTT
 import Testing
 import TestSupport
+@testable import Gateway
 
 @Suite("Replay over MQTT and offline")
 struct ReplayTests {
@@ -119,6 +120,10 @@ struct ReplayTests {
         #expect(answers["empty"] == [#"{"request_id":"empty","done":true,"count":0}"#])
         #expect(answers["back"] == [#"{"request_id":"back","error":"from must not be after to"}"#])
         #expect(try await scenario.finish() == 0)
+        // Without reading the journal (84th review: the read held a replay slot for a second):
+        // a folder that holds none answers the same.
+        let none = try ReplayQuery(sensorID: nil, from: 5000, to: 5000).run(journalDirectory: "/nonexistent/journal") { _ in }
+        #expect(none == ReplayQuery.Result())
     }
 
     @Test("requests beyond the limits get an error reply: a window wider than replay-max-window-s, or no free replay slot")

@@ -43,7 +43,7 @@ struct LostTailNextGapTests {
         #expect(try Self.run(&engine, (0...4).map { (Self.reading($0, boot: 1, second: $0), $0) }, until: 8) == (0...4).map { "1/\($0):ok" })
         // The snapshot: boot 1 through seq 4. Boot 2's seqs 0 and 1 went out after it, and the
         // journal lost them with its tail.
-        engine.journalLostOutput()
+        engine.journalLostOutput(latestRead: false)
         let after = try Self.run(&engine, (2...4).map { (Self.reading($0, boot: 2, second: 20 + $0), 20 + $0) }, until: 60)
         #expect(after.first == "2/0:gap:journal_damaged", "\(after)")
         #expect(!after.contains { $0.hasSuffix(":synthetic") }, "\(after)")
@@ -62,9 +62,26 @@ struct LostTailNextGapTests {
         #expect(try RestoreReplayTests.cleaned(out).isEmpty, "held for its right neighbour")
         // The snapshot holds seq 5. Seqs 5 (corrected) to 8 went out after it, and the journal
         // lost them with its tail; the sensor's next reading is 9.
-        engine.journalLostOutput()
+        engine.journalLostOutput(latestRead: false)
         let after = try Self.run(&engine, [(Self.reading(9, boot: 1, second: 12), 12)], until: 60)
         #expect(after == ["1/5:corrected", "1/6:gap:journal_damaged", "1/9:ok"], "\(after)")
+    }
+
+    @Test(
+        "the lost tail held two stretches of output with a fill between; the sensor resends what it still holds while the restart waits: the gap is journal_damaged at once, the resent readings restate it, and nothing is filled (83rd review)"
+    )
+    func resentStretchesRestateTheGap() throws {
+        var engine = RecoveryEngine(configuration: RestoreReplayTests.configuration)
+        #expect(try Self.run(&engine, (0...4).map { (Self.reading($0, boot: 1, second: $0), $0) }, until: 8) == (0...4).map { "1/\($0):ok" })
+        // Seqs 5-7 and 10-12 went out `ok` after the snapshot, 8 and 9 `synthetic` (the sensor
+        // lost them), and the journal lost all of it with its tail. The sensor's next reading is
+        // 13; asked to resend 5-12, it answers with what it holds, before the reorder window ends.
+        engine.journalLostOutput(latestRead: false)
+        let resent = [5, 6, 7, 10, 11, 12].map { (Self.reading($0, boot: 1, second: $0), 20) }
+        let after = try Self.run(&engine, [(Self.reading(13, boot: 1, second: 13), 20)] + resent, until: 60)
+        #expect(after.first == "1/5:gap:journal_damaged", "\(after)")
+        #expect(!after.contains { $0.hasSuffix(":synthetic") || $0.hasSuffix(":corrected") }, "\(after)")
+        #expect(Set(after.dropFirst()) == Set(["1/13:ok"] + [5, 6, 7, 10, 11, 12].map { "1/\($0):restated" }), "\(after)")
     }
 
     @Test("without a lost tail the same streams are filled as before: the change is confined to the restart that lost output")

@@ -120,7 +120,7 @@ struct RestoreJournaledEstimateTests {
         #expect(try RestoreReplayTests.cleaned(out).map(\.seq) == [0, 1, 2, 3, 4])
         // The first restart found the journal's end lost: the stream's next gap is one
         // journal_damaged gap. The snapshot holds this engine.
-        engine.journalLostOutput()
+        engine.journalLostOutput(latestRead: true)
         let snapshot = engine
         // Seq 5 is lost on the network; 6 ends the wait.
         let run = Self.live([[RestoreReplayTests.payload(6)], [], []], engine: snapshot, from: 6)

@@ -33,7 +33,7 @@ struct SimRestore {
         outbound.dropSupersededLatest(then: outcome.toJournal, floor: outcome.engine.latestTimes)
         // (The gateway does the same after a cut-off last write when it has no retained
         // `latest/` to go by, `latest off`; the worlds always publish and read `latest/`.)
-        if let end = journal.report.lostSeqs.map(\.upperBound).max(), end &+ 1 >= next { outcome.engine.journalLostOutput() }
+        if let end = journal.report.lostSeqs.map(\.upperBound).max(), end &+ 1 >= next { outcome.engine.journalLostOutput(latestRead: true) }
         // What `JournalRestore` counts as damage found at this start (the sim's snapshot is never
         // unreadable): the journal's own, or the broker's `latest/` past it.
         return (outcome, journal.report.needsAttention || !ahead.isEmpty)

@@ -179,7 +179,7 @@ struct JournalRestore {
         if let end = lost.map(\.upperBound).max(), end &+ 1 >= next {
             // Acknowledged output the journal no longer holds, at its end: no stream can show
             // what went out, so no stream's next gap is filled (`journalLostOutput`).
-            outcome.engine.journalLostOutput()
+            outcome.engine.journalLostOutput(latestRead: sendsLatest && notChecked == nil)
             logger.error(
                 "the journal lost output the broker had acknowledged: each sensor's next gap is published as a gap flagged journal_damaged, not filled",
                 metadata: ["lost_through": "\(end)"])
@@ -189,7 +189,7 @@ struct JournalRestore {
             // may have held output sent before the restart, which estimates made again now could
             // contradict (found black-box, 82nd review, `latest off`: a reading out `ok` came
             // back `synthetic` with another value).
-            outcome.engine.journalLostOutput()
+            outcome.engine.journalLostOutput(latestRead: false)
             logger.warning(
                 "the journal's last write was cut off and no retained latest/ value shows what went out past it: each sensor's next gap is published as a gap flagged journal_damaged, not filled (a later real reading restates it)"
             )

@@ -280,8 +280,12 @@ public struct RecoveryEngine: Codable, Sendable {
     /// published after the state restored here is unknown, so the next gap each started stream
     /// meets where it continues is published as one `gap` flagged `journal_damaged`, not filled
     /// with estimates that could repeat seqs consumers hold as real readings.
-    public mutating func journalLostOutput() {
-        for i in sensors.indices where sensors[i].started { sensors[i].continuesAfterLostTail() }
+    /// `latestRead`: the broker's retained `latest/` values were read at this start, so a stream
+    /// they showed out further is bounded by them (`publishedBeyondJournal`); without them
+    /// (`latest` off, or not read) each stream's gap is decided as soon as a reading past it is
+    /// held, and the readings that come for its seqs later restate it.
+    public mutating func journalLostOutput(latestRead: Bool) {
+        for i in sensors.indices where sensors[i].started { sensors[i].continuesAfterLostTail(unbounded: !latestRead) }
     }
 
     /// A restore found `m`, a `synthetic` run or a `gap` the journal published on cleaned topic

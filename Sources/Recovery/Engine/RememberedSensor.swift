@@ -34,6 +34,8 @@ struct RememberedSensor: Codable, Sendable, Equatable {
     /// again `synthetic`).
     var lostOutputFrom: UInt64? = nil
     var lostOutputThrough: UInt64? = nil
+    /// `SensorState.lostOutputUnbounded` when it was forgotten.
+    var lostOutputUnbounded: Bool? = nil
     /// `SensorState.lostNextEpoch` and `publishedBefore` when it was forgotten: a restart had
     /// found the broker's `latest/` of a later boot than the sensor's, so that boot's seqs up to
     /// the value went out. Without them a sensor forgotten before that boot's readings came back
@@ -61,7 +63,8 @@ extension SensorState {
             lastValid: lastValid, lastAnchor: lastAnchor, tsStep: tsStep,
             history: history.remembered(now: now, horizon: horizon), asked: asked?.isEmpty == false ? asked : nil,
             aggregates: aggregates.remembered(now: now, horizon: horizon, width: width), latestTs: latestTs, lostOutputFrom: lostOutputFrom,
-            lostOutputThrough: lostOutputThrough, lostNextEpoch: lostNextEpoch, publishedBefore: publishedBefore)
+            lostOutputThrough: lostOutputThrough, lostOutputUnbounded: lostOutputUnbounded, lostNextEpoch: lostNextEpoch,
+            publishedBefore: publishedBefore)
     }
 
     /// A sensor coming back after being forgotten: it continues its epoch where it stopped. It
@@ -84,6 +87,7 @@ extension SensorState {
         latestTs = r.latestTs
         lostOutputFrom = r.lostOutputFrom
         lostOutputThrough = r.lostOutputThrough
+        lostOutputUnbounded = r.lostOutputUnbounded
         lostNextEpoch = r.lostNextEpoch
         publishedBefore = r.publishedBefore
     }

@@ -79,6 +79,10 @@ struct SensorState: Codable, Sendable {
     /// `journal_damaged` gap of `lostOutputFrom`. nil once the stream is past it (and in
     /// snapshots from before it).
     var lostOutputThrough: UInt64?
+    /// Set with `lostOutputFrom` at a restart that had no retained `latest/` to show how far the
+    /// lost output went (`latest` off, or not read): nothing bounds it, so the gap there is
+    /// decided at once (`release`). nil otherwise (and in snapshots from before it).
+    var lostOutputUnbounded: Bool?
     /// The broker's retained `latest/` value, read at a restart before this stream had started
     /// (or was known): compared with where it starts, when it does (`startedAfterRestart`); or
     /// one of a later epoch than this one, compared with the next epoch's boot (`beginEpoch`).
@@ -806,6 +810,15 @@ struct SensorState: Codable, Sendable {
                 if openFill == nil {
                     let due: Bool
                     switch mode {
+                    case _ where lostOutputFrom == nextSeq && lostOutputThrough == nil && lostOutputUnbounded == true:
+                        // The gap where a restart that lost output continues, with nothing to
+                        // show how far that output went (no `latest/` read): decided at once,
+                        // as one `journal_damaged` gap. Readings for its seqs may be in what
+                        // went out; waiting, the sensor's answers to the resend request were
+                        // released `ok` and the seqs it no longer held filled, over output
+                        // consumers hold (found black-box, 83rd review, `latest` off). Now
+                        // each answer is published `restated` over the gap.
+                        due = true
                     case .ingest: due = false
                     case .flush, .closing: due = true
                     case .tick: due = now >= Swift.max(heap.earliestReceipt ?? now, gapClockFloor) + window
@@ -870,8 +883,10 @@ struct SensorState: Codable, Sendable {
     /// was (found black-box, 82nd review, `latest` off: an out-of-range reading held for its right
     /// neighbour was corrected again after the restart, and the seqs after it, out `ok` before,
     /// were filled `synthetic`).
-    mutating func continuesAfterLostTail() {
+    /// `unbounded`: no retained `latest/` was read to show how far the lost output went.
+    mutating func continuesAfterLostTail(unbounded: Bool) {
         continuesAfterLostOutput()
+        lostOutputUnbounded = unbounded ? true : nil
         // The broker's `latest/` showed this stream out further (`wentOutThrough`): what it
         // holds up to there is dropped, and its gap starts here.
         guard lostOutputThrough == nil else { return }

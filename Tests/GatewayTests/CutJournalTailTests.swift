@@ -28,7 +28,7 @@ struct CutJournalTailTests {
     }
 
     @Test(
-        "latest off, the journal's records from reading 6 on cut off, the checkpoint before them: the restart publishes one journal_damaged gap from seq 6 up to the sensor's next reading, nothing synthetic, and the log says why"
+        "latest off, the journal's records from reading 6 on cut off, the checkpoint before them: the restart publishes one journal_damaged gap from seq 6 up to the sensor's next reading, the sensor's resent readings restate it, nothing synthetic, and the log says why"
     )
     func cutTailNextGapIsDamaged() async throws {
         let broker = try await TestBroker.start()
@@ -63,13 +63,17 @@ struct CutJournalTailTests {
         let second = try await Subscriber.connect(broker, id: "second-watcher", filters: ["cleaned/#"])
         let restarted = try await InProcessGateway.start(broker, in: dir, id: "cut", logger: log.logger(), configure: latestOff)
         #expect(log.lines.contains { $0.level == .warning && $0.message.hasPrefix("the journal's last write was cut off") }, "\(log.messages)")
-        // Seqs 10 and 11 never sent; 12 is the sensor's next reading.
+        // Seqs 10 and 11 never sent; 12 is the sensor's next reading. Then it answers the resend
+        // request with 7 and 8, which went out `ok` before (83rd review: within the reorder
+        // window they went out `ok` again, and 9-11 were filled `synthetic`).
         try fleet.measure("cut", seq: 12, ts: Self.start + 12_000, temperature: 52.12)
-        try await second.recorder.wait(for: "reading 12 cleaned", timeout: .seconds(120)) {
-            $0.messages.compactMap(CleanedReading.init).contains { $0.seq == 12 }
+        for seq in UInt64(7)...8 { try fleet.measure("cut", seq: seq, ts: Self.start + Int64(seq) * 1000, temperature: 52 + Double(seq) / 100) }
+        try await second.recorder.wait(for: "readings 12, 7 and 8 cleaned", timeout: .seconds(120)) {
+            Set($0.messages.compactMap(CleanedReading.init).map(\.seq)).isSuperset(of: [7, 8, 12])
         }
+        // (A fill of 9-11 would go out before 12, in seq order.)
         let after = await second.cleaned()
-        #expect(after.map { "\($0.seq):\($0.quality.rawValue)" } == ["6:gap", "12:ok"], "\(after)")
+        #expect(after.map { "\($0.seq):\($0.quality.rawValue)" } == ["6:gap", "12:ok", "7:restated", "8:restated"], "\(after)")
         let gap = try #require(after.first)
         #expect(gap.reason == CleanedReading.journalDamaged && gap.fromSeq == 6 && gap.toSeq == 11, "\(gap)")
         try await restarted.stop()

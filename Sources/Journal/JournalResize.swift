@@ -135,11 +135,21 @@ extension Journal {
             + (packing.damage.isEmpty
                 ? ""
                 : "; the old journal was damaged (\(packing.damage.joined(separator: "; "))): records lost there that the resize keeps in range stay a hole every open and read reports")
-        // Staged with the copy, so a start that finishes this resize after a crash says the same.
-        try AtomicFile.write(Array(summary.utf8), to: "\(staging)/\(stagedSummaryName)", fileSystem: fileSystem)
-        // The commit point.
         let target = requested.moved(to: staging)
-        try AtomicFile.write(Array(target.metaText.utf8), to: target.metaPath, fileSystem: fileSystem)
+        do {
+            // Staged with the copy, so a start that finishes this resize after a crash says the same.
+            try AtomicFile.write(Array(summary.utf8), to: "\(staging)/\(stagedSummaryName)", fileSystem: fileSystem)
+            // The commit point: its file is written whole before it is renamed into place, so a
+            // full disk fails it uncommitted.
+            try AtomicFile.write(Array(target.metaText.utf8), to: target.metaPath, fileSystem: fileSystem)
+        } catch let error as FileSystemError where error.code == ENOSPC && !fileSystem.exists(target.metaPath) {
+            // The copy fitted and its two small files did not (found black-box, 85th review: exit
+            // 74, the copy left filling the disk, and the same at every restart).
+            removeStaging(staging, in: requested.directory, fileSystem: fileSystem)
+            throw JournalError.invalidConfiguration(
+                "resizing the journal to \(requested.segmentCount) segments of \(requested.segmentSize) bytes needs \(requested.ringBytes) bytes of disk and a little more beside the old journal until it is swapped in, and the disk is full (\(error)); nothing was changed: free space, or keep the old journal-max-bytes"
+            )
+        }
         try finishPendingResize(requested, verifyingCopy: false, fileSystem: fileSystem)
         return (summary, packing.damage)
     }

@@ -18,6 +18,12 @@ enum DiskRoom {
         }
     }
 
+    /// Room the journal's small files take beside its segments (`journal.meta`, the checkpoint,
+    /// the locks, a resize's summary and the temporary copies they are written through), a
+    /// block or more each: a disk with room for the segments alone failed on them (found
+    /// black-box, 85th review: exit 74 where `config check` said ok).
+    static let journalFilesAllowance = 64 * 1024
+
     /// Why `run` will refuse: the `needed` bytes for `what` are more than the disk holds free
     /// (`room`: `availableBytes(near:)`, or a stand-in); nil when they fit or it cannot be told.
     static func shortfall(_ needed: Int, for what: String, near path: String, free room: (String) -> Int?) -> String? {

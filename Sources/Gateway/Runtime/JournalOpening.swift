@@ -62,14 +62,11 @@ public enum JournalOpening {
             return ("journal: \(error)", true)
         }
         let snapshot = { (try? EngineSnapshot.load(configuration.snapshotPath, fileSystem: POSIXFileSystem())) ?? nil }
-        switch Journal.plan(layout: layout, resizeKeepingFrom: keepFrom(layout, snapshot: snapshot)) {
+        let plan = Journal.plan(layout: layout, resizeKeepingFrom: keepFrom(layout, snapshot: snapshot))
+        let short = roomShortfall(plan, layout: layout, freeBytes: freeBytes)
+        switch plan {
         case .create:
-            if let short = DiskRoom.shortfall(
-                layout.ringBytes, for: "a new journal of \(layout.segmentCount) segments of \(layout.segmentSize) bytes", near: layout.directory,
-                free: freeBytes)
-            {
-                return ("journal: none in \(layout.directory) yet; run will refuse to start: \(short)", true)
-            }
+            if let short { return ("journal: none in \(layout.directory) yet; run will refuse to start: \(short)", true) }
             return ("journal: none in \(layout.directory) yet; run creates it", false)
         case .open:
             // Damage shows as it will at the start (`/healthz` degraded), not only in `journal
@@ -87,11 +84,7 @@ public enum JournalOpening {
             return ("journal: opened with the resize's \(target.segmentCount) segments of \(target.segmentSize) bytes", false)
         case .healMeta(let why): return ("journal: \(why); run rewrites it from the segment files (the old one kept aside)", false)
         case .resize(let from, _, let kept, let dropped, let damage):
-            // The copy is made beside the old journal before it is swapped in.
-            let copy = "resizing the journal to \(layout.segmentCount) segments of \(layout.segmentSize) bytes (a copy beside the old one)"
-            if let short = DiskRoom.shortfall(layout.ringBytes, for: copy, near: layout.directory, free: freeBytes) {
-                return ("journal: run will refuse to start: \(short); nothing is changed", true)
-            }
+            if let short { return ("journal: run will refuse to start: \(short); nothing is changed", true) }
             return (
                 "journal: run resizes it from \(from.segmentCount) segments of \(from.segmentSize) bytes to \(layout.segmentCount) of \(layout.segmentSize), keeping \(kept) records (every unacknowledged one)"
                     + (dropped > 0 ? " and dropping the \(dropped) oldest, already acknowledged" : "")
@@ -106,6 +99,25 @@ public enum JournalOpening {
 }
 
 extension JournalOpening {
+    /// Why the disk cannot hold what `plan` makes: a new journal, or a resize's copy beside the
+    /// old one, each with its small files (`DiskRoom.journalFilesAllowance`). `run` and `config
+    /// check` judge it the same way, so they agree; nil when it fits, nothing is made, or the
+    /// free room cannot be told.
+    static func roomShortfall(_ plan: Journal.OpenPlan, layout: JournalLayout, freeBytes: (String) -> Int?) -> String? {
+        let needed = layout.ringBytes + DiskRoom.journalFilesAllowance
+        switch plan {
+        case .create:
+            return DiskRoom.shortfall(
+                needed, for: "a new journal of \(layout.segmentCount) segments of \(layout.segmentSize) bytes", near: layout.directory, free: freeBytes)
+        case .resize:
+            // The copy is made beside the old journal before it is swapped in.
+            return DiskRoom.shortfall(
+                needed, for: "resizing the journal to \(layout.segmentCount) segments of \(layout.segmentSize) bytes (a copy beside the old one)",
+                near: layout.directory, free: freeBytes)
+        default: return nil
+        }
+    }
+
     /// The journal as the running gateway opened it, with what opening it found.
     struct Opened {
         var ingest: IngestJournal
@@ -131,6 +143,13 @@ extension JournalOpening {
         }
         let layout = try JournalLayout(directory: configuration.journalDirectory, maxBytes: configuration.journalMaxBytes)
         let snapshot = SnapshotPreload(path: configuration.snapshotPath)
+        if testFileSystem == nil, !layout.isHeldByWriter(),
+            let short = roomShortfall(
+                Journal.plan(layout: layout, resizeKeepingFrom: keepFrom(layout, snapshot: { (try? snapshot.wait()) ?? nil })), layout: layout,
+                freeBytes: DiskRoom.availableBytes(near:))
+        {
+            throw JournalError.invalidConfiguration("\(short); nothing was changed")
+        }
         var fileSystem: FileSystem = POSIXFileSystem()
         if configuration.faultInjection == .powerLoss {
             logger.warning("fault injection: unsynced journal writes are held in memory, so a kill loses what a power cut would; for reliability runs only")

@@ -326,6 +326,19 @@ struct ConfigurationTests {
         #expect(SettingsReload.liveSettings.isSubset(of: Set(Setting.all.map(\.name))))
     }
 
+    @Test("OPERATIONS.md names every restart-only setting in its reload list, and no other (found black-box, 85th review: six were missing)")
+    func restartOnlyListDocumented() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/OPERATIONS.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let start = try #require(text.range(of: "- Every other setting is restart-only"))
+        let end = try #require(text.range(of: "and which measurements are declared", range: start.upperBound..<text.endIndex))
+        let paragraph = text[start.upperBound..<end.lowerBound]
+        // The backticked names after the example's closing parenthesis.
+        let list = try #require(paragraph.range(of: "(after a restart)`):"))
+        let named = paragraph[list.upperBound...].split(separator: "`").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        #expect(Set(named) == Set(SettingsReload.restartOnlySettings), "docs \(named.sorted()), code \(SettingsReload.restartOnlySettings.sorted())")
+    }
+
     @Test("an unreachable broker is logged and retried; SIGTERM while retrying exits 0")
     func unreachableBroker() async throws {
         let dir = try TemporaryDirectory()

@@ -130,6 +130,12 @@ struct RunCommand: AsyncParsableCommand {
                 "the open-file limit is low: HTTP clients may be turned away while stalled ones hold connections (raise LimitNOFILE)",
                 metadata: ["limit": "\(openFiles)"])
         }
+        // Another gateway holding the data folder stops this one before its HTTP endpoint binds
+        // (found black-box, 85th review: it logged listening on its port, then exited 73). The
+        // journal's own lock still decides: this only says it sooner.
+        if let inUse = JournalOpening.inUse(settings) {
+            throw Diagnostics.failure(inUse, status: .dataDirectoryInUse, logger: logger)
+        }
         let status = StatusBoard()
         let live = LiveSettings(settings)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

@@ -30,6 +30,15 @@ struct ConfigCheckLockTests {
         try "data-dir: \(dir.file("data"))\nmax-fill: lots\n".write(toFile: dir.file("bad.conf"), atomically: true, encoding: .utf8)
         let (bad, badOutput) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("bad.conf")], logPath: dir.file("bad.log"))
         #expect(bad == 78, "\(badOutput)")
+        // run stops the same way before its HTTP endpoint binds (found black-box, 85th review:
+        // it logged listening on its port first).
+        let (run, runOutput) = try await GatewayProcess.runTool(
+            [
+                "run", "--config", dir.file("gateway.conf"), "--broker", "mqtt://127.0.0.1:\(LoopbackNetwork.freePort())", "--http",
+                "127.0.0.1:\(LoopbackNetwork.freePort())",
+            ], logPath: dir.file("run.log"))
+        #expect(run == 73, "\(runOutput)")
+        #expect(runOutput.contains("another sensor-gateway is using \(dir.file("data"))") && !runOutput.contains("listening"), "\(runOutput)")
         withExtendedLifetime(holder) {}
     }
 }

@@ -56,11 +56,18 @@ struct RestartOnlySettingsTests {
         #expect(quietReadings == 0, "the ring has not reclaimed the quiet sensor's records: the test's premise does not hold")
         let before = await watcher.recorder.messages.count
 
-        let second = try await InProcessGateway.start(broker, in: dir, id: "restart-only") {
+        let log = CapturedLog()
+        let second = try await InProcessGateway.start(broker, in: dir, id: "restart-only", logger: log.logger()) {
             $0.journalMaxBytes = 1 << 20
             $0.engine.aggregateWindowMs = 30_000
             $0.engine.maxPayloadBytes = 2048
+            $0.engine.maxFill = 7  // a setting a reload applies too
         }
+        // The start names the restart-only changes alone (found black-box, 85th review: the
+        // line listed settings a reload had applied, too).
+        let notice = try #require(log.lines.first { $0.message.hasPrefix("settings that shape topics or stored state changed") })
+        let changed = Set("\(notice.metadata["changed"] ?? "")".split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        #expect(changed == ["aggregate-window-s", "max-payload-bytes"], "\(changed)")
         try quiet(15)  // seqs 10-14 were lost on the way
         try await watcher.recorder.wait(for: "the quiet sensor's seq 15", timeout: .seconds(120)) {
             $0.messages.compactMap(CleanedReading.init).contains { $0.sensorID == "quiet" && $0.seq == 15 }

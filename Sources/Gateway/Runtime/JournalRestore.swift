@@ -74,12 +74,13 @@ struct JournalRestore {
                     // from: its sensors keep where they were, whatever changed.
                     usable = snapshot
                     snapshotRetainFrom = snapshot.retainFrom
-                    if configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration) != configuration.engine {
+                    let asBefore = configuration.engine.keepingRestartOnly(from: snapshot.engine.configuration)
+                    if asBefore != configuration.engine {
+                        // Named: those alone, not the settings a reload applied since the snapshot
+                        // (found black-box, 85th review: reorder-window-ms and max-fill listed).
                         logger.notice(
                             "settings that shape topics or stored state changed since the last run: the engine continues from its snapshot and takes them before the input of this run",
-                            metadata: [
-                                "changed": "\(EngineSettingsDiff.names(from: snapshot.engine.configuration, to: configuration.engine).joined(separator: ", "))"
-                            ])
+                            metadata: ["changed": "\(EngineSettingsDiff.names(from: asBefore, to: configuration.engine).joined(separator: ", "))"])
                     }
                     // A journal this start had to create under a snapshot is a lost journal
                     // too, whatever the snapshot says it continues from. An existing journal

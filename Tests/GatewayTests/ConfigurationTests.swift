@@ -326,6 +326,25 @@ struct ConfigurationTests {
         #expect(SettingsReload.liveSettings.isSubset(of: Set(Setting.all.map(\.name))))
     }
 
+    @Test("a reload that changes client-id warns that the broker keeps the previous id's session queueing readings (found black-box, 85th review)")
+    func clientIDChangeWarnsOfTheOldSession() throws {
+        let log = CapturedLog()
+        let running = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: ["client-id": "first"], defaultGatewayID: "h")
+        let live = LiveSettings(running)
+        let level = LiveLogLevel(.info)
+        func reload(_ flags: [String: String]) throws -> SettingsReload.Outcome {
+            let next = try ConfigurationLoader.load(configFile: nil, environment: [:], flags: flags, defaultGatewayID: "h")
+            return SettingsReload.apply(next, live: live, logLevel: level, logger: log.logger())
+        }
+        func warned() -> Bool {
+            log.lines.contains { $0.level == .warning && $0.message.hasPrefix("SIGHUP: the broker keeps the previous client id's persistent session") }
+        }
+        #expect(try reload(["client-id": "first", "broker": "mqtt://127.0.0.1:1884"]).reconnected == ["broker"])
+        #expect(!warned(), "\(log.messages)")
+        #expect(try reload(["client-id": "second", "broker": "mqtt://127.0.0.1:1884"]).reconnected == ["client-id"])
+        #expect(warned(), "\(log.messages)")
+    }
+
     @Test("OPERATIONS.md names every restart-only setting in its reload list, and no other (found black-box, 85th review: six were missing)")
     func restartOnlyListDocumented() throws {
         let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/OPERATIONS.md")

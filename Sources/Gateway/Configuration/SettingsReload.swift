@@ -193,6 +193,13 @@ public enum SettingsReload {
             if outcome.reconnected.contains("tls file contents") { said["tls file contents"] = "changed (by reconnecting)" }
             if outcome.reconnected.contains("password") && said["password-file"] == nil { said["password"] = "changed (by reconnecting)" }
             logger.notice("SIGHUP: reconnecting to the broker with the new settings", metadata: said)
+            if outcome.reconnected.contains("client-id") {
+                // Found black-box, 85th review: the old session went on queueing every reading,
+                // and a move back replayed the whole backlog.
+                logger.warning(
+                    "SIGHUP: the broker keeps the previous client id's persistent session, subscribed and queueing readings, until it expires (mosquitto's persistent_client_expiration) or that id connects with a clean session",
+                    metadata: ["client-id": changes["client-id"] ?? "changed"])
+            }
         }
         outcome.rebound = live.apply(http: reloaded.httpAddress) {
             logger.notice("SIGHUP: moving the HTTP endpoint", metadata: changes.filter { rebindSettings.contains($0.key) })

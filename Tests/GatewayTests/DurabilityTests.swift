@@ -161,6 +161,15 @@ struct DurabilityTests {
         }
         #expect(await Self.metric(port, "sensor_gateway_ingest_accepted_total") == 0)
         #expect(gateway.child.isRunning)
+        // A SIGTERM while full: input closes for the shutdown, which is no resumption (found
+        // black-box, 85th review: "input resumed" between "draining" and "stopped").
+        #expect(try await gateway.terminate() == 0)
+        #expect(!gateway.child.output.contains("input resumed"), "\(gateway.child.output.suffix(3000))")
+        gateway = try GatewayProcess.start(broker: broker, dataDirectory: disk, extra: flags, logName: "gw3.log")
+        try await waitUntil("the third start to report the full journal", timeout: .seconds(60)) {
+            guard let h = await Self.health(port) else { return false }
+            return h.status == 503 && h.body.contains("journal full")
+        }
 
         // Space returns: the next snapshot succeeds, the journal frees, input resumes.
         try FileManager.default.removeItem(atPath: filler)

@@ -204,9 +204,14 @@ final class Observability {
     /// routine), so the log shows both ends of a full disk or a stuck consumer, as `/healthz`
     /// and `sensor_gateway_input_paused` do (found black-box, 41st review: only the snapshot's
     /// failure was logged).
-    private func logJournalFull(_ full: Bool) {
+    /// Input closed for the shutdown (or a failed journal) while full did not resume: said by the
+    /// shutdown's own lines instead (found black-box, 85th review: "input resumed" between
+    /// "draining" and "stopped").
+    private func logJournalFull(_ pause: IngestJournal.Pause?) {
+        let full = pause == .journalFull
         guard full != journalFull else { return }
         journalFull = full
+        if pause == .closed || pause == .journalFailed { return }
         if full {
             logger.warning(
                 "input paused: the journal is full of unfinished work (unacknowledged output or input not yet in a snapshot); the broker holds new readings meanwhile"
@@ -247,7 +252,7 @@ final class Observability {
         }
         if ingest.failure != nil { s.journalWritable = false }
         let pause = ingest.pause
-        logJournalFull(pause == .journalFull)
+        logJournalFull(pause)
         s.inputPause = pause?.rawValue
         s.ingest = ingest.statistics
         s.startedAt = startedAt

@@ -66,8 +66,11 @@ struct ForeignLatestTests {
         for seq in UInt64(0)..<5 {
             try fleet.publishRaw("ff-1", TestSensorFleet.payload(seq: seq, ts: ts0 + Int64(seq) * 1000, temperature: 52))
         }
-        try await watcher.recorder.wait(for: "latest/ moved to seq 4", timeout: .seconds(60)) { state in
+        // Both: the two topics' messages may reach the watcher in either order (CI saw latest/'s
+        // seq 4 before cleaned/'s).
+        try await watcher.recorder.wait(for: "latest/ and cleaned/ at seq 4", timeout: .seconds(60)) { state in
             state.messages.contains { $0.topic == "latest/ff-1/temperature" && (try? WireJSON.decode(CleanedReading.self, from: $0.payload))?.seq == 4 }
+                && state.messages.contains { $0.topic.hasPrefix("cleaned/") && (try? WireJSON.decode(CleanedReading.self, from: $0.payload))?.seq == 4 }
         }
         let cleaned = await watcher.cleaned()
         #expect(cleaned.map(\.seq) == [0, 1, 2, 3, 4] && cleaned.allSatisfy { $0.quality == .ok }, "\(cleaned)")

@@ -19,8 +19,9 @@ struct FullDiskSmallFilesTests {
         defer { dir.remove() }
         let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 2 << 20)
         let full = FullDiskFileSystem(over: POSIXFileSystem()) { $0.hasSuffix("/checkpoint") }
-        #expect(throws: (any Error).self) { try Journal(layout: layout, fsync: .always, fileSystem: full) }
-        do { _ = try Journal(layout: layout, fsync: .always, fileSystem: full) } catch { #expect(Self.isDiskFullRefusal(error), "\(error)") }
+        #expect {
+            try Journal(layout: layout, fsync: .always, fileSystem: full)
+        } throws: { Self.isDiskFullRefusal($0) }
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.file("journal")).filter { !$0.hasSuffix(".lock") && $0 != "lock" }
         #expect(left.isEmpty, "\(left)")
         // With room, the next start creates it whole.

@@ -204,6 +204,7 @@ final class Observability {
     /// routine), so the log shows both ends of a full disk or a stuck consumer, as `/healthz`
     /// and `sensor_gateway_input_paused` do (found black-box, 41st review: only the snapshot's
     /// failure was logged).
+    ///
     /// Input closed for the shutdown (or a failed journal) while full did not resume: said by the
     /// shutdown's own lines instead (found black-box, 85th review: "input resumed" between
     /// "draining" and "stopped").

@@ -29,4 +29,13 @@ struct NumberFormatTests {
         }
         #expect(fast > 100_000)
     }
+
+    @Test("negative zero goes out as 0.0, positive zero as well")
+    func negativeZero() {
+        for v in [-0.0, 0.0] {
+            var bytes: [UInt8] = []
+            JSONWriter.appendNumber(v, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == "0.0")
+        }
+    }
 }

@@ -157,7 +157,9 @@ struct RestoreAfterHoleTests {
             #expect(gaps.isEmpty, "\(outcome.toJournal.map(\.text))")
             return
         }
-        #expect(gaps.map { "\($0.seq):\($0.quality.rawValue):\($0.toSeq ?? 0):\($0.reason ?? "-")" } == ["12:gap:15:journal_damaged"])
+        // From the retained seq 11 itself: its cleaned/ message leaves after its latest/ copy,
+        // so it may not have gone out (aimed finding-8 seed 8,664); consumers holding it keep theirs.
+        #expect(gaps.map { "\($0.seq):\($0.quality.rawValue):\($0.toSeq ?? 0):\($0.reason ?? "-")" } == ["11:gap:15:journal_damaged"])
         #expect(outcome.holesGapped == 1)
         // The sensor answers the resend of 12 later: consumers hold the stand-in, or the
         // synthetic if the destroyed record reached them, so it restates; a copy of 13 is a duplicate.

@@ -18,18 +18,27 @@ struct RestoreDestroyedStreamStartTests {
     /// still holds with the stand-ins placed among them, then what only the replay made.
     /// `destroyed`: which publications (by boot and seq) damage destroyed; none is acknowledged.
     /// `acknowledged`: the checkpoint, a journal seq.
+    /// `inputs`: the live run; `destroyedInput`: which input records (by boot and seq) damage
+    /// destroyed as well.
     static func restart(
-        destroying destroyed: (CleanedReading) -> Bool, acknowledged: UInt64 = 0
+        destroying destroyed: (CleanedReading) -> Bool, acknowledged: UInt64 = 0, inputs: [[UInt8]?] = inputs,
+        destroyedInput: (_ boot: Int, _ seq: Int) -> Bool = { _, _ in false }
     ) throws -> (sent: [CleanedReading], outcome: RestoreScan.Outcome) {
         var lost: [UInt64] = []
+        let records = Hole.live(inputs)
+        let inputLost = records.enumerated().compactMap { i, r in
+            (1...2).contains { boot in (0...9).contains { destroyedInput(boot, $0) && Hole.isInput(r, seq: $0, boot: boot) } } ? UInt64(i + 1) : nil
+        }
         var scan = RestoreScan(
             engine: RecoveryEngine(configuration: RestoreReplayTests.configuration), pending: [], inputFrom: 1, publicationsThrough: 0, time: 0,
-            acknowledged: acknowledged, lost: Self.lostSeqs(destroyed), oldest: 1)
+            acknowledged: acknowledged, lost: (Self.lostSeqs(destroyed, inputs: inputs) + inputLost.map { $0...$0 }).sorted { $0.lowerBound < $1.lowerBound },
+            oldest: 1)
         var sent: [Publication] = []
-        for (i, r) in Hole.live(inputs).enumerated() {
+        for (i, r) in records.enumerated() {
             let seq = UInt64(i + 1)
             switch r {
             case .input(let topic, let payload, let time):
+                if inputLost.contains(seq) { continue }
                 var bytes: [UInt8] = []
                 JournalRecords.appendMessage(topic: topic, payload: payload, to: &bytes)
                 scan.record(seq: seq, time: time, type: RecordType.message.rawValue, payload: bytes) { sent.append($1) }
@@ -45,13 +54,13 @@ struct RestoreDestroyedStreamStartTests {
                 }
             }
         }
-        #expect(lost == Self.lostSeqs(destroyed).map(\.lowerBound), "the scan was told of other records than the ones left out")
+        #expect(lost == Self.lostSeqs(destroyed, inputs: inputs).map(\.lowerBound), "the scan was told of other records than the ones left out")
         let outcome = scan.finish()
         return (try RestoreReplayTests.cleaned((sent + outcome.toJournal).filter { $0.kind == .cleaned }), outcome)
     }
 
     /// The journal seqs of the publications `destroyed` picks (`latest/` copies included).
-    static func lostSeqs(_ destroyed: (CleanedReading) -> Bool) -> [ClosedRange<UInt64>] {
+    static func lostSeqs(_ destroyed: (CleanedReading) -> Bool, inputs: [[UInt8]?] = inputs) -> [ClosedRange<UInt64>] {
         Hole.live(inputs).enumerated().compactMap { i, r in
             guard case .publication(let p, _) = r, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload), destroyed(m) else {
                 return nil
@@ -91,6 +100,29 @@ struct RestoreDestroyedStreamStartTests {
         let bootTwo = sent.filter { $0.boot == 2 }.map { "\($0.seq):\($0.quality.rawValue)" }
         #expect(bootTwo == ["2:ok", "3:ok", "4:gap", "5:ok"], "\(sent.map { "\($0.boot ?? 0)/\($0.seq)" })")
         #expect(outcome.standIns.values.joined().allSatisfy { $0.text.contains("journal_damaged") })
+    }
+
+    @Test(
+        "a new boot's first seqs went out in a record damage destroyed, seq 0 synthetic, with the input of seq 1 it was made from: a journal_damaged gap goes out over the replay's estimates, not estimates other than the ones consumers may hold (aimed finding-8 seed 8,107)"
+    )
+    func destroyedEstimateStoodInByGap() throws {
+        // Boot 2's seq 0 never arrives: it is filled from seq 1 (53.0) and released with seqs 1-3.
+        // The replay, without seq 1's input, makes seqs 0 and 1 as estimates from seq 2 (53.4).
+        let values = [53.0, 53.4, 53.6, 53.8, 54.0]
+        let run: [[UInt8]?] =
+            (0...4).map { Hole.payload($0, boot: 1, value: 52.0) } + [nil] + (1...5).map { Hole.payload($0, boot: 2, value: values[$0 - 1]) }
+            + [nil, nil, nil, nil, nil]
+        let live = Hole.live(run).compactMap(Hole.message).filter { $0.boot == 2 }
+        #expect(live.map { "\($0.seq):\($0.quality.rawValue):\($0.temperature ?? 0)" }.prefix(2) == ["0:synthetic:53.0", "1:ok:53.0"])
+        let (sent, outcome) = try Self.restart(
+            destroying: { $0.boot == 2 && $0.seq <= 3 }, inputs: run, destroyedInput: { boot, seq in boot == 2 && seq == 1 })
+        #expect(outcome.diverged)
+        let bootTwo = sent.filter { $0.boot == 2 }
+        let shown = "\(bootTwo.map { "\($0.seq):\($0.quality.rawValue):\($0.temperature ?? 0)" })"
+        // Seqs 2 and 3 are real readings whose input the journal holds: they go out as made.
+        #expect(bootTwo.map { "\($0.seq):\($0.quality.rawValue)" } == ["0:gap", "2:ok", "3:ok", "4:ok", "5:ok"], "\(shown)")
+        #expect(bootTwo.first?.reason == ResendHoles.reason && bootTwo.first?.toSeq == 1, "\(shown)")
+        #expect(!bootTwo.contains { $0.quality == .synthetic }, "the replay's own estimate went out over what consumers may hold: \(shown)")
     }
 
     @Test("with no damage the restart resends the journal as it is, and the replay adds nothing")

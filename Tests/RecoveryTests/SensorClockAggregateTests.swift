@@ -125,4 +125,23 @@ struct SensorClockAggregateTests {
         #expect(h.engine.counters.output.aggregateSkipped == 0)
         #expect(Self.revisionsConsistent(h))
     }
+
+    @Test(
+        "one reading stamped a day back between readings where the clock is: the open window is not closed by it, and goes out once, when readings pass its end (86th review)",
+        arguments: [-86_400_000, -600_000] as [Int64])
+    func oneBackdatedReading(back: Int64) {
+        // 10 s windows, two readings a second; seq 25 (12.5 s, in the window at 10 s) is stamped back.
+        let h = Self.run(count: 60) { seq in seq == 25 ? back : 0 }
+        let open = Self.base + 10_000
+        let revisions = h.log.of(.aggregate).filter { ($0.json["window_start"] as? NSNumber)?.int64Value == open }
+        #expect(revisions.map { $0.json["revision"] as? Int } == [0], "\(revisions.map(\.text))")
+        // Every reading of the window but the backdated one, counted once.
+        #expect(revisions.first?.json["count"] as? Int == 19)
+        // The backdated reading's own window goes out once, with it alone.
+        let back = h.log.of(.aggregate).filter {
+            ($0.json["window_start"] as? NSNumber)?.int64Value == AggregateWindows.floor(Self.base + 12_500 + back, 10_000)
+        }
+        #expect(back.map { $0.json["count"] as? Int } == [1])
+        #expect(Self.revisionsConsistent(h))
+    }
 }

@@ -320,12 +320,18 @@ struct AggregateWindows: Codable, Sendable, Equatable {
         // a clock that went back: the windows ahead stay open (found black-box, 43rd review: the
         // closed boot's tail, 70 s behind, closed the new boot's open window, which then went
         // out again at every reading).
+        let before = lastReleasedTs ?? maxReleasedTs
         noteReleased(ts, movesClock: movesClock, now: now, width: width, &due)
-        if movesClock, ts < maxReleasedTs &- Self.plainKeptWidths * width {
-            // The sensor's clock went back by more than two windows: the windows it left ahead
-            // get no more readings until it returns, so they close now rather than when its
-            // readings pass them again (found black-box: a clock set back an hour held the window
-            // of its last readings before the step unpublished).
+        let behind = maxReleasedTs &- Self.plainKeptWidths * width
+        if movesClock, ts < behind, before < behind {
+            // The sensor's clock went back by more than two windows, and stayed there for a second
+            // reading: the windows it left ahead get no more readings until it returns, so they
+            // close now rather than when its readings pass them again (found black-box: a clock
+            // set back an hour held the window of its last readings before the step
+            // unpublished). One reading stamped back, between readings where the clock is, is a
+            // backdated reading, not a step: the windows ahead stay open (found black-box, 86th
+            // review: one reading stamped a day back closed the open window, which then went out
+            // again at every reading that followed).
             let ahead = ts &+ Self.plainKeptWidths * width
             due += close(at: now, width: width) { $0.start > ahead }
         }

@@ -132,9 +132,11 @@ struct JSONWriter {
     }
 
     /// The shortest text that reads back as the same double; never NaN or infinity in our output.
+    /// Negative zero is written `0.0`: it is the same value, and some consumers show `-0` (found
+    /// black-box, 86th review: a CSV `-0.0` went out as `"humidity":-0.0`).
     static func format(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
-        return value.description
+        return value == 0 ? "0.0" : value.description
     }
 
     static func appendQuoted<S: Sequence<UInt8>>(_ text: S, to out: inout [UInt8]) {

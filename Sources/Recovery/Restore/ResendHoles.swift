@@ -177,7 +177,8 @@ public struct ResendHoles {
     /// or reclaimed long ago): the broker's retained `latest/` value of the stream's epoch
     /// (`retained`, by `latest/` topic) is then the last publication known to have gone out, and
     /// the engine (`releasedPast`) released seqs past it. Their publications were in the
-    /// destroyed records, or went out as no `latest/` shows (a `gap`): one gap covers them, after
+    /// destroyed records, or went out as no `latest/` shows (a `gap`): one gap covers them and the
+    /// retained seq (whose `cleaned/` message leaves after its `latest/` copy), after
     /// everything else the restart sends, and a consumer that holds some of them keeps its own
     /// (found by the fault simulator, aimed finding-8 seed 446: a sensor's journal_damaged `gap`
     /// and three `ok` readings released before a snapshot, their records destroyed with every
@@ -194,8 +195,12 @@ public struct ResendHoles {
             let cleaned = Topics.cleaned(name.sensorID, name.measurementName)
             let stream = StreamKey(sensorID: cleaned, boot: value.boot)
             guard streams[stream] == nil, let engine = releasedPast(cleaned, value), engine.boot == value.boot, engine.seq > value.seq else { continue }
+            // From the retained seq itself: a reading's `latest/` copy leaves before its `cleaned/`
+            // message, so that one may never have gone out (found by the fault simulator, aimed
+            // finding-8 seed 8,664: a kill between the two, the record destroyed at rest, and the
+            // gap began after the retained seq 89, which consumers never got).
             out.append(
-                gap(on: cleaned, name.sensorID, (value.seq + 1)...engine.seq, fromTs: value.ts, toTs: max(value.ts, engine.ts ?? value.ts), boot: value.boot))
+                gap(on: cleaned, name.sensorID, value.seq...engine.seq, fromTs: value.ts, toTs: max(value.ts, engine.ts ?? value.ts), boot: value.boot))
             streams[stream] = Last(upper: engine.seq, ts: engine.ts ?? value.ts, position: .max)
         }
         return out

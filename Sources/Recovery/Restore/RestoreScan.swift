@@ -99,7 +99,7 @@ public struct RestoreScan {
                 // of a stream left in the journal has no earlier one to show a hole against: the
                 // replay's own messages below it, which no record holds, stand in for them. Under
                 // the checkpoint they reached the broker with the destroyed record: withheld.
-                let destroyed = seq > publicationsThrough && holes.startsStream(p) ? replay.takeDestroyedBefore(p) : []
+                let destroyed = seq > publicationsThrough && holes.startsStream(p) ? replay.takeDestroyedBefore(p, sent: seq > acknowledged) : []
                 for (i, q) in (destroyed + [p]).enumerated() {
                     if let gap = holes.next(q, at: seq)?.message {
                         standIns[seq, default: []].append(gap)
@@ -111,6 +111,7 @@ public struct RestoreScan {
                             acknowledgedStandIns += 1
                             continue
                         }
+                        if Self.isDamageGap(q) { damageGaps.append(q) }
                         standIns[seq, default: []].append(q)
                         resend(seq, q)
                     }
@@ -120,6 +121,13 @@ public struct RestoreScan {
         default:
             break
         }
+    }
+
+    /// Whether `p` is a `journal_damaged` gap (`RestoreReplay.takeDestroyedBefore` sends one in
+    /// place of a regenerated estimate).
+    private static func isDamageGap(_ p: Publication) -> Bool {
+        guard p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return false }
+        return m.quality == .gap && m.reason == ResendHoles.reason
     }
 
     /// The state to continue from, once every record is read. `retained`: the broker's retained

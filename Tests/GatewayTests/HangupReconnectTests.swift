@@ -198,6 +198,10 @@ struct HangupReconnectTests {
         #expect(moving.lowerBound < refused.lowerBound)
         #expect(try await Self.metric("sensor_gateway_http_bound", port: p2) == 0)
         #expect(try await Self.metric("sensor_gateway_http_bind_failures_total", port: p2) == 1)
+        // /healthz says so too, among its warnings (found black-box, 87th review: only the log
+        // did). This gateway has no broker, so its status is unhealthy for that, not degraded.
+        let health = try HTTPGet.get(port: p2, path: "/healthz", timeoutSeconds: 10).body
+        #expect(health.contains("\"warnings\":[") && health.contains("HTTP address that could not be bound"), "\(health)")
         try Promtool.expectSuccess(["check", "metrics"], input: try await HTTPGet.fetch(port: p2, path: "/metrics").body)
         // The same file again: the running settings name the address served, so the reload tries
         // the move again from it (found black-box, 57th review: "nothing changed", then a move).
@@ -212,6 +216,7 @@ struct HangupReconnectTests {
         try Self.write(base + "http: 127.0.0.1:\(p2)\n", to: config)
         child.signal(SIGHUP)
         try await waitUntil("bound as configured again") { (try? await Self.metric("sensor_gateway_http_bound", port: p2)) == 1 }
+        #expect(!(try HTTPGet.get(port: p2, path: "/healthz", timeoutSeconds: 10)).body.contains("could not be bound"))
         child.signal(SIGTERM)
         try await child.wait()
         #expect(child.exitCode == 0, "\(child.output.suffix(2000))")

@@ -18,7 +18,8 @@ struct PrometheusFilesTests {
         status.lastReceivedMonotonic = 0
         status.sparkplugOutput = .init()  // as with sparkplug-edge-node set
         _ = status.runtime.brokerDrops.observe(Array("0".utf8))  // as with a broker that publishes its count
-        let lines = GatewayMetrics().render(status, loopAgeMs: 0, reloadRefused: false).split(separator: "\n")
+        // With an HTTP endpoint, as `run` has (its bind state is what `sensor_gateway_http_bound` shows).
+        let lines = GatewayMetrics().render(status, loopAgeMs: 0, http: HTTPBinding(), reloadRefused: false).split(separator: "\n")
         // Sample names, and the declared ones (a labelled metric may have no sample yet).
         let samples = lines.filter { !$0.hasPrefix("#") }.map { String($0.prefix { $0 != "{" && $0 != " " }) }
         let declared = lines.filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) }

@@ -54,6 +54,26 @@ struct StatusPageTests {
         #expect(page.contains("recent readings (°F)") && page.contains("the valid range, 50-55 °F") && !page.contains("°C"))
     }
 
+    @Test("a corrected current value shows what the sensor sent beside the estimate (87th review)")
+    func correctedShowsReceived() throws {
+        let start: Int64 = 1_795_660_000_000
+        var engine = RecoveryEngine(configuration: EngineConfiguration())
+        var out: [Publication] = []
+        for seq in 0...5 {
+            let value = seq == 5 ? 85.5 : 52.0
+            let payload = "{\"seq\":\(seq),\"ts\":\(start + Int64(seq) * 1000),\"temperature\":\(value),\"status\":\"normal\"}"
+            engine.ingest(topic: "sensors/hot/temperature", payload: Array(payload.utf8), receivedAt: start + Int64(seq) * 1000, into: &out)
+        }
+        // No right-hand neighbour comes: after the reorder window seq 5 goes out corrected.
+        engine.tick(now: start + 10_000, into: &out)
+        var status = GatewayStatusSnapshot()
+        status.restoring = false
+        status.connected = true
+        status.sensors = engine.summaries
+        let row = try #require(StatusFleet.rows(StatusPage.render(status, gatewayID: "gw", validRange: 50...55, now: start + 10_000)).first)
+        #expect(row.cells[2] == "52 °C corrected (received 85.5)", "\(row.cells)")
+    }
+
     @Test("a flagged publication counts as recent for 10 minutes of receive time, then the sensor drops back among the rest")
     func recentWindow() async throws {
         let fleet = await Self.building.value

@@ -36,6 +36,39 @@ struct HugeSeqJumpTests {
         #expect(h.engine.counters.output.seqs(.gap) == Self.maxSeq - 10)
     }
 
+    @Test(
+        "the readings a gap stands for are bounded by its time at the sensor's period: a jump to 2^53-1 one second on counts 2, a 700-second outage counts its 700 seqs (87th review)"
+    )
+    func gapReadingsFollowTime() {
+        let base: Int64 = 1_795_660_000_000
+        var jumped = Harness()
+        for seq in 0..<10 { jumped.send(seq: seq, ts: base + Int64(seq) * 1000, at: jumped.now + 1000) }
+        jumped.send(seq: Self.maxSeq, ts: base + 10_000, at: jumped.now + 1000)
+        jumped.run(for: 10_000)
+        #expect(jumped.engine.counters.output.seqs(.gap) == Self.maxSeq - 10)
+        #expect(jumped.engine.counters.output.gapReadings == 2)
+        var silent = Harness()
+        for seq in 0..<10 { silent.send(seq: seq, ts: base + Int64(seq) * 1000, at: silent.now + 1000) }
+        silent.send(seq: 710, ts: base + 710_000, at: silent.now + 701_000)
+        silent.run(for: 30_000)
+        #expect(silent.log.cleaned.filter { $0.quality == "gap" }.count == 1, "\(silent.log.summary.suffix(3))")
+        #expect(silent.engine.counters.output.seqs(.gap) == 700)
+        #expect(silent.engine.counters.output.gapReadings == 700)
+    }
+
+    @Test("a gap opening an epoch, whose readings' times are unknown, counts all its seqs as readings")
+    func epochStartGapCountsSeqs() {
+        let base: Int64 = 1_795_660_000_000
+        var h = Harness()
+        for seq in 0..<10 { h.send(seq: seq, ts: base + Int64(seq) * 1000, boot: 1, at: h.now + 1000) }
+        // Rebooted, its first 700 readings lost (more than max-fill): one gap from seq 0.
+        h.send(seq: 700, ts: base + 20_000, boot: 2, at: h.now + 1000)
+        h.run(for: 30_000)
+        let gaps = h.log.cleaned.filter { $0.quality == "gap" }
+        #expect(gaps.map { "\($0.seq ?? -1)-\(($0.json["to_seq"] as? Int) ?? -1)" } == ["0-699"], "\(h.log.summary.suffix(3))")
+        #expect(h.engine.counters.output.gapReadings == 700)
+    }
+
     @Test("a sensor silent after seq 2^53-1 goes stale without a resend request: none names a seq past the valid range")
     func staleAtTheLimitAsksNothing() {
         var h = Harness()
@@ -57,5 +90,8 @@ struct HugeSeqJumpTests {
         sum.add(totals)
         sum.add(totals)
         #expect(sum.seqs(.gap) == Int.max)
+        var readings = OutputTotals()
+        for _ in 0..<2_000 { readings.countGapReadings(Self.maxSeq) }
+        #expect(readings.gapReadings == Int.max)
     }
 }

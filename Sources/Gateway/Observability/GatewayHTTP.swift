@@ -223,6 +223,13 @@ public enum GatewayHTTP {
                             "the last SIGHUP's configuration was refused (\(refusal)): the gateway runs the settings it had; "
                                 + "mend the file (`sensor-gateway config check`) and reload again (sensor_gateway_config_last_reload_successful)"))
                 }
+                if status.http.keptOld {
+                    // Found black-box (87th review): only the log said so; the reload metric said 1.
+                    warnings.append(
+                        WireJSON.quoted(
+                            "the last SIGHUP named an HTTP address that could not be bound: this endpoint still serves the old one, "
+                                + "so the file on disk is not what runs; free the address or mend the http setting and reload (sensor_gateway_http_bound)"))
+                }
                 if let out = s.sparkplugOutput, let since = out.downSince, let reason = out.downReason,
                     Clocks.monotonicMilliseconds() - since > Self.sparkplugGraceMs
                 {

@@ -94,6 +94,10 @@ extension GatewayMetrics {
             "Seqs covered by cleaned messages, by quality: one per reading, every seq a gap declares missing (a sensor's seq jumping far ahead adds the whole jump; restated readings add none). Fills as a share of readings: (synthetic + gap) / all.",
             [Quality.ok, .corrected, .synthetic, .gap].map { ([("quality", $0.rawValue)], Double(output.seqs($0))) })
         metric(
+            "sensor_gateway_gap_readings_total", .counter,
+            "Readings the gap messages stand for, as their time spans show: each gap's seqs, but no more than its span holds at its sensor's learned period (a sensor's seq jumping far ahead adds the readings its time allows, not the jump). Fills as a share of readings: (synthetic seqs + this) / (ok + corrected + synthetic seqs + this).",
+            [([], Double(output.gapReadings))])
+        metric(
             "sensor_gateway_resend_requests_total", .counter, "Resend requests sent to sensors.",
             [([], Double(output.resendRequests))])
         metric(

@@ -4,11 +4,17 @@ import Recovery
 /// Logs sensors' lifecycle at notice: admitted (new, or back after being forgotten), stale,
 /// live again, forgotten, or closed because its measurement was removed from the
 /// configuration. At most `perMinute` lines a minute, so a flood of ids cannot flood the log:
-/// what is left out is counted in one line when the minute is over.
+/// what is left out is counted in one line when the minute is over. Admissions have a budget of
+/// their own: at a fleet's start they came every turn and used up the minute's lines, so a
+/// sensor going stale then was only counted, not named (found black-box, 87th review).
 struct SensorEventLog {
     private var budget: MinuteLogBudget
+    private var admissions: MinuteLogBudget
 
-    init(logger: Logger) { budget = MinuteLogBudget(logger: logger, kind: "sensor events") }
+    init(logger: Logger) {
+        budget = MinuteLogBudget(logger: logger, kind: "sensor events")
+        admissions = MinuteLogBudget(logger: logger, kind: "sensor admissions")
+    }
 
     /// Logs the sensor-state notices among `publications` (monotonic `now`, ms). `declares`:
     /// whether the engine's settings still declare a measurement (besides temperature). An
@@ -39,11 +45,14 @@ struct SensorEventLog {
     /// Logs that `count` sensors were admitted this turn (`tracked` now).
     mutating func admitted(_ count: Int, tracked: Int, now: Int64) {
         guard count > 0 else { return }
-        emit("sensors admitted", ["count": "\(count)", "tracked": "\(tracked)"], now: now)
+        admissions.notice("sensors admitted", ["count": "\(count)", "tracked": "\(tracked)"], now: now)
     }
 
     /// Ends the minute once it is over, logging how many events it left out (`MinuteLogBudget`).
-    mutating func endMinuteIfOver(now: Int64) { budget.endMinuteIfOver(now: now) }
+    mutating func endMinuteIfOver(now: Int64) {
+        budget.endMinuteIfOver(now: now)
+        admissions.endMinuteIfOver(now: now)
+    }
 
     private mutating func emit(_ message: Logger.Message, _ metadata: Logger.Metadata, now: Int64) {
         budget.notice(message, metadata, now: now)

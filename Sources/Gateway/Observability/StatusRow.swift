@@ -25,7 +25,11 @@ enum StatusRow {
             let flag =
                 current.quality == .ok
                 ? "" : " <small style=\"color:\(QualityPalette.colour(current.quality, in: palette))\">\(current.quality.rawValue)</small>"
-            row += "<td class=\"value\">\(StatusPage.formatted(current.value)) \(StatusPage.escape(unit))\(flag)</td>"
+            // A corrected value is an estimate: what the sensor sent is shown beside it.
+            let received =
+                current.quality == .corrected && sensor.lastCorrected?.seq == current.seq
+                ? sensor.lastCorrected.map { " <small>(received \(StatusPage.formatted($0.raw)))</small>" } ?? "" : ""
+            row += "<td class=\"value\">\(StatusPage.formatted(current.value)) \(StatusPage.escape(unit))\(flag)\(received)</td>"
         } else {
             row += "<td class=\"value\" title=\"nothing published since the gateway started\">-</td>"
         }

@@ -50,6 +50,22 @@ public struct OutputTotals: Codable, Sendable, Equatable {
         gapSeqsCounted = overflow ? .max : sum
     }
 
+    /// Readings the `gap` messages stand for, as their time spans show (absent from states saved
+    /// before it was counted).
+    private var gapReadingsCounted: Int?
+
+    /// Readings the `gap` messages stand for: each gap's seqs, but no more than its span of time
+    /// holds at its sensor's learned period (`SensorState.readingsMissed`). What the fill-share
+    /// alert counts: a sensor whose seq jumps far ahead adds the readings its time allows, not
+    /// the jump (found black-box, 87th review: one reading with seq 2^53-3 fired the alert for a
+    /// fleet of 3,000 sensors whose fills were under 1%, for half an hour).
+    public var gapReadings: Int { gapReadingsCounted ?? 0 }
+
+    mutating func countGapReadings(_ n: Int) {
+        let (sum, overflow) = gapReadings.addingReportingOverflow(n)
+        gapReadingsCounted = overflow ? .max : sum
+    }
+
     public init() {}
 
     /// Cleaned messages of one quality.
@@ -82,6 +98,7 @@ public struct OutputTotals: Codable, Sendable, Equatable {
         resendRequests += other.resendRequests
         fillsRateLimited += other.fillsRateLimited
         if let n = other.gapSeqsCounted { countGapSeqs(n) }
+        if let n = other.gapReadingsCounted { countGapReadings(n) }
         if let n = other.journalDamagedGapsCounted { journalDamagedGapsCounted = journalDamagedGaps + n }
         if let n = other.aggregateSkippedCounted { aggregateSkippedCounted = aggregateSkipped + n }
     }

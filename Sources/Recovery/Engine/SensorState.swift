@@ -375,7 +375,8 @@ struct SensorState: Codable, Sendable {
             now - tail.closedAt < out.configuration.reorderWindowMs
         else { return false }
         if r.seq > tail.nextSeq {
-            publishGap(from: tail.nextSeq, to: r.seq - 1, fromTs: tail.maxTs, toTs: r.ts, journalDamaged: false, ofBoot: tail.boot, &out)
+            publishGap(
+                from: tail.nextSeq, to: r.seq - 1, fromTs: tail.maxTs, toTs: r.ts, journalDamaged: false, timed: true, ofBoot: tail.boot, &out)
             // The skipped seqs' readings may still come (a relay's backlog): they restate the gap
             // as any of the closed epoch's estimates (found black-box, 43rd review: dead-lettered
             // `too_late`, the gap standing for good).
@@ -1078,7 +1079,7 @@ struct SensorState: Codable, Sendable {
     private mutating func publishLostOutputGap(through value: RecoveryEngine.PublishedLatest, at now: Int64, _ out: inout Output) {
         publishGap(
             from: nextSeq, to: value.seq, fromTs: lastAnchor?.ts ?? Swift.min(heap.min?.reading.ts ?? value.ts, value.ts), toTs: value.ts,
-            journalDamaged: true, &out)
+            journalDamaged: true, timed: lastAnchor != nil, &out)
         summary.duplicates += heap.items.count { $0.reading.seq <= value.seq }
         // What went out reached the retained value's time: a later reading for a seq up to it,
         // no later than that, is one of those readings arriving (a duplicate), not a restart
@@ -1215,7 +1216,9 @@ struct SensorState: Codable, Sendable {
             out.totals.fillsRateLimited += 1
         }
         if !allowed {
-            publishGap(from: from, to: to, fromTs: lastAnchor?.ts ?? next.reading.ts, toTs: next.reading.ts, journalDamaged: lostOutput, &out)
+            publishGap(
+                from: from, to: to, fromTs: lastAnchor?.ts ?? next.reading.ts, toTs: next.reading.ts, journalDamaged: lostOutput,
+                timed: lastAnchor != nil, &out)
             // Seqs the broker's `latest/` showed published stay settled: a reading for one is
             // a duplicate of what went out, not a restatement of this gap.
             var restatable: ClosedRange<UInt64>? = from...to
@@ -1230,9 +1233,11 @@ struct SensorState: Codable, Sendable {
 
     /// Publishes one `gap` notice over `from...to` (flagged `journal_damaged` when it stands in
     /// for output a restart found gone out, `journalDamaged`), counts it and marks the aggregate
-    /// windows it spans.
+    /// windows it spans. `timed`: `fromTs` is a reading's own time (not the epoch's start, whose
+    /// missing readings' times are unknown), so the span bounds the readings it counts as missed.
     private mutating func publishGap(
-        from: UInt64, to: UInt64, fromTs: Int64, toTs: Int64, journalDamaged: Bool, ofBoot closedBoot: Int64? = nil, _ out: inout Output
+        from: UInt64, to: UInt64, fromTs: Int64, toTs: Int64, journalDamaged: Bool, timed: Bool, ofBoot closedBoot: Int64? = nil,
+        _ out: inout Output
     ) {
         var notice = GapNotice(sensorID: id, fromSeq: from, toSeq: to, fromTs: fromTs, toTs: toTs, boot: closedBoot ?? boot)
         if journalDamaged {
@@ -1245,7 +1250,19 @@ struct SensorState: Codable, Sendable {
         summary.published(.gap, seq: from, ts: notice.fromTs, value: nil)
         out.totals.countCleaned(.gap)
         out.totals.countGapSeqs(Int(clamping: to - from + 1))
+        out.totals.countGapReadings(Self.readingsMissed(seqs: to - from + 1, fromTs: fromTs, toTs: toTs, period: timed ? period.period : nil))
         aggregates.noteGap(fromTs: notice.fromTs, toTs: notice.toTs, width: out.configuration.aggregateWindowMs)
+    }
+
+    /// How many readings a gap of `seqs` seqs between readings stamped `fromTs` and `toTs` stands
+    /// for: its seqs, but no more than the span holds at the sensor's learned `period` (one more,
+    /// for jitter). Without a period (or a span that is no reading's time), its seqs.
+    static func readingsMissed(seqs: UInt64, fromTs: Int64, toTs: Int64, period: Int64?) -> Int {
+        let all = Int(clamping: seqs)
+        guard let period, period > 0 else { return all }
+        let (span, overflow) = toTs > fromTs ? toTs.subtractingReportingOverflow(fromTs) : (0, false)
+        guard !overflow else { return all }
+        return Swift.min(all, Int(span / period) + 1)
     }
 
     /// Publishes synthetic readings for `from...to`, the next part of the open fill, estimated
@@ -1291,7 +1308,7 @@ struct SensorState: Codable, Sendable {
             if out.configuration.withoutLatest != true { out.emit(.latest, topics.latest, cleaned, payload, retain: true) }
         }
         out.emit(.cleaned, topics.cleaned, cleaned, payload)
-        summary.published(cleaned.quality, seq: cleaned.seq, ts: cleaned.ts, value: cleaned.temperature)
+        summary.published(cleaned.quality, seq: cleaned.seq, ts: cleaned.ts, value: cleaned.temperature, raw: cleaned.raw)
         out.totals.countCleaned(cleaned.quality)
     }
 

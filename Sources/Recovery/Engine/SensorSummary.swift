@@ -59,9 +59,16 @@ public struct SensorSummary: Codable, Sendable, Equatable {
         self.measurement = measurement
     }
 
-    mutating func published(_ quality: Quality, seq: UInt64, ts: Int64, value: Double?) {
+    /// The value as received of the last reading published `corrected` (out of range), with
+    /// its seq: the status page shows it beside the estimate, so an operator can tell a probe
+    /// reading 85 °C from a broken one (found black-box, 87th review: the row showed only the
+    /// estimate, 52 °C, for a sensor sending 85.5 three times in four). Not in snapshots.
+    public private(set) var lastCorrected: (seq: UInt64, raw: Double)?
+
+    mutating func published(_ quality: Quality, seq: UInt64, ts: Int64, value: Double?, raw: Double? = nil) {
         output.countCleaned(quality)
         if quality != .ok { unstampedFlag = quality }
+        if quality == .corrected, let raw { lastCorrected = (seq, raw) }
         guard let value else { return }
         recentPoints.append(seq: seq, ts: ts, value: value, quality: quality)
     }

@@ -51,6 +51,27 @@ struct ConfigCheckDiskRoomTests {
     }
 
     @Test(
+        "a resize whose earlier try was killed mid-copy: the partial copy's room counts as free, since run removes it before copying again (found black-box, 88th review: every start at the new size refused)"
+    )
+    func interruptedCopyCountsAsFree() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try Journal(layout: JournalLayout(directory: dir.file("data/journal"), maxBytes: 2 << 20), fsync: .never)
+        let c = Self.configuration(dir, journal: 8 << 20)
+        // 6 MiB free: short of the 8 MiB copy on its own.
+        #expect(JournalOpening.plan(c, freeBytes: { _ in 6 << 20 }).refused)
+        // A killed start's 3 MiB of copy in resize/, no meta file: not committed.
+        try FileManager.default.createDirectory(atPath: dir.file("data/journal/resize"), withIntermediateDirectories: false)
+        try Data(count: 3 << 20).write(to: URL(fileURLWithPath: dir.file("data/journal/resize/segment-0000.log")))
+        #expect(JournalOpening.partialCopyBytes(in: dir.file("data/journal")) == 3 << 20)
+        let plan = JournalOpening.plan(c, freeBytes: { _ in 6 << 20 })
+        #expect(!plan.refused, "\(plan.text)")
+        #expect(plan.text.contains("the partial copy of an interrupted resize"), "\(plan.text)")
+        // Still short with it counted: refused.
+        #expect(JournalOpening.plan(c, freeBytes: { _ in 4 << 20 }).refused)
+    }
+
+    @Test(
         "a resize an earlier start left in resize/ is named first, as run will deal with it before opening (found black-box, 47th review: config check said opened as it is, and run swapped a committed copy in)"
     )
     func pendingResizeNamed() throws {

@@ -105,6 +105,12 @@ extension JournalOpening {
     /// free room cannot be told.
     static func roomShortfall(_ plan: Journal.OpenPlan, layout: JournalLayout, freeBytes: (String) -> Int?) -> String? {
         let needed = layout.ringBytes + DiskRoom.journalFilesAllowance
+        // A new copy is made only where no committed one waits (`Journal.plan`): what `resize/`
+        // holds then is an interrupted copy, which the start removes first, so its room is free
+        // room (found black-box, 88th review: a start killed mid-copy left 7.5 MB there, and every
+        // later start at the new size was refused though the copy would fit without it).
+        let partialCopy = Self.partialCopyBytes(in: layout.directory)
+        let freeBytes = { (path: String) in freeBytes(path).map { $0 + partialCopy } }
         switch plan {
         case .create:
             return DiskRoom.shortfall(
@@ -115,6 +121,16 @@ extension JournalOpening {
                 needed, for: "resizing the journal to \(layout.segmentCount) segments of \(layout.segmentSize) bytes (a copy beside the old one)",
                 near: layout.directory, free: freeBytes)
         default: return nil
+        }
+    }
+
+    /// The bytes of the files in `directory`'s `resize/` folder (an interrupted resize's copy).
+    static func partialCopyBytes(in directory: String) -> Int {
+        let staging = "\(directory)/resize"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
+        return names.reduce(0) { sum, name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: "\(staging)/\(name)"))?[.size] as? NSNumber
+            return sum + (size?.intValue ?? 0)
         }
     }
 

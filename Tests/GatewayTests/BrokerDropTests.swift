@@ -51,14 +51,26 @@ struct BrokerDropTests {
         #expect(status.snapshot.runtime.lastBrokerDrop == nil)
 
         // 30 messages for an offline session that holds 5: the broker drops 25 (none of them the
-        // gateway's: the count is the broker's, for every client).
+        // gateway's: the count is the broker's, for every client). At least 25: the limit is the
+        // broker's for every client, so under load it can also drop a QoS 0 $SYS message to the
+        // gateway's own busy connection (CI saw the count never stop at 25), and that drop is
+        // counted too. A burst again while the gateway has read no drop: on a loaded CI machine
+        // one burst once left the broker's count unread for 120 s (stop 70); what this test
+        // asks is that a count the broker publishes is read and reported, not when it comes.
         let publisher = try await Subscriber.connect(broker, id: "noisy", filters: [])
-        for i in 0..<30 { _ = try publisher.client.publish(topic: "noise/x", payload: Array("\(i)".utf8), qos: .atLeastOnce) }
-        // At least 25: the limit is the broker's for every client, so under load it can also drop
-        // a QoS 0 $SYS message to the gateway's own busy connection (CI saw the count never
-        // stop at 25), and that drop is counted too.
         do {
-            try await waitUntil("the gateway to read the broker's count", timeout: .seconds(120)) { (status.snapshot.runtime.brokerDrops.total ?? 0) >= 25 }
+            var bursts = 0
+            while (status.snapshot.runtime.brokerDrops.total ?? 0) < 25 {
+                bursts += 1
+                for i in 0..<30 { _ = try publisher.client.publish(topic: "noise/x", payload: Array("\(i)".utf8), qos: .atLeastOnce) }
+                do {
+                    try await waitUntil("the gateway to read the broker's count", timeout: .seconds(60)) {
+                        (status.snapshot.runtime.brokerDrops.total ?? 0) >= 25
+                    }
+                } catch  where bursts < 4 {
+                    continue
+                }
+            }
         } catch {
             // What the broker itself says now (its retained $SYS value), beside what the gateway read.
             let witness = try await Subscriber.connect(broker, id: "witness", filters: [Topics.brokerDroppedMessages])

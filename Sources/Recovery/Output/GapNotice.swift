@@ -1,3 +1,5 @@
+import Wire
+
 /// A run of missing readings too long to fill (more than `max_fill`). `from_ts`/`to_ts` are the
 /// event times of the readings on either side, so the span holds no data (`seq`/`ts` repeat the
 /// start, giving consumers the same de-duplication key as any cleaned message).
@@ -28,5 +30,18 @@ struct GapNotice: Equatable {
         if let reason { w.plainString("reason", reason) }
         if let measurement { w.plainString("measurement", measurement) }
         return w.finish()
+    }
+
+    /// The `journal_damaged` gap over `seqs` of sensor `sensorID`'s stream on cleaned topic
+    /// `topic` (which names the measurement), as a publication: the stand-in a restart sends for
+    /// output damage destroyed (`ResendHoles`, `RestoreReplay.takeDestroyedBefore`, the broker's
+    /// retained seq).
+    static func journalDamaged(
+        on topic: String, sensorID: String, seqs: ClosedRange<UInt64>, fromTs: Int64, toTs: Int64, boot: Int64?
+    ) -> Publication {
+        let notice = GapNotice(
+            sensorID: sensorID, fromSeq: seqs.lowerBound, toSeq: seqs.upperBound, fromTs: fromTs, toTs: toTs, boot: boot,
+            reason: CleanedReading.journalDamaged, measurement: StreamName(outputTopic: topic)?.measurement)
+        return Publication(kind: .cleaned, topic: topic, payload: notice.render())
     }
 }

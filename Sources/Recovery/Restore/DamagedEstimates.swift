@@ -27,10 +27,8 @@ struct DamagedEstimates {
         guard let first, let last else { return nil }
         self.first = nil
         self.last = nil
-        let notice = GapNotice(
-            sensorID: first.sensorID, fromSeq: first.coveredSeqs.lowerBound, toSeq: last.coveredSeqs.upperBound,
-            fromTs: first.fromTs ?? first.ts, toTs: last.toTs ?? last.ts, boot: first.boot, reason: ResendHoles.reason,
-            measurement: StreamName(outputTopic: topic)?.measurement)
-        return Publication(kind: .cleaned, topic: topic, payload: notice.render())
+        return GapNotice.journalDamaged(
+            on: topic, sensorID: first.sensorID, seqs: first.coveredSeqs.lowerBound...last.coveredSeqs.upperBound,
+            fromTs: first.fromTs ?? first.ts, toTs: last.toTs ?? last.ts, boot: first.boot)
     }
 }

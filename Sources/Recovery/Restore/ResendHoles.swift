@@ -210,10 +210,7 @@ public struct ResendHoles {
     /// `topic` (which names the measurement), counted in `made`.
     private mutating func gap(on topic: String, _ sensorID: String, _ seqs: ClosedRange<UInt64>, fromTs: Int64, toTs: Int64, boot: Int64?) -> Publication {
         made += 1
-        let notice = GapNotice(
-            sensorID: sensorID, fromSeq: seqs.lowerBound, toSeq: seqs.upperBound, fromTs: fromTs, toTs: toTs, boot: boot, reason: Self.reason,
-            measurement: StreamName(outputTopic: topic)?.measurement)
-        return Publication(kind: .cleaned, topic: topic, payload: notice.render())
+        return GapNotice.journalDamaged(on: topic, sensorID: sensorID, seqs: seqs, fromTs: fromTs, toTs: toTs, boot: boot)
     }
 
     /// The `reason` of a gap owed to journal damage.

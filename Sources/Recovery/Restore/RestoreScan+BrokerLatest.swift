@@ -97,10 +97,9 @@ extension RestoreScan.Outcome {
         guard let name = StreamName(outputTopic: p.topic), let value = byStream[name.key], m.seqs == value.seq...value.seq,
             m.quality != .gap
         else { return nil }
-        let gap = GapNotice(
-            sensorID: name.sensorID, fromSeq: value.seq, toSeq: value.seq, fromTs: min(after ?? value.ts, value.ts), toTs: value.ts,
-            boot: value.boot, reason: ResendHoles.reason, measurement: name.measurement)
-        return Publication(kind: .cleaned, topic: p.topic, payload: gap.render())
+        return GapNotice.journalDamaged(
+            on: p.topic, sensorID: name.sensorID, seqs: value.seq...value.seq, fromTs: min(after ?? value.ts, value.ts), toTs: value.ts,
+            boot: value.boot)
     }
 
     /// The seqs of `p`, a regenerated non-restated `cleaned/` message, when it is of an epoch the

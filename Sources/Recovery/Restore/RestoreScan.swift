@@ -127,7 +127,7 @@ public struct RestoreScan {
     /// place of a regenerated estimate).
     private static func isDamageGap(_ p: Publication) -> Bool {
         guard p.kind == .cleaned, let m = try? WireJSON.decode(CleanedReading.self, from: p.payload) else { return false }
-        return m.quality == .gap && m.reason == ResendHoles.reason
+        return m.isJournalDamageGap
     }
 
     /// The state to continue from, once every record is read. `retained`: the broker's retained

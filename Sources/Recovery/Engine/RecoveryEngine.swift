@@ -324,6 +324,48 @@ public struct RecoveryEngine: Codable, Sendable {
         serve(i, into: &publications) { $0.startedBeforeJournaledReading(at: time, &$1) }
     }
 
+    /// A reading the journal shows refused (`refusedByJournal`): its stream's cleaned topic,
+    /// boot and seq.
+    public struct JournaledRefusal: Sendable, Equatable {
+        public var cleanedTopic: String
+        public var boot: Int64?
+        public var seq: UInt64
+    }
+
+    /// A restart's replay read the journal's `too_late` dead letter of the message `payload` on
+    /// input topic `topic`, received at `receivedAt`: the engine that wrote the journal had
+    /// started that reading's stream above it. Where this engine still holds the reading in a
+    /// stream it has not started (a destroyed input record held the start back), it refuses the
+    /// reading the same way, so the stream does not start below what consumers were sent.
+    /// Returns the reading's stream and seq (nil: not a JSON or CSV reading of a known stream),
+    /// so that the replay withholds its own message for that seq if it already made one.
+    public mutating func refusedByJournal(
+        topic: String, payload: [UInt8], receivedAt: Int64, into publications: inout [Publication]
+    )
+        -> JournaledRefusal?
+    {
+        if routes.isEmpty { routes = MeasurementRoutes(configuration) }
+        guard case (.sensor(let id), let measurement) = routes.match(topic) else { return nil }
+        let stream = StreamName(sensorID: id, measurement: measurement)
+        guard let i = index[stream.key] else { return nil }
+        var out = makeOutput(&publications)
+        defer {
+            publications = out.publications
+            counters.output.add(out.totals)
+        }
+        hold(&out, to: stream)
+        return payload.withUnsafeBufferPointer { buffer in
+            let parsed = ReadingParser.parse(
+                buffer, sensorID: id, csvColumns: configuration.csvColumns, field: stream.measurement, names: out.configuration.jsonFields)
+            guard case .success(let r) = parsed else { return nil }
+            if sensors[i].dropHeld(r) {
+                deadLetter(.tooLate, sensors[i].topics.deadLetter, topic, buffer, receivedAt, &out, sensor: i)
+                noteDeadline(i)
+            }
+            return JournaledRefusal(cleanedTopic: sensors[i].topics.cleaned, boot: r.boot, seq: r.seq)
+        }
+    }
+
     /// Runs `body` on sensor `i` with an output under its stream's settings, then files its
     /// publications and totals and its next deadline: one sensor served outside `ingest` and
     /// `tick` (a restore's reconciliation).

@@ -45,6 +45,14 @@ struct ReorderHeap: Codable, Sendable {
     /// The reading held for `seq`, if any.
     func held(seq: UInt64) -> HeldReading? { items.first { $0.reading.seq == seq } }
 
+    /// Takes out the reading held for `seq`, if any (rare: a restart's reconciliation).
+    mutating func remove(seq: UInt64) {
+        let rest = items.filter { $0.reading.seq != seq }
+        guard rest.count < items.count else { return }
+        items = []
+        for e in rest { push(e) }
+    }
+
     /// Puts `replacement` in the place of the reading held for its seq (the order stays).
     mutating func replace(with replacement: HeldReading) {
         guard let i = items.firstIndex(where: { $0.reading.seq == replacement.reading.seq }) else { return }

@@ -583,6 +583,15 @@ struct SensorState: Codable, Sendable {
         if started { release(at: now, mode: .tick, &out) }
     }
 
+    /// Drops held reading `r` (its seq, boot and time) from a stream not started yet: a
+    /// restart's replay learnt from the journal that the engine which wrote it refused `r`
+    /// (`RecoveryEngine.refusedByJournal`). Whether it was held.
+    mutating func dropHeld(_ r: Reading) -> Bool {
+        guard !started, let held = heap.held(seq: r.seq), held.reading.boot == r.boot, held.reading.ts == r.ts else { return false }
+        heap.remove(seq: r.seq)
+        return true
+    }
+
     /// Forgets what is past the late horizon, at most every 10 s (it changes no output: only
     /// entries that can no longer be restated go).
     private mutating func pruneIfDue(at now: Int64, _ c: EngineConfiguration) {

@@ -26,6 +26,10 @@ struct JournaledCoverage {
     private var latest: [String: Int64] = [:]
     /// The boots each cleaned topic published in (matched or not): an epoch the journal reached.
     private var epochs: Set<Stream> = []
+    /// Seqs dead-lettered `too_late`: the stream had started above them, so none went out.
+    private var refused: [Stream: Set<UInt64>] = [:]
+
+    mutating func add(refused seq: UInt64, topic: String, boot: Int64?) { refused[Stream(topic: topic, boot: boot), default: []].insert(seq) }
 
     mutating func add(topic: String, _ m: CleanedReading) {
         let stream = Stream(topic: topic, boot: m.boot)
@@ -91,10 +95,12 @@ struct JournaledCoverage {
         covers[Stream(topic: topic, boot: boot)]?.first { $0.quality != .ok && !$0.damaged && $0.seqs.contains(seq) }?.quality
     }
 
-    /// Whether publishing `m` on `topic` would cover a seq the journal already covered, restate a
-    /// seq already restated, or restate one published as a real reading.
+    /// Whether publishing `m` on `topic` would cover a seq the journal already covered or
+    /// refused (`too_late`), restate a seq already restated, or restate one published as a real
+    /// reading.
     func contradicts(topic: String, _ m: CleanedReading) -> Bool {
         let stream = Stream(topic: topic, boot: m.boot)
+        if let seqs = refused[stream], seqs.contains(where: m.coveredSeqs.contains) { return true }
         let overlapping = covers[stream]?.filter { $0.seqs.overlaps(m.coveredSeqs) } ?? []
         guard m.quality == .restated else { return !overlapping.isEmpty }
         if restated[stream]?.contains(m.seq) == true { return true }

@@ -178,6 +178,28 @@ public struct RestoreReplay {
         _ = consume(p)
     }
 
+    /// The `too_late` dead letters among a journaled record's publications `ps`, read before
+    /// the record's publications are compared (`journaled`): the engine that wrote the journal
+    /// refused those readings, its stream having started above them. This engine refuses one it
+    /// still holds in a stream it has not started (`RecoveryEngine.refusedByJournal`), and
+    /// withholds a message it already made for one, which consumers never got (found by the
+    /// fault simulator, aimed finding-8 seed 9,980: a new sensor's stream started at seq 1 and
+    /// published 1-3, then seq 0 came and was dead-lettered; seqs 2 and 6 lost with their input
+    /// records, the replay took in seq 0 before its stream started, started it at 0, and sent 0
+    /// after the 3 consumers held). Only dead letters are decoded.
+    public mutating func journaledRefusals(_ ps: [Publication]) {
+        for p in ps where p.kind == .deadLetter && p.payload.starts(with: Self.tooLatePrefix) {
+            // A reading the engine took in was valid UTF-8 (JSON or CSV), so it is in `payload`.
+            guard let letter = try? WireJSON.decode(DeadLetter.self, from: p.payload), letter.truncated != true, let payload = letter.payload,
+                let refused = engine.refusedByJournal(
+                    topic: letter.topic, payload: Array(payload.utf8), receivedAt: letter.receivedAt, into: &regenerated)
+            else { continue }
+            coverage.add(refused: refused.seq, topic: refused.cleanedTopic, boot: refused.boot)
+        }
+    }
+
+    private static let tooLatePrefix = Array(#"{"reason":"too_late","#.utf8)
+
     /// Drops the publications matched so far once there are `keepMatchedUpTo` of them: before
     /// the replay diverges nothing reads them again but `madeEstimate`, which keeps their
     /// estimates' keys (`droppedEstimates`). Each publication is dropped once, so a replay's

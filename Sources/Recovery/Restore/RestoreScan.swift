@@ -92,6 +92,8 @@ public struct RestoreScan {
             // Most of a ring's publications were replayed into the snapshot and acknowledged:
             // nothing below reads them, so they are not decoded.
             guard seq > publicationsThrough || seq > acknowledged || holes.needed, let ps = JournalRecords.decodePublications(payload) else { return }
+            // A dead letter of the record may say a reading the replay holds was refused.
+            if seq > publicationsThrough { replay.journaledRefusals(ps) }
             for p in ps {
                 if seq > publicationsThrough { replay.journaled(p, at: time) }
                 // A stand-in goes before its record (`Publisher.refillIfNeeded`): the publications

@@ -16,4 +16,16 @@ struct CommandLineUsageTests {
         let (version, versionOutput) = try await GatewayProcess.runTool(["--version"], logPath: dir.file("version.log"))
         #expect(version == 0 && versionOutput.contains("."), "\(versionOutput)")
     }
+
+    /// Found black-box (89th review): `run --help` gave the client id's default as
+    /// `sensor-gateway-<host name>`, while it is made from the gateway id, whatever that is.
+    @Test("run --help: the gateway id defaults to the host name, the client id to sensor-gateway-<gateway-id>")
+    func runHelpNamesDerivedDefaults() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (status, output) = try await GatewayProcess.runTool(["run", "--help"], logPath: dir.file("run-help.log"))
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("--gateway-id <id>  (default <host name>)"), "\(output)")
+        #expect(output.contains("--client-id <id>  (default sensor-gateway-<gateway-id>)"), "\(output)")
+    }
 }

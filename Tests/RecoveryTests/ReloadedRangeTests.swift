@@ -56,4 +56,37 @@ import Testing
         let (_, fix) = try Self.correction(before: 50...55, after: nil, values: (52, 58, 54))
         #expect(fix.temperature == 53)
     }
+
+    /// Found black-box (89th review): after a reload widened the range to take a reading the
+    /// old one rejected, a network copy of that reading came out `restated` over its `corrected`
+    /// message and revised its aggregate window, where a copy is a duplicate (CONTRACT section 3).
+    @Test(
+        "widened after the correction went out: a copy of the rejected reading is a duplicate, through a snapshot too; a different value in range still restates",
+        arguments: [false, true])
+    func copyAfterWideningIsDuplicate(throughSnapshot: Bool) throws {
+        var h = Harness()
+        h.send(seq: 0, temp: 52)
+        h.send(seq: 1, temp: 57)
+        h.send(seq: 2, temp: 52.4)
+        for _ in 0..<5 { h.advance(1000) }
+        #expect(h.log.summary == ["0:ok", "1:corrected", "2:ok"])
+        if throughSnapshot { try h.restoreFromSnapshot() }
+        var c = h.engine.configuration
+        c.validMax = 60
+        var none: [Publication] = []
+        h.engine.reconfigure(c, at: h.now, into: &none)
+        let copy = h.send(seq: 1, temp: 57)
+        #expect(copy.isEmpty, "\(copy.map(\.text))")
+        #expect(h.engine.counters.duplicates == 1)
+        // A real value for the seq, not the one rejected, restates the estimate as before.
+        let real = h.send(seq: 1, temp: 52.2)
+        #expect(
+            real.filter { $0.kind == .cleaned }.map(\.text).first?.contains("\"quality\":\"restated\",\"supersedes\":\"corrected\"") == true,
+            "\(real.map(\.text))")
+    }
+
+    @Test("the rejected value a corrected seq keeps costs its history entry nothing")
+    func rejectedValueFitsTheEntry() {
+        #expect(MemoryLayout<PublishedHistory.Entry>.stride == 32)
+    }
 }

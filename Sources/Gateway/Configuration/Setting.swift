@@ -28,8 +28,10 @@ public struct Setting: Sendable {
     /// The effective value in `configuration`.
     public func value(in configuration: GatewayConfiguration) -> String { show(configuration) }
 
-    /// The default, as `--help` shows it (for the host name as gateway id).
-    public var defaultValue: String { show(GatewayConfiguration(gatewayID: "<host name>")) }
+    /// The default, as `--help` shows it: the gateway id's is the host name, and a default made
+    /// from the gateway id names it (`sensor-gateway-<gateway-id>`, found black-box, 89th review:
+    /// `sensor-gateway-<host name>` read as the host name whatever `--gateway-id` said).
+    public var defaultValue: String { show(GatewayConfiguration(gatewayID: name == "gateway-id" ? "<host name>" : "<gateway-id>")) }
 }
 
 // MARK: - Kinds of value

@@ -12,11 +12,28 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         var from: UInt64
         var to: UInt64
         var quality: Quality
+        /// For a `corrected` seq, the out-of-range value received (as a `Float`, which fits the
+        /// entry's padding: still 32 bytes); NaN otherwise. A copy of it is a duplicate whatever
+        /// the valid range is by then (`rejectedValue(of:)`).
+        var rejected: Float = .nan
         var publishedAt: Int64
+
+        init(from: UInt64, to: UInt64, quality: Quality, rejected: Float = .nan, publishedAt: Int64) {
+            self.from = from
+            self.to = to
+            self.quality = quality
+            self.rejected = rejected
+            self.publishedAt = publishedAt
+        }
 
         /// This entry cut to `seqs` (within it).
         func part(_ seqs: ClosedRange<UInt64>) -> Entry {
-            Entry(from: seqs.lowerBound, to: seqs.upperBound, quality: quality, publishedAt: publishedAt)
+            Entry(from: seqs.lowerBound, to: seqs.upperBound, quality: quality, rejected: rejected, publishedAt: publishedAt)
+        }
+
+        static func == (a: Entry, b: Entry) -> Bool {
+            a.from == b.from && a.to == b.to && a.quality == b.quality && a.publishedAt == b.publishedAt
+                && a.rejected.bitPattern == b.rejected.bitPattern
         }
     }
 
@@ -58,19 +75,21 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     /// which went out (found by the fault simulator, aimed finding-8 seed 16,844: the replay's
     /// `synthetic` beside the journal's `gap`, restated since; a later copy of the reading found
     /// the `synthetic` and was restated a second time).
-    mutating func record(from: UInt64, to: UInt64, quality: Quality, at time: Int64) {
+    /// `rejected`: for a `corrected` seq, the out-of-range value received.
+    mutating func record(from: UInt64, to: UInt64, quality: Quality, rejected: Double? = nil, at time: Int64) {
         guard from <= to else { return }
+        let value = rejected.map(Float.init) ?? .nan
         // The usual case: after every entry.
         guard let last = entries.last, last.to >= from else {
-            return entries.append(Entry(from: from, to: to, quality: quality, publishedAt: time))
+            return entries.append(Entry(from: from, to: to, quality: quality, rejected: value, publishedAt: time))
         }
         var next = from
         for e in entries where e.to >= from && e.from <= to {
-            if e.from > next { insert(Entry(from: next, to: e.from - 1, quality: quality, publishedAt: time)) }
+            if e.from > next { insert(Entry(from: next, to: e.from - 1, quality: quality, rejected: value, publishedAt: time)) }
             if e.to >= to { return }
             next = Swift.max(next, e.to + 1)
         }
-        insert(Entry(from: next, to: to, quality: quality, publishedAt: time))
+        insert(Entry(from: next, to: to, quality: quality, rejected: value, publishedAt: time))
     }
 
     /// Inserts `entry` in seq order (it overlaps none).
@@ -84,6 +103,13 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         let e = entries[i]
         if isRestated(seq) { return .settled }
         return now - e.publishedAt > horizon || e.publishedAt < (expiredBefore ?? .min) ? .expired : .restatable(e.quality)
+    }
+
+    /// The out-of-range value received for `seq`, when it was published `corrected` (as a
+    /// `Float`: a reading whose value rounds to it is a copy).
+    func rejectedValue(of seq: UInt64) -> Float? {
+        guard let i = index(of: seq), entries[i].quality == .corrected, !entries[i].rejected.isNaN else { return nil }
+        return entries[i].rejected
     }
 
     /// Whether `seq` was published this epoch as something other than `ok` (restatable or not).
@@ -240,7 +266,9 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     /// (count, then each as an offset into the range). Small integers take a byte or two where
     /// keyed entries took about fifty (most of a sensor's snapshot at a field's fault rates).
     /// `entries` (keyed) is still read, from snapshots of format 5.
-    private enum CodingKeys: String, CodingKey { case entries, packed, expiredBefore }
+    /// `rejected`: each `corrected` entry's rejected value, as pairs of its seq and the value's
+    /// `Float` bits (a separate key, which snapshots from before it lack and older versions skip).
+    private enum CodingKeys: String, CodingKey { case entries, packed, expiredBefore, rejected }
 
     private static let qualities: [Quality] = [.ok, .corrected, .synthetic, .restated, .gap]
 
@@ -252,6 +280,13 @@ struct PublishedHistory: Codable, Sendable, Equatable {
             self.init(keyed: try c.decodeIfPresent([KeyedEntry].self, forKey: .entries) ?? [])
         }
         expiredBefore = try c.decodeIfPresent(Int64.self, forKey: .expiredBefore)
+        let rejected = try c.decodeIfPresent([Int64].self, forKey: .rejected) ?? []
+        for pair in stride(from: 0, to: rejected.count - 1, by: 2) {
+            guard let i = index(of: UInt64(bitPattern: rejected[pair])), entries[i].quality == .corrected,
+                let bits = UInt32(exactly: rejected[pair + 1])
+            else { continue }
+            entries[i].rejected = Float(bitPattern: bits)
+        }
     }
 
     init() {}
@@ -260,6 +295,10 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(Self.pack(keyedEntries), forKey: .packed)
         try c.encodeIfPresent(expiredBefore, forKey: .expiredBefore)
+        let rejected = entries.filter { $0.quality == .corrected && !$0.rejected.isNaN }.flatMap {
+            [Int64(bitPattern: $0.from), Int64($0.rejected.bitPattern)]
+        }
+        if !rejected.isEmpty { try c.encode(rejected, forKey: .rejected) }
     }
 
     static func pack(_ entries: [KeyedEntry]) -> [Int64] {

@@ -487,10 +487,20 @@ struct SensorState: Codable, Sendable {
             return .tooLate
         case .restatable(let earlier):
             guard inRange else { return earlier == .corrected ? .duplicate : .lateOutOfRange }
+            if Self.copiesRejected(r, history) { return .duplicate }
             restate(r, earlier: earlier, boot: r.boot ?? boot, countedBelow: aggregatesFinalBelow, ofClosedEpoch: false, at: now, &out)
             history.markRestated(r.seq)
             return .accepted
         }
+    }
+
+    /// Whether `r`, in range now, is a copy of the out-of-range reading its seq was published
+    /// `corrected` for: a reload widened the range since, and the copy (a network duplicate, a
+    /// redelivery) is the same reading, judged already, not a real value for an estimate
+    /// (found black-box, 89th review: a copy of a 57 °C reading after `valid-max` went to 60
+    /// came out `restated` over the `corrected` one, and revised its aggregate window).
+    private static func copiesRejected(_ r: Reading, _ history: PublishedHistory) -> Bool {
+        history.rejectedValue(of: r.seq).map { Float(r.temperature) == $0 } ?? false
     }
 
     /// Forgets what `seqs` were published as (`RecoveryEngine.forgetPublished`): in the closed
@@ -514,6 +524,7 @@ struct SensorState: Codable, Sendable {
         case .expired: return .tooLate
         case .restatable(let earlier):
             guard inRange else { return earlier == .corrected ? .duplicate : .lateOutOfRange }
+            if Self.copiesRejected(r, closed.history) { return .duplicate }
             restate(r, earlier: earlier, boot: closed.boot, countedBelow: closed.aggregatesFinalBelow, ofClosedEpoch: true, at: now, &out)
             closedEpoch?.history.markRestated(r.seq)
             return .accepted
@@ -1204,7 +1215,7 @@ struct SensorState: Codable, Sendable {
             status: r.status, quality: .corrected, boot: r.boot ?? boot)
         cleaned.raw = r.temperature
         publish(cleaned, &out)
-        history.record(from: r.seq, to: r.seq, quality: .corrected, at: now)
+        history.record(from: r.seq, to: r.seq, quality: .corrected, rejected: r.temperature, at: now)
         noteAnchor(anchor(h))
         addToAggregates(ts: r.ts, seq: r.seq, value: value, quality: .corrected, replacing: nil, at: now, &out)
     }

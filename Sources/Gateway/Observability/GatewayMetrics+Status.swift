@@ -271,8 +271,9 @@ extension GatewayMetrics {
             "sensor_gateway_sensors_silent", .gauge, "Sensors silent beyond their stale time (stale_factor x their period).",
             [([], Double(s.sensors.count { $0.stale }))])
         metric(
-            "sensor_gateway_journal_corruption", .gauge, "1 while damage the journal found at start is reported (see /healthz and `journal verify`).",
-            [([], s.journalDamage.isEmpty ? 0 : 1)])
+            "sensor_gateway_journal_corruption", .gauge,
+            "1 while damage the journal found at start is reported (see /healthz and `journal verify`); not for the broker's latest/ found past a whole journal (sensor_gateway_journal_damaged_gaps_total).",
+            [([], s.journalCorrupt ? 1 : 0)])
         metric(
             "sensor_gateway_journal_corruption_events_total", .counter, "Journal damage found (files and record ranges), since start.",
             [([], Double(s.journalDamage.count))])

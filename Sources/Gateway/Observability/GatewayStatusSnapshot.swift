@@ -56,6 +56,9 @@ public struct GatewayStatusSnapshot: Sendable {
     public var startedMonotonic: Int64 = 0
     /// What opening the journal found damaged (and salvaged or set aside); empty when clean.
     public var journalDamage: [String] = []
+    /// Whether `journalDamage` names damage to the journal itself, not only the broker's output
+    /// found past it (`JournalRestore.isOutputAheadOnly`): `sensor_gateway_journal_corruption`.
+    public var journalCorrupt: Bool { journalDamage.contains { !JournalRestore.isOutputAheadOnly($0) } }
     /// Set while the journal's files are no longer where they were opened (removed or replaced).
     public var journalMissing: String?
     /// The journal can take writes: none failed, and its files are where they were opened. What

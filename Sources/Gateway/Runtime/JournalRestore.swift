@@ -37,6 +37,20 @@ struct JournalRestore {
     let configuration: GatewayConfiguration
     let logger: Logger
 
+    /// How the finding that the broker's retained `latest/` values are past the journal begins:
+    /// output published by this journal's later self or by something else, not damage to the
+    /// journal's records (`isOutputAheadOnly`).
+    static let outputAheadLead = "the broker's retained latest/ values of "
+
+    /// Whether journal damage line `line` (as `/healthz` shows it) is only that finding, made by
+    /// this start or (its only problem) by an earlier one (`JournalDamageHistory`): a backup put
+    /// back, or a second gateway writing `latest/`, which the journal's files do not show and
+    /// `SensorGatewayOutputOfOthersAssumed` names, not `SensorGatewayJournalCorrupt` (found
+    /// black-box, 90th review: the critical corruption alert fired for a day over a whole journal).
+    static func isOutputAheadOnly(_ line: String) -> Bool {
+        line.hasPrefix(outputAheadLead) || (line.contains("(1 problem(s), first: \(outputAheadLead)") && line.hasPrefix("found by an earlier start"))
+    }
+
     /// The damage an unreadable engine snapshot is (its writes are atomic, so it was damaged at rest).
     static func unreadable(_ error: any Error) -> String {
         "the engine snapshot is unreadable (\(error)): the engine is rebuilt from the journal, and estimates near its start may differ from the ones published before"
@@ -171,7 +185,7 @@ struct JournalRestore {
                 ? "the damage this start found destroyed the journal's records of them (the journal corruption lines above), or the data folder is older than what the gateway published"
                 : "the data folder is older than what the gateway published (a copy put back?)"
             let older =
-                "the broker's retained latest/ values of \(ahead.count) sensors are past what the journal holds (\(first) at seq \(value.seq)): \(cause), or something else writes latest/ (a second gateway on this broker with other sensors' names, a test publisher): its readings up to those seqs are taken as published and dropped as duplicates; each such sensor's jump over the seqs it missed is published as one gap flagged journal_damaged, not filled or published again"
+                "\(Self.outputAheadLead)\(ahead.count) sensors are past what the journal holds (\(first) at seq \(value.seq)): \(cause), or something else writes latest/ (a second gateway on this broker with other sensors' names, a test publisher): its readings up to those seqs are taken as published and dropped as duplicates; each such sensor's jump over the seqs it missed is published as one gap flagged journal_damaged, not filled or published again"
             damage.append(older)
             logger.error(
                 damagedHere ? "journal damage destroyed output that went out" : "journal older than the published output", metadata: ["damage": "\(older)"])

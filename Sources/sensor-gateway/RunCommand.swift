@@ -24,8 +24,8 @@ struct RunCommand: AsyncParsableCommand {
     static var settingsHelp: String {
         "SETTINGS (each also a config file line `name: value` and a variable SENSOR_GATEWAY_<NAME>; flags win over the environment, "
             + "which wins over the file; `sensor-gateway config show` lists what is in effect. Durations take ms, s, m, h or d "
-            + "(500ms, 10s, 2h; a plain number is in the unit the name ends with); sizes take KiB, MiB, GiB, KB, MB, GB "
-            + "or K, M, G (256MiB; a plain number is bytes)):\n"
+            + "(500ms, 10s, 2h; a plain number is in the unit the name ends with); sizes take KiB, MiB, GiB, TiB, KB, MB, GB, TB "
+            + "or K, M, G, T (256MiB; a plain number is bytes)):\n"
             + Setting.all.map { s in
                 let value = s.defaultValue.isEmpty ? "" : "  (default \(s.defaultValue))"
                 return "  --\(s.name) <\(s.valueName)>\(value)\n" + wrapped(s.help, indent: 6, width: 78)

@@ -83,4 +83,32 @@ struct ConfigCheckDataFolderTests {
         #expect(code == 78, "\(output)")
         #expect(output.contains("must be between 1048576 and 17179869184 bytes"), "\(output)")
     }
+
+    /// Found black-box (90th review): a file system remounted read-only (flash after errors) was
+    /// told to chown, which cannot fix it.
+    @Test(
+        "a data folder on a file system mounted read-only: config check and run say so (exit 78), not to chown",
+        .enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
+    func dataFolderOnReadOnlyMount() async throws {
+        let dir = try TemporaryDirectory()
+        let disk = dir.file("disk")
+        try await DurabilityTests.mountTmpfs(disk, megabytes: 1)
+        defer {
+            DurabilityTests.unmount(disk)
+            dir.remove()
+        }
+        try FileManager.default.createDirectory(atPath: disk + "/data", withIntermediateDirectories: true)
+        let remount = try ChildProcess("/bin/mount", ["-o", "remount,ro", disk], logPath: dir.file("remount.log"))
+        try await remount.wait()
+        try #require(remount.exitCode == 0, "mount: \(remount.output)")
+        #expect(DataFolder.readOnlyMount(disk + "/data"))
+        try "data-dir: \(disk)/data\nhttp: off\n".write(toFile: dir.file("ro.conf"), atomically: true, encoding: .utf8)
+        let (checked, output) = try await GatewayProcess.runTool(["config", "check", "--config", dir.file("ro.conf")], logPath: dir.file("ro.log"))
+        #expect(checked == 78, "\(output)")
+        #expect(output.contains("is mounted read-only") && !output.contains("(chown),"), "\(output)")
+        let port = LoopbackNetwork.freePort()
+        let (ran, runOutput) = try await GatewayProcess.runTool(
+            ["run", "--config", dir.file("ro.conf"), "--broker", "mqtt://127.0.0.1:\(port)"], logPath: dir.file("ro-run.log"))
+        #expect(ran == 78 && runOutput.contains("is mounted read-only"), "\(runOutput)")
+    }
 }

@@ -31,6 +31,13 @@ enum DataFolder {
                     return candidate == journalDirectory
                         ? unwritableFile(in: [dataDirectory, journalDirectory], dataDirectory: dataDirectory, fileWritable) : nil
                 }
+                if readOnlyMount(candidate) {
+                    // chown cannot fix a read-only mount (found black-box, 90th review: a
+                    // remounted flash file system was told to chown).
+                    return "data-dir \(dataDirectory) cannot hold the journal: the file system holding \(candidate) is mounted read-only; "
+                        + "under the shipped unit, list the folder in ReadWritePaths (systemctl edit sensor-gateway); otherwise the disk was "
+                        + "mounted or remounted read-only (a flash card after errors: see dmesg and findmnt), which chown cannot fix"
+                }
                 return "data-dir \(dataDirectory) cannot hold the journal: this user (uid \(getuid())) cannot write in \(candidate); "
                     + "make the folder the gateway's user's (chown), and under the shipped unit list it in ReadWritePaths (systemctl edit sensor-gateway)"
             }
@@ -38,6 +45,12 @@ enum DataFolder {
             candidate = slash == candidate.startIndex ? "/" : String(candidate[..<slash])
         }
         return nil
+    }
+
+    /// Whether the file system holding `path` is mounted read-only.
+    static func readOnlyMount(_ path: String) -> Bool {
+        var info = statvfs()
+        return statvfs(path, &info) == 0 && info.f_flag & UInt(ST_RDONLY) != 0
     }
 
     /// The problem with the first file in `folders` (not below them) this process may not read

@@ -30,7 +30,10 @@ struct JournalPresence {
         guard let dir = opened.directory, let meta = opened.meta else { return nil }
         let now = (Self.identity(directory), Self.identity(metaPath))
         if now.0 == nil || now.1 == nil {
-            return "the journal at \(directory) was removed while the gateway runs: unfinished work exists only in deleted files and a restart loses it"
+            // Moved or renamed, the files are whole elsewhere: put back, they are found again
+            // (found black-box, 90th review: a `mv` and back was told as a deletion, with no action).
+            return "the journal at \(directory) was removed while the gateway runs (moved, renamed or deleted): "
+                + "unfinished work exists only in the files it opened; put the data folder back where it was (the gateway finds it again) and do not restart it before, or a restart loses that work"
         }
         if now.0 != dir || now.1 != meta {
             return "the journal at \(directory) was replaced while the gateway runs: it writes to the files it opened, which a restart will not find"

@@ -64,7 +64,7 @@ enum BrokerLatest {
             return unchecked("cannot read the broker's retained latest/ values (\(error))")
         }
         defer { client.disconnectBlocking(timeout: .seconds(2)) }
-        guard seen.wait(atMost: connectTimeoutMs, until: { $0.connected || $0.refusal != nil }), seen.state.connected else {
+        guard seen.wait(atMost: connectTimeoutMs, until: { $0.connected || $0.refusal != nil || $0.tlsFailure != nil }), seen.state.connected else {
             if stopped() { return Reading() }
             if let refusal = seen.state.refusal, let code = refusal.connackCode {
                 // A refusal is an answer: no use waiting out the rest of `connectTimeoutMs`, and
@@ -72,6 +72,11 @@ enum BrokerLatest {
                 return unchecked(
                     "the broker refused the connection (\(refusal.message))",
                     ["code": "connack \(code)", "check": "\(BrokerSession.refusal(connack: code))"])
+            }
+            if let failure = seen.state.tlsFailure {
+                // The broker answered and the TLS handshake failed: "not reachable" sent the
+                // operator to the network (found black-box, 90th review: mqtts:// to a plain port).
+                return unchecked("the broker's TLS connection failed (\(failure.message))")
             }
             return unchecked("the broker was not reachable within \(connectTimeoutMs / 1000) s of the start", notice: true)
         }
@@ -133,6 +138,8 @@ enum BrokerLatest {
             var connected = false
             /// The broker's refusal of the connection (its CONNACK code in `connackCode`).
             var refusal: MQTTError?
+            /// A failed attempt whose cause libmosquitto's TLS layer told (`TLS: ...`).
+            var tlsFailure: MQTTError?
             /// nil until answered; false when refused.
             var subscribed: Bool?
             /// Subscriptions answered, and refused.
@@ -160,6 +167,7 @@ enum BrokerLatest {
                     switch event {
                     case .connected: s.connected = true
                     case .connectFailed(let error) where error.connackCode != nil: s.refusal = error
+                    case .connectFailed(let error) where error.message.hasPrefix("TLS: "): s.tlsFailure = error
                     case .subscribed:
                         if s.subscribed == nil { s.subscribed = true }
                         s.answeredSubscriptions += 1

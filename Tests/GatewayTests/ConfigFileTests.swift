@@ -70,8 +70,14 @@ struct ConfigFileTests {
         #expect(open.description.hasPrefix("username (in \(dir.file("gateway.conf")), line 2)="), "\(open)")
         #expect(open.description.contains("not closed"))
         let attached = try #require(try Self.failure("log-level: info\nusername: line#3\n", in: dir))
-        #expect(attached.description.hasPrefix("username (in \(dir.file("gateway.conf")), line 2)="), "\(attached)")
+        // The value, not the whole line, after the `=` (found black-box, 90th review).
+        #expect(attached.description.hasPrefix("username (in \(dir.file("gateway.conf")), line 2)=line#3: "), "\(attached)")
         #expect(attached.description.contains("would cut the value to `line`"), "\(attached)")
+        let filter = try #require(try Self.failure("topic-filter: sensors/#\n", in: dir))
+        #expect(filter.description.hasPrefix("topic-filter (in \(dir.file("gateway.conf")), line 1)=sensors/#: "), "\(filter)")
+        // A duration that comes to a fraction of a millisecond says so (90th review).
+        let fraction = try #require(try Self.failure("late-horizon-s: 1.5ms\n", in: dir))
+        #expect(fraction.description.contains("=1.5ms: comes to a fraction of a millisecond"), "\(fraction)")
         let trailing = try #require(try Self.failure("username: \"a\" b\n", in: dir))
         #expect(trailing.description.contains("line 1") && trailing.description.contains("after the quoted value"), "\(trailing)")
         #expect(trailing.exitStatus == .configuration)

@@ -68,7 +68,12 @@ extension Setting {
         return Setting(
             name: name, help: help, valueName: unitName,
             apply: { raw, c in
-                guard let v = SettingUnits.milliseconds(raw.trimmingCharacters(in: .whitespaces), plainUnit: plainUnit) else {
+                let trimmed = raw.trimmingCharacters(in: .whitespaces)
+                guard let v = SettingUnits.milliseconds(trimmed, plainUnit: plainUnit) else {
+                    if SettingUnits.isFractionOfMillisecond(trimmed, plainUnit: plainUnit) {
+                        // Found black-box (90th review): `1.5ms` was told to be "a number with ms".
+                        throw Problem("comes to a fraction of a millisecond: durations are whole milliseconds (1500ms, 1.5s)")
+                    }
                     throw Problem(
                         "not a duration: a whole number of \(plainUnit == 1 ? "milliseconds" : "seconds"), or a number with "
                             + "ms, s, m, h or d (500ms, 10s, 1.5m, 2h, 1d)")

@@ -31,6 +31,15 @@ enum SettingUnits {
         return scaled(whole, fraction, by: unit.milliseconds, exact: true)
     }
 
+    /// Whether `text` is a well-formed duration (`milliseconds` would read it) that comes to a
+    /// fraction of a millisecond (`1.5ms`, `0.0001s`): worth its own error.
+    static func isFractionOfMillisecond(_ text: String, plainUnit: Int64) -> Bool {
+        guard let unit = durationUnits.filter({ text.hasSuffix($0.suffix) }).max(by: { $0.suffix.count < $1.suffix.count }),
+            let (whole, fraction) = decimal(text.dropLast(unit.suffix.count))
+        else { return false }
+        return scaled(whole, fraction, by: unit.milliseconds, exact: true) == nil && scaled(whole, fraction, by: unit.milliseconds, exact: false) != nil
+    }
+
     /// A size in bytes: a plain whole number of bytes, or a number (decimals allowed) with a
     /// unit; a fraction of a byte is dropped. nil when it is neither.
     static func bytes(_ text: String) -> Int64? {

@@ -97,6 +97,10 @@ public struct HTTPEndpoint: Service {
     private func serve() async throws -> Bool {
         let (host, port, logger, bindState, headDeadline) = (self.host, self.port, self.logger, self.bindState, limits.requestHeadDeadline)
         let connections = OpenConnections()
+        // Hummingbird's own lines at notice and above: its info line "Server started and listening
+        // on ..." repeated the gateway's `http listening`, in another form (90th review).
+        var serverLogger = logger
+        serverLogger.logLevel = max(logger.logLevel, .notice)
         let app = Application(
             responder: EndpointResponder(handler: handler),
             server: .http1(
@@ -112,7 +116,7 @@ public struct HTTPEndpoint: Service {
                 // channel already closing (a refused second instance exiting) has no address.
                 logger.info("http listening", metadata: ["address": "\(host):\(channel.localAddress?.port ?? port)"])
             },
-            logger: logger
+            logger: serverLogger
         )
         do {
             // Stopped (the group's graceful shutdown, after the drain; or a move's cancellation),

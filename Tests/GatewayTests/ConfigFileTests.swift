@@ -1,7 +1,8 @@
 import Foundation
-import Gateway
 import Testing
 import TestSupport
+
+@testable import Gateway
 
 /// The config file read to an operator's standard: quotes, units, duplicates, CRLF, a size cap,
 /// and errors that name the file, the line and the setting.
@@ -34,6 +35,24 @@ struct ConfigFileTests {
         } catch {
             return error
         }
+    }
+
+    /// Found black-box (90th review): a file that is not UTF-8 was refused without saying where.
+    @Test("a config file with a byte that is not UTF-8 is refused naming its line and byte")
+    func notUTF8NamesWhere() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // "data-dir: /srv/gw\nusername: op" then Latin-1 é (0xE9) then "r\n".
+        let bytes = Array("data-dir: /srv/gw\nusername: op".utf8) + [0xE9] + Array("r\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: dir.file("latin1.conf")))
+        var refused: (any Error)?
+        do {
+            _ = try ConfigurationLoader.load(configFile: dir.file("latin1.conf"), environment: [:], flags: [:], defaultGatewayID: "h")
+        } catch { refused = error }
+        let text = "\(try #require(refused))"
+        #expect(text.contains("not UTF-8 text (line 2, byte 13 of the line: 0xE9)"), "\(text)")
+        // Valid multi-byte text before it does not move the count off.
+        #expect(ConfigFileReader.firstInvalidUTF8(ArraySlice(Array("é\n€".utf8) + [0xFF])) == "line 2, byte 4 of the line: 0xFF")
     }
 
     /// Found black-box (67th review): the advice to quote `sensors/#` led only to the next

@@ -24,6 +24,20 @@ public final class JournalReader {
     public var layout: JournalLayout { segments.layout }
     public var segmentsInUse: Int { segments.used.count }
 
+    /// The time of the journal's oldest record (nil when it is empty): everything written since
+    /// is still held, as the ring reclaims in the order it wrote.
+    public func oldestRecordTime() throws -> Int64? {
+        for entry in segments.used {
+            var first: JournalRecord?
+            _ = try segments.scanner(entry).scan { record, _ in
+                first = record
+                return false
+            }
+            if let first { return first.time }
+        }
+        return nil
+    }
+
     /// Where to start reading for the records received at or after `time`: the first seq of the
     /// segment holding the oldest such record, found from each segment's first record (one read
     /// per segment, not a scan). `oldestSeq` is the journal's oldest record; `startSeq` is nil when

@@ -111,11 +111,14 @@ struct WrappedReplayQueryTests {
         // From that time on, nothing is missing for any sensor left: asked again, not truncated.
         let again = try ReplayQuery(sensorID: nil, from: whole, to: to).run(journalDirectory: layout.directory) { _ in }
         #expect(!again.truncated, "\(again)")
-        // A sensor with nothing left: truncated, at the same time (not at `from`).
+        // A sensor with nothing left: truncated, from the receipt of the journal's oldest record
+        // on (not at `from`, nor at the other sensors' oldest `ts`: w0's readings, journaled 400 s
+        // after their `ts`, were overwritten past that too; 91st review).
         let gone = try ReplayQuery(sensorID: "w0", from: from, to: to).run(journalDirectory: layout.directory) { _ in }
-        #expect(gone.count == 0 && gone.truncated && gone.oldestAvailable == whole, "\(gone)")
+        let goneWhole = try #require(gone.oldestAvailable)
+        #expect(gone.count == 0 && gone.truncated && goneWhole >= whole && goneWhole > start + 400_000, "\(gone)")
         // Asked again from that time, as the answer says: whole, nothing of it left to give.
-        let goneAgain = try ReplayQuery(sensorID: "w0", from: whole, to: to).run(journalDirectory: layout.directory) { _ in }
+        let goneAgain = try ReplayQuery(sensorID: "w0", from: goneWhole, to: to).run(journalDirectory: layout.directory) { _ in }
         #expect(goneAgain.count == 0 && !goneAgain.truncated, "\(goneAgain)")
         // The newest sensor, whole from `from`: not truncated.
         let newest = try ReplayQuery(sensorID: "w9", from: from, to: to).run(journalDirectory: layout.directory) { _ in }
@@ -124,6 +127,37 @@ struct WrappedReplayQueryTests {
 }
 
 extension WrappedReplayQueryTests {
+    @Test(
+        "a sensor the ring took whole while another's fill backlog, stamped earlier, was journaled after it: its window says truncated, not an empty whole answer (found black-box, 91st review: 49 readings gone, count 0, no truncated)"
+    )
+    func takenBeforeALateJournaledBacklog() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 256 << 10, segmentCount: 8)
+        let journal = try Journal(layout: layout, fsync: .never)
+        let start: Int64 = 1_795_660_000_000
+        func append(_ sensor: String, seq: Int, ts: Int64, quality: String, received: Int64) throws {
+            let payload = "{\"sensor_id\":\"\(sensor)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"\(quality)\"}"
+            let p = Publication(kind: .cleaned, topic: "cleaned/\(sensor)/temperature", payload: Array(payload.utf8), retain: false)
+            _ = try journal.append(
+                type: RecordType.publication.rawValue, flags: UInt16(Publication.Kind.cleaned.rawValue), time: received,
+                payload: JournalRecords.encodePublication(p))
+        }
+        // L: 300 readings, one a second, journaled as they come.
+        for seq in 0..<300 { try append("L", seq: seq, ts: start + Int64(seq) * 1000, quality: "ok", received: start + Int64(seq) * 1000) }
+        // Then a fill backlog of another sensor, stamped from 30 s on, drained from 400 s on.
+        for n in 0..<4000 { try append("amp", seq: n, ts: start + 30_000 + Int64(n), quality: "synthetic", received: start + 400_000 + Int64(n) * 10) }
+        try journal.commit(now: 0)
+        try journal.sync()
+        #expect(try ReplayQueryTests.everything(layout.directory, sensor: "L", from: start, to: start + 300_000).isEmpty, "the ring must have taken L")
+        let answer = try ReplayQuery(sensorID: "L", from: start + 100_000, to: start + 160_000).run(journalDirectory: layout.directory) { _ in }
+        #expect(answer.count == 0 && answer.truncated && answer.reclaimed, "\(answer)")
+        let whole = try #require(answer.oldestAvailable)
+        #expect(whole > start + 400_000, "L's readings went before the backlog's oldest record left: \(whole - start)")
+        let again = try ReplayQuery(sensorID: "L", from: whole, to: whole + 60_000).run(journalDirectory: layout.directory) { _ in }
+        #expect(!again.truncated, "\(again)")
+    }
+
     @Test(
         "a sensor whose only message the ring left is a late restated one, published long after its ts: asked from that ts, the answer says truncated (its later readings were overwritten), and asked again from oldest_available it is whole (found black-box, 40th review: answered whole with one message of six)"
     )

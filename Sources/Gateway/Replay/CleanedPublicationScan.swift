@@ -86,7 +86,17 @@ public struct CleanedPublicationScan: Sendable {
         let skipped = (startSeq ?? 0) > (oldestSeq ?? 0)
         // From this time on, every requested stream the journal holds is whole (with none of
         // them left, every stream of any sensor): asked again from it, the answer is complete.
-        let whole = (oldest.isEmpty ? oldestOverall : oldest).values.max()
+        var whole = (oldest.isEmpty ? oldestOverall : oldest).values.max()
+        if oldest.isEmpty, reclaimed, let held = try reader.oldestRecordTime() {
+            // With none of the requested streams left, the others' oldest `ts` is no bound on
+            // what the ring took: a stream's messages published long after their `ts` (a fill
+            // backlog drained for minutes) kept it early while the requested readings, journaled
+            // before them, were overwritten (found black-box, 91st review: a window of a sensor
+            // whose 49 readings were gone answered `count` 0, not `truncated`). The ring takes
+            // records in the order it wrote them, so what was received since its oldest record
+            // is held: a reading stamped before that time may be gone.
+            whole = max(whole ?? held, held)
+        }
         // With nothing left of the requested streams, the window is cut only where it begins
         // before that time: from it on, the journal would hold whatever they published (found
         // black-box: asked again from `oldest_available`, a sensor the ring had taken was still

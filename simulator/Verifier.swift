@@ -35,6 +35,8 @@ struct Verifier {
         /// With `tailInFlight`: delivered readings after the last one their stream's output
         /// covers, reported and not failed (they are not in `deliveredMissing`).
         var deliveredAfterLastOutput = 0
+        /// Sensors in the capture the truth file does not hold: counted above, not judged.
+        var otherSensors = 0
 
         /// Shown after the errors (" °C" for temperature; empty when the unit is unknown).
         var unit = " °C"
@@ -61,6 +63,7 @@ struct Verifier {
                 ("  inside a gap", "\(skippedInGap)"),
                 ("mean abs error, synthetic", mae(syntheticErrors)),
                 ("mean abs error, corrected", mae(correctedErrors)),
+                ("other senders' sensors in the capture (not judged)", "\(otherSensors)"),
                 ("order violations", "\(orderViolations)"),
                 ("duplicates with differing content", "\(conflictingDuplicates)"),
                 ("seqs published twice", "\(seqPublishedTwice)"),
@@ -128,13 +131,17 @@ struct Verifier {
         let distinct = cleaned.filter { accounting.add($0) }
         for (quality, n) in accounting.messagesByQuality where quality != .gap { r.byQuality[quality.rawValue] = n }
         r.byQuality["gap-covered"] = accounting.seqsInGaps
-        r.orderViolations = accounting.orderViolations
-        r.conflictingDuplicates = accounting.conflictingDuplicates
-        r.seqPublishedTwice = accounting.seqsCoveredTwice
-        // The range is the fleet's: other sensors in the capture (another fleet of the
-        // measurement with ranges of their own, a hostile sender) are not judged by it (found
-        // black-box, 64th review: a 0-30 fleet failed on a 0-100 one's estimates).
+        // The contract checks judge the fleet's streams: other sensors in the capture (another
+        // fleet of the measurement, a hostile sender) are counted, not judged (found black-box:
+        // 64th review, a 0-30 fleet failed on a 0-100 one's estimates; 91st review, a clean
+        // fleet failed on a hostile sender's streams cycling `boot` values, none of them named).
         let fleet = Set(truth.keys.map(\.stream.sensorID))
+        var judged = StreamAccounting()
+        for m in cleaned where fleet.contains(m.stream.sensorID) { _ = judged.add(m) }
+        r.orderViolations = judged.orderViolations
+        r.conflictingDuplicates = judged.conflictingDuplicates
+        r.seqPublishedTwice = judged.seqsCoveredTwice
+        r.otherSensors = Set(cleaned.map(\.stream.sensorID)).subtracting(fleet).count
         for m in distinct where m.quality == .corrected || m.quality == .synthetic {
             guard let v = m.temperature else { continue }
             if !validRange.contains(v), fleet.contains(m.stream.sensorID) { r.outOfRange += 1 }

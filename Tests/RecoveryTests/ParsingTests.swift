@@ -66,6 +66,19 @@ struct ParsingTests {
         #expect(ReadingParser.isValidUTF8(UnsafeBufferPointer(start: nil, count: 0)))
     }
 
+    /// Found black-box (91st review): a JSON reading behind a byte-order mark was read as CSV.
+    @Test("a UTF-8 byte-order mark before a JSON reading or a CSV line is skipped; a BOM alone is still refused")
+    func byteOrderMarkSkipped() {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        var h = Harness()
+        #expect(
+            h.rawBytes("sensors/bom-1/temperature", bom + Array("{\"seq\":0,\"ts\":1795660000000,\"temperature\":52.5,\"status\":\"normal\"}".utf8)).isEmpty)
+        #expect(h.rawBytes("sensors/bom-1/temperature", bom + Array("1,1795660001000,52.6,normal".utf8)).isEmpty)
+        h.advance(3000)
+        #expect(h.log.summary == ["0:ok", "1:ok"], "\(h.log.map(\.text))")
+        #expect(h.rawBytes("sensors/bom-1/temperature", bom).map(\.reason).first??.hasPrefix("malformed_csv") == true)
+    }
+
     @Test("valid payloads with extras, RFC 3339 times and a matching sensor_id are accepted")
     func accepted() {
         var h = Harness()

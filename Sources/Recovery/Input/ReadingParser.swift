@@ -37,14 +37,20 @@ public enum ReadingParser {
         return seen & bit != 0
     }
 
-    /// Parses a payload whose topic named `sensorID` (already validated): JSON when its first
-    /// byte other than a space, tab, CR or LF is `{`, otherwise one CSV line whose columns come
+    /// Parses a payload whose topic named `sensorID` (already validated), after a UTF-8
+    /// byte-order mark if it has one: JSON when its first byte other than a space, tab, CR or LF
+    /// is `{`, otherwise one CSV line whose columns come
     /// in `csvColumns`' order (nil: the contract's `seq,ts,value,status,boot`). `field` names the
     /// JSON member holding the value besides `value` (a `MeasurementDefinition`'s name; nil:
     /// `temperature`); `names` gives fields other names a firmware uses.
     public static func parse(
         _ payload: UnsafeBufferPointer<UInt8>, sensorID: String, csvColumns: CSVColumns? = nil, field: String? = nil, names: JSONFieldNames? = nil
     ) -> Result<Reading, RejectionReason> {
+        // A UTF-8 byte-order mark (a Windows tool's) is no part of the reading: a JSON object
+        // behind one was read as a CSV line and refused `malformed_csv:seq` (91st review).
+        if payload.count >= 3, payload[0] == 0xEF, payload[1] == 0xBB, payload[2] == 0xBF {
+            return parse(UnsafeBufferPointer(rebasing: payload[3...]), sensorID: sensorID, csvColumns: csvColumns, field: field, names: names)
+        }
         guard isJSONObject(payload) else { return CSVReadingParser.parse(payload, sensorID: sensorID, columns: csvColumns ?? .standard) }
         // Two copies of the parser: one that reads only the contract's names, as fast as before
         // other names existed, and one that also reads a firmware's.

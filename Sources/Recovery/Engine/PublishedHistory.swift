@@ -266,9 +266,10 @@ struct PublishedHistory: Codable, Sendable, Equatable {
     /// (count, then each as an offset into the range). Small integers take a byte or two where
     /// keyed entries took about fifty (most of a sensor's snapshot at a field's fault rates).
     /// `entries` (keyed) is still read, from snapshots of format 5.
-    /// `rejected`: each `corrected` entry's rejected value, as pairs of its seq and the value's
-    /// `Float` bits (a separate key, which snapshots from before it lack and older versions skip).
-    private enum CodingKeys: String, CodingKey { case entries, packed, expiredBefore, rejected }
+    /// `rejectedSeqs` and `rejectedValues`: each `corrected` entry's rejected value, its seq as
+    /// the distance from the previous one's (small numbers, as `packed`), under keys of their own,
+    /// which snapshots from before them lack and older versions skip.
+    private enum CodingKeys: String, CodingKey { case entries, packed, expiredBefore, rejectedSeqs, rejectedValues }
 
     private static let qualities: [Quality] = [.ok, .corrected, .synthetic, .restated, .gap]
 
@@ -280,12 +281,13 @@ struct PublishedHistory: Codable, Sendable, Equatable {
             self.init(keyed: try c.decodeIfPresent([KeyedEntry].self, forKey: .entries) ?? [])
         }
         expiredBefore = try c.decodeIfPresent(Int64.self, forKey: .expiredBefore)
-        let rejected = try c.decodeIfPresent([Int64].self, forKey: .rejected) ?? []
-        for pair in stride(from: 0, to: rejected.count - 1, by: 2) {
-            guard let i = index(of: UInt64(bitPattern: rejected[pair])), entries[i].quality == .corrected,
-                let bits = UInt32(exactly: rejected[pair + 1])
-            else { continue }
-            entries[i].rejected = Float(bitPattern: bits)
+        let seqs = try c.decodeIfPresent([Int64].self, forKey: .rejectedSeqs) ?? []
+        let values = try c.decodeIfPresent([Float].self, forKey: .rejectedValues) ?? []
+        var seq: Int64 = 0
+        for (distance, value) in zip(seqs, values) {
+            seq = seq &+ distance
+            guard let i = index(of: UInt64(bitPattern: seq)), entries[i].quality == .corrected else { continue }
+            entries[i].rejected = value
         }
     }
 
@@ -295,10 +297,15 @@ struct PublishedHistory: Codable, Sendable, Equatable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(Self.pack(keyedEntries), forKey: .packed)
         try c.encodeIfPresent(expiredBefore, forKey: .expiredBefore)
-        let rejected = entries.filter { $0.quality == .corrected && !$0.rejected.isNaN }.flatMap {
-            [Int64(bitPattern: $0.from), Int64($0.rejected.bitPattern)]
+        let rejected = entries.filter { $0.quality == .corrected && !$0.rejected.isNaN }
+        guard !rejected.isEmpty else { return }
+        var previous: Int64 = 0
+        let seqs = rejected.map { e in
+            defer { previous = Int64(bitPattern: e.from) }
+            return Int64(bitPattern: e.from) &- previous
         }
-        if !rejected.isEmpty { try c.encode(rejected, forKey: .rejected) }
+        try c.encode(seqs, forKey: .rejectedSeqs)
+        try c.encode(rejected.map(\.rejected), forKey: .rejectedValues)
     }
 
     static func pack(_ entries: [KeyedEntry]) -> [Int64] {

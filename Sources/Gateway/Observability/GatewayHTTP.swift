@@ -92,9 +92,11 @@ public enum GatewayHTTP {
                 // Working, but an operator should look: 200 with "degraded" and the reasons.
                 var warnings: [String] = []
                 if !s.journalDamage.isEmpty {
+                    // Named as what it is when it is only the output found past a whole journal (93rd review).
+                    let what = s.journalCorrupt ? "journal damage found at start" : "the published output found past the journal at start"
                     warnings.append(
                         WireJSON.quoted(
-                            "journal damage found at start (\(s.journalDamage.count) problem(s), first: \(s.journalDamage[0])); "
+                            "\(what) (\(s.journalDamage.count) problem(s), first: \(s.journalDamage[0])); "
                                 + "the gateway's log names each; `sensor-gateway journal verify` shows the damage in the journal's files "
                                 + "(a snapshot, or a folder older than the published output, shows only in the log)"))
                 }

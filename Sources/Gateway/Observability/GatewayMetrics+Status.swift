@@ -275,8 +275,9 @@ extension GatewayMetrics {
             "1 while damage the journal found at start is reported (see /healthz and `journal verify`); not for the broker's latest/ found past a whole journal (sensor_gateway_journal_damaged_gaps_total).",
             [([], s.journalCorrupt ? 1 : 0)])
         metric(
-            "sensor_gateway_journal_corruption_events_total", .counter, "Journal damage found (files and record ranges), since start.",
-            [([], Double(s.journalDamage.count))])
+            "sensor_gateway_journal_corruption_events_total", .counter,
+            "Journal damage found (files and record ranges), since start; not the broker's latest/ found past a whole journal.",
+            [([], Double(s.journalDamage.count { !JournalRestore.isOutputAheadOnly($0) }))])
         metric(
             "sensor_gateway_clock_steps_total", .counter, "Steps of the wall clock seen against the journal's monotonic timeline.",
             [([], Double(s.runtime.clockSteps))])

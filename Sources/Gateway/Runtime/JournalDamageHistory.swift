@@ -60,6 +60,11 @@ public enum JournalDamageHistory {
     public static func earlierDamageNote(dataDirectory: String, now wall: Int64 = Int64((Date().timeIntervalSince1970 * 1000).rounded())) -> String? {
         let now = wall - min(0, NumberFile.value("\(dataDirectory)/clock-lead") ?? 0)
         guard let record = recorded(path: "\(dataDirectory)/journal-damage"), now >= record.at, now - record.at < shownForMs else { return nil }
+        if record.count == 1, record.first.hasPrefix(JournalRestore.outputAheadLead) {
+            // Not damage to the journal: nothing was taken from it (93rd review).
+            return "a start at \(time(record.at)) found the published output past this journal (\(record.first)); "
+                + "the journal itself was whole (the gateway shows it until a day after)"
+        }
         return "a start at \(time(record.at)) found journal damage (\(record.count) problem(s), first: \(record.first)) and mended what it could; "
             + "the records it took are gone (the gateway shows it until a day after)"
     }

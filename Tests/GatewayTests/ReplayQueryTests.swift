@@ -127,26 +127,35 @@ struct WrappedReplayQueryTests {
 }
 
 extension WrappedReplayQueryTests {
+    /// A journal of 256 KiB in 8 segments, which a few thousand messages wrap.
+    static func smallJournal(in dir: TemporaryDirectory) throws -> (JournalLayout, Journal) {
+        let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 256 << 10, segmentCount: 8)
+        return (layout, try Journal(layout: layout, fsync: .never))
+    }
+
+    /// Journals sensor `sensor`'s cleaned temperature message for `seq` at receive time `received`.
+    static func append(to journal: Journal, _ sensor: String, seq: Int, ts: Int64, quality: String, received: Int64) throws {
+        let payload = "{\"sensor_id\":\"\(sensor)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"\(quality)\"}"
+        let p = Publication(kind: .cleaned, topic: "cleaned/\(sensor)/temperature", payload: Array(payload.utf8), retain: false)
+        _ = try journal.append(
+            type: RecordType.publication.rawValue, flags: UInt16(Publication.Kind.cleaned.rawValue), time: received,
+            payload: JournalRecords.encodePublication(p))
+    }
+
     @Test(
         "a sensor the ring took whole while another's fill backlog, stamped earlier, was journaled after it: its window says truncated, not an empty whole answer (found black-box, 91st review: 49 readings gone, count 0, no truncated)"
     )
     func takenBeforeALateJournaledBacklog() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 256 << 10, segmentCount: 8)
-        let journal = try Journal(layout: layout, fsync: .never)
+        let (layout, journal) = try Self.smallJournal(in: dir)
         let start: Int64 = 1_795_660_000_000
-        func append(_ sensor: String, seq: Int, ts: Int64, quality: String, received: Int64) throws {
-            let payload = "{\"sensor_id\":\"\(sensor)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"\(quality)\"}"
-            let p = Publication(kind: .cleaned, topic: "cleaned/\(sensor)/temperature", payload: Array(payload.utf8), retain: false)
-            _ = try journal.append(
-                type: RecordType.publication.rawValue, flags: UInt16(Publication.Kind.cleaned.rawValue), time: received,
-                payload: JournalRecords.encodePublication(p))
-        }
         // L: 300 readings, one a second, journaled as they come.
-        for seq in 0..<300 { try append("L", seq: seq, ts: start + Int64(seq) * 1000, quality: "ok", received: start + Int64(seq) * 1000) }
+        for seq in 0..<300 { try Self.append(to: journal, "L", seq: seq, ts: start + Int64(seq) * 1000, quality: "ok", received: start + Int64(seq) * 1000) }
         // Then a fill backlog of another sensor, stamped from 30 s on, drained from 400 s on.
-        for n in 0..<4000 { try append("amp", seq: n, ts: start + 30_000 + Int64(n), quality: "synthetic", received: start + 400_000 + Int64(n) * 10) }
+        for n in 0..<4000 {
+            try Self.append(to: journal, "amp", seq: n, ts: start + 30_000 + Int64(n), quality: "synthetic", received: start + 400_000 + Int64(n) * 10)
+        }
         try journal.commit(now: 0)
         try journal.sync()
         #expect(try ReplayQueryTests.everything(layout.directory, sensor: "L", from: start, to: start + 300_000).isEmpty, "the ring must have taken L")
@@ -164,25 +173,18 @@ extension WrappedReplayQueryTests {
     func onlyALateRestatementLeft() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let layout = try JournalLayout(directory: dir.file("journal"), maxBytes: 256 << 10, segmentCount: 8)
-        let journal = try Journal(layout: layout, fsync: .never)
+        let (layout, journal) = try Self.smallJournal(in: dir)
         let start: Int64 = 1_795_660_000_000
-        func append(_ sensor: String, seq: Int, ts: Int64, quality: String, received: Int64) throws {
-            let payload = "{\"sensor_id\":\"\(sensor)\",\"seq\":\(seq),\"ts\":\(ts),\"temperature\":52.0,\"status\":\"normal\",\"quality\":\"\(quality)\"}"
-            let p = Publication(kind: .cleaned, topic: "cleaned/\(sensor)/temperature", payload: Array(payload.utf8), retain: false)
-            _ = try journal.append(
-                type: RecordType.publication.rawValue, flags: UInt16(Publication.Kind.cleaned.rawValue), time: received,
-                payload: JournalRecords.encodePublication(p))
-        }
         // m: seqs 0-10, seq 6 synthetic; then a fleet wraps the ring; then m's real seq 6.
         for seq in 0...10 {
-            try append("m", seq: seq, ts: start + Int64(seq) * 1000, quality: seq == 6 ? "synthetic" : "ok", received: start + Int64(seq) * 1000)
+            try Self.append(
+                to: journal, "m", seq: seq, ts: start + Int64(seq) * 1000, quality: seq == 6 ? "synthetic" : "ok", received: start + Int64(seq) * 1000)
         }
         for n in 0..<3000 {
             let t = start + 20_000 + Int64(n) * 10
-            try append("f\(n % 50)", seq: n / 50, ts: t, quality: "ok", received: t)
+            try Self.append(to: journal, "f\(n % 50)", seq: n / 50, ts: t, quality: "ok", received: t)
         }
-        try append("m", seq: 6, ts: start + 6000, quality: "restated", received: start + 60_000)
+        try Self.append(to: journal, "m", seq: 6, ts: start + 6000, quality: "restated", received: start + 60_000)
         try journal.commit(now: 0)
         try journal.sync()
         let held = try ReplayQueryTests.everything(layout.directory, sensor: "m", from: start, to: start + 11_000)
